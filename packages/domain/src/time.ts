@@ -1,0 +1,47 @@
+/**
+ * Beijing time (UTC+8, no daylight saving) helpers. Qingshan stores UTC epoch milliseconds;
+ * days, months and years for statistics are Beijing-time calendar periods, and an hourly value
+ * labelled HH:00 is the mean of the preceding hour (air-aqi.md §8, CNEMC convention).
+ */
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+export const BEIJING_OFFSET_MS = 8 * HOUR_MS;
+
+/** Start (UTC ms) of the hour containing `t`. Beijing's offset is whole hours. */
+export function hourStart(t: number): number {
+  return Math.floor(t / HOUR_MS) * HOUR_MS;
+}
+
+/** Start (UTC ms) of the Beijing calendar day containing `t`. */
+export function beijingDayStart(t: number): number {
+  return Math.floor((t + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
+}
+
+/** "YYYY-MM-DD" of the Beijing calendar day containing `t`. */
+export function beijingDate(t: number): string {
+  return new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** UTC ms of 00:00 Beijing time on the date "YYYY-MM-DD". */
+export function beijingMidnight(date: string): number {
+  const ms = Date.parse(`${date}T00:00:00+08:00`);
+  if (Number.isNaN(ms)) throw new RangeError(`not a date: ${date}`);
+  return ms;
+}
+
+/** Start (UTC ms) of the Beijing calendar month containing `t`. */
+export function beijingMonthStart(t: number): number {
+  const d = new Date(t + BEIJING_OFFSET_MS);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - BEIJING_OFFSET_MS;
+}
+
+/** Start (UTC ms) of the Beijing calendar year containing `t`. */
+export function beijingYearStart(t: number): number {
+  const d = new Date(t + BEIJING_OFFSET_MS);
+  return Date.UTC(d.getUTCFullYear(), 0, 1) - BEIJING_OFFSET_MS;
+}
+
+/** ISO 8601 text of `t` in Beijing time, e.g. "2026-11-28T10:30:00+08:00". */
+export function toBeijingIso(t: number): string {
+  return `${new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+}

@@ -1,0 +1,325 @@
+import { z } from "zod";
+import type { Rejection, RejectionCode } from "./dead-letter.ts";
+import { DATA_FLAGS, type DataFlag } from "./flags.ts";
+import { isMetricId, METRICS, type MetricId, STATION_KINDS, type StationKind } from "./metrics.ts";
+import type { Reading, ReadingSource } from "./reading.ts";
+import type { Station } from "./station.ts";
+
+/**
+ * One observation time of the MQTT wire contract (topic `stations/{stationId}/{kind}`).
+ *
+ * @example
+ * { "ts": "2026-11-28T10:00:00+08:00", "values": { "pm25": 35, "o3": 96 }, "flags": { "o3": "C" }, "period": "PT1H" }
+ */
+export const WireObservationSchema = z.object({
+  ts: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]),
+  values: z.record(z.string(), z.unknown()),
+  flags: z.record(z.string(), z.unknown()).optional(),
+  period: z.string().optional(),
+  /** Optional declared units; each must be the metric's canonical unit. */
+  units: z.record(z.string(), z.string()).optional(),
+});
+export type WireObservation = z.infer<typeof WireObservationSchema>;
+
+/** A payload is one observation or an array of them (backfill). */
+export const WirePayloadSchema = z.union([WireObservationSchema, z.array(WireObservationSchema)]);
+
+export interface DecodeLimits {
+  /** Largest accepted payload in bytes. */
+  readonly maxPayloadBytes: number;
+  /** How far ahead of `now` a timestamp may be (station clock skew). */
+  readonly maxFutureSkewMs: number;
+  /** How far behind `now` a timestamp may be. */
+  readonly maxLatenessMs: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
+  maxPayloadBytes: 256 * 1024,
+  maxFutureSkewMs: 5 * 60_000,
+  maxLatenessMs: 7 * 86_400_000,
+});
+
+export interface DecodeContext {
+  readonly now: number;
+  readonly lookupStation: (stationId: string) => Station | undefined;
+  readonly limits?: Partial<DecodeLimits>;
+  readonly source?: ReadingSource;
+}
+
+export interface DecodeResult {
+  /** The station the message is about, when the topic named one. */
+  readonly stationId?: string;
+  readonly readings: Reading[];
+  readonly rejections: Rejection[];
+}
+
+const TOPIC = /^stations\/([^/]+)\/([^/]+)$/;
+
+/** Parses `stations/{stationId}/{kind}`; returns undefined when the topic does not match. */
+export function parseStationTopic(topic: string): { stationId: string; kind: string } | undefined {
+  const m = TOPIC.exec(topic);
+  return m ? { stationId: m[1] as string, kind: m[2] as string } : undefined;
+}
+
+export function stationTopic(stationId: string, kind: StationKind): string {
+  return `stations/${stationId}/${kind}`;
+}
+
+/** Short JSON-safe rendering of a received value for messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function rejection(code: RejectionCode, path: string, received: unknown, expected: string): Rejection {
+  const where = path === "" ? "message" : `"${path}"`;
+  return {
+    code,
+    path,
+    received,
+    expected,
+    message: `${code}: ${where} is ${describeValue(received)}, expected ${expected}`,
+  };
+}
+
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** Milliseconds of an ISO 8601 duration of days, hours, minutes and seconds ("PT1H", "P1D", "PT5M"). */
+export function parseIsoDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m || text === "P" || text.endsWith("T")) return undefined;
+  const [, d, h, min, s] = m;
+  return (Number(d ?? 0) * 86_400 + Number(h ?? 0) * 3_600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1000;
+}
+
+const UNIT_ALIASES: Readonly<Record<string, string>> = {
+  "ug/m3": "µg/m³",
+  "μg/m³": "µg/m³",
+  "μg/m3": "µg/m³",
+  "µg/m3": "µg/m³",
+  "mg/m3": "mg/m³",
+  "mg/l": "mg/L",
+  "us/cm": "µS/cm",
+  "μs/cm": "µS/cm",
+  "ions/cm3": "ions/cm³",
+  "个/cm³": "ions/cm³",
+  "个/cm3": "ions/cm³",
+  "个/l": "个/L",
+  ntu: "NTU",
+  "°c": "°C",
+  c: "°C",
+  "": "dimensionless",
+  "-": "dimensionless",
+};
+
+/** Canonical spelling of a unit ("ug/m3" → "µg/m³"); unknown units are returned unchanged. */
+export function normalizeUnit(unit: string): string {
+  const trimmed = unit.trim();
+  return UNIT_ALIASES[trimmed.toLowerCase()] ?? trimmed;
+}
+
+/**
+ * Checks one metric value against the catalogue and the station; returns the rejection or undefined.
+ * Shared by every decoder (JSON, HJ 212, CSV import) so the rules are the same on every path.
+ */
+export function checkValue(
+  station: Station,
+  metric: string,
+  value: unknown,
+  path: string,
+): Rejection | undefined {
+  if (!isMetricId(metric)) return rejection("metric.unknown", path, metric, "a metric id of the catalogue");
+  const allowed = station.metrics ?? METRICS[metric].kinds.includes(station.kind);
+  if (allowed === false || (Array.isArray(allowed) && !allowed.includes(metric))) {
+    return rejection(
+      "metric.not_at_station",
+      path,
+      metric,
+      `a metric reported by ${station.kind} station ${station.id}`,
+    );
+  }
+  if (typeof value !== "number") return rejection("value.not_number", path, value, "a number");
+  if (!Number.isFinite(value)) return rejection("value.not_finite", path, value, "a finite number");
+  const [min, max] = METRICS[metric].instrumentRange;
+  if (value < min || value > max) {
+    return rejection(
+      "value.out_of_range",
+      path,
+      value,
+      `${min}…${max} ${METRICS[metric].unit} (instrument range)`,
+    );
+  }
+  return undefined;
+}
+
+/** Checks a timestamp against now, future skew and lateness. */
+export function checkTime(
+  ts: number,
+  now: number,
+  limits: DecodeLimits,
+  path: string,
+): Rejection | undefined {
+  if (ts > now + limits.maxFutureSkewMs) {
+    return rejection(
+      "ts.future",
+      path,
+      new Date(ts).toISOString(),
+      `no later than ${limits.maxFutureSkewMs / 1000} s after now`,
+    );
+  }
+  if (ts < now - limits.maxLatenessMs) {
+    return rejection(
+      "ts.too_late",
+      path,
+      new Date(ts).toISOString(),
+      `no older than ${limits.maxLatenessMs / 3_600_000} h (configured lateness)`,
+    );
+  }
+  return undefined;
+}
+
+function zodRejections(error: z.ZodError, prefix: string): Rejection[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
+      .filter((p) => p !== "")
+      .join(".")
+      .replace(/\.\[/g, "[");
+    return rejection("payload.invalid", path, (issue as { input?: unknown }).input, issue.message);
+  });
+}
+
+/**
+ * Decodes one MQTT message of the JSON wire contract into readings and rejections. Pure: the
+ * caller supplies the clock and the station registry. A bad value rejects only itself; a bad
+ * observation in an array rejects only that observation.
+ *
+ * @example
+ * const { readings, rejections } = decodeStationMessage("stations/ld-aq-01/air",
+ *   '{"ts":"2026-11-28T10:00:00+08:00","values":{"pm25":35,"so2":"x"}}',
+ *   { now: Date.now(), lookupStation: (id) => registry.get(id) });
+ * // readings: one pm25 reading; rejections: values.so2 is "x", expected a number
+ */
+export function decodeStationMessage(
+  topic: string,
+  payload: string | Uint8Array,
+  ctx: DecodeContext,
+): DecodeResult {
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...ctx.limits };
+  const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
+  const parsedTopic = parseStationTopic(topic);
+  const stationId = parsedTopic?.stationId;
+  const fail = (r: Rejection): DecodeResult => ({
+    ...(stationId ? { stationId } : {}),
+    readings: [],
+    rejections: [r],
+  });
+
+  if (size > limits.maxPayloadBytes) {
+    return fail(
+      rejection("payload.too_large", "", `${size} bytes`, `at most ${limits.maxPayloadBytes} bytes`),
+    );
+  }
+  if (!parsedTopic) return fail(rejection("topic.invalid", "", topic, "stations/{stationId}/{kind}"));
+  const station = ctx.lookupStation(parsedTopic.stationId);
+  if (!station)
+    return fail(rejection("station.unknown", "", parsedTopic.stationId, "a registered station id"));
+  if (parsedTopic.kind !== station.kind) {
+    const expected = (STATION_KINDS as readonly string[]).includes(parsedTopic.kind)
+      ? `"${station.kind}", the kind of station ${station.id}`
+      : `one of ${STATION_KINDS.join(", ")}`;
+    return fail(rejection("station.kind_mismatch", "", parsedTopic.kind, expected));
+  }
+
+  const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return fail(rejection("payload.malformed", "", text.slice(0, 80), `JSON (${(error as Error).message})`));
+  }
+
+  const observations = Array.isArray(body) ? body : [body];
+  if (observations.length === 0)
+    return fail(rejection("payload.invalid", "", body, "at least one observation"));
+  const readings: Reading[] = [];
+  const rejections: Rejection[] = [];
+  const source = ctx.source ?? "mqtt-json";
+
+  observations.forEach((raw, index) => {
+    const prefix = Array.isArray(body) ? `[${index}]` : "";
+    const at = (field: string) => (prefix === "" ? field : `${prefix}.${field}`);
+    const parsed = WireObservationSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) {
+      rejections.push(...zodRejections(parsed.error, prefix));
+      return;
+    }
+    const obs = parsed.data;
+    const ts = typeof obs.ts === "number" ? obs.ts : Date.parse(obs.ts);
+    const timeProblem = checkTime(ts, ctx.now, limits, at("ts"));
+    if (timeProblem) {
+      rejections.push(timeProblem);
+      return;
+    }
+    let periodMs = 0;
+    if (obs.period !== undefined) {
+      const ms = parseIsoDuration(obs.period);
+      if (ms === undefined || ms <= 0) {
+        rejections.push(
+          rejection(
+            "period.invalid",
+            at("period"),
+            obs.period,
+            'an ISO 8601 duration such as "PT1H" or "PT5M"',
+          ),
+        );
+        return;
+      }
+      periodMs = ms;
+    }
+    for (const [metric, value] of Object.entries(obs.values)) {
+      const problem = checkValue(station, metric, value, at(`values.${metric}`));
+      if (problem) {
+        rejections.push(problem);
+        continue;
+      }
+      const id = metric as MetricId;
+      const declared = obs.units?.[metric];
+      if (declared !== undefined && normalizeUnit(declared) !== METRICS[id].unit) {
+        rejections.push(rejection("unit.mismatch", at(`units.${metric}`), declared, `"${METRICS[id].unit}"`));
+        continue;
+      }
+      const rawFlag = obs.flags?.[metric] ?? "N";
+      if (typeof rawFlag !== "string" || !(DATA_FLAGS as readonly string[]).includes(rawFlag)) {
+        rejections.push(
+          rejection("flag.unknown", at(`flags.${metric}`), rawFlag, `one of ${DATA_FLAGS.join(" ")}`),
+        );
+        continue;
+      }
+      readings.push({
+        stationId: station.id,
+        metric: id,
+        ts,
+        periodMs,
+        value: value as number,
+        flag: rawFlag as DataFlag,
+        source,
+        receivedAt: ctx.now,
+      });
+    }
+    for (const metric of Object.keys(obs.flags ?? {})) {
+      if (!Object.hasOwn(obs.values, metric)) {
+        rejections.push(
+          rejection(
+            "payload.invalid",
+            at(`flags.${metric}`),
+            obs.flags?.[metric],
+            "a flag only for a metric present in values",
+          ),
+        );
+      }
+    }
+  });
+  return { stationId: station.id, readings, rejections };
+}
