@@ -1,0 +1,59 @@
+/**
+ * The message bus between Qingshan's services.
+ *
+ * Semantics every adapter keeps (checked by the contract suite in `./testing`):
+ * - Messages are keyed (by station id); messages with the same key are delivered in publish
+ *   order to each consumer group (one partition per key in Kafka).
+ * - At-least-once: a message is redelivered to a group until that group's handler has resolved
+ *   for the batch containing it (Kafka: offsets committed only after the handler resolves).
+ *   Handlers must therefore be idempotent (the store is, on station+metric+ts).
+ * - `publish` resolves once the bus has durably accepted the messages. For the in-process bus,
+ *   "durable" means: every subscription opened with `durable: true` (the writer) has processed
+ *   them — so an MQTT message acknowledged after `publish` resolves is already stored.
+ *
+ * Lifecycle: create validates config without I/O; `start` connects; `stop` stops consuming,
+ * waits for in-flight handler calls to finish, then disconnects.
+ */
+export const BUS_TOPICS = ["readings", "alerts", "deadletters"] as const;
+export type BusTopic = (typeof BUS_TOPICS)[number];
+
+export interface BusMessage<T> {
+  /** Partitioning key: the station id (or "district"). */
+  readonly key: string;
+  readonly value: T;
+}
+
+export interface Delivery<T> extends BusMessage<T> {
+  /** Partition the message was read from (0 for the in-process bus). */
+  readonly partition: number;
+  /** Position within the partition, as a decimal string (Kafka offsets exceed 2^53). */
+  readonly offset: string;
+}
+
+/** Processes a batch; resolving acknowledges the whole batch, rejecting redelivers it. */
+export type BatchHandler<T> = (batch: readonly Delivery<T>[]) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Consumer group: each group receives every message once; members of a group share partitions. */
+  readonly group: string;
+  /** Largest batch handed to the handler at once. */
+  readonly maxBatch?: number;
+  /** In-process bus: `publish` waits until durable subscriptions have processed the message. */
+  readonly durable?: boolean;
+  /** Called when partitions are assigned to this member (Kafka rebalance; once at start in memory). */
+  readonly onAssigned?: (partitions: readonly number[]) => Promise<void> | void;
+}
+
+export interface Subscription {
+  /** Stops receiving; resolves after in-flight batches finished. */
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]): Promise<void>;
+  subscribe<T>(topic: BusTopic, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription>;
+  /** Messages published but not yet acknowledged by every group, per topic (for /metrics). */
+  depth(): Readonly<Record<BusTopic, number>>;
+}
