@@ -279,17 +279,20 @@ export function decodeStationMessage(
       periodMs = ms;
     }
     for (const [metric, value] of Object.entries(obs.values)) {
+      const declared = obs.units?.[metric];
+      // A wrong unit explains an odd value better than the range check would, so it is checked first.
+      if (declared !== undefined && isMetricId(metric) && normalizeUnit(declared) !== METRICS[metric].unit) {
+        rejections.push(
+          rejection("unit.mismatch", at(`units.${metric}`), declared, `"${METRICS[metric].unit}"`),
+        );
+        continue;
+      }
       const problem = checkValue(station, metric, value, at(`values.${metric}`));
       if (problem) {
         rejections.push(problem);
         continue;
       }
       const id = metric as MetricId;
-      const declared = obs.units?.[metric];
-      if (declared !== undefined && normalizeUnit(declared) !== METRICS[id].unit) {
-        rejections.push(rejection("unit.mismatch", at(`units.${metric}`), declared, `"${METRICS[id].unit}"`));
-        continue;
-      }
       const rawFlag = obs.flags?.[metric] ?? "N";
       if (typeof rawFlag !== "string" || !(DATA_FLAGS as readonly string[]).includes(rawFlag)) {
         rejections.push(

@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import { createStationRegistry } from "./registry.ts";
+import { decodeStationMessage, normalizeUnit, parseIsoDuration } from "./wire.ts";
+
+const registry = createStationRegistry([
+  {
+    id: "ld-aq-01",
+    name: { zh: "市监测站", en: "City station" },
+    kind: "air",
+    location: { lat: 28.45, lon: 119.92 },
+    township: "万象街道",
+  },
+  {
+    id: "ld-wq-01",
+    name: { zh: "开潭", en: "Kaitan" },
+    kind: "water",
+    location: { lat: 28.43, lon: 119.9 },
+    township: "紫金街道",
+    water: { waterBody: "river", river: "瓯江" },
+  },
+]);
+const now = Date.parse("2026-11-28T02:00:00Z");
+const ctx = { now, lookupStation: registry.get };
+
+describe("decodeStationMessage", () => {
+  it("decodes one observation into readings in canonical form", () => {
+    const result = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify({
+        ts: "2026-11-28T10:00:00+08:00",
+        values: { pm25: 35, co: 0.8 },
+        flags: { co: "C" },
+        period: "PT1H",
+      }),
+      ctx,
+    );
+    expect(result.rejections).toEqual([]);
+    expect(result.readings).toEqual([
+      {
+        stationId: "ld-aq-01",
+        metric: "pm25",
+        ts: now,
+        periodMs: 3_600_000,
+        value: 35,
+        flag: "N",
+        source: "mqtt-json",
+        receivedAt: now,
+      },
+      {
+        stationId: "ld-aq-01",
+        metric: "co",
+        ts: now,
+        periodMs: 3_600_000,
+        value: 0.8,
+        flag: "C",
+        source: "mqtt-json",
+        receivedAt: now,
+      },
+    ]);
+  });
+
+  it("accepts epoch milliseconds and arrays (backfill)", () => {
+    const payload = JSON.stringify([
+      { ts: now - 3_600_000, values: { pm25: 30 } },
+      { ts: now, values: { pm25: 31 } },
+    ]);
+    const result = decodeStationMessage("stations/ld-aq-01/air", payload, ctx);
+    expect(result.readings.map((r) => [r.ts, r.value])).toEqual([
+      [now - 3_600_000, 30],
+      [now, 31],
+    ]);
+  });
+
+  it("rejects a bad value but lets the good values beside it through", () => {
+    const payload = `{"ts":${now},"values":{"pm25":35,"so2":"high","no2":-4,"xyz":1,"ph":7,"o3":1e400}}`;
+    const result = decodeStationMessage("stations/ld-aq-01/air", payload, ctx);
+    expect(result.readings.map((r) => r.metric)).toEqual(["pm25"]);
+    expect(result.rejections.map((r) => [r.code, r.path])).toEqual([
+      ["value.not_number", "values.so2"],
+      ["value.out_of_range", "values.no2"],
+      ["metric.unknown", "values.xyz"],
+      ["metric.not_at_station", "values.ph"],
+      ["value.not_finite", "values.o3"],
+    ]);
+    expect(result.rejections[0]?.message).toBe('value.not_number: "values.so2" is "high", expected a number');
+    expect(result.rejections[1]?.message).toMatch(/"values.no2" is -4, expected 0…5000 µg\/m³/);
+  });
+
+  it("rejects only the bad observation of an array, naming its index", () => {
+    const payload = JSON.stringify([
+      { ts: now, values: { pm25: 30 } },
+      { values: { pm25: 31 } },
+      { ts: "yesterday", values: {} },
+    ]);
+    const result = decodeStationMessage("stations/ld-aq-01/air", payload, ctx);
+    expect(result.readings).toHaveLength(1);
+    expect(result.rejections.map((r) => [r.code, r.path])).toEqual([
+      ["payload.invalid", "[1].ts"],
+      ["payload.invalid", "[2].ts"],
+    ]);
+    expect(result.rejections[1]?.received).toBe("yesterday");
+  });
+
+  it.each([
+    ["stations/nope/air", "{}", "station.unknown"],
+    ["stations/ld-aq-01/water", "{}", "station.kind_mismatch"],
+    ["station/ld-aq-01/air", "{}", "topic.invalid"],
+    ["stations/ld-aq-01/air", "{not json", "payload.malformed"],
+    ["stations/ld-aq-01/air", "[]", "payload.invalid"],
+  ])("rejects the whole message for %s %s with %s", (topic, payload, code) => {
+    const result = decodeStationMessage(topic, payload, ctx);
+    expect(result.readings).toEqual([]);
+    expect(result.rejections.map((r) => r.code)).toEqual([code]);
+  });
+
+  it("rejects oversized payloads before parsing", () => {
+    const result = decodeStationMessage("stations/ld-aq-01/air", "x".repeat(2000), {
+      ...ctx,
+      limits: { maxPayloadBytes: 1000 },
+    });
+    expect(result.rejections[0]?.code).toBe("payload.too_large");
+    expect(result.rejections[0]?.message).toContain("2000 bytes");
+  });
+
+  it("rejects timestamps in the future and past the lateness", () => {
+    const payload = JSON.stringify([
+      { ts: now + 6 * 60_000, values: { pm25: 1 } },
+      { ts: now - 8 * 86_400_000, values: { pm25: 2 } },
+      { ts: now + 4 * 60_000, values: { pm25: 3 } },
+    ]);
+    const result = decodeStationMessage("stations/ld-aq-01/air", payload, ctx);
+    expect(result.rejections.map((r) => r.code)).toEqual(["ts.future", "ts.too_late"]);
+    expect(result.readings.map((r) => r.value)).toEqual([3]);
+  });
+
+  it("checks declared units and flags", () => {
+    const payload = JSON.stringify({
+      ts: now,
+      values: { pm25: 30, co: 900, pm10: 50 },
+      units: { pm25: "ug/m3", co: "µg/m³" },
+      flags: { pm10: "Z", so2: "N" },
+    });
+    const result = decodeStationMessage("stations/ld-aq-01/air", payload, ctx);
+    expect(result.readings.map((r) => r.metric)).toEqual(["pm25"]);
+    expect(result.rejections.map((r) => [r.code, r.path])).toEqual([
+      ["unit.mismatch", "units.co"],
+      ["flag.unknown", "flags.pm10"],
+      ["payload.invalid", "flags.so2"],
+    ]);
+  });
+
+  it("rejects a bad period", () => {
+    const result = decodeStationMessage(
+      "stations/ld-wq-01/water",
+      JSON.stringify({ ts: now, values: { ph: 7 }, period: "1 hour" }),
+      ctx,
+    );
+    expect(result.rejections.map((r) => r.code)).toEqual(["period.invalid"]);
+  });
+});
+
+describe("parseIsoDuration", () => {
+  it.each([
+    ["PT1H", 3_600_000],
+    ["PT5M", 300_000],
+    ["P1D", 86_400_000],
+    ["PT30S", 30_000],
+    ["P1DT1H", 90_000_000],
+    ["PT", undefined],
+    ["P", undefined],
+    ["1H", undefined],
+  ])("%s → %s", (text, ms) => expect(parseIsoDuration(text)).toBe(ms));
+});
+
+describe("normalizeUnit", () => {
+  it("maps ASCII spellings to canonical units", () => {
+    expect(normalizeUnit("ug/m3")).toBe("µg/m³");
+    expect(normalizeUnit("mg/l")).toBe("mg/L");
+    expect(normalizeUnit("个/cm³")).toBe("ions/cm³");
+    expect(normalizeUnit("furlongs")).toBe("furlongs");
+  });
+});
