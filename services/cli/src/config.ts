@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/**
+ * Qingshan's runtime configuration: the defaults file `config/qingshan.yaml`, overridden by
+ * environment variables. This is the only module that reads `process.env`.
+ */
+export const ConfigSchema = z.strictObject({
+  stations: z.string().min(1),
+  dataDir: z.string().min(1),
+  mqtt: z.strictObject({
+    url: z.string().default(""),
+    embeddedPort: z.number().int().min(0).max(65535).default(1883),
+    embeddedHost: z.string().default("0.0.0.0"),
+  }),
+  hj212: z.strictObject({ tcpPort: z.number().int().min(0).max(65535).default(9212) }),
+  http: z.strictObject({
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().default("0.0.0.0"),
+  }),
+  ingest: z.strictObject({
+    maxLatenessHours: z.number().positive().default(168),
+    maxFutureSkewSeconds: z.number().nonnegative().default(300),
+    maxPayloadBytes: z.number().int().positive().default(262144),
+  }),
+  store: z.strictObject({
+    rawReadingsDays: z.number().positive().default(400),
+    deadLetterDays: z.number().positive().default(90),
+  }),
+  simulator: z.strictObject({
+    enabled: z.boolean().default(true),
+    scenario: z.string().default("clean-week"),
+    acceleration: z.number().positive().default(1),
+    backfillDays: z.number().nonnegative().default(3),
+  }),
+});
+export type QingshanConfig = z.infer<typeof ConfigSchema>;
+
+/** Environment variable → config path, with the type to coerce to. */
+const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number" | "bool"]> = [
+  ["QINGSHAN_STATIONS", ["stations"], "string"],
+  ["QINGSHAN_DATA_DIR", ["dataDir"], "string"],
+  ["QINGSHAN_MQTT_URL", ["mqtt", "url"], "string"],
+  ["QINGSHAN_MQTT_PORT", ["mqtt", "embeddedPort"], "int"],
+  ["QINGSHAN_HJ212_PORT", ["hj212", "tcpPort"], "int"],
+  ["QINGSHAN_HTTP_PORT", ["http", "port"], "int"],
+  ["QINGSHAN_HTTP_HOST", ["http", "host"], "string"],
+  ["QINGSHAN_MAX_LATENESS_HOURS", ["ingest", "maxLatenessHours"], "number"],
+  ["QINGSHAN_SIMULATOR", ["simulator", "enabled"], "bool"],
+  ["QINGSHAN_SIMULATOR_SCENARIO", ["simulator", "scenario"], "string"],
+  ["QINGSHAN_SIMULATOR_ACCELERATION", ["simulator", "acceleration"], "number"],
+  ["QINGSHAN_BACKFILL_DAYS", ["simulator", "backfillDays"], "number"],
+];
+
+export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name, path]) => ({ name, setting: path.join(".") }));
+
+function coerce(name: string, raw: string, type: "string" | "int" | "number" | "bool"): unknown {
+  if (type === "string") return raw;
+  if (type === "bool") {
+    if (/^(1|true|on|yes)$/i.test(raw)) return true;
+    if (/^(0|false|off|no)$/i.test(raw)) return false;
+    throw new Error(`${name}="${raw}": expected on/off (true/false)`);
+  }
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || (type === "int" && !Number.isInteger(value))) {
+    throw new Error(`${name}="${raw}": expected ${type === "int" ? "an integer" : "a number"}`);
+  }
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/**
+ * Loads the configuration: YAML file (default `config/qingshan.yaml` under `root`, or
+ * `QINGSHAN_CONFIG`), then environment overrides, validated once and frozen. Relative paths are
+ * resolved against `root`.
+ *
+ * @example
+ * const config = loadConfig({ root: process.cwd(), env: { QINGSHAN_MQTT_PORT: "1884" } });
+ */
+export function loadConfig({
+  root = process.cwd(),
+  env = process.env,
+  file,
+}: {
+  root?: string;
+  env?: NodeJS.ProcessEnv;
+  file?: string;
+} = {}): QingshanConfig {
+  const path = resolve(root, file ?? env.QINGSHAN_CONFIG ?? "config/qingshan.yaml");
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+  } catch (error) {
+    throw new Error(`config ${path}: ${(error as Error).message}`);
+  }
+  const merged = structuredClone(raw) as Record<string, unknown>;
+  for (const [name, settingPath, type] of ENV_OVERRIDES) {
+    const value = env[name];
+    if (value !== undefined) setPath(merged, settingPath, coerce(name, value, type));
+  }
+  const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`config ${path}: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const config = parsed.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
+  return Object.freeze({ ...config, stations: abs(config.stations), dataDir: abs(config.dataDir) });
+}
