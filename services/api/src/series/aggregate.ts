@@ -1,0 +1,144 @@
+import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
+import type { AggFn, Every, HourSeries, PeriodValue } from "./types.ts";
+
+/** Minimum data for a period statistic; defaults are the GB 3095 Table 4 / HJ 663 values. */
+export interface ValidityRules {
+  /** GB 3095 Table 4: a 24-h mean needs ≥ 20 hourly means. */
+  readonly minHoursPerDay: number;
+  /** HJ 663 (medium confidence, air-aqi.md §8): ≥ 27 daily values in a month… */
+  readonly minDaysPerMonth: number;
+  /** …and ≥ 25 in February. */
+  readonly minDaysPerFebruary: number;
+  /** Prefix naming where the rules come from, e.g. "GB 3095 Table 4". */
+  readonly source: string;
+}
+
+export const AIR_VALIDITY: ValidityRules = Object.freeze({
+  minHoursPerDay: 20,
+  minDaysPerMonth: 27,
+  minDaysPerFebruary: 25,
+  source: "GB 3095 Table 4 / HJ 663",
+});
+
+/** Values of the valid days of a period, with the count of valid hours per day. */
+interface DayStat {
+  readonly start: number;
+  readonly hourMeans: readonly number[];
+  readonly valid: boolean;
+}
+
+function dayStat(series: HourSeries, start: number, end: number, rules: ValidityRules): DayStat {
+  const hourMeans: number[] = [];
+  for (const label of hourLabelsIn(start, end)) {
+    const hour = series.get(label);
+    if (hour?.valid && hour.mean !== null) hourMeans.push(hour.mean);
+  }
+  return { start, hourMeans, valid: hourMeans.length >= rules.minHoursPerDay };
+}
+
+function statistic(values: readonly number[], fn: AggFn): number | null {
+  if (fn === "count") return values.length;
+  if (values.length === 0) return null;
+  if (fn === "min") return Math.min(...values);
+  if (fn === "max") return Math.max(...values);
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/**
+ * Aggregates a validated hourly series over Beijing calendar periods overlapping [from, to).
+ *
+ * - `1h`: the hour's own statistic (min/max of the valid readings; count = valid readings);
+ *   valid per the ≥ 45 min rule already applied to the series.
+ * - `1d`: the statistic of the valid hourly means of the day (hours labelled D 01:00 … D+1 00:00);
+ *   valid with ≥ `minHoursPerDay` of them (GB 3095 Table 4).
+ * - `1mo`: the statistic of the valid daily means of the month; valid with ≥ 27 valid days
+ *   (≥ 25 in February), an HJ 663 rule read with medium confidence, so labelled provisional.
+ *
+ * An invalid period has `valid: false`, a reason and a null value; `count` reports the number of
+ * valid items whatever the validity.
+ *
+ * @example
+ * aggregate(series, Date.parse("2026-11-29T00:00+08:00"), Date.parse("2026-11-30T00:00+08:00"), "1d", "mean")
+ * // → [{ label: "2026-11-29", value: 31.4, valid: true, validCount: 23, totalCount: 24, … }]
+ */
+export function aggregate(
+  series: HourSeries,
+  from: number,
+  to: number,
+  every: Every,
+  fn: AggFn,
+  rules: ValidityRules = AIR_VALIDITY,
+): PeriodValue[] {
+  return periods(from, to, every).map((period): PeriodValue => {
+    if (every === "1h") {
+      const hour = series.get(period.end);
+      const rule = "GB 3095 Table 4: ≥ 45 min of sampling in the hour";
+      const base = { ...period, rule, provisional: false };
+      if (!hour) {
+        return {
+          ...base,
+          value: fn === "count" ? 0 : null,
+          valid: false,
+          reason: "no reading in the hour",
+          validCount: 0,
+          totalCount: 0,
+        };
+      }
+      const value =
+        fn === "count" ? hour.validCount : fn === "min" ? hour.min : fn === "max" ? hour.max : hour.mean;
+      return {
+        ...base,
+        value: hour.valid || fn === "count" ? value : null,
+        valid: hour.valid,
+        ...(hour.reason ? { reason: hour.reason } : {}),
+        validCount: hour.validCount,
+        totalCount: hour.totalCount,
+      };
+    }
+    if (every === "1d") {
+      const day = dayStat(series, period.start, period.end, rules);
+      const n = day.hourMeans.length;
+      return {
+        ...period,
+        value: day.valid || fn === "count" ? statistic(day.hourMeans, fn) : null,
+        valid: day.valid,
+        ...(day.valid
+          ? {}
+          : { reason: `${n} valid hourly mean${n === 1 ? "" : "s"}; needs ≥ ${rules.minHoursPerDay}` }),
+        validCount: n,
+        totalCount: 24,
+        rule: `${rules.source}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`,
+        provisional: false,
+      };
+    }
+    const days = periods(period.start, period.end, "1d").map((d) => dayStat(series, d.start, d.end, rules));
+    const dayMeans = days.filter((d) => d.valid).map((d) => statistic(d.hourMeans, "mean") as number);
+    const needed = isFebruary(period.start) ? rules.minDaysPerFebruary : rules.minDaysPerMonth;
+    const valid = dayMeans.length >= needed;
+    return {
+      ...period,
+      value: valid || fn === "count" ? statistic(dayMeans, fn) : null,
+      valid,
+      ...(valid ? {} : { reason: `${dayMeans.length} valid daily means; needs ≥ ${needed}` }),
+      validCount: dayMeans.length,
+      totalCount: days.length,
+      rule: `${rules.source}: monthly mean needs ≥ ${rules.minDaysPerMonth} valid days (≥ ${rules.minDaysPerFebruary} in February)`,
+      provisional: true,
+    };
+  });
+}
+
+/** Mean of the valid hourly means of one day [start, end) with its validity (used by AQI and NOI). */
+export function dailyMean(
+  series: HourSeries,
+  start: number,
+  end: number,
+  rules: ValidityRules = AIR_VALIDITY,
+): { value: number | null; validHours: number; valid: boolean } {
+  const day = dayStat(series, start, end, rules);
+  return {
+    value: day.valid ? statistic(day.hourMeans, "mean") : null,
+    validHours: day.hourMeans.length,
+    valid: day.valid,
+  };
+}

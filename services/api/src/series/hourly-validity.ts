@@ -1,0 +1,73 @@
+import { HOUR_MS } from "@qingshan/domain";
+import type { HourlyAggregate } from "@qingshan/store";
+import type { HourSeries, HourValue } from "./types.ts";
+
+/** GB 3095-2012/2026 Table 4: a 1-h mean needs at least 45 minutes of sampling in the hour. */
+export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
+
+/**
+ * Applies the hourly validity rule to one hourly aggregate. Readings with an averaging period
+ * are credited with that period (`validPeriodMs`); instantaneous readings are credited with the
+ * station's reporting interval each. A failing hour keeps its counts but loses its values.
+ *
+ * @example
+ * hourValue({ hourEnd, mean: 30, min: 28, max: 33, validCount: 12, totalCount: 12, validPeriodMs: 0,
+ *   stationId: "a", metric: "pm25" }, 300_000)
+ * // → { valid: true, mean: 30, sampledMs: 3_600_000, … }   (12 × 5 min)
+ */
+export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): HourValue {
+  const sampledMs = Math.min(
+    HOUR_MS,
+    agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * reportingIntervalMs,
+  );
+  const counts = {
+    hourEnd: agg.hourEnd,
+    validCount: agg.validCount,
+    totalCount: agg.totalCount,
+    sampledMs,
+  };
+  if (agg.validCount === 0 || agg.mean === null) {
+    const flagged = agg.totalCount - agg.validCount;
+    return {
+      ...counts,
+      mean: null,
+      min: null,
+      max: null,
+      valid: false,
+      reason:
+        flagged > 0
+          ? `no valid reading in the hour (${flagged} flagged reading${flagged === 1 ? "" : "s"} excluded)`
+          : "no reading in the hour",
+    };
+  }
+  if (sampledMs < MIN_SAMPLING_PER_HOUR_MS) {
+    return {
+      ...counts,
+      mean: null,
+      min: null,
+      max: null,
+      valid: false,
+      reason: `${Math.round(sampledMs / 60_000)} min of valid sampling; GB 3095 Table 4 needs ≥ 45 min in the hour`,
+    };
+  }
+  return { ...counts, mean: agg.mean, min: agg.min, max: agg.max, valid: true };
+}
+
+/**
+ * Hour values of one series keyed by hour label.
+ *
+ * @example
+ * const series = hourSeries(await store.queryHourly(q), station.reportingIntervalMs);
+ * series.get(hourEnd)?.valid
+ */
+export function hourSeries(aggs: readonly HourlyAggregate[], reportingIntervalMs: number): HourSeries {
+  const map = new Map<number, HourValue>();
+  for (const agg of aggs) map.set(agg.hourEnd, hourValue(agg, reportingIntervalMs));
+  return map;
+}
+
+/** The valid hourly mean labelled `hourEnd`, or undefined. */
+export function validMean(series: HourSeries, hourEnd: number): number | undefined {
+  const hour = series.get(hourEnd);
+  return hour?.valid && hour.mean !== null ? hour.mean : undefined;
+}
