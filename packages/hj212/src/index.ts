@@ -1,0 +1,37 @@
+export {
+  COMMAND_CODES_2017,
+  type CodeName,
+  DATA_COMMANDS,
+  POLLUTANT_CODES_2005,
+  POLLUTANT_CODES_2017,
+  type PollutantCode,
+  SYSTEM_CODES_2005,
+  SYSTEM_CODES_2017,
+} from "./codes.ts";
+export { type CommandParameters, parseCp } from "./cp.ts";
+export { crc16, crc16Bytes, formatCrc } from "./crc.ts";
+export { formatDataTime, parseDataTime } from "./data-time.ts";
+export { HJ212_ERROR_CODES, Hj212Error, type Hj212ErrorCode, type Hj212ErrorDetail } from "./errors.ts";
+export { decodeFlag, encodeFlag, type PacketFlag } from "./flag.ts";
+export {
+  buildDataResponse,
+  buildPacket,
+  type Hj212Packet,
+  MAX_DATA_LENGTH,
+  MAX_PACKET_LENGTH,
+  type PacketInput,
+  type ParseOptions,
+  parseFrame,
+  parsePacket,
+} from "./packet.ts";
+export { PROTOCOL_PROFILES, type ProtocolProfile, profileForVersion } from "./protocol.ts";
+export {
+  type DecodeOptions,
+  hj212ErrorToRejection,
+  lookupCode,
+  type PacketReadings,
+  packetToReadings,
+} from "./readings.ts";
+export { MAX_REPORTED_RAW, PacketStreamDecoder, type StreamItem } from "./stream.ts";
+export { type PacketSummary, packetSummary } from "./summary.ts";
+export { canonicalUnit, convertDecimal } from "./units.ts";

@@ -1,0 +1,185 @@
+import {
+  checkTime,
+  checkValue,
+  DATA_FLAGS,
+  type DataFlag,
+  DEFAULT_DECODE_LIMITS,
+  type DecodeLimits,
+  METRICS,
+  type MetricId,
+  type Reading,
+  type ReadingSource,
+  type Rejection,
+  rejection,
+  type Station,
+} from "@qingshan/domain";
+import { DATA_COMMANDS, type PollutantCode } from "./codes.ts";
+import { parseDataTime } from "./data-time.ts";
+import { HJ212_ERROR_CODES, type Hj212Error } from "./errors.ts";
+import type { Hj212Packet } from "./packet.ts";
+import { profileForVersion } from "./protocol.ts";
+import { convertDecimal, isConvertible, isDecimal } from "./units.ts";
+
+export interface DecodeOptions {
+  /** Clock (UTC ms), for lateness and future-skew checks and `receivedAt`. */
+  now: number;
+  limits?: Partial<DecodeLimits>;
+  /** Code → metric overrides, checked before the edition's table (vendor codes such as a21030 for O3). */
+  codeMap?: Record<string, MetricId>;
+  /** Default "mqtt-hj212". */
+  source?: ReadingSource;
+  /** Period of CN 2051 minute data; the packet does not carry it (set by CN 1063/1064). Default 60 000. */
+  minuteDataPeriodMs?: number;
+}
+
+export interface PacketReadings {
+  readings: Reading[];
+  rejections: Rejection[];
+}
+
+/** The value field of a pollutant group for a command, falling back to the other one. */
+export function valueFieldOf(cn: string, fields: Record<string, string>): string | undefined {
+  const primary = DATA_COMMANDS[cn]?.valueField ?? "Rtd";
+  const fallback = primary === "Rtd" ? "Avg" : "Rtd";
+  if (fields[primary] !== undefined) return primary;
+  if (fields[fallback] !== undefined) return fallback;
+  return undefined;
+}
+
+/** Looks a pollutant code up: overrides first, then the table of the packet's edition. */
+export function lookupCode(
+  code: string,
+  version: number,
+  codeMap: Record<string, MetricId> = {},
+): { metric: MetricId | null; entry: PollutantCode | undefined } {
+  const entry = Object.hasOwn(profileForVersion(version).pollutantCodes, code)
+    ? profileForVersion(version).pollutantCodes[code]
+    : undefined;
+  const override = Object.hasOwn(codeMap, code) ? codeMap[code] : undefined;
+  return { metric: override ?? entry?.metric ?? null, entry };
+}
+
+/**
+ * Turns a parsed data packet (CN 2011, 2051, 2061, 2031) into readings of `station`. DataTime is
+ * Beijing time; the value is `Rtd` for 2011 and `Avg` otherwise (each falls back to the other);
+ * values are converted from the station's device unit to the canonical unit and validated with
+ * the shared domain checks. A bad value rejects only itself.
+ *
+ * @example
+ * const { readings, rejections } = packetToReadings(parsePacket(text), station, { now: Date.now() });
+ */
+export function packetToReadings(
+  packet: Hj212Packet,
+  station: Station,
+  options: DecodeOptions,
+): PacketReadings {
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
+  const source = options.source ?? "mqtt-hj212";
+  const fail = (r: Rejection): PacketReadings => ({ readings: [], rejections: [r] });
+
+  const command = DATA_COMMANDS[packet.cn];
+  if (!command) {
+    return fail(rejection("hj212.field", "CN", packet.cn, "a data upload: 2011, 2051, 2061 or 2031"));
+  }
+  if (station.hj212 !== undefined && station.hj212.mn !== packet.mn) {
+    return fail(
+      rejection("hj212.field", "MN", packet.mn, `${station.hj212.mn}, the MN of station ${station.id}`),
+    );
+  }
+  if (packet.cp.dataTime === undefined) {
+    return fail(rejection("hj212.field", "CP.DataTime", undefined, "DataTime=YYYYMMDDhhmmss"));
+  }
+  const dataTime = parseDataTime(packet.cp.dataTime);
+  if (dataTime === undefined) {
+    return fail(rejection("hj212.field", "CP.DataTime", packet.cp.dataTime, "a real time YYYYMMDDhhmmss"));
+  }
+  const periodMs = packet.cn === "2051" ? (options.minuteDataPeriodMs ?? command.periodMs) : command.periodMs;
+  // hj212.md §5: whether DataTime marks the period's start or end is a per-station setting.
+  const ts = station.hj212?.dataTimeMarks === "end" ? dataTime - periodMs : dataTime;
+  const timeProblem = checkTime(ts, options.now, limits, "CP.DataTime");
+  if (timeProblem) return fail(timeProblem);
+
+  const readings: Reading[] = [];
+  const rejections: Rejection[] = [];
+  for (const [code, fields] of Object.entries(packet.cp.groups)) {
+    const field = valueFieldOf(packet.cn, fields);
+    const path = `CP.${code}-${field ?? command.valueField}`;
+    const { metric, entry } = lookupCode(code, packet.flag.version, options.codeMap);
+    if (metric === null) {
+      const expected = entry
+        ? `a code mapped to a Qingshan metric (${code} is ${entry.en}, which Qingshan does not store; map it in codeMap)`
+        : `a pollutant code of ${profileForVersion(packet.flag.version).edition} Appendix B or of codeMap`;
+      rejections.push(rejection("metric.unknown", `CP.${code}`, code, expected));
+      continue;
+    }
+    // A wrong unit explains an odd value better than the range check would, so it is checked first.
+    const canonical = METRICS[metric].unit;
+    const deviceUnit = deviceUnitOf(station, metric, entry, options.codeMap, code);
+    if (!isConvertible(deviceUnit, canonical)) {
+      rejections.push(
+        rejection(
+          "unit.mismatch",
+          path,
+          deviceUnit,
+          `a unit convertible to "${canonical}" (station ${station.id}, hj212.units.${metric})`,
+        ),
+      );
+      continue;
+    }
+    const text = field === undefined ? undefined : fields[field];
+    const value = text !== undefined && isDecimal(text) ? convertDecimal(text, deviceUnit, canonical) : text;
+    const problem = checkValue(station, metric, value, path);
+    if (problem) {
+      rejections.push(problem);
+      continue;
+    }
+    const flag = fields.Flag ?? "N";
+    if (!(DATA_FLAGS as readonly string[]).includes(flag)) {
+      // HJ 212-2017 Table 8 data flags
+      rejections.push(rejection("flag.unknown", `CP.${code}-Flag`, flag, `one of ${DATA_FLAGS.join(" ")}`));
+      continue;
+    }
+    readings.push({
+      stationId: station.id,
+      metric,
+      ts,
+      periodMs,
+      value: value as number,
+      flag: flag as DataFlag,
+      source,
+      receivedAt: options.now,
+    });
+  }
+  return { readings, rejections };
+}
+
+/**
+ * The unit the device sends `metric` in: the station's setting, else the code's default unit in the
+ * standard's table (only when the code came from that table), else the canonical unit.
+ */
+function deviceUnitOf(
+  station: Station,
+  metric: MetricId,
+  entry: PollutantCode | undefined,
+  codeMap: Record<string, MetricId> | undefined,
+  code: string,
+): string {
+  const configured = station.hj212?.units[metric];
+  if (configured !== undefined) return configured;
+  const overridden = codeMap !== undefined && Object.hasOwn(codeMap, code);
+  if (!overridden && entry?.unit !== undefined && entry.metric === metric) return entry.unit;
+  return METRICS[metric].unit;
+}
+
+/**
+ * A codec error as a domain rejection (for the dead letter): framing → "hj212.framing",
+ * CRC → "hj212.crc", fields → "hj212.field".
+ *
+ * @example
+ * hj212ErrorToRejection(err).message // "hj212.crc: crc-mismatch: expected EB01, got ABCD"
+ */
+export function hj212ErrorToRejection(err: Hj212Error): Rejection {
+  const code = HJ212_ERROR_CODES[err.code].rejection;
+  const base = rejection(code, err.path, err.received, err.expected);
+  return { ...base, message: `${code}: ${err.message}` };
+}

@@ -1,0 +1,165 @@
+import { Hj212Error, truncate } from "./errors.ts";
+import { type Hj212Packet, MAX_DATA_LENGTH, type ParseOptions, parseFrame } from "./packet.ts";
+
+/** One result of the stream decoder: a packet, or an error with the bytes it concerns. */
+export interface StreamItem {
+  packet?: Hj212Packet;
+  error?: Hj212Error;
+  /** The packet text, or the skipped bytes (at most {@link MAX_REPORTED_RAW} characters). */
+  raw: string;
+}
+
+/** Longest raw text kept in one report of skipped bytes (the dead letter keeps 4 KiB). */
+export const MAX_REPORTED_RAW = 4096;
+
+const HEADER = Buffer.from("##");
+const CRLF = Buffer.from("\r\n");
+const HASH = 0x23;
+
+function isLineBreaks(bytes: Buffer): boolean {
+  return bytes.every((b) => b === 0x0d || b === 0x0a);
+}
+
+function rawText(bytes: Buffer): string {
+  return truncate(bytes.toString("utf8"), MAX_REPORTED_RAW);
+}
+
+/**
+ * Frames HJ 212 packets out of a TCP byte stream (hj212.md §8): scans for `##`, reads the 4-digit
+ * length, waits for `2 + 4 + length + 4 + 2` bytes, checks the tail, then the CRC and fields.
+ * Partial packets are buffered across chunks; a chunk may hold several packets; bytes outside a
+ * packet are skipped and reported (runs of bare CR/LF are skipped silently). The buffer never holds
+ * more than one incomplete packet (≤ 1036 bytes).
+ *
+ * @example
+ * const decoder = new PacketStreamDecoder();
+ * socket.on("data", (chunk) => { for (const item of decoder.push(chunk)) item.packet ? handle(item.packet) : deadLetter(item) });
+ * socket.on("end", () => { for (const item of decoder.end()) deadLetter(item) });
+ */
+export class PacketStreamDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly options: ParseOptions;
+
+  constructor(options: ParseOptions = {}) {
+    this.options = options;
+  }
+
+  /** Bytes held while waiting for the rest of a packet. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Feeds a chunk; returns every packet or error it completes, in stream order. */
+  push(chunk: Buffer | string): StreamItem[] {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    this.buffer = this.buffer.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.buffer, bytes]);
+    const items: StreamItem[] = [];
+    let offset = 0;
+    for (;;) {
+      const step = this.next(offset, items);
+      if (step === undefined) break;
+      offset = step;
+    }
+    this.buffer = Buffer.from(this.buffer.subarray(offset));
+    return items;
+  }
+
+  /** The connection closed: reports whatever is still buffered as a truncated packet. */
+  end(): StreamItem[] {
+    const rest = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    if (rest.length === 0 || isLineBreaks(rest)) return [];
+    const raw = rawText(rest);
+    const error =
+      rest.length >= 2 && rest[0] === HASH && rest[1] === HASH
+        ? new Hj212Error("missing-tail", `connection closed after ${rest.length} bytes of a packet`, {
+            path: "tail",
+            received: truncate(raw, 40),
+            expected: "the rest of the packet and \\r\\n",
+          })
+        : garbageError(rest);
+    return [{ error, raw }];
+  }
+
+  /** Handles what starts at `offset`; returns the next offset, or undefined to wait for more bytes. */
+  private next(offset: number, items: StreamItem[]): number | undefined {
+    const buf = this.buffer;
+    let p = buf.indexOf(HEADER, offset);
+    if (p === -1) {
+      // A trailing "#" may be the first half of the next header.
+      const keep = buf.length > offset && buf[buf.length - 1] === HASH ? 1 : 0;
+      const end = buf.length - keep;
+      if (end > offset) this.skip(offset, end, items);
+      return end > offset ? end : undefined;
+    }
+    // In "###0278…" the header is the last "##" of the run.
+    while (buf[p + 2] === HASH) p++;
+    if (p > offset) this.skip(offset, p, items);
+    if (buf.length < p + 6) return p === offset ? undefined : p;
+    const lengthText = buf.subarray(p + 2, p + 6).toString("latin1");
+    if (!/^\d{4}$/.test(lengthText) || Number(lengthText) > MAX_DATA_LENGTH) {
+      // Report through the frame parser so the error is the same as for parsePacket.
+      return this.fail(p, this.resync(p), items);
+    }
+    const end = p + 12 + Number(lengthText);
+    const tail = buf.indexOf(CRLF, p + 6);
+    if (tail === -1) {
+      if (buf.length < end) return p === offset ? undefined : p;
+      // All the bytes the length promised, and no tail: a truncated packet, or a new one started.
+      const next = buf.indexOf(HEADER, p + 2);
+      return this.fail(p, next !== -1 && next < end ? next : end, items);
+    }
+    if (tail + 2 === end) {
+      const frame = buf.subarray(p, end);
+      const raw = frame.toString("utf8");
+      try {
+        items.push({ packet: parseFrame(frame, raw, this.options), raw });
+      } catch (error) {
+        if (!(error instanceof Hj212Error)) throw error;
+        items.push({ error, raw });
+      }
+      return end;
+    }
+    // The tail is not where the length says. A header before it means this packet was cut short
+    // and a new one began; otherwise the length is wrong.
+    const next = buf.indexOf(HEADER, p + 2);
+    return this.fail(p, next !== -1 && next < tail ? next : tail + 2, items);
+  }
+
+  /** Reports bytes [from, to) as a bad packet (parsed for the specific error) and moves past them. */
+  private fail(from: number, to: number, items: StreamItem[]): number {
+    const frame = this.buffer.subarray(from, to);
+    const raw = rawText(frame);
+    try {
+      // `next` only passes bad frames here; a frame that parses after all is still delivered.
+      items.push({ packet: parseFrame(frame, raw, this.options), raw });
+    } catch (error) {
+      if (!(error instanceof Hj212Error)) throw error;
+      items.push({ error, raw });
+    }
+    return to;
+  }
+
+  /** Where to resume after a bad header at p: the next "##", else the buffer end (keeping a "#"). */
+  private resync(p: number): number {
+    const next = this.buffer.indexOf(HEADER, p + 1);
+    if (next !== -1) return next;
+    const buf = this.buffer;
+    return buf[buf.length - 1] === HASH && buf.length - 1 > p ? buf.length - 1 : buf.length;
+  }
+
+  private skip(from: number, to: number, items: StreamItem[]): void {
+    const bytes = this.buffer.subarray(from, to);
+    if (isLineBreaks(bytes)) return;
+    items.push({ error: garbageError(bytes), raw: rawText(bytes) });
+  }
+}
+
+function garbageError(bytes: Buffer): Hj212Error {
+  const text = truncate(bytes.toString("utf8"), 40);
+  return new Hj212Error("missing-header", `${bytes.length} bytes outside a packet skipped`, {
+    path: "header",
+    received: text,
+    expected: '"##" starting a packet',
+  });
+}
