@@ -2,7 +2,7 @@ import { HOUR_MS } from "@qingshan/domain";
 import type { HourlyAggregate } from "@qingshan/store";
 import { describe, expect, it } from "vitest";
 import { aggregate } from "./aggregate.ts";
-import { dailyAqiInputs, hourlyAqiInputs } from "./aqi-inputs.ts";
+import { type AqiEdition, dailyAqiInputs, hourlyAqiInputs } from "./aqi-inputs.ts";
 import { daysInMonth, periods } from "./calendar.ts";
 import { hourSeries, hourValue } from "./hourly-validity.ts";
 import { rollingMean } from "./rolling.ts";
@@ -154,7 +154,7 @@ describe("rolling means", () => {
 });
 
 describe("AQI inputs", () => {
-  const standardFor = (date: string) => (date < "2026-03-01" ? "HJ633-2012" : "HJ633-2026") as const;
+  const standardFor = (date: string): AqiEdition => (date < "2026-03-01" ? "HJ633-2012" : "HJ633-2026");
   it("2026 real-time uses the six 1-h means", () => {
     const h = T("2026-11-29T10:00:00+08:00");
     const one = (v: number) => series(h, [v]);

@@ -1,0 +1,138 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { register as globalRegister } from "prom-client";
+import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
+import { errorHandler } from "./http/error-handler.ts";
+import { ApiError } from "./http/errors.ts";
+import { healthRoutes } from "./ops/health.ts";
+import { metricsRoutes } from "./ops/metrics.ts";
+import { aqiRoutes } from "./routes/aqi.ts";
+import { deadLetterRoutes } from "./routes/dead-letters.ts";
+import { noiRoutes } from "./routes/noi.ts";
+import { observationRoutes } from "./routes/observations.ts";
+import { readingRoutes } from "./routes/readings.ts";
+import { seriesRoutes } from "./routes/series.ts";
+import { stationRoutes } from "./routes/stations.ts";
+import { waterRoutes } from "./routes/water.ts";
+
+/** Settings with their defaults (see README). */
+export const API_DEFAULTS = Object.freeze({
+  readinessTimeoutMs: 2_000,
+  maxPeriods: 10_000,
+  pmRealtimeBasis2012: "auto" as const,
+  defaultMetrics: true,
+});
+
+/**
+ * Builds the Fastify app (not listening): routes under /api/v1, OpenAPI at /api/openapi.json,
+ * Swagger UI at /api/docs, /metrics, /healthz, /readyz. Test it with `app.inject`, serve it with
+ * `startApi`.
+ *
+ * @example
+ * const app = createApp({ store, registry, submit: ingest.submit, busDepth: () => bus.depth() });
+ * const res = await app.inject({ url: "/api/v1/stations" });
+ */
+export function createApp(deps: ApiDeps): FastifyInstance {
+  const options: FastifyServerOptions = {
+    // Query arrays are not part of the API: "a=1&a=2" is refused by the schema as not a string.
+    routerOptions: { ignoreTrailingSlash: true },
+  };
+  const app =
+    typeof deps.logger === "object"
+      ? Fastify({ ...options, loggerInstance: deps.logger })
+      : Fastify({ ...options, logger: deps.logger ?? false });
+
+  const ctx: ApiContext = Object.freeze({
+    store: deps.store,
+    registry: deps.registry,
+    submit: deps.submit,
+    now: deps.now ?? Date.now,
+    pmRealtimeBasis2012: deps.pmRealtimeBasis2012 ?? API_DEFAULTS.pmRealtimeBasis2012,
+    maxPeriods: deps.maxPeriods ?? API_DEFAULTS.maxPeriods,
+  });
+  const checks: Record<string, ReadinessCheck> = {
+    store: () => deps.store.health(),
+    ...deps.readiness,
+  };
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(function notFound(request, reply) {
+    const error = new ApiError("route.not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
+    return reply.status(error.status).send({ error: error.body });
+  });
+
+  // Swagger must be registered before the routes so its onRoute hook sees them.
+  app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "Qingshan API",
+        description:
+          "Time series, AQI (HJ 633-2012/2026), GB 3838 water class and NOI grades of the Qingshan monitoring network. Times are ISO 8601; responses use Beijing time (+08:00).",
+        version: "0.1.0",
+      },
+      tags: [
+        { name: "stations" },
+        { name: "readings" },
+        { name: "series" },
+        { name: "aqi" },
+        { name: "water" },
+        { name: "noi" },
+        { name: "deadletters" },
+        { name: "ops" },
+      ],
+    },
+    transform: function addDocumentedBody({ schema, url, route }) {
+      const body = route.config?.openapiBody;
+      return { schema: body ? ({ ...schema, body } as typeof schema) : schema, url };
+    },
+  });
+  app.register(swaggerUi, { routePrefix: "/api/docs" });
+  app.register(async function openapiDocument(scope) {
+    scope.get("/api/openapi.json", { schema: { hide: true } }, async function openapi() {
+      return app.swagger();
+    });
+  });
+
+  app.register(
+    async function apiV1(scope) {
+      stationRoutes(scope, ctx);
+      readingRoutes(scope, ctx);
+      seriesRoutes(scope, ctx);
+      aqiRoutes(scope, ctx);
+      waterRoutes(scope, ctx);
+      noiRoutes(scope, ctx);
+      deadLetterRoutes(scope, ctx);
+      scope.register(async function observations(inner) {
+        observationRoutes(inner, ctx);
+      });
+    },
+    { prefix: "/api/v1" },
+  );
+  app.register(async function ops(scope) {
+    metricsRoutes(scope, {
+      registry: deps.metricsRegistry ?? globalRegister,
+      defaultMetrics: deps.defaultMetrics ?? API_DEFAULTS.defaultMetrics,
+      busDepth: deps.busDepth,
+    });
+    healthRoutes(scope, checks, deps.readinessTimeoutMs ?? API_DEFAULTS.readinessTimeoutMs);
+  });
+  return app;
+}
+
+/**
+ * Listens on host:port; resolves with the bound address (port 0 picks a free port).
+ *
+ * @example
+ * const { url } = await startApi(app, { port: 8080, host: "0.0.0.0" });
+ */
+export async function startApi(
+  app: FastifyInstance,
+  options: { port: number; host?: string },
+): Promise<{ url: string; port: number }> {
+  const url = await app.listen({ port: options.port, host: options.host ?? "127.0.0.1" });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  return { url, port };
+}

@@ -1,0 +1,142 @@
+import { AIR_METRICS, toBeijingIso } from "@qingshan/domain";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { errorResponseSchema } from "../http/errors.ts";
+import { checkPeriods, loadHours, requireStation, stationMetrics } from "../http/load.ts";
+import { respond } from "../http/respond.ts";
+import { aqiQuery } from "../http/schemas.ts";
+import { timeRange } from "../http/time-param.ts";
+import { type AqiPeriod, aqiSeries } from "../series/aqi.ts";
+import type { AirSeries, AqiIndicator, PmRealtimeBasis } from "../series/aqi-inputs.ts";
+import type { HourSeries } from "../series/types.ts";
+
+interface AqiQuery {
+  station: string;
+  from?: string;
+  to?: string;
+  period: "hour" | "day";
+  pmBasis?: PmRealtimeBasis;
+  format?: "json" | "csv";
+}
+
+const INDICATORS: readonly AqiIndicator[] = [
+  "so2_1h",
+  "so2_24h",
+  "no2_1h",
+  "no2_24h",
+  "co_1h",
+  "co_24h",
+  "o3_1h",
+  "o3_8h",
+  "pm10_1h",
+  "pm10_24h",
+  "pm25_1h",
+  "pm25_24h",
+];
+
+const COLUMNS = [
+  "label",
+  "start",
+  "end",
+  "standard",
+  "aqi",
+  "level",
+  "category_zh",
+  "category_en",
+  "primary",
+  "exceeding",
+  "pmBasis",
+  ...INDICATORS.map((k) => `c_${k}`),
+  ...INDICATORS.map((k) => `iaqi_${k}`),
+];
+
+/** The IAQI number of one indicator, whatever shape the standards package gives it. */
+function iaqiNumber(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  if (value && typeof value === "object") {
+    const o = value as { iaqi?: unknown; value?: unknown };
+    if (typeof o.iaqi === "number") return o.iaqi;
+    if (typeof o.value === "number") return o.value;
+  }
+  return null;
+}
+
+function aqiJson(p: AqiPeriod) {
+  return {
+    label: p.label,
+    start: toBeijingIso(p.start),
+    end: toBeijingIso(p.end),
+    ...p.result,
+    ...(p.inputs.pmBasis ? { pmBasis: p.inputs.pmBasis } : {}),
+    concentrations: p.inputs.concentrations,
+    indicators: p.inputs.indicators,
+  };
+}
+
+function aqiRow(p: AqiPeriod): Record<string, unknown> {
+  const r = p.result;
+  const iaqi = (r.iaqi ?? {}) as Record<string, unknown>;
+  const row: Record<string, unknown> = {
+    label: p.label,
+    start: toBeijingIso(p.start),
+    end: toBeijingIso(p.end),
+    standard: r.standard,
+    aqi: r.aqi,
+    level: r.level,
+    category_zh: r.category?.zh,
+    category_en: r.category?.en,
+    primary: r.primary,
+    exceeding: r.exceeding,
+    pmBasis: p.inputs.pmBasis,
+  };
+  for (const k of INDICATORS) {
+    row[`c_${k}`] = p.inputs.concentrations[k];
+    row[`iaqi_${k}`] = iaqiNumber(iaqi[k]);
+  }
+  return row;
+}
+
+/** GET /aqi: real-time (hourly) or daily AQI of an air station under the edition of each period. */
+export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: AqiQuery }>(
+    "/aqi",
+    {
+      schema: {
+        summary: "Hourly (real-time) or daily AQI",
+        description:
+          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations used, their basis, and why missing ones are missing.",
+        tags: ["aqi"],
+        querystring: aqiQuery,
+        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+      },
+    },
+    async function getAqi(request, reply) {
+      const q = request.query;
+      const station = requireStation(ctx, q.station, "air");
+      const every = q.period === "hour" ? "1h" : "1d";
+      const { from, to } = timeRange(q, ctx.now(), 86_400_000);
+      checkPeriods(ctx, from, to, every);
+      const air: Record<string, HourSeries> = {};
+      for (const metric of stationMetrics(station, AIR_METRICS)) {
+        // 24 h of look-back feeds the 2012 rolling 24-h and 8-h means of the first hours.
+        air[metric] = await loadHours(ctx, station, metric, from, to, every, every === "1h" ? 24 : 0);
+      }
+      const results = aqiSeries(air as AirSeries, from, to, q.period, {
+        pmRealtimeBasis2012: q.pmBasis ?? ctx.pmRealtimeBasis2012,
+        ...(station.airArea ? { airArea: station.airArea } : {}),
+      });
+      return respond(
+        request,
+        reply,
+        {
+          station: station.id,
+          period: q.period,
+          from: toBeijingIso(from),
+          to: toBeijingIso(to),
+          results: results.map(aqiJson),
+        },
+        { filename: `aqi-${station.id}-${q.period}.csv`, columns: COLUMNS, rows: results.map(aqiRow) },
+      );
+    },
+  );
+}

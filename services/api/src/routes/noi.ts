@@ -1,0 +1,81 @@
+import { toBeijingIso } from "@qingshan/domain";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { errorResponseSchema } from "../http/errors.ts";
+import { checkPeriods, loadHours, requireStation } from "../http/load.ts";
+import { respond } from "../http/respond.ts";
+import { noiQuery } from "../http/schemas.ts";
+import { timeRange } from "../http/time-param.ts";
+import { noiGrades } from "../series/noi-grade.ts";
+import type { Every } from "../series/types.ts";
+import { periodJson } from "./series.ts";
+
+interface NoiQuery {
+  station: string;
+  from?: string;
+  to?: string;
+  period: Every;
+  format?: "json" | "csv";
+}
+
+const COLUMNS = [
+  "label",
+  "start",
+  "end",
+  "value",
+  "valid",
+  "reason",
+  "validCount",
+  "totalCount",
+  "grade",
+  "grade_zh",
+  "grade_en",
+  "scheme",
+  "gradeProvisional",
+] as const;
+
+/** GET /noi/grade: negative-oxygen-ion grade of each period mean. */
+export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: NoiQuery }>(
+    "/noi/grade",
+    {
+      schema: {
+        summary: "Negative-oxygen-ion grade per period",
+        description:
+          "Grade of the NOI period mean (ions/cm³). Validity minimums are the air-quality ones adopted as a labelled local rule; the grading scheme is provisional (negative-oxygen-ions.md).",
+        tags: ["noi"],
+        querystring: noiQuery,
+        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+      },
+    },
+    async function getNoiGrade(request, reply) {
+      const q = request.query;
+      const station = requireStation(ctx, q.station, "noi");
+      const { from, to } = timeRange(q, ctx.now(), 86_400_000);
+      checkPeriods(ctx, from, to, q.period);
+      const hours = await loadHours(ctx, station, "noi", from, to, q.period);
+      const results = noiGrades(hours, from, to, q.period).map((p) => ({ ...periodJson(p), grade: p.grade }));
+      const rows = results.map((r) => ({
+        ...r,
+        grade: r.grade?.grade,
+        grade_zh: r.grade?.zh,
+        grade_en: r.grade?.en,
+        scheme: r.grade?.scheme,
+        gradeProvisional: r.grade?.provisional,
+      }));
+      return respond(
+        request,
+        reply,
+        {
+          station: station.id,
+          unit: "ions/cm³",
+          period: q.period,
+          from: toBeijingIso(from),
+          to: toBeijingIso(to),
+          results,
+        },
+        { filename: `noi-grade-${station.id}-${q.period}.csv`, columns: COLUMNS, rows },
+      );
+    },
+  );
+}

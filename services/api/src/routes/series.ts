@@ -1,0 +1,90 @@
+import { METRICS, type MetricId, toBeijingIso } from "@qingshan/domain";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { errorResponseSchema } from "../http/errors.ts";
+import { checkPeriods, loadHours, requireMetricAt, requireStation } from "../http/load.ts";
+import { respond } from "../http/respond.ts";
+import { seriesQuery } from "../http/schemas.ts";
+import { timeRange } from "../http/time-param.ts";
+import { aggregate } from "../series/aggregate.ts";
+import type { AggFn, Every, PeriodValue } from "../series/types.ts";
+
+interface SeriesQuery {
+  station: string;
+  metric: MetricId;
+  from?: string;
+  to?: string;
+  every: Every;
+  fn: AggFn;
+  format?: "json" | "csv";
+}
+
+const COLUMNS = [
+  "label",
+  "start",
+  "end",
+  "value",
+  "valid",
+  "reason",
+  "validCount",
+  "totalCount",
+  "rule",
+  "provisional",
+] as const;
+
+/** JSON view of a period: times as Beijing ISO text. */
+export function periodJson(p: PeriodValue) {
+  return {
+    label: p.label,
+    start: toBeijingIso(p.start),
+    end: toBeijingIso(p.end),
+    value: p.value,
+    valid: p.valid,
+    ...(p.reason ? { reason: p.reason } : {}),
+    validCount: p.validCount,
+    totalCount: p.totalCount,
+    rule: p.rule,
+    provisional: p.provisional,
+  };
+}
+
+/** GET /series: a metric aggregated over Beijing calendar periods with validity per period. */
+export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: SeriesQuery }>(
+    "/series",
+    {
+      schema: {
+        summary: "Aggregated series with validity",
+        description:
+          "Valid hourly means (≥ 45 min of sampling, GB 3095 Table 4) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours; monthly ≥ 27 valid days, 25 in February — provisional).",
+        tags: ["series"],
+        querystring: seriesQuery,
+        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+      },
+    },
+    async function getSeries(request, reply) {
+      const q = request.query;
+      const station = requireStation(ctx, q.station);
+      requireMetricAt(station, q.metric);
+      const { from, to } = timeRange(q, ctx.now(), 86_400_000);
+      checkPeriods(ctx, from, to, q.every);
+      const hours = await loadHours(ctx, station, q.metric, from, to, q.every);
+      const rows = aggregate(hours, from, to, q.every, q.fn).map(periodJson);
+      return respond(
+        request,
+        reply,
+        {
+          station: station.id,
+          metric: q.metric,
+          unit: q.fn === "count" ? "count" : METRICS[q.metric].unit,
+          every: q.every,
+          fn: q.fn,
+          from: toBeijingIso(from),
+          to: toBeijingIso(to),
+          periods: rows,
+        },
+        { filename: `series-${station.id}-${q.metric}-${q.every}.csv`, columns: COLUMNS, rows },
+      );
+    },
+  );
+}

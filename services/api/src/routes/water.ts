@@ -1,0 +1,92 @@
+import { METRICS, type MetricId, toBeijingIso, WATER_METRICS } from "@qingshan/domain";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { errorResponseSchema } from "../http/errors.ts";
+import { checkPeriods, loadHours, requireStation, stationMetrics } from "../http/load.ts";
+import { respond } from "../http/respond.ts";
+import { waterQuery } from "../http/schemas.ts";
+import { timeRange } from "../http/time-param.ts";
+import type { Every, HourSeries } from "../series/types.ts";
+import { type WaterPeriod, waterClasses } from "../series/water-class.ts";
+
+interface WaterQuery {
+  station: string;
+  from?: string;
+  to?: string;
+  period: Every;
+  format?: "json" | "csv";
+}
+
+const COLUMNS = [
+  "label",
+  "start",
+  "end",
+  "valid",
+  "reason",
+  "class",
+  "targetClass",
+  "meetsTarget",
+  "status",
+  "deciding",
+  "mainPollutants",
+  "means",
+] as const;
+
+function waterJson(p: WaterPeriod, targetClass: string) {
+  return {
+    label: p.label,
+    start: toBeijingIso(p.start),
+    end: toBeijingIso(p.end),
+    valid: p.valid,
+    ...(p.reason ? { reason: p.reason } : {}),
+    targetClass,
+    means: p.means,
+    counts: p.counts,
+    ...(p.assessment ? p.assessment : { class: null }),
+  };
+}
+
+/** GET /water/class: GB 3838 class of a water section per period, from period means. */
+export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: WaterQuery }>(
+    "/water/class",
+    {
+      schema: {
+        summary: "Water-section class per period",
+        description:
+          "GB 3838-2002 single-factor class of a section per hour/day/month from the period mean of each measured parameter (mean of its valid hourly means); lists the deciding parameters and whether the target class is met. A class from automatic-station data covers only the measured parameters (water-gb3838.md §5).",
+        tags: ["water"],
+        querystring: waterQuery,
+        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+      },
+    },
+    async function getWaterClass(request, reply) {
+      const q = request.query;
+      const station = requireStation(ctx, q.station, "water");
+      const { from, to } = timeRange(q, ctx.now(), 7 * 86_400_000);
+      checkPeriods(ctx, from, to, q.period);
+      const series = new Map<MetricId, HourSeries>();
+      for (const metric of stationMetrics(station, WATER_METRICS)) {
+        series.set(metric, await loadHours(ctx, station, metric, from, to, q.period));
+      }
+      const water = station.water ?? { waterBody: "river" as const, targetClass: "III" as const };
+      const results = waterClasses(series, from, to, q.period, water);
+      const rows = results.map((p) => waterJson(p, water.targetClass));
+      return respond(
+        request,
+        reply,
+        {
+          station: station.id,
+          waterBody: water.waterBody,
+          targetClass: water.targetClass,
+          period: q.period,
+          from: toBeijingIso(from),
+          to: toBeijingIso(to),
+          units: Object.fromEntries([...series.keys()].map((m) => [m, METRICS[m].unit])),
+          results: rows,
+        },
+        { filename: `water-class-${station.id}-${q.period}.csv`, columns: COLUMNS, rows },
+      );
+    },
+  );
+}

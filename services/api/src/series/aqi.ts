@@ -1,0 +1,59 @@
+import { aqiStandardFor, computeAqi } from "@qingshan/standards";
+import {
+  type AirSeries,
+  type AqiInputs,
+  type AqiOptions,
+  dailyAqiInputs,
+  hourlyAqiInputs,
+  type PmRealtimeBasis,
+} from "./aqi-inputs.ts";
+import { periods } from "./calendar.ts";
+
+export type AqiResult = ReturnType<typeof computeAqi>;
+
+/** One AQI period: its inputs with provenance and the HJ 633 result. */
+export interface AqiPeriod {
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
+  readonly inputs: AqiInputs;
+  readonly result: AqiResult;
+}
+
+export interface AqiSeriesOptions {
+  readonly pmRealtimeBasis2012?: PmRealtimeBasis;
+  readonly airArea?: "class1" | "class2";
+}
+
+/**
+ * Real-time (`hour`) or daily (`day`) AQI of one station for every hour label / Beijing day
+ * overlapping [from, to); the edition is chosen per period by its Beijing date
+ * (air-aqi.md: 2012 rules before 2026-03-01, 2026 rules from then).
+ *
+ * @example
+ * aqiSeries(air, Date.parse("2026-11-29T00:00+08:00"), Date.parse("2026-11-30T00:00+08:00"), "day")
+ * // → [{ label: "2026-11-29", result: { standard: "HJ633-2026", aqi: 126, primary: ["pm25"], … } }]
+ */
+export function aqiSeries(
+  air: AirSeries,
+  from: number,
+  to: number,
+  period: "hour" | "day",
+  options: AqiSeriesOptions = {},
+): AqiPeriod[] {
+  const opts: AqiOptions = {
+    standardFor: aqiStandardFor,
+    ...(options.pmRealtimeBasis2012 ? { pmRealtimeBasis2012: options.pmRealtimeBasis2012 } : {}),
+    ...(options.airArea ? { airArea: options.airArea } : {}),
+  };
+  return periods(from, to, period === "hour" ? "1h" : "1d").map((p) => {
+    const inputs = period === "hour" ? hourlyAqiInputs(air, p.end, opts) : dailyAqiInputs(air, p.start, opts);
+    const result = computeAqi({
+      standard: inputs.standard,
+      date: inputs.date,
+      period,
+      concentrations: inputs.concentrations,
+    });
+    return { ...p, inputs, result };
+  });
+}
