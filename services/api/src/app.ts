@@ -57,6 +57,12 @@ export function createApp(deps: ApiDeps): FastifyInstance {
   };
 
   app.setErrorHandler(errorHandler);
+  // On the root instance, so its request hook counts every route.
+  metricsRoutes(app, {
+    registry: deps.metricsRegistry ?? globalRegister,
+    defaultMetrics: deps.defaultMetrics ?? API_DEFAULTS.defaultMetrics,
+    busDepth: deps.busDepth,
+  });
   app.setNotFoundHandler(function notFound(request, reply) {
     const error = new ApiError("route.not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
     return reply.status(error.status).send({ error: error.body });
@@ -110,14 +116,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     },
     { prefix: "/api/v1" },
   );
-  app.register(async function ops(scope) {
-    metricsRoutes(scope, {
-      registry: deps.metricsRegistry ?? globalRegister,
-      defaultMetrics: deps.defaultMetrics ?? API_DEFAULTS.defaultMetrics,
-      busDepth: deps.busDepth,
-    });
-    healthRoutes(scope, checks, deps.readinessTimeoutMs ?? API_DEFAULTS.readinessTimeoutMs);
-  });
+  healthRoutes(app, checks, deps.readinessTimeoutMs ?? API_DEFAULTS.readinessTimeoutMs);
   return app;
 }
 

@@ -14,7 +14,8 @@ export interface MetricsOptions {
 
 /**
  * GET /metrics in Prometheus text format, the `qingshan_bus_queue_depth{topic}` gauge read from
- * `busDepth()` at scrape time, and HTTP request counters/durations per route.
+ * `busDepth()` at scrape time, and HTTP request counters/durations per route. Call on the root
+ * instance so the request hook sees every route.
  */
 export function metricsRoutes(app: FastifyInstance, options: MetricsOptions): void {
   const { registry } = options;

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { csvField, toCsv } from "./csv.ts";
+import { ApiError } from "./errors.ts";
+import { parseTimeParam, timeRange } from "./time-param.ts";
+
+describe("RFC 4180 CSV", () => {
+  it("quotes fields with commas, quotes and line breaks; CRLF rows; empty for null", () => {
+    expect(
+      toCsv(
+        ["a", "b", "c"],
+        [
+          { a: 1, b: 'say "hi", then go', c: null },
+          { a: "x\ny", b: ["pm25", "pm10"] },
+        ],
+      ),
+    ).toBe('a,b,c\r\n1,"say ""hi"", then go",\r\n"x\ny",pm25;pm10,\r\n');
+    expect(csvField({ do: 6 })).toBe('"{""do"":6}"');
+    expect(csvField(false)).toBe("false");
+  });
+});
+
+describe("time parameters", () => {
+  it("accepts ISO 8601 with an offset or epoch ms", () => {
+    expect(parseTimeParam("from", "2026-11-29T00:00:00+08:00")).toBe(Date.parse("2026-11-28T16:00:00Z"));
+    expect(parseTimeParam("from", "2026-11-28T16:00Z")).toBe(Date.parse("2026-11-28T16:00:00Z"));
+    expect(parseTimeParam("to", "1796400000000")).toBe(1_796_400_000_000);
+  });
+  it("refuses a time without offset, naming the parameter", () => {
+    try {
+      parseTimeParam("from", "2026-11-29T00:00:00");
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).body).toEqual({
+        code: "query.invalid",
+        message:
+          'query parameter "from" is "2026-11-29T00:00:00", expected ISO 8601 with an offset (e.g. "2026-11-29T00:00:00+08:00") or epoch milliseconds',
+        parameter: "from",
+        received: "2026-11-29T00:00:00",
+        expected: 'ISO 8601 with an offset (e.g. "2026-11-29T00:00:00+08:00") or epoch milliseconds',
+      });
+    }
+  });
+  it("defaults to the last span before now and refuses a reversed range", () => {
+    expect(timeRange({}, 10_000, 1_000)).toEqual({ from: 9_000, to: 10_000 });
+    expect(() => timeRange({ from: "2000", to: "1000" }, 0, 1)).toThrow('query parameter "to" is "1000"');
+  });
+});
