@@ -11,15 +11,12 @@ import { observationsBody, observationsQuery, stationParams } from "../http/sche
  * is dead-lettered by ingest like any other bad input.
  */
 export function observationRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  // Raw text for this route only (the plugin scope keeps other routes on the JSON parser).
-  app.removeContentTypeParser(["application/json", "text/plain"]);
-  app.addContentTypeParser(
-    ["application/json", "text/plain"],
-    { parseAs: "string" },
-    function rawBody(_request, body, done) {
-      done(null, body);
-    },
-  );
+  // Raw text of any content type, for this route only (the plugin scope keeps the other routes
+  // on Fastify's JSON parser): ingest decodes it, so malformed JSON is dead-lettered, not lost.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, function rawBody(_request, body, done) {
+    done(null, body);
+  });
 
   app.post<{ Params: { id: string }; Querystring: { backfill: boolean }; Body: string }>(
     "/stations/:id/observations",
