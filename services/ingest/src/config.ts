@@ -1,0 +1,116 @@
+import { DEFAULT_DECODE_LIMITS } from "@qingshan/domain";
+import { z } from "zod";
+
+const port = z.number().int().min(0).max(65535);
+/** An MQTT topic level: no wildcards, no separators (MQTT 5.0 §4.7.1, §4.8.2 share name). */
+const topicLevel = z.string().regex(/^[^/+#\s]+$/, "one topic level without '/', '+', '#' or spaces");
+
+/**
+ * Configuration of the ingest service. Every field has a default; units are in the names.
+ *
+ * @example
+ * const config = parseIngestConfig({ mqtt: { url: "mqtt://127.0.0.1:1883" }, hj212: { tcpPort: 0 } });
+ * config.mqtt.shareGroup // "qingshan"
+ */
+export const IngestConfigSchema = z.strictObject({
+  mqtt: z
+    .strictObject({
+      /** Broker URL (mqtt://, mqtts://, ws://). Unset or "": start the embedded broker. */
+      url: z.string().optional(),
+      /** Port of the embedded broker (only without `url`). 0 picks a free port. */
+      embeddedPort: port.default(1883),
+      embeddedHost: z.string().min(1).default("0.0.0.0"),
+      /**
+       * Stable client id: the broker keeps the persistent session under it. Unique per instance
+       * (two instances with one id take the session from each other); "-N" is appended per
+       * connection when `connections` > 1.
+       */
+      clientId: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,60}$/, "1–60 letters, digits, '_', '.', '-'")
+        .default("qingshan-ingest"),
+      /** MQTT 5 shared-subscription group; "" subscribes without `$share` (one instance only). */
+      shareGroup: z.union([z.literal(""), topicLevel]).default("qingshan"),
+      /** 5 (MQTT 5.0) or 4 (MQTT 3.1.1). The embedded broker speaks 3.1.1 only. */
+      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
+      /** Sessions (connections) this process opens in the share group; each handles one message at a time. */
+      connections: z.number().int().min(1).max(64).default(1),
+      /** Receive Maximum (MQTT 5.0 §3.1.2.11.3): unacknowledged messages the broker may send per connection. */
+      maxInFlight: z.number().int().min(1).max(65535).default(100),
+      /** How long the broker keeps the session (and queues messages) after a disconnect (MQTT 5). */
+      sessionExpirySeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(4_294_967_295)
+        .default(7 * 86_400),
+      keepaliveSeconds: z.number().int().min(0).max(65535).default(30),
+      reconnectPeriodMs: z.number().int().min(0).default(1000),
+      connectTimeoutMs: z.number().int().positive().default(30_000),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .prefault({}),
+  hj212: z
+    .strictObject({
+      /** HJ 212 packets published as MQTT payloads arrive on `{prefix}/{MN}`. */
+      mqttTopicPrefix: topicLevel.default("hj212"),
+      /** TCP listener for stations that speak HJ 212 over TCP; 0 disables it. */
+      tcpPort: port.default(9212),
+      tcpHost: z.string().min(1).default("0.0.0.0"),
+      /** A station connection with no traffic for this long is closed (stations reconnect). */
+      idleTimeoutMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(15 * 60_000),
+      maxConnections: z.number().int().positive().default(2048),
+    })
+    .prefault({}),
+  /** Validation limits of both decoders (DecodeLimits of @qingshan/domain). */
+  limits: z
+    .strictObject({
+      maxPayloadBytes: z.number().int().positive().default(DEFAULT_DECODE_LIMITS.maxPayloadBytes),
+      maxFutureSkewMs: z.number().int().min(0).default(DEFAULT_DECODE_LIMITS.maxFutureSkewMs),
+      maxLatenessMs: z.number().int().positive().default(DEFAULT_DECODE_LIMITS.maxLatenessMs),
+    })
+    .prefault({}),
+  /** How long stop lets in-flight inputs retry a failing bus before leaving them unacknowledged. */
+  drainTimeoutMs: z.number().int().min(0).default(10_000),
+  /** Backoff while the bus refuses a publish; the message stays unacknowledged meanwhile. */
+  publishRetry: z
+    .strictObject({
+      initialDelayMs: z.number().int().positive().default(100),
+      maxDelayMs: z.number().int().positive().default(5000),
+    })
+    .prefault({}),
+});
+
+export type IngestConfig = z.infer<typeof IngestConfigSchema>;
+export type IngestConfigInput = z.input<typeof IngestConfigSchema>;
+
+/**
+ * Validates the configuration once, fills defaults and freezes it. Throws an Error naming the
+ * setting on invalid input.
+ *
+ * @example
+ * parseIngestConfig({}).hj212.tcpPort // 9212
+ */
+export function parseIngestConfig(input: IngestConfigInput = {}): IngestConfig {
+  const parsed = IngestConfigSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`ingest config: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  }
+  const config = parsed.data;
+  if (config.mqtt.url === "") delete config.mqtt.url;
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import type { Logger } from "pino";
+import type { DecodedInput, IngestPipeline, SubmitResult } from "./ingest-pipeline.ts";
+import type { IngestMetrics } from "./metrics.ts";
+
+export interface RetryPolicy {
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Thrown when delivery was abandoned because the transport is stopping; the input stays unacknowledged. */
+export class DeliveryAbortedError extends Error {
+  constructor() {
+    super("delivery abandoned: ingest is stopping; the input was not acknowledged and will be redelivered");
+    this.name = "DeliveryAbortedError";
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Hands a decoded input on to the bus, retrying with exponential backoff while the bus refuses it
+ * (the input is neither acknowledged nor dropped meanwhile). Gives up only when `signal` aborts,
+ * by throwing {@link DeliveryAbortedError}.
+ *
+ * @example
+ * const result = await deliverWithRetry(pipeline, pipeline.decodeJson(topic, payload, opts), { signal, policy, logger, metrics });
+ */
+export async function deliverWithRetry(
+  pipeline: IngestPipeline,
+  decoded: DecodedInput,
+  ctx: { signal: AbortSignal; policy: RetryPolicy; logger: Logger; metrics: IngestMetrics },
+): Promise<SubmitResult> {
+  let delay = ctx.policy.initialDelayMs;
+  for (;;) {
+    if (ctx.signal.aborted) throw new DeliveryAbortedError();
+    try {
+      return await pipeline.deliver(decoded);
+    } catch (error) {
+      if (ctx.signal.aborted) throw new DeliveryAbortedError();
+      ctx.metrics.publishRetries.inc({ source: decoded.source });
+      ctx.logger.warn(
+        { err: error, retryInMs: delay, source: decoded.source },
+        "bus publish failed; the input stays unacknowledged and is retried",
+      );
+      await sleep(delay, ctx.signal);
+      delay = Math.min(delay * 2, ctx.policy.maxDelayMs);
+    }
+  }
+}

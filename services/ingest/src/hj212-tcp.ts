@@ -1,0 +1,142 @@
+import { createServer, type Socket } from "node:net";
+import { PacketStreamDecoder, type StreamItem } from "@qingshan/hj212";
+import type { Logger } from "pino";
+import { DeliveryAbortedError, deliverWithRetry, type RetryPolicy } from "./deliver-with-retry.ts";
+import type { IngestPipeline } from "./ingest-pipeline.ts";
+import { listen } from "./listen.ts";
+import type { IngestMetrics } from "./metrics.ts";
+
+export interface Hj212TcpOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  /** Close a connection without traffic for this long; 0 never. */
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly pipeline: IngestPipeline;
+  readonly logger: Logger;
+  readonly metrics: IngestMetrics;
+  readonly retry: RetryPolicy;
+  /** How long `stop` lets packets already received retry a failing bus before giving up on them. */
+  readonly drainTimeoutMs: number;
+}
+
+export interface Hj212TcpListener {
+  /** Listens; resolves with the bound port. A port in use rejects with an error naming hj212.tcpPort. */
+  start(): Promise<number>;
+  /** Stops accepting, finishes packets already received (answering them), then closes connections. */
+  stop(): Promise<void>;
+}
+
+/** Packets queued per connection before reading pauses (back-pressure on the station). */
+const MAX_QUEUED_PER_CONNECTION = 64;
+
+/**
+ * HJ 212-2017 over TCP, as stations send it: a byte stream of packets (hj212.md §8). Packets of one
+ * connection are handled in order; each packet's readings and dead letters are handed on to the
+ * bus before its 9014 data response (hj212.md §3, §8.3) is written back. A packet that fails
+ * framing or CRC is dead-lettered and never answered, so the station resends it.
+ *
+ * @example
+ * const tcp = createHj212TcpListener({ port: 9212, host: "0.0.0.0", idleTimeoutMs: 900_000, maxConnections: 2048, pipeline, logger, metrics, retry });
+ * const port = await tcp.start();
+ */
+export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListener {
+  const { pipeline, logger, metrics } = options;
+  const stopping = new AbortController();
+  let closing = false;
+  const connections = new Map<Socket, { idle: () => Promise<void> }>();
+  // allowHalfOpen: a station may send its last packet and half-close; we still answer it.
+  const server = createServer({ allowHalfOpen: true }, accept);
+  server.maxConnections = options.maxConnections;
+
+  function accept(socket: Socket): void {
+    const origin = `${socket.remoteAddress ?? "unknown"}:${socket.remotePort ?? 0}`;
+    const log = logger.child({ peer: origin });
+    const decoder = new PacketStreamDecoder();
+    let queue: Promise<void> = Promise.resolve();
+    let queued = 0;
+
+    async function handle(item: StreamItem): Promise<void> {
+      const decoded = pipeline.decodeHj212Item(item, { source: "hj212-tcp", origin });
+      metrics.inFlight.inc({ source: "hj212-tcp" });
+      try {
+        const result = await deliverWithRetry(pipeline, decoded, {
+          signal: stopping.signal,
+          policy: options.retry,
+          logger: log,
+          metrics,
+        });
+        if (result.response !== undefined && socket.writable) socket.write(result.response);
+      } finally {
+        metrics.inFlight.dec({ source: "hj212-tcp" });
+      }
+    }
+
+    function enqueue(items: readonly StreamItem[]): void {
+      for (const item of items) {
+        queued++;
+        queue = queue
+          .then(() => handle(item))
+          .catch((error: unknown) => {
+            if (!(error instanceof DeliveryAbortedError)) {
+              log.error({ err: error }, "HJ 212 packet not handled; not answered");
+            }
+          })
+          .finally(() => {
+            queued--;
+            if (queued < MAX_QUEUED_PER_CONNECTION / 4 && socket.isPaused() && !closing) socket.resume();
+          });
+      }
+      if (queued >= MAX_QUEUED_PER_CONNECTION) socket.pause();
+    }
+
+    connections.set(socket, { idle: () => queue });
+    socket.on("data", (chunk: Buffer) => enqueue(decoder.push(chunk)));
+    socket.on("end", () => {
+      enqueue(decoder.end());
+      void queue.then(() => socket.end());
+    });
+    socket.on("error", (error) => log.warn({ err: error }, "HJ 212 connection error"));
+    socket.on("close", () => connections.delete(socket));
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => {
+        if (queued === 0) {
+          log.info("HJ 212 connection idle; closing");
+          socket.end();
+        }
+      });
+    }
+    log.debug("HJ 212 station connected");
+  }
+
+  async function start(): Promise<number> {
+    const port = await listen(
+      server,
+      options.port,
+      options.host,
+      `HJ 212 TCP port ${options.port} is already in use: set hj212.tcpPort (QINGSHAN_HJ212_PORT) to a free port, or 0 to disable the listener`,
+    );
+    logger.info({ port, host: options.host }, "HJ 212 TCP listener started");
+    return port;
+  }
+
+  async function stop(): Promise<void> {
+    closing = true;
+    const closed = server.listening
+      ? new Promise<void>((resolve) => server.close(() => resolve()))
+      : Promise.resolve();
+    // Packets already received are finished (and answered) first; nothing more is read. A bus
+    // that stays down past the drain timeout leaves them unanswered: the stations resend them.
+    const sockets = [...connections.keys()];
+    for (const socket of sockets) socket.pause();
+    const giveUp = setTimeout(() => stopping.abort(), options.drainTimeoutMs);
+    await Promise.all(sockets.map((socket) => connections.get(socket)?.idle()));
+    clearTimeout(giveUp);
+    stopping.abort();
+    for (const socket of sockets) socket.end();
+    await closed;
+  }
+
+  return { start, stop };
+}

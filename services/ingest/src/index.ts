@@ -1,0 +1,163 @@
+import type { Bus } from "@qingshan/bus";
+import type { StationRegistry } from "@qingshan/domain";
+import { type Logger, pino } from "pino";
+import type { Registry } from "prom-client";
+import { type IngestConfig, type IngestConfigInput, parseIngestConfig } from "./config.ts";
+import { type EmbeddedBroker, startEmbeddedBroker } from "./embedded-broker.ts";
+import { createHj212TcpListener, type Hj212TcpListener } from "./hj212-tcp.ts";
+import { createIngestPipeline, type IngestPipeline } from "./ingest-pipeline.ts";
+import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
+import { createMqttIngest, type MqttIngest } from "./mqtt-ingest.ts";
+
+export {
+  type IngestConfig,
+  type IngestConfigInput,
+  IngestConfigSchema,
+  parseIngestConfig,
+} from "./config.ts";
+export { MAX_DEAD_LETTER_PAYLOAD_BYTES, toDeadLetter, truncateUtf8 } from "./dead-letters.ts";
+export { DeliveryAbortedError, deliverWithRetry, type RetryPolicy } from "./deliver-with-retry.ts";
+export { type EmbeddedBroker, type EmbeddedBrokerOptions, startEmbeddedBroker } from "./embedded-broker.ts";
+export { createHj212TcpListener, type Hj212TcpListener, type Hj212TcpOptions } from "./hj212-tcp.ts";
+export {
+  createIngestPipeline,
+  type DecodedInput,
+  type Hj212SubmitOptions,
+  type IngestPipeline,
+  type IngestPipelineDeps,
+  type IngestSource,
+  type SubmitOptions,
+  type SubmitResult,
+} from "./ingest-pipeline.ts";
+export { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
+export { createMqttIngest, type MqttIngest, type MqttIngestOptions, topicFilters } from "./mqtt-ingest.ts";
+
+export interface IngestDeps {
+  readonly bus: Bus;
+  readonly registry: StationRegistry;
+  /** UTC epoch ms; default Date.now. */
+  readonly clock?: () => number;
+  /** Default: a pino logger named "ingest". */
+  readonly logger?: Logger;
+  /** prom-client registry for the metrics; default the global `register`. */
+  readonly metricsRegistry?: Registry;
+}
+
+export interface Ingest {
+  /** Starts the embedded broker (without mqtt.url), the HJ 212 TCP listener and the MQTT sessions. */
+  start(): Promise<void>;
+  /** Stops intake, drains in-flight messages (acknowledging them), disconnects, closes the broker. */
+  stop(): Promise<void>;
+  /** The transport-free core, for CSV import and backfill through the HTTP API. */
+  readonly pipeline: IngestPipeline;
+  readonly config: IngestConfig;
+  readonly metrics: IngestMetrics;
+  /** Port of the embedded broker once started; undefined with mqtt.url. */
+  readonly brokerPort: number | undefined;
+  /** URL the MQTT sessions connect to once started (the embedded broker's or mqtt.url). */
+  readonly brokerUrl: string | undefined;
+  /** Port of the HJ 212 TCP listener once started; undefined when hj212.tcpPort is 0. */
+  readonly tcpPort: number | undefined;
+}
+
+/**
+ * Composes the ingest service from its configuration: validates it (no I/O), and on `start`
+ * opens the embedded broker when no `mqtt.url` is set, the HJ 212 TCP listener, and the MQTT
+ * sessions that subscribe to `stations/+/+` and `hj212/+`.
+ *
+ * @example
+ * const ingest = createIngest({ mqtt: { embeddedPort: 1883 } }, { bus, registry });
+ * await ingest.start();
+ * // … later
+ * await ingest.stop();
+ */
+export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest {
+  const config = parseIngestConfig(input);
+  const logger = deps.logger ?? pino({ name: "ingest" });
+  const metrics = createIngestMetrics(deps.metricsRegistry);
+  const pipeline = createIngestPipeline({
+    bus: deps.bus,
+    registry: deps.registry,
+    metrics,
+    limits: config.limits,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  let broker: EmbeddedBroker | undefined;
+  let tcp: Hj212TcpListener | undefined;
+  let mqtt: MqttIngest | undefined;
+  let tcpPort: number | undefined;
+  let brokerUrl: string | undefined;
+
+  async function start(): Promise<void> {
+    try {
+      let mqttConfig = config.mqtt;
+      if (config.mqtt.url === undefined) {
+        broker = await startEmbeddedBroker({
+          port: config.mqtt.embeddedPort,
+          host: config.mqtt.embeddedHost,
+        });
+        logger.info({ port: broker.port }, "embedded MQTT broker started");
+        // aedes speaks MQTT 3.1.1 without shared subscriptions: one session, plain topic filters.
+        mqttConfig = { ...config.mqtt, protocolVersion: 4, shareGroup: "", connections: 1 };
+      }
+      brokerUrl = broker?.url ?? config.mqtt.url;
+      // hj212.tcpPort 0 disables the listener.
+      if (config.hj212.tcpPort !== 0) {
+        tcp = createHj212TcpListener({
+          port: config.hj212.tcpPort,
+          host: config.hj212.tcpHost,
+          idleTimeoutMs: config.hj212.idleTimeoutMs,
+          maxConnections: config.hj212.maxConnections,
+          drainTimeoutMs: config.drainTimeoutMs,
+          pipeline,
+          logger,
+          metrics,
+          retry: config.publishRetry,
+        });
+        tcpPort = await tcp.start();
+      }
+      mqtt = createMqttIngest({
+        url: brokerUrl as string,
+        mqtt: mqttConfig,
+        hj212TopicPrefix: config.hj212.mqttTopicPrefix,
+        drainTimeoutMs: config.drainTimeoutMs,
+        pipeline,
+        logger,
+        metrics,
+        retry: config.publishRetry,
+      });
+      await mqtt.start();
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    // Order: MQTT first (its drain needs the broker), then TCP, then the embedded broker.
+    await mqtt?.stop();
+    mqtt = undefined;
+    await tcp?.stop();
+    tcp = undefined;
+    tcpPort = undefined;
+    await broker?.close();
+    broker = undefined;
+  }
+
+  return {
+    start,
+    stop,
+    pipeline,
+    config,
+    metrics,
+    get brokerPort() {
+      return broker?.port;
+    },
+    get brokerUrl() {
+      return brokerUrl;
+    },
+    get tcpPort() {
+      return tcpPort;
+    },
+  };
+}

@@ -1,0 +1,271 @@
+import type { Bus, BusMessage } from "@qingshan/bus";
+import {
+  type DeadLetter,
+  type DecodeLimits,
+  decodeStationMessage,
+  type Reading,
+  type ReadingSource,
+  type Rejection,
+  rejection,
+  type Station,
+  type StationRegistry,
+} from "@qingshan/domain";
+import {
+  buildDataResponse,
+  type Hj212Packet,
+  hj212ErrorToRejection,
+  PacketStreamDecoder,
+  packetToReadings,
+  type StreamItem,
+} from "@qingshan/hj212";
+import { toDeadLetter } from "./dead-letters.ts";
+import type { IngestMetrics } from "./metrics.ts";
+
+/** Transport an input arrived on; becomes `DeadLetter.source` and the `source` label of messages_total. */
+export type IngestSource = "mqtt" | "hj212-tcp" | "import" | "api";
+
+export interface SubmitOptions {
+  readonly source: IngestSource;
+  /** MQTT topic, TCP peer address ("10.0.0.7:50312") or file name. */
+  readonly origin: string;
+  /** Overrides of the configured limits for this input (e.g. relaxed lateness for a backfill). */
+  readonly limits?: Partial<DecodeLimits>;
+  /** `Reading.source`; by default derived from `source` and the format. */
+  readonly readingSource?: ReadingSource;
+}
+
+export interface Hj212SubmitOptions extends SubmitOptions {
+  /** The MN named by the MQTT topic `hj212/{MN}`; a packet with another MN is rejected. */
+  readonly expectedMn?: string;
+}
+
+/** A decoded input: what will be published, and the HJ 212 replies to send once it was. */
+export interface DecodedInput {
+  readonly source: IngestSource;
+  readonly readings: readonly Reading[];
+  readonly rejections: readonly Rejection[];
+  readonly deadLetters: readonly DeadLetter[];
+  /** HJ 212 9014 data responses (concatenated packets) for packets whose Flag asked for one. */
+  readonly response?: string;
+}
+
+export interface SubmitResult {
+  /** Readings handed on to the bus topic "readings". */
+  readonly accepted: number;
+  /** Everything rejected (each also published as a dead letter). */
+  readonly rejections: readonly Rejection[];
+  /** HJ 212 replies to send to the station; present only when a packet asked for one. */
+  readonly response?: string;
+}
+
+export interface IngestPipeline {
+  /** Decodes a JSON wire message (topic `stations/{stationId}/{kind}`) without publishing. */
+  decodeJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): DecodedInput;
+  /** Decodes HJ 212 text (one or more packets) without publishing. */
+  decodeHj212(text: string, options: Hj212SubmitOptions): DecodedInput;
+  /** Decodes one item of a {@link PacketStreamDecoder} (TCP) without publishing. */
+  decodeHj212Item(item: StreamItem, options: Hj212SubmitOptions): DecodedInput;
+  /** Publishes readings and dead letters; resolves once the bus accepted both. */
+  deliver(decoded: DecodedInput): Promise<SubmitResult>;
+  /** decodeJson + deliver. */
+  submitJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): Promise<SubmitResult>;
+  /** decodeHj212 + deliver. */
+  submitHj212(text: string, options: Hj212SubmitOptions): Promise<SubmitResult>;
+}
+
+export interface IngestPipelineDeps {
+  readonly bus: Bus;
+  readonly registry: StationRegistry;
+  /** UTC epoch ms; injected so tests and backfills control "now". */
+  readonly clock?: () => number;
+  readonly limits?: Partial<DecodeLimits>;
+  readonly metrics: IngestMetrics;
+}
+
+function jsonReadingSource(source: IngestSource): ReadingSource {
+  if (source === "mqtt") return "mqtt-json";
+  return source === "import" ? "import" : "api";
+}
+
+/**
+ * The transport-free core of ingest: decode, validate, publish readings (bus topic "readings",
+ * key = station id) and dead letters (bus topic "deadletters"), resolve after both publishes
+ * resolved. A bad value rejects only itself; good readings of the same message still go through.
+ *
+ * @example
+ * const pipeline = createIngestPipeline({ bus, registry, metrics: createIngestMetrics(new Registry()) });
+ * const result = await pipeline.submitJson("stations/ld-aq-01/air", '{"ts":1764295200000,"values":{"pm25":35}}',
+ *   { source: "import", origin: "backfill.csv", limits: { maxLatenessMs: 400 * 86_400_000 } });
+ * result.accepted // 1
+ */
+export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
+  const clock = deps.clock ?? Date.now;
+  const { bus, registry, metrics } = deps;
+
+  function decodeJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): DecodedInput {
+    metrics.messages.inc({ source: options.source });
+    const now = clock();
+    const result = decodeStationMessage(topic, payload, {
+      now,
+      lookupStation: (id) => registry.get(id),
+      limits: { ...deps.limits, ...options.limits },
+      source: options.readingSource ?? jsonReadingSource(options.source),
+    });
+    const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+    const deadLetters = result.rejections.map((r) =>
+      toDeadLetter(r, {
+        source: options.source,
+        origin: options.origin,
+        receivedAt: now,
+        stationId: result.stationId,
+        payload: text,
+      }),
+    );
+    return { source: options.source, readings: result.readings, rejections: result.rejections, deadLetters };
+  }
+
+  function decodePacket(
+    packet: Hj212Packet,
+    options: Hj212SubmitOptions,
+    now: number,
+  ): { station?: Station; readings: Reading[]; rejections: Rejection[] } {
+    const readingSource =
+      options.readingSource ?? (options.source === "hj212-tcp" ? "tcp-hj212" : "mqtt-hj212");
+    if (options.expectedMn !== undefined && packet.mn !== options.expectedMn) {
+      const expected = `${options.expectedMn}, the MN in topic ${options.origin}`;
+      return { readings: [], rejections: [rejection("hj212.field", "MN", packet.mn, expected)] };
+    }
+    const station = registry.byMn(packet.mn);
+    if (!station) {
+      return {
+        readings: [],
+        rejections: [rejection("station.unknown", "MN", packet.mn, "the HJ 212 MN of a registered station")],
+      };
+    }
+    const limits = { ...deps.limits, ...options.limits };
+    return { station, ...packetToReadings(packet, station, { now, limits, source: readingSource }) };
+  }
+
+  function decodeItems(items: readonly StreamItem[], options: Hj212SubmitOptions): DecodedInput {
+    const now = clock();
+    const readings: Reading[] = [];
+    const rejections: Rejection[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const responses: string[] = [];
+    for (const item of items) {
+      metrics.messages.inc({ source: options.source });
+      const context = { source: options.source, origin: options.origin, receivedAt: now, payload: item.raw };
+      if (item.packet === undefined) {
+        // hj212.md §3: a packet that fails framing or CRC is never answered; the station resends it.
+        const r = item.error
+          ? hj212ErrorToRejection(item.error)
+          : rejection("payload.malformed", "", item.raw, "an HJ 212 packet");
+        rejections.push(r);
+        deadLetters.push(toDeadLetter(r, context));
+        continue;
+      }
+      const packet = item.packet;
+      const decoded = decodePacket(packet, options, now);
+      readings.push(...decoded.readings);
+      rejections.push(...decoded.rejections);
+      for (const r of decoded.rejections) {
+        deadLetters.push(toDeadLetter(r, { ...context, stationId: decoded.station?.id }));
+      }
+      // hj212.md §3: A=1 asks for a 9014 data response echoing the QN; it is sent only after the
+      // readings and dead letters of the packet were handed on (the caller sends it after deliver).
+      if (packet.flag.needAck && packet.qn !== undefined) responses.push(buildDataResponse(packet));
+    }
+    return {
+      source: options.source,
+      readings,
+      rejections,
+      deadLetters,
+      ...(responses.length > 0 ? { response: responses.join("") } : {}),
+    };
+  }
+
+  function decodeHj212(text: string, options: Hj212SubmitOptions): DecodedInput {
+    const maxBytes = { ...deps.limits, ...options.limits }.maxPayloadBytes;
+    const size = Buffer.byteLength(text);
+    if (maxBytes !== undefined && size > maxBytes) {
+      metrics.messages.inc({ source: options.source });
+      const r = rejection("payload.too_large", "", `${size} bytes`, `at most ${maxBytes} bytes`);
+      const now = clock();
+      const dl = toDeadLetter(r, {
+        source: options.source,
+        origin: options.origin,
+        receivedAt: now,
+        payload: text,
+      });
+      return { source: options.source, readings: [], rejections: [r], deadLetters: [dl] };
+    }
+    const decoder = new PacketStreamDecoder();
+    const items = [...decoder.push(text), ...decoder.end()];
+    // An empty payload (or bare line breaks) yields no item, yet it must still leave a trace.
+    if (items.length === 0) items.push({ raw: text });
+    return decodeItems(items, options);
+  }
+
+  async function deliver(decoded: DecodedInput): Promise<SubmitResult> {
+    const readingMessages: BusMessage<Reading>[] = decoded.readings.map((r) => ({
+      key: r.stationId,
+      value: r,
+    }));
+    const deadLetterMessages: BusMessage<DeadLetter>[] = decoded.deadLetters.map((d) => ({
+      key: d.stationId ?? "unknown",
+      value: d,
+    }));
+    // Both publishes must resolve before the caller acknowledges the input (PUBACK, 9014, HTTP 2xx).
+    await Promise.all([
+      readingMessages.length > 0 ? bus.publish("readings", readingMessages) : undefined,
+      deadLetterMessages.length > 0 ? bus.publish("deadletters", deadLetterMessages) : undefined,
+    ]);
+    for (const r of decoded.readings) metrics.readingsReceived.inc({ source: r.source });
+    for (const r of decoded.rejections) metrics.readingsRejected.inc({ reason: r.code });
+    return {
+      accepted: decoded.readings.length,
+      rejections: decoded.rejections,
+      ...(decoded.response === undefined ? {} : { response: decoded.response }),
+    };
+  }
+
+  /**
+   * The decoders are pure and should not throw; if one does (a bug), the input still becomes a
+   * dead letter instead of stalling its MQTT session or connection.
+   */
+  function guarded(
+    options: SubmitOptions,
+    payload: string | Uint8Array,
+    decode: () => DecodedInput,
+  ): DecodedInput {
+    try {
+      return decode();
+    } catch (error) {
+      const r = rejection(
+        "payload.invalid",
+        "",
+        undefined,
+        `a message ingest can decode (internal error: ${(error as Error).message})`,
+      );
+      const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+      const context = { source: options.source, origin: options.origin, receivedAt: clock(), payload: text };
+      return {
+        source: options.source,
+        readings: [],
+        rejections: [r],
+        deadLetters: [toDeadLetter(r, context)],
+      };
+    }
+  }
+
+  return {
+    decodeJson: (topic, payload, options) =>
+      guarded(options, payload, () => decodeJson(topic, payload, options)),
+    decodeHj212: (text, options) => guarded(options, text, () => decodeHj212(text, options)),
+    decodeHj212Item: (item, options) => guarded(options, item.raw, () => decodeItems([item], options)),
+    deliver,
+    submitJson: (topic, payload, options) =>
+      deliver(guarded(options, payload, () => decodeJson(topic, payload, options))),
+    submitHj212: (text, options) => deliver(guarded(options, text, () => decodeHj212(text, options))),
+  };
+}

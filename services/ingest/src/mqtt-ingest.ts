@@ -1,0 +1,228 @@
+import { type IClientOptions, type IPublishPacket, type MqttClient, connect as mqttConnect } from "mqtt";
+import type { Logger } from "pino";
+import type { IngestConfig } from "./config.ts";
+import { DeliveryAbortedError, deliverWithRetry, type RetryPolicy } from "./deliver-with-retry.ts";
+import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
+import type { IngestMetrics } from "./metrics.ts";
+
+export interface MqttIngestOptions {
+  /** Broker URL, e.g. "mqtt://127.0.0.1:1883". */
+  readonly url: string;
+  readonly mqtt: IngestConfig["mqtt"];
+  /** Topic prefix of HJ 212 packets: `{prefix}/{MN}`. */
+  readonly hj212TopicPrefix: string;
+  readonly pipeline: IngestPipeline;
+  readonly logger: Logger;
+  readonly metrics: IngestMetrics;
+  readonly retry: RetryPolicy;
+  /** How long `stop` lets in-flight messages retry a failing bus before leaving them unacknowledged. */
+  readonly drainTimeoutMs: number;
+}
+
+export interface MqttIngest {
+  /** Connects every session and subscribes; rejects with a clear error when the broker refuses. */
+  start(): Promise<void>;
+  /** Stops taking messages, waits for in-flight ones to be handed on and acknowledged, disconnects. */
+  stop(): Promise<void>;
+  /** The subscribed topic filters, e.g. `$share/qingshan/stations/+/+`. */
+  readonly topicFilters: readonly string[];
+  /** Client ids of the sessions (stable across restarts: the broker keeps each session's queue). */
+  readonly clientIds: readonly string[];
+}
+
+/**
+ * The topic filters ingest subscribes to: station JSON and HJ 212 packets, in a shared
+ * subscription when a group is set (MQTT 5.0 §4.8.2) so several instances split the load.
+ *
+ * @example
+ * topicFilters("qingshan", "hj212") // ["$share/qingshan/stations/+/+", "$share/qingshan/hj212/+"]
+ */
+export function topicFilters(shareGroup: string, hj212Prefix: string): string[] {
+  const filters = ["stations/+/+", `${hj212Prefix}/+`];
+  return shareGroup === "" ? filters : filters.map((f) => `$share/${shareGroup}/${f}`);
+}
+
+function clientOptions(mqtt: IngestConfig["mqtt"], clientId: string): IClientOptions {
+  const options: IClientOptions = {
+    clientId,
+    // A persistent session: the broker keeps our subscriptions and queues QoS 1 messages while we
+    // are away, and redelivers the ones we did not acknowledge (MQTT 3.1.1 §3.1.2.4, 5.0 §3.1.2.4).
+    clean: false,
+    protocolVersion: mqtt.protocolVersion,
+    keepalive: mqtt.keepaliveSeconds,
+    reconnectPeriod: mqtt.reconnectPeriodMs,
+    connectTimeout: mqtt.connectTimeoutMs,
+    manualConnect: true,
+    resubscribe: true,
+  };
+  if (mqtt.username !== undefined) options.username = mqtt.username;
+  if (mqtt.password !== undefined) options.password = mqtt.password;
+  if (mqtt.protocolVersion === 5) {
+    options.properties = {
+      // MQTT 5.0 §3.1.2.11.2: without an expiry the session ends at disconnect despite clean: false.
+      sessionExpiryInterval: mqtt.sessionExpirySeconds,
+      // MQTT 5.0 §3.1.2.11.3: bounds the unacknowledged messages the broker has in flight to us.
+      receiveMaximum: mqtt.maxInFlight,
+    };
+  }
+  return options;
+}
+
+/**
+ * The MQTT transport of ingest. Each message is decoded and handed on to the bus; its PUBACK is
+ * sent only after the readings and dead letters were published (the `handleMessage` hook of
+ * MQTT.js sends PUBACK when it calls back). MQTT.js hands a session one message at a time and
+ * PUBACKs go out in receive order (MQTT 3.1.1 §4.6), so `connections` sessions bound the work in
+ * flight; the broker keeps the rest queued.
+ *
+ * @example
+ * const transport = createMqttIngest({ url: "mqtt://127.0.0.1:1883", mqtt: config.mqtt, hj212TopicPrefix: "hj212", pipeline, logger, metrics, retry: config.publishRetry });
+ * await transport.start();
+ */
+export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
+  const { mqtt, pipeline, logger, metrics } = options;
+  const filters = topicFilters(mqtt.shareGroup, options.hj212TopicPrefix);
+  const clientIds = Array.from({ length: mqtt.connections }, (_, i) =>
+    mqtt.connections === 1 ? mqtt.clientId : `${mqtt.clientId}-${i + 1}`,
+  );
+  const hj212Topic = new RegExp(
+    `^${options.hj212TopicPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([^/]+)$`,
+  );
+  const clients: MqttClient[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const stopping = new AbortController();
+  let closing = false;
+
+  function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } {
+    const topic = packet.topic;
+    const payload = packet.payload;
+    const mn = hj212Topic.exec(topic)?.[1];
+    if (mn !== undefined) {
+      const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+      return {
+        decoded: pipeline.decodeHj212(text, { source: "mqtt", origin: topic, expectedMn: mn }),
+        mn,
+      };
+    }
+    return { decoded: pipeline.decodeJson(topic, payload, { source: "mqtt", origin: topic }) };
+  }
+
+  async function handle(client: MqttClient, packet: IPublishPacket): Promise<void> {
+    const { decoded, mn } = decode(packet);
+    const result = await deliverWithRetry(pipeline, decoded, {
+      signal: stopping.signal,
+      policy: options.retry,
+      logger,
+      metrics,
+    });
+    if (result.response !== undefined && mn !== undefined) {
+      // The station (or its gateway) listens for the 9014 data response on {prefix}/{MN}/reply.
+      client.publish(`${options.hj212TopicPrefix}/${mn}/reply`, result.response, { qos: 1 });
+    }
+  }
+
+  function attach(client: MqttClient): void {
+    client.handleMessage = (packet, callback) => {
+      // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
+      if (closing) return;
+      metrics.inFlight.inc({ source: "mqtt" });
+      const work = handle(client, packet).then(
+        () => callback(),
+        (error: unknown) => {
+          if (!(error instanceof DeliveryAbortedError)) {
+            logger.error(
+              { err: error, topic: packet.topic },
+              "MQTT message not handled; left unacknowledged",
+            );
+          }
+        },
+      );
+      const tracked = work.finally(() => {
+        metrics.inFlight.dec({ source: "mqtt" });
+        inFlight.delete(tracked);
+      });
+      inFlight.add(tracked);
+    };
+    client.on("error", (error) =>
+      logger.error({ err: error, clientId: client.options.clientId }, "MQTT error"),
+    );
+    client.on("offline", () => logger.warn({ clientId: client.options.clientId }, "MQTT connection lost"));
+    client.on("reconnect", () => logger.info({ clientId: client.options.clientId }, "MQTT reconnecting"));
+  }
+
+  function connectOne(clientId: string): Promise<MqttClient> {
+    const client = mqttConnect(options.url, clientOptions(mqtt, clientId));
+    attach(client);
+    clients.push(client);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => fail(new Error(`no CONNACK within ${mqtt.connectTimeoutMs} ms`)),
+        mqtt.connectTimeoutMs,
+      );
+      function cleanup() {
+        clearTimeout(timer);
+        client.off("connect", onConnect);
+        client.off("error", fail);
+      }
+      function onConnect() {
+        cleanup();
+        resolve(client);
+      }
+      function fail(error: Error) {
+        cleanup();
+        reject(
+          new Error(
+            `cannot connect to the MQTT broker ${options.url} as "${clientId}": ${error.message} (check mqtt.url / QINGSHAN_MQTT_URL)`,
+            { cause: error },
+          ),
+        );
+      }
+      client.once("connect", onConnect);
+      client.once("error", fail);
+      client.connect();
+    });
+  }
+
+  async function start(): Promise<void> {
+    try {
+      for (const clientId of clientIds) {
+        const client = await connectOne(clientId);
+        const grants = await client.subscribeAsync(
+          Object.fromEntries(filters.map((topic) => [topic, { qos: 1 as const }])),
+        );
+        const refused = grants.filter((g) => g.qos === 128);
+        if (refused.length > 0) {
+          throw new Error(
+            `the MQTT broker ${options.url} refused the subscription to ${refused.map((g) => g.topic).join(", ")} (check its ACL; shared subscriptions need MQTT 5 or mqtt.shareGroup "")`,
+          );
+        }
+        const downgraded = grants.filter((g) => g.qos === 0);
+        if (downgraded.length > 0) {
+          logger.warn(
+            { topics: downgraded.map((g) => g.topic) },
+            "broker granted QoS 0: messages may be lost without redelivery",
+          );
+        }
+        logger.info({ clientId, url: options.url, topics: filters }, "MQTT ingest subscribed");
+      }
+    } catch (error) {
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+      clients.length = 0;
+      throw error;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    closing = true;
+    // Drain: messages already being handed on finish and are acknowledged before we disconnect;
+    // after the drain timeout, retries stop and those messages stay unacknowledged (redelivered).
+    const giveUp = setTimeout(() => stopping.abort(), options.drainTimeoutMs);
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    clearTimeout(giveUp);
+    stopping.abort();
+    await Promise.all(clients.map((c) => c.endAsync(false)));
+    clients.length = 0;
+  }
+
+  return { start, stop, topicFilters: filters, clientIds };
+}
