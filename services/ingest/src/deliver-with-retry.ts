@@ -57,3 +57,21 @@ export async function deliverWithRetry(
     }
   }
 }
+
+/**
+ * Waits for `work` to settle, at most `timeoutMs`; resolves true when it settled in time.
+ *
+ * @example
+ * const drained = await settleWithin(Promise.allSettled(inFlight), 10_000);
+ */
+export async function settleWithin(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

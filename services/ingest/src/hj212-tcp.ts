@@ -1,7 +1,12 @@
 import { createServer, type Socket } from "node:net";
 import { PacketStreamDecoder, type StreamItem } from "@qingshan/hj212";
 import type { Logger } from "pino";
-import { DeliveryAbortedError, deliverWithRetry, type RetryPolicy } from "./deliver-with-retry.ts";
+import {
+  DeliveryAbortedError,
+  deliverWithRetry,
+  type RetryPolicy,
+  settleWithin,
+} from "./deliver-with-retry.ts";
 import type { IngestPipeline } from "./ingest-pipeline.ts";
 import { listen } from "./listen.ts";
 import type { IngestMetrics } from "./metrics.ts";
@@ -130,11 +135,16 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     // that stays down past the drain timeout leaves them unanswered: the stations resend them.
     const sockets = [...connections.keys()];
     for (const socket of sockets) socket.pause();
-    const giveUp = setTimeout(() => stopping.abort(), options.drainTimeoutMs);
-    await Promise.all(sockets.map((socket) => connections.get(socket)?.idle()));
-    clearTimeout(giveUp);
+    const drained = await settleWithin(
+      Promise.all(sockets.map((socket) => connections.get(socket)?.idle())),
+      options.drainTimeoutMs,
+    );
     stopping.abort();
-    for (const socket of sockets) socket.end();
+    if (!drained) logger.warn("HJ 212 drain timed out; packets still being handed on are not answered");
+    for (const socket of sockets) {
+      if (drained) socket.end();
+      else socket.destroy();
+    }
     await closed;
   }
 

@@ -1,7 +1,12 @@
 import { type IClientOptions, type IPublishPacket, type MqttClient, connect as mqttConnect } from "mqtt";
 import type { Logger } from "pino";
 import type { IngestConfig } from "./config.ts";
-import { DeliveryAbortedError, deliverWithRetry, type RetryPolicy } from "./deliver-with-retry.ts";
+import {
+  DeliveryAbortedError,
+  deliverWithRetry,
+  type RetryPolicy,
+  settleWithin,
+} from "./deliver-with-retry.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
 
@@ -92,6 +97,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
   let closing = false;
+  // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
+  let abandoned = false;
 
   function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } {
     const topic = packet.topic;
@@ -127,7 +134,9 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       if (closing) return;
       metrics.inFlight.inc({ source: "mqtt" });
       const work = handle(client, packet).then(
-        () => callback(),
+        () => {
+          if (!abandoned) callback();
+        },
         (error: unknown) => {
           if (!(error instanceof DeliveryAbortedError)) {
             logger.error(
@@ -214,13 +223,19 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
 
   async function stop(): Promise<void> {
     closing = true;
-    // Drain: messages already being handed on finish and are acknowledged before we disconnect;
-    // after the drain timeout, retries stop and those messages stay unacknowledged (redelivered).
-    const giveUp = setTimeout(() => stopping.abort(), options.drainTimeoutMs);
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    clearTimeout(giveUp);
+    // Drain: messages already being handed on finish and are acknowledged before we disconnect.
+    // Past the drain timeout (bus down or stuck) retries stop and the connection is closed
+    // without acknowledging them: the broker redelivers them to the next session.
+    const drained = await settleWithin(Promise.allSettled([...inFlight]), options.drainTimeoutMs);
     stopping.abort();
-    await Promise.all(clients.map((c) => c.endAsync(false)));
+    if (!drained) {
+      abandoned = true;
+      logger.warn(
+        { inFlight: inFlight.size },
+        "MQTT drain timed out; in-flight messages left unacknowledged",
+      );
+    }
+    await Promise.all(clients.map((c) => c.endAsync(!drained)));
     clients.length = 0;
   }
 

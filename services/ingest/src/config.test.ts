@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { parseIngestConfig } from "./config.ts";
+import { topicFilters } from "./mqtt-ingest.ts";
+
+describe("parseIngestConfig", () => {
+  it("fills every default and freezes the result", () => {
+    const config = parseIngestConfig();
+    expect(config).toEqual({
+      mqtt: {
+        embeddedPort: 1883,
+        embeddedHost: "0.0.0.0",
+        clientId: "qingshan-ingest",
+        shareGroup: "qingshan",
+        protocolVersion: 5,
+        connections: 1,
+        maxInFlight: 100,
+        sessionExpirySeconds: 604_800,
+        keepaliveSeconds: 30,
+        reconnectPeriodMs: 1000,
+        connectTimeoutMs: 30_000,
+      },
+      hj212: {
+        mqttTopicPrefix: "hj212",
+        tcpPort: 9212,
+        tcpHost: "0.0.0.0",
+        idleTimeoutMs: 900_000,
+        maxConnections: 2048,
+      },
+      limits: { maxPayloadBytes: 262_144, maxFutureSkewMs: 300_000, maxLatenessMs: 604_800_000 },
+      drainTimeoutMs: 10_000,
+      publishRetry: { initialDelayMs: 100, maxDelayMs: 5000 },
+    });
+    expect(Object.isFrozen(config.mqtt)).toBe(true);
+  });
+
+  it('treats an empty broker URL as "run the embedded broker"', () => {
+    expect(parseIngestConfig({ mqtt: { url: "" } }).mqtt.url).toBeUndefined();
+    expect(parseIngestConfig({ mqtt: { url: "mqtt://b:1883" } }).mqtt.url).toBe("mqtt://b:1883");
+  });
+
+  it("names the setting of an invalid value", () => {
+    expect(() => parseIngestConfig({ mqtt: { embeddedPort: 70000 } })).toThrow(
+      /ingest config: mqtt\.embeddedPort: /,
+    );
+    expect(() => parseIngestConfig({ mqtt: { shareGroup: "a/b" } })).toThrow(/mqtt\.shareGroup/);
+    expect(() => parseIngestConfig({ hj212: { tcpPort: -1 } })).toThrow(/hj212\.tcpPort/);
+  });
+});
+
+describe("topicFilters", () => {
+  it("uses $share/{group}/ filters (MQTT 5.0 §4.8.2) unless the group is empty", () => {
+    expect(topicFilters("qingshan", "hj212")).toEqual([
+      "$share/qingshan/stations/+/+",
+      "$share/qingshan/hj212/+",
+    ]);
+    expect(topicFilters("", "hj212")).toEqual(["stations/+/+", "hj212/+"]);
+  });
+});

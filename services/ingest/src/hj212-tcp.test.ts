@@ -1,0 +1,130 @@
+import { connect, createServer, type Socket } from "node:net";
+import { type Bus, createMemoryBus } from "@qingshan/bus";
+import { freePort, waitFor } from "@qingshan/testkit";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { createHj212TcpListener } from "./hj212-tcp.ts";
+import { createIngestPipeline } from "./ingest-pipeline.ts";
+import { createIngestMetrics } from "./metrics.ts";
+import {
+  type Collected,
+  clock,
+  collect,
+  gate,
+  PACKET_B,
+  PACKET_B_RESPONSE,
+  PACKET_C,
+  registry,
+} from "./testdata/fixtures.ts";
+
+const logger = pino({ level: "silent" });
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function setup(prepare?: (bus: Bus) => Promise<void>): Promise<{ port: number; got: Collected }> {
+  const bus = createMemoryBus();
+  await bus.start();
+  cleanups.push(() => bus.stop());
+  const got = await collect(bus);
+  await prepare?.(bus);
+  const metrics = createIngestMetrics(new Registry());
+  const listener = createHj212TcpListener({
+    port: 0,
+    host: "127.0.0.1",
+    idleTimeoutMs: 60_000,
+    maxConnections: 16,
+    drainTimeoutMs: 2000,
+    pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
+    logger,
+    metrics,
+    retry: { initialDelayMs: 10, maxDelayMs: 100 },
+  });
+  const port = await listener.start();
+  cleanups.push(() => listener.stop());
+  return { port, got };
+}
+
+/** A station connection that records every byte the host sends back. */
+async function stationSocket(port: number): Promise<{ socket: Socket; received: () => string }> {
+  const chunks: Buffer[] = [];
+  const socket = connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  cleanups.push(async () => {
+    socket.destroy();
+  });
+  return { socket, received: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+describe("HJ 212 over TCP", () => {
+  it("answers example B (Flag=5) with the exact 9014 data response after handing its readings on", async () => {
+    const { port, got } = await setup();
+    const station = await stationSocket(port);
+    station.socket.write(PACKET_B);
+    await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the 9014 reply" });
+    expect(got.readings).toHaveLength(9);
+    expect(got.readings.every((d) => d.key === "ld-wq-02" && d.value.source === "tcp-hj212")).toBe(true);
+  });
+
+  it("dead-letters example C (bad CRC) without answering it, across arbitrary chunking", async () => {
+    const { port, got } = await setup();
+    const station = await stationSocket(port);
+    const stream = Buffer.from(PACKET_C + PACKET_B);
+    for (let i = 0; i < stream.length; i += 7) station.socket.write(stream.subarray(i, i + 7));
+    await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the reply to B" });
+    await waitFor(() => got.deadLetters.length === 1, { what: "the dead letter of C" });
+    // Packets of one connection are handled in order, so C was finished before B was answered:
+    // the only bytes sent back are B's reply.
+    expect(station.received()).toBe(PACKET_B_RESPONSE);
+    const [deadLetter] = got.deadLetters;
+    expect(deadLetter?.value).toMatchObject({ code: "hj212.crc", source: "hj212-tcp", payload: PACKET_C });
+    expect(deadLetter?.value.origin).toMatch(/^(::ffff:)?127\.0\.0\.1:\d+$/);
+    expect(deadLetter?.value.message).toContain("expected EB01, got ABCD");
+  });
+
+  it("sends the reply only once the durable subscriber has processed the readings", async () => {
+    const held = gate();
+    let entered = false;
+    const { port } = await setup(async (bus) => {
+      await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
+        entered = true;
+        await held.promise;
+      });
+    });
+    const station = await stationSocket(port);
+    station.socket.write(PACKET_B);
+    await waitFor(() => entered, { what: "the writer to receive B's readings" });
+    expect(station.received()).toBe("");
+    held.release();
+    await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the 9014 reply" });
+  });
+
+  it("names the setting to change when the port is taken", async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => blocker.close(() => resolve())));
+    const bus = createMemoryBus();
+    const metrics = createIngestMetrics(new Registry());
+    const listener = createHj212TcpListener({
+      port,
+      host: "127.0.0.1",
+      idleTimeoutMs: 0,
+      maxConnections: 1,
+      drainTimeoutMs: 100,
+      pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
+      logger,
+      metrics,
+      retry: { initialDelayMs: 10, maxDelayMs: 100 },
+    });
+    await expect(listener.start()).rejects.toThrow(
+      `HJ 212 TCP port ${port} is already in use: set hj212.tcpPort (QINGSHAN_HJ212_PORT) to a free port, or 0 to disable the listener`,
+    );
+  });
+});
