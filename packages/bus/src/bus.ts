@@ -24,7 +24,7 @@ export interface BusMessage<T> {
 }
 
 export interface Delivery<T> extends BusMessage<T> {
-  /** Partition the message was read from (0 for the in-process bus). */
+  /** Partition the message was read from (in-process bus: hash of the key modulo its `partitions`). */
   readonly partition: number;
   /** Position within the partition, as a decimal string (Kafka offsets exceed 2^53). */
   readonly offset: string;
@@ -40,7 +40,11 @@ export interface SubscribeOptions {
   readonly maxBatch?: number;
   /** In-process bus: `publish` waits until durable subscriptions have processed the message. */
   readonly durable?: boolean;
-  /** Called when partitions are assigned to this member (Kafka rebalance; once at start in memory). */
+  /**
+   * Called when partitions are assigned to this member (Kafka rebalance; in memory once when subscribing
+   * and again whenever a member of the group joins or leaves). No batch of a newly assigned partition
+   * is delivered before the returned promise settles (the evaluator rebuilds its windows here).
+   */
   readonly onAssigned?: (partitions: readonly number[]) => Promise<void> | void;
 }
 

@@ -1,0 +1,6 @@
+export * from "./bus.ts";
+export * from "./errors.ts";
+export type { HandlerFailure, MemoryBusConfig, MemoryBusSettings } from "./memory/config.ts";
+export { memoryBusConfigSchema } from "./memory/config.ts";
+export { createMemoryBus, type MemoryBus } from "./memory/memory-bus.ts";
+export { partitionOf } from "./memory/partition-of.ts";
