@@ -235,7 +235,9 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         "MQTT drain timed out; in-flight messages left unacknowledged",
       );
     }
-    await Promise.all(clients.map((c) => c.endAsync(!drained)));
+    // An offline session cannot flush its queued HJ 212 replies: close it at once (unanswered
+    // stations resend their packets, which is harmless: the store is idempotent).
+    await Promise.all(clients.map((c) => c.endAsync(!drained || !c.connected)));
     clients.length = 0;
   }
 
