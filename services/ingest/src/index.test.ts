@@ -1,0 +1,104 @@
+import { connect, createServer } from "node:net";
+import { createMemoryBus } from "@qingshan/bus";
+import { freePort, waitFor } from "@qingshan/testkit";
+import { connectAsync } from "mqtt";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { startEmbeddedBroker } from "./embedded-broker.ts";
+import { createIngest } from "./index.ts";
+import { clock, collect, PACKET_B, PACKET_B_RESPONSE, registry } from "./testdata/fixtures.ts";
+
+const logger = pino({ level: "silent" });
+
+describe("createIngest", () => {
+  it("runs the embedded broker, the HJ 212 TCP listener and MQTT together, and counts what it saw", async () => {
+    const bus = createMemoryBus();
+    await bus.start();
+    const got = await collect(bus);
+    const metricsRegistry = new Registry();
+    const [mqttPort, tcpPort] = [await freePort(), await freePort()];
+    const ingest = createIngest(
+      {
+        mqtt: { embeddedPort: mqttPort, embeddedHost: "127.0.0.1" },
+        hj212: { tcpPort, tcpHost: "127.0.0.1" },
+      },
+      { bus, registry, clock, logger, metricsRegistry },
+    );
+    await ingest.start();
+    expect([ingest.brokerPort, ingest.tcpPort, ingest.brokerUrl]).toEqual([
+      mqttPort,
+      tcpPort,
+      `mqtt://127.0.0.1:${mqttPort}`,
+    ]);
+
+    const socket = connect(tcpPort, "127.0.0.1");
+    let reply = "";
+    socket.on("data", (chunk: Buffer) => {
+      reply += chunk.toString("utf8");
+    });
+    socket.write(PACKET_B);
+    await waitFor(() => reply === PACKET_B_RESPONSE, { what: "the 9014 reply" });
+    socket.destroy();
+
+    const client = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      clientId: "station-index",
+      protocolVersion: 4,
+    });
+    await client.publishAsync(
+      "stations/ld-aq-01/air",
+      JSON.stringify({ ts: "2026-11-28T10:00:00+08:00", values: { pm25: "high" } }),
+      {
+        qos: 1,
+      },
+    );
+    await client.endAsync();
+    await waitFor(() => got.readings.length === 9 && got.deadLetters.length === 1, { what: "deliveries" });
+
+    const text = await metricsRegistry.metrics();
+    expect(text).toContain('qingshan_messages_total{source="hj212-tcp"} 1');
+    expect(text).toContain('qingshan_messages_total{source="mqtt"} 1');
+    expect(text).toContain('qingshan_readings_received_total{source="tcp-hj212"} 9');
+    expect(text).toContain('qingshan_readings_rejected_total{reason="value.not_number"} 1');
+
+    await ingest.stop();
+    expect(ingest.brokerPort).toBeUndefined();
+    // Both ports are free again.
+    const again = await startEmbeddedBroker({ port: mqttPort, host: "127.0.0.1" });
+    await again.close();
+    await bus.stop();
+  });
+
+  it("fails to start with the setting to change when the HJ 212 port is taken, releasing the broker", async () => {
+    const bus = createMemoryBus();
+    const [mqttPort, tcpPort] = [await freePort(), await freePort()];
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(tcpPort, "127.0.0.1", resolve));
+    const ingest = createIngest(
+      {
+        mqtt: { embeddedPort: mqttPort, embeddedHost: "127.0.0.1" },
+        hj212: { tcpPort, tcpHost: "127.0.0.1" },
+      },
+      { bus, registry, clock, logger, metricsRegistry: new Registry() },
+    );
+    await expect(ingest.start()).rejects.toThrow(
+      `HJ 212 TCP port ${tcpPort} is already in use: set hj212.tcpPort (QINGSHAN_HJ212_PORT) to a free port, or 0 to disable the listener`,
+    );
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    const broker = await startEmbeddedBroker({ port: mqttPort, host: "127.0.0.1" });
+    await broker.close();
+  });
+
+  it("fails to start with an error naming mqtt.url when the broker is unreachable", async () => {
+    const port = await freePort();
+    const ingest = createIngest(
+      { mqtt: { url: `mqtt://127.0.0.1:${port}`, reconnectPeriodMs: 0 }, hj212: { tcpPort: 0 } },
+      { bus: createMemoryBus(), registry, clock, logger, metricsRegistry: new Registry() },
+    );
+    await expect(ingest.start()).rejects.toThrow(
+      new RegExp(
+        `cannot connect to the MQTT broker mqtt://127.0.0.1:${port} as "qingshan-ingest": .*mqtt\\.url`,
+      ),
+    );
+  });
+});
