@@ -502,7 +502,9 @@ describe("POST observations", () => {
     const malformed = await post("aq1", "{not json");
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.details.rejections[0].code).toBe("payload.malformed");
-    const dead = await get(`/api/v1/deadletters?${q({ code: "payload.malformed" })}`);
+    const dead = await get(
+      `/api/v1/deadletters?${q({ code: "payload.malformed", to: "2026-11-29T13:00:00+08:00" })}`,
+    );
     expect(dead.body.deadLetters[0]).toMatchObject({ source: "import", payload: "{not json" });
   });
   it("unknown station 404; bad backfill 400; no ingest path 503", async () => {
@@ -572,6 +574,31 @@ describe("OpenAPI, metrics, health", () => {
     expect(notReady.status).toBe(503);
     expect(notReady.body).toMatchObject({ status: "not_ready", notReady: ["mqtt"] });
     mqttConnected = true;
+  });
+  it("a check that throws or does not answer in time is not ready", async () => {
+    const probe = createApp({
+      store,
+      registry,
+      metricsRegistry: new Registry(),
+      readinessTimeoutMs: 50,
+      readiness: {
+        broken: () => {
+          throw new Error("broker refused the connection");
+        },
+        stuck: () => new Promise<boolean>(() => {}),
+      },
+    });
+    const res = await probe.inject({ url: "/readyz" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({
+      notReady: ["broken", "stuck"],
+      checks: {
+        store: { ok: true },
+        broken: { ok: false, detail: "broker refused the connection" },
+        stuck: { ok: false, detail: "no answer within 50 ms" },
+      },
+    });
+    await probe.close();
   });
   it("unknown routes are 404 in the error format", async () => {
     const { status, body } = await get("/api/v1/nothing");
