@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/**
+ * Writer configuration: one defaults object, units in the names, validated once by createWriter
+ * (STYLE.md "Config"). Documented in services/writer/README.md.
+ */
+export const writerConfigSchema = z.object({
+  /** Backoff between store write attempts: initialMs·2^(n−1), capped at maxMs. */
+  retry: z
+    .object({
+      initialMs: z.number().int().min(1).default(100),
+      maxMs: z.number().int().min(1).default(30_000),
+    })
+    .refine((r) => r.maxMs >= r.initialMs, { message: "maxMs must be >= initialMs", path: ["maxMs"] })
+    .default({ initialMs: 100, maxMs: 30_000 }),
+  /** Largest batch of readings written in one store call. */
+  maxBatch: z.number().int().min(1).default(5000),
+  /** Largest batch of dead letters written in one store call. */
+  deadLetterMaxBatch: z.number().int().min(1).default(1000),
+  readingsGroup: z.string().min(1).default("writer"),
+  deadLettersGroup: z.string().min(1).default("writer-deadletters"),
+});
+
+export type WriterSettings = z.output<typeof writerConfigSchema>;
+export type WriterConfig = z.input<typeof writerConfigSchema>;
+
+/**
+ * Validates and freezes writer settings; throws an Error naming each invalid field.
+ *
+ * @example
+ * parseWriterConfig({ retry: { initialMs: 50, maxMs: 5000 } }).maxBatch; // 5000
+ */
+export function parseWriterConfig(config: WriterConfig): Readonly<WriterSettings> {
+  const parsed = writerConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`writer configuration invalid: ${detail}`, { cause: parsed.error });
+  }
+  return Object.freeze({ ...parsed.data, retry: Object.freeze({ ...parsed.data.retry }) });
+}

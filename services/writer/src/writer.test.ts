@@ -1,0 +1,276 @@
+import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
+import type { DeadLetter, Reading } from "@qingshan/domain";
+import { waitFor } from "@qingshan/testkit";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestStore, type TestStore } from "./testdata/test-store.ts";
+import { createWriter, type Writer, type WriterStore } from "./writer.ts";
+
+const T0 = Date.parse("2026-11-28T10:00:00+08:00");
+const MINUTE = 60_000;
+
+function reading(stationId: string, i: number, value = i): Reading {
+  return {
+    stationId,
+    metric: "pm25",
+    ts: T0 + i * MINUTE,
+    periodMs: 0,
+    value,
+    flag: "N",
+    source: "mqtt-json",
+    receivedAt: T0 + i * MINUTE + 1000,
+  };
+}
+
+function deadLetter(i: number): DeadLetter {
+  return {
+    id: `dl-${i}`,
+    receivedAt: T0 + i,
+    source: "mqtt",
+    origin: "stations/ld-aq-01/air",
+    stationId: "ld-aq-01",
+    code: "value.out_of_range",
+    path: "values.pm25",
+    message: `values.pm25 = ${9000 + i} is outside [0, 3000]`,
+    payload: `{"values":{"pm25":${9000 + i}}}`,
+  };
+}
+
+function gate(): { readonly promise: Promise<void>; release(): void } {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { promise, release };
+}
+
+/** A real store whose writes fail while `failuresLeft` > 0, or wait while `hold` is set. */
+function flaky(inner: WriterStore) {
+  const control = {
+    failuresLeft: 0,
+    hold: undefined as Promise<void> | undefined,
+    attempts: 0,
+    batchSizes: [] as number[],
+  };
+  const store: WriterStore = {
+    async writeReadings(readings) {
+      control.attempts++;
+      if (control.hold !== undefined) await control.hold;
+      if (control.failuresLeft > 0) {
+        control.failuresLeft--;
+        throw new Error("IO Error: could not write to data/qingshan.duckdb (test)");
+      }
+      control.batchSizes.push(readings.length);
+      await inner.writeReadings(readings);
+    },
+    async writeDeadLetters(letters) {
+      control.attempts++;
+      if (control.failuresLeft > 0) {
+        control.failuresLeft--;
+        throw new Error("IO Error (test)");
+      }
+      await inner.writeDeadLetters(letters);
+    },
+  };
+  return { store, control };
+}
+
+/** A counter's value, or a histogram's observation count, for the given labels. */
+async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const value = metric?.values.find((v) => {
+    const sample = (v as { metricName?: string }).metricName;
+    const matchesName = sample === undefined || sample === name || sample === `${name}_count`;
+    return matchesName && Object.entries(labels).every(([k, l]) => v.labels[k] === l);
+  });
+  return value?.value ?? 0;
+}
+
+let bus: MemoryBus;
+let store: TestStore;
+let registry: Registry;
+let logLines: Record<string, unknown>[];
+let writers: Writer[];
+
+function logger() {
+  return pino({ level: "debug" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+}
+
+function writer(target: WriterStore = store, retry = { initialMs: 5, maxMs: 20 }): Writer {
+  const created = createWriter({ bus, store: target, registry, logger: logger(), retry });
+  writers.push(created);
+  return created;
+}
+
+beforeEach(async () => {
+  logLines = [];
+  writers = [];
+  registry = new Registry();
+  bus = createMemoryBus({ onHandlerError: () => {} });
+  await bus.start();
+  store = await openTestStore();
+});
+
+afterEach(async () => {
+  for (const w of writers) await w.stop();
+  await bus.stop();
+  await store.close();
+});
+
+describe("writer", () => {
+  it("stores published readings before a durable publish resolves, and counts them", async () => {
+    await writer().start();
+    const readings = [reading("ld-aq-01", 0), reading("ld-aq-01", 1), reading("ld-wq-02", 0)];
+    await bus.publish(
+      "readings",
+      readings.map((r) => ({ key: r.stationId, value: r })),
+    );
+    // No waiting: the durable subscription made publish wait for the store.
+    expect(await store.readings("ld-aq-01")).toEqual([readings[0], readings[1]]);
+    expect(await store.readings("ld-wq-02")).toEqual([readings[2]]);
+    expect(await metricValue(registry, "qingshan_readings_written_total")).toBe(3);
+    expect(
+      await metricValue(registry, "qingshan_write_latency_seconds", { kind: "readings" }),
+    ).toBeGreaterThan(0);
+    expect(bus.depth().readings).toBe(0);
+  });
+
+  it("retries a failing store with backoff until written; nothing is lost and publish waits", async () => {
+    const { store: failing, control } = flaky(store);
+    control.failuresLeft = 3;
+    await writer(failing).start();
+    const readings = Array.from({ length: 50 }, (_, i) => reading("ld-aq-01", i));
+    await bus.publish(
+      "readings",
+      readings.map((r) => ({ key: r.stationId, value: r })),
+    );
+    expect(control.failuresLeft).toBe(0);
+    expect(await store.readings("ld-aq-01")).toEqual(readings);
+    expect(await metricValue(registry, "qingshan_write_retries_total", { kind: "readings" })).toBe(3);
+    expect(await metricValue(registry, "qingshan_readings_written_total")).toBe(50);
+    const warnings = logLines.filter((l) => l.msg === "store write failed; retrying");
+    expect(warnings.map((l) => [l.attempt, l.retryInMs, l.kind])).toEqual([
+      [1, 5, "readings"],
+      [2, 10, "readings"],
+      [3, 20, "readings"],
+    ]);
+    expect(logLines.some((l) => l.msg === "store write succeeded after retries" && l.attempts === 4)).toBe(
+      true,
+    );
+  });
+
+  it("stores dead letters and counts them", async () => {
+    await writer().start();
+    const letters = [deadLetter(1), deadLetter(2)];
+    await bus.publish(
+      "deadletters",
+      letters.map((d) => ({ key: d.stationId ?? "unknown", value: d })),
+    );
+    expect(await store.deadLetters()).toEqual(letters);
+    expect(await metricValue(registry, "qingshan_deadletters_stored_total")).toBe(2);
+  });
+
+  it("retries dead letters too", async () => {
+    const { store: failing, control } = flaky(store);
+    control.failuresLeft = 2;
+    await writer(failing).start();
+    await bus.publish("deadletters", [{ key: "ld-aq-01", value: deadLetter(7) }]);
+    expect(await store.deadLetters()).toEqual([deadLetter(7)]);
+    expect(await metricValue(registry, "qingshan_write_retries_total", { kind: "deadletters" })).toBe(2);
+  });
+
+  it("writes the last of duplicate readings within one batch", async () => {
+    await writer().start();
+    await bus.publish("readings", [
+      { key: "ld-aq-01", value: reading("ld-aq-01", 0, 10) },
+      { key: "ld-aq-01", value: reading("ld-aq-01", 1, 11) },
+      { key: "ld-aq-01", value: reading("ld-aq-01", 0, 12) },
+    ]);
+    expect((await store.readings("ld-aq-01")).map((r) => [r.ts, r.value])).toEqual([
+      [T0, 12],
+      [T0 + MINUTE, 11],
+    ]);
+    expect(await metricValue(registry, "qingshan_readings_written_total")).toBe(2);
+  });
+
+  it("writes at most maxBatch readings per store call", async () => {
+    const { store: counting, control } = flaky(store);
+    await writer(counting).start();
+    const readings = Array.from({ length: 12_000 }, (_, i) => reading(`s${i % 40}`, Math.floor(i / 40)));
+    await bus.publish(
+      "readings",
+      readings.map((r) => ({ key: r.stationId, value: r })),
+    );
+    expect(Math.max(...control.batchSizes)).toBeLessThanOrEqual(5000);
+    expect(control.batchSizes.reduce((a, n) => a + n, 0)).toBe(12_000);
+    expect(await store.count()).toBe(12_000);
+  });
+
+  it("stop() waits for a write in progress", async () => {
+    const { store: slow, control } = flaky(store);
+    const hold = gate();
+    control.hold = hold.promise;
+    const w = writer(slow);
+    await w.start();
+    const publishing = bus.publish("readings", [{ key: "ld-aq-01", value: reading("ld-aq-01", 0) }]);
+    await waitFor(() => control.attempts === 1, { what: "write started" });
+    let stopped = false;
+    const stopping = w.stop().then(() => {
+      stopped = true;
+    });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    hold.release();
+    await stopping;
+    await publishing;
+    expect(await store.readings("ld-aq-01")).toHaveLength(1);
+  });
+
+  it("stop() while the store is down leaves the batch on the bus for the next writer", async () => {
+    const { store: down, control } = flaky(store);
+    control.failuresLeft = Number.POSITIVE_INFINITY;
+    const first = writer(down);
+    await first.start();
+    const readings = [reading("ld-aq-01", 0), reading("ld-aq-01", 1)];
+    let published = false;
+    const publishing = bus
+      .publish(
+        "readings",
+        readings.map((r) => ({ key: r.stationId, value: r })),
+      )
+      .then(() => {
+        published = true;
+      });
+    await waitFor(() => control.attempts >= 2, { what: "retrying" });
+    await first.stop();
+    expect(published).toBe(false);
+    expect(bus.depth().readings).toBe(2);
+    expect(await store.count()).toBe(0);
+
+    await writer(store).start();
+    await publishing;
+    expect(await store.readings("ld-aq-01")).toEqual(readings);
+    expect(bus.depth().readings).toBe(0);
+  });
+
+  it("can be created twice on one registry and validates its configuration", () => {
+    writer();
+    writer();
+    expect(() => createWriter({ bus, store, registry, retry: { initialMs: 100, maxMs: 10 } })).toThrow(
+      /retry\.maxMs/,
+    );
+    expect(() => createWriter({ bus, store, registry, maxBatch: 0 })).toThrow(/maxBatch/);
+    expect(createWriter({ bus, store, registry }).settings).toEqual({
+      retry: { initialMs: 100, maxMs: 30_000 },
+      maxBatch: 5000,
+      deadLetterMaxBatch: 1000,
+      readingsGroup: "writer",
+      deadLettersGroup: "writer-deadletters",
+    });
+  });
+});

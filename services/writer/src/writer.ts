@@ -1,0 +1,136 @@
+import type { Bus, Delivery, Subscription } from "@qingshan/bus";
+import { type DeadLetter, type Reading, readingKey } from "@qingshan/domain";
+import type { TimeSeriesStore } from "@qingshan/store";
+import { type Logger, pino } from "pino";
+import type { Registry } from "prom-client";
+import { parseWriterConfig, type WriterConfig, type WriterSettings } from "./config.ts";
+import { lastPerKey } from "./last-per-key.ts";
+import { createWriterMetrics, type WriteKind } from "./metrics.ts";
+import { writeWithRetry } from "./write-with-retry.ts";
+
+/** The part of the store the writer uses (any TimeSeriesStore qualifies). */
+export type WriterStore = Pick<TimeSeriesStore, "writeReadings" | "writeDeadLetters">;
+
+/** Log methods the writer calls (a pino Logger qualifies). */
+export type WriterLogger = Pick<Logger, "info" | "warn" | "error" | "debug">;
+
+export interface WriterDeps extends WriterConfig {
+  readonly bus: Bus;
+  readonly store: WriterStore;
+  /** Where metrics are registered; default prom-client's global registry. */
+  readonly registry?: Registry;
+  readonly logger?: WriterLogger;
+}
+
+export interface Writer {
+  readonly settings: Readonly<WriterSettings>;
+  /** Subscribes to "readings" and "deadletters"; the bus must be started. */
+  start(): Promise<void>;
+  /**
+   * Stops consuming and waits for in-flight writes. A batch still waiting for a retry is given
+   * up (its handler rejects), so it stays unacknowledged on the bus.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the writer: bus "readings" → store.writeReadings, bus "deadletters" →
+ * store.writeDeadLetters. Validates config without I/O; never drops: a failing store write is
+ * retried with exponential backoff and the bus batch is acknowledged only once it is written.
+ *
+ * @example
+ * const writer = createWriter({ bus, store, registry, retry: { initialMs: 100, maxMs: 30_000 } });
+ * await writer.start();
+ * // … readings published on the bus are now stored …
+ * await writer.stop();
+ */
+export function createWriter(deps: WriterDeps): Writer {
+  const { bus, store, registry, logger: injected, ...config } = deps;
+  const settings = parseWriterConfig(config);
+  const logger: WriterLogger = injected ?? pino({ name: "qingshan-writer" });
+  const metrics = createWriterMetrics(registry);
+  let controller = new AbortController();
+  let subscriptions: Subscription[] = [];
+  let state: "created" | "running" | "stopped" = "created";
+
+  async function write(kind: WriteKind, count: number, run: () => Promise<void>): Promise<void> {
+    const attempts = await writeWithRetry(
+      async function timedWrite() {
+        const end = metrics.latency.startTimer({ kind });
+        await run();
+        end();
+      },
+      {
+        retry: settings.retry,
+        signal: controller.signal,
+        onRetry(error, attempt, retryInMs) {
+          metrics.retries.inc({ kind });
+          logger.warn(
+            { err: error, kind, batchSize: count, attempt, retryInMs },
+            "store write failed; retrying",
+          );
+        },
+      },
+    );
+    if (attempts > 1)
+      logger.info({ kind, batchSize: count, attempts }, "store write succeeded after retries");
+  }
+
+  async function writeReadingBatch(batch: readonly Delivery<Reading>[]): Promise<void> {
+    const readings = lastPerKey(
+      batch.map((d) => d.value),
+      readingKey,
+    );
+    await write("readings", readings.length, () => store.writeReadings(readings));
+    metrics.readingsWritten.inc(readings.length);
+  }
+
+  async function writeDeadLetterBatch(batch: readonly Delivery<DeadLetter>[]): Promise<void> {
+    const letters = lastPerKey(
+      batch.map((d) => d.value),
+      (letter) => letter.id,
+    );
+    await write("deadletters", letters.length, () => store.writeDeadLetters(letters));
+    metrics.deadLettersStored.inc(letters.length);
+  }
+
+  async function start(): Promise<void> {
+    if (state === "running") return;
+    if (state === "stopped") controller = new AbortController();
+    state = "running";
+    try {
+      subscriptions.push(
+        await bus.subscribe<Reading>(
+          "readings",
+          { group: settings.readingsGroup, durable: true, maxBatch: settings.maxBatch },
+          writeReadingBatch,
+        ),
+      );
+      subscriptions.push(
+        await bus.subscribe<DeadLetter>(
+          "deadletters",
+          { group: settings.deadLettersGroup, durable: true, maxBatch: settings.deadLetterMaxBatch },
+          writeDeadLetterBatch,
+        ),
+      );
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    logger.info({ maxBatch: settings.maxBatch, retry: settings.retry }, "writer started");
+  }
+
+  async function stop(): Promise<void> {
+    if (state !== "running") return;
+    state = "stopped";
+    // Order matters: first end retry waits (a store that is down would otherwise hold stop
+    // forever), then close, which waits for writes already in progress to finish.
+    controller.abort();
+    const closing = subscriptions;
+    subscriptions = [];
+    await Promise.all(closing.map((s) => s.close()));
+    logger.info({}, "writer stopped");
+  }
+
+  return { settings, start, stop };
+}
