@@ -30,8 +30,18 @@ export interface Delivery<T> extends BusMessage<T> {
   readonly offset: string;
 }
 
+/** What a handler is told besides the batch. */
+export interface DeliveryContext {
+  /**
+   * Aborted when the subscription is closing (or the bus stopping). A handler that is waiting to
+   * retry should then reject: the batch stays unacknowledged and is redelivered later, and close/stop
+   * do not hang on it.
+   */
+  readonly signal: AbortSignal;
+}
+
 /** Processes a batch; resolving acknowledges the whole batch, rejecting redelivers it. */
-export type BatchHandler<T> = (batch: readonly Delivery<T>[]) => Promise<void>;
+export type BatchHandler<T> = (batch: readonly Delivery<T>[], context: DeliveryContext) => Promise<void>;
 
 export interface SubscribeOptions {
   /** Consumer group: each group receives every message once; members of a group share partitions. */

@@ -258,6 +258,20 @@ describe("writer", () => {
     expect(bus.depth().readings).toBe(0);
   });
 
+  it("bus.stop() while the store is down ends the retries; the waiting publish is not acknowledged", async () => {
+    const { store: down, control } = flaky(store);
+    control.failuresLeft = Number.POSITIVE_INFINITY;
+    await writer(down).start();
+    const outcome = bus.publish("readings", [{ key: "ld-aq-01", value: reading("ld-aq-01", 0) }]).then(
+      () => "stored",
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    await waitFor(() => control.attempts >= 2, { what: "retrying" });
+    await bus.stop();
+    expect(await outcome).toMatch(/bus\.stopped/);
+    expect(await store.count()).toBe(0);
+  });
+
   it("can be created twice on one registry and validates its configuration", () => {
     writer();
     writer();

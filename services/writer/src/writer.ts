@@ -1,4 +1,4 @@
-import type { Bus, Delivery, Subscription } from "@qingshan/bus";
+import type { Bus, Delivery, DeliveryContext, Subscription } from "@qingshan/bus";
 import { type DeadLetter, type Reading, readingKey } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { type Logger, pino } from "pino";
@@ -53,7 +53,12 @@ export function createWriter(deps: WriterDeps): Writer {
   let subscriptions: Subscription[] = [];
   let state: "created" | "running" | "stopped" = "created";
 
-  async function write(kind: WriteKind, count: number, run: () => Promise<void>): Promise<void> {
+  async function write(
+    kind: WriteKind,
+    count: number,
+    delivery: DeliveryContext,
+    run: () => Promise<void>,
+  ): Promise<void> {
     const attempts = await writeWithRetry(
       async function timedWrite() {
         const end = metrics.latency.startTimer({ kind });
@@ -62,7 +67,8 @@ export function createWriter(deps: WriterDeps): Writer {
       },
       {
         retry: settings.retry,
-        signal: controller.signal,
+        // Either the writer stopping or the bus closing the subscription ends the retries.
+        signal: AbortSignal.any([controller.signal, delivery.signal]),
         onRetry(error, attempt, retryInMs) {
           metrics.retries.inc({ kind });
           logger.warn(
@@ -76,21 +82,27 @@ export function createWriter(deps: WriterDeps): Writer {
       logger.info({ kind, batchSize: count, attempts }, "store write succeeded after retries");
   }
 
-  async function writeReadingBatch(batch: readonly Delivery<Reading>[]): Promise<void> {
+  async function writeReadingBatch(
+    batch: readonly Delivery<Reading>[],
+    delivery: DeliveryContext,
+  ): Promise<void> {
     const readings = lastPerKey(
       batch.map((d) => d.value),
       readingKey,
     );
-    await write("readings", readings.length, () => store.writeReadings(readings));
+    await write("readings", readings.length, delivery, () => store.writeReadings(readings));
     metrics.readingsWritten.inc(readings.length);
   }
 
-  async function writeDeadLetterBatch(batch: readonly Delivery<DeadLetter>[]): Promise<void> {
+  async function writeDeadLetterBatch(
+    batch: readonly Delivery<DeadLetter>[],
+    delivery: DeliveryContext,
+  ): Promise<void> {
     const letters = lastPerKey(
       batch.map((d) => d.value),
       (letter) => letter.id,
     );
-    await write("deadletters", letters.length, () => store.writeDeadLetters(letters));
+    await write("deadletters", letters.length, delivery, () => store.writeDeadLetters(letters));
     metrics.deadLettersStored.inc(letters.length);
   }
 

@@ -1,4 +1,4 @@
-import type { BatchHandler, Delivery, SubscribeOptions, Subscription } from "../bus.ts";
+import type { BatchHandler, Delivery, DeliveryContext, SubscribeOptions, Subscription } from "../bus.ts";
 import type { HandlerFailure, MemoryBusSettings } from "./config.ts";
 import { Fifo } from "./fifo.ts";
 import type { QueuedMessage, StoredMessage } from "./message.ts";
@@ -26,6 +26,8 @@ interface Member {
   assigning: boolean;
   closed: boolean;
   closing: Promise<void> | undefined;
+  /** Aborted when the member closes, so handlers waiting to retry can give up. */
+  readonly closeSignal: AbortController;
   readonly inFlight: Set<Promise<void>>;
 }
 
@@ -88,6 +90,7 @@ export class ConsumerGroup {
       assigning: false,
       closed: false,
       closing: undefined,
+      closeSignal: new AbortController(),
       inFlight: new Set(),
     };
     if (options.durable === true) this.durable = true;
@@ -117,6 +120,9 @@ export class ConsumerGroup {
   private leave(member: Member): Promise<void> {
     if (member.closing !== undefined) return member.closing;
     member.closed = true;
+    member.closeSignal.abort(
+      new Error(`subscription of group "${this.name}" on "${this.context.topic}" closing`),
+    );
     const index = this.members.indexOf(member);
     if (index >= 0) this.members.splice(index, 1);
     // The remaining members take over; a moved partition waits until this member's batch of it is done.
@@ -188,7 +194,7 @@ export class ConsumerGroup {
     partition.busy = true;
     const batch = partition.queue.peek(member.maxBatch);
     const deliveries: Delivery<unknown>[] = batch.map((q) => q.message.delivery);
-    const call = invoke(member.handler, deliveries).then(
+    const call = invoke(member.handler, deliveries, { signal: member.closeSignal.signal }).then(
       () => {
         partition.failures = 0;
         this.acknowledge(partition, batch.length);
@@ -232,6 +238,10 @@ export class ConsumerGroup {
 }
 
 /** Calls a handler so that a synchronous throw becomes a rejection. */
-async function invoke(handler: BatchHandler<unknown>, batch: readonly Delivery<unknown>[]): Promise<void> {
-  await handler(batch);
+async function invoke(
+  handler: BatchHandler<unknown>,
+  batch: readonly Delivery<unknown>[],
+  context: DeliveryContext,
+): Promise<void> {
+  await handler(batch, context);
 }

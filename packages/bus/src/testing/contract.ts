@@ -74,9 +74,9 @@ async function consume<T>(
         calls++;
       },
     },
-    async (batch) => {
+    async (batch, context) => {
       batches.push([...batch]);
-      await handle(batch);
+      await handle(batch, context);
       acknowledged.push(...batch);
     },
   );
@@ -334,6 +334,32 @@ export function describeBusContract(
       hold.release();
       await closing;
       expect(finished).toBe(true);
+    });
+
+    it("close() aborts the handler's signal; a batch it then rejects goes to the group's next member", async () => {
+      const group = unique("g");
+      let aborted = false;
+      const first = await consume<Seq>(
+        bus,
+        "readings",
+        { group },
+        (_batch, { signal }) =>
+          new Promise<void>((_resolve, reject) => {
+            signal.addEventListener("abort", () => {
+              aborted = true;
+              reject(new Error("closing before the batch could be handled (test)"));
+            });
+          }),
+        timeoutMs,
+      );
+      await bus.publish("readings", messages("k", 0, 3));
+      await wait(() => first.batches.length === 1, "handler entered");
+      await first.close();
+      expect(aborted).toBe(true);
+      expect(first.acknowledged).toEqual([]);
+      const second = await consume<Seq>(bus, "readings", { group }, undefined, timeoutMs);
+      await wait(() => second.acknowledged.length >= 3, "redelivered to the next member");
+      expect(byKey(second.acknowledged).get("k")).toEqual(range(3));
     });
 
     it("stop() waits for in-flight handler calls and can be called twice", async () => {
