@@ -161,8 +161,10 @@ export function describeBusContract(
       await expect(bus.publish("alerts", [])).resolves.toBeUndefined();
       const consumer = await consume<Seq>(bus, "alerts", { group: unique("g") }, undefined, timeoutMs);
       await expect(bus.publish("alerts", messages("k", 1, 3))).resolves.toBeUndefined();
-      await wait(() => consumer.acknowledged.length === 3, "3 deliveries");
-      expect(consumer.acknowledged.map((d) => d.value.seq)).toEqual([1, 2, 3]);
+      // Whether a new group also sees seq 0 (published before it existed) is the adapter's policy.
+      const afterJoin = () => consumer.acknowledged.map((d) => d.value.seq).filter((seq) => seq >= 1);
+      await wait(() => afterJoin().length === 3, "3 deliveries");
+      expect(afterJoin()).toEqual([1, 2, 3]);
     });
 
     it("delivers key, value, partition and a decimal offset", async () => {
