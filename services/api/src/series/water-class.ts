@@ -1,5 +1,5 @@
 import type { MetricId } from "@qingshan/domain";
-import { assessSection } from "@qingshan/standards";
+import { assessSection, gb3838Item } from "@qingshan/standards";
 import { hourLabelsIn, periods } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
 import type { Every, HourSeries } from "./types.ts";
@@ -62,10 +62,16 @@ export function waterClasses(
         reason: "no valid hourly mean of any parameter in the period",
       };
     }
+    // Only GB 3838 items go to the assessment; a sub-zero water temperature (reference item,
+    // never decides the class) is left out because the table has no negative values.
+    const values: Record<string, number> = {};
+    for (const [metric, value] of Object.entries(means)) {
+      if (gb3838Item(metric) !== undefined && value >= 0) values[metric] = value;
+    }
     const assessment = assessSection({
       waterBody: section.waterBody,
       ...(section.targetClass ? { targetClass: section.targetClass } : {}),
-      values: means as Record<string, number>,
+      values,
     });
     return { ...period, means, counts, assessment, valid: true };
   });
