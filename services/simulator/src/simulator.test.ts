@@ -1,0 +1,215 @@
+import { createServer, type Server } from "node:net";
+import { DAY_MS, decodeStationMessage, HOUR_MS, parseStationTopic } from "@qingshan/domain";
+import { freePort, requireService, tcpReachable, waitFor } from "@qingshan/testkit";
+import { Aedes } from "aedes";
+import { connectAsync, type MqttClient } from "mqtt";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadStationRegistry } from "./seeds.ts";
+import { createSimulator, type Simulator } from "./simulator.ts";
+
+const registry = loadStationRegistry();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function startBroker(): Promise<string> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  cleanups.push(async () => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `mqtt://127.0.0.1:${port}`;
+}
+
+interface Received {
+  topic: string;
+  payload: string;
+}
+
+async function subscriber(
+  url: string,
+  filter = "stations/#",
+): Promise<{ client: MqttClient; got: Received[] }> {
+  const client = await connectAsync(url, {
+    clientId: `sub-${Math.random().toString(36).slice(2)}`,
+    reconnectPeriod: 0,
+  });
+  cleanups.push(() => client.endAsync(true));
+  const got: Received[] = [];
+  client.on("message", (topic, payload) => got.push({ topic, payload: payload.toString("utf8") }));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { client, got };
+}
+
+/** The ts of a payload of this simulator, NaN for anything else seen on a shared broker. */
+function tsOf(payload: string): number {
+  try {
+    return Date.parse(JSON.parse(payload).ts);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function track(sim: Simulator): Simulator {
+  cleanups.push(() => sim.stop());
+  return sim;
+}
+
+describe("simulator over an embedded aedes broker", () => {
+  it("publishes valid wire payloads on stations/{id}/{kind}, in simulated time, never in the future", async () => {
+    const url = await startBroker();
+    const { got } = await subscriber(url);
+    let real = Date.parse("2026-11-28T12:00:00+08:00");
+    const sim = track(
+      createSimulator({
+        stations: registry.stations,
+        mqttUrl: url,
+        scenario: "heavy-pollution",
+        acceleration: 3600,
+        seed: 3,
+        schedule: "manual",
+        dataGaps: "none",
+        clock: () => real,
+      }),
+    );
+    expect(sim.run.startAt).toBe(real - 167 * HOUR_MS);
+    await sim.start();
+    real += 2_000; // two simulated hours
+    await sim.tick();
+    const air = registry.stations.filter((s) => s.kind === "air").length;
+    const water = registry.stations.filter((s) => s.kind === "water").length;
+    const noi = registry.stations.filter((s) => s.kind === "noi").length;
+    const expected = 2 * (air + water) + 24 * noi;
+    await waitFor(() => got.length >= expected, { what: `${expected} messages` });
+    expect(sim.stats()).toMatchObject({ published: expected, failed: 0, skipped: 0 });
+    for (const { topic, payload } of got) {
+      const parsed = parseStationTopic(topic);
+      const station = registry.get(parsed?.stationId ?? "");
+      expect(parsed?.kind).toBe(station?.kind);
+      const result = decodeStationMessage(topic, payload, { now: real, lookupStation: registry.get });
+      expect(result.rejections).toEqual([]);
+      for (const r of result.readings) {
+        expect(r.ts).toBeGreaterThanOrEqual(sim.run.startAt);
+        expect(r.ts + r.periodMs).toBeLessThanOrEqual(sim.stats().simNow);
+      }
+    }
+    // The simulated clock catches up with the real one and then never passes it.
+    real += 10 * DAY_MS;
+    expect(sim.stats().simNow).toBe(real);
+  });
+
+  it("runs on its own timer until stopped, and caps each step", async () => {
+    const url = await startBroker();
+    const { got } = await subscriber(url, "stations/ld-aq-01/air");
+    const sim = track(
+      createSimulator({
+        stations: registry.stations,
+        mqttUrl: url,
+        scenario: "clean-week",
+        acceleration: 360_000, // 100 simulated hours per real second
+        tickIntervalMs: 20,
+        maxPublishPerTick: 50,
+      }),
+    );
+    await sim.start();
+    await waitFor(() => got.length >= 5, { what: "five hourly messages of ld-aq-01" });
+    await sim.stop();
+    const count = got.length;
+    const stamps = got.map((m) => Date.parse(JSON.parse(m.payload).ts));
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    expect(new Set(stamps).size).toBe(stamps.length);
+    expect(sim.stats().published).toBeGreaterThanOrEqual(count);
+  });
+
+  it("keeps a silent station silent in its window", async () => {
+    const url = await startBroker();
+    const { got } = await subscriber(url, "stations/+/air");
+    let real = Date.parse("2026-11-28T12:00:00+08:00");
+    const sim = track(
+      createSimulator({
+        stations: registry.stations.filter((s) => s.kind === "air"),
+        mqttUrl: url,
+        scenario: "station-silent",
+        acceleration: 3600,
+        schedule: "manual",
+        dataGaps: "none",
+        clock: () => real,
+      }),
+    );
+    await sim.start();
+    real += 40_000; // 40 simulated hours
+    await sim.tick();
+    await waitFor(() => got.length >= 9 * 40 - 8, { what: "40 hours of 9 air stations less 8 silent hours" });
+    const silent = got
+      .filter((m) => m.topic === "stations/ld-aq-04/air")
+      .map((m) => (Date.parse(JSON.parse(m.payload).ts) - sim.run.startAt) / HOUR_MS);
+    expect(silent.filter((h) => h >= 24 && h < 32)).toEqual([]);
+    expect(silent).toHaveLength(32);
+    expect(sim.stats().skipped).toBe(8);
+  });
+
+  it("backfills history as array payloads of at most 500 observations", async () => {
+    const url = await startBroker();
+    const { got } = await subscriber(url, "stations/ld-noi-01/noi");
+    const now = Date.parse("2026-11-28T12:00:00+08:00");
+    const sim = track(
+      createSimulator({
+        stations: registry.stations.filter((s) => s.id === "ld-noi-01"),
+        mqttUrl: url,
+        scenario: "clean-week",
+        schedule: "manual",
+        dataGaps: "none",
+        clock: () => now,
+      }),
+    );
+    await sim.start();
+    const summary = await sim.backfill({ from: now - 3 * DAY_MS, to: now });
+    expect(summary).toEqual({ batches: 2, observations: 864 });
+    await waitFor(() => got.length === 2, { what: "two backfill messages" });
+    const sizes = got.map((m) => JSON.parse(m.payload).length);
+    expect(sizes).toEqual([500, 364]);
+    const readings = got.flatMap(
+      (m) => decodeStationMessage(m.topic, m.payload, { now, lookupStation: registry.get }).readings,
+    );
+    expect(readings).toHaveLength(864 * 3);
+  });
+});
+
+const mosquitto = await requireService("mosquitto", () => tcpReachable("127.0.0.1", 1883));
+
+describe.skipIf(!mosquitto.available)(`simulator over the machine's Mosquitto${mosquitto.note}`, () => {
+  it("publishes with QoS 1 and the messages arrive", async () => {
+    const url = "mqtt://127.0.0.1:1883";
+    const station = registry.get("ld-wq-09");
+    const prefix = `stations/${station?.id}/water`;
+    const { got } = await subscriber(url, prefix);
+    let real = Date.now();
+    const sim = track(
+      createSimulator({
+        stations: station ? [station] : [],
+        mqttUrl: url,
+        scenario: "clean-week",
+        acceleration: 3600,
+        schedule: "manual",
+        dataGaps: "none",
+        clock: () => real,
+        clientId: `qingshan-sim-test-${process.pid}`,
+      }),
+    );
+    await sim.start();
+    real += 5_000;
+    await sim.tick();
+    // The broker is shared: count only this run's messages (time-stamped inside its simulated window).
+    const ours = () => got.filter((m) => tsOf(m.payload) >= sim.run.startAt);
+    await waitFor(() => ours().length >= 4, { what: "four messages through Mosquitto" });
+    for (const m of ours()) {
+      expect(
+        decodeStationMessage(m.topic, m.payload, { now: real, lookupStation: registry.get }).rejections,
+      ).toEqual([]);
+    }
+  });
+});
