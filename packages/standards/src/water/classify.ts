@@ -8,6 +8,11 @@ import { gb3838Item } from "./gb3838-table.ts";
 /**
  * The Table 1 row for `metric`, after checking the metric is known and the value usable.
  * Water temperature may be below 0 °C; every other item must be non-negative.
+ *
+ * @throws RangeError naming the metric
+ * @example
+ * checkedItem("nh3n", 0.5).tableItem // 7
+ * checkedItem("pm25", 1)             // throws RangeError "pm25: not a GB 3838 metric id"
  */
 export function checkedItem(metric: string, value: number): Gb3838Item {
   const row = gb3838Item(metric);
@@ -18,7 +23,12 @@ export function checkedItem(metric: string, value: number): Gb3838Item {
   return row;
 }
 
-/** The limits that apply at this kind of water body, or null when the item has no class there. */
+/**
+ * The limits that apply at this kind of water body, or null when the item has no class there.
+ *
+ * @example
+ * limitsFor(checkedItem("tp", 0.1), "lake") // ["0.01", "0.025", "0.05", "0.1", "0.2"]
+ */
 export function limitsFor(row: Gb3838Item, waterBody: WaterBody): ClassLimits | null {
   return waterBody === "lake" ? row.lake : row.river;
 }
