@@ -1,38 +1,45 @@
 /**
- * The store the writer tests write to, with the reads the assertions need.
- * Interim: an in-memory TimeSeriesStore subset with the store's idempotency rule
- * (station+metric+ts, last write wins), until packages/store's DuckDB adapter lands.
+ * The store the writer tests write to: the real DuckDB store on a file in a fresh temporary
+ * directory, with the reads the assertions need.
  */
-import { type DeadLetter, type Reading, readingKey } from "@qingshan/domain";
-import type { WriterStore } from "../writer.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DeadLetter, Reading } from "@qingshan/domain";
+import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
 
-export interface TestStore extends WriterStore {
+export interface TestStore {
+  readonly store: TimeSeriesStore;
   /** Readings of a station, ascending by ts. */
   readings(stationId: string): Promise<Reading[]>;
+  /** Dead letters, ascending by receivedAt. */
   deadLetters(): Promise<DeadLetter[]>;
-  count(): Promise<number>;
+  /** Readings stored for these stations. */
+  count(stationIds: readonly string[]): Promise<number>;
+  /** Stops the store and deletes its directory. */
   close(): Promise<void>;
 }
 
 export async function openTestStore(): Promise<TestStore> {
-  const rows = new Map<string, Reading>();
-  const letters = new Map<string, DeadLetter>();
+  const dir = await mkdtemp(join(tmpdir(), "qingshan-writer-"));
+  const store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
+  await store.start();
+  const readings = (stationId: string) =>
+    store.queryReadings({ stationId, from: 0, to: Number.MAX_SAFE_INTEGER });
   return {
-    async writeReadings(readings) {
-      for (const r of readings) rows.set(readingKey(r), r);
-    },
-    async writeDeadLetters(deadLetters) {
-      for (const d of deadLetters) letters.set(d.id, d);
-    },
-    async readings(stationId) {
-      return [...rows.values()].filter((r) => r.stationId === stationId).sort((a, b) => a.ts - b.ts);
-    },
+    store,
+    readings,
     async deadLetters() {
-      return [...letters.values()].sort((a, b) => a.receivedAt - b.receivedAt);
+      const letters = await store.queryDeadLetters({});
+      return letters.sort((a, b) => a.receivedAt - b.receivedAt);
     },
-    async count() {
-      return rows.size;
+    async count(stationIds) {
+      const counts = await Promise.all(stationIds.map(async (id) => (await readings(id)).length));
+      return counts.reduce((a, n) => a + n, 0);
     },
-    async close() {},
+    async close() {
+      await store.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
