@@ -1,0 +1,59 @@
+import { StoreError, type StoreErrorCode } from "../errors.ts";
+
+/** Where the error happened: opening the file, a write transaction, or a read query. */
+export type DuckDbOperation = "open" | "write" | "query";
+
+const SETTING = "store.path";
+
+/**
+ * Turns an error thrown by DuckDB into a StoreError with a stable code and a message that says
+ * what to do (STYLE.md "Classify server errors in one tested function per adapter").
+ * A StoreError passes through unchanged.
+ *
+ * @example
+ * try { await DuckDBInstance.create(path); }
+ * catch (e) { throw classifyDuckDbError(e, "open", path); }
+ */
+export function classifyDuckDbError(error: unknown, operation: DuckDbOperation, path: string): StoreError {
+  if (error instanceof StoreError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const [code, message] = classify(text, operation, path);
+  return new StoreError(code, message, { cause: error });
+}
+
+function classify(text: string, operation: DuckDbOperation, path: string): [StoreErrorCode, string] {
+  if (/Could not set lock|Conflicting lock/i.test(text)) {
+    const holder = /Conflicting lock is held in (.+?)(?:\. See also|$)/.exec(text)?.[1];
+    return [
+      "store.locked",
+      `the database file ${path} is locked by another process${holder ? ` (${holder})` : ""}; ` +
+        `DuckDB allows one writing process per file — stop that process, or set ${SETTING} to another file`,
+    ];
+  }
+  if (/No space left on device|disk is full/i.test(text)) {
+    return ["store.disk_full", `the disk holding ${path} is full (${text}); free space or move ${SETTING}`];
+  }
+  if (/not a valid DuckDB database|Corrupt|checksum|invalid magic/i.test(text)) {
+    return [
+      "store.corrupt",
+      `${path} is not a usable DuckDB database (${text}); point ${SETTING} at a DuckDB file or a new path`,
+    ];
+  }
+  if (
+    /Permission denied|Read-only file system|Not a directory|No such file or directory|Access is denied/i.test(
+      text,
+    )
+  ) {
+    return [
+      "store.not_writable",
+      `cannot create or write the database file ${path} (${text}); set ${SETTING} to a writable location`,
+    ];
+  }
+  if (operation === "open") {
+    return ["store.open_failed", `cannot open the database file ${path} (${SETTING}): ${text}`];
+  }
+  if (operation === "write") {
+    return ["store.write_failed", `the write to ${path} was rolled back: ${text}`];
+  }
+  return ["store.query_failed", `a query on ${path} failed: ${text}`];
+}

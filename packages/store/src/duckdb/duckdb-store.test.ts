@@ -1,0 +1,263 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { Reading } from "@qingshan/domain";
+import { waitFor } from "@qingshan/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { StoreError } from "../errors.ts";
+import { HOUR_MS, hourEndOf, hourEndSql } from "../hour.ts";
+import { describeStoreContract } from "../testing/contract.ts";
+import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+
+const DAY_MS = 86_400_000;
+let dir = "";
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "qingshan-store-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function newPath(): string {
+  return join(dir, `${randomUUID()}.duckdb`);
+}
+
+async function removeDatabase(path: string): Promise<void> {
+  await rm(path, { force: true });
+  await rm(`${path}.wal`, { force: true });
+}
+
+const toDays = (ms: number) => (Number.isFinite(ms) ? ms / DAY_MS : null);
+
+describeStoreContract("DuckDbStore", async (options) => {
+  const path = options?.location ?? newPath();
+  const store = createDuckDbStore({
+    path,
+    ...(options?.validFlags ? { validFlags: [...options.validFlags] } : {}),
+    ...(options?.retention
+      ? {
+          retention: {
+            rawReadingsDays: toDays(options.retention.rawReadingsMs),
+            deadLetterDays: toDays(options.retention.deadLettersMs),
+          },
+        }
+      : {}),
+  });
+  return {
+    store,
+    location: path,
+    async cleanup() {
+      await store.stop();
+      await removeDatabase(path);
+    },
+  };
+});
+
+const T0 = Date.UTC(2026, 2, 1);
+const reading = (ts: number, value: number, flag: Reading["flag"] = "N"): Reading => ({
+  stationId: "ST-A",
+  metric: "pm25",
+  ts,
+  periodMs: 0,
+  value,
+  flag,
+  source: "mqtt-json",
+  receivedAt: ts,
+});
+
+describe("DuckDbStore specifics", () => {
+  const open: DuckDbStore[] = [];
+  const children: ChildProcess[] = [];
+  const make = (config: Parameters<typeof createDuckDbStore>[0]) => {
+    const store = createDuckDbStore(config);
+    open.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.stop();
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null) {
+        child.kill();
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    }
+  });
+
+  async function rejection(promise: Promise<unknown>): Promise<StoreError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreError);
+    return error as StoreError;
+  }
+
+  it("validates config without I/O", () => {
+    const path = join(dir, "never", "created.duckdb");
+    expect(() => createDuckDbStore({ path, validFlags: [] })).toThrow(
+      /store.config_invalid.*store.validFlags/,
+    );
+    expect(() => createDuckDbStore({ path, retention: { rawReadingsDays: -1 } })).toThrow(
+      /store.retention.rawReadingsDays/,
+    );
+    expect(() => createDuckDbStore({ path, memoryLimit: "lots" })).toThrow(/store.memoryLimit/);
+    const store = createDuckDbStore({ path });
+    expect(store.settings.retention).toEqual({ rawReadingsDays: 400, deadLetterDays: 90 });
+    expect(existsSync(join(dir, "never"))).toBe(false);
+  });
+
+  it("applies defaults: ./data/qingshan.duckdb, validFlags N", () => {
+    const store = createDuckDbStore();
+    expect(store.settings.path).toBe("./data/qingshan.duckdb");
+    expect(store.settings.validFlags).toEqual(["N"]);
+    expect(store.path.endsWith("/data/qingshan.duckdb")).toBe(true);
+  });
+
+  it("creates the directory of the database file", async () => {
+    const path = join(dir, randomUUID(), "nested", "q.duckdb");
+    await make({ path }).start();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it("names store.path when the file is locked by another process", async () => {
+    const path = newPath();
+    const nodeApi = createRequire(import.meta.url).resolve("@duckdb/node-api");
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require(${JSON.stringify(nodeApi)}).DuckDBInstance.create(${JSON.stringify(path)})
+           .then((db) => { globalThis.db = db; console.log("opened"); setInterval(() => {}, 1000); })`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    children.push(child);
+    let output = "";
+    child.stdout?.on("data", (data: Buffer) => {
+      output += data.toString();
+    });
+    await waitFor(() => output.includes("opened"), { what: "the other process to open the file" });
+    const error = await rejection(make({ path }).start());
+    expect(error.code).toBe("store.locked");
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain(path);
+    expect(error.message).toContain("store.path");
+    expect(error.message).toContain(`PID ${child.pid}`);
+  });
+
+  it("refuses a second store on the same file in this process", async () => {
+    const path = newPath();
+    await make({ path }).start();
+    const error = await rejection(make({ path }).start());
+    expect(error.code).toBe("store.locked");
+    expect(error.message).toContain("store.path");
+  });
+
+  it("lets the path be opened again once the first store stopped", async () => {
+    const path = newPath();
+    const first = make({ path });
+    await first.start();
+    await first.stop();
+    await make({ path }).start();
+  });
+
+  it("reports a path that cannot be created as store.not_writable", async () => {
+    const file = join(dir, `${randomUUID()}.txt`);
+    await writeFile(file, "a regular file, not a directory");
+    const error = await rejection(make({ path: join(file, "q.duckdb") }).start());
+    expect(error.code).toBe("store.not_writable");
+    expect(error.message).toContain("store.path");
+  });
+
+  it("reports a file that is not a DuckDB database as store.corrupt", async () => {
+    const path = newPath();
+    await writeFile(path, "not a database ".repeat(1000));
+    const error = await rejection(make({ path }).start());
+    expect(error.code).toBe("store.corrupt");
+    expect(error.message).toContain(path);
+  });
+
+  it("rejects an unstorable reading with its index and field, storing nothing of the batch", async () => {
+    const store = make({ path: newPath() });
+    await store.start();
+    const error = await rejection(store.writeReadings([reading(T0, 1), reading(T0 + 0.5, 2)]));
+    expect(error.code).toBe("store.reading_invalid");
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain("readings[1].ts");
+    const nonFinite = await rejection(store.writeReadings([reading(T0, Number.NaN)]));
+    expect(nonFinite.message).toContain("readings[0].value");
+    expect(await store.queryReadings({ stationId: "ST-A", from: 0, to: T0 * 2 })).toEqual([]);
+  });
+
+  it("rejects NaN bounds and bad limits as store.query_invalid", async () => {
+    const store = make({ path: newPath() });
+    await store.start();
+    const nan = await rejection(store.queryReadings({ stationId: "ST-A", from: Number.NaN, to: 1 }));
+    expect(nan.code).toBe("store.query_invalid");
+    const limit = await rejection(store.queryDeadLetters({ limit: -1 }));
+    expect(limit.code).toBe("store.query_invalid");
+  });
+
+  it("refuses calls before start with store.not_started", async () => {
+    const store = make({ path: newPath() });
+    const error = await rejection(store.latest("ST-A"));
+    expect(error.code).toBe("store.not_started");
+  });
+
+  it("recomputes stored hours on start when validFlags changed", async () => {
+    const path = newPath();
+    const first = make({ path });
+    await first.start();
+    await first.writeReadings([reading(T0, 10), reading(T0 + 60_000, 30, "M")]);
+    await first.stop();
+
+    const strict = make({ path, validFlags: ["N", "M"], hourlyRecompute: { onValidFlagsChange: "fail" } });
+    const error = await rejection(strict.start());
+    expect(error.code).toBe("store.valid_flags_changed");
+    expect(error.message).toContain("onValidFlagsChange");
+
+    const rebuilt = make({ path, validFlags: ["N", "M"] });
+    await rebuilt.start();
+    const [hour] = await rebuilt.queryHourly({
+      stationId: "ST-A",
+      metric: "pm25",
+      from: T0,
+      to: T0 + HOUR_MS,
+    });
+    expect(hour).toMatchObject({ mean: 20, validCount: 2, totalCount: 2 });
+  });
+
+  it("runs in memory with path :memory:", async () => {
+    const store = make({ path: ":memory:" });
+    await store.start();
+    await store.writeReadings([reading(T0, 3)]);
+    expect(await store.latest("ST-A")).toHaveLength(1);
+    expect(store.path).toBe(":memory:");
+  });
+
+  it("hourEndSql computes what hourEndOf computes", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    try {
+      const samples = [0, 1, -1, HOUR_MS, -HOUR_MS, HOUR_MS - 1, T0, T0 - 1, T0 + 1, T0 + HOUR_MS - 1];
+      for (const ts of samples) {
+        const reader = await connection.runAndReadAll(
+          `SELECT ${hourEndSql("x")} AS h FROM (SELECT $x::BIGINT AS x)`,
+          {
+            x: BigInt(ts),
+          },
+        );
+        expect(Number(reader.getRowsJS()[0]?.[0])).toBe(hourEndOf(ts));
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});

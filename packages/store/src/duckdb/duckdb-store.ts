@@ -1,0 +1,458 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import {
+  DOUBLE,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBValue,
+  INTEGER,
+  VARCHAR,
+} from "@duckdb/node-api";
+import type { DeadLetter, Reading } from "@qingshan/domain";
+import { StoreError } from "../errors.ts";
+import { HOUR_MS, hourEndOf } from "../hour.ts";
+import type {
+  DeadLetterQuery,
+  HourlyAggregate,
+  ReadingQuery,
+  RetentionResult,
+  SeriesQuery,
+  TimeSeriesStore,
+} from "../store.ts";
+import { classifyDuckDbError, type DuckDbOperation } from "./classify-error.ts";
+import {
+  type DuckDbStoreConfig,
+  type DuckDbStoreSettings,
+  parseDuckDbStoreConfig,
+  retentionMs,
+} from "./config.ts";
+import { claimPath, releasePath } from "./open-paths.ts";
+import { checkStorable, limitSql, toBound, toDeadLetter, toHourly, toReading } from "./rows.ts";
+import {
+  CLEAR_TEMP_TABLES,
+  CREATE_TABLES,
+  CREATE_TEMP_TABLES,
+  rebuildHourlySql,
+  SCHEMA_VERSION,
+  WRITE_DEAD_LETTERS_SQL,
+  writeReadingsSql,
+} from "./schema.ts";
+import { createSerialQueue } from "./serial-queue.ts";
+
+/** A TimeSeriesStore on an embedded DuckDB file. */
+export interface DuckDbStore extends TimeSeriesStore {
+  /** The configuration in force, defaults applied. */
+  readonly settings: DuckDbStoreSettings;
+  /** Absolute path of the database file (or ":memory:"). */
+  readonly path: string;
+}
+
+type State = "created" | "starting" | "started" | "stopping" | "stopped";
+
+/** DuckDB's largest vector; one data chunk holds at most this many rows. */
+const CHUNK_ROWS = 2048;
+const READING_TYPES = [INTEGER, VARCHAR, VARCHAR, DOUBLE, DOUBLE, DOUBLE, VARCHAR, VARCHAR, DOUBLE];
+const DEAD_LETTER_TYPES = [
+  INTEGER,
+  VARCHAR,
+  DOUBLE,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+];
+const OPEN_BOUNDS = { lo: -(2n ** 62n), hi: 2n ** 62n };
+const MEMORY = ":memory:";
+
+/**
+ * Creates the DuckDB store. Validates `config` without I/O (throws store.config_invalid);
+ * `start()` creates the directory and file, the schema, and recomputes hourly aggregates if
+ * `validFlags` changed since the last run.
+ *
+ * Writes are serialized (one transaction in flight) and resolve after commit; reads run
+ * concurrently on their own connections and see committed data only.
+ *
+ * @example
+ * const store = createDuckDbStore({ path: "./data/qingshan.duckdb" });
+ * await store.start();
+ * await store.writeReadings(readings);
+ * const hours = await store.queryHourly({ stationId: "LD-AIR-01", metric: "pm25", from, to });
+ * await store.stop();
+ */
+export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
+  const settings = parseDuckDbStoreConfig(config);
+  const path = settings.path === MEMORY ? MEMORY : resolve(settings.path);
+  const retention = retentionMs(settings);
+  const readingStatements = writeReadingsSql(settings.validFlags);
+  const writes = createSerialQueue();
+  const reads = new Set<Promise<unknown>>();
+  let state: State = "created";
+  let instance: DuckDBInstance | undefined;
+  let writer: DuckDBConnection | undefined;
+
+  const fail = (error: unknown, operation: DuckDbOperation) => classifyDuckDbError(error, operation, path);
+
+  function assertOpen(): void {
+    if (state === "started") return;
+    if (state === "stopping" || state === "stopped") {
+      throw new StoreError("store.stopped", `the store on ${path} is ${state}`);
+    }
+    throw new StoreError("store.not_started", `call start() before using the store on ${path}`);
+  }
+
+  async function open(): Promise<void> {
+    if (path !== MEMORY) {
+      try {
+        await mkdir(dirname(path), { recursive: true });
+      } catch (error) {
+        throw new StoreError(
+          "store.not_writable",
+          `cannot create the directory of ${path} (${(error as Error).message}); set store.path to a writable location`,
+          { cause: error },
+        );
+      }
+      claimPath(path);
+    }
+    const options: Record<string, string> = {};
+    if (settings.threads !== null) options.threads = String(settings.threads);
+    if (settings.memoryLimit !== null) options.memory_limit = settings.memoryLimit;
+    try {
+      instance = await DuckDBInstance.create(path, options);
+      writer = await instance.connect();
+      await prepareSchema(writer);
+    } catch (error) {
+      close();
+      throw fail(error, "open");
+    }
+  }
+
+  async function prepareSchema(connection: DuckDBConnection): Promise<void> {
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      for (const sql of CREATE_TABLES) await connection.run(sql);
+      const meta = await metaValues(connection);
+      const version = meta.get("schema_version");
+      if (version !== undefined && version !== SCHEMA_VERSION) {
+        throw new StoreError(
+          "store.open_failed",
+          `${path} has schema version ${version}, this build reads version ${SCHEMA_VERSION}; set store.path to another file`,
+        );
+      }
+      const flags = [...settings.validFlags].sort().join(",");
+      const storedFlags = meta.get("valid_flags");
+      if (storedFlags !== undefined && storedFlags !== flags) {
+        if (settings.hourlyRecompute.onValidFlagsChange === "fail") {
+          throw new StoreError(
+            "store.valid_flags_changed",
+            `hourly aggregates in ${path} were computed with validFlags [${storedFlags}], the configuration says ` +
+              `[${flags}]; set store.hourlyRecompute.onValidFlagsChange to "rebuild" to recompute them`,
+          );
+        }
+        for (const sql of rebuildHourlySql(settings.validFlags)) {
+          await connection.run(sql, sql.includes("$lo") ? OPEN_BOUNDS : undefined);
+        }
+      }
+      await connection.run(
+        "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v), ('valid_flags', $f)",
+        {
+          v: SCHEMA_VERSION,
+          f: flags,
+        },
+      );
+      await connection.run("COMMIT");
+    } catch (error) {
+      await connection.run("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+    for (const sql of CREATE_TEMP_TABLES) await connection.run(sql);
+  }
+
+  async function metaValues(connection: DuckDBConnection): Promise<Map<string, string>> {
+    const reader = await connection.runAndReadAll("SELECT key, value FROM store_meta");
+    return new Map(reader.getRowsJS().map(([k, v]) => [String(k), String(v)]));
+  }
+
+  function close(): void {
+    writer?.closeSync();
+    writer = undefined;
+    instance?.closeSync();
+    instance = undefined;
+    if (path !== MEMORY) releasePath(path);
+  }
+
+  /** Runs a read on its own connection so reads do not wait for each other or for writes. */
+  function read<T>(query: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    assertOpen();
+    const db = instance as DuckDBInstance;
+    const task = (async () => {
+      const connection = await db.connect();
+      try {
+        return await query(connection);
+      } catch (error) {
+        throw fail(error, "query");
+      } finally {
+        connection.closeSync();
+      }
+    })();
+    reads.add(task);
+    void task.then(
+      () => reads.delete(task),
+      () => reads.delete(task),
+    );
+    return task;
+  }
+
+  /** Runs `body` as one serialized transaction on the write connection; rolls back on failure. */
+  function transact<T>(body: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    assertOpen();
+    return writes.run(async () => {
+      const connection = writer as DuckDBConnection;
+      try {
+        for (const sql of CLEAR_TEMP_TABLES) await connection.run(sql);
+        return await body(connection);
+      } catch (error) {
+        await connection.run("ROLLBACK").catch(() => undefined);
+        throw fail(error, "write");
+      }
+    });
+  }
+
+  async function append(
+    connection: DuckDBConnection,
+    table: string,
+    types: typeof READING_TYPES,
+    count: number,
+    columnsOf: (start: number, end: number) => DuckDBValue[][],
+  ): Promise<void> {
+    const appender: DuckDBAppender = await connection.createAppender(table, "main", "temp");
+    try {
+      for (let start = 0; start < count; start += CHUNK_ROWS) {
+        const end = Math.min(count, start + CHUNK_ROWS);
+        const chunk = DuckDBDataChunk.create(types, end - start);
+        chunk.setColumns(columnsOf(start, end));
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  const store: DuckDbStore = {
+    settings,
+    path,
+
+    async start() {
+      if (state === "started") return;
+      if (state === "starting" || state === "stopping") {
+        throw new StoreError("store.not_started", `start() called while the store on ${path} is ${state}`);
+      }
+      state = "starting";
+      try {
+        await open();
+        state = "started";
+      } catch (error) {
+        state = "stopped";
+        throw error;
+      }
+    },
+
+    async stop() {
+      if (state !== "started") return;
+      // New calls are refused from here on; what was accepted before still completes.
+      state = "stopping";
+      await writes.idle();
+      await Promise.allSettled([...reads]);
+      close();
+      state = "stopped";
+    },
+
+    async writeReadings(readings: readonly Reading[]) {
+      assertOpen();
+      if (readings.length === 0) return;
+      checkStorable(readings);
+      let minTs = Number.POSITIVE_INFINITY;
+      let maxTs = Number.NEGATIVE_INFINITY;
+      for (const r of readings) {
+        if (r.ts < minTs) minTs = r.ts;
+        if (r.ts > maxTs) maxTs = r.ts;
+      }
+      // Every reading of the batch has lo <= ts < hi and lo < hour_end <= hi (schema.ts).
+      const bounds = { lo: BigInt(hourEndOf(minTs) - HOUR_MS), hi: BigInt(hourEndOf(maxTs)) };
+      await transact(async (connection) => {
+        await append(connection, "staging_readings", READING_TYPES, readings.length, (start, end) => {
+          const columns: DuckDBValue[][] = [[], [], [], [], [], [], [], [], []];
+          for (let i = start; i < end; i++) {
+            const r = readings[i] as Reading;
+            columns[0]?.push(i);
+            columns[1]?.push(r.stationId);
+            columns[2]?.push(r.metric);
+            columns[3]?.push(r.ts);
+            columns[4]?.push(r.periodMs);
+            columns[5]?.push(r.value);
+            columns[6]?.push(r.flag);
+            columns[7]?.push(r.source);
+            columns[8]?.push(r.receivedAt);
+          }
+          return columns;
+        });
+        await connection.run("BEGIN TRANSACTION");
+        for (const sql of readingStatements) {
+          await connection.run(sql, sql.includes("$lo") ? bounds : undefined);
+        }
+        await connection.run("COMMIT");
+      });
+    },
+
+    async queryReadings(query: ReadingQuery) {
+      const params: Record<string, DuckDBValue> = {
+        station: query.stationId,
+        from: toBound(query.from, "ceil", "from"),
+        to: toBound(query.to, "ceil", "to"),
+      };
+      if (query.metric !== undefined) params.metric = query.metric;
+      const sql =
+        "SELECT * FROM readings WHERE station_id = $station AND ts >= $from AND ts < $to" +
+        (query.metric !== undefined ? " AND metric = $metric" : "") +
+        ` ORDER BY ts, metric${limitSql(query.limit)}`;
+      return read(async (connection) => {
+        const reader = await connection.runAndReadAll(sql, params);
+        return reader.getRowObjectsJS().map(toReading);
+      });
+    },
+
+    async queryHourly(query: SeriesQuery): Promise<HourlyAggregate[]> {
+      const params = {
+        station: query.stationId,
+        metric: query.metric,
+        from: toBound(query.from, "floor", "from"),
+        to: toBound(query.to, "floor", "to"),
+      };
+      return read(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          `SELECT * FROM hourly
+           WHERE station_id = $station AND metric = $metric AND hour_end > $from AND hour_end <= $to
+           ORDER BY hour_end`,
+          params,
+        );
+        return reader.getRowObjectsJS().map(toHourly);
+      });
+    },
+
+    async latest(stationId: string) {
+      return read(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          "SELECT * FROM latest WHERE station_id = $station ORDER BY metric",
+          { station: stationId },
+        );
+        return reader.getRowObjectsJS().map(toReading);
+      });
+    },
+
+    async writeDeadLetters(letters: readonly DeadLetter[]) {
+      assertOpen();
+      if (letters.length === 0) return;
+      letters.forEach((l, i) => {
+        if (typeof l.id !== "string" || l.id === "" || !Number.isSafeInteger(l.receivedAt)) {
+          throw new StoreError(
+            "store.reading_invalid",
+            `letters[${i}] needs a non-empty id and integer receivedAt, received id ${JSON.stringify(l.id)}, receivedAt ${String(l.receivedAt)}`,
+          );
+        }
+      });
+      await transact(async (connection) => {
+        await append(connection, "staging_dead_letters", DEAD_LETTER_TYPES, letters.length, (start, end) => {
+          const columns: DuckDBValue[][] = [[], [], [], [], [], [], [], [], [], []];
+          for (let i = start; i < end; i++) {
+            const l = letters[i] as DeadLetter;
+            const row: DuckDBValue[] = [
+              i,
+              l.id,
+              l.receivedAt,
+              l.source,
+              l.origin,
+              l.stationId ?? null,
+              l.code,
+              l.path,
+              l.message,
+              l.payload,
+            ];
+            row.forEach((value, c) => {
+              columns[c]?.push(value);
+            });
+          }
+          return columns;
+        });
+        await connection.run("BEGIN TRANSACTION");
+        for (const sql of WRITE_DEAD_LETTERS_SQL) await connection.run(sql);
+        await connection.run("COMMIT");
+      });
+    },
+
+    async queryDeadLetters(query: DeadLetterQuery) {
+      const where: string[] = [];
+      const params: Record<string, DuckDBValue> = {};
+      if (query.from !== undefined) {
+        where.push("received_at >= $from");
+        params.from = toBound(query.from, "ceil", "from");
+      }
+      if (query.to !== undefined) {
+        where.push("received_at < $to");
+        params.to = toBound(query.to, "ceil", "to");
+      }
+      if (query.stationId !== undefined) {
+        where.push("station_id = $station");
+        params.station = query.stationId;
+      }
+      if (query.code !== undefined) {
+        where.push("code = $code");
+        params.code = query.code;
+      }
+      const sql =
+        "SELECT * FROM dead_letters" +
+        (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
+        ` ORDER BY received_at DESC, id DESC${limitSql(query.limit)}`;
+      return read(async (connection) => {
+        const reader = await connection.runAndReadAll(sql, params);
+        return reader.getRowObjectsJS().map(toDeadLetter);
+      });
+    },
+
+    async applyRetention(now: number): Promise<RetentionResult> {
+      const readingsCutoff = toBound(now - retention.rawReadingsMs, "ceil", "now");
+      const lettersCutoff = toBound(now - retention.deadLettersMs, "ceil", "now");
+      return transact(async (connection) => {
+        await connection.run("BEGIN TRANSACTION");
+        const readings = Number.isFinite(retention.rawReadingsMs)
+          ? (await connection.run("DELETE FROM readings WHERE ts < $cutoff", { cutoff: readingsCutoff }))
+              .rowsChanged
+          : 0;
+        const letters = Number.isFinite(retention.deadLettersMs)
+          ? (
+              await connection.run("DELETE FROM dead_letters WHERE received_at < $cutoff", {
+                cutoff: lettersCutoff,
+              })
+            ).rowsChanged
+          : 0;
+        await connection.run("COMMIT");
+        return { readingsDeleted: readings, deadLettersDeleted: letters };
+      });
+    },
+
+    async health() {
+      if (state !== "started") return { ok: false, detail: `duckdb ${path}: ${state}` };
+      try {
+        await read((connection) => connection.run("SELECT 1"));
+        return { ok: true, detail: `duckdb ${path}: open, ${writes.pending} write(s) queued` };
+      } catch (error) {
+        return { ok: false, detail: `duckdb ${path}: ${(error as Error).message}` };
+      }
+    },
+  };
+  return store;
+}

@@ -1,0 +1,131 @@
+import type { JS } from "@duckdb/node-api";
+import {
+  DATA_FLAGS,
+  type DataFlag,
+  type DeadLetter,
+  type MetricId,
+  type Reading,
+  type ReadingSource,
+  type RejectionCode,
+} from "@qingshan/domain";
+import { StoreError } from "../errors.ts";
+import type { HourlyAggregate } from "../store.ts";
+
+type Row = Record<string, JS>;
+
+/** Largest magnitude used for open-ended bounds; well inside BIGINT. */
+const BOUND_LIMIT = 2n ** 62n;
+
+/**
+ * A query bound in epoch ms as a BIGINT parameter: integral (rounded in the direction that keeps
+ * the comparison exact for integer timestamps), ±Infinity clamped.
+ *
+ * @example
+ * toBound(1.5, "ceil"); // 2n — `ts >= 1.5` is `ts >= 2` for integer ts
+ */
+export function toBound(value: number, round: "ceil" | "floor", name = "bound"): bigint {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new StoreError(
+      "store.query_invalid",
+      `${name} must be a number of epoch ms, received ${String(value)}`,
+    );
+  }
+  if (value === Number.POSITIVE_INFINITY) return BOUND_LIMIT;
+  if (value === Number.NEGATIVE_INFINITY) return -BOUND_LIMIT;
+  const integral = BigInt(round === "ceil" ? Math.ceil(value) : Math.floor(value));
+  return integral > BOUND_LIMIT ? BOUND_LIMIT : integral < -BOUND_LIMIT ? -BOUND_LIMIT : integral;
+}
+
+/**
+ * Validates an optional limit; returns the SQL clause ("" when absent).
+ *
+ * @example
+ * limitSql(10); // " LIMIT 10"
+ */
+export function limitSql(limit: number | undefined): string {
+  if (limit === undefined) return "";
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new StoreError(
+      "store.query_invalid",
+      `limit must be a non-negative integer, received ${String(limit)}`,
+    );
+  }
+  return ` LIMIT ${limit}`;
+}
+
+function num(value: JS): number {
+  return typeof value === "bigint" ? Number(value) : (value as number);
+}
+
+function numOrNull(value: JS): number | null {
+  return value === null ? null : num(value);
+}
+
+export function toReading(row: Row): Reading {
+  return {
+    stationId: row.station_id as string,
+    metric: row.metric as MetricId,
+    ts: num(row.ts ?? null),
+    periodMs: num(row.period_ms ?? null),
+    value: num(row.value ?? null),
+    flag: row.flag as DataFlag,
+    source: row.source as ReadingSource,
+    receivedAt: num(row.received_at ?? null),
+  };
+}
+
+export function toHourly(row: Row): HourlyAggregate {
+  return {
+    stationId: row.station_id as string,
+    metric: row.metric as MetricId,
+    hourEnd: num(row.hour_end ?? null),
+    mean: numOrNull(row.mean ?? null),
+    min: numOrNull(row.min ?? null),
+    max: numOrNull(row.max ?? null),
+    validCount: num(row.valid_count ?? null),
+    totalCount: num(row.total_count ?? null),
+    validPeriodMs: num(row.valid_period_ms ?? null),
+  };
+}
+
+export function toDeadLetter(row: Row): DeadLetter {
+  const letter = {
+    id: row.id as string,
+    receivedAt: num(row.received_at ?? null),
+    source: row.source as string,
+    origin: row.origin as string,
+    code: row.code as RejectionCode,
+    path: row.path as string,
+    message: row.message as string,
+    payload: row.payload as string,
+  };
+  return row.station_id === null || row.station_id === undefined
+    ? letter
+    : { ...letter, stationId: row.station_id as string };
+}
+
+/**
+ * Checks what the database needs of a reading (the wire contract checked the rest at ingest);
+ * throws store.reading_invalid naming the batch index and field.
+ *
+ * @example
+ * checkStorable(readings); // throws on readings[3].ts = 1.5
+ */
+export function checkStorable(readings: readonly Reading[]): void {
+  readings.forEach((r, i) => {
+    const fail = (field: string, value: unknown, expected: string) => {
+      throw new StoreError(
+        "store.reading_invalid",
+        `readings[${i}].${field} is ${JSON.stringify(value) ?? String(value)}, expected ${expected}`,
+      );
+    };
+    if (typeof r.stationId !== "string" || r.stationId === "")
+      fail("stationId", r.stationId, "a non-empty string");
+    if (typeof r.metric !== "string" || (r.metric as string) === "") fail("metric", r.metric, "a metric id");
+    if (!Number.isSafeInteger(r.ts)) fail("ts", r.ts, "integer epoch ms");
+    if (!Number.isSafeInteger(r.periodMs) || r.periodMs < 0) fail("periodMs", r.periodMs, "an integer >= 0");
+    if (typeof r.value !== "number" || !Number.isFinite(r.value)) fail("value", r.value, "a finite number");
+    if (!DATA_FLAGS.includes(r.flag)) fail("flag", r.flag, "an HJ 212 data flag");
+    if (!Number.isSafeInteger(r.receivedAt)) fail("receivedAt", r.receivedAt, "integer epoch ms");
+  });
+}

@@ -1,0 +1,137 @@
+import { DATA_FLAGS, type DataFlag } from "@qingshan/domain";
+import { HOUR_MS, hourEndSql } from "../hour.ts";
+
+/** Bumped when the table layout changes; stored in store_meta. */
+export const SCHEMA_VERSION = "1";
+
+/**
+ * Persistent tables. Times are BIGINT epoch milliseconds (UTC), so the store never converts time
+ * zones; Beijing-time calendar logic lives above it (store.ts).
+ *
+ * The identity keys (readings: station_id+metric+ts, hourly: station_id+metric+hour_end,
+ * latest: station_id+metric, dead_letters: id) are enforced by the write path — one serialized
+ * delete-then-insert transaction per batch — not by PRIMARY KEY constraints: DuckDB's ART index
+ * made bulk loads ~10x slower in our measurements (README "Schema").
+ */
+export const CREATE_TABLES = [
+  `CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS readings (
+     station_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
+     value DOUBLE NOT NULL, flag VARCHAR NOT NULL, source VARCHAR NOT NULL, received_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS hourly (
+     station_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, hour_end BIGINT NOT NULL,
+     mean DOUBLE, min DOUBLE, max DOUBLE, valid_count INTEGER NOT NULL, total_count INTEGER NOT NULL,
+     valid_period_ms BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS latest (
+     station_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
+     value DOUBLE NOT NULL, flag VARCHAR NOT NULL, source VARCHAR NOT NULL, received_at BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+     id VARCHAR NOT NULL, received_at BIGINT NOT NULL, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+     station_id VARCHAR, code VARCHAR NOT NULL, path VARCHAR NOT NULL, message VARCHAR NOT NULL,
+     payload VARCHAR NOT NULL)`,
+] as const;
+
+/**
+ * Connection-local scratch tables of the write connection. The Appender fills `staging_*`; times
+ * are staged as DOUBLE (exact for safe integers) to avoid a BigInt per value, and cast once in SQL.
+ */
+export const CREATE_TEMP_TABLES = [
+  `CREATE TEMP TABLE staging_readings (
+     seq INTEGER, station_id VARCHAR, metric VARCHAR, ts DOUBLE, period_ms DOUBLE, value DOUBLE,
+     flag VARCHAR, source VARCHAR, received_at DOUBLE)`,
+  `CREATE TEMP TABLE batch_readings (
+     station_id VARCHAR, metric VARCHAR, ts BIGINT, period_ms BIGINT, value DOUBLE, flag VARCHAR,
+     source VARCHAR, received_at BIGINT, hour_end BIGINT)`,
+  `CREATE TEMP TABLE batch_hours (station_id VARCHAR, metric VARCHAR, hour_end BIGINT)`,
+  `CREATE TEMP TABLE staging_dead_letters (
+     seq INTEGER, id VARCHAR, received_at DOUBLE, source VARCHAR, origin VARCHAR, station_id VARCHAR,
+     code VARCHAR, path VARCHAR, message VARCHAR, payload VARCHAR)`,
+] as const;
+
+export const CLEAR_TEMP_TABLES = [
+  "DELETE FROM staging_readings",
+  "DELETE FROM batch_readings",
+  "DELETE FROM batch_hours",
+  "DELETE FROM staging_dead_letters",
+] as const;
+
+const READING_COLUMNS = "station_id, metric, ts, period_ms, value, flag, source, received_at";
+
+/** SQL list literal of flags; the values come from DATA_FLAGS only, so inlining is safe. */
+export function flagListSql(flags: readonly DataFlag[]): string {
+  for (const f of flags) {
+    if (!DATA_FLAGS.includes(f)) throw new Error(`not an HJ 212 data flag: ${JSON.stringify(f)}`);
+  }
+  return `(${flags.map((f) => `'${f}'`).join(", ")})`;
+}
+
+/**
+ * The hourly aggregate of every (station, metric, hour) in `keysTable`, from raw readings.
+ * Only `validFlags` enter mean/min/max/validCount/validPeriodMs; totalCount counts all
+ * (HJ 212 flags; "only N" is Qingshan's default). Each reading's period is capped at one hour.
+ * `$lo`/`$hi` bound ts so DuckDB can skip row groups by their min/max.
+ */
+export function aggregateHoursSql(validFlags: readonly DataFlag[], keysTable: string): string {
+  const valid = `FILTER (WHERE r.flag IN ${flagListSql(validFlags)})`;
+  return `INSERT INTO hourly
+    SELECT r.station_id, r.metric, k.hour_end,
+      avg(r.value) ${valid}, min(r.value) ${valid}, max(r.value) ${valid},
+      (count(*) ${valid})::INTEGER, count(*)::INTEGER,
+      coalesce(sum(least(r.period_ms, ${HOUR_MS})) ${valid}, 0)::BIGINT
+    FROM ${keysTable} k
+    JOIN readings r
+      ON r.station_id = k.station_id AND r.metric = k.metric AND ${hourEndSql("r.ts")} = k.hour_end
+    WHERE r.ts >= $lo AND r.ts < $hi
+    GROUP BY r.station_id, r.metric, k.hour_end`;
+}
+
+/** Statements of one readings write, in order, run inside one transaction. */
+export function writeReadingsSql(validFlags: readonly DataFlag[]): readonly string[] {
+  return [
+    // Last write of a key within the batch wins (highest seq), like the last of two batches.
+    `INSERT INTO batch_readings
+       SELECT station_id, metric, ts::BIGINT, period_ms::BIGINT, value, flag, source, received_at::BIGINT,
+         ${hourEndSql("ts::BIGINT")}
+       FROM staging_readings
+       QUALIFY row_number() OVER (PARTITION BY station_id, metric, ts ORDER BY seq DESC) = 1`,
+    `DELETE FROM readings r USING batch_readings b
+       WHERE r.station_id = b.station_id AND r.metric = b.metric AND r.ts = b.ts
+         AND r.ts >= $lo AND r.ts < $hi`,
+    `INSERT INTO readings SELECT ${READING_COLUMNS} FROM batch_readings`,
+    `INSERT INTO batch_hours SELECT DISTINCT station_id, metric, hour_end FROM batch_readings`,
+    `DELETE FROM hourly h USING batch_hours k
+       WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end
+         AND h.hour_end > $lo AND h.hour_end <= $hi`,
+    aggregateHoursSql(validFlags, "batch_hours"),
+    // latest: replace a series' row only by a reading at the same or a later ts.
+    `DELETE FROM latest l USING (
+       SELECT station_id, metric, max(ts) AS ts FROM batch_readings GROUP BY station_id, metric) c
+       WHERE l.station_id = c.station_id AND l.metric = c.metric AND c.ts >= l.ts`,
+    `INSERT INTO latest
+       SELECT ${READING_COLUMNS} FROM batch_readings c
+       WHERE NOT EXISTS (SELECT 1 FROM latest l WHERE l.station_id = c.station_id AND l.metric = c.metric)
+       QUALIFY row_number() OVER (PARTITION BY station_id, metric ORDER BY ts DESC) = 1`,
+  ];
+}
+
+/** Statements that recompute every hour still backed by raw readings (after a validFlags change). */
+export function rebuildHourlySql(validFlags: readonly DataFlag[]): readonly string[] {
+  return [
+    `CREATE OR REPLACE TEMP TABLE rebuild_hours AS
+       SELECT DISTINCT station_id, metric, ${hourEndSql("ts")} AS hour_end FROM readings`,
+    `DELETE FROM hourly h USING rebuild_hours k
+       WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end`,
+    aggregateHoursSql(validFlags, "rebuild_hours"),
+    "DROP TABLE rebuild_hours",
+  ];
+}
+
+export const WRITE_DEAD_LETTERS_SQL = [
+  `CREATE OR REPLACE TEMP TABLE batch_dead_letters AS
+     SELECT id, received_at::BIGINT AS received_at, source, origin, station_id, code, path, message, payload
+     FROM staging_dead_letters
+     QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq DESC) = 1`,
+  "DELETE FROM dead_letters d USING batch_dead_letters b WHERE d.id = b.id",
+  "INSERT INTO dead_letters SELECT * FROM batch_dead_letters",
+  "DROP TABLE batch_dead_letters",
+] as const;
