@@ -1,0 +1,116 @@
+import { ImportError } from "./errors.ts";
+
+/** Long format: one value per row. */
+export interface LongLayout {
+  readonly kind: "long";
+  readonly width: number;
+  readonly station: number;
+  readonly ts: number;
+  readonly metric: number;
+  readonly value: number;
+  readonly flag?: number;
+  readonly period?: number;
+}
+
+/** Wide format: one observation per row, one column per metric (optional `<metric>_flag` columns). */
+export interface WideLayout {
+  readonly kind: "wide";
+  readonly width: number;
+  readonly station: number;
+  readonly ts: number;
+  readonly period?: number;
+  readonly metrics: readonly { readonly index: number; readonly metric: string; readonly flag?: number }[];
+}
+
+export type CsvLayout = LongLayout | WideLayout;
+
+const STATION = ["station", "station_id", "stationid"];
+const TS = ["ts", "time", "timestamp", "datetime"];
+
+// Common spellings of metric ids in exported spreadsheets.
+const METRIC_ALIASES: Readonly<Record<string, string>> = {
+  "pm2.5": "pm25",
+  pm2_5: "pm25",
+  "nh3-n": "nh3n",
+  nh3_n: "nh3n",
+  "o3-1h": "o3",
+  ph值: "ph",
+};
+
+/** Lower-cased, trimmed column or metric name with common aliases resolved ("PM2.5" → "pm25"). */
+export function normalizeName(name: string): string {
+  const key = name.trim().toLowerCase();
+  return METRIC_ALIASES[key] ?? key;
+}
+
+function find(header: readonly string[], names: readonly string[]): number | undefined {
+  const index = header.findIndex((h) => names.includes(h));
+  return index < 0 ? undefined : index;
+}
+
+/**
+ * Detects long (`station,ts,metric,value[,flag][,period]`) or wide (`station,ts,pm25,pm10,…`)
+ * layout from the header row. Columns may come in any order; names are case-insensitive.
+ *
+ * @example
+ * detectLayout(["station", "ts", "metric", "value"]).kind // "long"
+ * detectLayout(["station", "ts", "pm25", "pm25_flag", "o3"]).kind // "wide"
+ */
+export function detectLayout(rawHeader: readonly string[]): CsvLayout {
+  const header = rawHeader.map(normalizeName);
+  const station = find(header, STATION);
+  const ts = find(header, TS);
+  if (station === undefined || ts === undefined) {
+    throw new ImportError(
+      "IMPORT_HEADER",
+      `header ${JSON.stringify(rawHeader)} needs a "station" and a "ts" column`,
+    );
+  }
+  const period = find(header, ["period"]);
+  const metric = find(header, ["metric"]);
+  const value = find(header, ["value"]);
+  if (metric !== undefined || value !== undefined) {
+    if (metric === undefined || value === undefined) {
+      throw new ImportError(
+        "IMPORT_HEADER",
+        'a long-format header needs both a "metric" and a "value" column',
+      );
+    }
+    const flag = find(header, ["flag"]);
+    return {
+      kind: "long",
+      width: header.length,
+      station,
+      ts,
+      metric,
+      value,
+      ...(flag !== undefined ? { flag } : {}),
+      ...(period !== undefined ? { period } : {}),
+    };
+  }
+  const used = new Set([station, ts, period]);
+  const flags = new Map<string, number>();
+  header.forEach((name, index) => {
+    const m = /^(.+?)[_.]flag$/.exec(name);
+    if (m?.[1]) {
+      flags.set(normalizeName(m[1]), index);
+      used.add(index);
+    }
+  });
+  const metrics = header.flatMap((name, index) => {
+    if (used.has(index) || name === "") return [];
+    const flag = flags.get(name);
+    return [{ index, metric: name, ...(flag !== undefined ? { flag } : {}) }];
+  });
+  if (metrics.length === 0) {
+    throw new ImportError("IMPORT_HEADER", `header ${JSON.stringify(rawHeader)} has no metric columns`);
+  }
+  return {
+    kind: "wide",
+    width: header.length,
+    station,
+    ts,
+    ...(period !== undefined ? { period } : {}),
+    metrics,
+  };
+}

@@ -1,0 +1,116 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { batchPayload, createBatcher } from "./batcher.ts";
+import { detectLayout } from "./csv-layout.ts";
+import { cellValue, csvTimestamp } from "./csv-values.ts";
+import { createProgressReporter } from "./progress.ts";
+
+describe("csvTimestamp", () => {
+  it.each([
+    ["2026-11-28 10:00", "2026-11-28T10:00:00+08:00"],
+    ["2026/11/28 9:05:30", "2026-11-28T09:05:30+08:00"],
+    ["2026-11-28T10:00:00+08:00", "2026-11-28T10:00:00+08:00"],
+    ["2026-11-28T02:00:00Z", "2026-11-28T10:00:00+08:00"],
+    ["2026-11-28T02:00:00.250Z", "2026-11-28T02:00:00.250Z"],
+    ["1795831200000", 1795831200000],
+    ["yesterday", undefined],
+    ["2026-13-40 10:00", undefined],
+    ["2026-11-28T10:00:00", "2026-11-28T10:00:00+08:00"],
+  ])("%s → %s", (text, expected) => {
+    expect(csvTimestamp(text)).toEqual(expected);
+  });
+});
+
+describe("cellValue", () => {
+  it("turns numeric text into numbers and passes anything else on as text", () => {
+    expect(cellValue(" 35.5 ")).toBe(35.5);
+    expect(cellValue("-1e-3")).toBe(-0.001);
+    expect(cellValue(".5")).toBe(0.5);
+    expect(cellValue("n/a")).toBe("n/a");
+    expect(cellValue("0x10")).toBe("0x10");
+    expect(cellValue("NaN")).toBe("NaN");
+  });
+});
+
+describe("detectLayout", () => {
+  it("detects long format with optional columns in any order", () => {
+    expect(detectLayout(["value", "Metric", "TS", "station", "period"])).toEqual({
+      kind: "long",
+      width: 5,
+      station: 3,
+      ts: 2,
+      metric: 1,
+      value: 0,
+      period: 4,
+    });
+  });
+
+  it("detects wide format, metric aliases and <metric>_flag columns", () => {
+    expect(detectLayout(["station_id", "time", "PM2.5", "NH3-N", "pm25_flag"])).toEqual({
+      kind: "wide",
+      width: 5,
+      station: 0,
+      ts: 1,
+      metrics: [
+        { index: 2, metric: "pm25", flag: 4 },
+        { index: 3, metric: "nh3n" },
+      ],
+    });
+  });
+
+  it("rejects headers without station, ts, metric columns or with half a long layout", () => {
+    expect(() => detectLayout(["ts", "pm25"])).toThrow(/IMPORT_HEADER/);
+    expect(() => detectLayout(["station", "ts"])).toThrow(/no metric columns/);
+    expect(() => detectLayout(["station", "ts", "metric"])).toThrow(/"metric" and a "value"/);
+  });
+});
+
+describe("createBatcher", () => {
+  it("groups values by station and time, splits repeated metrics, and caps batches", () => {
+    const batcher = createBatcher({ maxObservations: 2 });
+    const ts = "2026-11-28T10:00:00+08:00";
+    expect(batcher.add("a", { ts, metric: "pm25", value: 1, line: 2 })).toEqual([]);
+    expect(batcher.add("a", { ts, metric: "pm10", value: 2, line: 3 })).toEqual([]);
+    // Same metric, same time: a second observation, which fills the batch of two.
+    const [full] = batcher.add("a", { ts, metric: "pm25", value: 3, flag: "C", line: 4 });
+    expect(full?.values).toBe(3);
+    expect(JSON.parse(batchPayload(full as NonNullable<typeof full>))).toEqual([
+      { ts, values: { pm25: 1, pm10: 2 } },
+      { ts, values: { pm25: 3 }, flags: { pm25: "C" } },
+    ]);
+    batcher.add("b", { ts: 5, period: "PT5M", metric: "noi", value: 900, line: 5 });
+    const rest = batcher.drain();
+    expect(rest.map((b) => b.stationId)).toEqual(["b"]);
+    expect(JSON.parse(batchPayload(rest[0] as NonNullable<(typeof rest)[0]>))).toEqual([
+      { ts: 5, values: { noi: 900 }, period: "PT5M" },
+    ]);
+    expect(batcher.drain()).toEqual([]);
+  });
+
+  it("drains everything when too many values are pending", () => {
+    const batcher = createBatcher({ maxObservations: 500, maxPendingValues: 3 });
+    for (let i = 0; i < 3; i++)
+      expect(batcher.add(`s${i}`, { ts: i, metric: "pm25", value: i, line: i })).toEqual([]);
+    expect(batcher.add("s3", { ts: 3, metric: "pm25", value: 3, line: 3 }).map((b) => b.stationId)).toEqual([
+      "s0",
+      "s1",
+      "s2",
+      "s3",
+    ]);
+  });
+});
+
+describe("createProgressReporter", () => {
+  it("draws a bar with rows, accepted and rejected counts", () => {
+    const stream = new PassThrough();
+    let text = "";
+    stream.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+    });
+    const progress = createProgressReporter({ stream, noTTYOutput: true });
+    progress.onProgress({ bytesRead: 50, totalBytes: 100, rows: 10, accepted: 9, rejected: 1 });
+    progress.onProgress({ bytesRead: 100, totalBytes: 100, rows: 20, accepted: 18, rejected: 2 });
+    progress.stop();
+    expect(text).toMatch(/100% \| 20 rows \| 18 accepted \| 2 rejected/);
+  });
+});

@@ -1,0 +1,239 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createStationRegistry, type Reading, type Rejection } from "@qingshan/domain";
+import { afterAll, describe, expect, it } from "vitest";
+import { createDecoderSubmit } from "./decoder-submit.ts";
+import { ImportError } from "./errors.ts";
+import { type ImportProgress, importCsv, type Submit } from "./import-csv.ts";
+
+const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
+const registry = createStationRegistry(
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL("../../../seeds/liandu/stations.json", import.meta.url)), "utf8"),
+  ),
+);
+const NOW = Date.parse("2026-11-28T12:00:00+08:00");
+const tmp = mkdtempSync(join(tmpdir(), "qingshan-importer-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A real submit: the wire decoder with the seed registry, collecting what it accepts. */
+function decoderSubmit() {
+  const readings: Reading[] = [];
+  const rejections: Rejection[] = [];
+  const messages: { topic: string; payload: string }[] = [];
+  const decode = createDecoderSubmit({
+    stations: registry,
+    clock: () => NOW,
+    deliver: async (r, rej) => {
+      readings.push(...r);
+      rejections.push(...rej);
+    },
+  });
+  const submit: Submit = (topic, payload) => {
+    messages.push({ topic, payload });
+    return decode(topic, payload);
+  };
+  return { submit, readings, rejections, messages };
+}
+
+describe("importCsv — long format", () => {
+  it("groups rows per station and time into wire observations and accepts them all", async () => {
+    const sink = decoderSubmit();
+    const summary = await importCsv(fixture("long.csv"), { submit: sink.submit, stations: registry });
+    expect(summary).toEqual({
+      rows: 10,
+      values: 10,
+      accepted: 10,
+      rejected: 0,
+      byReason: {},
+      errors: [],
+      layout: "long",
+    });
+    expect(sink.messages.map((m) => m.topic).sort()).toEqual([
+      "stations/ld-aq-01/air",
+      "stations/ld-noi-01/noi",
+      "stations/ld-wq-05/water",
+    ]);
+    const air = JSON.parse(sink.messages.find((m) => m.topic === "stations/ld-aq-01/air")?.payload ?? "[]");
+    expect(air).toEqual([
+      {
+        ts: "2026-11-28T09:00:00+08:00",
+        values: { pm25: 35, pm10: 62, co: 0.8 },
+        flags: { co: "C" },
+        period: "PT1H",
+      },
+      { ts: "2026-11-28T10:00:00+08:00", values: { pm25: 41, o3: 96 }, flags: { pm25: "N" }, period: "PT1H" },
+    ]);
+    const co = sink.readings.find((r) => r.metric === "co");
+    expect(co).toMatchObject({
+      stationId: "ld-aq-01",
+      ts: Date.parse("2026-11-28T01:00:00Z"),
+      periodMs: 3_600_000,
+      value: 0.8,
+      flag: "C",
+      source: "import",
+    });
+    expect(sink.readings.find((r) => r.metric === "noi")).toMatchObject({
+      ts: 1795831200000,
+      periodMs: 300_000,
+    });
+  });
+});
+
+describe("importCsv — wide format", () => {
+  it("detects the layout from the header, skips empty cells, applies <metric>_flag columns", async () => {
+    const sink = decoderSubmit();
+    const summary = await importCsv(fixture("wide.csv"), { submit: sink.submit, stations: registry });
+    expect(summary).toMatchObject({ rows: 5, values: 28, accepted: 28, rejected: 0, layout: "wide" });
+    const pm25 = sink.readings.filter((r) => r.metric === "pm25");
+    expect(pm25.map((r) => [r.stationId, r.value, r.flag])).toEqual([
+      ["ld-aq-01", 33, "N"],
+      ["ld-aq-01", 35, "C"],
+      ["ld-aq-02", 30, "N"],
+      ["ld-aq-03", 29, "N"],
+    ]);
+    // Offset-less times are Beijing time.
+    expect(pm25[0]?.ts).toBe(Date.parse("2026-11-28T00:00:00Z"));
+  });
+});
+
+describe("importCsv — bad rows", () => {
+  it("counts every bad row or value with its line and reason, and imports the good ones", async () => {
+    const sink = decoderSubmit();
+    const summary = await importCsv(fixture("bad.csv"), { submit: sink.submit, stations: registry });
+    expect(summary.rows).toBe(13);
+    expect(summary.values).toBe(8);
+    expect(summary.accepted).toBe(2);
+    expect(summary.rejected).toBe(11);
+    expect(summary.byReason).toEqual({
+      "csv.columns": 1,
+      "station.unknown": 1,
+      "ts.invalid": 1,
+      "value.not_number": 1,
+      "value.out_of_range": 1,
+      "metric.unknown": 2,
+      "metric.not_at_station": 1,
+      "flag.unknown": 1,
+      "csv.field": 1,
+      "csv.malformed": 1,
+    });
+    const byLine = Object.fromEntries(summary.errors.map((e) => [e.line, e.code]));
+    expect(byLine).toEqual({
+      3: "csv.columns",
+      4: "station.unknown",
+      5: "ts.invalid",
+      6: "value.not_number",
+      7: "value.out_of_range",
+      8: "metric.unknown",
+      9: "metric.not_at_station",
+      10: "flag.unknown",
+      11: "csv.field",
+      14: "metric.unknown",
+      16: "csv.malformed",
+    });
+    expect(summary.errors.find((e) => e.line === 7)?.message).toMatch(
+      /line 7: value.out_of_range: "values.pm10" is 99999/,
+    );
+    expect(sink.readings.map((r) => r.value)).toEqual([35, 37]);
+  });
+
+  it("traces a rejected observation (ts too late) to all of its values", async () => {
+    const path = join(tmp, "late.csv");
+    writeFileSync(
+      path,
+      "station,ts,pm25,pm10,o3\nld-aq-01,2026-11-01 10:00,30,50,60\nld-aq-01,2026-11-28 10:00,31,51,61\n",
+    );
+    const sink = decoderSubmit();
+    const summary = await importCsv(path, { submit: sink.submit, stations: registry });
+    expect(summary).toMatchObject({
+      rows: 2,
+      values: 6,
+      accepted: 3,
+      rejected: 3,
+      byReason: { "ts.too_late": 3 },
+    });
+    expect(summary.errors).toEqual([
+      expect.objectContaining({ line: 2, code: "ts.too_late", stationId: "ld-aq-01" }),
+    ]);
+  });
+
+  it("keeps only maxErrors errors but counts them all", async () => {
+    const path = join(tmp, "many-bad.csv");
+    const lines = ["station,ts,metric,value"];
+    for (let i = 0; i < 50; i++) lines.push(`ld-zz-${i},2026-11-28 10:00,pm25,1`);
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const summary = await importCsv(path, {
+      submit: decoderSubmit().submit,
+      stations: registry,
+      maxErrors: 5,
+    });
+    expect(summary.rejected).toBe(50);
+    expect(summary.errors).toHaveLength(5);
+  });
+
+  it("fails with IMPORT_HEADER when station or ts columns are missing, IMPORT_FILE when the file is absent", async () => {
+    const path = join(tmp, "no-ts.csv");
+    writeFileSync(path, "station,pm25\nld-aq-01,3\n");
+    const options = { submit: decoderSubmit().submit, stations: registry };
+    await expect(importCsv(path, options)).rejects.toMatchObject({ code: "IMPORT_HEADER" });
+    await expect(importCsv(join(tmp, "absent.csv"), options)).rejects.toBeInstanceOf(ImportError);
+    await expect(importCsv(join(tmp, "absent.csv"), options)).rejects.toMatchObject({ code: "IMPORT_FILE" });
+  });
+
+  it("stops with IMPORT_SUBMIT and the partial summary when submit throws", async () => {
+    let calls = 0;
+    const failing: Submit = async () => {
+      calls += 1;
+      if (calls === 2) throw new Error("HTTP 503");
+      return { accepted: 1, rejections: [] };
+    };
+    const error = await importCsv(fixture("long.csv"), {
+      submit: failing,
+      stations: registry,
+      batchSize: 1,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).code).toBe("IMPORT_SUBMIT");
+    expect((error as ImportError).message).toMatch(/HTTP 503/);
+    expect((error as ImportError).summary).toMatchObject({ accepted: 1 });
+  });
+});
+
+describe("importCsv — large files", () => {
+  it("streams a large file in batches of at most 500 observations, reporting progress", async () => {
+    const path = join(tmp, "large.csv");
+    const start = Date.parse("2026-11-22T00:00:00+08:00");
+    const stations = ["ld-aq-01", "ld-aq-02", "ld-aq-03", "ld-aq-04"];
+    const out: string[] = ["station,ts,metric,value,flag,period"];
+    // 4 stations × 144 hours × 6 metrics = 3 456 rows, then 144 hours of 5-minute NOI data.
+    for (const s of stations) {
+      for (let h = 0; h < 144; h++) {
+        const ts = new Date(start + h * 3_600_000).toISOString();
+        for (const m of ["pm25", "pm10", "so2", "no2", "co", "o3"])
+          out.push(`${s},${ts},${m},${(h % 50) + 1},,PT1H`);
+      }
+    }
+    for (let i = 0; i < 144 * 12; i++) {
+      const ts = new Date(start + i * 300_000).toISOString();
+      out.push(`ld-noi-02,${ts},noi,${1000 + (i % 700)},,PT5M`);
+    }
+    writeFileSync(path, `${out.join("\n")}\n`);
+    const sink = decoderSubmit();
+    const progress: ImportProgress[] = [];
+    const summary = await importCsv(path, {
+      submit: sink.submit,
+      stations: registry,
+      onProgress: (p) => progress.push(p),
+    });
+    const rows = out.length - 1;
+    expect(summary).toMatchObject({ rows, values: rows, accepted: rows, rejected: 0 });
+    for (const m of sink.messages) expect(JSON.parse(m.payload).length).toBeLessThanOrEqual(500);
+    expect(sink.messages.length).toBeGreaterThanOrEqual(Math.ceil(144 / 500) * 4 + Math.ceil(1728 / 500));
+    expect(progress.at(-1)).toMatchObject({ rows, accepted: rows });
+    expect(progress.at(-1)?.bytesRead).toBe(progress.at(-1)?.totalBytes);
+    const bytes = progress.map((p) => p.bytesRead);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+  });
+});
