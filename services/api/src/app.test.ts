@@ -148,7 +148,7 @@ const get = async (url: string, headers: Record<string, string> = {}) => {
   const res = await app.inject({ method: "GET", url, headers });
   return {
     status: res.statusCode,
-    body: res.headers["content-type"]?.includes("json") ? res.json() : res.body,
+    body: String(res.headers["content-type"]).includes("json") ? res.json() : res.body,
     res,
   };
 };

@@ -50,6 +50,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     now: deps.now ?? Date.now,
     pmRealtimeBasis2012: deps.pmRealtimeBasis2012 ?? API_DEFAULTS.pmRealtimeBasis2012,
     maxPeriods: deps.maxPeriods ?? API_DEFAULTS.maxPeriods,
+    noiScheme: deps.noiScheme,
   });
   const checks: Record<string, ReadinessCheck> = {
     store: () => deps.store.health(),

@@ -1,4 +1,5 @@
 import type { Rejection, Station, StationRegistry } from "@qingshan/domain";
+import type { NoiSchemeId } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
@@ -50,6 +51,8 @@ export interface ApiDeps {
   readonly pmRealtimeBasis2012?: PmRealtimeBasis;
   /** Most periods one query may produce (hours, days or months). Default 10 000. */
   readonly maxPeriods?: number;
+  /** NOI grading scheme (all shipped schemes are provisional). Default the standards package's default. */
+  readonly noiScheme?: NoiSchemeId;
 }
 
 /** The settled context the routes use. */
@@ -60,6 +63,7 @@ export interface ApiContext {
   readonly now: () => number;
   readonly pmRealtimeBasis2012: PmRealtimeBasis;
   readonly maxPeriods: number;
+  readonly noiScheme: NoiSchemeId | undefined;
 }
 
 export type { Station };

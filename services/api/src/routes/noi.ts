@@ -54,7 +54,10 @@ export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { from, to } = timeRange(q, ctx.now(), 86_400_000);
       checkPeriods(ctx, from, to, q.period);
       const hours = await loadHours(ctx, station, "noi", from, to, q.period);
-      const results = noiGrades(hours, from, to, q.period).map((p) => ({ ...periodJson(p), grade: p.grade }));
+      const results = noiGrades(hours, from, to, q.period, ctx.noiScheme).map((p) => ({
+        ...periodJson(p),
+        grade: p.grade,
+      }));
       const rows = results.map((r) => ({
         ...r,
         grade: r.grade?.grade,

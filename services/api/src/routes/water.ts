@@ -39,10 +39,9 @@ function waterJson(p: WaterPeriod, targetClass: string) {
     end: toBeijingIso(p.end),
     valid: p.valid,
     ...(p.reason ? { reason: p.reason } : {}),
-    targetClass,
     means: p.means,
     counts: p.counts,
-    ...(p.assessment ? p.assessment : { class: null }),
+    ...(p.assessment ? p.assessment : { class: null, targetClass, meetsTarget: false }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
+import { mean } from "./mean.ts";
 import type { AggFn, Every, HourSeries, PeriodValue } from "./types.ts";
 
 /** Minimum data for a period statistic; defaults are the GB 3095 Table 4 / HJ 663 values. */
@@ -41,7 +42,7 @@ function statistic(values: readonly number[], fn: AggFn): number | null {
   if (values.length === 0) return null;
   if (fn === "min") return Math.min(...values);
   if (fn === "max") return Math.max(...values);
-  return values.reduce((a, b) => a + b, 0) / values.length;
+  return mean(values);
 }
 
 /**

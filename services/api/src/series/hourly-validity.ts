@@ -1,5 +1,6 @@
 import { HOUR_MS } from "@qingshan/domain";
 import type { HourlyAggregate } from "@qingshan/store";
+import { clean } from "./mean.ts";
 import type { HourSeries, HourValue } from "./types.ts";
 
 /** GB 3095-2012/2026 Table 4: a 1-h mean needs at least 45 minutes of sampling in the hour. */
@@ -50,7 +51,7 @@ export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): Ho
       reason: `${Math.round(sampledMs / 60_000)} min of valid sampling; GB 3095 Table 4 needs ≥ 45 min in the hour`,
     };
   }
-  return { ...counts, mean: agg.mean, min: agg.min, max: agg.max, valid: true };
+  return { ...counts, mean: clean(agg.mean), min: agg.min, max: agg.max, valid: true };
 }
 
 /**

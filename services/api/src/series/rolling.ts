@@ -1,5 +1,6 @@
 import { HOUR_MS } from "@qingshan/domain";
 import { validMean } from "./hourly-validity.ts";
+import { clean } from "./mean.ts";
 import type { HourSeries } from "./types.ts";
 
 /** A windowed mean with the number of valid hourly means it was built from. */
@@ -26,5 +27,5 @@ export function rollingMean(series: HourSeries, end: number, hours: number, minV
       n++;
     }
   }
-  return { value: n >= minValid && n > 0 ? sum / n : null, validHours: n };
+  return { value: n >= minValid && n > 0 ? clean(sum / n) : null, validHours: n };
 }

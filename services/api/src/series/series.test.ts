@@ -234,3 +234,15 @@ describe("AQI inputs", () => {
     );
   });
 });
+
+describe("means without floating-point noise", () => {
+  it("24 × 1.2 averages to exactly 1.2; 34.5 stays a half-even tie", () => {
+    const first = Date.parse("2026-11-29T01:00:00+08:00");
+    const s = series(first, Array(24).fill(1.2));
+    expect(aggregate(s, first - HOUR_MS, first + 23 * HOUR_MS, "1d", "mean")[0]?.value).toBe(1.2);
+    expect(
+      rollingMean(series(first, [34.4, 34.6, 34.5, 34.5, 34.5, 34.5, 34.5, 34.5]), first + 7 * HOUR_MS, 8, 6)
+        .value,
+    ).toBe(34.5);
+  });
+});

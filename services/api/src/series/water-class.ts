@@ -2,6 +2,7 @@ import type { MetricId } from "@qingshan/domain";
 import { assessSection, gb3838Item } from "@qingshan/standards";
 import { hourLabelsIn, periods } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
+import { mean } from "./mean.ts";
 import type { Every, HourSeries } from "./types.ts";
 
 export type SectionAssessment = ReturnType<typeof assessSection>;
@@ -49,7 +50,7 @@ export function waterClasses(
     for (const [metric, hours] of series) {
       const values = labels.map((l) => validMean(hours, l)).filter((v): v is number => v !== undefined);
       if (values.length === 0) continue;
-      means[metric] = values.reduce((a, b) => a + b, 0) / values.length;
+      means[metric] = mean(values) as number;
       counts[metric] = values.length;
     }
     if (Object.keys(means).length === 0) {
