@@ -29,7 +29,7 @@ import {
   retentionMs,
 } from "./config.ts";
 import { claimPath, releasePath } from "./open-paths.ts";
-import { checkStorable, limitSql, toBound, toDeadLetter, toHourly, toReading } from "./rows.ts";
+import { checkStorable, hourlyFromColumns, limitSql, toBound, toDeadLetter, toReading } from "./rows.ts";
 import {
   CLEAR_TEMP_TABLES,
   CREATE_TABLES,
@@ -334,13 +334,15 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
         to: toBound(query.to, "floor", "to"),
       };
       return read(async (connection) => {
+        // Numeric columns only, read column-wise: building row objects in the driver cost 3x more.
         const reader = await connection.runAndReadAll(
-          `SELECT * FROM hourly
+          `SELECT hour_end::DOUBLE, mean, min, max, valid_count, total_count, valid_period_ms::DOUBLE
+           FROM hourly
            WHERE station_id = $station AND metric = $metric AND hour_end > $from AND hour_end <= $to
            ORDER BY hour_end`,
           params,
         );
-        return reader.getRowObjectsJS().map(toHourly);
+        return hourlyFromColumns(query.stationId, query.metric, reader.getColumns());
       });
     },
 

@@ -1,4 +1,4 @@
-import type { JS } from "@duckdb/node-api";
+import type { DuckDBValue, JS } from "@duckdb/node-api";
 import {
   DATA_FLAGS,
   type DataFlag,
@@ -57,10 +57,6 @@ function num(value: JS): number {
   return typeof value === "bigint" ? Number(value) : (value as number);
 }
 
-function numOrNull(value: JS): number | null {
-  return value === null ? null : num(value);
-}
-
 export function toReading(row: Row): Reading {
   return {
     stationId: row.station_id as string,
@@ -74,18 +70,37 @@ export function toReading(row: Row): Reading {
   };
 }
 
-export function toHourly(row: Row): HourlyAggregate {
-  return {
-    stationId: row.station_id as string,
-    metric: row.metric as MetricId,
-    hourEnd: num(row.hour_end ?? null),
-    mean: numOrNull(row.mean ?? null),
-    min: numOrNull(row.min ?? null),
-    max: numOrNull(row.max ?? null),
-    validCount: num(row.valid_count ?? null),
-    totalCount: num(row.total_count ?? null),
-    validPeriodMs: num(row.valid_period_ms ?? null),
-  };
+/**
+ * Hourly aggregates of one series from the columns (hour_end, mean, min, max, valid_count,
+ * total_count, valid_period_ms), all numeric (DOUBLE/INTEGER) or null.
+ *
+ * @example
+ * hourlyFromColumns("ST-A", "pm25", [[3600000], [1.5], [1], [2], [2], [2], [0]]);
+ */
+export function hourlyFromColumns(
+  stationId: string,
+  metric: MetricId,
+  columns: readonly (readonly DuckDBValue[])[],
+): HourlyAggregate[] {
+  const [hourEnd, mean, min, max, validCount, totalCount, validPeriod] = columns as (readonly (
+    | number
+    | null
+  )[])[];
+  const out: HourlyAggregate[] = new Array(hourEnd?.length ?? 0);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = {
+      stationId,
+      metric,
+      hourEnd: hourEnd?.[i] as number,
+      mean: mean?.[i] ?? null,
+      min: min?.[i] ?? null,
+      max: max?.[i] ?? null,
+      validCount: validCount?.[i] as number,
+      totalCount: totalCount?.[i] as number,
+      validPeriodMs: validPeriod?.[i] as number,
+    };
+  }
+  return out;
 }
 
 export function toDeadLetter(row: Row): DeadLetter {
