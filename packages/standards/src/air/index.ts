@@ -1,1 +1,26 @@
-export {};
+export type { BreakpointColumn, BreakpointRow } from "./breakpoints.ts";
+export { BREAKPOINT_TABLES, columnPoints, HJ633_2012_TABLE, HJ633_2026_TABLE } from "./breakpoints.ts";
+export type { AqiCategory } from "./categories.ts";
+export { AQI_CATEGORIES, aqiCategory } from "./categories.ts";
+export { computeAqi, PM_HOURLY_PRACTICE_FROM } from "./compute-aqi.ts";
+export {
+  DEFAULT_CONCENTRATION_ROUNDING_2026,
+  reportingDecimals2026,
+} from "./concentration-rounding.ts";
+export { AQI_STANDARDS, aqiStandardFor, HJ633_2026_EFFECTIVE_DATE } from "./edition.ts";
+export type { IaqiRule } from "./iaqi.ts";
+export { AQI_INDICATORS, iaqi, indicatorOfColumn } from "./iaqi.ts";
+export type { AqiPeriod } from "./indicators.ts";
+export { POLLUTANT_ORDER, pollutantOf, reportIndicators } from "./indicators.ts";
+export type {
+  AqiCategoryLabel,
+  AqiIndicator,
+  AqiInput,
+  AqiLevel,
+  AqiOptions,
+  AqiResult,
+  AqiStandard,
+  ConcentrationRounding,
+  PmRealtimeBasis,
+  Pollutant,
+} from "./types.ts";
