@@ -80,3 +80,30 @@ export function decimalToNumber(d: Decimal): number {
   const cut = text.length - d.scale;
   return Number(`${text.slice(0, cut)}.${text.slice(cut)}`);
 }
+
+/**
+ * `(a − b) / b` computed on scaled integers and rounded once to the nearest double, so
+ * (0.28 − 0.2) / 0.2 is exactly 0.4. Throws RangeError when `b` is zero.
+ *
+ * @example
+ * relativeDifference(decimalOf(90), decimalOf(60)) // 0.5
+ */
+export function relativeDifference(a: Decimal, b: Decimal): number {
+  const scale = Math.max(a.scale, b.scale);
+  const denominator = scaledTo(b, scale);
+  if (denominator === 0n) throw new RangeError("reference must be positive");
+  return ratioToNumber(scaledTo(a, scale) - denominator, denominator);
+}
+
+// Integer quotient to the nearest double: exact for operands below 2^53, otherwise via 20
+// decimals of the exact quotient.
+function ratioToNumber(numerator: bigint, denominator: bigint): number {
+  const limit = 2n ** 53n;
+  const abs = numerator < 0n ? -numerator : numerator;
+  if (abs < limit && denominator < limit) return Number(numerator) / Number(denominator);
+  const digits = 20;
+  const scaled = (abs * 10n ** BigInt(digits)) / denominator;
+  const text = scaled.toString().padStart(digits + 1, "0");
+  const cut = text.length - digits;
+  return Number(`${numerator < 0n ? "-" : ""}${text.slice(0, cut)}.${text.slice(cut)}`);
+}

@@ -8,10 +8,22 @@ export {
   reportingDecimals2026,
 } from "./concentration-rounding.ts";
 export { AQI_STANDARDS, aqiStandardFor, HJ633_2026_EFFECTIVE_DATE } from "./edition.ts";
+export type { Gb3095Averaging, Gb3095Grade, Gb3095Limit, Gb3095Phase, Gb3095Pollutant } from "./gb3095.ts";
+export {
+  exceedanceMultiple,
+  exceedsLimit,
+  GB3095_2026_FINAL_FROM,
+  GB3095_2026_FROM,
+  GB3095_LIMITS,
+  gb3095Limit,
+  gb3095Phase,
+} from "./gb3095.ts";
 export type { IaqiRule } from "./iaqi.ts";
 export { AQI_INDICATORS, iaqi, indicatorOfColumn } from "./iaqi.ts";
 export type { AqiPeriod } from "./indicators.ts";
 export { POLLUTANT_ORDER, pollutantOf, reportIndicators } from "./indicators.ts";
+export type { LocalTarget } from "./local-target.ts";
+export { LIANDU_PM25_ANNUAL_TARGET } from "./local-target.ts";
 export type {
   AqiCategoryLabel,
   AqiIndicator,
@@ -24,3 +36,15 @@ export type {
   PmRealtimeBasis,
   Pollutant,
 } from "./types.ts";
+export type { ValidityRule, ValidityRuleId, ValidityVerdict } from "./validity.ts";
+export {
+  annualMeanValidity,
+  dailyMeanValidity,
+  daysInMonth,
+  eightHourMeanValidity,
+  hourlyMeanValidity,
+  monthlyMeanValidity,
+  monthlyMinimum,
+  o3DailyMax8hValidity,
+  VALIDITY_RULES,
+} from "./validity.ts";

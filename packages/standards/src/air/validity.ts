@@ -1,0 +1,223 @@
+import { compareDecimal, decimalOf } from "./decimal.ts";
+
+/** One statistical-validity rule with its text and source. */
+export interface ValidityRule {
+  readonly id: ValidityRuleId;
+  readonly statistic: string;
+  readonly pollutants: readonly string[];
+  readonly rule: string;
+  readonly source: string;
+  readonly confidence: "high" | "medium";
+  /** True when the rule was not read in the standard itself (air-aqi.md §8): ship labelled provisional. */
+  readonly provisional: boolean;
+}
+
+export type ValidityRuleId =
+  | "hourly-mean"
+  | "daily-mean"
+  | "eight-hour-mean"
+  | "o3-daily-max-8h"
+  | "monthly-mean"
+  | "annual-mean";
+
+/** The outcome of a validity check: the verdict, why, and the rule applied. */
+export interface ValidityVerdict {
+  readonly valid: boolean;
+  readonly reason: string;
+  readonly rule: ValidityRule;
+}
+
+/** GB 3095 Table 4 (identical in 2012 and 2026) and HJ 663 §6 minimum-data rules. */
+export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
+  // GB 3095-2012 / GB 3095-2026 Table 4: 1-h mean needs ≥ 45 min of sampling
+  "hourly-mean": {
+    id: "hourly-mean",
+    statistic: "1-h mean",
+    pollutants: ["so2", "no2", "co", "o3", "nox"],
+    rule: "at least 45 minutes of sampling in the hour",
+    source: "GB 3095-2012 / GB 3095-2026 Table 4",
+    confidence: "high",
+    provisional: false,
+  },
+  // GB 3095-2012 / GB 3095-2026 Table 4: 24-h mean needs ≥ 20 hourly means
+  "daily-mean": {
+    id: "daily-mean",
+    statistic: "24-h (daily) mean",
+    pollutants: ["so2", "no2", "co", "pm10", "pm25", "nox"],
+    rule: "at least 20 hourly means (or 20 h of sampling) in the natural day",
+    source: "GB 3095-2012 / GB 3095-2026 Table 4",
+    confidence: "high",
+    provisional: false,
+  },
+  // GB 3095-2012 / GB 3095-2026 Table 4: 8-h mean needs ≥ 6 of the 8 hourly means
+  "eight-hour-mean": {
+    id: "eight-hour-mean",
+    statistic: "8-h mean",
+    pollutants: ["o3"],
+    rule: "at least 6 hourly means within the 8 hours",
+    source: "GB 3095-2012 / GB 3095-2026 Table 4",
+    confidence: "high",
+    provisional: false,
+  },
+  // HJ 663-2013 / HJ 663-2026 §6.1.2: ≥ 14 of 17 windows, or valid anyway above the limit
+  "o3-daily-max-8h": {
+    id: "o3-daily-max-8h",
+    statistic: "O3 daily maximum 8-h mean",
+    pollutants: ["o3"],
+    rule: "at least 14 valid 8-h means among the 17 windows ending 08:00…24:00 of the day; with fewer, valid if the maximum exceeds the concentration limit",
+    source: "HJ 663-2013 / HJ 663-2026 §6.1.2 (via a public archive of both texts)",
+    confidence: "high",
+    provisional: false,
+  },
+  // HJ 663-2013 (from memory, not read): ≥ 27 daily values a month, ≥ 25 in February
+  "monthly-mean": {
+    id: "monthly-mean",
+    statistic: "monthly mean",
+    pollutants: ["so2", "no2", "co", "o3", "pm10", "pm25"],
+    rule: "at least 27 daily values in the month (at least 25 in February)",
+    source: "HJ 663-2013 (not read; air-aqi.md §8, medium confidence)",
+    confidence: "medium",
+    provisional: true,
+  },
+  // GB 3095-2012 / GB 3095-2026 Table 4: ≥ 324 daily means a year and ≥ 27 each month (≥ 25 Feb)
+  "annual-mean": {
+    id: "annual-mean",
+    statistic: "annual mean",
+    pollutants: ["so2", "no2", "pm10", "pm25", "nox"],
+    rule: "at least 324 daily means in the year and at least 27 in every month (at least 25 in February)",
+    source: "GB 3095-2012 / GB 3095-2026 Table 4",
+    confidence: "high",
+    provisional: false,
+  },
+};
+
+function checkCount(value: number, max: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new RangeError(`${what}: expected an integer 0…${max}, got ${String(value)}`);
+}
+
+function verdict(id: ValidityRuleId, valid: boolean, reason: string): ValidityVerdict {
+  return { valid, reason, rule: VALIDITY_RULES[id] };
+}
+
+/**
+ * GB 3095 Table 4: a 1-h mean is valid with ≥ 45 minutes of sampling in the hour.
+ *
+ * @example
+ * hourlyMeanValidity(44).valid // false
+ */
+export function hourlyMeanValidity(minutesSampled: number): ValidityVerdict {
+  checkCount(minutesSampled, 60, "minutesSampled");
+  return verdict("hourly-mean", minutesSampled >= 45, `${minutesSampled} of 60 minutes sampled; needs ≥ 45`);
+}
+
+/**
+ * GB 3095 Table 4: a daily (24-h) mean is valid with ≥ 20 hourly means in the natural day.
+ *
+ * @example
+ * dailyMeanValidity(20).valid // true
+ */
+export function dailyMeanValidity(hourlyMeans: number): ValidityVerdict {
+  checkCount(hourlyMeans, 24, "hourlyMeans");
+  return verdict("daily-mean", hourlyMeans >= 20, `${hourlyMeans} of 24 hourly means; needs ≥ 20`);
+}
+
+/**
+ * GB 3095 Table 4: an 8-h (O3) mean is valid with ≥ 6 of its 8 hourly means.
+ *
+ * @example
+ * eightHourMeanValidity(5).valid // false
+ */
+export function eightHourMeanValidity(hourlyMeans: number): ValidityVerdict {
+  checkCount(hourlyMeans, 8, "hourlyMeans");
+  return verdict("eight-hour-mean", hourlyMeans >= 6, `${hourlyMeans} of 8 hourly means; needs ≥ 6`);
+}
+
+/**
+ * HJ 663 §6.1.2: the O3 daily maximum 8-h mean is valid with ≥ 14 valid windows of the 17, or
+ * with fewer when the maximum exceeds the concentration limit (compared exactly).
+ *
+ * @example
+ * o3DailyMax8hValidity(12, 170, 160).valid // true — fewer windows but above the limit
+ * o3DailyMax8hValidity(12, 150, 160).valid // false
+ */
+export function o3DailyMax8hValidity(
+  validWindows: number,
+  dailyMax: number | null,
+  limit: number,
+): ValidityVerdict {
+  checkCount(validWindows, 17, "validWindows");
+  if (validWindows >= 14)
+    return verdict("o3-daily-max-8h", true, `${validWindows} of 17 valid 8-h windows; needs ≥ 14`);
+  const above =
+    dailyMax !== null && compareDecimal(decimalOf(dailyMax, "dailyMax"), decimalOf(limit, "limit")) > 0;
+  return verdict(
+    "o3-daily-max-8h",
+    above,
+    above
+      ? `${validWindows} of 17 valid 8-h windows, but the maximum ${dailyMax} exceeds the ${limit} limit`
+      : `${validWindows} of 17 valid 8-h windows; needs ≥ 14 (or a maximum above the ${limit} limit)`,
+  );
+}
+
+/** Days in a month of the Gregorian calendar (month 1–12). */
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Minimum valid daily means in a month: 27, or 25 in February (GB 3095 Table 4; HJ 663). */
+export function monthlyMinimum(month: number): number {
+  return month === 2 ? 25 : 27;
+}
+
+function checkYearMonth(year: number, month: number): void {
+  if (!Number.isInteger(year) || year < 1 || year > 9999) throw new RangeError(`year: got ${String(year)}`);
+  if (!Number.isInteger(month) || month < 1 || month > 12)
+    throw new RangeError(`month: expected 1…12, got ${String(month)}`);
+}
+
+/**
+ * Monthly mean validity: ≥ 27 daily means (≥ 25 in February). PROVISIONAL — HJ 663 not read,
+ * medium confidence (air-aqi.md §8).
+ *
+ * @example
+ * monthlyMeanValidity(2026, 2, 25).valid // true
+ */
+export function monthlyMeanValidity(year: number, month: number, dailyMeans: number): ValidityVerdict {
+  checkYearMonth(year, month);
+  checkCount(dailyMeans, daysInMonth(year, month), "dailyMeans");
+  const min = monthlyMinimum(month);
+  return verdict(
+    "monthly-mean",
+    dailyMeans >= min,
+    `${dailyMeans} of ${daysInMonth(year, month)} daily means in ${year}-${String(month).padStart(2, "0")}; needs ≥ ${min}`,
+  );
+}
+
+/**
+ * GB 3095 Table 4: an annual mean is valid with ≥ 324 daily means in the year and ≥ 27 in every
+ * month (≥ 25 in February). `dailyMeansByMonth` holds the 12 monthly counts, January first.
+ *
+ * @example
+ * annualMeanValidity(2025, Array(12).fill(27)).valid // true (324 days)
+ */
+export function annualMeanValidity(year: number, dailyMeansByMonth: readonly number[]): ValidityVerdict {
+  if (dailyMeansByMonth.length !== 12)
+    throw new RangeError(`dailyMeansByMonth: expected 12 monthly counts, got ${dailyMeansByMonth.length}`);
+  checkYearMonth(year, 1);
+  const short: string[] = [];
+  let total = 0;
+  dailyMeansByMonth.forEach((count, i) => {
+    checkCount(count, daysInMonth(year, i + 1), `dailyMeansByMonth[${i}]`);
+    total += count;
+    if (count < monthlyMinimum(i + 1)) short.push(`${year}-${String(i + 1).padStart(2, "0")} has ${count}`);
+  });
+  const reasons: string[] = [];
+  if (total < 324) reasons.push(`${total} daily means in the year; needs ≥ 324`);
+  if (short.length > 0) reasons.push(`months below their minimum (27, February 25): ${short.join(", ")}`);
+  return verdict(
+    "annual-mean",
+    reasons.length === 0,
+    reasons.length === 0 ? `${total} daily means, every month at its minimum` : reasons.join("; "),
+  );
+}
