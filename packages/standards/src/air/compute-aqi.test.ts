@@ -1,0 +1,340 @@
+import { describe, expect, it } from "vitest";
+import { computeAqi } from "./compute-aqi.ts";
+import { aqiStandardFor, beijingToday } from "./edition.ts";
+import type { AqiInput } from "./types.ts";
+
+const EX07 = {
+  so2_1h: 850,
+  so2_24h: 300,
+  no2_1h: 150,
+  co_1h: 2.0,
+  o3_1h: 60,
+  o3_8h: 50,
+  pm10_24h: 90,
+  pm25_24h: 50,
+  pm10_1h: 110,
+  pm25_1h: 66,
+};
+const EX07_GASES = { so2_1h: 124, no2_1h: 75, co_1h: 20, o3_1h: 19, o3_8h: 25 };
+
+describe("edition by Beijing date", () => {
+  it("switches at 2026-03-01", () => {
+    expect(aqiStandardFor("2013-01-01")).toBe("HJ633-2012");
+    expect(aqiStandardFor("2026-02-28")).toBe("HJ633-2012");
+    expect(aqiStandardFor("2026-03-01")).toBe("HJ633-2026");
+    expect(aqiStandardFor("2031-06-30")).toBe("HJ633-2026");
+  });
+
+  it("rejects a malformed or impossible date", () => {
+    expect(() => aqiStandardFor("2026-3-1")).toThrow(RangeError);
+    expect(() => aqiStandardFor("2026-02-30")).toThrow(/not a calendar date/);
+  });
+
+  it("PM2.5 60 µg/m³ daily is IAQI 82 on 2026-02-28 and 100 on 2026-03-01", () => {
+    const day = (date: string) => computeAqi({ date, period: "day", concentrations: { pm25_24h: 60 } });
+    expect(day("2026-02-28").iaqi.pm25_24h).toBe(82);
+    expect(day("2026-02-28").standard).toBe("HJ633-2012");
+    expect(day("2026-03-01").iaqi.pm25_24h).toBe(100);
+    expect(day("2026-03-01").standard).toBe("HJ633-2026");
+  });
+
+  it("Beijing day of a UTC instant: 2026-02-28T16:00Z is 2026-03-01 in Beijing", () => {
+    expect(beijingToday(Date.parse("2026-02-28T15:59:59Z"))).toBe("2026-02-28");
+    expect(beijingToday(Date.parse("2026-02-28T16:00:00Z"))).toBe("2026-03-01");
+  });
+
+  it("without standard or date uses the edition in force today (Beijing)", () => {
+    const result = computeAqi({ period: "day", concentrations: { pm25_24h: 60 } });
+    expect(result.standard).toBe(aqiStandardFor(beijingToday()));
+  });
+
+  it("an explicit standard wins over the date", () => {
+    const result = computeAqi({
+      standard: "HJ633-2012",
+      date: "2026-11-29",
+      period: "day",
+      concentrations: { pm25_24h: 60 },
+    });
+    expect(result.standard).toBe("HJ633-2012");
+    expect(result.iaqi.pm25_24h).toBe(82);
+  });
+});
+
+describe("HJ 633-2012 real-time PM basis (air-aqi.md §3.1)", () => {
+  const hour = (extra: Partial<AqiInput>, concentrations: AqiInput["concentrations"] = EX07) =>
+    computeAqi({ standard: "HJ633-2012", period: "hour", concentrations, ...extra });
+
+  it("both given, no date, no option → rolling24h (the standard's text)", () => {
+    expect(hour({})).toStrictEqual({
+      standard: "HJ633-2012",
+      aqi: 124,
+      iaqi: { ...EX07_GASES, pm10_24h: 70, pm25_24h: 69 },
+      primary: ["so2"],
+      exceeding: ["so2"],
+      level: 3,
+      category: { zh: "轻度污染", en: "Lightly polluted", color: "#FF7E00" },
+      pmBasis: "rolling24h",
+    });
+  });
+
+  it("both given, date ≥ 2014-01-01 → hourly (published practice), 1-h PM on the 24-h columns", () => {
+    const result = hour({ date: "2014-01-01" });
+    expect(result.pmBasis).toBe("hourly");
+    // PM10 110: 50 + ⌈50·60/100⌉ = 80; PM2.5 66: 50 + ⌈50·31/40⌉ = 89
+    expect(result.iaqi).toStrictEqual({ ...EX07_GASES, pm10_1h: 80, pm25_1h: 89 });
+    expect(result.aqi).toBe(124);
+  });
+
+  it("both given, date before 2014 → rolling24h", () => {
+    expect(hour({ date: "2013-12-31" }).pmBasis).toBe("rolling24h");
+  });
+
+  it("the option wins over the date", () => {
+    expect(hour({ date: "2020-05-01", options: { pmRealtimeBasis2012: "rolling24h" } }).pmBasis).toBe(
+      "rolling24h",
+    );
+    const hourly = hour({ options: { pmRealtimeBasis2012: "hourly" } });
+    expect(hourly.pmBasis).toBe("hourly");
+    expect(hourly.iaqi.pm25_1h).toBe(89);
+  });
+
+  it("only 1-h PM given → indexes it (hourly) even when the preference is rolling24h", () => {
+    const result = hour({ options: { pmRealtimeBasis2012: "rolling24h" } }, { pm10_1h: 110, pm25_1h: 66 });
+    expect(result.pmBasis).toBe("hourly");
+    expect(result.iaqi).toStrictEqual({ pm10_1h: 80, pm25_1h: 89 });
+    expect(result.missing).toStrictEqual(["so2_1h", "no2_1h", "co_1h", "o3_1h", "o3_8h"]);
+  });
+
+  it("only 24-h PM given → rolling24h even with a date after 2014", () => {
+    const result = hour({ date: "2020-05-01" }, { pm10_24h: 90, pm25_24h: 50 });
+    expect(result.pmBasis).toBe("rolling24h");
+    expect(result.iaqi).toStrictEqual({ pm10_24h: 70, pm25_24h: 69 });
+  });
+
+  it("a null counts as not given", () => {
+    const result = hour({ date: "2020-05-01" }, { pm25_1h: null, pm25_24h: 50 });
+    expect(result.pmBasis).toBe("rolling24h");
+    expect(result.iaqi).toStrictEqual({ pm25_24h: 69 });
+  });
+
+  it("no pmBasis in daily or 2026 reports", () => {
+    expect(
+      computeAqi({ standard: "HJ633-2012", period: "day", concentrations: EX07 }).pmBasis,
+    ).toBeUndefined();
+    expect(
+      computeAqi({ standard: "HJ633-2026", period: "hour", concentrations: EX07 }).pmBasis,
+    ).toBeUndefined();
+  });
+});
+
+describe("special rules", () => {
+  it("2012 real-time SO2 1-h > 800 without a 24-h mean → SO2 not indexed", () => {
+    const result = computeAqi({
+      standard: "HJ633-2012",
+      period: "hour",
+      concentrations: { so2_1h: 850, no2_1h: 150 },
+    });
+    expect(result.iaqi).toStrictEqual({ so2_1h: null, no2_1h: 75 });
+    expect(result.aqi).toBe(75);
+    expect(result.primary).toStrictEqual(["no2"]);
+  });
+
+  it("2012 real-time SO2 1-h ≤ 800 ignores the 24-h mean", () => {
+    const result = computeAqi({
+      standard: "HJ633-2012",
+      period: "hour",
+      concentrations: { so2_1h: 800, so2_24h: 2000 },
+    });
+    expect(result.iaqi).toStrictEqual({ so2_1h: 200 });
+  });
+
+  it("2026 real-time SO2 1-h > 800 → 200, O3 8-h > 800 daily → 300", () => {
+    expect(
+      computeAqi({ standard: "HJ633-2026", period: "hour", concentrations: { so2_1h: 5000 } }).iaqi,
+    ).toStrictEqual({ so2_1h: 200 });
+    expect(
+      computeAqi({ standard: "HJ633-2026", period: "day", concentrations: { o3_8h: 801 } }).iaqi,
+    ).toStrictEqual({
+      o3_8h: 300,
+    });
+  });
+
+  it("above the top breakpoint → 500 flagged aboveScale, level 6", () => {
+    const result = computeAqi({
+      standard: "HJ633-2026",
+      period: "hour",
+      concentrations: { pm25_1h: 730, co_1h: 151 },
+    });
+    expect(result.iaqi).toStrictEqual({ pm25_1h: 500, co_1h: 500 });
+    expect(result.aboveScale).toStrictEqual(["co_1h", "pm25_1h"]);
+    expect(result.aqi).toBe(500);
+    expect(result.primary).toStrictEqual(["co", "pm25"]);
+  });
+
+  it("2012 daily: the O3 1-h and 8-h IAQIs name one pollutant, o3", () => {
+    const result = computeAqi({
+      standard: "HJ633-2012",
+      period: "day",
+      concentrations: { o3_1h: 300, o3_8h: 215 },
+    });
+    expect(result.iaqi).toStrictEqual({ o3_1h: 150, o3_8h: 150 });
+    expect(result.primary).toStrictEqual(["o3"]);
+    expect(result.exceeding).toStrictEqual(["o3"]);
+  });
+
+  it("inputs that are not indicators of the report are omitted", () => {
+    const result = computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { o3_1h: 300, so2_1h: 900, pm25_1h: 200, pm25_24h: 30 },
+    });
+    expect(result.iaqi).toStrictEqual({ pm25_24h: 43 });
+  });
+});
+
+describe("HJ 633-2026 concentration rounding (GB/T 8170, provisional mode)", () => {
+  const day = (pm25_24h: number, rounding?: "half-even" | "truncate") =>
+    computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { so2_24h: 6, no2_24h: 25, co_24h: 0.7, o3_8h: 80, pm10_24h: 45, pm25_24h },
+      ...(rounding ? { options: { concentrationRounding2026: rounding } } : {}),
+    });
+
+  it("34.5 → 34 half-even → IAQI 49; 35.5 → 36 → 52", () => {
+    expect(day(34.5).iaqi.pm25_24h).toBe(49);
+    expect(day(35.5).iaqi.pm25_24h).toBe(52);
+  });
+
+  it("35.99 → 36 half-even but 35 when truncating", () => {
+    expect(day(35.99).iaqi.pm25_24h).toBe(52);
+    expect(day(35.99, "truncate").iaqi.pm25_24h).toBe(50);
+  });
+
+  it("CO to one decimal: 4.25 → 4.2, 4.35 → 4.4", () => {
+    const co = (co_24h: number) =>
+      computeAqi({ standard: "HJ633-2026", period: "day", concentrations: { co_24h } }).iaqi.co_24h;
+    expect(co(4.25)).toBe(101);
+    expect(co(4.35)).toBe(102);
+  });
+
+  it("2012 does not round: 34.5 → IAQI 50 (49.28… rounded up)", () => {
+    const result = computeAqi({ standard: "HJ633-2012", period: "day", concentrations: { pm25_24h: 34.5 } });
+    expect(result.iaqi.pm25_24h).toBe(50);
+  });
+
+  it("a rounded value landing on a breakpoint takes that row's IAQI: PM2.5 60.4 → 60 → 100", () => {
+    expect(day(60.4).iaqi.pm25_24h).toBe(100);
+    expect(day(60.5).iaqi.pm25_24h).toBe(100);
+    expect(day(61.5).iaqi.pm25_24h).toBe(102);
+  });
+});
+
+describe("HJ 633-2026 §5.3 publication rule", () => {
+  const ALL = { so2_24h: 6, no2_24h: 25, co_24h: 0.7, o3_8h: 80, pm10_24h: 45 };
+
+  it("a missing indicator and AQI ≤ 100 → AQI, level, category null, primary [], value withheld", () => {
+    const result = computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { ...ALL, pm10_24h: 100 },
+    });
+    expect(result).toStrictEqual({
+      standard: "HJ633-2026",
+      aqi: null,
+      iaqi: { so2_24h: 6, no2_24h: 32, co_24h: 18, o3_8h: 40, pm10_24h: 86 },
+      primary: [],
+      exceeding: [],
+      level: null,
+      category: null,
+      withheld: {
+        aqi: 86,
+        reason:
+          "HJ 633-2026 §5.3.1: pm25_24h missing and AQI 86 ≤ 100 — AQI, primary pollutant, level and category are published as NA",
+      },
+      missing: ["pm25_24h"],
+    });
+  });
+
+  it("a null indicator counts as missing and appears in iaqi as null", () => {
+    const result = computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { ...ALL, pm25_24h: null },
+    });
+    expect(result.aqi).toBeNull();
+    expect(result.withheld?.aqi).toBe(45);
+    expect(result.iaqi.pm25_24h).toBeNull();
+    expect(result.missing).toStrictEqual(["pm25_24h"]);
+  });
+
+  it("exactly 100 is still withheld; above 100 is published", () => {
+    const at100 = computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { ...ALL, pm10_24h: 120 },
+    });
+    expect(at100.aqi).toBeNull();
+    expect(at100.withheld?.aqi).toBe(100);
+    const above = computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { ...ALL, pm10_24h: 121 },
+    });
+    expect(above.aqi).toBe(101);
+    expect(above.level).toBe(3);
+    expect(above.primary).toStrictEqual(["pm10"]);
+    expect(above.withheld).toBeUndefined();
+    expect(above.missing).toStrictEqual(["pm25_24h"]);
+  });
+
+  it("2012 publishes the AQI of what is available", () => {
+    const result = computeAqi({ standard: "HJ633-2012", period: "day", concentrations: { pm25_24h: 40 } });
+    expect(result.aqi).toBe(57);
+    expect(result.withheld).toBeUndefined();
+    expect(result.missing).toStrictEqual(["so2_24h", "no2_24h", "pm10_24h", "co_24h", "o3_1h", "o3_8h"]);
+  });
+
+  it("nothing given → aqi null without withheld", () => {
+    const result = computeAqi({ standard: "HJ633-2026", period: "hour", concentrations: {} });
+    expect(result).toStrictEqual({
+      standard: "HJ633-2026",
+      aqi: null,
+      iaqi: {},
+      primary: [],
+      exceeding: [],
+      level: null,
+      category: null,
+      missing: ["so2_1h", "no2_1h", "pm10_1h", "co_1h", "o3_1h", "pm25_1h"],
+    });
+  });
+});
+
+describe("bad input", () => {
+  const bad = (input: unknown) => () => computeAqi(input as AqiInput);
+
+  it("throws RangeError with the field named", () => {
+    expect(bad({ period: "day", concentrations: { pm25_24h: -1 } })).toThrow(
+      /concentrations.pm25_24h: concentration must not be negative/,
+    );
+    expect(bad({ period: "day", concentrations: { pm25_24h: Number.NaN } })).toThrow(
+      /concentrations.pm25_24h: expected a finite number/,
+    );
+    expect(bad({ period: "day", concentrations: { co_1h: Number.POSITIVE_INFINITY } })).toThrow(RangeError);
+    expect(bad({ period: "day", concentrations: { pm25_24h: "35" } })).toThrow(RangeError);
+    expect(bad({ period: "day", concentrations: { pm1: 3 } })).toThrow(/unknown AQI indicator/);
+    expect(bad({ period: "week", concentrations: {} })).toThrow(/period/);
+    expect(bad({ period: "day", date: "2026/03/01", concentrations: {} })).toThrow(/YYYY-MM-DD/);
+    expect(bad({ period: "day", standard: "HJ633-2020", concentrations: {} })).toThrow(
+      /unknown AQI standard/,
+    );
+    expect(bad({ period: "day", concentrations: {}, options: { pmRealtimeBasis2012: "daily" } })).toThrow(
+      /pmRealtimeBasis2012/,
+    );
+    expect(bad({ period: "day", concentrations: {}, options: { concentrationRounding2026: "up" } })).toThrow(
+      /concentrationRounding2026/,
+    );
+    expect(bad({ period: "day" })).toThrow(/concentrations/);
+    expect(bad(null)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { LIANDU_PM25_ANNUAL_TARGET } from "./local-target.ts";
+import { airAqiJson } from "./testdata/air-aqi-json.ts";
+import {
+  annualMeanValidity,
+  dailyMeanValidity,
+  eightHourMeanValidity,
+  hourlyMeanValidity,
+  monthlyMeanValidity,
+  o3DailyMax8hValidity,
+  VALIDITY_RULES,
+} from "./validity.ts";
+
+describe("GB 3095 Table 4 minimums", () => {
+  it("1-h mean: ≥ 45 minutes", () => {
+    expect(hourlyMeanValidity(44).valid).toBe(false);
+    expect(hourlyMeanValidity(45)).toStrictEqual({
+      valid: true,
+      reason: "45 of 60 minutes sampled; needs ≥ 45",
+      rule: VALIDITY_RULES["hourly-mean"],
+    });
+  });
+
+  it("daily mean: ≥ 20 hourly means", () => {
+    expect(dailyMeanValidity(19).valid).toBe(false);
+    expect(dailyMeanValidity(20).valid).toBe(true);
+    expect(dailyMeanValidity(24).valid).toBe(true);
+  });
+
+  it("8-h mean: ≥ 6 of 8", () => {
+    expect(eightHourMeanValidity(5).valid).toBe(false);
+    expect(eightHourMeanValidity(6).valid).toBe(true);
+  });
+
+  it("annual mean: ≥ 324 days and ≥ 27 every month (≥ 25 in February)", () => {
+    const base = [27, 25, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27];
+    expect(annualMeanValidity(2025, base).valid).toBe(false); // 322 days
+    const enough = [29, 25, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27]; // 324
+    expect(annualMeanValidity(2025, enough).valid).toBe(true);
+    const shortFeb = [31, 24, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    const verdict = annualMeanValidity(2025, shortFeb);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.reason).toBe("months below their minimum (27, February 25): 2025-02 has 24");
+    expect(annualMeanValidity(2025, Array(12).fill(27)).valid).toBe(true);
+  });
+
+  it("rejects impossible counts", () => {
+    expect(() => dailyMeanValidity(25)).toThrow(RangeError);
+    expect(() => hourlyMeanValidity(-1)).toThrow(RangeError);
+    expect(() => eightHourMeanValidity(2.5)).toThrow(RangeError);
+    expect(() => annualMeanValidity(2025, [30, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])).toThrow(
+      /dailyMeansByMonth\[1\]/,
+    );
+    expect(() => annualMeanValidity(2025, [31])).toThrow(/12 monthly counts/);
+  });
+});
+
+describe("HJ 663", () => {
+  it("O3 daily max 8-h: ≥ 14 of 17 windows, or above the limit", () => {
+    expect(o3DailyMax8hValidity(14, 100, 160).valid).toBe(true);
+    expect(o3DailyMax8hValidity(13, 160, 160).valid).toBe(false);
+    expect(o3DailyMax8hValidity(13, 160.1, 160).valid).toBe(true);
+    expect(o3DailyMax8hValidity(0, null, 160).valid).toBe(false);
+    expect(() => o3DailyMax8hValidity(18, 100, 160)).toThrow(RangeError);
+  });
+
+  it("monthly mean: ≥ 27 days, ≥ 25 in February — provisional, medium confidence", () => {
+    expect(monthlyMeanValidity(2026, 2, 25).valid).toBe(true);
+    expect(monthlyMeanValidity(2026, 2, 24).valid).toBe(false);
+    expect(monthlyMeanValidity(2026, 3, 26).valid).toBe(false);
+    expect(monthlyMeanValidity(2026, 3, 27).rule).toMatchObject({ provisional: true, confidence: "medium" });
+    expect(() => monthlyMeanValidity(2026, 2, 29)).toThrow(RangeError);
+    expect(monthlyMeanValidity(2028, 2, 29).valid).toBe(true);
+  });
+});
+
+describe("Liandu PM2.5 target", () => {
+  it("is 32 µg/m³, labelled a local default", () => {
+    expect(LIANDU_PM25_ANNUAL_TARGET.value).toBe(airAqiJson.localTarget.PM2_5_annualMean);
+    expect(LIANDU_PM25_ANNUAL_TARGET.authority).toBe("local default (not authority)");
+  });
+});
