@@ -10,6 +10,9 @@ export const DEFAULT_CONCENTRATION_ROUNDING_2026: ConcentrationRounding = "half-
 /**
  * Decimals an HJ 633-2026 concentration is rounded to before indexing: CO (mg/m³) one decimal,
  * every other pollutant (µg/m³) an integer (HJ 633-2026 §4.2.2–4.2.3).
+ *
+ * @example
+ * reportingDecimals2026("co_24h") // 1
  */
 export function reportingDecimals2026(indicator: AqiIndicator): number {
   return indicator.startsWith("co_") ? 1 : 0;

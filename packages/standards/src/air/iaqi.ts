@@ -20,7 +20,12 @@ export const AQI_INDICATORS: readonly AqiIndicator[] = [
 
 const INDICATOR_SET: ReadonlySet<string> = new Set(AQI_INDICATORS);
 
-/** True when `key` is one of the twelve indicator keys. */
+/**
+ * True when `key` is one of the twelve indicator keys.
+ *
+ * @example
+ * isAqiIndicator("pm25_24h") // true
+ */
 export function isAqiIndicator(key: string): key is AqiIndicator {
   return INDICATOR_SET.has(key);
 }

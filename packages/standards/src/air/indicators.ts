@@ -6,7 +6,12 @@ export type AqiPeriod = "hour" | "day";
 /** Pollutant order of HJ 633 Table 1 columns; primary/exceeding lists follow it. */
 export const POLLUTANT_ORDER: readonly Pollutant[] = ["so2", "no2", "pm10", "co", "o3", "pm25"];
 
-/** The pollutant an indicator measures. */
+/**
+ * The pollutant an indicator measures.
+ *
+ * @example
+ * pollutantOf("pm25_1h") // "pm25"
+ */
 export function pollutantOf(indicator: AqiIndicator): Pollutant {
   return indicator.slice(0, indicator.indexOf("_")) as Pollutant;
 }

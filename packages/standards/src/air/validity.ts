@@ -160,12 +160,22 @@ export function o3DailyMax8hValidity(
   );
 }
 
-/** Days in a month of the Gregorian calendar (month 1–12). */
+/**
+ * Days in a month of the Gregorian calendar (month 1–12).
+ *
+ * @example
+ * daysInMonth(2028, 2) // 29
+ */
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** Minimum valid daily means in a month: 27, or 25 in February (GB 3095 Table 4; HJ 663). */
+/**
+ * Minimum valid daily means in a month: 27, or 25 in February (GB 3095 Table 4; HJ 663).
+ *
+ * @example
+ * monthlyMinimum(2) // 25
+ */
 export function monthlyMinimum(month: number): number {
   return month === 2 ? 25 : 27;
 }
