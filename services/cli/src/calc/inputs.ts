@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+const indicator = z.enum([
+  "so2_1h",
+  "so2_24h",
+  "no2_1h",
+  "no2_24h",
+  "co_1h",
+  "co_24h",
+  "o3_1h",
+  "o3_8h",
+  "pm10_1h",
+  "pm10_24h",
+  "pm25_1h",
+  "pm25_24h",
+]);
+
+const concentration = z.number().finite().nonnegative().nullable();
+
+export const AqiCaseSchema = z.strictObject({
+  standard: z.enum(["HJ633-2012", "HJ633-2026"]).optional(),
+  date: z.iso.date().optional(),
+  period: z.enum(["hour", "day"]),
+  concentrations: z.partialRecord(indicator, concentration),
+  options: z
+    .strictObject({
+      pmRealtimeBasis2012: z.enum(["rolling24h", "hourly"]).optional(),
+      concentrationRounding2026: z.enum(["half-even", "truncate"]).optional(),
+    })
+    .optional(),
+});
+
+const waterClass = z.enum(["I", "II", "III", "IV", "V"]);
+
+export const WaterCaseSchema = z.strictObject({
+  waterBody: z.enum(["river", "lake"]),
+  targetClass: waterClass.optional(),
+  values: z.record(z.string(), z.number().finite().nonnegative()),
+});
+
+export const NoiCaseSchema = z.strictObject({
+  noi: z.number().finite().nonnegative(),
+  scheme: z.enum(["candidate-a", "candidate-b"]).optional(),
+});
+
+export const Hj212CaseSchema = z.strictObject({ packet: z.string() });
+
+/** "path: message (received …)" for the first zod issue. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join(".") : "(line)";
+      const input = (issue as { input?: unknown }).input;
+      const received = input === undefined ? "" : ` (received ${JSON.stringify(input)})`;
+      return `${path}: ${issue.message}${received}`;
+    })
+    .join("; ");
+}

@@ -1,0 +1,109 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runCalc } from "./run-calc.ts";
+
+async function calc(name: string, lines: readonly string[]): Promise<{ code: number; out: unknown[] }> {
+  const input = PassThrough.from([`${lines.join("\n")}\n`]);
+  const output = new PassThrough();
+  const chunks: string[] = [];
+  output.on("data", (c: Buffer) => chunks.push(c.toString()));
+  const code = await runCalc(name, input, output);
+  const out = chunks
+    .join("")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as unknown);
+  return { code, out };
+}
+
+const packetA = readFileSync(join(import.meta.dirname, "../../../../../shared/standards/hj212.md"), "utf8")
+  .split("\n")
+  .find((l) => l.startsWith("##0278") && l.includes("EB01"))
+  ?.replace(/\\r\\n$/, "\r\n") as string;
+
+describe("qingshan calc", () => {
+  it("aqi: one output line per case, in order, a bad line in the middle does not stop the rest", async () => {
+    const { code, out } = await calc("aqi", [
+      JSON.stringify({
+        standard: "HJ633-2026",
+        period: "day",
+        concentrations: { so2_24h: 9, no2_24h: 35, co_24h: 0.9, o3_8h: 95, pm10_24h: 100, pm25_24h: 88 },
+      }),
+      "{not json",
+      JSON.stringify({ period: "week", concentrations: {} }),
+      JSON.stringify({ date: "2026-01-15", period: "day", concentrations: { co_24h: 2.2 } }),
+    ]);
+    expect(code).toBe(1);
+    expect(out[0]).toEqual({
+      standard: "HJ633-2026",
+      aqi: 126,
+      iaqi: { so2_24h: 9, no2_24h: 44, co_24h: 23, o3_8h: 48, pm10_24h: 86, pm25_24h: 126 },
+      primary: ["pm25"],
+      exceeding: [],
+      level: 3,
+      category: { zh: "轻度污染", en: "Lightly polluted", color: "#FF7E00" },
+    });
+    expect(out[1]).toEqual({ error: expect.stringMatching(/^not JSON/) });
+    expect(out[2]).toEqual({ error: expect.stringMatching(/^period: .*"hour"\|"day".*received "week"/) });
+    expect(out[3]).toMatchObject({ standard: "HJ633-2012", aqi: 55, iaqi: { co_24h: 55 }, primary: ["co"] });
+  });
+
+  it("water: DO is a lower bound and TN at a river is reference only", async () => {
+    const { code, out } = await calc("water", [
+      JSON.stringify({
+        waterBody: "river",
+        values: { ph: 7.2, do: 4.2, codmn: 3.1, nh3n: 0.35, tp: 0.06, tn: 2.1, cond: 250 },
+      }),
+    ]);
+    expect(code).toBe(0);
+    expect(out[0]).toEqual({
+      class: "IV",
+      parameterClasses: { ph: "I", do: "IV", codmn: "II", nh3n: "II", tp: "II" },
+      deciding: ["do"],
+      referenceOnly: ["tn"],
+      notAssessed: ["cond"],
+      meetsTarget: false,
+    });
+  });
+
+  it("noi: grades with the provisional default scheme", async () => {
+    const { out } = await calc("noi", [JSON.stringify({ noi: 1199 }), JSON.stringify({ noi: 1200 })]);
+    expect(out.map((o) => (o as { grade: string }).grade)).toEqual(["II", "I"]);
+    expect(out[0]).toMatchObject({ scheme: "candidate-a" });
+  });
+
+  it("hj212: decodes a valid packet and reports a corrupt one", async () => {
+    const { code, out } = await calc("hj212", [
+      JSON.stringify({ packet: packetA }),
+      JSON.stringify({ packet: packetA.replace("EB01", "ABCD") }),
+    ]);
+    expect(code).toBe(0);
+    expect(out[0]).toMatchObject({
+      valid: true,
+      st: "22",
+      cn: "2011",
+      flag: { needAck: false, split: false, version: 1 },
+      dataTime: "2026-11-28T10:30:00+08:00",
+      values: { pm25: { value: 35, flag: "N" }, co: { value: 0.8, flag: "N" } },
+    });
+    expect(out[1]).toEqual({ valid: false, error: "crc-mismatch: expected EB01, got ABCD" });
+  });
+
+  it("runs as `pnpm qingshan calc` with exit status 1 after a bad line", () => {
+    const root = join(import.meta.dirname, "../../../..");
+    const result = spawnSync("node", ["--import", "tsx", "services/cli/src/main.ts", "calc", "noi"], {
+      cwd: root,
+      input: '{"noi":500}\nnope\n{"noi":99}\n',
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.grade ?? "error")).toEqual(["II", "error", "IV"]);
+  });
+});
