@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { SCENARIO_IDS } from "@qingshan/simulator";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -31,7 +32,7 @@ export const ConfigSchema = z.strictObject({
   }),
   simulator: z.strictObject({
     enabled: z.boolean().default(true),
-    scenario: z.string().default("clean-week"),
+    scenario: z.enum(SCENARIO_IDS).default("clean-week"),
     acceleration: z.number().positive().default(1),
     backfillDays: z.number().nonnegative().default(3),
   }),

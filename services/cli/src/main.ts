@@ -1,16 +1,54 @@
 #!/usr/bin/env node
 import { runCalc } from "./calc/run-calc.ts";
+import { CONFIG_ENV_VARS, loadConfig } from "./config.ts";
+import { startPipeline } from "./start.ts";
 
 const USAGE = `qingshan — sensor-data ingestion and alerting for ecological monitoring networks
 
 usage:
+  qingshan start                                     run the whole pipeline in one process (embedded defaults, demo feed)
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
 `;
+
+async function runStart(): Promise<number> {
+  const config = loadConfig();
+  const pipeline = await startPipeline(config);
+  process.stdout.write(
+    [
+      "",
+      "Qingshan is running (embedded mode).",
+      `  API            ${pipeline.apiUrl}/api/v1/stations`,
+      `  API docs       ${pipeline.apiUrl}/api/docs`,
+      `  metrics        ${pipeline.apiUrl}/metrics`,
+      `  MQTT broker    ${pipeline.brokerUrl}   (stations publish to stations/{stationId}/{kind})`,
+      `  HJ 212 TCP     ${pipeline.hj212Port === undefined ? "off" : `port ${pipeline.hj212Port}`}`,
+      `  data           ${config.dataDir}`,
+      config.simulator.enabled
+        ? `  demo feed      simulator, scenario "${config.simulator.scenario}"`
+        : "  demo feed      off",
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = () => resolve();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  process.stdout.write("stopping: finishing in-flight work…\n");
+  await pipeline.stop();
+  return 0;
+}
+
+/** Environment variables understood by `qingshan start`, for the help text. */
+export const ENVIRONMENT_HELP = CONFIG_ENV_VARS.map((v) => `  ${v.name.padEnd(34)} ${v.setting}`).join("\n");
 
 /** Dispatches a command line; resolves to the process exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "start":
+      return runStart();
     case "calc":
       return runCalc(rest[0], process.stdin, process.stdout);
     case undefined:
