@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import { runCalc } from "./calc/run-calc.ts";
 import { CONFIG_ENV_VARS, loadConfig } from "./config.ts";
+import { runImport } from "./import.ts";
 import { startPipeline } from "./start.ts";
 
 const USAGE = `qingshan — sensor-data ingestion and alerting for ecological monitoring networks
 
 usage:
   qingshan start                                     run the whole pipeline in one process (embedded defaults, demo feed)
+  qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--url mqtt://…]
+                                                     publish the demo network's readings over MQTT
+  qingshan import FILE.csv [--api URL]               backfill history through the running API (same validation)
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
 `;
 
@@ -49,6 +53,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case "start":
       return runStart();
+    case "import":
+      return runImport(rest, loadConfig());
+    case "simulate":
+      // The simulator's own entry point reads its options from process.argv.
+      process.argv.splice(2, 1);
+      await import("@qingshan/simulator/main");
+      return 0;
     case "calc":
       return runCalc(rest[0], process.stdin, process.stdout);
     case undefined:
