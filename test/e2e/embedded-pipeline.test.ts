@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { importCsv } from "@qingshan/importer";
+import { loadStationRegistry } from "@qingshan/simulator";
 import { freePort, waitFor } from "@qingshan/testkit";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../services/cli/src/config.ts";
+import { createApiSubmit } from "../../services/cli/src/import.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
 
 // The path a new user takes: `qingshan start` with the embedded defaults (here on free ports and
@@ -134,5 +137,33 @@ describe("embedded pipeline (qingshan start)", () => {
       `/api/v1/readings?station=ld-aq-02&metric=pm10&from=${new Date(ts).toISOString()}&to=${new Date(ts + 1).toISOString()}`,
     );
     expect((body.readings as Array<{ value: number }>).map((r) => r.value)).toEqual([61]);
+  });
+
+  it("imports CSV history through the API's import endpoint, beyond the live lateness, with a summary", async () => {
+    const file = join(dataDir, "history.csv");
+    writeFileSync(
+      file,
+      [
+        "station,ts,metric,value,flag",
+        "ld-aq-03,2025-01-15T10:00:00+08:00,pm25,41,N",
+        "ld-aq-03,2025-01-15T11:00:00+08:00,pm25,-3,N",
+        "ld-aq-03,2025-01-15T12:00:00+08:00,pm25,43,C",
+        "nowhere,2025-01-15T12:00:00+08:00,pm25,43,N",
+      ].join("\n"),
+    );
+    const summary = await importCsv(file, {
+      submit: createApiSubmit(pipeline.apiUrl),
+      stations: loadStationRegistry(join(root, "seeds/liandu/stations.json")),
+    });
+    expect(summary.accepted).toBe(2);
+    expect(summary.byReason["value.out_of_range"]).toBe(1);
+    expect(summary.rejected).toBe(2);
+    const body = await getJson(
+      "/api/v1/readings?station=ld-aq-03&metric=pm25&from=2025-01-15T00:00:00%2B08:00&to=2025-01-16T00:00:00%2B08:00",
+    );
+    expect((body.readings as Array<{ value: number; flag: string }>).map((r) => [r.value, r.flag])).toEqual([
+      [41, "N"],
+      [43, "C"],
+    ]);
   });
 });

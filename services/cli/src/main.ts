@@ -8,7 +8,7 @@ const USAGE = `qingshan — sensor-data ingestion and alerting for ecological mo
 
 usage:
   qingshan start                                     run the whole pipeline in one process (embedded defaults, demo feed)
-  qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--url mqtt://…]
+  qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--mqtt-url URL]
                                                      publish the demo network's readings over MQTT
   qingshan import FILE.csv [--api URL]               backfill history through the running API (same validation)
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
