@@ -1,19 +1,7 @@
+import { AQI_INDICATORS } from "@qingshan/standards";
 import { z } from "zod";
 
-const indicator = z.enum([
-  "so2_1h",
-  "so2_24h",
-  "no2_1h",
-  "no2_24h",
-  "co_1h",
-  "co_24h",
-  "o3_1h",
-  "o3_8h",
-  "pm10_1h",
-  "pm10_24h",
-  "pm25_1h",
-  "pm25_24h",
-]);
+const indicator = z.enum(AQI_INDICATORS);
 
 const concentration = z.number().finite().nonnegative().nullable();
 
