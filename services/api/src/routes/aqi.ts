@@ -1,4 +1,5 @@
 import { AIR_METRICS, toBeijingIso } from "@qingshan/domain";
+import { AQI_INDICATORS } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
@@ -19,20 +20,7 @@ interface AqiQuery {
   format?: "json" | "csv";
 }
 
-const INDICATORS: readonly AqiIndicator[] = [
-  "so2_1h",
-  "so2_24h",
-  "no2_1h",
-  "no2_24h",
-  "co_1h",
-  "co_24h",
-  "o3_1h",
-  "o3_8h",
-  "pm10_1h",
-  "pm10_24h",
-  "pm25_1h",
-  "pm25_24h",
-];
+const INDICATORS: readonly AqiIndicator[] = AQI_INDICATORS;
 
 const COLUMNS = [
   "label",

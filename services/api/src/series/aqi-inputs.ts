@@ -1,24 +1,12 @@
 import { beijingDate, HOUR_MS } from "@qingshan/domain";
+import type { AqiStandard as AqiEdition, AqiIndicator } from "@qingshan/standards";
 import { dailyMean } from "./aggregate.ts";
 import { hourLabelsIn } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
 import { rollingMean } from "./rolling.ts";
 import type { HourSeries } from "./types.ts";
 
-export type AqiEdition = "HJ633-2012" | "HJ633-2026";
-export type AqiIndicator =
-  | "so2_1h"
-  | "so2_24h"
-  | "no2_1h"
-  | "no2_24h"
-  | "co_1h"
-  | "co_24h"
-  | "o3_1h"
-  | "o3_8h"
-  | "pm10_1h"
-  | "pm10_24h"
-  | "pm25_1h"
-  | "pm25_24h";
+export type { AqiIndicator, AqiStandard as AqiEdition } from "@qingshan/standards";
 
 /** Hourly series of the six AQI pollutants at one station (absent = not measured). */
 export interface AirSeries {
