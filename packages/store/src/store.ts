@@ -1,4 +1,4 @@
-import type { DataFlag, DeadLetter, MetricId, Reading } from "@qingshan/domain";
+import type { AlertEvent, DataFlag, DeadLetter, MetricId, Reading } from "@qingshan/domain";
 
 /**
  * The time-series store. Every adapter (DuckDB embedded, InfluxDB distributed) passes the
@@ -27,6 +27,13 @@ export interface TimeSeriesStore {
   latest(stationId: string): Promise<Reading[]>;
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   queryDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /**
+   * Durable when the promise resolves. Idempotent on the event `id` (writing the same event
+   * twice stores it once); events are immutable, so a rewrite never changes a stored event.
+   */
+  writeAlertEvents(events: readonly AlertEvent[]): Promise<void>;
+  /** Alert events matching every given filter, ascending by `at` (ties by id). */
+  queryAlertEvents(query: AlertEventQuery): Promise<AlertEvent[]>;
   /** Deletes raw readings older than `before` (hourly aggregates and dead letters are kept per their own settings). */
   applyRetention(now: number): Promise<RetentionResult>;
   /** Whether the store can currently serve reads and writes. */
@@ -72,6 +79,17 @@ export interface DeadLetterQuery {
   readonly to?: number;
   readonly stationId?: string;
   readonly code?: string;
+  readonly limit?: number;
+}
+
+export interface AlertEventQuery {
+  /** Inclusive lower bound on the event's `at`, UTC ms. */
+  readonly from?: number;
+  /** Exclusive upper bound on the event's `at`, UTC ms. */
+  readonly to?: number;
+  readonly stationId?: string;
+  readonly ruleId?: string;
+  readonly alertId?: string;
   readonly limit?: number;
 }
 

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { type AlertEvent, AlertEventSchema, foldAlertEvents } from "./alert.ts";
+
+const base = {
+  alertId: "a1",
+  ruleId: "heavy-pollution-warning",
+  stationId: "district",
+  severity: "warning" as const,
+  message: { zh: "黄色预警", en: "yellow warning" },
+};
+const ev = (id: string, type: AlertEvent["type"], at: string, extra: Partial<AlertEvent> = {}): AlertEvent =>
+  AlertEventSchema.parse({ ...base, id, type, at, ...extra });
+
+describe("foldAlertEvents", () => {
+  it("derives the state of an alert from its events in time order, whatever order they arrive in", () => {
+    const events = [
+      ev("e3", "acknowledged", "2026-11-28T10:20:00+08:00", { actor: "王值班", note: "已通知" }),
+      ev("e1", "raised", "2026-11-28T10:00:00+08:00", { level: "yellow", value: 210, threshold: 200 }),
+      ev("e2", "renotified", "2026-11-28T10:15:00+08:00"),
+    ];
+    const [state] = foldAlertEvents(events);
+    expect(state).toMatchObject({
+      status: "acknowledged",
+      level: "yellow",
+      value: 210,
+      acknowledgedBy: "王值班",
+      acknowledgeNote: "已通知",
+      notifications: 2,
+      lastNotifiedAt: "2026-11-28T10:15:00+08:00",
+    });
+  });
+
+  it("applies a duplicated event once and reopens an acknowledged alert whose level rises", () => {
+    const raised = ev("e1", "raised", "2026-11-28T10:00:00+08:00", { level: "yellow" });
+    const events = [
+      raised,
+      raised,
+      ev("e2", "acknowledged", "2026-11-28T10:05:00+08:00"),
+      ev("e3", "level_changed", "2026-11-28T12:00:00+08:00", { level: "orange", severity: "critical" }),
+    ];
+    const [state] = foldAlertEvents(events);
+    expect(state?.status).toBe("open");
+    expect(state?.level).toBe("orange");
+    expect(state?.severity).toBe("critical");
+    expect(state?.notifications).toBe(2);
+  });
+
+  it("marks resolved alerts and ignores events with no raised event", () => {
+    const states = foldAlertEvents([
+      ev("e1", "raised", "2026-11-28T10:00:00+08:00"),
+      ev("e2", "resolved", "2026-11-28T11:00:00+08:00"),
+      ev("x1", "acknowledged", "2026-11-28T11:00:00+08:00", { alertId: "orphan" }),
+    ]);
+    expect(states).toHaveLength(1);
+    expect(states[0]?.status).toBe("resolved");
+    expect(states[0]?.resolvedAt).toBe("2026-11-28T11:00:00+08:00");
+  });
+
+  it("rejects an event time without an offset", () => {
+    expect(() => AlertEventSchema.parse({ ...base, id: "e", type: "raised", at: "2026-11-28T10:00:00" })).toThrow();
+  });
+});
