@@ -24,6 +24,8 @@ export type { AqiPeriod } from "./indicators.ts";
 export { POLLUTANT_ORDER, pollutantOf, reportIndicators } from "./indicators.ts";
 export type { LocalTarget } from "./local-target.ts";
 export { LIANDU_PM25_ANNUAL_TARGET } from "./local-target.ts";
+export type { AnnualTargetAssessment, AnnualTargetInput, AnnualTargetStatus } from "./annual-target.ts";
+export { assessAnnualTarget } from "./annual-target.ts";
 export type {
   AqiCategoryLabel,
   AqiIndicator,
