@@ -57,6 +57,8 @@ describe("foldAlertEvents", () => {
   });
 
   it("rejects an event time without an offset", () => {
-    expect(() => AlertEventSchema.parse({ ...base, id: "e", type: "raised", at: "2026-11-28T10:00:00" })).toThrow();
+    expect(() =>
+      AlertEventSchema.parse({ ...base, id: "e", type: "raised", at: "2026-11-28T10:00:00" }),
+    ).toThrow();
   });
 });

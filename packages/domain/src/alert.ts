@@ -101,7 +101,12 @@ export interface AlertState {
   readonly events: readonly AlertEvent[];
 }
 
-const NOTIFYING: ReadonlySet<AlertEventType> = new Set(["raised", "level_changed", "renotified", "escalated"]);
+const NOTIFYING: ReadonlySet<AlertEventType> = new Set([
+  "raised",
+  "level_changed",
+  "renotified",
+  "escalated",
+]);
 
 /**
  * Folds events (any order, duplicates allowed) into the current state of each alert, ordered by
@@ -126,7 +131,9 @@ export function foldAlertEvents(events: readonly AlertEvent[]): AlertState[] {
     const state = foldOne(list);
     if (state) states.push(state);
   }
-  return states.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || a.alertId.localeCompare(b.alertId));
+  return states.sort(
+    (a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt) || a.alertId.localeCompare(b.alertId),
+  );
 }
 
 export function compareAlertEvents(a: AlertEvent, b: AlertEvent): number {

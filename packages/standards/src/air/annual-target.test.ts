@@ -12,8 +12,12 @@ describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
   });
 
   it("compares the rounded mean: 28.5 rounds half-even to 28 (on track), 29.5 to 30 (at risk)", () => {
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 57, validDays: 2, elapsedDays: 2 }).status).toBe("on_track");
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 59, validDays: 2, elapsedDays: 2 }).status).toBe("at_risk");
+    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 57, validDays: 2, elapsedDays: 2 }).status).toBe(
+      "on_track",
+    );
+    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 59, validDays: 2, elapsedDays: 2 }).status).toBe(
+      "at_risk",
+    );
   });
 
   it("is at risk above the target while the rest of the year can still bring it down", () => {
@@ -23,23 +27,34 @@ describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
   });
 
   it("is exceeded once the target cannot be met even with clean air for the rest of the year", () => {
-    const a = assessAnnualTarget({ ...base, sumOfDailyMeans: 32 * 365 + 1, validDays: 300, elapsedDays: 300 });
+    const a = assessAnnualTarget({
+      ...base,
+      sumOfDailyMeans: 32 * 365 + 1,
+      validDays: 300,
+      elapsedDays: 300,
+    });
     expect(a.status).toBe("exceeded");
     expect(a.requiredMeanForRest).toBeLessThan(0);
   });
 
   it("at year end, exceeded only when the rounded annual mean is above the target (32.4 → 32 meets it)", () => {
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 32.4 * 340, validDays: 340, elapsedDays: 365 }).status).toBe(
-      "at_risk",
-    );
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 32.6 * 340, validDays: 340, elapsedDays: 365 }).status).toBe(
-      "exceeded",
-    );
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.4 * 340, validDays: 340, elapsedDays: 365 }).status,
+    ).toBe("at_risk");
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.6 * 340, validDays: 340, elapsedDays: 365 }).status,
+    ).toBe("exceeded");
   });
 
   it("reports no data and insufficient data (GB 3095 Table 4: 324 of 365 days, pro rata)", () => {
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 0, validDays: 0, elapsedDays: 10 }).status).toBe("no_data");
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 250, validDays: 8, elapsedDays: 10 }).sufficientData).toBe(false);
-    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 270, validDays: 9, elapsedDays: 10 }).sufficientData).toBe(true);
+    expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 0, validDays: 0, elapsedDays: 10 }).status).toBe(
+      "no_data",
+    );
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 250, validDays: 8, elapsedDays: 10 }).sufficientData,
+    ).toBe(false);
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 270, validDays: 9, elapsedDays: 10 }).sufficientData,
+    ).toBe(true);
   });
 });

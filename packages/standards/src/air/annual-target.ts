@@ -74,5 +74,13 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
   } else {
     status = "on_track";
   }
-  return { status, ytdMean, unroundedYtdMean: unrounded, validDays, target, requiredMeanForRest, sufficientData };
+  return {
+    status,
+    ytdMean,
+    unroundedYtdMean: unrounded,
+    validDays,
+    target,
+    requiredMeanForRest,
+    sufficientData,
+  };
 }

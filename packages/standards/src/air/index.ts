@@ -1,3 +1,5 @@
+export type { AnnualTargetAssessment, AnnualTargetInput, AnnualTargetStatus } from "./annual-target.ts";
+export { assessAnnualTarget } from "./annual-target.ts";
 export type { BreakpointColumn, BreakpointRow } from "./breakpoints.ts";
 export { BREAKPOINT_TABLES, columnPoints, HJ633_2012_TABLE, HJ633_2026_TABLE } from "./breakpoints.ts";
 export type { AqiCategory } from "./categories.ts";
@@ -24,8 +26,6 @@ export type { AqiPeriod } from "./indicators.ts";
 export { POLLUTANT_ORDER, pollutantOf, reportIndicators } from "./indicators.ts";
 export type { LocalTarget } from "./local-target.ts";
 export { LIANDU_PM25_ANNUAL_TARGET } from "./local-target.ts";
-export type { AnnualTargetAssessment, AnnualTargetInput, AnnualTargetStatus } from "./annual-target.ts";
-export { assessAnnualTarget } from "./annual-target.ts";
 export type {
   AqiCategoryLabel,
   AqiIndicator,
