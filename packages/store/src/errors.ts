@@ -17,6 +17,9 @@ export const STORE_ERROR_CODES = {
   "store.query_failed": "a read query failed",
   "store.query_invalid": "a query bound is not a number (NaN) or a limit is not a non-negative integer",
   "store.valid_flags_changed": "validFlags differ from those the stored hourly aggregates were computed with",
+  "store.event_invalid": "an alert event cannot be stored (empty id, `at` not an ISO 8601 time)",
+  "store.unavailable": "the database server cannot be reached or did not answer in time",
+  "store.auth_failed": "the database server refused the credentials or the database does not exist",
 } as const;
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;
 
@@ -27,6 +30,7 @@ const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
   "store.disk_full",
   "store.write_failed",
   "store.query_failed",
+  "store.unavailable",
 ]);
 
 /**

@@ -233,6 +233,35 @@ describe("DuckDbStore specifics", () => {
     expect(hour).toMatchObject({ mean: 20, validCount: 2, totalCount: 2 });
   });
 
+  it("adds the alert_events table to a database created before it existed", async () => {
+    const path = newPath();
+    const first = make({ path });
+    await first.start();
+    await first.writeReadings([reading(T0, 1)]);
+    await first.stop();
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run("DROP TABLE alert_events");
+    connection.closeSync();
+    instance.closeSync();
+
+    const migrated = make({ path });
+    await migrated.start();
+    const event = {
+      id: "e1",
+      alertId: "a1",
+      type: "raised",
+      at: "2026-03-01T08:00:00.000+08:00",
+      ruleId: "r1",
+      stationId: "ST-A",
+      severity: "info",
+      message: { zh: "测试", en: "test" },
+    } as const;
+    await migrated.writeAlertEvents([event]);
+    expect(await migrated.queryAlertEvents({})).toEqual([event]);
+    expect(await migrated.latest("ST-A")).toHaveLength(1);
+  });
+
   it("runs in memory with path :memory:", async () => {
     const store = make({ path: ":memory:" });
     await store.start();

@@ -10,10 +10,12 @@ import {
   INTEGER,
   VARCHAR,
 } from "@duckdb/node-api";
-import type { DeadLetter, Reading } from "@qingshan/domain";
+import type { AlertEvent, DeadLetter, Reading } from "@qingshan/domain";
+import { storableAlertEvents } from "../alert-events.ts";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
 import type {
+  AlertEventQuery,
   DeadLetterQuery,
   HourlyAggregate,
   ReadingQuery,
@@ -34,6 +36,7 @@ import {
   CLEAR_TEMP_TABLES,
   CREATE_TABLES,
   CREATE_TEMP_TABLES,
+  INSERT_ALERT_EVENT_SQL,
   rebuildHourlySql,
   SCHEMA_VERSION,
   WRITE_DEAD_LETTERS_SQL,
@@ -422,6 +425,61 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       return read(async (connection) => {
         const reader = await connection.runAndReadAll(sql, params);
         return reader.getRowObjectsJS().map(toDeadLetter);
+      });
+    },
+
+    async writeAlertEvents(events: readonly AlertEvent[]) {
+      assertOpen();
+      const storable = storableAlertEvents(events);
+      if (storable.length === 0) return;
+      await transact(async (connection) => {
+        await connection.run("BEGIN TRANSACTION");
+        const insert = await connection.prepare(INSERT_ALERT_EVENT_SQL);
+        try {
+          for (const { event, atMs } of storable) {
+            insert.bind({
+              id: event.id,
+              at: BigInt(atMs),
+              alert: event.alertId,
+              rule: event.ruleId,
+              station: event.stationId,
+              type: event.type,
+              event: JSON.stringify(event),
+            });
+            await insert.run();
+          }
+        } finally {
+          insert.destroySync();
+        }
+        await connection.run("COMMIT");
+      });
+    },
+
+    async queryAlertEvents(query: AlertEventQuery) {
+      const where: string[] = [];
+      const params: Record<string, DuckDBValue> = {};
+      if (query.from !== undefined) {
+        where.push("at_ms >= $from");
+        params.from = toBound(query.from, "ceil", "from");
+      }
+      if (query.to !== undefined) {
+        where.push("at_ms < $to");
+        params.to = toBound(query.to, "ceil", "to");
+      }
+      const columns = { stationId: "station_id", ruleId: "rule_id", alertId: "alert_id" } as const;
+      for (const [key, column] of Object.entries(columns) as [keyof typeof columns, string][]) {
+        const value = query[key];
+        if (value === undefined) continue;
+        where.push(`${column} = $${key}`);
+        params[key] = value;
+      }
+      const sql =
+        "SELECT event FROM alert_events" +
+        (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
+        ` ORDER BY at_ms, id${limitSql(query.limit)}`;
+      return read(async (connection) => {
+        const reader = await connection.runAndReadAll(sql, params);
+        return reader.getRowsJS().map(([json]) => JSON.parse(json as string) as AlertEvent);
       });
     },
 

@@ -29,6 +29,10 @@ export const CREATE_TABLES = [
      id VARCHAR NOT NULL, received_at BIGINT NOT NULL, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
      station_id VARCHAR, code VARCHAR NOT NULL, path VARCHAR NOT NULL, message VARCHAR NOT NULL,
      payload VARCHAR NOT NULL)`,
+  // Added after schema version 1 shipped; CREATE TABLE IF NOT EXISTS migrates older files.
+  `CREATE TABLE IF NOT EXISTS alert_events (
+     id VARCHAR NOT NULL, at_ms BIGINT NOT NULL, alert_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+     station_id VARCHAR NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL)`,
 ] as const;
 
 /**
@@ -135,3 +139,8 @@ export const WRITE_DEAD_LETTERS_SQL = [
   "INSERT INTO dead_letters SELECT * FROM batch_dead_letters",
   "DROP TABLE batch_dead_letters",
 ] as const;
+
+/** Inserts one alert event unless its id is stored already (events are immutable: first write wins). */
+export const INSERT_ALERT_EVENT_SQL = `INSERT INTO alert_events
+  SELECT $id, $at, $alert, $rule, $station, $type, $event
+  WHERE NOT EXISTS (SELECT 1 FROM alert_events WHERE id = $id)`;

@@ -10,8 +10,9 @@
  * - `validFlags` and `retention` in the options configure the adapter under test.
  * - Means are compared with toBeCloseTo: engines may sum floating-point values in any order.
  */
-import type { DataFlag, DeadLetter, MetricId, Reading } from "@qingshan/domain";
+import type { AlertEvent, DataFlag, DeadLetter, MetricId, Reading } from "@qingshan/domain";
 import { afterEach, describe, expect, it } from "vitest";
+import { StoreError } from "../errors.ts";
 import { HOUR_MS } from "../hour.ts";
 import type { RetentionSettings, TimeSeriesStore } from "../store.ts";
 
@@ -61,6 +62,24 @@ function letter(overrides: Partial<DeadLetter> & Pick<DeadLetter, "id" | "receiv
     path: "values.pm25",
     message: "values.pm25 is -5, expected a value in [0, 2000]",
     payload: '{"values":{"pm25":-5}}',
+    ...overrides,
+  };
+}
+
+/** ISO 8601 in Beijing time (+08:00) of a UTC epoch-ms instant, as the domain writes `at`. */
+function beijing(ms: number): string {
+  return `${new Date(ms + 8 * HOUR_MS).toISOString().slice(0, -1)}+08:00`;
+}
+
+function alertEvent(overrides: Partial<AlertEvent> & Pick<AlertEvent, "id">): AlertEvent {
+  return {
+    alertId: "alert-1",
+    type: "raised",
+    at: beijing(T0),
+    ruleId: "aqi-hourly-heavy",
+    stationId: "ST-A",
+    severity: "critical",
+    message: { zh: "小时AQI 235 > 200 (重度污染)", en: "hourly AQI 235 > 200 (heavily polluted)" },
     ...overrides,
   };
 }
@@ -408,6 +427,123 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
           ["b", letters[1]?.message],
           ["a", "second copy"],
         ]);
+      });
+    });
+
+    describe("alert events", () => {
+      const full = alertEvent({
+        id: "evt-full",
+        alertId: "alert-水质-7",
+        type: "level_changed",
+        at: "2026-03-01T08:30:15.250+08:00",
+        ruleId: "water-class-target",
+        stationId: "LD-WQ-瓯江-03",
+        severity: "warning",
+        level: "橙色",
+        metric: "codmn",
+        value: 6.4,
+        threshold: 6,
+        window: "24h rolling",
+        standard: "GB 3838-2002 表1",
+        startedAt: "2026-02-28T20:00:00.000+08:00",
+        dataTime: "2026-03-01T08:00:00.000+08:00",
+        details: [
+          { metric: "codmn", value: 6.4, limit: 6, note: "IV类 (超III类 0.07倍)" },
+          { metric: "nh3n", value: 0.5 },
+        ],
+        message: { zh: "瓯江断面水质 IV 类，目标 III 类", en: "Oujiang section Class IV, target Class III" },
+        actor: "值班员 张三",
+        note: '已通知环保站\n第二行 "引号" ✓',
+        tier: 2,
+      });
+      const at = (minutes: number) => beijing(T0 + minutes * MIN);
+      const events = [
+        alertEvent({ id: "e3", at: at(20), alertId: "a2", ruleId: "r2", stationId: "ST-B" }),
+        alertEvent({ id: "e1", at: at(0) }),
+        alertEvent({ id: "e2", at: at(10), type: "acknowledged", actor: "li" }),
+        alertEvent({ id: "e5", at: at(30), type: "resolved" }),
+        alertEvent({ id: "e4", at: at(20), alertId: "a3", stationId: "ST-B" }),
+      ];
+      const ids = (got: readonly AlertEvent[]) => got.map((e) => e.id);
+
+      it("round-trips every field, details and Chinese text included", async () => {
+        const store = await started();
+        const minimal = alertEvent({ id: "evt-min", at: "2026-03-01T00:00:00.000Z" });
+        await store.writeAlertEvents([full, minimal]);
+        const got = await store.queryAlertEvents({});
+        expect(got).toEqual([minimal, full]);
+        expect(got[0]).not.toHaveProperty("level");
+        expect(got[1]?.details?.[0]?.note).toBe("IV类 (超III类 0.07倍)");
+        expect(await store.queryAlertEvents({ alertId: "nope" })).toEqual([]);
+        await store.writeAlertEvents([]);
+      });
+
+      it("orders by the instant of `at` (whatever its offset), ties by id", async () => {
+        const store = await started();
+        await store.writeAlertEvents([
+          ...events,
+          // 09:00+10:00 is 23:00Z the day before: earliest, although its text sorts after e1's.
+          alertEvent({ id: "e0", at: "2026-03-01T09:00:00.000+10:00" }),
+          // 00:30Z is the instant of e5 (08:30+08:00): a tie, broken by id; its text sorts first.
+          alertEvent({ id: "e6", at: new Date(T0 + 30 * MIN).toISOString() }),
+        ]);
+        expect(ids(await store.queryAlertEvents({}))).toEqual(["e0", "e1", "e2", "e3", "e4", "e5", "e6"]);
+      });
+
+      it("filters by stationId, ruleId, alertId, [from, to) and limit", async () => {
+        const store = await started();
+        await store.writeAlertEvents(events);
+        const query = async (q: Parameters<TimeSeriesStore["queryAlertEvents"]>[0]) =>
+          ids(await store.queryAlertEvents(q));
+        expect(await query({ stationId: "ST-B" })).toEqual(["e3", "e4"]);
+        expect(await query({ ruleId: "r2" })).toEqual(["e3"]);
+        expect(await query({ alertId: "alert-1" })).toEqual(["e1", "e2", "e5"]);
+        expect(await query({ from: T0 + 10 * MIN, to: T0 + 30 * MIN })).toEqual(["e2", "e3", "e4"]);
+        expect(await query({ limit: 2 })).toEqual(["e1", "e2"]);
+        expect(await query({ stationId: "ST-B", ruleId: "aqi-hourly-heavy", from: T0 })).toEqual(["e4"]);
+        expect(await query({ alertId: "alert-1", from: T0 + MIN, limit: 1 })).toEqual(["e2"]);
+      });
+
+      it("is idempotent on id: a rewrite stores nothing new and changes nothing", async () => {
+        const store = await started();
+        await store.writeAlertEvents(events);
+        await store.writeAlertEvents(events);
+        await store.writeAlertEvents([
+          { ...(events[1] as AlertEvent), message: { zh: "改写", en: "rewritten" }, at: at(59) },
+          events[1] as AlertEvent,
+        ]);
+        const got = await store.queryAlertEvents({});
+        expect(ids(got)).toEqual(["e1", "e2", "e3", "e4", "e5"]);
+        expect(got[0]).toEqual(events[1]);
+        const store2 = await started();
+        await store2.writeAlertEvents([events[1] as AlertEvent, events[1] as AlertEvent]);
+        expect(await store2.queryAlertEvents({})).toEqual([events[1]]);
+      });
+
+      it("rejects an event without id or with an unparseable `at`, storing nothing of the batch", async () => {
+        const store = await started();
+        const error = await store
+          .writeAlertEvents([events[0] as AlertEvent, alertEvent({ id: "bad", at: "yesterday" })])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).code).toBe("store.event_invalid");
+        expect((error as StoreError).message).toContain("events[1].at");
+        await expect(store.writeAlertEvents([alertEvent({ id: "" })])).rejects.toThrow(/events\[0\]\.id/);
+        expect(await store.queryAlertEvents({})).toEqual([]);
+      });
+
+      it("keeps alert events across stop and reopen of the same location", async () => {
+        const first = await create();
+        fixtures.push(first);
+        await first.store.start();
+        await first.store.writeAlertEvents([full, ...events]);
+        await first.store.stop();
+        const again = await started({ location: first.location });
+        const got = await again.queryAlertEvents({ alertId: full.alertId });
+        expect(got).toEqual([full]);
+        expect(await again.queryAlertEvents({})).toHaveLength(6);
+        await again.writeAlertEvents([full]);
+        expect(await again.queryAlertEvents({})).toHaveLength(6);
       });
     });
 
