@@ -1,0 +1,53 @@
+import { connectAsync, type MqttClient } from "mqtt";
+import type { Notification, NotifierChannel } from "../notification.ts";
+
+/** Publishes one payload (QoS 1); resolves once the broker acknowledged it (PUBACK). */
+export type MqttPublish = (topic: string, payload: string) => Promise<void>;
+
+/**
+ * The MQTT alerts channel: every alert event (including acknowledged and resolved) as its
+ * AlertEvent JSON on `${topicPrefix}/${stationId}`. It is not routed: every event goes out, first.
+ *
+ * @example
+ * const channel = createMqttChannel(publish, "alerts"); // ld-aq-01's events on alerts/ld-aq-01
+ */
+export function createMqttChannel(
+  publish: MqttPublish,
+  topicPrefix: string,
+  close?: () => Promise<void>,
+): NotifierChannel {
+  return {
+    name: "mqtt",
+    async send(notification: Notification) {
+      const event = notification.event;
+      if (event === undefined) return;
+      await publish(`${topicPrefix}/${event.stationId}`, JSON.stringify(event));
+    },
+    ...(close !== undefined ? { close } : {}),
+  };
+}
+
+/**
+ * Connects an MQTT client for the alerts topic and returns a QoS 1 publish function. The client
+ * reconnects by itself and queues QoS 1 publishes while offline.
+ *
+ * @example
+ * const { publish, close } = await connectMqttPublisher("mqtt://127.0.0.1:1883");
+ */
+export async function connectMqttPublisher(
+  url: string,
+): Promise<{ readonly publish: MqttPublish; close(): Promise<void> }> {
+  const client: MqttClient = await connectAsync(url, {
+    clientId: `qingshan-notifier-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    reconnectPeriod: 1_000,
+    connectTimeout: 10_000,
+  });
+  return {
+    async publish(topic, payload) {
+      await client.publishAsync(topic, payload, { qos: 1 });
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import { z } from "zod";
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Event types a route can notify on (renotified/escalated are the notifier's own reminders). */
+export const ROUTE_EVENT_TYPES = [
+  "raised",
+  "level_changed",
+  "renotified",
+  "escalated",
+  "acknowledged",
+  "resolved",
+] as const;
+export type RouteEventType = (typeof ROUTE_EVENT_TYPES)[number];
+export const SUMMARY_KINDS = ["handover", "daily"] as const;
+export type SummaryKind = (typeof SUMMARY_KINDS)[number];
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a Beijing time of day "HH:MM"');
+
+export const personSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  email: z.email().optional(),
+  /** Mobile number: DingTalk `at.atMobiles`. */
+  phone: z.string().min(1).optional(),
+  dingtalkUserId: z.string().min(1).optional(),
+  /** WeCom user id, mentioned in markdown as `<@id>`. */
+  wecomUserId: z.string().min(1).optional(),
+});
+export type Person = z.output<typeof personSchema>;
+
+export const shiftSchema = z.object({
+  name: z.string().min(1),
+  /** Weekdays (Beijing time) on which the shift STARTS; a shift crossing midnight ends the next day. */
+  days: z
+    .array(z.enum(WEEKDAYS))
+    .min(1)
+    .default([...WEEKDAYS]),
+  /** Beijing time "HH:MM". end <= start means the shift crosses midnight (end == start: 24 h). */
+  start: clockTime,
+  end: clockTime,
+  /** tiers[0] = duty officers (值班人员), tiers[1] = section chief (科长), … — person ids. */
+  tiers: z.array(z.array(z.string().min(1)).min(1)).min(1),
+});
+export type Shift = z.output<typeof shiftSchema>;
+
+const DEMO_ROSTER = {
+  people: [
+    { id: "demo-duty-day", name: "演示值班员甲 Demo Duty Officer (day)", email: "duty-day@example.com" },
+    {
+      id: "demo-duty-night",
+      name: "演示值班员乙 Demo Duty Officer (night)",
+      email: "duty-night@example.com",
+    },
+    { id: "demo-chief", name: "演示科长 Demo Section Chief", email: "chief@example.com" },
+    { id: "demo-director", name: "演示局领导 Demo Director", email: "director@example.com" },
+  ],
+  shifts: [
+    {
+      name: "day",
+      days: [...WEEKDAYS],
+      start: "08:00",
+      end: "20:00",
+      tiers: [["demo-duty-day"], ["demo-chief"], ["demo-director"]],
+    },
+    {
+      name: "night",
+      days: [...WEEKDAYS],
+      start: "20:00",
+      end: "08:00",
+      tiers: [["demo-duty-night"], ["demo-chief"], ["demo-director"]],
+    },
+  ],
+};
+
+export const rosterSchema = z
+  .object({
+    people: z.array(personSchema).min(1),
+    shifts: z.array(shiftSchema).min(1),
+  })
+  .superRefine((roster, ctx) => {
+    const ids = new Set<string>();
+    roster.people.forEach((p, i) => {
+      if (ids.has(p.id))
+        ctx.addIssue({ code: "custom", path: ["people", i, "id"], message: `duplicate person id "${p.id}"` });
+      ids.add(p.id);
+    });
+    roster.shifts.forEach((s, i) => {
+      s.tiers.forEach((tier, t) => {
+        tier.forEach((id, k) => {
+          if (!ids.has(id)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["shifts", i, "tiers", t, k],
+              message: `"${id}" is not in roster.people`,
+            });
+          }
+        });
+      });
+    });
+  });
+export type Roster = z.output<typeof rosterSchema>;
+
+export const smtpSchema = z.object({
+  /** Empty: no SMTP; messages are written as .eml files into `outboxDir` and logged. */
+  host: z.string().default(""),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** true: TLS from the start (port 465); false: STARTTLS when the server offers it. */
+  secure: z.boolean().default(false),
+  user: z.string().default(""),
+  pass: z.string().default(""),
+  from: z.string().min(1).default("青山监测 Qingshan <qingshan@localhost>"),
+  /** Accept self-signed server certificates (a bureau's internal relay). */
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+export const emailSchema = z.object({
+  enabled: z.boolean().default(true),
+  smtp: smtpSchema.default(smtpSchema.parse({})),
+  outboxDir: z.string().min(1).default("./data/outbox"),
+  /** Always copied on every message, besides the roster people on duty. */
+  to: z.array(z.email()).default([]),
+  subjectPrefix: z.string().default("[青山 Qingshan]"),
+  timeoutMs: z.number().int().positive().default(15_000),
+});
+
+export const webhookSchema = z.object({
+  /** The channel name routes refer to. */
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.', '-'"),
+  /** json: Qingshan's own payload; dingtalk / wecom: the robot's markdown message. */
+  format: z.enum(["json", "dingtalk", "wecom"]),
+  url: z.url(),
+  /** DingTalk "加签" secret (SEC…): adds timestamp and sign query parameters. */
+  secret: z.string().default(""),
+  timeoutMs: z.number().int().positive().default(5_000),
+});
+export type WebhookSettings = z.output<typeof webhookSchema>;
+
+export const routeSchema = z.object({
+  name: z.string().min(1),
+  /** Channel names: "email", a webhook name, or "*" for every channel. */
+  channels: z.array(z.string().min(1)).min(1),
+  /** Rule ids (a trailing "*" matches a prefix); empty: every rule. */
+  rules: z.array(z.string().min(1)).default([]),
+  severities: z.array(z.enum(["info", "warning", "critical"])).default([]),
+  /** Station ids (or "district"); empty: every station. */
+  stations: z.array(z.string().min(1)).default([]),
+  events: z
+    .array(z.enum(ROUTE_EVENT_TYPES))
+    .min(1)
+    .default(["raised", "level_changed", "renotified", "escalated"]),
+  summaries: z.array(z.enum(SUMMARY_KINDS)).default([...SUMMARY_KINDS]),
+});
+export type Route = z.output<typeof routeSchema>;
+
+const retrySchema = z
+  .object({
+    initialMs: z.number().int().min(1).default(1_000),
+    maxMs: z.number().int().min(1).default(60_000),
+    /** Attempts per notification per channel before it is logged as dropped. */
+    maxAttempts: z.number().int().min(1).default(12),
+  })
+  .refine((r) => r.maxMs >= r.initialMs, { message: "maxMs must be >= initialMs", path: ["maxMs"] });
+
+export const notifierConfigSchema = z.object({
+  /** Base URL of the API as duty officers reach it; links are `${publicUrl}/api/v1/alerts/{alertId}`. */
+  publicUrl: z
+    .string()
+    .default("http://localhost:8080")
+    .transform((u) => u.replace(/\/+$/, "")),
+  /** An open, unacknowledged alert is re-notified this often; 0 disables. */
+  renotifyMinutes: z.number().min(0).default(15),
+  /** An open, unacknowledged alert escalates one roster tier after this long; 0 disables. */
+  escalateAfterMinutes: z.number().min(0).default(30),
+  /** How often re-notification and escalation are checked. */
+  tickMs: z.number().int().positive().default(5_000),
+  group: z.string().min(1).default("notifier"),
+  /** On start, alert events this far back are folded to rebuild open alerts. */
+  rebuildLookbackDays: z.number().positive().default(400),
+  /** Notifications still undelivered when stop() gives up draining are kept here for the next start. */
+  spoolFile: z.string().min(1).default("./data/notifier-spool.jsonl"),
+  drainTimeoutMs: z.number().int().min(0).default(5_000),
+  retry: retrySchema.default({ initialMs: 1_000, maxMs: 60_000, maxAttempts: 12 }),
+  roster: rosterSchema.default(DEMO_ROSTER),
+  routes: z.array(routeSchema).default([routeSchema.parse({ name: "duty", channels: ["*"] })]),
+  email: emailSchema.default(emailSchema.parse({})),
+  webhooks: z.array(webhookSchema).default([]),
+  mqtt: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Broker URL; empty: the injected `mqttPublish` (embedded broker), or no MQTT when none. */
+      url: z.string().default(""),
+      /** Events go to `${topicPrefix}/${stationId}`. */
+      topicPrefix: z.string().min(1).default("alerts"),
+    })
+    .default({ enabled: true, url: "", topicPrefix: "alerts" }),
+  schedule: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** A handover summary at each shift start and end. */
+      handover: z.boolean().default(true),
+      /** Beijing time "HH:MM" of the daily summary; "" disables it. */
+      dailySummaryAt: z.union([clockTime, z.literal("")]).default("08:00"),
+      /** Metrics whose daily means (air stations) go into the daily summary. */
+      dailyMetrics: z.array(z.enum(["pm25", "pm10", "so2", "no2", "co"])).default(["pm25", "pm10"]),
+    })
+    .default({ enabled: true, handover: true, dailySummaryAt: "08:00", dailyMetrics: ["pm25", "pm10"] }),
+});
+
+export type NotifierSettings = z.output<typeof notifierConfigSchema>;
+export type NotifierConfig = z.input<typeof notifierConfigSchema>;
+
+/**
+ * Validates notifier settings once; throws an Error naming every invalid field path.
+ *
+ * @example
+ * parseNotifierConfig({}).renotifyMinutes; // 15
+ * parseNotifierConfig({ email: { smtp: { host: "smtp.example.com" } } }).email.smtp.port; // 587
+ */
+export function parseNotifierConfig(config: NotifierConfig): NotifierSettings {
+  const parsed = notifierConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`notifier configuration invalid: ${detail}`, { cause: parsed.error });
+  }
+  const names = new Set(["email", ...parsed.data.webhooks.map((w) => w.name)]);
+  if (names.size !== parsed.data.webhooks.length + 1) {
+    throw new Error(`notifier configuration invalid: webhooks: names must be unique and not "email"`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,156 @@
+import type { NotifierLogger } from "./logger.ts";
+import type { Notification, NotifierChannel } from "./notification.ts";
+
+export interface RetrySettings {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly maxAttempts: number;
+}
+
+/**
+ * The delay before retry number `attempt` (1-based): initialMs·2^(attempt−1), capped at maxMs.
+ *
+ * @example
+ * backoffMs(3, { initialMs: 1000, maxMs: 60_000 }); // 4000
+ */
+export function backoffMs(attempt: number, retry: Pick<RetrySettings, "initialMs" | "maxMs">): number {
+  return Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt - 1, 30));
+}
+
+export interface QueueCounters {
+  delivered: number;
+  retried: number;
+  dropped: number;
+}
+
+/**
+ * One channel's queue. `push` returns at once: the bus handler never waits for a channel.
+ * "sequential" delivers one notification at a time in push order (email, webhooks: a failing
+ * head is retried with backoff before the next, so a robot never sees a reminder before its alert);
+ * "parallel" starts each delivery immediately (MQTT: the latency-critical path, the client keeps
+ * order). A notification failing `maxAttempts` times is logged and dropped.
+ */
+export class DeliveryQueue {
+  readonly counters: QueueCounters = { delivered: 0, retried: 0, dropped: 0 };
+  /** Notifications accepted and not yet delivered or dropped, in push order. */
+  private readonly pendingItems = new Set<Notification>();
+  private tail: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly controller = new AbortController();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly channel: NotifierChannel,
+    private readonly options: {
+      readonly mode: "sequential" | "parallel";
+      readonly retry: RetrySettings;
+      readonly logger: NotifierLogger;
+    },
+  ) {}
+
+  get size(): number {
+    return this.pendingItems.size;
+  }
+
+  /** Undelivered notifications (for the spool on stop). */
+  pending(): Notification[] {
+    return [...this.pendingItems];
+  }
+
+  push(notification: Notification): void {
+    if (this.controller.signal.aborted) {
+      this.pendingItems.add(notification);
+      return;
+    }
+    this.pendingItems.add(notification);
+    if (this.options.mode === "parallel") {
+      this.track(this.deliver(notification));
+    } else {
+      this.tail = this.tail.then(() => this.deliver(notification));
+      this.track(this.tail);
+    }
+  }
+
+  /** Resolves true once everything pushed is delivered or dropped, false after timeoutMs. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.pendingItems.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const result = await Promise.race([idle, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Ends retry waits and stops starting deliveries; resolves once sends already started ended. */
+  async abort(): Promise<void> {
+    this.controller.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(promise: Promise<void>): void {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+  }
+
+  private async deliver(notification: Notification): Promise<void> {
+    const { retry, logger } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      if (this.controller.signal.aborted) return;
+      try {
+        await this.channel.send(notification);
+        this.counters.delivered++;
+        if (attempt > 1) {
+          logger.info(
+            { channel: this.channel.name, notification: notification.id, attempt },
+            "delivered after retries",
+          );
+        }
+        break;
+      } catch (error) {
+        if (attempt >= retry.maxAttempts) {
+          this.counters.dropped++;
+          logger.error(
+            { err: error, channel: this.channel.name, notification: notification.id, attempts: attempt },
+            "notification dropped after the last attempt",
+          );
+          break;
+        }
+        const retryInMs = backoffMs(attempt, retry);
+        this.counters.retried++;
+        logger.warn(
+          { err: error, channel: this.channel.name, notification: notification.id, attempt, retryInMs },
+          "channel failed; retrying",
+        );
+        if (!(await sleep(retryInMs, this.controller.signal))) return;
+      }
+    }
+    this.pendingItems.delete(notification);
+    if (this.pendingItems.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
+
+/** Resolves true after ms, false as soon as signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve(false);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    function onAbort() {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,31 @@
+export { createEmailChannel, type EmailSettings } from "./channels/email.ts";
+export { connectMqttPublisher, createMqttChannel, type MqttPublish } from "./channels/mqtt.ts";
+export {
+  createWebhookChannel,
+  dingtalkPayload,
+  dingtalkSign,
+  jsonPayload,
+  webhookResponseError,
+  webhookUrl,
+  wecomPayload,
+} from "./channels/webhook.ts";
+export {
+  type NotifierConfig,
+  type NotifierSettings,
+  notifierConfigSchema,
+  type Person,
+  parseNotifierConfig,
+  type Roster,
+  type Route,
+  rosterSchema,
+  type Shift,
+  WEEKDAYS,
+  type WebhookSettings,
+} from "./config.ts";
+export { backoffMs } from "./delivery-queue.ts";
+export type { NotifierLogger } from "./logger.ts";
+export type { Notification, NotifierChannel } from "./notification.ts";
+export { createNotifier, type Notifier, type NotifierDeps } from "./notifier.ts";
+export { alertLink, formatBeijing, renderAlert } from "./render.ts";
+export { maxTier, onDuty, onDutyUpTo, type ShiftOccurrence, shiftChangeCrons, shiftsAt } from "./roster.ts";
+export { buildDailySummary, buildHandoverSummary, type DailyMean, dailyMeans } from "./summaries.ts";

@@ -1,0 +1,488 @@
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Bus, Delivery, Subscription } from "@qingshan/bus";
+import {
+  type AlertEvent,
+  AlertEventSchema,
+  type AlertState,
+  DAY_MS,
+  foldAlertEvents,
+  type StationRegistry,
+} from "@qingshan/domain";
+import type { TimeSeriesStore } from "@qingshan/store";
+import { type ScheduledTask, schedule } from "node-cron";
+import { pino } from "pino";
+import { createEmailChannel } from "./channels/email.ts";
+import { connectMqttPublisher, createMqttChannel, type MqttPublish } from "./channels/mqtt.ts";
+import { createWebhookChannel } from "./channels/webhook.ts";
+import {
+  type NotifierConfig,
+  type NotifierSettings,
+  parseNotifierConfig,
+  type Route,
+  type SummaryKind,
+} from "./config.ts";
+import { DeliveryQueue, type QueueCounters } from "./delivery-queue.ts";
+import type { NotifierLogger } from "./logger.ts";
+import type { Notification, NotifierChannel } from "./notification.ts";
+import { beijingIsoMs, renderAlert } from "./render.ts";
+import { maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
+import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
+
+const MINUTE_MS = 60_000;
+const SEEN_LIMIT = 100_000;
+
+export interface NotifierDeps {
+  readonly bus: Bus;
+  readonly store: Pick<TimeSeriesStore, "writeAlertEvents" | "queryAlertEvents" | "queryHourly">;
+  readonly registry: StationRegistry;
+  readonly logger?: NotifierLogger;
+  /** Clock (UTC ms); default Date.now. Re-notification and escalation are measured on it. */
+  readonly now?: () => number;
+  /** Publishes to the MQTT alerts topic (QoS 1), e.g. through the embedded broker; else `mqtt.url`. */
+  readonly mqttPublish?: MqttPublish;
+  /** Extra channels (routable by name) besides email and the configured webhooks. */
+  readonly channels?: readonly NotifierChannel[];
+}
+
+export interface Notifier {
+  readonly settings: NotifierSettings;
+  /** Rebuilds open alerts from the store, re-queues the spool, subscribes to bus "alerts", starts timers and cron jobs. */
+  start(): Promise<void>;
+  /** Stops consuming and the timers, drains the channel queues (up to drainTimeoutMs), spools the rest. */
+  stop(): Promise<void>;
+  /** Re-notifies and escalates what is due now; run by a timer every tickMs, callable directly. */
+  tick(): Promise<void>;
+  /** Sends the shift-handover summary for a shift change at `at` (default now) through the routes. */
+  runShiftHandover(at?: number): Promise<Notification>;
+  /** Sends the daily summary (yesterday, Beijing time) at `at` (default now) through the routes. */
+  runDailySummary(at?: number): Promise<Notification>;
+  /** Current state of the alerts not resolved (open or acknowledged). */
+  openAlerts(): AlertState[];
+  /** Per channel: notifications waiting, delivered, retried, dropped. */
+  stats(): Record<string, QueueCounters & { pending: number }>;
+}
+
+/**
+ * Creates the notifier: folds bus "alerts" into alert state, sends notifications through the
+ * routed channels, re-notifies and escalates open unacknowledged alerts, publishes every event on
+ * the MQTT alerts topic, and runs the handover/daily summaries. Validates config without I/O.
+ *
+ * @example
+ * const notifier = createNotifier({ publicUrl: "http://localhost:8080" }, { bus, store, registry, logger, mqttPublish });
+ * await notifier.start();
+ * // … evaluator publishes { key: "ld-aq-01", value: raisedEvent } on "alerts" → email in ./data/outbox …
+ * await notifier.stop();
+ */
+export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Notifier {
+  const settings = parseNotifierConfig(config);
+  const { bus, store, registry } = deps;
+  const logger: NotifierLogger = deps.logger ?? pino({ name: "qingshan-notifier" });
+  const now = deps.now ?? Date.now;
+  const retry = settings.retry;
+  const renotifyMs = settings.renotifyMinutes * MINUTE_MS;
+  const escalateMs = settings.escalateAfterMinutes * MINUTE_MS;
+  const topTier = maxTier(settings.roster);
+
+  const channels: NotifierChannel[] = [];
+  if (settings.email.enabled) channels.push(createEmailChannel(settings.email, { logger }));
+  for (const w of settings.webhooks) channels.push(createWebhookChannel(w, { logger }));
+  for (const c of deps.channels ?? []) channels.push(c);
+  const channelNames = new Set(channels.map((c) => c.name));
+  if (channelNames.size !== channels.length)
+    throw new Error("notifier configuration invalid: duplicate channel names");
+  settings.routes.forEach((route, i) => {
+    route.channels.forEach((name, k) => {
+      if (name !== "*" && !channelNames.has(name)) {
+        throw new Error(
+          `notifier configuration invalid: routes.${i}.channels.${k}: "${name}" is not a channel (${[...channelNames].join(", ") || "none"})`,
+        );
+      }
+    });
+  });
+
+  const queues = new Map<string, DeliveryQueue>();
+  for (const c of channels) queues.set(c.name, new DeliveryQueue(c, { mode: "sequential", retry, logger }));
+  let mqttQueue: DeliveryQueue | undefined;
+
+  /** Events (by alert) of alerts not resolved. */
+  const alerts = new Map<string, AlertEvent[]>();
+  /** Event ids applied (bounded; insertion order = age). */
+  const seen = new Set<string>();
+  /** Event ids published on MQTT. */
+  const published = new Set<string>();
+  let subscription: Subscription | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let cronTasks: ScheduledTask[] = [];
+  let ticking: Promise<void> | undefined;
+  let state: "created" | "running" | "stopped" = "created";
+
+  function remember(set: Set<string>, id: string): void {
+    set.add(id);
+    if (set.size > SEEN_LIMIT) {
+      const oldest = set.values().next().value;
+      if (oldest !== undefined) set.delete(oldest);
+    }
+  }
+
+  function publishMqtt(event: AlertEvent): void {
+    if (mqttQueue === undefined || published.has(event.id)) return;
+    remember(published, event.id);
+    mqttQueue.push({
+      id: event.id,
+      kind: "alert",
+      event,
+      tier: event.tier ?? 0,
+      recipients: [],
+      title: event.message,
+      text: "",
+      markdown: "",
+    });
+  }
+
+  function routeMatches(route: Route, event: AlertEvent, s: AlertState): boolean {
+    if (!route.events.includes(event.type)) return false;
+    if (route.severities.length > 0 && !route.severities.includes(s.severity)) return false;
+    if (route.stations.length > 0 && !route.stations.includes(s.stationId)) return false;
+    if (route.rules.length > 0) {
+      const ok = route.rules.some((r) =>
+        r.endsWith("*") ? s.ruleId.startsWith(r.slice(0, -1)) : r === s.ruleId,
+      );
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  function targets(routes: readonly Route[]): DeliveryQueue[] {
+    const names = new Set<string>();
+    for (const r of routes)
+      for (const c of r.channels)
+        if (c === "*") for (const n of channelNames) names.add(n);
+        else names.add(c);
+    return [...names].flatMap((n) => {
+      const q = queues.get(n);
+      return q === undefined ? [] : [q];
+    });
+  }
+
+  function notify(event: AlertEvent, s: AlertState): void {
+    const routes = settings.routes.filter((r) => routeMatches(r, event, s));
+    if (routes.length === 0) return;
+    const recipients = onDutyUpTo(settings.roster, s.tier, now());
+    if (recipients.length === 0)
+      logger.warn({ alertId: s.alertId, tier: s.tier }, "nobody on duty in the roster");
+    const notification = renderAlert(event, s, recipients, { registry, publicUrl: settings.publicUrl });
+    for (const q of targets(routes)) q.push(notification);
+  }
+
+  /** Applies one new event to the alert state and notifies per the routes. */
+  function apply(event: AlertEvent): void {
+    remember(seen, event.id);
+    let list = alerts.get(event.alertId);
+    if (list === undefined) {
+      if (event.type !== "raised") {
+        logger.debug(
+          { event: event.id, type: event.type },
+          "event of an alert not open here; nothing to notify",
+        );
+        return;
+      }
+      list = [];
+      alerts.set(event.alertId, list);
+    }
+    list.push(event);
+    const s = foldAlertEvents(list)[0];
+    if (s === undefined) return;
+    notify(event, s);
+    if (s.status === "resolved") alerts.delete(event.alertId);
+  }
+
+  async function handle(batch: readonly Delivery<unknown>[]): Promise<void> {
+    const fresh: AlertEvent[] = [];
+    for (const d of batch) {
+      const parsed = AlertEventSchema.safeParse(d.value);
+      if (!parsed.success) {
+        const detail = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+        logger.warn({ key: d.key, offset: d.offset, detail }, "invalid alert event on the bus; skipped");
+        continue;
+      }
+      if (seen.has(parsed.data.id) || fresh.some((e) => e.id === parsed.data.id)) continue;
+      // MQTT first: it is the latency-critical path (reading → alert on the topic).
+      publishMqtt(parsed.data);
+      fresh.push(parsed.data);
+    }
+    if (fresh.length === 0) return;
+    // Stored before applying, so a restart rebuilds exactly what was notified; a failure
+    // redelivers the batch (MQTT does not repeat: `published`).
+    await store.writeAlertEvents(fresh);
+    for (const e of fresh) apply(e);
+  }
+
+  function dueEvent(s: AlertState, t: number): AlertEvent | undefined {
+    if (s.status !== "open") return undefined;
+    const base = {
+      alertId: s.alertId,
+      at: beijingIsoMs(t),
+      ruleId: s.ruleId,
+      stationId: s.stationId,
+      severity: s.severity,
+      message: s.message,
+      ...(s.level !== undefined ? { level: s.level } : {}),
+      ...(s.metric !== undefined ? { metric: s.metric } : {}),
+      ...(s.value !== undefined ? { value: s.value } : {}),
+      ...(s.threshold !== undefined ? { threshold: s.threshold } : {}),
+      ...(s.window !== undefined ? { window: s.window } : {}),
+      ...(s.standard !== undefined ? { standard: s.standard } : {}),
+      ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
+    };
+    if (escalateMs > 0 && s.tier < topTier) {
+      // Escalation counts from the raise, the last escalation, or a level change (which reopens).
+      const since = Math.max(
+        ...s.events
+          .filter((e) => e.type === "raised" || e.type === "escalated" || e.type === "level_changed")
+          .map((e) => Date.parse(e.at)),
+      );
+      if (t - since >= escalateMs) {
+        const tier = s.tier + 1;
+        return { ...base, id: `${s.alertId}:escalated:${tier}`, type: "escalated", tier };
+      }
+    }
+    if (renotifyMs > 0 && t - Date.parse(s.lastNotifiedAt) >= renotifyMs) {
+      const n = s.events.filter((e) => e.type === "renotified").length + 1;
+      return { ...base, id: `${s.alertId}:renotified:${n}`, type: "renotified", tier: s.tier };
+    }
+    return undefined;
+  }
+
+  async function tickOnce(): Promise<void> {
+    const t = now();
+    const due: AlertEvent[] = [];
+    for (const list of alerts.values()) {
+      const s = foldAlertEvents(list)[0];
+      const e = s === undefined ? undefined : dueEvent(s, t);
+      if (e !== undefined && !seen.has(e.id)) due.push(e);
+    }
+    if (due.length === 0) return;
+    try {
+      await store.writeAlertEvents(due);
+    } catch (error) {
+      logger.warn(
+        { err: error, events: due.length },
+        "could not store re-notification/escalation events; retrying next tick",
+      );
+      return;
+    }
+    for (const e of due) {
+      publishMqtt(e);
+      apply(e);
+    }
+    try {
+      await bus.publish(
+        "alerts",
+        due.map((e) => ({ key: e.stationId, value: e })),
+      );
+    } catch (error) {
+      logger.warn(
+        { err: error, events: due.length },
+        "could not publish re-notification/escalation events on the bus",
+      );
+    }
+  }
+
+  function tick(): Promise<void> {
+    // One tick at a time: overlapping ticks would emit the same event twice.
+    ticking ??= tickOnce().finally(() => {
+      ticking = undefined;
+    });
+    return ticking;
+  }
+
+  function sendSummary(kind: SummaryKind, n: Notification): void {
+    const routes = settings.routes.filter((r) => r.summaries.includes(kind));
+    for (const q of targets(routes)) q.push(n);
+  }
+
+  const summaryContext = { store, registry, roster: settings.roster, publicUrl: settings.publicUrl };
+
+  async function runShiftHandover(at = now()): Promise<Notification> {
+    const n = await buildHandoverSummary(at, summaryContext);
+    sendSummary("handover", n);
+    return n;
+  }
+
+  async function runDailySummary(at = now()): Promise<Notification> {
+    const n = await buildDailySummary(at, summaryContext, settings.schedule.dailyMetrics);
+    sendSummary("daily", n);
+    return n;
+  }
+
+  async function rebuild(): Promise<void> {
+    const t = now();
+    const events = await store.queryAlertEvents({ from: t - settings.rebuildLookbackDays * DAY_MS });
+    let open = 0;
+    for (const e of events) {
+      remember(seen, e.id);
+      remember(published, e.id);
+    }
+    for (const s of foldAlertEvents(events)) {
+      if (s.status === "resolved") continue;
+      alerts.set(s.alertId, [...s.events]);
+      open++;
+    }
+    logger.info({ events: events.length, open }, "notifier rebuilt open alerts from the store");
+  }
+
+  async function loadSpool(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(settings.spoolFile, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    let count = 0;
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const { channel, notification } = JSON.parse(line) as { channel: string; notification: Notification };
+      const q = channel === "mqtt" ? mqttQueue : queues.get(channel);
+      if (q === undefined) {
+        logger.warn(
+          { channel, notification: notification.id },
+          "spooled notification for a channel no longer configured; dropped",
+        );
+        continue;
+      }
+      q.push(notification);
+      count++;
+    }
+    await rm(settings.spoolFile, { force: true });
+    logger.info({ count, file: settings.spoolFile }, "re-queued spooled notifications");
+  }
+
+  async function writeSpool(all: readonly DeliveryQueue[]): Promise<void> {
+    const lines = all.flatMap((q) =>
+      q.pending().map((n) => JSON.stringify({ channel: q.channel.name, notification: n })),
+    );
+    if (lines.length === 0) return;
+    await mkdir(dirname(settings.spoolFile), { recursive: true });
+    await writeFile(settings.spoolFile, `${lines.join("\n")}\n`, { flag: "a" });
+    logger.warn(
+      { count: lines.length, file: settings.spoolFile },
+      "undelivered notifications spooled for the next start",
+    );
+  }
+
+  let mqttClose: (() => Promise<void>) | undefined;
+
+  async function start(): Promise<void> {
+    if (state === "running") return;
+    if (state === "stopped") throw new Error("a stopped notifier cannot be restarted; create a new one");
+    state = "running";
+    if (settings.mqtt.enabled) {
+      let publish = deps.mqttPublish;
+      if (publish === undefined && settings.mqtt.url !== "") {
+        const client = await connectMqttPublisher(settings.mqtt.url);
+        publish = client.publish;
+        mqttClose = client.close;
+      }
+      if (publish !== undefined) {
+        mqttQueue = new DeliveryQueue(createMqttChannel(publish, settings.mqtt.topicPrefix, mqttClose), {
+          mode: "parallel",
+          retry,
+          logger,
+        });
+      }
+    }
+    await rebuild();
+    await loadSpool();
+    subscription = await bus.subscribe<unknown>("alerts", { group: settings.group, maxBatch: 500 }, handle);
+    timer = setInterval(() => {
+      tick().catch((error: unknown) => logger.error({ err: error }, "notifier tick failed"));
+    }, settings.tickMs);
+    timer.unref();
+    if (settings.schedule.enabled) {
+      const options = { timezone: "Asia/Shanghai", noOverlap: true };
+      const guard = (what: string, run: () => Promise<unknown>) => async () => {
+        try {
+          await run();
+        } catch (error) {
+          logger.error({ err: error }, `${what} failed`);
+        }
+      };
+      if (settings.schedule.handover) {
+        for (const expr of shiftChangeCrons(settings.roster)) {
+          cronTasks.push(
+            schedule(
+              expr,
+              guard("shift handover summary", () => runShiftHandover()),
+              { ...options, name: `handover ${expr}` },
+            ),
+          );
+        }
+      }
+      if (settings.schedule.dailySummaryAt !== "") {
+        const [h, m] = settings.schedule.dailySummaryAt.split(":").map(Number);
+        cronTasks.push(
+          schedule(
+            `${m} ${h} * * *`,
+            guard("daily summary", () => runDailySummary()),
+            { ...options, name: "daily summary" },
+          ),
+        );
+      }
+    }
+    logger.info(
+      {
+        channels: [...channelNames, ...(mqttQueue ? ["mqtt"] : [])],
+        renotifyMinutes: settings.renotifyMinutes,
+        escalateAfterMinutes: settings.escalateAfterMinutes,
+        open: alerts.size,
+      },
+      "notifier started",
+    );
+  }
+
+  async function stop(): Promise<void> {
+    if (state !== "running") {
+      state = "stopped";
+      return;
+    }
+    state = "stopped";
+    clearInterval(timer);
+    for (const task of cronTasks) await task.destroy();
+    cronTasks = [];
+    await subscription?.close();
+    subscription = undefined;
+    await ticking;
+    const all = [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])];
+    const drained = await Promise.all(all.map((q) => q.drain(settings.drainTimeoutMs)));
+    await Promise.all(all.map((q) => q.abort()));
+    if (drained.includes(false)) await writeSpool(all);
+    await Promise.all(
+      all.map((q) =>
+        q.channel
+          .close?.()
+          .catch((error: unknown) =>
+            logger.warn({ err: error, channel: q.channel.name }, "channel close failed"),
+          ),
+      ),
+    );
+    logger.info({}, "notifier stopped");
+  }
+
+  return {
+    settings,
+    start,
+    stop,
+    tick,
+    runShiftHandover,
+    runDailySummary,
+    openAlerts: () => [...alerts.values()].flatMap((list) => foldAlertEvents(list)),
+    stats() {
+      const out: Record<string, QueueCounters & { pending: number }> = {};
+      for (const q of [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])])
+        out[q.channel.name] = { ...q.counters, pending: q.size };
+      return out;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { DAY_MS, HOUR_MS } from "@qingshan/domain";
+import { type Person, type Roster, type Shift, WEEKDAYS, type Weekday } from "./config.ts";
+
+const BEIJING_OFFSET_MS = 8 * HOUR_MS;
+const MINUTE_MS = 60_000;
+
+/** One occurrence of a shift: [start, end) in UTC ms. */
+export interface ShiftOccurrence {
+  readonly shift: Shift;
+  readonly start: number;
+  readonly end: number;
+}
+
+function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+/** Shift length in minutes; end <= start crosses midnight (end == start is a 24-hour shift). */
+function durationMinutes(shift: Shift): number {
+  const d = minutesOf(shift.end) - minutesOf(shift.start);
+  return d > 0 ? d : d + 1440;
+}
+
+/** Weekday of a Beijing calendar day given as days since the epoch (1970-01-01 was a Thursday). */
+function weekdayOfDay(day: number): Weekday {
+  return WEEKDAYS[(((day + 3) % 7) + 7) % 7] as Weekday;
+}
+
+/**
+ * The shift occurrences covering instant `at` (UTC ms), in Beijing time. A shift is named by the
+ * weekday it starts on: a Monday 20:00–08:00 shift covers Tuesday 03:00.
+ *
+ * @example
+ * shiftsAt(roster, Date.parse("2026-11-24T03:00:00+08:00")) // [{ shift: night, start: Mon 20:00, end: Tue 08:00 }]
+ */
+export function shiftsAt(roster: Roster, at: number): ShiftOccurrence[] {
+  const localDay = Math.floor((at + BEIJING_OFFSET_MS) / DAY_MS);
+  const out: ShiftOccurrence[] = [];
+  for (const shift of roster.shifts) {
+    // A shift lasts at most 24 h, so only occurrences starting today or yesterday can cover `at`.
+    for (const day of [localDay - 1, localDay]) {
+      if (!shift.days.includes(weekdayOfDay(day))) continue;
+      const start = day * DAY_MS - BEIJING_OFFSET_MS + minutesOf(shift.start) * MINUTE_MS;
+      const end = start + durationMinutes(shift) * MINUTE_MS;
+      if (start <= at && at < end) out.push({ shift, start, end });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The people on duty at roster tier `tier` at instant `at` (UTC ms): the union over the shifts
+ * covering `at` of their `tiers[tier]`, in roster order, each person once. Empty when no shift
+ * covers `at` or no covering shift has that tier. Pure.
+ *
+ * @example
+ * onDuty(roster, 0, Date.parse("2026-11-24T10:00:00+08:00")).map((p) => p.id) // ["demo-duty-day"]
+ * onDuty(roster, 1, Date.parse("2026-11-24T23:00:00+08:00")).map((p) => p.id) // ["demo-chief"]
+ */
+export function onDuty(roster: Roster, tier: number, at: number): Person[] {
+  const ids = new Set<string>();
+  for (const occurrence of shiftsAt(roster, at)) {
+    for (const id of occurrence.shift.tiers[tier] ?? []) ids.add(id);
+  }
+  return roster.people.filter((p) => ids.has(p.id));
+}
+
+/** Everyone on duty at tiers 0..tier at `at` (an escalation adds people; it does not replace them). */
+export function onDutyUpTo(roster: Roster, tier: number, at: number): Person[] {
+  const ids = new Set<string>();
+  for (let t = 0; t <= tier; t++) for (const p of onDuty(roster, t, at)) ids.add(p.id);
+  return roster.people.filter((p) => ids.has(p.id));
+}
+
+/** The highest tier any shift defines (escalation stops there). */
+export function maxTier(roster: Roster): number {
+  return Math.max(0, ...roster.shifts.map((s) => s.tiers.length - 1));
+}
+
+/**
+ * node-cron expressions (minute hour * * weekdays, to be run with timezone Asia/Shanghai) for every
+ * shift change: each shift's start on its days and its end (the next day for a shift crossing
+ * midnight). Identical times are merged.
+ *
+ * @example
+ * shiftChangeCrons(demoRoster) // ["0 8 * * 0,1,2,3,4,5,6", "0 20 * * 0,1,2,3,4,5,6"]
+ */
+export function shiftChangeCrons(roster: Roster): string[] {
+  const byTime = new Map<number, Set<number>>();
+  const add = (minutes: number, dow: number) => {
+    const set = byTime.get(minutes) ?? new Set<number>();
+    set.add(dow);
+    byTime.set(minutes, set);
+  };
+  for (const shift of roster.shifts) {
+    const start = minutesOf(shift.start);
+    const endAbs = start + durationMinutes(shift);
+    for (const day of shift.days) {
+      const dow = (WEEKDAYS.indexOf(day) + 1) % 7; // cron: 0 = Sunday
+      add(start, dow);
+      add(endAbs % 1440, (dow + Math.floor(endAbs / 1440)) % 7);
+    }
+  }
+  return [...byTime.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([m, dows]) => `${m % 60} ${Math.floor(m / 60)} * * ${[...dows].sort((a, b) => a - b).join(",")}`);
+}
