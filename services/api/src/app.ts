@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { LIANDU_PM25_ANNUAL_TARGET } from "@qingshan/standards";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { register as globalRegister } from "prom-client";
 import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
@@ -7,13 +8,19 @@ import { errorHandler } from "./http/error-handler.ts";
 import { ApiError } from "./http/errors.ts";
 import { healthRoutes } from "./ops/health.ts";
 import { metricsRoutes } from "./ops/metrics.ts";
+import { alertRoutes } from "./routes/alerts.ts";
+import { createAlertFeed, registerAlertFeed } from "./routes/alerts-feed.ts";
 import { aqiRoutes } from "./routes/aqi.ts";
+import { complianceRoutes } from "./routes/compliance.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
+import { networkRoutes } from "./routes/dashboard-network.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { noiRoutes } from "./routes/noi.ts";
 import { observationRoutes } from "./routes/observations.ts";
 import { readingRoutes } from "./routes/readings.ts";
 import { seriesRoutes } from "./routes/series.ts";
 import { stationRoutes } from "./routes/stations.ts";
+import { warningRoutes } from "./routes/warning.ts";
 import { waterRoutes } from "./routes/water.ts";
 
 /** Settings with their defaults (see README). */
@@ -22,11 +29,17 @@ export const API_DEFAULTS = Object.freeze({
   maxPeriods: 10_000,
   pmRealtimeBasis2012: "auto" as const,
   defaultMetrics: true,
+  warningRuleId: "heavy-pollution-warning",
+  heartbeatMs: 15_000,
+  replayMs: 24 * 3_600_000,
+  pm25AnnualTarget: LIANDU_PM25_ANNUAL_TARGET.value,
+  silentAfterIntervals: 3,
 });
 
 /**
  * Builds the Fastify app (not listening): routes under /api/v1, OpenAPI at /api/openapi.json,
- * Swagger UI at /api/docs, /metrics, /healthz, /readyz. Test it with `app.inject`, serve it with
+ * Swagger UI at /api/docs, /metrics, /healthz, /readyz, the web dashboard at /dashboard/ (and a
+ * redirect from /). With `deps.bus`, the live alert feed subscribes when the app is ready. Test it with `app.inject`, serve it with
  * `startApi`.
  *
  * @example
@@ -43,6 +56,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       ? Fastify({ ...options, loggerInstance: deps.logger })
       : Fastify({ ...options, logger: deps.logger ?? false });
 
+  const alertFeed = deps.bus ? createAlertFeed(deps.bus) : undefined;
   const ctx: ApiContext = Object.freeze({
     store: deps.store,
     registry: deps.registry,
@@ -51,7 +65,18 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     pmRealtimeBasis2012: deps.pmRealtimeBasis2012 ?? API_DEFAULTS.pmRealtimeBasis2012,
     maxPeriods: deps.maxPeriods ?? API_DEFAULTS.maxPeriods,
     noiScheme: deps.noiScheme,
+    bus: deps.bus,
+    publicUrl: deps.publicUrl,
+    alerting: Object.freeze({
+      warningRuleId: deps.alerting?.warningRuleId ?? API_DEFAULTS.warningRuleId,
+      heartbeatMs: deps.alerting?.heartbeatMs ?? API_DEFAULTS.heartbeatMs,
+      replayMs: deps.alerting?.replayMs ?? API_DEFAULTS.replayMs,
+      pm25AnnualTarget: deps.alerting?.pm25AnnualTarget ?? API_DEFAULTS.pm25AnnualTarget,
+      silentAfterIntervals: deps.alerting?.silentAfterIntervals ?? API_DEFAULTS.silentAfterIntervals,
+    }),
+    alertFeed,
   });
+  if (alertFeed) registerAlertFeed(app, alertFeed);
   const checks: Record<string, ReadinessCheck> = {
     store: () => deps.store.health(),
     ...deps.readiness,
@@ -87,6 +112,8 @@ export function createApp(deps: ApiDeps): FastifyInstance {
         { name: "water" },
         { name: "noi" },
         { name: "deadletters" },
+        { name: "alerts" },
+        { name: "compliance" },
         { name: "ops" },
       ],
     },
@@ -111,6 +138,10 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       waterRoutes(scope, ctx);
       noiRoutes(scope, ctx);
       deadLetterRoutes(scope, ctx);
+      alertRoutes(scope, ctx);
+      warningRoutes(scope, ctx);
+      complianceRoutes(scope, ctx);
+      networkRoutes(scope, ctx);
       scope.register(async function observations(inner) {
         observationRoutes(inner, ctx);
       });
@@ -118,6 +149,12 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     { prefix: "/api/v1" },
   );
   healthRoutes(app, checks, deps.readinessTimeoutMs ?? API_DEFAULTS.readinessTimeoutMs);
+  const dashboardOptions = deps.dashboard;
+  if (dashboardOptions !== false) {
+    app.register(async function dashboard(scope) {
+      dashboardRoutes(scope, ctx, dashboardOptions ?? {});
+    });
+  }
   return app;
 }
 

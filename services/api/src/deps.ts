@@ -1,4 +1,5 @@
-import type { Rejection, Station, StationRegistry } from "@qingshan/domain";
+import type { Bus } from "@qingshan/bus";
+import type { AlertEvent, Rejection, Station, StationRegistry } from "@qingshan/domain";
 import type { NoiSchemeId } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
@@ -53,6 +54,32 @@ export interface ApiDeps {
   readonly maxPeriods?: number;
   /** NOI grading scheme (all shipped schemes are provisional). Default the standards package's default. */
   readonly noiScheme?: NoiSchemeId;
+  /**
+   * The bus: acknowledgements are published on "alerts" (so the notifier stops re-notifying) and
+   * GET /alerts/stream relays "alerts" to browsers. Without it, acks are only stored and the stream
+   * answers 503.
+   */
+  readonly bus?: Bus;
+  /** Public base URL of this API (e.g. "http://localhost:8080"), used in links. Default: none. */
+  readonly publicUrl?: string;
+  /** Alerts, warning and dashboard settings (see README). */
+  readonly alerting?: AlertingSettings;
+  /** The web dashboard at /dashboard/: false turns it off. Default on, with the Liandu geo layers. */
+  readonly dashboard?: false | { readonly geoDir?: string };
+}
+
+/** Settings of the alert routes and the live feed. */
+export interface AlertingSettings {
+  /** Rule id of the heavy-pollution warning. Default "heavy-pollution-warning". */
+  readonly warningRuleId?: string;
+  /** Interval of the SSE heartbeat comment, ms. Default 15 000. */
+  readonly heartbeatMs?: number;
+  /** How far back `Last-Event-ID` replays from the store, ms. Default 24 h. */
+  readonly replayMs?: number;
+  /** Local PM2.5 annual target, µg/m³. Default LIANDU_PM25_ANNUAL_TARGET.value (32). */
+  readonly pm25AnnualTarget?: number;
+  /** A station is silent after this many reporting intervals without a reading. Default 3. */
+  readonly silentAfterIntervals?: number;
 }
 
 /** The settled context the routes use. */
@@ -64,6 +91,20 @@ export interface ApiContext {
   readonly pmRealtimeBasis2012: PmRealtimeBasis;
   readonly maxPeriods: number;
   readonly noiScheme: NoiSchemeId | undefined;
+  readonly bus: Bus | undefined;
+  readonly publicUrl: string | undefined;
+  readonly alerting: Required<AlertingSettings>;
+  /** The live feed of bus "alerts" (present when `bus` is). */
+  readonly alertFeed: AlertFeed | undefined;
+}
+
+/** Fan-out of the alert events read from the bus to the connected SSE clients of this instance. */
+export interface AlertFeed {
+  /** Registers a listener; returns its removal. */
+  listen(listener: (event: AlertEvent) => void): () => void;
+  /** Called once when the feed stops (the app is closing); returns its removal. */
+  onStop(callback: () => void): () => void;
+  readonly listeners: number;
 }
 
 export type { Station };

@@ -9,9 +9,12 @@ export const API_ERRORS = {
   "range.too_large": { status: 400, text: "the time range holds too many periods" },
   "observations.rejected": { status: 400, text: "no observation was accepted" },
   "station.unknown": { status: 404, text: "no station with this id is registered" },
+  "alert.unknown": { status: 404, text: "no alert with this id" },
+  "alert.resolved": { status: 409, text: "the alert is resolved and can no longer be acknowledged" },
   "route.not_found": { status: 404, text: "no such route" },
   "media.unsupported": { status: 415, text: "the body's content type is not supported" },
   "submit.unavailable": { status: 503, text: "this API instance does not accept observations" },
+  "stream.unavailable": { status: 503, text: "this API instance has no bus to relay alerts from" },
   not_ready: { status: 503, text: "a dependency is not ready" },
   internal: { status: 500, text: "unexpected server error" },
 } as const;

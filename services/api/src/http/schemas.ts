@@ -166,3 +166,158 @@ export const observationsBody = {
   description: "Wire JSON payload: one observation or an array of them",
   anyOf: [observation, { type: "array", items: observation }],
 } as const;
+
+const commaList = (values: readonly string[], what: string) =>
+  ({
+    type: "string",
+    pattern: `^(${values.join("|")})(,(${values.join("|")}))*$`,
+    description: `${what}: one or more of ${values.join(", ")}, comma-separated`,
+  }) as const;
+
+export const alertsQuery = {
+  type: "object",
+  properties: {
+    status: commaList(["open", "acknowledged", "resolved"], "Alert status"),
+    station: { type: "string", minLength: 1, description: 'Station id, or "district"' },
+    rule: { type: "string", minLength: 1, description: "Rule id, e.g. heavy-pollution-warning" },
+    severity: commaList(["info", "warning", "critical"], "Severity"),
+    from: {
+      type: "string",
+      description: `Alerts still active at or after this time (not resolved before it): ${TIME_EXPECTED}`,
+    },
+    to: { type: "string", description: `Alerts raised before this time: ${TIME_EXPECTED}` },
+    limit: limit(1_000, 100),
+    format,
+  },
+} as const;
+
+export const alertParams = {
+  type: "object",
+  required: ["alertId"],
+  properties: { alertId: { type: "string", minLength: 1, description: "Alert id (shared by its events)" } },
+} as const;
+
+/** The acknowledgement body; published in the OpenAPI document, validated by the route (zod). */
+export const ackBody = {
+  type: "object",
+  required: ["actor"],
+  properties: {
+    actor: { type: "string", minLength: 1, maxLength: 100, description: "Who acknowledges (duty officer)" },
+    note: { type: "string", maxLength: 2000, description: "What is being done about it" },
+  },
+} as const;
+
+const alertDetail = {
+  type: "object",
+  properties: {
+    metric: { type: "string" },
+    value: { type: "number" },
+    limit: { type: "number" },
+    note: { type: "string" },
+  },
+} as const;
+
+const bilingual = {
+  type: "object",
+  properties: { zh: { type: "string" }, en: { type: "string" } },
+} as const;
+
+/** An AlertEvent of @qingshan/domain (immutable; the state is folded from these). */
+export const alertEventSchema = {
+  type: "object",
+  additionalProperties: true,
+  properties: {
+    id: { type: "string" },
+    alertId: { type: "string" },
+    type: {
+      type: "string",
+      enum: ["raised", "level_changed", "renotified", "escalated", "acknowledged", "resolved"],
+    },
+    at: { type: "string", description: "ISO 8601, Beijing time" },
+    ruleId: { type: "string" },
+    stationId: { type: "string" },
+    severity: { type: "string", enum: ["info", "warning", "critical"] },
+    level: { type: "string" },
+    metric: { type: "string" },
+    value: { type: "number" },
+    threshold: { type: "number" },
+    window: { type: "string" },
+    standard: { type: "string" },
+    startedAt: { type: "string" },
+    dataTime: { type: "string" },
+    details: { type: "array", items: alertDetail },
+    message: bilingual,
+    actor: { type: "string" },
+    note: { type: "string" },
+    tier: { type: "integer" },
+  },
+} as const;
+
+/** The current state of an alert (foldAlertEvents). */
+export const alertStateSchema = {
+  type: "object",
+  additionalProperties: true,
+  properties: {
+    alertId: { type: "string" },
+    ruleId: { type: "string" },
+    stationId: { type: "string" },
+    status: { type: "string", enum: ["open", "acknowledged", "resolved"] },
+    severity: { type: "string", enum: ["info", "warning", "critical"] },
+    level: { type: "string" },
+    metric: { type: "string" },
+    value: { type: "number" },
+    threshold: { type: "number" },
+    window: { type: "string" },
+    standard: { type: "string" },
+    details: { type: "array", items: alertDetail },
+    message: bilingual,
+    raisedAt: { type: "string" },
+    startedAt: { type: "string" },
+    updatedAt: { type: "string" },
+    acknowledgedAt: { type: "string" },
+    acknowledgedBy: { type: "string" },
+    acknowledgeNote: { type: "string" },
+    resolvedAt: { type: "string" },
+    tier: { type: "integer" },
+    lastNotifiedAt: { type: "string" },
+    notifications: { type: "integer" },
+    eventCount: { type: "integer" },
+    link: { type: "string", description: "URL of the alert in the API (when publicUrl is set)" },
+  },
+} as const;
+
+const year = {
+  type: "integer",
+  minimum: 2000,
+  maximum: 2100,
+  description: "Calendar year (Beijing time). Default: the current year.",
+} as const;
+
+export const complianceYearQuery = {
+  type: "object",
+  properties: { year, format },
+} as const;
+
+export const waterComplianceQuery = {
+  type: "object",
+  properties: {
+    period: {
+      type: "string",
+      enum: ["month", "year"],
+      default: "month",
+      description: "Assess the month or the year (to date) containing `at`",
+    },
+    at: { type: "string", description: `A time inside the period: ${TIME_EXPECTED}. Default: now.` },
+    format,
+  },
+} as const;
+
+export const networkQuery = {
+  type: "object",
+  properties: {
+    at: {
+      type: "string",
+      description: `Evaluate the network state at this time: ${TIME_EXPECTED}. Default: now.`,
+    },
+  },
+} as const;

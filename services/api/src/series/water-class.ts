@@ -43,37 +43,50 @@ export function waterClasses(
   every: Every,
   section: WaterSection,
 ): WaterPeriod[] {
-  return periods(from, to, every).map((period): WaterPeriod => {
-    const means: Partial<Record<MetricId, number>> = {};
-    const counts: Partial<Record<MetricId, number>> = {};
-    const labels = hourLabelsIn(period.start, period.end);
-    for (const [metric, hours] of series) {
-      const values = labels.map((l) => validMean(hours, l)).filter((v): v is number => v !== undefined);
-      if (values.length === 0) continue;
-      means[metric] = mean(values) as number;
-      counts[metric] = values.length;
-    }
-    if (Object.keys(means).length === 0) {
-      return {
-        ...period,
-        means,
-        counts,
-        assessment: null,
-        valid: false,
-        reason: "no valid hourly mean of any parameter in the period",
-      };
-    }
-    // Only GB 3838 items go to the assessment; a sub-zero water temperature (reference item,
-    // never decides the class) is left out because the table has no negative values.
-    const values: Record<string, number> = {};
-    for (const [metric, value] of Object.entries(means)) {
-      if (gb3838Item(metric) !== undefined && value >= 0) values[metric] = value;
-    }
-    const assessment = assessSection({
-      waterBody: section.waterBody,
-      ...(section.targetClass ? { targetClass: section.targetClass } : {}),
-      values,
-    });
-    return { ...period, means, counts, assessment, valid: true };
+  return periods(from, to, every).map((period) => waterClassOf(series, period, section));
+}
+
+/**
+ * The class of a section over one period [start, end) of any length (e.g. a year to date): the
+ * same period means and single-factor assessment as `waterClasses`.
+ *
+ * @example
+ * waterClassOf(series, { start: yearStart, end: now, label: "2026" }, { waterBody: "river", targetClass: "III" })
+ */
+export function waterClassOf(
+  series: ReadonlyMap<MetricId, HourSeries>,
+  period: { readonly start: number; readonly end: number; readonly label: string },
+  section: WaterSection,
+): WaterPeriod {
+  const means: Partial<Record<MetricId, number>> = {};
+  const counts: Partial<Record<MetricId, number>> = {};
+  const labels = hourLabelsIn(period.start, period.end);
+  for (const [metric, hours] of series) {
+    const values = labels.map((l) => validMean(hours, l)).filter((v): v is number => v !== undefined);
+    if (values.length === 0) continue;
+    means[metric] = mean(values) as number;
+    counts[metric] = values.length;
+  }
+  if (Object.keys(means).length === 0) {
+    return {
+      ...period,
+      means,
+      counts,
+      assessment: null,
+      valid: false,
+      reason: "no valid hourly mean of any parameter in the period",
+    };
+  }
+  // Only GB 3838 items go to the assessment; a sub-zero water temperature (reference item,
+  // never decides the class) is left out because the table has no negative values.
+  const values: Record<string, number> = {};
+  for (const [metric, value] of Object.entries(means)) {
+    if (gb3838Item(metric) !== undefined && value >= 0) values[metric] = value;
+  }
+  const assessment = assessSection({
+    waterBody: section.waterBody,
+    ...(section.targetClass ? { targetClass: section.targetClass } : {}),
+    values,
   });
+  return { ...period, means, counts, assessment, valid: true };
 }

@@ -1,0 +1,352 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AlertEvent,
+  AlertEventSchema,
+  type AlertState,
+  type AlertStatus,
+  foldAlertEvents,
+  type Severity,
+  toBeijingIso,
+} from "@qingshan/domain";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { ApiContext } from "../deps.ts";
+import { ApiError, errorResponseSchema } from "../http/errors.ts";
+import { respond } from "../http/respond.ts";
+import { ackBody, alertEventSchema, alertParams, alertStateSchema, alertsQuery } from "../http/schemas.ts";
+import { parseTimeParam } from "../http/time-param.ts";
+
+interface AlertsQuery {
+  status?: string;
+  station?: string;
+  rule?: string;
+  severity?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  format?: "json" | "csv";
+}
+
+const COLUMNS = [
+  "alertId",
+  "status",
+  "severity",
+  "level",
+  "ruleId",
+  "stationId",
+  "metric",
+  "value",
+  "threshold",
+  "window",
+  "standard",
+  "message_zh",
+  "message_en",
+  "raisedAt",
+  "startedAt",
+  "updatedAt",
+  "acknowledgedAt",
+  "acknowledgedBy",
+  "acknowledgeNote",
+  "resolvedAt",
+  "tier",
+  "notifications",
+] as const;
+
+/** An alert's state as answered: without its events (see GET /alerts/:alertId), with a link. */
+export function alertSummary(ctx: ApiContext, state: AlertState) {
+  const { events, ...rest } = state;
+  return {
+    ...rest,
+    eventCount: events.length,
+    ...(ctx.publicUrl ? { link: alertLink(ctx.publicUrl, state.alertId) } : {}),
+  };
+}
+
+/** URL of an alert in the API. */
+export function alertLink(publicUrl: string, alertId: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/api/v1/alerts/${encodeURIComponent(alertId)}`;
+}
+
+/** Current states of the alerts whose events match the store filters. */
+export async function alertStates(
+  ctx: ApiContext,
+  filter: { stationId?: string; ruleId?: string; alertId?: string } = {},
+): Promise<AlertState[]> {
+  const events = await ctx.store.queryAlertEvents(filter);
+  return foldAlertEvents(events);
+}
+
+/** Whether an alert was active at some time in [from, to). */
+function activeIn(state: AlertState, from: number | undefined, to: number | undefined): boolean {
+  if (to !== undefined && Date.parse(state.raisedAt) >= to) return false;
+  if (from !== undefined && state.resolvedAt !== undefined && Date.parse(state.resolvedAt) < from)
+    return false;
+  return true;
+}
+
+const AckBodySchema = z.object({
+  actor: z.string().trim().min(1).max(100),
+  note: z.string().max(2000).optional(),
+});
+
+function parseAckBody(body: unknown): { actor: string; note?: string } {
+  const parsed = AckBodySchema.safeParse(body ?? {});
+  if (parsed.success)
+    return parsed.data.note === undefined
+      ? { actor: parsed.data.actor }
+      : { actor: parsed.data.actor, note: parsed.data.note };
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join(".") || "body";
+  const received = body && typeof body === "object" ? (body as Record<string, unknown>)[field] : body;
+  const expected =
+    field === "actor"
+      ? "the duty officer's name (1–100 characters)"
+      : field === "note"
+        ? "text of ≤ 2000 characters"
+        : "a JSON object { actor, note? }";
+  throw new ApiError(
+    "body.invalid",
+    `body field "${field}" is ${received === undefined ? "missing" : JSON.stringify(received)}, expected ${expected}`,
+    { parameter: field, ...(received === undefined ? {} : { received }), expected },
+  );
+}
+
+/**
+ * GET /alerts, GET /alerts/:alertId, POST /alerts/:alertId/ack. Alert states are folded from the
+ * stored alert events (foldAlertEvents); an acknowledgement is an `acknowledged` event written to
+ * the store and published on bus "alerts" (keyed by station) so the notifier stops re-notifying.
+ */
+export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: AlertsQuery }>(
+    "/alerts",
+    {
+      schema: {
+        summary: "Alerts (current state)",
+        description:
+          "Current state of each alert, folded from its stored events, newest raised first. `from`/`to` keep the alerts active at some time in [from, to). Without filters: every alert.",
+        tags: ["alerts"],
+        querystring: alertsQuery,
+        response: {
+          200: {
+            type: "object",
+            properties: { count: { type: "integer" }, alerts: { type: "array", items: alertStateSchema } },
+          },
+          400: errorResponseSchema,
+        },
+      },
+    },
+    async function listAlerts(request, reply) {
+      const q = request.query;
+      const from = q.from === undefined ? undefined : parseTimeParam("from", q.from);
+      const to = q.to === undefined ? undefined : parseTimeParam("to", q.to);
+      const statuses = q.status ? new Set(q.status.split(",") as AlertStatus[]) : undefined;
+      const severities = q.severity ? new Set(q.severity.split(",") as Severity[]) : undefined;
+      const states = await alertStates(ctx, {
+        ...(q.station ? { stationId: q.station } : {}),
+        ...(q.rule ? { ruleId: q.rule } : {}),
+      });
+      const alerts = states
+        .filter((s) => (statuses ? statuses.has(s.status) : true))
+        .filter((s) => (severities ? severities.has(s.severity) : true))
+        .filter((s) => activeIn(s, from, to))
+        .sort((a, b) => Date.parse(b.raisedAt) - Date.parse(a.raisedAt) || b.alertId.localeCompare(a.alertId))
+        .slice(0, q.limit)
+        .map((s) => alertSummary(ctx, s));
+      const rows = alerts.map((a) => ({ ...a, message_zh: a.message.zh, message_en: a.message.en }));
+      return respond(
+        request,
+        reply,
+        { count: alerts.length, alerts },
+        { filename: "alerts.csv", columns: COLUMNS, rows },
+      );
+    },
+  );
+
+  // Registered before /alerts/:alertId so "stream" is not taken for an alert id.
+  app.get(
+    "/alerts/stream",
+    {
+      schema: {
+        summary: "Live alert events (server-sent events)",
+        description:
+          "text/event-stream of every AlertEvent published on the bus (raised, level_changed, renotified, escalated, acknowledged, resolved): `id:` = event id, `data:` = the event as JSON. A comment line is sent as heartbeat. With `Last-Event-ID`, stored events after that one (within the replay window) are sent first. 503 without a bus.",
+        tags: ["alerts"],
+        headers: {
+          type: "object",
+          properties: { "last-event-id": { type: "string", description: "Resume after this event id" } },
+        },
+        produces: ["text/event-stream"],
+        response: { 503: errorResponseSchema },
+      },
+    },
+    async function streamAlerts(request, reply) {
+      const feed = ctx.alertFeed;
+      if (!feed) throw new ApiError("stream.unavailable", "this API instance was started without a bus");
+      return streamAlertEvents(ctx, request, reply);
+    },
+  );
+
+  app.get<{ Params: { alertId: string } }>(
+    "/alerts/:alertId",
+    {
+      schema: {
+        summary: "One alert with its event history",
+        tags: ["alerts"],
+        params: alertParams,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              alert: alertStateSchema,
+              events: { type: "array", items: alertEventSchema },
+            },
+          },
+          404: errorResponseSchema,
+        },
+      },
+    },
+    async function getAlert(request) {
+      const state = await requireAlert(ctx, request.params.alertId);
+      return { alert: alertSummary(ctx, state), events: state.events };
+    },
+  );
+
+  app.post<{ Params: { alertId: string }; Body: unknown }>(
+    "/alerts/:alertId/ack",
+    {
+      schema: {
+        summary: "Acknowledge an alert (duty officer)",
+        description:
+          'Writes an `acknowledged` event (at = now, Beijing time) to the store and publishes it on bus "alerts", which stops re-notification. Acknowledging an acknowledged alert changes nothing (200, `changed: false`); a resolved alert answers 409; a level change after an acknowledgement reopens the alert.',
+        tags: ["alerts"],
+        params: alertParams,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              changed: { type: "boolean" },
+              published: { type: "boolean" },
+              alert: alertStateSchema,
+              event: alertEventSchema,
+            },
+          },
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          409: errorResponseSchema,
+        },
+      },
+      config: { openapiBody: ackBody },
+    },
+    async function acknowledgeAlert(request) {
+      const body = parseAckBody(request.body);
+      const state = await requireAlert(ctx, request.params.alertId);
+      if (state.status === "resolved") {
+        throw new ApiError("alert.resolved", `alert "${state.alertId}" was resolved at ${state.resolvedAt}`, {
+          parameter: "alertId",
+          received: state.alertId,
+          expected: "an open alert",
+        });
+      }
+      if (state.status === "acknowledged") {
+        return { changed: false, published: false, alert: alertSummary(ctx, state) };
+      }
+      const event: AlertEvent = AlertEventSchema.parse({
+        id: `${state.alertId}:acknowledged:${randomUUID()}`,
+        alertId: state.alertId,
+        type: "acknowledged",
+        at: toBeijingIso(ctx.now()),
+        ruleId: state.ruleId,
+        stationId: state.stationId,
+        severity: state.severity,
+        ...(state.level !== undefined ? { level: state.level } : {}),
+        message: state.message,
+        actor: body.actor,
+        ...(body.note !== undefined ? { note: body.note } : {}),
+      });
+      // Stored first: the ack must survive even if the publish fails; the notifier's own store
+      // write of the same event is idempotent on its id.
+      await ctx.store.writeAlertEvents([event]);
+      let published = false;
+      if (ctx.bus) {
+        await ctx.bus.publish("alerts", [{ key: state.stationId, value: event }]);
+        published = true;
+      }
+      const after = await requireAlert(ctx, state.alertId);
+      return { changed: true, published, alert: alertSummary(ctx, after), event };
+    },
+  );
+}
+
+async function requireAlert(ctx: ApiContext, alertId: string): Promise<AlertState> {
+  const [state] = await alertStates(ctx, { alertId });
+  if (!state) {
+    throw new ApiError("alert.unknown", `no alert "${alertId}"`, {
+      parameter: "alertId",
+      received: alertId,
+      expected: "an alert id from GET /api/v1/alerts",
+    });
+  }
+  return state;
+}
+
+function sseEvent(event: AlertEvent): string {
+  return `id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** Takes over the response and writes server-sent events until the client or the app goes away. */
+async function streamAlertEvents(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const feed = ctx.alertFeed;
+  if (!feed) return;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  res.write(`retry: 3000\n: qingshan alert stream\n\n`);
+  // Events published while the replay is read are buffered, then sent after it without repeats.
+  const buffered: AlertEvent[] = [];
+  let live = false;
+  const sent = new Set<string>();
+  const send = (event: AlertEvent) => {
+    if (sent.has(event.id)) return;
+    sent.add(event.id);
+    if (sent.size > 10_000) sent.clear();
+    res.write(sseEvent(event));
+  };
+  const off = feed.listen((event) => (live ? send(event) : buffered.push(event)));
+  const heartbeat = setInterval(
+    () => res.write(`: heartbeat ${toBeijingIso(ctx.now())}\n\n`),
+    ctx.alerting.heartbeatMs,
+  );
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    off();
+    offStop();
+    res.end();
+  };
+  const offStop = feed.onStop(close);
+  request.raw.on("close", close);
+
+  const lastEventId = request.headers["last-event-id"];
+  if (typeof lastEventId === "string" && lastEventId !== "") {
+    try {
+      const events = await ctx.store.queryAlertEvents({ from: ctx.now() - ctx.alerting.replayMs });
+      const index = events.findIndex((e) => e.id === lastEventId);
+      if (index >= 0) for (const e of events.slice(index + 1)) send(e);
+    } catch (error) {
+      request.log.warn({ err: error }, "alert stream replay failed");
+    }
+  }
+  live = true;
+  for (const e of buffered.splice(0)) send(e);
+}

@@ -1,0 +1,367 @@
+import {
+  AIR_METRICS,
+  beijingDate,
+  beijingDayStart,
+  beijingMidnight,
+  beijingMonthStart,
+  beijingYearStart,
+  DAY_MS,
+  type MetricId,
+  type Station,
+  toBeijingIso,
+  WATER_METRICS,
+} from "@qingshan/domain";
+import {
+  AQI_CATEGORIES,
+  assessAnnualTarget,
+  gb3095Limit,
+  LIANDU_PM25_ANNUAL_TARGET,
+} from "@qingshan/standards";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { errorResponseSchema } from "../http/errors.ts";
+import { loadHours, stationMetrics } from "../http/load.ts";
+import { respond } from "../http/respond.ts";
+import { complianceYearQuery, waterComplianceQuery } from "../http/schemas.ts";
+import { parseTimeParam } from "../http/time-param.ts";
+import { aggregate } from "../series/aggregate.ts";
+import { aqiSeries } from "../series/aqi.ts";
+import type { AirSeries } from "../series/aqi-inputs.ts";
+import { periodEnd } from "../series/calendar.ts";
+import { mean } from "../series/mean.ts";
+import type { HourSeries } from "../series/types.ts";
+import { waterClassOf } from "../series/water-class.ts";
+
+interface YearQuery {
+  year?: number;
+  format?: "json" | "csv";
+}
+
+interface WaterComplianceQuery {
+  period: "month" | "year";
+  at?: string;
+  format?: "json" | "csv";
+}
+
+/** The Beijing calendar year [start, end) and how much of it has passed at `now`. */
+export function yearSpan(year: number, now: number) {
+  const start = beijingMidnight(`${String(year).padStart(4, "0")}-01-01`);
+  const end = beijingMidnight(`${String(year + 1).padStart(4, "0")}-01-01`);
+  const to = Math.min(Math.max(now, start), end);
+  const daysInYear = Math.round((end - start) / DAY_MS);
+  // Days of the year so far, today included (assessAnnualTarget's elapsedDays).
+  const elapsedDays = to <= start ? 0 : Math.min(daysInYear, Math.ceil((to - start) / DAY_MS));
+  return { start, end, to, daysInYear, elapsedDays };
+}
+
+function currentYear(now: number): number {
+  return Number(beijingDate(beijingYearStart(now)).slice(0, 4));
+}
+
+const PM25_COLUMNS = [
+  "stationId",
+  "name_zh",
+  "name_en",
+  "status",
+  "ytdMean",
+  "unroundedYtdMean",
+  "validDays",
+  "elapsedDays",
+  "target",
+  "requiredMeanForRest",
+  "sufficientData",
+  "nationalLimit",
+] as const;
+
+const AQI_DAY_KEYS = ["1", "2", "3", "4", "5", "6", "na"] as const;
+
+/**
+ * GET /compliance/pm25, /compliance/water, /compliance/aqi-days: the plan's targets year to date.
+ */
+export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const airStations = () => ctx.registry.stations.filter((s) => s.kind === "air");
+
+  app.get<{ Querystring: YearQuery }>(
+    "/compliance/pm25",
+    {
+      schema: {
+        summary: "PM2.5 year-to-date mean against the annual target",
+        description:
+          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the year so far (Beijing days; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4) against the local target (default 32 µg/m³, Liandu 2018 plan) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data and the mean the rest of the year must not exceed. District-wide = the mean over stations of each day's valid station daily means (the usual city practice; HJ 663's rule on how many stations a district day needs was not read, so a day with at least one valid station counts). The GB 3095 annual limit for the stations' grade is given beside the local target.",
+        tags: ["compliance"],
+        querystring: complianceYearQuery,
+        response: { 400: errorResponseSchema },
+      },
+    },
+    async function pm25Compliance(request, reply) {
+      const now = ctx.now();
+      const year = request.query.year ?? currentYear(now);
+      const span = yearSpan(year, now);
+      const target = ctx.alerting.pm25AnnualTarget;
+      const limitDate = beijingDate(Math.max(span.start, span.to - 1));
+      const byDay = new Map<string, number[]>();
+      const stations = [];
+      for (const station of airStations()) {
+        let sum = 0;
+        let validDays = 0;
+        if (span.to > span.start && stationMetrics(station, ["pm25"]).length > 0) {
+          const hours = await loadHours(ctx, station, "pm25", span.start, span.to, "1d");
+          for (const day of aggregate(hours, span.start, span.to, "1d", "mean")) {
+            if (!day.valid || day.value === null) continue;
+            sum += day.value;
+            validDays += 1;
+            const list = byDay.get(day.label);
+            if (list) list.push(day.value);
+            else byDay.set(day.label, [day.value]);
+          }
+        }
+        const assessment = assessAnnualTarget({
+          sumOfDailyMeans: sum,
+          validDays,
+          elapsedDays: span.elapsedDays,
+          daysInYear: span.daysInYear,
+          target,
+        });
+        const grade = station.airArea === "class1" ? "I" : "II";
+        const limit = gb3095Limit(limitDate, grade, "pm25", "annual");
+        stations.push({
+          stationId: station.id,
+          name: station.name,
+          ...assessment,
+          elapsedDays: span.elapsedDays,
+          nationalLimit: limit ? { value: limit.value, source: limit.source } : null,
+        });
+      }
+      let districtSum = 0;
+      for (const values of byDay.values()) districtSum += mean(values) as number;
+      const districtLimit = gb3095Limit(limitDate, "II", "pm25", "annual");
+      const district = {
+        stationId: "district",
+        name: { zh: "全区", en: "District" },
+        ...assessAnnualTarget({
+          sumOfDailyMeans: districtSum,
+          validDays: byDay.size,
+          elapsedDays: span.elapsedDays,
+          daysInYear: span.daysInYear,
+          target,
+        }),
+        elapsedDays: span.elapsedDays,
+        nationalLimit: districtLimit ? { value: districtLimit.value, source: districtLimit.source } : null,
+        method:
+          "mean over the year's days of the mean of that day's valid station daily means (a day counts with ≥ 1 valid station)",
+      };
+      const rows = [...stations, district].map((s) => ({
+        ...s,
+        name_zh: s.name.zh,
+        name_en: s.name.en,
+        nationalLimit: s.nationalLimit?.value,
+      }));
+      return respond(
+        request,
+        reply,
+        {
+          year,
+          unit: "µg/m³",
+          from: toBeijingIso(span.start),
+          to: toBeijingIso(span.to),
+          elapsedDays: span.elapsedDays,
+          daysInYear: span.daysInYear,
+          target: {
+            value: target,
+            source: LIANDU_PM25_ANNUAL_TARGET.source,
+            authority: LIANDU_PM25_ANNUAL_TARGET.authority,
+          },
+          rule: "daily mean valid with ≥ 20 valid hourly means (GB 3095 Table 4); annual statistic = mean of valid daily means",
+          district,
+          stations,
+        },
+        { filename: `compliance-pm25-${year}.csv`, columns: PM25_COLUMNS, rows },
+      );
+    },
+  );
+
+  app.get<{ Querystring: WaterComplianceQuery }>(
+    "/compliance/water",
+    {
+      schema: {
+        summary: "Share of water sections meeting their target class",
+        description:
+          "Class of every water section over the Beijing month or year (to date) containing `at`, from the period mean of each parameter (mean of its valid hourly means, the same method as GET /water/class), against the section's target class (Class III by default). The share counts sections with data; drinking-water sources are listed apart as well.",
+        tags: ["compliance"],
+        querystring: waterComplianceQuery,
+        response: { 400: errorResponseSchema },
+      },
+    },
+    async function waterCompliance(request, reply) {
+      const q = request.query;
+      const now = ctx.now();
+      const at = q.at === undefined ? now : parseTimeParam("at", q.at);
+      const start = q.period === "month" ? beijingMonthStart(at) : beijingYearStart(at);
+      const end = q.period === "month" ? periodEnd(start, "1mo") : beijingYearStart(start + 400 * DAY_MS);
+      const to = Math.min(end, Math.max(now, start));
+      const label = q.period === "month" ? beijingDate(start).slice(0, 7) : beijingDate(start).slice(0, 4);
+      const sections: WaterSectionRow[] = [];
+      for (const station of ctx.registry.stations.filter((s) => s.kind === "water")) {
+        sections.push(await sectionCompliance(ctx, station, start, to, label));
+      }
+      const share = (list: typeof sections) => {
+        const assessed = list.filter((s) => s.meetsTarget !== null);
+        const meeting = assessed.filter((s) => s.meetsTarget === true).length;
+        return {
+          sections: list.length,
+          assessed: assessed.length,
+          meeting,
+          share: assessed.length === 0 ? null : meeting / assessed.length,
+        };
+      };
+      const rows = sections.map((s) => ({
+        ...s,
+        name_zh: s.name.zh,
+        name_en: s.name.en,
+        deciding: s.deciding,
+      }));
+      return respond(
+        request,
+        reply,
+        {
+          period: q.period,
+          label,
+          from: toBeijingIso(start),
+          to: toBeijingIso(to),
+          all: share(sections),
+          drinkingWater: share(sections.filter((s) => s.drinkingWaterSource)),
+          sections,
+        },
+        {
+          filename: `compliance-water-${label}.csv`,
+          columns: [
+            "stationId",
+            "name_zh",
+            "name_en",
+            "river",
+            "drinkingWaterSource",
+            "targetClass",
+            "class",
+            "meetsTarget",
+            "deciding",
+            "valid",
+            "reason",
+          ],
+          rows,
+        },
+      );
+    },
+  );
+
+  app.get<{ Querystring: YearQuery }>(
+    "/compliance/aqi-days",
+    {
+      schema: {
+        summary: "Days by AQI category per air station",
+        description:
+          "Daily AQI (HJ 633, edition by date) of every completed Beijing day of the year so far, counted by category level 1 (优) … 6 (严重污染); `na` = no publishable daily AQI (missing data, or withheld under HJ 633-2026 §5.3).",
+        tags: ["compliance"],
+        querystring: complianceYearQuery,
+        response: { 400: errorResponseSchema },
+      },
+    },
+    async function aqiDays(request, reply) {
+      const now = ctx.now();
+      const year = request.query.year ?? currentYear(now);
+      const span = yearSpan(year, now);
+      // Only days that have ended count.
+      const to = Math.min(span.end, Math.max(span.start, beijingDayStart(now)));
+      const stations = [];
+      for (const station of airStations()) {
+        const counts: Record<(typeof AQI_DAY_KEYS)[number], number> = {
+          1: 0,
+          2: 0,
+          3: 0,
+          4: 0,
+          5: 0,
+          6: 0,
+          na: 0,
+        };
+        let days = 0;
+        if (to > span.start) {
+          const air: Record<string, HourSeries> = {};
+          for (const metric of stationMetrics(station, AIR_METRICS)) {
+            air[metric] = await loadHours(ctx, station, metric, span.start, to, "1d");
+          }
+          for (const day of aqiSeries(air as AirSeries, span.start, to, "day", airOptions(station, ctx))) {
+            days += 1;
+            const level = day.result.aqi === null ? null : day.result.level;
+            if (level === null) counts.na += 1;
+            else counts[String(level) as (typeof AQI_DAY_KEYS)[number]] += 1;
+          }
+        }
+        stations.push({ stationId: station.id, name: station.name, days, counts });
+      }
+      const categories = AQI_CATEGORIES.map((c) => ({ level: c.level, zh: c.zh, en: c.en, color: c.color }));
+      const rows = stations.map((s) => ({
+        stationId: s.stationId,
+        name_zh: s.name.zh,
+        name_en: s.name.en,
+        days: s.days,
+        ...Object.fromEntries(AQI_DAY_KEYS.map((k) => [`level_${k}`, s.counts[k]])),
+      }));
+      return respond(
+        request,
+        reply,
+        {
+          year,
+          from: toBeijingIso(span.start),
+          to: toBeijingIso(to),
+          categories,
+          stations,
+        },
+        {
+          filename: `compliance-aqi-days-${year}.csv`,
+          columns: ["stationId", "name_zh", "name_en", "days", ...AQI_DAY_KEYS.map((k) => `level_${k}`)],
+          rows,
+        },
+      );
+    },
+  );
+}
+
+function airOptions(station: Station, ctx: ApiContext) {
+  return {
+    pmRealtimeBasis2012: ctx.pmRealtimeBasis2012,
+    ...(station.airArea ? { airArea: station.airArea } : {}),
+  };
+}
+
+type WaterSectionRow = Awaited<ReturnType<typeof sectionCompliance>>;
+
+/** One water section's class over [start, to) against its target. */
+async function sectionCompliance(
+  ctx: ApiContext,
+  station: Station,
+  start: number,
+  to: number,
+  label: string,
+) {
+  const water = station.water ?? { waterBody: "river" as const, targetClass: "III" as const };
+  const series = new Map<MetricId, HourSeries>();
+  if (to > start) {
+    for (const metric of stationMetrics(station, WATER_METRICS)) {
+      series.set(metric, await loadHours(ctx, station, metric, start, to, "1mo"));
+    }
+  }
+  const result = waterClassOf(series, { start, end: to, label }, water);
+  return {
+    stationId: station.id,
+    name: station.name,
+    river: station.water?.river ?? null,
+    drinkingWaterSource: station.water?.drinkingWaterSource ?? false,
+    targetClass: water.targetClass ?? "III",
+    valid: result.valid,
+    ...(result.reason ? { reason: result.reason } : {}),
+    class: result.assessment?.class ?? null,
+    meetsTarget: result.assessment ? result.assessment.meetsTarget : null,
+    deciding: result.assessment?.deciding ?? [],
+    means: result.means,
+    counts: result.counts,
+  };
+}

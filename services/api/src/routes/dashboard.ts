@@ -1,0 +1,130 @@
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
+import { DASHBOARD_PUBLIC_DIR, ECHARTS_BUNDLE_PATH, GEO_LAYERS, LIANDU_GEO_DIR } from "@qingshan/dashboard";
+import { beijingDate, METRICS } from "@qingshan/domain";
+import {
+  AQI_CATEGORIES,
+  DEFAULT_NOI_SCHEME,
+  GB3838_ITEMS,
+  gb3095Limit,
+  LIANDU_PM25_ANNUAL_TARGET,
+  NOI_SCHEMES,
+  WATER_CLASSES,
+} from "@qingshan/standards";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { ApiError } from "../http/errors.ts";
+import { WARNING_LEVELS } from "./warning.ts";
+
+export interface DashboardOptions {
+  /** Folder holding district.geojson, townships.geojson and rivers.geojson. Default seeds/liandu/geo. */
+  readonly geoDir?: string;
+}
+
+const AIR_POLLUTANTS = ["pm25", "pm10", "so2", "no2", "co", "o3"] as const;
+const GB3095_AVERAGING = ["annual", "24h", "1h", "dailyMax8h"] as const;
+
+/**
+ * The reference data the dashboard draws with, taken from @qingshan/standards so the browser never
+ * restates a colour or a limit: AQI categories (HJ 633 Appendix A colours), GB 3095 limits in force
+ * today, GB 3838 class limits, NOI grades, the PM2.5 target, warning levels, metric units.
+ */
+export function dashboardStandards(ctx: ApiContext) {
+  const today = beijingDate(ctx.now());
+  const gb3095: Record<string, Record<string, Record<string, number>>> = {};
+  for (const grade of ["I", "II"] as const) {
+    const byPollutant: Record<string, Record<string, number>> = {};
+    for (const p of AIR_POLLUTANTS) {
+      const byAvg: Record<string, number> = {};
+      for (const a of GB3095_AVERAGING) {
+        const limit = gb3095Limit(today, grade, p, a);
+        if (limit) byAvg[a] = limit.value;
+      }
+      byPollutant[p] = byAvg;
+    }
+    gb3095[grade] = byPollutant;
+  }
+  const scheme = NOI_SCHEMES[ctx.noiScheme ?? DEFAULT_NOI_SCHEME];
+  return {
+    date: today,
+    gb3095Source: gb3095Limit(today, "II", "pm25", "annual")?.source ?? "",
+    gb3095,
+    aqiCategories: AQI_CATEGORIES.map((c) => ({
+      level: c.level,
+      maxAqi: Number.isFinite(c.maxAqi) ? c.maxAqi : null,
+      grade: c.grade,
+      zh: c.zh,
+      en: c.en,
+      color: c.color,
+    })),
+    waterClasses: WATER_CLASSES.map((c) => ({ class: c.class, zh: c.zh, status: c.status })),
+    gb3838: GB3838_ITEMS.filter((i) => i.river !== null || i.lake !== null).map((i) => ({
+      metric: i.metric,
+      zh: i.zh,
+      en: i.en,
+      unit: i.unit,
+      direction: i.direction,
+      river: i.river?.map(Number) ?? null,
+      lake: i.lake?.map(Number) ?? null,
+    })),
+    noi: { id: scheme.id, provisional: scheme.provisional, source: scheme.source, grades: scheme.grades },
+    pm25Target: { value: ctx.alerting.pm25AnnualTarget, source: LIANDU_PM25_ANNUAL_TARGET.source },
+    warningLevels: WARNING_LEVELS,
+    metrics: Object.fromEntries(
+      Object.entries(METRICS).map(([id, m]) => [id, { unit: m.unit, kinds: m.kinds }]),
+    ),
+  };
+}
+
+/**
+ * The web dashboard: `/` redirects to `/dashboard/`, which serves services/dashboard/public; plus
+ * `/dashboard/vendor/echarts.min.js` (from the echarts package), `/dashboard/geo/{layer}.geojson`
+ * and `/dashboard/standards.json`.
+ */
+export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, options: DashboardOptions = {}): void {
+  const geoDir = options.geoDir ?? LIANDU_GEO_DIR;
+  app.get("/", { schema: { hide: true } }, async function toDashboard(_request, reply) {
+    return reply.redirect("/dashboard/", 302);
+  });
+  app.get("/dashboard", { schema: { hide: true } }, async function toDashboardSlash(_request, reply) {
+    return reply.redirect("/dashboard/", 302);
+  });
+  app.get(
+    "/dashboard/vendor/echarts.min.js",
+    { schema: { hide: true } },
+    async function echarts(_request, reply) {
+      return reply
+        .type("text/javascript; charset=utf-8")
+        .header("cache-control", "public, max-age=86400")
+        .send(createReadStream(ECHARTS_BUNDLE_PATH));
+    },
+  );
+  app.get<{ Params: { layer: string } }>(
+    "/dashboard/geo/:layer",
+    { schema: { hide: true } },
+    async function geoLayer(request, reply) {
+      const layer = request.params.layer.replace(/\.geojson$/, "");
+      if (!(GEO_LAYERS as readonly string[]).includes(layer)) {
+        throw new ApiError(
+          "route.not_found",
+          `no geo layer "${layer}" (expected one of ${GEO_LAYERS.join(", ")})`,
+        );
+      }
+      const text = await readFile(join(geoDir, `${layer}.geojson`), "utf8");
+      return reply.type("application/geo+json; charset=utf-8").send(text);
+    },
+  );
+  app.get("/dashboard/standards.json", { schema: { hide: true } }, async function standards() {
+    return dashboardStandards(ctx);
+  });
+  app.register(fastifyStatic, {
+    root: DASHBOARD_PUBLIC_DIR,
+    prefix: "/dashboard/",
+    index: ["index.html"],
+    // Routes above own /dashboard; the static plugin keeps to files.
+    redirect: false,
+    schemaHide: true,
+  });
+}

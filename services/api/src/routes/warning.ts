@@ -1,0 +1,117 @@
+import type { AlertState } from "@qingshan/domain";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../deps.ts";
+import { alertStates } from "./alerts.ts";
+
+/** Warning levels, lowest first (heavy-pollution-warning.md §2: blue IV … red I). */
+export const WARNING_LEVELS = ["blue", "yellow", "orange", "red"] as const;
+export type WarningLevel = (typeof WARNING_LEVELS)[number];
+
+const LEVEL_NAMES: Record<WarningLevel, { zh: string; en: string }> = {
+  blue: { zh: "蓝色预警", en: "Blue (IV)" },
+  yellow: { zh: "黄色预警", en: "Yellow (III)" },
+  orange: { zh: "橙色预警", en: "Orange (II)" },
+  red: { zh: "红色预警", en: "Red (I)" },
+};
+
+function rank(level: string | undefined): number {
+  return WARNING_LEVELS.indexOf(level as WarningLevel);
+}
+
+function levelJson(level: string | undefined) {
+  if (level === undefined || rank(level) < 0) return null;
+  return { level, ...LEVEL_NAMES[level as WarningLevel] };
+}
+
+function stationWarning(s: AlertState) {
+  return {
+    stationId: s.stationId,
+    alertId: s.alertId,
+    status: s.status,
+    ...levelJson(s.level),
+    level: s.level ?? null,
+    since: s.raisedAt,
+    startedAt: s.startedAt ?? null,
+    updatedAt: s.updatedAt,
+    value: s.value ?? null,
+    message: s.message,
+  };
+}
+
+/**
+ * GET /warning: the observed heavy-pollution warning level (heavy-pollution-warning.md §3 —
+ * "observed / suggested", never an official warning) from the open (or acknowledged, not yet
+ * resolved) alerts of the warning rule: per station, and district-wide — the district alert's
+ * level when the rule raises one for "district", else the highest station level.
+ */
+export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get(
+    "/warning",
+    {
+      schema: {
+        summary: "Current heavy-pollution warning level (observed)",
+        description:
+          'Level (blue < yellow < orange < red) of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: official warnings are issued by the command office (heavy-pollution-warning.md §3).',
+        tags: ["alerts"],
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              ruleId: { type: "string" },
+              basis: { type: "string" },
+              levels: { type: "array", items: { type: "string" } },
+              district: {
+                type: "object",
+                additionalProperties: true,
+                properties: {
+                  level: { type: ["string", "null"] },
+                  zh: { type: "string" },
+                  en: { type: "string" },
+                  source: { type: "string", enum: ["district-alert", "highest-station", "none"] },
+                  alertId: { type: "string" },
+                },
+              },
+              stations: { type: "array", items: { type: "object", additionalProperties: true } },
+            },
+          },
+        },
+      },
+    },
+    async function getWarning() {
+      const ruleId = ctx.alerting.warningRuleId;
+      const active = (await alertStates(ctx, { ruleId })).filter((s) => s.status !== "resolved");
+      const districtAlert = active
+        .filter((s) => s.stationId === "district")
+        .sort((a, b) => rank(b.level) - rank(a.level))[0];
+      const stations = active
+        .filter((s) => s.stationId !== "district")
+        .sort((a, b) => rank(b.level) - rank(a.level) || a.stationId.localeCompare(b.stationId))
+        .map(stationWarning);
+      const highest = stations[0];
+      const district = districtAlert
+        ? {
+            ...levelJson(districtAlert.level),
+            level: districtAlert.level ?? null,
+            source: "district-alert",
+            alertId: districtAlert.alertId,
+            since: districtAlert.raisedAt,
+          }
+        : highest
+          ? {
+              ...levelJson(highest.level ?? undefined),
+              level: highest.level,
+              source: "highest-station",
+              alertId: highest.alertId,
+              since: highest.since,
+            }
+          : { level: null, zh: "无预警", en: "No warning", source: "none" };
+      return {
+        ruleId,
+        basis: "observed / suggested (not an official warning)",
+        levels: WARNING_LEVELS,
+        district,
+        stations,
+      };
+    },
+  );
+}
