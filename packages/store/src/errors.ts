@@ -19,7 +19,10 @@ export const STORE_ERROR_CODES = {
   "store.valid_flags_changed": "validFlags differ from those the stored hourly aggregates were computed with",
   "store.event_invalid": "an alert event cannot be stored (empty id, `at` not an ISO 8601 time)",
   "store.unavailable": "the database server cannot be reached or did not answer in time",
-  "store.auth_failed": "the database server refused the credentials or the database does not exist",
+  "store.auth_failed": "the database server refused the credentials or their permissions (HTTP 401/403)",
+  "store.database_missing": "the configured database (or retention policy) does not exist on the server",
+  "store.write_rejected":
+    "the server refused the data itself (e.g. a field type conflict, a request too large)",
 } as const;
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;
 

@@ -12,8 +12,10 @@ import {
 } from "@duckdb/node-api";
 import type { AlertEvent, DeadLetter, Reading } from "@qingshan/domain";
 import { storableAlertEvents } from "../alert-events.ts";
+import { checkStorable } from "../check-readings.ts";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
+import { createSerialQueue } from "../serial-queue.ts";
 import type {
   AlertEventQuery,
   DeadLetterQuery,
@@ -31,7 +33,7 @@ import {
   retentionMs,
 } from "./config.ts";
 import { claimPath, releasePath } from "./open-paths.ts";
-import { checkStorable, hourlyFromColumns, limitSql, toBound, toDeadLetter, toReading } from "./rows.ts";
+import { hourlyFromColumns, limitSql, toBound, toDeadLetter, toReading } from "./rows.ts";
 import {
   CLEAR_TEMP_TABLES,
   CREATE_TABLES,
@@ -42,7 +44,6 @@ import {
   WRITE_DEAD_LETTERS_SQL,
   writeReadingsSql,
 } from "./schema.ts";
-import { createSerialQueue } from "./serial-queue.ts";
 
 /** A TimeSeriesStore on an embedded DuckDB file. */
 export interface DuckDbStore extends TimeSeriesStore {

@@ -390,7 +390,13 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
 
     describe("dead letters", () => {
       const letters = [
-        letter({ id: "a", receivedAt: T0 + 1_000 }),
+        // HJ 212 frames end in CR LF; payloads and messages are stored verbatim.
+        letter({
+          id: "a",
+          receivedAt: T0 + 1_000,
+          payload: '##0101QN=20260301;ST=22;"站点"\\\r\n',
+          message: "第一行\n第二行",
+        }),
         letter({ id: "b", receivedAt: T0 + 2_000, code: "payload.malformed", path: "" }),
         letter({ id: "c", receivedAt: T0 + 3_000, stationId: "ST-B" }),
         letter({ id: "d", receivedAt: T0 + 4_000, stationId: undefined, code: "topic.invalid" }),

@@ -1,0 +1,684 @@
+import { HttpError, InfluxDB, type Transport } from "@influxdata/influxdb-client";
+import type { AlertEvent, DeadLetter, MetricId, Reading } from "@qingshan/domain";
+import { compareStoredAlertEvents, type StorableAlertEvent, storableAlertEvents } from "../alert-events.ts";
+import { checkStorable } from "../check-readings.ts";
+import { StoreError } from "../errors.ts";
+import { HOUR_MS, hourEndOf } from "../hour.ts";
+import { createSerialQueue } from "../serial-queue.ts";
+import type {
+  AlertEventQuery,
+  DeadLetterQuery,
+  HourlyAggregate,
+  ReadingQuery,
+  RetentionResult,
+  SeriesQuery,
+  TimeSeriesStore,
+} from "../store.ts";
+import { classifyInfluxError, type InfluxOperation, isTransient } from "./classify-error.ts";
+import {
+  type InfluxStoreConfig,
+  type InfluxStoreSettings,
+  influxRetentionMs,
+  parseInfluxStoreConfig,
+} from "./config.ts";
+import { anyOf, MAX_MS, MEASUREMENT, quoteIdent, quoteString, timeNs } from "./influxql.ts";
+import {
+  alertEventLine,
+  deadLetterLine,
+  hourlyLine,
+  type Row,
+  readingLine,
+  rowToDeadLetter,
+  rowToHourly,
+  rowToReading,
+} from "./lines.ts";
+
+/** A TimeSeriesStore on an InfluxDB server, through its 1.x HTTP API (/write, /query, /ping). */
+export interface InfluxStore extends TimeSeriesStore {
+  /** The configuration in force, defaults applied. */
+  readonly settings: InfluxStoreSettings;
+}
+
+type State = "created" | "starting" | "started" | "stopping" | "stopped";
+
+interface Series {
+  readonly name: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly columns: readonly string[];
+  readonly values: readonly (readonly unknown[])[];
+}
+interface StatementResult {
+  readonly series?: readonly Series[];
+  readonly error?: string;
+}
+
+const SCHEMA_VERSION = "1";
+/** Hours recomputed per query when a write or a rebuild touches a long time span. */
+const RECOMPUTE_WINDOW_MS = 7 * 24 * HOUR_MS;
+/** Ids per existence check of alert events (keeps the InfluxQL statement short). */
+const IDS_PER_QUERY = 200;
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+const TEXT = { "content-type": "text/plain; charset=utf-8" };
+
+const seriesKey = (station: string, metric: string) => `${station}\u0000${metric}`;
+
+function rowsOf(series: Series): Row[] {
+  return series.values.map((values) => {
+    const row: Record<string, unknown> = {};
+    series.columns.forEach((column, i) => {
+      row[column] = values[i];
+    });
+    return row;
+  });
+}
+
+function checkLimit(limit: number | undefined): void {
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+    throw new StoreError(
+      "store.query_invalid",
+      `limit must be a non-negative integer, received ${String(limit)}`,
+    );
+  }
+}
+
+function checkBound(value: number | undefined, name: string): void {
+  if (value !== undefined && (typeof value !== "number" || Number.isNaN(value))) {
+    throw new StoreError(
+      "store.query_invalid",
+      `${name} must be a number of epoch ms, received ${String(value)}`,
+    );
+  }
+}
+
+/**
+ * Creates the InfluxDB store. Validates `config` without I/O (throws store.config_invalid);
+ * `start()` pings the server, creates the database when `createDatabase` is "ifMissing", and
+ * recomputes hourly aggregates if `validFlags` changed since the last run.
+ *
+ * Points are serialised with `@influxdata/influxdb-client`'s `Point` and sent through its HTTP
+ * transport to the 1.x `/write` endpoint, which InfluxDB 1.x, 2.x and 3.x all serve — the client's
+ * `WriteApi` posts to `/api/v2/write`, which 1.x before 1.8 does not have, and retries in the
+ * background after rejecting, so a resolved write would not mean a stored one. Reads are InfluxQL
+ * on `/query`.
+ *
+ * Writes are serialized in this process (hourly aggregates are recomputed from raw readings after
+ * each write; two interleaved recomputations of one hour could store the older). Run one writer per
+ * station (the bus partitions by station) so no two processes write the same hour at once.
+ *
+ * @example
+ * const store = createInfluxStore({ url: "http://127.0.0.1:8086", database: "qingshan" });
+ * await store.start();
+ * await store.writeReadings(readings);
+ * const hours = await store.queryHourly({ stationId: "LD-AIR-01", metric: "pm25", from, to });
+ * await store.stop();
+ */
+export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
+  const settings = parseInfluxStoreConfig(config);
+  const { url, database, retentionPolicy: rp } = settings;
+  const retention = influxRetentionMs(settings);
+  const headers: Record<string, string> = {};
+  if (settings.auth.scheme === "basic") {
+    const { username, password } = settings.auth;
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  }
+  const client = new InfluxDB({
+    url,
+    timeout: settings.timeoutMs,
+    headers,
+    ...(settings.auth.scheme === "token" ? { token: settings.auth.token } : {}),
+  });
+  const transport: Transport = client.transport;
+  const writeParams = `db=${encodeURIComponent(database)}${rp === null ? "" : `&rp=${encodeURIComponent(rp)}`}`;
+  const validFilter = anyOf("flag", settings.validFlags);
+  const writes = createSerialQueue();
+  const reads = new Set<Promise<unknown>>();
+  let state: State = "created";
+
+  /** A measurement as InfluxQL FROM target, qualified by the retention policy when one is set. */
+  const from = (measurement: string) =>
+    rp === null
+      ? quoteIdent(measurement)
+      : `${quoteIdent(database)}.${quoteIdent(rp)}.${quoteIdent(measurement)}`;
+
+  function assertOpen(): void {
+    if (state === "started") return;
+    if (state === "stopping" || state === "stopped") {
+      throw new StoreError("store.stopped", `the store on ${url} (${database}) is ${state}`);
+    }
+    throw new StoreError("store.not_started", `call start() before using the store on ${url} (${database})`);
+  }
+
+  /** One HTTP request with bounded retries of transient failures; errors classified. */
+  async function request(
+    path: string,
+    body: string,
+    method: "GET" | "POST",
+    contentType: Record<string, string>,
+    operation: InfluxOperation,
+    onHeaders?: (headers: Record<string, unknown>, status: number) => void,
+    maxRetries = settings.maxRetries,
+  ): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transport.request(path, body, { method, headers: contentType }, (h, status) =>
+          onHeaders?.(h as Record<string, unknown>, status ?? 0),
+        );
+      } catch (error) {
+        if (attempt >= maxRetries || !isTransient(error)) {
+          throw classifyInfluxError(error, operation, url, database);
+        }
+        const retryAfterMs = error instanceof HttpError ? error.retryAfter() : 0;
+        const delay = retryAfterMs > 0 ? retryAfterMs : settings.retryDelayMs * 2 ** attempt;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** Runs InfluxQL statements (`;`-separated) in one request; a statement's error is thrown. */
+  async function influxql(q: string, operation: InfluxOperation = "query"): Promise<StatementResult[]> {
+    const body = await request(
+      `/query?db=${encodeURIComponent(database)}&epoch=ms`,
+      new URLSearchParams({ q }).toString(),
+      "POST",
+      FORM,
+      operation,
+    );
+    const parsed = (typeof body === "string" ? JSON.parse(body) : body) as {
+      results?: StatementResult[];
+      error?: string;
+    };
+    const error = parsed.error ?? parsed.results?.find((r) => r.error !== undefined)?.error;
+    if (error !== undefined) {
+      throw classifyInfluxError(
+        new HttpError(400, "statement error", JSON.stringify({ error }), "application/json"),
+        operation,
+        url,
+        database,
+      );
+    }
+    return parsed.results ?? [];
+  }
+
+  /** Posts lines in requests of at most batchSize lines, one after another. */
+  async function writeLines(lines: readonly string[], precision: "ms" | "ns"): Promise<void> {
+    for (let start = 0; start < lines.length; start += settings.batchSize) {
+      const body = lines.slice(start, start + settings.batchSize).join("\n");
+      await request(`/write?${writeParams}&precision=${precision}`, body, "POST", TEXT, "write");
+    }
+  }
+
+  /**
+   * Runs `select` (no LIMIT/OFFSET clause) in pages of queryPageSize rows per series and returns
+   * every series with all its rows (at most `limit` per series when given).
+   */
+  async function selectAll(
+    select: string,
+    limit?: number,
+  ): Promise<{ tags: Readonly<Record<string, string>>; rows: Row[] }[]> {
+    const bySeries = new Map<string, { tags: Readonly<Record<string, string>>; rows: Row[] }>();
+    for (let offset = 0; ; ) {
+      const want = Math.min(
+        settings.queryPageSize,
+        limit === undefined ? Number.MAX_SAFE_INTEGER : limit - offset,
+      );
+      if (want <= 0) break;
+      const [result] = await influxql(`${select} LIMIT ${want}${offset > 0 ? ` OFFSET ${offset}` : ""}`);
+      let more = false;
+      for (const series of result?.series ?? []) {
+        const tags = series.tags ?? {};
+        const key = JSON.stringify(tags);
+        const entry = bySeries.get(key) ?? { tags, rows: [] };
+        bySeries.set(key, entry);
+        entry.rows.push(...rowsOf(series));
+        if (series.values.length === want) more = true;
+      }
+      if (!more) break;
+      offset += want;
+    }
+    return [...bySeries.values()];
+  }
+
+  /**
+   * Rows ordered by time (and then by `tieBreak`), at most `limit`: InfluxDB orders points of one
+   * ms by their id-derived sub-ms offset, so all rows of the last ms kept are fetched and ordered here.
+   */
+  async function selectOrdered(
+    fields: string,
+    measurement: string,
+    where: readonly string[],
+    direction: "ASC" | "DESC",
+    limit: number | undefined,
+    msOf: (row: Row) => number,
+    compare: (a: Row, b: Row) => number,
+  ): Promise<Row[]> {
+    const sql = (conditions: readonly string[]) =>
+      `SELECT ${fields} FROM ${from(measurement)}` +
+      (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "") +
+      ` ORDER BY time ${direction}`;
+    let rows = (await selectAll(sql(where), limit)).flatMap((s) => s.rows);
+    const last = rows.at(-1);
+    if (limit !== undefined && last !== undefined && rows.length === limit) {
+      const ms = msOf(last);
+      const boundary = (
+        await selectAll(
+          sql([...where, `time >= ${timeNs(ms, "floor")}`, `time < ${timeNs(ms + 1, "floor")}`]),
+        )
+      ).flatMap((s) => s.rows);
+      rows = [...rows.filter((r) => msOf(r) !== ms), ...boundary];
+    }
+    return rows.sort(compare).slice(0, limit);
+  }
+
+  /**
+   * Recomputes the hourly aggregates of the given (station, metric, hourEnd) keys from raw
+   * readings — all keys with readings in the span when `keys` is "all" — and writes them.
+   */
+  async function recomputeHours(
+    spans: readonly { lo: number; hi: number; stations?: Set<string>; metrics?: Set<string> }[],
+    wanted?: ReadonlySet<string>,
+  ): Promise<void> {
+    for (const span of spans) {
+      const where = [
+        ...(span.stations ? [anyOf("station", span.stations)] : []),
+        ...(span.metrics ? [anyOf("metric", span.metrics)] : []),
+        `time >= ${timeNs(span.lo, "floor")}`,
+        `time < ${timeNs(span.hi, "floor")}`,
+      ];
+      const group = "GROUP BY time(1h), station, metric fill(none)";
+      const readings = from(MEASUREMENT.readings);
+      const [valid, total] = await influxql(
+        `SELECT mean(value), min(value), max(value), count(value), sum(period_capped_ms) FROM ${readings} ` +
+          `WHERE ${[...where, validFilter].join(" AND ")} ${group}; ` +
+          `SELECT count(value) FROM ${readings} WHERE ${where.join(" AND ")} ${group}`,
+      );
+      const validByKey = new Map<string, Row>();
+      for (const series of valid?.series ?? []) {
+        for (const row of rowsOf(series)) {
+          validByKey.set(
+            `${seriesKey(series.tags?.station ?? "", series.tags?.metric ?? "")}\u0000${row.time}`,
+            row,
+          );
+        }
+      }
+      const lines: string[] = [];
+      for (const series of total?.series ?? []) {
+        const station = series.tags?.station ?? "";
+        const metric = series.tags?.metric ?? "";
+        for (const row of rowsOf(series)) {
+          const hourEnd = (row.time as number) + HOUR_MS; // InfluxQL labels a bucket by its start
+          const key = `${seriesKey(station, metric)}\u0000${hourEnd}`;
+          if (wanted !== undefined && !wanted.has(key)) continue;
+          const v = validByKey.get(`${seriesKey(station, metric)}\u0000${row.time}`);
+          const validCount = (v?.count as number | undefined) ?? 0;
+          lines.push(
+            hourlyLine({
+              stationId: station,
+              metric: metric as MetricId,
+              hourEnd,
+              mean: validCount > 0 ? (v?.mean as number) : null,
+              min: validCount > 0 ? (v?.min as number) : null,
+              max: validCount > 0 ? (v?.max as number) : null,
+              validCount,
+              totalCount: row.count as number,
+              validPeriodMs: (v?.sum as number | undefined) ?? 0,
+            }),
+          );
+        }
+      }
+      await writeLines(lines, "ms");
+    }
+  }
+
+  /** Spans of at most RECOMPUTE_WINDOW_MS covering the given hour labels, with their series. */
+  function spansOf(hours: readonly { station: string; metric: string; hourEnd: number }[]) {
+    const sorted = [...hours].sort((a, b) => a.hourEnd - b.hourEnd);
+    const spans: { lo: number; hi: number; stations: Set<string>; metrics: Set<string> }[] = [];
+    for (const h of sorted) {
+      let span = spans.at(-1);
+      if (span === undefined || h.hourEnd - span.lo > RECOMPUTE_WINDOW_MS) {
+        span = { lo: h.hourEnd - HOUR_MS, hi: h.hourEnd, stations: new Set(), metrics: new Set() };
+        spans.push(span);
+      }
+      span.hi = h.hourEnd;
+      span.stations.add(h.station);
+      span.metrics.add(h.metric);
+    }
+    return spans;
+  }
+
+  async function rebuildAllHours(): Promise<void> {
+    const readings = from(MEASUREMENT.readings);
+    const [first, last] = await influxql(
+      `SELECT first(value) FROM ${readings}; SELECT last(value) FROM ${readings}`,
+      "start",
+    );
+    const lo = first?.series?.[0]?.values[0]?.[0];
+    const hi = last?.series?.[0]?.values[0]?.[0];
+    if (typeof lo !== "number" || typeof hi !== "number") return;
+    const spans = [];
+    for (let start = hourEndOf(lo) - HOUR_MS; start <= hi; start += RECOMPUTE_WINDOW_MS) {
+      spans.push({ lo: start, hi: start + RECOMPUTE_WINDOW_MS });
+    }
+    await recomputeHours(spans);
+  }
+
+  async function prepare(): Promise<void> {
+    await ping("start");
+    if (settings.createDatabase === "ifMissing") {
+      await influxql(`CREATE DATABASE ${quoteIdent(database)}`, "start");
+    }
+    const [meta] = await influxql(
+      `SELECT valid_flags, schema_version FROM ${from(MEASUREMENT.meta)}`,
+      "start",
+    );
+    const stored = meta?.series?.[0] ? rowsOf(meta.series[0]).at(-1) : undefined;
+    const flags = [...settings.validFlags].sort().join(",");
+    if (stored?.valid_flags !== undefined && stored.valid_flags !== flags) {
+      if (settings.hourlyRecompute.onValidFlagsChange === "fail") {
+        throw new StoreError(
+          "store.valid_flags_changed",
+          `hourly aggregates in ${database} were computed with validFlags [${String(stored.valid_flags)}], the configuration says ` +
+            `[${flags}]; set store.hourlyRecompute.onValidFlagsChange to "rebuild" to recompute them`,
+        );
+      }
+      await rebuildAllHours();
+    }
+    await writeLines(
+      [
+        `${MEASUREMENT.meta} schema_version=${JSON.stringify(SCHEMA_VERSION)},valid_flags=${JSON.stringify(flags)} 0`,
+      ],
+      "ms",
+    );
+  }
+
+  async function ping(operation: InfluxOperation, maxRetries?: number): Promise<string> {
+    let version = "";
+    await request(
+      "/ping",
+      "",
+      "GET",
+      {},
+      operation,
+      (h) => {
+        version = String(h["x-influxdb-version"] ?? "");
+      },
+      maxRetries,
+    );
+    return version;
+  }
+
+  function read<T>(query: () => Promise<T>): Promise<T> {
+    assertOpen();
+    const task = query();
+    reads.add(task);
+    void task.then(
+      () => reads.delete(task),
+      () => reads.delete(task),
+    );
+    return task;
+  }
+
+  function write(body: () => Promise<void>): Promise<void> {
+    assertOpen();
+    return writes.run(body);
+  }
+
+  const store: InfluxStore = {
+    settings,
+
+    async start() {
+      if (state === "started") return;
+      if (state === "starting" || state === "stopping") {
+        throw new StoreError("store.not_started", `start() called while the store on ${url} is ${state}`);
+      }
+      state = "starting";
+      try {
+        await prepare();
+        state = "started";
+      } catch (error) {
+        state = "stopped";
+        throw error;
+      }
+    },
+
+    async stop() {
+      if (state !== "started") return;
+      // New calls are refused from here on; what was accepted before still completes.
+      state = "stopping";
+      await writes.idle();
+      await Promise.allSettled([...reads]);
+      state = "stopped";
+    },
+
+    async writeReadings(readings: readonly Reading[]) {
+      assertOpen();
+      if (readings.length === 0) return;
+      checkStorable(readings);
+      readings.forEach((r, i) => {
+        if (Math.abs(r.ts) > MAX_MS) {
+          throw new StoreError(
+            "store.reading_invalid",
+            `readings[${i}].ts is ${r.ts}, outside InfluxDB's time range`,
+          );
+        }
+      });
+      // The last element of a key wins, as in a later batch.
+      const byKey = new Map<string, Reading>();
+      for (const r of readings) byKey.set(`${seriesKey(r.stationId, r.metric)}\u0000${r.ts}`, r);
+      const hours = new Map<string, { station: string; metric: string; hourEnd: number }>();
+      for (const r of byKey.values()) {
+        const hourEnd = hourEndOf(r.ts);
+        hours.set(`${seriesKey(r.stationId, r.metric)}\u0000${hourEnd}`, {
+          station: r.stationId,
+          metric: r.metric,
+          hourEnd,
+        });
+      }
+      const lines = [...byKey.values()].map(readingLine);
+      await write(async () => {
+        await writeLines(lines, "ms");
+        await recomputeHours(spansOf([...hours.values()]), new Set(hours.keys()));
+      });
+    },
+
+    async queryReadings(query: ReadingQuery) {
+      checkBound(query.from, "from");
+      checkBound(query.to, "to");
+      checkLimit(query.limit);
+      return read(async () => {
+        const where = [
+          `station = ${quoteString(query.stationId)}`,
+          ...(query.metric !== undefined ? [`metric = ${quoteString(query.metric)}`] : []),
+          `time >= ${timeNs(query.from, "ceil")}`,
+          `time < ${timeNs(query.to, "ceil")}`,
+        ];
+        const series = await selectAll(
+          `SELECT value, flag, period_ms, source, received_at FROM ${from(MEASUREMENT.readings)} ` +
+            `WHERE ${where.join(" AND ")} GROUP BY metric`,
+          query.limit,
+        );
+        const readings = series.flatMap((s) =>
+          s.rows.map((row) => rowToReading(row, query.stationId, s.tags.metric ?? "")),
+        );
+        readings.sort((a, b) => a.ts - b.ts || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+        return query.limit === undefined ? readings : readings.slice(0, query.limit);
+      });
+    },
+
+    async queryHourly(query: SeriesQuery): Promise<HourlyAggregate[]> {
+      checkBound(query.from, "from");
+      checkBound(query.to, "to");
+      return read(async () => {
+        const [series] = await selectAll(
+          `SELECT mean, min, max, valid_count, total_count, valid_period_ms FROM ${from(MEASUREMENT.hourly)} ` +
+            `WHERE station = ${quoteString(query.stationId)} AND metric = ${quoteString(query.metric)} ` +
+            `AND time > ${timeNs(query.from, "floor")} AND time <= ${timeNs(query.to, "floor")}`,
+        );
+        return (series?.rows ?? []).map((row) => rowToHourly(row, query.stationId, query.metric));
+      });
+    },
+
+    async latest(stationId: string) {
+      return read(async () => {
+        const [result] = await influxql(
+          `SELECT value, flag, period_ms, source, received_at FROM ${from(MEASUREMENT.readings)} ` +
+            `WHERE station = ${quoteString(stationId)} GROUP BY metric ORDER BY time DESC LIMIT 1`,
+        );
+        return (result?.series ?? [])
+          .flatMap((s) => rowsOf(s).map((row) => rowToReading(row, stationId, s.tags?.metric ?? "")))
+          .sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+      });
+    },
+
+    async writeDeadLetters(letters: readonly DeadLetter[]) {
+      assertOpen();
+      if (letters.length === 0) return;
+      letters.forEach((l, i) => {
+        if (
+          typeof l.id !== "string" ||
+          l.id === "" ||
+          !Number.isSafeInteger(l.receivedAt) ||
+          Math.abs(l.receivedAt) > MAX_MS
+        ) {
+          throw new StoreError(
+            "store.reading_invalid",
+            `letters[${i}] needs a non-empty id and integer receivedAt, received id ${JSON.stringify(l.id)}, receivedAt ${String(l.receivedAt)}`,
+          );
+        }
+      });
+      const lines = letters.map(deadLetterLine);
+      await write(() => writeLines(lines, "ns"));
+    },
+
+    async queryDeadLetters(query: DeadLetterQuery) {
+      checkBound(query.from, "from");
+      checkBound(query.to, "to");
+      checkLimit(query.limit);
+      return read(async () => {
+        const where = [
+          ...(query.from !== undefined ? [`time >= ${timeNs(query.from, "ceil")}`] : []),
+          ...(query.to !== undefined ? [`time < ${timeNs(query.to, "ceil")}`] : []),
+          ...(query.stationId !== undefined ? [`station = ${quoteString(query.stationId)}`] : []),
+          ...(query.code !== undefined ? [`code = ${quoteString(query.code)}`] : []),
+        ];
+        const rows = await selectOrdered(
+          "id, received_at, source, origin, path, message, payload, station, code",
+          MEASUREMENT.deadLetters,
+          where,
+          "DESC",
+          query.limit,
+          (row) => row.received_at as number,
+          (a, b) =>
+            (b.received_at as number) - (a.received_at as number) ||
+            ((b.id as string) < (a.id as string) ? -1 : (b.id as string) > (a.id as string) ? 1 : 0),
+        );
+        return rows.map(rowToDeadLetter);
+      });
+    },
+
+    async writeAlertEvents(events: readonly AlertEvent[]) {
+      assertOpen();
+      const storable = storableAlertEvents(events);
+      if (storable.length === 0) return;
+      for (const [i, s] of storable.entries()) {
+        if (Math.abs(s.atMs) > MAX_MS) {
+          throw new StoreError(
+            "store.event_invalid",
+            `events[${i}].at is ${s.event.at}, outside InfluxDB's time range`,
+          );
+        }
+      }
+      await write(async () => {
+        // Events are immutable: the first stored copy of an id wins, so skip ids already stored.
+        const stored = new Set<string>();
+        for (let start = 0; start < storable.length; start += IDS_PER_QUERY) {
+          const ids = storable.slice(start, start + IDS_PER_QUERY).map((s) => s.event.id);
+          const [result] = await influxql(
+            `SELECT id FROM ${from(MEASUREMENT.alertEvents)} WHERE ${anyOf("id", ids)}`,
+            "write",
+          );
+          for (const series of result?.series ?? [])
+            for (const row of rowsOf(series)) stored.add(row.id as string);
+        }
+        const lines = storable
+          .filter((s) => !stored.has(s.event.id))
+          .map((s) => alertEventLine(s.event, s.atMs));
+        await writeLines(lines, "ns");
+      });
+    },
+
+    async queryAlertEvents(query: AlertEventQuery) {
+      checkBound(query.from, "from");
+      checkBound(query.to, "to");
+      checkLimit(query.limit);
+      return read(async () => {
+        const where = [
+          ...(query.from !== undefined ? [`time >= ${timeNs(query.from, "ceil")}`] : []),
+          ...(query.to !== undefined ? [`time < ${timeNs(query.to, "ceil")}`] : []),
+          ...(query.stationId !== undefined ? [`station = ${quoteString(query.stationId)}`] : []),
+          ...(query.ruleId !== undefined ? [`rule = ${quoteString(query.ruleId)}`] : []),
+          ...(query.alertId !== undefined ? [`alert_id = ${quoteString(query.alertId)}`] : []),
+        ];
+        const toStorable = (row: Row): StorableAlertEvent => ({
+          event: JSON.parse(row.event as string) as AlertEvent,
+          atMs: row.at_ms as number,
+        });
+        const rows = await selectOrdered(
+          "id, at_ms, event",
+          MEASUREMENT.alertEvents,
+          where,
+          "ASC",
+          query.limit,
+          (row) => row.at_ms as number,
+          (a, b) =>
+            (a.at_ms as number) - (b.at_ms as number) ||
+            ((a.id as string) < (b.id as string) ? -1 : (a.id as string) > (b.id as string) ? 1 : 0),
+        );
+        return rows
+          .map(toStorable)
+          .sort(compareStoredAlertEvents)
+          .map((s) => s.event);
+      });
+    },
+
+    async applyRetention(now: number): Promise<RetentionResult> {
+      checkBound(now, "now");
+      assertOpen();
+      if (settings.retention.method === "server") return { readingsDeleted: 0, deadLettersDeleted: 0 };
+      let result: RetentionResult = { readingsDeleted: 0, deadLettersDeleted: 0 };
+      await write(async () => {
+        const purge = async (measurement: string, field: string, horizonMs: number): Promise<number> => {
+          if (!Number.isFinite(horizonMs)) return 0;
+          const cutoff = `time < ${timeNs(now - horizonMs, "ceil")}`;
+          const [counted] = await influxql(
+            `SELECT count(${field}) FROM ${from(measurement)} WHERE ${cutoff}`,
+            "write",
+          );
+          const count = (counted?.series?.[0]?.values[0]?.[1] as number | undefined) ?? 0;
+          // DELETE takes no retention policy: it removes matching points from every policy.
+          if (count > 0) await influxql(`DELETE FROM ${quoteIdent(measurement)} WHERE ${cutoff}`, "write");
+          return count;
+        };
+        result = {
+          readingsDeleted: await purge(MEASUREMENT.readings, "value", retention.rawReadingsMs),
+          deadLettersDeleted: await purge(MEASUREMENT.deadLetters, "id", retention.deadLettersMs),
+        };
+      });
+      return result;
+    },
+
+    async health() {
+      if (state !== "started") return { ok: false, detail: `influxdb ${url} (${database}): ${state}` };
+      try {
+        const version = await ping("query", 0);
+        return {
+          ok: true,
+          detail: `influxdb ${url} (${database}): ping ok${version ? `, version ${version}` : ""}, ${writes.pending} write(s) queued`,
+        };
+      } catch (error) {
+        return { ok: false, detail: `influxdb ${url} (${database}): ${(error as Error).message}` };
+      }
+    },
+  };
+  return store;
+}

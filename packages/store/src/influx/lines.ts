@@ -1,0 +1,147 @@
+import { Point, type PointSettings } from "@influxdata/influxdb-client";
+import type {
+  AlertEvent,
+  DataFlag,
+  DeadLetter,
+  MetricId,
+  Reading,
+  ReadingSource,
+  RejectionCode,
+} from "@qingshan/domain";
+import { HOUR_MS } from "../hour.ts";
+import type { HourlyAggregate } from "../store.ts";
+import { MEASUREMENT, recordTimeNs } from "./influxql.ts";
+
+/** Timestamps are given already in the request's precision (ms or ns) as integers. */
+const AS_IS: PointSettings = { convertTime: (value) => (value === undefined ? undefined : String(value)) };
+
+function line(point: Point): string {
+  const text = point.toLineProtocol(AS_IS);
+  if (text === undefined) throw new Error(`point of ${point.toString()} has no fields`);
+  return text;
+}
+
+/**
+ * The line (precision ms) of a raw reading: identity station+metric+ts is the series key plus the
+ * timestamp, so a rewrite overwrites. `period_capped_ms` is what the reading adds to its hour's
+ * validPeriodMs (periodMs capped at one hour) — InfluxQL cannot cap per point inside sum().
+ *
+ * @example
+ * readingLine(r); // 'readings,metric=pm25,station=ST-A flag="N",period_capped_ms=0i,period_ms=0i,received_at=…i,source="mqtt-json",value=12 1772323200000'
+ */
+export function readingLine(r: Reading): string {
+  return line(
+    new Point(MEASUREMENT.readings)
+      .tag("station", r.stationId)
+      .tag("metric", r.metric)
+      .floatField("value", r.value)
+      .stringField("flag", r.flag)
+      .intField("period_ms", r.periodMs)
+      .intField("period_capped_ms", Math.min(r.periodMs, HOUR_MS))
+      .stringField("source", r.source)
+      .intField("received_at", r.receivedAt)
+      .timestamp(r.ts),
+  );
+}
+
+/**
+ * The line (precision ms) of an hourly aggregate, timed at the hour's END (air-aqi.md §8).
+ * mean/min/max are left out when no reading was valid (InfluxDB has no null); readers take them
+ * as null whenever valid_count is 0, since an overwrite keeps fields the new point lacks.
+ */
+export function hourlyLine(h: HourlyAggregate): string {
+  const point = new Point(MEASUREMENT.hourly).tag("station", h.stationId).tag("metric", h.metric);
+  if (h.validCount > 0 && h.mean !== null && h.min !== null && h.max !== null) {
+    point.floatField("mean", h.mean).floatField("min", h.min).floatField("max", h.max);
+  }
+  return line(
+    point
+      .intField("valid_count", h.validCount)
+      .intField("total_count", h.totalCount)
+      .intField("valid_period_ms", h.validPeriodMs)
+      .timestamp(h.hourEnd),
+  );
+}
+
+/** The line (precision ns) of a dead letter; time = receivedAt plus an id-derived sub-ms offset. */
+export function deadLetterLine(l: DeadLetter): string {
+  const point = new Point(MEASUREMENT.deadLetters);
+  if (l.stationId !== undefined && l.stationId !== "") point.tag("station", l.stationId);
+  return line(
+    point
+      .tag("code", l.code)
+      .stringField("id", l.id)
+      .intField("received_at", l.receivedAt)
+      .stringField("source", l.source)
+      .stringField("origin", l.origin)
+      .stringField("path", l.path)
+      .stringField("message", l.message)
+      .stringField("payload", l.payload)
+      .timestamp(recordTimeNs(l.receivedAt, l.id).toString()),
+  );
+}
+
+/** The line (precision ns) of an alert event: the whole event as JSON plus filterable tags/fields. */
+export function alertEventLine(event: AlertEvent, atMs: number): string {
+  return line(
+    new Point(MEASUREMENT.alertEvents)
+      .tag("station", event.stationId)
+      .tag("rule", event.ruleId)
+      .tag("type", event.type)
+      .tag("severity", event.severity)
+      .stringField("id", event.id)
+      .stringField("alert_id", event.alertId)
+      .intField("at_ms", atMs)
+      .stringField("event", JSON.stringify(event))
+      .timestamp(recordTimeNs(atMs, event.id).toString()),
+  );
+}
+
+/** A row of an InfluxQL result as column → value. */
+export type Row = Readonly<Record<string, unknown>>;
+
+const num = (v: unknown): number => v as number;
+
+export function rowToReading(row: Row, stationId: string, metric: string): Reading {
+  return {
+    stationId,
+    metric: metric as MetricId,
+    ts: num(row.time),
+    periodMs: num(row.period_ms),
+    value: num(row.value),
+    flag: row.flag as DataFlag,
+    source: row.source as ReadingSource,
+    receivedAt: num(row.received_at),
+  };
+}
+
+export function rowToHourly(row: Row, stationId: string, metric: MetricId): HourlyAggregate {
+  const validCount = num(row.valid_count);
+  const valid = validCount > 0;
+  return {
+    stationId,
+    metric,
+    hourEnd: num(row.time),
+    mean: valid ? (row.mean as number | null) : null,
+    min: valid ? (row.min as number | null) : null,
+    max: valid ? (row.max as number | null) : null,
+    validCount,
+    totalCount: num(row.total_count),
+    validPeriodMs: num(row.valid_period_ms),
+  };
+}
+
+export function rowToDeadLetter(row: Row): DeadLetter {
+  const letter: DeadLetter = {
+    id: row.id as string,
+    receivedAt: num(row.received_at),
+    source: row.source as string,
+    origin: row.origin as string,
+    code: row.code as RejectionCode,
+    path: row.path as string,
+    message: row.message as string,
+    payload: row.payload as string,
+  };
+  const station = row.station;
+  return typeof station === "string" && station !== "" ? { ...letter, stationId: station } : letter;
+}
