@@ -1,0 +1,261 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { requireService, waitFor } from "@qingshan/testkit";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { Bus, Delivery } from "../bus.ts";
+import { BusError } from "../errors.ts";
+import { describeBusContract } from "../testing/contract.ts";
+import { testKafkaBroker } from "../testing/kafka-broker.ts";
+import type { KafkaBusConfig } from "./config.ts";
+import { createKafkaBus } from "./kafka-bus.ts";
+
+const broker = await testKafkaBroker();
+const kafka = await requireService("kafka", () => broker.probe());
+afterAll(() => broker.stop());
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "../../../..");
+let counter = 0;
+function unique(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${process.pid}-${counter}`;
+}
+
+/** Settings that make rebalances and stops quick on a test broker. */
+function testConfig(topicPrefix: string): KafkaBusConfig {
+  return {
+    brokers: broker.brokers,
+    topicPrefix,
+    partitions: 4,
+    logLevel: "error",
+    consumer: {
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 200,
+      rebalanceTimeoutMs: 10_000,
+      maxWaitTimeMs: 100,
+    },
+    redelivery: { initialMs: 20, maxMs: 200 },
+    depthRefreshMs: 100,
+  };
+}
+
+async function deleteTopics(prefix: string): Promise<void> {
+  const admin = new Kafka({ brokers: broker.brokers.split(","), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe("kafka bus configuration (no broker)", () => {
+  it("rejects a configuration without brokers, naming the field", () => {
+    expect(() => createKafkaBus({ brokers: "" })).toThrow(BusError);
+    expect(() => createKafkaBus({ brokers: " , " })).toThrow(/brokers/);
+    expect(() => createKafkaBus({ brokers: "kafka" })).toThrow(/brokers\.0: expected host:port/);
+    expect(() => createKafkaBus({ brokers: "k:9092", topicPrefix: "a b" })).toThrow(/topicPrefix/);
+    expect(() =>
+      createKafkaBus({ brokers: "k:9092", consumer: { sessionTimeoutMs: 1000, heartbeatIntervalMs: 1000 } }),
+    ).toThrow(/consumer\.heartbeatIntervalMs/);
+  });
+
+  it("applies defaults, splits a comma-separated broker list and names topics with the prefix", () => {
+    const bus = createKafkaBus({ brokers: "a:9092, b:9093" });
+    expect(bus.settings).toMatchObject({
+      brokers: ["a:9092", "b:9093"],
+      clientId: "qingshan",
+      topicPrefix: "qingshan.",
+      partitions: 6,
+      replicationFactor: 1,
+      newGroupStart: "earliest",
+      consumer: { sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000 },
+    });
+    expect(bus.topicName("readings")).toBe("qingshan.readings");
+    expect(Object.isFrozen(bus.settings.consumer)).toBe(true);
+  });
+
+  it("refuses publish and subscribe before start, without I/O", async () => {
+    const bus = createKafkaBus({ brokers: "127.0.0.1:1" });
+    await expect(bus.publish("readings", [{ key: "k", value: 1 }])).rejects.toMatchObject({
+      code: "bus.not_started",
+    });
+    await expect(bus.subscribe("readings", { group: "g" }, async () => {})).rejects.toMatchObject({
+      code: "bus.not_started",
+    });
+    expect(bus.depth()).toEqual({ readings: 0, alerts: 0, deadletters: 0 });
+    await bus.stop();
+  });
+});
+
+describe.skipIf(!kafka.available)(`kafka bus against a real broker${kafka.note}`, () => {
+  describeBusContract(
+    "kafka bus",
+    async () => {
+      const prefix = `${unique("qs-contract")}.`;
+      return { bus: createKafkaBus(testConfig(prefix)), cleanup: () => deleteTopics(prefix) };
+    },
+    { timeoutMs: 30_000 },
+  );
+
+  describe("consumer groups", () => {
+    const buses: Bus[] = [];
+    const children: ChildProcess[] = [];
+    let prefix = "";
+    afterEach(async () => {
+      for (const child of children.splice(0)) child.kill("SIGKILL");
+      await Promise.all(buses.splice(0).map((b) => b.stop()));
+      await deleteTopics(prefix);
+    });
+
+    async function startBus(): Promise<Bus> {
+      const bus = createKafkaBus(testConfig(prefix));
+      buses.push(bus);
+      await bus.start();
+      return bus;
+    }
+
+    it("creates the three topics with the configured partitions and keeps a station on one partition", async () => {
+      prefix = `${unique("qs-topics")}.`;
+      const bus = await startBus();
+      const admin = new Kafka({ brokers: broker.brokers.split(","), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata({
+        topics: ["readings", "alerts", "deadletters"].map((t) => `${prefix}${t}`),
+      });
+      await admin.disconnect();
+      expect(topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
+        [`${prefix}alerts`, 4],
+        [`${prefix}deadletters`, 4],
+        [`${prefix}readings`, 4],
+      ]);
+      const seen: Delivery<{ seq: number }>[] = [];
+      await bus.subscribe<{ seq: number }>("readings", { group: unique("g") }, async (batch) => {
+        seen.push(...batch);
+      });
+      for (let i = 0; i < 5; i++) await bus.publish("readings", [{ key: "ld-aq-01", value: { seq: i } }]);
+      await waitFor(() => seen.length === 5, { timeoutMs: 30_000, what: "5 deliveries" });
+      expect(new Set(seen.map((d) => d.partition)).size).toBe(1);
+      expect(seen.map((d) => d.value.seq)).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it("a second member joining: onAssigned on both before delivery, nothing committed processed again", async () => {
+      prefix = `${unique("qs-rebalance")}.`;
+      const group = unique("g");
+      const first = await startBus();
+      const second = await startBus();
+      const handled = { a: [] as string[], b: [] as string[] };
+      const assigned = { a: [] as number[][], b: [] as number[][] };
+      const settled = { a: 0, b: 0 };
+      const violations: string[] = [];
+      let releaseB!: () => void;
+      const bRebuilt = new Promise<void>((r) => {
+        releaseB = r;
+      });
+      const member = (bus: Bus, name: "a" | "b") =>
+        bus.subscribe<{ seq: number }>(
+          "readings",
+          {
+            group,
+            onAssigned: async (partitions) => {
+              assigned[name].push([...partitions]);
+              // b "rebuilds its windows" until the test lets it go on.
+              if (name === "b") await bRebuilt;
+              settled[name] = assigned[name].length;
+            },
+          },
+          async (batch) => {
+            const latest = assigned[name].at(-1) ?? [];
+            for (const d of batch) {
+              if (settled[name] !== assigned[name].length)
+                violations.push(`${name} got ${d.key} before onAssigned settled`);
+              if (!latest.includes(d.partition))
+                violations.push(`${name} got partition ${d.partition} not in [${latest}]`);
+            }
+            handled[name].push(...batch.map((d) => `${d.key}#${d.value.seq}`));
+          },
+        );
+      const keys = Array.from({ length: 20 }, (_, i) => `station-${i}`);
+      const publishRound = (from: number) =>
+        first.publish(
+          "readings",
+          keys.flatMap((key) => Array.from({ length: 5 }, (_, i) => ({ key, value: { seq: from + i } }))),
+        );
+
+      await member(first, "a");
+      expect(assigned.a).toEqual([[0, 1, 2, 3]]);
+      await publishRound(0);
+      await waitFor(() => handled.a.length === 100, { timeoutMs: 30_000, what: "a handled round 1" });
+      await waitFor(() => first.depth().readings === 0, { timeoutMs: 30_000, what: "round 1 committed" });
+
+      const joining = member(second, "b");
+      const disjoint = () => {
+        const a = assigned.a.at(-1) ?? [];
+        const b = assigned.b.at(-1) ?? [];
+        return assigned.a.length >= 2 && a.length > 0 && b.length > 0 && a.every((p) => !b.includes(p));
+      };
+      await waitFor(disjoint, { timeoutMs: 30_000, what: "both members assigned after the rebalance" });
+      expect([...(assigned.a.at(-1) ?? []), ...(assigned.b.at(-1) ?? [])].sort()).toEqual([0, 1, 2, 3]);
+
+      // Round 2 while b's onAssigned still runs: a handles its share, b nothing yet.
+      await publishRound(5);
+      await waitFor(() => handled.a.length > 100, { timeoutMs: 30_000, what: "a handling round 2" });
+      expect(handled.b).toEqual([]);
+      releaseB();
+      await joining;
+      await waitFor(() => handled.a.length + handled.b.length === 200, {
+        timeoutMs: 30_000,
+        what: "round 2 handled",
+      });
+      expect(violations).toEqual([]);
+      const all = [...handled.a, ...handled.b];
+      expect(new Set(all).size).toBe(200);
+      expect(handled.b.length).toBeGreaterThan(0);
+      expect(handled.b.every((id) => Number(id.split("#")[1]) >= 5)).toBe(true);
+    });
+
+    it("a member killed before committing: its uncommitted messages go to the other member", async () => {
+      prefix = `${unique("qs-kill")}.`;
+      const group = unique("g");
+      const bus = await startBus();
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", resolve(here, "kill-member.fixture.ts"), broker.brokers, prefix, group],
+        { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
+      );
+      children.push(child);
+      let output = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await waitFor(() => output.includes("assigned"), {
+        timeoutMs: 60_000,
+        what: "the child member assigned",
+      });
+      await bus.publish(
+        "readings",
+        Array.from({ length: 10 }, (_, seq) => ({ key: "k", value: { seq } })),
+      );
+      await waitFor(() => output.includes("holding 5"), {
+        timeoutMs: 30_000,
+        what: "the child holding seq 5–9",
+      });
+      expect(output).toContain("acknowledged 5");
+      child.kill("SIGKILL");
+
+      const seen: number[] = [];
+      await bus.subscribe<{ seq: number }>("readings", { group }, async (batch) => {
+        seen.push(...batch.map((d) => d.value.seq));
+      });
+      // The broker gives the dead member's partitions away once its session (6 s) expired.
+      await waitFor(() => seen.length >= 5, {
+        timeoutMs: 30_000,
+        what: "redelivery to the surviving member",
+      });
+      expect(seen).toEqual([5, 6, 7, 8, 9]);
+    }, 60_000);
+  });
+});

@@ -1,0 +1,342 @@
+import {
+  type Admin,
+  Kafka,
+  type KafkaConfig,
+  logLevel as KafkaLogLevel,
+  type logCreator,
+  Partitioners,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
+import {
+  type BatchHandler,
+  BUS_TOPICS,
+  type Bus,
+  type BusMessage,
+  type BusTopic,
+  type SubscribeOptions,
+  type Subscription,
+} from "../bus.ts";
+import { BusError } from "../errors.ts";
+import type { HandlerFailure } from "../memory/config.ts";
+import {
+  type KafkaBusConfig,
+  type KafkaBusSettings,
+  type KafkaLogEntry,
+  kafkaBusConfigSchema,
+} from "./config.ts";
+import { DepthMonitor } from "./depth.ts";
+import { Publisher } from "./publisher.ts";
+import { KafkaSubscription } from "./subscription.ts";
+
+/** The Kafka bus: a Bus plus its validated, frozen settings and the Kafka topic names it uses. */
+export interface KafkaBus extends Bus {
+  readonly settings: Readonly<KafkaBusSettings>;
+  /** The Kafka topic of a bus topic: `${topicPrefix}${topic}`. */
+  topicName(topic: BusTopic): string;
+}
+
+type State = "created" | "starting" | "running" | "stopping" | "stopped";
+
+/**
+ * Creates the Kafka bus (kafkajs). Validates `config` (throws BusError "bus.config_invalid"); no I/O.
+ * `start` connects, creates missing topics and starts the producer; `stop` closes every
+ * subscription (aborting handlers' signals and waiting for them), flushes publishes, disconnects.
+ * See packages/bus/README.md ("Kafka bus") for semantics and configuration.
+ *
+ * @example
+ * const bus = createKafkaBus({ brokers: "kafka:9092", topicPrefix: "qingshan.", partitions: 6 });
+ * await bus.start();
+ * await bus.subscribe<Reading>("readings", { group: "writer", maxBatch: 5000 }, async (batch) => {
+ *   await store.writeReadings(batch.map((d) => d.value)); // offsets committed after this resolves
+ * });
+ * await bus.publish("readings", [{ key: reading.stationId, value: reading }]); // resolves once Kafka acknowledged
+ * await bus.stop();
+ */
+export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
+  const { onHandlerError, onAssignError, onDecodeError, onLog, ...rest } = config;
+  const parsed = kafkaBusConfigSchema.safeParse(rest);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new BusError("bus.config_invalid", `kafka bus configuration: ${detail}`, { cause: parsed.error });
+  }
+  const settings: Readonly<KafkaBusSettings> = deepFreeze(parsed.data);
+  const reportHandlerError = onHandlerError ?? defaultHandlerError;
+  const reportAssignError = onAssignError ?? defaultAssignError;
+  const reportDecodeError = onDecodeError ?? defaultDecodeError;
+  const log = onLog ?? defaultLog;
+
+  const topicName = (topic: BusTopic): string => `${settings.topicPrefix}${topic}`;
+  const kafka = new Kafka(kafkaOptions(settings, log));
+
+  let state: State = "created";
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let admin: Admin | undefined;
+  let producer: Producer | undefined;
+  let publisher: Publisher | undefined;
+  let depth: DepthMonitor | undefined;
+  const subscriptions = new Set<KafkaSubscription>();
+  const localGroups = new Map<BusTopic, Set<string>>(BUS_TOPICS.map((t) => [t, new Set<string>()]));
+
+  function assertTopic(topic: BusTopic): void {
+    if (!(BUS_TOPICS as readonly string[]).includes(topic)) {
+      throw new BusError("bus.topic_unknown", `"${String(topic)}" is not one of ${BUS_TOPICS.join(", ")}`);
+    }
+  }
+
+  async function ensureTopics(client: Admin): Promise<void> {
+    const names = BUS_TOPICS.map(topicName);
+    const existing = new Set(await client.listTopics());
+    const missing = names.filter((name) => !existing.has(name));
+    if (missing.length > 0) {
+      // Another process may create them at the same time: kafkajs then returns false, which is fine.
+      await client.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: settings.partitions,
+          replicationFactor: settings.replicationFactor,
+        })),
+      });
+    }
+    // Right after creation a broker may still answer UNKNOWN_TOPIC_OR_PARTITION (kafkajs' own wait
+    // only retries LEADER_NOT_AVAILABLE), so wait here until every partition has a leader.
+    const deadline = Date.now() + settings.requestTimeoutMs;
+    for (;;) {
+      try {
+        const { topics } = await client.fetchTopicMetadata({ topics: names });
+        if (topics.length === names.length && topics.every((t) => t.partitions.every((p) => p.leader >= 0)))
+          return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`topics ${names.join(", ")} have no leaders after ${settings.requestTimeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function startBus(): Promise<void> {
+    const client = kafka.admin();
+    admin = client;
+    await client.connect();
+    await ensureTopics(client);
+    const p = kafka.producer({
+      idempotent: true,
+      // One request in flight keeps per-partition order across retries (the Publisher sends one at a time anyway).
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    producer = p;
+    await p.connect();
+    publisher = new Publisher(p);
+    depth = new DepthMonitor(
+      client,
+      topicName,
+      () => localGroups,
+      settings.newGroupStart === "earliest",
+      settings.depthRefreshMs,
+    );
+    await depth.refresh();
+    depth.start();
+  }
+
+  async function stopBus(): Promise<void> {
+    if (starting !== undefined) await starting.catch(() => {});
+    // In-flight handlers may still publish (an evaluator emitting alerts), so publish stays open until they end.
+    await Promise.all([...subscriptions].map((s) => s.close()));
+    state = "stopped";
+    await publisher?.drain();
+    await depth?.stop();
+    await producer?.disconnect();
+    await admin?.disconnect();
+  }
+
+  return {
+    settings,
+    topicName,
+
+    start() {
+      if (state === "running") return Promise.resolve();
+      if (state === "starting" && starting !== undefined) return starting;
+      if (state !== "created") {
+        return Promise.reject(new BusError("bus.stopped", "a stopped kafka bus cannot be restarted"));
+      }
+      state = "starting";
+      starting = startBus().then(
+        () => {
+          if (state === "starting") state = "running";
+        },
+        async (error: unknown) => {
+          state = "stopped";
+          await producer?.disconnect().catch(() => {});
+          await admin?.disconnect().catch(() => {});
+          throw error;
+        },
+      );
+      return starting;
+    },
+
+    stop() {
+      if (stopping !== undefined) return stopping;
+      if (state === "created") {
+        state = "stopped";
+        stopping = Promise.resolve();
+        return stopping;
+      }
+      state = "stopping";
+      stopping = stopBus();
+      return stopping;
+    },
+
+    async publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]) {
+      if (state === "created" || state === "starting")
+        throw new BusError("bus.not_started", "publish before start()");
+      if (state === "stopped") throw new BusError("bus.stopped", "publish after stop()");
+      assertTopic(topic);
+      if (messages.length === 0 || publisher === undefined) return;
+      const encoded = messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) }));
+      await publisher.send(topicName(topic), encoded);
+    },
+
+    async subscribe<T>(
+      topic: BusTopic,
+      options: SubscribeOptions,
+      handler: BatchHandler<T>,
+    ): Promise<Subscription> {
+      if (state === "created" || state === "starting")
+        throw new BusError("bus.not_started", "subscribe before start()");
+      if (state !== "running") throw new BusError("bus.stopped", "subscribe after stop()");
+      assertTopic(topic);
+      validateOptions(options);
+      const subscription = new KafkaSubscription(
+        {
+          kafka,
+          settings,
+          busTopic: topic,
+          kafkaTopic: topicName(topic),
+          onHandlerError: reportHandlerError,
+          onAssignError: reportAssignError,
+          onDecodeError: reportDecodeError,
+          onCrash: (error, info) =>
+            log({
+              level: "error",
+              namespace: "qingshan.bus",
+              message: `consumer of group "${info.group}" on "${info.topic}" crashed: ${errorMessage(error)}`,
+              extra: {},
+            }),
+        },
+        options,
+        handler as BatchHandler<unknown>,
+      );
+      subscriptions.add(subscription);
+      localGroups.get(topic)?.add(options.group);
+      try {
+        await subscription.start();
+      } catch (error) {
+        subscriptions.delete(subscription);
+        await subscription.close().catch(() => {});
+        throw error;
+      }
+      return {
+        close: async () => {
+          await subscription.close();
+          subscriptions.delete(subscription);
+        },
+      };
+    },
+
+    depth() {
+      return (
+        depth?.current ?? (Object.fromEntries(BUS_TOPICS.map((t) => [t, 0])) as Record<BusTopic, number>)
+      );
+    },
+  };
+}
+
+function kafkaOptions(settings: KafkaBusSettings, log: (entry: KafkaLogEntry) => void): KafkaConfig {
+  const options: KafkaConfig = {
+    brokers: [...settings.brokers],
+    clientId: settings.clientId,
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    logLevel: KAFKAJS_LEVEL[settings.logLevel],
+    logCreator: createLogCreator(log),
+  };
+  if (settings.ssl !== undefined)
+    options.ssl = typeof settings.ssl === "boolean" ? settings.ssl : { ...settings.ssl };
+  if (settings.sasl !== undefined) options.sasl = { ...settings.sasl } as SASLOptions;
+  return options;
+}
+
+const KAFKAJS_LEVEL = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+} as const;
+
+function createLogCreator(log: (entry: KafkaLogEntry) => void): logCreator {
+  return () =>
+    function kafkajsLog({ namespace, level, log: line }) {
+      const { message, ...extra } = line;
+      const name =
+        level === KafkaLogLevel.ERROR
+          ? "error"
+          : level === KafkaLogLevel.WARN
+            ? "warn"
+            : level === KafkaLogLevel.INFO
+              ? "info"
+              : "debug";
+      log({ level: name, namespace, message, extra });
+    };
+}
+
+function validateOptions(options: SubscribeOptions): void {
+  if (typeof options.group !== "string" || options.group.length === 0) {
+    throw new BusError("bus.options_invalid", "group must be a non-empty string");
+  }
+  if (options.maxBatch !== undefined && !(Number.isInteger(options.maxBatch) && options.maxBatch >= 1)) {
+    throw new BusError("bus.options_invalid", `maxBatch must be an integer >= 1, got ${options.maxBatch}`);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function defaultHandlerError(error: unknown, f: HandlerFailure): void {
+  console.error(
+    `kafka bus: handler of group "${f.group}" on "${f.topic}" partition ${f.partition} rejected a batch of ${f.batchSize} (attempt ${f.attempt}): ${errorMessage(error)}; redelivering in ${f.retryInMs} ms`,
+  );
+}
+
+function defaultAssignError(error: unknown, info: { topic: string; group: string }): void {
+  console.error(
+    `kafka bus: onAssigned of group "${info.group}" on "${info.topic}" rejected: ${errorMessage(error)}`,
+  );
+}
+
+function defaultDecodeError(
+  error: unknown,
+  info: { topic: string; group: string; partition: number; offset: string },
+): void {
+  console.error(
+    `kafka bus: skipped undecodable message at ${info.topic}/${info.partition}@${info.offset} (group "${info.group}"): ${errorMessage(error)}`,
+  );
+}
+
+function defaultLog(entry: KafkaLogEntry): void {
+  console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${entry.message}`);
+}

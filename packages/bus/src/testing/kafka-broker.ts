@@ -1,0 +1,81 @@
+/**
+ * A real Kafka broker for tests: the one named by QINGSHAN_TEST_KAFKA_BROKERS (as `.ci/run` exports
+ * after test/infra/kafka/start.sh), or else one started here with that script when Java and Maven
+ * are installed (the first run resolves the broker's jars from Maven Central).
+ *
+ * @example
+ * const kafka = await testKafkaBroker();
+ * const gate = await requireService("kafka", () => kafka.probe());
+ * afterAll(() => kafka.stop());
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { tcpReachable } from "@qingshan/testkit";
+
+export interface TestKafkaBroker {
+  /** host:port list; empty when none could be had. */
+  readonly brokers: string;
+  /** Why there is none (for the skip message). */
+  readonly problem: string;
+  /** Rejects (with the reason) unless the first broker accepts TCP connections. */
+  probe(): Promise<void>;
+  /** Stops the broker if this module started it. */
+  stop(): Promise<void>;
+}
+
+const infra = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../test/infra/kafka");
+
+function has(command: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+export async function testKafkaBroker(): Promise<TestKafkaBroker> {
+  const fromEnv = process.env.QINGSHAN_TEST_KAFKA_BROKERS;
+  if (fromEnv !== undefined && fromEnv !== "") return broker(fromEnv, "", async () => {});
+  if (!has("java") || !has("mvn")) {
+    return broker(
+      "",
+      "QINGSHAN_TEST_KAFKA_BROKERS is not set and java/mvn are missing to start one",
+      async () => {},
+    );
+  }
+  const started = await new Promise<{ out: string; err: string; failed: boolean }>((done) => {
+    execFile("bash", [resolve(infra, "start.sh")], { timeout: 600_000 }, (error, out, err) =>
+      done({ out, err, failed: error !== null }),
+    );
+  });
+  const vars = new Map<string, string>();
+  for (const match of started.out.matchAll(/^export (\w+)=(.*)$/gm)) vars.set(match[1] ?? "", match[2] ?? "");
+  const brokers = vars.get("QINGSHAN_TEST_KAFKA_BROKERS") ?? "";
+  if (started.failed || brokers === "") {
+    return broker(
+      "",
+      `test/infra/kafka/start.sh failed: ${started.err.trim().split("\n").slice(-3).join(" | ")}`,
+      async () => {},
+    );
+  }
+  return broker(brokers, "", async () => {
+    await new Promise<void>((done) => {
+      execFile(
+        "bash",
+        [resolve(infra, "stop.sh")],
+        { env: { ...process.env, ...Object.fromEntries(vars) } },
+        () => done(),
+      );
+    });
+  });
+}
+
+function broker(brokers: string, problem: string, stop: () => Promise<void>): TestKafkaBroker {
+  return {
+    brokers,
+    problem,
+    stop,
+    async probe() {
+      if (brokers === "") throw new Error(problem);
+      const [host, port] = (brokers.split(",")[0] ?? "").split(":");
+      await tcpReachable(host ?? "127.0.0.1", Number(port));
+    },
+  };
+}
