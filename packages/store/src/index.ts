@@ -4,4 +4,8 @@ export type { DuckDbStore } from "./duckdb/duckdb-store.ts";
 export { createDuckDbStore } from "./duckdb/duckdb-store.ts";
 export * from "./errors.ts";
 export { HOUR_MS, hourEndOf } from "./hour.ts";
+export type { InfluxStoreConfig, InfluxStoreSettings } from "./influx/config.ts";
+export { influxStoreConfigSchema, parseInfluxStoreConfig } from "./influx/config.ts";
+export type { InfluxStore } from "./influx/influx-store.ts";
+export { createInfluxStore } from "./influx/influx-store.ts";
 export * from "./store.ts";
