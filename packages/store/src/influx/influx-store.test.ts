@@ -257,7 +257,9 @@ describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
   });
 });
 
-describe.skipIf(!influx.available)("InfluxStore while the server is down", () => {
+const influxd = await requireService("influxd (to stop and restart a private server)", influxdInstalled);
+
+describe.skipIf(!influxd.available)(`InfluxStore while the server is down${influxd.note}`, () => {
   let server: Server | undefined;
   afterEach(async () => {
     if (server) await stopServer(server);
@@ -265,7 +267,6 @@ describe.skipIf(!influx.available)("InfluxStore while the server is down", () =>
   });
 
   it("rejects writes with store.unavailable while InfluxDB is stopped and stores them once it is back", async () => {
-    await influxdInstalled();
     server = await startServer();
     const store = createInfluxStore({ url: server.url, database: "outage", maxRetries: 1, retryDelayMs: 20 });
     await store.start();

@@ -230,6 +230,26 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
         expect(hour).toMatchObject({ mean: 30, min: 30, max: 30, validCount: 1, totalCount: 2 });
       });
 
+      it("reports null mean/min/max once the only valid reading of an hour is re-flagged invalid", async () => {
+        const store = await started();
+        await store.writeReadings([reading({ ts: T0 + 5 * MIN, value: 10, periodMs: 5 * MIN })]);
+        await store.writeReadings([reading({ ts: T0 + 5 * MIN, value: 10, periodMs: 5 * MIN, flag: "C" })]);
+        const [hour] = await store.queryHourly({
+          stationId: "ST-A",
+          metric: "pm25",
+          from: T0,
+          to: T0 + HOUR_MS,
+        });
+        expect(hour).toMatchObject({
+          mean: null,
+          min: null,
+          max: null,
+          validCount: 0,
+          totalCount: 1,
+          validPeriodMs: 0,
+        });
+      });
+
       it("keeps the last of duplicate keys within one batch", async () => {
         const store = await started();
         await store.writeReadings([
