@@ -13,7 +13,7 @@ describe("parseIngestConfig", () => {
         shareGroup: "qingshan",
         protocolVersion: 5,
         connections: 1,
-        maxInFlight: 100,
+        maxInFlight: 1000,
         sessionExpirySeconds: 604_800,
         keepaliveSeconds: 30,
         reconnectPeriodMs: 1000,

@@ -33,10 +33,13 @@ export const IngestConfigSchema = z.strictObject({
       shareGroup: z.union([z.literal(""), topicLevel]).default("qingshan"),
       /** 5 (MQTT 5.0) or 4 (MQTT 3.1.1). The embedded broker speaks 3.1.1 only. */
       protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
-      /** Sessions (connections) this process opens in the share group; each handles one message at a time. */
+      /** Sessions (connections) this process opens in the share group; each handles many messages at once. */
       connections: z.number().int().min(1).max(64).default(1),
-      /** Receive Maximum (MQTT 5.0 §3.1.2.11.3): unacknowledged messages the broker may send per connection. */
-      maxInFlight: z.number().int().min(1).max(65535).default(100),
+      /**
+       * Receive Maximum (MQTT 5.0 §3.1.2.11.3): unacknowledged messages the broker may send per
+       * connection; they are handled concurrently and written in batches, so this bounds throughput.
+       */
+      maxInFlight: z.number().int().min(1).max(65535).default(1000),
       /** How long the broker keeps the session (and queues messages) after a disconnect (MQTT 5). */
       sessionExpirySeconds: z
         .number()

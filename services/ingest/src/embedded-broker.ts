@@ -1,13 +1,30 @@
 import { createServer } from "node:net";
-import { Aedes } from "aedes";
+import { Aedes, type Client } from "aedes";
 import { listen } from "./listen.ts";
+
+/** A PUBLISH a station sent to the embedded broker. */
+export interface IncomingPublish {
+  readonly topic: string;
+  readonly payload: Buffer | string;
+  readonly qos: 0 | 1 | 2;
+}
+
+/**
+ * Takes a station's message in before the broker acknowledges it. Returns undefined for topics it
+ * does not handle (the broker then acknowledges and forwards at once), or a promise that resolves
+ * once the message is durably handed on: only then is the PUBACK sent. A rejection disconnects the
+ * station without a PUBACK, so it resends the message after reconnecting.
+ */
+export type BrokerIntake = (message: IncomingPublish) => Promise<void> | undefined;
 
 export interface EmbeddedBroker {
   /** The bound port (useful when 0 was asked for). */
   readonly port: number;
   /** A URL clients on this machine can connect to. */
   readonly url: string;
-  /** Disconnects every client and stops listening. */
+  /** Publishes a message from the broker itself (HJ 212 replies); it does not pass the intake. */
+  publish(topic: string, payload: string, qos?: 0 | 1): Promise<void>;
+  /** Sends the acknowledgements of work the intake finished, disconnects every client, stops listening. */
   close(): Promise<void>;
 }
 
@@ -16,12 +33,48 @@ export interface EmbeddedBrokerOptions {
   readonly port?: number;
   /** Default "0.0.0.0". */
   readonly host?: string;
+  /** Ingest hook run before each PUBLISH is acknowledged (see {@link BrokerIntake}). */
+  readonly intake?: BrokerIntake;
+}
+
+const SYS_PREFIX = "$SYS/";
+
+/**
+ * Calls back in the order the messages of one connection arrived, each once its own work is
+ * done: aedes handles all PUBLISH packets of one socket read concurrently, while a client expects
+ * its PUBACKs in the order it sent the messages (MQTT 3.1.1 §4.6).
+ */
+function orderedAcks() {
+  const tails = new WeakMap<Client, Promise<void>>();
+  const pending = new Set<Promise<void>>();
+  function ack(client: Client, work: Promise<void>, callback: (error?: Error | null) => void): void {
+    const previous = tails.get(client) ?? Promise.resolve();
+    const settled = work.then(
+      () =>
+        previous.then(() => {
+          callback(null);
+        }),
+      (error: unknown) => {
+        callback(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    tails.set(client, settled);
+    pending.add(settled);
+    void settled.finally(() => pending.delete(settled));
+  }
+  /** Resolves once every acknowledgement whose work had settled has been handed to its socket. */
+  async function flushed(): Promise<void> {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  }
+  return { ack, flushed };
 }
 
 /**
  * Starts an in-process MQTT broker (aedes over a plain TCP server) for the one-machine
  * deployment. It speaks MQTT 3.1.1 without shared subscriptions and keeps sessions in memory
  * only: what it queues is lost when the process exits (see README, "Zero-loss deployment").
+ * With an `intake`, station messages are stored before their PUBACK (so a crash loses nothing
+ * a station was told was received).
  *
  * @example
  * const broker = await startEmbeddedBroker({ port: 1883 });
@@ -31,7 +84,25 @@ export interface EmbeddedBrokerOptions {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const requested = options.port ?? 1883;
   const host = options.host ?? "0.0.0.0";
-  const broker = await Aedes.createBroker();
+  const intake = options.intake;
+  const acks = orderedAcks();
+  const broker = await Aedes.createBroker({
+    authorizePublish(client, packet, callback) {
+      if (packet.topic.startsWith(SYS_PREFIX)) {
+        callback(new Error(`${SYS_PREFIX} topics are reserved`));
+        return;
+      }
+      const work =
+        client === null || intake === undefined
+          ? undefined
+          : intake({ topic: packet.topic, payload: packet.payload, qos: packet.qos });
+      if (work === undefined) {
+        callback(null);
+        return;
+      }
+      acks.ack(client as Client, work, callback);
+    },
+  });
   const server = createServer(broker.handle);
   let port: number;
   try {
@@ -49,7 +120,19 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   return {
     port,
     url: `mqtt://${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`,
+    publish(topic, payload, qos = 1) {
+      return new Promise((resolve, reject) =>
+        broker.publish(
+          { cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      );
+    },
     async close() {
+      // PUBACKs of messages the intake finished go out before the connections close (the intake
+      // must have been stopped: its pending work then settles).
+      await acks.flushed();
+      await new Promise((resolve) => setImmediate(resolve));
       // Closing the broker first disconnects its clients, so the server's close can complete.
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

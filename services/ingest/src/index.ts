@@ -2,6 +2,7 @@ import type { Bus } from "@qingshan/bus";
 import type { StationRegistry } from "@qingshan/domain";
 import { type Logger, pino } from "pino";
 import type { Registry } from "prom-client";
+import { createEmbeddedIntake, type EmbeddedIntake } from "./broker-intake.ts";
 import { type IngestConfig, type IngestConfigInput, parseIngestConfig } from "./config.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./embedded-broker.ts";
 import { createHj212TcpListener, type Hj212TcpListener } from "./hj212-tcp.ts";
@@ -9,6 +10,7 @@ import { createIngestPipeline, type IngestPipeline } from "./ingest-pipeline.ts"
 import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
 import { createMqttIngest, type MqttIngest } from "./mqtt-ingest.ts";
 
+export { createEmbeddedIntake, type EmbeddedIntake, type EmbeddedIntakeOptions } from "./broker-intake.ts";
 export {
   type IngestConfig,
   type IngestConfigInput,
@@ -17,7 +19,13 @@ export {
 } from "./config.ts";
 export { MAX_DEAD_LETTER_PAYLOAD_BYTES, toDeadLetter, truncateUtf8 } from "./dead-letters.ts";
 export { DeliveryAbortedError, deliverWithRetry, type RetryPolicy } from "./deliver-with-retry.ts";
-export { type EmbeddedBroker, type EmbeddedBrokerOptions, startEmbeddedBroker } from "./embedded-broker.ts";
+export {
+  type BrokerIntake,
+  type EmbeddedBroker,
+  type EmbeddedBrokerOptions,
+  type IncomingPublish,
+  startEmbeddedBroker,
+} from "./embedded-broker.ts";
 export { createHj212TcpListener, type Hj212TcpListener, type Hj212TcpOptions } from "./hj212-tcp.ts";
 export {
   createIngestPipeline,
@@ -44,7 +52,7 @@ export interface IngestDeps {
 }
 
 export interface Ingest {
-  /** Starts the embedded broker (without mqtt.url), the HJ 212 TCP listener and the MQTT sessions. */
+  /** Starts the embedded broker with its intake (without mqtt.url) or the MQTT sessions, and the HJ 212 TCP listener. */
   start(): Promise<void>;
   /** Stops intake, drains in-flight messages (acknowledging them), disconnects, closes the broker. */
   stop(): Promise<void>;
@@ -62,8 +70,9 @@ export interface Ingest {
 
 /**
  * Composes the ingest service from its configuration: validates it (no I/O), and on `start`
- * opens the embedded broker when no `mqtt.url` is set, the HJ 212 TCP listener, and the MQTT
- * sessions that subscribe to `stations/+/+` and `hj212/+`.
+ * opens the HJ 212 TCP listener and either the embedded broker with ingest inside it (no
+ * `mqtt.url`: station messages are acknowledged once stored) or the MQTT sessions that subscribe
+ * to `stations/+/+` and `hj212/+` on `mqtt.url`.
  *
  * @example
  * const ingest = createIngest({ mqtt: { embeddedPort: 1883 } }, { bus, registry });
@@ -85,20 +94,31 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
   let broker: EmbeddedBroker | undefined;
   let tcp: Hj212TcpListener | undefined;
   let mqtt: MqttIngest | undefined;
+  let intake: EmbeddedIntake | undefined;
   let tcpPort: number | undefined;
   let brokerUrl: string | undefined;
 
   async function start(): Promise<void> {
     try {
-      let mqttConfig = config.mqtt;
       if (config.mqtt.url === undefined) {
+        // Embedded mode: ingest runs inside the broker, so the station's PUBACK waits for the store
+        // (no second MQTT hop whose acknowledgement would come before the data is safe).
+        const embedded = createEmbeddedIntake({
+          pipeline,
+          hj212TopicPrefix: config.hj212.mqttTopicPrefix,
+          logger,
+          metrics,
+          retry: config.publishRetry,
+          drainTimeoutMs: config.drainTimeoutMs,
+          reply: (topic, payload) => (broker ? broker.publish(topic, payload) : Promise.resolve()),
+        });
+        intake = embedded;
         broker = await startEmbeddedBroker({
           port: config.mqtt.embeddedPort,
           host: config.mqtt.embeddedHost,
+          intake: embedded.intake,
         });
         logger.info({ port: broker.port }, "embedded MQTT broker started");
-        // aedes speaks MQTT 3.1.1 without shared subscriptions: one session, plain topic filters.
-        mqttConfig = { ...config.mqtt, protocolVersion: 4, shareGroup: "", connections: 1 };
       }
       brokerUrl = broker?.url ?? config.mqtt.url;
       // hj212.tcpPort 0 disables the listener.
@@ -116,17 +136,19 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
         });
         tcpPort = await tcp.start();
       }
-      mqtt = createMqttIngest({
-        url: brokerUrl as string,
-        mqtt: mqttConfig,
-        hj212TopicPrefix: config.hj212.mqttTopicPrefix,
-        drainTimeoutMs: config.drainTimeoutMs,
-        pipeline,
-        logger,
-        metrics,
-        retry: config.publishRetry,
-      });
-      await mqtt.start();
+      if (broker === undefined) {
+        mqtt = createMqttIngest({
+          url: brokerUrl as string,
+          mqtt: config.mqtt,
+          hj212TopicPrefix: config.hj212.mqttTopicPrefix,
+          drainTimeoutMs: config.drainTimeoutMs,
+          pipeline,
+          logger,
+          metrics,
+          retry: config.publishRetry,
+        });
+        await mqtt.start();
+      }
     } catch (error) {
       await stop();
       throw error;
@@ -134,9 +156,12 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
   }
 
   async function stop(): Promise<void> {
-    // Order: MQTT first (its drain needs the broker), then TCP, then the embedded broker.
+    // Order: intake first (drains what stations sent, its PUBACKs need the broker), then TCP,
+    // then the embedded broker.
     await mqtt?.stop();
     mqtt = undefined;
+    await intake?.stop();
+    intake = undefined;
     await tcp?.stop();
     tcp = undefined;
     tcpPort = undefined;

@@ -35,6 +35,24 @@ export interface MqttIngest {
   readonly clientIds: readonly string[];
 }
 
+/** Handed to MQTT.js's handleMessage callback so it sends no PUBACK itself (see attach). */
+const DEFERRED_ACK = new Error("PUBACK deferred until the message is handed on");
+
+/** The parts of MQTT.js's client used to send a PUBACK ourselves (MQTT.js 5 has no manual-ack API). */
+interface PacketWriter {
+  _writePacket(packet: { cmd: "puback"; messageId: number }, cb?: () => void): void;
+}
+
+/**
+ * Sends the PUBACK of `messageId` on the connection the message came in on. After a reconnect
+ * the id may name another message of the new connection, so a stale PUBACK is dropped: the broker
+ * redelivers the message in the resumed session and it is handled again (idempotently).
+ */
+function sendPuback(client: MqttClient, stream: MqttClient["stream"], messageId: number): void {
+  if (!client.connected || client.stream !== stream || stream.destroyed) return;
+  (client as unknown as PacketWriter)._writePacket({ cmd: "puback", messageId });
+}
+
 /**
  * The topic filters ingest subscribes to: station JSON and HJ 212 packets, in a shared
  * subscription when a group is set (MQTT 5.0 §4.8.2) so several instances split the load.
@@ -75,10 +93,10 @@ function clientOptions(mqtt: IngestConfig["mqtt"], clientId: string): IClientOpt
 
 /**
  * The MQTT transport of ingest. Each message is decoded and handed on to the bus; its PUBACK is
- * sent only after the readings and dead letters were published (the `handleMessage` hook of
- * MQTT.js sends PUBACK when it calls back). MQTT.js hands a session one message at a time and
- * PUBACKs go out in receive order (MQTT 3.1.1 §4.6), so `connections` sessions bound the work in
- * flight; the broker keeps the rest queued.
+ * sent only after the readings and dead letters were published. Messages of a session are handled
+ * concurrently (up to the broker's in-flight window: Receive Maximum `mqtt.maxInFlight` in MQTT 5,
+ * the broker's own limit in 3.1.1), so the bus and the writer get many at once and write them in
+ * large batches; PUBACKs still go out in receive order (MQTT 3.1.1 §4.6).
  *
  * @example
  * const transport = createMqttIngest({ url: "mqtt://127.0.0.1:1883", mqtt: config.mqtt, hj212TopicPrefix: "hj212", pipeline, logger, metrics, retry: config.publishRetry });
@@ -129,14 +147,24 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   }
 
   function attach(client: MqttClient): void {
+    // PUBACKs go out in receive order (MQTT 3.1.1 §4.6, 5.0 §4.6), each once its own message
+    // and every earlier one were handed on; `ackTail` is the last acknowledgement in line.
+    let ackTail: Promise<void> = Promise.resolve();
     client.handleMessage = (packet, callback) => {
       // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
+      // Not calling back also stops MQTT.js from reading further packets of this connection.
       if (closing) return;
       metrics.inFlight.inc({ source: "mqtt" });
-      const work = handle(client, packet).then(
-        () => {
-          if (!abandoned) callback();
-        },
+      const stream = client.stream;
+      const messageId = packet.messageId;
+      const work = handle(client, packet);
+      const previous = ackTail;
+      const acked = work.then(
+        () =>
+          previous.then(() => {
+            if (abandoned || packet.qos === 0 || messageId === undefined) return;
+            sendPuback(client, stream, messageId);
+          }),
         (error: unknown) => {
           if (!(error instanceof DeliveryAbortedError)) {
             logger.error(
@@ -146,11 +174,16 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
           }
         },
       );
-      const tracked = work.finally(() => {
+      ackTail = acked;
+      const tracked = acked.finally(() => {
         metrics.inFlight.dec({ source: "mqtt" });
         inFlight.delete(tracked);
       });
       inFlight.add(tracked);
+      // Calling back with an error makes MQTT.js skip its own PUBACK and go on with the next
+      // packet at once: many messages are in flight per connection (bounded by the broker's
+      // in-flight window, Receive Maximum in MQTT 5), and the PUBACK is sent above once handed on.
+      callback(DEFERRED_ACK);
     };
     client.on("error", (error) =>
       logger.error({ err: error, clientId: client.options.clientId }, "MQTT error"),

@@ -1,0 +1,123 @@
+import type { Logger } from "pino";
+import {
+  DeliveryAbortedError,
+  deliverWithRetry,
+  type RetryPolicy,
+  settleWithin,
+} from "./deliver-with-retry.ts";
+import type { BrokerIntake, IncomingPublish } from "./embedded-broker.ts";
+import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
+import type { IngestMetrics } from "./metrics.ts";
+
+export interface EmbeddedIntakeOptions {
+  readonly pipeline: IngestPipeline;
+  /** Topic prefix of HJ 212 packets: `{prefix}/{MN}`. */
+  readonly hj212TopicPrefix: string;
+  readonly logger: Logger;
+  readonly metrics: IngestMetrics;
+  readonly retry: RetryPolicy;
+  readonly drainTimeoutMs: number;
+  /** Sends an HJ 212 9014 data response on `{prefix}/{MN}/reply` (the broker's own publish). */
+  reply(topic: string, payload: string): Promise<void>;
+}
+
+export interface EmbeddedIntake {
+  /** The broker hook: station JSON on `stations/{id}/{kind}` and HJ 212 on `{prefix}/{MN}`. */
+  readonly intake: BrokerIntake;
+  /**
+   * Stops taking messages (a station sending one is disconnected without PUBACK), waits up to
+   * drainTimeoutMs for in-flight ones; past it, their delivery is abandoned unacknowledged.
+   */
+  stop(): Promise<void>;
+}
+
+const STATION_TOPIC = /^stations\/[^/]+\/[^/]+$/;
+
+/**
+ * Ingest inside the embedded broker: each station message is decoded, its readings and dead
+ * letters are published on the bus, and only then does the broker send the PUBACK. With the
+ * in-process bus and the writer's durable subscription, "published" means "stored", so a crash
+ * loses nothing a station was told was received. Rejected payloads become dead letters and are
+ * acknowledged like any other message (a bad message must not be redelivered forever).
+ *
+ * @example
+ * const intake = createEmbeddedIntake({ pipeline, hj212TopicPrefix: "hj212", logger, metrics, retry, drainTimeoutMs: 10_000, reply: (t, p) => broker.publish(t, p) });
+ * const broker = await startEmbeddedBroker({ port: 1883, intake: intake.intake });
+ */
+export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIntake {
+  const { pipeline, logger, metrics } = options;
+  const prefix = options.hj212TopicPrefix;
+  const inFlight = new Set<Promise<void>>();
+  const stopping = new AbortController();
+  let closing = false;
+
+  function decode(message: IncomingPublish): { decoded: DecodedInput; mn?: string } | undefined {
+    const { topic, payload } = message;
+    if (STATION_TOPIC.test(topic)) {
+      return { decoded: pipeline.decodeJson(topic, payload, { source: "mqtt", origin: topic }) };
+    }
+    if (topic.startsWith(`${prefix}/`)) {
+      const mn = topic.slice(prefix.length + 1);
+      if (mn === "" || mn.includes("/")) return undefined;
+      const text = typeof payload === "string" ? payload : payload.toString("utf8");
+      return {
+        decoded: pipeline.decodeHj212(text, { source: "mqtt", origin: topic, expectedMn: mn }),
+        mn,
+      };
+    }
+    return undefined;
+  }
+
+  async function handle(decoded: DecodedInput, mn: string | undefined): Promise<void> {
+    const result = await deliverWithRetry(pipeline, decoded, {
+      signal: stopping.signal,
+      policy: options.retry,
+      logger,
+      metrics,
+    });
+    if (result.response !== undefined && mn !== undefined) {
+      // The reply goes out after the readings were handed on; a lost reply makes the station resend (idempotent).
+      options.reply(`${prefix}/${mn}/reply`, result.response).catch((error: unknown) => {
+        logger.warn({ err: error, mn }, "HJ 212 reply not sent");
+      });
+    }
+  }
+
+  const intake: BrokerIntake = (message) => {
+    if (closing) {
+      // Not acknowledged (the broker drops the connection): the station resends after reconnecting.
+      return Promise.reject(new DeliveryAbortedError());
+    }
+    const found = decode(message);
+    if (found === undefined) return undefined;
+    metrics.inFlight.inc({ source: "mqtt" });
+    const work = handle(found.decoded, found.mn);
+    const tracked = work
+      .catch((error: unknown) => {
+        if (!(error instanceof DeliveryAbortedError)) {
+          logger.error({ err: error, topic: message.topic }, "MQTT message not handled; left unacknowledged");
+        }
+        throw error;
+      })
+      .finally(() => {
+        metrics.inFlight.dec({ source: "mqtt" });
+        inFlight.delete(tracked);
+      });
+    inFlight.add(tracked);
+    return tracked;
+  };
+
+  async function stop(): Promise<void> {
+    closing = true;
+    const drained = await settleWithin(Promise.allSettled([...inFlight]), options.drainTimeoutMs);
+    stopping.abort();
+    if (!drained) {
+      logger.warn(
+        { inFlight: inFlight.size },
+        "MQTT drain timed out; in-flight messages left unacknowledged",
+      );
+    }
+  }
+
+  return { intake, stop };
+}
