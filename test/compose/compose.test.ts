@@ -1,0 +1,98 @@
+/**
+ * Keeps docker-compose.yml valid and in step with the code (issue 5): the file validates with
+ * `docker-compose config -q`, every Qingshan container runs a command the CLI has, and every
+ * QINGSHAN_* variable it sets is one the configuration reads.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { requireService } from "@qingshan/testkit";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** Where the CLI's commands and its environment variables are defined: the one place to look. */
+const CLI_MAIN = resolve(root, "services/cli/src/main.ts");
+const CLI_CONFIG = resolve(root, "services/cli/src/config.ts");
+
+interface ComposeService {
+  readonly image?: string;
+  readonly command?: string | string[];
+  readonly environment?: Record<string, string | number | boolean | null> | string[];
+}
+
+const compose = parse(readFileSync(resolve(root, "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+
+/** Services built from the Qingshan image, with their command as an argument list. */
+const qingshanServices = Object.entries(compose.services)
+  .filter(([, s]) => s.image === "qingshan:local")
+  .map(([name, s]) => ({
+    name,
+    command: typeof s.command === "string" ? s.command.split(/\s+/) : (s.command ?? []),
+    env: Array.isArray(s.environment)
+      ? Object.fromEntries(s.environment.map((e) => e.split("=", 2) as [string, string]))
+      : (s.environment ?? {}),
+  }));
+
+/** `qingshan X` commands in the CLI's usage text, and the services of `qingshan run a|b|c`. */
+function cliCommands(): { commands: Set<string>; runServices: Set<string> } {
+  const usage = readFileSync(CLI_MAIN, "utf8");
+  const commands = new Set([...usage.matchAll(/^\s*qingshan ([a-z][a-z-]*)/gm)].map((m) => m[1] ?? ""));
+  const run = usage.match(/^\s*qingshan run <?([a-z|]+)>?/m);
+  return { commands, runServices: new Set(run?.[1]?.split("|") ?? []) };
+}
+
+const binary = await requireService("docker-compose", async () => {
+  const found = spawnSync("docker-compose", ["version", "--short"], { encoding: "utf8" });
+  if (found.error !== undefined || found.status !== 0) {
+    throw new Error(`docker-compose binary not usable: ${found.error?.message ?? found.stderr}`);
+  }
+});
+
+describe("docker-compose.yml", () => {
+  it.skipIf(!binary.available)(`validates with docker-compose config -q${binary.note}`, async () => {
+    const result = await new Promise<{ code: number; stderr: string }>((done) => {
+      execFile("docker-compose", ["config", "-q"], { cwd: root }, (error, _stdout, stderr) =>
+        done({ code: error === null ? 0 : Number(error.code ?? 1), stderr }),
+      );
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it("runs every distributed service, ingest twice", () => {
+    const runs = qingshanServices.filter((s) => s.command.includes("run")).map((s) => s.command.at(-1));
+    expect(runs.sort()).toEqual(["api", "evaluator", "ingest", "ingest", "notifier", "writer"]);
+  });
+
+  it("gives every Qingshan container a command the CLI has (`qingshan run <service>` or another command)", () => {
+    const { commands, runServices } = cliCommands();
+    const problems: string[] = [];
+    for (const { name, command } of qingshanServices) {
+      const [pnpm, qingshan, sub, service] = command;
+      if (pnpm !== "pnpm" || qingshan !== "qingshan" || sub === undefined) {
+        problems.push(`${name}: command ${JSON.stringify(command)} is not "pnpm qingshan …"`);
+      } else if (!commands.has(sub)) {
+        problems.push(`${name}: "qingshan ${sub}" is not in the CLI usage (${CLI_MAIN})`);
+      } else if (sub === "run" && (service === undefined || !runServices.has(service))) {
+        problems.push(
+          `${name}: "qingshan run ${service}" is not one of ${[...runServices].join("|") || "(none)"}`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("sets only QINGSHAN_* variables that the configuration reads", () => {
+    const config = readFileSync(CLI_CONFIG, "utf8");
+    const used = new Set(
+      qingshanServices.flatMap((s) => Object.keys(s.env)).filter((k) => k.startsWith("QINGSHAN_")),
+    );
+    expect(used.size).toBeGreaterThan(0);
+    const unknown = [...used].filter((name) => !config.includes(`"${name}"`)).sort();
+    expect(unknown, `variables not read by ${CLI_CONFIG}`).toEqual([]);
+  });
+});
