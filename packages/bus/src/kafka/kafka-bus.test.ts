@@ -8,7 +8,7 @@ import type { Bus, Delivery } from "../bus.ts";
 import { BusError } from "../errors.ts";
 import { describeBusContract } from "../testing/contract.ts";
 import { testKafkaBroker } from "../testing/kafka-broker.ts";
-import type { KafkaBusConfig } from "./config.ts";
+import type { KafkaBusConfig, KafkaLogEntry } from "./config.ts";
 import { createKafkaBus } from "./kafka-bus.ts";
 
 const broker = await testKafkaBroker();
@@ -23,6 +23,22 @@ function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${process.pid}-${counter}`;
 }
 
+/**
+ * kafkajs logs every error response, also the ones it retries: a topic's first requests just
+ * after it was created ("not the leader", "does not host"), a fresh broker's "coordinator is
+ * loading", and heartbeats answered "rebalancing" while a member joins.
+ */
+function reportUnexpected(entry: KafkaLogEntry): void {
+  const text = `${entry.message} ${String(entry.extra.error ?? "")}`;
+  if (
+    /not the leader|coordinator is loading|does not host this topic-partition|group is rebalancing/i.test(
+      text,
+    )
+  )
+    return;
+  console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${text}`);
+}
+
 /** Settings that make rebalances and stops quick on a test broker. */
 function testConfig(topicPrefix: string): KafkaBusConfig {
   return {
@@ -30,6 +46,7 @@ function testConfig(topicPrefix: string): KafkaBusConfig {
     topicPrefix,
     partitions: 4,
     logLevel: "error",
+    onLog: reportUnexpected,
     consumer: {
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 200,

@@ -148,7 +148,11 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     // In-flight handlers may still publish (an evaluator emitting alerts), so publish stays open until they end.
     await Promise.all([...subscriptions].map((s) => s.close()));
     state = "stopped";
-    await publisher?.drain();
+    // Brokers gone: the idempotent producer retries forever, so stop does not wait longer than a request.
+    await publisher?.drain(
+      settings.requestTimeoutMs,
+      new BusError("bus.stopped", "the bus stopped before the brokers acknowledged the messages"),
+    );
     await depth?.stop();
     await producer?.disconnect();
     await admin?.disconnect();

@@ -27,9 +27,21 @@ export class Publisher {
     });
   }
 
-  /** Resolves when everything queued so far has been sent (or failed). */
-  async drain(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
+  /**
+   * Waits up to `timeoutMs` for everything queued to be sent; what is still queued then is
+   * rejected with `error` (never sent, so upstream must not acknowledge it).
+   */
+  async drain(timeoutMs: number, error: unknown): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    const sent = (async () => {
+      while (this.flushing !== undefined) await this.flushing;
+    })();
+    await Promise.race([sent, timeout]);
+    clearTimeout(timer);
+    for (const p of this.queue.splice(0)) p.reject(error);
   }
 
   private async flush(): Promise<void> {
