@@ -1,6 +1,7 @@
 import {
   AIR_METRICS,
   HOUR_MS,
+  hourStart,
   METRICS,
   type MetricId,
   type Station,
@@ -48,11 +49,13 @@ async function airState(ctx: ApiContext, station: Station, now: number) {
 async function waterState(ctx: ApiContext, station: Station, now: number) {
   const water = station.water ?? { waterBody: "river" as const, targetClass: "III" as const };
   const series = new Map<MetricId, HourSeries>();
-  const from = now - 24 * HOUR_MS;
+  // The last 24 complete hours (hour labels are hour ends).
+  const end = hourStart(now);
+  const from = end - 24 * HOUR_MS;
   for (const metric of stationMetrics(station, WATER_METRICS)) {
-    series.set(metric, await loadHours(ctx, station, metric, from, now, "1h"));
+    series.set(metric, await loadHours(ctx, station, metric, from, end, "1h"));
   }
-  const period = waterClassOf(series, { start: from, end: now, label: "24h" }, water);
+  const period = waterClassOf(series, { start: from, end, label: "24h" }, water);
   if (!period.assessment) return null;
   return {
     type: "water" as const,

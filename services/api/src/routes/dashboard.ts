@@ -88,9 +88,6 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, options: 
   app.get("/", { schema: { hide: true } }, async function toDashboard(_request, reply) {
     return reply.redirect("/dashboard/", 302);
   });
-  app.get("/dashboard", { schema: { hide: true } }, async function toDashboardSlash(_request, reply) {
-    return reply.redirect("/dashboard/", 302);
-  });
   app.get(
     "/dashboard/vendor/echarts.min.js",
     { schema: { hide: true } },
@@ -122,9 +119,14 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext, options: 
   app.register(fastifyStatic, {
     root: DASHBOARD_PUBLIC_DIR,
     prefix: "/dashboard/",
-    index: ["index.html"],
-    // Routes above own /dashboard; the static plugin keeps to files.
+    // The route below serves the index: with the router's ignoreTrailingSlash, "/dashboard" and
+    // "/dashboard/" are one route, and only the latter resolves the page's relative links.
+    index: false,
     redirect: false,
     schemaHide: true,
+  });
+  app.get("/dashboard/", { schema: { hide: true } }, async function dashboardIndex(request, reply) {
+    if (!request.url.split("?")[0]?.endsWith("/")) return reply.redirect("/dashboard/", 302);
+    return reply.header("cache-control", "no-cache").sendFile("index.html");
   });
 }

@@ -1,0 +1,169 @@
+import { getJson, postJson } from "./api.js";
+import { compareAlerts, formatAge, shortTime } from "./format.js";
+import { getLang, pick, t } from "./i18n.js";
+import { escapeHtml } from "./map.js";
+
+const WARNING_COLORS = { blue: "#1565c0", yellow: "#f2c500", orange: "#ff7e00", red: "#d62728" };
+let openAlerts = [];
+let ackTarget = null;
+
+function stationName(app, id) {
+  if (id === "district") return t("compliance.district");
+  const s = app.network?.stations.find((x) => x.id === id) ?? app.stations?.find((x) => x.id === id);
+  return s ? pick(s.name) : id;
+}
+
+export function init(app) {
+  const form = document.getElementById("ack-form");
+  form.actor.value = localStorage.getItem("qingshan.actor") ?? "";
+  document
+    .getElementById("ack-cancel")
+    .addEventListener("click", () => document.getElementById("ack-dialog").close());
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const actor = form.actor.value.trim();
+    const note = form.note.value.trim();
+    const error = document.getElementById("ack-error");
+    error.textContent = "";
+    if (!actor) {
+      error.textContent = t("ack.actor");
+      return;
+    }
+    try {
+      await postJson(`/api/v1/alerts/${encodeURIComponent(ackTarget)}/ack`, {
+        actor,
+        ...(note ? { note } : {}),
+      });
+      localStorage.setItem("qingshan.actor", actor);
+      document.getElementById("ack-dialog").close();
+      form.note.value = "";
+      app.toast(`${t("ack.done")}: ${ackTarget}`);
+      await refresh(app);
+    } catch (err) {
+      error.textContent = String(err.message ?? err);
+    }
+  });
+  for (const id of ["open-alerts", "history-alerts"]) {
+    document.getElementById(id).addEventListener("click", (e) => {
+      const ack = e.target.closest("button[data-ack]");
+      if (ack) return openAck(ack.dataset.ack);
+      const row = e.target.closest("tr[data-alert]");
+      if (row) showHistory(app, row.dataset.alert);
+    });
+  }
+}
+
+function openAck(alertId) {
+  ackTarget = alertId;
+  const alert = openAlerts.find((a) => a.alertId === alertId);
+  document.getElementById("ack-what").textContent = alert ? `${pick(alert.message)} (${alertId})` : alertId;
+  document.getElementById("ack-error").textContent = "";
+  document.getElementById("ack-dialog").showModal();
+}
+
+export async function show(app) {
+  if (!app.stations) app.stations = (await getJson("/api/v1/stations")).stations;
+  await refresh(app);
+}
+
+export async function refresh(app) {
+  const [open, history] = await Promise.all([
+    getJson("/api/v1/alerts", { status: "open,acknowledged", limit: 500 }),
+    getJson("/api/v1/alerts", { status: "resolved", limit: 50 }),
+    refreshWarning(app),
+  ]);
+  openAlerts = open.alerts.sort(compareAlerts);
+  renderOpen(app);
+  renderHistory(app, history.alerts);
+}
+
+function severityBadge(severity) {
+  return `<span class="badge sev-${severity}">${t(`severity.${severity}`)}</span>`;
+}
+
+function levelBadge(level) {
+  if (!level) return "";
+  const color = WARNING_COLORS[level] ?? "#666";
+  return ` <span class="badge level" style="border-color:${color}">${pick({ zh: { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" }[level] ?? level, en: level })}</span>`;
+}
+
+function renderOpen(app) {
+  const now = Date.now();
+  const body = document.querySelector("#open-alerts tbody");
+  body.replaceChildren(
+    ...openAlerts.map((a) => {
+      const tr = document.createElement("tr");
+      tr.dataset.alert = a.alertId;
+      tr.dataset.status = a.status;
+      tr.className = `sev-row-${a.severity}${a.status === "acknowledged" ? " acked" : ""}`;
+      const value =
+        a.value !== undefined ? `${a.value}${a.threshold !== undefined ? ` / ${a.threshold}` : ""}` : "";
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td>
+        <td>${escapeHtml(stationName(app, a.stationId))}</td>
+        <td class="message">${escapeHtml(pick(a.message))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
+        <td class="num">${escapeHtml(value)}</td>
+        <td data-since="${escapeHtml(a.raisedAt)}">${formatAge(Date.parse(a.raisedAt), now, getLang())}</td>
+        <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
+        <td>${a.status === "open" ? `<button type="button" class="primary" data-ack="${escapeHtml(a.alertId)}">${t("alerts.ack")}</button>` : ""} <button type="button" class="link">${t("alerts.details")}</button></td>`;
+      return tr;
+    }),
+  );
+  document.getElementById("open-empty").hidden = openAlerts.length > 0;
+}
+
+function renderHistory(app, alerts) {
+  const body = document.querySelector("#history-alerts tbody");
+  body.replaceChildren(
+    ...alerts.map((a) => {
+      const tr = document.createElement("tr");
+      tr.dataset.alert = a.alertId;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(pick(a.message))}</td><td>${shortTime(a.raisedAt)}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      return tr;
+    }),
+  );
+}
+
+async function showHistory(app, alertId) {
+  const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
+  document.getElementById("history-body").innerHTML = `<h3>${escapeHtml(pick(alert.message))}</h3>
+    <p>${severityBadge(alert.severity)}${levelBadge(alert.level)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
+    ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${d.value}${d.limit !== undefined ? ` (${d.limit})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
+    <h4>${t("alerts.events")}</h4>
+    <ol class="events">${events
+      .map(
+        (e) =>
+          `<li><time>${shortTime(e.at)}</time> <b>${t(`event.${e.type}`)}</b> ${e.level ? levelBadge(e.level) : ""} ${escapeHtml(pick(e.message))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
+      )
+      .join("")}</ol>`;
+  document.getElementById("history-dialog").showModal();
+}
+
+/** The heavy-pollution warning banner (top bar) and panel (console). */
+export async function refreshWarning(app) {
+  const w = await getJson("/api/v1/warning");
+  app.warning = w;
+  const banner = document.getElementById("warning-banner");
+  const level = w.district.level;
+  banner.dataset.level = level ?? "none";
+  banner.style.setProperty("--level-color", WARNING_COLORS[level] ?? "transparent");
+  banner.textContent = level ? `${t("warning.district")}: ${pick(w.district)}` : t("warning.none");
+  const panel = document.getElementById("warning-panel");
+  panel.innerHTML = `<p class="warning-level" data-level="${level ?? "none"}" style="--level-color:${WARNING_COLORS[level] ?? "#ccc"}"><b>${t("warning.district")}:</b> ${escapeHtml(level ? pick(w.district) : t("warning.none"))}${w.district.since ? ` · ${shortTime(w.district.since)}` : ""}</p>
+    ${w.stations.length ? `<ul class="inline">${w.stations.map((s) => `<li>${escapeHtml(stationName(app, s.stationId))}: ${levelBadge(s.level)}</li>`).join("")}</ul>` : ""}
+    <p class="muted">${t("warning.note")}</p>`;
+  return w;
+}
+
+/** A live alert event from the stream: refresh without reloading the page. */
+export function onEvent(app, event) {
+  if (event.type === "raised") app.toast(`${t("alerts.new")}: ${pick(event.message)}`);
+  refresh(app).catch(() => undefined);
+}
+
+/** Keeps the ages current. */
+export function tick() {
+  const now = Date.now();
+  for (const td of document.querySelectorAll("#open-alerts td[data-since]")) {
+    td.textContent = formatAge(Date.parse(td.dataset.since), now, getLang());
+  }
+}

@@ -1,0 +1,267 @@
+import { getJson, withParams } from "./api.js";
+import { beijingIso, categoryOf, rangeOf } from "./format.js";
+import { pick, t } from "./i18n.js";
+
+let seriesChart;
+let aqiChart;
+let waterChart;
+let form;
+
+export function init(app) {
+  form = document.getElementById("chart-controls");
+  form.addEventListener("change", (e) => {
+    if (e.target.name === "station") fillMetrics(app);
+    load(app).catch((error) => app.toast(String(error.message ?? error)));
+  });
+}
+
+function fillMetrics(app, wanted) {
+  const station = app.stations.find((s) => s.id === form.station.value);
+  const current = wanted ?? form.metric.value;
+  form.metric.replaceChildren(
+    ...station.metrics.map((m) => {
+      const o = new Option(`${m} (${app.standards.metrics[m]?.unit ?? ""})`, m);
+      return o;
+    }),
+  );
+  if (station.metrics.includes(current)) form.metric.value = current;
+}
+
+export async function show(app) {
+  if (!app.stations) app.stations = (await getJson("/api/v1/stations")).stations;
+  const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
+  const previous = form.station.value;
+  form.station.replaceChildren(...app.stations.map((s) => new Option(`${pick(s.name)} (${s.id})`, s.id)));
+  form.station.value = params.get("station") ?? (previous || app.stations[0].id);
+  fillMetrics(app, params.get("metric") ?? undefined);
+  if (!seriesChart)
+    seriesChart = window.echarts.init(document.getElementById("series-chart"), null, { renderer: "svg" });
+  await load(app);
+}
+
+/** The query the series chart shows: the CSV link repeats it with format=csv. */
+export function currentQuery() {
+  const { from, to } = rangeOf(form.range.value, Date.now());
+  return {
+    station: form.station.value,
+    metric: form.metric.value,
+    every: form.every.value,
+    from: beijingIso(from),
+    to: beijingIso(to),
+  };
+}
+
+function thresholdLines(app, station, metric, every) {
+  const lines = [];
+  const s = app.standards;
+  if (station.kind === "air") {
+    const grade = station.airArea === "class1" ? "I" : "II";
+    const limits = s.gb3095[grade][metric] ?? {};
+    const avg =
+      every === "1h"
+        ? metric === "o3"
+          ? "1h"
+          : metric === "pm25" || metric === "pm10"
+            ? "24h"
+            : "1h"
+        : every === "1d"
+          ? metric === "o3"
+            ? "dailyMax8h"
+            : "24h"
+          : "annual";
+    if (limits[avg] !== undefined)
+      lines.push({
+        yAxis: limits[avg],
+        name: `${t(`limit.${avg}`)} ${limits[avg]}`,
+        lineStyle: { color: "#d62728", type: "dashed" },
+      });
+    if (avg !== "annual" && limits.annual !== undefined && every !== "1h")
+      lines.push({
+        yAxis: limits.annual,
+        name: `${t("limit.annual")} ${limits.annual}`,
+        lineStyle: { color: "#99004c", type: "dotted" },
+      });
+    if (metric === "pm25")
+      lines.push({
+        yAxis: s.pm25Target.value,
+        name: t("limit.target"),
+        lineStyle: { color: "#2e7d32", type: "solid", width: 2 },
+      });
+  } else if (station.kind === "water") {
+    const item = s.gb3838.find((i) => i.metric === metric);
+    const limits = item?.[station.water?.waterBody === "lake" ? "lake" : "river"];
+    if (limits) {
+      ["I", "II", "III", "IV", "V"].forEach((cls, i) => {
+        lines.push({
+          yAxis: limits[i],
+          name: `${cls}${t("limit.class")} ${limits[i]}`,
+          lineStyle: {
+            color: cls === "III" ? "#d62728" : "#999",
+            type: cls === "III" ? "solid" : "dotted",
+            width: cls === "III" ? 2 : 1,
+          },
+        });
+      });
+    }
+  } else if (metric === "noi") {
+    for (const g of s.noi.grades.filter((g) => g.min > 0))
+      lines.push({
+        yAxis: g.min,
+        name: `${g.grade} ≥ ${g.min}`,
+        lineStyle: { color: g.color, type: "dashed" },
+      });
+  }
+  return lines;
+}
+
+export async function load(app) {
+  const station = app.stations.find((s) => s.id === form.station.value);
+  const q = currentQuery();
+  const series = await getJson("/api/v1/series", q);
+  document.getElementById("series-csv").href = withParams("/api/v1/series", { ...q, format: "csv" });
+  const lines = thresholdLines(app, station, q.metric, q.every);
+  const valid = series.periods.filter((p) => p.value !== null).length;
+  document.getElementById("chart-note").textContent =
+    valid === 0
+      ? t("charts.noData")
+      : `${pick(station.name)} · ${q.metric} · ${series.unit} · ${t(`every.${q.every}`)}`;
+  seriesChart.setOption(
+    {
+      aria: { enabled: true },
+      grid: { left: 56, right: 150, top: 24, bottom: 40 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: series.periods.map((p) => p.label) },
+      yAxis: {
+        type: "value",
+        name: series.unit,
+        scale: station.kind !== "air",
+        // Threshold lines stay in view whatever the data.
+        max: (v) => niceMax(Math.max(v.max, ...lines.map((l) => l.yAxis))),
+      },
+      dataZoom: [{ type: "inside" }],
+      series: [
+        {
+          type: q.every === "1h" ? "line" : "bar",
+          name: q.metric,
+          data: series.periods.map((p) => p.value),
+          showSymbol: false,
+          itemStyle: { color: "#2f6f9f" },
+          markLine: { symbol: "none", label: { formatter: "{b}", position: "end" }, data: lines },
+        },
+      ],
+    },
+    true,
+  );
+  await Promise.all([loadAqi(app, station, q), loadWater(app, station)]);
+}
+
+async function loadAqi(app, station, q) {
+  const block = document.getElementById("aqi-block");
+  block.hidden = station.kind !== "air";
+  if (block.hidden) return;
+  const period = q.every === "1h" ? "hour" : "day";
+  const query = { station: station.id, period, from: q.from, to: q.to };
+  document.getElementById("aqi-csv").href = withParams("/api/v1/aqi", { ...query, format: "csv" });
+  const aqi = await getJson("/api/v1/aqi", query);
+  if (!aqiChart)
+    aqiChart = window.echarts.init(document.getElementById("aqi-chart"), null, { renderer: "svg" });
+  const cats = app.standards.aqiCategories;
+  aqiChart.setOption(
+    {
+      aria: { enabled: true },
+      grid: { left: 48, right: 16, top: 24, bottom: 40 },
+      tooltip: {
+        trigger: "axis",
+        formatter: (ps) => {
+          const p = ps[0];
+          const c = categoryOf(cats, p.value);
+          return `${p.name}<br>AQI ${p.value ?? "NA"}${c ? ` · ${pick(c)}` : ""}`;
+        },
+      },
+      xAxis: { type: "category", data: aqi.results.map((r) => r.label) },
+      yAxis: { type: "value", name: "AQI" },
+      series: [
+        {
+          type: "bar",
+          data: aqi.results.map((r) => {
+            const c = categoryOf(cats, r.aqi);
+            return {
+              value: r.aqi,
+              itemStyle: { color: c?.color ?? "#ccc", borderColor: "#555", borderWidth: 0.5 },
+            };
+          }),
+          label:
+            aqi.results.length <= 31
+              ? {
+                  show: true,
+                  position: "top",
+                  formatter: (p) => (p.value == null ? "" : pick(categoryOf(cats, p.value))),
+                }
+              : { show: false },
+        },
+      ],
+    },
+    true,
+  );
+}
+
+async function loadWater(app, station) {
+  const block = document.getElementById("water-block");
+  block.hidden = station.kind !== "water";
+  if (block.hidden) return;
+  const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+  const res = await getJson("/api/v1/water/class", {
+    station: station.id,
+    period: "1d",
+    from: beijingIso(to - 24 * 3_600_000),
+    to: beijingIso(to),
+  });
+  const last = [...res.results].reverse().find((r) => r.valid) ?? res.results.at(-1);
+  const body = station.water?.waterBody === "lake" ? "lake" : "river";
+  const rows = Object.entries(last?.means ?? {})
+    .map(([metric, value]) => {
+      const item = app.standards.gb3838.find((i) => i.metric === metric);
+      const limit = item?.[body]?.[2];
+      if (limit === undefined || item.direction === "none" || item.direction === "range") return null;
+      // DO is a lower bound: the ratio is limit / value so that > 1 is worse than Class III too.
+      const ratio = item.direction === "min" ? limit / value : value / limit;
+      return { metric, label: `${pick(item)} (${metric})`, ratio: Number(ratio.toFixed(2)), value, limit };
+    })
+    .filter(Boolean);
+  if (!waterChart)
+    waterChart = window.echarts.init(document.getElementById("water-chart"), null, { renderer: "svg" });
+  waterChart.setOption(
+    {
+      grid: { left: 160, right: 40, top: 16, bottom: 24 },
+      tooltip: { formatter: (p) => `${p.name}<br>${p.data.v} / Ⅲ ${p.data.l}` },
+      xAxis: { type: "value", name: "× III" },
+      yAxis: { type: "category", data: rows.map((r) => r.label) },
+      series: [
+        {
+          type: "bar",
+          data: rows.map((r) => ({
+            value: r.ratio,
+            v: r.value,
+            l: r.limit,
+            itemStyle: { color: r.ratio > 1 ? "#d62728" : "#2e9d4f" },
+          })),
+          label: { show: true, position: "right", formatter: (p) => `${p.value}×` },
+          markLine: {
+            symbol: "none",
+            data: [{ xAxis: 1, name: "Ⅲ" }],
+            label: { formatter: "Ⅲ" },
+            lineStyle: { color: "#d62728" },
+          },
+        },
+      ],
+    },
+    true,
+  );
+}
+
+/** A little headroom above the largest value or threshold. */
+function niceMax(value) {
+  if (!Number.isFinite(value) || value <= 0) return 1;
+  const step = 10 ** Math.floor(Math.log10(value));
+  return Math.ceil((value * 1.08) / (step / 2)) * (step / 2);
+}

@@ -1,0 +1,144 @@
+import { getJson } from "./api.js";
+import { textColorOn } from "./format.js";
+import { pick, t } from "./i18n.js";
+import { escapeHtml } from "./map.js";
+
+const STATUS_COLOR = { on_track: "#2e9d4f", at_risk: "#f2a100", exceeded: "#d62728", no_data: "#9e9e9e" };
+let pm25Chart;
+let daysChart;
+let form;
+
+export function init(app) {
+  form = document.getElementById("compliance-controls");
+  const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+  form.year.replaceChildren(...[0, 1, 2].map((d) => new Option(String(year - d), String(year - d))));
+  form.addEventListener("change", () => show(app).catch((e) => app.toast(String(e.message ?? e))));
+}
+
+export async function show(app) {
+  const year = form.year.value;
+  const [pm25, waterMonth, waterYear, days] = await Promise.all([
+    getJson("/api/v1/compliance/pm25", { year }),
+    getJson("/api/v1/compliance/water", { period: "month" }),
+    getJson("/api/v1/compliance/water", { period: "year" }),
+    getJson("/api/v1/compliance/aqi-days", { year }),
+  ]);
+  renderPm25(pm25);
+  renderWater(waterMonth, waterYear);
+  renderDays(days);
+}
+
+function renderPm25(pm25) {
+  const rows = [...pm25.stations, pm25.district];
+  if (!pm25Chart)
+    pm25Chart = window.echarts.init(document.getElementById("pm25-chart"), null, { renderer: "svg" });
+  const limit = pm25.district.nationalLimit?.value;
+  pm25Chart.setOption(
+    {
+      aria: { enabled: true },
+      grid: { left: 48, right: 150, top: 24, bottom: 60 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: rows.map((r) => pick(r.name)), axisLabel: { rotate: 30 } },
+      // The target and the national limit stay in view whatever the data.
+      yAxis: {
+        type: "value",
+        name: "µg/m³",
+        max: (v) => Math.ceil(Math.max(v.max, pm25.target.value, limit ?? 0) * 1.1),
+      },
+      series: [
+        {
+          type: "bar",
+          data: rows.map((r) => ({ value: r.ytdMean, itemStyle: { color: STATUS_COLOR[r.status] } })),
+          label: {
+            show: true,
+            position: "top",
+            formatter: (p) => `${p.value ?? "—"} ${t(`target.${rows[p.dataIndex].status}`)}`,
+          },
+          markLine: {
+            symbol: "none",
+            label: { formatter: "{b}", position: "end" },
+            data: [
+              {
+                yAxis: pm25.target.value,
+                name: `${t("limit.target")}`,
+                lineStyle: { color: "#2e7d32", width: 2 },
+              },
+              ...(limit !== undefined
+                ? [
+                    {
+                      yAxis: limit,
+                      name: `GB 3095 ${limit}`,
+                      lineStyle: { color: "#d62728", type: "dashed" },
+                    },
+                  ]
+                : []),
+            ],
+          },
+        },
+      ],
+    },
+    true,
+  );
+  const table = document.getElementById("pm25-table");
+  table.tHead.innerHTML = `<tr><th>${t("col.station")}</th><th>${t("col.ytd")} µg/m³</th><th>${t("col.status")}</th><th>${t("col.validDays")}</th><th>${t("col.required")}</th><th>${t("col.limit")}</th></tr>`;
+  table.tBodies[0].innerHTML = rows
+    .map(
+      (r) =>
+        `<tr data-station="${r.stationId}"><td>${escapeHtml(pick(r.name))}</td><td class="num">${r.ytdMean ?? "—"}</td><td><span class="swatch" style="background:${STATUS_COLOR[r.status]};color:${textColorOn(STATUS_COLOR[r.status])}">${t(`target.${r.status}`)}</span></td><td class="num">${r.validDays} / ${r.elapsedDays}</td><td class="num">${r.requiredMeanForRest === null ? "—" : r.requiredMeanForRest.toFixed(1)}</td><td class="num">${r.nationalLimit?.value ?? ""}</td></tr>`,
+    )
+    .join("");
+  table.title = t("compliance.districtNote");
+}
+
+function pct(share) {
+  return share.share === null ? "—" : `${Math.round(share.share * 1000) / 10}%`;
+}
+
+function renderWater(month, year) {
+  document.getElementById("water-share").innerHTML = [
+    [t("compliance.month"), month.all, month.label],
+    [t("compliance.year"), year.all, year.label],
+    [`${t("compliance.drinking")} · ${t("compliance.year")}`, year.drinkingWater, year.label],
+  ]
+    .map(
+      ([title, s, label]) =>
+        `<div class="share-card"><div class="share-title">${title} (${label})</div><div class="share-value">${pct(s)}</div><div class="muted">${s.meeting} / ${s.assessed}</div></div>`,
+    )
+    .join("");
+  const table = document.getElementById("water-table");
+  table.tHead.innerHTML = `<tr><th>${t("col.station")}</th><th>${t("col.class")} (${t("compliance.month")})</th><th>${t("col.class")} (${t("compliance.year")})</th><th>${t("col.target")}</th><th>${t("col.meets")}</th><th>${t("col.deciding")}</th></tr>`;
+  table.tBodies[0].innerHTML = month.sections
+    .map((s) => {
+      const y = year.sections.find((x) => x.stationId === s.stationId);
+      const meets = s.meetsTarget === null ? "—" : s.meetsTarget ? `✓ ${t("yes")}` : `✗ ${t("no")}`;
+      return `<tr><td>${escapeHtml(pick(s.name))}${s.drinkingWaterSource ? " 💧" : ""}</td><td>${s.class ?? "—"}</td><td>${y?.class ?? "—"}</td><td>${s.targetClass}</td><td class="${s.meetsTarget === false ? "bad" : ""}">${meets}</td><td>${s.deciding.join(", ")}</td></tr>`;
+    })
+    .join("");
+}
+
+function renderDays(days) {
+  if (!daysChart)
+    daysChart = window.echarts.init(document.getElementById("aqi-days-chart"), null, { renderer: "svg" });
+  const keys = ["1", "2", "3", "4", "5", "6", "na"];
+  daysChart.setOption(
+    {
+      aria: { enabled: true },
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 48, bottom: 60 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: days.stations.map((s) => pick(s.name)), axisLabel: { rotate: 30 } },
+      yAxis: { type: "value", name: pick({ zh: "天", en: "days" }) },
+      series: keys.map((k) => {
+        const c = days.categories.find((x) => String(x.level) === k);
+        return {
+          type: "bar",
+          stack: "days",
+          name: c ? pick(c) : t("days.na"),
+          itemStyle: { color: c?.color ?? "#d0d0d0" },
+          data: days.stations.map((s) => s.counts[k]),
+        };
+      }),
+    },
+    true,
+  );
+}

@@ -1,0 +1,118 @@
+import * as alerts from "./alerts.js";
+import { getJson } from "./api.js";
+import * as charts from "./charts.js";
+import * as compliance from "./compliance.js";
+import { applyI18n, getLang, setLang, t } from "./i18n.js";
+import * as map from "./map.js";
+
+const VIEWS = { map, alerts, charts, compliance };
+const app = { standards: null, network: null, view: "map" };
+window.qingshan = app; // for the browser tests and for curious analysts
+
+function currentView() {
+  const name = location.hash.replace(/^#/, "").split("?")[0];
+  return name in VIEWS ? name : "map";
+}
+
+async function show(name) {
+  app.view = name;
+  const wall = document.body.classList.contains("wall");
+  for (const [key, view] of Object.entries(VIEWS)) {
+    // The wall display shows the map and the duty console side by side.
+    const visible = wall ? key === "map" || key === "alerts" : key === name;
+    document.getElementById(`view-${key}`).hidden = !visible;
+    if (visible) await view.show(app).catch((error) => toast(String(error.message ?? error)));
+  }
+  for (const a of document.querySelectorAll("nav.tabs a")) {
+    a.setAttribute("aria-current", a.dataset.view === name ? "page" : "false");
+  }
+  resizeCharts();
+}
+
+function resizeCharts() {
+  for (const el of document.querySelectorAll(".chart")) window.echarts.getInstanceByDom(el)?.resize();
+}
+
+/** A short message at the bottom of the screen. */
+export function toast(text) {
+  const el = document.getElementById("toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => {
+    el.hidden = true;
+  }, 6000);
+}
+
+function relabel() {
+  applyI18n();
+  document.getElementById("lang-toggle").textContent = getLang() === "zh" ? "English" : "中文";
+  document.getElementById("lang-toggle").lang = getLang() === "zh" ? "en" : "zh-CN";
+  document.getElementById("wall-toggle").textContent = t(
+    document.body.classList.contains("wall") ? "wall.off" : "wall.on",
+  );
+  document.title = t("title");
+  setLive(document.getElementById("live-status").dataset.state);
+}
+
+function setLive(state) {
+  const el = document.getElementById("live-status");
+  el.dataset.state = state;
+  el.textContent = t(`live.${state}`);
+}
+
+function connectStream() {
+  const source = new EventSource("/api/v1/alerts/stream");
+  source.onopen = () => setLive("open");
+  source.onerror = () => setLive(source.readyState === EventSource.CLOSED ? "closed" : "connecting");
+  source.onmessage = (message) => {
+    let event;
+    try {
+      event = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    app.lastEvent = event;
+    alerts.onEvent(app, event);
+  };
+  app.stream = source;
+}
+
+async function start() {
+  const params = new URLSearchParams(location.search);
+  setLang(params.get("lang") ?? localStorage.getItem("qingshan.lang") ?? "zh");
+  if (params.get("wall") === "1" || localStorage.getItem("qingshan.wall") === "1")
+    document.body.classList.add("wall");
+  relabel();
+  app.standards = await getJson("/dashboard/standards.json");
+  app.toast = toast;
+  for (const view of Object.values(VIEWS)) view.init(app);
+  document.getElementById("lang-toggle").addEventListener("click", async () => {
+    setLang(getLang() === "zh" ? "en" : "zh");
+    localStorage.setItem("qingshan.lang", getLang());
+    relabel();
+    await show(currentView());
+  });
+  document.getElementById("wall-toggle").addEventListener("click", async () => {
+    document.body.classList.toggle("wall");
+    localStorage.setItem("qingshan.wall", document.body.classList.contains("wall") ? "1" : "0");
+    relabel();
+    await show(currentView());
+  });
+  window.addEventListener("hashchange", () => show(currentView()));
+  window.addEventListener("resize", resizeCharts);
+  connectStream();
+  await alerts.refreshWarning(app).catch(() => undefined);
+  await show(currentView());
+  // The map and the console keep themselves current on a wall display.
+  setInterval(() => {
+    if (!document.getElementById("view-map").hidden) map.refresh(app).catch(() => undefined);
+  }, 60_000);
+  setInterval(() => alerts.tick(app), 30_000);
+  document.body.dataset.ready = "true";
+}
+
+start().catch((error) => {
+  document.body.dataset.ready = "error";
+  toast(String(error.message ?? error));
+});

@@ -1,0 +1,277 @@
+import { getJson } from "./api.js";
+import { categoryOf, SILENT_COLOR, shortTime, textColorOn, WATER_STATUS_HEX } from "./format.js";
+import { pick, t } from "./i18n.js";
+
+const SYMBOLS = { air: "circle", water: "diamond", noi: "triangle" };
+let chart;
+let geoReady = null;
+let selected = null;
+let panelChart;
+
+export function init() {
+  document.querySelector("#station-table tbody").addEventListener("click", (e) => {
+    const row = e.target.closest("tr[data-station]");
+    if (row) select(window.qingshan, row.dataset.station);
+  });
+}
+
+async function loadGeo() {
+  const [townships, rivers, district] = await Promise.all(
+    ["townships", "rivers", "district"].map((layer) => getJson(`/dashboard/geo/${layer}.geojson`)),
+  );
+  // The district outline is drawn as one more region under the townships.
+  window.echarts.registerMap("liandu", {
+    type: "FeatureCollection",
+    features: [
+      ...district.features.map((f) => ({ ...f, properties: { ...f.properties, name: "__district" } })),
+      ...townships.features,
+    ],
+  });
+  return { townships, rivers };
+}
+
+/** Colour, short state text and full state text of a station. */
+export function stationLook(app, s) {
+  if (s.silent)
+    return {
+      color: SILENT_COLOR,
+      short: t("state.silent"),
+      text: `${t("state.silent")}${s.lastReadingAt ? ` (${shortTime(s.lastReadingAt)})` : ""}`,
+    };
+  const state = s.state;
+  if (!state) return { color: SILENT_COLOR, short: t("state.nodata"), text: t("state.nodata") };
+  if (state.type === "aqi") {
+    const c = categoryOf(app.standards.aqiCategories, state.aqi);
+    const name = pick(c);
+    return {
+      color: c.color,
+      short: `${name} ${state.aqi}`,
+      text: `AQI ${state.aqi} · ${name} (${shortTime(state.label)})`,
+    };
+  }
+  if (state.type === "water") {
+    const info = app.standards.waterClasses.find((w) => w.class === state.class);
+    const color = WATER_STATUS_HEX[info?.status.color] ?? SILENT_COLOR;
+    const meets = state.meetsTarget ? t("state.meets") : t("state.fails");
+    const cls = `${state.class}${pick({ zh: "类", en: "" })}`;
+    return {
+      color,
+      short: `${cls}${state.meetsTarget ? "" : " ✗"}`,
+      text: `${pick({ zh: "水质", en: "Class" })} ${cls} · ${t("state.target")} ${state.targetClass} · ${meets}`,
+      ring: !state.meetsTarget,
+    };
+  }
+  const g = state.grade;
+  return {
+    color: g.color,
+    short: `${pick({ zh: "", en: "Grade " })}${g.grade}${pick({ zh: "级", en: "" })}`,
+    text: `${Math.round(state.value)} /cm³ · ${g.grade} · ${pick(g)}`,
+  };
+}
+
+export async function show(app) {
+  if (!chart) chart = window.echarts.init(document.getElementById("map-chart"), null, { renderer: "svg" });
+  if (!geoReady) geoReady = loadGeo();
+  app.geo = await geoReady;
+  await refresh(app);
+}
+
+export async function refresh(app) {
+  app.network = await getJson("/api/v1/network");
+  render(app);
+  renderTable(app);
+  renderLegend(app);
+  if (selected) await select(app, selected, false);
+}
+
+function render(app) {
+  const stations = app.network.stations;
+  const byKind = (kind) =>
+    stations
+      .filter((s) => s.kind === kind)
+      .map((s) => {
+        const look = stationLook(app, s);
+        return {
+          name: pick(s.name),
+          id: s.id,
+          value: [s.location.lon, s.location.lat],
+          itemStyle: {
+            color: look.color,
+            borderColor: look.ring ? "#d62728" : "#222",
+            borderWidth: look.ring ? 3 : 1,
+          },
+          label: {
+            show: true,
+            formatter: look.short,
+            position: "right",
+            color: "#111",
+            backgroundColor: "rgba(255,255,255,0.85)",
+            padding: [1, 3],
+            borderRadius: 3,
+          },
+          look,
+        };
+      });
+  const rivers = app.geo.rivers.features.map((f) => ({
+    name: pick({ zh: f.properties.name, en: f.properties.nameEn }),
+    coords: f.geometry.type === "LineString" ? f.geometry.coordinates : f.geometry.coordinates.flat(),
+  }));
+  const kinds = ["air", "water", "noi"];
+  chart.setOption(
+    {
+      aria: { enabled: true },
+      tooltip: {
+        trigger: "item",
+        formatter: (p) =>
+          p.data?.look ? `<b>${p.name}</b><br>${p.data.look.text}` : p.name === "__district" ? "" : p.name,
+      },
+      geo: {
+        map: "liandu",
+        roam: true,
+        aspectScale: 0.88,
+        label: {
+          show: true,
+          color: "#5b6b5b",
+          fontSize: 11,
+          formatter: (p) => (p.name === "__district" ? "" : p.name),
+        },
+        itemStyle: { areaColor: "#eef4ea", borderColor: "#9fb59a" },
+        emphasis: { itemStyle: { areaColor: "#dfead8" }, label: { color: "#243" } },
+        regions: [
+          {
+            name: "__district",
+            itemStyle: { areaColor: "#f6f8f3", borderColor: "#4d6b47", borderWidth: 2 },
+            silent: true,
+          },
+        ],
+      },
+      series: [
+        {
+          id: "rivers",
+          type: "lines",
+          coordinateSystem: "geo",
+          polyline: true,
+          silent: true,
+          lineStyle: { color: "#4a90d9", width: 2.5, opacity: 0.8 },
+          data: rivers,
+        },
+        ...kinds.map((kind) => ({
+          id: `stations-${kind}`,
+          name: t(`kind.${kind}`),
+          type: "scatter",
+          coordinateSystem: "geo",
+          symbol: SYMBOLS[kind],
+          symbolSize: kind === "air" ? 16 : 15,
+          data: byKind(kind),
+          labelLayout: { hideOverlap: false },
+          emphasis: { scale: 1.4 },
+          z: 5,
+        })),
+      ],
+    },
+    { replaceMerge: ["series"] },
+  );
+  chart.off("click");
+  chart.on("click", (p) => {
+    if (p.data?.id) select(app, p.data.id);
+  });
+}
+
+function renderTable(app) {
+  const body = document.querySelector("#station-table tbody");
+  body.replaceChildren(
+    ...app.network.stations.map((s) => {
+      const look = stationLook(app, s);
+      const tr = document.createElement("tr");
+      tr.dataset.station = s.id;
+      tr.dataset.kind = s.kind;
+      tr.tabIndex = 0;
+      tr.className = s.silent ? "silent" : "";
+      const swatch = `<span class="swatch" style="background:${look.color};color:${textColorOn(look.color)}">${escapeHtml(look.short)}</span>`;
+      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(s.township ?? "")}</td><td>${swatch} ${escapeHtml(look.text)}</td><td>${shortTime(s.lastReadingAt)}</td>`;
+      return tr;
+    }),
+  );
+}
+
+function renderLegend(app) {
+  const items = app.standards.aqiCategories.map(
+    (c) =>
+      `<span class="swatch" style="background:${c.color};color:${textColorOn(c.color)}">${pick(c)}</span>`,
+  );
+  const water = app.standards.waterClasses
+    .filter((w, i, all) => all.findIndex((x) => x.status.color === w.status.color) === i)
+    .map(
+      (w) =>
+        `<span class="swatch" style="background:${WATER_STATUS_HEX[w.status.color]};color:${textColorOn(WATER_STATUS_HEX[w.status.color])}">${pick(w.status)}</span>`,
+    );
+  document.getElementById("map-legend").innerHTML =
+    `<div><b>● ${t("kind.air")}</b> ${items.join(" ")}</div>` +
+    `<div><b>◆ ${t("kind.water")}</b> ${water.join(" ")} <span class="swatch ring">✗ ${t("state.fails")}</span></div>` +
+    `<div><b>▲ ${t("kind.noi")}</b> ${app.standards.noi.grades.map((g) => `<span class="swatch" style="background:${g.color};color:${textColorOn(g.color)}">${g.grade} ${pick(g)}</span>`).join(" ")} <small>(${pick({ zh: "暂定分级", en: "provisional grading" })})</small></div>` +
+    `<div><span class="swatch" style="background:${SILENT_COLOR};color:#000">${t("state.silent")}</span></div>`;
+}
+
+const MAIN_METRIC = { air: "pm25", water: "nh3n", noi: "noi" };
+
+async function select(app, id, scroll = true) {
+  selected = id;
+  const s = app.network.stations.find((x) => x.id === id);
+  if (!s) return;
+  const panel = document.getElementById("station-panel");
+  const look = stationLook(app, s);
+  const metric = s.state?.deciding?.[0] ?? MAIN_METRIC[s.kind];
+  panel.innerHTML = `<h3>${escapeHtml(pick(s.name))}</h3>
+    <p><span class="swatch" style="background:${look.color};color:${textColorOn(look.color)}">${escapeHtml(look.short)}</span> ${escapeHtml(look.text)}</p>
+    <p class="muted">${t(`kind.${s.kind}`)} · ${escapeHtml(s.township ?? "")} · ${s.id}</p>
+    <h4>${t("map.latest")}</h4>
+    <table class="data-table compact"><tbody>${s.latest
+      .map(
+        (r) =>
+          `<tr><td>${r.metric}</td><td class="num">${formatValue(r.value)}</td><td>${escapeHtml(r.unit)}</td><td>${shortTime(r.ts)}</td><td>${r.flag}</td></tr>`,
+      )
+      .join("")}</tbody></table>
+    <h4>${t("map.chart24")} · ${metric}</h4><div id="panel-chart" class="chart chart-panel"></div>
+    <p><a href="#charts?station=${s.id}&metric=${metric}">${t("nav.charts")} →</a></p>`;
+  if (scroll && window.innerWidth < 900) panel.scrollIntoView({ behavior: "smooth" });
+  const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+  const series = await getJson("/api/v1/series", {
+    station: s.id,
+    metric,
+    every: "1h",
+    from: String(to - 24 * 3_600_000),
+    to: String(to),
+  });
+  panelChart?.dispose();
+  panelChart = window.echarts.init(document.getElementById("panel-chart"), null, { renderer: "svg" });
+  panelChart.setOption({
+    grid: { left: 44, right: 12, top: 16, bottom: 28 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: series.periods.map((p) => p.label.slice(11, 16)) },
+    yAxis: { type: "value", name: series.unit, scale: true },
+    series: [
+      {
+        type: "line",
+        name: metric,
+        data: series.periods.map((p) => p.value),
+        connectNulls: false,
+        showSymbol: false,
+      },
+    ],
+  });
+}
+
+function formatValue(v) {
+  return typeof v === "number"
+    ? Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : v.toFixed(2).replace(/\.?0+$/, "")
+    : "";
+}
+
+export function escapeHtml(text) {
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c],
+  );
+}

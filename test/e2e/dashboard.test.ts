@@ -1,0 +1,190 @@
+import { access, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp, startApi } from "@qingshan/api";
+import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
+import { type AlertEvent, decodeStationMessage, HOUR_MS, toBeijingIso } from "@qingshan/domain";
+import { generateHistory, loadStationRegistry } from "@qingshan/simulator";
+import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
+import { requireService, waitFor } from "@qingshan/testkit";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The duty officer's path through the dashboard, in Debian's Chromium (no browser download).
+const CHROMIUM = process.env.QINGSHAN_CHROMIUM ?? "/usr/bin/chromium";
+const browserGate = await requireService("chromium", () => access(CHROMIUM));
+const root = join(import.meta.dirname, "../..");
+const screenshots = join(root, "reports/screenshots");
+const registry = loadStationRegistry();
+
+let dir: string;
+let store: TimeSeriesStore;
+let bus: MemoryBus;
+let app: ReturnType<typeof createApp>;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+
+/** Two days of demo history for the whole Liandu network, written straight to the store. */
+async function seed(now: number): Promise<void> {
+  const to = Math.floor(now / HOUR_MS) * HOUR_MS;
+  for (const batch of generateHistory({
+    stations: registry.stations,
+    scenario: "clean-week",
+    from: to - 48 * HOUR_MS,
+    to,
+    seed: 7,
+  })) {
+    const decoded = decodeStationMessage(batch.topic, JSON.stringify(batch.observations), {
+      now,
+      lookupStation: (id) => registry.get(id),
+      source: "import",
+      limits: { maxLatenessMs: 7 * 24 * HOUR_MS },
+    });
+    await store.writeReadings(decoded.readings);
+  }
+}
+
+describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note}`, () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qingshan-dashboard-"));
+    store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
+    await store.start();
+    await seed(Date.now());
+    bus = createMemoryBus();
+    await bus.start();
+    app = createApp({ store, registry, bus, defaultMetrics: false });
+    const { port } = await startApi(app, { port: 0 });
+    baseUrl = `http://127.0.0.1:${port}`;
+    await mkdir(screenshots, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      acceptDownloads: true,
+    });
+    page = await context.newPage();
+    page.on("pageerror", (error) => console.error("page error:", error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await bus?.stop();
+    await store?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("opens at / and draws the demo network on the map, coloured, with text labels", async () => {
+    await page.goto(`${baseUrl}/`);
+    expect(new URL(page.url()).pathname).toBe("/dashboard/");
+    await page.waitForSelector("body[data-ready=true]");
+    const rows = page.locator("#station-table tbody tr");
+    await waitFor(async () => (await rows.count()) === registry.stations.length, {
+      what: "one row per station",
+    });
+    // Every air station shows its AQI category as text (e.g. "良 72"), not colour alone.
+    const airStates = await page.locator('#station-table tr[data-kind="air"] .swatch').allTextContents();
+    expect(airStates).toHaveLength(9);
+    for (const text of airStates) expect(text).toMatch(/^(优|良|轻度污染|中度污染|重度污染|严重污染) \d+$/);
+    // The map is SVG: township names from the bundled GeoJSON and the station labels are text in it.
+    const svgText = (await page.locator("#map-chart svg text").allTextContents()).join(" ");
+    expect(svgText).toContain("碧湖镇");
+    expect(svgText).toMatch(/良 \d+|优 \d+/);
+    const markers = await page.locator("#map-chart svg path").count();
+    expect(markers).toBeGreaterThan(registry.stations.length);
+    await page.locator('#station-table tr[data-station="ld-aq-01"]').click();
+    await page.waitForSelector("#station-panel #panel-chart svg");
+    expect(await page.locator("#station-panel h3").textContent()).toBe("丽水市监测站");
+    await page.screenshot({ path: join(screenshots, "dashboard-map.png"), fullPage: false });
+  });
+
+  it("shows a published alert without reload and acknowledges it into the store", async () => {
+    await page.click('nav a[data-view="alerts"]');
+    await page.waitForSelector("#view-alerts:not([hidden])");
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: string }).marker = "same page";
+    });
+    await waitFor(() => page.locator("#live-status[data-state=open]").count(), {
+      what: "the live feed connected",
+    });
+    const at = toBeijingIso(Date.now());
+    const raised: AlertEvent = {
+      id: "e2e-r",
+      alertId: "e2e-alert",
+      type: "raised",
+      at,
+      ruleId: "aqi-hourly-heavy",
+      stationId: "ld-aq-04",
+      severity: "critical",
+      metric: "aqi",
+      value: 235,
+      threshold: 200,
+      window: "1h",
+      standard: "HJ 633-2026",
+      message: { zh: "小时AQI 235 > 200（重度污染）", en: "hourly AQI 235 > 200 (heavily polluted)" },
+    };
+    // What the notifier does: store the event and publish it on the bus.
+    await store.writeAlertEvents([raised]);
+    await bus.publish("alerts", [{ key: raised.stationId, value: raised }]);
+    const row = page.locator('#open-alerts tr[data-alert="e2e-alert"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain("小时AQI 235 > 200");
+    expect(await row.textContent()).toContain("碧湖镇");
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
+      "same page",
+    );
+    await page.screenshot({ path: join(screenshots, "dashboard-alerts.png"), fullPage: true });
+
+    await row.locator("button[data-ack]").click();
+    await page.fill("#ack-form input[name=actor]", "王值班");
+    await page.fill("#ack-form textarea[name=note]", "已通知碧湖镇执法中队");
+    await page.click("#ack-submit");
+    const ack = await waitFor(
+      async () =>
+        (await store.queryAlertEvents({ alertId: "e2e-alert" })).find((e) => e.type === "acknowledged"),
+      { what: "the acknowledged event in the store" },
+    );
+    expect(ack).toMatchObject({ actor: "王值班", note: "已通知碧湖镇执法中队", stationId: "ld-aq-04" });
+    await page.locator('#open-alerts tr[data-alert="e2e-alert"][data-status="acknowledged"]').waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
+      "same page",
+    );
+  });
+
+  it("downloads the CSV of the chart shown, equal to the API's CSV", async () => {
+    await page.click('nav a[data-view="charts"]');
+    await page.waitForSelector("#series-chart svg");
+    await page.selectOption("#chart-controls select[name=station]", "ld-aq-03");
+    await page.selectOption("#chart-controls select[name=metric]", "pm25");
+    await page.selectOption("#chart-controls select[name=every]", "1h");
+    const href = await waitFor(
+      async () => {
+        const value = await page.getAttribute("#series-csv", "href");
+        return value?.includes("station=ld-aq-03") && value.includes("metric=pm25") ? value : null;
+      },
+      { what: "the CSV link of the chosen series" },
+    );
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#series-csv")]);
+    const downloaded = await readFile((await download.path()) as string, "utf8");
+    const api = await (await fetch(new URL(href, baseUrl))).text();
+    expect(downloaded).toBe(api);
+    expect(downloaded.split("\r\n")[0]).toBe(
+      "label,start,end,value,valid,reason,validCount,totalCount,rule,provisional",
+    );
+    expect(downloaded.split("\r\n").filter((l) => l !== "").length).toBeGreaterThan(20);
+  });
+
+  it("shows the compliance view with the 32 µg/m³ target", async () => {
+    await page.click('nav a[data-view="compliance"]');
+    await page.waitForSelector("#pm25-table tbody tr");
+    expect(await page.locator("#pm25-table tbody tr").count()).toBe(10);
+    expect((await page.locator("#pm25-chart svg text").allTextContents()).join(" ")).toContain("32");
+    expect(await page.locator("#water-share .share-card").count()).toBe(3);
+  });
+
+  it("switches to English", async () => {
+    await page.click("#lang-toggle");
+    expect(await page.locator("nav a[data-view=map]").textContent()).toBe("Network map");
+    await page.click("#lang-toggle");
+  });
+});
