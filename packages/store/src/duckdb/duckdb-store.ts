@@ -42,8 +42,8 @@ import {
   rebuildHourlySql,
   SCHEMA_VERSION,
   WRITE_DEAD_LETTERS_SQL,
-  writeReadingsSql,
 } from "./schema.ts";
+import { readingWriteSql } from "./write-readings.ts";
 
 /** A TimeSeriesStore on an embedded DuckDB file. */
 export interface DuckDbStore extends TimeSeriesStore {
@@ -73,6 +73,17 @@ const DEAD_LETTER_TYPES = [
 const OPEN_BOUNDS = { lo: -(2n ** 62n), hi: 2n ** 62n };
 const MEMORY = ":memory:";
 
+/** Whether two readings of the batch share station+metric+ts (then the last one wins, in SQL). */
+function hasDuplicateKeys(readings: readonly Reading[]): boolean {
+  const seen = new Set<string>();
+  for (const r of readings) {
+    const key = `${r.stationId}\u0000${r.metric}\u0000${r.ts}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
+}
+
 /**
  * Creates the DuckDB store. Validates `config` without I/O (throws store.config_invalid);
  * `start()` creates the directory and file, the schema, and recomputes hourly aggregates if
@@ -92,7 +103,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   const settings = parseDuckDbStoreConfig(config);
   const path = settings.path === MEMORY ? MEMORY : resolve(settings.path);
   const retention = retentionMs(settings);
-  const readingStatements = writeReadingsSql(settings.validFlags);
+  const readingSql = readingWriteSql(settings.validFlags);
   const writes = createSerialQueue();
   const reads = new Set<Promise<unknown>>();
   let state: State = "created";
@@ -306,9 +317,15 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           return columns;
         });
         await connection.run("BEGIN TRANSACTION");
-        for (const sql of readingStatements) {
+        await connection.run(readingSql.batch(hasDuplicateKeys(readings)));
+        const replaced = (await connection.run(readingSql.deleteReplaced, bounds)).rowsChanged;
+        await connection.run(readingSql.insert);
+        // New readings only (the usual case): merge the batch's hourly aggregates into the stored
+        // ones; a replaced reading cannot be taken out of a min/max, so then recompute from raw.
+        for (const sql of replaced > 0 ? readingSql.recomputeHours : readingSql.mergeHours) {
           await connection.run(sql, sql.includes("$lo") ? bounds : undefined);
         }
+        for (const sql of readingSql.latest) await connection.run(sql);
         await connection.run("COMMIT");
       });
     },

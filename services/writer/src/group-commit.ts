@@ -1,0 +1,57 @@
+/**
+ * Group commit: calls of `submit` that arrive while a write is running (or in the same tick) are
+ * written together in one call of `write`, so concurrent bus batches (one per partition) share one
+ * store transaction, up to `maxItems` items per call (a larger submission is written alone). If a combined write fails, each submitter's items are written alone, so one
+ * bad batch fails only its own submitter (which the bus redelivers), not its neighbours.
+ *
+ * @example
+ * const submit = groupCommit((readings: Reading[]) => store.writeReadings(readings));
+ * await Promise.all([submit(batchA), submit(batchB)]); // one writeReadings call
+ */
+export function groupCommit<T>(
+  write: (items: readonly T[]) => Promise<void>,
+  maxItems = Number.POSITIVE_INFINITY,
+): (items: readonly T[]) => Promise<void> {
+  interface Waiter {
+    readonly items: readonly T[];
+    resolve(): void;
+    reject(error: unknown): void;
+  }
+  let pending: Waiter[] = [];
+  let running = false;
+
+  async function flush(): Promise<void> {
+    while (pending.length > 0) {
+      // The head always goes; followers join while the call stays within maxItems.
+      let count = (pending[0] as Waiter).items.length;
+      let take = 1;
+      while (take < pending.length && count + (pending[take] as Waiter).items.length <= maxItems) {
+        count += (pending[take] as Waiter).items.length;
+        take++;
+      }
+      const group = pending.slice(0, take);
+      pending = pending.slice(take);
+      if (group.length === 1) {
+        const only = group[0] as Waiter;
+        await write(only.items).then(only.resolve, only.reject);
+        continue;
+      }
+      try {
+        await write(group.flatMap((w) => w.items));
+        for (const w of group) w.resolve();
+      } catch {
+        for (const w of group) await write(w.items).then(w.resolve, w.reject);
+      }
+    }
+    running = false;
+  }
+
+  return (items) =>
+    new Promise<void>((resolve, reject) => {
+      pending.push({ items, resolve, reject });
+      if (running) return;
+      running = true;
+      // One microtask later: the handler calls of one bus dispatch pass join the first write.
+      queueMicrotask(() => void flush());
+    });
+}
