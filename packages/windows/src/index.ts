@@ -6,4 +6,5 @@ export type {
   WindowReading,
   WindowStat,
   WindowsOptions,
+  YearToDateStat,
 } from "./types.ts";

@@ -56,6 +56,14 @@ export interface HourlySeed {
   readonly validPeriodMs: number;
 }
 
+/** Year-to-date statistic: a WindowStat plus what an annual-target assessment needs. */
+export type YearToDateStat = WindowStat & {
+  /** Sum of the valid daily means so far (for @qingshan/standards assessAnnualTarget). */
+  readonly sumOfDailyMeans: number;
+  /** Valid daily means per Beijing month, January first (GB 3095 Table 4 needs ≥ 27 each, ≥ 25 in February). */
+  readonly monthCounts: readonly number[];
+};
+
 export interface SeriesWindows {
   readonly metric: MetricId;
   add(reading: WindowReading): AddOutcome;
@@ -66,7 +74,7 @@ export interface SeriesWindows {
   day(dayKey: string): WindowStat; // calendar day in Beijing time "YYYY-MM-DD" (≥20 valid hours)
   dailyMax8h(dayKey: string): WindowStat; // O3 daily maximum 8-h mean per HJ 663 (which 8h windows belong to the day, ≥14 valid 8h means)
   month(monthKey: string): WindowStat; // "YYYY-MM", mean of valid daily means (≥27 days, ≥25 in Feb)
-  yearToDate(year: number): WindowStat & { readonly sumOfDailyMeans: number }; // mean of valid daily means so far (annual: ≥324)
+  yearToDate(year: number): YearToDateStat; // mean of valid daily means so far (annual: ≥324)
   latestHourEnd(): number | undefined;
   memoryBytes(): number;
 }

@@ -1,0 +1,328 @@
+import { describe, expect, it } from "vitest";
+import { createSeriesWindows } from "./index.ts";
+
+const H = 3_600_000;
+const MIN = 60_000;
+/** UTC ms of a Beijing wall-clock time. */
+const bj = (iso: string): number => Date.parse(`${iso}+08:00`);
+/** Means keep 12 significant digits, as in the API (services/api/src/series/mean.ts). */
+const c12 = (v: number): number => Number(v.toPrecision(12));
+
+/** One valid hourly reading (averaging period 1 h) for each hour label in [firstLabel, firstLabel + count·h). */
+function feedHours(
+  w: ReturnType<typeof createSeriesWindows>,
+  firstLabel: number,
+  count: number,
+  value: (i: number) => number | undefined,
+): void {
+  for (let i = 0; i < count; i++) {
+    const v = value(i);
+    if (v === undefined) continue;
+    const out = w.add({ ts: firstLabel + i * H - H, value: v, flag: "N", periodMs: H });
+    expect(out.accepted).toBe(true);
+  }
+}
+
+describe("hour (GB 3095 Table 4: ≥ 45 min of sampling)", () => {
+  it("44 one-minute means are not enough, 45 are", () => {
+    const w = createSeriesWindows("so2", { latenessMs: 2 * H });
+    const start = bj("2026-05-10T09:00:00");
+    for (let i = 0; i < 44; i++)
+      w.add({ ts: start + i * MIN, value: 10 + (i % 2), flag: "N", periodMs: MIN });
+    const label = start + H;
+    const h44 = w.hour(label);
+    expect(h44).toMatchObject({ count: 44, required: 45, valid: false, sampledMs: 44 * MIN, totalCount: 44 });
+    w.add({ ts: start + 44 * MIN, value: 10, flag: "N", periodMs: MIN });
+    const h45 = w.hour(label);
+    expect(h45).toMatchObject({
+      count: 45,
+      required: 45,
+      valid: true,
+      sampledMs: 45 * MIN,
+      min: 10,
+      max: 11,
+    });
+    expect(h45.mean).toBe(c12((23 * 10 + 22 * 11) / 45));
+    expect(h45.rule).toBe("GB 3095-2026 Table 4: 1-h mean needs ≥ 45 min of sampling in the hour");
+  });
+
+  it("instantaneous readings are credited the reporting interval: 8 × 5 min fail, 9 pass", () => {
+    const w = createSeriesWindows("no2", { latenessMs: H });
+    const start = bj("2025-12-01T09:00:00");
+    for (let i = 0; i < 8; i++) w.add({ ts: start + i * 5 * MIN, value: 40, flag: "N" });
+    expect(w.hour(start + H)).toMatchObject({ count: 8, required: 9, valid: false, mean: 40 });
+    expect(w.hour(start + H).rule).toContain("GB 3095-2012");
+    w.add({ ts: start + 40 * MIN, value: 49, flag: "N" });
+    expect(w.hour(start + H)).toMatchObject({ count: 9, valid: true, mean: 41, max: 49 });
+  });
+
+  it("flags outside validFlags are counted but never enter statistics", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: H });
+    const start = bj("2026-05-10T09:00:00");
+    for (let i = 0; i < 12; i++)
+      w.add({ ts: start + i * 5 * MIN, value: i < 9 ? 30 : 999, flag: i < 9 ? "N" : i === 9 ? "C" : "M" });
+    expect(w.hour(start + H)).toMatchObject({ mean: 30, max: 30, count: 9, totalCount: 12, valid: true });
+    const lenient = createSeriesWindows("pm25", { latenessMs: H, validFlags: ["N", "C"] });
+    for (let i = 0; i < 12; i++)
+      lenient.add({
+        ts: start + i * 5 * MIN,
+        value: i < 9 ? 30 : 999,
+        flag: i < 9 ? "N" : i === 9 ? "C" : "M",
+      });
+    expect(lenient.hour(start + H)).toMatchObject({ max: 999, count: 10, totalCount: 12 });
+  });
+});
+
+describe("rolling and daily means", () => {
+  it("a Beijing day needs 20 valid hourly means: 19 is invalid, 20 valid", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: 2 * H });
+    const dayStart = bj("2026-11-29T00:00:00");
+    // hours labelled 01:00 … 19:00 of the day with values 1 … 19
+    feedHours(w, dayStart + H, 19, (i) => i + 1);
+    expect(w.day("2026-11-29")).toMatchObject({
+      count: 19,
+      required: 20,
+      valid: false,
+      mean: 10,
+      min: 1,
+      max: 19,
+    });
+    const r19 = w.rolling(24, dayStart + 24 * H);
+    expect(r19).toMatchObject({ count: 19, required: 20, valid: false });
+    feedHours(w, dayStart + 20 * H, 1, () => 20);
+    expect(w.day("2026-11-29")).toMatchObject({ count: 20, valid: true, mean: 10.5 });
+    expect(w.day("2026-11-29").rule).toBe("GB 3095-2026 Table 4: daily mean needs ≥ 20 hourly means");
+    expect(w.rolling(24, dayStart + 24 * H)).toMatchObject({ count: 20, valid: true, mean: 10.5 });
+    // the 24-h window ending 23:00 of the previous day… ending at 20:00 of this day holds 20 hours too
+    expect(w.rolling(24, dayStart + 20 * H)).toMatchObject({ count: 20, valid: true });
+    expect(w.rolling(24, dayStart + 19 * H)).toMatchObject({ count: 19, valid: false });
+  });
+
+  it("an 8-h mean needs 6 valid hourly means: 5 is invalid, 6 valid", () => {
+    const w = createSeriesWindows("o3", { latenessMs: H });
+    const t = bj("2026-07-01T00:00:00");
+    feedHours(w, t + H, 5, (i) => 100 + 10 * i); // labels 01:00…05:00: 100…140
+    const end = t + 8 * H;
+    expect(w.rolling(8, end)).toMatchObject({ count: 5, required: 6, valid: false, mean: 120 });
+    feedHours(w, t + 6 * H, 1, () => 150);
+    expect(w.rolling(8, end)).toMatchObject({ count: 6, valid: true, mean: 125, min: 100, max: 150 });
+    expect(w.rolling(8, end).rule).toBe("GB 3095-2026 Table 4: 8-h mean needs ≥ 6 hourly means");
+  });
+
+  it("the Beijing day boundary: 15:59:59Z closes day D (hour 24:00), 16:00:00Z opens D+1", () => {
+    const w = createSeriesWindows("pm10", { latenessMs: H });
+    const a = w.add({ ts: Date.parse("2026-11-29T15:59:59Z"), value: 50, flag: "N" });
+    expect(a).toEqual({ accepted: true, hourEnd: bj("2026-11-30T00:00:00") });
+    const b = w.add({ ts: Date.parse("2026-11-29T16:00:00Z"), value: 70, flag: "N" });
+    expect(b).toEqual({ accepted: true, hourEnd: bj("2026-11-30T01:00:00") });
+    expect(w.day("2026-11-29")).toMatchObject({ totalCount: 1, mean: null });
+    expect(w.day("2026-11-30")).toMatchObject({ totalCount: 1, mean: null });
+    expect(w.hour(bj("2026-11-30T00:00:00"))).toMatchObject({ count: 1, mean: 50 });
+    expect(w.hour(bj("2026-11-30T01:00:00"))).toMatchObject({ count: 1, mean: 70 });
+  });
+});
+
+describe("O3 daily maximum 8-h mean (HJ 663 §6.1.2)", () => {
+  it("takes the largest of the 17 windows ending 08:00…24:00 and ignores windows reaching into the previous day", () => {
+    const w = createSeriesWindows("o3", { latenessMs: H });
+    const d = bj("2026-07-01T00:00:00");
+    feedHours(w, d - 6 * H, 7, () => 900); // previous day's last hours (labels 18:00…24:00): huge, must not count
+    feedHours(w, d + H, 24, (i) => 10 * (i + 1)); // hour labelled i: 10·i
+    // window ending e averages 10·(e−7…e) = 10·(e − 3.5): from 45 (08:00) to 205 (24:00)
+    const s = w.dailyMax8h("2026-07-01");
+    expect(s).toMatchObject({ mean: 205, max: 205, min: 45, count: 17, required: 14, valid: true });
+    expect(s.rule).toContain("HJ 663-2026 §6.1.2");
+    // the rolling 8-h mean ending 07:00 does reach back into the previous day
+    expect(w.rolling(8, d + 7 * H)).toMatchObject({ count: 8, mean: (900 + 10 * 28) / 8 });
+  });
+
+  it("fewer than 14 valid windows: invalid below the limit, valid above it", () => {
+    const low = createSeriesWindows("o3", { latenessMs: H });
+    const d = bj("2025-07-01T00:00:00");
+    feedHours(low, d + H, 12, (i) => 10 * (i + 1)); // hours 01…12
+    // windows ending 08…14 have ≥ 6 hours (14:00: hours 07…12); max = mean(70…120) = 95
+    expect(low.dailyMax8h("2025-07-01")).toMatchObject({ count: 7, mean: 95, valid: false });
+    expect(low.dailyMax8h("2025-07-01").rule).toContain("HJ 663-2013");
+    const high = createSeriesWindows("o3", { latenessMs: H });
+    feedHours(high, d + H, 12, (i) => 100 * (i + 1));
+    expect(high.dailyMax8h("2025-07-01")).toMatchObject({ count: 7, mean: 950, valid: true });
+  });
+});
+
+describe("month and year to date", () => {
+  /** A valid day (24 hourly means of `value`) for each day index listed, from `monthStart`. */
+  function feedDays(
+    w: ReturnType<typeof createSeriesWindows>,
+    monthStart: number,
+    days: number[],
+    value = 30,
+  ): void {
+    for (const day of days) feedHours(w, monthStart + day * 24 * H + H, 24, () => value);
+  }
+
+  it("a month needs 27 valid daily means (25 in February), and YTD sums them", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: 2 * H });
+    const feb = bj("2026-02-01T00:00:00");
+    feedDays(w, feb, [...Array(24).keys()], 40);
+    expect(w.month("2026-02")).toMatchObject({ count: 24, required: 25, valid: false, mean: 40 });
+    feedDays(w, feb, [24], 40);
+    expect(w.month("2026-02")).toMatchObject({ count: 25, valid: true });
+    const apr = bj("2026-04-01T00:00:00");
+    feedDays(w, apr, [...Array(26).keys()], 20);
+    expect(w.month("2026-04")).toMatchObject({ count: 26, required: 27, valid: false });
+    feedDays(w, apr, [26], 20);
+    expect(w.month("2026-04")).toMatchObject({ count: 27, valid: true, mean: 20 });
+    const ytd = w.yearToDate(2026);
+    expect(ytd).toMatchObject({ count: 52, required: 324, valid: false, sumOfDailyMeans: 25 * 40 + 27 * 20 });
+    expect(ytd.monthCounts).toEqual([0, 25, 0, 27, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(ytd.mean).toBe(c12((25 * 40 + 27 * 20) / 52));
+    // months older than the previous one have left the windows
+    expect(() => w.month("2026-02")).toThrow(RangeError);
+  });
+
+  it("a full year of daily means is a valid annual mean (≥ 324 and every month at its minimum)", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: H });
+    const start = bj("2025-01-01T00:00:00");
+    feedHours(w, start + H, 365 * 24, (i) => (Math.floor(i / 24) % 10 === 0 ? undefined : 33));
+    // every tenth day has no data: 328 valid days, no month below 27 (February: 25)
+    const ytd = w.yearToDate(2025);
+    expect(ytd).toMatchObject({ count: 328, valid: true, mean: 33 });
+    expect(ytd.rule).toContain("GB 3095-2012 Table 4");
+  });
+});
+
+describe("lateness", () => {
+  it("late readings within the lateness update hour, rolling, day and month; later ones are refused", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: 2 * H });
+    const monthStart = bj("2026-06-01T00:00:00");
+    // 27 valid days except the hour labelled 06-27 05:00, so June 27 has 23 hours
+    feedHours(w, monthStart + H, 27 * 24, (i) => (i === 26 * 24 + 4 ? undefined : 10));
+    // 5-min readings up to 06-28 01:00, so June 27 (ends 06-28 00:00) is still open for 2 h
+    for (let t = bj("2026-06-28T00:00:00"); t < bj("2026-06-28T01:00:00"); t += 5 * MIN)
+      w.add({ ts: t, value: 10, flag: "N" });
+    expect(w.day("2026-06-27")).toMatchObject({ count: 23 });
+    const before = w.month("2026-06");
+    expect(before).toMatchObject({ count: 27, mean: 10 });
+    // a 5-min mean for 23:30 arrives 1.5 h late, within the 2-h lateness
+    const late = bj("2026-06-27T23:30:00");
+    expect(w.add({ ts: late, value: 34, flag: "N", periodMs: 5 * MIN })).toMatchObject({ accepted: true });
+    // the hour labelled 06-28 00:00 had one 10, now 10 and 34
+    expect(w.hour(bj("2026-06-28T00:00:00"))).toMatchObject({ count: 2, mean: 22 });
+    expect(w.rolling(24, bj("2026-06-28T00:00:00"))).toMatchObject({ count: 23, max: 22 });
+    expect(w.day("2026-06-27")).toMatchObject({ count: 23, max: 22, mean: c12((22 * 10 + 22) / 23) });
+    const after = w.month("2026-06");
+    expect(after.mean).toBe(c12((26 * 10 + c12((22 * 10 + 22) / 23)) / 27));
+
+    const cutoff = w.latestHourEnd();
+    expect(cutoff).toBe(bj("2026-06-28T01:00:00"));
+    const tooLate = w.add({ ts: bj("2026-06-27T22:54:59"), value: 500, flag: "N" });
+    expect(tooLate).toMatchObject({ accepted: false, code: "window.too_late" });
+    expect(tooLate.accepted === false && tooLate.reason).toContain("lateness of 120 min");
+    // the boundary itself (newest − lateness) is still accepted
+    expect(w.add({ ts: bj("2026-06-27T22:55:00"), value: 10, flag: "N" }).accepted).toBe(true);
+  });
+
+  it("sealed days are served from the cache, older ones and hours out of the ring throw RangeError", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: H, sealedDaysKept: 2 });
+    const start = bj("2026-03-01T00:00:00");
+    feedHours(w, start + H, 10 * 24, () => 12);
+    // newest is the hour labelled 03-11 00:00; 03-10 is not sealed yet (within lateness)
+    expect(w.day("2026-03-10")).toMatchObject({ count: 24, valid: true });
+    expect(w.day("2026-03-09")).toMatchObject({ count: 24, valid: true, mean: 12 });
+    expect(w.dailyMax8h("2026-03-08")).toMatchObject({ count: 17, mean: 12 });
+    expect(() => w.day("2026-03-07")).toThrow(/sealed and no longer kept/);
+    expect(w.rolling(24, bj("2026-03-11T00:00:00"))).toMatchObject({ count: 24 });
+    expect(() => w.rolling(24, bj("2026-03-09T12:00:00"))).toThrow(/left the windows' ring/);
+    expect(() => w.hour(bj("2026-03-05T12:00:00"))).toThrow(RangeError);
+    expect(w.month("2026-03")).toMatchObject({ count: 10, mean: 12 });
+    // future periods are simply empty
+    expect(w.day("2026-04-01")).toMatchObject({ count: 0, totalCount: 0, valid: false, mean: null });
+  });
+});
+
+describe("addHourly rebuild", () => {
+  it("seeding stored hourly aggregates gives the same windows as feeding the raw readings", () => {
+    const L = 2 * H;
+    const raw = createSeriesWindows("o3", { latenessMs: L });
+    const seeded = createSeriesWindows("o3", { latenessMs: L });
+    const start = bj("2026-01-25T00:00:00");
+    const hours = 12 * 24 + 7;
+    for (let h = 0; h < hours; h++) {
+      const label = start + (h + 1) * H;
+      let sum = 0;
+      let n = 0;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      const readings = h % 17 === 3 ? 8 : 12; // every 17th hour has only 40 min
+      for (let i = 0; i < readings; i++) {
+        const value = ((h * 7 + i * 13) % 90) + 20;
+        const flag = i === 5 && h % 5 === 0 ? ("D" as const) : ("N" as const);
+        raw.add({ ts: label - H + i * 5 * MIN, value, flag });
+        if (flag !== "N") continue;
+        sum += value;
+        n++;
+        min = Math.min(min, value);
+        max = Math.max(max, value);
+      }
+      seeded.addHourly({
+        hourEnd: label,
+        mean: n > 0 ? sum / n : null,
+        min: n > 0 ? min : null,
+        max: n > 0 ? max : null,
+        validCount: n,
+        totalCount: readings,
+        validPeriodMs: 0,
+      });
+    }
+    expect(seeded.latestHourEnd()).toBe(raw.latestHourEnd());
+    const last = raw.latestHourEnd() as number;
+    for (let label = last - 17 * H; label <= last; label += H) {
+      expect(seeded.hour(label)).toEqual(raw.hour(label));
+      expect(seeded.rolling(8, label)).toEqual(raw.rolling(8, label));
+    }
+    expect(seeded.rolling(24, last)).toEqual(raw.rolling(24, last));
+    for (const day of ["2026-02-04", "2026-02-05", "2026-02-06"]) {
+      expect(seeded.day(day)).toEqual(raw.day(day));
+      expect(seeded.dailyMax8h(day)).toEqual(raw.dailyMax8h(day));
+    }
+    expect(seeded.month("2026-01")).toEqual(raw.month("2026-01"));
+    expect(seeded.month("2026-02")).toEqual(raw.month("2026-02"));
+    expect(seeded.yearToDate(2026)).toEqual(raw.yearToDate(2026));
+    expect(raw.month("2026-01").count).toBeGreaterThan(0);
+    // older than the lateness: refused
+    expect(() =>
+      seeded.addHourly({
+        hourEnd: start + H,
+        mean: 1,
+        min: 1,
+        max: 1,
+        validCount: 1,
+        totalCount: 1,
+        validPeriodMs: H,
+      }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe("memory", () => {
+  it("stays under 2 KB per series and does not grow with a year of 5-minute data", () => {
+    const w = createSeriesWindows("pm25", { latenessMs: 2 * H });
+    const start = bj("2026-01-01T00:00:00");
+    const initial = w.memoryBytes();
+    let afterDay = 0;
+    for (let i = 0; i < 366 * 288; i++) {
+      w.add({ ts: start + i * 5 * MIN, value: (i % 97) + 3, flag: i % 50 === 0 ? "M" : "N" });
+      if (i === 288) afterDay = w.memoryBytes();
+    }
+    expect(initial).toBeLessThan(2048);
+    expect(w.memoryBytes()).toBe(initial);
+    expect(afterDay).toBe(initial);
+    expect(w.yearToDate(2026)).toMatchObject({ count: 365, valid: true });
+  });
+
+  it("grows with the lateness only (36 bytes per hour of lateness)", () => {
+    const a = createSeriesWindows("pm25", { latenessMs: H }).memoryBytes();
+    const b = createSeriesWindows("pm25", { latenessMs: 3 * H }).memoryBytes();
+    expect(b - a).toBe(2 * 36);
+  });
+});
