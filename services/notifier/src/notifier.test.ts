@@ -324,7 +324,8 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     await publish(bus, raised());
     c.advance(9 * MIN);
     await second.tick();
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => bus.depth().alerts === 0, { what: "the redelivered event handled" });
+    expect(second.stats().email).toMatchObject({ delivered: 0, pending: 0 });
     expect(smtp.mails).toHaveLength(2);
 
     c.advance(1 * MIN);
