@@ -133,6 +133,21 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
       "same page",
     );
+
+    // The heavy-pollution warning level follows the warning rule's alerts, live as well.
+    const warning: AlertEvent = {
+      ...raised,
+      id: "e2e-w",
+      alertId: "e2e-warning",
+      ruleId: "heavy-pollution-warning",
+      stationId: "district",
+      level: "orange",
+      message: { zh: "重污染天气橙色预警（观测）", en: "heavy-pollution warning orange (observed)" },
+    };
+    await store.writeAlertEvents([warning]);
+    await bus.publish("alerts", [{ key: "district", value: warning }]);
+    await page.locator('#warning-banner[data-level="orange"]').waitFor();
+    expect(await page.locator("#warning-banner").textContent()).toContain("橙色预警");
     await page.screenshot({ path: join(screenshots, "dashboard-alerts.png"), fullPage: true });
 
     await row.locator("button[data-ack]").click();

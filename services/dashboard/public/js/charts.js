@@ -1,5 +1,5 @@
 import { getJson, withParams } from "./api.js";
-import { beijingIso, categoryOf, rangeOf } from "./format.js";
+import { axisLabel, beijingIso, categoryOf, rangeOf } from "./format.js";
 import { pick, t } from "./i18n.js";
 
 let seriesChart;
@@ -130,7 +130,7 @@ export async function load(app) {
       aria: { enabled: true },
       grid: { left: 56, right: 150, top: 24, bottom: 40 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: series.periods.map((p) => p.label) },
+      xAxis: { type: "category", data: series.periods.map((p) => axisLabel(p.label)) },
       yAxis: {
         type: "value",
         name: series.unit,
@@ -178,7 +178,7 @@ async function loadAqi(app, station, q) {
           return `${p.name}<br>AQI ${p.value ?? "NA"}${c ? ` · ${pick(c)}` : ""}`;
         },
       },
-      xAxis: { type: "category", data: aqi.results.map((r) => r.label) },
+      xAxis: { type: "category", data: aqi.results.map((r) => axisLabel(r.label)) },
       yAxis: { type: "value", name: "AQI" },
       series: [
         {

@@ -12,10 +12,10 @@ export function init(app) {
   form = document.getElementById("compliance-controls");
   const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
   form.year.replaceChildren(...[0, 1, 2].map((d) => new Option(String(year - d), String(year - d))));
-  form.addEventListener("change", () => show(app).catch((e) => app.toast(String(e.message ?? e))));
+  form.addEventListener("change", () => show().catch((e) => app.toast(String(e.message ?? e))));
 }
 
-export async function show(app) {
+export async function show() {
   const year = form.year.value;
   const [pm25, waterMonth, waterYear, days] = await Promise.all([
     getJson("/api/v1/compliance/pm25", { year }),
@@ -111,7 +111,7 @@ function renderWater(month, year) {
     .map((s) => {
       const y = year.sections.find((x) => x.stationId === s.stationId);
       const meets = s.meetsTarget === null ? "—" : s.meetsTarget ? `✓ ${t("yes")}` : `✗ ${t("no")}`;
-      return `<tr><td>${escapeHtml(pick(s.name))}${s.drinkingWaterSource ? " 💧" : ""}</td><td>${s.class ?? "—"}</td><td>${y?.class ?? "—"}</td><td>${s.targetClass}</td><td class="${s.meetsTarget === false ? "bad" : ""}">${meets}</td><td>${s.deciding.join(", ")}</td></tr>`;
+      return `<tr><td>${escapeHtml(pick(s.name))}${s.drinkingWaterSource ? ` <small>(${t("compliance.drinking")})</small>` : ""}</td><td>${s.class ?? "—"}</td><td>${y?.class ?? "—"}</td><td>${s.targetClass}</td><td class="${s.meetsTarget === false ? "bad" : ""}">${meets}</td><td>${s.deciding.join(", ")}</td></tr>`;
     })
     .join("");
 }
@@ -123,7 +123,8 @@ function renderDays(days) {
   daysChart.setOption(
     {
       aria: { enabled: true },
-      legend: { top: 0 },
+      // Days without a valid AQI are hidden until asked for (the legend toggles them).
+      legend: { top: 0, selected: { [t("days.na")]: false } },
       grid: { left: 48, right: 16, top: 48, bottom: 60 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: days.stations.map((s) => pick(s.name)), axisLabel: { rotate: 30 } },

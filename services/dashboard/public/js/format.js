@@ -72,3 +72,9 @@ export function rangeOf(value, nowMs) {
 export function beijingIso(ms) {
   return `${new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
 }
+
+/** A short axis label: "2026-11-29T10:00:00+08:00" → "11-29 10:00"; dates and months unchanged. */
+export function axisLabel(label) {
+  const m = /^\d{4}-(\d{2}-\d{2})T(\d{2}:\d{2})/.exec(label);
+  return m ? `${m[1]} ${m[2]}` : label;
+}

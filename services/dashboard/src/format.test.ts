@@ -1,0 +1,63 @@
+import { AQI_CATEGORIES } from "@qingshan/standards";
+import { describe, expect, it } from "vitest";
+import {
+  axisLabel,
+  beijingIso,
+  categoryOf,
+  compareAlerts,
+  formatAge,
+  rangeOf,
+  shortTime,
+  textColorOn,
+} from "../public/js/format.js";
+
+// What the server sends as /dashboard/standards.json (Infinity becomes null in JSON).
+const categories = AQI_CATEGORIES.map((c) => ({ ...c, maxAqi: Number.isFinite(c.maxAqi) ? c.maxAqi : null }));
+
+describe("dashboard format helpers", () => {
+  it("finds the HJ 633 category of an AQI, boundaries included", () => {
+    expect(categoryOf(categories, 50)?.zh).toBe("优");
+    expect(categoryOf(categories, 51)?.zh).toBe("良");
+    expect(categoryOf(categories, 201)).toMatchObject({ zh: "重度污染", color: "#99004C" });
+    expect(categoryOf(categories, 500)?.zh).toBe("严重污染");
+    expect(categoryOf(categories, null)).toBeNull();
+  });
+
+  it("puts readable text on each category colour", () => {
+    // Yellow and green need black text; the purple and maroon need white.
+    expect(categories.map((c) => textColorOn(c.color))).toEqual([
+      "#000",
+      "#000",
+      "#000",
+      "#000",
+      "#fff",
+      "#fff",
+    ]);
+  });
+
+  it("formats ages, Beijing times and axis labels", () => {
+    const t0 = Date.parse("2026-11-29T08:00:00+08:00");
+    expect(formatAge(t0, t0 + (26 * 60 + 5) * 60_000, "zh")).toBe("1 天 2 小时 5 分");
+    expect(formatAge(t0, t0 + 5 * 60_000, "en")).toBe("5 min");
+    expect(shortTime("2026-11-29T00:30:00Z")).toBe("2026-11-29 08:30");
+    expect(beijingIso(t0)).toBe("2026-11-29T08:00:00+08:00");
+    expect(axisLabel("2026-11-29T10:00:00+08:00")).toBe("11-29 10:00");
+    expect(axisLabel("2026-11")).toBe("2026-11");
+  });
+
+  it("orders alerts by severity, then oldest first", () => {
+    const alerts = [
+      { id: "w-new", severity: "warning", raisedAt: "2026-11-29T10:00:00+08:00" },
+      { id: "c-new", severity: "critical", raisedAt: "2026-11-29T11:00:00+08:00" },
+      { id: "c-old", severity: "critical", raisedAt: "2026-11-29T09:00:00+08:00" },
+    ];
+    expect([...alerts].sort(compareAlerts).map((a) => a.id)).toEqual(["c-old", "c-new", "w-new"]);
+  });
+
+  it("aligns picker ranges to the hour so the CSV repeats the chart's request", () => {
+    const now = Date.parse("2026-11-29T10:20:00+08:00");
+    const r = rangeOf("24h", now);
+    expect(beijingIso(r.to)).toBe("2026-11-29T11:00:00+08:00");
+    expect(r.to - r.from).toBe(24 * 3_600_000);
+  });
+});
