@@ -1,0 +1,279 @@
+import {
+  type AlertEvent,
+  AlertEventSchema,
+  createStationRegistry,
+  foldAlertEvents,
+  type MetricId,
+} from "@qingshan/domain";
+import { describe, expect, it } from "vitest";
+import { createRuleEngine, type EvaluationMode } from "./engine.ts";
+import { loadRulesFile } from "./load.ts";
+import { plainView } from "./testdata/plain-view.ts";
+
+const H = 3_600_000;
+const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const site = { location: { lat: 28.4, lon: 119.9 }, township: "万象街道" };
+const registry = createStationRegistry([
+  { id: "aq-1", name: { zh: "莲都站", en: "Liandu station" }, kind: "air", metrics: ["pm25"], ...site },
+  {
+    id: "wq-1",
+    name: { zh: "碧湖断面", en: "Bihu section" },
+    kind: "water",
+    metrics: ["ph", "do", "codmn", "nh3n", "tp"],
+    water: { waterBody: "river" },
+    ...site,
+  },
+  {
+    id: "wq-src",
+    name: { zh: "水源地", en: "Source" },
+    kind: "water",
+    metrics: ["ph", "do", "codmn", "nh3n", "tp"],
+    water: { waterBody: "lake", targetClass: "II", drinkingWaterSource: true },
+    ...site,
+  },
+  { id: "noi-1", name: { zh: "白云山", en: "Baiyun" }, kind: "noi", metrics: ["noi"], ...site },
+]);
+const station = (id: string) =>
+  registry.get(id) ??
+  (() => {
+    throw new Error(id);
+  })();
+const at = (iso: string) => Date.parse(iso);
+
+function setup(stationId: string, metrics: MetricId[], now = at("2026-12-01T00:00:00+08:00")) {
+  const engine = createRuleEngine(RULES, { registry, clock: () => now });
+  const view = plainView(station(stationId), metrics);
+  const events: AlertEvent[] = [];
+  const hour = (t: number, values: Partial<Record<MetricId, number>>, mode: EvaluationMode = "emit") => {
+    for (const [m, v] of Object.entries(values)) view.set(m as MetricId, t, v as number);
+    const out = engine.evaluateHour(view, t, mode);
+    for (const e of out) AlertEventSchema.parse(e);
+    events.push(...out);
+    return out;
+  };
+  return { engine, view, events, hour };
+}
+
+const summary = (events: readonly AlertEvent[], rule?: string) =>
+  events
+    .filter((e) => rule === undefined || e.ruleId === rule)
+    .map((e) => [e.type, e.level ?? null, e.value ?? null]);
+
+describe("shipped rules on hand-computed inputs", () => {
+  it("aqi-hourly-heavy: PM2.5 160 µg/m³ (2026, daily columns) → AQI 210 > 200; hysteresis at 180; damping", () => {
+    const { hour, events } = setup("aq-1", ["pm25"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    hour(t0, { pm25: 160 }); // IAQI 200 + (300−200)/(250−150)·10 = 210
+    hour(t0 + H, { pm25: 140 }); // 150 + 50/35·25 = 185.7 → 186: inside the band, holds
+    hour(t0 + 2 * H, { pm25: 120 }); // 157.1 → 158 ≤ 180
+    hour(t0 + 3 * H, { pm25: 120 }); // clear held 2 h → quiet (damping 3 h)
+    hour(t0 + 4 * H, { pm25: 160 }); // back above 200 within damping: same alert
+    for (let i = 5; i <= 12; i++) hour(t0 + i * H, { pm25: 50 });
+    const heavy = events.filter((e) => e.ruleId === "aqi-hourly-heavy");
+    expect(heavy.map((e) => e.type)).toEqual(["raised", "resolved"]);
+    const raised = heavy[0] as AlertEvent;
+    expect(raised).toMatchObject({
+      id: "aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00:raised",
+      alertId: "aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00",
+      severity: "warning",
+      value: 210,
+      threshold: 200,
+      metric: "aqi",
+      window: "1-h mean",
+      startedAt: "2026-11-28T10:00:00+08:00",
+      dataTime: "2026-11-28T10:00:00+08:00",
+      tier: 0,
+    });
+    expect(raised.standard).toContain("HJ 633-2026");
+    expect(raised.message.zh).toContain("莲都站");
+    expect(raised.message.zh).toContain("小时AQI 210");
+    expect(raised.message.en).toContain("Liandu station");
+    expect(raised.message.en).toContain("hourly AQI 210");
+    expect(raised.message.en).toContain("threshold > 200");
+    expect(raised.message.en).toContain("since 2026-11-28T10:00:00+08:00");
+    expect(heavy[1]?.id).toBe("aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00:resolved");
+    expect(events.some((e) => e.ruleId === "aqi-hourly-severe")).toBe(false);
+  });
+
+  it("gb3095-24h-pm25: the day's limit by its date — 70 exceeds 60 (2026 transition) but not 75 (2012)", () => {
+    for (const [day, expected] of [
+      ["2026-11-28", 60],
+      ["2025-11-28", null],
+    ] as const) {
+      const { hour, events } = setup("aq-1", ["pm25"]);
+      const start = at(`${day}T00:00:00+08:00`);
+      for (let i = 1; i <= 24; i++) hour(start + i * H, { pm25: 70 });
+      const gb = events.filter((e) => e.ruleId === "gb3095-24h-pm25");
+      if (expected === null) expect(gb).toEqual([]);
+      else {
+        expect(gb).toHaveLength(1);
+        expect(gb[0]).toMatchObject({
+          type: "raised",
+          value: 70,
+          threshold: 60,
+          dataTime: `${day.slice(0, 8)}29T00:00:00+08:00`,
+        });
+        expect(gb[0]?.standard).toContain(
+          "GB 3095-2026 Table 1 (transition 2026-03-01…2030-12-31), Grade II",
+        );
+      }
+    }
+  });
+
+  it("heavy-pollution-warning (2024 preset): escalates, steps down one level at a time, releases after 36 h", () => {
+    const { hour, events, engine } = setup("aq-1", ["pm25"]);
+    const start = at("2026-12-01T00:00:00+08:00");
+    let t = start;
+    // PM2.5 160 → AQI24 210: > 200 at the 20th hour (yellow); 25 values > 200 → orange (2024 §2.4).
+    for (let i = 1; i <= 48; i++) {
+      t += H;
+      hour(t, { pm25: 160 });
+    }
+    let warning = summary(events, "heavy-pollution-warning");
+    expect(warning.slice(0, 2)).toEqual([
+      ["raised", "yellow", 210],
+      ["level_changed", "orange", 210],
+    ]);
+    // Clean air: AQI24 falls below 150 and then nothing holds; orange → yellow after 12 h, release 36 h later.
+    for (let i = 1; i <= 80; i++) {
+      t += H;
+      hour(t, { pm25: 20 });
+    }
+    warning = summary(events, "heavy-pollution-warning");
+    expect(warning.map(([type, level]) => [type, level])).toEqual([
+      ["raised", "yellow"],
+      ["level_changed", "orange"],
+      ["level_changed", "yellow"],
+      ["resolved", "yellow"],
+    ]);
+    expect(engine.status("aq-1").find((s) => s.ruleId === "heavy-pollution-warning")?.phase).toBe("idle");
+  });
+
+  it("water-below-target: NH3-N 1.2 mg/L is Class IV at a Class III section, named with value and limit", () => {
+    const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    const clean = { ph: 7.2, do: 7.1, codmn: 3.1, nh3n: 0.35, tp: 0.06 };
+    hour(t0, clean);
+    hour(t0 + H, { ...clean, nh3n: 1.2 });
+    hour(t0 + 2 * H, { ...clean, nh3n: 1.2 }); // held 2 h
+    const water = events.filter((e) => e.ruleId === "water-below-target");
+    expect(water).toHaveLength(1);
+    expect(water[0]).toMatchObject({ type: "raised", level: "IV", severity: "warning", value: 1.2 });
+    expect(water[0]?.details).toEqual([
+      {
+        metric: "nh3n",
+        value: 1.2,
+        limit: 1,
+        note: "Class IV (exceeds Class III by 0.2×); target Class III",
+      },
+    ]);
+    expect(water[0]?.message.zh).toContain("氨氮 1.2 mg/L");
+    expect(water[0]?.message.en).toContain("Class IV (target Class III");
+    hour(t0 + 3 * H, { ...clean, nh3n: 1.2, do: 2.5 }); // DO 2.5 → Class V: one step up
+    expect(summary(events, "water-below-target").at(-1)).toEqual(["level_changed", "V", 2.5]);
+  });
+
+  it("drinking-water source with its own target (II): CODMn 4.5 (Class III) is critical", () => {
+    const { hour, events } = setup("wq-src", ["ph", "do", "codmn", "nh3n", "tp"]);
+    hour(at("2026-11-28T10:00:00+08:00"), { ph: 7.4, do: 7.0, codmn: 4.5, nh3n: 0.3, tp: 0.02 });
+    const src = events.filter((e) => e.ruleId === "water-drinking-source-below-target");
+    expect(src.map((e) => [e.type, e.level, e.severity])).toEqual([["raised", "III", "critical"]]);
+    expect(events.some((e) => e.ruleId === "water-below-target")).toBe(false);
+  });
+
+  it("noi-grade: 850 ions/cm³ is grade II (candidate A), informational; a worse grade follows at once", () => {
+    const { hour, events } = setup("noi-1", ["noi"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    hour(t0, { noi: 850 });
+    hour(t0 + H, { noi: 300 });
+    expect(summary(events, "noi-grade")).toEqual([
+      ["raised", "II", 850],
+      ["level_changed", "III", 300],
+    ]);
+    expect(events[0]?.severity).toBe("info");
+  });
+
+  it("pm25-annual-target: a year-to-date mean of 30 µg/m³ is at risk (above 32 × 0.9), 20 is on track", () => {
+    for (const [level, expected] of [
+      [30, ["raised", "at_risk", 30]],
+      [20, undefined],
+    ] as const) {
+      const { hour, events } = setup("aq-1", ["pm25"]);
+      const start = at("2026-01-01T00:00:00+08:00");
+      for (let i = 1; i <= 48; i++) hour(start + i * H, { pm25: level }, "silent");
+      hour(start + 49 * H, { pm25: level });
+      for (let i = 50; i <= 72; i++) hour(start + i * H, { pm25: level });
+      expect(summary(events, "pm25-annual-target")[0]).toEqual(expected);
+    }
+  });
+
+  it("data quality: silent station, stuck sensor, out-of-range (flag T), calibration flag too long", () => {
+    const { engine, view, events } = setup("aq-1", ["pm25"]);
+    const s = station("aq-1");
+    const lastSeen = at("2026-11-28T10:00:00+08:00");
+    expect(engine.evaluateSilence(s, lastSeen + 2 * H, lastSeen, "emit")).toEqual([]);
+    const silent = engine.evaluateSilence(s, lastSeen + 3.5 * H, lastSeen, "emit");
+    expect(silent.map((e) => [e.id, e.startedAt])).toEqual([
+      ["dq-station-silent:aq-1:2026-11-28T13:00:00+08:00:raised", "2026-11-28T13:00:00+08:00"],
+    ]);
+    expect(engine.evaluateSilence(s, lastSeen + 4 * H, lastSeen, "emit")).toEqual([]);
+    expect(engine.evaluateSilence(s, lastSeen + 5 * H, lastSeen + 5 * H, "emit").map((e) => e.type)).toEqual([
+      "resolved",
+    ]);
+
+    const t0 = at("2026-11-29T00:00:00+08:00");
+    const read = (i: number, value: number, flag: "N" | "C" | "T" = "N") => {
+      view.reading("pm25", t0 + i * H, value, flag);
+      events.push(...engine.evaluateHour(view, t0 + (i + 1) * H, "emit"));
+    };
+    for (let i = 0; i < 8; i++) read(i, 42);
+    expect(summary(events, "dq-stuck-sensor-air")).toEqual([["raised", null, 42]]);
+    read(8, 43);
+    expect(summary(events, "dq-stuck-sensor-air").at(-1)).toEqual(["resolved", null, null]);
+    read(9, 3000, "T");
+    expect(summary(events, "dq-out-of-range")).toEqual([["raised", null, 3000]]);
+    for (let i = 10; i < 14; i++) read(i, 40, "C");
+    expect(summary(events, "dq-flag-too-long")).toEqual([["raised", null, 40]]);
+  });
+});
+
+describe("determinism and restart", () => {
+  function episode(mode: (i: number) => EvaluationMode, engineSetup = setup("aq-1", ["pm25"])) {
+    const t0 = at("2026-12-01T00:00:00+08:00");
+    const values = [...Array(40).fill(160), ...Array(70).fill(20)] as number[];
+    values.forEach((v, i) => {
+      engineSetup.hour(t0 + (i + 1) * H, { pm25: v }, mode(i));
+    });
+    return engineSetup;
+  }
+
+  it("the same data gives the same event ids", () => {
+    const a = episode(() => "emit").events.map((e) => e.id);
+    const b = episode(() => "emit").events.map((e) => e.id);
+    expect(a.length).toBeGreaterThan(4);
+    expect(b).toEqual(a);
+  });
+
+  it("a rebuilt engine (restore + silent replay + reconcile) continues the episode without re-raising", () => {
+    const first = setup("aq-1", ["pm25"]);
+    const t0 = at("2026-12-01T00:00:00+08:00");
+    const values = [...Array(40).fill(160), ...Array(70).fill(20)] as number[];
+    values.slice(0, 30).forEach((v, i) => {
+      first.hour(t0 + (i + 1) * H, { pm25: v });
+    });
+    const stored = [...first.events];
+    // A new engine: replays the same stored hours silently, then reconciles with the stored events.
+    const second = setup("aq-1", ["pm25"]);
+    second.engine.restore("aq-1", foldAlertEvents(stored));
+    values.slice(0, 30).forEach((v, i) => {
+      second.hour(t0 + (i + 1) * H, { pm25: v }, "silent");
+    });
+    expect(second.engine.reconcile("aq-1", t0 + 30 * H, "emit")).toEqual([]);
+    values.slice(30).forEach((v, i) => {
+      second.hour(t0 + (i + 31) * H, { pm25: v });
+    });
+    const all = [...stored, ...second.events];
+    const reference = episode(() => "emit").events;
+    expect(all.map((e) => e.id)).toEqual(reference.map((e) => e.id));
+  });
+});

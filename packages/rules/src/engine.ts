@@ -1,0 +1,564 @@
+import {
+  type AlertEvent,
+  type AlertEventType,
+  type AlertState,
+  beijingDayStart,
+  HOUR_MS,
+  type Severity,
+  type Station,
+  type StationRegistry,
+  toBeijingIso,
+} from "@qingshan/domain";
+import {
+  DEFAULT_WARNING_PRESET,
+  WARNING_PRESETS,
+  type WarningConfig,
+  type WarningPresetId,
+} from "@qingshan/standards";
+import { initialState, isOpen, type MachineState, step, type Timing } from "./machine.ts";
+import {
+  type AqiHistory,
+  dailyAqi,
+  hourDate,
+  isBeijingMidnight,
+  type LevelDef,
+  levelsOf,
+  observe,
+  observeSilence,
+  observeWarning,
+  type RuleObservation,
+  rollingAqi24,
+  WINDOW_TEXT,
+} from "./observe.ts";
+import type { Rule } from "./schema.ts";
+import type { StationView } from "./view.ts";
+
+/** "emit": events are produced; "silent": state advances only (replay, or data older than the lateness). */
+export type EvaluationMode = "emit" | "silent";
+
+export interface RuleEngineOptions {
+  readonly registry: StationRegistry;
+  /** Preset used by warning rules with `preset: default`; default the standards' default (2024, provisional). */
+  readonly warningPreset?: WarningPresetId | WarningConfig;
+  /** Wall clock for the events' `at` (UTC ms); default Date.now. */
+  readonly clock?: () => number;
+  /** Hourly (or daily) AQI values kept for the warning rules; default 240 (10 days). */
+  readonly warningHistory?: number;
+}
+
+/** Internal state of one rule at one station (for tests, debugging and the API). */
+export interface RuleStatus {
+  readonly ruleId: string;
+  readonly phase: MachineState["phase"];
+  readonly level: string | undefined;
+  readonly alertId: string | undefined;
+  /** The alert the outside world knows as open (last event announced or restored). */
+  readonly announcedAlertId: string | undefined;
+}
+
+export interface RuleEngine {
+  readonly rules: readonly Rule[];
+  /** Enabled rules that apply to a station. */
+  rulesFor(station: Station): readonly Rule[];
+  /**
+   * Evaluates every data rule of the station at the hour labelled `hourEnd` (and the day rules
+   * when the hour closes a Beijing day, or a later hour shows that the day has passed).
+   */
+  evaluateHour(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[];
+  /** Evaluates the silence rules at wall time `now` given when the station was last heard from. */
+  evaluateSilence(station: Station, now: number, lastSeen: number, mode: EvaluationMode): AlertEvent[];
+  /** Loads what the store knows (folded alert events) before a replay; open alerts seed the replay. */
+  restore(stationId: string, alerts: readonly AlertState[]): void;
+  /** After a replay: drops alerts the store shows resolved and, in emit mode, announces the difference. */
+  reconcile(stationId: string, dataTime: number, mode: EvaluationMode): AlertEvent[];
+  forget(stationId: string): void;
+  status(stationId: string): RuleStatus[];
+  /** Stations with state. */
+  stations(): string[];
+}
+
+interface Announced {
+  alertId: string;
+  level: string | undefined;
+  startedAt: number;
+}
+
+interface StationState {
+  readonly station: Station;
+  readonly rules: readonly Rule[];
+  readonly machines: Map<string, MachineState>;
+  readonly announced: Map<string, Announced>;
+  readonly seeds: Map<string, Announced>;
+  readonly resolved: Set<string>;
+  readonly lastObs: Map<string, RuleObservation>;
+  aqi24: { start: number; values: (number | null)[]; partialLast: boolean } | undefined;
+  dayAqi: { lastDay: string; values: (number | null)[] } | undefined;
+  lastHour: number | undefined;
+  lastClosed: number | undefined;
+}
+
+const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
+
+/** ISO 8601 in Beijing time with milliseconds, e.g. "2026-11-28T10:00:00.123+08:00". */
+export function beijingIsoMs(t: number): string {
+  return `${new Date(t + 8 * HOUR_MS).toISOString().slice(0, 23)}+08:00`;
+}
+
+/**
+ * Deterministic alert id: rule, station and the data time its condition started (Beijing ISO),
+ * so evaluating the same data again (after a restart) names the same alert.
+ *
+ * @example
+ * alertIdOf("aqi-hourly-heavy", "ld-aq-01", Date.parse("2026-11-28T10:00:00+08:00"))
+ * // "aqi-hourly-heavy:ld-aq-01:2026-11-28T10:00:00+08:00"
+ */
+export function alertIdOf(ruleId: string, stationId: string, startedAt: number): string {
+  return `${ruleId}:${stationId}:${toBeijingIso(startedAt)}`;
+}
+
+/**
+ * Event ids: `${alertId}:raised` and `${alertId}:resolved` (once per alert), and
+ * `${alertId}:level_changed:${level}:${data time}` — stores are idempotent on them.
+ */
+export function eventIdOf(alertId: string, type: AlertEventType, level?: string, dataTime?: number): string {
+  if (type === "level_changed")
+    return `${alertId}:level_changed:${level ?? ""}:${toBeijingIso(dataTime ?? 0)}`;
+  return `${alertId}:${type}`;
+}
+
+function timingOf(rule: Rule): Timing {
+  return {
+    forMs: rule.for,
+    clearForMs: rule.clear.for,
+    stepDownMs: rule.stepDownFor ?? rule.clear.for,
+    dampingMs: rule.damping,
+  };
+}
+
+function appliesTo(rule: Rule, station: Station): boolean {
+  const kinds: readonly string[] = Array.isArray(rule.appliesTo.kind)
+    ? rule.appliesTo.kind
+    : [rule.appliesTo.kind];
+  if (!rule.enabled || !kinds.includes(station.kind)) return false;
+  if (rule.appliesTo.stations !== undefined && !rule.appliesTo.stations.includes(station.id)) return false;
+  const dws = rule.appliesTo.drinkingWaterSource;
+  if (dws !== undefined && (station.water?.drinkingWaterSource ?? false) !== dws) return false;
+  return true;
+}
+
+function isDayRule(rule: Rule): boolean {
+  return rule.window === "day" || rule.window === "month" || rule.window === "year-to-date";
+}
+
+/**
+ * Creates the rule engine: per (rule, station) state machines fed with observations of the
+ * station's windows, producing AlertEvents in emit mode. Pure (no I/O); the clock only stamps `at`.
+ *
+ * @example
+ * const engine = createRuleEngine(rules, { registry });
+ * const events = engine.evaluateHour(view, Date.parse("2026-11-28T10:00:00+08:00"), "emit");
+ */
+export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOptions): RuleEngine {
+  const clock = options.clock ?? Date.now;
+  const historyLength = options.warningHistory ?? 240;
+  const defaultPreset =
+    typeof options.warningPreset === "object"
+      ? options.warningPreset
+      : WARNING_PRESETS[options.warningPreset ?? DEFAULT_WARNING_PRESET];
+  const states = new Map<string, StationState>();
+  let lastAt = 0;
+
+  function presetOf(rule: Rule): WarningConfig {
+    const p = rule.warning?.preset ?? "default";
+    return p === "default" ? defaultPreset : WARNING_PRESETS[p];
+  }
+
+  function rulesFor(station: Station): readonly Rule[] {
+    return rules.filter((r) => appliesTo(r, station));
+  }
+
+  function stateOf(station: Station): StationState {
+    let st = states.get(station.id);
+    if (st === undefined) {
+      st = {
+        station,
+        rules: rulesFor(station),
+        machines: new Map(),
+        announced: new Map(),
+        seeds: new Map(),
+        resolved: new Set(),
+        lastObs: new Map(),
+        aqi24: undefined,
+        dayAqi: undefined,
+        lastHour: undefined,
+        lastClosed: undefined,
+      };
+      states.set(station.id, st);
+    }
+    return st;
+  }
+
+  function machineOf(st: StationState, rule: Rule): MachineState {
+    let m = st.machines.get(rule.id);
+    if (m === undefined) {
+      m = initialState();
+      st.machines.set(rule.id, m);
+    }
+    return m;
+  }
+
+  function nextAt(): string {
+    lastAt = Math.max(clock(), lastAt + 1);
+    return beijingIsoMs(lastAt);
+  }
+
+  function message(
+    st: StationState,
+    rule: Rule,
+    type: AlertEventType,
+    levels: readonly LevelDef[],
+    level: LevelDef | undefined,
+    from: LevelDef | undefined,
+    startedAt: number,
+    dataTime: number,
+  ): { zh: string; en: string } {
+    const obs = st.lastObs.get(rule.id);
+    const where = st.station.name;
+    const severity = level?.severity ?? levels[0]?.severity ?? rule.severity;
+    const lvZh = level?.zh ?? level?.id;
+    const lvEn = level?.en ?? level?.id;
+    const value = obs?.valueText ?? { zh: "", en: "" };
+    const win = rule.window !== undefined ? WINDOW_TEXT[rule.window] : undefined;
+    const threshold = obs?.thresholdText;
+    const standard = obs?.source !== undefined ? `${rule.standard}; ${obs.source}` : rule.standard;
+    const started = toBeijingIso(startedAt);
+    const parts = (lang: "zh" | "en"): string =>
+      [value[lang], win?.[lang], threshold?.[lang]]
+        .filter((x) => x !== undefined && x !== "")
+        .join(lang === "zh" ? "；" : "; ");
+    if (type === "resolved") {
+      return {
+        zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；依据 ${standard}；开始于 ${started}，解除于 ${toBeijingIso(dataTime)}。`,
+        en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; per ${standard}; started ${started}, resolved at ${toBeijingIso(dataTime)}.`,
+      };
+    }
+    const change =
+      type === "level_changed"
+        ? {
+            zh: `级别 ${from?.zh ?? from?.id ?? "-"} → ${lvZh}`,
+            en: `level ${from?.en ?? from?.id ?? "-"} → ${lvEn}`,
+          }
+        : level?.id !== undefined
+          ? { zh: lvZh ?? "", en: lvEn ?? "" }
+          : undefined;
+    return {
+      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；依据 ${standard}；开始于 ${started}。`,
+      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; per ${standard}; since ${started}.`,
+    };
+  }
+
+  function event(
+    st: StationState,
+    rule: Rule,
+    type: AlertEventType,
+    alertId: string,
+    startedAt: number,
+    dataTime: number,
+    level: LevelDef | undefined,
+    from?: LevelDef,
+  ): AlertEvent {
+    const levels = levelsOf(rule, st.station, presetOf(rule));
+    const obs = st.lastObs.get(rule.id);
+    const severity = level?.severity ?? levels[0]?.severity ?? rule.severity;
+    const e: AlertEvent = {
+      id: eventIdOf(alertId, type, level?.id, dataTime),
+      alertId,
+      type,
+      at: nextAt(),
+      ruleId: rule.id,
+      stationId: st.station.id,
+      severity,
+      ...(level?.id !== undefined ? { level: level.id } : {}),
+      ...(obs?.metric !== undefined ? { metric: obs.metric } : {}),
+      ...(obs?.value !== undefined && Number.isFinite(obs.value) ? { value: obs.value } : {}),
+      ...(obs?.threshold !== undefined ? { threshold: obs.threshold } : {}),
+      ...(rule.window !== undefined ? { window: WINDOW_TEXT[rule.window].en } : {}),
+      standard: obs?.source !== undefined ? `${rule.standard}; ${obs.source}` : rule.standard,
+      startedAt: toBeijingIso(startedAt),
+      dataTime: toBeijingIso(dataTime),
+      ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),
+      message: message(st, rule, type, levels, level, from, startedAt, dataTime),
+      ...(type === "raised" ? { tier: rule.routing.tier } : {}),
+    };
+    return e;
+  }
+
+  /** Announces the difference between the machine and what was announced before. */
+  function sync(st: StationState, rule: Rule, dataTime: number, out: AlertEvent[]): void {
+    const m = machineOf(st, rule);
+    const levels = levelsOf(rule, st.station, presetOf(rule));
+    let ann = st.announced.get(rule.id);
+    if (isOpen(m) && m.alertId !== undefined && m.startedAt !== undefined) {
+      if (ann !== undefined && ann.alertId !== m.alertId) {
+        out.push(
+          event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
+        );
+        st.resolved.add(ann.alertId);
+        st.announced.delete(rule.id);
+        ann = undefined;
+      }
+      const current = levels[m.level] ?? levels[0];
+      if (ann === undefined) {
+        if (st.resolved.has(m.alertId)) return;
+        out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current));
+        st.announced.set(rule.id, { alertId: m.alertId, level: current?.id, startedAt: m.startedAt });
+        return;
+      }
+      if (ann.level === current?.id) return;
+      let index = levels.findIndex((l) => l.id === ann?.level);
+      if (index < 0) index = m.level > 0 ? m.level - 1 : m.level + 1;
+      // One level at a time: each step is its own event.
+      while (index !== m.level) {
+        const from = levels[index];
+        index += m.level > index ? 1 : -1;
+        const to = levels[index];
+        out.push(event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from));
+        ann.level = to?.id;
+      }
+      return;
+    }
+    if (ann !== undefined) {
+      out.push(
+        event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
+      );
+      st.resolved.add(ann.alertId);
+      st.announced.delete(rule.id);
+    }
+  }
+
+  function apply(
+    st: StationState,
+    rule: Rule,
+    obs: RuleObservation,
+    mode: EvaluationMode,
+    out: AlertEvent[],
+  ): void {
+    const m = machineOf(st, rule);
+    const seed = st.seeds.get(rule.id);
+    if (seed !== undefined && obs.t >= seed.startedAt) {
+      adopt(st, rule, m, seed);
+      st.seeds.delete(rule.id);
+    }
+    step(m, obs, timingOf(rule), (startedAt) => alertIdOf(rule.id, st.station.id, startedAt));
+    if (!obs.unknown) st.lastObs.set(rule.id, obs);
+    if (mode === "emit") sync(st, rule, obs.t, out);
+  }
+
+  /** Makes the machine continue a stored open alert (its id, start and level). */
+  function adopt(st: StationState, rule: Rule, m: MachineState, seed: Announced): void {
+    const levels = levelsOf(rule, st.station, presetOf(rule));
+    const index = Math.max(
+      0,
+      levels.findIndex((l) => l.id === seed.level),
+    );
+    if (!isOpen(m)) {
+      m.phase = "firing";
+      m.level = index;
+      m.belowSince = undefined;
+      m.clearSince = undefined;
+      m.quietSince = undefined;
+      m.trueSince = undefined;
+    }
+    m.alertId = seed.alertId;
+    m.startedAt = seed.startedAt;
+  }
+
+  function updateAqi24(st: StationState, view: StationView, hourEnd: number): AqiHistory {
+    const h = st.aqi24 ?? { start: hourEnd, values: [], partialLast: false };
+    st.aqi24 = h;
+    const index = Math.round((hourEnd - h.start) / HOUR_MS);
+    if (index >= 0) {
+      const compute = (i: number): number | null => {
+        const r = rollingAqi24(view, h.start + i * HOUR_MS);
+        if (i === h.values.length - 1 || i === index) h.partialLast = r?.partial ?? false;
+        return r?.value ?? null;
+      };
+      if (index >= h.values.length) {
+        // Hours skipped since the last evaluation: their windows are still in the windows (≤ 24 h back).
+        for (let i = h.values.length; i <= index; i++) h.values.push(index - i <= 24 ? compute(i) : null);
+      } else {
+        // Late data: the 24 windows that contain this hour change.
+        for (let i = index; i < Math.min(h.values.length, index + 24); i++) h.values[i] = compute(i);
+      }
+      const last = h.values.length - 1;
+      h.partialLast = rollingAqi24(view, h.start + last * HOUR_MS)?.partial ?? false;
+      if (h.values.length > historyLength) {
+        const drop = h.values.length - historyLength;
+        h.values.splice(0, drop);
+        h.start += drop * HOUR_MS;
+      }
+    }
+    return { values: h.values, partialLast: h.partialLast };
+  }
+
+  function updateDayAqi(st: StationState, view: StationView, day: string): AqiHistory {
+    const value = dailyAqi(view, day)?.value ?? null;
+    const h = st.dayAqi ?? { lastDay: day, values: [] };
+    st.dayAqi = h;
+    if (h.values.length > 0 && h.lastDay === day) h.values[h.values.length - 1] = value;
+    else if (h.values.length === 0 || day > h.lastDay) {
+      h.values.push(value);
+      h.lastDay = day;
+      if (h.values.length > historyLength) h.values.splice(0, h.values.length - historyLength);
+    }
+    return { values: h.values, partialLast: false };
+  }
+
+  function closeDay(
+    st: StationState,
+    view: StationView,
+    dayEnd: number,
+    mode: EvaluationMode,
+    out: AlertEvent[],
+  ): void {
+    const day = hourDate(dayEnd);
+    let dayHistory: AqiHistory | undefined;
+    for (const rule of st.rules) {
+      if (!isDayRule(rule)) continue;
+      if (rule.warning !== undefined) {
+        dayHistory ??= updateDayAqi(st, view, day);
+        apply(st, rule, observeWarning(rule, dayHistory, presetOf(rule), dayEnd), mode, out);
+      } else {
+        apply(st, rule, observe(rule, st.station, view, dayEnd), mode, out);
+      }
+    }
+    st.lastClosed = Math.max(st.lastClosed ?? dayEnd, dayEnd);
+  }
+
+  function evaluateHour(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[] {
+    const st = stateOf(view.station);
+    const out: AlertEvent[] = [];
+    let history: AqiHistory | undefined;
+    for (const rule of st.rules) {
+      if (isDayRule(rule) || rule.subject.check === "silent") continue;
+      if (rule.warning !== undefined) {
+        history ??= updateAqi24(st, view, hourEnd);
+        apply(st, rule, observeWarning(rule, history, presetOf(rule), hourEnd), mode, out);
+      } else {
+        apply(st, rule, observe(rule, st.station, view, hourEnd), mode, out);
+      }
+    }
+    if (st.rules.some(isDayRule)) {
+      // The day just before this hour, if its closing hour (00:00) never came or came late.
+      const previousMidnight = beijingDayStart(hourEnd - 1);
+      const closed = st.lastClosed;
+      if (isBeijingMidnight(hourEnd)) {
+        if (closed === undefined || hourEnd >= closed) closeDay(st, view, hourEnd, mode, out);
+      } else if (
+        st.lastHour !== undefined &&
+        st.lastHour < previousMidnight &&
+        (closed === undefined || previousMidnight > closed)
+      ) {
+        closeDay(st, view, previousMidnight, mode, out);
+      } else if (closed !== undefined && hourEnd < closed && hourEnd > closed - 24 * HOUR_MS) {
+        closeDay(st, view, closed, mode, out); // late data inside the last closed day
+      }
+    }
+    st.lastHour = Math.max(st.lastHour ?? hourEnd, hourEnd);
+    return out;
+  }
+
+  function evaluateSilence(
+    station: Station,
+    now: number,
+    lastSeen: number,
+    mode: EvaluationMode,
+  ): AlertEvent[] {
+    const st = stateOf(station);
+    const out: AlertEvent[] = [];
+    for (const rule of st.rules) {
+      if (rule.subject.check !== "silent") continue;
+      apply(st, rule, observeSilence(rule, station, now, lastSeen), mode, out);
+    }
+    return out;
+  }
+
+  function restore(stationId: string, alerts: readonly AlertState[]): void {
+    const station = options.registry.get(stationId);
+    if (station === undefined) return;
+    const st = stateOf(station);
+    const ruleIds = new Set(st.rules.map((r) => r.id));
+    for (const a of alerts) {
+      if (a.stationId !== stationId || !ruleIds.has(a.ruleId)) continue;
+      if (a.status === "resolved") {
+        st.resolved.add(a.alertId);
+        continue;
+      }
+      const entry: Announced = {
+        alertId: a.alertId,
+        level: a.level,
+        startedAt: Date.parse(a.startedAt ?? a.raisedAt),
+      };
+      const previous = st.announced.get(a.ruleId);
+      if (previous === undefined || previous.startedAt <= entry.startedAt) {
+        st.announced.set(a.ruleId, { ...entry });
+        st.seeds.set(a.ruleId, { ...entry });
+      }
+    }
+  }
+
+  function reconcile(stationId: string, dataTime: number, mode: EvaluationMode): AlertEvent[] {
+    const st = states.get(stationId);
+    if (st === undefined) return [];
+    const out: AlertEvent[] = [];
+    for (const rule of st.rules) {
+      const m = machineOf(st, rule);
+      const seed = st.seeds.get(rule.id);
+      if (seed !== undefined) {
+        adopt(st, rule, m, seed);
+        st.seeds.delete(rule.id);
+      }
+      const ann = st.announced.get(rule.id);
+      if (isOpen(m) && m.alertId !== undefined && st.resolved.has(m.alertId) && ann?.alertId !== m.alertId) {
+        // The replay re-found an episode the store shows resolved: it stays resolved.
+        m.phase = "idle";
+        m.level = -1;
+        m.trueSince = undefined;
+      }
+      if (mode === "emit") sync(st, rule, dataTime, out);
+    }
+    return out;
+  }
+
+  function status(stationId: string): RuleStatus[] {
+    const st = states.get(stationId);
+    if (st === undefined) return [];
+    return st.rules.map((rule) => {
+      const m = machineOf(st, rule);
+      const levels = levelsOf(rule, st.station, presetOf(rule));
+      return {
+        ruleId: rule.id,
+        phase: m.phase,
+        level: isOpen(m) ? levels[m.level]?.id : undefined,
+        alertId: isOpen(m) ? m.alertId : undefined,
+        announcedAlertId: st.announced.get(rule.id)?.alertId,
+      };
+    });
+  }
+
+  return {
+    rules,
+    rulesFor,
+    evaluateHour,
+    evaluateSilence,
+    restore,
+    reconcile,
+    forget: (stationId) => void states.delete(stationId),
+    status,
+    stations: () => [...states.keys()],
+  };
+}
+
+function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {
+  return levels.find((l) => l.id === id) ?? (id === undefined ? levels[0] : undefined);
+}

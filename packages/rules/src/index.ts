@@ -1,0 +1,60 @@
+export { formatDuration, parseDuration } from "./duration.ts";
+export {
+  alertIdOf,
+  beijingIsoMs,
+  createRuleEngine,
+  type EvaluationMode,
+  eventIdOf,
+  type RuleEngine,
+  type RuleEngineOptions,
+  type RuleStatus,
+} from "./engine.ts";
+export { type LoadRulesOptions, loadRulesFile, parseRules, RulesError } from "./load.ts";
+export {
+  initialState,
+  isOpen,
+  type MachineState,
+  type Observation,
+  type Phase,
+  step,
+  type Timing,
+} from "./machine.ts";
+export {
+  dailyAqi,
+  hourDate,
+  hourlyAqi,
+  isBeijingMidnight,
+  type LevelDef,
+  levelsOf,
+  observe,
+  observeSilence,
+  observeWarning,
+  type RuleObservation,
+  rollingAqi24,
+  stepOf,
+  WINDOW_TEXT,
+  type WindowAqi,
+} from "./observe.ts";
+export {
+  AQI_POLLUTANTS,
+  COMPARISONS,
+  type Comparison,
+  INDEX_NAMES,
+  type IndexName,
+  QUALITY_CHECKS,
+  type QualityCheck,
+  RULE_WINDOWS,
+  type Rule,
+  type RuleInput,
+  type RuleSubject,
+  type RuleWindow,
+  ruleSchema,
+  rulesFileSchema,
+} from "./schema.ts";
+export {
+  createSeriesQuality,
+  type SeriesQuality,
+  type StationView,
+  type StatLike,
+  trackQuality,
+} from "./view.ts";

@@ -1,0 +1,161 @@
+import { createStationRegistry } from "@qingshan/domain";
+import { describe, expect, it } from "vitest";
+import { loadRulesFile, parseRules, RulesError } from "./load.ts";
+
+const FILE = "config/rules.yaml";
+const base = `
+rules:
+  - id: aqi-hourly-heavy
+    description: { zh: 重度污染, en: heavily polluted }
+    appliesTo: { kind: air }
+    subject: { index: aqi }
+    window: WINDOW
+    comparison: ">"
+    threshold: 200
+    severity: warning
+    standard: HJ 633
+`;
+
+function problems(text: string, registry?: Parameters<typeof parseRules>[2]): string[] {
+  try {
+    parseRules(text, FILE, registry);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RulesError);
+    return [...(error as RulesError).problems];
+  }
+  throw new Error("expected a RulesError");
+}
+
+describe("rule file validation", () => {
+  it("names the file, the rule and the field", () => {
+    expect(problems(base.replace("WINDOW", "2h"))).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": window: expected one of 1h, 8h, 24h, day, month, year-to-date, latest, received "2h"',
+    ]);
+  });
+
+  it("accepts a valid rule and fills the defaults", () => {
+    const [rule] = parseRules(base.replace("WINDOW", "1h"), FILE);
+    expect(rule).toMatchObject({
+      id: "aqi-hourly-heavy",
+      for: 0,
+      clear: { for: 0 },
+      damping: 0,
+      enabled: true,
+      routing: { routes: ["duty"], tier: 0 },
+      maxAge: 86_400_000,
+    });
+  });
+
+  it.each([
+    ["threshold: 200", "threshold: 2 00x", 'rule "aqi-hourly-heavy": threshold: '],
+    [
+      "threshold: 200",
+      "",
+      'rule "aqi-hourly-heavy": threshold: required: a number, or { gb3095: { grade, averaging } }',
+    ],
+    [
+      "severity: warning",
+      "severity: loud",
+      'rule "aqi-hourly-heavy": severity: expected one of info, warning, critical, received "loud"',
+    ],
+    [
+      "threshold: 200",
+      "threshold: 200\n    clear: { threshold: 250 }",
+      'rule "aqi-hourly-heavy": clear.threshold: must be ≤ threshold 200 (hysteresis)',
+    ],
+    [
+      "threshold: 200",
+      "threshold: 200\n    for: 2 hours",
+      'rule "aqi-hourly-heavy": for: expected a duration like 45m, 2h, 36h, 7d or 0, received "2 hours"',
+    ],
+    [
+      "threshold: 200",
+      "threshold: 200\n    colour: red",
+      'rule "aqi-hourly-heavy": unknown field(s) "colour"',
+    ],
+    [
+      "subject: { index: aqi }",
+      "subject: { index: aqi, check: silent }",
+      'rule "aqi-hourly-heavy": subject: expected exactly one of metric, index or check',
+    ],
+    [
+      "subject: { index: aqi }",
+      "subject: { index: aqi8 }",
+      'rule "aqi-hourly-heavy": subject.index: expected one of aqi, iaqi:so2',
+    ],
+  ])("%s → %s", (from, to, expected) => {
+    const found = problems(base.replace("WINDOW", "1h").replace(from, to));
+    expect(found.some((p) => p.startsWith(`${FILE}: ${expected}`))).toBe(true);
+  });
+
+  it("names a rule without a usable id by its position, and duplicate ids", () => {
+    const two = base.replace("WINDOW", "1h") + base.replace("WINDOW", "1h").replace("rules:\n", "");
+    expect(problems(two)).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": id: duplicate rule id "aqi-hourly-heavy"',
+    ]);
+    expect(problems(base.replace("WINDOW", "1h").replace("id: aqi-hourly-heavy", "id: Bad Id"))[0]).toMatch(
+      /^config\/rules\.yaml: rule "Bad Id": id: lower-case/,
+    );
+    const noId = base
+      .replace("WINDOW", "1h")
+      .replace("  - id: aqi-hourly-heavy\n    description", "  - description");
+    expect(problems(noId)[0]).toMatch(/^config\/rules\.yaml: rules\[0\]: id: /);
+  });
+
+  it("checks the window against the subject", () => {
+    expect(problems(base.replace("WINDOW", "month"))).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": window: expected one of 1h, 24h, day for this subject, received "month"',
+    ]);
+  });
+
+  it("reports YAML syntax errors with line and column", () => {
+    expect(problems("rules:\n  - id: [unclosed\n")[0]).toMatch(/^config\/rules\.yaml:\d+:\d+ YAML: /);
+  });
+
+  it("checks station ids against the registry", () => {
+    const registry = createStationRegistry([
+      {
+        id: "ld-wq-01",
+        name: { zh: "水站", en: "water" },
+        kind: "water",
+        location: { lat: 28, lon: 119 },
+        township: "t",
+        water: { waterBody: "river" },
+      },
+    ]);
+    const text = base
+      .replace("WINDOW", "1h")
+      .replace("{ kind: air }", "{ kind: air, stations: [ld-wq-01, nope] }");
+    expect(problems(text, { registry })).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": appliesTo.stations[0]: station "ld-wq-01" is water, the rule applies to air',
+      'config/rules.yaml: rule "aqi-hourly-heavy": appliesTo.stations[1]: unknown station "nope"',
+    ]);
+  });
+
+  it("ships config/rules.yaml with the defaults of issue 4", () => {
+    const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+    expect(rules.map((r) => r.id)).toEqual([
+      "aqi-hourly-heavy",
+      "aqi-hourly-severe",
+      "gb3095-24h-pm25",
+      "gb3095-24h-pm10",
+      "gb3095-24h-so2",
+      "gb3095-24h-no2",
+      "gb3095-24h-co",
+      "gb3095-24h-o3",
+      "heavy-pollution-warning",
+      "pm25-annual-target",
+      "water-below-target",
+      "water-drinking-source-below-target",
+      "noi-grade",
+      "dq-station-silent",
+      "dq-stuck-sensor-air",
+      "dq-stuck-sensor-water",
+      "dq-out-of-range",
+      "dq-flag-too-long",
+    ]);
+    const o3 = rules.find((r) => r.id === "gb3095-24h-o3");
+    expect(o3?.threshold).toEqual({ gb3095: { grade: "II", averaging: "dailyMax8h" } });
+    expect(rules.find((r) => r.id === "heavy-pollution-warning")?.clear.for).toBe(36 * 3_600_000);
+  });
+});

@@ -1,0 +1,731 @@
+import {
+  type AlertDetail,
+  beijingDate,
+  DAY_MS,
+  HOUR_MS,
+  METRICS,
+  type MetricId,
+  type Severity,
+  type Station,
+} from "@qingshan/domain";
+import {
+  type AqiIndicator,
+  type AqiResult,
+  aqiStandardFor,
+  assessAnnualTarget,
+  assessSection,
+  computeAqi,
+  exceedsLimit,
+  gb3095Limit,
+  gb3838Item,
+  gradeNoi,
+  NOI_SCHEMES,
+  type NoiSchemeId,
+  type Pollutant,
+  WATER_CLASS_ORDER,
+  type WarningConfig,
+  type WaterClass,
+  warningLevelFromDailyAqi,
+  warningLevelFromRollingAqi,
+  waterClassNumber,
+} from "@qingshan/standards";
+import type { Observation } from "./machine.ts";
+import type { Rule } from "./schema.ts";
+import type { StationView, StatLike } from "./view.ts";
+
+/** A level of a rule at a station, least severe first. Non-leveled rules have one level without id. */
+export interface LevelDef {
+  readonly id: string | undefined;
+  readonly severity: Severity;
+  readonly zh?: string;
+  readonly en?: string;
+}
+
+/** An observation with what the alert message needs. */
+export interface RuleObservation extends Observation {
+  readonly metric?: string;
+  readonly value?: number;
+  readonly threshold?: number;
+  /** e.g. { zh: "小时AQI 235", en: "hourly AQI 235" } */
+  readonly valueText?: { readonly zh: string; readonly en: string };
+  /** e.g. { zh: "阈值 200", en: "threshold 200" } */
+  readonly thresholdText?: { readonly zh: string; readonly en: string };
+  /** Edition or limit source that produced the value (e.g. "HJ 633-2026"). */
+  readonly source?: string;
+  readonly details?: readonly AlertDetail[];
+}
+
+const UNKNOWN = (t: number, stepMs: number): RuleObservation => ({
+  t,
+  stepMs,
+  raise: -1,
+  hold: -1,
+  unknown: true,
+  canLower: true,
+});
+
+export const WINDOW_TEXT: Record<Rule["window"] & string, { zh: string; en: string }> = {
+  "1h": { zh: "1小时均值", en: "1-h mean" },
+  "8h": { zh: "8小时滑动均值", en: "8-h rolling mean" },
+  "24h": { zh: "24小时滑动", en: "24-h rolling" },
+  day: { zh: "自然日（北京时间）", en: "Beijing calendar day" },
+  month: { zh: "自然月", en: "calendar month" },
+  "year-to-date": { zh: "年初至今", en: "year to date" },
+  latest: { zh: "最新值", en: "latest value" },
+};
+
+/** The Beijing date an hour labelled `hourEnd` belongs to (the 00:00 hour closes the previous day; air-aqi.md §8). */
+export function hourDate(hourEnd: number): string {
+  return beijingDate(hourEnd - 1);
+}
+
+/** Whether `t` is 00:00 Beijing time (the end of a Beijing day). */
+export function isBeijingMidnight(t: number): boolean {
+  return (t + 8 * HOUR_MS) % DAY_MS === 0;
+}
+
+export function stepOf(rule: Rule): number {
+  if (rule.subject.check === "silent") return 0;
+  return rule.window === "day" || rule.window === "month" || rule.window === "year-to-date"
+    ? DAY_MS
+    : HOUR_MS;
+}
+
+export const DEFAULT_WARNING_SEVERITIES: Record<string, Severity> = {
+  blue: "warning",
+  yellow: "warning",
+  orange: "critical",
+  red: "critical",
+};
+
+const WARNING_ZH: Record<string, string> = { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" };
+
+/**
+ * The levels of a rule at a station, least severe first.
+ *
+ * @example
+ * levelsOf(waterRule, sectionWithTargetIII, preset).map((l) => l.id) // ["IV", "V", "劣V"]
+ */
+export function levelsOf(rule: Rule, station: Station, warning: WarningConfig): readonly LevelDef[] {
+  if (rule.levels !== undefined) return rule.levels.map((l) => ({ id: l.id, severity: l.severity }));
+  if (rule.warning !== undefined) {
+    return warning.levels.map((l) => ({
+      id: l.id,
+      severity: rule.warning?.severities[l.id] ?? DEFAULT_WARNING_SEVERITIES[l.id] ?? rule.severity,
+      zh: `${WARNING_ZH[l.id] ?? l.id}预警级别`,
+      en: `${l.id} level`,
+    }));
+  }
+  if (rule.annualTarget !== undefined) {
+    return [
+      { id: "at_risk", severity: rule.annualTarget.severities.at_risk, zh: "有超标风险", en: "at risk" },
+      { id: "exceeded", severity: rule.annualTarget.severities.exceeded, zh: "已无法达标", en: "exceeded" },
+    ];
+  }
+  if (rule.subject.index === "water_class") {
+    const target = waterClassNumber(station.water?.targetClass ?? "III");
+    return WATER_CLASS_ORDER.filter((c) => waterClassNumber(c) > target).map((c) => ({
+      id: c,
+      severity: rule.severity,
+      zh: `${c}类`,
+      en: `Class ${c}`,
+    }));
+  }
+  if (rule.subject.index === "noi_grade") {
+    const scheme = NOI_SCHEMES[(rule.subject.scheme ?? "candidate-a") as NoiSchemeId];
+    return (scheme?.grades ?? []).map((g) => ({
+      id: g.grade,
+      severity: rule.severity,
+      zh: `${g.grade}级`,
+      en: `grade ${g.grade}`,
+    }));
+  }
+  return [{ id: undefined, severity: rule.severity }];
+}
+
+/** History the engine keeps for the heavy-pollution warning (AQI per hour or per day, oldest first). */
+export interface AqiHistory {
+  readonly values: readonly (number | null)[];
+  readonly partialLast: boolean;
+}
+
+function compare(value: number, comparison: string, threshold: number): boolean {
+  switch (comparison) {
+    case ">":
+      return value > threshold;
+    case ">=":
+      return value >= threshold;
+    case "<":
+      return value < threshold;
+    default:
+      return value <= threshold;
+  }
+}
+
+function fmt(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
+
+function validMean(stat: StatLike | undefined): number | null {
+  return stat?.valid === true && stat.mean !== null ? stat.mean : null;
+}
+
+const AQI_METRICS: readonly Pollutant[] = ["so2", "no2", "co", "o3", "pm10", "pm25"];
+
+/** AQI computed for a window, with whether a measured pollutant was missing (value is then a lower bound). */
+export interface WindowAqi {
+  readonly result: AqiResult;
+  readonly value: number | null;
+  readonly partial: boolean;
+}
+
+function measured(view: StationView): Set<MetricId> {
+  return new Set(view.metrics());
+}
+
+function finishAqi(
+  view: StationView,
+  result: AqiResult,
+  inputs: Partial<Record<AqiIndicator, number | null>>,
+): WindowAqi {
+  const have = measured(view);
+  const partial = (result.missing ?? []).some((indicator) => {
+    const metric = indicator.slice(0, indicator.indexOf("_")) as MetricId;
+    return have.has(metric) && inputs[indicator] === null;
+  });
+  return { result, value: result.aqi ?? result.withheld?.aqi ?? null, partial };
+}
+
+/**
+ * Real-time (hourly) AQI for the hour labelled `hourEnd`, edition by the hour's Beijing date
+ * (HJ 633-2026 §3.2: six 1-h means; HJ 633-2012 §5.2: 1-h gases, O3 8-h rolling, PM per the
+ * published practice — 1-h means from 2014-01-01 — and the SO2 24-h rolling mean for SO2 > 800).
+ */
+export function hourlyAqi(view: StationView, hourEnd: number): WindowAqi | undefined {
+  const date = hourDate(hourEnd);
+  const standard = aqiStandardFor(date);
+  const have = measured(view);
+  if (!AQI_METRICS.some((m) => have.has(m))) return undefined;
+  const h = (m: MetricId) => (have.has(m) ? validMean(view.hour(m, hourEnd)) : undefined);
+  const c: Partial<Record<AqiIndicator, number | null>> = {
+    so2_1h: h("so2"),
+    no2_1h: h("no2"),
+    co_1h: h("co"),
+    o3_1h: h("o3"),
+    pm10_1h: h("pm10"),
+    pm25_1h: h("pm25"),
+  };
+  if (standard === "HJ633-2012") {
+    c.o3_8h = have.has("o3") ? validMean(view.rolling("o3", 8, hourEnd)) : undefined;
+    c.so2_24h = have.has("so2") ? validMean(view.rolling("so2", 24, hourEnd)) : undefined;
+    if (date < "2014-01-01") {
+      c.pm10_24h = have.has("pm10") ? validMean(view.rolling("pm10", 24, hourEnd)) : undefined;
+      c.pm25_24h = have.has("pm25") ? validMean(view.rolling("pm25", 24, hourEnd)) : undefined;
+      c.pm10_1h = undefined;
+      c.pm25_1h = undefined;
+    }
+  }
+  const concentrations = defined(c);
+  const result = computeAqi({ standard, date, period: "hour", concentrations });
+  return finishAqi(view, result, concentrations);
+}
+
+/**
+ * The rolling 24-h AQI at `hourEnd` (heavy-pollution-warning.md §3.1): daily breakpoints over hours
+ * t−23…t — 24-h means (≥ 20 valid hours), O3 as the largest valid 8-h mean lying inside the window,
+ * plus (2012 only) the window's largest O3 1-h mean; edition by the hour's Beijing date.
+ */
+export function rollingAqi24(view: StationView, hourEnd: number): WindowAqi | undefined {
+  const date = hourDate(hourEnd);
+  const standard = aqiStandardFor(date);
+  const have = measured(view);
+  if (!AQI_METRICS.some((m) => have.has(m))) return undefined;
+  const r = (m: MetricId) => (have.has(m) ? validMean(view.rolling(m, 24, hourEnd)) : undefined);
+  const c: Partial<Record<AqiIndicator, number | null>> = {
+    so2_24h: r("so2"),
+    no2_24h: r("no2"),
+    co_24h: r("co"),
+    pm10_24h: r("pm10"),
+    pm25_24h: r("pm25"),
+  };
+  if (have.has("o3")) {
+    let best: number | null = null;
+    for (let end = hourEnd - 16 * HOUR_MS; end <= hourEnd; end += HOUR_MS) {
+      const v = validMean(view.rolling("o3", 8, end));
+      if (v !== null && (best === null || v > best)) best = v;
+    }
+    c.o3_8h = best;
+    if (standard === "HJ633-2012") {
+      let max1h: number | null = null;
+      for (let end = hourEnd - 23 * HOUR_MS; end <= hourEnd; end += HOUR_MS) {
+        const v = validMean(view.hour("o3", end));
+        if (v !== null && (max1h === null || v > max1h)) max1h = v;
+      }
+      c.o3_1h = max1h;
+    }
+  }
+  const concentrations = defined(c);
+  const result = computeAqi({ standard, date, period: "day", concentrations });
+  return finishAqi(view, result, concentrations);
+}
+
+/** Daily AQI of the Beijing day `dayKey` (HJ 633 daily report; O3 daily maximum 8-h per HJ 663). */
+export function dailyAqi(view: StationView, dayKey: string): WindowAqi | undefined {
+  const standard = aqiStandardFor(dayKey);
+  const have = measured(view);
+  if (!AQI_METRICS.some((m) => have.has(m))) return undefined;
+  const d = (m: MetricId) => (have.has(m) ? validMean(view.day(m, dayKey)) : undefined);
+  const c: Partial<Record<AqiIndicator, number | null>> = {
+    so2_24h: d("so2"),
+    no2_24h: d("no2"),
+    co_24h: d("co"),
+    pm10_24h: d("pm10"),
+    pm25_24h: d("pm25"),
+    o3_8h: have.has("o3") ? validMean(view.dailyMax8h("o3", dayKey)) : undefined,
+  };
+  if (standard === "HJ633-2012" && have.has("o3")) {
+    const day = view.day("o3", dayKey);
+    c.o3_1h = day?.valid === true && day.max != null ? day.max : null;
+  }
+  const concentrations = defined(c);
+  const result = computeAqi({ standard, date: dayKey, period: "day", concentrations });
+  return finishAqi(view, result, concentrations);
+}
+
+function defined<T>(record: Partial<Record<string, T | undefined>>): Partial<Record<AqiIndicator, T>> {
+  const out: Partial<Record<string, T>> = {};
+  for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = v;
+  return out as Partial<Record<AqiIndicator, T>>;
+}
+
+function aqiOf(rule: Rule, view: StationView, t: number): WindowAqi | undefined {
+  if (rule.window === "1h") return hourlyAqi(view, t);
+  if (rule.window === "24h") return rollingAqi24(view, t);
+  return dailyAqi(view, hourDate(t));
+}
+
+const AQI_NAME: Record<string, { zh: string; en: string }> = {
+  "1h": { zh: "小时AQI", en: "hourly AQI" },
+  "24h": { zh: "24小时滑动AQI", en: "24-h rolling AQI" },
+  day: { zh: "日AQI", en: "daily AQI" },
+};
+
+function editionText(result: AqiResult): string {
+  return result.standard.replace("HJ633", "HJ 633");
+}
+
+function metricStat(rule: Rule, view: StationView, metric: MetricId, t: number): StatLike | undefined {
+  const day = hourDate(t);
+  switch (rule.window) {
+    case "1h":
+      return view.hour(metric, t);
+    case "8h":
+      return view.rolling(metric, 8, t);
+    case "24h":
+      return view.rolling(metric, 24, t);
+    case "day":
+      return typeof rule.threshold === "object" && rule.threshold.gb3095.averaging === "dailyMax8h"
+        ? view.dailyMax8h(metric, day)
+        : view.day(metric, day);
+    case "month":
+      return view.month(metric, day.slice(0, 7));
+    case "year-to-date":
+      return view.yearToDate(metric, Number(day.slice(0, 4)));
+    default: {
+      const latest = view.latest(metric, t);
+      if (latest === undefined || t - latest.hourEnd >= rule.maxAge) return undefined;
+      return { mean: latest.value, count: 1, valid: true };
+    }
+  }
+}
+
+/** Observes a threshold / levels / annual-target rule on a metric, AQI or IAQI subject at data time t. */
+function observeValue(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
+  const step = stepOf(rule);
+  const s = rule.subject;
+  const windowText = WINDOW_TEXT[rule.window ?? "1h"];
+  let value: number | null = null;
+  let partial = false;
+  let source: string | undefined;
+  let name: { zh: string; en: string };
+  let unit = "";
+  let metric: string;
+  if (s.metric !== undefined) {
+    const def = METRICS[s.metric];
+    metric = s.metric;
+    unit = def.unit;
+    name = { zh: `${def.zh}${windowText.zh}`, en: `${def.en} ${windowText.en}` };
+    const stat = metricStat(rule, view, s.metric, t);
+    if (stat === undefined) return UNKNOWN(t, step);
+    if (rule.annualTarget !== undefined) return observeAnnualTarget(rule, s.metric, stat, t);
+    value = validMean(stat);
+  } else {
+    const aqi = aqiOf(rule, view, t);
+    if (aqi === undefined) return UNKNOWN(t, step);
+    partial = aqi.partial;
+    source = editionText(aqi.result);
+    const base = AQI_NAME[rule.window ?? "1h"] ?? (AQI_NAME["1h"] as { zh: string; en: string });
+    if (s.index === "aqi") {
+      metric = "aqi";
+      value = aqi.value;
+      name = base;
+    } else {
+      const pollutant = (s.index ?? "").slice(5);
+      metric = `iaqi:${pollutant}`;
+      const values = Object.entries(aqi.result.iaqi)
+        .filter(([k, v]) => k.startsWith(`${pollutant}_`) && typeof v === "number")
+        .map(([, v]) => v as number);
+      value = values.length > 0 ? Math.max(...values) : null;
+      name = {
+        zh: `${METRICS[pollutant as MetricId].zh}分指数(IAQI)`,
+        en: `${pollutant.toUpperCase()} IAQI`,
+      };
+    }
+  }
+  if (value === null) return UNKNOWN(t, step);
+  const valueText = {
+    zh: `${name.zh} ${fmt(value)}${unit ? ` ${unit}` : ""}`,
+    en: `${name.en} ${fmt(value)}${unit ? ` ${unit}` : ""}`,
+  };
+  const comparison = rule.comparison ?? ">";
+  if (rule.levels !== undefined) {
+    let raise = -1;
+    let hold = -1;
+    rule.levels.forEach((level, i) => {
+      if (compare(value, comparison, level.threshold)) raise = i;
+      if (compare(value, comparison, level.clearThreshold ?? level.threshold)) hold = i;
+    });
+    const next = rule.levels[Math.max(0, raise)] as { threshold: number };
+    return {
+      t,
+      stepMs: step,
+      raise,
+      hold: Math.max(hold, raise),
+      unknown: partial && raise < 0,
+      canLower: !partial,
+      metric,
+      value,
+      threshold: next.threshold,
+      valueText,
+      thresholdText: thresholdTextOf(comparison, next.threshold, unit),
+      ...(source ? { source } : {}),
+    };
+  }
+  let threshold: number;
+  let above: boolean;
+  if (typeof rule.threshold === "object") {
+    const g = rule.threshold.gb3095;
+    const grade = g.grade === "station" ? (station.airArea === "class1" ? "I" : "II") : g.grade;
+    const limit = gb3095Limit(hourDate(t), grade, metric as Pollutant, g.averaging);
+    if (limit === null) return UNKNOWN(t, step);
+    threshold = limit.value;
+    source = limit.source;
+    above = comparison === ">" ? exceedsLimit(value, threshold) : compare(value, comparison, threshold);
+  } else {
+    threshold = rule.threshold ?? 0;
+    above = compare(value, comparison, threshold);
+  }
+  const clearThreshold = rule.clear.threshold ?? threshold;
+  const hold = above || compare(value, comparison, clearThreshold) ? 0 : -1;
+  return {
+    t,
+    stepMs: step,
+    raise: above ? 0 : -1,
+    hold,
+    unknown: partial && !above,
+    canLower: !partial,
+    metric,
+    value,
+    threshold,
+    valueText,
+    thresholdText: thresholdTextOf(comparison, threshold, unit),
+    ...(source ? { source } : {}),
+  };
+}
+
+function thresholdTextOf(comparison: string, threshold: number, unit: string): { zh: string; en: string } {
+  const u = unit ? ` ${unit}` : "";
+  return {
+    zh: `阈值 ${comparison} ${fmt(threshold)}${u}`,
+    en: `threshold ${comparison} ${fmt(threshold)}${u}`,
+  };
+}
+
+function observeAnnualTarget(rule: Rule, metric: MetricId, stat: StatLike, t: number): RuleObservation {
+  const target = rule.annualTarget as NonNullable<Rule["annualTarget"]>;
+  const day = hourDate(t);
+  const year = Number(day.slice(0, 4));
+  const yearStart = Date.UTC(year, 0, 1);
+  const elapsedDays = Math.round((Date.parse(`${day}T00:00:00Z`) - yearStart) / DAY_MS) + 1;
+  const daysInYear = Math.round((Date.UTC(year + 1, 0, 1) - yearStart) / DAY_MS);
+  const sum =
+    (stat as StatLike & { sumOfDailyMeans?: number }).sumOfDailyMeans ?? (stat.mean ?? 0) * stat.count;
+  const a = assessAnnualTarget({
+    sumOfDailyMeans: sum,
+    validDays: stat.count,
+    elapsedDays,
+    daysInYear,
+    target: target.target,
+    atRiskMargin: target.atRiskMargin,
+  });
+  if (a.status === "no_data" || a.ytdMean === null) return UNKNOWN(t, DAY_MS);
+  const level = a.status === "exceeded" ? 1 : a.status === "at_risk" ? 0 : -1;
+  const def = METRICS[metric];
+  const statusZh = { on_track: "可达标", at_risk: "有超标风险", exceeded: "已无法达标" }[a.status];
+  const rest =
+    a.requiredMeanForRest === null
+      ? { zh: "", en: "" }
+      : {
+          zh: `；余下 ${daysInYear - elapsedDays} 天均值需 ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
+          en: `; the remaining ${daysInYear - elapsedDays} days must average ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
+        };
+  return {
+    t,
+    stepMs: DAY_MS,
+    raise: level,
+    hold: level,
+    unknown: false,
+    canLower: true,
+    metric,
+    value: a.ytdMean,
+    threshold: target.target,
+    valueText: {
+      zh: `${def.zh}年初至今均值 ${a.ytdMean} ${def.unit}（${a.validDays} 个有效日）：${statusZh}${rest.zh}`,
+      en: `${def.en} year-to-date mean ${a.ytdMean} ${def.unit} (${a.validDays} valid days): ${a.status.replace("_", " ")}${rest.en}`,
+    },
+    thresholdText: {
+      zh: `年均目标 ${target.target} ${def.unit}`,
+      en: `annual target ${target.target} ${def.unit}`,
+    },
+  };
+}
+
+/**
+ * Observes the heavy-pollution warning level from the AQI history (hourly rolling 24-h AQI or
+ * natural-day AQI, oldest first), using the preset's duration conditions (run-length reading).
+ */
+export function observeWarning(
+  rule: Rule,
+  history: AqiHistory,
+  warning: WarningConfig,
+  t: number,
+): RuleObservation {
+  const step = stepOf(rule);
+  const assessment =
+    rule.window === "day"
+      ? warningLevelFromDailyAqi(history.values, warning)
+      : warningLevelFromRollingAqi(history.values, warning);
+  const last = history.values[history.values.length - 1];
+  if (last === undefined) return UNKNOWN(t, step);
+  const index = assessment.level === null ? -1 : warning.levels.findIndex((l) => l.id === assessment.level);
+  const basis =
+    rule.window === "day"
+      ? { zh: "日AQI", en: "daily AQI" }
+      : { zh: "24小时滑动AQI", en: "24-h rolling AQI" };
+  const evidence = assessment.satisfied.map((c) => c.text).join("; ");
+  return {
+    t,
+    stepMs: step,
+    raise: index,
+    hold: index,
+    unknown: last === null && index < 0,
+    canLower: !history.partialLast,
+    metric: "aqi",
+    ...(last !== null ? { value: last } : {}),
+    valueText: {
+      zh: `${basis.zh} ${last ?? "NA"}${evidence ? `（满足：${evidence}）` : ""}`,
+      en: `${basis.en} ${last ?? "NA"}${evidence ? ` (met: ${evidence})` : ""}`,
+    },
+    thresholdText: {
+      zh: `预警方案 ${warning.id}${warning.provisional ? "（暂定）" : ""}`,
+      en: `warning preset ${warning.id}${warning.provisional ? " (provisional)" : ""}`,
+    },
+    source: `${warning.source}; heavy-pollution-warning.md §3 (observed, not an issued warning)`,
+  };
+}
+
+function observeWater(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
+  const step = stepOf(rule);
+  const water = station.water;
+  if (water === undefined) return UNKNOWN(t, step);
+  const values: Record<string, number> = {};
+  const at: Record<string, number> = {};
+  for (const metric of view.metrics()) {
+    if (gb3838Item(metric) === undefined) continue;
+    const stat = metricStat(rule, view, metric, t);
+    const v = validMean(stat);
+    if (v !== null) {
+      values[metric] = v;
+      at[metric] = t;
+    }
+  }
+  const a = assessSection({ waterBody: water.waterBody, targetClass: water.targetClass, values });
+  if (a.class === null) return UNKNOWN(t, step);
+  const levels = levelsOf(rule, station, { id: "", title: "", source: "", provisional: false, levels: [] });
+  const raise = levels.findIndex((l) => l.id === a.class);
+  const targetIndex = waterClassNumber(water.targetClass) - 1;
+  const details: AlertDetail[] = a.deciding.map((metric) => {
+    const item = gb3838Item(metric);
+    const limits = water.waterBody === "lake" ? item?.lake : item?.river;
+    const limitText = limits?.[targetIndex];
+    const value = values[metric] as number;
+    const cls = a.parameterClasses[metric] as WaterClass;
+    const multiple = a.exceedance[metric];
+    return {
+      metric,
+      value,
+      ...(limitText !== undefined && item?.direction !== "range" ? { limit: Number(limitText) } : {}),
+      note: `Class ${cls}${multiple !== undefined ? ` (exceeds Class III by ${fmt(multiple)}×)` : ""}; target Class ${water.targetClass}`,
+    };
+  });
+  const decidingText = a.deciding.map((m) => {
+    const item = gb3838Item(m);
+    return {
+      zh: `${item?.zh ?? m} ${fmt(values[m] as number)} ${item?.unit ?? ""}`.trim(),
+      en: `${item?.en ?? m} ${fmt(values[m] as number)} ${item?.unit ?? ""}`.trim(),
+    };
+  });
+  const firstDeciding = a.deciding[0];
+  return {
+    t,
+    stepMs: step,
+    raise,
+    hold: raise,
+    unknown: false,
+    canLower: true,
+    metric: "water_class",
+    ...(firstDeciding !== undefined ? { value: values[firstDeciding] as number } : {}),
+    valueText: {
+      zh: `水质 ${a.class}类（目标 ${water.targetClass}类，${a.status?.zh ?? ""}）；决定指标：${decidingText.map((d) => d.zh).join("、")}；依据 ${a.basis}`,
+      en: `water quality Class ${a.class} (target Class ${water.targetClass}, ${a.status?.en ?? ""}); deciding: ${decidingText.map((d) => d.en).join(", ")}; based on ${a.basis}`,
+    },
+    thresholdText: { zh: `目标 ${water.targetClass}类`, en: `target Class ${water.targetClass}` },
+    source: a.standard,
+    details,
+  };
+}
+
+function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
+  const step = stepOf(rule);
+  const stat = metricStat(rule, view, "noi", t);
+  const value = validMean(stat);
+  if (value === null) return UNKNOWN(t, step);
+  const scheme = (rule.subject.scheme ?? "candidate-a") as NoiSchemeId;
+  const g = gradeNoi(value, scheme);
+  const grades = NOI_SCHEMES[scheme]?.grades ?? [];
+  const index = grades.findIndex((x) => x.grade === g.grade);
+  return {
+    t,
+    stepMs: step,
+    raise: index,
+    hold: index,
+    unknown: false,
+    canLower: true,
+    metric: "noi",
+    value,
+    valueText: {
+      zh: `负氧离子 ${fmt(value)} 个/cm³，${g.grade}级（${g.zh}）`,
+      en: `negative oxygen ions ${fmt(value)} ions/cm³, grade ${g.grade} (${g.en})`,
+    },
+    thresholdText: { zh: `分级方案 ${g.scheme}（暂定）`, en: `grading scheme ${g.scheme} (provisional)` },
+    source: NOI_SCHEMES[scheme]?.source ?? scheme,
+  };
+}
+
+function observeQuality(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
+  const s = rule.subject;
+  const metrics = s.metrics ?? view.metrics();
+  const details: AlertDetail[] = [];
+  const zh: string[] = [];
+  const en: string[] = [];
+  let known = false;
+  for (const metric of metrics) {
+    const q = view.quality(metric);
+    if (q === undefined || q.lastTs === undefined || q.lastValue === undefined) continue;
+    known = true;
+    const def = METRICS[metric];
+    if (s.check === "stuck" && q.repeats >= (s.repeats ?? 2)) {
+      details.push({ metric, value: q.lastValue, note: `${q.repeats} identical consecutive values` });
+      zh.push(`${def.zh} 连续 ${q.repeats} 次读数相同（${fmt(q.lastValue)}）`);
+      en.push(`${def.en}: ${q.repeats} identical values in a row (${fmt(q.lastValue)})`);
+    }
+    if (s.check === "out_of_range") {
+      const range = s.ranges?.[metric];
+      const outside = range !== undefined && (q.lastValue < range[0] || q.lastValue > range[1]);
+      if (q.lastFlag === "T" || outside) {
+        const limit = range ?? def.instrumentRange;
+        details.push({
+          metric,
+          value: q.lastValue,
+          limit: q.lastValue < limit[0] ? limit[0] : limit[1],
+          note:
+            q.lastFlag === "T"
+              ? "flag T: above the measuring upper limit"
+              : `outside [${limit[0]}, ${limit[1]}]`,
+        });
+        zh.push(`${def.zh} ${fmt(q.lastValue)} ${def.unit} 超出仪器量程`);
+        en.push(`${def.en} ${fmt(q.lastValue)} ${def.unit} outside the instrument's range`);
+      }
+    }
+    if (s.check === "flag_duration" && q.lastFlag !== undefined && q.flagRunSince !== undefined) {
+      const lasting = q.lastTs + station.reportingIntervalMs - q.flagRunSince;
+      if ((s.flags ?? []).includes(q.lastFlag) && lasting >= (s.maxDuration ?? 0)) {
+        const hours = fmt(lasting / HOUR_MS);
+        details.push({ metric, value: q.lastValue, note: `flag ${q.lastFlag} for ${hours} h` });
+        zh.push(`${def.zh} 标记 ${q.lastFlag} 已持续 ${hours} 小时`);
+        en.push(`${def.en} flagged ${q.lastFlag} for ${hours} h`);
+      }
+    }
+  }
+  if (!known) return UNKNOWN(t, HOUR_MS);
+  const raise = details.length > 0 ? 0 : -1;
+  return {
+    t,
+    stepMs: HOUR_MS,
+    raise,
+    hold: raise,
+    unknown: false,
+    canLower: true,
+    ...(details[0] !== undefined ? { metric: details[0].metric, value: details[0].value } : {}),
+    valueText: { zh: zh.join("；") || "数据正常", en: en.join("; ") || "data normal" },
+    details,
+  };
+}
+
+/**
+ * Observes a data rule (not silence) at data time t (an hour's end; for day/month/year-to-date
+ * windows the end of the Beijing day). Warning rules go through observeWarning.
+ */
+export function observe(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
+  const s = rule.subject;
+  if (s.check !== undefined) return observeQuality(rule, station, view, t);
+  if (s.index === "water_class") return observeWater(rule, station, view, t);
+  if (s.index === "noi_grade") return observeNoi(rule, view, t);
+  return observeValue(rule, station, view, t);
+}
+
+/** Silence: raised at lastSeen + intervals × the station's reporting interval (deterministic). */
+export function observeSilence(rule: Rule, station: Station, now: number, lastSeen: number): RuleObservation {
+  const intervals = rule.subject.intervals ?? 1;
+  const silentAfter = lastSeen + intervals * station.reportingIntervalMs;
+  const silent = now >= silentAfter;
+  const hours = fmt((now - lastSeen) / HOUR_MS);
+  return {
+    t: silent ? silentAfter : now,
+    stepMs: 0,
+    raise: silent ? 0 : -1,
+    hold: silent ? 0 : -1,
+    unknown: false,
+    canLower: true,
+    metric: "silence",
+    value: Math.round((now - lastSeen) / 60_000),
+    valueText: {
+      zh: silent ? `已 ${hours} 小时无数据（超过 ${intervals} 个上报周期）` : "已恢复上报",
+      en: silent ? `no data for ${hours} h (more than ${intervals} reporting intervals)` : "reporting again",
+    },
+    thresholdText: {
+      zh: `${intervals} × ${fmt(station.reportingIntervalMs / 60_000)} 分钟`,
+      en: `${intervals} × ${fmt(station.reportingIntervalMs / 60_000)} min`,
+    },
+  };
+}
