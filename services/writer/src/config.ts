@@ -14,7 +14,7 @@ export const writerConfigSchema = z.object({
     .refine((r) => r.maxMs >= r.initialMs, { message: "maxMs must be >= initialMs", path: ["maxMs"] })
     .default({ initialMs: 100, maxMs: 30_000 }),
   /** Largest batch of readings written in one store call. */
-  maxBatch: z.number().int().min(1).default(5000),
+  maxBatch: z.number().int().min(1).default(60_000),
   /** Largest batch of dead letters written in one store call. */
   deadLetterMaxBatch: z.number().int().min(1).default(1000),
   readingsGroup: z.string().min(1).default("writer"),
@@ -28,7 +28,7 @@ export type WriterConfig = z.input<typeof writerConfigSchema>;
  * Validates and freezes writer settings; throws an Error naming each invalid field.
  *
  * @example
- * parseWriterConfig({ retry: { initialMs: 50, maxMs: 5000 } }).maxBatch; // 5000
+ * parseWriterConfig({ retry: { initialMs: 50, maxMs: 5000 } }).maxBatch; // 60000
  */
 export function parseWriterConfig(config: WriterConfig): Readonly<WriterSettings> {
   const parsed = writerConfigSchema.safeParse(config);

@@ -101,8 +101,19 @@ function logger() {
   return pino({ level: "debug" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
 }
 
-function writer(target: WriterStore = db.store, retry = { initialMs: 5, maxMs: 20 }): Writer {
-  const created = createWriter({ bus, store: target, registry, logger: logger(), retry });
+function writer(
+  target: WriterStore = db.store,
+  retry = { initialMs: 5, maxMs: 20 },
+  maxBatch?: number,
+): Writer {
+  const created = createWriter({
+    bus,
+    store: target,
+    registry,
+    logger: logger(),
+    retry,
+    ...(maxBatch === undefined ? {} : { maxBatch }),
+  });
   writers.push(created);
   return created;
 }
@@ -200,7 +211,7 @@ describe("writer", () => {
 
   it("writes at most maxBatch readings per store call", async () => {
     const { store: counting, control } = flaky(db.store);
-    await writer(counting).start();
+    await writer(counting, undefined, 5000).start();
     const readings = Array.from({ length: 12_000 }, (_, i) => reading(`s${i % 40}`, Math.floor(i / 40)));
     await bus.publish(
       "readings",
@@ -281,7 +292,7 @@ describe("writer", () => {
     expect(() => createWriter({ bus, store: db.store, registry, maxBatch: 0 })).toThrow(/maxBatch/);
     expect(createWriter({ bus, store: db.store, registry }).settings).toEqual({
       retry: { initialMs: 100, maxMs: 30_000 },
-      maxBatch: 5000,
+      maxBatch: 60_000,
       deadLetterMaxBatch: 1000,
       readingsGroup: "writer",
       deadLettersGroup: "writer-deadletters",

@@ -20,12 +20,12 @@ export interface ReadingWriteSql {
   /** Deletes the stored readings the batch replaces; its row count decides incremental vs recompute. */
   readonly deleteReplaced: string;
   readonly insert: string;
-  /** Merge of the batch's hourly aggregates into `hourly` (no reading was replaced). */
-  readonly mergeHours: readonly string[];
-  /** Recompute of the batch's hours from raw readings (some reading was replaced). */
-  readonly recomputeHours: readonly string[];
-  /** Keeps the `latest` row of each series. */
-  readonly latest: readonly string[];
+  /** Merge of the batch's hourly aggregates into `hourly` (no reading was replaced); one multi-statement run. */
+  readonly mergeHours: string;
+  /** Recompute of the batch's hours from raw readings (some reading was replaced); one multi-statement run. */
+  readonly recomputeHours: string;
+  /** Keeps the `latest` row of each series; one multi-statement run. */
+  readonly latest: string;
 }
 
 export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSql {
@@ -66,13 +66,13 @@ export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSq
       `DELETE FROM hourly h USING batch_hourly k
          WHERE ${keyMatch("h", "k")} AND h.hour_end > $lo AND h.hour_end <= $hi`,
       "INSERT INTO hourly SELECT * FROM batch_hourly",
-    ],
+    ].join(";\n"),
     recomputeHours: [
       `INSERT INTO batch_hours SELECT DISTINCT station_id, metric, hour_end FROM batch_readings`,
       `DELETE FROM hourly h USING batch_hours k
          WHERE ${keyMatch("h", "k")} AND h.hour_end > $lo AND h.hour_end <= $hi`,
       aggregateHoursSql(validFlags, "batch_hours"),
-    ],
+    ].join(";\n"),
     latest: [
       // One row per series of the batch (its newest reading), then replace a stored row only by a
       // reading at the same or a later ts.
@@ -86,6 +86,6 @@ export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSq
       `INSERT INTO latest
          SELECT ${READING_COLUMNS} FROM batch_latest c
          WHERE NOT EXISTS (SELECT 1 FROM latest l WHERE l.station_id = c.station_id AND l.metric = c.metric)`,
-    ],
+    ].join(";\n"),
   };
 }
