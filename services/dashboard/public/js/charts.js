@@ -191,7 +191,7 @@ async function loadAqi(app, station, q) {
             };
           }),
           label:
-            aqi.results.length <= 31
+            aqi.results.length * 48 <= document.getElementById("aqi-chart").clientWidth
               ? {
                   show: true,
                   position: "top",
