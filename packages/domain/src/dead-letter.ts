@@ -49,6 +49,8 @@ export const REJECTION_CODES = {
   "ts.invalid": "the timestamp is not ISO 8601 with an offset nor epoch milliseconds",
   "ts.future": "the timestamp is further in the future than the allowed clock skew",
   "ts.too_late": "the timestamp is older than the configured lateness",
+  "window.too_late":
+    "the evaluator got the reading after its windows moved on (older than the lateness): stored, but not evaluated by the rules",
   "period.invalid": "the period is not an ISO 8601 duration",
   "hj212.framing": "HJ 212 packet framing is wrong (header, length, tail)",
   "hj212.crc": "HJ 212 CRC mismatch",

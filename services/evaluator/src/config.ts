@@ -1,0 +1,70 @@
+import { DATA_FLAGS } from "@qingshan/domain";
+import { validate as validateCron } from "node-cron";
+import { z } from "zod";
+
+/**
+ * Evaluator configuration: one defaults object, units in the names, validated once by
+ * createEvaluator (STYLE.md "Config"). Documented in services/evaluator/README.md.
+ */
+export const evaluatorConfigSchema = z.object({
+  /** Out-of-order readings up to this far behind a series' newest reading still update its windows; older ones are dead-lettered. Also: only data within this of the newest data (and of now) raises alerts. */
+  latenessMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(31 * 86_400_000)
+    .default(2 * 3_600_000),
+  /** The rules file (config/rules.yaml format), used when no rules are passed in. */
+  rulesFile: z.string().min(1).default("config/rules.yaml"),
+  /** node-cron expression of the silence sweep (wall clock). */
+  sweepSchedule: z
+    .string()
+    .refine((s) => validateCron(s), { message: "not a valid cron expression" })
+    .default("* * * * *"),
+  /** Heavy-pollution warning preset for rules with `preset: default` (heavy-pollution-warning.md; 2024 is provisional). */
+  warningPreset: z.enum(["2017", "2018", "2024"]).default("2024"),
+  /** Consumer group on bus "readings". */
+  group: z.string().min(1).default("evaluator"),
+  maxBatch: z.number().int().min(1).default(1000),
+  /** Hours of stored data replayed through the rules on rebuild (the warning rule looks back this far). */
+  replayHours: z
+    .number()
+    .int()
+    .min(24)
+    .max(24 * 400)
+    .default(240),
+  /** Hours of raw readings replayed into the data-quality trackers on rebuild. */
+  qualityHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(48),
+  /** Flags whose values enter statistics (HJ 212; default only N). */
+  validFlags: z.array(z.enum(DATA_FLAGS)).min(1).default(["N"]),
+  /** Backoff of store/bus writes of alert events: initialMs·2^(n−1), capped at maxMs. */
+  retry: z
+    .object({
+      initialMs: z.number().int().min(1).default(100),
+      maxMs: z.number().int().min(1).default(30_000),
+    })
+    .default({ initialMs: 100, maxMs: 30_000 }),
+});
+
+export type EvaluatorSettings = z.output<typeof evaluatorConfigSchema>;
+export type EvaluatorConfig = z.input<typeof evaluatorConfigSchema>;
+
+/**
+ * Validates and freezes evaluator settings; throws an Error naming each invalid field.
+ *
+ * @example
+ * parseEvaluatorConfig({ latenessMs: 3_600_000 }).sweepSchedule // "* * * * *"
+ */
+export function parseEvaluatorConfig(config: EvaluatorConfig = {}): Readonly<EvaluatorSettings> {
+  const parsed = evaluatorConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`evaluator configuration invalid: ${detail}`, { cause: parsed.error });
+  }
+  return Object.freeze(parsed.data);
+}

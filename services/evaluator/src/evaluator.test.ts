@@ -1,0 +1,212 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
+import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
+import { loadRulesFile } from "@qingshan/rules";
+import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
+import { waitFor } from "@qingshan/testkit";
+import { createWriter, type Writer } from "@qingshan/writer";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEvaluator, type Evaluator } from "./evaluator.ts";
+
+const H = 3_600_000;
+const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const site = { location: { lat: 28.4, lon: 119.9 }, township: "万象街道" };
+const registry = createStationRegistry([
+  { id: "aq-1", name: { zh: "莲都站", en: "Liandu station" }, kind: "air", metrics: ["pm25"], ...site },
+  { id: "aq-2", name: { zh: "碧湖站", en: "Bihu station" }, kind: "air", metrics: ["pm25"], ...site },
+  {
+    id: "wq-1",
+    name: { zh: "碧湖断面", en: "Bihu section" },
+    kind: "water",
+    metrics: ["ph", "do", "codmn", "nh3n", "tp"],
+    water: { waterBody: "river" },
+    ...site,
+  },
+]);
+const START = Date.parse("2026-12-01T00:00:00+08:00");
+const logger = pino({ level: "silent" });
+
+let dir: string;
+let bus: MemoryBus;
+let store: DuckDbStore;
+let writer: Writer;
+let clock = START;
+let alerts: AlertEvent[];
+const evaluators: Evaluator[] = [];
+
+function evaluator(): Evaluator {
+  const e = createEvaluator(
+    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
+    { bus, store, registry, rules, logger, now: () => clock },
+  );
+  evaluators.push(e);
+  return e;
+}
+
+function reading(stationId: string, metric: MetricId, hourEnd: number, value: number): Reading {
+  return {
+    stationId,
+    metric,
+    ts: hourEnd - H,
+    periodMs: H,
+    value,
+    flag: "N",
+    source: "mqtt-json",
+    receivedAt: hourEnd,
+  };
+}
+
+/** Publishes one hour of data (labelled hourEnd) with the wall clock just after it. */
+async function publishHour(hourEnd: number, items: [string, MetricId, number][]): Promise<void> {
+  clock = hourEnd + 60_000;
+  await bus.publish(
+    "readings",
+    items.map(([s, m, v]) => ({ key: s, value: reading(s, m, hourEnd, v) })),
+  );
+}
+
+const warning = () => alerts.filter((e) => e.ruleId === "heavy-pollution-warning");
+const settled = () =>
+  waitFor(() => bus.depth().readings === 0 && bus.depth().alerts === 0, { timeoutMs: 10_000 });
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-"));
+  bus = createMemoryBus({ partitions: 8 });
+  await bus.start();
+  store = createDuckDbStore({ path: join(dir, "q.duckdb") });
+  await store.start();
+  writer = createWriter({ bus, store, logger });
+  await writer.start();
+  alerts = [];
+  await bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
+    alerts.push(...batch.map((d) => d.value));
+  });
+  clock = START;
+});
+
+afterEach(async () => {
+  for (const e of evaluators.splice(0)) await e.stop();
+  await writer.stop();
+  await bus.stop();
+  await store.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Heavy-pollution episode (as in the simulator's scenario, hand-built): PM2.5 160 µg/m³ for two
+// days (24-h rolling AQI 210), then clean air (20 µg/m³) for three and a half days.
+const EPISODE = [...Array(48).fill(160), ...Array(84).fill(20)] as number[];
+const EXPECTED = [
+  ["raised", "yellow"],
+  ["level_changed", "orange"],
+  ["level_changed", "yellow"],
+  ["resolved", "yellow"],
+];
+
+describe("evaluator with the memory bus and DuckDB", () => {
+  it("raises the warning level once the 24-h AQI has held, steps down level by level and resolves", async () => {
+    const e = evaluator();
+    await e.start();
+    for (let i = 0; i < EPISODE.length; i++)
+      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", EPISODE[i] as number]]);
+    await settled();
+    expect(warning().map((x) => [x.type, x.level])).toEqual(EXPECTED);
+    const raised = warning()[0] as AlertEvent;
+    // 20 valid hours of 160 µg/m³: AQI24 210 > 200 (2024 preset yellow: > 200 for 24 h).
+    expect(raised).toMatchObject({ value: 210, startedAt: "2026-12-01T20:00:00+08:00", severity: "warning" });
+    expect(raised.message.en).toContain("Liandu station");
+    const stored = await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" });
+    expect(stored.map((x) => x.id)).toEqual(warning().map((x) => x.id));
+    expect(e.memoryPerSeriesBytes()).toBeGreaterThan(0);
+    expect(e.memoryPerSeriesBytes()).toBeLessThanOrEqual(2048);
+  });
+
+  it("a restart mid-episode neither re-raises nor forgets: level changes and resolve still happen once", async () => {
+    const first = evaluator();
+    await first.start();
+    for (let i = 0; i < 60; i++)
+      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", EPISODE[i] as number]]);
+    await settled();
+    expect(warning().map((x) => x.type)).toEqual(["raised", "level_changed"]);
+    await first.stop();
+    const second = evaluator();
+    await second.start();
+    for (let i = 60; i < EPISODE.length; i++)
+      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", EPISODE[i] as number]]);
+    await settled();
+    expect(warning().map((x) => [x.type, x.level])).toEqual(EXPECTED);
+    expect(new Set(warning().map((x) => x.alertId)).size).toBe(1);
+    const ids = alerts.map((x) => x.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("two evaluators in one group share the partitions and raise each alert once", async () => {
+    await evaluator().start();
+    await evaluator().start();
+    for (let i = 0; i < EPISODE.length; i++) {
+      await publishHour(START + (i + 1) * H, [
+        ["aq-1", "pm25", EPISODE[i] as number],
+        ["aq-2", "pm25", EPISODE[i] as number],
+      ]);
+    }
+    await settled();
+    for (const station of ["aq-1", "aq-2"]) {
+      const w = warning().filter((x) => x.stationId === station);
+      expect(w.map((x) => [x.type, x.level])).toEqual(EXPECTED);
+    }
+    const raised = alerts.filter((x) => x.type === "raised").map((x) => x.alertId);
+    expect(new Set(raised).size).toBe(raised.length);
+    expect(evaluators.map((e) => e.stations().length).sort()).not.toContain(0);
+  });
+
+  it("a water section slipping to Class IV raises an alert naming the deciding parameter", async () => {
+    await evaluator().start();
+    const clean: [string, MetricId, number][] = [
+      ["wq-1", "ph", 7.2],
+      ["wq-1", "do", 7.1],
+      ["wq-1", "codmn", 3.1],
+      ["wq-1", "tp", 0.06],
+    ];
+    await publishHour(START + H, [...clean, ["wq-1", "nh3n", 0.35]]);
+    await publishHour(START + 2 * H, [...clean, ["wq-1", "nh3n", 1.2]]);
+    await publishHour(START + 3 * H, [...clean, ["wq-1", "nh3n", 1.25]]);
+    await settled();
+    const water = alerts.filter((x) => x.ruleId === "water-below-target");
+    expect(water.map((x) => [x.type, x.level])).toEqual([["raised", "IV"]]);
+    expect(water[0]?.details?.[0]).toMatchObject({ metric: "nh3n", value: 1.25, limit: 1 });
+    expect(water[0]?.message.zh).toContain("氨氮 1.25 mg/L");
+  });
+
+  it("a silent station raises a data-quality alert from the sweep, resolved by its next reading", async () => {
+    const e = evaluator();
+    await e.start();
+    await publishHour(START + H, [["aq-2", "pm25", 30]]);
+    await settled();
+    clock = START + H + 3.5 * H;
+    await e.sweep();
+    await settled();
+    const silent = () => alerts.filter((x) => x.ruleId === "dq-station-silent" && x.stationId === "aq-2");
+    expect(silent().map((x) => [x.type, x.startedAt])).toEqual([["raised", "2026-12-01T04:00:00+08:00"]]);
+    await e.sweep();
+    await publishHour(START + 5 * H, [["aq-2", "pm25", 31]]);
+    await settled();
+    expect(silent().map((x) => x.type)).toEqual(["raised", "resolved"]);
+  });
+
+  it("readings older than the lateness go to the dead letters, stored but not evaluated", async () => {
+    await evaluator().start();
+    await publishHour(START + 10 * H, [["aq-1", "pm25", 30]]);
+    clock = START + 10 * H;
+    await bus.publish("readings", [{ key: "aq-1", value: reading("aq-1", "pm25", START + 5 * H, 40) }]);
+    await settled();
+    await waitFor(async () => (await store.queryDeadLetters({ stationId: "aq-1" })).length === 1, {
+      timeoutMs: 5000,
+    });
+    const [letter] = await store.queryDeadLetters({ stationId: "aq-1" });
+    expect(letter).toMatchObject({ code: "window.too_late", source: "evaluator" });
+    expect(letter?.message).toContain("not evaluated");
+    expect(await store.queryReadings({ stationId: "aq-1", from: START, to: START + 11 * H })).toHaveLength(2);
+  });
+});

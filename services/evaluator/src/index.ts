@@ -1,0 +1,13 @@
+export {
+  type EvaluatorConfig,
+  type EvaluatorSettings,
+  evaluatorConfigSchema,
+  parseEvaluatorConfig,
+} from "./config.ts";
+export {
+  createEvaluator,
+  type Evaluator,
+  type EvaluatorDeps,
+  type EvaluatorLogger,
+  type EvaluatorStore,
+} from "./evaluator.ts";
