@@ -104,11 +104,16 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const every = q.period === "hour" ? "1h" : "1d";
       const { from, to } = timeRange(q, ctx.now(), 86_400_000);
       checkPeriods(ctx, from, to, every);
+      // The station's series are read together (each read runs on its own store connection).
+      // 24 h of look-back feeds the 2012 rolling 24-h and 8-h means of the first hours.
+      const metrics = stationMetrics(station, AIR_METRICS);
+      const series = await Promise.all(
+        metrics.map((metric) => loadHours(ctx, station, metric, from, to, every, every === "1h" ? 24 : 0)),
+      );
       const air: Record<string, HourSeries> = {};
-      for (const metric of stationMetrics(station, AIR_METRICS)) {
-        // 24 h of look-back feeds the 2012 rolling 24-h and 8-h means of the first hours.
-        air[metric] = await loadHours(ctx, station, metric, from, to, every, every === "1h" ? 24 : 0);
-      }
+      metrics.forEach((metric, i) => {
+        air[metric] = series[i] as HourSeries;
+      });
       const results = aqiSeries(air as AirSeries, from, to, q.period, {
         pmRealtimeBasis2012: q.pmBasis ?? ctx.pmRealtimeBasis2012,
         ...(station.airArea ? { airArea: station.airArea } : {}),

