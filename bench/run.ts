@@ -1,8 +1,8 @@
 // `pnpm bench`: throughput, CPU, latency, memory and query-time benchmark of Qingshan on this
 // machine. Prints a markdown table and writes it to BENCHMARKS.md. Not a vitest test.
 // Loopback only, free ports, temp dirs; every process it starts is stopped by PID.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,10 +15,18 @@ import mqtt from "../test/node_modules/mqtt/build/index.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const N_RAW = Number(process.env.BENCH_N_RAW ?? 20_000);
-// End-to-end runs use fewer messages: the pipeline stores ~50 msg/s on this machine, so 20 000
-// messages would take ~7 minutes per run (BENCH_N=20000 to do it anyway).
-const N = Number(process.env.BENCH_N ?? 2_000);
+const N = Number(process.env.BENCH_N ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Which brokers to measure: "mosquitto,aedes" by default. */
+const BROKERS = new Set((process.env.BENCH_BROKERS ?? "mosquitto,aedes").split(","));
+/** Mosquitto settings of a zero-loss deployment (README "Zero-loss broker settings"), for the bench's own broker. */
+const ZERO_LOSS_MOSQUITTO = [
+  "allow_anonymous true",
+  "persistence true",
+  "max_queued_messages 0",
+  "max_queued_bytes 0",
+  "max_inflight_messages 1000",
+];
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
 const stations: Array<{ id: string; kind: string; demo?: boolean }> = JSON.parse(
   readFileSync(join(ROOT, "seeds/liandu/stations.json"), "utf8"),
@@ -69,7 +77,10 @@ function messages(count: number, runSalt: number): Array<{ topic: string; payloa
   });
 }
 
-/** Publishes every message at QoS 1 from `clients` connections, up to `window` unacknowledged each. */
+/**
+ * Publishes every message at QoS 1 from `clients` connections, each keeping up to `window`
+ * unacknowledged (a sliding window: the next message goes out as soon as one is acknowledged).
+ */
 async function publishFlatOut(url: string, msgs: Array<{ topic: string; payload: string }>, clients = 4) {
   const conns = await Promise.all(
     Array.from({ length: clients }, (_, k) =>
@@ -80,14 +91,73 @@ async function publishFlatOut(url: string, msgs: Array<{ topic: string; payload:
   await Promise.all(
     conns.map(async (client, k) => {
       const mine = msgs.filter((_, i) => i % clients === k);
-      for (let i = 0; i < mine.length; i += window) {
-        await Promise.all(
-          mine.slice(i, i + window).map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 })),
-        );
-      }
+      let next = 0;
+      const lane = async () => {
+        while (next < mine.length) {
+          const m = mine[next++] as { topic: string; payload: string };
+          await client.publishAsync(m.topic, m.payload, { qos: 1 });
+        }
+      };
+      await Promise.all(Array.from({ length: window }, lane));
     }),
   );
   await Promise.all(conns.map((c) => c.endAsync()));
+}
+
+interface OwnMosquitto {
+  readonly url: string;
+  readonly pid: number;
+  readonly version: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `mosquitto -c <tmp conf>` on a free loopback port with the zero-loss settings, if installed. */
+async function startOwnMosquitto(): Promise<OwnMosquitto | undefined> {
+  let binary: string;
+  try {
+    binary = execFileSync("sh", ["-c", "command -v mosquitto"]).toString().trim();
+  } catch {
+    return undefined;
+  }
+  if (binary === "" || !existsSync(binary)) return undefined;
+  // `mosquitto -h` prints its version and exits with status 3.
+  const help = spawnSync(binary, ["-h"]).stdout?.toString() ?? "";
+  const version = /version (\S+)/.exec(help)?.[1] ?? "?";
+  const dir = mkdtempSync(join(tmpdir(), "qingshan-bench-mosquitto-"));
+  const port = await freePort();
+  const conf = join(dir, "mosquitto.conf");
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, ...ZERO_LOSS_MOSQUITTO, `persistence_location ${dir}/`, ""].join("\n"),
+  );
+  const proc = spawn(binary, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await reachable(port))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+      log(`own mosquitto did not start: ${stderr.trim()}`);
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    pid: proc.pid as number,
+    version,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        process.kill(proc.pid as number, "SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function reachable(port: number): Promise<boolean> {
@@ -423,24 +493,7 @@ async function benchBroker(
   return { name, raw, runs, lat };
 }
 
-async function main() {
-  const rows: string[] = [];
-  const results: Array<Awaited<ReturnType<typeof benchBroker>>> = [];
-  if (await reachable(1883)) {
-    let pid: number | undefined;
-    try {
-      pid = Number(execFileSync("pgrep", ["-o", "mosquitto"]).toString().trim());
-    } catch {
-      pid = undefined;
-    }
-    results.push(
-      await benchBroker("Mosquitto 127.0.0.1:1883", "mqtt://127.0.0.1:1883", "mqtt://127.0.0.1:1883", pid),
-    );
-  } else {
-    log("Mosquitto on 127.0.0.1:1883 not reachable: skipped");
-  }
-  // Embedded aedes: raw ceiling on a standalone broker in this process; end to end, the pipeline's own
-  // embedded broker (its CPU is part of the pipeline process, so no separate broker CPU).
+async function benchEmbedded() {
   const aedes = await startEmbeddedBroker({ port: await freePort(), host: "127.0.0.1" });
   const aedesPid = undefined;
   const rawAedes = await rawCeiling(aedes.url, aedesPid, 0);
@@ -462,7 +515,43 @@ async function main() {
     }
     return { name: "aedes (embedded in the pipeline)", raw: rawAedes, runs, lat };
   })();
-  results.push(embedded);
+  return embedded;
+}
+
+async function main() {
+  const rows: string[] = [];
+  const results: Array<Awaited<ReturnType<typeof benchBroker>>> = [];
+  // Mosquitto: the bench's own instance with zero-loss settings, so "lost" measures Qingshan and not
+  // the broker's limits; without a mosquitto binary, the machine's broker on 1883 (default limits).
+  let mosquittoNote = "";
+  const own = BROKERS.has("mosquitto") ? await startOwnMosquitto() : undefined;
+  if (own) {
+    try {
+      mosquittoNote = `the bench's own Mosquitto ${own.version} (\`mosquitto -c <tmp conf>\` on a free port) with the zero-loss settings \`${ZERO_LOSS_MOSQUITTO.slice(1).join("`, `")}\``;
+      results.push(
+        await benchBroker(`Mosquitto ${own.version} (own, zero-loss settings)`, own.url, own.url, own.pid),
+      );
+    } finally {
+      await own.stop();
+    }
+  } else if (BROKERS.has("mosquitto") && (await reachable(1883))) {
+    let pid: number | undefined;
+    try {
+      pid = Number(execFileSync("pgrep", ["-o", "mosquitto"]).toString().trim());
+    } catch {
+      pid = undefined;
+    }
+    mosquittoNote =
+      "the machine's Mosquitto on 127.0.0.1:1883 with its own settings: with the default `max_queued_messages 1000` it drops QoS 1 messages for a subscriber more than 1000 behind, which shows up as \"received\" below N in the raw ceiling and as lost readings end to end — a broker limit, not Qingshan's (README, zero-loss broker settings)";
+    results.push(
+      await benchBroker("Mosquitto 127.0.0.1:1883", "mqtt://127.0.0.1:1883", "mqtt://127.0.0.1:1883", pid),
+    );
+  } else if (BROKERS.has("mosquitto")) {
+    log("no mosquitto binary and nothing on 127.0.0.1:1883: Mosquitto skipped");
+  }
+  // Embedded aedes: raw ceiling on a standalone broker in this process; end to end, the pipeline's own
+  // embedded broker (its CPU is part of the pipeline process, so no separate broker CPU).
+  if (BROKERS.has("aedes")) results.push(await benchEmbedded());
 
   log("query benchmarks");
   const q = process.env.BENCH_SKIP_QUERIES
@@ -502,22 +591,28 @@ async function main() {
   );
   const table = rows.join("\n");
   process.stdout.write(`${table}\n`);
+  const settings = ["BENCH_N", "BENCH_N_RAW", "BENCH_RUNS", "BENCH_BROKERS", "BENCH_SKIP_QUERIES"]
+    .filter((k) => process.env[k] !== undefined)
+    .map((k) => `${k}=${process.env[k]} `)
+    .join("");
+  const command = `${settings}pnpm bench`;
+  const loadAverage = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ");
   const cpuInfo = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
   const nproc = execFileSync("nproc").toString().trim();
   writeFileSync(
     join(ROOT, "BENCHMARKS.md"),
     `# Benchmarks
 
-Produced by \`pnpm bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpuInfo}, ${nproc} CPUs, Node ${process.version}; raw ceiling with ${N_RAW} messages, end to end with N = ${N} messages per run (the pipeline is far slower than the brokers; BENCH_N raises it), ${VALUES_PER_MESSAGE} values each.
+Produced by \`${command}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpuInfo}, ${nproc} CPUs, Node ${process.version}; raw ceiling with ${N_RAW} messages, end to end with N = ${N} messages per run, ${VALUES_PER_MESSAGE} values each, ${RUNS} runs. The machine was shared with other work while this ran (load average ${loadAverage} at the end), so rates and CPU times are noisy.
 
 ${table}
 
 ## Method
 
-- **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over the ${AIR.length} air stations, each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, up to 500 unacknowledged each.
+- **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over the ${AIR.length} air stations, each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, each keeping up to 500 unacknowledged (a sliding window).
 - **Raw ceiling**: one plain \`mqtt\` subscriber (QoS 1, in the bench process) — messages received / time from the first publish to the last receipt.
-- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\` calling \`startPipeline\`, fresh DuckDB in a temp dir). Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto here runs with its default \`max_queued_messages 1000\`, so it drops QoS 1 messages for a subscriber that falls more than 1000 behind: that shows up as "received" below N in the raw ceiling and as lost readings end to end. Against Mosquitto the pipeline connects as an ordinary client; "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process).
-- **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child and for Mosquitto (\`pgrep -o mosquitto\`). The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it. Note Mosquitto may be serving other clients on this machine at the same time.
+- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\` calling \`startPipeline\`, fresh DuckDB in a temp dir). Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
+- **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
 - **Latency**: after the last end-to-end run, one publisher sends at half the median end-to-end rate in 10 ms ticks for 10 s; the written counter is scraped every ~5 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time. This includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes in-order storage (one QoS 1 connection).
 - **Peak RSS**: VmHWM of the pipeline child at the end of the run.
 - **Queries**: a year (365 days) of minute readings (525 600) for ld-aq-01 pm25 written with \`createDuckDbStore\` directly, then \`queryHourly\` over that year timed in-process (median of 5). A year of hourly readings for all six air metrics of all air stations is written into the same store, the pipeline child is started on it and \`/api/v1/aqi?period=day\` is requested for each air station over the year, all in parallel (median of 3).
