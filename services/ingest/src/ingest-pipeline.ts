@@ -82,6 +82,22 @@ export interface IngestPipelineDeps {
   readonly metrics: IngestMetrics;
 }
 
+function countBy<T>(
+  items: readonly T[],
+  label: (item: T) => string,
+  add: (value: string, n: number) => void,
+) {
+  if (items.length === 0) return;
+  const first = label(items[0] as T);
+  if (items.every((item) => label(item) === first)) {
+    add(first, items.length);
+    return;
+  }
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(label(item), (counts.get(label(item)) ?? 0) + 1);
+  for (const [value, n] of counts) add(value, n);
+}
+
 function jsonReadingSource(source: IngestSource): ReadingSource {
   if (source === "mqtt") return "mqtt-json";
   return source === "import" ? "import" : "api";
@@ -220,8 +236,17 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       readingMessages.length > 0 ? bus.publish("readings", readingMessages) : undefined,
       deadLetterMessages.length > 0 ? bus.publish("deadletters", deadLetterMessages) : undefined,
     ]);
-    for (const r of decoded.readings) metrics.readingsReceived.inc({ source: r.source });
-    for (const r of decoded.rejections) metrics.readingsRejected.inc({ reason: r.code });
+    // One increment per label value, not per reading (a labelled inc hashes its labels each time).
+    countBy(
+      decoded.readings,
+      (r) => r.source,
+      (source, n) => metrics.readingsReceived.inc({ source }, n),
+    );
+    countBy(
+      decoded.rejections,
+      (r) => r.code,
+      (reason, n) => metrics.readingsRejected.inc({ reason }, n),
+    );
     return {
       accepted: decoded.readings.length,
       rejections: decoded.rejections,

@@ -317,16 +317,14 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           }
           return columns;
         });
-        await connection.run("BEGIN TRANSACTION");
-        await connection.run(readingSql.batch(hasDuplicateKeys(readings)));
+        await connection.run(`BEGIN TRANSACTION;\n${readingSql.batch(hasDuplicateKeys(readings))}`);
         const replaced = (await connection.run(readingSql.deleteReplaced, bounds)).rowsChanged;
-        await connection.run(readingSql.insert);
         // New readings only (the usual case): merge the batch's hourly aggregates into the stored
         // ones; a replaced reading cannot be taken out of a min/max, so then recompute from raw.
         // Parameters cannot be bound across statements: the bounds (integers) are inlined.
         const hours = replaced > 0 ? readingSql.recomputeHours : readingSql.mergeHours;
-        await connection.run(hours.replaceAll("$lo", String(bounds.lo)).replaceAll("$hi", String(bounds.hi)));
-        await connection.run(`${readingSql.latest};\nCOMMIT`);
+        const rest = [readingSql.insert, hours, readingSql.latest, "COMMIT"].join(";\n");
+        await connection.run(rest.replaceAll("$lo", String(bounds.lo)).replaceAll("$hi", String(bounds.hi)));
       });
     },
 
