@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:net";
 import { freePort } from "@qingshan/testkit";
 import { connectAsync } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { startEmbeddedBroker } from "./embedded-broker.ts";
+import { type IncomingPublish, startEmbeddedBroker } from "./embedded-broker.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -50,5 +50,35 @@ describe("startEmbeddedBroker", () => {
     await broker.close();
     const again = await startEmbeddedBroker({ port, host: "127.0.0.1" });
     await again.close();
+  });
+
+  it("sends PUBACKs only once the intake finished, in the order the messages came", async () => {
+    const pending: Array<{ message: IncomingPublish; done: () => void; fail: (e: Error) => void }> = [];
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      host: "127.0.0.1",
+      intake: (message) =>
+        message.topic.startsWith("stations/")
+          ? new Promise<void>((done, fail) => pending.push({ message, done, fail }))
+          : undefined,
+    });
+    cleanups.push(() => broker.close());
+    const client = await connectAsync(broker.url, { clientId: "intake-test", protocolVersion: 4 });
+    cleanups.push(() => client.endAsync(true));
+    const acked: string[] = [];
+    const publish = (topic: string, payload: string) =>
+      client.publishAsync(topic, payload, { qos: 1 }).then(() => {
+        acked.push(payload);
+      });
+    const all = [publish("stations/a/air", "1"), publish("stations/a/air", "2"), publish("elsewhere/x", "3")];
+    while (pending.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(pending.map((p) => String(p.message.payload))).toEqual(["1", "2"]);
+    pending[1]?.done();
+    await new Promise((r) => setTimeout(r, 50));
+    // Nothing is acknowledged while the first message is still being stored.
+    expect(acked).toEqual([]);
+    pending[0]?.done();
+    await Promise.all(all);
+    expect(acked).toEqual(["1", "2", "3"]);
   });
 });

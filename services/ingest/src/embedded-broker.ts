@@ -11,7 +11,8 @@ export interface IncomingPublish {
 
 /**
  * Takes a station's message in before the broker acknowledges it. Returns undefined for topics it
- * does not handle (the broker then acknowledges and forwards at once), or a promise that resolves
+ * does not handle (the broker then acknowledges and forwards them, after the connection's earlier
+ * messages), or a promise that resolves
  * once the message is durably handed on: only then is the PUBACK sent. A rejection disconnects the
  * station without a PUBACK, so it resends the message after reconnecting.
  */
@@ -96,11 +97,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
         client === null || intake === undefined
           ? undefined
           : intake({ topic: packet.topic, payload: packet.payload, qos: packet.qos });
-      if (work === undefined) {
+      if (client === null) {
         callback(null);
         return;
       }
-      acks.ack(client as Client, work, callback);
+      // Messages the intake does not handle queue behind the ones it does, to keep PUBACK order.
+      acks.ack(client, work ?? Promise.resolve(), callback);
     },
   });
   const server = createServer(broker.handle);
