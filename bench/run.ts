@@ -315,7 +315,12 @@ async function endToEnd(brokerUrl: string | undefined, brokerPid: number | undef
 }
 
 /** Latency at a fixed pace: publish time of message k vs first time the written counter covers it. */
-async function latency(child: Child, rate: number, salt: number, seconds = 10) {
+/**
+ * Latency at a fixed pace. `ackMeansStored` (embedded broker): the PUBACK is sent once the readings
+ * are stored, so publish→PUBACK is measured exactly, without scraping. Otherwise the written
+ * counter on /metrics is scraped every 20 ms.
+ */
+async function latency(child: Child, rate: number, salt: number, ackMeansStored: boolean, seconds = 10) {
   const count = Math.max(100, Math.round(rate * seconds));
   const msgs = messages(count, salt);
   const pub = await mqtt.connectAsync(child.brokerUrl, {
@@ -328,7 +333,7 @@ async function latency(child: Child, rate: number, salt: number, seconds = 10) {
   let polling = true;
   let seen = 0;
   const poller = (async () => {
-    while (polling || seen < count) {
+    while (!ackMeansStored && (polling || seen < count)) {
       const now = performance.now();
       const written = Math.floor(((await writtenTotal(child.apiUrl)) - before) / VALUES_PER_MESSAGE);
       const t = (now + performance.now()) / 2; // the scrape's midpoint
@@ -337,9 +342,10 @@ async function latency(child: Child, rate: number, salt: number, seconds = 10) {
         seen += 1;
       }
       if (!polling && performance.now() - (sentAt.at(-1) ?? 0) > 10_000) break;
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  const acked: Array<Promise<void>> = [];
   const tickMs = 10;
   const perTick = rate * (tickMs / 1000);
   const start = performance.now();
@@ -348,13 +354,18 @@ async function latency(child: Child, rate: number, salt: number, seconds = 10) {
     const due = Math.min(count, Math.floor(((performance.now() - start) / tickMs + 1) * perTick));
     for (; i < due; i += 1) {
       const m = msgs[i] as { topic: string; payload: string };
-      sentAt.push(performance.now());
-      pub.publish(m.topic, m.payload, { qos: 1 });
+      const sent = performance.now();
+      sentAt.push(sent);
+      const done = pub.publishAsync(m.topic, m.payload, { qos: 1 }).then(() => {
+        if (ackMeansStored) latencies.push(performance.now() - sent);
+      });
+      acked.push(done);
     }
     await new Promise((r) => setTimeout(r, tickMs));
   }
   polling = false;
   await poller;
+  await Promise.all(acked);
   await pub.endAsync();
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), samples: latencies.length, count };
 }
@@ -483,7 +494,7 @@ async function benchBroker(
     runs.push(run);
     if (r === RUNS - 1) {
       const rate = median(runs.map((x) => x.rate)) / 2;
-      lat = await latency(run.child, rate, 999);
+      lat = await latency(run.child, rate, 999, false);
       log(`${name}: latency at ${fmt(rate)} msg/s: p50 ${fmt(lat.p50, 1)} ms p99 ${fmt(lat.p99, 1)} ms`);
       run.rss = peakRssMb(run.child.pid);
     }
@@ -507,7 +518,7 @@ async function benchEmbedded() {
       log(`aedes (embedded): e2e run ${r + 1}: ${fmt(run.rate)} msg/s, lost ${run.lost}`);
       runs.push(run);
       if (r === RUNS - 1) {
-        lat = await latency(run.child, median(runs.map((x) => x.rate)) / 2, 555);
+        lat = await latency(run.child, median(runs.map((x) => x.rate)) / 2, 555, true);
         run.rss = peakRssMb(run.child.pid);
       }
       await stopChild(run.child);
@@ -613,7 +624,7 @@ ${table}
 - **Raw ceiling**: one plain \`mqtt\` subscriber (QoS 1, in the bench process) — messages received / time from the first publish to the last receipt.
 - **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\` calling \`startPipeline\`, fresh DuckDB in a temp dir). Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
 - **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
-- **Latency**: after the last end-to-end run, one publisher sends at half the median end-to-end rate in 10 ms ticks for 10 s; the written counter is scraped every ~5 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time. This includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes in-order storage (one QoS 1 connection).
+- **Latency**: after the last end-to-end run, one publisher sends at half the median end-to-end rate in 10 ms ticks for 10 s; against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes in-order storage, one QoS 1 connection). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
 - **Peak RSS**: VmHWM of the pipeline child at the end of the run.
 - **Queries**: a year (365 days) of minute readings (525 600) for ld-aq-01 pm25 written with \`createDuckDbStore\` directly, then \`queryHourly\` over that year timed in-process (median of 5). A year of hourly readings for all six air metrics of all air stations is written into the same store, the pipeline child is started on it and \`/api/v1/aqi?period=day\` is requested for each air station over the year, all in parallel (median of 3).
 `,
