@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { parseEvaluatorConfig } from "@qingshan/evaluator";
+import { parseNotifierConfig } from "@qingshan/notifier";
 import { SCENARIO_IDS } from "@qingshan/simulator";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -15,6 +17,10 @@ export const ConfigSchema = z.strictObject({
     url: z.string().default(""),
     embeddedPort: z.number().int().min(0).max(65535).default(1883),
     embeddedHost: z.string().default("0.0.0.0"),
+    /** Persistent-session client id of ingest on an external broker; empty: qingshan-ingest-{hostname}. */
+    clientId: z.string().default(""),
+    /** MQTT 5 shared-subscription group the ingest instances split the load in. */
+    shareGroup: z.string().default("qingshan"),
   }),
   hj212: z.strictObject({ tcpPort: z.number().int().min(0).max(65535).default(9212) }),
   http: z.strictObject({
@@ -26,10 +32,44 @@ export const ConfigSchema = z.strictObject({
     maxFutureSkewSeconds: z.number().nonnegative().default(300),
     maxPayloadBytes: z.number().int().positive().default(262144),
   }),
+  /** Base URL of the API as duty officers reach it (links in notifications); empty: http://localhost:{http.port}. */
+  publicUrl: z.string().default(""),
+  bus: z
+    .strictObject({
+      /** memory: in-process (one process, `qingshan start`); kafka: between processes (`qingshan run`). */
+      kind: z.enum(["memory", "kafka"]).default("memory"),
+      kafka: z
+        .strictObject({
+          /** Comma-separated host:port list. */
+          brokers: z.string().default(""),
+          clientId: z.string().default("qingshan"),
+          topicPrefix: z.string().default("qingshan."),
+          partitions: z.number().int().positive().default(6),
+          replicationFactor: z.number().int().positive().default(1),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   store: z.strictObject({
+    /** duckdb: embedded file under dataDir; influx: an InfluxDB server (1.x API; 2.x/3.x via their v1 API). */
+    kind: z.enum(["duckdb", "influx"]).default("duckdb"),
     rawReadingsDays: z.number().positive().default(400),
     deadLetterDays: z.number().positive().default(90),
+    influx: z
+      .strictObject({
+        url: z.string().default(""),
+        database: z.string().default("qingshan"),
+        retentionPolicy: z.string().default(""),
+        username: z.string().default(""),
+        password: z.string().default(""),
+        token: z.string().default(""),
+      })
+      .prefault({}),
   }),
+  /** Evaluator settings (services/evaluator/README.md), validated by its own schema. */
+  evaluator: z.record(z.string(), z.unknown()).default({}),
+  /** Notifier settings: channels, routes, duty roster (services/notifier/README.md), validated by its own schema. */
+  notifier: z.record(z.string(), z.unknown()).default({}),
   simulator: z.strictObject({
     enabled: z.boolean().default(true),
     scenario: z.enum(SCENARIO_IDS).default("clean-week"),
@@ -45,9 +85,28 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
   ["QINGSHAN_DATA_DIR", ["dataDir"], "string"],
   ["QINGSHAN_MQTT_URL", ["mqtt", "url"], "string"],
   ["QINGSHAN_MQTT_PORT", ["mqtt", "embeddedPort"], "int"],
+  ["QINGSHAN_MQTT_CLIENT_ID", ["mqtt", "clientId"], "string"],
+  ["QINGSHAN_MQTT_SHARE_GROUP", ["mqtt", "shareGroup"], "string"],
   ["QINGSHAN_HJ212_PORT", ["hj212", "tcpPort"], "int"],
   ["QINGSHAN_HTTP_PORT", ["http", "port"], "int"],
   ["QINGSHAN_HTTP_HOST", ["http", "host"], "string"],
+  ["QINGSHAN_PUBLIC_URL", ["publicUrl"], "string"],
+  ["QINGSHAN_BUS", ["bus", "kind"], "string"],
+  ["QINGSHAN_KAFKA_BROKERS", ["bus", "kafka", "brokers"], "string"],
+  ["QINGSHAN_KAFKA_TOPIC_PREFIX", ["bus", "kafka", "topicPrefix"], "string"],
+  ["QINGSHAN_STORE", ["store", "kind"], "string"],
+  ["QINGSHAN_INFLUX_URL", ["store", "influx", "url"], "string"],
+  ["QINGSHAN_INFLUX_DATABASE", ["store", "influx", "database"], "string"],
+  ["QINGSHAN_INFLUX_USERNAME", ["store", "influx", "username"], "string"],
+  ["QINGSHAN_INFLUX_PASSWORD", ["store", "influx", "password"], "string"],
+  ["QINGSHAN_INFLUX_TOKEN", ["store", "influx", "token"], "string"],
+  ["QINGSHAN_SMTP_HOST", ["notifier", "email", "smtp", "host"], "string"],
+  ["QINGSHAN_SMTP_PORT", ["notifier", "email", "smtp", "port"], "int"],
+  ["QINGSHAN_SMTP_SECURE", ["notifier", "email", "smtp", "secure"], "bool"],
+  ["QINGSHAN_SMTP_USER", ["notifier", "email", "smtp", "user"], "string"],
+  ["QINGSHAN_SMTP_PASS", ["notifier", "email", "smtp", "pass"], "string"],
+  ["QINGSHAN_SMTP_FROM", ["notifier", "email", "smtp", "from"], "string"],
+  ["QINGSHAN_RULES", ["evaluator", "rulesFile"], "string"],
   ["QINGSHAN_MAX_LATENESS_HOURS", ["ingest", "maxLatenessHours"], "number"],
   ["QINGSHAN_SIMULATOR", ["simulator", "enabled"], "bool"],
   ["QINGSHAN_SIMULATOR_SCENARIO", ["simulator", "scenario"], "string"],
@@ -115,6 +174,16 @@ export function loadConfig({
     throw new Error(`config ${path}: ${issue?.path.join(".")}: ${issue?.message}`);
   }
   const config = parsed.data;
+  for (const [section, check] of [
+    ["evaluator", parseEvaluatorConfig],
+    ["notifier", parseNotifierConfig],
+  ] as const) {
+    try {
+      check(config[section] as never);
+    } catch (error) {
+      throw new Error(`config ${path}: ${section}: ${(error as Error).message}`);
+    }
+  }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   return Object.freeze({ ...config, stations: abs(config.stations), dataDir: abs(config.dataDir) });
 }

@@ -2,12 +2,15 @@
 import { runCalc } from "./calc/run-calc.ts";
 import { CONFIG_ENV_VARS, loadConfig } from "./config.ts";
 import { runImport } from "./import.ts";
+import { isServiceName, startOneService } from "./run.ts";
+import { SERVICE_NAMES } from "./services.ts";
 import { startPipeline } from "./start.ts";
 
 const USAGE = `qingshan — sensor-data ingestion and alerting for ecological monitoring networks
 
 usage:
   qingshan start                                     run the whole pipeline in one process (embedded defaults, demo feed)
+  qingshan run ingest|writer|evaluator|notifier|api  run one service as its own process (distributed mode: Kafka bus, InfluxDB store)
   qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--mqtt-url URL]
                                                      publish the demo network's readings over MQTT
   qingshan import FILE.csv [--api URL]               backfill history through the running API (same validation)
@@ -21,6 +24,7 @@ async function runStart(): Promise<number> {
     [
       "",
       "Qingshan is running (embedded mode).",
+      `  dashboard      ${pipeline.apiUrl}/dashboard/`,
       `  API            ${pipeline.apiUrl}/api/v1/stations`,
       `  API docs       ${pipeline.apiUrl}/api/docs`,
       `  metrics        ${pipeline.apiUrl}/metrics`,
@@ -34,13 +38,33 @@ async function runStart(): Promise<number> {
       "",
     ].join("\n"),
   );
+  await waitForSignal();
+  process.stdout.write("stopping: finishing in-flight work…\n");
+  await pipeline.stop();
+  return 0;
+}
+
+async function waitForSignal(): Promise<void> {
   await new Promise<void>((resolve) => {
     const onSignal = () => resolve();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
   });
-  process.stdout.write("stopping: finishing in-flight work…\n");
-  await pipeline.stop();
+}
+
+async function runOne(name: string | undefined): Promise<number> {
+  if (!isServiceName(name)) {
+    process.stderr.write(
+      `qingshan run: expected one of ${SERVICE_NAMES.join(", ")}, received "${name ?? ""}"\n`,
+    );
+    return 2;
+  }
+  const config = loadConfig();
+  const service = await startOneService(name, config);
+  process.stdout.write(`qingshan ${name} is running (distributed mode): ${service.httpUrl}/readyz\n`);
+  await waitForSignal();
+  process.stdout.write(`stopping ${name}: finishing in-flight work…\n`);
+  await service.stop();
   return 0;
 }
 
@@ -53,6 +77,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case "start":
       return runStart();
+    case "run":
+      return runOne(rest[0]);
     case "import":
       return runImport(rest, loadConfig());
     case "simulate":

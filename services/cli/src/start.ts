@@ -1,17 +1,22 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createApp, startApi } from "@qingshan/api";
-import { createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS } from "@qingshan/domain";
-import { createIngest } from "@qingshan/ingest";
 import { backfill, createSimulator, loadStationRegistry, type Simulator } from "@qingshan/simulator";
-import { createDuckDbStore } from "@qingshan/store";
-import { createWriter } from "@qingshan/writer";
 import { pino } from "pino";
 import type { QingshanConfig } from "./config.ts";
-
-/** How far back the API's backfill path (CSV import, simulator history) may reach. */
-const BACKFILL_LATENESS_MS = 10 * 366 * 24 * HOUR_MS;
+import {
+  BACKFILL_LATENESS_MS,
+  createBusFromConfig,
+  createStoreFromConfig,
+  publicUrlOf,
+  type ServiceContext,
+  startApiService,
+  startEvaluatorService,
+  startIngestService,
+  startNotifierService,
+  startStoreWithRetry,
+  startWriterService,
+} from "./services.ts";
 
 export interface RunningPipeline {
   readonly apiUrl: string;
@@ -21,9 +26,10 @@ export interface RunningPipeline {
 }
 
 /**
- * Starts every service in one process (embedded mode): DuckDB store, in-process bus, writer,
- * ingest (embedded MQTT broker unless mqtt.url is set, HJ 212 TCP listener), the HTTP API and,
- * when enabled, the demo simulator. Stops in reverse order, draining in-flight work.
+ * Starts every service in one process (embedded mode): the store (DuckDB by default), the
+ * in-process bus, writer, notifier, evaluator, ingest (embedded MQTT broker unless mqtt.url is
+ * set, HJ 212 TCP listener), the HTTP API with the dashboard and, when enabled, the demo
+ * simulator. Stops in reverse order, draining in-flight work.
  *
  * @example
  * const pipeline = await startPipeline(loadConfig());
@@ -33,6 +39,7 @@ export interface RunningPipeline {
 export async function startPipeline(
   config: QingshanConfig,
   logger = pino({ name: "qingshan" }),
+  root = process.cwd(),
 ): Promise<RunningPipeline> {
   const registry = loadStationRegistry(config.stations);
   mkdirSync(config.dataDir, { recursive: true });
@@ -41,60 +48,41 @@ export async function startPipeline(
     for (const step of stops.reverse()) await step();
   };
   try {
-    const store = createDuckDbStore({
-      path: join(config.dataDir, "qingshan.duckdb"),
-      retention: {
-        rawReadingsDays: config.store.rawReadingsDays,
-        deadLetterDays: config.store.deadLetterDays,
-      },
-    });
-    await store.start();
+    const store = createStoreFromConfig(config);
+    await startStoreWithRetry(store, logger);
     stops.push(() => store.stop());
 
-    const bus = createMemoryBus();
+    const bus = createBusFromConfig(config);
     await bus.start();
     stops.push(() => bus.stop());
+    const ctx: ServiceContext = { config, registry, logger, bus };
 
-    const writer = createWriter({ bus, store, logger: logger.child({ service: "writer" }) });
-    await writer.start();
+    const writer = await startWriterService(ctx, store);
     stops.push(() => writer.stop());
 
-    const ingest = createIngest(
-      {
-        mqtt: {
-          ...(config.mqtt.url ? { url: config.mqtt.url } : {}),
-          embeddedPort: config.mqtt.embeddedPort,
-          embeddedHost: config.mqtt.embeddedHost,
-        },
-        hj212: { tcpPort: config.hj212.tcpPort },
-        limits: {
-          maxLatenessMs: Math.round(config.ingest.maxLatenessHours * HOUR_MS),
-          maxFutureSkewMs: Math.round(config.ingest.maxFutureSkewSeconds * 1000),
-          maxPayloadBytes: config.ingest.maxPayloadBytes,
-        },
-      },
-      { bus, registry, logger: logger.child({ service: "ingest" }) },
-    );
-    await ingest.start();
+    // The alerts topic goes to the MQTT broker stations use: the embedded one unless mqtt.url is set.
+    const mqttUrl = config.mqtt.url || `mqtt://127.0.0.1:${config.mqtt.embeddedPort}`;
+    const publicUrl = publicUrlOf(config);
+    // Ingest first, so the embedded broker is up for the notifier's alerts topic; nothing is
+    // published on the bus until a station connects, and the evaluator subscribes right after.
+    const ingest = await startIngestService(ctx);
     stops.push(() => ingest.stop());
 
-    const app = createApp({
-      store,
-      registry,
-      logger: false,
-      busDepth: () => bus.depth(),
-      readiness: { store: () => store.health() },
-      submit: (topic, text, { source, backfill: isBackfill }) =>
-        ingest.pipeline.submitJson(topic, text, {
-          source,
-          origin: "http-api",
-          ...(isBackfill ? { limits: { maxLatenessMs: BACKFILL_LATENESS_MS } } : {}),
-        }),
+    // The notifier subscribes before the evaluator can publish: the in-process bus keeps nothing
+    // for a group that subscribes later.
+    const notifier = await startNotifierService(ctx, store, {
+      mqttUrl: ingest.ingest.brokerUrl ?? mqttUrl,
+      publicUrl,
     });
-    const api = await startApi(app, { port: config.http.port, host: config.http.host });
-    stops.push(() => app.close());
-    const apiUrl = `http://${config.http.host === "0.0.0.0" ? "localhost" : config.http.host}:${api.port}`;
-    const brokerUrl = ingest.brokerUrl ?? config.mqtt.url;
+    stops.push(() => notifier.stop());
+
+    const evaluator = await startEvaluatorService(ctx, store, root);
+    stops.push(() => evaluator.stop());
+
+    const api = await startApiService(ctx, store, { ingest: ingest.ingest });
+    stops.push(() => api.stop());
+    const brokerUrl = ingest.ingest.brokerUrl ?? config.mqtt.url;
+    const pipeline = ingest.ingest.pipeline;
 
     if (config.simulator.enabled) {
       const now = Date.now();
@@ -106,7 +94,7 @@ export async function startPipeline(
           from: to - config.simulator.backfillDays * 24 * HOUR_MS,
           to,
           publish: async (topic, payload) => {
-            await ingest.pipeline.submitJson(topic, payload, {
+            await pipeline.submitJson(topic, payload, {
               source: "import",
               origin: "simulator-backfill",
               limits: { maxLatenessMs: BACKFILL_LATENESS_MS },
@@ -124,7 +112,7 @@ export async function startPipeline(
       await simulator.start();
       stops.push(() => simulator.stop());
     }
-    return { apiUrl, brokerUrl, hj212Port: ingest.tcpPort, stop };
+    return { apiUrl: api.url, brokerUrl, hj212Port: ingest.ingest.tcpPort, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

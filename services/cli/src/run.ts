@@ -1,0 +1,150 @@
+import { createServer, type Server } from "node:http";
+import type { Bus } from "@qingshan/bus";
+import { loadStationRegistry } from "@qingshan/simulator";
+import type { TimeSeriesStore } from "@qingshan/store";
+import { pino } from "pino";
+import { register } from "prom-client";
+import type { QingshanConfig } from "./config.ts";
+import {
+  createBusFromConfig,
+  createStoreFromConfig,
+  publicUrlOf,
+  type RunningService,
+  SERVICE_NAMES,
+  type ServiceContext,
+  type ServiceName,
+  startApiService,
+  startEvaluatorService,
+  startIngestService,
+  startNotifierService,
+  startStoreWithRetry,
+  startWriterService,
+} from "./services.ts";
+
+export interface RunningOne {
+  readonly name: ServiceName;
+  /** Where /healthz, /readyz and /metrics (and, for the api, everything else) are served. */
+  readonly httpUrl: string;
+  stop(): Promise<void>;
+}
+
+export function isServiceName(name: string | undefined): name is ServiceName {
+  return (SERVICE_NAMES as readonly string[]).includes(name ?? "");
+}
+
+/**
+ * Starts one service as its own process (distributed mode): Kafka between the services, a shared
+ * store (InfluxDB). Services that need no store (ingest) do not open one.
+ */
+export async function startOneService(
+  name: ServiceName,
+  config: QingshanConfig,
+  logger = pino({ name: `qingshan-${name}` }),
+  root = process.cwd(),
+): Promise<RunningOne> {
+  if (config.bus.kind !== "kafka") {
+    throw new Error(
+      `qingshan run ${name}: services in separate processes need a shared bus — set bus.kind: kafka ` +
+        "(QINGSHAN_BUS=kafka, QINGSHAN_KAFKA_BROKERS=host:port); `qingshan start` runs everything in one process",
+    );
+  }
+  const needsStore = name !== "ingest";
+  if (needsStore && config.store.kind === "duckdb") {
+    throw new Error(
+      `qingshan run ${name}: the embedded DuckDB file cannot be shared between processes — set store.kind: influx ` +
+        "(QINGSHAN_STORE=influx, QINGSHAN_INFLUX_URL=http://host:8086)",
+    );
+  }
+  const registry = loadStationRegistry(config.stations);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse())
+      await step().catch((err) => logger.error({ err }, "stop step failed"));
+  };
+  try {
+    const bus: Bus = createBusFromConfig(config);
+    await bus.start();
+    stops.push(() => bus.stop());
+    let store: TimeSeriesStore | undefined;
+    if (needsStore) {
+      const opened = createStoreFromConfig(config);
+      await startStoreWithRetry(opened, logger);
+      stops.push(() => opened.stop());
+      store = opened;
+    }
+    const ctx: ServiceContext = { config, registry, logger, bus };
+    if (name === "api") {
+      const api = await startApiService(ctx, store as TimeSeriesStore);
+      stops.push(() => api.stop());
+      return { name, httpUrl: api.url, stop };
+    }
+    let service: RunningService;
+    switch (name) {
+      case "ingest":
+        service = await startIngestService(ctx);
+        break;
+      case "writer":
+        service = await startWriterService(ctx, store as TimeSeriesStore);
+        break;
+      case "evaluator":
+        service = await startEvaluatorService(ctx, store as TimeSeriesStore, root);
+        break;
+      case "notifier":
+        service = await startNotifierService(ctx, store as TimeSeriesStore, {
+          mqttUrl: config.mqtt.url,
+          publicUrl: publicUrlOf(config),
+        });
+        break;
+    }
+    stops.push(() => service.stop());
+    const ops = await startOpsServer(config, service);
+    stops.push(() => new Promise<void>((resolve) => ops.server.close(() => resolve())));
+    return { name, httpUrl: ops.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** /healthz (alive), /readyz (the service's connections) and /metrics for services without the API. */
+async function startOpsServer(
+  config: QingshanConfig,
+  service: RunningService,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const send = (status: number, type: string, body: string) => {
+      response.writeHead(status, { "content-type": type });
+      response.end(body);
+    };
+    const path = (request.url ?? "/").split("?")[0];
+    if (path === "/healthz") return send(200, "application/json", JSON.stringify({ status: "ok" }));
+    if (path === "/readyz") {
+      service.ready().then(
+        (r) => send(r.ok ? 200 : 503, "application/json", JSON.stringify({ ready: r.ok, detail: r.detail })),
+        (error: Error) =>
+          send(503, "application/json", JSON.stringify({ ready: false, detail: error.message })),
+      );
+      return;
+    }
+    if (path === "/metrics") {
+      register.metrics().then(
+        (text) => send(200, register.contentType, text),
+        (error: Error) => send(500, "text/plain", error.message),
+      );
+      return;
+    }
+    send(
+      404,
+      "application/json",
+      JSON.stringify({ error: "not found", paths: ["/healthz", "/readyz", "/metrics"] }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.http.port;
+  const host = config.http.host === "0.0.0.0" ? "localhost" : config.http.host;
+  return { server, url: `http://${host}:${port}` };
+}

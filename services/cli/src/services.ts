@@ -1,0 +1,241 @@
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { type ApiDeps, createApp, startApi } from "@qingshan/api";
+import { type Bus, createKafkaBus, createMemoryBus } from "@qingshan/bus";
+import { HOUR_MS, type StationRegistry } from "@qingshan/domain";
+import { createEvaluator, type EvaluatorConfig, parseEvaluatorConfig } from "@qingshan/evaluator";
+import { createIngest, createIngestMetrics, createIngestPipeline, type Ingest } from "@qingshan/ingest";
+import { createNotifier, type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
+import { loadRulesFile } from "@qingshan/rules";
+import { createDuckDbStore, createInfluxStore, type TimeSeriesStore } from "@qingshan/store";
+import { createWriter } from "@qingshan/writer";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { QingshanConfig } from "./config.ts";
+
+/** How far back the API's backfill path (CSV import, simulator history) may reach. */
+export const BACKFILL_LATENESS_MS = 10 * 366 * 24 * HOUR_MS;
+
+export const SERVICE_NAMES = ["ingest", "writer", "evaluator", "notifier", "api"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** A started service: stop finishes in-flight work; ready reports the connections it needs. */
+export interface RunningService {
+  stop(): Promise<void>;
+  ready(): Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface ServiceContext {
+  readonly config: QingshanConfig;
+  readonly registry: StationRegistry;
+  readonly logger: Logger;
+  readonly bus: Bus;
+  readonly metricsRegistry?: Registry;
+}
+
+/** The store the configuration names (not started). */
+export function createStoreFromConfig(config: QingshanConfig): TimeSeriesStore {
+  const retention = {
+    rawReadingsDays: config.store.rawReadingsDays,
+    deadLetterDays: config.store.deadLetterDays,
+  };
+  if (config.store.kind === "duckdb") {
+    return createDuckDbStore({ path: join(config.dataDir, "qingshan.duckdb"), retention });
+  }
+  const influx = config.store.influx;
+  if (!influx.url)
+    throw new Error("store.kind is influx but store.influx.url (QINGSHAN_INFLUX_URL) is empty");
+  const auth = influx.token
+    ? { scheme: "token" as const, token: influx.token }
+    : influx.username
+      ? { scheme: "basic" as const, username: influx.username, password: influx.password }
+      : { scheme: "none" as const };
+  return createInfluxStore({
+    url: influx.url,
+    database: influx.database,
+    retentionPolicy: influx.retentionPolicy || null,
+    auth,
+    retention,
+  });
+}
+
+/** The bus the configuration names (not started). */
+export function createBusFromConfig(config: QingshanConfig): Bus {
+  if (config.bus.kind === "memory") return createMemoryBus();
+  const kafka = config.bus.kafka;
+  if (!kafka.brokers)
+    throw new Error("bus.kind is kafka but bus.kafka.brokers (QINGSHAN_KAFKA_BROKERS) is empty");
+  return createKafkaBus({
+    brokers: kafka.brokers,
+    clientId: kafka.clientId,
+    topicPrefix: kafka.topicPrefix,
+    partitions: kafka.partitions,
+    replicationFactor: kafka.replicationFactor,
+  });
+}
+
+/**
+ * Starts the store, retrying while it is unavailable (an InfluxDB that is still starting or
+ * briefly down): the services that need it wait instead of exiting.
+ */
+export async function startStoreWithRetry(
+  store: TimeSeriesStore,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.start();
+      return;
+    } catch (error) {
+      const retryable = (error as { retryable?: boolean }).retryable === true;
+      if (!retryable || signal?.aborted) throw error;
+      const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+      logger.warn({ err: error, attempt, delayMs }, "store unavailable at start; retrying");
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** The public base URL for links in notifications. */
+export function publicUrlOf(config: QingshanConfig, port = config.http.port): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, "");
+  const host = config.http.host === "0.0.0.0" ? "localhost" : config.http.host;
+  return `http://${host}:${port}`;
+}
+
+function ingestConfigOf(config: QingshanConfig) {
+  return {
+    mqtt: {
+      ...(config.mqtt.url ? { url: config.mqtt.url } : {}),
+      embeddedPort: config.mqtt.embeddedPort,
+      embeddedHost: config.mqtt.embeddedHost,
+      clientId:
+        config.mqtt.clientId || `qingshan-ingest-${hostname().replace(/[^A-Za-z0-9_.-]/g, "-")}`.slice(0, 60),
+      shareGroup: config.mqtt.shareGroup,
+    },
+    hj212: { tcpPort: config.hj212.tcpPort },
+    limits: {
+      maxLatenessMs: Math.round(config.ingest.maxLatenessHours * HOUR_MS),
+      maxFutureSkewMs: Math.round(config.ingest.maxFutureSkewSeconds * 1000),
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+    },
+  };
+}
+
+export async function startIngestService(ctx: ServiceContext): Promise<RunningService & { ingest: Ingest }> {
+  const ingest = createIngest(ingestConfigOf(ctx.config), {
+    bus: ctx.bus,
+    registry: ctx.registry,
+    logger: ctx.logger.child({ service: "ingest" }),
+    ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
+  });
+  await ingest.start();
+  return {
+    ingest,
+    stop: () => ingest.stop(),
+    ready: async () => ({ ok: true, detail: `MQTT ${ingest.brokerUrl ?? "?"}` }),
+  };
+}
+
+export async function startWriterService(
+  ctx: ServiceContext,
+  store: TimeSeriesStore,
+): Promise<RunningService> {
+  const writer = createWriter({
+    bus: ctx.bus,
+    store,
+    logger: ctx.logger.child({ service: "writer" }),
+    ...(ctx.metricsRegistry ? { registry: ctx.metricsRegistry } : {}),
+  });
+  await writer.start();
+  return { stop: () => writer.stop(), ready: () => store.health() };
+}
+
+export async function startEvaluatorService(
+  ctx: ServiceContext,
+  store: TimeSeriesStore,
+  root: string,
+): Promise<RunningService> {
+  const evaluatorConfig = parseEvaluatorConfig(ctx.config.evaluator as EvaluatorConfig);
+  const rules = loadRulesFile(join(root, evaluatorConfig.rulesFile), { registry: ctx.registry });
+  const evaluator = createEvaluator(evaluatorConfig, {
+    bus: ctx.bus,
+    store,
+    registry: ctx.registry,
+    rules,
+    logger: ctx.logger.child({ service: "evaluator" }),
+  });
+  await evaluator.start();
+  return { stop: () => evaluator.stop(), ready: () => store.health() };
+}
+
+/**
+ * The notifier. `mqttUrl`: where the alerts topic is published (the embedded broker in `start`,
+ * mqtt.url in `run`); empty turns the MQTT channel off.
+ */
+export async function startNotifierService(
+  ctx: ServiceContext,
+  store: TimeSeriesStore,
+  options: { mqttUrl: string; publicUrl: string },
+): Promise<RunningService> {
+  const raw = ctx.config.notifier as NotifierConfig;
+  const configured = parseNotifierConfig(raw);
+  // Files default to the data directory, not the working directory.
+  const notifier = createNotifier(
+    {
+      ...configured,
+      publicUrl: options.publicUrl,
+      email: { ...configured.email, outboxDir: raw.email?.outboxDir ?? join(ctx.config.dataDir, "outbox") },
+      spoolFile: raw.spoolFile ?? join(ctx.config.dataDir, "notifier-spool.jsonl"),
+      mqtt: {
+        ...configured.mqtt,
+        url: configured.mqtt.url || options.mqttUrl,
+        enabled: configured.mqtt.enabled && (configured.mqtt.url || options.mqttUrl) !== "",
+      },
+    },
+    { bus: ctx.bus, store, registry: ctx.registry, logger: ctx.logger.child({ service: "notifier" }) },
+  );
+  await notifier.start();
+  return { stop: () => notifier.stop(), ready: () => store.health() };
+}
+
+export async function startApiService(
+  ctx: ServiceContext,
+  store: TimeSeriesStore,
+  options: { ingest?: Ingest; readiness?: ApiDeps["readiness"] } = {},
+): Promise<RunningService & { url: string }> {
+  const { config, bus } = ctx;
+  // Without an ingest service in this process, imports go through a local pipeline on the same bus.
+  const pipeline =
+    options.ingest?.pipeline ??
+    createIngestPipeline({
+      bus,
+      registry: ctx.registry,
+      limits: ingestConfigOf(config).limits,
+      metrics: createIngestMetrics(ctx.metricsRegistry),
+    });
+  const app = createApp({
+    store,
+    registry: ctx.registry,
+    bus,
+    publicUrl: publicUrlOf(config),
+    logger: false,
+    busDepth: () => bus.depth(),
+    ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
+    readiness: { store: () => store.health(), ...options.readiness },
+    submit: (topic, text, { source, backfill: isBackfill }) =>
+      pipeline.submitJson(topic, text, {
+        source,
+        origin: "http-api",
+        ...(isBackfill ? { limits: { maxLatenessMs: BACKFILL_LATENESS_MS } } : {}),
+      }),
+  });
+  const api = await startApi(app, { port: config.http.port, host: config.http.host });
+  const host = config.http.host === "0.0.0.0" ? "localhost" : config.http.host;
+  return {
+    url: `http://${host}:${api.port}`,
+    stop: () => app.close(),
+    ready: () => store.health(),
+  };
+}
