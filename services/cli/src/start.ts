@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { HOUR_MS } from "@qingshan/domain";
 import { backfill, createSimulator, loadStationRegistry, type Simulator } from "@qingshan/simulator";
 import { pino } from "pino";
