@@ -70,4 +70,11 @@ export interface Bus {
   subscribe<T>(topic: BusTopic, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription>;
   /** Messages published but not yet acknowledged by every group, per topic (for /metrics). */
   depth(): Readonly<Record<BusTopic, number>>;
+  /**
+   * The partition a message with this key is published to (and delivered from, `Delivery.partition`),
+   * so a consumer can tell which keys its assigned partitions hold (the evaluator rebuilds exactly
+   * the stations of its partitions). Kafka: needs `start()` (the topic's partition count comes from
+   * the brokers); throws BusError "bus.not_started" before.
+   */
+  partitionFor(topic: BusTopic, key: string): number;
 }

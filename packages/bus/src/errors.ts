@@ -3,7 +3,7 @@
  */
 export const BUS_ERROR_CODES = {
   "bus.config_invalid": "the adapter configuration does not validate",
-  "bus.not_started": "publish or subscribe was called before start",
+  "bus.not_started": "publish, subscribe or partitionFor was called before start",
   "bus.stopped": "the bus was stopped; nothing more is accepted and pending publishes are not acknowledged",
   "bus.topic_unknown": "the topic is not one of BUS_TOPICS",
   "bus.options_invalid": "the subscribe options do not validate",

@@ -5,6 +5,7 @@ import {
   logLevel as KafkaLogLevel,
   type logCreator,
   Partitioners,
+  type PartitionMetadata,
   type Producer,
   type SASLOptions,
 } from "kafkajs";
@@ -78,6 +79,10 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
   let depth: DepthMonitor | undefined;
   const subscriptions = new Set<KafkaSubscription>();
   const localGroups = new Map<BusTopic, Set<string>>(BUS_TOPICS.map((t) => [t, new Set<string>()]));
+  /** Partitions of each Kafka topic, from the brokers' metadata (at start and before each onAssigned). */
+  const partitionMetadata = new Map<string, PartitionMetadata[]>();
+  // The producer's own partitioner (kafkajs' Java-compatible murmur2), so partitionFor cannot drift from it.
+  const partitioner = Partitioners.DefaultPartitioner();
 
   function assertTopic(topic: BusTopic): void {
     if (!(BUS_TOPICS as readonly string[]).includes(topic)) {
@@ -106,8 +111,10 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     for (;;) {
       try {
         const { topics } = await client.fetchTopicMetadata({ topics: names });
-        if (topics.length === names.length && topics.every((t) => t.partitions.every((p) => p.leader >= 0)))
+        if (topics.length === names.length && topics.every((t) => t.partitions.every((p) => p.leader >= 0))) {
+          for (const t of topics) partitionMetadata.set(t.name, t.partitions);
           return;
+        }
       } catch (error) {
         if (Date.now() > deadline) throw error;
       }
@@ -141,6 +148,18 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     );
     await depth.refresh();
     depth.start();
+  }
+
+  /** Re-reads a topic's partitions (they may have been added since start); keeps the old ones on failure. */
+  async function refreshPartitions(kafkaTopic: string): Promise<void> {
+    try {
+      const { topics } = (await admin?.fetchTopicMetadata({ topics: [kafkaTopic] })) ?? { topics: [] };
+      const found = topics.find((t) => t.name === kafkaTopic);
+      if (found !== undefined && found.partitions.length > 0)
+        partitionMetadata.set(kafkaTopic, found.partitions);
+    } catch {
+      // The cached partitions stay; a missed partition increase only narrows what partitionFor knows.
+    }
   }
 
   async function stopBus(): Promise<void> {
@@ -224,6 +243,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
           onHandlerError: reportHandlerError,
           onAssignError: reportAssignError,
           onDecodeError: reportDecodeError,
+          beforeAssigned: () => refreshPartitions(topicName(topic)),
           onCrash: (error, info) =>
             log({
               level: "error",
@@ -250,6 +270,17 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
           subscriptions.delete(subscription);
         },
       };
+    },
+
+    partitionFor(topic: BusTopic, key: string) {
+      assertTopic(topic);
+      const partitions = partitionMetadata.get(topicName(topic));
+      if (partitions === undefined) throw new BusError("bus.not_started", "partitionFor before start()");
+      return partitioner({
+        topic: topicName(topic),
+        partitionMetadata: partitions,
+        message: { key, value: null },
+      });
     },
 
     depth() {

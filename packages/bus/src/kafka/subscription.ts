@@ -14,6 +14,8 @@ export interface SubscriptionContext {
   readonly onHandlerError: (error: unknown, failure: HandlerFailure) => void;
   readonly onAssignError: NonNullable<KafkaBusConfig["onAssignError"]>;
   readonly onDecodeError: NonNullable<KafkaBusConfig["onDecodeError"]>;
+  /** Runs before each onAssigned (the bus refreshes the topic's partition count for partitionFor). */
+  readonly beforeAssigned?: () => Promise<void>;
   readonly onCrash: (error: unknown, info: { topic: string; group: string }) => void;
 }
 
@@ -119,6 +121,7 @@ export class KafkaSubscription {
   private async announce(partitions: readonly number[]): Promise<void> {
     if (this.options.onAssigned === undefined) return;
     try {
+      await this.context.beforeAssigned?.();
       await this.options.onAssigned(partitions);
     } catch (error) {
       // Delivery proceeds: an adapter cannot refuse partitions; the failure is reported.

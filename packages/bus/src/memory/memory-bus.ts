@@ -210,6 +210,11 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
       return group.join(options, handler as BatchHandler<unknown>);
     },
 
+    partitionFor(topic: BusTopic, key: string) {
+      topicState(topic);
+      return partitionOf(key, settings.partitions);
+    },
+
     depth() {
       const result = {} as Record<BusTopic, number>;
       for (const [name, topic] of topics) result[name] = topic.depth;

@@ -181,6 +181,24 @@ export function describeBusContract(
       expect(consumer.assigned()).toContain(first?.partition);
     });
 
+    it("delivers a keyed message from partitionFor(topic, key), the same for a key every time", async () => {
+      const consumer = await consume<Seq>(bus, "readings", { group: unique("g") }, undefined, timeoutMs);
+      const keys = range(24).map((i) => `station-${i}`);
+      await bus.publish(
+        "readings",
+        keys.flatMap((key) => messages(key, 0, 2)),
+      );
+      await wait(() => consumer.acknowledged.length === 48, "48 deliveries");
+      for (const d of consumer.acknowledged) expect(d.partition).toBe(bus.partitionFor("readings", d.key));
+      expect(keys.map((k) => bus.partitionFor("readings", k))).toEqual(
+        keys.map((k) => bus.partitionFor("readings", k)),
+      );
+      // Keys spread: a member holding several partitions sees several of them used.
+      if (consumer.assigned().length > 1)
+        expect(new Set(consumer.acknowledged.map((d) => d.partition)).size).toBeGreaterThan(1);
+      expect(() => bus.partitionFor("nope" as BusTopic, "k")).toThrow();
+    });
+
     it("keeps per-key order within a group across many publishes", async () => {
       const consumer = await consume<Seq>(
         bus,
