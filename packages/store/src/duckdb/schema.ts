@@ -59,8 +59,6 @@ export const CLEAR_TEMP_TABLES = [
   "DELETE FROM staging_dead_letters",
 ] as const;
 
-const READING_COLUMNS = "station_id, metric, ts, period_ms, value, flag, source, received_at";
-
 /** SQL list literal of flags; the values come from DATA_FLAGS only, so inlining is safe. */
 export function flagListSql(flags: readonly DataFlag[]): string {
   for (const f of flags) {
@@ -87,35 +85,6 @@ export function aggregateHoursSql(validFlags: readonly DataFlag[], keysTable: st
       ON r.station_id = k.station_id AND r.metric = k.metric AND ${hourEndSql("r.ts")} = k.hour_end
     WHERE r.ts >= $lo AND r.ts < $hi
     GROUP BY r.station_id, r.metric, k.hour_end`;
-}
-
-/** Statements of one readings write, in order, run inside one transaction. */
-export function writeReadingsSql(validFlags: readonly DataFlag[]): readonly string[] {
-  return [
-    // Last write of a key within the batch wins (highest seq), like the last of two batches.
-    `INSERT INTO batch_readings
-       SELECT station_id, metric, ts::BIGINT, period_ms::BIGINT, value, flag, source, received_at::BIGINT,
-         ${hourEndSql("ts::BIGINT")}
-       FROM staging_readings
-       QUALIFY row_number() OVER (PARTITION BY station_id, metric, ts ORDER BY seq DESC) = 1`,
-    `DELETE FROM readings r USING batch_readings b
-       WHERE r.station_id = b.station_id AND r.metric = b.metric AND r.ts = b.ts
-         AND r.ts >= $lo AND r.ts < $hi`,
-    `INSERT INTO readings SELECT ${READING_COLUMNS} FROM batch_readings`,
-    `INSERT INTO batch_hours SELECT DISTINCT station_id, metric, hour_end FROM batch_readings`,
-    `DELETE FROM hourly h USING batch_hours k
-       WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end
-         AND h.hour_end > $lo AND h.hour_end <= $hi`,
-    aggregateHoursSql(validFlags, "batch_hours"),
-    // latest: replace a series' row only by a reading at the same or a later ts.
-    `DELETE FROM latest l USING (
-       SELECT station_id, metric, max(ts) AS ts FROM batch_readings GROUP BY station_id, metric) c
-       WHERE l.station_id = c.station_id AND l.metric = c.metric AND c.ts >= l.ts`,
-    `INSERT INTO latest
-       SELECT ${READING_COLUMNS} FROM batch_readings c
-       WHERE NOT EXISTS (SELECT 1 FROM latest l WHERE l.station_id = c.station_id AND l.metric = c.metric)
-       QUALIFY row_number() OVER (PARTITION BY station_id, metric ORDER BY ts DESC) = 1`,
-  ];
 }
 
 /** Statements that recompute every hour still backed by raw readings (after a validFlags change). */
