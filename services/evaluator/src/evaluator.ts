@@ -1,4 +1,4 @@
-import { type Bus, type Delivery, type DeliveryContext, partitionOf, type Subscription } from "@qingshan/bus";
+import type { Bus, Delivery, DeliveryContext, Subscription } from "@qingshan/bus";
 import {
   type AlertEvent,
   beijingMonthStart,
@@ -23,7 +23,7 @@ import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "./config.ts";
-import { createStationSeries, type StationSeries } from "./station-series.ts";
+import { CountedReadings, createStationSeries, type StationSeries } from "./station-series.ts";
 
 /** The part of the store the evaluator uses (any TimeSeriesStore qualifies). */
 export type EvaluatorStore = Pick<
@@ -43,12 +43,6 @@ export interface EvaluatorDeps {
   readonly logger?: EvaluatorLogger;
   /** Wall clock, UTC ms (tests inject it). */
   readonly now?: () => number;
-  /**
-   * Partition of a station id on bus "readings", so a rebalance rebuilds exactly the stations of
-   * the assigned partitions. Default: the in-process bus's own function (partitionOf with its
-   * partition count); for another bus without it, stations are rebuilt lazily on their first reading.
-   */
-  readonly partitionOf?: (stationId: string) => number;
 }
 
 export interface Evaluator {
@@ -61,8 +55,10 @@ export interface Evaluator {
   memoryPerSeriesBytes(): number;
   /** Runs the silence sweep now (what the cron job runs). */
   sweep(): Promise<void>;
-  /** Stations whose windows are loaded (owned). */
+  /** Stations whose windows are loaded (those of the owned partitions). */
   stations(): string[];
+  /** Partitions of bus "readings" assigned to this member. */
+  partitions(): number[];
 }
 
 /**
@@ -81,14 +77,14 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   const logger: EvaluatorLogger = deps.logger ?? pino({ name: "qingshan-evaluator" });
   const rules = deps.rules ?? loadRulesFile(settings.rulesFile, { registry });
   const engine = createRuleEngine(rules, { registry, warningPreset: settings.warningPreset, clock: now });
-  const partitionOfStation =
-    deps.partitionOf ??
-    (() => {
-      const partitions = (bus as { settings?: { partitions?: unknown } }).settings?.partitions;
-      return typeof partitions === "number" ? (id: string) => partitionOf(id, partitions) : undefined;
-    })();
   const series = new Map<string, StationSeries>();
   const baseline = new Map<string, number>();
+  /** Partitions of "readings" assigned to this member. */
+  let owned = new Set<number>();
+  /** Per owned partition, the offset after the last delivery processed in this assignment. */
+  const nextOffset = new Map<number, bigint>();
+  /** Events and dead letters computed but not yet stored and published (a failed call's work, sent first next time). */
+  const outbox: { events: AlertEvent[]; letters: DeadLetter[] } = { events: [], letters: [] };
   let subscription: Subscription | undefined;
   let task: ScheduledTask | undefined;
   let controller = new AbortController();
@@ -101,34 +97,52 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return run;
   }
 
+  const partitionOf = (stationId: string): number => bus.partitionFor("readings", stationId);
+  const stationsOf = (partitions: ReadonlySet<number>): Station[] =>
+    registry.stations.filter((st) => partitions.has(partitionOf(st.id)));
   const metricsOf = (station: Station): readonly MetricId[] =>
     station.metrics ?? metricsForKind(station.kind);
   const needsYear = rules.some((r) => r.window === "year-to-date");
   const needsMonth = rules.some((r) => r.window === "month");
 
+  /**
+   * Rebuilds a station from the store: hourly aggregates up to `recentFrom`, the raw readings after
+   * it (so the windows hold exactly the readings listed in `counted`), the stored alert events; the
+   * stored hours are replayed silently and reconciled. Differences go to the outbox. The station's
+   * previous state stays in place if a query fails.
+   */
   async function rebuild(station: Station): Promise<StationSeries> {
-    engine.forget(station.id);
     const s = createStationSeries(station, settings);
-    series.set(station.id, s);
     const t = now();
     const replayFrom = t - settings.replayHours * HOUR_MS;
     const windowFrom = replayFrom - 25 * HOUR_MS;
     const yearFrom = needsYear ? Math.min(windowFrom, beijingYearStart(t) - HOUR_MS) : windowFrom;
     const from = needsMonth ? Math.min(yearFrom, beijingMonthStart(t) - HOUR_MS) : yearFrom;
     const to = t + 2 * HOUR_MS;
+    const qualityFrom = t - settings.qualityHours * HOUR_MS;
+    const recentSpan = Math.max(settings.qualityHours * HOUR_MS, settings.latenessMs + HOUR_MS);
+    const recentFrom = Math.floor((t - recentSpan) / HOUR_MS) * HOUR_MS;
     const metrics = metricsOf(station);
     const hourly = await Promise.all(
-      metrics.map((metric) => store.queryHourly({ stationId: station.id, metric, from, to })),
+      metrics.map((metric) =>
+        recentFrom <= from ? [] : store.queryHourly({ stationId: station.id, metric, from, to: recentFrom }),
+      ),
     );
     const [latest, raw, events] = await Promise.all([
       store.latest(station.id),
-      store.queryReadings({ stationId: station.id, from: t - settings.qualityHours * HOUR_MS, to }),
+      store.queryReadings({ stationId: station.id, from: recentFrom, to }),
       store.queryAlertEvents({ stationId: station.id }),
     ]);
-    for (const r of latest) {
-      s.rebuiltThrough.set(r.metric, Math.max(s.rebuiltThrough.get(r.metric) ?? r.ts, r.ts));
+    const through = new Map<MetricId, number>();
+    for (const r of [...latest, ...raw]) {
+      through.set(r.metric, Math.max(through.get(r.metric) ?? r.ts, r.ts));
       s.lastSeen = Math.max(s.lastSeen ?? r.receivedAt, r.receivedAt);
     }
+    for (const [metric, ts] of through) {
+      s.counted.set(metric, new CountedReadings(recentFrom, ts));
+      s.newestTs.set(metric, ts);
+    }
+    engine.forget(station.id);
     engine.restore(station.id, foldAlertEvents(events));
     const byHour = new Map<number, HourlyAggregate[]>();
     for (const list of hourly)
@@ -144,15 +158,28 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         s.windowsOf(agg.metric).addHourly(agg);
         if (agg.validCount > 0) s.lastValidHour.set(agg.metric, h);
       }
-      for (const r of rawByHour.get(h) ?? []) trackQuality(s.qualityOf(r.metric), r);
+      for (const r of rawByHour.get(h) ?? []) {
+        const counted = s.counted.get(r.metric);
+        if (counted?.has(r.ts)) continue;
+        const outcome = s.windowsOf(r.metric).add(r);
+        if (!outcome.accepted) continue;
+        counted?.add(r.ts);
+        if (settings.validFlags.includes(r.flag))
+          s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
+        if (r.ts >= qualityFrom) trackQuality(s.qualityOf(r.metric), r);
+      }
       s.newestHour = Math.max(s.newestHour ?? h, h);
       if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
     }
-    const events2 =
+    for (const [metric, counted] of s.counted)
+      counted.prune((through.get(metric) ?? 0) - settings.latenessMs);
+    const reconciled =
       s.newestHour === undefined ? [] : engine.reconcile(station.id, s.newestHour, modeFor(s, s.newestHour));
-    await persist(events2, controller.signal);
+    outbox.events.push(...reconciled);
+    series.set(station.id, s);
+    if (!baseline.has(station.id)) baseline.set(station.id, t);
     logger.debug(
-      { stationId: station.id, hours: hours.length, events: events2.length },
+      { stationId: station.id, hours: hours.length, events: reconciled.length },
       "evaluator: station rebuilt",
     );
     return s;
@@ -166,7 +193,22 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return "emit";
   }
 
-  async function persist(events: readonly AlertEvent[], signal: AbortSignal): Promise<void> {
+  /** Stores, then publishes, what the outbox holds; on failure the rest stays for the next call. */
+  async function flush(signal: AbortSignal): Promise<void> {
+    const letters = [...outbox.letters];
+    if (letters.length > 0) {
+      await retry(
+        () =>
+          bus.publish(
+            "deadletters",
+            letters.map((l) => ({ key: l.stationId ?? "", value: l })),
+          ),
+        "bus.publish deadletters",
+        signal,
+      );
+      outbox.letters.splice(0, letters.length);
+    }
+    const events = [...outbox.events];
     if (events.length === 0) return;
     await retry(() => store.writeAlertEvents(events), "store.writeAlertEvents", signal);
     await retry(
@@ -178,6 +220,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       "bus.publish alerts",
       signal,
     );
+    outbox.events.splice(0, events.length);
     for (const e of events)
       logger.info(
         { alertId: e.alertId, type: e.type, level: e.level, stationId: e.stationId },
@@ -215,22 +258,67 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return series.get(station.id) ?? (await rebuild(station));
   }
 
+  /** Rebuilds the stations of owned partitions that are not loaded (a failed rebuild is retried here). */
+  async function ensureOwned(): Promise<void> {
+    for (const station of stationsOf(owned)) {
+      if (series.has(station.id)) continue;
+      try {
+        await rebuild(station);
+      } catch (error) {
+        logger.error(
+          { err: error, stationId: station.id },
+          "evaluator: rebuild failed; retried on its next reading",
+        );
+      }
+    }
+  }
+
+  /**
+   * A batch is applied all or nothing: stations are rebuilt first (may fail: nothing changed yet),
+   * then the windows and rules advance without awaiting, and the resulting events go to the outbox.
+   * Storing/publishing them may fail; the redelivered batch then skips what was applied (offsets,
+   * and the counted readings) and sends the outbox first.
+   */
   async function handle(batch: readonly Delivery<Reading>[], context: DeliveryContext): Promise<void> {
     await exclusive(async () => {
       const signal = AbortSignal.any([controller.signal, context.signal]);
+      await flush(signal);
+      const fresh = batch.filter((d) => {
+        const next = nextOffset.get(d.partition);
+        return next === undefined || BigInt(d.offset) >= next;
+      });
+      for (const partition of new Set(fresh.map((d) => d.partition))) {
+        const next = nextOffset.get(partition);
+        const first = fresh.find((d) => d.partition === partition);
+        if (next === undefined || first === undefined || BigInt(first.offset) === next) continue;
+        // Messages of this partition were processed elsewhere meanwhile (it moved away and back, or
+        // some were undecodable): what this member holds may be stale, so rebuild from the store.
+        logger.info(
+          { partition, expected: String(next), got: first.offset },
+          "evaluator: offset gap, rebuilding",
+        );
+        nextOffset.delete(partition);
+        for (const station of stationsOf(new Set([partition]))) await rebuild(station);
+      }
+      for (const d of fresh) {
+        const station = registry.get(d.value.stationId);
+        if (station !== undefined) await ensure(station);
+      }
       const dirty = new Map<string, Map<number, boolean>>();
-      const letters: DeadLetter[] = [];
-      for (const { value: r } of batch) {
-        const station = registry.get(r.stationId);
-        if (station === undefined) continue;
-        const s = await ensure(station);
-        const through = s.rebuiltThrough.get(r.metric);
-        if (through !== undefined && r.ts <= through) continue; // already in the windows rebuilt from the store
+      for (const d of fresh) {
+        nextOffset.set(d.partition, BigInt(d.offset) + 1n);
+        const r = d.value;
+        const s = series.get(r.stationId);
+        if (s === undefined) continue; // not a registered station
+        const counted =
+          s.counted.get(r.metric) ?? new CountedReadings(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
+        s.counted.set(r.metric, counted);
+        if (counted.has(r.ts)) continue; // already in the windows (redelivered, published twice, or rebuilt from the store)
         const outcome = s
           .windowsOf(r.metric)
           .add({ ts: r.ts, value: r.value, flag: r.flag, periodMs: r.periodMs });
         if (!outcome.accepted) {
-          letters.push({
+          outbox.letters.push({
             id: `evaluator:${r.stationId}:${r.metric}:${r.ts}`,
             receivedAt: now(),
             source: "evaluator",
@@ -243,61 +331,67 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           });
           continue;
         }
+        counted.add(r.ts);
+        s.newestTs.set(r.metric, Math.max(s.newestTs.get(r.metric) ?? r.ts, r.ts));
+        counted.prune((s.newestTs.get(r.metric) ?? r.ts) - settings.latenessMs);
         trackQuality(s.qualityOf(r.metric), r);
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
         s.lastSeen = Math.max(s.lastSeen ?? r.receivedAt, r.receivedAt);
         s.newestHour = Math.max(s.newestHour ?? outcome.hourEnd, outcome.hourEnd);
-        const hours = dirty.get(station.id) ?? new Map<number, boolean>();
-        dirty.set(station.id, hours);
+        const hours = dirty.get(r.stationId) ?? new Map<number, boolean>();
+        dirty.set(r.stationId, hours);
         // An hour fed only by imports (history) is evaluated silently.
         hours.set(outcome.hourEnd, (hours.get(outcome.hourEnd) ?? false) || r.source !== "import");
       }
-      const events: AlertEvent[] = [];
       for (const [stationId, hours] of dirty) {
         const s = series.get(stationId);
         if (s === undefined) continue;
         for (const [h, live] of [...hours].sort((a, b) => a[0] - b[0])) {
-          events.push(...engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent"));
+          outbox.events.push(...engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent"));
         }
         if (s.lastSeen !== undefined)
-          events.push(...engine.evaluateSilence(s.station, now(), s.lastSeen, "emit"));
+          outbox.events.push(...engine.evaluateSilence(s.station, now(), s.lastSeen, "emit"));
       }
-      if (letters.length > 0)
-        await bus.publish(
-          "deadletters",
-          letters.map((l) => ({ key: l.stationId ?? "", value: l })),
-        );
-      await persist(events, signal);
+      await flush(signal);
     });
   }
 
+  /**
+   * A new assignment: stations of revoked partitions are dropped, those of newly assigned ones
+   * rebuilt from the store (eagerly, so the silence sweep and open alerts cover them before their
+   * first reading); retained partitions keep their state (an offset gap later triggers a rebuild).
+   */
   async function assigned(partitions: readonly number[]): Promise<void> {
     await exclusive(async () => {
-      const owned = new Set(partitions);
+      const next = new Set(partitions);
+      const added = partitions.filter((p) => !owned.has(p));
+      for (const p of nextOffset.keys()) if (!next.has(p) || added.includes(p)) nextOffset.delete(p);
       for (const id of [...series.keys()]) {
+        const p = partitionOf(id);
+        if (next.has(p) && !added.includes(p)) continue;
         series.delete(id);
         engine.forget(id);
       }
-      if (partitionOfStation === undefined) return; // rebuilt lazily on their first reading
-      const mine = registry.stations.filter((st) => owned.has(partitionOfStation(st.id)));
-      for (const station of mine) {
-        if (!baseline.has(station.id)) baseline.set(station.id, now());
-        await rebuild(station);
-      }
-      logger.info({ partitions, stations: mine.length }, "evaluator: partitions assigned, windows rebuilt");
+      owned = next;
+      await ensureOwned();
+      logger.info(
+        { partitions, added, stations: series.size },
+        "evaluator: partitions assigned, windows rebuilt",
+      );
+      await flush(controller.signal);
     });
   }
 
   async function sweep(): Promise<void> {
     await exclusive(async () => {
-      const events: AlertEvent[] = [];
+      await ensureOwned();
       const t = now();
       for (const s of series.values()) {
         const lastSeen = s.lastSeen ?? baseline.get(s.station.id) ?? t;
-        events.push(...engine.evaluateSilence(s.station, t, lastSeen, "emit"));
+        outbox.events.push(...engine.evaluateSilence(s.station, t, lastSeen, "emit"));
       }
-      await persist(events, controller.signal);
+      await flush(controller.signal);
     });
   }
 
@@ -334,10 +428,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           bytes += w.memoryBytes();
           count++;
         }
+        for (const c of s.counted.values()) bytes += c.memoryBytes();
       }
       return count === 0 ? 0 : bytes / count;
     },
     sweep,
     stations: () => [...series.keys()],
+    partitions: () => [...owned].sort((a, b) => a - b),
   };
 }

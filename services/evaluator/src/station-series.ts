@@ -11,8 +11,10 @@ export interface StationSeries {
   readonly quality: Map<MetricId, SeriesQuality>;
   /** Latest valid hour per metric (for `latest` windows). */
   readonly lastValidHour: Map<MetricId, number>;
-  /** Per metric, the newest reading ts already in the store when the windows were rebuilt: redeliveries up to it are skipped. */
-  readonly rebuiltThrough: Map<MetricId, number>;
+  /** Per metric, which readings the windows already hold (duplicates and redeliveries are skipped). */
+  readonly counted: Map<MetricId, CountedReadings>;
+  /** Per metric, the newest reading ts taken into the windows. */
+  readonly newestTs: Map<MetricId, number>;
   /** Wall-clock time (receivedAt) of the last reading from the station. */
   lastSeen: number | undefined;
   /** Newest hour label with data at this station. */
@@ -59,7 +61,8 @@ export function createStationSeries(station: Station, options: SeriesOptions): S
     windows,
     quality,
     lastValidHour,
-    rebuiltThrough: new Map(),
+    counted: new Map(),
+    newestTs: new Map(),
     lastSeen: undefined,
     newestHour: undefined,
     view: {
@@ -106,4 +109,65 @@ export function createStationSeries(station: Station, options: SeriesOptions): S
     },
   };
   return series;
+}
+
+/**
+ * Which readings (by ts) of one series the windows already hold, so a reading delivered again — a
+ * redelivery after a failed batch or a rebalance, or a duplicate publish — is not counted twice.
+ * Exact from `from` on (a sorted list of ts, pruned to the lateness horizon: older readings are
+ * refused by the windows anyway); before `from`, everything up to `storedThrough` (the newest
+ * reading in the store at the rebuild, counted through the hourly aggregates) counts as held.
+ *
+ * @example
+ * const c = new CountedReadings(from, through);
+ * if (!c.has(r.ts)) { windows.add(r); c.add(r.ts); c.prune(newest - latenessMs); }
+ */
+export class CountedReadings {
+  private readonly ts: number[] = [];
+
+  constructor(
+    private from: number,
+    private readonly storedThrough: number,
+  ) {}
+
+  has(ts: number): boolean {
+    if (ts < this.from) return ts <= this.storedThrough;
+    const i = this.search(ts);
+    return this.ts[i] === ts;
+  }
+
+  add(ts: number): void {
+    if (ts < this.from) return;
+    const last = this.ts[this.ts.length - 1];
+    if (last === undefined || ts > last) {
+      this.ts.push(ts);
+      return;
+    }
+    const i = this.search(ts);
+    if (this.ts[i] !== ts) this.ts.splice(i, 0, ts);
+  }
+
+  /** Forgets readings before `cutoff` (the windows refuse them now). */
+  prune(cutoff: number): void {
+    if (cutoff <= this.from) return;
+    this.from = cutoff;
+    const i = this.search(cutoff);
+    if (i > 0) this.ts.splice(0, i);
+  }
+
+  memoryBytes(): number {
+    return 64 + 8 * this.ts.length;
+  }
+
+  /** Index of the first ts ≥ `ts`. */
+  private search(ts: number): number {
+    let lo = 0;
+    let hi = this.ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.ts[mid] as number) < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }

@@ -1,0 +1,207 @@
+/**
+ * Two evaluators in one consumer group on the real Kafka bus, with the real writer and DuckDB:
+ * each alert is raised once across both; when one stops mid-episode the other takes over its
+ * partitions (rebuilding them from the store) and continues the episode under the same alertId.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Bus, createKafkaBus, type KafkaBus, type KafkaLogEntry } from "@qingshan/bus";
+import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
+import { type AlertEvent, createStationRegistry, type Reading, type StationInput } from "@qingshan/domain";
+import { loadRulesFile } from "@qingshan/rules";
+import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
+import { requireService, waitFor } from "@qingshan/testkit";
+import { createWriter, type Writer } from "@qingshan/writer";
+import { pino } from "pino";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { createEvaluator, type Evaluator } from "./evaluator.ts";
+
+const broker = await testKafkaBroker();
+const kafka = await requireService("kafka", () => broker.probe());
+afterAll(() => broker.stop());
+
+const H = 3_600_000;
+const START = Date.parse("2026-12-01T00:00:00+08:00");
+const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const logger = pino({ level: "silent" });
+const EPISODE = [...Array(48).fill(160), ...Array(84).fill(20)] as number[];
+const EXPECTED = [
+  ["raised", "yellow"],
+  ["level_changed", "orange"],
+  ["level_changed", "yellow"],
+  ["resolved", "yellow"],
+];
+
+function quiet(entry: KafkaLogEntry): void {
+  const text = `${entry.message} ${String(entry.extra.error ?? "")}`;
+  if (/not the leader|coordinator is loading|does not host|rebalanc|not aware of this member/i.test(text))
+    return;
+  console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${text}`);
+}
+
+function kafkaBus(topicPrefix: string): KafkaBus {
+  return createKafkaBus({
+    brokers: broker.brokers,
+    topicPrefix,
+    partitions: 4,
+    logLevel: "error",
+    onLog: quiet,
+    consumer: {
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 200,
+      rebalanceTimeoutMs: 10_000,
+      maxWaitTimeMs: 100,
+    },
+    redelivery: { initialMs: 20, maxMs: 200 },
+    depthRefreshMs: 100,
+  });
+}
+
+let dir: string | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () => {
+  it("two evaluators raise each alert once; after one stops the other continues its episodes", async () => {
+    const prefix = `qs-eval-${Date.now().toString(36)}-${process.pid}.`;
+    let clock = START;
+    dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-kafka-"));
+    const store: DuckDbStore = createDuckDbStore({ path: join(dir, "q.duckdb") });
+    await store.start();
+    cleanups.push(() => store.stop());
+    const main = kafkaBus(prefix);
+    await main.start();
+    cleanups.push(() => main.stop());
+
+    // Two stations on each of the 4 partitions, so however the group splits them both members own some.
+    const ids: string[] = [];
+    const perPartition = new Map<number, number>();
+    for (let i = 1; ids.length < 8; i++) {
+      const p = main.partitionFor("readings", `aq-${i}`);
+      if ((perPartition.get(p) ?? 0) >= 2) continue;
+      perPartition.set(p, (perPartition.get(p) ?? 0) + 1);
+      ids.push(`aq-${i}`);
+    }
+    const registry = createStationRegistry(
+      ids.map(
+        (id): StationInput => ({
+          id,
+          name: { zh: `站${id}`, en: `Station ${id}` },
+          kind: "air",
+          metrics: ["pm25"],
+          location: { lat: 28.4, lon: 119.9 },
+          township: "万象街道",
+        }),
+      ),
+    );
+
+    const writer: Writer = createWriter({ bus: main, store, logger });
+    await writer.start();
+    cleanups.push(() => writer.stop());
+    const alerts: AlertEvent[] = [];
+    await main.subscribe<AlertEvent>("alerts", { group: "test-alerts" }, async (batch) => {
+      alerts.push(...batch.map((d) => d.value));
+    });
+
+    async function startEvaluator(): Promise<{ evaluator: Evaluator; bus: Bus }> {
+      const bus = kafkaBus(prefix);
+      await bus.start();
+      // Lateness of 3 days: a whole phase is published at once with the clock at its end, and
+      // every hour of it still counts as live data.
+      const evaluator = createEvaluator(
+        { latenessMs: 72 * H, sweepSchedule: "0 0 1 1 *", group: "evaluator" },
+        { bus, store, registry, rules, logger, now: () => clock },
+      );
+      await evaluator.start();
+      cleanups.push(async () => {
+        await evaluator.stop();
+        await bus.stop();
+      });
+      return { evaluator, bus };
+    }
+    const a = await startEvaluator();
+    const b = await startEvaluator();
+    await waitFor(
+      () =>
+        a.evaluator.partitions().length > 0 &&
+        b.evaluator.partitions().length > 0 &&
+        a.evaluator.partitions().length + b.evaluator.partitions().length === 4 &&
+        a.evaluator.partitions().every((p) => !b.evaluator.partitions().includes(p)),
+      { timeoutMs: 30_000, what: "both evaluators own partitions" },
+    );
+    const ofA = a.evaluator.stations();
+    expect(ofA.length).toBeGreaterThan(0);
+    expect(b.evaluator.stations().length + ofA.length).toBe(8);
+
+    async function publishHours(from: number, to: number): Promise<void> {
+      clock = START + to * H + 60_000;
+      const messages = [];
+      for (let i = from; i < to; i++) {
+        for (const id of ids) {
+          const reading: Reading = {
+            stationId: id,
+            metric: "pm25",
+            ts: START + i * H,
+            periodMs: H,
+            value: EPISODE[i] as number,
+            flag: "N",
+            source: "mqtt-json",
+            receivedAt: clock,
+          };
+          messages.push({ key: id, value: reading });
+        }
+      }
+      await main.publish("readings", messages);
+    }
+    const warnings = (station?: string) =>
+      alerts.filter(
+        (x) => x.ruleId === "heavy-pollution-warning" && (station === undefined || x.stationId === station),
+      );
+
+    // Phase 1: 60 hours, into the orange level.
+    await publishHours(0, 60);
+    await waitFor(() => ids.every((id) => warnings(id).length >= 2), {
+      timeoutMs: 60_000,
+      what: "raised and level_changed for every station",
+    });
+    for (const id of ids) expect(warnings(id).map((x) => [x.type, x.level])).toEqual(EXPECTED.slice(0, 2));
+    // The new owner rebuilds from what the writer stored (it lags the evaluators only briefly).
+    await waitFor(
+      async () =>
+        (await store.queryReadings({ stationId: ids[7] as string, from: START, to: clock })).length === 60,
+      {
+        timeoutMs: 30_000,
+        what: "the writer stored phase 1",
+      },
+    );
+
+    // A stops mid-episode: B takes A's partitions and rebuilds A's stations before any reading.
+    await a.evaluator.stop();
+    await a.bus.stop();
+    await waitFor(() => b.evaluator.partitions().length === 4 && b.evaluator.stations().length === 8, {
+      timeoutMs: 30_000,
+      what: "B owns all partitions and has rebuilt their stations",
+    });
+    expect([...b.evaluator.stations()].sort()).toEqual([...ids].sort());
+
+    // Phase 2: the rest of the episode, handled by B alone.
+    await publishHours(60, EPISODE.length);
+    await waitFor(() => ids.every((id) => warnings(id).length >= 4), {
+      timeoutMs: 60_000,
+      what: "level changes and resolution for every station",
+    });
+    await waitFor(() => main.depth().alerts === 0 && main.depth().readings === 0, { timeoutMs: 30_000 });
+    for (const id of ids) {
+      expect(warnings(id).map((x) => [x.type, x.level])).toEqual(EXPECTED);
+      expect(new Set(warnings(id).map((x) => x.alertId)).size).toBe(1);
+    }
+    const eventIds = alerts.map((x) => x.id);
+    expect(new Set(eventIds).size).toBe(eventIds.length);
+    const stored = await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" });
+    expect(stored).toHaveLength(ids.length * EXPECTED.length);
+  }, 180_000);
+});
