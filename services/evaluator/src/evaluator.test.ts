@@ -161,6 +161,28 @@ describe("evaluator with the memory bus and DuckDB", () => {
     expect(evaluators.map((e) => e.stations().length).sort()).not.toContain(0);
   });
 
+  it("a reading delivered twice is counted once (30-min readings: one per hour stays invalid)", async () => {
+    await evaluator().start();
+    for (let i = 0; i < 30; i++) {
+      const hourEnd = START + (i + 1) * H;
+      clock = hourEnd + 60_000;
+      const half = (stationId: string, ts: number) => ({
+        key: stationId,
+        value: { ...reading(stationId, "pm25", hourEnd, 160), ts, periodMs: 30 * 60_000 },
+      });
+      // aq-1: the same half-hour reading published twice (45-min rule not met); aq-2: two distinct halves.
+      await bus.publish("readings", [half("aq-1", hourEnd - H), half("aq-2", hourEnd - H)]);
+      await bus.publish("readings", [half("aq-1", hourEnd - H), half("aq-2", hourEnd - H / 2)]);
+    }
+    await settled();
+    expect(
+      warning()
+        .filter((x) => x.stationId === "aq-2")
+        .map((x) => x.type),
+    ).toEqual(["raised"]);
+    expect(warning().filter((x) => x.stationId === "aq-1")).toEqual([]);
+  });
+
   it("a water section slipping to Class IV raises an alert naming the deciding parameter", async () => {
     await evaluator().start();
     const clean: [string, MetricId, number][] = [
