@@ -7,13 +7,20 @@ import { z } from "zod";
  * createEvaluator (STYLE.md "Config"). Documented in services/evaluator/README.md.
  */
 export const evaluatorConfigSchema = z.object({
-  /** Out-of-order readings up to this far behind a series' newest reading still update its windows; older ones are dead-lettered. Also: only data within this of the newest data (and of now) raises alerts. */
+  /** Out-of-order readings up to this far behind a series' newest reading still update its windows; older ones are dead-lettered. Also: only data within this of the station's newest data raises alerts. */
   latenessMs: z
     .number()
     .int()
     .min(0)
     .max(31 * 86_400_000)
     .default(2 * 3_600_000),
+  /** Only data within this of the wall clock raises alerts (older is evaluated silently). Default 8 days: ingest's 168 h lateness plus a margin, so an accelerated replay of the past week is announced. */
+  alertMaxAgeMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(400 * 86_400_000)
+    .default(8 * 86_400_000),
   /** The rules file (config/rules.yaml format), used when no rules are passed in. */
   rulesFile: z.string().min(1).default("config/rules.yaml"),
   /** node-cron expression of the silence sweep (wall clock). */

@@ -9,6 +9,7 @@ import { waitFor } from "@qingshan/testkit";
 import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EvaluatorConfig } from "./config.ts";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
 
 const H = 3_600_000;
@@ -37,9 +38,9 @@ let clock = START;
 let alerts: AlertEvent[];
 const evaluators: Evaluator[] = [];
 
-function evaluator(): Evaluator {
+function evaluator(extra: EvaluatorConfig = {}): Evaluator {
   const e = createEvaluator(
-    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
+    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *", ...extra },
     { bus, store, registry, rules, logger, now: () => clock },
   );
   evaluators.push(e);
@@ -215,6 +216,33 @@ describe("evaluator with the memory bus and DuckDB", () => {
     await publishHour(START + 5 * H, [["aq-2", "pm25", 31]]);
     await settled();
     expect(silent().map((x) => x.type)).toEqual(["raised", "resolved"]);
+  });
+
+  // The wall-clock gate: the simulator's accelerated replay of the past week is announced; data
+  // older than alertMaxAgeMs and imports (backfill) are evaluated silently.
+  it.each([
+    ["3 days behind now (default alertMaxAgeMs 8 d)", {}, "mqtt-json", ["raised"]],
+    ["3 days behind now with alertMaxAgeMs 1 d", { alertMaxAgeMs: 24 * H }, "mqtt-json", []],
+    ["an import 3 days behind now", {}, "import", []],
+  ] as const)("data %s: alerts %j", async (_name, extra, source, expected) => {
+    await evaluator(extra).start();
+    const clean: [string, MetricId, number][] = [
+      ["wq-1", "ph", 7.2],
+      ["wq-1", "do", 7.1],
+      ["wq-1", "codmn", 3.1],
+      ["wq-1", "tp", 0.06],
+    ];
+    for (const [i, nh3n] of [0.35, 1.2, 1.25].entries()) {
+      const hourEnd = START + (i + 1) * H;
+      clock = hourEnd + 3 * 24 * H;
+      const items: [string, MetricId, number][] = [...clean, ["wq-1", "nh3n", nh3n]];
+      await bus.publish(
+        "readings",
+        items.map(([st, m, v]) => ({ key: st, value: { ...reading(st, m, hourEnd, v), source } })),
+      );
+    }
+    await settled();
+    expect(alerts.filter((x) => x.ruleId === "water-below-target").map((x) => x.type)).toEqual(expected);
   });
 
   it("readings older than the lateness go to the dead letters, stored but not evaluated", async () => {

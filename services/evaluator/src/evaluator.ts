@@ -185,10 +185,14 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return s;
   }
 
-  /** Only data within the lateness of the newest data and of now raises alerts (no alerts for backfill). */
+  /**
+   * Only data within the lateness of the station's newest data, and within alertMaxAgeMs of now,
+   * raises alerts (imports are silent before this). alertMaxAgeMs is wider than the lateness so an
+   * accelerated replay of the recent past (the simulator) is announced.
+   */
   function modeFor(s: StationSeries, hourEnd: number): EvaluationMode {
     const t = now();
-    if (hourEnd < t - settings.latenessMs) return "silent";
+    if (hourEnd < t - settings.alertMaxAgeMs) return "silent";
     if (s.newestHour !== undefined && hourEnd < s.newestHour - settings.latenessMs) return "silent";
     return "emit";
   }
