@@ -253,6 +253,15 @@ async function raisedInStore(stationId: string): Promise<number> {
 
 const services: Record<string, Service> = {};
 
+async function readingsReceived(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^qingshan_readings_received_total\{[^}]*\} (\d+)/gm)) n += Number(m[1]);
+  return n;
+}
+
+const totalExpected = () => [...want().values()].reduce((a, v) => a + v.count, 0);
+
 describe.skipIf(!available)(`distributed mode: one process per service${note}`, () => {
   beforeAll(async () => {
     mosquitto = await startPrivateMosquitto();
@@ -328,22 +337,38 @@ describe.skipIf(!available)(`distributed mode: one process per service${note}`, 
     expect(mail.text).toContain("AQI 210");
     expect(raisedInLogs("ld-aq-01")).toBe(1);
     expect(await raisedInStore("ld-aq-01")).toBe(1);
+    // The two ingest replicas split the shared subscription: each handed readings on, none twice.
+    const handedOn = await Promise.all(
+      [services["ingest-1"], services["ingest-2"]].map((s) => readingsReceived(s?.url ?? "")),
+    );
+    expect(
+      handedOn.every((n) => n > 0),
+      `readings per ingest: ${handedOn}`,
+    ).toBe(true);
+    expect(handedOn.reduce((a, b) => a + b, 0)).toBe(totalExpected());
   }, 180_000);
 
   it("still stores every reading exactly once when the writer is killed (SIGKILL) mid-stream and restarted", async () => {
     const before = want().get(`${STREAM[0]}/pm25`)?.count ?? 0;
     let killed = false;
-    await publish(phaseMessages(1, 100), {
+    const storedSome = async () => ((await stored()).get(`${STREAM[0]}/pm25`)?.count ?? 0) > before;
+    const kill = async () => {
+      killed = true;
+      await services.writer?.proc.stop("SIGKILL");
+    };
+    const messages = phaseMessages(1, 100);
+    const cut = Math.floor(messages.length * 0.6);
+    // Mid-stream: once the writer has stored part of this phase, with more still to come.
+    await publish(messages.slice(0, cut), {
       onTick: async () => {
-        if (killed) return;
-        // Mid-stream: once the writer has stored part of this phase.
-        const now = (await stored()).get(`${STREAM[0]}/pm25`)?.count ?? 0;
-        if (now > before) {
-          killed = true;
-          await services.writer?.proc.stop("SIGKILL");
-        }
+        if (!killed && (await storedSome())) await kill();
       },
     });
+    if (!killed) {
+      await waitFor(storedSome, { what: "the writer to store part of the phase", timeoutMs: 60_000 });
+      await kill();
+    }
+    await publish(messages.slice(cut));
     expect(killed, "the writer was killed while the phase was being stored").toBe(true);
     services.writer = await startService("writer-2", "writer");
     await expectEveryReadingOnce(120_000);
@@ -356,6 +381,12 @@ describe.skipIf(!available)(`distributed mode: one process per service${note}`, 
     const downAt = Date.now();
     await influx?.halt();
     await publish(messages.slice(half));
+    // Readiness reflects the store connection while it is down.
+    await waitFor(async () => (await fetch(`${services.writer?.url}/readyz`)).status === 503, {
+      what: "the writer's /readyz to answer 503 while InfluxDB is down",
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
     await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - downAt))));
     await influx?.restart();
     await expectEveryReadingOnce(120_000);
