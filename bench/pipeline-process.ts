@@ -1,20 +1,119 @@
-// Child process for `pnpm bench`: runs the Qingshan pipeline alone so its CPU and RSS can be read
-// from /proc/<pid>. Configuration comes from QINGSHAN_* environment variables; prints
-// `QINGSHAN_BENCH_READY {"apiUrl","brokerUrl"}` on stdout when ready and stops on SIGTERM.
+// Child process for `pnpm bench`: the embedded Qingshan pipeline composed directly from the
+// services (not through the CLI, which is changing): DuckDB store, in-process bus, writer,
+// ingest (embedded aedes broker, or an external broker with BENCH_MQTT_URL), notifier (MQTT
+// alerts topic on that broker; no SMTP, the outbox in the data dir), evaluator (config/rules.yaml
+// via loadRulesFile) and the HTTP API (/metrics, /api/v1/aqi). Runs alone so its CPU and RSS can
+// be read from /proc/<pid>. Prints `QINGSHAN_BENCH_READY {"apiUrl","brokerUrl"}` on stdout when
+// ready; answers `{cmd: "memory"}` on the IPC channel; stops on SIGTERM.
+//
+// Environment: BENCH_DATA_DIR (required), BENCH_MQTT_URL (external broker) or BENCH_MQTT_PORT
+// (embedded broker port, default any free one), BENCH_RULES (default config/rules.yaml),
+// BENCH_MAX_FUTURE_SKEW_MS (ingest limit; the alert-latency probe publishes hours ahead of now).
 import { join } from "node:path";
-import { loadConfig } from "../services/cli/src/config.ts";
-import { startPipeline } from "../services/cli/src/start.ts";
+import { createMemoryBus } from "../packages/bus/src/index.ts";
+import { loadRulesFile } from "../packages/rules/src/index.ts";
+import { createDuckDbStore } from "../packages/store/src/index.ts";
+import { createApp, startApi } from "../services/api/src/index.ts";
+// pino is a dependency of the services; bench/ is not a workspace package of its own.
+import { pino } from "../services/evaluator/node_modules/pino/pino.js";
+import { createEvaluator } from "../services/evaluator/src/index.ts";
+import { createIngest } from "../services/ingest/src/index.ts";
+import { createNotifier } from "../services/notifier/src/index.ts";
+import { loadStationRegistry } from "../services/simulator/src/index.ts";
+import { createWriter } from "../services/writer/src/index.ts";
 
-const loaded = loadConfig({ root: join(import.meta.dirname, ".."), env: process.env });
-// Loopback only: the embedded broker's host has no environment variable, so it is set here.
-const config = { ...loaded, mqtt: { ...loaded.mqtt, embeddedHost: "127.0.0.1" } };
-const pipeline = await startPipeline(config);
+const ROOT = join(import.meta.dirname, "..");
+const env = process.env;
+const dataDir = env.BENCH_DATA_DIR;
+if (!dataDir) throw new Error("BENCH_DATA_DIR is required");
+const logger = pino({ name: "qingshan-bench", level: env.BENCH_LOG_LEVEL ?? "warn" });
+const registry = loadStationRegistry(join(ROOT, "seeds/liandu/stations.json"));
+const stops: Array<() => Promise<void>> = [];
+
+const store = createDuckDbStore({ path: join(dataDir, "qingshan.duckdb") });
+await store.start();
+stops.push(() => store.stop());
+const bus = createMemoryBus();
+await bus.start();
+stops.push(() => bus.stop());
+
+const writer = createWriter({ bus, store, logger: logger.child({ service: "writer" }) });
+await writer.start();
+stops.push(() => writer.stop());
+
+const ingest = createIngest(
+  {
+    mqtt: env.BENCH_MQTT_URL
+      ? { url: env.BENCH_MQTT_URL, clientId: "qingshan-bench-ingest" }
+      : { embeddedPort: Number(env.BENCH_MQTT_PORT ?? 0), embeddedHost: "127.0.0.1" },
+    hj212: { tcpPort: 0 },
+    limits: { maxFutureSkewMs: Number(env.BENCH_MAX_FUTURE_SKEW_MS ?? 300_000) },
+  },
+  { bus, registry, logger: logger.child({ service: "ingest" }) },
+);
+await ingest.start();
+stops.push(() => ingest.stop());
+const brokerUrl = ingest.brokerUrl as string;
+
+// Subscribed before the evaluator can publish: the in-process bus keeps nothing for later groups.
+const notifier = createNotifier(
+  {
+    publicUrl: "http://127.0.0.1",
+    email: { outboxDir: join(dataDir, "outbox") },
+    spoolFile: join(dataDir, "notifier-spool.jsonl"),
+    schedule: { enabled: false },
+    mqtt: { enabled: true, url: brokerUrl },
+  },
+  { bus, store, registry, logger: logger.child({ service: "notifier" }) },
+);
+await notifier.start();
+stops.push(() => notifier.stop());
+
+const rulesFile = env.BENCH_RULES ?? join(ROOT, "config/rules.yaml");
+const evaluator = createEvaluator(
+  { rulesFile },
+  {
+    bus,
+    store,
+    registry,
+    rules: loadRulesFile(rulesFile, { registry }),
+    logger: logger.child({ service: "evaluator" }),
+  },
+);
+await evaluator.start();
+stops.push(() => evaluator.stop());
+
+const app = createApp({
+  store,
+  registry,
+  bus,
+  logger: false,
+  busDepth: () => bus.depth(),
+  readiness: { store: () => store.health() },
+});
+const api = await startApi(app, { port: 0, host: "127.0.0.1" });
+stops.push(() => app.close());
+
+process.on("message", (message: { cmd?: string }) => {
+  if (message?.cmd === "memory") {
+    process.send?.({
+      memoryPerSeriesBytes: evaluator.memoryPerSeriesBytes(),
+      stations: evaluator.stations().length,
+      heapUsed: process.memoryUsage().heapUsed,
+    });
+  }
+});
 process.stdout.write(
-  `QINGSHAN_BENCH_READY ${JSON.stringify({ apiUrl: pipeline.apiUrl, brokerUrl: pipeline.brokerUrl })}\n`,
+  `QINGSHAN_BENCH_READY ${JSON.stringify({ apiUrl: `http://127.0.0.1:${api.port}`, brokerUrl })}\n`,
 );
 process.once("SIGTERM", () => {
-  pipeline.stop().then(
+  (async () => {
+    for (const stop of stops.reverse()) await stop();
+  })().then(
     () => process.exit(0),
-    () => process.exit(1),
+    (error: unknown) => {
+      process.stderr.write(`pipeline stop failed: ${String(error)}\n`);
+      process.exit(1);
+    },
   );
 });

@@ -12,13 +12,14 @@ import { freePort } from "../packages/testkit/src/index.ts";
 import { startEmbeddedBroker } from "../services/ingest/src/index.ts";
 // `mqtt` is a dependency of the e2e package; bench/ is not a workspace package of its own.
 import mqtt from "../test/node_modules/mqtt/build/index.js";
+import { type AlertProbeResult, alertLatencyProbe } from "./alert-probe.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const N_RAW = Number(process.env.BENCH_N_RAW ?? 20_000);
 const N = Number(process.env.BENCH_N ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** Which brokers to measure: "mosquitto,aedes" by default. */
-const BROKERS = new Set((process.env.BENCH_BROKERS ?? "mosquitto,aedes").split(","));
+/** What to measure: "mosquitto,distributed,aedes" by default (distributed needs mosquitto). */
+const BROKERS = new Set((process.env.BENCH_BROKERS ?? "mosquitto,distributed,aedes").split(","));
 /** Mosquitto settings of a zero-loss deployment (README "Zero-loss broker settings"), for the bench's own broker. */
 const ZERO_LOSS_MOSQUITTO = [
   "allow_anonymous true",
@@ -32,6 +33,11 @@ const stations: Array<{ id: string; kind: string; demo?: boolean }> = JSON.parse
   readFileSync(join(ROOT, "seeds/liandu/stations.json"), "utf8"),
 );
 const AIR = stations.filter((s) => s.kind === "air").map((s) => s.id);
+/** The alert-latency probe's station (bench/alert-probe.ts); the load uses the other air stations. */
+const PROBE_STATION = AIR.at(-1) as string;
+const LOAD = AIR.filter((s) => s !== PROBE_STATION);
+/** Ingest's future-skew limit in the bench's pipelines: the alert probe publishes data hours ahead of now. */
+const FUTURE_SKEW_MS = 60 * 24 * 3_600_000;
 const AIR_METRICS = ["pm25", "pm10", "so2", "no2", "co", "o3"] as const;
 const VALUES_PER_MESSAGE = AIR_METRICS.length;
 
@@ -63,8 +69,8 @@ function peakRssMb(pid: number): number {
 function messages(count: number, runSalt: number): Array<{ topic: string; payload: string }> {
   const base = Date.now() - 2 * 3_600_000 + runSalt;
   return Array.from({ length: count }, (_, i) => {
-    const station = AIR[i % AIR.length] as string;
-    const ts = base + Math.floor(i / AIR.length) * 1000 + (i % 7);
+    const station = LOAD[i % LOAD.length] as string;
+    const ts = base + Math.floor(i / LOAD.length) * 1000 + (i % 7);
     const values = {
       pm25: 35 + (i % 40),
       pm10: 60 + (i % 50),
@@ -217,19 +223,15 @@ interface Child {
 }
 
 async function startChild(env: Record<string, string>, dataDir: string): Promise<Child> {
-  const httpPort = await freePort();
   const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/pipeline-process.ts")], {
     cwd: ROOT,
     env: {
       ...process.env,
-      QINGSHAN_DATA_DIR: dataDir,
-      QINGSHAN_HTTP_PORT: String(httpPort),
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_HJ212_PORT: "0",
-      QINGSHAN_SIMULATOR: "off",
+      BENCH_DATA_DIR: dataDir,
+      BENCH_MAX_FUTURE_SKEW_MS: String(FUTURE_SKEW_MS),
       ...env,
     },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const ready = await new Promise<{ apiUrl: string; brokerUrl: string }>((resolve, reject) => {
     let text = "";
@@ -270,9 +272,7 @@ async function writtenTotal(apiUrl: string): Promise<number> {
 /** End-to-end: N messages through the pipeline child until the store holds all of them. */
 async function endToEnd(brokerUrl: string | undefined, brokerPid: number | undefined, salt: number) {
   const dataDir = mkdtempSync(join(tmpdir(), "qingshan-bench-"));
-  const env: Record<string, string> = brokerUrl
-    ? { QINGSHAN_MQTT_URL: brokerUrl }
-    : { QINGSHAN_MQTT_PORT: String(await freePort()) };
+  const env: Record<string, string> = brokerUrl ? { BENCH_MQTT_URL: brokerUrl } : {};
   const child = await startChild(env, dataDir);
   try {
     const expected = N * VALUES_PER_MESSAGE;
@@ -320,7 +320,7 @@ async function endToEnd(brokerUrl: string | undefined, brokerPid: number | undef
  * are stored, so publish→PUBACK is measured exactly, without scraping. Otherwise the written
  * counter on /metrics is scraped every 20 ms.
  */
-async function latency(child: Child, rate: number, salt: number, ackMeansStored: boolean, seconds = 10) {
+async function latency(child: Child, rate: number, salt: number, ackMeansStored: boolean, seconds = 20) {
   const count = Math.max(100, Math.round(rate * seconds));
   const msgs = messages(count, salt);
   const pub = await mqtt.connectAsync(child.brokerUrl, {
@@ -345,6 +345,13 @@ async function latency(child: Child, rate: number, salt: number, ackMeansStored:
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  // Issue 4: the alert probe runs on its own station while this background load runs.
+  const probe = alertLatencyProbe({
+    stationId: PROBE_STATION,
+    brokerUrl: child.brokerUrl,
+    until: performance.now() + seconds * 1000,
+    maxCycles: 1000,
+  });
   const acked: Array<Promise<void>> = [];
   const tickMs = 10;
   const perTick = rate * (tickMs / 1000);
@@ -364,10 +371,57 @@ async function latency(child: Child, rate: number, salt: number, ackMeansStored:
     await new Promise((r) => setTimeout(r, tickMs));
   }
   polling = false;
+  const alert = await probe;
   await poller;
   await Promise.all(acked);
   await pub.endAsync();
-  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), samples: latencies.length, count };
+  return {
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    samples: latencies.length,
+    count,
+    alert,
+    memory: await childMemory(child),
+  };
+}
+
+/** The pipeline child's evaluator memory estimate (IPC). */
+async function childMemory(child: Child): Promise<{ memoryPerSeriesBytes: number; stations: number }> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ memoryPerSeriesBytes: Number.NaN, stations: 0 }), 5_000);
+    child.proc.once("message", (m) => {
+      clearTimeout(timer);
+      resolve(m as { memoryPerSeriesBytes: number; stations: number });
+    });
+    child.proc.send({ cmd: "memory" });
+  });
+}
+
+/** Evaluator memory per active series, in its own process (bench/evaluator-memory.ts, --expose-gc). */
+function evaluatorMemory(env: Record<string, string>): {
+  series: number;
+  hours: number;
+  periodMin: number;
+  heapDeltaPerSeriesBytes: number;
+  memoryPerSeriesBytes: number;
+} {
+  const out = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", join(ROOT, "bench/evaluator-memory.ts")],
+    { cwd: ROOT, encoding: "utf8", timeout: 600_000, env: { ...process.env, ...env } },
+  );
+  const line = out.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (!line) {
+    log(`evaluator memory failed: ${out.stderr.slice(-2000)}`);
+    return {
+      series: 0,
+      hours: 0,
+      periodMin: 0,
+      heapDeltaPerSeriesBytes: Number.NaN,
+      memoryPerSeriesBytes: Number.NaN,
+    };
+  }
+  return JSON.parse(line);
 }
 
 async function queries() {
@@ -441,7 +495,7 @@ async function queries() {
     for (let i = 0; i < hourly.length; i += 50_000) await store.writeReadings(hourly.slice(i, i + 50_000));
     log(`wrote ${hourly.length} hourly readings in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await store.stop();
-    const child = await startChild({ QINGSHAN_MQTT_PORT: String(await freePort()) }, dir);
+    const child = await startChild({}, dir);
     try {
       const from = new Date(yearStart).toISOString();
       const to = new Date(yearEnd).toISOString();
@@ -470,6 +524,203 @@ async function queries() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// ── Distributed: Mosquitto → ingest process → Kafka → writer process → InfluxDB (issue 5) ─────
+
+/** Runs test/infra/<name>/start.sh; its `export K=V` lines, or why it failed. */
+function startInfra(name: "kafka" | "influxdb"): { vars: Record<string, string> } | { error: string } {
+  const out = spawnSync("bash", [join(ROOT, `test/infra/${name}/start.sh`)], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  if (out.status !== 0) {
+    const why = (out.stderr || out.error?.message || `exit ${out.status}`)
+      .trim()
+      .split("\n")
+      .slice(-3)
+      .join(" / ");
+    return { error: `test/infra/${name}/start.sh failed: ${why}` };
+  }
+  const vars: Record<string, string> = {};
+  for (const m of out.stdout.matchAll(/^export (\w+)=(.*)$/gm)) vars[m[1] as string] = m[2] as string;
+  return { vars };
+}
+
+/** Stops what startInfra started (stop.sh kills by the exported PID). */
+function stopInfra(name: "kafka" | "influxdb", vars: Record<string, string>): void {
+  spawnSync("bash", [join(ROOT, `test/infra/${name}/stop.sh`)], {
+    cwd: ROOT,
+    env: { ...process.env, ...vars },
+    timeout: 60_000,
+  });
+}
+
+interface ServiceChild {
+  proc: ChildProcess;
+  pid: number;
+}
+
+async function startService(role: "ingest" | "writer", env: Record<string, string>): Promise<ServiceChild> {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/distributed-process.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_ROLE: role, ...env },
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => reject(new Error(`${role} did not start in 120 s`)), 120_000);
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("QINGSHAN_BENCH_READY")) {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (text.length > 100_000) text = text.slice(-10_000);
+    });
+    proc.once("exit", (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+  proc.stdout?.resume();
+  return { proc, pid: proc.pid as number };
+}
+
+async function stopService(child: ServiceChild): Promise<void> {
+  await stopChild({ proc: child.proc, pid: child.pid, apiUrl: "", brokerUrl: "", dataDir: "" });
+}
+
+async function writtenOf(child: ServiceChild): Promise<number> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(Number.NaN), 5_000);
+    child.proc.once("message", (m) => {
+      clearTimeout(timer);
+      resolve((m as { written: number }).written);
+    });
+    child.proc.send({ cmd: "written" });
+  });
+}
+
+/** Distinct readings stored in InfluxDB (a rewrite of station+metric+ts is the same point). */
+async function influxCount(url: string, db: string): Promise<number> {
+  const q = encodeURIComponent("SELECT count(value) FROM readings");
+  const body = (await (await fetch(`${url}/query?db=${db}&q=${q}`)).json()) as {
+    results: Array<{ series?: Array<{ values: Array<[unknown, number]> }> }>;
+  };
+  return Number(body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+interface DistributedRun {
+  rate: number;
+  lost: number;
+  duplicates: number;
+  qingshanCpuPerMsg: number;
+  brokerCpuPerMsg: number;
+  infraCpuPerMsg: number;
+  ingestRss: number;
+  writerRss: number;
+}
+
+async function benchDistributed(
+  mosquittoUrl: string,
+  mosquittoPid: number | undefined,
+): Promise<{ runs: DistributedRun[]; note: string } | { skipped: string }> {
+  // The embedded pipeline's persistent session on this Mosquitto would keep queueing every
+  // station message for its offline member: end it (a clean 3.1.1 connect discards the session).
+  const old = await mqtt.connectAsync(mosquittoUrl, {
+    clientId: "qingshan-bench-ingest",
+    protocolVersion: 4,
+    clean: true,
+  });
+  await old.endAsync();
+  log("distributed: starting Kafka (test/infra/kafka/start.sh)");
+  const kafka = startInfra("kafka");
+  if ("error" in kafka) return { skipped: kafka.error };
+  log("distributed: starting InfluxDB (test/infra/influxdb/start.sh)");
+  const influx = startInfra("influxdb");
+  if ("error" in influx) {
+    stopInfra("kafka", kafka.vars);
+    return { skipped: influx.error };
+  }
+  const brokers = kafka.vars.QINGSHAN_TEST_KAFKA_BROKERS as string;
+  const influxUrl = influx.vars.QINGSHAN_TEST_INFLUX_URL as string;
+  const kafkaPid = Number(kafka.vars.QINGSHAN_TEST_KAFKA_PID);
+  const influxPid = Number(influx.vars.QINGSHAN_TEST_INFLUX_PID);
+  const versions = (() => {
+    const kafkaJar = execFileSync("sh", [
+      "-c",
+      `ls ${join(ROOT, "test/infra/kafka/lib")} | grep -m1 '^kafka_2'`,
+    ])
+      .toString()
+      .trim();
+    const influxd = spawnSync("influxd", ["version"], { encoding: "utf8" }).stdout.trim();
+    return `Kafka ${/kafka_[\d.]+-([\d.]+)\.jar/.exec(kafkaJar)?.[1] ?? "?"} (KRaft, 1 node, 6 partitions), ${influxd || "InfluxDB"}`;
+  })();
+  const runs: DistributedRun[] = [];
+  try {
+    for (let r = 0; r < RUNS; r += 1) {
+      const common = { BENCH_KAFKA_BROKERS: brokers, BENCH_KAFKA_PREFIX: `bench${r}.` };
+      const db = `bench_r${r}`;
+      const writer = await startService("writer", {
+        ...common,
+        BENCH_INFLUX_URL: influxUrl,
+        BENCH_INFLUX_DB: db,
+      });
+      let ingest: ServiceChild | undefined;
+      try {
+        ingest = await startService("ingest", { ...common, BENCH_MQTT_URL: mosquittoUrl });
+        const expected = N * VALUES_PER_MESSAGE;
+        const msgs = messages(N, (r + 11) * 19);
+        const pids = { ingest: ingest.pid, writer: writer.pid };
+        const cpu0 = cpuSeconds(pids.ingest) + cpuSeconds(pids.writer);
+        const bcpu0 = mosquittoPid ? cpuSeconds(mosquittoPid) : 0;
+        const icpu0 = cpuSeconds(kafkaPid) + cpuSeconds(influxPid);
+        const start = performance.now();
+        await publishFlatOut(mosquittoUrl, msgs);
+        let written = 0;
+        let end = performance.now();
+        let changedAt = end;
+        const deadline = Date.now() + 300_000;
+        while (Date.now() < deadline && performance.now() - changedAt < 20_000) {
+          const now = await writtenOf(writer);
+          if (now !== written) {
+            written = now;
+            end = performance.now();
+            changedAt = end;
+          }
+          if (written >= expected) break;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        const cpu = cpuSeconds(pids.ingest) + cpuSeconds(pids.writer) - cpu0;
+        const bcpu = mosquittoPid ? cpuSeconds(mosquittoPid) - bcpu0 : Number.NaN;
+        const icpu = cpuSeconds(kafkaPid) + cpuSeconds(influxPid) - icpu0;
+        const stored = await influxCount(influxUrl, db);
+        const run: DistributedRun = {
+          rate: Math.min(written, expected) / VALUES_PER_MESSAGE / ((end - start) / 1000),
+          lost: expected - stored,
+          duplicates: Math.max(0, written - stored),
+          qingshanCpuPerMsg: cpu / N,
+          brokerCpuPerMsg: bcpu / N,
+          infraCpuPerMsg: icpu / N,
+          ingestRss: peakRssMb(pids.ingest),
+          writerRss: peakRssMb(pids.writer),
+        };
+        log(
+          `distributed: run ${r + 1}: ${fmt(run.rate)} msg/s, ${stored}/${expected} readings in InfluxDB, ${fmt(run.qingshanCpuPerMsg * 1e6)} µs CPU/msg (ingest+writer)`,
+        );
+        runs.push(run);
+      } finally {
+        if (ingest) await stopService(ingest);
+        await stopService(writer);
+      }
+    }
+  } catch (error) {
+    if (runs.length === 0) return { skipped: `distributed run failed: ${String(error)}` };
+    log(`distributed: a run failed after ${runs.length}: ${String(error)}`);
+  } finally {
+    stopInfra("kafka", kafka.vars);
+    stopInfra("influxdb", influx.vars);
+  }
+  return { runs, note: versions };
 }
 
 const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
@@ -535,6 +786,11 @@ async function main() {
   // Mosquitto: the bench's own instance with zero-loss settings, so "lost" measures Qingshan and not
   // the broker's limits; without a mosquitto binary, the machine's broker on 1883 (default limits).
   let mosquittoNote = "";
+  let distributed: Awaited<ReturnType<typeof benchDistributed>> = {
+    skipped: BROKERS.has("distributed")
+      ? "needs the bench's own Mosquitto (no mosquitto binary)"
+      : "not selected (BENCH_BROKERS)",
+  };
   const own = BROKERS.has("mosquitto") ? await startOwnMosquitto() : undefined;
   if (own) {
     try {
@@ -542,6 +798,7 @@ async function main() {
       results.push(
         await benchBroker(`Mosquitto ${own.version} (own, zero-loss settings)`, own.url, own.url, own.pid),
       );
+      if (BROKERS.has("distributed")) distributed = await benchDistributed(own.url, own.pid);
     } finally {
       await own.stop();
     }
@@ -564,6 +821,15 @@ async function main() {
   // embedded broker (its CPU is part of the pipeline process, so no separate broker CPU).
   if (BROKERS.has("aedes")) results.push(await benchEmbedded());
 
+  log("evaluator memory per series");
+  const mems = [
+    evaluatorMemory({ BENCH_MEM_STATIONS: "500", BENCH_MEM_HOURS: "30", BENCH_MEM_PERIOD_MIN: "60" }),
+    evaluatorMemory({ BENCH_MEM_STATIONS: "200", BENCH_MEM_HOURS: "3", BENCH_MEM_PERIOD_MIN: "1" }),
+  ];
+  for (const mem of mems)
+    log(
+      `evaluator memory (${mem.periodMin} min data): ${fmt(mem.heapDeltaPerSeriesBytes)} B/series (heap delta), ${fmt(mem.memoryPerSeriesBytes)} B (estimate)`,
+    );
   log("query benchmarks");
   const q = process.env.BENCH_SKIP_QUERIES
     ? { stationYearMs: Number.NaN, hours: 0, aqiYearMs: Number.NaN, days: 0 }
@@ -591,11 +857,40 @@ async function main() {
       rows.push(
         `| Latency publish→stored at ${fmt(e2e / 2)} msg/s (${r.lat.samples}/${r.lat.count} samples) | ${r.name} | p50 ${fmt(r.lat.p50, 1)} ms, p99 ${fmt(r.lat.p99, 1)} ms | p99 ≤ 250 ms | ${met(r.lat.p99 <= 250)} |`,
       );
+      const a = r.lat.alert;
+      const ap99 = quantile(a.latencies, 0.99);
+      rows.push(
+        `| Alert latency: crossing reading published → \`raised\` on MQTT \`alerts/${PROBE_STATION}\`, background ${fmt(e2e / 2)} msg/s (${a.latencies.length} alerts, ${a.missed} missed) | ${r.name} | p50 ${fmt(quantile(a.latencies, 0.5), 1)} ms, p99 ${fmt(ap99, 1)} ms, max ${fmt(Math.max(...a.latencies), 1)} ms | p99 ≤ 50 ms | ${met(ap99 <= 50 && a.missed === 0)} |`,
+      );
+      rows.push(
+        `| Evaluator memoryPerSeriesBytes() after the run (${r.lat.memory.stations} stations loaded; the load sends 1 reading/s per series, so each keeps ~7200 counted-reading timestamps for the 2 h lateness) | ${r.name} | ${fmt(r.lat.memory.memoryPerSeriesBytes)} B | ≤ 2 KB | ${met(r.lat.memory.memoryPerSeriesBytes <= 2048)} |`,
+      );
     }
     rows.push(
       `| Peak RSS of the pipeline process (VmHWM) | ${r.name} | ${fmt(Math.max(...r.runs.map((x) => x.rss)))} MB | — | — |`,
     );
   }
+  if ("runs" in distributed) {
+    const d = distributed.runs;
+    const mosq = results.find((r) => r.name.startsWith("Mosquitto"));
+    const raw = mosq?.raw.rate ?? Number.NaN;
+    const rate = median(d.map((x) => x.rate));
+    const lost = Math.max(...d.map((x) => x.lost));
+    const name = `${mosq?.name ?? "Mosquitto"} → Kafka → InfluxDB`;
+    rows.push(
+      `| Distributed end-to-end rate (${N} msgs): ingest process → Kafka → writer process → InfluxDB, median of ${d.length} (${d.map((x) => fmt(x.rate)).join(", ")}); raw ceiling as above | ${name} | ${fmt(rate)} msg/s = ${fmt((rate / raw) * 100)} % of raw; ${lost} of ${N * VALUES_PER_MESSAGE} readings lost (counted in InfluxDB)${d.some((x) => x.duplicates > 0) ? `; ${Math.max(...d.map((x) => x.duplicates))} rewritten twice` : ""} | ≥ 90 % of raw, 0 lost | ${met(rate / raw >= 0.9 && lost === 0)} |`,
+      `| CPU per message, distributed: ingest + writer processes vs broker | ${name} | ${fmt(median(d.map((x) => x.qingshanCpuPerMsg)) * 1e6)} µs vs ${fmt(median(d.map((x) => x.brokerCpuPerMsg)) * 1e6)} µs (${fmt(median(d.map((x) => x.qingshanCpuPerMsg)) / median(d.map((x) => x.brokerCpuPerMsg)), 2)} ×); Kafka + InfluxDB ${fmt(median(d.map((x) => x.infraCpuPerMsg)) * 1e6)} µs | ≤ 0.75 × broker's | ${met(median(d.map((x) => x.qingshanCpuPerMsg)) <= 0.75 * median(d.map((x) => x.brokerCpuPerMsg)))} |`,
+      `| Peak RSS, distributed (VmHWM) | ${name} | ingest ${fmt(Math.max(...d.map((x) => x.ingestRss)))} MB, writer ${fmt(Math.max(...d.map((x) => x.writerRss)))} MB | — | — |`,
+    );
+  } else {
+    rows.push(
+      `| Distributed end-to-end rate (Mosquitto → ingest → Kafka → writer → InfluxDB) | — | skipped: ${distributed.skipped.replaceAll("|", "/")} | ≥ 90 % of raw, 0 lost | not measured |`,
+    );
+  }
+  for (const mem of mems)
+    rows.push(
+      `| Evaluator memory per active series: heap + ArrayBuffer delta / series after a full GC (${mem.series} series, ${mem.hours} h of ${mem.periodMin === 60 ? "hourly" : `${mem.periodMin}-min`} data each; bench/evaluator-memory.ts) | evaluator (in-process bus) | ${fmt(mem.heapDeltaPerSeriesBytes)} B (memoryPerSeriesBytes(): ${fmt(mem.memoryPerSeriesBytes)} B) | ≤ 2 KB | ${met(mem.heapDeltaPerSeriesBytes <= 2048)} |`,
+    );
   rows.push(
     `| One station's hourly means over a year of minute data (queryHourly, ${q.hours} hours, median of 5) | DuckDB store | ${fmt(q.stationYearMs, 1)} ms | ≤ 100 ms | ${met(q.stationYearMs <= 100)} |`,
     `| A year of daily AQI for all ${AIR.length} demo air stations (GET /api/v1/aqi?period=day, in parallel, median of 3) | API | ${fmt(q.aqiYearMs)} ms | ≤ 1 s | ${met(q.aqiYearMs <= 1000)} |`,
@@ -620,11 +915,14 @@ ${table}
 
 ## Method
 
-- **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over the ${AIR.length} air stations, each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, each keeping up to 500 unacknowledged (a sliding window).
+- **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over ${LOAD.length} of the ${AIR.length} air stations (the ninth, ${PROBE_STATION}, is the alert probe's), each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, each keeping up to 500 unacknowledged (a sliding window).
 - **Raw ceiling**: one plain \`mqtt\` subscriber (QoS 1, in the bench process) — messages received / time from the first publish to the last receipt.
-- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\` calling \`startPipeline\`, fresh DuckDB in a temp dir). Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
+- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does: DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
 - **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
-- **Latency**: after the last end-to-end run, one publisher sends at half the median end-to-end rate in 10 ms ticks for 10 s; against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes in-order storage, one QoS 1 connection). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
+- **Latency**: after the last end-to-end run, one publisher sends at half the median end-to-end rate in 10 ms ticks for 20 s; against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes in-order storage, one QoS 1 connection). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
+- **Alert latency** (issue 4): while the latency load above runs (half the sustained rate, 20 s), a probe publishes on its own station ${PROBE_STATION} (bench/alert-probe.ts), using the shipped rule \`aqi-hourly-heavy\` of config/rules.yaml (hourly AQI > 200 for 1 h, clear ≤ 180 for 2 h, damping 3 h) — no bench-specific rule. Each cycle: one hourly observation (\`period: PT1H\`) with PM2.5 200 µg/m³ in a fresh data hour — the hour's AQI is above 200 over the whole hour, so this reading raises a new alert — then clean hours until the alert's \`resolved\` event arrives, then the next cycle in a later hour (data hours run ahead of now, hence the future-skew setting). Latency = publish of the crossing reading → the \`raised\` event (rule \`aqi-hourly-heavy\`, new alert id) received by a QoS 1 subscriber of \`alerts/${PROBE_STATION}\` on the same broker. The path: ingest → bus → evaluator (windows, rules, store.writeAlertEvents, bus "alerts") → notifier → MQTT. "missed" = cycles with no raised event within 5 s.
+- **Evaluator memory per series**: \`bench/evaluator-memory.ts\` in its own process with \`--expose-gc\`: a real evaluator (config/rules.yaml, default settings, in-process bus, empty DuckDB) and synthetic copies of ld-aq-01; the first half of the stations warms up, then (heapUsed + arrayBuffers) after a full GC is taken before and after feeding the second half 30 hourly readings per series, divided by the second half's series. This counts everything the evaluator keeps per series (window buffers, quality trackers, rule state, per-station holders, maps); \`memoryPerSeriesBytes()\` is the evaluator's own estimate (window buffers plus 8 bytes per reading in its counted-readings lists, which cover the 2 h lateness). Two profiles: 500 stations (3000 series) with 30 h of hourly readings (the demo stations report hourly), and 200 stations (1200 series) with 3 h of minute readings. The pipeline's value of \`memoryPerSeriesBytes()\` after the latency run is reported per broker too.
+- **Distributed** (issue 5): after the Mosquitto rows and on the same Mosquitto (so the raw ceiling is the same, measured in the same run), Kafka (\`test/infra/kafka/start.sh\`) and InfluxDB (\`test/infra/influxdb/start.sh\`) are started on free loopback ports and stopped by PID afterwards (their stop scripts). Each run starts two child processes of \`bench/distributed-process.ts\`, composed directly from the packages (not \`qingshan run\`): a writer (\`createKafkaBus\` → \`createWriter\` → \`createInfluxStore\`, a fresh database per run) and an ingest (\`createIngest\` on the Mosquitto URL, MQTT 5 shared subscription → \`createKafkaBus\`, fresh topics per run, 6 partitions). Rate = N / time from the first publish until the writer's \`qingshan_readings_written_total\` reaches N × ${VALUES_PER_MESSAGE}; lost = N × ${VALUES_PER_MESSAGE} − \`SELECT count(value) FROM readings\` in InfluxDB (distinct points: a rewrite of station+metric+ts is the same point). CPU = utime+stime of the ingest and writer children, and separately of the Kafka and InfluxDB JVM/daemon. The evaluator and notifier are not part of this row. Versions: ${"runs" in distributed ? distributed.note : "—"}.
 - **Peak RSS**: VmHWM of the pipeline child at the end of the run.
 - **Queries**: a year (365 days) of minute readings (525 600) for ld-aq-01 pm25 written with \`createDuckDbStore\` directly, then \`queryHourly\` over that year timed in-process (median of 5). A year of hourly readings for all six air metrics of all air stations is written into the same store, the pipeline child is started on it and \`/api/v1/aqi?period=day\` is requested for each air station over the year, all in parallel (median of 3).
 `,
