@@ -102,7 +102,10 @@ async function setup(options: {
 }): Promise<Setup> {
   const dataDir = mkdtempSync(join(tmpdir(), "qingshan-alerting-"));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const config = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<string, unknown>;
+  const config = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   const evaluator = config.evaluator as Record<string, unknown>;
   // The silence sweep every 2 s instead of every minute (wall clock).
   evaluator.sweepSchedule = "*/2 * * * * *";
@@ -203,7 +206,9 @@ describe("alerting end to end (qingshan start, simulator, real SMTP and webhook 
     );
     const raised = raisedHook.event;
     const alertId = raised.alertId;
-    expect(raised).toMatchObject({ level: "yellow", threshold: 200, window: "24h" });
+    // The threshold of a warning level is the preset's condition ("AQI > 200 …", 2024 preset).
+    expect(raised).toMatchObject({ level: "yellow", metric: "aqi", window: "24-h rolling" });
+    expect(raisedHook.text).toContain("2024");
     expect(raised.value).toBeGreaterThan(200);
     expect(raised.standard).toContain("heavy-pollution-warning.md");
     expect(raisedHook.text).toContain(String(raised.value));
@@ -214,6 +219,7 @@ describe("alerting end to end (qingshan start, simulator, real SMTP and webhook 
     expect(mail.subject).toContain("New alert");
     expect(mail.text).toContain(String(raised.value));
     expect(mail.text).toContain("200");
+    expect(mail.text).toContain("2024");
     expect(mail.text).toContain("heavy-pollution-warning.md");
     expect(mail.to).toBeDefined();
 
@@ -304,10 +310,11 @@ describe("alerting end to end (qingshan start, simulator, real SMTP and webhook 
     const api = (await (
       await fetch(`${pipeline.apiUrl}/api/v1/alerts/${encodeURIComponent(alertId)}`)
     ).json()) as {
-      status: string;
-      acknowledgedBy?: string;
+      alert: { status: string; acknowledgedBy?: string };
+      events: AlertEvent[];
     };
-    expect(api).toMatchObject({ status: "resolved", acknowledgedBy: "王值班" });
+    expect(api.alert).toMatchObject({ status: "resolved", acknowledgedBy: "王值班" });
+    expect(api.events.filter((e) => e.type === "raised")).toHaveLength(1);
   });
 
   it("water-degrading: the Bihu section slipping to Class IV raises an alert naming NH3-N, e-mailed and posted", {
