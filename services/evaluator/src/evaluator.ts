@@ -287,14 +287,18 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     await exclusive(async () => {
       const signal = AbortSignal.any([controller.signal, context.signal]);
       await flush(signal);
+      // Offsets as bigint once per delivery (not per use: this loop runs for every reading).
+      const offsets = new Map<Delivery<Reading>, bigint>();
       const fresh = batch.filter((d) => {
+        const offset = BigInt(d.offset);
+        offsets.set(d, offset);
         const next = nextOffset.get(d.partition);
-        return next === undefined || BigInt(d.offset) >= next;
+        return next === undefined || offset >= next;
       });
       for (const partition of new Set(fresh.map((d) => d.partition))) {
         const next = nextOffset.get(partition);
         const first = fresh.find((d) => d.partition === partition);
-        if (next === undefined || first === undefined || BigInt(first.offset) === next) continue;
+        if (next === undefined || first === undefined || offsets.get(first) === next) continue;
         // Messages of this partition were processed elsewhere meanwhile (it moved away and back, or
         // some were undecodable): what this member holds may be stale, so rebuild from the store.
         logger.info(
@@ -304,13 +308,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         nextOffset.delete(partition);
         for (const station of stationsOf(new Set([partition]))) await rebuild(station);
       }
+      const checked = new Set<string>();
       for (const d of fresh) {
-        const station = registry.get(d.value.stationId);
-        if (station !== undefined) await ensure(station);
+        const stationId = d.value.stationId;
+        if (checked.has(stationId)) continue;
+        checked.add(stationId);
+        const station = registry.get(stationId);
+        if (station !== undefined && !series.has(stationId)) await ensure(station);
       }
       const dirty = new Map<string, Map<number, boolean>>();
       for (const d of fresh) {
-        nextOffset.set(d.partition, BigInt(d.offset) + 1n);
+        nextOffset.set(d.partition, (offsets.get(d) as bigint) + 1n);
         const r = d.value;
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station

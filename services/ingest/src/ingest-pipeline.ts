@@ -3,6 +3,7 @@ import {
   type DeadLetter,
   type DecodeLimits,
   decodeStationMessage,
+  payloadText,
   type Reading,
   type ReadingSource,
   type Rejection,
@@ -118,16 +119,26 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   const clock = deps.clock ?? Date.now;
   const { bus, registry, metrics } = deps;
 
+  const lookupStation = (id: string) => registry.get(id);
+
   function decodeJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): DecodedInput {
     metrics.messages.inc({ source: options.source });
     const now = clock();
     const result = decodeStationMessage(topic, payload, {
       now,
-      lookupStation: (id) => registry.get(id),
-      limits: { ...deps.limits, ...options.limits },
+      lookupStation,
+      limits: options.limits === undefined ? deps.limits : { ...deps.limits, ...options.limits },
       source: options.readingSource ?? jsonReadingSource(options.source),
     });
-    const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+    if (result.rejections.length === 0) {
+      return {
+        source: options.source,
+        readings: result.readings,
+        rejections: result.rejections,
+        deadLetters: [],
+      };
+    }
+    const text = payloadText(payload);
     const deadLetters = result.rejections.map((r) =>
       toDeadLetter(r, {
         source: options.source,

@@ -15,3 +15,26 @@ export function lastPerKey<T>(items: readonly T[], keyOf: (item: T) => string): 
   }
   return [...last.values()];
 }
+
+/**
+ * {@link lastPerKey} for readings (key station+metric+ts). The usual batch, where each series' ts
+ * only grows, has no repeated key and is returned as is, without a string key per reading.
+ */
+export function lastPerReading<T extends { stationId: string; metric: string; ts: number }>(
+  items: readonly T[],
+): readonly T[] {
+  const lastTs = new Map<string, Map<string, number>>();
+  for (const r of items) {
+    let byMetric = lastTs.get(r.stationId);
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      lastTs.set(r.stationId, byMetric);
+    }
+    const last = byMetric.get(r.metric);
+    if (last !== undefined && r.ts <= last) {
+      return lastPerKey(items, (x) => `${x.stationId}\u0000${x.metric}\u0000${x.ts}`);
+    }
+    byMetric.set(r.metric, r.ts);
+  }
+  return items;
+}

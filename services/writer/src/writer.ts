@@ -1,11 +1,11 @@
 import type { Bus, Delivery, DeliveryContext, Subscription } from "@qingshan/bus";
-import { type DeadLetter, type Reading, readingKey } from "@qingshan/domain";
+import type { DeadLetter, Reading } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { type Logger, pino } from "pino";
 import type { Registry } from "prom-client";
 import { parseWriterConfig, type WriterConfig, type WriterSettings } from "./config.ts";
 import { groupCommit } from "./group-commit.ts";
-import { lastPerKey } from "./last-per-key.ts";
+import { lastPerKey, lastPerReading } from "./last-per-key.ts";
 import { createWriterMetrics, type WriteKind } from "./metrics.ts";
 import { writeWithRetry } from "./write-with-retry.ts";
 
@@ -95,10 +95,7 @@ export function createWriter(deps: WriterDeps): Writer {
     batch: readonly Delivery<Reading>[],
     delivery: DeliveryContext,
   ): Promise<void> {
-    const readings = lastPerKey(
-      batch.map((d) => d.value),
-      readingKey,
-    );
+    const readings = lastPerReading(batch.map((d) => d.value));
     await write("readings", readings.length, delivery, () => commitReadings(readings));
     metrics.readingsWritten.inc(readings.length);
   }

@@ -75,6 +75,24 @@ const MEMORY = ":memory:";
 
 /** Whether two readings of the batch share station+metric+ts (then the last one wins, in SQL). */
 function hasDuplicateKeys(readings: readonly Reading[]): boolean {
+  // Usual batch: each series' ts only grows, so no key repeats. Checked without building a string
+  // key per reading (that cost ~1 µs per reading in profiles); anything else takes the exact check.
+  const lastTs = new Map<string, Map<string, number>>();
+  let ordered = true;
+  for (const r of readings) {
+    let byMetric = lastTs.get(r.stationId);
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      lastTs.set(r.stationId, byMetric);
+    }
+    const last = byMetric.get(r.metric);
+    if (last !== undefined && r.ts <= last) {
+      ordered = false;
+      break;
+    }
+    byMetric.set(r.metric, r.ts);
+  }
+  if (ordered) return false;
   const seen = new Set<string>();
   for (const r of readings) {
     const key = `${r.stationId}\u0000${r.metric}\u0000${r.ts}`;

@@ -1,0 +1,109 @@
+// Profiling driver for the embedded hot path, in one process: N bench-shaped station messages
+// (6 air values, ~200 bytes, as bench/run.ts publishes them) go through the ingest pipeline
+// (decode + validate + bus publish, as the embedded broker's intake does, without MQTT framing),
+// the in-process bus, the writer (DuckDB, fresh file) and the evaluator (config/rules.yaml), with
+// up to PROFILE_WINDOW messages in flight. Prints CPU µs per message (process utime+stime, DuckDB
+// threads included) and the rate; with PROFILE_DECODE_ONLY=1 only the decode is timed.
+//
+//   node bench/profile-ingest.ts                      # PROFILE_N=20000 PROFILE_WINDOW=2000
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-ingest.ts
+//   PROFILE_EVALUATOR=0 node bench/profile-ingest.ts  # without the evaluator
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createMemoryBus } from "../packages/bus/src/index.ts";
+import { loadRulesFile } from "../packages/rules/src/index.ts";
+import { createDuckDbStore } from "../packages/store/src/index.ts";
+import { pino } from "../services/evaluator/node_modules/pino/pino.js";
+import { createEvaluator } from "../services/evaluator/src/index.ts";
+import { Registry } from "../services/ingest/node_modules/prom-client/index.js";
+import { createIngestMetrics, createIngestPipeline } from "../services/ingest/src/index.ts";
+import { loadStationRegistry } from "../services/simulator/src/index.ts";
+import { createWriter } from "../services/writer/src/index.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const N = Number(process.env.PROFILE_N ?? 20_000);
+const WINDOW = Number(process.env.PROFILE_WINDOW ?? 2000);
+const WITH_EVALUATOR = process.env.PROFILE_EVALUATOR !== "0";
+const registry = loadStationRegistry(join(ROOT, "seeds/liandu/stations.json"));
+const LOAD = registry.stations
+  .filter((s) => s.kind === "air")
+  .map((s) => s.id)
+  .slice(0, 8);
+
+function messages(count: number): Array<{ topic: string; payload: Buffer }> {
+  const base = Date.now() - 2 * 3_600_000;
+  return Array.from({ length: count }, (_, i) => {
+    const station = LOAD[i % LOAD.length] as string;
+    const ts = base + Math.floor(i / LOAD.length) * 1000 + (i % 7);
+    const values = {
+      pm25: 35 + (i % 40),
+      pm10: 60 + (i % 50),
+      so2: 8.5,
+      no2: 31.25,
+      co: 0.82,
+      o3: 96 + (i % 30),
+    };
+    return {
+      topic: `stations/${station}/air`,
+      payload: Buffer.from(JSON.stringify({ ts, values, period: "PT1M" })),
+    };
+  });
+}
+
+const logger = pino({ level: "warn" });
+const metricsRegistry = new Registry();
+const bus = createMemoryBus();
+await bus.start();
+const pipeline = createIngestPipeline({ bus, registry, metrics: createIngestMetrics(metricsRegistry) });
+const msgs = messages(N);
+
+if (process.env.PROFILE_DECODE_ONLY === "1") {
+  const warm = messages(2000);
+  for (const m of warm) pipeline.decodeJson(m.topic, m.payload, { source: "mqtt", origin: m.topic });
+  const cpu0 = process.cpuUsage();
+  for (const m of msgs) pipeline.decodeJson(m.topic, m.payload, { source: "mqtt", origin: m.topic });
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`decode only: ${((cpu.user + cpu.system) / N).toFixed(2)} µs CPU/message (N=${N})`);
+  await bus.stop();
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "qingshan-profile-"));
+const store = createDuckDbStore({ path: join(dir, "q.duckdb") });
+await store.start();
+const writer = createWriter({ bus, store, registry: metricsRegistry, logger });
+await writer.start();
+let evaluator: ReturnType<typeof createEvaluator> | undefined;
+if (WITH_EVALUATOR) {
+  const rulesFile = join(ROOT, "config/rules.yaml");
+  evaluator = createEvaluator(
+    { rulesFile },
+    { bus, store, registry, rules: loadRulesFile(rulesFile, { registry }), logger },
+  );
+  await evaluator.start();
+}
+
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+let next = 0;
+async function lane(): Promise<void> {
+  while (next < msgs.length) {
+    const m = msgs[next++] as { topic: string; payload: Buffer };
+    const result = await pipeline.submitJson(m.topic, m.payload, { source: "mqtt", origin: m.topic });
+    if (result.rejections.length > 0) throw new Error(result.rejections[0]?.message);
+  }
+}
+await Promise.all(Array.from({ length: WINDOW }, lane));
+const cpu = process.cpuUsage(cpu0);
+const seconds = (performance.now() - t0) / 1000;
+console.log(
+  `end to end (ingest → bus → writer/DuckDB${WITH_EVALUATOR ? " + evaluator" : ""}): N=${N}, window ${WINDOW}: ` +
+    `${((cpu.user + cpu.system) / N).toFixed(1)} µs CPU/message (user ${(cpu.user / N).toFixed(1)}, sys ${(cpu.system / N).toFixed(1)}), ` +
+    `${Math.round(N / seconds)} msg/s`,
+);
+await evaluator?.stop();
+await writer.stop();
+await bus.stop();
+await store.stop();
+rmSync(dir, { recursive: true, force: true });
