@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type ApiDeps, createApp, startApi } from "@qingshan/api";
 import { type Bus, createKafkaBus, createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type StationRegistry } from "@qingshan/domain";
@@ -158,7 +158,7 @@ export async function startEvaluatorService(
   root: string,
 ): Promise<RunningService> {
   const evaluatorConfig = parseEvaluatorConfig(ctx.config.evaluator as EvaluatorConfig);
-  const rules = loadRulesFile(join(root, evaluatorConfig.rulesFile), { registry: ctx.registry });
+  const rules = loadRulesFile(resolve(root, evaluatorConfig.rulesFile), { registry: ctx.registry });
   const evaluator = createEvaluator(evaluatorConfig, {
     bus: ctx.bus,
     store,
