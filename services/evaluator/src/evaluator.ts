@@ -63,7 +63,7 @@ export interface Evaluator {
 
 /**
  * Creates the evaluator: bus "readings" → rolling windows → rules → alert events, each stored
- * (`store.writeAlertEvents`) and then published on bus "alerts" keyed by station. Validates
+ * (`store.writeAlertEvents`) and published on bus "alerts" keyed by station, concurrently. Validates
  * config without I/O.
  *
  * @example
@@ -197,7 +197,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return "emit";
   }
 
-  /** Stores, then publishes, what the outbox holds; on failure the rest stays for the next call. */
+  /** Stores and publishes what the outbox holds; on failure the rest stays for the next call. */
   async function flush(signal: AbortSignal): Promise<void> {
     const letters = [...outbox.letters];
     if (letters.length > 0) {
@@ -214,16 +214,19 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     }
     const events = [...outbox.events];
     if (events.length === 0) return;
-    await retry(() => store.writeAlertEvents(events), "store.writeAlertEvents", signal);
-    await retry(
-      () =>
-        bus.publish(
-          "alerts",
-          events.map((e) => ({ key: e.stationId, value: e })),
-        ),
-      "bus.publish alerts",
-      signal,
-    );
+    // Safe concurrently: ids are deterministic, store/notifier dedupe on id, rebuild re-emits unstored events.
+    await Promise.all([
+      retry(() => store.writeAlertEvents(events), "store.writeAlertEvents", signal),
+      retry(
+        () =>
+          bus.publish(
+            "alerts",
+            events.map((e) => ({ key: e.stationId, value: e })),
+          ),
+        "bus.publish alerts",
+        signal,
+      ),
+    ]);
     outbox.events.splice(0, events.length);
     for (const e of events)
       logger.info(
