@@ -184,6 +184,51 @@ describe("evaluator with the memory bus and DuckDB", () => {
     expect(warning().filter((x) => x.stationId === "aq-1")).toEqual([]);
   });
 
+  it("a duplicate publish after a rebuild is not counted again (one 30-min reading leaves the hour invalid)", async () => {
+    const h1 = START + H;
+    const half = (stationId: string, hourEnd: number, ts: number) => ({
+      key: stationId,
+      value: { ...reading(stationId, "pm25", hourEnd, 200), ts, periodMs: 30 * 60_000 },
+    });
+    const first = evaluator();
+    await first.start();
+    clock = h1 + 60_000;
+    await bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H)]);
+    await settled();
+    await waitFor(
+      async () =>
+        (await store.queryReadings({ stationId: "aq-1", from: START, to: h1 })).length === 1 &&
+        (await store.queryReadings({ stationId: "aq-2", from: START, to: h1 })).length === 1,
+      { timeoutMs: 5000 },
+    );
+    await first.stop();
+    await evaluator().start();
+    // A newer reading first, so the duplicate is not the series' newest; then aq-1's first half again
+    // (a duplicate) and aq-2's second half (new data: its hour becomes valid, AQI 250 > 200).
+    clock = h1 + H + 60_000;
+    await bus.publish("readings", [half("aq-1", h1 + H, h1), half("aq-2", h1 + H, h1)]);
+    await bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H / 2)]);
+    await settled();
+    const heavy = (stationId: string) =>
+      alerts.filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId).map((x) => x.type);
+    expect(heavy("aq-2")).toEqual(["raised"]);
+    expect(heavy("aq-1")).toEqual([]);
+  });
+
+  it("memory per series stays bounded with minute data (dedupe state does not grow with the rate)", async () => {
+    const e = evaluator();
+    await e.start();
+    clock = START + 3 * H;
+    const minutes = Array.from({ length: 180 }, (_, i) => ({
+      key: "aq-1",
+      value: { ...reading("aq-1", "pm25", START + H, 30), ts: START + i * 60_000, periodMs: 60_000 },
+    }));
+    await bus.publish("readings", minutes);
+    await settled();
+    expect(e.memoryPerSeriesBytes()).toBeGreaterThan(0);
+    expect(e.memoryPerSeriesBytes()).toBeLessThanOrEqual(2048);
+  });
+
   it("a water section slipping to Class IV raises an alert naming the deciding parameter", async () => {
     await evaluator().start();
     const clean: [string, MetricId, number][] = [

@@ -23,7 +23,7 @@ import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "./config.ts";
-import { CountedReadings, createStationSeries, type StationSeries } from "./station-series.ts";
+import { createStationSeries, DEDUPE_ENTRY_BYTES, isCounted, type StationSeries } from "./station-series.ts";
 
 /** The part of the store the evaluator uses (any TimeSeriesStore qualifies). */
 export type EvaluatorStore = Pick<
@@ -51,7 +51,10 @@ export interface Evaluator {
   start(): Promise<void>;
   /** Stops the sweep, then the subscription (waiting for in-flight batches). */
   stop(): Promise<void>;
-  /** Average memory of the rolling windows per series (bytes). */
+  /**
+   * Estimated bytes per series of the windows and the dedupe state (both O(1) per series). Not
+   * counted: quality trackers, rule-engine state, per-station holders (bench heap delta has all).
+   */
   memoryPerSeriesBytes(): number;
   /** Runs the silence sweep now (what the cron job runs). */
   sweep(): Promise<void>;
@@ -107,7 +110,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
 
   /**
    * Rebuilds a station from the store: hourly aggregates up to `recentFrom`, the raw readings after
-   * it (so the windows hold exactly the readings listed in `counted`), the stored alert events; the
+   * it (so the windows hold everything stored up to `storedThrough`), the stored alert events; the
    * stored hours are replayed silently and reconciled. Differences go to the outbox. The station's
    * previous state stays in place if a query fails.
    */
@@ -139,7 +142,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       s.lastSeen = Math.max(s.lastSeen ?? r.receivedAt, r.receivedAt);
     }
     for (const [metric, ts] of through) {
-      s.counted.set(metric, new CountedReadings(recentFrom, ts));
+      s.storedThrough.set(metric, ts);
       s.newestTs.set(metric, ts);
     }
     engine.forget(station.id);
@@ -153,17 +156,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       rawByHour.set(h, [...(rawByHour.get(h) ?? []), r]);
     }
     const hours = [...new Set([...byHour.keys(), ...rawByHour.keys()])].sort((a, b) => a - b);
+    const loaded = new Map<MetricId, number>();
     for (const h of hours) {
       for (const agg of byHour.get(h) ?? []) {
         s.windowsOf(agg.metric).addHourly(agg);
         if (agg.validCount > 0) s.lastValidHour.set(agg.metric, h);
       }
       for (const r of rawByHour.get(h) ?? []) {
-        const counted = s.counted.get(r.metric);
-        if (counted?.has(r.ts)) continue;
+        if (r.ts === loaded.get(r.metric)) continue; // sorted by ts: a duplicate row is adjacent
+        loaded.set(r.metric, r.ts);
         const outcome = s.windowsOf(r.metric).add(r);
         if (!outcome.accepted) continue;
-        counted?.add(r.ts);
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
         if (r.ts >= qualityFrom) trackQuality(s.qualityOf(r.metric), r);
@@ -171,8 +174,6 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       s.newestHour = Math.max(s.newestHour ?? h, h);
       if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
     }
-    for (const [metric, counted] of s.counted)
-      counted.prune((through.get(metric) ?? 0) - settings.latenessMs);
     const reconciled =
       s.newestHour === undefined ? [] : engine.reconcile(station.id, s.newestHour, modeFor(s, s.newestHour));
     outbox.events.push(...reconciled);
@@ -283,8 +284,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   /**
    * A batch is applied all or nothing: stations are rebuilt first (may fail: nothing changed yet),
    * then the windows and rules advance without awaiting, and the resulting events go to the outbox.
-   * Storing/publishing them may fail; the redelivered batch then skips what was applied (offsets,
-   * and the counted readings) and sends the outbox first.
+   * Storing/publishing them may fail; the redelivered batch then skips what was applied (by the
+   * per-partition offsets) and sends the outbox first.
    */
   async function handle(batch: readonly Delivery<Reading>[], context: DeliveryContext): Promise<void> {
     await exclusive(async () => {
@@ -325,10 +326,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         const r = d.value;
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station
-        const counted =
-          s.counted.get(r.metric) ?? new CountedReadings(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
-        s.counted.set(r.metric, counted);
-        if (counted.has(r.ts)) continue; // already in the windows (redelivered, published twice, or rebuilt from the store)
+        if (isCounted(s, r.metric, r.ts)) continue; // rebuilt from the store, or the newest reading published twice
         const outcome = s
           .windowsOf(r.metric)
           .add({ ts: r.ts, value: r.value, flag: r.flag, periodMs: r.periodMs });
@@ -346,9 +344,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           });
           continue;
         }
-        counted.add(r.ts);
         s.newestTs.set(r.metric, Math.max(s.newestTs.get(r.metric) ?? r.ts, r.ts));
-        counted.prune((s.newestTs.get(r.metric) ?? r.ts) - settings.latenessMs);
         trackQuality(s.qualityOf(r.metric), r);
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
@@ -443,7 +439,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           bytes += w.memoryBytes();
           count++;
         }
-        for (const c of s.counted.values()) bytes += c.memoryBytes();
+        bytes += (s.storedThrough.size + s.newestTs.size) * DEDUPE_ENTRY_BYTES;
       }
       return count === 0 ? 0 : bytes / count;
     },

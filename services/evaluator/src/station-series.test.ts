@@ -1,30 +1,34 @@
+import { createStationRegistry, type Station } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
-import { CountedReadings } from "./station-series.ts";
+import { createStationSeries, isCounted } from "./station-series.ts";
 
-describe("CountedReadings", () => {
-  it("knows exactly the readings added from `from` on, in or out of order", () => {
-    const c = new CountedReadings(100, 90);
-    for (const ts of [100, 300, 200, 200]) c.add(ts);
-    expect([100, 200, 300].map((t) => c.has(t))).toEqual([true, true, true]);
-    expect([150, 250, 301].map((t) => c.has(t))).toEqual([false, false, false]);
+const station = createStationRegistry([
+  {
+    id: "aq-1",
+    name: { zh: "莲都站", en: "Liandu station" },
+    kind: "air",
+    metrics: ["pm25"],
+    location: { lat: 28.4, lon: 119.9 },
+    township: "万象街道",
+  },
+]).get("aq-1") as Station;
+const series = () => createStationSeries(station, { latenessMs: 7_200_000, validFlags: ["N"] });
+
+describe("isCounted (O(1) dedupe state per series)", () => {
+  it("after a rebuild, everything up to the newest stored ts counts as held, newer readings do not", () => {
+    const s = series();
+    s.storedThrough.set("pm25", 1000);
+    s.newestTs.set("pm25", 1000);
+    expect([500, 999, 1000].map((t) => isCounted(s, "pm25", t))).toEqual([true, true, true]);
+    expect(isCounted(s, "pm25", 1001)).toBe(false);
+    expect(isCounted(s, "pm10", 500)).toBe(false);
   });
 
-  it("before `from`, what the store held at the rebuild (ts ≤ storedThrough) counts as held", () => {
-    const c = new CountedReadings(100, 90);
-    expect(c.has(90)).toBe(true);
-    expect(c.has(95)).toBe(false);
-  });
-
-  it("prune forgets older readings and keeps newer ones", () => {
-    const c = new CountedReadings(0, -1);
-    for (const ts of [10, 20, 30, 40]) c.add(ts);
-    const before = c.memoryBytes();
-    c.prune(25);
-    expect(c.has(30)).toBe(true);
-    expect(c.has(40)).toBe(true);
-    expect(c.has(20)).toBe(false);
-    expect(c.memoryBytes()).toBeLessThan(before);
-    c.add(20); // older than the horizon: not recorded
-    expect(c.has(20)).toBe(false);
+  it("a second copy of the newest reading is held; late readings after the rebuild point are not", () => {
+    const s = series();
+    s.storedThrough.set("pm25", 1000);
+    s.newestTs.set("pm25", 3000);
+    expect(isCounted(s, "pm25", 3000)).toBe(true);
+    expect(isCounted(s, "pm25", 2000)).toBe(false); // out of order, newer than the stored state
   });
 });

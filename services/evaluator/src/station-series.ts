@@ -11,9 +11,9 @@ export interface StationSeries {
   readonly quality: Map<MetricId, SeriesQuality>;
   /** Latest valid hour per metric (for `latest` windows). */
   readonly lastValidHour: Map<MetricId, number>;
-  /** Per metric, which readings the windows already hold (duplicates and redeliveries are skipped). */
-  readonly counted: Map<MetricId, CountedReadings>;
-  /** Per metric, the newest reading ts taken into the windows. */
+  /** Per metric, the newest stored reading ts at the rebuild: readings up to it count as held (see `isCounted`). */
+  readonly storedThrough: Map<MetricId, number>;
+  /** Per metric, the newest reading ts taken into the windows (a second copy of it is skipped). */
   readonly newestTs: Map<MetricId, number>;
   /** Wall-clock time (receivedAt) of the last reading from the station. */
   lastSeen: number | undefined;
@@ -61,7 +61,7 @@ export function createStationSeries(station: Station, options: SeriesOptions): S
     windows,
     quality,
     lastValidHour,
-    counted: new Map(),
+    storedThrough: new Map(),
     newestTs: new Map(),
     lastSeen: undefined,
     newestHour: undefined,
@@ -112,62 +112,23 @@ export function createStationSeries(station: Station, options: SeriesOptions): S
 }
 
 /**
- * Which readings (by ts) of one series the windows already hold, so a reading delivered again — a
- * redelivery after a failed batch or a rebalance, or a duplicate publish — is not counted twice.
- * Exact from `from` on (a sorted list of ts, pruned to the lateness horizon: older readings are
- * refused by the windows anyway); before `from`, everything up to `storedThrough` (the newest
- * reading in the store at the rebuild, counted through the hourly aggregates) counts as held.
+ * Rough V8 cost of one entry of `storedThrough` or `newestTs` (the dedupe state, two per series):
+ * key, value and chain slots, a bucket share, the ts as a heap number (ms timestamps are no Smis).
+ */
+export const DEDUPE_ENTRY_BYTES = 3 * 8 + 4 + 16;
+
+/**
+ * Whether the windows already hold the reading of `metric` at `ts`, from O(1) state per series
+ * (a redelivered batch is skipped earlier, by the per-partition offsets): anything up to the newest
+ * stored ts at the rebuild (the windows were built from the store), and a second copy of the newest
+ * reading (a duplicate publish). Trade-off: a late reading that was not yet stored at the rebuild
+ * is taken as held and misses the windows (the writer still stores it), and a duplicate of an older,
+ * out-of-order reading within one session is counted again.
  *
  * @example
- * const c = new CountedReadings(from, through);
- * if (!c.has(r.ts)) { windows.add(r); c.add(r.ts); c.prune(newest - latenessMs); }
+ * if (!isCounted(s, r.metric, r.ts)) s.windowsOf(r.metric).add(r);
  */
-export class CountedReadings {
-  private readonly ts: number[] = [];
-
-  constructor(
-    private from: number,
-    private readonly storedThrough: number,
-  ) {}
-
-  has(ts: number): boolean {
-    if (ts < this.from) return ts <= this.storedThrough;
-    const i = this.search(ts);
-    return this.ts[i] === ts;
-  }
-
-  add(ts: number): void {
-    if (ts < this.from) return;
-    const last = this.ts[this.ts.length - 1];
-    if (last === undefined || ts > last) {
-      this.ts.push(ts);
-      return;
-    }
-    const i = this.search(ts);
-    if (this.ts[i] !== ts) this.ts.splice(i, 0, ts);
-  }
-
-  /** Forgets readings before `cutoff` (the windows refuse them now). */
-  prune(cutoff: number): void {
-    if (cutoff <= this.from) return;
-    this.from = cutoff;
-    const i = this.search(cutoff);
-    if (i > 0) this.ts.splice(0, i);
-  }
-
-  memoryBytes(): number {
-    return 64 + 8 * this.ts.length;
-  }
-
-  /** Index of the first ts ≥ `ts`. */
-  private search(ts: number): number {
-    let lo = 0;
-    let hi = this.ts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.ts[mid] as number) < ts) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
+export function isCounted(s: StationSeries, metric: MetricId, ts: number): boolean {
+  const through = s.storedThrough.get(metric);
+  return (through !== undefined && ts <= through) || ts === s.newestTs.get(metric);
 }
