@@ -7,6 +7,8 @@ export const BUS_ERROR_CODES = {
   "bus.stopped": "the bus was stopped; nothing more is accepted and pending publishes are not acknowledged",
   "bus.topic_unknown": "the topic is not one of BUS_TOPICS",
   "bus.options_invalid": "the subscribe options do not validate",
+  "bus.message_too_large":
+    "a message (or a produce request) is larger than the adapter or the brokers accept",
 } as const;
 export type BusErrorCode = keyof typeof BUS_ERROR_CODES;
 

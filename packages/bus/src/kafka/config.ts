@@ -82,6 +82,11 @@ export const kafkaBusConfigSchema = z.strictObject({
   sasl: saslSchema.optional(),
   connectionTimeoutMs: z.number().int().min(1).default(3_000),
   requestTimeoutMs: z.number().int().min(1).default(30_000),
+  /**
+   * Largest produce request (estimated encoded size) the bus sends; queued publishes are cut into
+   * requests below it. Keep it under the brokers' `message.max.bytes` (default 1 MiB).
+   */
+  maxRequestBytes: z.number().int().min(4_096).default(900_000),
   consumer: consumerSchema.prefault({}),
   /** Batch limit for subscriptions that do not set `maxBatch`. */
   defaultMaxBatch: z.number().int().min(1).default(1000),

@@ -78,6 +78,7 @@ describe("kafka bus configuration (no broker)", () => {
     expect(() =>
       createKafkaBus({ brokers: "k:9092", consumer: { sessionTimeoutMs: 1000, heartbeatIntervalMs: 1000 } }),
     ).toThrow(/consumer\.heartbeatIntervalMs/);
+    expect(() => createKafkaBus({ brokers: "k:9092", maxRequestBytes: 100 })).toThrow(/maxRequestBytes/);
   });
 
   it("applies defaults, splits a comma-separated broker list and names topics with the prefix", () => {
@@ -90,6 +91,7 @@ describe("kafka bus configuration (no broker)", () => {
       replicationFactor: 1,
       newGroupStart: "earliest",
       consumer: { sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000 },
+      maxRequestBytes: 900_000,
     });
     expect(bus.topicName("readings")).toBe("qingshan.readings");
     expect(Object.isFrozen(bus.settings.consumer)).toBe(true);
@@ -117,6 +119,118 @@ describe.skipIf(!kafka.available)(`kafka bus against a real broker${kafka.note}`
     },
     { timeoutMs: 30_000 },
   );
+
+  describe("produce request size", () => {
+    const buses: Bus[] = [];
+    let prefix = "";
+    afterEach(async () => {
+      await Promise.all(buses.splice(0).map((b) => b.stop()));
+      await deleteTopics(prefix);
+    });
+
+    async function startBus(extra: Partial<KafkaBusConfig> = {}): Promise<Bus> {
+      const bus = createKafkaBus({ ...testConfig(prefix), ...extra });
+      buses.push(bus);
+      await bus.start();
+      return bus;
+    }
+
+    async function collect(bus: Bus, seen: Delivery<{ seq: number }>[]): Promise<void> {
+      await bus.subscribe<{ seq: number; pad?: string }>(
+        "readings",
+        { group: unique("g") },
+        async (batch) => {
+          seen.push(...batch);
+        },
+      );
+    }
+
+    function seqsByKey(seen: Delivery<{ seq: number }>[]): Map<string, number[]> {
+      const byKey = new Map<string, number[]>();
+      for (const d of seen) byKey.set(d.key, [...(byKey.get(d.key) ?? []), d.value.seq]);
+      return byKey;
+    }
+
+    it("5,000 publishes of ~1 kB not awaited in between (5 MB) all arrive, in per-key order", async () => {
+      prefix = `${unique("qs-size")}.`;
+      const bus = await startBus();
+      const seen: Delivery<{ seq: number }>[] = [];
+      await collect(bus, seen);
+      const keys = ["ld-aq-01", "ld-aq-02", "ld-aq-03", "ld-wq-01", "ld-wq-02"];
+      const pad = "x".repeat(1000);
+      const next = new Map(keys.map((k) => [k, 0]));
+      const message = (i: number) => {
+        const key = keys[i % keys.length] as string;
+        const seq = next.get(key) ?? 0;
+        next.set(key, seq + 1);
+        return { key, value: { seq, pad } };
+      };
+      const publishes: Promise<void>[] = [];
+      for (let i = 0; i < 4000; i++) publishes.push(bus.publish("readings", [message(i)]));
+      // One publish of ~1 MB alone is cut over several requests too.
+      publishes.push(
+        bus.publish(
+          "readings",
+          Array.from({ length: 1000 }, (_, i) => message(4000 + i)),
+        ),
+      );
+      await Promise.all(publishes);
+      await waitFor(() => seen.length >= 5000, { timeoutMs: 60_000, what: "5000 deliveries" });
+      const byKey = seqsByKey(seen);
+      expect([...byKey.keys()].sort()).toEqual([...keys].sort());
+      for (const key of keys) {
+        expect(byKey.get(key), key).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      }
+    }, 90_000);
+
+    it("a message over maxRequestBytes rejects with bus.message_too_large; a publish just after it goes through", async () => {
+      prefix = `${unique("qs-big")}.`;
+      const bus = await startBus();
+      const seen: Delivery<{ seq: number }>[] = [];
+      await collect(bus, seen);
+      const oversize = bus.publish("readings", [
+        { key: "ld-aq-01", value: { seq: 0, pad: "x".repeat(1_200_000) } },
+      ]);
+      const normal = bus.publish("readings", [{ key: "ld-aq-01", value: { seq: 1 } }]);
+      const error = await oversize.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BusError);
+      expect(error).toMatchObject({ code: "bus.message_too_large" });
+      expect((error as Error).message).toMatch(/key "ld-aq-01".* \d{7} bytes.*maxRequestBytes = 900000/);
+      await normal;
+      await waitFor(() => seen.length >= 1, { timeoutMs: 30_000, what: "the normal message" });
+      expect(seen.map((d) => [d.key, d.value.seq])).toEqual([["ld-aq-01", 1]]);
+    });
+
+    it("a request the broker refuses as too large fails; later publishes to its partitions are not lost", async () => {
+      prefix = `${unique("qs-broker-big")}.`;
+      // The broker's default message.max.bytes is 1 MiB; this bus lets 1.5 MB through to it.
+      const bus = await startBus({ maxRequestBytes: 4_000_000, onLog: () => {} });
+      const seen: Delivery<{ seq: number }>[] = [];
+      await collect(bus, seen);
+      let big = "b-0";
+      for (let i = 1; bus.partitionFor("readings", big) === bus.partitionFor("readings", "a"); i++)
+        big = `b-${i}`;
+      // One request: the broker appends "a" and refuses big's partition.
+      const small = bus.publish("readings", [{ key: "a", value: { seq: 0 } }]);
+      const oversize = bus.publish("readings", [{ key: big, value: { seq: 0, pad: "x".repeat(1_500_000) } }]);
+      await expect(oversize).rejects.toMatchObject({ code: "bus.message_too_large" });
+      await expect(small).rejects.toMatchObject({ code: "bus.message_too_large" });
+      // kafkajs rolled back "a"'s sequence number; the same producer would have this acknowledged as a duplicate and dropped.
+      await bus.publish("readings", [{ key: "a", value: { seq: 1 } }]);
+      await bus.publish("readings", [{ key: big, value: { seq: 1 } }]);
+      await waitFor(
+        () => seen.some((d) => d.key === "a" && d.value.seq === 1) && seen.some((d) => d.key === big),
+        {
+          timeoutMs: 30_000,
+          what: "the publishes after the refused request",
+        },
+      );
+      expect(seen.filter((d) => d.key === big).map((d) => d.value.seq)).toEqual([1]);
+    });
+  });
 
   describe("consumer groups", () => {
     const buses: Bus[] = [];

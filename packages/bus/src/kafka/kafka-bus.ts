@@ -74,7 +74,6 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let admin: Admin | undefined;
-  let producer: Producer | undefined;
   let publisher: Publisher | undefined;
   let depth: DepthMonitor | undefined;
   const subscriptions = new Set<KafkaSubscription>();
@@ -129,16 +128,23 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     admin = client;
     await client.connect();
     await ensureTopics(client);
-    const p = kafka.producer({
-      idempotent: true,
-      // One request in flight keeps per-partition order across retries (the Publisher sends one at a time anyway).
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    producer = p;
-    await p.connect();
-    publisher = new Publisher(p);
+    const createProducer = (): Producer =>
+      kafka.producer({
+        idempotent: true,
+        // One request in flight keeps per-partition order across retries (the Publisher sends one at a time anyway).
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+    publisher = new Publisher(createProducer, settings.maxRequestBytes, (error) =>
+      log({
+        level: "warn",
+        namespace: "qingshan.bus",
+        message: `producer replaced after a failed request: ${errorMessage(error)}`,
+        extra: {},
+      }),
+    );
+    await publisher.connect();
     depth = new DepthMonitor(
       client,
       topicName,
@@ -173,7 +179,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       new BusError("bus.stopped", "the bus stopped before the brokers acknowledged the messages"),
     );
     await depth?.stop();
-    await producer?.disconnect();
+    await publisher?.disconnect();
     await admin?.disconnect();
   }
 
@@ -194,7 +200,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
         },
         async (error: unknown) => {
           state = "stopped";
-          await producer?.disconnect().catch(() => {});
+          await publisher?.disconnect().catch(() => {});
           await admin?.disconnect().catch(() => {});
           throw error;
         },
