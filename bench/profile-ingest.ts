@@ -72,7 +72,18 @@ if (process.env.PROFILE_DECODE_ONLY === "1") {
 const dir = mkdtempSync(join(tmpdir(), "qingshan-profile-"));
 const store = createDuckDbStore({ path: join(dir, "q.duckdb") });
 await store.start();
-const writer = createWriter({ bus, store, registry: metricsRegistry, logger });
+// Counts store calls, to report the batch size the writer reaches.
+let writeCalls = 0;
+let written = 0;
+const countingStore = {
+  writeReadings: (readings: Parameters<typeof store.writeReadings>[0]) => {
+    writeCalls++;
+    written += readings.length;
+    return store.writeReadings(readings);
+  },
+  writeDeadLetters: store.writeDeadLetters.bind(store),
+};
+const writer = createWriter({ bus, store: countingStore, registry: metricsRegistry, logger });
 await writer.start();
 let evaluator: ReturnType<typeof createEvaluator> | undefined;
 if (WITH_EVALUATOR) {
@@ -100,7 +111,7 @@ const seconds = (performance.now() - t0) / 1000;
 console.log(
   `end to end (ingest → bus → writer/DuckDB${WITH_EVALUATOR ? " + evaluator" : ""}): N=${N}, window ${WINDOW}: ` +
     `${((cpu.user + cpu.system) / N).toFixed(1)} µs CPU/message (user ${(cpu.user / N).toFixed(1)}, sys ${(cpu.system / N).toFixed(1)}), ` +
-    `${Math.round(N / seconds)} msg/s`,
+    `${Math.round(N / seconds)} msg/s; ${writeCalls} store writes, ${Math.round(written / writeCalls)} readings each`,
 );
 await evaluator?.stop();
 await writer.stop();
