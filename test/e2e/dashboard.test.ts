@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, startApi } from "@qingshan/api";
@@ -6,15 +6,16 @@ import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import { type AlertEvent, decodeStationMessage, HOUR_MS, toBeijingIso } from "@qingshan/domain";
 import { generateHistory, loadStationRegistry } from "@qingshan/simulator";
 import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
-import { requireService, waitFor } from "@qingshan/testkit";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { waitFor } from "@qingshan/testkit";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chromiumGate as browserGate,
+  launchChromium,
+  SCREENSHOTS as screenshots,
+} from "./support/chromium.ts";
 
 // The duty officer's path through the dashboard, in Debian's Chromium (no browser download).
-const CHROMIUM = process.env.QINGSHAN_CHROMIUM ?? "/usr/bin/chromium";
-const browserGate = await requireService("chromium", () => access(CHROMIUM));
-const root = join(import.meta.dirname, "../..");
-const screenshots = join(root, "reports/screenshots");
 const registry = loadStationRegistry();
 
 let dir: string;
@@ -56,8 +57,7 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     app = createApp({ store, registry, bus, defaultMetrics: false });
     const { port } = await startApi(app, { port: 0 });
     baseUrl = `http://127.0.0.1:${port}`;
-    await mkdir(screenshots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1400, height: 1000 },
       acceptDownloads: true,
