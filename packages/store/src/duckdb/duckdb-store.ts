@@ -6,6 +6,7 @@ import {
   type DuckDBConnection,
   DuckDBDataChunk,
   DuckDBInstance,
+  type DuckDBType,
   type DuckDBValue,
   INTEGER,
   VARCHAR,
@@ -57,7 +58,40 @@ type State = "created" | "starting" | "started" | "stopping" | "stopped";
 
 /** DuckDB's largest vector; one data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
-const READING_TYPES = [INTEGER, VARCHAR, VARCHAR, DOUBLE, DOUBLE, DOUBLE, VARCHAR, VARCHAR, DOUBLE];
+const READING_TYPES = [INTEGER, INTEGER, DOUBLE, DOUBLE, DOUBLE, DOUBLE];
+const READING_KEY_TYPES = [INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR];
+
+/**
+ * Codes for the (station, metric, flag, source) combinations of a batch, assigned without building
+ * a string per reading; `rows` lists each combination once for `staging_keys`.
+ */
+function readingKeyCodes(readings: readonly Reading[]): { codes: number[]; rows: DuckDBValue[][] } {
+  const byStation = new Map<string, Map<string, Map<string, Map<string, number>>>>();
+  const rows: DuckDBValue[][] = [[], [], [], [], []];
+  const codes = new Array<number>(readings.length);
+  let next = 0;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as Reading;
+    let byMetric = byStation.get(r.stationId);
+    if (byMetric === undefined) byStation.set(r.stationId, (byMetric = new Map()));
+    let byFlag = byMetric.get(r.metric);
+    if (byFlag === undefined) byMetric.set(r.metric, (byFlag = new Map()));
+    let bySource = byFlag.get(r.flag);
+    if (bySource === undefined) byFlag.set(r.flag, (bySource = new Map()));
+    let code = bySource.get(r.source);
+    if (code === undefined) {
+      code = next++;
+      bySource.set(r.source, code);
+      rows[0]?.push(code);
+      rows[1]?.push(r.stationId);
+      rows[2]?.push(r.metric);
+      rows[3]?.push(r.flag);
+      rows[4]?.push(r.source);
+    }
+    codes[i] = code;
+  }
+  return { codes, rows };
+}
 const DEAD_LETTER_TYPES = [
   INTEGER,
   VARCHAR,
@@ -259,7 +293,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   async function append(
     connection: DuckDBConnection,
     table: string,
-    types: typeof READING_TYPES,
+    types: readonly DuckDBType[],
     count: number,
     columnsOf: (start: number, end: number) => DuckDBValue[][],
   ): Promise<void> {
@@ -319,19 +353,20 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       // Every reading of the batch has lo <= ts < hi and lo < hour_end <= hi (schema.ts).
       const bounds = { lo: BigInt(hourEndOf(minTs) - HOUR_MS), hi: BigInt(hourEndOf(maxTs)) };
       await transact(async (connection) => {
+        const keys = readingKeyCodes(readings);
+        await append(connection, "staging_keys", READING_KEY_TYPES, keys.rows[0]?.length ?? 0, (start, end) =>
+          keys.rows.map((column) => column.slice(start, end)),
+        );
         await append(connection, "staging_readings", READING_TYPES, readings.length, (start, end) => {
-          const columns: DuckDBValue[][] = [[], [], [], [], [], [], [], [], []];
+          const columns: DuckDBValue[][] = [[], [], [], [], [], []];
           for (let i = start; i < end; i++) {
             const r = readings[i] as Reading;
             columns[0]?.push(i);
-            columns[1]?.push(r.stationId);
-            columns[2]?.push(r.metric);
-            columns[3]?.push(r.ts);
-            columns[4]?.push(r.periodMs);
-            columns[5]?.push(r.value);
-            columns[6]?.push(r.flag);
-            columns[7]?.push(r.source);
-            columns[8]?.push(r.receivedAt);
+            columns[1]?.push(keys.codes[i] as number);
+            columns[2]?.push(r.ts);
+            columns[3]?.push(r.periodMs);
+            columns[4]?.push(r.value);
+            columns[5]?.push(r.receivedAt);
           }
           return columns;
         });

@@ -40,9 +40,12 @@ export const CREATE_TABLES = [
  * are staged as DOUBLE (exact for safe integers) to avoid a BigInt per value, and cast once in SQL.
  */
 export const CREATE_TEMP_TABLES = [
+  // The four text columns of a reading are staged as one code into staging_keys (a batch has few
+  // distinct station/metric/flag/source combinations): a VARCHAR cell costs the Appender a native
+  // call each, ~1 µs per reading in profiles.
   `CREATE TEMP TABLE staging_readings (
-     seq INTEGER, station_id VARCHAR, metric VARCHAR, ts DOUBLE, period_ms DOUBLE, value DOUBLE,
-     flag VARCHAR, source VARCHAR, received_at DOUBLE)`,
+     seq INTEGER, key INTEGER, ts DOUBLE, period_ms DOUBLE, value DOUBLE, received_at DOUBLE)`,
+  `CREATE TEMP TABLE staging_keys (key INTEGER, station_id VARCHAR, metric VARCHAR, flag VARCHAR, source VARCHAR)`,
   `CREATE TEMP TABLE batch_readings (
      station_id VARCHAR, metric VARCHAR, ts BIGINT, period_ms BIGINT, value DOUBLE, flag VARCHAR,
      source VARCHAR, received_at BIGINT, hour_end BIGINT)`,
@@ -54,6 +57,7 @@ export const CREATE_TEMP_TABLES = [
 
 export const CLEAR_TEMP_TABLES = [
   "DELETE FROM staging_readings",
+  "DELETE FROM staging_keys",
   "DELETE FROM batch_readings",
   "DELETE FROM batch_hours",
   "DELETE FROM staging_dead_letters",

@@ -15,7 +15,7 @@ const READING_COLUMNS = "station_id, metric, ts, period_ms, value, flag, source,
  * taken out of a min/max.
  */
 export interface ReadingWriteSql {
-  /** staging → batch_readings; `dedupe` keeps the last write of a key within the batch. */
+  /** staging (readings + their key codes) → batch_readings; `dedupe` keeps the last write of a key within the batch. */
   readonly batch: (dedupe: boolean) => string;
   /** Deletes the stored readings the batch replaces; its row count decides incremental vs recompute. */
   readonly deleteReplaced: string;
@@ -35,11 +35,11 @@ export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSq
   return {
     batch: (dedupe) =>
       `INSERT INTO batch_readings
-         SELECT station_id, metric, ts::BIGINT, period_ms::BIGINT, value, flag, source, received_at::BIGINT,
-           ${hourEndSql("ts::BIGINT")}
-         FROM staging_readings` +
+         SELECT k.station_id, k.metric, s.ts::BIGINT, s.period_ms::BIGINT, s.value, k.flag, k.source,
+           s.received_at::BIGINT, ${hourEndSql("s.ts::BIGINT")}
+         FROM staging_readings s JOIN staging_keys k ON s.key = k.key` +
       (dedupe
-        ? " QUALIFY row_number() OVER (PARTITION BY station_id, metric, ts ORDER BY seq DESC) = 1"
+        ? " QUALIFY row_number() OVER (PARTITION BY k.station_id, k.metric, s.ts ORDER BY s.seq DESC) = 1"
         : ""),
     deleteReplaced: `DELETE FROM readings r USING batch_readings b
        WHERE r.station_id = b.station_id AND r.metric = b.metric AND r.ts = b.ts
