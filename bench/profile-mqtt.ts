@@ -111,7 +111,9 @@ console.log(
 const metricsText = await (await fetch(`${ready.apiUrl}/metrics`)).text();
 const writes = /qingshan_write_latency_seconds_count\{kind="readings"\} (\d+)/.exec(metricsText)?.[1];
 if (writes !== undefined)
-  console.log(`  ${writes} writer bus batches (handler calls), ${Math.round((N * 6) / Number(writes))} readings each`);
+  console.log(
+    `  ${writes} writer bus batches (handler calls), ${Math.round((N * 6) / Number(writes))} readings each`,
+  );
 for (const [name, t] of threads1) {
   const before = threads0.get(name) ?? { user: 0, sys: 0 };
   const user = ((t.user - before.user) / N) * 1e6;

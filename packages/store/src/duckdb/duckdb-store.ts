@@ -73,11 +73,20 @@ function readingKeyCodes(readings: readonly Reading[]): { codes: number[]; rows:
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i] as Reading;
     let byMetric = byStation.get(r.stationId);
-    if (byMetric === undefined) byStation.set(r.stationId, (byMetric = new Map()));
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      byStation.set(r.stationId, byMetric);
+    }
     let byFlag = byMetric.get(r.metric);
-    if (byFlag === undefined) byMetric.set(r.metric, (byFlag = new Map()));
+    if (byFlag === undefined) {
+      byFlag = new Map();
+      byMetric.set(r.metric, byFlag);
+    }
     let bySource = byFlag.get(r.flag);
-    if (bySource === undefined) byFlag.set(r.flag, (bySource = new Map()));
+    if (bySource === undefined) {
+      bySource = new Map();
+      byFlag.set(r.flag, bySource);
+    }
     let code = bySource.get(r.source);
     if (code === undefined) {
       code = next++;
