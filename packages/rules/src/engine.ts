@@ -86,10 +86,14 @@ interface Announced {
 interface StationState {
   readonly station: Station;
   readonly rules: readonly Rule[];
+  /** Machines not idle, by rule id (an idle machine is only its lastT, in `idleLastT`). */
   readonly machines: Map<string, MachineState>;
+  /** Per index of `rules`, the lastT of an idle machine (NaN: none). */
+  readonly idleLastT: Float64Array;
   readonly announced: Map<string, Announced>;
   readonly seeds: Map<string, Announced>;
   readonly resolved: Set<string>;
+  /** Last known observation per rule, kept only while an event may need it (machine not idle, or announced/seeded). */
   readonly lastObs: Map<string, RuleObservation>;
   aqi24: { start: number; values: (number | null)[]; partialLast: boolean } | undefined;
   dayAqi: { lastDay: string; values: (number | null)[] } | undefined;
@@ -180,10 +184,12 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   function stateOf(station: Station): StationState {
     let st = states.get(station.id);
     if (st === undefined) {
+      const applicable = rulesFor(station);
       st = {
         station,
-        rules: rulesFor(station),
+        rules: applicable,
         machines: new Map(),
+        idleLastT: new Float64Array(applicable.length).fill(Number.NaN),
         announced: new Map(),
         seeds: new Map(),
         resolved: new Set(),
@@ -198,13 +204,28 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     return st;
   }
 
+  /** The rule's machine; an idle one is a fresh object (stored by `keep` only if it leaves idle). */
   function machineOf(st: StationState, rule: Rule): MachineState {
-    let m = st.machines.get(rule.id);
-    if (m === undefined) {
-      m = initialState();
+    const m = st.machines.get(rule.id);
+    if (m !== undefined) return m;
+    const idle = initialState();
+    const lastT = st.idleLastT[st.rules.indexOf(rule)] as number;
+    if (!Number.isNaN(lastT)) idle.lastT = lastT;
+    return idle;
+  }
+
+  /**
+   * Stores a machine after a change. Idle, only its lastT matters (older observations are ignored):
+   * no object is kept. Its alertId, startedAt, trueSince, level and the since-times are set anew
+   * before they are read again (leaving idle, or adopt).
+   */
+  function keep(st: StationState, rule: Rule, m: MachineState): void {
+    if (m.phase === "idle") {
+      st.idleLastT[st.rules.indexOf(rule)] = m.lastT ?? Number.NaN;
+      st.machines.delete(rule.id);
+    } else {
       st.machines.set(rule.id, m);
     }
-    return m;
   }
 
   function nextAt(): string {
@@ -350,7 +371,14 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       st.seeds.delete(rule.id);
     }
     step(m, obs, timingOf(rule), (startedAt) => alertIdOf(rule.id, st.station.id, startedAt));
-    if (!obs.unknown) st.lastObs.set(rule.id, obs);
+    keep(st, rule, m);
+    // Messages read lastObs only for an open machine or an announced alert (see sync): an idle,
+    // unannounced rule keeps none (leaving idle needs a known observation, which is then kept).
+    if (m.phase !== "idle" || st.announced.has(rule.id) || st.seeds.has(rule.id)) {
+      if (!obs.unknown) st.lastObs.set(rule.id, obs);
+    } else {
+      st.lastObs.delete(rule.id);
+    }
     if (mode === "emit") sync(st, rule, obs.t, out);
   }
 
@@ -525,6 +553,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         m.level = -1;
         m.trueSince = undefined;
       }
+      keep(st, rule, m);
       if (mode === "emit") sync(st, rule, dataTime, out);
     }
     return out;
