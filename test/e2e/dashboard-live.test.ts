@@ -66,6 +66,7 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
     const rows = page.locator("#station-table tbody tr");
     await waitFor(async () => (await rows.count()) === registry.stations.length, {
       what: "one row per demo station",
+      timeoutMs: 30_000,
     });
     const svgText = (await page.locator("#map-chart svg text").allTextContents()).join(" ");
     expect(svgText).toContain("碧湖镇");
@@ -76,6 +77,7 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
     await page.waitForSelector("#view-alerts:not([hidden])");
     await waitFor(() => page.locator("#live-status[data-state=open]").count(), {
       what: "the live feed connected",
+      timeoutMs: 30_000,
     });
     await page.evaluate(() => {
       (globalThis as unknown as { marker: string }).marker = "same page";
@@ -118,13 +120,30 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
           () => true,
           () => false,
         ),
-      { what: "the alert's row scrolled into view" },
+      { what: "the alert's row scrolled into view", timeoutMs: 30_000 },
     );
     await page.screenshot({ path: join(SCREENSHOTS, "dashboard-live-alert.png") });
 
     // Acknowledge through the UI (the row is re-rendered on every live event; the locator retries).
-    await row.locator("button[data-ack]").click();
-    await page.waitForSelector("#ack-dialog[open]");
+    // A click can land while the table is being replaced (missing, or hitting a re-sorted
+    // neighbour): retry until the dialog is open for this alert.
+    const dialog = page.locator("#ack-dialog[open]");
+    await waitFor(
+      async () => {
+        if ((await dialog.count()) === 0) {
+          await row
+            .locator("button[data-ack]")
+            .click({ timeout: 5000 })
+            .catch(() => undefined);
+          await dialog.waitFor({ timeout: 2000 }).catch(() => undefined);
+          if ((await dialog.count()) === 0) return false;
+        }
+        if ((await page.locator("#ack-what").textContent())?.includes(alertId)) return true;
+        await page.click("#ack-cancel");
+        return false;
+      },
+      { what: "the acknowledge dialog open for the alert", timeoutMs: 60_000 },
+    );
     await page.fill("#ack-form input[name=actor]", ACTOR);
     await page.fill("#ack-form textarea[name=note]", NOTE);
     await page.click("#ack-submit");
