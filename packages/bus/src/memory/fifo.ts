@@ -23,7 +23,11 @@ export class Fifo<T> {
   take(n: number): T[] {
     const taken = this.items.slice(this.head, this.head + n);
     this.head += taken.length;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      // Empty: drop the taken items' references (an idle queue must not keep its last messages alive).
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
