@@ -6,6 +6,7 @@ import {
   categoryOf,
   compareAlerts,
   formatAge,
+  formatMeasure,
   rangeOf,
   shortTime,
   textColorOn,
@@ -59,5 +60,15 @@ describe("dashboard format helpers", () => {
     const r = rangeOf("24h", now);
     expect(beijingIso(r.to)).toBe("2026-11-29T11:00:00+08:00");
     expect(r.to - r.from).toBe(24 * 3_600_000);
+  });
+});
+
+describe("formatMeasure", () => {
+  it("shows at most four significant digits and integers as they are", () => {
+    expect(formatMeasure(86.9130434783)).toBe("86.91");
+    expect(formatMeasure(193.541666667)).toBe("193.5");
+    expect(formatMeasure(0.123456)).toBe("0.1235");
+    expect(formatMeasure(210)).toBe("210");
+    expect(formatMeasure(undefined)).toBe("");
   });
 });

@@ -1,5 +1,5 @@
 import { getJson, postJson } from "./api.js";
-import { compareAlerts, formatAge, shortTime } from "./format.js";
+import { compareAlerts, formatAge, formatMeasure, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
 import { escapeHtml } from "./map.js";
 
@@ -14,6 +14,7 @@ function stationName(app, id) {
 }
 
 export function init(app) {
+  holdRowsUnderPointer(app);
   const form = document.getElementById("ack-form");
   form.actor.value = localStorage.getItem("qingshan.actor") ?? "";
   document
@@ -66,14 +67,14 @@ export async function show(app) {
   await refresh(app);
 }
 
-export async function refresh(app) {
+export async function refresh(app, { live = false } = {}) {
   const [open, history] = await Promise.all([
     getJson("/api/v1/alerts", { status: "open,acknowledged", limit: 500 }),
     getJson("/api/v1/alerts", { status: "resolved", limit: 50 }),
     refreshWarning(app),
   ]);
   openAlerts = open.alerts.sort(compareAlerts);
-  renderOpen(app);
+  renderOpen(app, { live });
   renderHistory(app, history.alerts);
 }
 
@@ -87,7 +88,29 @@ function levelBadge(level) {
   return ` <span class="badge level" style="border-color:${color}">${pick({ zh: { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" }[level] ?? level, en: level })}</span>`;
 }
 
-function renderOpen(app) {
+// While the duty officer points at the table, live updates wait: rows must not move under the cursor.
+let pointerOverTable = false;
+let renderPending = null;
+
+function holdRowsUnderPointer(app) {
+  const table = document.getElementById("open-alerts");
+  table.addEventListener("pointerenter", () => {
+    pointerOverTable = true;
+  });
+  table.addEventListener("pointerleave", () => {
+    pointerOverTable = false;
+    if (renderPending) {
+      renderPending = null;
+      renderOpen(app);
+    }
+  });
+}
+
+function renderOpen(app, { live = false } = {}) {
+  if (live && pointerOverTable) {
+    renderPending = app;
+    return;
+  }
   const now = Date.now();
   const body = document.querySelector("#open-alerts tbody");
   body.replaceChildren(
@@ -97,7 +120,9 @@ function renderOpen(app) {
       tr.dataset.status = a.status;
       tr.className = `sev-row-${a.severity}${a.status === "acknowledged" ? " acked" : ""}`;
       const value =
-        a.value !== undefined ? `${a.value}${a.threshold !== undefined ? ` / ${a.threshold}` : ""}` : "";
+        a.value !== undefined
+          ? `${formatMeasure(a.value)}${a.threshold !== undefined ? ` / ${formatMeasure(a.threshold)}` : ""}`
+          : "";
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(pick(a.message))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
@@ -127,7 +152,7 @@ async function showHistory(app, alertId) {
   const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
   document.getElementById("history-body").innerHTML = `<h3>${escapeHtml(pick(alert.message))}</h3>
     <p>${severityBadge(alert.severity)}${levelBadge(alert.level)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
-    ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${d.value}${d.limit !== undefined ? ` (${d.limit})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
+    ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${formatMeasure(d.value)}${d.limit !== undefined ? ` (${formatMeasure(d.limit)})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
     <h4>${t("alerts.events")}</h4>
     <ol class="events">${events
       .map(
@@ -157,7 +182,7 @@ export async function refreshWarning(app) {
 /** A live alert event from the stream: refresh without reloading the page. */
 export function onEvent(app, event) {
   if (event.type === "raised") app.toast(`${t("alerts.new")}: ${pick(event.message)}`);
-  refresh(app).catch(() => undefined);
+  refresh(app, { live: true }).catch(() => undefined);
 }
 
 /** Keeps the ages current. */

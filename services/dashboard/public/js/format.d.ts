@@ -22,3 +22,4 @@ export function compareAlerts(
 export function rangeOf(value: string, nowMs: number): { from: number; to: number };
 export function beijingIso(ms: number): string;
 export function axisLabel(label: string): string;
+export function formatMeasure(value: number | null | undefined): string;

@@ -78,3 +78,9 @@ export function axisLabel(label) {
   const m = /^\d{4}-(\d{2}-\d{2})T(\d{2}:\d{2})/.exec(label);
   return m ? `${m[1]} ${m[2]}` : label;
 }
+
+/** A measured value for display: four significant digits at most (86.9130434783 → 86.91), integers as they are. */
+export function formatMeasure(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "";
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
