@@ -1,4 +1,5 @@
-import { createStationRegistry, type Station } from "@qingshan/domain";
+import { createStationRegistry, type DataFlag, type Station } from "@qingshan/domain";
+import { createSeriesQuality, type SeriesQuality, trackQuality } from "@qingshan/rules";
 import { describe, expect, it } from "vitest";
 import { createStationSeries, isCounted } from "./station-series.ts";
 
@@ -32,3 +33,48 @@ describe("isCounted (O(1) dedupe state per series)", () => {
     expect(isCounted(s, "pm25", 2000)).toBe(false); // out of order, newer than the stored state
   });
 });
+
+describe("per-station numbers (one Float64Array per station)", () => {
+  it("the quality tracker behaves like @qingshan/rules' plain one, reading by reading", () => {
+    const s = series();
+    const plain = createSeriesQuality();
+    expect(s.view.quality("pm25")).toBeUndefined(); // no tracker before the first reading
+    const readings: Array<{ ts: number; value: number; flag: DataFlag }> = [
+      { ts: 1, value: 5, flag: "N" },
+      { ts: 2, value: 5, flag: "N" },
+      { ts: 2, value: 9, flag: "N" }, // not newer: ignored
+      { ts: 3, value: 5, flag: "N" },
+      { ts: 4, value: 5, flag: "C" },
+      { ts: 5, value: 5, flag: "C" },
+      { ts: 6, value: 7, flag: "M" },
+      { ts: 7, value: 7, flag: "N" },
+    ];
+    for (const r of readings) {
+      trackQuality(s.qualityOf("pm25"), r);
+      trackQuality(plain, r);
+      expect({ ...snapshot(s.view.quality("pm25")) }).toEqual(snapshot(plain));
+    }
+    expect(s.view.quality("pm25")?.repeats).toBe(1);
+  });
+
+  it("a metric the station was not expected to report gets its own numbers", () => {
+    const s = series();
+    s.newestTs.set("pm25", 10);
+    s.newestTs.set("no2", 20);
+    trackQuality(s.qualityOf("no2"), { ts: 20, value: 1, flag: "N" });
+    expect([s.newestTs.get("pm25"), s.newestTs.get("no2"), s.newestTs.size]).toEqual([10, 20, 2]);
+    expect(s.view.quality("no2")?.lastTs).toBe(20);
+    expect(s.view.quality("pm25")).toBeUndefined();
+    expect(s.storedThrough.get("no2")).toBeUndefined();
+  });
+});
+
+function snapshot(q: SeriesQuality | undefined) {
+  return {
+    lastValue: q?.lastValue,
+    lastFlag: q?.lastFlag,
+    lastTs: q?.lastTs,
+    repeats: q?.repeats,
+    flagRunSince: q?.flagRunSince,
+  };
+}

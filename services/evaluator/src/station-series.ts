@@ -1,26 +1,34 @@
 import { type DataFlag, HOUR_MS, type MetricId, metricsForKind, type Station } from "@qingshan/domain";
-import { createSeriesQuality, type SeriesQuality, type StationView, type StatLike } from "@qingshan/rules";
+import type { SeriesQuality, StationView, StatLike } from "@qingshan/rules";
 import { createSeriesWindows, type SeriesWindows } from "@qingshan/windows";
 
 const NO_DATA: StatLike = { mean: null, max: null, count: 0, valid: false };
+
+/** A number per metric, absent until set (the Map operations the evaluator uses). */
+export interface MetricNumbers {
+  get(metric: MetricId): number | undefined;
+  set(metric: MetricId, value: number): void;
+  /** Metrics with a value. */
+  readonly size: number;
+}
 
 /** What the evaluator keeps per station: windows and quality trackers per metric, when it was last heard from. */
 export interface StationSeries {
   readonly station: Station;
   readonly windows: Map<MetricId, SeriesWindows>;
-  readonly quality: Map<MetricId, SeriesQuality>;
   /** Latest valid hour per metric (for `latest` windows). */
-  readonly lastValidHour: Map<MetricId, number>;
+  readonly lastValidHour: MetricNumbers;
   /** Per metric, the newest stored reading ts at the rebuild: readings up to it count as held (see `isCounted`). */
-  readonly storedThrough: Map<MetricId, number>;
+  readonly storedThrough: MetricNumbers;
   /** Per metric, the newest reading ts taken into the windows (a second copy of it is skipped). */
-  readonly newestTs: Map<MetricId, number>;
+  readonly newestTs: MetricNumbers;
   /** Wall-clock time (receivedAt) of the last reading from the station. */
   lastSeen: number | undefined;
   /** Newest hour label with data at this station. */
   newestHour: number | undefined;
   readonly view: StationView;
   windowsOf(metric: MetricId): SeriesWindows;
+  /** The metric's quality tracker (created on first use), a live view: trackQuality(s.qualityOf(m), r). */
   qualityOf(metric: MetricId): SeriesQuality;
 }
 
@@ -39,83 +47,207 @@ function guard<T>(read: () => T): T | undefined {
   }
 }
 
+/*
+ * Memory: everything numeric of a station lives in one Float64Array, SLOTS numbers per metric
+ * (NaN = absent), and the holder is a class (methods on the prototype, no closures per station):
+ * issue 4's budget is ≤ 2 KB per series, and a Map or a closure per station costs hundreds of bytes.
+ */
+const LAST_VALID_HOUR = 0;
+const STORED_THROUGH = 1;
+const NEWEST_TS = 2;
+const Q_LAST_VALUE = 3;
+const Q_LAST_FLAG = 4; // index in FLAGS
+const Q_LAST_TS = 5;
+const Q_REPEATS = 6; // NaN: no tracker yet
+const Q_FLAG_RUN_SINCE = 7;
+const SLOTS = 8;
+/** Flags seen, coded by index (a process-wide table: the flags are a handful of codes). */
+const FLAGS: DataFlag[] = [];
+const flagCode = (flag: DataFlag): number => {
+  let i = FLAGS.indexOf(flag);
+  if (i < 0) i = FLAGS.push(flag) - 1;
+  return i;
+};
+const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
+
+class Numbers implements MetricNumbers {
+  constructor(
+    private readonly owner: Series,
+    private readonly slot: number,
+  ) {}
+  get(metric: MetricId): number | undefined {
+    const i = this.owner.indexOf(metric);
+    return i < 0 ? undefined : orUndefined(this.owner.data[i * SLOTS + this.slot] as number);
+  }
+  set(metric: MetricId, value: number): void {
+    const i = this.owner.slotOf(metric); // first: it may replace `data`
+    this.owner.data[i * SLOTS + this.slot] = value;
+  }
+  get size(): number {
+    let n = 0;
+    for (let i = 0; i < this.owner.slotted.length; i++)
+      if (!Number.isNaN(this.owner.data[i * SLOTS + this.slot])) n++;
+    return n;
+  }
+}
+
+/** A live SeriesQuality over a station's numbers (what trackQuality and the rules read and write). */
+class Quality implements SeriesQuality {
+  constructor(
+    private readonly owner: Series,
+    private readonly base: number,
+  ) {}
+  private get data(): Float64Array {
+    return this.owner.data;
+  }
+  get lastValue(): number | undefined {
+    return orUndefined(this.data[this.base + Q_LAST_VALUE] as number);
+  }
+  set lastValue(v: number | undefined) {
+    this.data[this.base + Q_LAST_VALUE] = v ?? Number.NaN;
+  }
+  get lastFlag(): DataFlag | undefined {
+    const code = this.data[this.base + Q_LAST_FLAG] as number;
+    return Number.isNaN(code) ? undefined : FLAGS[code];
+  }
+  set lastFlag(flag: DataFlag | undefined) {
+    this.data[this.base + Q_LAST_FLAG] = flag === undefined ? Number.NaN : flagCode(flag);
+  }
+  get lastTs(): number | undefined {
+    return orUndefined(this.data[this.base + Q_LAST_TS] as number);
+  }
+  set lastTs(v: number | undefined) {
+    this.data[this.base + Q_LAST_TS] = v ?? Number.NaN;
+  }
+  get repeats(): number {
+    return this.data[this.base + Q_REPEATS] as number;
+  }
+  set repeats(v: number) {
+    this.data[this.base + Q_REPEATS] = v;
+  }
+  get flagRunSince(): number | undefined {
+    return orUndefined(this.data[this.base + Q_FLAG_RUN_SINCE] as number);
+  }
+  set flagRunSince(v: number | undefined) {
+    this.data[this.base + Q_FLAG_RUN_SINCE] = v ?? Number.NaN;
+  }
+}
+
+class Series implements StationSeries, StationView {
+  readonly windows = new Map<MetricId, SeriesWindows>();
+  readonly lastValidHour: MetricNumbers = new Numbers(this, LAST_VALID_HOUR);
+  readonly storedThrough: MetricNumbers = new Numbers(this, STORED_THROUGH);
+  readonly newestTs: MetricNumbers = new Numbers(this, NEWEST_TS);
+  lastSeen: number | undefined = undefined;
+  newestHour: number | undefined = undefined;
+  /** Metrics with slots in `data`: the expected ones, then any other the station reported. */
+  slotted: readonly MetricId[];
+  data: Float64Array;
+
+  constructor(
+    readonly station: Station,
+    private readonly expected: readonly MetricId[],
+    private readonly options: SeriesOptions,
+  ) {
+    this.slotted = expected;
+    this.data = new Float64Array(expected.length * SLOTS).fill(Number.NaN);
+  }
+
+  get view(): StationView {
+    return this;
+  }
+
+  indexOf(metric: MetricId): number {
+    return this.slotted.indexOf(metric);
+  }
+
+  /** The metric's index, adding slots for a metric the station was not expected to report. */
+  slotOf(metric: MetricId): number {
+    const i = this.slotted.indexOf(metric);
+    if (i >= 0) return i;
+    const data = new Float64Array(this.data.length + SLOTS).fill(Number.NaN);
+    data.set(this.data);
+    this.data = data;
+    this.slotted = [...this.slotted, metric];
+    return this.slotted.length - 1;
+  }
+
+  windowsOf(metric: MetricId): SeriesWindows {
+    let w = this.windows.get(metric);
+    if (w === undefined) {
+      w = createSeriesWindows(metric, {
+        latenessMs: this.options.latenessMs,
+        validFlags: this.options.validFlags,
+        reportingIntervalMs: this.station.reportingIntervalMs,
+      });
+      this.windows.set(metric, w);
+    }
+    return w;
+  }
+
+  qualityOf(metric: MetricId): SeriesQuality {
+    const base = this.slotOf(metric) * SLOTS;
+    if (Number.isNaN(this.data[base + Q_REPEATS])) this.data[base + Q_REPEATS] = 0; // createSeriesQuality()
+    return new Quality(this, base);
+  }
+
+  private stat(metric: MetricId, read: (w: SeriesWindows) => StatLike): StatLike | undefined {
+    const w = this.windows.get(metric);
+    if (w === undefined) return this.expected.includes(metric) ? NO_DATA : undefined;
+    return guard(() => read(w)) ?? NO_DATA;
+  }
+
+  // StationView: the rules read the windows through these.
+  metrics(): readonly MetricId[] {
+    return this.expected;
+  }
+  hour(m: MetricId, h: number): StatLike | undefined {
+    return this.stat(m, (w) => w.hour(h));
+  }
+  rolling(m: MetricId, n: 8 | 24, h: number): StatLike | undefined {
+    return this.stat(m, (w) => w.rolling(n, h));
+  }
+  day(m: MetricId, d: string): StatLike | undefined {
+    return this.stat(m, (w) => w.day(d));
+  }
+  dailyMax8h(m: MetricId, d: string): StatLike | undefined {
+    return this.stat(m, (w) => w.dailyMax8h(d));
+  }
+  month(m: MetricId, k: string): StatLike | undefined {
+    return this.stat(m, (w) => w.month(k));
+  }
+  yearToDate(m: MetricId, y: number): (StatLike & { readonly sumOfDailyMeans: number }) | undefined {
+    const w = this.windows.get(m);
+    if (w === undefined) return this.expected.includes(m) ? { ...NO_DATA, sumOfDailyMeans: 0 } : undefined;
+    return guard(() => w.yearToDate(y)) ?? { ...NO_DATA, sumOfDailyMeans: 0 };
+  }
+  latest(m: MetricId, at: number): { readonly hourEnd: number; readonly value: number } | undefined {
+    const h = this.lastValidHour.get(m);
+    const w = this.windows.get(m);
+    if (h === undefined || w === undefined || h > at + HOUR_MS) return undefined;
+    const s = guard(() => w.hour(h));
+    return s?.mean == null ? undefined : { hourEnd: h, value: s.mean };
+  }
+  quality(m: MetricId): SeriesQuality | undefined {
+    const i = this.indexOf(m);
+    if (i < 0 || Number.isNaN(this.data[i * SLOTS + Q_REPEATS])) return undefined;
+    return new Quality(this, i * SLOTS);
+  }
+}
+
 /**
- * Creates the per-station series holder and its StationView for the rules.
+ * Creates the per-station series holder; it is also the StationView the rules read.
  *
  * @example
  * const s = createStationSeries(station, { latenessMs: 7_200_000, validFlags: ["N"] });
  * s.windowsOf("pm25").add({ ts, value: 41, flag: "N", periodMs: 3_600_000 });
  */
 export function createStationSeries(station: Station, options: SeriesOptions): StationSeries {
-  const windows = new Map<MetricId, SeriesWindows>();
-  const quality = new Map<MetricId, SeriesQuality>();
-  const lastValidHour = new Map<MetricId, number>();
-  const expected = station.metrics ?? metricsForKind(station.kind);
-  const stat = (metric: MetricId, read: (w: SeriesWindows) => StatLike): StatLike | undefined => {
-    const w = windows.get(metric);
-    if (w === undefined) return expected.includes(metric) ? NO_DATA : undefined;
-    return guard(() => read(w)) ?? NO_DATA;
-  };
-  const series: StationSeries = {
-    station,
-    windows,
-    quality,
-    lastValidHour,
-    storedThrough: new Map(),
-    newestTs: new Map(),
-    lastSeen: undefined,
-    newestHour: undefined,
-    view: {
-      station,
-      metrics: () => expected,
-      hour: (m, h) => stat(m, (w) => w.hour(h)),
-      rolling: (m, n, h) => stat(m, (w) => w.rolling(n, h)),
-      day: (m, d) => stat(m, (w) => w.day(d)),
-      dailyMax8h: (m, d) => stat(m, (w) => w.dailyMax8h(d)),
-      month: (m, k) => stat(m, (w) => w.month(k)),
-      yearToDate: (m, y) => {
-        const w = windows.get(m);
-        if (w === undefined) return expected.includes(m) ? { ...NO_DATA, sumOfDailyMeans: 0 } : undefined;
-        return guard(() => w.yearToDate(y)) ?? { ...NO_DATA, sumOfDailyMeans: 0 };
-      },
-      latest: (m, at) => {
-        const h = lastValidHour.get(m);
-        const w = windows.get(m);
-        if (h === undefined || w === undefined || h > at + HOUR_MS) return undefined;
-        const s = guard(() => w.hour(h));
-        return s?.mean == null ? undefined : { hourEnd: h, value: s.mean };
-      },
-      quality: (m) => quality.get(m),
-    },
-    windowsOf(metric) {
-      let w = windows.get(metric);
-      if (w === undefined) {
-        w = createSeriesWindows(metric, {
-          latenessMs: options.latenessMs,
-          validFlags: options.validFlags,
-          reportingIntervalMs: station.reportingIntervalMs,
-        });
-        windows.set(metric, w);
-      }
-      return w;
-    },
-    qualityOf(metric) {
-      let q = quality.get(metric);
-      if (q === undefined) {
-        q = createSeriesQuality();
-        quality.set(metric, q);
-      }
-      return q;
-    },
-  };
-  return series;
+  return new Series(station, station.metrics ?? metricsForKind(station.kind), options);
 }
 
-/**
- * Rough V8 cost of one entry of `storedThrough` or `newestTs` (the dedupe state, two per series):
- * key, value and chain slots, a bucket share, the ts as a heap number (ms timestamps are no Smis).
- */
-export const DEDUPE_ENTRY_BYTES = 3 * 8 + 4 + 16;
+/** Cost of one number of `storedThrough` or `newestTs` (the dedupe state, two per series): a Float64Array slot. */
+export const DEDUPE_ENTRY_BYTES = 8;
 
 /**
  * Whether the windows already hold the reading of `metric` at `ts`, from O(1) state per series
