@@ -87,14 +87,14 @@ interface StationState {
   readonly station: Station;
   readonly rules: readonly Rule[];
   /** Machines not idle, by rule id (an idle machine is only its lastT, in `idleLastT`). */
-  readonly machines: Map<string, MachineState>;
+  machines: Map<string, MachineState> | undefined;
   /** Per index of `rules`, the lastT of an idle machine (NaN: none). */
   readonly idleLastT: Float64Array;
-  readonly announced: Map<string, Announced>;
-  readonly seeds: Map<string, Announced>;
-  readonly resolved: Set<string>;
+  announced: Map<string, Announced> | undefined;
+  seeds: Map<string, Announced> | undefined;
+  resolved: Set<string> | undefined;
   /** Last known observation per rule, kept only while an event may need it (machine not idle, or announced/seeded). */
-  readonly lastObs: Map<string, RuleObservation>;
+  lastObs: Map<string, RuleObservation> | undefined;
   aqi24: { start: number; values: (number | null)[]; partialLast: boolean } | undefined;
   dayAqi: { lastDay: string; values: (number | null)[] } | undefined;
   lastHour: number | undefined;
@@ -188,12 +188,12 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       st = {
         station,
         rules: applicable,
-        machines: new Map(),
+        machines: undefined,
         idleLastT: new Float64Array(applicable.length).fill(Number.NaN),
-        announced: new Map(),
-        seeds: new Map(),
-        resolved: new Set(),
-        lastObs: new Map(),
+        announced: undefined,
+        seeds: undefined,
+        resolved: undefined,
+        lastObs: undefined,
         aqi24: undefined,
         dayAqi: undefined,
         lastHour: undefined,
@@ -206,7 +206,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
 
   /** The rule's machine; an idle one is a fresh object (stored by `keep` only if it leaves idle). */
   function machineOf(st: StationState, rule: Rule): MachineState {
-    const m = st.machines.get(rule.id);
+    const m = st.machines?.get(rule.id);
     if (m !== undefined) return m;
     const idle = initialState();
     const lastT = st.idleLastT[st.rules.indexOf(rule)] as number;
@@ -222,9 +222,9 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   function keep(st: StationState, rule: Rule, m: MachineState): void {
     if (m.phase === "idle") {
       st.idleLastT[st.rules.indexOf(rule)] = m.lastT ?? Number.NaN;
-      st.machines.delete(rule.id);
+      st.machines?.delete(rule.id);
     } else {
-      st.machines.set(rule.id, m);
+      (st.machines ??= new Map()).set(rule.id, m);
     }
   }
 
@@ -243,7 +243,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     startedAt: number,
     dataTime: number,
   ): { zh: string; en: string } {
-    const obs = st.lastObs.get(rule.id);
+    const obs = st.lastObs?.get(rule.id);
     const where = st.station.name;
     const severity = level?.severity ?? levels[0]?.severity ?? rule.severity;
     const lvZh = level?.zh ?? level?.id;
@@ -289,7 +289,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     from?: LevelDef,
   ): AlertEvent {
     const levels = levelsOf(rule, st.station, presetOf(rule));
-    const obs = st.lastObs.get(rule.id);
+    const obs = st.lastObs?.get(rule.id);
     const severity = level?.severity ?? levels[0]?.severity ?? rule.severity;
     const e: AlertEvent = {
       id: eventIdOf(alertId, type, level?.id, dataTime),
@@ -318,21 +318,25 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   function sync(st: StationState, rule: Rule, dataTime: number, out: AlertEvent[]): void {
     const m = machineOf(st, rule);
     const levels = levelsOf(rule, st.station, presetOf(rule));
-    let ann = st.announced.get(rule.id);
+    let ann = st.announced?.get(rule.id);
     if (isOpen(m) && m.alertId !== undefined && m.startedAt !== undefined) {
       if (ann !== undefined && ann.alertId !== m.alertId) {
         out.push(
           event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
         );
-        st.resolved.add(ann.alertId);
-        st.announced.delete(rule.id);
+        (st.resolved ??= new Set()).add(ann.alertId);
+        st.announced?.delete(rule.id);
         ann = undefined;
       }
       const current = levels[m.level] ?? levels[0];
       if (ann === undefined) {
-        if (st.resolved.has(m.alertId)) return;
+        if (st.resolved?.has(m.alertId) === true) return;
         out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current));
-        st.announced.set(rule.id, { alertId: m.alertId, level: current?.id, startedAt: m.startedAt });
+        (st.announced ??= new Map()).set(rule.id, {
+          alertId: m.alertId,
+          level: current?.id,
+          startedAt: m.startedAt,
+        });
         return;
       }
       if (ann.level === current?.id) return;
@@ -352,8 +356,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       out.push(
         event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
       );
-      st.resolved.add(ann.alertId);
-      st.announced.delete(rule.id);
+      (st.resolved ??= new Set()).add(ann.alertId);
+      st.announced?.delete(rule.id);
     }
   }
 
@@ -365,19 +369,19 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     out: AlertEvent[],
   ): void {
     const m = machineOf(st, rule);
-    const seed = st.seeds.get(rule.id);
+    const seed = st.seeds?.get(rule.id);
     if (seed !== undefined && obs.t >= seed.startedAt) {
       adopt(st, rule, m, seed);
-      st.seeds.delete(rule.id);
+      st.seeds?.delete(rule.id);
     }
     step(m, obs, timingOf(rule), (startedAt) => alertIdOf(rule.id, st.station.id, startedAt));
     keep(st, rule, m);
     // Messages read lastObs only for an open machine or an announced alert (see sync): an idle,
     // unannounced rule keeps none (leaving idle needs a known observation, which is then kept).
-    if (m.phase !== "idle" || st.announced.has(rule.id) || st.seeds.has(rule.id)) {
-      if (!obs.unknown) st.lastObs.set(rule.id, obs);
+    if (m.phase !== "idle" || st.announced?.has(rule.id) === true || st.seeds?.has(rule.id) === true) {
+      if (!obs.unknown) (st.lastObs ??= new Map()).set(rule.id, obs);
     } else {
-      st.lastObs.delete(rule.id);
+      st.lastObs?.delete(rule.id);
     }
     if (mode === "emit") sync(st, rule, obs.t, out);
   }
@@ -519,7 +523,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     for (const a of alerts) {
       if (a.stationId !== stationId || !ruleIds.has(a.ruleId)) continue;
       if (a.status === "resolved") {
-        st.resolved.add(a.alertId);
+        (st.resolved ??= new Set()).add(a.alertId);
         continue;
       }
       const entry: Announced = {
@@ -527,10 +531,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         level: a.level,
         startedAt: Date.parse(a.startedAt ?? a.raisedAt),
       };
-      const previous = st.announced.get(a.ruleId);
+      const previous = st.announced?.get(a.ruleId);
       if (previous === undefined || previous.startedAt <= entry.startedAt) {
-        st.announced.set(a.ruleId, { ...entry });
-        st.seeds.set(a.ruleId, { ...entry });
+        (st.announced ??= new Map()).set(a.ruleId, { ...entry });
+        (st.seeds ??= new Map()).set(a.ruleId, { ...entry });
       }
     }
   }
@@ -541,13 +545,18 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const out: AlertEvent[] = [];
     for (const rule of st.rules) {
       const m = machineOf(st, rule);
-      const seed = st.seeds.get(rule.id);
+      const seed = st.seeds?.get(rule.id);
       if (seed !== undefined) {
         adopt(st, rule, m, seed);
-        st.seeds.delete(rule.id);
+        st.seeds?.delete(rule.id);
       }
-      const ann = st.announced.get(rule.id);
-      if (isOpen(m) && m.alertId !== undefined && st.resolved.has(m.alertId) && ann?.alertId !== m.alertId) {
+      const ann = st.announced?.get(rule.id);
+      if (
+        isOpen(m) &&
+        m.alertId !== undefined &&
+        st.resolved?.has(m.alertId) === true &&
+        ann?.alertId !== m.alertId
+      ) {
         // The replay re-found an episode the store shows resolved: it stays resolved.
         m.phase = "idle";
         m.level = -1;
@@ -570,7 +579,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         phase: m.phase,
         level: isOpen(m) ? levels[m.level]?.id : undefined,
         alertId: isOpen(m) ? m.alertId : undefined,
-        announcedAlertId: st.announced.get(rule.id)?.alertId,
+        announcedAlertId: st.announced?.get(rule.id)?.alertId,
       };
     });
   }
