@@ -134,7 +134,7 @@ export async function startIngestService(ctx: ServiceContext): Promise<RunningSe
   return {
     ingest,
     stop: () => ingest.stop(),
-    ready: async () => ({ ok: true, detail: `MQTT ${ingest.brokerUrl ?? "?"}` }),
+    ready: async () => ingest.ready(),
   };
 }
 

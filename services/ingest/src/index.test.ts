@@ -101,4 +101,36 @@ describe("createIngest", () => {
       ),
     );
   });
+
+  it("is ready only while its sessions are connected to the external broker", async () => {
+    const port = await freePort();
+    // A plain aedes broker stands in for the external one; the embedded one speaks MQTT 3.1.1.
+    let external = await startEmbeddedBroker({ port, host: "127.0.0.1" });
+    const ingest = createIngest(
+      {
+        mqtt: { url: `mqtt://127.0.0.1:${port}`, protocolVersion: 4, shareGroup: "", reconnectPeriodMs: 100 },
+        hj212: { tcpPort: 0 },
+      },
+      { bus: createMemoryBus(), registry, clock, logger, metricsRegistry: new Registry() },
+    );
+    expect(ingest.ready()).toEqual({ ok: false, detail: "not started" });
+    await ingest.start();
+    try {
+      expect(ingest.ready()).toMatchObject({
+        ok: true,
+        detail: expect.stringMatching(/^1\/1 MQTT sessions connected/),
+      });
+      await external.close();
+      await waitFor(() => !ingest.ready().ok, { what: "ingest not ready after the broker went away" });
+      expect(ingest.ready().detail).toMatch(/^0\/1 MQTT sessions connected/);
+      external = await startEmbeddedBroker({ port, host: "127.0.0.1" });
+      await waitFor(() => ingest.ready().ok, {
+        timeoutMs: 15_000,
+        what: "ingest ready after the broker returned",
+      });
+    } finally {
+      await ingest.stop();
+      await external.close();
+    }
+  });
 });

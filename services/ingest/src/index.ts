@@ -60,6 +60,11 @@ export interface Ingest {
   readonly pipeline: IngestPipeline;
   readonly config: IngestConfig;
   readonly metrics: IngestMetrics;
+  /**
+   * Readiness: the embedded broker listens, or every MQTT session to the external broker is
+   * connected (a session that lost its broker reconnects; until then ingest is not ready).
+   */
+  ready(): { ok: boolean; detail: string };
   /** Port of the embedded broker once started; undefined with mqtt.url. */
   readonly brokerPort: number | undefined;
   /** URL the MQTT sessions connect to once started (the embedded broker's or mqtt.url). */
@@ -169,9 +174,21 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
     broker = undefined;
   }
 
+  function ready(): { ok: boolean; detail: string } {
+    if (broker !== undefined) return { ok: true, detail: `embedded broker on port ${broker.port}` };
+    if (mqtt === undefined) return { ok: false, detail: "not started" };
+    const connected = mqtt.connectedSessions();
+    const total = mqtt.clientIds.length;
+    return {
+      ok: connected === total,
+      detail: `${connected}/${total} MQTT sessions connected to ${brokerUrl}`,
+    };
+  }
+
   return {
     start,
     stop,
+    ready,
     pipeline,
     config,
     metrics,

@@ -33,6 +33,8 @@ export interface MqttIngest {
   readonly topicFilters: readonly string[];
   /** Client ids of the sessions (stable across restarts: the broker keeps each session's queue). */
   readonly clientIds: readonly string[];
+  /** Sessions currently connected to the broker, of `clientIds.length`. */
+  connectedSessions(): number;
 }
 
 /** Handed to MQTT.js's handleMessage callback so it sends no PUBACK itself (see attach). */
@@ -274,5 +276,11 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     clients.length = 0;
   }
 
-  return { start, stop, topicFilters: filters, clientIds };
+  return {
+    start,
+    stop,
+    topicFilters: filters,
+    clientIds,
+    connectedSessions: () => clients.filter((c) => c.connected).length,
+  };
 }
