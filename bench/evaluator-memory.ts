@@ -5,9 +5,10 @@
 // A small evaluator on other stations runs the same feed first (warm-up: compiled code, one-time
 // structures) and is stopped. Then JS heap used plus ArrayBuffer memory (the windows are typed
 // arrays, outside the JS heap) is measured after a full GC before the measured evaluator is
-// created and after it was fed; the difference divided by the series count is everything the
-// evaluator keeps per series (windows, counted-readings lists, quality trackers, rule state,
-// per-station holders, maps) plus its fixed overhead spread over the series. Beside it the
+// created and after it was fed (the station registry is built before: it is not the evaluator's);
+// the difference divided by the series count is everything the evaluator keeps per series
+// (window buffers plus dedupe state, quality trackers, rule state, per-station holders, maps) plus
+// its fixed overhead spread over the series. Beside it the
 // evaluator's own estimate, memoryPerSeriesBytes(). Prints one JSON line on stdout.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,8 +87,9 @@ const measure = () => {
 const warm = await fedEvaluator(registryOf("bench-warm", 20));
 await warm.evaluator.stop();
 await warm.bus.stop();
+const registry = registryOf("bench-aq", STATIONS);
 const before = measure();
-const { bus, evaluator } = await fedEvaluator(registryOf("bench-aq", STATIONS));
+const { bus, evaluator } = await fedEvaluator(registry);
 const after = measure();
 const series = STATIONS * metrics.length;
 process.stdout.write(
