@@ -224,7 +224,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       st.idleLastT[st.rules.indexOf(rule)] = m.lastT ?? Number.NaN;
       st.machines?.delete(rule.id);
     } else {
-      (st.machines ??= new Map()).set(rule.id, m);
+      st.machines ??= new Map();
+      st.machines.set(rule.id, m);
     }
   }
 
@@ -324,7 +325,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         out.push(
           event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
         );
-        (st.resolved ??= new Set()).add(ann.alertId);
+        st.resolved ??= new Set();
+        st.resolved.add(ann.alertId);
         st.announced?.delete(rule.id);
         ann = undefined;
       }
@@ -332,7 +334,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       if (ann === undefined) {
         if (st.resolved?.has(m.alertId) === true) return;
         out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current));
-        (st.announced ??= new Map()).set(rule.id, {
+        st.announced ??= new Map();
+        st.announced.set(rule.id, {
           alertId: m.alertId,
           level: current?.id,
           startedAt: m.startedAt,
@@ -356,7 +359,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       out.push(
         event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
       );
-      (st.resolved ??= new Set()).add(ann.alertId);
+      st.resolved ??= new Set();
+      st.resolved.add(ann.alertId);
       st.announced?.delete(rule.id);
     }
   }
@@ -379,7 +383,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     // Messages read lastObs only for an open machine or an announced alert (see sync): an idle,
     // unannounced rule keeps none (leaving idle needs a known observation, which is then kept).
     if (m.phase !== "idle" || st.announced?.has(rule.id) === true || st.seeds?.has(rule.id) === true) {
-      if (!obs.unknown) (st.lastObs ??= new Map()).set(rule.id, obs);
+      if (!obs.unknown) {
+        st.lastObs ??= new Map();
+        st.lastObs.set(rule.id, obs);
+      }
     } else {
       st.lastObs?.delete(rule.id);
     }
@@ -523,7 +530,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     for (const a of alerts) {
       if (a.stationId !== stationId || !ruleIds.has(a.ruleId)) continue;
       if (a.status === "resolved") {
-        (st.resolved ??= new Set()).add(a.alertId);
+        st.resolved ??= new Set();
+        st.resolved.add(a.alertId);
         continue;
       }
       const entry: Announced = {
@@ -533,8 +541,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       };
       const previous = st.announced?.get(a.ruleId);
       if (previous === undefined || previous.startedAt <= entry.startedAt) {
-        (st.announced ??= new Map()).set(a.ruleId, { ...entry });
-        (st.seeds ??= new Map()).set(a.ruleId, { ...entry });
+        st.announced ??= new Map();
+        st.announced.set(a.ruleId, { ...entry });
+        st.seeds ??= new Map();
+        st.seeds.set(a.ruleId, { ...entry });
       }
     }
   }
