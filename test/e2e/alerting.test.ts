@@ -5,14 +5,14 @@ import { join, relative } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { createDuckDbStore } from "@qingshan/store";
 import { freePort, waitFor } from "@qingshan/testkit";
-import { type ParsedMail, simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import mqtt from "mqtt";
 import { pino } from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
+import { startTestSmtp, type TestSmtpServer } from "./support/smtp.ts";
 
 // Issue 4's check, as a new user does it: `qingshan start` (in-process) with the shipped
 // configuration copied into a temp file plus a JSON webhook and short reminder/escalation times,
@@ -33,31 +33,16 @@ interface Hook {
   readonly event: AlertEvent;
 }
 
-const mails: ParsedMail[] = [];
 const hooks: Hook[] = [];
-let smtp: SMTPServer;
-let smtpPort: number;
+let smtp: TestSmtpServer;
+let mails: ParsedMail[];
 let receiver: Server;
 let receiverUrl: string;
 const cleanups: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          mails.push(mail);
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
-    },
-  });
-  smtpPort = await freePort();
-  await new Promise<void>((resolve) => smtp.listen(smtpPort, "127.0.0.1", resolve));
+  smtp = await startTestSmtp();
+  mails = smtp.mails;
   receiver = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => {
@@ -79,7 +64,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.stop();
   await new Promise<void>((resolve) => receiver?.close(() => resolve()));
 });
 
@@ -148,7 +133,7 @@ async function setup(options: {
     QINGSHAN_HTTP_HOST: "127.0.0.1",
     QINGSHAN_HJ212_PORT: "0",
     QINGSHAN_SMTP_HOST: "127.0.0.1",
-    QINGSHAN_SMTP_PORT: String(smtpPort),
+    QINGSHAN_SMTP_PORT: String(smtp.port),
     QINGSHAN_SIMULATOR: options.simulator ? "on" : "off",
     QINGSHAN_SIMULATOR_SCENARIO: options.scenario,
     QINGSHAN_SIMULATOR_ACCELERATION: String(ACCELERATION),

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { freePort, requireService, waitFor } from "@qingshan/testkit";
-import { type ParsedMail, simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import mqtt from "mqtt";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "./support/influxd.ts";
 import { MOSQUITTO_BIN, type PrivateMosquitto, startPrivateMosquitto } from "./support/mosquitto.ts";
 import { type QingshanProcess, spawnQingshan } from "./support/qingshan-process.ts";
+import { startTestSmtp, type TestSmtpServer } from "./support/smtp.ts";
 
 // Issue 5, "How it will be checked": real Mosquitto, Kafka and InfluxDB, each service its own
 // process (`qingshan run …`), a known set of readings over MQTT QoS 1 → every reading in InfluxDB
@@ -44,9 +44,8 @@ const hourEnd = hourStart + HOUR;
 
 let mosquitto: PrivateMosquitto | undefined;
 let influx: PrivateInfluxd | undefined;
-let smtp: SMTPServer | undefined;
+let smtp: TestSmtpServer | undefined;
 let client: mqtt.MqttClient | undefined;
-const mails: ParsedMail[] = [];
 const processes: QingshanProcess[] = [];
 const dirs: string[] = [];
 const database = `qingshan_e2e_${randomUUID().replaceAll("-", "")}`;
@@ -215,7 +214,7 @@ async function publish(
 }
 
 function alertMails(stationId: string): ParsedMail[] {
-  return mails.filter(
+  return (smtp?.mails ?? []).filter(
     (m) =>
       /New alert/.test(m.subject ?? "") &&
       (m.text ?? "").includes(nameOf(stationId)) &&
@@ -266,22 +265,7 @@ describe.skipIf(!available)(`distributed mode: one process per service${note}`, 
   beforeAll(async () => {
     mosquitto = await startPrivateMosquitto();
     influx = await startPrivateInfluxd();
-    smtp = new SMTPServer({
-      secure: false,
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      logger: false,
-      onData(stream, _session, callback) {
-        simpleParser(stream)
-          .then((mail) => {
-            mails.push(mail);
-            callback();
-          })
-          .catch((error: Error) => callback(error));
-      },
-    });
-    const smtpPort = await freePort();
-    await new Promise<void>((resolve) => smtp?.listen(smtpPort, "127.0.0.1", resolve));
+    smtp = await startTestSmtp();
     baseEnv = {
       QINGSHAN_BUS: "kafka",
       QINGSHAN_KAFKA_BROKERS: kafka.brokers,
@@ -292,7 +276,7 @@ describe.skipIf(!available)(`distributed mode: one process per service${note}`, 
       QINGSHAN_MQTT_URL: mosquitto.url,
       QINGSHAN_MQTT_SHARE_GROUP: "e2e",
       QINGSHAN_SMTP_HOST: "127.0.0.1",
-      QINGSHAN_SMTP_PORT: String(smtpPort),
+      QINGSHAN_SMTP_PORT: String(smtp.port),
       QINGSHAN_HTTP_HOST: "127.0.0.1",
       QINGSHAN_HJ212_PORT: "0",
       QINGSHAN_SIMULATOR: "off",
@@ -318,7 +302,7 @@ describe.skipIf(!available)(`distributed mode: one process per service${note}`, 
   afterAll(async () => {
     await client?.endAsync().catch(() => undefined);
     await Promise.all(processes.map((p) => stopProcess(p)));
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.stop();
     await influx?.stop();
     await mosquitto?.stop();
     await kafka.stop();
