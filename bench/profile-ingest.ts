@@ -8,6 +8,7 @@
 //   node bench/profile-ingest.ts                      # PROFILE_N=20000 PROFILE_WINDOW=2000
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-ingest.ts
 //   PROFILE_EVALUATOR=0 node bench/profile-ingest.ts  # without the evaluator
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { Registry } from "../services/ingest/node_modules/prom-client/index.js";
 import { createIngestMetrics, createIngestPipeline } from "../services/ingest/src/index.ts";
 import { loadStationRegistry } from "../services/simulator/src/index.ts";
 import { createWriter } from "../services/writer/src/index.ts";
+import { loadMessages } from "./load-messages.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const N = Number(process.env.PROFILE_N ?? 20_000);
@@ -32,23 +34,7 @@ const LOAD = registry.stations
   .slice(0, 8);
 
 function messages(count: number): Array<{ topic: string; payload: Buffer }> {
-  const base = Date.now() - 2 * 3_600_000;
-  return Array.from({ length: count }, (_, i) => {
-    const station = LOAD[i % LOAD.length] as string;
-    const ts = base + Math.floor(i / LOAD.length) * 1000 + (i % 7);
-    const values = {
-      pm25: 35 + (i % 40),
-      pm10: 60 + (i % 50),
-      so2: 8.5,
-      no2: 31.25,
-      co: 0.82,
-      o3: 96 + (i % 30),
-    };
-    return {
-      topic: `stations/${station}/air`,
-      payload: Buffer.from(JSON.stringify({ ts, values, period: "PT1M" })),
-    };
-  });
+  return loadMessages(LOAD, count).map((m) => ({ topic: m.topic, payload: Buffer.from(m.payload) }));
 }
 
 const logger = pino({ level: "warn" });

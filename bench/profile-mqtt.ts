@@ -6,11 +6,13 @@
 //
 //   node --import tsx bench/profile-mqtt.ts                          # PROFILE_N=20000
 //   PROFILE_CPU_PROF=/tmp/prof node --import tsx bench/profile-mqtt.ts
+
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "../services/simulator/node_modules/mqtt/build/index.js";
+import { loadMessages } from "./load-messages.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const N = Number(process.env.PROFILE_N ?? 20_000);
@@ -64,22 +66,7 @@ const ready = await new Promise<{ apiUrl: string; brokerUrl: string }>((resolve,
 });
 const pid = child.pid as number;
 
-const base = Date.now() - 2 * 3_600_000;
-const msgs = Array.from({ length: N }, (_, i) => {
-  const values = {
-    pm25: 35 + (i % 40),
-    pm10: 60 + (i % 50),
-    so2: 8.5,
-    no2: 31.25,
-    co: 0.82,
-    o3: 96 + (i % 30),
-  };
-  const ts = base + Math.floor(i / LOAD.length) * 1000 + (i % 7);
-  return {
-    topic: `stations/${LOAD[i % LOAD.length]}/air`,
-    payload: JSON.stringify({ ts, values, period: "PT1M" }),
-  };
-});
+const msgs = loadMessages(LOAD, N);
 const conns = await Promise.all(
   [0, 1, 2, 3].map((k) =>
     mqtt.connectAsync(ready.brokerUrl, { clientId: `profile-pub-${k}`, protocolVersion: 4 }),

@@ -1,6 +1,7 @@
 // `pnpm bench`: throughput, CPU, latency, memory and query-time benchmark of Qingshan on this
 // machine. Prints a markdown table and writes it to BENCHMARKS.md. Not a vitest test.
 // Loopback only, free ports, temp dirs; every process it starts is stopped by PID.
+
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
@@ -13,6 +14,7 @@ import { startEmbeddedBroker } from "../services/ingest/src/index.ts";
 // `mqtt` is a dependency of the e2e package; bench/ is not a workspace package of its own.
 import mqtt from "../test/node_modules/mqtt/build/index.js";
 import { alertLatencyProbe } from "./alert-probe.ts";
+import { loadMessages } from "./load-messages.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const N_RAW = Number(process.env.BENCH_N_RAW ?? 20_000);
@@ -66,22 +68,7 @@ function peakRssMb(pid: number): number {
 }
 
 /** The N wire payloads (~200 bytes each), distinct (station, ts) so nothing dedupes. */
-function messages(count: number, runSalt: number): Array<{ topic: string; payload: string }> {
-  const base = Date.now() - 2 * 3_600_000 + runSalt;
-  return Array.from({ length: count }, (_, i) => {
-    const station = LOAD[i % LOAD.length] as string;
-    const ts = base + Math.floor(i / LOAD.length) * 1000 + (i % 7);
-    const values = {
-      pm25: 35 + (i % 40),
-      pm10: 60 + (i % 50),
-      so2: 8.5,
-      no2: 31.25,
-      co: 0.82,
-      o3: 96 + (i % 30),
-    };
-    return { topic: `stations/${station}/air`, payload: JSON.stringify({ ts, values, period: "PT1M" }) };
-  });
-}
+const messages = (count: number, runSalt: number) => loadMessages(LOAD, count, runSalt);
 
 /**
  * Publishes every message at QoS 1 from `clients` connections, each keeping up to `window`
