@@ -56,6 +56,18 @@ describe("foldAlertEvents", () => {
     expect(states[0]?.resolvedAt).toBe("2026-11-28T11:00:00+08:00");
   });
 
+  it("carries the raised event's routes into the state; an event without routes (stored history) means every route", () => {
+    const [routed] = foldAlertEvents([
+      ev("e1", "raised", "2026-11-28T10:00:00+08:00", { routes: ["water-team", "duty"] }),
+      ev("e2", "renotified", "2026-11-28T10:15:00+08:00"),
+    ]);
+    expect(routed?.routes).toEqual(["water-team", "duty"]);
+    const old = AlertEventSchema.parse({ ...base, id: "e0", type: "raised", at: "2026-11-28T10:00:00+08:00" });
+    expect(old.routes).toBeUndefined();
+    expect(foldAlertEvents([old])[0]?.routes).toBeUndefined();
+    expect(AlertEventSchema.safeParse({ ...old, routes: [] }).success).toBe(false);
+  });
+
   it("rejects an event time without an offset", () => {
     expect(() =>
       AlertEventSchema.parse({ ...base, id: "e", type: "raised", at: "2026-11-28T10:00:00" }),

@@ -63,6 +63,11 @@ export const AlertEventSchema = z.object({
   note: z.string().optional(),
   /** Duty-roster tier notified by this event (0 = first tier; escalation raises it). */
   tier: z.number().int().nonnegative().optional(),
+  /**
+   * Notifier routes (by name) that deliver this alert, from the rule's `routing.routes`; carried
+   * by the `raised` event. Absent (events stored before routes were carried): every route.
+   */
+  routes: z.array(z.string().min(1)).min(1).optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
 
@@ -95,6 +100,8 @@ export interface AlertState {
   readonly resolvedAt?: string;
   /** Highest duty-roster tier notified so far. */
   readonly tier: number;
+  /** Notifier routes that deliver this alert (the raised event's `routes`); undefined: every route. */
+  readonly routes?: readonly string[];
   /** `at` of the latest notification (raised, level_changed, renotified or escalated). */
   readonly lastNotifiedAt: string;
   readonly notifications: number;
@@ -165,6 +172,7 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
     events: sorted.slice(raisedIndex),
   };
   copyMeasure(s, raised);
+  if (raised.routes !== undefined) s.routes = raised.routes;
   if (raised.startedAt !== undefined) s.startedAt = raised.startedAt;
   for (const e of sorted.slice(raisedIndex)) {
     s.updatedAt = e.at;

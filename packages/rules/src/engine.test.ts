@@ -83,7 +83,9 @@ describe("shipped rules on hand-computed inputs", () => {
       startedAt: "2026-11-28T10:00:00+08:00",
       dataTime: "2026-11-28T10:00:00+08:00",
       tier: 0,
+      routes: ["duty"],
     });
+    expect(heavy[1]?.routes).toBeUndefined();
     expect(raised.standard).toContain("HJ 633-2026");
     expect(raised.message.zh).toContain("莲都站");
     expect(raised.message.zh).toContain("小时AQI 210");
@@ -191,6 +193,8 @@ describe("shipped rules on hand-computed inputs", () => {
       ["level_changed", "III", 300],
     ]);
     expect(events[0]?.severity).toBe("info");
+    // The rule's routing.routes travel on the raised event to the notifier.
+    expect(events[0]?.routes).toEqual(["publication"]);
   });
 
   it("pm25-annual-target: a year-to-date mean of 30 µg/m³ is at risk (above 32 × 0.9), 20 is on track", () => {

@@ -310,7 +310,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       dataTime: toBeijingIso(dataTime),
       ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),
       message: message(st, rule, type, levels, level, from, startedAt, dataTime),
-      ...(type === "raised" ? { tier: rule.routing.tier } : {}),
+      ...(type === "raised" ? { tier: rule.routing.tier, routes: [...rule.routing.routes] } : {}),
     };
     return e;
   }
