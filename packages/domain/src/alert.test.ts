@@ -62,7 +62,12 @@ describe("foldAlertEvents", () => {
       ev("e2", "renotified", "2026-11-28T10:15:00+08:00"),
     ]);
     expect(routed?.routes).toEqual(["water-team", "duty"]);
-    const old = AlertEventSchema.parse({ ...base, id: "e0", type: "raised", at: "2026-11-28T10:00:00+08:00" });
+    const old = AlertEventSchema.parse({
+      ...base,
+      id: "e0",
+      type: "raised",
+      at: "2026-11-28T10:00:00+08:00",
+    });
     expect(old.routes).toBeUndefined();
     expect(foldAlertEvents([old])[0]?.routes).toBeUndefined();
     expect(AlertEventSchema.safeParse({ ...old, routes: [] }).success).toBe(false);
