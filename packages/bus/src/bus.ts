@@ -66,6 +66,12 @@ export interface Subscription {
 export interface Bus {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Publishes `messages` (see the semantics above). A message larger than `maxMessageBytes(topic)`
+   * is not published and not retried: the others of the call are, and once they were accepted the
+   * call rejects with `BusMessageTooLargeError` (code `bus.message_too_large`) naming the oversize
+   * ones (`rejected[].index`). Any other rejection means nothing is known to be accepted: retry.
+   */
   publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]): Promise<void>;
   subscribe<T>(topic: BusTopic, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription>;
   /** Messages published but not yet acknowledged by every group, per topic (for /metrics). */
@@ -77,4 +83,10 @@ export interface Bus {
    * the brokers); throws BusError "bus.not_started" before.
    */
   partitionFor(topic: BusTopic, key: string): number;
+  /**
+   * Largest message `publish` accepts on `topic`, as `messageSizeBytes` counts it (key plus JSON
+   * value, UTF-8); `Infinity` when the adapter has no limit (in-process bus without
+   * `maxMessageBytes`). Kafka: what fits in one produce request of `maxRequestBytes`.
+   */
+  maxMessageBytes(topic: BusTopic): number;
 }

@@ -8,7 +8,7 @@ export const BUS_ERROR_CODES = {
   "bus.topic_unknown": "the topic is not one of BUS_TOPICS",
   "bus.options_invalid": "the subscribe options do not validate",
   "bus.message_too_large":
-    "a message (or a produce request) is larger than the adapter or the brokers accept",
+    "a message (or a produce request) is larger than the adapter or the brokers accept; BusMessageTooLargeError names the messages when they were measured before sending",
 } as const;
 export type BusErrorCode = keyof typeof BUS_ERROR_CODES;
 

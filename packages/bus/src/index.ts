@@ -7,3 +7,4 @@ export type { HandlerFailure, MemoryBusConfig, MemoryBusSettings } from "./memor
 export { memoryBusConfigSchema } from "./memory/config.ts";
 export { createMemoryBus, type MemoryBus } from "./memory/memory-bus.ts";
 export { partitionOf } from "./memory/partition-of.ts";
+export * from "./message-size.ts";

@@ -6,6 +6,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Bus, Delivery } from "../bus.ts";
 import { BusError } from "../errors.ts";
+import { BusMessageTooLargeError } from "../message-size.ts";
 import { describeBusContract } from "../testing/contract.ts";
 import { testKafkaBroker } from "../testing/kafka-broker.ts";
 import type { KafkaBusConfig, KafkaLogEntry } from "./config.ts";
@@ -198,7 +199,12 @@ describe.skipIf(!kafka.available)(`kafka bus against a real broker${kafka.note}`
       );
       expect(error).toBeInstanceOf(BusError);
       expect(error).toMatchObject({ code: "bus.message_too_large" });
-      expect((error as Error).message).toMatch(/key "ld-aq-01".* \d{7} bytes.*maxRequestBytes = 900000/);
+      expect(error).toBeInstanceOf(BusMessageTooLargeError);
+      expect((error as Error).message).toMatch(/key "ld-aq-01"\) is \d{7} bytes, limit \d{6}/);
+      expect((error as BusMessageTooLargeError).rejected[0]?.limitBytes).toBe(
+        bus.maxMessageBytes("readings"),
+      );
+      expect(bus.maxMessageBytes("readings")).toBeLessThan(900_000);
       await normal;
       await waitFor(() => seen.length >= 1, { timeoutMs: 30_000, what: "the normal message" });
       expect(seen.map((d) => [d.key, d.value.seq])).toEqual([["ld-aq-01", 1]]);

@@ -20,6 +20,7 @@ import {
 } from "../bus.ts";
 import { BusError } from "../errors.ts";
 import type { HandlerFailure } from "../memory/config.ts";
+import { BusMessageTooLargeError, partitionBySize } from "../message-size.ts";
 import {
   type KafkaBusConfig,
   type KafkaBusSettings,
@@ -27,7 +28,7 @@ import {
   kafkaBusConfigSchema,
 } from "./config.ts";
 import { DepthMonitor } from "./depth.ts";
-import { Publisher } from "./publisher.ts";
+import { maxMessageBytesFor, Publisher } from "./publisher.ts";
 import { KafkaSubscription } from "./subscription.ts";
 
 /** The Kafka bus: a Bus plus its validated, frozen settings and the Kafka topic names it uses. */
@@ -227,7 +228,21 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       assertTopic(topic);
       if (messages.length === 0 || publisher === undefined) return;
       const encoded = messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) }));
-      await publisher.send(topicName(topic), encoded);
+      // Measured before sending (what was encoded), so one oversize record neither holds up nor
+      // fails the others of its publish, and never reaches the brokers.
+      const name = topicName(topic);
+      const { fitting, oversize } = partitionBySize(
+        encoded,
+        maxMessageBytesFor(name, settings.maxRequestBytes),
+        (m) => Buffer.byteLength(m.key) + Buffer.byteLength(m.value),
+      );
+      if (fitting.length > 0) await publisher.send(name, fitting);
+      if (oversize.length > 0) throw new BusMessageTooLargeError(topic, oversize, fitting.length);
+    },
+
+    maxMessageBytes(topic: BusTopic) {
+      assertTopic(topic);
+      return maxMessageBytesFor(topicName(topic), settings.maxRequestBytes);
     },
 
     async subscribe<T>(

@@ -42,6 +42,17 @@ function aloneSize(topic: string, size: number): number {
 }
 
 /**
+ * Largest key + value (bytes) of a message that fits alone in a produce request of
+ * `maxRequestBytes` to `topic` (the Kafka topic name): the request's framing subtracted.
+ *
+ * @example
+ * maxMessageBytesFor("qingshan.readings", 900_000) // 899 343
+ */
+export function maxMessageBytesFor(topic: string, maxRequestBytes: number): number {
+  return maxRequestBytes - aloneSize(topic, RECORD_OVERHEAD);
+}
+
+/**
  * True when the brokers refused a request because of its size: MESSAGE_TOO_LARGE (a record batch
  * above `message.max.bytes` / the topic's `max.message.bytes`) or RECORD_LIST_TOO_LARGE (above the
  * segment size). kafkajs does not retry these; the same request would fail again anyway.

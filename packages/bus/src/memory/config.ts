@@ -20,6 +20,19 @@ export const memoryBusConfigSchema = z.object({
   /** Batch size limit for subscriptions that do not set `maxBatch`. */
   defaultMaxBatch: z.number().int().min(1).default(1000),
   redelivery: redeliverySchema.default({ initialMs: 100, maxMs: 30_000 }),
+  /**
+   * Largest message (`messageSizeBytes`: key plus JSON value) `publish` accepts; unset = no limit
+   * (and no measuring on the hot path). Lets embedded mode enforce the limit a Kafka deployment has.
+   */
+  maxMessageBytes: z.number().int().min(1).optional(),
+  /** Per-topic limits overriding `maxMessageBytes` (as Kafka's topic `max.message.bytes` overrides the broker's). */
+  topicMaxMessageBytes: z
+    .strictObject({
+      readings: z.number().int().min(1).optional(),
+      alerts: z.number().int().min(1).optional(),
+      deadletters: z.number().int().min(1).optional(),
+    })
+    .optional(),
 });
 
 export type MemoryBusSettings = z.output<typeof memoryBusConfigSchema>;
@@ -36,7 +49,9 @@ export interface HandlerFailure {
   readonly retryInMs: number;
 }
 
-export interface MemoryBusConfig extends Partial<Omit<MemoryBusSettings, "redelivery">> {
+export interface MemoryBusConfig
+  extends Partial<Omit<MemoryBusSettings, "redelivery" | "topicMaxMessageBytes">> {
+  readonly topicMaxMessageBytes?: MemoryBusSettings["topicMaxMessageBytes"];
   readonly redelivery?: Partial<MemoryBusSettings["redelivery"]>;
   /** Called when a handler rejects (or throws); default writes one line to stderr. */
   readonly onHandlerError?: (error: unknown, failure: HandlerFailure) => void;

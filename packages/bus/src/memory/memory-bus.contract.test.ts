@@ -2,7 +2,11 @@ import { describeBusContract } from "../testing/contract.ts";
 import { createMemoryBus } from "./memory-bus.ts";
 
 describeBusContract("memory bus", async () => ({
-  bus: createMemoryBus({ redelivery: { initialMs: 5, maxMs: 20 }, onHandlerError: () => {} }),
+  bus: createMemoryBus({
+    redelivery: { initialMs: 5, maxMs: 20 },
+    maxMessageBytes: 65_536,
+    onHandlerError: () => {},
+  }),
   cleanup: async () => {},
 }));
 

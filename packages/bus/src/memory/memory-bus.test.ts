@@ -2,6 +2,7 @@ import { waitFor } from "@qingshan/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Delivery } from "../bus.ts";
 import { BusError } from "../errors.ts";
+import { BusMessageTooLargeError } from "../message-size.ts";
 import type { HandlerFailure } from "./config.ts";
 import { createMemoryBus, type MemoryBus } from "./memory-bus.ts";
 import { partitionOf } from "./partition-of.ts";
@@ -254,6 +255,52 @@ describe("durable subscriptions", () => {
     );
     await b.stop();
     expect(await outcome).toBe("bus.stopped");
+  });
+});
+
+describe("message size limit", () => {
+  it("has none by default; topicMaxMessageBytes overrides maxMessageBytes per topic", async () => {
+    expect(createMemoryBus().maxMessageBytes("readings")).toBe(Number.POSITIVE_INFINITY);
+    const b = await started({ maxMessageBytes: 1000, topicMaxMessageBytes: { readings: 40 } });
+    expect(b.maxMessageBytes("readings")).toBe(40);
+    expect(b.maxMessageBytes("deadletters")).toBe(1000);
+    expect(() => b.maxMessageBytes("nope" as "readings")).toThrow(/bus\.topic_unknown/);
+    expect(() => createMemoryBus({ topicMaxMessageBytes: { readings: 0 } })).toThrow(
+      /topicMaxMessageBytes\.readings/,
+    );
+  });
+
+  it("a durable publish with an oversize message waits for the others to be stored, then rejects naming it", async () => {
+    const b = await started({ topicMaxMessageBytes: { readings: 40 } });
+    const hold = gate();
+    const stored: string[] = [];
+    await b.subscribe<string>("readings", { group: "writer", durable: true }, async (batch) => {
+      await hold.promise;
+      stored.push(...batch.map((d) => d.value));
+    });
+    let settled = false;
+    const publishing = b
+      .publish("readings", [
+        { key: "k", value: "small" },
+        { key: "k", value: "x".repeat(50) },
+      ])
+      .finally(() => {
+        settled = true;
+      });
+    const outcome = publishing.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    hold.release();
+    const error = await outcome;
+    expect(error).toBeInstanceOf(BusMessageTooLargeError);
+    expect(error).toMatchObject({
+      rejected: [{ index: 1, key: "k", sizeBytes: 53, limitBytes: 40 }],
+      accepted: 1,
+    });
+    expect(stored).toEqual(["small"]);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type SubscribeOptions,
 } from "../bus.ts";
 import { BusError } from "../errors.ts";
+import { BusMessageTooLargeError, messageSizeBytes, partitionBySize } from "../message-size.ts";
 import { type MemoryBusConfig, type MemoryBusSettings, memoryBusConfigSchema } from "./config.ts";
 import { ConsumerGroup, type GroupContext } from "./consumer-group.ts";
 import { Fifo } from "./fifo.ts";
@@ -59,6 +60,9 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
   const settings: Readonly<MemoryBusSettings> = Object.freeze({
     ...parsed.data,
     redelivery: Object.freeze({ ...parsed.data.redelivery }),
+    ...(parsed.data.topicMaxMessageBytes === undefined
+      ? {}
+      : { topicMaxMessageBytes: Object.freeze({ ...parsed.data.topicMaxMessageBytes }) }),
   });
   const reportHandlerError = onHandlerError ?? defaultHandlerError;
   const reportAssignError = onAssignError ?? defaultAssignError;
@@ -142,6 +146,23 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
     }
   }
 
+  function maxMessageBytes(topic: BusTopic): number {
+    return settings.topicMaxMessageBytes?.[topic] ?? settings.maxMessageBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Appends (waiting for room when a group is full); resolves when durable groups acknowledged all. */
+  async function enqueue(target: TopicState, messages: readonly BusMessage<unknown>[]): Promise<void> {
+    if (target.waiting.size === 0 && hasRoom(target, messages.length)) {
+      await append(target, messages);
+      return;
+    }
+    // Backpressure: wait (in call order) until every group has room for the whole publish.
+    const { stored } = await new Promise<{ readonly stored: Promise<void> }>((admit, refuse) => {
+      target.waiting.push({ messages, admit, refuse });
+    });
+    await stored;
+  }
+
   function assertAccepting(what: string): void {
     if (state === "created") throw new BusError("bus.not_started", `${what} before start()`);
     if (state === "stopped") throw new BusError("bus.stopped", `${what} after stop()`);
@@ -186,15 +207,16 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
       assertAccepting("publish");
       const target = topicState(topic);
       if (messages.length === 0) return;
-      if (target.waiting.size === 0 && hasRoom(target, messages.length)) {
-        await append(target, messages);
-        return;
-      }
-      // Backpressure: wait (in call order) until every group has room for the whole publish.
-      const { stored } = await new Promise<{ readonly stored: Promise<void> }>((admit, refuse) => {
-        target.waiting.push({ messages, admit, refuse });
-      });
-      await stored;
+      const limit = maxMessageBytes(topic);
+      if (limit === Number.POSITIVE_INFINITY) return enqueue(target, messages);
+      const { fitting, oversize } = partitionBySize(messages, limit, messageSizeBytes);
+      if (fitting.length > 0) await enqueue(target, fitting);
+      if (oversize.length > 0) throw new BusMessageTooLargeError(topic, oversize, fitting.length);
+    },
+
+    maxMessageBytes(topic: BusTopic) {
+      topicState(topic);
+      return maxMessageBytes(topic);
     },
 
     async subscribe<T>(topic: BusTopic, options: SubscribeOptions, handler: BatchHandler<T>) {

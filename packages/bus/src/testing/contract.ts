@@ -23,6 +23,7 @@ import {
   type Delivery,
   type SubscribeOptions,
 } from "../bus.ts";
+import { BusMessageTooLargeError, messageSizeBytes } from "../message-size.ts";
 
 export interface BusContractOptions {
   /** How long to wait for a condition (delivery, assignment); Kafka needs more than memory. Default 10 000 ms. */
@@ -179,6 +180,63 @@ export function describeBusContract(
       expect(second?.partition).toBe(first?.partition);
       expect(BigInt(second?.offset ?? "0")).toBeGreaterThan(BigInt(first?.offset ?? "0"));
       expect(consumer.assigned()).toContain(first?.partition);
+    });
+
+    it("a message above maxMessageBytes is rejected with a typed error naming it; the others of its publish are delivered", async (context) => {
+      const limit = bus.maxMessageBytes("readings");
+      if (!Number.isFinite(limit)) {
+        context.skip("this bus has no message size limit (in-process bus without maxMessageBytes)");
+        return;
+      }
+      const consumer = await consume<Seq & { pad?: string }>(
+        bus,
+        "readings",
+        { group: unique("g") },
+        undefined,
+        timeoutMs,
+      );
+      const big = { key: "station-big", value: { seq: 1, pad: "x".repeat(limit) } };
+      const justFits = { key: "station-fit", value: { seq: 3, pad: "" } };
+      const pad = limit - messageSizeBytes(justFits);
+      justFits.value.pad = "y".repeat(pad);
+      expect(messageSizeBytes(justFits)).toBe(limit);
+      const error = await bus
+        .publish("readings", [
+          { key: "station-a", value: { seq: 0 } },
+          big,
+          { key: "station-a", value: { seq: 2 } },
+          justFits,
+        ])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(BusMessageTooLargeError);
+      const tooLarge = error as BusMessageTooLargeError;
+      expect(tooLarge.code).toBe("bus.message_too_large");
+      expect(tooLarge.topic).toBe("readings");
+      expect(tooLarge.accepted).toBe(3);
+      expect(tooLarge.rejected).toEqual([
+        { index: 1, key: "station-big", sizeBytes: messageSizeBytes(big), limitBytes: limit },
+      ]);
+      expect(tooLarge.message).toContain(`key "station-big"`);
+      await wait(() => consumer.acknowledged.length === 3, "the 3 messages that fit");
+      expect(consumer.acknowledged.map((d) => [d.key, d.value.seq]).sort()).toEqual([
+        ["station-a", 0],
+        ["station-a", 2],
+        ["station-fit", 3],
+      ]);
+      // Nothing of the rejected message reached the topic: a later publish is the next delivery.
+      await bus.publish("readings", [{ key: "station-big", value: { seq: 4 } }]);
+      await wait(() => consumer.acknowledged.length === 4, "the publish after it");
+      expect(consumer.acknowledged.filter((d) => d.key === "station-big").map((d) => d.value.seq)).toEqual([
+        4,
+      ]);
+      // A publish of only oversize messages rejects the same way, with nothing accepted.
+      await expect(bus.publish("readings", [big])).rejects.toMatchObject({
+        code: "bus.message_too_large",
+        accepted: 0,
+      });
     });
 
     it("delivers a keyed message from partitionFor(topic, key), the same for a key every time", async () => {
