@@ -55,5 +55,7 @@ export const REJECTION_CODES = {
   "hj212.framing": "HJ 212 packet framing is wrong (header, length, tail)",
   "hj212.crc": "HJ 212 CRC mismatch",
   "hj212.field": "an HJ 212 field is missing or malformed",
+  "bus.message_too_large":
+    "the reading, once encoded for the bus, is larger than the bus accepts for one message (its maxMessageBytes); retrying cannot succeed",
 } as const;
 export type RejectionCode = keyof typeof REJECTION_CODES;
