@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseNotifierConfig } from "./config.ts";
+import { assertRuleRoutes, parseNotifierConfig } from "./config.ts";
 
 describe("notifier configuration", () => {
   it("defaults suit the embedded default: outbox, no webhooks, 15/30 minutes, a demo roster", () => {
@@ -9,7 +9,16 @@ describe("notifier configuration", () => {
     expect(s.webhooks).toEqual([]);
     expect(s.renotifyMinutes).toBe(15);
     expect(s.escalateAfterMinutes).toBe(30);
-    expect(s.routes).toEqual([expect.objectContaining({ name: "duty", channels: ["*"] })]);
+    expect(s.routes).toEqual([
+      expect.objectContaining({ name: "duty", channels: ["*"] }),
+      // config/rules.yaml's noi-grade routes to "publication": grade changes only, no reminders.
+      expect.objectContaining({
+        name: "publication",
+        channels: ["*"],
+        events: ["raised", "level_changed"],
+        summaries: [],
+      }),
+    ]);
     expect(s.roster.people.every((p) => p.email?.endsWith("@example.com"))).toBe(true);
     expect(s.mqtt.topicPrefix).toBe("alerts");
   });
@@ -21,5 +30,40 @@ describe("notifier configuration", () => {
     expect(() =>
       parseNotifierConfig({ webhooks: [{ name: "email", format: "json", url: "http://127.0.0.1/" }] }),
     ).toThrow(/names must be unique/);
+  });
+
+  it("refuses two routes with one name", () => {
+    expect(() =>
+      parseNotifierConfig({
+        routes: [
+          { name: "duty", channels: ["email"] },
+          { name: "duty", channels: ["*"] },
+        ],
+      }),
+    ).toThrow(/routes: the name "duty" is used twice/);
+  });
+
+  it("assertRuleRoutes names each rule routing to an undefined route, the route, and the routes defined", () => {
+    const settings = parseNotifierConfig({
+      routes: [
+        { name: "duty", channels: ["*"] },
+        { name: "water-team", channels: ["email"] },
+      ],
+    });
+    const rules = [
+      { id: "aqi-hourly-heavy", routing: { routes: ["duty"] } },
+      { id: "water-below-target", routing: { routes: ["water-team", "duty"] } },
+    ];
+    expect(() => assertRuleRoutes(rules, settings)).not.toThrow();
+    expect(() =>
+      assertRuleRoutes(
+        [...rules, { id: "noi-grade", routing: { routes: ["duty", "publication"] } }],
+        settings,
+        "config/rules.yaml",
+      ),
+    ).toThrow(
+      'rule "noi-grade" routes its alerts to "publication", which is not a notifier route (notifier.routes: duty, water-team). ' +
+        "Add the route to notifier.routes in the configuration, or change the rule's routing.routes in config/rules.yaml.",
+    );
   });
 });

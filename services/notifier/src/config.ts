@@ -138,6 +138,7 @@ export const webhookSchema = z.object({
 export type WebhookSettings = z.output<typeof webhookSchema>;
 
 export const routeSchema = z.object({
+  /** What rules name in `routing.routes` (config/rules.yaml): a route delivers only their alerts. */
   name: z.string().min(1),
   /** Channel names: "email", a webhook name, or "*" for every channel. */
   channels: z.array(z.string().min(1)).min(1),
@@ -183,7 +184,17 @@ export const notifierConfigSchema = z.object({
   drainTimeoutMs: z.number().int().min(0).default(5_000),
   retry: retrySchema.default({ initialMs: 1_000, maxMs: 60_000, maxAttempts: 12 }),
   roster: rosterSchema.default(DEMO_ROSTER),
-  routes: z.array(routeSchema).default([routeSchema.parse({ name: "duty", channels: ["*"] })]),
+  routes: z.array(routeSchema).default([
+    routeSchema.parse({ name: "duty", channels: ["*"] }),
+    // The shipped noi-grade rule routes here: each grade and its changes, no reminders or
+    // escalation for an informational grade, no summaries.
+    routeSchema.parse({
+      name: "publication",
+      channels: ["*"],
+      events: ["raised", "level_changed"],
+      summaries: [],
+    }),
+  ]),
   email: emailSchema.default(emailSchema.parse({})),
   webhooks: z.array(webhookSchema).default([]),
   mqtt: z
@@ -224,9 +235,46 @@ export function parseNotifierConfig(config: NotifierConfig): NotifierSettings {
     const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     throw new Error(`notifier configuration invalid: ${detail}`, { cause: parsed.error });
   }
+  const routeNames = parsed.data.routes.map((r) => r.name);
+  const duplicate = routeNames.find((n, i) => routeNames.indexOf(n) !== i);
+  if (duplicate !== undefined) {
+    throw new Error(`notifier configuration invalid: routes: the name "${duplicate}" is used twice`);
+  }
   const names = new Set(["email", ...parsed.data.webhooks.map((w) => w.name)]);
   if (names.size !== parsed.data.webhooks.length + 1) {
     throw new Error(`notifier configuration invalid: webhooks: names must be unique and not "email"`);
   }
   return parsed.data;
+}
+
+/** A rule as far as routing goes: its id and the notifier routes it names (`routing.routes`). */
+export interface RoutedRule {
+  readonly id: string;
+  readonly routing: { readonly routes: readonly string[] };
+}
+
+/**
+ * Checks that every route a rule names is a notifier route; throws an Error naming each rule,
+ * route and the routes defined (an alert routed only to an undefined route would reach nobody).
+ *
+ * @example
+ * assertRuleRoutes([{ id: "noi-grade", routing: { routes: ["publication"] } }], parseNotifierConfig({ routes: [{ name: "duty", channels: ["*"] }] }));
+ * // Error: rule "noi-grade" routes its alerts to "publication", which is not a notifier route (notifier.routes: duty) …
+ */
+export function assertRuleRoutes(
+  rules: readonly RoutedRule[],
+  settings: Pick<NotifierSettings, "routes">,
+  rulesFile = "the rules file",
+): void {
+  const defined = settings.routes.map((r) => r.name);
+  const problems = rules.flatMap((rule) =>
+    rule.routing.routes
+      .filter((name) => !defined.includes(name))
+      .map((name) => `rule "${rule.id}" routes its alerts to "${name}", which is not a notifier route`),
+  );
+  if (problems.length === 0) return;
+  throw new Error(
+    `${problems.join("; ")} (notifier.routes: ${defined.join(", ") || "none"}). ` +
+      `Add the route to notifier.routes in the configuration, or change the rule's routing.routes in ${rulesFile}.`,
+  );
 }

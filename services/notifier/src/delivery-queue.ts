@@ -17,6 +17,18 @@ export function backoffMs(attempt: number, retry: Pick<RetrySettings, "initialMs
   return Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt - 1, 30));
 }
 
+/** Hooks for metrics: every outcome of a queue, as it happens. */
+export interface DeliveryObserver {
+  /** The channel accepted `notification` (after `attempts` attempts). */
+  delivered(channel: string, notification: Notification, attempts: number): void;
+  /** One attempt failed (retried or not). */
+  failed(channel: string): void;
+  /** Given up after the last attempt. */
+  dropped(channel: string): void;
+  /** The number of notifications the queue holds for delivery changed by `delta`. */
+  depth(channel: string, delta: number): void;
+}
+
 export interface QueueCounters {
   delivered: number;
   retried: number;
@@ -38,6 +50,8 @@ export class DeliveryQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly controller = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  /** What was reported to the observer as held; an aborted queue reports 0 (the rest is spooled). */
+  private reportedDepth = 0;
 
   constructor(
     readonly channel: NotifierChannel,
@@ -45,6 +59,7 @@ export class DeliveryQueue {
       readonly mode: "sequential" | "parallel";
       readonly retry: RetrySettings;
       readonly logger: NotifierLogger;
+      readonly observer?: DeliveryObserver;
     },
   ) {}
 
@@ -63,6 +78,7 @@ export class DeliveryQueue {
       return;
     }
     this.pendingItems.add(notification);
+    this.reportDepth(1);
     if (this.options.mode === "parallel") {
       this.track(this.deliver(notification));
     } else {
@@ -88,6 +104,13 @@ export class DeliveryQueue {
   async abort(): Promise<void> {
     this.controller.abort();
     await Promise.allSettled([...this.inFlight]);
+    this.reportDepth(-this.reportedDepth);
+  }
+
+  private reportDepth(delta: number): void {
+    if (delta === 0) return;
+    this.reportedDepth += delta;
+    this.options.observer?.depth(this.channel.name, delta);
   }
 
   private track(promise: Promise<void>): void {
@@ -96,12 +119,13 @@ export class DeliveryQueue {
   }
 
   private async deliver(notification: Notification): Promise<void> {
-    const { retry, logger } = this.options;
+    const { retry, logger, observer } = this.options;
     for (let attempt = 1; ; attempt++) {
       if (this.controller.signal.aborted) return;
       try {
         await this.channel.send(notification);
         this.counters.delivered++;
+        observer?.delivered(this.channel.name, notification, attempt);
         if (attempt > 1) {
           logger.info(
             { channel: this.channel.name, notification: notification.id, attempt },
@@ -110,8 +134,10 @@ export class DeliveryQueue {
         }
         break;
       } catch (error) {
+        observer?.failed(this.channel.name);
         if (attempt >= retry.maxAttempts) {
           this.counters.dropped++;
+          observer?.dropped(this.channel.name);
           logger.error(
             { err: error, channel: this.channel.name, notification: notification.id, attempts: attempt },
             "notification dropped after the last attempt",
@@ -128,6 +154,7 @@ export class DeliveryQueue {
       }
     }
     this.pendingItems.delete(notification);
+    if (this.reportedDepth > 0) this.reportDepth(-1);
     if (this.pendingItems.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -10,6 +10,7 @@ export {
   wecomPayload,
 } from "./channels/webhook.ts";
 export {
+  assertRuleRoutes,
   type NotifierConfig,
   type NotifierSettings,
   notifierConfigSchema,
@@ -17,6 +18,7 @@ export {
   parseNotifierConfig,
   type Roster,
   type Route,
+  type RoutedRule,
   rosterSchema,
   type Shift,
   WEEKDAYS,
@@ -24,6 +26,7 @@ export {
 } from "./config.ts";
 export { backoffMs } from "./delivery-queue.ts";
 export type { NotifierLogger } from "./logger.ts";
+export { createNotifierMetrics, type NotifierMetrics } from "./metrics.ts";
 export type { Notification, NotifierChannel } from "./notification.ts";
 export { createNotifier, type Notifier, type NotifierDeps } from "./notifier.ts";
 export { alertLink, formatBeijing, renderAlert } from "./render.ts";

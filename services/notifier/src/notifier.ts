@@ -7,11 +7,13 @@ import {
   type AlertState,
   DAY_MS,
   foldAlertEvents,
+  SEVERITIES,
   type StationRegistry,
 } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { pino } from "pino";
+import type { Registry } from "prom-client";
 import { createEmailChannel } from "./channels/email.ts";
 import { connectMqttPublisher, createMqttChannel, type MqttPublish } from "./channels/mqtt.ts";
 import { createWebhookChannel } from "./channels/webhook.ts";
@@ -22,8 +24,9 @@ import {
   type Route,
   type SummaryKind,
 } from "./config.ts";
-import { DeliveryQueue, type QueueCounters } from "./delivery-queue.ts";
+import { type DeliveryObserver, DeliveryQueue, type QueueCounters } from "./delivery-queue.ts";
 import type { NotifierLogger } from "./logger.ts";
+import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
 import { beijingIsoMs, renderAlert } from "./render.ts";
 import { maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
@@ -43,6 +46,8 @@ export interface NotifierDeps {
   readonly mqttPublish?: MqttPublish;
   /** Extra channels (routable by name) besides email and the configured webhooks. */
   readonly channels?: readonly NotifierChannel[];
+  /** prom-client registry for the metrics; default the global `register`. */
+  readonly metricsRegistry?: Registry;
 }
 
 export interface Notifier {
@@ -101,8 +106,50 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     });
   });
 
+  const routeNames = new Set(settings.routes.map((r) => r.name));
+  /** Route names alerts were routed to that no route has; each warned about once. */
+  const warnedRoutes = new Set<string>();
+
+  const metrics = createNotifierMetrics(deps.metricsRegistry);
+  const observer: DeliveryObserver = {
+    delivered(channel, n) {
+      metrics.sent.inc({ channel });
+      const at = n.event === undefined ? Number.NaN : Date.parse(n.event.at);
+      if (Number.isFinite(at)) metrics.deliverySeconds.observe({ channel }, Math.max(0, now() - at) / 1000);
+    },
+    failed: (channel) => metrics.failed.inc({ channel }),
+    dropped: (channel) => metrics.dropped.inc({ channel }),
+    depth: (channel, delta) =>
+      delta > 0 ? metrics.queueDepth.inc({ channel }, delta) : metrics.queueDepth.dec({ channel }, -delta),
+  };
+  function exposeChannel(channel: string): void {
+    // Series exist at 0 from the start, so rate()/increase() see the first failure.
+    for (const c of [metrics.sent, metrics.failed, metrics.dropped]) c.inc({ channel }, 0);
+    metrics.queueDepth.inc({ channel }, 0);
+  }
+  for (const severity of SEVERITIES)
+    for (const status of ["open", "acknowledged"]) metrics.alertsOpen.inc({ severity, status }, 0);
+  /** The labels each unresolved alert adds to `qingshan_alerts_open`. */
+  const openLabels = new Map<string, { severity: string; status: string }>();
+
+  function trackOpen(alertId: string, s: AlertState | undefined): void {
+    const before = openLabels.get(alertId);
+    const after =
+      s === undefined || s.status === "resolved" ? undefined : { severity: s.severity, status: s.status };
+    if (before?.severity === after?.severity && before?.status === after?.status) return;
+    if (before !== undefined) metrics.alertsOpen.dec(before);
+    if (after === undefined) openLabels.delete(alertId);
+    else {
+      metrics.alertsOpen.inc(after);
+      openLabels.set(alertId, after);
+    }
+  }
+
   const queues = new Map<string, DeliveryQueue>();
-  for (const c of channels) queues.set(c.name, new DeliveryQueue(c, { mode: "sequential", retry, logger }));
+  for (const c of channels) {
+    queues.set(c.name, new DeliveryQueue(c, { mode: "sequential", retry, logger, observer }));
+    exposeChannel(c.name);
+  }
   let mqttQueue: DeliveryQueue | undefined;
 
   /** Events (by alert) of alerts not resolved. */
@@ -141,6 +188,9 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
   }
 
   function routeMatches(route: Route, event: AlertEvent, s: AlertState): boolean {
+    // The rule names the routes (routing.routes, carried by the raised event); alerts raised
+    // before routes were carried have none and go to every route.
+    if (s.routes !== undefined && !s.routes.includes(route.name)) return false;
     if (!route.events.includes(event.type)) return false;
     if (route.severities.length > 0 && !route.severities.includes(s.severity)) return false;
     if (route.stations.length > 0 && !route.stations.includes(s.stationId)) return false;
@@ -165,7 +215,19 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     });
   }
 
+  function warnUnknownRoutes(s: AlertState): void {
+    for (const name of s.routes ?? []) {
+      if (routeNames.has(name) || warnedRoutes.has(name)) continue;
+      warnedRoutes.add(name);
+      logger.warn(
+        { alertId: s.alertId, ruleId: s.ruleId, route: name, routes: [...routeNames] },
+        `rule "${s.ruleId}" routes its alerts to "${name}", which is not a notifier route (defined: ${[...routeNames].join(", ")}); add it to notifier.routes or change the rule's routing.routes`,
+      );
+    }
+  }
+
   function notify(event: AlertEvent, s: AlertState): void {
+    if (event.type === "raised") warnUnknownRoutes(s);
     const routes = settings.routes.filter((r) => routeMatches(r, event, s));
     if (routes.length === 0) return;
     const recipients = onDutyUpTo(settings.roster, s.tier, now());
@@ -192,6 +254,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     }
     list.push(event);
     const s = foldAlertEvents(list)[0];
+    trackOpen(event.alertId, s);
     if (s === undefined) return;
     notify(event, s);
     if (s.status === "resolved") alerts.delete(event.alertId);
@@ -327,6 +390,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     for (const s of foldAlertEvents(events)) {
       if (s.status === "resolved") continue;
       alerts.set(s.alertId, [...s.events]);
+      trackOpen(s.alertId, s);
       open++;
     }
     logger.info({ events: events.length, open }, "notifier rebuilt open alerts from the store");
@@ -390,7 +454,9 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
           mode: "parallel",
           retry,
           logger,
+          observer,
         });
+        exposeChannel(mqttQueue.channel.name);
       }
     }
     await rebuild();
@@ -457,6 +523,8 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     const all = [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])];
     const drained = await Promise.all(all.map((q) => q.drain(settings.drainTimeoutMs)));
     await Promise.all(all.map((q) => q.abort()));
+    // A stopped notifier holds no alerts (the next start folds them back from the store).
+    for (const alertId of [...openLabels.keys()]) trackOpen(alertId, undefined);
     if (drained.includes(false)) await writeSpool(all);
     await Promise.all(
       all.map((q) =>
