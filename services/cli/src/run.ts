@@ -93,6 +93,7 @@ export async function startOneService(
         service = await startNotifierService(ctx, store as TimeSeriesStore, {
           mqttUrl: config.mqtt.url,
           publicUrl: publicUrlOf(config),
+          root,
         });
         break;
     }

@@ -5,7 +5,13 @@ import { type Bus, createKafkaBus, createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type StationRegistry } from "@qingshan/domain";
 import { createEvaluator, type EvaluatorConfig, parseEvaluatorConfig } from "@qingshan/evaluator";
 import { createIngest, createIngestMetrics, createIngestPipeline, type Ingest } from "@qingshan/ingest";
-import { createNotifier, type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
+import {
+  assertRuleRoutes,
+  createNotifier,
+  type NotifierConfig,
+  type NotifierSettings,
+  parseNotifierConfig,
+} from "@qingshan/notifier";
 import { loadRulesFile } from "@qingshan/rules";
 import { createDuckDbStore, createInfluxStore, type TimeSeriesStore } from "@qingshan/store";
 import { createWriter } from "@qingshan/writer";
@@ -171,16 +177,38 @@ export async function startEvaluatorService(
 }
 
 /**
+ * Fails when a rule routes its alerts to a route the notifier configuration does not define
+ * (naming the rule, the route and the routes defined). A rules file that cannot be loaded here is
+ * only logged: the evaluator reports its errors, and the notifier warns about unknown routes on
+ * the first alert routed to one.
+ */
+export function checkRuleRoutes(ctx: ServiceContext, settings: NotifierSettings, root: string): void {
+  const rulesFile = resolve(root, parseEvaluatorConfig(ctx.config.evaluator as EvaluatorConfig).rulesFile);
+  let rules: ReturnType<typeof loadRulesFile>;
+  try {
+    rules = loadRulesFile(rulesFile, { registry: ctx.registry });
+  } catch (error) {
+    ctx.logger.warn(
+      { err: error, rulesFile },
+      "rules not loadable here; their routes are not checked at start",
+    );
+    return;
+  }
+  assertRuleRoutes(rules, settings, rulesFile);
+}
+
+/**
  * The notifier. `mqttUrl`: where the alerts topic is published (the embedded broker in `start`,
  * mqtt.url in `run`); empty turns the MQTT channel off.
  */
 export async function startNotifierService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
-  options: { mqttUrl: string; publicUrl: string },
+  options: { mqttUrl: string; publicUrl: string; root: string },
 ): Promise<RunningService> {
   const raw = ctx.config.notifier as NotifierConfig;
   const configured = parseNotifierConfig(raw);
+  checkRuleRoutes(ctx, configured, options.root);
   // Files default to the data directory, not the working directory.
   const notifier = createNotifier(
     {
@@ -194,7 +222,13 @@ export async function startNotifierService(
         enabled: configured.mqtt.enabled && (configured.mqtt.url || options.mqttUrl) !== "",
       },
     },
-    { bus: ctx.bus, store, registry: ctx.registry, logger: ctx.logger.child({ service: "notifier" }) },
+    {
+      bus: ctx.bus,
+      store,
+      registry: ctx.registry,
+      logger: ctx.logger.child({ service: "notifier" }),
+      ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
+    },
   );
   await notifier.start();
   return { stop: () => notifier.stop(), ready: () => store.health() };

@@ -72,6 +72,7 @@ export async function startPipeline(
     const notifier = await startNotifierService(ctx, store, {
       mqttUrl: ingest.ingest.brokerUrl ?? mqttUrl,
       publicUrl,
+      root,
     });
     stops.push(() => notifier.stop());
 

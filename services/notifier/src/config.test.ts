@@ -55,6 +55,10 @@ describe("notifier configuration", () => {
       { id: "water-below-target", routing: { routes: ["water-team", "duty"] } },
     ];
     expect(() => assertRuleRoutes(rules, settings)).not.toThrow();
+    // A disabled rule raises nothing: its routes are not checked.
+    expect(() =>
+      assertRuleRoutes([{ id: "noi-grade", enabled: false, routing: { routes: ["publication"] } }], settings),
+    ).not.toThrow();
     expect(() =>
       assertRuleRoutes(
         [...rules, { id: "noi-grade", routing: { routes: ["duty", "publication"] } }],

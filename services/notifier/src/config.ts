@@ -250,6 +250,8 @@ export function parseNotifierConfig(config: NotifierConfig): NotifierSettings {
 /** A rule as far as routing goes: its id and the notifier routes it names (`routing.routes`). */
 export interface RoutedRule {
   readonly id: string;
+  /** A disabled rule raises nothing and is not checked. */
+  readonly enabled?: boolean;
   readonly routing: { readonly routes: readonly string[] };
 }
 
@@ -267,11 +269,13 @@ export function assertRuleRoutes(
   rulesFile = "the rules file",
 ): void {
   const defined = settings.routes.map((r) => r.name);
-  const problems = rules.flatMap((rule) =>
-    rule.routing.routes
-      .filter((name) => !defined.includes(name))
-      .map((name) => `rule "${rule.id}" routes its alerts to "${name}", which is not a notifier route`),
-  );
+  const problems = rules
+    .filter((rule) => rule.enabled !== false)
+    .flatMap((rule) =>
+      rule.routing.routes
+        .filter((name) => !defined.includes(name))
+        .map((name) => `rule "${rule.id}" routes its alerts to "${name}", which is not a notifier route`),
+    );
   if (problems.length === 0) return;
   throw new Error(
     `${problems.join("; ")} (notifier.routes: ${defined.join(", ") || "none"}). ` +
