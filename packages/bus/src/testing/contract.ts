@@ -201,7 +201,7 @@ export function describeBusContract(
       justFits.value.pad = "y".repeat(pad);
       expect(messageSizeBytes(justFits)).toBe(limit);
       const error = await bus
-        .publish("readings", [
+        .publish<Seq & { pad?: string }>("readings", [
           { key: "station-a", value: { seq: 0 } },
           big,
           { key: "station-a", value: { seq: 2 } },
