@@ -29,7 +29,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Hands a decoded input on to the bus, retrying with exponential backoff while the bus refuses it
- * (the input is neither acknowledged nor dropped meanwhile). Gives up only when `signal` aborts,
+ * (the input is neither acknowledged nor dropped meanwhile). A reading the bus rejects as too
+ * large is not a refusal of the input: `deliver` dead-letters it (`bus.message_too_large`) and
+ * resolves, so it is never retried. Gives up only when `signal` aborts,
  * by throwing {@link DeliveryAbortedError}.
  *
  * @example
@@ -44,7 +46,14 @@ export async function deliverWithRetry(
   for (;;) {
     if (ctx.signal.aborted) throw new DeliveryAbortedError();
     try {
-      return await pipeline.deliver(decoded);
+      const result = await pipeline.deliver(decoded);
+      for (const deadLetter of result.undeliverableDeadLetters ?? []) {
+        ctx.logger.error(
+          { deadLetter, source: decoded.source },
+          "dead letter too large for the bus even without its payload (raise the bus's maxMessageBytes for deadletters); logged here instead, the input is acknowledged",
+        );
+      }
+      return result;
     } catch (error) {
       if (ctx.signal.aborted) throw new DeliveryAbortedError();
       ctx.metrics.publishRetries.inc({ source: decoded.source });

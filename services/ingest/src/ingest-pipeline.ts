@@ -1,4 +1,4 @@
-import type { Bus, BusMessage } from "@qingshan/bus";
+import { type Bus, type BusMessage, BusMessageTooLargeError } from "@qingshan/bus";
 import {
   type DeadLetter,
   type DecodeLimits,
@@ -43,6 +43,8 @@ export interface Hj212SubmitOptions extends SubmitOptions {
 /** A decoded input: what will be published, and the HJ 212 replies to send once it was. */
 export interface DecodedInput {
   readonly source: IngestSource;
+  /** MQTT topic, TCP peer or file name (dead letters written at delivery name it too). */
+  readonly origin: string;
   readonly readings: readonly Reading[];
   readonly rejections: readonly Rejection[];
   readonly deadLetters: readonly DeadLetter[];
@@ -57,6 +59,12 @@ export interface SubmitResult {
   readonly rejections: readonly Rejection[];
   /** HJ 212 replies to send to the station; present only when a packet asked for one. */
   readonly response?: string;
+  /**
+   * Dead letters the bus refused even without their raw payload (its `maxMessageBytes` for
+   * "deadletters" is below a bare dead letter: a configuration error). Not retried: retrying
+   * cannot succeed. `deliverWithRetry` logs each in full at error level.
+   */
+  readonly undeliverableDeadLetters?: readonly DeadLetter[];
 }
 
 export interface IngestPipeline {
@@ -133,6 +141,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     if (result.rejections.length === 0) {
       return {
         source: options.source,
+        origin: options.origin,
         readings: result.readings,
         rejections: result.rejections,
         deadLetters: [],
@@ -148,7 +157,13 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         payload: text,
       }),
     );
-    return { source: options.source, readings: result.readings, rejections: result.rejections, deadLetters };
+    return {
+      source: options.source,
+      origin: options.origin,
+      readings: result.readings,
+      rejections: result.rejections,
+      deadLetters,
+    };
   }
 
   function decodePacket(
@@ -204,6 +219,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     }
     return {
       source: options.source,
+      origin: options.origin,
       readings,
       rejections,
       deadLetters,
@@ -224,7 +240,13 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         receivedAt: now,
         payload: text,
       });
-      return { source: options.source, readings: [], rejections: [r], deadLetters: [dl] };
+      return {
+        source: options.source,
+        origin: options.origin,
+        readings: [],
+        rejections: [r],
+        deadLetters: [dl],
+      };
     }
     const decoder = new PacketStreamDecoder();
     const items = [...decoder.push(text), ...decoder.end()];
@@ -233,34 +255,106 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return decodeItems(items, options);
   }
 
+  /**
+   * Publishes dead letters; one the bus refuses as too large goes again without its raw payload.
+   * Resolves with those it refuses even then (returned to the caller, never retried).
+   */
+  async function publishDeadLetters(letters: readonly DeadLetter[]): Promise<DeadLetter[]> {
+    if (letters.length === 0) return [];
+    const messages = letters.map((d) => ({ key: d.stationId ?? "unknown", value: d }));
+    try {
+      await bus.publish("deadletters", messages);
+      return [];
+    } catch (error) {
+      if (!(error instanceof BusMessageTooLargeError)) throw error;
+      const bare = error.rejected.map(({ index }) => {
+        const message = messages[index] as BusMessage<DeadLetter>;
+        return { ...message, value: { ...message.value, payload: "" } };
+      });
+      try {
+        await bus.publish("deadletters", bare);
+        return [];
+      } catch (again) {
+        if (!(again instanceof BusMessageTooLargeError)) throw again;
+        return again.rejected.map(({ index }) => (bare[index] as BusMessage<DeadLetter>).value);
+      }
+    }
+  }
+
+  /**
+   * A reading the bus refused as larger than one message may be (a permanent, per-reading
+   * rejection): its dead letter, carrying the reading itself as payload.
+   */
+  function tooLargeDeadLetter(
+    decoded: DecodedInput,
+    reading: Reading,
+    sizeBytes: number,
+    limitBytes: number,
+  ): { rejection: Rejection; deadLetter: DeadLetter } {
+    const r = rejection(
+      "bus.message_too_large",
+      reading.source === "mqtt-json" || reading.source === "api" || reading.source === "import"
+        ? `values.${reading.metric}`
+        : reading.metric,
+      `${sizeBytes} bytes on the bus`,
+      `at most ${limitBytes} bytes (the bus's maxMessageBytes for topic "readings")`,
+    );
+    const deadLetter = toDeadLetter(r, {
+      source: decoded.source,
+      origin: decoded.origin,
+      receivedAt: reading.receivedAt,
+      stationId: reading.stationId,
+      payload: JSON.stringify(reading),
+    });
+    return { rejection: r, deadLetter };
+  }
+
   async function deliver(decoded: DecodedInput): Promise<SubmitResult> {
     const readingMessages: BusMessage<Reading>[] = decoded.readings.map((r) => ({
       key: r.stationId,
       value: r,
     }));
-    const deadLetterMessages: BusMessage<DeadLetter>[] = decoded.deadLetters.map((d) => ({
-      key: d.stationId ?? "unknown",
-      value: d,
-    }));
     // Both publishes must resolve before the caller acknowledges the input (PUBACK, 9014, HTTP 2xx).
-    await Promise.all([
+    const [readingsOutcome, lettersOutcome] = await Promise.allSettled([
       readingMessages.length > 0 ? bus.publish("readings", readingMessages) : undefined,
-      deadLetterMessages.length > 0 ? bus.publish("deadletters", deadLetterMessages) : undefined,
+      publishDeadLetters(decoded.deadLetters),
     ]);
+    // A reading too large for the bus is rejected for good (the others of its publish were
+    // accepted): it becomes a dead letter instead of being retried forever. Anything else is
+    // transient and thrown, so the caller retries the whole input (at-least-once; the store is idempotent).
+    let oversize: readonly { index: number; sizeBytes: number; limitBytes: number }[] = [];
+    if (readingsOutcome.status === "rejected") {
+      if (!(readingsOutcome.reason instanceof BusMessageTooLargeError)) throw readingsOutcome.reason;
+      oversize = readingsOutcome.reason.rejected;
+    }
+    if (lettersOutcome.status === "rejected") throw lettersOutcome.reason;
+    const undeliverable = lettersOutcome.value;
+    let readings = decoded.readings;
+    let rejections = decoded.rejections;
+    if (oversize.length > 0) {
+      const refused = oversize.map((o) =>
+        tooLargeDeadLetter(decoded, decoded.readings[o.index] as Reading, o.sizeBytes, o.limitBytes),
+      );
+      undeliverable.push(...(await publishDeadLetters(refused.map((t) => t.deadLetter))));
+      const skip = new Set(oversize.map((o) => o.index));
+      readings = decoded.readings.filter((_, i) => !skip.has(i));
+      rejections = [...decoded.rejections, ...refused.map((t) => t.rejection)];
+    }
     // One increment per label value, not per reading (a labelled inc hashes its labels each time).
     countBy(
-      decoded.readings,
+      readings,
       (r) => r.source,
       (source, n) => metrics.readingsReceived.inc({ source }, n),
     );
     countBy(
-      decoded.rejections,
+      rejections,
       (r) => r.code,
       (reason, n) => metrics.readingsRejected.inc({ reason }, n),
     );
     return {
-      accepted: decoded.readings.length,
-      rejections: decoded.rejections,
+      accepted: readings.length,
+      rejections,
+      ...(undeliverable.length === 0 ? {} : { undeliverableDeadLetters: undeliverable }),
       ...(decoded.response === undefined ? {} : { response: decoded.response }),
     };
   }
@@ -287,6 +381,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       const context = { source: options.source, origin: options.origin, receivedAt: clock(), payload: text };
       return {
         source: options.source,
+        origin: options.origin,
         readings: [],
         rejections: [r],
         deadLetters: [toDeadLetter(r, context)],
