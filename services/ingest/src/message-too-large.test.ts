@@ -1,6 +1,8 @@
+import { createServer } from "node:net";
 import { createMemoryBus, type Delivery, messageSizeBytes } from "@qingshan/bus";
 import type { DeadLetter, Reading } from "@qingshan/domain";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { Aedes } from "aedes";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -110,6 +112,59 @@ describe("a reading larger than the bus accepts", () => {
     expect(metrics).toMatch(/qingshan_readings_rejected_total\{reason="bus\.message_too_large"\} 1\n/);
     expect(metrics).toMatch(/qingshan_readings_received_total\{source="mqtt-json"\} 3\n/);
     expect(metrics).not.toMatch(/qingshan_ingest_publish_retries_total\{[^}]*\} [1-9]/);
+  });
+});
+
+describe("a reading larger than the bus accepts, through an external broker", () => {
+  it("is dead-lettered and the message acknowledged by ingest's own PUBACK", async () => {
+    const broker = await Aedes.createBroker();
+    const server = createServer(broker.handle);
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    cleanups.push(async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const acksFromIngest: number[] = [];
+    broker.on("ack", (packet, client) => {
+      if (client.id === "ingest-too-large" && packet.cmd === "publish")
+        acksFromIngest.push(packet.messageId ?? -1);
+    });
+    const bus = createMemoryBus({ topicMaxMessageBytes: { readings: neighbourLimit() } });
+    await bus.start();
+    cleanups.push(() => bus.stop());
+    const stored: Reading[] = [];
+    const deadLetters: DeadLetter[] = [];
+    await bus.subscribe<Reading>("readings", { group: "writer", durable: true }, async (batch) => {
+      stored.push(...batch.map((d) => d.value));
+    });
+    await bus.subscribe<DeadLetter>("deadletters", { group: "writer", durable: true }, async (batch) => {
+      deadLetters.push(...batch.map((d) => d.value));
+    });
+    const ingest = createIngest(
+      {
+        mqtt: {
+          url: `mqtt://127.0.0.1:${port}`,
+          protocolVersion: 4,
+          shareGroup: "",
+          clientId: "ingest-too-large",
+        },
+        hj212: { tcpPort: 0 },
+      },
+      { bus, registry, clock, logger, metricsRegistry: new Registry() },
+    );
+    await ingest.start();
+    cleanups.push(() => ingest.stop());
+    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: "station-too-large-ext",
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    cleanups.push(() => client.endAsync(true));
+    await client.publishAsync(TOPIC, PAYLOAD, { qos: 1 });
+    await waitFor(() => acksFromIngest.length === 1, { what: "the PUBACK from ingest" });
+    expect(stored.map((r) => r.metric)).toEqual(["pm25", "pm10"]);
+    expect(deadLetters.map((d) => [d.code, d.path])).toEqual([["bus.message_too_large", "values.o3"]]);
   });
 });
 
