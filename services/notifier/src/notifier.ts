@@ -227,7 +227,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
   }
 
   function notify(event: AlertEvent, s: AlertState): void {
-    if (event.type === "raised") warnUnknownRoutes(s);
+    warnUnknownRoutes(s);
     const routes = settings.routes.filter((r) => routeMatches(r, event, s));
     if (routes.length === 0) return;
     const recipients = onDutyUpTo(settings.roster, s.tier, now());
