@@ -262,6 +262,49 @@ describe("DuckDbStore specifics", () => {
     expect(await migrated.latest("ST-A")).toHaveLength(1);
   });
 
+  it("stores an alert event without waiting behind a readings write in progress", async () => {
+    const store = make({ path: newPath() });
+    await store.start();
+    const t0 = Date.UTC(2026, 0, 1);
+    const readings: Reading[] = Array.from({ length: 300_000 }, (_, i) => ({
+      stationId: `ST-${i % 50}`,
+      metric: "pm25",
+      ts: t0 + Math.floor(i / 50) * 60_000,
+      periodMs: 60_000,
+      value: 30 + (i % 17),
+      flag: "N",
+      source: "mqtt-json",
+      receivedAt: t0,
+    }));
+    const order: string[] = [];
+    const big = store.writeReadings(readings).then(() => order.push("readings"));
+    const event = store
+      .writeAlertEvents([
+        {
+          id: "ev-1",
+          alertId: "alert-1",
+          type: "raised",
+          at: "2026-01-01T08:00:00.000+08:00",
+          ruleId: "aqi-hourly-heavy",
+          stationId: "ST-1",
+          severity: "critical",
+          message: { zh: "小时AQI 235 > 200", en: "hourly AQI 235 > 200" },
+        },
+      ])
+      .then(() => order.push("alert"));
+    await Promise.all([big, event]);
+    expect(order).toEqual(["alert", "readings"]);
+    expect((await store.queryAlertEvents({})).map((e) => e.id)).toEqual(["ev-1"]);
+    const hours = await store.queryHourly({
+      stationId: "ST-1",
+      metric: "pm25",
+      from: t0,
+      to: t0 + 3_600_000,
+    });
+    expect(hours).toHaveLength(1);
+    expect(hours[0]?.totalCount).toBe(60);
+  });
+
   it("runs in memory with path :memory:", async () => {
     const store = make({ path: ":memory:" });
     await store.start();

@@ -151,7 +151,9 @@ function hasDuplicateKeys(readings: readonly Reading[]): boolean {
  * `validFlags` changed since the last run.
  *
  * Writes are serialized (one transaction in flight) and resolve after commit; reads run
- * concurrently on their own connections and see committed data only.
+ * concurrently on their own connections and see committed data only. Alert events are written on
+ * a connection of their own, so an alert is stored without waiting behind a large readings batch
+ * (DuckDB lets transactions of one process write different tables concurrently).
  *
  * @example
  * const store = createDuckDbStore({ path: "./data/qingshan.duckdb" });
@@ -166,10 +168,12 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   const retention = retentionMs(settings);
   const readingSql = readingWriteSql(settings.validFlags);
   const writes = createSerialQueue();
+  const eventWrites = createSerialQueue();
   const reads = new Set<Promise<unknown>>();
   let state: State = "created";
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection | undefined;
+  let eventWriter: DuckDBConnection | undefined;
 
   const fail = (error: unknown, operation: DuckDbOperation) => classifyDuckDbError(error, operation, path);
 
@@ -201,6 +205,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       instance = await DuckDBInstance.create(path, options);
       writer = await instance.connect();
       await prepareSchema(writer);
+      eventWriter = await instance.connect();
     } catch (error) {
       close();
       throw fail(error, "open");
@@ -254,6 +259,8 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   }
 
   function close(): void {
+    eventWriter?.closeSync();
+    eventWriter = undefined;
     writer?.closeSync();
     writer = undefined;
     instance?.closeSync();
@@ -281,6 +288,32 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       () => reads.delete(task),
     );
     return task;
+  }
+
+  /** One transaction inserting alert events not stored yet (first write of an id wins). */
+  async function writeEvents(
+    connection: DuckDBConnection,
+    storable: ReturnType<typeof storableAlertEvents>,
+  ): Promise<void> {
+    await connection.run("BEGIN TRANSACTION");
+    const insert = await connection.prepare(INSERT_ALERT_EVENT_SQL);
+    try {
+      for (const { event, atMs } of storable) {
+        insert.bind({
+          id: event.id,
+          at: BigInt(atMs),
+          alert: event.alertId,
+          rule: event.ruleId,
+          station: event.stationId,
+          type: event.type,
+          event: JSON.stringify(event),
+        });
+        await insert.run();
+      }
+    } finally {
+      insert.destroySync();
+    }
+    await connection.run("COMMIT");
   }
 
   /** Runs `body` as one serialized transaction on the write connection; rolls back on failure. */
@@ -343,7 +376,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       if (state !== "started") return;
       // New calls are refused from here on; what was accepted before still completes.
       state = "stopping";
-      await writes.idle();
+      await Promise.all([writes.idle(), eventWrites.idle()]);
       await Promise.allSettled([...reads]);
       close();
       state = "stopped";
@@ -510,26 +543,14 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       assertOpen();
       const storable = storableAlertEvents(events);
       if (storable.length === 0) return;
-      await transact(async (connection) => {
-        await connection.run("BEGIN TRANSACTION");
-        const insert = await connection.prepare(INSERT_ALERT_EVENT_SQL);
+      await eventWrites.run(async () => {
+        const connection = eventWriter as DuckDBConnection;
         try {
-          for (const { event, atMs } of storable) {
-            insert.bind({
-              id: event.id,
-              at: BigInt(atMs),
-              alert: event.alertId,
-              rule: event.ruleId,
-              station: event.stationId,
-              type: event.type,
-              event: JSON.stringify(event),
-            });
-            await insert.run();
-          }
-        } finally {
-          insert.destroySync();
+          await writeEvents(connection, storable);
+        } catch (error) {
+          await connection.run("ROLLBACK").catch(() => undefined);
+          throw fail(error, "write");
         }
-        await connection.run("COMMIT");
       });
     },
 
