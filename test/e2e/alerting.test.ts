@@ -120,6 +120,8 @@ async function setup(options: {
         events: ["raised", "level_changed", "renotified", "escalated", "acknowledged", "resolved"],
         summaries: [],
       },
+      // The shipped noi-grade rule routes to "publication"; qingshan start refuses an unknown route.
+      { name: "publication", channels: ["*"], rules: options.rules, summaries: [] },
     ],
     schedule: { enabled: false },
   });
