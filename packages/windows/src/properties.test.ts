@@ -1,7 +1,7 @@
 import { BEIJING_OFFSET_MS, DAY_MS, type DataFlag } from "@qingshan/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createSeriesWindows } from "./index.ts";
+import { createSeriesWindows, createSeriesWindowsGroup, type SeriesWindows } from "./index.ts";
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -107,93 +107,156 @@ const readingsArb = fc
     return out.sort((a, b) => a.order - b.order);
   });
 
+/** Compares hour() and rolling() around the newest hour with the naive recomputation. */
+function checkHours(
+  w: SeriesWindows,
+  ref: ReturnType<typeof naive>,
+  newest: number,
+  latenessMs: number,
+): void {
+  const newestLabel = Math.floor(newest / H) * H + H;
+  const ringOldest = newestLabel - (25 + Math.ceil(latenessMs / H) - 1) * H;
+  for (let l = newestLabel - 30 * H; l <= newestLabel + H; l += H) {
+    if (l < ringOldest) {
+      expect(() => w.hour(l)).toThrow(RangeError);
+      continue;
+    }
+    const hm = ref.hourMean(l);
+    const hour = w.hour(l);
+    expect(hour.valid).toBe(hm !== undefined);
+    if (hm !== undefined) expect(hour.mean).toBe(hm);
+    for (const hours of [8, 24] as const) {
+      if (l - (hours - 1) * H < ringOldest) {
+        expect(() => w.rolling(hours, l)).toThrow(RangeError);
+        continue;
+      }
+      const vs = ref.window(l, hours);
+      const s = w.rolling(hours, l);
+      expect(s.count).toBe(vs.length);
+      expect(s.mean).toBe(ref.meanOf(vs));
+      expect(s.valid).toBe(vs.length >= (hours === 8 ? 6 : 20));
+    }
+  }
+}
+
+/** Feeds `readings` (in arrival order) and compares every query with the naive recomputation. */
+function checkAgainstNaive(
+  w: SeriesWindows,
+  readings: readonly (R & { order?: number })[],
+  latenessMs: number,
+  interval: number,
+  /** Also compare the hours and rolling windows after every this many accepted readings. */
+  checkEvery = Number.POSITIVE_INFINITY,
+): void {
+  const accepted: R[] = [];
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const { order: _order, ...r } of readings) {
+    const out = w.add(r);
+    const expectAccepted = r.ts >= newest - latenessMs;
+    expect(out.accepted).toBe(expectAccepted);
+    if (!expectAccepted) continue;
+    accepted.push(r);
+    newest = Math.max(newest, r.ts);
+    if (accepted.length % checkEvery === 0) checkHours(w, naive(accepted, interval), newest, latenessMs);
+  }
+  const ref = naive(accepted, interval);
+  checkHours(w, ref, newest, latenessMs);
+  const nextUnsealed = Math.floor((newest - latenessMs + BEIJING_OFFSET_MS) / DAY_MS);
+  const firstDay = Math.floor((start + BEIJING_OFFSET_MS) / DAY_MS);
+  for (let d = firstDay; d <= nextUnsealed + 1; d++) {
+    const key = new Date(d * DAY_MS).toISOString().slice(0, 10);
+    if (d < nextUnsealed - 3) {
+      expect(() => w.day(key)).toThrow(RangeError);
+      continue;
+    }
+    const hs = ref.dayHours(d);
+    const day = w.day(key);
+    expect(day.count).toBe(hs.length);
+    expect(day.mean).toBe(ref.meanOf(hs));
+    expect(day.valid).toBe(hs.length >= 20);
+    const m8 = ref.dailyMax8h(d);
+    const dm = w.dailyMax8h(key);
+    expect(dm.count).toBe(m8.n);
+    expect(dm.mean).toBe(m8.max);
+    expect(dm.valid).toBe(m8.n >= 14 || (m8.max !== null && m8.max > 160));
+  }
+  const nextUnsealedMonth = new Date(nextUnsealed * DAY_MS);
+  const oldestMonth = nextUnsealedMonth.getUTCFullYear() * 12 + nextUnsealedMonth.getUTCMonth() - 1;
+  let yearSum = 0;
+  let yearN = 0;
+  const lastMonth = new Date(newest + BEIJING_OFFSET_MS).getUTCMonth();
+  for (let month0 = 0; month0 <= lastMonth; month0++) {
+    const year = 2026;
+    const key = `${year}-${String(month0 + 1).padStart(2, "0")}`;
+    const days = ref.monthDays(year, month0);
+    yearSum += days.reduce((a, b) => a + b, 0);
+    yearN += days.length;
+    if (year * 12 + month0 < oldestMonth) {
+      expect(() => w.month(key)).toThrow(RangeError);
+      continue;
+    }
+    const m = w.month(key);
+    expect(m.count).toBe(days.length);
+    expect(m.valid).toBe(days.length >= (month0 === 1 ? 25 : 27));
+    if (days.length > 0) expect(m.mean).toBeCloseTo(ref.meanOf(days) as number, 9);
+  }
+  const ytd = w.yearToDate(2026);
+  expect(ytd.count).toBe(yearN);
+  expect(ytd.sumOfDailyMeans).toBeCloseTo(yearSum, 6);
+  expect(ytd.valid).toBe(false);
+}
+
 describe("incremental windows equal a naive recomputation", () => {
   it("hour, 8/24-h rolling, day, daily max 8-h, month and year to date", () => {
     fc.assert(
       fc.property(readingsArb, fc.constantFrom(H, 2 * H, 150 * MIN), (readings, latenessMs) => {
         const interval = 20 * MIN;
         const w = createSeriesWindows("o3", { latenessMs, reportingIntervalMs: interval, sealedDaysKept: 3 });
-        const accepted: R[] = [];
-        let newest = Number.NEGATIVE_INFINITY;
-        for (const { order: _order, ...r } of readings) {
-          const out = w.add(r);
-          const expectAccepted = r.ts >= newest - latenessMs;
-          expect(out.accepted).toBe(expectAccepted);
-          if (!expectAccepted) continue;
-          accepted.push(r);
-          newest = Math.max(newest, r.ts);
-        }
-        const ref = naive(accepted, interval);
-        const newestLabel = Math.floor(newest / H) * H + H;
-        const ringOldest = newestLabel - (25 + Math.ceil(latenessMs / H) - 1) * H;
-        for (let l = newestLabel - 30 * H; l <= newestLabel + H; l += H) {
-          if (l < ringOldest) {
-            expect(() => w.hour(l)).toThrow(RangeError);
-            continue;
-          }
-          const hm = ref.hourMean(l);
-          const hour = w.hour(l);
-          expect(hour.valid).toBe(hm !== undefined);
-          if (hm !== undefined) expect(hour.mean).toBe(hm);
-          for (const hours of [8, 24] as const) {
-            if (l - (hours - 1) * H < ringOldest) {
-              expect(() => w.rolling(hours, l)).toThrow(RangeError);
-              continue;
-            }
-            const vs = ref.window(l, hours);
-            const s = w.rolling(hours, l);
-            expect(s.count).toBe(vs.length);
-            expect(s.mean).toBe(ref.meanOf(vs));
-            expect(s.valid).toBe(vs.length >= (hours === 8 ? 6 : 20));
-          }
-        }
-        const nextUnsealed = Math.floor((newest - latenessMs + BEIJING_OFFSET_MS) / DAY_MS);
-        const firstDay = Math.floor((start + BEIJING_OFFSET_MS) / DAY_MS);
-        for (let d = firstDay; d <= nextUnsealed + 1; d++) {
-          const key = new Date(d * DAY_MS).toISOString().slice(0, 10);
-          if (d < nextUnsealed - 3) {
-            expect(() => w.day(key)).toThrow(RangeError);
-            continue;
-          }
-          const hs = ref.dayHours(d);
-          const day = w.day(key);
-          expect(day.count).toBe(hs.length);
-          expect(day.mean).toBe(ref.meanOf(hs));
-          expect(day.valid).toBe(hs.length >= 20);
-          const m8 = ref.dailyMax8h(d);
-          const dm = w.dailyMax8h(key);
-          expect(dm.count).toBe(m8.n);
-          expect(dm.mean).toBe(m8.max);
-          expect(dm.valid).toBe(m8.n >= 14 || (m8.max !== null && m8.max > 160));
-        }
-        const nextUnsealedMonth = new Date(nextUnsealed * DAY_MS);
-        const oldestMonth = nextUnsealedMonth.getUTCFullYear() * 12 + nextUnsealedMonth.getUTCMonth() - 1;
-        let yearSum = 0;
-        let yearN = 0;
-        for (const [year, month0] of [
-          [2026, 0],
-          [2026, 1],
-          [2026, 2],
-        ] as const) {
-          const key = `${year}-${String(month0 + 1).padStart(2, "0")}`;
-          const days = ref.monthDays(year, month0);
-          yearSum += days.reduce((a, b) => a + b, 0);
-          yearN += days.length;
-          if (year * 12 + month0 < oldestMonth) {
-            expect(() => w.month(key)).toThrow(RangeError);
-            continue;
-          }
-          const m = w.month(key);
-          expect(m.count).toBe(days.length);
-          expect(m.valid).toBe(days.length >= (month0 === 1 ? 25 : 27));
-          if (days.length > 0) expect(m.mean).toBeCloseTo(ref.meanOf(days) as number, 9);
-        }
-        const ytd = w.yearToDate(2026);
-        expect(ytd.count).toBe(yearN);
-        expect(ytd.sumOfDailyMeans).toBeCloseTo(yearSum, 6);
-        expect(ytd.valid).toBe(false);
+        checkAgainstNaive(w, readings, latenessMs, interval);
       }),
       { numRuns: 25 },
+    );
+  });
+
+  // Data in bursts with gaps of up to 60 h (longer than the ring): ring slots are emptied as the
+  // newest hour moves on (no hour labels are stored), and a wrapped slot must not leak old data.
+  // Three series share one buffer; the middle one gets other values and must not disturb the others.
+  it("the same with gaps longer than the ring, for series sharing one buffer", () => {
+    fc.assert(
+      fc.property(
+        readingsArb,
+        fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 40, maxLength: 40 }),
+        fc.constantFrom(0, H, 2 * H, 150 * MIN),
+        (dense, gaps, latenessMs) => {
+          const interval = 20 * MIN;
+          // Day i of the dense data keeps its first 24 − (gap % 24) hours and is shifted by the gaps so far.
+          let shift = 0;
+          const shifted: (R & { order: number })[] = [];
+          const dayOf = (ts: number) => Math.floor((ts - start) / DAY_MS);
+          let lastDay = -1;
+          for (const r of dense) {
+            const d = dayOf(r.ts);
+            if (d !== lastDay) {
+              shift = gaps.slice(0, d + 1).reduce((a, b) => a + b, 0) * H;
+              lastDay = d;
+            }
+            const gap = gaps[d] ?? 0;
+            if ((r.ts - start) % DAY_MS >= (24 - (gap % 24)) * H) continue;
+            shifted.push({ ...r, ts: r.ts + shift, order: r.order + shift });
+          }
+          shifted.sort((a, b) => a.order - b.order);
+          const options = { latenessMs, reportingIntervalMs: interval, sealedDaysKept: 3 };
+          const [a, other, b] = createSeriesWindowsGroup([
+            { metric: "o3", options },
+            { metric: "pm25", options: { ...options, keep: [] } },
+            { metric: "o3", options },
+          ]);
+          for (const r of shifted) other?.add({ ...r, value: r.value * 7 + 1 });
+          checkAgainstNaive(a as SeriesWindows, shifted, latenessMs, interval, 97);
+          checkAgainstNaive(b as SeriesWindows, shifted, latenessMs, interval);
+        },
+      ),
+      { numRuns: 15 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSeriesWindows } from "./index.ts";
+import { createSeriesWindows, createSeriesWindowsGroup } from "./index.ts";
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -320,9 +320,41 @@ describe("memory", () => {
     expect(w.yearToDate(2026)).toMatchObject({ count: 365, valid: true });
   });
 
-  it("grows with the lateness only (36 bytes per hour of lateness)", () => {
+  it("grows with the lateness only (32 bytes per hour of lateness)", () => {
     const a = createSeriesWindows("pm25", { latenessMs: H }).memoryBytes();
     const b = createSeriesWindows("pm25", { latenessMs: 3 * H }).memoryBytes();
-    expect(b - a).toBe(2 * 36);
+    expect(b - a).toBe(2 * 32);
+  });
+
+  it("series of a group share the buffer's overhead; periods not kept cost nothing", () => {
+    const options = { latenessMs: 2 * H };
+    const alone = createSeriesWindows("pm25", options).memoryBytes();
+    const group = createSeriesWindowsGroup(
+      ["pm25", "pm10", "so2", "no2", "co", "o3"].map((metric) => ({ metric: metric as "pm25", options })),
+    );
+    const shared = group[0]?.memoryBytes() as number;
+    expect(alone - shared).toBe((5 / 6) * (96 + 3 * 96));
+    const lean = createSeriesWindows("pm25", { ...options, keep: [] }).memoryBytes();
+    // daily max 8-h of 3 sealed days: 3 × (2 f64 + 2 u16); month: 6 f64, 2 i32, 4 u16; year: 6 f64, 2 i32, 28 u16
+    expect(alone - lean).toBe(3 * 20 + (48 + 8 + 8) + (48 + 8 + 56));
+  });
+});
+
+describe("keep: sealed periods a series does not keep", () => {
+  it("throws RangeError for them, and computes unsealed days' daily max 8-h from the ring", () => {
+    const w = createSeriesWindows("o3", { latenessMs: 0, keep: [] });
+    const full = createSeriesWindows("o3", { latenessMs: 0 });
+    const first = bj("2026-06-01T01:00:00");
+    for (const x of [w, full]) feedHours(x, first, 30, (i) => 100 + (i % 7) * 10);
+    expect(() => w.month("2026-06")).toThrow(/keep excludes "month"/);
+    expect(() => w.yearToDate(2026)).toThrow(/keep excludes "year"/);
+    expect(() => w.dailyMax8h("2026-06-01")).toThrow(/keep excludes "dailyMax8h"/);
+    expect(full.dailyMax8h("2026-06-01").count).toBe(17);
+    expect(w.day("2026-06-01")).toEqual(full.day("2026-06-01"));
+    expect(w.dailyMax8h("2026-06-02")).toEqual(full.dailyMax8h("2026-06-02"));
+    expect(w.rolling(24, first + 29 * H)).toEqual(full.rolling(24, first + 29 * H));
+    expect(() => createSeriesWindows("o3", { latenessMs: 0, keep: ["week" as "month"] })).toThrow(
+      /keep: unknown period "week"/,
+    );
   });
 });

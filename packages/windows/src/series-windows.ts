@@ -33,14 +33,16 @@ import {
   rollingRule,
   yearRule,
 } from "./rules.ts";
-import type {
-  AddOutcome,
-  HourlySeed,
-  SeriesWindows,
-  WindowReading,
-  WindowStat,
-  WindowsOptions,
-  YearToDateStat,
+import {
+  type AddOutcome,
+  type HourlySeed,
+  KEPT_PERIODS,
+  type KeptPeriod,
+  type SeriesWindows,
+  type WindowReading,
+  type WindowStat,
+  type WindowsOptions,
+  type YearToDateStat,
 } from "./types.ts";
 
 const DEFAULT_REPORTING_INTERVAL_MS = 5 * 60_000;
@@ -50,10 +52,12 @@ const U16_MAX = 65_535;
 const I32_MAX = 2_147_483_647;
 /** Significant digits kept in means, as in the API (services/api/src/series/mean.ts): 24 × 1.2 averages to 1.2. */
 const MEAN_DIGITS = 12;
-// Rough V8 sizes used by memoryBytes(): object header + in-object fields, ArrayBuffer, each view.
-const OBJECT_OVERHEAD_BYTES = 24 + 20 * 8;
+// V8 sizes (64-bit, no pointer compression; measured with heap snapshots) used by memoryBytes():
+// a series object (header + its 10 fields), the ArrayBuffer object, each typed-array view.
+const OBJECT_OVERHEAD_BYTES = 24 + 10 * 8;
 const ARRAY_BUFFER_OVERHEAD_BYTES = 96;
-const VIEW_OVERHEAD_BYTES = 72;
+const VIEW_OVERHEAD_BYTES = 96;
+const ALL_KEPT: readonly KeptPeriod[] = KEPT_PERIODS;
 
 function clean(value: number): number {
   return Number(value.toPrecision(MEAN_DIGITS));
@@ -102,7 +106,7 @@ interface DayFigures {
 }
 
 function validateOptions(options: WindowsOptions): void {
-  const { latenessMs, reportingIntervalMs, dailyMax8hLimit, sealedDaysKept, validFlags } = options;
+  const { latenessMs, reportingIntervalMs, dailyMax8hLimit, sealedDaysKept, validFlags, keep } = options;
   if (!Number.isFinite(latenessMs) || latenessMs < 0 || latenessMs > 31 * 86_400_000)
     throw new RangeError(`latenessMs: expected 0…31 days in ms, got ${String(latenessMs)}`);
   if (
@@ -124,6 +128,11 @@ function validateOptions(options: WindowsOptions): void {
       throw new RangeError(
         `validFlags: unknown flag ${JSON.stringify(flag)}; expected one of ${DATA_FLAGS.join(", ")}`,
       );
+  for (const period of keep ?? [])
+    if (!(KEPT_PERIODS as readonly string[]).includes(period))
+      throw new RangeError(
+        `keep: unknown period ${JSON.stringify(period)}; expected some of ${KEPT_PERIODS.join(", ")}`,
+      );
 }
 
 function flagBit(flag: DataFlag): number {
@@ -133,82 +142,155 @@ function flagBit(flag: DataFlag): number {
 }
 
 /**
- * Typed-array implementation. All state lives in one ArrayBuffer with three views:
+ * Where a series' numbers are in its slices of the three views, for one set of options (shared by
+ * every series with the same options; offsets are relative to the series' base in each view).
  *
- * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, min, max, label, credited sampling,
- *   valid and total counts) — enough for the 24-h window ending at the oldest hour a reading may
- *   still change, and for every day not yet sealed;
- * - a cache of the last K sealed days (daily mean and O3 daily max 8-h with their counts);
- * - month and year accumulators of sealed days (current and previous month/year).
+ * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, min, max, credited sampling, valid
+ *   and total counts) — enough for the 24-h window ending at the oldest hour a reading may still
+ *   change, and for every day not yet sealed. A slot holds the one hour of the ring's span
+ *   (newest hour − N + 1 … newest hour) that maps to it; min = NaN marks it empty (slots are
+ *   emptied as the newest hour moves on, so no hour label is stored);
+ * - a cache of the last K sealed days (daily mean, min, max and counts; the O3 daily max 8-h and
+ *   its counts when "dailyMax8h" is kept);
+ * - month and year accumulators of sealed days (current and previous month/year) when kept;
+ * - the newest ts (f64) and the first unsealed day (i32).
  */
-class TypedSeriesWindows implements SeriesWindows {
-  readonly metric: MetricId;
-  private readonly latenessMs: number;
-  private readonly flagMask: number;
-  private readonly intervalMs: number;
-  private readonly limit: number;
-  private readonly n: number;
-  private readonly k: number;
-  private readonly buffer: ArrayBuffer;
-  private readonly f64: Float64Array;
-  private readonly i32: Int32Array;
-  private readonly u16: Uint16Array;
-  /** Newest ts seen (UTC ms); NaN before the first reading. */
-  private newest = Number.NaN;
-  /** First Beijing day number that is not sealed yet. */
-  private nextUnsealed = 0;
+class Layout {
+  readonly n: number;
+  readonly k: number;
+  readonly latenessMs: number;
+  readonly flagMask: number;
+  readonly limit: number;
+  readonly keep8h: boolean;
+  readonly keepMonth: boolean;
+  readonly keepYear: boolean;
+  // f64: hour sum | hour min | hour max | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
+  readonly fDay: number;
+  readonly fDay8: number;
+  readonly fMonth: number;
+  readonly fYear: number;
+  readonly fNewest: number;
+  readonly fStride: number;
+  // i32: hour credited ms | day tag | [month tag ×2] | [year tag ×2] | next unsealed day
+  readonly iDay: number;
+  readonly iMonth: number;
+  readonly iYear: number;
+  readonly iNext: number;
+  readonly iStride: number;
+  // u16: hour valid | hour total | day valid,total hours | [day valid,total 8h] | [month valid,total ×2] | [year valid,total ×2, month counts 2×12]
+  readonly uDay: number;
+  readonly uDay8: number;
+  readonly uMonth: number;
+  readonly uYear: number;
+  readonly uStride: number;
 
-  constructor(metric: MetricId, options: WindowsOptions) {
-    validateOptions(options);
-    this.metric = metric;
+  constructor(options: WindowsOptions) {
     this.latenessMs = options.latenessMs;
     let mask = 0;
     for (const flag of options.validFlags ?? DEFAULT_VALID_FLAGS) mask |= flagBit(flag);
     this.flagMask = mask;
-    this.intervalMs = options.reportingIntervalMs ?? DEFAULT_REPORTING_INTERVAL_MS;
     this.limit = options.dailyMax8hLimit ?? DEFAULT_DAILY_MAX_8H_LIMIT;
-    this.k = options.sealedDaysKept ?? DEFAULT_SEALED_DAYS_KEPT;
-    this.n = 25 + Math.ceil(this.latenessMs / HOUR_MS);
-    const f64Len = 3 * this.n + 5 * this.k + 12;
-    const i32Len = 2 * this.n + this.k + 4;
-    const u16Len = 2 * this.n + 4 * this.k + 32;
-    this.buffer = new ArrayBuffer(f64Len * 8 + i32Len * 4 + u16Len * 2);
-    this.f64 = new Float64Array(this.buffer, 0, f64Len);
-    this.i32 = new Int32Array(this.buffer, f64Len * 8, i32Len);
-    this.u16 = new Uint16Array(this.buffer, f64Len * 8 + i32Len * 4, u16Len);
-    this.i32.fill(NO_TAG, 0, this.n);
-    this.i32.fill(NO_TAG, 2 * this.n);
+    const keep = options.keep ?? ALL_KEPT;
+    this.keep8h = keep.includes("dailyMax8h");
+    this.keepMonth = keep.includes("month");
+    this.keepYear = keep.includes("year");
+    const k = options.sealedDaysKept ?? DEFAULT_SEALED_DAYS_KEPT;
+    const n = 25 + Math.ceil(this.latenessMs / HOUR_MS);
+    this.n = n;
+    this.k = k;
+    this.fDay = 3 * n;
+    this.fDay8 = this.fDay + 3 * k;
+    this.fMonth = this.fDay8 + (this.keep8h ? 2 * k : 0);
+    this.fYear = this.fMonth + (this.keepMonth ? 6 : 0);
+    this.fNewest = this.fYear + (this.keepYear ? 6 : 0);
+    this.fStride = this.fNewest + 1;
+    this.iDay = n;
+    this.iMonth = n + k;
+    this.iYear = this.iMonth + (this.keepMonth ? 2 : 0);
+    this.iNext = this.iYear + (this.keepYear ? 2 : 0);
+    this.iStride = this.iNext + 1;
+    this.uDay = 2 * n;
+    this.uDay8 = this.uDay + 2 * k;
+    this.uMonth = this.uDay8 + (this.keep8h ? 2 * k : 0);
+    this.uYear = this.uMonth + (this.keepMonth ? 4 : 0);
+    this.uStride = this.uYear + (this.keepYear ? 28 : 0);
   }
 
-  // ---- layout (offsets into the views) ----
-  // f64: hour sum | hour min | hour max | day mean | day min | day max | day 8h max | day 8h min | month sum,min,max ×2 | year sum,min,max ×2
-  // i32: hour label | hour credited ms | day tag | month tag ×2 | year tag ×2
-  // u16: hour valid | hour total | day valid hours | day total hours | day valid 8h | day total 8h | month valid,total ×2 | year valid,total ×2 | year month counts 2×12
+  /** Bytes of one series' slices. */
+  get sliceBytes(): number {
+    return this.fStride * 8 + this.iStride * 4 + this.uStride * 2;
+  }
+}
 
-  private get dF(): number {
-    return 3 * this.n;
+/** Layouts by options (an evaluator has a handful: one per lateness/flags/keep combination). */
+const layouts = new Map<string, Layout>();
+const MAX_CACHED_LAYOUTS = 64;
+
+function layoutOf(options: WindowsOptions): Layout {
+  validateOptions(options);
+  const key = JSON.stringify([
+    options.latenessMs,
+    options.validFlags ?? null,
+    options.dailyMax8hLimit ?? null,
+    options.sealedDaysKept ?? null,
+    options.keep ?? null,
+  ]);
+  let layout = layouts.get(key);
+  if (layout === undefined) {
+    layout = new Layout(options);
+    if (layouts.size < MAX_CACHED_LAYOUTS) layouts.set(key, layout);
   }
-  private get mF(): number {
-    return 3 * this.n + 5 * this.k;
+  return layout;
+}
+
+/**
+ * Typed-array implementation. A series owns slices of three views (f64, i32, u16) of an
+ * ArrayBuffer it may share with the other series of its group (see createSeriesWindowsGroup);
+ * see Layout for what is where.
+ */
+class TypedSeriesWindows implements SeriesWindows {
+  constructor(
+    readonly metric: MetricId,
+    private readonly L: Layout,
+    private readonly intervalMs: number,
+    private readonly f64: Float64Array,
+    private readonly i32: Int32Array,
+    private readonly u16: Uint16Array,
+    /** Bases of this series' slices. */
+    private readonly fo: number,
+    private readonly io: number,
+    private readonly uo: number,
+    /** Series sharing the buffer (its overhead is split between them in memoryBytes()). */
+    private readonly groupSize: number,
+  ) {
+    const { n, k } = L;
+    f64.fill(Number.NaN, fo + n, fo + 2 * n); // every ring slot empty
+    f64[fo + L.fNewest] = Number.NaN;
+    i32.fill(NO_TAG, io + L.iDay, io + L.iDay + k);
+    if (L.keepMonth) i32.fill(NO_TAG, io + L.iMonth, io + L.iMonth + 2);
+    if (L.keepYear) i32.fill(NO_TAG, io + L.iYear, io + L.iYear + 2);
   }
-  private get dI(): number {
-    return 2 * this.n;
+
+  /** Newest ts seen (UTC ms); NaN before the first reading. */
+  private get newest(): number {
+    return this.f64[this.fo + this.L.fNewest] as number;
   }
-  private get mI(): number {
-    return 2 * this.n + this.k;
+  private set newest(ts: number) {
+    this.f64[this.fo + this.L.fNewest] = ts;
   }
-  private get dU(): number {
-    return 2 * this.n;
+  /** First Beijing day number that is not sealed yet. */
+  private get nextUnsealed(): number {
+    return this.i32[this.io + this.L.iNext] as number;
   }
-  private get mU(): number {
-    return 2 * this.n + 4 * this.k;
+  private set nextUnsealed(d: number) {
+    this.i32[this.io + this.L.iNext] = d;
   }
 
   add(reading: WindowReading): AddOutcome {
     const { ts, value, flag } = reading;
     if (!Number.isFinite(ts)) throw new RangeError(`ts: expected epoch ms, got ${String(ts)}`);
     const bit = flagBit(flag);
-    const valid = (this.flagMask & bit) !== 0;
+    const valid = (this.L.flagMask & bit) !== 0;
     if (valid && !Number.isFinite(value))
       throw new RangeError(`value: expected a finite number, got ${String(value)}`);
     const refused = this.tooLate(ts);
@@ -216,16 +298,17 @@ class TypedSeriesWindows implements SeriesWindows {
     this.advance(ts);
     const label = Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
     const s = this.claim(label);
-    const { f64, i32, u16, n } = this;
-    u16[n + s] = Math.min(U16_MAX, (u16[n + s] as number) + 1);
+    const { f64, i32, u16, fo, io, uo } = this;
+    const n = this.L.n;
+    u16[uo + n + s] = Math.min(U16_MAX, (u16[uo + n + s] as number) + 1);
     if (valid) {
-      u16[s] = Math.min(U16_MAX, (u16[s] as number) + 1);
-      f64[s] = (f64[s] as number) + value;
-      if (value < (f64[n + s] as number)) f64[n + s] = value;
-      if (value > (f64[2 * n + s] as number)) f64[2 * n + s] = value;
+      u16[uo + s] = Math.min(U16_MAX, (u16[uo + s] as number) + 1);
+      f64[fo + s] = (f64[fo + s] as number) + value;
+      if (value < (f64[fo + n + s] as number)) f64[fo + n + s] = value;
+      if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
       const period = reading.periodMs ?? 0;
       // Same crediting as @qingshan/store: each reading's averaging period, capped at 1 h.
-      if (period > 0) i32[n + s] = Math.min(I32_MAX, (i32[n + s] as number) + Math.min(period, HOUR_MS));
+      if (period > 0) i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + Math.min(period, HOUR_MS));
     }
     return { accepted: true, hourEnd: label };
   }
@@ -233,21 +316,23 @@ class TypedSeriesWindows implements SeriesWindows {
   addHourly(agg: HourlySeed): void {
     const label = agg.hourEnd;
     if (!isHourLabel(label)) throw new RangeError(`addHourly: hourEnd ${String(label)} is not a whole hour`);
-    if (!Number.isNaN(this.newest) && label < this.hourLabelOf(this.newest - this.latenessMs))
+    const newest = this.newest;
+    if (!Number.isNaN(newest) && label < this.hourLabelOf(newest - this.L.latenessMs))
       throw new RangeError(
-        `addHourly: hour ${toBeijingIso(label)} is older than the lateness allows (newest ${toBeijingIso(this.newest)}); seed aggregates in ascending order`,
+        `addHourly: hour ${toBeijingIso(label)} is older than the lateness allows (newest ${toBeijingIso(newest)}); seed aggregates in ascending order`,
       );
     this.advance(label - 1);
     const s = this.claim(label);
-    const { f64, i32, u16, n } = this;
+    const { f64, i32, u16, fo, io, uo } = this;
+    const n = this.L.n;
     const validCount = Math.min(U16_MAX, Math.max(0, Math.trunc(agg.validCount)));
     const hasMean = agg.mean !== null && validCount > 0;
-    u16[s] = hasMean ? validCount : 0;
-    u16[n + s] = Math.min(U16_MAX, Math.max(validCount, Math.trunc(agg.totalCount)));
-    f64[s] = hasMean ? (agg.mean as number) * validCount : 0;
-    f64[n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
-    f64[2 * n + s] = hasMean ? (agg.max ?? (agg.mean as number)) : Number.NEGATIVE_INFINITY;
-    i32[n + s] = Math.min(I32_MAX, Math.max(0, Math.trunc(agg.validPeriodMs)));
+    u16[uo + s] = hasMean ? validCount : 0;
+    u16[uo + n + s] = Math.min(U16_MAX, Math.max(validCount, Math.trunc(agg.totalCount)));
+    f64[fo + s] = hasMean ? (agg.mean as number) * validCount : 0;
+    f64[fo + n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
+    f64[fo + 2 * n + s] = hasMean ? (agg.max ?? (agg.mean as number)) : Number.NEGATIVE_INFINITY;
+    i32[io + s] = Math.min(I32_MAX, Math.max(0, Math.trunc(agg.validPeriodMs)));
   }
 
   hour(hourEnd: number): WindowStat {
@@ -258,21 +343,22 @@ class TypedSeriesWindows implements SeriesWindows {
     const s = this.slotOf(hourEnd);
     const empty = { ...stat(newAcc(), Math.ceil(MIN_SAMPLING_PER_HOUR_MS / this.intervalMs), false, rule) };
     if (s < 0) return { ...empty, sampledMs: 0 };
-    const { f64, i32, u16, n } = this;
-    const validCount = u16[s] as number;
-    const credited = i32[n + s] as number;
+    const { f64, i32, u16, fo, io, uo } = this;
+    const n = this.L.n;
+    const validCount = u16[uo + s] as number;
+    const credited = i32[io + s] as number;
     const sampledMs = this.sampledMs(s);
     const perReading = credited > 0 && validCount > 0 ? credited / validCount : this.intervalMs;
     const some = validCount > 0;
     return {
-      mean: some ? clean((f64[s] as number) / validCount) : null,
-      min: some ? (f64[n + s] as number) : null,
-      max: some ? (f64[2 * n + s] as number) : null,
+      mean: some ? clean((f64[fo + s] as number) / validCount) : null,
+      min: some ? (f64[fo + n + s] as number) : null,
+      max: some ? (f64[fo + 2 * n + s] as number) : null,
       count: validCount,
       required: Math.ceil(MIN_SAMPLING_PER_HOUR_MS / perReading),
       valid: some && sampledMs >= MIN_SAMPLING_PER_HOUR_MS,
       rule,
-      totalCount: u16[n + s] as number,
+      totalCount: u16[uo + n + s] as number,
       sampledMs,
     };
   }
@@ -297,11 +383,15 @@ class TypedSeriesWindows implements SeriesWindows {
 
   dailyMax8h(dayKey: string): WindowStat {
     const d = parseDayKey(dayKey);
+    if (!this.L.keep8h && !Number.isNaN(this.newest) && d < this.nextUnsealed)
+      throw new RangeError(
+        `day ${dayKey} is sealed and these windows keep no daily max 8-h of sealed days (keep excludes "dailyMax8h"); read it from the store`,
+      );
     const { windows } = this.dayFigures(d, dayKey);
     const some = windows.n > 0;
     const dailyMax = some ? clean(windows.max) : null;
     // HJ 663 §6.1.2: ≥ 14 of 17 valid 8-h means, or valid anyway when the maximum exceeds the limit.
-    const valid = some && o3DailyMax8hValidity(windows.n, dailyMax, this.limit).valid;
+    const valid = some && o3DailyMax8hValidity(windows.n, dailyMax, this.L.limit).valid;
     return {
       mean: dailyMax,
       min: some ? clean(windows.min) : null,
@@ -309,57 +399,71 @@ class TypedSeriesWindows implements SeriesWindows {
       count: windows.n,
       required: MIN_WINDOWS_DAILY_MAX_8H,
       valid,
-      rule: dailyMax8hRule(dayKey, this.limit),
+      rule: dailyMax8hRule(dayKey, this.L.limit),
       totalCount: windows.total,
     };
   }
 
   month(monthKey: string): WindowStat {
     const m = parseMonthKey(monthKey);
+    const L = this.L;
+    if (!L.keepMonth)
+      throw new RangeError(
+        `month ${monthKey}: these windows keep no month accumulators (keep excludes "month"); read it from the store`,
+      );
     const acc = newAcc();
     const lastDate = dayKeyOf(firstDayOfMonth(m + 1) - 1);
     const required = monthlyMinimum((m % 12) + 1);
-    if (Number.isNaN(this.newest)) return stat(acc, required, false, monthRule(lastDate));
-    const oldest = monthIndexOfDay(this.nextUnsealed) - 1;
+    const newest = this.newest;
+    if (Number.isNaN(newest)) return stat(acc, required, false, monthRule(lastDate));
+    const nextUnsealed = this.nextUnsealed;
+    const oldest = monthIndexOfDay(nextUnsealed) - 1;
     if (m < oldest)
       throw new RangeError(
         `month ${monthKey} is no longer kept by the windows (oldest kept: ${monthKeyOf(oldest)}); read it from the store`,
       );
     const slot = m % 2;
-    const { f64, i32, u16 } = this;
-    if (i32[this.mI + slot] === m) {
-      acc.sum = f64[this.mF + slot] as number;
-      acc.min = f64[this.mF + 2 + slot] as number;
-      acc.max = f64[this.mF + 4 + slot] as number;
-      acc.n = u16[this.mU + slot] as number;
-      acc.total = u16[this.mU + 2 + slot] as number;
+    const { f64, i32, u16, fo, io, uo } = this;
+    if (i32[io + L.iMonth + slot] === m) {
+      acc.sum = f64[fo + L.fMonth + slot] as number;
+      acc.min = f64[fo + L.fMonth + 2 + slot] as number;
+      acc.max = f64[fo + L.fMonth + 4 + slot] as number;
+      acc.n = u16[uo + L.uMonth + slot] as number;
+      acc.total = u16[uo + L.uMonth + 2 + slot] as number;
     }
-    for (let d = this.nextUnsealed; d <= dayIndexOf(this.newest); d++)
+    for (let d = nextUnsealed; d <= dayIndexOf(newest); d++)
       if (monthIndexOfDay(d) === m) this.pushDay(acc, d);
     return stat(acc, required, acc.n >= required, monthRule(lastDate));
   }
 
   yearToDate(year: number): YearToDateStat {
     if (!Number.isInteger(year) || year < 1 || year > 9999) throw new RangeError(`year: got ${String(year)}`);
+    const L = this.L;
+    if (!L.keepYear)
+      throw new RangeError(
+        `year ${year}: these windows keep no year accumulators (keep excludes "year"); read it from the store`,
+      );
     const acc = newAcc();
     const monthCounts: number[] = new Array(12).fill(0);
-    if (!Number.isNaN(this.newest)) {
-      const oldest = yearOfDay(this.nextUnsealed) - 1;
+    const newest = this.newest;
+    if (!Number.isNaN(newest)) {
+      const nextUnsealed = this.nextUnsealed;
+      const oldest = yearOfDay(nextUnsealed) - 1;
       if (year < oldest)
         throw new RangeError(
           `year ${year} is no longer kept by the windows (oldest kept: ${oldest}); read it from the store`,
         );
       const slot = year % 2;
-      const { f64, i32, u16 } = this;
-      if (i32[this.mI + 2 + slot] === year) {
-        acc.sum = f64[this.mF + 6 + slot] as number;
-        acc.min = f64[this.mF + 8 + slot] as number;
-        acc.max = f64[this.mF + 10 + slot] as number;
-        acc.n = u16[this.mU + 4 + slot] as number;
-        acc.total = u16[this.mU + 6 + slot] as number;
-        for (let i = 0; i < 12; i++) monthCounts[i] = u16[this.mU + 8 + slot * 12 + i] as number;
+      const { f64, i32, u16, fo, io, uo } = this;
+      if (i32[io + L.iYear + slot] === year) {
+        acc.sum = f64[fo + L.fYear + slot] as number;
+        acc.min = f64[fo + L.fYear + 2 + slot] as number;
+        acc.max = f64[fo + L.fYear + 4 + slot] as number;
+        acc.n = u16[uo + L.uYear + slot] as number;
+        acc.total = u16[uo + L.uYear + 2 + slot] as number;
+        for (let i = 0; i < 12; i++) monthCounts[i] = u16[uo + L.uYear + 4 + slot * 12 + i] as number;
       }
-      for (let d = this.nextUnsealed; d <= dayIndexOf(this.newest); d++) {
+      for (let d = nextUnsealed; d <= dayIndexOf(newest); d++) {
         if (yearOfDay(d) !== year) continue;
         const mi = monthIndexOfDay(d) % 12;
         if (this.pushDay(acc, d)) monthCounts[mi] = (monthCounts[mi] as number) + 1;
@@ -375,12 +479,15 @@ class TypedSeriesWindows implements SeriesWindows {
   }
 
   latestHourEnd(): number | undefined {
-    return Number.isNaN(this.newest) ? undefined : this.hourLabelOf(this.newest);
+    const newest = this.newest;
+    return Number.isNaN(newest) ? undefined : this.hourLabelOf(newest);
   }
 
   memoryBytes(): number {
     return (
-      OBJECT_OVERHEAD_BYTES + ARRAY_BUFFER_OVERHEAD_BYTES + 3 * VIEW_OVERHEAD_BYTES + this.buffer.byteLength
+      OBJECT_OVERHEAD_BYTES +
+      this.L.sliceBytes +
+      (ARRAY_BUFFER_OVERHEAD_BYTES + 3 * VIEW_OVERHEAD_BYTES) / this.groupSize
     );
   }
 
@@ -391,62 +498,82 @@ class TypedSeriesWindows implements SeriesWindows {
   }
 
   private tooLate(ts: number): AddOutcome | undefined {
-    if (Number.isNaN(this.newest) || ts >= this.newest - this.latenessMs) return undefined;
+    const newest = this.newest;
+    const latenessMs = this.L.latenessMs;
+    if (Number.isNaN(newest) || ts >= newest - latenessMs) return undefined;
     return {
       accepted: false,
       code: "window.too_late",
-      reason: `reading at ${toBeijingIso(ts)} is older than the newest reading ${toBeijingIso(this.newest)} minus the lateness of ${this.latenessMs / 60_000} min (cut-off ${toBeijingIso(this.newest - this.latenessMs)})`,
+      reason: `reading at ${toBeijingIso(ts)} is older than the newest reading ${toBeijingIso(newest)} minus the lateness of ${latenessMs / 60_000} min (cut-off ${toBeijingIso(newest - latenessMs)})`,
     };
   }
 
-  /** Moves the newest ts forward, sealing every day no accepted reading can change any more. */
+  /**
+   * Moves the newest ts forward, sealing every day no accepted reading can change any more, then
+   * empties the ring slots of the hours the ring's span moves onto.
+   */
   private advance(ts: number): void {
-    if (Number.isNaN(this.newest)) {
+    const newest = this.newest;
+    const latenessMs = this.L.latenessMs;
+    if (Number.isNaN(newest)) {
       this.newest = ts;
-      this.nextUnsealed = dayIndexOf(ts - this.latenessMs);
+      this.nextUnsealed = dayIndexOf(ts - latenessMs);
       return;
     }
-    if (ts <= this.newest) return;
+    if (ts <= newest) return;
     // Seal before the ring moves on: the sealed day's hours are still in the ring now.
-    const lastSealable = dayIndexOf(ts - this.latenessMs) - 1;
-    const newestLabel = this.hourLabelOf(this.newest);
-    for (let d = this.nextUnsealed; d <= lastSealable; d++) {
+    const lastSealable = dayIndexOf(ts - latenessMs) - 1;
+    const newestLabel = this.hourLabelOf(newest);
+    let nextUnsealed = this.nextUnsealed;
+    for (let d = nextUnsealed; d <= lastSealable; d++) {
       if (newestLabel < dayStartOf(d) + HOUR_MS) break; // no data for d or any later day
       this.seal(d);
     }
-    if (lastSealable + 1 > this.nextUnsealed) this.nextUnsealed = lastSealable + 1;
+    if (lastSealable + 1 > nextUnsealed) nextUnsealed = lastSealable + 1;
+    this.nextUnsealed = nextUnsealed;
     this.newest = ts;
+    const label = this.hourLabelOf(ts);
+    if (label === newestLabel) return;
+    const n = this.L.n;
+    const minBase = this.fo + n;
+    for (let l = Math.max(newestLabel + HOUR_MS, label - (n - 1) * HOUR_MS); l <= label; l += HOUR_MS)
+      this.f64[minBase + this.slotIndex(l)] = Number.NaN;
   }
 
   private seal(d: number): void {
     const { hours, windows } = this.dayFromRing(d);
     if (hours.total === 0) return;
-    const { f64, i32, u16, k } = this;
+    const { f64, i32, u16, fo, io, uo, L } = this;
+    const k = L.k;
     const c = d % k;
-    const dF = this.dF;
-    i32[this.dI + c] = d;
+    const dF = fo + L.fDay;
+    i32[io + L.iDay + c] = d;
     f64[dF + c] = hours.n > 0 ? clean(hours.sum / hours.n) : Number.NaN;
     f64[dF + k + c] = hours.min;
     f64[dF + 2 * k + c] = hours.max;
-    f64[dF + 3 * k + c] = windows.max;
-    f64[dF + 4 * k + c] = windows.min;
-    u16[this.dU + c] = hours.n;
-    u16[this.dU + k + c] = hours.total;
-    u16[this.dU + 2 * k + c] = windows.n;
-    u16[this.dU + 3 * k + c] = windows.total;
+    u16[uo + L.uDay + c] = hours.n;
+    u16[uo + L.uDay + k + c] = hours.total;
+    if (L.keep8h) {
+      f64[fo + L.fDay8 + c] = windows.max;
+      f64[fo + L.fDay8 + k + c] = windows.min;
+      u16[uo + L.uDay8 + c] = windows.n;
+      u16[uo + L.uDay8 + k + c] = windows.total;
+    }
     const dayMean = f64[dF + c] as number;
     const valid = hours.n >= MIN_HOURS_24H;
     const m = monthIndexOfDay(d);
-    this.accumulate(m % 2, m, this.mF, this.mI, this.mU, valid, dayMean);
+    if (L.keepMonth) this.accumulate(m % 2, m, fo + L.fMonth, io + L.iMonth, uo + L.uMonth, valid, dayMean);
+    if (!L.keepYear) return;
     const y = yearOfDay(d);
     const ySlot = y % 2;
-    const fresh = i32[this.mI + 2 + ySlot] !== y;
-    this.accumulate(ySlot, y, this.mF + 6, this.mI + 2, this.mU + 4, valid, dayMean);
-    const months = this.mU + 8 + ySlot * 12;
+    const fresh = i32[io + L.iYear + ySlot] !== y;
+    this.accumulate(ySlot, y, fo + L.fYear, io + L.iYear, uo + L.uYear, valid, dayMean);
+    const months = uo + L.uYear + 4 + ySlot * 12;
     if (fresh) u16.fill(0, months, months + 12);
     if (valid) u16[months + (m % 12)] = (u16[months + (m % 12)] as number) + 1;
   }
 
+  /** Adds a day to a month or year accumulator (absolute offsets: f sum,min,max ×2; i tag ×2; u valid,total ×2). */
   private accumulate(
     slot: number,
     tag: number,
@@ -484,26 +611,30 @@ class TypedSeriesWindows implements SeriesWindows {
   }
 
   private dayFigures(d: number, dayKey: string): DayFigures {
-    if (Number.isNaN(this.newest) || d >= this.nextUnsealed) return this.dayFromRing(d);
-    if (d < this.nextUnsealed - this.k)
+    const nextUnsealed = this.nextUnsealed;
+    if (Number.isNaN(this.newest) || d >= nextUnsealed) return this.dayFromRing(d);
+    const { f64, i32, u16, fo, io, uo, L } = this;
+    const k = L.k;
+    if (d < nextUnsealed - k)
       throw new RangeError(
-        `day ${dayKey} is sealed and no longer kept by the windows (oldest kept: ${dayKeyOf(this.nextUnsealed - this.k)}); use month()/yearToDate() or read it from the store`,
+        `day ${dayKey} is sealed and no longer kept by the windows (oldest kept: ${dayKeyOf(nextUnsealed - k)}); use month()/yearToDate() or read it from the store`,
       );
     const hours = newAcc();
     const windows = newAcc();
-    const c = d % this.k;
-    if (this.i32[this.dI + c] !== d) return { hours, windows };
-    const { f64, u16, k } = this;
-    const dF = this.dF;
-    hours.n = u16[this.dU + c] as number;
-    hours.total = u16[this.dU + k + c] as number;
+    const c = d % k;
+    if (i32[io + L.iDay + c] !== d) return { hours, windows };
+    const dF = fo + L.fDay;
+    hours.n = u16[uo + L.uDay + c] as number;
+    hours.total = u16[uo + L.uDay + k + c] as number;
     hours.sum = (f64[dF + c] as number) * hours.n; // stat() divides by n again; clean() keeps it exact
     hours.min = f64[dF + k + c] as number;
     hours.max = f64[dF + 2 * k + c] as number;
-    windows.n = u16[this.dU + 2 * k + c] as number;
-    windows.total = u16[this.dU + 3 * k + c] as number;
-    windows.max = f64[dF + 3 * k + c] as number;
-    windows.min = f64[dF + 4 * k + c] as number;
+    if (L.keep8h) {
+      windows.n = u16[uo + L.uDay8 + c] as number;
+      windows.total = u16[uo + L.uDay8 + k + c] as number;
+      windows.max = f64[fo + L.fDay8 + c] as number;
+      windows.min = f64[fo + L.fDay8 + k + c] as number;
+    }
     return { hours, windows };
   }
 
@@ -550,55 +681,115 @@ class TypedSeriesWindows implements SeriesWindows {
   }
 
   private sampledMs(s: number): number {
-    const credited = this.i32[this.n + s] as number;
-    const validCount = this.u16[s] as number;
+    const credited = this.i32[this.io + s] as number;
+    const validCount = this.u16[this.uo + s] as number;
     // Same rule as services/api hourValue: the readings' periods, else the reporting interval each.
     return Math.min(HOUR_MS, credited > 0 ? credited : validCount * this.intervalMs);
   }
 
   /** The hour's mean when valid (GB 3095 Table 4: ≥ 45 min of sampling), else NaN. */
   private validHourMean(s: number): number {
-    const validCount = this.u16[s] as number;
+    const validCount = this.u16[this.uo + s] as number;
     if (validCount === 0 || this.sampledMs(s) < MIN_SAMPLING_PER_HOUR_MS) return Number.NaN;
-    return clean((this.f64[s] as number) / validCount);
+    return clean((this.f64[this.fo + s] as number) / validCount);
   }
 
   private slotIndex(label: number): number {
+    const n = this.L.n;
     const h = label / HOUR_MS;
-    return ((h % this.n) + this.n) % this.n;
+    return ((h % n) + n) % n;
   }
 
   /** The ring slot holding hour `label`, or −1 when the ring has nothing for it. */
   private slotOf(label: number): number {
+    const newest = this.newest;
+    if (Number.isNaN(newest)) return -1;
+    const top = this.hourLabelOf(newest);
+    if (label > top || label <= top - this.L.n * HOUR_MS) return -1;
     const s = this.slotIndex(label);
-    return this.i32[s] === label / HOUR_MS ? s : -1;
+    return Number.isNaN(this.f64[this.fo + this.L.n + s]) ? -1 : s;
   }
 
-  /** The slot for hour `label`, emptied first if it held an older hour. */
+  /** The slot for hour `label` (within the ring's span), initialised first if it was empty. */
   private claim(label: number): number {
     const s = this.slotIndex(label);
-    const tag = label / HOUR_MS;
-    if (this.i32[s] !== tag) {
-      const { f64, i32, u16, n } = this;
-      i32[s] = tag;
-      i32[n + s] = 0;
-      f64[s] = 0;
-      f64[n + s] = Number.POSITIVE_INFINITY;
-      f64[2 * n + s] = Number.NEGATIVE_INFINITY;
-      u16[s] = 0;
-      u16[n + s] = 0;
+    const { f64, i32, u16, fo, io, uo } = this;
+    const n = this.L.n;
+    if (Number.isNaN(f64[fo + n + s])) {
+      i32[io + s] = 0;
+      f64[fo + s] = 0;
+      f64[fo + n + s] = Number.POSITIVE_INFINITY;
+      f64[fo + 2 * n + s] = Number.NEGATIVE_INFINITY;
+      u16[uo + s] = 0;
+      u16[uo + n + s] = 0;
     }
     return s;
   }
 
   private assertRetained(label: number, what: string): void {
-    if (Number.isNaN(this.newest)) return;
-    const oldest = this.hourLabelOf(this.newest) - (this.n - 1) * HOUR_MS;
+    const newest = this.newest;
+    if (Number.isNaN(newest)) return;
+    const oldest = this.hourLabelOf(newest) - (this.L.n - 1) * HOUR_MS;
     if (label < oldest)
       throw new RangeError(
         `${what}: hour ${toBeijingIso(label)} has left the windows' ring (oldest kept ${toBeijingIso(oldest)}); read it from the store`,
       );
   }
+}
+
+/** One series of a group: its metric and options. */
+export interface SeriesSpec {
+  readonly metric: MetricId;
+  readonly options: WindowsOptions;
+}
+
+/**
+ * Windows of several series (e.g. the metrics of one station) in one shared ArrayBuffer: each
+ * behaves exactly as a createSeriesWindows() of its own, but the buffer and its views (a few
+ * hundred bytes of V8 objects) are paid once per group instead of once per series.
+ *
+ * @example
+ * const [pm25, o3] = createSeriesWindowsGroup([
+ *   { metric: "pm25", options: { latenessMs: 7_200_000, keep: [] } },
+ *   { metric: "o3", options: { latenessMs: 7_200_000 } },
+ * ]);
+ */
+export function createSeriesWindowsGroup(specs: readonly SeriesSpec[]): SeriesWindows[] {
+  const layouts = specs.map((spec) => layoutOf(spec.options));
+  let f = 0;
+  let i = 0;
+  let u = 0;
+  for (const L of layouts) {
+    f += L.fStride;
+    i += L.iStride;
+    u += L.uStride;
+  }
+  const buffer = new ArrayBuffer(f * 8 + i * 4 + u * 2);
+  const f64 = new Float64Array(buffer, 0, f);
+  const i32 = new Int32Array(buffer, f * 8, i);
+  const u16 = new Uint16Array(buffer, f * 8 + i * 4, u);
+  let fo = 0;
+  let io = 0;
+  let uo = 0;
+  return specs.map((spec, j) => {
+    const L = layouts[j] as Layout;
+    const w = new TypedSeriesWindows(
+      spec.metric,
+      L,
+      spec.options.reportingIntervalMs ?? DEFAULT_REPORTING_INTERVAL_MS,
+      f64,
+      i32,
+      u16,
+      fo,
+      io,
+      uo,
+      specs.length,
+    );
+    fo += L.fStride;
+    io += L.iStride;
+    uo += L.uStride;
+    return w;
+  });
 }
 
 /**
@@ -612,5 +803,5 @@ class TypedSeriesWindows implements SeriesWindows {
  * w.hour(Date.parse("2026-11-29T09:00:00+08:00")).valid; // false until ≥ 45 min are sampled
  */
 export function createSeriesWindows(metric: MetricId, options: WindowsOptions): SeriesWindows {
-  return new TypedSeriesWindows(metric, options);
+  return createSeriesWindowsGroup([{ metric, options }])[0] as SeriesWindows;
 }

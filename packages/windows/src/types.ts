@@ -1,5 +1,9 @@
 import type { DataFlag, MetricId } from "@qingshan/domain";
 
+/** Statistics of sealed periods a series can keep besides its hour ring (see WindowsOptions.keep). */
+export const KEPT_PERIODS = ["dailyMax8h", "month", "year"] as const;
+export type KeptPeriod = (typeof KEPT_PERIODS)[number];
+
 /** Options of one series' windows; validated by {@link createSeriesWindows}, then fixed. */
 export interface WindowsOptions {
   /** Readings whose ts is older than (newest ts seen − latenessMs) are refused as too late. */
@@ -16,6 +20,13 @@ export interface WindowsOptions {
   readonly dailyMax8hLimit?: number;
   /** Sealed days kept for day()/dailyMax8h() queries after they left the hour ring; default 3. */
   readonly sealedDaysKept?: number;
+  /**
+   * Sealed-period statistics kept (each costs buffer space); default all. Without "dailyMax8h",
+   * dailyMax8h() of a sealed day throws RangeError (unsealed days are still computed from the
+   * ring); without "month" / "year", month() / yearToDate() throw RangeError. For callers that
+   * never ask (the evaluator keeps what its rules read).
+   */
+  readonly keep?: readonly KeptPeriod[];
 }
 
 /** One window statistic with its validity. `mean` is reported even when `valid` is false: check `valid`. */
