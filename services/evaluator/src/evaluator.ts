@@ -23,7 +23,14 @@ import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "./config.ts";
-import { createStationSeries, DEDUPE_ENTRY_BYTES, isCounted, type StationSeries } from "./station-series.ts";
+import {
+  createStationSeries,
+  DEDUPE_ENTRY_BYTES,
+  isCounted,
+  keptPeriods,
+  type SeriesOptions,
+  type StationSeries,
+} from "./station-series.ts";
 
 /** The part of the store the evaluator uses (any TimeSeriesStore qualifies). */
 export type EvaluatorStore = Pick<
@@ -107,6 +114,20 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     station.metrics ?? metricsForKind(station.kind);
   const needsYear = rules.some((r) => r.window === "year-to-date");
   const needsMonth = rules.some((r) => r.window === "month");
+  /** Per metric, the sealed periods its windows keep (what the rules can read; shared arrays). */
+  const kept = new Map<MetricId, ReturnType<typeof keptPeriods>>();
+  const seriesOptions: SeriesOptions = {
+    latenessMs: settings.latenessMs,
+    validFlags: settings.validFlags,
+    keep: (metric) => {
+      let periods = kept.get(metric);
+      if (periods === undefined) {
+        periods = keptPeriods(rules, metric);
+        kept.set(metric, periods);
+      }
+      return periods;
+    },
+  };
 
   /**
    * Rebuilds a station from the store: hourly aggregates up to `recentFrom`, the raw readings after
@@ -115,7 +136,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * previous state stays in place if a query fails.
    */
   async function rebuild(station: Station): Promise<StationSeries> {
-    const s = createStationSeries(station, settings);
+    const s = createStationSeries(station, seriesOptions);
     const t = now();
     const replayFrom = t - settings.replayHours * HOUR_MS;
     const windowFrom = replayFrom - 25 * HOUR_MS;
@@ -435,9 +456,10 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       let bytes = 0;
       let count = 0;
       for (const s of series.values()) {
-        for (const w of s.windows.values()) {
+        // All windows allocated (a declared metric's even before its first reading), per series with data.
+        for (const w of s.windows()) {
           bytes += w.memoryBytes();
-          count++;
+          if (w.latestHourEnd() !== undefined) count++;
         }
         bytes += (s.storedThrough.size + s.newestTs.size) * DEDUPE_ENTRY_BYTES;
       }

@@ -1,6 +1,12 @@
 import { type DataFlag, HOUR_MS, type MetricId, metricsForKind, type Station } from "@qingshan/domain";
-import type { SeriesQuality, StationView, StatLike } from "@qingshan/rules";
-import { createSeriesWindows, type SeriesWindows } from "@qingshan/windows";
+import type { Rule, SeriesQuality, StationView, StatLike } from "@qingshan/rules";
+import {
+  createSeriesWindows,
+  createSeriesWindowsGroup,
+  KEPT_PERIODS,
+  type KeptPeriod,
+  type SeriesWindows,
+} from "@qingshan/windows";
 
 const NO_DATA: StatLike = { mean: null, max: null, count: 0, valid: false };
 
@@ -15,7 +21,8 @@ export interface MetricNumbers {
 /** What the evaluator keeps per station: windows and quality trackers per metric, when it was last heard from. */
 export interface StationSeries {
   readonly station: Station;
-  readonly windows: Map<MetricId, SeriesWindows>;
+  /** The windows created so far (all declared metrics' at once, in one buffer, on first use). */
+  windows(): readonly SeriesWindows[];
   /** Latest valid hour per metric (for `latest` windows). */
   readonly lastValidHour: MetricNumbers;
   /** Per metric, the newest stored reading ts at the rebuild: readings up to it count as held (see `isCounted`). */
@@ -35,6 +42,34 @@ export interface StationSeries {
 export interface SeriesOptions {
   readonly latenessMs: number;
   readonly validFlags: readonly DataFlag[];
+  /** Sealed periods each metric's windows keep (see keptPeriods); default all. */
+  readonly keep?: (metric: MetricId) => readonly KeptPeriod[];
+}
+
+const dayRuleOn = (r: Rule, metric: MetricId, averaging: "dailyMax8h"): boolean =>
+  r.window === "day" &&
+  r.subject.metric === metric &&
+  typeof r.threshold === "object" &&
+  r.threshold.gb3095.averaging === averaging;
+
+/**
+ * The sealed periods the rules can read of `metric` (packages/rules/src/observe.ts): month and
+ * year accumulators only for metrics a month / year-to-date rule reads (an index subject counts as
+ * reading every metric); the daily max 8-h of sealed days for O3 (daily AQI, HJ 633) and for
+ * metrics of day rules on GB 3095's daily max 8-h averaging. Windows keep nothing else, which
+ * saves up to 236 bytes per series.
+ *
+ * @example
+ * keptPeriods(rules, "pm25") // ["year"] with the shipped config/rules.yaml (the PM2.5 annual target)
+ */
+export function keptPeriods(rules: readonly Rule[], metric: MetricId): KeptPeriod[] {
+  const reads = (r: Rule, window: Rule["window"]) =>
+    r.enabled && r.window === window && (r.subject.metric === undefined || r.subject.metric === metric);
+  return KEPT_PERIODS.filter((period) => {
+    if (period === "month") return rules.some((r) => reads(r, "month"));
+    if (period === "year") return rules.some((r) => reads(r, "year-to-date"));
+    return metric === "o3" || rules.some((r) => r.enabled && dayRuleOn(r, metric, "dailyMax8h"));
+  });
 }
 
 // Windows throw RangeError for hours they no longer retain: for the rules that is "no data".
@@ -48,7 +83,7 @@ function guard<T>(read: () => T): T | undefined {
 }
 
 /*
- * Memory: everything numeric of a station lives in one Float64Array, SLOTS numbers per metric
+ * Memory: everything numeric of a station lives in one array of doubles, SLOTS numbers per metric
  * (NaN = absent), and the holder is a class (methods on the prototype, no closures per station):
  * issue 4's budget is ≤ 2 KB per series, and a Map or a closure per station costs hundreds of bytes.
  */
@@ -97,7 +132,7 @@ class Quality implements SeriesQuality {
     private readonly owner: Series,
     private readonly base: number,
   ) {}
-  private get data(): Float64Array {
+  private get data(): number[] {
     return this.owner.data;
   }
   get lastValue(): number | undefined {
@@ -134,15 +169,17 @@ class Quality implements SeriesQuality {
 }
 
 class Series implements StationSeries, StationView {
-  readonly windows = new Map<MetricId, SeriesWindows>();
   readonly lastValidHour: MetricNumbers = new Numbers(this, LAST_VALID_HOUR);
   readonly storedThrough: MetricNumbers = new Numbers(this, STORED_THROUGH);
   readonly newestTs: MetricNumbers = new Numbers(this, NEWEST_TS);
   lastSeen: number | undefined = undefined;
   newestHour: number | undefined = undefined;
-  /** Metrics with slots in `data`: the expected ones, then any other the station reported. */
+  /** Metrics with slots in `data` and `wins`: the expected ones, then any other the station reported. */
   slotted: readonly MetricId[];
-  data: Float64Array;
+  /** SLOTS numbers per slotted metric (a plain array of doubles: no ArrayBuffer and view objects). */
+  data: number[];
+  /** Windows per slotted metric; undefined until the first windowsOf(). */
+  wins: (SeriesWindows | undefined)[] | undefined = undefined;
 
   constructor(
     readonly station: Station,
@@ -150,7 +187,7 @@ class Series implements StationSeries, StationView {
     private readonly options: SeriesOptions,
   ) {
     this.slotted = expected;
-    this.data = new Float64Array(expected.length * SLOTS).fill(Number.NaN);
+    this.data = new Array<number>(expected.length * SLOTS).fill(Number.NaN);
   }
 
   get view(): StationView {
@@ -165,24 +202,43 @@ class Series implements StationSeries, StationView {
   slotOf(metric: MetricId): number {
     const i = this.slotted.indexOf(metric);
     if (i >= 0) return i;
-    const data = new Float64Array(this.data.length + SLOTS).fill(Number.NaN);
-    data.set(this.data);
-    this.data = data;
+    for (let k = 0; k < SLOTS; k++) this.data.push(Number.NaN);
     this.slotted = [...this.slotted, metric];
     return this.slotted.length - 1;
   }
 
+  windows(): readonly SeriesWindows[] {
+    return (this.wins ?? []).filter((w) => w !== undefined);
+  }
+
+  private windowsOptions(metric: MetricId) {
+    return {
+      latenessMs: this.options.latenessMs,
+      validFlags: this.options.validFlags,
+      reportingIntervalMs: this.station.reportingIntervalMs,
+      keep: this.options.keep?.(metric) ?? KEPT_PERIODS,
+    };
+  }
+
   windowsOf(metric: MetricId): SeriesWindows {
-    let w = this.windows.get(metric);
+    const i = this.slotOf(metric);
+    // The declared metrics' windows share one buffer, created when the first of them is needed.
+    this.wins ??= createSeriesWindowsGroup(
+      this.expected.map((m) => ({ metric: m, options: this.windowsOptions(m) })),
+    );
+    let w = this.wins[i];
     if (w === undefined) {
-      w = createSeriesWindows(metric, {
-        latenessMs: this.options.latenessMs,
-        validFlags: this.options.validFlags,
-        reportingIntervalMs: this.station.reportingIntervalMs,
-      });
-      this.windows.set(metric, w);
+      w = createSeriesWindows(metric, this.windowsOptions(metric));
+      this.wins[i] = w;
     }
     return w;
+  }
+
+  private windowsIfAny(metric: MetricId): SeriesWindows | undefined {
+    const wins = this.wins;
+    if (wins === undefined) return undefined;
+    const i = this.slotted.indexOf(metric);
+    return i < 0 ? undefined : wins[i];
   }
 
   qualityOf(metric: MetricId): SeriesQuality {
@@ -192,7 +248,7 @@ class Series implements StationSeries, StationView {
   }
 
   private stat(metric: MetricId, read: (w: SeriesWindows) => StatLike): StatLike | undefined {
-    const w = this.windows.get(metric);
+    const w = this.windowsIfAny(metric);
     if (w === undefined) return this.expected.includes(metric) ? NO_DATA : undefined;
     return guard(() => read(w)) ?? NO_DATA;
   }
@@ -217,13 +273,13 @@ class Series implements StationSeries, StationView {
     return this.stat(m, (w) => w.month(k));
   }
   yearToDate(m: MetricId, y: number): (StatLike & { readonly sumOfDailyMeans: number }) | undefined {
-    const w = this.windows.get(m);
+    const w = this.windowsIfAny(m);
     if (w === undefined) return this.expected.includes(m) ? { ...NO_DATA, sumOfDailyMeans: 0 } : undefined;
     return guard(() => w.yearToDate(y)) ?? { ...NO_DATA, sumOfDailyMeans: 0 };
   }
   latest(m: MetricId, at: number): { readonly hourEnd: number; readonly value: number } | undefined {
     const h = this.lastValidHour.get(m);
-    const w = this.windows.get(m);
+    const w = this.windowsIfAny(m);
     if (h === undefined || w === undefined || h > at + HOUR_MS) return undefined;
     const s = guard(() => w.hour(h));
     return s?.mean == null ? undefined : { hourEnd: h, value: s.mean };
@@ -246,7 +302,7 @@ export function createStationSeries(station: Station, options: SeriesOptions): S
   return new Series(station, station.metrics ?? metricsForKind(station.kind), options);
 }
 
-/** Cost of one number of `storedThrough` or `newestTs` (the dedupe state, two per series): a Float64Array slot. */
+/** Cost of one number of `storedThrough` or `newestTs` (the dedupe state, two per series): a slot of a double array. */
 export const DEDUPE_ENTRY_BYTES = 8;
 
 /**
