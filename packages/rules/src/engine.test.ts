@@ -151,6 +151,41 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(engine.status("aq-1").find((s) => s.ruleId === "heavy-pollution-warning")?.phase).toBe("idle");
   });
 
+  it("heavy-pollution-warning history: a 40-value history wrapped several times announces as 240 do", () => {
+    // A custom level that needs 37 consecutive AQI24 values > 200 (60 h): values older than 24 h count.
+    const warningPreset = {
+      id: "test",
+      title: "test",
+      source: "test",
+      provisional: true,
+      levels: [{ id: "blue", allOf: [{ aqiAbove: 200, forHours: 60 }] }],
+    } as const;
+    const run = (warningHistory: number) => {
+      const now = at("2026-12-01T00:00:00+08:00");
+      const engine = createRuleEngine(RULES, { registry, clock: () => now, warningHistory, warningPreset });
+      const view = plainView(station("aq-1"), ["pm25"]);
+      const out: AlertEvent[] = [];
+      let t = now;
+      for (let i = 1; i <= 160; i++) {
+        t += H;
+        view.set("pm25", t, i <= 90 ? 160 : 20);
+        if (i === 50) continue; // an hour evaluated only with the next one (a skipped hour)
+        out.push(...engine.evaluateHour(view, t, "emit"));
+        if (i === 70) {
+          view.set("pm25", t - 2 * H, 20); // late data for an hour already evaluated breaks the run
+          out.push(...engine.evaluateHour(view, t - 2 * H, "emit"));
+        }
+      }
+      return summary(out, "heavy-pollution-warning");
+    };
+    const full = run(240);
+    expect(full.map(([type, level]) => [type, level])).toEqual([
+      ["raised", "blue"],
+      ["resolved", "blue"],
+    ]);
+    expect(run(40)).toEqual(full);
+  });
+
   it("water-below-target: NH3-N 1.2 mg/L is Class IV at a Class III section, named with value and limit", () => {
     const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
     const t0 = at("2026-11-28T10:00:00+08:00");

@@ -15,6 +15,7 @@ import {
   type WarningConfig,
   type WarningPresetId,
 } from "@qingshan/standards";
+import { AqiSeries } from "./aqi-series.ts";
 import { initialState, isOpen, type MachineState, step, type Timing } from "./machine.ts";
 import {
   type AqiHistory,
@@ -89,14 +90,15 @@ interface StationState {
   /** Machines not idle, by rule id (an idle machine is only its lastT, in `idleLastT`). */
   machines: Map<string, MachineState> | undefined;
   /** Per index of `rules`, the lastT of an idle machine (NaN: none). */
-  readonly idleLastT: Float64Array;
+  readonly idleLastT: number[];
   announced: Map<string, Announced> | undefined;
   seeds: Map<string, Announced> | undefined;
   resolved: Set<string> | undefined;
   /** Last known observation per rule, kept only while an event may need it (machine not idle, or announced/seeded). */
   lastObs: Map<string, RuleObservation> | undefined;
-  aqi24: { start: number; values: (number | null)[]; partialLast: boolean } | undefined;
-  dayAqi: { lastDay: string; values: (number | null)[] } | undefined;
+  /** Hourly rolling 24-h AQI from `start` on (the warning rules' history, compact). */
+  aqi24: { start: number; values: AqiSeries; partialLast: boolean } | undefined;
+  dayAqi: { lastDay: string; values: AqiSeries } | undefined;
   lastHour: number | undefined;
   lastClosed: number | undefined;
 }
@@ -189,7 +191,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         station,
         rules: applicable,
         machines: undefined,
-        idleLastT: new Float64Array(applicable.length).fill(Number.NaN),
+        // A plain array of doubles: a Float64Array costs ~180 bytes of ArrayBuffer and view objects more.
+        idleLastT: new Array<number>(applicable.length).fill(Number.NaN),
         announced: undefined,
         seeds: undefined,
         resolved: undefined,
@@ -413,44 +416,49 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   }
 
   function updateAqi24(st: StationState, view: StationView, hourEnd: number): AqiHistory {
-    const h = st.aqi24 ?? { start: hourEnd, values: [], partialLast: false };
+    const h = st.aqi24 ?? { start: hourEnd, values: new AqiSeries(historyLength), partialLast: false };
     st.aqi24 = h;
     const index = Math.round((hourEnd - h.start) / HOUR_MS);
     if (index >= 0) {
-      const compute = (i: number): number | null => {
-        const r = rollingAqi24(view, h.start + i * HOUR_MS);
-        if (i === h.values.length - 1 || i === index) h.partialLast = r?.partial ?? false;
+      const values = h.values;
+      /** Partial flag of the hour computed last here, and which hour that was (NaN: none). */
+      let computedPartial = false;
+      let computedAt = Number.NaN;
+      const compute = (t: number): number | null => {
+        const r = rollingAqi24(view, t);
+        computedPartial = r?.partial ?? false;
+        computedAt = t;
         return r?.value ?? null;
       };
-      if (index >= h.values.length) {
+      if (index >= values.length) {
         // Hours skipped since the last evaluation: their windows are still in the windows (≤ 24 h back).
-        for (let i = h.values.length; i <= index; i++) h.values.push(index - i <= 24 ? compute(i) : null);
+        for (let t = h.start + values.length * HOUR_MS; t <= hourEnd; t += HOUR_MS) {
+          const v = hourEnd - t <= 24 * HOUR_MS ? compute(t) : null;
+          h.start += values.push(v) * HOUR_MS; // the oldest is dropped beyond historyLength
+        }
       } else {
         // Late data: the 24 windows that contain this hour change.
-        for (let i = index; i < Math.min(h.values.length, index + 24); i++) h.values[i] = compute(i);
+        for (let i = index; i < Math.min(values.length, index + 24); i++)
+          values.set(i, compute(h.start + i * HOUR_MS));
       }
-      const last = h.values.length - 1;
-      h.partialLast = rollingAqi24(view, h.start + last * HOUR_MS)?.partial ?? false;
-      if (h.values.length > historyLength) {
-        const drop = h.values.length - historyLength;
-        h.values.splice(0, drop);
-        h.start += drop * HOUR_MS;
-      }
+      const lastAt = h.start + (values.length - 1) * HOUR_MS;
+      h.partialLast =
+        computedAt === lastAt ? computedPartial : (rollingAqi24(view, lastAt)?.partial ?? false);
     }
-    return { values: h.values, partialLast: h.partialLast };
+    return { values: h.values.toArray(), partialLast: h.partialLast };
   }
 
   function updateDayAqi(st: StationState, view: StationView, day: string): AqiHistory {
     const value = dailyAqi(view, day)?.value ?? null;
-    const h = st.dayAqi ?? { lastDay: day, values: [] };
+    const h = st.dayAqi ?? { lastDay: day, values: new AqiSeries(historyLength) };
     st.dayAqi = h;
-    if (h.values.length > 0 && h.lastDay === day) h.values[h.values.length - 1] = value;
-    else if (h.values.length === 0 || day > h.lastDay) {
+    const n = h.values.length;
+    if (n > 0 && h.lastDay === day) h.values.set(n - 1, value);
+    else if (n === 0 || day > h.lastDay) {
       h.values.push(value);
       h.lastDay = day;
-      if (h.values.length > historyLength) h.values.splice(0, h.values.length - historyLength);
     }
-    return { values: h.values, partialLast: false };
+    return { values: h.values.toArray(), partialLast: false };
   }
 
   function closeDay(

@@ -1,0 +1,49 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AqiSeries } from "./aqi-series.ts";
+
+describe("AqiSeries (compact AQI history of the warning rules)", () => {
+  it("behaves like a JS array trimmed to its limit from the front", () => {
+    const value = fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: 0, max: 500 }) },
+      { weight: 2, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom(65_534, 65_535, 70_000, 12.5, -1) },
+    );
+    const op = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ push: value }) },
+      { weight: 1, arbitrary: fc.record({ set: value, at: fc.nat() }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 200 }), (limit, ops) => {
+        const series = new AqiSeries(limit);
+        const model: (number | null)[] = [];
+        for (const o of ops) {
+          if ("push" in o) {
+            model.push(o.push);
+            const dropped = model.length > limit ? model.splice(0, model.length - limit).length : 0;
+            expect(series.push(o.push)).toBe(dropped);
+          } else if (model.length > 0) {
+            const i = o.at % model.length;
+            model[i] = o.set;
+            series.set(i, o.set);
+          }
+          expect(series.length).toBe(model.length);
+        }
+        expect(series.toArray()).toEqual(model);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps 240 integer AQI values in 2 bytes each", () => {
+    const series = new AqiSeries(240);
+    const all: (number | null)[] = [];
+    for (let i = 0; i < 1000; i++) all.push(i % 7 === 0 ? null : i % 501);
+    for (const v of all) series.push(v);
+    expect(series.byteLength).toBe(480);
+    expect(series.toArray()).toEqual(all.slice(-240));
+    series.push(150.5); // not an integer: 8 bytes a value from now on, values kept
+    expect(series.byteLength).toBe(240 * 8);
+    expect(series.toArray()).toEqual([...all.slice(-239), 150.5]);
+  });
+});
