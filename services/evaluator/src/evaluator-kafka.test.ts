@@ -201,7 +201,14 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
     }
     const eventIds = alerts.map((x) => x.id);
     expect(new Set(eventIds).size).toBe(eventIds.length);
+    // Events are stored in the background, beside publishing.
+    await waitFor(
+      async () =>
+        (await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" })).length ===
+        ids.length * EXPECTED.length,
+      { timeoutMs: 10_000, what: "every event stored" },
+    );
     const stored = await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" });
-    expect(stored).toHaveLength(ids.length * EXPECTED.length);
+    expect(new Set(stored.map((x) => x.id))).toEqual(new Set(warnings().map((x) => x.id)));
   }, 180_000);
 });

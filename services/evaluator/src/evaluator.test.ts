@@ -304,4 +304,42 @@ describe("evaluator with the memory bus and DuckDB", () => {
     expect(letter?.message).toContain("not evaluated");
     expect(await store.queryReadings({ stationId: "aq-1", from: START, to: START + 11 * H })).toHaveLength(2);
   });
+
+  it("evaluates the next batch and publishes its alert while the previous alert is still being stored", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stored: string[] = [];
+    // The real store, with its alert-event writes held until released (a slow store).
+    const slowStore = {
+      queryHourly: store.queryHourly.bind(store),
+      queryReadings: store.queryReadings.bind(store),
+      latest: store.latest.bind(store),
+      queryAlertEvents: store.queryAlertEvents.bind(store),
+      async writeAlertEvents(events: readonly AlertEvent[]) {
+        await gate;
+        await store.writeAlertEvents(events);
+        stored.push(...events.map((e) => e.id));
+      },
+    };
+    const e = createEvaluator(
+      { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
+      { bus, store: slowStore, registry, rules, logger, now: () => clock },
+    );
+    evaluators.push(e);
+    await e.start();
+    const heavy = (station: string) =>
+      alerts.find((a) => a.ruleId === "aqi-hourly-heavy" && a.type === "raised" && a.stationId === station);
+    // PM2.5 200 µg/m³ over an hour: IAQI 250 > 200 (HJ 633 Table 1), raised at once.
+    await publishHour(START + H, [["aq-1", "pm25", 200]]);
+    await waitFor(() => heavy("aq-1") !== undefined, { timeoutMs: 5_000 });
+    await publishHour(START + 2 * H, [["aq-2", "pm25", 200]]);
+    await waitFor(() => heavy("aq-2") !== undefined, { timeoutMs: 5_000 });
+    expect(stored).toEqual([]);
+    release();
+    await waitFor(() => stored.length >= 2, { timeoutMs: 5_000 });
+    const kept = await store.queryAlertEvents({ ruleId: "aqi-hourly-heavy" });
+    expect(kept.map((a) => a.stationId).sort()).toEqual(["aq-1", "aq-2"]);
+  });
 });

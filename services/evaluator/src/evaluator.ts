@@ -1,4 +1,4 @@
-import type { Bus, Delivery, DeliveryContext, Subscription } from "@qingshan/bus";
+import type { Bus, Delivery, Subscription } from "@qingshan/bus";
 import {
   type AlertEvent,
   beijingMonthStart,
@@ -31,6 +31,11 @@ import {
   type SeriesOptions,
   type StationSeries,
 } from "./station-series.ts";
+
+/** Outbox length (events + dead letters) above which a batch waits for the background flush. */
+const MAX_PENDING_OUTBOX = 10_000;
+/** How long stop waits for pending alert events to be stored and published. */
+const STOP_DRAIN_MS = 5_000;
 
 /** The part of the store the evaluator uses (any TimeSeriesStore qualifies). */
 export type EvaluatorStore = Pick<
@@ -73,7 +78,7 @@ export interface Evaluator {
 
 /**
  * Creates the evaluator: bus "readings" → rolling windows → rules → alert events, each stored
- * (`store.writeAlertEvents`) and published on bus "alerts" keyed by station, concurrently. Validates
+ * (`store.writeAlertEvents`) and published on bus "alerts" keyed by station, in the background. Validates
  * config without I/O.
  *
  * @example
@@ -94,11 +99,25 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   /** Per owned partition, the offset after the last delivery processed in this assignment. */
   const nextOffset = new Map<number, bigint>();
   /** Events and dead letters computed but not yet stored and published (a failed call's work, sent first next time). */
-  const outbox: { events: AlertEvent[]; letters: DeadLetter[] } = { events: [], letters: [] };
+  // Alert events wait here to be published and, separately, to be stored; dead letters to be published.
+  const outbox = {
+    publish: [] as AlertEvent[],
+    store: [] as AlertEvent[],
+    letters: [] as DeadLetter[],
+    add(events: readonly AlertEvent[]): void {
+      if (events.length === 0) return;
+      outbox.publish.push(...events);
+      outbox.store.push(...events);
+    },
+    size: () => Math.max(outbox.publish.length, outbox.store.length) + outbox.letters.length,
+  };
   let subscription: Subscription | undefined;
   let task: ScheduledTask | undefined;
   let controller = new AbortController();
   let chain: Promise<unknown> = Promise.resolve();
+  // The outbox is sent in the background, so the next batch is evaluated while the previous
+  // batch's events are being stored (a crash before they are stored is covered by rebuild, which
+  // re-derives and re-emits what the store lacks).
 
   /** Serializes batches, rebuilds and sweeps: they all change the same state. */
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -197,7 +216,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     }
     const reconciled =
       s.newestHour === undefined ? [] : engine.reconcile(station.id, s.newestHour, modeFor(s, s.newestHour));
-    outbox.events.push(...reconciled);
+    outbox.add(reconciled);
     series.set(station.id, s);
     if (!baseline.has(station.id)) baseline.set(station.id, t);
     logger.debug(
@@ -219,42 +238,72 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return "emit";
   }
 
-  /** Stores and publishes what the outbox holds; on failure the rest stays for the next call. */
-  async function flush(signal: AbortSignal): Promise<void> {
-    const letters = [...outbox.letters];
-    if (letters.length > 0) {
-      await retry(
-        () =>
-          bus.publish(
-            "deadletters",
-            letters.map((l) => ({ key: l.stationId ?? "", value: l })),
-          ),
-        "bus.publish deadletters",
-        signal,
-      );
-      outbox.letters.splice(0, letters.length);
-    }
-    const events = [...outbox.events];
+  /**
+   * A background sender of one outbox queue: one run at a time, a call while one runs queues one
+   * more (which takes everything queued by then). The returned promise never rejects.
+   */
+  function serialSender(send: (signal: AbortSignal) => Promise<void>, what: string): () => Promise<void> {
+    let tail: Promise<void> = Promise.resolve();
+    let queued = false;
+    return () => {
+      if (queued) return tail;
+      queued = true;
+      tail = tail.then(() => {
+        queued = false;
+        return send(controller.signal).catch((error: unknown) => {
+          if (!controller.signal.aborted) logger.error({ err: error }, `evaluator: ${what} failed`);
+        });
+      });
+      return tail;
+    };
+  }
+
+  // Three independent queues, so an alert reaches the bus (and the duty officer) without waiting
+  // for its own storage or for dead letters, which wait for the writer (a durable group).
+  const sendPublish = serialSender(async (signal) => {
+    const events = outbox.publish.slice();
     if (events.length === 0) return;
-    // Safe concurrently: ids are deterministic, store/notifier dedupe on id, rebuild re-emits unstored events.
-    await Promise.all([
-      retry(() => store.writeAlertEvents(events), "store.writeAlertEvents", signal),
-      retry(
-        () =>
-          bus.publish(
-            "alerts",
-            events.map((e) => ({ key: e.stationId, value: e })),
-          ),
-        "bus.publish alerts",
-        signal,
-      ),
-    ]);
-    outbox.events.splice(0, events.length);
+    await retry(
+      () =>
+        bus.publish(
+          "alerts",
+          events.map((e) => ({ key: e.stationId, value: e })),
+        ),
+      "bus.publish alerts",
+      signal,
+    );
+    outbox.publish.splice(0, events.length);
     for (const e of events)
       logger.info(
         { alertId: e.alertId, type: e.type, level: e.level, stationId: e.stationId },
         "alert event",
       );
+  }, "publishing alert events");
+  // Safe apart from publishing: ids are deterministic, store/notifier dedupe on id, rebuild re-emits unstored events.
+  const sendStore = serialSender(async (signal) => {
+    const events = outbox.store.slice();
+    if (events.length === 0) return;
+    await retry(() => store.writeAlertEvents(events), "store.writeAlertEvents", signal);
+    outbox.store.splice(0, events.length);
+  }, "storing alert events");
+  const sendLetters = serialSender(async (signal) => {
+    const letters = outbox.letters.slice();
+    if (letters.length === 0) return;
+    await retry(
+      () =>
+        bus.publish(
+          "deadletters",
+          letters.map((l) => ({ key: l.stationId ?? "", value: l })),
+        ),
+      "bus.publish deadletters",
+      signal,
+    );
+    outbox.letters.splice(0, letters.length);
+  }, "publishing dead letters");
+
+  /** Sends what the outbox holds in the background; resolves when all three queues are done. */
+  function scheduleFlush(): Promise<void> {
+    return Promise.all([sendPublish(), sendStore(), sendLetters()]).then(() => undefined);
   }
 
   async function retry(work: () => Promise<void>, what: string, signal: AbortSignal): Promise<void> {
@@ -304,14 +353,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
 
   /**
    * A batch is applied all or nothing: stations are rebuilt first (may fail: nothing changed yet),
-   * then the windows and rules advance without awaiting, and the resulting events go to the outbox.
-   * Storing/publishing them may fail; the redelivered batch then skips what was applied (by the
-   * per-partition offsets) and sends the outbox first.
+   * then the windows and rules advance without awaiting, and the resulting events go to the outbox,
+   * which is flushed in the background. While the outbox is long (the store or bus failing), a
+   * batch waits for it first: backpressure instead of unbounded memory.
    */
-  async function handle(batch: readonly Delivery<Reading>[], context: DeliveryContext): Promise<void> {
+  async function handle(batch: readonly Delivery<Reading>[]): Promise<void> {
     await exclusive(async () => {
-      const signal = AbortSignal.any([controller.signal, context.signal]);
-      await flush(signal);
+      if (outbox.size() > MAX_PENDING_OUTBOX) await scheduleFlush();
       // Offsets as bigint once per delivery (not per use: this loop runs for every reading).
       const offsets = new Map<Delivery<Reading>, bigint>();
       const fresh = batch.filter((d) => {
@@ -380,12 +428,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         const s = series.get(stationId);
         if (s === undefined) continue;
         for (const [h, live] of [...hours].sort((a, b) => a[0] - b[0])) {
-          outbox.events.push(...engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent"));
+          outbox.add(engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent"));
         }
         if (s.lastSeen !== undefined)
-          outbox.events.push(...engine.evaluateSilence(s.station, now(), s.lastSeen, "emit"));
+          outbox.add(engine.evaluateSilence(s.station, now(), s.lastSeen, "emit"));
       }
-      await flush(signal);
+      void scheduleFlush();
     });
   }
 
@@ -411,7 +459,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         { partitions, added, stations: series.size },
         "evaluator: partitions assigned, windows rebuilt",
       );
-      await flush(controller.signal);
+      await scheduleFlush();
     });
   }
 
@@ -421,9 +469,9 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       const t = now();
       for (const s of series.values()) {
         const lastSeen = s.lastSeen ?? baseline.get(s.station.id) ?? t;
-        outbox.events.push(...engine.evaluateSilence(s.station, t, lastSeen, "emit"));
+        outbox.add(engine.evaluateSilence(s.station, t, lastSeen, "emit"));
       }
-      await flush(controller.signal);
+      await scheduleFlush();
     });
   }
 
@@ -445,6 +493,16 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     async stop() {
       await task?.stop();
       task = undefined;
+      // Pending alert events go out first when the store and bus take them (bounded: a failing
+      // store must not hang stop; what is left is re-derived by the next start's rebuild).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        scheduleFlush(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, STOP_DRAIN_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       controller.abort(new Error("evaluator stopping"));
       const closing = subscription;
       subscription = undefined;
