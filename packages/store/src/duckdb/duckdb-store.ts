@@ -33,6 +33,8 @@ import {
   parseDuckDbStoreConfig,
   retentionMs,
 } from "./config.ts";
+import { createKeyDictionary, MAX_KEY_CODES } from "./key-codes.ts";
+import { advanceNewest, hasDuplicateKeys, type NewestTs, planNewReadings } from "./new-readings.ts";
 import { claimPath, releasePath } from "./open-paths.ts";
 import { hourlyFromColumns, limitSql, toBound, toDeadLetter, toReading } from "./rows.ts";
 import {
@@ -61,46 +63,6 @@ const CHUNK_ROWS = 2048;
 const READING_TYPES = [INTEGER, INTEGER, DOUBLE, DOUBLE, DOUBLE, DOUBLE];
 const READING_KEY_TYPES = [INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR];
 
-/**
- * Codes for the (station, metric, flag, source) combinations of a batch, assigned without building
- * a string per reading; `rows` lists each combination once for `staging_keys`.
- */
-function readingKeyCodes(readings: readonly Reading[]): { codes: number[]; rows: DuckDBValue[][] } {
-  const byStation = new Map<string, Map<string, Map<string, Map<string, number>>>>();
-  const rows: DuckDBValue[][] = [[], [], [], [], []];
-  const codes = new Array<number>(readings.length);
-  let next = 0;
-  for (let i = 0; i < readings.length; i++) {
-    const r = readings[i] as Reading;
-    let byMetric = byStation.get(r.stationId);
-    if (byMetric === undefined) {
-      byMetric = new Map();
-      byStation.set(r.stationId, byMetric);
-    }
-    let byFlag = byMetric.get(r.metric);
-    if (byFlag === undefined) {
-      byFlag = new Map();
-      byMetric.set(r.metric, byFlag);
-    }
-    let bySource = byFlag.get(r.flag);
-    if (bySource === undefined) {
-      bySource = new Map();
-      byFlag.set(r.flag, bySource);
-    }
-    let code = bySource.get(r.source);
-    if (code === undefined) {
-      code = next++;
-      bySource.set(r.source, code);
-      rows[0]?.push(code);
-      rows[1]?.push(r.stationId);
-      rows[2]?.push(r.metric);
-      rows[3]?.push(r.flag);
-      rows[4]?.push(r.source);
-    }
-    codes[i] = code;
-  }
-  return { codes, rows };
-}
 const DEAD_LETTER_TYPES = [
   INTEGER,
   VARCHAR,
@@ -115,35 +77,6 @@ const DEAD_LETTER_TYPES = [
 ];
 const OPEN_BOUNDS = { lo: -(2n ** 62n), hi: 2n ** 62n };
 const MEMORY = ":memory:";
-
-/** Whether two readings of the batch share station+metric+ts (then the last one wins, in SQL). */
-function hasDuplicateKeys(readings: readonly Reading[]): boolean {
-  // Usual batch: each series' ts only grows, so no key repeats. Checked without building a string
-  // key per reading (that cost ~1 µs per reading in profiles); anything else takes the exact check.
-  const lastTs = new Map<string, Map<string, number>>();
-  let ordered = true;
-  for (const r of readings) {
-    let byMetric = lastTs.get(r.stationId);
-    if (byMetric === undefined) {
-      byMetric = new Map();
-      lastTs.set(r.stationId, byMetric);
-    }
-    const last = byMetric.get(r.metric);
-    if (last !== undefined && r.ts <= last) {
-      ordered = false;
-      break;
-    }
-    byMetric.set(r.metric, r.ts);
-  }
-  if (ordered) return false;
-  const seen = new Set<string>();
-  for (const r of readings) {
-    const key = `${r.stationId}\u0000${r.metric}\u0000${r.ts}`;
-    if (seen.has(key)) return true;
-    seen.add(key);
-  }
-  return false;
-}
 
 /**
  * Creates the DuckDB store. Validates `config` without I/O (throws store.config_invalid);
@@ -173,6 +106,13 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   let state: State = "created";
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection | undefined;
+  // Write-connection state, valid only while no write failed: the key dictionary mirrored in
+  // staging_keys, whether the staging tables may hold rows, and the newest stored ts per series
+  // (undefined = load it from `latest` first). A failed write resets all three, so the fast path
+  // is only ever chosen on exact knowledge of what is committed.
+  const keys = createKeyDictionary();
+  let stagingDirty = false;
+  let newest: NewestTs | undefined;
   let eventWriter: DuckDBConnection | undefined;
 
   const fail = (error: unknown, operation: DuckDbOperation) => classifyDuckDbError(error, operation, path);
@@ -316,20 +256,44 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     await connection.run("COMMIT");
   }
 
-  /** Runs `body` as one serialized transaction on the write connection; rolls back on failure. */
+  /**
+   * Runs `body` as one serialized transaction on the write connection; rolls back on failure.
+   * Each body empties the staging tables it filled inside its transaction; after a failure they
+   * are emptied (one round trip, each run costs ~1 ms of fixed overhead) before the next write.
+   */
   function transact<T>(body: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     assertOpen();
     return writes.run(async () => {
       const connection = writer as DuckDBConnection;
       try {
-        // One round trip for the four statements (each run costs ~1 ms of fixed overhead).
-        await connection.run(CLEAR_TEMP_TABLES.join(";\n"));
+        if (stagingDirty || keys.size > MAX_KEY_CODES) {
+          await connection.run(CLEAR_TEMP_TABLES.join(";\n"));
+          keys.reset();
+          stagingDirty = false;
+        }
         return await body(connection);
       } catch (error) {
         await connection.run("ROLLBACK").catch(() => undefined);
+        stagingDirty = true;
+        keys.reset();
+        newest = undefined;
         throw fail(error, "write");
       }
     });
+  }
+
+  async function loadNewest(connection: DuckDBConnection): Promise<NewestTs> {
+    const reader = await connection.runAndReadAll("SELECT station_id, metric, ts::DOUBLE FROM latest");
+    const loaded: NewestTs = new Map();
+    for (const [station, metric, ts] of reader.getRowsJS()) {
+      let byMetric = loaded.get(station as string);
+      if (byMetric === undefined) {
+        byMetric = new Map();
+        loaded.set(station as string, byMetric);
+      }
+      byMetric.set(metric as string, ts as number);
+    }
+    return loaded;
   }
 
   async function append(
@@ -395,16 +359,21 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       // Every reading of the batch has lo <= ts < hi and lo < hour_end <= hi (schema.ts).
       const bounds = { lo: BigInt(hourEndOf(minTs) - HOUR_MS), hi: BigInt(hourEndOf(maxTs)) };
       await transact(async (connection) => {
-        const keys = readingKeyCodes(readings);
-        await append(connection, "staging_keys", READING_KEY_TYPES, keys.rows[0]?.length ?? 0, (start, end) =>
-          keys.rows.map((column) => column.slice(start, end)),
-        );
+        const stored = newest ?? (await loadNewest(connection));
+        newest = stored;
+        const { codes, added } = keys.encode(readings);
+        const addedCount = added[0]?.length ?? 0;
+        if (addedCount > 0) {
+          await append(connection, "staging_keys", READING_KEY_TYPES, addedCount, (start, end) =>
+            added.map((column) => column.slice(start, end)),
+          );
+        }
         await append(connection, "staging_readings", READING_TYPES, readings.length, (start, end) => {
           const columns: DuckDBValue[][] = [[], [], [], [], [], []];
           for (let i = start; i < end; i++) {
             const r = readings[i] as Reading;
             columns[0]?.push(i);
-            columns[1]?.push(keys.codes[i] as number);
+            columns[1]?.push(codes[i] as number);
             columns[2]?.push(r.ts);
             columns[3]?.push(r.periodMs);
             columns[4]?.push(r.value);
@@ -412,14 +381,29 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           }
           return columns;
         });
+        // Live case: every reading newer than its series' newest stored one (new-readings.ts).
+        const plan = planNewReadings(readings, stored, settings.validFlags);
+        if (plan !== undefined) {
+          const result = await connection.run(`BEGIN TRANSACTION;\n${plan.sql}`);
+          if (plan.hourlyUpdates === 0 || result.rowsChanged === plan.hourlyUpdates) {
+            await connection.run("DELETE FROM staging_readings;\nCOMMIT");
+            plan.advance(stored);
+            return;
+          }
+          // An hour row the plan relied on is missing: take the general path, which assumes
+          // nothing, and reload what is stored afterwards.
+          await connection.run("ROLLBACK");
+          newest = undefined;
+        }
         await connection.run(`BEGIN TRANSACTION;\n${readingSql.batch(hasDuplicateKeys(readings))}`);
         const replaced = (await connection.run(readingSql.deleteReplaced, bounds)).rowsChanged;
-        // New readings only (the usual case): merge the batch's hourly aggregates into the stored
-        // ones; a replaced reading cannot be taken out of a min/max, so then recompute from raw.
+        // New readings only: merge the batch's hourly aggregates into the stored ones; a replaced
+        // reading cannot be taken out of a min/max, so then recompute from raw.
         // Parameters cannot be bound across statements: the bounds (integers) are inlined.
         const hours = replaced > 0 ? readingSql.recomputeHours : readingSql.mergeHours;
-        const rest = [readingSql.insert, hours, readingSql.latest, "COMMIT"].join(";\n");
+        const rest = [readingSql.insert, hours, readingSql.latest, readingSql.clear, "COMMIT"].join(";\n");
         await connection.run(rest.replaceAll("$lo", String(bounds.lo)).replaceAll("$hi", String(bounds.hi)));
+        if (newest !== undefined) advanceNewest(newest, readings);
       });
     },
 
@@ -506,6 +490,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
         });
         await connection.run("BEGIN TRANSACTION");
         for (const sql of WRITE_DEAD_LETTERS_SQL) await connection.run(sql);
+        await connection.run("DELETE FROM staging_dead_letters");
         await connection.run("COMMIT");
       });
     },

@@ -26,6 +26,8 @@ export interface ReadingWriteSql {
   readonly recomputeHours: string;
   /** Keeps the `latest` row of each series; one multi-statement run. */
   readonly latest: string;
+  /** Empties the staging and batch tables, inside the write's transaction. */
+  readonly clear: string;
 }
 
 export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSql {
@@ -87,5 +89,8 @@ export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSq
          SELECT ${READING_COLUMNS} FROM batch_latest c
          WHERE NOT EXISTS (SELECT 1 FROM latest l WHERE l.station_id = c.station_id AND l.metric = c.metric)`,
     ].join(";\n"),
+    clear: ["DELETE FROM staging_readings", "DELETE FROM batch_readings", "DELETE FROM batch_hours"].join(
+      ";\n",
+    ),
   };
 }

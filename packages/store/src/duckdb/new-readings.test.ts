@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { DataFlag, MetricId, Reading } from "@qingshan/domain";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { StoreError } from "../errors.ts";
+import { HOUR_MS, hourEndOf } from "../hour.ts";
+import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+import { type NewestTs, planNewReadings } from "./new-readings.ts";
+
+// The readings write has two paths (new-readings.ts): all readings newer than their series'
+// newest stored one, or the general one. Every test compares a store against a fresh one given
+// the same final data in a single batch, so a wrong path choice shows up as a difference.
+
+const T0 = Date.UTC(2026, 10, 29, 2);
+const STATIONS = ["ST-A", "ST-B"];
+const METRICS: MetricId[] = ["pm25", "o3"];
+let dir = "";
+const stores: DuckDbStore[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "qingshan-new-readings-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  while (stores.length > 0) await stores.pop()?.stop();
+});
+
+async function open(config: Parameters<typeof createDuckDbStore>[0] = { path: ":memory:" }) {
+  const store = createDuckDbStore(config);
+  await store.start();
+  stores.push(store);
+  return store;
+}
+
+function reading(i: number, value: number, flag: DataFlag = "N", metric: MetricId = "pm25"): Reading {
+  return {
+    stationId: STATIONS[i % 2] as string,
+    metric,
+    ts: T0 + i * 13 * 60_000,
+    periodMs: 60_000 * (i % 3),
+    value,
+    flag,
+    source: "mqtt-json",
+    receivedAt: T0 + i,
+  };
+}
+
+/** Readings 0…n−1 of both metrics, some flagged invalid. */
+function series(from: number, to: number, shift = 0): Reading[] {
+  const out: Reading[] = [];
+  for (let i = from; i < to; i++) {
+    for (const metric of METRICS) {
+      out.push(reading(i, ((i * 37 + shift) % 101) / 7, i % 5 === 3 ? "D" : "N", metric));
+    }
+  }
+  return out;
+}
+
+async function snapshot(store: DuckDbStore) {
+  const out: Record<string, unknown> = {};
+  for (const stationId of STATIONS) {
+    out[`${stationId}/readings`] = await store.queryReadings({ stationId, from: 0, to: 2 * T0 });
+    out[`${stationId}/latest`] = await store.latest(stationId);
+    for (const metric of METRICS) {
+      const hours = await store.queryHourly({ stationId, metric, from: 0, to: 2 * T0 });
+      // Sums in another order may differ in the last bits of the mean.
+      out[`${stationId}/${metric}/hourly`] = hours.map((h) => ({
+        ...h,
+        mean: h.mean === null ? null : Number(h.mean.toPrecision(12)),
+      }));
+    }
+  }
+  return out;
+}
+
+async function expectSameAs(store: DuckDbStore, finalData: readonly Reading[]) {
+  const reference = await open();
+  await reference.writeReadings(finalData);
+  expect(await snapshot(store)).toEqual(await snapshot(reference));
+}
+
+describe("planNewReadings (which path a batch takes)", () => {
+  const newest: NewestTs = new Map([["ST-A", new Map([["pm25", T0 + 10 * 13 * 60_000]])]]);
+
+  it("plans the fast path when every reading is newer than its series' newest stored one", () => {
+    const plan = planNewReadings(series(11, 20), newest, ["N"]);
+    expect(plan?.sql).toContain("INSERT INTO readings");
+    const advanced: NewestTs = new Map();
+    plan?.advance(advanced);
+    expect(advanced.get("ST-A")?.get("pm25")).toBe(reading(18, 0).ts);
+    expect(advanced.get("ST-B")?.get("o3")).toBe(reading(19, 0).ts);
+  });
+
+  it("takes the general path for a reading at or before its series' newest stored ts", () => {
+    expect(planNewReadings(series(10, 20), newest, ["N"])).toBeUndefined();
+    expect(planNewReadings([...series(11, 20), reading(4, 1)], newest, ["N"])).toBeUndefined();
+  });
+
+  it("takes the general path when two readings of the batch share a key, not when only unordered", () => {
+    expect(planNewReadings([reading(30, 1), reading(30, 2)], newest, ["N"])).toBeUndefined();
+    expect(planNewReadings([reading(32, 1), reading(30, 2)], newest, ["N"])).toBeDefined();
+  });
+
+  it("takes the general path for text with U+0000, which cannot be inlined", () => {
+    expect(planNewReadings([{ ...reading(30, 1), stationId: "ST\u0000A" }], newest, ["N"])).toBeUndefined();
+  });
+});
+
+describe("DuckDB readings write: fast and general path", () => {
+  it("handles a batch mixing new readings and a resend of an older one", async () => {
+    const store = await open();
+    await store.writeReadings(series(0, 10));
+    // Reading 3 of both metrics resent with a new value and flag, plus new readings 10…19.
+    const resent = [reading(3, 99, "N"), reading(3, 0.5, "D", "o3")];
+    await store.writeReadings([...series(10, 20), ...resent]);
+    await store.writeReadings(series(20, 25));
+    const final = [...series(0, 25).filter((r) => r.ts !== reading(3, 0).ts), ...resent];
+    await expectSameAs(store, final);
+  });
+
+  it("handles a resend of the newest reading after a restart (newest ts loaded from latest)", async () => {
+    const path = join(dir, `${randomUUID()}.duckdb`);
+    const first = await open({ path });
+    await first.writeReadings(series(0, 10));
+    await first.stop();
+    const reopened = await open({ path });
+    const newest = reading(9, 42, "N");
+    await reopened.writeReadings([newest]);
+    await reopened.writeReadings(series(10, 12));
+    const final = [...series(0, 12).filter((r) => !(r.ts === newest.ts && r.metric === "pm25")), newest];
+    await expectSameAs(reopened, final);
+  });
+
+  it("stores nothing of a failed write and stores its retry exactly once", async () => {
+    const store = await open({ path: join(dir, `${randomUUID()}.duckdb`) });
+    await store.writeReadings(series(0, 10));
+    // DuckDB refuses the last reading inside the transaction (source is NOT NULL), after the
+    // batch was staged and the other statements ran.
+    const refused = { ...reading(14, 1), source: null } as unknown as Reading;
+    const error = await store.writeReadings([...series(10, 14), refused]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreError);
+    // The retry: newer than all stored, as the failed batch was.
+    await store.writeReadings(series(10, 14));
+    await store.writeReadings(series(14, 16));
+    await expectSameAs(store, series(0, 16));
+  });
+
+  it("falls back to the general path when the stored hour the fast path would update is missing", async () => {
+    const path = join(dir, `${randomUUID()}.duckdb`);
+    const first = await open({ path });
+    const stored = { ...reading(0, 10), ts: T0 + 60_000 };
+    await first.writeReadings([stored]);
+    await first.stop();
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run("DELETE FROM hourly");
+    connection.closeSync();
+    instance.closeSync();
+
+    const reopened = await open({ path });
+    await reopened.writeReadings([{ ...stored, ts: T0 + 120_000, value: 20 }]);
+    const hours = await reopened.queryHourly({ stationId: "ST-A", metric: "pm25", from: 0, to: 2 * T0 });
+    expect(hours).toEqual([
+      expect.objectContaining({ hourEnd: hourEndOf(T0), mean: 20, validCount: 1, totalCount: 1 }),
+    ]);
+  });
+
+  it("keeps every double exact through the inlined statements (latest, hourly min/max)", async () => {
+    const store = await open();
+    const values = [-0, 0.1, 1 / 3, 5e-324, -1.7976931348623157e308, 123456789.12345679, 2 ** 53 + 2];
+    for (const [i, value] of values.entries()) {
+      const r = { ...reading(0, value), ts: T0 + i * HOUR_MS };
+      await store.writeReadings([r]);
+      const [latest] = await store.latest("ST-A");
+      expect(Object.is(latest?.value, value)).toBe(true);
+      const [hour] = await store.queryHourly({
+        stationId: "ST-A",
+        metric: "pm25",
+        from: r.ts,
+        to: r.ts + HOUR_MS,
+      });
+      expect(Object.is(hour?.min, value) && Object.is(hour?.max, value)).toBe(true);
+    }
+  });
+});
