@@ -175,6 +175,32 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(stored.map((e) => e.type)).toEqual(["raised", "acknowledged", "resolved"]);
   });
 
+  it("publishes the next alert on MQTT while the previous one is still being stored", async () => {
+    const { store, bus, config } = await setup();
+    const broker = await startBroker(cleanup);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The real store, with its alert-event writes held until released (a slow store).
+    const slowStore: TimeSeriesStore = Object.create(store);
+    slowStore.writeAlertEvents = async (events) => {
+      await gate;
+      await store.writeAlertEvents(events);
+    };
+    await startNotifier({ ...config, mqtt: { url: broker.url } }, { bus, store: slowStore });
+    await publish(bus, raised("a1"));
+    await waitFor(() => broker.messages.length === 1, { what: "a1 on MQTT" });
+    // Same station, so the same bus partition as a1, whose storing is still held.
+    await publish(bus, raised("a2", T0 + MIN));
+    await waitFor(() => broker.messages.length === 2, { what: "a2 on MQTT while a1 is being stored" });
+    expect(broker.messages.map((m) => m.event.id)).toEqual(["a1:raised", "a2:raised"]);
+    expect(await store.queryAlertEvents({})).toEqual([]);
+    release();
+    await waitFor(async () => (await store.queryAlertEvents({})).length === 2, { what: "both stored" });
+    expect(broker.messages).toHaveLength(2);
+  });
+
   it("retries a failing webhook (held, HTTP 500, then OK) without holding back the email or the bus", async () => {
     const { store, bus, smtp, config } = await setup();
     let release: (() => void) | undefined;

@@ -159,6 +159,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
   /** Event ids published on MQTT. */
   const published = new Set<string>();
   let subscription: Subscription | undefined;
+  let mqttSubscription: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   let cronTasks: ScheduledTask[] = [];
   let ticking: Promise<void> | undefined;
@@ -258,6 +259,14 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     if (s === undefined) return;
     notify(event, s);
     if (s.status === "resolved") alerts.delete(event.alertId);
+  }
+
+  /** The MQTT group's handler: valid events go to the MQTT queue (the main handler logs invalid ones). */
+  async function publishBatchOnMqtt(batch: readonly Delivery<unknown>[]): Promise<void> {
+    for (const d of batch) {
+      const parsed = AlertEventSchema.safeParse(d.value);
+      if (parsed.success) publishMqtt(parsed.data);
+    }
   }
 
   async function handle(batch: readonly Delivery<unknown>[]): Promise<void> {
@@ -461,6 +470,16 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     }
     await rebuild();
     await loadSpool();
+    if (mqttQueue !== undefined) {
+      // The MQTT topic is the latency-critical path (reading → alert on the topic): a consumer
+      // group of its own, so it never waits behind the main handler storing the previous batch
+      // or for another channel. `published` keeps each event to one MQTT message per process.
+      mqttSubscription = await bus.subscribe<unknown>(
+        "alerts",
+        { group: `${settings.group}-mqtt`, maxBatch: 500 },
+        publishBatchOnMqtt,
+      );
+    }
     subscription = await bus.subscribe<unknown>("alerts", { group: settings.group, maxBatch: 500 }, handle);
     timer = setInterval(() => {
       tick().catch((error: unknown) => logger.error({ err: error }, "notifier tick failed"));
@@ -517,8 +536,9 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     clearInterval(timer);
     for (const task of cronTasks) await task.destroy();
     cronTasks = [];
-    await subscription?.close();
+    await Promise.all([subscription?.close(), mqttSubscription?.close()]);
     subscription = undefined;
+    mqttSubscription = undefined;
     await ticking;
     const all = [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])];
     const drained = await Promise.all(all.map((q) => q.drain(settings.drainTimeoutMs)));
