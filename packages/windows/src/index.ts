@@ -2,8 +2,8 @@ export { createSeriesWindows, createSeriesWindowsGroup, type SeriesSpec } from "
 export {
   type AddOutcome,
   type HourlySeed,
-  KEPT_PERIODS,
-  type KeptPeriod,
+  KEPT_STATISTICS,
+  type KeptStatistic,
   type SeriesWindows,
   type WindowReading,
   type WindowStat,

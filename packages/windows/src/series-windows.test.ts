@@ -335,12 +335,13 @@ describe("memory", () => {
     const shared = group[0]?.memoryBytes() as number;
     expect(alone - shared).toBe((5 / 6) * (96 + 3 * 96));
     const lean = createSeriesWindows("pm25", { ...options, keep: [] }).memoryBytes();
-    // daily max 8-h of 3 sealed days: 3 × (2 f64 + 2 u16); month: 6 f64, 2 i32, 4 u16; year: 6 f64, 2 i32, 28 u16
-    expect(alone - lean).toBe(3 * 20 + (48 + 8 + 8) + (48 + 8 + 56));
+    // hour extremes: 27 ring hours × 2 f64; daily max 8-h of 3 sealed days: 3 × (2 f64 + 2 u16);
+    // month: 6 f64, 2 i32, 4 u16; year: 6 f64, 2 i32, 28 u16
+    expect(alone - lean).toBe(27 * 16 + 3 * 20 + (48 + 8 + 8) + (48 + 8 + 56));
   });
 });
 
-describe("keep: sealed periods a series does not keep", () => {
+describe("keep: optional statistics a series does not keep", () => {
   it("throws RangeError for them, and computes unsealed days' daily max 8-h from the ring", () => {
     const w = createSeriesWindows("o3", { latenessMs: 0, keep: [] });
     const full = createSeriesWindows("o3", { latenessMs: 0 });
@@ -353,8 +354,11 @@ describe("keep: sealed periods a series does not keep", () => {
     expect(w.day("2026-06-01")).toEqual(full.day("2026-06-01"));
     expect(w.dailyMax8h("2026-06-02")).toEqual(full.dailyMax8h("2026-06-02"));
     expect(w.rolling(24, first + 29 * H)).toEqual(full.rolling(24, first + 29 * H));
+    const hour = first + 29 * H;
+    expect(full.hour(hour)).toMatchObject({ mean: 110, min: 110, max: 110, valid: true });
+    expect(w.hour(hour)).toEqual({ ...full.hour(hour), min: null, max: null });
     expect(() => createSeriesWindows("o3", { latenessMs: 0, keep: ["week" as "month"] })).toThrow(
-      /keep: unknown period "week"/,
+      /keep: unknown statistic "week"/,
     );
   });
 });

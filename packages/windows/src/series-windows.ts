@@ -36,8 +36,8 @@ import {
 import {
   type AddOutcome,
   type HourlySeed,
-  KEPT_PERIODS,
-  type KeptPeriod,
+  KEPT_STATISTICS,
+  type KeptStatistic,
   type SeriesWindows,
   type WindowReading,
   type WindowStat,
@@ -57,7 +57,7 @@ const MEAN_DIGITS = 12;
 const OBJECT_OVERHEAD_BYTES = 24 + 10 * 8;
 const ARRAY_BUFFER_OVERHEAD_BYTES = 96;
 const VIEW_OVERHEAD_BYTES = 96;
-const ALL_KEPT: readonly KeptPeriod[] = KEPT_PERIODS;
+const ALL_KEPT: readonly KeptStatistic[] = KEPT_STATISTICS;
 
 function clean(value: number): number {
   return Number(value.toPrecision(MEAN_DIGITS));
@@ -129,9 +129,9 @@ function validateOptions(options: WindowsOptions): void {
         `validFlags: unknown flag ${JSON.stringify(flag)}; expected one of ${DATA_FLAGS.join(", ")}`,
       );
   for (const period of keep ?? [])
-    if (!(KEPT_PERIODS as readonly string[]).includes(period))
+    if (!(KEPT_STATISTICS as readonly string[]).includes(period))
       throw new RangeError(
-        `keep: unknown period ${JSON.stringify(period)}; expected some of ${KEPT_PERIODS.join(", ")}`,
+        `keep: unknown statistic ${JSON.stringify(period)}; expected some of ${KEPT_STATISTICS.join(", ")}`,
       );
 }
 
@@ -145,10 +145,10 @@ function flagBit(flag: DataFlag): number {
  * Where a series' numbers are in its slices of the three views, for one set of options (shared by
  * every series with the same options; offsets are relative to the series' base in each view).
  *
- * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, min, max, credited sampling, valid
- *   and total counts) — enough for the 24-h window ending at the oldest hour a reading may still
- *   change, and for every day not yet sealed. A slot holds the one hour of the ring's span
- *   (newest hour − N + 1 … newest hour) that maps to it; min = NaN marks it empty (slots are
+ * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, [min, max,] credited sampling,
+ *   valid and total counts) — enough for the 24-h window ending at the oldest hour a reading may
+ *   still change, and for every day not yet sealed. A slot holds the one hour of the ring's span
+ *   (newest hour − N + 1 … newest hour) that maps to it; credited = −1 marks it empty (slots are
  *   emptied as the newest hour moves on, so no hour label is stored);
  * - a cache of the last K sealed days (daily mean, min, max and counts; the O3 daily max 8-h and
  *   its counts when "dailyMax8h" is kept);
@@ -161,17 +161,18 @@ class Layout {
   readonly latenessMs: number;
   readonly flagMask: number;
   readonly limit: number;
+  readonly keepExtremes: boolean;
   readonly keep8h: boolean;
   readonly keepMonth: boolean;
   readonly keepYear: boolean;
-  // f64: hour sum | hour min | hour max | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
+  // f64: hour sum | [hour min | hour max] | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
   readonly fDay: number;
   readonly fDay8: number;
   readonly fMonth: number;
   readonly fYear: number;
   readonly fNewest: number;
   readonly fStride: number;
-  // i32: hour credited ms | day tag | [month tag ×2] | [year tag ×2] | next unsealed day
+  // i32: hour credited ms (−1: empty slot) | day tag | [month tag ×2] | [year tag ×2] | next unsealed day
   readonly iDay: number;
   readonly iMonth: number;
   readonly iYear: number;
@@ -191,6 +192,7 @@ class Layout {
     this.flagMask = mask;
     this.limit = options.dailyMax8hLimit ?? DEFAULT_DAILY_MAX_8H_LIMIT;
     const keep = options.keep ?? ALL_KEPT;
+    this.keepExtremes = keep.includes("hourExtremes");
     this.keep8h = keep.includes("dailyMax8h");
     this.keepMonth = keep.includes("month");
     this.keepYear = keep.includes("year");
@@ -198,7 +200,7 @@ class Layout {
     const n = 25 + Math.ceil(this.latenessMs / HOUR_MS);
     this.n = n;
     this.k = k;
-    this.fDay = 3 * n;
+    this.fDay = this.keepExtremes ? 3 * n : n;
     this.fDay8 = this.fDay + 3 * k;
     this.fMonth = this.fDay8 + (this.keep8h ? 2 * k : 0);
     this.fYear = this.fMonth + (this.keepMonth ? 6 : 0);
@@ -264,7 +266,7 @@ class TypedSeriesWindows implements SeriesWindows {
     private readonly groupSize: number,
   ) {
     const { n, k } = L;
-    f64.fill(Number.NaN, fo + n, fo + 2 * n); // every ring slot empty
+    i32.fill(-1, io, io + n); // every ring slot empty
     f64[fo + L.fNewest] = Number.NaN;
     i32.fill(NO_TAG, io + L.iDay, io + L.iDay + k);
     if (L.keepMonth) i32.fill(NO_TAG, io + L.iMonth, io + L.iMonth + 2);
@@ -304,8 +306,10 @@ class TypedSeriesWindows implements SeriesWindows {
     if (valid) {
       u16[uo + s] = Math.min(U16_MAX, (u16[uo + s] as number) + 1);
       f64[fo + s] = (f64[fo + s] as number) + value;
-      if (value < (f64[fo + n + s] as number)) f64[fo + n + s] = value;
-      if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
+      if (this.L.keepExtremes) {
+        if (value < (f64[fo + n + s] as number)) f64[fo + n + s] = value;
+        if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
+      }
       const period = reading.periodMs ?? 0;
       // Same crediting as @qingshan/store: each reading's averaging period, capped at 1 h.
       if (period > 0) i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + Math.min(period, HOUR_MS));
@@ -330,8 +334,10 @@ class TypedSeriesWindows implements SeriesWindows {
     u16[uo + s] = hasMean ? validCount : 0;
     u16[uo + n + s] = Math.min(U16_MAX, Math.max(validCount, Math.trunc(agg.totalCount)));
     f64[fo + s] = hasMean ? (agg.mean as number) * validCount : 0;
-    f64[fo + n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
-    f64[fo + 2 * n + s] = hasMean ? (agg.max ?? (agg.mean as number)) : Number.NEGATIVE_INFINITY;
+    if (this.L.keepExtremes) {
+      f64[fo + n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
+      f64[fo + 2 * n + s] = hasMean ? (agg.max ?? (agg.mean as number)) : Number.NEGATIVE_INFINITY;
+    }
     i32[io + s] = Math.min(I32_MAX, Math.max(0, Math.trunc(agg.validPeriodMs)));
   }
 
@@ -350,10 +356,11 @@ class TypedSeriesWindows implements SeriesWindows {
     const sampledMs = this.sampledMs(s);
     const perReading = credited > 0 && validCount > 0 ? credited / validCount : this.intervalMs;
     const some = validCount > 0;
+    const extremes = some && this.L.keepExtremes;
     return {
       mean: some ? clean((f64[fo + s] as number) / validCount) : null,
-      min: some ? (f64[fo + n + s] as number) : null,
-      max: some ? (f64[fo + 2 * n + s] as number) : null,
+      min: extremes ? (f64[fo + n + s] as number) : null,
+      max: extremes ? (f64[fo + 2 * n + s] as number) : null,
       count: validCount,
       required: Math.ceil(MIN_SAMPLING_PER_HOUR_MS / perReading),
       valid: some && sampledMs >= MIN_SAMPLING_PER_HOUR_MS,
@@ -535,9 +542,8 @@ class TypedSeriesWindows implements SeriesWindows {
     const label = this.hourLabelOf(ts);
     if (label === newestLabel) return;
     const n = this.L.n;
-    const minBase = this.fo + n;
     for (let l = Math.max(newestLabel + HOUR_MS, label - (n - 1) * HOUR_MS); l <= label; l += HOUR_MS)
-      this.f64[minBase + this.slotIndex(l)] = Number.NaN;
+      this.i32[this.io + this.slotIndex(l)] = -1;
   }
 
   private seal(d: number): void {
@@ -707,7 +713,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const top = this.hourLabelOf(newest);
     if (label > top || label <= top - this.L.n * HOUR_MS) return -1;
     const s = this.slotIndex(label);
-    return Number.isNaN(this.f64[this.fo + this.L.n + s]) ? -1 : s;
+    return (this.i32[this.io + s] as number) < 0 ? -1 : s;
   }
 
   /** The slot for hour `label` (within the ring's span), initialised first if it was empty. */
@@ -715,11 +721,13 @@ class TypedSeriesWindows implements SeriesWindows {
     const s = this.slotIndex(label);
     const { f64, i32, u16, fo, io, uo } = this;
     const n = this.L.n;
-    if (Number.isNaN(f64[fo + n + s])) {
+    if ((i32[io + s] as number) < 0) {
       i32[io + s] = 0;
       f64[fo + s] = 0;
-      f64[fo + n + s] = Number.POSITIVE_INFINITY;
-      f64[fo + 2 * n + s] = Number.NEGATIVE_INFINITY;
+      if (this.L.keepExtremes) {
+        f64[fo + n + s] = Number.POSITIVE_INFINITY;
+        f64[fo + 2 * n + s] = Number.NEGATIVE_INFINITY;
+      }
       u16[uo + s] = 0;
       u16[uo + n + s] = 0;
     }

@@ -1,8 +1,8 @@
 import type { DataFlag, MetricId } from "@qingshan/domain";
 
-/** Statistics of sealed periods a series can keep besides its hour ring (see WindowsOptions.keep). */
-export const KEPT_PERIODS = ["dailyMax8h", "month", "year"] as const;
-export type KeptPeriod = (typeof KEPT_PERIODS)[number];
+/** Optional statistics a series can keep besides its hourly means and days (see WindowsOptions.keep). */
+export const KEPT_STATISTICS = ["hourExtremes", "dailyMax8h", "month", "year"] as const;
+export type KeptStatistic = (typeof KEPT_STATISTICS)[number];
 
 /** Options of one series' windows; validated by {@link createSeriesWindows}, then fixed. */
 export interface WindowsOptions {
@@ -21,12 +21,14 @@ export interface WindowsOptions {
   /** Sealed days kept for day()/dailyMax8h() queries after they left the hour ring; default 3. */
   readonly sealedDaysKept?: number;
   /**
-   * Sealed-period statistics kept (each costs buffer space); default all. Without "dailyMax8h",
-   * dailyMax8h() of a sealed day throws RangeError (unsealed days are still computed from the
-   * ring); without "month" / "year", month() / yearToDate() throw RangeError. For callers that
-   * never ask (the evaluator keeps what its rules read).
+   * Optional statistics kept (each costs buffer space); default all. Without "hourExtremes",
+   * hour() reports min and max as null (16 bytes less per ring hour; the hourly means, counts and
+   * validity are unchanged). Without "dailyMax8h", dailyMax8h() of a sealed day throws RangeError
+   * (unsealed days are still computed from the ring); without "month" / "year", month() /
+   * yearToDate() throw RangeError. For callers that never ask (the evaluator keeps what its rules
+   * read).
    */
-  readonly keep?: readonly KeptPeriod[];
+  readonly keep?: readonly KeptStatistic[];
 }
 
 /** One window statistic with its validity. `mean` is reported even when `valid` is false: check `valid`. */

@@ -27,7 +27,7 @@ import {
   createStationSeries,
   DEDUPE_ENTRY_BYTES,
   isCounted,
-  keptPeriods,
+  keptStatistics,
   type SeriesOptions,
   type StationSeries,
 } from "./station-series.ts";
@@ -134,14 +134,14 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   const needsYear = rules.some((r) => r.window === "year-to-date");
   const needsMonth = rules.some((r) => r.window === "month");
   /** Per metric, the sealed periods its windows keep (what the rules can read; shared arrays). */
-  const kept = new Map<MetricId, ReturnType<typeof keptPeriods>>();
+  const kept = new Map<MetricId, ReturnType<typeof keptStatistics>>();
   const seriesOptions: SeriesOptions = {
     latenessMs: settings.latenessMs,
     validFlags: settings.validFlags,
     keep: (metric) => {
       let periods = kept.get(metric);
       if (periods === undefined) {
-        periods = keptPeriods(rules, metric);
+        periods = keptStatistics(rules, metric);
         kept.set(metric, periods);
       }
       return periods;
