@@ -1,6 +1,6 @@
 import type { DataFlag, Reading } from "@qingshan/domain";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
-import { hasNul, sqlDouble, sqlInteger, sqlNullableDouble, sqlString } from "./sql-literals.ts";
+import { inlinableText, sqlDouble, sqlInteger, sqlString } from "./sql-literals.ts";
 
 /** Per station and metric, the greatest ts stored (the `ts` of its `latest` row). */
 export type NewestTs = Map<string, Map<string, number>>;
@@ -46,6 +46,65 @@ interface SeriesStats {
   maxTs: number;
   newestIndex: number;
   groups: HourGroup[];
+}
+
+/** An hourly aggregate of the batch; doubles as text (see {@link jsonRows}). */
+interface HourRow {
+  s: string;
+  m: string;
+  h: number;
+  sum: string;
+  mean: string | null;
+  min: string | null;
+  max: string | null;
+  vc: number;
+  tc: number;
+  vp: number;
+}
+const HOUR_ROW_TYPES = {
+  s: "VARCHAR",
+  m: "VARCHAR",
+  h: "BIGINT",
+  sum: "VARCHAR",
+  mean: "VARCHAR",
+  min: "VARCHAR",
+  max: "VARCHAR",
+  vc: "INTEGER",
+  tc: "INTEGER",
+  vp: "BIGINT",
+};
+
+/** A series' newest reading of the batch, in `latest`'s column order. */
+interface LatestRow {
+  s: string;
+  m: string;
+  t: number;
+  p: number;
+  v: string;
+  f: string;
+  o: string;
+  r: number;
+}
+const LATEST_ROW_TYPES = {
+  s: "VARCHAR",
+  m: "VARCHAR",
+  t: "BIGINT",
+  p: "BIGINT",
+  v: "VARCHAR",
+  f: "VARCHAR",
+  o: "VARCHAR",
+  r: "BIGINT",
+};
+
+/**
+ * Rows as a table expression over ONE string literal (JSON, unnested by DuckDB's from_json):
+ * parsing and binding a VALUES list of literals cost DuckDB ~2–3 ms per statement for a few
+ * dozen rows, twice what this costs. Doubles travel as `sqlDouble` text and are cast in SQL
+ * (VARCHAR → DOUBLE is correctly rounded, so they arrive exact, -0 included).
+ */
+function jsonRows(rows: readonly object[], types: Record<string, string>): string {
+  const json = JSON.stringify(rows);
+  return `(SELECT unnest(from_json(${sqlString(json)}, ${sqlString(JSON.stringify([types]))}), recursive := true))`;
 }
 
 /** Inserts the staged batch (`staging_readings` joined with its key codes) into `readings`. */
@@ -126,68 +185,87 @@ export function planNewReadings(
   // Within a series the ts only grew, so no key repeats; otherwise check exactly.
   if (!ordered && hasDuplicateKeys(readings)) return undefined;
 
-  const inserts: string[] = [];
-  const updates: string[] = [];
-  const latestInserts: string[] = [];
-  const latestUpdates: string[] = [];
+  const inserts: HourRow[] = [];
+  const updates: HourRow[] = [];
+  const latestInserts: LatestRow[] = [];
+  const latestUpdates: LatestRow[] = [];
   let updateLo = Number.POSITIVE_INFINITY;
   let updateHi = Number.NEGATIVE_INFINITY;
   for (const s of series) {
     const r = readings[s.newestIndex] as Reading;
-    if (!inlinable(s.stationId) || !inlinable(s.metric) || !inlinable(r.flag) || !inlinable(r.source)) {
+    const texts = [s.stationId, s.metric, r.flag, r.source];
+    if (!texts.every(inlinableText)) {
       return undefined;
     }
-    const key = `${sqlString(s.stationId)}, ${sqlString(s.metric)}`;
     const storedHour = s.stored === undefined ? undefined : hourEndOf(s.stored);
     for (const g of s.groups) {
-      const min = g.validCount === 0 ? null : g.min;
-      const max = g.validCount === 0 ? null : g.max;
-      const counts = `${g.validCount}, ${g.totalCount}, ${sqlInteger(g.validPeriodMs)}`;
+      const row: HourRow = {
+        s: s.stationId,
+        m: s.metric,
+        h: g.hourEnd,
+        sum: sqlDouble(g.validSum),
+        mean: null,
+        min: g.validCount === 0 ? null : sqlDouble(g.min),
+        max: g.validCount === 0 ? null : sqlDouble(g.max),
+        vc: g.validCount,
+        tc: g.totalCount,
+        vp: g.validPeriodMs,
+      };
       if (g.hourEnd === storedHour) {
-        updates.push(
-          `(${key}, ${sqlInteger(g.hourEnd)}, ${sqlDouble(g.validSum)}, ${sqlNullableDouble(min)}, ${sqlNullableDouble(max)}, ${counts})`,
-        );
+        updates.push(row);
         if (g.hourEnd < updateLo) updateLo = g.hourEnd;
         if (g.hourEnd > updateHi) updateHi = g.hourEnd;
       } else {
         // As the merge with no stored row computes it: (0 + sum) / count.
-        const mean = g.validCount === 0 ? null : (0 + g.validSum) / g.validCount;
-        inserts.push(
-          `(${key}, ${sqlInteger(g.hourEnd)}, ${sqlNullableDouble(mean)}, ${sqlNullableDouble(min)}, ${sqlNullableDouble(max)}, ${counts})`,
-        );
+        row.mean = g.validCount === 0 ? null : sqlDouble((0 + g.validSum) / g.validCount);
+        inserts.push(row);
       }
     }
-    const row =
-      `(${key}, ${sqlInteger(r.ts)}, ${sqlInteger(r.periodMs)}, ${sqlDouble(r.value)}, ` +
-      `${sqlString(r.flag)}, ${sqlString(r.source)}, ${sqlInteger(r.receivedAt)})`;
-    (s.stored === undefined ? latestInserts : latestUpdates).push(row);
+    const latest: LatestRow = {
+      s: s.stationId,
+      m: s.metric,
+      t: r.ts,
+      p: r.periodMs,
+      v: sqlDouble(r.value),
+      f: r.flag,
+      o: r.source,
+      r: r.receivedAt,
+    };
+    (s.stored === undefined ? latestInserts : latestUpdates).push(latest);
   }
 
   const statements = [INSERT_STAGED_READINGS];
-  if (inserts.length > 0) statements.push(`INSERT INTO hourly VALUES ${inserts.join(",\n")}`);
-  if (latestUpdates.length > 0) {
+  if (inserts.length > 0) {
     statements.push(
-      `UPDATE latest l SET ts = c.ts, period_ms = c.period_ms, value = c.value, flag = c.flag, source = c.source,
-         received_at = c.received_at
-       FROM (VALUES ${latestUpdates.join(",\n")}) c(station_id, metric, ts, period_ms, value, flag, source, received_at)
-       WHERE l.station_id = c.station_id AND l.metric = c.metric`,
+      `INSERT INTO hourly
+       SELECT s, m, h, mean::DOUBLE, min::DOUBLE, max::DOUBLE, vc, tc, vp FROM ${jsonRows(inserts, HOUR_ROW_TYPES)}`,
     );
   }
-  if (latestInserts.length > 0) statements.push(`INSERT INTO latest VALUES ${latestInserts.join(",\n")}`);
+  if (latestUpdates.length > 0) {
+    statements.push(
+      `UPDATE latest l SET ts = c.t, period_ms = c.p, value = c.v::DOUBLE, flag = c.f, source = c.o, received_at = c.r
+       FROM ${jsonRows(latestUpdates, LATEST_ROW_TYPES)} c
+       WHERE l.station_id = c.s AND l.metric = c.m`,
+    );
+  }
+  if (latestInserts.length > 0) {
+    statements.push(
+      `INSERT INTO latest SELECT s, m, t, p, v::DOUBLE, f, o, r FROM ${jsonRows(latestInserts, LATEST_ROW_TYPES)}`,
+    );
+  }
   if (updates.length > 0) {
     // Last, so the run reports its row count. The hour_end bounds let DuckDB skip row groups.
     statements.push(
       `UPDATE hourly h SET
-         mean = CASE WHEN h.valid_count + k.valid_count = 0 THEN NULL
-           ELSE (coalesce(h.mean * h.valid_count, 0) + k.valid_sum) / (h.valid_count + k.valid_count) END,
-         min = CASE WHEN h.min IS NULL THEN k.min WHEN k.min IS NULL THEN h.min ELSE least(h.min, k.min) END,
-         max = CASE WHEN h.max IS NULL THEN k.max WHEN k.max IS NULL THEN h.max ELSE greatest(h.max, k.max) END,
-         valid_count = (h.valid_count + k.valid_count)::INTEGER,
-         total_count = (h.total_count + k.total_count)::INTEGER,
-         valid_period_ms = (h.valid_period_ms + k.valid_period_ms)::BIGINT
-       FROM (VALUES ${updates.join(",\n")})
-         k(station_id, metric, hour_end, valid_sum, min, max, valid_count, total_count, valid_period_ms)
-       WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end
+         mean = CASE WHEN h.valid_count + k.vc = 0 THEN NULL
+           ELSE (coalesce(h.mean * h.valid_count, 0) + k.sum::DOUBLE) / (h.valid_count + k.vc) END,
+         min = CASE WHEN h.min IS NULL THEN k.min::DOUBLE WHEN k.min IS NULL THEN h.min ELSE least(h.min, k.min::DOUBLE) END,
+         max = CASE WHEN h.max IS NULL THEN k.max::DOUBLE WHEN k.max IS NULL THEN h.max ELSE greatest(h.max, k.max::DOUBLE) END,
+         valid_count = (h.valid_count + k.vc)::INTEGER,
+         total_count = (h.total_count + k.tc)::INTEGER,
+         valid_period_ms = (h.valid_period_ms + k.vp)::BIGINT
+       FROM ${jsonRows(updates, HOUR_ROW_TYPES)} k
+       WHERE h.station_id = k.s AND h.metric = k.m AND h.hour_end = k.h
          AND h.hour_end >= ${sqlInteger(updateLo)} AND h.hour_end <= ${sqlInteger(updateHi)}`,
     );
   }
@@ -198,11 +276,6 @@ export function planNewReadings(
       for (const s of series) setNewest(target, s.stationId, s.metric, s.maxTs);
     },
   };
-}
-
-/** Whether a text value can be inlined as a literal (anything else goes the Appender's way). */
-function inlinable(value: unknown): boolean {
-  return typeof value === "string" && !hasNul(value);
 }
 
 /** Records in `newest` the greatest ts per series of a committed batch (any batch). */

@@ -6,8 +6,7 @@
 
 /**
  * A string literal: single quotes doubled (DuckDB's `'…'` literals know no backslash escapes).
- * Callers must not pass a string containing U+0000: the SQL text would end there
- * ({@link hasNul}).
+ * Callers check {@link inlinableText} first.
  *
  * @example
  * sqlString("it's"); // "'it''s'"
@@ -16,10 +15,14 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** Whether a string contains U+0000, which an inlined literal cannot carry. */
-export function hasNul(value: string): boolean {
-  return value.includes("\u0000");
+/**
+ * Whether a string can travel inlined in SQL text: no U+0000 (the SQL text would end there) and
+ * no lone surrogate (it would not survive as the Appender stores it).
+ */
+export function inlinableText(value: unknown): value is string {
+  return typeof value === "string" && !NOT_INLINABLE.test(value);
 }
+const NOT_INLINABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * A DOUBLE literal that reads back as the same double: exponent notation makes DuckDB parse it as
@@ -31,11 +34,6 @@ export function hasNul(value: string): boolean {
  */
 export function sqlDouble(value: number): string {
   return Object.is(value, -0) ? "-0e0" : value.toExponential();
-}
-
-/** A DOUBLE literal, or a typed NULL (so a VALUES column of only NULLs stays DOUBLE). */
-export function sqlNullableDouble(value: number | null): string {
-  return value === null ? "CAST(NULL AS DOUBLE)" : sqlDouble(value);
 }
 
 /**
