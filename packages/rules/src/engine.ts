@@ -381,14 +381,14 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       adopt(st, rule, m, seed);
       st.seeds?.delete(rule.id);
     }
-    step(m, obs, timingOf(rule), (startedAt) => alertIdOf(rule.id, st.station.id, startedAt));
+    step(m, obs, timingOf(rule), (startedAt) => flat(alertIdOf(rule.id, st.station.id, startedAt)));
     keep(st, rule, m);
     // Messages read lastObs only for an open machine or an announced alert (see sync): an idle,
     // unannounced rule keeps none (leaving idle needs a known observation, which is then kept).
     if (m.phase !== "idle" || st.announced?.has(rule.id) === true || st.seeds?.has(rule.id) === true) {
       if (!obs.unknown) {
         st.lastObs ??= new Map();
-        st.lastObs.set(rule.id, obs);
+        st.lastObs.set(rule.id, flattened(obs));
       }
     } else {
       st.lastObs?.delete(rule.id);
@@ -613,6 +613,30 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     status,
     stations: () => [...states.keys()],
   };
+}
+
+/**
+ * The observation with its texts flattened in place: V8 keeps a string built by concatenation as a
+ * tree of its pieces (~32 bytes each) until a character is read, and lastObs lives as long as the
+ * alert is open (~1 KB per station less for the annual-target texts).
+ */
+function flattened(obs: RuleObservation): RuleObservation {
+  const texts = [
+    obs.valueText?.zh,
+    obs.valueText?.en,
+    obs.thresholdText?.zh,
+    obs.thresholdText?.en,
+    obs.source,
+  ];
+  for (const d of obs.details ?? []) texts.push(d.note);
+  for (const text of texts) if (text !== undefined) flat(text);
+  return obs;
+}
+
+/** The string, flattened in place (see flattened): an open alert's id is kept by its machine. */
+function flat(s: string): string {
+  if (s.length > 0) s.charCodeAt(0);
+  return s;
 }
 
 function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {
