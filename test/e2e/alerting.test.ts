@@ -5,14 +5,13 @@ import { join, relative } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { createDuckDbStore } from "@qingshan/store";
 import { freePort, waitFor } from "@qingshan/testkit";
-import type { ParsedMail } from "mailparser";
+import { type ParsedMail, startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
-import { startTestSmtp, type TestSmtpServer } from "./support/smtp.ts";
 
 // Issue 4's check, as a new user does it: `qingshan start` (in-process) with the shipped
 // configuration copied into a temp file plus a JSON webhook and short reminder/escalation times,

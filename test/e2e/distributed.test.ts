@@ -4,13 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { freePort, requireService, waitFor } from "@qingshan/testkit";
-import type { ParsedMail } from "mailparser";
+import { type ParsedMail, startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "./support/influxd.ts";
 import { MOSQUITTO_BIN, type PrivateMosquitto, startPrivateMosquitto } from "./support/mosquitto.ts";
 import { type QingshanProcess, spawnQingshan } from "./support/qingshan-process.ts";
-import { startTestSmtp, type TestSmtpServer } from "./support/smtp.ts";
 
 // Issue 5, "How it will be checked": real Mosquitto, Kafka and InfluxDB, each service its own
 // process (`qingshan run …`), a known set of readings over MQTT QoS 1 → every reading in InfluxDB

@@ -11,11 +11,9 @@ import { join } from "node:path";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { type AlertEvent, createStationRegistry, type StationRegistry } from "@qingshan/domain";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
-import { freePort } from "@qingshan/testkit";
+import { startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import { Aedes } from "aedes";
-import { type ParsedMail, simpleParser } from "mailparser";
 import { connectAsync, type MqttClient } from "mqtt";
-import { SMTPServer } from "smtp-server";
 import type { NotifierConfig } from "../config.ts";
 
 export const T0 = Date.parse("2026-11-28T10:00:00+08:00");
@@ -116,27 +114,11 @@ export async function startBus(cleanup: Cleanup): Promise<Bus> {
   return bus;
 }
 
-/** A real SMTP server in process; every received message parsed. */
-export async function startSmtp(cleanup: Cleanup): Promise<{ port: number; mails: ParsedMail[] }> {
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push(mail);
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  cleanup.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port, mails };
+/** A real SMTP server in process (`@qingshan/testkit/smtp`), stopped by `cleanup`. */
+export async function startSmtp(cleanup: Cleanup): Promise<TestSmtpServer> {
+  const smtp = await startTestSmtp();
+  cleanup.add(() => smtp.stop());
+  return smtp;
 }
 
 export interface Received {
