@@ -1,14 +1,12 @@
 import type { BatchHandler, Delivery, DeliveryContext, SubscribeOptions, Subscription } from "../bus.ts";
 import type { HandlerFailure, MemoryBusSettings } from "./config.ts";
-import { Fifo } from "./fifo.ts";
-import type { QueuedMessage, StoredMessage } from "./message.ts";
+import type { Chunk } from "./message.ts";
+import { PartitionQueue } from "./partition-queue.ts";
 
 /** What a consumer group needs from its topic. */
 export interface GroupContext {
   readonly topic: string;
   readonly settings: MemoryBusSettings;
-  /** A message was acknowledged by this group. */
-  messageAcknowledged(message: StoredMessage): void;
   /** Queue space was freed; waiting publishers may proceed. */
   roomFreed(): void;
   handlerFailed(error: unknown, failure: HandlerFailure): void;
@@ -33,7 +31,7 @@ interface Member {
 
 interface PartitionState {
   readonly index: number;
-  readonly queue: Fifo<QueuedMessage>;
+  readonly queue: PartitionQueue;
   /** A batch of this partition is with a handler or waiting for redelivery: later messages wait. */
   busy: boolean;
   failures: number;
@@ -56,6 +54,11 @@ export class ConsumerGroup {
   private readonly members: Member[] = [];
   private readonly partitions: PartitionState[];
   private dispatchScheduled = false;
+  /** Bound once: scheduling a dispatch must not allocate a closure per publish. */
+  private readonly runDispatch = (): void => {
+    this.dispatchScheduled = false;
+    this.dispatch();
+  };
 
   constructor(
     readonly name: string,
@@ -63,20 +66,25 @@ export class ConsumerGroup {
   ) {
     this.partitions = Array.from({ length: context.settings.partitions }, (_, index) => ({
       index,
-      queue: new Fifo<QueuedMessage>(),
+      queue: new PartitionQueue(),
       busy: false,
       failures: 0,
       timer: undefined,
     }));
   }
 
-  enqueue(queued: QueuedMessage): void {
-    const partition = this.partitions[queued.message.delivery.partition];
-    if (partition === undefined)
-      throw new Error(`partition ${queued.message.delivery.partition} out of range`);
-    partition.queue.push(queued);
-    this.queued++;
+  /** Queues the messages of one publish that went to `partition`. */
+  enqueue(partition: number, chunk: Chunk): void {
+    const state = this.partitions[partition];
+    if (state === undefined) throw new Error(`partition ${partition} out of range`);
+    state.queue.push(chunk);
+    this.queued += chunk.deliveries.length;
     this.scheduleDispatch();
+  }
+
+  /** Messages of `partition` this group has not acknowledged (in-flight ones included). */
+  queuedIn(partition: number): number {
+    return this.partitions[partition]?.queue.size ?? 0;
   }
 
   /** Adds a member; resolves once its first `onAssigned` has completed. */
@@ -105,8 +113,8 @@ export class ConsumerGroup {
   }
 
   /** After closeAll: cancels pending redeliveries and returns what was never acknowledged. */
-  discard(): QueuedMessage[] {
-    const left: QueuedMessage[] = [];
+  discard(): Chunk[] {
+    const left: Chunk[] = [];
     for (const partition of this.partitions) {
       if (partition.timer !== undefined) clearTimeout(partition.timer);
       partition.timer = undefined;
@@ -175,10 +183,7 @@ export class ConsumerGroup {
     if (this.dispatchScheduled) return;
     this.dispatchScheduled = true;
     // Coalesces the enqueues of one publish (and of one tick) into one pass: natural batching.
-    queueMicrotask(() => {
-      this.dispatchScheduled = false;
-      this.dispatch();
-    });
+    queueMicrotask(this.runDispatch);
   }
 
   private dispatch(): void {
@@ -193,8 +198,7 @@ export class ConsumerGroup {
   private deliver(member: Member, partition: PartitionState): void {
     partition.busy = true;
     const batch = partition.queue.peek(member.maxBatch);
-    const deliveries: Delivery<unknown>[] = batch.map((q) => q.message.delivery);
-    const call = invoke(member.handler, deliveries, { signal: member.closeSignal.signal }).then(
+    const call = invoke(member.handler, batch, { signal: member.closeSignal.signal }).then(
       () => {
         partition.failures = 0;
         this.acknowledge(partition, batch.length);
@@ -227,12 +231,8 @@ export class ConsumerGroup {
   }
 
   private acknowledge(partition: PartitionState, count: number): void {
-    const acknowledged = partition.queue.take(count);
-    this.queued -= acknowledged.length;
-    for (const { message, ticket } of acknowledged) {
-      this.context.messageAcknowledged(message);
-      if (ticket !== undefined && --ticket.remaining === 0) ticket.resolve();
-    }
+    // Counts the messages on their publishes' tickets (a durable publish resolves at its last).
+    this.queued -= partition.queue.take(count);
     this.context.roomFreed();
   }
 }

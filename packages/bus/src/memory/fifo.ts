@@ -14,9 +14,9 @@ export class Fifo<T> {
     this.items.push(item);
   }
 
-  /** The first `n` items (or fewer), without removing them. */
-  peek(n: number): T[] {
-    return this.items.slice(this.head, this.head + n);
+  /** The first item, without removing it. */
+  first(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
   }
 
   /** Removes and returns the first `n` items (or fewer). */

@@ -232,6 +232,50 @@ describe("durable subscriptions", () => {
     expect(stored).toEqual([1]);
   });
 
+  it("a publish spanning partitions: offsets per partition, resolves once every partition's batch was processed, depth per group", async () => {
+    const b = await started();
+    const [k1, k2] = keysOnDifferentPartitions();
+    const slow = gate();
+    const writer: Delivery<number>[] = [];
+    await b.subscribe<number>("readings", { group: "writer", durable: true }, async (batch) => {
+      if (batch[0]?.key === k2) await slow.promise;
+      writer.push(...batch);
+    });
+    const evaluatorHold = gate();
+    await b.subscribe<number>("readings", { group: "evaluator" }, async () => {
+      await evaluatorHold.promise;
+    });
+    await b.publish("readings", [{ key: k1, value: 0 }]);
+    let published = false;
+    const publishing = b
+      .publish("readings", [
+        { key: k1, value: 1 },
+        { key: k2, value: 2 },
+        { key: k1, value: 3 },
+        { key: k2, value: 4 },
+      ])
+      .then(() => {
+        published = true;
+      });
+    await waitFor(() => writer.length === 3, { what: "k1's messages written" });
+    // The evaluator holds all 5; the writer all of k2's: the longest suffix per partition counts.
+    expect(b.depth().readings).toBe(5);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(published).toBe(false);
+    slow.release();
+    await publishing;
+    expect(writer.map((d) => [d.key, d.value, d.offset])).toEqual([
+      [k1, 0, "0"],
+      [k1, 1, "1"],
+      [k1, 3, "2"],
+      [k2, 2, "0"],
+      [k2, 4, "1"],
+    ]);
+    expect(b.depth().readings).toBe(5);
+    evaluatorHold.release();
+    await waitFor(() => b.depth().readings === 0, { what: "evaluator acknowledged" });
+  });
+
   it("a durable publish is retried by the bus and resolves once the handler finally succeeds", async () => {
     const b = await started();
     let calls = 0;

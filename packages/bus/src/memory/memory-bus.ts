@@ -4,6 +4,7 @@ import {
   type Bus,
   type BusMessage,
   type BusTopic,
+  type Delivery,
   type SubscribeOptions,
 } from "../bus.ts";
 import { BusError } from "../errors.ts";
@@ -11,7 +12,7 @@ import { BusMessageTooLargeError, messageSizeBytes, partitionBySize } from "../m
 import { type MemoryBusConfig, type MemoryBusSettings, memoryBusConfigSchema } from "./config.ts";
 import { ConsumerGroup, type GroupContext } from "./consumer-group.ts";
 import { Fifo } from "./fifo.ts";
-import { createTicket, type PublishTicket, type StoredMessage } from "./message.ts";
+import { PublishTicket } from "./message.ts";
 import { partitionOf } from "./partition-of.ts";
 
 /** The in-process bus: a Bus plus its validated, frozen settings. */
@@ -28,14 +29,16 @@ interface Admission {
 interface TopicState {
   readonly name: BusTopic;
   readonly groups: Map<string, ConsumerGroup>;
+  /** `groups`' values, kept as an array for the publish path. */
+  readonly groupList: ConsumerGroup[];
   readonly nextOffset: number[];
-  /** Messages published and not yet acknowledged by every group that received them. */
-  depth: number;
   /** Publishes waiting for queue space, in call order (so non-awaited publishes keep their order). */
   readonly waiting: Fifo<Admission>;
 }
 
 type State = "created" | "running" | "stopping" | "stopped";
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Creates the in-process bus used in embedded mode. Validates `config` (throws BusError
@@ -69,15 +72,14 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
 
   let state: State = "created";
   let stopped: Promise<void> | undefined;
-  const outstanding = new Set<PublishTicket>();
   const topics = new Map<BusTopic, TopicState>(
     BUS_TOPICS.map((name) => [
       name,
       {
         name,
         groups: new Map(),
+        groupList: [],
         nextOffset: Array.from({ length: settings.partitions }, () => 0),
-        depth: 0,
         waiting: new Fifo<Admission>(),
       },
     ]),
@@ -95,11 +97,8 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
     return {
       topic: topic.name,
       settings,
-      messageAcknowledged(message) {
-        if (--message.pendingGroups === 0) topic.depth--;
-      },
       roomFreed() {
-        admitWaiting(topic);
+        if (topic.waiting.size > 0) admitWaiting(topic);
       },
       handlerFailed: reportHandlerError,
       assignFailed(error, group) {
@@ -110,36 +109,80 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
 
   /** Whether `count` more messages fit every group; a group with an empty queue takes any batch. */
   function hasRoom(topic: TopicState, count: number): boolean {
-    for (const group of topic.groups.values()) {
+    for (const group of topic.groupList) {
       if (group.queued > 0 && group.queued + count > settings.maxQueuedPerGroup) return false;
     }
     return true;
   }
 
+  /**
+   * Messages published and not yet acknowledged by every group that received them. A group's
+   * unacknowledged messages of a partition are the newest ones it received, and a group receives
+   * everything published after it was created: per partition, the longest of those suffixes.
+   */
+  function depthOf(topic: TopicState): number {
+    let depth = 0;
+    for (let p = 0; p < settings.partitions; p++) {
+      let longest = 0;
+      for (const group of topic.groupList) longest = Math.max(longest, group.queuedIn(p));
+      depth += longest;
+    }
+    return depth;
+  }
+
   /** Appends to every group's queues now; the promise resolves when durable groups acknowledged all. */
   function append(topic: TopicState, messages: readonly BusMessage<unknown>[]): Promise<void> {
-    const groups = [...topic.groups.values()];
+    const groups = topic.groupList;
     // A topic without groups keeps nothing, like Kafka's auto.offset.reset=latest for groups created later.
-    if (groups.length === 0) return Promise.resolve();
-    const durableGroups = groups.filter((g) => g.durable).length;
-    const ticket = durableGroups > 0 ? createTicket(durableGroups * messages.length, outstanding) : undefined;
-    for (const { key, value } of messages) {
-      const partition = partitionOf(key, settings.partitions);
-      const offset = topic.nextOffset[partition] ?? 0;
-      topic.nextOffset[partition] = offset + 1;
-      const message: StoredMessage = {
-        delivery: Object.freeze({ key, value, partition, offset: String(offset) }),
-        pendingGroups: groups.length,
-      };
-      topic.depth++;
-      for (const group of groups) group.enqueue({ message, ticket: group.durable ? ticket : undefined });
+    if (groups.length === 0) return RESOLVED;
+    let durableGroups = 0;
+    for (const group of groups) if (group.durable) durableGroups++;
+    const ticket = durableGroups > 0 ? new PublishTicket(durableGroups * messages.length) : undefined;
+    const key = (messages[0] as BusMessage<unknown>).key;
+    let oneKey = true;
+    for (let i = 1; i < messages.length && oneKey; i++)
+      oneKey = (messages[i] as BusMessage<unknown>).key === key;
+    if (oneKey) {
+      // The usual publish: one station's readings, one partition.
+      appendToPartition(topic, partitionOf(key, settings.partitions), messages, ticket);
+    } else {
+      const byPartition: BusMessage<unknown>[][] = [];
+      for (const message of messages) {
+        const partition = partitionOf(message.key, settings.partitions);
+        const run = byPartition[partition];
+        if (run === undefined) byPartition[partition] = [message];
+        else run.push(message);
+      }
+      for (let partition = 0; partition < byPartition.length; partition++) {
+        const run = byPartition[partition];
+        if (run !== undefined) appendToPartition(topic, partition, run, ticket);
+      }
     }
-    return ticket?.promise ?? Promise.resolve();
+    return ticket?.promise ?? RESOLVED;
+  }
+
+  /** Gives `messages` (all of `partition`) their offsets and queues them as one chunk in every group. */
+  function appendToPartition(
+    topic: TopicState,
+    partition: number,
+    messages: readonly BusMessage<unknown>[],
+    ticket: PublishTicket | undefined,
+  ): void {
+    let offset = topic.nextOffset[partition] ?? 0;
+    const deliveries: Delivery<unknown>[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const { key, value } = messages[i] as BusMessage<unknown>;
+      deliveries[i] = { key, value, partition, offset: String(offset++) };
+    }
+    topic.nextOffset[partition] = offset;
+    for (const group of topic.groupList) {
+      group.enqueue(partition, { deliveries, ticket: group.durable ? ticket : undefined });
+    }
   }
 
   function admitWaiting(topic: TopicState): void {
     for (;;) {
-      const [head] = topic.waiting.peek(1);
+      const head = topic.waiting.first();
       if (head === undefined || !hasRoom(topic, head.messages.length)) return;
       topic.waiting.take(1);
       head.admit({ stored: append(topic, head.messages) });
@@ -151,16 +194,23 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
   }
 
   /** Appends (waiting for room when a group is full); resolves when durable groups acknowledged all. */
-  async function enqueue(target: TopicState, messages: readonly BusMessage<unknown>[]): Promise<void> {
-    if (target.waiting.size === 0 && hasRoom(target, messages.length)) {
-      await append(target, messages);
-      return;
-    }
+  function enqueue(target: TopicState, messages: readonly BusMessage<unknown>[]): Promise<void> {
+    if (target.waiting.size === 0 && hasRoom(target, messages.length)) return append(target, messages);
     // Backpressure: wait (in call order) until every group has room for the whole publish.
-    const { stored } = await new Promise<{ readonly stored: Promise<void> }>((admit, refuse) => {
+    return new Promise<{ readonly stored: Promise<void> }>((admit, refuse) => {
       target.waiting.push({ messages, admit, refuse });
-    });
-    await stored;
+    }).then(storedOf);
+  }
+
+  async function publishMeasured(
+    topic: BusTopic,
+    target: TopicState,
+    messages: readonly BusMessage<unknown>[],
+    limit: number,
+  ): Promise<void> {
+    const { fitting, oversize } = partitionBySize(messages, limit, messageSizeBytes);
+    if (fitting.length > 0) await enqueue(target, fitting);
+    if (oversize.length > 0) throw new BusMessageTooLargeError(topic, oversize, fitting.length);
   }
 
   function assertAccepting(what: string): void {
@@ -190,28 +240,32 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
         // In-flight handlers may still publish (an evaluator emitting alerts), so publish stays open until they end.
         await Promise.all(groups.map((g) => g.closeAll()));
         state = "stopped";
-        for (const group of groups) group.discard();
         const error = new BusError(
           "bus.stopped",
           "the bus stopped before durable subscribers processed the messages",
         );
+        // Every publish still waiting for a durable group has a chunk in that group's queue.
+        for (const group of groups) for (const chunk of group.discard()) chunk.ticket?.reject(error);
         for (const topic of topics.values()) {
           for (const admission of topic.waiting.drain()) admission.refuse(error);
         }
-        for (const ticket of [...outstanding]) ticket.reject(error);
       })();
       return stopped;
     },
 
-    async publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]) {
-      assertAccepting("publish");
-      const target = topicState(topic);
-      if (messages.length === 0) return;
+    // Not async: the usual publish returns its ticket's promise itself, without wrapping it twice.
+    publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]): Promise<void> {
+      let target: TopicState;
+      try {
+        assertAccepting("publish");
+        target = topicState(topic);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (messages.length === 0) return RESOLVED;
       const limit = maxMessageBytes(topic);
       if (limit === Number.POSITIVE_INFINITY) return enqueue(target, messages);
-      const { fitting, oversize } = partitionBySize(messages, limit, messageSizeBytes);
-      if (fitting.length > 0) await enqueue(target, fitting);
-      if (oversize.length > 0) throw new BusMessageTooLargeError(topic, oversize, fitting.length);
+      return publishMeasured(topic, target, messages, limit);
     },
 
     maxMessageBytes(topic: BusTopic) {
@@ -228,6 +282,7 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
       if (group === undefined) {
         group = new ConsumerGroup(options.group, groupContext(target));
         target.groups.set(options.group, group);
+        target.groupList.push(group);
       }
       return group.join(options, handler as BatchHandler<unknown>);
     },
@@ -239,10 +294,14 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
 
     depth() {
       const result = {} as Record<BusTopic, number>;
-      for (const [name, topic] of topics) result[name] = topic.depth;
+      for (const [name, topic] of topics) result[name] = depthOf(topic);
       return result;
     },
   };
+}
+
+function storedOf(admission: { readonly stored: Promise<void> }): Promise<void> {
+  return admission.stored;
 }
 
 function validateOptions(options: SubscribeOptions): void {

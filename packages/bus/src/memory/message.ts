@@ -1,51 +1,51 @@
 import type { Delivery } from "../bus.ts";
 
-/** One published message, shared by every consumer group of its topic. */
-export interface StoredMessage {
-  readonly delivery: Delivery<unknown>;
-  /** Groups that still have to acknowledge it; when 0 it no longer counts in `depth()`. */
-  pendingGroups: number;
-}
-
-/** Resolves a durable `publish` once every durable group has acknowledged every message of it. */
-export interface PublishTicket {
+/**
+ * Resolves a durable `publish` once every durable group has acknowledged every message of it.
+ * A class rather than an object of closures: one is made per publish, on the hot path.
+ *
+ * @example
+ * const t = new PublishTicket(2); t.acknowledge(1); t.acknowledge(1); await t.promise;
+ */
+export class PublishTicket {
+  /** Acknowledgements still due: messages × durable groups at publish time. */
   remaining: number;
   readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
+  private resolvePromise!: () => void;
+  private rejectPromise!: (error: unknown) => void;
+  private settled = false;
 
-/** A message in one group's partition queue; `ticket` only for durable groups. */
-export interface QueuedMessage {
-  readonly message: StoredMessage;
-  readonly ticket: PublishTicket | undefined;
+  constructor(count: number) {
+    this.remaining = count;
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolvePromise = resolve;
+      this.rejectPromise = reject;
+    });
+  }
+
+  /** Counts `count` acknowledgements; resolves the publish at the last one. */
+  acknowledge(count: number): void {
+    this.remaining -= count;
+    if (this.remaining === 0 && !this.settled) {
+      this.settled = true;
+      this.resolvePromise();
+    }
+  }
+
+  /** Rejects the publish unless it already resolved. */
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.rejectPromise(error);
+  }
 }
 
 /**
- * A ticket that resolves after `count` acknowledgements and is removed from `outstanding` once settled.
- *
- * @example
- * const t = createTicket(2, outstanding); t.remaining--; t.remaining--; t.resolve();
+ * The messages of one publish that went to one partition, as queued in one group. The deliveries
+ * are shared by every group of the topic (handlers must not mutate them: `Delivery` is readonly);
+ * `ticket` only for durable groups.
  */
-export function createTicket(count: number, outstanding: Set<PublishTicket>): PublishTicket {
-  let resolvePromise!: () => void;
-  let rejectPromise!: (error: unknown) => void;
-  const promise = new Promise<void>((resolve, reject) => {
-    resolvePromise = resolve;
-    rejectPromise = reject;
-  });
-  const ticket: PublishTicket = {
-    remaining: count,
-    promise,
-    resolve: function resolveTicket() {
-      outstanding.delete(ticket);
-      resolvePromise();
-    },
-    reject: function rejectTicket(error) {
-      outstanding.delete(ticket);
-      rejectPromise(error);
-    },
-  };
-  outstanding.add(ticket);
-  return ticket;
+export interface Chunk {
+  readonly deliveries: readonly Delivery<unknown>[];
+  readonly ticket: PublishTicket | undefined;
 }
