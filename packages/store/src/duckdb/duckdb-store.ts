@@ -126,6 +126,10 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   }
 
   async function open(): Promise<void> {
+    // A new connection has new (empty) temp tables, and the file may have changed while closed.
+    keys.reset();
+    stagingDirty = false;
+    newest = undefined;
     if (path !== MEMORY) {
       try {
         await mkdir(dirname(path), { recursive: true });

@@ -136,6 +136,20 @@ describe("DuckDB readings write: fast and general path", () => {
     await expectSameAs(reopened, final);
   });
 
+  it("starts over when the same store object is stopped and started again", async () => {
+    const store = await open({ path: join(dir, `${randomUUID()}.duckdb`) });
+    await store.writeReadings(series(0, 10));
+    await store.stop();
+    await store.start();
+    await store.writeReadings([...series(10, 12), reading(9, 5)]);
+    await store.writeReadings(series(12, 14));
+    const final = [
+      ...series(0, 14).filter((r) => !(r.ts === reading(9, 0).ts && r.metric === "pm25")),
+      reading(9, 5),
+    ];
+    await expectSameAs(store, final);
+  });
+
   it("stores nothing of a failed write and stores its retry exactly once", async () => {
     const store = await open({ path: join(dir, `${randomUUID()}.duckdb`) });
     await store.writeReadings(series(0, 10));
