@@ -122,6 +122,27 @@ describe("rolling and daily means", () => {
   });
 });
 
+describe("rule texts name the edition by the Beijing date of the period's end", () => {
+  it("the hour and rolling windows ending 2026-03-01 00:00 are 2012's, those ending 01:00 are 2026's", () => {
+    const w = createSeriesWindows("o3", { latenessMs: 2 * H });
+    const midnight = bj("2026-03-01T00:00:00");
+    feedHours(w, midnight - 23 * H, 25, () => 50);
+    for (const [end, edition] of [
+      [midnight, "2012"],
+      [midnight + H, "2026"],
+    ] as const) {
+      expect(w.hour(end).rule).toBe(
+        `GB 3095-${edition} Table 4: 1-h mean needs ≥ 45 min of sampling in the hour`,
+      );
+      expect(w.rolling(8, end).rule).toBe(`GB 3095-${edition} Table 4: 8-h mean needs ≥ 6 hourly means`);
+      expect(w.rolling(24, end).rule).toBe(`GB 3095-${edition} Table 4: 24-h mean needs ≥ 20 hourly means`);
+    }
+    expect(() => w.rolling(24, midnight - 10 * H)).toThrow(
+      /^24-h window ending 2026-02-28T14:00:00\+08:00: hour 2026-02-27T15:00:00\+08:00 has left the windows' ring/,
+    );
+  });
+});
+
 describe("O3 daily maximum 8-h mean (HJ 663 §6.1.2)", () => {
   it("takes the largest of the 17 windows ending 08:00…24:00 and ignores windows reaching into the previous day", () => {
     const w = createSeriesWindows("o3", { latenessMs: H });

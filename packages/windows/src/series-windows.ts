@@ -6,7 +6,12 @@ import {
   type MetricId,
   toBeijingIso,
 } from "@qingshan/domain";
-import { annualMeanValidity, monthlyMinimum, o3DailyMax8hValidity } from "@qingshan/standards";
+import {
+  annualMeanValidity,
+  HJ633_2026_EFFECTIVE_DATE,
+  monthlyMinimum,
+  o3DailyMax8hValidity,
+} from "@qingshan/standards";
 import {
   dayIndexOf,
   dayKeyOf,
@@ -23,14 +28,14 @@ import {
   DEFAULT_DAILY_MAX_8H_LIMIT,
   dailyMax8hRule,
   dayRule,
-  hourRule,
+  hourRuleText,
   MIN_DAYS_YEAR,
   MIN_HOURS_8H,
   MIN_HOURS_24H,
   MIN_SAMPLING_PER_HOUR_MS,
   MIN_WINDOWS_DAILY_MAX_8H,
   monthRule,
-  rollingRule,
+  rollingRuleText,
   yearRule,
 } from "./rules.ts";
 import {
@@ -58,6 +63,9 @@ const OBJECT_OVERHEAD_BYTES = 24 + 10 * 8;
 const ARRAY_BUFFER_OVERHEAD_BYTES = 96;
 const VIEW_OVERHEAD_BYTES = 96;
 const ALL_KEPT: readonly KeptStatistic[] = KEPT_STATISTICS;
+/** Beijing day number from which the 2026 editions apply (rules.ts is2026 on the end date). */
+const FIRST_2026_DAY = parseDayKey(HJ633_2026_EFFECTIVE_DATE);
+const is2026Day = (d: number): boolean => d >= FIRST_2026_DAY;
 
 function clean(value: number): number {
   return Number(value.toPrecision(MEAN_DIGITS));
@@ -344,8 +352,8 @@ class TypedSeriesWindows implements SeriesWindows {
   hour(hourEnd: number): WindowStat {
     if (!isHourLabel(hourEnd))
       throw new RangeError(`hourEnd: ${String(hourEnd)} is not a whole hour (UTC ms)`);
-    this.assertRetained(hourEnd, "hour");
-    const rule = hourRule(dayKeyOf(dayIndexOf(hourEnd - 1)));
+    this.assertRetained(hourEnd, hourEnd, 1);
+    const rule = hourRuleText(is2026Day(dayIndexOf(hourEnd - 1)));
     const s = this.slotOf(hourEnd);
     const empty = { ...stat(newAcc(), Math.ceil(MIN_SAMPLING_PER_HOUR_MS / this.intervalMs), false, rule) };
     if (s < 0) return { ...empty, sampledMs: 0 };
@@ -374,12 +382,12 @@ class TypedSeriesWindows implements SeriesWindows {
     if (hours !== 8 && hours !== 24) throw new RangeError(`hours: expected 8 or 24, got ${String(hours)}`);
     if (!isHourLabel(hourEnd))
       throw new RangeError(`hourEnd: ${String(hourEnd)} is not a whole hour (UTC ms)`);
-    this.assertRetained(hourEnd - (hours - 1) * HOUR_MS, `${hours}-h window ending ${toBeijingIso(hourEnd)}`);
+    this.assertRetained(hourEnd - (hours - 1) * HOUR_MS, hourEnd, hours);
     const acc = newAcc();
     for (let label = hourEnd - (hours - 1) * HOUR_MS; label <= hourEnd; label += HOUR_MS)
       this.pushHour(acc, label);
     const required = hours === 8 ? MIN_HOURS_8H : MIN_HOURS_24H;
-    return stat(acc, required, acc.n >= required, rollingRule(hours, dayKeyOf(dayIndexOf(hourEnd - 1))));
+    return stat(acc, required, acc.n >= required, rollingRuleText(hours, is2026Day(dayIndexOf(hourEnd - 1))));
   }
 
   day(dayKey: string): WindowStat {
@@ -734,13 +742,14 @@ class TypedSeriesWindows implements SeriesWindows {
     return s;
   }
 
-  private assertRetained(label: number, what: string): void {
+  /** Throws RangeError when hour `label` (the oldest of the `hours`-h window ending `hourEnd`) left the ring. */
+  private assertRetained(label: number, hourEnd: number, hours: number): void {
     const newest = this.newest;
     if (Number.isNaN(newest)) return;
     const oldest = this.hourLabelOf(newest) - (this.L.n - 1) * HOUR_MS;
     if (label < oldest)
       throw new RangeError(
-        `${what}: hour ${toBeijingIso(label)} has left the windows' ring (oldest kept ${toBeijingIso(oldest)}); read it from the store`,
+        `${hours === 1 ? "hour" : `${hours}-h window ending ${toBeijingIso(hourEnd)}`}: hour ${toBeijingIso(label)} has left the windows' ring (oldest kept ${toBeijingIso(oldest)}); read it from the store`,
       );
   }
 }
