@@ -8,6 +8,8 @@
 //   node bench/profile-ingest.ts                      # PROFILE_N=20000 PROFILE_WINDOW=2000
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-ingest.ts
 //   PROFILE_EVALUATOR=0 node bench/profile-ingest.ts  # without the evaluator
+//   PROFILE_STORE=none node bench/profile-ingest.ts   # writer into a store that keeps nothing
+//                                                     # (times ingest → bus → writer without DuckDB)
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +29,7 @@ const ROOT = join(import.meta.dirname, "..");
 const N = Number(process.env.PROFILE_N ?? 20_000);
 const WINDOW = Number(process.env.PROFILE_WINDOW ?? 2000);
 const WITH_EVALUATOR = process.env.PROFILE_EVALUATOR !== "0";
+const NO_STORE = process.env.PROFILE_STORE === "none";
 const registry = loadStationRegistry(join(ROOT, "seeds/liandu/stations.json"));
 const LOAD = registry.stations
   .filter((s) => s.kind === "air")
@@ -61,13 +64,15 @@ await store.start();
 // Counts store calls, to report the batch size the writer reaches.
 let writeCalls = 0;
 let written = 0;
+/** A write that keeps nothing and completes a turn of the event loop later, as a store's would. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const countingStore = {
   writeReadings: (readings: Parameters<typeof store.writeReadings>[0]) => {
     writeCalls++;
     written += readings.length;
-    return store.writeReadings(readings);
+    return NO_STORE ? nextTurn() : store.writeReadings(readings);
   },
-  writeDeadLetters: store.writeDeadLetters.bind(store),
+  writeDeadLetters: NO_STORE ? nextTurn : store.writeDeadLetters.bind(store),
 };
 const writer = createWriter({ bus, store: countingStore, registry: metricsRegistry, logger });
 await writer.start();
@@ -95,7 +100,7 @@ await Promise.all(Array.from({ length: WINDOW }, lane));
 const cpu = process.cpuUsage(cpu0);
 const seconds = (performance.now() - t0) / 1000;
 console.log(
-  `end to end (ingest → bus → writer/DuckDB${WITH_EVALUATOR ? " + evaluator" : ""}): N=${N}, window ${WINDOW}: ` +
+  `end to end (ingest → bus → writer/${NO_STORE ? "no store" : "DuckDB"}${WITH_EVALUATOR ? " + evaluator" : ""}): N=${N}, window ${WINDOW}: ` +
     `${((cpu.user + cpu.system) / N).toFixed(1)} µs CPU/message (user ${(cpu.user / N).toFixed(1)}, sys ${(cpu.system / N).toFixed(1)}), ` +
     `${Math.round(N / seconds)} msg/s; ${writeCalls} store writes, ${Math.round(written / writeCalls)} readings each`,
 );

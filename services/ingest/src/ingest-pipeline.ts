@@ -107,6 +107,16 @@ function countBy<T>(
   for (const [value, n] of counts) add(value, n);
 }
 
+type OversizeReading = BusMessageTooLargeError["rejected"][number];
+
+function readingSourceOf(reading: Reading): string {
+  return reading.source;
+}
+
+function rejectionCodeOf(r: Rejection): string {
+  return r.code;
+}
+
 function jsonReadingSource(source: IngestSource): ReadingSource {
   if (source === "mqtt") return "mqtt-json";
   return source === "import" ? "import" : "api";
@@ -309,54 +319,99 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return { rejection: r, deadLetter };
   }
 
+  /** The bus messages of `readings`, keyed by station. */
+  function readingMessages(readings: readonly Reading[]): BusMessage<Reading>[] {
+    const messages: BusMessage<Reading>[] = new Array(readings.length);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i] as Reading;
+      messages[i] = { key: r.stationId, value: r };
+    }
+    return messages;
+  }
+
+  function countReadings(readings: readonly Reading[]): void {
+    if (readings.length === 0) return;
+    // One increment per label value, not per reading (a labelled inc hashes its labels each time).
+    const source = (readings[0] as Reading).source;
+    let same = true;
+    for (let i = 1; i < readings.length && same; i++) same = (readings[i] as Reading).source === source;
+    if (same) metrics.readingsReceived.inc({ source }, readings.length);
+    else countBy(readings, readingSourceOf, countReadingSource);
+  }
+
+  function countReadingSource(source: string, n: number): void {
+    metrics.readingsReceived.inc({ source }, n);
+  }
+
+  function countRejectionCode(reason: string, n: number): void {
+    metrics.readingsRejected.inc({ reason }, n);
+  }
+
+  function result(
+    decoded: DecodedInput,
+    accepted: number,
+    rejections: readonly Rejection[],
+    undeliverable: readonly DeadLetter[],
+  ): SubmitResult {
+    countBy(rejections, rejectionCodeOf, countRejectionCode);
+    if (undeliverable.length === 0 && decoded.response === undefined) return { accepted, rejections };
+    return {
+      accepted,
+      rejections,
+      ...(undeliverable.length === 0 ? {} : { undeliverableDeadLetters: undeliverable }),
+      ...(decoded.response === undefined ? {} : { response: decoded.response }),
+    };
+  }
+
   async function deliver(decoded: DecodedInput): Promise<SubmitResult> {
-    const readingMessages: BusMessage<Reading>[] = decoded.readings.map((r) => ({
-      key: r.stationId,
-      value: r,
-    }));
+    if (decoded.deadLetters.length === 0) {
+      // The usual input: readings only, one publish (no dead letters to publish beside it).
+      if (decoded.readings.length > 0) {
+        try {
+          await bus.publish("readings", readingMessages(decoded.readings));
+        } catch (error) {
+          if (!(error instanceof BusMessageTooLargeError)) throw error;
+          return withoutOversize(decoded, error.rejected, []);
+        }
+      }
+      countReadings(decoded.readings);
+      return result(decoded, decoded.readings.length, decoded.rejections, []);
+    }
     // Both publishes must resolve before the caller acknowledges the input (PUBACK, 9014, HTTP 2xx).
     const [readingsOutcome, lettersOutcome] = await Promise.allSettled([
-      readingMessages.length > 0 ? bus.publish("readings", readingMessages) : undefined,
+      decoded.readings.length > 0 ? bus.publish("readings", readingMessages(decoded.readings)) : undefined,
       publishDeadLetters(decoded.deadLetters),
     ]);
     // A reading too large for the bus is rejected for good (the others of its publish were
     // accepted): it becomes a dead letter instead of being retried forever. Anything else is
     // transient and thrown, so the caller retries the whole input (at-least-once; the store is idempotent).
-    let oversize: readonly { index: number; sizeBytes: number; limitBytes: number }[] = [];
+    let oversize: readonly OversizeReading[] = [];
     if (readingsOutcome.status === "rejected") {
       if (!(readingsOutcome.reason instanceof BusMessageTooLargeError)) throw readingsOutcome.reason;
       oversize = readingsOutcome.reason.rejected;
     }
     if (lettersOutcome.status === "rejected") throw lettersOutcome.reason;
     const undeliverable = lettersOutcome.value;
-    let readings = decoded.readings;
-    let rejections = decoded.rejections;
-    if (oversize.length > 0) {
-      const refused = oversize.map((o) =>
-        tooLargeDeadLetter(decoded, decoded.readings[o.index] as Reading, o.sizeBytes, o.limitBytes),
-      );
-      undeliverable.push(...(await publishDeadLetters(refused.map((t) => t.deadLetter))));
-      const skip = new Set(oversize.map((o) => o.index));
-      readings = decoded.readings.filter((_, i) => !skip.has(i));
-      rejections = [...decoded.rejections, ...refused.map((t) => t.rejection)];
-    }
-    // One increment per label value, not per reading (a labelled inc hashes its labels each time).
-    countBy(
-      readings,
-      (r) => r.source,
-      (source, n) => metrics.readingsReceived.inc({ source }, n),
+    if (oversize.length > 0) return withoutOversize(decoded, oversize, undeliverable);
+    countReadings(decoded.readings);
+    return result(decoded, decoded.readings.length, decoded.rejections, undeliverable);
+  }
+
+  /** The rest of `deliver` once the bus refused `oversize` readings as too large (the others went). */
+  async function withoutOversize(
+    decoded: DecodedInput,
+    oversize: readonly OversizeReading[],
+    undeliverable: DeadLetter[],
+  ): Promise<SubmitResult> {
+    const refused = oversize.map((o) =>
+      tooLargeDeadLetter(decoded, decoded.readings[o.index] as Reading, o.sizeBytes, o.limitBytes),
     );
-    countBy(
-      rejections,
-      (r) => r.code,
-      (reason, n) => metrics.readingsRejected.inc({ reason }, n),
-    );
-    return {
-      accepted: readings.length,
-      rejections,
-      ...(undeliverable.length === 0 ? {} : { undeliverableDeadLetters: undeliverable }),
-      ...(decoded.response === undefined ? {} : { response: decoded.response }),
-    };
+    undeliverable.push(...(await publishDeadLetters(refused.map((t) => t.deadLetter))));
+    const skip = new Set(oversize.map((o) => o.index));
+    const readings = decoded.readings.filter((_, i) => !skip.has(i));
+    countReadings(readings);
+    const rejections = [...decoded.rejections, ...refused.map((t) => t.rejection)];
+    return result(decoded, readings.length, rejections, undeliverable);
   }
 
   /**
@@ -371,32 +426,43 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     try {
       return decode();
     } catch (error) {
-      const r = rejection(
-        "payload.invalid",
-        "",
-        undefined,
-        `a message ingest can decode (internal error: ${(error as Error).message})`,
-      );
-      const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
-      const context = { source: options.source, origin: options.origin, receivedAt: clock(), payload: text };
-      return {
-        source: options.source,
-        origin: options.origin,
-        readings: [],
-        rejections: [r],
-        deadLetters: [toDeadLetter(r, context)],
-      };
+      return decodeFailed(options, payload, error);
     }
   }
 
+  function guardedJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): DecodedInput {
+    // Not through `guarded`: no closure per message.
+    try {
+      return decodeJson(topic, payload, options);
+    } catch (error) {
+      return decodeFailed(options, payload, error);
+    }
+  }
+
+  function decodeFailed(options: SubmitOptions, payload: string | Uint8Array, error: unknown): DecodedInput {
+    const r = rejection(
+      "payload.invalid",
+      "",
+      undefined,
+      `a message ingest can decode (internal error: ${(error as Error).message})`,
+    );
+    const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+    const context = { source: options.source, origin: options.origin, receivedAt: clock(), payload: text };
+    return {
+      source: options.source,
+      origin: options.origin,
+      readings: [],
+      rejections: [r],
+      deadLetters: [toDeadLetter(r, context)],
+    };
+  }
+
   return {
-    decodeJson: (topic, payload, options) =>
-      guarded(options, payload, () => decodeJson(topic, payload, options)),
+    decodeJson: guardedJson,
     decodeHj212: (text, options) => guarded(options, text, () => decodeHj212(text, options)),
     decodeHj212Item: (item, options) => guarded(options, item.raw, () => decodeItems([item], options)),
     deliver,
-    submitJson: (topic, payload, options) =>
-      deliver(guarded(options, payload, () => decodeJson(topic, payload, options))),
+    submitJson: (topic, payload, options) => deliver(guardedJson(topic, payload, options)),
     submitHj212: (text, options) => deliver(guarded(options, text, () => decodeHj212(text, options))),
   };
 }

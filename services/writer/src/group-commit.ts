@@ -37,13 +37,22 @@ export function groupCommit<T>(
         continue;
       }
       try {
-        await write(group.flatMap((w) => w.items));
+        await write(concatItems(group));
         for (const w of group) w.resolve();
       } catch {
         for (const w of group) await write(w.items).then(w.resolve, w.reject);
       }
     }
     running = false;
+  }
+
+  function concatItems(group: readonly Waiter[]): T[] {
+    let count = 0;
+    for (const w of group) count += w.items.length;
+    const all: T[] = new Array(count);
+    let at = 0;
+    for (const w of group) for (let i = 0; i < w.items.length; i++) all[at++] = w.items[i] as T;
+    return all;
   }
 
   return (items) =>

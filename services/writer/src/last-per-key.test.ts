@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { lastPerKey, lastPerReading } from "./last-per-key.ts";
 
@@ -24,5 +25,29 @@ describe("lastPerReading", () => {
   it("keeps readings out of order but without a repeated key", () => {
     const batch = [r("a", "pm25", 2, 1), r("a", "pm25", 1, 2)];
     expect(lastPerReading(batch)).toEqual(batch);
+  });
+
+  it("finds a metric repeated within one message's run, and a run repeating an earlier ts", () => {
+    const sameRun = [r("a", "pm25", 1, 1), r("a", "o3", 1, 2), r("a", "pm25", 1, 3)];
+    expect(lastPerReading(sameRun).map((x) => x.value)).toEqual([2, 3]);
+    const laterRun = [r("a", "pm25", 1, 1), r("b", "o3", 1, 2), r("a", "o3", 1, 3), r("a", "pm25", 1, 4)];
+    expect(lastPerReading(laterRun).map((x) => x.value)).toEqual([2, 3, 4]);
+  });
+
+  it("equals lastPerKey on any batch (property)", () => {
+    const reading = fc.record({
+      stationId: fc.constantFrom("a", "b", "c"),
+      metric: fc.constantFrom("pm25", "o3", "no2"),
+      ts: fc.integer({ min: 0, max: 4 }),
+      value: fc.integer(),
+    });
+    const key = (x: { stationId: string; metric: string; ts: number }) =>
+      `${x.stationId}/${x.metric}/${x.ts}`;
+    fc.assert(
+      fc.property(fc.array(reading, { maxLength: 40 }), (batch) => {
+        expect(lastPerReading(batch)).toEqual(lastPerKey(batch, key));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

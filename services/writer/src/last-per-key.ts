@@ -17,24 +17,36 @@ export function lastPerKey<T>(items: readonly T[], keyOf: (item: T) => string): 
 }
 
 /**
- * {@link lastPerKey} for readings (key station+metric+ts). The usual batch, where each series' ts
- * only grows, has no repeated key and is returned as is, without a string key per reading.
+ * {@link lastPerKey} for readings (key station+metric+ts). The usual batch has no repeated key
+ * and is returned as is, without a string key or a map entry per reading: it is made of runs of
+ * one station's readings at one ts (one message), and when each station's runs grow in ts and
+ * no metric repeats within a run, no key can repeat. Any other batch takes the exact path.
  */
 export function lastPerReading<T extends { stationId: string; metric: string; ts: number }>(
   items: readonly T[],
 ): readonly T[] {
-  const lastTs = new Map<string, Map<string, number>>();
-  for (const r of items) {
-    let byMetric = lastTs.get(r.stationId);
-    if (byMetric === undefined) {
-      byMetric = new Map();
-      lastTs.set(r.stationId, byMetric);
+  const lastTs = new Map<string, number>();
+  let runStation: string | undefined;
+  let runTs = 0;
+  let runStart = 0;
+  for (let i = 0; i < items.length; i++) {
+    const r = items[i] as T;
+    if (r.stationId === runStation && r.ts === runTs) {
+      for (let j = runStart; j < i; j++) {
+        if ((items[j] as T).metric === r.metric) return lastPerKey(items, readingKey);
+      }
+      continue;
     }
-    const last = byMetric.get(r.metric);
-    if (last !== undefined && r.ts <= last) {
-      return lastPerKey(items, (x) => `${x.stationId}\u0000${x.metric}\u0000${x.ts}`);
-    }
-    byMetric.set(r.metric, r.ts);
+    const last = lastTs.get(r.stationId);
+    if (last !== undefined && r.ts <= last) return lastPerKey(items, readingKey);
+    lastTs.set(r.stationId, r.ts);
+    runStation = r.stationId;
+    runTs = r.ts;
+    runStart = i;
   }
   return items;
+}
+
+function readingKey(r: { stationId: string; metric: string; ts: number }): string {
+  return `${r.stationId}\u0000${r.metric}\u0000${r.ts}`;
 }
