@@ -1,18 +1,12 @@
+import { ALERT_EVENT_TYPES, type AlertEventType } from "@qingshan/domain";
 import { z } from "zod";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-/** Event types a route can notify on (renotified/escalated are the notifier's own reminders). */
-export const ROUTE_EVENT_TYPES = [
-  "raised",
-  "level_changed",
-  "renotified",
-  "escalated",
-  "acknowledged",
-  "resolved",
-] as const;
-export type RouteEventType = (typeof ROUTE_EVENT_TYPES)[number];
+/** Event types a route can notify on: every alert event type (renotified/escalated are the notifier's own reminders). */
+export const ROUTE_EVENT_TYPES = ALERT_EVENT_TYPES;
+export type RouteEventType = AlertEventType;
 export const SUMMARY_KINDS = ["handover", "daily"] as const;
 export type SummaryKind = (typeof SUMMARY_KINDS)[number];
 
