@@ -22,3 +22,17 @@ wait_until() {
 tcp_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+
+# stop_started PID SECONDS DIR PREFIX: what a stop.sh does. SIGTERM to PID (when it is running),
+# up to SECONDS for it to exit, then SIGKILL; removes DIR only when it is one of start.sh's temp
+# dirs (PREFIX.*), so a wrong variable cannot delete anything else. Empty PID or DIR: skipped.
+stop_started() {
+  local pid=$1 seconds=$2 dir=$3 prefix=$4
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 1 $((seconds * 4))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  [[ -n "$dir" && "$dir" == "$prefix".* ]] && rm -rf "$dir"
+  return 0
+}
