@@ -5,37 +5,14 @@
  */
 import { execFile, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { requireService } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { qingshanServices, root } from "./compose-file.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Where the CLI's commands and its environment variables are defined: the one place to look. */
 const CLI_MAIN = resolve(root, "services/cli/src/main.ts");
 const CLI_CONFIG = resolve(root, "services/cli/src/config.ts");
-
-interface ComposeService {
-  readonly image?: string;
-  readonly command?: string | string[];
-  readonly environment?: Record<string, string | number | boolean | null> | string[];
-}
-
-const compose = parse(readFileSync(resolve(root, "docker-compose.yml"), "utf8"), { merge: true }) as {
-  services: Record<string, ComposeService>;
-};
-
-/** Services built from the Qingshan image, with their command as an argument list. */
-const qingshanServices = Object.entries(compose.services)
-  .filter(([, s]) => s.image === "qingshan:local")
-  .map(([name, s]) => ({
-    name,
-    command: typeof s.command === "string" ? s.command.split(/\s+/) : (s.command ?? []),
-    env: Array.isArray(s.environment)
-      ? Object.fromEntries(s.environment.map((e) => e.split("=", 2) as [string, string]))
-      : (s.environment ?? {}),
-  }));
 
 /** `qingshan X` commands in the CLI's usage text, and the services of `qingshan run a|b|c`. */
 function cliCommands(): { commands: Set<string>; runServices: Set<string> } {

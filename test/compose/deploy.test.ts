@@ -4,25 +4,13 @@
  * delivery metrics above all), and every Qingshan metric a panel queries is one a README documents.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { compose, qingshanServices, root } from "./compose-file.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const GRAFANA = resolve(root, "deploy/grafana");
 const PROMETHEUS_CONFIG = resolve(root, "deploy/prometheus/prometheus.yml");
-
-interface ComposeService {
-  readonly image?: string;
-  readonly command?: string | string[];
-  readonly environment?: Record<string, string | number | boolean | null>;
-  readonly volumes?: string[];
-}
-
-const compose = parse(readFileSync(resolve(root, "docker-compose.yml"), "utf8"), { merge: true }) as {
-  services: Record<string, ComposeService>;
-};
 
 interface Datasource {
   readonly type?: string;
@@ -154,9 +142,9 @@ describe("deploy/prometheus", () => {
   });
 
   it("scrapes /metrics of every `qingshan run` container, the notifier included, on its HTTP port", () => {
-    const running = Object.entries(compose.services)
-      .filter(([, s]) => s.image === "qingshan:local" && (s.command ?? []).includes("run"))
-      .map(([name, s]) => `${name}:${s.environment?.QINGSHAN_HTTP_PORT}`)
+    const running = qingshanServices
+      .filter((s) => s.command.includes("run"))
+      .map((s) => `${s.name}:${s.env.QINGSHAN_HTTP_PORT}`)
       .sort();
     expect(running).toContain("notifier:8080");
     expect([...targets].sort()).toEqual(running);
