@@ -19,6 +19,7 @@ import { AqiSeries } from "./aqi-series.ts";
 import { initialState, isOpen, type MachineState, step, type Timing } from "./machine.ts";
 import {
   type AqiHistory,
+  AqiMemo,
   dailyAqi,
   hourDate,
   isBeijingMidnight,
@@ -467,6 +468,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     dayEnd: number,
     mode: EvaluationMode,
     out: AlertEvent[],
+    memo: AqiMemo,
   ): void {
     const day = hourDate(dayEnd);
     let dayHistory: AqiHistory | undefined;
@@ -476,7 +478,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         dayHistory ??= updateDayAqi(st, view, day);
         apply(st, rule, observeWarning(rule, dayHistory, presetOf(rule), dayEnd), mode, out);
       } else {
-        apply(st, rule, observe(rule, st.station, view, dayEnd), mode, out);
+        apply(st, rule, observe(rule, st.station, view, dayEnd, memo), mode, out);
       }
     }
     st.lastClosed = Math.max(st.lastClosed ?? dayEnd, dayEnd);
@@ -486,13 +488,15 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const st = stateOf(view.station);
     const out: AlertEvent[] = [];
     let history: AqiHistory | undefined;
+    // The view does not change during this call: rules reading the same AQI share it.
+    const memo = new AqiMemo();
     for (const rule of st.rules) {
       if (isDayRule(rule) || rule.subject.check === "silent") continue;
       if (rule.warning !== undefined) {
         history ??= updateAqi24(st, view, hourEnd);
         apply(st, rule, observeWarning(rule, history, presetOf(rule), hourEnd), mode, out);
       } else {
-        apply(st, rule, observe(rule, st.station, view, hourEnd), mode, out);
+        apply(st, rule, observe(rule, st.station, view, hourEnd, memo), mode, out);
       }
     }
     if (st.rules.some(isDayRule)) {
@@ -500,15 +504,15 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       const previousMidnight = beijingDayStart(hourEnd - 1);
       const closed = st.lastClosed;
       if (isBeijingMidnight(hourEnd)) {
-        if (closed === undefined || hourEnd >= closed) closeDay(st, view, hourEnd, mode, out);
+        if (closed === undefined || hourEnd >= closed) closeDay(st, view, hourEnd, mode, out, memo);
       } else if (
         st.lastHour !== undefined &&
         st.lastHour < previousMidnight &&
         (closed === undefined || previousMidnight > closed)
       ) {
-        closeDay(st, view, previousMidnight, mode, out);
+        closeDay(st, view, previousMidnight, mode, out, memo);
       } else if (closed !== undefined && hourEnd < closed && hourEnd > closed - 24 * HOUR_MS) {
-        closeDay(st, view, closed, mode, out); // late data inside the last closed day
+        closeDay(st, view, closed, mode, out, memo); // late data inside the last closed day
       }
     }
     st.lastHour = Math.max(st.lastHour ?? hourEnd, hourEnd);

@@ -20,6 +20,7 @@ export {
   type Timing,
 } from "./machine.ts";
 export {
+  AqiMemo,
   dailyAqi,
   hourDate,
   hourlyAqi,

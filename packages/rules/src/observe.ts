@@ -298,7 +298,28 @@ function defined<T>(record: Partial<Record<string, T | undefined>>): Partial<Rec
   return out as Partial<Record<AqiIndicator, T>>;
 }
 
-function aqiOf(rule: Rule, view: StationView, t: number): WindowAqi | undefined {
+/**
+ * Window AQIs already computed while the view does not change (one evaluation of a station's hour:
+ * several rules read the same AQI — the hourly AQI rules at 200 and 300 — and computeAqi is the
+ * costliest step). Keyed by window and data time.
+ */
+export class AqiMemo {
+  private readonly computed = new Map<string, WindowAqi | undefined>();
+
+  get(window: "1h" | "24h" | "day", t: number, compute: () => WindowAqi | undefined): WindowAqi | undefined {
+    const key = `${window}@${t}`;
+    if (this.computed.has(key)) return this.computed.get(key);
+    const aqi = compute();
+    this.computed.set(key, aqi);
+    return aqi;
+  }
+}
+
+function aqiOf(rule: Rule, view: StationView, t: number, memo: AqiMemo | undefined): WindowAqi | undefined {
+  if (memo !== undefined) {
+    const window = rule.window === "1h" || rule.window === "24h" ? rule.window : "day";
+    return memo.get(window, t, () => aqiOf(rule, view, t, undefined));
+  }
   if (rule.window === "1h") return hourlyAqi(view, t);
   if (rule.window === "24h") return rollingAqi24(view, t);
   return dailyAqi(view, hourDate(t));
@@ -340,7 +361,13 @@ function metricStat(rule: Rule, view: StationView, metric: MetricId, t: number):
 }
 
 /** Observes a threshold / levels / annual-target rule on a metric, AQI or IAQI subject at data time t. */
-function observeValue(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
+function observeValue(
+  rule: Rule,
+  station: Station,
+  view: StationView,
+  t: number,
+  memo: AqiMemo | undefined,
+): RuleObservation {
   const step = stepOf(rule);
   const s = rule.subject;
   const windowText = WINDOW_TEXT[rule.window ?? "1h"];
@@ -360,7 +387,7 @@ function observeValue(rule: Rule, station: Station, view: StationView, t: number
     if (rule.annualTarget !== undefined) return observeAnnualTarget(rule, s.metric, stat, t);
     value = validMean(stat);
   } else {
-    const aqi = aqiOf(rule, view, t);
+    const aqi = aqiOf(rule, view, t, memo);
     if (aqi === undefined) return UNKNOWN(t, step);
     partial = aqi.partial;
     source = editionText(aqi.result);
@@ -696,12 +723,19 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
  * Observes a data rule (not silence) at data time t (an hour's end; for day/month/year-to-date
  * windows the end of the Beijing day). Warning rules go through observeWarning.
  */
-export function observe(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
+export function observe(
+  rule: Rule,
+  station: Station,
+  view: StationView,
+  t: number,
+  /** AQIs computed for other rules on the same, unchanged view (see AqiMemo). */
+  memo?: AqiMemo,
+): RuleObservation {
   const s = rule.subject;
   if (s.check !== undefined) return observeQuality(rule, station, view, t);
   if (s.index === "water_class") return observeWater(rule, station, view, t);
   if (s.index === "noi_grade") return observeNoi(rule, view, t);
-  return observeValue(rule, station, view, t);
+  return observeValue(rule, station, view, t, memo);
 }
 
 /** Silence: raised at lastSeen + intervals × the station's reporting interval (deterministic). */
