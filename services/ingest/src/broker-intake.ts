@@ -47,8 +47,11 @@ const STATION_TOPIC = /^stations\/[^/]+\/[^/]+$/;
 export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIntake {
   const { pipeline, logger, metrics } = options;
   const prefix = options.hj212TopicPrefix;
-  const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
+  const retry = { signal: stopping.signal, policy: options.retry, logger, metrics };
+  /** Messages being handled, and who waits for them to reach 0 (stop). */
+  let inFlight = 0;
+  let idle: Array<() => void> = [];
   let closing = false;
 
   function decode(message: IncomingPublish): { decoded: DecodedInput; mn?: string } | undefined {
@@ -68,18 +71,28 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
     return undefined;
   }
 
-  async function handle(decoded: DecodedInput, mn: string | undefined): Promise<void> {
-    const result = await deliverWithRetry(pipeline, decoded, {
-      signal: stopping.signal,
-      policy: options.retry,
-      logger,
-      metrics,
-    });
-    if (result.response !== undefined && mn !== undefined) {
-      // The reply goes out after the readings were handed on; a lost reply makes the station resend (idempotent).
-      options.reply(`${prefix}/${mn}/reply`, result.response).catch((error: unknown) => {
-        logger.warn({ err: error, mn }, "HJ 212 reply not sent");
-      });
+  /** One async function per message (tracking, logging and counting included): few promises. */
+  async function handle(decoded: DecodedInput, mn: string | undefined, topic: string): Promise<void> {
+    try {
+      const result = await deliverWithRetry(pipeline, decoded, retry);
+      if (result.response !== undefined && mn !== undefined) {
+        // The reply goes out after the readings were handed on; a lost reply makes the station resend (idempotent).
+        options.reply(`${prefix}/${mn}/reply`, result.response).catch((error: unknown) => {
+          logger.warn({ err: error, mn }, "HJ 212 reply not sent");
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof DeliveryAbortedError)) {
+        logger.error({ err: error, topic }, "MQTT message not handled; left unacknowledged");
+      }
+      throw error;
+    } finally {
+      metrics.inFlight.dec({ source: "mqtt" });
+      if (--inFlight === 0 && idle.length > 0) {
+        const wake = idle;
+        idle = [];
+        for (const resolve of wake) resolve();
+      }
     }
   }
 
@@ -91,31 +104,18 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
     const found = decode(message);
     if (found === undefined) return undefined;
     metrics.inFlight.inc({ source: "mqtt" });
-    const work = handle(found.decoded, found.mn);
-    const tracked = work
-      .catch((error: unknown) => {
-        if (!(error instanceof DeliveryAbortedError)) {
-          logger.error({ err: error, topic: message.topic }, "MQTT message not handled; left unacknowledged");
-        }
-        throw error;
-      })
-      .finally(() => {
-        metrics.inFlight.dec({ source: "mqtt" });
-        inFlight.delete(tracked);
-      });
-    inFlight.add(tracked);
-    return tracked;
+    inFlight++;
+    return handle(found.decoded, found.mn, message.topic);
   };
 
   async function stop(): Promise<void> {
     closing = true;
-    const drained = await settleWithin(Promise.allSettled([...inFlight]), options.drainTimeoutMs);
+    // No message is taken any more, so the count only falls.
+    const settled = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+    const drained = await settleWithin(settled, options.drainTimeoutMs);
     stopping.abort();
     if (!drained) {
-      logger.warn(
-        { inFlight: inFlight.size },
-        "MQTT drain timed out; in-flight messages left unacknowledged",
-      );
+      logger.warn({ inFlight }, "MQTT drain timed out; in-flight messages left unacknowledged");
     }
   }
 

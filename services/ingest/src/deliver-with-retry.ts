@@ -1,3 +1,4 @@
+import type { DeadLetter } from "@qingshan/domain";
 import type { Logger } from "pino";
 import type { DecodedInput, IngestPipeline, SubmitResult } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
@@ -27,6 +28,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+function logUndeliverable(logger: Logger, source: string, letters: readonly DeadLetter[]): void {
+  for (const deadLetter of letters) {
+    logger.error(
+      { deadLetter, source },
+      "dead letter too large for the bus even without its payload (raise the bus's maxMessageBytes for deadletters); logged here instead, the input is acknowledged",
+    );
+  }
+}
+
 /**
  * Hands a decoded input on to the bus, retrying with exponential backoff while the bus refuses it
  * (the input is neither acknowledged nor dropped meanwhile). A reading the bus rejects as too
@@ -47,11 +57,8 @@ export async function deliverWithRetry(
     if (ctx.signal.aborted) throw new DeliveryAbortedError();
     try {
       const result = await pipeline.deliver(decoded);
-      for (const deadLetter of result.undeliverableDeadLetters ?? []) {
-        ctx.logger.error(
-          { deadLetter, source: decoded.source },
-          "dead letter too large for the bus even without its payload (raise the bus's maxMessageBytes for deadletters); logged here instead, the input is acknowledged",
-        );
+      if (result.undeliverableDeadLetters !== undefined) {
+        logUndeliverable(ctx.logger, decoded.source, result.undeliverableDeadLetters);
       }
       return result;
     } catch (error) {

@@ -81,4 +81,70 @@ describe("startEmbeddedBroker", () => {
     await Promise.all(all);
     expect(acked).toEqual(["1", "2", "3"]);
   });
+
+  it("keeps one PUBACK line per connection: a slow message holds up only its own connection", async () => {
+    const pending = new Map<string, () => void>();
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      host: "127.0.0.1",
+      intake: (message) =>
+        new Promise<void>((done) => {
+          pending.set(String(message.payload), done);
+        }),
+    });
+    cleanups.push(() => broker.close());
+    const slow = await connectAsync(broker.url, { clientId: "line-slow", protocolVersion: 4 });
+    const fast = await connectAsync(broker.url, { clientId: "line-fast", protocolVersion: 4 });
+    cleanups.push(() => slow.endAsync(true));
+    cleanups.push(() => fast.endAsync(true));
+    const acked: string[] = [];
+    const publish = (client: typeof slow, payload: string) =>
+      client.publishAsync("stations/a/air", payload, { qos: 1 }).then(() => {
+        acked.push(payload);
+      });
+    const slowOnes = [publish(slow, "s1"), publish(slow, "s2")];
+    const fastOnes = [publish(fast, "f1"), publish(fast, "f2")];
+    while (pending.size < 4) await new Promise((r) => setTimeout(r, 5));
+    pending.get("s2")?.();
+    pending.get("f2")?.();
+    pending.get("f1")?.();
+    await Promise.all(fastOnes);
+    expect(acked).toEqual(["f1", "f2"]);
+    pending.get("s1")?.();
+    await Promise.all(slowOnes);
+    expect(acked).toEqual(["f1", "f2", "s1", "s2"]);
+  });
+
+  it("a failed intake drops the connection without acknowledging, and does not hold up later connections", async () => {
+    let first = true;
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      host: "127.0.0.1",
+      intake: () => {
+        if (!first) return Promise.resolve();
+        first = false;
+        return Promise.reject(new Error("bus refused"));
+      },
+    });
+    cleanups.push(() => broker.close());
+    const client = await connectAsync(broker.url, {
+      clientId: "fail-test",
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    cleanups.push(() => client.endAsync(true));
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    let acked = false;
+    void client.publishAsync("stations/a/air", "1", { qos: 1 }).then(
+      () => {
+        acked = true;
+      },
+      () => {},
+    );
+    await closed;
+    expect(acked).toBe(false);
+    const other = await connectAsync(broker.url, { clientId: "fail-test-2", protocolVersion: 4 });
+    cleanups.push(() => other.endAsync(true));
+    await other.publishAsync("stations/a/air", "2", { qos: 1 });
+  });
 });

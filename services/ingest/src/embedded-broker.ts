@@ -40,32 +40,82 @@ export interface EmbeddedBrokerOptions {
 
 const SYS_PREFIX = "$SYS/";
 
+type AckCallback = (error?: Error | null) => void;
+
+/** One message's place in its connection's acknowledgement line. */
+interface PendingAck {
+  readonly line: PendingAck[];
+  readonly callback: AckCallback;
+  /** "succeeded": work done, waiting for earlier messages; "handed": callback ran. */
+  state: "pending" | "succeeded" | "handed";
+}
+
 /**
  * Calls back in the order the messages of one connection arrived, each once its own work is
  * done: aedes handles all PUBLISH packets of one socket read concurrently, while a client expects
- * its PUBACKs in the order it sent the messages (MQTT 3.1.1 §4.6).
+ * its PUBACKs in the order it sent the messages (MQTT 3.1.1 §4.6). A failed work calls back with
+ * its error at once (aedes then drops the connection) and no longer holds up later messages.
+ * A line per connection rather than a promise chain: one `then` per message, no promise per link.
  */
 function orderedAcks() {
-  const tails = new WeakMap<Client, Promise<void>>();
-  const pending = new Set<Promise<void>>();
-  function ack(client: Client, work: Promise<void>, callback: (error?: Error | null) => void): void {
-    const previous = tails.get(client) ?? Promise.resolve();
-    const settled = work.then(
-      () =>
-        previous.then(() => {
-          callback(null);
-        }),
-      (error: unknown) => {
-        callback(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-    tails.set(client, settled);
-    pending.add(settled);
-    void settled.finally(() => pending.delete(settled));
+  const lines = new WeakMap<Client, PendingAck[]>();
+  /** Callbacks not yet run, and who waits for them to reach 0. */
+  let outstanding = 0;
+  let drained: Array<() => void> = [];
+
+  function handOver(entry: PendingAck, error: Error | null): void {
+    entry.state = "handed";
+    outstanding--;
+    try {
+      entry.callback(error);
+    } finally {
+      if (outstanding === 0 && drained.length > 0) {
+        const wake = drained;
+        drained = [];
+        for (const resolve of wake) resolve();
+      }
+    }
   }
-  /** Resolves once every acknowledgement whose work had settled has been handed to its socket. */
-  async function flushed(): Promise<void> {
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+
+  /** Hands over, in order, the successes at the head of the line. */
+  function release(line: PendingAck[]): void {
+    while (line.length > 0) {
+      const head = line[0] as PendingAck;
+      if (head.state === "pending") return;
+      line.shift();
+      if (head.state === "succeeded") handOver(head, null);
+    }
+  }
+
+  function succeeded(entry: PendingAck): void {
+    entry.state = "succeeded";
+    release(entry.line);
+  }
+
+  function failed(entry: PendingAck, error: unknown): void {
+    handOver(entry, error instanceof Error ? error : new Error(String(error)));
+    release(entry.line);
+  }
+
+  function ack(client: Client, work: Promise<void>, callback: AckCallback): void {
+    let line = lines.get(client);
+    if (line === undefined) {
+      line = [];
+      lines.set(client, line);
+    }
+    const entry: PendingAck = { line, callback, state: "pending" };
+    line.push(entry);
+    outstanding++;
+    work.then(
+      () => succeeded(entry),
+      (error: unknown) => failed(entry, error),
+    );
+  }
+
+  /** Resolves once every acknowledgement has been handed to its socket (the intake must be stopped). */
+  function flushed(): Promise<void> {
+    if (outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => drained.push(resolve));
   }
   return { ack, flushed };
 }
