@@ -170,8 +170,15 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     await waitFor(() => broker.messages.length === 3, { what: "acknowledged and resolved on MQTT" });
     expect(broker.messages.map((m) => m.event.type)).toEqual(["raised", "acknowledged", "resolved"]);
     expect(smtp.mails).toHaveLength(1);
-    // The notifier stored what it received.
-    const stored = await store.queryAlertEvents({ alertId: "a1" });
+    // The notifier stored what it received. MQTT reads the bus in its own consumer group, without
+    // waiting for the store, so the last event may reach the broker before it is stored.
+    const stored = await waitFor(
+      async () => {
+        const events = await store.queryAlertEvents({ alertId: "a1" });
+        return events.length === 3 ? events : undefined;
+      },
+      { what: "the three events stored" },
+    );
     expect(stored.map((e) => e.type)).toEqual(["raised", "acknowledged", "resolved"]);
   });
 
