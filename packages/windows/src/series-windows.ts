@@ -68,6 +68,9 @@ const FIRST_2026_DAY = parseDayKey(HJ633_2026_EFFECTIVE_DATE);
 const is2026Day = (d: number): boolean => d >= FIRST_2026_DAY;
 
 function clean(value: number): number {
+  // An integer of at most 12 digits is its own 12-digit rounding (only −0 becomes 0): skips the
+  // number → string → number round trip, the costliest step of rolling windows over hourly data.
+  if (Number.isInteger(value) && value < 1e12 && value > -1e12) return value + 0;
   return Number(value.toPrecision(MEAN_DIGITS));
 }
 
@@ -384,8 +387,22 @@ class TypedSeriesWindows implements SeriesWindows {
       throw new RangeError(`hourEnd: ${String(hourEnd)} is not a whole hour (UTC ms)`);
     this.assertRetained(hourEnd - (hours - 1) * HOUR_MS, hourEnd, hours);
     const acc = newAcc();
-    for (let label = hourEnd - (hours - 1) * HOUR_MS; label <= hourEnd; label += HOUR_MS)
-      this.pushHour(acc, label);
+    const newest = this.newest;
+    if (!Number.isNaN(newest)) {
+      // The ring's span, once (slotOf per hour recomputes it).
+      const top = this.hourLabelOf(newest);
+      const from = Math.max(hourEnd - (hours - 1) * HOUR_MS, top - (this.L.n - 1) * HOUR_MS);
+      const to = Math.min(hourEnd, top);
+      const credited = this.i32;
+      const io = this.io;
+      for (let label = from; label <= to; label += HOUR_MS) {
+        const s = this.slotIndex(label);
+        if ((credited[io + s] as number) < 0) continue; // empty slot
+        acc.total++;
+        const v = this.validHourMean(s);
+        if (!Number.isNaN(v)) push(acc, v);
+      }
+    }
     const required = hours === 8 ? MIN_HOURS_8H : MIN_HOURS_24H;
     return stat(acc, required, acc.n >= required, rollingRuleText(hours, is2026Day(dayIndexOf(hourEnd - 1))));
   }
@@ -684,14 +701,6 @@ class TypedSeriesWindows implements SeriesWindows {
       if (n >= MIN_HOURS_8H) push(windows, clean(sum / n));
     }
     return { hours, windows };
-  }
-
-  private pushHour(acc: Acc, label: number): void {
-    const s = this.slotOf(label);
-    if (s < 0) return;
-    acc.total++;
-    const v = this.validHourMean(s);
-    if (!Number.isNaN(v)) push(acc, v);
   }
 
   private sampledMs(s: number): number {
