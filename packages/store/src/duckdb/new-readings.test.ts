@@ -106,8 +106,17 @@ describe("planNewReadings (which path a batch takes)", () => {
     expect(planNewReadings([reading(32, 1), reading(30, 2)], newest, ["N"])).toBeDefined();
   });
 
-  it("takes the general path for text with U+0000, which cannot be inlined", () => {
+  it("takes the general path for text that cannot be inlined and for a sum that overflows", () => {
     expect(planNewReadings([{ ...reading(30, 1), stationId: "ST\u0000A" }], newest, ["N"])).toBeUndefined();
+    expect(
+      planNewReadings([{ ...reading(30, 1), source: "mqtt\uD800" as "mqtt-json" }], newest, ["N"]),
+    ).toBeUndefined();
+    expect(planNewReadings([{ ...reading(30, 1), flag: "N" }], newest, ["N"])).toBeDefined();
+    const huge = [
+      reading(30, Number.MAX_VALUE),
+      { ...reading(30, Number.MAX_VALUE), ts: reading(30, 0).ts + 1 },
+    ];
+    expect(planNewReadings(huge, newest, ["N"])).toBeUndefined();
   });
 });
 

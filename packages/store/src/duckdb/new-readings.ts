@@ -115,7 +115,8 @@ export const INSERT_STAGED_READINGS = `INSERT INTO readings
 /**
  * The fast-path statements for `readings`, or undefined when the batch needs the general path:
  * some reading is at or before its series' newest stored ts, two readings share
- * station+metric+ts, or a text value contains U+0000 (it cannot be inlined).
+ * station+metric+ts, a text value cannot be inlined ({@link inlinableText}), or an hour's sum
+ * overflows (the general path lets DuckDB report it as before).
  *
  * @example
  * const plan = planNewReadings(readings, newest, ["N"]);
@@ -199,6 +200,7 @@ export function planNewReadings(
     }
     const storedHour = s.stored === undefined ? undefined : hourEndOf(s.stored);
     for (const g of s.groups) {
+      if (!Number.isFinite(g.validSum)) return undefined;
       const row: HourRow = {
         s: s.stationId,
         m: s.metric,
