@@ -211,4 +211,54 @@ describe("PUBACK after hand-off", () => {
     held.release();
     await waitFor(() => acksFromIngest.length === 1, { what: "the PUBACK from ingest" });
   });
+
+  it("sends its PUBACKs in receive order, also when a later message is handed on first", async () => {
+    const broker = await Aedes.createBroker();
+    const server = createServer(broker.handle);
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    cleanups.push(async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const acksFromIngest: string[] = [];
+    broker.on("ack", (packet, client) => {
+      if (client.id === "ingest-order-test" && packet.cmd === "publish") acksFromIngest.push(packet.topic);
+    });
+    const { bus } = await startBus();
+    // Air and water stations land on different partitions: the water batch is written first.
+    const air = gate();
+    const written: string[] = [];
+    await bus.subscribe<{ stationId: string }>(
+      "readings",
+      { group: "writer", durable: true },
+      async (batch) => {
+        if (batch[0]?.value.stationId === "ld-aq-01") await air.promise;
+        written.push(...batch.map((d) => d.value.stationId));
+      },
+    );
+    await startIngest(
+      {
+        mqtt: {
+          url: `mqtt://127.0.0.1:${port}`,
+          protocolVersion: 4,
+          shareGroup: "",
+          clientId: "ingest-order-test",
+        },
+        hj212: { tcpPort: 0 },
+      },
+      bus,
+    );
+    const client = await station(`mqtt://127.0.0.1:${port}`);
+    const airTopic = "stations/ld-aq-01/air";
+    const waterTopic = "stations/ld-wq-02/water";
+    await client.publishAsync(airTopic, JSON.stringify({ ts: TS, values: { pm25: 35 } }), { qos: 1 });
+    await client.publishAsync(waterTopic, JSON.stringify({ ts: TS, values: { ph: 7.2 } }), { qos: 1 });
+    await waitFor(() => written.includes("ld-wq-02"), { what: "the water reading written" });
+    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(acksFromIngest).toEqual([]);
+    air.release();
+    await waitFor(() => acksFromIngest.length === 2, { what: "both PUBACKs from ingest" });
+    expect(acksFromIngest).toEqual([airTopic, waterTopic]);
+  });
 });

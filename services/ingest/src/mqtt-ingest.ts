@@ -40,6 +40,15 @@ export interface MqttIngest {
 /** Handed to MQTT.js's handleMessage callback so it sends no PUBACK itself (see attach). */
 const DEFERRED_ACK = new Error("PUBACK deferred until the message is handed on");
 
+/** One message's place in its session's PUBACK line. */
+interface PendingPuback {
+  readonly stream: MqttClient["stream"];
+  readonly messageId: number | undefined;
+  readonly qos: number;
+  /** "succeeded": handed on, waiting for earlier messages; "failed": never acknowledged. */
+  state: "pending" | "succeeded" | "failed";
+}
+
 /** The parts of MQTT.js's client used to send a PUBACK ourselves (MQTT.js 5 has no manual-ack API). */
 interface PacketWriter {
   _writePacket(packet: { cmd: "puback"; messageId: number }, cb?: () => void): void;
@@ -114,8 +123,11 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     `^${options.hj212TopicPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([^/]+)$`,
   );
   const clients: MqttClient[] = [];
-  const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
+  const retry = { signal: stopping.signal, policy: options.retry, logger, metrics };
+  /** Messages taken and not yet acknowledged or given up, and who waits for them to reach 0 (stop). */
+  let inFlight = 0;
+  let idle: Array<() => void> = [];
   let closing = false;
   // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
   let abandoned = false;
@@ -134,54 +146,68 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     return { decoded: pipeline.decodeJson(topic, payload, { source: "mqtt", origin: topic }) };
   }
 
-  async function handle(client: MqttClient, packet: IPublishPacket): Promise<void> {
-    const { decoded, mn } = decode(packet);
-    const result = await deliverWithRetry(pipeline, decoded, {
-      signal: stopping.signal,
-      policy: options.retry,
-      logger,
-      metrics,
-    });
-    if (result.response !== undefined && mn !== undefined) {
-      // The station (or its gateway) listens for the 9014 data response on {prefix}/{MN}/reply.
-      client.publish(`${options.hj212TopicPrefix}/${mn}/reply`, result.response, { qos: 1 });
+  /** Decodes and hands on one message; settles its place in the PUBACK line either way. */
+  async function handle(
+    client: MqttClient,
+    packet: IPublishPacket,
+    entry: PendingPuback,
+    line: PendingPuback[],
+  ): Promise<void> {
+    try {
+      const { decoded, mn } = decode(packet);
+      const result = await deliverWithRetry(pipeline, decoded, retry);
+      if (result.response !== undefined && mn !== undefined) {
+        // The station (or its gateway) listens for the 9014 data response on {prefix}/{MN}/reply.
+        client.publish(`${options.hj212TopicPrefix}/${mn}/reply`, result.response, { qos: 1 });
+      }
+      entry.state = "succeeded";
+    } catch (error) {
+      if (!(error instanceof DeliveryAbortedError)) {
+        logger.error({ err: error, topic: packet.topic }, "MQTT message not handled; left unacknowledged");
+      }
+      entry.state = "failed";
+    }
+    release(client, line);
+  }
+
+  /**
+   * PUBACKs go out in receive order (MQTT 3.1.1 §4.6, 5.0 §4.6), each once its own message and
+   * every earlier one were handed on (a failed one is skipped: never acknowledged, redelivered).
+   */
+  function release(client: MqttClient, line: PendingPuback[]): void {
+    while (line.length > 0) {
+      const head = line[0] as PendingPuback;
+      if (head.state === "pending") return;
+      line.shift();
+      if (head.state === "succeeded" && !abandoned && head.qos !== 0 && head.messageId !== undefined) {
+        sendPuback(client, head.stream, head.messageId);
+      }
+      metrics.inFlight.dec({ source: "mqtt" });
+      if (--inFlight === 0 && idle.length > 0) {
+        const wake = idle;
+        idle = [];
+        for (const resolve of wake) resolve();
+      }
     }
   }
 
   function attach(client: MqttClient): void {
-    // PUBACKs go out in receive order (MQTT 3.1.1 §4.6, 5.0 §4.6), each once its own message
-    // and every earlier one were handed on; `ackTail` is the last acknowledgement in line.
-    let ackTail: Promise<void> = Promise.resolve();
+    // The session's messages not yet acknowledged, in receive order (one line per connection object).
+    const line: PendingPuback[] = [];
     client.handleMessage = (packet, callback) => {
       // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
       // Not calling back also stops MQTT.js from reading further packets of this connection.
       if (closing) return;
       metrics.inFlight.inc({ source: "mqtt" });
-      const stream = client.stream;
-      const messageId = packet.messageId;
-      const work = handle(client, packet);
-      const previous = ackTail;
-      const acked = work.then(
-        () =>
-          previous.then(() => {
-            if (abandoned || packet.qos === 0 || messageId === undefined) return;
-            sendPuback(client, stream, messageId);
-          }),
-        (error: unknown) => {
-          if (!(error instanceof DeliveryAbortedError)) {
-            logger.error(
-              { err: error, topic: packet.topic },
-              "MQTT message not handled; left unacknowledged",
-            );
-          }
-        },
-      );
-      ackTail = acked;
-      const tracked = acked.finally(() => {
-        metrics.inFlight.dec({ source: "mqtt" });
-        inFlight.delete(tracked);
-      });
-      inFlight.add(tracked);
+      inFlight++;
+      const entry: PendingPuback = {
+        stream: client.stream,
+        messageId: packet.messageId,
+        qos: packet.qos,
+        state: "pending",
+      };
+      line.push(entry);
+      void handle(client, packet, entry, line);
       // Calling back with an error makes MQTT.js skip its own PUBACK and go on with the next
       // packet at once: many messages are in flight per connection (bounded by the broker's
       // in-flight window, Receive Maximum in MQTT 5), and the PUBACK is sent above once handed on.
@@ -261,14 +287,12 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     // Drain: messages already being handed on finish and are acknowledged before we disconnect.
     // Past the drain timeout (bus down or stuck) retries stop and the connection is closed
     // without acknowledging them: the broker redelivers them to the next session.
-    const drained = await settleWithin(Promise.allSettled([...inFlight]), options.drainTimeoutMs);
+    const settled = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+    const drained = await settleWithin(settled, options.drainTimeoutMs);
     stopping.abort();
     if (!drained) {
       abandoned = true;
-      logger.warn(
-        { inFlight: inFlight.size },
-        "MQTT drain timed out; in-flight messages left unacknowledged",
-      );
+      logger.warn({ inFlight }, "MQTT drain timed out; in-flight messages left unacknowledged");
     }
     // An offline session cannot flush its queued HJ 212 replies: close it at once (unanswered
     // stations resend their packets, which is harmless: the store is idempotent).
