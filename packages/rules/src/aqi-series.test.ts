@@ -18,14 +18,19 @@ describe("AqiSeries (compact AQI history of the warning rules)", () => {
         const series = new AqiSeries(limit);
         const model: (number | null)[] = [];
         for (const o of ops) {
+          const version = series.version;
           if ("push" in o) {
             model.push(o.push);
             const dropped = model.length > limit ? model.splice(0, model.length - limit).length : 0;
             expect(series.push(o.push)).toBe(dropped);
+            expect(series.version).not.toBe(version);
           } else if (model.length > 0) {
             const i = o.at % model.length;
+            const changed = model[i] !== o.set;
             model[i] = o.set;
             series.set(i, o.set);
+            // The version says whether what a reader saw may have changed.
+            expect(series.version !== version).toBe(changed);
           }
           expect(series.length).toBe(model.length);
         }

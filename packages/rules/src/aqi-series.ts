@@ -16,6 +16,8 @@ export class AqiSeries {
   private data: Uint16Array | Float64Array = new Uint16Array(0);
   private head = 0;
   length = 0;
+  /** Changes whenever a value is pushed or a different value set (for caches of what was read). */
+  version = 0;
 
   constructor(private readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1)
@@ -30,6 +32,8 @@ export class AqiSeries {
 
   set(i: number, value: number | null): void {
     if (i < 0 || i >= this.length) throw new RangeError(`index ${i} outside 0…${this.length - 1}`);
+    if (this.get(i) === value) return;
+    this.version++;
     this.store(i, value);
   }
 
@@ -40,6 +44,7 @@ export class AqiSeries {
         Math.min(this.limit, Math.max(INITIAL_CAPACITY, 2 * this.length)),
         this.data instanceof Float64Array,
       );
+    this.version++;
     let dropped = 0;
     if (this.length === this.limit) {
       this.head = (this.head + 1) % this.data.length;

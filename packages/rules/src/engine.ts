@@ -102,6 +102,15 @@ interface StationState {
   dayAqi: { lastDay: string; values: AqiSeries } | undefined;
   lastHour: number | undefined;
   lastClosed: number | undefined;
+  /**
+   * Per index of `rules`, the last observation of an hourly warning rule and the history it was
+   * observed from: the same hour with an unchanged history gives the same observation (the
+   * rolling AQI is an integer: most batches of sub-hourly data leave it as it was), so the
+   * warning assessment over up to 240 values is not run again.
+   */
+  warningObs:
+    | ({ t: number; version: number; partialLast: boolean; obs: RuleObservation } | undefined)[]
+    | undefined;
 }
 
 const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
@@ -202,6 +211,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         dayAqi: undefined,
         lastHour: undefined,
         lastClosed: undefined,
+        warningObs: undefined,
       };
       states.set(station.id, st);
     }
@@ -416,7 +426,26 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     m.startedAt = seed.startedAt;
   }
 
-  function updateAqi24(st: StationState, view: StationView, hourEnd: number): AqiHistory {
+  /** The hourly warning rule's observation at `hourEnd` (after updateAqi24). */
+  function warningObservation(st: StationState, rule: Rule, hourEnd: number): RuleObservation {
+    const h = st.aqi24 as NonNullable<StationState["aqi24"]>;
+    const i = st.rules.indexOf(rule);
+    const cached = st.warningObs?.[i];
+    if (
+      cached !== undefined &&
+      cached.t === hourEnd &&
+      cached.version === h.values.version &&
+      cached.partialLast === h.partialLast
+    )
+      return cached.obs;
+    const history: AqiHistory = { values: h.values.toArray(), partialLast: h.partialLast };
+    const obs = observeWarning(rule, history, presetOf(rule), hourEnd);
+    st.warningObs ??= [];
+    st.warningObs[i] = { t: hourEnd, version: h.values.version, partialLast: h.partialLast, obs };
+    return obs;
+  }
+
+  function updateAqi24(st: StationState, view: StationView, hourEnd: number): void {
     const h = st.aqi24 ?? { start: hourEnd, values: new AqiSeries(historyLength), partialLast: false };
     st.aqi24 = h;
     const index = Math.round((hourEnd - h.start) / HOUR_MS);
@@ -446,7 +475,6 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       h.partialLast =
         computedAt === lastAt ? computedPartial : (rollingAqi24(view, lastAt)?.partial ?? false);
     }
-    return { values: h.values.toArray(), partialLast: h.partialLast };
   }
 
   function updateDayAqi(st: StationState, view: StationView, day: string): AqiHistory {
@@ -487,14 +515,15 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   function evaluateHour(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[] {
     const st = stateOf(view.station);
     const out: AlertEvent[] = [];
-    let history: AqiHistory | undefined;
+    let updated = false;
     // The view does not change during this call: rules reading the same AQI share it.
     const memo = new AqiMemo();
     for (const rule of st.rules) {
       if (isDayRule(rule) || rule.subject.check === "silent") continue;
       if (rule.warning !== undefined) {
-        history ??= updateAqi24(st, view, hourEnd);
-        apply(st, rule, observeWarning(rule, history, presetOf(rule), hourEnd), mode, out);
+        if (!updated) updateAqi24(st, view, hourEnd);
+        updated = true;
+        apply(st, rule, warningObservation(st, rule, hourEnd), mode, out);
       } else {
         apply(st, rule, observe(rule, st.station, view, hourEnd, memo), mode, out);
       }
