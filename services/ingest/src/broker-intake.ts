@@ -87,7 +87,7 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
       }
       throw error;
     } finally {
-      metrics.inFlight.dec({ source: "mqtt" });
+      metrics.counts.inFlight("mqtt", -1);
       if (--inFlight === 0 && idle.length > 0) {
         const wake = idle;
         idle = [];
@@ -103,7 +103,7 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
     }
     const found = decode(message);
     if (found === undefined) return undefined;
-    metrics.inFlight.inc({ source: "mqtt" });
+    metrics.counts.inFlight("mqtt", 1);
     inFlight++;
     return handle(found.decoded, found.mn, message.topic);
   };

@@ -64,7 +64,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
 
     async function handle(item: StreamItem): Promise<void> {
       const decoded = pipeline.decodeHj212Item(item, { source: "hj212-tcp", origin });
-      metrics.inFlight.inc({ source: "hj212-tcp" });
+      metrics.counts.inFlight("hj212-tcp", 1);
       try {
         const result = await deliverWithRetry(pipeline, decoded, {
           signal: stopping.signal,
@@ -74,7 +74,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
         });
         if (result.response !== undefined && socket.writable) socket.write(result.response);
       } finally {
-        metrics.inFlight.dec({ source: "hj212-tcp" });
+        metrics.counts.inFlight("hj212-tcp", -1);
       }
     }
 

@@ -140,7 +140,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   const lookupStation = (id: string) => registry.get(id);
 
   function decodeJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): DecodedInput {
-    metrics.messages.inc({ source: options.source });
+    metrics.counts.message(options.source);
     const now = clock();
     const result = decodeStationMessage(topic, payload, {
       now,
@@ -205,7 +205,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const deadLetters: DeadLetter[] = [];
     const responses: string[] = [];
     for (const item of items) {
-      metrics.messages.inc({ source: options.source });
+      metrics.counts.message(options.source);
       const context = { source: options.source, origin: options.origin, receivedAt: now, payload: item.raw };
       if (item.packet === undefined) {
         // hj212.md §3: a packet that fails framing or CRC is never answered; the station resends it.
@@ -241,7 +241,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const maxBytes = { ...deps.limits, ...options.limits }.maxPayloadBytes;
     const size = Buffer.byteLength(text);
     if (maxBytes !== undefined && size > maxBytes) {
-      metrics.messages.inc({ source: options.source });
+      metrics.counts.message(options.source);
       const r = rejection("payload.too_large", "", `${size} bytes`, `at most ${maxBytes} bytes`);
       const now = clock();
       const dl = toDeadLetter(r, {
@@ -335,12 +335,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const source = (readings[0] as Reading).source;
     let same = true;
     for (let i = 1; i < readings.length && same; i++) same = (readings[i] as Reading).source === source;
-    if (same) metrics.readingsReceived.inc({ source }, readings.length);
+    if (same) metrics.counts.readingsReceived(source, readings.length);
     else countBy(readings, readingSourceOf, countReadingSource);
   }
 
   function countReadingSource(source: string, n: number): void {
-    metrics.readingsReceived.inc({ source }, n);
+    metrics.counts.readingsReceived(source, n);
   }
 
   function countRejectionCode(reason: string, n: number): void {

@@ -182,7 +182,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       if (head.state === "succeeded" && !abandoned && head.qos !== 0 && head.messageId !== undefined) {
         sendPuback(client, head.stream, head.messageId);
       }
-      metrics.inFlight.dec({ source: "mqtt" });
+      metrics.counts.inFlight("mqtt", -1);
       if (--inFlight === 0 && idle.length > 0) {
         const wake = idle;
         idle = [];
@@ -198,7 +198,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
       // Not calling back also stops MQTT.js from reading further packets of this connection.
       if (closing) return;
-      metrics.inFlight.inc({ source: "mqtt" });
+      metrics.counts.inFlight("mqtt", 1);
       inFlight++;
       const entry: PendingPuback = {
         stream: client.stream,
