@@ -95,7 +95,9 @@ export function createWriter(deps: WriterDeps): Writer {
     batch: readonly Delivery<Reading>[],
     delivery: DeliveryContext,
   ): Promise<void> {
-    const readings = lastPerReading(batch.map((d) => d.value));
+    const values: Reading[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) values[i] = (batch[i] as Delivery<Reading>).value;
+    const readings = lastPerReading(values);
     await write("readings", readings.length, delivery, () => commitReadings(readings));
     metrics.readingsWritten.inc(readings.length);
   }
