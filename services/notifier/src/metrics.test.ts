@@ -82,6 +82,8 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
       expect(sample(before, "qingshan_notifications_failed_total", { channel })).toBe(0);
       expect(sample(before, "qingshan_notifications_dropped_total", { channel })).toBe(0);
       expect(sample(before, "qingshan_notification_queue_depth", { channel })).toBe(0);
+      // The histogram too, so rate() over it sees the first delivery after a start.
+      expect(sample(before, "qingshan_notification_delivery_seconds_count", { channel })).toBe(0);
     }
     expect(sample(before, "qingshan_alerts_open", { severity: "warning", status: "open" })).toBe(0);
 
@@ -125,10 +127,8 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
       expect([bucket("1"), bucket("2.5")]).toEqual([0, 1]);
       expect(sample(after, "qingshan_notification_delivery_seconds_sum", { channel })).toBe(2);
     }
-    // Nothing delivered at dead-hook: no delivery-time series.
-    expect(sample(after, "qingshan_notification_delivery_seconds_count", { channel: "dead-hook" })).toBe(
-      undefined,
-    );
+    // Nothing delivered at dead-hook: its delivery-time series stays at 0.
+    expect(sample(after, "qingshan_notification_delivery_seconds_count", { channel: "dead-hook" })).toBe(0);
 
     await bus.publish("alerts", [{ key: event.stationId, value: acknowledged("a1", T0 + 1_000) }]);
     await waitFor(() => notifier.openAlerts()[0]?.status === "acknowledged", { what: "acknowledged" });

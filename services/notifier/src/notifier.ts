@@ -126,6 +126,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     // Series exist at 0 from the start, so rate()/increase() see the first failure.
     for (const c of [metrics.sent, metrics.failed, metrics.dropped]) c.inc({ channel }, 0);
     metrics.queueDepth.inc({ channel }, 0);
+    metrics.deliverySeconds.zero({ channel });
   }
   for (const severity of SEVERITIES)
     for (const status of ["open", "acknowledged"]) metrics.alertsOpen.inc({ severity, status }, 0);
