@@ -186,6 +186,34 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(run(40)).toEqual(full);
   });
 
+  it("heavy-pollution-warning: each hour evaluated three times as its data arrives announces as once", () => {
+    const run = (times: number) => {
+      const now = at("2026-12-01T00:00:00+08:00");
+      const engine = createRuleEngine(RULES, { registry, clock: () => now });
+      const view = plainView(station("aq-1"), ["pm25"]);
+      const out: AlertEvent[] = [];
+      let t = now;
+      for (let i = 1; i <= 140; i++) {
+        t += H;
+        const value = i <= 48 ? 160 : 20;
+        // Earlier evaluations of the hour see a value still moving towards the final one.
+        for (let k = times; k >= 1; k--) {
+          view.set("pm25", t, k === 1 ? value : value + (k - 1) * (i % 2 === 0 ? 1 : -1));
+          out.push(...engine.evaluateHour(view, t, "emit"));
+        }
+      }
+      return summary(out, "heavy-pollution-warning");
+    };
+    const once = run(1);
+    expect(once.map(([type, level]) => [type, level])).toEqual([
+      ["raised", "yellow"],
+      ["level_changed", "orange"],
+      ["level_changed", "yellow"],
+      ["resolved", "yellow"],
+    ]);
+    expect(run(3)).toEqual(once);
+  });
+
   it("water-below-target: NH3-N 1.2 mg/L is Class IV at a Class III section, named with value and limit", () => {
     const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
     const t0 = at("2026-11-28T10:00:00+08:00");

@@ -30,6 +30,7 @@ import {
   observeWarning,
   type RuleObservation,
   rollingAqi24,
+  stepOf,
   WINDOW_TEXT,
 } from "./observe.ts";
 import type { Rule } from "./schema.ts";
@@ -103,14 +104,12 @@ interface StationState {
   lastHour: number | undefined;
   lastClosed: number | undefined;
   /**
-   * Per index of `rules`, the last observation of an hourly warning rule and the history it was
-   * observed from: the same hour with an unchanged history gives the same observation (the
-   * rolling AQI is an integer: most batches of sub-hourly data leave it as it was), so the
-   * warning assessment over up to 240 values is not run again.
+   * When an hourly warning rule last observed "no level holds" (the usual state), the hour and the
+   * AQI history it observed: the same hour with an unchanged history observes the same (the rolling
+   * AQI is an integer: most batches of sub-hourly data leave it as it was), so while the rule is
+   * idle and unannounced the assessment over up to 240 values is not run again.
    */
-  warningObs:
-    | ({ t: number; version: number; partialLast: boolean; obs: RuleObservation } | undefined)[]
-    | undefined;
+  quietWarning: { rule: number; t: number; version: number; partialLast: boolean } | undefined;
 }
 
 const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
@@ -211,7 +210,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         dayAqi: undefined,
         lastHour: undefined,
         lastClosed: undefined,
-        warningObs: undefined,
+        quietWarning: undefined,
       };
       states.set(station.id, st);
     }
@@ -430,18 +429,31 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   function warningObservation(st: StationState, rule: Rule, hourEnd: number): RuleObservation {
     const h = st.aqi24 as NonNullable<StationState["aqi24"]>;
     const i = st.rules.indexOf(rule);
-    const cached = st.warningObs?.[i];
+    const q = st.quietWarning;
     if (
-      cached !== undefined &&
-      cached.t === hourEnd &&
-      cached.version === h.values.version &&
-      cached.partialLast === h.partialLast
+      q !== undefined &&
+      q.rule === i &&
+      q.t === hourEnd &&
+      q.version === h.values.version &&
+      q.partialLast === h.partialLast &&
+      st.machines?.has(rule.id) !== true &&
+      st.announced?.has(rule.id) !== true &&
+      st.seeds?.has(rule.id) !== true
     )
-      return cached.obs;
+      // What observeWarning returned then, less the texts: an idle, unannounced rule reads none.
+      return {
+        t: hourEnd,
+        stepMs: stepOf(rule),
+        raise: -1,
+        hold: -1,
+        unknown: false,
+        canLower: !h.partialLast,
+      };
     const history: AqiHistory = { values: h.values.toArray(), partialLast: h.partialLast };
     const obs = observeWarning(rule, history, presetOf(rule), hourEnd);
-    st.warningObs ??= [];
-    st.warningObs[i] = { t: hourEnd, version: h.values.version, partialLast: h.partialLast, obs };
+    if (obs.raise < 0 && obs.hold < 0 && !obs.unknown)
+      st.quietWarning = { rule: i, t: hourEnd, version: h.values.version, partialLast: h.partialLast };
+    else if (q?.rule === i) st.quietWarning = undefined;
     return obs;
   }
 
