@@ -104,12 +104,15 @@ interface StationState {
   lastHour: number | undefined;
   lastClosed: number | undefined;
   /**
-   * When an hourly warning rule last observed "no level holds" (the usual state), the hour and the
-   * AQI history it observed: the same hour with an unchanged history observes the same (the rolling
-   * AQI is an integer: most batches of sub-hourly data leave it as it was), so while the rule is
-   * idle and unannounced the assessment over up to 240 values is not run again.
+   * When an hourly warning rule last observed "no level holds" (the usual state, also with no
+   * valid AQI yet), the hour and the AQI history it observed and the observation's flags: the same
+   * hour with an unchanged history observes the same (the rolling AQI is an integer: most batches
+   * of sub-hourly data leave it as it was), so while the rule is idle and unannounced the
+   * assessment over up to 240 values is not run again.
    */
-  quietWarning: { rule: number; t: number; version: number; partialLast: boolean } | undefined;
+  quietWarning:
+    | { rule: number; t: number; version: number; partialLast: boolean; unknown: boolean; canLower: boolean }
+    | undefined;
 }
 
 const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
@@ -446,14 +449,22 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         stepMs: stepOf(rule),
         raise: -1,
         hold: -1,
-        unknown: false,
-        canLower: !h.partialLast,
+        unknown: q.unknown,
+        canLower: q.canLower,
       };
     const history: AqiHistory = { values: h.values.toArray(), partialLast: h.partialLast };
     const obs = observeWarning(rule, history, presetOf(rule), hourEnd);
-    if (obs.raise < 0 && obs.hold < 0 && !obs.unknown)
-      st.quietWarning = { rule: i, t: hourEnd, version: h.values.version, partialLast: h.partialLast };
-    else if (q?.rule === i) st.quietWarning = undefined;
+    if (obs.raise < 0 && obs.hold < 0) {
+      const { unknown, canLower } = obs;
+      st.quietWarning = {
+        rule: i,
+        t: hourEnd,
+        version: h.values.version,
+        partialLast: h.partialLast,
+        unknown,
+        canLower,
+      };
+    } else if (q?.rule === i) st.quietWarning = undefined;
     return obs;
   }
 
