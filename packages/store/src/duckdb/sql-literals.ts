@@ -20,9 +20,9 @@ export function sqlString(value: string): string {
  * no lone surrogate (it would not survive as the Appender stores it).
  */
 export function inlinableText(value: unknown): value is string {
-  return typeof value === "string" && !NOT_INLINABLE.test(value);
+  return typeof value === "string" && !value.includes("\u0000") && !LONE_SURROGATE.test(value);
 }
-const NOT_INLINABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * A DOUBLE literal that reads back as the same double: exponent notation makes DuckDB parse it as
