@@ -106,6 +106,17 @@ describe("planNewReadings (which path a batch takes)", () => {
     expect(planNewReadings([reading(32, 1), reading(30, 2)], newest, ["N"])).toBeDefined();
   });
 
+  it("takes the general path for a bulk batch (an import) of more hours than a live batch has", () => {
+    const hourly = (hours: number): Reading[] =>
+      Array.from({ length: hours }, (_, h) => ({
+        ...reading(0, 35),
+        stationId: "ST-C",
+        ts: T0 + h * 3_600_000,
+      }));
+    expect(planNewReadings(hourly(8192), newest, ["N"])).toBeDefined();
+    expect(planNewReadings(hourly(8193), newest, ["N"])).toBeUndefined();
+  });
+
   it("takes the general path for text that cannot be inlined and for a sum that overflows", () => {
     expect(planNewReadings([{ ...reading(30, 1), stationId: "ST\u0000A" }], newest, ["N"])).toBeUndefined();
     expect(
