@@ -7,6 +7,9 @@ export const MEAN_SIGNIFICANT_DIGITS = 12;
 
 /** Removes floating-point noise from a computed value. */
 export function clean(value: number): number {
+  // An integer below 10^12 has no noise to remove: the same value without the string round trip
+  // (hourly values are often integers, µg/m³; a year of daily AQI cleans ~50 000 hourly means a station). + 0 turns -0 into 0, as toPrecision does.
+  if (Number.isInteger(value) && Math.abs(value) < 1e12) return value + 0;
   return Number(value.toPrecision(MEAN_SIGNIFICANT_DIGITS));
 }
 
