@@ -35,7 +35,9 @@ describe("hourSeries", () => {
     expect([...series.keys()]).toEqual([...expected.keys()]);
     expect([...series.values()]).toEqual([...expected.values()]);
     const seen: number[] = [];
-    series.forEach((_, key) => seen.push(key));
+    series.forEach((_, key) => {
+      seen.push(key);
+    });
     expect(seen).toEqual([...expected.keys()]);
   });
 
