@@ -1,8 +1,6 @@
-import { createServer } from "node:net";
 import { createMemoryBus, type Delivery, messageSizeBytes } from "@qingshan/bus";
 import type { DeadLetter, Reading } from "@qingshan/domain";
 import { freePort, waitFor } from "@qingshan/testkit";
-import { Aedes } from "aedes";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -12,6 +10,7 @@ import { createIngest } from "./index.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import { clock, registry } from "./testdata/fixtures.ts";
+import { startPlainBroker } from "./testdata/plain-broker.ts";
 
 const TS = Date.parse("2026-11-28T10:00:00+08:00");
 const TOPIC = "stations/ld-aq-01/air";
@@ -117,19 +116,7 @@ describe("a reading larger than the bus accepts", () => {
 
 describe("a reading larger than the bus accepts, through an external broker", () => {
   it("is dead-lettered and the message acknowledged by ingest's own PUBACK", async () => {
-    const broker = await Aedes.createBroker();
-    const server = createServer(broker.handle);
-    const port = await freePort();
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    cleanups.push(async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
-    const acksFromIngest: number[] = [];
-    broker.on("ack", (packet, client) => {
-      if (client.id === "ingest-too-large" && packet.cmd === "publish")
-        acksFromIngest.push(packet.messageId ?? -1);
-    });
+    const { port, acked: acksFromIngest } = await startPlainBroker("ingest-too-large", cleanups);
     const bus = createMemoryBus({ topicMaxMessageBytes: { readings: neighbourLimit() } });
     await bus.start();
     cleanups.push(() => bus.stop());

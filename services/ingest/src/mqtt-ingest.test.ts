@@ -1,7 +1,6 @@
 import { createServer } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { freePort, waitFor } from "@qingshan/testkit";
-import { Aedes } from "aedes";
 import { connectAsync, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -17,6 +16,7 @@ import {
   registry,
   WATER_MN,
 } from "./testdata/fixtures.ts";
+import { startPlainBroker } from "./testdata/plain-broker.ts";
 
 const TS = Date.parse("2026-11-28T10:00:00+08:00");
 const logger = pino({ level: "silent" });
@@ -168,19 +168,7 @@ describe("MQTT ingest over the embedded broker", () => {
 
 describe("PUBACK after hand-off", () => {
   it("acknowledges a message only after the bus publish of its readings resolved", async () => {
-    const broker = await Aedes.createBroker();
-    const server = createServer(broker.handle);
-    const port = await freePort();
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    cleanups.push(async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
-    const acksFromIngest: number[] = [];
-    broker.on("ack", (packet, client) => {
-      if (client.id === "ingest-ack-test" && packet.cmd === "publish")
-        acksFromIngest.push(packet.messageId ?? -1);
-    });
+    const { port, acked: acksFromIngest } = await startPlainBroker("ingest-ack-test", cleanups);
 
     const { bus, got } = await startBus();
     const held = gate();
@@ -213,18 +201,7 @@ describe("PUBACK after hand-off", () => {
   });
 
   it("sends its PUBACKs in receive order, also when a later message is handed on first", async () => {
-    const broker = await Aedes.createBroker();
-    const server = createServer(broker.handle);
-    const port = await freePort();
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    cleanups.push(async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
-    const acksFromIngest: string[] = [];
-    broker.on("ack", (packet, client) => {
-      if (client.id === "ingest-order-test" && packet.cmd === "publish") acksFromIngest.push(packet.topic);
-    });
+    const { port, acked: acksFromIngest } = await startPlainBroker("ingest-order-test", cleanups);
     const { bus } = await startBus();
     // Air and water stations land on different partitions: the water batch is written first.
     const air = gate();
