@@ -12,6 +12,7 @@ import { pino } from "../services/evaluator/node_modules/pino/pino.js";
 import { createIngest } from "../services/ingest/src/index.ts";
 import { loadStationRegistry } from "../services/simulator/src/index.ts";
 import { createWriter, createWriterMetrics } from "../services/writer/src/index.ts";
+import { stopOnSigterm } from "./stop-on-sigterm.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const env = process.env;
@@ -64,14 +65,4 @@ process.on("message", (message: { cmd?: string }) => {
   }
 });
 process.stdout.write("QINGSHAN_BENCH_READY {}\n");
-process.once("SIGTERM", () => {
-  (async () => {
-    for (const stop of stops.reverse()) await stop();
-  })().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${role} stop failed: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-});
+stopOnSigterm(stops, role);

@@ -21,6 +21,7 @@ import { createIngest } from "../services/ingest/src/index.ts";
 import { createNotifier } from "../services/notifier/src/index.ts";
 import { loadStationRegistry } from "../services/simulator/src/index.ts";
 import { createWriter } from "../services/writer/src/index.ts";
+import { stopOnSigterm } from "./stop-on-sigterm.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const env = process.env;
@@ -106,14 +107,4 @@ process.on("message", (message: { cmd?: string }) => {
 process.stdout.write(
   `QINGSHAN_BENCH_READY ${JSON.stringify({ apiUrl: `http://127.0.0.1:${api.port}`, brokerUrl })}\n`,
 );
-process.once("SIGTERM", () => {
-  (async () => {
-    for (const stop of stops.reverse()) await stop();
-  })().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`pipeline stop failed: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-});
+stopOnSigterm(stops, "pipeline");
