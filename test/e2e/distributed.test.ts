@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
-import { freePort, requireService, waitFor } from "@qingshan/testkit";
+import { requireService, waitFor } from "@qingshan/testkit";
 import { type ParsedMail, startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "./support/influxd.ts";
 import { MOSQUITTO_BIN, type PrivateMosquitto, startPrivateMosquitto } from "./support/mosquitto.ts";
-import { type QingshanProcess, spawnQingshan } from "./support/qingshan-process.ts";
+import {
+  type QingshanProcess,
+  type RunningService,
+  startQingshanService,
+  stopGracefully,
+} from "./support/qingshan-process.ts";
 
 // Issue 5, "How it will be checked": real Mosquitto, Kafka and InfluxDB, each service its own
 // process (`qingshan run …`), a known set of readings over MQTT QoS 1 → every reading in InfluxDB
@@ -63,39 +67,13 @@ function expect1(stationId: string, metric: string, ts: number, value: number): 
   byTs.set(ts, value);
 }
 
-interface Service {
-  proc: QingshanProcess;
-  url: string;
-}
+type Service = RunningService;
 
 async function startService(name: string, service: string, extra: Record<string, string> = {}) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), `qingshan-e2e-${name}-`));
-  dirs.push(dataDir);
-  const proc = spawnQingshan(name, ["run", service], {
-    ...baseEnv,
-    QINGSHAN_HTTP_PORT: String(port),
-    QINGSHAN_DATA_DIR: dataDir,
-    ...extra,
-  });
-  processes.push(proc);
-  const url = `http://127.0.0.1:${port}`;
-  await proc.waitForOutput(/is running \(distributed mode\)/, 90_000);
-  await waitFor(
-    async () => {
-      if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output().slice(-2000)}`);
-      return (await fetch(`${url}/readyz`)).status === 200;
-    },
-    { what: `${name} /readyz`, timeoutMs: 60_000, intervalMs: 200 },
-  );
-  return { proc, url } satisfies Service;
-}
-
-async function stopProcess(proc: QingshanProcess): Promise<void> {
-  const stopped = proc.stop("SIGTERM");
-  const timer = setTimeout(() => proc.child.kill("SIGKILL"), 15_000);
-  await stopped;
-  clearTimeout(timer);
+  const started = await startQingshanService(name, service, { ...baseEnv, ...extra }, 90_000);
+  processes.push(started.proc);
+  dirs.push(started.dataDir);
+  return started;
 }
 
 async function influxql(q: string): Promise<Array<{ tags?: Record<string, string>; values: unknown[][] }>> {
@@ -300,7 +278,7 @@ describe.skipIf(!available)(`distributed mode: one process per service${note}`, 
 
   afterAll(async () => {
     await client?.endAsync().catch(() => undefined);
-    await Promise.all(processes.map((p) => stopProcess(p)));
+    await Promise.all(processes.map((p) => stopGracefully(p)));
     await smtp?.stop();
     await influx?.stop();
     await mosquitto?.stop();

@@ -13,7 +13,7 @@ import { parse, stringify } from "yaml";
 import { qingshanServices, root } from "../compose/compose-file.ts";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "./support/influxd.ts";
 import { MOSQUITTO_BIN, type PrivateMosquitto, startPrivateMosquitto } from "./support/mosquitto.ts";
-import { type QingshanProcess, spawnQingshan } from "./support/qingshan-process.ts";
+import { type QingshanProcess, startQingshanService, stopGracefully } from "./support/qingshan-process.ts";
 
 // The compose Prometheus for real (project rule: every component docker-compose.yml names is tested
 // through the real thing on loopback): Debian's prometheus scrapes every `qingshan run` service of
@@ -144,28 +144,15 @@ describe.skipIf(!available)(`the compose Prometheus against the compose services
   }
 
   async function startService(name: string, service: string, env: Record<string, string>) {
-    const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), `qingshan-prom-${name}-`));
-    dirs.push(dataDir);
-    const proc = spawnQingshan(name, ["run", service], {
+    const started = await startQingshanService(name, service, {
       ...env,
-      QINGSHAN_HTTP_PORT: String(port),
-      QINGSHAN_DATA_DIR: dataDir,
       ...(service === "ingest"
         ? { QINGSHAN_MQTT_CLIENT_ID: `prom-${name}-${randomUUID().slice(0, 8)}` }
         : {}),
     });
-    processes.push(proc);
-    const url = `http://127.0.0.1:${port}`;
-    await proc.waitForOutput(/is running \(distributed mode\)/, 120_000);
-    await waitFor(
-      async () => {
-        if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output().slice(-2000)}`);
-        return (await fetch(`${url}/readyz`)).status === 200;
-      },
-      { what: `${name} /readyz`, timeoutMs: 60_000, intervalMs: 200 },
-    );
-    urls.set(name, url);
+    processes.push(started.proc);
+    dirs.push(started.dataDir);
+    urls.set(name, started.url);
   }
 
   beforeAll(async () => {
@@ -247,13 +234,7 @@ describe.skipIf(!available)(`the compose Prometheus against the compose services
       process.kill(prometheus.pid, "SIGTERM");
       await prometheus.exited;
     }
-    await Promise.all(
-      processes.map(async (proc) => {
-        const timer = setTimeout(() => proc.child.kill("SIGKILL"), 15_000);
-        await proc.stop("SIGTERM");
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(processes.map((proc) => stopGracefully(proc)));
     await smtp?.stop();
     await influx?.stop();
     await mosquitto?.stop();

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitFor } from "@qingshan/testkit";
+import { freePort, waitFor } from "@qingshan/testkit";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const MAIN = join(ROOT, "services/cli/src/main.ts");
@@ -61,4 +63,55 @@ export function spawnQingshan(
       return exited;
     },
   };
+}
+
+export interface RunningService {
+  readonly proc: QingshanProcess;
+  /** http://127.0.0.1:<port> of its HTTP server (ops endpoints, or the API). */
+  readonly url: string;
+  /** Its own data directory (the caller removes it). */
+  readonly dataDir: string;
+}
+
+/**
+ * Starts `qingshan run <service>` on a free HTTP port with a data directory of its own and
+ * resolves once it is ready (`/readyz` answers 200).
+ */
+export async function startQingshanService(
+  name: string,
+  service: string,
+  env: Record<string, string>,
+  runningTimeoutMs = 120_000,
+): Promise<RunningService> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `qingshan-e2e-${name}-`));
+  const proc = spawnQingshan(name, ["run", service], {
+    ...env,
+    QINGSHAN_HTTP_PORT: String(port),
+    QINGSHAN_DATA_DIR: dataDir,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await proc.waitForOutput(/is running \(distributed mode\)/, runningTimeoutMs);
+    await waitFor(
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output().slice(-2000)}`);
+        return (await fetch(`${url}/readyz`)).status === 200;
+      },
+      { what: `${name} /readyz`, timeoutMs: 60_000, intervalMs: 200 },
+    );
+  } catch (error) {
+    await stopGracefully(proc);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return { proc, url, dataDir };
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+export async function stopGracefully(proc: QingshanProcess, graceMs = 15_000): Promise<void> {
+  const stopped = proc.stop("SIGTERM");
+  const timer = setTimeout(() => proc.child.kill("SIGKILL"), graceMs);
+  await stopped;
+  clearTimeout(timer);
 }
