@@ -98,8 +98,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   let owned = new Set<number>();
   /** Per owned partition, the offset after the last delivery processed in this assignment. */
   const nextOffset = new Map<number, bigint>();
-  /** Events and dead letters computed but not yet stored and published (a failed call's work, sent first next time). */
-  // Alert events wait here to be published and, separately, to be stored; dead letters to be published.
+  /**
+   * Alert events waiting to be published and, separately, to be stored; dead letters waiting to be
+   * published. Sent in the background, so the next batch is evaluated while the previous batch's
+   * events are being stored (a crash before they are stored is covered by rebuild, which re-derives
+   * and re-emits what the store lacks).
+   */
   const outbox = {
     publish: [] as AlertEvent[],
     store: [] as AlertEvent[],
@@ -115,9 +119,6 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   let task: ScheduledTask | undefined;
   let controller = new AbortController();
   let chain: Promise<unknown> = Promise.resolve();
-  // The outbox is sent in the background, so the next batch is evaluated while the previous
-  // batch's events are being stored (a crash before they are stored is covered by rebuild, which
-  // re-derives and re-emits what the store lacks).
 
   /** Serializes batches, rebuilds and sweeps: they all change the same state. */
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -239,20 +240,29 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   }
 
   /**
-   * A background sender of one outbox queue: one run at a time, a call while one runs queues one
-   * more (which takes everything queued by then). The returned promise never rejects.
+   * A background sender of one outbox queue: sends what the queue holds, retried until it succeeds
+   * or the evaluator stops, and then takes it off the queue. One run at a time; a call while one
+   * runs queues one more (which takes everything queued by then). The returned promise never rejects.
    */
-  function serialSender(send: (signal: AbortSignal) => Promise<void>, what: string): () => Promise<void> {
+  function queueSender<T>(
+    queue: T[],
+    what: string,
+    send: (items: T[]) => Promise<void>,
+  ): () => Promise<void> {
     let tail: Promise<void> = Promise.resolve();
     let queued = false;
+    const run = async () => {
+      queued = false;
+      const items = queue.slice();
+      if (items.length === 0) return;
+      await retry(() => send(items), what, controller.signal);
+      queue.splice(0, items.length);
+    };
     return () => {
       if (queued) return tail;
       queued = true;
-      tail = tail.then(() => {
-        queued = false;
-        return send(controller.signal).catch((error: unknown) => {
-          if (!controller.signal.aborted) logger.error({ err: error }, `evaluator: ${what} failed`);
-        });
+      tail = tail.then(run).catch((error: unknown) => {
+        if (!controller.signal.aborted) logger.error({ err: error }, `evaluator: ${what} failed`);
       });
       return tail;
     };
@@ -260,46 +270,27 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
 
   // Three independent queues, so an alert reaches the bus (and the duty officer) without waiting
   // for its own storage or for dead letters, which wait for the writer (a durable group).
-  const sendPublish = serialSender(async (signal) => {
-    const events = outbox.publish.slice();
-    if (events.length === 0) return;
-    await retry(
-      () =>
-        bus.publish(
-          "alerts",
-          events.map((e) => ({ key: e.stationId, value: e })),
-        ),
-      "bus.publish alerts",
-      signal,
+  const sendPublish = queueSender(outbox.publish, "bus.publish alerts", async (events) => {
+    await bus.publish(
+      "alerts",
+      events.map((e) => ({ key: e.stationId, value: e })),
     );
-    outbox.publish.splice(0, events.length);
     for (const e of events)
       logger.info(
         { alertId: e.alertId, type: e.type, level: e.level, stationId: e.stationId },
         "alert event",
       );
-  }, "publishing alert events");
+  });
   // Safe apart from publishing: ids are deterministic, store/notifier dedupe on id, rebuild re-emits unstored events.
-  const sendStore = serialSender(async (signal) => {
-    const events = outbox.store.slice();
-    if (events.length === 0) return;
-    await retry(() => store.writeAlertEvents(events), "store.writeAlertEvents", signal);
-    outbox.store.splice(0, events.length);
-  }, "storing alert events");
-  const sendLetters = serialSender(async (signal) => {
-    const letters = outbox.letters.slice();
-    if (letters.length === 0) return;
-    await retry(
-      () =>
-        bus.publish(
-          "deadletters",
-          letters.map((l) => ({ key: l.stationId ?? "", value: l })),
-        ),
-      "bus.publish deadletters",
-      signal,
-    );
-    outbox.letters.splice(0, letters.length);
-  }, "publishing dead letters");
+  const sendStore = queueSender(outbox.store, "store.writeAlertEvents", (events) =>
+    store.writeAlertEvents(events),
+  );
+  const sendLetters = queueSender(outbox.letters, "bus.publish deadletters", (letters) =>
+    bus.publish(
+      "deadletters",
+      letters.map((l) => ({ key: l.stationId ?? "", value: l })),
+    ),
+  );
 
   /** Sends what the outbox holds in the background; resolves when all three queues are done. */
   function scheduleFlush(): Promise<void> {
