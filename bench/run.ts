@@ -165,6 +165,38 @@ async function reachable(port: number): Promise<boolean> {
 
 /** Raw ceiling: messages/s one plain QoS 1 subscriber receives. */
 /**
+ * Resolves with the first match of `pattern` in a child's stdout (what it printed so far is kept
+ * to the last 10 000 characters past 100 000); rejects when the child exits first or after timeoutMs.
+ */
+function stdoutMatch(
+  proc: ChildProcess,
+  pattern: RegExp,
+  timeoutMs: number,
+  what: string,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = pattern.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+      if (text.length > 100_000) text = text.slice(-10_000);
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}`));
+    });
+  });
+}
+
+/**
  * The raw ceiling: one plain QoS 1 subscriber (bench/raw-subscriber.ts, its own process, so its CPU
  * is measured apart from the publishers) receiving the messages published flat out.
  */
@@ -180,11 +212,7 @@ async function rawCeiling(url: string, brokerPid: number | undefined, salt: numb
     out += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  for (const until = performance.now() + 60_000; !out.includes("READY"); ) {
-    if (performance.now() > until || child.exitCode !== null)
-      throw new Error(`raw subscriber did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await stdoutMatch(child, /READY/, 60_000, "raw subscriber");
   const cpu0 = brokerPid ? cpuSeconds(brokerPid) : 0;
   const start = performance.timeOrigin + performance.now();
   await publishFlatOut(url, msgs);
@@ -220,20 +248,8 @@ async function startChild(env: Record<string, string>, dataDir: string): Promise
     },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
-  const ready = await new Promise<{ apiUrl: string; brokerUrl: string }>((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error("pipeline did not start in 60 s")), 60_000);
-    proc.stdout?.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /QINGSHAN_BENCH_READY (\{.*\})/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(JSON.parse(m[1] as string));
-      }
-      if (text.length > 100_000) text = text.slice(-10_000);
-    });
-    proc.once("exit", (code) => reject(new Error(`pipeline exited with ${code}`)));
-  });
+  const m = await stdoutMatch(proc, /QINGSHAN_BENCH_READY (\{.*\})/, 60_000, "pipeline");
+  const ready = JSON.parse(m[1] as string) as { apiUrl: string; brokerUrl: string };
   proc.stdout?.resume();
   return { proc, pid: proc.pid as number, dataDir, ...ready };
 }
@@ -558,19 +574,7 @@ async function startService(role: "ingest" | "writer", env: Record<string, strin
     env: { ...process.env, BENCH_ROLE: role, ...env },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
-  await new Promise<void>((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`${role} did not start in 120 s`)), 120_000);
-    proc.stdout?.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes("QINGSHAN_BENCH_READY")) {
-        clearTimeout(timer);
-        resolve();
-      }
-      if (text.length > 100_000) text = text.slice(-10_000);
-    });
-    proc.once("exit", (code) => reject(new Error(`${role} exited with ${code}`)));
-  });
+  await stdoutMatch(proc, /QINGSHAN_BENCH_READY/, 120_000, role);
   proc.stdout?.resume();
   return { proc, pid: proc.pid as number };
 }
