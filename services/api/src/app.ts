@@ -56,7 +56,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       ? Fastify({ ...options, loggerInstance: deps.logger })
       : Fastify({ ...options, logger: deps.logger ?? false });
 
-  const alertFeed = deps.bus ? createAlertFeed(deps.bus) : undefined;
+  const alertFeed = deps.bus ? createAlertFeed(deps.bus, deps.store) : undefined;
   const ctx: ApiContext = Object.freeze({
     store: deps.store,
     registry: deps.registry,

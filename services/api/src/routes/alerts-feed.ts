@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Bus, Subscription } from "@qingshan/bus";
 import type { AlertEvent } from "@qingshan/domain";
+import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyInstance } from "fastify";
 import type { AlertFeed } from "../deps.ts";
 
@@ -16,12 +17,18 @@ export interface BusAlertFeed extends AlertFeed {
  * Relays every AlertEvent published on bus "alerts" to the listeners of this instance. Each API
  * instance subscribes with its own group (`api-live-<uuid>`), so every instance sees every event;
  * the group is not durable, so a slow browser never holds back the notifier or a publisher.
+ * With a `store`, a batch is stored (idempotent on the event id) before it is relayed: publishers
+ * may publish before storing, and a browser that refetches on an event must find it in the store.
  *
  * @example
  * const feed = createAlertFeed(bus); await feed.start();
  * const off = feed.listen((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
  */
-export function createAlertFeed(bus: Bus, group = `api-live-${randomUUID()}`): BusAlertFeed {
+export function createAlertFeed(
+  bus: Bus,
+  store?: Pick<TimeSeriesStore, "writeAlertEvents">,
+  group = `api-live-${randomUUID()}`,
+): BusAlertFeed {
   const listeners = new Set<(event: AlertEvent) => void>();
   const stopCallbacks = new Set<() => void>();
   let subscription: Subscription | undefined;
@@ -42,6 +49,8 @@ export function createAlertFeed(bus: Bus, group = `api-live-${randomUUID()}`): B
         "alerts",
         { group },
         async function relayAlertEvents(batch) {
+          // A failing store (its writers log it) must not stop the live feed: relay regardless.
+          await store?.writeAlertEvents(batch.map((d) => d.value)).catch(() => undefined);
           for (const delivery of batch) {
             for (const listener of listeners) {
               // A listener that throws (a closed socket) must not hold the batch for the others.

@@ -350,6 +350,8 @@ describe("GET /api/v1/alerts/stream (real socket)", () => {
         .find((l) => l.startsWith("data: "))
         ?.slice(6) ?? "";
     expect(JSON.parse(data)).toEqual(raised);
+    // Stored before it is relayed: a browser that refetches on the event finds it.
+    expect((await store.queryAlertEvents({ alertId: "s1" })).map((e) => e.id)).toEqual(["s1-r"]);
     live.close();
 
     // A client that reconnects after w1-r gets the stored events after it.
