@@ -67,12 +67,18 @@ export async function show(app) {
   await refresh(app);
 }
 
+// Refreshes can overlap (a live event and an acknowledgement): only the latest one started renders,
+// so an older answer arriving last cannot put back a state from before the other.
+let refreshes = 0;
+
 export async function refresh(app, { live = false } = {}) {
+  const mine = ++refreshes;
   const [open, history] = await Promise.all([
     getJson("/api/v1/alerts", { status: "open,acknowledged", limit: 500 }),
     getJson("/api/v1/alerts", { status: "resolved", limit: 50 }),
     refreshWarning(app),
   ]);
+  if (mine !== refreshes) return;
   openAlerts = open.alerts.sort(compareAlerts);
   renderOpen(app, { live });
   renderHistory(app, history.alerts);
