@@ -67,8 +67,9 @@ export async function show(app) {
   await refresh(app);
 }
 
-// Refreshes can overlap (a live event and an acknowledgement): only the latest one started renders,
-// so an older answer arriving last cannot put back a state from before the other.
+// Refreshes can overlap (a live event and an acknowledgement): a live answer renders only if no
+// refresh started after it, so an older answer arriving last cannot put back an earlier state.
+// An explicit refresh (after an acknowledgement) always renders, even while live updates are held.
 let refreshes = 0;
 
 export async function refresh(app, { live = false } = {}) {
@@ -78,7 +79,7 @@ export async function refresh(app, { live = false } = {}) {
     getJson("/api/v1/alerts", { status: "resolved", limit: 50 }),
     refreshWarning(app),
   ]);
-  if (mine !== refreshes) return;
+  if (live && mine !== refreshes) return;
   openAlerts = open.alerts.sort(compareAlerts);
   renderOpen(app, { live });
   renderHistory(app, history.alerts);
