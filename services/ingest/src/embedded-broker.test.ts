@@ -1,6 +1,7 @@
-import { createServer, type Server } from "node:net";
-import { freePort } from "@qingshan/testkit";
+import { connect, createServer, type Server } from "node:net";
+import { freePort, waitFor } from "@qingshan/testkit";
 import { connectAsync } from "mqtt";
+import * as mqttPacket from "mqtt-packet";
 import { afterEach, describe, expect, it } from "vitest";
 import { type IncomingPublish, startEmbeddedBroker } from "./embedded-broker.ts";
 
@@ -8,6 +9,49 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
+
+/** A station on a bare socket: PUBLISH packets written together arrive in one read. */
+async function rawStation(port: number, clientId: string) {
+  const socket = connect(port, "127.0.0.1");
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const pubacks: number[] = [];
+  let connacked = false;
+  parser.on("packet", (packet) => {
+    if (packet.cmd === "connack") connacked = true;
+    if (packet.cmd === "puback" && packet.messageId !== undefined) pubacks.push(packet.messageId);
+  });
+  socket.on("data", (chunk) => parser.parse(chunk));
+  socket.write(
+    mqttPacket.generate({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: true,
+      clientId,
+      keepalive: 60,
+    }),
+  );
+  await waitFor(() => connacked, { what: "CONNACK" });
+  return {
+    socket,
+    pubacks,
+    /** Writes one QoS 1 PUBLISH per id (payload = the id) in a single write. */
+    publish(ids: number[]) {
+      const packets = ids.map((messageId) =>
+        mqttPacket.generate({
+          cmd: "publish",
+          topic: "stations/a/air",
+          payload: String(messageId),
+          qos: 1,
+          messageId,
+          dup: false,
+          retain: false,
+        }),
+      );
+      socket.write(Buffer.concat(packets));
+    },
+  };
+}
 
 function occupy(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -80,6 +124,74 @@ describe("startEmbeddedBroker", () => {
     pending[0]?.done();
     await Promise.all(all);
     expect(acked).toEqual(["1", "2", "3"]);
+  });
+
+  it("reads a connection on while its earlier messages are being stored, and still forwards them", async () => {
+    const pending: Array<{ payload: string; done: () => void }> = [];
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      host: "127.0.0.1",
+      intake: (message) =>
+        new Promise<void>((done) => pending.push({ payload: String(message.payload), done })),
+    });
+    cleanups.push(() => broker.close());
+    const watcher = await connectAsync(broker.url, { clientId: "read-on-watcher", protocolVersion: 4 });
+    cleanups.push(() => watcher.endAsync(true));
+    await watcher.subscribeAsync("stations/#", { qos: 1 });
+    const forwarded: string[] = [];
+    watcher.on("message", (_topic, payload) => forwarded.push(String(payload)));
+    const client = await connectAsync(broker.url, { clientId: "read-on", protocolVersion: 4 });
+    cleanups.push(() => client.endAsync(true));
+    const acked: string[] = [];
+    const publish = (payload: string) =>
+      client.publishAsync("stations/a/air", payload, { qos: 1 }).then(() => {
+        acked.push(payload);
+      });
+    const first = publish("1");
+    await waitFor(() => pending.length === 1, { what: "the first message at the intake" });
+    // Sent after the first arrived, so in a later socket read: aedes reads it although the first
+    // is not stored yet (it used to wait, which doubled the latency under load).
+    const second = publish("2");
+    await waitFor(() => pending.length === 2, { what: "the second message read while the first is pending" });
+    await waitFor(() => forwarded.length === 2, { what: "both forwarded to a subscriber" });
+    expect(acked).toEqual([]);
+    pending[1]?.done();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acked).toEqual([]);
+    pending[0]?.done();
+    await Promise.all([first, second]);
+    expect(acked).toEqual(["1", "2"]);
+    expect(forwarded).toEqual(["1", "2"]);
+  });
+
+  it("stops reading a connection once readAheadPerConnection messages await their PUBACK", async () => {
+    const pending = new Map<string, () => void>();
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      host: "127.0.0.1",
+      readAheadPerConnection: 2,
+      intake: (message) =>
+        new Promise<void>((done) => {
+          pending.set(String(message.payload), done);
+        }),
+    });
+    cleanups.push(() => broker.close());
+    const station = await rawStation(broker.port, "read-ahead");
+    cleanups.push(async () => station.socket.destroy());
+    // Four messages in one socket read: two within the read-ahead, two held by aedes.
+    station.publish([1, 2, 3, 4]);
+    await waitFor(() => pending.size === 4, { what: "the first read's four messages at the intake" });
+    // aedes reads no further until the held ones are answered.
+    station.publish([5]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect([...pending.keys()]).toEqual(["1", "2", "3", "4"]);
+    for (const payload of ["4", "3", "2", "1"]) pending.get(payload)?.();
+    await waitFor(() => pending.has("5"), {
+      what: "the fifth message read once the held ones were answered",
+    });
+    pending.get("5")?.();
+    await waitFor(() => station.pubacks.length === 5, { what: "five PUBACKs" });
+    expect(station.pubacks).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("keeps one PUBACK line per connection: a slow message holds up only its own connection", async () => {

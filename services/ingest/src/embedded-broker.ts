@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { Aedes, type Client } from "aedes";
+import { writeToStream } from "mqtt-packet";
 import { listen } from "./listen.ts";
 
 /** A PUBLISH a station sent to the embedded broker. */
@@ -36,38 +37,65 @@ export interface EmbeddedBrokerOptions {
   readonly host?: string;
   /** Ingest hook run before each PUBLISH is acknowledged (see {@link BrokerIntake}). */
   readonly intake?: BrokerIntake;
+  /** QoS 1 messages per connection awaiting their PUBACK while the broker reads on (default 1000). */
+  readonly readAheadPerConnection?: number;
 }
 
 const SYS_PREFIX = "$SYS/";
 
 type AckCallback = (error?: Error | null) => void;
 
+/**
+ * By default a connection may have this many QoS 1 messages whose PUBACK waits for the intake while aedes
+ * reads on. Past it, aedes stops reading the connection until the oldest are acknowledged (TCP
+ * then holds the station back). MQTT 3.1.1 has no receive maximum; aedes bounds its inbound
+ * QoS 2 window with the same number.
+ */
+const DEFAULT_READ_AHEAD = 1000;
+
 /** One message's place in its connection's acknowledgement line. */
 interface PendingAck {
   readonly line: PendingAck[];
-  readonly callback: AckCallback;
-  /** "succeeded": work done, waiting for earlier messages; "handed": callback ran. */
+  readonly client: Client;
+  /** aedes' callback (it then answers the packet itself), or the id of the PUBACK we write. */
+  readonly callback: AckCallback | undefined;
+  readonly messageId: number | undefined;
+  /** "succeeded": work done, waiting for earlier messages; "handed": answered. */
   state: "pending" | "succeeded" | "handed";
 }
 
 /**
- * Calls back in the order the messages of one connection arrived, each once its own work is
- * done: aedes handles all PUBLISH packets of one socket read concurrently, while a client expects
- * its PUBACKs in the order it sent the messages (MQTT 3.1.1 §4.6). A failed work calls back with
- * its error at once (aedes then drops the connection) and no longer holds up later messages.
+ * Answers in the order the messages of one connection arrived, each once its own work is done:
+ * a client expects its PUBACKs in the order it sent the messages (MQTT 3.1.1 §4.6), while the
+ * work of one connection's messages runs concurrently. A QoS 1 message the intake takes is
+ * answered with a PUBACK written here, so aedes reads the connection's next packets meanwhile
+ * (aedes reads no further until every packet of a read has been handled); other messages hold
+ * aedes' callback. A failed work answers with its error at once (aedes then drops the connection,
+ * or, for a PUBACK of ours, the connection is closed) and no longer holds up later messages.
  * A line per connection rather than a promise chain: one `then` per message, no promise per link.
  */
-function orderedAcks() {
+function orderedAcks(readAheadPerConnection: number) {
   const lines = new WeakMap<Client, PendingAck[]>();
-  /** Callbacks not yet run, and who waits for them to reach 0. */
+  /** Messages not yet answered, and who waits for them to reach 0. */
   let outstanding = 0;
   let drained: Array<() => void> = [];
+
+  function answer(entry: PendingAck, error: Error | null): void {
+    const { client, callback, messageId } = entry;
+    if (callback !== undefined) {
+      callback(error);
+    } else if (error !== null) {
+      client.close();
+    } else if (client.connected && messageId !== undefined) {
+      writeToStream({ cmd: "puback", messageId }, client.conn);
+    }
+  }
 
   function handOver(entry: PendingAck, error: Error | null): void {
     entry.state = "handed";
     outstanding--;
     try {
-      entry.callback(error);
+      answer(entry, error);
     } finally {
       if (outstanding === 0 && drained.length > 0) {
         const wake = drained;
@@ -97,19 +125,47 @@ function orderedAcks() {
     release(entry.line);
   }
 
-  function ack(client: Client, work: Promise<void>, callback: AckCallback): void {
+  function enqueue(
+    client: Client,
+    work: Promise<void>,
+    callback: AckCallback | undefined,
+    messageId: number | undefined,
+  ): void {
     let line = lines.get(client);
     if (line === undefined) {
       line = [];
       lines.set(client, line);
     }
-    const entry: PendingAck = { line, callback, state: "pending" };
+    const entry: PendingAck = { line, client, callback, messageId, state: "pending" };
     line.push(entry);
     outstanding++;
     work.then(
       () => succeeded(entry),
       (error: unknown) => failed(entry, error),
     );
+  }
+
+  /**
+   * Takes the message into the connection's line. Returns true when this line writes the PUBACK
+   * itself (the caller then lets aedes handle the packet as QoS 0 at once); false when aedes'
+   * callback is held until the message's turn.
+   */
+  function ack(
+    client: Client,
+    packet: { qos: number; messageId?: number },
+    work: Promise<void> | undefined,
+    callback: AckCallback,
+  ): boolean {
+    const line = lines.get(client);
+    const readAhead =
+      work !== undefined &&
+      packet.qos === 1 &&
+      packet.messageId !== undefined &&
+      (line === undefined || line.length < readAheadPerConnection);
+    if (readAhead) enqueue(client, work, undefined, packet.messageId);
+    // Messages the intake does not handle queue behind the ones it does, to keep PUBACK order.
+    else enqueue(client, work ?? Promise.resolve(), callback, undefined);
+    return readAhead;
   }
 
   /** Resolves once every acknowledgement has been handed to its socket (the intake must be stopped). */
@@ -136,7 +192,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const requested = options.port ?? 1883;
   const host = options.host ?? "0.0.0.0";
   const intake = options.intake;
-  const acks = orderedAcks();
+  const acks = orderedAcks(options.readAheadPerConnection ?? DEFAULT_READ_AHEAD);
   const broker = await Aedes.createBroker({
     authorizePublish(client, packet, callback) {
       if (packet.topic.startsWith(SYS_PREFIX)) {
@@ -151,8 +207,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
         callback(null);
         return;
       }
-      // Messages the intake does not handle queue behind the ones it does, to keep PUBACK order.
-      acks.ack(client, work ?? Promise.resolve(), callback);
+      if (acks.ack(client, packet, work, callback)) {
+        // Its PUBACK comes from the ack line once stored; as QoS 0, aedes forwards it to any
+        // subscriber (at QoS 0) without acknowledging it and reads the connection on.
+        packet.qos = 0;
+        callback(null);
+      }
     },
   });
   const server = createServer(broker.handle);
