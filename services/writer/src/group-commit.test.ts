@@ -17,6 +17,26 @@ describe("groupCommit", () => {
     expect(calls).toEqual([[1], [2, 3, 4, 5]]);
   });
 
+  it("a submitter answered by one write, handing in more at once, joins the next write with those that waited", async () => {
+    const calls: string[][] = [];
+    let release: () => void = () => undefined;
+    const submit = groupCommit<string>(async (items) => {
+      calls.push([...items]);
+      if (calls.length === 1) await new Promise<void>((r) => (release = r));
+    });
+    // As a bus partition does: its next batch is handed in as soon as the previous one is written,
+    // a few promise hops later (handler, acknowledgement, dispatch).
+    const partitionA = submit(["a1"]).then(async () => {
+      for (let hop = 0; hop < 10; hop++) await Promise.resolve();
+      await submit(["a2"]);
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    const partitionB = submit(["b1"]);
+    release();
+    await Promise.all([partitionA, partitionB]);
+    expect(calls).toEqual([["a1"], ["b1", "a2"]]);
+  });
+
   it("fails only the submitter whose items the store refuses", async () => {
     const calls: number[][] = [];
     const submit = groupCommit<number>(async (items) => {

@@ -34,6 +34,7 @@ export function groupCommit<T>(
       if (group.length === 1) {
         const only = group[0] as Waiter;
         await write(only.items).then(only.resolve, only.reject);
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       try {
@@ -42,6 +43,10 @@ export function groupCommit<T>(
       } catch {
         for (const w of group) await write(w.items).then(w.resolve, w.reject);
       }
+      // The submitters just answered hand in their next items within microtasks (the bus delivers
+      // that partition's next batch): one macrotask lets them join the next write. Without it the
+      // next write started with the others only, and a partition waited for every second write.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     running = false;
   }
