@@ -89,4 +89,12 @@ export interface Bus {
    * `maxMessageBytes`). Kafka: what fits in one produce request of `maxRequestBytes`.
    */
   maxMessageBytes(topic: BusTopic): number;
+  /**
+   * A consumer group's committed positions on `topic`: per partition, the offset of the next message
+   * the group will receive there (decimal string), i.e. everything before it was acknowledged.
+   * Partitions where the group has committed nothing are absent; an unknown group gives an empty map.
+   * One admin request (Kafka) per call: for control decisions such as a takeover, not per message.
+   * Throws BusError "bus.not_started" before `start`.
+   */
+  committedOffsets(group: string, topic: BusTopic): Promise<Map<number, string>>;
 }

@@ -304,6 +304,20 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       });
     },
 
+    async committedOffsets(group: string, topic: BusTopic) {
+      assertTopic(topic);
+      if (state === "created" || state === "starting" || admin === undefined)
+        throw new BusError("bus.not_started", "committedOffsets before start()");
+      if (state === "stopped") throw new BusError("bus.stopped", "committedOffsets after stop()");
+      const name = topicName(topic);
+      const topics = await admin.fetchOffsets({ groupId: group, topics: [name] });
+      const result = new Map<number, string>();
+      // Kafka answers -1 for a partition (or a whole group) without a committed offset.
+      for (const p of topics.find((t) => t.topic === name)?.partitions ?? [])
+        if (BigInt(p.offset) >= 0n) result.set(p.partition, p.offset);
+      return result;
+    },
+
     depth() {
       return (
         depth?.current ?? (Object.fromEntries(BUS_TOPICS.map((t) => [t, 0])) as Record<BusTopic, number>)

@@ -53,6 +53,8 @@ export class ConsumerGroup {
   durable = false;
   private readonly members: Member[] = [];
   private readonly partitions: PartitionState[];
+  /** Per partition, the offset after the last acknowledged message (what Kafka would have committed). */
+  private readonly committed: (number | undefined)[];
   private dispatchScheduled = false;
   /** Bound once: scheduling a dispatch must not allocate a closure per publish. */
   private readonly runDispatch = (): void => {
@@ -71,6 +73,16 @@ export class ConsumerGroup {
       failures: 0,
       timer: undefined,
     }));
+    this.committed = new Array(context.settings.partitions).fill(undefined);
+  }
+
+  /** Per partition, the offset after the last acknowledged message; partitions with none are absent. */
+  committedOffsets(): Map<number, string> {
+    const result = new Map<number, string>();
+    this.committed.forEach((offset, partition) => {
+      if (offset !== undefined) result.set(partition, String(offset));
+    });
+    return result;
   }
 
   /** Queues the messages of one publish that went to `partition`. */
@@ -201,7 +213,7 @@ export class ConsumerGroup {
     const call = invoke(member.handler, batch, { signal: member.closeSignal.signal }).then(
       () => {
         partition.failures = 0;
-        this.acknowledge(partition, batch.length);
+        this.acknowledge(partition, batch);
         partition.busy = false;
         this.scheduleDispatch();
       },
@@ -230,9 +242,11 @@ export class ConsumerGroup {
     void call.finally(() => member.inFlight.delete(call));
   }
 
-  private acknowledge(partition: PartitionState, count: number): void {
+  private acknowledge(partition: PartitionState, batch: readonly Delivery<unknown>[]): void {
+    const last = batch[batch.length - 1];
+    if (last !== undefined) this.committed[partition.index] = Number(last.offset) + 1;
     // Counts the messages on their publishes' tickets (a durable publish resolves at its last).
-    this.queued -= partition.queue.take(count);
+    this.queued -= partition.queue.take(batch.length);
     this.context.roomFreed();
   }
 }

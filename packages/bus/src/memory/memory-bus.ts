@@ -292,6 +292,11 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
       return partitionOf(key, settings.partitions);
     },
 
+    async committedOffsets(group: string, topic: BusTopic) {
+      if (state === "created") throw new BusError("bus.not_started", "committedOffsets before start()");
+      return topicState(topic).groups.get(group)?.committedOffsets() ?? new Map<number, string>();
+    },
+
     depth() {
       const result = {} as Record<BusTopic, number>;
       for (const [name, topic] of topics) result[name] = depthOf(topic);

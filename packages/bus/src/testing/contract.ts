@@ -402,6 +402,34 @@ export function describeBusContract(
       expect(slow.acknowledged.map((d) => d.value.seq)).toEqual(range(5));
     });
 
+    it("committedOffsets(group, topic): per partition the offset after the last acknowledged message; none before", async () => {
+      const hold = gate();
+      const slowGroup = unique("slow");
+      const fastGroup = unique("fast");
+      const slow = await consume<Seq>(bus, "readings", { group: slowGroup }, () => hold.promise, timeoutMs);
+      const fast = await consume<Seq>(bus, "readings", { group: fastGroup }, undefined, timeoutMs);
+      expect(await bus.committedOffsets(fastGroup, "readings")).toEqual(new Map());
+      expect(await bus.committedOffsets(unique("never-subscribed"), "readings")).toEqual(new Map());
+      await bus.publish("readings", messages("k", 0, 5));
+      await wait(() => fast.acknowledged.length === 5, "fast group done");
+      const partition = bus.partitionFor("readings", "k");
+      const after = String(BigInt(fast.acknowledged[4]?.offset ?? "-2") + 1n);
+      // Kafka commits right after the handler resolved, so the commit is awaited.
+      await wait(
+        async () => (await bus.committedOffsets(fastGroup, "readings")).get(partition) === after,
+        `fast group committed ${after} on partition ${partition}`,
+      );
+      expect([...(await bus.committedOffsets(fastGroup, "readings")).keys()]).toEqual([partition]);
+      await wait(() => slow.batches.length > 0, "slow group handling");
+      expect(await bus.committedOffsets(slowGroup, "readings")).toEqual(new Map());
+      expect(await bus.committedOffsets(fastGroup, "alerts")).toEqual(new Map());
+      hold.release();
+      await wait(
+        async () => (await bus.committedOffsets(slowGroup, "readings")).get(partition) === after,
+        "slow group committed once it acknowledged",
+      );
+    });
+
     it("close() of a subscription waits for its in-flight handler call", async () => {
       const hold = gate();
       let finished = false;
