@@ -1,4 +1,5 @@
 import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
+import { validMean } from "./hourly-validity.ts";
 import { mean } from "./mean.ts";
 import type { AggFn, Every, HourSeries, PeriodValue } from "./types.ts";
 
@@ -31,8 +32,8 @@ interface DayStat {
 function dayStat(series: HourSeries, start: number, end: number, rules: ValidityRules): DayStat {
   const hourMeans: number[] = [];
   for (const label of hourLabelsIn(start, end)) {
-    const hour = series.get(label);
-    if (hour?.valid && hour.mean !== null) hourMeans.push(hour.mean);
+    const mean = validMean(series, label);
+    if (mean !== undefined) hourMeans.push(mean);
   }
   return { start, hourMeans, valid: hourMeans.length >= rules.minHoursPerDay };
 }

@@ -68,9 +68,8 @@ const missing = (basis: string, reason: string, validCount = 0): IndicatorInput 
 function hourly(series: HourSeries | undefined, label: number): IndicatorInput {
   const basis = "1-h mean";
   if (!series) return missing(basis, "not measured at this station");
-  const hour = series.get(label);
   const value = validMean(series, label);
-  if (value === undefined) return missing(basis, hour?.reason ?? "no reading in the hour");
+  if (value === undefined) return missing(basis, series.get(label)?.reason ?? "no reading in the hour");
   return { value, basis, validCount: 1 };
 }
 

@@ -1,7 +1,7 @@
 import { HOUR_MS } from "@qingshan/domain";
 import type { HourlyAggregate } from "@qingshan/store";
 import { describe, expect, it } from "vitest";
-import { hourSeries, hourValue } from "./hourly-validity.ts";
+import { hourSeries, hourValue, validMean } from "./hourly-validity.ts";
 
 const H0 = Date.UTC(2026, 0, 1);
 const agg = (hour: number, mean: number | null, validCount = 1): HourlyAggregate => ({
@@ -46,6 +46,34 @@ describe("hourSeries", () => {
     const series = hourSeries(aggs, HOUR_MS);
     expect([...series]).toEqual([...eager(aggs)]);
     expect(series.get(H0 + 3 * HOUR_MS)?.mean).toBe(33);
+  });
+
+  it("answers validMean as the hour values do: short sampling, no valid reading, gaps, unclean means", () => {
+    const aggs: HourlyAggregate[] = [
+      agg(0, 31.000000000000004),
+      { ...agg(1, 40), validPeriodMs: 44 * 60_000 }, // < 45 min of sampling: not valid
+      { ...agg(2, 41), validPeriodMs: 45 * 60_000 },
+      agg(3, null),
+      { ...agg(4, 50, 9), validPeriodMs: 0 }, // 9 instantaneous readings × 5 min = 45 min
+      { ...agg(5, 51, 8), validPeriodMs: 0 }, // 8 × 5 min = 40 min: not valid
+      agg(8, 0.1 + 0.2),
+    ];
+    const series = hourSeries(aggs, 5 * 60_000);
+    const viaMap = new Map(aggs.map((a) => [a.hourEnd, hourValue(a, 5 * 60_000)]));
+    for (let h = -1; h < 10; h++) {
+      const label = H0 + h * HOUR_MS;
+      const hour = viaMap.get(label);
+      // Asked twice: the second answer comes from what the first computed.
+      for (let k = 0; k < 2; k++) {
+        expect(validMean(series, label)).toBe(hour?.valid && hour.mean !== null ? hour.mean : undefined);
+        expect(validMean(viaMap, label)).toBe(validMean(series, label));
+      }
+    }
+    expect(validMean(series, H0)).toBe(31);
+    expect(validMean(series, H0 + HOUR_MS)).toBeUndefined();
+    expect(validMean(series, H0 + 4 * HOUR_MS)).toBe(50);
+    expect(validMean(series, H0 + 5 * HOUR_MS)).toBeUndefined();
+    expect(validMean(series, H0 + 8 * HOUR_MS)).toBe(0.3);
   });
 
   it("is empty for no aggregates", () => {

@@ -17,10 +17,7 @@ export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
  * // → { valid: true, mean: 30, sampledMs: 3_600_000, … }   (12 × 5 min)
  */
 export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): HourValue {
-  const sampledMs = Math.min(
-    HOUR_MS,
-    agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * reportingIntervalMs,
-  );
+  const sampledMs = sampledMsOf(agg, reportingIntervalMs);
   // Object literals, not spreads of a shared `counts` object: the spread made this ~70x slower,
   // and a year of AQI runs it for every hour of six series.
   const { hourEnd, validCount, totalCount } = agg;
@@ -66,6 +63,17 @@ export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): Ho
   };
 }
 
+/** Valid sampling time credited to an hour (see {@link hourValue}), capped at 1 h. */
+function sampledMsOf(agg: HourlyAggregate, reportingIntervalMs: number): number {
+  return Math.min(HOUR_MS, agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * reportingIntervalMs);
+}
+
+/** `hourValue(agg).mean` when the hour is valid, else undefined — without building the hour value. */
+function validHourMean(agg: HourlyAggregate, reportingIntervalMs: number): number | undefined {
+  if (agg.validCount === 0 || agg.mean === null) return undefined;
+  return sampledMsOf(agg, reportingIntervalMs) < MIN_SAMPLING_PER_HOUR_MS ? undefined : clean(agg.mean);
+}
+
 /**
  * Hour values of one series keyed by hour label.
  *
@@ -91,12 +99,33 @@ export function hourSeries(aggs: readonly HourlyAggregate[], reportingIntervalMs
  */
 class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   private readonly built: Array<HourValue | undefined>;
+  /** Per hour: 0 not looked at yet, 1 valid (mean in `means`), 2 not valid. */
+  private readonly meanState: Uint8Array;
+  private readonly means: Float64Array;
 
   constructor(
     private readonly aggs: readonly HourlyAggregate[],
     private readonly reportingIntervalMs: number,
   ) {
     this.built = new Array(aggs.length);
+    this.meanState = new Uint8Array(aggs.length);
+    this.means = new Float64Array(aggs.length);
+  }
+
+  /**
+   * The hour's valid mean, or undefined. Daily means and the 8-h O3 windows read only this, so a
+   * year of daily AQI reads each hour's mean without building ~52 000 hour values per station.
+   */
+  validMean(hourEnd: number): number | undefined {
+    const i = this.indexOf(hourEnd);
+    if (i < 0) return undefined;
+    const state = this.meanState[i];
+    if (state === 1) return this.means[i];
+    if (state === 2) return undefined;
+    const mean = validHourMean(this.aggs[i] as HourlyAggregate, this.reportingIntervalMs);
+    this.meanState[i] = mean === undefined ? 2 : 1;
+    if (mean !== undefined) this.means[i] = mean;
+    return mean;
   }
 
   get size(): number {
@@ -162,6 +191,7 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
 
 /** The valid hourly mean labelled `hourEnd`, or undefined. */
 export function validMean(series: HourSeries, hourEnd: number): number | undefined {
+  if (series instanceof OrderedHourSeries) return series.validMean(hourEnd);
   const hour = series.get(hourEnd);
   return hour?.valid && hour.mean !== null ? hour.mean : undefined;
 }
