@@ -33,20 +33,22 @@ import {
   parseDuckDbStoreConfig,
   retentionMs,
 } from "./config.ts";
+import { checkEnumValues, convertEnumColumns, type EnumTypes, prepareEnumTypes } from "./enum-columns.ts";
 import { createKeyDictionary, MAX_KEY_CODES } from "./key-codes.ts";
 import { advanceNewest, hasDuplicateKeys, type NewestTs, planNewReadings } from "./new-readings.ts";
 import { claimPath, releasePath } from "./open-paths.ts";
 import { hourlyFromColumns, limitSql, toBound, toDeadLetter, toReading } from "./rows.ts";
 import {
   CLEAR_TEMP_TABLES,
-  CREATE_TABLES,
-  CREATE_TEMP_TABLES,
+  CREATE_STORE_META,
+  createTablesSql,
+  createTempTablesSql,
   INSERT_ALERT_EVENT_SQL,
   rebuildHourlySql,
   SCHEMA_VERSION,
   WRITE_DEAD_LETTERS_SQL,
 } from "./schema.ts";
-import { readingWriteSql } from "./write-readings.ts";
+import { type ReadingWriteSql, readingWriteSql } from "./write-readings.ts";
 
 /** A TimeSeriesStore on an embedded DuckDB file. */
 export interface DuckDbStore extends TimeSeriesStore {
@@ -99,7 +101,6 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   const settings = parseDuckDbStoreConfig(config);
   const path = settings.path === MEMORY ? MEMORY : resolve(settings.path);
   const retention = retentionMs(settings);
-  const readingSql = readingWriteSql(settings.validFlags);
   const writes = createSerialQueue();
   const eventWrites = createSerialQueue();
   const reads = new Set<Promise<unknown>>();
@@ -114,6 +115,9 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   let stagingDirty = false;
   let newest: NewestTs | undefined;
   let eventWriter: DuckDBConnection | undefined;
+  // The file's ENUM types (known once the schema is prepared) and the statements using them.
+  let types: EnumTypes | undefined;
+  let readingSql: ReadingWriteSql | undefined;
 
   const fail = (error: unknown, operation: DuckDbOperation) => classifyDuckDbError(error, operation, path);
 
@@ -158,8 +162,9 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
 
   async function prepareSchema(connection: DuckDBConnection): Promise<void> {
     await connection.run("BEGIN TRANSACTION");
+    let prepared: EnumTypes;
     try {
-      for (const sql of CREATE_TABLES) await connection.run(sql);
+      await connection.run(CREATE_STORE_META);
       const meta = await metaValues(connection);
       const version = meta.get("schema_version");
       if (version !== undefined && version !== SCHEMA_VERSION) {
@@ -168,6 +173,11 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           `${path} has schema version ${version}, this build reads version ${SCHEMA_VERSION}; set store.path to another file`,
         );
       }
+      // Files written with metric/flag/source as VARCHAR, or with ENUMs lacking a value the
+      // domain has now, are converted here (enum-columns.ts).
+      prepared = await prepareEnumTypes(connection);
+      for (const sql of createTablesSql(prepared)) await connection.run(sql);
+      await convertEnumColumns(connection, prepared);
       const flags = [...settings.validFlags].sort().join(",");
       const storedFlags = meta.get("valid_flags");
       if (storedFlags !== undefined && storedFlags !== flags) {
@@ -178,7 +188,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
               `[${flags}]; set store.hourlyRecompute.onValidFlagsChange to "rebuild" to recompute them`,
           );
         }
-        for (const sql of rebuildHourlySql(settings.validFlags)) {
+        for (const sql of rebuildHourlySql(settings.validFlags, prepared)) {
           await connection.run(sql, sql.includes("$lo") ? OPEN_BOUNDS : undefined);
         }
       }
@@ -194,7 +204,9 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       await connection.run("ROLLBACK").catch(() => undefined);
       throw error;
     }
-    for (const sql of CREATE_TEMP_TABLES) await connection.run(sql);
+    for (const sql of createTempTablesSql(prepared)) await connection.run(sql);
+    types = prepared;
+    readingSql = readingWriteSql(settings.validFlags, prepared);
   }
 
   async function metaValues(connection: DuckDBConnection): Promise<Map<string, string>> {
@@ -370,9 +382,11 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       // Every reading of the batch has lo <= ts < hi and lo < hour_end <= hi (schema.ts).
       const bounds = { lo: BigInt(hourEndOf(minTs) - HOUR_MS), hi: BigInt(hourEndOf(maxTs)) };
       await transact(async (connection) => {
+        const enums = types as EnumTypes;
+        const sql = readingSql as ReadingWriteSql;
         const stored = newest ?? (await loadNewest(connection));
         newest = stored;
-        const { codes, added } = keys.encode(readings);
+        const { codes, added } = keys.encode(readings, (r, i) => checkEnumValues(r, i, enums));
         const addedCount = added[0]?.length ?? 0;
         if (addedCount > 0) {
           await append(
@@ -404,7 +418,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           for (const vector of [seq, key, ts, period, value, received]) vector.flush();
         });
         // Live case: every reading newer than its series' newest stored one (new-readings.ts).
-        const plan = planNewReadings(readings, stored, settings.validFlags);
+        const plan = planNewReadings(readings, stored, settings.validFlags, enums);
         if (plan !== undefined) {
           const result = await connection.run(`BEGIN TRANSACTION;\n${plan.sql}`);
           if (plan.hourlyUpdates === 0 || result.rowsChanged === plan.hourlyUpdates) {
@@ -417,13 +431,13 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           await connection.run("ROLLBACK");
           newest = undefined;
         }
-        await connection.run(`BEGIN TRANSACTION;\n${readingSql.batch(hasDuplicateKeys(readings))}`);
-        const replaced = (await connection.run(readingSql.deleteReplaced, bounds)).rowsChanged;
+        await connection.run(`BEGIN TRANSACTION;\n${sql.batch(hasDuplicateKeys(readings))}`);
+        const replaced = (await connection.run(sql.deleteReplaced, bounds)).rowsChanged;
         // New readings only: merge the batch's hourly aggregates into the stored ones; a replaced
         // reading cannot be taken out of a min/max, so then recompute from raw.
         // Parameters cannot be bound across statements: the bounds (integers) are inlined.
-        const hours = replaced > 0 ? readingSql.recomputeHours : readingSql.mergeHours;
-        const rest = [readingSql.insert, hours, readingSql.latest, readingSql.clear, "COMMIT"].join(";\n");
+        const hours = replaced > 0 ? sql.recomputeHours : sql.mergeHours;
+        const rest = [sql.insert, hours, sql.latest, sql.clear, "COMMIT"].join(";\n");
         await connection.run(rest.replaceAll("$lo", String(bounds.lo)).replaceAll("$hi", String(bounds.hi)));
         if (newest !== undefined) advanceNewest(newest, readings);
       });

@@ -25,7 +25,8 @@ export interface EncodedKeys {
  * const { codes, added } = keys.encode(readings); // append `added` to staging_keys, stage `codes`
  */
 export interface KeyDictionary {
-  encode(readings: readonly Reading[]): EncodedKeys;
+  /** `check` sees the first reading of each combination new to the dictionary, and may throw. */
+  encode(readings: readonly Reading[], check?: (reading: Reading, index: number) => void): EncodedKeys;
   reset(): void;
   readonly size: number;
 }
@@ -41,7 +42,7 @@ export function createKeyDictionary(): KeyDictionary {
       byStation = new Map();
       size = 0;
     },
-    encode(readings) {
+    encode(readings, check) {
       const added: DuckDBValue[][] = [[], [], [], [], []];
       const codes = new Array<number>(readings.length);
       for (let i = 0; i < readings.length; i++) {
@@ -63,6 +64,7 @@ export function createKeyDictionary(): KeyDictionary {
         }
         let code = bySource.get(r.source);
         if (code === undefined) {
+          check?.(r, i);
           code = size++;
           bySource.set(r.source, code);
           added[0]?.push(code);

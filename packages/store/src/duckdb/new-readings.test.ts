@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
 import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+import { domainEnumTypes } from "./enum-columns.ts";
 import { type NewestTs, planNewReadings } from "./new-readings.ts";
 
 // The readings write has two paths (new-readings.ts): all readings newer than their series'
@@ -17,6 +18,7 @@ import { type NewestTs, planNewReadings } from "./new-readings.ts";
 const T0 = Date.UTC(2026, 10, 29, 2);
 const STATIONS = ["ST-A", "ST-B"];
 const METRICS: MetricId[] = ["pm25", "o3"];
+const TYPES = domainEnumTypes();
 let dir = "";
 const stores: DuckDbStore[] = [];
 
@@ -88,7 +90,7 @@ describe("planNewReadings (which path a batch takes)", () => {
   const newest: NewestTs = new Map([["ST-A", new Map([["pm25", T0 + 10 * 13 * 60_000]])]]);
 
   it("plans the fast path when every reading is newer than its series' newest stored one", () => {
-    const plan = planNewReadings(series(11, 20), newest, ["N"]);
+    const plan = planNewReadings(series(11, 20), newest, ["N"], TYPES);
     expect(plan?.sql).toContain("INSERT INTO readings");
     const advanced: NewestTs = new Map();
     plan?.advance(advanced);
@@ -97,13 +99,13 @@ describe("planNewReadings (which path a batch takes)", () => {
   });
 
   it("takes the general path for a reading at or before its series' newest stored ts", () => {
-    expect(planNewReadings(series(10, 20), newest, ["N"])).toBeUndefined();
-    expect(planNewReadings([...series(11, 20), reading(4, 1)], newest, ["N"])).toBeUndefined();
+    expect(planNewReadings(series(10, 20), newest, ["N"], TYPES)).toBeUndefined();
+    expect(planNewReadings([...series(11, 20), reading(4, 1)], newest, ["N"], TYPES)).toBeUndefined();
   });
 
   it("takes the general path when two readings of the batch share a key, not when only unordered", () => {
-    expect(planNewReadings([reading(30, 1), reading(30, 2)], newest, ["N"])).toBeUndefined();
-    expect(planNewReadings([reading(32, 1), reading(30, 2)], newest, ["N"])).toBeDefined();
+    expect(planNewReadings([reading(30, 1), reading(30, 2)], newest, ["N"], TYPES)).toBeUndefined();
+    expect(planNewReadings([reading(32, 1), reading(30, 2)], newest, ["N"], TYPES)).toBeDefined();
   });
 
   it("takes the general path for a bulk batch (an import) of more hours than a live batch has", () => {
@@ -113,21 +115,23 @@ describe("planNewReadings (which path a batch takes)", () => {
         stationId: "ST-C",
         ts: T0 + h * 3_600_000,
       }));
-    expect(planNewReadings(hourly(8192), newest, ["N"])).toBeDefined();
-    expect(planNewReadings(hourly(8193), newest, ["N"])).toBeUndefined();
+    expect(planNewReadings(hourly(8192), newest, ["N"], TYPES)).toBeDefined();
+    expect(planNewReadings(hourly(8193), newest, ["N"], TYPES)).toBeUndefined();
   });
 
   it("takes the general path for text that cannot be inlined and for a sum that overflows", () => {
-    expect(planNewReadings([{ ...reading(30, 1), stationId: "ST\u0000A" }], newest, ["N"])).toBeUndefined();
     expect(
-      planNewReadings([{ ...reading(30, 1), source: "mqtt\uD800" as "mqtt-json" }], newest, ["N"]),
+      planNewReadings([{ ...reading(30, 1), stationId: "ST\u0000A" }], newest, ["N"], TYPES),
     ).toBeUndefined();
-    expect(planNewReadings([{ ...reading(30, 1), flag: "N" }], newest, ["N"])).toBeDefined();
+    expect(
+      planNewReadings([{ ...reading(30, 1), source: "mqtt\uD800" as "mqtt-json" }], newest, ["N"], TYPES),
+    ).toBeUndefined();
+    expect(planNewReadings([{ ...reading(30, 1), flag: "N" }], newest, ["N"], TYPES)).toBeDefined();
     const huge = [
       reading(30, Number.MAX_VALUE),
       { ...reading(30, Number.MAX_VALUE), ts: reading(30, 0).ts + 1 },
     ];
-    expect(planNewReadings(huge, newest, ["N"])).toBeUndefined();
+    expect(planNewReadings(huge, newest, ["N"], TYPES)).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import type { DataFlag, Reading } from "@qingshan/domain";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
+import type { EnumTypes } from "./enum-columns.ts";
 import { inlinableText, sqlDouble, sqlInteger, sqlString } from "./sql-literals.ts";
 
 /** Per station and metric, the greatest ts stored (the `ts` of its `latest` row). */
@@ -66,9 +67,9 @@ interface HourRow {
 /** Hourly rows above which a batch takes the general path (measured: 50 000 hourly rows as text cost 4× the SQL aggregation). */
 const MAX_FAST_PATH_HOURS = 8192;
 
-const HOUR_ROW_TYPES = {
+const hourRowTypes = (types: EnumTypes) => ({
   s: "VARCHAR",
-  m: "VARCHAR",
+  m: types.metric.name,
   h: "BIGINT",
   sum: "VARCHAR",
   mean: "VARCHAR",
@@ -77,7 +78,7 @@ const HOUR_ROW_TYPES = {
   vc: "INTEGER",
   tc: "INTEGER",
   vp: "BIGINT",
-};
+});
 
 /** A series' newest reading of the batch, in `latest`'s column order. */
 interface LatestRow {
@@ -90,16 +91,16 @@ interface LatestRow {
   o: string;
   r: number;
 }
-const LATEST_ROW_TYPES = {
+const latestRowTypes = (types: EnumTypes) => ({
   s: "VARCHAR",
-  m: "VARCHAR",
+  m: types.metric.name,
   t: "BIGINT",
   p: "BIGINT",
   v: "VARCHAR",
-  f: "VARCHAR",
-  o: "VARCHAR",
+  f: types.flag.name,
+  o: types.source.name,
   r: "BIGINT",
-};
+});
 
 /**
  * Rows as a table expression over ONE string literal (JSON, unnested by DuckDB's from_json):
@@ -124,13 +125,14 @@ export const INSERT_STAGED_READINGS = `INSERT INTO readings
  * overflows (the general path lets DuckDB report it as before).
  *
  * @example
- * const plan = planNewReadings(readings, newest, ["N"]);
+ * const plan = planNewReadings(readings, newest, ["N"], types);
  * if (plan) { await run(`BEGIN; ${plan.sql}`); await run("COMMIT"); plan.advance(newest); }
  */
 export function planNewReadings(
   readings: readonly Reading[],
   newest: NewestTs,
   validFlags: readonly DataFlag[],
+  types: EnumTypes,
 ): NewReadingsPlan | undefined {
   const valid = new Set<string>(validFlags);
   const byStation = new Map<string, Map<string, SeriesStats>>();
@@ -251,19 +253,19 @@ export function planNewReadings(
   if (inserts.length > 0) {
     statements.push(
       `INSERT INTO hourly
-       SELECT s, m, h, mean::DOUBLE, min::DOUBLE, max::DOUBLE, vc, tc, vp FROM ${jsonRows(inserts, HOUR_ROW_TYPES)}`,
+       SELECT s, m, h, mean::DOUBLE, min::DOUBLE, max::DOUBLE, vc, tc, vp FROM ${jsonRows(inserts, hourRowTypes(types))}`,
     );
   }
   if (latestUpdates.length > 0) {
     statements.push(
       `UPDATE latest l SET ts = c.t, period_ms = c.p, value = c.v::DOUBLE, flag = c.f, source = c.o, received_at = c.r
-       FROM ${jsonRows(latestUpdates, LATEST_ROW_TYPES)} c
+       FROM ${jsonRows(latestUpdates, latestRowTypes(types))} c
        WHERE l.station_id = c.s AND l.metric = c.m`,
     );
   }
   if (latestInserts.length > 0) {
     statements.push(
-      `INSERT INTO latest SELECT s, m, t, p, v::DOUBLE, f, o, r FROM ${jsonRows(latestInserts, LATEST_ROW_TYPES)}`,
+      `INSERT INTO latest SELECT s, m, t, p, v::DOUBLE, f, o, r FROM ${jsonRows(latestInserts, latestRowTypes(types))}`,
     );
   }
   if (updates.length > 0) {
@@ -277,7 +279,7 @@ export function planNewReadings(
          valid_count = (h.valid_count + k.vc)::INTEGER,
          total_count = (h.total_count + k.tc)::INTEGER,
          valid_period_ms = (h.valid_period_ms + k.vp)::BIGINT
-       FROM ${jsonRows(updates, HOUR_ROW_TYPES)} k
+       FROM ${jsonRows(updates, hourRowTypes(types))} k
        WHERE h.station_id = k.s AND h.metric = k.m AND h.hour_end = k.h
          AND h.hour_end >= ${sqlInteger(updateLo)} AND h.hour_end <= ${sqlInteger(updateHi)}`,
     );

@@ -1,5 +1,6 @@
 import { DATA_FLAGS, type DataFlag } from "@qingshan/domain";
 import { HOUR_MS, hourEndSql } from "../hour.ts";
+import { type EnumTypes, enumListSql } from "./enum-columns.ts";
 
 /** Bumped when the table layout changes; stored in store_meta. */
 export const SCHEMA_VERSION = "1";
@@ -12,48 +13,70 @@ export const SCHEMA_VERSION = "1";
  * latest: station_id+metric, dead_letters: id) are enforced by the write path — one serialized
  * delete-then-insert transaction per batch — not by PRIMARY KEY constraints: DuckDB's ART index
  * made bulk loads ~10x slower in our measurements (README "Schema").
+ *
+ * metric, flag and source are ENUMs of the domain's values (enum-columns.ts): checkpoints, which
+ * stall a commit, cost about half of what they cost with VARCHAR (README "DuckDB schema"). Files
+ * written as VARCHAR are converted on open; the version stays 1, as the columns still read, compare
+ * and sort as text.
  */
-export const CREATE_TABLES = [
-  `CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS readings (
-     station_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
-     value DOUBLE NOT NULL, flag VARCHAR NOT NULL, source VARCHAR NOT NULL, received_at BIGINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS hourly (
-     station_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, hour_end BIGINT NOT NULL,
-     mean DOUBLE, min DOUBLE, max DOUBLE, valid_count INTEGER NOT NULL, total_count INTEGER NOT NULL,
-     valid_period_ms BIGINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS latest (
-     station_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
-     value DOUBLE NOT NULL, flag VARCHAR NOT NULL, source VARCHAR NOT NULL, received_at BIGINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS dead_letters (
-     id VARCHAR NOT NULL, received_at BIGINT NOT NULL, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
-     station_id VARCHAR, code VARCHAR NOT NULL, path VARCHAR NOT NULL, message VARCHAR NOT NULL,
-     payload VARCHAR NOT NULL)`,
-  // Added after schema version 1 shipped; CREATE TABLE IF NOT EXISTS migrates older files.
-  `CREATE TABLE IF NOT EXISTS alert_events (
-     id VARCHAR NOT NULL, at_ms BIGINT NOT NULL, alert_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
-     station_id VARCHAR NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL)`,
-] as const;
+export const CREATE_STORE_META =
+  "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)";
+
+export function createTablesSql(types: EnumTypes): readonly string[] {
+  const { metric, flag, source } = {
+    metric: types.metric.name,
+    flag: types.flag.name,
+    source: types.source.name,
+  };
+  return [
+    `CREATE TABLE IF NOT EXISTS readings (
+       station_id VARCHAR NOT NULL, metric ${metric} NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
+       value DOUBLE NOT NULL, flag ${flag} NOT NULL, source ${source} NOT NULL, received_at BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS hourly (
+       station_id VARCHAR NOT NULL, metric ${metric} NOT NULL, hour_end BIGINT NOT NULL,
+       mean DOUBLE, min DOUBLE, max DOUBLE, valid_count INTEGER NOT NULL, total_count INTEGER NOT NULL,
+       valid_period_ms BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS latest (
+       station_id VARCHAR NOT NULL, metric ${metric} NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
+       value DOUBLE NOT NULL, flag ${flag} NOT NULL, source ${source} NOT NULL, received_at BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS dead_letters (
+       id VARCHAR NOT NULL, received_at BIGINT NOT NULL, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+       station_id VARCHAR, code VARCHAR NOT NULL, path VARCHAR NOT NULL, message VARCHAR NOT NULL,
+       payload VARCHAR NOT NULL)`,
+    // Added after schema version 1 shipped; CREATE TABLE IF NOT EXISTS migrates older files.
+    `CREATE TABLE IF NOT EXISTS alert_events (
+       id VARCHAR NOT NULL, at_ms BIGINT NOT NULL, alert_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+       station_id VARCHAR NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL)`,
+  ];
+}
 
 /**
  * Connection-local scratch tables of the write connection. The Appender fills `staging_*`; times
  * are staged as DOUBLE (exact for safe integers) to avoid a BigInt per value, and cast once in SQL.
  */
-export const CREATE_TEMP_TABLES = [
-  // The four text columns of a reading are staged as one code into staging_keys (a batch has few
-  // distinct station/metric/flag/source combinations): a VARCHAR cell costs the Appender a native
-  // call each, ~1 µs per reading in profiles.
-  `CREATE TEMP TABLE staging_readings (
-     seq INTEGER, key INTEGER, ts DOUBLE, period_ms DOUBLE, value DOUBLE, received_at DOUBLE)`,
-  `CREATE TEMP TABLE staging_keys (key INTEGER, station_id VARCHAR, metric VARCHAR, flag VARCHAR, source VARCHAR)`,
-  `CREATE TEMP TABLE batch_readings (
-     station_id VARCHAR, metric VARCHAR, ts BIGINT, period_ms BIGINT, value DOUBLE, flag VARCHAR,
-     source VARCHAR, received_at BIGINT, hour_end BIGINT)`,
-  `CREATE TEMP TABLE batch_hours (station_id VARCHAR, metric VARCHAR, hour_end BIGINT)`,
-  `CREATE TEMP TABLE staging_dead_letters (
-     seq INTEGER, id VARCHAR, received_at DOUBLE, source VARCHAR, origin VARCHAR, station_id VARCHAR,
-     code VARCHAR, path VARCHAR, message VARCHAR, payload VARCHAR)`,
-] as const;
+export function createTempTablesSql(types: EnumTypes): readonly string[] {
+  const { metric, flag, source } = {
+    metric: types.metric.name,
+    flag: types.flag.name,
+    source: types.source.name,
+  };
+  return [
+    // The four text columns of a reading are staged as one code into staging_keys (a batch has few
+    // distinct station/metric/flag/source combinations): a VARCHAR cell costs the Appender a native
+    // call each, ~1 µs per reading in profiles. The Appender casts the keys' text to the ENUMs.
+    `CREATE TEMP TABLE staging_readings (
+       seq INTEGER, key INTEGER, ts DOUBLE, period_ms DOUBLE, value DOUBLE, received_at DOUBLE)`,
+    `CREATE TEMP TABLE staging_keys (key INTEGER, station_id VARCHAR, metric ${metric}, flag ${flag}, source ${source})`,
+    // ENUM-typed like the stored tables: comparing an ENUM with VARCHAR casts every row to text.
+    `CREATE TEMP TABLE batch_readings (
+       station_id VARCHAR, metric ${metric}, ts BIGINT, period_ms BIGINT, value DOUBLE, flag ${flag},
+       source ${source}, received_at BIGINT, hour_end BIGINT)`,
+    `CREATE TEMP TABLE batch_hours (station_id VARCHAR, metric ${metric}, hour_end BIGINT)`,
+    `CREATE TEMP TABLE staging_dead_letters (
+       seq INTEGER, id VARCHAR, received_at DOUBLE, source VARCHAR, origin VARCHAR, station_id VARCHAR,
+       code VARCHAR, path VARCHAR, message VARCHAR, payload VARCHAR)`,
+  ];
+}
 
 export const CLEAR_TEMP_TABLES = [
   "DELETE FROM staging_readings",
@@ -63,12 +86,12 @@ export const CLEAR_TEMP_TABLES = [
   "DELETE FROM staging_dead_letters",
 ] as const;
 
-/** SQL list literal of flags; the values come from DATA_FLAGS only, so inlining is safe. */
-export function flagListSql(flags: readonly DataFlag[]): string {
+/** SQL list literal of flags as constants of the flag ENUM; the values come from DATA_FLAGS only. */
+export function flagListSql(flags: readonly DataFlag[], types: EnumTypes): string {
   for (const f of flags) {
     if (!DATA_FLAGS.includes(f)) throw new Error(`not an HJ 212 data flag: ${JSON.stringify(f)}`);
   }
-  return `(${flags.map((f) => `'${f}'`).join(", ")})`;
+  return enumListSql(types.flag, flags);
 }
 
 /**
@@ -77,8 +100,12 @@ export function flagListSql(flags: readonly DataFlag[]): string {
  * (HJ 212 flags; "only N" is Qingshan's default). Each reading's period is capped at one hour.
  * `$lo`/`$hi` bound ts so DuckDB can skip row groups by their min/max.
  */
-export function aggregateHoursSql(validFlags: readonly DataFlag[], keysTable: string): string {
-  const valid = `FILTER (WHERE r.flag IN ${flagListSql(validFlags)})`;
+export function aggregateHoursSql(
+  validFlags: readonly DataFlag[],
+  keysTable: string,
+  types: EnumTypes,
+): string {
+  const valid = `FILTER (WHERE r.flag IN ${flagListSql(validFlags, types)})`;
   return `INSERT INTO hourly
     SELECT r.station_id, r.metric, k.hour_end,
       avg(r.value) ${valid}, min(r.value) ${valid}, max(r.value) ${valid},
@@ -92,13 +119,13 @@ export function aggregateHoursSql(validFlags: readonly DataFlag[], keysTable: st
 }
 
 /** Statements that recompute every hour still backed by raw readings (after a validFlags change). */
-export function rebuildHourlySql(validFlags: readonly DataFlag[]): readonly string[] {
+export function rebuildHourlySql(validFlags: readonly DataFlag[], types: EnumTypes): readonly string[] {
   return [
     `CREATE OR REPLACE TEMP TABLE rebuild_hours AS
        SELECT DISTINCT station_id, metric, ${hourEndSql("ts")} AS hour_end FROM readings`,
     `DELETE FROM hourly h USING rebuild_hours k
        WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end`,
-    aggregateHoursSql(validFlags, "rebuild_hours"),
+    aggregateHoursSql(validFlags, "rebuild_hours", types),
     "DROP TABLE rebuild_hours",
   ];
 }

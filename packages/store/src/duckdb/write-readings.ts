@@ -1,5 +1,6 @@
 import type { DataFlag } from "@qingshan/domain";
 import { HOUR_MS, hourEndSql } from "../hour.ts";
+import type { EnumTypes } from "./enum-columns.ts";
 import { aggregateHoursSql, flagListSql } from "./schema.ts";
 
 const READING_COLUMNS = "station_id, metric, ts, period_ms, value, flag, source, received_at";
@@ -30,8 +31,8 @@ export interface ReadingWriteSql {
   readonly clear: string;
 }
 
-export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSql {
-  const valid = `FILTER (WHERE flag IN ${flagListSql(validFlags)})`;
+export function readingWriteSql(validFlags: readonly DataFlag[], types: EnumTypes): ReadingWriteSql {
+  const valid = `FILTER (WHERE flag IN ${flagListSql(validFlags, types)})`;
   const keyMatch = (a: string, b: string) =>
     `${a}.station_id = ${b}.station_id AND ${a}.metric = ${b}.metric AND ${a}.hour_end = ${b}.hour_end`;
   return {
@@ -73,7 +74,7 @@ export function readingWriteSql(validFlags: readonly DataFlag[]): ReadingWriteSq
       `INSERT INTO batch_hours SELECT DISTINCT station_id, metric, hour_end FROM batch_readings`,
       `DELETE FROM hourly h USING batch_hours k
          WHERE ${keyMatch("h", "k")} AND h.hour_end > $lo AND h.hour_end <= $hi`,
-      aggregateHoursSql(validFlags, "batch_hours"),
+      aggregateHoursSql(validFlags, "batch_hours", types),
     ].join(";\n"),
     latest: [
       // One row per series of the batch (its newest reading), then replace a stored row only by a
