@@ -177,7 +177,9 @@ describe("startEmbeddedBroker", () => {
     });
     cleanups.push(() => broker.close());
     const station = await rawStation(broker.port, "read-ahead");
-    cleanups.push(async () => station.socket.destroy());
+    cleanups.push(async () => {
+      station.socket.destroy();
+    });
     // Four messages in one socket read: two within the read-ahead, two held by aedes.
     station.publish([1, 2, 3, 4]);
     await waitFor(() => pending.size === 4, { what: "the first read's four messages at the intake" });
