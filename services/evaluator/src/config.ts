@@ -33,6 +33,16 @@ export const evaluatorConfigSchema = z.object({
   /** Consumer group on bus "readings". */
   group: z.string().min(1).default("evaluator"),
   maxBatch: z.number().int().min(1).default(1000),
+  /**
+   * The writer's consumer group on bus "readings" (the writer's `readingsGroup`, default "writer").
+   * A new owner of a partition rebuilds from what this group has stored, so it waits for it first.
+   */
+  writerGroup: z.string().min(1).default("writer"),
+  /**
+   * Longest a new owner of a partition waits for the writer group to reach this group's committed
+   * offset before rebuilding from the store anyway (with a warning); 0 does not wait.
+   */
+  takeoverWaitMs: z.number().int().min(0).max(3_600_000).default(30_000),
   /** Hours of stored data replayed through the rules on rebuild (the warning rule looks back this far). */
   replayHours: z
     .number()

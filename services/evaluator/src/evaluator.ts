@@ -36,6 +36,8 @@ import {
 const MAX_PENDING_OUTBOX = 10_000;
 /** How long stop waits for pending alert events to be stored and published. */
 const STOP_DRAIN_MS = 5_000;
+/** How often a new partition owner re-reads the writer group's committed offsets while it waits. */
+const TAKEOVER_POLL_MS = 200;
 
 /** The part of the store the evaluator uses (any TimeSeriesStore qualifies). */
 export type EvaluatorStore = Pick<
@@ -227,6 +229,20 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return s;
   }
 
+  /** Resolves after `ms`, or at once when `signal` aborts (the evaluator stopping). */
+  function pause(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   /**
    * Only data within the lateness of the station's newest data, and within alertMaxAgeMs of now,
    * raises alerts (imports are silent before this). alertMaxAgeMs is wider than the lateness so an
@@ -323,6 +339,87 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     }
   }
 
+  /**
+   * Before stations of `partitions` are rebuilt from the store: waits until the writer group has
+   * committed, on each, at least the offset this group resumes from there (`resumeAt`; default: this
+   * group's committed offsets, one admin call), so the store holds every reading before it — what
+   * the previous owner processed and the bus will not deliver again. A partition this group never
+   * committed on is delivered from its start: no wait. Bounded by `takeoverWaitMs` (real time, not
+   * the injected clock); then it warns per partition and returns, and the rebuild misses what the
+   * writer had not stored yet.
+   */
+  async function awaitWriter(
+    partitions: readonly number[],
+    resumeAt?: ReadonlyMap<number, bigint>,
+  ): Promise<void> {
+    if (partitions.length === 0 || settings.takeoverWaitMs === 0) return;
+    const signal = controller.signal;
+    const startedAt = performance.now();
+    let targets = resumeAt;
+    let writerAt = new Map<number, string>();
+    let waiting = false;
+    for (;;) {
+      try {
+        if (targets === undefined) {
+          const committed = await bus.committedOffsets(settings.group, "readings");
+          const found = new Map<number, bigint>();
+          for (const p of partitions) {
+            const offset = committed.get(p);
+            if (offset !== undefined) found.set(p, BigInt(offset));
+          }
+          targets = found;
+          if (targets.size === 0) return;
+        }
+        writerAt = await bus.committedOffsets(settings.writerGroup, "readings");
+      } catch (error) {
+        logger.debug({ err: error }, "evaluator: reading committed offsets failed; retrying");
+      }
+      const behind =
+        targets === undefined
+          ? partitions.map((p): [number, bigint | undefined] => [p, undefined])
+          : [...targets].filter(([p, at]) => BigInt(writerAt.get(p) ?? "-1") < at);
+      if (behind.length === 0) {
+        if (waiting)
+          logger.info(
+            { partitions, waitedMs: Math.round(performance.now() - startedAt) },
+            "evaluator: the writer group has stored what the previous owner processed; rebuilding",
+          );
+        return;
+      }
+      const left = settings.takeoverWaitMs - (performance.now() - startedAt);
+      if (signal.aborted) return;
+      if (left <= 0) {
+        for (const [partition, at] of behind)
+          logger.warn(
+            {
+              partition,
+              evaluatorGroup: settings.group,
+              evaluatorOffset: at === undefined ? null : String(at),
+              writerGroup: settings.writerGroup,
+              writerOffset: writerAt.get(partition) ?? null,
+              waitedMs: settings.takeoverWaitMs,
+            },
+            "evaluator: the writer group has not stored up to where this group resumes on partition " +
+              `${partition} after ${settings.takeoverWaitMs} ms; rebuilding anyway: readings between the ` +
+              "two offsets are missing from the windows of its stations (an episode may be under-counted) until they are rebuilt again",
+          );
+        return;
+      }
+      if (!waiting) {
+        waiting = true;
+        logger.info(
+          {
+            partitions: behind.map(([p]) => p),
+            writerGroup: settings.writerGroup,
+            takeoverWaitMs: settings.takeoverWaitMs,
+          },
+          "evaluator: waiting for the writer group to store what the previous owner processed",
+        );
+      }
+      await pause(Math.min(TAKEOVER_POLL_MS, left), signal);
+    }
+  }
+
   async function ensure(station: Station): Promise<StationSeries> {
     return series.get(station.id) ?? (await rebuild(station));
   }
@@ -370,6 +467,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           "evaluator: offset gap, rebuilding",
         );
         nextOffset.delete(partition);
+        await awaitWriter([partition], new Map([[partition, offsets.get(first) as bigint]]));
         for (const station of stationsOf(new Set([partition]))) await rebuild(station);
       }
       const checked = new Set<string>();
@@ -434,6 +532,9 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * first reading); retained partitions keep their state (an offset gap later triggers a rebuild).
    */
   async function assigned(partitions: readonly number[]): Promise<void> {
+    // Outside `exclusive`: batches of retained partitions go on meanwhile (in-process bus; Kafka
+    // holds every batch of this member until onAssigned settles).
+    await awaitWriter(partitions.filter((p) => !owned.has(p)));
     await exclusive(async () => {
       const next = new Set(partitions);
       const added = partitions.filter((p) => !owned.has(p));

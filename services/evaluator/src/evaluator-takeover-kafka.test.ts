@@ -1,0 +1,219 @@
+/**
+ * A new owner of a partition on the real Kafka bus does not rebuild before the writer group has
+ * stored what the previous owner processed: evaluator A processes (and commits) the first half of a
+ * day while the writer's DuckDB writes are held back; A stops; B takes the partition and waits;
+ * once the writer stores, B rebuilds with those readings, and the second half completes a valid
+ * GB 3095 day mean that raises an alert — only from both halves together (≥ 20 valid hours).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createKafkaBus, type KafkaBus, type KafkaLogEntry } from "@qingshan/bus";
+import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
+import { type AlertEvent, createStationRegistry, type Reading } from "@qingshan/domain";
+import { loadRulesFile } from "@qingshan/rules";
+import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
+import { requireService, waitFor } from "@qingshan/testkit";
+import { createWriter, type Writer, type WriterStore } from "@qingshan/writer";
+import { pino } from "pino";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { createEvaluator, type Evaluator } from "./evaluator.ts";
+
+const broker = await testKafkaBroker();
+const kafka = await requireService("kafka", () => broker.probe());
+afterAll(() => broker.stop());
+
+const H = 3_600_000;
+const START = Date.parse("2026-12-01T00:00:00+08:00");
+const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const silent = pino({ level: "silent" });
+const registry = createStationRegistry([
+  {
+    id: "aq-1",
+    name: { zh: "莲都站", en: "Liandu station" },
+    kind: "air",
+    metrics: ["pm25"],
+    location: { lat: 28.4, lon: 119.9 },
+    township: "万象街道",
+  },
+]);
+
+function quiet(entry: KafkaLogEntry): void {
+  const text = `${entry.message} ${String(entry.extra.error ?? "")}`;
+  if (
+    /not the leader|coordinator is (loading|not available)|does not host|rebalanc|not aware of this member/i.test(
+      text,
+    )
+  )
+    return;
+  console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${text}`);
+}
+
+function kafkaBus(topicPrefix: string): KafkaBus {
+  return createKafkaBus({
+    brokers: broker.brokers,
+    topicPrefix,
+    // One partition: A owns it, then B takes it over.
+    partitions: 1,
+    logLevel: "error",
+    onLog: quiet,
+    consumer: {
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 200,
+      rebalanceTimeoutMs: 10_000,
+      maxWaitTimeMs: 100,
+    },
+    redelivery: { initialMs: 20, maxMs: 200 },
+    depthRefreshMs: 100,
+  });
+}
+
+/** Hourly PM2.5 of aq-1 for hours [from, to) of 1 December: 90–114 µg/m³, above the 75 limit, never 8 equal in a row. */
+function hours(from: number, to: number): { key: string; value: Reading }[] {
+  const out = [];
+  for (let i = from; i < to; i++) {
+    out.push({
+      key: "aq-1",
+      value: {
+        stationId: "aq-1",
+        metric: "pm25",
+        ts: START + i * H,
+        periodMs: H,
+        value: 90 + i,
+        flag: "N",
+        source: "mqtt-json",
+        receivedAt: START + (i + 1) * H,
+      } satisfies Reading,
+    });
+  }
+  return out;
+}
+
+let dir: string | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+/** Lets the held writer store; first in afterEach, or stopping the writer waits for it forever. */
+let releaseWriter: () => void = () => {};
+afterEach(async () => {
+  releaseWriter();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.note}`, () => {
+  it("a new owner rebuilds only after the writer stored what the previous owner processed, so the windows hold both", async () => {
+    const id = `${Date.now().toString(36)}-${process.pid}`;
+    const prefix = `qs-takeover-${id}.`;
+    const evaluatorGroup = `evaluator-${id}`;
+    const writerGroup = `writer-${id}`;
+    const clock = START + 26 * H;
+    dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-takeover-"));
+    const store: DuckDbStore = createDuckDbStore({ path: join(dir, "q.duckdb") });
+    await store.start();
+    cleanups.push(() => store.stop());
+    const main = kafkaBus(prefix);
+    await main.start();
+    cleanups.push(() => main.stop());
+
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    releaseWriter = release;
+    // The real store, only delayed: the writer's readings reach DuckDB once the test releases them.
+    const heldStore: WriterStore = {
+      writeReadings: async (readings) => {
+        await released;
+        await store.writeReadings(readings);
+      },
+      writeDeadLetters: (letters) => store.writeDeadLetters(letters),
+    };
+    const writer: Writer = createWriter({
+      bus: main,
+      store: heldStore,
+      logger: silent,
+      readingsGroup: writerGroup,
+    });
+    await writer.start();
+    cleanups.push(() => writer.stop());
+    const alerts: AlertEvent[] = [];
+    await main.subscribe<AlertEvent>("alerts", { group: `alerts-${id}` }, async (batch) => {
+      alerts.push(...batch.map((d) => d.value));
+    });
+
+    const logged: { level: number; msg: string }[] = [];
+    async function startEvaluator(options: { awaitStart: boolean }): Promise<{
+      evaluator: Evaluator;
+      bus: KafkaBus;
+      started: Promise<void>;
+    }> {
+      const bus = kafkaBus(prefix);
+      await bus.start();
+      const logger = pino(
+        { level: "info" },
+        {
+          write(line: string) {
+            logged.push(JSON.parse(line) as { level: number; msg: string });
+          },
+        },
+      );
+      // Lateness of 3 days: every hour of the day counts as live data with the clock at its end.
+      const evaluator = createEvaluator(
+        {
+          latenessMs: 72 * H,
+          sweepSchedule: "0 0 1 1 *",
+          group: evaluatorGroup,
+          writerGroup,
+          takeoverWaitMs: 60_000,
+        },
+        { bus, store, registry, rules, logger, now: () => clock },
+      );
+      const started = evaluator.start();
+      cleanups.push(async () => {
+        await evaluator.stop();
+        await bus.stop();
+      });
+      if (options.awaitStart) await started;
+      return { evaluator, bus, started };
+    }
+
+    // A processes the first 12 hours of the day; its group commits them; the writer cannot store them.
+    const a = await startEvaluator({ awaitStart: true });
+    expect(a.evaluator.partitions()).toEqual([0]);
+    await main.publish("readings", hours(0, 12));
+    await waitFor(async () => (await main.committedOffsets(evaluatorGroup, "readings")).get(0) === "12", {
+      timeoutMs: 30_000,
+      what: "the evaluator group committed the first 12 hours",
+    });
+    expect(await main.committedOffsets(writerGroup, "readings")).toEqual(new Map());
+    expect(alerts.filter((x) => x.ruleId === "gb3095-24h-pm25")).toEqual([]);
+    await a.evaluator.stop();
+    await a.bus.stop();
+
+    // B takes the partition over: it resumes after hour 12, so it must wait for the writer.
+    const b = await startEvaluator({ awaitStart: false });
+    await waitFor(
+      () =>
+        b.evaluator.stations().length > 0 ||
+        logged.some((l) => l.msg.includes("waiting for the writer group")),
+      { timeoutMs: 30_000, what: "B assigned the partition" },
+    );
+    expect(b.evaluator.stations(), "B rebuilt before the writer stored what A processed").toEqual([]);
+    release();
+    await b.started;
+    expect(b.evaluator.partitions()).toEqual([0]);
+    expect(b.evaluator.stations()).toEqual(["aq-1"]);
+    await waitFor(
+      async () => (await store.queryReadings({ stationId: "aq-1", from: START, to: clock })).length === 12,
+      { timeoutMs: 30_000, what: "the writer stored the first 12 hours" },
+    );
+    expect(logged.filter((l) => l.level >= 40)).toEqual([]);
+
+    // The rest of the day: 24 valid hours in B's windows (12 rebuilt + 12 delivered) raise the day mean.
+    await main.publish("readings", hours(12, 25));
+    await waitFor(
+      () =>
+        alerts.some((x) => x.ruleId === "gb3095-24h-pm25" && x.stationId === "aq-1" && x.type === "raised"),
+      { timeoutMs: 60_000, what: "the GB 3095 PM2.5 day-mean alert from both halves of the day" },
+    );
+  }, 180_000);
+});
