@@ -14,7 +14,7 @@ import {
 } from "@qingshan/notifier";
 import { loadRulesFile } from "@qingshan/rules";
 import { createDuckDbStore, createInfluxStore, type TimeSeriesStore } from "@qingshan/store";
-import { createWriter } from "@qingshan/writer";
+import { createWriter, parseWriterConfig } from "@qingshan/writer";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { QingshanConfig } from "./config.ts";
@@ -144,11 +144,18 @@ export async function startIngestService(ctx: ServiceContext): Promise<RunningSe
   };
 }
 
+/**
+ * The writer's consumer group on bus "readings": the writer runs with it and the evaluator waits
+ * for it on a partition takeover (evaluator `writerGroup`), so the two cannot drift apart.
+ */
+const WRITER_READINGS_GROUP = parseWriterConfig({}).readingsGroup;
+
 export async function startWriterService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
 ): Promise<RunningService> {
   const writer = createWriter({
+    readingsGroup: WRITER_READINGS_GROUP,
     bus: ctx.bus,
     store,
     logger: ctx.logger.child({ service: "writer" }),
@@ -165,13 +172,16 @@ export async function startEvaluatorService(
 ): Promise<RunningService> {
   const evaluatorConfig = parseEvaluatorConfig(ctx.config.evaluator as EvaluatorConfig);
   const rules = loadRulesFile(resolve(root, evaluatorConfig.rulesFile), { registry: ctx.registry });
-  const evaluator = createEvaluator(evaluatorConfig, {
-    bus: ctx.bus,
-    store,
-    registry: ctx.registry,
-    rules,
-    logger: ctx.logger.child({ service: "evaluator" }),
-  });
+  const evaluator = createEvaluator(
+    { ...evaluatorConfig, writerGroup: WRITER_READINGS_GROUP },
+    {
+      bus: ctx.bus,
+      store,
+      registry: ctx.registry,
+      rules,
+      logger: ctx.logger.child({ service: "evaluator" }),
+    },
+  );
   await evaluator.start();
   return { stop: () => evaluator.stop(), ready: () => store.health() };
 }
