@@ -6,24 +6,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Bus, createKafkaBus, type KafkaBus, type KafkaLogEntry } from "@qingshan/bus";
+import type { Bus } from "@qingshan/bus";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
-import { type AlertEvent, createStationRegistry, type Reading, type StationInput } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
+import { type AlertEvent, createStationRegistry, type Reading } from "@qingshan/domain";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { requireService, waitFor } from "@qingshan/testkit";
 import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import { airStation, DEC_1, H, rebalancingKafkaBus, shippedRules } from "./testdata/fixtures.ts";
 
 const broker = await testKafkaBroker();
 const kafka = await requireService("kafka", () => broker.probe());
 afterAll(() => broker.stop());
 
-const H = 3_600_000;
-const START = Date.parse("2026-12-01T00:00:00+08:00");
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const START = DEC_1;
+const rules = shippedRules;
 const logger = pino({ level: "silent" });
 const EPISODE = [...Array(48).fill(160), ...Array(84).fill(20)] as number[];
 const EXPECTED = [
@@ -32,31 +31,6 @@ const EXPECTED = [
   ["level_changed", "yellow"],
   ["resolved", "yellow"],
 ];
-
-function quiet(entry: KafkaLogEntry): void {
-  const text = `${entry.message} ${String(entry.extra.error ?? "")}`;
-  if (/not the leader|coordinator is loading|does not host|rebalanc|not aware of this member/i.test(text))
-    return;
-  console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${text}`);
-}
-
-function kafkaBus(topicPrefix: string): KafkaBus {
-  return createKafkaBus({
-    brokers: broker.brokers,
-    topicPrefix,
-    partitions: 4,
-    logLevel: "error",
-    onLog: quiet,
-    consumer: {
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 200,
-      rebalanceTimeoutMs: 10_000,
-      maxWaitTimeMs: 100,
-    },
-    redelivery: { initialMs: 20, maxMs: 200 },
-    depthRefreshMs: 100,
-  });
-}
 
 let dir: string | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -73,7 +47,7 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
     const store: DuckDbStore = createDuckDbStore({ path: join(dir, "q.duckdb") });
     await store.start();
     cleanups.push(() => store.stop());
-    const main = kafkaBus(prefix);
+    const main = rebalancingKafkaBus(broker.brokers, prefix, 4);
     await main.start();
     cleanups.push(() => main.stop());
 
@@ -87,16 +61,7 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
       ids.push(`aq-${i}`);
     }
     const registry = createStationRegistry(
-      ids.map(
-        (id): StationInput => ({
-          id,
-          name: { zh: `站${id}`, en: `Station ${id}` },
-          kind: "air",
-          metrics: ["pm25"],
-          location: { lat: 28.4, lon: 119.9 },
-          township: "万象街道",
-        }),
-      ),
+      ids.map((id) => airStation(id, { zh: `站${id}`, en: `Station ${id}` })),
     );
 
     const writer: Writer = createWriter({ bus: main, store, logger });
@@ -108,7 +73,7 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
     });
 
     async function startEvaluator(): Promise<{ evaluator: Evaluator; bus: Bus }> {
-      const bus = kafkaBus(prefix);
+      const bus = rebalancingKafkaBus(broker.brokers, prefix, 4);
       await bus.start();
       // Lateness of 3 days: a whole phase is published at once with the clock at its end, and
       // every hour of it still counts as live data.

@@ -8,86 +8,35 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKafkaBus, type KafkaBus, type KafkaLogEntry } from "@qingshan/bus";
+import type { KafkaBus } from "@qingshan/bus";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
-import { type AlertEvent, createStationRegistry, type Reading } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
+import type { AlertEvent } from "@qingshan/domain";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { requireService, waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer, type WriterStore } from "@qingshan/writer";
+import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import {
+  DEC_1,
+  H,
+  heldWriterStore,
+  hourlyPm25,
+  oneAirStation,
+  rebalancingKafkaBus,
+  shippedRules,
+} from "./testdata/fixtures.ts";
 
 const broker = await testKafkaBroker();
 const kafka = await requireService("kafka", () => broker.probe());
 afterAll(() => broker.stop());
 
-const H = 3_600_000;
-const START = Date.parse("2026-12-01T00:00:00+08:00");
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const START = DEC_1;
 const silent = pino({ level: "silent" });
-const registry = createStationRegistry([
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
-
-function quiet(entry: KafkaLogEntry): void {
-  const text = `${entry.message} ${String(entry.extra.error ?? "")}`;
-  if (
-    /not the leader|coordinator is (loading|not available)|does not host|rebalanc|not aware of this member/i.test(
-      text,
-    )
-  )
-    return;
-  console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${text}`);
-}
-
-function kafkaBus(topicPrefix: string): KafkaBus {
-  return createKafkaBus({
-    brokers: broker.brokers,
-    topicPrefix,
-    // One partition: A owns it, then B takes it over.
-    partitions: 1,
-    logLevel: "error",
-    onLog: quiet,
-    consumer: {
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 200,
-      rebalanceTimeoutMs: 10_000,
-      maxWaitTimeMs: 100,
-    },
-    redelivery: { initialMs: 20, maxMs: 200 },
-    depthRefreshMs: 100,
-  });
-}
-
-/** Hourly PM2.5 of aq-1 for hours [from, to) of 1 December: 90–114 µg/m³, above the 75 limit, never 8 equal in a row. */
-function hours(from: number, to: number): { key: string; value: Reading }[] {
-  const out = [];
-  for (let i = from; i < to; i++) {
-    out.push({
-      key: "aq-1",
-      value: {
-        stationId: "aq-1",
-        metric: "pm25",
-        ts: START + i * H,
-        periodMs: H,
-        value: 90 + i,
-        flag: "N",
-        source: "mqtt-json",
-        receivedAt: START + (i + 1) * H,
-      } satisfies Reading,
-    });
-  }
-  return out;
-}
+const registry = oneAirStation();
+/** aq-1's PM2.5 for hours [from, to) of 1 December: 90–114 µg/m³, above the 75 limit, never 8 equal in a row. */
+const hours = (from: number, to: number) => hourlyPm25(from, to, (i) => 90 + i);
+const kafkaBus = (topicPrefix: string) => rebalancingKafkaBus(broker.brokers, topicPrefix, 1);
 
 let dir: string | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -114,22 +63,11 @@ describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.no
     await main.start();
     cleanups.push(() => main.stop());
 
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    releaseWriter = release;
-    // The real store, only delayed: the writer's readings reach DuckDB once the test releases them.
-    const heldStore: WriterStore = {
-      writeReadings: async (readings) => {
-        await released;
-        await store.writeReadings(readings);
-      },
-      writeDeadLetters: (letters) => store.writeDeadLetters(letters),
-    };
+    const held = heldWriterStore(store);
+    releaseWriter = held.release;
     const writer: Writer = createWriter({
       bus: main,
-      store: heldStore,
+      store: held.store,
       logger: silent,
       readingsGroup: writerGroup,
     });
@@ -165,7 +103,7 @@ describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.no
           writerGroup,
           takeoverWaitMs: 60_000,
         },
-        { bus, store, registry, rules, logger, now: () => clock },
+        { bus, store, registry, rules: shippedRules, logger, now: () => clock },
       );
       const started = evaluator.start();
       cleanups.push(async () => {
@@ -198,7 +136,7 @@ describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.no
       { timeoutMs: 30_000, what: "B assigned the partition" },
     );
     expect(b.evaluator.stations(), "B rebuilt before the writer stored what A processed").toEqual([]);
-    release();
+    held.release();
     await b.started;
     expect(b.evaluator.partitions()).toEqual([0]);
     expect(b.evaluator.stations()).toEqual(["aq-1"]);

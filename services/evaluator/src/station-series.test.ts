@@ -1,18 +1,10 @@
-import { createStationRegistry, type DataFlag, type Station } from "@qingshan/domain";
+import type { DataFlag, Station } from "@qingshan/domain";
 import { createSeriesQuality, type SeriesQuality, trackQuality } from "@qingshan/rules";
 import { describe, expect, it } from "vitest";
 import { createStationSeries, isCounted } from "./station-series.ts";
+import { oneAirStation } from "./testdata/fixtures.ts";
 
-const station = createStationRegistry([
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]).get("aq-1") as Station;
+const station = oneAirStation().get("aq-1") as Station;
 const series = () => createStationSeries(station, { latenessMs: 7_200_000, validFlags: ["N"] });
 
 describe("isCounted (O(1) dedupe state per series)", () => {

@@ -6,29 +6,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
-import { createStationRegistry, type Reading } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import { createWriter, parseWriterConfig, type Writer, type WriterStore } from "@qingshan/writer";
+import { createWriter, parseWriterConfig, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EvaluatorConfig, parseEvaluatorConfig } from "./config.ts";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import { DEC_1, H, heldWriterStore, hourlyPm25, oneAirStation, shippedRules } from "./testdata/fixtures.ts";
 
-const H = 3_600_000;
-const START = Date.parse("2026-12-01T00:00:00+08:00");
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
-const registry = createStationRegistry([
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
+const START = DEC_1;
+const registry = oneAirStation();
 
 interface LogLine {
   level: number;
@@ -61,27 +49,13 @@ function evaluator(extra: EvaluatorConfig): Evaluator {
       writerGroup: "writer-t",
       ...extra,
     },
-    { bus, store, registry, rules, logger, now: () => START + 10 * H },
+    { bus, store, registry, rules: shippedRules, logger, now: () => START + 10 * H },
   );
   evaluators.push(e);
   return e;
 }
 
-function readings(count: number): { key: string; value: Reading }[] {
-  return Array.from({ length: count }, (_, i) => ({
-    key: "aq-1",
-    value: {
-      stationId: "aq-1",
-      metric: "pm25",
-      ts: START + i * H,
-      periodMs: H,
-      value: 40 + i,
-      flag: "N",
-      source: "mqtt-json",
-      receivedAt: START + (i + 1) * H,
-    },
-  }));
-}
+const readings = (count: number) => hourlyPm25(0, count, (i) => 40 + i);
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-takeover-"));
@@ -89,20 +63,11 @@ beforeEach(async () => {
   await bus.start();
   store = createDuckDbStore({ path: join(dir, "q.duckdb") });
   await store.start();
-  const stored = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  // The real store, only delayed: the writer's readings reach it once the test releases them.
-  const heldStore: WriterStore = {
-    writeReadings: async (list) => {
-      await stored;
-      return store.writeReadings(list);
-    },
-    writeDeadLetters: (letters) => store.writeDeadLetters(letters),
-  };
+  const held = heldWriterStore(store);
+  release = held.release;
   writer = createWriter({
     bus,
-    store: heldStore,
+    store: held.store,
     logger: pino({ level: "silent" }),
     readingsGroup: "writer-t",
   });
