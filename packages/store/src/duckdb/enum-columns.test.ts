@@ -152,18 +152,22 @@ async function releasedFile(readings: readonly Reading[]): Promise<string> {
   return path;
 }
 
+/** ENUMs of the domain's values for metric, flag and source; station_id stays VARCHAR. */
+function expectDomainEnumLayout(types: Record<string, string>): void {
+  for (const table of ["readings", "latest"]) {
+    expect(types[`${table}.metric`]).toBe(enumOf(METRIC_IDS));
+    expect(types[`${table}.flag`]).toBe(enumOf(DATA_FLAGS));
+    expect(types[`${table}.source`]).toBe(enumOf(READING_SOURCES));
+    expect(types[`${table}.station_id`]).toBe("VARCHAR");
+  }
+  expect(types["hourly.metric"]).toBe(enumOf(METRIC_IDS));
+}
+
 describe("DuckDB ENUM columns (metric, flag, source)", () => {
   it("creates new files with ENUMs of the domain's values, station_id as VARCHAR", async () => {
     const path = newPath();
     await stop(await open(path));
-    const types = await columnTypes(path);
-    for (const table of ["readings", "latest"]) {
-      expect(types[`${table}.metric`]).toBe(enumOf(METRIC_IDS));
-      expect(types[`${table}.flag`]).toBe(enumOf(DATA_FLAGS));
-      expect(types[`${table}.source`]).toBe(enumOf(READING_SOURCES));
-      expect(types[`${table}.station_id`]).toBe("VARCHAR");
-    }
-    expect(types["hourly.metric"]).toBe(enumOf(METRIC_IDS));
+    expectDomainEnumLayout(await columnTypes(path));
   });
 
   it("converts a file of the released VARCHAR layout on open, reading and writing it as before", async () => {
@@ -193,14 +197,7 @@ describe("DuckDB ENUM columns (metric, flag, source)", () => {
     expect(await snapshot(migrated)).toEqual(await snapshot(reference));
     await stop(migrated);
 
-    const types = await columnTypes(path);
-    for (const table of ["readings", "latest"]) {
-      expect(types[`${table}.metric`]).toBe(enumOf(METRIC_IDS));
-      expect(types[`${table}.flag`]).toBe(enumOf(DATA_FLAGS));
-      expect(types[`${table}.source`]).toBe(enumOf(READING_SOURCES));
-      expect(types[`${table}.station_id`]).toBe("VARCHAR");
-    }
-    expect(types["hourly.metric"]).toBe(enumOf(METRIC_IDS));
+    expectDomainEnumLayout(await columnTypes(path));
     const reopened = await open(path);
     expect(await snapshot(reopened)).toEqual(await snapshot(reference));
   });
