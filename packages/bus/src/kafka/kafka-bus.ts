@@ -4,7 +4,6 @@ import {
   type KafkaConfig,
   logLevel as KafkaLogLevel,
   type logCreator,
-  Partitioners,
   type PartitionMetadata,
   type Producer,
   type SASLOptions,
@@ -28,6 +27,7 @@ import {
   kafkaBusConfigSchema,
 } from "./config.ts";
 import { DepthMonitor } from "./depth.ts";
+import { rememberingPartitioner } from "./partitioner.ts";
 import { maxMessageBytesFor, Publisher } from "./publisher.ts";
 import { KafkaSubscription } from "./subscription.ts";
 
@@ -82,7 +82,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
   /** Partitions of each Kafka topic, from the brokers' metadata (at start and before each onAssigned). */
   const partitionMetadata = new Map<string, PartitionMetadata[]>();
   // The producer's own partitioner (kafkajs' Java-compatible murmur2), so partitionFor cannot drift from it.
-  const partitioner = Partitioners.DefaultPartitioner();
+  const partitioner = rememberingPartitioner();
 
   function assertTopic(topic: BusTopic): void {
     if (!(BUS_TOPICS as readonly string[]).includes(topic)) {
@@ -135,7 +135,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
         // One request in flight keeps per-partition order across retries (the Publisher sends one at a time anyway).
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: rememberingPartitioner,
       });
     publisher = new Publisher(createProducer, settings.maxRequestBytes, (error) =>
       log({
