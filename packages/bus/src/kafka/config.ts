@@ -87,6 +87,12 @@ export const kafkaBusConfigSchema = z.strictObject({
    * requests below it. Keep it under the brokers' `message.max.bytes` (default 1 MiB).
    */
   maxRequestBytes: z.number().int().min(4_096).default(900_000),
+  /**
+   * Most records in one produce request. kafkajs groups a request's records by partition in time
+   * quadratic in their number (it copies the partition's list for each record), so a request of
+   * thousands of small records costs the producer several times the CPU per record of one of 1000.
+   */
+  maxRequestRecords: z.number().int().min(1).default(1_000),
   consumer: consumerSchema.prefault({}),
   /** Batch limit for subscriptions that do not set `maxBatch`. */
   defaultMaxBatch: z.number().int().min(1).default(1000),

@@ -184,6 +184,36 @@ describe.skipIf(!kafka.available)(`kafka bus against a real broker${kafka.note}`
       }
     }, 90_000);
 
+    it("cuts requests at maxRequestRecords: 95 publishes not awaited in between go in at least 10 produce requests, all arrive in per-key order", async () => {
+      prefix = `${unique("qs-records")}.`;
+      let produceRequests = 0;
+      const bus = await startBus({
+        maxRequestRecords: 10,
+        // kafkajs logs each request it sends at debug level ("Request Produce(key: 0, …)").
+        logLevel: "debug",
+        onLog: (entry) => {
+          if (entry.message.startsWith("Request Produce(")) produceRequests++;
+          else if (entry.level !== "debug") reportUnexpected(entry);
+        },
+      });
+      const seen: Delivery<{ seq: number }>[] = [];
+      await collect(bus, seen);
+      const keys = ["ld-aq-01", "ld-aq-02", "ld-wq-01"];
+      const publishes: Promise<void>[] = [];
+      for (let i = 0; i < 95; i++) {
+        publishes.push(
+          bus.publish("readings", [{ key: keys[i % 3] as string, value: { seq: Math.floor(i / 3) } }]),
+        );
+      }
+      await Promise.all(publishes);
+      expect(produceRequests).toBeGreaterThanOrEqual(10);
+      await waitFor(() => seen.length >= 95, { timeoutMs: 30_000, what: "95 deliveries" });
+      const byKey = seqsByKey(seen);
+      for (const [i, key] of keys.entries()) {
+        expect(byKey.get(key), key).toEqual(Array.from({ length: i < 2 ? 32 : 31 }, (_, n) => n));
+      }
+    });
+
     it("a message over maxRequestBytes rejects with bus.message_too_large; a publish just after it goes through", async () => {
       prefix = `${unique("qs-big")}.`;
       const bus = await startBus();

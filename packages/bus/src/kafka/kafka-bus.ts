@@ -137,13 +137,17 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
         allowAutoTopicCreation: false,
         createPartitioner: rememberingPartitioner,
       });
-    publisher = new Publisher(createProducer, settings.maxRequestBytes, (error) =>
-      log({
-        level: "warn",
-        namespace: "qingshan.bus",
-        message: `producer replaced after a failed request: ${errorMessage(error)}`,
-        extra: {},
-      }),
+    publisher = new Publisher(
+      createProducer,
+      settings.maxRequestBytes,
+      (error) =>
+        log({
+          level: "warn",
+          namespace: "qingshan.bus",
+          message: `producer replaced after a failed request: ${errorMessage(error)}`,
+          extra: {},
+        }),
+      settings.maxRequestRecords,
     );
     await publisher.connect();
     depth = new DepthMonitor(

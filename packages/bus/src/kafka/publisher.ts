@@ -71,8 +71,9 @@ export function isTooLargeError(error: unknown): boolean {
  * Sends publishes through one idempotent producer with one request in flight: whatever was
  * published while a request was on the wire goes out in the next requests (natural batching,
  * like the in-process bus), cut so that no request exceeds `maxRequestBytes` (the brokers refuse
- * larger ones). Because requests never overlap and are cut in queue order, publishes reach each
- * partition in call order even when callers do not await each other.
+ * larger ones) or `maxRequestRecords` records. Because requests never overlap and are cut in
+ * queue order, publishes reach each partition in call order even when callers do not await each
+ * other.
  */
 export class Publisher {
   /** Publishes not yet completely put into a request; `queue[0]` may be partly sent. */
@@ -89,6 +90,7 @@ export class Publisher {
     private readonly createProducer: () => Producer,
     private readonly maxRequestBytes: number,
     private readonly onReplace: (error: unknown) => void = () => {},
+    private readonly maxRequestRecords = Number.POSITIVE_INFINITY,
   ) {
     this.producer = createProducer();
   }
@@ -201,7 +203,7 @@ export class Publisher {
     }
   }
 
-  /** Takes messages from the head of the queue, in order, until the next would exceed the limit. */
+  /** Takes messages from the head of the queue, in order, until the next would exceed a limit. */
   private nextRequest(): {
     topicMessages: TopicMessages[];
     involved: Pending[];
@@ -227,7 +229,7 @@ export class Publisher {
         const batch = `${p.topic}\u0000${String(message.key)}`;
         const newBatch = !batches.has(batch);
         if (newBatch) cost += BATCH_OVERHEAD;
-        if (count > 0 && bytes + cost > this.maxRequestBytes) {
+        if (count > 0 && (bytes + cost > this.maxRequestBytes || count >= this.maxRequestRecords)) {
           full = true;
           break;
         }
