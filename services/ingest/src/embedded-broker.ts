@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { Aedes, type Client } from "aedes";
 import { writeToStream } from "mqtt-packet";
+import { ArrivalLine } from "./arrival-line.ts";
 import { listen } from "./listen.ts";
 
 /** A PUBLISH a station sent to the embedded broker. */
@@ -55,7 +56,7 @@ const DEFAULT_READ_AHEAD = 1000;
 
 /** One message's place in its connection's acknowledgement line. */
 interface PendingAck {
-  readonly line: PendingAck[];
+  readonly line: ArrivalLine<PendingAck>;
   readonly client: Client;
   /** aedes' callback (it then answers the packet itself), or the id of the PUBACK we write. */
   readonly callback: AckCallback | undefined;
@@ -75,7 +76,7 @@ interface PendingAck {
  * A line per connection rather than a promise chain: one `then` per message, no promise per link.
  */
 function orderedAcks(readAheadPerConnection: number) {
-  const lines = new WeakMap<Client, PendingAck[]>();
+  const lines = new WeakMap<Client, ArrivalLine<PendingAck>>();
   /** Messages not yet answered, and who waits for them to reach 0. */
   let outstanding = 0;
   let drained: Array<() => void> = [];
@@ -106,13 +107,13 @@ function orderedAcks(readAheadPerConnection: number) {
   }
 
   /** Hands over, in order, the successes at the head of the line. */
-  function release(line: PendingAck[]): void {
-    while (line.length > 0) {
-      const head = line[0] as PendingAck;
-      if (head.state === "pending") return;
-      line.shift();
-      if (head.state === "succeeded") handOver(head, null);
-    }
+  function release(line: ArrivalLine<PendingAck>): void {
+    line.drain(
+      (entry) => entry.state === "pending",
+      (entry) => {
+        if (entry.state === "succeeded") handOver(entry, null);
+      },
+    );
   }
 
   function succeeded(entry: PendingAck): void {
@@ -133,7 +134,7 @@ function orderedAcks(readAheadPerConnection: number) {
   ): void {
     let line = lines.get(client);
     if (line === undefined) {
-      line = [];
+      line = new ArrivalLine<PendingAck>();
       lines.set(client, line);
     }
     const entry: PendingAck = { line, client, callback, messageId, state: "pending" };

@@ -1,5 +1,6 @@
 import { type IClientOptions, type IPublishPacket, type MqttClient, connect as mqttConnect } from "mqtt";
 import type { Logger } from "pino";
+import { ArrivalLine } from "./arrival-line.ts";
 import type { IngestConfig } from "./config.ts";
 import {
   DeliveryAbortedError,
@@ -47,16 +48,6 @@ interface PendingPuback {
   readonly qos: number;
   /** "succeeded": handed on, waiting for earlier messages; "failed": never acknowledged. */
   state: "pending" | "succeeded" | "failed";
-}
-
-/**
- * A session's messages not yet acknowledged, in receive order. A head index instead of
- * `Array.shift`: shifting a line of up to Receive Maximum (1000) entries per PUBACK copied the
- * rest each time and was the ingest's largest own cost under load.
- */
-interface PubackLine {
-  items: Array<PendingPuback | undefined>;
-  head: number;
 }
 
 /** The parts of MQTT.js's client used to send a PUBACK ourselves (MQTT.js 5 has no manual-ack API). */
@@ -161,7 +152,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     client: MqttClient,
     packet: IPublishPacket,
     entry: PendingPuback,
-    line: PubackLine,
+    line: ArrivalLine<PendingPuback>,
   ): Promise<void> {
     try {
       const { decoded, mn } = decode(packet);
@@ -184,35 +175,26 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
    * PUBACKs go out in receive order (MQTT 3.1.1 §4.6, 5.0 §4.6), each once its own message and
    * every earlier one were handed on (a failed one is skipped: never acknowledged, redelivered).
    */
-  function release(client: MqttClient, line: PubackLine): void {
-    const { items } = line;
-    while (line.head < items.length) {
-      const head = items[line.head] as PendingPuback;
-      if (head.state === "pending") break;
-      items[line.head] = undefined;
-      line.head++;
-      if (head.state === "succeeded" && !abandoned && head.qos !== 0 && head.messageId !== undefined) {
-        sendPuback(client, head.stream, head.messageId);
-      }
-      metrics.counts.inFlight("mqtt", -1);
-      if (--inFlight === 0 && idle.length > 0) {
-        const wake = idle;
-        idle = [];
-        for (const resolve of wake) resolve();
-      }
-    }
-    if (line.head === items.length) {
-      items.length = 0;
-      line.head = 0;
-    } else if (line.head >= 1024 && line.head * 2 >= items.length) {
-      line.items = items.slice(line.head);
-      line.head = 0;
-    }
+  function release(client: MqttClient, line: ArrivalLine<PendingPuback>): void {
+    line.drain(
+      (entry) => entry.state === "pending",
+      (entry) => {
+        if (entry.state === "succeeded" && !abandoned && entry.qos !== 0 && entry.messageId !== undefined) {
+          sendPuback(client, entry.stream, entry.messageId);
+        }
+        metrics.counts.inFlight("mqtt", -1);
+        if (--inFlight === 0 && idle.length > 0) {
+          const wake = idle;
+          idle = [];
+          for (const resolve of wake) resolve();
+        }
+      },
+    );
   }
 
   function attach(client: MqttClient): void {
     // The session's messages not yet acknowledged, in receive order (one line per connection object).
-    const line: PubackLine = { items: [], head: 0 };
+    const line = new ArrivalLine<PendingPuback>();
     client.handleMessage = (packet, callback) => {
       // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
       // Not calling back also stops MQTT.js from reading further packets of this connection.
@@ -225,7 +207,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         qos: packet.qos,
         state: "pending",
       };
-      line.items.push(entry);
+      line.push(entry);
       void handle(client, packet, entry, line);
       // Calling back with an error makes MQTT.js skip its own PUBACK and go on with the next
       // packet at once: many messages are in flight per connection (bounded by the broker's
