@@ -108,7 +108,10 @@ interface OwnMosquitto {
 async function startOwnMosquitto(): Promise<OwnMosquitto | undefined> {
   let binary: string;
   try {
-    binary = execFileSync("sh", ["-c", "command -v mosquitto"]).toString().trim();
+    // Debian installs it in /usr/sbin, which is not on every user's PATH.
+    binary = execFileSync("sh", ["-c", "command -v mosquitto || command -v /usr/sbin/mosquitto"])
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -785,14 +788,21 @@ async function main() {
       ? "needs the bench's own Mosquitto (no mosquitto binary)"
       : "not selected (BENCH_BROKERS)",
   };
-  const own = BROKERS.has("mosquitto") ? await startOwnMosquitto() : undefined;
+  // The distributed rows publish through the same own Mosquitto, also when selected alone.
+  let distributedRaw = Number.NaN;
+  const own = BROKERS.has("mosquitto") || BROKERS.has("distributed") ? await startOwnMosquitto() : undefined;
   if (own) {
     try {
       mosquittoNote = `the bench's own Mosquitto ${own.version} (\`mosquitto -c <tmp conf>\` on a free port) with the zero-loss settings \`${ZERO_LOSS_MOSQUITTO.slice(1).join("`, `")}\``;
-      results.push(
-        await benchBroker(`Mosquitto ${own.version} (own, zero-loss settings)`, own.url, own.url, own.pid),
-      );
-      if (BROKERS.has("distributed")) distributed = await benchDistributed(own.url, own.pid);
+      if (BROKERS.has("mosquitto"))
+        results.push(
+          await benchBroker(`Mosquitto ${own.version} (own, zero-loss settings)`, own.url, own.url, own.pid),
+        );
+      if (BROKERS.has("distributed")) {
+        // Selected alone, the distributed rows still need this broker's raw ceiling.
+        if (!BROKERS.has("mosquitto")) distributedRaw = (await rawCeiling(own.url, own.pid, 0)).rate;
+        distributed = await benchDistributed(own.url, own.pid);
+      }
     } finally {
       await own.stop();
     }
@@ -871,7 +881,7 @@ async function main() {
   if ("runs" in distributed) {
     const d = distributed.runs;
     const mosq = results.find((r) => r.name.startsWith("Mosquitto"));
-    const raw = mosq?.raw.rate ?? Number.NaN;
+    const raw = mosq?.raw.rate ?? distributedRaw;
     const rate = median(d.map((x) => x.rate));
     const lost = Math.max(...d.map((x) => x.lost));
     const name = `${mosq?.name ?? "Mosquitto"} → Kafka → InfluxDB`;
