@@ -322,19 +322,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (signal.aborted) throw error;
         const waitMs = Math.min(settings.retry.maxMs, settings.retry.initialMs * 2 ** (attempt - 1));
         logger.warn({ err: error, attempt, retryInMs: waitMs }, `evaluator: ${what} failed; retrying`);
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, waitMs);
-          signal.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(timer);
-              reject(signal.reason);
-            },
-            {
-              once: true,
-            },
-          );
-        });
+        await pause(waitMs, signal);
+        if (signal.aborted) throw error;
       }
     }
   }
