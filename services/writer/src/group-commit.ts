@@ -34,14 +34,13 @@ export function groupCommit<T>(
       if (group.length === 1) {
         const only = group[0] as Waiter;
         await write(only.items).then(only.resolve, only.reject);
-        await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      try {
-        await write(concatItems(group));
-        for (const w of group) w.resolve();
-      } catch {
-        for (const w of group) await write(w.items).then(w.resolve, w.reject);
+      } else {
+        try {
+          await write(concatItems(group));
+          for (const w of group) w.resolve();
+        } catch {
+          for (const w of group) await write(w.items).then(w.resolve, w.reject);
+        }
       }
       // The submitters just answered hand in their next items within microtasks (the bus delivers
       // that partition's next batch): one macrotask lets them join the next write. Without it the
