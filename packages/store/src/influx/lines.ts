@@ -1,4 +1,4 @@
-import { Point, type PointSettings } from "@influxdata/influxdb-client";
+import { escape, Point, type PointSettings } from "@influxdata/influxdb-client";
 import type {
   AlertEvent,
   DataFlag,
@@ -21,22 +21,6 @@ function line(point: Point): string {
   return text;
 }
 
-/** Characters InfluxDB line protocol escapes in a tag key or value (as the client's `escape.tag`). */
-const TAG_SPECIAL = /[, =\n\r\t]/;
-const TAG_ESCAPES: Readonly<Record<string, string>> = {
-  ",": "\\,",
-  " ": "\\ ",
-  "=": "\\=",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-};
-const escapeTag = (value: string): string =>
-  TAG_SPECIAL.test(value) ? value.replace(/[, =\n\r\t]/g, (c) => TAG_ESCAPES[c] as string) : value;
-/** A string field value: quoted, `"` and `\` escaped (as the client's `escape.quoted`). */
-const quoteField = (value: string): string =>
-  /["\\]/.test(value) ? `"${value.replace(/["\\]/g, "\\$&")}"` : `"${value}"`;
-
 /** A float field value as the client's `Point.floatField` writes it. */
 function floatValue(name: string, value: number): string {
   if (!Number.isFinite(value)) throw new Error(`invalid float value for field '${name}': ${value}`);
@@ -56,20 +40,21 @@ function intValue(name: string, value: number): string {
  * timestamp, so a rewrite overwrites. `period_capped_ms` is what the reading adds to its hour's
  * validPeriodMs (periodMs capped at one hour) — InfluxQL cannot cap per point inside sum().
  * Built directly rather than through the client's `Point` (which writes the same text: tags and
- * fields sorted by key, empty tags left out), as this runs for every stored reading; the tests
- * compare both.
+ * fields sorted by key, empty tags left out; escaped with the client's own `escape`), as this runs
+ * for every stored reading; the tests compare both.
  *
  * @example
  * readingLine(r); // 'readings,metric=pm25,station=ST-A flag="N",period_capped_ms=0i,period_ms=0i,received_at=…i,source="mqtt-json",value=12 1772323200000'
  */
 export function readingLine(r: Reading): string {
-  const metric = (r.metric as string) === "" ? "" : `,metric=${escapeTag(r.metric)}`;
-  const station = r.stationId === "" ? "" : `,station=${escapeTag(r.stationId)}`;
+  const metric = (r.metric as string) === "" ? "" : `,metric=${escape.tag(r.metric)}`;
+  const station = r.stationId === "" ? "" : `,station=${escape.tag(r.stationId)}`;
   // Like Point.stringField, a missing source (not checked by checkStorable) leaves the field out.
-  const source = r.source === undefined || r.source === null ? "" : `,source=${quoteField(String(r.source))}`;
+  const source =
+    r.source === undefined || r.source === null ? "" : `,source=${escape.quoted(String(r.source))}`;
   return (
     `${MEASUREMENT.readings}${metric}${station} ` +
-    `flag=${quoteField(r.flag)},period_capped_ms=${intValue("period_capped_ms", Math.min(r.periodMs, HOUR_MS))},` +
+    `flag=${escape.quoted(r.flag)},period_capped_ms=${intValue("period_capped_ms", Math.min(r.periodMs, HOUR_MS))},` +
     `period_ms=${intValue("period_ms", r.periodMs)},received_at=${intValue("received_at", r.receivedAt)}` +
     `${source},value=${floatValue("value", r.value)} ${r.ts}`
   );
