@@ -8,7 +8,7 @@ import type { Bus, Delivery } from "../bus.ts";
 import { BusError } from "../errors.ts";
 import { BusMessageTooLargeError } from "../message-size.ts";
 import { describeBusContract } from "../testing/contract.ts";
-import { testKafkaBroker } from "../testing/kafka-broker.ts";
+import { quickRebalanceConfig, testKafkaBroker } from "../testing/kafka-broker.ts";
 import type { KafkaBusConfig, KafkaLogEntry } from "./config.ts";
 import { createKafkaBus } from "./kafka-bus.ts";
 
@@ -40,23 +40,8 @@ function reportUnexpected(entry: KafkaLogEntry): void {
   console.error(`kafka bus: ${entry.level} [${entry.namespace}] ${text}`);
 }
 
-/** Settings that make rebalances and stops quick on a test broker. */
 function testConfig(topicPrefix: string): KafkaBusConfig {
-  return {
-    brokers: broker.brokers,
-    topicPrefix,
-    partitions: 4,
-    logLevel: "error",
-    onLog: reportUnexpected,
-    consumer: {
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 200,
-      rebalanceTimeoutMs: 10_000,
-      maxWaitTimeMs: 100,
-    },
-    redelivery: { initialMs: 20, maxMs: 200 },
-    depthRefreshMs: 100,
-  };
+  return quickRebalanceConfig(broker.brokers, topicPrefix, 4, reportUnexpected);
 }
 
 async function deleteTopics(prefix: string): Promise<void> {

@@ -12,6 +12,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tcpReachable } from "@qingshan/testkit";
+import type { KafkaBusConfig, KafkaLogEntry } from "../kafka/config.ts";
 
 export interface TestKafkaBroker {
   /** host:port list; empty when none could be had. */
@@ -77,5 +78,29 @@ function broker(brokers: string, problem: string, stop: () => Promise<void>): Te
       const [host, port] = (brokers.split(",")[0] ?? "").split(":");
       await tcpReachable(host ?? "127.0.0.1", Number(port));
     },
+  };
+}
+
+/** Kafka bus settings that make rebalances and stops quick on a test broker (heartbeats every 200 ms). */
+export function quickRebalanceConfig(
+  brokers: string,
+  topicPrefix: string,
+  partitions: number,
+  onLog: (entry: KafkaLogEntry) => void,
+): KafkaBusConfig {
+  return {
+    brokers,
+    topicPrefix,
+    partitions,
+    logLevel: "error",
+    onLog,
+    consumer: {
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 200,
+      rebalanceTimeoutMs: 10_000,
+      maxWaitTimeMs: 100,
+    },
+    redelivery: { initialMs: 20, maxMs: 200 },
+    depthRefreshMs: 100,
   };
 }

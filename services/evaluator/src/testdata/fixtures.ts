@@ -4,6 +4,7 @@
  * rebalances.
  */
 import { createKafkaBus, type KafkaBus, type KafkaLogEntry } from "@qingshan/bus";
+import { quickRebalanceConfig } from "@qingshan/bus/testing/kafka";
 import { createStationRegistry, type Reading, type StationInput } from "@qingshan/domain";
 import { loadRulesFile } from "@qingshan/rules";
 import type { DuckDbStore } from "@qingshan/store";
@@ -92,19 +93,5 @@ export function quietKafkaLog(entry: KafkaLogEntry): void {
 
 /** A Kafka bus whose members notice a rebalance within a heartbeat of 200 ms. */
 export function rebalancingKafkaBus(brokers: string, topicPrefix: string, partitions: number): KafkaBus {
-  return createKafkaBus({
-    brokers,
-    topicPrefix,
-    partitions,
-    logLevel: "error",
-    onLog: quietKafkaLog,
-    consumer: {
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 200,
-      rebalanceTimeoutMs: 10_000,
-      maxWaitTimeMs: 100,
-    },
-    redelivery: { initialMs: 20, maxMs: 200 },
-    depthRefreshMs: 100,
-  });
+  return createKafkaBus(quickRebalanceConfig(brokers, topicPrefix, partitions, quietKafkaLog));
 }
