@@ -1,4 +1,4 @@
-import { escape, Point, type PointSettings } from "@influxdata/influxdb-client";
+import { escape as lineEscape, Point, type PointSettings } from "@influxdata/influxdb-client";
 import type {
   AlertEvent,
   DataFlag,
@@ -47,14 +47,14 @@ function intValue(name: string, value: number): string {
  * readingLine(r); // 'readings,metric=pm25,station=ST-A flag="N",period_capped_ms=0i,period_ms=0i,received_at=…i,source="mqtt-json",value=12 1772323200000'
  */
 export function readingLine(r: Reading): string {
-  const metric = (r.metric as string) === "" ? "" : `,metric=${escape.tag(r.metric)}`;
-  const station = r.stationId === "" ? "" : `,station=${escape.tag(r.stationId)}`;
+  const metric = (r.metric as string) === "" ? "" : `,metric=${lineEscape.tag(r.metric)}`;
+  const station = r.stationId === "" ? "" : `,station=${lineEscape.tag(r.stationId)}`;
   // Like Point.stringField, a missing source (not checked by checkStorable) leaves the field out.
   const source =
-    r.source === undefined || r.source === null ? "" : `,source=${escape.quoted(String(r.source))}`;
+    r.source === undefined || r.source === null ? "" : `,source=${lineEscape.quoted(String(r.source))}`;
   return (
     `${MEASUREMENT.readings}${metric}${station} ` +
-    `flag=${escape.quoted(r.flag)},period_capped_ms=${intValue("period_capped_ms", Math.min(r.periodMs, HOUR_MS))},` +
+    `flag=${lineEscape.quoted(r.flag)},period_capped_ms=${intValue("period_capped_ms", Math.min(r.periodMs, HOUR_MS))},` +
     `period_ms=${intValue("period_ms", r.periodMs)},received_at=${intValue("received_at", r.receivedAt)}` +
     `${source},value=${floatValue("value", r.value)} ${r.ts}`
   );
