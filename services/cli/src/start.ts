@@ -21,6 +21,8 @@ export interface RunningPipeline {
   readonly apiUrl: string;
   readonly brokerUrl: string;
   readonly hj212Port: number | undefined;
+  /** The demo simulator feeding the pipeline, when `simulator.enabled`. */
+  readonly simulator: Simulator | undefined;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startPipeline(
     const brokerUrl = ingest.ingest.brokerUrl ?? config.mqtt.url;
     const pipeline = ingest.ingest.pipeline;
 
+    let simulator: Simulator | undefined;
     if (config.simulator.enabled) {
       const now = Date.now();
       if (config.simulator.backfillDays > 0) {
@@ -103,16 +106,17 @@ export async function startPipeline(
         });
         logger.info({ ...summary }, "demo history generated");
       }
-      const simulator: Simulator = createSimulator({
+      simulator = createSimulator({
         stations: registry.stations,
         mqttUrl: brokerUrl,
         scenario: config.simulator.scenario,
         acceleration: config.simulator.acceleration,
       });
-      await simulator.start();
-      stops.push(() => simulator.stop());
+      const running = simulator;
+      await running.start();
+      stops.push(() => running.stop());
     }
-    return { apiUrl: api.url, brokerUrl, hj212Port: ingest.ingest.tcpPort, stop };
+    return { apiUrl: api.url, brokerUrl, hj212Port: ingest.ingest.tcpPort, simulator, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
