@@ -1,10 +1,28 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { loadConfig } from "./config.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
 
 const root = join(import.meta.dirname, "../../..");
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The shipped configuration with its `writer` and `evaluator` sections replaced, as a file; its path. */
+function shippedWith(sections: { writer?: object; evaluator?: object }): string {
+  const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const dir = mkdtempSync(join(tmpdir(), "qs-config-"));
+  dirs.push(dir);
+  const file = join(dir, "qingshan.yaml");
+  writeFileSync(file, stringifyYaml({ ...shipped, ...sections }));
+  return file;
+}
 
 describe("loadConfig", () => {
   it("loads the shipped defaults with absolute paths", () => {
@@ -75,6 +93,59 @@ describe("loadConfig", () => {
   it("validates the evaluator and notifier sections at load, naming the field", () => {
     expect(() => loadConfig({ root, env: { QINGSHAN_SMTP_PORT: "0" } })).toThrow(
       /notifier: .*email\.smtp\.port/,
+    );
+  });
+
+  it("validates the writer section with the writer's schema, naming the field", () => {
+    const file = shippedWith({ writer: { maxBatch: 0 } });
+    expect(() => loadConfig({ root, env: {}, file })).toThrow(/qingshan\.yaml: writer: .*maxBatch/);
+  });
+});
+
+describe("the writer's consumer group and the evaluator's writerGroup", () => {
+  it("are both the writer's default when neither is set", () => {
+    for (const file of [undefined, shippedWith({ writer: {}, evaluator: {} })]) {
+      const config = loadConfig({ root, env: {}, ...(file ? { file } : {}) });
+      expect(writerSettingsOf(config).readingsGroup).toBe("writer");
+      expect(evaluatorSettingsOf(config).writerGroup).toBe("writer");
+    }
+  });
+
+  it("the evaluator follows writer.readingsGroup, and the writer's other settings come from its section", () => {
+    const file = shippedWith({
+      writer: { readingsGroup: "archive", maxBatch: 500, retry: { initialMs: 50, maxMs: 5000 } },
+      evaluator: { takeoverWaitMs: 2000 },
+    });
+    const config = loadConfig({ root, env: {}, file });
+    expect(writerSettingsOf(config)).toMatchObject({
+      readingsGroup: "archive",
+      maxBatch: 500,
+      retry: { initialMs: 50, maxMs: 5000 },
+      deadLettersGroup: "writer-deadletters",
+    });
+    expect(evaluatorSettingsOf(config)).toMatchObject({ writerGroup: "archive", takeoverWaitMs: 2000 });
+  });
+
+  it("accepts evaluator.writerGroup when it restates the writer's group", () => {
+    const both = shippedWith({ writer: { readingsGroup: "archive" }, evaluator: { writerGroup: "archive" } });
+    expect(evaluatorSettingsOf(loadConfig({ root, env: {}, file: both })).writerGroup).toBe("archive");
+    const defaults = shippedWith({ writer: {}, evaluator: { writerGroup: "writer" } });
+    expect(evaluatorSettingsOf(loadConfig({ root, env: {}, file: defaults })).writerGroup).toBe("writer");
+  });
+
+  it("refuses to load when evaluator.writerGroup names another group, naming both settings and values", () => {
+    const both = shippedWith({
+      writer: { readingsGroup: "archive" },
+      evaluator: { writerGroup: "writer-2" },
+    });
+    expect(() => loadConfig({ root, env: {}, file: both })).toThrow(
+      `config ${both}: evaluator.writerGroup is "writer-2" but writer.readingsGroup is "archive": ` +
+        "the evaluator waits for the writer's consumer group on a partition takeover, so they must name the same group; " +
+        "set writer.readingsGroup and leave evaluator.writerGroup out (it follows)",
+    );
+    const onlyEvaluator = shippedWith({ writer: {}, evaluator: { writerGroup: "archive" } });
+    expect(() => loadConfig({ root, env: {}, file: onlyEvaluator })).toThrow(
+      'evaluator.writerGroup is "archive" but writer.readingsGroup is "writer" (its default): ',
     );
   });
 });

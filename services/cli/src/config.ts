@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parseEvaluatorConfig } from "@qingshan/evaluator";
+import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "@qingshan/evaluator";
 import { parseNotifierConfig } from "@qingshan/notifier";
 import { SCENARIO_IDS } from "@qingshan/simulator";
+import { parseWriterConfig, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -66,7 +67,9 @@ export const ConfigSchema = z.strictObject({
       })
       .prefault({}),
   }),
-  /** Evaluator settings (services/evaluator/README.md), validated by its own schema. */
+  /** Writer settings: consumer groups, batch sizes, retry (services/writer/README.md), validated by its own schema. */
+  writer: z.record(z.string(), z.unknown()).default({}),
+  /** Evaluator settings (services/evaluator/README.md), validated by its own schema; its writerGroup follows writer.readingsGroup. */
   evaluator: z.record(z.string(), z.unknown()).default({}),
   /** Notifier settings: channels, routes, duty roster (services/notifier/README.md), validated by its own schema. */
   notifier: z.record(z.string(), z.unknown()).default({}),
@@ -175,6 +178,7 @@ export function loadConfig({
   }
   const config = parsed.data;
   for (const [section, check] of [
+    ["writer", parseWriterConfig],
     ["evaluator", parseEvaluatorConfig],
     ["notifier", parseNotifierConfig],
   ] as const) {
@@ -184,6 +188,50 @@ export function loadConfig({
       throw new Error(`config ${path}: ${section}: ${(error as Error).message}`);
     }
   }
+  try {
+    evaluatorSettingsOf(config);
+  } catch (error) {
+    throw new Error(`config ${path}: ${(error as Error).message}`);
+  }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   return Object.freeze({ ...config, stations: abs(config.stations), dataDir: abs(config.dataDir) });
+}
+
+/**
+ * The writer's settings: the `writer` section through the writer's own schema.
+ *
+ * @example
+ * writerSettingsOf(loadConfig()).readingsGroup; // "writer"
+ */
+export function writerSettingsOf(config: Pick<QingshanConfig, "writer">): Readonly<WriterSettings> {
+  return parseWriterConfig(config.writer as WriterConfig);
+}
+
+/**
+ * The evaluator's settings: the `evaluator` section through the evaluator's own schema, with
+ * `writerGroup` taken from the writer's `readingsGroup` (the evaluator waits for that group on a
+ * partition takeover). Throws, naming both settings and their values, when `evaluator.writerGroup`
+ * is set to another group.
+ *
+ * @example
+ * evaluatorSettingsOf({ writer: { readingsGroup: "archive" }, evaluator: {} }).writerGroup; // "archive"
+ */
+export function evaluatorSettingsOf(
+  config: Pick<QingshanConfig, "writer" | "evaluator">,
+): Readonly<EvaluatorSettings> {
+  const writer = writerSettingsOf(config);
+  const stated = (config.evaluator as EvaluatorConfig).writerGroup;
+  // The writer owns its group and evaluator.writerGroup may only restate it: a group no writer commits in makes every takeover wait takeoverWaitMs, then rebuild with readings missing.
+  if (stated !== undefined && stated !== writer.readingsGroup) {
+    const origin = (config.writer as WriterConfig).readingsGroup === undefined ? " (its default)" : "";
+    throw new Error(
+      `evaluator.writerGroup is "${stated}" but writer.readingsGroup is "${writer.readingsGroup}"${origin}: ` +
+        "the evaluator waits for the writer's consumer group on a partition takeover, so they must name the same group; " +
+        "set writer.readingsGroup and leave evaluator.writerGroup out (it follows)",
+    );
+  }
+  return Object.freeze({
+    ...parseEvaluatorConfig(config.evaluator as EvaluatorConfig),
+    writerGroup: writer.readingsGroup,
+  });
 }

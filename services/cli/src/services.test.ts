@@ -1,15 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus } from "@qingshan/bus";
+import { HOUR_MS, type Reading } from "@qingshan/domain";
 import { type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { createDuckDbStore } from "@qingshan/store";
+import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { loadConfig, type QingshanConfig } from "./config.ts";
-import { checkRuleRoutes, type ServiceContext, startNotifierService } from "./services.ts";
+import {
+  checkRuleRoutes,
+  type ServiceContext,
+  startEvaluatorService,
+  startNotifierService,
+  startWriterService,
+} from "./services.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const logger = pino({ level: "silent" });
@@ -77,4 +86,105 @@ describe("the notifier in qingshan start / run notifier", () => {
     expect(text).toContain('qingshan_notifications_sent_total{channel="email"} 0');
     expect(text).toContain('qingshan_alerts_open{severity="critical",status="open"} 0');
   });
+});
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/**
+ * A context loaded from a configuration file: the shipped one with `sections` replaced, the data
+ * directory a fresh temp dir, the log lines collected in `lines`.
+ */
+function configuredContext(sections: { writer?: object; evaluator?: object }): {
+  ctx: ServiceContext;
+  lines: LogLine[];
+} {
+  const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const file = join(dataDir, "qingshan.yaml");
+  writeFileSync(file, stringifyYaml({ ...shipped, ...sections }));
+  const config = loadConfig({ root, file, env: { QINGSHAN_DATA_DIR: dataDir, QINGSHAN_SIMULATOR: "off" } });
+  const lines: LogLine[] = [];
+  const collecting = pino(
+    { level: "info" },
+    {
+      write(line: string) {
+        lines.push(JSON.parse(line) as LogLine);
+      },
+    },
+  );
+  return {
+    ctx: {
+      config,
+      registry: loadStationRegistry(config.stations),
+      logger: collecting,
+      bus: createMemoryBus(),
+    },
+    lines,
+  };
+}
+
+describe("the writer's consumer group in qingshan start / run writer / run evaluator", () => {
+  it.each([
+    { name: "default", writer: {}, group: "writer" },
+    { name: "writer.readingsGroup set", writer: { readingsGroup: "archive" }, group: "archive" },
+  ])(
+    "$name: the writer consumes in $group and a new evaluator owner waits for $group",
+    async ({ writer: writerSection, group }) => {
+      const { ctx, lines } = configuredContext({
+        writer: { ...writerSection, maxBatch: 500, retry: { initialMs: 50, maxMs: 5000 } },
+        evaluator: { rulesFile: "config/rules.yaml", takeoverWaitMs: 3000 },
+      });
+      await ctx.bus.start();
+      cleanups.push(() => ctx.bus.stop());
+      const store = createDuckDbStore({ path: join(ctx.config.dataDir, "q.duckdb"), threads: 1 });
+      await store.start();
+      cleanups.push(() => store.stop());
+
+      const writer = await startWriterService(ctx, store);
+      cleanups.push(() => writer.stop());
+      expect(lines.find((l) => l.msg === "writer started")).toMatchObject({
+        maxBatch: 500,
+        retry: { initialMs: 50, maxMs: 5000 },
+      });
+      const first = await startEvaluatorService(ctx, store, root);
+      const hour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
+      const reading: Reading = {
+        stationId: "ld-aq-01",
+        metric: "pm25",
+        ts: hour,
+        periodMs: HOUR_MS,
+        value: 35,
+        flag: "N",
+        source: "mqtt-json",
+        receivedAt: hour + HOUR_MS,
+      };
+      // The writer is durable on the in-process bus: publish resolves once it has stored the reading.
+      await ctx.bus.publish("readings", [{ key: reading.stationId, value: reading }]);
+      const partition = ctx.bus.partitionFor("readings", reading.stationId);
+      expect(await ctx.bus.committedOffsets(group, "readings")).toEqual(new Map([[partition, "1"]]));
+      if (group !== "writer") expect(await ctx.bus.committedOffsets("writer", "readings")).toEqual(new Map());
+      await waitFor(
+        async () => (await ctx.bus.committedOffsets("evaluator", "readings")).get(partition) === "1",
+        {
+          what: "the evaluator group committed the reading",
+        },
+      );
+      await first.stop();
+
+      // The new owner resumes after the reading: it waits only if its writerGroup is not the writer's group.
+      const startedAt = performance.now();
+      const second = await startEvaluatorService(ctx, store, root);
+      cleanups.push(() => second.stop());
+      expect(lines.filter((l) => l.level >= 40 || /waiting for the writer group/.test(l.msg))).toEqual([]);
+      expect(performance.now() - startedAt).toBeLessThan(3000);
+    },
+  );
 });

@@ -14,10 +14,10 @@ import {
 } from "@qingshan/notifier";
 import { loadRulesFile } from "@qingshan/rules";
 import { createDuckDbStore, createInfluxStore, type TimeSeriesStore } from "@qingshan/store";
-import { createWriter, parseWriterConfig } from "@qingshan/writer";
+import { createWriter } from "@qingshan/writer";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { QingshanConfig } from "./config.ts";
+import { evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
 
 /** How far back the API's backfill path (CSV import, simulator history) may reach. */
 export const BACKFILL_LATENESS_MS = 10 * 366 * 24 * HOUR_MS;
@@ -144,18 +144,13 @@ export async function startIngestService(ctx: ServiceContext): Promise<RunningSe
   };
 }
 
-/**
- * The writer's consumer group on bus "readings": the writer runs with it and the evaluator waits
- * for it on a partition takeover (evaluator `writerGroup`), so the two cannot drift apart.
- */
-const WRITER_READINGS_GROUP = parseWriterConfig({}).readingsGroup;
-
+/** The writer with the config's `writer` section (its `readingsGroup` is the evaluator's `writerGroup`). */
 export async function startWriterService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
 ): Promise<RunningService> {
   const writer = createWriter({
-    readingsGroup: WRITER_READINGS_GROUP,
+    ...writerSettingsOf(ctx.config),
     bus: ctx.bus,
     store,
     logger: ctx.logger.child({ service: "writer" }),
@@ -165,23 +160,24 @@ export async function startWriterService(
   return { stop: () => writer.stop(), ready: () => store.health() };
 }
 
+/**
+ * The evaluator with the config's `evaluator` section; on a partition takeover it waits for the
+ * writer's `readingsGroup` (evaluatorSettingsOf), so the two cannot drift apart.
+ */
 export async function startEvaluatorService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
   root: string,
 ): Promise<RunningService> {
-  const evaluatorConfig = parseEvaluatorConfig(ctx.config.evaluator as EvaluatorConfig);
-  const rules = loadRulesFile(resolve(root, evaluatorConfig.rulesFile), { registry: ctx.registry });
-  const evaluator = createEvaluator(
-    { ...evaluatorConfig, writerGroup: WRITER_READINGS_GROUP },
-    {
-      bus: ctx.bus,
-      store,
-      registry: ctx.registry,
-      rules,
-      logger: ctx.logger.child({ service: "evaluator" }),
-    },
-  );
+  const settings = evaluatorSettingsOf(ctx.config);
+  const rules = loadRulesFile(resolve(root, settings.rulesFile), { registry: ctx.registry });
+  const evaluator = createEvaluator(settings, {
+    bus: ctx.bus,
+    store,
+    registry: ctx.registry,
+    rules,
+    logger: ctx.logger.child({ service: "evaluator" }),
+  });
   await evaluator.start();
   return { stop: () => evaluator.stop(), ready: () => store.health() };
 }
