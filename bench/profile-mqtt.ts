@@ -2,7 +2,10 @@
 // (embedded aedes, DuckDB, writer, evaluator, notifier, API) as a child, publishes N bench-shaped
 // messages at QoS 1 from 4 connections × 500 in flight (as `pnpm bench` does), waits until all
 // readings are written, and prints the child's CPU µs per message (/proc utime+stime) and the rate.
-// With PROFILE_CPU_PROF=DIR the child runs under `node --cpu-prof --cpu-prof-dir=DIR`.
+// With PROFILE_CPU_PROF=DIR the child runs under `node --cpu-prof --cpu-prof-dir=DIR`; PROFILE_NODE_FLAGS
+// adds node flags to the child; PROFILE_WARMUP=M first sends M messages that are not measured (a
+// fresh process spends about a third more CPU per message until the JIT has compiled the hot paths);
+// PROFILE_BY_TID=1 lists threads one by one (V8's platform workers are the first four after main).
 //
 //   node --import tsx bench/profile-mqtt.ts                          # PROFILE_N=20000
 //   PROFILE_CPU_PROF=/tmp/prof node --import tsx bench/profile-mqtt.ts
@@ -52,8 +55,18 @@ const dataDir = mkdtempSync(join(tmpdir(), "qingshan-profile-mqtt-"));
 const prof = process.env.PROFILE_CPU_PROF;
 const child = spawn(
   process.execPath,
-  [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), "--import", "tsx", "bench/pipeline-process.ts"],
-  { cwd: ROOT, env: { ...process.env, BENCH_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "inherit"] },
+  [
+    ...(process.env.PROFILE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+    ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
+    "--import",
+    "tsx",
+    "bench/pipeline-process.ts",
+  ],
+  {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_MAX_FUTURE_SKEW_MS: String(60 * 86_400_000) },
+    stdio: ["ignore", "pipe", "inherit"],
+  },
 );
 const ready = await new Promise<{ apiUrl: string; brokerUrl: string }>((resolve, reject) => {
   let text = "";
@@ -66,29 +79,35 @@ const ready = await new Promise<{ apiUrl: string; brokerUrl: string }>((resolve,
 });
 const pid = child.pid as number;
 
-const msgs = loadMessages(LOAD, N);
+const WARMUP = Number(process.env.PROFILE_WARMUP ?? 0);
 const conns = await Promise.all(
   [0, 1, 2, 3].map((k) =>
     mqtt.connectAsync(ready.brokerUrl, { clientId: `profile-pub-${k}`, protocolVersion: 4 }),
   ),
 );
+async function publishAll(msgs: Array<{ topic: string; payload: string }>, total: number): Promise<void> {
+  await Promise.all(
+    conns.map(async (client, k) => {
+      const mine = msgs.filter((_, i) => i % 4 === k);
+      let next = 0;
+      const lane = async () => {
+        while (next < mine.length) {
+          const m = mine[next++] as { topic: string; payload: string };
+          await client.publishAsync(m.topic, m.payload, { qos: 1 });
+        }
+      };
+      await Promise.all(Array.from({ length: 500 }, lane));
+    }),
+  );
+  while ((await writtenTotal(ready.apiUrl)) < total * 6) await new Promise((r) => setTimeout(r, 100));
+}
+// Warm-up (not measured): the same load on older data times, so the JIT has compiled the hot paths.
+if (WARMUP > 0) await publishAll(loadMessages(LOAD, WARMUP), WARMUP);
+const msgs = loadMessages(LOAD, N, Math.ceil(WARMUP / LOAD.length) * 1000 + 1000);
 const cpu0 = cpuSeconds(pid);
 const threads0 = cpuByThread(pid);
 const t0 = performance.now();
-await Promise.all(
-  conns.map(async (client, k) => {
-    const mine = msgs.filter((_, i) => i % 4 === k);
-    let next = 0;
-    const lane = async () => {
-      while (next < mine.length) {
-        const m = mine[next++] as { topic: string; payload: string };
-        await client.publishAsync(m.topic, m.payload, { qos: 1 });
-      }
-    };
-    await Promise.all(Array.from({ length: 500 }, lane));
-  }),
-);
-while ((await writtenTotal(ready.apiUrl)) < N * 6) await new Promise((r) => setTimeout(r, 100));
+await publishAll(msgs, WARMUP + N);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds(pid) - cpu0;
 const threads1 = cpuByThread(pid);

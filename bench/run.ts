@@ -20,6 +20,12 @@ const ROOT = join(import.meta.dirname, "..");
 const N_RAW = Number(process.env.BENCH_N_RAW ?? 20_000);
 const N = Number(process.env.BENCH_N ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/**
+ * Messages each fresh process receives before it is measured: a process just started runs cold
+ * (the JIT compiles the hot paths, the store's first writes) — about a third more CPU per message,
+ * which a running service pays once. Reported apart, as the cold start.
+ */
+const N_WARMUP = Number(process.env.BENCH_N_WARMUP ?? 40_000);
 /** What to measure: "mosquitto,distributed,aedes" by default (distributed needs mosquitto). */
 const BROKERS = new Set((process.env.BENCH_BROKERS ?? "mosquitto,distributed,aedes").split(","));
 /** Mosquitto settings of a zero-loss deployment (README "Zero-loss broker settings"), for the bench's own broker. */
@@ -69,6 +75,8 @@ function peakRssMb(pid: number): number {
 
 /** The N wire payloads (~200 bytes each), distinct (station, ts) so nothing dedupes. */
 const messages = (count: number, runSalt: number) => loadMessages(LOAD, count, runSalt);
+/** The data-time span of `count` load messages, plus a second: what follows them starts this much later. */
+const spanMs = (count: number) => Math.ceil(count / LOAD.length) * 1000 + 1000;
 
 /**
  * Publishes every message at QoS 1 from `clients` connections, each keeping up to `window`
@@ -204,10 +212,15 @@ function stdoutMatch(
  * is measured apart from the publishers) receiving the messages published flat out.
  */
 async function rawCeiling(url: string, brokerPid: number | undefined, salt: number) {
-  const msgs = messages(N_RAW, salt);
+  const msgs = messages(N_RAW, salt + spanMs(N_WARMUP));
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/raw-subscriber.ts")], {
     cwd: ROOT,
-    env: { ...process.env, BENCH_RAW_URL: url, BENCH_RAW_N: String(N_RAW) },
+    env: {
+      ...process.env,
+      BENCH_RAW_URL: url,
+      BENCH_RAW_N: String(N_RAW),
+      BENCH_RAW_WARMUP: String(N_WARMUP),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -216,6 +229,11 @@ async function rawCeiling(url: string, brokerPid: number | undefined, salt: numb
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await stdoutMatch(child, /READY/, 60_000, "raw subscriber");
+  if (N_WARMUP > 0) {
+    const warm = stdoutMatch(child, /WARM/, 300_000, "raw subscriber's warm-up");
+    await publishFlatOut(url, messages(N_WARMUP, salt));
+    await warm;
+  }
   const cpu0 = brokerPid ? cpuSeconds(brokerPid) : 0;
   const start = performance.timeOrigin + performance.now();
   await publishFlatOut(url, msgs);
@@ -275,43 +293,78 @@ async function writtenTotal(apiUrl: string): Promise<number> {
   return total;
 }
 
-/** End-to-end: N messages through the pipeline child until the store holds all of them. */
+/**
+ * Publishes `msgs` flat out and polls `written()` (readings stored so far) every 20 ms until it
+ * reaches `expected` or has not moved for `idleMs` (at most `maxMs` in all). Returns the readings
+ * written beyond `before`, the seconds from the first publish to the last change, and the CPU
+ * seconds of `pids` meanwhile.
+ */
+async function publishUntilWritten(
+  url: string,
+  msgs: Array<{ topic: string; payload: string }>,
+  written: () => Promise<number>,
+  expected: number,
+  pids: readonly number[],
+  { idleMs = 5_000, maxMs = 180_000, pollMs = 20 } = {},
+) {
+  const before = await written();
+  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpu0 = cpuOf();
+  const start = performance.now();
+  await publishFlatOut(url, msgs);
+  let stored = 0;
+  let end = performance.now();
+  const deadline = Date.now() + maxMs;
+  let changedAt = performance.now();
+  while (Date.now() < deadline && performance.now() - changedAt < idleMs) {
+    const now = (await written()) - before;
+    if (now !== stored) {
+      stored = now;
+      end = performance.now();
+      changedAt = end;
+    }
+    if (stored >= expected) break;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return { stored, seconds: (end - start) / 1000, cpu: cpuOf() - cpu0 };
+}
+
+/**
+ * End-to-end: a fresh pipeline child is warmed up with N_WARMUP messages (the cold start, reported
+ * apart), then N messages later in data time are measured until the store holds all of them.
+ */
 async function endToEnd(brokerUrl: string | undefined, brokerPid: number | undefined, salt: number) {
   const dataDir = mkdtempSync(join(tmpdir(), "qingshan-bench-"));
   const env: Record<string, string> = brokerUrl ? { BENCH_MQTT_URL: brokerUrl } : {};
   const child = await startChild(env, dataDir);
   try {
+    const written = () => writtenTotal(child.apiUrl);
+    const cold = await publishUntilWritten(
+      child.brokerUrl,
+      messages(N_WARMUP, salt),
+      written,
+      N_WARMUP * VALUES_PER_MESSAGE,
+      [child.pid],
+    );
     const expected = N * VALUES_PER_MESSAGE;
-    const before = await writtenTotal(child.apiUrl);
-    const msgs = messages(N, salt);
-    const cpu0 = cpuSeconds(child.pid);
-    const bcpu0 = brokerPid ? cpuSeconds(brokerPid) : 0;
-    const start = performance.now();
-    await publishFlatOut(child.brokerUrl, msgs);
-    let stored = 0;
-    let end = performance.now();
-    // Bounded: give up when the written count has not moved for 5 s (or after 180 s in all).
-    const deadline = Date.now() + 180_000;
-    let changedAt = performance.now();
-    while (Date.now() < deadline && performance.now() - changedAt < 5_000) {
-      const now = (await writtenTotal(child.apiUrl)) - before;
-      if (now !== stored) {
-        stored = now;
-        end = performance.now();
-        changedAt = end;
-      }
-      if (stored >= expected) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const cpu = cpuSeconds(child.pid) - cpu0;
-    const bcpu = brokerPid ? cpuSeconds(brokerPid) - bcpu0 : Number.NaN;
-    const rate = stored / VALUES_PER_MESSAGE / ((end - start) / 1000);
+    const brokerCpu0 = brokerPid ? cpuSeconds(brokerPid) : 0;
+    const warm = await publishUntilWritten(
+      child.brokerUrl,
+      messages(N, salt + spanMs(N_WARMUP)),
+      written,
+      expected,
+      [child.pid],
+    );
+    const bcpu = brokerPid ? cpuSeconds(brokerPid) - brokerCpu0 : Number.NaN;
     return {
-      rate,
-      lost: expected - stored,
-      cpuPerMsg: cpu / N,
+      rate: warm.stored / VALUES_PER_MESSAGE / warm.seconds,
+      lost: N_WARMUP * VALUES_PER_MESSAGE - cold.stored + (expected - warm.stored),
+      cpuPerMsg: warm.cpu / N,
       brokerCpuPerMsg: bcpu / N,
+      cold: { rate: cold.stored / VALUES_PER_MESSAGE / cold.seconds, cpuPerMsg: cold.cpu / N_WARMUP },
       rss: peakRssMb(child.pid),
+      /** A salt whose messages come after everything this run published (for the latency run). */
+      nextSalt: salt + spanMs(N_WARMUP) + spanMs(N),
       child,
     };
   } catch (error) {
@@ -613,6 +666,8 @@ interface DistributedRun {
   qingshanCpuPerMsg: number;
   brokerCpuPerMsg: number;
   infraCpuPerMsg: number;
+  /** The warm-up: the first N_WARMUP messages after the processes started. */
+  cold: { rate: number; cpuPerMsg: number };
   ingestRss: number;
   writerRss: number;
 }
@@ -665,44 +720,46 @@ async function benchDistributed(
       let ingest: ServiceChild | undefined;
       try {
         ingest = await startService("ingest", { ...common, BENCH_MQTT_URL: mosquittoUrl });
+        const salt = (r + 11) * 19;
+        const pids = [ingest.pid, writer.pid];
+        const written = () => writtenOf(writer);
+        const waits = { idleMs: 20_000, maxMs: 300_000, pollMs: 50 };
+        const cold = await publishUntilWritten(
+          mosquittoUrl,
+          messages(N_WARMUP, salt),
+          written,
+          N_WARMUP * VALUES_PER_MESSAGE,
+          pids,
+          waits,
+        );
         const expected = N * VALUES_PER_MESSAGE;
-        const msgs = messages(N, (r + 11) * 19);
-        const pids = { ingest: ingest.pid, writer: writer.pid };
-        const cpu0 = cpuSeconds(pids.ingest) + cpuSeconds(pids.writer);
         const bcpu0 = mosquittoPid ? cpuSeconds(mosquittoPid) : 0;
         const icpu0 = cpuSeconds(kafkaPid) + cpuSeconds(influxPid);
-        const start = performance.now();
-        await publishFlatOut(mosquittoUrl, msgs);
-        let written = 0;
-        let end = performance.now();
-        let changedAt = end;
-        const deadline = Date.now() + 300_000;
-        while (Date.now() < deadline && performance.now() - changedAt < 20_000) {
-          const now = await writtenOf(writer);
-          if (now !== written) {
-            written = now;
-            end = performance.now();
-            changedAt = end;
-          }
-          if (written >= expected) break;
-          await new Promise((res) => setTimeout(res, 50));
-        }
-        const cpu = cpuSeconds(pids.ingest) + cpuSeconds(pids.writer) - cpu0;
+        const warm = await publishUntilWritten(
+          mosquittoUrl,
+          messages(N, salt + spanMs(N_WARMUP)),
+          written,
+          expected,
+          pids,
+          waits,
+        );
         const bcpu = mosquittoPid ? cpuSeconds(mosquittoPid) - bcpu0 : Number.NaN;
         const icpu = cpuSeconds(kafkaPid) + cpuSeconds(influxPid) - icpu0;
+        const writtenAll = cold.stored + warm.stored;
         const stored = await influxCount(influxUrl, db);
         const run: DistributedRun = {
-          rate: Math.min(written, expected) / VALUES_PER_MESSAGE / ((end - start) / 1000),
-          lost: expected - stored,
-          duplicates: Math.max(0, written - stored),
-          qingshanCpuPerMsg: cpu / N,
+          rate: Math.min(warm.stored, expected) / VALUES_PER_MESSAGE / warm.seconds,
+          lost: (N_WARMUP + N) * VALUES_PER_MESSAGE - stored,
+          duplicates: Math.max(0, writtenAll - stored),
+          qingshanCpuPerMsg: warm.cpu / N,
+          cold: { rate: cold.stored / VALUES_PER_MESSAGE / cold.seconds, cpuPerMsg: cold.cpu / N_WARMUP },
           brokerCpuPerMsg: bcpu / N,
           infraCpuPerMsg: icpu / N,
-          ingestRss: peakRssMb(pids.ingest),
-          writerRss: peakRssMb(pids.writer),
+          ingestRss: peakRssMb(ingest.pid),
+          writerRss: peakRssMb(writer.pid),
         };
         log(
-          `distributed: run ${r + 1}: ${fmt(run.rate)} msg/s, ${stored}/${expected} readings in InfluxDB, ${fmt(run.qingshanCpuPerMsg * 1e6)} µs CPU/msg (ingest+writer)`,
+          `distributed: run ${r + 1}: ${fmt(run.rate)} msg/s, ${stored}/${(N_WARMUP + N) * VALUES_PER_MESSAGE} readings in InfluxDB, ${fmt(run.qingshanCpuPerMsg * 1e6)} µs CPU/msg (ingest+writer)`,
         );
         runs.push(run);
       } finally {
@@ -723,6 +780,16 @@ async function benchDistributed(
 const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const met = (ok: boolean) => (ok ? "✅ met" : "❌ not met");
 
+/** The warm-up phase of each run, shown for scale: what a process pays once, just after it starts. */
+function coldStartRow(
+  name: string,
+  runs: ReadonlyArray<{ cold: { rate: number; cpuPerMsg: number } }>,
+): string {
+  const rate = median(runs.map((x) => x.cold.rate));
+  const cpu = median(runs.map((x) => x.cold.cpuPerMsg));
+  return `| Cold start, for scale: the warm-up (first ${N_WARMUP} msgs after the process started, not in the rows above), median of ${runs.length} | ${name} | ${fmt(rate)} msg/s, ${fmt(cpu * 1e6)} µs CPU/msg | — | — |`;
+}
+
 async function benchBroker(
   name: string,
   url: string,
@@ -742,7 +809,7 @@ async function benchBroker(
     runs.push(run);
     if (r === RUNS - 1) {
       const rate = median(runs.map((x) => x.rate)) / 2;
-      lat = await latency(run.child, rate, 999, false);
+      lat = await latency(run.child, rate, run.nextSalt, false);
       log(`${name}: latency at ${fmt(rate)} msg/s: p50 ${fmt(lat.p50, 1)} ms p99 ${fmt(lat.p99, 1)} ms`);
       run.rss = peakRssMb(run.child.pid);
     }
@@ -766,7 +833,7 @@ async function benchEmbedded() {
       log(`aedes (embedded): e2e run ${r + 1}: ${fmt(run.rate)} msg/s, lost ${run.lost}`);
       runs.push(run);
       if (r === RUNS - 1) {
-        lat = await latency(run.child, median(runs.map((x) => x.rate)) / 2, 555, true);
+        lat = await latency(run.child, median(runs.map((x) => x.rate)) / 2, run.nextSalt, true);
         run.rss = peakRssMb(run.child.pid);
       }
       await stopChild(run.child);
@@ -848,8 +915,9 @@ async function main() {
       `| Raw ceiling (1 QoS 1 subscriber, ${N_RAW} msgs) | ${r.name} | ${fmt(r.raw.rate)} msg/s (${r.raw.received}/${N_RAW} received) | — | — |`,
     );
     rows.push(
-      `| End-to-end rate (${N} msgs), median of ${r.runs.length} (${r.runs.map((x) => fmt(x.rate)).join(", ")}) | ${r.name} | ${fmt(e2e)} msg/s = ${fmt(ratio * 100)} % of raw; ${lost} of ${N * VALUES_PER_MESSAGE} readings lost | ≥ 90 % of raw, 0 lost | ${met(ratio >= 0.9 && lost === 0)} |`,
+      `| End-to-end rate (${N} msgs), median of ${r.runs.length} (${r.runs.map((x) => fmt(x.rate)).join(", ")}) | ${r.name} | ${fmt(e2e)} msg/s = ${fmt(ratio * 100)} % of raw; ${lost} of ${(N_WARMUP + N) * VALUES_PER_MESSAGE} readings lost (warm-up included) | ≥ 90 % of raw, 0 lost | ${met(ratio >= 0.9 && lost === 0)} |`,
     );
+    rows.push(coldStartRow(r.name, r.runs));
     const cpu = median(r.runs.map((x) => x.cpuPerMsg));
     const bcpu = median(r.runs.map((x) => x.brokerCpuPerMsg));
     if (Number.isFinite(r.raw.brokerCpuPerMsg))
@@ -886,8 +954,12 @@ async function main() {
     const lost = Math.max(...d.map((x) => x.lost));
     const name = `${mosq?.name ?? "Mosquitto"} → Kafka → InfluxDB`;
     rows.push(
-      `| Distributed end-to-end rate (${N} msgs): ingest process → Kafka → writer process → InfluxDB, median of ${d.length} (${d.map((x) => fmt(x.rate)).join(", ")}); raw ceiling as above | ${name} | ${fmt(rate)} msg/s = ${fmt((rate / raw) * 100)} % of raw; ${lost} of ${N * VALUES_PER_MESSAGE} readings not in InfluxDB after 20 s without progress (counted there)${d.some((x) => x.duplicates > 0) ? `; ${Math.max(...d.map((x) => x.duplicates))} rewritten twice` : ""} | ≥ 90 % of raw, 0 lost | ${met(rate / raw >= 0.9 && lost === 0)} |`,
+      `| Distributed end-to-end rate (${N} msgs): ingest process → Kafka → writer process → InfluxDB, median of ${d.length} (${d.map((x) => fmt(x.rate)).join(", ")}); raw ceiling as above | ${name} | ${fmt(rate)} msg/s = ${fmt((rate / raw) * 100)} % of raw; ${lost} of ${(N_WARMUP + N) * VALUES_PER_MESSAGE} readings not in InfluxDB after 20 s without progress (counted there; warm-up included)${d.some((x) => x.duplicates > 0) ? `; ${Math.max(...d.map((x) => x.duplicates))} rewritten twice` : ""} | ≥ 90 % of raw, 0 lost | ${met(rate / raw >= 0.9 && lost === 0)} |`,
       `| CPU per message, distributed: ingest + writer processes vs broker | ${name} | ${fmt(median(d.map((x) => x.qingshanCpuPerMsg)) * 1e6)} µs vs ${fmt(median(d.map((x) => x.brokerCpuPerMsg)) * 1e6)} µs (${fmt(median(d.map((x) => x.qingshanCpuPerMsg)) / median(d.map((x) => x.brokerCpuPerMsg)), 2)} ×); Kafka + InfluxDB ${fmt(median(d.map((x) => x.infraCpuPerMsg)) * 1e6)} µs | ≤ 0.75 × broker's | ${met(median(d.map((x) => x.qingshanCpuPerMsg)) <= 0.75 * median(d.map((x) => x.brokerCpuPerMsg)))} |`,
+      coldStartRow(
+        name,
+        d.map((x) => ({ cold: x.cold })),
+      ),
       `| Peak RSS, distributed (VmHWM) | ${name} | ingest ${fmt(Math.max(...d.map((x) => x.ingestRss)))} MB, writer ${fmt(Math.max(...d.map((x) => x.writerRss)))} MB | — | — |`,
     );
   } else {
@@ -905,7 +977,14 @@ async function main() {
   );
   const table = rows.join("\n");
   process.stdout.write(`${table}\n`);
-  const settings = ["BENCH_N", "BENCH_N_RAW", "BENCH_RUNS", "BENCH_BROKERS", "BENCH_SKIP_QUERIES"]
+  const settings = [
+    "BENCH_N",
+    "BENCH_N_RAW",
+    "BENCH_N_WARMUP",
+    "BENCH_RUNS",
+    "BENCH_BROKERS",
+    "BENCH_SKIP_QUERIES",
+  ]
     .filter((k) => process.env[k] !== undefined)
     .map((k) => `${k}=${process.env[k]} `)
     .join("");
@@ -917,7 +996,7 @@ async function main() {
     join(ROOT, "BENCHMARKS.md"),
     `# Benchmarks
 
-Produced by \`${command}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpuInfo}, ${nproc} CPUs, Node ${process.version}; raw ceiling with ${N_RAW} messages, end to end with N = ${N} messages per run, ${VALUES_PER_MESSAGE} values each, ${RUNS} runs. The machine was shared with other work while this ran (load average ${loadAverage} at the end), so rates and CPU times are noisy.
+Produced by \`${command}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpuInfo}, ${nproc} CPUs, Node ${process.version}; raw ceiling with ${N_RAW} messages, end to end with N = ${N} messages per run after ${N_WARMUP} warm-up messages, ${VALUES_PER_MESSAGE} values each, ${RUNS} runs. The machine was shared with other work while this ran (load average ${loadAverage} at the end), so rates and CPU times are noisy.
 
 ${table}
 
@@ -925,9 +1004,10 @@ ${table}
 
 - **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over ${LOAD.length} of the ${AIR.length} air stations (the ninth, ${PROBE_STATION}, is the alert probe's), each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, each keeping up to 500 unacknowledged (a sliding window).
 - **Raw ceiling**: one plain \`mqtt\` subscriber (QoS 1, MQTT 3.1.1) in its own process (\`bench/raw-subscriber.ts\`) — messages received / time from the first publish to the last receipt. Its CPU per message (utime+stime of that process) is reported beside the broker's, for scale: it is the floor a Node.js MQTT consumer pays to receive and acknowledge a message before doing anything with it.
+- **Warm-up**: every process measured starts fresh and first receives ${N_WARMUP} messages of the same load (earlier data times) that are not measured: just after start, Node.js interprets before its JIT has compiled the hot paths, and the store's first writes set up its state — a cost a running service pays once. The measured messages follow in data time, so they are live data for the store. The warm-up of the end-to-end runs is shown in its own "cold start" row; its readings count in "lost". The raw ceiling's subscriber (and, for aedes, the bench's own broker) is warmed up the same way.
 - **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does: DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
 - **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
-- **Latency**: after the last end-to-end run, the load stations send at half the median end-to-end rate in total, in 10 ms ticks for 20 s, each over its own QoS 1 connection as stations connect (${LOAD.length} connections); against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes storage in publish order). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
+- **Latency**: after the last end-to-end run, on data times after it (live data, as before), the load stations send at half the median end-to-end rate in total, in 10 ms ticks for 20 s, each over its own QoS 1 connection as stations connect (${LOAD.length} connections); against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes storage in publish order). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
 - **Alert latency** (issue 4): while the latency load above runs (half the sustained rate, 20 s), a probe publishes on its own station ${PROBE_STATION} (bench/alert-probe.ts), using the shipped rule \`aqi-hourly-heavy\` of config/rules.yaml (hourly AQI > 200 for 1 h, clear ≤ 180 for 2 h, damping 3 h) — no bench-specific rule. Each cycle: one hourly observation (\`period: PT1H\`) with PM2.5 200 µg/m³ in a fresh data hour — the hour's AQI is above 200 over the whole hour, so this reading raises a new alert — then clean hours until the alert's \`resolved\` event arrives, then the next cycle in a later hour (data hours run ahead of now, hence the future-skew setting). Latency = publish of the crossing reading → the \`raised\` event (rule \`aqi-hourly-heavy\`, new alert id) received by a QoS 1 subscriber of \`alerts/${PROBE_STATION}\` on the same broker. The path: ingest → bus → evaluator (windows, rules, store.writeAlertEvents, bus "alerts") → notifier → MQTT. "missed" = cycles with no raised event within 5 s.
 - **Evaluator memory per series**: \`bench/evaluator-memory.ts\` in its own process with \`--expose-gc\`: a real evaluator (config/rules.yaml, default settings, in-process bus, empty DuckDB) and synthetic copies of ld-aq-01; a separate 20-station evaluator fed the same way warms up first, then (heapUsed + arrayBuffers) after a full GC is taken before creating the measured evaluator and after feeding it (30 hourly readings per series), divided by its series; the station registry is built before the first measurement (it is not the evaluator's). This counts everything the evaluator keeps per series (window buffers, quality trackers, rule state, per-station holders, maps); \`memoryPerSeriesBytes()\` is the evaluator's own estimate (window buffers plus dedupe state). Two profiles: 500 stations (3000 series) with 30 h of hourly readings (the demo stations report hourly), and 200 stations (1200 series) with 3 h of minute readings. The pipeline's value of \`memoryPerSeriesBytes()\` after the latency run is reported per broker too.
 - **Distributed** (issue 5): after the Mosquitto rows and on the same Mosquitto (so the raw ceiling is the same, measured in the same run), Kafka (\`test/infra/kafka/start.sh\`) and InfluxDB (\`test/infra/influxdb/start.sh\`) are started on free loopback ports and stopped by PID afterwards (their stop scripts). Each run starts two child processes of \`bench/distributed-process.ts\`, composed directly from the packages (not \`qingshan run\`): a writer (\`createKafkaBus\` → \`createWriter\` → \`createInfluxStore\`, a fresh database per run) and an ingest (\`createIngest\` on the Mosquitto URL, MQTT 5 shared subscription → \`createKafkaBus\`, fresh topics per run, 6 partitions). Rate = N / time from the first publish until the writer's \`qingshan_readings_written_total\` reaches N × ${VALUES_PER_MESSAGE}; lost = N × ${VALUES_PER_MESSAGE} − \`SELECT count(value) FROM readings\` in InfluxDB (distinct points: a rewrite of station+metric+ts is the same point). CPU = utime+stime of the ingest and writer children, and separately of the Kafka and InfluxDB JVM/daemon. The evaluator and notifier are not part of this row. Versions: ${"runs" in distributed ? distributed.note : "—"}.
