@@ -67,7 +67,7 @@ interface HourRow {
 /** Hourly rows above which a batch takes the general path (measured: 50 000 hourly rows as text cost 4× the SQL aggregation). */
 const MAX_FAST_PATH_HOURS = 8192;
 
-const hourRowTypes = (types: EnumTypes) => ({
+const hourRowTypes = (types: EnumTypes): Record<string, string> => ({
   s: "VARCHAR",
   m: types.metric.name,
   h: "BIGINT",
@@ -91,7 +91,7 @@ interface LatestRow {
   o: string;
   r: number;
 }
-const latestRowTypes = (types: EnumTypes) => ({
+const latestRowTypes = (types: EnumTypes): Record<string, string> => ({
   s: "VARCHAR",
   m: types.metric.name,
   t: "BIGINT",
@@ -102,15 +102,29 @@ const latestRowTypes = (types: EnumTypes) => ({
   r: "BIGINT",
 });
 
+/** The from_json type arguments (SQL literals) of the hourly and latest rows, built once per set of ENUM types. */
+const rowTypeLiterals = new WeakMap<EnumTypes, { readonly hour: string; readonly latest: string }>();
+function rowTypesOf(types: EnumTypes): { readonly hour: string; readonly latest: string } {
+  let literals = rowTypeLiterals.get(types);
+  if (literals === undefined) {
+    literals = {
+      hour: sqlString(JSON.stringify([hourRowTypes(types)])),
+      latest: sqlString(JSON.stringify([latestRowTypes(types)])),
+    };
+    rowTypeLiterals.set(types, literals);
+  }
+  return literals;
+}
+
 /**
  * Rows as a table expression over ONE string literal (JSON, unnested by DuckDB's from_json):
  * parsing and binding a VALUES list of literals cost DuckDB ~2–3 ms per statement for a few
  * dozen rows, twice what this costs. Doubles travel as `sqlDouble` text and are cast in SQL
- * (VARCHAR → DOUBLE is correctly rounded, so they arrive exact, -0 included).
+ * (VARCHAR → DOUBLE is correctly rounded, so they arrive exact, -0 included). `typesLiteral` is
+ * from {@link rowTypesOf}.
  */
-function jsonRows(rows: readonly object[], types: Record<string, string>): string {
-  const json = JSON.stringify(rows);
-  return `(SELECT unnest(from_json(${sqlString(json)}, ${sqlString(JSON.stringify([types]))}), recursive := true))`;
+function jsonRows(rows: readonly object[], typesLiteral: string): string {
+  return `(SELECT unnest(from_json(${sqlString(JSON.stringify(rows))}, ${typesLiteral}), recursive := true))`;
 }
 
 /** Inserts the staged batch (`staging_readings` joined with its key codes) into `readings`. */
@@ -253,19 +267,19 @@ export function planNewReadings(
   if (inserts.length > 0) {
     statements.push(
       `INSERT INTO hourly
-       SELECT s, m, h, mean::DOUBLE, min::DOUBLE, max::DOUBLE, vc, tc, vp FROM ${jsonRows(inserts, hourRowTypes(types))}`,
+       SELECT s, m, h, mean::DOUBLE, min::DOUBLE, max::DOUBLE, vc, tc, vp FROM ${jsonRows(inserts, rowTypesOf(types).hour)}`,
     );
   }
   if (latestUpdates.length > 0) {
     statements.push(
       `UPDATE latest l SET ts = c.t, period_ms = c.p, value = c.v::DOUBLE, flag = c.f, source = c.o, received_at = c.r
-       FROM ${jsonRows(latestUpdates, latestRowTypes(types))} c
+       FROM ${jsonRows(latestUpdates, rowTypesOf(types).latest)} c
        WHERE l.station_id = c.s AND l.metric = c.m`,
     );
   }
   if (latestInserts.length > 0) {
     statements.push(
-      `INSERT INTO latest SELECT s, m, t, p, v::DOUBLE, f, o, r FROM ${jsonRows(latestInserts, latestRowTypes(types))}`,
+      `INSERT INTO latest SELECT s, m, t, p, v::DOUBLE, f, o, r FROM ${jsonRows(latestInserts, rowTypesOf(types).latest)}`,
     );
   }
   if (updates.length > 0) {
@@ -279,7 +293,7 @@ export function planNewReadings(
          valid_count = (h.valid_count + k.vc)::INTEGER,
          total_count = (h.total_count + k.tc)::INTEGER,
          valid_period_ms = (h.valid_period_ms + k.vp)::BIGINT
-       FROM ${jsonRows(updates, hourRowTypes(types))} k
+       FROM ${jsonRows(updates, rowTypesOf(types).hour)} k
        WHERE h.station_id = k.s AND h.metric = k.m AND h.hour_end = k.h
          AND h.hour_end >= ${sqlInteger(updateLo)} AND h.hour_end <= ${sqlInteger(updateHi)}`,
     );
