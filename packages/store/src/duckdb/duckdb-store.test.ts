@@ -1,32 +1,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Reading } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf, hourEndSql } from "../hour.ts";
 import { describeStoreContract } from "../testing/contract.ts";
 import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+import { onFile, useTempDir } from "./testdata/temp-store.ts";
 
 const DAY_MS = 86_400_000;
-let dir = "";
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "qingshan-store-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function newPath(): string {
-  return join(dir, `${randomUUID()}.duckdb`);
-}
+const temp = useTempDir("qingshan-store-");
+const { newPath } = temp;
 
 async function removeDatabase(path: string): Promise<void> {
   await rm(path, { force: true });
@@ -99,7 +89,7 @@ describe("DuckDbStore specifics", () => {
   }
 
   it("validates config without I/O", () => {
-    const path = join(dir, "never", "created.duckdb");
+    const path = join(temp.dir, "never", "created.duckdb");
     expect(() => createDuckDbStore({ path, validFlags: [] })).toThrow(
       /store.config_invalid.*store.validFlags/,
     );
@@ -109,7 +99,7 @@ describe("DuckDbStore specifics", () => {
     expect(() => createDuckDbStore({ path, memoryLimit: "lots" })).toThrow(/store.memoryLimit/);
     const store = createDuckDbStore({ path });
     expect(store.settings.retention).toEqual({ rawReadingsDays: 400, deadLetterDays: 90 });
-    expect(existsSync(join(dir, "never"))).toBe(false);
+    expect(existsSync(join(temp.dir, "never"))).toBe(false);
   });
 
   it("applies defaults: ./data/qingshan.duckdb, validFlags N", () => {
@@ -120,7 +110,7 @@ describe("DuckDbStore specifics", () => {
   });
 
   it("creates the directory of the database file", async () => {
-    const path = join(dir, randomUUID(), "nested", "q.duckdb");
+    const path = join(temp.dir, randomUUID(), "nested", "q.duckdb");
     await make({ path }).start();
     expect(existsSync(path)).toBe(true);
   });
@@ -168,7 +158,7 @@ describe("DuckDbStore specifics", () => {
   });
 
   it("reports a path that cannot be created as store.not_writable", async () => {
-    const file = join(dir, `${randomUUID()}.txt`);
+    const file = join(temp.dir, `${randomUUID()}.txt`);
     await writeFile(file, "a regular file, not a directory");
     const error = await rejection(make({ path: join(file, "q.duckdb") }).start());
     expect(error.code).toBe("store.not_writable");
@@ -239,11 +229,7 @@ describe("DuckDbStore specifics", () => {
     await first.start();
     await first.writeReadings([reading(T0, 1)]);
     await first.stop();
-    const instance = await DuckDBInstance.create(path);
-    const connection = await instance.connect();
-    await connection.run("DROP TABLE alert_events");
-    connection.closeSync();
-    instance.closeSync();
+    await onFile(path, ["DROP TABLE alert_events"]);
 
     const migrated = make({ path });
     await migrated.start();

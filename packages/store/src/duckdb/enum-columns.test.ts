@@ -1,13 +1,9 @@
-import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { DATA_FLAGS, METRIC_IDS, type MetricId, READING_SOURCES, type Reading } from "@qingshan/domain";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
-import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+import type { DuckDbStore } from "./duckdb-store.ts";
 import { enumTypeOf } from "./enum-columns.ts";
+import { onFile, storeSnapshot, useStartedStores, useTempDir } from "./testdata/temp-store.ts";
 
 /**
  * The table layout of schema version 1 as released before metric/flag/source became ENUMs
@@ -40,46 +36,10 @@ const T0 = Date.UTC(2026, 10, 29, 2);
 const STATIONS = ["ST-A", "ST-B"];
 // Domain order (pm25, pm10, so2, …, o3) differs from text order (o3, pm10, pm25, so2).
 const METRICS: MetricId[] = ["pm25", "pm10", "so2", "o3"];
-let dir = "";
-const stores: DuckDbStore[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "qingshan-enum-columns-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  while (stores.length > 0) await stores.pop()?.stop();
-});
-
-const newPath = () => join(dir, `${randomUUID()}.duckdb`);
-
-async function open(path: string): Promise<DuckDbStore> {
-  const store = createDuckDbStore({ path });
-  await store.start();
-  stores.push(store);
-  return store;
-}
-
-async function stop(store: DuckDbStore): Promise<void> {
-  await store.stop();
-  stores.splice(stores.indexOf(store), 1);
-}
-
-/** Runs statements on the file directly (no store open on it); returns the last one's rows. */
-async function onFile(path: string, statements: readonly string[]): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
-  try {
-    let rows: Record<string, unknown>[] = [];
-    for (const sql of statements) rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
-    return rows;
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+const { newPath } = useTempDir("qingshan-enum-columns-");
+const stores = useStartedStores();
+const open = (path: string) => stores.open({ path });
+const { stop } = stores;
 
 async function columnTypes(path: string): Promise<Record<string, string>> {
   const rows = await onFile(path, [
@@ -116,22 +76,8 @@ function batch(from: number, to: number): Reading[] {
   return out;
 }
 
-async function snapshot(store: DuckDbStore) {
-  const out: Record<string, unknown> = {};
-  for (const stationId of STATIONS) {
-    out[`${stationId}/readings`] = await store.queryReadings({ stationId, from: 0, to: 2 * T0 });
-    out[`${stationId}/latest`] = await store.latest(stationId);
-    for (const metric of METRICS) {
-      out[`${stationId}/${metric}/hourly`] = await store.queryHourly({
-        stationId,
-        metric,
-        from: 0,
-        to: 2 * T0,
-      });
-    }
-  }
-  return out;
-}
+const snapshot = (store: DuckDbStore) =>
+  storeSnapshot(store, { stations: STATIONS, metrics: METRICS, to: 2 * T0 });
 
 /**
  * A file in the released VARCHAR layout holding what a released build stored for `readings`: the

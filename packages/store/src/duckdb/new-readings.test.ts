@@ -1,15 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import type { DataFlag, MetricId, Reading } from "@qingshan/domain";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
-import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+import type { DuckDbStore } from "./duckdb-store.ts";
 import { domainEnumTypes } from "./enum-columns.ts";
 import { type NewestTs, planNewReadings } from "./new-readings.ts";
+import { onFile, storeSnapshot, useStartedStores, useTempDir } from "./testdata/temp-store.ts";
 
 // The readings write has two paths (new-readings.ts): all readings newer than their series'
 // newest stored one, or the general one. Every test compares a store against a fresh one given
@@ -19,25 +15,8 @@ const T0 = Date.UTC(2026, 10, 29, 2);
 const STATIONS = ["ST-A", "ST-B"];
 const METRICS: MetricId[] = ["pm25", "o3"];
 const TYPES = domainEnumTypes();
-let dir = "";
-const stores: DuckDbStore[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "qingshan-new-readings-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  while (stores.length > 0) await stores.pop()?.stop();
-});
-
-async function open(config: Parameters<typeof createDuckDbStore>[0] = { path: ":memory:" }) {
-  const store = createDuckDbStore(config);
-  await store.start();
-  stores.push(store);
-  return store;
-}
+const { newPath } = useTempDir("qingshan-new-readings-");
+const { open } = useStartedStores();
 
 function reading(i: number, value: number, flag: DataFlag = "N", metric: MetricId = "pm25"): Reading {
   return {
@@ -63,22 +42,14 @@ function series(from: number, to: number, shift = 0): Reading[] {
   return out;
 }
 
-async function snapshot(store: DuckDbStore) {
-  const out: Record<string, unknown> = {};
-  for (const stationId of STATIONS) {
-    out[`${stationId}/readings`] = await store.queryReadings({ stationId, from: 0, to: 2 * T0 });
-    out[`${stationId}/latest`] = await store.latest(stationId);
-    for (const metric of METRICS) {
-      const hours = await store.queryHourly({ stationId, metric, from: 0, to: 2 * T0 });
-      // Sums in another order may differ in the last bits of the mean.
-      out[`${stationId}/${metric}/hourly`] = hours.map((h) => ({
-        ...h,
-        mean: h.mean === null ? null : Number(h.mean.toPrecision(12)),
-      }));
-    }
-  }
-  return out;
-}
+const snapshot = (store: DuckDbStore) =>
+  storeSnapshot(store, {
+    stations: STATIONS,
+    metrics: METRICS,
+    to: 2 * T0,
+    // Sums in another order may differ in the last bits of the mean.
+    hour: (h) => ({ ...h, mean: h.mean === null ? null : Number(h.mean.toPrecision(12)) }),
+  });
 
 async function expectSameAs(store: DuckDbStore, finalData: readonly Reading[]) {
   const reference = await open();
@@ -148,7 +119,7 @@ describe("DuckDB readings write: fast and general path", () => {
   });
 
   it("handles a resend of the newest reading after a restart (newest ts loaded from latest)", async () => {
-    const path = join(dir, `${randomUUID()}.duckdb`);
+    const path = newPath();
     const first = await open({ path });
     await first.writeReadings(series(0, 10));
     await first.stop();
@@ -161,7 +132,7 @@ describe("DuckDB readings write: fast and general path", () => {
   });
 
   it("starts over when the same store object is stopped and started again", async () => {
-    const store = await open({ path: join(dir, `${randomUUID()}.duckdb`) });
+    const store = await open({ path: newPath() });
     await store.writeReadings(series(0, 10));
     await store.stop();
     await store.start();
@@ -175,7 +146,7 @@ describe("DuckDB readings write: fast and general path", () => {
   });
 
   it("stores nothing of a failed write and stores its retry exactly once", async () => {
-    const store = await open({ path: join(dir, `${randomUUID()}.duckdb`) });
+    const store = await open({ path: newPath() });
     await store.writeReadings(series(0, 10));
     // DuckDB refuses the last reading inside the transaction (source is NOT NULL), after the
     // batch was staged and the other statements ran.
@@ -192,16 +163,12 @@ describe("DuckDB readings write: fast and general path", () => {
   });
 
   it("falls back to the general path when the stored hour the fast path would update is missing", async () => {
-    const path = join(dir, `${randomUUID()}.duckdb`);
+    const path = newPath();
     const first = await open({ path });
     const stored = { ...reading(0, 10), ts: T0 + 60_000 };
     await first.writeReadings([stored]);
     await first.stop();
-    const instance = await DuckDBInstance.create(path);
-    const connection = await instance.connect();
-    await connection.run("DELETE FROM hourly");
-    connection.closeSync();
-    instance.closeSync();
+    await onFile(path, ["DELETE FROM hourly"]);
 
     const reopened = await open({ path });
     await reopened.writeReadings([{ ...stored, ts: T0 + 120_000, value: 20 }]);

@@ -1,20 +1,11 @@
 import type { DataFlag, Reading } from "@qingshan/domain";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HOUR_MS } from "../hour.ts";
-import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
+import type { DuckDbStore } from "./duckdb-store.ts";
+import { useStartedStores } from "./testdata/temp-store.ts";
 
 const T0 = Date.UTC(2026, 10, 28, 2);
-const stores: DuckDbStore[] = [];
-afterEach(async () => {
-  while (stores.length > 0) await stores.pop()?.stop();
-});
-
-async function open(): Promise<DuckDbStore> {
-  const store = createDuckDbStore({ path: ":memory:" });
-  await store.start();
-  stores.push(store);
-  return store;
-}
+const { open } = useStartedStores();
 
 function reading(i: number, value: number, flag: DataFlag = "N"): Reading {
   return {
