@@ -45,3 +45,8 @@ export function beijingYearStart(t: number): number {
 export function toBeijingIso(t: number): string {
   return `${new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
 }
+
+/** ISO 8601 text of `t` in Beijing time with milliseconds, e.g. "2026-11-28T10:30:00.123+08:00". */
+export function toBeijingIsoMs(t: number): string {
+  return `${new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 23)}+08:00`;
+}

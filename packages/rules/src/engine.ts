@@ -8,6 +8,7 @@ import {
   type Station,
   type StationRegistry,
   toBeijingIso,
+  toBeijingIsoMs,
 } from "@qingshan/domain";
 import {
   DEFAULT_WARNING_PRESET,
@@ -118,9 +119,7 @@ interface StationState {
 const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
 
 /** ISO 8601 in Beijing time with milliseconds, e.g. "2026-11-28T10:00:00.123+08:00". */
-export function beijingIsoMs(t: number): string {
-  return `${new Date(t + 8 * HOUR_MS).toISOString().slice(0, 23)}+08:00`;
-}
+export const beijingIsoMs = toBeijingIsoMs;
 
 /**
  * Deterministic alert id: rule, station and the data time its condition started (Beijing ISO),

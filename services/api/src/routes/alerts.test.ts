@@ -233,12 +233,12 @@ describe("POST /api/v1/alerts/:alertId/ack", () => {
       status: "acknowledged",
       acknowledgedBy: "王值班",
       acknowledgeNote: "已通知执法大队",
-      acknowledgedAt: "2026-11-29T12:05:00+08:00",
+      acknowledgedAt: "2026-11-29T12:05:00.000+08:00",
     });
     const stored = await store.queryAlertEvents({ alertId: "a1" });
     const ack = stored.find((e) => e.type === "acknowledged");
     expect(ack).toMatchObject({
-      at: "2026-11-29T12:05:00+08:00",
+      at: "2026-11-29T12:05:00.000+08:00",
       actor: "王值班",
       note: "已通知执法大队",
       stationId: "aq1",
@@ -257,6 +257,36 @@ describe("POST /api/v1/alerts/:alertId/ack", () => {
     expect(
       (await store.queryAlertEvents({ alertId: "a1" })).filter((e) => e.type === "acknowledged"),
     ).toHaveLength(1);
+  });
+
+  it("orders the acknowledgement after the alert's latest event when that one is stamped ahead of the API's clock", async () => {
+    // The rule engine stamps events with its own clock, +1 ms per event in a burst (and in
+    // distributed mode another host's clock): its latest event can be later than the API's now.
+    // An acknowledgement stamped before it would be folded away — the officer's 200 lost.
+    clock = Date.parse("2026-11-29T12:10:00+08:00");
+    const ahead = "2026-11-29T12:10:00.250+08:00";
+    await store.writeAlertEvents([
+      event({ id: "k1-r", alertId: "k1", type: "raised", at: "2026-11-29T12:09:00.000+08:00" }),
+      event({ id: "k1-l", alertId: "k1", type: "level_changed", at: ahead, severity: "critical" }),
+    ]);
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/v1/alerts/k1/ack",
+      payload: { actor: "赵值班" },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      changed: true,
+      alert: {
+        status: "acknowledged",
+        acknowledgedBy: "赵值班",
+        acknowledgedAt: "2026-11-29T12:10:00.251+08:00",
+      },
+    });
+    const listed = (await app.inject({ url: "/api/v1/alerts?status=acknowledged" })).json() as {
+      alerts: Array<{ alertId: string; acknowledgedBy?: string }>;
+    };
+    expect(listed.alerts.find((a) => a.alertId === "k1")).toMatchObject({ acknowledgedBy: "赵值班" });
   });
 
   it("answers 409 for a resolved alert, 404 for an unknown one, 400 without an actor", async () => {

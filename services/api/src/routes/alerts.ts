@@ -7,6 +7,7 @@ import {
   foldAlertEvents,
   type Severity,
   toBeijingIso,
+  toBeijingIsoMs,
 } from "@qingshan/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -254,7 +255,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         id: `${state.alertId}:acknowledged:${randomUUID()}`,
         alertId: state.alertId,
         type: "acknowledged",
-        at: toBeijingIso(ctx.now()),
+        // After every event of the alert, as the fold orders by time: the rule engine's clock can
+        // run ahead of this one (another host's, or its +1 ms per event in a burst).
+        at: toBeijingIsoMs(Math.max(ctx.now(), Date.parse(state.updatedAt) + 1)),
         ruleId: state.ruleId,
         stationId: state.stationId,
         severity: state.severity,
