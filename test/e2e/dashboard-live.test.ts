@@ -157,7 +157,19 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
     await page.waitForSelector("#ack-dialog:not([open])", { state: "attached" });
     expect(await page.locator("#ack-error").textContent()).toBe("");
     // The console shows who acknowledged (a later level change reopens the alert, the name stays).
-    await row.locator(".status", { hasText: ACTOR }).waitFor();
+    await row
+      .locator(".status", { hasText: ACTOR })
+      .waitFor()
+      .catch(async (error: unknown) => {
+        const shown = await row.innerHTML({ timeout: 1000 }).catch(() => "(no such row)");
+        const ackError = await page.locator("#ack-error").textContent();
+        const stored = await (await fetch(alertUrl)).text();
+        await page.screenshot({ path: join(SCREENSHOTS, "dashboard-live-failed.png") });
+        throw new Error(
+          `the console did not show the acknowledgement; row: ${shown}; #ack-error: "${ackError}"; API: ${stored}`,
+          { cause: error },
+        );
+      });
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
       "same page",
     );

@@ -30,19 +30,24 @@ export function init(app) {
       error.textContent = t("ack.actor");
       return;
     }
+    let answer;
     try {
-      await postJson(`/api/v1/alerts/${encodeURIComponent(ackTarget)}/ack`, {
+      answer = await postJson(`/api/v1/alerts/${encodeURIComponent(ackTarget)}/ack`, {
         actor,
         ...(note ? { note } : {}),
       });
-      localStorage.setItem("qingshan.actor", actor);
-      document.getElementById("ack-dialog").close();
-      form.note.value = "";
-      app.toast(`${t("ack.done")}: ${ackTarget}`);
-      await refresh(app);
     } catch (err) {
       error.textContent = String(err.message ?? err);
+      return;
     }
+    localStorage.setItem("qingshan.actor", actor);
+    document.getElementById("ack-dialog").close();
+    form.note.value = "";
+    app.toast(`${t("ack.done")}: ${ackTarget}`);
+    // The answer carries the alert as stored: shown at once, whether or not the refresh below
+    // gets through (it is an acknowledgement that succeeded, not one to retry).
+    showAcknowledged(app, answer.alert);
+    await refresh(app).catch((err) => app.toast(`${t("ack.done")}; ${String(err.message ?? err)}`));
   });
   for (const id of ["open-alerts", "history-alerts"]) {
     document.getElementById(id).addEventListener("click", (e) => {
@@ -52,6 +57,14 @@ export function init(app) {
       if (row) showHistory(app, row.dataset.alert);
     });
   }
+}
+
+/** Replaces an open alert's row by its state from an acknowledgement's answer (rendered even under the pointer). */
+function showAcknowledged(app, alert) {
+  const at = openAlerts.findIndex((a) => a.alertId === alert?.alertId);
+  if (at < 0) return;
+  openAlerts[at] = alert;
+  renderOpen(app);
 }
 
 function openAck(alertId) {
