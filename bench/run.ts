@@ -13,7 +13,7 @@ import { freePort } from "../packages/testkit/src/index.ts";
 import { startEmbeddedBroker } from "../services/ingest/src/index.ts";
 // `mqtt` is a dependency of the e2e package; bench/ is not a workspace package of its own.
 import mqtt from "../test/node_modules/mqtt/build/index.js";
-import { alertLatencyProbe } from "./alert-probe.ts";
+import type { AlertProbeResult } from "./alert-probe.ts";
 import { loadMessages } from "./load-messages.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -407,12 +407,7 @@ async function latency(child: Child, rate: number, salt: number, ackMeansStored:
     }
   })();
   // Issue 4: the alert probe runs on its own station while this background load runs.
-  const probe = alertLatencyProbe({
-    stationId: PROBE_STATION,
-    brokerUrl: child.brokerUrl,
-    until: performance.now() + seconds * 1000,
-    maxCycles: 1000,
-  });
+  const probe = alertProbeChild(child.brokerUrl, seconds);
   const acked: Array<Promise<void>> = [];
   const tickMs = 10;
   const perTick = rate * (tickMs / 1000);
@@ -445,6 +440,28 @@ async function latency(child: Child, rate: number, salt: number, ackMeansStored:
     alert,
     memory: await childMemory(child),
   };
+}
+
+/** The alert latency probe (bench/alert-probe-process.ts) in its own process, for `seconds`. */
+async function alertProbeChild(brokerUrl: string, seconds: number): Promise<AlertProbeResult> {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/alert-probe-process.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      BENCH_PROBE_STATION: PROBE_STATION,
+      BENCH_PROBE_URL: brokerUrl,
+      BENCH_PROBE_SECONDS: String(seconds),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => proc.once("exit", resolve));
+  const line = out.split("\n").find((l) => l.startsWith("{"));
+  if (code !== 0 || line === undefined) throw new Error(`alert probe exited with ${code}: ${out}`);
+  return JSON.parse(line) as AlertProbeResult;
 }
 
 /** The pipeline child's evaluator memory estimate (IPC). */
@@ -1008,7 +1025,7 @@ ${table}
 - **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does: DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
 - **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
 - **Latency**: after the last end-to-end run, on data times after it (live data, as before), the load stations send at half the median end-to-end rate in total, in 10 ms ticks for 20 s, each over its own QoS 1 connection as stations connect (${LOAD.length} connections); against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes storage in publish order). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
-- **Alert latency** (issue 4): while the latency load above runs (half the sustained rate, 20 s), a probe publishes on its own station ${PROBE_STATION} (bench/alert-probe.ts), using the shipped rule \`aqi-hourly-heavy\` of config/rules.yaml (hourly AQI > 200 for 1 h, clear ≤ 180 for 2 h, damping 3 h) — no bench-specific rule. Each cycle: one hourly observation (\`period: PT1H\`) with PM2.5 200 µg/m³ in a fresh data hour — the hour's AQI is above 200 over the whole hour, so this reading raises a new alert — then clean hours until the alert's \`resolved\` event arrives, then the next cycle in a later hour (data hours run ahead of now, hence the future-skew setting). Latency = publish of the crossing reading → the \`raised\` event (rule \`aqi-hourly-heavy\`, new alert id) received by a QoS 1 subscriber of \`alerts/${PROBE_STATION}\` on the same broker. The path: ingest → bus → evaluator (windows, rules, store.writeAlertEvents, bus "alerts") → notifier → MQTT. "missed" = cycles with no raised event within 5 s.
+- **Alert latency** (issue 4): while the latency load above runs (half the sustained rate, 20 s), a probe in its own process (\`bench/alert-probe-process.ts\`, apart from the load's publishers, which delayed its reads by up to ~35 ms in the bench process) publishes on its own station ${PROBE_STATION} (bench/alert-probe.ts), using the shipped rule \`aqi-hourly-heavy\` of config/rules.yaml (hourly AQI > 200 for 1 h, clear ≤ 180 for 2 h, damping 3 h) — no bench-specific rule. Each cycle: one hourly observation (\`period: PT1H\`) with PM2.5 200 µg/m³ in a fresh data hour — the hour's AQI is above 200 over the whole hour, so this reading raises a new alert — then clean hours until the alert's \`resolved\` event arrives, then the next cycle in a later hour (data hours run ahead of now, hence the future-skew setting). Latency = publish of the crossing reading → the \`raised\` event (rule \`aqi-hourly-heavy\`, new alert id) received by a QoS 1 subscriber of \`alerts/${PROBE_STATION}\` on the same broker. The path: ingest → bus → evaluator (windows, rules, store.writeAlertEvents, bus "alerts") → notifier → MQTT. "missed" = cycles with no raised event within 5 s.
 - **Evaluator memory per series**: \`bench/evaluator-memory.ts\` in its own process with \`--expose-gc\`: a real evaluator (config/rules.yaml, default settings, in-process bus, empty DuckDB) and synthetic copies of ld-aq-01; a separate 20-station evaluator fed the same way warms up first, then (heapUsed + arrayBuffers) after a full GC is taken before creating the measured evaluator and after feeding it (30 hourly readings per series), divided by its series; the station registry is built before the first measurement (it is not the evaluator's). This counts everything the evaluator keeps per series (window buffers, quality trackers, rule state, per-station holders, maps); \`memoryPerSeriesBytes()\` is the evaluator's own estimate (window buffers plus dedupe state). Two profiles: 500 stations (3000 series) with 30 h of hourly readings (the demo stations report hourly), and 200 stations (1200 series) with 3 h of minute readings. The pipeline's value of \`memoryPerSeriesBytes()\` after the latency run is reported per broker too.
 - **Distributed** (issue 5): after the Mosquitto rows and on the same Mosquitto (so the raw ceiling is the same, measured in the same run), Kafka (\`test/infra/kafka/start.sh\`) and InfluxDB (\`test/infra/influxdb/start.sh\`) are started on free loopback ports and stopped by PID afterwards (their stop scripts). Each run starts two child processes of \`bench/distributed-process.ts\`, composed directly from the packages (not \`qingshan run\`): a writer (\`createKafkaBus\` → \`createWriter\` → \`createInfluxStore\`, a fresh database per run) and an ingest (\`createIngest\` on the Mosquitto URL, MQTT 5 shared subscription → \`createKafkaBus\`, fresh topics per run, 6 partitions). Rate = N / time from the first publish until the writer's \`qingshan_readings_written_total\` reaches N × ${VALUES_PER_MESSAGE}; lost = N × ${VALUES_PER_MESSAGE} − \`SELECT count(value) FROM readings\` in InfluxDB (distinct points: a rewrite of station+metric+ts is the same point). CPU = utime+stime of the ingest and writer children, and separately of the Kafka and InfluxDB JVM/daemon. The evaluator and notifier are not part of this row. Versions: ${"runs" in distributed ? distributed.note : "—"}.
 - **Peak RSS**: VmHWM of the pipeline child at the end of the run.
