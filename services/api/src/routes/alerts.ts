@@ -218,7 +218,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Acknowledge an alert (duty officer)",
         description:
-          'Writes an `acknowledged` event (at = now, Beijing time) to the store and publishes it on bus "alerts", which stops re-notification. Acknowledging an acknowledged alert changes nothing (200, `changed: false`); a resolved alert answers 409; a level change after an acknowledgement reopens the alert.',
+          'Writes an `acknowledged` event (at = now in Beijing time with milliseconds, or 1 ms after the latest event of the alert if that is later) to the store and publishes it on bus "alerts", which stops re-notification. Acknowledging an acknowledged alert changes nothing (200, `changed: false`); a resolved alert answers 409; a level change after an acknowledgement reopens the alert.',
         tags: ["alerts"],
         params: alertParams,
         response: {
