@@ -52,11 +52,15 @@ export function enumTypeOf(base: string, values: Iterable<string>): { name: stri
   return { name: `${base}_${hash}`, labels };
 }
 
-/** The types of a new file: each domain's values, nothing stored yet. */
-export function domainEnumTypes(): EnumTypes {
+/**
+ * Each domain's type: its values plus the `stored` ones (none: the types of a new file). A type's
+ * `values` are its labels in order.
+ */
+export function domainEnumTypes(stored?: Readonly<Record<EnumDomain, Iterable<string>>>): EnumTypes {
   const types = {} as Record<EnumDomain, EnumType>;
   for (const domain of Object.keys(DOMAINS) as EnumDomain[]) {
-    const { name, labels } = enumTypeOf(DOMAINS[domain].base, DOMAINS[domain].values);
+    const { base, values } = DOMAINS[domain];
+    const { name, labels } = enumTypeOf(base, [...values, ...(stored?.[domain] ?? [])]);
     types[domain] = { name, values: new Set(labels) };
   }
   return types;
@@ -121,15 +125,12 @@ export async function prepareEnumTypes(connection: DuckDBConnection): Promise<En
       : (await rows(connection, `SELECT DISTINCT ${column} FROM ${table}`)).map((r) => String(r[0]));
     for (const v of values) stored[domain].add(v);
   }
-  const declared = new Map((await rows(connection, OWN_TYPES_SQL)).map((r) => [String(r[0]), true]));
-  const types = {} as Record<EnumDomain, EnumType>;
-  for (const domain of Object.keys(DOMAINS) as EnumDomain[]) {
-    const { base, values } = DOMAINS[domain];
-    const { name, labels } = enumTypeOf(base, [...values, ...stored[domain]]);
+  const declared = new Set((await rows(connection, OWN_TYPES_SQL)).map((r) => String(r[0])));
+  const types = domainEnumTypes(stored);
+  for (const { name, values } of Object.values(types)) {
     if (!declared.has(name)) {
-      await connection.run(`CREATE TYPE ${name} AS ENUM (${labels.map(sqlString).join(", ")})`);
+      await connection.run(`CREATE TYPE ${name} AS ENUM (${[...values].map(sqlString).join(", ")})`);
     }
-    types[domain] = { name, values: new Set(labels) };
   }
   return types;
 }

@@ -19,15 +19,16 @@ export const SCHEMA_VERSION = "1";
  * written as VARCHAR are converted on open; the version stays 1, as the columns still read, compare
  * and sort as text.
  */
+/** The SQL names of the ENUM types, by domain. */
+function typeNames(types: EnumTypes): Record<keyof EnumTypes, string> {
+  return { metric: types.metric.name, flag: types.flag.name, source: types.source.name };
+}
+
 export const CREATE_STORE_META =
   "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)";
 
 export function createTablesSql(types: EnumTypes): readonly string[] {
-  const { metric, flag, source } = {
-    metric: types.metric.name,
-    flag: types.flag.name,
-    source: types.source.name,
-  };
+  const { metric, flag, source } = typeNames(types);
   return [
     `CREATE TABLE IF NOT EXISTS readings (
        station_id VARCHAR NOT NULL, metric ${metric} NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
@@ -55,11 +56,7 @@ export function createTablesSql(types: EnumTypes): readonly string[] {
  * are staged as DOUBLE (exact for safe integers) to avoid a BigInt per value, and cast once in SQL.
  */
 export function createTempTablesSql(types: EnumTypes): readonly string[] {
-  const { metric, flag, source } = {
-    metric: types.metric.name,
-    flag: types.flag.name,
-    source: types.source.name,
-  };
+  const { metric, flag, source } = typeNames(types);
   return [
     // The four text columns of a reading are staged as one code into staging_keys (a batch has few
     // distinct station/metric/flag/source combinations): a VARCHAR cell costs the Appender a native
