@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Bus, Delivery, Subscription } from "@qingshan/bus";
 import {
   type AlertEvent,
@@ -231,16 +232,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
 
   /** Resolves after `ms`, or at once when `signal` aborts (the evaluator stopping). */
   function pause(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return delay(ms, undefined, { signal }).catch(() => undefined);
   }
 
   /**

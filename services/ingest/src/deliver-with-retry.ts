@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { DeadLetter } from "@qingshan/domain";
 import type { Logger } from "pino";
 import type { DecodedInput, IngestPipeline, SubmitResult } from "./ingest-pipeline.ts";
@@ -16,16 +17,9 @@ export class DeliveryAbortedError extends Error {
   }
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 function logUndeliverable(logger: Logger, source: string, letters: readonly DeadLetter[]): void {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 /** Raised when the writer stops while a batch is still waiting to be retried; the bus keeps the batch. */
 export class WriterStoppingError extends Error {
   override readonly name = "WriterStoppingError";
@@ -44,19 +45,7 @@ export async function writeWithRetry(write: () => Promise<void>, context: RetryC
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new WriterStoppingError("writer stopping"));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    function onAbort() {
-      clearTimeout(timer);
-      reject(new WriterStoppingError("writer stopping"));
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
+  return delay(ms, undefined, { signal }).catch(() => {
+    throw new WriterStoppingError("writer stopping");
   });
 }
