@@ -4,7 +4,7 @@
 // readings are written, and prints the child's CPU µs per message (/proc utime+stime) and the rate.
 // With PROFILE_CPU_PROF=DIR the child runs under `node --cpu-prof --cpu-prof-dir=DIR`; PROFILE_NODE_FLAGS
 // adds node flags to the child; PROFILE_WARMUP=M first sends M messages that are not measured (a
-// fresh process spends about a third more CPU per message until the JIT has compiled the hot paths);
+// fresh process spends 40–80 % more CPU per message until the JIT has compiled the hot paths);
 // PROFILE_BY_TID=1 lists threads one by one (V8's platform workers are the first four after main).
 //
 //   node --import tsx bench/profile-mqtt.ts                          # PROFILE_N=20000

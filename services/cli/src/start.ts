@@ -106,15 +106,15 @@ export async function startPipeline(
         });
         logger.info({ ...summary }, "demo history generated");
       }
-      simulator = createSimulator({
+      const demo = createSimulator({
         stations: registry.stations,
         mqttUrl: brokerUrl,
         scenario: config.simulator.scenario,
         acceleration: config.simulator.acceleration,
       });
-      const running = simulator;
-      await running.start();
-      stops.push(() => running.stop());
+      await demo.start();
+      stops.push(() => demo.stop());
+      simulator = demo;
     }
     return { apiUrl: api.url, brokerUrl, hj212Port: ingest.ingest.tcpPort, simulator, stop };
   } catch (error) {
