@@ -5,6 +5,7 @@ import {
   type Gb3095Averaging,
   type Gb3095Grade,
   type Gb3095Phase,
+  type Gb3095Pollutant,
   gb3095Limit,
   gb3095Phase,
 } from "./gb3095.ts";
@@ -39,6 +40,57 @@ describe("GB 3095 Table 1 limits match air-aqi.json", () => {
           }
       });
     }
+  }
+});
+
+// GB 3095-2012 Table 2 / GB 3095-2026 Table 2 as air-aqi.md §6.1–6.2 give them (not in air-aqi.json): [pollutant, averaging, Grade I, Grade II].
+const TABLE_2: Record<Gb3095Phase, readonly (readonly [Gb3095Pollutant, Gb3095Averaging, number, number])[]> =
+  {
+    "2012": [
+      ["tsp", "annual", 80, 200],
+      ["tsp", "24h", 120, 300],
+      ["nox", "annual", 50, 50],
+      ["nox", "24h", 100, 100],
+      ["nox", "1h", 250, 250],
+      ["pb", "annual", 0.5, 0.5],
+      ["pb", "quarterly", 1, 1],
+      ["bap", "annual", 0.001, 0.001],
+      ["bap", "24h", 0.0025, 0.0025],
+    ],
+    "2026-transition": [
+      ["tsp", "annual", 80, 200],
+      ["tsp", "24h", 120, 300],
+      ["nox", "annual", 50, 50],
+      ["nox", "24h", 100, 100],
+      ["nox", "1h", 250, 250],
+      ["pb", "annual", 0.5, 0.5],
+      ["pb", "quarterly", 1, 1],
+      ["bap", "annual", 0.001, 0.001],
+      ["bap", "24h", 0.0025, 0.0025],
+    ],
+    "2026-final": [
+      ["tsp", "annual", 80, 200],
+      ["tsp", "24h", 120, 300],
+      ["nox", "annual", 40, 40],
+      ["nox", "24h", 70, 70],
+      ["nox", "1h", 250, 250],
+      ["pb", "annual", 0.5, 0.5],
+      ["pb", "quarterly", 1, 1],
+      ["bap", "annual", 0.001, 0.001],
+      ["bap", "24h", 0.0025, 0.0025],
+    ],
+  };
+
+describe("GB 3095 Table 2 limits match air-aqi.md §6.1–6.2", () => {
+  for (const [phase, rows] of Object.entries(TABLE_2) as [Gb3095Phase, (typeof TABLE_2)[Gb3095Phase]][]) {
+    it(phase, () => {
+      for (const [pollutant, averaging, gradeI, gradeII] of rows) {
+        const I = gb3095Limit(PHASE_DATES[phase], "I", pollutant, averaging);
+        const II = gb3095Limit(PHASE_DATES[phase], "II", pollutant, averaging);
+        expect([I?.value, II?.value], `${pollutant} ${averaging}`).toStrictEqual([gradeI, gradeII]);
+        expect(II?.source).toMatch(/Table 2/);
+      }
+    });
   }
 });
 

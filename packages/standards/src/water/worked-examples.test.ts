@@ -32,9 +32,17 @@ interface Parameter {
   range?: [number, number];
 }
 
+interface JsonClass {
+  label: WaterClass;
+  status_zh: string;
+  status_en: string;
+  color: string;
+}
+
 const data = JSON.parse(readFileSync(jsonPath, "utf8")) as {
   workedExamples: Example[];
   parameters: Parameter[];
+  classes: JsonClass[];
 };
 
 const KEY_TO_METRIC: Record<string, string> = Object.fromEntries(GB3838_ITEMS.map((i) => [i.key, i.metric]));
@@ -63,6 +71,9 @@ describe("GB 3838-2002 worked examples (water-gb3838.json)", () => {
     expect(result.parameterClasses).toEqual(mapKeys(example.expected.perParameter));
     expect(result.deciding).toEqual(example.expected.worstParameters.map(metricOf));
     expect(result.meetsTarget).toBe(example.expected.meetsTarget);
+    // 环办〔2011〕22号 (water-gb3838.md §4): status and colour follow the section class.
+    const cls = data.classes.find((c) => c.label === example.expected.sectionClass);
+    expect(result.status).toStrictEqual({ zh: cls?.status_zh, en: cls?.status_en, color: cls?.color });
     for (const [key, cls] of Object.entries(example.expected.perParameter)) {
       expect(classifyParameter(metricOf(key), example.input[key] ?? Number.NaN, example.waterBody)).toBe(cls);
     }

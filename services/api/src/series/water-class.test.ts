@@ -53,6 +53,39 @@ describe("water class per period", () => {
       parameterClasses: { nh3n: "IV", do: "II" },
     });
   });
+  it("the same day at a reservoir and at a river: lake TP column, TN reference only (water-gb3838.md examples 6–7)", () => {
+    // GB 3838-2002 Table 1 item 8 (TP 0.04: III at a lake, II at a river); 环办〔2011〕22号: TN is a reference item.
+    const series = new Map<MetricId, HourSeries>([
+      ["ph", constant("ph", [8.0])],
+      ["do", constant("do", [7.8])],
+      ["codmn", constant("codmn", [3.6])],
+      ["nh3n", constant("nh3n", [0.2])],
+      ["tp", constant("tp", [0.03, null, null, null, 0.05])],
+      ["tn", constant("tn", [1.2])],
+    ]);
+    const [lake] = waterClasses(series, day, day + 24 * HOUR_MS, "1d", { waterBody: "lake" });
+    expect(lake?.means.tp).toBe(0.04);
+    expect(lake?.assessment).toMatchObject({
+      class: "III",
+      deciding: ["tp"],
+      referenceOnly: ["tn"],
+      meetsTarget: true,
+      parameterClasses: { ph: "I", do: "I", codmn: "II", nh3n: "II", tp: "III", tn: "IV" },
+    });
+    const [river] = waterClasses(series, day, day + 24 * HOUR_MS, "1d", { waterBody: "river" });
+    expect(river?.assessment).toMatchObject({
+      class: "II",
+      deciding: ["codmn", "nh3n", "tp"],
+      meetsTarget: true,
+    });
+    expect(river?.assessment?.parameterClasses).toStrictEqual({
+      ph: "I",
+      do: "I",
+      codmn: "II",
+      nh3n: "II",
+      tp: "II",
+    });
+  });
   it("hourly periods; a period without values is invalid", () => {
     const series = new Map<MetricId, HourSeries>([["do", constant("do", [8])]]);
     const out = waterClasses(series, day, day + 2 * HOUR_MS, "1h", { waterBody: "lake" });
