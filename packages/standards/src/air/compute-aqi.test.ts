@@ -230,6 +230,28 @@ describe("HJ 633-2026 concentration rounding (GB/T 8170, provisional mode)", () 
   });
 });
 
+describe("warning thresholds in PM2.5 terms (heavy-pollution-warning.md §2.4)", () => {
+  // Every other daily indicator low, so the 2026 publication rule (§5.3.1) does not withhold AQI 100.
+  const LOW = { so2_24h: 5, no2_24h: 20, pm10_24h: 40, co_24h: 0.5, o3_1h: 90, o3_8h: 70 };
+  const pm25Day = (standard: AqiInput["standard"], pm25_24h: number) =>
+    computeAqi({ standard, period: "day", concentrations: { ...LOW, pm25_24h } }).aqi;
+
+  // §2.4: AQI > 150 ⇔ PM2.5 > 115, > 200 ⇔ > 150, > 300 ⇔ > 250 in both editions; > 100 ⇔ > 75 (2012) but > 60 (2026).
+  it.each([
+    ["HJ633-2012", 75, 100, 76, 102],
+    ["HJ633-2026", 60, 100, 61, 101],
+    ["HJ633-2012", 115, 150, 116, 152],
+    ["HJ633-2026", 115, 150, 116, 152],
+    ["HJ633-2012", 150, 200, 151, 201],
+    ["HJ633-2026", 150, 200, 151, 201],
+    ["HJ633-2012", 250, 300, 251, 301],
+    ["HJ633-2026", 250, 300, 251, 301],
+  ] as const)("%s: PM2.5 %s → AQI %s, %s → %s", (standard, at, aqiAt, above, aqiAbove) => {
+    expect(pm25Day(standard, at)).toBe(aqiAt);
+    expect(pm25Day(standard, above)).toBe(aqiAbove);
+  });
+});
+
 describe("HJ 633-2026 §5.3 publication rule", () => {
   const ALL = { so2_24h: 6, no2_24h: 25, co_24h: 0.7, o3_8h: 80, pm10_24h: 45 };
 
