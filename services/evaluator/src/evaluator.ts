@@ -102,6 +102,14 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   /** Per owned partition, the offset after the last delivery processed in this assignment. */
   const nextOffset = new Map<number, bigint>();
   /**
+   * Owned partitions rebuilt after `takeoverWaitMs` without all the previous owner processed: the
+   * offset the writer group must reach before they are rebuilt again. An entry is replaced, never
+   * changed, so the watch can tell whether the one it read is still current.
+   */
+  const lagging = new Map<number, { readonly target: bigint }>();
+  /** The background watch of `lagging` (one loop for all its partitions), while it runs. */
+  let watch: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
+  /**
    * Alert events waiting to be published and, separately, to be stored; dead letters waiting to be
    * published. Sent in the background, so the next batch is evaluated while the previous batch's
    * events are being stored (a crash before they are stored is covered by rebuild, which re-derives
@@ -326,14 +334,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * group's committed offsets, one admin call), so the store holds every reading before it — what
    * the previous owner processed and the bus will not deliver again. A partition this group never
    * committed on is delivered from its start: no wait. Bounded by `takeoverWaitMs` (real time, not
-   * the injected clock); then it warns per partition and returns, and the rebuild misses what the
-   * writer had not stored yet.
+   * the injected clock); then it warns per partition (unless `quiet`) and returns the partitions still
+   * behind with the offset waited for: a rebuild now misses what the writer had not stored yet (the
+   * caller hands them to `watchLagging`). Empty when nothing is missing, or on stop.
    */
   async function awaitWriter(
     partitions: readonly number[],
     resumeAt?: ReadonlyMap<number, bigint>,
-  ): Promise<void> {
-    if (partitions.length === 0 || settings.takeoverWaitMs === 0) return;
+    quiet = false,
+  ): Promise<Map<number, bigint>> {
+    const none = new Map<number, bigint>();
+    if (partitions.length === 0 || settings.takeoverWaitMs === 0) return none;
     const signal = controller.signal;
     const startedAt = performance.now();
     let targets = resumeAt;
@@ -349,7 +360,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
             if (offset !== undefined) found.set(p, BigInt(offset));
           }
           targets = found;
-          if (targets.size === 0) return;
+          if (targets.size === 0) return none;
         }
         writerAt = await bus.committedOffsets(settings.writerGroup, "readings");
       } catch (error) {
@@ -360,16 +371,19 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           ? partitions.map((p): [number, bigint | undefined] => [p, undefined])
           : [...targets].filter(([p, at]) => BigInt(writerAt.get(p) ?? "-1") < at);
       if (behind.length === 0) {
-        if (waiting)
+        if (waiting && !quiet)
           logger.info(
             { partitions, waitedMs: Math.round(performance.now() - startedAt) },
             "evaluator: the writer group has stored what the previous owner processed; rebuilding",
           );
-        return;
+        return none;
       }
       const left = settings.takeoverWaitMs - (performance.now() - startedAt);
-      if (signal.aborted) return;
+      if (signal.aborted) return none;
       if (left <= 0) {
+        const missing = new Map<number, bigint>();
+        for (const [partition, at] of behind) if (at !== undefined) missing.set(partition, at);
+        if (quiet) return missing;
         for (const [partition, at] of behind)
           logger.warn(
             {
@@ -382,11 +396,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
             },
             "evaluator: the writer group has not stored up to where this group resumes on partition " +
               `${partition} after ${settings.takeoverWaitMs} ms; rebuilding anyway: readings between the ` +
-              "two offsets are missing from the windows of its stations (an episode may be under-counted) until they are rebuilt again",
+              "two offsets are missing from the windows of its stations (an episode may be under-counted) " +
+              "until the writer group has stored them and they are rebuilt again",
           );
-        return;
+        return missing;
       }
-      if (!waiting) {
+      if (!waiting && !quiet) {
         waiting = true;
         logger.info(
           {
@@ -399,6 +414,106 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       }
       await pause(Math.min(TAKEOVER_POLL_MS, left), signal);
     }
+  }
+
+  /**
+   * Marks owned partitions rebuilt without what the writer had not stored (`missing`: the offset
+   * the writer group must reach) and starts the watch if it is not running.
+   */
+  function watchLagging(missing: ReadonlyMap<number, bigint>): void {
+    for (const [p, target] of missing) if (owned.has(p)) lagging.set(p, { target });
+    if (watch !== undefined || lagging.size === 0 || controller.signal.aborted) return;
+    const abort = new AbortController();
+    const done = (async () => {
+      while (lagging.size > 0 && !abort.signal.aborted) {
+        await pause(TAKEOVER_POLL_MS, abort.signal);
+        if (abort.signal.aborted || lagging.size === 0) return;
+        let writerAt: ReadonlyMap<number, string>;
+        try {
+          writerAt = await bus.committedOffsets(settings.writerGroup, "readings");
+        } catch (error) {
+          logger.debug({ err: error }, "evaluator: reading the writer group's offsets failed; retrying");
+          continue;
+        }
+        const caught = [...lagging].filter(([p, lag]) => BigInt(writerAt.get(p) ?? "-1") >= lag.target);
+        if (caught.length > 0 && !abort.signal.aborted) await exclusive(() => catchUp(caught, writerAt));
+      }
+    })()
+      .catch((error: unknown) => logger.error({ err: error }, "evaluator: watching the writer group failed"))
+      .finally(() => {
+        if (watch?.abort === abort) watch = undefined;
+        // Lagging partitions added while this loop was ending get a loop of their own.
+        if (!abort.signal.aborted) watchLagging(new Map());
+      });
+    watch = { abort, done };
+  }
+
+  /**
+   * Ends the watch (its last partition revoked, or stop): its pause ends at once; a catch-up it has
+   * queued behind `exclusive` finds its partitions gone. The returned promise (its loop ending) must
+   * not be awaited inside `exclusive`: the loop may be queued there.
+   */
+  function endWatch(): Promise<void> {
+    const ending = watch;
+    watch = undefined;
+    ending?.abort.abort();
+    return ending?.done ?? Promise.resolve();
+  }
+
+  /**
+   * The writer group has reached the target of `caught` partitions: rebuilds their stations again,
+   * now with the readings the first rebuild missed, if this member still owns them. Inside
+   * `exclusive`, after readings were delivered meanwhile: this member's windows already hold
+   * everything up to `nextOffset`, so the store must too, or a rebuild would lose what was counted
+   * live but not stored yet. The writer is usually a batch or two behind there: batches wait for it
+   * (up to `takeoverWaitMs`, like an offset-gap rebuild), and otherwise the watch goes on with the
+   * newer target.
+   */
+  async function catchUp(
+    caught: readonly (readonly [number, { readonly target: bigint }])[],
+    writerAt: ReadonlyMap<number, string>,
+  ): Promise<void> {
+    for (const [p, lag] of caught) {
+      if (controller.signal.aborted) return;
+      if (lagging.get(p) !== lag) continue; // revoked, reassigned or rebuilt by an offset gap meanwhile
+      if (!owned.has(p)) {
+        lagging.delete(p);
+        continue;
+      }
+      const processed = nextOffset.get(p);
+      const target = processed !== undefined && processed > lag.target ? processed : lag.target;
+      const writerOffset = BigInt(writerAt.get(p) ?? "-1");
+      if (writerOffset < target) {
+        const still = await awaitWriter([p], new Map([[p, target]]), true);
+        if (controller.signal.aborted) return;
+        if (still.size > 0) {
+          lagging.set(p, { target });
+          continue;
+        }
+      }
+      lagging.delete(p);
+      const stations = stationsOf(new Set([p]));
+      logger.info(
+        {
+          partition: p,
+          writerGroup: settings.writerGroup,
+          target: String(target),
+          stations: stations.length,
+        },
+        "evaluator: the writer group has stored what was missing on partition " +
+          `${p}; rebuilding its stations again, now with those readings`,
+      );
+      for (const station of stations) {
+        try {
+          await rebuild(station);
+        } catch (error) {
+          // The station keeps its windows (without the missing readings); the watch retries.
+          lagging.set(p, { target });
+          logger.error({ err: error, stationId: station.id }, "evaluator: catch-up rebuild failed");
+        }
+      }
+    }
+    void scheduleFlush();
   }
 
   async function ensure(station: Station): Promise<StationSeries> {
@@ -448,8 +563,10 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           "evaluator: offset gap, rebuilding",
         );
         nextOffset.delete(partition);
-        await awaitWriter([partition], new Map([[partition, offsets.get(first) as bigint]]));
+        const missing = await awaitWriter([partition], new Map([[partition, offsets.get(first) as bigint]]));
         for (const station of stationsOf(new Set([partition]))) await rebuild(station);
+        lagging.delete(partition);
+        watchLagging(missing);
       }
       const checked = new Set<string>();
       for (const d of fresh) {
@@ -515,11 +632,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   async function assigned(partitions: readonly number[]): Promise<void> {
     // Outside `exclusive`: batches of retained partitions go on meanwhile (in-process bus; Kafka
     // holds every batch of this member until onAssigned settles).
-    await awaitWriter(partitions.filter((p) => !owned.has(p)));
+    const missing = await awaitWriter(partitions.filter((p) => !owned.has(p)));
     await exclusive(async () => {
       const next = new Set(partitions);
       const added = partitions.filter((p) => !owned.has(p));
       for (const p of nextOffset.keys()) if (!next.has(p) || added.includes(p)) nextOffset.delete(p);
+      for (const p of lagging.keys()) if (!next.has(p) || added.includes(p)) lagging.delete(p);
+      if (lagging.size === 0) void endWatch();
       for (const id of [...series.keys()]) {
         const p = partitionOf(id);
         if (next.has(p) && !added.includes(p)) continue;
@@ -528,6 +647,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       }
       owned = next;
       await ensureOwned();
+      watchLagging(new Map([...missing].filter(([p]) => added.includes(p))));
       logger.info(
         { partitions, added, stations: series.size },
         "evaluator: partitions assigned, windows rebuilt",
@@ -577,10 +697,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       ]);
       clearTimeout(timer);
       controller.abort(new Error("evaluator stopping"));
+      const ending = endWatch();
       const closing = subscription;
       subscription = undefined;
       await closing?.close();
+      await ending;
       await chain;
+      lagging.clear();
       logger.info({}, "evaluator stopped");
     },
     memoryPerSeriesBytes() {
