@@ -58,6 +58,18 @@ export interface SubscribeOptions {
   readonly onAssigned?: (partitions: readonly number[]) => Promise<void> | void;
 }
 
+export interface PublishOptions {
+  /**
+   * The messages of this publish that share a key may be carried as one unit: they then share an
+   * offset, reach a handler in the same batch (which may exceed its `maxBatch` by them), are
+   * acknowledged and redelivered together, and count once in `depth()`. Per-key order is kept.
+   * Kafka packs them into one record (its producer, brokers and consumers spend their CPU per
+   * record); the in-process bus ignores it. For publishers whose consumers do not rely on
+   * distinct offsets or a hard `maxBatch` (ingest's readings).
+   */
+  readonly together?: boolean;
+}
+
 export interface Subscription {
   /** Stops receiving; resolves after in-flight batches finished. */
   close(): Promise<void>;
@@ -72,7 +84,7 @@ export interface Bus {
    * call rejects with `BusMessageTooLargeError` (code `bus.message_too_large`) naming the oversize
    * ones (`rejected[].index`). Any other rejection means nothing is known to be accepted: retry.
    */
-  publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]): Promise<void>;
+  publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[], options?: PublishOptions): Promise<void>;
   subscribe<T>(topic: BusTopic, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription>;
   /** Messages published but not yet acknowledged by every group, per topic (for /metrics). */
   depth(): Readonly<Record<BusTopic, number>>;

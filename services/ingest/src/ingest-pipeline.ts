@@ -1,4 +1,4 @@
-import { type Bus, type BusMessage, BusMessageTooLargeError } from "@qingshan/bus";
+import { type Bus, type BusMessage, BusMessageTooLargeError, type PublishOptions } from "@qingshan/bus";
 import {
   type DeadLetter,
   type DecodeLimits,
@@ -21,6 +21,12 @@ import {
 } from "@qingshan/hj212";
 import { toDeadLetter } from "./dead-letters.ts";
 import type { IngestMetrics } from "./metrics.ts";
+
+/**
+ * An input's readings of one station travel as one unit (Kafka: one record, not one per reading;
+ * the writer and evaluator accept shared offsets and larger batches).
+ */
+const TOGETHER: PublishOptions = { together: true };
 
 /** Transport an input arrived on; becomes `DeadLetter.source` and the `source` label of messages_total. */
 export type IngestSource = "mqtt" | "hj212-tcp" | "import" | "api";
@@ -368,7 +374,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       // The usual input: readings only, one publish (no dead letters to publish beside it).
       if (decoded.readings.length > 0) {
         try {
-          await bus.publish("readings", readingMessages(decoded.readings));
+          await bus.publish("readings", readingMessages(decoded.readings), TOGETHER);
         } catch (error) {
           if (!(error instanceof BusMessageTooLargeError)) throw error;
           return withoutOversize(decoded, error.rejected, []);
@@ -379,7 +385,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     }
     // Both publishes must resolve before the caller acknowledges the input (PUBACK, 9014, HTTP 2xx).
     const [readingsOutcome, lettersOutcome] = await Promise.allSettled([
-      decoded.readings.length > 0 ? bus.publish("readings", readingMessages(decoded.readings)) : undefined,
+      decoded.readings.length > 0
+        ? bus.publish("readings", readingMessages(decoded.readings), TOGETHER)
+        : undefined,
       publishDeadLetters(decoded.deadLetters),
     ]);
     // A reading too large for the bus is rejected for good (the others of its publish were

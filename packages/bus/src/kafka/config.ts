@@ -93,6 +93,13 @@ export const kafkaBusConfigSchema = z.strictObject({
    * thousands of small records costs the producer several times the CPU per record of one of 1000.
    */
   maxRequestRecords: z.number().int().min(1).default(1_000),
+  /**
+   * Carry a `publish({ together: true })`'s messages that share a key as one record (a JSON array,
+   * marked by the `qingshan-packed` header) instead of one record each. Consumers of this version
+   * read both; a consumer from before packing does not, so during a rolling upgrade from such a
+   * version set it to false until every consumer runs this one.
+   */
+  packMessages: z.boolean().default(true),
   consumer: consumerSchema.prefault({}),
   /** Batch limit for subscriptions that do not set `maxBatch`. */
   defaultMaxBatch: z.number().int().min(1).default(1000),

@@ -253,6 +253,148 @@ describe.skipIf(!kafka.available)(`kafka bus against a real broker${kafka.note}`
     });
   });
 
+  describe("publish({ together: true }): one record per key", () => {
+    const buses: Bus[] = [];
+    let prefix = "";
+    afterEach(async () => {
+      await Promise.all(buses.splice(0).map((b) => b.stop()));
+      await deleteTopics(prefix);
+    });
+
+    async function startBus(extra: Partial<KafkaBusConfig> = {}): Promise<Bus> {
+      const bus = createKafkaBus({ ...testConfig(prefix), ...extra });
+      buses.push(bus);
+      await bus.start();
+      return bus;
+    }
+
+    /** Records on the topic (the sum of the partitions' end offsets; the topic is fresh). */
+    async function recordCount(topic: string): Promise<number> {
+      const admin = new Kafka({ brokers: broker.brokers.split(","), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchTopicOffsets(`${prefix}${topic}`);
+        return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+      } finally {
+        await admin.disconnect();
+      }
+    }
+
+    it("a publish of 600 messages over 5 keys is 5 records, delivered as 600 messages in per-key order", async () => {
+      prefix = `${unique("qs-pack")}.`;
+      const bus = await startBus();
+      const seen: Delivery<{ seq: number }>[] = [];
+      await bus.subscribe<{ seq: number }>("readings", { group: unique("g") }, async (batch) => {
+        seen.push(...batch);
+      });
+      const keys = ["ld-aq-01", "ld-aq-02", "ld-aq-03", "ld-wq-01", "ld-wq-02"];
+      await bus.publish(
+        "readings",
+        Array.from({ length: 600 }, (_, i) => ({
+          key: keys[i % 5] as string,
+          value: { seq: Math.floor(i / 5) },
+        })),
+        { together: true },
+      );
+      await waitFor(() => seen.length >= 600, { timeoutMs: 30_000, what: "600 deliveries" });
+      expect(await recordCount("readings")).toBe(5);
+      for (const key of keys) {
+        const ofKey = seen.filter((d) => d.key === key);
+        expect(
+          ofKey.map((d) => d.value.seq),
+          key,
+        ).toEqual(Array.from({ length: 120 }, (_, i) => i));
+        // One record: one offset.
+        expect(new Set(ofKey.map((d) => d.offset)).size, key).toBe(1);
+      }
+    });
+
+    it("maxBatch counts messages, and a record's messages are never split between batches", async () => {
+      prefix = `${unique("qs-pack-batch")}.`;
+      const bus = await startBus();
+      const batches: Delivery<{ seq: number }>[][] = [];
+      // One partition's records reach the consumer in order; the publishes go before it subscribes,
+      // so the fetch holds them all and the chunking is what is tested.
+      for (let p = 0; p < 4; p++) {
+        const size = [6, 1, 1, 6][p] as number;
+        await bus.publish(
+          "readings",
+          Array.from({ length: size }, (_, i) => ({ key: "ld-aq-01", value: { seq: p * 10 + i } })),
+          { together: true },
+        );
+      }
+      await bus.subscribe<{ seq: number }>("readings", { group: unique("g"), maxBatch: 4 }, async (batch) => {
+        batches.push([...batch]);
+      });
+      await waitFor(() => batches.flat().length >= 14, { timeoutMs: 30_000, what: "14 deliveries" });
+      expect(batches.map((b) => b.map((d) => d.value.seq))).toEqual([
+        [0, 1, 2, 3, 4, 5],
+        [10, 20],
+        [30, 31, 32, 33, 34, 35],
+      ]);
+    });
+
+    it("a rejected packed record is delivered again whole", async () => {
+      prefix = `${unique("qs-pack-retry")}.`;
+      const bus = await startBus({ onHandlerError: () => {} });
+      const attempts: number[][] = [];
+      await bus.subscribe<{ seq: number }>("readings", { group: unique("g") }, async (batch) => {
+        attempts.push(batch.map((d) => d.value.seq));
+        if (attempts.length === 1) throw new Error("first attempt fails");
+      });
+      await bus.publish(
+        "readings",
+        Array.from({ length: 6 }, (_, i) => ({ key: "ld-aq-01", value: { seq: i } })),
+        { together: true },
+      );
+      await waitFor(() => attempts.length >= 2, { timeoutMs: 30_000, what: "a second delivery" });
+      expect(attempts.slice(0, 2)).toEqual([
+        [0, 1, 2, 3, 4, 5],
+        [0, 1, 2, 3, 4, 5],
+      ]);
+    });
+
+    it("messages of one key that together pass the message limit go in several records, all delivered in order", async () => {
+      prefix = `${unique("qs-pack-limit")}.`;
+      // The smallest request: a message may have about 3 400 bytes.
+      const bus = await startBus({ maxRequestBytes: 4_096 });
+      const limit = bus.maxMessageBytes("readings");
+      const seen: Delivery<{ seq: number }>[] = [];
+      await bus.subscribe<{ seq: number }>("readings", { group: unique("g") }, async (batch) => {
+        seen.push(...batch);
+      });
+      const pad = "x".repeat(1_000);
+      await bus.publish(
+        "readings",
+        Array.from({ length: 20 }, (_, i) => ({ key: "ld-aq-01", value: { seq: i, pad } })),
+        { together: true },
+      );
+      await waitFor(() => seen.length >= 20, { timeoutMs: 30_000, what: "20 deliveries" });
+      expect(seen.map((d) => d.value.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      const perRecord = Math.floor(limit / 1_013);
+      expect(await recordCount("readings")).toBeGreaterThanOrEqual(Math.ceil(20 / perRecord));
+      expect(await recordCount("readings")).toBeLessThan(20);
+    });
+
+    it("without together, or with packMessages false, each message is its own record, and a packing bus reads those", async () => {
+      prefix = `${unique("qs-no-pack")}.`;
+      const plain = await startBus({ packMessages: false });
+      const reader = await startBus();
+      const seen: Delivery<{ seq: number }>[] = [];
+      await reader.subscribe<{ seq: number }>("readings", { group: unique("g") }, async (batch) => {
+        seen.push(...batch);
+      });
+      const ten = (from: number) =>
+        Array.from({ length: 10 }, (_, i) => ({ key: "ld-aq-01", value: { seq: from + i } }));
+      await plain.publish("readings", ten(0), { together: true });
+      await reader.publish("readings", ten(10));
+      await waitFor(() => seen.length >= 20, { timeoutMs: 30_000, what: "20 deliveries" });
+      expect(await recordCount("readings")).toBe(20);
+      expect(seen.map((d) => d.value.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(new Set(seen.map((d) => d.offset)).size).toBe(20);
+    });
+  });
+
   describe("consumer groups", () => {
     const buses: Bus[] = [];
     const children: ChildProcess[] = [];

@@ -14,6 +14,7 @@ import {
   type Bus,
   type BusMessage,
   type BusTopic,
+  type PublishOptions,
   type SubscribeOptions,
   type Subscription,
 } from "../bus.ts";
@@ -27,6 +28,7 @@ import {
   kafkaBusConfigSchema,
 } from "./config.ts";
 import { DepthMonitor } from "./depth.ts";
+import { packByKey } from "./packing.ts";
 import { rememberingPartitioner } from "./partitioner.ts";
 import { maxMessageBytesFor, Publisher } from "./publisher.ts";
 import { KafkaSubscription } from "./subscription.ts";
@@ -225,7 +227,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       return stopping;
     },
 
-    async publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]) {
+    async publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[], options?: PublishOptions) {
       if (state === "created" || state === "starting")
         throw new BusError("bus.not_started", "publish before start()");
       if (state === "stopped") throw new BusError("bus.stopped", "publish after stop()");
@@ -235,12 +237,17 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       // Measured before sending (what was encoded), so one oversize record neither holds up nor
       // fails the others of its publish, and never reaches the brokers.
       const name = topicName(topic);
+      const limit = maxMessageBytesFor(name, settings.maxRequestBytes);
       const { fitting, oversize } = partitionBySize(
         encoded,
-        maxMessageBytesFor(name, settings.maxRequestBytes),
+        limit,
         (m) => Buffer.byteLength(m.key) + Buffer.byteLength(m.value),
       );
-      if (fitting.length > 0) await publisher.send(name, fitting);
+      if (fitting.length > 0)
+        await publisher.send(
+          name,
+          options?.together === true && settings.packMessages ? packByKey(fitting, limit) : fitting,
+        );
       if (oversize.length > 0) throw new BusMessageTooLargeError(topic, oversize, fitting.length);
     },
 

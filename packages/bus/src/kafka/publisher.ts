@@ -31,9 +31,20 @@ function byteLength(data: Message["key"] | Message["value"]): number {
   return typeof data === "string" ? Buffer.byteLength(data) : data.length;
 }
 
+/** Header framing: key and value lengths (varints). */
+const HEADER_OVERHEAD = 10;
+
 /** Estimated encoded size of one record (an upper bound). */
 export function recordSize(message: Message): number {
-  return byteLength(message.key) + byteLength(message.value) + RECORD_OVERHEAD;
+  let size = byteLength(message.key) + byteLength(message.value) + RECORD_OVERHEAD;
+  if (message.headers !== undefined) {
+    for (const [name, value] of Object.entries(message.headers)) {
+      size += Buffer.byteLength(name) + HEADER_OVERHEAD;
+      if (typeof value === "string" || Buffer.isBuffer(value)) size += byteLength(value);
+      else if (Array.isArray(value)) for (const v of value) size += byteLength(v) + HEADER_OVERHEAD;
+    }
+  }
+  return size;
 }
 
 /** Estimated size of a produce request holding just this record (an upper bound). */

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import type { BatchHandler, Delivery, SubscribeOptions } from "../bus.ts";
 import type { HandlerFailure } from "../memory/config.ts";
 import type { KafkaBusConfig, KafkaBusSettings } from "./config.ts";
+import { packedCount, unpackValues } from "./packing.ts";
 
 /** What a subscription needs from its bus. */
 export interface SubscriptionContext {
@@ -135,10 +136,12 @@ export class KafkaSubscription {
     // No batch of a newly assigned partition before onAssigned settled (the evaluator rebuilds there).
     const assigning = await this.whileHeartbeating(this.assignmentReady, payload);
     if (assigning.rebalance !== undefined) throw assigning.rebalance;
-    for (let start = 0; start < batch.messages.length; start += this.maxBatch) {
+    for (let start = 0; start < batch.messages.length; ) {
       if (!payload.isRunning() || payload.isStale() || this.closeSignal.signal.aborted) return;
       if (!this.assignedPartitions.has(partition)) return;
-      const chunk = batch.messages.slice(start, start + this.maxBatch);
+      const end = this.chunkEnd(batch.messages, start);
+      const chunk = batch.messages.slice(start, end);
+      start = end;
       const deliveries = this.decode(chunk, partition);
       const first = chunk[0];
       const last = chunk[chunk.length - 1];
@@ -241,19 +244,33 @@ export class KafkaSubscription {
     this.resumeTimers.add(timer);
   }
 
+  /**
+   * End (exclusive) of the chunk of records from `start` holding at most `maxBatch` messages; a
+   * packed record is never split (its messages share one offset, which is committed whole), so a
+   * chunk of one record may hold more.
+   */
+  private chunkEnd(records: readonly KafkaMessage[], start: number): number {
+    let end = start;
+    let count = 0;
+    while (end < records.length) {
+      const n = packedCount((records[end] as KafkaMessage).headers);
+      if (count > 0 && count + n > this.maxBatch) break;
+      count += n;
+      end++;
+    }
+    return end;
+  }
+
+  /** A packed record becomes one delivery per message it holds, all with the record's offset. */
   private decode(messages: readonly KafkaMessage[], partition: number): Delivery<unknown>[] {
     const deliveries: Delivery<unknown>[] = [];
     for (const message of messages) {
       try {
-        if (message.value === null) throw new Error("message without a value");
-        deliveries.push(
-          Object.freeze({
-            key: message.key?.toString("utf8") ?? "",
-            value: JSON.parse(message.value.toString("utf8")) as unknown,
-            partition,
-            offset: message.offset,
-          }),
-        );
+        const values = unpackValues(message);
+        const key = message.key?.toString("utf8") ?? "";
+        for (const value of values) {
+          deliveries.push(Object.freeze({ key, value, partition, offset: message.offset }));
+        }
       } catch (error) {
         this.context.onDecodeError(error, {
           topic: this.context.busTopic,

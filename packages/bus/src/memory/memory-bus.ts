@@ -5,6 +5,7 @@ import {
   type BusMessage,
   type BusTopic,
   type Delivery,
+  type PublishOptions,
   type SubscribeOptions,
 } from "../bus.ts";
 import { BusError } from "../errors.ts";
@@ -254,7 +255,13 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
     },
 
     // Not async: the usual publish returns its ticket's promise itself, without wrapping it twice.
-    publish<T>(topic: BusTopic, messages: readonly BusMessage<T>[]): Promise<void> {
+    // PublishOptions.together changes nothing here: a publish's messages of one partition already
+    // form one queue entry.
+    publish<T>(
+      topic: BusTopic,
+      messages: readonly BusMessage<T>[],
+      _options?: PublishOptions,
+    ): Promise<void> {
       let target: TopicState;
       try {
         assertAccepting("publish");
