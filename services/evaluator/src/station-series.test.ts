@@ -70,3 +70,35 @@ function snapshot(q: SeriesQuality | undefined) {
     flagRunSince: q?.flagRunSince,
   };
 }
+
+describe("O3 daily maximum 8-h mean: the station's GB 3095 area class sets the HJ 663 §6.1.2 limit", () => {
+  const H = 3_600_000;
+  const day = Date.parse("2026-07-01T00:00:00+08:00");
+  /** Hours labelled 01:00…12:00 at 130 µg/m³: 7 valid 8-h windows (< 14), maximum 130. */
+  function halfDay(s: ReturnType<typeof createStationSeries>): void {
+    const o3 = s.windowsOf("o3");
+    for (let i = 1; i <= 12; i++) {
+      expect(o3.add({ ts: day + (i - 1) * H, value: 130, flag: "N", periodMs: H }).accepted).toBe(true);
+    }
+  }
+
+  it("at a class 1 station a maximum above Grade I's 100 makes the day valid, as the API's daily AQI has it", () => {
+    const reserve = createStationSeries({ ...station, airArea: "class1" }, { latenessMs: 7_200_000 });
+    halfDay(reserve);
+    expect(reserve.windowsOf("o3").dailyMax8h("2026-07-01")).toMatchObject({
+      count: 7,
+      mean: 130,
+      valid: true,
+    });
+  });
+
+  it("at a class 2 station the same day stays invalid: 130 is below Grade II's 160", () => {
+    const city = createStationSeries({ ...station, airArea: "class2" }, { latenessMs: 7_200_000 });
+    halfDay(city);
+    expect(city.windowsOf("o3").dailyMax8h("2026-07-01")).toMatchObject({
+      count: 7,
+      mean: 130,
+      valid: false,
+    });
+  });
+});

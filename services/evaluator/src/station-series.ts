@@ -1,5 +1,6 @@
 import { type DataFlag, HOUR_MS, type MetricId, metricsForKind, type Station } from "@qingshan/domain";
 import type { Rule, SeriesQuality, StationView, StatLike } from "@qingshan/rules";
+import { GB3095_2026_FROM, type Gb3095Limit, gb3095Limit } from "@qingshan/standards";
 import {
   createSeriesWindows,
   createSeriesWindowsGroup,
@@ -9,6 +10,15 @@ import {
 } from "@qingshan/windows";
 
 const NO_DATA: StatLike = { mean: null, max: null, count: 0, valid: false };
+
+/**
+ * GB 3095 Table 1 O3 daily maximum 8-h limit for the station's area class (Grade I at class 1,
+ * else Grade II); the same in the 2012 and 2026 editions and every 2026 phase.
+ */
+function o3DailyMax8hLimit(station: Station): number {
+  const grade = station.airArea === "class1" ? "I" : "II";
+  return (gb3095Limit(GB3095_2026_FROM, grade, "o3", "dailyMax8h") as Gb3095Limit).value;
+}
 
 /** A number per metric, absent until set (the Map operations the evaluator uses). */
 export interface MetricNumbers {
@@ -219,6 +229,9 @@ class Series implements StationSeries, StationView {
       validFlags: this.options.validFlags,
       reportingIntervalMs: this.station.reportingIntervalMs,
       keep: this.options.keep?.(metric) ?? KEPT_STATISTICS,
+      // HJ 663 §6.1.2: a day with < 14 valid 8-h windows is valid when its maximum exceeds the
+      // limit of the station's GB 3095 area class (the API's daily AQI applies the same limit).
+      ...(metric === "o3" ? { dailyMax8hLimit: o3DailyMax8hLimit(this.station) } : {}),
     };
   }
 
