@@ -83,7 +83,10 @@ describe("O3 daily maximum 8-h mean: the station's GB 3095 area class sets the H
   }
 
   it("at a class 1 station a maximum above Grade I's 100 makes the day valid, as the API's daily AQI has it", () => {
-    const reserve = createStationSeries({ ...station, airArea: "class1" }, { latenessMs: 7_200_000 });
+    const reserve = createStationSeries(
+      { ...station, airArea: "class1" },
+      { latenessMs: 7_200_000, validFlags: ["N"] },
+    );
     halfDay(reserve);
     expect(reserve.windowsOf("o3").dailyMax8h("2026-07-01")).toMatchObject({
       count: 7,
@@ -93,7 +96,10 @@ describe("O3 daily maximum 8-h mean: the station's GB 3095 area class sets the H
   });
 
   it("at a class 2 station the same day stays invalid: 130 is below Grade II's 160", () => {
-    const city = createStationSeries({ ...station, airArea: "class2" }, { latenessMs: 7_200_000 });
+    const city = createStationSeries(
+      { ...station, airArea: "class2" },
+      { latenessMs: 7_200_000, validFlags: ["N"] },
+    );
     halfDay(city);
     expect(city.windowsOf("o3").dailyMax8h("2026-07-01")).toMatchObject({
       count: 7,
