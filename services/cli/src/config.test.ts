@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { KafkaBus } from "@qingshan/bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
+import { createBusFromConfig } from "./services.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const dirs: string[] = [];
@@ -11,8 +13,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The shipped configuration with its `writer` and `evaluator` sections replaced, as a file; its path. */
-function shippedWith(sections: { writer?: object; evaluator?: object }): string {
+/** The shipped configuration with some sections replaced, as a file; its path. */
+function shippedWith(sections: { writer?: object; evaluator?: object; bus?: object }): string {
   const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
     string,
     unknown
@@ -94,6 +96,19 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ root, env: { QINGSHAN_SMTP_PORT: "0" } })).toThrow(
       /notifier: .*email\.smtp\.port/,
     );
+  });
+
+  it("hands bus.kafka.packMessages to the Kafka bus: true by default, false for a rolling upgrade", () => {
+    const kafka = { QINGSHAN_BUS: "kafka", QINGSHAN_KAFKA_BROKERS: "127.0.0.1:9092" };
+    const packing = createBusFromConfig(loadConfig({ root, env: kafka })) as KafkaBus;
+    expect(packing.settings.packMessages).toBe(true);
+    const off = shippedWith({
+      bus: { kind: "kafka", kafka: { brokers: "127.0.0.1:9092", packMessages: false } },
+    });
+    const plain = createBusFromConfig(loadConfig({ root, env: {}, file: off })) as KafkaBus;
+    expect(plain.settings.packMessages).toBe(false);
+    const bad = shippedWith({ bus: { kafka: { packMessages: "no" } } });
+    expect(() => loadConfig({ root, env: {}, file: bad })).toThrow(/bus\.kafka\.packMessages/);
   });
 
   it("validates the writer section with the writer's schema, naming the field", () => {

@@ -47,6 +47,11 @@ export const ConfigSchema = z.strictObject({
           topicPrefix: z.string().default("qingshan."),
           partitions: z.number().int().positive().default(6),
           replicationFactor: z.number().int().positive().default(1),
+          /**
+           * An input's readings of one station as one Kafka record (packages/bus README, "One record
+           * per key"); false during a rolling upgrade from a version whose consumers cannot read them.
+           */
+          packMessages: z.boolean().default(true),
         })
         .prefault({}),
     })

@@ -77,6 +77,7 @@ export function createBusFromConfig(config: QingshanConfig): Bus {
     topicPrefix: kafka.topicPrefix,
     partitions: kafka.partitions,
     replicationFactor: kafka.replicationFactor,
+    packMessages: kafka.packMessages,
   });
 }
 
