@@ -26,7 +26,10 @@ export interface BusMessage<T> {
 export interface Delivery<T> extends BusMessage<T> {
   /** Partition the message was read from (in-process bus: hash of the key modulo its `partitions`). */
   readonly partition: number;
-  /** Position within the partition, as a decimal string (Kafka offsets exceed 2^53). */
+  /**
+   * Position within the partition, as a decimal string (Kafka offsets exceed 2^53). The messages of
+   * one `together` unit (Kafka: a packed record) share it.
+   */
   readonly offset: string;
 }
 
@@ -46,7 +49,10 @@ export type BatchHandler<T> = (batch: readonly Delivery<T>[], context: DeliveryC
 export interface SubscribeOptions {
   /** Consumer group: each group receives every message once; members of a group share partitions. */
   readonly group: string;
-  /** Largest batch handed to the handler at once. */
+  /**
+   * Largest batch handed to the handler at once, in messages; a `together` unit is never split, so a
+   * batch may exceed it by one unit's messages.
+   */
   readonly maxBatch?: number;
   /** In-process bus: `publish` waits until durable subscriptions have processed the message. */
   readonly durable?: boolean;

@@ -2,8 +2,8 @@ import type { Admin } from "kafkajs";
 import { BUS_TOPICS, type BusTopic } from "../bus.ts";
 
 /**
- * `depth()` for the Kafka bus: per topic, the messages not yet committed by every consumer group,
- * i.e. the sum over partitions of the largest lag of any group. Groups counted: those subscribed
+ * `depth()` for the Kafka bus: per topic, the records (a packed record counts once) not yet
+ * committed by every consumer group, i.e. the sum over partitions of the largest lag of any group. Groups counted: those subscribed
  * through this bus plus every group on the cluster with committed offsets on the topic (so an API
  * process without subscriptions still reports the writer's lag). A group without a committed
  * offset on a partition lags by the whole partition when new groups start at "earliest".
