@@ -127,8 +127,9 @@ export interface KafkaBusConfig extends z.input<typeof kafkaBusConfigSchema> {
   /** Called when an `onAssigned` callback rejects; delivery proceeds. Default: one line to stderr. */
   readonly onAssignError?: (error: unknown, info: { topic: string; group: string }) => void;
   /**
-   * Called for a message whose value is not JSON (not written by a Qingshan bus). It is skipped —
-   * it would otherwise block its partition forever. Default: one line to stderr.
+   * Called for a record whose value is not JSON, or a packed record whose value is not a JSON array
+   * of the count its header gives (not written by a Qingshan bus). It is skipped, with every message
+   * it holds — it would otherwise block its partition forever. Default: one line to stderr.
    */
   readonly onDecodeError?: (
     error: unknown,
