@@ -473,23 +473,31 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     caught: readonly (readonly [number, { readonly target: bigint }])[],
     writerAt: ReadonlyMap<number, string>,
   ): Promise<void> {
+    const targets = new Map<number, bigint>();
     for (const [p, lag] of caught) {
-      if (controller.signal.aborted) return;
       if (lagging.get(p) !== lag) continue; // revoked, reassigned or rebuilt by an offset gap meanwhile
       if (!owned.has(p)) {
         lagging.delete(p);
         continue;
       }
       const processed = nextOffset.get(p);
-      const target = processed !== undefined && processed > lag.target ? processed : lag.target;
-      const writerOffset = BigInt(writerAt.get(p) ?? "-1");
-      if (writerOffset < target) {
-        const still = await awaitWriter([p], new Map([[p, target]]), true);
-        if (controller.signal.aborted) return;
-        if (still.size > 0) {
-          lagging.set(p, { target });
-          continue;
-        }
+      targets.set(p, processed !== undefined && processed > lag.target ? processed : lag.target);
+    }
+    // One wait for all of them, so batches are held at most takeoverWaitMs however many caught up.
+    const behind = [...targets].filter(([p, target]) => BigInt(writerAt.get(p) ?? "-1") < target);
+    const still =
+      behind.length === 0
+        ? new Map<number, bigint>()
+        : await awaitWriter(
+            behind.map(([p]) => p),
+            new Map(behind),
+            true,
+          );
+    for (const [p, target] of targets) {
+      if (controller.signal.aborted) return;
+      if (still.has(p)) {
+        lagging.set(p, { target });
+        continue;
       }
       lagging.delete(p);
       const stations = stationsOf(new Set([p]));
