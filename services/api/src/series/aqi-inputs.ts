@@ -1,5 +1,10 @@
 import { beijingDate, HOUR_MS } from "@qingshan/domain";
-import type { AqiStandard as AqiEdition, AqiIndicator } from "@qingshan/standards";
+import {
+  type AqiStandard as AqiEdition,
+  type AqiIndicator,
+  type Gb3095Limit,
+  gb3095Limit,
+} from "@qingshan/standards";
 import { dailyMean } from "./aggregate.ts";
 import { hourLabelsIn } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
@@ -53,9 +58,12 @@ export interface AqiOptions {
   readonly airArea?: "class1" | "class2";
 }
 
-/** GB 3095-2012/2026 Table 1 O3 limits, µg/m³ (identical in both editions). */
-function o3Limits(area: "class1" | "class2" | undefined): { max8h: number; max1h: number } {
-  return area === "class1" ? { max8h: 100, max1h: 160 } : { max8h: 160, max1h: 200 };
+/** GB 3095 Table 1 O3 limits (µg/m³) in force on a Beijing date: Grade I at class 1 areas, else Grade II. */
+function o3Limits(area: "class1" | "class2" | undefined, date: string): { max8h: number; max1h: number } {
+  const grade = area === "class1" ? "I" : "II";
+  const limit = (averaging: "dailyMax8h" | "1h") =>
+    (gb3095Limit(date, grade, "o3", averaging) as Gb3095Limit).value;
+  return { max8h: limit("dailyMax8h"), max1h: limit("1h") };
 }
 
 const missing = (basis: string, reason: string, validCount = 0): IndicatorInput => ({
@@ -161,7 +169,7 @@ export function dailyAqiInputs(air: AirSeries, start: number, options: AqiOption
   const end = start + 24 * HOUR_MS;
   const date = beijingDate(start);
   const standard = options.standardFor(date);
-  const limits = o3Limits(options.airArea);
+  const limits = o3Limits(options.airArea, date);
   const indicators: Partial<Record<AqiIndicator, IndicatorInput>> = {
     so2_24h: daily(air.so2, start, end),
     no2_24h: daily(air.no2, start, end),
