@@ -3,28 +3,19 @@
  * also when several partitions catch up at once (memory bus with two partitions, real writer,
  * DuckDB whose writes of the later hours are held back until the test releases them).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import { createStationRegistry, type Reading } from "@qingshan/domain";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
 import { airStation, DEC_1, H, hourlyPm25, shippedRules } from "./testdata/fixtures.ts";
+import { perTestResources } from "./testdata/per-test-resources.ts";
 
 const TAKEOVER_WAIT_MS = 2_000;
 
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const resources = perTestResources();
 
 /** Resolvable gate. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -38,7 +29,7 @@ function gate(): { opened: Promise<void>; open: () => void } {
 it("several partitions catching up at once hold batches at most takeoverWaitMs, not that per partition", async () => {
   const bus: MemoryBus = createMemoryBus({ partitions: 2 });
   await bus.start();
-  cleanups.push(() => bus.stop());
+  resources.defer(() => bus.stop());
   // One station on each partition.
   const ids = ["aq-1"];
   for (let i = 2; ids.length < 2; i++)
@@ -52,10 +43,7 @@ it("several partitions catching up at once hold batches at most takeoverWaitMs, 
       })),
     );
 
-  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-catchup-wait-"));
-  const store: DuckDbStore = createDuckDbStore({ path: join(dir, "q.duckdb") });
-  await store.start();
-  cleanups.push(() => store.stop());
+  const store = await resources.duckDbStore("qingshan-evaluator-catchup-wait-");
   // Hours 0–4 reach the store once `old` opens, later hours once `later` opens.
   const old = gate();
   const later = gate();
@@ -73,7 +61,7 @@ it("several partitions catching up at once hold batches at most takeoverWaitMs, 
     readingsGroup: "writer-w",
   });
   await writer.start();
-  cleanups.push(async () => {
+  resources.defer(async () => {
     old.open();
     later.open();
     await writer.stop();
@@ -96,7 +84,7 @@ it("several partitions catching up at once hold batches at most takeoverWaitMs, 
         now: () => DEC_1 + 10 * H,
       },
     );
-    cleanups.push(() => e.stop());
+    resources.defer(() => e.stop());
     return e;
   };
   const committed = async (group: string, offset: string) => {

@@ -7,27 +7,14 @@
  * stores, B's catch-up rebuild holds all 25 hours and raises the day-mean alert. The watch ends
  * with the evaluator's stop or the partition's revocation: no rebuild and no admin call afterwards.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createKafkaBus, type KafkaBus } from "@qingshan/bus";
 import { quickRebalanceConfig, testKafkaBroker } from "@qingshan/bus/testing/kafka";
-import type { AlertEvent } from "@qingshan/domain";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { requireService, waitFor } from "@qingshan/testkit";
-import { createWriter } from "@qingshan/writer";
 import { pino } from "pino";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
-import {
-  DEC_1,
-  H,
-  heldWriterStore,
-  hourlyPm25,
-  oneAirStation,
-  quietKafkaLog,
-  shippedRules,
-} from "./testdata/fixtures.ts";
+import { DEC_1, H, hourlyPm25, oneAirStation, quietKafkaLog, shippedRules } from "./testdata/fixtures.ts";
+import { perTestResources } from "./testdata/per-test-resources.ts";
 
 const broker = await testKafkaBroker();
 const kafka = await requireService("kafka", () => broker.probe());
@@ -48,16 +35,7 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-/** Lets the held writer store; first in afterEach, or stopping the writer waits for it forever. */
-let releaseWriter: () => void = () => {};
-afterEach(async () => {
-  releaseWriter();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const resources = perTestResources();
 
 /** One member: its evaluator, its log, and how often it asked for the writer group's offsets. */
 interface Member {
@@ -76,26 +54,11 @@ async function scenario() {
   const writerGroup = `writer-${id}`;
   const kafkaBus = (clientId = "qingshan"): KafkaBus =>
     createKafkaBus({ ...quickRebalanceConfig(broker.brokers, prefix, 1, quietKafkaLog), clientId });
-  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-catchup-"));
-  const store: DuckDbStore = createDuckDbStore({ path: join(dir, "q.duckdb") });
-  await store.start();
-  cleanups.push(() => store.stop());
   const main = kafkaBus();
-  await main.start();
-  cleanups.push(() => main.stop());
-  const held = heldWriterStore(store);
-  releaseWriter = held.release;
-  const writer = createWriter({
-    bus: main,
-    store: held.store,
-    logger: pino({ level: "silent" }),
-    readingsGroup: writerGroup,
-  });
-  await writer.start();
-  cleanups.push(() => writer.stop());
-  const alerts: AlertEvent[] = [];
-  await main.subscribe<AlertEvent>("alerts", { group: `alerts-${id}` }, async (batch) => {
-    alerts.push(...batch.map((d) => d.value));
+  const { store, release, alerts } = await resources.startWithHeldWriter(main, {
+    dirPrefix: "qingshan-evaluator-catchup-",
+    writerGroup,
+    alertsGroup: `alerts-${id}`,
   });
 
   /** Starts a member (`clientId` orders members: Kafka's round-robin gives partition 0 to the lowest). */
@@ -130,7 +93,7 @@ async function scenario() {
       { bus: counted, store, registry, rules: shippedRules, logger, now: () => CLOCK },
     );
     const started = evaluator.start();
-    cleanups.push(async () => {
+    resources.defer(async () => {
       await evaluator.stop();
       await bus.stop();
     });
@@ -185,7 +148,7 @@ async function scenario() {
     writerStored,
     publishHours,
     dayMeansRaised,
-    release: held.release,
+    release,
   };
 }
 

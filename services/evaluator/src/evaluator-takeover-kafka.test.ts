@@ -5,48 +5,33 @@
  * once the writer stores, B rebuilds with those readings, and the second half completes a valid
  * GB 3095 day mean that raises an alert — only from both halves together (≥ 20 valid hours).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KafkaBus } from "@qingshan/bus";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
-import type { AlertEvent } from "@qingshan/domain";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { requireService, waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
 import {
   DEC_1,
   H,
-  heldWriterStore,
   hourlyPm25,
   oneAirStation,
   rebalancingKafkaBus,
   shippedRules,
 } from "./testdata/fixtures.ts";
+import { perTestResources } from "./testdata/per-test-resources.ts";
 
 const broker = await testKafkaBroker();
 const kafka = await requireService("kafka", () => broker.probe());
 afterAll(() => broker.stop());
 
 const START = DEC_1;
-const silent = pino({ level: "silent" });
 const registry = oneAirStation();
 /** aq-1's PM2.5 for hours [from, to) of 1 December: 90–114 µg/m³, above the 75 limit, never 8 equal in a row. */
 const hours = (from: number, to: number) => hourlyPm25(from, to, (i) => 90 + i);
 const kafkaBus = (topicPrefix: string) => rebalancingKafkaBus(broker.brokers, topicPrefix, 1);
 
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-/** Lets the held writer store; first in afterEach, or stopping the writer waits for it forever. */
-let releaseWriter: () => void = () => {};
-afterEach(async () => {
-  releaseWriter();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
+const resources = perTestResources();
 
 describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.note}`, () => {
   it("a new owner rebuilds only after the writer stored what the previous owner processed, so the windows hold both", async () => {
@@ -55,27 +40,11 @@ describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.no
     const evaluatorGroup = `evaluator-${id}`;
     const writerGroup = `writer-${id}`;
     const clock = START + 26 * H;
-    dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-takeover-"));
-    const store: DuckDbStore = createDuckDbStore({ path: join(dir, "q.duckdb") });
-    await store.start();
-    cleanups.push(() => store.stop());
     const main = kafkaBus(prefix);
-    await main.start();
-    cleanups.push(() => main.stop());
-
-    const held = heldWriterStore(store);
-    releaseWriter = held.release;
-    const writer: Writer = createWriter({
-      bus: main,
-      store: held.store,
-      logger: silent,
-      readingsGroup: writerGroup,
-    });
-    await writer.start();
-    cleanups.push(() => writer.stop());
-    const alerts: AlertEvent[] = [];
-    await main.subscribe<AlertEvent>("alerts", { group: `alerts-${id}` }, async (batch) => {
-      alerts.push(...batch.map((d) => d.value));
+    const { store, release, alerts } = await resources.startWithHeldWriter(main, {
+      dirPrefix: "qingshan-evaluator-takeover-",
+      writerGroup,
+      alertsGroup: `alerts-${id}`,
     });
 
     const logged: { level: number; msg: string }[] = [];
@@ -106,7 +75,7 @@ describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.no
         { bus, store, registry, rules: shippedRules, logger, now: () => clock },
       );
       const started = evaluator.start();
-      cleanups.push(async () => {
+      resources.defer(async () => {
         await evaluator.stop();
         await bus.stop();
       });
@@ -136,7 +105,7 @@ describe.skipIf(!kafka.available)(`evaluator takeover on the Kafka bus${kafka.no
       { timeoutMs: 30_000, what: "B assigned the partition" },
     );
     expect(b.evaluator.stations(), "B rebuilt before the writer stored what A processed").toEqual([]);
-    held.release();
+    release();
     await b.started;
     expect(b.evaluator.partitions()).toEqual([0]);
     expect(b.evaluator.stations()).toEqual(["aq-1"]);
