@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { KafkaBus } from "@qingshan/bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
+import { ConfigError, evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
 import { createBusFromConfig } from "./services.ts";
 
 const root = join(import.meta.dirname, "../../..");
@@ -72,6 +72,40 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ root: dir, env: {}, file: "bad.yaml" })).toThrow(
       /bad\.yaml: mqtt\.embeddedPort: Too big/,
     );
+  });
+
+  it("blames the environment variable, with its value, when the bad value came from one", () => {
+    const file = join(root, "config/qingshan.yaml");
+    const lateness = () => loadConfig({ root, env: { QINGSHAN_MAX_LATENESS_HOURS: "-1" } });
+    expect(lateness).toThrow(ConfigError);
+    expect(lateness).toThrow(
+      /^QINGSHAN_MAX_LATENESS_HOURS="-1" \(setting ingest\.maxLatenessHours\): ingest\.maxLatenessHours: Too small/,
+    );
+    expect(lateness).not.toThrow(file);
+    const scenario = () => loadConfig({ root, env: { QINGSHAN_SIMULATOR_SCENARIO: "heavy-polution" } });
+    expect(scenario).toThrow(
+      /^QINGSHAN_SIMULATOR_SCENARIO="heavy-polution" \(setting simulator\.scenario\): simulator\.scenario: Invalid option/,
+    );
+    // A section validated by its service's own schema: the variable that broke it is named.
+    expect(() => loadConfig({ root, env: { QINGSHAN_SMTP_PORT: "0" } })).toThrow(
+      /^QINGSHAN_SMTP_PORT="0" \(setting notifier\.email\.smtp\.port\): notifier: /,
+    );
+  });
+
+  it("blames the file when the bad value is in it, even with unrelated variables set", () => {
+    const file = shippedWith({ writer: { maxBatch: 0 } });
+    expect(() => loadConfig({ root, env: { QINGSHAN_HTTP_PORT: "8081" }, file })).toThrow(
+      `config ${file}: writer: `,
+    );
+    const dir = mkdtempSync(join(tmpdir(), "qs-config-"));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, "bad.yaml"),
+      "stations: s.json\ndataDir: d\nmqtt: {}\nhj212: {}\nhttp: {}\ningest: { maxLatenessHours: 0 }\nstore: {}\nsimulator: {}\n",
+    );
+    expect(() =>
+      loadConfig({ root: dir, env: { QINGSHAN_SIMULATOR_SCENARIO: "clean-week" }, file: "bad.yaml" }),
+    ).toThrow(/bad\.yaml: ingest\.maxLatenessHours: Too small/);
   });
 
   it("selects the distributed adapters and SMTP from the environment", () => {

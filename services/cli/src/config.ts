@@ -124,18 +124,52 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
 
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name, path]) => ({ name, setting: path.join(".") }));
 
+/** A configuration that cannot be used: the message names the file or the environment variable at fault. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** An environment variable that overrode a setting, with its raw value. */
+interface EnvOverride {
+  readonly name: string;
+  readonly raw: string;
+  readonly path: readonly string[];
+}
+
+const isPrefix = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
+  a.length <= b.length && a.every((key, i) => String(key) === String(b[i]));
+
+/** The overrides that set `path` or something inside or around it. */
+function overridesAt(overrides: readonly EnvOverride[], path: readonly PropertyKey[]): EnvOverride[] {
+  return overrides.filter((o) => isPrefix(o.path, path) || isPrefix(path, o.path));
+}
+
+/** `QINGSHAN_X="v" (setting a.b)`, joined, for a message that blames the environment. */
+function describeOverrides(overrides: readonly EnvOverride[]): string {
+  return overrides.map((o) => `${o.name}="${o.raw}" (setting ${o.path.join(".")})`).join(", ");
+}
+
 function coerce(name: string, raw: string, type: "string" | "int" | "number" | "bool"): unknown {
   if (type === "string") return raw;
   if (type === "bool") {
     if (/^(1|true|on|yes)$/i.test(raw)) return true;
     if (/^(0|false|off|no)$/i.test(raw)) return false;
-    throw new Error(`${name}="${raw}": expected on/off (true/false)`);
+    throw new ConfigError(`${name}="${raw}": expected on/off (true/false)`);
   }
   const value = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(value) || (type === "int" && !Number.isInteger(value))) {
-    throw new Error(`${name}="${raw}": expected ${type === "int" ? "an integer" : "a number"}`);
+    throw new ConfigError(`${name}="${raw}": expected ${type === "int" ? "an integer" : "a number"}`);
   }
   return value;
+}
+
+function passes(check: () => unknown): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -169,17 +203,24 @@ export function loadConfig({
   try {
     raw = parseYaml(readFileSync(path, "utf8")) ?? {};
   } catch (error) {
-    throw new Error(`config ${path}: ${(error as Error).message}`);
+    throw new ConfigError(`config ${path}: ${(error as Error).message}`);
   }
   const merged = structuredClone(raw) as Record<string, unknown>;
+  const overrides: EnvOverride[] = [];
   for (const [name, settingPath, type] of ENV_OVERRIDES) {
     const value = env[name];
-    if (value !== undefined) setPath(merged, settingPath, coerce(name, value, type));
+    if (value === undefined) continue;
+    setPath(merged, settingPath, coerce(name, value, type));
+    overrides.push({ name, raw: value, path: settingPath });
   }
   const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`config ${path}: ${issue?.path.join(".")}: ${issue?.message}`);
+    const issuePath = issue?.path ?? [];
+    const fromEnv = overridesAt(overrides, issuePath);
+    // A value that came from the environment is the variable's fault, not the file's.
+    const where = fromEnv.length > 0 ? describeOverrides(fromEnv) : `config ${path}`;
+    throw new ConfigError(`${where}: ${issuePath.join(".")}: ${issue?.message}`);
   }
   const config = parsed.data;
   for (const [section, check] of [
@@ -190,13 +231,18 @@ export function loadConfig({
     try {
       check(config[section] as never);
     } catch (error) {
-      throw new Error(`config ${path}: ${section}: ${(error as Error).message}`);
+      // The section as the file has it passes: the variables that set something in it are at fault.
+      const fromEnv = overridesAt(overrides, [section]);
+      const fileSection = (raw as Record<string, unknown> | null)?.[section] ?? {};
+      const fileAlone = fromEnv.length > 0 && passes(() => check(fileSection as never));
+      const where = fileAlone ? describeOverrides(fromEnv) : `config ${path}`;
+      throw new ConfigError(`${where}: ${section}: ${(error as Error).message}`);
     }
   }
   try {
     evaluatorSettingsOf(config);
   } catch (error) {
-    throw new Error(`config ${path}: ${(error as Error).message}`);
+    throw new ConfigError(`config ${path}: ${(error as Error).message}`);
   }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   return Object.freeze({ ...config, stations: abs(config.stations), dataDir: abs(config.dataDir) });
