@@ -88,14 +88,23 @@ export async function startPipeline(
 
     let simulator: Simulator | undefined;
     if (config.simulator.enabled) {
-      const now = Date.now();
+      const demo = createSimulator({
+        stations: registry.stations,
+        mqttUrl: brokerUrl,
+        scenario: config.simulator.scenario,
+        acceleration: config.simulator.acceleration,
+      });
       if (config.simulator.backfillDays > 0) {
-        const to = Math.floor(now / HOUR_MS) * HOUR_MS;
+        // History ends where the feed begins: an accelerated feed replays the past week, and
+        // history over the same hours would make its readings late (not evaluated) duplicates.
+        const to = Math.floor(Math.min(Date.now(), demo.run.startAt) / HOUR_MS) * HOUR_MS;
         const summary = await backfill({
           stations: registry.stations,
           scenario: config.simulator.scenario,
           from: to - config.simulator.backfillDays * 24 * HOUR_MS,
           to,
+          // The scenario starts with the feed: the history before it is ordinary days.
+          startAt: demo.run.startAt,
           publish: async (topic, payload) => {
             await pipeline.submitJson(topic, payload, {
               source: "import",
@@ -106,12 +115,6 @@ export async function startPipeline(
         });
         logger.info({ ...summary }, "demo history generated");
       }
-      const demo = createSimulator({
-        stations: registry.stations,
-        mqttUrl: brokerUrl,
-        scenario: config.simulator.scenario,
-        acceleration: config.simulator.acceleration,
-      });
       await demo.start();
       stops.push(() => demo.stop());
       simulator = demo;
