@@ -124,6 +124,11 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
 
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name, path]) => ({ name, setting: path.join(".") }));
 
+/** QINGSHAN_DEBUG=1 (or true/on/yes): failures print their stack trace and causes. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|on|yes)$/i.test(env.QINGSHAN_DEBUG ?? "");
+}
+
 /** A configuration that cannot be used: the message names the file or the environment variable at fault. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

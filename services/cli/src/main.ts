@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { runCalc } from "./calc/run-calc.ts";
-import { CONFIG_ENV_VARS, loadConfig } from "./config.ts";
+import { CONFIG_ENV_VARS, debugEnabled, loadConfig } from "./config.ts";
+import { describeFailure } from "./errors.ts";
 import { runImport } from "./import.ts";
 import { isServiceName, startOneService } from "./run.ts";
 import { SERVICE_NAMES } from "./services.ts";
@@ -15,6 +16,12 @@ usage:
                                                      publish the demo network's readings over MQTT
   qingshan import FILE.csv [--api URL]               backfill history through the running API (same validation)
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
+
+options:
+  --debug                                            on failure, print the stack trace (also QINGSHAN_DEBUG=1)
+
+A failure prints one message and exits with status 1; usage errors exit with 2.
+Details: services/cli/README.md
 `;
 
 async function runStart(): Promise<number> {
@@ -100,18 +107,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * Runs a command line as the `qingshan` command does: a failure of setup or configuration prints
+ * its message only; an unexpected one, or any with `--debug` / QINGSHAN_DEBUG=1, its stack too.
+ * Resolves to the exit status (1 on failure).
+ */
+export async function runCli(
+  argv: readonly string[],
+  {
+    stderr = process.stderr,
+    env = process.env,
+  }: { stderr?: NodeJS.WritableStream; env?: NodeJS.ProcessEnv } = {},
+): Promise<number> {
+  const debug = argv.includes("--debug") || debugEnabled(env);
+  try {
+    return await main(argv.filter((arg) => arg !== "--debug"));
+  } catch (error) {
+    stderr.write(`${describeFailure(error, debug)}\n`);
+    return 1;
+  }
+}
+
 const isEntryPoint =
   process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
 if (isEntryPoint) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `qingshan: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
+  process.exitCode = await runCli(process.argv.slice(2));
 }

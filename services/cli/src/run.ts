@@ -5,15 +5,18 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import { pino } from "pino";
 import { register } from "prom-client";
 import type { QingshanConfig } from "./config.ts";
+import { CliError } from "./errors.ts";
 import {
   createBusFromConfig,
   createStoreFromConfig,
+  listenHttp,
   publicUrlOf,
   type RunningService,
   SERVICE_NAMES,
   type ServiceContext,
   type ServiceName,
   startApiService,
+  startBusFromConfig,
   startEvaluatorService,
   startIngestService,
   startNotifierService,
@@ -43,14 +46,14 @@ export async function startOneService(
   root = process.cwd(),
 ): Promise<RunningOne> {
   if (config.bus.kind !== "kafka") {
-    throw new Error(
+    throw new CliError(
       `qingshan run ${name}: services in separate processes need a shared bus — set bus.kind: kafka ` +
         "(QINGSHAN_BUS=kafka, QINGSHAN_KAFKA_BROKERS=host:port); `qingshan start` runs everything in one process",
     );
   }
   const needsStore = name !== "ingest";
   if (needsStore && config.store.kind === "duckdb") {
-    throw new Error(
+    throw new CliError(
       `qingshan run ${name}: the embedded DuckDB file cannot be shared between processes — set store.kind: influx ` +
         "(QINGSHAN_STORE=influx, QINGSHAN_INFLUX_URL=http://host:8086)",
     );
@@ -63,7 +66,7 @@ export async function startOneService(
   };
   try {
     const bus: Bus = createBusFromConfig(config);
-    await bus.start();
+    await startBusFromConfig(bus, config);
     stops.push(() => bus.stop());
     let store: TimeSeriesStore | undefined;
     if (needsStore) {
@@ -140,10 +143,14 @@ async function startOpsServer(
       JSON.stringify({ error: "not found", paths: ["/healthz", "/readyz", "/metrics"] }),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.http.port, config.http.host, () => resolve());
-  });
+  await listenHttp(
+    config,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.http.port, config.http.host, () => resolve());
+      }),
+  );
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.http.port;
   const host = config.http.host === "0.0.0.0" ? "localhost" : config.http.host;

@@ -17,7 +17,8 @@ import { createDuckDbStore, createInfluxStore, type TimeSeriesStore } from "@qin
 import { createWriter } from "@qingshan/writer";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
+import { ConfigError, evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
+import { CliError, systemCode } from "./errors.ts";
 
 /** How far back the API's backfill path (CSV import, simulator history) may reach. */
 export const BACKFILL_LATENESS_MS = 10 * 366 * 24 * HOUR_MS;
@@ -70,7 +71,7 @@ export function createBusFromConfig(config: QingshanConfig): Bus {
   if (config.bus.kind === "memory") return createMemoryBus();
   const kafka = config.bus.kafka;
   if (!kafka.brokers)
-    throw new Error("bus.kind is kafka but bus.kafka.brokers (QINGSHAN_KAFKA_BROKERS) is empty");
+    throw new ConfigError("bus.kind is kafka but bus.kafka.brokers (QINGSHAN_KAFKA_BROKERS) is empty");
   return createKafkaBus({
     brokers: kafka.brokers,
     clientId: kafka.clientId,
@@ -79,6 +80,40 @@ export function createBusFromConfig(config: QingshanConfig): Bus {
     replicationFactor: kafka.replicationFactor,
     packMessages: kafka.packMessages,
   });
+}
+
+/**
+ * Starts the bus; Kafka brokers that cannot be reached become a CliError naming them and the
+ * setting (kafkajs reports "number of retries exceeded" with the connection error as its cause).
+ */
+export async function startBusFromConfig(bus: Bus, config: QingshanConfig): Promise<void> {
+  try {
+    await bus.start();
+  } catch (error) {
+    const code = systemCode(error);
+    if (config.bus.kind !== "kafka" || code === undefined) throw error;
+    throw new CliError(
+      `the Kafka brokers ${config.bus.kafka.brokers} are not reachable (${code}): ` +
+        "start Kafka, or set bus.kafka.brokers (QINGSHAN_KAFKA_BROKERS) to where it listens",
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Starts an HTTP server through `listen`; a port already in use becomes a CliError naming the
+ * setting.
+ */
+export async function listenHttp<T>(config: QingshanConfig, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "EADDRINUSE") throw error;
+    throw new CliError(
+      `HTTP port ${config.http.port} is already in use: set http.port (QINGSHAN_HTTP_PORT) to a free port`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -272,7 +307,9 @@ export async function startApiService(
         ...(isBackfill ? { limits: { maxLatenessMs: BACKFILL_LATENESS_MS } } : {}),
       }),
   });
-  const api = await startApi(app, { port: config.http.port, host: config.http.host });
+  const api = await listenHttp(config, () =>
+    startApi(app, { port: config.http.port, host: config.http.host }),
+  );
   const host = config.http.host === "0.0.0.0" ? "localhost" : config.http.host;
   return {
     url: `http://${host}:${api.port}`,

@@ -10,6 +10,7 @@ import {
   publicUrlOf,
   type ServiceContext,
   startApiService,
+  startBusFromConfig,
   startEvaluatorService,
   startIngestService,
   startNotifierService,
@@ -54,7 +55,7 @@ export async function startPipeline(
     stops.push(() => store.stop());
 
     const bus = createBusFromConfig(config);
-    await bus.start();
+    await startBusFromConfig(bus, config);
     stops.push(() => bus.stop());
     const ctx: ServiceContext = { config, registry, logger, bus };
 

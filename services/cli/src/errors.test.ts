@@ -1,0 +1,121 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+import { CliError, describeFailure, isExpectedError } from "./errors.ts";
+import { startPipeline } from "./start.ts";
+
+const root = join(import.meta.dirname, "../../..");
+const bin = join(root, "services/cli/bin/qingshan.js");
+const run = promisify(execFile);
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanups.splice(0).reverse()) await step();
+});
+
+/** Runs the installed `qingshan` command; its exit status and output. */
+async function qingshan(args: string[], env: Record<string, string> = {}) {
+  const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, env: childEnv });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function occupiedPort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as { port: number }).port;
+}
+
+describe("describeFailure", () => {
+  it("prints an expected error's message on one line, without a stack", () => {
+    const text = describeFailure(new ConfigError('QINGSHAN_X="1" (setting x): too small'), false);
+    expect(text).toBe('qingshan: QINGSHAN_X="1" (setting x): too small');
+  });
+
+  it("adds the cause's message when the message does not contain it", () => {
+    const cause = Object.assign(new Error("listen EADDRINUSE: address already in use 0.0.0.0:8080"), {
+      code: "EADDRINUSE",
+    });
+    expect(describeFailure(new CliError("HTTP port 8080 is already in use", { cause }), false)).toBe(
+      "qingshan: HTTP port 8080 is already in use (listen EADDRINUSE: address already in use 0.0.0.0:8080)",
+    );
+  });
+
+  it("keeps the stack for an unexpected error, and for any error in debug mode", () => {
+    const bug = new TypeError("cannot read properties of undefined");
+    expect(isExpectedError(bug)).toBe(false);
+    expect(describeFailure(bug, false)).toMatch(/TypeError: cannot read properties of undefined\n\s+at /);
+    expect(describeFailure(new CliError("port taken"), true)).toMatch(/CliError: port taken\n\s+at /);
+  });
+});
+
+describe("the qingshan command on failure", { timeout: 60_000 }, () => {
+  it("names the environment variable of a bad setting, exit status 1, no stack", async () => {
+    const result = await qingshan(["start"], { QINGSHAN_MAX_LATENESS_HOURS: "-1" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^qingshan: QINGSHAN_MAX_LATENESS_HOURS="-1" \(setting ingest\.maxLatenessHours\): .*Too small/,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("prints the stack with --debug or QINGSHAN_DEBUG=1", async () => {
+    const flag = await qingshan(["run", "writer", "--debug"]);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(
+      /CliError: qingshan run writer: services in separate processes[^\n]*\n\s+at /,
+    );
+    const env = await qingshan(["run", "writer"], { QINGSHAN_DEBUG: "1" });
+    expect(env.stderr).toMatch(/\n\s+at /);
+  });
+
+  it("`run writer` without Kafka: one message saying what to set", async () => {
+    const result = await qingshan(["run", "writer"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      "qingshan: qingshan run writer: services in separate processes need a shared bus — set bus.kind: kafka " +
+        "(QINGSHAN_BUS=kafka, QINGSHAN_KAFKA_BROKERS=host:port); `qingshan start` runs everything in one process",
+    );
+  });
+});
+
+describe("a port already in use", () => {
+  it("stops `start` with a CliError naming the HTTP setting", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await occupiedPort();
+    const config = loadConfig({
+      root,
+      env: {
+        QINGSHAN_DATA_DIR: dataDir,
+        QINGSHAN_SIMULATOR: "off",
+        QINGSHAN_MQTT_PORT: "0",
+        QINGSHAN_HJ212_PORT: "0",
+        QINGSHAN_HTTP_PORT: String(port),
+      },
+    });
+    const failure = await startPipeline(config, pino({ level: "silent" }), root).then(
+      async (pipeline) => {
+        await pipeline.stop();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(CliError);
+    expect(describeFailure(failure, false)).toBe(
+      `qingshan: HTTP port ${port} is already in use: set http.port (QINGSHAN_HTTP_PORT) to a free port ` +
+        `(listen EADDRINUSE: address already in use 0.0.0.0:${port})`,
+    );
+  });
+});
