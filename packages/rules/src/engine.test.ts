@@ -86,7 +86,10 @@ describe("shipped rules on hand-computed inputs", () => {
       routes: ["duty"],
     });
     expect(heavy[1]?.routes).toBeUndefined();
-    expect(raised.standard).toContain("HJ 633-2026");
+    // The applied edition once; the standard is its own field, not repeated in the message.
+    expect(raised.standard).toBe("AQI category 201–300 重度污染; HJ 633-2026");
+    expect(raised.message.zh).not.toContain("HJ 633");
+    expect(raised.message.en).not.toContain("HJ 633");
     expect(raised.message.zh).toContain("莲都站");
     expect(raised.message.zh).toContain("小时AQI 210");
     expect(raised.message.en).toContain("Liandu station");
@@ -149,6 +152,16 @@ describe("shipped rules on hand-computed inputs", () => {
       ["resolved", "yellow"],
     ]);
     expect(engine.status("aq-1").find((s) => s.ruleId === "heavy-pollution-warning")?.phase).toBe("idle");
+    // What duty officers and analysts read: the document and preset, no developer notes.
+    const raised = events.find((e) => e.ruleId === "heavy-pollution-warning") as AlertEvent;
+    expect(raised.standard).toBe(
+      "重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI; " +
+        "《关于进一步优化重污染天气应对机制的指导意见》 preset 2024 (provisional)",
+    );
+    for (const e of events.filter((x) => x.ruleId === "heavy-pollution-warning")) {
+      for (const text of [e.standard ?? "", e.message.zh, e.message.en])
+        expect(text).not.toMatch(/as recalled|unverified|from memory|\.md\b/);
+    }
   });
 
   it("heavy-pollution-warning history: a 40-value history wrapped several times announces as 240 do", () => {
@@ -258,6 +271,24 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(events[0]?.severity).toBe("info");
     // The rule's routing.routes travel on the raised event to the notifier.
     expect(events[0]?.routes).toEqual(["publication"]);
+  });
+
+  it("noi-grade: a better grade must hold 6 h (stepDownFor), so values wavering at 1200 do not flap I↔II", () => {
+    const { hour, events } = setup("noi-1", ["noi"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    hour(t0, { noi: 1300 }); // I (≥ 1200, candidate A)
+    // Wavering hourly between II and I for 10 h: II at once, never 6 h of I in a row.
+    for (let i = 1; i <= 10; i++) hour(t0 + i * H, { noi: i % 3 === 0 ? 1100 : 1300 });
+    expect(summary(events, "noi-grade")).toEqual([
+      ["raised", "I", 1300],
+      ["level_changed", "II", 1100],
+    ]);
+    for (let i = 11; i <= 16; i++) hour(t0 + i * H, { noi: 1300 });
+    expect(summary(events, "noi-grade").at(-1)).toEqual(["level_changed", "I", 1300]);
+    expect(events.filter((e) => e.ruleId === "noi-grade")).toHaveLength(3);
+    expect(events[0]?.standard).toBe("负氧离子分级 NOI grades, candidate A (provisional)");
+    for (const e of events)
+      expect(`${e.standard} ${e.message.zh} ${e.message.en}`).not.toMatch(/as recalled|unverified|\.md\b/);
   });
 
   it("pm25-annual-target: a year-to-date mean of 30 µg/m³ is at risk (above 32 × 0.9), 20 is on track", () => {

@@ -143,6 +143,15 @@ export function eventIdOf(alertId: string, type: AlertEventType, level?: string,
   return `${alertId}:${type}`;
 }
 
+/**
+ * The event's `standard`: the rule's text and the edition or limit that produced the value
+ * (e.g. "HJ 633-2026"), the latter left out when the rule's text already names it.
+ */
+export function standardText(ruleStandard: string, source: string | undefined): string {
+  if (source === undefined || source === "" || ruleStandard.includes(source)) return ruleStandard;
+  return `${ruleStandard}; ${source}`;
+}
+
 function timingOf(rule: Rule): Timing {
   return {
     forMs: rule.for,
@@ -249,6 +258,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     return beijingIsoMs(lastAt);
   }
 
+  // The standard is the event's own field (`standard`), not repeated in the message: the e-mail
+  // and the dashboard show both, and a message carrying it read the standard twice.
   function message(
     st: StationState,
     rule: Rule,
@@ -267,7 +278,6 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const value = obs?.valueText ?? { zh: "", en: "" };
     const win = rule.window !== undefined ? WINDOW_TEXT[rule.window] : undefined;
     const threshold = obs?.thresholdText;
-    const standard = obs?.source !== undefined ? `${rule.standard}; ${obs.source}` : rule.standard;
     const started = toBeijingIso(startedAt);
     const parts = (lang: "zh" | "en"): string =>
       [value[lang], win?.[lang], threshold?.[lang]]
@@ -275,8 +285,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {
       return {
-        zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；依据 ${standard}；开始于 ${started}，解除于 ${toBeijingIso(dataTime)}。`,
-        en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; per ${standard}; started ${started}, resolved at ${toBeijingIso(dataTime)}.`,
+        zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；开始于 ${started}，解除于 ${toBeijingIso(dataTime)}。`,
+        en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; started ${started}, resolved at ${toBeijingIso(dataTime)}.`,
       };
     }
     const change =
@@ -289,8 +299,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
           ? { zh: lvZh ?? "", en: lvEn ?? "" }
           : undefined;
     return {
-      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；依据 ${standard}；开始于 ${started}。`,
-      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; per ${standard}; since ${started}.`,
+      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；开始于 ${started}。`,
+      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; since ${started}.`,
     };
   }
 
@@ -320,7 +330,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       ...(obs?.value !== undefined && Number.isFinite(obs.value) ? { value: obs.value } : {}),
       ...(obs?.threshold !== undefined ? { threshold: obs.threshold } : {}),
       ...(rule.window !== undefined ? { window: WINDOW_TEXT[rule.window].en } : {}),
-      standard: obs?.source !== undefined ? `${rule.standard}; ${obs.source}` : rule.standard,
+      standard: standardText(rule.standard, obs?.source),
       startedAt: toBeijingIso(startedAt),
       dataTime: toBeijingIso(dataTime),
       ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),

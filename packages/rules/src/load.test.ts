@@ -157,5 +157,16 @@ describe("rule file validation", () => {
     const o3 = rules.find((r) => r.id === "gb3095-24h-o3");
     expect(o3?.threshold).toEqual({ gb3095: { grade: "II", averaging: "dailyMax8h" } });
     expect(rules.find((r) => r.id === "heavy-pollution-warning")?.clear.for).toBe(36 * 3_600_000);
+    // Fresh-air grades go to the publication route only (the notifier's default one pages nobody),
+    // and a better grade must hold 6 h before the level follows.
+    const noi = rules.find((r) => r.id === "noi-grade");
+    expect(noi?.routing.routes).toEqual(["publication"]);
+    expect(noi?.stepDownFor).toBe(6 * 3_600_000);
+    // Standards and descriptions reach e-mails, the API and the dashboard: no developer notes there.
+    for (const r of rules) {
+      expect(`${r.standard} ${r.description.zh} ${r.description.en}`).not.toMatch(
+        /as recalled|unverified|from memory|\.md\b/,
+      );
+    }
   });
 });

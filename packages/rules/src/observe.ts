@@ -528,6 +528,17 @@ function observeAnnualTarget(rule: Rule, metric: MetricId, stat: StatLike, t: nu
 }
 
 /**
+ * What alerts cite for a warning preset: the document's title and the preset id, marked
+ * provisional while it is. The preset's `source` is provenance for developers (e.g. the 2024
+ * preset is recalled from heavy-pollution-warning.md §2.4, not read from the guidance) and is only
+ * quoted when the preset is confirmed.
+ */
+export function warningCitation(warning: WarningConfig): string {
+  if (!warning.provisional) return `${warning.source}《${warning.title}》`;
+  return `《${warning.title}》 preset ${warning.id} (provisional)`;
+}
+
+/**
  * Observes the heavy-pollution warning level from the AQI history (hourly rolling 24-h AQI or
  * natural-day AQI, oldest first), using the preset's duration conditions (run-length reading).
  */
@@ -567,7 +578,7 @@ export function observeWarning(
       zh: `预警方案 ${warning.id}${warning.provisional ? "（暂定）" : ""}`,
       en: `warning preset ${warning.id}${warning.provisional ? " (provisional)" : ""}`,
     },
-    source: `${warning.source}; heavy-pollution-warning.md §3 (observed, not an issued warning)`,
+    source: warningCitation(warning),
   };
 }
 
@@ -654,8 +665,9 @@ function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
       zh: `负氧离子 ${fmt(value)} 个/cm³，${g.grade}级（${g.zh}）`,
       en: `negative oxygen ions ${fmt(value)} ions/cm³, grade ${g.grade} (${g.en})`,
     },
+    // The scheme's provenance (NOI_SCHEMES[scheme].source: negative-oxygen-ions.md §2, not verified
+    // against a standard text) stays in @qingshan/standards; the rule's `standard` says "provisional".
     thresholdText: { zh: `分级方案 ${g.scheme}（暂定）`, en: `grading scheme ${g.scheme} (provisional)` },
-    source: NOI_SCHEMES[scheme]?.source ?? scheme,
   };
 }
 
