@@ -11,10 +11,11 @@ describe("notifier configuration", () => {
     expect(s.escalateAfterMinutes).toBe(30);
     expect(s.routes).toEqual([
       expect.objectContaining({ name: "duty", channels: ["*"] }),
-      // config/rules.yaml's noi-grade routes to "publication": grade changes only, no reminders.
+      // config/rules.yaml's noi-grade routes to "publication": grade changes only, no reminders,
+      // and no channel (e-mail would page the duty roster).
       expect.objectContaining({
         name: "publication",
-        channels: ["*"],
+        channels: [],
         events: ["raised", "level_changed"],
         summaries: [],
       }),

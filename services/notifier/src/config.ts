@@ -134,8 +134,12 @@ export type WebhookSettings = z.output<typeof webhookSchema>;
 export const routeSchema = z.object({
   /** What rules name in `routing.routes` (config/rules.yaml): a route delivers only their alerts. */
   name: z.string().min(1),
-  /** Channel names: "email", a webhook name, or "*" for every channel. */
-  channels: z.array(z.string().min(1)).min(1),
+  /**
+   * Channel names: "email", a webhook name, or "*" for every channel; [] for none (the alert still
+   * reaches the MQTT alerts topic, the API and the dashboard). "email" and "*" page the roster people
+   * on duty: e-mail goes to them.
+   */
+  channels: z.array(z.string().min(1)),
   /** Rule ids (a trailing "*" matches a prefix); empty: every rule. */
   rules: z.array(z.string().min(1)).default([]),
   severities: z.array(z.enum(["info", "warning", "critical"])).default([]),
@@ -159,7 +163,10 @@ const retrySchema = z
   .refine((r) => r.maxMs >= r.initialMs, { message: "maxMs must be >= initialMs", path: ["maxMs"] });
 
 export const notifierConfigSchema = z.object({
-  /** Base URL of the API as duty officers reach it; links are `${publicUrl}/api/v1/alerts/{alertId}`. */
+  /**
+   * Base URL of the API (which serves the dashboard at /dashboard/) as duty officers reach it;
+   * messages link `${publicUrl}/dashboard/#alerts` and `${publicUrl}/api/v1/alerts/{alertId}`.
+   */
   publicUrl: z
     .string()
     .default("http://localhost:8080")
@@ -181,10 +188,12 @@ export const notifierConfigSchema = z.object({
   routes: z.array(routeSchema).default([
     routeSchema.parse({ name: "duty", channels: ["*"] }),
     // The shipped noi-grade rule routes here: each grade and its changes, no reminders or
-    // escalation for an informational grade, no summaries.
+    // escalation for an informational grade, no summaries. No channel by default: "*" would
+    // include e-mail, which goes to the duty roster, and a fresh-air grade is not the duty
+    // officer's business (add the publication webhook here).
     routeSchema.parse({
       name: "publication",
-      channels: ["*"],
+      channels: [],
       events: ["raised", "level_changed"],
       summaries: [],
     }),

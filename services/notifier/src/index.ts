@@ -29,6 +29,6 @@ export type { NotifierLogger } from "./logger.ts";
 export { createNotifierMetrics, type NotifierMetrics } from "./metrics.ts";
 export type { Notification, NotifierChannel } from "./notification.ts";
 export { createNotifier, type Notifier, type NotifierDeps } from "./notifier.ts";
-export { alertLink, formatBeijing, renderAlert } from "./render.ts";
+export { alertLink, dashboardLink, formatBeijing, renderAlert } from "./render.ts";
 export { maxTier, onDuty, onDutyUpTo, type ShiftOccurrence, shiftChangeCrons, shiftsAt } from "./roster.ts";
 export { buildDailySummary, buildHandoverSummary, type DailyMean, dailyMeans } from "./summaries.ts";

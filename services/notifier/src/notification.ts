@@ -20,8 +20,10 @@ export interface Notification {
   readonly text: string;
   /** The same as markdown (DingTalk / WeCom robots). */
   readonly markdown: string;
-  /** `${publicUrl}/api/v1/alerts/${alertId}` for alerts. */
+  /** The dashboard's duty console, `${publicUrl}/dashboard/#alerts`, for alerts. */
   readonly link?: string;
+  /** The alert as JSON, `${publicUrl}/api/v1/alerts/${alertId}`, for alerts. */
+  readonly apiLink?: string;
 }
 
 /**

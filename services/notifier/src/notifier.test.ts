@@ -70,6 +70,68 @@ async function setup(overrides: Partial<NotifierConfig> = {}) {
 }
 
 describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () => {
+  it("e-mails a heavy-pollution warning with a short subject and no provenance notes; NOI grades (publication) page nobody", async () => {
+    // Default routes (duty, publication): as `qingshan start` runs them.
+    const { smtp, store, bus, config } = await setup();
+    await startNotifier(config, { bus, store, now: clock().now });
+    const { threshold: _pm25Limit, ...base } = raised("noi-grade:ld-aq-01:x");
+    const noi: AlertEvent = {
+      ...base,
+      alertId: "noi-grade:ld-aq-01:x",
+      ruleId: "noi-grade",
+      severity: "info",
+      level: "II",
+      metric: "noi",
+      value: 800,
+      window: "1-h mean",
+      standard: "负氧离子分级 NOI grades, candidate A (provisional)",
+      routes: ["publication"],
+      message: { zh: "负氧离子 800 个/cm³，II级", en: "negative oxygen ions 800 ions/cm³, grade II" },
+    };
+    const warning: AlertEvent = {
+      ...base,
+      id: "heavy-pollution-warning:ld-aq-01:x:raised",
+      alertId: "heavy-pollution-warning:ld-aq-01:x",
+      ruleId: "heavy-pollution-warning",
+      severity: "critical",
+      level: "orange",
+      metric: "aqi",
+      value: 235,
+      window: "24-h rolling",
+      standard:
+        "重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI; 《关于进一步优化重污染天气应对机制的指导意见》 preset 2024 (provisional)",
+      routes: ["duty"],
+      message: {
+        zh: "【严重】莲都监测站：重污染天气（实测建议级别，非正式发布）（橙色）。24小时滑动AQI 235；开始于 2026-11-28T09:00:00+08:00。",
+        en: "[critical] Liandu station: Heavy pollution (level suggested from observed data, not an issued warning) (orange). 24-h rolling AQI 235; since 2026-11-28T09:00:00+08:00.",
+      },
+    };
+    // The NOI event goes first: had it been e-mailed, it would arrive before the warning.
+    await publish(bus, noi, warning);
+    const [mail] = await waitFor(() => (smtp.mails.length > 0 ? smtp.mails : undefined), {
+      what: "the warning e-mail",
+    });
+    const subject = mail?.subject ?? "";
+    expect(subject).toBe(
+      "[青山 Qingshan] 【橙色预警】莲都监测站（万象街道） 重污染天气 · 新告警 | " +
+        "[Orange warning] Liandu station: heavy pollution · New alert",
+    );
+    expect(subject.length).toBeLessThanOrEqual(120);
+    const lines = (mail?.text ?? "").split("\n");
+    expect(lines).toContain(
+      "实测 Measured: 235（空气质量指数 Air Quality Index，24-h rolling）；" +
+        "标准 standard 重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI; " +
+        "《关于进一步优化重污染天气应对机制的指导意见》 preset 2024 (provisional)",
+    );
+    expect(lines).toContain("通知 Notified: 测试值班员 Test Duty（值班人员 duty officer）");
+    expect(lines).toContain("查看 Dashboard: http://qingshan.test:8080/dashboard/#alerts");
+    for (const text of [subject, mail?.text ?? ""]) {
+      expect(text).not.toMatch(/as recalled|unverified|\.md\b|第0–0级|tiers 0–0/);
+    }
+    expect(smtp.mails.map((m) => m.subject)).not.toContainEqual(expect.stringContaining("负氧离子"));
+    expect(smtp.mails).toHaveLength(1);
+  });
+
   it("sends a raised alert by email, JSON/DingTalk/WeCom webhooks and MQTT, with the numbers in Chinese and English", async () => {
     const { store, bus, smtp, config } = await setup();
     const http = await startReceiver(cleanup);
@@ -102,23 +164,22 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(mail?.to && "value" in mail.to ? mail.to.value.map((a) => a.address) : []).toEqual([
       "duty@test.example",
     ]);
-    expect(mail?.subject).toContain("新告警");
-    expect(mail?.subject).toContain("New alert");
+    expect(mail?.subject).toBe(
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 细颗粒物(PM2.5) 180.4 µg/m³ · 新告警 | " +
+        "[Warning] Liandu station: Fine particulate matter (PM2.5) 180.4 µg/m³ · New alert",
+    );
     const text = mail?.text ?? "";
     for (const expected of [
-      "PM2.5 24小时均值 180.4 > 75 µg/m³",
-      "PM2.5 24-hour mean 180.4 > 75 µg/m³",
-      "莲都监测站（万象街道）",
-      "Liandu station (万象街道)",
-      "数值 Value: 180.4 µg/m³",
-      "阈值 Threshold: 75 µg/m³",
-      "时段 Window: 24h rolling",
-      "标准 Standard: GB 3095-2012",
-      "开始时间 Started: 2026-11-28 09:00 北京时间 (Beijing time",
-      "链接 Link: http://qingshan.test:8080/api/v1/alerts/a1",
-      "测试值班员 Test Duty",
+      "内容 What: PM2.5 24小时均值 180.4 > 75 µg/m³ / PM2.5 24-hour mean 180.4 > 75 µg/m³",
+      "地点 Where: 莲都监测站（万象街道） / Liandu station (万象街道), station ld-aq-01",
+      "实测 Measured: 180.4 µg/m³（细颗粒物(PM2.5) Fine particulate matter (PM2.5)，24h rolling）；" +
+        "阈值 threshold 75 µg/m³；标准 standard GB 3095-2012 表1 二级 / Table 1 Grade II",
+      "开始时间 Started: 2026-11-28 09:00 北京时间 (Beijing time, UTC+8)",
+      "通知 Notified: 测试值班员 Test Duty（值班人员 duty officer）",
+      "查看 Dashboard: http://qingshan.test:8080/dashboard/#alerts",
+      "接口 API: http://qingshan.test:8080/api/v1/alerts/a1",
     ]) {
-      expect(text).toContain(expected);
+      expect(text.split("\n")).toContain(expected);
     }
 
     await waitFor(() => http.received.length === 3, { what: "three webhook posts" });
@@ -127,7 +188,8 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       source: "qingshan",
       kind: "alert",
       id: "a1:raised",
-      link: "http://qingshan.test:8080/api/v1/alerts/a1",
+      link: "http://qingshan.test:8080/dashboard/#alerts",
+      apiLink: "http://qingshan.test:8080/api/v1/alerts/a1",
       event: { alertId: "a1", type: "raised", value: 180.4, threshold: 75 },
     });
 
@@ -319,7 +381,11 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(escalation?.subject).toContain("告警升级");
     const to = escalation?.to && "value" in escalation.to ? escalation.to.value.map((a) => a.address) : [];
     expect(to.sort()).toEqual(["chief@test.example", "duty@test.example"]);
-    expect(escalation?.text).toContain("第1级 tier 1");
+    expect(escalation?.subject).toContain("告警升级 → 第1级");
+    expect(escalation?.subject).toContain("Alert escalated → tier 1");
+    expect((escalation?.text ?? "").split("\n")).toContain(
+      "通知 Notified: 测试值班员 Test Duty、测试科长 Test Chief（值班人员及第1级上级 duty officer and escalation tier 1）",
+    );
     expect(notifier.openAlerts()[0]?.tier).toBe(1);
     // Tier 1 is the roster's top: no further escalation, reminders go on to both tiers.
     c.advance(30 * MIN);
@@ -383,7 +449,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(files[0]).toMatch(/\.eml$/);
     const mail = await simpleParser(await readFile(join(outbox, files[0] ?? "")));
     expect(mail.subject).toContain("新告警");
-    expect(mail.text).toContain("数值 Value: 180.4 µg/m³");
+    expect(mail.text).toContain("实测 Measured: 180.4 µg/m³");
     expect(mail.text).toContain("莲都监测站（万象街道）");
     expect(notifier.stats().email).toMatchObject({ delivered: 1, pending: 0 });
   });

@@ -21,11 +21,18 @@ describe("renderAlert", () => {
     const n = renderAlert(event, state, [], { registry, publicUrl: "http://x" });
     expect(n.text).toContain("地点 Where: 全区 / district-wide");
     expect(n.text).toContain("级别 level 橙色 / orange");
-    expect(n.text).toContain("数值 Value: 235 (空气质量指数 / Air Quality Index)");
+    expect(n.title).toEqual({
+      zh: "【橙色预警】全区 重污染天气 · 新告警",
+      en: "[Orange warning] district-wide: heavy pollution · New alert",
+    });
+    expect(n.text).toContain(
+      "实测 Measured: 235（空气质量指数 Air Quality Index，24h rolling）；阈值 threshold 200；",
+    );
     expect(n.text).toContain(
       "明细 Detail: 氨氮 / Ammonia nitrogen: 1.4 mg/L (限值 limit 1 mg/L) IV类 Class IV",
     );
-    expect(n.link).toBe("http://x/api/v1/alerts/a1");
+    expect(n.link).toBe("http://x/dashboard/#alerts");
+    expect(n.apiLink).toBe("http://x/api/v1/alerts/a1");
   });
 });
 

@@ -77,17 +77,71 @@ export interface RenderContext {
   readonly publicUrl: string;
 }
 
+/** The alert as JSON from the API (events included). */
 export function alertLink(publicUrl: string, alertId: string): string {
   return `${publicUrl}/api/v1/alerts/${encodeURIComponent(alertId)}`;
 }
 
 /**
+ * The dashboard's duty console (告警值班), where the alert is listed and acknowledged. The
+ * dashboard has no address of a single alert (its details open from the console's row).
+ */
+export function dashboardLink(publicUrl: string): string {
+  return `${publicUrl}/dashboard/#alerts`;
+}
+
+/** 【橙色预警】 for a heavy-pollution warning colour, else the severity (【警告】). */
+function headTag(state: AlertState): Bilingual {
+  const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
+  if (colour !== undefined) {
+    return { zh: `${colour.zh}预警`, en: `${colour.en[0]?.toUpperCase()}${colour.en.slice(1)} warning` };
+  }
+  const severity = SEVERITY_LABEL[state.severity];
+  return { zh: severity.zh, en: `${severity.en[0]?.toUpperCase()}${severity.en.slice(1)}` };
+}
+
+/** What the alert is about, in a few words, for the subject: "重污染天气", "细颗粒物(PM2.5) 180.4 µg/m³". */
+function whatOf(state: AlertState): Bilingual {
+  if (state.level !== undefined && LEVEL_LABEL[state.level] !== undefined)
+    return { zh: "重污染天气", en: "heavy pollution" };
+  const metric = state.metric;
+  if (state.ruleId.startsWith("dq-") || metric === "silence") {
+    const name = metric === undefined || metric === "silence" ? undefined : metricName(metric);
+    return {
+      zh: `数据质量${name ? ` ${name.zh}` : ""}`,
+      en: `data quality${name ? ` ${name.en}` : ""}`,
+    };
+  }
+  if (metric === "noi")
+    return {
+      zh: `负氧离子 ${state.level ?? ""}级`.trim(),
+      en: `negative oxygen ions grade ${state.level ?? ""}`.trim(),
+    };
+  if (metric === "water_class")
+    return { zh: `水质 ${state.level ?? ""}类`, en: `water quality Class ${state.level ?? ""}` };
+  if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
+  const name = metricName(metric);
+  const value = state.value === undefined ? "" : ` ${formatNumber(state.value)}${unitOf(metric)}`;
+  return { zh: `${name.zh}${value}`, en: `${name.en}${value}` };
+}
+
+/** Who was notified: tier 0 is the duty officer; an escalated alert also reaches tiers 1…tier. */
+function notifiedText(recipients: readonly Person[], tier: number): string {
+  const names = recipients.map((p) => p.name).join("、");
+  if (tier === 0) return `${names}（值班人员 duty officer）`;
+  const tiers = tier === 1 ? { zh: "第1级", en: "tier 1" } : { zh: `第1–${tier}级`, en: `tiers 1–${tier}` };
+  return `${names}（值班人员及${tiers.zh}上级 duty officer and escalation ${tiers.en}）`;
+}
+
+/**
  * Renders the notification of one alert event given the alert's state after that event.
- * Lines are "中文标签 English label: 中文 / English"; numbers carry their unit.
+ * Title: 【level or severity】 place, what, event — short enough for a mail subject. Body lines
+ * are "中文标签 English label: 中文 / English"; the measured value, the threshold and the
+ * standard share one line; links go to the dashboard's duty console and the API.
  *
  * @example
- * renderAlert(event, state, [dutyOfficer], { registry, publicUrl: "http://localhost:8080" }).text
- * // "青山环境监测 Qingshan environmental monitoring\n事件 Event: 新告警 / New alert …"
+ * renderAlert(event, state, [dutyOfficer], { registry, publicUrl: "http://localhost:8080" }).title
+ * // { zh: "【橙色预警】莲都区政府（岩泉街道） 重污染天气 · 新告警", en: "[Orange warning] Liandu District Government: heavy pollution · New alert" }
  */
 export function renderAlert(
   event: AlertEvent,
@@ -97,31 +151,45 @@ export function renderAlert(
 ): Notification {
   const label = EVENT_LABEL[event.type];
   const place = placeOf(state.stationId, context.registry);
-  const link = alertLink(context.publicUrl, state.alertId);
+  const station = context.registry.get(state.stationId);
+  const link = dashboardLink(context.publicUrl);
+  const apiLink = alertLink(context.publicUrl, state.alertId);
   const severity = SEVERITY_LABEL[state.severity];
   const level =
     state.level === undefined
       ? undefined
       : (LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
+  const tag = headTag(state);
+  const what = whatOf(state);
+  const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
+  const eventText = {
+    zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
+    en: `${label.en}${escalatedTo !== undefined ? ` → tier ${escalatedTo}` : ""}`,
+  };
+  const title = {
+    zh: `【${tag.zh}】${place.zh} ${what.zh} · ${eventText.zh}`,
+    en: `[${tag.en}] ${station?.name.en ?? place.en}: ${what.en} · ${eventText.en}`,
+  };
+
   const unit = unitOf(state.metric);
   const rows: Array<[string, string]> = [];
   rows.push([
     "事件 Event",
-    `${label.zh} / ${label.en}${event.type === "escalated" ? ` → 第${event.tier ?? state.tier}级 tier ${event.tier ?? state.tier}` : ""}` +
-      ` (${severity.zh} / ${severity.en}${level ? `，级别 level ${level.zh} / ${level.en}` : ""})`,
+    `${eventText.zh} / ${eventText.en}（${severity.zh} ${severity.en}${level ? `，级别 level ${level.zh} / ${level.en}` : ""}）`,
   ]);
   rows.push(["内容 What", `${state.message.zh} / ${state.message.en}`]);
   rows.push(["地点 Where", `${place.zh} / ${place.en}`]);
+  // One line: what was measured, against what, by which standard.
+  const measured: string[] = [];
   if (state.value !== undefined) {
     const name = state.metric === undefined ? undefined : metricName(state.metric);
-    rows.push([
-      "数值 Value",
-      `${formatNumber(state.value)}${unit}${name ? ` (${name.zh} / ${name.en})` : ""}`,
-    ]);
+    measured.push(
+      `${formatNumber(state.value)}${unit}${name ? `（${name.zh} ${name.en}${state.window ? `，${state.window}` : ""}）` : ""}`,
+    );
   }
-  if (state.window !== undefined) rows.push(["时段 Window", state.window]);
-  if (state.threshold !== undefined) rows.push(["阈值 Threshold", `${formatNumber(state.threshold)}${unit}`]);
-  if (state.standard !== undefined) rows.push(["标准 Standard", state.standard]);
+  if (state.threshold !== undefined) measured.push(`阈值 threshold ${formatNumber(state.threshold)}${unit}`);
+  if (state.standard !== undefined) measured.push(`标准 standard ${state.standard}`);
+  if (measured.length > 0) rows.push(["实测 Measured", measured.join("；")]);
   rows.push([
     "开始时间 Started",
     `${formatBeijing(state.startedAt ?? state.raisedAt)} 北京时间 (Beijing time, UTC+8)`,
@@ -143,24 +211,27 @@ export function renderAlert(
   }
   if (event.type === "resolved")
     rows.push(["解除时间 Resolved", `${formatBeijing(event.at)} 北京时间 (Beijing time)`]);
-  if (recipients.length > 0) {
-    rows.push([
-      "通知 Notified",
-      `${recipients.map((p) => p.name).join("、")} (第0–${state.tier}级 tiers 0–${state.tier})`,
-    ]);
-  }
-  rows.push(["链接 Link", link]);
+  if (recipients.length > 0) rows.push(["通知 Notified", notifiedText(recipients, state.tier)]);
+  rows.push(["查看 Dashboard", link]);
+  rows.push(["接口 API", apiLink]);
 
-  const title = {
-    zh: `${label.zh}：${state.message.zh}（${place.zh}）`,
-    en: `${label.en}: ${state.message.en} (${place.en})`,
-  };
   const heading = "青山环境监测 Qingshan environmental monitoring";
-  const text = [heading, ...rows.map(([k, v]) => `${k}: ${v}`)].join("\n");
+  const text = [heading, title.zh, title.en, "", ...rows.map(([k, v]) => `${k}: ${v}`)].join("\n");
   const markdown = [
     `### ${title.zh}`,
     `**${title.en}**`,
-    ...rows.map(([k, v]) => (k.startsWith("链接") ? `${k}: [${v}](${v})` : `**${k}:** ${v}`)),
+    ...rows.map(([k, v]) => (v.startsWith("http") ? `${k}: [${v}](${v})` : `**${k}:** ${v}`)),
   ].join("\n\n");
-  return { id: event.id, kind: "alert", event, tier: state.tier, recipients, title, text, markdown, link };
+  return {
+    id: event.id,
+    kind: "alert",
+    event,
+    tier: state.tier,
+    recipients,
+    title,
+    text,
+    markdown,
+    link,
+    apiLink,
+  };
 }

@@ -38,6 +38,7 @@ export function jsonPayload(n: Notification): Record<string, unknown> {
     title: n.title,
     text: n.text,
     ...(n.link !== undefined ? { link: n.link } : {}),
+    ...(n.apiLink !== undefined ? { apiLink: n.apiLink } : {}),
     ...(n.event !== undefined ? { event: n.event } : {}),
     tier: n.tier,
     recipients: n.recipients.map((p) => ({ id: p.id, name: p.name })),
