@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { parseStationTopic, type Rejection } from "@qingshan/domain";
-import { createProgressReporter, importCsv, type SubmitResult } from "@qingshan/importer";
+import { createProgressReporter, ImportError, importCsv, type SubmitResult } from "@qingshan/importer";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { QingshanConfig } from "./config.ts";
+import { CliError, systemCode } from "./errors.ts";
 
 interface ObservationsResponse {
   accepted?: number;
@@ -19,11 +20,23 @@ export function createApiSubmit(apiUrl: string) {
   return async function submitToApi(topic: string, payload: string): Promise<SubmitResult> {
     const stationId = parseStationTopic(topic)?.stationId ?? "";
     const url = `${apiUrl}/api/v1/stations/${encodeURIComponent(stationId)}/observations?backfill=true`;
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: payload,
-    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: payload,
+      });
+    } catch (error) {
+      // fetch rejects only when no HTTP answer came (refused, unknown host, blocked port…).
+      const cause = (error as Error).cause;
+      const reason = systemCode(error) ?? (cause instanceof Error ? cause.message : (error as Error).message);
+      throw new CliError(
+        `the Qingshan API at ${apiUrl} is not reachable (${reason}): is Qingshan running? ` +
+          "Give its address with --api URL (default http://127.0.0.1:{http.port}, set by QINGSHAN_HTTP_PORT)",
+        { cause: error },
+      );
+    }
     const body = (await response.json().catch(() => ({}))) as ObservationsResponse;
     if (response.status === 202) return { accepted: body.accepted ?? 0, rejections: body.rejections ?? [] };
     if (response.status === 400 && body.error?.details?.rejections) {
@@ -45,7 +58,9 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
     process.stderr.write("usage: qingshan import FILE.csv [--api http://localhost:8080]\n");
     return 2;
   }
-  const apiUrl = values.api ?? `http://127.0.0.1:${config.http.port}`;
+  const apiUrl = (values.api ?? `http://127.0.0.1:${config.http.port}`).replace(/\/+$/, "");
+  if (!URL.canParse(apiUrl))
+    throw new CliError(`--api "${apiUrl}" is not a URL (e.g. http://localhost:8080)`);
   const registry = loadStationRegistry(config.stations);
   const progress = createProgressReporter();
   try {
@@ -59,6 +74,15 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
     return summary.rejected > 0 ? 1 : 0;
   } catch (error) {
     progress.stop();
+    const cause = error instanceof ImportError ? error.cause : undefined;
+    if (cause instanceof CliError) {
+      const done =
+        error instanceof ImportError ? (error.summary as { accepted?: number } | undefined) : undefined;
+      const before = done?.accepted
+        ? ` ${done.accepted} values were imported before it stopped; importing the file again is safe.`
+        : "";
+      throw new CliError(`import of ${file} stopped: ${cause.message}.${before}`, { cause });
+    }
     throw error;
   }
 }

@@ -133,6 +133,15 @@ describe("importCsv — bad rows", () => {
       14: "metric.unknown",
       16: "csv.malformed",
     });
+    // The batch's rejections (lines 6–10, 14) come back after rows 11 and 16 were read: sorted.
+    expect(summary.errors.map((e) => e.line)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 16]);
+    const firstFive = await importCsv(fixture("bad.csv"), {
+      submit: decoderSubmit().submit,
+      stations: registry,
+      maxErrors: 5,
+    });
+    expect(firstFive.rejected).toBe(11);
+    expect(firstFive.errors.map((e) => e.line)).toEqual([3, 4, 5, 6, 7]);
     expect(summary.errors.find((e) => e.line === 7)?.message).toMatch(
       /line 7: value.out_of_range: "values.pm10" is 99999/,
     );

@@ -31,7 +31,7 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Observations per submitted message, 1…500. Default 500. */
   readonly batchSize?: number;
-  /** How many row errors the summary keeps (all are counted). Default 100. */
+  /** How many row errors the summary keeps, those of the lowest lines (all are counted). Default 100. */
   readonly maxErrors?: number;
   /** Field delimiter. Default ",". */
   readonly delimiter?: string;
@@ -47,7 +47,7 @@ export interface ImportSummary {
   /** Rejected values plus rows rejected as a whole (CSV errors, unknown station, bad ts). */
   readonly rejected: number;
   readonly byReason: Partial<Record<ImportReason, number>>;
-  /** The first `maxErrors` errors, with line numbers. */
+  /** The `maxErrors` errors of the lowest line numbers, sorted by line. */
   readonly errors: readonly ImportRowError[];
   readonly layout: CsvLayout["kind"];
 }
@@ -93,17 +93,27 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
   const reject = (line: number, code: ImportReason, message: string, count = 1, stationId?: string) => {
     rejected += count;
     byReason[code] = (byReason[code] ?? 0) + count;
-    if (errors.length < maxErrors) errors.push({ line, code, message, ...(stationId ? { stationId } : {}) });
+    // Rejections of a batch arrive when it is sent, after later rows' own errors: keep the
+    // lowest lines, not the first reported.
+    errors.push({ line, code, message, ...(stationId ? { stationId } : {}) });
+    if (errors.length > 2 * maxErrors) keepLowestLines();
   };
-  const summary = (): ImportSummary => ({
-    rows,
-    values,
-    accepted,
-    rejected,
-    byReason: { ...byReason },
-    errors: [...errors],
-    layout: layout?.kind ?? "long",
-  });
+  const keepLowestLines = () => {
+    errors.sort((a, b) => a.line - b.line);
+    errors.length = Math.min(errors.length, maxErrors);
+  };
+  const summary = (): ImportSummary => {
+    keepLowestLines();
+    return {
+      rows,
+      values,
+      accepted,
+      rejected,
+      byReason: { ...byReason },
+      errors: [...errors],
+      layout: layout?.kind ?? "long",
+    };
+  };
 
   let lastRecordLine = 0;
   const file = createReadStream(filePath);
