@@ -33,14 +33,21 @@ export const NoiCaseSchema = z.strictObject({
 
 export const Hj212CaseSchema = z.strictObject({ packet: z.string() });
 
-/** "path: message (received …)" for the first zod issue. */
+/** The keys an object at a path accepts, for the message of an unknown key there. */
+export const VALID_KEYS: Readonly<Record<string, readonly string[]>> = {
+  concentrations: AQI_INDICATORS,
+};
+
+/** "path: message (received …)" for each zod issue; an unknown key lists the valid ones. */
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join(".") : "(line)";
       const input = (issue as { input?: unknown }).input;
       const received = input === undefined ? "" : ` (received ${JSON.stringify(input)})`;
-      return `${path}: ${issue.message}${received}`;
+      const valid = issue.code === "unrecognized_keys" ? VALID_KEYS[path] : undefined;
+      const expected = valid ? `; valid keys: ${valid.join(", ")}` : "";
+      return `${path}: ${issue.message}${received}${expected}`;
     })
     .join("; ");
 }

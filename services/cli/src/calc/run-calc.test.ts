@@ -51,6 +51,18 @@ describe("qingshan calc", () => {
     expect(out[3]).toMatchObject({ standard: "HJ633-2012", aqi: 55, iaqi: { co_24h: 55 }, primary: ["co"] });
   });
 
+  it("aqi: an unknown concentration key lists the valid keys", async () => {
+    const { code, out } = await calc("aqi", [
+      JSON.stringify({ period: "day", concentrations: { pm25: 88 } }),
+    ]);
+    expect(code).toBe(1);
+    expect(out[0]).toEqual({
+      error:
+        'concentrations: Unrecognized key: "pm25" (received {"pm25":88}); valid keys: so2_1h, so2_24h, no2_1h, ' +
+        "no2_24h, co_1h, co_24h, o3_1h, o3_8h, pm10_1h, pm10_24h, pm25_1h, pm25_24h",
+    });
+  });
+
   it("water: DO is a lower bound and TN at a river is reference only", async () => {
     const { code, out } = await calc("water", [
       JSON.stringify({
