@@ -32,6 +32,6 @@ export {
   type PacketReadings,
   packetToReadings,
 } from "./readings.ts";
-export { MAX_REPORTED_RAW, PacketStreamDecoder, type StreamItem } from "./stream.ts";
+export { type InputEnd, MAX_REPORTED_RAW, PacketStreamDecoder, type StreamItem } from "./stream.ts";
 export { type PacketSummary, packetSummary } from "./summary.ts";
 export { canonicalUnit, convertDecimal } from "./units.ts";

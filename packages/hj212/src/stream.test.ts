@@ -152,7 +152,22 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
     const items = decoder.end();
     expect(outcomes(items)).toEqual(["error missing-tail"]);
     expect(items[0]?.raw).toBe(PACKET_A.slice(0, 50));
+    expect(items[0]?.error?.message).toBe("missing-tail: connection closed after 50 bytes of a packet");
     expect(decoder.end()).toEqual([]);
+  });
+
+  it("names the message, not a connection, when a message ends the input (MQTT)", () => {
+    const input = { kind: "message", name: "MQTT topic hj212/M" } as const;
+    const noCrlf = new PacketStreamDecoder();
+    noCrlf.push(PACKET_A.slice(0, -2));
+    expect(noCrlf.end(input).map((i) => i.error?.message)).toEqual([
+      "missing-tail: HJ 212 packet on MQTT topic hj212/M does not end with \\r\\n (hj212.md §1, §8.2)",
+    ]);
+    const cut = new PacketStreamDecoder();
+    cut.push(PACKET_A.slice(0, 50));
+    expect(cut.end(input).map((i) => i.error?.message)).toEqual([
+      "missing-tail: HJ 212 packet on MQTT topic hj212/M ends after 50 bytes without \\r\\n, its length field announces 290 bytes (hj212.md §1, §8.2)",
+    ]);
   });
 
   it("truncates the raw text of huge garbage", () => {

@@ -64,15 +64,23 @@ export class PacketStreamDecoder {
     return items;
   }
 
-  /** The connection closed: reports whatever is still buffered as a truncated packet. */
-  end(): StreamItem[] {
+  /**
+   * The input ended: reports whatever is still buffered as a truncated packet. By default the
+   * input is a TCP connection that closed; pass `{ kind: "message", name }` when one message
+   * delimits the packets it holds (an MQTT message), so the reason does not speak of a connection.
+   *
+   * @example
+   * decoder.end({ kind: "message", name: "MQTT topic hj212/LDAQ0000000000000000003C" })
+   * // [{ error: "missing-tail: HJ 212 packet on MQTT topic hj212/LDAQ0000000000000000003C does not end with \r\n (hj212.md §1, §8.2)", … }]
+   */
+  end(input: InputEnd = CONNECTION): StreamItem[] {
     const rest = this.buffer;
     this.buffer = Buffer.alloc(0);
     if (rest.length === 0 || isLineBreaks(rest)) return [];
     const raw = rawText(rest);
     const error =
       rest.length >= 2 && rest[0] === HASH && rest[1] === HASH
-        ? new Hj212Error("missing-tail", `connection closed after ${rest.length} bytes of a packet`, {
+        ? new Hj212Error("missing-tail", truncatedDetail(rest, input), {
             path: "tail",
             received: truncate(raw, 40),
             expected: "the rest of the packet and \\r\\n",
@@ -153,6 +161,29 @@ export class PacketStreamDecoder {
     if (isLineBreaks(bytes)) return;
     items.push({ error: garbageError(bytes), raw: rawText(bytes) });
   }
+}
+
+/** What ended the input of {@link PacketStreamDecoder.end}. */
+export type InputEnd =
+  /** A TCP connection closed. */
+  | { readonly kind: "connection" }
+  /** One message (e.g. MQTT) ended; `name` says which, e.g. "MQTT topic hj212/{MN}". */
+  | { readonly kind: "message"; readonly name: string };
+
+const CONNECTION: InputEnd = { kind: "connection" };
+
+/** The detail of a missing-tail error for the `rest` of a packet that `input` cut off. */
+function truncatedDetail(rest: Buffer, input: InputEnd): string {
+  if (input.kind === "connection") return `connection closed after ${rest.length} bytes of a packet`;
+  const lengthText = rest.subarray(2, 6).toString("latin1");
+  // hj212.md §1: the packet is ## + length + data segment + CRC + \r\n; §8.2: reject a tail that is not where the length says.
+  if (/^\d{4}$/.test(lengthText) && rest.length === 2 + 4 + Number(lengthText) + 4) {
+    return `HJ 212 packet on ${input.name} does not end with \\r\\n (hj212.md §1, §8.2)`;
+  }
+  const promised = /^\d{4}$/.test(lengthText)
+    ? `, its length field announces ${12 + Number(lengthText)} bytes`
+    : "";
+  return `HJ 212 packet on ${input.name} ends after ${rest.length} bytes without \\r\\n${promised} (hj212.md §1, §8.2)`;
 }
 
 function garbageError(bytes: Buffer): Hj212Error {
