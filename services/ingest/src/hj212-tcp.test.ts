@@ -88,6 +88,24 @@ describe("HJ 212 over TCP", () => {
     expect(deadLetter?.value.message).toContain("expected EB01, got ABCD");
   });
 
+  it("dead-letters a packet cut off by the connection closing as such (not as an MQTT message)", async () => {
+    const { port, got } = await setup();
+    const station = await stationSocket(port);
+    const partial = PACKET_B.slice(0, -2);
+    station.socket.end(partial);
+    await waitFor(() => got.deadLetters.length === 1, { what: "the dead letter of the cut packet" });
+    expect(got.deadLetters[0]?.value).toMatchObject({
+      code: "hj212.framing",
+      path: "tail",
+      source: "hj212-tcp",
+      payload: partial,
+      message: `hj212.framing: missing-tail: connection closed after ${partial.length} bytes of a packet`,
+    });
+    expect(got.deadLetters[0]?.value.stationId).toBeUndefined();
+    expect(got.readings).toEqual([]);
+    expect(station.received()).toBe("");
+  });
+
   it("sends the reply only once the durable subscriber has processed the readings", async () => {
     const held = gate();
     let entered = false;

@@ -259,6 +259,24 @@ describe("HJ 212 packets", () => {
     await waitFor(() => got.deadLetters.length === 2, { what: "2 dead letters" });
   });
 
+  it("files every rejection of hj212/{MN} under the topic's station: empty, too large, unparsable", async () => {
+    const options = { source: "mqtt", origin: `hj212/${AIR_MN}`, expectedMn: AIR_MN } as const;
+    const empty = await pipeline.submitHj212("", options);
+    const tooLarge = await pipeline.submitHj212(PACKET_A, { ...options, limits: { maxPayloadBytes: 100 } });
+    const cut = await pipeline.submitHj212(PACKET_A.slice(0, 50), options);
+    expect([...empty.rejections, ...tooLarge.rejections, ...cut.rejections].map((r) => r.message)).toEqual([
+      'payload.malformed: message is "", expected an HJ 212 packet',
+      'payload.too_large: message is "290 bytes", expected at most 100 bytes',
+      `hj212.framing: missing-tail: HJ 212 packet on MQTT topic hj212/${AIR_MN} ends after 50 bytes without \\r\\n, its length field announces 290 bytes (hj212.md §1, §8.2)`,
+    ]);
+    await waitFor(() => got.deadLetters.length === 3, { what: "3 dead letters" });
+    expect(got.deadLetters.map((d) => [d.key, d.value.stationId])).toEqual([
+      ["ld-aq-01", "ld-aq-01"],
+      ["ld-aq-01", "ld-aq-01"],
+      ["ld-aq-01", "ld-aq-01"],
+    ]);
+  });
+
   it("reads several packets in one payload and answers each that asks", async () => {
     const result = await pipeline.submitHj212(PACKET_A + PACKET_B + PACKET_C, {
       source: "mqtt",

@@ -15,6 +15,7 @@ import {
   buildDataResponse,
   type Hj212Packet,
   hj212ErrorToRejection,
+  type InputEnd,
   PacketStreamDecoder,
   packetToReadings,
   type StreamItem,
@@ -129,6 +130,17 @@ function jsonReadingSource(source: IngestSource): ReadingSource {
 }
 
 /**
+ * What ends an HJ 212 text given whole: a TCP connection, or one message that delimits its packets
+ * (MQTT: the packet ends with the message, so a missing tail is not "connection closed").
+ */
+function inputEnd(options: SubmitOptions): InputEnd {
+  if (options.source === "hj212-tcp") return { kind: "connection" };
+  const name =
+    options.source === "mqtt" ? `MQTT topic ${options.origin}` : `${options.source} input ${options.origin}`;
+  return { kind: "message", name };
+}
+
+/**
  * The transport-free core of ingest: decode, validate, publish readings (bus topic "readings",
  * key = station id) and dead letters (bus topic "deadletters"), resolve after both publishes
  * resolved. A bad value rejects only itself; good readings of the same message still go through.
@@ -204,15 +216,30 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return { station, ...packetToReadings(packet, station, { now, limits, source: readingSource }) };
   }
 
+  /**
+   * The station named by the MN of the MQTT topic `hj212/{MN}`, if registered: its dead letters
+   * carry its id even when the packet cannot be parsed or names another MN.
+   */
+  function topicStationId(options: Hj212SubmitOptions): string | undefined {
+    return options.expectedMn === undefined ? undefined : registry.byMn(options.expectedMn)?.id;
+  }
+
   function decodeItems(items: readonly StreamItem[], options: Hj212SubmitOptions): DecodedInput {
     const now = clock();
     const readings: Reading[] = [];
     const rejections: Rejection[] = [];
     const deadLetters: DeadLetter[] = [];
     const responses: string[] = [];
+    const topicStation = topicStationId(options);
     for (const item of items) {
       metrics.counts.message(options.source);
-      const context = { source: options.source, origin: options.origin, receivedAt: now, payload: item.raw };
+      const context = {
+        source: options.source,
+        origin: options.origin,
+        receivedAt: now,
+        stationId: topicStation,
+        payload: item.raw,
+      };
       if (item.packet === undefined) {
         // hj212.md §3: a packet that fails framing or CRC is never answered; the station resends it.
         const r = item.error
@@ -227,7 +254,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       readings.push(...decoded.readings);
       rejections.push(...decoded.rejections);
       for (const r of decoded.rejections) {
-        deadLetters.push(toDeadLetter(r, { ...context, stationId: decoded.station?.id }));
+        deadLetters.push(toDeadLetter(r, { ...context, stationId: decoded.station?.id ?? topicStation }));
       }
       // hj212.md §3: A=1 asks for a 9014 data response echoing the QN; it is sent only after the
       // readings and dead letters of the packet were handed on (the caller sends it after deliver).
@@ -254,6 +281,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         source: options.source,
         origin: options.origin,
         receivedAt: now,
+        stationId: topicStationId(options),
         payload: text,
       });
       return {
@@ -265,7 +293,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       };
     }
     const decoder = new PacketStreamDecoder();
-    const items = [...decoder.push(text), ...decoder.end()];
+    const items = [...decoder.push(text), ...decoder.end(inputEnd(options))];
     // An empty payload (or bare line breaks) yields no item, yet it must still leave a trace.
     if (items.length === 0) items.push({ raw: text });
     return decodeItems(items, options);
@@ -427,7 +455,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
    * dead letter instead of stalling its MQTT session or connection.
    */
   function guarded(
-    options: SubmitOptions,
+    options: Hj212SubmitOptions,
     payload: string | Uint8Array,
     decode: () => DecodedInput,
   ): DecodedInput {
@@ -447,7 +475,11 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     }
   }
 
-  function decodeFailed(options: SubmitOptions, payload: string | Uint8Array, error: unknown): DecodedInput {
+  function decodeFailed(
+    options: Hj212SubmitOptions,
+    payload: string | Uint8Array,
+    error: unknown,
+  ): DecodedInput {
     const r = rejection(
       "payload.invalid",
       "",
@@ -455,7 +487,13 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       `a message ingest can decode (internal error: ${(error as Error).message})`,
     );
     const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
-    const context = { source: options.source, origin: options.origin, receivedAt: clock(), payload: text };
+    const context = {
+      source: options.source,
+      origin: options.origin,
+      receivedAt: clock(),
+      stationId: topicStationId(options),
+      payload: text,
+    };
     return {
       source: options.source,
       origin: options.origin,

@@ -7,12 +7,15 @@ import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createIngest, type Ingest, type IngestConfigInput } from "./index.ts";
 import {
+  AIR_MN,
   type Collected,
   clock,
   collect,
   gate,
+  PACKET_A,
   PACKET_B,
   PACKET_B_RESPONSE,
+  PACKET_C,
   registry,
   WATER_MN,
 } from "./testdata/fixtures.ts";
@@ -163,6 +166,107 @@ describe("MQTT ingest over the embedded broker", () => {
     // …and its PUBACK went out before the broker closed.
     await published;
     expect(stopped).toBe(true);
+  });
+});
+
+/**
+ * Publishes packet-level failures on hj212/{MN} and checks their dead letters: the reason names
+ * the MQTT topic (not a connection), and every one carries the station of the topic's MN.
+ */
+async function rejectsHj212PacketsWithTheTopicStation(
+  client: MqttClient,
+  got: Collected,
+  published: () => number,
+): Promise<void> {
+  const airTopic = `hj212/${AIR_MN}`;
+  const noCrlf = PACKET_A.slice(0, -2);
+  await client.publishAsync(airTopic, noCrlf, { qos: 1 });
+  await client.publishAsync(airTopic, PACKET_C, { qos: 1 });
+  await client.publishAsync(airTopic, "hello", { qos: 1 });
+  await client.publishAsync(`hj212/${WATER_MN}`, PACKET_A, { qos: 1 });
+  await client.publishAsync("hj212/UNREGISTERED00000000000", PACKET_C, { qos: 1 });
+  await waitFor(() => got.deadLetters.length === 5, { what: "5 dead letters" });
+  // Each rejected message is acknowledged by ingest, so it is not redelivered forever.
+  await waitFor(() => published() === 5, { what: "5 PUBACKs from ingest" });
+  expect(got.readings).toEqual([]);
+  // Dead letters of different stations may arrive in any order (keyed by station).
+  const letter = (origin: string, payload: string) =>
+    got.deadLetters.find((d) => d.value.origin === origin && d.value.payload === payload);
+  const view = (d: (typeof got.deadLetters)[number] | undefined) =>
+    d && [d.key, d.value.stationId, d.value.source, d.value.code, d.value.path, d.value.message];
+  expect(view(letter(airTopic, noCrlf))).toEqual([
+    "ld-aq-01",
+    "ld-aq-01",
+    "mqtt",
+    "hj212.framing",
+    "tail",
+    `hj212.framing: missing-tail: HJ 212 packet on MQTT topic ${airTopic} does not end with \\r\\n (hj212.md §1, §8.2)`,
+  ]);
+  expect(view(letter(airTopic, PACKET_C))).toEqual([
+    "ld-aq-01",
+    "ld-aq-01",
+    "mqtt",
+    "hj212.crc",
+    "CRC",
+    "hj212.crc: crc-mismatch: expected EB01, got ABCD",
+  ]);
+  expect(view(letter(airTopic, "hello"))).toEqual([
+    "ld-aq-01",
+    "ld-aq-01",
+    "mqtt",
+    "hj212.framing",
+    "header",
+    "hj212.framing: missing-header: 5 bytes outside a packet skipped",
+  ]);
+  // A packet naming another MN than its topic: filed under the topic's station.
+  expect(view(letter(`hj212/${WATER_MN}`, PACKET_A))?.slice(0, 5)).toEqual([
+    "ld-wq-02",
+    "ld-wq-02",
+    "mqtt",
+    "hj212.field",
+    "MN",
+  ]);
+  // A topic MN no station has: nothing to file it under.
+  expect(view(letter("hj212/UNREGISTERED00000000000", PACKET_C))?.slice(0, 4)).toEqual([
+    "unknown",
+    undefined,
+    "mqtt",
+    "hj212.crc",
+  ]);
+}
+
+describe("HJ 212 packets rejected on hj212/{MN}", () => {
+  it("embedded broker: a packet without its \\r\\n tail is rejected naming the topic, with the topic's station", async () => {
+    const { bus, got } = await startBus();
+    const ingest = await startIngest(
+      { mqtt: { embeddedPort: 0, embeddedHost: "127.0.0.1" }, hj212: { tcpPort: 0 } },
+      bus,
+    );
+    const client = await station(ingest.brokerUrl as string);
+    let published = 0;
+    client.on("packetreceive", (packet) => {
+      if (packet.cmd === "puback") published++;
+    });
+    await rejectsHj212PacketsWithTheTopicStation(client, got, () => published);
+  });
+
+  it("external broker: the same reasons and station ids, each message acknowledged by ingest", async () => {
+    const { port, acked } = await startPlainBroker("ingest-hj212-reject-test", cleanups);
+    const { bus, got } = await startBus();
+    await startIngest(
+      {
+        mqtt: {
+          url: `mqtt://127.0.0.1:${port}`,
+          protocolVersion: 4,
+          shareGroup: "",
+          clientId: "ingest-hj212-reject-test",
+        },
+        hj212: { tcpPort: 0 },
+      },
+      bus,
+    );
+    const client = await station(`mqtt://127.0.0.1:${port}`);
+    await rejectsHj212PacketsWithTheTopicStation(client, got, () => acked.length);
   });
 });
 

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
-import type { Reading } from "@qingshan/domain";
+import type { DeadLetter, Reading } from "@qingshan/domain";
+import { buildPacket } from "@qingshan/hj212";
 import { requireService, tcpReachable, waitFor } from "@qingshan/testkit";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createIngest, type Ingest, type IngestConfigInput } from "./index.ts";
-import { clock, gate, registry } from "./testdata/fixtures.ts";
+import { AIR_MN, clock, gate, registry } from "./testdata/fixtures.ts";
 
 const MOSQUITTO = "mqtt://127.0.0.1:1883";
 const broker = await requireService("mosquitto", () => tcpReachable("127.0.0.1", 1883));
@@ -56,6 +57,15 @@ async function startIngest(input: IngestConfigInput, bus: Bus): Promise<Ingest> 
   await ingest.start();
   cleanups.push(() => ingest.stop());
   return ingest;
+}
+
+/** Dead letters whose payload is among `payloads`, collected from a bus. */
+async function deadLettersOf(bus: Bus, payloads: ReadonlySet<string>): Promise<DeadLetter[]> {
+  const letters: DeadLetter[] = [];
+  await bus.subscribe<DeadLetter>("deadletters", { group: "test" }, async (batch) => {
+    for (const d of batch) if (payloads.has(d.value.payload)) letters.push(d.value);
+  });
+  return letters;
 }
 
 async function station() {
@@ -147,5 +157,41 @@ describe.skipIf(!broker.available)(`MQTT ingest against Mosquitto${broker.note}`
     await startIngest(config(clientId, group), bus);
     await waitFor(() => readings.length === 1, { what: "the redelivered reading" });
     expect(readings[0]).toMatchObject({ metric: "pm25", value });
+  });
+
+  it("rejects an HJ 212 packet without its \\r\\n tail, and one with a bad CRC, under the topic's station", async () => {
+    const bus = await startBus();
+    // A run-unique QN: other processes may publish to hj212/+ on this shared broker.
+    const qn = `2026112810${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+    const packet = buildPacket({
+      qn,
+      st: "22",
+      cn: "2011",
+      pw: "123456",
+      mn: AIR_MN,
+      flag: 4,
+      cp: "DataTime=20261128103000;a34004-Rtd=35,a34004-Flag=N",
+    });
+    const noCrlf = packet.slice(0, -2);
+    const badCrc = `${packet.slice(0, -6)}${packet.slice(-6, -2) === "ABCD" ? "ABCE" : "ABCD"}\r\n`;
+    const letters = await deadLettersOf(bus, new Set([noCrlf, badCrc]));
+    const group = `t${randomUUID().slice(0, 8)}`;
+    await startIngest(config(`ingest-${group}`, group), bus);
+    const client = await station();
+    const topic = `hj212/${AIR_MN}`;
+    await client.publishAsync(topic, noCrlf, { qos: 1 });
+    await client.publishAsync(topic, badCrc, { qos: 1 });
+    await waitFor(() => letters.length === 2, { what: "two dead letters through Mosquitto" });
+    const tail = letters.find((d) => d.payload === noCrlf);
+    expect(tail).toMatchObject({
+      stationId: "ld-aq-01",
+      source: "mqtt",
+      origin: topic,
+      code: "hj212.framing",
+      message: `hj212.framing: missing-tail: HJ 212 packet on MQTT topic ${topic} does not end with \\r\\n (hj212.md §1, §8.2)`,
+    });
+    const crc = letters.find((d) => d.payload === badCrc);
+    expect(crc).toMatchObject({ stationId: "ld-aq-01", source: "mqtt", origin: topic, code: "hj212.crc" });
+    expect(crc?.message).toMatch(/^hj212\.crc: crc-mismatch: expected [0-9A-F]{4}, got ABC[DE]$/);
   });
 });
