@@ -19,10 +19,11 @@ async function calc(name: string, lines: readonly string[]): Promise<{ code: num
   return { code, out };
 }
 
-const packetA = readFileSync(join(import.meta.dirname, "../../../../../shared/standards/hj212.md"), "utf8")
-  .split("\n")
-  .find((l) => l.startsWith("##0278") && l.includes("EB01"))
-  ?.replace(/\\r\\n$/, "\r\n") as string;
+// The example packet of packages/hj212/README.md (its own test checks length and CRC).
+const packetA = /<!-- example-packet -->\n```text\n(.*)\\r\\n\n```/
+  .exec(readFileSync(join(import.meta.dirname, "../../../../packages/hj212/README.md"), "utf8"))
+  ?.at(1)
+  ?.concat("\r\n") as string;
 
 describe("qingshan calc", () => {
   it("aqi: one output line per case, in order, a bad line in the middle does not stop the rest", async () => {
