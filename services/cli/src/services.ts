@@ -51,7 +51,7 @@ export function createStoreFromConfig(config: QingshanConfig): TimeSeriesStore {
   }
   const influx = config.store.influx;
   if (!influx.url)
-    throw new Error("store.kind is influx but store.influx.url (QINGSHAN_INFLUX_URL) is empty");
+    throw new ConfigError("store.kind is influx but store.influx.url (QINGSHAN_INFLUX_URL) is empty");
   const auth = influx.token
     ? { scheme: "token" as const, token: influx.token }
     : influx.username
