@@ -28,7 +28,10 @@ const logger = pino({ level: "warn", name: "qingshan-e2e" });
 interface Hook {
   readonly title: { zh: string; en: string };
   readonly text: string;
+  /** The dashboard's duty console. */
   readonly link: string;
+  /** The alert in the API. */
+  readonly apiLink: string;
   readonly event: AlertEvent;
 }
 
@@ -196,17 +199,22 @@ describe("alerting end to end (qingshan start, simulator, real SMTP and webhook 
     expect(raised).toMatchObject({ level: "yellow", metric: "aqi", window: "24-h rolling" });
     expect(raisedHook.text).toContain("2024");
     expect(raised.value).toBeGreaterThan(200);
-    expect(raised.standard).toContain("heavy-pollution-warning.md");
+    // The preset is cited by its document and id; developer notes (as recalled, file names) stay out.
+    expect(raised.standard).toContain("preset 2024 (provisional)");
+    expect(raised.standard).not.toMatch(/as recalled|unverified|\.md\b/);
     expect(raisedHook.text).toContain(String(raised.value));
     expect(raisedHook.text).toContain("200");
-    expect(raisedHook.text).toContain("heavy-pollution-warning.md");
-    expect(raisedHook.link).toContain(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
+    expect(raisedHook.text).not.toMatch(/as recalled|unverified|\.md\b/);
+    expect(raisedHook.link).toMatch(/\/dashboard\/#alerts$/);
+    expect(raisedHook.apiLink).toContain(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
     const mail = await waitFor(() => mailFor(alertId, "raised"), { timeoutMs: 60_000 });
     expect(mail.subject).toContain("New alert");
     expect(mail.text).toContain(String(raised.value));
     expect(mail.text).toContain("200");
     expect(mail.text).toContain("2024");
-    expect(mail.text).toContain("heavy-pollution-warning.md");
+    expect(mail.subject).toContain("【黄色预警】");
+    expect(mail.subject).toContain("重污染天气");
+    expect(mail.text).not.toMatch(/as recalled|unverified|\.md\b/);
     expect(mail.to).toBeDefined();
 
     // Unacknowledged: reminded (every 3 s here), and escalated to the next tier.
