@@ -14,7 +14,7 @@ usage:
   qingshan run ingest|writer|evaluator|notifier|api  run one service as its own process (distributed mode: Kafka bus, InfluxDB store)
   qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--mqtt-url URL]
                                                      publish the demo network's readings over MQTT
-  qingshan import FILE.csv [--api URL]               backfill history through the running API (MQTT's validation, no lateness limit)
+  qingshan import FILE.csv [--api URL]               backfill history through the running API (MQTT's checks; history up to 3 660 days old)
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
 
 options:
