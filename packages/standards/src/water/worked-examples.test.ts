@@ -7,9 +7,9 @@ import type { TargetClass, WaterBody, WaterClass } from "./classes.ts";
 import { classifyParameter } from "./classify.ts";
 import { GB3838_ITEMS } from "./gb3838-table.ts";
 
-// shared/ sits beside the repository: /work/main/packages/standards/src/water → /work/shared.
+// A verbatim copy of the project's shared/standards/water-gb3838.json (see ../standards-copies.test.ts).
 const here = dirname(fileURLToPath(import.meta.url));
-const jsonPath = resolve(here, "../../../../../shared/standards/water-gb3838.json");
+const jsonPath = resolve(here, "../../testdata/shared-standards/water-gb3838.json");
 
 interface Example {
   id: string;

@@ -3,9 +3,10 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AqiIndicator, AqiStandard, Pollutant } from "../types.ts";
 
-// shared/ sits beside the repository: /work/main/packages/standards/src/air/testdata → /work/shared.
+// A verbatim copy of the project's shared/standards/air-aqi.json, kept in the repository so the
+// tests run on any clone; standards-copies.test.ts checks it against the original where present.
 const here = dirname(fileURLToPath(import.meta.url));
-export const AIR_AQI_JSON_PATH = resolve(here, "../../../../../../shared/standards/air-aqi.json");
+export const AIR_AQI_JSON_PATH = resolve(here, "../../../testdata/shared-standards/air-aqi.json");
 
 export interface WorkedExample {
   id: string;
