@@ -121,6 +121,9 @@ describe("shipped rules on hand-computed inputs", () => {
         expect(gb[0]?.standard).toContain(
           "GB 3095-2026 Table 1 (transition 2026-03-01…2030-12-31), Grade II",
         );
+        // The value's text names the window ("细颗粒物(PM2.5)自然日（北京时间） 70"): said once.
+        expect(gb[0]?.message.zh.match(/自然日/g)).toHaveLength(1);
+        expect(gb[0]?.message.en.match(/Beijing calendar day/g)).toHaveLength(1);
       }
     }
   });
@@ -256,6 +259,10 @@ describe("shipped rules on hand-computed inputs", () => {
     hour(at("2026-11-28T10:00:00+08:00"), { ph: 7.4, do: 7.0, codmn: 4.5, nh3n: 0.3, tp: 0.02 });
     const src = events.filter((e) => e.ruleId === "water-drinking-source-below-target");
     expect(src.map((e) => [e.type, e.level, e.severity])).toEqual([["raised", "III", "critical"]]);
+    // The assessment's standards are already named by the rule's text: not repeated.
+    expect(src[0]?.standard).toBe(
+      "GB 3838-2002 Table 1 and the source's own target class; 环办〔2011〕22号 single-factor method",
+    );
     expect(events.some((e) => e.ruleId === "water-below-target")).toBe(false);
   });
 

@@ -145,11 +145,19 @@ export function eventIdOf(alertId: string, type: AlertEventType, level?: string,
 
 /**
  * The event's `standard`: the rule's text and the edition or limit that produced the value
- * (e.g. "HJ 633-2026"), the latter left out when the rule's text already names it.
+ * (e.g. "HJ 633-2026"); each "; "-separated part of the latter that the rule's text already
+ * names is left out.
+ *
+ * @example
+ * standardText("AQI category 201–300 重度污染", "HJ 633-2026"); // "AQI category 201–300 重度污染; HJ 633-2026"
+ * standardText("GB 3838-2002 Table 1; 环办〔2011〕22号 single-factor method", "GB 3838-2002 Table 1; 环办〔2011〕22号"); // the rule's text
  */
 export function standardText(ruleStandard: string, source: string | undefined): string {
-  if (source === undefined || source === "" || ruleStandard.includes(source)) return ruleStandard;
-  return `${ruleStandard}; ${source}`;
+  const extra = (source ?? "")
+    .split(";")
+    .map((part) => part.trim())
+    .filter((part) => part !== "" && !ruleStandard.includes(part));
+  return [ruleStandard, ...extra].join("; ");
 }
 
 function timingOf(rule: Rule): Timing {
@@ -279,8 +287,13 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const win = rule.window !== undefined ? WINDOW_TEXT[rule.window] : undefined;
     const threshold = obs?.thresholdText;
     const started = toBeijingIso(startedAt);
+    // The window only when the value's own text does not already name it ("PM10自然日（北京时间） 155.6").
     const parts = (lang: "zh" | "en"): string =>
-      [value[lang], win?.[lang], threshold?.[lang]]
+      [
+        value[lang],
+        win !== undefined && !value[lang].includes(win[lang]) ? win[lang] : undefined,
+        threshold?.[lang],
+      ]
         .filter((x) => x !== undefined && x !== "")
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {

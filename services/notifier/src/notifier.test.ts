@@ -165,8 +165,8 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       "duty@test.example",
     ]);
     expect(mail?.subject).toBe(
-      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 细颗粒物(PM2.5) 180.4 µg/m³ · 新告警 | " +
-        "[Warning] Liandu station: Fine particulate matter (PM2.5) 180.4 µg/m³ · New alert",
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） PM2.5 180.4 µg/m³ · 新告警 | " +
+        "[Warning] Liandu station: PM2.5 180.4 µg/m³ · New alert",
     );
     const text = mail?.text ?? "";
     for (const expected of [

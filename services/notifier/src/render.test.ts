@@ -1,4 +1,4 @@
-import { type AlertEvent, foldAlertEvents } from "@qingshan/domain";
+import { type AlertEvent, createStationRegistry, foldAlertEvents } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { dingtalkSign, webhookResponseError, webhookUrl, wecomPayload } from "./channels/webhook.ts";
 import { renderAlert } from "./render.ts";
@@ -33,6 +33,74 @@ describe("renderAlert", () => {
     );
     expect(n.link).toBe("http://x/dashboard/#alerts");
     expect(n.apiLink).toBe("http://x/api/v1/alerts/a1");
+  });
+});
+
+describe("alert titles (e-mail subjects)", () => {
+  const towns = createStationRegistry([
+    {
+      id: "ld-aq-09",
+      name: { zh: "雅溪镇", en: "Yaxi Town" },
+      kind: "air",
+      location: { lat: 28.5, lon: 119.8 },
+      township: "雅溪镇",
+    },
+    {
+      id: "ld-noi-01",
+      name: { zh: "白云森林公园", en: "Baiyun Forest Park" },
+      kind: "noi",
+      location: { lat: 28.5, lon: 119.9 },
+      township: "白云街道",
+    },
+  ]);
+  const title = (e: Partial<AlertEvent>) => {
+    const event: AlertEvent = { ...raised(), ...e };
+    const [state] = foldAlertEvents([event]);
+    if (state === undefined) throw new Error("no state");
+    return renderAlert(event, state, [], { registry: towns, publicUrl: "http://x" }).title;
+  };
+
+  it.each([
+    [
+      "a GB 3095 daily exceedance: the code, window and value rounded to 0.1",
+      { stationId: "ld-aq-09", metric: "pm10", value: 155.625, window: "Beijing calendar day" },
+      "【警告】雅溪镇 PM10 日值 155.6 µg/m³ · 新告警",
+      "[Warning] Yaxi Town: PM10 daily 155.6 µg/m³ · New alert",
+    ],
+    [
+      "the PM2.5 annual target",
+      { stationId: "ld-aq-09", metric: "pm25", value: 36, window: "year to date", level: "at_risk" },
+      "【警告】雅溪镇 PM2.5 年初至今均值 36 µg/m³ · 新告警",
+      "[Warning] Yaxi Town: PM2.5 year-to-date mean 36 µg/m³ · New alert",
+    ],
+    [
+      "a heavy-pollution warning level change",
+      {
+        stationId: "ld-aq-09",
+        type: "raised",
+        metric: "aqi",
+        value: 235,
+        level: "orange",
+        severity: "critical",
+      },
+      "【橙色预警】雅溪镇 重污染天气 · 新告警",
+      "[Orange warning] Yaxi Town: heavy pollution · New alert",
+    ],
+    [
+      "a NOI grade",
+      {
+        stationId: "ld-noi-01",
+        metric: "noi",
+        value: 800,
+        level: "II",
+        severity: "info",
+        window: "1-h mean",
+      },
+      "【提示】白云森林公园（白云街道） 负氧离子 II级 · 新告警",
+      "[Info] Baiyun Forest Park: negative oxygen ions grade II · New alert",
+    ],
+  ] as const)("%s", (_what, event, zh, en) => {
+    expect(title(event as Partial<AlertEvent>)).toEqual({ zh, en });
   });
 });
 

@@ -100,13 +100,38 @@ function headTag(state: AlertState): Bilingual {
   return { zh: severity.zh, en: `${severity.en[0]?.toUpperCase()}${severity.en.slice(1)}` };
 }
 
-/** What the alert is about, in a few words, for the subject: "重污染天气", "细颗粒物(PM2.5) 180.4 µg/m³". */
+// The windows' English texts the rule engine puts on events (@qingshan/rules WINDOW_TEXT), shortened
+// for a subject; a window not listed is left out of it.
+const WINDOW_SHORT: Record<string, Bilingual> = {
+  "1-h mean": { zh: "小时值", en: "hourly" },
+  "8-h rolling mean": { zh: "8小时滑动均值", en: "8-h rolling mean" },
+  "24-h rolling": { zh: "24小时滑动值", en: "24-h rolling" },
+  "Beijing calendar day": { zh: "日值", en: "daily" },
+  "calendar month": { zh: "月均值", en: "monthly mean" },
+  "year to date": { zh: "年初至今均值", en: "year-to-date mean" },
+  "latest value": { zh: "最新值", en: "latest" },
+};
+
+/** A metric's short name for a subject: the code in its name ("PM2.5", "AQI"), else the name. */
+function shortName(metric: string): Bilingual {
+  if (metric.toLowerCase().startsWith("aqi")) return { zh: "AQI", en: "AQI" };
+  const name = metricName(metric);
+  const code = /\(([^)]+)\)$/.exec(name.zh)?.[1];
+  return code === undefined ? name : { zh: code, en: code };
+}
+
+/** A number for a subject: at most one decimal. */
+function roughNumber(value: number): string {
+  return String(Number(value.toFixed(1)));
+}
+
+/** What the alert is about, in a few words, for the subject: "重污染天气", "PM2.5 日值 180.4 µg/m³". */
 function whatOf(state: AlertState): Bilingual {
   if (state.level !== undefined && LEVEL_LABEL[state.level] !== undefined)
     return { zh: "重污染天气", en: "heavy pollution" };
   const metric = state.metric;
   if (state.ruleId.startsWith("dq-") || metric === "silence") {
-    const name = metric === undefined || metric === "silence" ? undefined : metricName(metric);
+    const name = metric === undefined || metric === "silence" ? undefined : shortName(metric);
     return {
       zh: `数据质量${name ? ` ${name.zh}` : ""}`,
       en: `data quality${name ? ` ${name.en}` : ""}`,
@@ -120,9 +145,23 @@ function whatOf(state: AlertState): Bilingual {
   if (metric === "water_class")
     return { zh: `水质 ${state.level ?? ""}类`, en: `water quality Class ${state.level ?? ""}` };
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
-  const name = metricName(metric);
-  const value = state.value === undefined ? "" : ` ${formatNumber(state.value)}${unitOf(metric)}`;
-  return { zh: `${name.zh}${value}`, en: `${name.en}${value}` };
+  const name = shortName(metric);
+  const window = state.window === undefined ? undefined : WINDOW_SHORT[state.window];
+  const value = state.value === undefined ? "" : ` ${roughNumber(state.value)}${unitOf(metric)}`;
+  return {
+    zh: `${name.zh}${window ? ` ${window.zh}` : ""}${value}`,
+    en: `${name.en}${window ? ` ${window.en}` : ""}${value}`,
+  };
+}
+
+/** Station and township, the township left out when the station is named after it. */
+function shortPlace(stationId: string, registry: StationRegistry): Bilingual {
+  const station = registry.get(stationId);
+  if (station === undefined) return placeOf(stationId, registry);
+  const zh = station.name.zh.includes(station.township)
+    ? station.name.zh
+    : `${station.name.zh}（${station.township}）`;
+  return { zh, en: station.name.en };
 }
 
 /** Who was notified: tier 0 is the duty officer; an escalated alert also reaches tiers 1…tier. */
@@ -151,7 +190,7 @@ export function renderAlert(
 ): Notification {
   const label = EVENT_LABEL[event.type];
   const place = placeOf(state.stationId, context.registry);
-  const station = context.registry.get(state.stationId);
+  const short = shortPlace(state.stationId, context.registry);
   const link = dashboardLink(context.publicUrl);
   const apiLink = alertLink(context.publicUrl, state.alertId);
   const severity = SEVERITY_LABEL[state.severity];
@@ -167,8 +206,8 @@ export function renderAlert(
     en: `${label.en}${escalatedTo !== undefined ? ` → tier ${escalatedTo}` : ""}`,
   };
   const title = {
-    zh: `【${tag.zh}】${place.zh} ${what.zh} · ${eventText.zh}`,
-    en: `[${tag.en}] ${station?.name.en ?? place.en}: ${what.en} · ${eventText.en}`,
+    zh: `【${tag.zh}】${short.zh} ${what.zh} · ${eventText.zh}`,
+    en: `[${tag.en}] ${short.en}: ${what.en} · ${eventText.en}`,
   };
 
   const unit = unitOf(state.metric);
