@@ -32,6 +32,24 @@ describe("renderAlert", () => {
       "明细 Detail: 氨氮 / Ammonia nitrogen: 1.4 mg/L (限值 limit 1 mg/L) IV类 Class IV",
     );
     expect(n.link).toBe("http://x/dashboard/#alerts");
+    const { threshold: _noThreshold, ...base } = raised("w1");
+    const water: AlertEvent = {
+      ...base,
+      ruleId: "water-below-target",
+      metric: "water_class",
+      level: "IV",
+      value: 1.4,
+      window: "latest value",
+      standard: "GB 3838-2002 Table 1; 环办〔2011〕22号 single-factor method",
+      details: [{ metric: "nh3n", value: 1.4, limit: 1, note: "Class IV; target Class III" }],
+    };
+    const [ws] = foldAlertEvents([water]);
+    if (ws === undefined) throw new Error("no state");
+    const w = renderAlert(water, ws, [], { registry, publicUrl: "http://x" });
+    expect(w.title.zh).toBe("【警告】莲都监测站（万象街道） 水质 IV类 · 新告警");
+    expect(w.text.split("\n")).toContain(
+      "实测 Measured: 水质 IV类 water quality Class IV；标准 standard GB 3838-2002 Table 1; 环办〔2011〕22号 single-factor method",
+    );
     expect(n.apiLink).toBe("http://x/api/v1/alerts/a1");
   });
 });

@@ -220,7 +220,10 @@ export function renderAlert(
   rows.push(["地点 Where", `${place.zh} / ${place.en}`]);
   // One line: what was measured, against what, by which standard.
   const measured: string[] = [];
-  if (state.value !== undefined) {
+  if (state.metric === "water_class") {
+    // The value is the first deciding parameter's; the Detail lines name each with its limit.
+    if (state.level !== undefined) measured.push(`水质 ${state.level}类 water quality Class ${state.level}`);
+  } else if (state.value !== undefined) {
     const name = state.metric === undefined ? undefined : metricName(state.metric);
     measured.push(
       `${formatNumber(state.value)}${unit}${name ? `（${name.zh} ${name.en}${state.window ? `，${state.window}` : ""}）` : ""}`,
