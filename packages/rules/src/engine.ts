@@ -118,9 +118,6 @@ interface StationState {
 
 const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
 
-/** ISO 8601 in Beijing time with milliseconds, e.g. "2026-11-28T10:00:00.123+08:00". */
-export const beijingIsoMs = toBeijingIsoMs;
-
 /**
  * Deterministic alert id: rule, station and the data time its condition started (Beijing ISO),
  * so evaluating the same data again (after a restart) names the same alert.
@@ -263,7 +260,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
 
   function nextAt(): string {
     lastAt = Math.max(clock(), lastAt + 1);
-    return beijingIsoMs(lastAt);
+    return toBeijingIsoMs(lastAt);
   }
 
   // The standard is the event's own field (`standard`), not repeated in the message: the e-mail

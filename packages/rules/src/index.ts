@@ -1,7 +1,6 @@
 export { formatDuration, parseDuration } from "./duration.ts";
 export {
   alertIdOf,
-  beijingIsoMs,
   createRuleEngine,
   type EvaluationMode,
   eventIdOf,

@@ -9,6 +9,7 @@ import {
   foldAlertEvents,
   SEVERITIES,
   type StationRegistry,
+  toBeijingIsoMs,
 } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
@@ -28,7 +29,7 @@ import { type DeliveryObserver, DeliveryQueue, type QueueCounters } from "./deli
 import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
-import { beijingIsoMs, renderAlert } from "./render.ts";
+import { renderAlert } from "./render.ts";
 import { maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
 import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
 
@@ -295,7 +296,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     if (s.status !== "open") return undefined;
     const base = {
       alertId: s.alertId,
-      at: beijingIsoMs(t),
+      at: toBeijingIsoMs(t),
       ruleId: s.ruleId,
       stationId: s.stationId,
       severity: s.severity,

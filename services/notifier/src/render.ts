@@ -7,7 +7,6 @@ import {
   METRICS,
   type Severity,
   type StationRegistry,
-  toBeijingIsoMs,
 } from "@qingshan/domain";
 import type { Person } from "./config.ts";
 import type { Notification } from "./notification.ts";
@@ -40,9 +39,6 @@ export function formatBeijing(at: string | number): string {
   const ms = typeof at === "number" ? at : Date.parse(at);
   return new Date(ms + 8 * HOUR_MS).toISOString().slice(0, 16).replace("T", " ");
 }
-
-/** ISO 8601 with milliseconds and +08:00, e.g. "2026-11-28T10:00:00.000+08:00". */
-export const beijingIsoMs = toBeijingIsoMs;
 
 /** A number as people read it: at most 3 decimals, no trailing zeros. */
 export function formatNumber(value: number): string {
