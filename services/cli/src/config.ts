@@ -124,9 +124,12 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
 
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name, path]) => ({ name, setting: path.join(".") }));
 
+/** The words an on/off environment variable accepts for on. */
+const ON = /^(1|true|on|yes)$/i;
+
 /** QINGSHAN_DEBUG=1 (or true/on/yes): failures print their stack trace and causes. */
 export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(1|true|on|yes)$/i.test(env.QINGSHAN_DEBUG ?? "");
+  return ON.test(env.QINGSHAN_DEBUG ?? "");
 }
 
 /** A configuration that cannot be used: the message names the file or the environment variable at fault. */
@@ -157,7 +160,7 @@ function describeOverrides(overrides: readonly EnvOverride[]): string {
 function coerce(name: string, raw: string, type: "string" | "int" | "number" | "bool"): unknown {
   if (type === "string") return raw;
   if (type === "bool") {
-    if (/^(1|true|on|yes)$/i.test(raw)) return true;
+    if (ON.test(raw)) return true;
     if (/^(0|false|off|no)$/i.test(raw)) return false;
     throw new ConfigError(`${name}="${raw}": expected on/off (true/false)`);
   }

@@ -74,10 +74,9 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
     return summary.rejected > 0 ? 1 : 0;
   } catch (error) {
     progress.stop();
-    const cause = error instanceof ImportError ? error.cause : undefined;
-    if (cause instanceof CliError) {
-      const done =
-        error instanceof ImportError ? (error.summary as { accepted?: number } | undefined) : undefined;
+    if (error instanceof ImportError && error.cause instanceof CliError) {
+      const cause = error.cause;
+      const done = error.summary as { accepted?: number } | undefined;
       const before = done?.accepted
         ? ` ${done.accepted} values were imported before it stopped; importing the file again is safe.`
         : "";
