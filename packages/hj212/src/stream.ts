@@ -176,13 +176,12 @@ const CONNECTION: InputEnd = { kind: "connection" };
 function truncatedDetail(rest: Buffer, input: InputEnd): string {
   if (input.kind === "connection") return `connection closed after ${rest.length} bytes of a packet`;
   const lengthText = rest.subarray(2, 6).toString("latin1");
+  const length = /^\d{4}$/.test(lengthText) ? Number(lengthText) : undefined;
   // hj212.md §1: the packet is ## + length + data segment + CRC + \r\n; §8.2: reject a tail that is not where the length says.
-  if (/^\d{4}$/.test(lengthText) && rest.length === 2 + 4 + Number(lengthText) + 4) {
+  if (length !== undefined && rest.length === 2 + 4 + length + 4) {
     return `HJ 212 packet on ${input.name} does not end with \\r\\n (hj212.md §1, §8.2)`;
   }
-  const promised = /^\d{4}$/.test(lengthText)
-    ? `, its length field announces ${12 + Number(lengthText)} bytes`
-    : "";
+  const promised = length === undefined ? "" : `, its length field announces ${12 + length} bytes`;
   return `HJ 212 packet on ${input.name} ends after ${rest.length} bytes without \\r\\n${promised} (hj212.md §1, §8.2)`;
 }
 
