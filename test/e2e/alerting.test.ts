@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
+import { loopbackEnv } from "./support/loopback-env.ts";
 
 // Issue 4's check, as a new user does it: `qingshan start` (in-process) with the shipped
 // configuration copied into a temp file plus a JSON webhook and short reminder/escalation times,
@@ -131,11 +132,7 @@ async function setup(options: {
   writeFileSync(file, stringifyYaml(config));
   const env = {
     QINGSHAN_CONFIG: file,
-    QINGSHAN_DATA_DIR: dataDir,
-    QINGSHAN_MQTT_PORT: String(await freePort()),
-    QINGSHAN_HTTP_PORT: String(await freePort()),
-    QINGSHAN_HTTP_HOST: "127.0.0.1",
-    QINGSHAN_HJ212_PORT: "0",
+    ...(await loopbackEnv(dataDir)),
     QINGSHAN_SMTP_HOST: "127.0.0.1",
     QINGSHAN_SMTP_PORT: String(smtp.port),
     QINGSHAN_SIMULATOR: options.simulator ? "on" : "off",

@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { loadStationRegistry } from "@qingshan/simulator";
-import { freePort, waitFor } from "@qingshan/testkit";
+import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
 import { chromiumGate, launchChromium, SCREENSHOTS } from "./support/chromium.ts";
+import { loopbackEnv } from "./support/loopback-env.ts";
 
 // Issue 6's check, as a new user does it after the README's first command: `qingshan start`
 // (in-process, the shipped config and rules, no SMTP so e-mails go to the outbox) with the demo
@@ -47,11 +48,7 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
   }, async () => {
     dataDir = mkdtempSync(join(tmpdir(), "qingshan-dashboard-live-"));
     const env = {
-      QINGSHAN_DATA_DIR: dataDir,
-      QINGSHAN_MQTT_PORT: String(await freePort()),
-      QINGSHAN_HTTP_PORT: String(await freePort()),
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_HJ212_PORT: "0",
+      ...(await loopbackEnv(dataDir)),
       QINGSHAN_SIMULATOR: "on",
       QINGSHAN_SIMULATOR_SCENARIO: "heavy-pollution",
       QINGSHAN_SIMULATOR_ACCELERATION: String(ACCELERATION),

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitFor } from "@qingshan/testkit";
+import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
+import { loopbackEnv } from "./support/loopback-env.ts";
 
 // The README's "To see an episode" command as a new user runs it: the heavy-pollution scenario at
 // acceleration 3600 with the default three days of demo history (not switched off, as the other
@@ -38,11 +39,7 @@ describe("the README's episode command (qingshan start, heavy-pollution, acceler
   }, async () => {
     dataDir = mkdtempSync(join(tmpdir(), "qingshan-readme-episode-"));
     const env = {
-      QINGSHAN_DATA_DIR: dataDir,
-      QINGSHAN_MQTT_PORT: String(await freePort()),
-      QINGSHAN_HTTP_PORT: String(await freePort()),
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_HJ212_PORT: "0",
+      ...(await loopbackEnv(dataDir)),
       QINGSHAN_SIMULATOR_SCENARIO: "heavy-pollution",
       QINGSHAN_SIMULATOR_ACCELERATION: "3600",
     };
