@@ -86,14 +86,14 @@ export function dashboardLink(publicUrl: string): string {
   return `${publicUrl}/dashboard/#alerts`;
 }
 
+const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
 /** 【橙色预警】 for a heavy-pollution warning colour, else the severity (【警告】). */
 function headTag(state: AlertState): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
-  if (colour !== undefined) {
-    return { zh: `${colour.zh}预警`, en: `${colour.en[0]?.toUpperCase()}${colour.en.slice(1)} warning` };
-  }
+  if (colour !== undefined) return { zh: `${colour.zh}预警`, en: `${capitalized(colour.en)} warning` };
   const severity = SEVERITY_LABEL[state.severity];
-  return { zh: severity.zh, en: `${severity.en[0]?.toUpperCase()}${severity.en.slice(1)}` };
+  return { zh: severity.zh, en: capitalized(severity.en) };
 }
 
 // The windows' English texts the rule engine puts on events (@qingshan/rules WINDOW_TEXT), shortened
