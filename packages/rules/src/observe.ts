@@ -528,14 +528,15 @@ function observeAnnualTarget(rule: Rule, metric: MetricId, stat: StatLike, t: nu
 }
 
 /**
- * What alerts cite for a warning preset: the document's title and the preset id, marked
- * provisional while it is. The preset's `source` is provenance for developers (e.g. the 2024
- * preset is recalled from heavy-pollution-warning.md §2.4, not read from the guidance) and is only
- * quoted when the preset is confirmed.
+ * What alerts cite for a warning preset: the document's title and its `source` (number or issuer,
+ * and part), and the preset id marked provisional while it is.
+ *
+ * @example
+ * warningCitation(WARNING_PRESET_2024) // "《关于进一步优化重污染天气应对机制的指导意见》（生态环境部 2024年 预警分级） preset 2024 (provisional)"
  */
 export function warningCitation(warning: WarningConfig): string {
-  if (!warning.provisional) return `${warning.source}《${warning.title}》`;
-  return `《${warning.title}》 preset ${warning.id} (provisional)`;
+  const cited = `《${warning.title}》（${warning.source}）`;
+  return warning.provisional ? `${cited} preset ${warning.id} (provisional)` : cited;
 }
 
 /**

@@ -213,4 +213,14 @@ describe("custom configuration", () => {
     expect(WARNING_PRESET_2018.provisional).toBe(true);
     expect(WARNING_PRESET_2024.levels.map((l) => l.id)).toEqual(["yellow", "orange", "red"]);
   });
+
+  it("each preset's source is a citation users can read: document and part, no developer notes", () => {
+    expect(WARNING_PRESET_2017.source).toBe("环大气〔2017〕86号 预警分级");
+    expect(WARNING_PRESET_2018.source).toBe("环办大气函〔2018〕875号 预警分级");
+    expect(WARNING_PRESET_2024.source).toBe("生态环境部 2024年 预警分级");
+    for (const preset of Object.values(WARNING_PRESETS))
+      expect(`${preset.title} ${preset.source}`).not.toMatch(
+        /recalled|unverified|memory|disputed|guidance|\.md\b|§|\(/,
+      );
+  });
 });

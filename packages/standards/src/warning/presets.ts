@@ -11,11 +11,12 @@ function deepFreeze<T>(value: T): T {
 
 export type WarningPresetId = "2017" | "2018" | "2024";
 
-/** 环大气〔2017〕86号: four levels (heavy-pollution-warning.md §2.2, confirmed by two public copies). */
+/** 环大气〔2017〕86号: four levels. */
+// Provenance: heavy-pollution-warning.md §2.2, confirmed by two independent public copies.
 export const WARNING_PRESET_2017: WarningConfig = deepFreeze({
   id: "2017",
   title: "重污染天气预警分级标准和应急减排措施修订工作方案",
-  source: "环大气〔2017〕86号",
+  source: "环大气〔2017〕86号 预警分级",
   provisional: false,
   levels: [
     { id: "blue", allOf: [{ aqiAbove: 200, forHours: 24 }] }, // 2017 §2.2: blue, AQI > 200
@@ -42,15 +43,14 @@ export const WARNING_PRESET_2017: WarningConfig = deepFreeze({
   ],
 } as const satisfies WarningConfig);
 
-/**
- * 环办大气函〔2018〕875号 (number from memory): three levels, blue dropped (heavy-pollution-warning.md
- * §2.3). Sources disagree whether orange also needs "AQI > 300"; this preset follows our
- * recollection of the text (it does), so it is provisional.
- */
+/** 环办大气函〔2018〕875号: three levels, blue dropped. */
+// Provenance (heavy-pollution-warning.md §2.3): the document number is from memory, and sources
+// disagree whether orange also needs "AQI > 300"; this preset follows our recollection of the text
+// (it does), hence provisional.
 export const WARNING_PRESET_2018: WarningConfig = deepFreeze({
   id: "2018",
   title: "关于推进重污染天气应急预案修订工作的指导意见",
-  source: "环办大气函〔2018〕875号 (number from memory; orange branch disputed)",
+  source: "环办大气函〔2018〕875号 预警分级",
   provisional: true,
   levels: [
     { id: "yellow", allOf: [{ aqiAbove: 200, forHours: 48 }] }, // 2018 §2.3: yellow, > 200 for ≥ 48 h
@@ -76,15 +76,14 @@ export const WARNING_PRESET_2018: WarningConfig = deepFreeze({
   ],
 } as const satisfies WarningConfig);
 
-/**
- * 生态环境部关于进一步优化重污染天气应对机制的指导意见 (2024): three levels with lower triggers
- * (heavy-pollution-warning.md §2.4 and §3.4). As recalled and as one public tool implements it; not
- * read from the guidance, not confirmed for Zhejiang/Lishui: provisional until the bureau confirms.
- */
+/** 生态环境部关于进一步优化重污染天气应对机制的指导意见 (2024): three levels with lower triggers. */
+// Provenance (heavy-pollution-warning.md §2.4, §3.4): thresholds as recalled and as one public tool
+// implements them; not read from the guidance itself, not confirmed for Zhejiang/Lishui, so
+// provisional until the bureau confirms.
 export const WARNING_PRESET_2024: WarningConfig = deepFreeze({
   id: "2024",
   title: "关于进一步优化重污染天气应对机制的指导意见",
-  source: "生态环境部 2024 guidance as recalled (heavy-pollution-warning.md §2.4, unverified)",
+  source: "生态环境部 2024年 预警分级",
   provisional: true,
   levels: [
     {

@@ -37,7 +37,10 @@ export interface WarningConfig {
   /** Preset id ("2017", "2018", "2024") or a local plan's id. */
   readonly id: string;
   readonly title: string;
-  /** The document the thresholds come from. */
+  /**
+   * Where the levels come from, as shown to users: the document (number or issuer and year) and
+   * its part, e.g. "环大气〔2017〕86号 预警分级". Provenance notes belong in code comments.
+   */
   readonly source: string;
   /** True while the thresholds are not confirmed from the document or by the bureau. */
   readonly provisional: boolean;
