@@ -307,7 +307,7 @@ describe("series", () => {
       "label,start,end,value,valid,reason,validCount,totalCount,rule,provisional",
     );
     expect(csv.body.split("\r\n")[2]).toBe(
-      "2026-11-29T21:00:00+08:00,2026-11-29T20:00:00+08:00,2026-11-29T21:00:00+08:00,,false,no valid reading in the hour (1 flagged reading excluded),0,1,GB 3095 Table 4: ≥ 45 min of sampling in the hour,false",
+      "2026-11-29T21:00:00+08:00,2026-11-29T20:00:00+08:00,2026-11-29T21:00:00+08:00,,false,no valid reading in the hour (1 flagged reading excluded),0,1,local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5): ≥ 45 min of sampling in the hour,false",
     );
   });
   it("monthly periods are provisional; bad every/fn are 400s; too many periods is refused", async () => {

@@ -6,7 +6,7 @@ import { checkPeriods, loadHours, requireMetricAt, requireStation } from "../htt
 import { respond } from "../http/respond.ts";
 import { seriesQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
-import { aggregate } from "../series/aggregate.ts";
+import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
 import type { AggFn, Every, PeriodValue } from "../series/types.ts";
 
 interface SeriesQuery {
@@ -56,7 +56,7 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Aggregated series with validity",
         description:
-          "Valid hourly means (≥ 45 min of sampling, GB 3095 Table 4) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours; monthly ≥ 27 valid days, 25 in February — provisional).",
+          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours; monthly ≥ 27 valid days, 25 in February — provisional).",
         tags: ["series"],
         querystring: seriesQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },
@@ -69,7 +69,7 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { from, to } = timeRange(q, ctx.now(), 86_400_000);
       checkPeriods(ctx, from, to, q.every);
       const hours = await loadHours(ctx, station, q.metric, from, to, q.every);
-      const rows = aggregate(hours, from, to, q.every, q.fn).map(periodJson);
+      const rows = aggregate(hours, from, to, q.every, q.fn, AIR_VALIDITY, q.metric).map(periodJson);
       return respond(
         request,
         reply,

@@ -1,5 +1,6 @@
+import type { MetricId } from "@qingshan/domain";
 import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
-import { validMean } from "./hourly-validity.ts";
+import { hourlyRuleSource, validMean } from "./hourly-validity.ts";
 import { mean } from "./mean.ts";
 import type { AggFn, Every, HourSeries, PeriodValue } from "./types.ts";
 
@@ -50,7 +51,8 @@ function statistic(values: readonly number[], fn: AggFn): number | null {
  * Aggregates a validated hourly series over Beijing calendar periods overlapping [from, to).
  *
  * - `1h`: the hour's own statistic (min/max of the valid readings; count = valid readings);
- *   valid per the ≥ 45 min rule already applied to the series.
+ *   valid per the ≥ 45 min rule already applied to the series; its `rule` cites the source for
+ *   `metric` (GB 3095 Table 4 for the gases, a local rule otherwise — see hourlyRuleSource).
  * - `1d`: the statistic of the valid hourly means of the day (hours labelled D 01:00 … D+1 00:00);
  *   valid with ≥ `minHoursPerDay` of them (GB 3095 Table 4).
  * - `1mo`: the statistic of the valid daily means of the month; valid with ≥ 27 valid days
@@ -70,12 +72,13 @@ export function aggregate(
   every: Every,
   fn: AggFn,
   rules: ValidityRules = AIR_VALIDITY,
+  metric?: MetricId,
 ): PeriodValue[] {
+  const hourRule = `${metric ? hourlyRuleSource(metric) : "GB 3095 Table 4 (SO2, NO2, CO, O3; a local rule for other metrics)"}: ≥ 45 min of sampling in the hour`;
   return periods(from, to, every).map((period): PeriodValue => {
     if (every === "1h") {
       const hour = series.get(period.end);
-      const rule = "GB 3095 Table 4: ≥ 45 min of sampling in the hour";
-      const base = { ...period, rule, provisional: false };
+      const base = { ...period, rule: hourRule, provisional: false };
       if (!hour) {
         return {
           ...base,

@@ -33,7 +33,7 @@ export function noiGrades(
   every: Every,
   scheme?: Parameters<typeof gradeNoi>[1],
 ): NoiPeriod[] {
-  return aggregate(series, from, to, every, "mean", NOI_VALIDITY).map((p) => ({
+  return aggregate(series, from, to, every, "mean", NOI_VALIDITY, "noi").map((p) => ({
     ...p,
     grade: p.valid && p.value !== null ? gradeNoi(p.value, scheme) : null,
   }));

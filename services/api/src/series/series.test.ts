@@ -1,4 +1,4 @@
-import { HOUR_MS } from "@qingshan/domain";
+import { HOUR_MS, type MetricId } from "@qingshan/domain";
 import type { HourlyAggregate } from "@qingshan/store";
 import { describe, expect, it } from "vitest";
 import { aggregate } from "./aggregate.ts";
@@ -38,13 +38,40 @@ describe("hourly validity (GB 3095 Table 4: ≥ 45 min)", () => {
     expect(hourValue(agg(h, 30, { validPeriodMs: 40 * 60_000 }), HOUR_MS)).toMatchObject({
       valid: false,
       mean: null,
-      reason: "40 min of valid sampling; GB 3095 Table 4 needs ≥ 45 min in the hour",
     });
     expect(hourValue(agg(h, 30, { validPeriodMs: 0, validCount: 9, totalCount: 12 }), 300_000)).toMatchObject(
       { valid: true, mean: 30, sampledMs: 45 * 60_000 },
     );
     expect(hourValue(agg(h, 30, { validPeriodMs: 0, validCount: 8, totalCount: 12 }), 300_000).valid).toBe(
       false,
+    );
+  });
+  it("a short hour cites GB 3095 Table 4 for the gases it lists, a local rule for PM, water and NOI", () => {
+    const short = (metric: MetricId) =>
+      hourValue(agg(h, 30, { metric, validPeriodMs: 40 * 60_000 }), HOUR_MS).reason;
+    for (const gas of ["so2", "no2", "co", "o3"] as const) {
+      expect(short(gas)).toBe("40 min of valid sampling; GB 3095 Table 4 needs ≥ 45 min in the hour");
+    }
+    expect(short("pm25")).toBe(
+      "40 min of valid sampling; local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5) needs ≥ 45 min in the hour",
+    );
+    expect(short("pm10")).toContain("local rule (GB 3095 Table 4's 1-h minimum applied to PM10)");
+    expect(short("nh3n")).toContain("local rule (GB 3095 Table 4's 1-h minimum applied to ammonia nitrogen)");
+    expect(short("noi")).toContain(
+      "local rule (GB 3095 Table 4's 1-h minimum applied to negative oxygen ions)",
+    );
+    expect(short("ph")).toContain("applied to pH)");
+  });
+  it("the hourly periods' rule names the same source for the metric", () => {
+    const s = hourSeries([agg(h, 30)], HOUR_MS);
+    const rule = (metric?: MetricId) =>
+      aggregate(s, h - HOUR_MS, h, "1h", "mean", undefined, metric)[0]?.rule;
+    expect(rule("o3")).toBe("GB 3095 Table 4: ≥ 45 min of sampling in the hour");
+    expect(rule("pm25")).toBe(
+      "local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5): ≥ 45 min of sampling in the hour",
+    );
+    expect(rule()).toBe(
+      "GB 3095 Table 4 (SO2, NO2, CO, O3; a local rule for other metrics): ≥ 45 min of sampling in the hour",
     );
   });
   it("an hour of flagged readings only is invalid with the count of flagged readings", () => {
