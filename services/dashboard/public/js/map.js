@@ -1,8 +1,14 @@
 import { getJson } from "./api.js";
 import { categoryOf, SILENT_COLOR, shortTime, textColorOn, WATER_STATUS_HEX } from "./format.js";
 import { pick, t } from "./i18n.js";
+import {
+  LABEL_TEXT,
+  lianduMapGeoJson,
+  MAP_GEO_LAYOUT,
+  placeLabels,
+  STATION_SYMBOLS,
+} from "./label-placement.js";
 
-const SYMBOLS = { air: "circle", water: "diamond", noi: "triangle" };
 let chart;
 let geoReady = null;
 let selected = null;
@@ -19,14 +25,7 @@ async function loadGeo() {
   const [townships, rivers, district] = await Promise.all(
     ["townships", "rivers", "district"].map((layer) => getJson(`/dashboard/geo/${layer}.geojson`)),
   );
-  // The district outline is drawn as one more region under the townships.
-  window.echarts.registerMap("liandu", {
-    type: "FeatureCollection",
-    features: [
-      ...district.features.map((f) => ({ ...f, properties: { ...f.properties, name: "__district" } })),
-      ...townships.features,
-    ],
-  });
+  window.echarts.registerMap("liandu", lianduMapGeoJson(district, townships));
   return { townships, rivers };
 }
 
@@ -84,6 +83,53 @@ export async function refresh(app) {
   if (selected) await select(app, selected, false);
 }
 
+// The stations whose labels the map shows, by series index and data index, and where their
+// labels were last placed (recomputed when the markers move: zoom, pan, resize, new data).
+let labelOwners = [];
+let placement = null;
+
+/** ECharts' labelLayout callback: each station label at its place from `placeLabels`. */
+function layoutLabel(params) {
+  const owner = labelOwners[params.seriesIndex]?.[params.dataIndex];
+  if (!owner) return {};
+  const x = params.rect.x + params.rect.width / 2;
+  const y = params.rect.y + params.rect.height / 2;
+  const anchor = placement?.anchors.get(owner.id);
+  if (!anchor || Math.abs(anchor[0] - x) > 0.5 || Math.abs(anchor[1] - y) > 0.5) placement = placeAll();
+  const label = placement.labels.get(owner.id);
+  if (!label) return {};
+  return {
+    x: label.x,
+    y: label.y,
+    align: "left",
+    verticalAlign: "top",
+    labelLinePoints: label.leader ?? [
+      [x, y],
+      [x, y],
+    ],
+  };
+}
+
+function placeAll() {
+  const [padY, padX] = LABEL_TEXT.padding;
+  const font = `${LABEL_TEXT.fontSize}px sans-serif`;
+  const anchors = new Map();
+  const items = labelOwners.flat().map((owner) => {
+    const [x, y] = chart.convertToPixel({ geoIndex: 0 }, owner.value);
+    anchors.set(owner.id, [x, y]);
+    return {
+      id: owner.id,
+      x,
+      y,
+      radius: STATION_SYMBOLS[owner.kind].size / 2,
+      width: Math.ceil(window.echarts.format.getTextRect(owner.text, font).width) + 2 * padX,
+      height: LABEL_TEXT.lineHeight + 2 * padY,
+    };
+  });
+  const bounds = { x: 0, y: 0, width: chart.getWidth(), height: chart.getHeight() };
+  return { anchors, labels: placeLabels(items, bounds) };
+}
+
 function render(app) {
   const stations = app.network.stations;
   const byKind = (kind) =>
@@ -100,13 +146,15 @@ function render(app) {
             borderColor: look.ring ? "#d62728" : "#222",
             borderWidth: look.ring ? 3 : 1,
           },
+          // The label carries the status colour too, so it shows where markers crowd.
           label: {
             show: true,
             formatter: look.short,
-            position: "right",
-            color: "#111",
-            backgroundColor: "rgba(255,255,255,0.85)",
-            padding: [1, 3],
+            ...LABEL_TEXT,
+            color: textColorOn(look.color),
+            backgroundColor: look.color,
+            borderColor: "rgba(0,0,0,0.45)",
+            borderWidth: 1,
             borderRadius: 3,
           },
           look,
@@ -117,6 +165,15 @@ function render(app) {
     coords: f.geometry.type === "LineString" ? f.geometry.coordinates : f.geometry.coordinates.flat(),
   }));
   const kinds = ["air", "water", "noi"];
+  const data = kinds.map(byKind);
+  // Series 0 is the rivers; the stations' series follow in the order of `kinds`.
+  labelOwners = [
+    [],
+    ...data.map((items, k) =>
+      items.map((d) => ({ id: d.id, kind: kinds[k], value: d.value, text: d.label.formatter })),
+    ),
+  ];
+  placement = null;
   chart.setOption(
     {
       aria: { enabled: true },
@@ -128,7 +185,7 @@ function render(app) {
       geo: {
         map: "liandu",
         roam: true,
-        aspectScale: 0.88,
+        ...MAP_GEO_LAYOUT,
         label: {
           show: true,
           color: "#5b6b5b",
@@ -155,15 +212,16 @@ function render(app) {
           lineStyle: { color: "#4a90d9", width: 2.5, opacity: 0.8 },
           data: rivers,
         },
-        ...kinds.map((kind) => ({
+        ...kinds.map((kind, k) => ({
           id: `stations-${kind}`,
           name: t(`kind.${kind}`),
           type: "scatter",
           coordinateSystem: "geo",
-          symbol: SYMBOLS[kind],
-          symbolSize: kind === "air" ? 16 : 15,
-          data: byKind(kind),
-          labelLayout: { hideOverlap: false },
+          symbol: STATION_SYMBOLS[kind].symbol,
+          symbolSize: STATION_SYMBOLS[kind].size,
+          data: data[k],
+          labelLayout: layoutLabel,
+          labelLine: { show: true, lineStyle: { color: "#333", width: 1 } },
           emphasis: { scale: 1.4 },
           z: 5,
         })),

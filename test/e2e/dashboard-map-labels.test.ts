@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp, startApi } from "@qingshan/api";
+import { decodeStationMessage, HOUR_MS } from "@qingshan/domain";
+import { generateHistory, loadStationRegistry } from "@qingshan/simulator";
+import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
+import { waitFor } from "@qingshan/testkit";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumGate, launchChromium, SCREENSHOTS } from "./support/chromium.ts";
+
+// The network map's station labels, as Chromium draws them from the served dashboard: the demo
+// network's city stations sit a few pixels apart, and their labels must still not overlap.
+const registry = loadStationRegistry();
+
+let dir: string;
+let store: TimeSeriesStore;
+let app: ReturnType<typeof createApp>;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+
+interface Box {
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The station labels drawn in the map's SVG: the texts the station table shows as each state. */
+async function stationLabels(): Promise<Box[]> {
+  const states = new Set(await page.locator("#station-table tbody .swatch").allTextContents());
+  const texts = await page.locator("#map-chart svg text").evaluateAll((elements) =>
+    elements.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { text: el.textContent ?? "", x: r.x, y: r.y, width: r.width, height: r.height };
+    }),
+  );
+  return texts.filter((t) => states.has(t.text));
+}
+
+function overlapping(boxes: Box[]): string[] {
+  const found: string[] = [];
+  for (const [i, a] of boxes.entries())
+    for (const b of boxes.slice(i + 1))
+      if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+        found.push(
+          `"${a.text}" at ${Math.round(a.x)},${Math.round(a.y)} / "${b.text}" at ${Math.round(b.x)},${Math.round(b.y)}`,
+        );
+  return found;
+}
+
+describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromiumGate.note}`, () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qingshan-map-labels-"));
+    store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
+    await store.start();
+    const now = Date.now();
+    const to = Math.floor(now / HOUR_MS) * HOUR_MS;
+    for (const batch of generateHistory({
+      stations: registry.stations,
+      scenario: "clean-week",
+      from: to - 6 * HOUR_MS,
+      to,
+      seed: 11,
+    })) {
+      const decoded = decodeStationMessage(batch.topic, JSON.stringify(batch.observations), {
+        now,
+        lookupStation: (id) => registry.get(id),
+        source: "import",
+        limits: { maxLatenessMs: 7 * 24 * HOUR_MS },
+      });
+      await store.writeReadings(decoded.readings);
+    }
+    app = createApp({ store, registry, defaultMetrics: false });
+    const { port } = await startApi(app, { port: 0 });
+    baseUrl = `http://127.0.0.1:${port}`;
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    page.on("pageerror", (error) => console.error("page error:", error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await store?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(["zh", "en"])("labels every station without overlaps (%s), also after zooming in", async (lang) => {
+    await page.goto(`${baseUrl}/dashboard/?lang=${lang}#map`);
+    await page.waitForSelector("body[data-ready=true]");
+    const labels = await waitFor(
+      async () => {
+        const found = await stationLabels();
+        return found.length === registry.stations.length ? found : null;
+      },
+      { what: "a label on the map for every station" },
+    );
+    expect(overlapping(labels)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, `dashboard-map-labels-${lang}.png`) });
+
+    // Zoomed in on the city, the labels are placed anew around the markers' new positions.
+    const map = await page.locator("#map-chart").boundingBox();
+    if (!map) throw new Error("no map");
+    await page.mouse.move(map.x + map.width / 2, map.y + map.height / 2);
+    await page.mouse.wheel(0, -400);
+    const zoomed = await waitFor(
+      async () => {
+        const found = await stationLabels();
+        const moved = found.some((l, i) => Math.abs(l.x - (labels[i]?.x ?? l.x)) > 5);
+        return moved ? found : null;
+      },
+      { what: "the labels moved with the zoom" },
+    );
+    const inView = zoomed.filter(
+      (l) =>
+        l.x >= map.x &&
+        l.x + l.width <= map.x + map.width &&
+        l.y >= map.y &&
+        l.y + l.height <= map.y + map.height,
+    );
+    expect(overlapping(inView)).toEqual([]);
+  });
+});
