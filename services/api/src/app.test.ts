@@ -261,6 +261,8 @@ describe("series", () => {
       label: "2026-11-29",
       start: "2026-11-29T00:00:00+08:00",
       end: "2026-11-30T00:00:00+08:00",
+      // NOW is 2026-11-29 12:00: the day has not ended.
+      inProgress: true,
       value: null,
       valid: false,
       reason: "19 valid hourly means; needs ≥ 20",
@@ -304,10 +306,10 @@ describe("series", () => {
     ]);
     const csv = await get(url(range), { accept: "text/csv" });
     expect(csv.body.split("\r\n")[0]).toBe(
-      "label,start,end,value,valid,reason,validCount,totalCount,rule,provisional",
+      "label,start,end,value,valid,reason,validCount,totalCount,rule,provisional,in_progress",
     );
     expect(csv.body.split("\r\n")[2]).toBe(
-      "2026-11-29T21:00:00+08:00,2026-11-29T20:00:00+08:00,2026-11-29T21:00:00+08:00,,false,no valid reading in the hour (1 flagged reading excluded),0,1,local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5): ≥ 45 min of sampling in the hour,false",
+      "2026-11-29T21:00:00+08:00,2026-11-29T20:00:00+08:00,2026-11-29T21:00:00+08:00,,false,no valid reading in the hour (1 flagged reading excluded),0,1,local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5): ≥ 45 min of sampling in the hour,false,true",
     );
   });
   it("monthly periods are provisional; bad every/fn are 400s; too many periods is refused", async () => {

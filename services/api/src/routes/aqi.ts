@@ -9,6 +9,7 @@ import { aqiQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { type AqiPeriod, aqiSeries } from "../series/aqi.ts";
 import type { AirSeries, AqiIndicator, PmRealtimeBasis } from "../series/aqi-inputs.ts";
+import { isInProgress } from "../series/calendar.ts";
 import type { HourSeries } from "../series/types.ts";
 
 interface AqiQuery {
@@ -36,6 +37,7 @@ const COLUMNS = [
   "pmBasis",
   ...INDICATORS.map((k) => `c_${k}`),
   ...INDICATORS.map((k) => `iaqi_${k}`),
+  "in_progress",
 ];
 
 /** The IAQI number of one indicator, whatever shape the standards package gives it. */
@@ -49,11 +51,12 @@ function iaqiNumber(value: unknown): number | null {
   return null;
 }
 
-function aqiJson(p: AqiPeriod) {
+function aqiJson(p: AqiPeriod, now: number) {
   return {
     label: p.label,
     start: toBeijingIso(p.start),
     end: toBeijingIso(p.end),
+    inProgress: isInProgress(p.end, now),
     ...p.result,
     ...(p.inputs.pmBasis ? { pmBasis: p.inputs.pmBasis } : {}),
     concentrations: p.inputs.concentrations,
@@ -61,13 +64,14 @@ function aqiJson(p: AqiPeriod) {
   };
 }
 
-function aqiRow(p: AqiPeriod): Record<string, unknown> {
+function aqiRow(p: AqiPeriod, now: number): Record<string, unknown> {
   const r = p.result;
   const iaqi = (r.iaqi ?? {}) as Record<string, unknown>;
   const row: Record<string, unknown> = {
     label: p.label,
     start: toBeijingIso(p.start),
     end: toBeijingIso(p.end),
+    in_progress: isInProgress(p.end, now),
     standard: r.standard,
     aqi: r.aqi,
     level: r.level,
@@ -92,7 +96,7 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Hourly (real-time) or daily AQI",
         description:
-          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations used, their basis, and why missing ones are missing.",
+          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations used, their basis, and why missing ones are missing. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["aqi"],
         querystring: aqiQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },
@@ -102,7 +106,8 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const q = request.query;
       const station = requireStation(ctx, q.station, "air");
       const every = q.period === "hour" ? "1h" : "1d";
-      const { from, to } = timeRange(q, ctx.now(), 86_400_000);
+      const now = ctx.now();
+      const { from, to } = timeRange(q, now, 86_400_000);
       checkPeriods(ctx, from, to, every);
       // The station's series are read together (each read runs on its own store connection).
       // 24 h of look-back feeds the 2012 rolling 24-h and 8-h means of the first hours.
@@ -126,9 +131,13 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           period: q.period,
           from: toBeijingIso(from),
           to: toBeijingIso(to),
-          results: results.map(aqiJson),
+          results: results.map((p) => aqiJson(p, now)),
         },
-        { filename: `aqi-${station.id}-${q.period}.csv`, columns: COLUMNS, rows: results.map(aqiRow) },
+        {
+          filename: `aqi-${station.id}-${q.period}.csv`,
+          columns: COLUMNS,
+          rows: results.map((p) => aqiRow(p, now)),
+        },
       );
     },
   );

@@ -27,7 +27,7 @@ import { parseTimeParam } from "../http/time-param.ts";
 import { aggregate } from "../series/aggregate.ts";
 import { aqiSeries } from "../series/aqi.ts";
 import type { AirSeries } from "../series/aqi-inputs.ts";
-import { periodEnd } from "../series/calendar.ts";
+import { isInProgress, periodEnd } from "../series/calendar.ts";
 import { mean } from "../series/mean.ts";
 import type { HourSeries } from "../series/types.ts";
 import { waterClassOf } from "../series/water-class.ts";
@@ -71,6 +71,7 @@ const PM25_COLUMNS = [
   "requiredMeanForRest",
   "sufficientData",
   "nationalLimit",
+  "in_progress",
 ] as const;
 
 const AQI_DAY_KEYS = ["1", "2", "3", "4", "5", "6", "na"] as const;
@@ -87,7 +88,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "PM2.5 year-to-date mean against the annual target",
         description:
-          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the year so far (Beijing days; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4) against the local target (default 32 µg/m³, Liandu 2018 plan) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data and the mean the rest of the year must not exceed. District-wide = the mean over stations of each day's valid station daily means (the usual city practice; HJ 663's rule on how many stations a district day needs was not read, so a day with at least one valid station counts). The GB 3095 annual limit for the stations' grade is given beside the local target.",
+          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the year so far (Beijing days; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4) against the local target (default 32 µg/m³, Liandu 2018 plan) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data and the mean the rest of the year must not exceed. District-wide = the mean over stations of each day's valid station daily means (the usual city practice; HJ 663's rule on how many stations a district day needs was not read, so a day with at least one valid station counts). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
         response: { 400: errorResponseSchema },
@@ -150,11 +151,13 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         method:
           "mean over the year's days of the mean of that day's valid station daily means (a day counts with ≥ 1 valid station)",
       };
+      const inProgress = isInProgress(span.end, now);
       const rows = [...stations, district].map((s) => ({
         ...s,
         name_zh: s.name.zh,
         name_en: s.name.en,
         nationalLimit: s.nationalLimit?.value,
+        in_progress: inProgress,
       }));
       return respond(
         request,
@@ -164,6 +167,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           unit: "µg/m³",
           from: toBeijingIso(span.start),
           to: toBeijingIso(span.to),
+          inProgress,
           elapsedDays: span.elapsedDays,
           daysInYear: span.daysInYear,
           target: {
@@ -186,7 +190,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Share of water sections meeting their target class",
         description:
-          "Class of every water section over the Beijing month or year (to date) containing `at`, from the period mean of each parameter (mean of its valid hourly means, the same method as GET /water/class), against the section's target class (Class III by default). The share counts sections with data; drinking-water sources are listed apart as well.",
+          "Class of every water section over the Beijing month or year (to date) containing `at`, from the period mean of each parameter (mean of its valid hourly means, the same method as GET /water/class), against the section's target class (Class III by default). The share counts sections with data; drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the data so far and are not final.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
         response: { 400: errorResponseSchema },
@@ -214,11 +218,13 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           share: assessed.length === 0 ? null : meeting / assessed.length,
         };
       };
+      const inProgress = isInProgress(end, now);
       const rows = sections.map((s) => ({
         ...s,
         name_zh: s.name.zh,
         name_en: s.name.en,
         deciding: s.deciding,
+        in_progress: inProgress,
       }));
       return respond(
         request,
@@ -228,6 +234,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           label,
           from: toBeijingIso(start),
           to: toBeijingIso(to),
+          inProgress,
           all: share(sections),
           drinkingWater: share(sections.filter((s) => s.drinkingWaterSource)),
           sections,
@@ -246,6 +253,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
             "deciding",
             "valid",
             "reason",
+            "in_progress",
           ],
           rows,
         },

@@ -32,6 +32,7 @@ const COLUMNS = [
   "grade_en",
   "scheme",
   "gradeProvisional",
+  "in_progress",
 ] as const;
 
 /** GET /noi/grade: negative-oxygen-ion grade of each period mean. */
@@ -42,7 +43,7 @@ export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Negative-oxygen-ion grade per period",
         description:
-          "Grade of the NOI period mean (ions/cm³). Validity minimums are the air-quality ones adopted as a labelled local rule; the grading scheme is provisional (negative-oxygen-ions.md).",
+          "Grade of the NOI period mean (ions/cm³). Validity minimums are the air-quality ones adopted as a labelled local rule; the grading scheme is provisional (negative-oxygen-ions.md). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its mean and grade are not final; completed periods have inProgress=false.",
         tags: ["noi"],
         querystring: noiQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },
@@ -51,15 +52,17 @@ export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async function getNoiGrade(request, reply) {
       const q = request.query;
       const station = requireStation(ctx, q.station, "noi");
-      const { from, to } = timeRange(q, ctx.now(), 86_400_000);
+      const now = ctx.now();
+      const { from, to } = timeRange(q, now, 86_400_000);
       checkPeriods(ctx, from, to, q.period);
       const hours = await loadHours(ctx, station, "noi", from, to, q.period);
       const results = noiGrades(hours, from, to, q.period, ctx.noiScheme).map((p) => ({
-        ...periodJson(p),
+        ...periodJson(p, now),
         grade: p.grade,
       }));
       const rows = results.map((r) => ({
         ...r,
+        in_progress: r.inProgress,
         grade: r.grade?.grade,
         grade_zh: r.grade?.zh,
         grade_en: r.grade?.en,

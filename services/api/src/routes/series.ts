@@ -7,6 +7,7 @@ import { respond } from "../http/respond.ts";
 import { seriesQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
+import { isInProgress } from "../series/calendar.ts";
 import type { AggFn, Every, PeriodValue } from "../series/types.ts";
 
 interface SeriesQuery {
@@ -30,14 +31,19 @@ const COLUMNS = [
   "totalCount",
   "rule",
   "provisional",
+  "in_progress",
 ] as const;
 
-/** JSON view of a period: times as Beijing ISO text. */
-export function periodJson(p: PeriodValue) {
+/**
+ * JSON view of a period: times as Beijing ISO text; `inProgress` when the period has not ended at
+ * `now` (its value may still change).
+ */
+export function periodJson(p: PeriodValue, now: number) {
   return {
     label: p.label,
     start: toBeijingIso(p.start),
     end: toBeijingIso(p.end),
+    inProgress: isInProgress(p.end, now),
     value: p.value,
     valid: p.valid,
     ...(p.reason ? { reason: p.reason } : {}),
@@ -56,7 +62,7 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Aggregated series with validity",
         description:
-          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours; monthly ≥ 27 valid days, 25 in February — provisional).",
+          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours; monthly ≥ 27 valid days, 25 in February — provisional). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress) and may still change; completed periods have inProgress=false.",
         tags: ["series"],
         querystring: seriesQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },
@@ -66,10 +72,13 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const q = request.query;
       const station = requireStation(ctx, q.station);
       requireMetricAt(station, q.metric);
-      const { from, to } = timeRange(q, ctx.now(), 86_400_000);
+      const now = ctx.now();
+      const { from, to } = timeRange(q, now, 86_400_000);
       checkPeriods(ctx, from, to, q.every);
       const hours = await loadHours(ctx, station, q.metric, from, to, q.every);
-      const rows = aggregate(hours, from, to, q.every, q.fn, AIR_VALIDITY, q.metric).map(periodJson);
+      const rows = aggregate(hours, from, to, q.every, q.fn, AIR_VALIDITY, q.metric).map((p) =>
+        periodJson(p, now),
+      );
       return respond(
         request,
         reply,
@@ -83,7 +92,11 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
           to: toBeijingIso(to),
           periods: rows,
         },
-        { filename: `series-${station.id}-${q.metric}-${q.every}.csv`, columns: COLUMNS, rows },
+        {
+          filename: `series-${station.id}-${q.metric}-${q.every}.csv`,
+          columns: COLUMNS,
+          rows: rows.map((r) => ({ ...r, in_progress: r.inProgress })),
+        },
       );
     },
   );

@@ -6,6 +6,7 @@ import { checkPeriods, loadHours, requireStation, stationMetrics } from "../http
 import { respond } from "../http/respond.ts";
 import { waterQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
+import { isInProgress } from "../series/calendar.ts";
 import type { Every, HourSeries } from "../series/types.ts";
 import { type WaterPeriod, waterClasses } from "../series/water-class.ts";
 
@@ -30,13 +31,15 @@ const COLUMNS = [
   "deciding",
   "mainPollutants",
   "means",
+  "in_progress",
 ] as const;
 
-function waterJson(p: WaterPeriod, targetClass: string) {
+function waterJson(p: WaterPeriod, targetClass: string, now: number) {
   return {
     label: p.label,
     start: toBeijingIso(p.start),
     end: toBeijingIso(p.end),
+    inProgress: isInProgress(p.end, now),
     valid: p.valid,
     ...(p.reason ? { reason: p.reason } : {}),
     means: p.means,
@@ -53,7 +56,7 @@ export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Water-section class per period",
         description:
-          "GB 3838-2002 single-factor class of a section per hour/day/month from the period mean of each measured parameter (mean of its valid hourly means); lists the deciding parameters and whether the target class is met. A class from automatic-station data covers only the measured parameters (water-gb3838.md §5).",
+          "GB 3838-2002 single-factor class of a section per hour/day/month from the period mean of each measured parameter (mean of its valid hourly means); lists the deciding parameters and whether the target class is met. A class from automatic-station data covers only the measured parameters (water-gb3838.md §5). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its means and class are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["water"],
         querystring: waterQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },
@@ -62,7 +65,8 @@ export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async function getWaterClass(request, reply) {
       const q = request.query;
       const station = requireStation(ctx, q.station, "water");
-      const { from, to } = timeRange(q, ctx.now(), 7 * 86_400_000);
+      const now = ctx.now();
+      const { from, to } = timeRange(q, now, 7 * 86_400_000);
       checkPeriods(ctx, from, to, q.period);
       const series = new Map<MetricId, HourSeries>();
       for (const metric of stationMetrics(station, WATER_METRICS)) {
@@ -70,7 +74,7 @@ export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       }
       const water = station.water ?? { waterBody: "river" as const, targetClass: "III" as const };
       const results = waterClasses(series, from, to, q.period, water);
-      const rows = results.map((p) => waterJson(p, water.targetClass));
+      const rows = results.map((p) => waterJson(p, water.targetClass, now));
       return respond(
         request,
         reply,
@@ -84,7 +88,11 @@ export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
           units: Object.fromEntries([...series.keys()].map((m) => [m, METRICS[m].unit])),
           results: rows,
         },
-        { filename: `water-class-${station.id}-${q.period}.csv`, columns: COLUMNS, rows },
+        {
+          filename: `water-class-${station.id}-${q.period}.csv`,
+          columns: COLUMNS,
+          rows: rows.map((r) => ({ ...r, in_progress: r.inProgress })),
+        },
       );
     },
   );

@@ -65,6 +65,14 @@ export function periods(from: number, to: number, every: Every): Period[] {
 }
 
 /**
+ * Whether a period ending at `end` has not ended at `now`: its values may still change. A period
+ * ending exactly at `now` is complete (the hour labelled 16:00 is complete at 16:00).
+ */
+export function isInProgress(end: number, now: number): boolean {
+  return end > now;
+}
+
+/**
  * Hour labels (hour ends) inside a period: day D holds the hours labelled D 01:00 … D+1 00:00
  * (air-aqi.md §8).
  */
