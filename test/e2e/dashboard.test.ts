@@ -184,7 +184,7 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     const api = await (await fetch(new URL(href, baseUrl))).text();
     expect(downloaded).toBe(api);
     expect(downloaded.split("\r\n")[0]).toBe(
-      "label,start,end,value,valid,reason,validCount,totalCount,rule,provisional",
+      "label,start,end,value,valid,reason,validCount,totalCount,rule,provisional,in_progress",
     );
     expect(downloaded.split("\r\n").filter((l) => l !== "").length).toBeGreaterThan(20);
   });
