@@ -28,6 +28,12 @@ export async function show() {
   renderDays(days);
 }
 
+/** A line label's vertical offset so that it clears another line's label near it (the higher goes up). */
+function apart(value, other) {
+  if (other === undefined || Math.abs(value - other) > 5) return 0;
+  return value >= other ? -7 : 7;
+}
+
 function renderPm25(pm25) {
   const rows = [...pm25.stations, pm25.district];
   if (!pm25Chart)
@@ -53,8 +59,13 @@ function renderPm25(pm25) {
             show: true,
             position: "top",
             formatter: (p) => `${p.value ?? "—"} ${t(`target.${rows[p.dataIndex].status}`)}`,
+            // Readable where a bar's top meets the target or limit line.
+            backgroundColor: "rgba(255,255,255,0.85)",
+            padding: [1, 3],
           },
           markLine: {
+            // Under the bars and their labels: a bar over the target hides the line.
+            z: 1,
             symbol: "none",
             label: { formatter: "{b}", position: "end" },
             data: [
@@ -62,6 +73,7 @@ function renderPm25(pm25) {
                 yAxis: pm25.target.value,
                 name: `${t("limit.target")}`,
                 lineStyle: { color: "#2e7d32", width: 2 },
+                label: { offset: [0, apart(pm25.target.value, limit)] },
               },
               ...(limit !== undefined
                 ? [
@@ -69,6 +81,7 @@ function renderPm25(pm25) {
                       yAxis: limit,
                       name: `GB 3095 ${limit}`,
                       lineStyle: { color: "#d62728", type: "dashed" },
+                      label: { offset: [0, apart(limit, pm25.target.value)] },
                     },
                   ]
                 : []),
