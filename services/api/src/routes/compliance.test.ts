@@ -5,11 +5,14 @@ import { createStationRegistry, HOUR_MS, type MetricId, type Reading } from "@qi
 import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
 import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../index.ts";
 
 const T = (iso: string) => Date.parse(iso);
 const NOW = T("2026-01-05T12:00:00+08:00");
+/** Late on 2026-01-05: the day has 22 valid hourly means but has not ended. */
+const LATE = T("2026-01-05T22:30:00+08:00");
+let now = NOW;
 const registry = createStationRegistry([
   {
     id: "aq1",
@@ -83,8 +86,17 @@ beforeAll(async () => {
     ...hours("wq1", "do", "2026-01-02", 6.5),
     ...hours("wq2", "nh3n", "2026-01-02", 0.4),
     ...hours("wq2", "do", "2026-01-02", 7.6),
+    // Today (2026-01-05) until 22:00: PM2.5 100 at aq1, NH3-N 3.0 (Class V) at wq1. Neither may
+    // count before the day has ended.
+    ...hours("aq1", "pm25", "2026-01-05", 100, 22),
+    ...hours("wq1", "nh3n", "2026-01-05", 3.0, 22),
+    ...hours("wq1", "do", "2026-01-05", 6.5, 22),
   ]);
-  app = createApp({ store, registry, now: () => NOW, metricsRegistry: new Registry() });
+  app = createApp({ store, registry, now: () => now, metricsRegistry: new Registry() });
+});
+
+beforeEach(() => {
+  now = NOW;
 });
 
 afterAll(async () => {
@@ -98,11 +110,15 @@ describe("GET /api/v1/compliance/pm25", () => {
     const res = await app.inject({ url: "/api/v1/compliance/pm25" });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ year: 2026, elapsedDays: 5, daysInYear: 365, target: { value: 32 } });
+    // Jan 1–4 are completed; today (Jan 5) is not yet a day of the year to date.
+    expect(body).toMatchObject({ year: 2026, elapsedDays: 4, daysInYear: 365, target: { value: 32 } });
+    expect(body.to).toBe("2026-01-05T00:00:00+08:00");
     const [aq1, aq2] = body.stations;
-    // 3 valid days of 40 (the 19-hour day does not count); the rest must average ≤ (32·363 − 120)/360.
+    // 3 valid days of 40 (the 19-hour day does not count); the 361 days left (today included)
+    // must average ≤ (32·364 − 120)/361.
     expect(aq1).toMatchObject({ stationId: "aq1", status: "at_risk", ytdMean: 40, validDays: 3, target: 32 });
-    expect(aq1.requiredMeanForRest).toBeCloseTo((32 * 363 - 120) / 360, 9);
+    expect(aq1.elapsedDays).toBe(4);
+    expect(aq1.requiredMeanForRest).toBeCloseTo((32 * 364 - 120) / 361, 9);
     expect(aq1.nationalLimit).toMatchObject({ value: 35 });
     expect(aq2).toMatchObject({ stationId: "aq2", status: "on_track", ytdMean: 20, validDays: 2 });
     // District days: (40+20)/2, (40+20)/2, 40 → mean 33.33 → 33.
@@ -113,6 +129,26 @@ describe("GET /api/v1/compliance/pm25", () => {
       status: "at_risk",
     });
     expect(body.district.unroundedYtdMean).toBeCloseTo(100 / 3, 9);
+  });
+
+  it("leaves out today even when it already has ≥ 20 valid hourly means", async () => {
+    now = LATE;
+    const body = (await app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    expect(body).toMatchObject({ inProgress: true, elapsedDays: 4, to: "2026-01-05T00:00:00+08:00" });
+    // Counting today's 22 hours of 100 would give 4 valid days and a mean of 55.
+    expect(body.stations[0]).toMatchObject({ stationId: "aq1", validDays: 3, ytdMean: 40 });
+    expect(body.district).toMatchObject({ validDays: 3, ytdMean: 33 });
+    const csv = (await app.inject({ url: "/api/v1/compliance/pm25?format=csv" })).body.split("\r\n");
+    expect(csv[1]).toMatch(/^aq1,甲,A,at_risk,40,40,3,4,32,/);
+    expect(csv[1]?.endsWith(",true")).toBe(true);
+    // Once the day has ended it counts: 4 valid days, (120 + 100) / 4 = 55.
+    now = T("2026-01-06T00:00:00+08:00");
+    const next = (await app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    expect(next).toMatchObject({ elapsedDays: 5, to: "2026-01-06T00:00:00+08:00" });
+    expect(next.stations[0]).toMatchObject({ validDays: 4, ytdMean: 55 });
+    // A past year is complete: its `to` is its end, all its days count.
+    const past = (await app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
+    expect(past).toMatchObject({ inProgress: false, elapsedDays: 365, to: "2026-01-01T00:00:00+08:00" });
   });
 
   it("says no_data for a year without data and 400 for a bad year", async () => {
@@ -134,8 +170,36 @@ describe("GET /api/v1/compliance/water", () => {
     expect(wq1).toMatchObject({ class: "IV", targetClass: "III", meetsTarget: false, deciding: ["nh3n"] });
     const year = (await app.inject({ url: "/api/v1/compliance/water?period=year" })).json();
     expect(year).toMatchObject({ label: "2026", all: { meeting: 1, assessed: 2 } });
+    expect(year.sections.find((s: { stationId: string }) => s.stationId === "wq1")).toMatchObject({
+      class: "IV",
+    });
     const bad = await app.inject({ url: "/api/v1/compliance/water?period=week" });
     expect(bad.json().error).toMatchObject({ parameter: "period" });
+  });
+});
+
+describe("GET /api/v1/compliance/water to date uses completed days only", () => {
+  it("today's hours do not enter the month's or the year's class", async () => {
+    now = LATE;
+    for (const period of ["month", "year"]) {
+      const body = (await app.inject({ url: `/api/v1/compliance/water?period=${period}` })).json();
+      expect(body).toMatchObject({ inProgress: true, to: "2026-01-05T00:00:00+08:00" });
+      const wq1 = body.sections.find((s: { stationId: string }) => s.stationId === "wq1");
+      // With today's 22 hours of 3.0 the NH3-N mean would be (24·1.2 + 22·3.0)/46 ≈ 2.06: worse than Class V.
+      expect(wq1).toMatchObject({ class: "IV", means: { nh3n: 1.2 }, counts: { nh3n: 24 } });
+    }
+    // After the day has ended its hours count: (24·1.2 + 22·3.0)/46 > 2.0 (Class V's limit).
+    now = T("2026-01-06T00:00:00+08:00");
+    const after = (await app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    const wq1 = after.sections.find((s: { stationId: string }) => s.stationId === "wq1");
+    expect(wq1.means.nh3n).toBeCloseTo((24 * 1.2 + 22 * 3.0) / 46, 9);
+    expect(wq1.class).toBe("劣V");
+  });
+  it("on the month's first day the month to date has no completed day", async () => {
+    now = T("2026-01-01T10:00:00+08:00");
+    const body = (await app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    expect(body).toMatchObject({ inProgress: true, to: "2026-01-01T00:00:00+08:00" });
+    expect(body.all).toMatchObject({ sections: 2, assessed: 0, share: null });
   });
 });
 

@@ -24,7 +24,7 @@ import { loadHours, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
 import { complianceYearQuery, waterComplianceQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
-import { aggregate } from "../series/aggregate.ts";
+import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
 import { aqiSeries } from "../series/aqi.ts";
 import type { AirSeries } from "../series/aqi-inputs.ts";
 import { isInProgress, periodEnd } from "../series/calendar.ts";
@@ -43,14 +43,26 @@ interface WaterComplianceQuery {
   format?: "json" | "csv";
 }
 
-/** The Beijing calendar year [start, end) and how much of it has passed at `now`. */
+/**
+ * End of the completed Beijing days of [start, end) at `now`: today's midnight, clamped to the
+ * span. A daily (24-h) mean is the mean of a completed natural day (GB 3095-2026's
+ * definition, air-aqi.md §6.2); an unfinished day's mean still changes, so year- and
+ * month-to-date figures stop here.
+ */
+export function completedDaysEnd(start: number, end: number, now: number): number {
+  return Math.min(end, Math.max(start, beijingDayStart(now)));
+}
+
+/**
+ * The Beijing calendar year [start, end), the end `to` of its days completed at `now`, and how many
+ * days those are (`elapsedDays`: today is not one of them until it has ended).
+ */
 export function yearSpan(year: number, now: number) {
   const start = beijingMidnight(`${String(year).padStart(4, "0")}-01-01`);
   const end = beijingMidnight(`${String(year + 1).padStart(4, "0")}-01-01`);
-  const to = Math.min(Math.max(now, start), end);
+  const to = completedDaysEnd(start, end, now);
   const daysInYear = Math.round((end - start) / DAY_MS);
-  // Days of the year so far, today included (assessAnnualTarget's elapsedDays).
-  const elapsedDays = to <= start ? 0 : Math.min(daysInYear, Math.ceil((to - start) / DAY_MS));
+  const elapsedDays = Math.round((to - start) / DAY_MS);
   return { start, end, to, daysInYear, elapsedDays };
 }
 
@@ -88,7 +100,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "PM2.5 year-to-date mean against the annual target",
         description:
-          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the year so far (Beijing days; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4) against the local target (default 32 µg/m³, Liandu 2018 plan) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data and the mean the rest of the year must not exceed. District-wide = the mean over stations of each day's valid station daily means (the usual city practice; HJ 663's rule on how many stations a district day needs was not read, so a day with at least one valid station counts). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's.",
+          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the completed Beijing days of the year so far (today is left out until it has ended: a daily mean is the mean of a whole natural day, and an unfinished day's mean still changes; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4; elapsedDays counts the completed days and `to` is the end of the last one) against the local target (default 32 µg/m³, Liandu 2018 plan) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data and the mean the rest of the year (today included) must not exceed. District-wide = the mean over stations of each day's valid station daily means (the usual city practice; HJ 663's rule on how many stations a district day needs was not read, so a day with at least one valid station counts). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
         response: { 400: errorResponseSchema },
@@ -107,7 +119,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         let validDays = 0;
         if (span.to > span.start && stationMetrics(station, ["pm25"]).length > 0) {
           const hours = await loadHours(ctx, station, "pm25", span.start, span.to, "1d");
-          for (const day of aggregate(hours, span.start, span.to, "1d", "mean")) {
+          for (const day of aggregate(hours, span.start, span.to, "1d", "mean", AIR_VALIDITY, "pm25")) {
             if (!day.valid || day.value === null) continue;
             sum += day.value;
             validDays += 1;
@@ -175,7 +187,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
             source: LIANDU_PM25_ANNUAL_TARGET.source,
             authority: LIANDU_PM25_ANNUAL_TARGET.authority,
           },
-          rule: "daily mean valid with ≥ 20 valid hourly means (GB 3095 Table 4); annual statistic = mean of valid daily means",
+          rule: "daily mean of a completed Beijing day, valid with ≥ 20 valid hourly means (GB 3095 Table 4); annual statistic = mean of valid daily means",
           district,
           stations,
         },
@@ -190,7 +202,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Share of water sections meeting their target class",
         description:
-          "Class of every water section over the Beijing month or year (to date) containing `at`, from the period mean of each parameter (mean of its valid hourly means, the same method as GET /water/class), against the section's target class (Class III by default). The share counts sections with data; drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the data so far and are not final.",
+          "Class of every water section over the Beijing month or year (to date) containing `at`, from the period mean of each parameter (mean of its valid hourly means, the same method as GET /water/class) over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day, against the section's target class (Class III by default). The share counts sections with data; drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
         response: { 400: errorResponseSchema },
@@ -202,7 +214,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const at = q.at === undefined ? now : parseTimeParam("at", q.at);
       const start = q.period === "month" ? beijingMonthStart(at) : beijingYearStart(at);
       const end = q.period === "month" ? periodEnd(start, "1mo") : beijingYearStart(start + 400 * DAY_MS);
-      const to = Math.min(end, Math.max(now, start));
+      const to = completedDaysEnd(start, end, now);
       const label = q.period === "month" ? beijingDate(start).slice(0, 7) : beijingDate(start).slice(0, 4);
       const sections: WaterSectionRow[] = [];
       for (const station of ctx.registry.stations.filter((s) => s.kind === "water")) {
@@ -277,8 +289,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const now = ctx.now();
       const year = request.query.year ?? currentYear(now);
       const span = yearSpan(year, now);
-      // Only days that have ended count.
-      const to = Math.min(span.end, Math.max(span.start, beijingDayStart(now)));
+      const to = span.to;
       const stations = [];
       for (const station of airStations()) {
         const counts: Record<(typeof AQI_DAY_KEYS)[number], number> = {
