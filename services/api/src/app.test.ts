@@ -268,7 +268,7 @@ describe("series", () => {
       reason: "19 valid hourly means; needs ≥ 20",
       validCount: 19,
       totalCount: 24,
-      rule: "GB 3095 Table 4 / HJ 663: daily mean needs ≥ 20 valid hourly means",
+      rule: "GB 3095 Table 4: daily mean needs ≥ 20 valid hourly means",
       provisional: false,
     });
     // 2026-11-28T16:30Z is 2026-11-29 00:30 Beijing: the hour labelled 01:00 of the 29th.

@@ -62,7 +62,7 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Aggregated series with validity",
         description:
-          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours; monthly ≥ 27 valid days, 25 in February — provisional). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress) and may still change; completed periods have inProgress=false.",
+          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours: GB 3095 Table 4 for SO2, NO2, CO, PM10, PM2.5, a local rule for O3 — whose daily statistic is the daily maximum 8-h mean, HJ 663 §6.1.2 — and other metrics; monthly ≥ 27 valid days, 25 in February: HJ 663, provisional, for the same five, a local rule for the others). Each period's rule names its source for the metric. A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress) and may still change; completed periods have inProgress=false.",
         tags: ["series"],
         querystring: seriesQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },

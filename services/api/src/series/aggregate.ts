@@ -1,7 +1,8 @@
 import type { MetricId } from "@qingshan/domain";
 import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
-import { hourlyRuleSource, validMean } from "./hourly-validity.ts";
+import { validMean } from "./hourly-validity.ts";
 import { mean } from "./mean.ts";
+import { dailyRuleSource, GENERIC_RULE_SOURCES, hourlyRuleSource, monthlyRuleSource } from "./rule-source.ts";
 import type { AggFn, Every, HourSeries, PeriodValue } from "./types.ts";
 
 /** Minimum data for a period statistic; defaults are the GB 3095 Table 4 / HJ 663 values. */
@@ -12,15 +13,18 @@ export interface ValidityRules {
   readonly minDaysPerMonth: number;
   /** …and ≥ 25 in February. */
   readonly minDaysPerFebruary: number;
-  /** Prefix naming where the rules come from, e.g. "GB 3095 Table 4". */
-  readonly source: string;
+  /**
+   * Where the daily and monthly minimums come from, for rules of their own (NOI); without it the
+   * `rule` texts name the source per metric (dailyRuleSource, monthlyRuleSource).
+   */
+  readonly source?: string;
 }
 
+/** The air minimums; their `rule` texts cite GB 3095 Table 4 / HJ 663 only for the metrics those list. */
 export const AIR_VALIDITY: ValidityRules = Object.freeze({
   minHoursPerDay: 20,
   minDaysPerMonth: 27,
   minDaysPerFebruary: 25,
-  source: "GB 3095 Table 4 / HJ 663",
 });
 
 /** Values of the valid days of a period, with the count of valid hours per day. */
@@ -54,9 +58,11 @@ function statistic(values: readonly number[], fn: AggFn): number | null {
  *   valid per the ≥ 45 min rule already applied to the series; its `rule` cites the source for
  *   `metric` (GB 3095 Table 4 for the gases, a local rule otherwise — see hourlyRuleSource).
  * - `1d`: the statistic of the valid hourly means of the day (hours labelled D 01:00 … D+1 00:00);
- *   valid with ≥ `minHoursPerDay` of them (GB 3095 Table 4).
+ *   valid with ≥ `minHoursPerDay` of them (GB 3095 Table 4 for SO2, NO2, CO, PM; a local rule
+ *   for O3, water and NOI — see dailyRuleSource).
  * - `1mo`: the statistic of the valid daily means of the month; valid with ≥ 27 valid days
- *   (≥ 25 in February), an HJ 663 rule read with medium confidence, so labelled provisional.
+ *   (≥ 25 in February), an HJ 663 rule read with medium confidence, so labelled provisional (a
+ *   local rule for O3, water and NOI — see monthlyRuleSource).
  *
  * An invalid period has `valid: false`, a reason and a null value; `count` reports the number of
  * valid items whatever the validity.
@@ -74,7 +80,9 @@ export function aggregate(
   rules: ValidityRules = AIR_VALIDITY,
   metric?: MetricId,
 ): PeriodValue[] {
-  const hourRule = `${metric ? hourlyRuleSource(metric) : "GB 3095 Table 4 (SO2, NO2, CO, O3; a local rule for other metrics)"}: ≥ 45 min of sampling in the hour`;
+  const hourRule = `${metric ? hourlyRuleSource(metric) : GENERIC_RULE_SOURCES.hourly}: ≥ 45 min of sampling in the hour`;
+  const daySource = rules.source ?? (metric ? dailyRuleSource(metric) : GENERIC_RULE_SOURCES.daily);
+  const monthSource = rules.source ?? (metric ? monthlyRuleSource(metric) : GENERIC_RULE_SOURCES.monthly);
   return periods(from, to, every).map((period): PeriodValue => {
     if (every === "1h") {
       const hour = series.get(period.end);
@@ -112,7 +120,7 @@ export function aggregate(
           : { reason: `${n} valid hourly mean${n === 1 ? "" : "s"}; needs ≥ ${rules.minHoursPerDay}` }),
         validCount: n,
         totalCount: 24,
-        rule: `${rules.source}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`,
+        rule: `${daySource}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`,
         provisional: false,
       };
     }
@@ -127,7 +135,7 @@ export function aggregate(
       ...(valid ? {} : { reason: `${dayMeans.length} valid daily means; needs ≥ ${needed}` }),
       validCount: dayMeans.length,
       totalCount: days.length,
-      rule: `${rules.source}: monthly mean needs ≥ ${rules.minDaysPerMonth} valid days (≥ ${rules.minDaysPerFebruary} in February)`,
+      rule: `${monthSource}: monthly mean needs ≥ ${rules.minDaysPerMonth} valid days (≥ ${rules.minDaysPerFebruary} in February)`,
       provisional: true,
     };
   });

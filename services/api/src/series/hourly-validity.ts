@@ -1,6 +1,7 @@
-import { HOUR_MS, METRICS, type MetricId } from "@qingshan/domain";
+import { HOUR_MS, type MetricId } from "@qingshan/domain";
 import type { HourlyAggregate } from "@qingshan/store";
 import { clean } from "./mean.ts";
+import { hourlyRuleSource } from "./rule-source.ts";
 import type { HourSeries, HourValue } from "./types.ts";
 
 /**
@@ -8,30 +9,6 @@ import type { HourSeries, HourValue } from "./types.ts";
  * NO2, CO, O3 (and NOx); Qingshan applies the same minimum to every other metric as a local rule.
  */
 export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
-
-/** Metrics whose 1-h minimum GB 3095 Table 4 lists (air-aqi.md §7; NOx is not measured here). */
-const TABLE4_HOURLY_METRICS: ReadonlySet<MetricId> = new Set(["so2", "no2", "co", "o3"]);
-
-/** Short name of a metric inside a sentence: "PM2.5", "ammonia nitrogen", "pH". */
-function metricName(metric: MetricId): string {
-  if (metric === "pm25") return "PM2.5";
-  if (metric === "pm10") return "PM10";
-  const en = METRICS[metric].en;
-  return /^[A-Z][a-z]/.test(en) ? en.charAt(0).toLowerCase() + en.slice(1) : en;
-}
-
-/**
- * Where the 45-minute hourly minimum comes from for `metric`: GB 3095 Table 4 for the gases it
- * lists; for PM (whose hourly values HJ 633 indexes), water and NOI a local rule by analogy.
- *
- * @example
- * hourlyRuleSource("no2")  // "GB 3095 Table 4"
- * hourlyRuleSource("pm25") // "local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5)"
- */
-export function hourlyRuleSource(metric: MetricId): string {
-  if (TABLE4_HOURLY_METRICS.has(metric)) return "GB 3095 Table 4";
-  return `local rule (GB 3095 Table 4's 1-h minimum applied to ${metricName(metric)})`;
-}
 
 /**
  * Applies the hourly validity rule to one hourly aggregate. Readings with an averaging period

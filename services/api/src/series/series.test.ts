@@ -121,7 +121,7 @@ describe("aggregate", () => {
         valid: true,
         validCount: 20,
         totalCount: 24,
-        rule: "GB 3095 Table 4 / HJ 663: daily mean needs ≥ 20 valid hourly means",
+        rule: "GB 3095 Table 4 (SO2, NO2, CO, PM10, PM2.5; a local rule for other metrics): daily mean needs ≥ 20 valid hourly means",
         provisional: false,
       },
     ]);
