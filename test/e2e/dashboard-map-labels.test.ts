@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, startApi } from "@qingshan/api";
-import { decodeStationMessage, HOUR_MS } from "@qingshan/domain";
+import { type AlertEvent, decodeStationMessage, HOUR_MS, toBeijingIso } from "@qingshan/domain";
 import { generateHistory, loadStationRegistry } from "@qingshan/simulator";
 import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
@@ -38,7 +38,7 @@ async function stationLabels(): Promise<Box[]> {
       return { text: el.textContent ?? "", x: r.x, y: r.y, width: r.width, height: r.height };
     }),
   );
-  return texts.filter((t) => states.has(t.text));
+  return texts.filter((t) => states.has(t.text.replace(/^⚠ /, "")));
 }
 
 function overlapping(boxes: Box[]): string[] {
@@ -123,5 +123,36 @@ describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromi
         l.y + l.height <= map.y + map.height,
     );
     expect(overlapping(inView)).toEqual([]);
+  });
+
+  it("flags a station with an open critical alert on the map and in the table, not one with an info alert", async () => {
+    const raised = (id: string, stationId: string, severity: AlertEvent["severity"]): AlertEvent => ({
+      id: `${id}-r`,
+      alertId: id,
+      type: "raised",
+      at: toBeijingIso(Date.now()),
+      ruleId: severity === "info" ? "noi-grade" : "aqi-hourly-severe",
+      stationId,
+      severity,
+      metric: severity === "info" ? "noi" : "aqi",
+      value: 310,
+      threshold: 300,
+      window: "1h",
+      standard: "HJ 633-2026",
+      message: { zh: "测试告警", en: "test alert" },
+    });
+    await store.writeAlertEvents([
+      raised("map-critical", "ld-aq-04", "critical"),
+      raised("map-info", "ld-noi-02", "info"),
+    ]);
+    await page.goto(`${baseUrl}/dashboard/#map`);
+    await page.waitForSelector("body[data-ready=true]");
+    const badge = page.locator('#station-table tr[data-station="ld-aq-04"] a.badge.sev-critical');
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe("⚠ 1 未解除告警");
+    expect(await page.locator('#station-table tr[data-station="ld-noi-02"] a.badge').count()).toBe(0);
+    const state = await page.locator('#station-table tr[data-station="ld-aq-04"] .swatch').textContent();
+    const flagged = (await stationLabels()).filter((l) => l.text.startsWith("⚠ "));
+    expect(flagged.map((l) => l.text)).toEqual([`⚠ ${state}`]);
   });
 });

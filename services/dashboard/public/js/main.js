@@ -74,6 +74,8 @@ function connectStream() {
     }
     app.lastEvent = event;
     alerts.onEvent(app, event);
+    // The map marks stations with open alerts: keep it in step with the console.
+    if (!document.getElementById("view-map").hidden && app.network) map.refresh(app).catch(() => undefined);
   };
   app.stream = source;
 }

@@ -76,11 +76,43 @@ export async function show(app) {
 }
 
 export async function refresh(app) {
-  app.network = await getJson("/api/v1/network");
+  const [network, open] = await Promise.all([
+    getJson("/api/v1/network"),
+    getJson("/api/v1/alerts", { status: "open,acknowledged", limit: 500 }),
+  ]);
+  app.network = network;
+  app.stationAlerts = alertsByStation(open.alerts);
   render(app);
   renderTable(app);
   renderLegend(app);
   if (selected) await select(app, selected, false);
+}
+
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * Per station, its open (or acknowledged, not yet resolved) critical and warning alerts: how many,
+ * and the most severe. Info alerts (e.g. the NOI fresh-air grade) are news, not trouble: the
+ * console lists them, the map does not flag them.
+ */
+function alertsByStation(alerts) {
+  const by = new Map();
+  for (const a of alerts) {
+    if (a.severity !== "critical" && a.severity !== "warning") continue;
+    const seen = by.get(a.stationId);
+    const severity =
+      seen && (SEVERITY_RANK[seen.severity] ?? 3) <= (SEVERITY_RANK[a.severity] ?? 3)
+        ? seen.severity
+        : a.severity;
+    by.set(a.stationId, { count: (seen?.count ?? 0) + 1, severity });
+  }
+  return by;
+}
+
+/** "⚠ 2 未解除告警" for a station with open alerts, else "". */
+function alertText(app, id) {
+  const open = app.stationAlerts?.get(id);
+  return open ? `⚠ ${open.count} ${t("alerts.open")}` : "";
 }
 
 // The stations whose labels the map shows, by series index and data index, and where their
@@ -137,6 +169,7 @@ function render(app) {
       .filter((s) => s.kind === kind)
       .map((s) => {
         const look = stationLook(app, s);
+        const alerted = app.stationAlerts?.has(s.id);
         return {
           name: pick(s.name),
           id: s.id,
@@ -149,15 +182,17 @@ function render(app) {
           // The label carries the status colour too, so it shows where markers crowd.
           label: {
             show: true,
-            formatter: look.short,
+            formatter: alerted ? `⚠ ${look.short}` : look.short,
             ...LABEL_TEXT,
             color: textColorOn(look.color),
             backgroundColor: look.color,
-            borderColor: "rgba(0,0,0,0.45)",
-            borderWidth: 1,
+            // An open alert: a red frame, as the duty console shows it.
+            borderColor: alerted ? "#b00020" : "rgba(0,0,0,0.45)",
+            borderWidth: alerted ? 2 : 1,
             borderRadius: 3,
           },
           look,
+          alerts: alertText(app, s.id),
         };
       });
   const rivers = app.geo.rivers.features.map((f) => ({
@@ -180,7 +215,11 @@ function render(app) {
       tooltip: {
         trigger: "item",
         formatter: (p) =>
-          p.data?.look ? `<b>${p.name}</b><br>${p.data.look.text}` : p.name === "__district" ? "" : p.name,
+          p.data?.look
+            ? `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(p.data.look.text)}${p.data.alerts ? `<br><b class="bad">${p.data.alerts}</b>` : ""}`
+            : p.name === "__district"
+              ? ""
+              : p.name,
       },
       geo: {
         map: "liandu",
@@ -246,7 +285,11 @@ function renderTable(app) {
       tr.tabIndex = 0;
       tr.className = s.silent ? "silent" : "";
       const swatch = `<span class="swatch" style="background:${look.color};color:${textColorOn(look.color)}">${escapeHtml(look.short)}</span>`;
-      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(s.township ?? "")}</td><td>${swatch} ${escapeHtml(look.text)}</td><td>${shortTime(s.lastReadingAt)}</td>`;
+      const open = app.stationAlerts?.get(s.id);
+      const alerts = open
+        ? ` <a class="badge sev-${open.severity}" href="#alerts">${alertText(app, s.id)}</a>`
+        : "";
+      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(s.township ?? "")}</td><td>${swatch} ${escapeHtml(look.text)}${alerts}</td><td>${shortTime(s.lastReadingAt)}</td>`;
       return tr;
     }),
   );
