@@ -125,7 +125,7 @@ describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromi
     expect(overlapping(inView)).toEqual([]);
   });
 
-  it("flags a station with an open critical alert on the map and in the table, not one with an info alert", async () => {
+  it("flags a station with an open critical alert on the map and in the table, not one with an info alert; Enter opens a row", async () => {
     const raised = (id: string, stationId: string, severity: AlertEvent["severity"]): AlertEvent => ({
       id: `${id}-r`,
       alertId: id,
@@ -152,6 +152,11 @@ describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromi
     expect(await badge.textContent()).toBe("⚠ 1 未解除告警");
     expect(await page.locator('#station-table tr[data-station="ld-noi-02"] a.badge').count()).toBe(0);
     const state = await page.locator('#station-table tr[data-station="ld-aq-04"] .swatch').textContent();
+    // The rows are focusable; Enter opens the station's panel, as a click does.
+    await page.focus('#station-table tr[data-station="ld-aq-04"]');
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#station-panel #panel-chart svg");
+    expect(await page.locator("#station-panel h3").textContent()).toBe("碧湖镇");
     const flagged = (await stationLabels()).filter((l) => l.text.startsWith("⚠ "));
     expect(flagged.map((l) => l.text)).toEqual([`⚠ ${state}`]);
   });

@@ -15,9 +15,20 @@ let selected = null;
 let panelChart;
 
 export function init() {
-  document.querySelector("#station-table tbody").addEventListener("click", (e) => {
+  const body = document.querySelector("#station-table tbody");
+  body.addEventListener("click", (e) => {
+    if (e.target.closest("a")) return;
     const row = e.target.closest("tr[data-station]");
     if (row) select(window.qingshan, row.dataset.station);
+  });
+  // The rows are focusable: Enter or Space opens the station, as a click does.
+  body.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    if (e.target.closest("a")) return;
+    const row = e.target.closest("tr[data-station]");
+    if (!row) return;
+    e.preventDefault();
+    select(window.qingshan, row.dataset.station);
   });
 }
 
