@@ -167,6 +167,59 @@ describe("shipped rules on hand-computed inputs", () => {
     }
   });
 
+  it("heavy-pollution-warning: an event showing a level the value no longer meets says since when it is on and what releases it", () => {
+    const { hour, events } = setup("aq-1", ["pm25"]);
+    const start = at("2026-12-01T00:00:00+08:00");
+    let t = start;
+    for (let i = 1; i <= 48; i++) {
+      t += H;
+      hour(t, { pm25: 160 });
+    }
+    for (let i = 1; i <= 20; i++) {
+      t += H;
+      hour(t, { pm25: 20 });
+    }
+    const warning = events.filter((e) => e.ruleId === "heavy-pollution-warning");
+    const [raised, orange, yellow] = warning;
+    // Shown at a level the AQI24 meets: the start only.
+    expect(raised?.message.en).toMatch(/; since 2026-12-01T20:00:00\+08:00\.$/);
+    expect(orange?.message.en).toMatch(/; since 2026-12-01T20:00:00\+08:00\.$/);
+    // Orange → yellow after 12 h below orange (stepDownFor); AQI24 122 meets no level: still yellow
+    // until 36 h without the yellow condition (clear.for; heavy-pollution-warning.md §3.3).
+    expect(yellow).toMatchObject({ type: "level_changed", level: "yellow" });
+    expect(yellow?.value).toBeLessThanOrEqual(150);
+    expect(yellow?.message.zh).toContain(
+      "；仍在持续，自 2026-12-01 20:00（北京时间）起；连续36小时不满足黄色条件方解除。",
+    );
+    expect(yellow?.message.en).toContain(
+      "; ongoing since 2026-12-01 20:00 Beijing time; released only after 36 h without the yellow condition.",
+    );
+  });
+
+  it("heavy-pollution-warning: a level above the lowest, shown below it, names its step down as well as the release", () => {
+    // Red needs > 300 for 24 h inside > 200 for 72 h (2024 §2.4); then clean air: red → orange after 12 h.
+    const { hour, events } = setup("aq-1", ["pm25"]);
+    let t = at("2026-12-01T00:00:00+08:00");
+    for (let i = 1; i <= 96; i++) {
+      t += H;
+      hour(t, { pm25: 300 });
+    }
+    for (let i = 1; i <= 30; i++) {
+      t += H;
+      hour(t, { pm25: 20 });
+    }
+    const warning = events.filter((e) => e.ruleId === "heavy-pollution-warning");
+    expect(warning.map((e) => e.level)).toEqual(["yellow", "orange", "red", "orange"]);
+    const steppedDown = warning[3];
+    expect(steppedDown?.value).toBeLessThanOrEqual(150);
+    expect(steppedDown?.message.zh).toContain(
+      "仍在持续，自 2026-12-01 20:00（北京时间）起；低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除。",
+    );
+    expect(steppedDown?.message.en).toContain(
+      "ongoing since 2026-12-01 20:00 Beijing time; drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition.",
+    );
+  });
+
   it("heavy-pollution-warning history: a 40-value history wrapped several times announces as 240 do", () => {
     // A custom level that needs 37 consecutive AQI24 values > 200 (60 h): values older than 24 h count.
     const warningPreset = {

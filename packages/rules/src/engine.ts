@@ -33,6 +33,7 @@ import {
   rollingAqi24,
   stepOf,
   WINDOW_TEXT,
+  warningColour,
 } from "./observe.ts";
 import type { Rule } from "./schema.ts";
 import type { StationView } from "./view.ts";
@@ -284,6 +285,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const win = rule.window !== undefined ? WINDOW_TEXT[rule.window] : undefined;
     const threshold = obs?.thresholdText;
     const started = toBeijingIso(startedAt);
+    const ongoing = type === "resolved" ? undefined : ongoingText(rule, levels, level, obs, startedAt);
     // The window only when the value's own text does not already name it ("PM10自然日（北京时间） 155.6").
     const parts = (lang: "zh" | "en"): string =>
       [
@@ -309,8 +311,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
           ? { zh: lvZh ?? "", en: lvEn ?? "" }
           : undefined;
     return {
-      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；开始于 ${started}。`,
-      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; since ${started}.`,
+      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started}`}。`,
+      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; ${ongoing?.en ?? `since ${started}`}.`,
     };
   }
 
@@ -712,6 +714,51 @@ function flattened(obs: RuleObservation): RuleObservation {
 function flat(s: string): string {
   if (s.length > 0) s.charCodeAt(0);
   return s;
+}
+
+/** "12 h" / "12小时" (minutes when not whole hours). */
+function durationText(ms: number): { zh: string; en: string } {
+  const hours = ms / HOUR_MS;
+  if (Number.isInteger(hours)) return { zh: `${hours}小时`, en: `${hours} h` };
+  const minutes = Math.round(ms / 60_000);
+  return { zh: `${minutes}分钟`, en: `${minutes} min` };
+}
+
+/**
+ * For a warning announced at a level its latest value no longer meets (an episode easing, or
+ * shown again after a restart): since when it has been on and what ends it — a level steps down
+ * after `stepDownFor` below it, and the warning is released only after `clear.for` without the
+ * lowest level's condition (heavy-pollution-warning.md §3.3: 36 h). Undefined otherwise.
+ */
+function ongoingText(
+  rule: Rule,
+  levels: readonly LevelDef[],
+  level: LevelDef | undefined,
+  obs: RuleObservation | undefined,
+  startedAt: number,
+): { zh: string; en: string } | undefined {
+  if (rule.warning === undefined || level?.id === undefined || obs === undefined || obs.unknown)
+    return undefined;
+  const index = levels.findIndex((l) => l.id === level.id);
+  const lowest = levels[0]?.id;
+  if (index < 0 || obs.raise >= index || lowest === undefined) return undefined;
+  const since = toBeijingIso(startedAt).slice(0, 16).replace("T", " ");
+  const release = durationText(rule.clear.for);
+  const base = warningColour(lowest);
+  const current = warningColour(level.id);
+  const lower = levels[index - 1]?.id;
+  const stepDown = durationText(rule.stepDownFor ?? rule.clear.for);
+  const down =
+    lower === undefined
+      ? { zh: "", en: "" }
+      : {
+          zh: `低于${current.zh}条件满${stepDown.zh}降为${warningColour(lower).zh}，`,
+          en: `drops to ${lower} after ${stepDown.en} below the ${current.en} condition, `,
+        };
+  return {
+    zh: `仍在持续，自 ${since}（北京时间）起；${down.zh}连续${release.zh}不满足${base.zh}条件方解除`,
+    en: `ongoing since ${since} Beijing time; ${down.en}released only after ${release.en} without the ${base.en} condition`,
+  };
 }
 
 function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {

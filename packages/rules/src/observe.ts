@@ -100,6 +100,11 @@ export const DEFAULT_WARNING_SEVERITIES: Record<string, Severity> = {
 
 const WARNING_ZH: Record<string, string> = { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" };
 
+/** A warning level's colour: { zh: "橙色", en: "orange" }. */
+export function warningColour(levelId: string): { zh: string; en: string } {
+  return { zh: WARNING_ZH[levelId] ?? levelId, en: levelId };
+}
+
 /**
  * The levels of a rule at a station, least severe first.
  *
