@@ -1,6 +1,9 @@
+import { METRICS, type MetricId } from "@qingshan/domain";
 import { HJ633_2026_EFFECTIVE_DATE } from "@qingshan/standards";
 
-// GB 3095-2012 / GB 3095-2026 Table 4 (identical in both editions): 1-h mean needs ≥ 45 min of sampling.
+// GB 3095-2012 / GB 3095-2026 Table 4 (identical in both editions): 1-h mean needs ≥ 45 min of sampling
+// (SO2, NO2, CO, O3; Qingshan applies every Table 4 / HJ 663 minimum to the metrics they do not list
+// as a local rule by analogy, and the rule texts say so).
 export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
 // GB 3095 Table 4: 8-h (O3) mean needs ≥ 6 hourly means within the 8 h.
 export const MIN_HOURS_8H = 6;
@@ -22,51 +25,93 @@ function is2026(endDate: string): boolean {
   return endDate >= HJ633_2026_EFFECTIVE_DATE;
 }
 
+/** Metrics Qingshan measures that GB 3095 Table 4 lists per statistic (air-aqi.md §7; NOx is not measured). */
+const TABLE4_1H: ReadonlySet<MetricId> = new Set(["so2", "no2", "co", "o3"]);
+const TABLE4_8H: ReadonlySet<MetricId> = new Set(["o3"]);
+const TABLE4_24H: ReadonlySet<MetricId> = new Set(["so2", "no2", "co", "pm10", "pm25"]);
+const TABLE4_ANNUAL: ReadonlySet<MetricId> = new Set(["so2", "no2", "pm10", "pm25"]);
+/** HJ 663's monthly minimum is read as covering the metrics with a GB 3095 24-h mean (air-aqi.md §8). */
+const HJ663_MONTH = TABLE4_24H;
+
+/** Short name of a metric inside a sentence, as the API writes it: "PM2.5", "O3", "ammonia nitrogen". */
+function metricName(metric: MetricId): string {
+  if (metric === "pm25") return "PM2.5";
+  if (metric === "pm10") return "PM10";
+  if (metric === "o3") return "O3";
+  const en = METRICS[metric].en;
+  return /^[A-Z][a-z]/.test(en) ? en.charAt(0).toLowerCase() + en.slice(1) : en;
+}
+
 /**
- * The rule texts of hours and rolling windows by edition, built once: hour() and rolling() are
- * called for every rule evaluation (formatting the date for each call cost ~10 % of the
- * evaluator's CPU). `is2026` as for is2026(end date) — see is2026Day in series-windows.ts.
+ * `standard` when it lists `metric` for the statistic, else a local rule applying its minimum by
+ * analogy (the wording of the API's rule texts, services/api/src/series/rule-source.ts).
  */
-export function hourRuleText(is2026: boolean): string {
-  return is2026 ? HOUR_RULE_2026 : HOUR_RULE_2012;
+function source(listed: ReadonlySet<MetricId>, metric: MetricId, standard: string, minimum: string): string {
+  return listed.has(metric)
+    ? standard
+    : `local rule (${standard}'s ${minimum} applied to ${metricName(metric)})`;
 }
 
-export function rollingRuleText(hours: 8 | 24, is2026: boolean): string {
-  if (hours === 8) return is2026 ? ROLLING_8_RULE_2026 : ROLLING_8_RULE_2012;
-  return is2026 ? ROLLING_24_RULE_2026 : ROLLING_24_RULE_2012;
+export function hourRule(endDate: string, metric: MetricId): string {
+  const std = `GB 3095-${is2026(endDate) ? "2026" : "2012"} Table 4`;
+  return `${source(TABLE4_1H, metric, std, "1-h minimum")}: 1-h mean needs ≥ 45 min of sampling in the hour`;
 }
 
-export function hourRule(endDate: string): string {
-  return `GB 3095-${is2026(endDate) ? "2026" : "2012"} Table 4: 1-h mean needs ≥ 45 min of sampling in the hour`;
-}
-
-export function rollingRule(hours: 8 | 24, endDate: string): string {
-  const ed = is2026(endDate) ? "2026" : "2012";
+export function rollingRule(hours: 8 | 24, endDate: string, metric: MetricId): string {
+  const std = `GB 3095-${is2026(endDate) ? "2026" : "2012"} Table 4`;
   return hours === 8
-    ? `GB 3095-${ed} Table 4: 8-h mean needs ≥ ${MIN_HOURS_8H} hourly means`
-    : `GB 3095-${ed} Table 4: 24-h mean needs ≥ ${MIN_HOURS_24H} hourly means`;
+    ? `${source(TABLE4_8H, metric, std, "8-h minimum")}: 8-h mean needs ≥ ${MIN_HOURS_8H} hourly means`
+    : `${source(TABLE4_24H, metric, std, "24-h minimum")}: 24-h mean needs ≥ ${MIN_HOURS_24H} hourly means`;
 }
 
-export function dayRule(date: string): string {
-  return `GB 3095-${is2026(date) ? "2026" : "2012"} Table 4: daily mean needs ≥ ${MIN_HOURS_24H} hourly means`;
+export function dayRule(date: string, metric: MetricId): string {
+  const std = `GB 3095-${is2026(date) ? "2026" : "2012"} Table 4`;
+  return `${source(TABLE4_24H, metric, std, "24-h minimum")}: daily mean needs ≥ ${MIN_HOURS_24H} hourly means`;
 }
 
-export function dailyMax8hRule(date: string, limit: number): string {
-  return `HJ 663-${is2026(date) ? "2026" : "2013"} §6.1.2: ≥ ${MIN_WINDOWS_DAILY_MAX_8H} valid 8-h means among the ${WINDOWS_PER_DAY_8H} ending 08:00…24:00, or a maximum above ${limit}`;
+export function dailyMax8hRule(date: string, limit: number, metric: MetricId): string {
+  const std = `HJ 663-${is2026(date) ? "2026" : "2013"} §6.1.2`;
+  return `${source(TABLE4_8H, metric, std, "O3 rule")}: ≥ ${MIN_WINDOWS_DAILY_MAX_8H} valid 8-h means among the ${WINDOWS_PER_DAY_8H} ending 08:00…24:00, or a maximum above ${limit}`;
 }
 
-export function monthRule(lastDate: string): string {
-  return `HJ 663-${is2026(lastDate) ? "2026" : "2013"} (provisional, not read): monthly mean needs ≥ 27 daily means (≥ 25 in February)`;
+export function monthRule(lastDate: string, metric: MetricId): string {
+  const std = `HJ 663-${is2026(lastDate) ? "2026" : "2013"}`;
+  const cited = HJ663_MONTH.has(metric)
+    ? `${std} (provisional, not read)`
+    : source(HJ663_MONTH, metric, std, "monthly minimum");
+  return `${cited}: monthly mean needs ≥ 27 daily means (≥ 25 in February)`;
 }
 
-export function yearRule(year: number): string {
-  return `GB 3095-${is2026(`${year}-12-31`) ? "2026" : "2012"} Table 4: annual mean needs ≥ ${MIN_DAYS_YEAR} daily means and ≥ 27 in every month (≥ 25 in February)`;
+export function yearRule(year: number, metric: MetricId): string {
+  const std = `GB 3095-${is2026(`${year}-12-31`) ? "2026" : "2012"} Table 4`;
+  return `${source(TABLE4_ANNUAL, metric, std, "annual minimum")}: annual mean needs ≥ ${MIN_DAYS_YEAR} daily means and ≥ 27 in every month (≥ 25 in February)`;
+}
+
+/** The hour and rolling-window texts of one metric by edition, built once (see ruleTextsFor). */
+export interface RuleTexts {
+  hour(is2026: boolean): string;
+  rolling(hours: 8 | 24, is2026: boolean): string;
 }
 
 const BEFORE_2026 = "2012-01-01";
-const HOUR_RULE_2012 = hourRule(BEFORE_2026);
-const HOUR_RULE_2026 = hourRule(HJ633_2026_EFFECTIVE_DATE);
-const ROLLING_8_RULE_2012 = rollingRule(8, BEFORE_2026);
-const ROLLING_8_RULE_2026 = rollingRule(8, HJ633_2026_EFFECTIVE_DATE);
-const ROLLING_24_RULE_2012 = rollingRule(24, BEFORE_2026);
-const ROLLING_24_RULE_2026 = rollingRule(24, HJ633_2026_EFFECTIVE_DATE);
+const textsByMetric = new Map<MetricId, RuleTexts>();
+
+/**
+ * The rule texts of hours and rolling windows of `metric` by edition, built once per metric:
+ * hour() and rolling() are called for every rule evaluation (formatting the date for each call cost
+ * ~10 % of the evaluator's CPU). `is2026` as for is2026(end date) — see is2026Day in series-windows.ts.
+ */
+export function ruleTextsFor(metric: MetricId): RuleTexts {
+  const known = textsByMetric.get(metric);
+  if (known) return known;
+  const after = HJ633_2026_EFFECTIVE_DATE;
+  const hour = [hourRule(BEFORE_2026, metric), hourRule(after, metric)] as const;
+  const r8 = [rollingRule(8, BEFORE_2026, metric), rollingRule(8, after, metric)] as const;
+  const r24 = [rollingRule(24, BEFORE_2026, metric), rollingRule(24, after, metric)] as const;
+  const texts: RuleTexts = {
+    hour: (is2026) => hour[is2026 ? 1 : 0],
+    rolling: (hours, is2026) => (hours === 8 ? r8 : r24)[is2026 ? 1 : 0],
+  };
+  textsByMetric.set(metric, texts);
+  return texts;
+}

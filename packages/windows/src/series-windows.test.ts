@@ -1,3 +1,4 @@
+import type { MetricId } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { createSeriesWindows, createSeriesWindowsGroup } from "./index.ts";
 
@@ -135,7 +136,10 @@ describe("rule texts name the edition by the Beijing date of the period's end", 
         `GB 3095-${edition} Table 4: 1-h mean needs ≥ 45 min of sampling in the hour`,
       );
       expect(w.rolling(8, end).rule).toBe(`GB 3095-${edition} Table 4: 8-h mean needs ≥ 6 hourly means`);
-      expect(w.rolling(24, end).rule).toBe(`GB 3095-${edition} Table 4: 24-h mean needs ≥ 20 hourly means`);
+      // Table 4's 24-h row does not list O3: a local rule by analogy.
+      expect(w.rolling(24, end).rule).toBe(
+        `local rule (GB 3095-${edition} Table 4's 24-h minimum applied to O3): 24-h mean needs ≥ 20 hourly means`,
+      );
     }
     expect(() => w.rolling(24, midnight - 10 * H)).toThrow(
       /^24-h window ending 2026-02-28T14:00:00\+08:00: hour 2026-02-27T15:00:00\+08:00 has left the windows' ring/,
@@ -209,6 +213,69 @@ describe("month and year to date", () => {
     const ytd = w.yearToDate(2025);
     expect(ytd).toMatchObject({ count: 328, valid: true, mean: 33 });
     expect(ytd.rule).toContain("GB 3095-2012 Table 4");
+  });
+});
+
+describe("rule texts cite GB 3095 Table 4 / HJ 663 only for the metrics they list", () => {
+  const day = "2026-05-10";
+  const hourEnd = bj("2026-05-11T00:00:00");
+  const texts = (metric: MetricId) => {
+    const w = createSeriesWindows(metric, { latenessMs: H });
+    feedHours(w, bj(`${day}T01:00:00`), 24, () => 10);
+    return {
+      hour: w.hour(hourEnd).rule,
+      rolling8: w.rolling(8, hourEnd).rule,
+      rolling24: w.rolling(24, hourEnd).rule,
+      day: w.day(day).rule,
+      month: w.month("2026-05").rule,
+      year: w.yearToDate(2026).rule,
+    };
+  };
+  it("a gas Table 4 lists (SO2): Table 4 at 1 h, 24 h, day and year; HJ 663 for the month; 8 h is O3's", () => {
+    expect(texts("so2")).toEqual({
+      hour: "GB 3095-2026 Table 4: 1-h mean needs ≥ 45 min of sampling in the hour",
+      rolling8:
+        "local rule (GB 3095-2026 Table 4's 8-h minimum applied to sulphur dioxide): 8-h mean needs ≥ 6 hourly means",
+      rolling24: "GB 3095-2026 Table 4: 24-h mean needs ≥ 20 hourly means",
+      day: "GB 3095-2026 Table 4: daily mean needs ≥ 20 hourly means",
+      month: "HJ 663-2026 (provisional, not read): monthly mean needs ≥ 27 daily means (≥ 25 in February)",
+      year: "GB 3095-2026 Table 4: annual mean needs ≥ 324 daily means and ≥ 27 in every month (≥ 25 in February)",
+    });
+  });
+  it("PM2.5: a local rule for the hour (Table 4 has no 1-h PM mean), the API's wording", () => {
+    const t = texts("pm25");
+    expect(t.hour).toBe(
+      "local rule (GB 3095-2026 Table 4's 1-h minimum applied to PM2.5): 1-h mean needs ≥ 45 min of sampling in the hour",
+    );
+    expect(t.day).toBe("GB 3095-2026 Table 4: daily mean needs ≥ 20 hourly means");
+    expect(t.year).toMatch(/^GB 3095-2026 Table 4: annual mean/);
+  });
+  it("O3: Table 4 at 1 h and 8 h; local rules for its 24-h, day, month and annual means", () => {
+    const t = texts("o3");
+    expect(t.hour).toBe("GB 3095-2026 Table 4: 1-h mean needs ≥ 45 min of sampling in the hour");
+    expect(t.rolling8).toBe("GB 3095-2026 Table 4: 8-h mean needs ≥ 6 hourly means");
+    expect(t.day).toBe(
+      "local rule (GB 3095-2026 Table 4's 24-h minimum applied to O3): daily mean needs ≥ 20 hourly means",
+    );
+    expect(t.month).toBe(
+      "local rule (HJ 663-2026's monthly minimum applied to O3): monthly mean needs ≥ 27 daily means (≥ 25 in February)",
+    );
+    expect(t.year).toMatch(/^local rule \(GB 3095-2026 Table 4's annual minimum applied to O3\)/);
+  });
+  it("a water metric (ammonia nitrogen): local rules by analogy throughout, before 2026-03-01 too", () => {
+    const t = texts("nh3n");
+    expect(t.hour).toBe(
+      "local rule (GB 3095-2026 Table 4's 1-h minimum applied to ammonia nitrogen): 1-h mean needs ≥ 45 min of sampling in the hour",
+    );
+    for (const text of Object.values(t)) expect(text).toMatch(/^local rule \(/);
+    const old = createSeriesWindows("nh3n", { latenessMs: H });
+    old.add({ ts: bj("2025-12-01T09:00:00"), value: 1, flag: "N", periodMs: H });
+    expect(old.hour(bj("2025-12-01T10:00:00")).rule).toBe(
+      "local rule (GB 3095-2012 Table 4's 1-h minimum applied to ammonia nitrogen): 1-h mean needs ≥ 45 min of sampling in the hour",
+    );
+    expect(createSeriesWindows("co", { latenessMs: H }).yearToDate(2026).rule).toMatch(
+      /^local rule \(GB 3095-2026 Table 4's annual minimum applied to carbon monoxide\)/,
+    );
   });
 });
 

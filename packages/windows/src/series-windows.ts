@@ -28,14 +28,14 @@ import {
   DEFAULT_DAILY_MAX_8H_LIMIT,
   dailyMax8hRule,
   dayRule,
-  hourRuleText,
   MIN_DAYS_YEAR,
   MIN_HOURS_8H,
   MIN_HOURS_24H,
   MIN_SAMPLING_PER_HOUR_MS,
   MIN_WINDOWS_DAILY_MAX_8H,
   monthRule,
-  rollingRuleText,
+  type RuleTexts,
+  ruleTextsFor,
   yearRule,
 } from "./rules.ts";
 import {
@@ -262,6 +262,9 @@ function layoutOf(options: WindowsOptions): Layout {
  * see Layout for what is where.
  */
 class TypedSeriesWindows implements SeriesWindows {
+  /** Rule texts of this metric's hours and rolling windows (cited per metric, built once). */
+  private readonly texts: RuleTexts;
+
   constructor(
     readonly metric: MetricId,
     private readonly L: Layout,
@@ -276,6 +279,7 @@ class TypedSeriesWindows implements SeriesWindows {
     /** Series sharing the buffer (its overhead is split between them in memoryBytes()). */
     private readonly groupSize: number,
   ) {
+    this.texts = ruleTextsFor(metric);
     const { n, k } = L;
     i32.fill(-1, io, io + n); // every ring slot empty
     f64[fo + L.fNewest] = Number.NaN;
@@ -356,7 +360,7 @@ class TypedSeriesWindows implements SeriesWindows {
     if (!isHourLabel(hourEnd))
       throw new RangeError(`hourEnd: ${String(hourEnd)} is not a whole hour (UTC ms)`);
     this.assertRetained(hourEnd, hourEnd, 1);
-    const rule = hourRuleText(is2026Day(dayIndexOf(hourEnd - 1)));
+    const rule = this.texts.hour(is2026Day(dayIndexOf(hourEnd - 1)));
     const s = this.slotOf(hourEnd);
     const empty = { ...stat(newAcc(), Math.ceil(MIN_SAMPLING_PER_HOUR_MS / this.intervalMs), false, rule) };
     if (s < 0) return { ...empty, sampledMs: 0 };
@@ -404,13 +408,18 @@ class TypedSeriesWindows implements SeriesWindows {
       }
     }
     const required = hours === 8 ? MIN_HOURS_8H : MIN_HOURS_24H;
-    return stat(acc, required, acc.n >= required, rollingRuleText(hours, is2026Day(dayIndexOf(hourEnd - 1))));
+    return stat(
+      acc,
+      required,
+      acc.n >= required,
+      this.texts.rolling(hours, is2026Day(dayIndexOf(hourEnd - 1))),
+    );
   }
 
   day(dayKey: string): WindowStat {
     const d = parseDayKey(dayKey);
     const figures = this.dayFigures(d, dayKey);
-    return stat(figures.hours, MIN_HOURS_24H, figures.hours.n >= MIN_HOURS_24H, dayRule(dayKey));
+    return stat(figures.hours, MIN_HOURS_24H, figures.hours.n >= MIN_HOURS_24H, dayRule(dayKey, this.metric));
   }
 
   dailyMax8h(dayKey: string): WindowStat {
@@ -431,7 +440,7 @@ class TypedSeriesWindows implements SeriesWindows {
       count: windows.n,
       required: MIN_WINDOWS_DAILY_MAX_8H,
       valid,
-      rule: dailyMax8hRule(dayKey, this.L.limit),
+      rule: dailyMax8hRule(dayKey, this.L.limit, this.metric),
       totalCount: windows.total,
     };
   }
@@ -447,7 +456,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const lastDate = dayKeyOf(firstDayOfMonth(m + 1) - 1);
     const required = monthlyMinimum((m % 12) + 1);
     const newest = this.newest;
-    if (Number.isNaN(newest)) return stat(acc, required, false, monthRule(lastDate));
+    if (Number.isNaN(newest)) return stat(acc, required, false, monthRule(lastDate, this.metric));
     const nextUnsealed = this.nextUnsealed;
     const oldest = monthIndexOfDay(nextUnsealed) - 1;
     if (m < oldest)
@@ -465,7 +474,7 @@ class TypedSeriesWindows implements SeriesWindows {
     }
     for (let d = nextUnsealed; d <= dayIndexOf(newest); d++)
       if (monthIndexOfDay(d) === m) this.pushDay(acc, d);
-    return stat(acc, required, acc.n >= required, monthRule(lastDate));
+    return stat(acc, required, acc.n >= required, monthRule(lastDate, this.metric));
   }
 
   yearToDate(year: number): YearToDateStat {
@@ -504,7 +513,7 @@ class TypedSeriesWindows implements SeriesWindows {
     // GB 3095 Table 4: ≥ 324 daily means and every month at its minimum (27, February 25).
     const valid = annualMeanValidity(year, monthCounts).valid;
     return {
-      ...stat(acc, MIN_DAYS_YEAR, valid, yearRule(year)),
+      ...stat(acc, MIN_DAYS_YEAR, valid, yearRule(year, this.metric)),
       sumOfDailyMeans: clean(acc.sum),
       monthCounts,
     };
@@ -821,7 +830,8 @@ export function createSeriesWindowsGroup(specs: readonly SeriesSpec[]): SeriesWi
 /**
  * Rolling windows of one series (one metric of one station): hourly means, 8-h and 24-h rolling
  * means, Beijing-day means, the O3 daily maximum 8-h mean, month and year-to-date means, each with
- * its validity per GB 3095 Table 4 / HJ 663. O(1) per reading; memory bounded by the lateness.
+ * its validity per GB 3095 Table 4 / HJ 663 (a local rule by analogy for the metrics they do not
+ * list; `rule` says which). O(1) per reading; memory bounded by the lateness.
  *
  * @example
  * const w = createSeriesWindows("pm25", { latenessMs: 2 * 3_600_000 });
