@@ -75,6 +75,23 @@ function metric(
 }
 
 /**
+ * A metric's English name inside a sentence: the pollutant's symbol for PM2.5, PM10 and O3, else
+ * the catalogue name with an ordinary word's capital lowered.
+ *
+ * @example
+ * metricInSentence("pm25") // "PM2.5"
+ * metricInSentence("nh3n") // "ammonia nitrogen"
+ * metricInSentence("ph")   // "pH"
+ */
+export function metricInSentence(metric: MetricId): string {
+  if (metric === "pm25") return "PM2.5";
+  if (metric === "pm10") return "PM10";
+  if (metric === "o3") return "O3";
+  const en = METRICS[metric].en;
+  return /^[A-Z][a-z]/.test(en) ? en.charAt(0).toLowerCase() + en.slice(1) : en;
+}
+
+/**
  * The catalogue, keyed by metric id.
  *
  * @example

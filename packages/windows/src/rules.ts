@@ -1,5 +1,5 @@
-import { METRICS, type MetricId } from "@qingshan/domain";
-import { HJ633_2026_EFFECTIVE_DATE } from "@qingshan/standards";
+import { type MetricId, metricInSentence } from "@qingshan/domain";
+import { citeValidityRule, HJ633_2026_EFFECTIVE_DATE, type ValidityRuleId } from "@qingshan/standards";
 
 // GB 3095-2012 / GB 3095-2026 Table 4 (identical in both editions): 1-h mean needs ≥ 45 min of sampling
 // (SO2, NO2, CO, O3; Qingshan applies every Table 4 / HJ 663 minimum to the metrics they do not list
@@ -25,66 +25,46 @@ function is2026(endDate: string): boolean {
   return endDate >= HJ633_2026_EFFECTIVE_DATE;
 }
 
-/** Metrics Qingshan measures that GB 3095 Table 4 lists per statistic (air-aqi.md §7; NOx is not measured). */
-const TABLE4_1H: ReadonlySet<MetricId> = new Set(["so2", "no2", "co", "o3"]);
-const TABLE4_8H: ReadonlySet<MetricId> = new Set(["o3"]);
-const TABLE4_24H: ReadonlySet<MetricId> = new Set(["so2", "no2", "co", "pm10", "pm25"]);
-const TABLE4_ANNUAL: ReadonlySet<MetricId> = new Set(["so2", "no2", "pm10", "pm25"]);
-/** HJ 663's monthly minimum is read as covering the metrics with a GB 3095 24-h mean (air-aqi.md §8). */
-const HJ663_MONTH = TABLE4_24H;
-
-/** Short name of a metric inside a sentence, as the API writes it: "PM2.5", "O3", "ammonia nitrogen". */
-function metricName(metric: MetricId): string {
-  if (metric === "pm25") return "PM2.5";
-  if (metric === "pm10") return "PM10";
-  if (metric === "o3") return "O3";
-  const en = METRICS[metric].en;
-  return /^[A-Z][a-z]/.test(en) ? en.charAt(0).toLowerCase() + en.slice(1) : en;
-}
-
 /**
- * `standard` when it lists `metric` for the statistic, else a local rule applying its minimum by
- * analogy (the wording of the API's rule texts, services/api/src/series/rule-source.ts).
+ * `standard` when it lists `metric` for the rule, else a local rule applying it by analogy (the
+ * API's wording, services/api/src/series/rule-source.ts).
  */
-function source(listed: ReadonlySet<MetricId>, metric: MetricId, standard: string, minimum: string): string {
-  return listed.has(metric)
-    ? standard
-    : `local rule (${standard}'s ${minimum} applied to ${metricName(metric)})`;
+function source(rule: ValidityRuleId, metric: MetricId, standard: string): string {
+  return citeValidityRule(rule, metric, metricInSentence(metric), standard);
 }
 
 export function hourRule(endDate: string, metric: MetricId): string {
   const std = `GB 3095-${is2026(endDate) ? "2026" : "2012"} Table 4`;
-  return `${source(TABLE4_1H, metric, std, "1-h minimum")}: 1-h mean needs ≥ 45 min of sampling in the hour`;
+  return `${source("hourly-mean", metric, std)}: 1-h mean needs ≥ 45 min of sampling in the hour`;
 }
 
 export function rollingRule(hours: 8 | 24, endDate: string, metric: MetricId): string {
   const std = `GB 3095-${is2026(endDate) ? "2026" : "2012"} Table 4`;
   return hours === 8
-    ? `${source(TABLE4_8H, metric, std, "8-h minimum")}: 8-h mean needs ≥ ${MIN_HOURS_8H} hourly means`
-    : `${source(TABLE4_24H, metric, std, "24-h minimum")}: 24-h mean needs ≥ ${MIN_HOURS_24H} hourly means`;
+    ? `${source("eight-hour-mean", metric, std)}: 8-h mean needs ≥ ${MIN_HOURS_8H} hourly means`
+    : `${source("daily-mean", metric, std)}: 24-h mean needs ≥ ${MIN_HOURS_24H} hourly means`;
 }
 
 export function dayRule(date: string, metric: MetricId): string {
   const std = `GB 3095-${is2026(date) ? "2026" : "2012"} Table 4`;
-  return `${source(TABLE4_24H, metric, std, "24-h minimum")}: daily mean needs ≥ ${MIN_HOURS_24H} hourly means`;
+  return `${source("daily-mean", metric, std)}: daily mean needs ≥ ${MIN_HOURS_24H} hourly means`;
 }
 
 export function dailyMax8hRule(date: string, limit: number, metric: MetricId): string {
   const std = `HJ 663-${is2026(date) ? "2026" : "2013"} §6.1.2`;
-  return `${source(TABLE4_8H, metric, std, "O3 rule")}: ≥ ${MIN_WINDOWS_DAILY_MAX_8H} valid 8-h means among the ${WINDOWS_PER_DAY_8H} ending 08:00…24:00, or a maximum above ${limit}`;
+  return `${source("o3-daily-max-8h", metric, std)}: ≥ ${MIN_WINDOWS_DAILY_MAX_8H} valid 8-h means among the ${WINDOWS_PER_DAY_8H} ending 08:00…24:00, or a maximum above ${limit}`;
 }
 
 export function monthRule(lastDate: string, metric: MetricId): string {
   const std = `HJ 663-${is2026(lastDate) ? "2026" : "2013"}`;
-  const cited = HJ663_MONTH.has(metric)
-    ? `${std} (provisional, not read)`
-    : source(HJ663_MONTH, metric, std, "monthly minimum");
+  let cited = source("monthly-mean", metric, std);
+  if (cited === std) cited = `${std} (provisional, not read)`;
   return `${cited}: monthly mean needs ≥ 27 daily means (≥ 25 in February)`;
 }
 
 export function yearRule(year: number, metric: MetricId): string {
   const std = `GB 3095-${is2026(`${year}-12-31`) ? "2026" : "2012"} Table 4`;
-  return `${source(TABLE4_ANNUAL, metric, std, "annual minimum")}: annual mean needs ≥ ${MIN_DAYS_YEAR} daily means and ≥ 27 in every month (≥ 25 in February)`;
+  return `${source("annual-mean", metric, std)}: annual mean needs ≥ ${MIN_DAYS_YEAR} daily means and ≥ 27 in every month (≥ 25 in February)`;
 }
 
 /** The hour and rolling-window texts of one metric by edition, built once (see ruleTextsFor). */

@@ -250,7 +250,7 @@ describe("rule texts cite GB 3095 Table 4 / HJ 663 only for the metrics they lis
     expect(t.day).toBe("GB 3095-2026 Table 4: daily mean needs ≥ 20 hourly means");
     expect(t.year).toMatch(/^GB 3095-2026 Table 4: annual mean/);
   });
-  it("O3: Table 4 at 1 h and 8 h; local rules for its 24-h, day, month and annual means", () => {
+  it("O3: Table 4 at 1 h and 8 h, HJ 663 for the month; local rules for its 24-h, day and annual means", () => {
     const t = texts("o3");
     expect(t.hour).toBe("GB 3095-2026 Table 4: 1-h mean needs ≥ 45 min of sampling in the hour");
     expect(t.rolling8).toBe("GB 3095-2026 Table 4: 8-h mean needs ≥ 6 hourly means");
@@ -258,7 +258,7 @@ describe("rule texts cite GB 3095 Table 4 / HJ 663 only for the metrics they lis
       "local rule (GB 3095-2026 Table 4's 24-h minimum applied to O3): daily mean needs ≥ 20 hourly means",
     );
     expect(t.month).toBe(
-      "local rule (HJ 663-2026's monthly minimum applied to O3): monthly mean needs ≥ 27 daily means (≥ 25 in February)",
+      "HJ 663-2026 (provisional, not read): monthly mean needs ≥ 27 daily means (≥ 25 in February)",
     );
     expect(t.year).toMatch(/^local rule \(GB 3095-2026 Table 4's annual minimum applied to O3\)/);
   });

@@ -41,6 +41,7 @@ export type {
 export type { ValidityRule, ValidityRuleId, ValidityVerdict } from "./validity.ts";
 export {
   annualMeanValidity,
+  citeValidityRule,
   dailyMeanValidity,
   daysInMonth,
   eightHourMeanValidity,

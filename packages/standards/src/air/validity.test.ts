@@ -3,6 +3,7 @@ import { LIANDU_PM25_ANNUAL_TARGET } from "./local-target.ts";
 import { airAqiJson } from "./testdata/air-aqi-json.ts";
 import {
   annualMeanValidity,
+  citeValidityRule,
   dailyMeanValidity,
   eightHourMeanValidity,
   hourlyMeanValidity,
@@ -78,5 +79,22 @@ describe("Liandu PM2.5 target", () => {
   it("is 32 µg/m³, labelled a local default", () => {
     expect(LIANDU_PM25_ANNUAL_TARGET.value).toBe(airAqiJson.localTarget.PM2_5_annualMean);
     expect(LIANDU_PM25_ANNUAL_TARGET.authority).toBe("local default (not authority)");
+  });
+});
+
+describe("citeValidityRule", () => {
+  it("cites the standard for the pollutants Table 4 lists and a local rule by analogy for the others", () => {
+    // GB 3095 Table 4: the 1-h row lists SO2, NO2, CO, O3, NOx; the 24-h row SO2, NO2, CO, PM10, PM2.5, NOx.
+    expect(citeValidityRule("hourly-mean", "no2", "NO2", "GB 3095 Table 4")).toBe("GB 3095 Table 4");
+    expect(citeValidityRule("hourly-mean", "pm25", "PM2.5", "GB 3095 Table 4")).toBe(
+      "local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5)",
+    );
+    expect(citeValidityRule("daily-mean", "pm25", "PM2.5", "GB 3095 Table 4")).toBe("GB 3095 Table 4");
+    expect(citeValidityRule("daily-mean", "o3", "O3", "GB 3095 Table 4")).toBe(
+      "local rule (GB 3095 Table 4's 24-h minimum applied to O3)",
+    );
+    expect(citeValidityRule("annual-mean", "co", "carbon monoxide", "GB 3095-2026 Table 4")).toBe(
+      "local rule (GB 3095-2026 Table 4's annual minimum applied to carbon monoxide)",
+    );
   });
 });

@@ -6,6 +6,8 @@ export interface ValidityRule {
   readonly statistic: string;
   readonly pollutants: readonly string[];
   readonly rule: string;
+  /** The rule's name inside a sentence, e.g. "1-h minimum" (see citeValidityRule). */
+  readonly minimum: string;
   readonly source: string;
   readonly confidence: "high" | "medium";
   /** True when the rule was not read in the standard itself (air-aqi.md §8): ship labelled provisional. */
@@ -32,6 +34,7 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
   // GB 3095-2012 / GB 3095-2026 Table 4: 1-h mean needs ≥ 45 min of sampling
   "hourly-mean": {
     id: "hourly-mean",
+    minimum: "1-h minimum",
     statistic: "1-h mean",
     pollutants: ["so2", "no2", "co", "o3", "nox"],
     rule: "at least 45 minutes of sampling in the hour",
@@ -42,6 +45,7 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
   // GB 3095-2012 / GB 3095-2026 Table 4: 24-h mean needs ≥ 20 hourly means
   "daily-mean": {
     id: "daily-mean",
+    minimum: "24-h minimum",
     statistic: "24-h (daily) mean",
     pollutants: ["so2", "no2", "co", "pm10", "pm25", "nox"],
     rule: "at least 20 hourly means (or 20 h of sampling) in the natural day",
@@ -52,6 +56,7 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
   // GB 3095-2012 / GB 3095-2026 Table 4: 8-h mean needs ≥ 6 of the 8 hourly means
   "eight-hour-mean": {
     id: "eight-hour-mean",
+    minimum: "8-h minimum",
     statistic: "8-h mean",
     pollutants: ["o3"],
     rule: "at least 6 hourly means within the 8 hours",
@@ -62,6 +67,7 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
   // HJ 663-2013 / HJ 663-2026 §6.1.2: ≥ 14 of 17 windows, or valid anyway above the limit
   "o3-daily-max-8h": {
     id: "o3-daily-max-8h",
+    minimum: "daily maximum 8-h rule",
     statistic: "O3 daily maximum 8-h mean",
     pollutants: ["o3"],
     rule: "at least 14 valid 8-h means among the 17 windows ending 08:00…24:00 of the day; with fewer, valid if the maximum exceeds the concentration limit",
@@ -72,6 +78,7 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
   // HJ 663-2013 (from memory, not read): ≥ 27 daily values a month, ≥ 25 in February
   "monthly-mean": {
     id: "monthly-mean",
+    minimum: "monthly minimum",
     statistic: "monthly mean",
     pollutants: ["so2", "no2", "co", "o3", "pm10", "pm25"],
     rule: "at least 27 daily values in the month (at least 25 in February)",
@@ -82,6 +89,7 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
   // GB 3095-2012 / GB 3095-2026 Table 4: ≥ 324 daily means a year and ≥ 27 each month (≥ 25 Feb)
   "annual-mean": {
     id: "annual-mean",
+    minimum: "annual minimum",
     statistic: "annual mean",
     pollutants: ["so2", "no2", "pm10", "pm25", "nox"],
     rule: "at least 324 daily means in the year and at least 27 in every month (at least 25 in February)",
@@ -90,6 +98,26 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
     provisional: false,
   },
 };
+
+/**
+ * How a rule is cited when applied to `metric` (`label`: its name in a sentence): `standard` when
+ * the rule lists the metric; otherwise Qingshan's local rule applying it by analogy.
+ *
+ * @example
+ * citeValidityRule("hourly-mean", "no2", "NO2", "GB 3095 Table 4")    // "GB 3095 Table 4"
+ * citeValidityRule("hourly-mean", "pm25", "PM2.5", "GB 3095 Table 4") // "local rule (GB 3095 Table 4's 1-h minimum applied to PM2.5)"
+ */
+export function citeValidityRule(
+  id: ValidityRuleId,
+  metric: string,
+  label: string,
+  standard: string,
+): string {
+  const rule = VALIDITY_RULES[id];
+  return rule.pollutants.includes(metric)
+    ? standard
+    : `local rule (${standard}'s ${rule.minimum} applied to ${label})`;
+}
 
 function checkCount(value: number, max: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max)

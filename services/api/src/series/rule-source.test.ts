@@ -53,13 +53,13 @@ describe("validity rule texts cite GB 3095 Table 4 / HJ 663 only for the metrics
       "HJ 663 (provisional): monthly mean needs ≥ 27 valid days (≥ 25 in February)",
     );
   });
-  it("O3: Table 4 for the hour; its 24-h and monthly means are local rules (its daily statistic is the max 8-h)", () => {
+  it("O3: Table 4 for the hour, HJ 663 for the month; its 24-h mean is a local rule (its daily statistic is the max 8-h)", () => {
     expect(rule("o3", "1h")).toBe("GB 3095 Table 4: ≥ 45 min of sampling in the hour");
     expect(rule("o3", "1d")).toBe(
       "local rule (GB 3095 Table 4's 24-h minimum applied to O3, whose daily statistic is the daily maximum 8-h mean, HJ 663 §6.1.2): daily mean needs ≥ 20 valid hourly means",
     );
     expect(rule("o3", "1mo")).toBe(
-      "local rule (HJ 663's monthly minimum applied to O3): monthly mean needs ≥ 27 valid days (≥ 25 in February)",
+      "HJ 663 (provisional): monthly mean needs ≥ 27 valid days (≥ 25 in February)",
     );
   });
   it("a water metric (ammonia nitrogen): local rules by analogy at every step", () => {
@@ -91,7 +91,7 @@ describe("validity rule texts cite GB 3095 Table 4 / HJ 663 only for the metrics
       "GB 3095 Table 4 (SO2, NO2, CO, PM10, PM2.5; a local rule for other metrics): daily mean needs ≥ 20 valid hourly means",
     );
     expect(aggregate(s, JAN, FEB, "1mo", "mean")[0]?.rule).toBe(
-      "HJ 663, provisional (SO2, NO2, CO, PM10, PM2.5; a local rule for other metrics): monthly mean needs ≥ 27 valid days (≥ 25 in February)",
+      "HJ 663, provisional (SO2, NO2, CO, O3, PM10, PM2.5; a local rule for other metrics): monthly mean needs ≥ 27 valid days (≥ 25 in February)",
     );
   });
 });
