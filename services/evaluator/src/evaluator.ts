@@ -238,6 +238,29 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return s;
   }
 
+  /**
+   * `group`'s committed offsets on "readings", or a rejection as soon as `signal` aborts: stop no
+   * longer needs the answer, and while Kafka is unreachable the admin call hangs until its own
+   * timeouts and retries give up (the call itself cannot be cancelled; its late outcome is dropped).
+   */
+  function committedOffsets(group: string, signal: AbortSignal): Promise<ReadonlyMap<number, string>> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const abandon = () => reject(signal.reason);
+      signal.addEventListener("abort", abandon, { once: true });
+      bus.committedOffsets(group, "readings").then(
+        (offsets) => {
+          signal.removeEventListener("abort", abandon);
+          resolve(offsets);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", abandon);
+          reject(error);
+        },
+      );
+    });
+  }
+
   /** Resolves after `ms`, or at once when `signal` aborts (the evaluator stopping). */
   function pause(ms: number, signal: AbortSignal): Promise<void> {
     return delay(ms, undefined, { signal }).catch(() => undefined);
@@ -348,12 +371,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     const signal = controller.signal;
     const startedAt = performance.now();
     let targets = resumeAt;
-    let writerAt = new Map<number, string>();
+    let writerAt: ReadonlyMap<number, string> = new Map();
     let waiting = false;
     for (;;) {
       try {
         if (targets === undefined) {
-          const committed = await bus.committedOffsets(settings.group, "readings");
+          const committed = await committedOffsets(settings.group, signal);
           const found = new Map<number, bigint>();
           for (const p of partitions) {
             const offset = committed.get(p);
@@ -362,8 +385,9 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           targets = found;
           if (targets.size === 0) return none;
         }
-        writerAt = await bus.committedOffsets(settings.writerGroup, "readings");
+        writerAt = await committedOffsets(settings.writerGroup, signal);
       } catch (error) {
+        if (signal.aborted) return none;
         logger.debug({ err: error }, "evaluator: reading committed offsets failed; retrying");
       }
       const behind =
@@ -430,8 +454,9 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (abort.signal.aborted || lagging.size === 0) return;
         let writerAt: ReadonlyMap<number, string>;
         try {
-          writerAt = await bus.committedOffsets(settings.writerGroup, "readings");
+          writerAt = await committedOffsets(settings.writerGroup, abort.signal);
         } catch (error) {
+          if (abort.signal.aborted) return;
           logger.debug({ err: error }, "evaluator: reading the writer group's offsets failed; retrying");
           continue;
         }
