@@ -102,6 +102,46 @@ describe("simulator over an embedded aedes broker", () => {
     expect(sim.stats().simNow).toBe(real);
   });
 
+  it("resumeAfter: a station publishes only the periods after its newest stored reading", async () => {
+    const url = await startBroker();
+    const { got } = await subscriber(url);
+    let real = Date.parse("2026-11-28T12:00:00+08:00");
+    const hourly = registry.stations.find((s) => s.reportingIntervalMs === HOUR_MS);
+    const fiveMinute = registry.stations.find((s) => s.reportingIntervalMs === 300_000);
+    if (!hourly || !fiveMinute) throw new Error("the demo network has hourly and 5-minute stations");
+    const startAt = real - 167 * HOUR_MS;
+    // Stored up to the hour starting at startAt + 2 h (hourly), and to startAt + 1 h + 7 min (5-minute).
+    const resumeAfter = new Map([
+      [hourly.id, startAt + 2 * HOUR_MS],
+      [fiveMinute.id, startAt + HOUR_MS + 7 * 60_000],
+    ]);
+    const sim = track(
+      createSimulator({
+        stations: [hourly, fiveMinute],
+        mqttUrl: url,
+        scenario: "clean-week",
+        acceleration: 3600,
+        schedule: "manual",
+        dataGaps: "none",
+        clock: () => real,
+        resumeAfter,
+      }),
+    );
+    expect(sim.run.startAt).toBe(startAt);
+    await sim.start();
+    real += 4_000; // four simulated hours
+    await sim.tick();
+    // Hourly: periods at +3 h only (+4 h has not ended); 5-minute: from +1 h 10 min to +3 h 55 min.
+    const expected = 1 + (4 * 60 - 70) / 5;
+    await waitFor(() => got.length >= expected, { what: `${expected} messages` });
+    const tsByStation = (id: string) =>
+      got.filter((m) => m.topic.includes(`/${id}/`)).map((m) => tsOf(m.payload) - startAt);
+    expect(tsByStation(hourly.id)).toEqual([3 * HOUR_MS]);
+    const fives = tsByStation(fiveMinute.id);
+    expect(fives[0]).toBe(HOUR_MS + 10 * 60_000);
+    expect(fives).toHaveLength(expected - 1);
+  });
+
   it("runs on its own timer until stopped, and caps each step", async () => {
     const url = await startBroker();
     const { got } = await subscriber(url, "stations/ld-aq-01/air");

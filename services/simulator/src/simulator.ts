@@ -13,6 +13,11 @@ export interface SimulatorOptions extends Omit<SimulatorConfigInput, "scenario">
   readonly clock?: () => number;
   /** Called for every failed publish; default logs to stderr. */
   readonly onError?: (error: Error) => void;
+  /**
+   * Station id → time (UTC ms) of its newest reading already stored: the feed publishes only that
+   * station's periods starting after it, so a restart does not replay over stored readings.
+   */
+  readonly resumeAfter?: ReadonlyMap<string, number>;
 }
 
 export interface SimulatorStats {
@@ -53,7 +58,7 @@ export interface Simulator {
  * await sim.start(); // one simulated hour per second, the episode replays over the past week
  */
 export function createSimulator(options: SimulatorOptions): Simulator {
-  const { stations, clock = Date.now, onError, scenario: scenarioOption, ...rest } = options;
+  const { stations, clock = Date.now, onError, scenario: scenarioOption, resumeAfter, ...rest } = options;
   if (stations.length === 0) throw new Error("simulator: no stations to simulate");
   const scenario = resolveScenario(scenarioOption ?? "clean-week");
   const config: SimulatorConfig = Object.freeze(
@@ -68,9 +73,13 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     config.startAt ?? (config.acceleration > 1 ? hourStart(createdAt - durationMs) + HOUR_MS : createdAt);
   const run: ScenarioRun = Object.freeze({ scenario, startAt });
   const rng = createRandom(config.seed);
-  const next = new Map<string, number>(
-    stations.map((s) => [s.id, Math.ceil(startAt / s.reportingIntervalMs) * s.reportingIntervalMs]),
-  );
+  const firstPeriod = (station: Station): number => {
+    const interval = station.reportingIntervalMs;
+    const first = Math.ceil(startAt / interval) * interval;
+    const stored = resumeAfter?.get(station.id);
+    return stored === undefined ? first : Math.max(first, Math.floor(stored / interval) * interval + interval);
+  };
+  const next = new Map<string, number>(stations.map((s) => [s.id, firstPeriod(s)]));
   let client: MqttClient | undefined;
   let realStart = createdAt;
   let timer: NodeJS.Timeout | undefined;
