@@ -77,7 +77,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     const interval = station.reportingIntervalMs;
     const first = Math.ceil(startAt / interval) * interval;
     const stored = resumeAfter?.get(station.id);
-    return stored === undefined ? first : Math.max(first, Math.floor(stored / interval) * interval + interval);
+    return stored === undefined
+      ? first
+      : Math.max(first, Math.floor(stored / interval) * interval + interval);
   };
   const next = new Map<string, number>(stations.map((s) => [s.id, firstPeriod(s)]));
   let client: MqttClient | undefined;
