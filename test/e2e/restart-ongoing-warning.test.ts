@@ -3,26 +3,40 @@
  * the same DuckDB file, a new in-process bus): what the duty officer gets. The evaluator rebuilds
  * from the store and the notifier its open alerts; the warning already notified is not announced
  * again, and every message that shows it at a level the AQI no longer meets says since when it is
- * on and what releases it. The notifier is imported from its sources (no package dependency of the
- * evaluator on it): this is the pipeline as `qingshan start` composes it.
+ * on and what releases it. Writer, notifier and evaluator are imported from their sources, as
+ * `qingshan start` composes them.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
-import type { AlertEvent, Reading } from "@qingshan/domain";
+import { type AlertEvent, createStationRegistry, type Reading } from "@qingshan/domain";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createNotifier, type Notification, type Notifier } from "../../notifier/src/index.ts";
-import { createEvaluator, type Evaluator } from "./evaluator.ts";
-import { DEC_1, H, oneAirStation, shippedRules } from "./testdata/fixtures.ts";
+import { loadRulesFile } from "../../packages/rules/src/index.ts";
+import { createEvaluator, type Evaluator } from "../../services/evaluator/src/index.ts";
+import { createNotifier, type Notification, type Notifier } from "../../services/notifier/src/index.ts";
+import { createWriter, type Writer } from "../../services/writer/src/index.ts";
 
 const WARNING = "heavy-pollution-warning";
 const MIN = 60_000;
-const registry = oneAirStation();
+const H = 3_600_000;
+/** 1 December 2026, 00:00 Beijing time. */
+const DEC_1 = Date.parse("2026-12-01T00:00:00+08:00");
+const shippedRules = loadRulesFile(join(import.meta.dirname, "../../config/rules.yaml"));
+/** One air station measuring PM2.5 only. */
+const registry = createStationRegistry([
+  {
+    id: "aq-1",
+    name: { zh: "莲都站", en: "Liandu station" },
+    kind: "air",
+    metrics: ["pm25"],
+    location: { lat: 28.4, lon: 119.9 },
+    township: "万象街道",
+  },
+]);
 const logger = pino({ level: "silent" });
 
 interface Pipeline {
