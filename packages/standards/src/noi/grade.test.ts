@@ -99,3 +99,15 @@ describe("gradeNoiWith a custom table", () => {
     expect(() => gradeNoiWith({ ...base, grades: [g("a", Number.NaN), g("b", 0)] }, 1)).toThrow(/finite/);
   });
 });
+
+describe("NOI scheme sources (shown on the dashboard and in the API)", () => {
+  it.each([
+    [NOI_CANDIDATE_A, /^QX\/T 380-2017 /],
+    [NOI_CANDIDATE_B, /^six-grade scale/],
+  ] as const)("%#: cite the document and say provisional, without developer notes", (scheme, cites) => {
+    expect(scheme.source).toMatch(cites);
+    expect(scheme.provisional).toBe(true);
+    expect(scheme.source).toContain("(provisional 暂行)");
+    expect(scheme.source).not.toMatch(/\.md\b|as recalled|unverified|candidate [AB]/);
+  });
+});

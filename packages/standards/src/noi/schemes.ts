@@ -16,7 +16,7 @@ export interface NoiGrade {
 
 export interface NoiScheme {
   readonly id: string;
-  /** Where the table comes from. */
+  /** Where the table comes from, as users read it (document and status, no internal notes). */
   readonly source: string;
   /** True until the bureau confirms the table. */
   readonly provisional: boolean;
@@ -29,7 +29,9 @@ export type NoiSchemeId = "candidate-a" | "candidate-b";
 /** Candidate A: four levels, commonly attributed to QX/T 380-2017 (negative-oxygen-ions.md §2, unverified). */
 export const NOI_CANDIDATE_A: NoiScheme = Object.freeze({
   id: "candidate-a",
-  source: "QX/T 380-2017 as recalled (negative-oxygen-ions.md §2 candidate A, unverified)",
+  // Recalled, not read from QX/T 380-2017 (negative-oxygen-ions.md §2 candidate A, unverified):
+  // hence "provisional" until the bureau confirms the table.
+  source: "QX/T 380-2017 空气负（氧）离子浓度等级, four grades (provisional 暂行)",
   provisional: true,
   grades: Object.freeze([
     {
@@ -48,8 +50,9 @@ export const NOI_CANDIDATE_A: NoiScheme = Object.freeze({
 /** Candidate B: six levels seen in forestry and "ecological" publications (negative-oxygen-ions.md §2, unverified). */
 export const NOI_CANDIDATE_B: NoiScheme = Object.freeze({
   id: "candidate-b",
-  source:
-    "forestry / ecological publications as recalled (negative-oxygen-ions.md §2 candidate B, unverified)",
+  // Recalled from forestry publications, no standard text (negative-oxygen-ions.md §2 candidate
+  // B, unverified): hence "provisional".
+  source: "six-grade scale of forestry ecological monitoring practice (provisional 暂行)",
   provisional: true,
   grades: Object.freeze([
     { grade: "I", min: 3000, zh: "Ⅰ级", en: "Grade I", color: "#00843d" }, // candidate B: I ≥ 3000

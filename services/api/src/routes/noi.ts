@@ -42,8 +42,9 @@ export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         summary: "Negative-oxygen-ion grade per period",
+        // The grade tables are not verified against a standard text (negative-oxygen-ions.md §2).
         description:
-          "Grade of the NOI period mean (ions/cm³). Validity minimums are the air-quality ones adopted as a labelled local rule; the grading scheme is provisional (negative-oxygen-ions.md). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its mean and grade are not final; completed periods have inProgress=false.",
+          "Grade of the NOI period mean (ions/cm³). Validity minimums are the air-quality ones (GB 3095 Table 4, HJ 663) applied as a local rule, since no NOI standard sets them; the grade table (default QX/T 380-2017, four grades) is provisional until the bureau confirms it. A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its mean and grade are not final; completed periods have inProgress=false.",
         tags: ["noi"],
         querystring: noiQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },

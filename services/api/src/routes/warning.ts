@@ -50,8 +50,9 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         summary: "Current heavy-pollution warning level (observed)",
+        // heavy-pollution-warning.md §3: Qingshan observes and suggests, it never issues a warning.
         description:
-          'Level (blue < yellow < orange < red) of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: official warnings are issued by the command office (heavy-pollution-warning.md §3).',
+          'Level (blue < yellow < orange < red) of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: the levels follow the warning-level document configured for the rule (e.g. 生态环境部 2024年 预警分级, 环办大气函〔2018〕875号); official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan.',
         tags: ["alerts"],
         response: {
           200: {

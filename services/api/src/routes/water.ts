@@ -55,8 +55,9 @@ export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         summary: "Water-section class per period",
+        // water-gb3838.md §5: stations measure a subset of the assessed parameters.
         description:
-          "GB 3838-2002 single-factor class of a section per hour/day/month from the period mean of each measured parameter (mean of its valid hourly means); lists the deciding parameters and whether the target class is met. A class from automatic-station data covers only the measured parameters (water-gb3838.md §5). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its means and class are computed from the data so far and not final; completed periods have inProgress=false.",
+          "GB 3838-2002 single-factor class of a section per hour/day/month from the period mean of each measured parameter (mean of its valid hourly means); lists the deciding parameters and whether the target class is met. A class from automatic-station data covers only the measured parameters; the official section class assesses all items of the assessment method (环办〔2011〕22号: the GB 3838-2002 Table 1 items other than water temperature, total nitrogen and faecal coliforms). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its means and class are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["water"],
         querystring: waterQuery,
         response: { 400: errorResponseSchema, 404: errorResponseSchema },

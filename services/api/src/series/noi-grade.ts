@@ -12,7 +12,7 @@ export const NOI_VALIDITY: ValidityRules = Object.freeze({
   minHoursPerDay: 20,
   minDaysPerMonth: 27,
   minDaysPerFebruary: 25,
-  source: "local rule (air-quality minimums adopted for NOI, negative-oxygen-ions.md §3)",
+  source: "local rule (air-quality minimums, GB 3095 Table 4 / HJ 663, applied to negative oxygen ions)",
 });
 
 export interface NoiPeriod extends PeriodValue {

@@ -77,13 +77,15 @@ describe("validity rule texts cite GB 3095 Table 4 / HJ 663 only for the metrics
     }
     expect(rule("ph", "1d")).toContain("local rule (GB 3095 Table 4's 24-h minimum applied to pH)");
   });
-  it("NOI grades keep their own source (negative-oxygen-ions.md §3) for days and months", () => {
+  it("NOI grades keep their own source (a local rule: no NOI standard sets minimums) for days and months", () => {
     const [day] = noiGrades(january("noi"), JAN, JAN + 24 * HOUR_MS, "1d");
     expect(day?.rule).toBe(
-      "local rule (air-quality minimums adopted for NOI, negative-oxygen-ions.md §3): daily mean needs ≥ 20 valid hourly means",
+      "local rule (air-quality minimums, GB 3095 Table 4 / HJ 663, applied to negative oxygen ions): daily mean needs ≥ 20 valid hourly means",
     );
     const [month] = noiGrades(january("noi"), JAN, FEB, "1mo");
-    expect(month?.rule).toContain("local rule (air-quality minimums adopted for NOI");
+    expect(month?.rule).toBe(
+      "local rule (air-quality minimums, GB 3095 Table 4 / HJ 663, applied to negative oxygen ions): monthly mean needs ≥ 27 valid days (≥ 25 in February)",
+    );
   });
   it("without a metric the texts say which metrics the standard lists", () => {
     const s = january("pm25");
