@@ -349,6 +349,10 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(events[0]?.standard).toBe("负氧离子分级 NOI grades, candidate A (provisional)");
     for (const e of events)
       expect(`${e.standard} ${e.message.zh} ${e.message.en}`).not.toMatch(/as recalled|unverified|\.md\b/);
+    // The scheme is named by its document in the message, not by its configuration id.
+    expect(events[0]?.message.zh).toContain("分级方案 QX/T 380-2017 四级（暂定）");
+    expect(events[0]?.message.en).toContain("grading scheme QX/T 380-2017, four grades (provisional)");
+    for (const e of events) expect(`${e.message.zh} ${e.message.en}`).not.toContain("candidate-a");
   });
 
   it("pm25-annual-target: a year-to-date mean of 30 µg/m³ is at risk (above 32 × 0.9), 20 is on track", () => {

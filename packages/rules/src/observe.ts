@@ -657,6 +657,7 @@ function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
   const scheme = (rule.subject.scheme ?? "candidate-a") as NoiSchemeId;
   const g = gradeNoi(value, scheme);
   const grades = NOI_SCHEMES[scheme]?.grades ?? [];
+  const title = NOI_SCHEMES[scheme]?.title;
   const index = grades.findIndex((x) => x.grade === g.grade);
   return {
     t,
@@ -673,7 +674,10 @@ function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
     },
     // The scheme's provenance (NOI_SCHEMES[scheme].source: negative-oxygen-ions.md §2, not verified
     // against a standard text) stays in @qingshan/standards; the rule's `standard` says "provisional".
-    thresholdText: { zh: `分级方案 ${g.scheme}（暂定）`, en: `grading scheme ${g.scheme} (provisional)` },
+    thresholdText: {
+      zh: `分级方案 ${title?.zh ?? g.scheme}（暂定）`,
+      en: `grading scheme ${title?.en ?? g.scheme} (provisional)`,
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface NoiScheme {
   readonly id: string;
   /** Where the table comes from, as users read it (document and status, no internal notes). */
   readonly source: string;
+  /** Short name for alert texts ("QX/T 380-2017 四级"); the id when absent. */
+  readonly title?: { readonly zh: string; readonly en: string };
   /** True until the bureau confirms the table. */
   readonly provisional: boolean;
   /** Grades, best (highest min) first; the last grade's min must be 0. */
@@ -32,6 +34,7 @@ export const NOI_CANDIDATE_A: NoiScheme = Object.freeze({
   // Recalled, not read from QX/T 380-2017 (negative-oxygen-ions.md §2 candidate A, unverified):
   // hence "provisional" until the bureau confirms the table.
   source: "QX/T 380-2017 空气负（氧）离子浓度等级, four grades (provisional 暂行)",
+  title: Object.freeze({ zh: "QX/T 380-2017 四级", en: "QX/T 380-2017, four grades" }),
   provisional: true,
   grades: Object.freeze([
     {
@@ -53,6 +56,7 @@ export const NOI_CANDIDATE_B: NoiScheme = Object.freeze({
   // Recalled from forestry publications, no standard text (negative-oxygen-ions.md §2 candidate
   // B, unverified): hence "provisional".
   source: "six-grade scale of forestry ecological monitoring practice (provisional 暂行)",
+  title: Object.freeze({ zh: "林业生态监测六级", en: "forestry six-grade scale" }),
   provisional: true,
   grades: Object.freeze([
     { grade: "I", min: 3000, zh: "Ⅰ级", en: "Grade I", color: "#00843d" }, // candidate B: I ≥ 3000
