@@ -1,7 +1,15 @@
 import { mkdirSync } from "node:fs";
-import { HOUR_MS } from "@qingshan/domain";
-import { backfill, createSimulator, loadStationRegistry, type Simulator } from "@qingshan/simulator";
-import { pino } from "pino";
+import { DAY_MS, HOUR_MS, type Station } from "@qingshan/domain";
+import {
+  type BackfillOptions,
+  type BackfillSummary,
+  backfill,
+  createSimulator,
+  loadStationRegistry,
+  type Simulator,
+} from "@qingshan/simulator";
+import type { TimeSeriesStore } from "@qingshan/store";
+import { type Logger, pino } from "pino";
 import type { QingshanConfig } from "./config.ts";
 import {
   BACKFILL_LATENESS_MS,
@@ -89,21 +97,26 @@ export async function startPipeline(
 
     let simulator: Simulator | undefined;
     if (config.simulator.enabled) {
+      // What a previous run stored is never generated or replayed again (same station, metric
+      // and ts would replace it): history and feed resume after each station's newest reading.
+      const stored = await newestStoredReadings(store, registry.stations);
       const demo = createSimulator({
         stations: registry.stations,
         mqttUrl: brokerUrl,
         scenario: config.simulator.scenario,
         acceleration: config.simulator.acceleration,
+        resumeAfter: stored,
       });
       if (config.simulator.backfillDays > 0) {
         // History ends where the feed begins: an accelerated feed replays the past week, and
         // history over the same hours would make its readings late (not evaluated) duplicates.
         const to = Math.floor(Math.min(Date.now(), demo.run.startAt) / HOUR_MS) * HOUR_MS;
-        const summary = await backfill({
+        await generateDemoHistory({
           stations: registry.stations,
-          scenario: config.simulator.scenario,
-          from: to - config.simulator.backfillDays * 24 * HOUR_MS,
+          stored,
+          from: to - config.simulator.backfillDays * DAY_MS,
           to,
+          scenario: config.simulator.scenario,
           // The scenario starts with the feed: the history before it is ordinary days.
           startAt: demo.run.startAt,
           publish: async (topic, payload) => {
@@ -113,8 +126,8 @@ export async function startPipeline(
               limits: { maxLatenessMs: BACKFILL_LATENESS_MS },
             });
           },
+          logger,
         });
-        logger.info({ ...summary }, "demo history generated");
       }
       await demo.start();
       stops.push(() => demo.stop());
@@ -125,4 +138,90 @@ export async function startPipeline(
     await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** Station id → ts of its newest stored reading (any metric, any source); stations without one are left out. */
+export async function newestStoredReadings(
+  store: TimeSeriesStore,
+  stations: readonly Station[],
+): Promise<Map<string, number>> {
+  const newest = new Map<string, number>();
+  for (const station of stations) {
+    const latest = await store.latest(station.id);
+    if (latest.length > 0) newest.set(station.id, Math.max(...latest.map((r) => r.ts)));
+  }
+  return newest;
+}
+
+interface DemoHistoryOptions {
+  readonly stations: readonly Station[];
+  /** Newest stored reading per station (newestStoredReadings). */
+  readonly stored: ReadonlyMap<string, number>;
+  readonly from: number;
+  readonly to: number;
+  readonly scenario: BackfillOptions["scenario"];
+  readonly startAt: number;
+  readonly publish: BackfillOptions["publish"];
+  readonly logger: Logger;
+}
+
+/**
+ * Generates the demo history over [from, to), for each station only after its newest stored
+ * reading: a restart on an existing data directory never rewrites what a previous run stored.
+ * Stations resuming at the same time are generated together (on an empty store: all at once).
+ */
+export async function generateDemoHistory(options: DemoHistoryOptions): Promise<BackfillSummary> {
+  const { stations, stored, to, logger } = options;
+  const byFrom = new Map<number, Station[]>();
+  let resumed = 0;
+  for (const station of stations) {
+    const newest = stored.get(station.id);
+    // generateHistory starts with the first period at or after `from`: the one after `newest`.
+    const from = newest === undefined ? options.from : Math.max(options.from, newest + 1);
+    if (from > options.from) resumed += 1;
+    if (from + station.reportingIntervalMs > to) continue;
+    byFrom.set(from, [...(byFrom.get(from) ?? []), station]);
+  }
+  if (byFrom.size === 0) {
+    const heldUpTo = Math.min(...stations.map((s) => stored.get(s.id) ?? Number.POSITIVE_INFINITY));
+    logger.info(
+      {
+        stations: stations.length,
+        heldUpTo: new Date(heldUpTo).toISOString(),
+        to: new Date(to).toISOString(),
+      },
+      `demo history: store already holds data up to ${new Date(heldUpTo).toISOString()}, nothing generated`,
+    );
+    return { batches: 0, observations: 0 };
+  }
+  let batches = 0;
+  let observations = 0;
+  for (const [from, group] of byFrom) {
+    const summary = await backfill({
+      stations: group,
+      scenario: options.scenario,
+      from,
+      to,
+      startAt: options.startAt,
+      publish: options.publish,
+    });
+    batches += summary.batches;
+    observations += summary.observations;
+  }
+  const earliest = Math.min(...byFrom.keys());
+  const days = Math.round(((to - earliest) / DAY_MS) * 100) / 100;
+  logger.info(
+    {
+      batches,
+      observations,
+      stations: [...byFrom.values()].reduce((n, group) => n + group.length, 0),
+      from: new Date(earliest).toISOString(),
+      to: new Date(to).toISOString(),
+      resumedAfterStoredData: resumed,
+    },
+    resumed === 0
+      ? `demo history: ${days} days generated`
+      : `demo history: ${days} days generated (after the data the store already holds for ${resumed} stations)`,
+  );
+  return { batches, observations };
 }
