@@ -182,8 +182,8 @@ export async function generateDemoHistory(options: DemoHistoryOptions): Promise<
     if (from + station.reportingIntervalMs > to) continue;
     byFrom.set(from, [...(byFrom.get(from) ?? []), station]);
   }
-  if (byFrom.size === 0) {
-    const heldUpTo = Math.min(...stations.map((s) => stored.get(s.id) ?? Number.POSITIVE_INFINITY));
+  if (byFrom.size === 0 && resumed > 0) {
+    const heldUpTo = Math.min(...stations.flatMap((s) => stored.get(s.id) ?? []));
     logger.info(
       {
         stations: stations.length,
@@ -208,7 +208,8 @@ export async function generateDemoHistory(options: DemoHistoryOptions): Promise<
     batches += summary.batches;
     observations += summary.observations;
   }
-  const earliest = Math.min(...byFrom.keys());
+  // No station's reporting period fits in [from, to) (backfillDays shorter than all of them): nothing to log but 0.
+  const earliest = byFrom.size === 0 ? to : Math.min(...byFrom.keys());
   const days = Math.round(((to - earliest) / DAY_MS) * 100) / 100;
   logger.info(
     {
