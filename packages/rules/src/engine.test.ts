@@ -95,7 +95,11 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(raised.message.en).toContain("Liandu station");
     expect(raised.message.en).toContain("hourly AQI 210");
     expect(raised.message.en).toContain("threshold > 200");
-    expect(raised.message.en).toContain("since 2026-11-28T10:00:00+08:00");
+    // Human Beijing time in the text; the machine field stays ISO.
+    expect(raised.message.zh).toMatch(/；开始于 11月28日 10:00（北京时间）。$/);
+    expect(raised.message.en).toMatch(/; since 28 Nov 10:00 Beijing time\.$/);
+    expect(raised.startedAt).toBe("2026-11-28T10:00:00+08:00");
+    expect(`${raised.message.zh} ${raised.message.en}`).not.toMatch(/\d{4}-\d\d-\d\dT/);
     expect(heavy[1]?.id).toBe("aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00:resolved");
     expect(events.some((e) => e.ruleId === "aqi-hourly-severe")).toBe(false);
   });
@@ -182,17 +186,18 @@ describe("shipped rules on hand-computed inputs", () => {
     const warning = events.filter((e) => e.ruleId === "heavy-pollution-warning");
     const [raised, orange, yellow] = warning;
     // Shown at a level the AQI24 meets: the start only.
-    expect(raised?.message.en).toMatch(/; since 2026-12-01T20:00:00\+08:00\.$/);
-    expect(orange?.message.en).toMatch(/; since 2026-12-01T20:00:00\+08:00\.$/);
+    expect(raised?.message.en).toMatch(/; since 1 Dec 20:00 Beijing time\.$/);
+    expect(orange?.message.en).toMatch(/; since 1 Dec 20:00 Beijing time\.$/);
+    expect(orange?.message.zh).toMatch(/；开始于 12月1日 20:00（北京时间）。$/);
     // Orange → yellow after 12 h below orange (stepDownFor); AQI24 122 meets no level: still yellow
     // until 36 h without the yellow condition (clear.for; heavy-pollution-warning.md §3.3).
     expect(yellow).toMatchObject({ type: "level_changed", level: "yellow" });
     expect(yellow?.value).toBeLessThanOrEqual(150);
     expect(yellow?.message.zh).toContain(
-      "；仍在持续，自 2026-12-01 20:00（北京时间）起；连续36小时不满足黄色条件方解除。",
+      "；仍在持续，自 12月1日 20:00（北京时间）起；连续36小时不满足黄色条件方解除。",
     );
     expect(yellow?.message.en).toContain(
-      "; ongoing since 2026-12-01 20:00 Beijing time; released only after 36 h without the yellow condition.",
+      "; ongoing since 1 Dec 20:00 Beijing time; released only after 36 h without the yellow condition.",
     );
   });
 
@@ -213,10 +218,10 @@ describe("shipped rules on hand-computed inputs", () => {
     const steppedDown = warning[3];
     expect(steppedDown?.value).toBeLessThanOrEqual(150);
     expect(steppedDown?.message.zh).toContain(
-      "仍在持续，自 2026-12-01 20:00（北京时间）起；低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除。",
+      "仍在持续，自 12月1日 20:00（北京时间）起；低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除。",
     );
     expect(steppedDown?.message.en).toContain(
-      "ongoing since 2026-12-01 20:00 Beijing time; drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition.",
+      "ongoing since 1 Dec 20:00 Beijing time; drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition.",
     );
   });
 
@@ -317,6 +322,26 @@ describe("shipped rules on hand-computed inputs", () => {
       "GB 3838-2002 Table 1 and the source's own target class; 环办〔2011〕22号 single-factor method",
     );
     expect(events.some((e) => e.ruleId === "water-below-target")).toBe(false);
+  });
+
+  it("messages write Beijing times as people read them, with the year of a start before New Year", () => {
+    const { hour, events } = setup("aq-1", ["pm25"], at("2027-01-01T12:00:00+08:00"));
+    const t0 = at("2026-12-31T22:00:00+08:00");
+    hour(t0, { pm25: 160 }); // AQI 210 > 200
+    hour(t0 + H, { pm25: 160 }); // the hour ending 2027-01-01 00:00
+    for (let i = 2; i <= 10; i++) hour(t0 + i * H, { pm25: 50 });
+    const [raised, resolved] = events.filter((e) => e.ruleId === "aqi-hourly-heavy");
+    expect(raised?.message.zh).toMatch(/；开始于 12月31日 22:00（北京时间）。$/);
+    expect(raised?.message.en).toMatch(/; since 31 Dec 22:00 Beijing time\.$/);
+    expect(resolved).toMatchObject({ type: "resolved", startedAt: "2026-12-31T22:00:00+08:00" });
+    const end = /^2027-01-01T(\d\d:\d\d):00\+08:00$/.exec(resolved?.dataTime ?? "")?.[1];
+    expect(end).toBeDefined();
+    expect(resolved?.message.zh).toMatch(
+      new RegExp(`；开始于 2026年12月31日 22:00，解除于 1月1日 ${end}（北京时间）。$`),
+    );
+    expect(resolved?.message.en).toMatch(
+      new RegExp(`; started 31 Dec 2026 22:00, resolved at 1 Jan ${end} Beijing time\\.$`),
+    );
   });
 
   it("noi-grade: 850 ions/cm³ is grade II (candidate A), informational; a worse grade follows at once", () => {

@@ -17,6 +17,7 @@ import {
   type WarningPresetId,
 } from "@qingshan/standards";
 import { AqiSeries } from "./aqi-series.ts";
+import { beijingHumanTime } from "./human-time.ts";
 import { initialState, isOpen, type MachineState, step, type Timing } from "./machine.ts";
 import {
   type AqiHistory,
@@ -284,8 +285,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const value = obs?.valueText ?? { zh: "", en: "" };
     const win = rule.window !== undefined ? WINDOW_TEXT[rule.window] : undefined;
     const threshold = obs?.thresholdText;
-    const started = toBeijingIso(startedAt);
-    const ongoing = type === "resolved" ? undefined : ongoingText(rule, levels, level, obs, startedAt);
+    // Human Beijing times; the year only when it is not the data hour's (an episode across New Year).
+    const started = beijingHumanTime(startedAt, dataTime);
+    const ongoing =
+      type === "resolved" ? undefined : ongoingText(rule, levels, level, obs, startedAt, dataTime);
     // The window only when the value's own text does not already name it ("PM10自然日（北京时间） 155.6").
     const parts = (lang: "zh" | "en"): string =>
       [
@@ -296,9 +299,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         .filter((x) => x !== undefined && x !== "")
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {
+      const resolved = beijingHumanTime(dataTime, dataTime);
       return {
-        zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；开始于 ${started}，解除于 ${toBeijingIso(dataTime)}。`,
-        en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; started ${started}, resolved at ${toBeijingIso(dataTime)}.`,
+        zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
+        en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; started ${started.en}, resolved at ${resolved.en} Beijing time.`,
       };
     }
     const change =
@@ -311,8 +315,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
           ? { zh: lvZh ?? "", en: lvEn ?? "" }
           : undefined;
     return {
-      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started}`}。`,
-      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; ${ongoing?.en ?? `since ${started}`}.`,
+      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started.zh}（北京时间）`}。`,
+      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; ${ongoing?.en ?? `since ${started.en} Beijing time`}.`,
     };
   }
 
@@ -736,13 +740,14 @@ function ongoingText(
   level: LevelDef | undefined,
   obs: RuleObservation | undefined,
   startedAt: number,
+  dataTime: number,
 ): { zh: string; en: string } | undefined {
   if (rule.warning === undefined || level?.id === undefined || obs === undefined || obs.unknown)
     return undefined;
   const index = levels.findIndex((l) => l.id === level.id);
   const lowest = levels[0]?.id;
   if (index < 0 || obs.raise >= index || lowest === undefined) return undefined;
-  const since = toBeijingIso(startedAt).slice(0, 16).replace("T", " ");
+  const since = beijingHumanTime(startedAt, dataTime);
   const release = durationText(rule.clear.for);
   const base = warningColour(lowest);
   const current = warningColour(level.id);
@@ -756,8 +761,8 @@ function ongoingText(
           en: `drops to ${lower} after ${stepDown.en} below the ${current.en} condition, `,
         };
   return {
-    zh: `仍在持续，自 ${since}（北京时间）起；${down.zh}连续${release.zh}不满足${base.zh}条件方解除`,
-    en: `ongoing since ${since} Beijing time; ${down.en}released only after ${release.en} without the ${base.en} condition`,
+    zh: `仍在持续，自 ${since.zh}（北京时间）起；${down.zh}连续${release.zh}不满足${base.zh}条件方解除`,
+    en: `ongoing since ${since.en} Beijing time; ${down.en}released only after ${release.en} without the ${base.en} condition`,
   };
 }
 
