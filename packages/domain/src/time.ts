@@ -41,9 +41,17 @@ export function beijingYearStart(t: number): number {
   return Date.UTC(d.getUTCFullYear(), 0, 1) - BEIJING_OFFSET_MS;
 }
 
-/** ISO 8601 text of `t` in Beijing time, e.g. "2026-11-28T10:30:00+08:00". */
+/**
+ * ISO 8601 text of `t` in Beijing time: seconds precision, plus milliseconds when they are not
+ * zero, so readings told apart by milliseconds stay apart in text.
+ *
+ * @example
+ * toBeijingIso(Date.parse("2026-11-28T02:30:00Z"))     // "2026-11-28T10:30:00+08:00"
+ * toBeijingIso(Date.parse("2026-11-28T02:30:00.25Z"))  // "2026-11-28T10:30:00.250+08:00"
+ */
 export function toBeijingIso(t: number): string {
-  return `${new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+  const utcText = new Date(t + BEIJING_OFFSET_MS).toISOString();
+  return `${utcText.slice(0, utcText.endsWith(".000Z") ? 19 : 23)}+08:00`;
 }
 
 /** ISO 8601 text of `t` in Beijing time with milliseconds, e.g. "2026-11-28T10:30:00.123+08:00". */

@@ -91,6 +91,17 @@ beforeAll(async () => {
     hourly("aq1", "pm25", T("2026-11-29T20:00:00+08:00"), 999, "C"),
     // Water: NH3-N 1.2 (class IV) decides; DO 6.5, CODMn 4, TP 0.1, pH 7.5 are class II or better.
     ...day("wq1", "2026-11-20", { ph: 7.5, do: 6.5, codmn: 4, nh3n: 1.2, tp: 0.1, temp: 14 }),
+    // Four instantaneous TN readings within one second, told apart by their milliseconds.
+    ...[0, 250, 500, 750].map((ms) => ({
+      stationId: "wq1",
+      metric: "tn" as const,
+      ts: T("2026-11-19T03:16:44+08:00") + ms,
+      periodMs: 0,
+      value: 1 + ms / 1000,
+      flag: "N" as const,
+      source: "import" as const,
+      receivedAt: NOW,
+    })),
     // NOI: 12 five-minute instantaneous readings in each hour of 2026-11-20.
     ...Array.from({ length: 24 * 12 }, (_, i) => ({
       stationId: "noi1",
@@ -217,6 +228,29 @@ describe("readings", () => {
       "ts,station,metric,value,unit,flag,periodMs,source,receivedAt\r\n" +
         "2026-11-29T01:00:00+08:00,aq1,pm25,40,µg/m³,N,3600000,import,2026-11-29T12:00:00+08:00\r\n",
     );
+  });
+  it("times keep their milliseconds when not zero, in JSON and CSV", async () => {
+    const within = {
+      station: "wq1",
+      metric: "tn",
+      from: "2026-11-19T03:16:44+08:00",
+      to: "2026-11-19T03:16:45+08:00",
+    };
+    const { body } = await get(`/api/v1/readings?${q(within)}`);
+    expect(body.readings.map((r: { ts: string; value: number }) => [r.ts, r.value])).toEqual([
+      ["2026-11-19T03:16:44+08:00", 1],
+      ["2026-11-19T03:16:44.250+08:00", 1.25],
+      ["2026-11-19T03:16:44.500+08:00", 1.5],
+      ["2026-11-19T03:16:44.750+08:00", 1.75],
+    ]);
+    // A shown time is a usable bound: from the third reading on gives the last two.
+    const later = await get(`/api/v1/readings?${q({ ...within, from: body.readings[2].ts, format: "csv" })}`);
+    expect(later.body.split("\r\n").map((row: string) => row.split(",")[0])).toEqual([
+      "ts",
+      "2026-11-19T03:16:44.500+08:00",
+      "2026-11-19T03:16:44.750+08:00",
+      "",
+    ]);
   });
   it("400s name the parameter, the value and the expectation", async () => {
     const noStation = await get("/api/v1/readings?metric=pm25");
