@@ -102,8 +102,8 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
         "重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI; 《关于进一步优化重污染天气应对机制的指导意见》（生态环境部 2024年 预警分级） preset 2024 (provisional)",
       routes: ["duty"],
       message: {
-        zh: "【严重】莲都监测站：重污染天气（实测建议级别，非正式发布）（橙色）。24小时滑动AQI 235；开始于 2026-11-28T09:00:00+08:00。",
-        en: "[critical] Liandu station: Heavy pollution (level suggested from observed data, not an issued warning) (orange). 24-h rolling AQI 235; since 2026-11-28T09:00:00+08:00.",
+        zh: "【严重】莲都监测站：重污染天气（实测建议级别，非正式发布）（橙色）。24小时滑动AQI 235；开始于 11月28日 09:00（北京时间）。",
+        en: "[critical] Liandu station: Heavy pollution (level suggested from observed data, not an issued warning) (orange). 24-h rolling AQI 235; since 28 Nov 09:00 Beijing time.",
       },
     };
     // The NOI event goes first: had it been e-mailed, it would arrive before the warning.
@@ -174,7 +174,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       "地点 Where: 莲都监测站（万象街道） / Liandu station (万象街道), station ld-aq-01",
       "实测 Measured: 180.4 µg/m³（细颗粒物(PM2.5) Fine particulate matter (PM2.5)，24h rolling）；" +
         "阈值 threshold 75 µg/m³；标准 standard GB 3095-2012 表1 二级 / Table 1 Grade II",
-      "开始时间 Started: 2026-11-28 09:00 北京时间 (Beijing time, UTC+8)",
+      "开始时间 Started: 11月28日 09:00 / 28 Nov 09:00 北京时间 (Beijing time, UTC+8)",
       "通知 Notified: 测试值班员 Test Duty（值班人员 duty officer）",
       "查看 Dashboard: http://qingshan.test:8080/dashboard/#alerts",
       "接口 API: http://qingshan.test:8080/api/v1/alerts/a1",

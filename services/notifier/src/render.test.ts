@@ -2,7 +2,7 @@ import { type AlertEvent, createStationRegistry, foldAlertEvents } from "@qingsh
 import { describe, expect, it } from "vitest";
 import { dingtalkSign, webhookResponseError, webhookUrl, wecomPayload } from "./channels/webhook.ts";
 import { renderAlert } from "./render.ts";
-import { raised, registry } from "./testdata/harness.ts";
+import { acknowledged, raised, registry } from "./testdata/harness.ts";
 
 describe("renderAlert", () => {
   it("renders water details, levels and district-wide alerts", () => {
@@ -51,6 +51,49 @@ describe("renderAlert", () => {
       "实测 Measured: 水质 IV类 water quality Class IV；标准 standard GB 3838-2002 Table 1; 环办〔2011〕22号 single-factor method",
     );
     expect(n.apiLink).toBe("http://x/api/v1/alerts/a1");
+  });
+});
+
+describe("times in the e-mail body", () => {
+  it("are Beijing times as people read them, the year only when not the event's", () => {
+    const [state] = foldAlertEvents([raised()]);
+    if (state === undefined) throw new Error("no state");
+    const text = renderAlert(raised(), state, [], { registry, publicUrl: "http://x" }).text;
+    expect(text.split("\n")).toContain(
+      "开始时间 Started: 11月28日 09:00 / 28 Nov 09:00 北京时间 (Beijing time, UTC+8)",
+    );
+
+    // Started 22:00 on New Year's Eve; acknowledged and resolved in the new year (01:30 UTC+8
+    // on 1 Jan is still 31 Dec in UTC).
+    const newYear = Date.parse("2027-01-01T01:30:00+08:00");
+    const start = {
+      ...raised("ny"),
+      at: "2026-12-31T22:00:00+08:00",
+      startedAt: "2026-12-31T22:00:00+08:00",
+    };
+    const ack = { ...acknowledged("ny", newYear), startedAt: start.startedAt };
+    const resolved: AlertEvent = {
+      ...start,
+      id: "ny:resolved",
+      type: "resolved",
+      at: new Date(newYear + 3 * 3_600_000).toISOString(),
+    };
+    const states = foldAlertEvents([start, ack, resolved]);
+    const after = states[0];
+    if (after === undefined) throw new Error("no state");
+    const ackLines = renderAlert(ack, after, [], { registry, publicUrl: "http://x" }).text.split("\n");
+    expect(ackLines).toContain(
+      "开始时间 Started: 2026年12月31日 22:00 / 31 Dec 2026 22:00 北京时间 (Beijing time, UTC+8)",
+    );
+    expect(ackLines.find((l) => l.startsWith("确认 Acknowledged"))).toMatch(
+      /\(1月1日 01:30 \/ 1 Jan 01:30 北京时间 Beijing time\)$/,
+    );
+    const resolvedLines = renderAlert(resolved, after, [], { registry, publicUrl: "http://x" }).text.split(
+      "\n",
+    );
+    expect(resolvedLines).toContain("解除时间 Resolved: 1月1日 04:30 / 1 Jan 04:30 北京时间 (Beijing time)");
+    for (const line of [...ackLines, ...resolvedLines])
+      if (!line.includes("http")) expect(line).not.toMatch(/\d{4}-\d\d-\d\d/);
   });
 });
 

@@ -26,7 +26,7 @@ const SEVERITY_LABEL: Record<Severity, Bilingual> = {
   warning: { zh: "警告", en: "warning" },
   critical: { zh: "严重", en: "critical" },
 };
-// Heavy-pollution warning colours (heavy-pollution-warning.md).
+// Heavy-pollution warning colours (blue IV … red I of the warning-level documents).
 const LEVEL_LABEL: Record<string, Bilingual> = {
   blue: { zh: "蓝色", en: "blue" },
   yellow: { zh: "黄色", en: "yellow" },
@@ -38,6 +38,26 @@ const LEVEL_LABEL: Record<string, Bilingual> = {
 export function formatBeijing(at: string | number): string {
   const ms = typeof at === "number" ? at : Date.parse(at);
   return new Date(ms + 8 * HOUR_MS).toISOString().slice(0, 16).replace("T", " ");
+}
+
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * "11月28日 10:00 / 28 Nov 10:00" in Beijing time for an ISO 8601 instant or UTC ms, with the
+ * year when it is not the Beijing year of `reference` (the event's time): "2026年12月31日 22:00 /
+ * 31 Dec 2026 22:00". Same wording as the rule engine's messages (@qingshan/rules beijingHumanTime).
+ */
+export function formatBeijingHuman(at: string | number, reference: string | number): string {
+  const ms = (x: string | number) => (typeof x === "number" ? x : Date.parse(x));
+  const d = new Date(ms(at) + 8 * HOUR_MS);
+  const year = d.getUTCFullYear();
+  const withYear = year !== new Date(ms(reference) + 8 * HOUR_MS).getUTCFullYear();
+  const month = d.getUTCMonth();
+  const day = d.getUTCDate();
+  const clock = d.toISOString().slice(11, 16);
+  const zh = `${withYear ? `${year}年` : ""}${month + 1}月${day}日 ${clock}`;
+  const en = `${day} ${MONTHS_EN[month]}${withYear ? ` ${year}` : ""} ${clock}`;
+  return `${zh} / ${en}`;
 }
 
 /** A number as people read it: at most 3 decimals, no trailing zeros. */
@@ -230,7 +250,7 @@ export function renderAlert(
   if (measured.length > 0) rows.push(["实测 Measured", measured.join("；")]);
   rows.push([
     "开始时间 Started",
-    `${formatBeijing(state.startedAt ?? state.raisedAt)} 北京时间 (Beijing time, UTC+8)`,
+    `${formatBeijingHuman(state.startedAt ?? state.raisedAt, event.at)} 北京时间 (Beijing time, UTC+8)`,
   ]);
   for (const d of state.details ?? []) {
     const name = metricName(d.metric);
@@ -244,11 +264,11 @@ export function renderAlert(
   if (event.type === "acknowledged") {
     rows.push([
       "确认 Acknowledged",
-      `${event.actor ?? "?"}${event.note ? `：${event.note} / note: ${event.note}` : ""} (${formatBeijing(event.at)})`,
+      `${event.actor ?? "?"}${event.note ? `：${event.note} / note: ${event.note}` : ""} (${formatBeijingHuman(event.at, event.at)} 北京时间 Beijing time)`,
     ]);
   }
   if (event.type === "resolved")
-    rows.push(["解除时间 Resolved", `${formatBeijing(event.at)} 北京时间 (Beijing time)`]);
+    rows.push(["解除时间 Resolved", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
   if (recipients.length > 0) rows.push(["通知 Notified", notifiedText(recipients, state.tier)]);
   rows.push(["查看 Dashboard", link]);
   rows.push(["接口 API", apiLink]);
