@@ -588,6 +588,29 @@ describe("OpenAPI, metrics, health", () => {
     expect(docs.statusCode).toBe(200);
     expect(docs.headers["content-type"]).toContain("text/html");
   });
+  it("the documents served at /api/openapi.json and /api/docs/json list /metrics, /healthz and /readyz", async () => {
+    for (const url of ["/api/openapi.json", "/api/docs/json"]) {
+      const { status, body } = await get(url);
+      expect(status, url).toBe(200);
+      const metrics = body.paths["/metrics"]?.get;
+      expect(metrics?.description, url).toMatch(/Prometheus/);
+      expect(metrics?.responses["200"].content["text/plain"].schema).toEqual({ type: "string" });
+      const healthz = body.paths["/healthz"]?.get;
+      expect(healthz?.summary, url).toBe("Liveness");
+      expect(healthz?.responses["200"].content["application/json"].schema.properties.status).toEqual({
+        type: "string",
+        enum: ["ok"],
+      });
+      const readyz = body.paths["/readyz"]?.get;
+      expect(readyz?.summary, url).toBe("Readiness");
+      expect(Object.keys(readyz?.responses ?? {}), url).toEqual(["200", "503"]);
+      expect(Object.keys(readyz.responses["503"].content["application/json"].schema.properties)).toEqual([
+        "status",
+        "notReady",
+        "checks",
+      ]);
+    }
+  });
   it("exposes Prometheus metrics with the bus queue depth per topic", async () => {
     depth = { readings: 7, alerts: 0, deadletters: 2 };
     const { status, body, res } = await get("/metrics");

@@ -83,12 +83,6 @@ export function createApp(deps: ApiDeps): FastifyInstance {
   };
 
   app.setErrorHandler(errorHandler);
-  // On the root instance, so its request hook counts every route.
-  metricsRoutes(app, {
-    registry: deps.metricsRegistry ?? globalRegister,
-    defaultMetrics: deps.defaultMetrics ?? API_DEFAULTS.defaultMetrics,
-    busDepth: deps.busDepth,
-  });
   app.setNotFoundHandler(function notFound(request, reply) {
     const error = new ApiError("route.not_found", `no route ${request.method} ${request.url.split("?")[0]}`);
     return reply.status(error.status).send({ error: error.body });
@@ -121,6 +115,12 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       const body = route.config?.openapiBody;
       return { schema: body ? ({ ...schema, body } as typeof schema) : schema, url };
     },
+  });
+  // On the root instance, so its request hook counts every route; after swagger, so /metrics is documented.
+  metricsRoutes(app, {
+    registry: deps.metricsRegistry ?? globalRegister,
+    defaultMetrics: deps.defaultMetrics ?? API_DEFAULTS.defaultMetrics,
+    busDepth: deps.busDepth,
   });
   app.register(swaggerUi, { routePrefix: "/api/docs" });
   app.register(async function openapiDocument(scope) {

@@ -28,29 +28,81 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
   }
 }
 
+const checkOutcomeSchema = {
+  type: "object",
+  properties: { ok: { type: "boolean" }, detail: { type: "string" } },
+  required: ["ok", "detail"],
+} as const;
+
+const readinessSchema = {
+  type: "object",
+  properties: {
+    status: { type: "string", enum: ["ready", "not_ready"] },
+    notReady: { type: "array", items: { type: "string" }, description: "Names of the failing checks" },
+    checks: {
+      type: "object",
+      additionalProperties: checkOutcomeSchema,
+      description: "Outcome of every check by name (store, mqtt, …)",
+    },
+  },
+  required: ["status", "notReady", "checks"],
+} as const;
+
 /**
  * GET /healthz: the process is up. GET /readyz: every readiness check passes, else 503 with
- * `notReady` naming the failing ones.
+ * `notReady` naming the failing ones. Registered as a plugin so the OpenAPI document lists both.
  */
 export function healthRoutes(
   app: FastifyInstance,
   checks: Readonly<Record<string, ReadinessCheck>>,
   timeoutMs: number,
 ): void {
-  app.get("/healthz", { schema: { summary: "Liveness", tags: ["ops"] } }, async function healthz() {
-    return { status: "ok" };
+  app.register(async function health(scope) {
+    scope.get(
+      "/healthz",
+      {
+        schema: {
+          summary: "Liveness",
+          description: "Answers 200 while the process serves HTTP; checks no dependency.",
+          tags: ["ops"],
+          response: {
+            200: {
+              description: "The process is up",
+              type: "object",
+              properties: { status: { type: "string", enum: ["ok"] } },
+              required: ["status"],
+            },
+          },
+        },
+      },
+      async function healthz() {
+        return { status: "ok" };
+      },
+    );
+    scope.get(
+      "/readyz",
+      {
+        schema: {
+          summary: "Readiness",
+          description: `Runs every readiness check (the store and the configured dependencies), each limited to ${timeoutMs} ms; 503 when any fails or does not answer in time.`,
+          tags: ["ops"],
+          response: {
+            200: { ...readinessSchema, description: "Every check passed" },
+            503: { ...readinessSchema, description: "At least one check failed; `notReady` names them" },
+          },
+        },
+      },
+      async function readyz(_request, reply) {
+        const names = Object.keys(checks);
+        const outcomes = await Promise.all(
+          names.map((n) => runCheck(checks[n] as ReadinessCheck, timeoutMs)),
+        );
+        const results = Object.fromEntries(names.map((n, i) => [n, outcomes[i]]));
+        const notReady = names.filter((_, i) => !outcomes[i]?.ok);
+        return reply
+          .status(notReady.length === 0 ? 200 : 503)
+          .send({ status: notReady.length === 0 ? "ready" : "not_ready", notReady, checks: results });
+      },
+    );
   });
-  app.get(
-    "/readyz",
-    { schema: { summary: "Readiness", tags: ["ops"] } },
-    async function readyz(_request, reply) {
-      const names = Object.keys(checks);
-      const outcomes = await Promise.all(names.map((n) => runCheck(checks[n] as ReadinessCheck, timeoutMs)));
-      const results = Object.fromEntries(names.map((n, i) => [n, outcomes[i]]));
-      const notReady = names.filter((_, i) => !outcomes[i]?.ok);
-      return reply
-        .status(notReady.length === 0 ? 200 : 503)
-        .send({ status: notReady.length === 0 ? "ready" : "not_ready", notReady, checks: results });
-    },
-  );
 }

@@ -15,7 +15,7 @@ export interface MetricsOptions {
 /**
  * GET /metrics in Prometheus text format, the `qingshan_bus_queue_depth{topic}` gauge read from
  * `busDepth()` at scrape time, and HTTP request counters/durations per route. Call on the root
- * instance so the request hook sees every route.
+ * instance so the request hook sees every route, after registering @fastify/swagger.
  */
 export function metricsRoutes(app: FastifyInstance, options: MetricsOptions): void {
   const { registry } = options;
@@ -57,8 +57,28 @@ export function metricsRoutes(app: FastifyInstance, options: MetricsOptions): vo
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get("/metrics", { schema: { hide: true } }, async function scrape(_request, reply) {
-    const text = await registry.metrics();
-    return reply.header("content-type", registry.contentType).send(text);
+  // A plugin, loaded after @fastify/swagger, so the OpenAPI document lists the route.
+  app.register(async function metricsEndpoint(scope) {
+    scope.get(
+      "/metrics",
+      {
+        schema: {
+          summary: "Prometheus metrics",
+          description:
+            "Prometheus text exposition format: qingshan_bus_queue_depth{topic}, qingshan_api_requests_total{method,route,status}, qingshan_api_request_duration_seconds{method,route} and, unless disabled, the Node.js process metrics.",
+          tags: ["ops"],
+          response: {
+            200: {
+              description: "Metrics in the Prometheus text format (version 0.0.4)",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
+      async function scrape(_request, reply) {
+        const text = await registry.metrics();
+        return reply.header("content-type", registry.contentType).send(text);
+      },
+    );
   });
 }
