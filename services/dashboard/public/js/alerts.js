@@ -1,7 +1,12 @@
 import { getJson, postJson } from "./api.js";
-import { compareAlerts, formatAge, formatMeasure, shortTime } from "./format.js";
+import { compareAlerts, formatAge, formatMeasure, humanizeTimes, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
 import { escapeHtml } from "./map.js";
+
+/** An alert message in the page's language, its times as people read them (older messages carry ISO times). */
+function messageText(message, referenceIso) {
+  return humanizeTimes(pick(message), getLang(), referenceIso);
+}
 
 const WARNING_COLORS = { blue: "#1565c0", yellow: "#f2c500", orange: "#ff7e00", red: "#d62728" };
 let openAlerts = [];
@@ -70,7 +75,9 @@ function showAcknowledged(app, alert) {
 function openAck(alertId) {
   ackTarget = alertId;
   const alert = openAlerts.find((a) => a.alertId === alertId);
-  document.getElementById("ack-what").textContent = alert ? `${pick(alert.message)} (${alertId})` : alertId;
+  document.getElementById("ack-what").textContent = alert
+    ? `${messageText(alert.message, alert.updatedAt)} (${alertId})`
+    : alertId;
   document.getElementById("ack-error").textContent = "";
   document.getElementById("ack-dialog").showModal();
 }
@@ -145,7 +152,7 @@ function renderOpen(app, { live = false } = {}) {
           : "";
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
-        <td class="message">${escapeHtml(pick(a.message))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
+        <td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
         <td class="num">${escapeHtml(value)}</td>
         <td data-since="${escapeHtml(a.raisedAt)}">${formatAge(Date.parse(a.raisedAt), now, getLang())}</td>
         <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
@@ -162,7 +169,7 @@ function renderHistory(app, alerts) {
     ...alerts.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(pick(a.message))}</td><td>${shortTime(a.raisedAt)}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}</td><td>${shortTime(a.raisedAt)}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
       return tr;
     }),
   );
@@ -170,14 +177,15 @@ function renderHistory(app, alerts) {
 
 async function showHistory(app, alertId) {
   const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
-  document.getElementById("history-body").innerHTML = `<h3>${escapeHtml(pick(alert.message))}</h3>
+  document.getElementById("history-body").innerHTML =
+    `<h3>${escapeHtml(messageText(alert.message, alert.updatedAt))}</h3>
     <p>${severityBadge(alert.severity)}${levelBadge(alert.level)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
     ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${formatMeasure(d.value)}${d.limit !== undefined ? ` (${formatMeasure(d.limit)})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
     <h4>${t("alerts.events")}</h4>
     <ol class="events">${events
       .map(
         (e) =>
-          `<li><time>${shortTime(e.at)}</time> <b>${t(`event.${e.type}`)}</b> ${e.level ? levelBadge(e.level) : ""} ${escapeHtml(pick(e.message))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
+          `<li><time>${shortTime(e.at)}</time> <b>${t(`event.${e.type}`)}</b> ${e.level ? levelBadge(e.level) : ""} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
       )
       .join("")}</ol>`;
   document.getElementById("history-dialog").showModal();
@@ -201,7 +209,7 @@ export async function refreshWarning(app) {
 
 /** A live alert event from the stream: refresh without reloading the page. */
 export function onEvent(app, event) {
-  if (event.type === "raised") app.toast(`${t("alerts.new")}: ${pick(event.message)}`);
+  if (event.type === "raised") app.toast(`${t("alerts.new")}: ${messageText(event.message, event.at)}`);
   refresh(app, { live: true }).catch(() => undefined);
 }
 

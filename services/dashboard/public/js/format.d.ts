@@ -13,6 +13,12 @@ export function categoryOf<C extends Category>(
 export function textColorOn(hex: string): "#000" | "#fff";
 export function formatAge(fromMs: number, nowMs: number, lang: "zh" | "en"): string;
 export function shortTime(iso: string | null | undefined): string;
+export function humanTime(iso: string, lang: "zh" | "en", referenceIso?: string): string;
+export function humanizeTimes(
+  text: string | null | undefined,
+  lang: "zh" | "en",
+  referenceIso?: string,
+): string;
 export const WATER_STATUS_HEX: Record<string, string>;
 export const SILENT_COLOR: string;
 export function compareAlerts(

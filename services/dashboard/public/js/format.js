@@ -37,6 +37,38 @@ export function shortTime(iso) {
   return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
 }
 
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * "11月30日 05:00" / "30 Nov 05:00" (Beijing time) from an ISO text with offset, with the year
+ * when it is not the Beijing year of `referenceIso` (default: the time itself) — the wording of
+ * the alert messages.
+ */
+export function humanTime(iso, lang, referenceIso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso ?? "";
+  const d = new Date(ms + 8 * 3_600_000);
+  const ref = Date.parse(referenceIso ?? iso);
+  const refYear = Number.isNaN(ref) ? d.getUTCFullYear() : new Date(ref + 8 * 3_600_000).getUTCFullYear();
+  const year = d.getUTCFullYear();
+  const withYear = year !== refYear;
+  const clock = d.toISOString().slice(11, 16);
+  if (lang === "zh")
+    return `${withYear ? `${year}年` : ""}${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${clock}`;
+  return `${d.getUTCDate()} ${MONTHS_EN[d.getUTCMonth()]}${withYear ? ` ${year}` : ""} ${clock}`;
+}
+
+/**
+ * A message text with its ISO times ("开始于 2026-11-30T05:00:00+08:00", as alerts stored before
+ * the messages were reworded still read) written as `humanTime` does.
+ */
+export function humanizeTimes(text, lang, referenceIso) {
+  if (!text) return text ?? "";
+  return text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) =>
+    humanTime(iso, lang, referenceIso),
+  );
+}
+
 /** Hex colour of the water status colour names of the 2011 assessment method (blue … red). */
 export const WATER_STATUS_HEX = {
   blue: "#1e88e5",
