@@ -101,6 +101,28 @@ describe("decodeStationMessage", () => {
     expect(result.rejections[1]?.received).toBe("yesterday");
   });
 
+  it("says what a bad field received and what the wire contract expects, not the validator's words", () => {
+    const payload = JSON.stringify([
+      { ts: "yesterday", values: { pm25: 1 } },
+      { ts: true, values: 3 },
+      { ts: now, values: {}, period: 60, units: { pm25: 5 } },
+      "pm25=1",
+    ]);
+    const messages = decodeStationMessage("stations/ld-aq-01/air", payload, ctx).rejections.map(
+      (r) => r.message,
+    );
+    const ts =
+      "an ISO 8601 date-time with an offset such as 2026-11-30T08:00:00+08:00, or epoch milliseconds (a non-negative integer)";
+    expect(messages).toEqual([
+      `payload.invalid: "[0].ts" is "yesterday", expected ${ts}`,
+      `payload.invalid: "[1].ts" is true, expected ${ts}`,
+      'payload.invalid: "[1].values" is 3, expected an object of metric id → number',
+      'payload.invalid: "[2].period" is 60, expected an ISO 8601 duration such as "PT1H"',
+      'payload.invalid: "[2].units.pm25" is 5, expected a unit text such as "µg/m³"',
+      'payload.invalid: "[3]" is "pm25=1", expected an observation object { ts, values, flags?, period?, units? }',
+    ]);
+  });
+
   it.each([
     ["stations/nope/air", "{}", "station.unknown"],
     ["stations/ld-aq-01/water", "{}", "station.kind_mismatch"],

@@ -235,13 +235,34 @@ function pathAt(prefix: string, field: string): string {
   return prefix === "" ? field : `${prefix}.${field}`;
 }
 
+/** What each field of an observation must be, in the words of the wire contract (not zod's). */
+export const WIRE_FIELD_EXPECTED = Object.freeze({
+  observation: "an observation object { ts, values, flags?, period?, units? }",
+  ts: "an ISO 8601 date-time with an offset such as 2026-11-30T08:00:00+08:00, or epoch milliseconds (a non-negative integer)",
+  values: "an object of metric id → number",
+  flags: "an object of metric id → HJ 212 flag",
+  period: 'an ISO 8601 duration such as "PT1H"',
+  units: "an object of metric id → unit",
+  unit: 'a unit text such as "µg/m³"',
+});
+
+function expectedOfIssue(issue: z.core.$ZodIssue): string {
+  const [field, key] = issue.path;
+  if (field === undefined) return WIRE_FIELD_EXPECTED.observation;
+  if (key === undefined && typeof field === "string" && Object.hasOwn(WIRE_FIELD_EXPECTED, field)) {
+    return WIRE_FIELD_EXPECTED[field as keyof typeof WIRE_FIELD_EXPECTED];
+  }
+  if (field === "units") return WIRE_FIELD_EXPECTED.unit;
+  return issue.code === "invalid_type" ? `a ${issue.expected}` : issue.message;
+}
+
 function zodRejections(error: z.ZodError, prefix: string): Rejection[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
       .filter((p) => p !== "")
       .join(".")
       .replace(/\.\[/g, "[");
-    return rejection("payload.invalid", path, (issue as { input?: unknown }).input, issue.message);
+    return rejection("payload.invalid", path, (issue as { input?: unknown }).input, expectedOfIssue(issue));
   });
 }
 

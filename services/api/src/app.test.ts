@@ -543,6 +543,21 @@ describe("POST observations", () => {
     );
     expect(dead.body.deadLetters[0]).toMatchObject({ source: "import", payload: "{not json" });
   });
+  it("a bad ts is refused saying what was received and what is expected", async () => {
+    const res = await post("aq1", JSON.stringify({ ts: "yesterday", values: { pm25: 30 } }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.rejections[0]).toMatchObject({
+      code: "payload.invalid",
+      path: "ts",
+      received: "yesterday",
+      message:
+        'payload.invalid: "ts" is "yesterday", expected an ISO 8601 date-time with an offset such as 2026-11-30T08:00:00+08:00, or epoch milliseconds (a non-negative integer)',
+    });
+    const badFrom = await get(`/api/v1/readings?${q({ station: "aq1", from: "yesterday" })}`);
+    expect(badFrom.body.error.message).toBe(
+      'query parameter "from" is "yesterday", expected ISO 8601 with an offset (e.g. "2026-11-29T00:00:00+08:00") or epoch milliseconds',
+    );
+  });
   it("unknown station 404; bad backfill 400; no ingest path 503", async () => {
     expect((await post("nope", "{}")).statusCode).toBe(404);
     const bad = await post("aq1", "{}", "?backfill=maybe");
