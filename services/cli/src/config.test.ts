@@ -14,7 +14,13 @@ afterEach(() => {
 });
 
 /** The shipped configuration with some sections replaced, as a file; its path. */
-function shippedWith(sections: { writer?: object; evaluator?: object; bus?: object }): string {
+function shippedWith(sections: {
+  writer?: object;
+  evaluator?: object;
+  bus?: object;
+  hj212?: object;
+  [key: string]: unknown;
+}): string {
   const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
     string,
     unknown
@@ -106,6 +112,29 @@ describe("loadConfig", () => {
     expect(() =>
       loadConfig({ root: dir, env: { QINGSHAN_SIMULATOR_SCENARIO: "clean-week" }, file: "bad.yaml" }),
     ).toThrow(/bad\.yaml: ingest\.maxLatenessHours: Too small/);
+  });
+
+  it("names the file and the key path of an unknown key, not a variable that set a sibling", () => {
+    const file = shippedWith({ hj212: { tcpPort: 9212, tcpHots: "127.0.0.1" } });
+    const load = () => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`config ${file}: hj212.tcpHots: unknown setting; hj212 accepts tcpPort, tcpHost`);
+    expect(load).not.toThrow("QINGSHAN_HJ212_PORT");
+    const topLevel = shippedWith({ dataDirectory: "/srv/q" });
+    expect(() => loadConfig({ root, env: { QINGSHAN_DATA_DIR: "/tmp/q" }, file: topLevel })).toThrow(
+      `config ${topLevel}: dataDirectory: unknown setting; the file accepts stations, dataDir, mqtt,`,
+    );
+  });
+
+  it("blames a variable only for the setting it sets", () => {
+    const file = shippedWith({ hj212: { tcpPort: 9212, tcpHost: "127.0.0.1" } });
+    expect(() => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "70000" }, file })).toThrow(
+      /^QINGSHAN_HJ212_PORT="70000" \(setting hj212\.tcpPort\): hj212\.tcpPort: Too big/,
+    );
+    expect(loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file }).hj212).toEqual({
+      tcpPort: 0,
+      tcpHost: "127.0.0.1",
+    });
   });
 
   it("selects the distributed adapters and SMTP from the environment", () => {

@@ -23,7 +23,11 @@ export const ConfigSchema = z.strictObject({
     /** MQTT 5 shared-subscription group the ingest instances split the load in. */
     shareGroup: z.string().default("qingshan"),
   }),
-  hj212: z.strictObject({ tcpPort: z.number().int().min(0).max(65535).default(9212) }),
+  hj212: z.strictObject({
+    tcpPort: z.number().int().min(0).max(65535).default(9212),
+    /** Bind address of the HJ 212 TCP listener. */
+    tcpHost: z.string().min(1).default("0.0.0.0"),
+  }),
   http: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default("0.0.0.0"),
@@ -147,9 +151,44 @@ interface EnvOverride {
 const isPrefix = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
   a.length <= b.length && a.every((key, i) => String(key) === String(b[i]));
 
-/** The overrides that set `path` or something inside or around it. */
-function overridesAt(overrides: readonly EnvOverride[], path: readonly PropertyKey[]): EnvOverride[] {
-  return overrides.filter((o) => isPrefix(o.path, path) || isPrefix(path, o.path));
+/** The overrides that set the value at `path` (or an object holding it). */
+function overridesOf(overrides: readonly EnvOverride[], path: readonly PropertyKey[]): EnvOverride[] {
+  return overrides.filter((o) => isPrefix(o.path, path));
+}
+
+/** The keys ConfigSchema accepts in the object at `path`. */
+function settingsAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType | undefined = ConfigSchema;
+  for (const key of [...path, undefined]) {
+    while (
+      schema instanceof z.ZodDefault ||
+      schema instanceof z.ZodPrefault ||
+      schema instanceof z.ZodOptional
+    ) {
+      schema = schema.def.innerType as z.ZodType;
+    }
+    if (!(schema instanceof z.ZodObject)) return [];
+    if (key === undefined) return Object.keys(schema.shape);
+    schema = schema.shape[String(key)] as z.ZodType | undefined;
+  }
+  return [];
+}
+
+/**
+ * Where a schema issue is and what it says. An unknown key is reported at its own path (zod
+ * reports it at the object holding it, which a variable setting a sibling would also match).
+ */
+function issueAt(issue: z.core.$ZodIssue | undefined): { path: PropertyKey[]; message: string } {
+  const path = [...(issue?.path ?? [])];
+  if (issue?.code === "unrecognized_keys") {
+    const known = settingsAt(path);
+    const others = issue.keys.length > 1 ? ` (also unknown: ${issue.keys.slice(1).join(", ")})` : "";
+    return {
+      path: [...path, issue.keys[0] ?? ""],
+      message: `unknown setting${others}; ${path.length > 0 ? path.join(".") : "the file"} accepts ${known.join(", ")}`,
+    };
+  }
+  return { path, message: issue?.message ?? "invalid" };
 }
 
 /** `QINGSHAN_X="v" (setting a.b)`, joined, for a message that blames the environment. */
@@ -223,12 +262,11 @@ export function loadConfig({
   }
   const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const issuePath = issue?.path ?? [];
-    const fromEnv = overridesAt(overrides, issuePath);
+    const issue = issueAt(parsed.error.issues[0]);
+    const fromEnv = overridesOf(overrides, issue.path);
     // A value that came from the environment is the variable's fault, not the file's.
     const where = fromEnv.length > 0 ? describeOverrides(fromEnv) : `config ${path}`;
-    throw new ConfigError(`${where}: ${issuePath.join(".")}: ${issue?.message}`);
+    throw new ConfigError(`${where}: ${issue.path.join(".")}: ${issue.message}`);
   }
   const config = parsed.data;
   for (const [section, check] of [
@@ -240,7 +278,7 @@ export function loadConfig({
       check(config[section] as never);
     } catch (error) {
       // The section as the file has it passes: the variables that set something in it are at fault.
-      const fromEnv = overridesAt(overrides, [section]);
+      const fromEnv = overrides.filter((o) => o.path[0] === section);
       const fileSection = (raw as Record<string, unknown> | null)?.[section] ?? {};
       const fileAlone = fromEnv.length > 0 && passes(() => check(fileSection as never));
       const where = fileAlone ? describeOverrides(fromEnv) : `config ${path}`;
