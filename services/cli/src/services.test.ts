@@ -1,22 +1,28 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type Reading } from "@qingshan/domain";
 import { type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
 import { loadStationRegistry } from "@qingshan/simulator";
-import { createDuckDbStore } from "@qingshan/store";
-import { waitFor } from "@qingshan/testkit";
+import { createDuckDbStore, StoreError } from "@qingshan/store";
+import { freePort, tcpReachable, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { loadConfig, type QingshanConfig } from "./config.ts";
+import { describeFailure } from "./errors.ts";
 import {
   checkRuleRoutes,
+  createStoreFromConfig,
   type ServiceContext,
   startEvaluatorService,
+  startIngestService,
   startNotifierService,
+  startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
 
@@ -98,7 +104,12 @@ interface LogLine {
  * A context loaded from a configuration file: the shipped one with `sections` replaced, the data
  * directory a fresh temp dir, the log lines collected in `lines`.
  */
-function configuredContext(sections: { writer?: object; evaluator?: object }): {
+function configuredContext(sections: {
+  writer?: object;
+  evaluator?: object;
+  hj212?: object;
+  mqtt?: object;
+}): {
   ctx: ServiceContext;
   lines: LogLine[];
 } {
@@ -187,4 +198,75 @@ describe("the writer's consumer group in qingshan start / run writer / run evalu
       expect(performance.now() - startedAt).toBeLessThan(3000);
     },
   );
+});
+
+/** Another process holding `file` open with DuckDB, as a running Qingshan holds its data file. */
+async function holdDuckDbFile(file: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { DuckDBInstance } from "@duckdb/node-api";
+       globalThis.db = await DuckDBInstance.create(${JSON.stringify(file)});
+       console.log("opened");
+       setInterval(() => {}, 1000);`,
+    ],
+    { cwd: join(root, "packages/store"), stdio: ["ignore", "pipe", "inherit"] },
+  );
+  cleanups.push(() => {
+    child.kill();
+  });
+  let output = "";
+  child.stdout?.on("data", (data: Buffer) => {
+    output += data.toString();
+  });
+  await waitFor(() => output.includes("opened"), { what: "the other process to open the DuckDB file" });
+  return child;
+}
+
+describe("qingshan start on a data directory another Qingshan uses", () => {
+  it("fails at once, naming the file, the other process's PID and dataDir (QINGSHAN_DATA_DIR)", async () => {
+    const { ctx, lines } = configuredContext({});
+    const file = join(ctx.config.dataDir, "qingshan.duckdb");
+    const holder = await holdDuckDbFile(file);
+    const startedAt = performance.now();
+    const error = await startStoreWithRetry(createStoreFromConfig(ctx.config), ctx.logger).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(performance.now() - startedAt).toBeLessThan(5000);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe("store.locked");
+    const printed = describeFailure(error, false);
+    expect(printed).toContain(`the database file ${file} is in use by another process (PID ${holder.pid}`);
+    expect(printed).toContain("probably another Qingshan on the same data directory");
+    expect(printed).toContain("set dataDir (QINGSHAN_DATA_DIR) to another directory");
+    expect(printed).not.toContain("store.path");
+    expect(printed.split("\n")).toHaveLength(1);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+});
+
+describe("the HJ 212 TCP listener's address", () => {
+  it("binds to hj212.tcpHost from the configuration file", async () => {
+    const port = await freePort();
+    const { ctx } = configuredContext({
+      hj212: { tcpPort: port, tcpHost: "127.0.0.1" },
+      mqtt: { url: "", embeddedPort: await freePort(), embeddedHost: "127.0.0.1" },
+    });
+    expect(ctx.config.hj212).toEqual({ tcpPort: port, tcpHost: "127.0.0.1" });
+    await ctx.bus.start();
+    cleanups.push(() => ctx.bus.stop());
+    const ingest = await startIngestService(ctx);
+    cleanups.push(() => ingest.stop());
+    await tcpReachable("127.0.0.1", port);
+    // Bound to 127.0.0.1 only, the port is still free on another loopback address (on 0.0.0.0 it is not).
+    const other = createServer();
+    await new Promise<void>((resolve, reject) => {
+      other.once("error", reject);
+      other.listen(port, "127.0.0.2", resolve);
+    });
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  });
 });

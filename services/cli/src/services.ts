@@ -13,7 +13,7 @@ import {
   parseNotifierConfig,
 } from "@qingshan/notifier";
 import { loadRulesFile } from "@qingshan/rules";
-import { createDuckDbStore, createInfluxStore, type TimeSeriesStore } from "@qingshan/store";
+import { createDuckDbStore, createInfluxStore, StoreError, type TimeSeriesStore } from "@qingshan/store";
 import { createWriter } from "@qingshan/writer";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -118,7 +118,9 @@ export async function listenHttp<T>(config: QingshanConfig, listen: () => Promis
 
 /**
  * Starts the store, retrying while it is unavailable (an InfluxDB that is still starting or
- * briefly down): the services that need it wait instead of exiting.
+ * briefly down): the services that need it wait instead of exiting. A DuckDB file held by another
+ * process (store.locked) fails at once: that lock lasts as long as the other Qingshan runs, and
+ * the message names the data directory to change.
  */
 export async function startStoreWithRetry(
   store: TimeSeriesStore,
@@ -130,10 +132,16 @@ export async function startStoreWithRetry(
       await store.start();
       return;
     } catch (error) {
-      const retryable = (error as { retryable?: boolean }).retryable === true;
+      const retryable =
+        (error as { retryable?: boolean }).retryable === true &&
+        !(error instanceof StoreError && error.code === "store.locked");
       if (!retryable || signal?.aborted) throw error;
       const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
-      logger.warn({ err: error, attempt, delayMs }, "store unavailable at start; retrying");
+      // The message only: the stack of the same error on every retry says nothing new.
+      logger.warn(
+        { error: (error as Error).message, attempt, delayMs },
+        "store unavailable at start; retrying",
+      );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
@@ -156,7 +164,7 @@ function ingestConfigOf(config: QingshanConfig) {
         config.mqtt.clientId || `qingshan-ingest-${hostname().replace(/[^A-Za-z0-9_.-]/g, "-")}`.slice(0, 60),
       shareGroup: config.mqtt.shareGroup,
     },
-    hj212: { tcpPort: config.hj212.tcpPort },
+    hj212: { tcpPort: config.hj212.tcpPort, tcpHost: config.hj212.tcpHost },
     limits: {
       maxLatenessMs: Math.round(config.ingest.maxLatenessHours * HOUR_MS),
       maxFutureSkewMs: Math.round(config.ingest.maxFutureSkewSeconds * 1000),

@@ -39,7 +39,7 @@ describe("classifyDuckDbError", () => {
     expect(error.cause).toBeInstanceOf(Error);
   });
 
-  it("names the store.path setting and the lock holder for a locked file", () => {
+  it("names the lock holder's PID and the data directory setting for a locked file", () => {
     const error = classifyDuckDbError(
       new Error(
         'IO Error: Could not set lock on file "/data/q.duckdb": Conflicting lock is held in /usr/bin/node (PID 7). See also https://duckdb.org',
@@ -47,8 +47,26 @@ describe("classifyDuckDbError", () => {
       "open",
       PATH,
     );
-    expect(error.message).toContain("store.path");
-    expect(error.message).toContain("/usr/bin/node (PID 7)");
+    expect(error.message).toBe(
+      "store.locked: the database file /data/q.duckdb is in use by another process (PID 7, /usr/bin/node), " +
+        "probably another Qingshan on the same data directory; DuckDB lets one process open a file: " +
+        "stop that process, or set dataDir (QINGSHAN_DATA_DIR) to another directory",
+    );
+    const withoutPid = classifyDuckDbError(new Error("IO Error: Could not set lock on file"), "open", PATH);
+    expect(withoutPid.message).toContain("in use by another process, probably another Qingshan");
+  });
+
+  it("never names a setting Qingshan does not have", () => {
+    for (const text of [
+      "Could not set lock",
+      "No space left on device",
+      "not a valid DuckDB database",
+      "Permission denied",
+      "odd",
+    ]) {
+      const message = classifyDuckDbError(new Error(text), "open", PATH).message;
+      expect(message).not.toContain("store.path");
+    }
   });
 
   it("passes a StoreError through unchanged", () => {

@@ -3,7 +3,8 @@ import { StoreError, type StoreErrorCode } from "../errors.ts";
 /** Where the error happened: opening the file, a write transaction, or a read query. */
 export type DuckDbOperation = "open" | "write" | "query";
 
-const SETTING = "store.path";
+/** The setting that places the file: Qingshan keeps it at `{dataDir}/qingshan.duckdb` (services/cli). */
+const SETTING = "dataDir (QINGSHAN_DATA_DIR)";
 
 /**
  * Turns an error thrown by DuckDB into a StoreError with a stable code and a message that says
@@ -23,20 +24,21 @@ export function classifyDuckDbError(error: unknown, operation: DuckDbOperation, 
 
 function classify(text: string, operation: DuckDbOperation, path: string): [StoreErrorCode, string] {
   if (/Could not set lock|Conflicting lock/i.test(text)) {
-    const holder = /Conflicting lock is held in (.+?)(?:\. See also|$)/.exec(text)?.[1];
+    const holder = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(text);
+    const who = holder ? `another process (PID ${holder[2]}, ${holder[1]})` : "another process";
     return [
       "store.locked",
-      `the database file ${path} is locked by another process${holder ? ` (${holder})` : ""}; ` +
-        `DuckDB allows one writing process per file — stop that process, or set ${SETTING} to another file`,
+      `the database file ${path} is in use by ${who}, probably another Qingshan on the same data directory; ` +
+        `DuckDB lets one process open a file: stop that process, or set ${SETTING} to another directory`,
     ];
   }
   if (/No space left on device|disk is full/i.test(text)) {
-    return ["store.disk_full", `the disk holding ${path} is full (${text}); free space or move ${SETTING}`];
+    return ["store.disk_full", `the disk holding ${path} is full (${text}); free space, or move ${SETTING}`];
   }
   if (/not a valid DuckDB database|Corrupt|checksum|invalid magic/i.test(text)) {
     return [
       "store.corrupt",
-      `${path} is not a usable DuckDB database (${text}); point ${SETTING} at a DuckDB file or a new path`,
+      `${path} is not a usable DuckDB database (${text}); move it away, or set ${SETTING} to another directory`,
     ];
   }
   if (
@@ -46,7 +48,7 @@ function classify(text: string, operation: DuckDbOperation, path: string): [Stor
   ) {
     return [
       "store.not_writable",
-      `cannot create or write the database file ${path} (${text}); set ${SETTING} to a writable location`,
+      `cannot create or write the database file ${path} (${text}); set ${SETTING} to a writable directory`,
     ];
   }
   if (operation === "open") {
