@@ -84,7 +84,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       metric: "noi",
       value: 800,
       window: "1-h mean",
-      standard: "负氧离子分级 NOI grades, candidate A (provisional)",
+      standard: "负氧离子分级 NOI grades, QX/T 380-2017 (provisional 暂行)",
       routes: ["publication"],
       message: { zh: "负氧离子 800 个/cm³，II级", en: "negative oxygen ions 800 ions/cm³, grade II" },
     };

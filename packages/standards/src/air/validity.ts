@@ -71,7 +71,8 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
     statistic: "O3 daily maximum 8-h mean",
     pollutants: ["o3"],
     rule: "at least 14 valid 8-h means among the 17 windows ending 08:00…24:00 of the day; with fewer, valid if the maximum exceeds the concentration limit",
-    source: "HJ 663-2013 / HJ 663-2026 §6.1.2 (via a public archive of both texts)",
+    // Read via a public archive of both texts (air-aqi.md §8).
+    source: "HJ 663-2013 / HJ 663-2026 §6.1.2",
     confidence: "high",
     provisional: false,
   },
@@ -82,7 +83,8 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
     statistic: "monthly mean",
     pollutants: ["so2", "no2", "co", "o3", "pm10", "pm25"],
     rule: "at least 27 daily values in the month (at least 25 in February)",
-    source: "HJ 663-2013 (not read; air-aqi.md §8, medium confidence)",
+    // Not read in HJ 663 itself (air-aqi.md §8, medium confidence): hence provisional.
+    source: "HJ 663-2013 (provisional)",
     confidence: "medium",
     provisional: true,
   },
