@@ -23,6 +23,7 @@ export {
   type ParseOptions,
   parseFrame,
   parsePacket,
+  unverifiedMn,
 } from "./packet.ts";
 export { PROTOCOL_PROFILES, type ProtocolProfile, profileForVersion } from "./protocol.ts";
 export {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc16, formatCrc } from "./crc.ts";
 import { Hj212Error, type Hj212ErrorCode } from "./errors.ts";
-import { buildDataResponse, buildPacket, parsePacket } from "./packet.ts";
+import { buildDataResponse, buildPacket, parsePacket, unverifiedMn } from "./packet.ts";
 import {
   PACKET_A,
   PACKET_B,
@@ -360,5 +360,25 @@ describe("buildPacket", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("unverifiedMn — the MN of a whole frame, CRC unchecked", () => {
+  it("reads the MN of example C although its CRC fails, and of frames whose fields fail", () => {
+    expect(() => parsePacket(PACKET_C)).toThrow(/crc-mismatch/);
+    expect(unverifiedMn(PACKET_C)).toBe("LDAQ0000000000000000001A");
+    const badSt = frame("ST=2x;CN=2011;MN=AB12;Flag=4;CP=&&&&");
+    expect(errorOf(() => parsePacket(badSt)).code).toBe("bad-field");
+    expect(unverifiedMn(badSt)).toBe("AB12");
+    // An "MN=" inside CP is data, not the header field.
+    expect(unverifiedMn(frame("ST=22;CN=2011;Flag=4;CP=&&MN=AB12&&"))).toBeUndefined();
+  });
+  it("reads nothing from a frame cut short, with bytes after the tail, without one MN, or without CP", () => {
+    expect(unverifiedMn(PACKET_C.slice(0, -2))).toBeUndefined();
+    expect(unverifiedMn(`${PACKET_C}x`)).toBeUndefined();
+    expect(unverifiedMn(PACKET_C.replace("##0278", "##02x8"))).toBeUndefined();
+    expect(unverifiedMn(frame("ST=22;CN=2011;MN=A;MN=B;Flag=4;CP=&&&&"))).toBeUndefined();
+    expect(unverifiedMn(frame("ST=22;CN=2011;MN=;Flag=4;CP=&&&&"))).toBeUndefined();
+    expect(unverifiedMn(frame("ST=22;CN=2011;MN=AB12;Flag=4"))).toBeUndefined();
   });
 });

@@ -136,6 +136,37 @@ function checkFrame(bytes: Buffer): string {
   return segmentBytes.toString("utf8");
 }
 
+/**
+ * The MN field of a whole frame, read without checking its CRC or other fields: names the station
+ * of a packet that fails them, for its dead letter. Undefined unless the length header and the
+ * tail frame a data segment (as `parsePacket` frames it) whose header before `CP=&&` holds exactly
+ * one printable MN.
+ *
+ * @example
+ * unverifiedMn("##0087QN=…;MN=LDWQ0000000000000000002B;Flag=4;CP=&&&&ABCD\r\n") // "LDWQ0000000000000000002B"
+ */
+export function unverifiedMn(raw: string): string | undefined {
+  const bytes = Buffer.from(raw, "utf8");
+  if (bytes.length < FRAME_OVERHEAD || bytes[0] !== 0x23 || bytes[1] !== 0x23) return undefined;
+  const lengthText = bytes.subarray(2, 6).toString("latin1");
+  if (!DIGITS4.test(lengthText)) return undefined;
+  const length = Number(lengthText);
+  const tailAt = 6 + length + 4;
+  if (length > MAX_DATA_LENGTH || bytes.length !== tailAt + 2 || bytes.indexOf(CRLF, 6) !== tailAt) {
+    return undefined;
+  }
+  const segment = bytes.subarray(6, 6 + length).toString("utf8");
+  const cpMatch = /(?:^|;)CP=&&/.exec(segment);
+  if (!cpMatch) return undefined;
+  const mns = segment
+    .slice(0, cpMatch.index)
+    .split(";")
+    .filter((field) => field.startsWith("MN="))
+    .map((field) => field.slice(3));
+  const [mn] = mns;
+  return mns.length === 1 && mn !== undefined && PRINTABLE.test(mn) ? mn : undefined;
+}
+
 type Parsed = Omit<Hj212Packet, "raw">;
 
 function fieldError(field: string, value: string, expected: string): Hj212Error {

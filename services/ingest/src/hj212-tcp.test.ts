@@ -8,6 +8,7 @@ import { createHj212TcpListener } from "./hj212-tcp.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import {
+  AIR_MN,
   type Collected,
   clock,
   collect,
@@ -86,6 +87,25 @@ describe("HJ 212 over TCP", () => {
     expect(deadLetter?.value).toMatchObject({ code: "hj212.crc", source: "hj212-tcp", payload: PACKET_C });
     expect(deadLetter?.value.origin).toMatch(/^(::ffff:)?127\.0\.0\.1:\d+$/);
     expect(deadLetter?.value.message).toContain("expected EB01, got ABCD");
+  });
+
+  it("names the station of a bad-CRC packet by its MN when registered, saying the MN is unverified", async () => {
+    const { port, got } = await setup();
+    const station = await stationSocket(port);
+    // PACKET_C with another MN (same length, nobody's) and its CRC still wrong.
+    const unknownMn = PACKET_C.replace(AIR_MN, "ZZ".padEnd(AIR_MN.length, "0"));
+    station.socket.write(PACKET_C + unknownMn);
+    await waitFor(() => got.deadLetters.length === 2, { what: "both dead letters" });
+    const [known, unknown] = got.deadLetters.map((d) => d.value);
+    expect(known).toMatchObject({ code: "hj212.crc", stationId: "ld-aq-01", payload: PACKET_C });
+    expect(got.deadLetters[0]?.key).toBe("ld-aq-01");
+    expect(known?.message).toBe(
+      "hj212.crc: crc-mismatch: expected EB01, got ABCD (station ld-aq-01 named by the MN of this unverified packet)",
+    );
+    expect(unknown).toMatchObject({ code: "hj212.crc", payload: unknownMn });
+    expect(unknown?.stationId).toBeUndefined();
+    expect(unknown?.message).not.toContain("station");
+    expect(station.received()).toBe("");
   });
 
   it("dead-letters a packet cut off by the connection closing as such (not as an MQTT message)", async () => {

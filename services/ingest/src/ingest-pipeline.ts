@@ -19,6 +19,7 @@ import {
   PacketStreamDecoder,
   packetToReadings,
   type StreamItem,
+  unverifiedMn,
 } from "@qingshan/hj212";
 import { toDeadLetter } from "./dead-letters.ts";
 import type { IngestMetrics } from "./metrics.ts";
@@ -224,6 +225,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return options.expectedMn === undefined ? undefined : registry.byMn(options.expectedMn)?.id;
   }
 
+  /** The registered station named by the MN of a whole frame that failed its CRC or field checks. */
+  function stationOfFrame(raw: string): string | undefined {
+    const mn = unverifiedMn(raw);
+    return mn === undefined ? undefined : registry.byMn(mn)?.id;
+  }
+
   function decodeItems(items: readonly StreamItem[], options: Hj212SubmitOptions): DecodedInput {
     const now = clock();
     const readings: Reading[] = [];
@@ -242,11 +249,20 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       };
       if (item.packet === undefined) {
         // hj212.md §3: a packet that fails framing or CRC is never answered; the station resends it.
-        const r = item.error
+        let r = item.error
           ? hj212ErrorToRejection(item.error)
           : rejection("payload.malformed", "", item.raw, "an HJ 212 packet");
+        // No topic names the station (TCP): the MN of a whole frame does, so that
+        // /deadletters?station= finds the packet; a failed CRC leaves that MN unverified.
+        const frameStation = options.expectedMn === undefined ? stationOfFrame(item.raw) : undefined;
+        if (frameStation !== undefined && r.code === "hj212.crc") {
+          r = {
+            ...r,
+            message: `${r.message} (station ${frameStation} named by the MN of this unverified packet)`,
+          };
+        }
         rejections.push(r);
-        deadLetters.push(toDeadLetter(r, context));
+        deadLetters.push(toDeadLetter(r, { ...context, stationId: topicStation ?? frameStation }));
         continue;
       }
       const packet = item.packet;
