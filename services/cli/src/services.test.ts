@@ -14,7 +14,7 @@ import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { loadConfig, type QingshanConfig } from "./config.ts";
-import { describeFailure } from "./errors.ts";
+import { CliError, describeFailure } from "./errors.ts";
 import {
   checkRuleRoutes,
   createStoreFromConfig,
@@ -236,13 +236,15 @@ describe("qingshan start on a data directory another Qingshan uses", () => {
       (e: unknown) => e,
     );
     expect(performance.now() - startedAt).toBeLessThan(5000);
-    expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).code).toBe("store.locked");
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).cause).toBeInstanceOf(StoreError);
+    expect(((error as Error).cause as StoreError).code).toBe("store.locked");
     const printed = describeFailure(error, false);
     expect(printed).toContain(`the database file ${file} is in use by another process (PID ${holder.pid}`);
     expect(printed).toContain("probably another Qingshan on the same data directory");
     expect(printed).toContain("set dataDir (QINGSHAN_DATA_DIR) to another directory");
     expect(printed).not.toContain("store.path");
+    expect(printed).not.toContain("IO Error");
     expect(printed.split("\n")).toHaveLength(1);
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });

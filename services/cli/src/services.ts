@@ -132,9 +132,12 @@ export async function startStoreWithRetry(
       await store.start();
       return;
     } catch (error) {
-      const retryable =
-        (error as { retryable?: boolean }).retryable === true &&
-        !(error instanceof StoreError && error.code === "store.locked");
+      if (error instanceof StoreError && error.code === "store.locked") {
+        // The store's message says it all; DuckDB's own text (same file, same PID) stays in the
+        // cause chain for --debug instead of being appended to the line.
+        throw new CliError(error.message, { cause: error });
+      }
+      const retryable = (error as { retryable?: boolean }).retryable === true;
       if (!retryable || signal?.aborted) throw error;
       const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
       // The message only: the stack of the same error on every retry says nothing new.
@@ -145,6 +148,21 @@ export async function startStoreWithRetry(
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/**
+ * The MQTT broker stations publish to: mqtt.url, else the embedded broker `qingshan start` serves
+ * (reached on 127.0.0.1 when it listens on every address, as ingest's embedded broker reports it).
+ * Undefined when that broker's port is picked at start (mqtt.embeddedPort 0).
+ *
+ * @example
+ * brokerUrlOf(loadConfig({ env: { QINGSHAN_MQTT_PORT: "1884" } })); // "mqtt://127.0.0.1:1884"
+ */
+export function brokerUrlOf(config: Pick<QingshanConfig, "mqtt">): string | undefined {
+  if (config.mqtt.url) return config.mqtt.url;
+  if (config.mqtt.embeddedPort === 0) return undefined;
+  const host = ["0.0.0.0", "::"].includes(config.mqtt.embeddedHost) ? "127.0.0.1" : config.mqtt.embeddedHost;
+  return `mqtt://${host.includes(":") ? `[${host}]` : host}:${config.mqtt.embeddedPort}`;
 }
 
 /** The public base URL for links in notifications. */
