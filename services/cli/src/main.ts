@@ -5,6 +5,7 @@ import { describeFailure } from "./errors.ts";
 import { runImport } from "./import.ts";
 import { isServiceName, startOneService } from "./run.ts";
 import { SERVICE_NAMES } from "./services.ts";
+import { runSimulate } from "./simulate.ts";
 import { startPipeline } from "./start.ts";
 
 const USAGE = `qingshan — sensor-data ingestion and alerting for ecological monitoring networks
@@ -13,7 +14,8 @@ usage:
   qingshan start                                     run the whole pipeline in one process (embedded defaults, demo feed)
   qingshan run ingest|writer|evaluator|notifier|api  run one service as its own process (distributed mode: Kafka bus, InfluxDB store)
   qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--mqtt-url URL]
-                                                     publish the demo network's readings over MQTT
+                                                     publish the demo network's readings over MQTT (to qingshan start's broker;
+                                                     qingshan simulate --help for every option)
   qingshan import FILE.csv [--api URL]               backfill history through the running API (MQTT's checks; history up to 3 660 days old)
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
 
@@ -89,10 +91,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "import":
       return runImport(rest, loadConfig());
     case "simulate":
-      // The simulator's own entry point reads its options from process.argv.
-      process.argv.splice(2, 1);
-      await import("@qingshan/simulator/main");
-      return 0;
+      return runSimulate(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        loadConfig: () => loadConfig(),
+        stopRequested: waitForSignal,
+      });
     case "calc":
       return runCalc(rest[0], process.stdin, process.stdout);
     case undefined:

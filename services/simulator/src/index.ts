@@ -1,3 +1,4 @@
+export { parseSimulatorArgs, SIMULATOR_USAGE, type SimulatorArgs, SimulatorUsageError } from "./cli-args.ts";
 export { type SimulatorConfig, type SimulatorConfigInput, SimulatorConfigSchema } from "./config.ts";
 export {
   type DataGaps,

@@ -1,0 +1,120 @@
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { type EmbeddedBroker, startEmbeddedBroker } from "@qingshan/ingest";
+import { freePort } from "@qingshan/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { CliError } from "./errors.ts";
+import { brokerUrlOf } from "./services.ts";
+import { runSimulate } from "./simulate.ts";
+
+const root = join(import.meta.dirname, "../../..");
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanups.splice(0).reverse()) await step();
+});
+
+/** An MQTT broker on a free port that records the topics published to it. */
+async function recordingBroker(): Promise<{ broker: EmbeddedBroker; topics: string[] }> {
+  const topics: string[] = [];
+  const broker = await startEmbeddedBroker({
+    port: await freePort(),
+    host: "127.0.0.1",
+    intake: (message) => {
+      topics.push(message.topic);
+      return undefined;
+    },
+  });
+  cleanups.push(() => broker.close());
+  return { broker, topics };
+}
+
+function collector(): { stream: Writable; text: () => string } {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/** `qingshan simulate …` in this process, with the configuration `qingshan start` would load from `env`. */
+async function simulate(argv: string[], env: NodeJS.ProcessEnv) {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runSimulate(argv, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    loadConfig: () => loadConfig({ root, env }),
+    stopRequested: () => new Promise(() => {}),
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const BACKFILL = ["--backfill-days", "0.05", "--seed", "3"];
+
+describe("brokerUrlOf: the broker qingshan start uses", () => {
+  it("is mqtt.url when set, else the embedded broker's port on 127.0.0.1", () => {
+    expect(brokerUrlOf(loadConfig({ root, env: {} }))).toBe("mqtt://127.0.0.1:1883");
+    expect(brokerUrlOf(loadConfig({ root, env: { QINGSHAN_MQTT_PORT: "1884" } }))).toBe(
+      "mqtt://127.0.0.1:1884",
+    );
+    expect(
+      brokerUrlOf(
+        loadConfig({ root, env: { QINGSHAN_MQTT_PORT: "1884", QINGSHAN_MQTT_URL: "mqtt://broker:1885" } }),
+      ),
+    ).toBe("mqtt://broker:1885");
+    const base = loadConfig({ root, env: {} });
+    expect(brokerUrlOf({ mqtt: { ...base.mqtt, embeddedHost: "10.1.2.3" } })).toBe("mqtt://10.1.2.3:1883");
+    expect(brokerUrlOf({ mqtt: { ...base.mqtt, embeddedHost: "::1" } })).toBe("mqtt://[::1]:1883");
+    expect(brokerUrlOf({ mqtt: { ...base.mqtt, embeddedPort: 0 } })).toBeUndefined();
+  });
+});
+
+describe("qingshan simulate", { timeout: 30_000 }, () => {
+  it("publishes to the embedded broker's port that QINGSHAN_MQTT_PORT sets", async () => {
+    const { broker, topics } = await recordingBroker();
+    const result = await simulate(BACKFILL, { QINGSHAN_MQTT_PORT: String(broker.port) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`to mqtt://127.0.0.1:${broker.port}`);
+    expect(topics.length).toBeGreaterThan(0);
+    expect(topics.every((t) => /^stations\/[^/]+\/[^/]+$/.test(t))).toBe(true);
+  });
+
+  it("publishes to QINGSHAN_MQTT_URL when set, and --mqtt-url overrides both", async () => {
+    const external = await recordingBroker();
+    const other = await recordingBroker();
+    const env = { QINGSHAN_MQTT_URL: external.broker.url, QINGSHAN_MQTT_PORT: String(other.broker.port) };
+    expect((await simulate(BACKFILL, env)).code).toBe(0);
+    expect(external.topics.length).toBeGreaterThan(0);
+    expect(other.topics).toEqual([]);
+
+    const published = external.topics.length;
+    expect((await simulate([...BACKFILL, "--mqtt-url", other.broker.url], env)).code).toBe(0);
+    expect(other.topics.length).toBeGreaterThan(0);
+    expect(external.topics.length).toBe(published);
+  });
+
+  it("a usage error prints the usage and returns 2, without reading the configuration", async () => {
+    const result = await simulate(["--acceleration", "0.5"], { QINGSHAN_MQTT_PORT: "not-a-port" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^qingshan simulate: --acceleration: /);
+    expect(result.stderr).toContain("usage: qingshan simulate [options]");
+    expect(result.stderr).toContain("A usage error exits with status 2");
+  });
+
+  it("a broker that is not there is a CliError naming the URL and the settings it came from", async () => {
+    const port = await freePort();
+    const failure = await simulate(BACKFILL, { QINGSHAN_MQTT_PORT: String(port) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(CliError);
+    expect((failure as Error).message).toBe(
+      `no MQTT broker reachable at mqtt://127.0.0.1:${port} (from mqtt.url (QINGSHAN_MQTT_URL), else ` +
+        "mqtt.embeddedPort (QINGSHAN_MQTT_PORT)) (ECONNREFUSED): start Qingshan (qingshan start), or give the broker with --mqtt-url",
+    );
+  });
+});
