@@ -626,6 +626,24 @@ describe("OpenAPI, metrics, health", () => {
       ]);
     }
   });
+  it("the OpenAPI document has every route that is not hidden on purpose", async () => {
+    const probe = createApp({ store, registry, metricsRegistry: new Registry(), dashboard: false });
+    const routes: Array<{ method: string; url: string }> = [];
+    probe.addHook("onRoute", (route) => {
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+      const methods = [route.method].flat().filter((m) => m !== "HEAD");
+      if (!hidden)
+        for (const method of methods) routes.push({ method: method.toLowerCase(), url: route.url });
+    });
+    await probe.ready();
+    const document = probe.swagger() as { paths: Record<string, Record<string, unknown>> };
+    const undocumented = routes
+      .filter((r) => !r.url.startsWith("/api/docs"))
+      .filter((r) => document.paths[r.url.replace(/:(\w+)/g, "{$1}")]?.[r.method] === undefined);
+    expect(routes.map((r) => r.url)).toEqual(expect.arrayContaining(["/metrics", "/healthz", "/readyz"]));
+    expect(undocumented).toEqual([]);
+    await probe.close();
+  });
   it("exposes Prometheus metrics with the bus queue depth per topic", async () => {
     depth = { readings: 7, alerts: 0, deadletters: 2 };
     const { status, body, res } = await get("/metrics");
