@@ -58,3 +58,43 @@ describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
     ).toBe(true);
   });
 });
+
+describe("assessAnnualTarget validityAttainable (GB 3095 Table 4: ≥ 324 days, ≥ 27 a month, 25 in February)", () => {
+  const base = { daysInYear: 365, target: 32, sumOfDailyMeans: 0 };
+  const months = (counts: Record<number, number>) => Array.from({ length: 12 }, (_, i) => counts[i] ?? 0);
+
+  it("needs validDays + remaining days ≥ 324", () => {
+    // 41 remaining after 324 elapsed: 283 + 41 = 324 is still enough, 282 + 41 is not.
+    expect(assessAnnualTarget({ ...base, validDays: 283, elapsedDays: 324 }).validityAttainable).toBe(true);
+    expect(assessAnnualTarget({ ...base, validDays: 282, elapsedDays: 324 }).validityAttainable).toBe(false);
+  });
+
+  it("checks each month's minimum with the days of it not yet elapsed", () => {
+    // 10 days of January elapsed: 21 left. 6 + 21 = 27 can still make January; 5 + 21 = 26 cannot.
+    expect(
+      assessAnnualTarget({ ...base, validDays: 6, elapsedDays: 10, monthCounts: months({ 0: 6 }) })
+        .validityAttainable,
+    ).toBe(true);
+    expect(
+      assessAnnualTarget({ ...base, validDays: 5, elapsedDays: 10, monthCounts: months({ 0: 5 }) })
+        .validityAttainable,
+    ).toBe(false);
+    // February 2028 (leap year) has 29 days: after Jan 31 + 10 elapsed, 19 remain; 6 + 19 = 25 is enough.
+    const feb = { ...base, daysInYear: 366, validDays: 37, elapsedDays: 41 };
+    expect(assessAnnualTarget({ ...feb, monthCounts: months({ 0: 31, 1: 6 }) }).validityAttainable).toBe(
+      true,
+    );
+    expect(assessAnnualTarget({ ...feb, monthCounts: months({ 0: 31, 1: 5 }) }).validityAttainable).toBe(
+      false,
+    );
+    // A past month below its minimum cannot be made good later (85 + 275 ≥ 324 would do).
+    expect(
+      assessAnnualTarget({
+        ...base,
+        validDays: 85,
+        elapsedDays: 90,
+        monthCounts: months({ 0: 26, 1: 28, 2: 31 }),
+      }).validityAttainable,
+    ).toBe(false);
+  });
+});

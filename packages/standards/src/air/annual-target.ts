@@ -1,4 +1,5 @@
 import { decimalOf, decimalToNumber, roundDecimal } from "./decimal.ts";
+import { monthlyMinimum } from "./validity.ts";
 
 export type AnnualTargetStatus = "on_track" | "at_risk" | "exceeded" | "no_data";
 
@@ -6,7 +7,11 @@ export interface AnnualTargetInput {
   /** Valid daily means so far this year (µg/m³), in any order. */
   readonly sumOfDailyMeans: number;
   readonly validDays: number;
-  /** Days of the year so far (elapsed calendar days in Beijing time, including today). */
+  /**
+   * Days of the year whose daily means were counted: the completed Beijing days (a day counts once
+   * it has ended; today is not one of them). The remaining daysInYear − elapsedDays days, today
+   * included, are those requiredMeanForRest speaks of.
+   */
   readonly elapsedDays: number;
   /** 365 or 366. */
   readonly daysInYear: number;
@@ -14,6 +19,11 @@ export interface AnnualTargetInput {
   readonly target: number;
   /** Year-to-date means above target × (1 − margin) are "at risk"; default 0.1. */
   readonly atRiskMargin?: number;
+  /**
+   * Valid daily means per Beijing month so far, January first (12 counts). With them
+   * `validityAttainable` also checks GB 3095 Table 4's monthly minimums; without, only the 324.
+   */
+  readonly monthCounts?: readonly number[];
 }
 
 export interface AnnualTargetAssessment {
@@ -30,6 +40,29 @@ export interface AnnualTargetAssessment {
   readonly requiredMeanForRest: number | null;
   /** Whether enough days are valid for an annual mean so far (pro rata of GB 3095 Table 4's 324/365). */
   readonly sufficientData: boolean;
+  /**
+   * Whether the year's annual mean can still be valid under GB 3095 Table 4 (≥ 324 daily means and
+   * ≥ 27 in every month, 25 in February) if every remaining day is valid.
+   */
+  readonly validityAttainable: boolean;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function validityAttainable(input: AnnualTargetInput, remaining: number): boolean {
+  // GB 3095 Table 4: ≥ 324 daily means in the year …
+  if (input.validDays + remaining < 324) return false;
+  const counts = input.monthCounts;
+  if (counts === undefined) return true;
+  // … and ≥ 27 in every month (25 in February): a month's days not yet elapsed may still count.
+  let monthStart = 0;
+  for (let i = 0; i < 12; i++) {
+    const days = (MONTH_DAYS[i] as number) + (i === 1 && input.daysInYear === 366 ? 1 : 0);
+    const left = days - Math.min(days, Math.max(0, input.elapsedDays - monthStart));
+    if ((counts[i] ?? 0) + left < monthlyMinimum(i + 1)) return false;
+    monthStart += days;
+  }
+  return true;
 }
 
 /**
@@ -53,6 +86,7 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
     remaining === 0 ? null : (target * (validDays + remaining) - sumOfDailyMeans) / remaining;
   // GB 3095 Table 4: 324 valid daily means of 365; the same share applies to the year so far.
   const sufficientData = validDays >= Math.ceil((elapsedDays * 324) / 365);
+  const attainable = validityAttainable(input, remaining);
   if (validDays === 0) {
     return {
       status: "no_data",
@@ -62,6 +96,7 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
       target,
       requiredMeanForRest,
       sufficientData: false,
+      validityAttainable: attainable,
     };
   }
   const unrounded = sumOfDailyMeans / validDays;
@@ -82,5 +117,6 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
     target,
     requiredMeanForRest,
     sufficientData,
+    validityAttainable: attainable,
   };
 }
