@@ -1,6 +1,7 @@
 import {
   type AlertDetail,
   beijingDate,
+  beijingMidnight,
   DAY_MS,
   HOUR_MS,
   METRICS,
@@ -389,7 +390,7 @@ function observeValue(
     name = { zh: `${def.zh}${windowText.zh}`, en: `${def.en} ${windowText.en}` };
     const stat = metricStat(rule, view, s.metric, t);
     if (stat === undefined) return UNKNOWN(t, step);
-    if (rule.annualTarget !== undefined) return observeAnnualTarget(rule, s.metric, stat, t);
+    if (rule.annualTarget !== undefined) return observeAnnualTarget(rule, view, s.metric, stat, t);
     value = validMean(stat);
   } else {
     const aqi = aqiOf(rule, view, t, memo);
@@ -483,34 +484,88 @@ function thresholdTextOf(comparison: string, threshold: number, unit: string): {
   };
 }
 
-function observeAnnualTarget(rule: Rule, metric: MetricId, stat: StatLike, t: number): RuleObservation {
+type YearToDateLike = StatLike & {
+  readonly sumOfDailyMeans?: number;
+  readonly monthCounts?: readonly number[];
+};
+
+/**
+ * The year to date through the Beijing day `day` from the view's year-to-date statistic, which
+ * counts every valid day the windows hold — in a batch of readings (an import, a replay) also days
+ * after `day`. Their daily means are taken out again, so the rule counts the days completed at its
+ * data time, as /compliance/pm25 does at that clock time (services/api yearSpan).
+ */
+function yearToDateThrough(view: StationView, metric: MetricId, stat: YearToDateLike, day: string) {
+  let sum = stat.sumOfDailyMeans ?? (stat.mean ?? 0) * stat.count;
+  let count = stat.count;
+  const monthCounts = stat.monthCounts === undefined ? undefined : [...stat.monthCounts];
+  const newest = view.latest(metric, Number.MAX_SAFE_INTEGER);
+  const lastDay = newest === undefined ? day : hourDate(newest.hourEnd);
+  const yearEnd = `${day.slice(0, 4)}-12-31`;
+  for (let t = beijingMidnight(day) + DAY_MS; ; t += DAY_MS) {
+    const key = beijingDate(t);
+    if (key > lastDay || key > yearEnd) break;
+    const later = view.day(metric, key);
+    if (later?.valid !== true || later.mean === null) continue;
+    sum -= later.mean;
+    count -= 1;
+    const month = Number(key.slice(5, 7)) - 1;
+    if (monthCounts !== undefined) monthCounts[month] = (monthCounts[month] ?? 1) - 1;
+  }
+  return { sum: count === 0 ? 0 : sum, count, monthCounts };
+}
+
+function observeAnnualTarget(
+  rule: Rule,
+  view: StationView,
+  metric: MetricId,
+  stat: YearToDateLike,
+  t: number,
+): RuleObservation {
   const target = rule.annualTarget as NonNullable<Rule["annualTarget"]>;
+  // t is the end of the Beijing day observed: that day has ended and counts, as at clock time t the
+  // API counts the completed days; the remaining days start the day after it.
   const day = hourDate(t);
   const year = Number(day.slice(0, 4));
   const yearStart = Date.UTC(year, 0, 1);
   const elapsedDays = Math.round((Date.parse(`${day}T00:00:00Z`) - yearStart) / DAY_MS) + 1;
   const daysInYear = Math.round((Date.UTC(year + 1, 0, 1) - yearStart) / DAY_MS);
-  const sum =
-    (stat as StatLike & { sumOfDailyMeans?: number }).sumOfDailyMeans ?? (stat.mean ?? 0) * stat.count;
+  const counted = yearToDateThrough(view, metric, stat, day);
   const a = assessAnnualTarget({
-    sumOfDailyMeans: sum,
-    validDays: stat.count,
+    sumOfDailyMeans: counted.sum,
+    validDays: counted.count,
     elapsedDays,
     daysInYear,
     target: target.target,
     atRiskMargin: target.atRiskMargin,
+    ...(counted.monthCounts !== undefined ? { monthCounts: counted.monthCounts } : {}),
   });
   if (a.status === "no_data" || a.ytdMean === null) return UNKNOWN(t, DAY_MS);
-  const level = a.status === "exceeded" ? 1 : a.status === "at_risk" ? 0 : -1;
+  // GB 3095 Table 4: an annual mean needs ≥ 324 valid daily means (the pro-rata share so far is
+  // sufficientData). With fewer, "at risk" is a guess about a mean that cannot be computed: no
+  // warning. "Exceeded" is different when it is certain (the target is out of reach even at zero
+  // for every remaining day) and the year can still reach Table 4's counts: whatever valid days
+  // follow, the annual mean, once computable, is above the target. Then it raises; otherwise not.
+  const certainExceedance = a.status === "exceeded" && a.validityAttainable;
+  const insufficient = !a.sufficientData && !certainExceedance;
+  const level = insufficient ? -1 : a.status === "exceeded" ? 1 : a.status === "at_risk" ? 0 : -1;
   const def = METRICS[metric];
   const statusZh = { on_track: "可达标", at_risk: "有超标风险", exceeded: "已无法达标" }[a.status];
+  const remaining = daysInYear - elapsedDays;
   const rest =
     a.requiredMeanForRest === null
       ? { zh: "", en: "" }
       : {
-          zh: `；余下 ${daysInYear - elapsedDays} 天均值需 ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
-          en: `; the remaining ${daysInYear - elapsedDays} days must average ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
+          zh: `；余下 ${remaining} 天均值需 ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
+          en: `; the remaining ${remaining} days must average ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
         };
+  const needed = Math.ceil((elapsedDays * 324) / 365);
+  const shortage = insufficient
+    ? {
+        zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），不作预警`,
+        en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): no warning`,
+      }
+    : { zh: "", en: "" };
   return {
     t,
     stepMs: DAY_MS,
@@ -522,8 +577,8 @@ function observeAnnualTarget(rule: Rule, metric: MetricId, stat: StatLike, t: nu
     value: a.ytdMean,
     threshold: target.target,
     valueText: {
-      zh: `${def.zh}年初至今均值 ${a.ytdMean} ${def.unit}（${a.validDays} 个有效日）：${statusZh}${rest.zh}`,
-      en: `${def.en} year-to-date mean ${a.ytdMean} ${def.unit} (${a.validDays} valid days): ${a.status.replace("_", " ")}${rest.en}`,
+      zh: `${def.zh}年初至今均值 ${a.ytdMean} ${def.unit}（${a.validDays} 个有效日）：${statusZh}${rest.zh}${shortage.zh}`,
+      en: `${def.en} year-to-date mean ${a.ytdMean} ${def.unit} (${a.validDays} valid days): ${a.status.replace("_", " ")}${rest.en}${shortage.en}`,
     },
     thresholdText: {
       zh: `年均目标 ${target.target} ${def.unit}`,

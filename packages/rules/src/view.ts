@@ -34,7 +34,14 @@ export interface StationView {
   day(metric: MetricId, dayKey: string): StatLike | undefined;
   dailyMax8h(metric: MetricId, dayKey: string): StatLike | undefined;
   month(metric: MetricId, monthKey: string): StatLike | undefined;
-  yearToDate(metric: MetricId, year: number): (StatLike & { readonly sumOfDailyMeans: number }) | undefined;
+  /**
+   * Mean of the valid daily means of the year held so far, their sum and (when known) their count
+   * per month, January first (@qingshan/windows YearToDateStat).
+   */
+  yearToDate(
+    metric: MetricId,
+    year: number,
+  ): (StatLike & { readonly sumOfDailyMeans: number; readonly monthCounts?: readonly number[] }) | undefined;
   /** The most recent hour at or before `at` with a valid value: its label and mean. */
   latest(metric: MetricId, at: number): { readonly hourEnd: number; readonly value: number } | undefined;
   quality(metric: MetricId): SeriesQuality | undefined;

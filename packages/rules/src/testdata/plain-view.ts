@@ -60,15 +60,20 @@ export function plainView(station: Station, metrics: readonly MetricId[]): Plain
     yearToDate: (m, year) => {
       if (!data.has(m)) return undefined;
       const means: number[] = [];
+      const monthCounts: number[] = new Array(12).fill(0);
       const keys = new Set(
         [...(data.get(m)?.keys() ?? [])].map((h) => new Date(h - 1 + 8 * HOUR_MS).toISOString().slice(0, 10)),
       );
       for (const key of keys) {
         if (!key.startsWith(String(year))) continue;
         const d = dayStat(m, key);
-        if (d?.valid && d.mean !== null) means.push(d.mean);
+        if (d?.valid && d.mean !== null) {
+          means.push(d.mean);
+          const month = Number(key.slice(5, 7)) - 1;
+          monthCounts[month] = (monthCounts[month] ?? 0) + 1;
+        }
       }
-      return { ...stat(means, 1), sumOfDailyMeans: means.reduce((a, b) => a + b, 0) };
+      return { ...stat(means, 1), sumOfDailyMeans: means.reduce((a, b) => a + b, 0), monthCounts };
     },
     latest: (m, at) => {
       let best: { hourEnd: number; value: number } | undefined;

@@ -1,0 +1,153 @@
+import { type AlertEvent, createStationRegistry, HOUR_MS } from "@qingshan/domain";
+import { assessAnnualTarget } from "@qingshan/standards";
+import { describe, expect, it } from "vitest";
+import { createRuleEngine } from "./engine.ts";
+import { loadRulesFile } from "./load.ts";
+import { observe } from "./observe.ts";
+import { plainView } from "./testdata/plain-view.ts";
+
+const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
+const RULE =
+  RULES.find((r) => r.id === "pm25-annual-target") ??
+  (() => {
+    throw new Error("pm25-annual-target missing");
+  })();
+const registry = createStationRegistry([
+  {
+    id: "aq-1",
+    name: { zh: "莲都站", en: "Liandu station" },
+    kind: "air",
+    metrics: ["pm25"],
+    location: { lat: 28.4, lon: 119.9 },
+    township: "万象街道",
+  },
+]);
+const station =
+  registry.get("aq-1") ??
+  (() => {
+    throw new Error("aq-1");
+  })();
+const at = (iso: string) => Date.parse(iso);
+const midnight = (date: string) => at(`${date}T00:00:00+08:00`);
+
+/** A view with `hours` hourly PM2.5 means of `value` (the hours labelled 01:00…) on each date. */
+function viewWith(days: readonly (readonly [date: string, value: number, hours?: number])[]) {
+  const view = plainView(station, ["pm25"]);
+  for (const [date, value, hours = 24] of days)
+    for (let i = 1; i <= hours; i++) view.set("pm25", midnight(date) + i * HOUR_MS, value);
+  return view;
+}
+
+function dates(from: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    new Date(midnight(from) + (i * 24 + 8) * HOUR_MS).toISOString().slice(0, 10),
+  );
+}
+
+/** Runs every hour of the view's data through the engine in order, as the evaluator does with a batch. */
+function runHours(view: ReturnType<typeof plainView>, from: number, to: number): AlertEvent[] {
+  const engine = createRuleEngine([RULE], { registry, clock: () => to });
+  const events: AlertEvent[] = [];
+  for (let h = from; h <= to; h += HOUR_MS)
+    if (view.hour("pm25", h)?.count === 1) events.push(...engine.evaluateHour(view, h, "emit"));
+  return events;
+}
+
+describe("pm25-annual-target with too few valid days (GB 3095 Table 4)", () => {
+  it("a demo with 3 days of history in late November raises nothing (it raised at risk before)", () => {
+    // 3 days at 60 µg/m³: at risk by the mean, but 3 valid days of 330–333 elapsed.
+    const view = viewWith(dates("2026-11-26", 3).map((d) => [d, 60] as const));
+    for (const date of ["2026-11-27", "2026-11-28", "2026-11-29"]) {
+      const o = observe(RULE, station, view, midnight(date));
+      expect(o).toMatchObject({ unknown: false, raise: -1, hold: -1, value: 60 });
+      expect(o.valueText?.en).toContain("too few valid days");
+    }
+    const events = runHours(view, midnight("2026-11-26"), midnight("2026-11-29") + HOUR_MS);
+    expect(events).toEqual([]);
+  });
+
+  it("with enough valid days the same mean raises at risk", () => {
+    // 5 of 5 elapsed days valid (needs ⌈5·324/365⌉ = 5).
+    const view = viewWith(dates("2026-01-01", 5).map((d) => [d, 60] as const));
+    const o = observe(RULE, station, view, midnight("2026-01-06"));
+    expect(o).toMatchObject({ raise: 0, value: 60 });
+    expect(o.valueText?.en).not.toContain("too few");
+  });
+
+  it("an open alert resolves after clear.for (7 d) of insufficient data instead of staying open", () => {
+    // Jan 1–5 valid at 40 (at risk); from Jan 6 only 10 valid hours a day: no valid daily mean,
+    // so from the end of Jan 6 (6 elapsed days, ⌈6·324/365⌉ = 6 needed, 5 valid) data are short.
+    const view = viewWith([
+      ...dates("2026-01-01", 5).map((d) => [d, 40] as const),
+      ...dates("2026-01-06", 10).map((d) => [d, 40, 10] as const),
+    ]);
+    const events = runHours(view, midnight("2026-01-01"), midnight("2026-01-16"));
+    expect(events.map((e) => [e.type, e.level, e.dataTime])).toEqual([
+      ["raised", "at_risk", "2026-01-02T00:00:00+08:00"],
+      // Short from the end of Jan 6 (data time Jan 7 00:00); held 7 days at the end of Jan 12.
+      ["resolved", "at_risk", "2026-01-13T00:00:00+08:00"],
+    ]);
+  });
+
+  it("a certain exceedance raises while the year can still reach 324 days and every month's minimum", () => {
+    // 8 valid days of 10 elapsed (9 needed): insufficient. 8 days at 1500: 12 000 > 32 · (8 + 355)
+    // = 11 616, so even zero on every remaining day leaves the annual mean above 32.
+    const view = viewWith(dates("2026-01-01", 8).map((d) => [d, 1500] as const));
+    const t = midnight("2026-01-11");
+    const a = assessAnnualTarget({
+      sumOfDailyMeans: 12_000,
+      validDays: 8,
+      elapsedDays: 10,
+      daysInYear: 365,
+      target: 32,
+    });
+    expect(a).toMatchObject({ status: "exceeded", sufficientData: false, validityAttainable: true });
+    expect(observe(RULE, station, view, t)).toMatchObject({ raise: 1, hold: 1, value: 1500 });
+    // 1400: 11 200 ≤ 11 616, only at risk — with too few days, no warning.
+    expect(
+      observe(RULE, station, viewWith(dates("2026-01-01", 8).map((d) => [d, 1400] as const)), t),
+    ).toMatchObject({
+      raise: -1,
+    });
+  });
+
+  it("a certain exceedance does not raise once the annual mean can no longer be valid", () => {
+    // 5 valid January days of 10 elapsed: January can reach at most 5 + 21 = 26 < 27 daily means.
+    // 5 · 3000 = 15 000 > 32 · (5 + 355) = 11 520: certain, but of a mean Table 4 will not allow.
+    const view = viewWith(dates("2026-01-01", 5).map((d) => [d, 3000] as const));
+    expect(observe(RULE, station, view, midnight("2026-01-11"))).toMatchObject({ raise: -1, hold: -1 });
+    // In late November 3 valid days can never become 324.
+    const late = viewWith(dates("2026-11-26", 3).map((d) => [d, 30_000] as const));
+    expect(observe(RULE, station, late, midnight("2026-11-29"))).toMatchObject({ raise: -1 });
+  });
+});
+
+describe("pm25-annual-target counts the days completed at its data time", () => {
+  it("days after the observed day in the view (a batch) are not counted; N remaining days match the API", () => {
+    // Jan 1–4 at 40, and Jan 5 with 22 valid hours of 100 already in the view when Jan 1 closes.
+    const view = viewWith([...dates("2026-01-01", 4).map((d) => [d, 40] as const), ["2026-01-05", 100, 22]]);
+    const events = runHours(view, midnight("2026-01-01"), midnight("2026-01-05") + 22 * HOUR_MS);
+    const raised = events[0] as AlertEvent;
+    // At the end of Jan 1 (the API at that clock: elapsedDays 1, validDays 1), 364 days remain.
+    const api = assessAnnualTarget({
+      sumOfDailyMeans: 40,
+      validDays: 1,
+      elapsedDays: 1,
+      daysInYear: 365,
+      target: 32,
+    });
+    const required = String(Number(((32 * 365 - 40) / 364).toPrecision(4)));
+    expect(api.requiredMeanForRest).toBeCloseTo((32 * 365 - 40) / 364, 9);
+    expect(raised).toMatchObject({ type: "raised", level: "at_risk", value: 40 });
+    expect(raised.message.en).toContain(
+      `(1 valid days): at risk; the remaining 364 days must average ≤ ${required}`,
+    );
+    expect(raised.message.zh).toContain(`余下 364 天均值需 ≤ ${required}`);
+    // Closing Jan 4 with Jan 5 in the view: 4 valid days of 40, 361 remaining (Jan 5 included).
+    const o = observe(RULE, station, view, midnight("2026-01-05"));
+    expect(o.value).toBe(40);
+    expect(o.valueText?.en).toContain(
+      `(4 valid days): at risk; the remaining 361 days must average ≤ ${String(Number(((32 * 365 - 160) / 361).toPrecision(4)))}`,
+    );
+  });
+});
