@@ -4,7 +4,7 @@ import { StoreError, type StoreErrorCode } from "../errors.ts";
 export type DuckDbOperation = "open" | "write" | "query";
 
 /** The setting that places the file: Qingshan keeps it at `{dataDir}/qingshan.duckdb` (services/cli). */
-const SETTING = "dataDir (QINGSHAN_DATA_DIR)";
+export const PATH_SETTING = "dataDir (QINGSHAN_DATA_DIR)";
 
 /**
  * Turns an error thrown by DuckDB into a StoreError with a stable code and a message that says
@@ -29,16 +29,19 @@ function classify(text: string, operation: DuckDbOperation, path: string): [Stor
     return [
       "store.locked",
       `the database file ${path} is in use by ${who}, probably another Qingshan on the same data directory; ` +
-        `DuckDB lets one process open a file: stop that process, or set ${SETTING} to another directory`,
+        `DuckDB lets one process open a file: stop that process, or set ${PATH_SETTING} to another directory`,
     ];
   }
   if (/No space left on device|disk is full/i.test(text)) {
-    return ["store.disk_full", `the disk holding ${path} is full (${text}); free space, or move ${SETTING}`];
+    return [
+      "store.disk_full",
+      `the disk holding ${path} is full (${text}); free space, or move ${PATH_SETTING}`,
+    ];
   }
   if (/not a valid DuckDB database|Corrupt|checksum|invalid magic/i.test(text)) {
     return [
       "store.corrupt",
-      `${path} is not a usable DuckDB database (${text}); move it away, or set ${SETTING} to another directory`,
+      `${path} is not a usable DuckDB database (${text}); move it away, or set ${PATH_SETTING} to another directory`,
     ];
   }
   if (
@@ -48,11 +51,11 @@ function classify(text: string, operation: DuckDbOperation, path: string): [Stor
   ) {
     return [
       "store.not_writable",
-      `cannot create or write the database file ${path} (${text}); set ${SETTING} to a writable directory`,
+      `cannot create or write the database file ${path} (${text}); set ${PATH_SETTING} to a writable directory`,
     ];
   }
   if (operation === "open") {
-    return ["store.open_failed", `cannot open the database file ${path} (${SETTING}): ${text}`];
+    return ["store.open_failed", `cannot open the database file ${path} (${PATH_SETTING}): ${text}`];
   }
   if (operation === "write") {
     return ["store.write_failed", `the write to ${path} was rolled back: ${text}`];

@@ -115,7 +115,7 @@ describe("DuckDbStore specifics", () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it("names store.path when the file is locked by another process", async () => {
+  it("names the data directory setting when the file is locked by another process", async () => {
     const path = newPath();
     const nodeApi = createRequire(import.meta.url).resolve("@duckdb/node-api");
     const child = spawn(
@@ -137,7 +137,7 @@ describe("DuckDbStore specifics", () => {
     expect(error.code).toBe("store.locked");
     expect(error.retryable).toBe(true);
     expect(error.message).toContain(path);
-    expect(error.message).toContain("store.path");
+    expect(error.message).toContain("dataDir (QINGSHAN_DATA_DIR)");
     expect(error.message).toContain(`PID ${child.pid}`);
   });
 
@@ -146,7 +146,7 @@ describe("DuckDbStore specifics", () => {
     await make({ path }).start();
     const error = await rejection(make({ path }).start());
     expect(error.code).toBe("store.locked");
-    expect(error.message).toContain("store.path");
+    expect(error.message).toContain("dataDir (QINGSHAN_DATA_DIR)");
   });
 
   it("lets the path be opened again once the first store stopped", async () => {
@@ -162,7 +162,7 @@ describe("DuckDbStore specifics", () => {
     await writeFile(file, "a regular file, not a directory");
     const error = await rejection(make({ path: join(file, "q.duckdb") }).start());
     expect(error.code).toBe("store.not_writable");
-    expect(error.message).toContain("store.path");
+    expect(error.message).toContain("dataDir (QINGSHAN_DATA_DIR)");
   });
 
   it("reports a file that is not a DuckDB database as store.corrupt", async () => {

@@ -26,7 +26,7 @@ import type {
   SeriesQuery,
   TimeSeriesStore,
 } from "../store.ts";
-import { classifyDuckDbError, type DuckDbOperation } from "./classify-error.ts";
+import { classifyDuckDbError, type DuckDbOperation, PATH_SETTING } from "./classify-error.ts";
 import {
   type DuckDbStoreConfig,
   type DuckDbStoreSettings,
@@ -140,7 +140,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       } catch (error) {
         throw new StoreError(
           "store.not_writable",
-          `cannot create the directory of ${path} (${(error as Error).message}); set store.path to a writable location`,
+          `cannot create the directory of ${path} (${(error as Error).message}); set ${PATH_SETTING} to a writable directory`,
           { cause: error },
         );
       }
@@ -170,7 +170,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       if (version !== undefined && version !== SCHEMA_VERSION) {
         throw new StoreError(
           "store.open_failed",
-          `${path} has schema version ${version}, this build reads version ${SCHEMA_VERSION}; set store.path to another file`,
+          `${path} has schema version ${version}, this build reads version ${SCHEMA_VERSION}; set ${PATH_SETTING} to another directory`,
         );
       }
       // Files written with metric/flag/source as VARCHAR, or with ENUMs lacking a value the

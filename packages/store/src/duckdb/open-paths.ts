@@ -1,4 +1,5 @@
 import { StoreError } from "../errors.ts";
+import { PATH_SETTING } from "./classify-error.ts";
 
 /**
  * DuckDB's file lock is per process, so a second DuckDBInstance on the same file in the SAME
@@ -18,7 +19,7 @@ export function claimPath(absolutePath: string): void {
     throw new StoreError(
       "store.locked",
       `the database file ${absolutePath} is already open by another store in this process; ` +
-        "stop that store first, or set store.path to another file",
+        `stop that store first, or set ${PATH_SETTING} to another directory`,
     );
   }
   openPaths.add(absolutePath);
