@@ -12,7 +12,7 @@ import {
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { Person, Roster } from "./config.ts";
 import type { Notification } from "./notification.ts";
-import { alertLink, formatBeijing, formatNumber, placeOf } from "./render.ts";
+import { alertLink, formatBeijing, formatBeijingHuman, formatNumber, placeOf } from "./render.ts";
 import { onDuty, shiftsAt } from "./roster.ts";
 
 const STATUS_LABEL = {
@@ -31,11 +31,22 @@ export interface SummaryContext {
   readonly publicUrl: string;
 }
 
-function alertLine(s: AlertState, registry: StationRegistry, publicUrl: string): string {
+/**
+ * An instant as the alert texts write it, in Beijing time: { zh: "11月28日 10:00", en: "28 Nov
+ * 10:00" }, with the year when it is not the Beijing year of `reference` (the summary's time).
+ */
+function humanTime(at: string | number, reference: number): { zh: string; en: string } {
+  // formatBeijingHuman gives "zh / en"; the zh part has no " / ".
+  const [zh = "", en = ""] = formatBeijingHuman(at, reference).split(" / ");
+  return { zh, en };
+}
+
+function alertLine(s: AlertState, registry: StationRegistry, publicUrl: string, at: number): string {
   const place = placeOf(s.stationId, registry);
+  const since = humanTime(s.startedAt ?? s.raisedAt, at);
   return (
     `- [${STATUS_LABEL[s.status]}] ${s.message.zh} / ${s.message.en} — ${place.zh} / ${place.en}` +
-    ` — 开始 since ${formatBeijing(s.startedAt ?? s.raisedAt)} — ${alertLink(publicUrl, s.alertId)}`
+    ` — 开始于 ${since.zh}（北京时间）/ since ${since.en} Beijing time — ${alertLink(publicUrl, s.alertId)}`
   );
 }
 
@@ -63,7 +74,7 @@ function summaryNotification(
  *
  * @example
  * const n = await buildHandoverSummary(Date.parse("2026-11-28T20:00:00+08:00"), { store, registry, roster, publicUrl });
- * n.title.en // "Shift handover 2026-11-28 20:00 (Beijing time)"
+ * n.title.en // "Shift handover 28 Nov 20:00 Beijing time"
  */
 export async function buildHandoverSummary(at: number, context: SummaryContext): Promise<Notification> {
   const { store, registry, roster, publicUrl } = context;
@@ -78,8 +89,10 @@ export async function buildHandoverSummary(at: number, context: SummaryContext):
     return raised >= pastStart && raised < at;
   });
   const names = (list: typeof outgoing) => list.map((o) => o.shift.name).join(", ") || "—";
+  const from = humanTime(pastStart, at);
+  const when = humanTime(at, at);
   const lines = [
-    `交班 Outgoing shift: ${names(outgoing)}（${formatBeijing(pastStart)} – ${formatBeijing(at)}）; 接班 Incoming shift: ${names(incoming)}`,
+    `交班 Outgoing shift: ${names(outgoing)}（${from.zh} – ${when.zh}（北京时间）/ ${from.en} – ${when.en} Beijing time）; 接班 Incoming shift: ${names(incoming)}`,
     `接班值班人员 Incoming duty officers: ${
       onDuty(roster, 0, at)
         .map((p) => p.name)
@@ -87,15 +100,14 @@ export async function buildHandoverSummary(at: number, context: SummaryContext):
     }`,
     "",
     `**当前未解除告警 Open alerts: ${open.length}**`,
-    ...open.map((s) => alertLine(s, registry, publicUrl)),
+    ...open.map((s) => alertLine(s, registry, publicUrl, at)),
     "",
     `**本班次告警 Alerts raised during the past shift: ${ofPastShift.length}**`,
-    ...ofPastShift.map((s) => alertLine(s, registry, publicUrl)),
+    ...ofPastShift.map((s) => alertLine(s, registry, publicUrl, at)),
   ];
-  const when = formatBeijing(at);
   return summaryNotification(
-    `handover:${when.replace(/[^0-9]/g, "")}`,
-    { zh: `交接班小结 ${when}（北京时间）`, en: `Shift handover ${when} (Beijing time)` },
+    `handover:${formatBeijing(at).replace(/[^0-9]/g, "")}`,
+    { zh: `交接班小结 ${when.zh}（北京时间）`, en: `Shift handover ${when.en} Beijing time` },
     lines,
     uniquePeople([onDuty(roster, 0, at - 1), onDuty(roster, 0, at)]),
   );
@@ -189,7 +201,7 @@ export async function buildDailySummary(
     }),
     "",
     `**未解除告警 Open alerts: ${open.length}**`,
-    ...open.map((s) => alertLine(s, registry, publicUrl)),
+    ...open.map((s) => alertLine(s, registry, publicUrl, at)),
     "",
     `**空气站日均值 Air-station daily means (${date})**`,
     ...means.map((m) => {
