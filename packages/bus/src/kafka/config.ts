@@ -104,6 +104,13 @@ export const kafkaBusConfigSchema = z.strictObject({
   /** Batch limit for subscriptions that do not set `maxBatch`. */
   defaultMaxBatch: z.number().int().min(1).default(1000),
   redelivery: redeliverySchema.prefault({}),
+  /**
+   * How long `stop()` and a subscription's `close()` wait, once in-flight handlers ended, for
+   * kafkajs to commit, leave the group and disconnect (consumers, producer, admin client). With the
+   * brokers gone kafkajs retries that for seconds; after this the bus stops waiting. Nothing
+   * acknowledged is lost: offsets not committed are delivered again (at-least-once).
+   */
+  closeTimeoutMs: z.number().int().min(1).default(3_000),
   /** How often `depth()` (consumer lag, for /metrics) is refreshed from the brokers. */
   depthRefreshMs: z.number().int().min(10).default(5_000),
   /** kafkajs' own log lines at or above this level go to `onLog`. */

@@ -28,6 +28,7 @@ import {
   kafkaBusConfigSchema,
 } from "./config.ts";
 import { DepthMonitor } from "./depth.ts";
+import { settleBy } from "./give-up.ts";
 import { packByKey } from "./packing.ts";
 import { rememberingPartitioner } from "./partitioner.ts";
 import { maxMessageBytesFor, Publisher } from "./publisher.ts";
@@ -175,19 +176,41 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     }
   }
 
+  function warnOnClose(message: string): void {
+    log({ level: "warn", namespace: "qingshan.bus", message, extra: {} });
+  }
+
   async function stopBus(): Promise<void> {
     if (starting !== undefined) await starting.catch(() => {});
+    const closing = [...subscriptions];
     // In-flight handlers may still publish (an evaluator emitting alerts), so publish stays open until they end.
-    await Promise.all([...subscriptions].map((s) => s.close()));
+    await Promise.all(closing.map((s) => s.stopHandlers()));
+    // From here on kafkajs' own work (commit, leave group, disconnect) gets closeTimeoutMs in all:
+    // with the brokers gone it retries for seconds, and a stopping service must not wait for that.
+    let giveUpAt = Date.now() + settings.closeTimeoutMs;
+    await Promise.all(closing.map((s) => s.close(giveUpAt)));
     state = "stopped";
     // Brokers gone: the idempotent producer retries forever, so stop does not wait longer than a request.
+    const drainStarted = Date.now();
     await publisher?.drain(
       settings.requestTimeoutMs,
       new BusError("bus.stopped", "the bus stopped before the brokers acknowledged the messages"),
     );
-    await depth?.stop();
-    await publisher?.disconnect();
-    await admin?.disconnect();
+    giveUpAt += Date.now() - drainStarted;
+    const bound = `(closeTimeoutMs ${settings.closeTimeoutMs} ms)`;
+    // The admin client serves the lag refresh: disconnected once that ended (or was given up).
+    const stopAdmin = async () => {
+      if (depth !== undefined)
+        await settleBy(depth.stop(), giveUpAt, `the consumer-lag refresh ${bound}`, warnOnClose);
+      if (admin !== undefined)
+        await settleBy(admin.disconnect(), giveUpAt, `the admin client to disconnect ${bound}`, warnOnClose);
+    };
+    await Promise.all([
+      stopAdmin(),
+      publisher === undefined
+        ? undefined
+        : settleBy(publisher.disconnect(), giveUpAt, `the producer to disconnect ${bound}`, warnOnClose),
+    ]);
   }
 
   return {
@@ -276,6 +299,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
           onAssignError: reportAssignError,
           onDecodeError: reportDecodeError,
           beforeAssigned: () => refreshPartitions(topicName(topic)),
+          onCloseProblem: warnOnClose,
           onCrash: (error, info) =>
             log({
               level: "error",

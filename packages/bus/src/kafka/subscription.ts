@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import type { BatchHandler, Delivery, SubscribeOptions } from "../bus.ts";
 import type { HandlerFailure } from "../memory/config.ts";
 import type { KafkaBusConfig, KafkaBusSettings } from "./config.ts";
+import { settleBy } from "./give-up.ts";
 import { packedCount, unpackValues } from "./packing.ts";
 
 /** What a subscription needs from its bus. */
@@ -18,6 +19,8 @@ export interface SubscriptionContext {
   /** Runs before each onAssigned (the bus refreshes the topic's partition count for partitionFor). */
   readonly beforeAssigned?: () => Promise<void>;
   readonly onCrash: (error: unknown, info: { topic: string; group: string }) => void;
+  /** A close that failed or was given up (after `closeTimeoutMs`). */
+  readonly onCloseProblem: (message: string) => void;
 }
 
 /** Thrown by kafkajs when the group is rebalancing; must reach kafkajs so the member rejoins. */
@@ -52,6 +55,9 @@ export class KafkaSubscription {
   /** Settles when onAssigned of the latest assignment settled; batches wait for it. */
   private assignmentReady: Promise<void> = Promise.resolve();
   private assignedPartitions: ReadonlySet<number> = new Set();
+  /** Handler calls running now (settled, never rejecting), so close can wait for them alone. */
+  private readonly handlerCalls = new Set<Promise<void>>();
+  private disconnecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -68,6 +74,9 @@ export class KafkaSubscription {
       rebalanceTimeout: c.rebalanceTimeoutMs,
       maxWaitTimeInMs: c.maxWaitTimeMs,
       allowAutoTopicCreation: false,
+      // kafkajs restarts a crashed consumer (brokers unreachable: retries exhausted) even after
+      // disconnect() was called, forever while they stay away; a closing subscription must not.
+      retry: { retries: 5, restartOnFailure: async () => !this.closeSignal.signal.aborted },
     });
     // kafkajs emits GROUP_JOIN after join+sync and before it fetches for the new generation.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
@@ -78,6 +87,14 @@ export class KafkaSubscription {
       this.assignmentReady = this.announce(partitions);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (this.closeSignal.signal.aborted) {
+        // A close kafkajs is still retrying (brokers gone): not restarted, nothing left to consume.
+        const error = event.payload.error;
+        context.onCloseProblem(
+          `the consumer of group "${options.group}" on "${context.busTopic}" failed while closing: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return;
+      }
       context.onCrash(event.payload.error, { topic: context.busTopic, group: options.group });
     });
   }
@@ -105,17 +122,41 @@ export class KafkaSubscription {
     await joined;
   }
 
-  /** Stops fetching, aborts the handlers' signal, waits for in-flight batches, leaves the group. */
-  close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    this.closeSignal.abort(
-      new Error(`subscription of group "${this.options.group}" on "${this.context.busTopic}" closing`),
+  /**
+   * Aborts the handlers' signal, stops fetching and starts leaving the group; resolves once no
+   * handler call runs any more (no new one starts after the abort).
+   */
+  stopHandlers(): Promise<void> {
+    if (this.disconnecting === undefined) {
+      this.closeSignal.abort(
+        new Error(`subscription of group "${this.options.group}" on "${this.context.busTopic}" closing`),
+      );
+      for (const timer of this.resumeTimers) clearTimeout(timer);
+      this.resumeTimers.clear();
+      // disconnect() waits for the running eachBatch calls (and their commits), then leaves the
+      // group: its partitions go to the remaining members from the last committed offset.
+      this.disconnecting = this.consumer.disconnect();
+      // close() reports its failure; until it waits for it (after the handlers) it must not count as unhandled.
+      this.disconnecting.catch(() => {});
+    }
+    return Promise.all([...this.handlerCalls]).then(() => {});
+  }
+
+  /**
+   * `stopHandlers`, then waits for the consumer to commit, leave the group and disconnect until
+   * `giveUpAt` (default: `closeTimeoutMs` after the handlers ended). With the brokers gone kafkajs
+   * retries that for seconds: the wait then ends at `giveUpAt`, reported to `onCloseProblem`; what
+   * was not committed is delivered again. Never rejects.
+   */
+  close(giveUpAt?: number): Promise<void> {
+    this.closing ??= this.stopHandlers().then(() =>
+      settleBy(
+        this.disconnecting ?? Promise.resolve(),
+        giveUpAt ?? Date.now() + this.context.settings.closeTimeoutMs,
+        `the consumer of group "${this.options.group}" on "${this.context.busTopic}" to commit, leave the group and disconnect (closeTimeoutMs ${this.context.settings.closeTimeoutMs} ms; what it did not commit is delivered again)`,
+        this.context.onCloseProblem,
+      ),
     );
-    for (const timer of this.resumeTimers) clearTimeout(timer);
-    this.resumeTimers.clear();
-    // disconnect() waits for the running eachBatch calls, then leaves the group: its partitions go
-    // to the remaining members from the last committed offset.
-    this.closing = this.consumer.disconnect();
     return this.closing;
   }
 
@@ -173,7 +214,19 @@ export class KafkaSubscription {
   }
 
   private async invoke(deliveries: readonly Delivery<unknown>[]): Promise<void> {
-    await this.handler(deliveries, { signal: this.closeSignal.signal });
+    let call: Promise<void>;
+    try {
+      call = Promise.resolve(this.handler(deliveries, { signal: this.closeSignal.signal }));
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    const ended = call.then(
+      () => {},
+      () => {},
+    );
+    this.handlerCalls.add(ended);
+    void ended.then(() => this.handlerCalls.delete(ended));
+    await call;
   }
 
   /**
