@@ -546,6 +546,8 @@ function observeAnnualTarget(
   // warning. "Exceeded" is different when it is certain (the target is out of reach even at zero
   // for every remaining day) and the year can still reach Table 4's counts: whatever valid days
   // follow, the annual mean, once computable, is above the target. Then it raises; otherwise not.
+  // Short data lower like on_track (not `unknown`, which would hold an open alert for as long as
+  // data stay short — all year for a new station): an open alert resolves after clear.for.
   const certainExceedance = a.status === "exceeded" && a.validityAttainable;
   const insufficient = !a.sufficientData && !certainExceedance;
   const level = insufficient ? -1 : a.status === "exceeded" ? 1 : a.status === "at_risk" ? 0 : -1;
@@ -562,8 +564,8 @@ function observeAnnualTarget(
   const needed = Math.ceil((elapsedDays * 324) / 365);
   const shortage = insufficient
     ? {
-        zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），不作预警`,
-        en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): no warning`,
+        zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
+        en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
       }
     : { zh: "", en: "" };
   return {
