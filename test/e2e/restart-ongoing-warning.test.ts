@@ -131,9 +131,9 @@ async function hour(p: Pipeline, i: number, pm25: number): Promise<void> {
 
 const warningEvents = () => events.filter((e) => e.ruleId === WARNING);
 const warningMails = () => sent.filter((n) => n.event?.ruleId === WARNING);
-const ONGOING_ZH = /仍在持续，自 2026-12-01 20:00（北京时间）起；.*连续36小时不满足黄色条件方解除/;
+const ONGOING_ZH = /仍在持续，自 12月1日 20:00（北京时间）起；.*连续36小时不满足黄色条件方解除/;
 const ONGOING_EN =
-  /ongoing since 2026-12-01 20:00 Beijing time; .*released only after 36 h without the yellow condition/;
+  /ongoing since 1 Dec 20:00 Beijing time; .*released only after 36 h without the yellow condition/;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "qingshan-restart-warning-"));

@@ -514,7 +514,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
 
     const handover = await notifier.runShiftHandover();
     await waitFor(() => smtp.mails.length === 2);
-    expect(handover.title.en).toBe("Shift handover 2026-11-28 08:00 (Beijing time)");
+    expect(handover.title.en).toBe("Shift handover 28 Nov 08:00 Beijing time");
     const h = smtp.mails[1]?.text ?? "";
     expect(h).toContain("Open alerts: 1");
     expect(h).toContain("Alerts raised during the past shift: 0");
