@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KafkaBus } from "@qingshan/bus";
+import { parseIngestConfig } from "@qingshan/ingest";
+import type { DuckDbStore } from "@qingshan/store";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ConfigError, evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
-import { createBusFromConfig } from "./services.ts";
+import { createBusFromConfig, createStoreFromConfig, ingestConfigOf } from "./services.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const dirs: string[] = [];
@@ -41,7 +43,16 @@ describe("loadConfig", () => {
       embeddedHost: "0.0.0.0",
       clientId: "",
       shareGroup: "qingshan",
+      username: "",
+      password: "",
+      // Ingest's own defaults (services/ingest/src/config.ts), not restated by the CLI.
+      protocolVersion: 5,
+      connections: 1,
+      maxInFlight: 1000,
+      sessionExpirySeconds: 7 * 86_400,
+      keepaliveSeconds: 30,
     });
+    expect(config.store.duckdb).toEqual({ threads: null, memoryLimit: null });
     expect(config.bus.kind).toBe("memory");
     expect(config.store.kind).toBe("duckdb");
     expect(config.http.port).toBe(8080);
@@ -225,5 +236,106 @@ describe("the writer's consumer group and the evaluator's writerGroup", () => {
     expect(() => loadConfig({ root, env: {}, file: onlyEvaluator })).toThrow(
       'evaluator.writerGroup is "archive" but writer.readingsGroup is "writer" (its default): ',
     );
+  });
+});
+
+describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
+  const mqttFile = {
+    url: "mqtt://broker.example:1883",
+    username: "ingest",
+    password: "file-secret",
+    protocolVersion: 4,
+    connections: 2,
+    maxInFlight: 200,
+    sessionExpirySeconds: 3600,
+    keepaliveSeconds: 10,
+  };
+
+  it("reach ingest's configuration and the store from the file", () => {
+    const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as {
+      store: Record<string, unknown>;
+    };
+    const file = shippedWith({
+      mqtt: mqttFile,
+      store: { ...shipped.store, duckdb: { threads: 2, memoryLimit: "512MB" } },
+    });
+    const config = loadConfig({ root, env: { QINGSHAN_DATA_DIR: "/tmp/qs-config-store" }, file });
+    expect(parseIngestConfig(ingestConfigOf(config)).mqtt).toMatchObject({
+      url: "mqtt://broker.example:1883",
+      username: "ingest",
+      password: "file-secret",
+      protocolVersion: 4,
+      connections: 2,
+      maxInFlight: 200,
+      sessionExpirySeconds: 3600,
+      keepaliveSeconds: 10,
+    });
+    const store = createStoreFromConfig(config) as DuckDbStore;
+    expect(store.settings).toMatchObject({ threads: 2, memoryLimit: "512MB" });
+  });
+
+  it("reach them from the environment, over the file", () => {
+    const file = shippedWith({ mqtt: mqttFile });
+    const config = loadConfig({
+      root,
+      file,
+      env: {
+        QINGSHAN_MQTT_USERNAME: "ops",
+        QINGSHAN_MQTT_PASSWORD: "env-secret",
+        QINGSHAN_MQTT_MAX_IN_FLIGHT: "250",
+        QINGSHAN_DUCKDB_THREADS: "1",
+        QINGSHAN_DUCKDB_MEMORY_LIMIT: "256MB",
+      },
+    });
+    expect(parseIngestConfig(ingestConfigOf(config)).mqtt).toMatchObject({
+      username: "ops",
+      password: "env-secret",
+      maxInFlight: 250,
+      protocolVersion: 4,
+    });
+    expect((createStoreFromConfig(config) as DuckDbStore).settings).toMatchObject({
+      threads: 1,
+      memoryLimit: "256MB",
+    });
+  });
+
+  it("leave ingest at its defaults and send no login when not set", () => {
+    const mqtt = parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {} }))).mqtt;
+    expect(mqtt).toMatchObject({ maxInFlight: 1000, protocolVersion: 5, keepaliveSeconds: 30 });
+    expect(mqtt.username).toBeUndefined();
+    expect(mqtt.password).toBeUndefined();
+  });
+
+  it("are validated by ingest's and the store's rules, naming the variable or the file", () => {
+    expect(() => loadConfig({ root, env: { QINGSHAN_MQTT_MAX_IN_FLIGHT: "70000" } })).toThrow(
+      /^QINGSHAN_MQTT_MAX_IN_FLIGHT="70000" \(setting mqtt\.maxInFlight\): mqtt\.maxInFlight: Too big: expected number to be <=65535$/,
+    );
+    expect(() => loadConfig({ root, env: { QINGSHAN_DUCKDB_THREADS: "0" } })).toThrow(
+      'QINGSHAN_DUCKDB_THREADS="0" (setting store.duckdb.threads): store.duckdb.threads: Too small',
+    );
+    expect(() => loadConfig({ root, env: { QINGSHAN_DUCKDB_MEMORY_LIMIT: "lots" } })).toThrow(
+      "store.duckdb.memoryLimit: a size like 512MB or 2GB",
+    );
+    const file = shippedWith({ mqtt: { ...mqttFile, protocolVersion: 3 } });
+    expect(() => loadConfig({ root, env: {}, file })).toThrow(`config ${file}: mqtt.protocolVersion: `);
+  });
+
+  it("never show a password or token in an error, only the variable's name", () => {
+    let message = "";
+    try {
+      loadConfig({
+        root,
+        env: {
+          QINGSHAN_SMTP_PORT: "70000",
+          QINGSHAN_SMTP_PASS: "smtp-secret",
+          QINGSHAN_MQTT_PASSWORD: "mqtt-secret",
+        },
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('QINGSHAN_SMTP_PORT="70000"');
+    expect(message).toContain("QINGSHAN_SMTP_PASS=(hidden)");
+    expect(message).not.toContain("secret");
   });
 });

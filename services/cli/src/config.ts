@@ -1,11 +1,18 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "@qingshan/evaluator";
+import { IngestConfigSchema } from "@qingshan/ingest";
 import { parseNotifierConfig } from "@qingshan/notifier";
 import { SCENARIO_IDS } from "@qingshan/simulator";
+import { duckDbStoreConfigSchema } from "@qingshan/store";
 import { parseWriterConfig, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+
+/** Ingest's own MQTT settings: those passed through keep ingest's validation and defaults. */
+const ingestMqtt = IngestConfigSchema.shape.mqtt.unwrap().shape;
+/** The DuckDB store's own settings, likewise. */
+const duckDb = duckDbStoreConfigSchema.shape;
 
 /**
  * Qingshan's runtime configuration: the defaults file `config/qingshan.yaml`, overridden by
@@ -22,6 +29,16 @@ export const ConfigSchema = z.strictObject({
     clientId: z.string().default(""),
     /** MQTT 5 shared-subscription group the ingest instances split the load in. */
     shareGroup: z.string().default("qingshan"),
+    /** Login on an external broker; empty: none. */
+    username: z.string().default(""),
+    password: z.string().default(""),
+    /** The settings below apply to an external broker (mqtt.url) only; services/ingest/README.md. */
+    protocolVersion: ingestMqtt.protocolVersion,
+    connections: ingestMqtt.connections,
+    /** MQTT 5 Receive Maximum: messages in flight per session; the broker's own limit must allow as many. */
+    maxInFlight: ingestMqtt.maxInFlight,
+    sessionExpirySeconds: ingestMqtt.sessionExpirySeconds,
+    keepaliveSeconds: ingestMqtt.keepaliveSeconds,
   }),
   hj212: z.strictObject({
     tcpPort: z.number().int().min(0).max(65535).default(9212),
@@ -65,6 +82,13 @@ export const ConfigSchema = z.strictObject({
     kind: z.enum(["duckdb", "influx"]).default("duckdb"),
     rawReadingsDays: z.number().positive().default(400),
     deadLetterDays: z.number().positive().default(90),
+    /** Tuning of the embedded DuckDB store (store.kind duckdb); null: DuckDB's defaults. */
+    duckdb: z
+      .strictObject({
+        threads: duckDb.threads,
+        memoryLimit: duckDb.memoryLimit,
+      })
+      .prefault({}),
     influx: z
       .strictObject({
         url: z.string().default(""),
@@ -99,6 +123,9 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
   ["QINGSHAN_MQTT_PORT", ["mqtt", "embeddedPort"], "int"],
   ["QINGSHAN_MQTT_CLIENT_ID", ["mqtt", "clientId"], "string"],
   ["QINGSHAN_MQTT_SHARE_GROUP", ["mqtt", "shareGroup"], "string"],
+  ["QINGSHAN_MQTT_USERNAME", ["mqtt", "username"], "string"],
+  ["QINGSHAN_MQTT_PASSWORD", ["mqtt", "password"], "string"],
+  ["QINGSHAN_MQTT_MAX_IN_FLIGHT", ["mqtt", "maxInFlight"], "int"],
   ["QINGSHAN_HJ212_PORT", ["hj212", "tcpPort"], "int"],
   ["QINGSHAN_HTTP_PORT", ["http", "port"], "int"],
   ["QINGSHAN_HTTP_HOST", ["http", "host"], "string"],
@@ -107,6 +134,8 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
   ["QINGSHAN_KAFKA_BROKERS", ["bus", "kafka", "brokers"], "string"],
   ["QINGSHAN_KAFKA_TOPIC_PREFIX", ["bus", "kafka", "topicPrefix"], "string"],
   ["QINGSHAN_STORE", ["store", "kind"], "string"],
+  ["QINGSHAN_DUCKDB_THREADS", ["store", "duckdb", "threads"], "int"],
+  ["QINGSHAN_DUCKDB_MEMORY_LIMIT", ["store", "duckdb", "memoryLimit"], "string"],
   ["QINGSHAN_INFLUX_URL", ["store", "influx", "url"], "string"],
   ["QINGSHAN_INFLUX_DATABASE", ["store", "influx", "database"], "string"],
   ["QINGSHAN_INFLUX_USERNAME", ["store", "influx", "username"], "string"],
@@ -125,6 +154,14 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
   ["QINGSHAN_SIMULATOR_ACCELERATION", ["simulator", "acceleration"], "number"],
   ["QINGSHAN_BACKFILL_DAYS", ["simulator", "backfillDays"], "number"],
 ];
+
+/** Variables whose values are secrets: error messages name them but never show their values. */
+const SECRET_ENV_VARS = new Set([
+  "QINGSHAN_MQTT_PASSWORD",
+  "QINGSHAN_INFLUX_PASSWORD",
+  "QINGSHAN_INFLUX_TOKEN",
+  "QINGSHAN_SMTP_PASS",
+]);
 
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name, path]) => ({ name, setting: path.join(".") }));
 
@@ -193,7 +230,12 @@ function issueAt(issue: z.core.$ZodIssue | undefined): { path: PropertyKey[]; me
 
 /** `QINGSHAN_X="v" (setting a.b)`, joined, for a message that blames the environment. */
 function describeOverrides(overrides: readonly EnvOverride[]): string {
-  return overrides.map((o) => `${o.name}="${o.raw}" (setting ${o.path.join(".")})`).join(", ");
+  return overrides
+    .map(
+      (o) =>
+        `${o.name}=${SECRET_ENV_VARS.has(o.name) ? "(hidden)" : `"${o.raw}"`} (setting ${o.path.join(".")})`,
+    )
+    .join(", ");
 }
 
 function coerce(name: string, raw: string, type: "string" | "int" | "number" | "bool"): unknown {

@@ -18,7 +18,7 @@ import { createWriter } from "@qingshan/writer";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ConfigError, evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
-import { CliError, systemCode } from "./errors.ts";
+import { CliError, causeChain, systemCode } from "./errors.ts";
 
 /** How far back the API's backfill path (CSV import, simulator history) may reach. */
 export const BACKFILL_LATENESS_MS = 10 * 366 * 24 * HOUR_MS;
@@ -47,7 +47,12 @@ export function createStoreFromConfig(config: QingshanConfig): TimeSeriesStore {
     deadLetterDays: config.store.deadLetterDays,
   };
   if (config.store.kind === "duckdb") {
-    return createDuckDbStore({ path: join(config.dataDir, "qingshan.duckdb"), retention });
+    return createDuckDbStore({
+      path: join(config.dataDir, "qingshan.duckdb"),
+      retention,
+      threads: config.store.duckdb.threads,
+      memoryLimit: config.store.duckdb.memoryLimit,
+    });
   }
   const influx = config.store.influx;
   if (!influx.url)
@@ -172,15 +177,30 @@ export function publicUrlOf(config: QingshanConfig, port = config.http.port): st
   return `http://${host}:${port}`;
 }
 
-function ingestConfigOf(config: QingshanConfig) {
+/**
+ * Ingest's configuration from Qingshan's: the settings the file has (units converted), the others
+ * at ingest's defaults.
+ *
+ * @example
+ * ingestConfigOf(loadConfig({ env: { QINGSHAN_MQTT_MAX_IN_FLIGHT: "200" } })).mqtt.maxInFlight; // 200
+ */
+export function ingestConfigOf(config: QingshanConfig) {
+  const { mqtt } = config;
   return {
     mqtt: {
-      ...(config.mqtt.url ? { url: config.mqtt.url } : {}),
-      embeddedPort: config.mqtt.embeddedPort,
-      embeddedHost: config.mqtt.embeddedHost,
+      ...(mqtt.url ? { url: mqtt.url } : {}),
+      embeddedPort: mqtt.embeddedPort,
+      embeddedHost: mqtt.embeddedHost,
       clientId:
-        config.mqtt.clientId || `qingshan-ingest-${hostname().replace(/[^A-Za-z0-9_.-]/g, "-")}`.slice(0, 60),
-      shareGroup: config.mqtt.shareGroup,
+        mqtt.clientId || `qingshan-ingest-${hostname().replace(/[^A-Za-z0-9_.-]/g, "-")}`.slice(0, 60),
+      shareGroup: mqtt.shareGroup,
+      ...(mqtt.username ? { username: mqtt.username } : {}),
+      ...(mqtt.password ? { password: mqtt.password } : {}),
+      protocolVersion: mqtt.protocolVersion,
+      connections: mqtt.connections,
+      maxInFlight: mqtt.maxInFlight,
+      sessionExpirySeconds: mqtt.sessionExpirySeconds,
+      keepaliveSeconds: mqtt.keepaliveSeconds,
     },
     hj212: { tcpPort: config.hj212.tcpPort, tcpHost: config.hj212.tcpHost },
     limits: {
@@ -191,6 +211,40 @@ function ingestConfigOf(config: QingshanConfig) {
   };
 }
 
+/** CONNACK codes of a refused login: MQTT 3.1.1 §3.2.2.3 (4, 5), MQTT 5.0 §3.2.2.2 (0x86, 0x87). */
+const LOGIN_REFUSED_CODES = new Set([4, 5, 0x86, 0x87]);
+
+/** `url` with the password of its user information, if any, hidden. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === "") return url;
+    parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The broker's refusal of ingest's login as a CliError naming the broker and the settings
+ * (never the password), or undefined for any other failure.
+ */
+export function loginRefusal(error: unknown, mqtt: QingshanConfig["mqtt"]): CliError | undefined {
+  if (!mqtt.url) return undefined;
+  const refusal = causeChain(error).find((e): e is Error => {
+    const code = (e as { code?: unknown }).code;
+    return e instanceof Error && typeof code === "number" && LOGIN_REFUSED_CODES.has(code);
+  });
+  if (refusal === undefined) return undefined;
+  const who = mqtt.username ? `the user "${mqtt.username}"` : "a client without user name";
+  return new CliError(
+    `the MQTT broker ${redactUrl(mqtt.url)} refused the login of ${who} (${refusal.message}): ` +
+      "set mqtt.username and mqtt.password (QINGSHAN_MQTT_USERNAME, QINGSHAN_MQTT_PASSWORD) to an account of that broker",
+    { cause: refusal },
+  );
+}
+
 export async function startIngestService(ctx: ServiceContext): Promise<RunningService & { ingest: Ingest }> {
   const ingest = createIngest(ingestConfigOf(ctx.config), {
     bus: ctx.bus,
@@ -198,7 +252,11 @@ export async function startIngestService(ctx: ServiceContext): Promise<RunningSe
     logger: ctx.logger.child({ service: "ingest" }),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
   });
-  await ingest.start();
+  try {
+    await ingest.start();
+  } catch (error) {
+    throw loginRefusal(error, ctx.config.mqtt) ?? error;
+  }
   return {
     ingest,
     stop: () => ingest.stop(),
