@@ -67,12 +67,6 @@ async function startAuthenticatedMosquitto(): Promise<{ url: string; port: numbe
   return { url: `mqtt://127.0.0.1:${port}`, port };
 }
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
 /**
  * A context as `qingshan run ingest` builds it: the shipped configuration file with `mqtt` replaced,
  * then `env` over it; the raw log text in `log`.
