@@ -16,6 +16,7 @@ import {
   createStoreFromConfig,
   type ServiceContext,
   startIngestService,
+  startNotifierService,
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
@@ -145,6 +146,14 @@ describe.skipIf(!installed)("qingshan run ingest against a Mosquitto that requir
       { what: "the published reading in the store" },
     );
     expect(stored).toEqual([expect.objectContaining({ ts, value: 41.5, source: "mqtt-json" })]);
+
+    // The notifier's alerts topic is on the same broker (mqtt.url) and logs in with the same account.
+    const notifier = await startNotifierService(ctx, store, {
+      mqttUrl: ctx.config.mqtt.url,
+      publicUrl: "http://localhost:8080",
+      root,
+    });
+    cleanups.push(() => notifier.stop());
     expect(log.join("")).not.toContain(PASSWORD);
   });
 

@@ -324,8 +324,29 @@ export function checkRuleRoutes(ctx: ServiceContext, settings: NotifierSettings,
 }
 
 /**
+ * `url` with mqtt.username / mqtt.password as its user information (MQTT.js logs in with it),
+ * for clients other than ingest on the same external broker; unchanged without a user name or
+ * when the URL has its own.
+ */
+export function withBrokerLogin(
+  url: string,
+  mqtt: Pick<QingshanConfig["mqtt"], "username" | "password">,
+): string {
+  if (!mqtt.username) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== "" || parsed.host === "") return url;
+    parsed.username = encodeURIComponent(mqtt.username);
+    if (mqtt.password) parsed.password = encodeURIComponent(mqtt.password);
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
  * The notifier. `mqttUrl`: where the alerts topic is published (the embedded broker in `start`,
- * mqtt.url in `run`); empty turns the MQTT channel off.
+ * mqtt.url in `run`, with ingest's login there); empty turns the MQTT channel off.
  */
 export async function startNotifierService(
   ctx: ServiceContext,
@@ -334,6 +355,10 @@ export async function startNotifierService(
 ): Promise<RunningService> {
   const raw = ctx.config.notifier as NotifierConfig;
   const configured = parseNotifierConfig(raw);
+  const mqttUrl =
+    options.mqttUrl !== "" && options.mqttUrl === ctx.config.mqtt.url
+      ? withBrokerLogin(options.mqttUrl, ctx.config.mqtt)
+      : options.mqttUrl;
   checkRuleRoutes(ctx, configured, options.root);
   // Files default to the data directory, not the working directory.
   const notifier = createNotifier(
@@ -344,8 +369,8 @@ export async function startNotifierService(
       spoolFile: raw.spoolFile ?? join(ctx.config.dataDir, "notifier-spool.jsonl"),
       mqtt: {
         ...configured.mqtt,
-        url: configured.mqtt.url || options.mqttUrl,
-        enabled: configured.mqtt.enabled && (configured.mqtt.url || options.mqttUrl) !== "",
+        url: configured.mqtt.url || mqttUrl,
+        enabled: configured.mqtt.enabled && (configured.mqtt.url || mqttUrl) !== "",
       },
     },
     {
