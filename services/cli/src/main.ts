@@ -135,5 +135,11 @@ export async function runCli(
 const isEntryPoint =
   process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
 if (isEntryPoint) {
-  process.exitCode = await runCli(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const status = await runCli(argv);
+  const command = argv.find((arg) => arg !== "--debug");
+  // A stopped service is done: timers a client library keeps after an abandoned close (kafkajs
+  // retries leaving a group whose brokers are gone, ~9 s) must not hold the process.
+  if (command === "start" || command === "run") process.exit(status);
+  process.exitCode = status;
 }

@@ -4,62 +4,28 @@
  * (test/infra/kafka/start.sh, never a shared one: it kills it by its PID), runs a member in a child
  * process (stop-unreachable.fixture.ts), kills the broker and stops the member.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireService, tcpReachable, waitFor } from "@qingshan/testkit";
+import { requireService, waitFor } from "@qingshan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
+import { testKafkaBroker } from "../testing/kafka-broker.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../../..");
-const infra = resolve(repoRoot, "test/infra/kafka");
 
-interface PrivateBroker {
-  readonly brokers: string;
-  readonly pid: number;
-  readonly dir: string;
-}
-
-/** A broker of this test's own (start.sh), so killing it disturbs no other test. */
-async function startPrivateBroker(): Promise<PrivateBroker> {
-  const hasJava = spawnSync("sh", ["-c", "command -v java"], { stdio: "ignore" }).status === 0;
-  if (!hasJava) throw new Error("java not found: cannot start a private Kafka broker");
-  const out = await new Promise<string>((done, fail) => {
-    execFile("bash", [resolve(infra, "start.sh")], { timeout: 600_000 }, (error, stdout, stderr) =>
-      error === null ? done(stdout) : fail(new Error(`start.sh failed: ${stderr.trim().slice(-500)}`)),
-    );
-  });
-  const vars = new Map([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
-  const broker = {
-    brokers: vars.get("QINGSHAN_TEST_KAFKA_BROKERS") ?? "",
-    pid: Number(vars.get("QINGSHAN_TEST_KAFKA_PID")),
-    dir: vars.get("QINGSHAN_TEST_KAFKA_DIR") ?? "",
-  };
-  const [host, port] = broker.brokers.split(":");
-  await tcpReachable(host ?? "127.0.0.1", Number(port));
-  return broker;
-}
-
-let broker: PrivateBroker | undefined;
-const gate = await requireService("kafka (private broker)", async () => {
-  broker = await startPrivateBroker();
-});
+// A broker of this test's own, so killing it disturbs no other test.
+const kafka = await testKafkaBroker({ own: true });
+const gate = await requireService("kafka (own broker)", () => kafka.probe());
 const children: ChildProcess[] = [];
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  if (broker === undefined) return;
-  const env = {
-    ...process.env,
-    QINGSHAN_TEST_KAFKA_PID: String(broker.pid),
-    QINGSHAN_TEST_KAFKA_DIR: broker.dir,
-  };
-  await new Promise<void>((done) => execFile("bash", [resolve(infra, "stop.sh")], { env }, () => done()));
+  await kafka.stop();
 });
 
 describe.skipIf(!gate.available)(`kafka bus stop with every broker unreachable${gate.note}`, () => {
   it("resolves within closeTimeoutMs, logs what it gave up on, and the process then exits by itself", async () => {
-    const b = broker as PrivateBroker;
     const closeTimeoutMs = 1_500;
     const child = spawn(
       process.execPath,
@@ -67,7 +33,7 @@ describe.skipIf(!gate.available)(`kafka bus stop with every broker unreachable${
         "--import",
         "tsx",
         resolve(here, "stop-unreachable.fixture.ts"),
-        b.brokers,
+        kafka.brokers,
         `stop-unreachable-${process.pid}.`,
         "stop-unreachable",
         String(closeTimeoutMs),
@@ -82,18 +48,7 @@ describe.skipIf(!gate.available)(`kafka bus stop with every broker unreachable${
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
     await waitFor(() => output.includes("ready\n"), { timeoutMs: 60_000 });
 
-    process.kill(b.pid, "SIGKILL");
-    await waitFor(
-      () => {
-        try {
-          process.kill(b.pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { timeoutMs: 10_000 },
-    );
+    await kafka.kill();
     // Let the member notice: its fetches and heartbeats now fail and kafkajs starts retrying.
     await new Promise((r) => setTimeout(r, 500));
 

@@ -11,7 +11,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tcpReachable } from "@qingshan/testkit";
+import { tcpReachable, waitFor } from "@qingshan/testkit";
 import type { KafkaBusConfig, KafkaLogEntry } from "../kafka/config.ts";
 
 export interface TestKafkaBroker {
@@ -23,6 +23,11 @@ export interface TestKafkaBroker {
   probe(): Promise<void>;
   /** Stops the broker if this module started it. */
   stop(): Promise<void>;
+  /**
+   * Kills the broker at once (SIGKILL by its PID) and resolves when it is gone, to make every
+   * broker unreachable; only for a broker of the test's own (`testKafkaBroker({ own: true })`).
+   */
+  kill(): Promise<void>;
 }
 
 const infra = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../test/infra/kafka");
@@ -31,9 +36,14 @@ function has(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
-export async function testKafkaBroker(): Promise<TestKafkaBroker> {
+/**
+ * `own: true` always starts a broker of the caller's own with start.sh, never the shared one, so
+ * the test may kill it.
+ */
+export async function testKafkaBroker(options: { own?: boolean } = {}): Promise<TestKafkaBroker> {
   const fromEnv = process.env.QINGSHAN_TEST_KAFKA_BROKERS;
-  if (fromEnv !== undefined && fromEnv !== "") return broker(fromEnv, "", async () => {});
+  if (options.own !== true && fromEnv !== undefined && fromEnv !== "")
+    return broker(fromEnv, "", async () => {});
   if (!has("java") || !has("mvn")) {
     return broker(
       "",
@@ -56,7 +66,8 @@ export async function testKafkaBroker(): Promise<TestKafkaBroker> {
       async () => {},
     );
   }
-  return broker(brokers, "", async () => {
+  const pid = Number(vars.get("QINGSHAN_TEST_KAFKA_PID"));
+  const stop = async () => {
     await new Promise<void>((done) => {
       execFile(
         "bash",
@@ -65,14 +76,37 @@ export async function testKafkaBroker(): Promise<TestKafkaBroker> {
         () => done(),
       );
     });
+  };
+  return broker(brokers, "", stop, async () => {
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !alive(pid), { timeoutMs: 10_000, what: `Kafka (PID ${pid}) to exit` });
   });
 }
 
-function broker(brokers: string, problem: string, stop: () => Promise<void>): TestKafkaBroker {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function broker(
+  brokers: string,
+  problem: string,
+  stop: () => Promise<void>,
+  kill: () => Promise<void> = async () => {
+    throw new Error(
+      "this test did not start the Kafka broker: use testKafkaBroker({ own: true }) to kill one",
+    );
+  },
+): TestKafkaBroker {
   return {
     brokers,
     problem,
     stop,
+    kill,
     async probe() {
       if (brokers === "") throw new Error(problem);
       const [host, port] = (brokers.split(",")[0] ?? "").split(":");
