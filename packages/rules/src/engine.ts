@@ -3,12 +3,14 @@ import {
   type AlertEventType,
   type AlertState,
   beijingDayStart,
+  beijingHumanTime,
   HOUR_MS,
   type Severity,
   type Station,
   type StationRegistry,
   toBeijingIso,
   toBeijingIsoMs,
+  toBeijingIsoSeconds,
 } from "@qingshan/domain";
 import {
   DEFAULT_WARNING_PRESET,
@@ -17,7 +19,6 @@ import {
   type WarningPresetId,
 } from "@qingshan/standards";
 import { AqiSeries } from "./aqi-series.ts";
-import { beijingHumanTime } from "./human-time.ts";
 import { initialState, isOpen, type MachineState, step, type Timing } from "./machine.ts";
 import {
   type AqiHistory,
@@ -129,7 +130,7 @@ const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告
  * // "aqi-hourly-heavy:ld-aq-01:2026-11-28T10:00:00+08:00"
  */
 export function alertIdOf(ruleId: string, stationId: string, startedAt: number): string {
-  return `${ruleId}:${stationId}:${toBeijingIso(startedAt)}`;
+  return `${ruleId}:${stationId}:${toBeijingIsoSeconds(startedAt)}`;
 }
 
 /**
@@ -138,7 +139,7 @@ export function alertIdOf(ruleId: string, stationId: string, startedAt: number):
  */
 export function eventIdOf(alertId: string, type: AlertEventType, level?: string, dataTime?: number): string {
   if (type === "level_changed")
-    return `${alertId}:level_changed:${level ?? ""}:${toBeijingIso(dataTime ?? 0)}`;
+    return `${alertId}:level_changed:${level ?? ""}:${toBeijingIsoSeconds(dataTime ?? 0)}`;
   return `${alertId}:${type}`;
 }
 

@@ -8,7 +8,7 @@ export {
   type RuleEngineOptions,
   type RuleStatus,
 } from "./engine.ts";
-export { beijingHumanTime } from "./human-time.ts";
+
 export { type LoadRulesOptions, loadRulesFile, parseRules, RulesError } from "./load.ts";
 export {
   initialState,

@@ -2,6 +2,7 @@ import {
   type AlertEvent,
   type AlertEventType,
   type AlertState,
+  beijingHumanTime,
   HOUR_MS,
   isMetricId,
   METRICS,
@@ -40,23 +41,14 @@ export function formatBeijing(at: string | number): string {
   return new Date(ms + 8 * HOUR_MS).toISOString().slice(0, 16).replace("T", " ");
 }
 
-const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /**
  * "11月28日 10:00 / 28 Nov 10:00" in Beijing time for an ISO 8601 instant or UTC ms, with the
  * year when it is not the Beijing year of `reference` (the event's time): "2026年12月31日 22:00 /
- * 31 Dec 2026 22:00". Same wording as the rule engine's messages (@qingshan/rules beijingHumanTime).
+ * 31 Dec 2026 22:00" — the rule engine's wording (@qingshan/domain beijingHumanTime).
  */
 export function formatBeijingHuman(at: string | number, reference: string | number): string {
   const ms = (x: string | number) => (typeof x === "number" ? x : Date.parse(x));
-  const d = new Date(ms(at) + 8 * HOUR_MS);
-  const year = d.getUTCFullYear();
-  const withYear = year !== new Date(ms(reference) + 8 * HOUR_MS).getUTCFullYear();
-  const month = d.getUTCMonth();
-  const day = d.getUTCDate();
-  const clock = d.toISOString().slice(11, 16);
-  const zh = `${withYear ? `${year}年` : ""}${month + 1}月${day}日 ${clock}`;
-  const en = `${day} ${MONTHS_EN[month]}${withYear ? ` ${year}` : ""} ${clock}`;
+  const { zh, en } = beijingHumanTime(ms(at), ms(reference));
   return `${zh} / ${en}`;
 }
 

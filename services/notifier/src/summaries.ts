@@ -3,6 +3,7 @@ import {
   type AlertState,
   beijingDate,
   beijingDayStart,
+  beijingHumanTime,
   DAY_MS,
   foldAlertEvents,
   METRICS,
@@ -12,7 +13,7 @@ import {
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { Person, Roster } from "./config.ts";
 import type { Notification } from "./notification.ts";
-import { alertLink, formatBeijing, formatBeijingHuman, formatNumber, placeOf } from "./render.ts";
+import { alertLink, formatBeijing, formatNumber, placeOf } from "./render.ts";
 import { onDuty, shiftsAt } from "./roster.ts";
 
 const STATUS_LABEL = {
@@ -31,14 +32,9 @@ export interface SummaryContext {
   readonly publicUrl: string;
 }
 
-/**
- * An instant as the alert texts write it, in Beijing time: { zh: "11月28日 10:00", en: "28 Nov
- * 10:00" }, with the year when it is not the Beijing year of `reference` (the summary's time).
- */
+/** An instant as the alert texts write it (beijingHumanTime), for an ISO 8601 text or UTC ms. */
 function humanTime(at: string | number, reference: number): { zh: string; en: string } {
-  // formatBeijingHuman gives "zh / en"; the zh part has no " / ".
-  const [zh = "", en = ""] = formatBeijingHuman(at, reference).split(" / ");
-  return { zh, en };
+  return beijingHumanTime(typeof at === "number" ? at : Date.parse(at), reference);
 }
 
 function alertLine(s: AlertState, registry: StationRegistry, publicUrl: string, at: number): string {
