@@ -1,16 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type Reading } from "@qingshan/domain";
-import { loadStationRegistry } from "@qingshan/simulator";
-import { freePort, tcpReachable, waitFor } from "@qingshan/testkit";
+import { loadStationRegistry, type Simulator } from "@qingshan/simulator";
+import { freePort, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { loadConfig } from "./config.ts";
+import { loadConfig, type QingshanConfig } from "./config.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import {
   createStoreFromConfig,
@@ -20,52 +21,35 @@ import {
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
-
-const MOSQUITTO = "/usr/sbin/mosquitto";
-const MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd";
-const MOSQUITTO_PUB = "/usr/bin/mosquitto_pub";
-const installed = [MOSQUITTO, MOSQUITTO_PASSWD, MOSQUITTO_PUB].every((bin) => existsSync(bin));
+import { runSimulate } from "./simulate.ts";
+import { startPipeline } from "./start.ts";
+import {
+  MOSQUITTO_PASSWORD,
+  MOSQUITTO_PUB,
+  MOSQUITTO_USER,
+  mosquittoInstalled,
+  startAuthenticatedMosquitto,
+} from "./testing/mosquitto.ts";
 
 const root = join(import.meta.dirname, "../../..");
-const USER = "qingshan-ingest";
-const PASSWORD = "correct horse 7f3a";
+const USER = MOSQUITTO_USER;
+const PASSWORD = MOSQUITTO_PASSWORD;
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const step of cleanups.splice(0).reverse()) await step();
 });
 
-/** A private Mosquitto on a free loopback port that admits only USER with PASSWORD. */
-async function startAuthenticatedMosquitto(): Promise<{ url: string; port: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "qingshan-cli-mosquitto-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const passwords = join(dir, "passwords");
-  execFileSync(MOSQUITTO_PASSWD, ["-b", "-c", passwords, USER, PASSWORD]);
-  const port = await freePort();
-  const conf = join(dir, "mosquitto.conf");
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      // Started as root, Mosquitto would switch to the user "mosquitto", who cannot read this directory.
-      `user ${userInfo().username}`,
-      "allow_anonymous false",
-      `password_file ${passwords}`,
-      "max_queued_messages 0",
-      "max_inflight_messages 0",
-      "",
-    ].join("\n"),
-  );
-  const child: ChildProcess = spawn(MOSQUITTO, ["-c", conf], { stdio: "ignore" });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  cleanups.push(async () => {
-    if (child.exitCode === null) process.kill(child.pid as number, "SIGTERM");
-    await exited;
-  });
-  await waitFor(() => tcpReachable("127.0.0.1", port).then(() => true), {
-    timeoutMs: 10_000,
-    what: "the private Mosquitto to listen",
-  });
-  return { url: `mqtt://127.0.0.1:${port}`, port };
+/** The shipped configuration file with `mqtt` replaced, written to a new data directory. */
+function configFile(mqtt: Record<string, unknown>): { file: string; dataDir: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const file = join(dataDir, "qingshan.yaml");
+  writeFileSync(file, stringifyYaml({ ...shipped, mqtt: { ...(shipped.mqtt as object), ...mqtt } }));
+  return { file, dataDir };
 }
 
 /**
@@ -77,14 +61,7 @@ function configured(
   env: NodeJS.ProcessEnv,
   metricsRegistry?: Registry,
 ): { ctx: ServiceContext; log: string[] } {
-  const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
-    string,
-    unknown
-  >;
-  const file = join(dataDir, "qingshan.yaml");
-  writeFileSync(file, stringifyYaml({ ...shipped, mqtt: { ...(shipped.mqtt as object), ...mqtt } }));
+  const { file, dataDir } = configFile(mqtt);
   const config = loadConfig({
     root,
     file,
@@ -115,9 +92,9 @@ function publish(port: number, topic: string, payloads: readonly string[]): void
 
 const clientId = () => `qs-cli-test-${Math.random().toString(36).slice(2, 10)}`;
 
-describe.skipIf(!installed)("qingshan run ingest against a Mosquitto that requires a login", () => {
+describe.skipIf(!mosquittoInstalled)("qingshan run ingest against a Mosquitto that requires a login", () => {
   it("logs in with mqtt.username and QINGSHAN_MQTT_PASSWORD and stores a published reading", async () => {
-    const broker = await startAuthenticatedMosquitto();
+    const broker = await startAuthenticatedMosquitto(cleanups);
     // The user in the file, the password from the environment, as a deployment keeps it out of the file.
     const { ctx, log } = configured(
       { url: broker.url, clientId: clientId(), username: USER, sessionExpirySeconds: 30 },
@@ -163,7 +140,7 @@ describe.skipIf(!installed)("qingshan run ingest against a Mosquitto that requir
   ])(
     "$name: start fails with one line naming the broker and the settings, never the password",
     async ({ env }) => {
-      const broker = await startAuthenticatedMosquitto();
+      const broker = await startAuthenticatedMosquitto(cleanups);
       const { ctx, log } = configured(
         { url: broker.url, clientId: clientId(), sessionExpirySeconds: 30 },
         env,
@@ -195,7 +172,7 @@ describe.skipIf(!installed)("qingshan run ingest against a Mosquitto that requir
   );
 
   it("hides a password given in mqtt.url in the message", async () => {
-    const broker = await startAuthenticatedMosquitto();
+    const broker = await startAuthenticatedMosquitto(cleanups);
     const url = `mqtt://${USER}:url-secret-55@127.0.0.1:${broker.port}`;
     const { ctx } = configured({ url, clientId: clientId(), sessionExpirySeconds: 30 }, {});
     await ctx.bus.start();
@@ -212,7 +189,7 @@ describe.skipIf(!installed)("qingshan run ingest against a Mosquitto that requir
   });
 
   it("QINGSHAN_MQTT_MAX_IN_FLIGHT bounds the messages the broker has in flight to ingest (MQTT 5 Receive Maximum)", async () => {
-    const broker = await startAuthenticatedMosquitto();
+    const broker = await startAuthenticatedMosquitto(cleanups);
     const metricsRegistry = new Registry();
     const { ctx } = configured(
       { url: broker.url, clientId: clientId(), username: USER, password: PASSWORD, sessionExpirySeconds: 30 },
@@ -255,3 +232,125 @@ describe.skipIf(!installed)("qingshan run ingest against a Mosquitto that requir
     expect([...received].sort((a, b) => a - b)).toEqual(values);
   });
 });
+
+function collector(): { stream: Writable; text: () => string } {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/** `qingshan simulate …` in this process with the configuration `load` returns. */
+async function simulate(argv: string[], load: () => QingshanConfig) {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runSimulate(argv, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    loadConfig: load,
+    stopRequested: () => new Promise(() => {}),
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+describe.skipIf(!mosquittoInstalled)(
+  "the demo feed and qingshan simulate on a Mosquitto that requires a login",
+  {
+    timeout: 90_000,
+  },
+  () => {
+    it("qingshan start: the demo simulator logs in with mqtt.username / QINGSHAN_MQTT_PASSWORD and its readings are stored", async () => {
+      const broker = await startAuthenticatedMosquitto(cleanups);
+      const { file, dataDir } = configFile({
+        url: broker.url,
+        clientId: clientId(),
+        username: USER,
+        sessionExpirySeconds: 30,
+      });
+      const config = loadConfig({
+        root,
+        file,
+        env: {
+          QINGSHAN_DATA_DIR: dataDir,
+          QINGSHAN_MQTT_PASSWORD: PASSWORD,
+          QINGSHAN_HTTP_PORT: String(await freePort()),
+          QINGSHAN_HTTP_HOST: "127.0.0.1",
+          QINGSHAN_HJ212_PORT: "0",
+          // One simulated hour per second, so the feed publishes within seconds; no generated history.
+          QINGSHAN_SIMULATOR_ACCELERATION: "3600",
+          QINGSHAN_BACKFILL_DAYS: "0",
+        },
+      });
+      const log: string[] = [];
+      const pipeline = await startPipeline(
+        config,
+        pino({ level: "info" }, { write: (line: string) => log.push(line) }),
+        root,
+      );
+      cleanups.push(() => pipeline.stop());
+      const simulator = pipeline.simulator as Simulator;
+      await waitFor(() => simulator.stats().published >= 10, {
+        timeoutMs: 30_000,
+        what: "the demo feed's messages acknowledged by the broker",
+      });
+      expect(simulator.stats().failed).toBe(0);
+
+      // Through the broker and ingest into the store.
+      const from = new Date(simulator.run.startAt).toISOString();
+      const to = new Date(Date.now() + HOUR_MS).toISOString();
+      let sources: string[] = [];
+      await waitFor(
+        async () => {
+          const response = await fetch(
+            `${pipeline.apiUrl}/api/v1/readings?station=ld-aq-01&from=${from}&to=${to}&limit=10000`,
+          );
+          sources = ((await response.json()) as { readings: Array<{ source: string }> }).readings.map(
+            (r) => r.source,
+          );
+          return sources.length > 0;
+        },
+        { timeoutMs: 30_000, what: "the demo feed's readings in the store" },
+      );
+      expect(new Set(sources)).toEqual(new Set(["mqtt-json"]));
+      expect(log.join("")).not.toContain(PASSWORD);
+    });
+
+    it("qingshan simulate publishes to mqtt.url logged in with mqtt.username / QINGSHAN_MQTT_PASSWORD", async () => {
+      const broker = await startAuthenticatedMosquitto(cleanups);
+      const { file } = configFile({ url: broker.url, username: USER });
+      const result = await simulate(["--backfill-days", "0.05", "--seed", "3"], () =>
+        loadConfig({ root, file, env: { QINGSHAN_MQTT_PASSWORD: PASSWORD } }),
+      );
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      const summary = /^backfilled (\d+) observations in (\d+) messages to (\S+) \(0\.05 days\)\n$/.exec(
+        result.stdout,
+      );
+      expect(summary?.[3]).toBe(broker.url);
+      // Each message acknowledged by the broker (QoS 1).
+      expect(Number(summary?.[2])).toBeGreaterThan(0);
+    });
+
+    it("qingshan simulate: a refused login is one line naming the broker and the settings, never the password", async () => {
+      const broker = await startAuthenticatedMosquitto(cleanups);
+      const { file } = configFile({ url: broker.url, username: USER });
+      const failure = await simulate(["--backfill-days", "0.05"], () =>
+        loadConfig({ root, file, env: { QINGSHAN_MQTT_PASSWORD: "wrong-4e2b" } }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(CliError);
+      const printed = describeFailure(failure, false);
+      expect(printed.split("\n")).toHaveLength(1);
+      expect(printed).toContain(`the MQTT broker ${broker.url} refused the login of the user "${USER}"`);
+      expect(printed).toContain(
+        "set mqtt.username and mqtt.password (QINGSHAN_MQTT_USERNAME, QINGSHAN_MQTT_PASSWORD)",
+      );
+      expect(describeFailure(failure, true)).not.toContain("wrong-4e2b");
+    });
+  },
+);

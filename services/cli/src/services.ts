@@ -345,6 +345,26 @@ export function withBrokerLogin(
 }
 
 /**
+ * The login of a client other than ingest (the demo simulator) on the broker at `url`:
+ * mqtt.username / mqtt.password when `url` is the external broker mqtt.url, else none (the
+ * embedded broker admits any client; another broker's login belongs in its URL).
+ *
+ * @example
+ * brokerLoginOf("mqtt://mosquitto:1883", { url: "mqtt://mosquitto:1883", username: "qs", password: "pw" });
+ * // { username: "qs", password: "pw" }
+ */
+export function brokerLoginOf(
+  url: string,
+  mqtt: Pick<QingshanConfig["mqtt"], "url" | "username" | "password">,
+): { username?: string; password?: string } {
+  if (!mqtt.url || url !== mqtt.url) return {};
+  return {
+    ...(mqtt.username ? { username: mqtt.username } : {}),
+    ...(mqtt.password ? { password: mqtt.password } : {}),
+  };
+}
+
+/**
  * The notifier. `mqttUrl`: where the alerts topic is published (the embedded broker in `start`,
  * mqtt.url in `run`, with ingest's login there); empty turns the MQTT channel off.
  */

@@ -8,7 +8,7 @@ import {
 } from "@qingshan/simulator";
 import type { QingshanConfig } from "./config.ts";
 import { CliError, systemCode } from "./errors.ts";
-import { brokerUrlOf } from "./services.ts";
+import { brokerLoginOf, brokerUrlOf, loginRefusal } from "./services.ts";
 
 export interface SimulateIo {
   readonly stdout: NodeJS.WritableStream;
@@ -55,6 +55,8 @@ export async function runSimulate(argv: readonly string[], io: SimulateIo): Prom
   const simulator = createSimulator({
     stations: registry.stations,
     mqttUrl,
+    // The configuration's login when the broker is its mqtt.url; another broker's goes in its URL (user:password@).
+    ...(config ? brokerLoginOf(mqttUrl, config.mqtt) : {}),
     scenario: args.scenario,
     acceleration: args.acceleration,
     seed: args.seed,
@@ -64,6 +66,8 @@ export async function runSimulate(argv: readonly string[], io: SimulateIo): Prom
   try {
     await simulator.start();
   } catch (error) {
+    const refusal = config && mqttUrl === config.mqtt.url ? loginRefusal(error, config.mqtt) : undefined;
+    if (refusal) throw refusal;
     const code = systemCode(error);
     if (code === undefined) throw error;
     const from = args.mqttUrl === undefined ? ` (from ${BROKER_SETTINGS})` : "";

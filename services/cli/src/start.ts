@@ -13,6 +13,7 @@ import { type Logger, pino } from "pino";
 import type { QingshanConfig } from "./config.ts";
 import {
   BACKFILL_LATENESS_MS,
+  brokerLoginOf,
   createBusFromConfig,
   createStoreFromConfig,
   publicUrlOf,
@@ -103,6 +104,8 @@ export async function startPipeline(
       const demo = createSimulator({
         stations: registry.stations,
         mqttUrl: brokerUrl,
+        // On an external broker the demo feed logs in as ingest does.
+        ...brokerLoginOf(brokerUrl, config.mqtt),
         scenario: config.simulator.scenario,
         acceleration: config.simulator.acceleration,
         resumeAfter: stored,
