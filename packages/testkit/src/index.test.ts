@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { freePort, tcpReachable, waitFor } from "./index.ts";
+import { freePort, processAlive, tcpReachable, waitFor } from "./index.ts";
 
 describe("testkit", () => {
   it("finds a free port that a server can then listen on", async () => {
@@ -16,5 +18,15 @@ describe("testkit", () => {
     let n = 0;
     await expect(waitFor(() => (++n >= 3 ? n : 0))).resolves.toBe(3);
     await expect(waitFor(() => false, { timeoutMs: 50, what: "never" })).rejects.toThrow(/never/);
+  });
+
+  it("processAlive is true while a child runs, false once it has exited; true for PID 1 (whether ours or not)", async () => {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+    const pid = child.pid as number;
+    expect(processAlive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    await once(child, "exit");
+    expect(processAlive(pid)).toBe(false);
+    expect(processAlive(1)).toBe(true);
   });
 });

@@ -90,3 +90,13 @@ export async function waitFor<T>(
   const detail = lastError instanceof Error ? `: last error ${lastError.message}` : "";
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
 }
+
+/** Whether a process with this PID exists (signal 0 checks without signalling; EPERM: exists, not ours). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

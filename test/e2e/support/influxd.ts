@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { waitFor } from "@qingshan/testkit";
+import { processAlive, waitFor } from "@qingshan/testkit";
 
 const run = promisify(execFile);
 const INFRA = join(import.meta.dirname, "../../infra/influxdb");
@@ -29,15 +29,6 @@ async function ping(url: string): Promise<boolean> {
   return response.status === 204;
 }
 
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 /**
  * A private InfluxDB 1.x this test owns, so it can stop and restart it (test/infra/influxdb/start.sh
  * for the first start: free loopback port, temp dir).
@@ -50,10 +41,14 @@ export async function startPrivateInfluxd(): Promise<PrivateInfluxd> {
   let pid = Number(vars.QINGSHAN_TEST_INFLUX_PID);
   let child: ChildProcess | undefined;
   const halt = async () => {
-    if (gone(pid)) return;
+    if (!processAlive(pid)) return;
     process.kill(pid, "SIGTERM");
     const current = pid;
-    await waitFor(() => gone(current), { what: "influxd to exit", timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(() => !processAlive(current), {
+      what: "influxd to exit",
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
   };
   return {
     url,

@@ -11,7 +11,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tcpReachable, waitFor } from "@qingshan/testkit";
+import { processAlive, tcpReachable, waitFor } from "@qingshan/testkit";
 import type { KafkaBusConfig, KafkaLogEntry } from "../kafka/config.ts";
 
 export interface TestKafkaBroker {
@@ -79,17 +79,8 @@ export async function testKafkaBroker(options: { own?: boolean } = {}): Promise<
   };
   return broker(brokers, "", stop, async () => {
     process.kill(pid, "SIGKILL");
-    await waitFor(() => !alive(pid), { timeoutMs: 10_000, what: `Kafka (PID ${pid}) to exit` });
+    await waitFor(() => !processAlive(pid), { timeoutMs: 10_000, what: `Kafka (PID ${pid}) to exit` });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function broker(

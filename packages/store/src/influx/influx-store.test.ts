@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Reading } from "@qingshan/domain";
-import { requireService, waitFor } from "@qingshan/testkit";
+import { processAlive, requireService, waitFor } from "@qingshan/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS } from "../hour.ts";
@@ -285,17 +285,7 @@ describe.skipIf(!influxd.available)(`InfluxStore while the server is down${influ
 
     process.kill(server.pid, "SIGTERM");
     const pid = server.pid;
-    await waitFor(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { what: "influxd to exit", timeoutMs: 20_000 },
-    );
+    await waitFor(() => !processAlive(pid), { what: "influxd to exit", timeoutMs: 20_000 });
     const error = await store.writeReadings(batch).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe("store.unavailable");
