@@ -78,7 +78,7 @@ describe("qingshan simulate", { timeout: 30_000 }, () => {
     const { broker, topics } = await recordingBroker();
     const result = await simulate(BACKFILL, { QINGSHAN_MQTT_PORT: String(broker.port) });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`to mqtt://127.0.0.1:${broker.port}`);
+    expect(result.stdout).toContain(`to mqtt://127.0.0.1:${broker.port} (0.05 days)`);
     expect(topics.length).toBeGreaterThan(0);
     expect(topics.every((t) => /^stations\/[^/]+\/[^/]+$/.test(t))).toBe(true);
   });

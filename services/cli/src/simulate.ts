@@ -9,6 +9,7 @@ import {
 import type { QingshanConfig } from "./config.ts";
 import { CliError, systemCode } from "./errors.ts";
 import { brokerLoginOf, brokerUrlOf, loginRefusal } from "./services.ts";
+import { countOf } from "./text.ts";
 
 export interface SimulateIo {
   readonly stdout: NodeJS.WritableStream;
@@ -81,7 +82,7 @@ export async function runSimulate(argv: readonly string[], io: SimulateIo): Prom
     try {
       const summary = await simulator.backfill({ from: now - args.backfillMs, to: now });
       io.stdout.write(
-        `backfilled ${summary.observations} observations in ${summary.batches} messages to ${mqttUrl} (${args.backfillMs / DAY_MS} days)\n`,
+        `backfilled ${summary.observations} observations in ${summary.batches} messages to ${mqttUrl} (${countOf(args.backfillMs / DAY_MS, "day")})\n`,
       );
     } finally {
       await simulator.stop();

@@ -8,7 +8,7 @@ import { freePort, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
-import { type RunningPipeline, startPipeline } from "./start.ts";
+import { generateDemoHistory, type RunningPipeline, startPipeline } from "./start.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const registry = loadStationRegistry(join(root, "seeds/liandu/stations.json"));
@@ -194,7 +194,7 @@ describe("qingshan start's demo history on an existing data directory", () => {
     expect(pipeline.simulator?.run.startAt).toBeGreaterThanOrEqual(to);
     await pipeline.stop();
     expect(historyLines(lines).map((l) => l.msg)).toEqual([
-      "demo history: 1 days generated (after the data the store already holds for 1 stations)",
+      "demo history: 1 day generated (after the data the store already holds for 1 station)",
     ]);
 
     const stored = await storedReadings(dataDir);
@@ -212,5 +212,49 @@ describe("qingshan start's demo history on an existing data directory", () => {
     expect(full[0]?.ts).toBeGreaterThanOrEqual(to - DAY_MS);
     expect(full.at(-1)?.ts).toBeLessThan(to);
     expect(full.length).toBeGreaterThan(21);
+  });
+});
+
+describe("generateDemoHistory's log line", () => {
+  /** The message of the one line generateDemoHistory logs over [to − days, to). */
+  async function historyLine(days: number, stored: ReadonlyMap<string, number>): Promise<string> {
+    const lines: LogLine[] = [];
+    const logger = pino(
+      { level: "info" },
+      { write: (line: string) => lines.push(JSON.parse(line) as LogLine) },
+    );
+    const to = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    let published = 0;
+    await generateDemoHistory({
+      stations: registry.stations,
+      stored,
+      from: to - days * DAY_MS,
+      to,
+      scenario: "clean-week",
+      startAt: to,
+      publish: async () => {
+        published += 1;
+      },
+      logger,
+    });
+    expect(published).toBeGreaterThan(0);
+    expect(lines).toHaveLength(1);
+    return lines[0]?.msg as string;
+  }
+
+  it("counts days and stations in the singular for one, in the plural otherwise", async () => {
+    expect(await historyLine(1, new Map())).toBe("demo history: 1 day generated");
+    expect(await historyLine(2, new Map())).toBe("demo history: 2 days generated");
+    expect(await historyLine(0.5, new Map())).toBe("demo history: 0.5 days generated");
+    const to = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    // Stations that resume after a stored reading within the day; the others still get the whole day.
+    const oneStation = new Map([["ld-aq-02", to - 20 * HOUR_MS]]);
+    const twoStations = new Map([...oneStation, ["ld-aq-03", to - 20 * HOUR_MS]]);
+    expect(await historyLine(1, oneStation)).toBe(
+      "demo history: 1 day generated (after the data the store already holds for 1 station)",
+    );
+    expect(await historyLine(1, twoStations)).toBe(
+      "demo history: 1 day generated (after the data the store already holds for 2 stations)",
+    );
   });
 });

@@ -26,6 +26,7 @@ import {
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
+import { countOf } from "./text.ts";
 
 export interface RunningPipeline {
   readonly apiUrl: string;
@@ -224,8 +225,8 @@ export async function generateDemoHistory(options: DemoHistoryOptions): Promise<
       resumedAfterStoredData: resumed,
     },
     resumed === 0
-      ? `demo history: ${days} days generated`
-      : `demo history: ${days} days generated (after the data the store already holds for ${resumed} stations)`,
+      ? `demo history: ${countOf(days, "day")} generated`
+      : `demo history: ${countOf(days, "day")} generated (after the data the store already holds for ${countOf(resumed, "station")})`,
   );
   return { batches, observations };
 }
