@@ -191,6 +191,22 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ root, env: {}, file: bad })).toThrow(/bus\.kafka\.packMessages/);
   });
 
+  it("hands bus.kafka.closeTimeoutMs to the Kafka bus: its default 3000 ms, or the file's, validated by the bus's schema", () => {
+    const kafka = { QINGSHAN_BUS: "kafka", QINGSHAN_KAFKA_BROKERS: "127.0.0.1:9092" };
+    const shipped = loadConfig({ root, env: kafka });
+    expect(shipped.bus.kafka.closeTimeoutMs).toBe(3000);
+    expect((createBusFromConfig(shipped) as KafkaBus).settings.closeTimeoutMs).toBe(3000);
+    const quick = shippedWith({
+      bus: { kind: "kafka", kafka: { brokers: "127.0.0.1:9092", closeTimeoutMs: 1500 } },
+    });
+    const bus = createBusFromConfig(loadConfig({ root, env: {}, file: quick })) as KafkaBus;
+    expect(bus.settings.closeTimeoutMs).toBe(1500);
+    const bad = shippedWith({ bus: { kafka: { closeTimeoutMs: 0 } } });
+    expect(() => loadConfig({ root, env: {}, file: bad })).toThrow(
+      /qingshan\.yaml: bus\.kafka\.closeTimeoutMs: Too small/,
+    );
+  });
+
   it("validates the writer section with the writer's schema, naming the field", () => {
     const file = shippedWith({ writer: { maxBatch: 0 } });
     expect(() => loadConfig({ root, env: {}, file })).toThrow(/qingshan\.yaml: writer: .*maxBatch/);

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { kafkaBusConfigSchema } from "@qingshan/bus";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "@qingshan/evaluator";
 import { IngestConfigSchema } from "@qingshan/ingest";
 import { parseNotifierConfig } from "@qingshan/notifier";
@@ -13,6 +14,8 @@ import { z } from "zod";
 const ingestMqtt = IngestConfigSchema.shape.mqtt.unwrap().shape;
 /** The DuckDB store's own settings, likewise. */
 const duckDb = duckDbStoreConfigSchema.shape;
+/** The Kafka bus's own settings, likewise. */
+const kafkaBus = kafkaBusConfigSchema.shape;
 
 /**
  * Qingshan's runtime configuration: the defaults file `config/qingshan.yaml`, overridden by
@@ -73,6 +76,8 @@ export const ConfigSchema = z.strictObject({
            * per key"); false during a rolling upgrade from a version whose consumers cannot read them.
            */
           packMessages: z.boolean().default(true),
+          /** How long stopping waits for Kafka to commit, leave the group and disconnect (packages/bus README, "Bounded close"). */
+          closeTimeoutMs: kafkaBus.closeTimeoutMs,
         })
         .prefault({}),
     })

@@ -84,6 +84,7 @@ export function createBusFromConfig(config: QingshanConfig): Bus {
     partitions: kafka.partitions,
     replicationFactor: kafka.replicationFactor,
     packMessages: kafka.packMessages,
+    closeTimeoutMs: kafka.closeTimeoutMs,
   });
 }
 
