@@ -1,79 +1,41 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createStationRegistry, HOUR_MS, type MetricId, type Reading } from "@qingshan/domain";
-import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
-import type { FastifyInstance } from "fastify";
-import { Registry } from "prom-client";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../index.ts";
+import type { MetricId, Reading } from "@qingshan/domain";
+import { describe, expect, it } from "vitest";
+import { hourlyReadings, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 
-const T = (iso: string) => Date.parse(iso);
 const NOW = T("2026-01-05T12:00:00+08:00");
 /** Late on 2026-01-05: the day has 22 valid hourly means but has not ended. */
 const LATE = T("2026-01-05T22:30:00+08:00");
-let now = NOW;
-const registry = createStationRegistry([
-  {
-    id: "aq1",
-    name: { zh: "甲", en: "A" },
-    kind: "air",
-    location: { lat: 28.45, lon: 119.92 },
-    township: "万象街道",
-    metrics: ["pm25"],
-  },
-  {
-    id: "aq2",
-    name: { zh: "乙", en: "B" },
-    kind: "air",
-    location: { lat: 28.46, lon: 119.9 },
-    township: "岩泉街道",
-    metrics: ["pm25"],
-  },
-  {
-    id: "wq1",
-    name: { zh: "断面一", en: "Section 1" },
-    kind: "water",
-    location: { lat: 28.33, lon: 119.75 },
-    township: "大港头镇",
-    metrics: ["do", "nh3n"],
-    water: { waterBody: "river", river: "瓯江", targetClass: "III" },
-  },
-  {
-    id: "wq2",
-    name: { zh: "水库", en: "Reservoir" },
-    kind: "water",
-    location: { lat: 28.48, lon: 119.74 },
-    township: "联城街道",
-    metrics: ["do", "nh3n"],
-    water: { waterBody: "lake", river: "黄村水库", targetClass: "II", drinkingWaterSource: true },
-  },
-]);
 
-/** `hours` hourly means of `metric` from Beijing `date` 00:00. */
-function hours(stationId: string, metric: MetricId, date: string, value: number, count = 24): Reading[] {
-  const start = T(`${date}T00:00:00+08:00`);
-  return Array.from({ length: count }, (_, h) => ({
-    stationId,
-    metric,
-    ts: start + h * HOUR_MS,
-    periodMs: HOUR_MS,
-    value,
-    flag: "N" as const,
-    source: "import" as const,
-    receivedAt: NOW,
-  }));
-}
+/** `count` hourly means of `metric` from Beijing `date` 00:00. */
+const hours = (stationId: string, metric: MetricId, date: string, value: number, count = 24): Reading[] =>
+  hourlyReadings(stationId, metric, `${date}T00:00:00+08:00`, value, count);
 
-let dir: string;
-let store: TimeSeriesStore;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "qingshan-api-compliance-"));
-  store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
-  await store.start();
-  await store.writeReadings([
+const api = useApiFixture({
+  name: "compliance",
+  stations: [
+    // The CSV test reads its name.
+    { ...TEST_STATION.aq1, name: { zh: "甲", en: "A" }, metrics: ["pm25"] },
+    {
+      id: "aq2",
+      name: { zh: "乙", en: "B" },
+      kind: "air",
+      location: { lat: 28.46, lon: 119.9 },
+      township: "岩泉街道",
+      metrics: ["pm25"],
+    },
+    { ...TEST_STATION.wq1, metrics: ["do", "nh3n"] },
+    {
+      id: "wq2",
+      name: { zh: "水库", en: "Reservoir" },
+      kind: "water",
+      location: { lat: 28.48, lon: 119.74 },
+      township: "联城街道",
+      metrics: ["do", "nh3n"],
+      water: { waterBody: "lake", river: "黄村水库", targetClass: "II", drinkingWaterSource: true },
+    },
+  ],
+  now: NOW,
+  readings: [
     ...hours("aq1", "pm25", "2026-01-01", 40),
     ...hours("aq1", "pm25", "2026-01-02", 40),
     ...hours("aq1", "pm25", "2026-01-03", 40),
@@ -91,23 +53,12 @@ beforeAll(async () => {
     ...hours("aq1", "pm25", "2026-01-05", 100, 22),
     ...hours("wq1", "nh3n", "2026-01-05", 3.0, 22),
     ...hours("wq1", "do", "2026-01-05", 6.5, 22),
-  ]);
-  app = createApp({ store, registry, now: () => now, metricsRegistry: new Registry() });
-});
-
-beforeEach(() => {
-  now = NOW;
-});
-
-afterAll(async () => {
-  await app?.close();
-  await store?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  ],
 });
 
 describe("GET /api/v1/compliance/pm25", () => {
   it("assesses valid daily means year to date per station and district-wide against 32", async () => {
-    const res = await app.inject({ url: "/api/v1/compliance/pm25" });
+    const res = await api.app.inject({ url: "/api/v1/compliance/pm25" });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     // Jan 1–4 are completed; today (Jan 5) is not yet a day of the year to date.
@@ -132,29 +83,29 @@ describe("GET /api/v1/compliance/pm25", () => {
   });
 
   it("leaves out today even when it already has ≥ 20 valid hourly means", async () => {
-    now = LATE;
-    const body = (await app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    api.now = LATE;
+    const body = (await api.app.inject({ url: "/api/v1/compliance/pm25" })).json();
     expect(body).toMatchObject({ inProgress: true, elapsedDays: 4, to: "2026-01-05T00:00:00+08:00" });
     // Counting today's 22 hours of 100 would give 4 valid days and a mean of 55.
     expect(body.stations[0]).toMatchObject({ stationId: "aq1", validDays: 3, ytdMean: 40 });
     expect(body.district).toMatchObject({ validDays: 3, ytdMean: 33 });
-    const csv = (await app.inject({ url: "/api/v1/compliance/pm25?format=csv" })).body.split("\r\n");
+    const csv = (await api.app.inject({ url: "/api/v1/compliance/pm25?format=csv" })).body.split("\r\n");
     expect(csv[1]).toMatch(/^aq1,甲,A,at_risk,40,40,3,4,32,/);
     expect(csv[1]?.endsWith(",true")).toBe(true);
     // Once the day has ended it counts: 4 valid days, (120 + 100) / 4 = 55.
-    now = T("2026-01-06T00:00:00+08:00");
-    const next = (await app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    api.now = T("2026-01-06T00:00:00+08:00");
+    const next = (await api.app.inject({ url: "/api/v1/compliance/pm25" })).json();
     expect(next).toMatchObject({ elapsedDays: 5, to: "2026-01-06T00:00:00+08:00" });
     expect(next.stations[0]).toMatchObject({ validDays: 4, ytdMean: 55 });
     // A past year is complete: its `to` is its end, all its days count.
-    const past = (await app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
+    const past = (await api.app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
     expect(past).toMatchObject({ inProgress: false, elapsedDays: 365, to: "2026-01-01T00:00:00+08:00" });
   });
 
   it("says no_data for a year without data and 400 for a bad year", async () => {
-    const empty = (await app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
+    const empty = (await api.app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
     expect(empty.stations[0]).toMatchObject({ status: "no_data", validDays: 0, ytdMean: null });
-    const bad = await app.inject({ url: "/api/v1/compliance/pm25?year=twenty" });
+    const bad = await api.app.inject({ url: "/api/v1/compliance/pm25?year=twenty" });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: "query.invalid", parameter: "year" });
   });
@@ -162,42 +113,42 @@ describe("GET /api/v1/compliance/pm25", () => {
 
 describe("GET /api/v1/compliance/water", () => {
   it("gives the share of sections meeting their target this month, drinking water apart", async () => {
-    const body = (await app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    const body = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
     expect(body).toMatchObject({ period: "month", label: "2026-01" });
     expect(body.all).toEqual({ sections: 2, assessed: 2, meeting: 1, share: 0.5 });
     expect(body.drinkingWater).toEqual({ sections: 1, assessed: 1, meeting: 1, share: 1 });
     const wq1 = body.sections.find((s: { stationId: string }) => s.stationId === "wq1");
     expect(wq1).toMatchObject({ class: "IV", targetClass: "III", meetsTarget: false, deciding: ["nh3n"] });
-    const year = (await app.inject({ url: "/api/v1/compliance/water?period=year" })).json();
+    const year = (await api.app.inject({ url: "/api/v1/compliance/water?period=year" })).json();
     expect(year).toMatchObject({ label: "2026", all: { meeting: 1, assessed: 2 } });
     expect(year.sections.find((s: { stationId: string }) => s.stationId === "wq1")).toMatchObject({
       class: "IV",
     });
-    const bad = await app.inject({ url: "/api/v1/compliance/water?period=week" });
+    const bad = await api.app.inject({ url: "/api/v1/compliance/water?period=week" });
     expect(bad.json().error).toMatchObject({ parameter: "period" });
   });
 });
 
 describe("GET /api/v1/compliance/water to date uses completed days only", () => {
   it("today's hours do not enter the month's or the year's class", async () => {
-    now = LATE;
+    api.now = LATE;
     for (const period of ["month", "year"]) {
-      const body = (await app.inject({ url: `/api/v1/compliance/water?period=${period}` })).json();
+      const body = (await api.app.inject({ url: `/api/v1/compliance/water?period=${period}` })).json();
       expect(body).toMatchObject({ inProgress: true, to: "2026-01-05T00:00:00+08:00" });
       const wq1 = body.sections.find((s: { stationId: string }) => s.stationId === "wq1");
       // With today's 22 hours of 3.0 the NH3-N mean would be (24·1.2 + 22·3.0)/46 ≈ 2.06: worse than Class V.
       expect(wq1).toMatchObject({ class: "IV", means: { nh3n: 1.2 }, counts: { nh3n: 24 } });
     }
     // After the day has ended its hours count: (24·1.2 + 22·3.0)/46 > 2.0 (Class V's limit).
-    now = T("2026-01-06T00:00:00+08:00");
-    const after = (await app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    api.now = T("2026-01-06T00:00:00+08:00");
+    const after = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
     const wq1 = after.sections.find((s: { stationId: string }) => s.stationId === "wq1");
     expect(wq1.means.nh3n).toBeCloseTo((24 * 1.2 + 22 * 3.0) / 46, 9);
     expect(wq1.class).toBe("劣V");
   });
   it("on the month's first day the month to date has no completed day", async () => {
-    now = T("2026-01-01T10:00:00+08:00");
-    const body = (await app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    api.now = T("2026-01-01T10:00:00+08:00");
+    const body = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
     expect(body).toMatchObject({ inProgress: true, to: "2026-01-01T00:00:00+08:00" });
     expect(body.all).toMatchObject({ sections: 2, assessed: 0, share: null });
   });
@@ -205,7 +156,7 @@ describe("GET /api/v1/compliance/water to date uses completed days only", () => 
 
 describe("GET /api/v1/compliance/aqi-days", () => {
   it("counts completed days by daily AQI category", async () => {
-    const body = (await app.inject({ url: "/api/v1/compliance/aqi-days" })).json();
+    const body = (await api.app.inject({ url: "/api/v1/compliance/aqi-days" })).json();
     expect(body.categories).toHaveLength(6);
     const aq1 = body.stations.find((s: { stationId: string }) => s.stationId === "aq1");
     // Jan 1–4 completed; PM2.5 40 → IAQI 57 (良, level 2); Jan 4 has no valid daily mean.

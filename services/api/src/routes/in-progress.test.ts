@@ -1,51 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createStationRegistry, HOUR_MS, type MetricId, type Reading } from "@qingshan/domain";
-import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
-import type { FastifyInstance } from "fastify";
-import { Registry } from "prom-client";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../index.ts";
+import { HOUR_MS, type MetricId, type Reading } from "@qingshan/domain";
+import { describe, expect, it } from "vitest";
+import { reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 
-const T = (iso: string) => Date.parse(iso);
 /** Mid-hour: the hour labelled 17:00 (16:00–17:00) and the day 2026-11-29 are in progress. */
 const MID_HOUR = T("2026-11-29T16:50:00+08:00");
 const FIVE_MIN = 300_000;
-let now = MID_HOUR;
-
-const registry = createStationRegistry([
-  {
-    id: "aq1",
-    name: { zh: "甲", en: "A" },
-    kind: "air",
-    location: { lat: 28.45, lon: 119.92 },
-    township: "万象街道",
-    reportingIntervalMs: FIVE_MIN,
-  },
-  {
-    id: "wq1",
-    name: { zh: "断面一", en: "Section 1" },
-    kind: "water",
-    location: { lat: 28.33, lon: 119.75 },
-    township: "大港头镇",
-    metrics: ["do", "nh3n"],
-    water: { waterBody: "river", targetClass: "III" },
-  },
-  {
-    id: "noi1",
-    name: { zh: "负氧离子站", en: "NOI site" },
-    kind: "noi",
-    location: { lat: 28.48, lon: 119.9 },
-    township: "白云街道",
-    metrics: ["noi"],
-    reportingIntervalMs: FIVE_MIN,
-  },
-]);
-
-function reading(stationId: string, metric: MetricId, ts: number, periodMs: number, value: number): Reading {
-  return { stationId, metric, ts, periodMs, value, flag: "N", source: "import", receivedAt: ts + periodMs };
-}
 
 /** Hourly means from 2026-11-28 00:00 up to the hour ending 2026-11-29 16:00 (all complete at 16:00). */
 function completeHours(stationId: string, values: Partial<Record<MetricId, number>>): Reading[] {
@@ -66,15 +25,15 @@ function currentHour(stationId: string, metric: MetricId, minutes: number, value
   );
 }
 
-let dir: string;
-let store: TimeSeriesStore;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "qingshan-api-in-progress-"));
-  store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
-  await store.start();
-  await store.writeReadings([
+const api = useApiFixture({
+  name: "in-progress",
+  stations: [
+    { ...TEST_STATION.aq1, reportingIntervalMs: FIVE_MIN },
+    { ...TEST_STATION.wq1, metrics: ["do", "nh3n"] },
+    { ...TEST_STATION.noi1, metrics: ["noi"] },
+  ],
+  now: MID_HOUR,
+  readings: [
     ...completeHours("aq1", { so2: 10, no2: 30, co: 0.8, o3: 90, pm10: 80, pm25: 60 }),
     // By 16:50, 50 min of PM2.5, NO2, CO, O3 (valid hours) but only 20 min of SO2 and PM10.
     ...currentHour("aq1", "pm25", 50, 130),
@@ -86,23 +45,12 @@ beforeAll(async () => {
     ...completeHours("wq1", { do: 6.5, nh3n: 1.2 }),
     ...completeHours("noi1", { noi: 1300 }),
     ...currentHour("noi1", "noi", 50, 1250),
-  ]);
-  app = createApp({ store, registry, now: () => now, metricsRegistry: new Registry(), dashboard: false });
-  await app.ready();
-});
-
-beforeEach(() => {
-  now = MID_HOUR;
-});
-
-afterAll(async () => {
-  await app?.close();
-  await store?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  ],
+  app: { dashboard: false },
 });
 
 const get = async (path: string, params: Record<string, string>) => {
-  const res = await app.inject({ url: `/api/v1/${path}?${new URLSearchParams(params)}` });
+  const res = await api.app.inject({ url: `/api/v1/${path}?${new URLSearchParams(params)}` });
   expect(res.statusCode).toBe(200);
   return res;
 };
@@ -138,14 +86,14 @@ describe("GET /series marks periods that have not ended", () => {
     ]);
   });
   it("a period ending exactly at now is complete: at 16:00 the hour labelled 16:00 is, 17:00 is not", async () => {
-    now = T("2026-11-29T16:00:00+08:00");
+    api.now = T("2026-11-29T16:00:00+08:00");
     const params = { ...series, from: "2026-11-29T14:00:00+08:00", to: "2026-11-29T17:00:00+08:00" };
     expect(marks((await json("series", { ...params, every: "1h" })).periods)).toEqual([
       ["2026-11-29T15:00:00+08:00", false],
       ["2026-11-29T16:00:00+08:00", false],
       ["2026-11-29T17:00:00+08:00", true],
     ]);
-    now = T("2026-11-30T00:00:00+08:00");
+    api.now = T("2026-11-30T00:00:00+08:00");
     const day = await json("series", { ...series, from: "2026-11-29T00:00:00+08:00", every: "1d" });
     expect(marks(day.periods)).toEqual([["2026-11-29", false]]);
   });
@@ -184,7 +132,7 @@ describe("GET /aqi marks the hour and the day in progress", () => {
     expect(await csvColumn("aqi", params)).toEqual(["false", "true"]);
   });
   it("at 16:00 the default range ends with the complete hour labelled 16:00", async () => {
-    now = T("2026-11-29T16:00:00+08:00");
+    api.now = T("2026-11-29T16:00:00+08:00");
     const { results } = await json("aqi", { station: "aq1", period: "hour" });
     expect(results.at(-1)).toMatchObject({ label: "2026-11-29T16:00:00+08:00", inProgress: false });
     expect(results.every((r: Row) => !r.inProgress)).toBe(true);

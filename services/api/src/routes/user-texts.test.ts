@@ -1,13 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createStationRegistry, HOUR_MS, type MetricId, type Reading } from "@qingshan/domain";
 import type { NoiSchemeId } from "@qingshan/standards";
-import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
 import type { FastifyInstance } from "fastify";
-import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../index.ts";
+import { describe, expect, it } from "vitest";
+import { hourlyReadings, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 
 /**
  * What users read (the OpenAPI document behind /api/docs, the dashboard's reference data, the
@@ -16,60 +10,24 @@ import { createApp } from "../index.ts";
 const DEVELOPER_NOTE =
   /[\w-]+\.md\b|as recalled|unverified|as quoted|DESIGN|\bnot read\b|from memory|candidate [AB]\b/;
 
-const T = (iso: string) => Date.parse(iso);
 const NOW = T("2026-03-10T12:00:00+08:00");
 
-const registry = createStationRegistry([
-  {
-    id: "aq1",
-    name: { zh: "甲", en: "A" },
-    kind: "air",
-    location: { lat: 28.45, lon: 119.92 },
-    township: "万象街道",
-    metrics: ["pm25"],
-  },
-  {
-    id: "wq1",
-    name: { zh: "断面一", en: "Section 1" },
-    kind: "water",
-    location: { lat: 28.33, lon: 119.75 },
-    township: "大港头镇",
-    metrics: ["do", "nh3n"],
-    water: { waterBody: "river", river: "瓯江", targetClass: "III" },
-  },
-  {
-    id: "noi1",
-    name: { zh: "负氧一", en: "NOI 1" },
-    kind: "noi",
-    location: { lat: 28.4, lon: 119.8 },
-    township: "老竹畲族镇",
-    metrics: ["noi"],
-  },
-]);
-
-function hours(stationId: string, metric: MetricId, from: string, value: number, count: number): Reading[] {
-  const start = T(from);
-  return Array.from({ length: count }, (_, h) => ({
-    stationId,
-    metric,
-    ts: start + h * HOUR_MS,
-    periodMs: HOUR_MS,
-    value,
-    flag: "N" as const,
-    source: "import" as const,
-    receivedAt: NOW,
-  }));
-}
-
-let dir: string;
-let store: TimeSeriesStore;
-const apps: FastifyInstance[] = [];
-
-function appWith(noiScheme: NoiSchemeId): FastifyInstance {
-  const app = createApp({ store, registry, now: () => NOW, metricsRegistry: new Registry(), noiScheme });
-  apps.push(app);
-  return app;
-}
+const api = useApiFixture({
+  name: "user-texts",
+  stations: [
+    { ...TEST_STATION.aq1, metrics: ["pm25"] },
+    { ...TEST_STATION.wq1, metrics: ["do", "nh3n"] },
+    { ...TEST_STATION.noi1, metrics: ["noi"], reportingIntervalMs: undefined },
+  ],
+  now: NOW,
+  readings: [
+    ...hourlyReadings("aq1", "pm25", "2026-01-01T00:00:00+08:00", 40, 24 * 60),
+    ...hourlyReadings("wq1", "nh3n", "2026-03-08T00:00:00+08:00", 1.2, 48),
+    ...hourlyReadings("wq1", "do", "2026-03-08T00:00:00+08:00", 6.5, 48),
+    ...hourlyReadings("noi1", "noi", "2026-02-01T00:00:00+08:00", 1300, 24 * 36),
+  ],
+});
+const appWith = (noiScheme: NoiSchemeId) => api.appWith({ noiScheme });
 
 async function text(app: FastifyInstance, url: string): Promise<string> {
   const res = await app.inject({ url });
@@ -84,24 +42,6 @@ function notesIn(body: string): string[] {
   for (const m of body.matchAll(re)) found.push(body.slice(Math.max(0, m.index - 80), m.index + 40));
   return found;
 }
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "qingshan-api-user-texts-"));
-  store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
-  await store.start();
-  await store.writeReadings([
-    ...hours("aq1", "pm25", "2026-01-01T00:00:00+08:00", 40, 24 * 60),
-    ...hours("wq1", "nh3n", "2026-03-08T00:00:00+08:00", 1.2, 48),
-    ...hours("wq1", "do", "2026-03-08T00:00:00+08:00", 6.5, 48),
-    ...hours("noi1", "noi", "2026-02-01T00:00:00+08:00", 1300, 24 * 36),
-  ]);
-});
-
-afterAll(async () => {
-  for (const app of apps) await app.close();
-  await store?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 describe("user-visible texts carry no developer notes", () => {
   it("the pattern finds the notes it is meant to catch", () => {
