@@ -1,20 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, startApi } from "@qingshan/api";
-import { type AlertEvent, decodeStationMessage, HOUR_MS, toBeijingIso } from "@qingshan/domain";
-import { generateHistory, loadStationRegistry } from "@qingshan/simulator";
-import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
+import { type AlertEvent, toBeijingIso } from "@qingshan/domain";
+import { loadStationRegistry } from "@qingshan/simulator";
+import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumGate, launchChromium, SCREENSHOTS } from "./support/chromium.ts";
+import { type DemoStore, startDemoStore } from "./support/demo-store.ts";
 
 // The network map's station labels, as Chromium draws them from the served dashboard: the demo
 // network's city stations sit a few pixels apart, and their labels must still not overlap.
 const registry = loadStationRegistry();
 
-let dir: string;
+let demo: DemoStore | undefined;
 let store: TimeSeriesStore;
 let app: ReturnType<typeof createApp>;
 let baseUrl: string;
@@ -54,26 +53,8 @@ function overlapping(boxes: Box[]): string[] {
 
 describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromiumGate.note}`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "qingshan-map-labels-"));
-    store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
-    await store.start();
-    const now = Date.now();
-    const to = Math.floor(now / HOUR_MS) * HOUR_MS;
-    for (const batch of generateHistory({
-      stations: registry.stations,
-      scenario: "clean-week",
-      from: to - 6 * HOUR_MS,
-      to,
-      seed: 11,
-    })) {
-      const decoded = decodeStationMessage(batch.topic, JSON.stringify(batch.observations), {
-        now,
-        lookupStation: (id) => registry.get(id),
-        source: "import",
-        limits: { maxLatenessMs: 7 * 24 * HOUR_MS },
-      });
-      await store.writeReadings(decoded.readings);
-    }
+    demo = await startDemoStore({ name: "map-labels", registry, hours: 6, seed: 11 });
+    store = demo.store;
     app = createApp({ store, registry, defaultMetrics: false });
     const { port } = await startApi(app, { port: 0 });
     baseUrl = `http://127.0.0.1:${port}`;
@@ -85,8 +66,7 @@ describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromi
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await store?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it.each(["zh", "en"])("labels every station without overlaps (%s), also after zooming in", async (lang) => {

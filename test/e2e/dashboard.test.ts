@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createApp, startApi } from "@qingshan/api";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
-import { type AlertEvent, decodeStationMessage, HOUR_MS, toBeijingIso } from "@qingshan/domain";
-import { generateHistory, loadStationRegistry } from "@qingshan/simulator";
-import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
+import { type AlertEvent, toBeijingIso } from "@qingshan/domain";
+import { loadStationRegistry } from "@qingshan/simulator";
+import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,11 +13,12 @@ import {
   launchChromium,
   SCREENSHOTS as screenshots,
 } from "./support/chromium.ts";
+import { type DemoStore, startDemoStore } from "./support/demo-store.ts";
 
 // The duty officer's path through the dashboard, in Debian's Chromium (no browser download).
 const registry = loadStationRegistry();
 
-let dir: string;
+let demo: DemoStore | undefined;
 let store: TimeSeriesStore;
 let bus: MemoryBus;
 let app: ReturnType<typeof createApp>;
@@ -26,32 +26,11 @@ let baseUrl: string;
 let browser: Browser;
 let page: Page;
 
-/** Two days of demo history for the whole Liandu network, written straight to the store. */
-async function seed(now: number): Promise<void> {
-  const to = Math.floor(now / HOUR_MS) * HOUR_MS;
-  for (const batch of generateHistory({
-    stations: registry.stations,
-    scenario: "clean-week",
-    from: to - 48 * HOUR_MS,
-    to,
-    seed: 7,
-  })) {
-    const decoded = decodeStationMessage(batch.topic, JSON.stringify(batch.observations), {
-      now,
-      lookupStation: (id) => registry.get(id),
-      source: "import",
-      limits: { maxLatenessMs: 7 * 24 * HOUR_MS },
-    });
-    await store.writeReadings(decoded.readings);
-  }
-}
-
 describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note}`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "qingshan-dashboard-"));
-    store = createDuckDbStore({ path: join(dir, "qingshan.duckdb") });
-    await store.start();
-    await seed(Date.now());
+    // Two days of demo history for the whole Liandu network.
+    demo = await startDemoStore({ name: "dashboard", registry, hours: 48, seed: 7 });
+    store = demo.store;
     bus = createMemoryBus();
     await bus.start();
     app = createApp({ store, registry, bus, defaultMetrics: false });
@@ -70,8 +49,7 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     await browser?.close();
     await app?.close();
     await bus?.stop();
-    await store?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it("opens at / and draws the demo network on the map, coloured, with text labels", async () => {
