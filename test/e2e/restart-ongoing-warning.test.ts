@@ -10,33 +10,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
-import { type AlertEvent, createStationRegistry, type Reading } from "@qingshan/domain";
+import type { AlertEvent, Reading } from "@qingshan/domain";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadRulesFile } from "../../packages/rules/src/index.ts";
 import { createEvaluator, type Evaluator } from "../../services/evaluator/src/index.ts";
+import { DEC_1, H, oneAirStation, shippedRules } from "../../services/evaluator/src/testdata/fixtures.ts";
 import { createNotifier, type Notification, type Notifier } from "../../services/notifier/src/index.ts";
 import { createWriter, type Writer } from "../../services/writer/src/index.ts";
 
 const WARNING = "heavy-pollution-warning";
 const MIN = 60_000;
-const H = 3_600_000;
-/** 1 December 2026, 00:00 Beijing time. */
-const DEC_1 = Date.parse("2026-12-01T00:00:00+08:00");
-const shippedRules = loadRulesFile(join(import.meta.dirname, "../../config/rules.yaml"));
-/** One air station measuring PM2.5 only. */
-const registry = createStationRegistry([
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
+/** One air station measuring PM2.5 only (the evaluator tests' fixture, as are H, DEC_1 and the rules). */
+const registry = oneAirStation();
 const logger = pino({ level: "silent" });
 
 interface Pipeline {
