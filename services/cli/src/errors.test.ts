@@ -1,34 +1,13 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
 import { CliError, describeFailure, isExpectedError } from "./errors.ts";
 import { startPipeline } from "./start.ts";
+import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
+import { runQingshan as qingshan, repoRoot as root } from "./testing/cli-process.ts";
 
-const root = join(import.meta.dirname, "../../..");
-const bin = join(root, "services/cli/bin/qingshan.js");
-const run = promisify(execFile);
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanups.splice(0).reverse()) await step();
-});
-
-/** Runs the installed `qingshan` command; its exit status and output. */
-async function qingshan(args: string[], env: Record<string, string> = {}) {
-  const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, env: childEnv });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cleanups = cleanupsAfterEach();
 
 async function occupiedPort(): Promise<number> {
   const server: Server = createServer();
@@ -92,8 +71,7 @@ describe("the qingshan command on failure", { timeout: 60_000 }, () => {
 
 describe("a port already in use", () => {
   it("stops `start` with a CliError naming the HTTP setting", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const dataDir = tempDir(cleanups, "qingshan-cli-");
     const port = await occupiedPort();
     const config = loadConfig({
       root,

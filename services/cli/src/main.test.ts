@@ -1,41 +1,11 @@
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { startEmbeddedBroker } from "@qingshan/ingest";
-import { freePort, waitFor } from "@qingshan/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "@qingshan/testkit";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
+import { holdDuckDbFile, runQingshan as qingshan } from "./testing/cli-process.ts";
+import { recordingBroker } from "./testing/recording-broker.ts";
 
-const root = join(import.meta.dirname, "../../..");
-const bin = join(root, "services/cli/bin/qingshan.js");
-const run = promisify(execFile);
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanups.splice(0).reverse()) await step();
-});
-
-/** Runs the installed `qingshan` command; its exit status and output. */
-async function qingshan(args: string[], env: Record<string, string> = {}) {
-  const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: childEnv,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "qingshan-main-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const cleanups = cleanupsAfterEach();
 
 describe("qingshan simulate", { timeout: 90_000 }, () => {
   it("exits 2 on a usage error, printing its usage as qingshan simulate", async () => {
@@ -48,16 +18,7 @@ describe("qingshan simulate", { timeout: 90_000 }, () => {
   });
 
   it("sends to the embedded broker port QINGSHAN_MQTT_PORT sets, as qingshan start serves it", async () => {
-    const topics: string[] = [];
-    const broker = await startEmbeddedBroker({
-      port: await freePort(),
-      host: "127.0.0.1",
-      intake: (message) => {
-        topics.push(message.topic);
-        return undefined;
-      },
-    });
-    cleanups.push(() => broker.close());
+    const { broker, topics } = await recordingBroker(cleanups);
     const result = await qingshan(["simulate", "--backfill-days", "0.05"], {
       QINGSHAN_MQTT_PORT: String(broker.port),
     });
@@ -70,30 +31,10 @@ describe("qingshan simulate", { timeout: 90_000 }, () => {
 
 describe("a second qingshan start on a data directory in use", { timeout: 90_000 }, () => {
   it("exits 1 at once with one line naming the file, the holder's PID and dataDir", async () => {
-    const dataDir = tempDir();
+    const dataDir = tempDir(cleanups, "qingshan-main-");
     const file = join(dataDir, "qingshan.duckdb");
     // The first Qingshan's hold on the file: a DuckDB instance of another process.
-    const holder = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { DuckDBInstance } from "@duckdb/node-api";
-         globalThis.db = await DuckDBInstance.create(${JSON.stringify(file)});
-         console.log("opened");
-         setInterval(() => {}, 1000);`,
-      ],
-      { cwd: join(root, "packages/store"), stdio: ["ignore", "pipe", "inherit"] },
-    );
-    cleanups.push(() => {
-      holder.kill();
-    });
-    let output = "";
-    holder.stdout?.on("data", (data: Buffer) => {
-      output += data.toString();
-    });
-    await waitFor(() => output.includes("opened"), { what: "the other process to open the DuckDB file" });
-
+    const holder = await holdDuckDbFile(file, cleanups);
     const startedAt = performance.now();
     const result = await qingshan(["start"], {
       QINGSHAN_DATA_DIR: dataDir,
