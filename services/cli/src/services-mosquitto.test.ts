@@ -1,17 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
 import { createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type Reading } from "@qingshan/domain";
 import { loadStationRegistry, type Simulator } from "@qingshan/simulator";
 import { freePort, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { loadConfig, type QingshanConfig } from "./config.ts";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import {
   createStoreFromConfig,
@@ -21,8 +16,9 @@ import {
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
-import { runSimulate } from "./simulate.ts";
 import { startPipeline } from "./start.ts";
+import { cleanupsAfterEach } from "./testing/cleanups.ts";
+import { repoRoot as root } from "./testing/cli-process.ts";
 import {
   MOSQUITTO_PASSWORD,
   MOSQUITTO_PUB,
@@ -30,26 +26,17 @@ import {
   mosquittoInstalled,
   startAuthenticatedMosquitto,
 } from "./testing/mosquitto.ts";
+import { readShippedConfig, writeShippedConfig } from "./testing/shipped-config.ts";
+import { simulateInProcess as simulate } from "./testing/simulate-in-process.ts";
 
-const root = join(import.meta.dirname, "../../..");
 const USER = MOSQUITTO_USER;
 const PASSWORD = MOSQUITTO_PASSWORD;
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanups.splice(0).reverse()) await step();
-});
+const cleanups = cleanupsAfterEach();
 
 /** The shipped configuration file with `mqtt` replaced, written to a new data directory. */
 function configFile(mqtt: Record<string, unknown>): { file: string; dataDir: string } {
-  const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
-    string,
-    unknown
-  >;
-  const file = join(dataDir, "qingshan.yaml");
-  writeFileSync(file, stringifyYaml({ ...shipped, mqtt: { ...(shipped.mqtt as object), ...mqtt } }));
-  return { file, dataDir };
+  const shipped = readShippedConfig();
+  return writeShippedConfig(cleanups, { mqtt: { ...(shipped.mqtt as object), ...mqtt } });
 }
 
 /**
@@ -232,30 +219,6 @@ describe.skipIf(!mosquittoInstalled)("qingshan run ingest against a Mosquitto th
     expect([...received].sort((a, b) => a - b)).toEqual(values);
   });
 });
-
-function collector(): { stream: Writable; text: () => string } {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-/** `qingshan simulate …` in this process with the configuration `load` returns. */
-async function simulate(argv: string[], load: () => QingshanConfig) {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await runSimulate(argv, {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    loadConfig: load,
-    stopRequested: () => new Promise(() => {}),
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
 
 describe.skipIf(!mosquittoInstalled)(
   "the demo feed and qingshan simulate on a Mosquitto that requires a login",

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type Reading } from "@qingshan/domain";
@@ -11,8 +9,7 @@ import { createDuckDbStore, StoreError } from "@qingshan/store";
 import { freePort, tcpReachable, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { describe, expect, it } from "vitest";
 import { loadConfig, type QingshanConfig } from "./config.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import {
@@ -25,17 +22,15 @@ import {
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
+import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
+import { holdDuckDbFile, repoRoot as root } from "./testing/cli-process.ts";
+import { writeShippedConfig } from "./testing/shipped-config.ts";
 
-const root = join(import.meta.dirname, "../../..");
 const logger = pino({ level: "silent" });
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanups.splice(0).reverse()) await step();
-});
+const cleanups = cleanupsAfterEach();
 
 function context(notifier?: Record<string, unknown>, metricsRegistry?: Registry): ServiceContext {
-  const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const dataDir = tempDir(cleanups, "qingshan-cli-");
   const loaded = loadConfig({ root, env: { QINGSHAN_DATA_DIR: dataDir, QINGSHAN_SIMULATOR: "off" } });
   const config: QingshanConfig =
     notifier === undefined ? loaded : { ...loaded, notifier: { ...loaded.notifier, ...notifier } };
@@ -68,8 +63,7 @@ describe("the notifier in qingshan start / run notifier", () => {
 
   it("a rules file that cannot be read here is not checked (the evaluator reports it)", () => {
     const ctx = context();
-    const dir = mkdtempSync(join(tmpdir(), "qingshan-cli-root-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(cleanups, "qingshan-cli-root-");
     writeFileSync(join(dir, "README"), "no config/rules.yaml here\n");
     expect(() => checkRuleRoutes(ctx, parseNotifierConfig({}), dir)).not.toThrow();
   });
@@ -113,14 +107,7 @@ function configuredContext(sections: {
   ctx: ServiceContext;
   lines: LogLine[];
 } {
-  const dataDir = mkdtempSync(join(tmpdir(), "qingshan-cli-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const shipped = parseYaml(readFileSync(join(root, "config/qingshan.yaml"), "utf8")) as Record<
-    string,
-    unknown
-  >;
-  const file = join(dataDir, "qingshan.yaml");
-  writeFileSync(file, stringifyYaml({ ...shipped, ...sections }));
+  const { file, dataDir } = writeShippedConfig(cleanups, sections);
   const config = loadConfig({ root, file, env: { QINGSHAN_DATA_DIR: dataDir, QINGSHAN_SIMULATOR: "off" } });
   const lines: LogLine[] = [];
   const collecting = pino(
@@ -200,36 +187,11 @@ describe("the writer's consumer group in qingshan start / run writer / run evalu
   );
 });
 
-/** Another process holding `file` open with DuckDB, as a running Qingshan holds its data file. */
-async function holdDuckDbFile(file: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--input-type=module",
-      "-e",
-      `import { DuckDBInstance } from "@duckdb/node-api";
-       globalThis.db = await DuckDBInstance.create(${JSON.stringify(file)});
-       console.log("opened");
-       setInterval(() => {}, 1000);`,
-    ],
-    { cwd: join(root, "packages/store"), stdio: ["ignore", "pipe", "inherit"] },
-  );
-  cleanups.push(() => {
-    child.kill();
-  });
-  let output = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    output += data.toString();
-  });
-  await waitFor(() => output.includes("opened"), { what: "the other process to open the DuckDB file" });
-  return child;
-}
-
 describe("qingshan start on a data directory another Qingshan uses", () => {
   it("fails at once, naming the file, the other process's PID and dataDir (QINGSHAN_DATA_DIR)", async () => {
     const { ctx, lines } = configuredContext({});
     const file = join(ctx.config.dataDir, "qingshan.duckdb");
-    const holder = await holdDuckDbFile(file);
+    const holder = await holdDuckDbFile(file, cleanups);
     const startedAt = performance.now();
     const error = await startStoreWithRetry(createStoreFromConfig(ctx.config), ctx.logger).then(
       () => undefined,

@@ -1,57 +1,19 @@
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { type EmbeddedBroker, startEmbeddedBroker } from "@qingshan/ingest";
 import { freePort } from "@qingshan/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
 import { CliError } from "./errors.ts";
 import { brokerUrlOf } from "./services.ts";
-import { runSimulate } from "./simulate.ts";
+import { cleanupsAfterEach } from "./testing/cleanups.ts";
+import { repoRoot as root } from "./testing/cli-process.ts";
+import { recordingBroker as recordingBrokerIn } from "./testing/recording-broker.ts";
+import { simulateInProcess } from "./testing/simulate-in-process.ts";
 
-const root = join(import.meta.dirname, "../../..");
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanups.splice(0).reverse()) await step();
-});
-
-/** An MQTT broker on a free port that records the topics published to it. */
-async function recordingBroker(): Promise<{ broker: EmbeddedBroker; topics: string[] }> {
-  const topics: string[] = [];
-  const broker = await startEmbeddedBroker({
-    port: await freePort(),
-    host: "127.0.0.1",
-    intake: (message) => {
-      topics.push(message.topic);
-      return undefined;
-    },
-  });
-  cleanups.push(() => broker.close());
-  return { broker, topics };
-}
-
-function collector(): { stream: Writable; text: () => string } {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
+const cleanups = cleanupsAfterEach();
+const recordingBroker = () => recordingBrokerIn(cleanups);
 
 /** `qingshan simulate …` in this process, with the configuration `qingshan start` would load from `env`. */
-async function simulate(argv: string[], env: NodeJS.ProcessEnv) {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await runSimulate(argv, {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    loadConfig: () => loadConfig({ root, env }),
-    stopRequested: () => new Promise(() => {}),
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const simulate = (argv: string[], env: NodeJS.ProcessEnv) =>
+  simulateInProcess(argv, () => loadConfig({ root, env }));
 
 const BACKFILL = ["--backfill-days", "0.05", "--seed", "3"];
 
