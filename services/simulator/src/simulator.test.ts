@@ -1,9 +1,10 @@
 import { createServer, type Server } from "node:net";
-import { DAY_MS, decodeStationMessage, HOUR_MS, parseStationTopic } from "@qingshan/domain";
+import { DAY_MS, decodeStationMessage, HOUR_MS, parseStationTopic, toBeijingIso } from "@qingshan/domain";
 import { freePort, requireService, tcpReachable, waitFor } from "@qingshan/testkit";
 import { Aedes } from "aedes";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
+import { generateHistory } from "./history.ts";
 import { loadStationRegistry } from "./seeds.ts";
 import { createSimulator, type Simulator } from "./simulator.ts";
 
@@ -140,6 +141,91 @@ describe("simulator over an embedded aedes broker", () => {
     const fives = tsByStation(fiveMinute.id);
     expect(fives[0]).toBe(HOUR_MS + 10 * 60_000);
     expect(fives).toHaveLength(expected - 1);
+  });
+
+  it("real time: history up to the start and the feed publish every period once, at a start and at a restart mid-period", async () => {
+    const url = await startBroker();
+    const { got } = await subscriber(url);
+    const hourly = registry.get("ld-aq-01");
+    const fiveMinute = registry.get("ld-noi-01");
+    if (hourly?.reportingIntervalMs !== HOUR_MS || fiveMinute?.reportingIntervalMs !== 300_000) {
+      throw new Error("ld-aq-01 reports hourly and ld-noi-01 every 5 minutes");
+    }
+    const stations = [hourly, fiveMinute];
+    const at = (beijing: string) => Date.parse(`2026-11-28T${beijing}+08:00`);
+    const history = new Map<string, number[]>(stations.map((s) => [s.id, []]));
+    /** What `qingshan start` does: history per station after its newest reading, up to the feed's start. */
+    const generate = (sim: Simulator, newest: ReadonlyMap<string, number>, from: number) => {
+      for (const station of stations) {
+        const batches = generateHistory({
+          stations: [station],
+          scenario: "clean-week",
+          from: Math.max(from, (newest.get(station.id) ?? -1) + 1),
+          to: sim.run.startAt,
+          startAt: sim.run.startAt,
+          dataGaps: "none",
+        });
+        for (const batch of batches)
+          history.get(station.id)?.push(...batch.observations.map((o) => Date.parse(o.ts)));
+      }
+    };
+    const fed = (id: string) => got.filter((m) => m.topic.includes(`/${id}/`)).map((m) => tsOf(m.payload));
+    let real = at("04:46:58");
+    const options = {
+      stations,
+      mqttUrl: url,
+      scenario: "clean-week",
+      acceleration: 1,
+      schedule: "manual",
+      dataGaps: "none",
+      clock: () => real,
+    } as const;
+
+    const first = track(createSimulator(options));
+    expect(first.run.startAt).toBe(real);
+    generate(first, new Map(), real - 3 * HOUR_MS);
+    expect(history.get(hourly.id)?.at(-1)).toBe(at("03:00:00"));
+    expect(history.get(fiveMinute.id)?.at(-1)).toBe(at("04:40:00"));
+    await first.start();
+    // A period is published once it has ended: 04:45–04:50 at 04:50, the hour 04:00 at 05:00.
+    real = at("04:49:59.999");
+    expect(await first.tick()).toBe(0);
+    real = at("04:50:00");
+    expect(await first.tick()).toBe(1);
+    await waitFor(() => fed(fiveMinute.id).length === 1, { what: "the 04:45 reading" });
+    expect(fed(fiveMinute.id)).toEqual([at("04:45:00")]);
+    real = at("05:00:00");
+    await first.tick();
+    await waitFor(() => fed(hourly.id).length === 1, { what: "the 04:00 reading" });
+    expect(fed(hourly.id)).toEqual([at("04:00:00")]);
+    real = at("06:01:58");
+    await first.tick();
+    await waitFor(() => got.length === 2 + 15, { what: "the feed up to 06:01:58" });
+    await first.stop();
+
+    // Restarted at 06:44:58 (down since 06:01:58), after the newest reading of each station.
+    real = at("06:44:58");
+    const newest = new Map(stations.map((s) => [s.id, Math.max(...(history.get(s.id) ?? []), ...fed(s.id))]));
+    const second = track(createSimulator({ ...options, resumeAfter: newest }));
+    generate(second, newest, real - 3 * HOUR_MS);
+    await second.start();
+    real = at("07:04:58");
+    await second.tick();
+    await waitFor(() => got.length === 17 + 1 + 4, { what: "the feed up to 07:04:58" });
+
+    for (const [station, first, last] of [
+      [hourly, at("02:00:00"), at("06:00:00")],
+      [fiveMinute, at("01:50:00"), at("06:55:00")],
+    ] as const) {
+      const periods: number[] = [];
+      for (let t = first; t <= last; t += station.reportingIntervalMs) periods.push(t);
+      const all = [...(history.get(station.id) ?? []), ...fed(station.id)].sort((a, b) => a - b);
+      // Every period once: no gap between history and feed, nothing published twice.
+      expect(all.map((t) => toBeijingIso(t))).toEqual(periods.map((t) => toBeijingIso(t)));
+    }
+    expect(fed(hourly.id).map((t) => toBeijingIso(t))).toEqual(
+      ["04:00", "05:00", "06:00"].map((hm) => toBeijingIso(at(`${hm}:00`))),
+    );
   });
 
   it("runs on its own timer until stopped, and caps each step", async () => {

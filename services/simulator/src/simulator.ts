@@ -50,7 +50,9 @@ export interface Simulator {
  * The simulated clock starts at `startAt` and runs `acceleration` times faster than the real
  * clock, but never ahead of it: once it catches up it follows real time. Readings are
  * time-stamped in simulated time, so an accelerated run replays the recent past: by default it
- * starts one scenario duration (less one hour) ago, on an hour boundary.
+ * starts one scenario duration (less one hour) ago, on an hour boundary. The feed begins with
+ * each station's period in progress at `startAt`, so history up to `startAt` (the periods that
+ * have ended by then) joins it without a gap or an overlap.
  *
  * @example
  * const sim = createSimulator({ stations: registry.stations, mqttUrl: "mqtt://127.0.0.1:1883",
@@ -73,9 +75,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     config.startAt ?? (config.acceleration > 1 ? hourStart(createdAt - durationMs) + HOUR_MS : createdAt);
   const run: ScenarioRun = Object.freeze({ scenario, startAt });
   const rng = createRandom(config.seed);
+  // The feed begins with the period in progress at startAt (published once it has ended): history
+  // of the periods ended by startAt (generateHistory's `to` = startAt) joins it with no gap.
   const firstPeriod = (station: Station): number => {
     const interval = station.reportingIntervalMs;
-    const first = Math.ceil(startAt / interval) * interval;
+    const first = Math.floor(startAt / interval) * interval;
     const stored = resumeAfter?.get(station.id);
     return stored === undefined
       ? first
