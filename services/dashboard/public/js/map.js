@@ -8,6 +8,7 @@ import {
   placeLabels,
   STATION_SYMBOLS,
 } from "./label-placement.js";
+import { townshipName, townshipNames } from "./townships.js";
 
 let chart;
 let geoReady = null;
@@ -37,7 +38,7 @@ async function loadGeo() {
     ["townships", "rivers", "district"].map((layer) => getJson(`/dashboard/geo/${layer}.geojson`)),
   );
   window.echarts.registerMap("liandu", lianduMapGeoJson(district, townships));
-  return { townships, rivers };
+  return { townships, rivers, townshipNames: townshipNames(townships) };
 }
 
 /** Colour, short state text and full state text of a station. */
@@ -173,6 +174,11 @@ function placeAll() {
   return { anchors, labels: placeLabels(items, bounds) };
 }
 
+/** A township's name (Chinese, as the GeoJSON and the stations name it) in the current language. */
+function townshipText(app, zh) {
+  return pick(townshipName(app.geo?.townshipNames, zh));
+}
+
 function render(app) {
   const stations = app.network.stations;
   const byKind = (kind) =>
@@ -230,7 +236,7 @@ function render(app) {
             ? `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(p.data.look.text)}${p.data.alerts ? `<br><b class="bad">${p.data.alerts}</b>` : ""}`
             : p.name === "__district"
               ? ""
-              : p.name,
+              : escapeHtml(p.name),
       },
       geo: {
         map: "liandu",
@@ -240,7 +246,12 @@ function render(app) {
           show: true,
           color: "#5b6b5b",
           fontSize: 11,
-          formatter: (p) => (p.name === "__district" ? "" : p.name),
+          formatter: (p) => (p.name === "__district" ? "" : townshipText(app, p.name)),
+        },
+        // A component's tooltip does not use the global formatter (ECharts), so the regions have theirs.
+        tooltip: {
+          show: true,
+          formatter: (p) => (p.name === "__district" ? "" : escapeHtml(townshipText(app, p.name))),
         },
         itemStyle: { areaColor: "#eef4ea", borderColor: "#9fb59a" },
         emphasis: { itemStyle: { areaColor: "#dfead8" }, label: { color: "#243" } },
@@ -300,7 +311,7 @@ function renderTable(app) {
       const alerts = open
         ? ` <a class="badge sev-${open.severity}" href="#alerts">${alertText(app, s.id)}</a>`
         : "";
-      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(s.township ?? "")}</td><td>${swatch} ${escapeHtml(look.text)}${alerts}</td><td>${shortTime(s.lastReadingAt)}</td>`;
+      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(townshipText(app, s.township))}</td><td>${swatch} ${escapeHtml(look.text)}${alerts}</td><td>${shortTime(s.lastReadingAt)}</td>`;
       return tr;
     }),
   );
@@ -335,7 +346,7 @@ async function select(app, id, scroll = true) {
   const metric = s.state?.deciding?.[0] ?? MAIN_METRIC[s.kind];
   panel.innerHTML = `<h3>${escapeHtml(pick(s.name))}</h3>
     <p><span class="swatch" style="background:${look.color};color:${textColorOn(look.color)}">${escapeHtml(look.short)}</span> ${escapeHtml(look.text)}</p>
-    <p class="muted">${t(`kind.${s.kind}`)} · ${escapeHtml(s.township ?? "")} · ${s.id}</p>
+    <p class="muted">${t(`kind.${s.kind}`)} · ${escapeHtml(townshipText(app, s.township))} · ${s.id}</p>
     <h4>${t("map.latest")}</h4>
     <table class="data-table compact"><tbody>${s.latest
       .map(
