@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { DAY_MS, HOUR_MS, type Station } from "@qingshan/domain";
+import { DAY_MS, type Station } from "@qingshan/domain";
 import {
   type BackfillOptions,
   type BackfillSummary,
@@ -28,6 +28,11 @@ import {
 } from "./services.ts";
 import { countOf } from "./text.ts";
 
+export interface StartOptions {
+  /** The demo simulator's clock and the end of its history (UTC ms). Default Date.now; tests set it. */
+  readonly demoClock?: () => number;
+}
+
 export interface RunningPipeline {
   readonly apiUrl: string;
   readonly brokerUrl: string;
@@ -52,7 +57,9 @@ export async function startPipeline(
   config: QingshanConfig,
   logger = pino({ name: "qingshan" }),
   root = process.cwd(),
+  options: StartOptions = {},
 ): Promise<RunningPipeline> {
+  const { demoClock = Date.now } = options;
   const registry = loadStationRegistry(config.stations);
   mkdirSync(config.dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
@@ -110,11 +117,15 @@ export async function startPipeline(
         scenario: config.simulator.scenario,
         acceleration: config.simulator.acceleration,
         resumeAfter: stored,
+        clock: demoClock,
       });
       if (config.simulator.backfillDays > 0) {
         // History ends where the feed begins: an accelerated feed replays the past week, and
         // history over the same hours would make its readings late (not evaluated) duplicates.
-        const to = Math.floor(Math.min(Date.now(), demo.run.startAt) / HOUR_MS) * HOUR_MS;
+        // History holds the periods ended by the feed's start, the feed begins with the one in
+        // progress then: in real time (04:46:58) history ends with 04:40 (5-minute) and 03:00
+        // (hourly), the feed publishes 04:45 at 04:50 and 04:00 at 05:00 — none missing.
+        const to = Math.min(demoClock(), demo.run.startAt);
         await generateDemoHistory({
           stations: registry.stations,
           stored,
