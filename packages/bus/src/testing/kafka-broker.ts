@@ -9,6 +9,7 @@
  * afterAll(() => kafka.stop());
  */
 import { execFile, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { processAlive, tcpReachable, waitFor } from "@qingshan/testkit";
@@ -67,7 +68,16 @@ export async function testKafkaBroker(options: { own?: boolean } = {}): Promise<
     );
   }
   const pid = Number(vars.get("QINGSHAN_TEST_KAFKA_PID"));
+  // A test file that fails before its afterAll is registered, or whose tests are all skipped, never
+  // calls stop(): the broker must not outlive the test process.
+  const killOnExit = () => {
+    if (processAlive(pid)) process.kill(pid, "SIGKILL");
+    const dir = vars.get("QINGSHAN_TEST_KAFKA_DIR");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", killOnExit);
   const stop = async () => {
+    process.off("exit", killOnExit);
     await new Promise<void>((done) => {
       execFile(
         "bash",
