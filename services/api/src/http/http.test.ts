@@ -46,3 +46,36 @@ describe("time parameters", () => {
     expect(() => timeRange({ from: "2000", to: "1000" }, 0, 1)).toThrow('query parameter "to" is "1000"');
   });
 });
+
+describe("impossible calendar dates and times", () => {
+  it.each([
+    ["2026-02-30T00:00:00+08:00", "2026-02 has no day 30"],
+    ["2026-02-29T00:00:00+08:00", "2026-02 has no day 29"],
+    ["2026-04-31T00:00:00Z", "2026-04 has no day 31"],
+    ["2026-13-01T00:00:00+08:00", "month 13"],
+    ["2026-00-10T00:00:00+08:00", "month 00"],
+    ["2026-11-00T00:00:00+08:00", "2026-11 has no day 00"],
+    ["2026-11-29T24:00:00+08:00", "hour 24"],
+    ["2026-11-29T23:60+08:00", "minute 60"],
+    ["2026-11-29T23:59:60+08:00", "second 60"],
+    ["2026-11-29T00:00:00+08:60", "offset 08:60"],
+  ])("%s is refused (%s), naming the parameter", (raw, what) => {
+    try {
+      parseTimeParam("to", raw);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ApiError);
+      const body = (error as ApiError).body;
+      expect(body).toMatchObject({ code: "query.invalid", parameter: "to", received: raw });
+      expect(body.expected).toContain(what);
+      expect(body.message).toContain(`query parameter "to" is "${raw}"`);
+    }
+  });
+  it("accepts the real ones at the edges: leap day, month ends, 23:59:59", () => {
+    expect(parseTimeParam("from", "2028-02-29T00:00:00+08:00")).toBe(Date.parse("2028-02-28T16:00:00Z"));
+    expect(parseTimeParam("from", "2026-12-31T23:59:59.999+08:00")).toBe(
+      Date.parse("2026-12-31T15:59:59.999Z"),
+    );
+    expect(parseTimeParam("from", "2026-04-30T00:00Z")).toBe(Date.parse("2026-04-30T00:00:00Z"));
+  });
+});

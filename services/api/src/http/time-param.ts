@@ -1,6 +1,7 @@
 import { badParameter } from "./errors.ts";
 
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 export const TIME_EXPECTED =
   'ISO 8601 with an offset (e.g. "2026-11-29T00:00:00+08:00") or epoch milliseconds';
@@ -15,11 +16,36 @@ export const TIME_EXPECTED =
  */
 export function parseTimeParam(parameter: string, raw: string): number {
   if (/^\d{1,15}$/.test(raw)) return Number(raw);
-  if (ISO_WITH_OFFSET.test(raw)) {
+  const match = ISO_WITH_OFFSET.exec(raw);
+  if (match) {
+    // Date.parse rolls impossible fields over (02-30 → 03-02): refuse them instead.
+    const impossible = impossibleField(match);
+    if (impossible !== undefined) {
+      throw badParameter(parameter, raw, `a real calendar date and time (${impossible}): ${TIME_EXPECTED}`);
+    }
     const ms = Date.parse(raw);
     if (!Number.isNaN(ms)) return ms;
   }
   throw badParameter(parameter, raw, TIME_EXPECTED);
+}
+
+/** What is impossible in the matched fields of an ISO time ("day 30 of February 2026"), if anything. */
+function impossibleField(match: RegExpExecArray): string | undefined {
+  const [year, month, day, hour, minute, second = "00", offsetHours = "00", offsetMinutes = "00"] =
+    match.slice(1);
+  const y = Number(year);
+  const m = Number(month);
+  if (m < 1 || m > 12) return `month ${month}`;
+  // Day 0 of the next month is the last day of this one (setUTCFullYear: years < 100 stay as given).
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(y, m, 0);
+  const daysInMonth = lastDay.getUTCDate();
+  if (Number(day) < 1 || Number(day) > daysInMonth) return `${year}-${month} has no day ${day}`;
+  if (Number(hour) > 23) return `hour ${hour}`;
+  if (Number(minute) > 59) return `minute ${minute}`;
+  if (Number(second) > 59) return `second ${second}`;
+  if (Number(offsetHours) > 23 || Number(offsetMinutes) > 59) return `offset ${offsetHours}:${offsetMinutes}`;
+  return undefined;
 }
 
 export interface TimeRange {
