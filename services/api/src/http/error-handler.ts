@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, badParameter } from "./errors.ts";
+import { PATTERN_EXPECTED } from "./schemas.ts";
 
 interface AjvIssue {
   readonly keyword: string;
@@ -20,7 +21,11 @@ function expectedOf(issue: AjvIssue): string {
     case "maximum":
       return `a number ≤ ${String(p.limit)}`;
     case "minLength":
-      return "a non-empty value";
+      return p.limit === 1 ? "a non-empty value" : `at least ${String(p.limit)} characters`;
+    case "maxLength":
+      return `at most ${String(p.limit)} characters`;
+    case "pattern":
+      return PATTERN_EXPECTED.get(String(p.pattern)) ?? `text matching ${String(p.pattern)}`;
     case "required":
       return "a value (the parameter is required)";
     default:

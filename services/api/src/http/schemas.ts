@@ -167,12 +167,21 @@ export const observationsBody = {
   anyOf: [observation, { type: "array", items: observation }],
 } as const;
 
-const commaList = (values: readonly string[], what: string) =>
-  ({
+/**
+ * What a value failing a schema `pattern` should have been, in words, by pattern: the error
+ * handler answers this instead of the raw regular expression.
+ */
+export const PATTERN_EXPECTED = new Map<string, string>();
+
+const commaList = (values: readonly string[], what: string) => {
+  const pattern = `^(${values.join("|")})(,(${values.join("|")}))*$`;
+  PATTERN_EXPECTED.set(pattern, `one or more of ${values.join(", ")}, comma-separated`);
+  return {
     type: "string",
-    pattern: `^(${values.join("|")})(,(${values.join("|")}))*$`,
+    pattern,
     description: `${what}: one or more of ${values.join(", ")}, comma-separated`,
-  }) as const;
+  } as const;
+};
 
 export const alertsQuery = {
   type: "object",

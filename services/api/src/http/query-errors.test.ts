@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+
+const fixture = useApiFixture({
+  name: "query-errors",
+  stations: [TEST_STATION.aq1, TEST_STATION.wq1, TEST_STATION.noi1],
+  readings: [],
+  now: T("2026-11-29T12:00:00+08:00"),
+});
+
+async function error(url: string) {
+  const res = await fixture.app.inject({ url });
+  return { status: res.statusCode, error: res.json().error };
+}
+
+describe("impossible calendar dates in time parameters", () => {
+  const FEB_30 = "2026-02-30T00:00:00+08:00";
+  it.each([
+    ["/api/v1/series?station=aq1&metric=pm10&from=", "from"],
+    ["/api/v1/series?station=aq1&metric=pm10&to=", "to"],
+    ["/api/v1/readings?station=aq1&from=", "from"],
+    ["/api/v1/aqi?station=aq1&to=", "to"],
+    ["/api/v1/noi/grade?station=noi1&from=", "from"],
+    ["/api/v1/deadletters?from=", "from"],
+    ["/api/v1/alerts?from=", "from"],
+    ["/api/v1/alerts?to=", "to"],
+    ["/api/v1/network?at=", "at"],
+  ])("%s2026-02-30… is a 400 naming %s (was: 2026-03-02)", async (url, parameter) => {
+    const { status, error: body } = await error(`${url}${encodeURIComponent(FEB_30)}`);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: "query.invalid", parameter, received: FEB_30 });
+    expect(body.expected).toContain("a real calendar date and time (2026-02 has no day 30)");
+    expect(body.message).toContain(`query parameter "${parameter}" is "${FEB_30}"`);
+  });
+});
+
+describe("enum-like parameters say which values are allowed", () => {
+  it("a comma-list (alerts status, severity) names its values, not the pattern", async () => {
+    const status = await error("/api/v1/alerts?status=closed");
+    expect(status.status).toBe(400);
+    expect(status.error).toEqual({
+      code: "query.invalid",
+      message:
+        'query parameter "status" is "closed", expected one or more of open, acknowledged, resolved, comma-separated',
+      parameter: "status",
+      received: "closed",
+      expected: "one or more of open, acknowledged, resolved, comma-separated",
+    });
+    const severity = await error("/api/v1/alerts?severity=warning,major");
+    expect(severity.error.expected).toBe("one or more of info, warning, critical, comma-separated");
+    expect(JSON.stringify([status, severity])).not.toContain("pattern");
+  });
+  it("enums name their values", async () => {
+    expect((await error("/api/v1/series?station=aq1&metric=pm10&every=2h")).error.expected).toBe(
+      "one of 1h, 1d, 1mo",
+    );
+    expect((await error("/api/v1/aqi?station=aq1&period=week")).error.expected).toBe("one of hour, day");
+    expect((await error("/api/v1/readings?station=aq1&format=xml")).error.expected).toBe("one of json, csv");
+  });
+});
