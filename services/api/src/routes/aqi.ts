@@ -38,6 +38,10 @@ const COLUMNS = [
   ...INDICATORS.map((k) => `c_${k}`),
   ...INDICATORS.map((k) => `iaqi_${k}`),
   "in_progress",
+  // Why a row has no AQI: withheld under HJ 633-2026 §5.3.1, or indicators missing.
+  "withheld_aqi",
+  "withheld_reason",
+  "missing",
 ];
 
 /** The IAQI number of one indicator, whatever shape the standards package gives it. */
@@ -80,6 +84,9 @@ function aqiRow(p: AqiPeriod, now: number): Record<string, unknown> {
     primary: r.primary,
     exceeding: r.exceeding,
     pmBasis: p.inputs.pmBasis,
+    withheld_aqi: r.withheld?.aqi,
+    withheld_reason: r.withheld?.reason,
+    missing: r.missing,
   };
   for (const k of INDICATORS) {
     row[`c_${k}`] = p.inputs.concentrations[k];

@@ -33,6 +33,8 @@ const COLUMNS = [
   "scheme",
   "gradeProvisional",
   "in_progress",
+  "rule",
+  "provisional",
 ] as const;
 
 /** GET /noi/grade: negative-oxygen-ion grade of each period mean. */
