@@ -23,6 +23,20 @@ function levelJson(level: string | undefined) {
   return { level, ...LEVEL_NAMES[level as WarningLevel] };
 }
 
+/**
+ * Data times of a warning: `since` = when the condition began (the alert's startedAt, else the
+ * raise's data time); `levelSince` = when the current level began — the data time of the
+ * level_changed event that set it, or `since` when the level has not changed since the raise.
+ * Null when the events do not carry data times. raisedAt/updatedAt are processing times.
+ */
+export function warningTimes(s: AlertState): { since: string | null; levelSince: string | null } {
+  const raised = s.events.find((e) => e.type === "raised");
+  const since = s.startedAt ?? raised?.dataTime ?? null;
+  const setLevel = s.events.filter((e) => e.type === "raised" || e.type === "level_changed").at(-1);
+  const levelSince = setLevel?.type === "level_changed" ? (setLevel.dataTime ?? null) : since;
+  return { since, levelSince };
+}
+
 function stationWarning(s: AlertState) {
   return {
     stationId: s.stationId,
@@ -30,13 +44,17 @@ function stationWarning(s: AlertState) {
     status: s.status,
     ...levelJson(s.level),
     level: s.level ?? null,
-    since: s.raisedAt,
+    ...warningTimes(s),
+    raisedAt: s.raisedAt,
     startedAt: s.startedAt ?? null,
     updatedAt: s.updatedAt,
     value: s.value ?? null,
     message: s.message,
   };
 }
+
+const TIMES_TEXT =
+  "`since` = data time the warning began (its condition started), `levelSince` = data time the current level began (the level change that set it; `since` when unchanged since the raise), both Beijing time, null when the alert's events carry no data time; `raisedAt`/`updatedAt` are when the alert was raised/last updated (processing time).";
 
 /**
  * GET /warning: the observed heavy-pollution warning level (heavy-pollution-warning.md §3 —
@@ -51,8 +69,7 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Current heavy-pollution warning level (observed)",
         // heavy-pollution-warning.md §3: Qingshan observes and suggests, it never issues a warning.
-        description:
-          'Level (blue < yellow < orange < red) of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: the levels follow the warning-level document configured for the rule (e.g. 生态环境部 2024年 预警分级, 环办大气函〔2018〕875号); official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan.',
+        description: `Level (blue < yellow < orange < red) of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: the levels follow the warning-level document configured for the rule (e.g. 生态环境部 2024年 预警分级, 环办大气函〔2018〕875号); official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan. ${TIMES_TEXT}`,
         tags: ["alerts"],
         response: {
           200: {
@@ -95,7 +112,8 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
             level: districtAlert.level ?? null,
             source: "district-alert",
             alertId: districtAlert.alertId,
-            since: districtAlert.raisedAt,
+            ...warningTimes(districtAlert),
+            raisedAt: districtAlert.raisedAt,
           }
         : highest
           ? {
@@ -104,6 +122,8 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
               source: "highest-station",
               alertId: highest.alertId,
               since: highest.since,
+              levelSince: highest.levelSince,
+              raisedAt: highest.raisedAt,
             }
           : { level: null, zh: "无预警", en: "No warning", source: "none" };
       return {
