@@ -171,7 +171,7 @@ export const notifierConfigSchema = z.object({
     .string()
     .default("http://localhost:8080")
     .transform((u) => u.replace(/\/+$/, "")),
-  /** An open, unacknowledged alert is re-notified this often; 0 disables. */
+  /** An open, unacknowledged alert that is chased (README: which alerts are chased) is re-notified this often; 0 disables. */
   renotifyMinutes: z.number().min(0).default(15),
   /** An open, unacknowledged alert escalates one roster tier after this long; 0 disables. */
   escalateAfterMinutes: z.number().min(0).default(30),

@@ -4,6 +4,7 @@ import type { Bus, Delivery, Subscription } from "@qingshan/bus";
 import {
   type AlertEvent,
   AlertEventSchema,
+  type AlertEventType,
   type AlertState,
   DAY_MS,
   foldAlertEvents,
@@ -35,6 +36,18 @@ import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
 
 const MINUTE_MS = 60_000;
 const SEEN_LIMIT = 100_000;
+
+/**
+ * The rules engine's text for a heavy-pollution warning announced at a level its latest AQI no
+ * longer meets (packages/rules, ongoingText: "仍在持续，自 … 起；…方解除" / "ongoing since … Beijing
+ * time; … released only after …"): the level is only held while the warning steps down.
+ */
+const HELD_LEVEL_TEXT = { zh: "仍在持续，自", en: "; ongoing since " } as const;
+
+/** Whether the alert's last raise or level change says its condition no longer holds. */
+export function conditionEnded(s: Pick<AlertState, "message">): boolean {
+  return s.message.zh.includes(HELD_LEVEL_TEXT.zh) || s.message.en.includes(HELD_LEVEL_TEXT.en);
+}
 
 export interface NotifierDeps {
   readonly bus: Bus;
@@ -190,11 +203,11 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     });
   }
 
-  function routeMatches(route: Route, event: AlertEvent, s: AlertState): boolean {
+  function routeMatches(route: Route, type: AlertEventType, s: AlertState): boolean {
     // The rule names the routes (routing.routes, carried by the raised event); alerts raised
     // before routes were carried have none and go to every route.
     if (s.routes !== undefined && !s.routes.includes(route.name)) return false;
-    if (!route.events.includes(event.type)) return false;
+    if (!route.events.includes(type)) return false;
     if (route.severities.length > 0 && !route.severities.includes(s.severity)) return false;
     if (route.stations.length > 0 && !route.stations.includes(s.stationId)) return false;
     if (route.rules.length > 0) {
@@ -231,7 +244,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
 
   function notify(event: AlertEvent, s: AlertState): void {
     warnUnknownRoutes(s);
-    const routes = settings.routes.filter((r) => routeMatches(r, event, s));
+    const routes = settings.routes.filter((r) => routeMatches(r, event.type, s));
     if (routes.length === 0) return;
     const recipients = onDutyUpTo(settings.roster, s.tier, now());
     if (recipients.length === 0)
@@ -292,6 +305,17 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     for (const e of fresh) apply(e);
   }
 
+  /**
+   * Whether a reminder or an escalation of this alert is worth emitting: it must reach someone (a
+   * route delivers that event type of this alert to at least one channel), its severity must ask
+   * for an answer (not `info`), and its condition must still hold (not a warning held at a level
+   * while it steps down).
+   */
+  function chases(s: AlertState, type: "renotified" | "escalated"): boolean {
+    if (s.severity === "info" || conditionEnded(s)) return false;
+    return targets(settings.routes.filter((r) => routeMatches(r, type, s))).length > 0;
+  }
+
   function dueEvent(s: AlertState, t: number): AlertEvent | undefined {
     if (s.status !== "open") return undefined;
     const base = {
@@ -309,7 +333,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       ...(s.standard !== undefined ? { standard: s.standard } : {}),
       ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
     };
-    if (escalateMs > 0 && s.tier < topTier) {
+    if (escalateMs > 0 && s.tier < topTier && chases(s, "escalated")) {
       // Escalation counts from the raise, the last escalation, or a level change (which reopens).
       const since = Math.max(
         ...s.events
@@ -321,7 +345,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
         return { ...base, id: `${s.alertId}:escalated:${tier}`, type: "escalated", tier };
       }
     }
-    if (renotifyMs > 0 && t - Date.parse(s.lastNotifiedAt) >= renotifyMs) {
+    if (renotifyMs > 0 && t - Date.parse(s.lastNotifiedAt) >= renotifyMs && chases(s, "renotified")) {
       const n = s.events.filter((e) => e.type === "renotified").length + 1;
       return { ...base, id: `${s.alertId}:renotified:${n}`, type: "renotified", tier: s.tier };
     }
