@@ -1,4 +1,10 @@
-export { createEmailChannel, type EmailSettings } from "./channels/email.ts";
+export {
+  alertThreadId,
+  createEmailChannel,
+  type EmailSettings,
+  messageIdDomain,
+  notificationMessageId,
+} from "./channels/email.ts";
 export { connectMqttPublisher, createMqttChannel, type MqttPublish } from "./channels/mqtt.ts";
 export {
   createWebhookChannel,
