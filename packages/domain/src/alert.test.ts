@@ -30,6 +30,28 @@ describe("foldAlertEvents", () => {
     });
   });
 
+  it("a resolved alert keeps the value of its raise or last level change; the resolution's is resolvedValue", () => {
+    const events = [
+      ev("e1", "raised", "2026-11-28T10:00:00+08:00", { metric: "aqi", value: 310, threshold: 300 }),
+      ev("e2", "level_changed", "2026-11-28T11:00:00+08:00", { level: "x", metric: "aqi", value: 325 }),
+      ev("e3", "resolved", "2026-11-28T15:00:00+08:00", { metric: "aqi", value: 84 }),
+    ];
+    expect(foldAlertEvents(events)[0]).toMatchObject({
+      status: "resolved",
+      metric: "aqi",
+      value: 325,
+      resolvedValue: 84,
+    });
+    // A resolution value of another metric is not the alert's: left out.
+    const other = [
+      events[0] as AlertEvent,
+      ev("e4", "resolved", "2026-11-28T15:00:00+08:00", { metric: "codmn", value: 2.3 }),
+    ];
+    const state = foldAlertEvents(other)[0];
+    expect(state).toMatchObject({ metric: "aqi", value: 310 });
+    expect(state?.resolvedValue).toBeUndefined();
+  });
+
   it("applies a duplicated event once and reopens an acknowledged alert whose level rises", () => {
     const raised = ev("e1", "raised", "2026-11-28T10:00:00+08:00", { level: "yellow" });
     const events = [

@@ -82,12 +82,15 @@ export interface AlertState {
   readonly severity: Severity;
   readonly level?: string;
   readonly metric?: string;
+  /** The value that raised the alert, or set its latest level (the message's value); not the value at resolution. */
   readonly value?: number;
   readonly threshold?: number;
   readonly window?: string;
   readonly standard?: string;
   readonly details?: readonly AlertDetail[];
   readonly message: { readonly zh: string; readonly en: string };
+  /** The value observed when the alert resolved (the `resolved` event's, same metric), if any. */
+  readonly resolvedValue?: number;
   /** `at` of the raised event. */
   readonly raisedAt: string;
   /** Data time the condition started, when known. */
@@ -200,7 +203,9 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
       case "resolved":
         s.status = "resolved";
         s.resolvedAt = e.at;
-        if (e.value !== undefined) s.value = e.value;
+        // `value` stays the one the message states; a value of another metric is not comparable.
+        if (e.value !== undefined && (e.metric === undefined || e.metric === s.metric))
+          s.resolvedValue = e.value;
         break;
       default:
         break;
