@@ -154,8 +154,11 @@ describe("rule file validation", () => {
       "dq-out-of-range",
       "dq-flag-too-long",
     ]);
+    // The 24-h limits follow the station's area class (GB 3095 §4.2: class 1 → Grade I, class 2 → II).
+    for (const r of rules.filter((x) => x.id.startsWith("gb3095-24h-")))
+      expect(r.threshold).toMatchObject({ gb3095: { grade: "station" } });
     const o3 = rules.find((r) => r.id === "gb3095-24h-o3");
-    expect(o3?.threshold).toEqual({ gb3095: { grade: "II", averaging: "dailyMax8h" } });
+    expect(o3?.threshold).toEqual({ gb3095: { grade: "station", averaging: "dailyMax8h" } });
     expect(rules.find((r) => r.id === "heavy-pollution-warning")?.clear.for).toBe(36 * 3_600_000);
     // Fresh-air grades go to the publication route only (the notifier's default one pages nobody),
     // and a better grade must hold 6 h before the level follows.
@@ -168,5 +171,24 @@ describe("rule file validation", () => {
         /as recalled|unverified|from memory|\.md\b/,
       );
     }
+  });
+
+  it("a GB 3095 threshold without grade takes the station's area class", () => {
+    const rules = parseRules(
+      [
+        "rules:",
+        "  - id: pm25-day",
+        "    description: { zh: 测试, en: test }",
+        "    appliesTo: { kind: air }",
+        "    subject: { metric: pm25 }",
+        "    window: day",
+        '    comparison: ">"',
+        "    threshold: { gb3095: { averaging: 24h } }",
+        "    severity: warning",
+        "    standard: GB 3095 Table 1",
+      ].join("\n"),
+      "test.yaml",
+    );
+    expect(rules[0]?.threshold).toEqual({ gb3095: { grade: "station", averaging: "24h" } });
   });
 });

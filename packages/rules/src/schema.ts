@@ -114,8 +114,11 @@ const subjectSchema = z
 
 const gb3095Threshold = z.strictObject({
   gb3095: z.strictObject({
-    /** "station": Grade I at class 1 areas (station airArea), else Grade II. */
-    grade: oneOf(["I", "II", "station"] as const),
+    /**
+     * "station" (the default): the grade of the station's area class, GB 3095 §4.2 / Table 1 —
+     * Grade I at class 1 areas (station airArea), else Grade II. "I" / "II" fix it.
+     */
+    grade: oneOf(["I", "II", "station"] as const).default("station"),
     averaging: oneOf(["1h", "24h", "dailyMax8h", "annual"] as const),
   }),
 });
