@@ -4,6 +4,7 @@ import {
   createStationRegistry,
   foldAlertEvents,
   type MetricId,
+  toBeijingIso,
 } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine, type EvaluationMode } from "./engine.ts";
@@ -15,6 +16,22 @@ const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.ur
 const site = { location: { lat: 28.4, lon: 119.9 }, township: "万象街道" };
 const registry = createStationRegistry([
   { id: "aq-1", name: { zh: "莲都站", en: "Liandu station" }, kind: "air", metrics: ["pm25"], ...site },
+  {
+    id: "aq-c1",
+    name: { zh: "白云山站", en: "Baiyunshan station" },
+    kind: "air",
+    metrics: ["pm25"],
+    airArea: "class1",
+    ...site,
+  },
+  {
+    id: "aq-c2",
+    name: { zh: "城北站", en: "Chengbei station" },
+    kind: "air",
+    metrics: ["pm25"],
+    airArea: "class2",
+    ...site,
+  },
   {
     id: "wq-1",
     name: { zh: "碧湖断面", en: "Bihu section" },
@@ -125,7 +142,11 @@ describe("shipped rules on hand-computed inputs", () => {
         expect(gb[0]?.standard).toContain(
           "GB 3095-2026 Table 1 (transition 2026-03-01…2030-12-31), Grade II",
         );
-        // The value's text names the window ("细颗粒物(PM2.5)自然日（北京时间） 70"): said once.
+        // The value is named with the day it is the mean of; the window said once.
+        expect(gb[0]?.message.zh).toContain(`细颗粒物(PM2.5) 11月28日日均值 70 µg/m³；自然日（北京时间）；`);
+        expect(gb[0]?.message.en).toContain(
+          "Fine particulate matter (PM2.5) daily mean of 28 Nov 70 µg/m³; Beijing calendar day; ",
+        );
         expect(gb[0]?.message.zh.match(/自然日/g)).toHaveLength(1);
         expect(gb[0]?.message.en.match(/Beijing calendar day/g)).toHaveLength(1);
       }
@@ -297,7 +318,14 @@ describe("shipped rules on hand-computed inputs", () => {
     hour(t0 + 2 * H, { ...clean, nh3n: 1.2 }); // held 2 h
     const water = events.filter((e) => e.ruleId === "water-below-target");
     expect(water).toHaveLength(1);
-    expect(water[0]).toMatchObject({ type: "raised", level: "IV", severity: "warning", value: 1.2 });
+    // The value is the class the metric names (IV = 4); the concentration is in details.
+    expect(water[0]).toMatchObject({
+      type: "raised",
+      level: "IV",
+      severity: "warning",
+      metric: "water_class",
+      value: 4,
+    });
     expect(water[0]?.details).toEqual([
       {
         metric: "nh3n",
@@ -307,9 +335,18 @@ describe("shipped rules on hand-computed inputs", () => {
       },
     ]);
     expect(water[0]?.message.zh).toContain("氨氮 1.2 mg/L");
-    expect(water[0]?.message.en).toContain("Class IV (target Class III");
+    // The status is the measured class's (IV 轻度污染), not the target's; all of it in Chinese.
+    expect(water[0]?.message.zh).toContain(
+      "水质 IV类，轻度污染（目标 III类）；决定指标：氨氮 1.2 mg/L；依据 21 项中已评价的 5 项",
+    );
+    expect(water[0]?.message.en).toContain(
+      "water quality Class IV, lightly polluted (target Class III); deciding: Ammonia nitrogen 1.2 mg/L; based on 5 of 21 assessed items",
+    );
     hour(t0 + 3 * H, { ...clean, nh3n: 1.2, do: 2.5 }); // DO 2.5 → Class V: one step up
-    expect(summary(events, "water-below-target").at(-1)).toEqual(["level_changed", "V", 2.5]);
+    expect(summary(events, "water-below-target").at(-1)).toEqual(["level_changed", "V", 5]);
+    const up = events.at(-1);
+    expect(up?.message.zh).toContain("（IV类 → V类）");
+    expect(up?.message.en).toContain("(Class IV → Class V)");
   });
 
   it("drinking-water source with its own target (II): CODMn 4.5 (Class III) is critical", () => {
@@ -462,5 +499,123 @@ describe("determinism and restart", () => {
     const all = [...stored, ...second.events];
     const reference = episode(() => "emit").events;
     expect(all.map((e) => e.id)).toEqual(reference.map((e) => e.id));
+  });
+});
+
+describe("heavy-pollution episode walkthrough (duty officers' findings)", () => {
+  const day = (iso: string, value: number | ((i: number) => number), run: ReturnType<typeof setup>) => {
+    const start = at(`${iso}T00:00:00+08:00`);
+    for (let i = 1; i <= 24; i++)
+      run.hour(start + i * H, { pm25: typeof value === "number" ? value : value(i) });
+  };
+
+  it("a daily-exceedance alert names the Beijing day assessed, not the day's end instant", () => {
+    const run = setup("aq-1", ["pm25"], at("2026-11-27T08:00:00+08:00"));
+    day("2026-11-25", 119.8, run);
+    day("2026-11-26", 40, run);
+    const [raised, resolved] = run.events.filter((e) => e.ruleId === "gb3095-24h-pm25");
+    expect(raised).toMatchObject({ type: "raised", value: 119.8, dataTime: "2026-11-26T00:00:00+08:00" });
+    expect(raised?.message.zh).toContain("细颗粒物(PM2.5) 11月25日日均值 119.8 µg/m³");
+    expect(raised?.message.zh).toMatch(/；开始于 11月25日（北京时间）。$/);
+    expect(raised?.message.zh).not.toContain("11月26日");
+    expect(raised?.message.en).toContain("Fine particulate matter (PM2.5) daily mean of 25 Nov 119.8 µg/m³");
+    expect(raised?.message.en).toMatch(/; since 25 Nov Beijing time\.$/);
+    expect(raised?.message.en).not.toContain("26 Nov");
+    expect(resolved).toMatchObject({ type: "resolved", value: 40, dataTime: "2026-11-27T00:00:00+08:00" });
+    expect(resolved?.message.zh).toContain("11月26日日均值 40 µg/m³");
+    expect(resolved?.message.zh).toMatch(/；开始于 11月25日，解除于 11月26日（北京时间）。$/);
+    expect(resolved?.message.en).toMatch(/; started 25 Nov, resolved at 26 Nov Beijing time\.$/);
+  });
+
+  it("a measured value is shown with one rounding: the event's value is the message's (61.417 → 61.4)", () => {
+    const run = setup("aq-1", ["pm25"]);
+    day("2026-11-27", (i) => (i === 24 ? 71 : 61), run); // (23·61 + 71) / 24 = 61.4166…
+    const [raised] = run.events.filter((e) => e.ruleId === "gb3095-24h-pm25");
+    expect(raised?.value).toBe(61.4);
+    expect(raised?.message.zh).toContain("27日日均值 61.4 µg/m³；");
+    expect(raised?.message.en).toContain("27 Nov 61.4 µg/m³;");
+  });
+
+  it("the 24-h limit follows the station's area class: 44.8 µg/m³ exceeds Grade I (35) at a class 1 station only", () => {
+    const alerts = (stationId: string) => {
+      const run = setup(stationId, ["pm25"]);
+      day("2026-11-25", 44.8, run);
+      return run.events.filter((e) => e.ruleId === "gb3095-24h-pm25");
+    };
+    const class1 = alerts("aq-c1");
+    expect(class1.map((e) => [e.type, e.value, e.threshold])).toEqual([["raised", 44.8, 35]]);
+    expect(class1[0]?.standard).toContain("GB 3095-2026 Table 1 (transition 2026-03-01…2030-12-31), Grade I");
+    expect(alerts("aq-c2")).toEqual([]);
+    expect(alerts("aq-1")).toEqual([]); // no airArea: class 2
+  });
+
+  it("a resolved alert keeps the value that raised it; the value at resolution is apart", () => {
+    const run = setup("aq-1", ["pm25"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    run.hour(t0, { pm25: 275 }); // 2026 daily columns: 300 + 100·(275 − 250)/100 = 325
+    for (let i = 1; i <= 8; i++) run.hour(t0 + i * H, { pm25: 62 });
+    const severe = run.events.filter((e) => e.ruleId === "aqi-hourly-severe");
+    expect(severe.map((e) => e.type)).toEqual(["raised", "resolved"]);
+    expect(severe[0]?.value).toBe(325);
+    const atResolution = severe[1]?.value as number;
+    expect(atResolution).toBeLessThanOrEqual(280); // the clear threshold
+    const [state] = foldAlertEvents(severe);
+    expect(state).toMatchObject({
+      status: "resolved",
+      metric: "aqi",
+      value: 325,
+      resolvedValue: atResolution,
+    });
+    expect(state?.message.zh).toContain("小时AQI 325");
+  });
+
+  it("warning texts: conditions in Chinese in the Chinese text, a level change names each level once", () => {
+    const run = setup("aq-1", ["pm25"]);
+    let t = at("2026-12-01T00:00:00+08:00");
+    for (let i = 1; i <= 48; i++) {
+      t += H;
+      run.hour(t, { pm25: 160 });
+    }
+    const warning = run.events.filter((e) => e.ruleId === "heavy-pollution-warning");
+    const [raised, orange] = warning;
+    expect(raised?.message.zh).toMatch(/（满足：AQI > 200 持续 ≥ \d+ 小时/);
+    expect(raised?.message.en).toMatch(/ \(met: AQI > 200 for ≥ \d+ h/);
+    for (const e of warning) expect(e.message.zh).not.toMatch(/ for |met:/);
+    expect(orange?.message.zh).toContain("（黄色预警级别 → 橙色预警级别）");
+    expect(orange?.message.en).toContain("(yellow level → orange level)");
+    expect(orange?.message.en).not.toMatch(/level \w+ level/);
+  });
+
+  it("water-drinking-source-below-target: a source wavering at its TP limit is one alert, not one per hour above it", () => {
+    // The walkthrough: lake source, target Class II (TP ≤ 0.025 mg/L, GB 3838 Table 1), single hourly
+    // TP values of 0.026–0.027 about every 21 h for a week, each cleared 6 h later.
+    const clean = { ph: 7.4, do: 7.0, codmn: 3.5, nh3n: 0.3, tp: 0.02 };
+    const start = at("2026-11-20T00:00:00+08:00");
+    const week = (rules: typeof RULES) => {
+      const engine = createRuleEngine(rules, { registry, clock: () => start });
+      const view = plainView(station("wq-src"), ["ph", "do", "codmn", "nh3n", "tp"]);
+      const out: AlertEvent[] = [];
+      const hours = 168 + 60;
+      for (let i = 1; i <= hours; i++) {
+        const spike = i <= 168 && i % 21 === 0;
+        const values = spike ? { ...clean, tp: (i / 21) % 2 === 0 ? 0.027 : 0.026 } : clean;
+        for (const [m, v] of Object.entries(values)) view.set(m as MetricId, start + i * H, v);
+        out.push(...engine.evaluateHour(view, start + i * H, "emit"));
+      }
+      return out.filter((e) => e.ruleId === "water-drinking-source-below-target");
+    };
+    const shipped = week(RULES);
+    expect(shipped.map((e) => [e.type, e.level, e.value])).toEqual([
+      ["raised", "III", 3],
+      ["resolved", "III", 2],
+    ]);
+    expect(shipped[0]?.message.zh).toContain("总磷 0.026 mg/L");
+    // Resolved 6 h below target and 48 h without a recurrence after the last spike (hour 168).
+    expect(shipped[1]?.dataTime).toBe(toBeijingIso(start + (168 + 6 + 48) * H));
+    // The same series under the rule as shipped before (no damping): eight alerts.
+    const undamped = week(
+      RULES.map((r) => (r.id === "water-drinking-source-below-target" ? { ...r, damping: 0 } : r)),
+    );
+    expect(undamped.filter((e) => e.type === "raised")).toHaveLength(8);
   });
 });

@@ -4,6 +4,7 @@ import {
   type AlertState,
   beijingDayStart,
   beijingHumanTime,
+  DAY_MS,
   HOUR_MS,
   type Severity,
   type Station,
@@ -23,6 +24,7 @@ import { initialState, isOpen, type MachineState, step, type Timing } from "./ma
 import {
   type AqiHistory,
   AqiMemo,
+  beijingHumanDay,
   dailyAqi,
   hourDate,
   isBeijingMidnight,
@@ -287,10 +289,12 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const win = rule.window !== undefined ? WINDOW_TEXT[rule.window] : undefined;
     const threshold = obs?.thresholdText;
     // Human Beijing times; the year only when it is not the data hour's (an episode across New Year).
-    const started = beijingHumanTime(startedAt, dataTime);
+    // A day-step rule observes a day at its end (the next day's 00:00): it names the day, not that instant.
+    const byDay = stepOf(rule) === DAY_MS;
+    const started = byDay ? beijingHumanDay(startedAt, dataTime) : beijingHumanTime(startedAt, dataTime);
     const ongoing =
       type === "resolved" ? undefined : ongoingText(rule, levels, level, obs, startedAt, dataTime);
-    // The window only when the value's own text does not already name it ("PM10自然日（北京时间） 155.6").
+    // The window only when the value's own text does not already name it ("PM10 8小时滑动均值 155.6").
     const parts = (lang: "zh" | "en"): string =>
       [
         value[lang],
@@ -300,17 +304,21 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         .filter((x) => x !== undefined && x !== "")
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {
-      const resolved = beijingHumanTime(dataTime, dataTime);
+      // A day rule resolves with the first day whose value no longer meets the condition.
+      const resolved = byDay ? beijingHumanDay(dataTime, dataTime) : beijingHumanTime(dataTime, dataTime);
       return {
         zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
         en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; started ${started.en}, resolved at ${resolved.en} Beijing time.`,
       };
     }
+    // Levels with a text of their own ("orange level", "Class IV") say what they are; a bare id does not.
+    const named = (l: LevelDef | undefined, lang: "zh" | "en"): string =>
+      l?.[lang] ?? (l?.id !== undefined ? (lang === "zh" ? `级别 ${l.id}` : `level ${l.id}`) : "-");
     const change =
       type === "level_changed"
         ? {
-            zh: `级别 ${from?.zh ?? from?.id ?? "-"} → ${lvZh}`,
-            en: `level ${from?.en ?? from?.id ?? "-"} → ${lvEn}`,
+            zh: `${named(from, "zh")} → ${named(level, "zh")}`,
+            en: `${named(from, "en")} → ${named(level, "en")}`,
           }
         : level?.id !== undefined
           ? { zh: lvZh ?? "", en: lvEn ?? "" }
@@ -748,7 +756,8 @@ function ongoingText(
   const index = levels.findIndex((l) => l.id === level.id);
   const lowest = levels[0]?.id;
   if (index < 0 || obs.raise >= index || lowest === undefined) return undefined;
-  const since = beijingHumanTime(startedAt, dataTime);
+  const since =
+    stepOf(rule) === DAY_MS ? beijingHumanDay(startedAt, dataTime) : beijingHumanTime(startedAt, dataTime);
   const release = durationText(rule.clear.for);
   const base = warningColour(lowest);
   const current = warningColour(level.id);

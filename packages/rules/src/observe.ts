@@ -1,6 +1,7 @@
 import {
   type AlertDetail,
   beijingDate,
+  beijingHumanTime,
   beijingMidnight,
   DAY_MS,
   HOUR_MS,
@@ -12,6 +13,7 @@ import {
 import {
   type AqiIndicator,
   type AqiResult,
+  ASSESSED_ITEM_COUNT,
   aqiStandardFor,
   assessAnnualTarget,
   assessSection,
@@ -24,6 +26,7 @@ import {
   type NoiSchemeId,
   type Pollutant,
   WATER_CLASS_ORDER,
+  type WarningCondition,
   type WarningConfig,
   type WaterClass,
   warningLevelFromDailyAqi,
@@ -170,6 +173,25 @@ function compare(value: number, comparison: string, threshold: number): boolean 
 
 function fmt(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
+
+/**
+ * A measured value as every display shows it — the message, the event's `value` and so the
+ * notifier's subject and body: one decimal from 1 up (61.417 → 61.4), else three significant
+ * digits (0.02634 → 0.0263). Comparisons with limits use the unrounded value.
+ */
+export function displayValue(value: number): number {
+  return Math.abs(value) >= 1 ? Math.round(value * 10) / 10 : Number(value.toPrecision(3));
+}
+
+/**
+ * The Beijing date of the day that ends at `dayEnd` (day windows are observed at the day's end:
+ * the day is dayEnd − 1 ms), as the alert texts write dates: { zh: "11月25日", en: "25 Nov" },
+ * with the year when it is not `reference`'s.
+ */
+export function beijingHumanDay(dayEnd: number, reference: number): { zh: string; en: string } {
+  const h = beijingHumanTime(dayEnd - 1, reference);
+  return { zh: h.zh.replace(/ \d\d:\d\d$/, ""), en: h.en.replace(/ \d\d:\d\d$/, "") };
 }
 
 function validMean(stat: StatLike | undefined): number | null {
@@ -331,6 +353,19 @@ function aqiOf(rule: Rule, view: StationView, t: number, memo: AqiMemo | undefin
   return dailyAqi(view, hourDate(t));
 }
 
+/** A day window's value named with its date: "细颗粒物(PM2.5) 11月25日日均值" / "PM2.5 daily mean of 25 Nov". */
+function dayValueName(def: { zh: string; en: string }, dayEnd: number, dailyMax8h: boolean) {
+  const day = beijingHumanDay(dayEnd, dayEnd);
+  return dailyMax8h
+    ? { zh: `${def.zh} ${day.zh}最大8小时均值`, en: `${def.en} daily maximum 8-h mean of ${day.en}` }
+    : { zh: `${def.zh} ${day.zh}日均值`, en: `${def.en} daily mean of ${day.en}` };
+}
+
+function dayAqiName(dayEnd: number): { zh: string; en: string } {
+  const day = beijingHumanDay(dayEnd, dayEnd);
+  return { zh: `${day.zh}日AQI`, en: `daily AQI of ${day.en}` };
+}
+
 const AQI_NAME: Record<string, { zh: string; en: string }> = {
   "1h": { zh: "小时AQI", en: "hourly AQI" },
   "24h": { zh: "24小时滑动AQI", en: "24-h rolling AQI" },
@@ -387,7 +422,14 @@ function observeValue(
     const def = METRICS[s.metric];
     metric = s.metric;
     unit = def.unit;
-    name = { zh: `${def.zh}${windowText.zh}`, en: `${def.en} ${windowText.en}` };
+    name =
+      rule.window === "day"
+        ? dayValueName(
+            def,
+            t,
+            typeof rule.threshold === "object" && rule.threshold.gb3095.averaging === "dailyMax8h",
+          )
+        : { zh: `${def.zh}${windowText.zh}`, en: `${def.en} ${windowText.en}` };
     const stat = metricStat(rule, view, s.metric, t);
     if (stat === undefined) return UNKNOWN(t, step);
     if (rule.annualTarget !== undefined) return observeAnnualTarget(rule, view, s.metric, stat, t);
@@ -397,7 +439,10 @@ function observeValue(
     if (aqi === undefined) return UNKNOWN(t, step);
     partial = aqi.partial;
     source = editionText(aqi.result);
-    const base = AQI_NAME[rule.window ?? "1h"] ?? (AQI_NAME["1h"] as { zh: string; en: string });
+    const base =
+      rule.window === "day"
+        ? dayAqiName(t)
+        : (AQI_NAME[rule.window ?? "1h"] ?? (AQI_NAME["1h"] as { zh: string; en: string }));
     if (s.index === "aqi") {
       metric = "aqi";
       value = aqi.value;
@@ -416,9 +461,10 @@ function observeValue(
     }
   }
   if (value === null) return UNKNOWN(t, step);
+  const shown = displayValue(value);
   const valueText = {
-    zh: `${name.zh} ${fmt(value)}${unit ? ` ${unit}` : ""}`,
-    en: `${name.en} ${fmt(value)}${unit ? ` ${unit}` : ""}`,
+    zh: `${name.zh} ${fmt(shown)}${unit ? ` ${unit}` : ""}`,
+    en: `${name.en} ${fmt(shown)}${unit ? ` ${unit}` : ""}`,
   };
   const comparison = rule.comparison ?? ">";
   if (rule.levels !== undefined) {
@@ -437,7 +483,7 @@ function observeValue(
       unknown: partial && raise < 0,
       canLower: !partial,
       metric,
-      value,
+      value: shown,
       threshold: next.threshold,
       valueText,
       thresholdText: thresholdTextOf(comparison, next.threshold, unit),
@@ -468,7 +514,7 @@ function observeValue(
     unknown: partial && !above,
     canLower: !partial,
     metric,
-    value,
+    value: shown,
     threshold,
     valueText,
     thresholdText: thresholdTextOf(comparison, threshold, unit),
@@ -601,6 +647,13 @@ export function warningCitation(warning: WarningConfig): string {
   return warning.provisional ? `${cited} preset ${warning.id} (provisional)` : cited;
 }
 
+/** A warning condition in Chinese: "AQI > 200 持续 ≥ 24 小时" (the standards' text is English). */
+function conditionZh(c: WarningCondition): string {
+  return "aqiAbove" in c
+    ? `AQI > ${c.aqiAbove} 持续 ≥ ${c.forHours} 小时`
+    : `AQI ≥ ${c.aqiAtLeast} 持续 ≥ ${c.forHours} 小时`;
+}
+
 /**
  * Observes the heavy-pollution warning level from the AQI history (hourly rolling 24-h AQI or
  * natural-day AQI, oldest first), using the preset's duration conditions (run-length reading).
@@ -623,7 +676,10 @@ export function observeWarning(
     rule.window === "day"
       ? { zh: "日AQI", en: "daily AQI" }
       : { zh: "24小时滑动AQI", en: "24-h rolling AQI" };
-  const evidence = assessment.satisfied.map((c) => c.text).join("; ");
+  const evidence = {
+    zh: assessment.satisfied.map((c) => conditionZh(c.condition)).join("；"),
+    en: assessment.satisfied.map((c) => c.text).join("; "),
+  };
   return {
     t,
     stepMs: step,
@@ -634,8 +690,8 @@ export function observeWarning(
     metric: "aqi",
     ...(last !== null ? { value: last } : {}),
     valueText: {
-      zh: `${basis.zh} ${last ?? "NA"}${evidence ? `（满足：${evidence}）` : ""}`,
-      en: `${basis.en} ${last ?? "NA"}${evidence ? ` (met: ${evidence})` : ""}`,
+      zh: `${basis.zh} ${last ?? "NA"}${evidence.zh ? `（满足：${evidence.zh}）` : ""}`,
+      en: `${basis.en} ${last ?? "NA"}${evidence.en ? ` (met: ${evidence.en})` : ""}`,
     },
     thresholdText: {
       zh: `预警方案 ${warning.id}${warning.provisional ? "（暂定）" : ""}`,
@@ -686,7 +742,12 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
       en: `${item?.en ?? m} ${fmt(values[m] as number)} ${item?.unit ?? ""}`.trim(),
     };
   });
-  const firstDeciding = a.deciding[0];
+  // The items the class rests on (GB 3838 Table 1 basic items given a class; reference and
+  // unclassed items excluded), as assessSection counts them in `basis`.
+  const assessedCount = Object.keys(a.parameterClasses).filter(
+    (m) => !a.referenceOnly.includes(m) && !a.notAssessed.includes(m),
+  ).length;
+  const status = a.status === null ? { zh: "", en: "" } : { zh: `，${a.status.zh}`, en: `, ${a.status.en}` };
   return {
     t,
     stepMs: step,
@@ -694,11 +755,13 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
     hold: raise,
     unknown: false,
     canLower: true,
+    // The value is the class (1 = I … 6 = 劣V), as the metric says; the deciding parameters'
+    // concentrations are in `details`.
     metric: "water_class",
-    ...(firstDeciding !== undefined ? { value: values[firstDeciding] as number } : {}),
+    value: waterClassNumber(a.class),
     valueText: {
-      zh: `水质 ${a.class}类（目标 ${water.targetClass}类，${a.status?.zh ?? ""}）；决定指标：${decidingText.map((d) => d.zh).join("、")}；依据 ${a.basis}`,
-      en: `water quality Class ${a.class} (target Class ${water.targetClass}, ${a.status?.en ?? ""}); deciding: ${decidingText.map((d) => d.en).join(", ")}; based on ${a.basis}`,
+      zh: `水质 ${a.class}类${status.zh}（目标 ${water.targetClass}类）；决定指标：${decidingText.map((d) => d.zh).join("、")}；依据 ${ASSESSED_ITEM_COUNT} 项中已评价的 ${assessedCount} 项`,
+      en: `water quality Class ${a.class}${status.en} (target Class ${water.targetClass}); deciding: ${decidingText.map((d) => d.en).join(", ")}; based on ${a.basis}`,
     },
     thresholdText: { zh: `目标 ${water.targetClass}类`, en: `target Class ${water.targetClass}` },
     source: a.standard,
