@@ -10,6 +10,14 @@ const LATE = T("2026-01-05T22:30:00+08:00");
 const hours = (stationId: string, metric: MetricId, date: string, value: number, count = 24): Reading[] =>
   hourlyReadings(stationId, metric, `${date}T00:00:00+08:00`, value, count);
 
+/** Whole days of hourly means from 2026-01-01, `days` of them. */
+const januaryDays = (stationId: string, days: number, values: Partial<Record<MetricId, number>>): Reading[] =>
+  Array.from({ length: days }, (_, d) =>
+    Object.entries(values).flatMap(([metric, value]) =>
+      hours(stationId, metric as MetricId, `2026-01-${String(d + 1).padStart(2, "0")}`, value as number),
+    ),
+  ).flat();
+
 const api = useApiFixture({
   name: "compliance",
   stations: [
@@ -33,6 +41,15 @@ const api = useApiFixture({
       metrics: ["do", "nh3n"],
       water: { waterBody: "lake", river: "黄村水库", targetClass: "II", drinkingWaterSource: true },
     },
+    {
+      id: "wq3",
+      name: { zh: "下游", en: "Downstream" },
+      kind: "water",
+      location: { lat: 28.4, lon: 119.8 },
+      township: "碧湖镇",
+      metrics: ["do", "nh3n"],
+      water: { waterBody: "river", river: "瓯江", targetClass: "III" },
+    },
   ],
   now: NOW,
   readings: [
@@ -43,16 +60,18 @@ const api = useApiFixture({
     ...hours("aq1", "pm25", "2026-01-04", 90, 19),
     ...hours("aq2", "pm25", "2026-01-01", 20),
     ...hours("aq2", "pm25", "2026-01-02", 20),
-    // wq1: NH3-N 1.2 mg/L is Class IV (target III); wq2: 0.4 is Class II (target II).
-    ...hours("wq1", "nh3n", "2026-01-02", 1.2),
-    ...hours("wq1", "do", "2026-01-02", 6.5),
-    ...hours("wq2", "nh3n", "2026-01-02", 0.4),
-    ...hours("wq2", "do", "2026-01-02", 7.6),
-    // Today (2026-01-05) until 22:00: PM2.5 100 at aq1, NH3-N 3.0 (Class V) at wq1. Neither may
-    // count before the day has ended.
+    // Today (2026-01-05) until 22:00: PM2.5 100 at aq1, which may not count before the day has ended.
     ...hours("aq1", "pm25", "2026-01-05", 100, 22),
-    ...hours("wq1", "nh3n", "2026-01-05", 3.0, 22),
-    ...hours("wq1", "do", "2026-01-05", 6.5, 22),
+    // January 2026, water. wq1: 27 whole days (the monthly minimum), NH3-N 1.2 mg/L = Class IV
+    // (target III), then 2026-01-28 until 22:00 at NH3-N 30 (worse than V), which may not count
+    // before that day has ended. wq3: 27 days of NH3-N 0.4 = Class II (target III).
+    ...januaryDays("wq1", 27, { nh3n: 1.2, do: 6.5 }),
+    ...hours("wq1", "nh3n", "2026-01-28", 30, 22),
+    ...hours("wq1", "do", "2026-01-28", 6.5, 22),
+    ...januaryDays("wq3", 27, { nh3n: 0.4, do: 7.6 }),
+    // wq2, the drinking-water source: 9 days of NH3-N 0.8 (Class III, target II) — too few for a
+    // monthly mean (≥ 27 valid days), so its class is not known and it must not count as missing its target.
+    ...januaryDays("wq2", 9, { nh3n: 0.8, do: 7.6 }),
   ],
 });
 
@@ -111,46 +130,115 @@ describe("GET /api/v1/compliance/pm25", () => {
   });
 });
 
+const section = (body: { sections: { stationId: string }[] }, id: string) =>
+  body.sections.find((s) => s.stationId === id) as Record<string, unknown>;
+
 describe("GET /api/v1/compliance/water", () => {
-  it("gives the share of sections meeting their target this month, drinking water apart", async () => {
-    const body = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
-    expect(body).toMatchObject({ period: "month", label: "2026-01" });
-    expect(body.all).toEqual({ sections: 2, assessed: 2, meeting: 1, share: 0.5 });
-    expect(body.drinkingWater).toEqual({ sections: 1, assessed: 1, meeting: 1, share: 1 });
-    const wq1 = body.sections.find((s: { stationId: string }) => s.stationId === "wq1");
-    expect(wq1).toMatchObject({ class: "IV", targetClass: "III", meetsTarget: false, deciding: ["nh3n"] });
-    const year = (await api.app.inject({ url: "/api/v1/compliance/water?period=year" })).json();
-    expect(year).toMatchObject({ label: "2026", all: { meeting: 1, assessed: 2 } });
-    expect(year.sections.find((s: { stationId: string }) => s.stationId === "wq1")).toMatchObject({
-      class: "IV",
+  it("counts only sections with a valid class: 9 days of data make no monthly class", async () => {
+    api.now = T("2026-02-03T09:00:00+08:00");
+    const body = (
+      await api.app.inject({ url: "/api/v1/compliance/water?period=month&at=2026-01-15T00:00:00%2B08:00" })
+    ).json();
+    expect(body).toMatchObject({ period: "month", label: "2026-01", inProgress: false });
+    expect(body.all).toEqual({ sections: 3, assessed: 2, notAssessable: 1, meeting: 1, share: 0.5 });
+    expect(body.drinkingWater).toEqual({
+      sections: 1,
+      assessed: 0,
+      notAssessable: 1,
+      meeting: 0,
+      share: null,
     });
+    // January's 28 valid days: (27·1.2 + 30)/28 > 2.0, worse than Class V.
+    expect(section(body, "wq1")).toMatchObject({
+      valid: true,
+      class: "劣V",
+      meetsTarget: false,
+      counts: { nh3n: 28 },
+    });
+    expect(section(body, "wq3")).toMatchObject({
+      valid: true,
+      class: "II",
+      meetsTarget: true,
+      means: { nh3n: 0.4 },
+    });
+    expect(section(body, "wq2")).toMatchObject({
+      valid: false,
+      class: null,
+      meetsTarget: null,
+      deciding: [],
+      means: {},
+      counts: { nh3n: 9, do: 9 },
+      invalidParameters: { nh3n: "9 valid daily means; needs ≥ 27", do: "9 valid daily means; needs ≥ 27" },
+      reason: "not assessed: do (9 valid daily means; needs ≥ 27); nh3n (9 valid daily means; needs ≥ 27)",
+    });
+    // The same month from /series: the validity the class is built on.
+    const series = (
+      await api.app.inject({
+        url: "/api/v1/series?station=wq2&metric=nh3n&every=1mo&from=2026-01-01T00:00:00%2B08:00&to=2026-02-01T00:00:00%2B08:00",
+      })
+    ).json();
+    expect(series.periods[0]).toMatchObject({ valid: false, reason: "9 valid daily means; needs ≥ 27" });
+    const csv = (
+      await api.app.inject({
+        url: "/api/v1/compliance/water?period=month&at=2026-01-15T00:00:00%2B08:00&format=csv",
+      })
+    ).body;
+    expect(csv.split("\r\n")[0]).toContain("valid,reason,invalidParameters,in_progress");
     const bad = await api.app.inject({ url: "/api/v1/compliance/water?period=week" });
     expect(bad.json().error).toMatchObject({ parameter: "period" });
+  });
+  it("a year's class: the mean of its valid months, valid when every ended month is", async () => {
+    api.now = T("2026-02-03T09:00:00+08:00");
+    const year = (await api.app.inject({ url: "/api/v1/compliance/water?period=year" })).json();
+    expect(year).toMatchObject({ label: "2026", inProgress: true, to: "2026-02-03T00:00:00+08:00" });
+    expect(year.all).toEqual({ sections: 3, assessed: 2, notAssessable: 1, meeting: 1, share: 0.5 });
+    // February (2 completed days) has not ended: left out; January decides.
+    expect(section(year, "wq3")).toMatchObject({ valid: true, class: "II", counts: { nh3n: 1 } });
+    expect(section(year, "wq2")).toMatchObject({ valid: false, class: null });
+    expect(section(year, "wq2").reason).toContain("2026-01: 9 valid daily means; needs ≥ 27");
+    // A whole year with 11 months without data has no class.
+    api.now = T("2027-01-02T09:00:00+08:00");
+    const whole = (
+      await api.app.inject({ url: "/api/v1/compliance/water?period=year&at=2026-06-01T00:00:00%2B08:00" })
+    ).json();
+    expect(whole).toMatchObject({ inProgress: false, to: "2027-01-01T00:00:00+08:00" });
+    expect(whole.all).toEqual({ sections: 3, assessed: 0, notAssessable: 3, meeting: 0, share: null });
+    expect(section(whole, "wq3").reason).toContain("2026-02: 0 valid daily means; needs ≥ 25");
   });
 });
 
 describe("GET /api/v1/compliance/water to date uses completed days only", () => {
   it("today's hours do not enter the month's or the year's class", async () => {
-    api.now = LATE;
+    api.now = T("2026-01-28T22:30:00+08:00");
     for (const period of ["month", "year"]) {
       const body = (await api.app.inject({ url: `/api/v1/compliance/water?period=${period}` })).json();
-      expect(body).toMatchObject({ inProgress: true, to: "2026-01-05T00:00:00+08:00" });
-      const wq1 = body.sections.find((s: { stationId: string }) => s.stationId === "wq1");
-      // With today's 22 hours of 3.0 the NH3-N mean would be (24·1.2 + 22·3.0)/46 ≈ 2.06: worse than Class V.
-      expect(wq1).toMatchObject({ class: "IV", means: { nh3n: 1.2 }, counts: { nh3n: 24 } });
+      expect(body).toMatchObject({ inProgress: true, to: "2026-01-28T00:00:00+08:00" });
+      // With today's 22 hours of 30 the NH3-N mean would be worse than Class V.
+      expect(section(body, "wq1")).toMatchObject({ valid: true, class: "IV", means: { nh3n: 1.2 } });
     }
-    // After the day has ended its hours count: (24·1.2 + 22·3.0)/46 > 2.0 (Class V's limit).
-    api.now = T("2026-01-06T00:00:00+08:00");
+    expect(
+      section((await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json(), "wq1"),
+    ).toMatchObject({
+      counts: { nh3n: 27 },
+    });
+    // After the day has ended its hours count: 28 valid days, (27·1.2 + 30)/28 > 2.0.
+    api.now = T("2026-01-29T00:00:00+08:00");
     const after = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
-    const wq1 = after.sections.find((s: { stationId: string }) => s.stationId === "wq1");
-    expect(wq1.means.nh3n).toBeCloseTo((24 * 1.2 + 22 * 3.0) / 46, 9);
+    const wq1 = section(after, "wq1") as { means: { nh3n: number }; class: string };
+    expect(wq1.means.nh3n).toBeCloseTo((27 * 1.2 + 30) / 28, 9);
     expect(wq1.class).toBe("劣V");
   });
-  it("on the month's first day the month to date has no completed day", async () => {
+  it("early in a month the month to date has too few days for a class", async () => {
+    api.now = T("2026-01-05T12:00:00+08:00");
+    const early = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    expect(early.all).toEqual({ sections: 3, assessed: 0, notAssessable: 3, meeting: 0, share: null });
+    expect(section(early, "wq1").reason).toBe(
+      "not assessed: do (4 valid daily means; needs ≥ 27); nh3n (4 valid daily means; needs ≥ 27)",
+    );
     api.now = T("2026-01-01T10:00:00+08:00");
     const body = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
     expect(body).toMatchObject({ inProgress: true, to: "2026-01-01T00:00:00+08:00" });
-    expect(body.all).toMatchObject({ sections: 2, assessed: 0, share: null });
+    expect(body.all).toMatchObject({ sections: 3, assessed: 0, share: null });
   });
 });
 

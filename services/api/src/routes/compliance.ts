@@ -30,7 +30,7 @@ import type { AirSeries } from "../series/aqi-inputs.ts";
 import { isInProgress, periodEnd } from "../series/calendar.ts";
 import { mean } from "../series/mean.ts";
 import type { HourSeries } from "../series/types.ts";
-import { waterClassOf } from "../series/water-class.ts";
+import { waterClassToDate } from "../series/water-class.ts";
 
 interface YearQuery {
   year?: number;
@@ -203,7 +203,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Share of water sections meeting their target class",
         description:
-          "Class of every water section over the Beijing month or year (to date) containing `at`, from the period mean of each parameter (mean of its valid hourly means, the same method as GET /water/class) over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day, against the section's target class (Class III by default). The share counts sections with data; drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
+          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
         response: { 400: errorResponseSchema },
@@ -219,14 +219,15 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const label = q.period === "month" ? beijingDate(start).slice(0, 7) : beijingDate(start).slice(0, 4);
       const sections: WaterSectionRow[] = [];
       for (const station of ctx.registry.stations.filter((s) => s.kind === "water")) {
-        sections.push(await sectionCompliance(ctx, station, start, to, label));
+        sections.push(await sectionCompliance(ctx, station, start, to, label, q.period));
       }
       const share = (list: typeof sections) => {
-        const assessed = list.filter((s) => s.meetsTarget !== null);
+        const assessed = list.filter((s) => s.valid);
         const meeting = assessed.filter((s) => s.meetsTarget === true).length;
         return {
           sections: list.length,
           assessed: assessed.length,
+          notAssessable: list.length - assessed.length,
           meeting,
           share: assessed.length === 0 ? null : meeting / assessed.length,
         };
@@ -266,6 +267,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
             "deciding",
             "valid",
             "reason",
+            "invalidParameters",
             "in_progress",
           ],
           rows,
@@ -361,15 +363,22 @@ async function sectionCompliance(
   start: number,
   to: number,
   label: string,
+  period: "month" | "year",
 ) {
   const water = station.water ?? { waterBody: "river" as const, targetClass: "III" as const };
   const series = new Map<MetricId, HourSeries>();
   if (to > start) {
     for (const metric of stationMetrics(station, WATER_METRICS)) {
-      series.set(metric, await loadHours(ctx, station, metric, start, to, "1mo"));
+      // Loaded by day: the hours of the completed days only (`to` is a Beijing midnight).
+      series.set(metric, await loadHours(ctx, station, metric, start, to, "1d"));
     }
   }
-  const result = waterClassOf(series, { start, end: to, label }, water);
+  const result = waterClassToDate(
+    series,
+    { start, end: to, label },
+    period === "month" ? "1mo" : "1y",
+    water,
+  );
   return {
     stationId: station.id,
     name: station.name,
@@ -383,5 +392,6 @@ async function sectionCompliance(
     deciding: result.assessment?.deciding ?? [],
     means: result.means,
     counts: result.counts,
+    invalidParameters: result.invalidParameters,
   };
 }

@@ -148,7 +148,8 @@ describe("GET /water/class and /noi/grade mark periods in progress", () => {
       ["2026-11-29", true],
     ]);
     expect(results[0]).toMatchObject({ class: "IV", valid: true });
-    expect(results[1]).toMatchObject({ class: "IV", valid: true });
+    // At 16:50 today has 16 hourly means: no valid daily mean yet (≥ 20), so no class.
+    expect(results[1]).toMatchObject({ class: null, valid: false });
     expect(await csvColumn("water/class", daily)).toEqual(["false", "true"]);
     const hourly = await json("water/class", {
       station: "wq1",

@@ -1,9 +1,9 @@
-import type { MetricId } from "@qingshan/domain";
+import { DAY_MS, type MetricId } from "@qingshan/domain";
 import { assessSection, gb3838Item } from "@qingshan/standards";
-import { hourLabelsIn, periods } from "./calendar.ts";
-import { validMean } from "./hourly-validity.ts";
+import { AIR_VALIDITY, aggregate, dailyMean } from "./aggregate.ts";
+import { periods } from "./calendar.ts";
 import { mean } from "./mean.ts";
-import type { Every, HourSeries } from "./types.ts";
+import type { Every, HourSeries, PeriodValue } from "./types.ts";
 
 export type SectionAssessment = ReturnType<typeof assessSection>;
 
@@ -12,11 +12,16 @@ export interface WaterPeriod {
   readonly start: number;
   readonly end: number;
   readonly label: string;
-  /** Period mean of each parameter with at least one valid hourly mean. */
+  /** Period value of each parameter that has a valid one (the /series mean of the same period). */
   readonly means: Partial<Record<MetricId, number>>;
-  /** Valid hourly means per parameter behind `means`. */
+  /**
+   * Valid items behind each parameter's period value, as /series `validCount`: readings (1h),
+   * hourly means (1d), daily means (1mo), monthly means (1y).
+   */
   readonly counts: Partial<Record<MetricId, number>>;
-  /** Null when no parameter had a valid value in the period. */
+  /** Parameters measured but without a valid period value, each with why: not assessed. */
+  readonly invalidParameters: Partial<Record<MetricId, string>>;
+  /** Null unless the period is valid: a class without all its deciding parameters is not known. */
   readonly assessment: SectionAssessment | null;
   readonly valid: boolean;
   readonly reason?: string;
@@ -27,14 +32,28 @@ export interface WaterSection {
   readonly targetClass?: "I" | "II" | "III" | "IV" | "V";
 }
 
+interface ParameterValue {
+  readonly value: number | null;
+  readonly valid: boolean;
+  readonly validCount: number;
+  readonly reason?: string;
+}
+
+/** Whether a metric is one of the items whose worst class is the section class (not reference, not unclassed). */
+function decidesClass(metric: MetricId): boolean {
+  return gb3838Item(metric)?.role === "assessed";
+}
+
 /**
- * Period mean of each parameter (arithmetic mean of its valid hourly means in the period —
- * water-gb3838.md §4 "Periods": the mean of the samples in the period), then the section class
- * by the single-factor method via `assessSection` (worst assessed parameter decides).
+ * Period value of each parameter with the validity /series applies (aggregate: a day needs ≥ 20
+ * valid hourly means, a month ≥ 27 valid days, 25 in February — see aggregate.ts and
+ * rule-source.ts), then the section class by the single-factor method via `assessSection`.
+ * A parameter without a valid period value is not assessed and listed with its reason; the
+ * period's class is valid only when every class-deciding parameter the station measures has one.
  *
  * @example
  * waterClasses(new Map([["nh3n", nh3n], ["do", dox]]), from, to, "1d", { waterBody: "river" })
- * // → [{ label: "2026-11-29", means: { nh3n: 1.2, do: 6.1 }, assessment: { class: "IV", deciding: ["nh3n"], … } }]
+ * // → [{ label: "2026-11-29", valid: true, means: { nh3n: 1.2, do: 6.1 }, assessment: { class: "IV", … } }]
  */
 export function waterClasses(
   series: ReadonlyMap<MetricId, HourSeries>,
@@ -43,50 +62,130 @@ export function waterClasses(
   every: Every,
   section: WaterSection,
 ): WaterPeriod[] {
-  return periods(from, to, every).map((period) => waterClassOf(series, period, section));
+  const byMetric = new Map<MetricId, PeriodValue[]>();
+  for (const [metric, hours] of series) {
+    byMetric.set(metric, aggregate(hours, from, to, every, "mean", AIR_VALIDITY, metric));
+  }
+  return periods(from, to, every).map((period, i) => {
+    const values = new Map<MetricId, ParameterValue>();
+    for (const [metric, list] of byMetric) {
+      const value = list[i];
+      if (value) values.set(metric, value);
+    }
+    return classOfPeriod(period, values, section);
+  });
 }
 
 /**
- * The class of a section over one period [start, end) of any length (e.g. a year to date): the
- * same period means and single-factor assessment as `waterClasses`.
+ * The class of a section over one 24-h window [start, end) that need not be a calendar day (e.g.
+ * the last 24 h): each parameter's value is the mean of its valid hourly means, valid with ≥ 20 of
+ * them (dailyMean, the /series daily minimum).
  *
  * @example
- * waterClassOf(series, { start: yearStart, end: now, label: "2026" }, { waterBody: "river", targetClass: "III" })
+ * waterClassOf(series, { start: end - DAY_MS, end, label: "24h" }, { waterBody: "river", targetClass: "III" })
  */
 export function waterClassOf(
   series: ReadonlyMap<MetricId, HourSeries>,
+  window: { readonly start: number; readonly end: number; readonly label: string },
+  section: WaterSection,
+): WaterPeriod {
+  if (window.end - window.start !== DAY_MS)
+    throw new RangeError(`waterClassOf: a 24-h window, got ${window.end - window.start} ms`);
+  const values = new Map<MetricId, ParameterValue>();
+  for (const [metric, hours] of series) {
+    const day = dailyMean(hours, window.start, window.end, AIR_VALIDITY);
+    const n = day.validHours;
+    values.set(metric, {
+      value: day.value,
+      valid: day.valid,
+      validCount: n,
+      ...(day.valid
+        ? {}
+        : { reason: `${n} valid hourly mean${n === 1 ? "" : "s"}; needs ≥ ${AIR_VALIDITY.minHoursPerDay}` }),
+    });
+  }
+  return classOfPeriod(window, values, section);
+}
+
+/**
+ * The class of a section over one calendar month or year from its start to `period.end` (a month
+ * or year to date: `series` must hold no hours after `period.end`). A month is valid as in
+ * /series; a year's value of a parameter is the mean of its valid monthly means
+ * (water-gb3838.md §4 "Periods": annual = mean of the monthly samples), valid when every month
+ * that has ended by `period.end` is valid (GB 3095 Table 4's annual "≥ 27 in every month",
+ * applied to water as a local rule) and at least one month is.
+ *
+ * @example
+ * waterClassToDate(series, { start: yearStart, end: lastMidnight, label: "2026" }, "1y", { waterBody: "river", targetClass: "III" })
+ */
+export function waterClassToDate(
+  series: ReadonlyMap<MetricId, HourSeries>,
   period: { readonly start: number; readonly end: number; readonly label: string },
+  step: "1mo" | "1y",
+  section: WaterSection,
+): WaterPeriod {
+  const values = new Map<MetricId, ParameterValue>();
+  for (const [metric, hours] of series) {
+    const months = aggregate(hours, period.start, period.end, "1mo", "mean", AIR_VALIDITY, metric);
+    const value = step === "1mo" ? months[0] : yearValue(months, period.end);
+    if (value) values.set(metric, value);
+  }
+  return classOfPeriod(period, values, section);
+}
+
+/** A year's value from its months; undefined when the span holds no month. */
+function yearValue(months: readonly PeriodValue[], end: number): ParameterValue | undefined {
+  if (months.length === 0) return undefined;
+  const valid = months.filter((m) => m.valid && m.value !== null);
+  const shortEnded = months.filter((m) => m.end <= end && !m.valid);
+  const n = valid.length;
+  if (n === 0 || shortEnded.length > 0) {
+    const short = (shortEnded.length > 0 ? shortEnded : months).map((m) => `${m.label}: ${m.reason}`);
+    return { value: null, valid: false, validCount: n, reason: `no valid year value (${short.join("; ")})` };
+  }
+  return { value: mean(valid.map((m) => m.value as number)), valid: true, validCount: n };
+}
+
+function classOfPeriod(
+  period: { readonly start: number; readonly end: number; readonly label: string },
+  values: ReadonlyMap<MetricId, ParameterValue>,
   section: WaterSection,
 ): WaterPeriod {
   const means: Partial<Record<MetricId, number>> = {};
   const counts: Partial<Record<MetricId, number>> = {};
-  const labels = hourLabelsIn(period.start, period.end);
-  for (const [metric, hours] of series) {
-    const values = labels.map((l) => validMean(hours, l)).filter((v): v is number => v !== undefined);
-    if (values.length === 0) continue;
-    means[metric] = mean(values) as number;
-    counts[metric] = values.length;
+  const invalidParameters: Partial<Record<MetricId, string>> = {};
+  for (const [metric, v] of values) {
+    counts[metric] = v.validCount;
+    if (v.valid && v.value !== null) means[metric] = v.value;
+    else invalidParameters[metric] = v.reason ?? "no valid value in the period";
   }
-  if (Object.keys(means).length === 0) {
+  const base = { ...period, means, counts, invalidParameters };
+  if (values.size === 0) {
+    return { ...base, assessment: null, valid: false, reason: "no parameter has data in the period" };
+  }
+  // 环办〔2011〕22号 (water-gb3838.md §4): the section class is the worst class of the assessed items, so without one of them it is not known.
+  const missing = [...values.keys()].filter((m) => decidesClass(m) && means[m] === undefined);
+  if (missing.length > 0) {
     return {
-      ...period,
-      means,
-      counts,
+      ...base,
       assessment: null,
       valid: false,
-      reason: "no valid hourly mean of any parameter in the period",
+      reason: `not assessed: ${missing.map((m) => `${m} (${invalidParameters[m]})`).join("; ")}`,
     };
   }
   // Only GB 3838 items go to the assessment; a sub-zero water temperature (reference item,
   // never decides the class) is left out because the table has no negative values.
-  const values: Record<string, number> = {};
+  const assessed: Record<string, number> = {};
   for (const [metric, value] of Object.entries(means)) {
-    if (gb3838Item(metric) !== undefined && value >= 0) values[metric] = value;
+    if (gb3838Item(metric) !== undefined && value >= 0) assessed[metric] = value;
   }
   const assessment = assessSection({
     waterBody: section.waterBody,
     ...(section.targetClass ? { targetClass: section.targetClass } : {}),
-    values,
+    values: assessed,
   });
-  return { ...period, means, counts, assessment, valid: true };
+  if (assessment.class === null) {
+    return { ...base, assessment: null, valid: false, reason: "no class-deciding parameter measured" };
+  }
+  return { ...base, assessment, valid: true };
 }
