@@ -1,4 +1,4 @@
-import type { AlertEvent, Reading } from "@qingshan/domain";
+import type { AlertEvent, Reading, Rejection } from "@qingshan/domain";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hourlyReadings, reading, T, TEST_STATION, useApiFixture } from "./testdata/api-fixture.ts";
@@ -111,6 +111,14 @@ const REQUESTS: readonly { method?: "GET" | "POST"; url: string; payload?: strin
   },
 ];
 
+const REJECTION: Rejection = {
+  code: "value.out_of_range",
+  path: "[1].values.pm10",
+  received: -5,
+  expected: "a value ≥ 0",
+  message: "pm10 -5 < 0",
+};
+
 const fixture = useApiFixture({
   name: "response-schemas",
   stations: [TEST_STATION.aq1, TEST_STATION.wq1, TEST_STATION.noi1],
@@ -120,7 +128,7 @@ const fixture = useApiFixture({
     publicUrl: "http://qingshan.example:8080",
     submit: async () => ({
       accepted: 1,
-      rejections: [{ code: "value.out_of_range", path: "[1].values.pm10", message: "pm10 -5 < 0" }],
+      rejections: [REJECTION],
     }),
   },
 });
@@ -146,7 +154,7 @@ beforeAll(async () => {
     publicUrl: "http://qingshan.example:8080",
     submit: async () => ({
       accepted: 1,
-      rejections: [{ code: "value.out_of_range", path: "[1].values.pm10", message: "pm10 -5 < 0" }],
+      rejections: [REJECTION],
     }),
   });
   // Response schemas are ignored: every body is what the route returned, as JSON.stringify writes it.
@@ -195,4 +203,54 @@ describe("response schemas", () => {
     expect(served.json().stations[0]).toStrictEqual({ id: "aq1" });
     expect(served.json()).not.toStrictEqual(raw.json());
   });
+});
+
+describe("OpenAPI document", () => {
+  type Responses = Record<
+    string,
+    { content?: Record<string, { schema?: { type?: string; properties?: object } }> }
+  >;
+  const JSON_ONLY = [
+    "/api/v1/stations",
+    "/api/v1/stations/{id}",
+    "/api/v1/network",
+    "/api/v1/alerts/{alertId}",
+    "/api/v1/warning",
+  ];
+  const WITH_CSV = [
+    "/api/v1/readings",
+    "/api/v1/series",
+    "/api/v1/aqi",
+    "/api/v1/noi/grade",
+    "/api/v1/deadletters",
+    "/api/v1/alerts",
+  ];
+
+  it.each(["/api/openapi.json", "/api/docs/json"])(
+    "%s: each route has its success response with a schema, CSV where served",
+    async (url) => {
+      const doc = (await fixture.app.inject({ url })).json();
+      const responsesOf = (path: string, method = "get"): Responses =>
+        doc.paths[path]?.[method]?.responses ?? {};
+      for (const path of [...JSON_ONLY, ...WITH_CSV]) {
+        const ok = responsesOf(path)["200"];
+        expect(ok?.content?.["application/json"]?.schema?.type, path).toBe("object");
+        expect(
+          Object.keys(ok?.content?.["application/json"]?.schema?.properties ?? {}).length,
+          path,
+        ).toBeGreaterThan(0);
+        expect(ok?.content?.["text/csv"]?.schema?.type, path).toBe(
+          WITH_CSV.includes(path) ? "string" : undefined,
+        );
+      }
+      const accepted = responsesOf("/api/v1/stations/{id}/observations", "post")["202"];
+      expect(accepted?.content?.["application/json"]?.schema?.properties).toHaveProperty("accepted");
+      // The CSV columns are documented as served.
+      const csv = (await fixture.app.inject({ url: "/api/v1/series?station=aq1&metric=pm10&format=csv" }))
+        .body;
+      expect(responsesOf("/api/v1/series")["200"]?.content?.["text/csv"]?.schema).toMatchObject({
+        description: expect.stringContaining(`columns: ${csv.split("\r\n")[0]?.split(",").join(", ")}`),
+      });
+    },
+  );
 });

@@ -218,6 +218,7 @@ export const ackBody = {
 
 const alertDetail = {
   type: "object",
+  additionalProperties: true,
   properties: {
     metric: { type: "string" },
     value: { type: "number" },
@@ -228,6 +229,7 @@ const alertDetail = {
 
 const bilingual = {
   type: "object",
+  additionalProperties: true,
   properties: { zh: { type: "string" }, en: { type: "string" } },
 } as const;
 

@@ -14,6 +14,7 @@ import { z } from "zod";
 import type { ApiContext } from "../deps.ts";
 import { ApiError, errorResponseSchema } from "../http/errors.ts";
 import { respond } from "../http/respond.ts";
+import { jsonOrCsv } from "../http/response-schemas.ts";
 import { ackBody, alertEventSchema, alertParams, alertStateSchema, alertsQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
 
@@ -128,10 +129,16 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ["alerts"],
         querystring: alertsQuery,
         response: {
-          200: {
-            type: "object",
-            properties: { count: { type: "integer" }, alerts: { type: "array", items: alertStateSchema } },
-          },
+          200: jsonOrCsv(
+            "Alert states, newest raised first",
+            {
+              type: "object",
+              additionalProperties: true,
+              required: ["count", "alerts"],
+              properties: { count: { type: "integer" }, alerts: { type: "array", items: alertStateSchema } },
+            },
+            COLUMNS,
+          ),
           400: errorResponseSchema,
         },
       },

@@ -5,6 +5,7 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { checkPeriods, loadHours, requireStation, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
+import { aqiResponse, jsonOrCsv } from "../http/response-schemas.ts";
 import { aqiQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { type AqiPeriod, aqiSeries } from "../series/aqi.ts";
@@ -106,7 +107,11 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations used, their basis, and why missing ones are missing. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["aqi"],
         querystring: aqiQuery,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+        response: {
+          200: jsonOrCsv("AQI of each hour label or Beijing day, with its inputs", aqiResponse, COLUMNS),
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+        },
       },
     },
     async function getAqi(request, reply) {

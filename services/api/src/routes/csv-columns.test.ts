@@ -1,6 +1,7 @@
 import type { Reading } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { hourlyReadings, reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { parseCsv } from "../testdata/csv.ts";
 
 const NOI: Reading[] = Array.from({ length: 48 }, (_, k) =>
   reading("noi1", "noi", T("2026-11-29T00:00:00+08:00") + k * 300_000, 0, 1_200 + k),
@@ -18,36 +19,6 @@ const fixture = useApiFixture({
   ],
   now: T("2026-11-29T12:00:00+08:00"),
 });
-
-/** RFC 4180 rows as records by header. */
-function parseCsv(text: string): { header: string[]; rows: Record<string, string>[] } {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  const [header = [], ...rest] = records;
-  return { header, rows: rest.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""]))) };
-}
 
 async function both(url: string) {
   const [json, csv] = await Promise.all([

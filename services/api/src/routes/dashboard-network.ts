@@ -12,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { loadHours, stationMetrics } from "../http/load.ts";
+import { jsonOnly, networkResponse } from "../http/response-schemas.ts";
 import { networkQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
 import { aqiSeries } from "../series/aqi.ts";
@@ -92,7 +93,10 @@ export function networkRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Every station with its latest reading per metric and its current state: air = latest real-time AQI (HJ 633, last 3 h), water = GB 3838 class of the last 24 h means vs the target class, noi = grade of the latest valid hourly mean. `silent` when no reading arrived for `silentAfterIntervals` (default 3) reporting intervals (at least 1 h).",
         tags: ["stations"],
         querystring: networkQuery,
-        response: { 400: errorResponseSchema },
+        response: {
+          200: jsonOnly("Every station with its latest readings and current state", networkResponse),
+          400: errorResponseSchema,
+        },
       },
     },
     async function getNetwork(request) {

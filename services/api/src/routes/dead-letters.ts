@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { respond } from "../http/respond.ts";
+import { deadLettersResponse, jsonOrCsv } from "../http/response-schemas.ts";
 import { deadLettersQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 
@@ -38,7 +39,10 @@ export function deadLetterRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Every rejected input with its rejection code, field path and message, received in [from, to) (default: the last 24 h).",
         tags: ["deadletters"],
         querystring: deadLettersQuery,
-        response: { 400: errorResponseSchema },
+        response: {
+          200: jsonOrCsv("Dead letters, as stored", deadLettersResponse, COLUMNS),
+          400: errorResponseSchema,
+        },
       },
     },
     async function listDeadLetters(request, reply) {

@@ -1,6 +1,7 @@
 import { HOUR_MS, type MetricId, type Reading } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { parseCsv } from "../testdata/csv.ts";
 
 /** Mid-hour: the hour labelled 17:00 (16:00–17:00) and the day 2026-11-29 are in progress. */
 const MID_HOUR = T("2026-11-29T16:50:00+08:00");
@@ -59,10 +60,9 @@ type Row = { label: string; inProgress: boolean };
 const marks = (rows: Row[]) => rows.map((r) => [r.label, r.inProgress]);
 /** The in_progress column of a CSV answer, one entry per data row. */
 const csvColumn = async (path: string, params: Record<string, string>) => {
-  const [header, ...rows] = (await get(path, { ...params, format: "csv" })).body.trimEnd().split("\r\n");
-  const columns = (header as string).split(",");
-  expect(columns.at(-1)).toBe("in_progress");
-  return rows.map((r) => r.split(",").at(-1));
+  const { header, rows } = parseCsv((await get(path, { ...params, format: "csv" })).body);
+  expect(header).toContain("in_progress");
+  return rows.map((r) => r.in_progress);
 };
 
 describe("GET /series marks periods that have not ended", () => {

@@ -4,6 +4,7 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { checkPeriods, loadHours, requireStation } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
+import { jsonOrCsv, noiGradeResponse } from "../http/response-schemas.ts";
 import { noiQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { noiGrades } from "../series/noi-grade.ts";
@@ -49,7 +50,11 @@ export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Grade of the NOI period mean (ions/cm³). Validity minimums are the air-quality ones (GB 3095 Table 4, HJ 663) applied as a local rule, since no NOI standard sets them; the grade table (default QX/T 380-2017, four grades) is provisional until the bureau confirms it. A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its mean and grade are not final; completed periods have inProgress=false.",
         tags: ["noi"],
         querystring: noiQuery,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+        response: {
+          200: jsonOrCsv("The mean and grade of each period", noiGradeResponse, COLUMNS),
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+        },
       },
     },
     async function getNoiGrade(request, reply) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { ApiError, errorResponseSchema } from "../http/errors.ts";
 import { requireStation } from "../http/load.ts";
+import { jsonOnly, observationsAccepted } from "../http/response-schemas.ts";
 import { observationsBody, observationsQuery, stationParams } from "../http/schemas.ts";
 
 /**
@@ -28,7 +29,15 @@ export function observationRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ["stations"],
         params: stationParams,
         querystring: observationsQuery,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema, 503: errorResponseSchema },
+        response: {
+          202: jsonOnly(
+            "Some observations were accepted; the rejections (if any) were dead-lettered",
+            observationsAccepted,
+          ),
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          503: errorResponseSchema,
+        },
       },
       config: { openapiBody: observationsBody },
     },

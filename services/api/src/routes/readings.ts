@@ -4,6 +4,7 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { requireMetricAt, requireStation } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
+import { jsonOrCsv, readingsResponse } from "../http/response-schemas.ts";
 import { readingsQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 
@@ -39,7 +40,11 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Raw readings of a station (all flags, as stored) with ts in [from, to), oldest first. JSON or CSV.",
         tags: ["readings"],
         querystring: readingsQuery,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+        response: {
+          200: jsonOrCsv("Raw readings, oldest first", readingsResponse, COLUMNS),
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+        },
       },
     },
     async function listReadings(request, reply) {

@@ -4,6 +4,7 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { checkPeriods, loadHours, requireMetricAt, requireStation } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
+import { jsonOrCsv, seriesResponse } from "../http/response-schemas.ts";
 import { seriesQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
@@ -65,7 +66,11 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours: GB 3095 Table 4 for SO2, NO2, CO, PM10, PM2.5, a local rule for O3 — whose daily statistic is the daily maximum 8-h mean, HJ 663 §6.1.2 — and other metrics; monthly ≥ 27 valid days, 25 in February: HJ 663, provisional, for the same five, a local rule for the others). Each period's rule names its source for the metric. A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress) and may still change; completed periods have inProgress=false.",
         tags: ["series"],
         querystring: seriesQuery,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+        response: {
+          200: jsonOrCsv("One value per calendar period, with its validity", seriesResponse, COLUMNS),
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+        },
       },
     },
     async function getSeries(request, reply) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { requireStation, stationMetrics } from "../http/load.ts";
+import { jsonOnly, stationResponse, stationsResponse } from "../http/response-schemas.ts";
 import { stationParams } from "../http/schemas.ts";
 
 /** The public description of a station (no HJ 212 device units). */
@@ -31,6 +32,7 @@ export function stationRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "List stations",
         description: "Every registered station: location, kind, township, metrics, water target class.",
         tags: ["stations"],
+        response: { 200: jsonOnly("The registered stations", stationsResponse) },
       },
     },
     async function listStations() {
@@ -45,7 +47,10 @@ export function stationRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "One station with its latest readings",
         tags: ["stations"],
         params: stationParams,
-        response: { 404: errorResponseSchema },
+        response: {
+          200: jsonOnly("The station and its latest reading of each metric", stationResponse),
+          404: errorResponseSchema,
+        },
       },
     },
     async function getStation(request) {

@@ -53,6 +53,16 @@ function stationWarning(s: AlertState) {
   };
 }
 
+const WARNING_TIME_PROPERTIES = {
+  since: { type: "string", nullable: true, description: "Data time the warning began, Beijing time" },
+  levelSince: {
+    type: "string",
+    nullable: true,
+    description: "Data time the current level began, Beijing time",
+  },
+  raisedAt: { type: "string", description: "Processing time the alert was raised" },
+} as const;
+
 const TIMES_TEXT =
   "`since` = data time the warning began (its condition started), `levelSince` = data time the current level began (the level change that set it; `since` when unchanged since the raise), both Beijing time, null when the alert's events carry no data time; `raisedAt`/`updatedAt` are when the alert was raised/last updated (processing time).";
 
@@ -87,9 +97,33 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
                   en: { type: "string" },
                   source: { type: "string", enum: ["district-alert", "highest-station", "none"] },
                   alertId: { type: "string" },
+                  ...WARNING_TIME_PROPERTIES,
                 },
               },
-              stations: { type: "array", items: { type: "object", additionalProperties: true } },
+              stations: {
+                type: "array",
+                items: {
+                  type: "object",
+                  additionalProperties: true,
+                  properties: {
+                    stationId: { type: "string" },
+                    alertId: { type: "string" },
+                    status: { type: "string", enum: ["open", "acknowledged"] },
+                    level: { type: "string", nullable: true },
+                    zh: { type: "string" },
+                    en: { type: "string" },
+                    ...WARNING_TIME_PROPERTIES,
+                    startedAt: { type: "string", nullable: true },
+                    updatedAt: { type: "string", description: "Processing time of the latest event" },
+                    value: { type: "number", nullable: true },
+                    message: {
+                      type: "object",
+                      additionalProperties: true,
+                      properties: { zh: { type: "string" }, en: { type: "string" } },
+                    },
+                  },
+                },
+              },
             },
           },
         },

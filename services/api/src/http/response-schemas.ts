@@ -1,0 +1,348 @@
+import { METRIC_IDS, STATION_KINDS } from "@qingshan/domain";
+
+/**
+ * Response JSON schemas: published in the OpenAPI document and used by Fastify to serialize.
+ * Every object allows additional properties, so a field the route returns and a schema does not
+ * list is still sent (fast-json-stringify drops unlisted fields otherwise); nullable fields are
+ * marked, since it writes null as 0 or "" for a plain number or string.
+ */
+
+type Schema = Record<string, unknown>;
+
+/** An object listing its fields; others pass through. */
+export function object(properties: Record<string, Schema>, required: readonly string[] = []): Schema {
+  return {
+    type: "object",
+    additionalProperties: true,
+    properties,
+    ...(required.length > 0 ? { required } : {}),
+  };
+}
+
+const str = (description?: string): Schema => ({
+  type: "string",
+  ...(description ? { description } : {}),
+});
+const nullable = (schema: Schema): Schema => ({ ...schema, nullable: true });
+const num = { type: "number" } as const;
+const int = { type: "integer" } as const;
+const bool = { type: "boolean" } as const;
+const time = (description = "ISO 8601, Beijing time (+08:00)") => str(description);
+const arrayOf = (items: Schema): Schema => ({ type: "array", items });
+const bilingual = object({ zh: str(), en: str() }, ["zh", "en"]);
+
+/**
+ * A 200 (or other) response answered as JSON, or as RFC 4180 CSV with `Accept: text/csv` or
+ * `?format=csv`.
+ */
+export function jsonOrCsv(description: string, json: Schema, columns: readonly string[]): Schema {
+  return {
+    description,
+    content: {
+      "application/json": { schema: json },
+      "text/csv": {
+        schema: {
+          type: "string",
+          description: `RFC 4180 CSV, header row then one row per item; columns: ${columns.join(", ")}`,
+        },
+      },
+    },
+  };
+}
+
+/** A response answered as JSON only. */
+export function jsonOnly(description: string, json: Schema): Schema {
+  return { description, ...json };
+}
+
+const waterSchema = object({
+  waterBody: { type: "string", enum: ["river", "lake"] },
+  river: str(),
+  targetClass: { type: "string", enum: ["I", "II", "III", "IV", "V"] },
+  drinkingWaterSource: bool,
+});
+
+export const stationSchema = object(
+  {
+    id: str(),
+    name: bilingual,
+    kind: { type: "string", enum: [...STATION_KINDS] },
+    location: object({ lat: num, lon: num }, ["lat", "lon"]),
+    township: str(),
+    metrics: arrayOf({ type: "string", enum: [...METRIC_IDS] }),
+    reportingIntervalMs: int,
+    airArea: { type: "string", enum: ["class1", "class2"] },
+    water: waterSchema,
+    hj212: object({ mn: str(), dataTimeMarks: { type: "string", enum: ["start", "end"] } }),
+    demo: bool,
+  },
+  ["id", "name", "kind", "location", "township", "metrics", "reportingIntervalMs", "demo"],
+);
+
+const latestReading = object(
+  {
+    metric: { type: "string", enum: [...METRIC_IDS] },
+    ts: time("Start of the averaging period (or the instant), Beijing time"),
+    value: num,
+    unit: str(),
+    flag: str("HJ 212 data flag (N = valid)"),
+    periodMs: { ...int, description: "Averaging period, ms; 0 = instantaneous" },
+  },
+  ["metric", "ts", "value", "unit", "flag", "periodMs"],
+);
+
+export const stationsResponse = object({ stations: arrayOf(stationSchema) }, ["stations"]);
+
+export const stationResponse = object({ station: stationSchema, latest: arrayOf(latestReading) }, [
+  "station",
+  "latest",
+]);
+
+const range = { from: time("Start of the range (inclusive)"), to: time("End of the range (exclusive)") };
+
+export const readingsResponse = object(
+  {
+    station: str(),
+    metric: { type: "string", enum: [...METRIC_IDS] },
+    ...range,
+    count: int,
+    truncated: { ...bool, description: "True when `limit` rows were returned (more may exist)" },
+    readings: arrayOf(
+      object(
+        {
+          ts: time(),
+          station: str(),
+          metric: { type: "string", enum: [...METRIC_IDS] },
+          value: num,
+          unit: str(),
+          flag: str(),
+          periodMs: int,
+          source: str(),
+          receivedAt: time(),
+        },
+        ["ts", "station", "metric", "value", "unit", "flag", "periodMs", "source", "receivedAt"],
+      ),
+    ),
+  },
+  ["station", "from", "to", "count", "truncated", "readings"],
+);
+
+const periodProperties = {
+  label: str("Beijing label: the hour's end (ISO 8601), YYYY-MM-DD or YYYY-MM"),
+  start: time("Period start (inclusive)"),
+  end: time("Period end (exclusive)"),
+  inProgress: { ...bool, description: "The period has not ended at request time; values may change" },
+  value: nullable({ ...num, description: "The statistic; null when the period is not valid" }),
+  valid: bool,
+  reason: str("Why the period is not valid"),
+  validCount: int,
+  totalCount: int,
+  rule: str("The validity rule applied, with its source"),
+  provisional: { ...bool, description: "The rule or its source is provisional (not confirmed yet)" },
+};
+const periodRequired = [
+  "label",
+  "start",
+  "end",
+  "inProgress",
+  "value",
+  "valid",
+  "validCount",
+  "totalCount",
+  "rule",
+  "provisional",
+];
+
+export const seriesResponse = object(
+  {
+    station: str(),
+    metric: { type: "string", enum: [...METRIC_IDS] },
+    unit: str('Unit of the values ("count" for fn=count)'),
+    every: str(),
+    fn: str(),
+    ...range,
+    periods: arrayOf(object(periodProperties, periodRequired)),
+  },
+  ["station", "metric", "unit", "every", "fn", "from", "to", "periods"],
+);
+
+const nullableNumberMap = (description: string): Schema => ({
+  type: "object",
+  description,
+  additionalProperties: nullable(num),
+});
+
+export const aqiResponse = object(
+  {
+    station: str(),
+    period: { type: "string", enum: ["hour", "day"] },
+    ...range,
+    results: arrayOf(
+      object(
+        {
+          label: periodProperties.label,
+          start: periodProperties.start,
+          end: periodProperties.end,
+          inProgress: periodProperties.inProgress,
+          standard: str("HJ 633 edition applied (HJ633-2012 / HJ633-2026)"),
+          aqi: nullable({ ...int, description: "Published AQI; null when nothing was indexed or withheld" }),
+          iaqi: nullableNumberMap("IAQI per report indicator provided"),
+          primary: arrayOf(str()),
+          exceeding: arrayOf(str()),
+          level: nullable({ ...int, minimum: 1, maximum: 6 }),
+          category: nullable(object({ zh: str(), en: str(), color: str() })),
+          pmBasis: { type: "string", enum: ["hourly", "rolling24h"] },
+          aboveScale: arrayOf(str()),
+          withheld: object({ aqi: int, reason: str() }, ["aqi", "reason"]),
+          missing: arrayOf(str()),
+          concentrations: nullableNumberMap("Concentration per indicator that entered the AQI"),
+          indicators: {
+            type: "object",
+            description: "Per indicator: the value, its basis, how many hours it was built from, why missing",
+            additionalProperties: object(
+              { value: nullable(num), basis: str(), validCount: int, reason: str() },
+              ["value", "basis", "validCount"],
+            ),
+          },
+        },
+        [
+          "label",
+          "start",
+          "end",
+          "inProgress",
+          "standard",
+          "aqi",
+          "iaqi",
+          "primary",
+          "exceeding",
+          "level",
+          "category",
+          "concentrations",
+          "indicators",
+        ],
+      ),
+    ),
+  },
+  ["station", "period", "from", "to", "results"],
+);
+
+export const noiGradeResponse = object(
+  {
+    station: str(),
+    unit: str(),
+    period: str(),
+    ...range,
+    results: arrayOf(
+      object(
+        {
+          ...periodProperties,
+          grade: nullable(
+            object({ grade: str(), zh: str(), en: str(), color: str(), scheme: str(), provisional: bool }, [
+              "grade",
+              "zh",
+              "en",
+              "color",
+              "scheme",
+              "provisional",
+            ]),
+          ),
+        },
+        [...periodRequired, "grade"],
+      ),
+    ),
+  },
+  ["station", "unit", "period", "from", "to", "results"],
+);
+
+export const deadLettersResponse = object(
+  {
+    ...range,
+    count: int,
+    deadLetters: arrayOf(
+      object(
+        {
+          id: str(),
+          receivedAt: time(),
+          source: str('"mqtt", "hj212-tcp", "import", "bus"'),
+          origin: str("MQTT topic, TCP peer or file name"),
+          stationId: str(),
+          code: str("Rejection code, e.g. value.out_of_range"),
+          path: str("Field path inside the payload"),
+          message: str(),
+          payload: str("The raw payload text (truncated to 4 KiB)"),
+        },
+        ["id", "receivedAt", "source", "origin", "code", "path", "message", "payload"],
+      ),
+    ),
+  },
+  ["from", "to", "count", "deadLetters"],
+);
+
+const rejection = object({ code: str(), path: str(), received: {}, expected: str(), message: str() }, [
+  "code",
+  "path",
+  "expected",
+  "message",
+]);
+
+export const observationsAccepted = object(
+  {
+    station: str(),
+    backfill: bool,
+    accepted: { ...int, description: "Readings accepted" },
+    rejected: { ...int, description: "Rejections (each dead-lettered)" },
+    rejections: arrayOf(rejection),
+  },
+  ["station", "backfill", "accepted", "rejected", "rejections"],
+);
+
+const networkState = nullable(
+  object({
+    type: { type: "string", enum: ["aqi", "water", "noi"] },
+    label: str(),
+    aqi: nullable(int),
+    level: nullable(int),
+    category: nullable(object({ zh: str(), en: str(), color: str() })),
+    primary: arrayOf(str()),
+    standard: str(),
+    window: str(),
+    class: {},
+    targetClass: str(),
+    meetsTarget: {},
+    deciding: {},
+    value: nullable(num),
+    grade: {},
+  }),
+);
+
+export const networkResponse = object(
+  {
+    at: time("The time the state is evaluated at"),
+    stations: arrayOf(
+      object(
+        {
+          id: str(),
+          name: bilingual,
+          kind: { type: "string", enum: [...STATION_KINDS] },
+          location: object({ lat: num, lon: num }, ["lat", "lon"]),
+          township: str(),
+          water: waterSchema,
+          lastReadingAt: nullable(time()),
+          silent: bool,
+          state: { ...networkState, description: "Latest AQI (air), class vs target (water), grade (noi)" },
+          latest: arrayOf(
+            object({ metric: str(), ts: time(), value: num, unit: str(), flag: str() }, [
+              "metric",
+              "ts",
+              "value",
+              "unit",
+              "flag",
+            ]),
+          ),
+        },
+        ["id", "name", "kind", "location", "township", "lastReadingAt", "silent", "state", "latest"],
+      ),
+    ),
+  },
+  ["at", "stations"],
+);
