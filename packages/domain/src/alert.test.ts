@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type AlertEvent, AlertEventSchema, foldAlertEvents } from "./alert.ts";
+import {
+  type AlertEvent,
+  AlertEventSchema,
+  alertStartText,
+  calendarWindowOf,
+  displayValue,
+  foldAlertEvents,
+} from "./alert.ts";
 
 const base = {
   alertId: "a1",
@@ -99,5 +106,65 @@ describe("foldAlertEvents", () => {
     expect(() =>
       AlertEventSchema.parse({ ...base, id: "e", type: "raised", at: "2026-11-28T10:00:00" }),
     ).toThrow();
+  });
+});
+
+describe("conditionHolds and calendarWindow", () => {
+  it("the state keeps the latest raise or level change's conditionHolds; an event without it (stored before) leaves it unknown", () => {
+    const raised = ev("e1", "raised", "2026-12-01T20:00:00+08:00", { level: "orange", conditionHolds: true });
+    const held = ev("e2", "level_changed", "2026-12-02T20:00:00+08:00", {
+      level: "yellow",
+      conditionHolds: false,
+    });
+    const reminder = ev("e3", "renotified", "2026-12-02T20:15:00+08:00");
+    expect(foldAlertEvents([raised])[0]?.conditionHolds).toBe(true);
+    expect(foldAlertEvents([raised, held, reminder])[0]?.conditionHolds).toBe(false);
+    const old = ev("e4", "level_changed", "2026-12-03T20:00:00+08:00", { level: "orange" });
+    expect(foldAlertEvents([raised, held, old])[0]?.conditionHolds).toBeUndefined();
+    // Older stored events parse without the new fields.
+    expect(
+      AlertEventSchema.safeParse({ ...base, id: "x", type: "raised", at: "2026-11-28T10:00:00+08:00" })
+        .success,
+    ).toBe(true);
+    expect(
+      AlertEventSchema.safeParse({
+        ...base,
+        id: "x",
+        type: "raised",
+        at: "2026-11-28T10:00:00+08:00",
+        calendarWindow: "week",
+      }).success,
+    ).toBe(false);
+  });
+
+  it("the calendar window from the field, else from the rules engine's window text of an older event", () => {
+    const raised = ev("e1", "raised", "2026-11-26T00:00:05+08:00", {
+      calendarWindow: "month",
+      window: "calendar month",
+    });
+    expect(foldAlertEvents([raised])[0]?.calendarWindow).toBe("month");
+    expect(calendarWindowOf({ window: "Beijing calendar day" })).toBe("day");
+    expect(calendarWindowOf({ window: "year to date" })).toBe("year-to-date");
+    expect(calendarWindowOf({ window: "24-h rolling" })).toBeUndefined();
+    expect(calendarWindowOf({})).toBeUndefined();
+  });
+
+  it("a calendar window's start is the period ending at startedAt, not that instant", () => {
+    const dayEnd = Date.parse("2026-11-26T00:00:00+08:00");
+    expect(alertStartText(dayEnd, undefined, dayEnd)).toEqual({ zh: "11月26日 00:00", en: "26 Nov 00:00" });
+    expect(alertStartText(dayEnd, "day", dayEnd)).toEqual({ zh: "11月25日", en: "25 Nov" });
+    expect(alertStartText(dayEnd, "year-to-date", dayEnd)).toEqual({ zh: "11月25日", en: "25 Nov" });
+    // The first of a month ends the previous month's last day; New Year ends the old year's.
+    const monthEnd = Date.parse("2026-12-01T00:00:00+08:00");
+    expect(alertStartText(monthEnd, "month", monthEnd)).toEqual({ zh: "2026年11月", en: "Nov 2026" });
+    const newYear = Date.parse("2027-01-01T00:00:00+08:00");
+    expect(alertStartText(newYear, "day", newYear)).toEqual({ zh: "2026年12月31日", en: "31 Dec 2026" });
+  });
+
+  it("displayValue: one decimal from 1 up, three significant digits below", () => {
+    expect(displayValue(61.417)).toBe(61.4);
+    expect(displayValue(1)).toBe(1);
+    expect(displayValue(0.026345)).toBe(0.0263);
+    expect(displayValue(0.5)).toBe(0.5);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BEIJING_OFFSET_MS, beijingHumanTime } from "./time.ts";
 
 export const ALERT_EVENT_TYPES = [
   "raised",
@@ -9,6 +10,9 @@ export const ALERT_EVENT_TYPES = [
   "resolved",
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
+/** Calendar windows of day-step rules (`AlertEvent.calendarWindow`). */
+export const CALENDAR_WINDOWS = ["day", "month", "year-to-date"] as const;
+export type CalendarWindow = (typeof CALENDAR_WINDOWS)[number];
 export const SEVERITIES = ["info", "warning", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -50,6 +54,13 @@ export const AlertEventSchema = z.object({
   threshold: z.number().optional(),
   /** The averaging window, e.g. "1h", "24h rolling", "year to date". */
   window: z.string().optional(),
+  /**
+   * The Beijing calendar period of a day-step rule (rules `window: day | month | year-to-date`).
+   * Such a rule observes a day at its end, so `startedAt` and `dataTime` are the END of the day
+   * assessed (the day is startedAt − 1 ms): show them with `alertStartText`, not as a clock time.
+   * Absent: not a calendar window (or an event stored before the field; see `calendarWindowOf`).
+   */
+  calendarWindow: z.enum(CALENDAR_WINDOWS).optional(),
   /** The standard and clause the rule comes from. */
   standard: z.string().optional(),
   /** When the condition started to hold (data time), ISO 8601 with offset. */
@@ -68,6 +79,13 @@ export const AlertEventSchema = z.object({
    * by the `raised` event. Absent (events stored before routes were carried): every route.
    */
   routes: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * On `raised` and `level_changed`: whether the condition of the announced level holds at
+   * `dataTime`. False for a heavy-pollution warning whose level is only held while it steps down
+   * (its message says "仍在持续，自 … 方解除" / "ongoing since … released only after …"). Absent on
+   * other event types and on events stored before the field existed.
+   */
+  conditionHolds: z.boolean().optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
 
@@ -86,6 +104,8 @@ export interface AlertState {
   readonly value?: number;
   readonly threshold?: number;
   readonly window?: string;
+  /** The raised event's `calendarWindow`: startedAt is then the end of the day assessed. */
+  readonly calendarWindow?: CalendarWindow;
   readonly standard?: string;
   readonly details?: readonly AlertDetail[];
   readonly message: { readonly zh: string; readonly en: string };
@@ -105,6 +125,11 @@ export interface AlertState {
   readonly tier: number;
   /** Notifier routes that deliver this alert (the raised event's `routes`); undefined: every route. */
   readonly routes?: readonly string[];
+  /**
+   * The latest raise or level change's `conditionHolds`; undefined when that event has none
+   * (stored before the field existed).
+   */
+  readonly conditionHolds?: boolean;
   /** `at` of the latest notification (raised, level_changed, renotified or escalated). */
   readonly lastNotifiedAt: string;
   readonly notifications: number;
@@ -177,6 +202,8 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
   copyMeasure(s, raised);
   if (raised.routes !== undefined) s.routes = raised.routes;
   if (raised.startedAt !== undefined) s.startedAt = raised.startedAt;
+  if (raised.calendarWindow !== undefined) s.calendarWindow = raised.calendarWindow;
+  if (raised.conditionHolds !== undefined) s.conditionHolds = raised.conditionHolds;
   for (const e of sorted.slice(raisedIndex)) {
     s.updatedAt = e.at;
     if (NOTIFYING.has(e.type)) {
@@ -189,6 +216,8 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
         s.severity = e.severity;
         if (e.level !== undefined) s.level = e.level;
         s.message = e.message;
+        if (e.conditionHolds !== undefined) s.conditionHolds = e.conditionHolds;
+        else delete s.conditionHolds;
         copyMeasure(s, e);
         if (s.status === "acknowledged") s.status = "open";
         break;
@@ -223,4 +252,56 @@ function copyMeasure(s: Mutable<AlertState>, e: AlertEvent): void {
   if (e.window !== undefined) s.window = e.window;
   if (e.standard !== undefined) s.standard = e.standard;
   if (e.details !== undefined) s.details = e.details;
+}
+
+// The rules engine's `window` texts (WINDOW_TEXT.en) of the calendar windows, for events stored
+// before `calendarWindow` existed.
+const CALENDAR_WINDOW_BY_TEXT: Readonly<Record<string, CalendarWindow>> = {
+  "Beijing calendar day": "day",
+  "calendar month": "month",
+  "year to date": "year-to-date",
+};
+
+/** The calendar window of an alert or event: its `calendarWindow`, else read from its `window` text. */
+export function calendarWindowOf(a: {
+  readonly calendarWindow?: CalendarWindow | undefined;
+  readonly window?: string | undefined;
+}): CalendarWindow | undefined {
+  return a.calendarWindow ?? (a.window === undefined ? undefined : CALENDAR_WINDOW_BY_TEXT[a.window]);
+}
+
+/**
+ * A measured value as every display shows it — the rules engine's message and event `value`, the
+ * notifier's subject and body: one decimal from 1 up (61.417 → 61.4), else three significant
+ * digits (0.02634 → 0.0263). Comparisons with limits use the unrounded value.
+ */
+export function displayValue(value: number): number {
+  return Math.abs(value) >= 1 ? Math.round(value * 10) / 10 : Number(value.toPrecision(3));
+}
+
+/**
+ * The Beijing date of the day that ends at `dayEnd` (day windows are observed at the day's end:
+ * the day is dayEnd − 1 ms), as the alert texts write dates: { zh: "11月25日", en: "25 Nov" },
+ * with the year when it is not `reference`'s.
+ */
+export function beijingHumanDay(dayEnd: number, reference: number): { zh: string; en: string } {
+  const h = beijingHumanTime(dayEnd - 1, reference);
+  return { zh: h.zh.replace(/ \d\d:\d\d$/, ""), en: h.en.replace(/ \d\d:\d\d$/, "") };
+}
+
+/**
+ * When an alert started, as its texts write it: a clock time ("11月26日 10:00"), or for a calendar
+ * window the period assessed, which ends at `startedAt` — the day for day and year-to-date
+ * windows ("11月25日" / "25 Nov"), the month for month windows ("2026年11月" / "Nov 2026").
+ */
+export function alertStartText(
+  startedAt: number,
+  window: CalendarWindow | undefined,
+  reference: number,
+): { zh: string; en: string } {
+  if (window === undefined) return beijingHumanTime(startedAt, reference);
+  if (window !== "month") return beijingHumanDay(startedAt, reference);
+  const d = new Date(startedAt - 1 + BEIJING_OFFSET_MS);
+  const month = beijingHumanTime(startedAt - 1, startedAt - 1).en.split(" ")[1];
+  return { zh: `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月`, en: `${month} ${d.getUTCFullYear()}` };
 }

@@ -220,6 +220,12 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(yellow?.message.en).toContain(
       "; ongoing since 1 Dec 20:00 Beijing time; released only after 36 h without the yellow condition.",
     );
+    // The same, structured for the notifier: the held level's condition no longer holds.
+    expect(raised?.conditionHolds).toBe(true);
+    expect(orange?.conditionHolds).toBe(true);
+    expect(yellow?.conditionHolds).toBe(false);
+    // Hourly windows are not calendar windows: their startedAt is a clock time.
+    expect(raised?.calendarWindow).toBeUndefined();
   });
 
   it("heavy-pollution-warning: a level above the lowest, shown below it, names its step down as well as the release", () => {
@@ -244,6 +250,7 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(steppedDown?.message.en).toContain(
       "ongoing since 1 Dec 20:00 Beijing time; drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition.",
     );
+    expect(warning.map((e) => e.conditionHolds)).toEqual([true, true, true, false]);
   });
 
   it("heavy-pollution-warning history: a 40-value history wrapped several times announces as 240 do", () => {
@@ -521,7 +528,14 @@ describe("heavy-pollution episode walkthrough (duty officers' findings)", () => 
     expect(raised?.message.en).toContain("Fine particulate matter (PM2.5) daily mean of 25 Nov 119.8 µg/m³");
     expect(raised?.message.en).toMatch(/; since 25 Nov Beijing time\.$/);
     expect(raised?.message.en).not.toContain("26 Nov");
+    // The event says its window is a calendar day: startedAt is that day's end (26 Nov 00:00).
+    expect(raised).toMatchObject({
+      calendarWindow: "day",
+      startedAt: "2026-11-26T00:00:00+08:00",
+      conditionHolds: true,
+    });
     expect(resolved).toMatchObject({ type: "resolved", value: 40, dataTime: "2026-11-27T00:00:00+08:00" });
+    expect(resolved?.conditionHolds).toBeUndefined();
     expect(resolved?.message.zh).toContain("11月26日日均值 40 µg/m³");
     expect(resolved?.message.zh).toMatch(/；开始于 11月25日，解除于 11月26日（北京时间）。$/);
     expect(resolved?.message.en).toMatch(/; started 25 Nov, resolved at 26 Nov Beijing time\.$/);

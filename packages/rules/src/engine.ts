@@ -4,6 +4,7 @@ import {
   type AlertState,
   beijingDayStart,
   beijingHumanTime,
+  type CalendarWindow,
   DAY_MS,
   HOUR_MS,
   type Severity,
@@ -183,7 +184,14 @@ function appliesTo(rule: Rule, station: Station): boolean {
 }
 
 function isDayRule(rule: Rule): boolean {
-  return rule.window === "day" || rule.window === "month" || rule.window === "year-to-date";
+  return calendarWindowOfRule(rule) !== undefined;
+}
+
+/** The event's `calendarWindow`: the day-step windows, whose events are stamped at the day's end. */
+function calendarWindowOfRule(rule: Rule): CalendarWindow | undefined {
+  return rule.window === "day" || rule.window === "month" || rule.window === "year-to-date"
+    ? rule.window
+    : undefined;
 }
 
 /**
@@ -355,12 +363,16 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       ...(obs?.value !== undefined && Number.isFinite(obs.value) ? { value: obs.value } : {}),
       ...(obs?.threshold !== undefined ? { threshold: obs.threshold } : {}),
       ...(rule.window !== undefined ? { window: WINDOW_TEXT[rule.window].en } : {}),
+      ...(calendarWindowOfRule(rule) !== undefined ? { calendarWindow: calendarWindowOfRule(rule) } : {}),
       standard: standardText(rule.standard, obs?.source),
       startedAt: toBeijingIso(startedAt),
       dataTime: toBeijingIso(dataTime),
       ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),
       message: message(st, rule, type, levels, level, from, startedAt, dataTime),
       ...(type === "raised" ? { tier: rule.routing.tier, routes: [...rule.routing.routes] } : {}),
+      ...(type === "raised" || type === "level_changed"
+        ? { conditionHolds: !heldWithoutCondition(rule, levels, level, obs) }
+        : {}),
     };
     return e;
   }
@@ -751,11 +763,10 @@ function ongoingText(
   startedAt: number,
   dataTime: number,
 ): { zh: string; en: string } | undefined {
-  if (rule.warning === undefined || level?.id === undefined || obs === undefined || obs.unknown)
-    return undefined;
+  if (!heldWithoutCondition(rule, levels, level, obs) || level?.id === undefined) return undefined;
   const index = levels.findIndex((l) => l.id === level.id);
   const lowest = levels[0]?.id;
-  if (index < 0 || obs.raise >= index || lowest === undefined) return undefined;
+  if (lowest === undefined) return undefined;
   const since =
     stepOf(rule) === DAY_MS ? beijingHumanDay(startedAt, dataTime) : beijingHumanTime(startedAt, dataTime);
   const release = durationText(rule.clear.for);
@@ -774,6 +785,22 @@ function ongoingText(
     zh: `仍在持续，自 ${since.zh}（北京时间）起；${down.zh}连续${release.zh}不满足${base.zh}条件方解除`,
     en: `ongoing since ${since.en} Beijing time; ${down.en}released only after ${release.en} without the ${base.en} condition`,
   };
+}
+
+/**
+ * Whether a warning is announced at a level its latest value no longer meets: the level is only
+ * held while the warning steps down (the event's `conditionHolds` is false, its message says
+ * since when it has been on and what ends it).
+ */
+function heldWithoutCondition(
+  rule: Rule,
+  levels: readonly LevelDef[],
+  level: LevelDef | undefined,
+  obs: RuleObservation | undefined,
+): boolean {
+  if (rule.warning === undefined || level?.id === undefined || obs === undefined || obs.unknown) return false;
+  const index = levels.findIndex((l) => l.id === level.id);
+  return index >= 0 && obs.raise < index && levels[0] !== undefined;
 }
 
 function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {

@@ -1,9 +1,10 @@
 import {
   type AlertDetail,
   beijingDate,
-  beijingHumanTime,
+  beijingHumanDay,
   beijingMidnight,
   DAY_MS,
+  displayValue,
   HOUR_MS,
   METRICS,
   type MetricId,
@@ -175,24 +176,8 @@ function fmt(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }
 
-/**
- * A measured value as every display shows it — the message, the event's `value` and so the
- * notifier's subject and body: one decimal from 1 up (61.417 → 61.4), else three significant
- * digits (0.02634 → 0.0263). Comparisons with limits use the unrounded value.
- */
-export function displayValue(value: number): number {
-  return Math.abs(value) >= 1 ? Math.round(value * 10) / 10 : Number(value.toPrecision(3));
-}
-
-/**
- * The Beijing date of the day that ends at `dayEnd` (day windows are observed at the day's end:
- * the day is dayEnd − 1 ms), as the alert texts write dates: { zh: "11月25日", en: "25 Nov" },
- * with the year when it is not `reference`'s.
- */
-export function beijingHumanDay(dayEnd: number, reference: number): { zh: string; en: string } {
-  const h = beijingHumanTime(dayEnd - 1, reference);
-  return { zh: h.zh.replace(/ \d\d:\d\d$/, ""), en: h.en.replace(/ \d\d:\d\d$/, "") };
-}
+// Shared with the notifier's subject and body (@qingshan/domain).
+export { beijingHumanDay, displayValue };
 
 function validMean(stat: StatLike | undefined): number | null {
   return stat?.valid === true && stat.mean !== null ? stat.mean : null;
