@@ -160,6 +160,7 @@ function warning(
   at: number,
   aqi: number,
   held: boolean,
+  options: { storedBeforeConditionHolds?: boolean } = {},
 ) {
   const colour = { orange: { zh: "橙色", en: "orange" }, red: { zh: "红色", en: "red" } }[level];
   const from = level === "red" ? "orange" : "red";
@@ -187,6 +188,8 @@ function warning(
     value: aqi,
     window: "24-h rolling",
     ...(type === "raised" ? { routes: ["duty"], tier: 0 } : {}),
+    // The rules engine sets it on raises and level changes; events stored before it have none.
+    ...(options.storedBeforeConditionHolds === true ? {} : { conditionHolds: !held }),
     message: {
       zh: `【严重】莲都监测站：重污染天气${change.zh}。24小时滑动AQI ${aqi}；预警方案 2024（暂定）；${tail.zh}。`,
       en: `[critical] Liandu station: Heavy pollution${change.en}. 24-h rolling AQI ${aqi}; warning preset 2024 (provisional); ${tail.en}.`,
@@ -208,7 +211,7 @@ describe("a heavy-pollution warning held at a level while it steps down", () => 
 
     // Orange held at AQI 65: the rules engine says it is only ongoing until released.
     const held = warning("level_changed", "orange", h.now() + 10 * MIN, 65, true);
-    expect(conditionEnded(held)).toBe(true);
+    expect(held.conditionHolds).toBe(false);
     const before = chasing(h.feed, "hpw").length;
     await h.run(10);
     await h.publish(held);
@@ -224,5 +227,38 @@ describe("a heavy-pollution warning held at a level while it steps down", () => 
     await h.run(15);
     const after = chasing(h.feed, "hpw").slice(before);
     expect(after.map((e) => [e.type, Date.parse(e.at) - rise])).toEqual([["renotified", 15 * MIN]]);
+  });
+});
+
+describe("a held warning whose events were stored before conditionHolds existed", () => {
+  it("is read from the rules engine's message text: not chased while held, chased again from a rise", async () => {
+    const old = { storedBeforeConditionHolds: true };
+    const h = await setup();
+    await h.publish(warning("raised", "red", T0, 320, false, old));
+    await h.run(15);
+    expect(chasing(h.feed, "hpw").map((e) => e.id)).toEqual(["hpw:renotified:1"]);
+
+    await h.publish(warning("level_changed", "orange", h.now(), 65, true, old));
+    const before = chasing(h.feed, "hpw").length;
+    await h.run(3 * 60);
+    expect(chasing(h.feed, "hpw")).toHaveLength(before);
+
+    await h.publish(warning("level_changed", "red", h.now(), 310, false, old));
+    await h.run(15);
+    expect(
+      chasing(h.feed, "hpw")
+        .slice(before)
+        .map((e) => e.type),
+    ).toEqual(["renotified"]);
+  });
+
+  it("the field, where present, decides over the text", () => {
+    const heldText = warning("level_changed", "orange", T0, 65, true, { storedBeforeConditionHolds: true });
+    expect(heldText.conditionHolds).toBeUndefined();
+    expect(conditionEnded(heldText)).toBe(true);
+    expect(conditionEnded({ ...heldText, conditionHolds: true })).toBe(false);
+    const plain = warning("level_changed", "orange", T0, 240, false);
+    expect(conditionEnded(plain)).toBe(false);
+    expect(conditionEnded({ ...plain, conditionHolds: false })).toBe(true);
   });
 });
