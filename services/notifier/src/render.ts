@@ -2,7 +2,10 @@ import {
   type AlertEvent,
   type AlertEventType,
   type AlertState,
+  alertStartText,
   beijingHumanTime,
+  calendarWindowOf,
+  displayValue,
   HOUR_MS,
   isMetricId,
   METRICS,
@@ -50,6 +53,29 @@ export function formatBeijingHuman(at: string | number, reference: string | numb
   const ms = (x: string | number) => (typeof x === "number" ? x : Date.parse(x));
   const { zh, en } = beijingHumanTime(ms(at), ms(reference));
   return `${zh} / ${en}`;
+}
+
+/**
+ * When the alert started, "11月26日 10:00 / 26 Nov 10:00"; for a calendar window (the rule assessed
+ * a Beijing day, month or the year to date, stamped at the day's end) the day or month assessed,
+ * "11月25日 / 25 Nov", as the rules engine's message names it.
+ */
+export function formatAlertStart(state: AlertState, reference: string | number): string {
+  const ref = typeof reference === "number" ? reference : Date.parse(reference);
+  const { zh, en } = alertStartText(
+    Date.parse(state.startedAt ?? state.raisedAt),
+    state.startedAt === undefined ? undefined : calendarWindowOf(state),
+    ref,
+  );
+  return `${zh} / ${en}`;
+}
+
+/**
+ * A measured value as the rules engine's message shows it (displayValue: 61.417 → 61.4,
+ * 0.02634 → 0.0263), for the subject and the Measured row alike.
+ */
+export function formatMeasured(value: number): string {
+  return String(displayValue(value));
 }
 
 /** A number as people read it: at most 3 decimals, no trailing zeros. */
@@ -128,11 +154,6 @@ function shortName(metric: string): Bilingual {
   return code === undefined ? name : { zh: code, en: code };
 }
 
-/** A number for a subject: at most one decimal. */
-function roughNumber(value: number): string {
-  return String(Number(value.toFixed(1)));
-}
-
 /** What the alert is about, in a few words, for the subject: "重污染天气", "PM2.5 日值 180.4 µg/m³". */
 function whatOf(state: AlertState): Bilingual {
   if (state.level !== undefined && LEVEL_LABEL[state.level] !== undefined)
@@ -155,7 +176,7 @@ function whatOf(state: AlertState): Bilingual {
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
   const name = shortName(metric);
   const window = state.window === undefined ? undefined : WINDOW_SHORT[state.window];
-  const value = state.value === undefined ? "" : ` ${roughNumber(state.value)}${unitOf(metric)}`;
+  const value = state.value === undefined ? "" : ` ${formatMeasured(state.value)}${unitOf(metric)}`;
   return {
     zh: `${name.zh}${window ? ` ${window.zh}` : ""}${value}`,
     en: `${name.en}${window ? ` ${window.en}` : ""}${value}`,
@@ -234,16 +255,13 @@ export function renderAlert(
   } else if (state.value !== undefined) {
     const name = state.metric === undefined ? undefined : metricName(state.metric);
     measured.push(
-      `${formatNumber(state.value)}${unit}${name ? `（${name.zh} ${name.en}${state.window ? `，${state.window}` : ""}）` : ""}`,
+      `${formatMeasured(state.value)}${unit}${name ? `（${name.zh} ${name.en}${state.window ? `，${state.window}` : ""}）` : ""}`,
     );
   }
   if (state.threshold !== undefined) measured.push(`阈值 threshold ${formatNumber(state.threshold)}${unit}`);
   if (state.standard !== undefined) measured.push(`标准 standard ${state.standard}`);
   if (measured.length > 0) rows.push(["实测 Measured", measured.join("；")]);
-  rows.push([
-    "开始时间 Started",
-    `${formatBeijingHuman(state.startedAt ?? state.raisedAt, event.at)} 北京时间 (Beijing time, UTC+8)`,
-  ]);
+  rows.push(["开始时间 Started", `${formatAlertStart(state, event.at)} 北京时间 (Beijing time, UTC+8)`]);
   for (const d of state.details ?? []) {
     const name = metricName(d.metric);
     const u = unitOf(d.metric);

@@ -55,4 +55,27 @@ describe("summaries write times as the alert texts do (Beijing time, 11月28日 
     expect(n.text).toContain("开始于 11月28日 09:00（北京时间）/ since 28 Nov 09:00 Beijing time");
     expect(n.text).not.toMatch(ISO_MINUTE);
   });
+
+  it("a calendar-window alert starts on the day (or month) assessed, not at the day's end instant", async () => {
+    const dayEnd = "2026-11-26T00:00:00+08:00";
+    const ctx = await context([
+      {
+        ...raised("day", at(dayEnd)),
+        window: "Beijing calendar day",
+        calendarWindow: "day",
+        startedAt: dayEnd,
+      },
+      {
+        ...raised("month", at("2026-12-01T00:00:00+08:00")),
+        window: "calendar month",
+        calendarWindow: "month",
+        startedAt: "2026-12-01T00:00:00+08:00",
+      },
+    ]);
+    const n = await buildHandoverSummary(at("2026-12-01T08:00:00+08:00"), ctx);
+    expect(n.text).toContain("开始于 11月25日（北京时间）/ since 25 Nov Beijing time");
+    expect(n.text).toContain("开始于 2026年11月（北京时间）/ since Nov 2026 Beijing time");
+    expect(n.text).not.toContain("11月26日 00:00");
+    expect(n.text).not.toContain("12月1日 00:00");
+  });
 });

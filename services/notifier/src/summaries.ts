@@ -1,9 +1,11 @@
 import {
   type AlertEvent,
   type AlertState,
+  alertStartText,
   beijingDate,
   beijingDayStart,
   beijingHumanTime,
+  calendarWindowOf,
   DAY_MS,
   foldAlertEvents,
   METRICS,
@@ -39,7 +41,11 @@ function humanTime(at: string | number, reference: number): { zh: string; en: st
 
 function alertLine(s: AlertState, registry: StationRegistry, publicUrl: string, at: number): string {
   const place = placeOf(s.stationId, registry);
-  const since = humanTime(s.startedAt ?? s.raisedAt, at);
+  const since = alertStartText(
+    Date.parse(s.startedAt ?? s.raisedAt),
+    s.startedAt === undefined ? undefined : calendarWindowOf(s),
+    at,
+  );
   return (
     `- [${STATUS_LABEL[s.status]}] ${s.message.zh} / ${s.message.en} — ${place.zh} / ${place.en}` +
     ` — 开始于 ${since.zh}（北京时间）/ since ${since.en} Beijing time — ${alertLink(publicUrl, s.alertId)}`
