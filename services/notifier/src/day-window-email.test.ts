@@ -8,6 +8,7 @@ import { createNotifier } from "./notifier.ts";
 import {
   baseConfig,
   Cleanup,
+  publishAlerts,
   raised,
   registry,
   startBus,
@@ -54,10 +55,7 @@ async function mailsOf(events: readonly AlertEvent[]) {
   const notifier = createNotifier(config, { bus, store, registry, logger, now: () => now });
   await notifier.start();
   cleanup.add(() => notifier.stop());
-  await bus.publish(
-    "alerts",
-    events.map((e) => ({ key: e.stationId, value: e })),
-  );
+  await publishAlerts(bus, ...events);
   await waitFor(() => smtp.mails.length === events.length, { what: "one e-mail per event" });
   return (alertId: string) => {
     const mail = smtp.mails.find((m) => (m.text ?? "").includes(`/alerts/${alertId}`));

@@ -12,6 +12,7 @@ import {
   baseConfig,
   Cleanup,
   MIN,
+  publishAlerts,
   raised,
   registry,
   startBus,
@@ -49,10 +50,7 @@ describe("e-mails about one alert are one thread", () => {
       },
     });
     const publish = async (...events: AlertEvent[]) => {
-      await bus.publish(
-        "alerts",
-        events.map((e) => ({ key: e.stationId, value: e })),
-      );
+      await publishAlerts(bus, ...events);
       await waitFor(() => bus.depth().alerts === 0, { what: "handled" });
     };
     const first = createNotifier(config, { bus, store, registry, logger, now: () => t });

@@ -9,6 +9,7 @@ import {
   acknowledged,
   baseConfig,
   Cleanup,
+  publishAlerts,
   raised,
   registry,
   startBroker,
@@ -153,10 +154,7 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
     const first = createNotifier(config, deps);
     await first.start();
     const events = [raised("a1"), { ...raised("a2"), severity: "critical" as const }];
-    await bus.publish(
-      "alerts",
-      events.map((e) => ({ key: e.stationId, value: e })),
-    );
+    await publishAlerts(bus, ...events);
     await waitFor(() => first.openAlerts().length === 2, { what: "two open alerts" });
     await first.stop();
 

@@ -1,7 +1,6 @@
 import { createHmac } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Bus } from "@qingshan/bus";
 import type { AlertEvent } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
@@ -15,6 +14,7 @@ import {
   baseConfig,
   Cleanup,
   MIN,
+  publishAlerts,
   raised,
   registry,
   startBroker,
@@ -48,13 +48,6 @@ async function startNotifier(
   await notifier.start();
   cleanup.add(() => notifier.stop());
   return notifier;
-}
-
-async function publish(bus: Bus, ...events: AlertEvent[]): Promise<void> {
-  await bus.publish(
-    "alerts",
-    events.map((e) => ({ key: e.stationId, value: e })),
-  );
 }
 
 async function setup(overrides: Partial<NotifierConfig> = {}) {
@@ -107,7 +100,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       },
     };
     // The NOI event goes first: had it been e-mailed, it would arrive before the warning.
-    await publish(bus, noi, warning);
+    await publishAlerts(bus, noi, warning);
     const [mail] = await waitFor(() => (smtp.mails.length > 0 ? smtp.mails : undefined), {
       what: "the warning e-mail",
     });
@@ -156,7 +149,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       { bus, store, now: c.now },
     );
 
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
 
     const [mail] = await waitFor(() => (smtp.mails.length > 0 ? smtp.mails : undefined), {
       what: "the email",
@@ -221,9 +214,9 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
 
     // Acknowledged and resolved events go to MQTT as well (the default route does not email them).
     c.advance(5 * MIN);
-    await publish(bus, acknowledged("a1", c.now()));
+    await publishAlerts(bus, acknowledged("a1", c.now()));
     c.advance(5 * MIN);
-    await publish(bus, {
+    await publishAlerts(bus, {
       ...raised(),
       id: "a1:resolved",
       type: "resolved",
@@ -258,10 +251,10 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       await store.writeAlertEvents(events);
     };
     await startNotifier({ ...config, mqtt: { url: broker.url } }, { bus, store: slowStore });
-    await publish(bus, raised("a1"));
+    await publishAlerts(bus, raised("a1"));
     await waitFor(() => broker.messages.length === 1, { what: "a1 on MQTT" });
     // Same station, so the same bus partition as a1, whose storing is still held.
-    await publish(bus, raised("a2", T0 + MIN));
+    await publishAlerts(bus, raised("a2", T0 + MIN));
     await waitFor(() => broker.messages.length === 2, { what: "a2 on MQTT while a1 is being stored" });
     expect(broker.messages.map((m) => m.event.id)).toEqual(["a1:raised", "a2:raised"]);
     expect(await store.queryAlertEvents({})).toEqual([]);
@@ -291,11 +284,11 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       { bus, store, now: clock().now },
     );
 
-    await publish(bus, raised("a1"));
+    await publishAlerts(bus, raised("a1"));
     await waitFor(() => http.requests() === 1, { what: "the first webhook request" });
     // While the webhook hangs, the email is delivered and the bus keeps flowing.
     await waitFor(() => smtp.mails.length === 1, { what: "the email while the webhook hangs" });
-    await publish(bus, raised("a2"));
+    await publishAlerts(bus, raised("a2"));
     await waitFor(() => smtp.mails.length === 2, { what: "the second alert's email" });
     expect(http.received).toHaveLength(0);
 
@@ -319,7 +312,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       { ...config, renotifyMinutes: 15, escalateAfterMinutes: 0, mqtt: { url: broker.url } },
       { bus, store, now: c.now },
     );
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
     await waitFor(() => smtp.mails.length === 1, { what: "the raised email" });
 
     c.advance(14 * MIN);
@@ -335,7 +328,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     await waitFor(() => smtp.mails.length === 3, { what: "the second reminder" });
 
     c.advance(2 * MIN);
-    await publish(bus, acknowledged("a1", c.now()));
+    await publishAlerts(bus, acknowledged("a1", c.now()));
     await waitFor(() => notifier.openAlerts()[0]?.status === "acknowledged", { what: "acknowledged state" });
     for (let i = 0; i < 4; i++) {
       c.advance(15 * MIN);
@@ -370,7 +363,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       { ...config, renotifyMinutes: 15, escalateAfterMinutes: 30 },
       { bus, store, now: c.now },
     );
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
     await waitFor(() => smtp.mails.length === 1);
     c.advance(15 * MIN);
     await notifier.tick();
@@ -408,7 +401,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const settings = { ...config, renotifyMinutes: 15, escalateAfterMinutes: 0 };
     const first = createNotifier(settings, { bus, store, registry, logger, now: c.now });
     await first.start();
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
     await waitFor(() => smtp.mails.length === 1);
     c.advance(15 * MIN);
     await first.tick();
@@ -420,7 +413,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(second.openAlerts().map((s) => [s.alertId, s.notifications])).toEqual([["a1", 2]]);
     await second.tick();
     // The raised event redelivered (at-least-once) is recognised as already handled.
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
     c.advance(9 * MIN);
     await second.tick();
     await waitFor(() => bus.depth().alerts === 0, { what: "the redelivered event handled" });
@@ -440,7 +433,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const bus = await startBus(cleanup);
     const config = baseConfig(dir);
     const notifier = await startNotifier(config, { bus, store, now: clock().now });
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
     const outbox = join(dir, "outbox");
     const files = await waitFor(async () => {
       const names = await readdir(outbox).catch(() => []);
@@ -469,7 +462,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     };
     const first = createNotifier(settings, { bus, store, registry, logger, now: clock().now });
     await first.start();
-    await publish(bus, raised());
+    await publishAlerts(bus, raised());
     await waitFor(() => http.requests() >= 2, { what: "failing attempts" });
     await first.stop();
     const spool = await readFile(settings.spoolFile ?? "", "utf8");

@@ -9,6 +9,7 @@ import {
   baseConfig,
   Cleanup,
   MIN,
+  publishAlerts,
   raised,
   registry,
   startBus,
@@ -49,10 +50,7 @@ async function setup(overrides: Partial<NotifierConfig> = {}) {
     notifier,
     now: () => t,
     async publish(...events: AlertEvent[]) {
-      await bus.publish(
-        "alerts",
-        events.map((e) => ({ key: e.stationId, value: e })),
-      );
+      await publishAlerts(bus, ...events);
       await waitFor(() => bus.depth().alerts === 0, { what: "the events handled" });
     },
     /** Advances the clock a minute at a time for `minutes`, ticking each minute. */

@@ -8,6 +8,7 @@ import {
   baseConfig,
   Cleanup,
   MIN,
+  publishAlerts,
   raised,
   registry,
   startBus,
@@ -86,10 +87,7 @@ describe("routing by the rule's routes (real HTTP receivers, DuckDB, in-process 
       // A route the notifier does not have: nobody, and a warning naming rule and route.
       routedRaise("lost", "noi-grade", ["publication"]),
     ];
-    await bus.publish(
-      "alerts",
-      events.map((e) => ({ key: e.stationId, value: e })),
-    );
+    await publishAlerts(bus, ...events);
     await waitFor(() => notifier.openAlerts().length === events.length, { what: "every alert folded" });
     const alertsAt = (hook: { received: Array<{ body: Record<string, unknown> }> }) =>
       hook.received.map((r) => (r.body.event as AlertEvent).id).sort();

@@ -78,6 +78,14 @@ export function acknowledged(alertId: string, at: number): AlertEvent {
   };
 }
 
+/** Publishes alert events on bus "alerts", keyed by station as the evaluator does. */
+export async function publishAlerts(bus: Bus, ...events: AlertEvent[]): Promise<void> {
+  await bus.publish(
+    "alerts",
+    events.map((e) => ({ key: e.stationId, value: e })),
+  );
+}
+
 export class Cleanup {
   private readonly steps: Array<() => Promise<unknown>> = [];
   add(step: () => Promise<unknown>): void {
