@@ -1,23 +1,20 @@
 import { join } from "node:path";
-import { createApp, startApi } from "@qingshan/api";
 import { type AlertEvent, toBeijingIso } from "@qingshan/domain";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumGate, launchChromium, SCREENSHOTS } from "./support/chromium.ts";
-import { type DemoStore, startDemoStore } from "./support/demo-store.ts";
+import { chromiumGate, SCREENSHOTS } from "./support/chromium.ts";
+import { type ServedDashboard, serveDashboard } from "./support/served-dashboard.ts";
 
 // The network map's station labels, as Chromium draws them from the served dashboard: the demo
 // network's city stations sit a few pixels apart, and their labels must still not overlap.
 const registry = loadStationRegistry();
 
-let demo: DemoStore | undefined;
+let dashboard: ServedDashboard | undefined;
 let store: TimeSeriesStore;
-let app: ReturnType<typeof createApp>;
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
 
 interface Box {
@@ -53,20 +50,12 @@ function overlapping(boxes: Box[]): string[] {
 
 describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromiumGate.note}`, () => {
   beforeAll(async () => {
-    demo = await startDemoStore({ name: "map-labels", registry, hours: 6, seed: 11 });
-    store = demo.store;
-    app = createApp({ store, registry, defaultMetrics: false });
-    const { port } = await startApi(app, { port: 0 });
-    baseUrl = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.on("pageerror", (error) => console.error("page error:", error.message));
+    dashboard = await serveDashboard({ name: "map-labels", registry, hours: 6, seed: 11 });
+    ({ store, baseUrl, page } = dashboard);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await demo?.close();
+    await dashboard?.close();
   });
 
   it.each(["zh", "en"])("labels every station without overlaps (%s), also after zooming in", async (lang) => {

@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { createApp, startApi } from "@qingshan/api";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { waitFor } from "@qingshan/testkit";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumGate, launchChromium, SCREENSHOTS } from "./support/chromium.ts";
-import { type DemoStore, startDemoStore } from "./support/demo-store.ts";
+import { chromiumGate, SCREENSHOTS } from "./support/chromium.ts";
+import { type ServedDashboard, serveDashboard } from "./support/served-dashboard.ts";
 
 // The network map's township names, as Chromium draws them from the served dashboard: English
 // (the GeoJSON's `nameEn`) in English mode — region labels, region tooltips, the station table and
@@ -20,10 +19,8 @@ interface Township {
 // Chinese characters (CJK ideographs), with a little text around them for the failure message.
 const CHINESE_IN_CONTEXT = /.{0,16}[\u3400-\u9fff]+.{0,16}/g;
 
-let demo: DemoStore | undefined;
-let app: ReturnType<typeof createApp>;
+let dashboard: ServedDashboard | undefined;
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
 // The townships as the API serves them to the page; `english` maps Chinese → English name.
 let townships: Township[];
@@ -80,24 +77,17 @@ function quietTownship(): Township {
 
 describe.skipIf(!chromiumGate.available)(`township names on the map in Chromium${chromiumGate.note}`, () => {
   beforeAll(async () => {
-    demo = await startDemoStore({ name: "township-names", registry, hours: 3, seed: 5 });
-    app = createApp({ store: demo.store, registry, defaultMetrics: false });
-    const { port } = await startApi(app, { port: 0 });
-    baseUrl = `http://127.0.0.1:${port}`;
+    dashboard = await serveDashboard({ name: "township-names", registry, hours: 3, seed: 5 });
+    ({ baseUrl, page } = dashboard);
     const geo = (await (await fetch(`${baseUrl}/dashboard/geo/townships.geojson`)).json()) as {
       features: { properties: Township }[];
     };
     townships = geo.features.map((f) => f.properties);
     english = new Map(townships.map((t) => [t.name, t.nameEn]));
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.on("pageerror", (error) => console.error("page error:", error.message));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await demo?.close();
+    await dashboard?.close();
   });
 
   it("shows every township in English in English mode: labels, tooltip, table, panel", async () => {

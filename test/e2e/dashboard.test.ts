@@ -1,55 +1,43 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createApp, startApi } from "@qingshan/api";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import { type AlertEvent, toBeijingIso } from "@qingshan/domain";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  chromiumGate as browserGate,
-  launchChromium,
-  SCREENSHOTS as screenshots,
-} from "./support/chromium.ts";
-import { type DemoStore, startDemoStore } from "./support/demo-store.ts";
+import { chromiumGate as browserGate, SCREENSHOTS as screenshots } from "./support/chromium.ts";
+import { type ServedDashboard, serveDashboard } from "./support/served-dashboard.ts";
 
 // The duty officer's path through the dashboard, in Debian's Chromium (no browser download).
 const registry = loadStationRegistry();
 
-let demo: DemoStore | undefined;
+let dashboard: ServedDashboard | undefined;
 let store: TimeSeriesStore;
 let bus: MemoryBus;
-let app: ReturnType<typeof createApp>;
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
 
 describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note}`, () => {
   beforeAll(async () => {
-    // Two days of demo history for the whole Liandu network.
-    demo = await startDemoStore({ name: "dashboard", registry, hours: 48, seed: 7 });
-    store = demo.store;
     bus = createMemoryBus();
     await bus.start();
-    app = createApp({ store, registry, bus, defaultMetrics: false });
-    const { port } = await startApi(app, { port: 0 });
-    baseUrl = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 1000 },
+    // Two days of demo history for the whole Liandu network.
+    dashboard = await serveDashboard({
+      name: "dashboard",
+      registry,
+      hours: 48,
+      seed: 7,
+      bus,
       acceptDownloads: true,
     });
-    page = await context.newPage();
-    page.on("pageerror", (error) => console.error("page error:", error.message));
+    ({ store, baseUrl, page } = dashboard);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await dashboard?.close();
     await bus?.stop();
-    await demo?.close();
   });
 
   it("opens at / and draws the demo network on the map, coloured, with text labels", async () => {
