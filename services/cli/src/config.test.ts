@@ -8,11 +8,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ConfigError, evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
 import {
+  brokerLoginOf,
   createBusFromConfig,
   createStoreFromConfig,
   ingestConfigOf,
   redactUrl,
-  withBrokerLogin,
 } from "./services.ts";
 
 const root = join(import.meta.dirname, "../../..");
@@ -353,17 +353,14 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
     expect(message).not.toContain("secret");
   });
 
-  it("give the notifier's MQTT client ingest's login in the URL, and error messages hide a URL's password", () => {
-    const login = { username: "ops user", password: "p@ss/%" };
-    expect(withBrokerLogin("mqtt://broker.example:1883", login)).toBe(
-      "mqtt://ops%20user:p%40ss%2F%25@broker.example:1883",
-    );
-    expect(withBrokerLogin("mqtt://own:pw@broker.example:1883", login)).toBe(
-      "mqtt://own:pw@broker.example:1883",
-    );
-    expect(withBrokerLogin("mqtt://broker.example:1883", { username: "", password: "x" })).toBe(
-      "mqtt://broker.example:1883",
-    );
+  it("give clients on mqtt.url ingest's login as given, none elsewhere, and error messages hide a URL's password", () => {
+    const mqtt = { url: "mqtt://broker.example:1883", username: "ops user", password: "p:ss@/%" };
+    expect(brokerLoginOf("mqtt://broker.example:1883", mqtt)).toEqual({
+      username: "ops user",
+      password: "p:ss@/%",
+    });
+    expect(brokerLoginOf("mqtt://other.example:1883", mqtt)).toEqual({});
+    expect(brokerLoginOf("mqtt://broker.example:1883", { ...mqtt, username: "", password: "" })).toEqual({});
     expect(redactUrl("mqtts://ops:secret@broker.example:8883")).toBe("mqtts://ops:***@broker.example:8883");
     expect(redactUrl("mqtt://broker.example:1883")).toBe("mqtt://broker.example:1883");
   });

@@ -325,27 +325,6 @@ export function checkRuleRoutes(ctx: ServiceContext, settings: NotifierSettings,
 }
 
 /**
- * `url` with mqtt.username / mqtt.password as its user information (MQTT.js logs in with it),
- * for clients other than ingest on the same external broker; unchanged without a user name or
- * when the URL has its own.
- */
-export function withBrokerLogin(
-  url: string,
-  mqtt: Pick<QingshanConfig["mqtt"], "username" | "password">,
-): string {
-  if (!mqtt.username) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.username !== "" || parsed.host === "") return url;
-    parsed.username = encodeURIComponent(mqtt.username);
-    if (mqtt.password) parsed.password = encodeURIComponent(mqtt.password);
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
-/**
  * The login of a client other than ingest (the demo simulator) on the broker at `url`:
  * mqtt.username / mqtt.password when `url` is the external broker mqtt.url, else none (the
  * embedded broker admits any client; another broker's login belongs in its URL).
@@ -376,10 +355,9 @@ export async function startNotifierService(
 ): Promise<RunningService> {
   const raw = ctx.config.notifier as NotifierConfig;
   const configured = parseNotifierConfig(raw);
-  const mqttUrl =
-    options.mqttUrl !== "" && options.mqttUrl === ctx.config.mqtt.url
-      ? withBrokerLogin(options.mqttUrl, ctx.config.mqtt)
-      : options.mqttUrl;
+  const mqttUrl = configured.mqtt.url || options.mqttUrl;
+  // mqtt.username / mqtt.password log in on mqtt.url, as ingest does, unless the notifier has its own.
+  const login = configured.mqtt.username ? configured.mqtt : brokerLoginOf(mqttUrl, ctx.config.mqtt);
   checkRuleRoutes(ctx, configured, options.root);
   // Files default to the data directory, not the working directory.
   const notifier = createNotifier(
@@ -390,8 +368,10 @@ export async function startNotifierService(
       spoolFile: raw.spoolFile ?? join(ctx.config.dataDir, "notifier-spool.jsonl"),
       mqtt: {
         ...configured.mqtt,
-        url: configured.mqtt.url || mqttUrl,
-        enabled: configured.mqtt.enabled && (configured.mqtt.url || mqttUrl) !== "",
+        url: mqttUrl,
+        username: login.username ?? "",
+        password: login.password ?? "",
+        enabled: configured.mqtt.enabled && mqttUrl !== "",
       },
     },
     {

@@ -205,10 +205,13 @@ export const notifierConfigSchema = z.object({
       enabled: z.boolean().default(true),
       /** Broker URL; empty: the injected `mqttPublish` (embedded broker), or no MQTT when none. */
       url: z.string().default(""),
+      /** The login on that broker; empty: none, or the one in `url`. */
+      username: z.string().default(""),
+      password: z.string().default(""),
       /** Events go to `${topicPrefix}/${stationId}`. */
       topicPrefix: z.string().min(1).default("alerts"),
     })
-    .default({ enabled: true, url: "", topicPrefix: "alerts" }),
+    .default({ enabled: true, url: "", username: "", password: "", topicPrefix: "alerts" }),
   schedule: z
     .object({
       enabled: z.boolean().default(true),

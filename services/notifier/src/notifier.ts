@@ -486,7 +486,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     if (settings.mqtt.enabled) {
       let publish = deps.mqttPublish;
       if (publish === undefined && settings.mqtt.url !== "") {
-        const client = await connectMqttPublisher(settings.mqtt.url);
+        const client = await connectMqttPublisher(settings.mqtt.url, settings.mqtt);
         publish = client.publish;
         mqttClose = client.close;
       }

@@ -16,7 +16,7 @@ export const mosquittoInstalled = [MOSQUITTO, MOSQUITTO_PASSWD, MOSQUITTO_PUB].e
 
 /** The account the private Mosquitto admits. */
 export const MOSQUITTO_USER = "qingshan-ingest";
-export const MOSQUITTO_PASSWORD = "correct horse 7f3a";
+export const MOSQUITTO_PASSWORD = "correct:horse@7f%3a";
 
 /**
  * Starts a private Mosquitto on a free loopback port that admits only MOSQUITTO_USER with

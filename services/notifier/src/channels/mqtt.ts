@@ -29,18 +29,22 @@ export function createMqttChannel(
 
 /**
  * Connects an MQTT client for the alerts topic and returns a QoS 1 publish function. The client
- * reconnects by itself and queues QoS 1 publishes while offline.
+ * reconnects by itself and queues QoS 1 publishes while offline. `login` is passed as given (any
+ * character, ':' and '@' included); a login in `url` itself is used when `login` has no user name.
  *
  * @example
- * const { publish, close } = await connectMqttPublisher("mqtt://127.0.0.1:1883");
+ * const { publish, close } = await connectMqttPublisher("mqtt://127.0.0.1:1883", { username: "qs", password: "p:w" });
  */
 export async function connectMqttPublisher(
   url: string,
+  login: { readonly username?: string; readonly password?: string } = {},
 ): Promise<{ readonly publish: MqttPublish; close(): Promise<void> }> {
   const client: MqttClient = await connectAsync(url, {
     clientId: `qingshan-notifier-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     reconnectPeriod: 1_000,
     connectTimeout: 10_000,
+    ...(login.username ? { username: login.username } : {}),
+    ...(login.username && login.password ? { password: login.password } : {}),
   });
   return {
     async publish(topic, payload) {
