@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { requireService, waitFor } from "@qingshan/testkit";
+import { mosquittoMissing, type PrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { type ParsedMail, startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "./support/influxd.ts";
-import { MOSQUITTO_BIN, type PrivateMosquitto, startPrivateMosquitto } from "./support/mosquitto.ts";
 import {
   type QingshanProcess,
   type RunningService,
@@ -32,8 +32,8 @@ const nameOf = (id: string) => stations.find((s) => s.id === id)?.name.en ?? id;
 const kafka = await testKafkaBroker();
 const kafkaGate = await requireService("kafka", () => kafka.probe());
 const mosquittoGate = await requireService("mosquitto", async () => {
-  if (!existsSync(MOSQUITTO_BIN))
-    throw new Error(`${MOSQUITTO_BIN} not installed (apt-get install mosquitto)`);
+  const missing = mosquittoMissing();
+  if (missing) throw new Error(missing);
 });
 const influxGate = await requireService("influxdb", influxdInstalled);
 const gates = [kafkaGate, mosquittoGate, influxGate];

@@ -1,18 +1,18 @@
 import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { freePort, requireService, waitFor } from "@qingshan/testkit";
+import { mosquittoMissing, type PrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { qingshanServices, root } from "../compose/compose-file.ts";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "./support/influxd.ts";
-import { MOSQUITTO_BIN, type PrivateMosquitto, startPrivateMosquitto } from "./support/mosquitto.ts";
 import { type QingshanProcess, startQingshanService, stopGracefully } from "./support/qingshan-process.ts";
 
 // The compose Prometheus for real (project rule: every component docker-compose.yml names is tested
@@ -65,8 +65,8 @@ const prometheusGate = await requireService("prometheus", async () => {
 const kafka = await testKafkaBroker();
 const kafkaGate = await requireService("kafka", () => kafka.probe());
 const mosquittoGate = await requireService("mosquitto", async () => {
-  if (!existsSync(MOSQUITTO_BIN))
-    throw new Error(`${MOSQUITTO_BIN} not installed (apt-get install mosquitto)`);
+  const missing = mosquittoMissing();
+  if (missing) throw new Error(missing);
 });
 const influxGate = await requireService("influxdb", influxdInstalled);
 const gates = [prometheusGate, kafkaGate, mosquittoGate, influxGate];

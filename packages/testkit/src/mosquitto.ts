@@ -1,0 +1,88 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { freePort, tcpReachable, waitFor } from "./index.ts";
+
+/** Test support: a private Mosquitto per test on a free loopback port (subpath ./mosquitto). */
+
+export const MOSQUITTO_BIN = "/usr/sbin/mosquitto";
+export const MOSQUITTO_PASSWD_BIN = "/usr/bin/mosquitto_passwd";
+
+/** Why a private Mosquitto cannot start here ("" when it can): for requireService probes. */
+export function mosquittoMissing(options: { login?: boolean } = {}): string {
+  const bins = options.login ? [MOSQUITTO_BIN, MOSQUITTO_PASSWD_BIN] : [MOSQUITTO_BIN];
+  const missing = bins.filter((bin) => !existsSync(bin));
+  return missing.length === 0 ? "" : `${missing.join(", ")} not installed (apt-get install mosquitto)`;
+}
+
+export interface PrivateMosquitto {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Stops the broker (SIGTERM, by its PID) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private Mosquitto on a free loopback port with the zero-loss settings the README asks
+ * for (no queue or in-flight limit, persistence), so a test owns its broker, its sessions and its
+ * share groups. With `login`, only that account is admitted (allow_anonymous false).
+ *
+ * @example
+ * const broker = await startPrivateMosquitto({ login: { username: "qs", password: "p:w" } });
+ * try { ... broker.url ... } finally { await broker.stop(); }
+ */
+export async function startPrivateMosquitto(
+  options: { login?: { username: string; password: string } } = {},
+): Promise<PrivateMosquitto> {
+  const missing = mosquittoMissing({ login: options.login !== undefined });
+  if (missing) throw new Error(missing);
+  const dir = mkdtempSync(join(tmpdir(), "qingshan-mosquitto-"));
+  const access = ["allow_anonymous true"];
+  if (options.login) {
+    const passwords = join(dir, "passwords");
+    execFileSync(MOSQUITTO_PASSWD_BIN, [
+      "-b",
+      "-c",
+      passwords,
+      options.login.username,
+      options.login.password,
+    ]);
+    access.splice(0, 1, "allow_anonymous false", `password_file ${passwords}`);
+  }
+  const port = await freePort();
+  const conf = join(dir, "mosquitto.conf");
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      // Started as root, Mosquitto would switch to the user "mosquitto", who cannot read this directory.
+      `user ${userInfo().username}`,
+      ...access,
+      "persistence true",
+      `persistence_location ${dir}/`,
+      "max_queued_messages 0",
+      "max_queued_bytes 0",
+      "max_inflight_messages 0",
+      "",
+    ].join("\n"),
+  );
+  const child: ChildProcess = spawn(MOSQUITTO_BIN, ["-c", conf], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(() => tcpReachable("127.0.0.1", port).then(() => true), {
+      timeoutMs: 10_000,
+      what: "the private Mosquitto to listen",
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `mqtt://127.0.0.1:${port}`, port, pid: child.pid as number, stop };
+}
