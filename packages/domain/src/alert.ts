@@ -49,6 +49,11 @@ export const AlertEventSchema = z.object({
   severity: z.enum(SEVERITIES),
   /** Warning level for leveled rules (e.g. "blue", "yellow", "orange", "red"). */
   level: z.string().optional(),
+  /**
+   * The level's name where only the rule file knows it (rules `levels[].name`, e.g. 严重污染 /
+   * severely polluted); absent for the warning colours, water classes and NOI grades.
+   */
+  levelName: z.object({ zh: z.string().min(1), en: z.string().min(1) }).optional(),
   metric: z.string().optional(),
   value: z.number().optional(),
   threshold: z.number().optional(),
@@ -99,6 +104,8 @@ export interface AlertState {
   readonly status: AlertStatus;
   readonly severity: Severity;
   readonly level?: string;
+  /** The current level's name, when its event carries one (`AlertEvent.levelName`). */
+  readonly levelName?: { readonly zh: string; readonly en: string };
   readonly metric?: string;
   /** The value that raised the alert, or set its latest level (the message's value); not the value at resolution. */
   readonly value?: number;
@@ -245,7 +252,11 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
 }
 
 function copyMeasure(s: Mutable<AlertState>, e: AlertEvent): void {
-  if (e.level !== undefined) s.level = e.level;
+  if (e.level !== undefined) {
+    s.level = e.level;
+    if (e.levelName !== undefined) s.levelName = e.levelName;
+    else delete s.levelName;
+  }
   if (e.metric !== undefined) s.metric = e.metric;
   if (e.value !== undefined) s.value = e.value;
   if (e.threshold !== undefined) s.threshold = e.threshold;
