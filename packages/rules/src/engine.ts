@@ -2,9 +2,11 @@ import {
   type AlertEvent,
   type AlertEventType,
   type AlertState,
+  alertStartText,
   beijingDayStart,
   beijingHumanTime,
   type CalendarWindow,
+  calendarWindowOf,
   DAY_MS,
   HOUR_MS,
   type Severity,
@@ -102,6 +104,12 @@ interface StationState {
   readonly idleLastT: number[];
   announced: Map<string, Announced> | undefined;
   seeds: Map<string, Announced> | undefined;
+  /**
+   * Restored open alerts of rules that no longer apply to the station (removed from the file,
+   * replaced, disabled, or no longer matching `appliesTo`): nothing would ever resolve them, so
+   * the next evaluation in emit mode does (orphanResolutions).
+   */
+  orphans: AlertState[] | undefined;
   resolved: Set<string> | undefined;
   /** Last known observation per rule, kept only while an event may need it (machine not idle, or announced/seeded). */
   lastObs: Map<string, RuleObservation> | undefined;
@@ -233,6 +241,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         idleLastT: new Array<number>(applicable.length).fill(Number.NaN),
         announced: undefined,
         seeds: undefined,
+        orphans: undefined,
         resolved: undefined,
         lastObs: undefined,
         aqi24: undefined,
@@ -359,6 +368,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       stationId: st.station.id,
       severity,
       ...(level?.id !== undefined ? { level: level.id } : {}),
+      // A `levels:` rule's level names live only in the rule file: the event carries them.
+      ...(rule.levels !== undefined && level?.zh !== undefined && level.en !== undefined
+        ? { levelName: { zh: level.zh, en: level.en } }
+        : {}),
       ...(obs?.metric !== undefined ? { metric: obs.metric } : {}),
       ...(obs?.value !== undefined && Number.isFinite(obs.value) ? { value: obs.value } : {}),
       ...(obs?.threshold !== undefined ? { threshold: obs.threshold } : {}),
@@ -614,6 +627,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       }
     }
     st.lastHour = Math.max(st.lastHour ?? hourEnd, hourEnd);
+    if (mode === "emit") resolveOrphans(st, hourEnd, out);
     return out;
   }
 
@@ -636,17 +650,27 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const station = options.registry.get(stationId);
     if (station === undefined) return;
     const st = stateOf(station);
-    const ruleIds = new Set(st.rules.map((r) => r.id));
+    const byId = new Map(st.rules.map((r) => [r.id, r]));
     for (const a of alerts) {
-      if (a.stationId !== stationId || !ruleIds.has(a.ruleId)) continue;
+      if (a.stationId !== stationId) continue;
+      const rule = byId.get(a.ruleId);
+      if (rule === undefined) {
+        if (a.status !== "resolved" && st.orphans?.some((o) => o.alertId === a.alertId) !== true) {
+          st.orphans ??= [];
+          st.orphans.push(a);
+        }
+        continue;
+      }
       if (a.status === "resolved") {
         st.resolved ??= new Set();
         st.resolved.add(a.alertId);
         continue;
       }
+      // An alert of the rule from before it had levels (no level) is at its first level.
+      const levels = levelsOf(rule, station, presetOf(rule));
       const entry: Announced = {
         alertId: a.alertId,
-        level: a.level,
+        level: a.level ?? levels[0]?.id,
         startedAt: Date.parse(a.startedAt ?? a.raisedAt),
       };
       const previous = st.announced?.get(a.ruleId);
@@ -685,7 +709,53 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       keep(st, rule, m);
       if (mode === "emit") sync(st, rule, dataTime, out);
     }
+    if (mode === "emit") resolveOrphans(st, dataTime, out);
     return out;
+  }
+
+  /** Resolves the restored open alerts of rules that no longer apply here (see StationState.orphans). */
+  function resolveOrphans(st: StationState, dataTime: number, out: AlertEvent[]): void {
+    if (st.orphans === undefined) return;
+    for (const a of st.orphans) out.push(orphanResolution(st, a, dataTime));
+    st.orphans = undefined;
+  }
+
+  function orphanResolution(st: StationState, a: AlertState, dataTime: number): AlertEvent {
+    const successor = rules.find((r) => r.replaces?.includes(a.ruleId));
+    const where = st.station.name;
+    const startedAt = Date.parse(a.startedAt ?? a.raisedAt);
+    const started = alertStartText(startedAt, calendarWindowOf(a), dataTime);
+    const resolved = beijingHumanTime(dataTime, dataTime);
+    const why =
+      successor !== undefined
+        ? {
+            zh: `规则 ${a.ruleId} 已由规则 ${successor.id}（${successor.description.zh}）取代，本告警关闭；污染若仍在持续，见规则 ${successor.id} 的告警`,
+            en: `rule ${a.ruleId} was replaced by rule ${successor.id} (${successor.description.en}); this alert is closed, and an ongoing episode is an alert of rule ${successor.id}`,
+          }
+        : {
+            zh: `规则 ${a.ruleId} 已不适用于本站（已从规则文件删除、停用或不再适用），本告警关闭`,
+            en: `rule ${a.ruleId} no longer applies to this station (removed from the rules file, disabled or no longer applicable); this alert is closed`,
+          };
+    return {
+      id: eventIdOf(a.alertId, "resolved"),
+      alertId: a.alertId,
+      type: "resolved",
+      at: nextAt(),
+      ruleId: a.ruleId,
+      stationId: a.stationId,
+      severity: a.severity,
+      ...(a.level !== undefined ? { level: a.level } : {}),
+      ...(a.levelName !== undefined ? { levelName: a.levelName } : {}),
+      ...(a.window !== undefined ? { window: a.window } : {}),
+      ...(a.calendarWindow !== undefined ? { calendarWindow: a.calendarWindow } : {}),
+      ...(a.standard !== undefined ? { standard: a.standard } : {}),
+      ...(a.startedAt !== undefined ? { startedAt: a.startedAt } : {}),
+      dataTime: toBeijingIso(dataTime),
+      message: {
+        zh: `【已解除】${where.zh}：${why.zh}。开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
+        en: `[resolved] ${where.en}: ${why.en}. Started ${started.en}, resolved at ${resolved.en} Beijing time.`,
+      },
+    };
   }
 
   function status(stationId: string): RuleStatus[] {

@@ -117,7 +117,12 @@ export function warningColour(levelId: string): { zh: string; en: string } {
  * levelsOf(waterRule, sectionWithTargetIII, preset).map((l) => l.id) // ["IV", "V", "劣V"]
  */
 export function levelsOf(rule: Rule, station: Station, warning: WarningConfig): readonly LevelDef[] {
-  if (rule.levels !== undefined) return rule.levels.map((l) => ({ id: l.id, severity: l.severity }));
+  if (rule.levels !== undefined)
+    return rule.levels.map((l) => ({
+      id: l.id,
+      severity: l.severity,
+      ...(l.name !== undefined ? { zh: l.name.zh, en: l.name.en } : {}),
+    }));
   if (rule.warning !== undefined) {
     return warning.levels.map((l) => ({
       id: l.id,
@@ -313,7 +318,7 @@ function defined<T>(record: Partial<Record<string, T | undefined>>): Partial<Rec
 
 /**
  * Window AQIs already computed while the view does not change (one evaluation of a station's hour:
- * several rules read the same AQI — the hourly AQI rules at 200 and 300 — and computeAqi is the
+ * several rules may read the same window's AQI, e.g. hourly AQI and IAQI rules — and computeAqi is the
  * costliest step). Keyed by window and data time.
  */
 export class AqiMemo {

@@ -123,8 +123,17 @@ const gb3095Threshold = z.strictObject({
   }),
 });
 
+const ruleId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "lower-case letters, digits, '.', '_', '-'; at most 64 characters");
+
 const levelSchema = z.strictObject({
-  id: z.string().min(1),
+  /** Part of the alert's level and of level_changed event ids (e.g. "heavy", "severe"). */
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, '_', '-'; at most 32 characters"),
+  /** The level as alert texts name it: { zh: 严重污染, en: severely polluted }. */
+  name: bilingual.optional(),
   threshold: z.number(),
   /** Hysteresis: the level is left only when the value no longer compares with this one. */
   clearThreshold: z.number().optional(),
@@ -156,13 +165,13 @@ const annualTargetSchema = z.strictObject({
 
 export const ruleSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{0,63}$/,
-        "lower-case letters, digits, '.', '_', '-'; at most 64 characters",
-      ),
+    id: ruleId,
     description: bilingual,
+    /**
+     * Rules this one replaces (ids no longer in the file): an alert of theirs left open in the
+     * store is resolved when the engine restores it, its message naming this rule.
+     */
+    replaces: z.array(ruleId).min(1).optional(),
     enabled: z.boolean().default(true),
     appliesTo: z.strictObject({
       /** Station kind, or a list of kinds. */
@@ -212,6 +221,25 @@ export const rulesFileSchema = z.strictObject({ rules: z.array(ruleSchema) }).su
     if (seen.has(rule.id))
       ctx.addIssue({ code: "custom", path: ["rules", i, "id"], message: `duplicate rule id "${rule.id}"` });
     seen.add(rule.id);
+  });
+  const replacedBy = new Map<string, string>();
+  file.rules.forEach((rule, i) => {
+    rule.replaces?.forEach((old, j) => {
+      const path = ["rules", i, "replaces", j];
+      if (seen.has(old))
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `rule "${old}" is still in the file: remove it or this entry`,
+        });
+      else if (replacedBy.has(old))
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `rule "${old}" is already replaced by "${replacedBy.get(old)}"`,
+        });
+      replacedBy.set(old, replacedBy.get(old) ?? rule.id);
+    });
   });
 });
 
@@ -307,6 +335,17 @@ function checkRule(rule: Rule, ctx: Ctx): void {
           ctx,
           ["levels", i, "clearThreshold"],
           `must be ${above ? "≤" : "≥"} the level's threshold ${level.threshold}`,
+        );
+      else if (
+        prev !== undefined &&
+        level.clearThreshold !== undefined &&
+        (above ? level.clearThreshold < prev.threshold : level.clearThreshold > prev.threshold)
+      )
+        // A level held below the raise threshold of the one under it would outlast that level.
+        issue(
+          ctx,
+          ["levels", i, "clearThreshold"],
+          `must be ${above ? "≥" : "≤"} the previous level's threshold ${prev.threshold}`,
         );
     });
     if (rule.clear.threshold !== undefined)
