@@ -93,6 +93,7 @@ describe("shipped rules on hand-computed inputs", () => {
       id: "aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00:raised",
       alertId: "aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00",
       severity: "warning",
+      level: "heavy",
       value: 210,
       threshold: 200,
       metric: "aqi",
@@ -104,7 +105,7 @@ describe("shipped rules on hand-computed inputs", () => {
     });
     expect(heavy[1]?.routes).toBeUndefined();
     // The applied edition once; the standard is its own field, not repeated in the message.
-    expect(raised.standard).toBe("AQI category 201–300 重度污染; HJ 633-2026");
+    expect(raised.standard).toBe("AQI categories 201–300 重度污染, > 300 严重污染; HJ 633-2026");
     expect(raised.message.zh).not.toContain("HJ 633");
     expect(raised.message.en).not.toContain("HJ 633");
     expect(raised.message.zh).toContain("莲都站");
@@ -118,7 +119,11 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(raised.startedAt).toBe("2026-11-28T10:00:00+08:00");
     expect(`${raised.message.zh} ${raised.message.en}`).not.toMatch(/\d{4}-\d\d-\d\dT/);
     expect(heavy[1]?.id).toBe("aqi-hourly-heavy:aq-1:2026-11-28T10:00:00+08:00:resolved");
-    expect(events.some((e) => e.ruleId === "aqi-hourly-severe")).toBe(false);
+    // One rule for both HJ 633 categories: the > 300 level is aqi-hourly-heavy's "severe" (aqi-levels.test.ts).
+    expect(events.filter((e) => e.ruleId.startsWith("aqi-hourly-")).map((e) => e.ruleId)).toEqual([
+      "aqi-hourly-heavy",
+      "aqi-hourly-heavy",
+    ]);
   });
 
   it("gb3095-24h-pm25: the day's limit by its date — 70 exceeds 60 (2026 transition) but not 75 (2012)", () => {
@@ -568,12 +573,16 @@ describe("heavy-pollution episode walkthrough (duty officers' findings)", () => 
     const t0 = at("2026-11-28T10:00:00+08:00");
     run.hour(t0, { pm25: 275 }); // 2026 daily columns: 300 + 100·(275 − 250)/100 = 325
     for (let i = 1; i <= 8; i++) run.hour(t0 + i * H, { pm25: 62 });
-    const severe = run.events.filter((e) => e.ruleId === "aqi-hourly-severe");
-    expect(severe.map((e) => e.type)).toEqual(["raised", "resolved"]);
-    expect(severe[0]?.value).toBe(325);
-    const atResolution = severe[1]?.value as number;
-    expect(atResolution).toBeLessThanOrEqual(280); // the clear threshold
-    const [state] = foldAlertEvents(severe);
+    const alert = run.events.filter((e) => e.ruleId === "aqi-hourly-heavy");
+    expect(alert.map((e) => [e.type, e.level])).toEqual([
+      ["raised", "severe"],
+      ["level_changed", "heavy"], // 2 h ≤ 280
+      ["resolved", "heavy"],
+    ]);
+    expect(alert[0]?.value).toBe(325);
+    const atResolution = alert[2]?.value as number;
+    expect(atResolution).toBeLessThanOrEqual(180); // the clear threshold
+    const [state] = foldAlertEvents(alert.filter((e) => e.type !== "level_changed"));
     expect(state).toMatchObject({
       status: "resolved",
       metric: "aqi",

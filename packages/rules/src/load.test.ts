@@ -136,7 +136,6 @@ describe("rule file validation", () => {
     const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
     expect(rules.map((r) => r.id)).toEqual([
       "aqi-hourly-heavy",
-      "aqi-hourly-severe",
       "gb3095-24h-pm25",
       "gb3095-24h-pm10",
       "gb3095-24h-so2",
@@ -165,12 +164,83 @@ describe("rule file validation", () => {
     const noi = rules.find((r) => r.id === "noi-grade");
     expect(noi?.routing.routes).toEqual(["publication"]);
     expect(noi?.stepDownFor).toBe(6 * 3_600_000);
+    // One hourly AQI rule with the HJ 633 categories as levels (air-aqi.md §4); the former > 300 rule is replaced.
+    const aqi = rules.find((r) => r.id === "aqi-hourly-heavy");
+    expect(aqi?.levels?.map((l) => [l.id, l.threshold, l.clearThreshold, l.severity])).toEqual([
+      ["heavy", 200, 180, "warning"],
+      ["severe", 300, 280, "critical"],
+    ]);
+    expect(aqi?.replaces).toEqual(["aqi-hourly-severe"]);
     // Standards and descriptions reach e-mails, the API and the dashboard: no developer notes there.
     for (const r of rules) {
       expect(`${r.standard} ${r.description.zh} ${r.description.en}`).not.toMatch(
         /as recalled|unverified|from memory|\.md\b/,
       );
     }
+  });
+
+  it("checks a threshold rule's levels and the rules it replaces", () => {
+    const heavy =
+      "{ id: heavy, name: { zh: 重度污染, en: heavily polluted }, threshold: 200, clearThreshold: 180, severity: warning }";
+    const leveled = (levels: string, extra = "") =>
+      base
+        .replace("WINDOW", "1h")
+        .replace("threshold: 200", `levels:\n${levels}\n    clear: { for: 2h }${extra}`);
+    const severe = (text: string) => `      - ${heavy}\n      - ${text}`;
+    const [rule] = parseRules(
+      leveled(
+        severe(
+          "{ id: severe, name: { zh: 严重污染, en: severely polluted }, threshold: 300, clearThreshold: 280, severity: critical }",
+        ),
+      ),
+      FILE,
+    );
+    expect(rule?.levels?.map((l) => [l.id, l.name?.zh, l.threshold, l.clearThreshold, l.severity])).toEqual([
+      ["heavy", "重度污染", 200, 180, "warning"],
+      ["severe", "严重污染", 300, 280, "critical"],
+    ]);
+    const rule_ = 'config/rules.yaml: rule "aqi-hourly-heavy": ';
+    expect(problems(leveled(severe("{ id: severe, threshold: 150, severity: critical }")))).toEqual([
+      `${rule_}levels[1].threshold: levels go from least to most severe: must be above 200`,
+    ]);
+    expect(
+      problems(leveled(severe("{ id: severe, threshold: 300, clearThreshold: 310, severity: critical }"))),
+    ).toEqual([`${rule_}levels[1].clearThreshold: must be ≤ the level's threshold 300`]);
+    expect(
+      problems(leveled(severe("{ id: severe, threshold: 300, clearThreshold: 190, severity: critical }"))),
+    ).toEqual([`${rule_}levels[1].clearThreshold: must be ≥ the previous level's threshold 200`]);
+    expect(problems(leveled(severe("{ id: heavy, threshold: 300, severity: critical }")))).toEqual([
+      `${rule_}levels[1].id: duplicate level id "heavy"`,
+    ]);
+    expect(problems(leveled(severe("{ id: Severe, threshold: 300, severity: critical }")))[0]).toMatch(
+      /rule "aqi-hourly-heavy": levels\[1\]\.id: lower-case letters/,
+    );
+    expect(
+      problems(
+        leveled(severe("{ id: severe, name: { zh: 严重污染 }, threshold: 300, severity: critical }")),
+      )[0],
+    ).toMatch(/rule "aqi-hourly-heavy": levels\[1\]\.name\.en: /);
+    expect(problems(leveled(`      - ${heavy}`, "\n    threshold: 200"))).toEqual([
+      `${rule_}threshold: use either threshold or levels`,
+    ]);
+    expect(
+      problems(
+        leveled(`      - ${heavy}`).replace("clear: { for: 2h }", "clear: { threshold: 180, for: 2h }"),
+      ),
+    ).toEqual([`${rule_}clear.threshold: leveled rules use levels[].clearThreshold`]);
+    // replaces: rule ids gone from the file, each replaced once.
+    const replacing = (ids: string) =>
+      base.replace("WINDOW", "1h").replace("    appliesTo", `    replaces: ${ids}\n    appliesTo`);
+    expect(parseRules(replacing("[aqi-hourly-severe]"), FILE)[0]?.replaces).toEqual(["aqi-hourly-severe"]);
+    expect(problems(replacing("[aqi-hourly-heavy]"))).toEqual([
+      `${rule_}replaces[0]: rule "aqi-hourly-heavy" is still in the file: remove it or this entry`,
+    ]);
+    expect(problems(replacing("[old-rule, old-rule]"))).toEqual([
+      `${rule_}replaces[1]: rule "old-rule" is already replaced by "aqi-hourly-heavy"`,
+    ]);
+    expect(problems(replacing("[Old Rule]"))[0]).toMatch(
+      /rule "aqi-hourly-heavy": replaces\[0\]: lower-case/,
+    );
   });
 
   it("a GB 3095 threshold without grade takes the station's area class", () => {
