@@ -1,3 +1,4 @@
+import { beijingHumanTime, toBeijingIsoMs } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { humanizeTimes, humanTime } from "../public/js/format.js";
 
@@ -7,6 +8,20 @@ describe("dashboard human times (alert messages)", () => {
     expect(humanTime("2026-11-30T05:00:00+08:00", "en")).toBe("30 Nov 05:00");
     // 21:00 UTC on the 29th is 05:00 on the 30th in Beijing.
     expect(humanTime("2026-11-29T21:00:00.000Z", "en")).toBe("30 Nov 05:00");
+  });
+
+  it("reads as the alert texts do: the same as @qingshan/domain's beijingHumanTime (the browser has its own copy)", () => {
+    const HOUR = 3_600_000;
+    // Every 7 h 13 min over two years (Beijing New Year, leap day, month ends), against references a
+    // day before and after: the year shown or not as the server's texts show it.
+    for (let t = Date.UTC(2027, 11, 1); t < Date.UTC(2029, 2, 2); t += 7 * HOUR + 13 * 60_000) {
+      for (const reference of [t, t - 24 * HOUR, t + 24 * HOUR]) {
+        const server = beijingHumanTime(t, reference);
+        const iso = new Date(t).toISOString();
+        expect(humanTime(iso, "zh", toBeijingIsoMs(reference))).toBe(server.zh);
+        expect(humanTime(iso, "en", toBeijingIsoMs(reference))).toBe(server.en);
+      }
+    }
   });
 
   it("adds the year when it is not the reference's, across New Year", () => {
