@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createStationRegistry } from "./registry.ts";
+import { reportingIntervalOf } from "./station.ts";
 
 const base = { name: { zh: "站", en: "Station" }, location: { lat: 28.4, lon: 119.9 }, township: "碧湖镇" };
 
@@ -36,5 +37,40 @@ describe("createStationRegistry", () => {
         { ...base, id: "a", kind: "air" },
       ]),
     ).toThrow(/duplicate station id "a"/);
+  });
+
+  it("reads a per-metric reporting interval, defaulting to the station's, and refuses one for a metric not reported", () => {
+    const registry = createStationRegistry([
+      {
+        ...base,
+        id: "w4",
+        kind: "water",
+        water: { waterBody: "river" },
+        metrics: ["ph", "do", "codmn", "nh3n", "tp"],
+        // water-gb3838.md §5: CODMn, NH3-N, TP usually every 4 h (instrument cycle).
+        metricReportingIntervalMs: { codmn: 14_400_000, nh3n: 14_400_000, tp: 14_400_000 },
+      },
+    ]);
+    const station = registry.get("w4");
+    if (!station) throw new Error("w4 not registered");
+    expect(reportingIntervalOf(station, "tp")).toBe(14_400_000);
+    expect(reportingIntervalOf(station, "do")).toBe(3_600_000);
+    expect(() =>
+      createStationRegistry([
+        {
+          ...base,
+          id: "w5",
+          kind: "water",
+          water: { waterBody: "river" },
+          metrics: ["ph", "do"],
+          metricReportingIntervalMs: { tp: 14_400_000 },
+        },
+      ]),
+    ).toThrow("station [0.metricReportingIntervalMs.tp] tp is not a metric this station reports");
+    expect(() =>
+      createStationRegistry([
+        { ...base, id: "w6", kind: "water", water: { waterBody: "river" }, metricReportingIntervalMs: { tp: 0 } },
+      ]),
+    ).toThrow(/metricReportingIntervalMs\.tp/);
   });
 });

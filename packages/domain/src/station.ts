@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { METRIC_IDS, STATION_KINDS } from "./metrics.ts";
+import { METRIC_IDS, METRICS, type MetricId, STATION_KINDS } from "./metrics.ts";
 
 export const WATER_CLASSES = ["I", "II", "III", "IV", "V"] as const;
 
@@ -23,6 +23,13 @@ export const StationSchema = z
     metrics: z.array(z.enum(METRIC_IDS)).optional(),
     /** Expected interval between readings, for the offline check. */
     reportingIntervalMs: z.number().int().positive().default(3_600_000),
+    /**
+     * Per-metric interval between readings where a metric is measured at another rate than the
+     * station's `reportingIntervalMs` (e.g. CODMn, NH3-N, TP every 4 h at an automatic water
+     * station, water-gb3838.md §5). Sets how much sampling each reading is credited with and how
+     * many values a day of the metric needs (reportingIntervalOf, @qingshan/standards dailyMinimum).
+     */
+    metricReportingIntervalMs: z.partialRecord(z.enum(METRIC_IDS), z.number().int().positive()).optional(),
     /** GB 3095 functional area: class1 (nature reserves…) uses Grade I limits, class2 Grade II. */
     airArea: z.enum(["class1", "class2"]).optional(),
     water: z
@@ -48,7 +55,32 @@ export const StationSchema = z
     if (station.kind === "water" && station.water === undefined) {
       ctx.addIssue({ code: "custom", path: ["water"], message: "a water station needs water.waterBody" });
     }
+    for (const metric of Object.keys(station.metricReportingIntervalMs ?? {}) as MetricId[]) {
+      const reported = station.metrics
+        ? station.metrics.includes(metric)
+        : METRICS[metric].kinds.includes(station.kind);
+      if (!reported)
+        ctx.addIssue({
+          code: "custom",
+          path: ["metricReportingIntervalMs", metric],
+          message: `${metric} is not a metric this station reports`,
+        });
+    }
   });
 
 export type Station = z.infer<typeof StationSchema>;
 export type StationInput = z.input<typeof StationSchema>;
+
+/**
+ * The interval between readings of `metric` at `station`: its entry in
+ * `metricReportingIntervalMs`, else the station's `reportingIntervalMs`.
+ *
+ * @example
+ * reportingIntervalOf({ ...station, reportingIntervalMs: 3_600_000, metricReportingIntervalMs: { tp: 14_400_000 } }, "tp") // 14_400_000
+ */
+export function reportingIntervalOf(
+  station: Pick<Station, "reportingIntervalMs" | "metricReportingIntervalMs">,
+  metric: MetricId,
+): number {
+  return station.metricReportingIntervalMs?.[metric] ?? station.reportingIntervalMs;
+}
