@@ -69,7 +69,13 @@ describe("createStationRegistry", () => {
     ).toThrow("station [0.metricReportingIntervalMs.tp] tp is not a metric this station reports");
     expect(() =>
       createStationRegistry([
-        { ...base, id: "w6", kind: "water", water: { waterBody: "river" }, metricReportingIntervalMs: { tp: 0 } },
+        {
+          ...base,
+          id: "w6",
+          kind: "water",
+          water: { waterBody: "river" },
+          metricReportingIntervalMs: { tp: 0 },
+        },
       ]),
     ).toThrow(/metricReportingIntervalMs\.tp/);
   });
