@@ -38,16 +38,19 @@ export type {
   PmRealtimeBasis,
   Pollutant,
 } from "./types.ts";
-export type { ValidityRule, ValidityRuleId, ValidityVerdict } from "./validity.ts";
+export type { DailyMinimum, ValidityRule, ValidityRuleId, ValidityVerdict } from "./validity.ts";
 export {
   annualMeanValidity,
   citeValidityRule,
   dailyMeanValidity,
+  dailyMinimum,
   daysInMonth,
   eightHourMeanValidity,
   hourlyMeanValidity,
   monthlyMeanValidity,
   monthlyMinimum,
   o3DailyMax8hValidity,
+  scaledDailyRule,
+  scaledDailyShortfall,
   VALIDITY_RULES,
 } from "./validity.ts";

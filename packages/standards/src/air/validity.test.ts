@@ -5,10 +5,13 @@ import {
   annualMeanValidity,
   citeValidityRule,
   dailyMeanValidity,
+  dailyMinimum,
   eightHourMeanValidity,
   hourlyMeanValidity,
   monthlyMeanValidity,
   o3DailyMax8hValidity,
+  scaledDailyRule,
+  scaledDailyShortfall,
   VALIDITY_RULES,
 } from "./validity.ts";
 
@@ -96,5 +99,43 @@ describe("citeValidityRule", () => {
     expect(citeValidityRule("annual-mean", "co", "carbon monoxide", "GB 3095-2026 Table 4")).toBe(
       "local rule (GB 3095-2026 Table 4's annual minimum applied to carbon monoxide)",
     );
+  });
+});
+
+describe("dailyMinimum: the values a day needs by how often the metric is measured", () => {
+  const H = 3_600_000;
+  it("hourly or more often: 20 of 24 hourly means, texts left to the callers", () => {
+    for (const interval of [300_000, H]) {
+      expect(dailyMinimum("do", interval)).toEqual({ required: 20, expected: 24 });
+      expect(
+        scaledDailyRule(dailyMinimum("do", interval), "dissolved oxygen", "GB 3095 Table 4"),
+      ).toBeUndefined();
+      expect(scaledDailyShortfall(dailyMinimum("do", interval), 3, "dissolved oxygen")).toBeUndefined();
+    }
+  });
+
+  it("less often: the same share as 20 of 24 of the day's samples, rounded up (a local rule)", () => {
+    expect(dailyMinimum("codmn", 4 * H)).toEqual({ required: 5, expected: 6, everyHours: 4 });
+    expect(dailyMinimum("tp", 2 * H)).toEqual({ required: 10, expected: 12, everyHours: 2 });
+    expect(dailyMinimum("tp", 3 * H)).toEqual({ required: 7, expected: 8, everyHours: 3 });
+    expect(dailyMinimum("tp", 6 * H)).toEqual({ required: 4, expected: 4, everyHours: 6 });
+    expect(dailyMinimum("tp", 24 * H)).toEqual({ required: 1, expected: 1, everyHours: 24 });
+    expect(dailyMinimum("tp", 48 * H)).toEqual({ required: 1, expected: 1, everyHours: 48 });
+    expect(scaledDailyRule(dailyMinimum("nh3n", 4 * H), "ammonia nitrogen", "GB 3095-2026 Table 4")).toBe(
+      "local rule (GB 3095-2026 Table 4's 24-h minimum of 20 of 24 hourly means, scaled to ammonia nitrogen measured every 4 h): daily mean needs ≥ 5 of the 6 values expected in 24 h",
+    );
+    expect(scaledDailyShortfall(dailyMinimum("nh3n", 4 * H), 4, "ammonia nitrogen")).toBe(
+      "4 valid values (ammonia nitrogen is measured every 4 h); needs ≥ 5 of 6",
+    );
+  });
+
+  it("never scales the pollutants GB 3095 Table 4's 24-h row lists: they need 20 hourly means", () => {
+    for (const metric of VALIDITY_RULES["daily-mean"].pollutants)
+      expect(dailyMinimum(metric, 4 * H)).toEqual({ required: 20, expected: 24 });
+  });
+
+  it("refuses an interval that is not a positive number of ms", () => {
+    expect(() => dailyMinimum("tp", 0)).toThrow(RangeError);
+    expect(() => dailyMinimum("tp", Number.NaN)).toThrow(RangeError);
   });
 });

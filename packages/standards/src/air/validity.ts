@@ -121,6 +121,81 @@ export function citeValidityRule(
     : `local rule (${standard}'s ${rule.minimum} applied to ${label})`;
 }
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** How many values a day of one metric needs, for its sampling interval (see dailyMinimum). */
+export interface DailyMinimum {
+  /** Valid values the day needs: hourly means of the hours holding a sample. */
+  readonly required: number;
+  /** Values a complete day holds: 24 hourly means, or one per sampling cycle. */
+  readonly expected: number;
+  /**
+   * Hours between samples when the minimum is scaled (the metric is sampled less often than
+   * hourly and its daily minimum is a local rule); undefined for the plain 20 of 24 hourly means.
+   */
+  readonly everyHours?: number;
+}
+
+/**
+ * The values a day of `metric` needs when it is measured every `intervalMs`. Measured hourly or
+ * more often (and always for the metrics GB 3095 Table 4's 24-h row lists): ≥ 20 hourly means.
+ * Less often (e.g. CODMn, NH3-N, TP every 4 h at automatic water stations, water-gb3838.md §5):
+ * the day holds ⌊24 h / interval⌋ values and needs the same share as 20 of 24, rounded up.
+ *
+ * @example
+ * dailyMinimum("pm25", 3_600_000)  // { required: 20, expected: 24 }
+ * dailyMinimum("codmn", 14_400_000) // { required: 5, expected: 6, everyHours: 4 }
+ */
+export function dailyMinimum(metric: string, intervalMs: number): DailyMinimum {
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0)
+    throw new RangeError(`intervalMs: expected a positive number of ms, got ${String(intervalMs)}`);
+  if (intervalMs <= HOUR_MS || VALIDITY_RULES["daily-mean"].pollutants.includes(metric))
+    return HOURLY_DAILY_MINIMUM;
+  const expected = Math.max(1, Math.floor(DAY_MS / intervalMs));
+  // Local rule by analogy with GB 3095 Table 4 / HJ 663's 24-h minimum (20 of 24 hourly values): the same share of the day's samples.
+  const required = Math.ceil((expected * 20) / 24);
+  return { required, expected, everyHours: intervalMs / HOUR_MS };
+}
+
+const HOURLY_DAILY_MINIMUM: DailyMinimum = Object.freeze({ required: 20, expected: 24 });
+
+/**
+ * The rule text of a scaled daily minimum (`label`: the metric's name in a sentence; `standard`:
+ * the edition cited, e.g. "GB 3095 Table 4"; `statistic`: "daily mean", or "24-h mean" for a
+ * rolling 24 h), as /series and the evaluator's windows write it; undefined for the plain 20 of
+ * 24 hourly means, whose texts the callers keep.
+ *
+ * @example
+ * scaledDailyRule(dailyMinimum("tp", 14_400_000), "total phosphorus", "GB 3095 Table 4")
+ * // "local rule (GB 3095 Table 4's 24-h minimum of 20 of 24 hourly means, scaled to total phosphorus measured every 4 h): daily mean needs ≥ 5 of the 6 values expected in 24 h"
+ */
+export function scaledDailyRule(
+  min: DailyMinimum,
+  label: string,
+  standard: string,
+  statistic = "daily mean",
+): string | undefined {
+  if (min.everyHours === undefined) return undefined;
+  return `local rule (${standard}'s ${VALIDITY_RULES["daily-mean"].minimum} of 20 of 24 hourly means, scaled to ${label} measured every ${formatHours(min.everyHours)}): ${statistic} needs ≥ ${min.required} of the ${min.expected} values expected in 24 h`;
+}
+
+/**
+ * Why a day with `n` valid values of a metric under a scaled minimum is not valid; undefined for
+ * the plain 20 of 24 hourly means.
+ *
+ * @example
+ * scaledDailyShortfall(dailyMinimum("nh3n", 14_400_000), 4, "ammonia nitrogen") // "4 valid values (ammonia nitrogen is measured every 4 h); needs ≥ 5 of 6"
+ */
+export function scaledDailyShortfall(min: DailyMinimum, n: number, label: string): string | undefined {
+  if (min.everyHours === undefined) return undefined;
+  return `${n} valid value${n === 1 ? "" : "s"} (${label} is measured every ${formatHours(min.everyHours)}); needs ≥ ${min.required} of ${min.expected}`;
+}
+
+function formatHours(hours: number): string {
+  return `${Number(hours.toFixed(2))} h`;
+}
+
 function checkCount(value: number, max: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max)
     throw new RangeError(`${what}: expected an integer 0…${max}, got ${String(value)}`);
