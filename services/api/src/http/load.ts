@@ -1,4 +1,10 @@
-import { METRICS, type MetricId, type Station, type StationKind } from "@qingshan/domain";
+import {
+  METRICS,
+  type MetricId,
+  reportingIntervalOf,
+  type Station,
+  type StationKind,
+} from "@qingshan/domain";
 import type { ApiContext } from "../deps.ts";
 import { periodCount, periodEnd, periodStart } from "../series/calendar.ts";
 import { hourSeries } from "../series/hourly-validity.ts";
@@ -62,7 +68,17 @@ export async function loadHours(
   const start = periodStart(from, every) - lookbackHours * 3_600_000;
   const end = periodEnd(periodStart(to - 1, every), every);
   const aggs = await ctx.store.queryHourly({ stationId: station.id, metric, from: start, to: end });
-  return hourSeries(aggs, station.reportingIntervalMs);
+  return hourSeries(aggs, reportingIntervalOf(station, metric));
+}
+
+/** Each metric's interval between readings at `station` (registry: reportingIntervalOf). */
+export function metricIntervals(
+  station: Station,
+  metrics: Iterable<MetricId>,
+): Partial<Record<MetricId, number>> {
+  const out: Partial<Record<MetricId, number>> = {};
+  for (const metric of metrics) out[metric] = reportingIntervalOf(station, metric);
+  return out;
 }
 
 /** Metrics of a station (declared, or every metric of its kind). */

@@ -135,6 +135,12 @@ const periodProperties = {
   value: nullable({ ...num, description: "The statistic; null when the period is not valid" }),
   valid: bool,
   reason: str("Why the period is not valid"),
+  notSampled: {
+    type: "boolean",
+    enum: [true],
+    description:
+      "Only on an hour without a reading of a metric measured less often than hourly (station metricReportingIntervalMs > 1 h): no value was expected in it, unlike missing data",
+  },
   validCount: int,
   totalCount: int,
   rule: str("The validity rule applied, with its source"),

@@ -20,7 +20,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
-import { loadHours, stationMetrics } from "../http/load.ts";
+import { loadHours, metricIntervals, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
 import { complianceYearQuery, waterComplianceQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
@@ -203,7 +203,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Share of water sections meeting their target class",
         description:
-          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
+          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means, or 5 of 6 values for a parameter measured every 4 h — the /series daily minimum), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
         response: { 400: errorResponseSchema },
@@ -378,6 +378,7 @@ async function sectionCompliance(
     { start, end: to, label },
     period === "month" ? "1mo" : "1y",
     water,
+    metricIntervals(station, series.keys()),
   );
   return {
     stationId: station.id,

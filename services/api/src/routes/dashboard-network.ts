@@ -11,7 +11,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
-import { loadHours, stationMetrics } from "../http/load.ts";
+import { loadHours, metricIntervals, stationMetrics } from "../http/load.ts";
 import { jsonOnly, networkResponse } from "../http/response-schemas.ts";
 import { networkQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
@@ -56,7 +56,12 @@ async function waterState(ctx: ApiContext, station: Station, now: number) {
   for (const metric of stationMetrics(station, WATER_METRICS)) {
     series.set(metric, await loadHours(ctx, station, metric, from, end, "1h"));
   }
-  const period = waterClassOf(series, { start: from, end, label: "24h" }, water);
+  const period = waterClassOf(
+    series,
+    { start: from, end, label: "24h" },
+    water,
+    metricIntervals(station, series.keys()),
+  );
   if (!period.assessment) return null;
   return {
     type: "water" as const,

@@ -1,4 +1,4 @@
-import { METRICS, type MetricId, toBeijingIso } from "@qingshan/domain";
+import { METRICS, type MetricId, reportingIntervalOf, toBeijingIso } from "@qingshan/domain";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
@@ -48,6 +48,7 @@ export function periodJson(p: PeriodValue, now: number) {
     value: p.value,
     valid: p.valid,
     ...(p.reason ? { reason: p.reason } : {}),
+    ...(p.notSampled ? { notSampled: true } : {}),
     validCount: p.validCount,
     totalCount: p.totalCount,
     rule: p.rule,
@@ -63,7 +64,7 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Aggregated series with validity",
         description:
-          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours: GB 3095 Table 4 for SO2, NO2, CO, PM10, PM2.5, a local rule for O3 — whose daily statistic is the daily maximum 8-h mean, HJ 663 §6.1.2 — and other metrics; monthly ≥ 27 valid days, 25 in February: HJ 663, provisional, for the same five, a local rule for the others). Each period's rule names its source for the metric. A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress) and may still change; completed periods have inProgress=false.",
+          "Valid hourly means (≥ 45 min of sampling: GB 3095 Table 4 for SO2, NO2, CO, O3; the same minimum as a local rule for PM and other metrics) aggregated per Beijing hour/day/month. A period without enough valid data has valid=false, a reason and a null value (daily ≥ 20 valid hours: GB 3095 Table 4 for SO2, NO2, CO, PM10, PM2.5, a local rule for O3 — whose daily statistic is the daily maximum 8-h mean, HJ 663 §6.1.2 — and other metrics; monthly ≥ 27 valid days, 25 in February: HJ 663, provisional, for the same five, a local rule for the others). A metric measured less often than hourly (station registry metricReportingIntervalMs, e.g. CODMn, NH3-N, TP every 4 h at a water station) needs the same share of its samples in a day, rounded up (4 h: 5 of 6, totalCount 6) — a local rule by analogy with the 20 of 24 hourly means, never applied to the pollutants GB 3095 Table 4's 24-h row lists; its hours without a reading have notSampled=true (no value was expected), unlike missing data. Each period's rule names its source for the metric. A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress) and may still change; completed periods have inProgress=false.",
         tags: ["series"],
         querystring: seriesQuery,
         response: {
@@ -81,7 +82,8 @@ export function seriesRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { from, to } = timeRange(q, now, 86_400_000);
       checkPeriods(ctx, from, to, q.every);
       const hours = await loadHours(ctx, station, q.metric, from, to, q.every);
-      const rows = aggregate(hours, from, to, q.every, q.fn, AIR_VALIDITY, q.metric).map((p) =>
+      const interval = reportingIntervalOf(station, q.metric);
+      const rows = aggregate(hours, from, to, q.every, q.fn, AIR_VALIDITY, q.metric, interval).map((p) =>
         periodJson(p, now),
       );
       return respond(

@@ -1,4 +1,5 @@
-import type { MetricId } from "@qingshan/domain";
+import { type MetricId, metricInSentence } from "@qingshan/domain";
+import { type DailyMinimum, dailyMinimum, scaledDailyRule, scaledDailyShortfall } from "@qingshan/standards";
 import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
 import { mean } from "./mean.ts";
@@ -26,6 +27,33 @@ export const AIR_VALIDITY: ValidityRules = Object.freeze({
   minDaysPerMonth: 27,
   minDaysPerFebruary: 25,
 });
+
+/**
+ * The daily minimum of a metric measured every `intervalMs` (its registry interval, see
+ * reportingIntervalOf): `rules.minHoursPerDay` of 24 hourly means, or — for a metric sampled less
+ * often than hourly — the scaled minimum of @qingshan/standards dailyMinimum (the evaluator's
+ * windows apply the same function).
+ */
+interface DayMinimum {
+  readonly rules: ValidityRules;
+  readonly expected: number;
+  /** Set when the minimum is scaled to a sampling interval longer than 1 h. */
+  readonly scaled?: DailyMinimum;
+}
+
+function dayMinimumOf(rules: ValidityRules, metric?: MetricId, intervalMs?: number): DayMinimum {
+  if (metric === undefined || intervalMs === undefined) return { rules, expected: 24 };
+  const min = dailyMinimum(metric, intervalMs);
+  if (min.everyHours === undefined) return { rules, expected: 24 };
+  return { rules: { ...rules, minHoursPerDay: min.required }, expected: min.expected, scaled: min };
+}
+
+/** Why a day with `n` valid hourly means is not valid under `day`'s minimum. */
+function dayShortfall(day: DayMinimum, n: number, metric: MetricId | undefined): string {
+  const scaled =
+    day.scaled && metric ? scaledDailyShortfall(day.scaled, n, metricInSentence(metric)) : undefined;
+  return scaled ?? `${n} valid hourly mean${n === 1 ? "" : "s"}; needs ≥ ${day.rules.minHoursPerDay}`;
+}
 
 /** Values of the valid days of a period, with the count of valid hours per day. */
 interface DayStat {
@@ -64,6 +92,11 @@ function statistic(values: readonly number[], fn: AggFn): number | null {
  *   (≥ 25 in February), an HJ 663 rule read with medium confidence, so labelled provisional (a
  *   local rule for O3, water and NOI — see monthlyRuleSource).
  *
+ * A metric measured less often than hourly (`intervalMs` > 1 h, its registry interval): a day
+ * needs the scaled minimum of @qingshan/standards dailyMinimum (5 of the 6 values of a 4-hourly
+ * parameter; a local rule by analogy, its `rule` says so) and an hour without a reading is
+ * `notSampled` rather than missing data. The month rule is unchanged on the daily values.
+ *
  * An invalid period has `valid: false`, a reason and a null value; `count` reports the number of
  * valid items whatever the validity.
  *
@@ -77,11 +110,22 @@ export function aggregate(
   to: number,
   every: Every,
   fn: AggFn,
-  rules: ValidityRules = AIR_VALIDITY,
+  validity: ValidityRules = AIR_VALIDITY,
   metric?: MetricId,
+  intervalMs?: number,
 ): PeriodValue[] {
+  const minimum = dayMinimumOf(validity, metric, intervalMs);
+  const { rules, scaled } = minimum;
   const hourRule = `${metric ? hourlyRuleSource(metric) : GENERIC_RULE_SOURCES.hourly}: ≥ 45 min of sampling in the hour`;
   const daySource = rules.source ?? (metric ? dailyRuleSource(metric) : GENERIC_RULE_SOURCES.daily);
+  const dayRule =
+    (scaled && metric && !rules.source
+      ? scaledDailyRule(scaled, metricInSentence(metric), "GB 3095 Table 4")
+      : undefined) ?? `${daySource}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`;
+  const notSampled =
+    scaled && metric
+      ? `not sampled in this hour: ${metricInSentence(metric)} is measured every ${scaled.everyHours} h (registry metricReportingIntervalMs)`
+      : undefined;
   const monthSource = rules.source ?? (metric ? monthlyRuleSource(metric) : GENERIC_RULE_SOURCES.monthly);
   return periods(from, to, every).map((period): PeriodValue => {
     if (every === "1h") {
@@ -92,7 +136,8 @@ export function aggregate(
           ...base,
           value: fn === "count" ? 0 : null,
           valid: false,
-          reason: "no reading in the hour",
+          reason: notSampled ?? "no reading in the hour",
+          ...(notSampled ? { notSampled: true as const } : {}),
           validCount: 0,
           totalCount: 0,
         };
@@ -115,12 +160,10 @@ export function aggregate(
         ...period,
         value: day.valid || fn === "count" ? statistic(day.hourMeans, fn) : null,
         valid: day.valid,
-        ...(day.valid
-          ? {}
-          : { reason: `${n} valid hourly mean${n === 1 ? "" : "s"}; needs ≥ ${rules.minHoursPerDay}` }),
+        ...(day.valid ? {} : { reason: dayShortfall(minimum, n, metric) }),
         validCount: n,
-        totalCount: 24,
-        rule: `${daySource}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`,
+        totalCount: scaled ? Math.max(minimum.expected, n) : 24,
+        rule: dayRule,
         provisional: false,
       };
     }
@@ -141,17 +184,26 @@ export function aggregate(
   });
 }
 
-/** Mean of the valid hourly means of one day [start, end) with its validity (used by AQI and NOI). */
+/**
+ * Mean of the valid hourly means of one day [start, end) with its validity and, when not valid,
+ * why (used by AQI, NOI and the water class of the last 24 h; `metric` and `intervalMs` as for
+ * aggregate).
+ */
 export function dailyMean(
   series: HourSeries,
   start: number,
   end: number,
-  rules: ValidityRules = AIR_VALIDITY,
-): { value: number | null; validHours: number; valid: boolean } {
-  const day = dayStat(series, start, end, rules);
+  validity: ValidityRules = AIR_VALIDITY,
+  metric?: MetricId,
+  intervalMs?: number,
+): { value: number | null; validHours: number; valid: boolean; reason?: string } {
+  const minimum = dayMinimumOf(validity, metric, intervalMs);
+  const day = dayStat(series, start, end, minimum.rules);
+  const n = day.hourMeans.length;
   return {
     value: day.valid ? statistic(day.hourMeans, "mean") : null,
-    validHours: day.hourMeans.length,
+    validHours: n,
     valid: day.valid,
+    ...(day.valid ? {} : { reason: dayShortfall(minimum, n, metric) }),
   };
 }

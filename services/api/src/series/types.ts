@@ -40,9 +40,17 @@ export interface PeriodValue {
   readonly valid: boolean;
   /** Why the period is not valid. */
   readonly reason?: string;
+  /**
+   * An hour without a reading of a metric measured less often than hourly (registry
+   * metricReportingIntervalMs > 1 h): no value was expected, unlike missing data.
+   */
+  readonly notSampled?: true;
   /** Valid items inside the period: readings (1h), valid hours (1d), valid days (1mo). */
   readonly validCount: number;
-  /** Items the period could hold: readings received (1h), 24 hours (1d), days of the month (1mo). */
+  /**
+   * Items the period could hold: readings received (1h), 24 hours (1d; the day's sampling cycles
+   * for a metric measured less often than hourly), days of the month (1mo).
+   */
   readonly totalCount: number;
   /** The validity rule applied, with its source. */
   readonly rule: string;

@@ -45,9 +45,18 @@ function decidesClass(metric: MetricId): boolean {
 }
 
 /**
+ * Each parameter's interval between readings (registry: reportingIntervalOf), for the daily
+ * minimum of the parameters measured less often than hourly; a parameter not listed is taken
+ * as hourly.
+ */
+export type ParameterIntervals = Partial<Record<MetricId, number>>;
+
+/**
  * Period value of each parameter with the validity /series applies (aggregate: a day needs ≥ 20
- * valid hourly means, a month ≥ 27 valid days, 25 in February — see aggregate.ts and
- * rule-source.ts), then the section class by the single-factor method via `assessSection`.
+ * valid hourly means — for a parameter measured less often than hourly, per `intervalsMs`, the
+ * same share of its samples, e.g. 5 of 6 every 4 h — a month ≥ 27 valid days, 25 in February;
+ * see aggregate.ts and rule-source.ts), then the section class by the single-factor method via
+ * `assessSection`.
  * A parameter without a valid period value is not assessed and listed with its reason; the
  * period's class is valid only when every class-deciding parameter the station measures has one.
  *
@@ -61,10 +70,14 @@ export function waterClasses(
   to: number,
   every: Every,
   section: WaterSection,
+  intervalsMs: ParameterIntervals = {},
 ): WaterPeriod[] {
   const byMetric = new Map<MetricId, PeriodValue[]>();
   for (const [metric, hours] of series) {
-    byMetric.set(metric, aggregate(hours, from, to, every, "mean", AIR_VALIDITY, metric));
+    byMetric.set(
+      metric,
+      aggregate(hours, from, to, every, "mean", AIR_VALIDITY, metric, intervalsMs[metric]),
+    );
   }
   return periods(from, to, every).map((period, i) => {
     const values = new Map<MetricId, ParameterValue>();
@@ -79,7 +92,8 @@ export function waterClasses(
 /**
  * The class of a section over one 24-h window [start, end) that need not be a calendar day (e.g.
  * the last 24 h): each parameter's value is the mean of its valid hourly means, valid with ≥ 20 of
- * them (dailyMean, the /series daily minimum).
+ * them (dailyMean, the /series daily minimum; scaled for a parameter measured less often than
+ * hourly, per `intervalsMs`).
  *
  * @example
  * waterClassOf(series, { start: end - DAY_MS, end, label: "24h" }, { waterBody: "river", targetClass: "III" })
@@ -88,20 +102,18 @@ export function waterClassOf(
   series: ReadonlyMap<MetricId, HourSeries>,
   window: { readonly start: number; readonly end: number; readonly label: string },
   section: WaterSection,
+  intervalsMs: ParameterIntervals = {},
 ): WaterPeriod {
   if (window.end - window.start !== DAY_MS)
     throw new RangeError(`waterClassOf: a 24-h window, got ${window.end - window.start} ms`);
   const values = new Map<MetricId, ParameterValue>();
   for (const [metric, hours] of series) {
-    const day = dailyMean(hours, window.start, window.end, AIR_VALIDITY);
-    const n = day.validHours;
+    const day = dailyMean(hours, window.start, window.end, AIR_VALIDITY, metric, intervalsMs[metric]);
     values.set(metric, {
       value: day.value,
       valid: day.valid,
-      validCount: n,
-      ...(day.valid
-        ? {}
-        : { reason: `${n} valid hourly mean${n === 1 ? "" : "s"}; needs ≥ ${AIR_VALIDITY.minHoursPerDay}` }),
+      validCount: day.validHours,
+      ...(day.reason ? { reason: day.reason } : {}),
     });
   }
   return classOfPeriod(window, values, section);
@@ -123,10 +135,20 @@ export function waterClassToDate(
   period: { readonly start: number; readonly end: number; readonly label: string },
   step: "1mo" | "1y",
   section: WaterSection,
+  intervalsMs: ParameterIntervals = {},
 ): WaterPeriod {
   const values = new Map<MetricId, ParameterValue>();
   for (const [metric, hours] of series) {
-    const months = aggregate(hours, period.start, period.end, "1mo", "mean", AIR_VALIDITY, metric);
+    const months = aggregate(
+      hours,
+      period.start,
+      period.end,
+      "1mo",
+      "mean",
+      AIR_VALIDITY,
+      metric,
+      intervalsMs[metric],
+    );
     const value = step === "1mo" ? months[0] : yearValue(months, period.end);
     if (value) values.set(metric, value);
   }
