@@ -331,6 +331,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       severity: s.severity,
       message: s.message,
       ...(s.level !== undefined ? { level: s.level } : {}),
+      ...(s.levelName !== undefined ? { levelName: s.levelName } : {}),
       ...(s.metric !== undefined ? { metric: s.metric } : {}),
       ...(s.value !== undefined ? { value: s.value } : {}),
       ...(s.threshold !== undefined ? { threshold: s.threshold } : {}),

@@ -177,9 +177,11 @@ function whatOf(state: AlertState): Bilingual {
   const name = shortName(metric);
   const window = state.window === undefined ? undefined : WINDOW_SHORT[state.window];
   const value = state.value === undefined ? "" : ` ${formatMeasured(state.value)}${unitOf(metric)}`;
+  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which.
+  const level = state.levelName;
   return {
-    zh: `${name.zh}${window ? ` ${window.zh}` : ""}${value}`,
-    en: `${name.en}${window ? ` ${window.en}` : ""}${value}`,
+    zh: `${name.zh}${window ? ` ${window.zh}` : ""}${value}${level ? ` ${level.zh}` : ""}`,
+    en: `${name.en}${window ? ` ${window.en}` : ""}${value}${level ? ` ${level.en}` : ""}`,
   };
 }
 
@@ -226,7 +228,7 @@ export function renderAlert(
   const level =
     state.level === undefined
       ? undefined
-      : (LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
+      : (state.levelName ?? LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
   const tag = headTag(state);
   const what = whatOf(state);
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
@@ -277,8 +279,13 @@ export function renderAlert(
       `${event.actor ?? "?"}${event.note ? `：${event.note} / note: ${event.note}` : ""} (${formatBeijingHuman(event.at, event.at)} 北京时间 Beijing time)`,
     ]);
   }
-  if (event.type === "resolved")
+  if (event.type === "resolved") {
     rows.push(["解除时间 Resolved", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
+    // The resolution's own text (the value at resolution, or why: e.g. the rule was replaced);
+    // "What" keeps the alert's message.
+    if (event.message.zh !== state.message.zh || event.message.en !== state.message.en)
+      rows.push(["解除说明 Resolution", `${event.message.zh} / ${event.message.en}`]);
+  }
   if (recipients.length > 0) rows.push(["通知 Notified", notifiedText(recipients, state.tier)]);
   rows.push(["查看 Dashboard", link]);
   rows.push(["接口 API", apiLink]);
