@@ -1,5 +1,11 @@
 import { type MetricId, metricInSentence } from "@qingshan/domain";
-import { citeValidityRule, HJ633_2026_EFFECTIVE_DATE, type ValidityRuleId } from "@qingshan/standards";
+import {
+  citeValidityRule,
+  type DailyMinimum,
+  HJ633_2026_EFFECTIVE_DATE,
+  scaledDailyRule,
+  type ValidityRuleId,
+} from "@qingshan/standards";
 
 // GB 3095-2012 / GB 3095-2026 Table 4 (identical in both editions): 1-h mean needs ≥ 45 min of sampling
 // (SO2, NO2, CO, O3; Qingshan applies every Table 4 / HJ 663 minimum to the metrics they do not list
@@ -38,16 +44,22 @@ export function hourRule(endDate: string, metric: MetricId): string {
   return `${source("hourly-mean", metric, std)}: 1-h mean needs ≥ 45 min of sampling in the hour`;
 }
 
-export function rollingRule(hours: 8 | 24, endDate: string, metric: MetricId): string {
+/**
+ * `dayMin`: the metric's daily minimum (@qingshan/standards dailyMinimum, the API's function): a
+ * metric sampled less often than hourly gets the scaled local rule's text.
+ */
+export function rollingRule(hours: 8 | 24, endDate: string, metric: MetricId, dayMin?: DailyMinimum): string {
   const std = `GB 3095-${is2026(endDate) ? "2026" : "2012"} Table 4`;
-  return hours === 8
-    ? `${source("eight-hour-mean", metric, std)}: 8-h mean needs ≥ ${MIN_HOURS_8H} hourly means`
-    : `${source("daily-mean", metric, std)}: 24-h mean needs ≥ ${MIN_HOURS_24H} hourly means`;
+  if (hours === 8)
+    return `${source("eight-hour-mean", metric, std)}: 8-h mean needs ≥ ${MIN_HOURS_8H} hourly means`;
+  const scaled = dayMin && scaledDailyRule(dayMin, metricInSentence(metric), std, "24-h mean");
+  return scaled ?? `${source("daily-mean", metric, std)}: 24-h mean needs ≥ ${MIN_HOURS_24H} hourly means`;
 }
 
-export function dayRule(date: string, metric: MetricId): string {
+export function dayRule(date: string, metric: MetricId, dayMin?: DailyMinimum): string {
   const std = `GB 3095-${is2026(date) ? "2026" : "2012"} Table 4`;
-  return `${source("daily-mean", metric, std)}: daily mean needs ≥ ${MIN_HOURS_24H} hourly means`;
+  const scaled = dayMin && scaledDailyRule(dayMin, metricInSentence(metric), std);
+  return scaled ?? `${source("daily-mean", metric, std)}: daily mean needs ≥ ${MIN_HOURS_24H} hourly means`;
 }
 
 export function dailyMax8hRule(date: string, limit: number, metric: MetricId): string {
@@ -74,24 +86,26 @@ export interface RuleTexts {
 }
 
 const BEFORE_2026 = "2012-01-01";
-const textsByMetric = new Map<MetricId, RuleTexts>();
+const textsByMetric = new Map<string, RuleTexts>();
 
 /**
  * The rule texts of hours and rolling windows of `metric` by edition, built once per metric:
  * hour() and rolling() are called for every rule evaluation (formatting the date for each call cost
  * ~10 % of the evaluator's CPU). `is2026` as for is2026(end date) — see is2026Day in series-windows.ts.
+ * `dayMin` as for rollingRule (keyed with the metric: one entry per metric and sampling rate).
  */
-export function ruleTextsFor(metric: MetricId): RuleTexts {
-  const known = textsByMetric.get(metric);
+export function ruleTextsFor(metric: MetricId, dayMin?: DailyMinimum): RuleTexts {
+  const key = dayMin?.everyHours === undefined ? metric : `${metric}/${dayMin.everyHours}`;
+  const known = textsByMetric.get(key);
   if (known) return known;
   const after = HJ633_2026_EFFECTIVE_DATE;
   const hour = [hourRule(BEFORE_2026, metric), hourRule(after, metric)] as const;
   const r8 = [rollingRule(8, BEFORE_2026, metric), rollingRule(8, after, metric)] as const;
-  const r24 = [rollingRule(24, BEFORE_2026, metric), rollingRule(24, after, metric)] as const;
+  const r24 = [rollingRule(24, BEFORE_2026, metric, dayMin), rollingRule(24, after, metric, dayMin)] as const;
   const texts: RuleTexts = {
     hour: (is2026) => hour[is2026 ? 1 : 0],
     rolling: (hours, is2026) => (hours === 8 ? r8 : r24)[is2026 ? 1 : 0],
   };
-  textsByMetric.set(metric, texts);
+  textsByMetric.set(key, texts);
   return texts;
 }

@@ -450,3 +450,50 @@ describe("keep: optional statistics a series does not keep", () => {
     );
   });
 });
+
+describe("a metric measured every 4 h (reportingIntervalMs 4 h: @qingshan/standards dailyMinimum, as the API)", () => {
+  const FOUR_H = 4 * H;
+  /** Instantaneous TP values at 00:00, 04:00 … 20:00 of Beijing `date`, except the hours in `missed`. */
+  function feedCycles(
+    w: ReturnType<typeof createSeriesWindows>,
+    date: string,
+    missed: readonly number[] = [],
+  ) {
+    for (let h = 0; h < 24; h += 4) {
+      if (missed.includes(h)) continue;
+      const out = w.add({ ts: bj(`${date}T${String(h).padStart(2, "0")}:00:00`), value: 0.06, flag: "N" });
+      expect(out.accepted).toBe(true);
+    }
+  }
+
+  it("a day and a 24-h window need 5 of the 6 values; a month counts those days as before", () => {
+    const w = createSeriesWindows("tp", { latenessMs: 2 * H, reportingIntervalMs: FOUR_H });
+    for (let d = 1; d <= 27; d++) feedCycles(w, `2026-10-${String(d).padStart(2, "0")}`);
+    feedCycles(w, "2026-10-28", [8]); // 5 of 6
+    feedCycles(w, "2026-10-29", [8, 16]); // 4 of 6
+    feedCycles(w, "2026-10-30");
+    // Each instantaneous value is credited 4 h (capped at 1 h): its hour is valid.
+    expect(w.hour(bj("2026-10-30T01:00:00"))).toMatchObject({ valid: true, count: 1, mean: 0.06 });
+    expect(w.day("2026-10-28")).toMatchObject({ valid: true, count: 5, required: 5, mean: 0.06 });
+    expect(w.day("2026-10-29")).toMatchObject({ valid: false, count: 4, required: 5 });
+    expect(w.day("2026-10-28").rule).toBe(
+      "local rule (GB 3095-2026 Table 4's 24-h minimum of 20 of 24 hourly means, scaled to total phosphorus measured every 4 h): daily mean needs ≥ 5 of the 6 values expected in 24 h",
+    );
+    const r24 = w.rolling(24, bj("2026-10-31T00:00:00"));
+    expect(r24).toMatchObject({ valid: true, count: 6, required: 5 });
+    expect(r24.rule).toContain("24-h mean needs ≥ 5 of the 6 values expected in 24 h");
+    // Month: the 27 complete days, the 5-of-6 day and the 30th are valid; the 4-of-6 day is not.
+    expect(w.month("2026-10")).toMatchObject({ valid: true, count: 29, required: 27, mean: 0.06 });
+  });
+
+  it("an hourly metric of the same station still needs 20 hourly means", () => {
+    const w = createSeriesWindows("tp", { latenessMs: 2 * H, reportingIntervalMs: H });
+    const first = bj("2026-10-01T01:00:00");
+    feedHours(w, first, 19, () => 0.06);
+    feedHours(w, first + 24 * H, 1, () => 0.06);
+    expect(w.day("2026-10-01")).toMatchObject({ valid: false, count: 19, required: 20 });
+    expect(w.day("2026-10-01").rule).toBe(
+      "local rule (GB 3095-2026 Table 4's 24-h minimum applied to total phosphorus): daily mean needs ≥ 20 hourly means",
+    );
+  });
+});

@@ -8,6 +8,8 @@ import {
 } from "@qingshan/domain";
 import {
   annualMeanValidity,
+  type DailyMinimum,
+  dailyMinimum,
   HJ633_2026_EFFECTIVE_DATE,
   monthlyMinimum,
   o3DailyMax8hValidity,
@@ -30,7 +32,6 @@ import {
   dayRule,
   MIN_DAYS_YEAR,
   MIN_HOURS_8H,
-  MIN_HOURS_24H,
   MIN_SAMPLING_PER_HOUR_MS,
   MIN_WINDOWS_DAILY_MAX_8H,
   monthRule,
@@ -264,6 +265,11 @@ function layoutOf(options: WindowsOptions): Layout {
 class TypedSeriesWindows implements SeriesWindows {
   /** Rule texts of this metric's hours and rolling windows (cited per metric, built once). */
   private readonly texts: RuleTexts;
+  /**
+   * Hourly means a day and a 24-h window need: 20, or fewer for a metric sampled less often than
+   * hourly (`reportingIntervalMs` > 1 h) — @qingshan/standards dailyMinimum, as in the API.
+   */
+  private readonly dayMin: DailyMinimum;
 
   constructor(
     readonly metric: MetricId,
@@ -279,7 +285,8 @@ class TypedSeriesWindows implements SeriesWindows {
     /** Series sharing the buffer (its overhead is split between them in memoryBytes()). */
     private readonly groupSize: number,
   ) {
-    this.texts = ruleTextsFor(metric);
+    this.dayMin = dailyMinimum(metric, intervalMs);
+    this.texts = ruleTextsFor(metric, this.dayMin);
     const { n, k } = L;
     i32.fill(-1, io, io + n); // every ring slot empty
     f64[fo + L.fNewest] = Number.NaN;
@@ -407,7 +414,7 @@ class TypedSeriesWindows implements SeriesWindows {
         if (!Number.isNaN(v)) push(acc, v);
       }
     }
-    const required = hours === 8 ? MIN_HOURS_8H : MIN_HOURS_24H;
+    const required = hours === 8 ? MIN_HOURS_8H : this.dayMin.required;
     return stat(
       acc,
       required,
@@ -419,7 +426,13 @@ class TypedSeriesWindows implements SeriesWindows {
   day(dayKey: string): WindowStat {
     const d = parseDayKey(dayKey);
     const figures = this.dayFigures(d, dayKey);
-    return stat(figures.hours, MIN_HOURS_24H, figures.hours.n >= MIN_HOURS_24H, dayRule(dayKey, this.metric));
+    const required = this.dayMin.required;
+    return stat(
+      figures.hours,
+      required,
+      figures.hours.n >= required,
+      dayRule(dayKey, this.metric, this.dayMin),
+    );
   }
 
   dailyMax8h(dayKey: string): WindowStat {
@@ -600,7 +613,7 @@ class TypedSeriesWindows implements SeriesWindows {
       u16[uo + L.uDay8 + k + c] = windows.total;
     }
     const dayMean = f64[dF + c] as number;
-    const valid = hours.n >= MIN_HOURS_24H;
+    const valid = hours.n >= this.dayMin.required;
     const m = monthIndexOfDay(d);
     if (L.keepMonth) this.accumulate(m % 2, m, fo + L.fMonth, io + L.iMonth, uo + L.uMonth, valid, dayMean);
     if (!L.keepYear) return;
@@ -645,7 +658,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const { hours } = this.dayFromRing(d);
     if (hours.total === 0) return false;
     acc.total++;
-    if (hours.n < MIN_HOURS_24H) return false;
+    if (hours.n < this.dayMin.required) return false;
     push(acc, clean(hours.sum / hours.n));
     return true;
   }

@@ -10,7 +10,13 @@ export interface WindowsOptions {
   readonly latenessMs: number;
   /** Flags whose values enter statistics; default ["N"]. Others are counted in totalCount only. */
   readonly validFlags?: readonly DataFlag[];
-  /** Expected interval between readings when readings carry no averaging period (periodMs 0), for the ≥45-min-per-hour rule; default 5 min. */
+  /**
+   * Expected interval between readings: credited to each reading without an averaging period
+   * (periodMs 0) for the ≥45-min-per-hour rule; default 5 min. Longer than 1 h (a metric measured
+   * e.g. every 4 h, the station registry's metricReportingIntervalMs), it also scales the values a
+   * day and a 24-h window need (@qingshan/standards dailyMinimum: 5 of 6 every 4 h, a local rule
+   * by analogy with the 20 of 24 hourly means), as the API's /series does.
+   */
   readonly reportingIntervalMs?: number;
   /**
    * Concentration limit for the HJ 663 §6.1.2 exception (a daily max 8-h mean from fewer than 14

@@ -1,4 +1,4 @@
-import type { DataFlag, Station } from "@qingshan/domain";
+import { createStationRegistry, type DataFlag, type Station } from "@qingshan/domain";
 import { createSeriesQuality, type SeriesQuality, trackQuality } from "@qingshan/rules";
 import { describe, expect, it } from "vitest";
 import { createStationSeries, isCounted } from "./station-series.ts";
@@ -106,5 +106,33 @@ describe("O3 daily maximum 8-h mean: the station's GB 3095 area class sets the H
       mean: 130,
       valid: false,
     });
+  });
+});
+
+describe("windows per metric use the metric's registry interval (metricReportingIntervalMs)", () => {
+  it("a water station's 4-hourly TP gets a day from 6 values (5 needed); its hourly DO still needs 20", () => {
+    const water = createStationRegistry([
+      {
+        id: "wq-4h",
+        name: { zh: "断面", en: "Section" },
+        kind: "water",
+        location: { lat: 28.3, lon: 119.7 },
+        township: "大港头镇",
+        metrics: ["ph", "do", "tp"],
+        water: { waterBody: "river" },
+        // water-gb3838.md §5: nutrients every 4 h (instrument cycle), the five parameters hourly.
+        metricReportingIntervalMs: { tp: 4 * 3_600_000 },
+      },
+    ]).get("wq-4h") as Station;
+    const s = createStationSeries(water, { latenessMs: 7_200_000, validFlags: ["N"] });
+    const start = Date.parse("2026-11-27T00:00:00+08:00");
+    // Instantaneous values (no period): TP credited 4 h each, DO the station's 1 h.
+    for (let h = 0; h < 24; h += 4) {
+      s.windowsOf("tp").add({ ts: start + h * 3_600_000, value: 0.06, flag: "N" });
+      s.windowsOf("do").add({ ts: start + h * 3_600_000, value: 5.8, flag: "N" });
+    }
+    s.windowsOf("ph").add({ ts: start + 25 * 3_600_000, value: 7.2, flag: "N" });
+    expect(s.view.day("tp", "2026-11-27")).toMatchObject({ valid: true, count: 6, required: 5, mean: 0.06 });
+    expect(s.view.day("do", "2026-11-27")).toMatchObject({ valid: false, count: 6, required: 20 });
   });
 });

@@ -1,4 +1,11 @@
-import { type DataFlag, HOUR_MS, type MetricId, metricsForKind, type Station } from "@qingshan/domain";
+import {
+  type DataFlag,
+  HOUR_MS,
+  type MetricId,
+  metricsForKind,
+  reportingIntervalOf,
+  type Station,
+} from "@qingshan/domain";
 import type { Rule, SeriesQuality, StationView, StatLike } from "@qingshan/rules";
 import { GB3095_2026_FROM, type Gb3095Limit, gb3095Limit } from "@qingshan/standards";
 import {
@@ -227,7 +234,9 @@ class Series implements StationSeries, StationView {
     return {
       latenessMs: this.options.latenessMs,
       validFlags: this.options.validFlags,
-      reportingIntervalMs: this.station.reportingIntervalMs,
+      // The metric's own interval (registry metricReportingIntervalMs, else the station's): also
+      // scales a day's minimum for a metric measured less often than hourly, as the API does.
+      reportingIntervalMs: reportingIntervalOf(this.station, metric),
       keep: this.options.keep?.(metric) ?? KEPT_STATISTICS,
       // HJ 663 §6.1.2: a day with < 14 valid 8-h windows is valid when its maximum exceeds the
       // limit of the station's GB 3095 area class (the API's daily AQI applies the same limit).
