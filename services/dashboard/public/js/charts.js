@@ -120,7 +120,11 @@ export async function load(app) {
   const series = await getJson("/api/v1/series", q);
   document.getElementById("series-csv").href = withParams("/api/v1/series", { ...q, format: "csv" });
   const lines = thresholdLines(app, station, q.metric, q.every);
-  const valid = series.periods.filter((p) => p.value !== null).length;
+  // Hours of a metric measured less often than hourly without a reading are `notSampled` (no value
+  // was expected): left out, so its values (e.g. every 4 h) join up; missing data stays a gap.
+  const periods = series.periods.filter((p) => !p.notSampled);
+  const sparse = periods.length < series.periods.length;
+  const valid = periods.filter((p) => p.value !== null).length;
   document.getElementById("chart-note").textContent =
     valid === 0
       ? t("charts.noData")
@@ -130,7 +134,7 @@ export async function load(app) {
       aria: { enabled: true },
       grid: { left: 56, right: 150, top: 24, bottom: 40 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: series.periods.map((p) => axisLabel(p.label)) },
+      xAxis: { type: "category", data: periods.map((p) => axisLabel(p.label)) },
       yAxis: {
         type: "value",
         name: series.unit,
@@ -143,8 +147,8 @@ export async function load(app) {
         {
           type: q.every === "1h" ? "line" : "bar",
           name: q.metric,
-          data: series.periods.map((p) => p.value),
-          showSymbol: false,
+          data: periods.map((p) => p.value),
+          showSymbol: sparse,
           itemStyle: { color: "#2f6f9f" },
           markLine: { symbol: "none", label: { formatter: "{b}", position: "end" }, data: lines },
         },

@@ -365,20 +365,23 @@ async function select(app, id, scroll = true) {
     from: String(to - 24 * 3_600_000),
     to: String(to),
   });
+  // Hours without a reading of a metric measured less often than hourly are `notSampled` (no value
+  // expected): left out so its values join up, as in the charts view.
+  const periods = series.periods.filter((p) => !p.notSampled);
   panelChart?.dispose();
   panelChart = window.echarts.init(document.getElementById("panel-chart"), null, { renderer: "svg" });
   panelChart.setOption({
     grid: { left: 44, right: 12, top: 16, bottom: 28 },
     tooltip: { trigger: "axis" },
-    xAxis: { type: "category", data: series.periods.map((p) => p.label.slice(11, 16)) },
+    xAxis: { type: "category", data: periods.map((p) => p.label.slice(11, 16)) },
     yAxis: { type: "value", name: series.unit, scale: true },
     series: [
       {
         type: "line",
         name: metric,
-        data: series.periods.map((p) => p.value),
+        data: periods.map((p) => p.value),
         connectNulls: false,
-        showSymbol: false,
+        showSymbol: periods.length < series.periods.length,
       },
     ],
   });
