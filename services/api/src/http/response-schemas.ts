@@ -71,6 +71,11 @@ export const stationSchema = object(
     township: str(),
     metrics: arrayOf({ type: "string", enum: [...METRIC_IDS] }),
     reportingIntervalMs: int,
+    metricReportingIntervalMs: {
+      type: "object",
+      description: "Interval between readings (ms) of the metrics measured at another rate than the station",
+      additionalProperties: int,
+    },
     airArea: { type: "string", enum: ["class1", "class2"] },
     water: waterSchema,
     hj212: object({ mn: str(), dataTimeMarks: { type: "string", enum: ["start", "end"] } }),

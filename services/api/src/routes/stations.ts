@@ -16,6 +16,9 @@ export function describeStation(station: Station) {
     township: station.township,
     metrics: stationMetrics(station, METRIC_IDS),
     reportingIntervalMs: station.reportingIntervalMs,
+    ...(station.metricReportingIntervalMs
+      ? { metricReportingIntervalMs: station.metricReportingIntervalMs }
+      : {}),
     ...(station.airArea ? { airArea: station.airArea } : {}),
     ...(station.water ? { water: station.water } : {}),
     ...(station.hj212 ? { hj212: { mn: station.hj212.mn, dataTimeMarks: station.hj212.dataTimeMarks } } : {}),

@@ -136,6 +136,14 @@ describe("a water station measuring CODMn, NH3-N and TP every 4 h (registry metr
     });
   });
 
+  it("GET /stations/:id shows the per-metric intervals", async () => {
+    const body = await get("/api/v1/stations/wq4h");
+    expect(body.station).toMatchObject({
+      reportingIntervalMs: HOUR_MS,
+      metricReportingIntervalMs: { codmn: FOUR_H, nh3n: FOUR_H, tp: FOUR_H },
+    });
+  });
+
   it("/series every=1h marks the hours between 4-h samples as not sampled, not as missing data", async () => {
     const body = await get(
       `/api/v1/series?station=wq4h&metric=codmn&every=1h&from=${encodeURIComponent("2026-11-27T00:00:00+08:00")}&to=${encodeURIComponent("2026-11-27T05:00:00+08:00")}`,
