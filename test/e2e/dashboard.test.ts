@@ -82,27 +82,32 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
       ruleId: "aqi-hourly-heavy",
       stationId: "ld-aq-04",
       severity: "critical",
+      level: "severe",
+      levelName: { zh: "严重污染", en: "severely polluted" },
       metric: "aqi",
-      value: 235,
-      threshold: 200,
+      value: 335,
+      threshold: 300,
       window: "1h",
       standard: "HJ 633-2026",
-      message: { zh: "小时AQI 235 > 200（重度污染）", en: "hourly AQI 235 > 200 (heavily polluted)" },
+      message: { zh: "小时AQI 335 > 300（严重污染）", en: "hourly AQI 335 > 300 (severely polluted)" },
     };
     // What the notifier does: store the event and publish it on the bus.
     await store.writeAlertEvents([raised]);
     await bus.publish("alerts", [{ key: raised.stationId, value: raised }]);
     const row = page.locator('#open-alerts tr[data-alert="e2e-alert"]');
     await row.waitFor();
-    expect(await row.textContent()).toContain("小时AQI 235 > 200");
+    expect(await row.textContent()).toContain("小时AQI 335 > 300");
+    // The hourly AQI rule's level by the name the rule file gives it, not its id.
+    expect(await row.locator(".badge.level").textContent()).toBe("严重污染");
     expect(await row.textContent()).toContain("碧湖镇");
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
       "same page",
     );
 
     // The heavy-pollution warning level follows the warning rule's alerts, live as well.
+    const { levelName: _hourlyLevel, ...hourly } = raised;
     const warning: AlertEvent = {
-      ...raised,
+      ...hourly,
       id: "e2e-w",
       alertId: "e2e-warning",
       ruleId: "heavy-pollution-warning",

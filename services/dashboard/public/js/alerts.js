@@ -109,10 +109,14 @@ function severityBadge(severity) {
   return `<span class="badge sev-${severity}">${t(`severity.${severity}`)}</span>`;
 }
 
-function levelBadge(level) {
+/** A level's badge: its name where the rule file gives one (levelName: 严重污染), a warning colour, else the id. */
+function levelBadge(level, levelName) {
   if (!level) return "";
   const color = WARNING_COLORS[level] ?? "#666";
-  return ` <span class="badge level" style="border-color:${color}">${pick({ zh: { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" }[level] ?? level, en: level })}</span>`;
+  const name = levelName
+    ? pick(levelName)
+    : pick({ zh: { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" }[level] ?? level, en: level });
+  return ` <span class="badge level" style="border-color:${color}">${escapeHtml(name)}</span>`;
 }
 
 // While the duty officer points at the table, live updates wait: rows must not move under the cursor.
@@ -150,7 +154,7 @@ function renderOpen(app, { live = false } = {}) {
         a.value !== undefined
           ? `${formatMeasure(a.value)}${a.threshold !== undefined ? ` / ${formatMeasure(a.threshold)}` : ""}`
           : "";
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td>
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
         <td class="num">${escapeHtml(value)}</td>
@@ -169,7 +173,7 @@ function renderHistory(app, alerts) {
     ...alerts.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}</td><td>${shortTime(a.raisedAt)}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}</td><td>${shortTime(a.raisedAt)}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
       return tr;
     }),
   );
@@ -179,13 +183,13 @@ async function showHistory(app, alertId) {
   const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
   document.getElementById("history-body").innerHTML =
     `<h3>${escapeHtml(messageText(alert.message, alert.updatedAt))}</h3>
-    <p>${severityBadge(alert.severity)}${levelBadge(alert.level)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
+    <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
     ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${formatMeasure(d.value)}${d.limit !== undefined ? ` (${formatMeasure(d.limit)})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
     <h4>${t("alerts.events")}</h4>
     <ol class="events">${events
       .map(
         (e) =>
-          `<li><time>${shortTime(e.at)}</time> <b>${t(`event.${e.type}`)}</b> ${e.level ? levelBadge(e.level) : ""} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
+          `<li><time>${shortTime(e.at)}</time> <b>${t(`event.${e.type}`)}</b> ${e.level ? levelBadge(e.level, e.levelName) : ""} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
       )
       .join("")}</ol>`;
   document.getElementById("history-dialog").showModal();
