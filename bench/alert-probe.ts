@@ -2,7 +2,8 @@
 //
 // The probe station receives one hourly observation per data hour (period PT1H), in hours ahead
 // of the background load's, so each cycle raises a fresh alert of the shipped rule
-// `aqi-hourly-heavy` (config/rules.yaml: hourly AQI > 200 held 1 h, clear ≤ 180 for 2 h, damping 3 h):
+// `aqi-hourly-heavy` (config/rules.yaml: level heavy at hourly AQI > 200 held 1 h — the probe's AQI 250
+// stays below the severe level's 300 — clear ≤ 180 for 2 h, damping 3 h):
 //   hour L: PM2.5 200 µg/m³, an hourly observation (period PT1H) — the crossing reading: the hour's
 //   AQI is > 200 over the whole hour, which satisfies `for: 1h` → `raised` → clean hours until the
 //   alert is `resolved` → next cycle.
