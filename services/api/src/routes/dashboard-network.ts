@@ -4,6 +4,7 @@ import {
   hourStart,
   METRICS,
   type MetricId,
+  reportingIntervalOf,
   type Station,
   toBeijingIso,
   WATER_METRICS,
@@ -76,7 +77,7 @@ async function waterState(ctx: ApiContext, station: Station, now: number) {
 async function noiState(ctx: ApiContext, station: Station, now: number) {
   const from = now - RECENT_HOURS * HOUR_MS;
   const hours = await loadHours(ctx, station, "noi", from, now, "1h");
-  const last = noiGrades(hours, from, now, "1h", ctx.noiScheme)
+  const last = noiGrades(hours, from, now, "1h", ctx.noiScheme, reportingIntervalOf(station, "noi"))
     .filter((p) => p.end <= now && p.grade !== null)
     .at(-1);
   if (!last?.grade) return null;

@@ -1,4 +1,4 @@
-import { toBeijingIso } from "@qingshan/domain";
+import { reportingIntervalOf, toBeijingIso } from "@qingshan/domain";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
@@ -64,7 +64,14 @@ export function noiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { from, to } = timeRange(q, now, 86_400_000);
       checkPeriods(ctx, from, to, q.period);
       const hours = await loadHours(ctx, station, "noi", from, to, q.period);
-      const results = noiGrades(hours, from, to, q.period, ctx.noiScheme).map((p) => ({
+      const results = noiGrades(
+        hours,
+        from,
+        to,
+        q.period,
+        ctx.noiScheme,
+        reportingIntervalOf(station, "noi"),
+      ).map((p) => ({
         ...periodJson(p, now),
         grade: p.grade,
       }));

@@ -119,9 +119,8 @@ export function aggregate(
   const hourRule = `${metric ? hourlyRuleSource(metric) : GENERIC_RULE_SOURCES.hourly}: ≥ 45 min of sampling in the hour`;
   const daySource = rules.source ?? (metric ? dailyRuleSource(metric) : GENERIC_RULE_SOURCES.daily);
   const dayRule =
-    (scaled && metric && !rules.source
-      ? scaledDailyRule(scaled, metricInSentence(metric), "GB 3095 Table 4")
-      : undefined) ?? `${daySource}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`;
+    (scaled && metric ? scaledDailyRule(scaled, metricInSentence(metric), "GB 3095 Table 4") : undefined) ??
+    `${daySource}: daily mean needs ≥ ${rules.minHoursPerDay} valid hourly means`;
   const notSampled =
     scaled && metric
       ? `not sampled in this hour: ${metricInSentence(metric)} is measured every ${scaled.everyHours} h (registry metricReportingIntervalMs)`

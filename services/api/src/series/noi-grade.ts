@@ -21,7 +21,8 @@ export interface NoiPeriod extends PeriodValue {
 }
 
 /**
- * NOI grade of each period mean (grading applies to means, never to single readings).
+ * NOI grade of each period mean (grading applies to means, never to single readings). `intervalMs`:
+ * the site's interval between NOI readings (reportingIntervalOf), as for aggregate.
  *
  * @example
  * noiGrades(noi, from, to, "1d") // → [{ label: "2026-11-29", value: 1350, grade: { grade: "I", … } }]
@@ -32,8 +33,9 @@ export function noiGrades(
   to: number,
   every: Every,
   scheme?: Parameters<typeof gradeNoi>[1],
+  intervalMs?: number,
 ): NoiPeriod[] {
-  return aggregate(series, from, to, every, "mean", NOI_VALIDITY, "noi").map((p) => ({
+  return aggregate(series, from, to, every, "mean", NOI_VALIDITY, "noi", intervalMs).map((p) => ({
     ...p,
     grade: p.valid && p.value !== null ? gradeNoi(p.value, scheme) : null,
   }));
