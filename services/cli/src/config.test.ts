@@ -128,7 +128,12 @@ describe("loadConfig", () => {
     );
     expect(() =>
       loadConfig({ root: dir, env: { QINGSHAN_SIMULATOR_SCENARIO: "clean-week" }, file: "bad.yaml" }),
-    ).toThrow(/bad\.yaml: ingest\.maxLatenessHours: Too small/);
+    ).toThrow(/bad\.yaml: ingest\.maxLatenessHours: Too small.* \(the file has 0\)$/);
+    // The wrong value of the file is shown, as a variable's is; a secret's never.
+    const typo = shippedWith({ http: { port: "eighty", host: "0.0.0.0" } });
+    expect(() => loadConfig({ root, env: {}, file: typo })).toThrow(
+      /http\.port: .*expected number.* \(the file has "eighty"\)$/,
+    );
   });
 
   it("names the file and the key path of an unknown key, not a variable that set a sibling", () => {

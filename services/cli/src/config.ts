@@ -170,6 +170,57 @@ const SECRET_ENV_VARS = new Set([
 
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name, path]) => ({ name, setting: path.join(".") }));
 
+/** QINGSHAN_* variables read outside ENV_OVERRIDES: by the CLI itself, or by the test set-up. */
+const OTHER_ENV_VARS = new Set(["QINGSHAN_CONFIG", "QINGSHAN_DEBUG", "QINGSHAN_CHROMIUM"]);
+
+/** Edit distance between two names (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * QINGSHAN_* variables in `env` that Qingshan does not read — a misspelt name would otherwise be
+ * ignored without a word — each with the closest known name when one is near.
+ *
+ * @example
+ * unknownEnvVars({ QINGSHAN_HTTP_PRT: "8080" }); // [{ name: "QINGSHAN_HTTP_PRT", closest: "QINGSHAN_HTTP_PORT" }]
+ */
+export function unknownEnvVars(
+  env: NodeJS.ProcessEnv = process.env,
+): Array<{ name: string; closest?: string }> {
+  const known = [...ENV_OVERRIDES.map(([name]) => name), ...OTHER_ENV_VARS];
+  return Object.keys(env)
+    .filter((name) => name.startsWith("QINGSHAN_") && !name.startsWith("QINGSHAN_TEST_"))
+    .filter((name) => !known.includes(name))
+    .sort()
+    .map((name) => {
+      const [closest] = known
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .filter((c) => c.distance <= 3)
+        .sort((x, y) => x.distance - y.distance);
+      return closest ? { name, closest: closest.candidate } : { name };
+    });
+}
+
+/** One line per unknown QINGSHAN_* variable, for stderr at start ("" when there is none). */
+export function unknownEnvVarsWarning(env: NodeJS.ProcessEnv = process.env): string {
+  return unknownEnvVars(env)
+    .map(
+      (v) =>
+        `warning: ${v.name} is not a Qingshan setting and is ignored${v.closest ? ` (did you mean ${v.closest}?)` : ""}; \`qingshan --help\` lists them\n`,
+    )
+    .join("");
+}
+
 /** The words an on/off environment variable accepts for on. */
 const ON = /^(1|true|on|yes)$/i;
 
@@ -231,6 +282,15 @@ function issueAt(issue: z.core.$ZodIssue | undefined): { path: PropertyKey[]; me
     };
   }
   return { path, message: issue?.message ?? "invalid" };
+}
+
+/** ` (the file has "eighty")` for a wrong scalar in the file; nothing for objects or secrets. */
+function fileValueOf(issue: z.core.$ZodIssue | undefined): string {
+  const input = (issue as { input?: unknown } | undefined)?.input;
+  const key = String(issue?.path.at(-1) ?? "");
+  if (input === undefined || (typeof input === "object" && input !== null)) return "";
+  if (/pass|token|secret/i.test(key)) return "";
+  return ` (the file has ${JSON.stringify(input)})`;
 }
 
 /** `QINGSHAN_X="v" (setting a.b)`, joined, for a message that blames the environment. */
@@ -312,8 +372,10 @@ export function loadConfig({
     const issue = issueAt(parsed.error.issues[0]);
     const fromEnv = overridesOf(overrides, issue.path);
     // A value that came from the environment is the variable's fault, not the file's.
-    const where = fromEnv.length > 0 ? describeOverrides(fromEnv) : `config ${path}`;
-    throw new ConfigError(`${where}: ${issue.path.join(".")}: ${issue.message}`);
+    if (fromEnv.length > 0)
+      throw new ConfigError(`${describeOverrides(fromEnv)}: ${issue.path.join(".")}: ${issue.message}`);
+    const value = fileValueOf(parsed.error.issues[0]);
+    throw new ConfigError(`config ${path}: ${issue.path.join(".")}: ${issue.message}${value}`);
   }
   const config = parsed.data;
   for (const [section, check] of [

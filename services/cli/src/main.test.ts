@@ -54,3 +54,33 @@ describe("a second qingshan start on a data directory in use", { timeout: 90_000
     );
   });
 });
+
+describe("QINGSHAN_* variables", { timeout: 90_000 }, () => {
+  it("a misspelt one is named at start with the setting it is closest to, not ignored in silence", async () => {
+    const dataDir = tempDir(cleanups, "qingshan-main-");
+    // The store is held by another process, so the start fails fast once its configuration is read.
+    await holdDuckDbFile(join(dataDir, "qingshan.duckdb"), cleanups);
+    const result = await qingshan(["start"], {
+      QINGSHAN_DATA_DIR: dataDir,
+      QINGSHAN_SIMULATOR: "off",
+      QINGSHAN_HTTP_PRT: "8080",
+      QINGSHAN_MQTT_PORT: String(await freePort()),
+      QINGSHAN_HJ212_PORT: "0",
+      QINGSHAN_TEST_KAFKA_BROKERS: "127.0.0.1:9",
+    });
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines[0]).toBe(
+      "warning: QINGSHAN_HTTP_PRT is not a Qingshan setting and is ignored (did you mean QINGSHAN_HTTP_PORT?); `qingshan --help` lists them",
+    );
+    expect(lines.slice(1).join("\n")).toMatch(/^qingshan: store\.locked: /);
+    expect(result.stderr).not.toContain("QINGSHAN_TEST_KAFKA_BROKERS");
+  });
+
+  it("qingshan --help lists every variable with the setting it overrides", async () => {
+    const result = await qingshan(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}QINGSHAN_HTTP_PORT +http\.port$/m);
+    expect(result.stdout).toMatch(/^ {2}QINGSHAN_MQTT_MAX_IN_FLIGHT +mqtt\.maxInFlight$/m);
+    expect(result.stdout).toMatch(/^ {2}QINGSHAN_DEBUG +on failure/m);
+  });
+});

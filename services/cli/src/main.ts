@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runCalc } from "./calc/run-calc.ts";
-import { CONFIG_ENV_VARS, debugEnabled, loadConfig } from "./config.ts";
+import { CONFIG_ENV_VARS, debugEnabled, loadConfig, unknownEnvVarsWarning } from "./config.ts";
 import { describeFailure } from "./errors.ts";
 import { runImport } from "./import.ts";
 import { isServiceName, startOneService } from "./run.ts";
@@ -27,6 +27,7 @@ Details: services/cli/README.md
 `;
 
 async function runStart(): Promise<number> {
+  process.stderr.write(unknownEnvVarsWarning());
   const config = loadConfig();
   const pipeline = await startPipeline(config);
   process.stdout.write(
@@ -68,6 +69,7 @@ async function runOne(name: string | undefined): Promise<number> {
     );
     return 2;
   }
+  process.stderr.write(unknownEnvVarsWarning());
   const config = loadConfig();
   const service = await startOneService(name, config);
   process.stdout.write(`qingshan ${name} is running (distributed mode): ${service.httpUrl}/readyz\n`);
@@ -103,7 +105,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "help":
     case "--help":
     case "-h":
-      process.stdout.write(USAGE);
+      process.stdout.write(
+        command === undefined
+          ? USAGE
+          : `${USAGE}\nenvironment (over config/qingshan.yaml, or the file QINGSHAN_CONFIG names):\n${ENVIRONMENT_HELP}\n  ${"QINGSHAN_DEBUG".padEnd(34)} on failure, print the stack trace\n`,
+      );
       return command === undefined ? 2 : 0;
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
