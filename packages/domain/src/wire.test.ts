@@ -155,6 +155,54 @@ describe("decodeStationMessage", () => {
     expect(result.readings.map((r) => r.value)).toEqual([3]);
   });
 
+  it("gives the times of ts.future and ts.too_late in Beijing time, and the limit with its origin", () => {
+    const payload = JSON.stringify([
+      { ts: now + 6 * 60_000, values: { pm25: 1 } },
+      { ts: now - 8 * 86_400_000, values: { pm25: 2 } },
+    ]);
+    const messages = decodeStationMessage("stations/ld-aq-01/air", payload, ctx).rejections.map(
+      (r) => r.message,
+    );
+    expect(messages).toEqual([
+      'ts.future: "[0].ts" is "2026-11-28T10:06:00+08:00", expected no later than 5 min after now (allowed clock skew): up to 2026-11-28T10:05:00+08:00',
+      'ts.too_late: "[1].ts" is "2026-11-20T10:00:00+08:00", expected no older than 7 days before now (configured lateness): from 2026-11-21T10:00:00+08:00 on',
+    ]);
+    const backfill = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify({ ts: now - 3661 * 86_400_000, values: { pm25: 2 } }),
+      {
+        ...ctx,
+        limits: { maxLatenessMs: 3660 * 86_400_000, latenessOrigin: "the import's fixed backfill limit" },
+      },
+    );
+    expect(backfill.rejections[0]?.received).toBe("2016-11-19T10:00:00+08:00");
+    expect(backfill.rejections[0]?.expected).toBe(
+      "no older than 3660 days before now (the import's fixed backfill limit): from 2016-11-20T10:00:00+08:00 on",
+    );
+  });
+
+  it("rejects an observation whose values are empty, naming its path, and keeps the others", () => {
+    const single = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify({ ts: now, values: {} }),
+      ctx,
+    );
+    expect(single.readings).toEqual([]);
+    expect(single.rejections.map((r) => r.message)).toEqual([
+      'payload.invalid: "values" is {}, expected at least one metric (values is empty)',
+    ]);
+    const array = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify([
+        { ts: now, values: { pm25: 3 } },
+        { ts: now, values: {} },
+      ]),
+      ctx,
+    );
+    expect(array.readings.map((r) => r.value)).toEqual([3]);
+    expect(array.rejections.map((r) => [r.code, r.path])).toEqual([["payload.invalid", "[1].values"]]);
+  });
+
   it("checks declared units and flags", () => {
     const payload = JSON.stringify({
       ts: now,

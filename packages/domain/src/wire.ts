@@ -4,6 +4,7 @@ import { DATA_FLAGS, type DataFlag } from "./flags.ts";
 import { isMetricId, METRICS, type MetricId, STATION_KINDS, type StationKind } from "./metrics.ts";
 import type { Reading, ReadingSource } from "./reading.ts";
 import type { Station } from "./station.ts";
+import { DAY_MS, HOUR_MS, toBeijingIso } from "./time.ts";
 
 /**
  * One observation time of the MQTT wire contract (topic `stations/{stationId}/{kind}`).
@@ -71,6 +72,11 @@ export interface DecodeLimits {
   readonly maxFutureSkewMs: number;
   /** How far behind `now` a timestamp may be. */
   readonly maxLatenessMs: number;
+  /**
+   * Where `maxLatenessMs` comes from, named in `ts.too_late` texts (default "configured lateness";
+   * e.g. "the import's fixed backfill limit" for an import of history).
+   */
+  readonly latenessOrigin?: string;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
@@ -201,7 +207,22 @@ export function checkValue(
   return undefined;
 }
 
-/** Checks a timestamp against now, future skew and lateness. */
+/** A limit in words: whole days from 2 days on ("3660 days"), else hours, minutes or seconds. */
+function durationText(ms: number): string {
+  if (ms >= 2 * DAY_MS && ms % DAY_MS === 0) return `${ms / DAY_MS} days`;
+  if (ms >= HOUR_MS && ms % HOUR_MS === 0) return `${ms / HOUR_MS} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}
+
+/**
+ * Checks a timestamp against now, future skew and lateness. Times in the texts are Beijing time,
+ * as everywhere else in Qingshan.
+ *
+ * @example
+ * checkTime(Date.parse("2026-11-20T08:00:00+08:00"), Date.parse("2026-11-28T10:00:00+08:00"), DEFAULT_DECODE_LIMITS, "ts")?.message
+ * // 'ts.too_late: "ts" is "2026-11-20T08:00:00+08:00", expected no older than 7 days before now (configured lateness): from 2026-11-21T10:00:00+08:00 on'
+ */
 export function checkTime(
   ts: number,
   now: number,
@@ -212,19 +233,24 @@ export function checkTime(
     return rejection(
       "ts.future",
       path,
-      new Date(ts).toISOString(),
-      `no later than ${limits.maxFutureSkewMs / 1000} s after now`,
+      toBeijingIso(ts),
+      `no later than ${durationText(limits.maxFutureSkewMs)} after now (allowed clock skew): up to ${toBeijingIso(now + limits.maxFutureSkewMs)}`,
     );
   }
   if (ts < now - limits.maxLatenessMs) {
     return rejection(
       "ts.too_late",
       path,
-      new Date(ts).toISOString(),
-      `no older than ${limits.maxLatenessMs / 3_600_000} h (configured lateness)`,
+      toBeijingIso(ts),
+      `no older than ${durationText(limits.maxLatenessMs)} before now (${limits.latenessOrigin ?? "configured lateness"}): from ${toBeijingIso(now - limits.maxLatenessMs)} on`,
     );
   }
   return undefined;
+}
+
+function isEmptyRecord(record: Record<string, unknown>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return false;
+  return true;
 }
 
 function failed(stationId: string | undefined, r: Rejection): DecodeResult {
@@ -338,6 +364,17 @@ export function decodeStationMessage(
         continue;
       }
       obs = parsed.data;
+    }
+    if (isEmptyRecord(obs.values)) {
+      rejections.push(
+        rejection(
+          "payload.invalid",
+          pathAt(prefix, "values"),
+          obs.values,
+          "at least one metric (values is empty)",
+        ),
+      );
+      continue;
     }
     const ts = typeof obs.ts === "number" ? obs.ts : Date.parse(obs.ts);
     const timeProblem = checkTime(ts, ctx.now, limits, pathAt(prefix, "ts"));

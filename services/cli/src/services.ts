@@ -4,6 +4,7 @@ import { type ApiDeps, createApp, startApi } from "@qingshan/api";
 import { type Bus, createKafkaBus, createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type StationRegistry } from "@qingshan/domain";
 import { createEvaluator, type EvaluatorConfig, parseEvaluatorConfig } from "@qingshan/evaluator";
+import { BACKFILL_LIMITS } from "@qingshan/importer";
 import { createIngest, createIngestMetrics, createIngestPipeline, type Ingest } from "@qingshan/ingest";
 import {
   assertRuleRoutes,
@@ -20,8 +21,11 @@ import type { Registry } from "prom-client";
 import { ConfigError, evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
 import { CliError, causeChain, systemCode } from "./errors.ts";
 
-/** How far back the API's backfill path (CSV import, simulator history) may reach. */
-export const BACKFILL_LATENESS_MS = 10 * 366 * 24 * HOUR_MS;
+/**
+ * How far back the API's backfill path (CSV import, simulator history) may reach: the importer's
+ * BACKFILL_LIMITS (10 × 366 days), named as such in its `ts.too_late` texts.
+ */
+export const BACKFILL_LATENESS_MS = BACKFILL_LIMITS.maxLatenessMs;
 
 export const SERVICE_NAMES = ["ingest", "writer", "evaluator", "notifier", "api"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -414,7 +418,7 @@ export async function startApiService(
       pipeline.submitJson(topic, text, {
         source,
         origin: "http-api",
-        ...(isBackfill ? { limits: { maxLatenessMs: BACKFILL_LATENESS_MS } } : {}),
+        ...(isBackfill ? { limits: BACKFILL_LIMITS } : {}),
       }),
   });
   const api = await listenHttp(config, () =>

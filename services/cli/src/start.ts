@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { DAY_MS, type Station } from "@qingshan/domain";
+import { BACKFILL_LIMITS } from "@qingshan/importer";
 import {
   type BackfillOptions,
   type BackfillSummary,
@@ -12,7 +13,6 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import { type Logger, pino } from "pino";
 import type { QingshanConfig } from "./config.ts";
 import {
-  BACKFILL_LATENESS_MS,
   brokerLoginOf,
   createBusFromConfig,
   createStoreFromConfig,
@@ -138,7 +138,7 @@ export async function startPipeline(
             await pipeline.submitJson(topic, payload, {
               source: "import",
               origin: "simulator-backfill",
-              limits: { maxLatenessMs: BACKFILL_LATENESS_MS },
+              limits: BACKFILL_LIMITS,
             });
           },
           logger,

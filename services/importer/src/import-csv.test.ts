@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createStationRegistry, type Reading, type Rejection } from "@qingshan/domain";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDecoderSubmit } from "./decoder-submit.ts";
+import { BACKFILL_LIMITS, createDecoderSubmit, type DecoderSubmitOptions } from "./decoder-submit.ts";
 import { ImportError } from "./errors.ts";
 import { type ImportProgress, importCsv, type Submit } from "./import-csv.ts";
 
@@ -19,13 +19,14 @@ const tmp = mkdtempSync(join(tmpdir(), "qingshan-importer-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A real submit: the wire decoder with the seed registry, collecting what it accepts. */
-function decoderSubmit() {
+function decoderSubmit(limits?: DecoderSubmitOptions["limits"]) {
   const readings: Reading[] = [];
   const rejections: Rejection[] = [];
   const messages: { topic: string; payload: string }[] = [];
   const decode = createDecoderSubmit({
     stations: registry,
     clock: () => NOW,
+    ...(limits ? { limits } : {}),
     deliver: async (r, rej) => {
       readings.push(...r);
       rejections.push(...rej);
@@ -165,6 +166,23 @@ describe("importCsv — bad rows", () => {
     });
     expect(summary.errors).toEqual([
       expect.objectContaining({ line: 2, code: "ts.too_late", stationId: "ld-aq-01" }),
+    ]);
+  });
+
+  it("says a too-old row's time in Beijing time and names the lateness that applied", async () => {
+    const path = join(tmp, "ancient.csv");
+    writeFileSync(path, "station,ts,pm25\nld-aq-01,2016-11-01 10:00,30\nld-aq-01,2026-11-01 10:00,31\n");
+    const backfill = decoderSubmit(BACKFILL_LIMITS);
+    const summary = await importCsv(path, { submit: backfill.submit, stations: registry });
+    expect(summary.accepted).toBe(1);
+    // 10 × 366 days before 2026-11-28T12:00+08:00.
+    expect(summary.errors.map((e) => e.message)).toEqual([
+      'line 2: ts.too_late: "ts" is "2016-11-01T10:00:00+08:00", expected no older than 3660 days before now (the fixed lateness of an import of history, 10 × 366 days, not ingest.maxLatenessHours): from 2016-11-20T12:00:00+08:00 on',
+    ]);
+    const plain = await importCsv(path, { submit: decoderSubmit().submit, stations: registry });
+    expect(plain.errors.map((e) => e.message)).toEqual([
+      'line 2: ts.too_late: "ts" is "2016-11-01T10:00:00+08:00", expected no older than 7 days before now (the decoder\'s default lateness; give createDecoderSubmit limits.maxLatenessMs for history): from 2026-11-21T12:00:00+08:00 on',
+      'line 3: ts.too_late: "ts" is "2026-11-01T10:00:00+08:00", expected no older than 7 days before now (the decoder\'s default lateness; give createDecoderSubmit limits.maxLatenessMs for history): from 2026-11-21T12:00:00+08:00 on',
     ]);
   });
 

@@ -1,7 +1,7 @@
 export { type Batch, batchPayload, createBatcher } from "./batcher.ts";
 export { type CsvLayout, detectLayout, type LongLayout, type WideLayout } from "./csv-layout.ts";
 export { cellValue, csvTimestamp } from "./csv-values.ts";
-export { createDecoderSubmit, type DecoderSubmitOptions } from "./decoder-submit.ts";
+export { BACKFILL_LIMITS, createDecoderSubmit, type DecoderSubmitOptions } from "./decoder-submit.ts";
 export {
   IMPORT_ERROR_CODES,
   IMPORT_REJECTION_CODES,
