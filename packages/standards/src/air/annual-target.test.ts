@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assessAnnualTarget } from "./annual-target.ts";
+import { annualMeanShortfall, annualTargetVerdict, assessAnnualTarget } from "./annual-target.ts";
 
 describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
   const base = { daysInYear: 365, target: 32 };
@@ -96,5 +96,50 @@ describe("assessAnnualTarget validityAttainable (GB 3095 Table 4: ≥ 324 days, 
         monthCounts: months({ 0: 26, 1: 28, 2: 31 }),
       }).validityAttainable,
     ).toBe(false);
+  });
+});
+
+describe("annualTargetVerdict (GB 3095 Table 4: no verdict from an invalid annual mean, air-aqi.md §7)", () => {
+  const base = { daysInYear: 365, target: 32 };
+  const months = (counts: Record<number, number>) => Array.from({ length: 12 }, (_, i) => counts[i] ?? 0);
+
+  it("gives no verdict for a closed year with 2 valid days, and says what is missing", () => {
+    const input = {
+      ...base,
+      sumOfDailyMeans: 108,
+      validDays: 2,
+      elapsedDays: 365,
+      monthCounts: months({ 11: 2 }),
+    };
+    const a = assessAnnualTarget(input);
+    expect(a.status).toBe("exceeded");
+    expect(annualTargetVerdict(a)).toBe("insufficient_data");
+    const v = annualMeanShortfall(input);
+    expect(v).toMatchObject({ requiredDays: 324, validDays: 2, attainableDays: 2, attainable: false });
+    expect(v.shortMonths).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(v.months[1]).toEqual({ month: 2, validDays: 0, minimum: 25, attainableDays: 0 });
+  });
+
+  it("gives no verdict once validity is out of reach, even with the target out of reach too", () => {
+    // 58 valid days of 333: 58 + 32 < 324.
+    const a = assessAnnualTarget({ ...base, sumOfDailyMeans: 40_000, validDays: 58, elapsedDays: 333 });
+    expect(a.status).toBe("exceeded");
+    expect(a.validityAttainable).toBe(false);
+    expect(annualTargetVerdict(a)).toBe("insufficient_data");
+  });
+
+  it("keeps 'exceeded' while a valid annual mean is still possible (the rule's certain exceedance)", () => {
+    const a = assessAnnualTarget({
+      ...base,
+      sumOfDailyMeans: 32 * 365 + 1,
+      validDays: 300,
+      elapsedDays: 300,
+    });
+    expect(annualTargetVerdict(a)).toBe("exceeded");
+    const open = assessAnnualTarget({ ...base, sumOfDailyMeans: 40 * 100, validDays: 100, elapsedDays: 100 });
+    expect(annualTargetVerdict(open)).toBe("at_risk");
+    expect(
+      annualTargetVerdict(assessAnnualTarget({ ...base, sumOfDailyMeans: 0, validDays: 0, elapsedDays: 9 })),
+    ).toBe("no_data");
   });
 });

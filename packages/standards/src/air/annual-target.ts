@@ -49,20 +49,92 @@ export interface AnnualTargetAssessment {
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function validityAttainable(input: AnnualTargetInput, remaining: number): boolean {
+/** One month's valid daily means against GB 3095 Table 4's monthly minimum for an annual mean. */
+export interface AnnualMeanMonth {
+  /** 1 … 12. */
+  readonly month: number;
+  readonly validDays: number;
+  /** 27, or 25 in February. */
+  readonly minimum: number;
+  /** The most valid days the month can still reach (its valid days plus its days not yet counted). */
+  readonly attainableDays: number;
+}
+
+/** How far the year's data are from a valid annual mean (GB 3095 Table 4). */
+export interface AnnualMeanShortfall {
+  /** 324 daily means a year. */
+  readonly requiredDays: number;
+  readonly validDays: number;
+  /** The most valid daily means the year can still reach (valid days plus the days not yet counted). */
+  readonly attainableDays: number;
+  /** Per month, January first; empty without monthCounts. */
+  readonly months: readonly AnnualMeanMonth[];
+  /** The months that can no longer reach their minimum (1 … 12). */
+  readonly shortMonths: readonly number[];
+  /** Whether the annual mean can still be valid if every remaining day is valid. */
+  readonly attainable: boolean;
+}
+
+/**
+ * GB 3095 Table 4 for an annual mean (SO2, NO2, PM10, PM2.5, NOx): ≥ 324 daily means in the year
+ * and ≥ 27 in every month (25 in February). What is there, what can still come, what is missing.
+ */
+export function annualMeanShortfall(
+  input: Pick<AnnualTargetInput, "validDays" | "elapsedDays" | "daysInYear" | "monthCounts">,
+): AnnualMeanShortfall {
+  const remaining = Math.max(0, input.daysInYear - input.elapsedDays);
   // GB 3095 Table 4: ≥ 324 daily means in the year …
-  if (input.validDays + remaining < 324) return false;
+  const attainableDays = input.validDays + remaining;
+  const months: AnnualMeanMonth[] = [];
   const counts = input.monthCounts;
-  if (counts === undefined) return true;
-  // … and ≥ 27 in every month (25 in February): a month's days not yet elapsed may still count.
-  let monthStart = 0;
-  for (let i = 0; i < 12; i++) {
-    const days = (MONTH_DAYS[i] as number) + (i === 1 && input.daysInYear === 366 ? 1 : 0);
-    const left = days - Math.min(days, Math.max(0, input.elapsedDays - monthStart));
-    if ((counts[i] ?? 0) + left < monthlyMinimum(i + 1)) return false;
-    monthStart += days;
+  if (counts !== undefined) {
+    // … and ≥ 27 in every month (25 in February): a month's days not yet elapsed may still count.
+    let monthStart = 0;
+    for (let i = 0; i < 12; i++) {
+      const days = (MONTH_DAYS[i] as number) + (i === 1 && input.daysInYear === 366 ? 1 : 0);
+      const left = days - Math.min(days, Math.max(0, input.elapsedDays - monthStart));
+      const validDays = counts[i] ?? 0;
+      months.push({
+        month: i + 1,
+        validDays,
+        minimum: monthlyMinimum(i + 1),
+        attainableDays: validDays + left,
+      });
+      monthStart += days;
+    }
   }
-  return true;
+  const shortMonths = months.filter((m) => m.attainableDays < m.minimum).map((m) => m.month);
+  return {
+    requiredDays: 324,
+    validDays: input.validDays,
+    attainableDays,
+    months,
+    shortMonths,
+    attainable: attainableDays >= 324 && shortMonths.length === 0,
+  };
+}
+
+function validityAttainable(input: AnnualTargetInput): boolean {
+  return annualMeanShortfall(input).attainable;
+}
+
+/** A published verdict: an assessment's status, or no verdict because no valid annual mean can exist. */
+export type AnnualTargetVerdict = AnnualTargetStatus | "insufficient_data";
+
+/**
+ * The status to publish for an assessment. GB 3095 Table 4 (air-aqi.md §7): an annual mean from
+ * fewer daily means than the minimums is invalid and must not be used — so once the year can no
+ * longer reach them (at year end: did not reach them), there is no verdict: "insufficient_data".
+ * Otherwise the assessment's status: "exceeded" then means the target is out of reach while a valid
+ * annual mean is still possible — the certain exceedance on which the pm25-annual-target rule
+ * raises (packages/rules observeAnnualTarget: status "exceeded" and validityAttainable).
+ *
+ * @example
+ * annualTargetVerdict(assessAnnualTarget({ sumOfDailyMeans: 108, validDays: 2, elapsedDays: 365, daysInYear: 365, target: 32 })) // "insufficient_data"
+ */
+export function annualTargetVerdict(a: AnnualTargetAssessment): AnnualTargetVerdict {
+  if (a.validDays === 0) return "no_data";
+  return a.validityAttainable ? a.status : "insufficient_data";
 }
 
 /**
@@ -86,7 +158,7 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
     remaining === 0 ? null : (target * (validDays + remaining) - sumOfDailyMeans) / remaining;
   // GB 3095 Table 4: 324 valid daily means of 365; the same share applies to the year so far.
   const sufficientData = validDays >= Math.ceil((elapsedDays * 324) / 365);
-  const attainable = validityAttainable(input, remaining);
+  const attainable = validityAttainable(input);
   if (validDays === 0) {
     return {
       status: "no_data",

@@ -1,5 +1,12 @@
-export type { AnnualTargetAssessment, AnnualTargetInput, AnnualTargetStatus } from "./annual-target.ts";
-export { assessAnnualTarget } from "./annual-target.ts";
+export type {
+  AnnualMeanMonth,
+  AnnualMeanShortfall,
+  AnnualTargetAssessment,
+  AnnualTargetInput,
+  AnnualTargetStatus,
+  AnnualTargetVerdict,
+} from "./annual-target.ts";
+export { annualMeanShortfall, annualTargetVerdict, assessAnnualTarget } from "./annual-target.ts";
 export type { BreakpointColumn, BreakpointRow } from "./breakpoints.ts";
 export { BREAKPOINT_TABLES, columnPoints, HJ633_2012_TABLE, HJ633_2026_TABLE } from "./breakpoints.ts";
 export type { AqiCategory } from "./categories.ts";

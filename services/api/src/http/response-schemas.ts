@@ -357,3 +357,97 @@ export const networkResponse = object(
   },
   ["at", "stations"],
 );
+
+const source = object({ value: num, source: str() }, ["value", "source"]);
+
+const pm25ComplianceRow = object(
+  {
+    stationId: str('Station id, or "district"'),
+    name: bilingual,
+    status: {
+      type: "string",
+      enum: ["on_track", "at_risk", "exceeded", "no_data", "insufficient_data"],
+      description:
+        "insufficient_data: GB 3095 Table 4's counts for an annual mean (≥ 324 valid daily means, ≥ 27 in every month, 25 in February) are not met and can no longer be — no verdict (air-aqi.md §7)",
+    },
+    ytdMean: nullable({ ...num, description: "Mean of the valid daily means so far, rounded half-even" }),
+    unroundedYtdMean: nullable(num),
+    validDays: int,
+    elapsedDays: int,
+    target: num,
+    requiredMeanForRest: nullable({
+      ...num,
+      description: "Mean the remaining days must not exceed; null at year end",
+    }),
+    sufficientData: { ...bool, description: "Valid days so far ≥ the pro-rata share of 324/365" },
+    validityAttainable: {
+      ...bool,
+      description: "A valid annual mean is still possible if every remaining day is valid (GB 3095 Table 4)",
+    },
+    validity: object(
+      {
+        requiredDays: int,
+        attainableDays: { ...int, description: "Valid days plus the days of the year not yet counted" },
+        shortMonths: arrayOf({
+          ...int,
+          description: "A month (1 … 12) that can no longer reach its minimum",
+        }),
+        months: arrayOf(
+          object({ month: int, validDays: int, minimum: int, attainableDays: int }, [
+            "month",
+            "validDays",
+            "minimum",
+            "attainableDays",
+          ]),
+        ),
+      },
+      ["requiredDays", "attainableDays", "shortMonths", "months"],
+    ),
+    nationalLimit: nullable(source),
+    method: str(),
+  },
+  [
+    "stationId",
+    "name",
+    "status",
+    "ytdMean",
+    "unroundedYtdMean",
+    "validDays",
+    "elapsedDays",
+    "target",
+    "requiredMeanForRest",
+    "sufficientData",
+    "validityAttainable",
+    "validity",
+    "nationalLimit",
+  ],
+);
+
+export const pm25ComplianceResponse = object(
+  {
+    year: int,
+    unit: str(),
+    from: time("Start of the year"),
+    to: time("End of the last completed day counted"),
+    inProgress: bool,
+    elapsedDays: int,
+    daysInYear: int,
+    target: object({ value: num, source: str(), authority: str() }, ["value", "source"]),
+    rule: str(),
+    district: pm25ComplianceRow,
+    stations: arrayOf(pm25ComplianceRow),
+  },
+  [
+    "year",
+    "unit",
+    "from",
+    "to",
+    "inProgress",
+    "elapsedDays",
+    "daysInYear",
+    "target",
+    "rule",
+    "district",
+    "stations",
+  ],
+);

@@ -1,6 +1,7 @@
 import type { MetricId, Reading } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { hourlyReadings, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { parseCsv } from "../testdata/csv.ts";
 
 const NOW = T("2026-01-05T12:00:00+08:00");
 /** Late on 2026-01-05: the day has 22 valid hourly means but has not ended. */
@@ -60,6 +61,9 @@ const api = useApiFixture({
     ...hours("aq1", "pm25", "2026-01-04", 90, 19),
     ...hours("aq2", "pm25", "2026-01-01", 20),
     ...hours("aq2", "pm25", "2026-01-02", 20),
+    // 2025 at aq2: valid days on 2025-12-30/31 only, far above the target — 2 of the 324 an annual mean needs.
+    ...hours("aq2", "pm25", "2025-12-30", 54),
+    ...hours("aq2", "pm25", "2025-12-31", 54),
     // Today (2026-01-05) until 22:00: PM2.5 100 at aq1, which may not count before the day has ended.
     ...hours("aq1", "pm25", "2026-01-05", 100, 22),
     // January 2026, water. wq1: 27 whole days (the monthly minimum), NH3-N 1.2 mg/L = Class IV
@@ -127,6 +131,73 @@ describe("GET /api/v1/compliance/pm25", () => {
     const bad = await api.app.inject({ url: "/api/v1/compliance/pm25?year=twenty" });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: "query.invalid", parameter: "year" });
+  });
+});
+
+describe("GET /api/v1/compliance/pm25 gives no verdict without a valid annual mean (GB 3095 Table 4)", () => {
+  type Row = Record<string, unknown> & { stationId: string };
+  const row = (body: { stations: Row[] }, id: string) => body.stations.find((s) => s.stationId === id) as Row;
+
+  it("a closed year with 2 valid days: insufficient_data, not exceeded, with what is missing (JSON and CSV)", async () => {
+    api.now = NOW;
+    const body = (await api.app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
+    // air-aqi.md §7: ≥ 324 daily means and ≥ 27 in every month (25 in February), else invalid.
+    expect(row(body, "aq2")).toMatchObject({
+      status: "insufficient_data",
+      ytdMean: 54,
+      validDays: 2,
+      sufficientData: false,
+      validityAttainable: false,
+      validity: {
+        requiredDays: 324,
+        attainableDays: 2,
+        shortMonths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      },
+    });
+    expect((row(body, "aq2").validity as { months: unknown[] }).months[11]).toEqual({
+      month: 12,
+      validDays: 2,
+      minimum: 27,
+      attainableDays: 2,
+    });
+    expect(body.district).toMatchObject({
+      status: "insufficient_data",
+      validDays: 2,
+      validityAttainable: false,
+    });
+    const csv = parseCsv(
+      (await api.app.inject({ url: "/api/v1/compliance/pm25?year=2025&format=csv" })).body,
+    );
+    const aq2 = csv.rows.find((r) => r.stationId === "aq2");
+    expect(aq2).toMatchObject({
+      status: "insufficient_data",
+      validityAttainable: "false",
+      attainableDays: "2",
+      shortMonths: "1;2;3;4;5;6;7;8;9;10;11;12",
+    });
+    expect(csv.rows.find((r) => r.stationId === "district")?.status).toBe("insufficient_data");
+  });
+
+  it("a year whose monthly minimum is out of reach: insufficient_data while the year runs", async () => {
+    // 2026-01-10: 9 days of January completed, 22 left; aq2 has 2 valid → at most 24 < 27.
+    api.now = T("2026-01-10T12:00:00+08:00");
+    const body = (await api.app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    expect(row(body, "aq2")).toMatchObject({
+      status: "insufficient_data",
+      validityAttainable: false,
+      validity: { shortMonths: [1] },
+    });
+    expect((row(body, "aq2").validity as { months: unknown[] }).months[0]).toEqual({
+      month: 1,
+      validDays: 2,
+      minimum: 27,
+      attainableDays: 24,
+    });
+    // At 2026-01-05 January could still reach 27 (2 + 27 days left): a projection is given.
+    api.now = NOW;
+    const early = (await api.app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    expect(row(early, "aq2")).toMatchObject({ status: "on_track", validityAttainable: true });
+    expect(row(early, "aq2").validity).toMatchObject({ shortMonths: [], attainableDays: 363 });
   });
 });
 

@@ -13,6 +13,8 @@ import {
 } from "@qingshan/domain";
 import {
   AQI_CATEGORIES,
+  annualMeanShortfall,
+  annualTargetVerdict,
   assessAnnualTarget,
   gb3095Limit,
   LIANDU_PM25_ANNUAL_TARGET,
@@ -22,6 +24,7 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { loadHours, metricIntervals, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
+import { jsonOrCsv, pm25ComplianceResponse } from "../http/response-schemas.ts";
 import { complianceYearQuery, waterComplianceQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
@@ -82,6 +85,9 @@ const PM25_COLUMNS = [
   "target",
   "requiredMeanForRest",
   "sufficientData",
+  "validityAttainable",
+  "attainableDays",
+  "shortMonths",
   "nationalLimit",
   "in_progress",
 ] as const;
@@ -101,10 +107,17 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "PM2.5 year-to-date mean against the annual target",
         // HJ 663's station-count rule for a city day was not read (air-aqi.md §8): hence provisional.
         description:
-          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the completed Beijing days of the year so far (today is left out until it has ended: a daily mean is the mean of a whole natural day, and an unfinished day's mean still changes; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4; elapsedDays counts the completed days and `to` is the end of the last one) against the local target (default 32 µg/m³ by 2020, 莲都区生态文明示范创建行动实施方案, 莲政办发〔2018〕113号) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data and the mean the rest of the year (today included) must not exceed. District-wide = the mean over stations of each day's valid station daily means (the usual city practice; provisional: a day with at least one valid station counts, HJ 663's minimum number of stations for a city day is not applied). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's.",
+          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the completed Beijing days of the year so far (today is left out until it has ended: a daily mean is the mean of a whole natural day, and an unfinished day's mean still changes; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4; elapsedDays counts the completed days and `to` is the end of the last one) against the local target (default 32 µg/m³ by 2020, 莲都区生态文明示范创建行动实施方案, 莲政办发〔2018〕113号) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data / insufficient_data and the mean the rest of the year (today included) must not exceed. GB 3095 Table 4 (identical in 2012 and 2026): an annual mean needs ≥ 324 valid daily means and ≥ 27 in every month (25 in February); with fewer it is invalid and must not be used. So a year that can no longer reach these counts — a closed year that did not reach them, or a year with too many invalid days already — gets status insufficient_data (no verdict, whatever the mean) with validityAttainable=false and `validity` saying what is missing (attainableDays: valid days plus the days not yet counted, against requiredDays 324; shortMonths: the months that cannot reach their minimum; months: each month's valid days, minimum and attainable days). `exceeded` before the year's end means the target is out of reach even at zero for every remaining day while a valid annual mean is still possible — when the pm25-annual-target rule raises its alert. sufficientData says whether the valid days so far are the pro-rata share of 324/365 (the rule raises no at-risk warning without it). District-wide = the mean over stations of each day's valid station daily means (the usual city practice; provisional: a day with at least one valid station counts, HJ 663's minimum number of stations for a city day is not applied). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
-        response: { 400: errorResponseSchema },
+        response: {
+          200: jsonOrCsv(
+            "PM2.5 year to date per station and district-wide (the district row last in CSV)",
+            pm25ComplianceResponse,
+            PM25_COLUMNS,
+          ),
+          400: errorResponseSchema,
+        },
       },
     },
     async function pm25Compliance(request, reply) {
@@ -118,23 +131,27 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       for (const station of airStations()) {
         let sum = 0;
         let validDays = 0;
+        const monthCounts = Array.from({ length: 12 }, () => 0);
         if (span.to > span.start && stationMetrics(station, ["pm25"]).length > 0) {
           const hours = await loadHours(ctx, station, "pm25", span.start, span.to, "1d");
           for (const day of aggregate(hours, span.start, span.to, "1d", "mean", AIR_VALIDITY, "pm25")) {
             if (!day.valid || day.value === null) continue;
             sum += day.value;
             validDays += 1;
+            const m = monthIndex(day.label);
+            monthCounts[m] = (monthCounts[m] ?? 0) + 1;
             const list = byDay.get(day.label);
             if (list) list.push(day.value);
             else byDay.set(day.label, [day.value]);
           }
         }
-        const assessment = assessAnnualTarget({
+        const assessment = annualAssessment({
           sumOfDailyMeans: sum,
           validDays,
           elapsedDays: span.elapsedDays,
           daysInYear: span.daysInYear,
           target,
+          monthCounts,
         });
         const grade = station.airArea === "class1" ? "I" : "II";
         const limit = gb3095Limit(limitDate, grade, "pm25", "annual");
@@ -147,17 +164,23 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         });
       }
       let districtSum = 0;
-      for (const values of byDay.values()) districtSum += mean(values) as number;
+      const districtMonths = Array.from({ length: 12 }, () => 0);
+      for (const [label, values] of byDay) {
+        districtSum += mean(values) as number;
+        const m = monthIndex(label);
+        districtMonths[m] = (districtMonths[m] ?? 0) + 1;
+      }
       const districtLimit = gb3095Limit(limitDate, "II", "pm25", "annual");
       const district = {
         stationId: "district",
         name: { zh: "全区", en: "District" },
-        ...assessAnnualTarget({
+        ...annualAssessment({
           sumOfDailyMeans: districtSum,
           validDays: byDay.size,
           elapsedDays: span.elapsedDays,
           daysInYear: span.daysInYear,
           target,
+          monthCounts: districtMonths,
         }),
         elapsedDays: span.elapsedDays,
         nationalLimit: districtLimit ? { value: districtLimit.value, source: districtLimit.source } : null,
@@ -170,6 +193,8 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         name_zh: s.name.zh,
         name_en: s.name.en,
         nationalLimit: s.nationalLimit?.value,
+        attainableDays: s.validity.attainableDays,
+        shortMonths: s.validity.shortMonths.join(";"),
         in_progress: inProgress,
       }));
       return respond(
@@ -345,6 +370,31 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       );
     },
   );
+}
+
+/** 0 … 11: the month of a Beijing day label YYYY-MM-DD. */
+function monthIndex(label: string): number {
+  return Number(label.slice(5, 7)) - 1;
+}
+
+/**
+ * assessAnnualTarget with the status to publish (annualTargetVerdict: "insufficient_data" once GB
+ * 3095 Table 4's ≥ 324 days, ≥ 27 a month (25 in February) can no longer be met, air-aqi.md §7)
+ * and what the data lack (`validity`).
+ */
+function annualAssessment(input: Parameters<typeof assessAnnualTarget>[0]) {
+  const assessment = assessAnnualTarget(input);
+  const validity = annualMeanShortfall(input);
+  return {
+    ...assessment,
+    status: annualTargetVerdict(assessment),
+    validity: {
+      requiredDays: validity.requiredDays,
+      attainableDays: validity.attainableDays,
+      shortMonths: validity.shortMonths,
+      months: validity.months,
+    },
+  };
 }
 
 function airOptions(station: Station, ctx: ApiContext) {

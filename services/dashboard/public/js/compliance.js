@@ -3,7 +3,13 @@ import { textColorOn } from "./format.js";
 import { pick, t } from "./i18n.js";
 import { escapeHtml } from "./map.js";
 
-const STATUS_COLOR = { on_track: "#2e9d4f", at_risk: "#f2a100", exceeded: "#d62728", no_data: "#9e9e9e" };
+const STATUS_COLOR = {
+  on_track: "#2e9d4f",
+  at_risk: "#f2a100",
+  exceeded: "#d62728",
+  no_data: "#9e9e9e",
+  insufficient_data: "#bdbdbd",
+};
 let pm25Chart;
 let daysChart;
 let form;

@@ -127,6 +127,7 @@ const TEXT = {
   "target.at_risk": ["有风险", "At risk"],
   "target.exceeded": ["已超标", "Exceeded"],
   "target.no_data": ["无数据", "No data"],
+  "target.insufficient_data": ["有效数据不足，不评价", "Too few valid days: no verdict"],
   "days.na": ["无有效AQI", "No valid AQI"],
   yes: ["是", "yes"],
   no: ["否", "no"],
