@@ -118,7 +118,9 @@ describe("qingshan start's demo history on an existing data directory", () => {
     // First start on an empty data directory: three days of history ending where the feed begins.
     const first = await start(dataDir, env);
     const startAt = first.pipeline.simulator?.run.startAt as number;
-    expect(historyLines(first.lines).map((l) => l.msg)).toEqual(["demo history: 3 days generated"]);
+    expect(historyLines(first.lines).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^demo history: 3 days generated, [1-9]\d* observations$/),
+    ]);
     await waitFor(async () => (await liveReadingCount(first.pipeline.apiUrl, "ld-aq-01", startAt)) >= 4, {
       timeoutMs: 60_000,
       intervalMs: 500,
@@ -196,7 +198,9 @@ describe("qingshan start's demo history on an existing data directory", () => {
     expect(pipeline.simulator?.run.startAt).toBeGreaterThanOrEqual(to);
     await pipeline.stop();
     expect(historyLines(lines).map((l) => l.msg)).toEqual([
-      "demo history: 1 day generated (after the data the store already holds for 1 station)",
+      expect.stringMatching(
+        /^demo history: 1 day generated, [1-9]\d* observations \(after the data the store already holds for 1 station\)$/,
+      ),
     ]);
 
     const stored = await storedReadings(dataDir);
@@ -296,7 +300,9 @@ describe("qingshan start's demo network in real time: history and feed without a
     };
 
     const first = await start(dataDir, env, { demoClock: () => now });
-    expect(historyLines(first.lines).map((l) => l.msg)).toEqual(["demo history: 0.25 days generated"]);
+    expect(historyLines(first.lines).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^demo history: 0\.25 days generated, [1-9]\d* observations$/),
+    ]);
     await feedUntil(first.pipeline, startedAt, firstStop);
     const before = await storedReadings(dataDir);
     const newestBefore = newestPerStation(before);
@@ -359,7 +365,10 @@ describe("generateDemoHistory's log line", () => {
     });
     expect(published).toBeGreaterThan(0);
     expect(lines).toHaveLength(1);
-    return lines[0]?.msg as string;
+    // The count of observations is the one generated; the rest of the line is checked by the callers.
+    const { msg, observations } = lines[0] as LogLine & { observations: number };
+    expect(msg).toContain(`, ${observations} observation`);
+    return msg.replace(/, \d+ observations?/, "");
   }
 
   it("counts days and stations in the singular for one, in the plural otherwise", async () => {

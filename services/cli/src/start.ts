@@ -235,9 +235,10 @@ export async function generateDemoHistory(options: DemoHistoryOptions): Promise<
       to: new Date(to).toISOString(),
       resumedAfterStoredData: resumed,
     },
+    // The count too: a short range can hold no reading at all (none due, or a gap the demo data has).
     resumed === 0
-      ? `demo history: ${countOf(days, "day")} generated`
-      : `demo history: ${countOf(days, "day")} generated (after the data the store already holds for ${countOf(resumed, "station")})`,
+      ? `demo history: ${countOf(days, "day")} generated, ${countOf(observations, "observation")}`
+      : `demo history: ${countOf(days, "day")} generated, ${countOf(observations, "observation")} (after the data the store already holds for ${countOf(resumed, "station")})`,
   );
   return { batches, observations };
 }
