@@ -4,7 +4,7 @@ import { freePort, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHj212TcpListener } from "./hj212-tcp.ts";
+import { createHj212TcpListener, type Hj212TcpListener } from "./hj212-tcp.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import {
@@ -25,7 +25,9 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function setup(prepare?: (bus: Bus) => Promise<void>): Promise<{ port: number; got: Collected }> {
+async function setup(
+  prepare?: (bus: Bus) => Promise<void>,
+): Promise<{ port: number; got: Collected; listener: Hj212TcpListener }> {
   const bus = createMemoryBus();
   await bus.start();
   cleanups.push(() => bus.stop());
@@ -45,22 +47,29 @@ async function setup(prepare?: (bus: Bus) => Promise<void>): Promise<{ port: num
   });
   const port = await listener.start();
   cleanups.push(() => listener.stop());
-  return { port, got };
+  return { port, got, listener };
 }
 
-/** A station connection that records every byte the host sends back. */
-async function stationSocket(port: number): Promise<{ socket: Socket; received: () => string }> {
+/**
+ * A station connection that records every byte the host sends back. `ignoresFin`: like many data
+ * loggers, it does not close its side when the host closes its own (a half-open connection).
+ */
+async function stationSocket(
+  port: number,
+  { ignoresFin = false } = {},
+): Promise<{ socket: Socket; received: () => string; ended: Promise<void> }> {
   const chunks: Buffer[] = [];
-  const socket = connect(port, "127.0.0.1");
+  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: ignoresFin });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
   });
   socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve) => socket.once("end", () => resolve()));
   cleanups.push(async () => {
     socket.destroy();
   });
-  return { socket, received: () => Buffer.concat(chunks).toString("utf8") };
+  return { socket, received: () => Buffer.concat(chunks).toString("utf8"), ended };
 }
 
 describe("HJ 212 over TCP", () => {
@@ -164,5 +173,52 @@ describe("HJ 212 over TCP", () => {
     await expect(listener.start()).rejects.toThrow(
       `HJ 212 TCP port ${port} is already in use: set hj212.tcpPort (QINGSHAN_HJ212_PORT) to a free port, or 0 to disable the listener`,
     );
+  });
+
+  // Data loggers keep their connection open between uploads; stopping must not wait for them.
+  it("stops promptly while a station stays connected and silent after its answered packet", async () => {
+    const { port, got, listener } = await setup();
+    const station = await stationSocket(port, { ignoresFin: true });
+    station.socket.write(PACKET_B);
+    await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the 9014 reply" });
+    const started = Date.now();
+    await listener.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await station.ended;
+    expect(got.readings).toHaveLength(9);
+  });
+
+  it("stops promptly while a station has sent half a packet and stays silent", async () => {
+    const { port, got, listener } = await setup();
+    const station = await stationSocket(port, { ignoresFin: true });
+    station.socket.write(PACKET_B.slice(0, 200));
+    await waitFor(() => station.socket.bytesWritten === 200, { what: "the half packet to be sent" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await listener.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await station.ended;
+    // Not received whole, so neither stored nor answered: the station resends it.
+    expect(got.readings).toEqual([]);
+    expect(station.received()).toBe("");
+  });
+
+  it("answers a packet being handed on when stop begins, then closes the open connection", async () => {
+    const held = gate();
+    let entered = false;
+    const { port, listener } = await setup(async (bus) => {
+      await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
+        entered = true;
+        await held.promise;
+      });
+    });
+    const station = await stationSocket(port, { ignoresFin: true });
+    station.socket.write(PACKET_B);
+    await waitFor(() => entered, { what: "the writer to receive B's readings" });
+    const stopped = listener.stop();
+    setTimeout(held.release, 200);
+    await stopped;
+    await station.ended;
+    expect(station.received()).toBe(PACKET_B_RESPONSE);
   });
 });

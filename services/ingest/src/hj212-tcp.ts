@@ -33,6 +33,24 @@ export interface Hj212TcpListener {
   stop(): Promise<void>;
 }
 
+/**
+ * Ends a connection: sends what is written (the last replies) and a FIN, then destroys it once that
+ * is flushed or after `flushMs`, without waiting for the station to close its side.
+ */
+function closeConnection(socket: Socket, flushMs: number): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, flushMs);
+    socket.once("close", done);
+    socket.end(done);
+  });
+}
+
 /** Packets queued per connection before reading pauses (back-pressure on the station). */
 const MAX_QUEUED_PER_CONNECTION = 64;
 
@@ -97,7 +115,9 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     }
 
     connections.set(socket, { idle: () => queue });
-    socket.on("data", (chunk: Buffer) => enqueue(decoder.push(chunk)));
+    socket.on("data", (chunk: Buffer) => {
+      if (!closing) enqueue(decoder.push(chunk));
+    });
     socket.on("end", () => {
       enqueue(decoder.end());
       void queue.then(() => socket.end());
@@ -108,7 +128,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       socket.setTimeout(options.idleTimeoutMs, () => {
         if (queued === 0) {
           log.info("HJ 212 connection idle; closing");
-          socket.end();
+          void closeConnection(socket, 5000);
         }
       });
     }
@@ -135,16 +155,19 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     // that stays down past the drain timeout leaves them unanswered: the stations resend them.
     const sockets = [...connections.keys()];
     for (const socket of sockets) socket.pause();
+    const started = Date.now();
     const drained = await settleWithin(
       Promise.all(sockets.map((socket) => connections.get(socket)?.idle())),
       options.drainTimeoutMs,
     );
     stopping.abort();
     if (!drained) logger.warn("HJ 212 drain timed out; packets still being handed on are not answered");
-    for (const socket of sockets) {
-      if (drained) socket.end();
-      else socket.destroy();
-    }
+    // Stations keep their connection open between uploads, and a half-open server socket would wait
+    // for each peer to close: every connection is closed here, after its replies were flushed (at
+    // most for what is left of the drain timeout). A packet only partly received is not answered;
+    // its station resends it.
+    const flushMs = drained ? Math.max(options.drainTimeoutMs - (Date.now() - started), 0) : 0;
+    await Promise.all(sockets.map((socket) => closeConnection(socket, flushMs)));
     await closed;
   }
 
