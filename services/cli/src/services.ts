@@ -206,6 +206,8 @@ export function ingestConfigOf(config: QingshanConfig) {
       maxInFlight: mqtt.maxInFlight,
       sessionExpirySeconds: mqtt.sessionExpirySeconds,
       keepaliveSeconds: mqtt.keepaliveSeconds,
+      // The notifier publishes alert events on the same broker: not station input.
+      ownTopics: [`${parseNotifierConfig(config.notifier as NotifierConfig).mqtt.topicPrefix}/#`],
     },
     hj212: { tcpPort: config.hj212.tcpPort, tcpHost: config.hj212.tcpHost },
     limits: {

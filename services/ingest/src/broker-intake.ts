@@ -8,11 +8,14 @@ import {
 import type { BrokerIntake, IncomingPublish } from "./embedded-broker.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
+import { ingestTopics } from "./topics.ts";
 
 export interface EmbeddedIntakeOptions {
   readonly pipeline: IngestPipeline;
   /** Topic prefix of HJ 212 packets: `{prefix}/{MN}`. */
   readonly hj212TopicPrefix: string;
+  /** Topic filters of Qingshan's other publishers on this broker (the notifier's `alerts/#`): not input. */
+  readonly ownTopics: readonly string[];
   readonly logger: Logger;
   readonly metrics: IngestMetrics;
   readonly retry: RetryPolicy;
@@ -22,7 +25,10 @@ export interface EmbeddedIntakeOptions {
 }
 
 export interface EmbeddedIntake {
-  /** The broker hook: station JSON on `stations/{id}/{kind}` and HJ 212 on `{prefix}/{MN}`. */
+  /**
+   * The broker hook: station JSON on `stations/{id}/{kind}` and HJ 212 on `{prefix}/{MN}`; any other
+   * topic but Qingshan's own (`{prefix}/{MN}/reply`, `ownTopics`, `$…`) is dead-lettered as topic.invalid.
+   */
   readonly intake: BrokerIntake;
   /**
    * Stops taking messages (a station sending one is disconnected without PUBACK), waits up to
@@ -30,8 +36,6 @@ export interface EmbeddedIntake {
    */
   stop(): Promise<void>;
 }
-
-const STATION_TOPIC = /^stations\/[^/]+\/[^/]+$/;
 
 /**
  * Ingest inside the embedded broker: each station message is decoded, its readings and dead
@@ -41,7 +45,7 @@ const STATION_TOPIC = /^stations\/[^/]+\/[^/]+$/;
  * acknowledged like any other message (a bad message must not be redelivered forever).
  *
  * @example
- * const intake = createEmbeddedIntake({ pipeline, hj212TopicPrefix: "hj212", logger, metrics, retry, drainTimeoutMs: 10_000, reply: (t, p) => broker.publish(t, p) });
+ * const intake = createEmbeddedIntake({ pipeline, hj212TopicPrefix: "hj212", ownTopics: ["alerts/#"], logger, metrics, retry, drainTimeoutMs: 10_000, reply: (t, p) => broker.publish(t, p) });
  * const broker = await startEmbeddedBroker({ port: 1883, intake: intake.intake });
  */
 export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIntake {
@@ -54,21 +58,30 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
   let idle: Array<() => void> = [];
   let closing = false;
 
+  const topics = ingestTopics(prefix, options.ownTopics);
+
   function decode(message: IncomingPublish): { decoded: DecodedInput; mn?: string } | undefined {
     const { topic, payload } = message;
-    if (STATION_TOPIC.test(topic)) {
-      return { decoded: pipeline.decodeJson(topic, payload, { source: "mqtt", origin: topic }) };
+    const found = topics.classify(topic);
+    const submit = { source: "mqtt", origin: topic } as const;
+    switch (found.kind) {
+      case "station":
+        return { decoded: pipeline.decodeJson(topic, payload, submit) };
+      case "hj212": {
+        const text = typeof payload === "string" ? payload : payload.toString("utf8");
+        return {
+          decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }),
+          mn: found.mn,
+        };
+      }
+      case "invalid":
+        // Acknowledged like any rejected message, but never lost silently: a mistyped topic is a dead letter.
+        return {
+          decoded: pipeline.decodeInvalidTopic(topic, payload, { ...submit, expected: topics.expected }),
+        };
+      default:
+        return undefined;
     }
-    if (topic.startsWith(`${prefix}/`)) {
-      const mn = topic.slice(prefix.length + 1);
-      if (mn === "" || mn.includes("/")) return undefined;
-      const text = typeof payload === "string" ? payload : payload.toString("utf8");
-      return {
-        decoded: pipeline.decodeHj212(text, { source: "mqtt", origin: topic, expectedMn: mn }),
-        mn,
-      };
-    }
-    return undefined;
   }
 
   /** One async function per message (tracking, logging and counting included): few promises. */

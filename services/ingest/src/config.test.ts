@@ -18,6 +18,7 @@ describe("parseIngestConfig", () => {
         keepaliveSeconds: 30,
         reconnectPeriodMs: 1000,
         connectTimeoutMs: 30_000,
+        ownTopics: ["alerts/#"],
       },
       hj212: {
         mqttTopicPrefix: "hj212",
@@ -50,9 +51,20 @@ describe("parseIngestConfig", () => {
 describe("topicFilters", () => {
   it("uses $share/{group}/ filters (MQTT 5.0 §4.8.2) unless the group is empty", () => {
     expect(topicFilters("qingshan", "hj212")).toEqual([
-      "$share/qingshan/stations/+/+",
-      "$share/qingshan/hj212/+",
+      "$share/qingshan/stations/#",
+      "$share/qingshan/hj212/#",
     ]);
-    expect(topicFilters("", "hj212")).toEqual(["stations/+/+", "hj212/+"]);
+    expect(topicFilters("", "hj212")).toEqual(["stations/#", "hj212/#"]);
+  });
+});
+
+describe("mqtt.ownTopics", () => {
+  it("defaults to the notifier's alerts/# and takes only MQTT topic filters", () => {
+    expect(parseIngestConfig({}).mqtt.ownTopics).toEqual(["alerts/#"]);
+    expect(parseIngestConfig({ mqtt: { ownTopics: ["qs/+/alerts/#"] } }).mqtt.ownTopics).toEqual([
+      "qs/+/alerts/#",
+    ]);
+    expect(() => parseIngestConfig({ mqtt: { ownTopics: ["alerts/#/x"] } })).toThrow(/mqtt\.ownTopics/);
+    expect(() => parseIngestConfig({ mqtt: { ownTopics: ["alerts+"] } })).toThrow(/mqtt\.ownTopics/);
   });
 });

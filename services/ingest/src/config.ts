@@ -1,5 +1,6 @@
 import { DEFAULT_DECODE_LIMITS } from "@qingshan/domain";
 import { z } from "zod";
+import { isTopicFilter } from "./topics.ts";
 
 const port = z.number().int().min(0).max(65535);
 /** An MQTT topic level: no wildcards, no separators (MQTT 5.0 §4.7.1, §4.8.2 share name). */
@@ -52,6 +53,16 @@ export const IngestConfigSchema = z.strictObject({
       connectTimeoutMs: z.number().int().positive().default(30_000),
       username: z.string().optional(),
       password: z.string().optional(),
+      /**
+       * Topic filters Qingshan's other services publish on the same broker (the notifier's
+       * `{notifier.mqtt.topicPrefix}/#`): not station input, never dead-lettered. Every other topic
+       * the embedded broker sees (or that arrives under `stations/#` and `{hj212 prefix}/#` on
+       * `url`) but `stations/{id}/{kind}`, `{prefix}/{MN}`, `{prefix}/{MN}/reply` and `$…` is
+       * dead-lettered as topic.invalid.
+       */
+      ownTopics: z
+        .array(z.string().refine(isTopicFilter, "an MQTT topic filter such as alerts/#"))
+        .default(["alerts/#"]),
     })
     .prefault({}),
   hj212: z

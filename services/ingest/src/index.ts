@@ -77,7 +77,8 @@ export interface Ingest {
  * Composes the ingest service from its configuration: validates it (no I/O), and on `start`
  * opens the HJ 212 TCP listener and either the embedded broker with ingest inside it (no
  * `mqtt.url`: station messages are acknowledged once stored) or the MQTT sessions that subscribe
- * to `stations/+/+` and `hj212/+` on `mqtt.url`.
+ * to `stations/#` and `hj212/#` on `mqtt.url`. A message on a topic ingest does not take (and not
+ * Qingshan's own, `mqtt.ownTopics`) is dead-lettered as topic.invalid.
  *
  * @example
  * const ingest = createIngest({ mqtt: { embeddedPort: 1883 } }, { bus, registry });
@@ -111,6 +112,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
         const embedded = createEmbeddedIntake({
           pipeline,
           hj212TopicPrefix: config.hj212.mqttTopicPrefix,
+          ownTopics: config.mqtt.ownTopics,
           logger,
           metrics,
           retry: config.publishRetry,
@@ -146,6 +148,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           url: brokerUrl as string,
           mqtt: config.mqtt,
           hj212TopicPrefix: config.hj212.mqttTopicPrefix,
+          ownTopics: config.mqtt.ownTopics,
           drainTimeoutMs: config.drainTimeoutMs,
           pipeline,
           logger,

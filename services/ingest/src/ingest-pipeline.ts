@@ -12,12 +12,12 @@ import {
   type StationRegistry,
 } from "@qingshan/domain";
 import {
-  buildDataResponse,
   type Hj212Packet,
   hj212ErrorToRejection,
   type InputEnd,
   PacketStreamDecoder,
   packetToReadings,
+  replyFor,
   type StreamItem,
   unverifiedMn,
 } from "@qingshan/hj212";
@@ -78,6 +78,15 @@ export interface SubmitResult {
 export interface IngestPipeline {
   /** Decodes a JSON wire message (topic `stations/{stationId}/{kind}`) without publishing. */
   decodeJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): DecodedInput;
+  /**
+   * A message on an MQTT topic ingest does not take (mistyped, missing or extra levels): its
+   * topic.invalid dead letter naming the topic and `expected`, without publishing.
+   */
+  decodeInvalidTopic(
+    topic: string,
+    payload: string | Uint8Array,
+    options: SubmitOptions & { readonly expected: string },
+  ): DecodedInput;
   /** Decodes HJ 212 text (one or more packets) without publishing. */
   decodeHj212(text: string, options: Hj212SubmitOptions): DecodedInput;
   /** Decodes one item of a {@link PacketStreamDecoder} (TCP) without publishing. */
@@ -195,6 +204,33 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     };
   }
 
+  function decodeInvalidTopic(
+    topic: string,
+    payload: string | Uint8Array,
+    options: SubmitOptions & { readonly expected: string },
+  ): DecodedInput {
+    metrics.counts.message(options.source);
+    const r = rejection("topic.invalid", "", topic, options.expected);
+    // A topic's second level that names a registered station (id or HJ 212 MN) files the letter
+    // under it, so /deadletters?station= finds e.g. stations/ld-aq-02/air/extra.
+    const level = topic.split("/")[1] ?? "";
+    const station = level === "" ? undefined : (registry.get(level) ?? registry.byMn(level));
+    const deadLetter = toDeadLetter(r, {
+      source: options.source,
+      origin: options.origin,
+      receivedAt: clock(),
+      stationId: station?.id,
+      payload: payloadText(payload),
+    });
+    return {
+      source: options.source,
+      origin: options.origin,
+      readings: [],
+      rejections: [r],
+      deadLetters: [deadLetter],
+    };
+  }
+
   function decodePacket(
     packet: Hj212Packet,
     options: Hj212SubmitOptions,
@@ -272,9 +308,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       for (const r of decoded.rejections) {
         deadLetters.push(toDeadLetter(r, { ...context, stationId: decoded.station?.id ?? topicStation }));
       }
-      // hj212.md §3: A=1 asks for a 9014 data response echoing the QN; it is sent only after the
-      // readings and dead letters of the packet were handed on (the caller sends it after deliver).
-      if (packet.flag.needAck && packet.qn !== undefined) responses.push(buildDataResponse(packet));
+      // hj212.md §3: the reply (a 9014 to a data upload whose Flag asks for one, nothing else) is
+      // sent only after the packet's readings and dead letters were handed on (after deliver).
+      const reply = replyFor(packet, decoded.rejections);
+      if (reply !== undefined) responses.push(reply);
     }
     return {
       source: options.source,
@@ -521,6 +558,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
 
   return {
     decodeJson: guardedJson,
+    decodeInvalidTopic,
     decodeHj212: (text, options) => guarded(options, text, () => decodeHj212(text, options)),
     decodeHj212Item: (item, options) => guarded(options, item.raw, () => decodeItems([item], options)),
     deliver,

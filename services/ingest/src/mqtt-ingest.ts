@@ -10,6 +10,7 @@ import {
 } from "./deliver-with-retry.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
+import { ingestTopics } from "./topics.ts";
 
 export interface MqttIngestOptions {
   /** Broker URL, e.g. "mqtt://127.0.0.1:1883". */
@@ -17,6 +18,8 @@ export interface MqttIngestOptions {
   readonly mqtt: IngestConfig["mqtt"];
   /** Topic prefix of HJ 212 packets: `{prefix}/{MN}`. */
   readonly hj212TopicPrefix: string;
+  /** Topic filters of Qingshan's other publishers on this broker (the notifier's `alerts/#`): not input. */
+  readonly ownTopics: readonly string[];
   readonly pipeline: IngestPipeline;
   readonly logger: Logger;
   readonly metrics: IngestMetrics;
@@ -30,7 +33,7 @@ export interface MqttIngest {
   start(): Promise<void>;
   /** Stops taking messages, waits for in-flight ones to be handed on and acknowledged, disconnects. */
   stop(): Promise<void>;
-  /** The subscribed topic filters, e.g. `$share/qingshan/stations/+/+`. */
+  /** The subscribed topic filters, e.g. `$share/qingshan/stations/#`. */
   readonly topicFilters: readonly string[];
   /** Client ids of the sessions (stable across restarts: the broker keeps each session's queue). */
   readonly clientIds: readonly string[];
@@ -66,13 +69,25 @@ function sendPuback(client: MqttClient, stream: MqttClient["stream"], messageId:
 }
 
 /**
- * The topic filters ingest subscribes to: station JSON and HJ 212 packets, in a shared
- * subscription when a group is set (MQTT 5.0 §4.8.2) so several instances split the load.
+ * The topic filters ingest subscribes to: every topic under `stations` and under the HJ 212 prefix
+ * (a mistyped one below them, e.g. `stations/ld-aq-01` or `hj212/X/Y`, still arrives and is
+ * dead-lettered as topic.invalid), in a shared subscription when a group is set (MQTT 5.0 §4.8.2)
+ * so several instances split the load.
  *
  * @example
- * topicFilters("qingshan", "hj212") // ["$share/qingshan/stations/+/+", "$share/qingshan/hj212/+"]
+ * topicFilters("qingshan", "hj212") // ["$share/qingshan/stations/#", "$share/qingshan/hj212/#"]
  */
 export function topicFilters(shareGroup: string, hj212Prefix: string): string[] {
+  const filters = ingestTopics(hj212Prefix, []).filters;
+  return shareGroup === "" ? [...filters] : filters.map((f) => `$share/${shareGroup}/${f}`);
+}
+
+/**
+ * The filters earlier versions subscribed to: unsubscribed at start, so a persistent session
+ * carried over does not get a second copy of each message through them (a shared subscription
+ * of another filter is another share: MQTT 5.0 §4.8.2).
+ */
+function legacyTopicFilters(shareGroup: string, hj212Prefix: string): string[] {
   const filters = ["stations/+/+", `${hj212Prefix}/+`];
   return shareGroup === "" ? filters : filters.map((f) => `$share/${shareGroup}/${f}`);
 }
@@ -120,9 +135,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   const clientIds = Array.from({ length: mqtt.connections }, (_, i) =>
     mqtt.connections === 1 ? mqtt.clientId : `${mqtt.clientId}-${i + 1}`,
   );
-  const hj212Topic = new RegExp(
-    `^${options.hj212TopicPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([^/]+)$`,
-  );
+  const topics = ingestTopics(options.hj212TopicPrefix, options.ownTopics);
   const clients: MqttClient[] = [];
   const stopping = new AbortController();
   const retry = { signal: stopping.signal, policy: options.retry, logger, metrics };
@@ -133,18 +146,29 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
   let abandoned = false;
 
-  function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } {
+  /** The message's input, or undefined for Qingshan's own topics (its HJ 212 replies, alerts). */
+  function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } | undefined {
     const topic = packet.topic;
     const payload = packet.payload;
-    const mn = hj212Topic.exec(topic)?.[1];
-    if (mn !== undefined) {
-      const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
-      return {
-        decoded: pipeline.decodeHj212(text, { source: "mqtt", origin: topic, expectedMn: mn }),
-        mn,
-      };
+    const found = topics.classify(topic);
+    const submit = { source: "mqtt", origin: topic } as const;
+    switch (found.kind) {
+      case "station":
+        return { decoded: pipeline.decodeJson(topic, payload, submit) };
+      case "hj212": {
+        const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+        return {
+          decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }),
+          mn: found.mn,
+        };
+      }
+      case "invalid":
+        return {
+          decoded: pipeline.decodeInvalidTopic(topic, payload, { ...submit, expected: topics.expected }),
+        };
+      default:
+        return undefined;
     }
-    return { decoded: pipeline.decodeJson(topic, payload, { source: "mqtt", origin: topic }) };
   }
 
   /** Decodes and hands on one message; settles its place in the PUBACK line either way. */
@@ -155,9 +179,11 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     line: ArrivalLine<PendingPuback>,
   ): Promise<void> {
     try {
-      const { decoded, mn } = decode(packet);
-      const result = await deliverWithRetry(pipeline, decoded, retry);
-      if (result.response !== undefined && mn !== undefined) {
+      const input = decode(packet);
+      // Qingshan's own messages (e.g. this instance's HJ 212 replies under hj212/#) are acknowledged, not input.
+      const result = input === undefined ? undefined : await deliverWithRetry(pipeline, input.decoded, retry);
+      const mn = input?.mn;
+      if (result?.response !== undefined && mn !== undefined) {
         // The station (or its gateway) listens for the 9014 data response on {prefix}/{MN}/reply.
         client.publish(`${options.hj212TopicPrefix}/${mn}/reply`, result.response, { qos: 1 });
       }
@@ -274,6 +300,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
             "broker granted QoS 0: messages may be lost without redelivery",
           );
         }
+        // After the new subscription (no gap): a session of an earlier version keeps no second filter.
+        await client.unsubscribeAsync(legacyTopicFilters(mqtt.shareGroup, options.hj212TopicPrefix));
         logger.info({ clientId, url: options.url, topics: filters }, "MQTT ingest subscribed");
       }
     } catch (error) {
