@@ -93,6 +93,13 @@ const REQUESTS: readonly { method?: "GET" | "POST"; url: string; payload?: strin
     url: "/api/v1/aqi?station=aq1&from=2026-02-27T00:00:00%2B08:00&to=2026-02-27T03:00:00%2B08:00&pmBasis=rolling24h",
     status: 200,
   },
+  { url: "/api/v1/water/class?station=wq1&period=1h&from=2026-11-29T00:00:00%2B08:00", status: 200 },
+  { url: "/api/v1/water/class?station=wq1&period=1d", status: 200 },
+  { url: "/api/v1/compliance/pm25", status: 200 },
+  { url: "/api/v1/compliance/pm25?year=2025", status: 200 },
+  { url: "/api/v1/compliance/water?period=month", status: 200 },
+  { url: "/api/v1/compliance/water?period=year&at=2026-11-01T00:00:00%2B08:00", status: 200 },
+  { url: "/api/v1/compliance/aqi-days", status: 200 },
   { url: "/api/v1/noi/grade?station=noi1", status: 200 },
   { url: "/api/v1/noi/grade?station=noi1&period=1d", status: 200 },
   { url: "/api/v1/deadletters", status: 200 },
@@ -224,7 +231,60 @@ describe("OpenAPI document", () => {
     "/api/v1/noi/grade",
     "/api/v1/deadletters",
     "/api/v1/alerts",
+    "/api/v1/water/class",
+    "/api/v1/compliance/pm25",
+    "/api/v1/compliance/water",
+    "/api/v1/compliance/aqi-days",
   ];
+
+  it("every route documents its success response with a schema, and text/csv wherever it serves CSV", async () => {
+    const doc = (await fixture.app.inject({ url: "/api/openapi.json" })).json();
+    // Values for the path and query parameters routes require, by name.
+    const pathValues: Record<string, string> = { id: "aq1", alertId: "w1" };
+    const queryFor: Record<string, string> = {
+      "/api/v1/readings": "station=aq1",
+      "/api/v1/series": "station=aq1&metric=pm10",
+      "/api/v1/aqi": "station=aq1",
+      "/api/v1/water/class": "station=wq1",
+      "/api/v1/noi/grade": "station=noi1",
+    };
+    const paths = Object.entries(doc.paths as Record<string, Record<string, { responses?: Responses }>>);
+    expect(paths.length).toBeGreaterThan(15);
+    let csvRoutes = 0;
+    for (const [path, methods] of paths) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const success = Object.entries(operation.responses ?? {}).find(([code]) => /^2\d\d$/.test(code));
+        expect(success, `${method} ${path}: a 2xx response`).toBeDefined();
+        const content = success?.[1].content ?? {};
+        expect(Object.keys(content).length, `${method} ${path}: a 2xx content`).toBeGreaterThan(0);
+        for (const [type, media] of Object.entries(content)) {
+          expect(media.schema?.type, `${method} ${path} ${type}: a schema`).toBeDefined();
+        }
+        if (method !== "get" || path.endsWith("/stream")) continue;
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name] ?? name);
+        const query = queryFor[path];
+        const res = await fixture.app.inject({
+          url: query === undefined ? url : `${url}?${query}`,
+          headers: { accept: "text/csv" },
+        });
+        expect(res.statusCode, `${url}`).toBe(200);
+        const servesCsv = String(res.headers["content-type"]).startsWith("text/csv");
+        if (servesCsv) csvRoutes += 1;
+        expect(content["text/csv"]?.schema?.type, `${path}: text/csv declared iff served`).toBe(
+          servesCsv ? "string" : undefined,
+        );
+        if (servesCsv) {
+          // The documented columns are the header served.
+          const header = res.body.split("\r\n")[0]?.split(",").join(", ");
+          expect(
+            (content["text/csv"]?.schema as { description?: string } | undefined)?.description,
+            path,
+          ).toContain(`columns: ${header}`);
+        }
+      }
+    }
+    expect(csvRoutes).toBeGreaterThanOrEqual(10);
+  });
 
   it.each(["/api/openapi.json", "/api/docs/json"])(
     "%s: each route has its success response with a schema, CSV where served",

@@ -451,3 +451,167 @@ export const pm25ComplianceResponse = object(
     "stations",
   ],
 );
+
+const waterClassEnum = { type: "string", enum: ["I", "II", "III", "IV", "V", "劣V"] } as const;
+const numberMap = (description: string): Schema => ({
+  type: "object",
+  description,
+  additionalProperties: num,
+});
+const intMap = (description: string): Schema => ({ type: "object", description, additionalProperties: int });
+const stringMap = (description: string): Schema => ({
+  type: "object",
+  description,
+  additionalProperties: str(),
+});
+
+const waterPeriod = object(
+  {
+    label: periodProperties.label,
+    start: periodProperties.start,
+    end: periodProperties.end,
+    inProgress: periodProperties.inProgress,
+    valid: { ...bool, description: "Every class-deciding parameter measured has a valid period value" },
+    reason: str("Why the period has no class"),
+    means: numberMap("Period mean per assessed parameter (station units)"),
+    counts: intMap("Valid items behind each mean (as /series validCount)"),
+    invalidParameters: stringMap("Parameters without a valid period value, with the reason"),
+    class: nullable({
+      ...waterClassEnum,
+      description: "GB 3838-2002 single-factor class; null when not valid",
+    }),
+    targetClass: str(),
+    meetsTarget: nullable(bool),
+    deciding: arrayOf(str()),
+    status: nullable(object({ zh: str(), en: str(), color: str() })),
+    exceedance: numberMap("(value − Class III limit) / Class III limit for items above Class III"),
+    mainPollutants: arrayOf(
+      object({ metric: str(), class: waterClassEnum, exceedance: nullable(num) }, [
+        "metric",
+        "class",
+        "exceedance",
+      ]),
+    ),
+    parameterClasses: stringMap("Class per given item"),
+    referenceOnly: arrayOf(str()),
+    notAssessed: arrayOf(str()),
+    basis: str(),
+    standard: str(),
+  },
+  [
+    "label",
+    "start",
+    "end",
+    "inProgress",
+    "valid",
+    "means",
+    "counts",
+    "invalidParameters",
+    "class",
+    "meetsTarget",
+  ],
+);
+
+export const waterClassResponse = object(
+  {
+    station: str(),
+    waterBody: { type: "string", enum: ["river", "lake"] },
+    targetClass: str(),
+    period: { type: "string", enum: ["1h", "1d", "1mo"] },
+    ...range,
+    units: stringMap("Unit per metric"),
+    results: arrayOf(waterPeriod),
+  },
+  ["station", "waterBody", "targetClass", "period", "from", "to", "units", "results"],
+);
+
+const waterShare = object(
+  {
+    sections: int,
+    assessed: { ...int, description: "Sections with a valid class" },
+    notAssessable: int,
+    meeting: int,
+    share: nullable({ ...num, description: "meeting / assessed; null when none was assessed" }),
+  },
+  ["sections", "assessed", "notAssessable", "meeting", "share"],
+);
+
+export const waterComplianceResponse = object(
+  {
+    period: { type: "string", enum: ["month", "year"] },
+    label: str("YYYY-MM or YYYY"),
+    from: time("Start of the period"),
+    to: time("End of the last completed day counted"),
+    inProgress: bool,
+    all: waterShare,
+    drinkingWater: waterShare,
+    sections: arrayOf(
+      object(
+        {
+          stationId: str(),
+          name: bilingual,
+          river: nullable(str()),
+          drinkingWaterSource: bool,
+          targetClass: str(),
+          valid: bool,
+          reason: str(),
+          class: nullable(waterClassEnum),
+          meetsTarget: nullable(bool),
+          deciding: arrayOf(str()),
+          means: numberMap("Period value per assessed parameter"),
+          counts: intMap("Valid items behind each value"),
+          invalidParameters: stringMap("Parameters not assessed, with the reason"),
+        },
+        [
+          "stationId",
+          "name",
+          "river",
+          "drinkingWaterSource",
+          "targetClass",
+          "valid",
+          "class",
+          "meetsTarget",
+          "deciding",
+          "means",
+          "counts",
+          "invalidParameters",
+        ],
+      ),
+    ),
+  },
+  ["period", "label", "from", "to", "inProgress", "all", "drinkingWater", "sections"],
+);
+
+export const aqiDaysResponse = object(
+  {
+    year: int,
+    from: time("Start of the year"),
+    to: time("End of the last completed day counted"),
+    categories: arrayOf(
+      object({ level: int, zh: str(), en: str(), color: str() }, ["level", "zh", "en", "color"]),
+    ),
+    stations: arrayOf(
+      object(
+        {
+          stationId: str(),
+          name: bilingual,
+          days: { ...int, description: "Completed days counted" },
+          counts: object(
+            {
+              1: int,
+              2: int,
+              3: int,
+              4: int,
+              5: int,
+              6: int,
+              na: { ...int, description: "Days without a publishable daily AQI" },
+            },
+            ["1", "2", "3", "4", "5", "6", "na"],
+          ),
+        },
+        ["stationId", "name", "days", "counts"],
+      ),
+    ),
+  },
+  ["year", "from", "to", "categories", "stations"],
+);

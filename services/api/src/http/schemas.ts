@@ -261,6 +261,22 @@ export const alertEventSchema = {
     actor: { type: "string" },
     note: { type: "string" },
     tier: { type: "integer" },
+    levelName: {
+      ...bilingual,
+      description:
+        "The level's name where the rule file gives one (rules levels[].name, e.g. 严重污染 / severely polluted); absent for the warning colours, water classes and NOI grades",
+    },
+    calendarWindow: {
+      type: "string",
+      enum: ["day", "month", "year-to-date"],
+      description:
+        "The Beijing calendar period of a day-step rule: startedAt and dataTime are then the END of the day assessed (the day is startedAt − 1 ms). Absent: not a calendar window",
+    },
+    conditionHolds: {
+      type: "boolean",
+      description:
+        "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. Only on raised and level_changed events (absent on events stored before the field)",
+    },
   },
 } as const;
 
@@ -294,6 +310,22 @@ export const alertStateSchema = {
     notifications: { type: "integer" },
     eventCount: { type: "integer" },
     link: { type: "string", description: "URL of the alert in the API (when publicUrl is set)" },
+    levelName: {
+      ...bilingual,
+      description:
+        "The current level's name where the rule file gives one (rules levels[].name, e.g. 严重污染 / severely polluted); absent for the warning colours, water classes and NOI grades",
+    },
+    calendarWindow: {
+      type: "string",
+      enum: ["day", "month", "year-to-date"],
+      description:
+        "The raised event's calendarWindow: the Beijing calendar period of a day-step rule: startedAt is then the END of the day assessed (the day is startedAt − 1 ms). Absent: not a calendar window",
+    },
+    conditionHolds: {
+      type: "boolean",
+      description:
+        "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. From the latest raise or level change; absent when that event has none",
+    },
   },
 } as const;
 

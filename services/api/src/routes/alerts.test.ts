@@ -35,6 +35,9 @@ const EVENTS: AlertEvent[] = [
     at: "2026-11-29T08:00:00+08:00",
     value: 235,
     threshold: 200,
+    level: "heavy",
+    levelName: { zh: "重度污染", en: "heavily polluted" },
+    conditionHolds: true,
   }),
   event({ id: "a1-n", alertId: "a1", type: "renotified", at: "2026-11-29T08:30:00+08:00" }),
   event({
@@ -45,6 +48,7 @@ const EVENTS: AlertEvent[] = [
     ruleId: "water-below-target",
     stationId: "wq1",
     severity: "warning",
+    calendarWindow: "day",
     message: { zh: "断面水质 Ⅳ类，目标 Ⅲ类", en: "section Class IV, target III" },
   }),
   event({
@@ -330,6 +334,30 @@ describe("OpenAPI", () => {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(doc.paths["/api/v1/alerts/{alertId}/ack"].post.requestBody).toBeDefined();
+  });
+
+  it("documents levelName, calendarWindow and conditionHolds wherever alerts are served, and CSV carries them", async () => {
+    const doc = (await app.inject({ url: "/api/openapi.json" })).json();
+    const json = (path: string, method = "get") =>
+      doc.paths[path][method].responses["200"].content["application/json"].schema.properties;
+    const schemas = {
+      "/alerts state": json("/api/v1/alerts").alerts.items.properties,
+      "/alerts/{alertId} state": json("/api/v1/alerts/{alertId}").alert.properties,
+      "/alerts/{alertId} events": json("/api/v1/alerts/{alertId}").events.items.properties,
+      "ack state": json("/api/v1/alerts/{alertId}/ack", "post").alert.properties,
+      "ack event": json("/api/v1/alerts/{alertId}/ack", "post").event.properties,
+    };
+    for (const [where, properties] of Object.entries(schemas)) {
+      expect(properties.levelName?.properties, where).toHaveProperty("zh");
+      expect(properties.calendarWindow?.enum, where).toEqual(["day", "month", "year-to-date"]);
+      expect(properties.conditionHolds?.type, where).toBe("boolean");
+    }
+    const csv = await app.inject({ url: "/api/v1/alerts?format=csv" });
+    const [header, ...rows] = csv.body.trim().split("\r\n");
+    expect(header?.endsWith(",levelName_zh,levelName_en,calendarWindow,conditionHolds")).toBe(true);
+    expect(rows.find((r) => r.startsWith("a1,"))?.endsWith(",重度污染,heavily polluted,,true")).toBe(true);
+    expect(rows.find((r) => r.startsWith("a2,"))?.endsWith(",,,day,")).toBe(true);
+    expect(csv.headers["content-type"]).toMatch(/^text\/csv/);
   });
 });
 

@@ -52,6 +52,10 @@ const COLUMNS = [
   "resolvedAt",
   "tier",
   "notifications",
+  "levelName_zh",
+  "levelName_en",
+  "calendarWindow",
+  "conditionHolds",
 ] as const;
 
 /** An alert's state as answered: without its events (see GET /alerts/:alertId), with a link. */
@@ -160,7 +164,13 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         .sort((a, b) => Date.parse(b.raisedAt) - Date.parse(a.raisedAt) || b.alertId.localeCompare(a.alertId))
         .slice(0, q.limit)
         .map((s) => alertSummary(ctx, s));
-      const rows = alerts.map((a) => ({ ...a, message_zh: a.message.zh, message_en: a.message.en }));
+      const rows = alerts.map((a) => ({
+        ...a,
+        message_zh: a.message.zh,
+        message_en: a.message.en,
+        levelName_zh: a.levelName?.zh,
+        levelName_en: a.levelName?.en,
+      }));
       return respond(
         request,
         reply,
@@ -184,7 +194,22 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
           properties: { "last-event-id": { type: "string", description: "Resume after this event id" } },
         },
         produces: ["text/event-stream"],
-        response: { 503: errorResponseSchema },
+        response: {
+          200: {
+            description:
+              "Server-sent events, one AlertEvent per `data:` line (written to the socket as they come)",
+            content: {
+              "text/event-stream": {
+                schema: {
+                  type: "string",
+                  description:
+                    "`id: <event id>` and `data: <AlertEvent as JSON>` per event; `: heartbeat` comment lines",
+                },
+              },
+            },
+          },
+          503: errorResponseSchema,
+        },
       },
     },
     async function streamAlerts(request, reply) {

@@ -24,7 +24,12 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { loadHours, metricIntervals, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
-import { jsonOrCsv, pm25ComplianceResponse } from "../http/response-schemas.ts";
+import {
+  aqiDaysResponse,
+  jsonOrCsv,
+  pm25ComplianceResponse,
+  waterComplianceResponse,
+} from "../http/response-schemas.ts";
 import { complianceYearQuery, waterComplianceQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
@@ -93,6 +98,24 @@ const PM25_COLUMNS = [
 ] as const;
 
 const AQI_DAY_KEYS = ["1", "2", "3", "4", "5", "6", "na"] as const;
+
+const AQI_DAY_COLUMNS = ["stationId", "name_zh", "name_en", "days", ...AQI_DAY_KEYS.map((k) => `level_${k}`)];
+
+const WATER_COLUMNS = [
+  "stationId",
+  "name_zh",
+  "name_en",
+  "river",
+  "drinkingWaterSource",
+  "targetClass",
+  "class",
+  "meetsTarget",
+  "deciding",
+  "valid",
+  "reason",
+  "invalidParameters",
+  "in_progress",
+] as const;
 
 /**
  * GET /compliance/pm25, /compliance/water, /compliance/aqi-days: the plan's targets year to date.
@@ -231,7 +254,14 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means, or 5 of 6 values for a parameter measured every 4 h — the /series daily minimum), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
-        response: { 400: errorResponseSchema },
+        response: {
+          200: jsonOrCsv(
+            "Class of every water section against its target, and the shares",
+            waterComplianceResponse,
+            WATER_COLUMNS,
+          ),
+          400: errorResponseSchema,
+        },
       },
     },
     async function waterCompliance(request, reply) {
@@ -280,21 +310,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
         {
           filename: `compliance-water-${label}.csv`,
-          columns: [
-            "stationId",
-            "name_zh",
-            "name_en",
-            "river",
-            "drinkingWaterSource",
-            "targetClass",
-            "class",
-            "meetsTarget",
-            "deciding",
-            "valid",
-            "reason",
-            "invalidParameters",
-            "in_progress",
-          ],
+          columns: WATER_COLUMNS,
           rows,
         },
       );
@@ -310,7 +326,14 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "Daily AQI (HJ 633, edition by date) of every completed Beijing day of the year so far, counted by category level 1 (优) … 6 (严重污染); `na` = no publishable daily AQI (missing data, or withheld under HJ 633-2026 §5.3).",
         tags: ["compliance"],
         querystring: complianceYearQuery,
-        response: { 400: errorResponseSchema },
+        response: {
+          200: jsonOrCsv(
+            "Completed days by daily AQI category per air station",
+            aqiDaysResponse,
+            AQI_DAY_COLUMNS,
+          ),
+          400: errorResponseSchema,
+        },
       },
     },
     async function aqiDays(request, reply) {
@@ -364,7 +387,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
         {
           filename: `compliance-aqi-days-${year}.csv`,
-          columns: ["stationId", "name_zh", "name_en", "days", ...AQI_DAY_KEYS.map((k) => `level_${k}`)],
+          columns: AQI_DAY_COLUMNS,
           rows,
         },
       );

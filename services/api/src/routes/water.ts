@@ -4,6 +4,7 @@ import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { checkPeriods, loadHours, metricIntervals, requireStation, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
+import { jsonOrCsv, waterClassResponse } from "../http/response-schemas.ts";
 import { waterQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { isInProgress } from "../series/calendar.ts";
@@ -62,7 +63,11 @@ export function waterRoutes(app: FastifyInstance, ctx: ApiContext): void {
           "GB 3838-2002 single-factor class of a section per hour/day/month from the period mean of each measured parameter, valid under the same minimums as GET /series (an hour ≥ 45 min of sampling; a day ≥ 20 valid hourly means, or for a parameter measured less often than hourly — station registry metricReportingIntervalMs, e.g. CODMn, NH3-N, TP every 4 h — the same share of its samples, 5 of 6 every 4 h, a local rule by analogy; a month ≥ 27 valid daily means, 25 in February; `counts` = the valid items behind each mean, as /series validCount). A parameter without a valid period value is not assessed: it is left out of `means` and listed in `invalidParameters` with its reason. The class is the worst of the assessed items (环办〔2011〕22号), so a period is valid (class not null) only when every class-deciding parameter the station measures has a valid period value; otherwise valid=false, class null and a reason naming them (reference items — water temperature, total nitrogen — and unclassed ones such as conductivity never make a period invalid). Lists the deciding parameters and whether the target class is met. A class from automatic-station data covers only the measured parameters; the official section class assesses all items of the assessment method (环办〔2011〕22号: the GB 3838-2002 Table 1 items other than water temperature, total nitrogen and faecal coliforms). A period that has not ended at request time (end > now) has inProgress=true (CSV: in_progress): its means and class are computed from the data so far and not final (a day in progress is valid only once it already has the minimum data); completed periods have inProgress=false. An invalid period has meetsTarget null.",
         tags: ["water"],
         querystring: waterQuery,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema },
+        response: {
+          200: jsonOrCsv("GB 3838 class of each period, with its means", waterClassResponse, COLUMNS),
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+        },
       },
     },
     async function getWaterClass(request, reply) {
