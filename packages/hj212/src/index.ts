@@ -33,6 +33,7 @@ export {
   type PacketReadings,
   packetToReadings,
 } from "./readings.ts";
+export { replyFor } from "./reply.ts";
 export { type InputEnd, MAX_REPORTED_RAW, PacketStreamDecoder, type StreamItem } from "./stream.ts";
 export { type PacketSummary, packetSummary } from "./summary.ts";
 export { canonicalUnit, convertDecimal } from "./units.ts";

@@ -1,0 +1,116 @@
+import { connect } from "node:net";
+import { type Bus, createMemoryBus } from "@qingshan/bus";
+import { buildPacket } from "@qingshan/hj212";
+import { freePort, waitFor } from "@qingshan/testkit";
+import { connectAsync } from "mqtt";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { createIngest, type Ingest } from "./index.ts";
+import {
+  type Collected,
+  clock,
+  collect,
+  PACKET_B,
+  PACKET_B_RESPONSE,
+  registry,
+  WATER_MN,
+} from "./testdata/fixtures.ts";
+
+// One reply rule for TCP and MQTT (hj212.md §3): a 9014 data response answers only a data upload
+// whose Flag asks for one; a packet rejected for a field error — including a command that is not
+// a data upload, such as CN 1011 — is dead-lettered and not answered.
+
+const logger = pino({ level: "silent" });
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+/** Station ld-wq-02 uploading its field-machine time (CN 1011), Flag=5: answer requested. */
+const TIME_UPLOAD = buildPacket({
+  qn: "20261128100000001",
+  st: "21",
+  cn: "1011",
+  pw: "123456",
+  mn: WATER_MN,
+  flag: 5,
+  cp: "SystemTime=20261128100000",
+});
+/** A data upload of ld-wq-02 without DataTime, Flag=5. */
+const NO_DATA_TIME = buildPacket({
+  qn: "20261128100000002",
+  st: "21",
+  cn: "2061",
+  pw: "123456",
+  mn: WATER_MN,
+  flag: 5,
+  cp: "w01001-Avg=7.24,w01001-Flag=N",
+});
+
+async function startIngest(): Promise<{ ingest: Ingest; got: Collected }> {
+  const bus: Bus = createMemoryBus();
+  await bus.start();
+  cleanups.push(() => bus.stop());
+  const got = await collect(bus);
+  const ingest = createIngest(
+    {
+      mqtt: { embeddedPort: 0, embeddedHost: "127.0.0.1" },
+      hj212: { tcpPort: await freePort(), tcpHost: "127.0.0.1" },
+    },
+    { bus, registry, clock, logger, metricsRegistry: new Registry() },
+  );
+  await ingest.start();
+  cleanups.push(() => ingest.stop());
+  return { ingest, got };
+}
+
+function expectFieldDeadLetters(got: Collected): void {
+  expect(got.deadLetters.map((d) => [d.value.code, d.value.path, d.value.stationId])).toEqual([
+    ["hj212.field", "CN", "ld-wq-02"],
+    ["hj212.field", "CP.DataTime", "ld-wq-02"],
+  ]);
+}
+
+describe("HJ 212 replies (hj212.md §3)", () => {
+  it("over TCP: a CN 1011 packet and a data upload without DataTime (Flag=5) get no reply; the next data upload does", async () => {
+    const { ingest, got } = await startIngest();
+    const socket = connect(ingest.tcpPort as number, "127.0.0.1");
+    cleanups.push(async () => {
+      socket.destroy();
+    });
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("utf8");
+    });
+    socket.write(TIME_UPLOAD + NO_DATA_TIME + PACKET_B);
+    // Packets of a connection are answered in order: once B's reply is in, the others were done.
+    await waitFor(() => received.length >= PACKET_B_RESPONSE.length, { what: "a reply" });
+    expect(received).toBe(PACKET_B_RESPONSE);
+    expectFieldDeadLetters(got);
+    expect(got.readings).toHaveLength(9);
+  });
+
+  it("over MQTT: the same packets get the same replies on hj212/{MN}/reply", async () => {
+    const { ingest, got } = await startIngest();
+    const client = await connectAsync(ingest.brokerUrl as string, {
+      clientId: "replies-test",
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    cleanups.push(() => client.endAsync(true));
+    const replies: string[] = [];
+    client.on("message", (topic, payload) => {
+      if (topic === `hj212/${WATER_MN}/reply`) replies.push(payload.toString("utf8"));
+    });
+    await client.subscribeAsync(`hj212/${WATER_MN}/reply`, { qos: 1 });
+    await client.publishAsync(`hj212/${WATER_MN}`, TIME_UPLOAD, { qos: 1 });
+    await client.publishAsync(`hj212/${WATER_MN}`, NO_DATA_TIME, { qos: 1 });
+    await client.publishAsync(`hj212/${WATER_MN}`, PACKET_B, { qos: 1 });
+    await waitFor(() => replies.length >= 1, { what: "a reply" });
+    // The replies are published in order; give a stray reply to the earlier packets time to show.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(replies).toEqual([PACKET_B_RESPONSE]);
+    expectFieldDeadLetters(got);
+  });
+});
