@@ -368,7 +368,7 @@ const pm25ComplianceRow = object(
       type: "string",
       enum: ["on_track", "at_risk", "exceeded", "no_data", "insufficient_data"],
       description:
-        "insufficient_data: GB 3095 Table 4's counts for an annual mean (≥ 324 valid daily means, ≥ 27 in every month, 25 in February) are not met and can no longer be — no verdict (air-aqi.md §7)",
+        "insufficient_data: GB 3095 Table 4's counts for an annual mean (≥ 324 valid daily means, ≥ 27 in every month, 25 in February) are not met and can no longer be — no verdict (GB 3095-2012 §6.1: data below the minimums are invalid)",
     },
     ytdMean: nullable({ ...num, description: "Mean of the valid daily means so far, rounded half-even" }),
     unroundedYtdMean: nullable(num),
