@@ -29,16 +29,49 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
     }
   });
 
-  it("decodes packets with garbage between them split at every byte position", () => {
+  it("decodes packets with garbage between them split at every byte position, one report per run", () => {
     const stream = Buffer.from(`noise${PACKET_A}junk${PACKET_B}`);
     for (let at = 0; at <= stream.length; at++) {
       const items = feed(new PacketStreamDecoder(), [stream.subarray(0, at), stream.subarray(at)]);
       const packets = items.filter((i) => i.packet).map((i) => i.packet?.cn);
       const errors = items.filter((i) => i.error);
       expect(packets, `split at ${at}`).toEqual(["2011", "2061"]);
-      expect(errors.every((i) => i.error?.code === "missing-header")).toBe(true);
-      expect(errors.map((i) => i.raw).join("")).toBe("noisejunk");
+      expect(
+        errors.map((i) => [i.error?.message, i.raw]),
+        `split at ${at}`,
+      ).toEqual([
+        ["missing-header: 5 bytes outside a packet skipped", "noise"],
+        ["missing-header: 4 bytes outside a packet skipped", "junk"],
+      ]);
     }
+  });
+
+  it("reports a long run of garbage read in many chunks once, with its length and a bounded sample", () => {
+    const decoder = new PacketStreamDecoder();
+    const garbage = Buffer.alloc(100_000, "z");
+    const items: StreamItem[] = [];
+    for (let i = 0; i < garbage.length; i += 1460) items.push(...decoder.push(garbage.subarray(i, i + 1460)));
+    expect(items).toEqual([]);
+    expect(decoder.unframedBytes).toBe(100_000);
+    items.push(...decoder.push(PACKET_A));
+    expect(outcomes(items)).toEqual(["error missing-header", "packet 2011"]);
+    expect(items[0]?.error?.message).toBe("missing-header: 100000 bytes outside a packet skipped");
+    expect(items[0]?.raw).toBe("z".repeat(4096));
+    expect(decoder.unframedBytes).toBe(0);
+  });
+
+  it("reports the run so far on flushSkipped, with a note, and starts a new run", () => {
+    const decoder = new PacketStreamDecoder();
+    decoder.push("abc");
+    decoder.push("def");
+    expect(decoder.flushSkipped("connection closed").map((i) => [i.error?.message, i.raw])).toEqual([
+      ["missing-header: 6 bytes outside a packet skipped; connection closed", "abcdef"],
+    ]);
+    expect(decoder.flushSkipped()).toEqual([]);
+    decoder.push("g");
+    expect(decoder.end().map((i) => i.error?.message)).toEqual([
+      "missing-header: 1 bytes outside a packet skipped",
+    ]);
   });
 
   it("decodes a stream fed one byte at a time, reporting each packet when its tail arrives", () => {
@@ -55,7 +88,7 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
     ]);
   });
 
-  it("skips and reports garbage before, between and after packets", () => {
+  it("skips and reports garbage before, between and after packets (the last run at the end)", () => {
     const decoder = new PacketStreamDecoder();
     const items = decoder.push(`noise${PACKET_A}#junk#${PACKET_B}tail`);
     expect(outcomes(items)).toEqual([
@@ -63,8 +96,8 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
       "packet 2011",
       "error missing-header",
       "packet 2061",
-      "error missing-header",
     ]);
+    items.push(...decoder.end());
     expect(items.filter((i) => i.error).map((i) => i.raw)).toEqual(["noise", "#junk#", "tail"]);
     expect(items[0]?.error?.message).toBe("missing-header: 5 bytes outside a packet skipped");
   });
@@ -76,9 +109,11 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
 
   it("keeps a trailing # in case it starts the next header", () => {
     const decoder = new PacketStreamDecoder();
-    expect(outcomes(decoder.push("xx#"))).toEqual(["error missing-header"]);
+    expect(outcomes(decoder.push("xx#"))).toEqual([]);
     expect(decoder.pending).toBe(1);
-    expect(outcomes(decoder.push(PACKET_A.slice(1)))).toEqual(["packet 2011"]);
+    const items = decoder.push(PACKET_A.slice(1));
+    expect(outcomes(items)).toEqual(["error missing-header", "packet 2011"]);
+    expect(items[0]?.raw).toBe("xx");
   });
 
   it("finds the header at the end of a run of #", () => {
@@ -171,7 +206,9 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
   });
 
   it("truncates the raw text of huge garbage", () => {
-    const items = new PacketStreamDecoder().push("z".repeat(10_000));
+    const decoder = new PacketStreamDecoder();
+    expect(decoder.push("z".repeat(10_000))).toEqual([]);
+    const items = decoder.end();
     expect(items[0]?.raw.length).toBe(4096);
     expect(items[0]?.error?.message).toBe("missing-header: 10000 bytes outside a packet skipped");
   });

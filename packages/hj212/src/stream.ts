@@ -1,4 +1,4 @@
-import { Hj212Error, truncate } from "./errors.ts";
+import { HJ212_ERROR_CODES, Hj212Error, truncate } from "./errors.ts";
 import { type Hj212Packet, MAX_DATA_LENGTH, type ParseOptions, parseFrame } from "./packet.ts";
 
 /** One result of the stream decoder: a packet, or an error with the bytes it concerns. */
@@ -28,8 +28,10 @@ function rawText(bytes: Buffer): string {
  * Frames HJ 212 packets out of a TCP byte stream (hj212.md §8): scans for `##`, reads the 4-digit
  * length, waits for `2 + 4 + length + 4 + 2` bytes, checks the tail, then the CRC and fields.
  * Partial packets are buffered across chunks; a chunk may hold several packets; bytes outside a
- * packet are skipped and reported (runs of bare CR/LF are skipped silently). The buffer never holds
- * more than one incomplete packet (≤ 1036 bytes).
+ * packet are skipped and reported once per contiguous run, however the stream was cut into chunks
+ * (when a header ends the run, at `end`, or by `flushSkipped`), with the run's length and its first
+ * {@link MAX_REPORTED_RAW} bytes; runs of bare CR/LF are skipped silently. The buffer never holds
+ * more than one incomplete packet (≤ 1036 bytes) plus the first bytes of the current run.
  *
  * @example
  * const decoder = new PacketStreamDecoder();
@@ -39,6 +41,9 @@ function rawText(bytes: Buffer): string {
 export class PacketStreamDecoder {
   private buffer: Buffer = Buffer.alloc(0);
   private readonly options: ParseOptions;
+  /** The run of skipped bytes not reported yet: its length, its first bytes, whether it is only CR/LF. */
+  private run = { bytes: 0, sample: [] as Buffer[], sampled: 0, visible: false };
+  private unframed = 0;
 
   constructor(options: ParseOptions = {}) {
     this.options = options;
@@ -47,6 +52,25 @@ export class PacketStreamDecoder {
   /** Bytes held while waiting for the rest of a packet. */
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /**
+   * Bytes received since the last whole frame (a packet, or a frame that failed only its CRC or
+   * fields) that belonged to no such frame: skipped garbage and broken frames. A transport can
+   * close a connection that sends nothing else.
+   */
+  get unframedBytes(): number {
+    return this.unframed;
+  }
+
+  /**
+   * Reports the run of skipped bytes so far (one `missing-header` item) without waiting for it to
+   * end, with `note` added to its reason; e.g. before a transport closes the connection.
+   */
+  flushSkipped(note?: string): StreamItem[] {
+    const items: StreamItem[] = [];
+    this.endRun(items, note);
+    return items;
   }
 
   /** Feeds a chunk; returns every packet or error it completes, in stream order. */
@@ -76,17 +100,23 @@ export class PacketStreamDecoder {
   end(input: InputEnd = CONNECTION): StreamItem[] {
     const rest = this.buffer;
     this.buffer = Buffer.alloc(0);
-    if (rest.length === 0 || isLineBreaks(rest)) return [];
-    const raw = rawText(rest);
-    const error =
-      rest.length >= 2 && rest[0] === HASH && rest[1] === HASH
-        ? new Hj212Error("missing-tail", truncatedDetail(rest, input), {
-            path: "tail",
-            received: truncate(raw, 40),
-            expected: "the rest of the packet and \\r\\n",
-          })
-        : garbageError(rest);
-    return [{ error, raw }];
+    const items: StreamItem[] = [];
+    if (rest.length >= 2 && rest[0] === HASH && rest[1] === HASH) {
+      this.endRun(items);
+      const raw = rawText(rest);
+      const error = new Hj212Error("missing-tail", truncatedDetail(rest, input), {
+        path: "tail",
+        received: truncate(raw, 40),
+        expected: "the rest of the packet and \\r\\n",
+      });
+      items.push({ error, raw });
+    } else {
+      // A kept "#" that no second "#" followed ends the run of skipped bytes.
+      this.addToRun(rest);
+      this.endRun(items);
+    }
+    this.unframed = 0;
+    return items;
   }
 
   /** Handles what starts at `offset`; returns the next offset, or undefined to wait for more bytes. */
@@ -97,12 +127,14 @@ export class PacketStreamDecoder {
       // A trailing "#" may be the first half of the next header.
       const keep = buf.length > offset && buf[buf.length - 1] === HASH ? 1 : 0;
       const end = buf.length - keep;
-      if (end > offset) this.skip(offset, end, items);
+      if (end > offset) this.skip(offset, end);
       return end > offset ? end : undefined;
     }
     // In "###0278…" the header is the last "##" of the run.
     while (buf[p + 2] === HASH) p++;
-    if (p > offset) this.skip(offset, p, items);
+    if (p > offset) this.skip(offset, p);
+    // A header ends the run of skipped bytes before it: one report per run, however it was read.
+    this.endRun(items);
     if (buf.length < p + 6) return p === offset ? undefined : p;
     const lengthText = buf.subarray(p + 2, p + 6).toString("latin1");
     if (!/^\d{4}$/.test(lengthText) || Number(lengthText) > MAX_DATA_LENGTH) {
@@ -122,9 +154,13 @@ export class PacketStreamDecoder {
       const raw = frame.toString("utf8");
       try {
         items.push({ packet: parseFrame(frame, raw, this.options), raw });
+        this.unframed = 0;
       } catch (error) {
         if (!(error instanceof Hj212Error)) throw error;
         items.push({ error, raw });
+        // A whole frame with only a bad CRC or field came from a station speaking HJ 212.
+        if (HJ212_ERROR_CODES[error.code].rejection === "hj212.framing") this.unframed += frame.length;
+        else this.unframed = 0;
       }
       return end;
     }
@@ -141,9 +177,11 @@ export class PacketStreamDecoder {
     try {
       // `next` only passes bad frames here; a frame that parses after all is still delivered.
       items.push({ packet: parseFrame(frame, raw, this.options), raw });
+      this.unframed = 0;
     } catch (error) {
       if (!(error instanceof Hj212Error)) throw error;
       items.push({ error, raw });
+      this.unframed += frame.length;
     }
     return to;
   }
@@ -156,10 +194,34 @@ export class PacketStreamDecoder {
     return buf[buf.length - 1] === HASH && buf.length - 1 > p ? buf.length - 1 : buf.length;
   }
 
-  private skip(from: number, to: number, items: StreamItem[]): void {
-    const bytes = this.buffer.subarray(from, to);
-    if (isLineBreaks(bytes)) return;
-    items.push({ error: garbageError(bytes), raw: rawText(bytes) });
+  /** Adds bytes [from, to) to the run of skipped bytes; the run is reported when it ends. */
+  private skip(from: number, to: number): void {
+    this.addToRun(this.buffer.subarray(from, to));
+  }
+
+  private addToRun(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const run = this.run;
+    run.bytes += bytes.length;
+    if (!isLineBreaks(bytes)) {
+      run.visible = true;
+      this.unframed += bytes.length;
+    }
+    if (run.sampled < MAX_REPORTED_RAW) {
+      const part = Buffer.from(bytes.subarray(0, MAX_REPORTED_RAW - run.sampled));
+      run.sample.push(part);
+      run.sampled += part.length;
+    }
+  }
+
+  /** Reports the run of skipped bytes as one item (runs of bare CR/LF silently) and starts a new one. */
+  private endRun(items: StreamItem[], note?: string): void {
+    const run = this.run;
+    if (run.visible) {
+      const sample = Buffer.concat(run.sample);
+      items.push({ error: garbageError(sample, run.bytes, note), raw: rawText(sample) });
+    }
+    this.run = { bytes: 0, sample: [], sampled: 0, visible: false };
   }
 }
 
@@ -185,9 +247,11 @@ function truncatedDetail(rest: Buffer, input: InputEnd): string {
   return `HJ 212 packet on ${input.name} ends after ${rest.length} bytes without \\r\\n${promised} (hj212.md §1, §8.2)`;
 }
 
-function garbageError(bytes: Buffer): Hj212Error {
-  const text = truncate(bytes.toString("utf8"), 40);
-  return new Hj212Error("missing-header", `${bytes.length} bytes outside a packet skipped`, {
+/** The error of a run of `length` bytes outside any packet, `sample` its first bytes. */
+function garbageError(sample: Buffer, length: number, note?: string): Hj212Error {
+  const text = truncate(sample.toString("utf8"), 40);
+  const detail = `${length} bytes outside a packet skipped${note === undefined ? "" : `; ${note}`}`;
+  return new Hj212Error("missing-header", detail, {
     path: "header",
     received: text,
     expected: '"##" starting a packet',

@@ -221,4 +221,57 @@ describe("HJ 212 over TCP", () => {
     await station.ended;
     expect(station.received()).toBe(PACKET_B_RESPONSE);
   });
+
+  it("reports garbage read in many TCP segments as one dead letter, then answers the next packet", async () => {
+    const { port, got } = await setup();
+    const station = await stationSocket(port);
+    // 50 000 bytes without "#", written in 1 000-byte pieces with pauses so they arrive in many reads.
+    const garbage = noHash(50_000);
+    for (let i = 0; i < garbage.length; i += 1000) {
+      station.socket.write(garbage.subarray(i, i + 1000));
+      if (i % 10_000 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    station.socket.write(PACKET_B);
+    await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the reply to B" });
+    expect(got.deadLetters).toHaveLength(1);
+    const letter = got.deadLetters[0]?.value;
+    expect(letter).toMatchObject({ code: "hj212.framing", path: "header", source: "hj212-tcp" });
+    expect(letter?.message).toBe("hj212.framing: missing-header: 50000 bytes outside a packet skipped");
+    expect(Buffer.byteLength(letter?.payload ?? "", "latin1")).toBeLessThanOrEqual(4096);
+    expect(got.readings).toHaveLength(9);
+  });
+
+  it("closes a connection that sends only garbage past the limit, with one dead letter; a new connection is answered", async () => {
+    const { port, got } = await setup();
+    const flood = await stationSocket(port);
+    flood.socket.on("error", () => {});
+    const garbage = noHash(1_000_000);
+    for (let i = 0; i < garbage.length && !flood.socket.destroyed; i += 16_384) {
+      flood.socket.write(garbage.subarray(i, i + 16_384));
+    }
+    await waitFor(() => flood.socket.readableEnded || flood.socket.destroyed, {
+      what: "the host to close the flooding connection",
+    });
+    await waitFor(() => got.deadLetters.length >= 1, { what: "the dead letter of the garbage" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(got.deadLetters).toHaveLength(1);
+    expect(got.deadLetters[0]?.value.message).toMatch(
+      /^hj212\.framing: missing-header: \d+ bytes outside a packet skipped; connection closed after more than 65536 bytes without an HJ 212 packet$/,
+    );
+    const station = await stationSocket(port);
+    station.socket.write(PACKET_B);
+    await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the reply to B" });
+  });
 });
+
+/** `length` pseudo-random bytes without "#" (so no HJ 212 header can appear among them). */
+function noHash(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let x = 12345;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    const b = (x >> 16) & 0xff;
+    bytes[i] = b === 0x23 ? 0x24 : b;
+  }
+  return bytes;
+}

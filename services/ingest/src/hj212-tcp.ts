@@ -24,7 +24,15 @@ export interface Hj212TcpOptions {
   readonly retry: RetryPolicy;
   /** How long `stop` lets packets already received retry a failing bus before giving up on them. */
   readonly drainTimeoutMs: number;
+  /**
+   * Close a connection that sent more than this many bytes since its last whole packet without
+   * one (garbage, broken frames). Default {@link MAX_UNFRAMED_BYTES}.
+   */
+  readonly maxUnframedBytes?: number;
 }
+
+/** Bytes without an HJ 212 packet after which a connection is closed (64 packets' worth). */
+export const MAX_UNFRAMED_BYTES = 65_536;
 
 export interface Hj212TcpListener {
   /** Listens; resolves with the bound port. A port in use rejects with an error naming hj212.tcpPort. */
@@ -68,7 +76,8 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
   const { pipeline, logger, metrics } = options;
   const stopping = new AbortController();
   let closing = false;
-  const connections = new Map<Socket, { idle: () => Promise<void> }>();
+  const connections = new Map<Socket, { idle: () => Promise<void>; flush: () => void }>();
+  const maxUnframed = options.maxUnframedBytes ?? MAX_UNFRAMED_BYTES;
   // allowHalfOpen: a station may send its last packet and half-close; we still answer it.
   const server = createServer({ allowHalfOpen: true }, accept);
   server.maxConnections = options.maxConnections;
@@ -79,6 +88,8 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     const decoder = new PacketStreamDecoder();
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
+    /** Set when the connection is being closed for sending no packets: nothing more is read. */
+    let dropped = false;
 
     async function handle(item: StreamItem): Promise<void> {
       const decoded = pipeline.decodeHj212Item(item, { source: "hj212-tcp", origin });
@@ -108,17 +119,36 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
           })
           .finally(() => {
             queued--;
-            if (queued < MAX_QUEUED_PER_CONNECTION / 4 && socket.isPaused() && !closing) socket.resume();
+            if (queued < MAX_QUEUED_PER_CONNECTION / 4 && socket.isPaused() && !closing && !dropped) {
+              socket.resume();
+            }
           });
       }
       if (queued >= MAX_QUEUED_PER_CONNECTION) socket.pause();
     }
 
-    connections.set(socket, { idle: () => queue });
+    // The garbage skipped so far is reported (one dead letter per run) before the connection closes.
+    const flush = () => enqueue(decoder.flushSkipped());
+    connections.set(socket, { idle: () => queue, flush });
     socket.on("data", (chunk: Buffer) => {
-      if (!closing) enqueue(decoder.push(chunk));
+      if (closing || dropped) return;
+      enqueue(decoder.push(chunk));
+      if (decoder.unframedBytes > maxUnframed) {
+        // A peer that sends only garbage (not a station, or a misconfigured one) is reported once
+        // and disconnected instead of filling the dead letters; a station reconnects and resends.
+        dropped = true;
+        socket.pause();
+        log.warn({ bytes: decoder.unframedBytes }, "HJ 212 connection sends no packets; closing");
+        enqueue(
+          decoder.flushSkipped(
+            `connection closed after more than ${maxUnframed} bytes without an HJ 212 packet`,
+          ),
+        );
+        void queue.then(() => closeConnection(socket, 5000));
+      }
     });
     socket.on("end", () => {
+      if (dropped) return;
       enqueue(decoder.end());
       void queue.then(() => socket.end());
     });
@@ -128,7 +158,9 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       socket.setTimeout(options.idleTimeoutMs, () => {
         if (queued === 0) {
           log.info("HJ 212 connection idle; closing");
-          void closeConnection(socket, 5000);
+          dropped = true;
+          flush();
+          void queue.then(() => closeConnection(socket, 5000));
         }
       });
     }
@@ -154,7 +186,10 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     // Packets already received are finished (and answered) first; nothing more is read. A bus
     // that stays down past the drain timeout leaves them unanswered: the stations resend them.
     const sockets = [...connections.keys()];
-    for (const socket of sockets) socket.pause();
+    for (const socket of sockets) {
+      socket.pause();
+      connections.get(socket)?.flush();
+    }
     const started = Date.now();
     const drained = await settleWithin(
       Promise.all(sockets.map((socket) => connections.get(socket)?.idle())),
