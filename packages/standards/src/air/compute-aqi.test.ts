@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computeAqi } from "./compute-aqi.ts";
+import { indexedConcentration } from "./concentration-rounding.ts";
 import { aqiStandardFor, beijingToday } from "./edition.ts";
 import type { AqiInput } from "./types.ts";
 
@@ -358,5 +359,45 @@ describe("bad input", () => {
     );
     expect(bad({ period: "day" })).toThrow(/concentrations/);
     expect(bad(null)).toThrow(RangeError);
+  });
+});
+
+describe("indexedConcentration (HJ 633-2026 §4.2.2–4.2.3: the concentration indexed is the rounded one)", () => {
+  it("gives the rounded 2026 value, whose re-indexing gives the published IAQI; 2012 values as given", () => {
+    // air-aqi.md §9 example 15: 34.5 → 34 (half-even) → IAQI 49; 35 would give 50.
+    expect(indexedConcentration("HJ633-2026", "pm25_24h", 34.5)).toBe(34);
+    expect(indexedConcentration("HJ633-2026", "co_24h", 4.25)).toBe(4.2);
+    expect(indexedConcentration("HJ633-2026", "pm25_24h", 88.5)).toBe(88);
+    for (const c of [34.5, 88.5, 35.5, 60.49]) {
+      const published = indexedConcentration("HJ633-2026", "pm25_24h", c);
+      const direct = computeAqi({ standard: "HJ633-2026", period: "day", concentrations: { pm25_24h: c } });
+      const again = computeAqi({
+        standard: "HJ633-2026",
+        period: "day",
+        concentrations: { pm25_24h: published },
+      });
+      expect(again.iaqi.pm25_24h).toBe(direct.iaqi.pm25_24h);
+    }
+    expect(indexedConcentration("HJ633-2012", "pm25_24h", 88.5)).toBe(88.5);
+  });
+});
+
+describe("HJ 633-2026 AQI range 1–500 (§4.1.1, air-aqi.md §2 and §4)", () => {
+  const zero = { so2_24h: 0.2, no2_24h: 0.4, co_24h: 0.04, o3_8h: 0.3, pm10_24h: 0, pm25_24h: 0.49 };
+
+  it("a 2026 day with every concentration rounding to 0 has AQI 1 (优), its IAQIs 0", () => {
+    const r = computeAqi({ standard: "HJ633-2026", period: "day", concentrations: zero });
+    expect(r.aqi).toBe(1);
+    expect(r).toMatchObject({ level: 1, primary: [], category: { zh: "优" } });
+    expect(Object.values(r.iaqi)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it("a 2012 day can still be 0", () => {
+    const r = computeAqi({
+      standard: "HJ633-2012",
+      period: "day",
+      concentrations: { so2_24h: 0, no2_24h: 0, co_24h: 0, o3_1h: 0, o3_8h: 0, pm10_24h: 0, pm25_24h: 0 },
+    });
+    expect(r.aqi).toBe(0);
   });
 });

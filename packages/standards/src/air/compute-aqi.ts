@@ -129,8 +129,11 @@ export function computeAqi(input: AqiInput): AqiResult {
     const v = iaqi[k];
     return v === undefined || v === null ? [] : [{ indicator: k, value: v }];
   });
-  // HJ 633-2012 §6.1 / HJ 633-2026 §4.2.5: AQI is the largest IAQI.
-  const aqi = computed.length === 0 ? null : Math.max(...computed.map((x) => x.value));
+  // HJ 633-2012 §6.1 / HJ 633-2026 §4.2.5: AQI is the largest IAQI. HJ 633-2026 §4.1.1: the AQI
+  // ranges over 1–500 (level 1 is 1–50), so a 2026 AQI whose IAQIs are all 0 (every concentration
+  // rounds to 0) is 1; the IAQIs stay as computed. HJ 633-2012's range starts at 0.
+  const largest = computed.length === 0 ? null : Math.max(...computed.map((x) => x.value));
+  const aqi = largest === null ? null : standard === "HJ633-2026" ? Math.max(1, largest) : largest;
   const pollutantsWhere = (test: (value: number) => boolean): Pollutant[] =>
     POLLUTANT_ORDER.filter((p) => computed.some((x) => pollutantOf(x.indicator) === p && test(x.value)));
   // HJ 633-2012 §6.3 / HJ 633-2026 §4.3: primary pollutant only when AQI > 50; ties all count.

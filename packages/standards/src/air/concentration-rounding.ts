@@ -1,5 +1,5 @@
-import { type Decimal, roundDecimal } from "./decimal.ts";
-import type { AqiIndicator, ConcentrationRounding } from "./types.ts";
+import { type Decimal, decimalOf, decimalToNumber, roundDecimal } from "./decimal.ts";
+import type { AqiIndicator, AqiStandard, ConcentrationRounding } from "./types.ts";
 
 /**
  * Default 2026 concentration rounding: GB/T 8170 half-to-even as HJ 633-2026 §4.2.2–4.2.3 is
@@ -31,4 +31,24 @@ export function roundConcentration2026(
   mode: ConcentrationRounding = DEFAULT_CONCENTRATION_ROUNDING_2026,
 ): Decimal {
   return roundDecimal(concentration, reportingDecimals2026(indicator), mode);
+}
+
+/**
+ * The concentration an AQI was computed from, as a number: under HJ 633-2026 the value rounded as
+ * §4.2.2–4.2.3 asks (what is indexed and published, so that re-indexing it gives the same IAQI);
+ * under HJ 633-2012, which has no rounding clause, the value as given.
+ *
+ * @example
+ * indexedConcentration("HJ633-2026", "pm25_24h", 88.5) // 88 (half-even; IAQI 126)
+ * indexedConcentration("HJ633-2026", "pm25_24h", 34.5) // 34 (IAQI 49, not 50)
+ * indexedConcentration("HJ633-2012", "pm25_24h", 88.5) // 88.5
+ */
+export function indexedConcentration(
+  standard: AqiStandard,
+  indicator: AqiIndicator,
+  value: number,
+  mode: ConcentrationRounding = DEFAULT_CONCENTRATION_ROUNDING_2026,
+): number {
+  if (standard !== "HJ633-2026") return value;
+  return decimalToNumber(roundConcentration2026(indicator, decimalOf(value), mode));
 }

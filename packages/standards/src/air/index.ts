@@ -14,6 +14,7 @@ export { AQI_CATEGORIES, aqiCategory } from "./categories.ts";
 export { computeAqi, PM_HOURLY_PRACTICE_FROM } from "./compute-aqi.ts";
 export {
   DEFAULT_CONCENTRATION_ROUNDING_2026,
+  indexedConcentration,
   reportingDecimals2026,
 } from "./concentration-rounding.ts";
 export { AQI_STANDARDS, aqiStandardFor, HJ633_2026_EFFECTIVE_DATE } from "./edition.ts";

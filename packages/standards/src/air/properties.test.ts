@@ -66,7 +66,8 @@ describe("AQI is the maximum IAQI", () => {
             const values = Object.values(result.iaqi).filter(
               (v): v is number => v !== null && v !== undefined,
             );
-            expect(result.aqi).toBe(Math.max(...values));
+            // HJ 633-2026 §4.1.1: the 2026 AQI ranges over 1–500.
+            expect(result.aqi).toBe(Math.max(...values, standard === "HJ633-2026" ? 1 : 0));
             expect(result.missing).toBeUndefined();
             if (result.aqi !== null && result.aqi > 50) expect(result.primary.length).toBeGreaterThan(0);
             else expect(result.primary).toStrictEqual([]);

@@ -35,7 +35,12 @@ const bilingual = object({ zh: str(), en: str() }, ["zh", "en"]);
  * A 200 (or other) response answered as JSON, or as RFC 4180 CSV with `Accept: text/csv` or
  * `?format=csv`.
  */
-export function jsonOrCsv(description: string, json: Schema, columns: readonly string[]): Schema {
+export function jsonOrCsv(
+  description: string,
+  json: Schema,
+  columns: readonly string[],
+  csvNote?: string,
+): Schema {
   return {
     description,
     content: {
@@ -43,7 +48,7 @@ export function jsonOrCsv(description: string, json: Schema, columns: readonly s
       "text/csv": {
         schema: {
           type: "string",
-          description: `RFC 4180 CSV, header row then one row per item; columns: ${columns.join(", ")}`,
+          description: `RFC 4180 CSV, header row then one row per item; columns: ${columns.join(", ")}${csvNote ? `. ${csvNote}` : ""}`,
         },
       },
     },
@@ -199,14 +204,20 @@ export const aqiResponse = object(
           aqi: nullable({ ...int, description: "Published AQI; null when nothing was indexed or withheld" }),
           iaqi: nullableNumberMap("IAQI per report indicator provided"),
           primary: arrayOf(str()),
-          exceeding: arrayOf(str()),
+          exceeding: {
+            ...arrayOf(str()),
+            description:
+              "HJ 633-2012 results only: pollutants with IAQI > 100 (超标污染物). Absent from HJ 633-2026 results (the definition was deleted)",
+          },
           level: nullable({ ...int, minimum: 1, maximum: 6 }),
           category: nullable(object({ zh: str(), en: str(), color: str() })),
           pmBasis: { type: "string", enum: ["hourly", "rolling24h"] },
           aboveScale: arrayOf(str()),
           withheld: object({ aqi: int, reason: str() }, ["aqi", "reason"]),
           missing: arrayOf(str()),
-          concentrations: nullableNumberMap("Concentration per indicator that entered the AQI"),
+          concentrations: nullableNumberMap(
+            "Concentration per indicator as indexed: HJ 633-2026 rounded (§4.2.2–4.2.3, half-even; CO 0.1, others integers), HJ 633-2012 as computed; the unrounded mean is indicators[k].value",
+          ),
           indicators: {
             type: "object",
             description: "Per indicator: the value, its basis, how many hours it was built from, why missing",
@@ -225,7 +236,6 @@ export const aqiResponse = object(
           "aqi",
           "iaqi",
           "primary",
-          "exceeding",
           "level",
           "category",
           "concentrations",

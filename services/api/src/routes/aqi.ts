@@ -1,5 +1,5 @@
 import { AIR_METRICS, toBeijingIso } from "@qingshan/domain";
-import { AQI_INDICATORS } from "@qingshan/standards";
+import { AQI_INDICATORS, indexedConcentration } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
@@ -45,6 +45,9 @@ const COLUMNS = [
   "missing",
 ];
 
+/** HJ 633-2026 deleted the exceeding-pollutant definition: no such column when every row is a 2026 result. */
+const COLUMNS_2026 = COLUMNS.filter((c) => c !== "exceeding");
+
 /** The IAQI number of one indicator, whatever shape the standards package gives it. */
 function iaqiNumber(value: unknown): number | null {
   if (typeof value === "number") return value;
@@ -56,15 +59,43 @@ function iaqiNumber(value: unknown): number | null {
   return null;
 }
 
+/**
+ * The concentrations the AQI was computed from: under HJ 633-2026 each mean rounded as §4.2.2–4.2.3
+ * asks (GB/T 8170 half-even, CO to 0.1 mg/m³, the others to 1 µg/m³) — re-indexing the published
+ * value gives the published IAQI; under HJ 633-2012 (no rounding clause) the mean as computed.
+ * The unrounded means stay in `indicators[k].value`.
+ */
+function indexedConcentrations(p: AqiPeriod): Partial<Record<AqiIndicator, number | null>> {
+  const out: Partial<Record<AqiIndicator, number | null>> = {};
+  for (const [k, v] of Object.entries(p.inputs.concentrations) as [
+    AqiIndicator,
+    number | null | undefined,
+  ][]) {
+    if (v === undefined) continue;
+    out[k] = v === null ? null : indexedConcentration(p.result.standard, k, v);
+  }
+  return out;
+}
+
+/**
+ * The result as published: HJ 633-2026 deleted the exceeding-pollutant definition (超标污染物), which
+ * a 2026-era system must not publish under that name, so 2026 results have no `exceeding`.
+ */
+function published(result: AqiPeriod["result"]) {
+  if (result.standard === "HJ633-2012") return result;
+  const { exceeding: _deleted, ...rest } = result;
+  return rest;
+}
+
 function aqiJson(p: AqiPeriod, now: number) {
   return {
     label: p.label,
     start: toBeijingIso(p.start),
     end: toBeijingIso(p.end),
     inProgress: isInProgress(p.end, now),
-    ...p.result,
+    ...published(p.result),
     ...(p.inputs.pmBasis ? { pmBasis: p.inputs.pmBasis } : {}),
-    concentrations: p.inputs.concentrations,
+    concentrations: indexedConcentrations(p),
     indicators: p.inputs.indicators,
   };
 }
@@ -83,14 +114,16 @@ function aqiRow(p: AqiPeriod, now: number): Record<string, unknown> {
     category_zh: r.category?.zh,
     category_en: r.category?.en,
     primary: r.primary,
-    exceeding: r.exceeding,
+    // HJ 633-2012 only (an empty field on a 2026 row: the definition was deleted).
+    exceeding: r.standard === "HJ633-2012" ? r.exceeding : undefined,
     pmBasis: p.inputs.pmBasis,
     withheld_aqi: r.withheld?.aqi,
     withheld_reason: r.withheld?.reason,
     missing: r.missing,
   };
+  const concentrations = indexedConcentrations(p);
   for (const k of INDICATORS) {
-    row[`c_${k}`] = p.inputs.concentrations[k];
+    row[`c_${k}`] = concentrations[k];
     row[`iaqi_${k}`] = iaqiNumber(iaqi[k]);
   }
   return row;
@@ -104,11 +137,16 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Hourly (real-time) or daily AQI",
         description:
-          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations used, their basis, and why missing ones are missing. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
+          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations indexed (`concentrations`, CSV c_*: under HJ 633-2026 the means rounded as §4.2.2–4.2.3 asks — GB/T 8170 half-even, CO to 0.1 mg/m³, the others to integers — so that re-indexing a published value gives the published IAQI; under HJ 633-2012, which has no rounding clause, the means as computed), the unrounded means with their basis (`indicators`), and why missing ones are missing. `exceeding` (超标污染物, IAQI > 100) is given for HJ 633-2012 results only: HJ 633-2026 deleted the definition, so 2026 results have no such field, and the CSV has the column only when some row is a 2012 result (empty on 2026 rows). Under HJ 633-2026 the AQI ranges over 1–500 (§4.1.1): a day or hour whose IAQIs are all 0 has AQI 1. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["aqi"],
         querystring: aqiQuery,
         response: {
-          200: jsonOrCsv("AQI of each hour label or Beijing day, with its inputs", aqiResponse, COLUMNS),
+          200: jsonOrCsv(
+            "AQI of each hour label or Beijing day, with its inputs",
+            aqiResponse,
+            COLUMNS_2026,
+            "With an HJ 633-2012 row in the range, an `exceeding` column follows `primary` (empty on 2026 rows)",
+          ),
           400: errorResponseSchema,
           404: errorResponseSchema,
         },
@@ -147,7 +185,8 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
         {
           filename: `aqi-${station.id}-${q.period}.csv`,
-          columns: COLUMNS,
+          // The exceeding column only when a row is an HJ 633-2012 result.
+          columns: results.some((p) => p.result.standard === "HJ633-2012") ? COLUMNS : COLUMNS_2026,
           rows: results.map((p) => aqiRow(p, now)),
         },
       );
