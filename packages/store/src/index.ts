@@ -3,7 +3,7 @@ export { duckDbStoreConfigSchema, parseDuckDbStoreConfig } from "./duckdb/config
 export type { DuckDbStore } from "./duckdb/duckdb-store.ts";
 export { createDuckDbStore } from "./duckdb/duckdb-store.ts";
 export * from "./errors.ts";
-export { HOUR_MS, hourEndOf } from "./hour.ts";
+export { HOUR_MS, hourEndOf, inHourPeriodMs } from "./hour.ts";
 export type { InfluxStoreConfig, InfluxStoreSettings } from "./influx/config.ts";
 export { influxStoreConfigSchema, parseInfluxStoreConfig } from "./influx/config.ts";
 export type { InfluxStore } from "./influx/influx-store.ts";

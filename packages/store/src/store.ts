@@ -70,7 +70,11 @@ export interface HourlyAggregate {
   readonly max: number | null;
   readonly validCount: number;
   readonly totalCount: number;
-  /** Sum over valid readings of their averaging period (ms, capped at 1 h each); 0 for instantaneous readings. */
+  /**
+   * Sum over valid readings of the part of their averaging period inside this hour (ms,
+   * `min(periodMs, hourEnd − ts)` each: GB 3095 Table 4 counts sampling time in the hour);
+   * 0 for instantaneous readings.
+   */
   readonly validPeriodMs: number;
 }
 

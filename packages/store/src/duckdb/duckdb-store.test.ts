@@ -223,6 +223,41 @@ describe("DuckDbStore specifics", () => {
     expect(hour).toMatchObject({ mean: 20, validCount: 2, totalCount: 2 });
   });
 
+  // GB 3095-2012 Table 4 counts sampling time IN the hour: a file written when a reading credited
+  // its hour up to 1 h is corrected on open, for the hours holding a reading past the hour's end.
+  it("recomputes on open the sampling credit of hours stored crediting a reading up to 1 h", async () => {
+    const path = newPath();
+    const first = make({ path });
+    await first.start();
+    await first.writeReadings([
+      { ...reading(T0, 30), periodMs: HOUR_MS }, // aligned: all 60 min in the hour
+      { ...reading(T0 + HOUR_MS + 50 * 60_000, 70), periodMs: HOUR_MS }, // 10 of 60 min in the hour
+    ]);
+    await first.stop();
+    // As the build before stored it: each reading credited min(period, 1 h), no hour_credit key.
+    await onFile(path, [
+      `UPDATE hourly SET valid_period_ms = ${HOUR_MS}`,
+      "DELETE FROM store_meta WHERE key = 'hour_credit'",
+    ]);
+
+    const migrated = make({ path });
+    await migrated.start();
+    const hours = await migrated.queryHourly({
+      stationId: "ST-A",
+      metric: "pm25",
+      from: T0,
+      to: T0 + DAY_MS,
+    });
+    expect(hours.map((h) => [h.hourEnd, h.mean, h.validPeriodMs])).toEqual([
+      [T0 + HOUR_MS, 30, HOUR_MS],
+      [T0 + 2 * HOUR_MS, 70, 10 * 60_000],
+    ]);
+    await migrated.stop();
+    expect(await onFile(path, ["SELECT value FROM store_meta WHERE key = 'hour_credit'"])).toEqual([
+      { value: "in-hour" },
+    ]);
+  });
+
   it("adds the alert_events table to a database created before it existed", async () => {
     const path = newPath();
     const first = make({ path });

@@ -43,6 +43,7 @@ import {
   CREATE_STORE_META,
   createTablesSql,
   createTempTablesSql,
+  HOUR_CREDIT_META,
   INSERT_ALERT_EVENT_SQL,
   rebuildHourlySql,
   SCHEMA_VERSION,
@@ -188,15 +189,19 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
               `[${flags}]; set store.hourlyRecompute.onValidFlagsChange to "rebuild" to recompute them`,
           );
         }
-        for (const sql of rebuildHourlySql(settings.validFlags, prepared)) {
-          await connection.run(sql, sql.includes("$lo") ? OPEN_BOUNDS : undefined);
-        }
+        await rebuildHours(connection, prepared, false);
+      } else if (version !== undefined && meta.get(HOUR_CREDIT_META.key) !== HOUR_CREDIT_META.value) {
+        // Written crediting each reading up to 1 h to its hour: recompute the hours holding a
+        // reading that runs past the hour's end (none for aligned hourly or 5-minute data).
+        await rebuildHours(connection, prepared, true);
       }
       await connection.run(
-        "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v), ('valid_flags', $f)",
+        "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v), ('valid_flags', $f), ($ck, $cv)",
         {
           v: SCHEMA_VERSION,
           f: flags,
+          ck: HOUR_CREDIT_META.key,
+          cv: HOUR_CREDIT_META.value,
         },
       );
       await connection.run("COMMIT");
@@ -207,6 +212,16 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     for (const sql of createTempTablesSql(prepared)) await connection.run(sql);
     types = prepared;
     readingSql = readingWriteSql(settings.validFlags, prepared);
+  }
+
+  async function rebuildHours(
+    connection: DuckDBConnection,
+    prepared: EnumTypes,
+    onlyOverhanging: boolean,
+  ): Promise<void> {
+    for (const sql of rebuildHourlySql(settings.validFlags, prepared, onlyOverhanging)) {
+      await connection.run(sql, sql.includes("$lo") ? OPEN_BOUNDS : undefined);
+    }
   }
 
   async function metaValues(connection: DuckDBConnection): Promise<Map<string, string>> {

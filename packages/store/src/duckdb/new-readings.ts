@@ -1,5 +1,5 @@
 import type { DataFlag, Reading } from "@qingshan/domain";
-import { HOUR_MS, hourEndOf } from "../hour.ts";
+import { hourEndOf } from "../hour.ts";
 import type { EnumTypes } from "./enum-columns.ts";
 import { inlinableText, sqlDouble, sqlInteger, sqlString } from "./sql-literals.ts";
 
@@ -207,7 +207,7 @@ export function planNewReadings(
       group.validSum += r.value;
       if (r.value < group.min) group.min = r.value;
       if (r.value > group.max) group.max = r.value;
-      group.validPeriodMs += Math.min(r.periodMs, HOUR_MS);
+      group.validPeriodMs += Math.min(r.periodMs, hourEnd - r.ts); // inHourPeriodMs
     }
   }
   // Within a series the ts only grew, so no key repeats; otherwise check exactly.

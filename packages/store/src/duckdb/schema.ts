@@ -1,5 +1,5 @@
 import { DATA_FLAGS, type DataFlag } from "@qingshan/domain";
-import { HOUR_MS, hourEndSql } from "../hour.ts";
+import { hourEndSql, inHourPeriodSql } from "../hour.ts";
 import { type EnumTypes, enumListSql } from "./enum-columns.ts";
 
 /** Bumped when the table layout changes; stored in store_meta. */
@@ -94,7 +94,8 @@ export function flagListSql(flags: readonly DataFlag[], types: EnumTypes): strin
 /**
  * The hourly aggregate of every (station, metric, hour) in `keysTable`, from raw readings.
  * Only `validFlags` enter mean/min/max/validCount/validPeriodMs; totalCount counts all
- * (HJ 212 flags; "only N" is Qingshan's default). Each reading's period is capped at one hour.
+ * (HJ 212 flags; "only N" is Qingshan's default). Each reading credits the part of its period inside
+ * its hour (inHourPeriodMs: GB 3095 Table 4 counts sampling time in the hour).
  * `$lo`/`$hi` bound ts so DuckDB can skip row groups by their min/max.
  */
 export function aggregateHoursSql(
@@ -107,7 +108,7 @@ export function aggregateHoursSql(
     SELECT r.station_id, r.metric, k.hour_end,
       avg(r.value) ${valid}, min(r.value) ${valid}, max(r.value) ${valid},
       (count(*) ${valid})::INTEGER, count(*)::INTEGER,
-      coalesce(sum(least(r.period_ms, ${HOUR_MS})) ${valid}, 0)::BIGINT
+      coalesce(sum(${inHourPeriodSql("r.ts", "r.period_ms", "k.hour_end")}) ${valid}, 0)::BIGINT
     FROM ${keysTable} k
     JOIN readings r
       ON r.station_id = k.station_id AND r.metric = k.metric AND ${hourEndSql("r.ts")} = k.hour_end
@@ -115,11 +116,28 @@ export function aggregateHoursSql(
     GROUP BY r.station_id, r.metric, k.hour_end`;
 }
 
-/** Statements that recompute every hour still backed by raw readings (after a validFlags change). */
-export function rebuildHourlySql(validFlags: readonly DataFlag[], types: EnumTypes): readonly string[] {
+/**
+ * store_meta key and value recording that `valid_period_ms` credits each reading only its sampling
+ * time inside its hour (inHourPeriodMs). Files without it were written crediting up to one hour.
+ */
+export const HOUR_CREDIT_META = { key: "hour_credit", value: "in-hour" } as const;
+
+/**
+ * Statements that recompute every hour still backed by raw readings (after a validFlags change),
+ * or with `onlyOverhanging` only the hours holding a reading whose period runs past the hour's end:
+ * the only hours whose `valid_period_ms` a file written before {@link HOUR_CREDIT_META} has
+ * differently (aligned hourly and 5-minute readings end inside their hour).
+ */
+export function rebuildHourlySql(
+  validFlags: readonly DataFlag[],
+  types: EnumTypes,
+  onlyOverhanging = false,
+): readonly string[] {
+  const hourEnd = hourEndSql("ts");
   return [
     `CREATE OR REPLACE TEMP TABLE rebuild_hours AS
-       SELECT DISTINCT station_id, metric, ${hourEndSql("ts")} AS hour_end FROM readings`,
+       SELECT DISTINCT station_id, metric, ${hourEnd} AS hour_end FROM readings` +
+      (onlyOverhanging ? ` WHERE ts + period_ms > ${hourEnd}` : ""),
     `DELETE FROM hourly h USING rebuild_hours k
        WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end`,
     aggregateHoursSql(validFlags, "rebuild_hours", types),

@@ -1,5 +1,5 @@
 import type { DataFlag } from "@qingshan/domain";
-import { HOUR_MS, hourEndSql } from "../hour.ts";
+import { hourEndSql, inHourPeriodSql } from "../hour.ts";
 import type { EnumTypes } from "./enum-columns.ts";
 import { aggregateHoursSql, flagListSql } from "./schema.ts";
 
@@ -63,7 +63,7 @@ export function readingWriteSql(validFlags: readonly DataFlag[], types: EnumType
            SELECT station_id, metric, hour_end,
              sum(value) ${valid} AS valid_sum, min(value) ${valid} AS min, max(value) ${valid} AS max,
              count(*) ${valid} AS valid_count, count(*) AS total_count,
-             coalesce(sum(least(period_ms, ${HOUR_MS})) ${valid}, 0) AS valid_period_ms
+             coalesce(sum(${inHourPeriodSql("ts", "period_ms", "hour_end")}) ${valid}, 0) AS valid_period_ms
            FROM batch_readings GROUP BY station_id, metric, hour_end) k
          LEFT JOIN (SELECT * FROM hourly WHERE hour_end > $lo AND hour_end <= $hi) h ON ${keyMatch("h", "k")}`,
       `DELETE FROM hourly h USING batch_hourly k

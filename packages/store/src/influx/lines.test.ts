@@ -1,7 +1,7 @@
 import { Point } from "@influxdata/influxdb-client";
 import type { Reading } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
-import { HOUR_MS } from "../hour.ts";
+import { HOUR_MS, inHourPeriodMs } from "../hour.ts";
 import { MEASUREMENT } from "./influxql.ts";
 import { readingLine } from "./lines.ts";
 
@@ -13,7 +13,7 @@ function pointLine(r: Reading): string | undefined {
     .floatField("value", r.value)
     .stringField("flag", r.flag)
     .intField("period_ms", r.periodMs)
-    .intField("period_capped_ms", Math.min(r.periodMs, HOUR_MS))
+    .intField("period_capped_ms", inHourPeriodMs(r.ts, r.periodMs))
     .stringField("source", r.source)
     .intField("received_at", r.receivedAt)
     .timestamp(r.ts)
@@ -45,6 +45,13 @@ describe("readingLine", () => {
       { ...base, stationId: "", metric: "" as Reading["metric"] },
     ];
     for (const r of cases) expect(readingLine(r)).toBe(pointLine(r));
+  });
+
+  it("credits period_capped_ms only the reading's sampling time inside its hour (GB 3095 Table 4)", () => {
+    const line = (ts: number, periodMs: number) => readingLine({ ...base, ts, periodMs });
+    expect(line(base.ts + 50 * 60_000, HOUR_MS)).toContain("period_capped_ms=600000i,");
+    expect(line(base.ts, 2 * HOUR_MS)).toContain(`period_capped_ms=${HOUR_MS}i,`);
+    expect(line(base.ts + 55 * 60_000, 5 * 60_000)).toContain("period_capped_ms=300000i,");
   });
 
   it("refuses what the client's Point refuses", () => {

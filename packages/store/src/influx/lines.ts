@@ -8,7 +8,7 @@ import type {
   ReadingSource,
   RejectionCode,
 } from "@qingshan/domain";
-import { HOUR_MS } from "../hour.ts";
+import { inHourPeriodMs } from "../hour.ts";
 import type { HourlyAggregate } from "../store.ts";
 import { MEASUREMENT, recordTimeNs } from "./influxql.ts";
 
@@ -38,7 +38,8 @@ function intValue(name: string, value: number): string {
 /**
  * The line (precision ms) of a raw reading: identity station+metric+ts is the series key plus the
  * timestamp, so a rewrite overwrites. `period_capped_ms` is what the reading adds to its hour's
- * validPeriodMs (periodMs capped at one hour) — InfluxQL cannot cap per point inside sum().
+ * validPeriodMs (the part of periodMs inside its hour, inHourPeriodMs) — InfluxQL cannot compute that
+ * per point inside sum().
  * Built directly rather than through the client's `Point` (which writes the same text: tags and
  * fields sorted by key, empty tags left out; escaped with the client's own `escape`), as this runs
  * for every stored reading; the tests compare both.
@@ -54,7 +55,7 @@ export function readingLine(r: Reading): string {
     r.source === undefined || r.source === null ? "" : `,source=${lineEscape.quoted(String(r.source))}`;
   return (
     `${MEASUREMENT.readings}${metric}${station} ` +
-    `flag=${lineEscape.quoted(r.flag)},period_capped_ms=${intValue("period_capped_ms", Math.min(r.periodMs, HOUR_MS))},` +
+    `flag=${lineEscape.quoted(r.flag)},period_capped_ms=${intValue("period_capped_ms", inHourPeriodMs(r.ts, r.periodMs))},` +
     `period_ms=${intValue("period_ms", r.periodMs)},received_at=${intValue("received_at", r.receivedAt)}` +
     `${source},value=${floatValue("value", r.value)} ${r.ts}`
   );

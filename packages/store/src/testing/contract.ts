@@ -297,7 +297,7 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
         ]);
       });
 
-      it("lets only valid flags into mean/min/max; counts all; sums valid periods capped at 1 h", async () => {
+      it("lets only valid flags into mean/min/max; counts all; sums valid periods' time in the hour", async () => {
         const store = await started();
         await store.writeReadings([
           reading({ ts: T0, value: 10, periodMs: 5 * MIN }),
@@ -314,7 +314,52 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
           max: 20,
           validCount: 2,
           totalCount: 4,
-          validPeriodMs: 5 * MIN + HOUR_MS,
+          // The PT2H reading at 00:05 has 55 of its minutes in the hour 00:00–01:00.
+          validPeriodMs: 5 * MIN + 55 * MIN,
+        });
+      });
+
+      // GB 3095-2012 Table 4: a 1-h mean needs ≥ 45 min of sampling IN the hour; a sample belongs to
+      // the hour holding its start and credits it only its time before the hour's end.
+      describe("credits a sample only its sampling time inside its hour", () => {
+        const unaligned = [
+          reading({ ts: T0 + 2 * HOUR_MS + 50 * MIN, value: 70, periodMs: HOUR_MS }), // 10 min in 02:00–03:00
+          reading({ ts: T0 + 30 * MIN, value: 50, periodMs: HOUR_MS }), // 30 min in 00:00–01:00
+          reading({ ts: T0 + 6 * HOUR_MS, value: 40, periodMs: 2 * HOUR_MS }), // 60 min in 06:00–07:00
+          reading({ ts: T0 + 8 * HOUR_MS, value: 30, periodMs: HOUR_MS }), // aligned: 60 min
+          reading({ ts: T0 + 9 * HOUR_MS + 55 * MIN, value: 20, periodMs: 5 * MIN }), // aligned 5 min
+        ];
+        const expected = [
+          [T0 + HOUR_MS, 30 * MIN],
+          [T0 + 3 * HOUR_MS, 10 * MIN],
+          [T0 + 7 * HOUR_MS, HOUR_MS],
+          [T0 + 9 * HOUR_MS, HOUR_MS],
+          [T0 + 10 * HOUR_MS, 5 * MIN],
+        ];
+        const credited = async (store: TimeSeriesStore) =>
+          (await store.queryHourly({ ...series, from: T0, to: T0 + DAY })).map((h) => [
+            h.hourEnd,
+            h.validPeriodMs,
+          ]);
+
+        it("in one batch", async () => {
+          const store = await started();
+          await store.writeReadings(unaligned);
+          expect(await credited(store)).toEqual(expected);
+        });
+
+        it("written one by one in time order (each newer than what is stored)", async () => {
+          const store = await started();
+          for (const r of [...unaligned].sort((a, b) => a.ts - b.ts)) await store.writeReadings([r]);
+          expect(await credited(store)).toEqual(expected);
+        });
+
+        it("written late, and with a stored reading rewritten", async () => {
+          const store = await started();
+          await store.writeReadings([reading({ ts: T0 + 12 * HOUR_MS, value: 1 })]);
+          await store.writeReadings(unaligned);
+          await store.writeReadings([unaligned[0] as Reading]); // a resend recomputes its hour
+          expect((await credited(store)).slice(0, -1)).toEqual(expected);
         });
       });
 
