@@ -24,7 +24,8 @@ function naive(accepted: readonly R[], intervalMs: number) {
   const hourMean = (label: number): number | undefined => {
     const valid = (byHour.get(label) ?? []).filter((r) => r.flag === "N");
     if (valid.length === 0) return undefined;
-    const credited = valid.reduce((s, r) => s + Math.min(r.periodMs ?? 0, H), 0);
+    // Each reading credits its sampling time inside the hour (GB 3095 Table 4: sampling IN the hour).
+    const credited = valid.reduce((s, r) => s + Math.min(r.periodMs ?? 0, label - r.ts), 0);
     const sampled = Math.min(H, credited > 0 ? credited : valid.length * intervalMs);
     if (sampled < 45 * MIN) return undefined;
     return c12(valid.reduce((s, r) => s + r.value, 0) / valid.length);

@@ -25,6 +25,19 @@ function feedHours(
 }
 
 describe("hour (GB 3095 Table 4: ≥ 45 min of sampling)", () => {
+  it("credits a reading only its sampling time inside its hour (a PT1H sample at 02:50 has 10 min in 02:00–03:00)", () => {
+    const w = createSeriesWindows("no2", { latenessMs: 6 * H });
+    const t = (hhmm: string) => bj(`2026-11-06T${hhmm}:00`);
+    w.add({ ts: t("00:30"), value: 50, flag: "N", periodMs: H });
+    w.add({ ts: t("02:50"), value: 70, flag: "N", periodMs: H });
+    w.add({ ts: t("04:00"), value: 30, flag: "N", periodMs: H });
+    w.add({ ts: t("05:15"), value: 20, flag: "N", periodMs: 45 * MIN });
+    expect(w.hour(t("01:00"))).toMatchObject({ valid: false, sampledMs: 30 * MIN, count: 1 });
+    expect(w.hour(t("03:00"))).toMatchObject({ valid: false, sampledMs: 10 * MIN, count: 1 });
+    expect(w.hour(t("05:00"))).toMatchObject({ valid: true, sampledMs: H, mean: 30 });
+    expect(w.hour(t("06:00"))).toMatchObject({ valid: true, sampledMs: 45 * MIN, mean: 20 });
+  });
+
   it("44 one-minute means are not enough, 45 are", () => {
     const w = createSeriesWindows("so2", { latenessMs: 2 * H });
     const start = bj("2026-05-10T09:00:00");

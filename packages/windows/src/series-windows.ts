@@ -333,8 +333,9 @@ class TypedSeriesWindows implements SeriesWindows {
         if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
       }
       const period = reading.periodMs ?? 0;
-      // Same crediting as @qingshan/store: each reading's averaging period, capped at 1 h.
-      if (period > 0) i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + Math.min(period, HOUR_MS));
+      // Same crediting as @qingshan/store (inHourPeriodMs): the part of the reading's averaging
+      // period inside its hour — GB 3095-2012 Table 4 counts sampling time IN the hour.
+      if (period > 0) i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + Math.min(period, label - ts));
     }
     return { accepted: true, hourEnd: label };
   }
