@@ -12,8 +12,10 @@ export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
 
 /**
  * Applies the hourly validity rule to one hourly aggregate. Readings with an averaging period
- * are credited with that period (`validPeriodMs`); instantaneous readings are credited with the
- * station's reporting interval each. A failing hour keeps its counts but loses its values.
+ * are credited with the part of that period inside the hour (`validPeriodMs`, summed by the store:
+ * a PT1H reading at 02:50 credits the hour 02:00–03:00 with 10 min); instantaneous readings are
+ * credited with the station's reporting interval each. A failing hour keeps its counts but loses
+ * its values.
  *
  * @example
  * hourValue({ hourEnd, mean: 30, min: 28, max: 33, validCount: 12, totalCount: 12, validPeriodMs: 0,

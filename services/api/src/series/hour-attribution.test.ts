@@ -1,0 +1,64 @@
+import type { AddressInfo } from "node:net";
+import { HOUR_MS } from "@qingshan/domain";
+import { beforeAll, describe, expect, it } from "vitest";
+import { reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+
+const MIN = 60_000;
+const at = (hhmm: string) => T(`2026-11-06T${hhmm}:00+08:00`);
+
+const api = useApiFixture({
+  name: "hour-attribution",
+  stations: [TEST_STATION.aq1],
+  now: T("2026-11-07T12:00:00+08:00"),
+  readings: [
+    // The audit's import: PT1H samples starting off the hour.
+    reading("aq1", "no2", at("02:50"), HOUR_MS, 70), // 10 min in 02:00–03:00
+    reading("aq1", "no2", at("00:30"), HOUR_MS, 50), // 30 min in 00:00–01:00
+    // Aligned as stations send them: an hourly mean, then twelve 5-min means.
+    reading("aq1", "no2", at("03:00"), HOUR_MS, 30),
+    ...Array.from({ length: 12 }, (_, i) =>
+      reading("aq1", "no2", at("04:00") + i * 5 * MIN, 5 * MIN, 20 + i),
+    ),
+    // 45 min in the hour: enough (GB 3095 Table 4).
+    reading("aq1", "no2", at("05:15"), 45 * MIN, 40),
+  ],
+});
+
+let base = "";
+beforeAll(async () => {
+  await api.app.listen({ port: 0, host: "127.0.0.1" });
+  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
+async function get(path: string): Promise<any> {
+  const res = await fetch(`${base}${path}`);
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+// GB 3095-2012 Table 4 (air-aqi.md §7): a 1-h mean needs ≥ 45 min of sampling IN the hour; a
+// sample belongs to the hour holding its start and counts only its minutes before that hour's end.
+describe("/series every=1h credits a sample only its sampling time inside the hour", () => {
+  it("a PT1H sample at 02:50 or 00:30 does not make a valid hour; aligned hourly and 5-min data do", async () => {
+    const body = await get(
+      `/api/v1/series?station=aq1&metric=no2&every=1h&from=${encodeURIComponent("2026-11-06T00:00:00+08:00")}&to=${encodeURIComponent("2026-11-06T06:00:00+08:00")}`,
+    );
+    const hours = body.periods.map((p: Record<string, unknown>) => [p.label, p.value, p.valid]);
+    expect(hours).toEqual([
+      ["2026-11-06T01:00:00+08:00", null, false],
+      ["2026-11-06T02:00:00+08:00", null, false],
+      ["2026-11-06T03:00:00+08:00", null, false],
+      ["2026-11-06T04:00:00+08:00", 30, true],
+      ["2026-11-06T05:00:00+08:00", 25.5, true],
+      ["2026-11-06T06:00:00+08:00", 40, true],
+    ]);
+    expect(body.periods[0].reason).toMatch(
+      /^30 min of valid sampling; GB 3095.* needs ≥ 45 min in the hour$/,
+    );
+    expect(body.periods[1].reason).toBe("no reading in the hour");
+    expect(body.periods[2].reason).toMatch(
+      /^10 min of valid sampling; GB 3095.* needs ≥ 45 min in the hour$/,
+    );
+  });
+});
