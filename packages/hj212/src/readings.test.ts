@@ -215,6 +215,51 @@ describe("packetToReadings", () => {
     expect(other.rejections.map((r) => [r.code, r.path])).toEqual([["hj212.field", "MN"]]);
   });
 
+  // hj212.md §8.4 (split messages, Flag D=1): not reassembled; each part stands on its own.
+  it("reads each part of a split message on its own and rejects a continuation part, naming the split", () => {
+    const part = (pno: number, cp: string) =>
+      parsePacket(
+        buildPacket({
+          qn: "20261128103005123",
+          st: "22",
+          cn: "2011",
+          pw: "123456",
+          mn: AIR_MN,
+          flag: 7,
+          pnum: 2,
+          pno,
+          cp,
+        }),
+      );
+    const first = packetToReadings(
+      part(1, "DataTime=20261128103000;a34004-Rtd=35,a34004-Flag=N"),
+      airStation(),
+      {
+        now: NOW,
+      },
+    );
+    const second = packetToReadings(
+      part(2, "DataTime=20261128103000;a05024-Rtd=96,a05024-Flag=N"),
+      airStation(),
+      {
+        now: NOW,
+      },
+    );
+    expect([...first.readings, ...second.readings].map((r) => [r.metric, r.value, r.ts])).toEqual([
+      ["pm25", 35, A_TIME],
+      ["o3", 96, A_TIME],
+    ]);
+    const continuation = packetToReadings(part(2, "a05024-Rtd=96,a05024-Flag=N"), airStation(), { now: NOW });
+    expect(continuation.readings).toEqual([]);
+    expect(continuation.rejections.map((r) => [r.code, r.path, r.expected])).toEqual([
+      [
+        "hj212.field",
+        "CP.DataTime",
+        "DataTime=YYYYMMDDhhmmss in every part of a split message (this is part 2 of 2: parts are not reassembled, each must carry its own DataTime and whole groups)",
+      ],
+    ]);
+  });
+
   it("respects configured lateness", () => {
     const { rejections } = packetToReadings(parsePacket(PACKET_A), airStation(), {
       now: NOW + 2 * 3_600_000,

@@ -86,12 +86,21 @@ export function packetToReadings(
       rejection("hj212.field", "MN", packet.mn, `${station.hj212.mn}, the MN of station ${station.id}`),
     );
   }
+  // hj212.md §8.4 asks to reassemble split messages (Flag D=1) by (MN, QN) with PNUM/PNO, but not
+  // how the parts' CP join, whether each part is answered or how long to wait for a missing one:
+  // Qingshan does not reassemble. Each part must stand alone — its own DataTime, whole groups — and
+  // is validated, stored and answered on its own; a continuation part is rejected saying so.
+  const inPart = packet.flag.split
+    ? ` in every part of a split message (this is part ${packet.pno} of ${packet.pnum}: parts are not reassembled, each must carry its own DataTime and whole groups)`
+    : "";
   if (packet.cp.dataTime === undefined) {
-    return fail(rejection("hj212.field", "CP.DataTime", undefined, "DataTime=YYYYMMDDhhmmss"));
+    return fail(rejection("hj212.field", "CP.DataTime", undefined, `DataTime=YYYYMMDDhhmmss${inPart}`));
   }
   const dataTime = parseDataTime(packet.cp.dataTime);
   if (dataTime === undefined) {
-    return fail(rejection("hj212.field", "CP.DataTime", packet.cp.dataTime, "a real time YYYYMMDDhhmmss"));
+    return fail(
+      rejection("hj212.field", "CP.DataTime", packet.cp.dataTime, `a real time YYYYMMDDhhmmss${inPart}`),
+    );
   }
   const periodMs = packet.cn === "2051" ? (options.minuteDataPeriodMs ?? command.periodMs) : command.periodMs;
   // hj212.md §5: whether DataTime marks the period's start or end is a per-station setting.

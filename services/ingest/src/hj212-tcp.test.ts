@@ -1,5 +1,6 @@
 import { connect, createServer, type Socket } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
+import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
 import { freePort, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -261,6 +262,38 @@ describe("HJ 212 over TCP", () => {
     const station = await stationSocket(port);
     station.socket.write(PACKET_B);
     await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the reply to B" });
+  });
+  // hj212.md §8.4: split messages (Flag D=1, PNUM/PNO) are not reassembled (the file does not say
+  // how parts join, whether each is answered, or how long to wait); each part stands on its own.
+  it("stores and answers each self-contained part of a split message; rejects a continuation part, unanswered", async () => {
+    const { port, got } = await setup();
+    const station = await stationSocket(port);
+    const part = (qn: string, pno: number, cp: string) =>
+      buildPacket({ qn, st: "22", cn: "2011", pw: "123456", mn: AIR_MN, flag: 7, pnum: 2, pno, cp });
+    const whole1 = part("20261128103005001", 1, "DataTime=20261128103000;a34004-Rtd=35,a34004-Flag=N");
+    const whole2 = part("20261128103005001", 2, "DataTime=20261128103000;a05024-Rtd=96,a05024-Flag=N");
+    // A station that cut one CP anywhere: the second part has no DataTime of its own.
+    const cut1 = part("20261128103005002", 1, "DataTime=20261128103000;a34002-Rtd=62,a34002-Flag=N");
+    const cut2 = part("20261128103005002", 2, "a21026-Rtd=8,a21026-Flag=N");
+    station.socket.write(whole1 + whole2 + cut1 + cut2 + PACKET_B);
+    const answers = [whole1, whole2, cut1].map((p) => buildDataResponse(parsePacket(p))).join("");
+    await waitFor(() => station.received().length >= answers.length + PACKET_B_RESPONSE.length, {
+      what: "the replies",
+    });
+    expect(station.received()).toBe(answers + PACKET_B_RESPONSE);
+    expect(
+      got.readings.filter((d) => d.key === "ld-aq-01").map((d) => [d.value.metric, d.value.value]),
+    ).toEqual([
+      ["pm25", 35],
+      ["o3", 96],
+      ["pm10", 62],
+    ]);
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.path, d.value.payload])).toEqual([
+      ["hj212.field", "CP.DataTime", cut2],
+    ]);
+    expect(got.deadLetters[0]?.value.message).toContain(
+      "in every part of a split message (this is part 2 of 2: parts are not reassembled",
+    );
   });
 });
 
