@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { LIANDU_PM25_ANNUAL_TARGET } from "@qingshan/standards";
+import { DEFAULT_WARNING_PRESET, LIANDU_PM25_ANNUAL_TARGET } from "@qingshan/standards";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { register as globalRegister } from "prom-client";
 import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
@@ -30,6 +30,7 @@ export const API_DEFAULTS = Object.freeze({
   pmRealtimeBasis2012: "auto" as const,
   defaultMetrics: true,
   warningRuleId: "heavy-pollution-warning",
+  warningPreset: DEFAULT_WARNING_PRESET,
   heartbeatMs: 15_000,
   replayMs: 24 * 3_600_000,
   pm25AnnualTarget: LIANDU_PM25_ANNUAL_TARGET.value,
@@ -69,6 +70,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     publicUrl: deps.publicUrl,
     alerting: Object.freeze({
       warningRuleId: deps.alerting?.warningRuleId ?? API_DEFAULTS.warningRuleId,
+      warningPreset: deps.alerting?.warningPreset ?? API_DEFAULTS.warningPreset,
       heartbeatMs: deps.alerting?.heartbeatMs ?? API_DEFAULTS.heartbeatMs,
       replayMs: deps.alerting?.replayMs ?? API_DEFAULTS.replayMs,
       pm25AnnualTarget: deps.alerting?.pm25AnnualTarget ?? API_DEFAULTS.pm25AnnualTarget,

@@ -1,6 +1,6 @@
 import type { Bus } from "@qingshan/bus";
 import type { AlertEvent, Rejection, Station, StationRegistry } from "@qingshan/domain";
-import type { NoiSchemeId } from "@qingshan/standards";
+import type { NoiSchemeId, WarningConfig, WarningPresetId } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
@@ -72,6 +72,11 @@ export interface ApiDeps {
 export interface AlertingSettings {
   /** Rule id of the heavy-pollution warning. Default "heavy-pollution-warning". */
   readonly warningRuleId?: string;
+  /**
+   * The warning-level document the rule follows (the evaluator's `warningPreset`): GET /warning
+   * lists its levels. Default DEFAULT_WARNING_PRESET ("2024": yellow, orange, red).
+   */
+  readonly warningPreset?: WarningPresetId | WarningConfig;
   /** Interval of the SSE heartbeat comment, ms. Default 15 000. */
   readonly heartbeatMs?: number;
   /** How far back `Last-Event-ID` replays from the store, ms. Default 24 h. */

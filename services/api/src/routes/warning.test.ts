@@ -157,3 +157,20 @@ describe("GET /warning: since and levelSince are data times", () => {
     });
   });
 });
+
+describe("GET /warning: the levels are the configured preset's", () => {
+  it("2024 (default) and 2018 list yellow, orange, red; 2017 lists blue too", async () => {
+    // heavy-pollution-warning.md §2.3–2.4: 环办大气函〔2018〕875号 dropped blue; three levels since.
+    const body = (await fixture.app.inject({ url: "/api/v1/warning" })).json();
+    expect(body.levels).toEqual(["yellow", "orange", "red"]);
+    expect(body.preset).toMatchObject({ id: "2024" });
+    const of = async (preset: "2017" | "2018") =>
+      (
+        await fixture.appWith({ alerting: { warningPreset: preset } }).inject({ url: "/api/v1/warning" })
+      ).json();
+    expect((await of("2018")).levels).toEqual(["yellow", "orange", "red"]);
+    const old = await of("2017");
+    expect(old.levels).toEqual(["blue", "yellow", "orange", "red"]);
+    expect(old.preset).toMatchObject({ id: "2017" });
+  });
+});

@@ -1,9 +1,14 @@
 import type { AlertState } from "@qingshan/domain";
+import { WARNING_PRESETS, type WarningConfig } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { alertStates } from "./alerts.ts";
 
-/** Warning levels, lowest first (heavy-pollution-warning.md §2: blue IV … red I). */
+/**
+ * Every warning level a stored alert may carry, lowest first (heavy-pollution-warning.md §2: blue IV …
+ * red I; blue only under the 2017 document — dropped in 2018). Ranks stored alerts; the levels in
+ * force are the configured preset's (`presetLevels`).
+ */
 export const WARNING_LEVELS = ["blue", "yellow", "orange", "red"] as const;
 export type WarningLevel = (typeof WARNING_LEVELS)[number];
 
@@ -13,6 +18,16 @@ const LEVEL_NAMES: Record<WarningLevel, { zh: string; en: string }> = {
   orange: { zh: "橙色预警", en: "Orange (II)" },
   red: { zh: "红色预警", en: "Red (I)" },
 };
+
+/** The configured preset: its id, title, source and level ids, lowest first. */
+export function presetLevels(preset: string | WarningConfig) {
+  const config =
+    typeof preset === "string" ? WARNING_PRESETS[preset as keyof typeof WARNING_PRESETS] : preset;
+  return {
+    preset: { id: config.id, title: config.title, source: config.source, provisional: config.provisional },
+    levels: config.levels.map((l) => l.id),
+  };
+}
 
 function rank(level: string | undefined): number {
   return WARNING_LEVELS.indexOf(level as WarningLevel);
@@ -79,7 +94,7 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Current heavy-pollution warning level (observed)",
         // heavy-pollution-warning.md §3: Qingshan observes and suggests, it never issues a warning.
-        description: `Level (blue < yellow < orange < red) of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: the levels follow the warning-level document configured for the rule (e.g. 生态环境部 2024年 预警分级, 环办大气函〔2018〕875号); official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan. ${TIMES_TEXT}`,
+        description: `Level of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: the levels follow the warning-level document configured for the rule ("preset", default 生态环境部 2024年 预警分级), and "levels" lists that document's levels, lowest first: yellow < orange < red under the 2018 and 2024 documents (blue was dropped by 环办大气函〔2018〕875号), blue < yellow < orange < red under 环大气〔2017〕86号; official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan. ${TIMES_TEXT}`,
         tags: ["alerts"],
         response: {
           200: {
@@ -87,7 +102,22 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
             properties: {
               ruleId: { type: "string" },
               basis: { type: "string" },
-              levels: { type: "array", items: { type: "string" } },
+              preset: {
+                type: "object",
+                additionalProperties: true,
+                description: "The warning-level document the levels follow",
+                properties: {
+                  id: { type: "string", description: '"2017", "2018", "2024" or a local plan\'s id' },
+                  title: { type: "string" },
+                  source: { type: "string" },
+                  provisional: { type: "boolean" },
+                },
+              },
+              levels: {
+                type: "array",
+                items: { type: "string" },
+                description: "The preset's levels, lowest first (2018, 2024: yellow, orange, red)",
+              },
               district: {
                 type: "object",
                 additionalProperties: true,
@@ -163,7 +193,7 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return {
         ruleId,
         basis: "observed / suggested (not an official warning)",
-        levels: WARNING_LEVELS,
+        ...presetLevels(ctx.alerting.warningPreset),
         district,
         stations,
       };
