@@ -141,6 +141,15 @@ describe("PacketStreamDecoder (hj212.md §8)", () => {
     expect(items[0]?.raw).toBe("##02x8QN=1;garbage");
   });
 
+  it("takes a ## without a length inside garbage as more garbage: one report for the run", () => {
+    const decoder = new PacketStreamDecoder();
+    const items = [...decoder.push("noise##x"), ...decoder.push("y!##2000zz"), ...decoder.push(PACKET_A)];
+    expect(items.map((i) => [outcomes([i])[0], i.raw])).toEqual([
+      ["error missing-header", "noise##xy!##2000zz"],
+      ["packet 2011", PACKET_A],
+    ]);
+  });
+
   it("reports a packet cut short and recovers the packet that follows it", () => {
     const cut = PACKET_A.slice(0, 120);
     const items = new PacketStreamDecoder().push(cut + PACKET_B);

@@ -133,14 +133,21 @@ export class PacketStreamDecoder {
     // In "###0278…" the header is the last "##" of the run.
     while (buf[p + 2] === HASH) p++;
     if (p > offset) this.skip(offset, p);
-    // A header ends the run of skipped bytes before it: one report per run, however it was read.
-    this.endRun(items);
     if (buf.length < p + 6) return p === offset ? undefined : p;
     const lengthText = buf.subarray(p + 2, p + 6).toString("latin1");
     if (!/^\d{4}$/.test(lengthText) || Number(lengthText) > MAX_DATA_LENGTH) {
+      // Inside a run of garbage, "##" without a length is more garbage (random bytes hold one in
+      // ~65 536 positions): the run goes on. Where a packet was due it is reported as a bad length.
+      if (this.run.visible) {
+        this.skip(p, p + 1);
+        return p + 1;
+      }
+      this.endRun(items);
       // Report through the frame parser so the error is the same as for parsePacket.
       return this.fail(p, this.resync(p), items);
     }
+    // A header ends the run of skipped bytes before it: one report per run, however it was read.
+    this.endRun(items);
     const end = p + 12 + Number(lengthText);
     const tail = buf.indexOf(CRLF, p + 6);
     if (tail === -1) {

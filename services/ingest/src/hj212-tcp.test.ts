@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
@@ -294,6 +295,37 @@ describe("HJ 212 over TCP", () => {
     expect(got.deadLetters[0]?.value.message).toContain(
       "in every part of a split message (this is part 2 of 2: parts are not reassembled",
     );
+  });
+  it("closes a connection flooded with 5 MB of random bytes after one dead letter", async () => {
+    const { port, got } = await setup();
+    const flood = await stationSocket(port);
+    flood.socket.on("error", () => {});
+    const garbage = randomBytes(5_000_000);
+    for (let i = 0; i < garbage.length && !flood.socket.destroyed; i += 65_536) {
+      flood.socket.write(garbage.subarray(i, i + 65_536));
+    }
+    await waitFor(() => flood.socket.readableEnded || flood.socket.destroyed, {
+      what: "the host to close the flooding connection",
+    });
+    await waitFor(() => got.deadLetters.length >= 1, { what: "the dead letters of the garbage" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Before: one per socket read (109 for 5 MB), and one more per "##" among the random bytes.
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.path])).toEqual([["hj212.framing", "header"]]);
+    expect(got.deadLetters[0]?.value.message).toMatch(
+      /^hj212\.framing: missing-header: \d+ bytes outside a packet skipped; connection closed after more than 65536 bytes without an HJ 212 packet$/,
+    );
+  });
+
+  it("reports a pending run of garbage when the listener stops", async () => {
+    const { port, got, listener } = await setup();
+    const station = await stationSocket(port, { ignoresFin: true });
+    station.socket.write("AT+CIPSEND=12\r\n");
+    await waitFor(() => station.socket.bytesWritten === 15, { what: "the bytes to be sent" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await listener.stop();
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.message])).toEqual([
+      ["hj212.framing", "hj212.framing: missing-header: 15 bytes outside a packet skipped"],
+    ]);
   });
 });
 
