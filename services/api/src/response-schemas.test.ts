@@ -314,3 +314,16 @@ describe("OpenAPI document", () => {
     },
   );
 });
+
+describe("/network latest[] carries what /stations/:id latest[] does", () => {
+  it("periodMs included, every field equal", async () => {
+    const network = (await fixture.app.inject({ url: "/api/v1/network" })).json();
+    for (const id of ["aq1", "wq1", "noi1"]) {
+      const station = (await fixture.app.inject({ url: `/api/v1/stations/${id}` })).json();
+      const fromNetwork = network.stations.find((s: { id: string }) => s.id === id);
+      expect(station.latest.length, id).toBeGreaterThan(0);
+      expect(fromNetwork.latest, id).toEqual(station.latest);
+      for (const r of fromNetwork.latest) expect(typeof r.periodMs, id).toBe("number");
+    }
+  });
+});

@@ -351,15 +351,7 @@ export const networkResponse = object(
           lastReadingAt: nullable(time()),
           silent: bool,
           state: { ...networkState, description: "Latest AQI (air), class vs target (water), grade (noi)" },
-          latest: arrayOf(
-            object({ metric: str(), ts: time(), value: num, unit: str(), flag: str() }, [
-              "metric",
-              "ts",
-              "value",
-              "unit",
-              "flag",
-            ]),
-          ),
+          latest: arrayOf(latestReading),
         },
         ["id", "name", "kind", "location", "township", "lastReadingAt", "silent", "state", "latest"],
       ),

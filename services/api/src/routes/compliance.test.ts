@@ -324,3 +324,38 @@ describe("GET /api/v1/compliance/aqi-days", () => {
     expect(aq2.counts).toMatchObject({ 1: 2, na: 2 });
   });
 });
+
+describe("CSV carries what the JSON rows carry", () => {
+  it("/compliance/water: means, counts, and the all / drinkingWater shares as rows of their own", async () => {
+    api.now = T("2026-02-03T09:00:00+08:00");
+    const url = "/api/v1/compliance/water?period=month&at=2026-01-15T00:00:00%2B08:00";
+    const json = (await api.app.inject({ url })).json();
+    const csv = parseCsv((await api.app.inject({ url: `${url}&format=csv` })).body);
+    for (const s of json.sections) {
+      const row = csv.rows.find((r) => r.stationId === s.stationId);
+      expect(JSON.parse(row?.means ?? "null"), s.stationId).toEqual(s.means);
+      expect(JSON.parse(row?.counts ?? "null"), s.stationId).toEqual(s.counts);
+    }
+    const all = csv.rows.find((r) => r.stationId === "all");
+    expect(all).toMatchObject({
+      sections: "3",
+      assessed: "2",
+      notAssessable: "1",
+      meeting: "1",
+      share: "0.5",
+    });
+    const drinking = csv.rows.find((r) => r.stationId === "drinkingWater");
+    expect(drinking).toMatchObject({ sections: "1", assessed: "0", share: "" });
+    expect(csv.rows).toHaveLength(json.sections.length + 2);
+  });
+
+  it("/compliance/pm25: validityAttainable", async () => {
+    const json = (await api.app.inject({ url: "/api/v1/compliance/pm25" })).json();
+    const csv = parseCsv((await api.app.inject({ url: "/api/v1/compliance/pm25?format=csv" })).body);
+    for (const s of [...json.stations, json.district]) {
+      const row = csv.rows.find((r) => r.stationId === s.stationId);
+      expect(row?.validityAttainable, s.stationId).toBe(String(s.validityAttainable));
+      expect(row?.sufficientData, s.stationId).toBe(String(s.sufficientData));
+    }
+  });
+});

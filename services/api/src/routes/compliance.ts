@@ -115,6 +115,16 @@ const WATER_COLUMNS = [
   "reason",
   "invalidParameters",
   "in_progress",
+  // Appended after in_progress: the JSON section rows' means and counts (as JSON text) …
+  "means",
+  "counts",
+  // … and the JSON `all` and `drinkingWater` shares: one row each after the sections (stationId "all" /
+  // "drinkingWater"), empty on section rows.
+  "sections",
+  "assessed",
+  "notAssessable",
+  "meeting",
+  "share",
 ] as const;
 
 /**
@@ -251,7 +261,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Share of water sections meeting their target class",
         description:
-          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means, or 5 of 6 values for a parameter measured every 4 h — the /series daily minimum), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
+          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means, or 5 of 6 values for a parameter measured every 4 h — the /series daily minimum), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. CSV: one row per section (means and counts as JSON text), then a row `all` and a row `drinkingWater` with the shares (sections, assessed, notAssessable, meeting, share; empty on section rows). A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
         response: {
@@ -288,13 +298,25 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         };
       };
       const inProgress = isInProgress(end, now);
-      const rows = sections.map((s) => ({
-        ...s,
-        name_zh: s.name.zh,
-        name_en: s.name.en,
-        deciding: s.deciding,
-        in_progress: inProgress,
-      }));
+      const all = share(sections);
+      const drinkingWater = share(sections.filter((s) => s.drinkingWaterSource));
+      const rows: Record<string, unknown>[] = [
+        ...sections.map((s) => ({
+          ...s,
+          name_zh: s.name.zh,
+          name_en: s.name.en,
+          deciding: s.deciding,
+          in_progress: inProgress,
+        })),
+        { stationId: "all", name_zh: "全部断面", name_en: "All sections", ...all, in_progress: inProgress },
+        {
+          stationId: "drinkingWater",
+          name_zh: "饮用水源",
+          name_en: "Drinking-water sources",
+          ...drinkingWater,
+          in_progress: inProgress,
+        },
+      ];
       return respond(
         request,
         reply,
@@ -304,8 +326,8 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           from: toBeijingIso(start),
           to: toBeijingIso(to),
           inProgress,
-          all: share(sections),
-          drinkingWater: share(sections.filter((s) => s.drinkingWaterSource)),
+          all,
+          drinkingWater,
           sections,
         },
         {

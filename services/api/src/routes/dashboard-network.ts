@@ -138,6 +138,7 @@ export function networkRoutes(app: FastifyInstance, ctx: ApiContext): void {
             value: r.value,
             unit: METRICS[r.metric].unit,
             flag: r.flag,
+            periodMs: r.periodMs,
           })),
         });
       }
