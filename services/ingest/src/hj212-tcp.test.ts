@@ -29,6 +29,7 @@ afterEach(async () => {
 
 async function setup(
   prepare?: (bus: Bus) => Promise<void>,
+  { idleTimeoutMs = 60_000 } = {},
 ): Promise<{ port: number; got: Collected; listener: Hj212TcpListener }> {
   const bus = createMemoryBus();
   await bus.start();
@@ -39,7 +40,7 @@ async function setup(
   const listener = createHj212TcpListener({
     port: 0,
     host: "127.0.0.1",
-    idleTimeoutMs: 60_000,
+    idleTimeoutMs,
     maxConnections: 16,
     drainTimeoutMs: 2000,
     pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
@@ -200,9 +201,12 @@ describe("HJ 212 over TCP", () => {
     await listener.stop();
     expect(Date.now() - started).toBeLessThan(1000);
     await station.ended;
-    // Not received whole, so neither stored nor answered: the station resends it.
+    // Not received whole, so neither stored nor answered (the station resends it), but reported.
     expect(got.readings).toEqual([]);
     expect(station.received()).toBe("");
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.message])).toEqual([
+      ["hj212.framing", "hj212.framing: missing-tail: connection closed after 200 bytes of a packet"],
+    ]);
   });
 
   it("answers a packet being handed on when stop begins, then closes the open connection", async () => {
@@ -326,6 +330,20 @@ describe("HJ 212 over TCP", () => {
     expect(got.deadLetters.map((d) => [d.value.code, d.value.message])).toEqual([
       ["hj212.framing", "hj212.framing: missing-header: 15 bytes outside a packet skipped"],
     ]);
+  });
+  it("closes an idle connection of a station that ignores the FIN, reporting its partial packet", async () => {
+    const { port, got } = await setup(undefined, { idleTimeoutMs: 300 });
+    const station = await stationSocket(port, { ignoresFin: true });
+    station.socket.write(PACKET_B.slice(0, 100));
+    await station.ended;
+    await waitFor(() => station.socket.destroyed || got.deadLetters.length === 1, {
+      what: "the dead letter",
+    });
+    await waitFor(() => got.deadLetters.length === 1, { what: "the dead letter of the partial packet" });
+    expect(got.deadLetters[0]?.value.message).toBe(
+      "hj212.framing: missing-tail: connection closed after 100 bytes of a packet",
+    );
+    expect(station.received()).toBe("");
   });
 });
 

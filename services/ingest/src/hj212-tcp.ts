@@ -127,8 +127,9 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       if (queued >= MAX_QUEUED_PER_CONNECTION) socket.pause();
     }
 
-    // The garbage skipped so far is reported (one dead letter per run) before the connection closes.
-    const flush = () => enqueue(decoder.flushSkipped());
+    // Before the platform closes the connection, what it holds is reported: the garbage skipped so
+    // far (one dead letter per run) and a packet only partly received (missing-tail).
+    const flush = () => enqueue(decoder.end());
     connections.set(socket, { idle: () => queue, flush });
     socket.on("data", (chunk: Buffer) => {
       if (closing || dropped) return;
