@@ -405,9 +405,16 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         st.announced?.delete(rule.id);
         ann = undefined;
       }
-      const current = levels[m.level] ?? levels[0];
+      // The live pipeline announces an alert, or a level up, at a value that holds it. A machine
+      // opened or raised by data evaluated silently (history, imports, late readings a restart
+      // replays) is announced only as far as its latest value holds: raised while it is firing
+      // and its condition holds, at the level that value holds; a level up only to that level.
+      const obs = st.lastObs?.get(rule.id);
+      const holds = obs === undefined || obs.unknown ? -1 : obs.hold;
       if (ann === undefined) {
         if (st.resolved?.has(m.alertId) === true) return;
+        if (m.phase !== "firing" || obs === undefined || obs.unknown || obs.raise < 0) return;
+        const current = levels[Math.min(m.level, holds)] ?? levels[0];
         out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current));
         st.announced ??= new Map();
         st.announced.set(rule.id, {
@@ -417,13 +424,13 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         });
         return;
       }
-      if (ann.level === current?.id) return;
       let index = levels.findIndex((l) => l.id === ann?.level);
       if (index < 0) index = m.level > 0 ? m.level - 1 : m.level + 1;
+      const target = m.level > index ? Math.max(index, Math.min(m.level, holds)) : m.level;
       // One level at a time: each step is its own event.
-      while (index !== m.level) {
+      while (index !== target) {
         const from = levels[index];
-        index += m.level > index ? 1 : -1;
+        index += target > index ? 1 : -1;
         const to = levels[index];
         out.push(event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from));
         ann.level = to?.id;
@@ -454,6 +461,22 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       st.seeds?.delete(rule.id);
     }
     step(m, obs, timingOf(rule), (startedAt) => flat(alertIdOf(rule.id, st.station.id, startedAt)));
+    if (
+      isOpen(m) &&
+      obs.hold < 0 &&
+      obs.canLower &&
+      !obs.unknown &&
+      m.alertId !== undefined &&
+      !isKnown(st, rule, m.alertId)
+    ) {
+      // An episode nobody was told of (opened by data evaluated silently: history, imports, late
+      // readings a restart replays) ends as soon as no level holds: clear.for, stepDownFor and
+      // damping keep an announced alert from flapping; without them a recurrence is a new alert,
+      // started when the live pipeline would start it, not a continuation of unannounced history.
+      const lastT = m.lastT;
+      Object.assign(m, initialState());
+      m.lastT = lastT;
+    }
     keep(st, rule, m);
     // Messages read lastObs only for an open machine or an announced alert (see sync): an idle,
     // unannounced rule keeps none (leaving idle needs a known observation, which is then kept).
@@ -466,6 +489,15 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       st.lastObs?.delete(rule.id);
     }
     if (mode === "emit") sync(st, rule, obs.t, out);
+  }
+
+  /** Whether the outside world knows the alert: announced (or restored open), seeded, or resolved. */
+  function isKnown(st: StationState, rule: Rule, alertId: string): boolean {
+    return (
+      st.announced?.get(rule.id)?.alertId === alertId ||
+      st.seeds?.get(rule.id)?.alertId === alertId ||
+      st.resolved?.has(alertId) === true
+    );
   }
 
   /** Makes the machine continue a stored open alert (its id, start and level). */
