@@ -340,6 +340,12 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         : level?.id !== undefined
           ? { zh: lvZh ?? "", en: lvEn ?? "" }
           : undefined;
+    // A rule other than a warning held at a level its value no longer meets says so next to the
+    // level, so its description ("worse than its target class") is not read as the present state.
+    if (change !== undefined && ongoing !== undefined && rule.warning === undefined) {
+      change.zh = `${change.zh}，当前已不满足`;
+      change.en = `${change.en}; no longer met`;
+    }
     return {
       zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started.zh}（北京时间）`}。`,
       en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; ${ongoing?.en ?? `since ${started.en} Beijing time`}.`,
@@ -852,10 +858,11 @@ function durationText(ms: number): { zh: string; en: string } {
 }
 
 /**
- * For a warning announced at a level its latest value no longer meets (an episode easing, or
+ * For an alert announced at a level its latest value no longer meets (an episode easing, or
  * shown again after a restart): since when it has been on and what ends it — a level steps down
- * after `stepDownFor` below it, and the warning is released only after `clear.for` without the
- * lowest level's condition (heavy-pollution-warning.md §3.3: 36 h). Undefined otherwise.
+ * after `stepDownFor` below it, and the alert is resolved (a warning released) only after
+ * `clear.for` without the lowest level's condition (heavy-pollution-warning.md §3.3: 36 h), and
+ * then, for a rule with `damping`, that long without a recurrence. Undefined otherwise.
  */
 function ongoingText(
   rule: Rule,
@@ -872,27 +879,51 @@ function ongoingText(
   const since =
     stepOf(rule) === DAY_MS ? beijingHumanDay(startedAt, dataTime) : beijingHumanTime(startedAt, dataTime);
   const release = durationText(rule.clear.for);
-  const base = warningColour(lowest);
-  const current = warningColour(level.id);
-  const lower = levels[index - 1]?.id;
   const stepDown = durationText(rule.stepDownFor ?? rule.clear.for);
+  if (rule.warning !== undefined) {
+    const base = warningColour(lowest);
+    const current = warningColour(level.id);
+    const lower = levels[index - 1]?.id;
+    const down =
+      lower === undefined
+        ? { zh: "", en: "" }
+        : {
+            zh: `低于${current.zh}条件满${stepDown.zh}降为${warningColour(lower).zh}，`,
+            en: `drops to ${lower} after ${stepDown.en} below the ${current.en} condition, `,
+          };
+    return {
+      zh: `仍在持续，自 ${since.zh}（北京时间）起；${down.zh}连续${release.zh}不满足${base.zh}条件方解除`,
+      en: `ongoing since ${since.en} Beijing time; ${down.en}released only after ${release.en} without the ${base.en} condition`,
+    };
+  }
+  const name = (l: LevelDef | undefined, lang: "zh" | "en"): string =>
+    l?.[lang] ?? (lang === "zh" ? `级别 ${l?.id ?? ""}` : `level ${l?.id ?? ""}`);
+  const lower = levels[index - 1];
   const down =
     lower === undefined
       ? { zh: "", en: "" }
       : {
-          zh: `低于${current.zh}条件满${stepDown.zh}降为${warningColour(lower).zh}，`,
-          en: `drops to ${lower} after ${stepDown.en} below the ${current.en} condition, `,
+          zh: `低于${name(level, "zh")}条件满${stepDown.zh}降为${name(lower, "zh")}，`,
+          en: `drops to ${name(lower, "en")} after ${stepDown.en} below the ${name(level, "en")} condition, `,
         };
+  const damping =
+    rule.damping > 0
+      ? {
+          zh: `且其后${durationText(rule.damping).zh}未再出现`,
+          en: ` and ${durationText(rule.damping).en} without a recurrence`,
+        }
+      : { zh: "", en: "" };
   return {
-    zh: `仍在持续，自 ${since.zh}（北京时间）起；${down.zh}连续${release.zh}不满足${base.zh}条件方解除`,
-    en: `ongoing since ${since.en} Beijing time; ${down.en}released only after ${release.en} without the ${base.en} condition`,
+    zh: `仍在持续，自 ${since.zh}（北京时间）起；${down.zh}连续${release.zh}不满足${name(levels[0], "zh")}条件${damping.zh}方解除`,
+    en: `ongoing since ${since.en} Beijing time; ${down.en}resolved only after ${release.en} without the ${name(levels[0], "en")} condition${damping.en}`,
   };
 }
 
 /**
- * Whether a warning is announced at a level its latest value no longer meets: the level is only
- * held while the warning steps down (the event's `conditionHolds` is false, its message says
- * since when it has been on and what ends it).
+ * Whether an alert is announced at a level its latest value no longer meets: the level is only
+ * held while it steps down or clears (a warning's, or e.g. a water source's class while its values
+ * meet the target again). The event's `conditionHolds` is then false, its message says since when
+ * it has been on and what ends it.
  */
 function heldWithoutCondition(
   rule: Rule,
@@ -900,9 +931,11 @@ function heldWithoutCondition(
   level: LevelDef | undefined,
   obs: RuleObservation | undefined,
 ): boolean {
-  if (rule.warning === undefined || level?.id === undefined || obs === undefined || obs.unknown) return false;
+  if (level?.id === undefined || obs === undefined || obs.unknown) return false;
   const index = levels.findIndex((l) => l.id === level.id);
-  return index >= 0 && obs.raise < index && levels[0] !== undefined;
+  // Another rule holds its level while the value meets that level's hold (clear) condition.
+  const meets = rule.warning === undefined ? obs.hold : obs.raise;
+  return index >= 0 && meets < index && levels[0] !== undefined;
 }
 
 function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {

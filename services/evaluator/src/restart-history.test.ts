@@ -187,3 +187,25 @@ describe("a restart replays stored history the live pipeline never evaluated", (
     expect(raised[0]?.startedAt).toBe("2026-12-08T20:00:00+08:00");
   });
 });
+
+describe("an alert's level, value and message agree", () => {
+  it("a step down while the source already meets its target says the condition no longer holds", async () => {
+    await evaluator().start();
+    // Class IV (TP 0.08) for 2 h, then Class II (TP 0.024): the level holds 6 h (stepDownFor) and
+    // steps to III while the value is Class II.
+    await live(0, 2, () => 0.08);
+    await live(2, 12, () => 0.024);
+    await settled();
+    const events = source();
+    expect(events.map((a) => [a.type, a.level, a.value])).toEqual([
+      ["raised", "IV", 4],
+      ["level_changed", "III", 2],
+    ]);
+    const step = events[1] as AlertEvent;
+    // Before the fix: conditionHolds true, and the message stated Class III with Class II shown.
+    expect(step.conditionHolds).toBe(false);
+    expect(step.message.en).toContain("no longer");
+    expect(step.message.zh).toContain("已不满足");
+    expect(step.message.en).toContain("water quality Class II");
+  });
+});
