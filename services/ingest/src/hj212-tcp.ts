@@ -31,7 +31,7 @@ export interface Hj212TcpOptions {
   readonly maxUnframedBytes?: number;
 }
 
-/** Bytes without an HJ 212 packet after which a connection is closed (64 packets' worth). */
+/** Bytes without an HJ 212 packet after which a connection is closed (~63 packets of the maximum 1036 bytes). */
 export const MAX_UNFRAMED_BYTES = 65_536;
 
 export interface Hj212TcpListener {
@@ -65,8 +65,11 @@ const MAX_QUEUED_PER_CONNECTION = 64;
 /**
  * HJ 212-2017 over TCP, as stations send it: a byte stream of packets (hj212.md §8). Packets of one
  * connection are handled in order; each packet's readings and dead letters are handed on to the
- * bus before its 9014 data response (hj212.md §3, §8.3) is written back. A packet that fails
- * framing or CRC is dead-lettered and never answered, so the station resends it.
+ * bus before its reply (`replyFor`: a 9014 to a data upload with A=1; hj212.md §3, §8.3) is
+ * written back. A packet that fails framing, CRC or field checks is dead-lettered and never
+ * answered. Garbage is one dead letter per run; a connection sending more than `maxUnframedBytes`
+ * without a packet is closed. `stop` and the idle timeout close connections themselves, after
+ * dead-lettering what they hold, without waiting for stations (which keep them open) to hang up.
  *
  * @example
  * const tcp = createHj212TcpListener({ port: 9212, host: "0.0.0.0", idleTimeoutMs: 900_000, maxConnections: 2048, pipeline, logger, metrics, retry });
