@@ -58,3 +58,40 @@ describe("enum-like parameters say which values are allowed", () => {
     expect((await error("/api/v1/readings?station=aq1&format=xml")).error.expected).toBe("one of json, csv");
   });
 });
+
+describe("epoch-millisecond and ISO times are range-checked per parameter", () => {
+  it("Unix seconds are named as such, not read as January 1970", async () => {
+    const { status, error: body } = await error("/api/v1/series?station=aq1&metric=pm10&from=1790000000");
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: "query.invalid", parameter: "from", received: "1790000000" });
+    expect(body.expected).toContain("looks like seconds since 1970; give milliseconds or ISO 8601");
+  });
+
+  it.each([
+    ["from", "179000000000000"], // year 7642
+    ["from", "0"],
+    ["from", "1999-12-31T23:59:59Z"],
+    ["to", "2100-01-01T08:00:00+08:00"],
+  ])("%s=%s is a 400 naming it, before the from/to order is checked", async (parameter, value) => {
+    const other =
+      parameter === "from" ? "to=2026-11-29T00:00:00%2B08:00" : "from=2026-11-28T00:00:00%2B08:00";
+    const { status, error: body } = await error(
+      `/api/v1/series?station=aq1&metric=pm10&${other}&${parameter}=${encodeURIComponent(value)}`,
+    );
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: "query.invalid", parameter, received: value });
+    expect(body.expected).toContain("a time between 2000-01-01 and 2100-01-01");
+  });
+
+  it("the same for at and the alerts' from/to; milliseconds in range still work", async () => {
+    expect((await error("/api/v1/network?at=1790000000")).error).toMatchObject({ parameter: "at" });
+    expect((await error("/api/v1/alerts?to=4102444800000")).error).toMatchObject({ parameter: "to" });
+    expect((await error("/api/v1/compliance/water?at=946684799999")).error).toMatchObject({
+      parameter: "at",
+    });
+    const ok = await fixture.app.inject({
+      url: `/api/v1/series?station=aq1&metric=pm10&from=${T("2026-11-28T00:00:00+08:00")}&to=${T("2026-11-29T00:00:00+08:00")}`,
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+});

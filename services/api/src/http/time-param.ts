@@ -15,7 +15,19 @@ export const TIME_EXPECTED =
  * parseTimeParam("from", "1796400000000")             // 1_796_400_000_000
  */
 export function parseTimeParam(parameter: string, raw: string): number {
-  if (/^\d{1,15}$/.test(raw)) return Number(raw);
+  if (/^\d{1,15}$/.test(raw)) {
+    const ms = Number(raw);
+    // A number whose value in seconds is a sane time is almost surely Unix seconds (read as ms it
+    // would be January 1970): say so rather than answer for 1970.
+    if (!inSaneRange(ms) && inSaneRange(ms * 1000)) {
+      throw badParameter(
+        parameter,
+        raw,
+        `epoch milliseconds (${raw} looks like seconds since 1970; give milliseconds or ISO 8601): ${TIME_EXPECTED}`,
+      );
+    }
+    return checkRange(parameter, raw, ms);
+  }
   const match = ISO_WITH_OFFSET.exec(raw);
   if (match) {
     // Date.parse rolls impossible fields over (02-30 → 03-02): refuse them instead.
@@ -24,9 +36,30 @@ export function parseTimeParam(parameter: string, raw: string): number {
       throw badParameter(parameter, raw, `a real calendar date and time (${impossible}): ${TIME_EXPECTED}`);
     }
     const ms = Date.parse(raw);
-    if (!Number.isNaN(ms)) return ms;
+    if (!Number.isNaN(ms)) return checkRange(parameter, raw, ms);
   }
   throw badParameter(parameter, raw, TIME_EXPECTED);
+}
+
+/** The times a parameter may name: 2000-01-01 00:00 until 2100-01-01 00:00 (UTC), exclusive. */
+export const TIME_PARAM_RANGE = {
+  from: Date.UTC(2000, 0, 1),
+  to: Date.UTC(2100, 0, 1),
+  text: "between 2000-01-01 and 2100-01-01",
+} as const;
+
+function inSaneRange(ms: number): boolean {
+  return ms >= TIME_PARAM_RANGE.from && ms < TIME_PARAM_RANGE.to;
+}
+
+/** `ms` if it is in TIME_PARAM_RANGE, else a 400 naming the parameter (before any from/to check). */
+function checkRange(parameter: string, raw: string, ms: number): number {
+  if (inSaneRange(ms)) return ms;
+  throw badParameter(
+    parameter,
+    raw,
+    `a time ${TIME_PARAM_RANGE.text} (${raw} is ${new Date(ms).toISOString()}): ${TIME_EXPECTED}`,
+  );
 }
 
 /** What is impossible in the matched fields of an ISO time ("day 30 of February 2026"), if anything. */
