@@ -414,6 +414,8 @@ export async function startApiService(
     publicUrl: publicUrlOf(config),
     logger: false,
     busDepth: () => bus.depth(),
+    // GET /warning names the levels of the document the evaluator's warning rule follows.
+    alerting: { warningPreset: evaluatorSettingsOf(config).warningPreset },
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
     readiness: { store: () => store.health(), ...options.readiness },
     submit: (topic, text, { source, backfill: isBackfill }) =>

@@ -29,7 +29,8 @@ function aqi(value: unknown): object {
     aqi: result.aqi,
     iaqi: result.iaqi,
     primary: result.primary,
-    exceeding: result.exceeding,
+    // HJ 633-2026 deleted "exceeding pollutant" (air-aqi.md §4, §10.4): published for 2012 results only.
+    ...(result.standard === "HJ633-2012" ? { exceeding: result.exceeding } : {}),
     level: result.level,
     category: result.category
       ? { zh: result.category.zh, en: result.category.en, color: result.category.color }

@@ -43,13 +43,15 @@ describe("qingshan calc", () => {
       aqi: 126,
       iaqi: { so2_24h: 9, no2_24h: 44, co_24h: 23, o3_8h: 48, pm10_24h: 86, pm25_24h: 126 },
       primary: ["pm25"],
-      exceeding: [],
       level: 3,
       category: { zh: "轻度污染", en: "Lightly polluted", color: "#FF7E00" },
     });
     expect(out[1]).toEqual({ error: expect.stringMatching(/^not JSON/) });
     expect(out[2]).toEqual({ error: expect.stringMatching(/^period: .*"hour"\|"day".*received "week"/) });
     expect(out[3]).toMatchObject({ standard: "HJ633-2012", aqi: 55, iaqi: { co_24h: 55 }, primary: ["co"] });
+    // "Exceeding pollutant" is a 2012 notion only (HJ 633-2026 deleted it).
+    expect(out[0]).not.toHaveProperty("exceeding");
+    expect(out[3]).toHaveProperty("exceeding", []);
   });
 
   it("aqi: an unknown concentration key lists the valid keys", async () => {

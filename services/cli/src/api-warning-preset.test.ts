@@ -1,0 +1,57 @@
+import { join } from "node:path";
+import { createMemoryBus } from "@qingshan/bus";
+import { loadStationRegistry } from "@qingshan/simulator";
+import { createDuckDbStore } from "@qingshan/store";
+import { freePort } from "@qingshan/testkit";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { startApiService } from "./services.ts";
+import { cleanupsAfterEach } from "./testing/cleanups.ts";
+import { repoRoot as root } from "./testing/cli-process.ts";
+import { readShippedConfig, writeShippedConfig } from "./testing/shipped-config.ts";
+
+const cleanups = cleanupsAfterEach();
+
+/** GET /api/v1/warning's levels from the API `qingshan` starts with `evaluator` in its file. */
+async function warningLevels(
+  evaluator: Record<string, unknown>,
+): Promise<{ preset: string; levels: string[] }> {
+  const shipped = readShippedConfig();
+  const { file, dataDir } = writeShippedConfig(cleanups, {
+    evaluator: { ...(shipped.evaluator as object), ...evaluator },
+  });
+  const config = loadConfig({
+    root,
+    file,
+    env: {
+      QINGSHAN_DATA_DIR: dataDir,
+      QINGSHAN_SIMULATOR: "off",
+      QINGSHAN_HTTP_PORT: String(await freePort()),
+    },
+  });
+  const bus = createMemoryBus();
+  await bus.start();
+  cleanups.push(() => bus.stop());
+  const store = createDuckDbStore({ path: join(dataDir, "q.duckdb"), threads: 1 });
+  await store.start();
+  cleanups.push(() => store.stop());
+  const registry = loadStationRegistry(config.stations);
+  const api = await startApiService({ config, registry, logger: pino({ level: "silent" }), bus }, store);
+  cleanups.push(() => api.stop());
+  const response = await fetch(`${api.url}/api/v1/warning?station=ld-aq-01`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { preset: { id: string }; levels: string[] };
+  return { preset: body.preset.id, levels: body.levels };
+}
+
+describe("GET /warning of the API qingshan starts", () => {
+  it("names the levels of the preset the evaluator's warning rule follows (evaluator.warningPreset)", async () => {
+    // heavy-pollution-warning.md §2: blue was dropped in 2018; the 2017 documents still had it.
+    expect(await warningLevels({ warningPreset: "2017" })).toEqual({
+      preset: "2017",
+      levels: ["blue", "yellow", "orange", "red"],
+    });
+    expect(await warningLevels({})).toEqual({ preset: "2024", levels: ["yellow", "orange", "red"] });
+  });
+});
