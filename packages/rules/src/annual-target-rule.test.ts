@@ -60,7 +60,7 @@ describe("pm25-annual-target with too few valid days (GB 3095 Table 4)", () => {
     for (const date of ["2026-11-27", "2026-11-28", "2026-11-29"]) {
       const o = observe(RULE, station, view, midnight(date));
       expect(o).toMatchObject({ unknown: false, raise: -1, hold: -1, value: 60 });
-      expect(o.valueText?.en).toContain("too few valid days");
+      expect(o.valueText?.en).toContain("the year can no longer reach 324 valid days");
     }
     const events = runHours(view, midnight("2026-11-26"), midnight("2026-11-29") + HOUR_MS);
     expect(events).toEqual([]);
@@ -119,6 +119,22 @@ describe("pm25-annual-target with too few valid days (GB 3095 Table 4)", () => {
     // In late November 3 valid days can never become 324.
     const late = viewWith(dates("2026-11-26", 3).map((d) => [d, 30_000] as const));
     expect(observe(RULE, station, late, midnight("2026-11-29"))).toMatchObject({ raise: -1 });
+  });
+});
+
+describe("pm25-annual-target agrees with /compliance/pm25's insufficient_data", () => {
+  it("a month that can no longer reach 27 valid days stops the warning, even with the pro-rata share met", () => {
+    // Jan 1–5 without data: January can reach at most 26 daily means (< 27). Jan 6 – Feb 28 valid at
+    // 40: 54 of 59 elapsed days, more than the pro-rata ⌈59 · 324 / 365⌉ = 53, and above the target.
+    const view = viewWith(dates("2026-01-06", 54).map((d) => [d, 40] as const));
+    const t = midnight("2026-03-01");
+    const o = observe(RULE, station, view, t);
+    expect(o).toMatchObject({ unknown: false, raise: -1, hold: -1, value: 40 });
+    expect(o.valueText?.en).toContain("Jan can no longer reach 27 valid days");
+    expect(o.valueText?.zh).toContain("1月有效日已不足");
+    // The same data with January complete: the pro-rata share met, the mean above target: at risk.
+    const complete = viewWith(dates("2026-01-01", 59).map((d) => [d, 40] as const));
+    expect(observe(RULE, station, complete, t)).toMatchObject({ raise: 0, value: 40 });
   });
 });
 

@@ -15,6 +15,8 @@ import {
   type AqiIndicator,
   type AqiResult,
   ASSESSED_ITEM_COUNT,
+  annualMeanShortfall,
+  annualTargetVerdict,
   aqiStandardFor,
   assessAnnualTarget,
   assessSection,
@@ -551,6 +553,8 @@ function yearToDateThrough(view: StationView, metric: MetricId, stat: YearToDate
   return { sum: count === 0 ? 0 : sum, count, monthCounts };
 }
 
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 function observeAnnualTarget(
   rule: Rule,
   view: StationView,
@@ -585,7 +589,10 @@ function observeAnnualTarget(
   // Short data lower like on_track (not `unknown`, which would hold an open alert for as long as
   // data stay short — all year for a new station): an open alert resolves after clear.for.
   const certainExceedance = a.status === "exceeded" && a.validityAttainable;
-  const insufficient = !a.sufficientData && !certainExceedance;
+  // A year that can no longer reach Table 4's counts (in total, or a month short of 27 / 25 days) has
+  // no annual mean to assess, whatever the pro-rata share: the API's insufficient_data too.
+  const unattainable = annualTargetVerdict(a) === "insufficient_data";
+  const insufficient = unattainable || (!a.sufficientData && !certainExceedance);
   const level = insufficient ? -1 : a.status === "exceeded" ? 1 : a.status === "at_risk" ? 0 : -1;
   const def = METRICS[metric];
   const statusZh = { on_track: "可达标", at_risk: "有超标风险", exceeded: "已无法达标" }[a.status];
@@ -598,12 +605,29 @@ function observeAnnualTarget(
           en: `; the remaining ${remaining} days must average ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
         };
   const needed = Math.ceil((elapsedDays * 324) / 365);
-  const shortage = insufficient
-    ? {
-        zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
-        en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
-      }
-    : { zh: "", en: "" };
+  const shortfall = annualMeanShortfall({
+    validDays: a.validDays,
+    elapsedDays,
+    daysInYear,
+    ...(counted.monthCounts !== undefined ? { monthCounts: counted.monthCounts } : {}),
+  });
+  const shortMonths = unattainable && shortfall.attainableDays >= 324 ? shortfall.shortMonths : [];
+  const shortage = !insufficient
+    ? { zh: "", en: "" }
+    : unattainable && shortMonths.length === 0
+      ? {
+          zh: `；全年有效日已不可能达到 324 个（GB 3095 表4），本年无有效年均值，不评价`,
+          en: `; the year can no longer reach 324 valid days (GB 3095 Table 4): no valid annual mean, not assessed`,
+        }
+      : unattainable
+        ? {
+            zh: `；${shortMonths.map((m) => `${m}月`).join("、")}有效日已不足（每月需 ≥ 27 个，2月 ≥ 25 个，GB 3095 表4），本年无有效年均值，不评价`,
+            en: `; ${shortMonths.map((m) => MONTHS_EN[m - 1]).join(", ")} can no longer reach 27 valid days (25 in February, GB 3095 Table 4): no valid annual mean this year, not assessed`,
+          }
+        : {
+            zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
+            en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
+          };
   return {
     t,
     stepMs: DAY_MS,
