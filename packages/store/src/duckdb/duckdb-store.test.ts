@@ -225,18 +225,27 @@ describe("DuckDbStore specifics", () => {
 
   // GB 3095-2012 Table 4 counts sampling time IN the hour: a file written when a reading credited
   // its hour up to 1 h is corrected on open, for the hours holding a reading past the hour's end.
-  it("recomputes on open the sampling credit of hours stored crediting a reading up to 1 h", async () => {
+  // Samples of unequal length weigh by their time in the hour (the columns came with this rule).
+  it("recomputes on open the hours of a file stored crediting a reading up to 1 h, without weights", async () => {
     const path = newPath();
     const first = make({ path });
     await first.start();
+    const MIN = 60_000;
     await first.writeReadings([
       { ...reading(T0, 30), periodMs: HOUR_MS }, // aligned: all 60 min in the hour
-      { ...reading(T0 + HOUR_MS + 50 * 60_000, 70), periodMs: HOUR_MS }, // 10 of 60 min in the hour
+      { ...reading(T0 + HOUR_MS + 50 * MIN, 70), periodMs: HOUR_MS }, // 10 of 60 min in the hour
+      { ...reading(T0 + 2 * HOUR_MS, 10), periodMs: 30 * MIN },
+      { ...reading(T0 + 2 * HOUR_MS + 30 * MIN, 40), periodMs: 15 * MIN }, // (300 + 600) / 45 = 20
+      ...[0, 1, 2].map((i) => ({ ...reading(T0 + 3 * HOUR_MS + i * 20 * MIN, 10 * i), periodMs: 20 * MIN })),
     ]);
     await first.stop();
-    // As the build before stored it: each reading credited min(period, 1 h), no hour_credit key.
+    // As the build before stored it: each reading credited min(period, 1 h), the arithmetic mean
+    // (25 in the mixed hour, as `mean` holds it), no weight columns, no hour_credit key.
     await onFile(path, [
-      `UPDATE hourly SET valid_period_ms = ${HOUR_MS}`,
+      `UPDATE hourly SET valid_period_ms = ${HOUR_MS} WHERE hour_end = ${T0 + 2 * HOUR_MS}`,
+      "ALTER TABLE hourly DROP COLUMN weighted_sum",
+      "ALTER TABLE hourly DROP COLUMN min_weight_ms",
+      "ALTER TABLE hourly DROP COLUMN max_weight_ms",
       "DELETE FROM store_meta WHERE key = 'hour_credit'",
     ]);
 
@@ -250,11 +259,23 @@ describe("DuckDbStore specifics", () => {
     });
     expect(hours.map((h) => [h.hourEnd, h.mean, h.validPeriodMs])).toEqual([
       [T0 + HOUR_MS, 30, HOUR_MS],
-      [T0 + 2 * HOUR_MS, 70, 10 * 60_000],
+      [T0 + 2 * HOUR_MS, 70, 10 * MIN],
+      [T0 + 3 * HOUR_MS, 20, 45 * MIN],
+      [T0 + 4 * HOUR_MS, 10, HOUR_MS],
     ]);
+    // An hour not recomputed has its weights (3 × 20 min): a late reading of another length weighs
+    // with them — (0·20 + 10·20 + 20·20 + 100·15) / 75 = 28.
+    await migrated.writeReadings([{ ...reading(T0 + 3 * HOUR_MS + 1, 100), periodMs: 15 * MIN }]);
+    const [hour] = await migrated.queryHourly({
+      stationId: "ST-A",
+      metric: "pm25",
+      from: T0 + 3 * HOUR_MS,
+      to: T0 + 4 * HOUR_MS,
+    });
+    expect(hour?.mean).toBeCloseTo(28, 9);
     await migrated.stop();
     expect(await onFile(path, ["SELECT value FROM store_meta WHERE key = 'hour_credit'"])).toEqual([
-      { value: "in-hour" },
+      { value: "in-hour-weighted" },
     ]);
   });
 

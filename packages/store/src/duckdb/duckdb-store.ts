@@ -39,12 +39,15 @@ import { advanceNewest, hasDuplicateKeys, type NewestTs, planNewReadings } from 
 import { claimPath, releasePath } from "./open-paths.ts";
 import { hourlyFromColumns, limitSql, toBound, toDeadLetter, toReading } from "./rows.ts";
 import {
+  ADD_WEIGHT_COLUMNS_SQL,
   CLEAR_TEMP_TABLES,
   CREATE_STORE_META,
   createTablesSql,
   createTempTablesSql,
   HOUR_CREDIT_META,
+  HOUR_MEAN_SQL,
   INSERT_ALERT_EVENT_SQL,
+  MIGRATE_HOURLY_SQL,
   rebuildHourlySql,
   SCHEMA_VERSION,
   WRITE_DEAD_LETTERS_SQL,
@@ -177,10 +180,13 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       // Files written with metric/flag/source as VARCHAR, or with ENUMs lacking a value the
       // domain has now, are converted here (enum-columns.ts).
       prepared = await prepareEnumTypes(connection);
-      for (const sql of createTablesSql(prepared)) await connection.run(sql);
+      for (const sql of [...createTablesSql(prepared), ...ADD_WEIGHT_COLUMNS_SQL]) await connection.run(sql);
       await convertEnumColumns(connection, prepared);
       const flags = [...settings.validFlags].sort().join(",");
       const storedFlags = meta.get("valid_flags");
+      // Written before hours credited in-hour sampling time and kept the weighted-mean columns.
+      const oldCredit = version !== undefined && meta.get(HOUR_CREDIT_META.key) !== HOUR_CREDIT_META.value;
+      if (oldCredit) for (const sql of MIGRATE_HOURLY_SQL) await connection.run(sql);
       if (storedFlags !== undefined && storedFlags !== flags) {
         if (settings.hourlyRecompute.onValidFlagsChange === "fail") {
           throw new StoreError(
@@ -190,9 +196,9 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
           );
         }
         await rebuildHours(connection, prepared, false);
-      } else if (version !== undefined && meta.get(HOUR_CREDIT_META.key) !== HOUR_CREDIT_META.value) {
-        // Written crediting each reading up to 1 h to its hour: recompute the hours holding a
-        // reading that runs past the hour's end (none for aligned hourly or 5-minute data).
+      } else if (oldCredit) {
+        // Recompute the hours holding a reading that runs past the hour's end or readings of
+        // different in-hour times (none for aligned hourly or 5-minute data).
         await rebuildHours(connection, prepared, true);
       }
       await connection.run(
@@ -217,9 +223,9 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   async function rebuildHours(
     connection: DuckDBConnection,
     prepared: EnumTypes,
-    onlyOverhanging: boolean,
+    onlyChanged: boolean,
   ): Promise<void> {
-    for (const sql of rebuildHourlySql(settings.validFlags, prepared, onlyOverhanging)) {
+    for (const sql of rebuildHourlySql(settings.validFlags, prepared, onlyChanged)) {
       await connection.run(sql, sql.includes("$lo") ? OPEN_BOUNDS : undefined);
     }
   }
@@ -485,7 +491,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       return read(async (connection) => {
         // Numeric columns only, read column-wise: building row objects in the driver cost 3x more.
         const reader = await connection.runAndReadAll(
-          `SELECT hour_end::DOUBLE, mean, min, max, valid_count, total_count, valid_period_ms::DOUBLE
+          `SELECT hour_end::DOUBLE, ${HOUR_MEAN_SQL}, min, max, valid_count, total_count, valid_period_ms::DOUBLE
            FROM hourly
            WHERE station_id = $station AND metric = $metric AND hour_end > $from AND hour_end <= $to
            ORDER BY hour_end`,

@@ -92,7 +92,11 @@ async function releasedFile(readings: readonly Reading[]): Promise<string> {
   await onFile(path, [
     ...RELEASED_VARCHAR_LAYOUT,
     `ATTACH '${source}' AS source (READ_ONLY)`,
-    ...STORED_TABLES.map((table) => `INSERT INTO ${table} SELECT * FROM source.${table}`),
+    // hourly's weighted-mean columns came later (schema.ts WEIGHT_COLUMNS): not in this layout.
+    ...STORED_TABLES.map(
+      (table) =>
+        `INSERT INTO ${table} SELECT * ${table === "hourly" ? "EXCLUDE (weighted_sum, min_weight_ms, max_weight_ms) " : ""}FROM source.${table}`,
+    ),
     "DETACH source",
   ]);
   return path;

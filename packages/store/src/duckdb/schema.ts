@@ -24,6 +24,28 @@ function typeNames(types: EnumTypes): Record<keyof EnumTypes, string> {
   return { metric: types.metric.name, flag: types.flag.name, source: types.source.name };
 }
 
+/**
+ * Columns of `hourly` for the duration-weighted mean, added after schema version 1 shipped (ALTER
+ * TABLE … ADD COLUMN IF NOT EXISTS on open; NULL in rows written before, see
+ * {@link migrateHourlySql}): Σ value × in-hour time and the least and greatest in-hour time of the
+ * hour's valid readings. Over valid readings only; NULL when there is none.
+ */
+export const WEIGHT_COLUMNS = [
+  { name: "weighted_sum", type: "DOUBLE" },
+  { name: "min_weight_ms", type: "BIGINT" },
+  { name: "max_weight_ms", type: "BIGINT" },
+] as const;
+
+/**
+ * The hour's mean as `queryHourly` returns it, over `hourly`'s columns: when every valid reading
+ * sampled for a time in the hour and these times differ (e.g. 30 and 15 min), the duration-weighted
+ * mean Σ value·time / Σ time — concentration averaged over the sampled time, as the 45-minute rule
+ * of GB 3095 Table 4 counts it; otherwise (equal times: aligned hourly or 5-min data; or any
+ * instantaneous reading) the arithmetic `mean`, exactly as stored.
+ */
+export const HOUR_MEAN_SQL = `CASE WHEN min_weight_ms > 0 AND min_weight_ms < max_weight_ms
+  THEN weighted_sum / valid_period_ms ELSE mean END`;
+
 export const CREATE_STORE_META =
   "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)";
 
@@ -36,7 +58,7 @@ export function createTablesSql(types: EnumTypes): readonly string[] {
     `CREATE TABLE IF NOT EXISTS hourly (
        station_id VARCHAR NOT NULL, metric ${metric} NOT NULL, hour_end BIGINT NOT NULL,
        mean DOUBLE, min DOUBLE, max DOUBLE, valid_count INTEGER NOT NULL, total_count INTEGER NOT NULL,
-       valid_period_ms BIGINT NOT NULL)`,
+       valid_period_ms BIGINT NOT NULL, ${WEIGHT_COLUMNS.map((c) => `${c.name} ${c.type}`).join(", ")})`,
     `CREATE TABLE IF NOT EXISTS latest (
        station_id VARCHAR NOT NULL, metric ${metric} NOT NULL, ts BIGINT NOT NULL, period_ms BIGINT NOT NULL,
        value DOUBLE NOT NULL, flag ${flag} NOT NULL, source ${source} NOT NULL, received_at BIGINT NOT NULL)`,
@@ -95,8 +117,8 @@ export function flagListSql(flags: readonly DataFlag[], types: EnumTypes): strin
  * The hourly aggregate of every (station, metric, hour) in `keysTable`, from raw readings.
  * Only `validFlags` enter mean/min/max/validCount/validPeriodMs; totalCount counts all
  * (HJ 212 flags; "only N" is Qingshan's default). Each reading credits the part of its period inside
- * its hour (inHourPeriodMs: GB 3095 Table 4 counts sampling time in the hour).
- * `$lo`/`$hi` bound ts so DuckDB can skip row groups by their min/max.
+ * its hour (inHourPeriodMs: GB 3095 Table 4 counts sampling time in the hour), which also weighs
+ * its value in {@link WEIGHT_COLUMNS}. `$lo`/`$hi` bound ts so DuckDB can skip row groups by their min/max.
  */
 export function aggregateHoursSql(
   validFlags: readonly DataFlag[],
@@ -104,11 +126,13 @@ export function aggregateHoursSql(
   types: EnumTypes,
 ): string {
   const valid = `FILTER (WHERE r.flag IN ${flagListSql(validFlags, types)})`;
+  const w = inHourPeriodSql("r.ts", "r.period_ms", "k.hour_end");
   return `INSERT INTO hourly
     SELECT r.station_id, r.metric, k.hour_end,
       avg(r.value) ${valid}, min(r.value) ${valid}, max(r.value) ${valid},
       (count(*) ${valid})::INTEGER, count(*)::INTEGER,
-      coalesce(sum(${inHourPeriodSql("r.ts", "r.period_ms", "k.hour_end")}) ${valid}, 0)::BIGINT
+      coalesce(sum(${w}) ${valid}, 0)::BIGINT,
+      sum(r.value * ${w}) ${valid}, min(${w}) ${valid}, max(${w}) ${valid}
     FROM ${keysTable} k
     JOIN readings r
       ON r.station_id = k.station_id AND r.metric = k.metric AND ${hourEndSql("r.ts")} = k.hour_end
@@ -120,24 +144,44 @@ export function aggregateHoursSql(
  * store_meta key and value recording that `valid_period_ms` credits each reading only its sampling
  * time inside its hour (inHourPeriodMs). Files without it were written crediting up to one hour.
  */
-export const HOUR_CREDIT_META = { key: "hour_credit", value: "in-hour" } as const;
+export const HOUR_CREDIT_META = { key: "hour_credit", value: "in-hour-weighted" } as const;
+
+/**
+ * Statements bringing `hourly` of a file written before {@link HOUR_CREDIT_META} to it: the
+ * {@link WEIGHT_COLUMNS} of each row with a valid reading are filled as if its readings' in-hour
+ * times were equal (valid_period_ms / valid_count each) — true for every hour the rebuild that
+ * follows (rebuildHourlySql with `onlyChanged`) does not recompute.
+ */
+export const MIGRATE_HOURLY_SQL = [
+  `UPDATE hourly SET weighted_sum = mean * valid_period_ms,
+     min_weight_ms = valid_period_ms // valid_count, max_weight_ms = valid_period_ms // valid_count
+   WHERE min_weight_ms IS NULL AND valid_count > 0`,
+] as const;
+
+/** ALTER statements adding the {@link WEIGHT_COLUMNS} to an `hourly` table without them. */
+export const ADD_WEIGHT_COLUMNS_SQL = WEIGHT_COLUMNS.map(
+  (c) => `ALTER TABLE hourly ADD COLUMN IF NOT EXISTS ${c.name} ${c.type}`,
+);
 
 /**
  * Statements that recompute every hour still backed by raw readings (after a validFlags change),
- * or with `onlyOverhanging` only the hours holding a reading whose period runs past the hour's end:
- * the only hours whose `valid_period_ms` a file written before {@link HOUR_CREDIT_META} has
- * differently (aligned hourly and 5-minute readings end inside their hour).
+ * or with `onlyChanged` only the hours a file written before {@link HOUR_CREDIT_META} has
+ * differently: those holding a reading whose period runs past the hour's end, or readings of
+ * different in-hour times (aligned hourly and 5-minute data have neither).
  */
 export function rebuildHourlySql(
   validFlags: readonly DataFlag[],
   types: EnumTypes,
-  onlyOverhanging = false,
+  onlyChanged = false,
 ): readonly string[] {
   const hourEnd = hourEndSql("ts");
+  const w = inHourPeriodSql("ts", "period_ms", hourEnd);
   return [
     `CREATE OR REPLACE TEMP TABLE rebuild_hours AS
-       SELECT DISTINCT station_id, metric, ${hourEnd} AS hour_end FROM readings` +
-      (onlyOverhanging ? ` WHERE ts + period_ms > ${hourEnd}` : ""),
+       SELECT ${onlyChanged ? "" : "DISTINCT "}station_id, metric, ${hourEnd} AS hour_end FROM readings` +
+      (onlyChanged
+        ? ` GROUP BY ALL HAVING bool_or(ts + period_ms > ${hourEnd}) OR min(${w}) < max(${w})`
+        : ""),
     `DELETE FROM hourly h USING rebuild_hours k
        WHERE h.station_id = k.station_id AND h.metric = k.metric AND h.hour_end = k.hour_end`,
     aggregateHoursSql(validFlags, "rebuild_hours", types),

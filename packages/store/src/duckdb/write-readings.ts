@@ -33,6 +33,7 @@ export interface ReadingWriteSql {
 
 export function readingWriteSql(validFlags: readonly DataFlag[], types: EnumTypes): ReadingWriteSql {
   const valid = `FILTER (WHERE flag IN ${flagListSql(validFlags, types)})`;
+  const w = inHourPeriodSql("ts", "period_ms", "hour_end");
   const keyMatch = (a: string, b: string) =>
     `${a}.station_id = ${b}.station_id AND ${a}.metric = ${b}.metric AND ${a}.hour_end = ${b}.hour_end`;
   return {
@@ -58,12 +59,18 @@ export function readingWriteSql(validFlags: readonly DataFlag[], types: EnumType
            CASE WHEN h.max IS NULL THEN k.max WHEN k.max IS NULL THEN h.max ELSE greatest(h.max, k.max) END AS max,
            (coalesce(h.valid_count, 0) + k.valid_count)::INTEGER AS valid_count,
            (coalesce(h.total_count, 0) + k.total_count)::INTEGER AS total_count,
-           (coalesce(h.valid_period_ms, 0) + k.valid_period_ms)::BIGINT AS valid_period_ms
+           (coalesce(h.valid_period_ms, 0) + k.valid_period_ms)::BIGINT AS valid_period_ms,
+           CASE WHEN h.weighted_sum IS NULL THEN k.weighted_sum WHEN k.weighted_sum IS NULL THEN h.weighted_sum
+             ELSE h.weighted_sum + k.weighted_sum END AS weighted_sum,
+           least(h.min_weight_ms, k.min_weight_ms) AS min_weight_ms,
+           greatest(h.max_weight_ms, k.max_weight_ms) AS max_weight_ms
          FROM (
            SELECT station_id, metric, hour_end,
              sum(value) ${valid} AS valid_sum, min(value) ${valid} AS min, max(value) ${valid} AS max,
              count(*) ${valid} AS valid_count, count(*) AS total_count,
-             coalesce(sum(${inHourPeriodSql("ts", "period_ms", "hour_end")}) ${valid}, 0) AS valid_period_ms
+             coalesce(sum(${w}) ${valid}, 0) AS valid_period_ms,
+             sum(value * ${w}) ${valid} AS weighted_sum, min(${w}) ${valid} AS min_weight_ms,
+             max(${w}) ${valid} AS max_weight_ms
            FROM batch_readings GROUP BY station_id, metric, hour_end) k
          LEFT JOIN (SELECT * FROM hourly WHERE hour_end > $lo AND hour_end <= $hi) h ON ${keyMatch("h", "k")}`,
       `DELETE FROM hourly h USING batch_hourly k

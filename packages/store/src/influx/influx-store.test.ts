@@ -149,6 +149,7 @@ describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
           "station",
           "time",
           "value",
+          "weighted_value",
         ].sort(),
       );
       expect(series?.values).toHaveLength(1);

@@ -26,6 +26,7 @@ import {
   alertEventLine,
   deadLetterLine,
   hourlyLine,
+  hourMean,
   type Row,
   readingLine,
   rowToDeadLetter,
@@ -287,7 +288,9 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       const group = "GROUP BY time(1h), station, metric fill(none)";
       const readings = from(MEASUREMENT.readings);
       const [valid, total] = await influxql(
-        `SELECT mean(value), min(value), max(value), count(value), sum(period_capped_ms) FROM ${readings} ` +
+        `SELECT mean(value), min(value), max(value), count(value), sum(period_capped_ms), ` +
+          "sum(weighted_value) AS wsum, count(weighted_value) AS wcount, " +
+          `min(period_capped_ms) AS wmin, max(period_capped_ms) AS wmax FROM ${readings} ` +
           `WHERE ${[...where, validFilter].join(" AND ")} ${group}; ` +
           `SELECT count(value) FROM ${readings} WHERE ${where.join(" AND ")} ${group}`,
       );
@@ -315,7 +318,18 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
               stationId: station,
               metric: metric as MetricId,
               hourEnd,
-              mean: validCount > 0 ? (v?.mean as number) : null,
+              mean:
+                validCount > 0 && v !== undefined
+                  ? hourMean({
+                      mean: v.mean as number,
+                      count: validCount,
+                      periodSum: (v.sum as number | undefined) ?? 0,
+                      weightedSum: (v.wsum as number | null | undefined) ?? null,
+                      weightedCount: (v.wcount as number | undefined) ?? 0,
+                      minWeight: (v.wmin as number | undefined) ?? 0,
+                      maxWeight: (v.wmax as number | undefined) ?? 0,
+                    })
+                  : null,
               min: validCount > 0 ? (v?.min as number) : null,
               max: validCount > 0 ? (v?.max as number) : null,
               validCount,

@@ -16,6 +16,7 @@ function pointLine(r: Reading): string | undefined {
     .intField("period_capped_ms", inHourPeriodMs(r.ts, r.periodMs))
     .stringField("source", r.source)
     .intField("received_at", r.receivedAt)
+    .floatField("weighted_value", r.value * inHourPeriodMs(r.ts, r.periodMs))
     .timestamp(r.ts)
     .toLineProtocol({ convertTime: (value) => (value === undefined ? undefined : String(value)) });
 }

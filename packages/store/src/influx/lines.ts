@@ -57,8 +57,38 @@ export function readingLine(r: Reading): string {
     `${MEASUREMENT.readings}${metric}${station} ` +
     `flag=${lineEscape.quoted(r.flag)},period_capped_ms=${intValue("period_capped_ms", inHourPeriodMs(r.ts, r.periodMs))},` +
     `period_ms=${intValue("period_ms", r.periodMs)},received_at=${intValue("received_at", r.receivedAt)}` +
-    `${source},value=${floatValue("value", r.value)} ${r.ts}`
+    `${source},value=${floatValue("value", r.value)}${weightedValueField(r)} ${r.ts}`
   );
+}
+
+/**
+ * `,weighted_value=…`: the value times its sampling time in the hour (`period_capped_ms`), summed
+ * for the hour's duration-weighted mean; left out when the product is not a finite double (then
+ * the hour takes the arithmetic mean, as for points written before the field existed).
+ */
+function weightedValueField(r: Reading): string {
+  const weighted = r.value * inHourPeriodMs(r.ts, r.periodMs);
+  return Number.isFinite(weighted) ? `,weighted_value=${floatValue("weighted_value", weighted)}` : "";
+}
+
+/**
+ * The hour's mean from its valid readings' aggregates: duration-weighted (Σ value·time / Σ time)
+ * when every valid reading sampled for a time in the hour, these times differ, and every point has
+ * `weighted_value`; otherwise the arithmetic mean (equal times — aligned hourly or 5-minute data —
+ * or an instantaneous reading among them). The same rule as the DuckDB adapter (schema.ts HOUR_MEAN_SQL).
+ */
+export function hourMean(a: {
+  readonly mean: number;
+  readonly count: number;
+  readonly periodSum: number;
+  readonly weightedSum: number | null;
+  readonly weightedCount: number;
+  readonly minWeight: number;
+  readonly maxWeight: number;
+}): number {
+  const weighted =
+    a.minWeight > 0 && a.minWeight < a.maxWeight && a.weightedCount === a.count && a.weightedSum !== null;
+  return weighted ? (a.weightedSum as number) / a.periodSum : a.mean;
 }
 
 /**

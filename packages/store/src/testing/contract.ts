@@ -309,7 +309,8 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
         expect(hour).toEqual({
           ...series,
           hourEnd: T0 + HOUR_MS,
-          mean: expect.closeTo(15, 9),
+          // Weighted by the sampling time in the hour, 5 and 55 min (see "weighs sub-hourly samples").
+          mean: expect.closeTo((10 * 5 + 20 * 55) / 60, 9),
           min: 10,
           max: 20,
           validCount: 2,
@@ -360,6 +361,63 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
           await store.writeReadings(unaligned);
           await store.writeReadings([unaligned[0] as Reading]); // a resend recomputes its hour
           expect((await credited(store)).slice(0, -1)).toEqual(expected);
+        });
+      });
+
+      // The 45-minute rule (GB 3095 Table 4) counts sampled time, so an hour's concentration is
+      // averaged over it: samples of unequal length weigh by their sampling time in the hour.
+      describe("weighs samples of unequal length by their sampling time in the hour", () => {
+        const mixed = [
+          reading({ ts: T0, value: 10, periodMs: 30 * MIN }),
+          reading({ ts: T0 + 30 * MIN, value: 40, periodMs: 15 * MIN }), // (10·30 + 40·15) / 45 = 20
+          // Equal lengths (5-min means): the arithmetic mean, as before.
+          ...Array.from({ length: 12 }, (_, i) =>
+            reading({ ts: T0 + HOUR_MS + i * 5 * MIN, value: i, periodMs: 5 * MIN }),
+          ),
+          // An instantaneous reading among them: the arithmetic mean.
+          reading({ ts: T0 + 2 * HOUR_MS, value: 10 }),
+          reading({ ts: T0 + 2 * HOUR_MS + 10 * MIN, value: 40, periodMs: 50 * MIN }),
+          // A flagged reading weighs nothing.
+          reading({ ts: T0 + 3 * HOUR_MS, value: 10, periodMs: 30 * MIN }),
+          reading({ ts: T0 + 3 * HOUR_MS + 30 * MIN, value: 40, periodMs: 15 * MIN }),
+          reading({ ts: T0 + 3 * HOUR_MS + 45 * MIN, value: 1000, flag: "D", periodMs: 15 * MIN }),
+          // A PT1H sample at 04:50 weighs its 10 min in the hour against a PT30M one's 30.
+          reading({ ts: T0 + 4 * HOUR_MS, value: 10, periodMs: 30 * MIN }),
+          reading({ ts: T0 + 4 * HOUR_MS + 50 * MIN, value: 50, periodMs: HOUR_MS }), // (300 + 500) / 40
+        ];
+        const expected = [
+          [T0 + HOUR_MS, 20, 45 * MIN],
+          [T0 + 2 * HOUR_MS, 5.5, HOUR_MS],
+          [T0 + 3 * HOUR_MS, 25, 50 * MIN],
+          [T0 + 4 * HOUR_MS, 20, 45 * MIN],
+          [T0 + 5 * HOUR_MS, 20, 40 * MIN],
+        ];
+        const means = async (store: TimeSeriesStore) => {
+          const hours = await store.queryHourly({ ...series, from: T0, to: T0 + 5 * HOUR_MS });
+          for (const [i, h] of hours.entries()) expect(h.mean).toBeCloseTo(expected[i]?.[1] as number, 9);
+          return hours.map((h) => [h.hourEnd, expected[hours.indexOf(h)]?.[1], h.validPeriodMs]);
+        };
+
+        it("in one batch", async () => {
+          const store = await started();
+          await store.writeReadings(mixed);
+          expect(await means(store)).toEqual(expected);
+        });
+
+        it("written one by one in time order (each newer than what is stored)", async () => {
+          const store = await started();
+          for (const r of [...mixed].sort((a, b) => a.ts - b.ts)) await store.writeReadings([r]);
+          expect(await means(store)).toEqual(expected);
+        });
+
+        it("written late into hours that have rows, and with a stored reading rewritten", async () => {
+          const store = await started();
+          const [first, ...rest] = mixed.filter((r) => r.ts < T0 + HOUR_MS || r.ts >= T0 + 3 * HOUR_MS);
+          await store.writeReadings([first as Reading]);
+          await store.writeReadings([reading({ ts: T0 + 12 * HOUR_MS, value: 1 })]);
+          await store.writeReadings(mixed.filter((r) => r !== first));
+          await store.writeReadings([rest[0] as Reading]); // a resend recomputes its hour
+          expect(await means(store)).toEqual(expected);
         });
       });
 
