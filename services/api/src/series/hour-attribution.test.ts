@@ -21,6 +21,9 @@ const api = useApiFixture({
     ),
     // 45 min in the hour: enough (GB 3095 Table 4).
     reading("aq1", "no2", at("05:15"), 45 * MIN, 40),
+    // Sub-hourly samples of unequal length: 30 and 15 min.
+    reading("aq1", "pm25", at("00:00"), 30 * MIN, 10),
+    reading("aq1", "pm25", at("00:30"), 15 * MIN, 40),
   ],
 });
 
@@ -39,7 +42,7 @@ async function get(path: string): Promise<any> {
 
 // GB 3095-2012 Table 4 (air-aqi.md §7): a 1-h mean needs ≥ 45 min of sampling IN the hour; a
 // sample belongs to the hour holding its start and counts only its minutes before that hour's end.
-describe("/series every=1h credits a sample only its sampling time inside the hour", () => {
+describe("/series every=1h: a sample counts for its sampling time inside the hour", () => {
   it("a PT1H sample at 02:50 or 00:30 does not make a valid hour; aligned hourly and 5-min data do", async () => {
     const body = await get(
       `/api/v1/series?station=aq1&metric=no2&every=1h&from=${encodeURIComponent("2026-11-06T00:00:00+08:00")}&to=${encodeURIComponent("2026-11-06T06:00:00+08:00")}`,
@@ -60,5 +63,14 @@ describe("/series every=1h credits a sample only its sampling time inside the ho
     expect(body.periods[2].reason).toMatch(
       /^10 min of valid sampling; GB 3095.* needs ≥ 45 min in the hour$/,
     );
+  });
+
+  // The 45-minute rule counts sampled time, so the hour's concentration is averaged over it.
+  it("weighs samples of unequal length by their sampling time: 10 for 30 min and 40 for 15 min → 20", async () => {
+    const body = await get(
+      `/api/v1/series?station=aq1&metric=pm25&every=1h&from=${encodeURIComponent("2026-11-06T00:00:00+08:00")}&to=${encodeURIComponent("2026-11-06T01:00:00+08:00")}`,
+    );
+    expect(body.periods).toHaveLength(1);
+    expect(body.periods[0]).toMatchObject({ label: "2026-11-06T01:00:00+08:00", value: 20, valid: true });
   });
 });
