@@ -8,6 +8,7 @@ import {
 import type { BrokerIntake, IncomingPublish } from "./embedded-broker.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
+import { decodeMqttMessage } from "./mqtt-decode.ts";
 import { ingestTopics } from "./topics.ts";
 
 export interface EmbeddedIntakeOptions {
@@ -61,27 +62,7 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
   const topics = ingestTopics(prefix, options.ownTopics);
 
   function decode(message: IncomingPublish): { decoded: DecodedInput; mn?: string } | undefined {
-    const { topic, payload } = message;
-    const found = topics.classify(topic);
-    const submit = { source: "mqtt", origin: topic } as const;
-    switch (found.kind) {
-      case "station":
-        return { decoded: pipeline.decodeJson(topic, payload, submit) };
-      case "hj212": {
-        const text = typeof payload === "string" ? payload : payload.toString("utf8");
-        return {
-          decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }),
-          mn: found.mn,
-        };
-      }
-      case "invalid":
-        // Acknowledged like any rejected message, but never lost silently: a mistyped topic is a dead letter.
-        return {
-          decoded: pipeline.decodeInvalidTopic(topic, payload, { ...submit, expected: topics.expected }),
-        };
-      default:
-        return undefined;
-    }
+    return decodeMqttMessage(pipeline, topics, message.topic, message.payload);
   }
 
   /** One async function per message (tracking, logging and counting included): few promises. */

@@ -10,6 +10,7 @@ import {
 } from "./deliver-with-retry.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
+import { decodeMqttMessage } from "./mqtt-decode.ts";
 import { ingestTopics } from "./topics.ts";
 
 export interface MqttIngestOptions {
@@ -148,27 +149,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
 
   /** The message's input, or undefined for Qingshan's own topics (its HJ 212 replies, alerts). */
   function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } | undefined {
-    const topic = packet.topic;
-    const payload = packet.payload;
-    const found = topics.classify(topic);
-    const submit = { source: "mqtt", origin: topic } as const;
-    switch (found.kind) {
-      case "station":
-        return { decoded: pipeline.decodeJson(topic, payload, submit) };
-      case "hj212": {
-        const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
-        return {
-          decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }),
-          mn: found.mn,
-        };
-      }
-      case "invalid":
-        return {
-          decoded: pipeline.decodeInvalidTopic(topic, payload, { ...submit, expected: topics.expected }),
-        };
-      default:
-        return undefined;
-    }
+    return decodeMqttMessage(pipeline, topics, packet.topic, packet.payload);
   }
 
   /** Decodes and hands on one message; settles its place in the PUBACK line either way. */

@@ -1,0 +1,32 @@
+import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
+import type { IngestTopics } from "./topics.ts";
+
+/**
+ * One MQTT message as ingest's input, whichever broker delivered it: station JSON, an HJ 212 packet
+ * (with the MN its topic names, for the reply), or a topic.invalid dead letter for a topic ingest
+ * does not take; undefined for Qingshan's own topics (its HJ 212 replies, the notifier's alerts).
+ */
+export function decodeMqttMessage(
+  pipeline: IngestPipeline,
+  topics: IngestTopics,
+  topic: string,
+  payload: string | Uint8Array,
+): { decoded: DecodedInput; mn?: string } | undefined {
+  const found = topics.classify(topic);
+  const submit = { source: "mqtt", origin: topic } as const;
+  switch (found.kind) {
+    case "station":
+      return { decoded: pipeline.decodeJson(topic, payload, submit) };
+    case "hj212": {
+      const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+      return { decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }), mn: found.mn };
+    }
+    case "invalid":
+      // Acknowledged like any rejected message, but never lost silently: a mistyped topic is a dead letter.
+      return {
+        decoded: pipeline.decodeInvalidTopic(topic, payload, { ...submit, expected: topics.expected }),
+      };
+    default:
+      return undefined;
+  }
+}
