@@ -12,10 +12,12 @@ if [[ ! -f "$here/lib/kafka-server-common-"*.jar && -z "$(ls "$here"/lib/kafka_2
   mvn -q -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$here/lib" >&2
 fi
 
-dir=$(mktemp -d /tmp/qingshan-kafka.XXXXXX)
-port=$(free_port)
-controller_port=$(free_port)
-cat >"$dir/server.properties" <<CONF
+# Up to 3 attempts: a port free_port chose can be taken by another process before Kafka binds it.
+for attempt in 1 2 3; do
+  dir=$(mktemp -d /tmp/qingshan-kafka.XXXXXX)
+  port=$(free_port)
+  controller_port=$(free_port)
+  cat >"$dir/server.properties" <<CONF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controller_port}
@@ -35,22 +37,22 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 CONF
-java_opts=(-Xms256m -Xmx768m -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.log.file="$dir/kafka.log")
-cluster_id=$(java -cp "$here/lib/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
-java "${java_opts[@]}" -cp "$here/lib/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || {
-  cat "$dir/format.log" >&2
-  exit 1
-}
-java "${java_opts[@]}" -cp "$here/lib/*" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
-pid=$!
-echo "$pid" >"$dir/pid"
-# Ready when the broker's client listener accepts connections (clients retry metadata until the
-# controller has elected itself, which on one node takes well under a second more).
-if ! wait_until 90 "Kafka on ${port}" tcp_open "$port"; then
+  java_opts=(-Xms256m -Xmx768m -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.log.file="$dir/kafka.log")
+  cluster_id=$(java -cp "$here/lib/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+  java "${java_opts[@]}" -cp "$here/lib/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || {
+    cat "$dir/format.log" >&2
+    exit 1
+  }
+  java "${java_opts[@]}" -cp "$here/lib/*" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$dir/pid"
+  if until_listening_as 90 "Kafka on ${port}" "$pid" "$port"; then break; fi
   tail -n 30 "$dir/kafka.log" "$dir/stdout.log" >&2
   kill "$pid" 2>/dev/null || true
-  exit 1
-fi
+  rm -rf "$dir"
+  ((attempt < 3)) || exit 1
+  echo "Kafka did not start (attempt ${attempt}), retrying with other ports" >&2
+done
 echo "export QINGSHAN_TEST_KAFKA_BROKERS=127.0.0.1:${port}"
 echo "export QINGSHAN_TEST_KAFKA_PID=${pid}"
 echo "export QINGSHAN_TEST_KAFKA_DIR=${dir}"
