@@ -58,7 +58,13 @@ describe.skipIf(!gate.available)(`kafka bus stop with every broker unreachable${
     const stopMs = Number(/stopped (\d+)\n/.exec(output)?.[1]);
     // The bound, plus the time the member's handler-free drain and the last fetch take (< 1 s).
     expect(stopMs).toBeLessThan(closeTimeoutMs + 1_000);
-    expect(output).toMatch(/log gave up waiting for the consumer of group "stop-unreachable"/);
+    // What it gave up on: the consumer leaving its group — or, when the consumer had already crashed
+    // on the lost brokers (a loaded machine gets there within the 500 ms), what was still pending.
+    expect(output).toMatch(
+      /log gave up waiting for the (consumer of group "stop-unreachable"|consumer-lag refresh)/,
+    );
+    if (!output.includes('gave up waiting for the consumer of group "stop-unreachable"'))
+      expect(output).toMatch(/log consumer of group "stop-unreachable" on "readings" crashed/);
 
     // Nothing of the bus keeps the process alive but kafkajs' retries of the abandoned close,
     // which cannot be cancelled: 5 retries of backoff (300 ms doubling, ±20 % each, ~9 s) — not
