@@ -123,6 +123,11 @@ describe("aqi-hourly-heavy: one alert per episode, level heavy → severe → he
       // ≤ 180 since hour 2: held 2 h by hour 3, quiet at hour 4 (after the step), resolved 3 h later.
       ["resolved", "heavy", "warning", hourAt(7)],
     ]);
+    // Heavy is only held (AQI 150, ≤ 180): the step says the condition no longer holds.
+    const step = aqiEvents(events)[1] as AlertEvent;
+    expect(step.conditionHolds).toBe(false);
+    expect(step.message.zh).toContain("（严重污染 → 重度污染，当前已不满足）");
+    expect(step.message.en).toContain("(severely polluted → heavily polluted; no longer met)");
   });
 });
 

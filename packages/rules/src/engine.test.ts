@@ -361,6 +361,50 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(up?.message.en).toContain("(Class IV → Class V)");
   });
 
+  it("water-below-target: IV → 劣V is one level change, and water back at target clears clear.for (6 h) later", () => {
+    // The walkthrough (ld-wq-03, target III): NH3-N 1.3 mg/L (Class IV) for 10 h, 2.5 mg/L for 4 h
+    // (劣V: above Class V's 2.0, GB 3838 Table 1), then Class II. Class V was never measured.
+    const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
+    const t0 = at("2026-11-28T20:00:00+08:00");
+    const clean = { ph: 7.2, do: 7.1, codmn: 3.1, nh3n: 0.35, tp: 0.06 }; // Class II
+    for (let i = 0; i < 10; i++) hour(t0 + i * H, { ...clean, nh3n: 1.3 });
+    for (let i = 10; i < 14; i++) hour(t0 + i * H, { ...clean, nh3n: 2.5 });
+    for (let i = 14; i < 30; i++) hour(t0 + i * H, clean); // from 29 Nov 10:00 on
+    const water = events.filter((e) => e.ruleId === "water-below-target");
+    expect(water.map((e) => [e.type, e.level, e.value, e.dataTime])).toEqual([
+      ["raised", "IV", 4, toBeijingIso(t0 + H)],
+      ["level_changed", "劣V", 6, toBeijingIso(t0 + 10 * H)],
+      // 6 values of Class II (clear.for 6h): resolved at the 6th, not after walking 劣V → V → IV.
+      ["resolved", "劣V", 2, toBeijingIso(t0 + 19 * H)],
+    ]);
+    const up = water[1] as AlertEvent;
+    expect(up.message.zh).toContain("（IV类 → 劣V类）");
+    expect(up.message.en).toContain("(Class IV → Class 劣V)");
+    expect(up.conditionHolds).toBe(true);
+    for (const e of water) expect(`${e.message.zh} ${e.message.en}`).not.toMatch(/ V类|Class V\b/);
+  });
+
+  it("water-below-target: a step down goes to the class measured, after stepDownFor (6 h) below the level", () => {
+    const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
+    const t0 = at("2026-11-28T20:00:00+08:00");
+    const clean = { ph: 7.2, do: 7.1, codmn: 3.1, nh3n: 0.35, tp: 0.06 };
+    for (let i = 0; i < 2; i++) hour(t0 + i * H, { ...clean, nh3n: 2.5 }); // 劣V
+    for (let i = 2; i < 10; i++) hour(t0 + i * H, { ...clean, nh3n: 1.3 }); // IV
+    for (let i = 10; i < 16; i++) hour(t0 + i * H, clean);
+    const water = events.filter((e) => e.ruleId === "water-below-target");
+    expect(water.map((e) => [e.type, e.level, e.value, e.dataTime])).toEqual([
+      ["raised", "劣V", 6, toBeijingIso(t0 + H)],
+      // The 6th hour of Class IV: straight to IV (measured), not to V (never measured).
+      ["level_changed", "IV", 4, toBeijingIso(t0 + 7 * H)],
+      ["resolved", "IV", 2, toBeijingIso(t0 + 15 * H)],
+    ]);
+    const down = water[1] as AlertEvent;
+    expect(down.conditionHolds).toBe(true);
+    expect(down.message.zh).toContain("（劣V类 → IV类）");
+    expect(down.message.zh).toContain("水质 IV类，轻度污染（目标 III类）");
+    expect(down.message.en).not.toContain("no longer");
+  });
+
   it("drinking-water source with its own target (II): CODMn 4.5 (Class III) is critical", () => {
     const { hour, events } = setup("wq-src", ["ph", "do", "codmn", "nh3n", "tp"]);
     hour(at("2026-11-28T10:00:00+08:00"), { ph: 7.4, do: 7.0, codmn: 4.5, nh3n: 0.3, tp: 0.02 });

@@ -177,7 +177,18 @@ function timingOf(rule: Rule): Timing {
     clearForMs: rule.clear.for,
     stepDownMs: rule.stepDownFor ?? rule.clear.for,
     dampingMs: rule.damping,
+    ...(measuredLevels(rule) ? { measuredLevels: true } : {}),
   };
+}
+
+/**
+ * Whether a rule's levels are the classes its value is measured in (water classes, GB 3838): a
+ * change of level goes straight to the class measured — IV → 劣V is one level change, not a walk
+ * through V — and the alert clears `clear.for` after the water meets its target again, from any
+ * class (machine `measuredLevels`), so no event names a class that was not measured.
+ */
+function measuredLevels(rule: Rule): boolean {
+  return rule.comparison === "worse_than_target";
 }
 
 function appliesTo(rule: Rule, station: Station): boolean {
@@ -433,10 +444,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       let index = levels.findIndex((l) => l.id === ann?.level);
       if (index < 0) index = m.level > 0 ? m.level - 1 : m.level + 1;
       const target = m.level > index ? Math.max(index, Math.min(m.level, holds)) : m.level;
-      // One level at a time: each step is its own event.
+      // One level at a time: each step is its own event (measured classes: one event to the class).
       while (index !== target) {
         const from = levels[index];
-        index += target > index ? 1 : -1;
+        index = measuredLevels(rule) ? target : index + (target > index ? 1 : -1);
         const to = levels[index];
         out.push(event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from));
         ann.level = to?.id;

@@ -4,7 +4,8 @@
  * idle ──raise──► pending ──held for `for`──► firing ──clear held `clear.for`──► quiet ──`damping` passed──► idle
  *                                               ▲  level up: at once                │
  *                                               │  level down: one step per          │ raise held `for` again:
- *                                               │  `stepDownFor`                     │ the same alert continues
+ *                                               │  `stepDownFor` (measured levels:   │ the same alert continues
+ *                                               │  to the level measured)            │
  *                                               └────────────────────────────────────┘
  *
  * Durations count data time: a condition observed at t with step s "has held" from its first
@@ -36,6 +37,12 @@ export interface Timing {
   readonly clearForMs: number;
   readonly stepDownMs: number;
   readonly dampingMs: number;
+  /**
+   * The levels are classes of the measured value (water classes): a level down goes straight to
+   * the level observed (after `stepDownMs` below the current one), never through levels not
+   * measured, and the alert clears `clearForMs` after no level holds, from any level.
+   */
+  readonly measuredLevels?: boolean;
 }
 
 export interface MachineState {
@@ -162,7 +169,14 @@ export function step(
   } else {
     s.clearSince = undefined;
   }
-  if (s.level > 0) {
+  if (timing.measuredLevels === true && hold >= 0) {
+    if (held(s.belowSince, o) >= timing.stepDownMs) {
+      s.level = hold; // to the level measured now, not through the ones between
+      s.belowSince = undefined;
+    }
+    return;
+  }
+  if (s.level > 0 && timing.measuredLevels !== true) {
     if (held(s.belowSince, o) >= timing.stepDownMs) {
       s.level -= 1; // de-escalate one level at a time
       s.belowSince = undefined;

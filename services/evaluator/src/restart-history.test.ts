@@ -189,23 +189,27 @@ describe("a restart replays stored history the live pipeline never evaluated", (
 });
 
 describe("an alert's level, value and message agree", () => {
-  it("a step down while the source already meets its target says the condition no longer holds", async () => {
+  it("a class change goes straight to the class measured, and the alert clears clear.for after the source meets its target", async () => {
     await evaluator().start();
-    // Class IV (TP 0.08) for 2 h, then Class II (TP 0.024): the level holds 6 h (stepDownFor) and
-    // steps to III while the value is Class II.
-    await live(0, 2, () => 0.08);
-    await live(2, 12, () => 0.024);
+    // Class III (TP 0.03) for 2 h, one hour of 劣V (TP 0.25 > Class V's 0.2, lake), then Class II
+    // (TP 0.024): III → 劣V is one change (Class IV and V were never measured); back at target it
+    // clears after clear.for (6 h: quiet at hour 8) and resolves after the 48 h damping (hour 56),
+    // without stepping 劣V → V → IV → III through classes never measured.
+    await live(0, 2, () => 0.03);
+    await live(2, 3, () => 0.25);
+    await live(3, 57, () => 0.024);
     await settled();
+    await waitFor(() => source().some((a) => a.type === "resolved"), { timeoutMs: 5_000 });
     const events = source();
-    expect(events.map((a) => [a.type, a.level, a.value])).toEqual([
-      ["raised", "IV", 4],
-      ["level_changed", "III", 2],
+    // Before the fix: III → IV → V → 劣V at hour 2, then 劣V → V → IV → III while the value was Class II.
+    expect(events.map((a) => [a.type, a.level, a.value, a.dataTime])).toEqual([
+      ["raised", "III", 3, "2026-12-08T08:00:00+08:00"],
+      ["level_changed", "劣V", 6, "2026-12-08T10:00:00+08:00"],
+      ["resolved", "劣V", 2, "2026-12-10T16:00:00+08:00"],
     ]);
-    const step = events[1] as AlertEvent;
-    // Before the fix: conditionHolds true, and the message stated Class III with Class II shown.
-    expect(step.conditionHolds).toBe(false);
-    expect(step.message.en).toContain("no longer");
-    expect(step.message.zh).toContain("已不满足");
-    expect(step.message.en).toContain("water quality Class II");
+    const up = events[1] as AlertEvent;
+    expect(up.conditionHolds).toBe(true);
+    expect(up.message.zh).toContain("（III类 → 劣V类）");
+    expect(up.message.en).toContain("water quality Class 劣V");
   });
 });
