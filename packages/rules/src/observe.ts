@@ -2,6 +2,7 @@ import {
   type AlertDetail,
   beijingDate,
   beijingHumanDay,
+  beijingHumanTime,
   beijingMidnight,
   DAY_MS,
   displayValue,
@@ -793,6 +794,8 @@ function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
   const grades = NOI_SCHEMES[scheme]?.grades ?? [];
   const title = NOI_SCHEMES[scheme]?.title;
   const index = grades.findIndex((x) => x.grade === g.grade);
+  // Graded on the unrounded mean; the message and the event's value show it rounded once.
+  const shown = displayValue(value);
   return {
     t,
     stepMs: step,
@@ -801,10 +804,10 @@ function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
     unknown: false,
     canLower: true,
     metric: "noi",
-    value,
+    value: shown,
     valueText: {
-      zh: `负氧离子 ${fmt(value)} 个/cm³，${g.grade}级（${g.zh}）`,
-      en: `negative oxygen ions ${fmt(value)} ions/cm³, grade ${g.grade} (${g.en})`,
+      zh: `负氧离子 ${shown} 个/cm³，${g.grade}级（${g.zh}）`,
+      en: `negative oxygen ions ${shown} ions/cm³, grade ${g.grade} (${g.en})`,
     },
     // The scheme's provenance (NOI_SCHEMES[scheme].source: negative-oxygen-ions.md §2, not verified
     // against a standard text) stays in @qingshan/standards; the rule's `standard` says "provisional".
@@ -894,12 +897,38 @@ export function observe(
   return observeValue(rule, station, view, t, memo);
 }
 
-/** Silence: raised at lastSeen + intervals × the station's reporting interval (deterministic). */
+/**
+ * How long a station has been silent, as people read it: whole minutes below 2 h ("15 分钟" /
+ * "15 min"), hours with at most one decimal up to 2 days ("3.5 小时" / "3.5 h"), days above
+ * ("2.5 天" / "2.5 d"); rounded down, so it never says longer than it was.
+ *
+ * @example
+ * silenceText(15.3 * 60_000) // { zh: "15 分钟", en: "15 min" }
+ */
+export function silenceText(ms: number): { zh: string; en: string } {
+  const down1 = (x: number) => Math.floor(x * 10) / 10;
+  if (ms < 2 * HOUR_MS) {
+    const minutes = Math.floor(ms / 60_000);
+    return { zh: `${minutes} 分钟`, en: `${minutes} min` };
+  }
+  if (ms <= 2 * DAY_MS) {
+    const hours = down1(ms / HOUR_MS);
+    return { zh: `${hours} 小时`, en: `${hours} h` };
+  }
+  const days = down1(ms / DAY_MS);
+  return { zh: `${days} 天`, en: `${days} d` };
+}
+
+/**
+ * Silence: raised at lastSeen + intervals × the station's reporting interval (deterministic). The
+ * value is the silent time in whole minutes (metric "silence"), the text's minutes below 2 h.
+ */
 export function observeSilence(rule: Rule, station: Station, now: number, lastSeen: number): RuleObservation {
   const intervals = rule.subject.intervals ?? 1;
   const silentAfter = lastSeen + intervals * station.reportingIntervalMs;
   const silent = now >= silentAfter;
-  const hours = fmt((now - lastSeen) / HOUR_MS);
+  const silence = silenceText(now - lastSeen);
+  const last = beijingHumanTime(lastSeen, now);
   return {
     t: silent ? silentAfter : now,
     stepMs: 0,
@@ -908,10 +937,10 @@ export function observeSilence(rule: Rule, station: Station, now: number, lastSe
     unknown: false,
     canLower: true,
     metric: "silence",
-    value: Math.round((now - lastSeen) / 60_000),
+    value: Math.floor((now - lastSeen) / 60_000),
     valueText: {
-      zh: silent ? `已 ${hours} 小时无数据（超过 ${intervals} 个上报周期）` : "已恢复上报",
-      en: silent ? `no data for ${hours} h (more than ${intervals} reporting intervals)` : "reporting again",
+      zh: silent ? `${silence.zh}无数据，最后数据 ${last.zh}（北京时间）` : "已恢复上报",
+      en: silent ? `no data for ${silence.en}, last data ${last.en} (Beijing time)` : "reporting again",
     },
     thresholdText: {
       zh: `${intervals} × ${fmt(station.reportingIntervalMs / 60_000)} 分钟`,
