@@ -36,5 +36,13 @@ export { createNotifierMetrics, type NotifierMetrics } from "./metrics.ts";
 export type { Notification, NotifierChannel } from "./notification.ts";
 export { createNotifier, type Notifier, type NotifierDeps } from "./notifier.ts";
 export { alertLink, dashboardLink, formatBeijing, renderAlert } from "./render.ts";
-export { maxTier, onDuty, onDutyUpTo, type ShiftOccurrence, shiftChangeCrons, shiftsAt } from "./roster.ts";
+export {
+  lastShiftChange,
+  maxTier,
+  onDuty,
+  onDutyUpTo,
+  type ShiftOccurrence,
+  shiftChangeCrons,
+  shiftsAt,
+} from "./roster.ts";
 export { buildDailySummary, buildHandoverSummary, type DailyMean, dailyMeans } from "./summaries.ts";

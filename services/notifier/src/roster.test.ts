@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseNotifierConfig, rosterSchema } from "./config.ts";
-import { maxTier, onDuty, onDutyUpTo, shiftChangeCrons, shiftsAt } from "./roster.ts";
+import { lastShiftChange, maxTier, onDuty, onDutyUpTo, shiftChangeCrons, shiftsAt } from "./roster.ts";
 
 const at = (s: string) => Date.parse(`${s}+08:00`);
 
@@ -104,5 +104,18 @@ describe("roster validation", () => {
         },
       }),
     ).toThrow(/roster\.shifts\.0\.start/);
+  });
+});
+
+describe("lastShiftChange (Beijing time)", () => {
+  it.each([
+    ["2026-11-23T08:30:00", "2026-11-23T08:30:00"], // weekend 24 h ends, weekday-day starts (Mon)
+    ["2026-11-23T08:30:00.012", "2026-11-23T08:30:00"], // the cron a few ms late
+    ["2026-11-23T08:29:59.999", "2026-11-22T08:30:00"], // Sunday's weekend shift started then
+    ["2026-11-23T17:45:00", "2026-11-23T17:30:00"],
+    ["2026-11-28T03:00:00", "2026-11-27T17:30:00"], // Fri night, before it ends Sat 08:30
+    ["2026-11-28T08:30:00.500", "2026-11-28T08:30:00"], // Fri night ends, weekend starts
+  ])("at %s: %s", (t, expected) => {
+    expect(lastShiftChange(roster, at(t))).toBe(at(expected));
   });
 });

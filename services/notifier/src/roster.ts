@@ -50,6 +50,29 @@ export function shiftsAt(roster: Roster, at: number): ShiftOccurrence[] {
 }
 
 /**
+ * The latest shift change (a shift's start or end, Beijing time) at or before `at` (UTC ms), or
+ * undefined when none falls in the 8 days before `at`. A handover run by the cron a few
+ * milliseconds after 08:00 belongs to the 08:00 change, not to a zero-length stretch of the shift
+ * that has just started.
+ *
+ * @example
+ * lastShiftChange(roster, Date.parse("2026-11-30T08:00:00.012+08:00")) // Date.parse("2026-11-30T08:00:00+08:00")
+ */
+export function lastShiftChange(roster: Roster, at: number): number | undefined {
+  const localDay = Math.floor((at + BEIJING_OFFSET_MS) / DAY_MS);
+  let latest: number | undefined;
+  for (const shift of roster.shifts) {
+    for (let day = localDay - 8; day <= localDay; day++) {
+      if (!shift.days.includes(weekdayOfDay(day))) continue;
+      const start = day * DAY_MS - BEIJING_OFFSET_MS + minutesOf(shift.start) * MINUTE_MS;
+      for (const t of [start, start + durationMinutes(shift) * MINUTE_MS])
+        if (t <= at && (latest === undefined || t > latest)) latest = t;
+    }
+  }
+  return latest;
+}
+
+/**
  * The people on duty at roster tier `tier` at instant `at` (UTC ms): the union over the shifts
  * covering `at` of their `tiers[tier]`, in roster order, each person once. Empty when no shift
  * covers `at` or no covering shift has that tier. Pure.

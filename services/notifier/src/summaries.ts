@@ -1,5 +1,4 @@
 import {
-  type AlertEvent,
   type AlertState,
   alertStartText,
   beijingDate,
@@ -16,7 +15,7 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import type { Person, Roster } from "./config.ts";
 import type { Notification } from "./notification.ts";
 import { alertLink, formatBeijing, formatNumber, placeOf } from "./render.ts";
-import { onDuty, shiftsAt } from "./roster.ts";
+import { lastShiftChange, onDuty, shiftsAt } from "./roster.ts";
 
 const STATUS_LABEL = {
   open: "未确认 open",
@@ -70,9 +69,10 @@ function summaryNotification(
 }
 
 /**
- * The shift-handover summary at `at` (a shift change): alerts open now (unresolved, acknowledged
- * or not) and alerts raised during the shift that just ended. Sent to the outgoing and incoming
- * tier-0 duty officers.
+ * The shift-handover summary for the latest shift change at or before `at` (lastShiftChange; the
+ * cron fires a few milliseconds after it): alerts open at `at` (unresolved, acknowledged or not,
+ * as GET /alerts?status=open,acknowledged answers) and alerts raised during the shift that ended
+ * at the change. Sent to the outgoing and incoming tier-0 duty officers.
  *
  * @example
  * const n = await buildHandoverSummary(Date.parse("2026-11-28T20:00:00+08:00"), { store, registry, roster, publicUrl });
@@ -80,23 +80,28 @@ function summaryNotification(
  */
 export async function buildHandoverSummary(at: number, context: SummaryContext): Promise<Notification> {
   const { store, registry, roster, publicUrl } = context;
-  const outgoing = shiftsAt(roster, at - 1);
-  const incoming = shiftsAt(roster, at);
-  const pastStart = outgoing.length > 0 ? Math.min(...outgoing.map((o) => o.start)) : at - DAY_MS / 2;
-  const events: AlertEvent[] = await store.queryAlertEvents({ from: at - 400 * DAY_MS, to: at + 1 });
-  const states = foldAlertEvents(events);
+  const change = lastShiftChange(roster, at) ?? at;
+  const before = shiftsAt(roster, change - 1);
+  const after = shiftsAt(roster, change);
+  // The shifts that end and start at the change; one running through it (a 24-hour on-call) is neither.
+  const ending = before.filter((o) => o.end === change);
+  const starting = after.filter((o) => o.start === change);
+  const outgoing = ending.length > 0 ? ending : before;
+  const incoming = starting.length > 0 ? starting : after;
+  const pastStart = outgoing.length > 0 ? Math.min(...outgoing.map((o) => o.start)) : change - DAY_MS / 2;
+  const states = await alertStatesAt(store, at);
   const open = states.filter((s) => s.status !== "resolved");
   const ofPastShift = states.filter((s) => {
     const raised = Date.parse(s.raisedAt);
-    return raised >= pastStart && raised < at;
+    return raised >= pastStart && raised < change;
   });
   const names = (list: typeof outgoing) => list.map((o) => o.shift.name).join(", ") || "—";
-  const from = humanTime(pastStart, at);
-  const when = humanTime(at, at);
+  const from = humanTime(pastStart, change);
+  const when = humanTime(change, change);
   const lines = [
     `交班 Outgoing shift: ${names(outgoing)}（${from.zh} – ${when.zh}（北京时间）/ ${from.en} – ${when.en} Beijing time）; 接班 Incoming shift: ${names(incoming)}`,
     `接班值班人员 Incoming duty officers: ${
-      onDuty(roster, 0, at)
+      onDuty(roster, 0, change)
         .map((p) => p.name)
         .join("、") || "—"
     }`,
@@ -108,11 +113,20 @@ export async function buildHandoverSummary(at: number, context: SummaryContext):
     ...ofPastShift.map((s) => alertLine(s, registry, publicUrl, at)),
   ];
   return summaryNotification(
-    `handover:${formatBeijing(at).replace(/[^0-9]/g, "")}`,
+    `handover:${formatBeijing(change).replace(/[^0-9]/g, "")}`,
     { zh: `交接班小结 ${when.zh}（北京时间）`, en: `Shift handover ${when.en} Beijing time` },
     lines,
-    uniquePeople([onDuty(roster, 0, at - 1), onDuty(roster, 0, at)]),
+    uniquePeople([onDuty(roster, 0, change - 1), onDuty(roster, 0, change)]),
   );
+}
+
+/**
+ * Every alert's state as of `at`: folded from all its stored events up to `at`, as the API folds
+ * them for GET /alerts (no lower bound: an alert raised long ago and still open is open, and an
+ * acknowledgement or resolution after midnight counts).
+ */
+async function alertStatesAt(store: SummaryContext["store"], at: number): Promise<AlertState[]> {
+  return foldAlertEvents(await store.queryAlertEvents({ to: at + 1 }));
 }
 
 export interface DailyMean {
@@ -165,8 +179,10 @@ export async function dailyMeans(
 }
 
 /**
- * The daily summary sent at `at`: yesterday's (Beijing calendar day) alerts counted by rule and by
- * station, alerts still open, and per-air-station daily means. Sent to the tier-0 duty officers.
+ * The daily summary sent at `at`: the alerts raised (event `at`, the wall clock, as GET /alerts'
+ * from/to) on yesterday's Beijing calendar day counted by rule and by station, the alerts open at
+ * `at` (the same as the handover and GET /alerts?status=open,acknowledged list), and
+ * per-air-station daily means. Sent to the tier-0 duty officers.
  *
  * @example
  * const n = await buildDailySummary(Date.parse("2026-11-28T08:00:00+08:00"), { store, registry, roster, publicUrl }, ["pm25", "pm10"]);
@@ -181,8 +197,7 @@ export async function buildDailySummary(
   const today = beijingDayStart(at);
   const yesterday = today - DAY_MS;
   const date = beijingDate(yesterday);
-  const events = await store.queryAlertEvents({ from: at - 400 * DAY_MS, to: today });
-  const states = foldAlertEvents(events);
+  const states = await alertStatesAt(store, at);
   const raised = states.filter((s) => {
     const t = Date.parse(s.raisedAt);
     return t >= yesterday && t < today;
