@@ -23,8 +23,11 @@ export interface TestSmtpServer {
   stop(): Promise<void>;
 }
 
-/** Starts a {@link TestSmtpServer} on 127.0.0.1 with a port the OS chose. */
-export async function startTestSmtp(): Promise<TestSmtpServer> {
+/**
+ * Starts a {@link TestSmtpServer} on 127.0.0.1 with a port the OS chose, or on `port` (a server
+ * stopped and started again on its port: a mail-server outage).
+ */
+export async function startTestSmtp(options: { readonly port?: number } = {}): Promise<TestSmtpServer> {
   const mails: ParsedMail[] = [];
   const server = new SMTPServer({
     secure: false,
@@ -43,7 +46,7 @@ export async function startTestSmtp(): Promise<TestSmtpServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
   return {

@@ -5,6 +5,7 @@ import type { Notification, NotifierChannel } from "./notification.ts";
 export interface RetrySettings {
   readonly initialMs: number;
   readonly maxMs: number;
+  /** Attempts before a notification is dropped; 0: no limit (retried every maxMs until delivered). */
   readonly maxAttempts: number;
 }
 
@@ -30,6 +31,14 @@ export interface DeliveryObserver {
   depth(channel: string, delta: number): void;
 }
 
+/**
+ * Called when the set of notifications a queue holds changed (accepted, delivered, dropped): what
+ * the notifier persists in the spool, so that a crash loses nothing either. Only the changes worth
+ * persisting are reported: every change of a sequential queue (email, webhooks), and of a parallel
+ * queue (MQTT) once one of its deliveries failed, until it holds nothing again.
+ */
+export type PendingListener = (queue: DeliveryQueue) => void;
+
 export interface QueueCounters {
   delivered: number;
   retried: number;
@@ -41,12 +50,16 @@ export interface QueueCounters {
  * "sequential" delivers one notification at a time in push order (email, webhooks: a failing
  * head is retried with backoff before the next, so a robot never sees a reminder before its alert);
  * "parallel" starts each delivery immediately (MQTT: the latency-critical path, the client keeps
- * order). A notification failing `maxAttempts` times is logged and dropped.
+ * order). A failed delivery is retried with capped backoff; with `maxAttempts` 0 (the default) it is
+ * retried until the channel takes it (a mail server down for hours loses nothing), else after
+ * `maxAttempts` failures it is logged and dropped.
  */
 export class DeliveryQueue {
   readonly counters: QueueCounters = { delivered: 0, retried: 0, dropped: 0 };
-  /** Notifications accepted and not yet delivered or dropped, in push order. */
-  private readonly pendingItems = new Set<Notification>();
+  /** Notifications accepted and not yet delivered or dropped, in push order, with when (wall clock ms). */
+  private readonly pendingItems = new Map<Notification, number>();
+  /** A delivery failed since the queue last held nothing (a parallel queue persists only then). */
+  private backlogged = false;
   private tail: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly controller = new AbortController();
@@ -61,6 +74,7 @@ export class DeliveryQueue {
       readonly retry: RetrySettings;
       readonly logger: NotifierLogger;
       readonly observer?: DeliveryObserver;
+      readonly onPendingChange?: PendingListener;
     },
   ) {}
 
@@ -70,15 +84,24 @@ export class DeliveryQueue {
 
   /** Undelivered notifications (for the spool on stop). */
   pending(): Notification[] {
-    return [...this.pendingItems];
+    return [...this.pendingItems.keys()];
+  }
+
+  /** Whether `pending()` belongs in the spool now (see {@link PendingListener}). */
+  get persisted(): boolean {
+    return this.options.mode === "sequential" || this.backlogged;
+  }
+
+  /** When (wall clock ms) the oldest notification still held was accepted; undefined when none. */
+  oldestPendingSince(): number | undefined {
+    for (const since of this.pendingItems.values()) return since;
+    return undefined;
   }
 
   push(notification: Notification): void {
-    if (this.controller.signal.aborted) {
-      this.pendingItems.add(notification);
-      return;
-    }
-    this.pendingItems.add(notification);
+    this.pendingItems.set(notification, Date.now());
+    this.pendingChanged();
+    if (this.controller.signal.aborted) return;
     this.reportDepth(1);
     if (this.options.mode === "parallel") {
       this.track(this.deliver(notification));
@@ -108,6 +131,16 @@ export class DeliveryQueue {
     this.reportDepth(-this.reportedDepth);
   }
 
+  private pendingChanged(): void {
+    if (this.pendingItems.size === 0) {
+      const was = this.persisted;
+      this.backlogged = false;
+      if (was) this.options.onPendingChange?.(this);
+      return;
+    }
+    if (this.persisted) this.options.onPendingChange?.(this);
+  }
+
   private reportDepth(delta: number): void {
     if (delta === 0) return;
     this.reportedDepth += delta;
@@ -128,15 +161,26 @@ export class DeliveryQueue {
         this.counters.delivered++;
         observer?.delivered(this.channel.name, notification, attempt);
         if (attempt > 1) {
+          const since = this.pendingItems.get(notification) ?? Date.now();
           logger.info(
-            { channel: this.channel.name, notification: notification.id, attempt },
+            {
+              channel: this.channel.name,
+              notification: notification.id,
+              attempt,
+              waitedSeconds: Math.round((Date.now() - since) / 1000),
+              pending: this.pendingItems.size - 1,
+            },
             "delivered after retries",
           );
         }
         break;
       } catch (error) {
         observer?.failed(this.channel.name);
-        if (attempt >= retry.maxAttempts) {
+        if (!this.backlogged) {
+          this.backlogged = true;
+          this.pendingChanged();
+        }
+        if (retry.maxAttempts > 0 && attempt >= retry.maxAttempts) {
           this.counters.dropped++;
           observer?.dropped(this.channel.name);
           logger.error(
@@ -147,14 +191,24 @@ export class DeliveryQueue {
         }
         const retryInMs = backoffMs(attempt, retry);
         this.counters.retried++;
+        const oldest = this.oldestPendingSince();
         logger.warn(
-          { err: error, channel: this.channel.name, notification: notification.id, attempt, retryInMs },
+          {
+            err: error,
+            channel: this.channel.name,
+            notification: notification.id,
+            attempt,
+            retryInMs,
+            pending: this.pendingItems.size,
+            oldestPendingSeconds: oldest === undefined ? 0 : Math.round((Date.now() - oldest) / 1000),
+          },
           "channel failed; retrying",
         );
         if (!(await sleep(retryInMs, this.controller.signal))) return;
       }
     }
     this.pendingItems.delete(notification);
+    this.pendingChanged();
     if (this.reportedDepth > 0) this.reportDepth(-1);
     if (this.pendingItems.size === 0) {
       const waiters = this.idleWaiters;

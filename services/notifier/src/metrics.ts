@@ -10,15 +10,26 @@ export interface NotifierMetrics {
   readonly sent: Counter<"channel">;
   /** Failed delivery attempts (each one, retried or not), by channel. */
   readonly failed: Counter<"channel">;
-  /** Notifications given up after `retry.maxAttempts`, by channel. */
+  /** Notifications given up after `retry.maxAttempts` (never with the default 0: no limit), by channel. */
   readonly dropped: Counter<"channel">;
   /** Notifications waiting or being delivered, by channel. */
   readonly queueDepth: Gauge<"channel">;
+  /**
+   * Age of the oldest notification a channel still holds (0 when none), computed at scrape time
+   * from the sources each running notifier adds to `backlogSources` (and removes on stop).
+   */
+  readonly oldestPendingSeconds: Gauge<"channel">;
+  readonly backlogSources: Set<BacklogSource>;
   /** Alert event time (`at`) → accepted by the channel, by channel. */
   readonly deliverySeconds: Histogram<"channel">;
   /** Alerts not resolved, by severity and status (open = not acknowledged). */
   readonly alertsOpen: Gauge<"severity" | "status">;
 }
+
+/** Per channel: when (wall clock ms) its oldest held notification was accepted, undefined when none. */
+export type BacklogSource = () => ReadonlyArray<{ channel: string; since: number | undefined }>;
+
+const backlogSourcesOf = new WeakMap<Registry, Set<BacklogSource>>();
 
 function reuse<M>(registry: Registry, name: string, make: () => M): M {
   // A re-created notifier (restart in tests, several in one process) shares the registry;
@@ -38,7 +49,36 @@ export function createNotifierMetrics(registry: Registry = globalRegister): Noti
   const registers = [registry];
   const counter = (name: string, help: string) =>
     reuse(registry, name, () => new Counter({ name, help, labelNames: ["channel"] as const, registers }));
+  let backlogSources = backlogSourcesOf.get(registry);
+  if (backlogSources === undefined) {
+    backlogSources = new Set();
+    backlogSourcesOf.set(registry, backlogSources);
+  }
+  const sources = backlogSources;
   return {
+    backlogSources: sources,
+    oldestPendingSeconds: reuse(
+      registry,
+      "qingshan_notification_oldest_pending_seconds",
+      () =>
+        new Gauge({
+          name: "qingshan_notification_oldest_pending_seconds",
+          help: "Age of the oldest notification a channel still holds for delivery (0: none): how long that channel's backlog has been waiting, by channel",
+          labelNames: ["channel"] as const,
+          registers,
+          collect() {
+            const now = Date.now();
+            const ages = new Map<string, number>();
+            for (const source of sources)
+              for (const { channel, since } of source()) {
+                const age = since === undefined ? 0 : Math.max(0, now - since) / 1000;
+                ages.set(channel, Math.max(ages.get(channel) ?? 0, age));
+              }
+            this.reset();
+            for (const [channel, age] of ages) this.set({ channel }, age);
+          },
+        }),
+    ),
     sent: counter("qingshan_notifications_sent_total", "Notifications a channel accepted, by channel"),
     failed: counter(
       "qingshan_notifications_failed_total",
@@ -46,7 +86,7 @@ export function createNotifierMetrics(registry: Registry = globalRegister): Noti
     ),
     dropped: counter(
       "qingshan_notifications_dropped_total",
-      "Notifications given up after the last attempt (retry.maxAttempts), by channel",
+      "Notifications given up after the last attempt (retry.maxAttempts; none with the default 0, no limit), by channel",
     ),
     queueDepth: reuse(
       registry,

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Bus, Delivery, Subscription } from "@qingshan/bus";
 import {
@@ -167,7 +167,10 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
 
   const queues = new Map<string, DeliveryQueue>();
   for (const c of channels) {
-    queues.set(c.name, new DeliveryQueue(c, { mode: "sequential", retry, logger, observer }));
+    queues.set(
+      c.name,
+      new DeliveryQueue(c, { mode: "sequential", retry, logger, observer, onPendingChange: persistSpool }),
+    );
     exposeChannel(c.name);
   }
   let mqttQueue: DeliveryQueue | undefined;
@@ -438,6 +441,59 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     logger.info({ events: events.length, open }, "notifier rebuilt open alerts from the store");
   }
 
+  function allQueues(): DeliveryQueue[] {
+    return [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])];
+  }
+
+  const backlog = () => allQueues().map((q) => ({ channel: q.channel.name, since: q.oldestPendingSince() }));
+
+  /**
+   * The spool holds what the queues hold, so that neither a stop nor a crash loses a notification
+   * (a mail server down for hours, then the process killed): rewritten (temp file + rename) after
+   * every change of a queue's pending set, one write at a time, the last write after the last
+   * change; removed when nothing is pending. Until stop() it holds the email and webhook queues,
+   * and the MQTT queue's while one of its publishes failed (the MQTT hot path writes no file);
+   * stop() writes every queue's. A notification delivered just before a crash may be sent again.
+   */
+  let spoolWriting: Promise<void> | undefined;
+  let spoolDirty = false;
+  let spoolEveryQueue = false;
+
+  function persistSpool(): void {
+    spoolDirty = true;
+    if (spoolWriting !== undefined) return;
+    spoolWriting = (async () => {
+      while (spoolDirty) {
+        spoolDirty = false;
+        try {
+          await writeSpool();
+        } catch (error) {
+          logger.error({ err: error, file: settings.spoolFile }, "could not write the notification spool");
+        }
+      }
+      spoolWriting = undefined;
+    })();
+  }
+
+  async function flushSpool(): Promise<void> {
+    persistSpool();
+    while (spoolWriting !== undefined) await spoolWriting;
+  }
+
+  async function writeSpool(): Promise<void> {
+    const lines = allQueues()
+      .filter((q) => spoolEveryQueue || q.persisted)
+      .flatMap((q) => q.pending().map((n) => JSON.stringify({ channel: q.channel.name, notification: n })));
+    if (lines.length === 0) {
+      await rm(settings.spoolFile, { force: true });
+      return;
+    }
+    await mkdir(dirname(settings.spoolFile), { recursive: true });
+    const tmp = `${settings.spoolFile}.tmp`;
+    await writeFile(tmp, `${lines.join("\n")}\n`);
+    await rename(tmp, settings.spoolFile);
+  }
+
   async function loadSpool(): Promise<void> {
     let text: string;
     try {
@@ -461,21 +517,9 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       q.push(notification);
       count++;
     }
-    await rm(settings.spoolFile, { force: true });
+    // The file now holds what the queues hold (delivered ones gone, other channels' dropped).
+    await flushSpool();
     logger.info({ count, file: settings.spoolFile }, "re-queued spooled notifications");
-  }
-
-  async function writeSpool(all: readonly DeliveryQueue[]): Promise<void> {
-    const lines = all.flatMap((q) =>
-      q.pending().map((n) => JSON.stringify({ channel: q.channel.name, notification: n })),
-    );
-    if (lines.length === 0) return;
-    await mkdir(dirname(settings.spoolFile), { recursive: true });
-    await writeFile(settings.spoolFile, `${lines.join("\n")}\n`, { flag: "a" });
-    logger.warn(
-      { count: lines.length, file: settings.spoolFile },
-      "undelivered notifications spooled for the next start",
-    );
   }
 
   let mqttClose: (() => Promise<void>) | undefined;
@@ -497,11 +541,13 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
           retry,
           logger,
           observer,
+          onPendingChange: persistSpool,
         });
         exposeChannel(mqttQueue.channel.name);
       }
     }
     await rebuild();
+    metrics.backlogSources.add(backlog);
     await loadSpool();
     if (mqttQueue !== undefined) {
       // The MQTT topic is the latency-critical path (reading → alert on the topic): a consumer
@@ -573,12 +619,21 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     subscription = undefined;
     mqttSubscription = undefined;
     await ticking;
-    const all = [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])];
-    const drained = await Promise.all(all.map((q) => q.drain(settings.drainTimeoutMs)));
+    const all = allQueues();
+    await Promise.all(all.map((q) => q.drain(settings.drainTimeoutMs)));
     await Promise.all(all.map((q) => q.abort()));
+    metrics.backlogSources.delete(backlog);
     // A stopped notifier holds no alerts (the next start folds them back from the store).
     for (const alertId of [...openLabels.keys()]) trackOpen(alertId, undefined);
-    if (drained.includes(false)) await writeSpool(all);
+    spoolEveryQueue = true;
+    await flushSpool();
+    const spooled = all.reduce((n, q) => n + q.size, 0);
+    if (spooled > 0) {
+      logger.warn(
+        { count: spooled, file: settings.spoolFile },
+        "undelivered notifications spooled for the next start",
+      );
+    }
     await Promise.all(
       all.map((q) =>
         q.channel
@@ -601,8 +656,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     openAlerts: () => [...alerts.values()].flatMap((list) => foldAlertEvents(list)),
     stats() {
       const out: Record<string, QueueCounters & { pending: number }> = {};
-      for (const q of [...queues.values(), ...(mqttQueue ? [mqttQueue] : [])])
-        out[q.channel.name] = { ...q.counters, pending: q.size };
+      for (const q of allQueues()) out[q.channel.name] = { ...q.counters, pending: q.size };
       return out;
     },
   };
