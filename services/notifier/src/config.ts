@@ -145,10 +145,15 @@ export const routeSchema = z.object({
   severities: z.array(z.enum(["info", "warning", "critical"])).default([]),
   /** Station ids (or "district"); empty: every station. */
   stations: z.array(z.string().min(1)).default([]),
+  /**
+   * Default: the raise, level changes, reminders, escalations and the all-clear (`resolved`, in
+   * the alert's e-mail thread). Not `acknowledged`: it is the duty officer's own action in the
+   * duty console, which already shows it, and it ends the reminders; an e-mail would only echo it.
+   */
   events: z
     .array(z.enum(ROUTE_EVENT_TYPES))
     .min(1)
-    .default(["raised", "level_changed", "renotified", "escalated"]),
+    .default(["raised", "level_changed", "renotified", "escalated", "resolved"]),
   summaries: z.array(z.enum(SUMMARY_KINDS)).default([...SUMMARY_KINDS]),
 });
 export type Route = z.output<typeof routeSchema>;
@@ -157,8 +162,12 @@ const retrySchema = z
   .object({
     initialMs: z.number().int().min(1).default(1_000),
     maxMs: z.number().int().min(1).default(60_000),
-    /** Attempts per notification per channel before it is logged as dropped. */
-    maxAttempts: z.number().int().min(1).default(12),
+    /**
+     * Attempts per notification per channel before it is logged as dropped; 0 (the default): no
+     * limit — retried every maxMs until the channel takes it, so an SMTP outage of hours loses no
+     * alert (the pending ones are kept in spoolFile meanwhile).
+     */
+    maxAttempts: z.number().int().min(0).default(0),
   })
   .refine((r) => r.maxMs >= r.initialMs, { message: "maxMs must be >= initialMs", path: ["maxMs"] });
 
@@ -180,10 +189,13 @@ export const notifierConfigSchema = z.object({
   group: z.string().min(1).default("notifier"),
   /** On start, alert events this far back are folded to rebuild open alerts. */
   rebuildLookbackDays: z.number().positive().default(400),
-  /** Notifications still undelivered when stop() gives up draining are kept here for the next start. */
+  /**
+   * Undelivered notifications, kept for the next start: rewritten while a channel's queue holds
+   * any (so a crash loses none), and what stop() could not drain.
+   */
   spoolFile: z.string().min(1).default("./data/notifier-spool.jsonl"),
   drainTimeoutMs: z.number().int().min(0).default(5_000),
-  retry: retrySchema.default({ initialMs: 1_000, maxMs: 60_000, maxAttempts: 12 }),
+  retry: retrySchema.default({ initialMs: 1_000, maxMs: 60_000, maxAttempts: 0 }),
   roster: rosterSchema.default(DEMO_ROSTER),
   routes: z.array(routeSchema).default([
     routeSchema.parse({ name: "duty", channels: ["*"] }),
