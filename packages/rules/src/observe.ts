@@ -11,6 +11,7 @@ import {
   type MetricId,
   type Severity,
   type Station,
+  toBeijingIsoSeconds,
 } from "@qingshan/domain";
 import {
   type AqiIndicator,
@@ -831,9 +832,15 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
     known = true;
     const def = METRICS[metric];
     if (s.check === "stuck" && q.repeats >= (s.repeats ?? 2)) {
-      details.push({ metric, value: q.lastValue, note: `${q.repeats} identical consecutive values` });
-      zh.push(`${def.zh} 连续 ${q.repeats} 次读数相同（${fmt(q.lastValue)}）`);
-      en.push(`${def.en}: ${q.repeats} identical values in a row (${fmt(q.lastValue)})`);
+      // Each metric names its own run: since its first identical reading, not the alert's start.
+      const since = beijingHumanTime(q.runSince ?? q.lastTs, t);
+      details.push({
+        metric,
+        value: q.lastValue,
+        note: `${q.repeats} identical consecutive values since ${toBeijingIsoSeconds(q.runSince ?? q.lastTs)}`,
+      });
+      zh.push(`${def.zh} 自 ${since.zh} 起连续 ${q.repeats} 次读数相同（${fmt(q.lastValue)}）`);
+      en.push(`${def.en}: ${q.repeats} identical values in a row (${fmt(q.lastValue)}) since ${since.en}`);
     }
     if (s.check === "out_of_range") {
       const range = s.ranges?.[metric];
@@ -872,7 +879,11 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
     hold: raise,
     unknown: false,
     canLower: true,
-    ...(details[0] !== undefined ? { metric: details[0].metric, value: details[0].value } : {}),
+    // One alert per rule and station (the alert id names no metric): a finding of several metrics
+    // has no one metric and value; `details` name each, as the texts do.
+    ...(details.length === 1 && details[0] !== undefined
+      ? { metric: details[0].metric, value: details[0].value }
+      : {}),
     valueText: { zh: zh.join("；") || "数据正常", en: en.join("; ") || "data normal" },
     details,
   };

@@ -16,6 +16,8 @@ export interface SeriesQuality {
   lastTs: number | undefined;
   /** Consecutive identical values among readings flagged N, including the last one. */
   repeats: number;
+  /** ts of the first reading of that run of identical values (undefined when repeats is 0). */
+  runSince: number | undefined;
   /** ts of the first reading of the current run of non-N flags (undefined when the last flag is N). */
   flagRunSince: number | undefined;
 }
@@ -59,6 +61,7 @@ export function createSeriesQuality(): SeriesQuality {
     lastFlag: undefined,
     lastTs: undefined,
     repeats: 0,
+    runSince: undefined,
     flagRunSince: undefined,
   };
 }
@@ -67,7 +70,7 @@ export function createSeriesQuality(): SeriesQuality {
  * Updates a tracker with one reading. Readings must come in ts order; an older one is ignored.
  *
  * @example
- * trackQuality(q, { ts: 0, value: 1, flag: "N" }); trackQuality(q, { ts: 1, value: 1, flag: "N" }); q.repeats // 2
+ * trackQuality(q, { ts: 0, value: 1, flag: "N" }); trackQuality(q, { ts: 1, value: 1, flag: "N" }); q.repeats // 2, q.runSince // 0
  */
 export function trackQuality(
   q: SeriesQuality,
@@ -75,10 +78,13 @@ export function trackQuality(
 ): void {
   if (q.lastTs !== undefined && reading.ts <= q.lastTs) return;
   if (reading.flag === "N") {
-    q.repeats = q.lastFlag === "N" && q.lastValue === reading.value ? q.repeats + 1 : 1;
+    const same = q.lastFlag === "N" && q.lastValue === reading.value;
+    q.repeats = same ? q.repeats + 1 : 1;
+    if (!same || q.runSince === undefined) q.runSince = reading.ts;
     q.flagRunSince = undefined;
   } else {
     q.repeats = 0;
+    q.runSince = undefined;
     if (q.lastFlag !== reading.flag || q.flagRunSince === undefined) q.flagRunSince = reading.ts;
   }
   q.lastValue = reading.value;

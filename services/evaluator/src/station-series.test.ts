@@ -67,6 +67,7 @@ function snapshot(q: SeriesQuality | undefined) {
     lastFlag: q?.lastFlag,
     lastTs: q?.lastTs,
     repeats: q?.repeats,
+    runSince: q?.runSince,
     flagRunSince: q?.flagRunSince,
   };
 }

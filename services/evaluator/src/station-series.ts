@@ -114,7 +114,8 @@ const Q_LAST_FLAG = 4; // index in FLAGS
 const Q_LAST_TS = 5;
 const Q_REPEATS = 6; // NaN: no tracker yet
 const Q_FLAG_RUN_SINCE = 7;
-const SLOTS = 8;
+const Q_RUN_SINCE = 8;
+const SLOTS = 9;
 /** Flags seen, coded by index (a process-wide table: the flags are a handful of codes). */
 const FLAGS: DataFlag[] = [];
 const flagCode = (flag: DataFlag): number => {
@@ -178,6 +179,12 @@ class Quality implements SeriesQuality {
   }
   set repeats(v: number) {
     this.data[this.base + Q_REPEATS] = v;
+  }
+  get runSince(): number | undefined {
+    return orUndefined(this.data[this.base + Q_RUN_SINCE] as number);
+  }
+  set runSince(v: number | undefined) {
+    this.data[this.base + Q_RUN_SINCE] = v ?? Number.NaN;
   }
   get flagRunSince(): number | undefined {
     return orUndefined(this.data[this.base + Q_FLAG_RUN_SINCE] as number);
