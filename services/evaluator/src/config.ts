@@ -51,7 +51,7 @@ export const evaluatorConfigSchema = z.object({
     .min(24)
     .max(24 * 400)
     .default(240),
-  /** Hours of raw readings replayed into the data-quality trackers on rebuild. */
+  /** Hours of raw readings loaded on rebuild (the quality trackers take them; a longer run of identical values is read back to its start). */
   qualityHours: z
     .number()
     .int()

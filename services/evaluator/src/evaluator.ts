@@ -174,7 +174,6 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     const yearFrom = needsYear ? Math.min(windowFrom, beijingYearStart(t) - HOUR_MS) : windowFrom;
     const from = needsMonth ? Math.min(yearFrom, beijingMonthStart(t) - HOUR_MS) : yearFrom;
     const to = t + 2 * HOUR_MS;
-    const qualityFrom = t - settings.qualityHours * HOUR_MS;
     const recentSpan = Math.max(settings.qualityHours * HOUR_MS, settings.latenessMs + HOUR_MS);
     const recentFrom = Math.floor((t - recentSpan) / HOUR_MS) * HOUR_MS;
     const metrics = metricsOf(station);
@@ -197,23 +196,44 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       s.storedThrough.set(metric, ts);
       s.newestTs.set(metric, ts);
     }
+    const prefixes = await Promise.all(
+      metrics.map((metric, i) =>
+        runPrefix(
+          station.id,
+          metric,
+          hourly[i] ?? [],
+          raw.find((r) => r.metric === metric),
+          windowFrom,
+          recentFrom,
+        ),
+      ),
+    );
     engine.forget(station.id);
     engine.restore(station.id, foldAlertEvents(events));
     const byHour = new Map<number, HourlyAggregate[]>();
     for (const list of hourly)
       for (const agg of list) byHour.set(agg.hourEnd, [...(byHour.get(agg.hourEnd) ?? []), agg]);
     const rawByHour = new Map<number, Reading[]>();
+    /** Readings before recentFrom that only the quality trackers take (the windows have their hours). */
+    const qualityByHour = new Map<number, Reading[]>();
+    for (const r of prefixes.flat().sort((a, b) => a.ts - b.ts)) {
+      const h = Math.floor(r.ts / HOUR_MS) * HOUR_MS + HOUR_MS;
+      qualityByHour.set(h, [...(qualityByHour.get(h) ?? []), r]);
+    }
     for (const r of [...raw].sort((a, b) => a.ts - b.ts)) {
       const h = Math.floor(r.ts / HOUR_MS) * HOUR_MS + HOUR_MS;
       rawByHour.set(h, [...(rawByHour.get(h) ?? []), r]);
     }
-    const hours = [...new Set([...byHour.keys(), ...rawByHour.keys()])].sort((a, b) => a - b);
+    const hours = [...new Set([...byHour.keys(), ...qualityByHour.keys(), ...rawByHour.keys()])].sort(
+      (a, b) => a - b,
+    );
     const loaded = new Map<MetricId, number>();
     for (const h of hours) {
       for (const agg of byHour.get(h) ?? []) {
         s.windowsOf(agg.metric).addHourly(agg);
         if (agg.validCount > 0) s.lastValidHour.set(agg.metric, h);
       }
+      for (const r of qualityByHour.get(h) ?? []) trackQuality(s.qualityOf(r.metric), r);
       for (const r of rawByHour.get(h) ?? []) {
         if (r.ts === loaded.get(r.metric)) continue; // sorted by ts: a duplicate row is adjacent
         loaded.set(r.metric, r.ts);
@@ -221,7 +241,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (!outcome.accepted) continue;
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
-        if (r.ts >= qualityFrom) trackQuality(s.qualityOf(r.metric), r);
+        trackQuality(s.qualityOf(r.metric), r);
       }
       s.newestHour = Math.max(s.newestHour ?? h, h);
       if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
@@ -236,6 +256,48 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       "evaluator: station rebuilt",
     );
     return s;
+  }
+
+  /**
+   * The stored readings before `recentFrom` that the quality tracker of `metric` needs to hold what
+   * the live pipeline's holds: the run of identical values (flag N) that reaches `recentFrom` —
+   * continued by `first`, the series' first raw reading after it, or ending the stored data —
+   * back to its first reading. Live, a tracker counts a run from its start however long ago; from
+   * a window of recent readings only, a longer run would start anew at a later hour, and an
+   * ongoing stuck-sensor alert would be resolved at the rebuild and raised again under a new id.
+   * The hourly aggregates (loaded for the windows) find where the run starts without reading it:
+   * an hour of N readings all equal to v has min = max = v and validCount = totalCount; only the
+   * hours from the one that breaks it are read. Not before `bound` (the replay window's start):
+   * a run longer than that counts from there (at least that many identical values).
+   */
+  async function runPrefix(
+    stationId: string,
+    metric: MetricId,
+    hourly: readonly HourlyAggregate[],
+    first: Reading | undefined,
+    bound: number,
+    recentFrom: number,
+  ): Promise<Reading[]> {
+    if (first !== undefined && first.flag !== "N") return [];
+    let v = first?.value;
+    let from: number | undefined;
+    for (let i = hourly.length - 1; i >= 0; i--) {
+      const agg = hourly[i] as HourlyAggregate;
+      if (agg.hourEnd > recentFrom || agg.totalCount === 0) continue;
+      if (agg.hourEnd <= bound) break;
+      v ??= agg.max ?? undefined;
+      const uniform = agg.validCount === agg.totalCount && agg.min === v && agg.max === v;
+      if (uniform) {
+        from = agg.hourEnd - HOUR_MS;
+        continue;
+      }
+      // The hour that breaks the run: its last readings may still be part of it.
+      const holds = agg.min !== null && agg.max !== null && v !== undefined && agg.min <= v && v <= agg.max;
+      if (holds) from = agg.hourEnd - HOUR_MS;
+      break;
+    }
+    if (from === undefined || from >= recentFrom) return [];
+    return store.queryReadings({ stationId, metric, from, to: recentFrom });
   }
 
   /**
