@@ -10,6 +10,7 @@ import {
   foldAlertEvents,
   SEVERITIES,
   type StationRegistry,
+  toBeijingIso,
   toBeijingIsoMs,
 } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
@@ -27,6 +28,7 @@ import {
   type SummaryKind,
 } from "./config.ts";
 import { type DeliveryObserver, DeliveryQueue, type QueueCounters } from "./delivery-queue.ts";
+import { type LatestObservation, latestObservation } from "./latest.ts";
 import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
@@ -257,7 +259,13 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     const recipients = onDutyUpTo(settings.roster, s.tier, now());
     if (recipients.length === 0)
       logger.warn({ alertId: s.alertId, tier: s.tier }, "nobody on duty in the roster");
-    const notification = renderAlert(event, s, recipients, { registry, publicUrl: settings.publicUrl });
+    const notification = renderAlert(
+      event,
+      s,
+      recipients,
+      { registry, publicUrl: settings.publicUrl },
+      observed.get(event.id),
+    );
     for (const q of targets(routes)) q.push(notification);
   }
 
@@ -362,18 +370,44 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     return undefined;
   }
 
+  /** Latest and worst values of reminders and escalations being emitted, by event id (for their text). */
+  const observed = new Map<string, LatestObservation>();
+
+  /**
+   * A reminder or escalation states the alert's latest value, not the raising one: the alert's
+   * window recomputed from the store (latest.ts) becomes the event's `value` and `dataTime`, and
+   * the text adds the worst value since the alert began. Alerts it cannot recompute (or a store
+   * failure) keep the value of the raise or latest level change.
+   */
+  async function withLatest(e: AlertEvent, s: AlertState, t: number): Promise<AlertEvent> {
+    let o: LatestObservation | undefined;
+    try {
+      o = await latestObservation(store, s, t);
+    } catch (error) {
+      logger.warn(
+        { err: error, alertId: s.alertId },
+        "could not read the alert's latest value; the reminder states the alerted one",
+      );
+    }
+    if (o === undefined) return e;
+    observed.set(e.id, o);
+    return { ...e, value: o.latest.value, dataTime: toBeijingIso(o.latest.dataTime) };
+  }
+
   async function tickOnce(): Promise<void> {
     const t = now();
-    const due: AlertEvent[] = [];
+    const pending: Array<Promise<AlertEvent>> = [];
     for (const list of alerts.values()) {
       const s = foldAlertEvents(list)[0];
       const e = s === undefined ? undefined : dueEvent(s, t);
-      if (e !== undefined && !seen.has(e.id)) due.push(e);
+      if (s !== undefined && e !== undefined && !seen.has(e.id)) pending.push(withLatest(e, s, t));
     }
-    if (due.length === 0) return;
+    if (pending.length === 0) return;
+    const due = await Promise.all(pending);
     try {
       await store.writeAlertEvents(due);
     } catch (error) {
+      for (const e of due) observed.delete(e.id);
       logger.warn(
         { err: error, events: due.length },
         "could not store re-notification/escalation events; retrying next tick",
@@ -383,6 +417,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     for (const e of due) {
       publishMqtt(e);
       apply(e);
+      observed.delete(e.id);
     }
     try {
       await bus.publish(

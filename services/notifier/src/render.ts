@@ -13,6 +13,7 @@ import {
   type StationRegistry,
 } from "@qingshan/domain";
 import type { Person } from "./config.ts";
+import type { LatestObservation } from "./latest.ts";
 import type { Notification } from "./notification.ts";
 
 type Bilingual = { readonly zh: string; readonly en: string };
@@ -154,8 +155,11 @@ function shortName(metric: string): Bilingual {
   return code === undefined ? name : { zh: code, en: code };
 }
 
-/** What the alert is about, in a few words, for the subject: "重污染天气", "PM2.5 日值 180.4 µg/m³". */
-function whatOf(state: AlertState): Bilingual {
+/**
+ * What the alert is about, in a few words, for the subject: "重污染天气", "PM2.5 日值 180.4 µg/m³";
+ * `value` (a reminder's latest value) instead of the alert's.
+ */
+function whatOf(state: AlertState, value = state.value): Bilingual {
   if (state.level !== undefined && LEVEL_LABEL[state.level] !== undefined)
     return { zh: "重污染天气", en: "heavy pollution" };
   const metric = state.metric;
@@ -176,13 +180,18 @@ function whatOf(state: AlertState): Bilingual {
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
   const name = shortName(metric);
   const window = state.window === undefined ? undefined : WINDOW_SHORT[state.window];
-  const value = state.value === undefined ? "" : ` ${formatMeasured(state.value)}${unitOf(metric)}`;
+  const shown = value === undefined ? "" : ` ${formatMeasured(value)}${unitOf(metric)}`;
   // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which.
   const level = state.levelName;
   return {
-    zh: `${name.zh}${window ? ` ${window.zh}` : ""}${value}${level ? ` ${level.zh}` : ""}`,
-    en: `${name.en}${window ? ` ${window.en}` : ""}${value}${level ? ` ${level.en}` : ""}`,
+    zh: `${name.zh}${window ? ` ${window.zh}` : ""}${shown}${level ? ` ${level.zh}` : ""}`,
+    en: `${name.en}${window ? ` ${window.en}` : ""}${shown}${level ? ` ${level.en}` : ""}`,
   };
+}
+
+/** An alert on a value below its threshold (e.g. dissolved oxygen): lower is worse. */
+function lowerWorse(state: AlertState): boolean {
+  return state.threshold !== undefined && state.value !== undefined && state.value < state.threshold;
 }
 
 /** Station and township, the township left out when the station is named after it. */
@@ -207,7 +216,10 @@ function notifiedText(recipients: readonly Person[], tier: number): string {
  * Renders the notification of one alert event given the alert's state after that event.
  * Title: 【level or severity】 place, what, event — short enough for a mail subject. Body lines
  * are "中文标签 English label: 中文 / English"; the measured value, the threshold and the
- * standard share one line; links go to the dashboard's duty console and the API.
+ * standard share one line; links go to the dashboard's duty console and the API. A reminder or
+ * escalation given `observed` (the alert's window recomputed from the store, latest.ts) states the
+ * latest value with its data time, in the subject and a 最新 Latest row, and the worst since the
+ * alert began; the message and Measured row stay those of the raise or latest level change.
  *
  * @example
  * renderAlert(event, state, [dutyOfficer], { registry, publicUrl: "http://localhost:8080" }).title
@@ -218,8 +230,10 @@ export function renderAlert(
   state: AlertState,
   recipients: readonly Person[],
   context: RenderContext,
+  observed?: LatestObservation,
 ): Notification {
   const label = EVENT_LABEL[event.type];
+  const latest = event.type === "renotified" || event.type === "escalated" ? observed : undefined;
   const place = placeOf(state.stationId, context.registry);
   const short = shortPlace(state.stationId, context.registry);
   const link = dashboardLink(context.publicUrl);
@@ -230,7 +244,7 @@ export function renderAlert(
       ? undefined
       : (state.levelName ?? LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
   const tag = headTag(state);
-  const what = whatOf(state);
+  const what = whatOf(state, latest?.latest.value ?? state.value);
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
   const eventText = {
     zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
@@ -262,7 +276,33 @@ export function renderAlert(
   }
   if (state.threshold !== undefined) measured.push(`阈值 threshold ${formatNumber(state.threshold)}${unit}`);
   if (state.standard !== undefined) measured.push(`标准 standard ${state.standard}`);
-  if (measured.length > 0) rows.push(["实测 Measured", measured.join("；")]);
+  if (latest !== undefined) {
+    const ref = Date.parse(event.at);
+    const when = (t: number) => {
+      const { zh, en } = alertStartText(t, calendarWindowOf(state), ref);
+      return `${zh} / ${en}`;
+    };
+    const w = state.window === undefined ? undefined : WINDOW_SHORT[state.window];
+    const worst = lowerWorse(state) ? { zh: "最低", en: "lowest" } : { zh: "最高", en: "highest" };
+    // The worst is looked for within a lookback (latest.ts); say from when when it is shorter.
+    const since =
+      latest.since > Date.parse(state.startedAt ?? state.raisedAt)
+        ? (() => {
+            const h = beijingHumanTime(latest.since, ref);
+            return { zh: `${h.zh}以来`, en: `since ${h.en}` };
+          })()
+        : { zh: "告警以来", en: "since the alert began" };
+    rows.push([
+      "最新 Latest",
+      `${formatMeasured(latest.latest.value)}${unit}${w ? ` ${w.zh} ${w.en}` : ""}（${when(latest.latest.dataTime)}）；` +
+        `${since.zh}${worst.zh} ${worst.en} ${since.en}: ${formatMeasured(latest.worst.value)}${unit}（${when(latest.worst.dataTime)}）`,
+    ]);
+  }
+  if (measured.length > 0)
+    rows.push([
+      latest !== undefined ? "告警时实测 Measured when alerted" : "实测 Measured",
+      measured.join("；"),
+    ]);
   rows.push(["开始时间 Started", `${formatAlertStart(state, event.at)} 北京时间 (Beijing time, UTC+8)`]);
   for (const d of state.details ?? []) {
     const name = metricName(d.metric);
