@@ -864,9 +864,15 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
       const lasting = q.lastTs + station.reportingIntervalMs - q.flagRunSince;
       if ((s.flags ?? []).includes(q.lastFlag) && lasting >= (s.maxDuration ?? 0)) {
         const hours = fmt(lasting / HOUR_MS);
-        details.push({ metric, value: q.lastValue, note: `flag ${q.lastFlag} for ${hours} h` });
-        zh.push(`${def.zh} 标记 ${q.lastFlag} 已持续 ${hours} 小时`);
-        en.push(`${def.en} flagged ${q.lastFlag} for ${hours} h`);
+        // Since the run's first reading, as a stuck sensor's text: the duty officer sees when it began.
+        const since = beijingHumanTime(q.flagRunSince, t);
+        details.push({
+          metric,
+          value: q.lastValue,
+          note: `flag ${q.lastFlag} for ${hours} h since ${toBeijingIsoSeconds(q.flagRunSince)}`,
+        });
+        zh.push(`${def.zh} 自 ${since.zh} 起标记 ${q.lastFlag} 已持续 ${hours} 小时`);
+        en.push(`${def.en} flagged ${q.lastFlag} for ${hours} h since ${since.en}`);
       }
     }
   }
