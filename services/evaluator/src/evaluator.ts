@@ -24,6 +24,7 @@ import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "./config.ts";
+import { identicalHour, runStart } from "./run-start.ts";
 import {
   createStationSeries,
   DEDUPE_ENTRY_BYTES,
@@ -265,9 +266,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * back to its first reading. Live, a tracker counts a run from its start however long ago; from
    * a window of recent readings only, a longer run would start anew at a later hour, and an
    * ongoing stuck-sensor alert would be resolved at the rebuild and raised again under a new id.
-   * The hourly aggregates (loaded for the windows) find where the run starts without reading it:
-   * an hour of N readings all equal to v has min = max = v and validCount = totalCount; only the
-   * hours from the one that breaks it are read. Not before `bound` (the replay window's start):
+   * The hourly aggregates (loaded for the windows) find where the run starts without reading it
+   * (`runStart`, `identicalHour`); only the hours from the one that breaks it are read. Not before `bound` (the replay window's start):
    * a run longer than that counts from there (at least that many identical values).
    */
   async function runPrefix(
@@ -279,23 +279,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     recentFrom: number,
   ): Promise<Reading[]> {
     if (first !== undefined && first.flag !== "N") return [];
-    let v = first?.value;
-    let from: number | undefined;
-    for (let i = hourly.length - 1; i >= 0; i--) {
-      const agg = hourly[i] as HourlyAggregate;
-      if (agg.hourEnd > recentFrom || agg.totalCount === 0) continue;
-      if (agg.hourEnd <= bound) break;
-      v ??= agg.max ?? undefined;
-      const uniform = agg.validCount === agg.totalCount && agg.min === v && agg.max === v;
-      if (uniform) {
-        from = agg.hourEnd - HOUR_MS;
-        continue;
-      }
-      // The hour that breaks the run: its last readings may still be part of it.
-      const holds = agg.min !== null && agg.max !== null && v !== undefined && agg.min <= v && v <= agg.max;
-      if (holds) from = agg.hourEnd - HOUR_MS;
-      break;
-    }
+    const from = runStart(hourly, bound, recentFrom, identicalHour(first?.value));
     if (from === undefined || from >= recentFrom) return [];
     return store.queryReadings({ stationId, metric, from, to: recentFrom });
   }
