@@ -51,7 +51,7 @@ export const evaluatorConfigSchema = z.object({
     .min(24)
     .max(24 * 400)
     .default(240),
-  /** Hours of raw readings loaded on rebuild (the quality trackers take them; a longer run of identical values is read back to its start). */
+  /** Hours of raw readings loaded on rebuild (the quality trackers take them; a longer run of identical values or of a flag is read back to its start). */
   qualityHours: z
     .number()
     .int()

@@ -24,7 +24,7 @@ import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "./config.ts";
-import { identicalHour, runStart } from "./run-start.ts";
+import { flaggedHour, identicalHour, runStart } from "./run-start.ts";
 import {
   createStationSeries,
   DEDUPE_ENTRY_BYTES,
@@ -261,14 +261,15 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
 
   /**
    * The stored readings before `recentFrom` that the quality tracker of `metric` needs to hold what
-   * the live pipeline's holds: the run of identical values (flag N) that reaches `recentFrom` —
-   * continued by `first`, the series' first raw reading after it, or ending the stored data —
-   * back to its first reading. Live, a tracker counts a run from its start however long ago; from
-   * a window of recent readings only, a longer run would start anew at a later hour, and an
-   * ongoing stuck-sensor alert would be resolved at the rebuild and raised again under a new id.
-   * The hourly aggregates (loaded for the windows) find where the run starts without reading it
-   * (`runStart`, `identicalHour`); only the hours from the one that breaks it are read. Not before `bound` (the replay window's start):
-   * a run longer than that counts from there (at least that many identical values).
+   * the live pipeline's holds: the run that reaches `recentFrom` — continued by `first`, the
+   * series' first raw reading after it, or ending the stored data — back to its first reading.
+   * Live, a tracker counts a run from its start however long ago: a run of identical values (flag
+   * N: a stuck sensor) and a run of another flag (C, M, …: a flag lasting too long). From a window
+   * of recent readings only, a longer run would start anew at a later hour, and an ongoing
+   * stuck-sensor or flag-too-long alert would be resolved at the rebuild and raised again under a
+   * new id. The hourly aggregates (loaded for the windows) find where the run starts without
+   * reading it (`runStart`); only the hours from the one that breaks it are read. Not before
+   * `bound` (the replay window's start): a run longer than that counts from there.
    */
   async function runPrefix(
     stationId: string,
@@ -278,10 +279,16 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     bound: number,
     recentFrom: number,
   ): Promise<Reading[]> {
-    if (first !== undefined && first.flag !== "N") return [];
-    const from = runStart(hourly, bound, recentFrom, identicalHour(first?.value));
-    if (from === undefined || from >= recentFrom) return [];
-    return store.queryReadings({ stationId, metric, from, to: recentFrom });
+    const starts = [
+      first === undefined || first.flag === "N"
+        ? runStart(hourly, bound, recentFrom, identicalHour(first?.value))
+        : undefined,
+      first === undefined || first.flag !== "N"
+        ? runStart(hourly, bound, recentFrom, flaggedHour(settings.validFlags))
+        : undefined,
+    ].filter((from): from is number => from !== undefined && from < recentFrom);
+    if (starts.length === 0) return [];
+    return store.queryReadings({ stationId, metric, from: Math.min(...starts), to: recentFrom });
   }
 
   /**

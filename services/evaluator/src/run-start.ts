@@ -1,4 +1,4 @@
-import { HOUR_MS } from "@qingshan/domain";
+import { type DataFlag, HOUR_MS } from "@qingshan/domain";
 import type { HourlyAggregate } from "@qingshan/store";
 
 /**
@@ -15,7 +15,7 @@ export type RunHour = "in" | "edge" | "out";
  * `bound`; undefined when the run does not reach back past `recentFrom`.
  *
  * @example
- * runStart(hourly, bound, recentFrom, identicalHour(0.08)) // start of the first hour of a run of 0.08, or undefined
+ * runStart(hourly, bound, recentFrom, flaggedHour(["N"])) // start of the first hour of a C/M run, or undefined
  */
 export function runStart(
   hourly: readonly HourlyAggregate[],
@@ -48,5 +48,20 @@ export function identicalHour(value: number | undefined): (agg: HourlyAggregate)
     if (agg.validCount === agg.totalCount && agg.min === v && agg.max === v) return "in";
     const holds = agg.min !== null && agg.max !== null && v !== undefined && agg.min <= v && v <= agg.max;
     return holds ? "edge" : "out";
+  };
+}
+
+/**
+ * A run of flags other than N (C calibration, M maintenance, …; the flag-duration check): an hour
+ * with no valid reading has none flagged N; an hour with some invalid ones may end with the run.
+ * With `validFlags` other than N valid readings may be flagged too, so such hours are read. The
+ * aggregates do not tell one flag from another: a run of C then M is read from the C's start (the
+ * tracker restarts the run at the M, as live).
+ */
+export function flaggedHour(validFlags: readonly DataFlag[]): (agg: HourlyAggregate) => RunHour {
+  const onlyN = validFlags.every((f) => f === "N");
+  return (agg) => {
+    if (agg.validCount === 0 || !onlyN) return "in";
+    return agg.validCount < agg.totalCount ? "edge" : "out";
   };
 }
