@@ -27,13 +27,27 @@ export interface TestSmtpServer {
  * Starts a {@link TestSmtpServer} on 127.0.0.1 with a port the OS chose, or on `port` (a server
  * stopped and started again on its port: a mail-server outage).
  */
-export async function startTestSmtp(options: { readonly port?: number } = {}): Promise<TestSmtpServer> {
+export async function startTestSmtp(
+  options: {
+    readonly port?: number;
+    /**
+     * Answers RCPT TO: a reply refuses that recipient (e.g. { code: 550, message: "5.1.1 user
+     * unknown" }, or a 4xx to defer it); undefined accepts it.
+     */
+    readonly refuseRecipient?: (address: string) => { code: number; message: string } | undefined;
+  } = {},
+): Promise<TestSmtpServer> {
   const mails: ParsedMail[] = [];
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = options.refuseRecipient?.(address.address);
+      if (refusal === undefined) return callback();
+      callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (mail) => {

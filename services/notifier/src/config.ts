@@ -194,6 +194,13 @@ export const notifierConfigSchema = z.object({
    * any (so a crash loses none), and what stop() could not drain.
    */
   spoolFile: z.string().min(1).default("./data/notifier-spool.jsonl"),
+  /**
+   * Notifications a channel refused for good (an SMTP 5xx for an address or the message, a
+   * webhook's 404): JSON Lines, one appended per refusal with the channel, the alert id, the
+   * refused addresses/URL with the server's replies, the recipients and the notification itself.
+   * "" (the default): `notifier-failed.jsonl` in the spool file's directory.
+   */
+  failedFile: z.string().default(""),
   drainTimeoutMs: z.number().int().min(0).default(5_000),
   retry: retrySchema.default({ initialMs: 1_000, maxMs: 60_000, maxAttempts: 0 }),
   roster: rosterSchema.default(DEMO_ROSTER),

@@ -1,6 +1,11 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { NotifierLogger } from "./logger.ts";
-import type { Notification, NotifierChannel } from "./notification.ts";
+import {
+  type Notification,
+  type NotifierChannel,
+  PermanentDeliveryError,
+  type Rejection,
+} from "./notification.ts";
 
 export interface RetrySettings {
   readonly initialMs: number;
@@ -25,8 +30,13 @@ export interface DeliveryObserver {
   delivered(channel: string, notification: Notification, attempts: number): void;
   /** One attempt failed (retried or not). */
   failed(channel: string): void;
-  /** Given up after the last attempt. */
-  dropped(channel: string): void;
+  /**
+   * Given up: after the last attempt (reason "max_attempts"), refused for good for everyone
+   * ("rejected"), or for some recipients while the others got it ("recipient_rejected").
+   */
+  dropped(channel: string, reason: DropReason): void;
+  /** The channel refused `notification` for good, for everyone (`partial` false) or some recipients. */
+  refused(channel: string, notification: Notification, refusal: Refusal): void;
   /** The number of notifications the queue holds for delivery changed by `delta`. */
   depth(channel: string, delta: number): void;
 }
@@ -39,10 +49,24 @@ export interface DeliveryObserver {
  */
 export type PendingListener = (queue: DeliveryQueue) => void;
 
+export const DROP_REASONS = ["max_attempts", "rejected", "recipient_rejected"] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** A permanent refusal: what was refused (addresses, URL) with the server's replies. */
+export interface Refusal {
+  readonly code: string;
+  readonly rejected: readonly Rejection[];
+  /** The channel took the notification for the other recipients. */
+  readonly partial: boolean;
+}
+
 export interface QueueCounters {
   delivered: number;
   retried: number;
+  /** Given up for everyone: after maxAttempts, or refused for good. */
   dropped: number;
+  /** Refused for good, for everyone or some recipients (not retried; in the failed record). */
+  refused: number;
 }
 
 /**
@@ -52,12 +76,20 @@ export interface QueueCounters {
  * "parallel" starts each delivery immediately (MQTT: the latency-critical path, the client keeps
  * order). A failed delivery is retried with capped backoff; with `maxAttempts` 0 (the default) it is
  * retried until the channel takes it (a mail server down for hours loses nothing), else after
- * `maxAttempts` failures it is logged and dropped.
+ * `maxAttempts` failures it is logged and dropped. A refusal for good (a {@link PermanentDeliveryError}:
+ * an SMTP 5xx for the recipients or the message, a webhook's 404) is not retried: reported to the
+ * observer (the failed record, the dropped metric), logged as an error, and the queue goes on with
+ * the next notification; a partial delivery's refused recipients likewise, and the ones refused for
+ * now are retried alone.
  */
 export class DeliveryQueue {
-  readonly counters: QueueCounters = { delivered: 0, retried: 0, dropped: 0 };
-  /** Notifications accepted and not yet delivered or dropped, in push order, with when (wall clock ms). */
-  private readonly pendingItems = new Map<Notification, number>();
+  readonly counters: QueueCounters = { delivered: 0, retried: 0, dropped: 0, refused: 0 };
+  /**
+   * Notifications accepted and not yet delivered or dropped, in push order, with when (wall clock
+   * ms) and what is still to send (the notification narrowed to the recipients left after a partial
+   * delivery).
+   */
+  private readonly pendingItems = new Map<Notification, { since: number; current: Notification }>();
   /** A delivery failed since the queue last held nothing (a parallel queue persists only then). */
   private backlogged = false;
   private tail: Promise<void> = Promise.resolve();
@@ -84,7 +116,7 @@ export class DeliveryQueue {
 
   /** Undelivered notifications (for the spool on stop). */
   pending(): Notification[] {
-    return [...this.pendingItems.keys()];
+    return [...this.pendingItems.values()].map((p) => p.current);
   }
 
   /** Whether `pending()` belongs in the spool now (see {@link PendingListener}). */
@@ -94,12 +126,12 @@ export class DeliveryQueue {
 
   /** When (wall clock ms) the oldest notification still held was accepted; undefined when none. */
   oldestPendingSince(): number | undefined {
-    for (const since of this.pendingItems.values()) return since;
+    for (const { since } of this.pendingItems.values()) return since;
     return undefined;
   }
 
   push(notification: Notification): void {
-    this.pendingItems.set(notification, Date.now());
+    this.pendingItems.set(notification, { since: Date.now(), current: notification });
     this.pendingChanged();
     if (this.controller.signal.aborted) return;
     this.reportDepth(1);
@@ -147,6 +179,27 @@ export class DeliveryQueue {
     this.options.observer?.depth(this.channel.name, delta);
   }
 
+  /** A refusal for good: counted, reported (the failed record), logged with the server's replies. */
+  private refuse(notification: Notification, refusal: Refusal): void {
+    const { logger, observer } = this.options;
+    this.counters.refused++;
+    observer?.dropped(this.channel.name, refusal.partial ? "recipient_rejected" : "rejected");
+    observer?.refused(this.channel.name, notification, refusal);
+    const targets = refusal.rejected.map((r) => `${r.target} (${r.reply})`).join("; ");
+    logger.error(
+      {
+        channel: this.channel.name,
+        notification: notification.id,
+        alertId: notification.event?.alertId,
+        reason: refusal.code,
+        rejected: refusal.rejected,
+      },
+      refusal.partial
+        ? `${this.channel.name}: refused for good for ${targets}; delivered to the other recipients, not retried for these`
+        : `${this.channel.name}: refused for good by ${targets}; not retried, moved to the failed record, the queue goes on`,
+    );
+  }
+
   private track(promise: Promise<void>): void {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
@@ -156,12 +209,16 @@ export class DeliveryQueue {
     const { retry, logger, observer } = this.options;
     for (let attempt = 1; ; attempt++) {
       if (this.controller.signal.aborted) return;
+      const current = this.pendingItems.get(notification)?.current ?? notification;
       try {
-        await this.channel.send(notification);
+        const result = await this.channel.send(current);
+        if (result?.rejected !== undefined && result.rejected.length > 0)
+          this.refuse(current, { code: "recipient_rejected", rejected: result.rejected, partial: true });
+        if (result?.retry !== undefined) throw new PartialDelivery(result.retry);
         this.counters.delivered++;
         observer?.delivered(this.channel.name, notification, attempt);
         if (attempt > 1) {
-          const since = this.pendingItems.get(notification) ?? Date.now();
+          const since = this.pendingItems.get(notification)?.since ?? Date.now();
           logger.info(
             {
               channel: this.channel.name,
@@ -176,13 +233,22 @@ export class DeliveryQueue {
         break;
       } catch (error) {
         observer?.failed(this.channel.name);
+        if (error instanceof PermanentDeliveryError) {
+          this.counters.dropped++;
+          this.refuse(current, { code: error.code, rejected: error.rejected, partial: false });
+          break;
+        }
+        if (error instanceof PartialDelivery) {
+          const pending = this.pendingItems.get(notification);
+          if (pending !== undefined) pending.current = error.retry;
+        }
         if (!this.backlogged) {
           this.backlogged = true;
           this.pendingChanged();
         }
         if (retry.maxAttempts > 0 && attempt >= retry.maxAttempts) {
           this.counters.dropped++;
-          observer?.dropped(this.channel.name);
+          observer?.dropped(this.channel.name, "max_attempts");
           logger.error(
             { err: error, channel: this.channel.name, notification: notification.id, attempts: attempt },
             "notification dropped after the last attempt",
@@ -215,6 +281,15 @@ export class DeliveryQueue {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+}
+
+/** A delivery that reached some recipients; the rest (`retry`) is retried like a failure. */
+class PartialDelivery extends Error {
+  readonly retry: Notification;
+  constructor(retry: Notification) {
+    super(`delivered in part; refused for now: ${(retry.addresses ?? []).join(", ")}`);
+    this.retry = retry;
   }
 }
 

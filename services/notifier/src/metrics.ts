@@ -10,8 +10,13 @@ export interface NotifierMetrics {
   readonly sent: Counter<"channel">;
   /** Failed delivery attempts (each one, retried or not), by channel. */
   readonly failed: Counter<"channel">;
-  /** Notifications given up after `retry.maxAttempts` (never with the default 0: no limit), by channel. */
-  readonly dropped: Counter<"channel">;
+  /**
+   * Notifications given up, by channel and reason: "max_attempts" (after `retry.maxAttempts`; never
+   * with the default 0, no limit), "rejected" (refused for good, e.g. SMTP 5xx for every recipient,
+   * webhook 404: not retried), "recipient_rejected" (refused for good for some recipients, the
+   * others got it).
+   */
+  readonly dropped: Counter<"channel" | "reason">;
   /** Notifications waiting or being delivered, by channel. */
   readonly queueDepth: Gauge<"channel">;
   /**
@@ -84,9 +89,16 @@ export function createNotifierMetrics(registry: Registry = globalRegister): Noti
       "qingshan_notifications_failed_total",
       "Failed notification delivery attempts (each attempt, retried or not), by channel",
     ),
-    dropped: counter(
+    dropped: reuse(
+      registry,
       "qingshan_notifications_dropped_total",
-      "Notifications given up after the last attempt (retry.maxAttempts; none with the default 0, no limit), by channel",
+      () =>
+        new Counter({
+          name: "qingshan_notifications_dropped_total",
+          help: "Notifications given up, by channel and reason: max_attempts (retry.maxAttempts; none with the default 0, no limit), rejected (refused for good: SMTP 5xx, webhook 4xx other than 408/429; not retried, in the failed record), recipient_rejected (refused for good for some recipients, the others got it)",
+          labelNames: ["channel", "reason"] as const,
+          registers,
+        }),
     ),
     queueDepth: reuse(
       registry,

@@ -24,18 +24,62 @@ export interface Notification {
   readonly link?: string;
   /** The alert as JSON, `${publicUrl}/api/v1/alerts/${alertId}`, for alerts. */
   readonly apiLink?: string;
+  /**
+   * E-mail only, set on a retry: the addresses still to deliver to (the server took the message
+   * for the others and deferred these with a 4xx). Absent: every recipient.
+   */
+  readonly addresses?: readonly string[];
+}
+
+/** A recipient a channel refused for good, with the server's reply. */
+export interface Rejection {
+  /** The address (e-mail) or URL refused. */
+  readonly target: string;
+  /** The server's reply, e.g. "550 5.1.1 <x@y>: user unknown" or "HTTP 404: …". */
+  readonly reply: string;
 }
 
 /**
- * A delivery channel. `send` resolves once the channel accepted the notification and rejects on
- * failure (the notifier retries with backoff); it must not retry by itself.
+ * What `send` may report besides plain acceptance: the channel delivered to some recipients only.
+ * `rejected`: refused for good (not retried; recorded as failed). `retry`: the notification narrowed
+ * to the recipients refused for now, to be retried like a failed delivery.
+ */
+export interface SendResult {
+  readonly rejected?: readonly Rejection[];
+  readonly retry?: Notification;
+}
+
+/**
+ * A delivery failure retrying cannot fix (an SMTP 5xx for every recipient or for the message, a
+ * webhook's 4xx other than 408/429): the queue moves the notification to the failed record and
+ * goes on with the next one. Any other error a channel throws is taken as temporary and retried.
+ */
+export class PermanentDeliveryError extends Error {
+  override readonly name = "PermanentDeliveryError";
+  constructor(
+    message: string,
+    /** What was refused, each with the server's reply (every address of the e-mail, the URL). */
+    readonly rejected: readonly Rejection[],
+    /** A short, stable cause for logs and the record: "recipient_rejected", "message_rejected", "http_404", … */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A delivery channel. `send` resolves once the channel accepted the notification (a
+ * {@link SendResult} when only for some recipients) and rejects on failure: with a
+ * {@link PermanentDeliveryError} when retrying cannot help, else the notifier retries with
+ * backoff. It must not retry by itself.
  *
  * @example
  * const console: NotifierChannel = { name: "console", async send(n) { process.stdout.write(`${n.text}\n`); } };
  */
 export interface NotifierChannel {
   readonly name: string;
-  send(notification: Notification): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a channel that reports nothing is written `async send(n) { … }` (Promise<void>)
+  send(notification: Notification): Promise<void | SendResult>;
   /** Releases connections; called by the notifier's stop() after draining. */
   close?(): Promise<void>;
 }

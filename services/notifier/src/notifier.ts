@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Bus, Delivery, Subscription } from "@qingshan/bus";
 import {
   type AlertEvent,
@@ -27,7 +27,13 @@ import {
   type Route,
   type SummaryKind,
 } from "./config.ts";
-import { type DeliveryObserver, DeliveryQueue, type QueueCounters } from "./delivery-queue.ts";
+import {
+  type DeliveryObserver,
+  DeliveryQueue,
+  DROP_REASONS,
+  type QueueCounters,
+  type Refusal,
+} from "./delivery-queue.ts";
 import { type LatestObservation, latestObservation } from "./latest.ts";
 import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
@@ -139,13 +145,15 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       if (Number.isFinite(at)) metrics.deliverySeconds.observe({ channel }, Math.max(0, now() - at) / 1000);
     },
     failed: (channel) => metrics.failed.inc({ channel }),
-    dropped: (channel) => metrics.dropped.inc({ channel }),
+    dropped: (channel, reason) => metrics.dropped.inc({ channel, reason }),
+    refused: (channel, n, refusal) => recordFailed(channel, n, refusal),
     depth: (channel, delta) =>
       delta > 0 ? metrics.queueDepth.inc({ channel }, delta) : metrics.queueDepth.dec({ channel }, -delta),
   };
   function exposeChannel(channel: string): void {
     // Series exist at 0 from the start, so rate()/increase() see the first failure.
-    for (const c of [metrics.sent, metrics.failed, metrics.dropped]) c.inc({ channel }, 0);
+    for (const c of [metrics.sent, metrics.failed]) c.inc({ channel }, 0);
+    for (const reason of DROP_REASONS) metrics.dropped.inc({ channel, reason }, 0);
     metrics.queueDepth.inc({ channel }, 0);
     metrics.deliverySeconds.zero({ channel });
   }
@@ -165,6 +173,57 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       metrics.alertsOpen.inc(after);
       openLabels.set(alertId, after);
     }
+  }
+
+  /** Where refusals for good are appended (config failedFile, else beside the spool). */
+  const failedFile =
+    settings.failedFile !== ""
+      ? settings.failedFile
+      : join(dirname(settings.spoolFile), "notifier-failed.jsonl");
+  let failedWriting: Promise<void> = Promise.resolve();
+
+  /**
+   * Appends a refusal for good to the failed record (one JSON line, appends in order): what the
+   * ops team or a duty officer needs to fix the address or resend by hand.
+   */
+  function recordFailed(channel: string, n: Notification, refusal: Refusal): void {
+    const refusedTargets = new Set(refusal.rejected.map((r) => r.target.toLowerCase()));
+    const line = JSON.stringify({
+      at: new Date().toISOString(),
+      channel,
+      reason: refusal.code,
+      partial: refusal.partial,
+      notification: n.id,
+      kind: n.kind,
+      ...(n.event !== undefined
+        ? {
+            alertId: n.event.alertId,
+            eventType: n.event.type,
+            ruleId: n.event.ruleId,
+            stationId: n.event.stationId,
+          }
+        : {}),
+      rejected: refusal.rejected,
+      // E-mail: the people whose address was refused; other channels: whom the message was for.
+      recipients: n.recipients
+        .filter((p) =>
+          channel === "email" ? p.email !== undefined && refusedTargets.has(p.email.toLowerCase()) : true,
+        )
+        .map((p) => ({ id: p.id, name: p.name, ...(p.email !== undefined ? { email: p.email } : {}) })),
+      title: n.title,
+      content: n,
+    });
+    failedWriting = failedWriting.then(async () => {
+      try {
+        await mkdir(dirname(failedFile), { recursive: true });
+        await appendFile(failedFile, `${line}\n`);
+      } catch (error) {
+        logger.error(
+          { err: error, file: failedFile, line },
+          "could not write the failed-notifications record",
+        );
+      }
+    });
   }
 
   const queues = new Map<string, DeliveryQueue>();
@@ -662,6 +721,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     for (const alertId of [...openLabels.keys()]) trackOpen(alertId, undefined);
     spoolEveryQueue = true;
     await flushSpool();
+    await failedWriting;
     const spooled = all.reduce((n, q) => n + q.size, 0);
     if (spooled > 0) {
       logger.warn(

@@ -5,7 +5,13 @@ import nodemailer from "nodemailer";
 import type { z } from "zod";
 import type { emailSchema } from "../config.ts";
 import type { NotifierLogger } from "../logger.ts";
-import type { Notification, NotifierChannel } from "../notification.ts";
+import {
+  type Notification,
+  type NotifierChannel,
+  PermanentDeliveryError,
+  type Rejection,
+  type SendResult,
+} from "../notification.ts";
 
 export type EmailSettings = z.output<typeof emailSchema>;
 
@@ -47,12 +53,15 @@ export function createEmailChannel(
   return {
     name: "email",
     async send(notification: Notification) {
-      const to = [
-        ...new Set([
-          ...notification.recipients.flatMap((p) => (p.email === undefined ? [] : [p.email])),
-          ...settings.to,
-        ]),
-      ];
+      const to: string[] =
+        notification.addresses !== undefined
+          ? [...notification.addresses]
+          : [
+              ...new Set([
+                ...notification.recipients.flatMap((p) => (p.email === undefined ? [] : [p.email])),
+                ...settings.to,
+              ]),
+            ];
       if (to.length === 0) {
         deps.logger.warn(
           { notification: notification.id },
@@ -68,7 +77,22 @@ export function createEmailChannel(
         headers: { "X-Qingshan-Notification": notification.id },
         ...threadHeaders(notification, domain),
       };
-      const info = await transport.sendMail(message);
+      let info: { message?: unknown; messageId?: string; accepted?: unknown; rejectedErrors?: unknown };
+      try {
+        info = await transport.sendMail(message);
+      } catch (error) {
+        const refused = classifySmtpError(error, to);
+        if (refused === undefined) throw error;
+        if (refused.deferred.length === 0)
+          throw new PermanentDeliveryError(
+            `email: refused for good: ${refused.rejected.map((r) => `${r.target} (${r.reply})`).join("; ")}`,
+            refused.rejected,
+            refused.code,
+          );
+        // Every recipient refused, some only for now: the refused-for-good are recorded and the
+        // rest retried.
+        return { rejected: refused.rejected, retry: { ...notification, addresses: refused.deferred } };
+      }
       if (outbox) {
         await mkdir(settings.outboxDir, { recursive: true });
         const file = join(settings.outboxDir, `${fileStamp()}-${safeName(notification.id)}.eml`);
@@ -78,12 +102,85 @@ export function createEmailChannel(
           "email written to the outbox (no SMTP host configured)",
         );
       } else {
-        deps.logger.info({ notification: notification.id, to, messageId: info.messageId }, "email sent");
+        deps.logger.info(
+          { notification: notification.id, to, accepted: info.accepted, messageId: info.messageId },
+          "email sent",
+        );
+        return partialResult(notification, info);
       }
+      return undefined;
     },
     async close() {
       transport.close();
     },
+  };
+}
+
+interface SmtpReplyError {
+  readonly code?: string;
+  readonly command?: string;
+  readonly responseCode?: number;
+  readonly response?: string;
+  readonly recipient?: string;
+  readonly rejectedErrors?: readonly SmtpReplyError[];
+}
+
+/** A permanent SMTP reply: 5xx (RFC 5321 §4.2.1: "Permanent Negative Completion reply"). */
+function permanentReply(e: SmtpReplyError): boolean {
+  return e.responseCode !== undefined && e.responseCode >= 500 && e.responseCode < 600;
+}
+
+/**
+ * What an SMTP error says about this message's recipients; undefined when it is about the channel
+ * (connection refused or reset, timeouts, DNS, TLS, a 4xx, or a 5xx to the greeting, AUTH or
+ * MAIL FROM: every message would fail alike, so it is retried rather than every e-mail dropped).
+ * A 5xx to RCPT TO refuses that recipient, a 5xx to DATA or the message refuses it for everyone.
+ *
+ * @example
+ * // nodemailer's "all recipients were rejected", bad@x 550 and slow@x 451:
+ * classifySmtpError(err, ["bad@x", "slow@x"]);
+ * // { rejected: [{ target: "bad@x", reply: "550 …" }], deferred: ["slow@x"], code: "recipient_rejected" }
+ */
+export function classifySmtpError(
+  error: unknown,
+  to: readonly string[],
+): { rejected: Rejection[]; deferred: string[]; code: string } | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as SmtpReplyError;
+  if (e.command === "RCPT TO" && e.rejectedErrors !== undefined && e.rejectedErrors.length > 0) {
+    const rejected = e.rejectedErrors
+      .filter((r) => permanentReply(r) && r.recipient !== undefined)
+      .map((r) => ({ target: r.recipient ?? "", reply: r.response ?? "" }));
+    if (rejected.length === 0) return undefined;
+    const refused = new Set(rejected.map((r) => r.target));
+    return { rejected, deferred: to.filter((a) => !refused.has(a)), code: "recipient_rejected" };
+  }
+  if ((e.command === "DATA" || e.code === "EMESSAGE") && permanentReply(e)) {
+    const reply = e.response ?? "";
+    return { rejected: to.map((target) => ({ target, reply })), deferred: [], code: "message_rejected" };
+  }
+  return undefined;
+}
+
+/**
+ * After a message the server took for some recipients only: those it refused for good (5xx) are
+ * reported, those it refused for now (4xx) retried.
+ */
+function partialResult(
+  notification: Notification,
+  info: { readonly rejected?: unknown; readonly rejectedErrors?: unknown },
+): SendResult | undefined {
+  const errors = (Array.isArray(info.rejectedErrors) ? info.rejectedErrors : []) as SmtpReplyError[];
+  if (errors.length === 0) return undefined;
+  const rejected = errors
+    .filter((r) => permanentReply(r) && r.recipient !== undefined)
+    .map((r) => ({ target: r.recipient ?? "", reply: r.response ?? "" }));
+  const deferred = errors.filter((r) => !permanentReply(r) && r.recipient !== undefined);
+  return {
+    ...(rejected.length > 0 ? { rejected } : {}),
+    ...(deferred.length > 0
+      ? { retry: { ...notification, addresses: deferred.map((r) => r.recipient ?? "") } }
+      : {}),
   };
 }
 

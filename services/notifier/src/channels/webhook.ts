@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { WebhookSettings } from "../config.ts";
 import type { NotifierLogger } from "../logger.ts";
-import type { Notification, NotifierChannel } from "../notification.ts";
+import { type Notification, type NotifierChannel, PermanentDeliveryError } from "../notification.ts";
 
 /**
  * DingTalk custom-robot signature ("加签"): Base64(HmacSHA256(key = secret,
@@ -113,6 +113,29 @@ export function webhookResponseError(
 }
 
 /**
+ * Whether an HTTP status refuses the request for good: a 4xx (RFC 9110 §15.5: the client's
+ * request is at fault, repeating it unchanged fails alike: 400, 401, 403, 404, 410, 413, …) other
+ * than 408 Request Timeout and 429 Too Many Requests, which ask to try again. 5xx and the rest are
+ * temporary (retried).
+ */
+export function permanentHttpStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** The URL for logs and the failed record, its query values hidden (DingTalk's access_token, WeCom's key). */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    for (const key of [...u.searchParams.keys()]) u.searchParams.set(key, "***");
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return url.replace(/\?.*$/, "");
+  }
+}
+
+/**
  * A webhook channel: POSTs JSON (`format` json, dingtalk or wecom) with a timeout.
  *
  * @example
@@ -141,6 +164,14 @@ export function createWebhookChannel(
       });
       const body = await response.text();
       const error = webhookResponseError(settings.format, response.status, body);
+      if (error !== undefined && permanentHttpStatus(response.status)) {
+        const target = redactedUrl(settings.url);
+        throw new PermanentDeliveryError(
+          `webhook ${settings.name}: ${target} refused it for good: ${error}`,
+          [{ target, reply: error }],
+          `http_${response.status}`,
+        );
+      }
       if (error !== undefined) throw new Error(`webhook ${settings.name}: ${error}`);
       deps.logger.debug({ notification: notification.id, channel: settings.name }, "webhook delivered");
     },
