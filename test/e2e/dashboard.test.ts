@@ -168,6 +168,28 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     expect(await page.locator("#water-share .share-card").count()).toBe(3);
   });
 
+  it("says plainly when the server cannot be reached, with the time of its data, and not once it is back", async () => {
+    await page.click('nav a[data-view="map"]');
+    await page.waitForSelector("#station-table tbody tr");
+    const banner = page.locator("#offline-banner");
+    expect(await banner.isHidden()).toBe(true);
+    await page.context().setOffline(true);
+    try {
+      // A refresh of the map (as the one-minute timer does) finds no server.
+      await page.evaluate(() =>
+        (globalThis as unknown as { qingshan: { refreshMap(): Promise<void> } }).qingshan
+          .refreshMap()
+          .catch(() => undefined),
+      );
+      await banner.waitFor({ state: "visible" });
+      expect(await banner.textContent()).toMatch(/^与服务器断开，数据截至 \d{2}:\d{2}（北京时间）$/);
+    } finally {
+      await page.context().setOffline(false);
+    }
+    await banner.waitFor({ state: "hidden", timeout: 20_000 });
+    expect(await page.locator("body.offline").count()).toBe(0);
+  });
+
   it("switches to English", async () => {
     await page.click("#lang-toggle");
     expect(await page.locator("nav a[data-view=map]").textContent()).toBe("Network map");

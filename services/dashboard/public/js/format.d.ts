@@ -29,3 +29,4 @@ export function rangeOf(value: string, nowMs: number): { from: number; to: numbe
 export function beijingIso(ms: number): string;
 export function axisLabel(label: string): string;
 export function formatMeasure(value: number | null | undefined): string;
+export function clockTime(ms: number): string;

@@ -37,6 +37,11 @@ export function shortTime(iso) {
   return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
 }
 
+/** "08:42", the Beijing clock time of an epoch-ms time. */
+export function clockTime(ms) {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(11, 16);
+}
+
 const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /**

@@ -10,6 +10,11 @@ const TEXT = {
   "live.open": ["● 实时连接", "● Live"],
   "live.connecting": ["○ 连接中…", "○ Connecting…"],
   "live.closed": ["✕ 实时连接中断", "✕ Live feed lost"],
+  "offline.banner": ["与服务器断开，正在重连…", "Disconnected from the server — reconnecting…"],
+  "offline.asOf": [
+    "与服务器断开，数据截至 {time}（北京时间）",
+    "Disconnected from the server — data as of {time} (Beijing time)",
+  ],
   "map.heading": ["监测网络", "Monitoring network"],
   "map.aria": ["莲都区监测站点地图", "Map of Liandu's monitoring stations"],
   "map.pick": [

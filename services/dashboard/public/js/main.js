@@ -1,7 +1,8 @@
 import * as alerts from "./alerts.js";
-import { getJson } from "./api.js";
+import { connection, getJson, onConnection, reportReachable } from "./api.js";
 import * as charts from "./charts.js";
 import * as compliance from "./compliance.js";
+import { clockTime } from "./format.js";
 import { applyI18n, getLang, setLang, t } from "./i18n.js";
 import * as map from "./map.js";
 
@@ -59,12 +60,59 @@ function setLive(state) {
   const el = document.getElementById("live-status");
   el.dataset.state = state;
   el.textContent = t(`live.${state}`);
+  renderOffline();
 }
+
+/**
+ * The "disconnected, data as of 08:42" banner: shown while the API does not answer or the live
+ * feed, once connected, is down — the page's data and alert ages are then no longer current.
+ */
+function renderOffline() {
+  const banner = document.getElementById("offline-banner");
+  if (!banner) return;
+  const live = document.getElementById("live-status").dataset.state;
+  const down = !connection.reachable || (app.streamOpened === true && live !== "open");
+  banner.hidden = !down;
+  document.body.classList.toggle("offline", down);
+  if (!down) return;
+  const asOf = connection.lastDataAt ? clockTime(connection.lastDataAt) : null;
+  banner.textContent = asOf ? t("offline.asOf").replace("{time}", asOf) : t("offline.banner");
+  if (!app.probe) {
+    // Until the API answers again, ask it every few seconds (the live feed retries by itself).
+    app.probe = setInterval(() => {
+      getJson("/healthz").catch(() => undefined);
+    }, 5000);
+  }
+}
+
+onConnection(async (state) => {
+  renderOffline();
+  if (!state.reachable) return;
+  clearInterval(app.probe);
+  app.probe = null;
+  // Back: bring the view shown up to date.
+  if (document.body.dataset.ready === "true") await show(currentView());
+});
 
 function connectStream() {
   const source = new EventSource("/api/v1/alerts/stream");
-  source.onopen = () => setLive("open");
-  source.onerror = () => setLive(source.readyState === EventSource.CLOSED ? "closed" : "connecting");
+  source.onopen = () => {
+    const again = app.streamOpened === true;
+    const wasReachable = connection.reachable;
+    app.streamOpened = true;
+    setLive("open");
+    reportReachable(true);
+    // Events sent while the feed was down are lost: reload the view shown (onConnection does
+    // when the API was unreachable too).
+    if (again && wasReachable && document.body.dataset.ready === "true")
+      show(currentView()).catch(() => undefined);
+  };
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED) return setLive("connecting");
+    // The browser gives up on an answer other than an event stream (e.g. a proxy's 502): retry.
+    setLive("closed");
+    setTimeout(connectStream, 5000);
+  };
   source.onmessage = (message) => {
     let event;
     try {
@@ -72,6 +120,7 @@ function connectStream() {
     } catch {
       return;
     }
+    reportReachable(true);
     app.lastEvent = event;
     alerts.onEvent(app, event);
     // The map marks stations with open alerts: keep it in step with the console.
@@ -88,6 +137,7 @@ async function start() {
   relabel();
   app.standards = await getJson("/dashboard/standards.json");
   app.toast = toast;
+  app.refreshMap = () => map.refresh(app);
   for (const view of Object.values(VIEWS)) view.init(app);
   document.getElementById("lang-toggle").addEventListener("click", async () => {
     setLang(getLang() === "zh" ? "en" : "zh");
