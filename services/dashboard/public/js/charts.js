@@ -1,6 +1,7 @@
 import { getJson, withParams } from "./api.js";
 import { axisLabel, beijingIso, categoryOf, rangeOf } from "./format.js";
-import { pick, t } from "./i18n.js";
+import { getLang, pick, t } from "./i18n.js";
+import { airGrade, limitName } from "./labels.js";
 
 let seriesChart;
 let aqiChart;
@@ -55,7 +56,8 @@ function thresholdLines(app, station, metric, every) {
   const lines = [];
   const s = app.standards;
   if (station.kind === "air") {
-    const grade = station.airArea === "class1" ? "I" : "II";
+    // GB 3095-2012 §4.2: a class-1 area takes the Grade I limits, a class-2 area Grade II.
+    const grade = airGrade(station.airArea);
     const limits = s.gb3095[grade][metric] ?? {};
     const avg =
       every === "1h"
@@ -72,13 +74,13 @@ function thresholdLines(app, station, metric, every) {
     if (limits[avg] !== undefined)
       lines.push({
         yAxis: limits[avg],
-        name: `${t(`limit.${avg}`)} ${limits[avg]}`,
+        name: `${limitName(avg, grade, getLang())} ${limits[avg]}`,
         lineStyle: { color: "#d62728", type: "dashed" },
       });
     if (avg !== "annual" && limits.annual !== undefined && every !== "1h")
       lines.push({
         yAxis: limits.annual,
-        name: `${t("limit.annual")} ${limits.annual}`,
+        name: `${limitName("annual", grade, getLang())} ${limits.annual}`,
         lineStyle: { color: "#99004c", type: "dotted" },
       });
     if (metric === "pm25")

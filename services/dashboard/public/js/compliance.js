@@ -1,6 +1,7 @@
 import { getJson } from "./api.js";
 import { textColorOn } from "./format.js";
-import { pick, t } from "./i18n.js";
+import { getLang, pick, t } from "./i18n.js";
+import { airGrade, gradeName } from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 const STATUS_COLOR = {
@@ -18,10 +19,11 @@ export function init(app) {
   form = document.getElementById("compliance-controls");
   const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
   form.year.replaceChildren(...[0, 1, 2].map((d) => new Option(String(year - d), String(year - d))));
-  form.addEventListener("change", () => show().catch((e) => app.toast(String(e.message ?? e))));
+  form.addEventListener("change", () => show(app).catch((e) => app.toast(String(e.message ?? e))));
 }
 
-export async function show() {
+export async function show(app) {
+  if (app && !app.stations) app.stations = (await getJson("/api/v1/stations")).stations;
   const year = form.year.value;
   const [pm25, waterMonth, waterYear, days] = await Promise.all([
     getJson("/api/v1/compliance/pm25", { year }),
@@ -29,7 +31,7 @@ export async function show() {
     getJson("/api/v1/compliance/water", { period: "year" }),
     getJson("/api/v1/compliance/aqi-days", { year }),
   ]);
-  renderPm25(pm25);
+  renderPm25(pm25, app?.stations ?? []);
   renderWater(waterMonth, waterYear);
   renderDays(days);
 }
@@ -40,7 +42,7 @@ function apart(value, other) {
   return value >= other ? -7 : 7;
 }
 
-function renderPm25(pm25) {
+function renderPm25(pm25, stations) {
   const rows = [...pm25.stations, pm25.district];
   if (!pm25Chart)
     pm25Chart = window.echarts.init(document.getElementById("pm25-chart"), null, { renderer: "svg" });
@@ -103,10 +105,21 @@ function renderPm25(pm25) {
   table.tBodies[0].innerHTML = rows
     .map(
       (r) =>
-        `<tr data-station="${r.stationId}"><td>${escapeHtml(pick(r.name))}</td><td class="num">${r.ytdMean ?? "—"}</td><td><span class="swatch" style="background:${STATUS_COLOR[r.status]};color:${textColorOn(STATUS_COLOR[r.status])}">${t(`target.${r.status}`)}</span></td><td class="num">${r.validDays} / ${r.elapsedDays}</td><td class="num">${r.requiredMeanForRest === null ? "—" : r.requiredMeanForRest.toFixed(1)}</td><td class="num">${r.nationalLimit?.value ?? ""}</td></tr>`,
+        `<tr data-station="${r.stationId}"><td>${escapeHtml(pick(r.name))}</td><td class="num">${r.ytdMean ?? "—"}</td><td><span class="swatch" style="background:${STATUS_COLOR[r.status]};color:${textColorOn(STATUS_COLOR[r.status])}">${t(`target.${r.status}`)}</span></td><td class="num">${r.validDays} / ${r.elapsedDays}</td><td class="num">${r.requiredMeanForRest === null ? "—" : r.requiredMeanForRest.toFixed(1)}</td><td class="num">${limitCell(r, stations)}</td></tr>`,
     )
     .join("");
   table.title = t("compliance.districtNote");
+}
+
+/** A row's GB 3095 annual limit with its grade: the station's area class decides (GB 3095-2012 §4.2); the district's is Grade II. */
+function limitCell(row, stations) {
+  if (row.nationalLimit?.value === undefined) return "";
+  const station = stations.find((s) => s.id === row.stationId);
+  const grade = airGrade(station?.airArea);
+  const name = gradeName(grade, getLang());
+  return getLang() === "zh"
+    ? `${row.nationalLimit.value}（${name}）`
+    : `${row.nationalLimit.value} (${name})`;
 }
 
 function pct(share) {

@@ -1,0 +1,58 @@
+import type { AlertEvent } from "@qingshan/domain";
+import { loadStationRegistry } from "@qingshan/simulator";
+import type { TimeSeriesStore } from "@qingshan/store";
+import { waitFor } from "@qingshan/testkit";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumGate as browserGate } from "./support/chromium.ts";
+import { type ServedDashboard, serveDashboard } from "./support/served-dashboard.ts";
+
+// What the duty officer reads in the charts, compliance and alerts views: the grade a station's
+// limits are of, ages, values and units as words and units, not ids.
+const registry = loadStationRegistry();
+
+let dashboard: ServedDashboard | undefined;
+let store: TimeSeriesStore;
+let baseUrl: string;
+let page: Page;
+
+async function svgText(selector: string): Promise<string> {
+  return (await page.locator(`${selector} svg text`).allTextContents()).join(" | ");
+}
+
+describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserGate.note}`, () => {
+  beforeAll(async () => {
+    dashboard = await serveDashboard({ name: "dashboard-duty-texts", registry, hours: 48, seed: 11 });
+    ({ store, baseUrl, page } = dashboard);
+    await page.goto(`${baseUrl}/dashboard/`);
+    await page.waitForSelector("body[data-ready=true]");
+  });
+
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  it("labels a class-1 station's limits Grade I (GB 3095-2012 §4.2)", async () => {
+    await page.click('nav a[data-view="charts"]');
+    await page.waitForSelector("#series-chart svg");
+    await page.selectOption("#chart-controls select[name=station]", "ld-aq-09");
+    await page.selectOption("#chart-controls select[name=metric]", "pm25");
+    await page.selectOption("#chart-controls select[name=every]", "1d");
+    const text = await waitFor(
+      async () => {
+        const s = await svgText("#series-chart");
+        return s.includes("35") ? s : null;
+      },
+      { what: "the 24-h limit line" },
+    );
+    expect(text).toContain("24小时平均一级限值 35");
+    expect(text).not.toContain("二级");
+    await page.click('nav a[data-view="compliance"]');
+    const cell = page.locator('#pm25-table tr[data-station="ld-aq-09"] td').nth(5);
+    await waitFor(async () => ((await cell.textContent()) ?? "") !== "", { what: "the limit cell" });
+    expect(await cell.textContent()).toBe("15（一级）");
+    expect(await page.locator('#pm25-table tr[data-station="ld-aq-01"] td').nth(5).textContent()).toMatch(
+      /^\d+（二级）$/,
+    );
+  });
+});
