@@ -1,4 +1,4 @@
-import type { AlertEvent } from "@qingshan/domain";
+import { type AlertEvent, toBeijingIso } from "@qingshan/domain";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
@@ -54,5 +54,31 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     expect(await page.locator('#pm25-table tr[data-station="ld-aq-01"] td').nth(5).textContent()).toMatch(
       /^\d+（二级）$/,
     );
+  });
+
+  it("counts an alert's age from when its episode began, not from when it was raised", async () => {
+    const now = Date.now();
+    const raised: AlertEvent = {
+      id: "texts-noi-r",
+      alertId: "texts-noi",
+      type: "raised",
+      at: toBeijingIso(now),
+      ruleId: "noi-grade",
+      stationId: "ld-noi-01",
+      severity: "info",
+      level: "II",
+      metric: "noi",
+      value: 1800,
+      threshold: 1500,
+      window: "1h",
+      startedAt: toBeijingIso(now - 3 * 86_400_000 - 2 * 3_600_000),
+      dataTime: toBeijingIso(now),
+      message: { zh: "负氧离子 II 级", en: "negative ions grade II" },
+    };
+    await store.writeAlertEvents([raised]);
+    await page.click('nav a[data-view="alerts"]');
+    const row = page.locator('#open-alerts tr[data-alert="texts-noi"]');
+    await row.waitFor();
+    expect(await row.locator("td").nth(4).textContent()).toMatch(/^3 天 2 小时 \d+ 分$/);
   });
 });

@@ -1,6 +1,7 @@
 import { getJson, postJson } from "./api.js";
 import { compareAlerts, formatAge, formatMeasure, humanizeTimes, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
+import { alertStartMs } from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 /** An alert message in the page's language, its times as people read them (older messages carry ISO times). */
@@ -158,7 +159,7 @@ function renderOpen(app, { live = false } = {}) {
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
         <td class="num">${escapeHtml(value)}</td>
-        <td data-since="${escapeHtml(a.raisedAt)}">${formatAge(Date.parse(a.raisedAt), now, getLang())}</td>
+        <td data-since="${alertStartMs(a)}">${formatAge(alertStartMs(a), now, getLang())}</td>
         <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
         <td>${a.status === "open" ? `<button type="button" class="primary" data-ack="${escapeHtml(a.alertId)}">${t("alerts.ack")}</button>` : ""} <button type="button" class="link">${t("alerts.details")}</button></td>`;
       return tr;
@@ -173,7 +174,7 @@ function renderHistory(app, alerts) {
     ...alerts.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}</td><td>${shortTime(a.raisedAt)}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
       return tr;
     }),
   );
@@ -221,6 +222,6 @@ export function onEvent(app, event) {
 export function tick() {
   const now = Date.now();
   for (const td of document.querySelectorAll("#open-alerts td[data-since]")) {
-    td.textContent = formatAge(Date.parse(td.dataset.since), now, getLang());
+    td.textContent = formatAge(Number(td.dataset.since), now, getLang());
   }
 }

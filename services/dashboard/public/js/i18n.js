@@ -42,7 +42,7 @@ const TEXT = {
   "col.age": ["持续", "Age"],
   "col.status": ["状态", "Status"],
   "col.action": ["操作", "Action"],
-  "col.raised": ["发生", "Raised"],
+  "col.raised": ["开始", "Started"],
   "col.resolved": ["解除", "Resolved"],
   "col.ack": ["确认人", "Acknowledged by"],
   "col.class": ["水质类别", "Class"],

@@ -3,3 +3,8 @@ export type Lang = "zh" | "en";
 export function airGrade(airArea: string | undefined): "I" | "II";
 export function limitName(averaging: string, grade: string, lang: Lang): string;
 export function gradeName(grade: string, lang: Lang): string;
+export function alertStartMs(alert: {
+  startedAt?: string;
+  raisedAt: string;
+  calendarWindow?: string;
+}): number;

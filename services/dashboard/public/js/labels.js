@@ -26,3 +26,19 @@ export function limitName(averaging, grade, lang) {
 export function gradeName(grade, lang) {
   return GRADE_NAME[grade]?.[lang === "zh" ? 0 : 1] ?? grade;
 }
+
+const DAY_MS = 86_400_000;
+const BEIJING_MS = 8 * 3_600_000;
+
+/**
+ * Epoch ms at which an alert's episode began, for its age: the data time its condition started
+ * (startedAt); for a calendar-window alert (a day-step rule) startedAt is the END of the day
+ * assessed, so the start of that Beijing day; raisedAt (processing time) only when neither is known.
+ */
+export function alertStartMs(alert) {
+  const started = Date.parse(alert.startedAt ?? "");
+  if (Number.isNaN(started)) return Date.parse(alert.raisedAt);
+  if (!alert.calendarWindow) return started;
+  const day = started - 1;
+  return Math.floor((day + BEIJING_MS) / DAY_MS) * DAY_MS - BEIJING_MS;
+}
