@@ -190,6 +190,66 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     expect(await page.locator("body.offline").count()).toBe(0);
   });
 
+  it("the station panel lists the station's open alerts and its latest values by name, with the digits that decide the class", async () => {
+    await page.click('nav a[data-view="map"]');
+    await page.locator('#station-table tr[data-station="ld-aq-04"]').click();
+    // The alert raised (and acknowledged) above is still open.
+    await page.locator('#station-panel .panel-alerts li[data-alert="e2e-alert"]').waitFor();
+    expect(await page.locator('#station-panel li[data-alert="e2e-alert"]').textContent()).toContain(
+      "小时AQI 335 > 300",
+    );
+
+    const water = registry.stations.find((s) => s.kind === "water");
+    if (!water) throw new Error("no water station in the registry");
+    await page.locator(`#station-table tr[data-station="${water.id}"]`).click();
+    await page.waitForSelector("#station-panel table.latest tbody tr");
+    const network = (await (await fetch(`${baseUrl}/api/v1/network`)).json()) as {
+      stations: { id: string; latest: { metric: string; value: number }[] }[];
+    };
+    const latest = network.stations.find((s) => s.id === water.id)?.latest ?? [];
+    expect(latest.length).toBeGreaterThan(0);
+    const panelText = (await page.locator("#station-panel").textContent()) ?? "";
+    expect(panelText).not.toContain("dimensionless");
+    for (const r of latest) {
+      const row = page.locator(`#station-panel tr[data-metric="${r.metric}"]`);
+      const cells = await row.locator("td").allTextContents();
+      // A display name, not the metric id (codmn → 高锰酸盐指数).
+      expect(cells[0]).not.toBe(r.metric);
+      // As the alert messages show values: one decimal from 1 up, else 3 significant digits.
+      const shown = Math.abs(r.value) >= 1 ? Math.round(r.value * 10) / 10 : Number(r.value.toPrecision(3));
+      expect(cells[1]).toBe(String(shown));
+    }
+    expect(await page.locator('#station-panel tr[data-metric="tp"] td').first().textContent()).toBe("总磷");
+    expect(await page.locator("#station-panel table.latest th").last().textContent()).toBe("标志");
+    expect(await page.locator("#station-panel table.latest td abbr").first().getAttribute("title")).toBe(
+      "正常",
+    );
+  });
+
+  it("at 1366 × 768 a click on a station row far down the table brings the panel into view with focus", async () => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    try {
+      const last = page.locator("#station-table tbody tr").last();
+      await last.scrollIntoViewIfNeeded();
+      await last.click();
+      const id = await last.getAttribute("data-station");
+      await waitFor(
+        async () => {
+          const box = await page.locator("#station-panel").boundingBox();
+          return box !== null && box.y >= 0 && box.y < 768 - 100;
+        },
+        { what: "the station panel in view" },
+      );
+      expect(
+        await page.evaluate("document.getElementById('station-panel').contains(document.activeElement)"),
+      ).toBe(true);
+      const name = registry.stations.find((s) => s.id === id)?.name.zh;
+      expect(await page.locator("#station-panel h3").textContent()).toBe(name);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
+  });
+
   it("switches to English", async () => {
     await page.click("#lang-toggle");
     expect(await page.locator("nav a[data-view=map]").textContent()).toBe("Network map");

@@ -72,3 +72,23 @@ describe("formatMeasure", () => {
     expect(formatMeasure(undefined)).toBe("");
   });
 });
+
+describe("displayMeasure", () => {
+  it("shows a value as the alert messages do (domain displayValue), keeping the digits that decide a class", async () => {
+    const { displayValue } = await import("@qingshan/domain");
+    const { displayMeasure } = await import("../public/js/format.js");
+    // GB 3838 lake TP Class II is 0.025 mg/L: 0.022 must not read "0.02".
+    expect(displayMeasure(0.022)).toBe("0.022");
+    expect(displayMeasure(0.1334)).toBe("0.133");
+    expect(displayMeasure(845.26)).toBe("845.3");
+    expect(displayMeasure(null)).toBe("");
+    for (const v of [0.02634, 0.0004567, 0.999, 1, 7.46, 61.417, 1234.56, -0.3333, 0])
+      expect(displayMeasure(v)).toBe(String(displayValue(v)));
+  });
+
+  it("writes no unit for a dimensionless quantity", async () => {
+    const { metricUnit } = await import("../public/js/format.js");
+    expect(metricUnit("dimensionless")).toBe("");
+    expect(metricUnit("mg/L")).toBe("mg/L");
+  });
+});

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import { DASHBOARD_PUBLIC_DIR, ECHARTS_BUNDLE_PATH, GEO_LAYERS, LIANDU_GEO_DIR } from "@qingshan/dashboard";
-import { beijingDate, METRICS } from "@qingshan/domain";
+import { beijingDate, DATA_FLAG_MEANINGS, METRICS } from "@qingshan/domain";
 import {
   AQI_CATEGORIES,
   DEFAULT_NOI_SCHEME,
@@ -29,7 +29,8 @@ const GB3095_AVERAGING = ["annual", "24h", "1h", "dailyMax8h"] as const;
 /**
  * The reference data the dashboard draws with, taken from @qingshan/standards so the browser never
  * restates a colour or a limit: AQI categories (HJ 633 Appendix A colours), GB 3095 limits in force
- * today, GB 3838 class limits, NOI grades, the PM2.5 target, warning levels, metric units.
+ * today, GB 3838 class limits, NOI grades, the PM2.5 target, warning levels, metric names and
+ * units, the HJ 212 data flags' meanings.
  */
 export function dashboardStandards(ctx: ApiContext) {
   const today = beijingDate(ctx.now());
@@ -73,8 +74,10 @@ export function dashboardStandards(ctx: ApiContext) {
     pm25Target: { value: ctx.alerting.pm25AnnualTarget, source: LIANDU_PM25_ANNUAL_TARGET.source },
     warningLevels: WARNING_LEVELS,
     metrics: Object.fromEntries(
-      Object.entries(METRICS).map(([id, m]) => [id, { unit: m.unit, kinds: m.kinds }]),
+      Object.entries(METRICS).map(([id, m]) => [id, { unit: m.unit, kinds: m.kinds, zh: m.zh, en: m.en }]),
     ),
+    // HJ 212-2017 Table 8 data flags, for the flag column's hover text.
+    flags: DATA_FLAG_MEANINGS,
   };
 }
 

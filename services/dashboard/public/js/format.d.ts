@@ -30,3 +30,5 @@ export function beijingIso(ms: number): string;
 export function axisLabel(label: string): string;
 export function formatMeasure(value: number | null | undefined): string;
 export function clockTime(ms: number): string;
+export function displayMeasure(value: number | null | undefined): string;
+export function metricUnit(unit: string | null | undefined): string;

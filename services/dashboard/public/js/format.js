@@ -121,3 +121,18 @@ export function formatMeasure(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return "";
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }
+
+/**
+ * A measured value as the alert messages show it (@qingshan/domain displayValue): one decimal from
+ * 1 up (61.417 → 61.4), else three significant digits (0.022 → 0.022, 0.1334 → 0.133), so the
+ * digits that decide a class show (GB 3838 lake TP Class II is 0.025 mg/L).
+ */
+export function displayMeasure(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "";
+  return String(Math.abs(value) >= 1 ? Math.round(value * 10) / 10 : Number(value.toPrecision(3)));
+}
+
+/** A unit as written on screen: none for a dimensionless quantity (pH). */
+export function metricUnit(unit) {
+  return !unit || unit === "dimensionless" ? "" : unit;
+}

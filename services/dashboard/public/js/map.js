@@ -1,6 +1,16 @@
 import { getJson } from "./api.js";
-import { categoryOf, SILENT_COLOR, shortTime, textColorOn, WATER_STATUS_HEX } from "./format.js";
-import { pick, t } from "./i18n.js";
+import {
+  categoryOf,
+  compareAlerts,
+  displayMeasure,
+  humanizeTimes,
+  metricUnit,
+  SILENT_COLOR,
+  shortTime,
+  textColorOn,
+  WATER_STATUS_HEX,
+} from "./format.js";
+import { getLang, pick, t } from "./i18n.js";
 import {
   LABEL_TEXT,
   lianduMapGeoJson,
@@ -43,6 +53,9 @@ async function loadGeo() {
 
 /** Colour, short state text and full state text of a station. */
 export function stationLook(app, s) {
+  // A station that never reported has not gone offline: it has no data yet.
+  if (s.silent && !s.lastReadingAt)
+    return { color: SILENT_COLOR, short: t("state.never"), text: t("state.never") };
   if (s.silent)
     return {
       color: SILENT_COLOR,
@@ -76,7 +89,8 @@ export function stationLook(app, s) {
   return {
     color: g.color,
     short: `${pick({ zh: "", en: "Grade " })}${g.grade}${pick({ zh: "级", en: "" })}`,
-    text: `${Math.round(state.value)} /cm³ · ${g.grade} · ${pick(g)}`,
+    // The state is the last full hour's mean, not the latest reading the panel lists.
+    text: `${t("state.hourMean")} ${Math.round(state.value)} ${metricUnit(app.standards.metrics?.noi?.unit ?? "ions/cm³")} · ${g.grade} · ${pick(g)} (${shortTime(state.label)})`,
   };
 }
 
@@ -93,6 +107,7 @@ export async function refresh(app) {
     getJson("/api/v1/alerts", { status: "open,acknowledged", limit: 500 }),
   ]);
   app.network = network;
+  app.openAlerts = open.alerts;
   app.stationAlerts = alertsByStation(open.alerts);
   render(app);
   renderTable(app);
@@ -332,10 +347,39 @@ function renderLegend(app) {
     `<div><b>● ${t("kind.air")}</b> ${items.join(" ")}</div>` +
     `<div><b>◆ ${t("kind.water")}</b> ${water.join(" ")} <span class="swatch ring">✗ ${t("state.fails")}</span></div>` +
     `<div><b>▲ ${t("kind.noi")}</b> ${app.standards.noi.grades.map((g) => `<span class="swatch" style="background:${g.color};color:${textColorOn(g.color)}">${g.grade} ${pick(g)}</span>`).join(" ")} <small>(${pick({ zh: "暂定分级", en: "provisional grading" })})</small></div>` +
-    `<div><span class="swatch" style="background:${SILENT_COLOR};color:#000">${t("state.silent")}</span></div>`;
+    `<div><span class="swatch" style="background:${SILENT_COLOR};color:#000">${t("state.silent")} / ${t("state.never")}</span></div>`;
 }
 
 const MAIN_METRIC = { air: "pm25", water: "nh3n", noi: "noi" };
+
+/** A metric's name in the page's language ("总磷" / "Total phosphorus"), its id when unknown. */
+function metricName(app, metric) {
+  const m = app.standards.metrics?.[metric];
+  return m?.zh ? pick(m) : metric;
+}
+
+/** The station's open and acknowledged alerts, most severe first, as the duty console words them. */
+function openAlertsHtml(app, id) {
+  const list = (app.openAlerts ?? []).filter((a) => a.stationId === id).sort(compareAlerts);
+  if (list.length === 0) return "";
+  const items = list.map(
+    (a) =>
+      `<li data-alert="${escapeHtml(a.alertId)}"><span class="badge sev-${escapeHtml(a.severity)}">${t(`severity.${a.severity}`)}</span> ${escapeHtml(humanizeTimes(pick(a.message), getLang(), a.updatedAt))}${a.status === "acknowledged" ? ` <small class="muted">(${t("status.acknowledged")})</small>` : ""}</li>`,
+  );
+  return `<h4>${t("alerts.open")} (${list.length})</h4><ul class="panel-alerts">${items.join("")}</ul>
+    <p><a href="#alerts">${t("nav.alerts")} →</a></p>`;
+}
+
+/** The latest reading of each metric: display name, value as the alerts show it, unit, time, flag. */
+function latestHtml(app, s) {
+  if (s.latest.length === 0) return `<p class="muted empty">${t("state.never")}</p>`;
+  const flags = app.standards.flags ?? {};
+  const rows = s.latest.map((r) => {
+    const meaning = flags[r.flag] ? pick(flags[r.flag]) : "";
+    return `<tr data-metric="${escapeHtml(r.metric)}"><td>${escapeHtml(metricName(app, r.metric))}</td><td class="num">${displayMeasure(r.value)}</td><td>${escapeHtml(metricUnit(r.unit))}</td><td>${shortTime(r.ts)}</td><td><abbr title="${escapeHtml(meaning)}">${escapeHtml(r.flag)}</abbr></td></tr>`;
+  });
+  return `<table class="data-table compact latest"><thead><tr><th>${t("col.metric")}</th><th class="num">${t("col.reading")}</th><th>${t("col.unit")}</th><th>${t("col.time")}</th><th title="${escapeHtml(t("col.flagHelp"))}">${t("col.flag")}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
 
 async function select(app, id, scroll = true) {
   selected = id;
@@ -344,19 +388,23 @@ async function select(app, id, scroll = true) {
   const panel = document.getElementById("station-panel");
   const look = stationLook(app, s);
   const metric = s.state?.deciding?.[0] ?? MAIN_METRIC[s.kind];
-  panel.innerHTML = `<h3>${escapeHtml(pick(s.name))}</h3>
+  const name = metricName(app, metric);
+  panel.innerHTML = `<h3 tabindex="-1">${escapeHtml(pick(s.name))}</h3>
     <p><span class="swatch" style="background:${look.color};color:${textColorOn(look.color)}">${escapeHtml(look.short)}</span> ${escapeHtml(look.text)}</p>
     <p class="muted">${t(`kind.${s.kind}`)} · ${escapeHtml(townshipText(app, s.township))} · ${s.id}</p>
+    ${openAlertsHtml(app, s.id)}
     <h4>${t("map.latest")}</h4>
-    <table class="data-table compact"><tbody>${s.latest
-      .map(
-        (r) =>
-          `<tr><td>${r.metric}</td><td class="num">${formatValue(r.value)}</td><td>${escapeHtml(r.unit)}</td><td>${shortTime(r.ts)}</td><td>${r.flag}</td></tr>`,
-      )
-      .join("")}</tbody></table>
-    <h4>${t("map.chart24")} · ${metric}</h4><div id="panel-chart" class="chart chart-panel"></div>
+    ${latestHtml(app, s)}
+    <h4>${t("map.chart24")} · ${escapeHtml(name)}</h4><div id="panel-chart" class="chart chart-panel"></div>
+    <p id="panel-chart-empty" class="muted empty" hidden>${t("map.noData24")}</p>
     <p><a href="#charts?station=${s.id}&metric=${metric}">${t("nav.charts")} →</a></p>`;
-  if (scroll && window.innerWidth < 900) panel.scrollIntoView({ behavior: "smooth" });
+  if (scroll) {
+    // The panel sits beside the map: after a click in the table below it is out of view.
+    const box = panel.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 80)
+      panel.scrollIntoView({ behavior: "smooth", block: "start" });
+    panel.querySelector("h3").focus({ preventScroll: true });
+  }
   const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
   const series = await getJson("/api/v1/series", {
     station: s.id,
@@ -365,34 +413,34 @@ async function select(app, id, scroll = true) {
     from: String(to - 24 * 3_600_000),
     to: String(to),
   });
+  if (selected !== id) return;
   // Hours without a reading of a metric measured less often than hourly are `notSampled` (no value
   // expected): left out so its values join up, as in the charts view.
   const periods = series.periods.filter((p) => !p.notSampled);
   panelChart?.dispose();
-  panelChart = window.echarts.init(document.getElementById("panel-chart"), null, { renderer: "svg" });
+  panelChart = null;
+  const chartEl = document.getElementById("panel-chart");
+  if (!periods.some((p) => typeof p.value === "number")) {
+    chartEl.hidden = true;
+    document.getElementById("panel-chart-empty").hidden = false;
+    return;
+  }
+  panelChart = window.echarts.init(chartEl, null, { renderer: "svg" });
   panelChart.setOption({
     grid: { left: 44, right: 12, top: 16, bottom: 28 },
-    tooltip: { trigger: "axis" },
+    tooltip: { trigger: "axis", valueFormatter: (v) => displayMeasure(v) },
     xAxis: { type: "category", data: periods.map((p) => p.label.slice(11, 16)) },
-    yAxis: { type: "value", name: series.unit, scale: true },
+    yAxis: { type: "value", name: metricUnit(series.unit), scale: true },
     series: [
       {
         type: "line",
-        name: metric,
+        name,
         data: periods.map((p) => p.value),
         connectNulls: false,
         showSymbol: periods.length < series.periods.length,
       },
     ],
   });
-}
-
-function formatValue(v) {
-  return typeof v === "number"
-    ? Math.abs(v) >= 100
-      ? v.toFixed(0)
-      : v.toFixed(2).replace(/\.?0+$/, "")
-    : "";
 }
 
 export function escapeHtml(text) {
