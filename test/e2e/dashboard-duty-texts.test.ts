@@ -81,4 +81,51 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     await row.waitFor();
     expect(await row.locator("td").nth(4).textContent()).toMatch(/^3 天 2 小时 \d+ 分$/);
   });
+
+  it("says since when the district warning's level holds and that it is stepping down", async () => {
+    const base = {
+      ruleId: "heavy-pollution-warning",
+      stationId: "district",
+      severity: "warning",
+      startedAt: "2026-11-26T17:00:00+08:00",
+      metric: "aqi",
+      value: 230,
+    } as const;
+    await store.writeAlertEvents([
+      {
+        ...base,
+        id: "texts-w-r",
+        alertId: "texts-w",
+        type: "raised",
+        at: toBeijingIso(Date.now() - 60_000),
+        level: "red",
+        dataTime: "2026-11-27T05:00:00+08:00",
+        conditionHolds: true,
+        message: { zh: "重污染天气红色预警", en: "heavy-pollution warning red" },
+      },
+      {
+        ...base,
+        id: "texts-w-l",
+        alertId: "texts-w",
+        type: "level_changed",
+        at: toBeijingIso(Date.now()),
+        level: "orange",
+        dataTime: "2026-11-30T04:00:00+08:00",
+        conditionHolds: false,
+        message: {
+          zh: "【警告】全区：重污染天气预警（红色预警 → 橙色预警）。AQI 166；仍在持续，自 11月26日 17:00（北京时间）起；低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除。",
+          en: "[warning] district: heavy-pollution warning (red → orange). AQI 166; ongoing since 26 Nov 17:00 Beijing time; drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition.",
+        },
+      },
+    ]);
+    await page.click('nav a[data-view="map"]');
+    await page.click('nav a[data-view="alerts"]');
+    const panel = page.locator("#warning-panel .warning-level");
+    await waitFor(async () => ((await panel.textContent()) ?? "").includes("橙色"), {
+      what: "the orange panel",
+    });
+    expect(await panel.textContent()).toContain(
+      "橙色预警，自 11月30日 04:00 起（逐级解除中，低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除）",
+    );
+  });
 });

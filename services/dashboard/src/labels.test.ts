@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { airGrade, alertStartMs, gradeName, limitName } from "../public/js/labels.js";
+import { humanTime } from "../public/js/format.js";
+import {
+  airGrade,
+  alertStartMs,
+  gradeName,
+  limitName,
+  releaseText,
+  warningLine,
+} from "../public/js/labels.js";
 
 describe("dashboard labels", () => {
   it("names a GB 3095 limit by the grade of the station's area class", () => {
@@ -24,5 +32,31 @@ describe("dashboard labels", () => {
       Date.parse("2026-11-28T00:00:00+08:00"),
     );
     expect(alertStartMs({ raisedAt })).toBe(Date.parse(raisedAt));
+  });
+
+  it("says since when the warning level holds and, stepping down, what releases it", () => {
+    // heavy-pollution-warning.md §3.3: a level steps down after stepDownFor below it; released after 36 h.
+    const district = {
+      level: "orange",
+      zh: "橙色预警",
+      en: "Orange (II)",
+      since: "2026-11-26T17:00:00+08:00",
+      levelSince: "2026-11-30T04:00:00+08:00",
+      conditionHolds: false,
+      message: {
+        zh: "【警告】全区：重污染天气预警（橙色预警）。AQI 166；仍在持续，自 11月26日 17:00（北京时间）起；低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除。",
+        en: "[warning] district: heavy-pollution warning (orange). AQI 166; ongoing since 26 Nov 17:00 Beijing time; drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition.",
+      },
+    };
+    expect(warningLine(district, "zh", (iso) => humanTime(iso, "zh"))).toBe(
+      "橙色预警，自 11月30日 04:00 起（逐级解除中，低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除）",
+    );
+    expect(warningLine(district, "en", (iso) => humanTime(iso, "en"))).toBe(
+      "Orange (II), since 30 Nov 04:00 (stepping down: drops to yellow after 12 h below the orange condition, released only after 36 h without the yellow condition)",
+    );
+    expect(warningLine({ ...district, conditionHolds: true }, "zh", (iso) => humanTime(iso, "zh"))).toBe(
+      "橙色预警，自 11月30日 04:00 起",
+    );
+    expect(releaseText({ zh: "开始于 11月26日 17:00（北京时间）" }, "zh")).toBe("");
   });
 });

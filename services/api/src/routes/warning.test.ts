@@ -86,6 +86,12 @@ const EVENTS: AlertEvent[] = [
     level: "yellow",
     startedAt: "2026-11-29T02:00:00+08:00",
     dataTime: "2026-11-29T11:00:00+08:00",
+    // Held while it steps down: the yellow condition no longer holds (heavy-pollution-warning.md §3.3).
+    conditionHolds: false,
+    message: {
+      zh: "黄色；仍在持续，自 11月29日 02:00（北京时间）起；连续36小时不满足黄色条件方解除。",
+      en: "yellow",
+    },
   }),
 ];
 
@@ -121,7 +127,12 @@ describe("GET /warning: since and levelSince are data times", () => {
       levelSince: "2026-11-29T05:00:00+08:00",
       raisedAt: "2026-11-29T08:00:02+08:00",
     });
-    expect(byStation.aq3).toMatchObject({ level: "blue", since: null, levelSince: null });
+    expect(byStation.aq3).toMatchObject({
+      level: "blue",
+      since: null,
+      levelSince: null,
+      conditionHolds: null,
+    });
   });
 
   it("district alert: the current level began at its last change, the warning at its start", async () => {
@@ -132,6 +143,9 @@ describe("GET /warning: since and levelSince are data times", () => {
       since: "2026-11-29T02:00:00+08:00",
       levelSince: "2026-11-29T11:00:00+08:00",
       raisedAt: "2026-11-29T04:00:01+08:00",
+      // The dashboard says the level is only held while the warning steps down, and what releases it.
+      conditionHolds: false,
+      message: { zh: expect.stringContaining("方解除") },
     });
   });
 

@@ -64,6 +64,7 @@ function stationWarning(s: AlertState) {
     startedAt: s.startedAt ?? null,
     updatedAt: s.updatedAt,
     value: s.value ?? null,
+    conditionHolds: s.conditionHolds ?? null,
     message: s.message,
   };
 }
@@ -76,10 +77,21 @@ const WARNING_TIME_PROPERTIES = {
     description: "Data time the current level began, Beijing time",
   },
   raisedAt: { type: "string", description: "Processing time the alert was raised" },
+  conditionHolds: {
+    type: "boolean",
+    nullable: true,
+    description:
+      "Whether the current level's condition holds; false while the level is only held as the warning steps down (the message then says what releases it); null when the events do not say",
+  },
+  message: {
+    type: "object",
+    additionalProperties: true,
+    properties: { zh: { type: "string" }, en: { type: "string" } },
+  },
 } as const;
 
 const TIMES_TEXT =
-  "`since` = data time the warning began (its condition started), `levelSince` = data time the current level began (the level change that set it; `since` when unchanged since the raise), both Beijing time, null when the alert's events carry no data time; `raisedAt`/`updatedAt` are when the alert was raised/last updated (processing time).";
+  "`conditionHolds` false = the level is only held while the warning steps down (the message says what releases it). `since` = data time the warning began (its condition started), `levelSince` = data time the current level began (the level change that set it; `since` when unchanged since the raise), both Beijing time, null when the alert's events carry no data time; `raisedAt`/`updatedAt` are when the alert was raised/last updated (processing time).";
 
 /**
  * GET /warning: the observed heavy-pollution warning level (heavy-pollution-warning.md §3 —
@@ -146,11 +158,6 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
                     startedAt: { type: "string", nullable: true },
                     updatedAt: { type: "string", description: "Processing time of the latest event" },
                     value: { type: "number", nullable: true },
-                    message: {
-                      type: "object",
-                      additionalProperties: true,
-                      properties: { zh: { type: "string" }, en: { type: "string" } },
-                    },
                   },
                 },
               },
@@ -178,6 +185,8 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
             alertId: districtAlert.alertId,
             ...warningTimes(districtAlert),
             raisedAt: districtAlert.raisedAt,
+            conditionHolds: districtAlert.conditionHolds ?? null,
+            message: districtAlert.message,
           }
         : highest
           ? {
@@ -188,6 +197,8 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
               since: highest.since,
               levelSince: highest.levelSince,
               raisedAt: highest.raisedAt,
+              conditionHolds: highest.conditionHolds,
+              message: highest.message,
             }
           : { level: null, zh: "无预警", en: "No warning", source: "none" };
       return {

@@ -1,7 +1,7 @@
 import { getJson, postJson } from "./api.js";
-import { compareAlerts, formatAge, formatMeasure, humanizeTimes, shortTime } from "./format.js";
+import { compareAlerts, formatAge, formatMeasure, humanizeTimes, humanTime, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { alertStartMs } from "./labels.js";
+import { alertStartMs, warningLine } from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 /** An alert message in the page's language, its times as people read them (older messages carry ISO times). */
@@ -10,6 +10,13 @@ function messageText(message, referenceIso) {
 }
 
 const WARNING_COLORS = { blue: "#1565c0", yellow: "#f2c500", orange: "#ff7e00", red: "#d62728" };
+// The warning colours as the banner names them (GET /warning: "Orange (II)").
+const WARNING_NAMES = {
+  blue: { zh: "蓝色", en: "Blue (IV)" },
+  yellow: { zh: "黄色", en: "Yellow (III)" },
+  orange: { zh: "橙色", en: "Orange (II)" },
+  red: { zh: "红色", en: "Red (I)" },
+};
 let openAlerts = [];
 let ackTarget = null;
 
@@ -114,9 +121,7 @@ function severityBadge(severity) {
 function levelBadge(level, levelName) {
   if (!level) return "";
   const color = WARNING_COLORS[level] ?? "#666";
-  const name = levelName
-    ? pick(levelName)
-    : pick({ zh: { blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色" }[level] ?? level, en: level });
+  const name = levelName ? pick(levelName) : pick(WARNING_NAMES[level] ?? { zh: level, en: level });
   return ` <span class="badge level" style="border-color:${color}">${escapeHtml(name)}</span>`;
 }
 
@@ -206,7 +211,7 @@ export async function refreshWarning(app) {
   banner.style.setProperty("--level-color", WARNING_COLORS[level] ?? "transparent");
   banner.textContent = level ? `${t("warning.district")}: ${pick(w.district)}` : t("warning.none");
   const panel = document.getElementById("warning-panel");
-  panel.innerHTML = `<p class="warning-level" data-level="${level ?? "none"}" style="--level-color:${WARNING_COLORS[level] ?? "#ccc"}"><b>${t("warning.district")}:</b> ${escapeHtml(level ? pick(w.district) : t("warning.none"))}${w.district.since ? ` · ${shortTime(w.district.since)}` : ""}</p>
+  panel.innerHTML = `<p class="warning-level" data-level="${level ?? "none"}" style="--level-color:${WARNING_COLORS[level] ?? "#ccc"}"><b>${t("warning.district")}:</b> <span class="warning-text">${escapeHtml(level ? warningLine(w.district, getLang(), (iso) => humanTime(iso, getLang())) : t("warning.none"))}</span></p>
     ${w.stations.length ? `<ul class="inline">${w.stations.map((s) => `<li>${escapeHtml(stationName(app, s.stationId))}: ${levelBadge(s.level)}</li>`).join("")}</ul>` : ""}
     <p class="muted">${t("warning.note")}</p>`;
   return w;

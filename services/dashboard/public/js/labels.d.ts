@@ -8,3 +8,16 @@ export function alertStartMs(alert: {
   raisedAt: string;
   calendarWindow?: string;
 }): number;
+export function releaseText(message: { zh?: string; en?: string } | undefined, lang: Lang): string;
+export function warningLine(
+  district: {
+    zh?: string;
+    en?: string;
+    since?: string | null;
+    levelSince?: string | null;
+    conditionHolds?: boolean | null;
+    message?: { zh?: string; en?: string };
+  },
+  lang: Lang,
+  when: (iso: string) => string,
+): string;

@@ -42,3 +42,36 @@ export function alertStartMs(alert) {
   const day = started - 1;
   return Math.floor((day + BEIJING_MS) / DAY_MS) * DAY_MS - BEIJING_MS;
 }
+
+/**
+ * What releases a warning held while it steps down, from the engine's ongoing text ("…；低于橙色条件满12小时降为黄色，
+ * 连续36小时不满足黄色条件方解除。" / "…Beijing time; drops to yellow after 12 h …, released only after 36 h
+ * without the yellow condition."); "" when the message does not say.
+ */
+export function releaseText(message, lang) {
+  const text = lang === "zh" ? (message?.zh ?? "") : (message?.en ?? "");
+  const m =
+    lang === "zh"
+      ? /((?:低于[^；。]*?，)?连续[^；。]*?方解除)/.exec(text)
+      : /((?:drops to [^;]*?, )?(?:released|resolved) only after [^;]*?)\.?$/.exec(text);
+  return m?.[1] ?? "";
+}
+
+/**
+ * The district warning line: "橙色预警，自 11月30日 04:00 起（逐级解除中，…方解除）" — the level with the time
+ * it has held since (`levelSince`, else `since`), and, when its condition no longer holds, that it is
+ * stepping down and what releases it. `when` formats an ISO time for people.
+ */
+export function warningLine(district, lang, when) {
+  const name = lang === "zh" ? district.zh : district.en;
+  const since = district.levelSince ?? district.since;
+  const release = district.conditionHolds === false ? releaseText(district.message, lang) : "";
+  if (lang === "zh") {
+    const stepping =
+      district.conditionHolds === false ? `（逐级解除中${release ? `，${release}` : ""}）` : "";
+    return `${name}${since ? `，自 ${when(since)} 起` : ""}${stepping}`;
+  }
+  const stepping =
+    district.conditionHolds === false ? ` (stepping down${release ? `: ${release}` : ""})` : "";
+  return `${name}${since ? `, since ${when(since)}` : ""}${stepping}`;
+}
