@@ -164,10 +164,18 @@ function whatOf(state: AlertState, value = state.value): Bilingual {
     return { zh: "重污染天气", en: "heavy pollution" };
   const metric = state.metric;
   if (state.ruleId.startsWith("dq-") || metric === "silence") {
-    const name = metric === undefined || metric === "silence" ? undefined : shortName(metric);
+    // A finding of several metrics (a stuck-sensor alert of three) carries no one metric: its
+    // details name each (packages/rules observeQuality), and so does the subject.
+    const metrics = [
+      ...new Set([
+        ...(state.details ?? []).map((d) => d.metric),
+        ...(metric === undefined || metric === "silence" ? [] : [metric]),
+      ]),
+    ];
+    const names = metrics.map(shortName);
     return {
-      zh: `数据质量${name ? ` ${name.zh}` : ""}`,
-      en: `data quality${name ? ` ${name.en}` : ""}`,
+      zh: `数据质量${names.length > 0 ? ` ${names.map((n) => n.zh).join("、")}` : ""}`,
+      en: `data quality${names.length > 0 ? ` ${names.map((n) => n.en).join(", ")}` : ""}`,
     };
   }
   if (metric === "noi")
@@ -187,6 +195,26 @@ function whatOf(state: AlertState, value = state.value): Bilingual {
     zh: `${name.zh}${window ? ` ${window.zh}` : ""}${shown}${level ? ` ${level.zh}` : ""}`,
     en: `${name.en}${window ? ` ${window.en}` : ""}${shown}${level ? ` ${level.en}` : ""}`,
   };
+}
+
+/**
+ * A silent time in whole minutes as the rules engine's message says it (packages/rules
+ * silenceText): minutes below 2 h, hours with at most one decimal up to 2 days, days above,
+ * rounded down.
+ *
+ * @example
+ * silentText(15); // { zh: "15 分钟", en: "15 min" }
+ * silentText(210); // { zh: "3.5 小时", en: "3.5 h" }
+ */
+export function silentText(minutes: number): Bilingual {
+  const down1 = (x: number) => Math.floor(x * 10) / 10;
+  if (minutes < 120) return { zh: `${Math.floor(minutes)} 分钟`, en: `${Math.floor(minutes)} min` };
+  if (minutes <= 2 * 24 * 60) {
+    const hours = down1(minutes / 60);
+    return { zh: `${hours} 小时`, en: `${hours} h` };
+  }
+  const days = down1(minutes / (24 * 60));
+  return { zh: `${days} 天`, en: `${days} d` };
 }
 
 /** An alert on a value below its threshold (e.g. dissolved oxygen): lower is worse. */
@@ -268,6 +296,13 @@ export function renderAlert(
   if (state.metric === "water_class") {
     // The value is the first deciding parameter's; the Detail lines name each with its limit.
     if (state.level !== undefined) measured.push(`水质 ${state.level}类 water quality Class ${state.level}`);
+  } else if (state.metric === "silence") {
+    // The value is the silent time in whole minutes (packages/rules observeSilence), said as the
+    // message says it, not as a metric id.
+    if (state.value !== undefined) {
+      const silent = silentText(state.value);
+      measured.push(`无数据 ${silent.zh} / no data for ${silent.en}`);
+    }
   } else if (state.value !== undefined) {
     const name = state.metric === undefined ? undefined : metricName(state.metric);
     measured.push(
