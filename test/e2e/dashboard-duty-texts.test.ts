@@ -80,6 +80,47 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     const row = page.locator('#open-alerts tr[data-alert="texts-noi"]');
     await row.waitFor();
     expect(await row.locator("td").nth(4).textContent()).toMatch(/^3 天 2 小时 \d+ 分$/);
+    // The value with its metric and unit, the threshold with its unit.
+    expect(await row.locator("td").nth(3).textContent()).toBe("空气负氧离子 1800 个/cm³ / 1500 个/cm³");
+  });
+
+  it("shows a water alert's value as a class against the section's target class", async () => {
+    const now = Date.now();
+    await store.writeAlertEvents([
+      {
+        id: "texts-wq-r",
+        alertId: "texts-wq",
+        type: "raised",
+        at: toBeijingIso(now),
+        ruleId: "water-drinking-source-below-target",
+        stationId: "ld-wq-01",
+        severity: "critical",
+        level: "III",
+        metric: "water_class",
+        value: 3,
+        window: "latest",
+        startedAt: toBeijingIso(now - 7 * 86_400_000),
+        dataTime: toBeijingIso(now),
+        message: {
+          zh: "饮用水水源地水质未达目标类别",
+          en: "Drinking-water source worse than its target class",
+        },
+      },
+    ]);
+    await page.click('nav a[data-view="map"]');
+    await page.click('nav a[data-view="alerts"]');
+    const row = page.locator('#open-alerts tr[data-alert="texts-wq"]');
+    await row.waitFor();
+    // GB 3838-2002: the section's class (III) against its target class (II for ld-wq-01).
+    expect(await row.locator("td").nth(3).textContent()).toBe("III类 / 目标 II类");
+    await page.click("#lang-toggle");
+    await waitFor(
+      async () => (await row.locator("td").nth(3).textContent()) === "Class III / target Class II",
+      {
+        what: "the English value cell",
+      },
+    );
+    await page.click("#lang-toggle");
   });
 
   it("says since when the district warning's level holds and that it is stepping down", async () => {

@@ -1,10 +1,13 @@
+import { METRICS } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { humanTime } from "../public/js/format.js";
 import {
   airGrade,
   alertStartMs,
+  alertValueText,
   gradeName,
   limitName,
+  metricOption,
   releaseText,
   warningLine,
 } from "../public/js/labels.js";
@@ -58,5 +61,33 @@ describe("dashboard labels", () => {
       "橙色预警，自 11月30日 04:00 起",
     );
     expect(releaseText({ zh: "开始于 11月26日 17:00（北京时间）" }, "zh")).toBe("");
+  });
+
+  it("writes an alert's value and threshold with metric and unit, water classes as classes", () => {
+    // As /dashboard/standards.json sends them.
+    const metrics = Object.fromEntries(
+      Object.entries(METRICS).map(([id, m]) => [id, { unit: m.unit, zh: m.zh, en: m.en }]),
+    );
+    const pm25 = { metric: "pm25", value: 40.83, threshold: 35 };
+    expect(alertValueText(pm25, { metrics, lang: "zh" })).toBe("PM2.5 40.8 µg/m³ / 35 µg/m³");
+    // GB 3838: the value of a water_class alert is the class number (3 = III), the target the section's.
+    const water = { metric: "water_class", value: 3 };
+    expect(alertValueText(water, { metrics, targetClass: "II", lang: "zh" })).toBe("III类 / 目标 II类");
+    expect(alertValueText(water, { metrics, targetClass: "II", lang: "en" })).toBe(
+      "Class III / target Class II",
+    );
+    expect(alertValueText({ metric: "aqi", value: 66 }, { metrics, lang: "en" })).toBe("AQI 66");
+    expect(alertValueText({ metric: "noi", value: 1800, threshold: 1500 }, { metrics, lang: "zh" })).toBe(
+      "空气负氧离子 1800 个/cm³ / 1500 个/cm³",
+    );
+    expect(alertValueText({ metric: "noi", value: 1800 }, { metrics, lang: "en" })).toBe(
+      "Negative oxygen ions 1800 ions/cm³",
+    );
+    expect(alertValueText({ metric: "silence", value: 200 }, { metrics, lang: "zh" })).toBe(
+      "无数据 3 小时 20 分",
+    );
+    expect(metricOption("ph", metrics, "zh")).toBe("pH值");
+    expect(metricOption("pm25", metrics, "en")).toBe("PM2.5 (µg/m³)");
+    expect(metricOption("noi", metrics, "zh")).toBe("空气负氧离子 (个/cm³)");
   });
 });

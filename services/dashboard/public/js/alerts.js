@@ -1,7 +1,7 @@
 import { getJson, postJson } from "./api.js";
 import { compareAlerts, formatAge, formatMeasure, humanizeTimes, humanTime, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { alertStartMs, warningLine } from "./labels.js";
+import { alertStartMs, alertValueText, warningLine } from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 /** An alert message in the page's language, its times as people read them (older messages carry ISO times). */
@@ -20,9 +20,13 @@ const WARNING_NAMES = {
 let openAlerts = [];
 let ackTarget = null;
 
+function stationOf(app, id) {
+  return app.stations?.find((x) => x.id === id) ?? app.network?.stations.find((x) => x.id === id);
+}
+
 function stationName(app, id) {
   if (id === "district") return t("compliance.district");
-  const s = app.network?.stations.find((x) => x.id === id) ?? app.stations?.find((x) => x.id === id);
+  const s = stationOf(app, id);
   return s ? pick(s.name) : id;
 }
 
@@ -156,10 +160,11 @@ function renderOpen(app, { live = false } = {}) {
       tr.dataset.alert = a.alertId;
       tr.dataset.status = a.status;
       tr.className = `sev-row-${a.severity}${a.status === "acknowledged" ? " acked" : ""}`;
-      const value =
-        a.value !== undefined
-          ? `${formatMeasure(a.value)}${a.threshold !== undefined ? ` / ${formatMeasure(a.threshold)}` : ""}`
-          : "";
+      const value = alertValueText(a, {
+        metrics: app.standards?.metrics,
+        targetClass: stationOf(app, a.stationId)?.water?.targetClass,
+        lang: getLang(),
+      });
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>

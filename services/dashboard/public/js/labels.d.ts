@@ -21,3 +21,12 @@ export function warningLine(
   lang: Lang,
   when: (iso: string) => string,
 ): string;
+export type Metrics = Record<string, { unit?: string; zh?: string; en?: string }>;
+export function unitText(unit: string | undefined, lang: Lang): string;
+export function metricLabel(metric: string, metrics: Metrics | undefined, lang: Lang): string;
+export function metricOption(metric: string, metrics: Metrics | undefined, lang: Lang): string;
+export function waterClassText(cls: string | number, lang: Lang): string;
+export function alertValueText(
+  alert: { metric?: string; value?: number | null; threshold?: number | null },
+  context: { metrics?: Metrics; targetClass?: string; lang: Lang },
+): string;

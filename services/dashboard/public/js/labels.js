@@ -1,6 +1,8 @@
 // Pure wording helpers of the alerts, charts and compliance views (no DOM): unit-tested in
 // services/dashboard/src/labels.test.ts. `lang` is "zh" or "en".
 
+import { displayMeasure, formatAge } from "./format.js";
+
 /** The GB 3095 grade that applies to a station's ambient-air area class (GB 3095-2012 §4.2: class 1 → Grade I, class 2 → Grade II). */
 export function airGrade(airArea) {
   return airArea === "class1" ? "I" : "II";
@@ -74,4 +76,60 @@ export function warningLine(district, lang, when) {
   const stepping =
     district.conditionHolds === false ? ` (stepping down${release ? `: ${release}` : ""})` : "";
   return `${name}${since ? `, since ${when(since)}` : ""}${stepping}`;
+}
+
+/** A unit as written in `lang`: none for a dimensionless quantity (pH); negative ions 个/cm³ in Chinese, ions/cm³ in English. */
+export function unitText(unit, lang) {
+  if (!unit || unit === "dimensionless") return "";
+  if (unit === "ions/cm³") return lang === "zh" ? "个/cm³" : "ions/cm³";
+  return unit;
+}
+
+// Pollutants by their symbols (short enough for a table column and a picker).
+const SYMBOLS = { pm25: "PM2.5", pm10: "PM10", so2: "SO₂", no2: "NO₂", co: "CO", o3: "O₃", aqi: "AQI" };
+
+/** A metric's display name: the pollutant symbol (PM2.5), else the catalogue name (总磷 / Total phosphorus), else the id. */
+export function metricLabel(metric, metrics, lang) {
+  if (SYMBOLS[metric]) return SYMBOLS[metric];
+  const m = metrics?.[metric];
+  return (lang === "zh" ? m?.zh : m?.en) ?? metric;
+}
+
+/** "PM2.5 (µg/m³)" / "pH值": a metric picker's option text. */
+export function metricOption(metric, metrics, lang) {
+  const unit = unitText(metrics?.[metric]?.unit, lang);
+  return unit ? `${metricLabel(metric, metrics, lang)} (${unit})` : metricLabel(metric, metrics, lang);
+}
+
+const WATER_CLASS_NAMES = ["I", "II", "III", "IV", "V", "劣V"];
+
+/** "III类" / "Class III" from a class (Roman numeral text or 1 … 6). */
+export function waterClassText(cls, lang) {
+  const name = typeof cls === "number" ? (WATER_CLASS_NAMES[cls - 1] ?? String(cls)) : cls;
+  if (lang === "zh") return `${name}类`;
+  return name === "劣V" ? "worse than Class V" : `Class ${name}`;
+}
+
+/**
+ * An alert's value / threshold cell: the value with its metric and unit ("PM2.5 40.8 µg/m³ / 35 µg/m³"),
+ * a water class as a class against the section's target ("III类 / 目标 II类"), a station's silence as a
+ * duration; "" when the alert carries no value. `targetClass` is the station's (water sections).
+ */
+export function alertValueText(alert, { metrics, targetClass, lang }) {
+  if (alert.value === undefined || alert.value === null) return "";
+  const { metric, value, threshold } = alert;
+  if (metric === "water_class") {
+    const target =
+      targetClass === undefined
+        ? ""
+        : ` / ${lang === "zh" ? `目标 ${waterClassText(targetClass, lang)}` : `target ${waterClassText(targetClass, lang)}`}`;
+    return `${waterClassText(value, lang)}${target}`;
+  }
+  if (metric === "silence") {
+    return `${lang === "zh" ? "无数据" : "silent"} ${formatAge(0, value * 60_000, lang)}`;
+  }
+  const unit = unitText(metrics?.[metric]?.unit, lang);
+  const withUnit = (v) => `${displayMeasure(v)}${unit ? ` ${unit}` : ""}`;
+  const name = metric ? `${metricLabel(metric, metrics, lang)} ` : "";
+  return `${name}${withUnit(value)}${threshold !== undefined && threshold !== null ? ` / ${withUnit(threshold)}` : ""}`;
 }
