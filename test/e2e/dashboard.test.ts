@@ -250,6 +250,45 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     }
   });
 
+  it("at phone width (390 × 844) the tables are stacked cards: no column squeezed, nothing wrapped a character a line", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Widths of the visible cells of a table, and whether the page scrolls sideways.
+    const measure = (selector: string) =>
+      page.evaluate(`(() => {
+        const cells = [...document.querySelectorAll("${selector} tbody td")].filter((td) => td.offsetParent !== null);
+        return {
+          cells: cells.length,
+          narrowest: Math.min(...cells.map((td) => td.getBoundingClientRect().width)),
+          unlabelled: cells.filter((td, i) => i % td.parentElement.children.length !== 0 && !td.dataset.label).length,
+          sideways: document.documentElement.scrollWidth > window.innerWidth,
+        };
+      })()`) as Promise<{ cells: number; narrowest: number; unlabelled: number; sideways: boolean }>;
+    try {
+      await page.click('nav a[data-view="alerts"]');
+      await page.locator('#open-alerts tr[data-alert="e2e-alert"]').waitFor();
+      const alertsView = await measure("#open-alerts");
+      expect(alertsView.cells).toBeGreaterThanOrEqual(7);
+      expect(alertsView.narrowest).toBeGreaterThan(300);
+      expect(alertsView.unlabelled).toBe(0);
+      expect(alertsView.sideways).toBe(false);
+      // The station's name on one line, not one character a line.
+      const station = page.locator('#open-alerts tr[data-alert="e2e-alert"] td').nth(1);
+      expect((await station.boundingBox())?.height ?? 0).toBeLessThan(40);
+      await page.screenshot({ path: join(screenshots, "dashboard-phone-alerts.png"), fullPage: false });
+
+      await page.click('nav a[data-view="map"]');
+      await page.waitForSelector("#station-table tbody tr");
+      const mapView = await measure("#station-table");
+      expect(mapView.narrowest).toBeGreaterThan(300);
+      expect(mapView.sideways).toBe(false);
+      // Station ids and times on one line ("ld-aq-01", not "ld-\naq-01").
+      const id = page.locator("#station-table tbody tr small.nowrap").first();
+      expect((await id.boundingBox())?.height ?? 99).toBeLessThan(24);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
+  });
+
   it("switches to English", async () => {
     await page.click("#lang-toggle");
     expect(await page.locator("nav a[data-view=map]").textContent()).toBe("Network map");

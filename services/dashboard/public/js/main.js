@@ -30,6 +30,35 @@ async function show(name) {
   resizeCharts();
 }
 
+/**
+ * Each table cell's column heading as its data-label, which the phone layout (CSS, below 700 px)
+ * shows beside the value when a table's rows become stacked cards. Kept up as the views re-render
+ * their rows and the language changes.
+ */
+function labelCells(table) {
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  for (const tr of table.querySelectorAll("tbody tr"))
+    [...tr.children].forEach((td, i) => {
+      const label = heads[i] ?? "";
+      if (td.dataset.label !== label) td.dataset.label = label;
+    });
+}
+
+function labelAllTables() {
+  for (const table of document.querySelectorAll("table.data-table")) labelCells(table);
+}
+
+function watchTables() {
+  const observer = new MutationObserver((records) => {
+    const tables = new Set(records.map((r) => r.target.closest?.("table.data-table")).filter(Boolean));
+    for (const table of tables) labelCells(table);
+    // A table added whole (the station panel's latest values).
+    if (records.some((r) => [...r.addedNodes].some((n) => n.querySelector?.("table.data-table"))))
+      labelAllTables();
+  });
+  observer.observe(document.querySelector("main"), { childList: true, subtree: true });
+}
+
 function resizeCharts() {
   for (const el of document.querySelectorAll(".chart")) window.echarts.getInstanceByDom(el)?.resize();
 }
@@ -54,6 +83,7 @@ function relabel() {
   );
   document.title = t("title");
   setLive(document.getElementById("live-status").dataset.state);
+  labelAllTables();
 }
 
 function setLive(state) {
@@ -135,6 +165,7 @@ async function start() {
   if (params.get("wall") === "1" || localStorage.getItem("qingshan.wall") === "1")
     document.body.classList.add("wall");
   relabel();
+  watchTables();
   app.standards = await getJson("/dashboard/standards.json");
   app.toast = toast;
   app.refreshMap = () => map.refresh(app);

@@ -326,7 +326,7 @@ function renderTable(app) {
       const alerts = open
         ? ` <a class="badge sev-${open.severity}" href="#alerts">${alertText(app, s.id)}</a>`
         : "";
-      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(townshipText(app, s.township))}</td><td>${swatch} ${escapeHtml(look.text)}${alerts}</td><td>${shortTime(s.lastReadingAt)}</td>`;
+      tr.innerHTML = `<td>${escapeHtml(pick(s.name))} <small class="muted nowrap">${s.id}</small></td><td>${t(`kind.${s.kind}`)}</td><td>${escapeHtml(townshipText(app, s.township))}</td><td class="state">${swatch} ${escapeHtml(look.text)}${alerts}</td><td class="nowrap">${shortTime(s.lastReadingAt)}</td>`;
       return tr;
     }),
   );
@@ -376,7 +376,7 @@ function latestHtml(app, s) {
   const flags = app.standards.flags ?? {};
   const rows = s.latest.map((r) => {
     const meaning = flags[r.flag] ? pick(flags[r.flag]) : "";
-    return `<tr data-metric="${escapeHtml(r.metric)}"><td>${escapeHtml(metricName(app, r.metric))}</td><td class="num">${displayMeasure(r.value)}</td><td>${escapeHtml(metricUnit(r.unit))}</td><td>${shortTime(r.ts)}</td><td><abbr title="${escapeHtml(meaning)}">${escapeHtml(r.flag)}</abbr></td></tr>`;
+    return `<tr data-metric="${escapeHtml(r.metric)}"><td>${escapeHtml(metricName(app, r.metric))}</td><td class="num">${displayMeasure(r.value)}</td><td>${escapeHtml(metricUnit(r.unit))}</td><td class="nowrap">${shortTime(r.ts)}</td><td><abbr title="${escapeHtml(meaning)}">${escapeHtml(r.flag)}</abbr></td></tr>`;
   });
   return `<table class="data-table compact latest"><thead><tr><th>${t("col.metric")}</th><th class="num">${t("col.reading")}</th><th>${t("col.unit")}</th><th>${t("col.time")}</th><th title="${escapeHtml(t("col.flagHelp"))}">${t("col.flag")}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
