@@ -15,6 +15,8 @@ describe("parseIngestConfig", () => {
         connections: 1,
         maxInFlight: 1000,
         sessionExpirySeconds: 604_800,
+        leaveOnStop: false,
+        leaveQuietMs: 1000,
         keepaliveSeconds: 30,
         reconnectPeriodMs: 1000,
         connectTimeoutMs: 30_000,

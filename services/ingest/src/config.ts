@@ -48,6 +48,17 @@ export const IngestConfigSchema = z.strictObject({
         .min(0)
         .max(4_294_967_295)
         .default(7 * 86_400),
+      /**
+       * Leave the share group on a graceful stop: unsubscribe (the broker routes new messages to
+       * the other members), hand on what the session still receives until it has been quiet for
+       * `leaveQuietMs` with nothing in flight, then disconnect with Session Expiry Interval 0 so
+       * the broker deletes the session (MQTT 5.0 §3.14.2.2.2) and strands nothing in it. Set it on
+       * every replica when 2 or more ingests share the subscription; leave it off with one (its
+       * session keeps what stations publish while it restarts).
+       */
+      leaveOnStop: z.boolean().default(false),
+      /** With `leaveOnStop`: how long the session must receive nothing before it is ended. */
+      leaveQuietMs: z.number().int().min(0).max(60_000).default(1000),
       keepaliveSeconds: z.number().int().min(0).max(65535).default(30),
       reconnectPeriodMs: z.number().int().min(0).default(1000),
       connectTimeoutMs: z.number().int().positive().default(30_000),

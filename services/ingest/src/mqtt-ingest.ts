@@ -1,4 +1,11 @@
-import { type IClientOptions, type IPublishPacket, type MqttClient, connect as mqttConnect } from "mqtt";
+import {
+  connectAsync,
+  type IClientOptions,
+  type IDisconnectPacket,
+  type IPublishPacket,
+  type MqttClient,
+  connect as mqttConnect,
+} from "mqtt";
 import type { Logger } from "pino";
 import { ArrivalLine } from "./arrival-line.ts";
 import type { IngestConfig } from "./config.ts";
@@ -41,6 +48,18 @@ export interface MqttIngest {
   /** Sessions currently connected to the broker, of `clientIds.length`. */
   connectedSessions(): number;
 }
+
+/** MQTT 5.0 §3.14.2.1 DISCONNECT reason 0x8E: another connection with this client id took the session. */
+const SESSION_TAKEN_OVER = 0x8e;
+/**
+ * Mosquitto (2.0.11 at least) and MQTT 3.1.1 brokers take a session over by closing the old
+ * connection without a DISCONNECT: this many closes in a row, each within QUICK_CLOSE_MS of the
+ * CONNACK, with no reason and no socket error, are reported as a takeover.
+ */
+const QUICK_CLOSES_FOR_TAKEOVER = 3;
+const QUICK_CLOSE_MS = 10_000;
+/** A repeated takeover (two instances with one id kick each other off every second) is logged this often. */
+const TAKEOVER_LOG_INTERVAL_MS = 60_000;
 
 /** Handed to MQTT.js's handleMessage callback so it sends no PUBACK itself (see attach). */
 const DEFERRED_ACK = new Error("PUBACK deferred until the message is handed on");
@@ -146,6 +165,10 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   let closing = false;
   // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
   let abandoned = false;
+  /** When the last message arrived (ms, Date.now), for leaveOnStop's quiet period. */
+  let lastArrival = 0;
+  /** Messages received since leaving the share group began (the session's queue being drained). */
+  let drainedOnLeave: number | undefined;
 
   /** The message's input, or undefined for Qingshan's own topics (its HJ 212 replies, alerts). */
   function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } | undefined {
@@ -206,6 +229,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
       // Not calling back also stops MQTT.js from reading further packets of this connection.
       if (closing) return;
+      lastArrival = Date.now();
+      if (drainedOnLeave !== undefined) drainedOnLeave++;
       metrics.counts.inFlight("mqtt", 1);
       inFlight++;
       const entry: PendingPuback = {
@@ -221,11 +246,70 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       // in-flight window, Receive Maximum in MQTT 5), and the PUBACK is sent above once handed on.
       callback(DEFERRED_ACK);
     };
-    client.on("error", (error) =>
-      logger.error({ err: error, clientId: client.options.clientId }, "MQTT error"),
-    );
-    client.on("offline", () => logger.warn({ clientId: client.options.clientId }, "MQTT connection lost"));
-    client.on("reconnect", () => logger.info({ clientId: client.options.clientId }, "MQTT reconnecting"));
+    const clientId = client.options.clientId;
+    /** Why the broker ended the connection (its DISCONNECT, MQTT 5), until the next connect. */
+    let disconnectReason: number | undefined;
+    let connectedAt = 0;
+    let errorSinceConnect = false;
+    /** Connections in a row the broker closed soon after CONNACK, with no reason and no error. */
+    let quickCloses = 0;
+    let takeovers = 0;
+    let takeoverLoggedAt = Number.NEGATIVE_INFINITY;
+    function reportTakeover(certain: boolean): void {
+      takeovers++;
+      const now = Date.now();
+      if (now - takeoverLoggedAt < TAKEOVER_LOG_INTERVAL_MS) return;
+      takeoverLoggedAt = now;
+      const how = certain
+        ? "another client connected to the broker with the client id"
+        : `the broker closed the connection ${quickCloses} times in a row within seconds of accepting it, with no reason, as it does when another client connects with the client id`;
+      const detail = certain
+        ? " (DISCONNECT reason 0x8E Session taken over)"
+        : " (Mosquitto and MQTT 3.1.1 just close the connection)";
+      logger.error(
+        { clientId, url: options.url, takeovers },
+        `MQTT session taken over: ${how} "${clientId}"${detail}; two ingest instances with one client id take the session from each other in turn. Give each instance its own QINGSHAN_MQTT_CLIENT_ID (mqtt.clientId)`,
+      );
+    }
+    client.on("connect", () => {
+      disconnectReason = undefined;
+      errorSinceConnect = false;
+      connectedAt = Date.now();
+    });
+    client.on("disconnect", (packet: IDisconnectPacket) => {
+      disconnectReason = packet.reasonCode;
+      if (packet.reasonCode === SESSION_TAKEN_OVER) reportTakeover(true);
+    });
+    client.on("error", (error) => {
+      errorSinceConnect = true;
+      logger.error({ err: error, clientId }, "MQTT error");
+    });
+    client.on("offline", () => {
+      if (disconnectReason === SESSION_TAKEN_OVER) {
+        logger.warn({ clientId, reason: "session taken over (0x8E)" }, "MQTT connection lost");
+        return;
+      }
+      if (disconnectReason !== undefined) {
+        quickCloses = 0;
+        logger.warn(
+          { clientId, reason: `broker DISCONNECT 0x${disconnectReason.toString(16)}` },
+          "MQTT connection lost",
+        );
+        return;
+      }
+      const quick = !closing && !errorSinceConnect && Date.now() - connectedAt < QUICK_CLOSE_MS;
+      quickCloses = quick ? quickCloses + 1 : 0;
+      logger.warn(
+        {
+          clientId,
+          reason:
+            "connection closed without a reason (by the broker, the network, or a client with the same id taking the session)",
+        },
+        "MQTT connection lost",
+      );
+      if (quickCloses >= QUICK_CLOSES_FOR_TAKEOVER) reportTakeover(false);
+    });
+    client.on("reconnect", () => logger.info({ clientId }, "MQTT reconnecting"));
   }
 
   function connectOne(clientId: string): Promise<MqttClient> {
@@ -292,7 +376,72 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     }
   }
 
+  /** Resolves once no message is in flight, or false after `timeoutMs`. */
+  function settledWithin(timeoutMs: number): Promise<boolean> {
+    if (inFlight === 0) return Promise.resolve(true);
+    return settleWithin(new Promise<void>((resolve) => idle.push(resolve)), timeoutMs);
+  }
+
+  /**
+   * leaveOnStop, first half: unsubscribe from the shared subscription (the broker then routes new
+   * messages to the other members: MQTT 5.0 §4.8.2) and go on handing on what the session still
+   * receives (messages queued for it before) until nothing arrived for `leaveQuietMs` and nothing
+   * is in flight. Returns whether the session may be deleted: false when unsubscribing failed or
+   * in-flight messages did not settle within the drain timeout (the session must keep them).
+   */
+  async function leaveShareGroup(): Promise<boolean> {
+    const connected = clients.filter((c) => c.connected);
+    if (connected.length !== clients.length || clients.length === 0) {
+      logger.warn(
+        { clientIds, connected: connected.length },
+        "MQTT leaveOnStop: not every session is connected, so the sessions are kept (not left) at stop",
+      );
+      return false;
+    }
+    drainedOnLeave = 0;
+    try {
+      await Promise.all(clients.map((c) => c.unsubscribeAsync([...filters])));
+    } catch (error) {
+      logger.warn({ err: error, clientIds }, "MQTT leaveOnStop: unsubscribing failed, the sessions are kept");
+      return false;
+    }
+    logger.info(
+      { clientIds, topics: filters },
+      "MQTT leaving the share group: unsubscribed, draining the session",
+    );
+    for (;;) {
+      if (!(await settledWithin(options.drainTimeoutMs))) return false;
+      const quietFor = Date.now() - lastArrival;
+      if (quietFor >= mqtt.leaveQuietMs && inFlight === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, mqtt.leaveQuietMs - quietFor)));
+    }
+    return clients.every((c) => c.connected);
+  }
+
+  /**
+   * leaveOnStop, second half: ends every session at the broker. MQTT 5: DISCONNECT with Session
+   * Expiry Interval 0 (MQTT 5.0 §3.14.2.2.2: the broker deletes the session). MQTT 3.1.1: after
+   * the disconnect, a connection with clean session 1 discards the stored session (3.1.1 §3.1.2.4).
+   */
+  async function endSessions(): Promise<void> {
+    if (mqtt.protocolVersion === 5) {
+      await Promise.all(clients.map((c) => c.endAsync(false, { properties: { sessionExpiryInterval: 0 } })));
+      return;
+    }
+    await Promise.all(clients.map((c) => c.endAsync(false)));
+    for (const clientId of clientIds) {
+      const cleaner = await connectAsync(options.url, {
+        ...clientOptions(mqtt, clientId),
+        clean: true,
+        reconnectPeriod: 0,
+        manualConnect: false,
+      });
+      await cleaner.endAsync(false);
+    }
+  }
+
   async function stop(): Promise<void> {
+    const leave = mqtt.leaveOnStop && (await leaveShareGroup());
     closing = true;
     // Drain: messages already being handed on finish and are acknowledged before we disconnect.
     // Past the drain timeout (bus down or stuck) retries stop and the connection is closed
@@ -304,9 +453,34 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       abandoned = true;
       logger.warn({ inFlight }, "MQTT drain timed out; in-flight messages left unacknowledged");
     }
-    // An offline session cannot flush its queued HJ 212 replies: close it at once (unanswered
-    // stations resend their packets, which is harmless: the store is idempotent).
-    await Promise.all(clients.map((c) => c.endAsync(!drained || !c.connected)));
+    if (leave && drained && clients.every((c) => c.connected)) {
+      // Everything the session received was handed on and acknowledged: nothing is lost with it.
+      try {
+        if (!(await settleWithin(endSessions(), mqtt.connectTimeoutMs))) {
+          throw new Error(`no answer from the broker within ${mqtt.connectTimeoutMs} ms`);
+        }
+        logger.info(
+          { clientIds, drainedMessages: drainedOnLeave },
+          `MQTT left the share group: ${drainedOnLeave} messages received while leaving were handed on, session ended at the broker`,
+        );
+      } catch (error) {
+        logger.warn(
+          { err: error, clientIds },
+          "MQTT leaveOnStop: ending the session failed, the broker may keep it",
+        );
+        await Promise.all(clients.map((c) => c.endAsync(true)));
+      }
+    } else {
+      if (mqtt.leaveOnStop) {
+        logger.warn(
+          { clientIds, drainedMessages: drainedOnLeave },
+          "MQTT leaveOnStop: the session is kept at the broker (not everything was handed on); it holds the unacknowledged messages until this client id connects again",
+        );
+      }
+      // An offline session cannot flush its queued HJ 212 replies: close it at once (unanswered
+      // stations resend their packets, which is harmless: the store is idempotent).
+      await Promise.all(clients.map((c) => c.endAsync(!drained || !c.connected)));
+    }
     clients.length = 0;
   }
 
