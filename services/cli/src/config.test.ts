@@ -11,6 +11,7 @@ import {
   brokerLoginOf,
   createBusFromConfig,
   createStoreFromConfig,
+  defaultIngestClientId,
   ingestConfigOf,
   redactUrl,
 } from "./services.ts";
@@ -56,6 +57,7 @@ describe("loadConfig", () => {
       connections: 1,
       maxInFlight: 1000,
       sessionExpirySeconds: 7 * 86_400,
+      leaveOnStop: false,
       keepaliveSeconds: 30,
     });
     expect(config.store.duckdb).toEqual({ threads: null, memoryLimit: null });
@@ -316,6 +318,31 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
       threads: 1,
       memoryLimit: "256MB",
     });
+  });
+
+  it("QINGSHAN_MQTT_LEAVE_ON_STOP turns on ingest's mqtt.leaveOnStop (off by default)", () => {
+    const on = loadConfig({ root, env: { QINGSHAN_MQTT_LEAVE_ON_STOP: "true" } });
+    expect(parseIngestConfig(ingestConfigOf(on)).mqtt.leaveOnStop).toBe(true);
+    const off = loadConfig({ root, env: {} });
+    expect(parseIngestConfig(ingestConfigOf(off)).mqtt.leaveOnStop).toBe(false);
+  });
+
+  it("give two ingests on one host different default client ids (by http.port), stable across restarts", () => {
+    const first = loadConfig({ root, env: {} });
+    const second = loadConfig({ root, env: { QINGSHAN_HTTP_PORT: "8081" } });
+    expect(defaultIngestClientId(first, "vm")).toBe("qingshan-ingest-vm");
+    expect(defaultIngestClientId(second, "vm")).toBe("qingshan-ingest-vm-8081");
+    expect(ingestConfigOf(second).mqtt.clientId).toBe(
+      ingestConfigOf(loadConfig({ root, env: { QINGSHAN_HTTP_PORT: "8081" } })).mqtt.clientId,
+    );
+    expect(ingestConfigOf(second).mqtt.clientId).not.toBe(ingestConfigOf(first).mqtt.clientId);
+    expect(defaultIngestClientId(second, "x".repeat(80))).toMatch(/^qingshan-ingest-x+-8081$/);
+    expect(defaultIngestClientId(second, "x".repeat(80))).toHaveLength(60);
+    const named = loadConfig({
+      root,
+      env: { QINGSHAN_HTTP_PORT: "8081", QINGSHAN_MQTT_CLIENT_ID: "ingest-2" },
+    });
+    expect(ingestConfigOf(named).mqtt.clientId).toBe("ingest-2");
   });
 
   it("leave ingest at its defaults and send no login when not set", () => {

@@ -28,7 +28,10 @@ export const ConfigSchema = z.strictObject({
     url: z.string().default(""),
     embeddedPort: z.number().int().min(0).max(65535).default(1883),
     embeddedHost: z.string().default("0.0.0.0"),
-    /** Persistent-session client id of ingest on an external broker; empty: qingshan-ingest-{hostname}. */
+    /**
+     * Persistent-session client id of ingest on an external broker; empty: qingshan-ingest-{hostname},
+     * with -{http.port} appended when http.port is not 8080 or 0 (services.ts defaultIngestClientId).
+     */
     clientId: z.string().default(""),
     /** MQTT 5 shared-subscription group the ingest instances split the load in. */
     shareGroup: z.string().default("qingshan"),
@@ -41,6 +44,8 @@ export const ConfigSchema = z.strictObject({
     /** MQTT 5 Receive Maximum: messages in flight per session; the broker's own limit must allow as many. */
     maxInFlight: ingestMqtt.maxInFlight,
     sessionExpirySeconds: ingestMqtt.sessionExpirySeconds,
+    /** Leave the share group at a graceful stop and end the session: on every replica when 2+ ingests run. */
+    leaveOnStop: ingestMqtt.leaveOnStop,
     keepaliveSeconds: ingestMqtt.keepaliveSeconds,
   }),
   hj212: z.strictObject({
@@ -131,6 +136,7 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
   ["QINGSHAN_MQTT_USERNAME", ["mqtt", "username"], "string"],
   ["QINGSHAN_MQTT_PASSWORD", ["mqtt", "password"], "string"],
   ["QINGSHAN_MQTT_MAX_IN_FLIGHT", ["mqtt", "maxInFlight"], "int"],
+  ["QINGSHAN_MQTT_LEAVE_ON_STOP", ["mqtt", "leaveOnStop"], "bool"],
   ["QINGSHAN_HJ212_PORT", ["hj212", "tcpPort"], "int"],
   ["QINGSHAN_HTTP_PORT", ["http", "port"], "int"],
   ["QINGSHAN_HTTP_HOST", ["http", "host"], "string"],

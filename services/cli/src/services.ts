@@ -183,6 +183,23 @@ export function publicUrlOf(config: QingshanConfig, port = config.http.port): st
 }
 
 /**
+ * Ingest's MQTT client id when mqtt.clientId is empty: `qingshan-ingest-{hostname}`, and
+ * `-{http.port}` after it when http.port is not the default 8080 (nor 0, any free port). Two
+ * processes on one host serve /readyz on different ports, so their ids differ, and an instance
+ * keeps its id across restarts (its persistent session holds what arrived meanwhile); a
+ * container's hostname is already unique. Ids stay as they were at 8080, so an upgrade strands
+ * no session.
+ *
+ * @example
+ * defaultIngestClientId({ http: { port: 8081 } }, "vm") // "qingshan-ingest-vm-8081"
+ */
+export function defaultIngestClientId(config: Pick<QingshanConfig, "http">, host = hostname()): string {
+  const port = config.http.port === 8080 || config.http.port === 0 ? "" : `-${config.http.port}`;
+  const base = `qingshan-ingest-${host.replace(/[^A-Za-z0-9_.-]/g, "-")}`;
+  return `${base.slice(0, 60 - port.length)}${port}`;
+}
+
+/**
  * Ingest's configuration from Qingshan's: the settings the file has (units converted), the others
  * at ingest's defaults.
  *
@@ -196,8 +213,7 @@ export function ingestConfigOf(config: QingshanConfig) {
       ...(mqtt.url ? { url: mqtt.url } : {}),
       embeddedPort: mqtt.embeddedPort,
       embeddedHost: mqtt.embeddedHost,
-      clientId:
-        mqtt.clientId || `qingshan-ingest-${hostname().replace(/[^A-Za-z0-9_.-]/g, "-")}`.slice(0, 60),
+      clientId: mqtt.clientId || defaultIngestClientId(config),
       shareGroup: mqtt.shareGroup,
       ...(mqtt.username ? { username: mqtt.username } : {}),
       ...(mqtt.password ? { password: mqtt.password } : {}),
@@ -205,6 +221,7 @@ export function ingestConfigOf(config: QingshanConfig) {
       connections: mqtt.connections,
       maxInFlight: mqtt.maxInFlight,
       sessionExpirySeconds: mqtt.sessionExpirySeconds,
+      leaveOnStop: mqtt.leaveOnStop,
       keepaliveSeconds: mqtt.keepaliveSeconds,
       // The notifier publishes alert events on the same broker: not station input.
       ownTopics: [`${parseNotifierConfig(config.notifier as NotifierConfig).mqtt.topicPrefix}/#`],
