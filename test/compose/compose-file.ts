@@ -12,6 +12,9 @@ export interface ComposeService {
   readonly command?: string | string[];
   readonly environment?: Record<string, string | number | boolean | null> | string[];
   readonly volumes?: string[];
+  readonly stop_grace_period?: string;
+  readonly healthcheck?: { readonly test?: string | string[] };
+  readonly depends_on?: Record<string, { readonly condition?: string }> | string[];
 }
 
 export const compose = parse(readFileSync(resolve(root, "docker-compose.yml"), "utf8"), { merge: true }) as {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { requireService } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
-import { qingshanServices, root } from "./compose-file.ts";
+import { compose, qingshanServices, root } from "./compose-file.ts";
 
 /** Where the CLI's commands and its environment variables are defined: the one place to look. */
 const CLI_MAIN = resolve(root, "services/cli/src/main.ts");
@@ -49,9 +49,18 @@ describe("docker-compose.yml", () => {
     const { commands, runServices } = cliCommands();
     const problems: string[] = [];
     for (const { name, command } of qingshanServices) {
-      const [pnpm, qingshan, sub, service] = command;
-      if (pnpm !== "pnpm" || qingshan !== "qingshan" || sub === undefined) {
-        problems.push(`${name}: command ${JSON.stringify(command)} is not "pnpm qingshan …"`);
+      // node itself, not `pnpm qingshan`: SIGTERM must reach the service (test/compose/stop.test.ts).
+      const [node, flag, loader, main, sub, service] = command;
+      if (
+        node !== "node" ||
+        flag !== "--import" ||
+        loader !== "tsx" ||
+        main !== "services/cli/src/main.ts" ||
+        sub === undefined
+      ) {
+        problems.push(
+          `${name}: command ${JSON.stringify(command)} is not "node --import tsx services/cli/src/main.ts …"`,
+        );
       } else if (!commands.has(sub)) {
         problems.push(`${name}: "qingshan ${sub}" is not in the CLI usage (${CLI_MAIN})`);
       } else if (sub === "run" && (service === undefined || !runServices.has(service))) {
@@ -61,6 +70,30 @@ describe("docker-compose.yml", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("checks every `qingshan run` container's readiness (/readyz) and starts the simulator on ready ingests", () => {
+    const problems: string[] = [];
+    for (const { name, command } of qingshanServices.filter((s) => s.command.includes("run"))) {
+      const test = compose.services[name]?.healthcheck?.test;
+      if (!Array.isArray(test) || !test.join(" ").includes("http://localhost:8080/readyz"))
+        problems.push(
+          `${name}: no healthcheck on /readyz (${JSON.stringify(test)}) for ${command.join(" ")}`,
+        );
+    }
+    expect(problems).toEqual([]);
+    const simulatorDeps = compose.services.simulator?.depends_on as Record<string, { condition?: string }>;
+    for (const ingest of qingshanServices.filter((s) => s.command.at(-1) === "ingest"))
+      expect(simulatorDeps?.[ingest.name]?.condition, ingest.name).toBe("service_healthy");
+  });
+
+  it("keeps the notifier's data directory (spool, outbox) in a named volume", () => {
+    const volumes = compose.services.notifier?.volumes ?? [];
+    // config/qingshan.yaml dataDir ./data under WORKDIR /app (Dockerfile).
+    expect(
+      volumes.some((v) => /^[a-z][a-z0-9_-]*:\/app\/data$/.test(v)),
+      JSON.stringify(volumes),
+    ).toBe(true);
   });
 
   it("sets only QINGSHAN_* variables that the configuration reads", () => {

@@ -131,6 +131,7 @@ describe("deploy/grafana", () => {
 
 describe("deploy/prometheus", () => {
   const config = parse(readFileSync(PROMETHEUS_CONFIG, "utf8")) as {
+    rule_files?: string[];
     scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
   };
   const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
@@ -139,6 +140,15 @@ describe("deploy/prometheus", () => {
     expect(compose.services.prometheus?.volumes).toContain(
       "./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
     );
+  });
+
+  it("loads alert rules, each file mounted beside prometheus.yml in the compose prometheus service", () => {
+    // rule_files are relative to the config file: /etc/prometheus in the container.
+    expect(config.rule_files).toEqual(["alerts.yml"]);
+    for (const file of config.rule_files ?? [])
+      expect(compose.services.prometheus?.volumes).toContain(
+        `./deploy/prometheus/${file}:/etc/prometheus/${file}:ro`,
+      );
   });
 
   it("scrapes /metrics of every `qingshan run` container, the notifier included, on its HTTP port", () => {
