@@ -81,6 +81,13 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** What `Bus.health()` reports: whether the bus can work now, and if not, why. */
+export interface BusHealth {
+  readonly ok: boolean;
+  /** "ok", or every problem found, e.g. `consumer of group "writer" on "readings" crashed: …`. */
+  readonly detail: string;
+}
+
 export interface Bus {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -115,4 +122,11 @@ export interface Bus {
    * Throws BusError "bus.not_started" before `start`.
    */
   committedOffsets(group: string, topic: BusTopic): Promise<Map<number, string>>;
+  /**
+   * Whether the bus can work now, for readiness (/readyz): started and not stopped; Kafka: the
+   * brokers answer, the producer's last request did not fail, and every subscription's consumer runs
+   * (not crashed, not rejoining its group for longer than `rebalanceTimeoutMs`). Never rejects; the
+   * detail names each problem and its reason.
+   */
+  health(): Promise<BusHealth>;
 }

@@ -113,6 +113,26 @@ export const kafkaBusConfigSchema = z.strictObject({
   closeTimeoutMs: z.number().int().min(1).default(3_000),
   /** How often `depth()` (consumer lag, for /metrics) is refreshed from the brokers. */
   depthRefreshMs: z.number().int().min(10).default(5_000),
+  /**
+   * Consumer groups (a regular expression on the group id) that belong to one process only and
+   * die with it: the API's live alert feed (`api-live-<uuid>`, a group per API process). They are
+   * not counted in `depth()` (a dead one's lag would stay until Kafka expires its offsets), and the
+   * bus deletes such a group when its subscription closes cleanly.
+   */
+  ephemeralGroups: z
+    .string()
+    .refine(
+      (pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "not a valid regular expression" },
+    )
+    .default("^api-live-"),
   /** kafkajs' own log lines at or above this level go to `onLog`. */
   logLevel: z.enum(["nothing", "error", "warn", "info", "debug"]).default("warn"),
 });

@@ -6,7 +6,9 @@ import { BUS_TOPICS, type BusTopic } from "../bus.ts";
  * committed by every consumer group, i.e. the sum over partitions of the largest lag of any group. Groups counted: those subscribed
  * through this bus plus every group on the cluster with committed offsets on the topic (so an API
  * process without subscriptions still reports the writer's lag). A group without a committed
- * offset on a partition lags by the whole partition when new groups start at "earliest".
+ * offset on a partition lags by the whole partition when new groups start at "earliest". Ephemeral
+ * groups (`isEphemeral`: one process's own, such as the API's live feed) are never counted: a dead
+ * one's lag would otherwise stay until Kafka expires its offsets.
  * Refreshed in the background (it is for /metrics); `current` is the last refresh.
  */
 export class DepthMonitor {
@@ -20,6 +22,7 @@ export class DepthMonitor {
     private readonly localGroups: () => ReadonlyMap<BusTopic, ReadonlySet<string>>,
     private readonly newGroupsFromEarliest: boolean,
     private readonly refreshMs: number,
+    private readonly isEphemeral: (groupId: string) => boolean = () => false,
   ) {}
 
   start(): void {
@@ -60,6 +63,7 @@ export class DepthMonitor {
     const local = this.localGroups();
     const groups = new Set(listed.groups.filter((g) => g.protocolType === "consumer").map((g) => g.groupId));
     for (const set of local.values()) for (const g of set) groups.add(g);
+    for (const g of groups) if (this.isEphemeral(g)) groups.delete(g);
     const names = BUS_TOPICS.map((t) => this.topicName(t));
     const ends = await Promise.all(names.map((name) => this.admin.fetchTopicOffsets(name)));
     const committedByGroup = await Promise.all(

@@ -12,6 +12,7 @@ import {
   type BatchHandler,
   BUS_TOPICS,
   type Bus,
+  type BusHealth,
   type BusMessage,
   type BusTopic,
   type PublishOptions,
@@ -29,6 +30,7 @@ import {
 } from "./config.ts";
 import { DepthMonitor } from "./depth.ts";
 import { settleBy } from "./give-up.ts";
+import { KafkaLogFilter } from "./log-filter.ts";
 import { packByKey } from "./packing.ts";
 import { rememberingPartitioner } from "./partitioner.ts";
 import { maxMessageBytesFor, Publisher } from "./publisher.ts";
@@ -70,9 +72,12 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
   const reportAssignError = onAssignError ?? defaultAssignError;
   const reportDecodeError = onDecodeError ?? defaultDecodeError;
   const log = onLog ?? defaultLog;
+  const logFilter = new KafkaLogFilter(log);
 
   const topicName = (topic: BusTopic): string => `${settings.topicPrefix}${topic}`;
-  const kafka = new Kafka(kafkaOptions(settings, log));
+  const ephemeralPattern = new RegExp(settings.ephemeralGroups);
+  const isEphemeral = (group: string): boolean => ephemeralPattern.test(group);
+  const kafka = new Kafka(kafkaOptions(settings, (entry) => logFilter.log(entry)));
 
   let state: State = "created";
   let starting: Promise<void> | undefined;
@@ -159,6 +164,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       () => localGroups,
       settings.newGroupStart === "earliest",
       settings.depthRefreshMs,
+      isEphemeral,
     );
     await depth.refresh();
     depth.start();
@@ -176,6 +182,74 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     }
   }
 
+  /** One broker request at a time for health(); an answer within HEALTH_PROBE_MS means reachable. */
+  let probing: Promise<string | undefined> | undefined;
+  function probeBrokers(): Promise<string | undefined> {
+    const client = admin;
+    if (client === undefined) return Promise.resolve("no admin client");
+    probing ??= client
+      .describeCluster()
+      .then(
+        () => undefined,
+        (error: unknown) => `brokers ${settings.brokers.join(",")} unreachable: ${errorMessage(error)}`,
+      )
+      .finally(() => {
+        probing = undefined;
+      });
+    const limitMs = Math.min(HEALTH_PROBE_MS, settings.requestTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(
+        () => resolve(`brokers ${settings.brokers.join(",")} did not answer within ${limitMs} ms`),
+        limitMs,
+      );
+    });
+    return Promise.race([probing, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  async function health(): Promise<BusHealth> {
+    if (state !== "running")
+      return { ok: false, detail: `kafka bus ${state === "created" ? "not started" : state}` };
+    const problems: string[] = [];
+    const brokers = await probeBrokers();
+    if (brokers !== undefined) problems.push(brokers);
+    const failing = publisher?.failing;
+    if (failing !== undefined)
+      problems.push(
+        `producer failing for ${Math.round((Date.now() - failing.since) / 1000)} s: ${failing.reason}`,
+      );
+    for (const subscription of subscriptions) {
+      const problem = subscription.problem();
+      if (problem !== undefined) problems.push(problem);
+    }
+    return problems.length === 0
+      ? { ok: true, detail: "ok" }
+      : { ok: false, detail: `kafka: ${problems.join("; ")}` };
+  }
+
+  /**
+   * Deletes an ephemeral group once its member left (a clean close); if another member of it still
+   * runs, or the brokers are gone, Kafka keeps it and its offsets expire as usual.
+   */
+  async function deleteIfEphemeral(group: string, giveUpAt: number): Promise<void> {
+    const client = admin;
+    if (!isEphemeral(group) || client === undefined) return;
+    for (const s of subscriptions) if (s.group === group && !s.isClosing) return;
+    await settleBy(
+      client.deleteGroups([group]).then(() =>
+        log({
+          level: "debug",
+          namespace: "qingshan.bus",
+          message: `deleted ephemeral group "${group}"`,
+          extra: {},
+        }),
+      ),
+      giveUpAt,
+      `the deletion of ephemeral group "${group}" (closeTimeoutMs ${settings.closeTimeoutMs} ms)`,
+      (message) => log({ level: "info", namespace: "qingshan.bus", message, extra: {} }),
+    );
+  }
+
   function warnOnClose(message: string): void {
     log({ level: "warn", namespace: "qingshan.bus", message, extra: {} });
   }
@@ -189,6 +263,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     // with the brokers gone it retries for seconds, and a stopping service must not wait for that.
     let giveUpAt = Date.now() + settings.closeTimeoutMs;
     await Promise.all(closing.map((s) => s.close(giveUpAt)));
+    await Promise.all([...new Set(closing.map((s) => s.group))].map((g) => deleteIfEphemeral(g, giveUpAt)));
     state = "stopped";
     // Brokers gone: the idempotent producer retries forever, so stop does not wait longer than a request.
     const drainStarted = Date.now();
@@ -211,6 +286,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
         ? undefined
         : settleBy(publisher.disconnect(), giveUpAt, `the producer to disconnect ${bound}`, warnOnClose),
     ]);
+    logFilter.flush();
   }
 
   return {
@@ -300,11 +376,13 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
           onDecodeError: reportDecodeError,
           beforeAssigned: () => refreshPartitions(topicName(topic)),
           onCloseProblem: warnOnClose,
+          // kafkajs restarts most crashes (brokers away, a rebalance at first start): a warning, with
+          // health() reporting the consumer until it joined again; one not restarted is an error.
           onCrash: (error, info) =>
             log({
-              level: "error",
+              level: info.restart ? "warn" : "error",
               namespace: "qingshan.bus",
-              message: `consumer of group "${info.group}" on "${info.topic}" crashed: ${errorMessage(error)}`,
+              message: `consumer of group "${info.group}" on "${info.topic}" crashed: ${errorMessage(error)}${info.restart ? "; kafkajs restarts it" : "; not restarted"}`,
               extra: {},
             }),
         },
@@ -324,6 +402,7 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
         close: async () => {
           await subscription.close();
           subscriptions.delete(subscription);
+          await deleteIfEphemeral(options.group, Date.now() + settings.closeTimeoutMs);
         },
       };
     },
@@ -353,6 +432,8 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
       return result;
     },
 
+    health,
+
     depth() {
       return (
         depth?.current ?? (Object.fromEntries(BUS_TOPICS.map((t) => [t, 0])) as Record<BusTopic, number>)
@@ -375,6 +456,9 @@ function kafkaOptions(settings: KafkaBusSettings, log: (entry: KafkaLogEntry) =>
   if (settings.sasl !== undefined) options.sasl = { ...settings.sasl } as SASLOptions;
   return options;
 }
+
+/** Longest `health()` waits for the brokers to answer (the API's readiness checks get 2 s). */
+const HEALTH_PROBE_MS = 1_500;
 
 const KAFKAJS_LEVEL = {
   nothing: KafkaLogLevel.NOTHING,

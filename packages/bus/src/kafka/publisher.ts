@@ -92,6 +92,8 @@ export class Publisher {
   private flushing: Promise<void> | undefined;
   private producer: Producer;
   private closed = false;
+  /** Set while requests fail (since when, why); cleared by a request or a reconnect that succeeds. */
+  failing: { readonly since: number; readonly reason: string } | undefined;
 
   /**
    * `createProducer` makes an idempotent producer; a new one replaces it after a failed request.
@@ -166,6 +168,7 @@ export class Publisher {
       const { topicMessages, involved, completed, bytes, count } = this.nextRequest();
       try {
         await this.producer.sendBatch({ topicMessages, acks: -1 });
+        this.failing = undefined;
         for (const p of completed) this.settle(p);
       } catch (error) {
         const failure = isTooLargeError(error)
@@ -175,6 +178,7 @@ export class Publisher {
               { cause: error },
             )
           : error;
+        if (!isTooLargeError(error)) this.noteFailure(error);
         // A publish partly sent before stays failed: its rest is not sent (the caller retries it whole).
         for (const p of involved) {
           this.settle(p, failure);
@@ -204,14 +208,21 @@ export class Publisher {
       try {
         await next.connect();
         this.producer = next;
+        this.failing = undefined;
         if (this.closed) await next.disconnect().catch(() => {});
         return;
       } catch (connectError) {
+        this.noteFailure(connectError);
         this.onReplace(connectError);
         await next.disconnect().catch(() => {});
         await new Promise((r) => setTimeout(r, delayMs));
       }
     }
+  }
+
+  private noteFailure(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.failing = { since: this.failing?.since ?? Date.now(), reason };
   }
 
   /** Takes messages from the head of the queue, in order, until the next would exceed a limit. */

@@ -18,7 +18,7 @@ export interface SubscriptionContext {
   readonly onDecodeError: NonNullable<KafkaBusConfig["onDecodeError"]>;
   /** Runs before each onAssigned (the bus refreshes the topic's partition count for partitionFor). */
   readonly beforeAssigned?: () => Promise<void>;
-  readonly onCrash: (error: unknown, info: { topic: string; group: string }) => void;
+  readonly onCrash: (error: unknown, info: { topic: string; group: string; restart: boolean }) => void;
   /** A close that failed or was given up (after `closeTimeoutMs`). */
   readonly onCloseProblem: (message: string) => void;
 }
@@ -59,6 +59,15 @@ export class KafkaSubscription {
   private readonly handlerCalls = new Set<Promise<void>>();
   private disconnecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** The consumer's state for `problem()`: kafkajs' GROUP_JOIN, REBALANCING and CRASH events. */
+  private status: {
+    state: "starting" | "running" | "rejoining" | "crashed";
+    since: number;
+    reason?: string;
+  } = {
+    state: "starting",
+    since: Date.now(),
+  };
 
   constructor(
     private readonly context: SubscriptionContext,
@@ -85,6 +94,10 @@ export class KafkaSubscription {
       );
       this.assignedPartitions = new Set(partitions);
       this.assignmentReady = this.announce(partitions);
+      this.status = { state: "running", since: Date.now() };
+    });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      if (this.status.state !== "rejoining") this.status = { state: "rejoining", since: Date.now() };
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (this.closeSignal.signal.aborted) {
@@ -95,8 +108,44 @@ export class KafkaSubscription {
         );
         return;
       }
-      context.onCrash(event.payload.error, { topic: context.busTopic, group: options.group });
+      const error = event.payload.error;
+      this.status = {
+        state: "crashed",
+        since: Date.now(),
+        reason: `${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}${event.payload.restart ? " (restarting)" : " (not restarted)"}`,
+      };
+      context.onCrash(error, {
+        topic: context.busTopic,
+        group: options.group,
+        restart: event.payload.restart,
+      });
     });
+  }
+
+  get group(): string {
+    return this.options.group;
+  }
+
+  /** Whether close (or the bus' stop) has begun. */
+  get isClosing(): boolean {
+    return this.closeSignal.signal.aborted;
+  }
+
+  /**
+   * Why this member cannot consume now, for the bus' health: crashed (until it joined its group
+   * again), or rejoining its group for longer than `rebalanceTimeoutMs`; undefined while it runs.
+   */
+  problem(now = Date.now()): string | undefined {
+    const who = `consumer of group "${this.options.group}" on "${this.context.busTopic}"`;
+    const seconds = Math.round((now - this.status.since) / 1000);
+    if (this.closeSignal.signal.aborted) return undefined;
+    if (this.status.state === "crashed") return `${who} crashed ${seconds} s ago: ${this.status.reason}`;
+    if (
+      this.status.state === "rejoining" &&
+      now - this.status.since > this.context.settings.consumer.rebalanceTimeoutMs
+    )
+      return `${who} has been rejoining its group for ${seconds} s`;
+    return undefined;
   }
 
   /** Connects, joins the group and starts consuming; resolves once the first onAssigned settled. */

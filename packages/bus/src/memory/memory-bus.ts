@@ -304,6 +304,11 @@ export function createMemoryBus(config: MemoryBusConfig = {}): MemoryBus {
       return topicState(topic).groups.get(group)?.committedOffsets() ?? new Map<number, string>();
     },
 
+    async health() {
+      if (state === "running") return { ok: true, detail: "ok" };
+      return { ok: false, detail: state === "created" ? "bus not started" : "bus stopped" };
+    },
+
     depth() {
       const result = {} as Record<BusTopic, number>;
       for (const [name, topic] of topics) result[name] = depthOf(topic);

@@ -8,7 +8,7 @@
  * const gate = await requireService("kafka", () => kafka.probe());
  * afterAll(() => kafka.stop());
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,11 @@ export interface TestKafkaBroker {
    * broker unreachable; only for a broker of the test's own (`testKafkaBroker({ own: true })`).
    */
   kill(): Promise<void>;
+  /**
+   * Starts a killed broker of the test's own again on the same port and data directory (topics,
+   * committed offsets and groups kept); resolves once it accepts connections.
+   */
+  restart(): Promise<void>;
 }
 
 const infra = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../test/infra/kafka");
@@ -67,7 +72,7 @@ export async function testKafkaBroker(options: { own?: boolean } = {}): Promise<
       async () => {},
     );
   }
-  const pid = Number(vars.get("QINGSHAN_TEST_KAFKA_PID"));
+  let pid = Number(vars.get("QINGSHAN_TEST_KAFKA_PID"));
   // A test file that fails before its afterAll is registered, or whose tests are all skipped, never
   // calls stop(): the broker must not outlive the test process.
   const killOnExit = () => {
@@ -87,10 +92,42 @@ export async function testKafkaBroker(options: { own?: boolean } = {}): Promise<
       );
     });
   };
-  return broker(brokers, "", stop, async () => {
+  const kill = async () => {
     process.kill(pid, "SIGKILL");
     await waitFor(() => !processAlive(pid), { timeoutMs: 10_000, what: `Kafka (PID ${pid}) to exit` });
-  });
+  };
+  const restart = async () => {
+    if (processAlive(pid)) throw new Error(`Kafka (PID ${pid}) still runs: kill() it first`);
+    const dir = vars.get("QINGSHAN_TEST_KAFKA_DIR") ?? "";
+    // As start.sh runs it (same properties, so the same ports and log directory).
+    const child = spawn(
+      "java",
+      [
+        "-Xms256m",
+        "-Xmx768m",
+        `-Dlog4j2.configurationFile=${resolve(infra, "log4j2.properties")}`,
+        `-Dkafka.log.file=${dir}/kafka.log`,
+        "-cp",
+        `${resolve(infra, "lib")}/*`,
+        "kafka.Kafka",
+        `${dir}/server.properties`,
+      ],
+      { detached: true, stdio: "ignore" },
+    );
+    child.unref();
+    pid = child.pid ?? 0;
+    vars.set("QINGSHAN_TEST_KAFKA_PID", String(pid));
+    const [host, port] = (brokers.split(",")[0] ?? "").split(":");
+    await waitFor(
+      () =>
+        tcpReachable(host ?? "127.0.0.1", Number(port)).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 90_000, what: `Kafka (PID ${pid}) to listen again on ${brokers}` },
+    );
+  };
+  return broker(brokers, "", stop, kill, restart);
 }
 
 function broker(
@@ -102,12 +139,18 @@ function broker(
       "this test did not start the Kafka broker: use testKafkaBroker({ own: true }) to kill one",
     );
   },
+  restart: () => Promise<void> = async () => {
+    throw new Error(
+      "this test did not start the Kafka broker: use testKafkaBroker({ own: true }) to restart one",
+    );
+  },
 ): TestKafkaBroker {
   return {
     brokers,
     problem,
     stop,
     kill,
+    restart,
     async probe() {
       if (brokers === "") throw new Error(problem);
       const [host, port] = (brokers.split(",")[0] ?? "").split(":");
