@@ -23,7 +23,9 @@ import {
 import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
+import type { Registry } from "prom-client";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "./config.ts";
+import { createEvaluatorMetrics } from "./metrics.ts";
 import { flaggedHour, identicalHour, runStart } from "./run-start.ts";
 import {
   createStationSeries,
@@ -59,6 +61,8 @@ export interface EvaluatorDeps {
   readonly logger?: EvaluatorLogger;
   /** Wall clock, UTC ms (tests inject it). */
   readonly now?: () => number;
+  /** prom-client registry for the `qingshan_evaluator_*` metrics; default the global registry. */
+  readonly metricsRegistry?: Registry;
 }
 
 export interface Evaluator {
@@ -97,6 +101,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   const rules = deps.rules ?? loadRulesFile(settings.rulesFile, { registry });
   const engine = createRuleEngine(rules, { registry, warningPreset: settings.warningPreset, clock: now });
   const series = new Map<string, StationSeries>();
+  const metrics = createEvaluatorMetrics(deps.metricsRegistry, () => series.size);
   const baseline = new Map<string, number>();
   /** Partitions of "readings" assigned to this member. */
   let owned = new Set<number>();
@@ -128,6 +133,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     size: () => Math.max(outbox.publish.length, outbox.store.length) + outbox.letters.length,
   };
   let subscription: Subscription | undefined;
+  /** Data time of the newest reading evaluated (for its gauge). */
+  let newestEvaluated = Number.NEGATIVE_INFINITY;
   let task: ScheduledTask | undefined;
   let controller = new AbortController();
   let chain: Promise<unknown> = Promise.resolve();
@@ -168,6 +175,15 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * previous state stays in place if a query fails.
    */
   async function rebuild(station: Station): Promise<StationSeries> {
+    const endTimer = metrics.rebuildDuration.startTimer();
+    try {
+      return await rebuildStation(station);
+    } finally {
+      endTimer();
+    }
+  }
+
+  async function rebuildStation(station: Station): Promise<StationSeries> {
     const s = createStationSeries(station, seriesOptions);
     const t = now();
     const replayFrom = t - settings.replayHours * HOUR_MS;
@@ -367,6 +383,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       "alerts",
       events.map((e) => ({ key: e.stationId, value: e })),
     );
+    for (const e of events) metrics.alertEvents.inc({ type: e.type });
     for (const e of events)
       logger.info(
         { alertId: e.alertId, type: e.type, level: e.level, stationId: e.stationId },
@@ -673,6 +690,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           .windowsOf(r.metric)
           .add({ ts: r.ts, value: r.value, flag: r.flag, periodMs: r.periodMs });
         if (!outcome.accepted) {
+          metrics.readingsTooLate.inc();
           outbox.letters.push({
             id: `evaluator:${r.stationId}:${r.metric}:${r.ts}`,
             receivedAt: now(),
@@ -685,6 +703,11 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
             payload: JSON.stringify(r).slice(0, 4096),
           });
           continue;
+        }
+        metrics.readingsEvaluated.inc();
+        if (r.ts > newestEvaluated) {
+          newestEvaluated = r.ts;
+          metrics.lastEvaluatedDataTime.set(r.ts / 1000);
         }
         s.newestTs.set(r.metric, Math.max(s.newestTs.get(r.metric) ?? r.ts, r.ts));
         trackQuality(s.qualityOf(r.metric), r);

@@ -11,3 +11,4 @@ export {
   type EvaluatorLogger,
   type EvaluatorStore,
 } from "./evaluator.ts";
+export { createEvaluatorMetrics, type EvaluatorMetrics } from "./metrics.ts";
