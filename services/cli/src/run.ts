@@ -3,7 +3,7 @@ import type { Bus } from "@qingshan/bus";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { pino } from "pino";
-import { register } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import type { QingshanConfig } from "./config.ts";
 import { CliError } from "./errors.ts";
 import {
@@ -65,7 +65,7 @@ export async function startOneService(
       await step().catch((err) => logger.error({ err }, "stop step failed"));
   };
   try {
-    const bus: Bus = createBusFromConfig(config);
+    const bus: Bus = createBusFromConfig(config, logger);
     await startBusFromConfig(bus, config);
     stops.push(() => bus.stop());
     let store: TimeSeriesStore | undefined;
@@ -75,7 +75,10 @@ export async function startOneService(
       stops.push(() => opened.stop());
       store = opened;
     }
-    const ctx: ServiceContext = { config, registry, logger, bus };
+    // One registry per process, with prom-client's process_* and nodejs_* metrics beside the service's own.
+    const metricsRegistry = new Registry();
+    collectDefaultMetrics({ register: metricsRegistry });
+    const ctx: ServiceContext = { config, registry, logger, bus, metricsRegistry };
     if (name === "api") {
       const api = await startApiService(ctx, store as TimeSeriesStore);
       stops.push(() => api.stop());
@@ -101,7 +104,7 @@ export async function startOneService(
         break;
     }
     stops.push(() => service.stop());
-    const ops = await startOpsServer(config, service);
+    const ops = await startOpsServer(config, service, metricsRegistry);
     stops.push(() => new Promise<void>((resolve) => ops.server.close(() => resolve())));
     return { name, httpUrl: ops.url, stop };
   } catch (error) {
@@ -114,6 +117,7 @@ export async function startOneService(
 async function startOpsServer(
   config: QingshanConfig,
   service: RunningService,
+  register: Registry,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const send = (status: number, type: string, body: string) => {

@@ -1,7 +1,8 @@
+import { connect } from "node:net";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { type ApiDeps, createApp, startApi } from "@qingshan/api";
-import { type Bus, createKafkaBus, createMemoryBus } from "@qingshan/bus";
+import { type Bus, createKafkaBus, createMemoryBus, type KafkaLogEntry } from "@qingshan/bus";
 import { HOUR_MS, type StationRegistry } from "@qingshan/domain";
 import { createEvaluator, type EvaluatorConfig, parseEvaluatorConfig } from "@qingshan/evaluator";
 import { BACKFILL_LIMITS } from "@qingshan/importer";
@@ -75,8 +76,21 @@ export function createStoreFromConfig(config: QingshanConfig): TimeSeriesStore {
   });
 }
 
-/** The bus the configuration names (not started). */
-export function createBusFromConfig(config: QingshanConfig): Bus {
+/**
+ * kafkajs' log lines (levels already mapped by the bus: routine coordination at debug/info,
+ * repeated connection errors summarised) as JSON lines through the service's pino logger.
+ */
+export function kafkaLogTo(logger: Logger): (entry: KafkaLogEntry) => void {
+  const kafka = logger.child({ component: "kafka" });
+  return (entry) => {
+    // kafkajs' own timestamp and logger name repeat what pino writes.
+    const { timestamp: _t, logger: _l, ...extra } = entry.extra as Record<string, unknown>;
+    kafka[entry.level]({ namespace: entry.namespace, ...extra }, entry.message);
+  };
+}
+
+/** The bus the configuration names (not started); Kafka's log lines go to `logger` when given. */
+export function createBusFromConfig(config: QingshanConfig, logger?: Logger): Bus {
   if (config.bus.kind === "memory") return createMemoryBus();
   const kafka = config.bus.kafka;
   if (!kafka.brokers)
@@ -89,6 +103,84 @@ export function createBusFromConfig(config: QingshanConfig): Bus {
     replicationFactor: kafka.replicationFactor,
     packMessages: kafka.packMessages,
     closeTimeoutMs: kafka.closeTimeoutMs,
+    ...(logger === undefined ? {} : kafkaCallbacksOf(logger)),
+  });
+}
+
+function kafkaCallbacksOf(logger: Logger) {
+  const bus = logger.child({ component: "bus" });
+  return {
+    onLog: kafkaLogTo(logger),
+    onHandlerError: (err: unknown, failure: object) =>
+      bus.warn({ err, ...failure }, "bus handler rejected a batch; redelivering"),
+    onAssignError: (err: unknown, info: object) => bus.error({ err, ...info }, "bus onAssigned rejected"),
+    onDecodeError: (err: unknown, info: object) =>
+      bus.error({ err, ...info }, "bus skipped an undecodable message"),
+  };
+}
+
+type Readiness = { ok: boolean; detail: string };
+
+/**
+ * Every check of a service's readiness: ready when all are, the detail naming each
+ * (`store: ok; bus: kafka: consumer of group "writer" on "readings" crashed …`). A check that
+ * throws counts as not ready, with its error as the reason.
+ */
+export async function readinessOf(
+  checks: Readonly<Record<string, () => Promise<Readiness>>>,
+): Promise<Readiness> {
+  const names = Object.keys(checks);
+  const outcomes = await Promise.all(
+    names.map((name) =>
+      (checks[name] as () => Promise<Readiness>)().catch(
+        (error: unknown): Readiness => ({
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    ),
+  );
+  return {
+    ok: outcomes.every((o) => o.ok),
+    detail: names.map((name, i) => `${name}: ${outcomes[i]?.detail}`).join("; "),
+  };
+}
+
+/**
+ * Whether the MQTT broker at `url` accepts a TCP connection within `timeoutMs` (the notifier's
+ * alerts channel reconnects by itself; this tells readiness whether it can).
+ */
+export function mqttBrokerReachable(url: string, timeoutMs = 1_500): Promise<Readiness> {
+  let host: string;
+  let port: number;
+  try {
+    const parsed = new URL(url);
+    host = parsed.hostname.replace(/^\[|\]$/g, "");
+    const defaults: Record<string, number> = {
+      "mqtt:": 1883,
+      "tcp:": 1883,
+      "mqtts:": 8883,
+      "ssl:": 8883,
+      "ws:": 80,
+      "wss:": 443,
+    };
+    port = parsed.port === "" ? (defaults[parsed.protocol] ?? 1883) : Number(parsed.port);
+  } catch {
+    return Promise.resolve({ ok: false, detail: `not a URL: ${redactUrl(url)}` });
+  }
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (outcome: Readiness) => {
+      socket.destroy();
+      resolve(outcome);
+    };
+    socket.setTimeout(timeoutMs, () =>
+      done({ ok: false, detail: `MQTT broker ${redactUrl(url)} did not answer within ${timeoutMs} ms` }),
+    );
+    socket.once("connect", () => done({ ok: true, detail: "ok" }));
+    socket.once("error", (error) =>
+      done({ ok: false, detail: `MQTT broker ${redactUrl(url)} unreachable: ${error.message}` }),
+    );
   });
 }
 
@@ -284,7 +376,7 @@ export async function startIngestService(ctx: ServiceContext): Promise<RunningSe
   return {
     ingest,
     stop: () => ingest.stop(),
-    ready: async () => ingest.ready(),
+    ready: () => readinessOf({ ingest: async () => ingest.ready(), bus: () => ctx.bus.health() }),
   };
 }
 
@@ -301,7 +393,10 @@ export async function startWriterService(
     ...(ctx.metricsRegistry ? { registry: ctx.metricsRegistry } : {}),
   });
   await writer.start();
-  return { stop: () => writer.stop(), ready: () => store.health() };
+  return {
+    stop: () => writer.stop(),
+    ready: () => readinessOf({ store: () => store.health(), bus: () => ctx.bus.health() }),
+  };
 }
 
 /**
@@ -321,9 +416,13 @@ export async function startEvaluatorService(
     registry: ctx.registry,
     rules,
     logger: ctx.logger.child({ service: "evaluator" }),
+    ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
   });
   await evaluator.start();
-  return { stop: () => evaluator.stop(), ready: () => store.health() };
+  return {
+    stop: () => evaluator.stop(),
+    ready: () => readinessOf({ store: () => store.health(), bus: () => ctx.bus.health() }),
+  };
 }
 
 /**
@@ -406,7 +505,16 @@ export async function startNotifierService(
     },
   );
   await notifier.start();
-  return { stop: () => notifier.stop(), ready: () => store.health() };
+  const mqttChannel = configured.mqtt.enabled && mqttUrl !== "";
+  return {
+    stop: () => notifier.stop(),
+    ready: () =>
+      readinessOf({
+        store: () => store.health(),
+        bus: () => ctx.bus.health(),
+        ...(mqttChannel ? { mqtt: () => mqttBrokerReachable(mqttUrl) } : {}),
+      }),
+  };
 }
 
 export async function startApiService(
@@ -434,7 +542,7 @@ export async function startApiService(
     // GET /warning names the levels of the document the evaluator's warning rule follows.
     alerting: { warningPreset: evaluatorSettingsOf(config).warningPreset },
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
-    readiness: { store: () => store.health(), ...options.readiness },
+    readiness: { store: () => store.health(), bus: () => bus.health(), ...options.readiness },
     submit: (topic, text, { source, backfill: isBackfill }) =>
       pipeline.submitJson(topic, text, {
         source,
@@ -449,6 +557,6 @@ export async function startApiService(
   return {
     url: `http://${host}:${api.port}`,
     stop: () => app.close(),
-    ready: () => store.health(),
+    ready: () => readinessOf({ store: () => store.health(), bus: () => bus.health() }),
   };
 }
