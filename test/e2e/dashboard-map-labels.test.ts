@@ -37,10 +37,21 @@ async function stationLabels(): Promise<Box[]> {
   return texts.filter((t) => states.has(t.text.replace(/^⚠ /, "")));
 }
 
-function overlapping(boxes: Box[]): string[] {
+/** The township names drawn in the map's SVG (ECharts draws them in the geo label colour). */
+async function townshipLabels(): Promise<Box[]> {
+  const texts = await page.locator('#map-chart svg text[fill="#5b6b5b"]').evaluateAll((elements) =>
+    elements.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { text: el.textContent ?? "", x: r.x, y: r.y, width: r.width, height: r.height };
+    }),
+  );
+  return texts.filter((t) => t.text !== "");
+}
+
+function overlapping(boxes: Box[], others?: Box[]): string[] {
   const found: string[] = [];
   for (const [i, a] of boxes.entries())
-    for (const b of boxes.slice(i + 1))
+    for (const b of others ?? boxes.slice(i + 1))
       if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
         found.push(
           `"${a.text}" at ${Math.round(a.x)},${Math.round(a.y)} / "${b.text}" at ${Math.round(b.x)},${Math.round(b.y)}`,
@@ -69,6 +80,12 @@ describe.skipIf(!chromiumGate.available)(`network map labels in Chromium${chromi
       { what: "a label on the map for every station" },
     );
     expect(overlapping(labels)).toEqual([]);
+    // Nor do they cover a township's name (the city centre's 万象街道, 南明山街道 included).
+    const townships = await townshipLabels();
+    expect(townships.length).toBeGreaterThanOrEqual(15);
+    if (lang === "zh")
+      expect(townships.map((t) => t.text)).toEqual(expect.arrayContaining(["万象街道", "南明山街道"]));
+    expect(overlapping(labels, townships)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, `dashboard-map-labels-${lang}.png`) });
 
     // Zoomed in on the city, the labels are placed anew around the markers' new positions.

@@ -9,6 +9,7 @@ import {
   lianduMapGeoJson,
   MAP_GEO_LAYOUT,
   placeLabels,
+  regionLabelPoint,
   STATION_SYMBOLS,
 } from "../public/js/label-placement.js";
 import { LIANDU_GEO_DIR } from "./index.ts";
@@ -149,5 +150,60 @@ describe("station label placement on the network map", () => {
       for (const b of labels.slice(i + 1)) expect(boxesIntersect(a, b)).toBe(false);
     // Only so many fit beside the marker (right, left, above, below); the others need leaders.
     expect(labels.filter((l) => l.leader === null)).toHaveLength(4);
+  });
+});
+
+describe("township names on the map", () => {
+  it("puts a township's name where ECharts does by default (centroid of its largest ring), as its cp", () => {
+    const townships = geo("townships");
+    const registered = lianduMapGeoJson(geo("district"), townships) as {
+      features: { properties: { name: string; cp?: [number, number] } }[];
+    };
+    const named = registered.features.filter((f) => f.properties.name !== "__district");
+    expect(named).toHaveLength(townships.features.length);
+    for (const f of named) {
+      const [lon, lat] = f.properties.cp ?? [0, 0];
+      // Inside Liandu (about 119.6–120.1 °E, 28.2–28.7 °N).
+      expect(lon).toBeGreaterThan(119.5);
+      expect(lon).toBeLessThan(120.2);
+      expect(lat).toBeGreaterThan(28.1);
+      expect(lat).toBeLessThan(28.8);
+    }
+    // A unit square's centroid; a MultiPolygon's biggest ring decides.
+    const square = [
+      [0, 0],
+      [2, 0],
+      [2, 2],
+      [0, 2],
+      [0, 0],
+    ];
+    expect(regionLabelPoint({ type: "Polygon", coordinates: [square] })).toEqual([1, 1]);
+    const small = [
+      [10, 10],
+      [11, 10],
+      [10, 11],
+      [10, 10],
+    ];
+    const big = [
+      [4, 4],
+      [6, 4],
+      [6, 5],
+      [6, 6],
+      [4, 6],
+      [4, 4],
+    ];
+    expect(regionLabelPoint({ type: "MultiPolygon", coordinates: [[small], [big]] })).toEqual([5, 5]);
+  });
+
+  it("keeps station labels off the obstacles given (the township names)", () => {
+    const item = { id: "a", x: 100, y: 100, radius: 8, width: 60, height: 16 };
+    const bounds = { x: 0, y: 0, width: 400, height: 400 };
+    const free = placeLabels([item], bounds).get("a");
+    if (!free) throw new Error("no label");
+    // A township name exactly where the label went unhindered.
+    const name = { x: free.x, y: free.y, width: free.width, height: free.height };
+    const placed = placeLabels([item], bounds, { obstacles: [name] }).get("a");
+    if (!placed) throw new Error("no label");
+    expect(boxesIntersect(placed, name)).toBe(false);
   });
 });

@@ -14,15 +14,54 @@ export const STATION_SYMBOLS = {
 /** The station labels' text box: 12 px text, 14 px line, 1 px × 4 px padding. */
 export const LABEL_TEXT = { fontSize: 12, lineHeight: 14, padding: [1, 4] };
 
-/** The map ECharts draws: the district outline as one more region under the townships. */
+/** The township names' text on the map: 11 px. */
+export const TOWNSHIP_TEXT = { fontSize: 11 };
+
+/**
+ * The map ECharts draws: the district outline as one more region under the townships, each
+ * township with its name's point (`cp`, which ECharts centres the name on) from `regionLabelPoint`,
+ * so the station labels can keep clear of the names.
+ */
 export function lianduMapGeoJson(district, townships) {
   return {
     type: "FeatureCollection",
     features: [
       ...district.features.map((f) => ({ ...f, properties: { ...f.properties, name: "__district" } })),
-      ...townships.features,
+      ...townships.features.map((f) => ({
+        ...f,
+        properties: { ...f.properties, cp: regionLabelPoint(f.geometry) },
+      })),
     ],
   };
+}
+
+/**
+ * Where a region's name goes, [lon, lat]: the area centroid of the exterior ring of its polygon
+ * with the most points — ECharts' own choice for a GeoJSON region without `cp`.
+ */
+export function regionLabelPoint(geometry) {
+  const rings =
+    geometry.type === "Polygon"
+      ? [geometry.coordinates[0]]
+      : geometry.type === "MultiPolygon"
+        ? geometry.coordinates.map((p) => p[0]).filter(Boolean)
+        : [];
+  let ring = null;
+  for (const r of rings) if (!ring || r.length > ring.length) ring = r;
+  if (!ring) return null;
+  let area = 0;
+  let cx = 0;
+  let cy = 0;
+  let [x0, y0] = ring[ring.length - 1];
+  for (const [x1, y1] of ring) {
+    const a = x0 * y1 - x1 * y0;
+    area += a;
+    cx += (x0 + x1) * a;
+    cy += (y0 + y1) * a;
+    x0 = x1;
+    y0 = y1;
+  }
+  return area ? [cx / area / 3, cy / area / 3] : [ring[0][0], ring[0][1]];
 }
 
 /** Whether two boxes { x, y, width, height } share any area (touching edges do not). */
@@ -41,13 +80,18 @@ const DIRECTIONS = [
  * by a leader line. A candidate is free when it stays inside `bounds`, covers no marker and no
  * label placed before it, and its leader crosses no placed label. The most crowded markers are
  * placed first, since they have the fewest free spots. Labels are never hidden: when nothing is
- * free, the candidate overlapping least is taken. Labels keep `spacing` px apart.
+ * free, the candidate overlapping least is taken. Labels keep `spacing` px apart. `obstacles` are
+ * boxes a label must not cover either (the township names), nor its leader cross.
  *
  * @param items [{ id, x, y, radius, width, height }]: marker centre and half-size, label box size (px)
  * @param bounds { x, y, width, height } the labels must stay in
  * @returns Map id → { x, y, width, height, leader: [[x, y], [x, y]] | null }
  */
-export function placeLabels(items, bounds, { gap = 3, spacing = 2, ringStep = 12, rings = 14 } = {}) {
+export function placeLabels(
+  items,
+  bounds,
+  { gap = 3, spacing = 2, ringStep = 12, rings = 14, obstacles = [] } = {},
+) {
   const markers = items.map((i) => ({
     x: i.x - i.radius,
     y: i.y - i.radius,
@@ -70,7 +114,7 @@ export function placeLabels(items, bounds, { gap = 3, spacing = 2, ringStep = 12
       for (const dir of ring === 0 ? DIRECTIONS.slice(0, 8) : DIRECTIONS) {
         const box = boxAt(item, dir, distance);
         const leader = ring === 0 ? null : leaderLine(item, box);
-        const cost = overlapCost(box, leader, bounds, markers, placed, spacing);
+        const cost = overlapCost(box, leader, bounds, markers, placed, spacing, obstacles);
         if (!best || cost < best.cost) best = { box, leader, cost };
         if (cost === 0) break;
       }
@@ -107,7 +151,7 @@ function leaderLine(item, box) {
   return [start, [nx, ny]];
 }
 
-function overlapCost(box, leader, bounds, markers, placed, spacing) {
+function overlapCost(box, leader, bounds, markers, placed, spacing, obstacles) {
   const spaced = {
     x: box.x - spacing,
     y: box.y - spacing,
@@ -127,6 +171,10 @@ function overlapCost(box, leader, bounds, markers, placed, spacing) {
     if (other.leader && segmentHitsBox(other.leader, box)) cost += 50;
   }
   for (const marker of markers) cost += 5 * overlapArea(box, marker);
+  for (const obstacle of obstacles) {
+    cost += 5 * overlapArea(spaced, obstacle);
+    if (leader && segmentHitsBox(leader, obstacle)) cost += 20;
+  }
   return cost;
 }
 

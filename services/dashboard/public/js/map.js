@@ -17,6 +17,7 @@ import {
   MAP_GEO_LAYOUT,
   placeLabels,
   STATION_SYMBOLS,
+  TOWNSHIP_TEXT,
 } from "./label-placement.js";
 import { townshipName, townshipNames } from "./townships.js";
 
@@ -24,6 +25,8 @@ let chart;
 let geoReady = null;
 let selected = null;
 let panelChart;
+/** The townships as registered with ECharts, each with its name's point `cp`. */
+let mapTownships = [];
 
 export function init() {
   const body = document.querySelector("#station-table tbody");
@@ -47,7 +50,9 @@ async function loadGeo() {
   const [townships, rivers, district] = await Promise.all(
     ["townships", "rivers", "district"].map((layer) => getJson(`/dashboard/geo/${layer}.geojson`)),
   );
-  window.echarts.registerMap("liandu", lianduMapGeoJson(district, townships));
+  const geo = lianduMapGeoJson(district, townships);
+  mapTownships = geo.features.filter((f) => f.properties.name !== "__district");
+  window.echarts.registerMap("liandu", geo);
   return { townships, rivers, townshipNames: townshipNames(townships) };
 }
 
@@ -186,7 +191,27 @@ function placeAll() {
     };
   });
   const bounds = { x: 0, y: 0, width: chart.getWidth(), height: chart.getHeight() };
-  return { anchors, labels: placeLabels(items, bounds) };
+  return { anchors, labels: placeLabels(items, bounds, { obstacles: townshipNameBoxes() }) };
+}
+
+/** The boxes of the township names ECharts draws, centred on each township's `cp` (label-placement.js). */
+function townshipNameBoxes() {
+  const font = `${TOWNSHIP_TEXT.fontSize}px sans-serif`;
+  const boxes = [];
+  for (const f of mapTownships) {
+    const cp = f.properties.cp;
+    if (!cp) continue;
+    const [x, y] = chart.convertToPixel({ geoIndex: 0 }, cp);
+    const rect = window.echarts.format.getTextRect(townshipText(window.qingshan, f.properties.name), font);
+    // The glyphs drawn (CJK fonts' ascent and descent) run a little past the measured line: 2 px more.
+    boxes.push({
+      x: x - rect.width / 2 - 2,
+      y: y - rect.height / 2 - 2,
+      width: rect.width + 4,
+      height: rect.height + 4,
+    });
+  }
+  return boxes;
 }
 
 /** A township's name (Chinese, as the GeoJSON and the stations name it) in the current language. */
@@ -260,7 +285,7 @@ function render(app) {
         label: {
           show: true,
           color: "#5b6b5b",
-          fontSize: 11,
+          fontSize: TOWNSHIP_TEXT.fontSize,
           formatter: (p) => (p.name === "__district" ? "" : townshipText(app, p.name)),
         },
         // A component's tooltip does not use the global formatter (ECharts), so the regions have theirs.
@@ -372,7 +397,7 @@ function openAlertsHtml(app, id) {
 
 /** The latest reading of each metric: display name, value as the alerts show it, unit, time, flag. */
 function latestHtml(app, s) {
-  if (s.latest.length === 0) return `<p class="muted empty">${t("state.never")}</p>`;
+  if (s.latest.length === 0) return `<p class="empty">${t("state.never")}</p>`;
   const flags = app.standards.flags ?? {};
   const rows = s.latest.map((r) => {
     const meaning = flags[r.flag] ? pick(flags[r.flag]) : "";
@@ -396,7 +421,7 @@ async function select(app, id, scroll = true) {
     <h4>${t("map.latest")}</h4>
     ${latestHtml(app, s)}
     <h4>${t("map.chart24")} · ${escapeHtml(name)}</h4><div id="panel-chart" class="chart chart-panel"></div>
-    <p id="panel-chart-empty" class="muted empty" hidden>${t("map.noData24")}</p>
+    <p id="panel-chart-empty" class="empty" hidden>${t("map.noData24")}</p>
     <p><a href="#charts?station=${s.id}&metric=${metric}">${t("nav.charts")} →</a></p>`;
   if (scroll) {
     // The panel sits beside the map: after a click in the table below it is out of view.
