@@ -31,7 +31,8 @@ import type { IngestMetrics } from "./metrics.ts";
 const TOGETHER: PublishOptions = { together: true };
 
 /** Transport an input arrived on; becomes `DeadLetter.source` and the `source` label of messages_total. */
-export type IngestSource = "mqtt" | "hj212-tcp" | "import" | "api";
+export const INGEST_SOURCES = ["mqtt", "hj212-tcp", "import", "api"] as const;
+export type IngestSource = (typeof INGEST_SOURCES)[number];
 
 export interface SubmitOptions {
   readonly source: IngestSource;

@@ -27,6 +27,14 @@ describe("IngestCounts", () => {
     ]);
   });
 
+  it("exposes publish retries at 0 per transport before the first one, so increase() sees the first burst", async () => {
+    const registry = new Registry();
+    createIngestMetrics(registry);
+    const text = await registry.metrics();
+    for (const source of ["mqtt", "hj212-tcp", "import", "api"])
+      expect(text).toContain(`qingshan_ingest_publish_retries_total{source="${source}"} 0\n`);
+  });
+
   it("shares counts between instances on one registry, and counts directly into a metric registered elsewhere", async () => {
     const registry = new Registry();
     new Counter({

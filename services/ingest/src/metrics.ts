@@ -1,4 +1,5 @@
 import { Counter, Gauge, register as globalRegister, type Registry } from "prom-client";
+import { INGEST_SOURCES } from "./ingest-pipeline.ts";
 
 /** The ingest service's counters (Prometheus). Every outcome is counted: accepted, rejected, retried. */
 export interface IngestMetrics {
@@ -57,6 +58,15 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
   return new Counter({ name, help, labelNames: [label], registers: [registry] });
 }
 
+/**
+ * `metric` with a 0 series for each of `values`: Prometheus' increase() ignores a series' first
+ * sample, so a counter that appears only at its first increment hides that first burst from alerts.
+ */
+function zeroed<L extends string>(metric: Counter<L>, label: L, values: readonly string[]): Counter<L> {
+  for (const value of values) metric.inc({ [label]: value } as Partial<Record<L, string>>, 0);
+  return metric;
+}
+
 function deferredCounter(registry: Registry, name: string, help: string): Counter<"source"> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<"source">;
@@ -107,11 +117,15 @@ export function createIngestMetrics(registry: Registry = globalRegister): Ingest
       "Rejected inputs sent to the dead letters, by rejection code",
       "reason",
     ),
-    publishRetries: counter(
-      registry,
-      "qingshan_ingest_publish_retries_total",
-      "Bus publishes that failed and were retried, by transport",
+    publishRetries: zeroed(
+      counter(
+        registry,
+        "qingshan_ingest_publish_retries_total",
+        "Bus publishes that failed and were retried, by transport",
+        "source",
+      ),
       "source",
+      INGEST_SOURCES,
     ),
     inFlight,
     counts: {

@@ -48,16 +48,16 @@ export function createWriterMetrics(registry: Registry = globalRegister): Writer
           registers,
         }),
     ),
-    retries: reuse(
-      registry,
-      "qingshan_write_retries_total",
-      () =>
+    retries: reuse(registry, "qingshan_write_retries_total", () =>
+      // A 0 series per kind from the start: increase() ignores a series' first sample.
+      zeroed(
         new Counter({
           name: "qingshan_write_retries_total",
           help: "Store writes that failed and were retried, by kind (readings, deadletters)",
           labelNames: ["kind"],
           registers,
         }),
+      ),
     ),
     latency: reuse(
       registry,
@@ -72,4 +72,9 @@ export function createWriterMetrics(registry: Registry = globalRegister): Writer
         }),
     ),
   };
+}
+
+function zeroed(counter: Counter<"kind">): Counter<"kind"> {
+  for (const kind of ["readings", "deadletters"]) counter.inc({ kind }, 0);
+  return counter;
 }
