@@ -127,6 +127,7 @@ onConnection(async (state) => {
 function connectStream() {
   const source = new EventSource("/api/v1/alerts/stream");
   source.onopen = () => {
+    app.streamRetry = undefined;
     const again = app.streamOpened === true;
     const wasReachable = connection.reachable;
     app.streamOpened = true;
@@ -139,9 +140,11 @@ function connectStream() {
   };
   source.onerror = () => {
     if (source.readyState !== EventSource.CLOSED) return setLive("connecting");
-    // The browser gives up on an answer other than an event stream (e.g. a proxy's 502): retry.
+    // The browser gives up on an answer other than an event stream (e.g. a proxy's 502): retry,
+    // 5 s after the first failure, up to a minute apart after more.
     setLive("closed");
-    setTimeout(connectStream, 5000);
+    app.streamRetry = Math.min(60_000, (app.streamRetry ?? 2500) * 2);
+    setTimeout(connectStream, app.streamRetry);
   };
   source.onmessage = (message) => {
     let event;
@@ -191,7 +194,10 @@ async function start() {
   setInterval(() => {
     if (!document.getElementById("view-map").hidden) map.refresh(app).catch(() => undefined);
   }, 60_000);
-  setInterval(() => alerts.tick(app), 30_000);
+  // Alert ages count on only while the page is connected: disconnected, they may be resolved already.
+  setInterval(() => {
+    if (!document.body.classList.contains("offline")) alerts.tick(app);
+  }, 30_000);
   document.body.dataset.ready = "true";
 }
 
