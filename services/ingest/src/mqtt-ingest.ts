@@ -165,8 +165,12 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   let closing = false;
   // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
   let abandoned = false;
-  /** When the last message arrived (ms, Date.now), for leaveOnStop's quiet period. */
-  let lastArrival = 0;
+  /**
+   * When a message last arrived or was acknowledged (ms, Date.now), for leaveOnStop's quiet
+   * period: a PUBACK frees a place in the in-flight window, which the broker may fill from the
+   * session's queue, so the quiet period counts from it too.
+   */
+  let lastActivity = 0;
   /** Messages received since leaving the share group began (the session's queue being drained). */
   let drainedOnLeave: number | undefined;
 
@@ -213,6 +217,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
           sendPuback(client, entry.stream, entry.messageId);
         }
         metrics.counts.inFlight("mqtt", -1);
+        lastActivity = Date.now();
         if (--inFlight === 0 && idle.length > 0) {
           const wake = idle;
           idle = [];
@@ -229,7 +234,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       // While stopping, new messages are left unacknowledged: the broker keeps them in the session.
       // Not calling back also stops MQTT.js from reading further packets of this connection.
       if (closing) return;
-      lastArrival = Date.now();
+      lastActivity = Date.now();
       if (drainedOnLeave !== undefined) drainedOnLeave++;
       metrics.counts.inFlight("mqtt", 1);
       inFlight++;
@@ -391,7 +396,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
    */
   async function leaveShareGroup(): Promise<boolean> {
     const connected = clients.filter((c) => c.connected);
-    if (connected.length !== clients.length || clients.length === 0) {
+    if (clients.length === 0) return false;
+    if (connected.length !== clients.length) {
       logger.warn(
         { clientIds, connected: connected.length },
         "MQTT leaveOnStop: not every session is connected, so the sessions are kept (not left) at stop",
@@ -405,13 +411,15 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       logger.warn({ err: error, clientIds }, "MQTT leaveOnStop: unsubscribing failed, the sessions are kept");
       return false;
     }
+    // The quiet period starts at the UNSUBACK at the earliest.
+    lastActivity = Date.now();
     logger.info(
       { clientIds, topics: filters },
       "MQTT leaving the share group: unsubscribed, draining the session",
     );
     for (;;) {
       if (!(await settledWithin(options.drainTimeoutMs))) return false;
-      const quietFor = Date.now() - lastArrival;
+      const quietFor = Date.now() - lastActivity;
       if (quietFor >= mqtt.leaveQuietMs && inFlight === 0) break;
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, mqtt.leaveQuietMs - quietFor)));
     }
@@ -471,7 +479,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         await Promise.all(clients.map((c) => c.endAsync(true)));
       }
     } else {
-      if (mqtt.leaveOnStop) {
+      if (mqtt.leaveOnStop && clients.length > 0) {
         logger.warn(
           { clientIds, drainedMessages: drainedOnLeave },
           "MQTT leaveOnStop: the session is kept at the broker (not everything was handed on); it holds the unacknowledged messages until this client id connects again",
