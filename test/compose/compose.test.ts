@@ -87,6 +87,15 @@ describe("docker-compose.yml", () => {
       expect(simulatorDeps?.[ingest.name]?.condition, ingest.name).toBe("service_healthy");
   });
 
+  it("lets every ingest replica leave the share group when it stops (more than one replica)", () => {
+    const ingests = qingshanServices.filter((s) => s.command.at(-1) === "ingest");
+    expect(ingests.length).toBeGreaterThan(1);
+    // services/ingest README "Several ingest instances": a stopped replica's session would keep its
+    // share of the stations' messages until the same client id reconnects.
+    for (const ingest of ingests)
+      expect(String(ingest.env.QINGSHAN_MQTT_LEAVE_ON_STOP), ingest.name).toBe("true");
+  });
+
   it("keeps the notifier's data directory (spool, outbox) in a named volume", () => {
     const volumes = compose.services.notifier?.volumes ?? [];
     // config/qingshan.yaml dataDir ./data under WORKDIR /app (Dockerfile).
