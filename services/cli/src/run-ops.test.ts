@@ -32,6 +32,8 @@ const gate =
   kafka === undefined ? influxGate : await requireService("kafka (own broker)", () => kafka.probe());
 
 let influxVars: Record<string, string> = {};
+/** The api, started beside the evaluator (same store), checked again while Kafka is gone. */
+let api: RunningOne | undefined;
 const running: RunningOne[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), "qingshan-run-ops-"));
 afterAll(async () => {
@@ -132,9 +134,11 @@ describe.skipIf(!gate.available)(`qingshan run: readiness, logs and metrics${gat
     }
     await evaluator.stop();
     running.splice(running.indexOf(evaluator), 1);
+    api = await startOneService("api", config, pino({ level: "silent" }), root);
+    running.push(api);
   }, 180_000);
 
-  it("ingest's /readyz is 503 naming Kafka while the broker is gone and 200 once it is back; kafkajs logs JSON", async () => {
+  it("ingest's (and the api's) /readyz is 503 naming Kafka while the broker is gone and 200 once it is back; kafkajs logs JSON", async () => {
     if (kafka === undefined) throw new Error("no broker: the gate should have skipped this test");
     const lines: string[] = [];
     const ingest = await startOneService(
@@ -158,6 +162,17 @@ describe.skipIf(!gate.available)(`qingshan run: readiness, logs and metrics${gat
     );
     expect(down.body.ready).toBe(false);
     expect(down.body.detail).toMatch(/bus: kafka: brokers 127\.0\.0\.1:\d+ (unreachable|did not answer)/);
+    // The api's /readyz has a bus check beside the store's.
+    if (api !== undefined) {
+      const response = await fetch(`${api.httpUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
+      const body = (await response.json()) as {
+        notReady: string[];
+        checks: Record<string, { detail: string }>;
+      };
+      expect(response.status).toBe(503);
+      expect(body.notReady).toEqual(["bus"]);
+      expect(body.checks.bus?.detail).toMatch(/^kafka: brokers /);
+    }
 
     // kafkajs notices the broken connection and logs it through pino: JSON, level mapped.
     await waitFor(() => lines.some((l) => l.includes('"component":"kafka"')), {
@@ -175,5 +190,11 @@ describe.skipIf(!gate.available)(`qingshan run: readiness, logs and metrics${gat
       intervalMs: 500,
       what: "/readyz 200 once Kafka is back",
     });
+    if (api !== undefined)
+      await waitFor(async () => (await fetch(`${api?.httpUrl}/readyz`)).status === 200, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: "the api's /readyz 200 once Kafka is back",
+      });
   }, 240_000);
 });
