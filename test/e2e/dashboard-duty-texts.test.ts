@@ -4,6 +4,7 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { humanTime } from "../../services/dashboard/public/js/format.js";
 import { chromiumGate as browserGate } from "./support/chromium.ts";
 import { type ServedDashboard, serveDashboard } from "./support/served-dashboard.ts";
 
@@ -35,6 +36,12 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
   it("labels a class-1 station's limits Grade I (GB 3095-2012 §4.2)", async () => {
     await page.click('nav a[data-view="charts"]');
     await page.waitForSelector("#series-chart svg");
+    // The metric picker names metrics and units as people read them, not by id.
+    await page.selectOption("#chart-controls select[name=station]", "ld-wq-01");
+    const options = await page.locator("#chart-controls select[name=metric] option").allTextContents();
+    expect(options).toContain("pH值");
+    expect(options).toContain("总磷 (mg/L)");
+    expect(options.join(" ")).not.toContain("dimensionless");
     await page.selectOption("#chart-controls select[name=station]", "ld-aq-09");
     await page.selectOption("#chart-controls select[name=metric]", "pm25");
     await page.selectOption("#chart-controls select[name=every]", "1d");
@@ -101,9 +108,10 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
         window: "latest",
         startedAt: toBeijingIso(now - 7 * 86_400_000),
         dataTime: toBeijingIso(now),
+        standard: "负氧离子分级 NOI grades, QX/T 380-2017 (provisional 暂行)",
         message: {
-          zh: "饮用水水源地水质未达目标类别",
-          en: "Drinking-water source worse than its target class",
+          zh: "【严重】水源地：饮用水水源地水质未达目标类别（III类）。水质 III类（目标 II类）；开始于 11月23日 12:00（北京时间）。",
+          en: "[critical] source: Drinking-water source worse than its target class (Class III). Class III; since 23 Nov 12:00 Beijing time.",
         },
       },
     ]);
@@ -113,6 +121,18 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     await row.waitFor();
     // GB 3838-2002: the section's class (III) against its target class (II for ld-wq-01).
     expect(await row.locator("td").nth(3).textContent()).toBe("III类 / 目标 II类");
+    // The message without its severity tag (the badge shows it), no rule id, the standard in one language.
+    const what = row.locator("td.message");
+    expect(await what.textContent()).toMatch(/^水源地：饮用水水源地水质未达目标类别（III类）。/);
+    expect(await what.textContent()).not.toContain("water-drinking-source-below-target");
+    expect(await what.locator("small").textContent()).toBe("负氧离子分级, QX/T 380-2017（暂行）");
+    // The acknowledge dialog names the station, the rule and the start, not the alert id.
+    await row.locator("button[data-ack]").click();
+    const station = registry.stations.find((x) => x.id === "ld-wq-01");
+    expect(await page.locator("#ack-what").textContent()).toBe(
+      `${station?.name.zh} · 饮用水水源地水质未达目标类别（III类） · 开始于 ${humanTime(toBeijingIso(now - 7 * 86_400_000), "zh")}`,
+    );
+    await page.click("#ack-cancel");
     await page.click("#lang-toggle");
     await waitFor(
       async () => (await row.locator("td").nth(3).textContent()) === "Class III / target Class II",

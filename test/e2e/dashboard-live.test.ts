@@ -90,7 +90,7 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
         .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-alert") ?? "")),
     );
 
-    const warningRows = page.locator("#open-alerts tbody tr[data-alert]", { hasText: WARNING_RULE });
+    const warningRows = page.locator(`#open-alerts tbody tr[data-alert][data-rule="${WARNING_RULE}"]`);
     const alertId = await waitFor(
       async () => {
         const ids = await warningRows.evaluateAll((trs) =>
@@ -116,7 +116,10 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
     expect(raised?.value).toBeGreaterThan(200);
 
     const row = page.locator(`#open-alerts tbody tr[data-alert="${alertId}"]`);
-    expect(await row.locator(".message").textContent()).toContain(raised?.message.zh);
+    // The message as stored, without its severity tag (the row's badge shows the severity).
+    expect(await row.locator(".message").textContent()).toContain(
+      raised?.message.zh.replace(/^【[^】]+】/, ""),
+    );
     // Every live event re-renders the table, so the row can be replaced while it is scrolled to.
     await waitFor(
       () =>
@@ -142,7 +145,8 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
           await dialog.waitFor({ timeout: 2000 }).catch(() => undefined);
           if ((await dialog.count()) === 0) return false;
         }
-        if ((await page.locator("#ack-what").textContent())?.includes(alertId)) return true;
+        // The dialog names station, rule and start; the alert it is for is its data-alert.
+        if ((await page.getAttribute("#ack-what", "data-alert")) === alertId) return true;
         await page.click("#ack-cancel");
         return false;
       },

@@ -4,12 +4,15 @@ import { humanTime } from "../public/js/format.js";
 import {
   airGrade,
   alertStartMs,
+  alertSubject,
   alertValueText,
   gradeName,
   limitName,
   metricOption,
   releaseText,
+  standardLine,
   warningLine,
+  withoutSeverityTag,
 } from "../public/js/labels.js";
 
 describe("dashboard labels", () => {
@@ -89,5 +92,29 @@ describe("dashboard labels", () => {
     expect(metricOption("ph", metrics, "zh")).toBe("pH值");
     expect(metricOption("pm25", metrics, "en")).toBe("PM2.5 (µg/m³)");
     expect(metricOption("noi", metrics, "zh")).toBe("空气负氧离子 (个/cm³)");
+  });
+
+  it("words standards, messages and subjects in the page's language without tags", () => {
+    const noi = "负氧离子分级 NOI grades, QX/T 380-2017 (provisional 暂行)";
+    expect(standardLine(noi, "zh")).toBe("负氧离子分级, QX/T 380-2017（暂行）");
+    expect(standardLine(noi, "en")).toBe("NOI grades, QX/T 380-2017 (provisional)");
+    const warning = "重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI";
+    expect(standardLine(warning, "en")).toBe("heavy-pollution warning levels, 24-h rolling AQI");
+    const water = "GB 3838-2002 Table 1; 环办〔2011〕22号 single-factor method";
+    expect(standardLine(water, "en")).toBe(water);
+    expect(withoutSeverityTag("[critical] Biyu: PM2.5 daily mean")).toBe("Biyu: PM2.5 daily mean");
+    expect(withoutSeverityTag("【严重】碧湖镇：小时AQI")).toBe("碧湖镇：小时AQI");
+    expect(
+      alertSubject(
+        "【严重】碧湖镇：饮用水水源地水质未达目标类别（III类）。水质 III类；开始于 11月23日 12:00（北京时间）。",
+        "zh",
+      ),
+    ).toBe("饮用水水源地水质未达目标类别（III类）");
+    expect(
+      alertSubject(
+        "[critical] Biyu: PM2.5 daily mean above the GB 3095 limit (exceeded). PM2.5 40.8; since 23 Nov Beijing time.",
+        "en",
+      ),
+    ).toBe("PM2.5 daily mean above the GB 3095 limit (exceeded)");
   });
 });

@@ -1,12 +1,35 @@
 import { getJson, postJson } from "./api.js";
 import { compareAlerts, formatAge, formatMeasure, humanizeTimes, humanTime, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { alertStartMs, alertValueText, warningLine } from "./labels.js";
+import {
+  alertStartMs,
+  alertSubject,
+  alertValueText,
+  standardLine,
+  warningLine,
+  withoutSeverityTag,
+} from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 /** An alert message in the page's language, its times as people read them (older messages carry ISO times). */
 function messageText(message, referenceIso) {
   return humanizeTimes(pick(message), getLang(), referenceIso);
+}
+
+/** A message as a row shows it: without the severity tag, which the row's badge already shows. */
+function rowText(message, referenceIso) {
+  return withoutSeverityTag(messageText(message, referenceIso));
+}
+
+/** "碧湖镇 · 饮用水水源地水质未达目标类别（III类） · 开始于 11月23日 12:00": which alert, for the dialog and the toast. */
+function alertTitle(app, alert) {
+  const lang = getLang();
+  const start = humanTime(new Date(alertStartMs(alert)).toISOString(), lang, alert.updatedAt);
+  return [
+    stationName(app, alert.stationId),
+    alertSubject(messageText(alert.message, alert.updatedAt), lang),
+    lang === "zh" ? `开始于 ${start}` : `since ${start}`,
+  ].join(" · ");
 }
 
 const WARNING_COLORS = { blue: "#1565c0", yellow: "#f2c500", orange: "#ff7e00", red: "#d62728" };
@@ -60,7 +83,8 @@ export function init(app) {
     localStorage.setItem("qingshan.actor", actor);
     document.getElementById("ack-dialog").close();
     form.note.value = "";
-    app.toast(`${t("ack.done")}: ${ackTarget}`);
+    const acked = openAlerts.find((a) => a.alertId === ackTarget);
+    app.toast(`${t("ack.done")}: ${acked ? alertTitle(app, acked) : ackTarget}`);
     // The answer carries the alert as stored: shown at once, whether or not the refresh below
     // gets through (it is an acknowledgement that succeeded, not one to retry).
     showAcknowledged(app, answer.alert);
@@ -69,7 +93,7 @@ export function init(app) {
   for (const id of ["open-alerts", "history-alerts"]) {
     document.getElementById(id).addEventListener("click", (e) => {
       const ack = e.target.closest("button[data-ack]");
-      if (ack) return openAck(ack.dataset.ack);
+      if (ack) return openAck(app, ack.dataset.ack);
       const row = e.target.closest("tr[data-alert]");
       if (row) showHistory(app, row.dataset.alert);
     });
@@ -84,12 +108,12 @@ function showAcknowledged(app, alert) {
   renderOpen(app);
 }
 
-function openAck(alertId) {
+function openAck(app, alertId) {
   ackTarget = alertId;
   const alert = openAlerts.find((a) => a.alertId === alertId);
-  document.getElementById("ack-what").textContent = alert
-    ? `${messageText(alert.message, alert.updatedAt)} (${alertId})`
-    : alertId;
+  const what = document.getElementById("ack-what");
+  what.textContent = alert ? alertTitle(app, alert) : alertId;
+  what.dataset.alert = alertId;
   document.getElementById("ack-error").textContent = "";
   document.getElementById("ack-dialog").showModal();
 }
@@ -159,6 +183,7 @@ function renderOpen(app, { live = false } = {}) {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
       tr.dataset.status = a.status;
+      tr.dataset.rule = a.ruleId;
       tr.className = `sev-row-${a.severity}${a.status === "acknowledged" ? " acked" : ""}`;
       const value = alertValueText(a, {
         metrics: app.standards?.metrics,
@@ -167,7 +192,7 @@ function renderOpen(app, { live = false } = {}) {
       });
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
-        <td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}<br><small class="muted">${escapeHtml(a.ruleId)}${a.standard ? ` · ${escapeHtml(a.standard)}` : ""}${a.window ? ` · ${escapeHtml(a.window)}` : ""}</small></td>
+        <td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${a.standard ? `<br><small class="muted">${escapeHtml(standardLine(a.standard, getLang()))}</small>` : ""}</td>
         <td class="num">${escapeHtml(value)}</td>
         <td data-since="${alertStartMs(a)}">${formatAge(alertStartMs(a), now, getLang())}</td>
         <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
@@ -184,7 +209,7 @@ function renderHistory(app, alerts) {
     ...alerts.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(messageText(a.message, a.updatedAt))}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
       return tr;
     }),
   );

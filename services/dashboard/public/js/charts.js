@@ -1,7 +1,7 @@
 import { getJson, withParams } from "./api.js";
 import { axisLabel, beijingIso, categoryOf, rangeOf } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { airGrade, limitName } from "./labels.js";
+import { airGrade, limitName, metricLabel, metricOption, unitText } from "./labels.js";
 
 let seriesChart;
 let aqiChart;
@@ -21,7 +21,7 @@ function fillMetrics(app, wanted) {
   const current = wanted ?? form.metric.value;
   form.metric.replaceChildren(
     ...station.metrics.map((m) => {
-      const o = new Option(`${m} (${app.standards.metrics[m]?.unit ?? ""})`, m);
+      const o = new Option(metricOption(m, app.standards.metrics, getLang()), m);
       return o;
     }),
   );
@@ -130,7 +130,14 @@ export async function load(app) {
   document.getElementById("chart-note").textContent =
     valid === 0
       ? t("charts.noData")
-      : `${pick(station.name)} · ${q.metric} · ${series.unit} · ${t(`every.${q.every}`)}`;
+      : [
+          pick(station.name),
+          metricLabel(q.metric, app.standards.metrics, getLang()),
+          unitText(series.unit, getLang()),
+          t(`every.${q.every}`),
+        ]
+          .filter((x) => x)
+          .join(" · ");
   seriesChart.setOption(
     {
       aria: { enabled: true },
@@ -139,7 +146,7 @@ export async function load(app) {
       xAxis: { type: "category", data: periods.map((p) => axisLabel(p.label)) },
       yAxis: {
         type: "value",
-        name: series.unit,
+        name: unitText(series.unit, getLang()),
         scale: station.kind !== "air",
         // Threshold lines stay in view whatever the data.
         max: (v) => niceMax(Math.max(v.max, ...lines.map((l) => l.yAxis))),
@@ -148,7 +155,7 @@ export async function load(app) {
       series: [
         {
           type: q.every === "1h" ? "line" : "bar",
-          name: q.metric,
+          name: metricLabel(q.metric, app.standards.metrics, getLang()),
           data: periods.map((p) => p.value),
           showSymbol: sparse,
           itemStyle: { color: "#2f6f9f" },

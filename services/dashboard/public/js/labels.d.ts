@@ -30,3 +30,6 @@ export function alertValueText(
   alert: { metric?: string; value?: number | null; threshold?: number | null },
   context: { metrics?: Metrics; targetClass?: string; lang: Lang },
 ): string;
+export function standardLine(standard: string | undefined, lang: Lang): string;
+export function withoutSeverityTag(text: string | undefined): string;
+export function alertSubject(text: string | undefined, lang: Lang): string;

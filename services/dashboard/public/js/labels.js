@@ -133,3 +133,40 @@ export function alertValueText(alert, { metrics, targetClass, lang }) {
   const name = metric ? `${metricLabel(metric, metrics, lang)} ` : "";
   return `${name}${withUnit(value)}${threshold !== undefined && threshold !== null ? ` / ${withUnit(threshold)}` : ""}`;
 }
+
+/**
+ * A rule's `standard` text in one language: its bilingual glosses reduced to the page's — a Chinese
+ * title followed by its English one at a clause's start keeps the one ("重污染天气预警分级 heavy-pollution
+ * warning levels" → "heavy-pollution warning levels" / "重污染天气预警分级"), "(provisional 暂行)" reads
+ * "(provisional)" / "（暂行）".
+ */
+export function standardLine(standard, lang) {
+  if (!standard) return "";
+  return standard
+    .split(/;\s*/)
+    .map((part) => {
+      let p = part.replace(/\s*\(provisional 暂行\)/g, lang === "zh" ? "（暂行）" : " (provisional)");
+      const m = /^([\u4e00-\u9fff]+)\s+([A-Za-z][A-Za-z -]*[A-Za-z])(?=,|$)/.exec(p);
+      if (m) p = (lang === "zh" ? m[1] : m[2]) + p.slice(m[0].length);
+      return p;
+    })
+    .join(lang === "zh" ? "；" : "; ");
+}
+
+const SEVERITY_TAG = /^\s*(?:【(?:严重|警告|提示|已解除)】|\[(?:critical|warning|info|resolved)\]\s*)/;
+
+/** An alert message without its leading severity tag ("【严重】", "[critical]"): the row shows the severity as a badge. */
+export function withoutSeverityTag(text) {
+  return (text ?? "").replace(SEVERITY_TAG, "");
+}
+
+/**
+ * What an alert is about, from the engine's message ("【严重】碧湖镇：饮用水水源地水质未达目标类别（III类）。…" →
+ * "饮用水水源地水质未达目标类别（III类）"): the rule's description and level; the whole message (untagged)
+ * when it is not worded so.
+ */
+export function alertSubject(text, lang) {
+  const t = withoutSeverityTag(text);
+  const m = lang === "zh" ? /^[^：]+：(.+?)。/.exec(t) : /^[^:]+: (.+?)\.(?:\s|$)/.exec(t);
+  return m?.[1] ?? t;
+}
