@@ -51,6 +51,18 @@ export interface MqttIngest {
 
 /** MQTT 5.0 §3.14.2.1 DISCONNECT reason 0x8E: another connection with this client id took the session. */
 const SESSION_TAKEN_OVER = 0x8e;
+/** Socket errors of a broker that cannot be reached (down, restarting, network): logged as a summary. */
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
+const CONNECTION_ERROR_SUMMARY_MS = 60_000;
 /**
  * Mosquitto (2.0.11 at least) and MQTT 3.1.1 brokers take a session over by closing the old
  * connection without a DISCONNECT: this many closes in a row, each within QUICK_CLOSE_MS of the
@@ -285,9 +297,35 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       disconnectReason = packet.reasonCode;
       if (packet.reasonCode === SESSION_TAKEN_OVER) reportTakeover(true);
     });
+    let connectionErrors = 0;
+    let connectionErrorLoggedAt = 0;
+    client.on("connect", () => {
+      if (connectionErrors > 1)
+        logger.info({ clientId, errors: connectionErrors }, "MQTT broker reachable again");
+      connectionErrors = 0;
+      connectionErrorLoggedAt = 0;
+    });
     client.on("error", (error) => {
       errorSinceConnect = true;
-      logger.error({ err: error, clientId }, "MQTT error");
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined || !CONNECTION_ERROR_CODES.has(code)) {
+        logger.error({ err: error, clientId }, "MQTT error");
+        return;
+      }
+      // A broker outage fails every reconnect (each reconnectPeriod): the first at warn, then one
+      // summary a minute instead of an error with a stack every second.
+      connectionErrors += 1;
+      const now = Date.now();
+      if (connectionErrors === 1) {
+        connectionErrorLoggedAt = now;
+        logger.warn({ clientId, code, reason: error.message }, "MQTT broker unreachable; reconnecting");
+      } else if (now - connectionErrorLoggedAt >= CONNECTION_ERROR_SUMMARY_MS) {
+        connectionErrorLoggedAt = now;
+        logger.warn(
+          { clientId, code, reason: error.message, errors: connectionErrors },
+          `MQTT broker still unreachable (${connectionErrors} failed attempts so far); reconnecting`,
+        );
+      }
     });
     client.on("offline", () => {
       if (disconnectReason === SESSION_TAKEN_OVER) {
