@@ -49,14 +49,19 @@ function labelAllTables() {
 }
 
 function watchTables() {
+  // The tables of index.html, and the station panel, which brings its own (not the charts' SVG).
   const observer = new MutationObserver((records) => {
-    const tables = new Set(records.map((r) => r.target.closest?.("table.data-table")).filter(Boolean));
+    const tables = new Set();
+    for (const r of records) {
+      const table = r.target.closest?.("table.data-table");
+      if (table) tables.add(table);
+      else for (const t of r.target.querySelectorAll?.("table.data-table") ?? []) tables.add(t);
+    }
     for (const table of tables) labelCells(table);
-    // A table added whole (the station panel's latest values).
-    if (records.some((r) => [...r.addedNodes].some((n) => n.querySelector?.("table.data-table"))))
-      labelAllTables();
   });
-  observer.observe(document.querySelector("main"), { childList: true, subtree: true });
+  for (const table of document.querySelectorAll("table.data-table"))
+    observer.observe(table, { childList: true, subtree: true });
+  observer.observe(document.getElementById("station-panel"), { childList: true });
 }
 
 function resizeCharts() {
