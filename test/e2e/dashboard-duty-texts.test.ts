@@ -189,4 +189,21 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
       "橙色预警，自 11月30日 04:00 起（逐级解除中，低于橙色条件满12小时降为黄色，连续36小时不满足黄色条件方解除）",
     );
   });
+
+  it("says why the water shares have no value, and follows the year selected", async () => {
+    await page.click('nav a[data-view="compliance"]');
+    const note = page.locator("#water-share .share-card .share-note").first();
+    await note.waitFor({ timeout: 5000 });
+    // Two days of data: no section has the monthly mean's 27 valid days (GB 3838 assessment by month).
+    const sections = registry.stations.filter((s) => s.kind === "water").length;
+    expect(await note.textContent()).toBe(`${sections} 个断面，均数据不足（需 ≥ 27 个有效日）`);
+    const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+    await page.selectOption("#compliance-controls select[name=year]", String(year - 1));
+    await waitFor(
+      async () => ((await page.locator("#water-share").textContent()) ?? "").includes(`(${year - 1}-12)`),
+      { what: "the water cards of the year selected" },
+    );
+    const titles = await page.locator("#water-share .share-title").allTextContents();
+    expect(titles[1]).toContain(`(${year - 1})`);
+  });
 });

@@ -12,6 +12,7 @@ import {
   releaseText,
   standardLine,
   warningLine,
+  waterShareNote,
   withoutSeverityTag,
 } from "../public/js/labels.js";
 
@@ -116,5 +117,17 @@ describe("dashboard labels", () => {
         "en",
       ),
     ).toBe("PM2.5 daily mean above the GB 3095 limit (exceeded)");
+  });
+
+  it("says why a water share has no value", () => {
+    const short = { reason: "not assessed: do (2 valid daily means; needs ≥ 27)" };
+    const none = { sections: 9, assessed: 0, notAssessable: 9, meeting: 0 };
+    expect(waterShareNote(none, Array(9).fill(short), "zh")).toBe("9 个断面，均数据不足（需 ≥ 27 个有效日）");
+    expect(waterShareNote(none, Array(9).fill(short), "en")).toBe(
+      "9 sections, none with enough data (≥ 27 valid days needed)",
+    );
+    const some = { sections: 9, assessed: 7, notAssessable: 2, meeting: 6 };
+    expect(waterShareNote(some, [short], "zh")).toBe("6 / 7（另 2 个断面数据不足，需 ≥ 27 个有效日）");
+    expect(waterShareNote({ ...some, assessed: 9, notAssessable: 0 }, [], "en")).toBe("6 / 9");
   });
 });

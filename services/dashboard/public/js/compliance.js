@@ -1,7 +1,7 @@
 import { getJson } from "./api.js";
 import { textColorOn } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { airGrade, gradeName } from "./labels.js";
+import { airGrade, gradeName, waterShareNote } from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 const STATUS_COLOR = {
@@ -27,13 +27,22 @@ export async function show(app) {
   const year = form.year.value;
   const [pm25, waterMonth, waterYear, days] = await Promise.all([
     getJson("/api/v1/compliance/pm25", { year }),
-    getJson("/api/v1/compliance/water", { period: "month" }),
-    getJson("/api/v1/compliance/water", { period: "year" }),
+    getJson("/api/v1/compliance/water", { period: "month", at: waterAt(year) }),
+    getJson("/api/v1/compliance/water", { period: "year", at: waterAt(year) }),
     getJson("/api/v1/compliance/aqi-days", { year }),
   ]);
   renderPm25(pm25, app?.stations ?? []);
   renderWater(waterMonth, waterYear);
   renderDays(days);
+}
+
+/**
+ * The time the water cards are for: now in the current (Beijing) year, else the selected year's last
+ * day (its year, and its December as "the month").
+ */
+function waterAt(year) {
+  const current = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+  return Number(year) === current ? undefined : `${year}-12-31T12:00:00+08:00`;
 }
 
 /** A line label's vertical offset so that it clears another line's label near it (the higher goes up). */
@@ -128,13 +137,18 @@ function pct(share) {
 
 function renderWater(month, year) {
   document.getElementById("water-share").innerHTML = [
-    [t("compliance.month"), month.all, month.label],
-    [t("compliance.year"), year.all, year.label],
-    [`${t("compliance.drinking")} · ${t("compliance.year")}`, year.drinkingWater, year.label],
+    [t("compliance.month"), month.all, month.label, month.sections],
+    [t("compliance.year"), year.all, year.label, year.sections],
+    [
+      `${t("compliance.drinking")} · ${t("compliance.year")}`,
+      year.drinkingWater,
+      year.label,
+      year.sections.filter((x) => x.drinkingWaterSource),
+    ],
   ]
     .map(
-      ([title, s, label]) =>
-        `<div class="share-card"><div class="share-title">${title} (${label})</div><div class="share-value">${pct(s)}</div><div class="muted">${s.meeting} / ${s.assessed}</div></div>`,
+      ([title, s, label, sections]) =>
+        `<div class="share-card"><div class="share-title">${title} (${label})</div><div class="share-value">${pct(s)}</div><div class="muted share-note">${escapeHtml(waterShareNote(s, sections, getLang()))}</div></div>`,
     )
     .join("");
   const table = document.getElementById("water-table");

@@ -33,3 +33,8 @@ export function alertValueText(
 export function standardLine(standard: string | undefined, lang: Lang): string;
 export function withoutSeverityTag(text: string | undefined): string;
 export function alertSubject(text: string | undefined, lang: Lang): string;
+export function waterShareNote(
+  share: { sections: number; assessed: number; notAssessable?: number; meeting: number },
+  sections: readonly { reason?: string }[],
+  lang: Lang,
+): string;

@@ -170,3 +170,26 @@ export function alertSubject(text, lang) {
   const m = lang === "zh" ? /^[^：]+：(.+?)。/.exec(t) : /^[^:]+: (.+?)\.(?:\s|$)/.exec(t);
   return m?.[1] ?? t;
 }
+
+/**
+ * The note under a water share card: "3 / 5" (meeting / assessed), with how many sections had too
+ * few data; "9 个断面，均数据不足（需 ≥ 27 个有效日）" when none could be assessed — the minimum read from the
+ * sections' reasons ("2 valid daily means; needs ≥ 27"). `sections` are the card's section rows.
+ */
+export function waterShareNote(share, sections, lang) {
+  const needs = sections.map((s) => /needs ≥ (\d+)/.exec(s.reason ?? "")?.[1]).find((n) => n !== undefined);
+  const core =
+    needs === undefined ? "" : lang === "zh" ? `需 ≥ ${needs} 个有效日` : `≥ ${needs} valid days needed`;
+  if (share.sections === 0) return lang === "zh" ? "无断面" : "no sections";
+  if (share.assessed === 0) {
+    const need = core ? (lang === "zh" ? `（${core}）` : ` (${core})`) : "";
+    return lang === "zh"
+      ? `${share.sections} 个断面，均数据不足${need}`
+      : `${share.sections} sections, none with enough data${need}`;
+  }
+  const counted = `${share.meeting} / ${share.assessed}`;
+  if (!share.notAssessable) return counted;
+  return lang === "zh"
+    ? `${counted}（另 ${share.notAssessable} 个断面数据不足${core ? `，${core}` : ""}）`
+    : `${counted} (${share.notAssessable} more with too few data${core ? `; ${core}` : ""})`;
+}
