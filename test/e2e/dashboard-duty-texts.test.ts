@@ -17,6 +17,38 @@ let store: TimeSeriesStore;
 let baseUrl: string;
 let page: Page;
 
+interface Box {
+  text: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** The boxes of a chart's SVG texts that contain one of `needles`. */
+async function textBoxes(selector: string, needles: readonly string[]): Promise<Box[]> {
+  return page.locator(`${selector} svg text`).evaluateAll(
+    (els, wanted) =>
+      els
+        .filter((el) => wanted.some((w) => (el.textContent ?? "").includes(w)))
+        .map((el) => {
+          const r = el.getBoundingClientRect();
+          return { text: el.textContent ?? "", left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        }),
+    needles,
+  );
+}
+
+function overlapping(boxes: readonly Box[]): [string, string][] {
+  const out: [string, string][] = [];
+  boxes.forEach((a, i) => {
+    for (const b of boxes.slice(i + 1))
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+        out.push([a.text, b.text]);
+  });
+  return out;
+}
+
 async function svgText(selector: string): Promise<string> {
   return (await page.locator(`${selector} svg text`).allTextContents()).join(" | ");
 }
@@ -61,6 +93,43 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     expect(await page.locator('#pm25-table tr[data-station="ld-aq-01"] td').nth(5).textContent()).toMatch(
       /^\d+（二级）$/,
     );
+  });
+
+  it("draws threshold and bar labels that do not overprint one another", async () => {
+    await page.click('nav a[data-view="charts"]');
+    await page.waitForSelector("#view-charts:not([hidden])", { timeout: 5000 });
+    await page.selectOption("#chart-controls select[name=station]", "ld-aq-01");
+    await page.selectOption("#chart-controls select[name=metric]", "pm25");
+    await page.selectOption("#chart-controls select[name=every]", "1d");
+    await page.selectOption("#chart-controls select[name=range]", "7d");
+    // The Liandu target (32) and the annual limit (30) are close: their labels must both be readable
+    // once the chart has its size.
+    await waitFor(
+      async () => {
+        const boxes = await textBoxes("#series-chart", ["莲都目标", "年平均"]);
+        return boxes.length === 2 && boxes.every((b) => b.right > b.left) && overlapping(boxes).length === 0;
+      },
+      { what: "the target and annual-limit labels apart" },
+    );
+    await page.click('nav a[data-view="compliance"]');
+    await page.waitForSelector("#pm25-chart svg");
+    await waitFor(async () => (await svgText("#pm25-chart")).includes("GB 3095"), {
+      what: "the PM2.5 chart",
+    });
+    const needles = ["莲都目标", "GB 3095", "不评价", "正常", "有风险", "已超标", "无数据"];
+    // Once the chart has its size (it is resized when its view shows), no label overprints another.
+    const labels = await waitFor(
+      async () => {
+        const boxes = await textBoxes("#pm25-chart", needles);
+        return boxes.length > 2 && boxes.every((b) => b.right > b.left) && overlapping(boxes).length === 0
+          ? boxes
+          : null;
+      },
+      { what: "the PM2.5 chart's labels apart" },
+    );
+    // Every label inside the chart (none cut off at its right edge).
+    const svg = await page.locator("#pm25-chart svg").boundingBox();
+    for (const l of labels) expect(l.right).toBeLessThanOrEqual((svg?.x ?? 0) + (svg?.width ?? 0) + 0.5);
   });
 
   it("counts an alert's age from when its episode began, not from when it was raised", async () => {

@@ -8,6 +8,7 @@ import {
   alertValueText,
   gradeName,
   limitName,
+  lineLabelPositions,
   metricOption,
   releaseText,
   standardLine,
@@ -129,5 +130,22 @@ describe("dashboard labels", () => {
     const some = { sections: 9, assessed: 7, notAssessable: 2, meeting: 6 };
     expect(waterShareNote(some, [short], "zh")).toBe("6 / 7（另 2 个断面数据不足，需 ≥ 27 个有效日）");
     expect(waterShareNote({ ...some, assessed: 9, notAssessable: 0 }, [], "en")).toBe("6 / 9");
+  });
+
+  it("places the labels of close threshold lines apart", () => {
+    // 32 (target) and 30 (annual limit) on a 0–40 axis: one label at each end; 35 close to 32 in the middle.
+    expect(lineLabelPositions([32, 30], 4)).toEqual(["insideStartTop", "insideEndTop"]);
+    expect(lineLabelPositions([35, 30, 32], 4)).toEqual([
+      "insideMiddleTop",
+      "insideEndTop",
+      "insideStartTop",
+    ]);
+    expect(lineLabelPositions([75, 35], 4)).toEqual(["insideEndTop", "insideEndTop"]);
+    expect(lineLabelPositions([1, 2, 3, 4], 2)).toEqual([
+      "insideEndTop",
+      "insideStartTop",
+      "insideMiddleTop",
+      "insideEndTop",
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { getJson, withParams } from "./api.js";
 import { axisLabel, beijingIso, categoryOf, rangeOf } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { airGrade, limitName, metricLabel, metricOption, unitText } from "./labels.js";
+import { airGrade, limitName, lineLabelPositions, metricLabel, metricOption, unitText } from "./labels.js";
 
 let seriesChart;
 let aqiChart;
@@ -127,6 +127,15 @@ export async function load(app) {
   const periods = series.periods.filter((p) => !p.notSampled);
   const sparse = periods.length < series.periods.length;
   const valid = periods.filter((p) => p.value !== null).length;
+  // Labels above their lines inside the plot; close lines' labels at different ends (no overprint).
+  const top = Math.max(...periods.map((p) => p.value ?? 0), ...lines.map((l) => l.yAxis));
+  const positions = lineLabelPositions(
+    lines.map((l) => l.yAxis),
+    top * 0.08,
+  );
+  lines.forEach((l, i) => {
+    l.label = { position: positions[i], backgroundColor: "rgba(255,255,255,0.8)", padding: [1, 3] };
+  });
   document.getElementById("chart-note").textContent =
     valid === 0
       ? t("charts.noData")
@@ -141,7 +150,7 @@ export async function load(app) {
   seriesChart.setOption(
     {
       aria: { enabled: true },
-      grid: { left: 56, right: 150, top: 24, bottom: 40 },
+      grid: { left: 56, right: 24, top: 28, bottom: 40 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: periods.map((p) => axisLabel(p.label)) },
       yAxis: {
@@ -159,7 +168,7 @@ export async function load(app) {
           data: periods.map((p) => p.value),
           showSymbol: sparse,
           itemStyle: { color: "#2f6f9f" },
-          markLine: { symbol: "none", label: { formatter: "{b}", position: "end" }, data: lines },
+          markLine: { symbol: "none", label: { formatter: "{b}" }, data: lines },
         },
       ],
     },

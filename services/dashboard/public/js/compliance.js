@@ -45,21 +45,31 @@ function waterAt(year) {
   return Number(year) === current ? undefined : `${year}-12-31T12:00:00+08:00`;
 }
 
-/** A line label's vertical offset so that it clears another line's label near it (the higher goes up). */
-function apart(value, other) {
-  if (other === undefined || Math.abs(value - other) > 5) return 0;
-  return value >= other ? -7 : 7;
-}
-
 function renderPm25(pm25, stations) {
   const rows = [...pm25.stations, pm25.district];
   if (!pm25Chart)
     pm25Chart = window.echarts.init(document.getElementById("pm25-chart"), null, { renderer: "svg" });
   const limit = pm25.district.nationalLimit?.value;
+  const band = (document.getElementById("pm25-chart").clientWidth - 72) / rows.length;
+  const targetName = t("limit.target");
+  const limitName = limit !== undefined ? `GB 3095 ${limit}` : undefined;
+  const targetStyle = { color: "#2e7d32", width: 2 };
+  const limitStyle = { color: "#d62728", type: "dashed" };
+  // The target and limit lines are named in a legend above the plot, not by labels on the lines:
+  // those overprinted the bars' labels and each other (32 and 30 are close).
+  const legendEntry = (name, lineStyle) => ({
+    type: "line",
+    name,
+    data: [],
+    lineStyle,
+    itemStyle: { color: lineStyle.color },
+    symbol: "none",
+  });
   pm25Chart.setOption(
     {
       aria: { enabled: true },
-      grid: { left: 48, right: 150, top: 24, bottom: 60 },
+      grid: { left: 48, right: 24, top: 44, bottom: 60 },
+      legend: { top: 0, selectedMode: false, data: [targetName, ...(limitName ? [limitName] : [])] },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: rows.map((r) => pick(r.name)), axisLabel: { rotate: 30 } },
       // The target and the national limit stay in view whatever the data.
@@ -75,7 +85,12 @@ function renderPm25(pm25, stations) {
           label: {
             show: true,
             position: "top",
-            formatter: (p) => `${p.value ?? "—"} ${t(`target.${rows[p.dataIndex].status}`)}`,
+            // The value over its short status, on two lines: whole words fit a bar's width.
+            // A narrow bar (a phone) shows the value only: the status is the bar's colour and the table's.
+            formatter: (p) =>
+              band >= 64
+                ? `${p.value ?? "—"}\n${t(`targetShort.${rows[p.dataIndex].status}`)}`
+                : `${p.value ?? "—"}`,
             // Readable where a bar's top meets the target or limit line.
             backgroundColor: "rgba(255,255,255,0.85)",
             padding: [1, 3],
@@ -84,27 +99,15 @@ function renderPm25(pm25, stations) {
             // Under the bars and their labels: a bar over the target hides the line.
             z: 1,
             symbol: "none",
-            label: { formatter: "{b}", position: "end" },
+            label: { show: false },
             data: [
-              {
-                yAxis: pm25.target.value,
-                name: `${t("limit.target")}`,
-                lineStyle: { color: "#2e7d32", width: 2 },
-                label: { offset: [0, apart(pm25.target.value, limit)] },
-              },
-              ...(limit !== undefined
-                ? [
-                    {
-                      yAxis: limit,
-                      name: `GB 3095 ${limit}`,
-                      lineStyle: { color: "#d62728", type: "dashed" },
-                      label: { offset: [0, apart(limit, pm25.target.value)] },
-                    },
-                  ]
-                : []),
+              { yAxis: pm25.target.value, name: targetName, lineStyle: targetStyle },
+              ...(limit !== undefined ? [{ yAxis: limit, name: limitName, lineStyle: limitStyle }] : []),
             ],
           },
         },
+        legendEntry(targetName, targetStyle),
+        ...(limitName ? [legendEntry(limitName, limitStyle)] : []),
       ],
     },
     true,

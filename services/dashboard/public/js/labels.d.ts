@@ -38,3 +38,4 @@ export function waterShareNote(
   sections: readonly { reason?: string }[],
   lang: Lang,
 ): string;
+export function lineLabelPositions(values: readonly number[], near: number): string[];

@@ -193,3 +193,23 @@ export function waterShareNote(share, sections, lang) {
     ? `${counted}（另 ${share.notAssessable} 个断面数据不足${core ? `，${core}` : ""}）`
     : `${counted} (${share.notAssessable} more with too few data${core ? `; ${core}` : ""})`;
 }
+
+const LINE_LABEL_SLOTS = ["insideEndTop", "insideStartTop", "insideMiddleTop"];
+
+/**
+ * Label positions of horizontal threshold lines (ECharts markLine label.position), in the order of
+ * `values`: above each line at its right end, and lines closer than `near` (in data units) to one
+ * another take turns at the right end, the left end and the middle so their labels never overprint.
+ */
+export function lineLabelPositions(values, near) {
+  const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+  const out = new Array(values.length);
+  let slot = 0;
+  let previous;
+  for (const [v, i] of order) {
+    slot = previous !== undefined && Math.abs(v - previous) < near ? slot + 1 : 0;
+    out[i] = LINE_LABEL_SLOTS[slot % LINE_LABEL_SLOTS.length];
+    previous = v;
+  }
+  return out;
+}
