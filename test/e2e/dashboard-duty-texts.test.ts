@@ -74,6 +74,13 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     expect(options).toContain("pH值");
     expect(options).toContain("总磷 (mg/L)");
     expect(options.join(" ")).not.toContain("dimensionless");
+    // Negative ions in one unit text per language: 个/cm³ in Chinese, as the alerts write it.
+    await page.selectOption("#chart-controls select[name=station]", "ld-noi-01");
+    await page.selectOption("#chart-controls select[name=metric]", "noi");
+    await waitFor(async () => ((await page.locator("#chart-note").textContent()) ?? "").includes("个/cm³"), {
+      what: "the NOI chart's note",
+    });
+    expect(await svgText("#series-chart")).not.toContain("ions/cm³");
     await page.selectOption("#chart-controls select[name=station]", "ld-aq-09");
     await page.selectOption("#chart-controls select[name=metric]", "pm25");
     await page.selectOption("#chart-controls select[name=every]", "1d");

@@ -109,7 +109,8 @@ function thresholdLines(app, station, metric, every) {
     for (const g of s.noi.grades.filter((g) => g.min > 0))
       lines.push({
         yAxis: g.min,
-        name: `${g.grade} ≥ ${g.min}`,
+        // One unit text per language, as the alerts write it (个/cm³ / ions/cm³).
+        name: `${g.grade} ≥ ${g.min} ${unitText(s.metrics?.noi?.unit ?? "ions/cm³", getLang())}`,
         lineStyle: { color: g.color, type: "dashed" },
       });
   }
