@@ -166,6 +166,12 @@ describe.skipIf(!browserGate.available)(`dashboard in Chromium${browserGate.note
     expect(await page.locator("#pm25-table tbody tr").count()).toBe(10);
     expect((await page.locator("#pm25-chart svg text").allTextContents()).join(" ")).toContain("32");
     expect(await page.locator("#water-share .share-card").count()).toBe(3);
+    // Whole days on the AQI-days chart's axis (no 0.5-day ticks).
+    await page.waitForSelector("#aqi-days-chart svg");
+    const ticks = await page.evaluate(
+      "echarts.getInstanceByDom(document.getElementById('aqi-days-chart')).getOption().yAxis[0].minInterval",
+    );
+    expect(ticks).toBe(1);
   });
 
   it("says plainly when the server cannot be reached, with the time of its data, and not once it is back", async () => {

@@ -189,9 +189,19 @@ async function loadAqi(app, station, q) {
   if (!aqiChart)
     aqiChart = window.echarts.init(document.getElementById("aqi-chart"), null, { renderer: "svg" });
   const cats = app.standards.aqiCategories;
+  const noAqi = aqi.results.every((r) => r.aqi == null);
   aqiChart.setOption(
     {
       aria: { enabled: true },
+      // An empty plot says why instead of showing nothing.
+      title: noAqi
+        ? {
+            text: t("charts.noAqi"),
+            left: "center",
+            top: "middle",
+            textStyle: { fontSize: 13, fontWeight: "normal", color: "#555" },
+          }
+        : { show: false },
       grid: { left: 48, right: 16, top: 24, bottom: 40 },
       tooltip: {
         trigger: "axis",

@@ -177,7 +177,8 @@ function renderDays(days) {
       grid: { left: 48, right: 16, top: 48, bottom: 60 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: days.stations.map((s) => pick(s.name)), axisLabel: { rotate: 30 } },
-      yAxis: { type: "value", name: pick({ zh: "天", en: "days" }) },
+      // Whole days on the axis (no 0.5 day ticks).
+      yAxis: { type: "value", name: pick({ zh: "天", en: "days" }), minInterval: 1 },
       series: keys.map((k) => {
         const c = days.categories.find((x) => String(x.level) === k);
         return {

@@ -102,6 +102,10 @@ const TEXT = {
     "Parameters relative to the Class III limit (last day)",
   ],
   "charts.noData": ["所选范围没有有效数据。", "No valid data in the selected range."],
+  "charts.noAqi": [
+    "所选范围没有可计算的 AQI（数据不足或无数据）。",
+    "No AQI in the selected range (too little or no data).",
+  ],
   "ctl.station": ["站点", "Station"],
   "ctl.metric": ["指标", "Metric"],
   "ctl.range": ["时间范围", "Range"],

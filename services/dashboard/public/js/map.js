@@ -4,7 +4,6 @@ import {
   compareAlerts,
   displayMeasure,
   humanizeTimes,
-  metricUnit,
   SILENT_COLOR,
   shortTime,
   textColorOn,
@@ -19,6 +18,7 @@ import {
   STATION_SYMBOLS,
   TOWNSHIP_TEXT,
 } from "./label-placement.js";
+import { unitText } from "./labels.js";
 import { townshipName, townshipNames } from "./townships.js";
 
 let chart;
@@ -95,7 +95,7 @@ export function stationLook(app, s) {
     color: g.color,
     short: `${pick({ zh: "", en: "Grade " })}${g.grade}${pick({ zh: "级", en: "" })}`,
     // The state is the last full hour's mean, not the latest reading the panel lists.
-    text: `${t("state.hourMean")} ${Math.round(state.value)} ${metricUnit(app.standards.metrics?.noi?.unit ?? "ions/cm³")} · ${g.grade} · ${pick(g)} (${shortTime(state.label)})`,
+    text: `${t("state.hourMean")} ${Math.round(state.value)} ${unitText(app.standards.metrics?.noi?.unit ?? "ions/cm³", getLang())} · ${g.grade} · ${pick(g)} (${shortTime(state.label)})`,
   };
 }
 
@@ -401,7 +401,7 @@ function latestHtml(app, s) {
   const flags = app.standards.flags ?? {};
   const rows = s.latest.map((r) => {
     const meaning = flags[r.flag] ? pick(flags[r.flag]) : "";
-    return `<tr data-metric="${escapeHtml(r.metric)}"><td>${escapeHtml(metricName(app, r.metric))}</td><td class="num">${displayMeasure(r.value)}</td><td>${escapeHtml(metricUnit(r.unit))}</td><td class="nowrap">${shortTime(r.ts)}</td><td><abbr title="${escapeHtml(meaning)}">${escapeHtml(r.flag)}</abbr></td></tr>`;
+    return `<tr data-metric="${escapeHtml(r.metric)}"><td>${escapeHtml(metricName(app, r.metric))}</td><td class="num">${displayMeasure(r.value)}</td><td>${escapeHtml(unitText(r.unit, getLang()))}</td><td class="nowrap">${shortTime(r.ts)}</td><td><abbr title="${escapeHtml(meaning)}">${escapeHtml(r.flag)}</abbr></td></tr>`;
   });
   return `<table class="data-table compact latest"><thead><tr><th>${t("col.metric")}</th><th class="num">${t("col.reading")}</th><th>${t("col.unit")}</th><th>${t("col.time")}</th><th title="${escapeHtml(t("col.flagHelp"))}">${t("col.flag")}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -455,7 +455,7 @@ async function select(app, id, scroll = true) {
     grid: { left: 44, right: 12, top: 16, bottom: 28 },
     tooltip: { trigger: "axis", valueFormatter: (v) => displayMeasure(v) },
     xAxis: { type: "category", data: periods.map((p) => p.label.slice(11, 16)) },
-    yAxis: { type: "value", name: metricUnit(series.unit), scale: true },
+    yAxis: { type: "value", name: unitText(series.unit, getLang()), scale: true },
     series: [
       {
         type: "line",
