@@ -12,7 +12,7 @@ describe("stationLook", () => {
     expect(stationLook(app, { silent: true, lastReadingAt: "2026-11-29T08:00:00+08:00" }).short).toBe("离线");
   });
 
-  it("labels the NOI state as the hourly mean, in the metric's unit", () => {
+  it("labels the NOI state as the hourly mean, in the metric's unit as Chinese writes it (个/cm³)", () => {
     const look = stationLook(app, {
       silent: false,
       state: {
@@ -22,6 +22,7 @@ describe("stationLook", () => {
         grade: { grade: "I", zh: "非常清新", en: "very fresh", color: "#1e88e5" },
       },
     });
-    expect(look.text).toBe("小时均值 841 ions/cm³ · I · 非常清新 (2026-11-29 10:00)");
+    // The unit as the alerts and charts write it in Chinese (labels.js unitText).
+    expect(look.text).toBe("小时均值 841 个/cm³ · I · 非常清新 (2026-11-29 10:00)");
   });
 });
