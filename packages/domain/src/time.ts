@@ -65,7 +65,8 @@ export function toBeijingIsoSeconds(t: number): string {
   return `${new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
-const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** English month abbreviations, January first, as the human times write them. */
+export const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /**
  * An instant as people read it in alert messages and e-mails, in Beijing time: "11月30日 05:00" /

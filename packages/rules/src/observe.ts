@@ -9,6 +9,7 @@ import {
   HOUR_MS,
   METRICS,
   type MetricId,
+  MONTHS_EN,
   type Severity,
   type Station,
   toBeijingIsoSeconds,
@@ -554,8 +555,6 @@ function yearToDateThrough(view: StationView, metric: MetricId, stat: YearToDate
   }
   return { sum: count === 0 ? 0 : sum, count, monthCounts };
 }
-
-const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 function observeAnnualTarget(
   rule: Rule,
