@@ -27,14 +27,15 @@ export interface PrivateMosquitto {
 /**
  * Starts a private Mosquitto on a free loopback port with the zero-loss settings the README asks
  * for (no queue or in-flight limit, persistence), so a test owns its broker, its sessions and its
- * share groups. With `login`, only that account is admitted (allow_anonymous false).
+ * share groups. With `login`, only that account is admitted (allow_anonymous false). With `port`,
+ * it listens there (a broker started again where a stopped one was, for reconnection tests).
  *
  * @example
  * const broker = await startPrivateMosquitto({ login: { username: "qs", password: "p:w" } });
  * try { ... broker.url ... } finally { await broker.stop(); }
  */
 export async function startPrivateMosquitto(
-  options: { login?: { username: string; password: string } } = {},
+  options: { login?: { username: string; password: string }; port?: number } = {},
 ): Promise<PrivateMosquitto> {
   const missing = mosquittoMissing({ login: options.login !== undefined });
   if (missing) throw new Error(missing);
@@ -51,7 +52,7 @@ export async function startPrivateMosquitto(
     ]);
     access.splice(0, 1, "allow_anonymous false", `password_file ${passwords}`);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(
     conf,

@@ -1,9 +1,12 @@
 /**
- * The notifier's readiness includes its MQTT alerts channel when it is enabled: not ready, naming
- * the broker, while the broker is down (real Mosquitto of the test's own, real DuckDB store).
+ * The notifier's readiness includes its MQTT alerts channel when it is enabled, from the channel's
+ * own MQTT client: ready while it is connected, not ready (naming the broker and the client's
+ * reason) once the broker is stopped, ready again when the client has reconnected to the broker
+ * started again on the same port (real Mosquitto of the test's own, real DuckDB store).
  */
 import { createMemoryBus } from "@qingshan/bus";
 import { loadStationRegistry } from "@qingshan/simulator";
+import { waitFor } from "@qingshan/testkit";
 import { mosquittoMissing, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -21,8 +24,8 @@ const cleanups = cleanupsAfterEach();
 const missing = mosquittoMissing({ login: false });
 
 describe.skipIf(missing !== "")(`notifier readiness${missing ? ` (${missing})` : ""}`, () => {
-  it("is not ready, naming the MQTT broker, while the alerts channel's broker is down", async () => {
-    const broker = await startPrivateMosquitto();
+  it("is ready while the alerts channel's client is connected, not ready naming the broker while it is down, ready again after it is back", async () => {
+    let broker = await startPrivateMosquitto();
     let brokerRunning = true;
     cleanups.push(() => (brokerRunning ? broker.stop() : undefined));
     const config = loadConfig({
@@ -52,8 +55,20 @@ describe.skipIf(missing !== "")(`notifier readiness${missing ? ` (${missing})` :
 
     await broker.stop();
     brokerRunning = false;
+    // The client notices the closed connection by itself; readiness reports its state, no probe.
+    await waitFor(async () => !(await notifier.ready()).ok, { what: "not ready after the broker stopped" });
     const down = await notifier.ready();
     expect(down.ok).toBe(false);
-    expect(down.detail).toContain(`mqtt: MQTT broker ${broker.url} unreachable`);
+    expect(down.detail).toMatch(/; bus: ok; mqtt: MQTT broker mqtt:\/\/127\.0\.0\.1:\d+ not connected: .+$/);
+    expect(down.detail).toContain(`mqtt: MQTT broker ${broker.url} not connected: `);
+
+    broker = await startPrivateMosquitto({ port: broker.port });
+    brokerRunning = true;
+    // The client reconnects every second (reconnectPeriod).
+    await waitFor(async () => (await notifier.ready()).ok, {
+      timeoutMs: 15_000,
+      what: "ready again after the broker is back",
+    });
+    expect((await notifier.ready()).detail).toMatch(/; bus: ok; mqtt: ok$/);
   });
 });

@@ -1,4 +1,3 @@
-import { connect } from "node:net";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { type ApiDeps, createApp, startApi } from "@qingshan/api";
@@ -10,6 +9,7 @@ import { createIngest, createIngestMetrics, createIngestPipeline, type Ingest } 
 import {
   assertRuleRoutes,
   createNotifier,
+  type Notifier,
   type NotifierConfig,
   type NotifierSettings,
   parseNotifierConfig,
@@ -147,41 +147,15 @@ export async function readinessOf(
 }
 
 /**
- * Whether the MQTT broker at `url` accepts a TCP connection within `timeoutMs` (the notifier's
- * alerts channel reconnects by itself; this tells readiness whether it can).
+ * The notifier's MQTT alerts channel as readiness: its own client's state (connected, or not with
+ * the client's reason), not a probe of the broker from here, so a broker that accepts TCP but
+ * refuses the client (login, protocol) is not ready either.
  */
-export function mqttBrokerReachable(url: string, timeoutMs = 1_500): Promise<Readiness> {
-  let host: string;
-  let port: number;
-  try {
-    const parsed = new URL(url);
-    host = parsed.hostname.replace(/^\[|\]$/g, "");
-    const defaults: Record<string, number> = {
-      "mqtt:": 1883,
-      "tcp:": 1883,
-      "mqtts:": 8883,
-      "ssl:": 8883,
-      "ws:": 80,
-      "wss:": 443,
-    };
-    port = parsed.port === "" ? (defaults[parsed.protocol] ?? 1883) : Number(parsed.port);
-  } catch {
-    return Promise.resolve({ ok: false, detail: `not a URL: ${redactUrl(url)}` });
-  }
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (outcome: Readiness) => {
-      socket.destroy();
-      resolve(outcome);
-    };
-    socket.setTimeout(timeoutMs, () =>
-      done({ ok: false, detail: `MQTT broker ${redactUrl(url)} did not answer within ${timeoutMs} ms` }),
-    );
-    socket.once("connect", () => done({ ok: true, detail: "ok" }));
-    socket.once("error", (error) =>
-      done({ ok: false, detail: `MQTT broker ${redactUrl(url)} unreachable: ${error.message}` }),
-    );
-  });
+export function mqttChannelReadiness(notifier: Pick<Notifier, "mqttState">, url: string): Readiness {
+  const state = notifier.mqttState();
+  if (state === undefined) return { ok: false, detail: `no MQTT client for ${redactUrl(url)}` };
+  if (state.connected) return { ok: true, detail: "ok" };
+  return { ok: false, detail: `MQTT broker ${redactUrl(url)} not connected: ${state.reason}` };
 }
 
 /**
@@ -512,7 +486,7 @@ export async function startNotifierService(
       readinessOf({
         store: () => store.health(),
         bus: () => ctx.bus.health(),
-        ...(mqttChannel ? { mqtt: () => mqttBrokerReachable(mqttUrl) } : {}),
+        ...(mqttChannel ? { mqtt: async () => mqttChannelReadiness(notifier, mqttUrl) } : {}),
       }),
   };
 }

@@ -5,7 +5,12 @@ export {
   messageIdDomain,
   notificationMessageId,
 } from "./channels/email.ts";
-export { connectMqttPublisher, createMqttChannel, type MqttPublish } from "./channels/mqtt.ts";
+export {
+  connectMqttPublisher,
+  createMqttChannel,
+  type MqttClientState,
+  type MqttPublish,
+} from "./channels/mqtt.ts";
 export {
   createWebhookChannel,
   dingtalkPayload,

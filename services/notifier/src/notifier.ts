@@ -18,7 +18,12 @@ import { type ScheduledTask, schedule } from "node-cron";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { createEmailChannel } from "./channels/email.ts";
-import { connectMqttPublisher, createMqttChannel, type MqttPublish } from "./channels/mqtt.ts";
+import {
+  connectMqttPublisher,
+  createMqttChannel,
+  type MqttClientState,
+  type MqttPublish,
+} from "./channels/mqtt.ts";
 import { createWebhookChannel } from "./channels/webhook.ts";
 import {
   type NotifierConfig,
@@ -93,6 +98,11 @@ export interface Notifier {
   openAlerts(): AlertState[];
   /** Per channel: notifications waiting, delivered, retried, dropped. */
   stats(): Record<string, QueueCounters & { pending: number }>;
+  /**
+   * The MQTT alerts channel's client connection (for readiness): connected, or not with the reason;
+   * undefined when the notifier has no client of its own (MQTT disabled, or `mqttPublish` given).
+   */
+  mqttState(): MqttClientState | undefined;
 }
 
 /**
@@ -617,6 +627,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
   }
 
   let mqttClose: (() => Promise<void>) | undefined;
+  let mqttClientState: (() => MqttClientState) | undefined;
 
   async function start(): Promise<void> {
     if (state === "running") return;
@@ -628,6 +639,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
         const client = await connectMqttPublisher(settings.mqtt.url, settings.mqtt);
         publish = client.publish;
         mqttClose = client.close;
+        mqttClientState = client.state;
       }
       if (publish !== undefined) {
         mqttQueue = new DeliveryQueue(createMqttChannel(publish, settings.mqtt.topicPrefix, mqttClose), {
@@ -754,5 +766,6 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       for (const q of allQueues()) out[q.channel.name] = { ...q.counters, pending: q.size };
       return out;
     },
+    mqttState: () => mqttClientState?.(),
   };
 }

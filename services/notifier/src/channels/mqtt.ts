@@ -27,18 +27,27 @@ export function createMqttChannel(
   };
 }
 
+/** Whether the alerts channel's MQTT client is connected now, and why not when it is not. */
+export interface MqttClientState {
+  readonly connected: boolean;
+  /** Why the client is not connected (the last connection error or "connection closed"); "" when connected. */
+  readonly reason: string;
+}
+
 /**
- * Connects an MQTT client for the alerts topic and returns a QoS 1 publish function. The client
- * reconnects by itself and queues QoS 1 publishes while offline. `login` is passed as given (any
- * character, ':' and '@' included); a login in `url` itself is used when `login` has no user name.
+ * Connects an MQTT client for the alerts topic and returns a QoS 1 publish function and the
+ * client's connection state (for readiness). The client reconnects by itself and queues QoS 1
+ * publishes while offline. `login` is passed as given (any character, ':' and '@' included); a
+ * login in `url` itself is used when `login` has no user name.
  *
  * @example
- * const { publish, close } = await connectMqttPublisher("mqtt://127.0.0.1:1883", { username: "qs", password: "p:w" });
+ * const { publish, state, close } = await connectMqttPublisher("mqtt://127.0.0.1:1883", { username: "qs", password: "p:w" });
+ * state(); // { connected: true, reason: "" }
  */
 export async function connectMqttPublisher(
   url: string,
   login: { readonly username?: string; readonly password?: string } = {},
-): Promise<{ readonly publish: MqttPublish; close(): Promise<void> }> {
+): Promise<{ readonly publish: MqttPublish; state(): MqttClientState; close(): Promise<void> }> {
   const client: MqttClient = await connectAsync(url, {
     clientId: `qingshan-notifier-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     reconnectPeriod: 1_000,
@@ -46,10 +55,25 @@ export async function connectMqttPublisher(
     ...(login.username ? { username: login.username } : {}),
     ...(login.username && login.password ? { password: login.password } : {}),
   });
+  // The last reason the client lost or could not make its connection; cleared on (re)connect.
+  let reason = "";
+  client.on("connect", () => {
+    reason = "";
+  });
+  client.on("error", (error: Error) => {
+    reason = error.message;
+  });
+  client.on("close", () => {
+    if (reason === "") reason = "connection closed";
+  });
   return {
     async publish(topic, payload) {
       await client.publishAsync(topic, payload, { qos: 1 });
     },
+    state: () =>
+      client.connected
+        ? { connected: true, reason: "" }
+        : { connected: false, reason: reason || "not connected" },
     async close() {
       await client.endAsync();
     },
