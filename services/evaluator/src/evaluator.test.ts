@@ -1,51 +1,30 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer } from "@qingshan/writer";
-import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EvaluatorConfig } from "./config.ts";
-import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import { describe, expect, it } from "vitest";
+import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
+import { airStation, DEC_1, H, shippedRules } from "./testdata/fixtures.ts";
 
-const H = 3_600_000;
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
-const site = { location: { lat: 28.4, lon: 119.9 }, township: "万象街道" };
-const registry = createStationRegistry([
-  { id: "aq-1", name: { zh: "莲都站", en: "Liandu station" }, kind: "air", metrics: ["pm25"], ...site },
-  { id: "aq-2", name: { zh: "碧湖站", en: "Bihu station" }, kind: "air", metrics: ["pm25"], ...site },
-  {
-    id: "wq-1",
-    name: { zh: "碧湖断面", en: "Bihu section" },
-    kind: "water",
-    metrics: ["ph", "do", "codmn", "nh3n", "tp"],
-    water: { waterBody: "river" },
-    ...site,
-  },
-]);
-const START = Date.parse("2026-12-01T00:00:00+08:00");
-const logger = pino({ level: "silent" });
-
-let dir: string;
-let bus: MemoryBus;
-let store: DuckDbStore;
-let writer: Writer;
-let clock = START;
-let alerts: AlertEvent[];
-const evaluators: Evaluator[] = [];
-
-function evaluator(extra: EvaluatorConfig = {}): Evaluator {
-  const e = createEvaluator(
-    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *", ...extra },
-    { bus, store, registry, rules, logger, now: () => clock },
-  );
-  evaluators.push(e);
-  return e;
-}
+const START = DEC_1;
+const harness = evaluatorHarness({
+  dirPrefix: "qingshan-evaluator-",
+  registry: createStationRegistry([
+    airStation("aq-1"),
+    airStation("aq-2", { zh: "碧湖站", en: "Bihu station" }),
+    {
+      id: "wq-1",
+      name: { zh: "碧湖断面", en: "Bihu section" },
+      kind: "water",
+      metrics: ["ph", "do", "codmn", "nh3n", "tp"],
+      water: { waterBody: "river" },
+      location: { lat: 28.4, lon: 119.9 },
+      township: "万象街道",
+    },
+  ]),
+  rules: shippedRules,
+  startClock: START,
+  partitions: 8,
+});
+const { evaluator, settled } = harness;
 
 function reading(stationId: string, metric: MetricId, hourEnd: number, value: number): Reading {
   return {
@@ -60,41 +39,16 @@ function reading(stationId: string, metric: MetricId, hourEnd: number, value: nu
   };
 }
 
-/** Publishes one hour of data (labelled hourEnd) with the wall clock just after it. */
+/** Publishes one hour of data (labelled hourEnd) with the wall harness.clock just after it. */
 async function publishHour(hourEnd: number, items: [string, MetricId, number][]): Promise<void> {
-  clock = hourEnd + 60_000;
-  await bus.publish(
+  harness.clock = hourEnd + 60_000;
+  await harness.bus.publish(
     "readings",
     items.map(([s, m, v]) => ({ key: s, value: reading(s, m, hourEnd, v) })),
   );
 }
 
-const warning = () => alerts.filter((e) => e.ruleId === "heavy-pollution-warning");
-const settled = () =>
-  waitFor(() => bus.depth().readings === 0 && bus.depth().alerts === 0, { timeoutMs: 10_000 });
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-"));
-  bus = createMemoryBus({ partitions: 8 });
-  await bus.start();
-  store = createDuckDbStore({ path: join(dir, "q.duckdb") });
-  await store.start();
-  writer = createWriter({ bus, store, logger });
-  await writer.start();
-  alerts = [];
-  await bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
-    alerts.push(...batch.map((d) => d.value));
-  });
-  clock = START;
-});
-
-afterEach(async () => {
-  for (const e of evaluators.splice(0)) await e.stop();
-  await writer.stop();
-  await bus.stop();
-  await store.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const warning = () => harness.alerts.filter((e) => e.ruleId === "heavy-pollution-warning");
 
 // Heavy-pollution episode (as in the simulator's scenario, hand-built): PM2.5 160 µg/m³ for two
 // days (24-h rolling AQI 210), then clean air (20 µg/m³) for three and a half days.
@@ -118,7 +72,7 @@ describe("evaluator with the memory bus and DuckDB", () => {
     // 20 valid hours of 160 µg/m³: AQI24 210 > 200 (2024 preset yellow: > 200 for 24 h).
     expect(raised).toMatchObject({ value: 210, startedAt: "2026-12-01T20:00:00+08:00", severity: "warning" });
     expect(raised.message.en).toContain("Liandu station");
-    const stored = await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" });
+    const stored = await harness.store.queryAlertEvents({ ruleId: "heavy-pollution-warning" });
     expect(stored.map((x) => x.id)).toEqual(warning().map((x) => x.id));
     expect(e.memoryPerSeriesBytes()).toBeGreaterThan(0);
     expect(e.memoryPerSeriesBytes()).toBeLessThanOrEqual(2048);
@@ -139,7 +93,7 @@ describe("evaluator with the memory bus and DuckDB", () => {
     await settled();
     expect(warning().map((x) => [x.type, x.level])).toEqual(EXPECTED);
     expect(new Set(warning().map((x) => x.alertId)).size).toBe(1);
-    const ids = alerts.map((x) => x.id);
+    const ids = harness.alerts.map((x) => x.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -157,23 +111,23 @@ describe("evaluator with the memory bus and DuckDB", () => {
       const w = warning().filter((x) => x.stationId === station);
       expect(w.map((x) => [x.type, x.level])).toEqual(EXPECTED);
     }
-    const raised = alerts.filter((x) => x.type === "raised").map((x) => x.alertId);
+    const raised = harness.alerts.filter((x) => x.type === "raised").map((x) => x.alertId);
     expect(new Set(raised).size).toBe(raised.length);
-    expect(evaluators.map((e) => e.stations().length).sort()).not.toContain(0);
+    expect(harness.evaluators.map((e) => e.stations().length).sort()).not.toContain(0);
   });
 
   it("a reading delivered twice is counted once (30-min readings: one per hour stays invalid)", async () => {
     await evaluator().start();
     for (let i = 0; i < 30; i++) {
       const hourEnd = START + (i + 1) * H;
-      clock = hourEnd + 60_000;
+      harness.clock = hourEnd + 60_000;
       const half = (stationId: string, ts: number) => ({
         key: stationId,
         value: { ...reading(stationId, "pm25", hourEnd, 160), ts, periodMs: 30 * 60_000 },
       });
       // aq-1: the same half-hour reading published twice (45-min rule not met); aq-2: two distinct halves.
-      await bus.publish("readings", [half("aq-1", hourEnd - H), half("aq-2", hourEnd - H)]);
-      await bus.publish("readings", [half("aq-1", hourEnd - H), half("aq-2", hourEnd - H / 2)]);
+      await harness.bus.publish("readings", [half("aq-1", hourEnd - H), half("aq-2", hourEnd - H)]);
+      await harness.bus.publish("readings", [half("aq-1", hourEnd - H), half("aq-2", hourEnd - H / 2)]);
     }
     await settled();
     expect(
@@ -192,25 +146,27 @@ describe("evaluator with the memory bus and DuckDB", () => {
     });
     const first = evaluator();
     await first.start();
-    clock = h1 + 60_000;
-    await bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H)]);
+    harness.clock = h1 + 60_000;
+    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H)]);
     await settled();
     await waitFor(
       async () =>
-        (await store.queryReadings({ stationId: "aq-1", from: START, to: h1 })).length === 1 &&
-        (await store.queryReadings({ stationId: "aq-2", from: START, to: h1 })).length === 1,
+        (await harness.store.queryReadings({ stationId: "aq-1", from: START, to: h1 })).length === 1 &&
+        (await harness.store.queryReadings({ stationId: "aq-2", from: START, to: h1 })).length === 1,
       { timeoutMs: 5000 },
     );
     await first.stop();
     await evaluator().start();
     // A newer reading first, so the duplicate is not the series' newest; then aq-1's first half again
     // (a duplicate) and aq-2's second half (new data: its hour becomes valid, AQI 250 > 200).
-    clock = h1 + H + 60_000;
-    await bus.publish("readings", [half("aq-1", h1 + H, h1), half("aq-2", h1 + H, h1)]);
-    await bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H / 2)]);
+    harness.clock = h1 + H + 60_000;
+    await harness.bus.publish("readings", [half("aq-1", h1 + H, h1), half("aq-2", h1 + H, h1)]);
+    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H / 2)]);
     await settled();
     const heavy = (stationId: string) =>
-      alerts.filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId).map((x) => x.type);
+      harness.alerts
+        .filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId)
+        .map((x) => x.type);
     expect(heavy("aq-2")).toEqual(["raised"]);
     expect(heavy("aq-1")).toEqual([]);
   });
@@ -218,12 +174,12 @@ describe("evaluator with the memory bus and DuckDB", () => {
   it("memory per series stays bounded with minute data (dedupe state does not grow with the rate)", async () => {
     const e = evaluator();
     await e.start();
-    clock = START + 3 * H;
+    harness.clock = START + 3 * H;
     const minutes = Array.from({ length: 180 }, (_, i) => ({
       key: "aq-1",
       value: { ...reading("aq-1", "pm25", START + H, 30), ts: START + i * 60_000, periodMs: 60_000 },
     }));
-    await bus.publish("readings", minutes);
+    await harness.bus.publish("readings", minutes);
     await settled();
     expect(e.memoryPerSeriesBytes()).toBeGreaterThan(0);
     expect(e.memoryPerSeriesBytes()).toBeLessThanOrEqual(2048);
@@ -241,7 +197,7 @@ describe("evaluator with the memory bus and DuckDB", () => {
     await publishHour(START + 2 * H, [...clean, ["wq-1", "nh3n", 1.2]]);
     await publishHour(START + 3 * H, [...clean, ["wq-1", "nh3n", 1.25]]);
     await settled();
-    const water = alerts.filter((x) => x.ruleId === "water-below-target");
+    const water = harness.alerts.filter((x) => x.ruleId === "water-below-target");
     expect(water.map((x) => [x.type, x.level])).toEqual([["raised", "IV"]]);
     expect(water[0]?.details?.[0]).toMatchObject({ metric: "nh3n", value: 1.25, limit: 1 });
     expect(water[0]?.message.zh).toContain("氨氮 1.25 mg/L");
@@ -252,10 +208,11 @@ describe("evaluator with the memory bus and DuckDB", () => {
     await e.start();
     await publishHour(START + H, [["aq-2", "pm25", 30]]);
     await settled();
-    clock = START + H + 3.5 * H;
+    harness.clock = START + H + 3.5 * H;
     await e.sweep();
     await settled();
-    const silent = () => alerts.filter((x) => x.ruleId === "dq-station-silent" && x.stationId === "aq-2");
+    const silent = () =>
+      harness.alerts.filter((x) => x.ruleId === "dq-station-silent" && x.stationId === "aq-2");
     expect(silent().map((x) => [x.type, x.startedAt])).toEqual([["raised", "2026-12-01T04:00:00+08:00"]]);
     await e.sweep();
     await publishHour(START + 5 * H, [["aq-2", "pm25", 31]]);
@@ -270,7 +227,7 @@ describe("evaluator with the memory bus and DuckDB", () => {
     ["3 days behind now with alertMaxAgeMs 1 d", { alertMaxAgeMs: 24 * H }, "mqtt-json", []],
     ["an import 3 days behind now", {}, "import", []],
   ] as const)("data %s: alerts %j", async (_name, extra, source, expected) => {
-    await evaluator(extra).start();
+    await evaluator({ config: extra }).start();
     const clean: [string, MetricId, number][] = [
       ["wq-1", "ph", 7.2],
       ["wq-1", "do", 7.1],
@@ -279,30 +236,36 @@ describe("evaluator with the memory bus and DuckDB", () => {
     ];
     for (const [i, nh3n] of [0.35, 1.2, 1.25].entries()) {
       const hourEnd = START + (i + 1) * H;
-      clock = hourEnd + 3 * 24 * H;
+      harness.clock = hourEnd + 3 * 24 * H;
       const items: [string, MetricId, number][] = [...clean, ["wq-1", "nh3n", nh3n]];
-      await bus.publish(
+      await harness.bus.publish(
         "readings",
         items.map(([st, m, v]) => ({ key: st, value: { ...reading(st, m, hourEnd, v), source } })),
       );
     }
     await settled();
-    expect(alerts.filter((x) => x.ruleId === "water-below-target").map((x) => x.type)).toEqual(expected);
+    expect(harness.alerts.filter((x) => x.ruleId === "water-below-target").map((x) => x.type)).toEqual(
+      expected,
+    );
   });
 
   it("readings older than the lateness go to the dead letters, stored but not evaluated", async () => {
     await evaluator().start();
     await publishHour(START + 10 * H, [["aq-1", "pm25", 30]]);
-    clock = START + 10 * H;
-    await bus.publish("readings", [{ key: "aq-1", value: reading("aq-1", "pm25", START + 5 * H, 40) }]);
+    harness.clock = START + 10 * H;
+    await harness.bus.publish("readings", [
+      { key: "aq-1", value: reading("aq-1", "pm25", START + 5 * H, 40) },
+    ]);
     await settled();
-    await waitFor(async () => (await store.queryDeadLetters({ stationId: "aq-1" })).length === 1, {
+    await waitFor(async () => (await harness.store.queryDeadLetters({ stationId: "aq-1" })).length === 1, {
       timeoutMs: 5000,
     });
-    const [letter] = await store.queryDeadLetters({ stationId: "aq-1" });
+    const [letter] = await harness.store.queryDeadLetters({ stationId: "aq-1" });
     expect(letter).toMatchObject({ code: "window.too_late", source: "evaluator" });
     expect(letter?.message).toContain("not evaluated");
-    expect(await store.queryReadings({ stationId: "aq-1", from: START, to: START + 11 * H })).toHaveLength(2);
+    expect(
+      await harness.store.queryReadings({ stationId: "aq-1", from: START, to: START + 11 * H }),
+    ).toHaveLength(2);
   });
 
   it("evaluates the next batch and publishes its alert while the previous alert is still being stored", async () => {
@@ -312,6 +275,7 @@ describe("evaluator with the memory bus and DuckDB", () => {
     });
     const stored: string[] = [];
     // The real store, with its alert-event writes held until released (a slow store).
+    const store = harness.store;
     const slowStore = {
       queryHourly: store.queryHourly.bind(store),
       queryReadings: store.queryReadings.bind(store),
@@ -323,14 +287,12 @@ describe("evaluator with the memory bus and DuckDB", () => {
         stored.push(...events.map((e) => e.id));
       },
     };
-    const e = createEvaluator(
-      { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
-      { bus, store: slowStore, registry, rules, logger, now: () => clock },
-    );
-    evaluators.push(e);
+    const e = evaluator({ store: slowStore });
     await e.start();
     const heavy = (station: string) =>
-      alerts.find((a) => a.ruleId === "aqi-hourly-heavy" && a.type === "raised" && a.stationId === station);
+      harness.alerts.find(
+        (a) => a.ruleId === "aqi-hourly-heavy" && a.type === "raised" && a.stationId === station,
+      );
     // PM2.5 200 µg/m³ over an hour: IAQI 250 > 200 (HJ 633 Table 1), raised at once.
     await publishHour(START + H, [["aq-1", "pm25", 200]]);
     await waitFor(() => heavy("aq-1") !== undefined, { timeoutMs: 5_000 });
@@ -339,7 +301,7 @@ describe("evaluator with the memory bus and DuckDB", () => {
     expect(stored).toEqual([]);
     release();
     await waitFor(() => stored.length >= 2, { timeoutMs: 5_000 });
-    const kept = await store.queryAlertEvents({ ruleId: "aqi-hourly-heavy" });
+    const kept = await harness.store.queryAlertEvents({ ruleId: "aqi-hourly-heavy" });
     expect(kept.map((a) => a.stationId).sort()).toEqual(["aq-1", "aq-2"]);
   });
 });

@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import {
   type AlertEvent,
   createStationRegistry,
@@ -9,53 +5,26 @@ import {
   type MetricId,
   type Reading,
 } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer } from "@qingshan/writer";
-import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import { describe, expect, it } from "vitest";
+import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
+import { H, riverSection, shippedRules } from "./testdata/fixtures.ts";
 
 // A calibration flag lasting too long (config/rules.yaml dq-flag-too-long: HJ 212-2017 Table 8
 // flags C/M, local maximum 4 h) through the evaluator, the writer and DuckDB; a restart is a new
 // evaluator on the same store. The flag run is longer than the quality trackers' raw window
 // (qualityHours, 48 h by default), as an analyser left in calibration over a weekend is.
-const H = 3_600_000;
 const RULE = "dq-flag-too-long";
 const STATION = "wq-f";
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
-const registry = createStationRegistry([
-  {
-    id: STATION,
-    name: { zh: "兰溪口断面", en: "Lanxikou section" },
-    kind: "water",
-    metrics: ["do", "codmn", "nh3n", "tp"],
-    water: { waterBody: "river", targetClass: "III" },
-    location: { lat: 28.49, lon: 119.74 },
-    township: "兰溪镇",
-  },
-]);
 /** The first hour's end (Beijing 28 Nov 2026 00:00). */
 const NOW0 = Date.parse("2026-11-28T00:00:00+08:00");
-const logger = pino({ level: "silent" });
-
-let dir: string;
-let bus: MemoryBus;
-let store: DuckDbStore;
-let writer: Writer;
-let clock = NOW0;
-let alerts: AlertEvent[];
-const evaluators: Evaluator[] = [];
-
-function evaluator(): Evaluator {
-  const e = createEvaluator(
-    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
-    { bus, store, registry, rules, logger, now: () => clock },
-  );
-  evaluators.push(e);
-  return e;
-}
+const harness = evaluatorHarness({
+  dirPrefix: "qingshan-evaluator-flag-",
+  registry: createStationRegistry([riverSection(STATION)]),
+  rules: shippedRules,
+  startClock: NOW0,
+});
+const { evaluator, settled, restart } = harness;
 
 type Metric = "do" | "codmn" | "nh3n" | "tp";
 
@@ -63,7 +32,7 @@ type Metric = "do" | "codmn" | "nh3n" | "tp";
 async function live(from: number, to: number, tpFlag: (i: number) => DataFlag): Promise<void> {
   for (let i = from; i < to; i++) {
     const hourEnd = NOW0 + i * H;
-    clock = hourEnd + 60_000;
+    harness.clock = hourEnd + 60_000;
     // Every value varies (no stuck sensor); TP's readings during calibration are the analyser's own.
     const v: Record<Metric, number> = {
       do: 7 + (i % 10) / 10,
@@ -71,7 +40,7 @@ async function live(from: number, to: number, tpFlag: (i: number) => DataFlag): 
       nh3n: 0.4 + (i % 5) / 100,
       tp: 0.05 + (i % 9) / 100,
     };
-    await bus.publish(
+    await harness.bus.publish(
       "readings",
       (Object.keys(v) as Metric[]).map((metric) => ({
         key: STATION,
@@ -83,7 +52,7 @@ async function live(from: number, to: number, tpFlag: (i: number) => DataFlag): 
           value: v[metric],
           flag: metric === "tp" ? tpFlag(i) : "N",
           source: "mqtt-json",
-          receivedAt: clock,
+          receivedAt: harness.clock,
         } satisfies Reading,
       })),
     );
@@ -92,42 +61,12 @@ async function live(from: number, to: number, tpFlag: (i: number) => DataFlag): 
 
 const calibrating = (): DataFlag => "C";
 
-const settled = () =>
-  waitFor(() => bus.depth().readings === 0 && bus.depth().alerts === 0, { timeoutMs: 10_000 });
-const flagged = () => alerts.filter((a) => a.ruleId === RULE);
-
-async function restart(): Promise<void> {
-  for (const e of evaluators.splice(0)) await e.stop();
-  clock += 5 * 60_000;
-  await evaluator().start();
-  await settled();
-}
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-flag-"));
-  bus = createMemoryBus({ partitions: 4 });
-  await bus.start();
-  store = createDuckDbStore({ path: join(dir, "q.duckdb") });
-  await store.start();
-  writer = createWriter({ bus, store, logger });
-  await writer.start();
-  alerts = [];
-  await bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
-    alerts.push(...batch.map((d) => d.value));
-  });
-  clock = NOW0;
-});
-
-afterEach(async () => {
-  for (const e of evaluators.splice(0)) await e.stop();
-  await writer.stop();
-  await bus.stop();
-  await store.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const flagged = () => harness.alerts.filter((a) => a.ruleId === RULE);
 
 async function storedReadings(): Promise<number> {
-  return (await store.queryReadings({ stationId: STATION, from: NOW0 - 10 * H, to: clock + H })).length;
+  return (
+    await harness.store.queryReadings({ stationId: STATION, from: NOW0 - 10 * H, to: harness.clock + H })
+  ).length;
 }
 
 // TP flagged C from the reading of 28 Nov 00:00 on (hour 1): lasting 4 h (maxDuration) with the
@@ -154,7 +93,7 @@ describe("a flag lasting too long across restarts", () => {
     await live(63, 66, calibrating);
     await settled();
     expect(flagged().map((a) => [a.type, a.alertId])).toEqual([["raised", ID]]);
-    const stored = await store.queryAlertEvents({ ruleId: RULE });
+    const stored = await harness.store.queryAlertEvents({ ruleId: RULE });
     expect(stored.map((a) => [a.type, a.alertId])).toEqual([["raised", ID]]);
 
     const raised = flagged()[0] as AlertEvent;

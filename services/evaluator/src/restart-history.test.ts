@@ -1,23 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer } from "@qingshan/writer";
-import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import { describe, expect, it } from "vitest";
+import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
+import { H, shippedRules } from "./testdata/fixtures.ts";
 
 // A drinking-water source (lake, target Class II) through the evaluator, the writer and DuckDB; a
 // restart is a new evaluator on the same store. Classes by GB 3838-2002 Table 1 (lake TP: II ≤ 0.025,
 // III ≤ 0.05, IV ≤ 0.1 mg/L; CODMn II ≤ 4), single-factor method of 环办〔2011〕22号.
-const H = 3_600_000;
 const DAY = 24 * H;
 const RULE = "water-drinking-source-below-target";
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
 const registry = createStationRegistry([
   {
     id: "wq-d",
@@ -31,24 +22,14 @@ const registry = createStationRegistry([
 ]);
 /** The first live hour's end. */
 const NOW0 = Date.parse("2026-12-08T08:00:00+08:00");
-const logger = pino({ level: "silent" });
 
-let dir: string;
-let bus: MemoryBus;
-let store: DuckDbStore;
-let writer: Writer;
-let clock = NOW0;
-let alerts: AlertEvent[];
-const evaluators: Evaluator[] = [];
-
-function evaluator(): Evaluator {
-  const e = createEvaluator(
-    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
-    { bus, store, registry, rules, logger, now: () => clock },
-  );
-  evaluators.push(e);
-  return e;
-}
+const harness = evaluatorHarness({
+  dirPrefix: "qingshan-evaluator-restart-",
+  registry,
+  rules: shippedRules,
+  startClock: NOW0,
+});
+const { evaluator, settled } = harness;
 
 /** One hour of the source (labelled hourEnd): CODMn 2.2 mg/L and the given TP, received at `receivedAt`. */
 function hour(hourEnd: number, tp: number, receivedAt: number): { key: string; value: Reading }[] {
@@ -75,41 +56,18 @@ function hour(hourEnd: number, tp: number, receivedAt: number): { key: string; v
 async function live(from: number, to: number, tp: (i: number) => number): Promise<void> {
   for (let i = from; i < to; i++) {
     const hourEnd = NOW0 + i * H;
-    clock = hourEnd + 60_000;
-    await bus.publish("readings", hour(hourEnd, tp(i), clock));
+    harness.clock = hourEnd + 60_000;
+    await harness.bus.publish("readings", hour(hourEnd, tp(i), harness.clock));
   }
 }
 
-const settled = () =>
-  waitFor(() => bus.depth().readings === 0 && bus.depth().alerts === 0, { timeoutMs: 10_000 });
-const source = () => alerts.filter((a) => a.ruleId === RULE);
+const source = () => harness.alerts.filter((a) => a.ruleId === RULE);
 
 async function storedReadings(): Promise<number> {
-  return (await store.queryReadings({ stationId: "wq-d", from: NOW0 - 10 * DAY, to: clock + H })).length;
+  return (
+    await harness.store.queryReadings({ stationId: "wq-d", from: NOW0 - 10 * DAY, to: harness.clock + H })
+  ).length;
 }
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-restart-"));
-  bus = createMemoryBus({ partitions: 4 });
-  await bus.start();
-  store = createDuckDbStore({ path: join(dir, "q.duckdb") });
-  await store.start();
-  writer = createWriter({ bus, store, logger });
-  await writer.start();
-  alerts = [];
-  await bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
-    alerts.push(...batch.map((d) => d.value));
-  });
-  clock = NOW0;
-});
-
-afterEach(async () => {
-  for (const e of evaluators.splice(0)) await e.stop();
-  await writer.stop();
-  await bus.stop();
-  await store.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe("a restart replays stored history the live pipeline never evaluated", () => {
   /**
@@ -119,9 +77,9 @@ describe("a restart replays stored history the live pipeline never evaluated", (
    */
   async function lateWeekAgo(): Promise<void> {
     const start = NOW0 - 7 * DAY;
-    const received = clock;
+    const received = harness.clock;
     for (let i = 0; i < 8; i++)
-      await bus.publish("readings", hour(start + i * H, i < 4 ? 0.03 : 0.024, received));
+      await harness.bus.publish("readings", hour(start + i * H, i < 4 ? 0.03 : 0.024, received));
   }
 
   it("late readings of a week ago raise nothing live, nor at the restart, while the source meets its target", async () => {
@@ -142,7 +100,7 @@ describe("a restart replays stored history the live pipeline never evaluated", (
     await live(12, 20, () => 0.024);
     await settled();
     expect(source()).toEqual([]);
-    expect(await store.queryAlertEvents({ ruleId: RULE })).toEqual([]);
+    expect(await harness.store.queryAlertEvents({ ruleId: RULE })).toEqual([]);
   });
 
   it("a level reached only in the late history is not announced at the restart: the live alert stays at the class its values hold", async () => {
@@ -152,8 +110,8 @@ describe("a restart replays stored history the live pipeline never evaluated", (
     await live(0, 3, () => 0.03);
     // Late: Class IV (TP 0.08) a week ago, stored only.
     const start = NOW0 - 7 * DAY;
-    const received = clock;
-    for (let i = 0; i < 4; i++) await bus.publish("readings", hour(start + i * H, 0.08, received));
+    const received = harness.clock;
+    for (let i = 0; i < 4; i++) await harness.bus.publish("readings", hour(start + i * H, 0.08, received));
     await settled();
     await waitFor(async () => (await storedReadings()) === 2 * (3 + 4), { timeoutMs: 5_000 });
     expect(source().map((a) => [a.type, a.level, a.value])).toEqual([["raised", "III", 3]]);

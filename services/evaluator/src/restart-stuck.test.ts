@@ -1,55 +1,24 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
-import { loadRulesFile } from "@qingshan/rules";
-import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
-import { createWriter, type Writer } from "@qingshan/writer";
-import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createEvaluator, type Evaluator } from "./evaluator.ts";
+import { describe, expect, it } from "vitest";
+import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
+import { H, riverSection, shippedRules } from "./testdata/fixtures.ts";
 
 // A water station's stuck sensor (config/rules.yaml dq-stuck-sensor-water: 8 identical values in a
 // row, a local Qingshan data-quality check) through the evaluator, the writer and DuckDB; a restart
 // is a new evaluator on the same store. The run is longer than the quality trackers' raw window
 // (qualityHours, 48 h by default), as a sensor stuck for days is.
-const H = 3_600_000;
 const RULE = "dq-stuck-sensor-water";
 const STATION = "wq-s";
-const rules = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
-const registry = createStationRegistry([
-  {
-    id: STATION,
-    name: { zh: "兰溪口断面", en: "Lanxikou section" },
-    kind: "water",
-    metrics: ["do", "codmn", "nh3n", "tp"],
-    water: { waterBody: "river", targetClass: "III" },
-    location: { lat: 28.49, lon: 119.74 },
-    township: "兰溪镇",
-  },
-]);
 /** The first hour's end (Beijing 28 Nov 2026 00:00). */
 const NOW0 = Date.parse("2026-11-28T00:00:00+08:00");
-const logger = pino({ level: "silent" });
-
-let dir: string;
-let bus: MemoryBus;
-let store: DuckDbStore;
-let writer: Writer;
-let clock = NOW0;
-let alerts: AlertEvent[];
-const evaluators: Evaluator[] = [];
-
-function evaluator(): Evaluator {
-  const e = createEvaluator(
-    { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
-    { bus, store, registry, rules, logger, now: () => clock },
-  );
-  evaluators.push(e);
-  return e;
-}
+const harness = evaluatorHarness({
+  dirPrefix: "qingshan-evaluator-stuck-",
+  registry: createStationRegistry([riverSection(STATION)]),
+  rules: shippedRules,
+  startClock: NOW0,
+});
+const { evaluator, settled, restart } = harness;
 
 type Values = Record<"do" | "codmn" | "nh3n" | "tp", number>;
 
@@ -57,9 +26,9 @@ type Values = Record<"do" | "codmn" | "nh3n" | "tp", number>;
 async function live(from: number, to: number, values: (i: number) => Values): Promise<void> {
   for (let i = from; i < to; i++) {
     const hourEnd = NOW0 + i * H;
-    clock = hourEnd + 60_000;
+    harness.clock = hourEnd + 60_000;
     const v = values(i);
-    await bus.publish(
+    await harness.bus.publish(
       "readings",
       (Object.keys(v) as MetricId[]).map((metric) => ({
         key: STATION,
@@ -71,7 +40,7 @@ async function live(from: number, to: number, values: (i: number) => Values): Pr
           value: v[metric as keyof Values],
           flag: "N",
           source: "mqtt-json",
-          receivedAt: clock,
+          receivedAt: harness.clock,
         } satisfies Reading,
       })),
     );
@@ -86,42 +55,12 @@ const tpStuck = (i: number): Values => ({
   tp: 0.08,
 });
 
-const settled = () =>
-  waitFor(() => bus.depth().readings === 0 && bus.depth().alerts === 0, { timeoutMs: 10_000 });
-const stuck = () => alerts.filter((a) => a.ruleId === RULE);
-
-async function restart(): Promise<void> {
-  for (const e of evaluators.splice(0)) await e.stop();
-  clock += 5 * 60_000;
-  await evaluator().start();
-  await settled();
-}
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "qingshan-evaluator-stuck-"));
-  bus = createMemoryBus({ partitions: 4 });
-  await bus.start();
-  store = createDuckDbStore({ path: join(dir, "q.duckdb") });
-  await store.start();
-  writer = createWriter({ bus, store, logger });
-  await writer.start();
-  alerts = [];
-  await bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
-    alerts.push(...batch.map((d) => d.value));
-  });
-  clock = NOW0;
-});
-
-afterEach(async () => {
-  for (const e of evaluators.splice(0)) await e.stop();
-  await writer.stop();
-  await bus.stop();
-  await store.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const stuck = () => harness.alerts.filter((a) => a.ruleId === RULE);
 
 async function storedReadings(): Promise<number> {
-  return (await store.queryReadings({ stationId: STATION, from: NOW0 - 10 * H, to: clock + H })).length;
+  return (
+    await harness.store.queryReadings({ stationId: STATION, from: NOW0 - 10 * H, to: harness.clock + H })
+  ).length;
 }
 
 describe("a stuck sensor across restarts", () => {
@@ -149,7 +88,7 @@ describe("a stuck sensor across restarts", () => {
     await live(63, 64, tpStuck);
     await settled();
     expect(stuck().map((a) => [a.type, a.alertId])).toEqual(live0.map((a) => [a.type, a.alertId]));
-    const stored = await store.queryAlertEvents({ ruleId: RULE });
+    const stored = await harness.store.queryAlertEvents({ ruleId: RULE });
     expect(stored.map((a) => [a.type, a.alertId])).toEqual(live0.map((a) => [a.type, a.alertId]));
 
     const raised = live0[0] as AlertEvent;
@@ -211,14 +150,14 @@ describe("a stuck sensor across restarts", () => {
     async function tenMinutes(from: number, to: number): Promise<void> {
       for (let i = from; i < to; i++) {
         const ts = NOW0 + i * M;
-        clock = ts + M + 60_000;
+        harness.clock = ts + M + 60_000;
         const v: Values = {
           do: 7 + (i % 9) / 10,
           codmn: 3 + (i % 7) / 10,
           nh3n: 0.4 + (i % 5) / 100,
           tp: i < 3 ? 0.05 + i / 100 : 0.08,
         };
-        await bus.publish(
+        await harness.bus.publish(
           "readings",
           (Object.keys(v) as MetricId[]).map((metric) => ({
             key: STATION,
@@ -230,7 +169,7 @@ describe("a stuck sensor across restarts", () => {
               value: v[metric as keyof Values],
               flag: "N",
               source: "mqtt-json",
-              receivedAt: clock,
+              receivedAt: harness.clock,
             } satisfies Reading,
           })),
         );

@@ -1,5 +1,5 @@
 /**
- * Fixtures shared by the evaluator's tests: an air station, the shipped rules, hourly PM2.5
+ * Fixtures shared by the evaluator's tests: an air station, a river section, the shipped rules, hourly PM2.5
  * messages, a writer store held back until the test releases it, and a Kafka bus tuned for quick
  * rebalances.
  */
@@ -28,6 +28,19 @@ export function airStation(
     metrics: ["pm25"],
     location: { lat: 28.4, lon: 119.9 },
     township: "万象街道",
+  };
+}
+
+/** A river section (target Class III) measuring DO, CODMn, NH3-N and TP. */
+export function riverSection(id: string): StationInput {
+  return {
+    id,
+    name: { zh: "兰溪口断面", en: "Lanxikou section" },
+    kind: "water",
+    metrics: ["do", "codmn", "nh3n", "tp"],
+    water: { waterBody: "river", targetClass: "III" },
+    location: { lat: 28.49, lon: 119.74 },
+    township: "兰溪镇",
   };
 }
 
