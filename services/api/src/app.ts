@@ -18,6 +18,7 @@ import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { noiRoutes } from "./routes/noi.ts";
 import { observationRoutes } from "./routes/observations.ts";
 import { readingRoutes } from "./routes/readings.ts";
+import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
 import { stationRoutes } from "./routes/stations.ts";
 import { warningRoutes } from "./routes/warning.ts";
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       pm25AnnualTarget: deps.alerting?.pm25AnnualTarget ?? API_DEFAULTS.pm25AnnualTarget,
       silentAfterIntervals: deps.alerting?.silentAfterIntervals ?? API_DEFAULTS.silentAfterIntervals,
     }),
+    rules: deps.rules ? new Map(deps.rules.map((rule) => [rule.id, rule])) : undefined,
     alertFeed,
   });
   if (alertFeed) registerAlertFeed(app, alertFeed);
@@ -142,6 +144,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       deadLetterRoutes(scope, ctx);
       alertRoutes(scope, ctx);
       warningRoutes(scope, ctx);
+      ruleRoutes(scope, ctx);
       complianceRoutes(scope, ctx);
       networkRoutes(scope, ctx);
       scope.register(async function observations(inner) {

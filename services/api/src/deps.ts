@@ -1,5 +1,6 @@
 import type { Bus } from "@qingshan/bus";
 import type { AlertEvent, Rejection, Station, StationRegistry } from "@qingshan/domain";
+import type { Rule } from "@qingshan/rules";
 import type { NoiSchemeId, WarningConfig, WarningPresetId } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
@@ -62,6 +63,11 @@ export interface ApiDeps {
   readonly bus?: Bus;
   /** Public base URL of this API (e.g. "http://localhost:8080"), used in links. Default: none. */
   readonly publicUrl?: string;
+  /**
+   * The alert rules in force (`loadRulesFile` of the evaluator's rules file): GET /rules lists
+   * them and each alert carries its rule's description. Without them GET /rules answers 503.
+   */
+  readonly rules?: readonly Rule[];
   /** Alerts, warning and dashboard settings (see README). */
   readonly alerting?: AlertingSettings;
   /** The web dashboard at /dashboard/: false turns it off. Default on, with the Liandu geo layers. */
@@ -99,6 +105,8 @@ export interface ApiContext {
   readonly bus: Bus | undefined;
   readonly publicUrl: string | undefined;
   readonly alerting: Required<AlertingSettings>;
+  /** The rules by id, in file order (undefined: started without the rules file). */
+  readonly rules: ReadonlyMap<string, Rule> | undefined;
   /** The live feed of bus "alerts" (present when `bus` is). */
   readonly alertFeed: AlertFeed | undefined;
 }

@@ -1,9 +1,12 @@
+import { fileURLToPath } from "node:url";
 import type { AlertEvent, Reading, Rejection } from "@qingshan/domain";
+import { loadRulesFile } from "@qingshan/rules";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hourlyReadings, reading, T, TEST_STATION, useApiFixture } from "./testdata/api-fixture.ts";
 
 const NOW = T("2026-11-29T12:00:00+08:00");
+const RULES = loadRulesFile(fileURLToPath(new URL("../../../config/rules.yaml", import.meta.url)));
 
 const AIR: Reading[] = [
   // A complete day (HJ 633-2026 worked example 12) and a morning without PM2.5 (AQI withheld, §5.3.1).
@@ -107,6 +110,7 @@ const REQUESTS: readonly { method?: "GET" | "POST"; url: string; payload?: strin
   { url: "/api/v1/alerts", status: 200 },
   { url: "/api/v1/alerts/w1", status: 200 },
   { url: "/api/v1/warning", status: 200 },
+  { url: "/api/v1/rules", status: 200 },
   {
     method: "POST",
     url: "/api/v1/stations/aq1/observations?backfill=true",
@@ -132,6 +136,7 @@ const fixture = useApiFixture({
   readings: [...AIR, ...WATER, ...NOI],
   now: NOW,
   app: {
+    rules: RULES,
     publicUrl: "http://qingshan.example:8080",
     submit: async () => ({
       accepted: 1,
@@ -158,6 +163,7 @@ beforeAll(async () => {
     },
   ]);
   plain = fixture.appWith({
+    rules: RULES,
     publicUrl: "http://qingshan.example:8080",
     submit: async () => ({
       accepted: 1,
@@ -223,6 +229,7 @@ describe("OpenAPI document", () => {
     "/api/v1/network",
     "/api/v1/alerts/{alertId}",
     "/api/v1/warning",
+    "/api/v1/rules",
   ];
   const WITH_CSV = [
     "/api/v1/readings",

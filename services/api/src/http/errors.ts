@@ -15,6 +15,7 @@ export const API_ERRORS = {
   "media.unsupported": { status: 415, text: "the body's content type is not supported" },
   "submit.unavailable": { status: 503, text: "this API instance does not accept observations" },
   "stream.unavailable": { status: 503, text: "this API instance has no bus to relay alerts from" },
+  "rules.unavailable": { status: 503, text: "this API instance was started without the rules file" },
   not_ready: { status: 503, text: "a dependency is not ready" },
   internal: { status: 500, text: "unexpected server error" },
 } as const;

@@ -326,6 +326,175 @@ export const alertStateSchema = {
       description:
         "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. From the latest raise or level change; absent when that event has none",
     },
+    ruleDescription: {
+      ...bilingual,
+      description:
+        "What the alert's rule tests, from the rules file (rules[].description, e.g. 小时AQI重度及以上污染（AQI > 200）); GET /api/v1/rules gives its conditions. Absent when the API was started without the rules file or the rule is no longer in it",
+    },
+  },
+} as const;
+
+const duration = {
+  type: "string",
+  description: "A duration as in the rules file: 0, or a whole number of m / h / d (45m, 2h, 7d)",
+} as const;
+
+const ruleLevel = {
+  type: "object",
+  additionalProperties: true,
+  properties: {
+    id: { type: "string" },
+    name: bilingual,
+    threshold: { type: "number" },
+    clearThreshold: {
+      type: "number",
+      description: "The level is left only when the value no longer compares with this one",
+    },
+    severity: { type: "string", enum: ["info", "warning", "critical"] },
+  },
+} as const;
+
+/** A rule of the rules file as GET /rules answers it (routes/rules.ts ruleSummary). */
+export const ruleSchema = {
+  type: "object",
+  additionalProperties: true,
+  required: [
+    "id",
+    "description",
+    "kind",
+    "enabled",
+    "appliesTo",
+    "subject",
+    "for",
+    "clear",
+    "damping",
+    "severity",
+    "standard",
+  ],
+  properties: {
+    id: { type: "string", description: "The ruleId of its alerts" },
+    description: { ...bilingual, description: "What the rule tests, as the alert messages name it" },
+    kind: {
+      type: "string",
+      enum: [
+        "threshold",
+        "gb3095-limit",
+        "levels",
+        "warning-levels",
+        "annual-target",
+        "water-class",
+        "noi-grade",
+        "data-quality",
+      ],
+      description:
+        "The condition tested: a fixed threshold, the GB 3095 limit of the station's grade, named levels, the heavy-pollution warning levels, an annual-mean target, the water class against the section's target, the NOI grade, or a data-quality check",
+    },
+    enabled: { type: "boolean" },
+    appliesTo: {
+      type: "object",
+      additionalProperties: true,
+      properties: {
+        kinds: { type: "array", items: { type: "string" }, description: "Station kinds (air, water, noi)" },
+        stations: {
+          type: "array",
+          items: { type: "string" },
+          description: "Only these stations (absent: every station of the kinds)",
+        },
+        drinkingWaterSource: {
+          type: "boolean",
+          description: "Water: only drinking-water sources (true) or only other sections (false)",
+        },
+      },
+    },
+    subject: {
+      type: "object",
+      additionalProperties: true,
+      description: "One of metric, index or check, with the check's parameters",
+      properties: {
+        metric: { type: "string" },
+        index: { type: "string" },
+        check: { type: "string", enum: ["silent", "stuck", "out_of_range", "flag_duration"] },
+        scheme: { type: "string" },
+        intervals: { type: "integer" },
+        repeats: { type: "integer" },
+        metrics: { type: "array", items: { type: "string" } },
+        flags: { type: "array", items: { type: "string" } },
+        maxDuration: duration,
+      },
+    },
+    window: { type: "string", enum: ["1h", "8h", "24h", "day", "month", "year-to-date", "latest"] },
+    maxAge: { ...duration, description: "window latest: values older than this are not used" },
+    comparison: { type: "string", enum: [">", ">=", "<", "<=", "worse_than_target", "grade"] },
+    threshold: {
+      anyOf: [
+        { type: "number" },
+        {
+          type: "object",
+          additionalProperties: true,
+          properties: {
+            gb3095: {
+              type: "object",
+              additionalProperties: true,
+              properties: {
+                grade: { type: "string", enum: ["I", "II", "station"] },
+                averaging: { type: "string" },
+              },
+            },
+          },
+        },
+      ],
+      description: "A number in the metric's unit, or the GB 3095 limit { gb3095: { grade, averaging } }",
+    },
+    levels: { type: "array", items: ruleLevel, description: "From least to most severe" },
+    warning: {
+      type: "object",
+      additionalProperties: true,
+      properties: {
+        preset: { type: "string", description: "The warning-level document's id (2017, 2018, 2024)" },
+        title: { type: "string" },
+        levels: { type: "array", items: { type: "string" }, description: "Its levels, lowest first" },
+        severities: { type: "object", additionalProperties: true },
+      },
+    },
+    annualTarget: {
+      type: "object",
+      additionalProperties: true,
+      properties: {
+        target: { type: "number" },
+        atRiskMargin: { type: "number" },
+        severities: { type: "object", additionalProperties: true },
+      },
+    },
+    for: { ...duration, description: "How long the condition must hold before the alert is raised" },
+    clear: {
+      type: "object",
+      additionalProperties: true,
+      description:
+        "The alert clears after the condition has not held (or the value has passed threshold) for `for`",
+      properties: { threshold: { type: "number" }, for: duration },
+    },
+    stepDownFor: {
+      ...duration,
+      description: "Levelled rules: how long a lower level must hold before the alert steps down to it",
+    },
+    damping: {
+      ...duration,
+      description:
+        "After the clear condition is met the alert stays open this long; a recurrence continues it",
+    },
+    severity: { type: "string", enum: ["info", "warning", "critical"] },
+    standard: { type: "string" },
+    routes: {
+      type: "array",
+      items: { type: "string" },
+      description: "Notifier routes that deliver the rule's alerts",
+    },
+    tier: { type: "integer", description: "First duty-roster tier notified" },
+    replaces: {
+      type: "array",
+      items: { type: "string" },
+      description: "Earlier rule ids whose alerts this rule took over",
+    },
   },
 } as const;
 

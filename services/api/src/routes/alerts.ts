@@ -56,13 +56,17 @@ const COLUMNS = [
   "levelName_en",
   "calendarWindow",
   "conditionHolds",
+  "ruleDescription_zh",
+  "ruleDescription_en",
 ] as const;
 
-/** An alert's state as answered: without its events (see GET /alerts/:alertId), with a link. */
+/** An alert's state as answered: without its events (see GET /alerts/:alertId), with a link and its rule's description. */
 export function alertSummary(ctx: ApiContext, state: AlertState) {
   const { events, ...rest } = state;
+  const ruleDescription = ctx.rules?.get(state.ruleId)?.description;
   return {
     ...rest,
+    ...(ruleDescription ? { ruleDescription } : {}),
     eventCount: events.length,
     ...(ctx.publicUrl ? { link: alertLink(ctx.publicUrl, state.alertId) } : {}),
   };
@@ -170,6 +174,8 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         message_en: a.message.en,
         levelName_zh: a.levelName?.zh,
         levelName_en: a.levelName?.en,
+        ruleDescription_zh: a.ruleDescription?.zh,
+        ruleDescription_en: a.ruleDescription?.en,
       }));
       return respond(
         request,
