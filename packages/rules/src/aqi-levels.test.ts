@@ -7,9 +7,10 @@ import {
 } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine, type EvaluationMode } from "./engine.ts";
-import { loadRulesFile, parseRules } from "./load.ts";
+import { loadRulesFile } from "./load.ts";
 import type { Rule } from "./schema.ts";
 import { plainView } from "./testdata/plain-view.ts";
+import { AQI_RULES_BEFORE_LEVELS } from "./testing/aqi-rules-before-levels.ts";
 
 // The shipped hourly AQI rule: one alert per episode, levels heavy (201–300 重度污染) and severe
 // (> 300 严重污染) of HJ 633 (air-aqi.md §4), through the real engine on real AQI computations.
@@ -132,40 +133,9 @@ describe("aqi-hourly-heavy: one alert per episode, level heavy → severe → he
 });
 
 describe("an installation upgraded from the two hourly AQI rules", () => {
-  // The rules as shipped before: aqi-hourly-heavy (> 200) and aqi-hourly-severe (> 300), no levels.
-  const OLD = parseRules(
-    `rules:
-  - id: aqi-hourly-heavy
-    description: { zh: 小时AQI超过200（重度污染）, en: Hourly AQI above 200 (heavily polluted) }
-    appliesTo: { kind: air }
-    subject: { index: aqi }
-    window: 1h
-    comparison: ">"
-    threshold: 200
-    for: 1h
-    clear: { threshold: 180, for: 2h }
-    damping: 3h
-    severity: warning
-    standard: "AQI category 201–300 重度污染"
-  - id: aqi-hourly-severe
-    description: { zh: 小时AQI超过300（严重污染）, en: Hourly AQI above 300 (severely polluted) }
-    appliesTo: { kind: air }
-    subject: { index: aqi }
-    window: 1h
-    comparison: ">"
-    threshold: 300
-    for: 1h
-    clear: { threshold: 280, for: 2h }
-    damping: 3h
-    severity: critical
-    standard: "AQI category > 300 严重污染"
-`,
-    "old-rules.yaml",
-  );
-
   it("resolves an open aqi-hourly-severe alert naming the rule that replaced it; the heavy alert continues at severe", () => {
     const aqi = [250, 350, 350];
-    const before = run(OLD);
+    const before = run(AQI_RULES_BEFORE_LEVELS);
     feed(before.hour, aqi);
     const stored = aqiEvents(before.events);
     expect(stored.map((e) => [e.ruleId, e.type])).toEqual([
@@ -219,7 +189,7 @@ describe("an installation upgraded from the two hourly AQI rules", () => {
   });
 
   it("a stored heavy alert without a level, restored while the AQI is 201–300, continues without an event", () => {
-    const before = run(OLD);
+    const before = run(AQI_RULES_BEFORE_LEVELS);
     feed(before.hour, [250, 250]);
     const stored = aqiEvents(before.events);
     const after = run(RULES);
@@ -229,7 +199,7 @@ describe("an installation upgraded from the two hourly AQI rules", () => {
   });
 
   it("an open alert of a rule removed without a successor resolves at the next evaluation in emit mode", () => {
-    const before = run(OLD);
+    const before = run(AQI_RULES_BEFORE_LEVELS);
     feed(before.hour, [350, 350]);
     const stored = aqiEvents(before.events).filter((e) => e.ruleId === "aqi-hourly-severe");
     const withoutSuccessor = RULES.map((r) => (r.id === RULE ? { ...r, replaces: undefined } : r));

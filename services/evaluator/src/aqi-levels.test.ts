@@ -1,5 +1,5 @@
 import { createStationRegistry, foldAlertEvents, type Reading, toBeijingIso } from "@qingshan/domain";
-import { parseRules } from "@qingshan/rules";
+import { AQI_RULES_BEFORE_LEVELS } from "@qingshan/rules/testing";
 import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
 import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
@@ -7,36 +7,6 @@ import { airStation, DEC_1, H, shippedRules } from "./testdata/fixtures.ts";
 
 // The hourly AQI rule of config/rules.yaml through the evaluator (memory bus, writer, DuckDB): one
 // alert per episode with the HJ 633 categories as levels (air-aqi.md §4: 201–300 重度污染, > 300 严重污染).
-// The two rules as shipped before (aqi-hourly-heavy > 200, aqi-hourly-severe > 300).
-const OLD_RULES = parseRules(
-  `rules:
-  - id: aqi-hourly-heavy
-    description: { zh: 小时AQI超过200（重度污染）, en: Hourly AQI above 200 (heavily polluted) }
-    appliesTo: { kind: air }
-    subject: { index: aqi }
-    window: 1h
-    comparison: ">"
-    threshold: 200
-    for: 1h
-    clear: { threshold: 180, for: 2h }
-    damping: 3h
-    severity: warning
-    standard: "AQI category 201–300 重度污染"
-  - id: aqi-hourly-severe
-    description: { zh: 小时AQI超过300（严重污染）, en: Hourly AQI above 300 (severely polluted) }
-    appliesTo: { kind: air }
-    subject: { index: aqi }
-    window: 1h
-    comparison: ">"
-    threshold: 300
-    for: 1h
-    clear: { threshold: 280, for: 2h }
-    damping: 3h
-    severity: critical
-    standard: "AQI category > 300 严重污染"
-`,
-  "old-rules.yaml",
-);
 const START = DEC_1;
 // Hourly PM2.5 (µg/m³) for an hourly AQI, HJ 633-2026 Table 3 (1-h PM on the daily columns).
 const PM25: Record<number, number> = { 150: 115, 250: 200, 350: 300 };
@@ -91,7 +61,7 @@ describe("evaluator: the hourly AQI alert with levels heavy and severe", () => {
   });
 
   it("after the upgrade from the two rules, a restart resolves the open aqi-hourly-severe alert and continues the heavy one at severe", async () => {
-    const before = evaluator({ rules: OLD_RULES });
+    const before = evaluator({ rules: AQI_RULES_BEFORE_LEVELS });
     await before.start();
     for (const [i, aqi] of [250, 350, 350].entries()) await publishHour(i + 1, aqi);
     await settled();
