@@ -1,28 +1,22 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import type { ParsedMail } from "mailparser";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROUTE_EVENT_TYPES } from "./config.ts";
-import { createNotifier } from "./notifier.ts";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
-  registry,
   startBroker,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 // One hourly AQI episode as the rules engine announces it (config/rules.yaml aqi-hourly-heavy, levels
 // heavy 201–300 重度污染 and severe > 300 严重污染 of HJ 633; the texts are the engine's, as
@@ -91,9 +85,7 @@ const references = (m: ParsedMail | undefined): string[] =>
 
 describe("the hourly AQI alert changing level heavy → severe → heavy", () => {
   it("is one e-mail thread whose subjects, bodies, reminders and MQTT events follow the current level and severity", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const smtp = await startSmtp(cleanup);
     const broker = await startBroker(cleanup);
     let t = T0;
@@ -103,13 +95,11 @@ describe("the hourly AQI alert changing level heavy → severe → heavy", () =>
       mqtt: { url: broker.url },
       routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
       email: {
-        smtp: { host: "127.0.0.1", port: smtp.port, secure: false, from: "Qingshan <q@hb.example.gov.cn>" },
+        smtp: { ...localSmtp(smtp.port), from: "Qingshan <q@hb.example.gov.cn>" },
         timeoutMs: 5_000,
       },
     });
-    const notifier = createNotifier(config, { bus, store, registry, logger, now: () => t });
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
+    const notifier = await startNotifier(cleanup, config, { bus, store, now: () => t });
     const publish = async (event: AlertEvent, mails: number) => {
       await publishAlerts(bus, event);
       await waitFor(() => smtp.mails.length === mails, { what: `e-mail ${mails}` });
@@ -182,19 +172,15 @@ describe("the hourly AQI alert changing level heavy → severe → heavy", () =>
 
 describe("an aqi-hourly-severe alert left open by the rules before the upgrade", () => {
   it("its resolution (the rule replaced) reaches its own e-mail thread saying which rule goes on", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const smtp = await startSmtp(cleanup);
     const config = baseConfig(dir, {
       renotifyMinutes: 0,
       escalateAfterMinutes: 0,
       routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-      email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+      email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
     });
-    const notifier = createNotifier(config, { bus, store, registry, logger, now: () => T0 });
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
+    await startNotifier(cleanup, config, { bus, store, now: () => T0 });
     const old = "aqi-hourly-severe:ld-aq-01:2026-11-28T11:00:00+08:00";
     const base = {
       alertId: old,

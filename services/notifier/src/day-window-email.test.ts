@@ -1,25 +1,19 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROUTE_EVENT_TYPES } from "./config.ts";
-import { createNotifier } from "./notifier.ts";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
-  tempDir,
+  startStoreAndBus,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 /** A day-window alert as the rules engine words it: assessed at the day's end (25 Nov → 26 Nov 00:00). */
 function dayAlert(alertId: string, extra: Partial<AlertEvent> = {}): AlertEvent {
@@ -41,20 +35,16 @@ function dayAlert(alertId: string, extra: Partial<AlertEvent> = {}): AlertEvent 
 }
 
 async function mailsOf(events: readonly AlertEvent[]) {
-  const dir = await tempDir(cleanup);
-  const store = await startStore(join(dir, "q.duckdb"), cleanup);
-  const bus = await startBus(cleanup);
+  const { dir, store, bus } = await startStoreAndBus(cleanup);
   const smtp = await startSmtp(cleanup);
   const config = baseConfig(dir, {
     renotifyMinutes: 0,
     escalateAfterMinutes: 0,
     routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-    email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+    email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
   });
   const now = Date.parse("2026-11-26T00:01:00+08:00");
-  const notifier = createNotifier(config, { bus, store, registry, logger, now: () => now });
-  await notifier.start();
-  cleanup.add(() => notifier.stop());
+  await startNotifier(cleanup, config, { bus, store, now: () => now });
   await publishAlerts(bus, ...events);
   await waitFor(() => smtp.mails.length === events.length, { what: "one e-mail per event" });
   return (alertId: string) => {

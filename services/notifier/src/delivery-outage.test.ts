@@ -2,29 +2,30 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { waitFor } from "@qingshan/testkit";
 import { startTestSmtp } from "@qingshan/testkit/smtp";
-import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Notification } from "./notification.ts";
 import { createNotifier } from "./notifier.ts";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
   raised,
   registry,
+  silentLogger,
   startBus,
+  startNotifier,
   startReceiver,
   startSmtp,
   startStore,
+  startStoreAndBus,
   T0,
   tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 /** The spool file's lines as { channel, notification id }; [] when there is no file. */
 async function spooled(file: string): Promise<Array<{ channel: string; id: string }>> {
@@ -50,28 +51,22 @@ async function downSmtpPort(): Promise<number> {
 
 describe("a mail-server outage loses no notification", () => {
   it("retries e-mail past the old 12-attempt budget, keeps the backlog in the spool and the metrics, and sends it in order once SMTP is back; webhooks go on meanwhile", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const port = await downSmtpPort();
     const hook = await startReceiver(cleanup);
     const metricsRegistry = new Registry();
     const config = baseConfig(dir, {
       // The default maxAttempts (no limit before the fix: 12 attempts, ~6 min at 1 s…60 s).
       retry: { initialMs: 20, maxMs: 50 },
-      email: { smtp: { host: "127.0.0.1", port, secure: false }, timeoutMs: 2_000 },
+      email: { smtp: localSmtp(port), timeoutMs: 2_000 },
       webhooks: [{ name: "ops-json", format: "json", url: `${hook.url}/hook` }],
     });
-    const notifier = createNotifier(config, {
+    const notifier = await startNotifier(cleanup, config, {
       bus,
       store,
-      registry,
-      logger,
       now: () => T0,
       metricsRegistry,
     });
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
     await publishAlerts(bus, raised("a1"), raised("a2", T0 + MIN));
 
     // The webhook does not wait behind the e-mail backlog.
@@ -119,9 +114,9 @@ describe("a mail-server outage loses no notification", () => {
     const crashing = createNotifier(
       baseConfig(dir, {
         retry: { initialMs: 20, maxMs: 50 },
-        email: { smtp: { host: "127.0.0.1", port: deadPort, secure: false }, timeoutMs: 2_000 },
+        email: { smtp: localSmtp(deadPort), timeoutMs: 2_000 },
       }),
-      { bus: first, store, registry, logger, now: () => T0, metricsRegistry: new Registry() },
+      { bus: first, store, registry, logger: silentLogger, now: () => T0, metricsRegistry: new Registry() },
     );
     await crashing.start();
     // Never stopped before the next start reads the spool: what the file holds then is what a
@@ -135,19 +130,16 @@ describe("a mail-server outage loses no notification", () => {
     });
 
     const smtp = await startSmtp(cleanup);
-    const restarted = createNotifier(
-      { ...config, email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 2_000 } },
+    await startNotifier(
+      cleanup,
+      { ...config, email: { smtp: localSmtp(smtp.port), timeoutMs: 2_000 } },
       {
         bus: await startBus(cleanup),
         store,
-        registry,
-        logger,
         now: () => T0,
         metricsRegistry: new Registry(),
       },
     );
-    await restarted.start();
-    cleanup.add(() => restarted.stop());
     await waitFor(() => smtp.mails.length === 1, { what: "the e-mail the crashed process held" });
     expect(smtp.mails[0]?.headers.get("x-qingshan-notification")).toBe("a1:raised");
     expect(smtp.mails[0]?.subject).toContain("新告警");

@@ -1,25 +1,19 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
-import { createNotifier } from "./notifier.ts";
+import { describe, expect, it } from "vitest";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   publishAlerts,
-  registry,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 /** A silent station's raise as the rules engine emits it (packages/rules observeSilence, 5fc3e5d). */
 const silent: AlertEvent = {
@@ -69,18 +63,15 @@ const stuck: AlertEvent = {
 
 /** The e-mails the notifier sends for `events` through a real SMTP server. */
 async function mailsFor(...events: AlertEvent[]) {
-  const dir = await tempDir(cleanup);
-  const store = await startStore(join(dir, "q.duckdb"), cleanup);
-  const bus = await startBus(cleanup);
+  const { dir, store, bus } = await startStoreAndBus(cleanup);
   const smtp = await startSmtp(cleanup);
-  const notifier = createNotifier(
+  await startNotifier(
+    cleanup,
     baseConfig(dir, {
-      email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+      email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
     }),
-    { bus, store, registry, logger, now: () => T0, metricsRegistry: new Registry() },
+    { bus, store, now: () => T0, metricsRegistry: new Registry() },
   );
-  await notifier.start();
-  cleanup.add(() => notifier.stop());
   await publishAlerts(bus, ...events);
   await waitFor(() => smtp.mails.length === events.length, { what: "the e-mails" });
   return smtp.mails;

@@ -1,39 +1,33 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import type { ParsedMail } from "@qingshan/testkit/smtp";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { alertThreadId, messageIdDomain, notificationMessageId } from "./channels/email.ts";
 import { ROUTE_EVENT_TYPES } from "./config.ts";
 import { createNotifier } from "./notifier.ts";
 import {
   acknowledged,
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
   MIN,
   publishAlerts,
   raised,
   registry,
-  startBus,
+  silentLogger,
+  startNotifier,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 const references = (m: ParsedMail | undefined): string[] =>
   m?.references === undefined ? [] : Array.isArray(m.references) ? m.references : [m.references];
 
 describe("e-mails about one alert are one thread", () => {
   it("raised, level change, reminder, escalation, acknowledgement and resolution refer to the raised e-mail's Message-ID, also after a restart", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const smtp = await startSmtp(cleanup);
     let t = T0;
     const config = baseConfig(dir, {
@@ -53,7 +47,7 @@ describe("e-mails about one alert are one thread", () => {
       await publishAlerts(bus, ...events);
       await waitFor(() => bus.depth().alerts === 0, { what: "handled" });
     };
-    const first = createNotifier(config, { bus, store, registry, logger, now: () => t });
+    const first = createNotifier(config, { bus, store, registry, logger: silentLogger, now: () => t });
     await first.start();
     await publish(raised("a1"), raised("a2"));
     await waitFor(() => smtp.mails.length === 2, { what: "the raised e-mails" });
@@ -71,9 +65,7 @@ describe("e-mails about one alert are one thread", () => {
     await waitFor(() => smtp.mails.length === 5, { what: "level change and reminders" });
     await first.stop();
 
-    const second = createNotifier(config, { bus, store, registry, logger, now: () => t });
-    await second.start();
-    cleanup.add(() => second.stop());
+    const second = await startNotifier(cleanup, config, { bus, store, now: () => t });
     t += 15 * MIN;
     await second.tick(); // a1 escalated 30 min after its level change, a2 40 min after its raise
     await waitFor(() => smtp.mails.length === 7, { what: "the escalations after the restart" });

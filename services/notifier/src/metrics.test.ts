@@ -1,29 +1,26 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createNotifier } from "./notifier.ts";
 import {
   acknowledged,
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   publishAlerts,
   raised,
   registry,
+  silentLogger,
   startBroker,
-  startBus,
+  startNotifier,
   startReceiver,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 /** The value of one sample in Prometheus text exposition, matched by name and (a subset of) labels. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -38,9 +35,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", () => {
   it("counts sent, failed and dropped per channel, the queue depth, delivery time and open alerts", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const smtp = await startSmtp(cleanup);
     const broker = await startBroker(cleanup);
     let release: (() => void) | undefined;
@@ -60,9 +55,10 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
     const metricsRegistry = new Registry();
     // Delivered 2 s after the event's time, on the injected clock.
     const now = () => T0 + 2_000;
-    const notifier = createNotifier(
+    const notifier = await startNotifier(
+      cleanup,
       baseConfig(dir, {
-        email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+        email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
         retry: { initialMs: 20, maxMs: 50, maxAttempts: 3 },
         mqtt: { url: broker.url },
         webhooks: [
@@ -70,10 +66,8 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
           { name: "dead-hook", format: "json", url: `${dead.url}/hook` },
         ],
       }),
-      { bus, store, registry, logger, now, metricsRegistry },
+      { bus, store, now, metricsRegistry },
     );
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
     const text = () => metricsRegistry.metrics();
 
     // Every channel's series exist from the start, at 0.
@@ -145,12 +139,10 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
   });
 
   it("a restarted notifier on the same store and registry counts the alerts it folds back once", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const metricsRegistry = new Registry();
     const config = baseConfig(dir, { email: { enabled: false } });
-    const deps = { bus, store, registry, logger, now: () => T0, metricsRegistry };
+    const deps = { bus, store, registry, logger: silentLogger, now: () => T0, metricsRegistry };
     const first = createNotifier(config, deps);
     await first.start();
     const events = [raised("a1"), { ...raised("a2"), severity: "critical" as const }];
@@ -158,9 +150,7 @@ describe("notifier metrics (real SMTP, HTTP receivers, MQTT broker, DuckDB)", ()
     await waitFor(() => first.openAlerts().length === 2, { what: "two open alerts" });
     await first.stop();
 
-    const second = createNotifier(config, deps);
-    await second.start();
-    cleanup.add(() => second.stop());
+    await startNotifier(cleanup, config, deps);
     const text = await metricsRegistry.metrics();
     expect(sample(text, "qingshan_alerts_open", { severity: "warning", status: "open" })).toBe(1);
     expect(sample(text, "qingshan_alerts_open", { severity: "critical", status: "open" })).toBe(1);

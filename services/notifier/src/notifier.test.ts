@@ -5,30 +5,28 @@ import type { AlertEvent } from "@qingshan/domain";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { simpleParser } from "mailparser";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NotifierConfig } from "./config.ts";
-import { createNotifier, type Notifier, type NotifierDeps } from "./notifier.ts";
+import { createNotifier } from "./notifier.ts";
 import {
   acknowledged,
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
   raised,
   registry,
+  silentLogger,
   startBroker,
-  startBus,
+  startNotifier,
   startReceiver,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 function clock(start = T0) {
   let t = start;
@@ -40,23 +38,11 @@ function clock(start = T0) {
   };
 }
 
-async function startNotifier(
-  config: NotifierConfig,
-  deps: Omit<NotifierDeps, "registry" | "logger">,
-): Promise<Notifier> {
-  const notifier = createNotifier(config, { registry, logger, ...deps });
-  await notifier.start();
-  cleanup.add(() => notifier.stop());
-  return notifier;
-}
-
 async function setup(overrides: Partial<NotifierConfig> = {}) {
-  const dir = await tempDir(cleanup);
-  const store = await startStore(join(dir, "q.duckdb"), cleanup);
-  const bus = await startBus(cleanup);
+  const { dir, store, bus } = await startStoreAndBus(cleanup);
   const smtp = await startSmtp(cleanup);
   const config = baseConfig(dir, {
-    email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+    email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
     ...overrides,
   });
   return { dir, store, bus, smtp, config };
@@ -66,7 +52,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
   it("e-mails a heavy-pollution warning with a short subject and no provenance notes; NOI grades (publication) page nobody", async () => {
     // Default routes (duty, publication): as `qingshan start` runs them.
     const { smtp, store, bus, config } = await setup();
-    await startNotifier(config, { bus, store, now: clock().now });
+    await startNotifier(cleanup, config, { bus, store, now: clock().now });
     const { threshold: _pm25Limit, ...base } = raised("noi-grade:ld-aq-01:x");
     const noi: AlertEvent = {
       ...base,
@@ -132,6 +118,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const secret = "SECtest-secret";
     const c = clock();
     await startNotifier(
+      cleanup,
       {
         ...config,
         mqtt: { url: broker.url },
@@ -250,7 +237,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       await gate;
       await store.writeAlertEvents(events);
     };
-    await startNotifier({ ...config, mqtt: { url: broker.url } }, { bus, store: slowStore });
+    await startNotifier(cleanup, { ...config, mqtt: { url: broker.url } }, { bus, store: slowStore });
     await publishAlerts(bus, raised("a1"));
     await waitFor(() => broker.messages.length === 1, { what: "a1 on MQTT" });
     // Same station, so the same bus partition as a1, whose storing is still held.
@@ -277,6 +264,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       return { status: 200, body: "{}" };
     });
     const notifier = await startNotifier(
+      cleanup,
       {
         ...config,
         webhooks: [{ name: "ops-json", format: "json", url: `${http.url}/hook`, timeoutMs: 10_000 }],
@@ -309,6 +297,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const broker = await startBroker(cleanup);
     const c = clock();
     const notifier = await startNotifier(
+      cleanup,
       { ...config, renotifyMinutes: 15, escalateAfterMinutes: 0, mqtt: { url: broker.url } },
       { bus, store, now: c.now },
     );
@@ -360,6 +349,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       for (const d of batch) seen.push(d.value);
     });
     const notifier = await startNotifier(
+      cleanup,
       { ...config, renotifyMinutes: 15, escalateAfterMinutes: 30 },
       { bus, store, now: c.now },
     );
@@ -399,7 +389,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const { store, bus, smtp, config } = await setup();
     const c = clock();
     const settings = { ...config, renotifyMinutes: 15, escalateAfterMinutes: 0 };
-    const first = createNotifier(settings, { bus, store, registry, logger, now: c.now });
+    const first = createNotifier(settings, { bus, store, registry, logger: silentLogger, now: c.now });
     await first.start();
     await publishAlerts(bus, raised());
     await waitFor(() => smtp.mails.length === 1);
@@ -409,7 +399,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     await first.stop();
 
     c.advance(5 * MIN);
-    const second = await startNotifier(settings, { bus, store, now: c.now });
+    const second = await startNotifier(cleanup, settings, { bus, store, now: c.now });
     expect(second.openAlerts().map((s) => [s.alertId, s.notifications])).toEqual([["a1", 2]]);
     await second.tick();
     // The raised event redelivered (at-least-once) is recognised as already handled.
@@ -428,11 +418,9 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
   });
 
   it("writes .eml files into the outbox when no SMTP host is configured", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const config = baseConfig(dir);
-    const notifier = await startNotifier(config, { bus, store, now: clock().now });
+    const notifier = await startNotifier(cleanup, config, { bus, store, now: clock().now });
     await publishAlerts(bus, raised());
     const outbox = join(dir, "outbox");
     const files = await waitFor(async () => {
@@ -460,7 +448,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       retry: { initialMs: 20, maxMs: 50, maxAttempts: 1000 },
       webhooks: [{ name: "ops-json", format: "json", url: `${http.url}/hook` }],
     };
-    const first = createNotifier(settings, { bus, store, registry, logger, now: clock().now });
+    const first = createNotifier(settings, { bus, store, registry, logger: silentLogger, now: clock().now });
     await first.start();
     await publishAlerts(bus, raised());
     await waitFor(() => http.requests() >= 2, { what: "failing attempts" });
@@ -469,7 +457,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(spool).toContain('"channel":"ops-json"');
 
     up = true;
-    await startNotifier(settings, { bus, store, now: clock().now });
+    await startNotifier(cleanup, settings, { bus, store, now: clock().now });
     await waitFor(() => http.received.some((r) => r.status === 200), { what: "the spooled notification" });
     expect((http.received.find((r) => r.status === 200)?.body.event as AlertEvent | undefined)?.id).toBe(
       "a1:raised",
@@ -494,7 +482,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     );
     await store.writeAlertEvents([raised("old", Date.parse("2026-11-27T15:00:00+08:00"))]);
     const at = Date.parse("2026-11-28T08:00:00+08:00");
-    const notifier = await startNotifier(config, { bus, store, now: () => at });
+    const notifier = await startNotifier(cleanup, config, { bus, store, now: () => at });
 
     const daily = await notifier.runDailySummary();
     expect(daily.title).toEqual({ zh: "每日小结 2026-11-27", en: "Daily summary 2026-11-27" });

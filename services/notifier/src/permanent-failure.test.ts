@@ -2,27 +2,22 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { waitFor } from "@qingshan/testkit";
 import { startTestSmtp } from "@qingshan/testkit/smtp";
-import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
-import { createNotifier } from "./notifier.ts";
+import { describe, expect, it } from "vitest";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startReceiver,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 interface FailedLine {
   channel: string;
@@ -52,9 +47,7 @@ const NIGHT = T0 + 11 * 60 * MIN; // 21:00 Beijing
 
 describe("a notification a channel refuses for good does not block its queue", () => {
   it("SMTP 550 for the only recipient: recorded as failed, not retried, and the next alert's e-mail goes out", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const rcpt: string[] = [];
     const smtp = await startTestSmtp({
       refuseRecipient(address) {
@@ -67,16 +60,15 @@ describe("a notification a channel refuses for good does not block its queue", (
     cleanup.add(() => smtp.stop());
     const metricsRegistry = new Registry();
     let clock = T0;
-    const notifier = createNotifier(
+    const notifier = await startNotifier(
+      cleanup,
       baseConfig(dir, {
         // The default: no attempt limit (before the fix the refused e-mail was retried for ever).
         retry: { initialMs: 20, maxMs: 50, maxAttempts: 0 },
-        email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 2_000 },
+        email: { smtp: localSmtp(smtp.port), timeoutMs: 2_000 },
       }),
-      { bus, store, registry, logger, now: () => clock, metricsRegistry },
+      { bus, store, now: () => clock, metricsRegistry },
     );
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
 
     // Day shift: duty-a's address is refused by the server.
     await publishAlerts(bus, raised("a1"));
@@ -114,9 +106,7 @@ describe("a notification a channel refuses for good does not block its queue", (
   });
 
   it("one officer's address refused: the others get the e-mail, the refused one is recorded, a deferred (4xx) one is retried alone", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const accepted: string[] = [];
     let deferrals = 0;
     const smtp = await startTestSmtp({
@@ -132,19 +122,18 @@ describe("a notification a channel refuses for good does not block its queue", (
     });
     cleanup.add(() => smtp.stop());
     const metricsRegistry = new Registry();
-    const notifier = createNotifier(
+    const notifier = await startNotifier(
+      cleanup,
       baseConfig(dir, {
         retry: { initialMs: 20, maxMs: 50, maxAttempts: 0 },
         email: {
-          smtp: { host: "127.0.0.1", port: smtp.port, secure: false },
+          smtp: localSmtp(smtp.port),
           to: ["ops@test.example", "slow@test.example"],
           timeoutMs: 2_000,
         },
       }),
-      { bus, store, registry, logger, now: () => T0, metricsRegistry },
+      { bus, store, now: () => T0, metricsRegistry },
     );
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
 
     await publishAlerts(bus, raised("a1"), raised("a2", T0 + MIN));
     await waitFor(() => smtp.mails.length === 3, { what: "a1, its retry to slow@, a2" });
@@ -178,9 +167,7 @@ describe("a notification a channel refuses for good does not block its queue", (
   });
 
   it("a webhook answering 404 is not retried and the next notification goes on; 503 and 429 are retried until it recovers", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const answers = [
       { status: 404, body: '{"error":"no such hook"}' }, // a1: refused for good
       { status: 503, body: "maintenance" }, // a2: temporary
@@ -190,16 +177,15 @@ describe("a notification a channel refuses for good does not block its queue", (
     ];
     const hook = await startReceiver(cleanup, (_req, n) => answers[n - 1] ?? { status: 200, body: "{}" });
     const metricsRegistry = new Registry();
-    const notifier = createNotifier(
+    const notifier = await startNotifier(
+      cleanup,
       baseConfig(dir, {
         retry: { initialMs: 20, maxMs: 50, maxAttempts: 0 },
         email: { enabled: false },
         webhooks: [{ name: "ops-json", format: "json", url: `${hook.url}/hook?token=s3cret` }],
       }),
-      { bus, store, registry, logger, now: () => T0, metricsRegistry },
+      { bus, store, now: () => T0, metricsRegistry },
     );
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
 
     await publishAlerts(bus, raised("a1"), raised("a2", T0 + MIN), raised("a3", T0 + 2 * MIN));
     await waitFor(() => hook.received.length === 5, {

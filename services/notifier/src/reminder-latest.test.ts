@@ -1,25 +1,19 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import { createNotifier } from "./notifier.ts";
+import { describe, expect, it } from "vitest";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
-  tempDir,
+  startStoreAndBus,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 const HOUR = 60 * MIN;
 
@@ -43,9 +37,7 @@ function dayAlert(): AlertEvent {
 
 describe("reminders and escalations state the latest value", () => {
   it("a daily PM2.5 alert open since 25 Nov is reminded and escalated on 30 Nov with the 29 Nov daily mean and the worst day, not the raising 114.2", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const smtp = await startSmtp(cleanup);
     // Hourly PM2.5 of the Beijing days 25–29 Nov: daily means 114.2, 171, 246, 289, 60.1
     // (hour labels in (day start, day end]); 30 Nov has 8 hours so far (not a valid day).
@@ -79,11 +71,9 @@ describe("reminders and escalations state the latest value", () => {
     const config = baseConfig(dir, {
       renotifyMinutes: 15,
       escalateAfterMinutes: 30,
-      email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+      email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
     });
-    const notifier = createNotifier(config, { bus, store, registry, logger, now: () => t });
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
+    const notifier = await startNotifier(cleanup, config, { bus, store, now: () => t });
     await publishAlerts(bus, dayAlert());
     await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
     expect(smtp.mails[0]?.subject).toContain("PM2.5 日值 114.2 µg/m³");

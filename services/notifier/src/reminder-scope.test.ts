@@ -1,32 +1,25 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NotifierConfig } from "./config.ts";
-import { conditionEnded, createNotifier, type Notifier } from "./notifier.ts";
+import { conditionEnded, type Notifier } from "./notifier.ts";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 async function setup(overrides: Partial<NotifierConfig> = {}) {
-  const dir = await tempDir(cleanup);
-  const store = await startStore(join(dir, "q.duckdb"), cleanup);
-  const bus = await startBus(cleanup);
+  const { dir, store, bus } = await startStoreAndBus(cleanup);
   const smtp = await startSmtp(cleanup);
   let t = T0;
   /** Every event on bus "alerts", as the API's live feed (SSE) sees them. */
@@ -37,12 +30,10 @@ async function setup(overrides: Partial<NotifierConfig> = {}) {
   const config = baseConfig(dir, {
     renotifyMinutes: 15,
     escalateAfterMinutes: 30,
-    email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+    email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
     ...overrides,
   });
-  const notifier: Notifier = createNotifier(config, { bus, store, registry, logger, now: () => t });
-  await notifier.start();
-  cleanup.add(() => notifier.stop());
+  const notifier: Notifier = await startNotifier(cleanup, config, { bus, store, now: () => t });
   return {
     store,
     smtp,

@@ -1,41 +1,31 @@
-import { join } from "node:path";
 import { waitFor } from "@qingshan/testkit";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { alertThreadId } from "./channels/email.ts";
-import { createNotifier } from "./notifier.ts";
 import {
   acknowledged,
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   MIN,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 describe("the shipped routes e-mail the all-clear", () => {
   it("sends 告警已解除 Alert resolved to the duty officer in the alert's thread; an acknowledgement is not e-mailed", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const smtp = await startSmtp(cleanup);
     // No `routes`: the defaults, as config/qingshan.yaml ships them (duty → "*", publication → none).
     const config = baseConfig(dir, {
-      email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false } },
+      email: { smtp: localSmtp(smtp.port) },
     });
-    const notifier = createNotifier(config, { bus, store, registry, logger, now: () => T0 + 5 * MIN });
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
+    const notifier = await startNotifier(cleanup, config, { bus, store, now: () => T0 + 5 * MIN });
     await publishAlerts(bus, raised("a1"), acknowledged("a1", T0 + 2 * MIN), {
       ...raised("a1"),
       id: "a1:resolved",

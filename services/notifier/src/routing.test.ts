@@ -1,25 +1,20 @@
-import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NotifierLogger } from "./logger.ts";
-import { createNotifier } from "./notifier.ts";
 import {
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
   MIN,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startReceiver,
-  startStore,
+  startStoreAndBus,
   T0,
-  tempDir,
 } from "./testdata/harness.ts";
 
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 
 /** A logger that keeps the warnings (message and fields). */
 function recordingLogger(): NotifierLogger & { warnings: Array<{ fields: object; msg: string }> } {
@@ -44,14 +39,13 @@ function routedRaise(alertId: string, ruleId: string, routes: string[] | undefin
 
 describe("routing by the rule's routes (real HTTP receivers, DuckDB, in-process bus)", () => {
   it("a route delivers an alert only when the rule names it; old events without routes go to every route", async () => {
-    const dir = await tempDir(cleanup);
-    const store = await startStore(join(dir, "q.duckdb"), cleanup);
-    const bus = await startBus(cleanup);
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
     const dutyHook = await startReceiver(cleanup);
     const waterHook = await startReceiver(cleanup);
     const logger = recordingLogger();
     let t = T0;
-    const notifier = createNotifier(
+    const notifier = await startNotifier(
+      cleanup,
       baseConfig(dir, {
         email: { enabled: false },
         renotifyMinutes: 15,
@@ -71,10 +65,8 @@ describe("routing by the rule's routes (real HTTP receivers, DuckDB, in-process 
           },
         ],
       }),
-      { bus, store, registry, logger, now: () => t },
+      { bus, store, logger, now: () => t },
     );
-    await notifier.start();
-    cleanup.add(() => notifier.stop());
 
     const events = [
       routedRaise("air", "aqi-hourly-heavy", ["duty"]),

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import type { AlertEvent } from "@qingshan/domain";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rosterSchema } from "./config.ts";
 import { buildDailySummary, buildHandoverSummary, type SummaryContext } from "./summaries.ts";
-import { Cleanup, ROSTER, raised, registry, startStore, tempDir } from "./testdata/harness.ts";
+import { cleanupAfterEach, ROSTER, raised, registry, startStore, tempDir } from "./testdata/harness.ts";
 
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 const at = (iso: string) => Date.parse(iso);
 /** The old style ("2026-11-28 10:00"), which the summaries no longer write. */
 const ISO_MINUTE = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/;

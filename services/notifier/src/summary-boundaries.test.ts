@@ -1,29 +1,23 @@
-import { join } from "node:path";
 import { type AlertEvent, foldAlertEvents } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import type { ParsedMail } from "@qingshan/testkit/smtp";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import { createNotifier } from "./notifier.ts";
+import { describe, expect, it } from "vitest";
 import {
   acknowledged,
   baseConfig,
-  Cleanup,
+  cleanupAfterEach,
+  localSmtp,
   publishAlerts,
   raised,
-  registry,
-  startBus,
+  startNotifier,
   startSmtp,
-  startStore,
-  tempDir,
+  startStoreAndBus,
 } from "./testdata/harness.ts";
 
 // The scheduled summaries through the real notifier: DuckDB store, in-process bus, real SMTP,
 // the notifier's injected clock. The harness roster: day 08:00–20:00 (duty@), night 20:00–08:00 (night@).
 
-const logger = pino({ level: "silent" });
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
+const cleanup = cleanupAfterEach();
 const bj = (local: string) => Date.parse(`${local}+08:00`);
 
 function resolved(alertId: string, at: number): AlertEvent {
@@ -35,20 +29,16 @@ function resolved(alertId: string, at: number): AlertEvent {
  * each event's `at`, as the evaluator publishes them live), so the notifier stores them itself.
  */
 async function notifierFedWith(events: readonly AlertEvent[]) {
-  const dir = await tempDir(cleanup);
-  const store = await startStore(join(dir, "q.duckdb"), cleanup);
-  const bus = await startBus(cleanup);
+  const { dir, store, bus } = await startStoreAndBus(cleanup);
   const smtp = await startSmtp(cleanup);
   const config = baseConfig(dir, {
     renotifyMinutes: 0,
     escalateAfterMinutes: 0,
     routes: [{ name: "duty", channels: ["email"], events: ["escalated"], summaries: ["handover", "daily"] }],
-    email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+    email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
   });
   let clock = Date.parse(events[0]?.at ?? "2026-11-29T00:00:00+08:00");
-  const notifier = createNotifier(config, { bus, store, registry, logger, now: () => clock });
-  await notifier.start();
-  cleanup.add(() => notifier.stop());
+  const notifier = await startNotifier(cleanup, config, { bus, store, now: () => clock });
   for (const e of events) {
     clock = Date.parse(e.at);
     await publishAlerts(bus, e);

@@ -14,7 +14,10 @@ import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import { Aedes } from "aedes";
 import { connectAsync, type MqttClient } from "mqtt";
+import { pino } from "pino";
+import { afterEach } from "vitest";
 import type { NotifierConfig } from "../config.ts";
+import { createNotifier, type Notifier, type NotifierDeps } from "../notifier.ts";
 
 export const T0 = Date.parse("2026-11-28T10:00:00+08:00");
 export const MIN = 60_000;
@@ -102,6 +105,15 @@ export class Cleanup {
   }
 }
 
+/** A Cleanup run after each test of the file calling this (at its top level). */
+export function cleanupAfterEach(): Cleanup {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  return cleanup;
+}
+
+export const silentLogger = pino({ level: "silent" });
+
 export async function tempDir(cleanup: Cleanup): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "qingshan-notifier-"));
   cleanup.add(() => rm(dir, { recursive: true, force: true }));
@@ -120,6 +132,33 @@ export async function startBus(cleanup: Cleanup): Promise<Bus> {
   await bus.start();
   cleanup.add(() => bus.stop());
   return bus;
+}
+
+/** A temp dir, a DuckDB store in it (q.duckdb) and an in-process bus, all released by `cleanup`. */
+export async function startStoreAndBus(
+  cleanup: Cleanup,
+): Promise<{ dir: string; store: DuckDbStore; bus: Bus }> {
+  const dir = await tempDir(cleanup);
+  const store = await startStore(join(dir, "q.duckdb"), cleanup);
+  const bus = await startBus(cleanup);
+  return { dir, store, bus };
+}
+
+/** The notifier's SMTP settings for a test server on 127.0.0.1 (plain, no TLS). */
+export function localSmtp(port: number): { host: string; port: number; secure: boolean } {
+  return { host: "127.0.0.1", port, secure: false };
+}
+
+/** A started notifier (default: the harness registry, silent logger), stopped by `cleanup`. */
+export async function startNotifier(
+  cleanup: Cleanup,
+  config: NotifierConfig,
+  deps: Omit<NotifierDeps, "registry"> & Partial<Pick<NotifierDeps, "registry">>,
+): Promise<Notifier> {
+  const notifier = createNotifier(config, { registry, logger: silentLogger, ...deps });
+  await notifier.start();
+  cleanup.add(() => notifier.stop());
+  return notifier;
 }
 
 /** A real SMTP server in process (`@qingshan/testkit/smtp`), stopped by `cleanup`. */
