@@ -32,6 +32,7 @@ import {
   type Route,
   type SummaryKind,
 } from "./config.ts";
+import { type CurrentObservation, currentObservation } from "./current.ts";
 import {
   type DeliveryObserver,
   DeliveryQueue,
@@ -43,7 +44,7 @@ import { type LatestObservation, latestObservation } from "./latest.ts";
 import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
-import { renderAlert } from "./render.ts";
+import { renderAlert, silentText } from "./render.ts";
 import { maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
 import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
 
@@ -69,7 +70,10 @@ export function conditionEnded(s: Pick<AlertState, "message" | "conditionHolds">
 
 export interface NotifierDeps {
   readonly bus: Bus;
-  readonly store: Pick<TimeSeriesStore, "writeAlertEvents" | "queryAlertEvents" | "queryHourly">;
+  readonly store: Pick<
+    TimeSeriesStore,
+    "writeAlertEvents" | "queryAlertEvents" | "queryHourly" | "queryReadings" | "latest"
+  >;
   readonly registry: StationRegistry;
   readonly logger?: NotifierLogger;
   /** Clock (UTC ms); default Date.now. Re-notification and escalation are measured on it. */
@@ -439,19 +443,22 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     return undefined;
   }
 
-  /** Latest and worst values of reminders and escalations being emitted, by event id (for their text). */
-  const observed = new Map<string, LatestObservation>();
+  /** What reminders and escalations being emitted state as current, by event id (for their text). */
+  const observed = new Map<string, LatestObservation | CurrentObservation>();
 
   /**
-   * A reminder or escalation states the alert's latest value, not the raising one: the alert's
-   * window recomputed from the store (latest.ts) becomes the event's `value` and `dataTime`, and
-   * the text adds the worst value since the alert began. Alerts it cannot recompute (or a store
-   * failure) keep the value of the raise or latest level change.
+   * A reminder or escalation states what is current for the alert, not what it was raised with:
+   * a pollutant alert's window recomputed from the store (latest.ts), the AQI, water class, silence
+   * or data-quality run now (current.ts). Its value and data time become the event's `value` and
+   * `dataTime`, and the text adds the worst since the alert began. Alerts neither can recompute (or
+   * a store failure) keep the value of the raise or latest level change.
    */
   async function withLatest(e: AlertEvent, s: AlertState, t: number): Promise<AlertEvent> {
-    let o: LatestObservation | undefined;
+    let o: LatestObservation | CurrentObservation | undefined;
     try {
-      o = await latestObservation(store, s, t);
+      o =
+        (await latestObservation(store, s, t)) ??
+        (await currentObservation(store, registry, s, t, silentText));
     } catch (error) {
       logger.warn(
         { err: error, alertId: s.alertId },
@@ -460,6 +467,12 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     }
     if (o === undefined) return e;
     observed.set(e.id, o);
+    if ("kind" in o)
+      return {
+        ...e,
+        ...(o.value !== undefined ? { value: o.value } : {}),
+        ...(o.dataTime !== undefined ? { dataTime: toBeijingIso(o.dataTime) } : {}),
+      };
     return { ...e, value: o.latest.value, dataTime: toBeijingIso(o.latest.dataTime) };
   }
 

@@ -13,6 +13,7 @@ import {
   type StationRegistry,
 } from "@qingshan/domain";
 import type { Person } from "./config.ts";
+import type { CurrentObservation } from "./current.ts";
 import type { LatestObservation } from "./latest.ts";
 import type { Notification } from "./notification.ts";
 
@@ -258,10 +259,12 @@ export function renderAlert(
   state: AlertState,
   recipients: readonly Person[],
   context: RenderContext,
-  observed?: LatestObservation,
+  observed?: LatestObservation | CurrentObservation,
 ): Notification {
   const label = EVENT_LABEL[event.type];
-  const latest = event.type === "renotified" || event.type === "escalated" ? observed : undefined;
+  const reminding = event.type === "renotified" || event.type === "escalated";
+  const latest = reminding && observed !== undefined && !("kind" in observed) ? observed : undefined;
+  const current = reminding && observed !== undefined && "kind" in observed ? observed : undefined;
   const place = placeOf(state.stationId, context.registry);
   const short = shortPlace(state.stationId, context.registry);
   const link = dashboardLink(context.publicUrl);
@@ -272,7 +275,7 @@ export function renderAlert(
       ? undefined
       : (state.levelName ?? LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
   const tag = headTag(state);
-  const what = whatOf(state, latest?.latest.value ?? state.value);
+  const what = whatOf(state, latest?.latest.value ?? current?.value ?? state.value);
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
   const eventText = {
     zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
@@ -333,9 +336,10 @@ export function renderAlert(
         `${since.zh}${worst.zh} ${worst.en} ${since.en}: ${formatMeasured(latest.worst.value)}${unit}（${when(latest.worst.dataTime)}）`,
     ]);
   }
+  if (current !== undefined) rows.push(["最新 Latest", `${current.text.zh} / ${current.text.en}`]);
   if (measured.length > 0)
     rows.push([
-      latest !== undefined ? "告警时实测 Measured when alerted" : "实测 Measured",
+      latest !== undefined || current !== undefined ? "告警时实测 Measured when alerted" : "实测 Measured",
       measured.join("；"),
     ]);
   rows.push(["开始时间 Started", `${formatAlertStart(state, event.at)} 北京时间 (Beijing time, UTC+8)`]);

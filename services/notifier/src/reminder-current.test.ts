@@ -1,0 +1,288 @@
+import { join } from "node:path";
+import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
+import { computeAqi } from "@qingshan/standards";
+import { waitFor } from "@qingshan/testkit";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createNotifier } from "./notifier.ts";
+import {
+  baseConfig,
+  Cleanup,
+  MIN,
+  publishAlerts,
+  startBus,
+  startSmtp,
+  startStore,
+  tempDir,
+} from "./testdata/harness.ts";
+
+const logger = pino({ level: "silent" });
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const HOUR = 60 * MIN;
+const T0 = Date.parse("2026-11-28T10:00:00+08:00");
+
+const registry = createStationRegistry([
+  {
+    id: "ld-aq-01",
+    name: { zh: "莲都监测站", en: "Liandu station" },
+    kind: "air",
+    location: { lat: 28.45, lon: 119.92 },
+    township: "万象街道",
+  },
+  {
+    id: "ld-w-01",
+    name: { zh: "大港头断面", en: "Dagangtou section" },
+    kind: "water",
+    location: { lat: 28.3, lon: 119.8 },
+    township: "大港头镇",
+    metrics: ["do", "codmn", "nh3n", "tp"],
+    water: { waterBody: "river", targetClass: "III" },
+  },
+]);
+
+/** Hourly readings (hour starts at `from` + i h, received at the hour's end) of one series. */
+function hourly(stationId: string, metric: MetricId, from: number, values: readonly number[]): Reading[] {
+  return values.map((value, i) => ({
+    stationId,
+    metric,
+    ts: from + i * HOUR,
+    periodMs: HOUR,
+    value,
+    flag: "N" as const,
+    source: "api" as const,
+    receivedAt: from + (i + 1) * HOUR,
+  }));
+}
+
+function raisedAt(event: Omit<AlertEvent, "id" | "type" | "at" | "tier" | "routes">): AlertEvent {
+  return {
+    ...event,
+    id: `${event.alertId}:raised`,
+    type: "raised",
+    at: new Date(T0).toISOString(),
+    tier: 0,
+    routes: ["duty"],
+  };
+}
+
+/** A store, a bus, an SMTP server and a notifier reminding every 15 min (no escalation) at clock `t`. */
+async function setup(clock: { t: number }) {
+  const dir = await tempDir(cleanup);
+  const store = await startStore(join(dir, "q.duckdb"), cleanup);
+  const bus = await startBus(cleanup);
+  const smtp = await startSmtp(cleanup);
+  const config = baseConfig(dir, {
+    renotifyMinutes: 15,
+    escalateAfterMinutes: 0,
+    email: { smtp: { host: "127.0.0.1", port: smtp.port, secure: false }, timeoutMs: 5_000 },
+  });
+  const notifier = createNotifier(config, { bus, store, registry, logger, now: () => clock.t });
+  await notifier.start();
+  cleanup.add(() => notifier.stop());
+  return { store, bus, smtp, notifier };
+}
+
+describe("reminders state what is current for AQI, water-class and data-quality alerts", () => {
+  it("an hourly AQI alert's reminder states the latest hourly AQI with its primary pollutant and the highest since it began, not the raising 236", async () => {
+    const clock = { t: T0 };
+    const { store, bus, smtp, notifier } = await setup(clock);
+    // Hours 10:00–16:00 (labels 11:00 … 16:00): PM2.5 rising to 300 at 13:00, then 210.
+    const pm25 = [180, 260, 300, 240, 220, 210];
+    const others: Array<[MetricId, number]> = [
+      ["pm10", 50],
+      ["so2", 5],
+      ["no2", 20],
+      ["co", 0.5],
+      ["o3", 30],
+    ];
+    await store.writeReadings([
+      ...hourly("ld-aq-01", "pm25", T0, pm25),
+      ...others.flatMap(([m, v]) =>
+        hourly(
+          "ld-aq-01",
+          m,
+          T0,
+          pm25.map(() => v),
+        ),
+      ),
+    ]);
+    const aqiOf = (pm: number) =>
+      computeAqi({
+        standard: "HJ633-2026",
+        date: "2026-11-28",
+        period: "hour",
+        concentrations: { pm25_1h: pm, pm10_1h: 50, so2_1h: 5, no2_1h: 20, co_1h: 0.5, o3_1h: 30 },
+      }).aqi;
+    const latest = aqiOf(210);
+    const highest = aqiOf(300);
+    expect(latest).toBeGreaterThan(200);
+    expect(highest).toBeGreaterThan(latest ?? 0);
+
+    await publishAlerts(
+      bus,
+      raisedAt({
+        alertId: "aqi1",
+        ruleId: "aqi-hourly-heavy",
+        stationId: "ld-aq-01",
+        severity: "warning",
+        level: "heavy",
+        levelName: { zh: "重度污染", en: "heavily polluted" },
+        metric: "aqi",
+        value: 236,
+        threshold: 200,
+        window: "1-h mean",
+        startedAt: "2026-11-28T10:00:00+08:00",
+        dataTime: "2026-11-28T11:00:00+08:00",
+        conditionHolds: true,
+        message: {
+          zh: "小时AQI 236；1小时均值；阈值 > 200",
+          en: "hourly AQI 236; 1-h mean; threshold > 200",
+        },
+      }),
+    );
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    clock.t = Date.parse("2026-11-28T16:05:00+08:00");
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 2, { what: "the reminder" });
+    const mail = smtp.mails[1];
+    expect(mail?.subject).toContain(`AQI 小时值 ${latest} 重度污染`);
+    expect(mail?.text).toContain(
+      `最新 Latest: 小时AQI ${latest}（11月28日 16:00），首要污染物 PM2.5；告警以来最高 小时AQI ${highest}（11月28日 13:00），首要污染物 PM2.5` +
+        ` / hourly AQI ${latest} (28 Nov 16:00), primary pollutant PM2.5; highest since the alert began: hourly AQI ${highest} (28 Nov 13:00), primary pollutant PM2.5`,
+    );
+    expect(mail?.text).toContain("告警时实测 Measured when alerted: 236");
+    const stored = await store.queryAlertEvents({ from: T0 - HOUR });
+    const reminder = stored.find((e) => e.id === "aqi1:renotified:1");
+    expect(reminder?.value).toBe(latest);
+    expect(Date.parse(reminder?.dataTime ?? "")).toBe(Date.parse("2026-11-28T16:00:00+08:00"));
+  });
+
+  it("a water-class alert's reminder states the latest class and its deciding parameter, and the worst class since it began", async () => {
+    const clock = { t: T0 };
+    const { store, bus, smtp, notifier } = await setup(clock);
+    // TP 0.35 mg/L (Class V) for three hours, then 0.25 (Class IV); the other items Class II.
+    const tp = [0.35, 0.35, 0.35, 0.25, 0.25];
+    await store.writeReadings([
+      ...hourly("ld-w-01", "tp", T0, tp),
+      ...hourly("ld-w-01", "nh3n", T0, [0.4, 0.4, 0.4, 0.4, 0.4]),
+      ...hourly("ld-w-01", "do", T0, [7, 7, 7, 7, 7]),
+      ...hourly("ld-w-01", "codmn", T0, [3, 3, 3, 3, 3]),
+    ]);
+    await publishAlerts(
+      bus,
+      raisedAt({
+        alertId: "w1",
+        ruleId: "water-below-target",
+        stationId: "ld-w-01",
+        severity: "warning",
+        level: "V",
+        levelName: { zh: "V类", en: "Class V" },
+        metric: "water_class",
+        value: 5,
+        window: "latest value",
+        startedAt: "2026-11-28T11:00:00+08:00",
+        conditionHolds: true,
+        message: {
+          zh: "水质 V类（目标 III类）；决定指标：总磷 0.35 mg/L",
+          en: "water quality Class V (target Class III); deciding: Total phosphorus (as P) 0.35 mg/L",
+        },
+      }),
+    );
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    clock.t = Date.parse("2026-11-28T15:10:00+08:00");
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 2, { what: "the reminder" });
+    const mail = smtp.mails[1];
+    expect(mail?.text).toContain(
+      "最新 Latest: 水质 IV类（11月28日 15:00），决定指标 总磷 0.25 mg/L；告警以来最差 V类（11月28日 11:00），决定指标 总磷 0.35 mg/L" +
+        " / water quality Class IV (28 Nov 15:00), deciding: Total phosphorus (as P) 0.25 mg/L; worst since the alert began: Class V (28 Nov 11:00), deciding: Total phosphorus (as P) 0.35 mg/L",
+    );
+    expect(mail?.text).toContain("告警时实测 Measured when alerted: 水质 V类");
+    const stored = await store.queryAlertEvents({ from: T0 - HOUR });
+    expect(stored.find((e) => e.id === "w1:renotified:1")?.value).toBe(4);
+  });
+
+  it("a silent station's reminder says how long it has now been silent, and a stuck sensor's how long its run now is, a long flag's how long it now lasts", async () => {
+    const clock = { t: T0 };
+    const { store, bus, smtp, notifier } = await setup(clock);
+    // PM2.5 35 every hour from 02:00 to 09:00 (8 identical values), last received 09:45 … then nothing.
+    // PM10 flagged C (calibration) from 03:00 to 08:00: 6 h by the 09:00 reading's end.
+    await store.writeReadings(
+      hourly("ld-aq-01", "pm10", Date.parse("2026-11-28T03:00:00+08:00"), Array(6).fill(60)).map((r) => ({
+        ...r,
+        flag: "C" as const,
+      })),
+    );
+    await store.writeReadings(
+      hourly("ld-aq-01", "pm25", Date.parse("2026-11-28T02:00:00+08:00"), Array(8).fill(35)).map(
+        (r, i, all) =>
+          i === all.length - 1 ? { ...r, receivedAt: Date.parse("2026-11-28T09:45:00+08:00") } : r,
+      ),
+    );
+    await publishAlerts(
+      bus,
+      raisedAt({
+        alertId: "s1",
+        ruleId: "dq-station-silent",
+        stationId: "ld-aq-01",
+        severity: "warning",
+        metric: "silence",
+        value: 15,
+        startedAt: "2026-11-28T10:00:00+08:00",
+        message: {
+          zh: "15 分钟无数据，最后数据 11月28日 09:45（北京时间）",
+          en: "no data for 15 min, last data 28 Nov 09:45 (Beijing time)",
+        },
+      }),
+      raisedAt({
+        alertId: "k1",
+        ruleId: "dq-stuck-sensor-air",
+        stationId: "ld-aq-01",
+        severity: "warning",
+        metric: "pm25",
+        value: 35,
+        startedAt: "2026-11-28T09:00:00+08:00",
+        details: [
+          {
+            metric: "pm25",
+            value: 35,
+            note: "6 identical consecutive values since 2026-11-28T02:00:00+08:00",
+          },
+        ],
+        message: { zh: "细颗粒物 连续 6 次读数相同（35）", en: "PM2.5: 6 identical values in a row (35)" },
+      }),
+      raisedAt({
+        alertId: "f1",
+        ruleId: "dq-flag-too-long",
+        stationId: "ld-aq-01",
+        severity: "warning",
+        metric: "pm10",
+        value: 60,
+        startedAt: "2026-11-28T07:00:00+08:00",
+        details: [{ metric: "pm10", value: 60, note: "flag C for 4 h since 2026-11-28T03:00:00+08:00" }],
+        message: { zh: "可吸入颗粒物 标记 C 已持续 4 小时", en: "PM10 flagged C for 4 h" },
+      }),
+    );
+    await waitFor(() => smtp.mails.length === 3, { what: "the raised e-mails" });
+    clock.t = Date.parse("2026-11-28T13:20:00+08:00");
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 6, { what: "the reminders" });
+    const byId = (id: string) => smtp.mails.find((m) => m.headers.get("x-qingshan-notification") === id);
+    expect(byId("s1:renotified:1")?.text).toContain(
+      "最新 Latest: 已 3.5 小时无数据，最后数据 11月28日 09:45（北京时间） / no data for 3.5 h now, last data 28 Nov 09:45 (Beijing time)",
+    );
+    expect(byId("s1:renotified:1")?.text).toContain(
+      "告警时实测 Measured when alerted: 无数据 15 分钟 / no data for 15 min",
+    );
+    expect(byId("k1:renotified:1")?.text).toMatch(
+      /最新 Latest: 细颗粒物\S* 自 11月28日 02:00 起连续 8 次读数相同（35），最新读数 11月28日 09:00 \/ \S.* 8 identical values in a row \(35\) since 28 Nov 02:00, latest reading 28 Nov 09:00/,
+    );
+    expect(byId("f1:renotified:1")?.text).toMatch(
+      /最新 Latest: 可吸入颗粒物\S* 自 11月28日 03:00 起标记 C 已持续 6 小时（最新读数 11月28日 08:00） \/ \S.* flagged C for 6 h since 28 Nov 03:00 \(latest reading 28 Nov 08:00\)/,
+    );
+    const stored = await store.queryAlertEvents({ from: T0 - HOUR });
+    expect(stored.find((e) => e.id === "s1:renotified:1")?.value).toBe(215);
+  });
+});
