@@ -1,4 +1,5 @@
 import { type AlertEvent, toBeijingIso } from "@qingshan/domain";
+import { loadRulesFile } from "@qingshan/rules";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
@@ -11,6 +12,7 @@ import { type ServedDashboard, serveDashboard } from "./support/served-dashboard
 // What the duty officer reads in the charts, compliance and alerts views: the grade a station's
 // limits are of, ages, values and units as words and units, not ids.
 const registry = loadStationRegistry();
+const rules = loadRulesFile(new URL("../../config/rules.yaml", import.meta.url).pathname, { registry });
 
 let dashboard: ServedDashboard | undefined;
 let store: TimeSeriesStore;
@@ -55,7 +57,7 @@ async function svgText(selector: string): Promise<string> {
 
 describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserGate.note}`, () => {
   beforeAll(async () => {
-    dashboard = await serveDashboard({ name: "dashboard-duty-texts", registry, hours: 48, seed: 11 });
+    dashboard = await serveDashboard({ name: "dashboard-duty-texts", registry, rules, hours: 48, seed: 11 });
     ({ store, baseUrl, page } = dashboard);
     await page.goto(`${baseUrl}/dashboard/`);
     await page.waitForSelector("body[data-ready=true]");
@@ -201,14 +203,36 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     const what = row.locator("td.message");
     expect(await what.textContent()).toMatch(/^水源地：饮用水水源地水质未达目标类别（III类）。/);
     expect(await what.textContent()).not.toContain("water-drinking-source-below-target");
-    expect(await what.locator("small").textContent()).toBe("负氧离子分级, QX/T 380-2017（暂行）");
-    // The acknowledge dialog names the station, the rule and the start, not the alert id.
+    expect(await what.locator("small.muted").textContent()).toBe("负氧离子分级, QX/T 380-2017（暂行）");
+    // The rule's description from the rules file (the API's ruleDescription), its id on hover only.
+    expect(await what.locator("small.rule").textContent()).toBe("规则：饮用水水源地水质未达目标类别");
+    expect(await what.locator("small.rule").getAttribute("title")).toBe("water-drinking-source-below-target");
+    // The acknowledge dialog names the station, the rule and the start, not the alert id, and what the rule tests.
     await row.locator("button[data-ack]").click();
     const station = registry.stations.find((x) => x.id === "ld-wq-01");
     expect(await page.locator("#ack-what").textContent()).toBe(
       `${station?.name.zh} · 饮用水水源地水质未达目标类别（III类） · 开始于 ${humanTime(toBeijingIso(now - 7 * 86_400_000), "zh")}`,
     );
+    expect(await page.locator("#ack-rule").textContent()).toBe("规则：饮用水水源地水质未达目标类别");
+    expect(await page.locator("#ack-rule").isVisible()).toBe(true);
     await page.click("#ack-cancel");
+    // The detail lists the rule's conditions (GET /api/v1/rules): class against target, raised after 1 h, 48 h damping.
+    await row.locator("button.link").click();
+    const rule = page.locator(
+      '#history-body section.rule-detail[data-rule="water-drinking-source-below-target"]',
+    );
+    await rule.waitFor();
+    expect(await rule.locator("p").textContent()).toBe(
+      "饮用水水源地水质未达目标类别 water-drinking-source-below-target",
+    );
+    const conditions = Object.fromEntries(
+      (await rule.locator("dt").allTextContents()).map((label, i) => [label, i]),
+    );
+    const dd = await rule.locator("dd").allTextContents();
+    expect(dd[conditions.条件 as number]).toBe("水质类别劣于断面目标类别（GB 3838）");
+    expect(dd[conditions.触发 as number]).toBe("条件持续 1小时 后");
+    expect(dd[conditions.解除 as number]).toBe("条件连续 6小时 不满足后，且其后 2天 未再出现");
+    await page.click("#history-dialog form button");
     await page.click("#lang-toggle");
     await waitFor(
       async () => (await row.locator("td").nth(3).textContent()) === "Class III / target Class II",
@@ -216,6 +240,14 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
         what: "the English value cell",
       },
     );
+    expect(await what.locator("small.rule").textContent()).toBe(
+      "Rule: Drinking-water source worse than its target class",
+    );
+    await row.locator("button[data-ack]").click();
+    expect(await page.locator("#ack-rule").textContent()).toBe(
+      "Rule: Drinking-water source worse than its target class",
+    );
+    await page.click("#ack-cancel");
     await page.click("#lang-toggle");
   });
 

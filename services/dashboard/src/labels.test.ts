@@ -6,11 +6,15 @@ import {
   alertStartMs,
   alertSubject,
   alertValueText,
+  durationWords,
   gradeName,
   limitName,
   lineLabelPositions,
   metricOption,
+  type RuleSummary,
   releaseText,
+  ruleConditions,
+  ruleLine,
   standardLine,
   warningLine,
   waterShareNote,
@@ -147,5 +151,185 @@ describe("dashboard labels", () => {
       "insideMiddleTop",
       "insideEndTop",
     ]);
+  });
+
+  it("names an alert's rule by its description, in the page's language", () => {
+    const alert = {
+      ruleId: "aqi-hourly-heavy",
+      ruleDescription: {
+        zh: "小时AQI重度及以上污染（AQI > 200）",
+        en: "Hourly AQI heavily or severely polluted (above 200)",
+      },
+    };
+    expect(ruleLine(alert, "zh")).toBe("规则：小时AQI重度及以上污染（AQI > 200）");
+    expect(ruleLine(alert, "en")).toBe("Rule: Hourly AQI heavily or severely polluted (above 200)");
+    // An API without the rules file, or a rule no longer in it: nothing to say.
+    expect(ruleLine({}, "zh")).toBe("");
+    expect(ruleLine(undefined, "en")).toBe("");
+  });
+
+  it("words rules-file durations", () => {
+    expect(durationWords("2h", "zh")).toBe("2小时");
+    expect(durationWords("45m", "en")).toBe("45 min");
+    expect(durationWords("7d", "zh")).toBe("7天");
+    expect(durationWords("0", "en")).toBe("");
+    expect(durationWords(undefined, "zh")).toBe("");
+  });
+
+  // Rules as GET /api/v1/rules answers them for config/rules.yaml (services/api/src/routes/rules.test.ts).
+  const HEAVY: RuleSummary = {
+    id: "aqi-hourly-heavy",
+    kind: "levels",
+    subject: { index: "aqi" },
+    window: "1h",
+    comparison: ">",
+    levels: [
+      {
+        id: "heavy",
+        name: { zh: "重度污染", en: "heavily polluted" },
+        threshold: 200,
+        clearThreshold: 180,
+        severity: "warning",
+      },
+      {
+        id: "severe",
+        name: { zh: "严重污染", en: "severely polluted" },
+        threshold: 300,
+        clearThreshold: 280,
+        severity: "critical",
+      },
+    ],
+    for: "1h",
+    clear: { for: "2h" },
+    stepDownFor: "2h",
+    damping: "3h",
+    standard: "AQI categories 201–300 重度污染, > 300 严重污染",
+  };
+  const text = (rule: RuleSummary, lang: "zh" | "en") =>
+    Object.fromEntries(ruleConditions(rule, { metrics: METRICS, lang }).map((l) => [l.label, l.text]));
+
+  it("lists a levelled rule's thresholds, window, and when it is raised, steps down and clears", () => {
+    expect(text(HEAVY, "zh")).toEqual({
+      条件: "重度污染：AQI > 200，≤ 180 方回落；严重污染：AQI > 300，≤ 280 方回落",
+      时段: "1小时",
+      触发: "条件持续 1小时 后",
+      降级: "较低级别持续 2小时 后",
+      解除: "条件连续 2小时 不满足后，且其后 3小时 未再出现",
+      依据: "AQI categories 201–300 重度污染, > 300 严重污染",
+    });
+    expect(text(HEAVY, "en")).toMatchObject({
+      Condition: "heavily polluted: AQI > 200, left at ≤ 180; severely polluted: AQI > 300, left at ≤ 280",
+      Window: "1 h",
+      Raised: "after the condition holds for 1 h",
+      "Steps down": "after 2 h at a lower level",
+      Clears: "after 2 h without the condition, and 3 h without a recurrence",
+    });
+  });
+
+  it("words the other kinds of rule", () => {
+    const base = { for: "0", clear: { for: "0" }, damping: "0" };
+    const gb = text(
+      {
+        ...base,
+        id: "gb3095-24h-pm25",
+        kind: "gb3095-limit",
+        subject: { metric: "pm25" },
+        window: "day",
+        threshold: { gb3095: { grade: "station", averaging: "24h" } },
+      },
+      "zh",
+    );
+    expect(gb).toMatchObject({
+      条件: "PM2.5 超过GB 3095 24小时平均限值（一类区一级、二类区二级）",
+      时段: "北京时间自然日",
+      触发: "条件满足即触发",
+      解除: "条件不再满足即解除",
+    });
+    expect(gb).not.toHaveProperty("降级");
+    const threshold = text(
+      {
+        ...base,
+        id: "x",
+        kind: "threshold",
+        subject: { metric: "pm25" },
+        window: "24h",
+        comparison: ">",
+        threshold: 75,
+        clear: { threshold: 70, for: "1h" },
+      },
+      "en",
+    );
+    expect(threshold.Condition).toBe("PM2.5 > 75 µg/m³ (clears at ≤ 70 µg/m³)");
+    expect(threshold.Window).toBe("rolling 24 h");
+    const warning = text(
+      {
+        ...base,
+        id: "w",
+        kind: "warning-levels",
+        subject: { index: "aqi" },
+        window: "24h",
+        warning: { preset: "2024", title: "预案", levels: ["yellow", "orange", "red"] },
+        stepDownFor: "12h",
+        clear: { for: "36h" },
+      },
+      "zh",
+    );
+    expect(warning).toMatchObject({
+      条件: "重污染天气预警级别 黄色、橙色、红色（预案）",
+      降级: "较低级别持续 12小时 后",
+      解除: "条件连续 36小时 不满足后",
+    });
+    const annual = text(
+      {
+        ...base,
+        id: "a",
+        kind: "annual-target",
+        subject: { metric: "pm25" },
+        window: "year-to-date",
+        annualTarget: { target: 32, atRiskMargin: 0.1 },
+        clear: { for: "7d" },
+      },
+      "en",
+    );
+    expect(annual).toMatchObject({
+      Condition: "PM2.5 annual-mean target 32 µg/m³, at risk above 28.8 µg/m³",
+      Window: "year to date",
+      Clears: "after 7 d without the condition",
+    });
+    const water = text(
+      {
+        ...base,
+        id: "w",
+        kind: "water-class",
+        subject: { index: "water_class" },
+        window: "latest",
+        maxAge: "1d",
+        comparison: "worse_than_target",
+        stepDownFor: "6h",
+      },
+      "zh",
+    );
+    expect(water).toMatchObject({
+      条件: "水质类别劣于断面目标类别（GB 3838）",
+      时段: "最新值（不早于 1天 前）",
+    });
+    expect(
+      text({ ...base, id: "s", kind: "data-quality", subject: { check: "silent", intervals: 3 } }, "en"),
+    ).toMatchObject({
+      Condition: "no data for 3 reporting intervals",
+    });
+    expect(
+      text(
+        {
+          ...base,
+          id: "f",
+          kind: "data-quality",
+          subject: { check: "flag_duration", flags: ["C", "M"], maxDuration: "4h" },
+        },
+        "zh",
+      ),
+    ).toMatchObject({
+      条件: "数据标记 C、M 持续超过 4小时",
+    });
   });
 });

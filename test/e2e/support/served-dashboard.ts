@@ -1,6 +1,7 @@
 import { createApp, startApi } from "@qingshan/api";
 import type { Bus } from "@qingshan/bus";
 import type { StationRegistry } from "@qingshan/domain";
+import type { Rule } from "@qingshan/rules";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "./chromium.ts";
@@ -26,9 +27,11 @@ export async function serveDashboard(options: {
   readonly hours: number;
   readonly seed: number;
   readonly bus?: Bus;
+  /** The alert rules the API describes (GET /rules, alerts' ruleDescription); none by default. */
+  readonly rules?: readonly Rule[];
   readonly acceptDownloads?: boolean;
 }): Promise<ServedDashboard> {
-  const { registry, bus } = options;
+  const { registry, bus, rules } = options;
   let demo: DemoStore | undefined;
   let app: ReturnType<typeof createApp> | undefined;
   let browser: Browser | undefined;
@@ -39,7 +42,13 @@ export async function serveDashboard(options: {
   };
   try {
     demo = await startDemoStore(options);
-    app = createApp({ store: demo.store, registry, ...(bus ? { bus } : {}), defaultMetrics: false });
+    app = createApp({
+      store: demo.store,
+      registry,
+      ...(bus ? { bus } : {}),
+      ...(rules ? { rules } : {}),
+      defaultMetrics: false,
+    });
     const { port } = await startApi(app, { port: 0 });
     browser = await launchChromium();
     const context = await browser.newContext({

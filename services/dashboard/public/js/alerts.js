@@ -5,6 +5,8 @@ import {
   alertStartMs,
   alertSubject,
   alertValueText,
+  ruleConditions,
+  ruleLine,
   standardLine,
   warningLine,
   withoutSeverityTag,
@@ -19,6 +21,14 @@ function messageText(message, referenceIso) {
 /** A message as a row shows it: without the severity tag, which the row's badge already shows. */
 function rowText(message, referenceIso) {
   return withoutSeverityTag(messageText(message, referenceIso));
+}
+
+/** An alert's rule under its message: "规则：…" with the rule id on hover; "" without a description. */
+function ruleHtml(alert) {
+  const line = ruleLine(alert, getLang());
+  return line
+    ? `<br><small class="rule" title="${escapeHtml(alert.ruleId)}">${escapeHtml(line)}</small>`
+    : "";
 }
 
 /** "碧湖镇 · 饮用水水源地水质未达目标类别（III类） · 开始于 11月23日 12:00": which alert, for the dialog and the toast. */
@@ -114,6 +124,9 @@ function openAck(app, alertId) {
   const what = document.getElementById("ack-what");
   what.textContent = alert ? alertTitle(app, alert) : alertId;
   what.dataset.alert = alertId;
+  const rule = document.getElementById("ack-rule");
+  rule.textContent = alert ? ruleLine(alert, getLang()) : "";
+  rule.hidden = rule.textContent === "";
   document.getElementById("ack-error").textContent = "";
   document.getElementById("ack-dialog").showModal();
 }
@@ -192,7 +205,7 @@ function renderOpen(app, { live = false } = {}) {
       });
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
-        <td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${a.standard ? `<br><small class="muted">${escapeHtml(standardLine(a.standard, getLang()))}</small>` : ""}</td>
+        <td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}${a.standard ? `<br><small class="muted">${escapeHtml(standardLine(a.standard, getLang()))}</small>` : ""}</td>
         <td class="num">${escapeHtml(value)}</td>
         <td data-since="${alertStartMs(a)}">${formatAge(alertStartMs(a), now, getLang())}</td>
         <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
@@ -209,17 +222,44 @@ function renderHistory(app, alerts) {
     ...alerts.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
       return tr;
     }),
   );
 }
 
+/** The rules of GET /api/v1/rules by id, read once; empty (and asked again next time) when the API cannot say. */
+async function rulesById(app) {
+  if (app.rules) return app.rules;
+  try {
+    const answer = await getJson("/api/v1/rules");
+    app.rules = new Map(answer.rules.map((r) => [r.id, r]));
+    return app.rules;
+  } catch {
+    return new Map();
+  }
+}
+
+/** The detail's rule section: its description and id, then what raises, steps down and clears it. */
+function ruleSection(app, alert, rule) {
+  const lang = getLang();
+  const description = pick(rule?.description ?? alert.ruleDescription);
+  if (!description && !rule) return "";
+  const lines = rule ? ruleConditions(rule, { metrics: app.standards?.metrics, lang }) : [];
+  return `<section class="rule-detail" data-rule="${escapeHtml(alert.ruleId)}"><h4>${t("alerts.rule")}</h4>
+    <p>${escapeHtml(description)} <small class="muted">${escapeHtml(alert.ruleId)}</small></p>
+    ${lines.length ? `<dl class="rule-conditions">${lines.map((l) => `<dt>${escapeHtml(l.label)}</dt><dd>${escapeHtml(l.text)}</dd>`).join("")}</dl>` : ""}</section>`;
+}
+
 async function showHistory(app, alertId) {
-  const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
+  const [{ alert, events }, rules] = await Promise.all([
+    getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`),
+    rulesById(app),
+  ]);
   document.getElementById("history-body").innerHTML =
     `<h3>${escapeHtml(messageText(alert.message, alert.updatedAt))}</h3>
     <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
+    ${ruleSection(app, alert, rules.get(alert.ruleId))}
     ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${formatMeasure(d.value)}${d.limit !== undefined ? ` (${formatMeasure(d.limit)})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
     <h4>${t("alerts.events")}</h4>
     <ol class="events">${events

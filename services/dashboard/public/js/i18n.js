@@ -70,6 +70,7 @@ const TEXT = {
   "alerts.details": ["详情", "Details"],
   "alerts.new": ["新告警", "New alert"],
   "alerts.events": ["事件记录", "Event history"],
+  "alerts.rule": ["告警规则", "Alert rule"],
   "status.open": ["未确认", "Open"],
   "status.acknowledged": ["已确认", "Acknowledged"],
   "status.resolved": ["已解除", "Resolved"],

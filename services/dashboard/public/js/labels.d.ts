@@ -39,3 +39,36 @@ export function waterShareNote(
   lang: Lang,
 ): string;
 export function lineLabelPositions(values: readonly number[], near: number): string[];
+export function ruleLine(
+  alert: { ruleDescription?: { zh?: string; en?: string } } | undefined,
+  lang: Lang,
+): string;
+export function durationWords(text: string | undefined, lang: Lang): string;
+export interface RuleSummary {
+  id: string;
+  kind: string;
+  description?: { zh: string; en: string };
+  subject?: Record<string, unknown>;
+  window?: string;
+  maxAge?: string;
+  comparison?: string;
+  threshold?: number | { gb3095: { grade: string; averaging: string } };
+  levels?: readonly {
+    id: string;
+    name?: { zh: string; en: string };
+    threshold: number;
+    clearThreshold?: number;
+    severity: string;
+  }[];
+  warning?: { preset?: string; title?: string; levels?: readonly string[] };
+  annualTarget?: { target: number; atRiskMargin?: number };
+  for?: string;
+  clear?: { threshold?: number; for?: string };
+  stepDownFor?: string;
+  damping?: string;
+  standard?: string;
+}
+export function ruleConditions(
+  rule: RuleSummary,
+  context: { metrics?: Metrics; lang: Lang },
+): { label: string; text: string }[];

@@ -213,3 +213,181 @@ export function lineLabelPositions(values, near) {
   }
   return out;
 }
+
+/**
+ * "规则：小时AQI重度及以上污染（AQI > 200）" / "Rule: Hourly AQI heavily or severely polluted (above 200)": what an
+ * alert's rule tests (the API's `ruleDescription`, from the rules file); "" when the alert has none.
+ */
+export function ruleLine(alert, lang) {
+  const d = alert?.ruleDescription;
+  const text = lang === "zh" ? (d?.zh ?? d?.en) : (d?.en ?? d?.zh);
+  if (!text) return "";
+  return lang === "zh" ? `规则：${text}` : `Rule: ${text}`;
+}
+
+const DURATION_UNITS = { m: ["分钟", "min"], h: ["小时", "h"], d: ["天", "d"] };
+
+/** A rules-file duration as people read it: "2h" → "2小时" / "2 h", "45m" → "45分钟" / "45 min"; "0" → "". */
+export function durationWords(text, lang) {
+  const m = /^(\d+)([mhd])$/.exec(text ?? "");
+  if (!m) return "";
+  const [zh, en] = DURATION_UNITS[m[2]];
+  return lang === "zh" ? `${m[1]}${zh}` : `${m[1]} ${en}`;
+}
+
+const RULE_WINDOWS = {
+  "1h": ["1小时", "1 h"],
+  "8h": ["8小时滑动", "rolling 8 h"],
+  "24h": ["24小时滑动", "rolling 24 h"],
+  day: ["北京时间自然日", "Beijing calendar day"],
+  month: ["自然月", "calendar month"],
+  "year-to-date": ["年初至今", "year to date"],
+  latest: ["最新值", "latest value"],
+};
+// The value no longer compares with a level's clearThreshold: "> 200, leaves at ≤ 180".
+const NOT = { ">": "≤", ">=": "<", "<": "≥", "<=": ">" };
+const WARNING_LEVEL_NAMES = {
+  blue: ["蓝色", "blue"],
+  yellow: ["黄色", "yellow"],
+  orange: ["橙色", "orange"],
+  red: ["红色", "red"],
+};
+
+function subjectName(subject, metrics, lang) {
+  const index = subject.index ?? "";
+  if (index.startsWith("iaqi:")) return `IAQI ${metricLabel(index.slice(5), metrics, lang)}`;
+  return metricLabel(subject.metric ?? index, metrics, lang);
+}
+
+function conditionText(rule, metrics, lang) {
+  const zh = lang === "zh";
+  const s = rule.subject ?? {};
+  const name = subjectName(s, metrics, lang);
+  const unit = unitText(metrics?.[s.metric]?.unit, lang);
+  const withUnit = (v) => `${v}${unit ? ` ${unit}` : ""}`;
+  switch (rule.kind) {
+    case "threshold": {
+      const clear = rule.clear?.threshold;
+      const back =
+        clear === undefined
+          ? ""
+          : zh
+            ? `（${NOT[rule.comparison] ?? ""} ${withUnit(clear)} 方解除）`
+            : ` (clears at ${NOT[rule.comparison] ?? ""} ${withUnit(clear)})`;
+      return `${name} ${rule.comparison} ${withUnit(rule.threshold)}${back}`;
+    }
+    case "gb3095-limit": {
+      const { grade, averaging } = rule.threshold?.gb3095 ?? {};
+      const avg = AVERAGING[averaging]?.[zh ? 0 : 1] ?? averaging;
+      const which =
+        grade === "station"
+          ? zh
+            ? "一类区一级、二类区二级"
+            : "Grade I in class 1 areas, Grade II in class 2"
+          : gradeName(grade, lang);
+      return zh
+        ? `${name} 超过GB 3095 ${avg}限值（${which}）`
+        : `${name} above the GB 3095 ${avg} limit (${which})`;
+    }
+    case "levels":
+      return (rule.levels ?? [])
+        .map((level) => {
+          const levelName = (zh ? level.name?.zh : level.name?.en) ?? level.id;
+          const back =
+            level.clearThreshold === undefined
+              ? ""
+              : zh
+                ? `，${NOT[rule.comparison] ?? ""} ${withUnit(level.clearThreshold)} 方回落`
+                : `, left at ${NOT[rule.comparison] ?? ""} ${withUnit(level.clearThreshold)}`;
+          return `${levelName}${zh ? "：" : ": "}${name} ${rule.comparison} ${withUnit(level.threshold)}${back}`;
+        })
+        .join(zh ? "；" : "; ");
+    case "warning-levels": {
+      const w = rule.warning ?? {};
+      const levels = (w.levels ?? [])
+        .map((l) => WARNING_LEVEL_NAMES[l]?.[zh ? 0 : 1] ?? l)
+        .join(zh ? "、" : ", ");
+      return zh
+        ? `重污染天气预警级别 ${levels}（${w.title ?? w.preset ?? ""}）`
+        : `heavy-pollution warning levels ${levels} (${w.title ?? w.preset ?? ""})`;
+    }
+    case "annual-target": {
+      const a = rule.annualTarget ?? {};
+      const atRisk = Math.round(a.target * (1 - (a.atRiskMargin ?? 0)) * 10) / 10;
+      return zh
+        ? `${name} 年均值目标 ${withUnit(a.target)}，高于 ${withUnit(atRisk)} 为有风险`
+        : `${name} annual-mean target ${withUnit(a.target)}, at risk above ${withUnit(atRisk)}`;
+    }
+    case "water-class":
+      return zh
+        ? "水质类别劣于断面目标类别（GB 3838）"
+        : "water class worse than the section's target class (GB 3838)";
+    case "noi-grade":
+      return zh ? `负氧离子等级（${s.scheme ?? ""}）` : `negative-oxygen-ion grade (${s.scheme ?? ""})`;
+    case "data-quality":
+      if (s.check === "silent")
+        return zh ? `连续 ${s.intervals} 个上报周期无数据` : `no data for ${s.intervals} reporting intervals`;
+      if (s.check === "stuck")
+        return zh ? `连续 ${s.repeats} 个相同读数` : `${s.repeats} identical values in a row`;
+      if (s.check === "out_of_range") return zh ? "读数超出仪器量程" : "value outside the instrument's range";
+      if (s.check === "flag_duration")
+        return zh
+          ? `数据标记 ${(s.flags ?? []).join("、")} 持续超过 ${durationWords(s.maxDuration, lang)}`
+          : `data flag ${(s.flags ?? []).join(", ")} lasting over ${durationWords(s.maxDuration, lang)}`;
+      return s.check ?? "";
+    default:
+      return "";
+  }
+}
+
+/**
+ * A rule of GET /api/v1/rules as the alert detail lists it, one { label, text } per line: the
+ * condition, the window, when the alert is raised, steps down and clears, and the standard.
+ */
+export function ruleConditions(rule, { metrics, lang }) {
+  const zh = lang === "zh";
+  const lines = [{ label: zh ? "条件" : "Condition", text: conditionText(rule, metrics, lang) }];
+  if (rule.window) {
+    const window = RULE_WINDOWS[rule.window]?.[zh ? 0 : 1] ?? rule.window;
+    const age = rule.maxAge
+      ? zh
+        ? `（不早于 ${durationWords(rule.maxAge, lang)} 前）`
+        : ` (at most ${durationWords(rule.maxAge, lang)} old)`
+      : "";
+    lines.push({ label: zh ? "时段" : "Window", text: `${window}${age}` });
+  }
+  const holding = durationWords(rule.for, lang);
+  lines.push({
+    label: zh ? "触发" : "Raised",
+    text: holding
+      ? zh
+        ? `条件持续 ${holding} 后`
+        : `after the condition holds for ${holding}`
+      : zh
+        ? "条件满足即触发"
+        : "as soon as the condition holds",
+  });
+  const down = durationWords(rule.stepDownFor, lang);
+  if (down)
+    lines.push({
+      label: zh ? "降级" : "Steps down",
+      text: zh ? `较低级别持续 ${down} 后` : `after ${down} at a lower level`,
+    });
+  const clearFor = durationWords(rule.clear?.for, lang);
+  const damping = durationWords(rule.damping, lang);
+  const clears = clearFor
+    ? zh
+      ? `条件连续 ${clearFor} 不满足后`
+      : `after ${clearFor} without the condition`
+    : zh
+      ? "条件不再满足即解除"
+      : "as soon as the condition no longer holds";
+  const quiet = damping
+    ? zh
+      ? `，且其后 ${damping} 未再出现`
+      : `, and ${damping} without a recurrence`
+    : "";
+  lines.push({ label: zh ? "解除" : "Clears", text: `${clears}${quiet}` });
+  if (rule.standard) lines.push({ label: zh ? "依据" : "Standard", text: standardLine(rule.standard, lang) });
+  return lines;
+}
