@@ -1,3 +1,4 @@
+import { zeroed } from "@qingshan/domain/prometheus";
 import { Counter, Gauge, register as globalRegister, type Registry } from "prom-client";
 import { INGEST_SOURCES } from "./ingest-pipeline.ts";
 
@@ -56,15 +57,6 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
   return new Counter({ name, help, labelNames: [label], registers: [registry] });
-}
-
-/**
- * `metric` with a 0 series for each of `values`: Prometheus' increase() ignores a series' first
- * sample, so a counter that appears only at its first increment hides that first burst from alerts.
- */
-function zeroed<L extends string>(metric: Counter<L>, label: L, values: readonly string[]): Counter<L> {
-  for (const value of values) metric.inc({ [label]: value } as Partial<Record<L, string>>, 0);
-  return metric;
 }
 
 function deferredCounter(registry: Registry, name: string, help: string): Counter<"source"> {

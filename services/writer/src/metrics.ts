@@ -1,4 +1,5 @@
-import { Counter, register as globalRegister, Histogram, type Registry } from "prom-client";
+import { zeroed } from "@qingshan/domain/prometheus";
+import { Counter, Gauge, register as globalRegister, Histogram, type Registry } from "prom-client";
 
 export type WriteKind = "readings" | "deadletters";
 
@@ -10,6 +11,8 @@ export interface WriterMetrics {
   readonly retries: Counter<"kind">;
   /** Duration of successful store writes, by kind. */
   readonly latency: Histogram<"kind">;
+  /** Readings synced to the writer's log and not yet stored (0 without a log). */
+  readonly logPending: Gauge;
 }
 
 function reuse<M>(registry: Registry, name: string, make: () => M): M {
@@ -57,6 +60,8 @@ export function createWriterMetrics(registry: Registry = globalRegister): Writer
           labelNames: ["kind"],
           registers,
         }),
+        "kind",
+        ["readings", "deadletters"],
       ),
     ),
     latency: reuse(
@@ -71,10 +76,15 @@ export function createWriterMetrics(registry: Registry = globalRegister): Writer
           registers,
         }),
     ),
+    logPending: reuse(
+      registry,
+      "qingshan_writer_log_pending_readings",
+      () =>
+        new Gauge({
+          name: "qingshan_writer_log_pending_readings",
+          help: "Readings acknowledged into the writer's local log and not yet written to the store",
+          registers,
+        }),
+    ),
   };
-}
-
-function zeroed(counter: Counter<"kind">): Counter<"kind"> {
-  for (const kind of ["readings", "deadletters"]) counter.inc({ kind }, 0);
-  return counter;
 }
