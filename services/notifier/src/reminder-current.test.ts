@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
-import { computeAqi } from "@qingshan/standards";
+import { computeAqi, gradeNoi } from "@qingshan/standards";
 import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -39,6 +39,13 @@ const registry = createStationRegistry([
     township: "大港头镇",
     metrics: ["do", "codmn", "nh3n", "tp"],
     water: { waterBody: "river", targetClass: "III" },
+  },
+  {
+    id: "ld-noi-01",
+    name: { zh: "白云山负氧离子站", en: "Baiyun Mountain ion station" },
+    kind: "noi",
+    location: { lat: 28.47, lon: 119.9 },
+    township: "白云街道",
   },
 ]);
 
@@ -284,5 +291,38 @@ describe("reminders state what is current for AQI, water-class and data-quality 
     );
     const stored = await store.queryAlertEvents({ from: T0 - HOUR });
     expect(stored.find((e) => e.id === "s1:renotified:1")?.value).toBe(215);
+  });
+
+  it("a negative-ion grade alert (on a route that reminds it) states the latest hourly mean with its grade", async () => {
+    const clock = { t: T0 };
+    const { store, bus, smtp, notifier } = await setup(clock);
+    // Hourly means 900, 1500 (grade I under candidate A: ≥ 1200), 800 ions/cm³.
+    await store.writeReadings(hourly("ld-noi-01", "noi", T0, [900, 1500, 800]));
+    const latestGrade = gradeNoi(800).grade;
+    const bestGrade = gradeNoi(1500).grade;
+    await publishAlerts(
+      bus,
+      raisedAt({
+        alertId: "n1",
+        ruleId: "noi-grade",
+        stationId: "ld-noi-01",
+        severity: "warning",
+        level: "III",
+        levelName: { zh: "III级", en: "grade III" },
+        metric: "noi",
+        value: 600,
+        window: "1-h mean",
+        startedAt: "2026-11-28T10:00:00+08:00",
+        conditionHolds: true,
+        message: { zh: "负氧离子 600 个/cm³，III级", en: "negative oxygen ions 600 ions/cm³, grade III" },
+      }),
+    );
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    clock.t = Date.parse("2026-11-28T13:10:00+08:00");
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 2, { what: "the reminder" });
+    expect(smtp.mails[1]?.text).toContain(
+      `最新 Latest: 800 ions/cm³ ${latestGrade}级 grade ${latestGrade} 小时值 hourly（11月28日 13:00 / 28 Nov 13:00）；告警以来最高 highest since the alert began: 1500 ions/cm³ ${bestGrade}级 grade ${bestGrade}（11月28日 12:00 / 28 Nov 12:00）`,
+    );
   });
 });

@@ -12,6 +12,7 @@ import {
   type Severity,
   type StationRegistry,
 } from "@qingshan/domain";
+import { gradeNoi } from "@qingshan/standards";
 import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
 import type { LatestObservation } from "./latest.ts";
@@ -330,10 +331,16 @@ export function renderAlert(
             return { zh: `${h.zh}以来`, en: `since ${h.en}` };
           })()
         : { zh: "告警以来", en: "since the alert began" };
+    // A negative-ion alert is about its grade: each value names its grade (the shipped noi-grade rule's scheme).
+    const grade = (v: number) => {
+      if (state.metric !== "noi") return "";
+      const g = gradeNoi(v).grade;
+      return ` ${g}级 grade ${g}`;
+    };
     rows.push([
       "最新 Latest",
-      `${formatMeasured(latest.latest.value)}${unit}${w ? ` ${w.zh} ${w.en}` : ""}（${when(latest.latest.dataTime)}）；` +
-        `${since.zh}${worst.zh} ${worst.en} ${since.en}: ${formatMeasured(latest.worst.value)}${unit}（${when(latest.worst.dataTime)}）`,
+      `${formatMeasured(latest.latest.value)}${unit}${grade(latest.latest.value)}${w ? ` ${w.zh} ${w.en}` : ""}（${when(latest.latest.dataTime)}）；` +
+        `${since.zh}${worst.zh} ${worst.en} ${since.en}: ${formatMeasured(latest.worst.value)}${unit}${grade(latest.worst.value)}（${when(latest.worst.dataTime)}）`,
     ]);
   }
   if (current !== undefined) rows.push(["最新 Latest", `${current.text.zh} / ${current.text.en}`]);
