@@ -80,7 +80,7 @@ export async function startOneService(
     collectDefaultMetrics({ register: metricsRegistry });
     const ctx: ServiceContext = { config, registry, logger, bus, metricsRegistry };
     if (name === "api") {
-      const api = await startApiService(ctx, store as TimeSeriesStore);
+      const api = await startApiService(ctx, store as TimeSeriesStore, { root });
       stops.push(() => api.stop());
       return { name, httpUrl: api.url, stop };
     }

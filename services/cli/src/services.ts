@@ -400,6 +400,24 @@ export async function startEvaluatorService(
 }
 
 /**
+ * The evaluator's rules for the API (GET /rules, alerts' ruleDescription). A rules file that cannot
+ * be loaded here is only logged: the API then answers GET /rules with 503 and the evaluator reports
+ * the file's errors.
+ */
+function apiRulesOf(ctx: ServiceContext, root: string): ReturnType<typeof loadRulesFile> | undefined {
+  const rulesFile = resolve(root, evaluatorSettingsOf(ctx.config).rulesFile);
+  try {
+    return loadRulesFile(rulesFile, { registry: ctx.registry });
+  } catch (error) {
+    ctx.logger.warn(
+      { err: error, rulesFile },
+      "rules not loadable here; the API serves no rule descriptions",
+    );
+    return undefined;
+  }
+}
+
+/**
  * Fails when a rule routes its alerts to a route the notifier configuration does not define
  * (naming the rule, the route and the routes defined). A rules file that cannot be loaded here is
  * only logged: the evaluator reports its errors, and the notifier warns about unknown routes on
@@ -494,9 +512,10 @@ export async function startNotifierService(
 export async function startApiService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
-  options: { ingest?: Ingest; readiness?: ApiDeps["readiness"] } = {},
+  options: { ingest?: Ingest; readiness?: ApiDeps["readiness"]; root?: string } = {},
 ): Promise<RunningService & { url: string }> {
   const { config, bus } = ctx;
+  const rules = apiRulesOf(ctx, options.root ?? process.cwd());
   // Without an ingest service in this process, imports go through a local pipeline on the same bus.
   const pipeline =
     options.ingest?.pipeline ??
@@ -515,6 +534,8 @@ export async function startApiService(
     busDepth: () => bus.depth(),
     // GET /warning names the levels of the document the evaluator's warning rule follows.
     alerting: { warningPreset: evaluatorSettingsOf(config).warningPreset },
+    // GET /rules and each alert's ruleDescription come from the evaluator's rules file.
+    ...(rules ? { rules } : {}),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
     readiness: { store: () => store.health(), bus: () => bus.health(), ...options.readiness },
     submit: (topic, text, { source, backfill: isBackfill }) =>

@@ -99,7 +99,7 @@ export async function startPipeline(
     const evaluator = await startEvaluatorService(ctx, store, root);
     stops.push(() => evaluator.stop());
 
-    const api = await startApiService(ctx, store, { ingest: ingest.ingest });
+    const api = await startApiService(ctx, store, { ingest: ingest.ingest, root });
     stops.push(() => api.stop());
     const brokerUrl = ingest.ingest.brokerUrl ?? config.mqtt.url;
     const pipeline = ingest.ingest.pipeline;
