@@ -92,7 +92,7 @@ describe("what the embedded broker acknowledges is stored or dead-lettered, neve
     expect(mistyped).toMatchObject({
       stationId: "ld-aq-02",
       message:
-        'topic.invalid: message is "station/ld-aq-02/air", expected stations/{stationId}/{kind} for JSON or hj212/{MN} for HJ 212',
+        'topic.invalid: wrong topic "station/ld-aq-02/air", expected stations/{stationId}/{kind} for JSON or hj212/{MN} for HJ 212',
     });
   });
 

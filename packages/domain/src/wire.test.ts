@@ -135,6 +135,14 @@ describe("decodeStationMessage", () => {
     expect(result.rejections.map((r) => r.code)).toEqual([code]);
   });
 
+  it("says a wrong topic is wrong, naming it and the form expected", () => {
+    const [r] = decodeStationMessage("station/ld-aq-01/air", "{}", ctx).rejections;
+    expect(r).toMatchObject({ code: "topic.invalid", received: "station/ld-aq-01/air" });
+    expect(r?.message).toBe(
+      'topic.invalid: wrong topic "station/ld-aq-01/air", expected stations/{stationId}/{kind}',
+    );
+  });
+
   it("rejects oversized payloads before parsing", () => {
     const result = decodeStationMessage("stations/ld-aq-01/air", "x".repeat(2000), {
       ...ctx,

@@ -137,6 +137,20 @@ export function rejection(code: RejectionCode, path: string, received: unknown, 
   };
 }
 
+/**
+ * A topic.invalid rejection: says the topic is wrong, names it and the topic forms expected.
+ *
+ * @example
+ * invalidTopic("station/ld-aq-01/air", "stations/{stationId}/{kind}").message
+ * // 'topic.invalid: wrong topic "station/ld-aq-01/air", expected stations/{stationId}/{kind}'
+ */
+export function invalidTopic(topic: string, expected: string): Rejection {
+  return {
+    ...rejection("topic.invalid", "", topic, expected),
+    message: `topic.invalid: wrong topic ${JSON.stringify(topic)}, expected ${expected}`,
+  };
+}
+
 const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** Milliseconds of an ISO 8601 duration of days, hours, minutes and seconds ("PT1H", "P1D", "PT5M"). */
@@ -319,8 +333,7 @@ export function decodeStationMessage(
       rejection("payload.too_large", "", `${size} bytes`, `at most ${limits.maxPayloadBytes} bytes`),
     );
   }
-  if (!parsedTopic)
-    return failed(stationId, rejection("topic.invalid", "", topic, "stations/{stationId}/{kind}"));
+  if (!parsedTopic) return failed(stationId, invalidTopic(topic, "stations/{stationId}/{kind}"));
   const station = ctx.lookupStation(parsedTopic.stationId);
   if (!station)
     return failed(

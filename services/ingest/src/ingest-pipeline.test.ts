@@ -136,6 +136,14 @@ describe("JSON wire messages", () => {
     expect(got.readings).toEqual([]);
   });
 
+  it("words a topic.invalid dead letter as a wrong topic, naming it and the form expected", async () => {
+    await pipeline.submitJson("stations/ld-aq-01", `{"ts":${TS},"values":{"pm25":1}}`, mqtt);
+    await waitFor(() => got.deadLetters.length === 1, { what: "a dead letter" });
+    expect(got.deadLetters[0]?.value.message).toBe(
+      'topic.invalid: wrong topic "stations/ld-aq-01", expected stations/{stationId}/{kind}',
+    );
+  });
+
   it("truncates the raw payload of a dead letter to 4 KiB", async () => {
     const payload = `{"ts":${TS},"values":{"pm25":"${"青".repeat(3000)}"}}`;
     await pipeline.submitJson(AIR_TOPIC, payload, mqtt);

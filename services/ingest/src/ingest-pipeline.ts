@@ -3,6 +3,7 @@ import {
   type DeadLetter,
   type DecodeLimits,
   decodeStationMessage,
+  invalidTopic,
   payloadText,
   type Reading,
   type ReadingSource,
@@ -211,7 +212,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     options: SubmitOptions & { readonly expected: string },
   ): DecodedInput {
     metrics.counts.message(options.source);
-    const r = rejection("topic.invalid", "", topic, options.expected);
+    const r = invalidTopic(topic, options.expected);
     // A topic's second level that names a registered station (id or HJ 212 MN) files the letter
     // under it, so /deadletters?station= finds e.g. stations/ld-aq-02/air/extra.
     const level = topic.split("/")[1] ?? "";

@@ -72,7 +72,7 @@ describe("a message on a topic ingest does not take", () => {
         code: "topic.invalid",
         source: "mqtt",
         payload: READING,
-        message: `topic.invalid: message is ${JSON.stringify(letter.origin)}, expected ${EXPECTED}`,
+        message: `topic.invalid: wrong topic ${JSON.stringify(letter.origin)}, expected ${EXPECTED}`,
       });
     }
     // A topic naming a registered station (by id or MN) files its letter under that station.
