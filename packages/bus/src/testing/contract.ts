@@ -127,6 +127,41 @@ async function turns(count: number): Promise<void> {
 }
 
 /**
+ * Expects `finish` (closing the subscription or stopping the bus) to wait for an in-flight handler
+ * call: it is called while a handler on "readings" is held, and must not resolve before that
+ * handler is released and has returned.
+ */
+async function expectToWaitForHandler(
+  bus: Bus,
+  timeoutMs: number,
+  finish: (consumer: Consumer<Seq>) => Promise<void>,
+): Promise<void> {
+  const hold = gate();
+  let handlerReturned = false;
+  const consumer = await consume<Seq>(
+    bus,
+    "readings",
+    { group: unique("g") },
+    async () => {
+      await hold.promise;
+      handlerReturned = true;
+    },
+    timeoutMs,
+  );
+  await bus.publish("readings", messages("k", 0, 1));
+  await waitFor(() => consumer.batches.length === 1, { timeoutMs, what: "handler entered" });
+  let finished = false;
+  const finishing = finish(consumer).then(() => {
+    finished = true;
+  });
+  await turns(20);
+  expect(finished).toBe(false);
+  hold.release();
+  await finishing;
+  expect(handlerReturned).toBe(true);
+}
+
+/**
  * Registers the Bus contract tests for one adapter.
  *
  * @example
@@ -431,29 +466,7 @@ export function describeBusContract(
     });
 
     it("close() of a subscription waits for its in-flight handler call", async () => {
-      const hold = gate();
-      let finished = false;
-      const consumer = await consume<Seq>(
-        bus,
-        "readings",
-        { group: unique("g") },
-        async () => {
-          await hold.promise;
-          finished = true;
-        },
-        timeoutMs,
-      );
-      await bus.publish("readings", messages("k", 0, 1));
-      await wait(() => consumer.batches.length === 1, "handler entered");
-      let closed = false;
-      const closing = consumer.close().then(() => {
-        closed = true;
-      });
-      await turns(20);
-      expect(closed).toBe(false);
-      hold.release();
-      await closing;
-      expect(finished).toBe(true);
+      await expectToWaitForHandler(bus, timeoutMs, (consumer) => consumer.close());
     });
 
     it("close() aborts the handler's signal; a batch it then rejects goes to the group's next member", async () => {
@@ -483,29 +496,7 @@ export function describeBusContract(
     });
 
     it("stop() waits for in-flight handler calls and can be called twice", async () => {
-      const hold = gate();
-      let finished = false;
-      const consumer = await consume<Seq>(
-        bus,
-        "readings",
-        { group: unique("g") },
-        async () => {
-          await hold.promise;
-          finished = true;
-        },
-        timeoutMs,
-      );
-      await bus.publish("readings", messages("k", 0, 1));
-      await wait(() => consumer.batches.length === 1, "handler entered");
-      let stopped = false;
-      const stopping = bus.stop().then(() => {
-        stopped = true;
-      });
-      await turns(20);
-      expect(stopped).toBe(false);
-      hold.release();
-      await stopping;
-      expect(finished).toBe(true);
+      await expectToWaitForHandler(bus, timeoutMs, () => bus.stop());
       await expect(bus.stop()).resolves.toBeUndefined();
     });
   });
