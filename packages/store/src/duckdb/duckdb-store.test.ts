@@ -10,7 +10,7 @@ import { waitFor } from "@qingshan/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf, hourEndSql } from "../hour.ts";
-import { describeStoreContract } from "../testing/contract.ts";
+import { adapterConfig, describeStoreContract } from "../testing/contract.ts";
 import { createDuckDbStore, type DuckDbStore } from "./duckdb-store.ts";
 import { onFile, useTempDir } from "./testdata/temp-store.ts";
 
@@ -23,22 +23,9 @@ async function removeDatabase(path: string): Promise<void> {
   await rm(`${path}.wal`, { force: true });
 }
 
-const toDays = (ms: number) => (Number.isFinite(ms) ? ms / DAY_MS : null);
-
 describeStoreContract("DuckDbStore", async (options) => {
   const path = options?.location ?? newPath();
-  const store = createDuckDbStore({
-    path,
-    ...(options?.validFlags ? { validFlags: [...options.validFlags] } : {}),
-    ...(options?.retention
-      ? {
-          retention: {
-            rawReadingsDays: toDays(options.retention.rawReadingsMs),
-            deadLetterDays: toDays(options.retention.deadLettersMs),
-          },
-        }
-      : {}),
-  });
+  const store = createDuckDbStore({ path, ...adapterConfig(options) });
   return {
     store,
     location: path,

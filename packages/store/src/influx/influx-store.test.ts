@@ -9,7 +9,7 @@ import { processAlive, requireService, waitFor } from "@qingshan/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS } from "../hour.ts";
-import { describeStoreContract } from "../testing/contract.ts";
+import { adapterConfig, describeStoreContract } from "../testing/contract.ts";
 import { createInfluxStore, type InfluxStore } from "./influx-store.ts";
 
 const run = promisify(execFile);
@@ -73,24 +73,10 @@ afterAll(async () => {
   if (shared) await stopServer(shared);
 });
 
-const toDays = (ms: number) => (Number.isFinite(ms) ? ms / DAY_MS : null);
-
 describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
   describeStoreContract("InfluxStore", async (options) => {
     const database = options?.location ?? `qingshan_test_${randomUUID().replaceAll("-", "")}`;
-    const store = createInfluxStore({
-      url,
-      database,
-      ...(options?.validFlags ? { validFlags: [...options.validFlags] } : {}),
-      ...(options?.retention
-        ? {
-            retention: {
-              rawReadingsDays: toDays(options.retention.rawReadingsMs),
-              deadLetterDays: toDays(options.retention.deadLettersMs),
-            },
-          }
-        : {}),
-    });
+    const store = createInfluxStore({ url, database, ...adapterConfig(options) });
     return {
       store,
       location: database,

@@ -36,6 +36,28 @@ export interface StoreFixture {
 
 export type StoreFactory = (options?: StoreFixtureOptions) => Promise<StoreFixture>;
 
+/**
+ * The adapter config `options` ask for, to spread into a DuckDB or InfluxDB store's config:
+ * `validFlags`, and `retention` in days (null for Infinity: kept for ever).
+ */
+export function adapterConfig(options?: StoreFixtureOptions): {
+  validFlags?: DataFlag[];
+  retention?: { rawReadingsDays: number | null; deadLetterDays: number | null };
+} {
+  const toDays = (ms: number) => (Number.isFinite(ms) ? ms / 86_400_000 : null);
+  return {
+    ...(options?.validFlags ? { validFlags: [...options.validFlags] } : {}),
+    ...(options?.retention
+      ? {
+          retention: {
+            rawReadingsDays: toDays(options.retention.rawReadingsMs),
+            deadLetterDays: toDays(options.retention.deadLettersMs),
+          },
+        }
+      : {}),
+  };
+}
+
 const T0 = Date.UTC(2026, 2, 1, 0, 0, 0); // 2026-03-01T00:00Z, an hour boundary
 const MIN = 60_000;
 const DAY = 86_400_000;
