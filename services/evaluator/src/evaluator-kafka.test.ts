@@ -15,7 +15,15 @@ import { createWriter, type Writer } from "@qingshan/writer";
 import { pino } from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createEvaluator, type Evaluator } from "./evaluator.ts";
-import { airStation, DEC_1, H, rebalancingKafkaBus, shippedRules } from "./testdata/fixtures.ts";
+import {
+  airStation,
+  DEC_1,
+  H,
+  HEAVY_EPISODE_PM25,
+  HEAVY_EPISODE_WARNINGS,
+  rebalancingKafkaBus,
+  shippedRules,
+} from "./testdata/fixtures.ts";
 
 const broker = await testKafkaBroker();
 const kafka = await requireService("kafka", () => broker.probe());
@@ -24,13 +32,6 @@ afterAll(() => broker.stop());
 const START = DEC_1;
 const rules = shippedRules;
 const logger = pino({ level: "silent" });
-const EPISODE = [...Array(48).fill(160), ...Array(84).fill(20)] as number[];
-const EXPECTED = [
-  ["raised", "yellow"],
-  ["level_changed", "orange"],
-  ["level_changed", "yellow"],
-  ["resolved", "yellow"],
-];
 
 let dir: string | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -112,7 +113,7 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
             metric: "pm25",
             ts: START + i * H,
             periodMs: H,
-            value: EPISODE[i] as number,
+            value: HEAVY_EPISODE_PM25[i] as number,
             flag: "N",
             source: "mqtt-json",
             receivedAt: clock,
@@ -133,7 +134,8 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
       timeoutMs: 60_000,
       what: "raised and level_changed for every station",
     });
-    for (const id of ids) expect(warnings(id).map((x) => [x.type, x.level])).toEqual(EXPECTED.slice(0, 2));
+    for (const id of ids)
+      expect(warnings(id).map((x) => [x.type, x.level])).toEqual(HEAVY_EPISODE_WARNINGS.slice(0, 2));
     // The new owner rebuilds from what the writer stored (it lags the evaluators only briefly).
     await waitFor(
       async () =>
@@ -154,14 +156,14 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
     expect([...b.evaluator.stations()].sort()).toEqual([...ids].sort());
 
     // Phase 2: the rest of the episode, handled by B alone.
-    await publishHours(60, EPISODE.length);
+    await publishHours(60, HEAVY_EPISODE_PM25.length);
     await waitFor(() => ids.every((id) => warnings(id).length >= 4), {
       timeoutMs: 60_000,
       what: "level changes and resolution for every station",
     });
     await waitFor(() => main.depth().alerts === 0 && main.depth().readings === 0, { timeoutMs: 30_000 });
     for (const id of ids) {
-      expect(warnings(id).map((x) => [x.type, x.level])).toEqual(EXPECTED);
+      expect(warnings(id).map((x) => [x.type, x.level])).toEqual(HEAVY_EPISODE_WARNINGS);
       expect(new Set(warnings(id).map((x) => x.alertId)).size).toBe(1);
     }
     const eventIds = alerts.map((x) => x.id);
@@ -170,7 +172,7 @@ describe.skipIf(!kafka.available)(`evaluator on the Kafka bus${kafka.note}`, () 
     await waitFor(
       async () =>
         (await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" })).length ===
-        ids.length * EXPECTED.length,
+        ids.length * HEAVY_EPISODE_WARNINGS.length,
       { timeoutMs: 10_000, what: "every event stored" },
     );
     const stored = await store.queryAlertEvents({ ruleId: "heavy-pollution-warning" });

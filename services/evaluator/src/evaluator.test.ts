@@ -2,7 +2,14 @@ import { type AlertEvent, createStationRegistry, type MetricId, type Reading } f
 import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
 import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
-import { airStation, DEC_1, H, shippedRules } from "./testdata/fixtures.ts";
+import {
+  airStation,
+  DEC_1,
+  H,
+  HEAVY_EPISODE_PM25,
+  HEAVY_EPISODE_WARNINGS,
+  shippedRules,
+} from "./testdata/fixtures.ts";
 
 const START = DEC_1;
 const harness = evaluatorHarness({
@@ -50,24 +57,14 @@ async function publishHour(hourEnd: number, items: [string, MetricId, number][])
 
 const warning = () => harness.alerts.filter((e) => e.ruleId === "heavy-pollution-warning");
 
-// Heavy-pollution episode (as in the simulator's scenario, hand-built): PM2.5 160 µg/m³ for two
-// days (24-h rolling AQI 210), then clean air (20 µg/m³) for three and a half days.
-const EPISODE = [...Array(48).fill(160), ...Array(84).fill(20)] as number[];
-const EXPECTED = [
-  ["raised", "yellow"],
-  ["level_changed", "orange"],
-  ["level_changed", "yellow"],
-  ["resolved", "yellow"],
-];
-
 describe("evaluator with the memory bus and DuckDB", () => {
   it("raises the warning level once the 24-h AQI has held, steps down level by level and resolves", async () => {
     const e = evaluator();
     await e.start();
-    for (let i = 0; i < EPISODE.length; i++)
-      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", EPISODE[i] as number]]);
+    for (let i = 0; i < HEAVY_EPISODE_PM25.length; i++)
+      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", HEAVY_EPISODE_PM25[i] as number]]);
     await settled();
-    expect(warning().map((x) => [x.type, x.level])).toEqual(EXPECTED);
+    expect(warning().map((x) => [x.type, x.level])).toEqual(HEAVY_EPISODE_WARNINGS);
     const raised = warning()[0] as AlertEvent;
     // 20 valid hours of 160 µg/m³: AQI24 210 > 200 (2024 preset yellow: > 200 for 24 h).
     expect(raised).toMatchObject({ value: 210, startedAt: "2026-12-01T20:00:00+08:00", severity: "warning" });
@@ -82,16 +79,16 @@ describe("evaluator with the memory bus and DuckDB", () => {
     const first = evaluator();
     await first.start();
     for (let i = 0; i < 60; i++)
-      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", EPISODE[i] as number]]);
+      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", HEAVY_EPISODE_PM25[i] as number]]);
     await settled();
     expect(warning().map((x) => x.type)).toEqual(["raised", "level_changed"]);
     await first.stop();
     const second = evaluator();
     await second.start();
-    for (let i = 60; i < EPISODE.length; i++)
-      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", EPISODE[i] as number]]);
+    for (let i = 60; i < HEAVY_EPISODE_PM25.length; i++)
+      await publishHour(START + (i + 1) * H, [["aq-1", "pm25", HEAVY_EPISODE_PM25[i] as number]]);
     await settled();
-    expect(warning().map((x) => [x.type, x.level])).toEqual(EXPECTED);
+    expect(warning().map((x) => [x.type, x.level])).toEqual(HEAVY_EPISODE_WARNINGS);
     expect(new Set(warning().map((x) => x.alertId)).size).toBe(1);
     const ids = harness.alerts.map((x) => x.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -100,16 +97,16 @@ describe("evaluator with the memory bus and DuckDB", () => {
   it("two evaluators in one group share the partitions and raise each alert once", async () => {
     await evaluator().start();
     await evaluator().start();
-    for (let i = 0; i < EPISODE.length; i++) {
+    for (let i = 0; i < HEAVY_EPISODE_PM25.length; i++) {
       await publishHour(START + (i + 1) * H, [
-        ["aq-1", "pm25", EPISODE[i] as number],
-        ["aq-2", "pm25", EPISODE[i] as number],
+        ["aq-1", "pm25", HEAVY_EPISODE_PM25[i] as number],
+        ["aq-2", "pm25", HEAVY_EPISODE_PM25[i] as number],
       ]);
     }
     await settled();
     for (const station of ["aq-1", "aq-2"]) {
       const w = warning().filter((x) => x.stationId === station);
-      expect(w.map((x) => [x.type, x.level])).toEqual(EXPECTED);
+      expect(w.map((x) => [x.type, x.level])).toEqual(HEAVY_EPISODE_WARNINGS);
     }
     const raised = harness.alerts.filter((x) => x.type === "raised").map((x) => x.alertId);
     expect(new Set(raised).size).toBe(raised.length);

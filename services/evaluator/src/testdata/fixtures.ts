@@ -1,5 +1,6 @@
 /**
- * Fixtures shared by the evaluator's tests: an air station, a river section, the shipped rules, hourly PM2.5
+ * Fixtures shared by the evaluator's tests: an air station, a river section, the shipped rules, a
+ * heavy-pollution episode, hourly PM2.5
  * messages, a writer store held back until the test releases it, and a Kafka bus tuned for quick
  * rebalances.
  */
@@ -15,6 +16,19 @@ export const H = 3_600_000;
 export const DEC_1 = Date.parse("2026-12-01T00:00:00+08:00");
 
 export const shippedRules = loadRulesFile(new URL("../../../../config/rules.yaml", import.meta.url).pathname);
+
+/**
+ * Heavy-pollution episode (as in the simulator's scenario, hand-built), hourly PM2.5 in µg/m³:
+ * 160 for two days (24-h rolling AQI 210), then clean air (20) for three and a half days.
+ */
+export const HEAVY_EPISODE_PM25 = [...Array(48).fill(160), ...Array(84).fill(20)] as number[];
+/** The heavy-pollution-warning events of that episode at one station: [type, level]. */
+export const HEAVY_EPISODE_WARNINGS = [
+  ["raised", "yellow"],
+  ["level_changed", "orange"],
+  ["level_changed", "yellow"],
+  ["resolved", "yellow"],
+];
 
 /** An air station measuring PM2.5 only. */
 export function airStation(
