@@ -38,7 +38,13 @@ const bus = createMemoryBus();
 await bus.start();
 stops.push(() => bus.stop());
 
-const writer = createWriter({ bus, store, logger: logger.child({ service: "writer" }) });
+// As `qingshan start` does with the in-process bus: readings are synced to the writer's log, then stored.
+const writer = createWriter({
+  bus,
+  store,
+  log: { dir: join(dataDir, "writer-log") },
+  logger: logger.child({ service: "writer" }),
+});
 await writer.start();
 stops.push(() => writer.stop());
 

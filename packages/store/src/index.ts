@@ -2,6 +2,7 @@ export type { DuckDbStoreConfig, DuckDbStoreSettings } from "./duckdb/config.ts"
 export { duckDbStoreConfigSchema, parseDuckDbStoreConfig } from "./duckdb/config.ts";
 export type { DuckDbStore } from "./duckdb/duckdb-store.ts";
 export { createDuckDbStore } from "./duckdb/duckdb-store.ts";
+export { createKeyDictionary, type KeyDictionary } from "./duckdb/key-codes.ts";
 export * from "./errors.ts";
 export { HOUR_MS, hourEndOf, inHourPeriodMs } from "./hour.ts";
 export type { InfluxStoreConfig, InfluxStoreSettings } from "./influx/config.ts";

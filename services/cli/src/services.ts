@@ -16,7 +16,7 @@ import {
 } from "@qingshan/notifier";
 import { loadRulesFile } from "@qingshan/rules";
 import { createDuckDbStore, createInfluxStore, StoreError, type TimeSeriesStore } from "@qingshan/store";
-import { createWriter } from "@qingshan/writer";
+import { createWriter, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ConfigError, evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
@@ -354,13 +354,26 @@ export async function startIngestService(ctx: ServiceContext): Promise<RunningSe
   };
 }
 
+/**
+ * The writer's readings log: `writer.log.dir` when set, else `{dataDir}/writer-log` with the
+ * in-process bus (acknowledged readings are synced there before they are stored in larger writes),
+ * none with Kafka (Kafka keeps what the writer has not acknowledged).
+ */
+function readingsLogDir(config: QingshanConfig, settings: Readonly<WriterSettings>): string | null {
+  const stated = (config.writer as WriterConfig).log as { dir?: string | null } | undefined;
+  if (stated?.dir !== undefined) return settings.log.dir;
+  return config.bus.kind === "memory" ? join(config.dataDir, "writer-log") : null;
+}
+
 /** The writer with the config's `writer` section (its `readingsGroup` is the evaluator's `writerGroup`). */
 export async function startWriterService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
 ): Promise<RunningService> {
+  const settings = writerSettingsOf(ctx.config);
   const writer = createWriter({
-    ...writerSettingsOf(ctx.config),
+    ...settings,
+    log: { ...settings.log, dir: readingsLogDir(ctx.config, settings) },
     bus: ctx.bus,
     store,
     logger: ctx.logger.child({ service: "writer" }),

@@ -17,6 +17,23 @@ export const writerConfigSchema = z.object({
   maxBatch: z.number().int().min(1).default(60_000),
   /** Largest batch of dead letters written in one store call. */
   deadLetterMaxBatch: z.number().int().min(1).default(1000),
+  /**
+   * The local readings log (readings-log.ts): with a directory, a bus batch is acknowledged once
+   * its readings are synced to the log, and they are stored every `lingerMs` in larger writes.
+   * For the in-process bus (`qingshan start`); with Kafka, Kafka keeps unacknowledged batches.
+   */
+  log: z
+    .object({
+      dir: z.string().min(1).nullable().default(null),
+      lingerMs: z.number().int().min(0).max(60_000).default(100),
+      maxPendingReadings: z.number().int().min(1).default(600_000),
+      segmentBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .default(16 * 1024 * 1024),
+    })
+    .default({ dir: null, lingerMs: 100, maxPendingReadings: 600_000, segmentBytes: 16 * 1024 * 1024 }),
   readingsGroup: z.string().min(1).default("writer"),
   deadLettersGroup: z.string().min(1).default("writer-deadletters"),
 });
@@ -36,5 +53,9 @@ export function parseWriterConfig(config: WriterConfig): Readonly<WriterSettings
     const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     throw new Error(`writer configuration invalid: ${detail}`, { cause: parsed.error });
   }
-  return Object.freeze({ ...parsed.data, retry: Object.freeze({ ...parsed.data.retry }) });
+  return Object.freeze({
+    ...parsed.data,
+    retry: Object.freeze({ ...parsed.data.retry }),
+    log: Object.freeze({ ...parsed.data.log }),
+  });
 }

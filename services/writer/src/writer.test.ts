@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import type { DeadLetter, Reading } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
@@ -131,6 +134,94 @@ afterEach(async () => {
   for (const w of writers) await w.stop();
   await bus.stop();
   await db.close();
+});
+
+describe("writer with a readings log (qingshan start)", () => {
+  async function logDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "qingshan-writer-log-"));
+    return dir;
+  }
+
+  function loggedWriter(target: WriterStore, dir: string, lingerMs = 50): Writer {
+    const created = createWriter({
+      bus,
+      store: target,
+      registry,
+      logger: logger(),
+      retry: { initialMs: 5, maxMs: 20 },
+      log: { dir, lingerMs },
+    });
+    writers.push(created);
+    return created;
+  }
+
+  it("a durable publish resolves once the readings are synced to the log; they are stored together after the linger", async () => {
+    const dir = await logDir();
+    try {
+      const { store: counting, control } = flaky(db.store);
+      await loggedWriter(counting, dir, 200).start();
+      const batches = [0, 1, 2].map((b) =>
+        Array.from({ length: 4 }, (_, i) => reading("ld-aq-01", b * 4 + i)),
+      );
+      for (const batch of batches)
+        await bus.publish(
+          "readings",
+          batch.map((r) => ({ key: r.stationId, value: r })),
+        );
+      // Acknowledged: on disk in the log, counted as pending, not in the store yet.
+      expect((await readdir(dir)).filter((n) => n.endsWith(".log"))).toHaveLength(1);
+      expect(await metricValue(registry, "qingshan_writer_log_pending_readings")).toBe(12);
+      expect(await db.readings("ld-aq-01")).toEqual([]);
+      await waitFor(async () => (await db.readings("ld-aq-01")).length === 12, {
+        timeoutMs: 5000,
+        what: "the logged readings to be stored",
+      });
+      expect(await db.readings("ld-aq-01")).toEqual(batches.flat());
+      expect(control.batchSizes).toEqual([12]);
+      expect(await metricValue(registry, "qingshan_readings_written_total")).toBe(12);
+      expect(await metricValue(registry, "qingshan_writer_log_pending_readings")).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stop stores what is pending; with the store down it stays in the log and the next start stores it", async () => {
+    const dir = await logDir();
+    try {
+      const { store: failing, control } = flaky(db.store);
+      control.failuresLeft = Number.POSITIVE_INFINITY;
+      const first = loggedWriter(failing, dir, 10);
+      await first.start();
+      const readings = Array.from({ length: 30 }, (_, i) => reading("ld-aq-02", i));
+      await bus.publish(
+        "readings",
+        readings.map((r) => ({ key: r.stationId, value: r })),
+      );
+      await waitFor(() => control.attempts >= 2, { timeoutMs: 5000, what: "store attempts to fail" });
+      await first.stop();
+      expect(
+        logLines.some(
+          (l) => l.msg === "readings left in the readings log; stored at the next start" && l.readings === 30,
+        ),
+      ).toBe(true);
+      expect(await db.readings("ld-aq-02")).toEqual([]);
+
+      const second = loggedWriter(db.store, dir);
+      await second.start();
+      // Stored during start, before the writer takes new batches.
+      expect(await db.readings("ld-aq-02")).toEqual(readings);
+      expect(
+        logLines.some(
+          (l) =>
+            l.msg === "stored the readings an earlier run left in the readings log" && l.recovered === 30,
+        ),
+      ).toBe(true);
+      await second.stop();
+      expect((await readdir(dir)).filter((n) => n.endsWith(".log"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("writer", () => {
@@ -296,6 +387,7 @@ describe("writer", () => {
       deadLetterMaxBatch: 1000,
       readingsGroup: "writer",
       deadLettersGroup: "writer-deadletters",
+      log: { dir: null, lingerMs: 100, maxPendingReadings: 600_000, segmentBytes: 16 * 1024 * 1024 },
     });
   });
 });

@@ -7,6 +7,7 @@ import { parseWriterConfig, type WriterConfig, type WriterSettings } from "./con
 import { groupCommit } from "./group-commit.ts";
 import { lastPerKey, lastPerReading } from "./last-per-key.ts";
 import { createWriterMetrics, type WriteKind } from "./metrics.ts";
+import { createReadingsLog, type ReadingsLog } from "./readings-log.ts";
 import { writeWithRetry } from "./write-with-retry.ts";
 
 /** The part of the store the writer uses (any TimeSeriesStore qualifies). */
@@ -62,10 +63,27 @@ export function createWriter(deps: WriterDeps): Writer {
     settings.deadLetterMaxBatch,
   );
 
+  const log: ReadingsLog | undefined =
+    settings.log.dir === null
+      ? undefined
+      : createReadingsLog({
+          dir: settings.log.dir,
+          lingerMs: settings.log.lingerMs,
+          maxBatch: settings.maxBatch,
+          maxPending: settings.log.maxPendingReadings,
+          segmentBytes: settings.log.segmentBytes,
+          store: (readings) =>
+            write("readings", readings.length, controller.signal, () => store.writeReadings(readings)),
+          onStored(count) {
+            metrics.readingsWritten.inc(count);
+            metrics.logPending.set(log?.pendingReadings() ?? 0);
+          },
+        });
+
   async function write(
     kind: WriteKind,
     count: number,
-    delivery: DeliveryContext,
+    signal: AbortSignal,
     run: () => Promise<void>,
   ): Promise<void> {
     const attempts = await writeWithRetry(
@@ -76,8 +94,7 @@ export function createWriter(deps: WriterDeps): Writer {
       },
       {
         retry: settings.retry,
-        // Either the writer stopping or the bus closing the subscription ends the retries.
-        signal: AbortSignal.any([controller.signal, delivery.signal]),
+        signal,
         onRetry(error, attempt, retryInMs) {
           metrics.retries.inc({ kind });
           logger.warn(
@@ -98,7 +115,23 @@ export function createWriter(deps: WriterDeps): Writer {
     const values: Reading[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) values[i] = (batch[i] as Delivery<Reading>).value;
     const readings = lastPerReading(values);
-    await write("readings", readings.length, delivery, () => commitReadings(readings));
+    // Either the writer stopping or the bus closing the subscription ends the retries.
+    const signal = AbortSignal.any([controller.signal, delivery.signal]);
+    if (log !== undefined) {
+      await writeWithRetry(() => log.append(readings), {
+        retry: settings.retry,
+        signal,
+        onRetry(error, attempt, retryInMs) {
+          logger.warn(
+            { err: error, batchSize: readings.length, attempt, retryInMs },
+            "readings log append failed; retrying",
+          );
+        },
+      });
+      metrics.logPending.set(log.pendingReadings());
+      return;
+    }
+    await write("readings", readings.length, signal, () => commitReadings(readings));
     metrics.readingsWritten.inc(readings.length);
   }
 
@@ -110,7 +143,8 @@ export function createWriter(deps: WriterDeps): Writer {
       batch.map((d) => d.value),
       (letter) => letter.id,
     );
-    await write("deadletters", letters.length, delivery, () => commitDeadLetters(letters));
+    const signal = AbortSignal.any([controller.signal, delivery.signal]);
+    await write("deadletters", letters.length, signal, () => commitDeadLetters(letters));
     metrics.deadLettersStored.inc(letters.length);
   }
 
@@ -119,6 +153,14 @@ export function createWriter(deps: WriterDeps): Writer {
     if (state === "stopped") controller = new AbortController();
     state = "running";
     try {
+      if (log !== undefined) {
+        const { recovered, segments } = await log.start();
+        if (segments > 0)
+          logger.info(
+            { recovered, segments, dir: settings.log.dir },
+            "stored the readings an earlier run left in the readings log",
+          );
+      }
       subscriptions.push(
         await bus.subscribe<Reading>(
           "readings",
@@ -149,6 +191,15 @@ export function createWriter(deps: WriterDeps): Writer {
     const closing = subscriptions;
     subscriptions = [];
     await Promise.all(closing.map((s) => s.close()));
+    if (log !== undefined) {
+      await log.stop();
+      const left = log.pendingReadings();
+      if (left > 0)
+        logger.warn(
+          { readings: left, dir: settings.log.dir },
+          "readings left in the readings log; stored at the next start",
+        );
+    }
     logger.info({}, "writer stopped");
   }
 

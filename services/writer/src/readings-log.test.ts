@@ -1,0 +1,250 @@
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Reading } from "@qingshan/domain";
+import { createKeyDictionary } from "@qingshan/store";
+import { waitFor } from "@qingshan/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { createReadingsLog, decodeSegment, encodeRecord, type ReadingsLogOptions } from "./readings-log.ts";
+import { openTestStore, type TestStore } from "./testdata/test-store.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+function reading(i: number, overrides: Partial<Reading> = {}): Reading {
+  return {
+    stationId: i % 2 === 0 ? "ld-aq-01" : "ld-aq-02",
+    metric: i % 3 === 0 ? "pm25" : "so2",
+    ts: T0 + i * 60_000,
+    periodMs: 60_000,
+    value: 10 + i / 8,
+    flag: i % 5 === 0 ? "M" : "N",
+    source: "mqtt-json",
+    receivedAt: T0 + i * 60_000 + 1234,
+    ...overrides,
+  };
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "qingshan-readings-log-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function testStore(): Promise<TestStore> {
+  const store = await openTestStore();
+  cleanups.push(() => store.close());
+  return store;
+}
+
+async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.endsWith(".log")).sort();
+}
+
+function options(dir: string, overrides: Partial<ReadingsLogOptions> & Pick<ReadingsLogOptions, "store">) {
+  return { dir, lingerMs: 20, maxBatch: 10_000, maxPending: 100_000, segmentBytes: 1 << 20, ...overrides };
+}
+
+describe("segment records", () => {
+  it("decode what was encoded, exactly, across records that share the segment's key codes", () => {
+    const segment = { keys: createKeyDictionary() };
+    const first = Array.from({ length: 7 }, (_, i) => reading(i));
+    const second = Array.from({ length: 5 }, (_, i) =>
+      reading(i + 7, { value: Math.PI * i, source: i === 4 ? "tcp-hj212" : "mqtt-json" }),
+    );
+    const bytes = Buffer.concat([encodeRecord(segment, first), encodeRecord(segment, second)]);
+    expect(decodeSegment(bytes)).toEqual({ readings: [...first, ...second], tornBytes: 0 });
+  });
+
+  it("a record cut short or corrupted ends the segment: the complete records before it are kept", () => {
+    const segment = { keys: createKeyDictionary() };
+    const first = [reading(1), reading(2)];
+    const complete = encodeRecord(segment, first);
+    const second = encodeRecord(segment, [reading(3)]);
+    const cut = Buffer.concat([complete, second.subarray(0, second.length - 3)]);
+    expect(decodeSegment(cut)).toEqual({ readings: first, tornBytes: second.length - 3 });
+    const corrupt = Buffer.concat([complete, second]);
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] as number) ^ 0xff;
+    expect(decodeSegment(corrupt)).toEqual({ readings: first, tornBytes: second.length });
+  });
+});
+
+describe("createReadingsLog with the DuckDB store", () => {
+  it("stores appended readings after the linger in one write, then deletes the segment", async () => {
+    const dir = await tempDir();
+    const { store, readings } = await testStore();
+    const writes: number[] = [];
+    const log = createReadingsLog(
+      options(dir, {
+        lingerMs: 50,
+        store: async (batch) => {
+          writes.push(batch.length);
+          await store.writeReadings(batch);
+        },
+      }),
+    );
+    await log.start();
+    const batches = [0, 1, 2].map((b) => Array.from({ length: 10 }, (_, i) => reading(b * 10 + i)));
+    await Promise.all(batches.map((batch) => log.append(batch)));
+    // Appended and synced, not stored yet: it waits for the linger.
+    expect(log.pendingReadings()).toBe(30);
+    expect(await segmentFiles(dir)).toHaveLength(1);
+    await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "the log to be stored" });
+    expect(writes).toEqual([30]);
+    const stored = [...(await readings("ld-aq-01")), ...(await readings("ld-aq-02"))];
+    expect(stored.sort((a, b) => a.ts - b.ts)).toEqual(batches.flat());
+    await waitFor(async () => (await segmentFiles(dir)).length === 0, {
+      timeoutMs: 5000,
+      what: "segment deleted",
+    });
+    await log.stop();
+  });
+
+  it("readings synced but not stored when the process ends are stored by the next start, once", async () => {
+    const dir = await tempDir();
+    const { store, readings } = await testStore();
+    // The store is unreachable for the first process: its writes fail until it stops.
+    const first = createReadingsLog(
+      options(dir, {
+        store: async () => {
+          throw new Error("store unreachable");
+        },
+      }),
+    );
+    await first.start();
+    const appended = Array.from({ length: 40 }, (_, i) => reading(i));
+    await first.append(appended.slice(0, 25));
+    await first.append(appended.slice(25));
+    await first.stop();
+    expect(first.pendingReadings()).toBe(40);
+    expect(await segmentFiles(dir)).toHaveLength(1);
+
+    let recoveredCount = 0;
+    const second = createReadingsLog(
+      options(dir, {
+        store: (batch) => store.writeReadings(batch),
+        onStored: (count) => {
+          recoveredCount += count;
+        },
+      }),
+    );
+    expect(await second.start()).toEqual({ recovered: 40, segments: 1 });
+    expect(recoveredCount).toBe(40);
+    expect(await segmentFiles(dir)).toEqual([]);
+    const stored = [...(await readings("ld-aq-01")), ...(await readings("ld-aq-02"))];
+    expect(stored.sort((a, b) => a.ts - b.ts)).toEqual(appended);
+
+    // New appends go to a new segment, numbered after the recovered one.
+    await second.append([reading(100)]);
+    expect(await segmentFiles(dir)).toEqual(["readings-000000000002.log"]);
+    await second.stop();
+    expect((await readings("ld-aq-01")).at(-1)).toEqual(reading(100));
+  });
+
+  it("a torn last record (a crash during the write) is not stored; the records before it are", async () => {
+    const dir = await tempDir();
+    const { store, readings } = await testStore();
+    const segment = { keys: createKeyDictionary() };
+    const synced = [reading(0), reading(2)];
+    const complete = encodeRecord(segment, synced);
+    const torn = encodeRecord(segment, [reading(4)]);
+    const path = join(dir, "readings-000000000007.log");
+    await writeFile(path, Buffer.concat([complete, torn]));
+    await truncate(path, (await readFile(path)).length - 5);
+    const log = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    expect(await log.start()).toEqual({ recovered: 2, segments: 1 });
+    expect(await readings("ld-aq-01")).toEqual(synced);
+    await log.append([reading(6)]);
+    expect(await segmentFiles(dir)).toEqual(["readings-000000000008.log"]);
+    await log.stop();
+  });
+
+  it("a resend logged after the first value replaces it also when both are recovered (log order)", async () => {
+    const dir = await tempDir();
+    const { store, readings } = await testStore();
+    const first = createReadingsLog(options(dir, { store: () => Promise.reject(new Error("down")) }));
+    await first.start();
+    await first.append([reading(0, { value: 1 })]);
+    await first.append([reading(0, { value: 2, flag: "N" })]);
+    await first.stop();
+    const second = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    await second.start();
+    expect((await readings("ld-aq-01")).map((r) => r.value)).toEqual([2]);
+    await second.stop();
+  });
+
+  it("appends wait while maxPending readings are not stored (backpressure), and go on once they are", async () => {
+    const dir = await tempDir();
+    const { store } = await testStore();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log = createReadingsLog(
+      options(dir, {
+        maxPending: 20,
+        maxBatch: 20,
+        store: async (batch) => {
+          await gate;
+          await store.writeReadings(batch);
+        },
+      }),
+    );
+    await log.start();
+    await log.append(Array.from({ length: 20 }, (_, i) => reading(i)));
+    let third = false;
+    const waiting = log.append([reading(50)]).then(() => {
+      third = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(third).toBe(false);
+    release();
+    await waiting;
+    await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "everything stored" });
+    await log.stop();
+  });
+
+  it("a large segment is closed and a new one started; stored segments are deleted oldest first", async () => {
+    const dir = await tempDir();
+    const { store, count } = await testStore();
+    let release: () => void = () => {};
+    let gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log = createReadingsLog(
+      options(dir, {
+        segmentBytes: 4096,
+        store: async (batch) => {
+          await gate;
+          await store.writeReadings(batch);
+        },
+      }),
+    );
+    await log.start();
+    // 36 bytes a row: 200 readings fill more than one 4 KiB segment each.
+    for (let b = 0; b < 3; b++) await log.append(Array.from({ length: 200 }, (_, i) => reading(b * 200 + i)));
+    expect(await segmentFiles(dir)).toEqual([
+      "readings-000000000001.log",
+      "readings-000000000002.log",
+      "readings-000000000003.log",
+    ]);
+    gate = Promise.resolve();
+    release();
+    await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "everything stored" });
+    await log.stop();
+    expect(await segmentFiles(dir)).toEqual([]);
+    expect(await count(["ld-aq-01", "ld-aq-02"])).toBe(600);
+  });
+
+  it("refuses appends once stopping (the bus keeps the batch)", async () => {
+    const dir = await tempDir();
+    const { store } = await testStore();
+    const log = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    await log.start();
+    await log.stop();
+    await expect(log.append([reading(1)])).rejects.toThrow(/stopping/);
+  });
+});
