@@ -216,6 +216,28 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     expect(await page.locator("#ack-rule").textContent()).toBe("规则：饮用水水源地水质未达目标类别");
     expect(await page.locator("#ack-rule").isVisible()).toBe(true);
     await page.click("#ack-cancel");
+    await page.click("#lang-toggle");
+    await waitFor(
+      async () => (await row.locator("td").nth(3).textContent()) === "Class III / target Class II",
+      {
+        what: "the English value cell",
+      },
+    );
+    expect(await what.locator("small.rule").textContent()).toBe(
+      "Rule: Drinking-water source worse than its target class",
+    );
+    await row.locator("button[data-ack]").click();
+    expect(await page.locator("#ack-rule").textContent()).toBe(
+      "Rule: Drinking-water source worse than its target class",
+    );
+    await page.click("#ack-cancel");
+    await page.click("#lang-toggle");
+  });
+
+  it("names the alert's rule in its detail, with the rule's conditions", async () => {
+    await page.click('nav a[data-view="alerts"]');
+    const row = page.locator('#open-alerts tr[data-alert="texts-wq"]');
+    await row.waitFor();
     // The detail lists the rule's conditions (GET /api/v1/rules): class against target, raised after 1 h, 48 h damping.
     await row.locator("button.link").click();
     const rule = page.locator(
@@ -233,22 +255,6 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     expect(dd[conditions.触发 as number]).toBe("条件持续 1小时 后");
     expect(dd[conditions.解除 as number]).toBe("条件连续 6小时 不满足后，且其后 2天 未再出现");
     await page.click("#history-dialog form button");
-    await page.click("#lang-toggle");
-    await waitFor(
-      async () => (await row.locator("td").nth(3).textContent()) === "Class III / target Class II",
-      {
-        what: "the English value cell",
-      },
-    );
-    expect(await what.locator("small.rule").textContent()).toBe(
-      "Rule: Drinking-water source worse than its target class",
-    );
-    await row.locator("button[data-ack]").click();
-    expect(await page.locator("#ack-rule").textContent()).toBe(
-      "Rule: Drinking-water source worse than its target class",
-    );
-    await page.click("#ack-cancel");
-    await page.click("#lang-toggle");
   });
 
   it("says since when the district warning's level holds and that it is stepping down", async () => {

@@ -252,10 +252,10 @@ function ruleSection(app, alert, rule) {
 }
 
 async function showHistory(app, alertId) {
-  const [{ alert, events }, rules] = await Promise.all([
-    getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`),
-    rulesById(app),
-  ]);
+  const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
+  // Only an API started with the rules file describes rules; one without answers GET /rules with a
+  // 503, which the page would take for a lost server (api.js), so it is not asked.
+  const rules = alert.ruleDescription ? await rulesById(app) : new Map();
   document.getElementById("history-body").innerHTML =
     `<h3>${escapeHtml(messageText(alert.message, alert.updatedAt))}</h3>
     <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
