@@ -373,13 +373,12 @@ async function endToEnd(brokerUrl: string | undefined, brokerPid: number | undef
   }
 }
 
-/** Latency at a fixed pace: publish time of message k vs first time the written counter covers it. */
 /**
- * Latency at a fixed pace. `ackMeansStored` (embedded broker): the PUBACK is sent once the readings
- * are stored, so publish→PUBACK is measured exactly, without scraping. Otherwise the written
- * counter on /metrics is scraped every 20 ms.
+ * Latency at a fixed pace: publish time of message k vs the first scrape (every 20 ms) of the
+ * written counter on /metrics that covers it. With either broker: the embedded broker's PUBACK
+ * means synced to the writer's readings log, not yet stored.
  */
-async function latency(child: Child, rate: number, salt: number, ackMeansStored: boolean, seconds = 20) {
+async function latency(child: Child, rate: number, salt: number, seconds = 20) {
   const count = Math.max(100, Math.round(rate * seconds));
   const msgs = messages(count, salt);
   // One connection per load station, as stations connect (message i is station i mod LOAD.length's).
@@ -394,7 +393,7 @@ async function latency(child: Child, rate: number, salt: number, ackMeansStored:
   let polling = true;
   let seen = 0;
   const poller = (async () => {
-    while (!ackMeansStored && (polling || seen < count)) {
+    while (polling || seen < count) {
       const now = performance.now();
       const written = Math.floor(((await writtenTotal(child.apiUrl)) - before) / VALUES_PER_MESSAGE);
       const t = (now + performance.now()) / 2; // the scrape's midpoint
@@ -420,10 +419,7 @@ async function latency(child: Child, rate: number, salt: number, ackMeansStored:
       const sent = performance.now();
       sentAt.push(sent);
       const pub = pubs[i % pubs.length] as (typeof pubs)[number];
-      const done = pub.publishAsync(m.topic, m.payload, { qos: 1 }).then(() => {
-        if (ackMeansStored) latencies.push(performance.now() - sent);
-      });
-      acked.push(done);
+      acked.push(pub.publishAsync(m.topic, m.payload, { qos: 1 }).then(() => undefined));
     }
     await new Promise((r) => setTimeout(r, tickMs));
   }
@@ -826,7 +822,7 @@ async function benchBroker(
     runs.push(run);
     if (r === RUNS - 1) {
       const rate = median(runs.map((x) => x.rate)) / 2;
-      lat = await latency(run.child, rate, run.nextSalt, false);
+      lat = await latency(run.child, rate, run.nextSalt);
       log(`${name}: latency at ${fmt(rate)} msg/s: p50 ${fmt(lat.p50, 1)} ms p99 ${fmt(lat.p99, 1)} ms`);
       run.rss = peakRssMb(run.child.pid);
     }
@@ -850,7 +846,7 @@ async function benchEmbedded() {
       log(`aedes (embedded): e2e run ${r + 1}: ${fmt(run.rate)} msg/s, lost ${run.lost}`);
       runs.push(run);
       if (r === RUNS - 1) {
-        lat = await latency(run.child, median(runs.map((x) => x.rate)) / 2, run.nextSalt, true);
+        lat = await latency(run.child, median(runs.map((x) => x.rate)) / 2, run.nextSalt);
         run.rss = peakRssMb(run.child.pid);
       }
       await stopChild(run.child);
@@ -1019,9 +1015,9 @@ ${table}
 - **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over ${LOAD.length} of the ${AIR.length} air stations (the ninth, ${PROBE_STATION}, is the alert probe's), each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, each keeping up to 500 unacknowledged (a sliding window).
 - **Raw ceiling**: one plain \`mqtt\` subscriber (QoS 1, MQTT 3.1.1) in its own process (\`bench/raw-subscriber.ts\`) — messages received / time from the first publish to the last receipt. Its CPU per message (utime+stime of that process) is reported beside the broker's, for scale: it is the floor a Node.js MQTT consumer pays to receive and acknowledge a message before doing anything with it.
 - **Warm-up**: every process measured starts fresh and first receives ${N_WARMUP} messages of the same load (earlier data times) that are not measured: just after start, Node.js interprets before its JIT has compiled the hot paths, and the store's first writes set up its state — a cost a running service pays once. The measured messages follow in data time, so they are live data for the store. The warm-up of the end-to-end runs is shown in its own "cold start" row; its readings count in "lost". The raw ceiling's subscriber (and, for aedes, the bench's own broker) is warmed up the same way.
-- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does: DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are stored, so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt.
+- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does: DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are synced to the writer's readings log (as \`qingshan start\` runs it: \`{dataDir}/writer-log\`, stored in DuckDB every 100 ms), so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt. Against Mosquitto the writer's log is used the same way (the in-process bus), and the PUBACK to the broker waits for it.
 - **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
-- **Latency**: after the last end-to-end run, on data times after it (live data, as before), the load stations send at half the median end-to-end rate in total, in 10 ms ticks for 20 s, each over its own QoS 1 connection as stations connect (${LOAD.length} connections); against Mosquitto the written counter is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes storage in publish order). With the embedded broker the PUBACK is sent only once the readings are stored, so latency = publish → PUBACK, measured exactly without scraping.
+- **Latency**: after the last end-to-end run, on data times after it (live data, as before), the load stations send at half the median end-to-end rate in total, in 10 ms ticks for 20 s, each over its own QoS 1 connection as stations connect (${LOAD.length} connections); with either broker the written counter (readings in DuckDB, queryable) is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes storage in publish order). It includes the writer's 100 ms linger.
 - **Alert latency** (issue 4): while the latency load above runs (half the sustained rate, 20 s), a probe in its own process (\`bench/alert-probe-process.ts\`, apart from the load's publishers, which delayed its reads by up to ~35 ms in the bench process) publishes on its own station ${PROBE_STATION} (bench/alert-probe.ts), using the shipped rule \`aqi-hourly-heavy\` of config/rules.yaml (hourly AQI > 200 for 1 h, clear ≤ 180 for 2 h, damping 3 h) — no bench-specific rule. Each cycle: one hourly observation (\`period: PT1H\`) with PM2.5 200 µg/m³ in a fresh data hour — the hour's AQI is above 200 over the whole hour, so this reading raises a new alert — then clean hours until the alert's \`resolved\` event arrives, then the next cycle in a later hour (data hours run ahead of now, hence the future-skew setting). Latency = publish of the crossing reading → the \`raised\` event (rule \`aqi-hourly-heavy\`, new alert id) received by a QoS 1 subscriber of \`alerts/${PROBE_STATION}\` on the same broker. The path: ingest → bus → evaluator (windows, rules, store.writeAlertEvents, bus "alerts") → notifier → MQTT. "missed" = cycles with no raised event within 5 s.
 - **Evaluator memory per series**: \`bench/evaluator-memory.ts\` in its own process with \`--expose-gc\`: a real evaluator (config/rules.yaml, default settings, in-process bus, empty DuckDB) and synthetic copies of ld-aq-01; a separate 20-station evaluator fed the same way warms up first, then (heapUsed + arrayBuffers) after a full GC is taken before creating the measured evaluator and after feeding it (30 hourly readings per series), divided by its series; the station registry is built before the first measurement (it is not the evaluator's). This counts everything the evaluator keeps per series (window buffers, quality trackers, rule state, per-station holders, maps); \`memoryPerSeriesBytes()\` is the evaluator's own estimate (window buffers plus dedupe state). Two profiles: 500 stations (3000 series) with 30 h of hourly readings (the demo stations report hourly), and 200 stations (1200 series) with 3 h of minute readings. The pipeline's value of \`memoryPerSeriesBytes()\` after the latency run is reported per broker too.
 - **Distributed** (issue 5): after the Mosquitto rows and on the same Mosquitto (so the raw ceiling is the same, measured in the same run), Kafka (\`test/infra/kafka/start.sh\`) and InfluxDB (\`test/infra/influxdb/start.sh\`) are started on free loopback ports and stopped by PID afterwards (their stop scripts). Each run starts two child processes of \`bench/distributed-process.ts\`, composed directly from the packages (not \`qingshan run\`): a writer (\`createKafkaBus\` → \`createWriter\` → \`createInfluxStore\`, a fresh database per run) and an ingest (\`createIngest\` on the Mosquitto URL, MQTT 5 shared subscription → \`createKafkaBus\`, fresh topics per run, 6 partitions). Rate = N / time from the first publish until the writer's \`qingshan_readings_written_total\` reaches N × ${VALUES_PER_MESSAGE}; lost = N × ${VALUES_PER_MESSAGE} − \`SELECT count(value) FROM readings\` in InfluxDB (distinct points: a rewrite of station+metric+ts is the same point). CPU = utime+stime of the ingest and writer children, and separately of the Kafka and InfluxDB JVM/daemon. The evaluator and notifier are not part of this row. Versions: ${"runs" in distributed ? distributed.note : "—"}.

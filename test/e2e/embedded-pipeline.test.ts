@@ -24,6 +24,20 @@ async function getJson(path: string): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
 
+/**
+ * The readings the API serves for `path` once there are `count`: an acknowledged reading is durable
+ * in the writer's log at once and queryable after the next store write (writer.log.lingerMs, 100 ms).
+ */
+async function readingsOnceStored<T>(path: string, count: number): Promise<T[]> {
+  return waitFor(
+    async () => {
+      const list = (await getJson(path)).readings as T[];
+      return list.length >= count ? list : undefined;
+    },
+    { timeoutMs: 5000, what: `${count} readings at ${path}` },
+  );
+}
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "qingshan-e2e-"));
   const [mqttPort, httpPort, hj212Port] = [await freePort(), await freePort(), await freePort()];
@@ -106,11 +120,12 @@ describe("embedded pipeline (qingshan start)", () => {
     expect(reply).toMatch(
       /^##0087QN=20261128100012456;ST=91;CN=9014;PW=123456;MN=LDWQ0000000000000000002B;Flag=4;CP=&&&&[0-9A-F]{4}\r\n$/,
     );
-    // The reply is sent only after hand-off, so the values are already stored.
-    const body = await getJson(
+    // The reply is sent only after hand-off (synced to the writer's log); stored within the linger.
+    const readings = await readingsOnceStored<{ value: number }>(
       `/api/v1/readings?station=ld-wq-05&metric=nh3n&from=${new Date(hourStart).toISOString()}&to=${new Date(hourStart + 1000).toISOString()}`,
+      1,
     );
-    expect((body.readings as Array<{ value: number }>).map((r) => r.value)).toEqual([0.31]);
+    expect(readings.map((r) => r.value)).toEqual([0.31]);
   });
 
   it("dead-letters a malformed message with a reason and keeps the good values beside a bad one", async () => {
@@ -133,10 +148,11 @@ describe("embedded pipeline (qingshan start)", () => {
     expect(letters.find((l) => l.code === "value.not_number")?.message).toBe(
       'value.not_number: "values.no2" is "n/a", expected a number',
     );
-    const body = await getJson(
+    const readings = await readingsOnceStored<{ value: number }>(
       `/api/v1/readings?station=ld-aq-02&metric=pm10&from=${new Date(ts).toISOString()}&to=${new Date(ts + 1).toISOString()}`,
+      1,
     );
-    expect((body.readings as Array<{ value: number }>).map((r) => r.value)).toEqual([61]);
+    expect(readings.map((r) => r.value)).toEqual([61]);
   });
 
   it("imports CSV history through the API's import endpoint, beyond the live lateness, with a summary", async () => {
@@ -158,10 +174,11 @@ describe("embedded pipeline (qingshan start)", () => {
     expect(summary.accepted).toBe(2);
     expect(summary.byReason["value.out_of_range"]).toBe(1);
     expect(summary.rejected).toBe(2);
-    const body = await getJson(
+    const readings = await readingsOnceStored<{ value: number; flag: string }>(
       "/api/v1/readings?station=ld-aq-03&metric=pm25&from=2025-01-15T00:00:00%2B08:00&to=2025-01-16T00:00:00%2B08:00",
+      2,
     );
-    expect((body.readings as Array<{ value: number; flag: string }>).map((r) => [r.value, r.flag])).toEqual([
+    expect(readings.map((r) => [r.value, r.flag])).toEqual([
       [41, "N"],
       [43, "C"],
     ]);
