@@ -38,11 +38,12 @@ const bus = createMemoryBus();
 await bus.start();
 stops.push(() => bus.stop());
 
-// As `qingshan start` does with the in-process bus: readings are synced to the writer's log, then stored.
+// As `qingshan start` does with the in-process bus: readings are synced to the writer's log, then
+// stored. BENCH_WRITER_LOG=off measures without the log (acknowledged after the DuckDB write).
 const writer = createWriter({
   bus,
   store,
-  log: { dir: join(dataDir, "writer-log") },
+  ...(env.BENCH_WRITER_LOG === "off" ? {} : { log: { dir: join(dataDir, "writer-log") } }),
   logger: logger.child({ service: "writer" }),
 });
 await writer.start();

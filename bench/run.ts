@@ -994,6 +994,7 @@ async function main() {
     "BENCH_RUNS",
     "BENCH_BROKERS",
     "BENCH_SKIP_QUERIES",
+    "BENCH_WRITER_LOG",
   ]
     .filter((k) => process.env[k] !== undefined)
     .map((k) => `${k}=${process.env[k]} `)

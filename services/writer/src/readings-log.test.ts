@@ -73,13 +73,13 @@ describe("segment records", () => {
 });
 
 describe("createReadingsLog with the DuckDB store", () => {
-  it("stores appended readings after the linger in one write, then deletes the segment", async () => {
+  it("an idle log stores at once; what arrives within the linger after a write is stored together in the next", async () => {
     const dir = await tempDir();
     const { store, readings } = await testStore();
     const writes: number[] = [];
     const log = createReadingsLog(
       options(dir, {
-        lingerMs: 50,
+        lingerMs: 300,
         store: async (batch) => {
           writes.push(batch.length);
           await store.writeReadings(batch);
@@ -88,12 +88,14 @@ describe("createReadingsLog with the DuckDB store", () => {
     );
     await log.start();
     const batches = [0, 1, 2].map((b) => Array.from({ length: 10 }, (_, i) => reading(b * 10 + i)));
-    await Promise.all(batches.map((batch) => log.append(batch)));
-    // Appended and synced, not stored yet: it waits for the linger.
-    expect(log.pendingReadings()).toBe(30);
+    await log.append(batches[0] as Reading[]);
+    await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "the first batch stored" });
+    await Promise.all([log.append(batches[1] as Reading[]), log.append(batches[2] as Reading[])]);
+    // Appended and synced, not stored yet: the next write waits for the linger.
+    expect(log.pendingReadings()).toBe(20);
     expect(await segmentFiles(dir)).toHaveLength(1);
     await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "the log to be stored" });
-    expect(writes).toEqual([30]);
+    expect(writes).toEqual([10, 20]);
     const stored = [...(await readings("ld-aq-01")), ...(await readings("ld-aq-02"))];
     expect(stored.sort((a, b) => a.ts - b.ts)).toEqual(batches.flat());
     await waitFor(async () => (await segmentFiles(dir)).length === 0, {

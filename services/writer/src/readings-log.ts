@@ -174,6 +174,8 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
   let pendingCount = 0;
   let loading: Promise<void> | undefined;
   let lingerTimer: NodeJS.Timeout | undefined;
+  /** performance.now() when the last store write began (-Infinity: none yet). */
+  let lastLoadStart = Number.NEGATIVE_INFINITY;
   let stopping = false;
   let roomWaiters: Array<() => void> = [];
 
@@ -255,9 +257,14 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
     }
   }
 
+  /**
+   * Store writes start at most every `lingerMs` (counted from the previous write's start, so a
+   * write that took longer is followed at once), or as soon as `maxBatch` readings wait.
+   */
   function scheduleLoad(): void {
     if (loading !== undefined || pendingCount === 0) return;
-    if (pendingCount >= options.maxBatch || stopping) {
+    const wait = lastLoadStart + options.lingerMs - performance.now();
+    if (pendingCount >= options.maxBatch || stopping || wait <= 0) {
       if (lingerTimer !== undefined) clearTimeout(lingerTimer);
       lingerTimer = undefined;
       loading = load();
@@ -265,12 +272,13 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
       lingerTimer = setTimeout(() => {
         lingerTimer = undefined;
         if (loading === undefined) loading = load();
-      }, options.lingerMs);
+      }, wait);
     }
   }
 
   /** Stores the oldest pending readings (up to maxBatch), then deletes the segments fully stored. */
   async function load(): Promise<void> {
+    lastLoadStart = performance.now();
     const chunks: Chunk[] = [];
     let count = 0;
     while (pending.length > 0) {

@@ -155,29 +155,37 @@ describe("writer with a readings log (qingshan start)", () => {
     return created;
   }
 
-  it("a durable publish resolves once the readings are synced to the log; they are stored together after the linger", async () => {
+  it("a durable publish resolves once the readings are synced to the log; what arrives within the linger after a write is stored together", async () => {
     const dir = await logDir();
     try {
       const { store: counting, control } = flaky(db.store);
-      await loggedWriter(counting, dir, 200).start();
+      await loggedWriter(counting, dir, 300).start();
       const batches = [0, 1, 2].map((b) =>
         Array.from({ length: 4 }, (_, i) => reading("ld-aq-01", b * 4 + i)),
       );
-      for (const batch of batches)
-        await bus.publish(
+      const publish = (batch: Reading[]) =>
+        bus.publish(
           "readings",
           batch.map((r) => ({ key: r.stationId, value: r })),
         );
-      // Acknowledged: on disk in the log, counted as pending, not in the store yet.
+      // An idle writer stores the first batch at once.
+      await publish(batches[0] as Reading[]);
+      await waitFor(async () => (await db.readings("ld-aq-01")).length === 4, {
+        timeoutMs: 5000,
+        what: "the first batch stored",
+      });
+      await publish(batches[1] as Reading[]);
+      await publish(batches[2] as Reading[]);
+      // Acknowledged: on disk in the log, counted as pending, not in the store yet (within the linger).
       expect((await readdir(dir)).filter((n) => n.endsWith(".log"))).toHaveLength(1);
-      expect(await metricValue(registry, "qingshan_writer_log_pending_readings")).toBe(12);
-      expect(await db.readings("ld-aq-01")).toEqual([]);
+      expect(await metricValue(registry, "qingshan_writer_log_pending_readings")).toBe(8);
+      expect(await db.readings("ld-aq-01")).toHaveLength(4);
       await waitFor(async () => (await db.readings("ld-aq-01")).length === 12, {
         timeoutMs: 5000,
         what: "the logged readings to be stored",
       });
       expect(await db.readings("ld-aq-01")).toEqual(batches.flat());
-      expect(control.batchSizes).toEqual([12]);
+      expect(control.batchSizes).toEqual([4, 8]);
       expect(await metricValue(registry, "qingshan_readings_written_total")).toBe(12);
       expect(await metricValue(registry, "qingshan_writer_log_pending_readings")).toBe(0);
     } finally {
