@@ -213,16 +213,20 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
 
   /** Deletes the oldest segments whose readings are all stored (in order: a replay must never skip one). */
   async function deleteStoredSegments(): Promise<void> {
+    let deleted = false;
     while (segments.length > 0) {
       const oldest = segments[0] as Segment;
-      if (oldest.stored < oldest.appended) return;
+      if (oldest.stored < oldest.appended) break;
       // The segment being appended to is closed first only when nothing waits to go into it.
-      if (oldest.handle !== undefined && (oldest !== segments.at(-1) || queue.length > 0 || appending))
-        return;
+      if (oldest.handle !== undefined && (oldest !== segments.at(-1) || queue.length > 0 || appending)) break;
       segments.shift();
       await closeSegment(oldest);
       await unlink(oldest.path);
+      deleted = true;
     }
+    // A deleted segment must stay deleted across a power loss: replayed after newer ones were
+    // stored, it would put older values of a resent reading back.
+    if (deleted) await syncDirectory(options.dir);
   }
 
   /** Group commit: every append queued while a write+sync runs goes into the next one. */
