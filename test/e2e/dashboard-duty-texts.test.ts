@@ -4,7 +4,7 @@ import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { humanTime } from "../../services/dashboard/public/js/format.js";
 import { chromiumGate as browserGate } from "./support/chromium.ts";
 import { type ServedDashboard, serveDashboard } from "./support/served-dashboard.ts";
@@ -55,6 +55,9 @@ async function svgText(selector: string): Promise<string> {
   return (await page.locator(`${selector} svg text`).allTextContents()).join(" | ");
 }
 
+// Chromium, the API and the demo store share the CI machine with other test files: 60 s a test.
+vi.setConfig({ testTimeout: 60_000 });
+
 describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserGate.note}`, () => {
   beforeAll(async () => {
     dashboard = await serveDashboard({ name: "dashboard-duty-texts", registry, rules, hours: 48, seed: 11 });
@@ -65,6 +68,11 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
 
   afterAll(async () => {
     await dashboard?.close();
+  });
+
+  // A test that failed with a dialog open must not make the next ones fail: a modal takes the clicks.
+  beforeEach(async () => {
+    await page.evaluate("for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close()");
   });
 
   it("labels a class-1 station's limits Grade I (GB 3095-2012 §4.2)", async () => {
@@ -319,5 +327,29 @@ describe.skipIf(!browserGate.available)(`dashboard wording in Chromium${browserG
     );
     const titles = await page.locator("#water-share .share-title").allTextContents();
     expect(titles[1]).toContain(`(${year - 1})`);
+  });
+
+  it("shows the view chosen last when the one chosen before is still loading (map, then alerts)", async () => {
+    await page.click('nav a[data-view="charts"]');
+    // The map's data answers slowly, so the alerts view is chosen while the map still loads.
+    let delayed = 0;
+    await page.route("**/api/v1/network", async (route) => {
+      delayed++;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    try {
+      await page.click('nav a[data-view="map"]');
+      await waitFor(() => delayed > 0, { what: "the map asking for the network" });
+      await page.click('nav a[data-view="alerts"]');
+      await page.locator("#view-alerts").waitFor();
+      // Once the map has its answer, the alerts view the duty officer chose stays in front.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await page.locator("#view-alerts").isVisible()).toBe(true);
+      expect(await page.locator("#view-map").isHidden()).toBe(true);
+      expect(await page.locator('nav a[data-view="alerts"]').getAttribute("aria-current")).toBe("page");
+    } finally {
+      await page.unroute("**/api/v1/network");
+    }
   });
 });

@@ -15,17 +15,30 @@ function currentView() {
   return name in VIEWS ? name : "map";
 }
 
+let shows = 0;
+
+/**
+ * Shows view `name`. Which views are visible is set at once, before any view loads: a view that
+ * is still loading when another is chosen (map, then alerts, quickly) must not hide the later
+ * choice when it finishes, and an older call stops once a newer one has begun.
+ */
 async function show(name) {
+  const mine = ++shows;
   app.view = name;
   const wall = document.body.classList.contains("wall");
+  const visibleViews = [];
   for (const [key, view] of Object.entries(VIEWS)) {
     // The wall display shows the map and the duty console side by side.
     const visible = wall ? key === "map" || key === "alerts" : key === name;
     document.getElementById(`view-${key}`).hidden = !visible;
-    if (visible) await view.show(app).catch((error) => toast(String(error.message ?? error)));
+    if (visible) visibleViews.push(view);
   }
   for (const a of document.querySelectorAll("nav.tabs a")) {
     a.setAttribute("aria-current", a.dataset.view === name ? "page" : "false");
+  }
+  for (const view of visibleViews) {
+    await view.show(app).catch((error) => toast(String(error.message ?? error)));
+    if (mine !== shows) return;
   }
   resizeCharts();
 }
