@@ -24,6 +24,8 @@ export const AlertDetailSchema = z.object({
   limit: z.number().optional(),
   /** Free text, e.g. "Class IV (exceeds Class III by 0.4×)". */
   note: z.string().optional(),
+  /** When this metric's condition began, Beijing ISO 8601 (a stuck sensor's identical run, a flag's run). */
+  since: z.string().optional(),
 });
 export type AlertDetail = z.infer<typeof AlertDetailSchema>;
 

@@ -837,6 +837,7 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
         metric,
         value: q.lastValue,
         note: `${q.repeats} identical consecutive values since ${toBeijingIsoSeconds(q.runSince ?? q.lastTs)}`,
+        since: toBeijingIsoSeconds(q.runSince ?? q.lastTs),
       });
       zh.push(`${def.zh} 自 ${since.zh} 起连续 ${q.repeats} 次读数相同（${fmt(q.lastValue)}）`);
       en.push(`${def.en}: ${q.repeats} identical values in a row (${fmt(q.lastValue)}) since ${since.en}`);
@@ -869,6 +870,7 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
           metric,
           value: q.lastValue,
           note: `flag ${q.lastFlag} for ${hours} h since ${toBeijingIsoSeconds(q.flagRunSince)}`,
+          since: toBeijingIsoSeconds(q.flagRunSince),
         });
         zh.push(`${def.zh} 自 ${since.zh} 起标记 ${q.lastFlag} 已持续 ${hours} 小时`);
         en.push(`${def.en} flagged ${q.lastFlag} for ${hours} h since ${since.en}`);

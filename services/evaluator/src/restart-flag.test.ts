@@ -100,6 +100,7 @@ describe("a flag lasting too long across restarts", () => {
     expect(raised.metric).toBe("tp");
     expect(raised.message.zh).toContain("总磷 自 11月28日 00:00 起标记 C 已持续 4 小时");
     expect(raised.message.en).toContain("flagged C for 4 h since 28 Nov 00:00");
+    expect(raised.details?.map((d) => [d.metric, d.since])).toEqual([["tp", "2026-11-28T00:00:00+08:00"]]);
   });
 
   it("a flag run ending after the restart resolves the original alert, nothing raised anew", async () => {

@@ -132,9 +132,9 @@ describe("a stuck sensor across restarts", () => {
     const event = raised[0] as AlertEvent;
     expect(event.metric).toBeUndefined();
     expect(event.value).toBeUndefined();
-    expect(event.details?.map((d) => [d.metric, d.value])).toEqual([
-      ["nh3n", 0.5],
-      ["tp", 0.08],
+    expect(event.details?.map((d) => [d.metric, d.value, d.since])).toEqual([
+      ["nh3n", 0.5, "2026-11-28T00:00:00+08:00"],
+      ["tp", 0.08, "2026-11-28T00:00:00+08:00"],
     ]);
     expect(event.message.zh).toContain("氨氮 自 11月28日 00:00 起连续 8 次读数相同（0.5）");
     expect(event.message.zh).toContain("总磷 自 11月28日 00:00 起连续 8 次读数相同（0.08）");

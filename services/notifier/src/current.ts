@@ -274,10 +274,13 @@ async function currentSilence(
   };
 }
 
-/** A detail note's "since <ISO 8601>" (packages/rules observeQuality): when that metric's run began. */
-function runStartOf(note: string | undefined): number | undefined {
-  const m = /since (\S+)$/.exec(note ?? "");
-  const t = m?.[1] === undefined ? Number.NaN : Date.parse(m[1]);
+/**
+ * When a detail's metric's run began: its `since` (packages/rules observeQuality), or for events
+ * stored before details carried it, the "since <ISO 8601>" its note ends with.
+ */
+function runStartOf(detail: { readonly since?: string; readonly note?: string }): number | undefined {
+  const text = detail.since ?? /since (\S+)$/.exec(detail.note ?? "")?.[1];
+  const t = text === undefined ? Number.NaN : Date.parse(text);
   return Number.isFinite(t) ? t : undefined;
 }
 
@@ -299,7 +302,7 @@ async function currentQuality(
     const metric = d.metric as MetricId;
     const def = METRICS[metric];
     if (def === undefined) continue;
-    const from = runStartOf(d.note) ?? Date.parse(s.startedAt ?? s.raisedAt);
+    const from = runStartOf(d) ?? Date.parse(s.startedAt ?? s.raisedAt);
     const readings = await store.queryReadings({ stationId: station.id, metric, from, to: at + 1 });
     const q = createSeriesQuality();
     for (const r of [...readings].sort((a, b) => a.ts - b.ts)) trackQuality(q, r);
@@ -363,9 +366,8 @@ export async function currentObservation(
   // Data-quality findings say which check in their details' notes (packages/rules observeQuality).
   const notes = (s.details ?? []).map((d) => d.note ?? "");
   if (notes.length === 0) return undefined;
-  if (notes.every((n) => / identical consecutive values since /.test(n)))
+  if (notes.every((n) => / identical consecutive values\b/.test(n)))
     return currentQuality(store, station, s, at, "stuck");
-  if (notes.every((n) => /^flag \S+ for .* since /.test(n)))
-    return currentQuality(store, station, s, at, "flag");
+  if (notes.every((n) => /^flag \S+ for /.test(n))) return currentQuality(store, station, s, at, "flag");
   return undefined;
 }

@@ -252,10 +252,13 @@ describe("reminders state what is current for AQI, water-class and data-quality 
         value: 35,
         startedAt: "2026-11-28T09:00:00+08:00",
         details: [
+          // The run's start as the rules engine gives it (`since`, taken before the note's text); the
+          // flag alert below is an event stored before details carried it, whose note alone says since when.
           {
             metric: "pm25",
             value: 35,
-            note: "6 identical consecutive values since 2026-11-28T02:00:00+08:00",
+            note: "6 identical consecutive values since 2026-11-28T01:00:00+08:00",
+            since: "2026-11-28T02:00:00+08:00",
           },
         ],
         message: { zh: "细颗粒物 连续 6 次读数相同（35）", en: "PM2.5: 6 identical values in a row (35)" },

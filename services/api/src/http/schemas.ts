@@ -224,6 +224,10 @@ const alertDetail = {
     value: { type: "number" },
     limit: { type: "number" },
     note: { type: "string" },
+    since: {
+      type: "string",
+      description: "When this metric's condition began (a stuck or flagged run), Beijing ISO 8601",
+    },
   },
 } as const;
 
