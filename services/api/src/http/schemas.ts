@@ -359,6 +359,23 @@ const ruleLevel = {
 } as const;
 
 /** A rule of the rules file as GET /rules answers it (routes/rules.ts ruleSummary). */
+/**
+ * What a rule is, by the condition it tests: a fixed `threshold`, a `gb3095-limit` (the station's
+ * GB 3095 grade), `levels` (named levels with hysteresis), `warning-levels` (the heavy-pollution
+ * warning preset), an `annual-target`, the `water-class` against the section's target, the
+ * `noi-grade`, or a `data-quality` check.
+ */
+export const RULE_KINDS = [
+  "threshold",
+  "gb3095-limit",
+  "levels",
+  "warning-levels",
+  "annual-target",
+  "water-class",
+  "noi-grade",
+  "data-quality",
+] as const;
+
 export const ruleSchema = {
   type: "object",
   additionalProperties: true,
@@ -380,16 +397,7 @@ export const ruleSchema = {
     description: { ...bilingual, description: "What the rule tests, as the alert messages name it" },
     kind: {
       type: "string",
-      enum: [
-        "threshold",
-        "gb3095-limit",
-        "levels",
-        "warning-levels",
-        "annual-target",
-        "water-class",
-        "noi-grade",
-        "data-quality",
-      ],
+      enum: RULE_KINDS,
       description:
         "The condition tested: a fixed threshold, the GB 3095 limit of the station's grade, named levels, the heavy-pollution warning levels, an annual-mean target, the water class against the section's target, the NOI grade, or a data-quality check",
     },

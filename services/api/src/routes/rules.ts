@@ -2,25 +2,9 @@ import { formatDuration, type Rule } from "@qingshan/rules";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { ApiError, errorResponseSchema } from "../http/errors.ts";
-import { ruleSchema } from "../http/schemas.ts";
+import { type RULE_KINDS, ruleSchema } from "../http/schemas.ts";
 import { presetLevels } from "./warning.ts";
 
-/**
- * What a rule is, by the condition it tests: a fixed `threshold`, a `gb3095-limit` (the station's
- * GB 3095 grade), `levels` (named levels with hysteresis), `warning-levels` (the heavy-pollution
- * warning preset), an `annual-target`, the `water-class` against the section's target, the
- * `noi-grade`, or a `data-quality` check.
- */
-export const RULE_KINDS = [
-  "threshold",
-  "gb3095-limit",
-  "levels",
-  "warning-levels",
-  "annual-target",
-  "water-class",
-  "noi-grade",
-  "data-quality",
-] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
 export function ruleKindOf(rule: Rule): RuleKind {
