@@ -5,6 +5,7 @@ export { createDuckDbStore } from "./duckdb/duckdb-store.ts";
 export { createKeyDictionary, type KeyDictionary } from "./duckdb/key-codes.ts";
 export * from "./errors.ts";
 export { HOUR_MS, hourEndOf, inHourPeriodMs } from "./hour.ts";
+export * from "./hourly-columns.ts";
 export type { InfluxStoreConfig, InfluxStoreSettings } from "./influx/config.ts";
 export { influxStoreConfigSchema, parseInfluxStoreConfig } from "./influx/config.ts";
 export type { InfluxStore } from "./influx/influx-store.ts";

@@ -1,4 +1,5 @@
 import type { AlertEvent, DataFlag, DeadLetter, MetricId, Reading } from "@qingshan/domain";
+import type { HourlyColumns } from "./hourly-columns.ts";
 
 /**
  * The time-series store. Every adapter (DuckDB embedded, InfluxDB distributed) passes the
@@ -23,6 +24,8 @@ export interface TimeSeriesStore {
   queryReadings(query: ReadingQuery): Promise<Reading[]>;
   /** Hourly aggregates with hour label in (from, to], ascending. */
   queryHourly(query: SeriesQuery): Promise<HourlyAggregate[]>;
+  /** The same hours as `queryHourly`, as columns: for reading a year of hours at once. */
+  queryHourlyColumns(query: SeriesQuery): Promise<HourlyColumns>;
   /** The latest reading per metric of a station (for "latest values"). */
   latest(stationId: string): Promise<Reading[]>;
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;

@@ -1,7 +1,7 @@
-import type { DuckDBValue, JS } from "@duckdb/node-api";
+import type { DuckDBMaterializedResult, JS } from "@duckdb/node-api";
 import type { DataFlag, DeadLetter, MetricId, Reading, ReadingSource, RejectionCode } from "@qingshan/domain";
 import { StoreError } from "../errors.ts";
-import type { HourlyAggregate } from "../store.ts";
+import { allocateHourlyColumns, type HourlyColumns } from "../hourly-columns.ts";
 
 type Row = Record<string, JS>;
 
@@ -63,36 +63,35 @@ export function toReading(row: Row): Reading {
 }
 
 /**
- * Hourly aggregates of one series from the columns (hour_end, mean, min, max, valid_count,
- * total_count, valid_period_ms), all numeric (DOUBLE/INTEGER) or null.
- *
- * @example
- * hourlyFromColumns("ST-A", "pm25", [[3600000], [1.5], [1], [2], [2], [2], [0]]);
+ * Hourly columns of one series from a materialized result whose seven columns (hour_end, mean, min,
+ * max, valid_count, total_count, valid_period_ms) are all non-null DOUBLE.
  */
-export function hourlyFromColumns(
+export function hourlyColumnsFromChunks(
   stationId: string,
   metric: MetricId,
-  columns: readonly (readonly DuckDBValue[])[],
-): HourlyAggregate[] {
-  const [hourEnd, mean, min, max, validCount, totalCount, validPeriod] = columns as (readonly (
-    | number
-    | null
-  )[])[];
-  const out: HourlyAggregate[] = new Array(hourEnd?.length ?? 0);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = {
-      stationId,
-      metric,
-      hourEnd: hourEnd?.[i] as number,
-      mean: mean?.[i] ?? null,
-      min: min?.[i] ?? null,
-      max: max?.[i] ?? null,
-      validCount: validCount?.[i] as number,
-      totalCount: totalCount?.[i] as number,
-      validPeriodMs: validPeriod?.[i] as number,
-    };
+  result: DuckDBMaterializedResult,
+): HourlyColumns {
+  const columns = allocateHourlyColumns(stationId, metric, result.rowCount);
+  const targets = [
+    columns.hourEnd,
+    columns.mean,
+    columns.min,
+    columns.max,
+    columns.validCount,
+    columns.totalCount,
+    columns.validPeriodMs,
+  ];
+  let offset = 0;
+  for (let c = 0; c < result.chunkCount; c++) {
+    const chunk = result.getChunk(c);
+    const rows = chunk.rowCount;
+    targets.forEach((target, k) => {
+      const vector = chunk.getColumnVector(k);
+      for (let i = 0; i < rows; i++) target[offset + i] = vector.getItem(i) as number;
+    });
+    offset += rows;
   }
-  return out;
+  return columns;
 }
 
 export function toDeadLetter(row: Row): DeadLetter {

@@ -4,6 +4,7 @@ import { compareStoredAlertEvents, type StorableAlertEvent, storableAlertEvents 
 import { checkStorable } from "../check-readings.ts";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
+import { type HourlyColumns, hourlyColumnsOf } from "../hourly-columns.ts";
 import { createSerialQueue } from "../serial-queue.ts";
 import type {
   AlertEventQuery,
@@ -530,6 +531,10 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
         );
         return (series?.rows ?? []).map((row) => rowToHourly(row, query.stationId, query.metric));
       });
+    },
+
+    async queryHourlyColumns(query: SeriesQuery): Promise<HourlyColumns> {
+      return hourlyColumnsOf(query.stationId, query.metric, await store.queryHourly(query));
     },
 
     async latest(stationId: string) {

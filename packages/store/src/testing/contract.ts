@@ -14,6 +14,7 @@ import type { AlertEvent, DataFlag, DeadLetter, MetricId, Reading } from "@qings
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS } from "../hour.ts";
+import { hourlyAggregateAt } from "../hourly-columns.ts";
 import type { RetentionSettings, TimeSeriesStore } from "../store.ts";
 
 export interface StoreFixtureOptions {
@@ -203,6 +204,38 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
         });
         expect(hours.reduce((n, h) => n + h.totalCount, 0)).toBe(5_000);
         expect(hours[0]).toMatchObject({ hourEnd: T0 + HOUR_MS, totalCount: 30, validCount: 30 });
+      });
+
+      it("reads hours as columns, in hour order, null as NaN, over more hours than one result chunk", async () => {
+        const store = await started();
+        const hours = 3_000;
+        // One hourly reading per hour; every 7th hour's only reading is flagged invalid.
+        const batch = Array.from({ length: hours }, (_, k) =>
+          reading({
+            ts: T0 + k * HOUR_MS,
+            periodMs: HOUR_MS,
+            value: (k % 100) + 0.5,
+            flag: k % 7 === 0 ? "C" : "N",
+          }),
+        );
+        await store.writeReadings(batch);
+        const query = { stationId: "ST-A", metric: "pm25" as const, from: T0, to: T0 + hours * HOUR_MS };
+        const columns = await store.queryHourlyColumns(query);
+        expect(columns).toMatchObject({ stationId: "ST-A", metric: "pm25", length: hours });
+        const expected = (k: number) => (k % 7 === 0 ? Number.NaN : (k % 100) + 0.5);
+        for (const k of [0, 1, 2047, 2048, 2049, 2999]) {
+          expect(columns.hourEnd[k]).toBe(T0 + (k + 1) * HOUR_MS);
+          expect(columns.mean[k]).toBe(expected(k));
+          expect(columns.min[k]).toBe(expected(k));
+          expect(columns.max[k]).toBe(expected(k));
+          expect(columns.validCount[k]).toBe(k % 7 === 0 ? 0 : 1);
+          expect(columns.totalCount[k]).toBe(1);
+          expect(columns.validPeriodMs[k]).toBe(k % 7 === 0 ? 0 : HOUR_MS);
+        }
+        const rows = await store.queryHourly(query);
+        expect(rows).toEqual(Array.from({ length: hours }, (_, k) => hourlyAggregateAt(columns, k)));
+        expect(rows[7]).toMatchObject({ mean: null, min: null, max: null, validCount: 0 });
+        expect((await store.queryHourlyColumns({ ...query, stationId: "NOPE" })).length).toBe(0);
       });
 
       it("lands every reading of concurrent writes", async () => {

@@ -67,8 +67,8 @@ export async function loadHours(
 ): Promise<HourSeries> {
   const start = periodStart(from, every) - lookbackHours * 3_600_000;
   const end = periodEnd(periodStart(to - 1, every), every);
-  const aggs = await ctx.store.queryHourly({ stationId: station.id, metric, from: start, to: end });
-  return hourSeries(aggs, reportingIntervalOf(station, metric));
+  const hours = await ctx.store.queryHourlyColumns({ stationId: station.id, metric, from: start, to: end });
+  return hourSeries(hours, reportingIntervalOf(station, metric));
 }
 
 /** Each metric's interval between readings at `station` (registry: reportingIntervalOf). */

@@ -1,5 +1,10 @@
 import { HOUR_MS, type MetricId } from "@qingshan/domain";
-import type { HourlyAggregate } from "@qingshan/store";
+import {
+  type HourlyAggregate,
+  type HourlyColumns,
+  hourlyAggregateAt,
+  hourlyColumnsOf,
+} from "@qingshan/store";
 import { clean } from "./mean.ts";
 import { hourlyRuleSource } from "./rule-source.ts";
 import type { HourSeries, HourValue } from "./types.ts";
@@ -75,85 +80,91 @@ function shortSamplingReason(sampledMs: number, metric: MetricId): string {
 }
 
 /** Valid sampling time credited to an hour (see {@link hourValue}), capped at 1 h. */
-function sampledMsOf(agg: HourlyAggregate, reportingIntervalMs: number): number {
-  return Math.min(HOUR_MS, agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * reportingIntervalMs);
-}
-
-/** `hourValue(agg).mean` when the hour is valid, else undefined — without building the hour value. */
-function validHourMean(agg: HourlyAggregate, reportingIntervalMs: number): number | undefined {
-  if (agg.validCount === 0 || agg.mean === null) return undefined;
-  return sampledMsOf(agg, reportingIntervalMs) < MIN_SAMPLING_PER_HOUR_MS ? undefined : clean(agg.mean);
+function sampledMsOf(
+  { validPeriodMs, validCount }: Pick<HourlyAggregate, "validPeriodMs" | "validCount">,
+  reportingIntervalMs: number,
+): number {
+  return Math.min(HOUR_MS, validPeriodMs > 0 ? validPeriodMs : validCount * reportingIntervalMs);
 }
 
 /**
- * Hour values of one series keyed by hour label.
+ * Hour values of one series keyed by hour label, from the store's aggregates (as rows or columns).
  *
  * @example
- * const series = hourSeries(await store.queryHourly(q), station.reportingIntervalMs);
+ * const series = hourSeries(await store.queryHourlyColumns(q), station.reportingIntervalMs);
  * series.get(hourEnd)?.valid
  */
-export function hourSeries(aggs: readonly HourlyAggregate[], reportingIntervalMs: number): HourSeries {
-  for (let i = 1; i < aggs.length; i++) {
-    if ((aggs[i] as HourlyAggregate).hourEnd <= (aggs[i - 1] as HourlyAggregate).hourEnd) {
+export function hourSeries(
+  input: readonly HourlyAggregate[] | HourlyColumns,
+  reportingIntervalMs: number,
+): HourSeries {
+  const columns = Array.isArray(input)
+    ? columnsOf(input as readonly HourlyAggregate[])
+    : (input as HourlyColumns);
+  const { hourEnd } = columns;
+  for (let i = 1; i < columns.length; i++) {
+    if ((hourEnd[i] as number) <= (hourEnd[i - 1] as number)) {
       const map = new Map<number, HourValue>();
-      for (const agg of aggs) map.set(agg.hourEnd, hourValue(agg, reportingIntervalMs));
+      for (let k = 0; k < columns.length; k++) {
+        map.set(hourEnd[k] as number, hourValue(hourlyAggregateAt(columns, k), reportingIntervalMs));
+      }
       return map;
     }
   }
-  return new OrderedHourSeries(aggs, reportingIntervalMs);
+  return new OrderedHourSeries(columns, reportingIntervalMs);
+}
+
+function columnsOf(aggs: readonly HourlyAggregate[]): HourlyColumns {
+  const first = aggs[0];
+  return hourlyColumnsOf(first?.stationId ?? "", first?.metric ?? "pm25", aggs);
 }
 
 /**
- * Hour values over aggregates in increasing hour order, each built on its first access and found
- * by its offset from the first hour (binary search when hours are missing). A year of daily AQI
- * reads ~52 000 hours per station; building them all into a Map took most of its CPU.
+ * Hour values over hourly columns in increasing hour order, each built on its first access and
+ * found by its offset from the first hour (binary search when hours are missing). A year of daily
+ * AQI reads ~52 000 hours per station: their valid means are read from the columns, and an hour
+ * value is built only when asked for.
  */
 class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   private readonly built: Array<HourValue | undefined>;
-  /** Per hour: 0 not looked at yet, 1 valid (mean in `means`), 2 not valid. */
-  private readonly meanState: Uint8Array;
-  private readonly means: Float64Array;
 
   constructor(
-    private readonly aggs: readonly HourlyAggregate[],
+    private readonly columns: HourlyColumns,
     private readonly reportingIntervalMs: number,
   ) {
-    this.built = new Array(aggs.length);
-    this.meanState = new Uint8Array(aggs.length);
-    this.means = new Float64Array(aggs.length);
+    this.built = new Array(columns.length);
   }
 
   /**
-   * The hour's valid mean, or undefined. Daily means and the 8-h O3 windows read only this, so a
-   * year of daily AQI reads each hour's mean without building ~52 000 hour values per station.
+   * The hour's valid mean, or undefined (hourValue(agg).mean when the hour is valid). Daily means
+   * and the 8-h O3 windows read only this.
    */
   validMean(hourEnd: number): number | undefined {
     const i = this.indexOf(hourEnd);
     if (i < 0) return undefined;
-    const state = this.meanState[i];
-    if (state === 1) return this.means[i];
-    if (state === 2) return undefined;
-    const mean = validHourMean(this.aggs[i] as HourlyAggregate, this.reportingIntervalMs);
-    this.meanState[i] = mean === undefined ? 2 : 1;
-    if (mean !== undefined) this.means[i] = mean;
-    return mean;
+    const { columns } = this;
+    const validCount = columns.validCount[i] as number;
+    const mean = columns.mean[i] as number;
+    if (validCount === 0 || Number.isNaN(mean)) return undefined;
+    const validPeriodMs = columns.validPeriodMs[i] as number;
+    const sampledMs = sampledMsOf({ validPeriodMs, validCount }, this.reportingIntervalMs);
+    return sampledMs < MIN_SAMPLING_PER_HOUR_MS ? undefined : clean(mean);
   }
 
   get size(): number {
-    return this.aggs.length;
+    return this.columns.length;
   }
 
   private indexOf(hourEnd: number): number {
-    const { aggs } = this;
-    if (aggs.length === 0) return -1;
-    const guess = (hourEnd - (aggs[0] as HourlyAggregate).hourEnd) / HOUR_MS;
-    if (Number.isInteger(guess) && guess >= 0 && guess < aggs.length && aggs[guess]?.hourEnd === hourEnd)
-      return guess;
+    const { hourEnd: hours, length } = this.columns;
+    if (length === 0) return -1;
+    const guess = (hourEnd - (hours[0] as number)) / HOUR_MS;
+    if (Number.isInteger(guess) && guess >= 0 && guess < length && hours[guess] === hourEnd) return guess;
     let lo = 0;
-    let hi = aggs.length - 1;
+    let hi = length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const h = (aggs[mid] as HourlyAggregate).hourEnd;
+      const h = hours[mid] as number;
       if (h === hourEnd) return mid;
       if (h < hourEnd) lo = mid + 1;
       else hi = mid - 1;
@@ -164,7 +175,7 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   private at(i: number): HourValue {
     let value = this.built[i];
     if (value === undefined) {
-      value = hourValue(this.aggs[i] as HourlyAggregate, this.reportingIntervalMs);
+      value = hourValue(hourlyAggregateAt(this.columns, i), this.reportingIntervalMs);
       this.built[i] = value;
     }
     return value;
@@ -180,15 +191,15 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   }
 
   *entries(): MapIterator<[number, HourValue]> {
-    for (let i = 0; i < this.aggs.length; i++) yield [(this.aggs[i] as HourlyAggregate).hourEnd, this.at(i)];
+    for (let i = 0; i < this.columns.length; i++) yield [this.columns.hourEnd[i] as number, this.at(i)];
   }
 
   *keys(): MapIterator<number> {
-    for (const agg of this.aggs) yield agg.hourEnd;
+    for (let i = 0; i < this.columns.length; i++) yield this.columns.hourEnd[i] as number;
   }
 
   *values(): MapIterator<HourValue> {
-    for (let i = 0; i < this.aggs.length; i++) yield this.at(i);
+    for (let i = 0; i < this.columns.length; i++) yield this.at(i);
   }
 
   [Symbol.iterator](): MapIterator<[number, HourValue]> {

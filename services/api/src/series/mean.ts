@@ -5,12 +5,39 @@
  */
 export const MEAN_SIGNIFICANT_DIGITS = 12;
 
-/** Removes floating-point noise from a computed value. */
+/** 10^0 … 10^22: the powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Removes floating-point noise from a computed value: the value rounded to 12 significant digits,
+ * exactly `Number(value.toPrecision(12))`.
+ */
 export function clean(value: number): number {
   // An integer below 10^12 has no noise to remove: the same value without the string round trip
   // (hourly values are often integers, µg/m³; a year of daily AQI cleans ~50 000 hourly means a station). + 0 turns -0 into 0, as toPrecision does.
   if (Number.isInteger(value) && Math.abs(value) < 1e12) return value + 0;
-  return Number(value.toPrecision(MEAN_SIGNIFICANT_DIGITS));
+  return cleanByScaling(value) ?? Number(value.toPrecision(MEAN_SIGNIFICANT_DIGITS));
+}
+
+/**
+ * The 12-digit rounding without the string round trip, where it provably gives the same double:
+ * the value scaled by an exact 10^k to 12 integer digits, rounded, and divided back (a correctly
+ * rounded division of two exact numbers, as parsing the digits is). The scaled product carries one
+ * rounding error below 2^-13, so the integer it rounds to is toPrecision's unless the product is
+ * within 10^-3 of a tie; those, and magnitudes whose 10^k is not exact, are left to toPrecision.
+ */
+function cleanByScaling(value: number): number | undefined {
+  const magnitude = Math.abs(value);
+  if (!(magnitude >= 1e-10 && magnitude < 1e11)) return undefined;
+  let k = MEAN_SIGNIFICANT_DIGITS - 1 - Math.floor(Math.log10(magnitude));
+  let scaled = magnitude * (EXACT_POWERS_OF_TEN[k] as number);
+  // log10 can miss by one next to a power of ten.
+  if (scaled < 1e11) scaled = magnitude * (EXACT_POWERS_OF_TEN[++k] as number);
+  else if (scaled >= 1e12) scaled = magnitude * (EXACT_POWERS_OF_TEN[--k] as number);
+  const fraction = scaled - Math.floor(scaled);
+  if (Math.abs(fraction - 0.5) < 1e-3) return undefined;
+  const rounded = Math.round(scaled) / (EXACT_POWERS_OF_TEN[k] as number);
+  return value < 0 ? -rounded : rounded;
 }
 
 /**
