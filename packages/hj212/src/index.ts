@@ -33,6 +33,13 @@ export {
   type PacketReadings,
   packetToReadings,
 } from "./readings.ts";
+export {
+  type AbandonedMessage,
+  joinSplitMessage,
+  type SplitOutcome,
+  type SplitPart,
+  SplitReassembler,
+} from "./reassembly.ts";
 export { replyFor } from "./reply.ts";
 export { type InputEnd, MAX_REPORTED_RAW, PacketStreamDecoder, type StreamItem } from "./stream.ts";
 export { type PacketSummary, packetSummary } from "./summary.ts";

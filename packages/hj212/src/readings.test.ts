@@ -255,7 +255,7 @@ describe("packetToReadings", () => {
       [
         "hj212.field",
         "CP.DataTime",
-        "DataTime=YYYYMMDDhhmmss in every part of a split message (this is part 2 of 2: parts are not reassembled, each must carry its own DataTime and whole groups)",
+        "DataTime=YYYYMMDDhhmmss (this is packet 2 of 2 of a split message: reassemble its packets first)",
       ],
     ]);
   });

@@ -86,12 +86,11 @@ export function packetToReadings(
       rejection("hj212.field", "MN", packet.mn, `${station.hj212.mn}, the MN of station ${station.id}`),
     );
   }
-  // hj212.md §8.4 asks to reassemble split messages (Flag D=1) by (MN, QN) with PNUM/PNO, but not
-  // how the parts' CP join, whether each part is answered or how long to wait for a missing one:
-  // Qingshan does not reassemble. Each part must stand alone — its own DataTime, whole groups — and
-  // is validated, stored and answered on its own; a continuation part is rejected saying so.
+  // hj212.md §8 rule 4: a split message (Flag D=1) is read once reassembled (SplitReassembler,
+  // reassembly.ts; ingest does so). A packet of one given here is read on its own, and a
+  // continuation packet without DataTime is rejected saying why.
   const inPart = packet.flag.split
-    ? ` in every part of a split message (this is part ${packet.pno} of ${packet.pnum}: parts are not reassembled, each must carry its own DataTime and whole groups)`
+    ? ` (this is packet ${packet.pno} of ${packet.pnum} of a split message: reassemble its packets first)`
     : "";
   if (packet.cp.dataTime === undefined) {
     return fail(rejection("hj212.field", "CP.DataTime", undefined, `DataTime=YYYYMMDDhhmmss${inPart}`));

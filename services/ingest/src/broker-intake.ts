@@ -6,6 +6,7 @@ import {
   settleWithin,
 } from "./deliver-with-retry.ts";
 import type { BrokerIntake, IncomingPublish } from "./embedded-broker.ts";
+import { createSplitMessages, DEFAULT_SPLIT_TIMEOUT_MS, type SplitDecoded } from "./hj212-split.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { decodeMqttMessage } from "./mqtt-decode.ts";
@@ -21,6 +22,8 @@ export interface EmbeddedIntakeOptions {
   readonly metrics: IngestMetrics;
   readonly retry: RetryPolicy;
   readonly drainTimeoutMs: number;
+  /** hj212.splitTimeoutMs (default {@link DEFAULT_SPLIT_TIMEOUT_MS}): see hj212-split.ts. */
+  readonly splitTimeoutMs?: number;
   /** Sends an HJ 212 9014 data response on `{prefix}/{MN}/reply` (the broker's own publish). */
   reply(topic: string, payload: string): Promise<void>;
 }
@@ -60,21 +63,44 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
   let closing = false;
 
   const topics = ingestTopics(prefix, options.ownTopics);
+  // hj212.md §8 rule 4: split messages on {prefix}/{MN} are reassembled by (MN, QN).
+  const splits = createSplitMessages({
+    pipeline,
+    timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    logger,
+    deliver: (decoded) => deliverWithRetry(pipeline, decoded, retry),
+  });
 
-  function decode(message: IncomingPublish): { decoded: DecodedInput; mn?: string } | undefined {
-    return decodeMqttMessage(pipeline, topics, message.topic, message.payload);
+  function decode(
+    message: IncomingPublish,
+  ): { decoded: DecodedInput; mn?: string; split?: SplitDecoded } | undefined {
+    return decodeMqttMessage(pipeline, topics, message.topic, message.payload, splits);
   }
 
   /** One async function per message (tracking, logging and counting included): few promises. */
-  async function handle(decoded: DecodedInput, mn: string | undefined, topic: string): Promise<void> {
+  async function handle(
+    decoded: DecodedInput,
+    mn: string | undefined,
+    topic: string,
+    split: SplitDecoded | undefined,
+  ): Promise<void> {
     try {
-      const result = await deliverWithRetry(pipeline, decoded, retry);
+      let result: Awaited<ReturnType<typeof deliverWithRetry>>;
+      try {
+        result = await deliverWithRetry(pipeline, decoded, retry);
+        split?.handedOn();
+      } catch (error) {
+        split?.handedOn(error);
+        throw error;
+      }
       if (result.response !== undefined && mn !== undefined) {
         // The reply goes out after the readings were handed on; a lost reply makes the station resend (idempotent).
         options.reply(`${prefix}/${mn}/reply`, result.response).catch((error: unknown) => {
           logger.warn({ err: error, mn }, "HJ 212 reply not sent");
         });
       }
+      // A part of a split message is acknowledged once its message was handed on or dead-lettered.
+      await split?.held();
     } catch (error) {
       if (!(error instanceof DeliveryAbortedError)) {
         logger.error({ err: error, topic }, "MQTT message not handled; left unacknowledged");
@@ -99,14 +125,15 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
     if (found === undefined) return undefined;
     metrics.counts.inFlight("mqtt", 1);
     inFlight++;
-    return handle(found.decoded, found.mn, message.topic);
+    return handle(found.decoded, found.mn, message.topic, found.split);
   };
 
   async function stop(): Promise<void> {
     closing = true;
-    // No message is taken any more, so the count only falls.
+    // No message is taken any more, so the count only falls. Split messages still incomplete are
+    // dead-lettered, which settles the messages holding their parts.
     const settled = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
-    const drained = await settleWithin(settled, options.drainTimeoutMs);
+    const drained = await settleWithin(Promise.all([settled, splits.stop()]), options.drainTimeoutMs);
     stopping.abort();
     if (!drained) {
       logger.warn({ inFlight }, "MQTT drain timed out; in-flight messages left unacknowledged");

@@ -28,6 +28,7 @@ describe("parseIngestConfig", () => {
         tcpHost: "0.0.0.0",
         idleTimeoutMs: 900_000,
         maxConnections: 2048,
+        splitTimeoutMs: 60_000,
       },
       limits: { maxPayloadBytes: 262_144, maxFutureSkewMs: 300_000, maxLatenessMs: 604_800_000 },
       drainTimeoutMs: 10_000,

@@ -90,6 +90,12 @@ export const IngestConfigSchema = z.strictObject({
         .min(0)
         .default(15 * 60_000),
       maxConnections: z.number().int().positive().default(2048),
+      /**
+       * Split messages (Flag D = 1, hj212.md §8 rule 4) are reassembled by (MN, QN) on TCP and on
+       * `{prefix}/{MN}`; the packets of one still incomplete this long after its first packet
+       * arrived are dead-lettered ("split message MN=… QN=… incomplete: packets 1, 3 of 4 received within 60 s").
+       */
+      splitTimeoutMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   /** Validation limits of both decoders (DecodeLimits of @qingshan/domain). */

@@ -7,6 +7,7 @@ import {
   type RetryPolicy,
   settleWithin,
 } from "./deliver-with-retry.ts";
+import { createSplitMessages, DEFAULT_SPLIT_TIMEOUT_MS } from "./hj212-split.ts";
 import type { IngestPipeline } from "./ingest-pipeline.ts";
 import { listen } from "./listen.ts";
 import type { IngestMetrics } from "./metrics.ts";
@@ -29,6 +30,11 @@ export interface Hj212TcpOptions {
    * one (garbage, broken frames). Default {@link MAX_UNFRAMED_BYTES}.
    */
   readonly maxUnframedBytes?: number;
+  /**
+   * hj212.splitTimeoutMs: the packets of a split message (Flag D = 1) received are dead-lettered
+   * this long after the first if the others did not arrive. Default {@link DEFAULT_SPLIT_TIMEOUT_MS}.
+   */
+  readonly splitTimeoutMs?: number;
 }
 
 /** Bytes without an HJ 212 packet after which a connection is closed (~63 packets of the maximum 1036 bytes). */
@@ -84,6 +90,21 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
   // allowHalfOpen: a station may send its last packet and half-close; we still answer it.
   const server = createServer({ allowHalfOpen: true }, accept);
   server.maxConnections = options.maxConnections;
+  // hj212.md §8 rule 4: split messages are reassembled by (MN, QN) across connections (a station
+  // may reconnect between two packets); the whole message is answered on the connection that
+  // completes it. Parts are held in memory unanswered: a station that gets no 9014 resends.
+  const splits = createSplitMessages({
+    pipeline,
+    timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    logger,
+    deliver: (decoded) =>
+      deliverWithRetry(pipeline, decoded, {
+        signal: stopping.signal,
+        policy: options.retry,
+        logger,
+        metrics,
+      }),
+  });
 
   function accept(socket: Socket): void {
     const origin = `${socket.remoteAddress ?? "unknown"}:${socket.remotePort ?? 0}`;
@@ -95,7 +116,9 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     let dropped = false;
 
     async function handle(item: StreamItem): Promise<void> {
-      const decoded = pipeline.decodeHj212Item(item, { source: "hj212-tcp", origin });
+      // A part of a split message adds nothing to `decoded` until its message is complete (then
+      // `decoded` is the whole message and its reply): the connection's queue does not wait for it.
+      const { decoded, handedOn } = splits.decodeItem(item, { source: "hj212-tcp", origin });
       metrics.counts.inFlight("hj212-tcp", 1);
       try {
         const result = await deliverWithRetry(pipeline, decoded, {
@@ -104,7 +127,13 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
           logger: log,
           metrics,
         });
+        handedOn();
+        // hj212.md §8.3: a split message is answered (one 9014, its QN) once all its packets
+        // passed the checks and the whole message was handed on, never packet by packet.
         if (result.response !== undefined && socket.writable) socket.write(result.response);
+      } catch (error) {
+        handedOn(error);
+        throw error;
       } finally {
         metrics.counts.inFlight("hj212-tcp", -1);
       }
@@ -195,8 +224,9 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       connections.get(socket)?.flush();
     }
     const started = Date.now();
+    // Then the split messages still incomplete are dead-lettered (their stations got no 9014).
     const drained = await settleWithin(
-      Promise.all(sockets.map((socket) => connections.get(socket)?.idle())),
+      Promise.all(sockets.map((socket) => connections.get(socket)?.idle())).then(() => splits.stop()),
       options.drainTimeoutMs,
     );
     stopping.abort();

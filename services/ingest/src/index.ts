@@ -117,6 +117,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           metrics,
           retry: config.publishRetry,
           drainTimeoutMs: config.drainTimeoutMs,
+          splitTimeoutMs: config.hj212.splitTimeoutMs,
           reply: (topic, payload) => (broker ? broker.publish(topic, payload) : Promise.resolve()),
         });
         intake = embedded;
@@ -136,6 +137,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           idleTimeoutMs: config.hj212.idleTimeoutMs,
           maxConnections: config.hj212.maxConnections,
           drainTimeoutMs: config.drainTimeoutMs,
+          splitTimeoutMs: config.hj212.splitTimeoutMs,
           pipeline,
           logger,
           metrics,
@@ -150,6 +152,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           hj212TopicPrefix: config.hj212.mqttTopicPrefix,
           ownTopics: config.mqtt.ownTopics,
           drainTimeoutMs: config.drainTimeoutMs,
+          splitTimeoutMs: config.hj212.splitTimeoutMs,
           pipeline,
           logger,
           metrics,

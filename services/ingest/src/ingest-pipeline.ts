@@ -48,6 +48,13 @@ export interface SubmitOptions {
 export interface Hj212SubmitOptions extends SubmitOptions {
   /** The MN named by the MQTT topic `hj212/{MN}`; a packet with another MN is rejected. */
   readonly expectedMn?: string;
+  /**
+   * Takes a packet of a split message (Flag D = 1) and returns what to decode in its place: nothing
+   * while the message's other packets are awaited, the whole message once they all arrived, or
+   * error items to dead-letter (hj212.md §8 rule 4; see hj212-split.ts). Without it, each packet
+   * is decoded on its own.
+   */
+  readonly takeSplit?: (item: StreamItem & { readonly packet: Hj212Packet }) => readonly StreamItem[];
 }
 
 /** A decoded input: what will be published, and the HJ 212 replies to send once it was. */
@@ -276,8 +283,16 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const deadLetters: DeadLetter[] = [];
     const responses: string[] = [];
     const topicStation = topicStationId(options);
-    for (const item of items) {
+    for (const received of items) {
       metrics.counts.message(options.source);
+      const packet = received.packet;
+      if (packet?.flag.split && options.takeSplit !== undefined) {
+        for (const item of options.takeSplit({ ...received, packet })) decodeItem(item);
+      } else {
+        decodeItem(received);
+      }
+    }
+    function decodeItem(item: StreamItem): void {
       const context = {
         source: options.source,
         origin: options.origin,
@@ -301,7 +316,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         }
         rejections.push(r);
         deadLetters.push(toDeadLetter(r, { ...context, stationId: topicStation ?? frameStation }));
-        continue;
+        return;
       }
       const packet = item.packet;
       const decoded = decodePacket(packet, options, now);

@@ -1,3 +1,4 @@
+import type { SplitDecoded, SplitMessages } from "./hj212-split.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestTopics } from "./topics.ts";
 
@@ -5,13 +6,16 @@ import type { IngestTopics } from "./topics.ts";
  * One MQTT message as ingest's input, whichever broker delivered it: station JSON, an HJ 212 packet
  * (with the MN its topic names, for the reply), or a topic.invalid dead letter for a topic ingest
  * does not take; undefined for Qingshan's own topics (its HJ 212 replies, the notifier's alerts).
+ * With `splits`, HJ 212 split messages are reassembled (`split`: settle it after delivery, and
+ * acknowledge the message only once `split.held()` resolved).
  */
 export function decodeMqttMessage(
   pipeline: IngestPipeline,
   topics: IngestTopics,
   topic: string,
   payload: string | Uint8Array,
-): { decoded: DecodedInput; mn?: string } | undefined {
+  splits?: SplitMessages,
+): { decoded: DecodedInput; mn?: string; split?: SplitDecoded } | undefined {
   const found = topics.classify(topic);
   const submit = { source: "mqtt", origin: topic } as const;
   switch (found.kind) {
@@ -19,7 +23,11 @@ export function decodeMqttMessage(
       return { decoded: pipeline.decodeJson(topic, payload, submit) };
     case "hj212": {
       const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
-      return { decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }), mn: found.mn };
+      if (splits === undefined) {
+        return { decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }), mn: found.mn };
+      }
+      const split = splits.decodeText(text, { ...submit, expectedMn: found.mn });
+      return { decoded: split.decoded, mn: found.mn, split };
     }
     case "invalid":
       // Acknowledged like any rejected message, but never lost silently: a mistyped topic is a dead letter.

@@ -15,6 +15,7 @@ import {
   type RetryPolicy,
   settleWithin,
 } from "./deliver-with-retry.ts";
+import { createSplitMessages, DEFAULT_SPLIT_TIMEOUT_MS, type SplitDecoded } from "./hj212-split.ts";
 import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { decodeMqttMessage } from "./mqtt-decode.ts";
@@ -34,6 +35,8 @@ export interface MqttIngestOptions {
   readonly retry: RetryPolicy;
   /** How long `stop` lets in-flight messages retry a failing bus before leaving them unacknowledged. */
   readonly drainTimeoutMs: number;
+  /** hj212.splitTimeoutMs (default {@link DEFAULT_SPLIT_TIMEOUT_MS}): see hj212-split.ts. */
+  readonly splitTimeoutMs?: number;
 }
 
 export interface MqttIngest {
@@ -171,6 +174,14 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   const clients: MqttClient[] = [];
   const stopping = new AbortController();
   const retry = { signal: stopping.signal, policy: options.retry, logger, metrics };
+  // hj212.md §8 rule 4: split messages on hj212/{MN} are reassembled by (MN, QN) over all sessions
+  // of this process (a shared subscription spreads one topic over them).
+  const splits = createSplitMessages({
+    pipeline,
+    timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    logger,
+    deliver: (decoded) => deliverWithRetry(pipeline, decoded, retry),
+  });
   /** Messages taken and not yet acknowledged or given up, and who waits for them to reach 0 (stop). */
   let inFlight = 0;
   let idle: Array<() => void> = [];
@@ -187,8 +198,10 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   let drainedOnLeave: number | undefined;
 
   /** The message's input, or undefined for Qingshan's own topics (its HJ 212 replies, alerts). */
-  function decode(packet: IPublishPacket): { decoded: DecodedInput; mn?: string } | undefined {
-    return decodeMqttMessage(pipeline, topics, packet.topic, packet.payload);
+  function decode(
+    packet: IPublishPacket,
+  ): { decoded: DecodedInput; mn?: string; split?: SplitDecoded } | undefined {
+    return decodeMqttMessage(pipeline, topics, packet.topic, packet.payload, splits);
   }
 
   /** Decodes and hands on one message; settles its place in the PUBACK line either way. */
@@ -198,20 +211,27 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     entry: PendingPuback,
     line: ArrivalLine<PendingPuback>,
   ): Promise<void> {
+    let split: SplitDecoded | undefined;
     try {
       const input = decode(packet);
+      split = input?.split;
       // Qingshan's own messages (e.g. this instance's HJ 212 replies under hj212/#) are acknowledged, not input.
       const result = input === undefined ? undefined : await deliverWithRetry(pipeline, input.decoded, retry);
+      split?.handedOn();
       const mn = input?.mn;
       if (result?.response !== undefined && mn !== undefined) {
         // The station (or its gateway) listens for the 9014 data response on {prefix}/{MN}/reply.
         client.publish(`${options.hj212TopicPrefix}/${mn}/reply`, result.response, { qos: 1 });
       }
+      // A message holding a part of a split message is acknowledged only once that message was
+      // handed on whole, or its parts dead-lettered (timeout, inconsistent, stop).
+      await split?.held();
       entry.state = "succeeded";
     } catch (error) {
       if (!(error instanceof DeliveryAbortedError)) {
         logger.error({ err: error, topic: packet.topic }, "MQTT message not handled; left unacknowledged");
       }
+      split?.handedOn(error);
       entry.state = "failed";
     }
     release(client, line);
@@ -487,6 +507,9 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   }
 
   async function stop(): Promise<void> {
+    // Split messages still incomplete are dead-lettered first, so the parts' messages can be
+    // acknowledged; parts arriving after that are dead-lettered at once (hj212-split.ts).
+    await splits.stop();
     const leave = mqtt.leaveOnStop && (await leaveShareGroup());
     closing = true;
     // Drain: messages already being handed on finish and are acknowledged before we disconnect.
