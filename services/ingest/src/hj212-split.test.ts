@@ -219,7 +219,7 @@ describe.skipIf(missing !== "")(`HJ 212 split messages over MQTT through Mosquit
   async function setup(splitTimeoutMs: number) {
     const broker = await startPrivateMosquitto();
     cleanups.push(() => broker.stop());
-    const { got } = await startIngest({
+    const { ingest, got } = await startIngest({
       mqtt: { url: broker.url, clientId: `ingest-${randomUUID().slice(0, 8)}`, sessionExpirySeconds: 30 },
       hj212: { tcpPort: 0, splitTimeoutMs },
     });
@@ -227,7 +227,7 @@ describe.skipIf(missing !== "")(`HJ 212 split messages over MQTT through Mosquit
     const replies: string[] = [];
     await station.subscribeAsync(`hj212/${AIR_MN}/reply`, { qos: 1 });
     station.on("message", (_topic, payload) => replies.push(payload.toString("utf8")));
-    return { got, station, replies };
+    return { ingest, got, station, replies };
   }
 
   it("reassembles packets published as separate messages out of order, with a resend; answers once on {prefix}/{MN}/reply", async () => {
@@ -267,6 +267,22 @@ describe.skipIf(missing !== "")(`HJ 212 split messages over MQTT through Mosquit
     );
     expect(got.readings).toHaveLength(0);
     expect(replies).toEqual([]);
+  });
+
+  it("dead-letters the parts held at stop, and stops without waiting for the drain timeout", async () => {
+    const { ingest, got, station } = await setup(60_000);
+    const qn = uniqueQn();
+    const p2 = part(2, { qn });
+    await station.publishAsync(`hj212/${AIR_MN}`, p2, { qos: 1 });
+    await sleep(200);
+    const started = Date.now();
+    await ingest.stop();
+    // drainTimeoutMs is 10 s: the message holding the part was settled by its dead letter.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(got.deadLetters.map((d) => d.value.payload)).toEqual([p2]);
+    expect(got.deadLetters[0]?.value.message).toContain(
+      `QN=${qn} incomplete: packet 2 of 3 received before ingest stopped`,
+    );
   });
 });
 
