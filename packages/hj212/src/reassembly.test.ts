@@ -172,6 +172,82 @@ describe("SplitReassembler", () => {
     expect(r.pending).toBe(0);
   });
 
+  it("gives the oldest message up at once when one more than maxPending would be held", () => {
+    const r = new SplitReassembler<string>({
+      timeoutMs: 60_000,
+      maxPending: 2,
+      settingNames: { maxPending: "hj212.maxPendingSplitMessages" },
+    });
+    const qn = (i: number) => `2026112810300500${i}`;
+    expect(r.add(part(1, { qn: qn(1) }), "1a", 0)).toEqual({ kind: "pending" });
+    expect(r.add(part(3, { qn: qn(1) }), "1c", 1)).toEqual({ kind: "pending" });
+    expect(r.add(part(1, { qn: qn(2) }), "2a", 2)).toEqual({ kind: "pending" });
+    // A later part of a held message is no new message: nothing is given up.
+    expect(r.add(part(2, { qn: qn(2) }), "2b", 3)).toEqual({ kind: "pending" });
+    const third = r.add(part(1, { qn: qn(3) }), "3a", 4);
+    if (third.kind !== "pending") throw new Error(third.kind);
+    expect(third.evicted?.map((m) => [m.qn, m.error.message, m.parts.map((p) => p.tag)])).toEqual([
+      [
+        qn(1),
+        `bad-field: split message MN=${MN} QN=${qn(1)} dropped incomplete: packets 1, 3 of 3 received; more than 2 split messages pending (hj212.maxPendingSplitMessages)`,
+        ["1a", "1c"],
+      ],
+    ]);
+    expect(r.pending).toBe(2);
+    // The oldest is now QN 2; it still completes; a part of QN 1 starts it anew (evicting QN 3).
+    expect(r.add(part(3, { qn: qn(2) }), "2c", 5)).toMatchObject({ kind: "complete" });
+    expect(r.add(part(2, { qn: qn(1) }), "1b", 6)).toEqual({ kind: "pending" });
+    expect(r.add(part(1, { qn: qn(4) }), "4a", 7)).toMatchObject({
+      kind: "pending",
+      evicted: [{ qn: qn(3) }],
+    });
+    expect(r.nextExpiry()).toBe(60_006);
+  });
+
+  it("keeps the characters held within maxPendingBytes, resends included", () => {
+    const size = part(1).raw.length;
+    const r = new SplitReassembler<string>({ timeoutMs: 60_000, maxPendingBytes: size * 3 });
+    r.add(part(1, { qn: "20261128103005001" }), "1a", 0);
+    r.add(part(1, { qn: "20261128103005002" }), "2a", 1);
+    r.add(part(1, { qn: "20261128103005003" }), "3a", 2);
+    expect(r.pendingBytes).toBe(size * 3);
+    // A resend is held too (it is settled with its message): it counts, and the oldest other goes.
+    const resend = r.add(part(1, { qn: "20261128103005003" }), "3a-again", 3);
+    expect(resend).toMatchObject({ kind: "duplicate", evicted: [{ qn: "20261128103005001" }] });
+    if (resend.kind !== "duplicate") return;
+    expect(resend.evicted?.[0]?.error.message).toContain(
+      `more than ${size * 3} bytes of split messages held`,
+    );
+    expect(r.pending).toBe(2);
+    expect(r.pendingBytes).toBe(size * 3);
+  });
+
+  it("rejects a message that alone exceeds maxPendingBytes", () => {
+    const size = part(1).raw.length;
+    const r = new SplitReassembler<string>({ timeoutMs: 60_000, maxPendingBytes: size * 2 });
+    r.add(part(1, { qn: "20261128103005001", pnum: 9 }), "other", 0);
+    r.add(part(1, { pnum: 4 }), "a", 1);
+    // The other message is given up first (the newest message still fits alone).
+    expect(r.add(part(1, { pnum: 4 }), "a-again", 2)).toMatchObject({
+      kind: "duplicate",
+      evicted: [{ qn: "20261128103005001" }],
+    });
+    const over = r.add(part(1, { pnum: 4 }), "a-third", 3);
+    if (over.kind !== "rejected") throw new Error(over.kind);
+    expect(over.error.message).toMatch(
+      new RegExp(
+        `split message MN=${MN} QN=${QN} dropped incomplete: packet 1 of 4 received so far, more than the ${size * 2} bytes`,
+      ),
+    );
+    expect(over.parts.map((p) => p.tag)).toEqual(["a", "a-again", "a-third"]);
+    expect(r.pending).toBe(0);
+    expect(r.pendingBytes).toBe(0);
+  });
+
+  it("refuses bounds below 1", () => {
+    expect(() => new SplitReassembler({ timeoutMs: 1, maxPending: 0 })).toThrow(RangeError);
+  });
+
   it("returns a packet without the D bit whole", () => {
     const r = new SplitReassembler<number>({ timeoutMs: 1000 });
     const a = parsePacket(PACKET_A);

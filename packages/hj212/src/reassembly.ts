@@ -13,10 +13,16 @@ export interface SplitPart<T> {
 
 /** What became of a part given to {@link SplitReassembler.add}. */
 export type SplitOutcome<T> =
-  /** Held until the other packets arrive. */
-  | { readonly kind: "pending" }
-  /** The same packet (same PNO, same text) is already held: a resend; it is settled with its message. */
-  | { readonly kind: "duplicate" }
+  /**
+   * Held until the other packets arrive. `evicted`: older messages given up at once to keep within
+   * the reassembler's bounds (`maxPending`, `maxPendingBytes`); present only when there are any.
+   */
+  | { readonly kind: "pending"; readonly evicted?: readonly AbandonedMessage<T>[] }
+  /**
+   * The same packet (same PNO, same text) is already held: a resend; it is settled with its message.
+   * `evicted` as for "pending".
+   */
+  | { readonly kind: "duplicate"; readonly evicted?: readonly AbandonedMessage<T>[] }
   /**
    * Every packet arrived: `packet` is the whole message (CP contents joined in PNO order, Flag
    * without the D bit, A set when any part asked for an answer). `parts` in PNO order, then the
@@ -29,7 +35,7 @@ export type SplitOutcome<T> =
    */
   | { readonly kind: "rejected"; readonly error: Hj212Error; readonly parts: readonly SplitPart<T>[] };
 
-/** A message whose parts were given up (timeout or {@link SplitReassembler.drain}). */
+/** A message whose parts were given up (timeout, a bound exceeded, or {@link SplitReassembler.drain}). */
 export interface AbandonedMessage<T> {
   readonly mn: string;
   readonly qn: string;
@@ -47,6 +53,26 @@ interface Group<T> {
   readonly firstAt: number;
   readonly parts: Map<number, SplitPart<T>>;
   readonly duplicates: SplitPart<T>[];
+  /** Characters of the packets held (parts and duplicates). */
+  size: number;
+}
+
+export interface SplitReassemblerOptions {
+  /** An incomplete message is given up this long after its first part (see {@link SplitReassembler.expire}). */
+  readonly timeoutMs: number;
+  /**
+   * At most this many messages held: a part that starts one more gives the oldest up at once
+   * (returned as `evicted`). Default: no bound.
+   */
+  readonly maxPending?: number;
+  /**
+   * At most this many characters of packets held (parts and resends; a packet is ASCII, hj212.md
+   * §3.1): the oldest other messages are given up to keep within it; a message that alone exceeds it
+   * is rejected. Default: no bound.
+   */
+  readonly maxPendingBytes?: number;
+  /** Names of the bounds' settings, added to the reasons ("… pending (hj212.maxPendingSplitMessages)"). */
+  readonly settingNames?: { readonly maxPending?: string; readonly maxPendingBytes?: string };
 }
 
 function seconds(ms: number): string {
@@ -161,16 +187,33 @@ export function joinSplitMessage(parts: readonly Hj212Packet[]): Hj212Packet {
  */
 export class SplitReassembler<T> {
   readonly timeoutMs: number;
+  readonly maxPending: number;
+  readonly maxPendingBytes: number;
+  readonly #settingNames: SplitReassemblerOptions["settingNames"];
+  /** In the order their first part arrived: the first is the oldest. */
   readonly #groups = new Map<string, Group<T>>();
+  #bytes = 0;
 
-  constructor(options: { readonly timeoutMs: number }) {
+  constructor(options: SplitReassemblerOptions) {
     if (!(options.timeoutMs > 0)) throw new RangeError("timeoutMs must be positive");
+    const maxPending = options.maxPending ?? Number.POSITIVE_INFINITY;
+    const maxPendingBytes = options.maxPendingBytes ?? Number.POSITIVE_INFINITY;
+    if (!(maxPending >= 1)) throw new RangeError("maxPending must be at least 1");
+    if (!(maxPendingBytes >= 1)) throw new RangeError("maxPendingBytes must be at least 1");
     this.timeoutMs = options.timeoutMs;
+    this.maxPending = maxPending;
+    this.maxPendingBytes = maxPendingBytes;
+    this.#settingNames = options.settingNames;
   }
 
   /** Messages with parts held. */
   get pending(): number {
     return this.#groups.size;
+  }
+
+  /** Characters of the packets held (parts and resends). */
+  get pendingBytes(): number {
+    return this.#bytes;
   }
 
   /** Adds a packet with the D bit set (one without it is returned whole as complete). */
@@ -204,6 +247,7 @@ export class SplitReassembler<T> {
         firstAt: now,
         parts: new Map(),
         duplicates: [],
+        size: 0,
       };
       this.#groups.set(key, group);
     }
@@ -218,7 +262,7 @@ export class SplitReassembler<T> {
             : undefined;
     if (mismatch !== undefined) {
       const [field, got, held] = mismatch;
-      this.#groups.delete(key);
+      this.#remove(key, group);
       const earlier = [...group.parts.keys()].sort((a, b) => a - b).join(", ");
       return {
         kind: "rejected",
@@ -235,7 +279,12 @@ export class SplitReassembler<T> {
     if (held !== undefined) {
       if (held.packet.raw === packet.raw) {
         group.duplicates.push(part);
-        return { kind: "duplicate" };
+        this.#hold(group, part);
+        const bounded = this.#bound(key, group);
+        if (bounded.kind === "rejected") return bounded;
+        return bounded.evicted.length === 0
+          ? { kind: "duplicate" }
+          : { kind: "duplicate", evicted: bounded.evicted };
       }
       return {
         kind: "rejected",
@@ -249,8 +298,15 @@ export class SplitReassembler<T> {
       };
     }
     group.parts.set(packet.pno, part);
-    if (group.parts.size < group.pnum) return { kind: "pending" };
-    this.#groups.delete(key);
+    this.#hold(group, part);
+    if (group.parts.size < group.pnum) {
+      const bounded = this.#bound(key, group);
+      if (bounded.kind === "rejected") return bounded;
+      return bounded.evicted.length === 0
+        ? { kind: "pending" }
+        : { kind: "pending", evicted: bounded.evicted };
+    }
+    this.#remove(key, group);
     const parts = this.#ordered(group);
     try {
       const whole = joinSplitMessage(
@@ -279,7 +335,7 @@ export class SplitReassembler<T> {
     const expired: AbandonedMessage<T>[] = [];
     for (const [key, group] of this.#groups) {
       if (now - group.firstAt < this.timeoutMs) continue;
-      this.#groups.delete(key);
+      this.#remove(key, group);
       expired.push(this.#abandon(group, `within ${seconds(this.timeoutMs)}`));
     }
     return expired;
@@ -289,14 +345,61 @@ export class SplitReassembler<T> {
   drain(why: string): AbandonedMessage<T>[] {
     const all = [...this.#groups.values()].map((group) => this.#abandon(group, why));
     this.#groups.clear();
+    this.#bytes = 0;
     return all;
   }
 
-  #abandon(group: Group<T>, why: string): AbandonedMessage<T> {
+  #hold(group: Group<T>, part: SplitPart<T>): void {
+    group.size += part.packet.raw.length;
+    this.#bytes += part.packet.raw.length;
+  }
+
+  #remove(key: string, group: Group<T>): void {
+    this.#groups.delete(key);
+    this.#bytes -= group.size;
+  }
+
+  /**
+   * Keeps within maxPending and maxPendingBytes after a part of `current` (still incomplete) was
+   * held: the oldest other messages are given up; `current` alone above maxPendingBytes is rejected.
+   */
+  #bound(
+    key: string,
+    current: Group<T>,
+  ):
+    | { readonly kind: "kept"; readonly evicted: AbandonedMessage<T>[] }
+    | { readonly kind: "rejected"; readonly error: Hj212Error; readonly parts: readonly SplitPart<T>[] } {
+    const names = this.#settingNames;
+    if (current.size > this.maxPendingBytes) {
+      this.#remove(key, current);
+      const setting = names?.maxPendingBytes === undefined ? "" : ` (${names.maxPendingBytes})`;
+      const { error, parts } = this.#abandon(
+        current,
+        `so far, more than the ${this.maxPendingBytes} bytes of split messages that may be held${setting}`,
+        "dropped incomplete",
+      );
+      return { kind: "rejected", error, parts };
+    }
+    const evicted: AbandonedMessage<T>[] = [];
+    for (const [oldKey, group] of this.#groups) {
+      const overCount = this.#groups.size > this.maxPending;
+      const overBytes = this.#bytes > this.maxPendingBytes;
+      if (!overCount && !overBytes) break;
+      if (oldKey === key) continue;
+      this.#remove(oldKey, group);
+      const why = overCount
+        ? `; more than ${this.maxPending} split messages pending${names?.maxPending === undefined ? "" : ` (${names.maxPending})`}`
+        : `; more than ${this.maxPendingBytes} bytes of split messages held${names?.maxPendingBytes === undefined ? "" : ` (${names.maxPendingBytes})`}`;
+      evicted.push(this.#abandon(group, why, "dropped incomplete"));
+    }
+    return { kind: "kept", evicted };
+  }
+
+  #abandon(group: Group<T>, why: string, what = "incomplete"): AbandonedMessage<T> {
     const received = [...group.parts.keys()].sort((a, b) => a - b);
     const error = splitError(
       "PNO",
-      `split message MN=${group.mn} QN=${group.qn} incomplete: packet${received.length > 1 ? "s" : ""} ${received.join(", ")} of ${group.pnum} received ${why}`,
+      `split message MN=${group.mn} QN=${group.qn} ${what}: packet${received.length > 1 ? "s" : ""} ${received.join(", ")} of ${group.pnum} received${why.startsWith(";") ? "" : " "}${why}`,
       received.join(", "),
       `packets 1…${group.pnum}`,
     );

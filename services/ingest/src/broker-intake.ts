@@ -24,6 +24,9 @@ export interface EmbeddedIntakeOptions {
   readonly drainTimeoutMs: number;
   /** hj212.splitTimeoutMs (default {@link DEFAULT_SPLIT_TIMEOUT_MS}): see hj212-split.ts. */
   readonly splitTimeoutMs?: number;
+  /** hj212.maxPendingSplitMessages / hj212.maxPendingSplitBytes (defaults in hj212-split.ts): see there. */
+  readonly maxPendingSplitMessages?: number;
+  readonly maxPendingSplitBytes?: number;
   /** Sends an HJ 212 9014 data response on `{prefix}/{MN}/reply` (the broker's own publish). */
   reply(topic: string, payload: string): Promise<void>;
 }
@@ -67,6 +70,8 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
   const splits = createSplitMessages({
     pipeline,
     timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    maxPending: options.maxPendingSplitMessages,
+    maxPendingBytes: options.maxPendingSplitBytes,
     logger,
     deliver: (decoded) => deliverWithRetry(pipeline, decoded, retry),
   });

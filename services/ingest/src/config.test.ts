@@ -29,6 +29,8 @@ describe("parseIngestConfig", () => {
         idleTimeoutMs: 900_000,
         maxConnections: 2048,
         splitTimeoutMs: 60_000,
+        maxPendingSplitMessages: 1000,
+        maxPendingSplitBytes: 16_777_216,
       },
       limits: { maxPayloadBytes: 262_144, maxFutureSkewMs: 300_000, maxLatenessMs: 604_800_000 },
       drainTimeoutMs: 10_000,

@@ -96,6 +96,18 @@ export const IngestConfigSchema = z.strictObject({
        * arrived are dead-lettered ("split message MN=… QN=… incomplete: packets 1, 3 of 4 received within 60 s").
        */
       splitTimeoutMs: z.number().int().positive().default(60_000),
+      /**
+       * At most this many split messages held incomplete per transport (TCP, MQTT): a packet that
+       * starts one more dead-letters the oldest one's packets at once ("… dropped incomplete: packets
+       * 1 of 3 received; more than 1000 split messages pending (hj212.maxPendingSplitMessages)").
+       */
+      maxPendingSplitMessages: z.number().int().positive().default(1000),
+      /** Likewise, at most this many bytes of split-message packets held per transport (resends included). */
+      maxPendingSplitBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(16 * 1024 * 1024),
     })
     .prefault({}),
   /** Validation limits of both decoders (DecodeLimits of @qingshan/domain). */

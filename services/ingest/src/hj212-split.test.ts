@@ -74,9 +74,9 @@ async function startBus(): Promise<{ bus: Bus; got: Collected }> {
   return { bus, got: await collect(bus) };
 }
 
-async function startTcp(splitTimeoutMs: number) {
+async function startTcp(splitTimeoutMs: number, metricsRegistry = new Registry()) {
   const { bus, got } = await startBus();
-  const metrics = createIngestMetrics(new Registry());
+  const metrics = createIngestMetrics(metricsRegistry);
   const listener = createHj212TcpListener({
     port: 0,
     host: "127.0.0.1",
@@ -113,6 +113,12 @@ async function stationSocket(port: number): Promise<{ socket: Socket; received: 
   return { socket, received: () => Buffer.concat(chunks).toString("utf8") };
 }
 
+/** qingshan_messages_total{source} as a scrape reads it. */
+async function messagesTotal(metricsRegistry: Registry, source: string): Promise<number | undefined> {
+  const metric = await metricsRegistry.getSingleMetric("qingshan_messages_total")?.get();
+  return metric?.values.find((v) => v.labels.source === source)?.value;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("HJ 212 split messages over TCP", () => {
@@ -142,7 +148,8 @@ describe("HJ 212 split messages over TCP", () => {
   });
 
   it("dead-letters the packets of an incomplete message after hj212.splitTimeoutMs, unanswered", async () => {
-    const { port, got } = await startTcp(300);
+    const metricsRegistry = new Registry();
+    const { port, got } = await startTcp(300, metricsRegistry);
     const station = await stationSocket(port);
     const p1 = part(1, { pnum: 4 });
     const p3 = part(3, { pnum: 4 });
@@ -165,6 +172,8 @@ describe("HJ 212 split messages over TCP", () => {
     await sleep(100);
     expect(got.deadLetters).toHaveLength(2);
     expect(station.received()).toBe("");
+    // Three packets received (one resent), each counted once: their dead letters are no new messages.
+    expect(await messagesTotal(metricsRegistry, "hj212-tcp")).toBe(3);
   });
 
   it("dead-letters every packet of a message whose packets disagree on PNUM", async () => {
@@ -205,9 +214,9 @@ async function mqttStation(url: string): Promise<MqttClient> {
   return client;
 }
 
-async function startIngest(input: IngestConfigInput) {
+async function startIngest(input: IngestConfigInput, metricsRegistry = new Registry()) {
   const { bus, got } = await startBus();
-  const ingest = createIngest(input, { bus, registry, clock, logger, metricsRegistry: new Registry() });
+  const ingest = createIngest(input, { bus, registry, clock, logger, metricsRegistry });
   await ingest.start();
   cleanups.push(() => ingest.stop());
   return { ingest, got };
@@ -307,5 +316,43 @@ describe("HJ 212 split messages through the embedded broker", () => {
     await first;
     expect(got.readings).toHaveLength(6);
     expect(got.readings.every((d) => d.value.source === "mqtt-hj212")).toBe(true);
+  });
+
+  it("beyond hj212.maxPendingSplitMessages dead-letters the oldest message's part at once, then sends its PUBACK; each packet counted once", async () => {
+    const metricsRegistry = new Registry();
+    const { ingest, got } = await startIngest(
+      {
+        mqtt: { embeddedPort: 0, embeddedHost: "127.0.0.1" },
+        hj212: { tcpPort: 0, maxPendingSplitMessages: 2 },
+      },
+      metricsRegistry,
+    );
+    const station = await mqttStation(ingest.brokerUrl as string);
+    const topic = `hj212/${AIR_MN}`;
+    const qns = [uniqueQn(), uniqueQn(), uniqueQn()];
+    const acked: string[] = [];
+    const publishes = qns.map((qn) =>
+      station.publishAsync(topic, part(1, { qn }), { qos: 1 }).then(() => {
+        acked.push(qn);
+      }),
+    );
+    // The third message's first part evicts the first message (2 may be held): its dead letter,
+    // then its PUBACK, well before hj212.splitTimeoutMs (60 s).
+    await publishes[0];
+    expect(got.deadLetters.map((d) => d.value.payload)).toEqual([part(1, { qn: qns[0] })]);
+    expect(got.deadLetters[0]?.value).toMatchObject({ source: "mqtt", origin: topic, path: "PNO" });
+    expect(got.deadLetters[0]?.value.message).toBe(
+      `hj212.field: bad-field: split message MN=${AIR_MN} QN=${qns[0]} dropped incomplete: packet 1 of 3 received; more than 2 split messages pending (hj212.maxPendingSplitMessages)`,
+    );
+    await sleep(200);
+    expect(acked).toEqual([qns[0]]);
+    expect(got.deadLetters).toHaveLength(1);
+    // The messages still held complete (that publish's PUBACK follows the second message's, held).
+    void station
+      .publishAsync(topic, part(2, { qn: qns[2] }) + part(3, { qn: qns[2] }), { qos: 1 })
+      .catch(() => undefined);
+    await waitFor(() => got.readings.length === 6, { what: "the third message's readings" });
+    // 5 packets (in 4 MQTT messages), each counted once: the evicted part's dead letter adds none.
+    expect(await messagesTotal(metricsRegistry, "mqtt")).toBe(5);
   });
 });

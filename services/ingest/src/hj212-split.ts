@@ -5,6 +5,10 @@ import type { DecodedInput, Hj212SubmitOptions, IngestPipeline } from "./ingest-
 
 /** Default of hj212.splitTimeoutMs: how long the parts of a split message are held. */
 export const DEFAULT_SPLIT_TIMEOUT_MS = 60_000;
+/** Default of hj212.maxPendingSplitMessages: split messages held at most, per transport. */
+export const DEFAULT_MAX_PENDING_SPLIT_MESSAGES = 1000;
+/** Default of hj212.maxPendingSplitBytes: bytes of split-message packets held at most, per transport. */
+export const DEFAULT_MAX_PENDING_SPLIT_BYTES = 16 * 1024 * 1024;
 
 interface Settle {
   readonly promise: Promise<void>;
@@ -70,6 +74,16 @@ export interface SplitMessagesOptions {
   readonly pipeline: IngestPipeline;
   /** hj212.splitTimeoutMs: an incomplete message is dead-lettered this long after its first part. */
   readonly timeoutMs: number;
+  /**
+   * hj212.maxPendingSplitMessages (default {@link DEFAULT_MAX_PENDING_SPLIT_MESSAGES}): a part that
+   * starts one more message dead-letters the oldest held message's parts at once.
+   */
+  readonly maxPending?: number;
+  /**
+   * hj212.maxPendingSplitBytes (default {@link DEFAULT_MAX_PENDING_SPLIT_BYTES}): the oldest messages
+   * are dead-lettered to keep the packets held within it; a message alone above it is rejected.
+   */
+  readonly maxPendingBytes?: number;
   /** Hands dead letters of given-up parts on (the transport's deliverWithRetry). */
   readonly deliver: (decoded: DecodedInput) => Promise<unknown>;
   readonly logger: Logger;
@@ -83,7 +97,8 @@ export interface SplitMessagesOptions {
  * The whole message is decoded by the pipeline exactly like an unsplit packet (same validation,
  * dead letters, readings, 9014 reply). A part held is settled only when its message was handed on
  * or its parts were dead-lettered: incomplete after `timeoutMs`, inconsistent (other PNUM, CN or
- * ST), or at `stop`. A part resent unchanged adds nothing and is settled with its message.
+ * ST), given up as the oldest when more than `maxPending` messages (or `maxPendingBytes`) would be
+ * held, or at `stop`. A part resent unchanged adds nothing and is settled with its message.
  *
  * @example
  * const splits = createSplitMessages({ pipeline, timeoutMs: 60_000, deliver: (d) => deliverWithRetry(pipeline, d, retry), logger });
@@ -91,7 +106,15 @@ export interface SplitMessagesOptions {
  */
 export function createSplitMessages(options: SplitMessagesOptions): SplitMessages {
   const { pipeline, logger } = options;
-  const reassembler = new SplitReassembler<PartTag>({ timeoutMs: options.timeoutMs });
+  const reassembler = new SplitReassembler<PartTag>({
+    timeoutMs: options.timeoutMs,
+    maxPending: options.maxPending ?? DEFAULT_MAX_PENDING_SPLIT_MESSAGES,
+    maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_SPLIT_BYTES,
+    settingNames: {
+      maxPending: "hj212.maxPendingSplitMessages",
+      maxPendingBytes: "hj212.maxPendingSplitBytes",
+    },
+  });
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let stopped = false;
@@ -136,7 +159,11 @@ export function createSplitMessages(options: SplitMessagesOptions): SplitMessage
       logger.warn({ reason: message.error.message }, "HJ 212 split message dead-lettered");
       for (const [raw, same] of distinct(message.parts)) {
         const first = same[0] as SplitPart<PartTag>;
-        const decoded = pipeline.decodeHj212Item({ raw, error: message.error }, first.tag.options);
+        // Each part was counted in messages_total when it arrived: its dead letter is not another message.
+        const decoded = pipeline.decodeHj212Item(
+          { raw, error: message.error },
+          { ...first.tag.options, counted: true },
+        );
         done.push(
           options.deliver(decoded).then(
             () => {
@@ -174,9 +201,11 @@ export function createSplitMessages(options: SplitMessagesOptions): SplitMessage
       const outcome = reassembler.add(item.packet, tag, Date.now());
       switch (outcome.kind) {
         case "pending":
-          schedule();
-          return [];
         case "duplicate":
+          // Older messages given up to keep within the bounds: dead-lettered now, their held parts
+          // (MQTT PUBACKs) settled once those dead letters were handed on, as after a timeout.
+          if (outcome.evicted !== undefined) void abandon(outcome.evicted);
+          schedule();
           return [];
         case "complete":
           for (const part of outcome.parts) settledByThis.push(part.tag.settle);

@@ -35,6 +35,9 @@ export interface Hj212TcpOptions {
    * this long after the first if the others did not arrive. Default {@link DEFAULT_SPLIT_TIMEOUT_MS}.
    */
   readonly splitTimeoutMs?: number;
+  /** hj212.maxPendingSplitMessages / hj212.maxPendingSplitBytes (defaults in hj212-split.ts): see there. */
+  readonly maxPendingSplitMessages?: number;
+  readonly maxPendingSplitBytes?: number;
 }
 
 /** Bytes without an HJ 212 packet after which a connection is closed (~63 packets of the maximum 1036 bytes). */
@@ -96,6 +99,8 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
   const splits = createSplitMessages({
     pipeline,
     timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    maxPending: options.maxPendingSplitMessages,
+    maxPendingBytes: options.maxPendingSplitBytes,
     logger,
     deliver: (decoded) =>
       deliverWithRetry(pipeline, decoded, {

@@ -118,6 +118,8 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           retry: config.publishRetry,
           drainTimeoutMs: config.drainTimeoutMs,
           splitTimeoutMs: config.hj212.splitTimeoutMs,
+          maxPendingSplitMessages: config.hj212.maxPendingSplitMessages,
+          maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
           reply: (topic, payload) => (broker ? broker.publish(topic, payload) : Promise.resolve()),
         });
         intake = embedded;
@@ -138,6 +140,8 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           maxConnections: config.hj212.maxConnections,
           drainTimeoutMs: config.drainTimeoutMs,
           splitTimeoutMs: config.hj212.splitTimeoutMs,
+          maxPendingSplitMessages: config.hj212.maxPendingSplitMessages,
+          maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
           pipeline,
           logger,
           metrics,
@@ -153,6 +157,8 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           ownTopics: config.mqtt.ownTopics,
           drainTimeoutMs: config.drainTimeoutMs,
           splitTimeoutMs: config.hj212.splitTimeoutMs,
+          maxPendingSplitMessages: config.hj212.maxPendingSplitMessages,
+          maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
           pipeline,
           logger,
           metrics,

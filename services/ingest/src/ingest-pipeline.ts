@@ -55,6 +55,11 @@ export interface Hj212SubmitOptions extends SubmitOptions {
    * is decoded on its own.
    */
   readonly takeSplit?: (item: StreamItem & { readonly packet: Hj212Packet }) => readonly StreamItem[];
+  /**
+   * The input was already counted in messages_total when it arrived (a held split-message part
+   * dead-lettered later: timeout, bound, stop); it is not counted again.
+   */
+  readonly counted?: boolean;
 }
 
 /** A decoded input: what will be published, and the HJ 212 replies to send once it was. */
@@ -284,7 +289,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     const responses: string[] = [];
     const topicStation = topicStationId(options);
     for (const received of items) {
-      metrics.counts.message(options.source);
+      if (options.counted !== true) metrics.counts.message(options.source);
       const packet = received.packet;
       if (packet?.flag.split && options.takeSplit !== undefined) {
         for (const item of options.takeSplit({ ...received, packet })) decodeItem(item);

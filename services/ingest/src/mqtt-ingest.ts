@@ -37,6 +37,9 @@ export interface MqttIngestOptions {
   readonly drainTimeoutMs: number;
   /** hj212.splitTimeoutMs (default {@link DEFAULT_SPLIT_TIMEOUT_MS}): see hj212-split.ts. */
   readonly splitTimeoutMs?: number;
+  /** hj212.maxPendingSplitMessages / hj212.maxPendingSplitBytes (defaults in hj212-split.ts): see there. */
+  readonly maxPendingSplitMessages?: number;
+  readonly maxPendingSplitBytes?: number;
 }
 
 export interface MqttIngest {
@@ -179,6 +182,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   const splits = createSplitMessages({
     pipeline,
     timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    maxPending: options.maxPendingSplitMessages,
+    maxPendingBytes: options.maxPendingSplitBytes,
     logger,
     deliver: (decoded) => deliverWithRetry(pipeline, decoded, retry),
   });
