@@ -142,7 +142,9 @@ describe("loadConfig", () => {
     const file = shippedWith({ hj212: { tcpPort: 9212, tcpHots: "127.0.0.1" } });
     const load = () => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file });
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(`config ${file}: hj212.tcpHots: unknown setting; hj212 accepts tcpPort, tcpHost`);
+    expect(load).toThrow(
+      `config ${file}: hj212.tcpHots: unknown setting; hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes`,
+    );
     expect(load).not.toThrow("QINGSHAN_HJ212_PORT");
     const topLevel = shippedWith({ dataDirectory: "/srv/q" });
     expect(() => loadConfig({ root, env: { QINGSHAN_DATA_DIR: "/tmp/q" }, file: topLevel })).toThrow(
@@ -158,6 +160,10 @@ describe("loadConfig", () => {
     expect(loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file }).hj212).toEqual({
       tcpPort: 0,
       tcpHost: "127.0.0.1",
+      // Ingest's own defaults (services/ingest/src/config.ts), not restated by the CLI.
+      splitTimeoutMs: 60_000,
+      maxPendingSplitMessages: 1000,
+      maxPendingSplitBytes: 16 * 1024 * 1024,
     });
   });
 
@@ -317,6 +323,27 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
     expect((createStoreFromConfig(config) as DuckDbStore).settings).toMatchObject({
       threads: 1,
       memoryLimit: "256MB",
+    });
+  });
+
+  it("hj212's split-message settings reach ingest from the file, and from the environment over it", () => {
+    const split = { splitTimeoutMs: 5000, maxPendingSplitMessages: 20, maxPendingSplitBytes: 65_536 };
+    const file = shippedWith({ hj212: { tcpPort: 9212, tcpHost: "0.0.0.0", ...split } });
+    expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {}, file }))).hj212).toMatchObject(split);
+    const env = { QINGSHAN_HJ212_SPLIT_TIMEOUT_MS: "120000", QINGSHAN_HJ212_MAX_PENDING_SPLITS: "50" };
+    expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env, file }))).hj212).toMatchObject({
+      splitTimeoutMs: 120_000,
+      maxPendingSplitMessages: 50,
+      maxPendingSplitBytes: 65_536,
+    });
+    // Validated by ingest's own schema, naming the variable.
+    expect(() => loadConfig({ root, env: { QINGSHAN_HJ212_MAX_PENDING_SPLITS: "0" }, file })).toThrow(
+      /^QINGSHAN_HJ212_MAX_PENDING_SPLITS="0" \(setting hj212\.maxPendingSplitMessages\): hj212\.maxPendingSplitMessages: Too small/,
+    );
+    // Unset: ingest's defaults.
+    expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {} }))).hj212).toMatchObject({
+      splitTimeoutMs: 60_000,
+      maxPendingSplitMessages: 1000,
     });
   });
 

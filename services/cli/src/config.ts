@@ -12,6 +12,8 @@ import { z } from "zod";
 
 /** Ingest's own MQTT settings: those passed through keep ingest's validation and defaults. */
 const ingestMqtt = IngestConfigSchema.shape.mqtt.unwrap().shape;
+/** Ingest's own HJ 212 split-message settings, likewise. */
+const ingestHj212 = IngestConfigSchema.shape.hj212.unwrap().shape;
 /** The DuckDB store's own settings, likewise. */
 const duckDb = duckDbStoreConfigSchema.shape;
 /** The Kafka bus's own settings, likewise. */
@@ -52,6 +54,12 @@ export const ConfigSchema = z.strictObject({
     tcpPort: z.number().int().min(0).max(65535).default(9212),
     /** Bind address of the HJ 212 TCP listener. */
     tcpHost: z.string().min(1).default("0.0.0.0"),
+    /** Split messages (Flag D = 1) incomplete this long after their first packet are dead-lettered (services/ingest/README.md). */
+    splitTimeoutMs: ingestHj212.splitTimeoutMs,
+    /** At most this many split messages held incomplete per transport; beyond, the oldest is dead-lettered at once. */
+    maxPendingSplitMessages: ingestHj212.maxPendingSplitMessages,
+    /** Likewise, at most this many bytes of split-message packets held per transport. */
+    maxPendingSplitBytes: ingestHj212.maxPendingSplitBytes,
   }),
   http: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
@@ -138,6 +146,8 @@ const ENV_OVERRIDES: ReadonlyArray<[string, string[], "string" | "int" | "number
   ["QINGSHAN_MQTT_MAX_IN_FLIGHT", ["mqtt", "maxInFlight"], "int"],
   ["QINGSHAN_MQTT_LEAVE_ON_STOP", ["mqtt", "leaveOnStop"], "bool"],
   ["QINGSHAN_HJ212_PORT", ["hj212", "tcpPort"], "int"],
+  ["QINGSHAN_HJ212_SPLIT_TIMEOUT_MS", ["hj212", "splitTimeoutMs"], "int"],
+  ["QINGSHAN_HJ212_MAX_PENDING_SPLITS", ["hj212", "maxPendingSplitMessages"], "int"],
   ["QINGSHAN_HTTP_PORT", ["http", "port"], "int"],
   ["QINGSHAN_HTTP_HOST", ["http", "host"], "string"],
   ["QINGSHAN_PUBLIC_URL", ["publicUrl"], "string"],

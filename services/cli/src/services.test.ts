@@ -219,7 +219,7 @@ describe("the HJ 212 TCP listener's address", () => {
       hj212: { tcpPort: port, tcpHost: "127.0.0.1" },
       mqtt: { url: "", embeddedPort: await freePort(), embeddedHost: "127.0.0.1" },
     });
-    expect(ctx.config.hj212).toEqual({ tcpPort: port, tcpHost: "127.0.0.1" });
+    expect(ctx.config.hj212).toMatchObject({ tcpPort: port, tcpHost: "127.0.0.1" });
     await ctx.bus.start();
     cleanups.push(() => ctx.bus.stop());
     const ingest = await startIngestService(ctx);

@@ -292,7 +292,13 @@ export function ingestConfigOf(config: QingshanConfig) {
       // The notifier publishes alert events on the same broker: not station input.
       ownTopics: [`${parseNotifierConfig(config.notifier as NotifierConfig).mqtt.topicPrefix}/#`],
     },
-    hj212: { tcpPort: config.hj212.tcpPort, tcpHost: config.hj212.tcpHost },
+    hj212: {
+      tcpPort: config.hj212.tcpPort,
+      tcpHost: config.hj212.tcpHost,
+      splitTimeoutMs: config.hj212.splitTimeoutMs,
+      maxPendingSplitMessages: config.hj212.maxPendingSplitMessages,
+      maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
+    },
     limits: {
       maxLatenessMs: Math.round(config.ingest.maxLatenessHours * HOUR_MS),
       maxFutureSkewMs: Math.round(config.ingest.maxFutureSkewSeconds * 1000),
