@@ -8,7 +8,9 @@
 //
 // Environment: BENCH_DATA_DIR (required), BENCH_MQTT_URL (external broker) or BENCH_MQTT_PORT
 // (embedded broker port, default any free one), BENCH_RULES (default config/rules.yaml),
-// BENCH_MAX_FUTURE_SKEW_MS (ingest limit; the alert-latency probe publishes hours ahead of now).
+// BENCH_MAX_FUTURE_SKEW_MS (ingest limit; the alert-latency probe publishes hours ahead of now),
+// BENCH_EVALUATOR_MAX_BATCH (the evaluator's maxBatch, for A/B runs), BENCH_ALLOC_PROFILE and
+// BENCH_STEADY_CPU_PROFILE (profiles, see below).
 import { join } from "node:path";
 import { createMemoryBus } from "../packages/bus/src/index.ts";
 import { loadRulesFile } from "../packages/rules/src/index.ts";
@@ -77,9 +79,47 @@ const notifier = createNotifier(
 await notifier.start();
 stops.push(() => notifier.stop());
 
+// BENCH_ALLOC_PROFILE=FILE: V8's sampling heap profiler over the whole run, keeping the samples of
+// objects already collected, so the profile shows where the garbage comes from (not what is live).
+if (env.BENCH_ALLOC_PROFILE) {
+  const file = env.BENCH_ALLOC_PROFILE;
+  const { Session } = await import("node:inspector/promises");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  stops.unshift(async () => {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    writeFileSync(file, JSON.stringify(profile));
+  });
+}
+
+// BENCH_STEADY_CPU_PROFILE=FILE: a CPU profile from SIGUSR2 (sent by bench/profile-mqtt.ts after
+// its warm-up) to the stop, so start-up and JIT warm-up stay out of it.
+if (env.BENCH_STEADY_CPU_PROFILE) {
+  const file = env.BENCH_STEADY_CPU_PROFILE;
+  const { Session } = await import("node:inspector/promises");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 250 });
+  process.once("SIGUSR2", () => {
+    session.post("Profiler.start").catch((error: unknown) => process.stderr.write(`${String(error)}\n`));
+  });
+  stops.unshift(async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+  });
+}
+
 const rulesFile = env.BENCH_RULES ?? join(ROOT, "config/rules.yaml");
 const evaluator = createEvaluator(
-  { rulesFile },
+  { rulesFile, ...(env.BENCH_EVALUATOR_MAX_BATCH ? { maxBatch: Number(env.BENCH_EVALUATOR_MAX_BATCH) } : {}) },
   {
     bus,
     store,

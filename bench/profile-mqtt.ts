@@ -5,7 +5,8 @@
 // With PROFILE_CPU_PROF=DIR the child runs under `node --cpu-prof --cpu-prof-dir=DIR`; PROFILE_NODE_FLAGS
 // adds node flags to the child; PROFILE_WARMUP=M first sends M messages that are not measured (a
 // fresh process spends 40–80 % more CPU per message until the JIT has compiled the hot paths);
-// PROFILE_BY_TID=1 lists threads one by one (V8's platform workers are the first four after main).
+// PROFILE_BY_TID=1 lists threads one by one (V8's platform workers are the first four after main);
+// BENCH_STEADY_CPU_PROFILE=FILE writes a CPU profile of the measured messages only (after the warm-up).
 //
 //   node --import tsx bench/profile-mqtt.ts                          # PROFILE_N=20000
 //   PROFILE_CPU_PROF=/tmp/prof node --import tsx bench/profile-mqtt.ts
@@ -103,6 +104,11 @@ async function publishAll(msgs: Array<{ topic: string; payload: string }>, total
 }
 // Warm-up (not measured): the same load on older data times, so the JIT has compiled the hot paths.
 if (WARMUP > 0) await publishAll(loadMessages(LOAD, WARMUP), WARMUP);
+// With BENCH_STEADY_CPU_PROFILE=FILE the child profiles from here on (bench/pipeline-process.ts).
+if (process.env.BENCH_STEADY_CPU_PROFILE) {
+  process.kill(pid, "SIGUSR2");
+  await new Promise((r) => setTimeout(r, 200));
+}
 const msgs = loadMessages(LOAD, N, Math.ceil(WARMUP / LOAD.length) * 1000 + 1000);
 const cpu0 = cpuSeconds(pid);
 const threads0 = cpuByThread(pid);
