@@ -119,7 +119,10 @@ if (env.BENCH_STEADY_CPU_PROFILE) {
 
 const rulesFile = env.BENCH_RULES ?? join(ROOT, "config/rules.yaml");
 const evaluator = createEvaluator(
-  { rulesFile, ...(env.BENCH_EVALUATOR_MAX_BATCH ? { maxBatch: Number(env.BENCH_EVALUATOR_MAX_BATCH) } : {}) },
+  {
+    rulesFile,
+    ...(env.BENCH_EVALUATOR_MAX_BATCH ? { maxBatch: Number(env.BENCH_EVALUATOR_MAX_BATCH) } : {}),
+  },
   {
     bus,
     store,
