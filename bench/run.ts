@@ -770,6 +770,7 @@ async function benchDistributed(
         const expected = N * VALUES_PER_MESSAGE;
         const bcpu0 = mosquittoPid ? cpuSeconds(mosquittoPid) : 0;
         const icpu0 = cpuSeconds(kafkaPid) + cpuSeconds(influxPid);
+        const each0 = [ingest.pid, writer.pid, kafkaPid, influxPid].map(cpuSeconds);
         const warm = await publishUntilWritten(
           mosquittoUrl,
           messages(N, salt + spanMs(N_WARMUP)),
@@ -780,6 +781,10 @@ async function benchDistributed(
         );
         const bcpu = mosquittoPid ? cpuSeconds(mosquittoPid) - bcpu0 : Number.NaN;
         const icpu = cpuSeconds(kafkaPid) + cpuSeconds(influxPid) - icpu0;
+        const each = [ingest.pid, writer.pid, kafkaPid, influxPid].map((pid, k) =>
+          fmt(((cpuSeconds(pid) - (each0[k] as number)) / N) * 1e6),
+        );
+        log(`distributed: CPU µs/msg: ingest ${each[0]}, writer ${each[1]}, Kafka ${each[2]}, InfluxDB ${each[3]}`);
         const writtenAll = cold.stored + warm.stored;
         const stored = await influxCount(influxUrl, db);
         const run: DistributedRun = {

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import type { Reading } from "@qingshan/domain";
 import { processAlive, requireService, waitFor } from "@qingshan/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { createDuckDbStore } from "../duckdb/duckdb-store.ts";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS } from "../hour.ts";
 import { adapterConfig, describeStoreContract } from "../testing/contract.ts";
@@ -229,6 +230,102 @@ describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
         to: T0 + DAY_MS * 3,
       });
       expect(hours.reduce((n, h) => n + h.totalCount, 0)).toBe(3_000);
+    });
+
+    const hourOf = async (store: InfluxStore) =>
+      (await store.queryHourly({ stationId: "ST-A", metric: "pm25", from: T0, to: T0 + HOUR_MS }))[0];
+    /** Drops every raw reading of `database`, as retention would, keeping the hourly points. */
+    const dropRawReadings = async (database: string) => {
+      const response = await fetch(`${url}/query?db=${database}`, {
+        method: "POST",
+        body: new URLSearchParams({ q: `DROP MEASUREMENT "readings"` }),
+      });
+      expect(response.status).toBe(200);
+    };
+
+    it("merges an hour's newer readings into its point without reading its raw readings again; a rewrite recomputes", async () => {
+      const store = make();
+      await store.start();
+      const { database } = store.settings;
+      const at = (minute: number, value: number, periodMinutes: number, flag: Reading["flag"] = "N") => ({
+        ...reading(T0 + minute * 60_000, value, flag),
+        periodMs: periodMinutes * 60_000,
+      });
+      await store.writeReadings([at(10, 10, 10), at(20, 20, 10, "M")]);
+      await store.writeReadings([at(50, 40, 20)]);
+      // 10 µg/m³ over 10 min and 40 over 10 min of its 20 in the hour (the rest is the next hour's):
+      // equal times, so the arithmetic mean (HOUR_MEAN rule).
+      expect(await hourOf(store)).toMatchObject({ mean: 25, min: 10, max: 40, validCount: 2, totalCount: 3 });
+      // The raw readings are gone (as after retention); newer readings are still merged from the point.
+      await dropRawReadings(database);
+      expect(await store.queryReadings({ stationId: "ST-A", from: T0, to: T0 + HOUR_MS })).toEqual([]);
+      await store.writeReadings([at(55, 70, 5)]);
+      // Now 10 over 10 min, 40 over 10 min, 70 over 5 min: (100 + 400 + 350) / 25.
+      expect(await hourOf(store)).toMatchObject({ mean: 34, min: 10, max: 70, validCount: 3, totalCount: 4 });
+      // A rewrite of a stored time cannot be merged: the hour is recomputed from the raw readings left.
+      await store.writeReadings([at(55, 60, 5)]);
+      expect(await hourOf(store)).toMatchObject({ mean: 60, min: 60, max: 60, validCount: 1, totalCount: 1 });
+    });
+
+    it("recomputes an hour whose point was rewritten without its merge state (an older version's recompute)", async () => {
+      const store = make();
+      await store.start();
+      const { database } = store.settings;
+      await store.writeReadings([reading(T0 + 60_000, 10), reading(T0 + 120_000, 20)]);
+      // An older writer recomputed the hour (after a third reading) and wrote the aggregates only.
+      await store.writeReadings([reading(T0 + 180_000, 30)]);
+      await fetch(`${url}/write?db=${database}&precision=ms`, {
+        method: "POST",
+        body: `hourly,metric=pm25,station=ST-A mean=99,min=99,max=99,valid_count=3i,total_count=5i,valid_period_ms=0i ${T0 + HOUR_MS}`,
+      });
+      await store.writeReadings([reading(T0 + 240_000, 40)]);
+      expect(await hourOf(store)).toMatchObject({ mean: 25, min: 10, max: 40, validCount: 4, totalCount: 4 });
+    });
+
+    it("gives the same hours as the DuckDB store for live, late, rewritten and invalid readings", async () => {
+      const store = make();
+      await store.start();
+      const duck = createDuckDbStore({ path: ":memory:" });
+      await duck.start();
+      try {
+        let seed = 7;
+        const random = () => {
+          seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+          return seed / 2 ** 31;
+        };
+        const periods = [0, 60_000, 300_000, 1_200_000];
+        let ts = T0;
+        for (let batch = 0; batch < 12; batch++) {
+          const readings: Reading[] = [];
+          for (let i = 0; i < 40; i++) {
+            // Mostly live (newer), some late or rewritten within the last hours.
+            ts += Math.floor(random() * 4) * 60_000;
+            const when = random() < 0.15 ? ts - Math.floor(random() * 180) * 60_000 : ts;
+            readings.push({
+              ...reading(when, Math.round(random() * 5000) / 10, random() < 0.1 ? "M" : "N"),
+              periodMs: periods[Math.floor(random() * periods.length)] as number,
+            });
+          }
+          await store.writeReadings(readings);
+          await duck.writeReadings(readings);
+        }
+        const query = {
+          stationId: "ST-A",
+          metric: "pm25" as const,
+          from: T0 - HOUR_MS,
+          to: ts + 2 * HOUR_MS,
+        };
+        const expected = await duck.queryHourly(query);
+        const got = await store.queryHourly(query);
+        expect(got.map(({ mean: _, ...h }) => h)).toEqual(expected.map(({ mean: _, ...h }) => h));
+        got.forEach((h, i) => {
+          if (h.mean === null) expect(expected[i]?.mean).toBeNull();
+          else expect(h.mean).toBeCloseTo(expected[i]?.mean as number, 9);
+        });
+        expect(got.length).toBeGreaterThan(3);
+      } finally {
+        await duck.stop();
+      }
     });
 
     it("pages raw queries larger than queryPageSize", async () => {

@@ -28,6 +28,8 @@ import {
   deadLetterLine,
   hourlyLine,
   hourMean,
+  mergeHour,
+  mergeStateOf,
   type Row,
   readingLine,
   rowToDeadLetter,
@@ -57,6 +59,14 @@ interface StatementResult {
 const SCHEMA_VERSION = "1";
 /** Hours recomputed per query when a write or a rebuild touches a long time span. */
 const RECOMPUTE_WINDOW_MS = 7 * 24 * HOUR_MS;
+
+/** An hour of one series that a write touched, with the batch's readings of it. */
+interface TouchedHour {
+  readonly station: string;
+  readonly metric: string;
+  readonly hourEnd: number;
+  readonly readings: Reading[];
+}
 /** Ids per existence check of alert events (keeps the InfluxQL statement short). */
 const IDS_PER_QUERY = 200;
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
@@ -289,7 +299,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       const group = "GROUP BY time(1h), station, metric fill(none)";
       const readings = from(MEASUREMENT.readings);
       const [valid, total] = await influxql(
-        `SELECT mean(value), min(value), max(value), count(value), sum(period_capped_ms), ` +
+        `SELECT mean(value), min(value), max(value), count(value), sum(value) AS vsum, sum(period_capped_ms), ` +
           "sum(weighted_value) AS wsum, count(weighted_value) AS wcount, " +
           `min(period_capped_ms) AS wmin, max(period_capped_ms) AS wmax FROM ${readings} ` +
           `WHERE ${[...where, validFilter].join(" AND ")} ${group}; ` +
@@ -314,34 +324,98 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
           if (wanted !== undefined && !wanted.has(key)) continue;
           const v = validByKey.get(`${seriesKey(station, metric)}\u0000${row.time}`);
           const validCount = (v?.count as number | undefined) ?? 0;
+          const valid = validCount > 0 && v !== undefined;
+          const weightedCount = (v?.wcount as number | undefined) ?? 0;
           lines.push(
-            hourlyLine({
-              stationId: station,
-              metric: metric as MetricId,
-              hourEnd,
-              mean:
-                validCount > 0 && v !== undefined
+            hourlyLine(
+              {
+                stationId: station,
+                metric: metric as MetricId,
+                hourEnd,
+                mean: valid
                   ? hourMean({
                       mean: v.mean as number,
                       count: validCount,
                       periodSum: (v.sum as number | undefined) ?? 0,
                       weightedSum: (v.wsum as number | null | undefined) ?? null,
-                      weightedCount: (v.wcount as number | undefined) ?? 0,
+                      weightedCount,
                       minWeight: (v.wmin as number | undefined) ?? 0,
                       maxWeight: (v.wmax as number | undefined) ?? 0,
                     })
                   : null,
-              min: validCount > 0 ? (v?.min as number) : null,
-              max: validCount > 0 ? (v?.max as number) : null,
-              validCount,
-              totalCount: row.count as number,
-              validPeriodMs: (v?.sum as number | undefined) ?? 0,
-            }),
+                min: valid ? (v.min as number) : null,
+                max: valid ? (v.max as number) : null,
+                validCount,
+                totalCount: row.count as number,
+                validPeriodMs: (v?.sum as number | undefined) ?? 0,
+              },
+              {
+                sum: valid ? (v.vsum as number) : 0,
+                weightedSum: valid ? ((v.wsum as number | null | undefined) ?? 0) : 0,
+                weightedCount: valid ? weightedCount : 0,
+                minWeight: valid ? ((v.wmin as number | undefined) ?? 0) : 0,
+                maxWeight: valid ? ((v.wmax as number | undefined) ?? 0) : 0,
+                // The newest reading's time is not known here (InfluxQL labels a bucket's selectors by
+                // its start): any later reading of this hour is taken as a possible rewrite, recomputed.
+                newestTs: hourEnd,
+              },
+            ),
           );
         }
       }
       await writeLines(lines, "ms");
     }
+  }
+
+  /**
+   * Brings the touched hours up to date after their readings were written: an hour whose stored
+   * point has a merge state and whose new readings are all newer than the newest it merged gets
+   * them merged in (one read of the hours' points, not of their raw readings); any other hour —
+   * a reading that may rewrite a stored one, a point without a trustworthy state — is recomputed
+   * from its raw readings.
+   */
+  async function mergeHours(hours: ReadonlyMap<string, TouchedHour>): Promise<void> {
+    const recompute = new Map<string, TouchedHour>();
+    const lines: string[] = [];
+    for (const span of spansOf([...hours.values()])) {
+      const stored = new Map<string, Row>();
+      for (const series of await selectAll(
+        `SELECT * FROM ${from(MEASUREMENT.hourly)} WHERE ${anyOf("station", span.stations)} AND ` +
+          `${anyOf("metric", span.metrics)} AND time > ${timeNs(span.lo, "floor")} AND time <= ${timeNs(span.hi, "floor")} ` +
+          "GROUP BY station, metric",
+      )) {
+        for (const row of series.rows) {
+          stored.set(
+            `${seriesKey(series.tags.station ?? "", series.tags.metric ?? "")}\u0000${row.time as number}`,
+            row,
+          );
+        }
+      }
+      for (const [key, touched] of hours) {
+        if (touched.hourEnd <= span.lo || touched.hourEnd > span.hi) continue;
+        const row = stored.get(key);
+        const state = row === undefined ? undefined : mergeStateOf(row);
+        if (
+          row !== undefined &&
+          (state === undefined || touched.readings.some((r) => r.ts <= state.newestTs))
+        ) {
+          recompute.set(key, touched);
+          continue;
+        }
+        const metric = touched.metric as MetricId;
+        const merged = mergeHour(
+          row === undefined || state === undefined
+            ? undefined
+            : { hour: rowToHourly(row, touched.station, metric), state },
+          { stationId: touched.station, metric, hourEnd: touched.hourEnd },
+          touched.readings,
+          settings.validFlags,
+        );
+        lines.push(hourlyLine(merged.hour, merged.state));
+      }
+    }
+    await writeLines(lines, "ms");
+    if (recompute.size > 0) await recomputeHours(spansOf([...recompute.values()]), new Set(recompute.keys()));
   }
 
   /** Spans of at most RECOMPUTE_WINDOW_MS covering the given hour labels, with their series. */
@@ -480,19 +554,21 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       // The last element of a key wins, as in a later batch.
       const byKey = new Map<string, Reading>();
       for (const r of readings) byKey.set(`${seriesKey(r.stationId, r.metric)}\u0000${r.ts}`, r);
-      const hours = new Map<string, { station: string; metric: string; hourEnd: number }>();
+      const hours = new Map<string, TouchedHour>();
       for (const r of byKey.values()) {
         const hourEnd = hourEndOf(r.ts);
-        hours.set(`${seriesKey(r.stationId, r.metric)}\u0000${hourEnd}`, {
-          station: r.stationId,
-          metric: r.metric,
-          hourEnd,
-        });
+        const key = `${seriesKey(r.stationId, r.metric)}\u0000${hourEnd}`;
+        let hour = hours.get(key);
+        if (hour === undefined) {
+          hour = { station: r.stationId, metric: r.metric, hourEnd, readings: [] };
+          hours.set(key, hour);
+        }
+        hour.readings.push(r);
       }
       const lines = [...byKey.values()].map(readingLine);
       await write(async () => {
         await writeLines(lines, "ms");
-        await recomputeHours(spansOf([...hours.values()]), new Set(hours.keys()));
+        await mergeHours(hours);
       });
     },
 

@@ -92,11 +92,33 @@ export function hourMean(a: {
 }
 
 /**
- * The line (precision ms) of an hourly aggregate, timed at the hour's END (air-aqi.md §8).
- * mean/min/max are left out when no reading was valid (InfluxDB has no null); readers take them
- * as null whenever valid_count is 0, since an overwrite keeps fields the new point lacks.
+ * What an hourly point carries besides its aggregates so that the next readings of the hour can be
+ * merged into it without reading the hour's raw readings again: the sums behind the mean, the
+ * newest reading time merged, and the total count it was written with (a point whose
+ * `merge_total` differs from its `total_count` was rewritten without this state, by an older
+ * version, and is recomputed instead).
  */
-export function hourlyLine(h: HourlyAggregate): string {
+export interface HourMergeState {
+  /** Σ value of the valid readings. */
+  readonly sum: number;
+  /** Σ value × sampling time in the hour, over the valid readings whose product is finite. */
+  readonly weightedSum: number;
+  /** Valid readings counted in weightedSum. */
+  readonly weightedCount: number;
+  /** Smallest and largest sampling time in the hour among the valid readings (0 when none). */
+  readonly minWeight: number;
+  readonly maxWeight: number;
+  /** A reading of the hour at or before this time may be stored already: merging it could count it twice. */
+  readonly newestTs: number;
+}
+
+/**
+ * The line (precision ms) of an hourly aggregate, timed at the hour's END (air-aqi.md §8), with
+ * its merge state. mean/min/max are left out when no reading was valid (InfluxDB has no null);
+ * readers take them as null whenever valid_count is 0, since an overwrite keeps fields the new
+ * point lacks.
+ */
+export function hourlyLine(h: HourlyAggregate, merge: HourMergeState): string {
   const point = new Point(MEASUREMENT.hourly).tag("station", h.stationId).tag("metric", h.metric);
   if (h.validCount > 0 && h.mean !== null && h.min !== null && h.max !== null) {
     point.floatField("mean", h.mean).floatField("min", h.min).floatField("max", h.max);
@@ -106,8 +128,101 @@ export function hourlyLine(h: HourlyAggregate): string {
       .intField("valid_count", h.validCount)
       .intField("total_count", h.totalCount)
       .intField("valid_period_ms", h.validPeriodMs)
+      .floatField("sum", merge.sum)
+      .floatField("wsum", merge.weightedSum)
+      .intField("wcount", merge.weightedCount)
+      .intField("wmin", merge.minWeight)
+      .intField("wmax", merge.maxWeight)
+      .intField("newest_ts", merge.newestTs)
+      .intField("merge_total", h.totalCount)
       .timestamp(h.hourEnd),
   );
+}
+
+/** The merge state of a stored hourly row, or undefined when it has none that can be trusted. */
+export function mergeStateOf(row: Row): HourMergeState | undefined {
+  const fields = [row.sum, row.wsum, row.wcount, row.wmin, row.wmax, row.newest_ts, row.merge_total];
+  if (!fields.every((f) => typeof f === "number") || row.merge_total !== row.total_count) return undefined;
+  return {
+    sum: row.sum as number,
+    weightedSum: row.wsum as number,
+    weightedCount: row.wcount as number,
+    minWeight: row.wmin as number,
+    maxWeight: row.wmax as number,
+    newestTs: row.newest_ts as number,
+  };
+}
+
+/**
+ * An hour with new readings merged in: `stored` (aggregate and state; undefined for an hour
+ * without a point) plus `readings`, all of this hour and newer than `stored`'s newestTs. Only
+ * readings whose flag is in `validFlags` enter the valid aggregates, as in a recompute.
+ */
+export function mergeHour(
+  stored: { readonly hour: HourlyAggregate; readonly state: HourMergeState } | undefined,
+  key: { readonly stationId: string; readonly metric: MetricId; readonly hourEnd: number },
+  readings: readonly Reading[],
+  validFlags: readonly DataFlag[],
+): { hour: HourlyAggregate; state: HourMergeState } {
+  const before = stored !== undefined && stored.hour.validCount > 0 ? stored : undefined;
+  let validCount = before?.hour.validCount ?? 0;
+  let sum = before?.state.sum ?? 0;
+  let min = before?.hour.min ?? Number.POSITIVE_INFINITY;
+  let max = before?.hour.max ?? Number.NEGATIVE_INFINITY;
+  let validPeriodMs = before?.hour.validPeriodMs ?? 0;
+  let weightedSum = before?.state.weightedSum ?? 0;
+  let weightedCount = before?.state.weightedCount ?? 0;
+  let minWeight = before?.state.minWeight ?? Number.POSITIVE_INFINITY;
+  let maxWeight = before?.state.maxWeight ?? Number.NEGATIVE_INFINITY;
+  let newestTs = stored?.state.newestTs ?? Number.NEGATIVE_INFINITY;
+  for (const r of readings) {
+    newestTs = Math.max(newestTs, r.ts);
+    if (!validFlags.includes(r.flag)) continue;
+    const inHour = inHourPeriodMs(r.ts, r.periodMs);
+    validCount++;
+    sum += r.value;
+    min = Math.min(min, r.value);
+    max = Math.max(max, r.value);
+    validPeriodMs += inHour;
+    minWeight = Math.min(minWeight, inHour);
+    maxWeight = Math.max(maxWeight, inHour);
+    const weighted = r.value * inHour;
+    if (Number.isFinite(weighted)) {
+      weightedSum += weighted;
+      weightedCount++;
+    }
+  }
+  const valid = validCount > 0;
+  const hour: HourlyAggregate = {
+    ...key,
+    mean: valid
+      ? hourMean({
+          mean: sum / validCount,
+          count: validCount,
+          periodSum: validPeriodMs,
+          weightedSum: weightedCount > 0 ? weightedSum : null,
+          weightedCount,
+          minWeight,
+          maxWeight,
+        })
+      : null,
+    min: valid ? min : null,
+    max: valid ? max : null,
+    validCount,
+    totalCount: (stored?.hour.totalCount ?? 0) + readings.length,
+    validPeriodMs,
+  };
+  return {
+    hour,
+    state: {
+      sum: valid ? sum : 0,
+      weightedSum: valid ? weightedSum : 0,
+      weightedCount: valid ? weightedCount : 0,
+      minWeight: valid ? minWeight : 0,
+      maxWeight: valid ? maxWeight : 0,
+      newestTs,
+    },
+  };
 }
 
 /** The line (precision ns) of a dead letter; time = receivedAt plus an id-derived sub-ms offset. */
