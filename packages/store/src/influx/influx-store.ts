@@ -551,21 +551,42 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
           );
         }
       });
-      // The last element of a key wins, as in a later batch.
-      const byKey = new Map<string, Reading>();
-      for (const r of readings) byKey.set(`${seriesKey(r.stationId, r.metric)}\u0000${r.ts}`, r);
-      const hours = new Map<string, TouchedHour>();
-      for (const r of byKey.values()) {
-        const hourEnd = hourEndOf(r.ts);
-        const key = `${seriesKey(r.stationId, r.metric)}\u0000${hourEnd}`;
-        let hour = hours.get(key);
-        if (hour === undefined) {
-          hour = { station: r.stationId, metric: r.metric, hourEnd, readings: [] };
-          hours.set(key, hour);
+      // The last element of a key wins, as in a later batch. Keyed by station, metric and ts in
+      // nested maps: no key string per reading (this runs for every stored reading).
+      const byStation = new Map<string, Map<string, Map<number, Reading>>>();
+      for (const r of readings) {
+        let byMetric = byStation.get(r.stationId);
+        if (byMetric === undefined) {
+          byMetric = new Map();
+          byStation.set(r.stationId, byMetric);
         }
-        hour.readings.push(r);
+        let byTs = byMetric.get(r.metric);
+        if (byTs === undefined) {
+          byTs = new Map();
+          byMetric.set(r.metric, byTs);
+        }
+        byTs.set(r.ts, r);
       }
-      const lines = [...byKey.values()].map(readingLine);
+      const lines: string[] = [];
+      const hours = new Map<string, TouchedHour>();
+      for (const [station, byMetric] of byStation) {
+        for (const [metric, byTs] of byMetric) {
+          let hour: TouchedHour | undefined;
+          for (const r of byTs.values()) {
+            lines.push(readingLine(r));
+            const hourEnd = hourEndOf(r.ts);
+            if (hour?.hourEnd !== hourEnd) {
+              const key = `${seriesKey(station, metric)}\u0000${hourEnd}`;
+              hour = hours.get(key);
+              if (hour === undefined) {
+                hour = { station, metric, hourEnd, readings: [] };
+                hours.set(key, hour);
+              }
+            }
+            hour.readings.push(r);
+          }
+        }
+      }
       await write(async () => {
         await writeLines(lines, "ms");
         await mergeHours(hours);
