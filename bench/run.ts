@@ -660,11 +660,17 @@ interface ServiceChild {
 }
 
 async function startService(role: "ingest" | "writer", env: Record<string, string>): Promise<ServiceChild> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/distributed-process.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_ROLE: role, ...env },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
+  // BENCH_SERVICE_NODE_FLAGS: node flags of both services (e.g. --cpu-prof --cpu-prof-dir=DIR).
+  const flags = process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const proc = spawn(
+    process.execPath,
+    [...flags, "--import", "tsx", join(ROOT, "bench/distributed-process.ts")],
+    {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_ROLE: role, ...env },
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    },
+  );
   await stdoutMatch(proc, /QINGSHAN_BENCH_READY/, 120_000, role);
   proc.stdout?.resume();
   return { proc, pid: proc.pid as number };
@@ -784,7 +790,9 @@ async function benchDistributed(
         const each = [ingest.pid, writer.pid, kafkaPid, influxPid].map((pid, k) =>
           fmt(((cpuSeconds(pid) - (each0[k] as number)) / N) * 1e6),
         );
-        log(`distributed: CPU µs/msg: ingest ${each[0]}, writer ${each[1]}, Kafka ${each[2]}, InfluxDB ${each[3]}`);
+        log(
+          `distributed: CPU µs/msg: ingest ${each[0]}, writer ${each[1]}, Kafka ${each[2]}, InfluxDB ${each[3]}`,
+        );
         const writtenAll = cold.stored + warm.stored;
         const stored = await influxCount(influxUrl, db);
         const run: DistributedRun = {
