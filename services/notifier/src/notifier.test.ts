@@ -12,6 +12,7 @@ import {
   acknowledged,
   baseConfig,
   cleanupAfterEach,
+  hourly,
   localSmtp,
   MIN,
   publishAlerts,
@@ -469,16 +470,12 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const { store, bus, smtp, config } = await setup();
     const yesterday = Date.parse("2026-11-27T00:00:00+08:00");
     await (store as TimeSeriesStore).writeReadings(
-      Array.from({ length: 24 }, (_, h) => ({
-        stationId: "ld-aq-01",
-        metric: "pm25" as const,
-        ts: yesterday + h * 60 * MIN,
-        periodMs: 60 * MIN,
-        value: h < 12 ? 40 : 60,
-        flag: "N" as const,
-        source: "api" as const,
-        receivedAt: yesterday + (h + 1) * 60 * MIN,
-      })),
+      hourly(
+        "ld-aq-01",
+        "pm25",
+        yesterday,
+        Array.from({ length: 24 }, (_, h) => (h < 12 ? 40 : 60)),
+      ),
     );
     await store.writeAlertEvents([raised("old", Date.parse("2026-11-27T15:00:00+08:00"))]);
     const at = Date.parse("2026-11-28T08:00:00+08:00");

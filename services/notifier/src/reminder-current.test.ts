@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
+import { type AlertEvent, createStationRegistry, type MetricId } from "@qingshan/domain";
 import { computeAqi, gradeNoi } from "@qingshan/standards";
 import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
@@ -8,7 +8,8 @@ import { createNotifier } from "./notifier.ts";
 import {
   baseConfig,
   Cleanup,
-  MIN,
+  HOUR,
+  hourly,
   publishAlerts,
   startBus,
   startSmtp,
@@ -20,7 +21,6 @@ const logger = pino({ level: "silent" });
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-const HOUR = 60 * MIN;
 const T0 = Date.parse("2026-11-28T10:00:00+08:00");
 
 const registry = createStationRegistry([
@@ -48,20 +48,6 @@ const registry = createStationRegistry([
     township: "白云街道",
   },
 ]);
-
-/** Hourly readings (hour starts at `from` + i h, received at the hour's end) of one series. */
-function hourly(stationId: string, metric: MetricId, from: number, values: readonly number[]): Reading[] {
-  return values.map((value, i) => ({
-    stationId,
-    metric,
-    ts: from + i * HOUR,
-    periodMs: HOUR,
-    value,
-    flag: "N" as const,
-    source: "api" as const,
-    receivedAt: from + (i + 1) * HOUR,
-  }));
-}
 
 function raisedAt(event: Omit<AlertEvent, "id" | "type" | "at" | "tier" | "routes">): AlertEvent {
   return {

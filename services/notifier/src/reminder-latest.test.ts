@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   baseConfig,
   cleanupAfterEach,
+  hourly,
   localSmtp,
   MIN,
   publishAlerts,
@@ -14,8 +15,6 @@ import {
 } from "./testdata/harness.ts";
 
 const cleanup = cleanupAfterEach();
-
-const HOUR = 60 * MIN;
 
 /** gb3095-24h-pm25 at ld-aq-01 as the rules engine raises it for the 25 Nov day (stamped at its end). */
 function dayAlert(): AlertEvent {
@@ -51,20 +50,13 @@ describe("reminders and escalations state the latest value", () => {
     ];
     await store.writeReadings(
       days.flatMap(([date, value, hours]) =>
-        Array.from({ length: hours }, (_, h) => {
-          const ts = Date.parse(`${date}T00:00:00+08:00`) + h * HOUR;
-          return {
-            stationId: "ld-aq-01",
-            metric: "pm25" as const,
-            ts,
-            periodMs: HOUR,
-            // Around the mean, so it takes a mean of hours.
-            value: value + (h % 2 === 0 ? 5 : -5),
-            flag: "N" as const,
-            source: "api" as const,
-            receivedAt: ts + HOUR,
-          };
-        }),
+        hourly(
+          "ld-aq-01",
+          "pm25",
+          Date.parse(`${date}T00:00:00+08:00`),
+          // Around the mean, so it takes a mean of hours.
+          Array.from({ length: hours }, (_, h) => value + (h % 2 === 0 ? 5 : -5)),
+        ),
       ),
     );
     let t = Date.parse("2026-11-30T08:00:00+08:00");

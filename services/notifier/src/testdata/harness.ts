@@ -9,7 +9,13 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
-import { type AlertEvent, createStationRegistry, type StationRegistry } from "@qingshan/domain";
+import {
+  type AlertEvent,
+  createStationRegistry,
+  type MetricId,
+  type Reading,
+  type StationRegistry,
+} from "@qingshan/domain";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import { Aedes } from "aedes";
@@ -21,6 +27,7 @@ import { createNotifier, type Notifier, type NotifierDeps } from "../notifier.ts
 
 export const T0 = Date.parse("2026-11-28T10:00:00+08:00");
 export const MIN = 60_000;
+export const HOUR = 60 * MIN;
 
 export const registry: StationRegistry = createStationRegistry([
   {
@@ -49,6 +56,25 @@ export const ROSTER: NotifierConfig["roster"] = {
     { name: "night", start: "20:00", end: "08:00", tiers: [["duty-n"], ["chief"]] },
   ],
 };
+
+/** Hourly readings (hour starts at `from` + i h, received at the hour's end) of one series. */
+export function hourly(
+  stationId: string,
+  metric: MetricId,
+  from: number,
+  values: readonly number[],
+): Reading[] {
+  return values.map((value, i) => ({
+    stationId,
+    metric,
+    ts: from + i * HOUR,
+    periodMs: HOUR,
+    value,
+    flag: "N" as const,
+    source: "api" as const,
+    receivedAt: from + (i + 1) * HOUR,
+  }));
+}
 
 /** A raised event as the evaluator publishes it (PM2.5 24-hour mean over the Grade II limit). */
 export function raised(alertId = "a1", at = T0): AlertEvent {
