@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { createApiSubmit } from "../../services/cli/src/import.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
+import { loopbackEnv } from "./support/loopback-env.ts";
 
 // The path a new user takes: `qingshan start` with the embedded defaults (here on free ports and
 // without the demo feed, so the assertions see only what this test publishes).
@@ -40,15 +41,11 @@ async function readingsOnceStored<T>(path: string, count: number): Promise<T[]> 
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "qingshan-e2e-"));
-  const [mqttPort, httpPort, hj212Port] = [await freePort(), await freePort(), await freePort()];
   const config = loadConfig({
     root,
     env: {
-      QINGSHAN_DATA_DIR: dataDir,
-      QINGSHAN_MQTT_PORT: String(mqttPort),
-      QINGSHAN_HTTP_PORT: String(httpPort),
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_HJ212_PORT: String(hj212Port),
+      ...(await loopbackEnv(dataDir)),
+      QINGSHAN_HJ212_PORT: String(await freePort()),
       QINGSHAN_SIMULATOR: "off",
     },
   });

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toBeijingIso } from "@qingshan/domain";
 import { buildPacket } from "@qingshan/hj212";
-import { freePort, waitFor } from "@qingshan/testkit";
+import { waitFor } from "@qingshan/testkit";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
+import { loopbackEnv } from "./support/loopback-env.ts";
 
 // The new user's walkthrough: `qingshan start` with the embedded broker (free ports, no demo feed),
 // an MQTT 3.1.1 station publishing at QoS 1, the dead letters read back from the store via the API.
@@ -48,17 +49,9 @@ function hourlyPacket(t: number): string {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "qingshan-e2e-topics-"));
-  const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const config = loadConfig({
     root,
-    env: {
-      QINGSHAN_DATA_DIR: dataDir,
-      QINGSHAN_MQTT_PORT: String(mqttPort),
-      QINGSHAN_HTTP_PORT: String(httpPort),
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_HJ212_PORT: "0",
-      QINGSHAN_SIMULATOR: "off",
-    },
+    env: { ...(await loopbackEnv(dataDir)), QINGSHAN_SIMULATOR: "off" },
   });
   pipeline = await startPipeline(config);
   client = await mqtt.connectAsync(pipeline.brokerUrl, { clientId: "e2e-wrong-topics", protocolVersion: 4 });
