@@ -1,9 +1,10 @@
-import { type AlertEvent, createStationRegistry, HOUR_MS } from "@qingshan/domain";
+import { type AlertEvent, HOUR_MS } from "@qingshan/domain";
 import { assessAnnualTarget } from "@qingshan/standards";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine } from "./engine.ts";
 import { loadRulesFile } from "./load.ts";
 import { observe } from "./observe.ts";
+import { registry, station } from "./testdata/one-air-station.ts";
 import { plainView } from "./testdata/plain-view.ts";
 
 const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
@@ -11,21 +12,6 @@ const RULE =
   RULES.find((r) => r.id === "pm25-annual-target") ??
   (() => {
     throw new Error("pm25-annual-target missing");
-  })();
-const registry = createStationRegistry([
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
-const station =
-  registry.get("aq-1") ??
-  (() => {
-    throw new Error("aq-1");
   })();
 const at = (iso: string) => Date.parse(iso);
 const midnight = (date: string) => at(`${date}T00:00:00+08:00`);

@@ -1,14 +1,9 @@
-import {
-  type AlertEvent,
-  AlertEventSchema,
-  createStationRegistry,
-  foldAlertEvents,
-  toBeijingIso,
-} from "@qingshan/domain";
+import { type AlertEvent, AlertEventSchema, foldAlertEvents, toBeijingIso } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine, type EvaluationMode } from "./engine.ts";
 import { loadRulesFile } from "./load.ts";
 import type { Rule } from "./schema.ts";
+import { registry, station } from "./testdata/one-air-station.ts";
 import { plainView } from "./testdata/plain-view.ts";
 import { AQI_RULES_BEFORE_LEVELS } from "./testing/aqi-rules-before-levels.ts";
 
@@ -17,17 +12,6 @@ import { AQI_RULES_BEFORE_LEVELS } from "./testing/aqi-rules-before-levels.ts";
 const H = 3_600_000;
 const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
 const RULE = "aqi-hourly-heavy";
-const registry = createStationRegistry([
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
-const station = registry.get("aq-1") as NonNullable<ReturnType<typeof registry.get>>;
 const t0 = Date.parse("2026-11-28T10:00:00+08:00");
 const hourAt = (i: number) => toBeijingIso(t0 + i * H);
 
