@@ -69,9 +69,7 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
   // hj212.md §8 rule 4: split messages on {prefix}/{MN} are reassembled by (MN, QN).
   const splits = createSplitMessages({
     pipeline,
-    timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
-    maxPending: options.maxPendingSplitMessages,
-    maxPendingBytes: options.maxPendingSplitBytes,
+    settings: options,
     logger,
     deliver: (decoded) => deliverWithRetry(pipeline, decoded, retry),
   });

@@ -70,20 +70,25 @@ export interface SplitMessages {
   stop(): Promise<void>;
 }
 
-export interface SplitMessagesOptions {
-  readonly pipeline: IngestPipeline;
-  /** hj212.splitTimeoutMs: an incomplete message is dead-lettered this long after its first part. */
-  readonly timeoutMs: number;
+/** A transport's split-message settings, named as in its config (defaults applied here). */
+export interface SplitSettings {
+  /** hj212.splitTimeoutMs (default {@link DEFAULT_SPLIT_TIMEOUT_MS}): an incomplete message is dead-lettered this long after its first part. */
+  readonly splitTimeoutMs?: number;
   /**
    * hj212.maxPendingSplitMessages (default {@link DEFAULT_MAX_PENDING_SPLIT_MESSAGES}): a part that
    * starts one more message dead-letters the oldest held message's parts at once.
    */
-  readonly maxPending?: number;
+  readonly maxPendingSplitMessages?: number;
   /**
    * hj212.maxPendingSplitBytes (default {@link DEFAULT_MAX_PENDING_SPLIT_BYTES}): the oldest messages
    * are dead-lettered to keep the packets held within it; a message alone above it is rejected.
    */
-  readonly maxPendingBytes?: number;
+  readonly maxPendingSplitBytes?: number;
+}
+
+export interface SplitMessagesOptions {
+  readonly pipeline: IngestPipeline;
+  readonly settings: SplitSettings;
   /** Hands dead letters of given-up parts on (the transport's deliverWithRetry). */
   readonly deliver: (decoded: DecodedInput) => Promise<unknown>;
   readonly logger: Logger;
@@ -96,20 +101,21 @@ export interface SplitMessagesOptions {
  * spread one topic's messages over this process's sessions; MN and QN are what the standard names.
  * The whole message is decoded by the pipeline exactly like an unsplit packet (same validation,
  * dead letters, readings, 9014 reply). A part held is settled only when its message was handed on
- * or its parts were dead-lettered: incomplete after `timeoutMs`, inconsistent (other PNUM, CN or
- * ST), given up as the oldest when more than `maxPending` messages (or `maxPendingBytes`) would be
+ * or its parts were dead-lettered: incomplete after `splitTimeoutMs`, inconsistent (other PNUM, CN or
+ * ST), given up as the oldest when more than `maxPendingSplitMessages` messages (or
+ * `maxPendingSplitBytes`) would be
  * held, or at `stop`. A part resent unchanged adds nothing and is settled with its message.
  *
  * @example
- * const splits = createSplitMessages({ pipeline, timeoutMs: 60_000, deliver: (d) => deliverWithRetry(pipeline, d, retry), logger });
+ * const splits = createSplitMessages({ pipeline, settings: { splitTimeoutMs: 60_000 }, deliver: (d) => deliverWithRetry(pipeline, d, retry), logger });
  * const { decoded, handedOn, held } = splits.decodeItem(item, { source: "hj212-tcp", origin });
  */
 export function createSplitMessages(options: SplitMessagesOptions): SplitMessages {
-  const { pipeline, logger } = options;
+  const { pipeline, logger, settings } = options;
   const reassembler = new SplitReassembler<PartTag>({
-    timeoutMs: options.timeoutMs,
-    maxPending: options.maxPending ?? DEFAULT_MAX_PENDING_SPLIT_MESSAGES,
-    maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_SPLIT_BYTES,
+    timeoutMs: settings.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
+    maxPending: settings.maxPendingSplitMessages ?? DEFAULT_MAX_PENDING_SPLIT_MESSAGES,
+    maxPendingBytes: settings.maxPendingSplitBytes ?? DEFAULT_MAX_PENDING_SPLIT_BYTES,
     settingNames: {
       maxPending: "hj212.maxPendingSplitMessages",
       maxPendingBytes: "hj212.maxPendingSplitBytes",

@@ -98,9 +98,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
   // completes it. Parts are held in memory unanswered: a station that gets no 9014 resends.
   const splits = createSplitMessages({
     pipeline,
-    timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
-    maxPending: options.maxPendingSplitMessages,
-    maxPendingBytes: options.maxPendingSplitBytes,
+    settings: options,
     logger,
     deliver: (decoded) =>
       deliverWithRetry(pipeline, decoded, {

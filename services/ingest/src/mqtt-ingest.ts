@@ -181,9 +181,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   // of this process (a shared subscription spreads one topic over them).
   const splits = createSplitMessages({
     pipeline,
-    timeoutMs: options.splitTimeoutMs ?? DEFAULT_SPLIT_TIMEOUT_MS,
-    maxPending: options.maxPendingSplitMessages,
-    maxPendingBytes: options.maxPendingSplitBytes,
+    settings: options,
     logger,
     deliver: (decoded) => deliverWithRetry(pipeline, decoded, retry),
   });
