@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import {
   createStationRegistry,
   DAY_MS,
@@ -8,8 +7,8 @@ import {
   type Reading,
   type StationInput,
 } from "@qingshan/domain";
-import { beforeAll, describe, expect, it } from "vitest";
-import { T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { describe, expect, it } from "vitest";
+import { getOverHttp, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 
 const NOW = T("2026-11-29T12:00:00+08:00");
 const FOUR_H = 4 * HOUR_MS;
@@ -72,18 +71,7 @@ const api = useApiFixture({
   ],
 });
 
-let base = "";
-beforeAll(async () => {
-  await api.app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
-async function get(path: string): Promise<any> {
-  const res = await fetch(`${base}${path}`);
-  expect(res.status).toBe(200);
-  return res.json();
-}
+const get = getOverHttp(api);
 
 const range = (from: string, to: string) =>
   `from=${encodeURIComponent(`${from}T00:00:00+08:00`)}&to=${encodeURIComponent(`${to}T00:00:00+08:00`)}`;

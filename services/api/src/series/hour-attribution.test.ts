@@ -1,7 +1,6 @@
-import type { AddressInfo } from "node:net";
 import { HOUR_MS } from "@qingshan/domain";
-import { beforeAll, describe, expect, it } from "vitest";
-import { reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { describe, expect, it } from "vitest";
+import { getOverHttp, reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 
 const MIN = 60_000;
 const at = (hhmm: string) => T(`2026-11-06T${hhmm}:00+08:00`);
@@ -27,18 +26,7 @@ const api = useApiFixture({
   ],
 });
 
-let base = "";
-beforeAll(async () => {
-  await api.app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
-async function get(path: string): Promise<any> {
-  const res = await fetch(`${base}${path}`);
-  expect(res.status).toBe(200);
-  return res.json();
-}
+const get = getOverHttp(api);
 
 // GB 3095-2012 Table 4 (air-aqi.md §7): a 1-h mean needs ≥ 45 min of sampling IN the hour; a
 // sample belongs to the hour holding its start and counts only its minutes before that hour's end.

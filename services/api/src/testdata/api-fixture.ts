@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -12,7 +13,7 @@ import {
 import { createDuckDbStore, type TimeSeriesStore } from "@qingshan/store";
 import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import type { ApiDeps } from "../deps.ts";
 import { createApp } from "../index.ts";
 import stationsJson from "./stations.json" with { type: "json" };
@@ -120,4 +121,22 @@ export function useApiFixture(options: ApiFixtureOptions): ApiFixture {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
   return fixture;
+}
+
+/**
+ * GET over HTTP from the fixture's app, listening on a free loopback port from a beforeAll this call
+ * registers (after the fixture's): expects status 200; the parsed body.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
+export function getOverHttp(fixture: ApiFixture): (path: string) => Promise<any> {
+  let base = "";
+  beforeAll(async () => {
+    await fixture.app.listen({ port: 0, host: "127.0.0.1" });
+    base = `http://127.0.0.1:${(fixture.app.server.address() as AddressInfo).port}`;
+  });
+  return async (path) => {
+    const res = await fetch(`${base}${path}`);
+    expect(res.status).toBe(200);
+    return res.json();
+  };
 }
