@@ -1,23 +1,34 @@
 import {
   type AlertState,
+  beijingDayStart,
+  beijingHumanDay,
   beijingHumanTime,
+  beijingMidnight,
+  calendarWindowOf,
+  DAY_MS,
+  displayValue,
   HOUR_MS,
+  isMetricId,
   METRIC_IDS,
   METRICS,
   type MetricId,
+  reportingIntervalOf,
   type Station,
   type StationRegistry,
 } from "@qingshan/domain";
 import {
   createSeriesQuality,
+  hourDate,
   hourlyAqi,
   rollingAqi24,
   type StationView,
   type StatLike,
   trackQuality,
+  WINDOW_TEXT,
 } from "@qingshan/rules";
-import { assessSection, gb3838Item, waterClassNumber } from "@qingshan/standards";
+import { assessAnnualTarget, assessSection, gb3838Item, waterClassNumber } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
+import { createSeriesWindows } from "@qingshan/windows";
 import { WORST_LOOKBACK_MS } from "./latest.ts";
 
 type Bilingual = { readonly zh: string; readonly en: string };
@@ -339,11 +350,180 @@ async function currentQuality(
   return { kind: "current", text: { zh: zh.join("；"), en: en.join("; ") } };
 }
 
+const shownNumber = (v: number): string =>
+  Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+const withUnit = (v: number, unit: string): string => `${shownNumber(v)}${unit ? ` ${unit}` : ""}`;
+
+/** The range an out-of-range detail was checked against: its note's (the rule's `ranges`), or for flag T the instrument's. */
+function rangeOf(
+  metric: MetricId,
+  note: string,
+): { readonly range: readonly [number, number]; readonly fromNote: boolean } | undefined {
+  const m = /^outside \[(\S+), (\S+)\]$/.exec(note);
+  if (m !== null) return { range: [Number(m[1]), Number(m[2])], fromNote: true };
+  if (note.startsWith("flag T")) return { range: METRICS[metric].instrumentRange, fromNote: false };
+  return undefined;
+}
+
+/**
+ * An out-of-range finding (dq-out-of-range), per metric the alert names: its latest reading by `at`
+ * and whether it is still out of range as the rule checks it (packages/rules observeQuality: flag T,
+ * HJ 212-2017 Table 8 超测上限, or outside the rule's range, which the detail's note gives).
+ */
+async function currentOutOfRange(
+  store: CurrentStore,
+  station: Station,
+  s: AlertState,
+  at: number,
+): Promise<CurrentObservation | undefined> {
+  const newest = await store.latest(station.id);
+  const zh: string[] = [];
+  const en: string[] = [];
+  const shown: Array<{ value: number; ts: number }> = [];
+  for (const d of s.details ?? []) {
+    const metric = d.metric as MetricId;
+    const def = METRICS[metric];
+    const checked = def === undefined ? undefined : rangeOf(metric, d.note ?? "");
+    if (def === undefined || checked === undefined) continue;
+    let r = newest.find((x) => x.metric === metric);
+    if (r === undefined || r.ts > at) {
+      // The store holds readings after `at` (a clock behind it): the latest by `at`.
+      const readings = await store.queryReadings({
+        stationId: station.id,
+        metric,
+        from: at - WORST_LOOKBACK_MS,
+        to: at + 1,
+      });
+      r = readings.reduce<(typeof readings)[number] | undefined>(
+        (a, b) => (a === undefined || b.ts > a.ts ? b : a),
+        undefined,
+      );
+    }
+    if (r === undefined) continue;
+    const [lo, hi] = checked.range;
+    const flagT = r.flag === "T";
+    const outside = flagT || (checked.fromNote && (r.value < lo || r.value > hi));
+    const when = human(r.ts, at);
+    const range = `[${shownNumber(lo)}, ${shownNumber(hi)}]`;
+    const v = withUnit(r.value, def.unit);
+    zh.push(
+      `${def.zh} 最新读数 ${v}（${when.zh}${flagT ? "，标记 T 超测上限" : ""}），${outside ? `仍超出量程 ${range}` : `已在量程 ${range} 内`}`,
+    );
+    en.push(
+      `${def.en} latest reading ${v} (${when.en}${flagT ? ", flag T: above the measuring upper limit" : ""}), ${outside ? `still outside the range ${range}` : `back within the range ${range}`}`,
+    );
+    shown.push({ value: r.value, ts: r.ts });
+  }
+  const only = shown.length === 1 ? shown[0] : undefined;
+  if (zh.length === 0) return undefined;
+  return {
+    kind: "current",
+    ...(only !== undefined ? { value: only.value, dataTime: only.ts } : {}),
+    text: { zh: zh.join("；"), en: en.join("; ") },
+  };
+}
+
+/**
+ * A month or year-to-date window now: the windows' own statistic (@qingshan/windows month /
+ * yearToDate, as the evaluator's rules read it) from the store's hourly means of the Beijing month
+ * or year, through the last Beijing day completed by `at` — the rules observe these windows at a
+ * day's end over the completed days. An annual-target alert (levels at_risk / exceeded) states the
+ * year-to-date mean as the rule assesses it (@qingshan/standards assessAnnualTarget: rounded, with
+ * GB 3095 Table 4's pro-rata share of 324 valid days); other alerts the mean when valid (GB 3095
+ * Table 4 / HJ 663: ≥ 27 daily means a month, 25 in February; ≥ 324 a year), else that it is not yet.
+ */
+async function currentCalendarMean(
+  store: CurrentStore,
+  station: Station,
+  s: AlertState,
+  at: number,
+  window: "month" | "year-to-date",
+): Promise<CurrentObservation | undefined> {
+  const metric = s.metric;
+  if (metric === undefined || !isMetricId(metric)) return undefined;
+  const def = METRICS[metric];
+  const dayEnd = beijingDayStart(at);
+  const day = hourDate(dayEnd);
+  const year = Number(day.slice(0, 4));
+  const monthKey = day.slice(0, 7);
+  const firstDay = window === "month" ? `${monthKey}-01` : `${year}-01-01`;
+  const from = beijingMidnight(firstDay);
+  const hours = await store.queryHourly({ stationId: station.id, metric, from, to: dayEnd });
+  if (hours.length === 0) return undefined;
+  const w = createSeriesWindows(metric, {
+    latenessMs: HOUR_MS,
+    reportingIntervalMs: reportingIntervalOf(station, metric),
+    keep: [window === "month" ? "month" : "year"],
+  });
+  for (const h of hours) w.addHourly(h);
+  // The days counted: from the first of the month or year through the last completed day.
+  const first = beijingHumanDay(from + DAY_MS, at);
+  const last = beijingHumanDay(dayEnd, at);
+  const period = { zh: `${first.zh}至${last.zh}`, en: `${first.en} to ${last.en}` };
+  const name = WINDOW_TEXT[window];
+  if (window === "year-to-date" && (s.level === "at_risk" || s.level === "exceeded")) {
+    const ytd = w.yearToDate(year);
+    // As observeAnnualTarget counts them: the completed days of the year, and those left.
+    const yearStart = Date.UTC(year, 0, 1);
+    const elapsedDays = Math.round((Date.parse(`${day}T00:00:00Z`) - yearStart) / DAY_MS) + 1;
+    const daysInYear = Math.round((Date.UTC(year + 1, 0, 1) - yearStart) / DAY_MS);
+    const a = assessAnnualTarget({
+      sumOfDailyMeans: ytd.sumOfDailyMeans,
+      validDays: ytd.count,
+      elapsedDays,
+      daysInYear,
+      target: s.threshold ?? 0,
+      monthCounts: ytd.monthCounts,
+    });
+    if (a.ytdMean === null) return undefined;
+    // GB 3095 Table 4: 324 valid daily means of 365, pro rata so far (as the rule and the API count).
+    const needed = Math.ceil((elapsedDays * 324) / 365);
+    const short = a.sufficientData
+      ? { zh: "", en: "" }
+      : {
+          zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
+          en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
+        };
+    const v = withUnit(a.ytdMean, def.unit);
+    return {
+      kind: "current",
+      value: a.ytdMean,
+      dataTime: dayEnd,
+      text: {
+        zh: `${def.zh}年初至今均值 ${v}（${period.zh}，${a.validDays} 个有效日）${short.zh}`,
+        en: `${def.en} year-to-date mean ${v} (${period.en}, ${a.validDays} valid days)${short.en}`,
+      },
+    };
+  }
+  const stat = window === "month" ? w.month(monthKey) : w.yearToDate(year);
+  if (stat.count === 0 || stat.mean === null) return undefined;
+  const v = withUnit(displayValue(stat.mean), def.unit);
+  if (!stat.valid)
+    return {
+      kind: "current",
+      text: {
+        zh: `${def.zh}${name.zh} 暂无有效值：${period.zh} ${stat.count} 个有效日均值（需 ≥ ${stat.required} 个），其均值 ${v}`,
+        en: `${def.en} ${name.en}: no valid value yet, ${stat.count} valid daily means ${period.en} (≥ ${stat.required} needed), averaging ${v}`,
+      },
+    };
+  return {
+    kind: "current",
+    value: displayValue(stat.mean),
+    dataTime: dayEnd,
+    text: {
+      zh: `${def.zh}${name.zh} ${v}（${period.zh}，${stat.count} 个有效日）`,
+      en: `${def.en} ${name.en} ${v} (${period.en}, ${stat.count} valid days)`,
+    },
+  };
+}
+
 /**
  * What is current for an open alert that is not on a pollutant's window (those are latest.ts's):
  * the hourly or 24-h rolling AQI with its primary pollutant (metric `aqi`), the water class with
  * its deciding parameters (`water_class`), how long a silent station has now been silent
- * (`silence`), a stuck sensor's or a long flag's run now (dq-stuck-sensor-*, dq-flag-too-long).
+ * (`silence`), a stuck sensor's or a long flag's run now (dq-stuck-sensor-*, dq-flag-too-long), an
+ * out-of-range finding's latest reading and whether it still is (dq-out-of-range), a month or
+ * year-to-date window's mean through the last completed Beijing day (the windows' own statistic).
  * Undefined for other alerts and when nothing was observed since: the reminder keeps the alerted value.
  *
  * @example
@@ -363,11 +543,16 @@ export async function currentObservation(
     return currentAqi(store, station, s, at, s.window === "24-h rolling");
   if (s.metric === "water_class") return currentWaterClass(store, station, s, at);
   if (s.metric === "silence") return currentSilence(store, station, at, silentText);
+  const calendar = calendarWindowOf(s);
+  if (calendar === "month" || calendar === "year-to-date")
+    return currentCalendarMean(store, station, s, at, calendar);
   // Data-quality findings say which check in their details' notes (packages/rules observeQuality).
   const notes = (s.details ?? []).map((d) => d.note ?? "");
   if (notes.length === 0) return undefined;
   if (notes.every((n) => / identical consecutive values\b/.test(n)))
     return currentQuality(store, station, s, at, "stuck");
   if (notes.every((n) => /^flag \S+ for /.test(n))) return currentQuality(store, station, s, at, "flag");
+  if (notes.every((n) => /^outside \[/.test(n) || n.startsWith("flag T")))
+    return currentOutOfRange(store, station, s, at);
   return undefined;
 }
