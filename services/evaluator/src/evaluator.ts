@@ -647,26 +647,31 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   async function handle(batch: readonly Delivery<Reading>[]): Promise<void> {
     await exclusive(async () => {
       if (outbox.size() > MAX_PENDING_OUTBOX) await scheduleFlush();
-      // Offsets as bigint once per delivery (not per use: this loop runs for every reading).
-      const offsets = new Map<Delivery<Reading>, bigint>();
-      const fresh = batch.filter((d) => {
+      // Offsets as bigint once per delivery (not per use: this loop runs for every reading), kept
+      // beside the deliveries they belong to.
+      const fresh: Delivery<Reading>[] = [];
+      const freshOffsets: bigint[] = [];
+      for (const d of batch) {
         const offset = BigInt(d.offset);
-        offsets.set(d, offset);
         const next = nextOffset.get(d.partition);
-        return next === undefined || offset >= next;
-      });
+        if (next === undefined || offset >= next) {
+          fresh.push(d);
+          freshOffsets.push(offset);
+        }
+      }
       for (const partition of new Set(fresh.map((d) => d.partition))) {
         const next = nextOffset.get(partition);
-        const first = fresh.find((d) => d.partition === partition);
-        if (next === undefined || first === undefined || offsets.get(first) === next) continue;
+        const firstIndex = fresh.findIndex((d) => d.partition === partition);
+        const firstOffset = freshOffsets[firstIndex];
+        if (next === undefined || firstOffset === undefined || firstOffset === next) continue;
         // Messages of this partition were processed elsewhere meanwhile (it moved away and back, or
         // some were undecodable): what this member holds may be stale, so rebuild from the store.
         logger.info(
-          { partition, expected: String(next), got: first.offset },
+          { partition, expected: String(next), got: String(firstOffset) },
           "evaluator: offset gap, rebuilding",
         );
         nextOffset.delete(partition);
-        const missing = await awaitWriter([partition], new Map([[partition, offsets.get(first) as bigint]]));
+        const missing = await awaitWriter([partition], new Map([[partition, firstOffset]]));
         for (const station of stationsOf(new Set([partition]))) await rebuild(station);
         lagging.delete(partition);
         watchLagging(missing);
@@ -680,15 +685,15 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (station !== undefined && !series.has(stationId)) await ensure(station);
       }
       const dirty = new Map<string, Map<number, boolean>>();
-      for (const d of fresh) {
-        nextOffset.set(d.partition, (offsets.get(d) as bigint) + 1n);
+      for (let i = 0; i < fresh.length; i++) {
+        const d = fresh[i] as Delivery<Reading>;
+        nextOffset.set(d.partition, (freshOffsets[i] as bigint) + 1n);
         const r = d.value;
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station
         if (isCounted(s, r.metric, r.ts)) continue; // rebuilt from the store, or the newest reading published twice
-        const outcome = s
-          .windowsOf(r.metric)
-          .add({ ts: r.ts, value: r.value, flag: r.flag, periodMs: r.periodMs });
+        // The reading itself is a WindowReading (the windows keep numbers, not the object).
+        const outcome = s.windowsOf(r.metric).add(r);
         if (!outcome.accepted) {
           metrics.readingsTooLate.inc();
           outbox.letters.push({
