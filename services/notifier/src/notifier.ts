@@ -448,8 +448,9 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
 
   /**
    * A reminder or escalation states what is current for the alert, not what it was raised with:
-   * a pollutant alert's window recomputed from the store (latest.ts), the AQI, water class, silence
-   * or data-quality run now (current.ts). Its value and data time become the event's `value` and
+   * a pollutant alert's window recomputed from the store (latest.ts); the AQI, water class, silence,
+   * data-quality run, out-of-range reading or month / year-to-date mean now (current.ts). Its value
+   * and data time become the event's `value` and
    * `dataTime`, and the text adds the worst since the alert began. Alerts neither can recompute (or
    * a store failure) keep the value of the raise or latest level change.
    */
