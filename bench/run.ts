@@ -17,6 +17,32 @@ import type { AlertProbeResult } from "./alert-probe.ts";
 import { loadMessages } from "./load-messages.ts";
 
 const ROOT = join(import.meta.dirname, "..");
+/** The 1-, 5- and 15-minute load averages. */
+function readLoadAverage(): number[] {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number);
+}
+
+/** Busy and total jiffies of all CPUs (/proc/stat). */
+function cpuJiffies(): { busy: number; total: number } {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] as string)
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are not busy.
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/** How busy the machine was over 2 s before the bench started (0–1): the load averages lag. */
+async function busyBefore(): Promise<number> {
+  const a = cpuJiffies();
+  await new Promise((r) => setTimeout(r, 2_000));
+  const b = cpuJiffies();
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total);
+}
+const BUSY_BEFORE = await busyBefore();
+
 const N_RAW = Number(process.env.BENCH_N_RAW ?? 20_000);
 const N = Number(process.env.BENCH_N ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -1041,14 +1067,21 @@ async function main() {
     .map((k) => `${k}=${process.env[k]} `)
     .join("");
   const command = `${settings}pnpm bench`;
-  const loadAverage = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ");
+  const loadAverage = readLoadAverage().join(", ");
+  // The bench's own processes raise the load while it runs: only the CPU use before it says
+  // whether other work shared the machine.
+  const busy = `${Math.round(BUSY_BEFORE * 100)} % of the CPUs busy over the 2 s before it started`;
+  const shared =
+    BUSY_BEFORE >= 0.15
+      ? `Other work was running when it started (${busy}), so rates and CPU times are noisy.`
+      : `Nothing else was running when it started (${busy}; load average ${loadAverage} at the end, from the bench's own processes); runs still vary by about ±20 % on this 2-core machine.`;
   const cpuInfo = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
   const nproc = execFileSync("nproc").toString().trim();
   writeFileSync(
     join(ROOT, "BENCHMARKS.md"),
     `# Benchmarks
 
-Produced by \`${command}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpuInfo}, ${nproc} CPUs, Node ${process.version}; raw ceiling with ${N_RAW} messages, end to end with N = ${N} messages per run after ${N_WARMUP} warm-up messages, ${VALUES_PER_MESSAGE} values each, ${RUNS} runs. The machine was shared with other work while this ran (load average ${loadAverage} at the end), so rates and CPU times are noisy.
+Produced by \`${command}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpuInfo}, ${nproc} CPUs, Node ${process.version}; raw ceiling with ${N_RAW} messages, end to end with N = ${N} messages per run after ${N_WARMUP} warm-up messages, ${VALUES_PER_MESSAGE} values each, ${RUNS} runs. ${shared}
 
 ${table}
 
