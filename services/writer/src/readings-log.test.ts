@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Reading } from "@qingshan/domain";
@@ -239,6 +239,74 @@ describe("createReadingsLog with the DuckDB store", () => {
     await log.stop();
     expect(await segmentFiles(dir)).toEqual([]);
     expect(await count(["ld-aq-01", "ld-aq-02"])).toBe(600);
+  });
+
+  it("stop waits for a store write that is deleting its segments", async () => {
+    const dir = await tempDir();
+    const { store, count } = await testStore();
+    let stopped: Promise<void> | undefined;
+    const cleanupErrors: unknown[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log = createReadingsLog(
+      options(dir, {
+        // One segment per append: the write that stores them all then deletes 200 segments.
+        segmentBytes: 16,
+        store: async (batch) => {
+          await gate;
+          await store.writeReadings(batch);
+        },
+        // The readings are stored; the write deletes their segments next, and is doing so when
+        // the stop comes.
+        onStored: () => {
+          setImmediate(() => {
+            stopped ??= log.stop();
+          });
+        },
+        onCleanupError: (error) => cleanupErrors.push(error),
+      }),
+    );
+    await log.start();
+    for (let i = 0; i < 200; i++) await log.append([reading(i)]);
+    expect(await segmentFiles(dir)).toHaveLength(200);
+    release();
+    await waitFor(() => stopped !== undefined, { timeoutMs: 5000, what: "the store write" });
+    await stopped;
+    // Nothing of the log touches the directory after stop: it can be removed at once.
+    expect(await segmentFiles(dir)).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cleanupErrors).toEqual([]);
+    expect(await count(["ld-aq-01", "ld-aq-02"])).toBe(200);
+  });
+
+  it("segments that cannot be deleted are reported, and later appends are still stored", async () => {
+    const dir = await tempDir();
+    const { store, count } = await testStore();
+    const cleanupErrors: unknown[] = [];
+    const log = createReadingsLog(
+      options(dir, {
+        store: (batch) => store.writeReadings(batch),
+        onCleanupError: (error) => cleanupErrors.push(error),
+      }),
+    );
+    await log.start();
+    await log.append([reading(1)]);
+    // The directory vanishes under the log (a full disk cleaned by hand, a lost mount): deleting
+    // the stored segment and syncing the directory fail inside the write's timer.
+    await rm(dir, { recursive: true, force: true });
+    await waitFor(() => cleanupErrors.length > 0, { timeoutMs: 5000, what: "the cleanup error" });
+    expect((cleanupErrors[0] as NodeJS.ErrnoException).code).toBe("ENOENT");
+    expect(log.pendingReadings()).toBe(0);
+    // Once the directory is back, appends open a new segment and are stored as before.
+    await mkdir(dir, { recursive: true });
+    await log.append([reading(2), reading(3)]);
+    await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "the later readings stored" });
+    await log.stop();
+    expect(await count(["ld-aq-01", "ld-aq-02"])).toBe(3);
+    expect(await segmentFiles(dir)).toEqual([]);
   });
 
   it("refuses appends once stopping (the bus keeps the batch)", async () => {

@@ -38,6 +38,11 @@ export interface ReadingsLogOptions {
   readonly store: (readings: readonly Reading[]) => Promise<void>;
   /** Called after each store write with the readings it stored. */
   readonly onStored?: (count: number) => void;
+  /**
+   * Called when stored segments could not be deleted (they are tried again after the next store
+   * write; until then a restart replays them, which the store's idempotent writes absorb).
+   */
+  readonly onCleanupError?: (error: unknown) => void;
 }
 
 export interface ReadingsLog {
@@ -219,14 +224,27 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
       if (oldest.stored < oldest.appended) break;
       // The segment being appended to is closed first only when nothing waits to go into it.
       if (oldest.handle !== undefined && (oldest !== segments.at(-1) || queue.length > 0 || appending)) break;
-      segments.shift();
       await closeSegment(oldest);
-      await unlink(oldest.path);
+      // Oldest first, and out of the list only once its file is gone: a newer segment is never
+      // deleted while an older one is still on disk, which a restart would replay after it.
+      await unlink(oldest.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+      segments.shift();
       deleted = true;
     }
     // A deleted segment must stay deleted across a power loss: replayed after newer ones were
     // stored, it would put older values of a resent reading back.
     if (deleted) await syncDirectory(options.dir);
+  }
+
+  /** deleteStoredSegments for the store-write path: a failure is reported, never thrown from a timer. */
+  async function cleanUp(): Promise<void> {
+    try {
+      await deleteStoredSegments();
+    } catch (error) {
+      options.onCleanupError?.(error);
+    }
   }
 
   /** Group commit: every append queued while a write+sync runs goes into the next one. */
@@ -314,7 +332,7 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
       const waiters = roomWaiters;
       roomWaiters = [];
       for (const wake of waiters) wake();
-      await deleteStoredSegments();
+      await cleanUp();
     }
     loading = undefined;
     if (stored) scheduleLoad();
@@ -373,13 +391,16 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
       if (lingerTimer !== undefined) clearTimeout(lingerTimer);
       lingerTimer = undefined;
       // Store what is pending; a failed (stopped) store write leaves the rest in the segments.
+      // A load already running (even one whose readings are stored and is deleting their
+      // segments) finishes before the log is closed.
+      if (loading !== undefined) await loading;
       while (pendingCount > 0) {
         if (loading === undefined) loading = load();
         const before = pendingCount;
         await loading;
         if (pendingCount === before) break;
       }
-      await deleteStoredSegments();
+      await cleanUp();
       for (const segment of segments) await closeSegment(segment);
     },
 

@@ -78,6 +78,12 @@ export function createWriter(deps: WriterDeps): Writer {
             metrics.readingsWritten.inc(count);
             metrics.logPending.set(log?.pendingReadings() ?? 0);
           },
+          onCleanupError(error) {
+            logger.error(
+              { err: error, dir: settings.log.dir },
+              "readings log: stored segments could not be deleted; tried again after the next store write (a restart meanwhile stores them again, idempotently)",
+            );
+          },
         });
 
   async function write(
