@@ -1,5 +1,7 @@
 // Turns vitest's JSON report into the one plain line CI reads: "N passed, N failed[, N skipped]".
-// A test file that failed to load (no tests ran) counts as one failure.
+// A test file that failed to load (no tests ran) counts as one failure, and so does a non-zero
+// exit status of vitest (argv[3]) when no test failed: errors outside the tests (unhandled
+// rejections, say), which the JSON report leaves out.
 import { readFileSync } from "node:fs";
 
 const path = process.argv[2] ?? "reports/vitest.json";
@@ -25,6 +27,11 @@ for (const file of report.testResults ?? []) {
     else if (test.status === "failed") failed += 1;
     else skipped += 1;
   }
+}
+const vitestStatus = process.argv[3] === undefined ? 0 : Number(process.argv[3]);
+if (vitestStatus !== 0 && failed === 0) {
+  failed += 1;
+  console.log(`FAILED RUN: vitest exited ${vitestStatus} with no failed test (errors outside the tests; see its output)`);
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 ? 1 : 0);
