@@ -31,7 +31,9 @@ for (const file of report.testResults ?? []) {
 const vitestStatus = process.argv[3] === undefined ? 0 : Number(process.argv[3]);
 if (vitestStatus !== 0 && failed === 0) {
   failed += 1;
-  console.log(`FAILED RUN: vitest exited ${vitestStatus} with no failed test (errors outside the tests; see its output)`);
+  console.log(
+    `FAILED RUN: vitest exited ${vitestStatus} with no failed test (errors outside the tests; see its output)`,
+  );
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 ? 1 : 0);
