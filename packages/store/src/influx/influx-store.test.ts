@@ -12,6 +12,7 @@ import { StoreError } from "../errors.ts";
 import { HOUR_MS } from "../hour.ts";
 import { adapterConfig, describeStoreContract } from "../testing/contract.ts";
 import { createInfluxStore, type InfluxStore } from "./influx-store.ts";
+import { readingLine } from "./lines.ts";
 
 const run = promisify(execFile);
 const INFRA = join(dirname(fileURLToPath(import.meta.url)), "../../../../test/infra/influxdb");
@@ -234,13 +235,13 @@ describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
 
     const hourOf = async (store: InfluxStore) =>
       (await store.queryHourly({ stationId: "ST-A", metric: "pm25", from: T0, to: T0 + HOUR_MS }))[0];
-    /** Drops every raw reading of `database`, as retention would, keeping the hourly points. */
-    const dropRawReadings = async (database: string) => {
-      const response = await fetch(`${url}/query?db=${database}`, {
+    /** Writes raw points straight to InfluxDB, behind the store's back (its hourly points untouched). */
+    const writeRawBehindTheStore = async (database: string, readings: readonly Reading[]) => {
+      const response = await fetch(`${url}/write?db=${database}&precision=ms`, {
         method: "POST",
-        body: new URLSearchParams({ q: `DROP MEASUREMENT "readings"` }),
+        body: readings.map(readingLine).join("\n"),
       });
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(204);
     };
 
     it("merges an hour's newer readings into its point without reading its raw readings again; a rewrite recomputes", async () => {
@@ -256,15 +257,24 @@ describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
       // 10 µg/m³ over 10 min and 40 over 10 min of its 20 in the hour (the rest is the next hour's):
       // equal times, so the arithmetic mean (HOUR_MEAN rule).
       expect(await hourOf(store)).toMatchObject({ mean: 25, min: 10, max: 40, validCount: 2, totalCount: 3 });
-      // The raw readings are gone (as after retention); newer readings are still merged from the point.
-      await dropRawReadings(database);
-      expect(await store.queryReadings({ stationId: "ST-A", from: T0, to: T0 + HOUR_MS })).toEqual([]);
+      // The raw 10 becomes 1000 behind the store's back: a merge does not see it, a recompute would.
+      await writeRawBehindTheStore(database, [at(10, 1000, 10)]);
+      expect((await store.queryReadings({ stationId: "ST-A", from: T0, to: T0 + HOUR_MS }))[0]?.value).toBe(
+        1000,
+      );
       await store.writeReadings([at(55, 70, 5)]);
-      // Now 10 over 10 min, 40 over 10 min, 70 over 5 min: (100 + 400 + 350) / 25.
+      // Merged into the point: 10 over 10 min, 40 over 10 min, 70 over 5 min: (100 + 400 + 350) / 25.
       expect(await hourOf(store)).toMatchObject({ mean: 34, min: 10, max: 70, validCount: 3, totalCount: 4 });
-      // A rewrite of a stored time cannot be merged: the hour is recomputed from the raw readings left.
+      // A rewrite of a stored time cannot be merged: the hour is recomputed from its raw readings,
+      // 1000 over 10 min, 40 over 10 min, 60 over 5 min: (10 000 + 400 + 300) / 25.
       await store.writeReadings([at(55, 60, 5)]);
-      expect(await hourOf(store)).toMatchObject({ mean: 60, min: 60, max: 60, validCount: 1, totalCount: 1 });
+      expect(await hourOf(store)).toMatchObject({
+        mean: 428,
+        min: 40,
+        max: 1000,
+        validCount: 3,
+        totalCount: 4,
+      });
     });
 
     it("recomputes an hour whose point was rewritten without its merge state (an older version's recompute)", async () => {
