@@ -90,7 +90,7 @@ describe("planNewReadings (which path a batch takes)", () => {
     expect(planNewReadings(hourly(8193), newest, ["N"], TYPES)).toBeUndefined();
   });
 
-  it("takes the general path for text that cannot be inlined and for a sum that overflows", () => {
+  it("takes the general path for text that cannot be inlined and for a sum or weighted product that overflows", () => {
     expect(
       planNewReadings([{ ...reading(30, 1), stationId: "ST\u0000A" }], newest, ["N"], TYPES),
     ).toBeUndefined();
@@ -103,6 +103,8 @@ describe("planNewReadings (which path a batch takes)", () => {
       { ...reading(30, Number.MAX_VALUE), ts: reading(30, 0).ts + 1 },
     ];
     expect(planNewReadings(huge, newest, ["N"], TYPES)).toBeUndefined();
+    // A finite value whose value × in-hour time is not (the weighted sum's product).
+    expect(planNewReadings([reading(31, Number.MAX_VALUE / 2)], newest, ["N"], TYPES)).toBeUndefined();
   });
 });
 

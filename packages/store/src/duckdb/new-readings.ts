@@ -1,5 +1,5 @@
 import type { DataFlag, Reading } from "@qingshan/domain";
-import { hourEndOf } from "../hour.ts";
+import { addValidReading, emptyHourSums, hourEndOf, type ValidHourSums } from "../hour.ts";
 import type { EnumTypes } from "./enum-columns.ts";
 import { inlinableText, sqlDouble, sqlInteger, sqlString } from "./sql-literals.ts";
 
@@ -30,18 +30,10 @@ export interface NewReadingsPlan {
   readonly advance: (newest: NewestTs) => void;
 }
 
-interface HourGroup {
+/** The batch's readings of one hour: all counted, the valid ones summed (hour.ts ValidHourSums, schema.ts WEIGHT_COLUMNS). */
+interface HourGroup extends ValidHourSums {
   hourEnd: number;
-  validSum: number;
-  min: number;
-  max: number;
-  validCount: number;
   totalCount: number;
-  validPeriodMs: number;
-  /** Σ value × in-hour time, least and greatest in-hour time of the valid readings (schema.ts WEIGHT_COLUMNS). */
-  weightedSum: number;
-  minWeight: number;
-  maxWeight: number;
 }
 
 interface SeriesStats {
@@ -199,33 +191,12 @@ export function planNewReadings(
         // aggregated in SQL than passed as rows of text.
         if (++hourRows > MAX_FAST_PATH_HOURS) return undefined;
         s.maxHourEnd = Math.max(s.maxHourEnd, hourEnd);
-        group = {
-          hourEnd,
-          validSum: 0,
-          min: Number.POSITIVE_INFINITY,
-          max: Number.NEGATIVE_INFINITY,
-          validCount: 0,
-          totalCount: 0,
-          validPeriodMs: 0,
-          weightedSum: 0,
-          minWeight: Number.POSITIVE_INFINITY,
-          maxWeight: Number.NEGATIVE_INFINITY,
-        };
+        group = { hourEnd, totalCount: 0, ...emptyHourSums() };
         s.groups.push(group);
       }
     }
     group.totalCount++;
-    if (valid.has(r.flag)) {
-      group.validCount++;
-      group.validSum += r.value;
-      if (r.value < group.min) group.min = r.value;
-      if (r.value > group.max) group.max = r.value;
-      const weight = Math.min(r.periodMs, hourEnd - r.ts); // inHourPeriodMs
-      group.validPeriodMs += weight;
-      group.weightedSum += r.value * weight;
-      if (weight < group.minWeight) group.minWeight = weight;
-      if (weight > group.maxWeight) group.maxWeight = weight;
-    }
+    if (valid.has(r.flag)) addValidReading(group, r.value, r.ts, r.periodMs, hourEnd);
   }
   // Within a series the ts only grew, so no key repeats; otherwise check exactly.
   if (!ordered && hasDuplicateKeys(readings)) return undefined;
@@ -244,12 +215,14 @@ export function planNewReadings(
     }
     const storedHour = s.stored === undefined ? undefined : hourEndOf(s.stored);
     for (const g of s.groups) {
-      if (!Number.isFinite(g.validSum) || !Number.isFinite(g.weightedSum)) return undefined;
+      // A sum past the double range, or a weighted product left out as not finite: SQL aggregates them.
+      if (!Number.isFinite(g.sum) || !Number.isFinite(g.weightedSum) || g.weightedCount !== g.validCount)
+        return undefined;
       const row: HourRow = {
         s: s.stationId,
         m: s.metric,
         h: g.hourEnd,
-        sum: sqlDouble(g.validSum),
+        sum: sqlDouble(g.sum),
         mean: null,
         min: g.validCount === 0 ? null : sqlDouble(g.min),
         max: g.validCount === 0 ? null : sqlDouble(g.max),
@@ -266,7 +239,7 @@ export function planNewReadings(
         if (g.hourEnd > updateHi) updateHi = g.hourEnd;
       } else {
         // As the merge with no stored row computes it: (0 + sum) / count.
-        row.mean = g.validCount === 0 ? null : sqlDouble((0 + g.validSum) / g.validCount);
+        row.mean = g.validCount === 0 ? null : sqlDouble((0 + g.sum) / g.validCount);
         inserts.push(row);
       }
     }

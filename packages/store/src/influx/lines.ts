@@ -8,7 +8,7 @@ import type {
   ReadingSource,
   RejectionCode,
 } from "@qingshan/domain";
-import { inHourPeriodMs } from "../hour.ts";
+import { addValidReading, emptyHourSums, inHourPeriodMs, type ValidHourSums } from "../hour.ts";
 import type { HourlyAggregate } from "../store.ts";
 import { MEASUREMENT, recordTimeNs } from "./influxql.ts";
 
@@ -165,61 +165,53 @@ export function mergeHour(
   validFlags: readonly DataFlag[],
 ): { hour: HourlyAggregate; state: HourMergeState } {
   const before = stored !== undefined && stored.hour.validCount > 0 ? stored : undefined;
-  let validCount = before?.hour.validCount ?? 0;
-  let sum = before?.state.sum ?? 0;
-  let min = before?.hour.min ?? Number.POSITIVE_INFINITY;
-  let max = before?.hour.max ?? Number.NEGATIVE_INFINITY;
-  let validPeriodMs = before?.hour.validPeriodMs ?? 0;
-  let weightedSum = before?.state.weightedSum ?? 0;
-  let weightedCount = before?.state.weightedCount ?? 0;
-  let minWeight = before?.state.minWeight ?? Number.POSITIVE_INFINITY;
-  let maxWeight = before?.state.maxWeight ?? Number.NEGATIVE_INFINITY;
+  const sums: ValidHourSums =
+    before === undefined
+      ? emptyHourSums()
+      : {
+          validCount: before.hour.validCount,
+          sum: before.state.sum,
+          min: before.hour.min as number,
+          max: before.hour.max as number,
+          validPeriodMs: before.hour.validPeriodMs,
+          weightedSum: before.state.weightedSum,
+          weightedCount: before.state.weightedCount,
+          minWeight: before.state.minWeight,
+          maxWeight: before.state.maxWeight,
+        };
   let newestTs = stored?.state.newestTs ?? Number.NEGATIVE_INFINITY;
   for (const r of readings) {
     newestTs = Math.max(newestTs, r.ts);
-    if (!validFlags.includes(r.flag)) continue;
-    const inHour = inHourPeriodMs(r.ts, r.periodMs);
-    validCount++;
-    sum += r.value;
-    min = Math.min(min, r.value);
-    max = Math.max(max, r.value);
-    validPeriodMs += inHour;
-    minWeight = Math.min(minWeight, inHour);
-    maxWeight = Math.max(maxWeight, inHour);
-    const weighted = r.value * inHour;
-    if (Number.isFinite(weighted)) {
-      weightedSum += weighted;
-      weightedCount++;
-    }
+    if (validFlags.includes(r.flag)) addValidReading(sums, r.value, r.ts, r.periodMs, key.hourEnd);
   }
-  const valid = validCount > 0;
+  const valid = sums.validCount > 0;
   const hour: HourlyAggregate = {
     ...key,
     mean: valid
       ? hourMean({
-          mean: sum / validCount,
-          count: validCount,
-          periodSum: validPeriodMs,
-          weightedSum: weightedCount > 0 ? weightedSum : null,
-          weightedCount,
-          minWeight,
-          maxWeight,
+          mean: sums.sum / sums.validCount,
+          count: sums.validCount,
+          periodSum: sums.validPeriodMs,
+          weightedSum: sums.weightedCount > 0 ? sums.weightedSum : null,
+          weightedCount: sums.weightedCount,
+          minWeight: sums.minWeight,
+          maxWeight: sums.maxWeight,
         })
       : null,
-    min: valid ? min : null,
-    max: valid ? max : null,
-    validCount,
+    min: valid ? sums.min : null,
+    max: valid ? sums.max : null,
+    validCount: sums.validCount,
     totalCount: (stored?.hour.totalCount ?? 0) + readings.length,
-    validPeriodMs,
+    validPeriodMs: sums.validPeriodMs,
   };
   return {
     hour,
     state: {
-      sum: valid ? sum : 0,
-      weightedSum: valid ? weightedSum : 0,
-      weightedCount: valid ? weightedCount : 0,
-      minWeight: valid ? minWeight : 0,
-      maxWeight: valid ? maxWeight : 0,
+      sum: valid ? sums.sum : 0,
+      weightedSum: valid ? sums.weightedSum : 0,
+      weightedCount: valid ? sums.weightedCount : 0,
+      minWeight: valid ? sums.minWeight : 0,
+      maxWeight: valid ? sums.maxWeight : 0,
       newestTs,
     },
   };
