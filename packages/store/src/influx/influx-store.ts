@@ -72,7 +72,8 @@ const IDS_PER_QUERY = 200;
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const TEXT = { "content-type": "text/plain; charset=utf-8" };
 
-const seriesKey = (station: string, metric: string) => `${station}\u0000${metric}`;
+/** The key of one hour of one series (by its label, or by its bucket's start inside a recompute). */
+const hourKey = (station: string, metric: string, time: number) => `${station}\u0000${metric}\u0000${time}`;
 
 function rowsOf(series: Series): Row[] {
   return series.values.map((values) => {
@@ -309,7 +310,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       for (const series of valid?.series ?? []) {
         for (const row of rowsOf(series)) {
           validByKey.set(
-            `${seriesKey(series.tags?.station ?? "", series.tags?.metric ?? "")}\u0000${row.time}`,
+            hourKey(series.tags?.station ?? "", series.tags?.metric ?? "", row.time as number),
             row,
           );
         }
@@ -320,9 +321,9 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
         const metric = series.tags?.metric ?? "";
         for (const row of rowsOf(series)) {
           const hourEnd = (row.time as number) + HOUR_MS; // InfluxQL labels a bucket by its start
-          const key = `${seriesKey(station, metric)}\u0000${hourEnd}`;
+          const key = hourKey(station, metric, hourEnd);
           if (wanted !== undefined && !wanted.has(key)) continue;
-          const v = validByKey.get(`${seriesKey(station, metric)}\u0000${row.time}`);
+          const v = validByKey.get(hourKey(station, metric, row.time as number));
           const validCount = (v?.count as number | undefined) ?? 0;
           const valid = validCount > 0 && v !== undefined;
           const weightedCount = (v?.wcount as number | undefined) ?? 0;
@@ -385,10 +386,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
           "GROUP BY station, metric",
       )) {
         for (const row of series.rows) {
-          stored.set(
-            `${seriesKey(series.tags.station ?? "", series.tags.metric ?? "")}\u0000${row.time as number}`,
-            row,
-          );
+          stored.set(hourKey(series.tags.station ?? "", series.tags.metric ?? "", row.time as number), row);
         }
       }
       for (const [key, touched] of hours) {
@@ -576,7 +574,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
             lines.push(readingLine(r));
             const hourEnd = hourEndOf(r.ts);
             if (hour?.hourEnd !== hourEnd) {
-              const key = `${seriesKey(station, metric)}\u0000${hourEnd}`;
+              const key = hourKey(station, metric, hourEnd);
               hour = hours.get(key);
               if (hour === undefined) {
                 hour = { station, metric, hourEnd, readings: [] };
