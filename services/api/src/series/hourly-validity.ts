@@ -127,12 +127,17 @@ function columnsOf(aggs: readonly HourlyAggregate[]): HourlyColumns {
  */
 class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   private readonly built: Array<HourValue | undefined>;
+  /** Per hour, once looked at (`looked`): its valid mean, cleaned, or NaN when the hour is not valid. */
+  private readonly validMeans: Float64Array;
+  private readonly looked: Uint8Array;
 
   constructor(
     private readonly columns: HourlyColumns,
     private readonly reportingIntervalMs: number,
   ) {
     this.built = new Array(columns.length);
+    this.validMeans = new Float64Array(columns.length);
+    this.looked = new Uint8Array(columns.length);
   }
 
   /**
@@ -142,13 +147,20 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   validMean(hourEnd: number): number | undefined {
     const i = this.indexOf(hourEnd);
     if (i < 0) return undefined;
-    const { columns } = this;
-    const validCount = columns.validCount[i] as number;
-    const mean = columns.mean[i] as number;
-    if (validCount === 0 || Number.isNaN(mean)) return undefined;
-    const validPeriodMs = columns.validPeriodMs[i] as number;
-    const sampledMs = sampledMsOf({ validPeriodMs, validCount }, this.reportingIntervalMs);
-    return sampledMs < MIN_SAMPLING_PER_HOUR_MS ? undefined : clean(mean);
+    if (this.looked[i] === 0) {
+      this.looked[i] = 1;
+      const { columns } = this;
+      const validCount = columns.validCount[i] as number;
+      const mean = columns.mean[i] as number;
+      const validPeriodMs = columns.validPeriodMs[i] as number;
+      const valid =
+        validCount > 0 &&
+        !Number.isNaN(mean) &&
+        sampledMsOf({ validPeriodMs, validCount }, this.reportingIntervalMs) >= MIN_SAMPLING_PER_HOUR_MS;
+      this.validMeans[i] = valid ? clean(mean) : Number.NaN;
+    }
+    const mean = this.validMeans[i] as number;
+    return Number.isNaN(mean) ? undefined : mean;
   }
 
   get size(): number {
