@@ -80,56 +80,44 @@ export function createEmbeddedIntake(options: EmbeddedIntakeOptions): EmbeddedIn
     return decodeMqttMessage(pipeline, topics, message.topic, message.payload, splits);
   }
 
-  /** One message's delivery, tracking, logging and counting: a `then` per message, no async frame. */
-  function handle(
+  /** One async function per message (tracking, logging and counting included): few promises. */
+  async function handle(
     decoded: DecodedInput,
     mn: string | undefined,
     topic: string,
     split: SplitDecoded | undefined,
   ): Promise<void> {
-    return deliverWithRetry(pipeline, decoded, retry).then(
-      (result) => {
-        let held: Promise<void> | undefined;
-        try {
-          split?.handedOn();
-          if (result.response !== undefined && mn !== undefined) {
-            // The reply goes out after the readings were handed on; a lost reply makes the station resend (idempotent).
-            options.reply(`${prefix}/${mn}/reply`, result.response).catch((error: unknown) => {
-              logger.warn({ err: error, mn }, "HJ 212 reply not sent");
-            });
-          }
-          // A part of a split message is acknowledged once its message was handed on or dead-lettered.
-          held = split?.held();
-        } catch (error) {
-          return failed(error, topic);
-        }
-        if (held === undefined) {
-          settled();
-          return;
-        }
-        return held.then(settled, (error: unknown) => failed(error, topic));
-      },
-      (error: unknown) => {
+    try {
+      let result: Awaited<ReturnType<typeof deliverWithRetry>>;
+      try {
+        result = await deliverWithRetry(pipeline, decoded, retry);
+        split?.handedOn();
+      } catch (error) {
         split?.handedOn(error);
-        return failed(error, topic);
-      },
-    );
-  }
-
-  function failed(error: unknown, topic: string): never {
-    settled();
-    if (!(error instanceof DeliveryAbortedError)) {
-      logger.error({ err: error, topic }, "MQTT message not handled; left unacknowledged");
-    }
-    throw error;
-  }
-
-  function settled(): void {
-    metrics.counts.inFlight("mqtt", -1);
-    if (--inFlight === 0 && idle.length > 0) {
-      const wake = idle;
-      idle = [];
-      for (const resolve of wake) resolve();
+        throw error;
+      }
+      if (result.response !== undefined && mn !== undefined) {
+        // The reply goes out after the readings were handed on; a lost reply makes the station resend (idempotent).
+        options.reply(`${prefix}/${mn}/reply`, result.response).catch((error: unknown) => {
+          logger.warn({ err: error, mn }, "HJ 212 reply not sent");
+        });
+      }
+      // A part of a split message is acknowledged once its message was handed on or dead-lettered
+      // (no await for the other messages: one more microtask each).
+      const held = split?.held();
+      if (held !== undefined) await held;
+    } catch (error) {
+      if (!(error instanceof DeliveryAbortedError)) {
+        logger.error({ err: error, topic }, "MQTT message not handled; left unacknowledged");
+      }
+      throw error;
+    } finally {
+      metrics.counts.inFlight("mqtt", -1);
+      if (--inFlight === 0 && idle.length > 0) {
+        const wake = idle;
+        idle = [];
+        for (const resolve of wake) resolve();
+      }
     }
   }
 

@@ -41,49 +41,29 @@ function logUndeliverable(logger: Logger, source: string, letters: readonly Dead
  * @example
  * const result = await deliverWithRetry(pipeline, pipeline.decodeJson(topic, payload, opts), { signal, policy, logger, metrics });
  */
-export function deliverWithRetry(
+export async function deliverWithRetry(
   pipeline: IngestPipeline,
   decoded: DecodedInput,
   ctx: { signal: AbortSignal; policy: RetryPolicy; logger: Logger; metrics: IngestMetrics },
-): Promise<SubmitResult> {
-  if (ctx.signal.aborted) return Promise.reject(new DeliveryAbortedError());
-  // The first attempt without an async frame of its own: this runs for every message.
-  return pipeline.deliver(decoded).then(
-    (result) => delivered(result, decoded, ctx.logger),
-    (error: unknown) => retry(pipeline, decoded, ctx, error),
-  );
-}
-
-function delivered(result: SubmitResult, decoded: DecodedInput, logger: Logger): SubmitResult {
-  if (result.undeliverableDeadLetters !== undefined) {
-    logUndeliverable(logger, decoded.source, result.undeliverableDeadLetters);
-  }
-  return result;
-}
-
-/** The attempts after a first one failed with `error`. */
-async function retry(
-  pipeline: IngestPipeline,
-  decoded: DecodedInput,
-  ctx: { signal: AbortSignal; policy: RetryPolicy; logger: Logger; metrics: IngestMetrics },
-  error: unknown,
 ): Promise<SubmitResult> {
   let delay = ctx.policy.initialDelayMs;
-  let failure = error;
   for (;;) {
     if (ctx.signal.aborted) throw new DeliveryAbortedError();
-    ctx.metrics.publishRetries.inc({ source: decoded.source });
-    ctx.logger.warn(
-      { err: failure, retryInMs: delay, source: decoded.source },
-      "bus publish failed; the input stays unacknowledged and is retried",
-    );
-    await sleep(delay, ctx.signal);
-    delay = Math.min(delay * 2, ctx.policy.maxDelayMs);
-    if (ctx.signal.aborted) throw new DeliveryAbortedError();
     try {
-      return delivered(await pipeline.deliver(decoded), decoded, ctx.logger);
-    } catch (next) {
-      failure = next;
+      const result = await pipeline.deliver(decoded);
+      if (result.undeliverableDeadLetters !== undefined) {
+        logUndeliverable(ctx.logger, decoded.source, result.undeliverableDeadLetters);
+      }
+      return result;
+    } catch (error) {
+      if (ctx.signal.aborted) throw new DeliveryAbortedError();
+      ctx.metrics.publishRetries.inc({ source: decoded.source });
+      ctx.logger.warn(
+        { err: error, retryInMs: delay, source: decoded.source },
+        "bus publish failed; the input stays unacknowledged and is retried",
+      );
+      await sleep(delay, ctx.signal);
+      delay = Math.min(delay * 2, ctx.policy.maxDelayMs);
     }
   }
 }
