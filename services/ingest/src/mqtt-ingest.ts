@@ -227,8 +227,10 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         client.publish(`${options.hj212TopicPrefix}/${mn}/reply`, result.response, { qos: 1 });
       }
       // A message holding a part of a split message is acknowledged only once that message was
-      // handed on whole, or its parts dead-lettered (timeout, inconsistent, stop).
-      await split?.held();
+      // handed on whole, or its parts dead-lettered (timeout, inconsistent, stop); no await for
+      // the other messages (one more microtask each).
+      const held = split?.held();
+      if (held !== undefined) await held;
       entry.state = "succeeded";
     } catch (error) {
       if (!(error instanceof DeliveryAbortedError)) {
