@@ -293,6 +293,18 @@ export function displayValue(value: number): number {
 }
 
 /**
+ * A number in a rule's or a reminder's text where no rounding rule applies (a threshold, a range
+ * bound, a mean still to reach): an integer as it is, else four significant digits.
+ *
+ * @example
+ * shortNumber(32) // "32"
+ * shortNumber(31.98765) // "31.99"
+ */
+export function shortNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
+
+/**
  * The Beijing date of the day that ends at `dayEnd` (day windows are observed at the day's end:
  * the day is dayEnd − 1 ms), as the alert texts write dates: { zh: "11月25日", en: "25 Nov" },
  * with the year when it is not `reference`'s.

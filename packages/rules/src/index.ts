@@ -33,8 +33,10 @@ export {
   type RuleObservation,
   rollingAqi24,
   stepOf,
+  tooFewValidDaysText,
   WINDOW_TEXT,
   type WindowAqi,
+  yearDaysThrough,
 } from "./observe.ts";
 export {
   AQI_POLLUTANTS,

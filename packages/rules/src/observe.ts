@@ -12,6 +12,7 @@ import {
   MONTHS_EN,
   type Severity,
   type Station,
+  shortNumber,
   toBeijingIsoSeconds,
 } from "@qingshan/domain";
 import {
@@ -182,8 +183,31 @@ function compare(value: number, comparison: string, threshold: number): boolean 
   }
 }
 
-function fmt(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+/**
+ * The year of the Beijing day that ends at `t` and how far into it that day is: its completed days
+ * (that day included, as the API counts them at clock time t) and all its days.
+ */
+export function yearDaysThrough(t: number): {
+  readonly day: string;
+  readonly year: number;
+  readonly elapsedDays: number;
+  readonly daysInYear: number;
+} {
+  const day = hourDate(t);
+  const year = Number(day.slice(0, 4));
+  const yearStart = Date.UTC(year, 0, 1);
+  const elapsedDays = Math.round((Date.parse(`${day}T00:00:00Z`) - yearStart) / DAY_MS) + 1;
+  const daysInYear = Math.round((Date.UTC(year + 1, 0, 1) - yearStart) / DAY_MS);
+  return { day, year, elapsedDays, daysInYear };
+}
+
+/** GB 3095 Table 4: 324 valid daily means of 365, pro rata after `elapsedDays`; short of them, not assessed. */
+export function tooFewValidDaysText(elapsedDays: number): { readonly zh: string; readonly en: string } {
+  const needed = Math.ceil((elapsedDays * 324) / 365);
+  return {
+    zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
+    en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
+  };
 }
 
 // Shared with the notifier's subject and body (@qingshan/domain).
@@ -458,8 +482,8 @@ function observeValue(
   if (value === null) return UNKNOWN(t, step);
   const shown = displayValue(value);
   const valueText = {
-    zh: `${name.zh} ${fmt(shown)}${unit ? ` ${unit}` : ""}`,
-    en: `${name.en} ${fmt(shown)}${unit ? ` ${unit}` : ""}`,
+    zh: `${name.zh} ${shortNumber(shown)}${unit ? ` ${unit}` : ""}`,
+    en: `${name.en} ${shortNumber(shown)}${unit ? ` ${unit}` : ""}`,
   };
   const comparison = rule.comparison ?? ">";
   if (rule.levels !== undefined) {
@@ -520,8 +544,8 @@ function observeValue(
 function thresholdTextOf(comparison: string, threshold: number, unit: string): { zh: string; en: string } {
   const u = unit ? ` ${unit}` : "";
   return {
-    zh: `阈值 ${comparison} ${fmt(threshold)}${u}`,
-    en: `threshold ${comparison} ${fmt(threshold)}${u}`,
+    zh: `阈值 ${comparison} ${shortNumber(threshold)}${u}`,
+    en: `threshold ${comparison} ${shortNumber(threshold)}${u}`,
   };
 }
 
@@ -566,11 +590,7 @@ function observeAnnualTarget(
   const target = rule.annualTarget as NonNullable<Rule["annualTarget"]>;
   // t is the end of the Beijing day observed: that day has ended and counts, as at clock time t the
   // API counts the completed days; the remaining days start the day after it.
-  const day = hourDate(t);
-  const year = Number(day.slice(0, 4));
-  const yearStart = Date.UTC(year, 0, 1);
-  const elapsedDays = Math.round((Date.parse(`${day}T00:00:00Z`) - yearStart) / DAY_MS) + 1;
-  const daysInYear = Math.round((Date.UTC(year + 1, 0, 1) - yearStart) / DAY_MS);
+  const { day, elapsedDays, daysInYear } = yearDaysThrough(t);
   const counted = yearToDateThrough(view, metric, stat, day);
   const a = assessAnnualTarget({
     sumOfDailyMeans: counted.sum,
@@ -602,10 +622,9 @@ function observeAnnualTarget(
     a.requiredMeanForRest === null
       ? { zh: "", en: "" }
       : {
-          zh: `；余下 ${remaining} 天均值需 ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
-          en: `; the remaining ${remaining} days must average ≤ ${fmt(Math.max(0, a.requiredMeanForRest))}`,
+          zh: `；余下 ${remaining} 天均值需 ≤ ${shortNumber(Math.max(0, a.requiredMeanForRest))}`,
+          en: `; the remaining ${remaining} days must average ≤ ${shortNumber(Math.max(0, a.requiredMeanForRest))}`,
         };
-  const needed = Math.ceil((elapsedDays * 324) / 365);
   const shortfall = annualMeanShortfall({
     validDays: a.validDays,
     elapsedDays,
@@ -625,10 +644,7 @@ function observeAnnualTarget(
             zh: `；${shortMonths.map((m) => `${m}月`).join("、")}有效日已不足（每月需 ≥ 27 个，2月 ≥ 25 个，GB 3095 表4），本年无有效年均值，不评价`,
             en: `; ${shortMonths.map((m) => MONTHS_EN[m - 1]).join(", ")} can no longer reach 27 valid days (25 in February, GB 3095 Table 4): no valid annual mean this year, not assessed`,
           }
-        : {
-            zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
-            en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
-          };
+        : tooFewValidDaysText(elapsedDays);
   return {
     t,
     stepMs: DAY_MS,
@@ -747,14 +763,14 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
       metric,
       value,
       ...(limitText !== undefined && item?.direction !== "range" ? { limit: Number(limitText) } : {}),
-      note: `Class ${cls}${multiple !== undefined ? ` (exceeds Class III by ${fmt(multiple)}×)` : ""}; target Class ${water.targetClass}`,
+      note: `Class ${cls}${multiple !== undefined ? ` (exceeds Class III by ${shortNumber(multiple)}×)` : ""}; target Class ${water.targetClass}`,
     };
   });
   const decidingText = a.deciding.map((m) => {
     const item = gb3838Item(m);
     return {
-      zh: `${item?.zh ?? m} ${fmt(values[m] as number)} ${item?.unit ?? ""}`.trim(),
-      en: `${item?.en ?? m} ${fmt(values[m] as number)} ${item?.unit ?? ""}`.trim(),
+      zh: `${item?.zh ?? m} ${shortNumber(values[m] as number)} ${item?.unit ?? ""}`.trim(),
+      en: `${item?.en ?? m} ${shortNumber(values[m] as number)} ${item?.unit ?? ""}`.trim(),
     };
   });
   // The items the class rests on (GB 3838 Table 1 basic items given a class; reference and
@@ -839,8 +855,10 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
         note: `${q.repeats} identical consecutive values since ${toBeijingIsoSeconds(q.runSince ?? q.lastTs)}`,
         since: toBeijingIsoSeconds(q.runSince ?? q.lastTs),
       });
-      zh.push(`${def.zh} 自 ${since.zh} 起连续 ${q.repeats} 次读数相同（${fmt(q.lastValue)}）`);
-      en.push(`${def.en}: ${q.repeats} identical values in a row (${fmt(q.lastValue)}) since ${since.en}`);
+      zh.push(`${def.zh} 自 ${since.zh} 起连续 ${q.repeats} 次读数相同（${shortNumber(q.lastValue)}）`);
+      en.push(
+        `${def.en}: ${q.repeats} identical values in a row (${shortNumber(q.lastValue)}) since ${since.en}`,
+      );
     }
     if (s.check === "out_of_range") {
       const range = s.ranges?.[metric];
@@ -856,14 +874,14 @@ function observeQuality(rule: Rule, station: Station, view: StationView, t: numb
               ? "flag T: above the measuring upper limit"
               : `outside [${limit[0]}, ${limit[1]}]`,
         });
-        zh.push(`${def.zh} ${fmt(q.lastValue)} ${def.unit} 超出仪器量程`);
-        en.push(`${def.en} ${fmt(q.lastValue)} ${def.unit} outside the instrument's range`);
+        zh.push(`${def.zh} ${shortNumber(q.lastValue)} ${def.unit} 超出仪器量程`);
+        en.push(`${def.en} ${shortNumber(q.lastValue)} ${def.unit} outside the instrument's range`);
       }
     }
     if (s.check === "flag_duration" && q.lastFlag !== undefined && q.flagRunSince !== undefined) {
       const lasting = q.lastTs + station.reportingIntervalMs - q.flagRunSince;
       if ((s.flags ?? []).includes(q.lastFlag) && lasting >= (s.maxDuration ?? 0)) {
-        const hours = fmt(lasting / HOUR_MS);
+        const hours = shortNumber(lasting / HOUR_MS);
         // Since the run's first reading, as a stuck sensor's text: the duty officer sees when it began.
         const since = beijingHumanTime(q.flagRunSince, t);
         details.push({
@@ -961,8 +979,8 @@ export function observeSilence(rule: Rule, station: Station, now: number, lastSe
       en: silent ? `no data for ${silence.en}, last data ${last.en} (Beijing time)` : "reporting again",
     },
     thresholdText: {
-      zh: `${intervals} × ${fmt(station.reportingIntervalMs / 60_000)} 分钟`,
-      en: `${intervals} × ${fmt(station.reportingIntervalMs / 60_000)} min`,
+      zh: `${intervals} × ${shortNumber(station.reportingIntervalMs / 60_000)} 分钟`,
+      en: `${intervals} × ${shortNumber(station.reportingIntervalMs / 60_000)} min`,
     },
   };
 }

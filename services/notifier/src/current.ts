@@ -15,16 +15,18 @@ import {
   reportingIntervalOf,
   type Station,
   type StationRegistry,
+  shortNumber,
 } from "@qingshan/domain";
 import {
   createSeriesQuality,
-  hourDate,
   hourlyAqi,
   rollingAqi24,
   type StationView,
   type StatLike,
+  tooFewValidDaysText,
   trackQuality,
   WINDOW_TEXT,
+  yearDaysThrough,
 } from "@qingshan/rules";
 import { assessAnnualTarget, assessSection, gb3838Item, waterClassNumber } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
@@ -350,9 +352,7 @@ async function currentQuality(
   return { kind: "current", text: { zh: zh.join("；"), en: en.join("; ") } };
 }
 
-const shownNumber = (v: number): string =>
-  Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-const withUnit = (v: number, unit: string): string => `${shownNumber(v)}${unit ? ` ${unit}` : ""}`;
+const withUnit = (v: number, unit: string): string => `${shortNumber(v)}${unit ? ` ${unit}` : ""}`;
 
 /** The range an out-of-range detail was checked against: its note's (the rule's `ranges`), or for flag T the instrument's. */
 function rangeOf(
@@ -404,7 +404,7 @@ async function currentOutOfRange(
     const flagT = r.flag === "T";
     const outside = flagT || (checked.fromNote && (r.value < lo || r.value > hi));
     const when = human(r.ts, at);
-    const range = `[${shownNumber(lo)}, ${shownNumber(hi)}]`;
+    const range = `[${shortNumber(lo)}, ${shortNumber(hi)}]`;
     const v = withUnit(r.value, def.unit);
     zh.push(
       `${def.zh} 最新读数 ${v}（${when.zh}${flagT ? "，标记 T 超测上限" : ""}），${outside ? `仍超出量程 ${range}` : `已在量程 ${range} 内`}`,
@@ -443,8 +443,7 @@ async function currentCalendarMean(
   if (metric === undefined || !isMetricId(metric)) return undefined;
   const def = METRICS[metric];
   const dayEnd = beijingDayStart(at);
-  const day = hourDate(dayEnd);
-  const year = Number(day.slice(0, 4));
+  const { day, year, elapsedDays, daysInYear } = yearDaysThrough(dayEnd);
   const monthKey = day.slice(0, 7);
   const firstDay = window === "month" ? `${monthKey}-01` : `${year}-01-01`;
   const from = beijingMidnight(firstDay);
@@ -463,10 +462,7 @@ async function currentCalendarMean(
   const name = WINDOW_TEXT[window];
   if (window === "year-to-date" && (s.level === "at_risk" || s.level === "exceeded")) {
     const ytd = w.yearToDate(year);
-    // As observeAnnualTarget counts them: the completed days of the year, and those left.
-    const yearStart = Date.UTC(year, 0, 1);
-    const elapsedDays = Math.round((Date.parse(`${day}T00:00:00Z`) - yearStart) / DAY_MS) + 1;
-    const daysInYear = Math.round((Date.UTC(year + 1, 0, 1) - yearStart) / DAY_MS);
+    // elapsedDays and daysInYear as observeAnnualTarget counts them (yearDaysThrough).
     const a = assessAnnualTarget({
       sumOfDailyMeans: ytd.sumOfDailyMeans,
       validDays: ytd.count,
@@ -476,14 +472,7 @@ async function currentCalendarMean(
       monthCounts: ytd.monthCounts,
     });
     if (a.ytdMean === null) return undefined;
-    // GB 3095 Table 4: 324 valid daily means of 365, pro rata so far (as the rule and the API count).
-    const needed = Math.ceil((elapsedDays * 324) / 365);
-    const short = a.sufficientData
-      ? { zh: "", en: "" }
-      : {
-          zh: `；有效日不足（${elapsedDays} 天中需 ≥ ${needed} 个，GB 3095 表4），暂不评价`,
-          en: `; too few valid days (≥ ${needed} of ${elapsedDays} needed, GB 3095 Table 4): not assessed`,
-        };
+    const short = a.sufficientData ? { zh: "", en: "" } : tooFewValidDaysText(elapsedDays);
     const v = withUnit(a.ytdMean, def.unit);
     return {
       kind: "current",
