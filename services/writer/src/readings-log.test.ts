@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Reading } from "@qingshan/domain";
-import { createKeyDictionary } from "@qingshan/store";
+import { createKeyDictionary, type TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { createReadingsLog, decodeSegment, encodeRecord, type ReadingsLogOptions } from "./readings-log.ts";
@@ -46,6 +46,21 @@ async function segmentFiles(dir: string): Promise<string[]> {
 
 function options(dir: string, overrides: Partial<ReadingsLogOptions> & Pick<ReadingsLogOptions, "store">) {
   return { dir, lingerMs: 20, maxBatch: 10_000, maxPending: 100_000, segmentBytes: 1 << 20, ...overrides };
+}
+
+/** A store write held until `release()` (a slow or unavailable store), then made to `store`. */
+function heldWrites(store: TimeSeriesStore): { write: ReadingsLogOptions["store"]; release: () => void } {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    write: async (batch) => {
+      await gate;
+      await store.writeReadings(batch);
+    },
+    release,
+  };
 }
 
 describe("segment records", () => {
@@ -181,18 +196,12 @@ describe("createReadingsLog with the DuckDB store", () => {
   it("appends wait while maxPending readings are not stored (backpressure), and go on once they are", async () => {
     const dir = await tempDir();
     const { store } = await testStore();
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { write, release } = heldWrites(store);
     const log = createReadingsLog(
       options(dir, {
         maxPending: 20,
         maxBatch: 20,
-        store: async (batch) => {
-          await gate;
-          await store.writeReadings(batch);
-        },
+        store: write,
       }),
     );
     await log.start();
@@ -212,17 +221,11 @@ describe("createReadingsLog with the DuckDB store", () => {
   it("a large segment is closed and a new one started; stored segments are deleted oldest first", async () => {
     const dir = await tempDir();
     const { store, count } = await testStore();
-    let release: () => void = () => {};
-    let gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { write, release } = heldWrites(store);
     const log = createReadingsLog(
       options(dir, {
         segmentBytes: 4096,
-        store: async (batch) => {
-          await gate;
-          await store.writeReadings(batch);
-        },
+        store: write,
       }),
     );
     await log.start();
@@ -233,7 +236,6 @@ describe("createReadingsLog with the DuckDB store", () => {
       "readings-000000000002.log",
       "readings-000000000003.log",
     ]);
-    gate = Promise.resolve();
     release();
     await waitFor(() => log.pendingReadings() === 0, { timeoutMs: 5000, what: "everything stored" });
     await log.stop();
@@ -246,18 +248,12 @@ describe("createReadingsLog with the DuckDB store", () => {
     const { store, count } = await testStore();
     let stopped: Promise<void> | undefined;
     const cleanupErrors: unknown[] = [];
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { write, release } = heldWrites(store);
     const log = createReadingsLog(
       options(dir, {
         // One segment per append: the write that stores them all then deletes 200 segments.
         segmentBytes: 16,
-        store: async (batch) => {
-          await gate;
-          await store.writeReadings(batch);
-        },
+        store: write,
         // The readings are stored; the write deletes their segments next, and is doing so when
         // the stop comes.
         onStored: () => {
