@@ -1,6 +1,9 @@
 import { type AlertEvent, createStationRegistry, type MetricId, type Reading } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
+import { pino } from "pino";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { createEvaluator } from "./evaluator.ts";
 import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
 import {
   airStation,
@@ -12,21 +15,22 @@ import {
 } from "./testdata/fixtures.ts";
 
 const START = DEC_1;
+const stations = createStationRegistry([
+  airStation("aq-1"),
+  airStation("aq-2", { zh: "碧湖站", en: "Bihu station" }),
+  {
+    id: "wq-1",
+    name: { zh: "碧湖断面", en: "Bihu section" },
+    kind: "water",
+    metrics: ["ph", "do", "codmn", "nh3n", "tp"],
+    water: { waterBody: "river" },
+    location: { lat: 28.4, lon: 119.9 },
+    township: "万象街道",
+  },
+]);
 const harness = evaluatorHarness({
   dirPrefix: "qingshan-evaluator-",
-  registry: createStationRegistry([
-    airStation("aq-1"),
-    airStation("aq-2", { zh: "碧湖站", en: "Bihu station" }),
-    {
-      id: "wq-1",
-      name: { zh: "碧湖断面", en: "Bihu section" },
-      kind: "water",
-      metrics: ["ph", "do", "codmn", "nh3n", "tp"],
-      water: { waterBody: "river" },
-      location: { lat: 28.4, lon: 119.9 },
-      township: "万象街道",
-    },
-  ]),
+  registry: stations,
   rules: shippedRules,
   startClock: START,
   partitions: 8,
@@ -58,6 +62,42 @@ async function publishHour(hourEnd: number, items: [string, MetricId, number][])
 const warning = () => harness.alerts.filter((e) => e.ruleId === "heavy-pollution-warning");
 
 describe("evaluator with the memory bus and DuckDB", () => {
+  it("counts the readings it evaluated and the newest data time in its metrics, over batches of several partitions", async () => {
+    const metricsRegistry = new Registry();
+    const e = createEvaluator(
+      { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *" },
+      {
+        bus: harness.bus,
+        store: harness.store,
+        registry: stations,
+        rules: shippedRules,
+        logger: pino({ level: "silent" }),
+        metricsRegistry,
+        now: () => harness.clock,
+      },
+    );
+    harness.evaluators.push(e);
+    await e.start();
+    await publishHour(START + H, [
+      ["aq-1", "pm25", 30],
+      ["aq-2", "pm25", 40],
+      ["aq-1", "pm10", 50],
+      ["wq-1", "ph", 7.2],
+    ]);
+    await settled();
+    await publishHour(START + 2 * H, [
+      ["aq-2", "pm25", 45],
+      ["aq-1", "pm25", 35],
+    ]);
+    await settled();
+    const metric = async (name: string) =>
+      (await metricsRegistry.getSingleMetric(name)?.get())?.values.map((v) => v.value);
+    // A wrong next offset after the first batch would read the second as a gap and rebuild
+    // those stations from the store, which then holds the second hour: evaluated fewer than 6.
+    expect(await metric("qingshan_evaluator_readings_evaluated_total")).toEqual([6]);
+    expect(await metric("qingshan_evaluator_last_evaluated_data_time_seconds")).toEqual([(START + H) / 1000]);
+  });
+
   it("raises the warning level once the 24-h AQI has held, steps down level by level and resolves", async () => {
     const e = evaluator();
     await e.start();

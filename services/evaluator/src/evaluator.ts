@@ -685,9 +685,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (station !== undefined && !series.has(stationId)) await ensure(station);
       }
       const dirty = new Map<string, Map<number, boolean>>();
+      // Per batch, not per reading: a prom-client inc/set allocates, and so does a bigint + 1n.
+      const lastIndexOfPartition = new Map<number, number>();
+      const newestBefore = newestEvaluated;
+      let evaluated = 0;
       for (let i = 0; i < fresh.length; i++) {
         const d = fresh[i] as Delivery<Reading>;
-        nextOffset.set(d.partition, (freshOffsets[i] as bigint) + 1n);
+        lastIndexOfPartition.set(d.partition, i);
         const r = d.value;
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station
@@ -709,11 +713,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           });
           continue;
         }
-        metrics.readingsEvaluated.inc();
-        if (r.ts > newestEvaluated) {
-          newestEvaluated = r.ts;
-          metrics.lastEvaluatedDataTime.set(r.ts / 1000);
-        }
+        evaluated++;
+        if (r.ts > newestEvaluated) newestEvaluated = r.ts;
         s.newestTs.set(r.metric, Math.max(s.newestTs.get(r.metric) ?? r.ts, r.ts));
         trackQuality(s.qualityOf(r.metric), r);
         if (settings.validFlags.includes(r.flag))
@@ -725,6 +726,11 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         // An hour fed only by imports (history) is evaluated silently.
         hours.set(outcome.hourEnd, (hours.get(outcome.hourEnd) ?? false) || r.source !== "import");
       }
+      for (const [partition, i] of lastIndexOfPartition) {
+        nextOffset.set(partition, (freshOffsets[i] as bigint) + 1n);
+      }
+      if (evaluated > 0) metrics.readingsEvaluated.inc(evaluated);
+      if (newestEvaluated > newestBefore) metrics.lastEvaluatedDataTime.set(newestEvaluated / 1000);
       for (const [stationId, hours] of dirty) {
         const s = series.get(stationId);
         if (s === undefined) continue;
