@@ -54,6 +54,19 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const N_WARMUP = Number(process.env.BENCH_N_WARMUP ?? 40_000);
 /** What to measure: "mosquitto,distributed,aedes" by default (distributed needs mosquitto). */
 const BROKERS = new Set((process.env.BENCH_BROKERS ?? "mosquitto,distributed,aedes").split(","));
+/**
+ * The node flags `pnpm start` runs Qingshan with (package.json; the Dockerfile's NODE_OPTIONS match),
+ * given to the pipeline and service children so they run as users run them. BENCH_PIPELINE_NODE_FLAGS
+ * (embedded pipeline) and BENCH_SERVICE_NODE_FLAGS (distributed services) replace them for A/B runs.
+ */
+const START_NODE_FLAGS = startNodeFlags();
+function startNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start;
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) --import tsx /.exec(start);
+  if (m === null)
+    throw new Error(`package.json scripts.start is not "node [flags] --import tsx …": ${start}`);
+  return (m[1] as string).split(" ").filter(Boolean);
+}
 /** Mosquitto settings of a zero-loss deployment (README "Zero-loss broker settings"), for the bench's own broker. */
 const ZERO_LOSS_MOSQUITTO = [
   "allow_anonymous true",
@@ -285,16 +298,21 @@ interface Child {
 }
 
 async function startChild(env: Record<string, string>, dataDir: string): Promise<Child> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/pipeline-process.ts")], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      BENCH_DATA_DIR: dataDir,
-      BENCH_MAX_FUTURE_SKEW_MS: String(FUTURE_SKEW_MS),
-      ...env,
+  const flags = process.env.BENCH_PIPELINE_NODE_FLAGS?.split(" ").filter(Boolean) ?? START_NODE_FLAGS;
+  const proc = spawn(
+    process.execPath,
+    [...flags, "--import", "tsx", join(ROOT, "bench/pipeline-process.ts")],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        BENCH_DATA_DIR: dataDir,
+        BENCH_MAX_FUTURE_SKEW_MS: String(FUTURE_SKEW_MS),
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
     },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
+  );
   const m = await stdoutMatch(proc, /QINGSHAN_BENCH_READY (\{.*\})/, 60_000, "pipeline");
   const ready = JSON.parse(m[1] as string) as { apiUrl: string; brokerUrl: string };
   proc.stdout?.resume();
@@ -686,8 +704,9 @@ interface ServiceChild {
 }
 
 async function startService(role: "ingest" | "writer", env: Record<string, string>): Promise<ServiceChild> {
-  // BENCH_SERVICE_NODE_FLAGS: node flags of both services (e.g. --cpu-prof --cpu-prof-dir=DIR).
-  const flags = process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  // BENCH_SERVICE_NODE_FLAGS: node flags of both services instead of `pnpm start`'s (e.g. add
+  // --cpu-prof --cpu-prof-dir=DIR).
+  const flags = process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? START_NODE_FLAGS;
   const proc = spawn(
     process.execPath,
     [...flags, "--import", "tsx", join(ROOT, "bench/distributed-process.ts")],
@@ -1062,6 +1081,8 @@ async function main() {
     "BENCH_BROKERS",
     "BENCH_SKIP_QUERIES",
     "BENCH_WRITER_LOG",
+    "BENCH_PIPELINE_NODE_FLAGS",
+    "BENCH_SERVICE_NODE_FLAGS",
   ]
     .filter((k) => process.env[k] !== undefined)
     .map((k) => `${k}=${process.env[k]} `)
@@ -1090,12 +1111,12 @@ ${table}
 - **Messages**: ~200-byte JSON wire payloads \`{"ts":…,"values":{pm25,pm10,so2,no2,co,o3},"period":"PT1M"}\` on \`stations/<air station>/air\`, spread over ${LOAD.length} of the ${AIR.length} air stations (the ninth, ${PROBE_STATION}, is the alert probe's), each with a distinct ts (nothing dedupes). Published at QoS 1 from 4 connections, each keeping up to 500 unacknowledged (a sliding window).
 - **Raw ceiling**: one plain \`mqtt\` subscriber (QoS 1, MQTT 3.1.1) in its own process (\`bench/raw-subscriber.ts\`) — messages received / time from the first publish to the last receipt. Its CPU per message (utime+stime of that process) is reported beside the broker's, for scale: it is the floor a Node.js MQTT consumer pays to receive and acknowledge a message before doing anything with it.
 - **Warm-up**: every process measured starts fresh and first receives ${N_WARMUP} messages of the same load (earlier data times) that are not measured: just after start, Node.js interprets before its JIT has compiled the hot paths, and the store's first writes set up its state — a cost a running service pays once. The measured messages follow in data time, so they are live data for the store. The warm-up of the end-to-end runs is shown in its own "cold start" row; its readings count in "lost". The raw ceiling's subscriber (and, for aedes, the bench's own broker) is warmed up the same way.
-- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does: DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are synced to the writer's readings log (as \`qingshan start\` runs it: \`{dataDir}/writer-log\`, stored in DuckDB every 100 ms), so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt. Against Mosquitto the writer's log is used the same way (the in-process bus), and the PUBACK to the broker waits for it.
+- **End-to-end**: the pipeline runs in a child process (\`bench/pipeline-process.ts\`, fresh DuckDB in a temp dir), composed directly from the services as \`qingshan start\` does and run with the node flags of \`pnpm start\` (${START_NODE_FLAGS.join(" ") || "none"}; package.json): DuckDB store, in-process bus, writer, ingest, notifier (its MQTT channel publishing \`alerts/{stationId}\` on the same broker; no SMTP, emails go to an outbox in the temp dir), evaluator (\`config/rules.yaml\` via \`loadRulesFile\`, default settings) and the API — so every reading is also evaluated. The only setting changed from the defaults is ingest's future-skew limit (60 days instead of 5 min), because the alert probe publishes data hours ahead of now. Rate = N / time from the first publish until \`qingshan_readings_written_total\` on \`/metrics\` reaches N × ${VALUES_PER_MESSAGE} (polled every 20 ms); readings lost = N × ${VALUES_PER_MESSAGE} − written once the count has not moved for 5 s (at most 180 s). Mosquitto is ${mosquittoNote}. Against Mosquitto the pipeline connects as an ordinary client (MQTT 5, shared subscription, one session, Receive Maximum 1000); "aedes" is the pipeline's own embedded broker (the raw ceiling for aedes comes from a standalone \`startEmbeddedBroker\` in the bench process). With the embedded broker the station's PUBACK waits until its readings are synced to the writer's readings log (as \`qingshan start\` runs it: \`{dataDir}/writer-log\`, stored in DuckDB every 100 ms), so the publishers' window of 4 × 500 unacknowledged messages bounds the end-to-end rate; the raw ceiling's broker acknowledges on receipt. Against Mosquitto the writer's log is used the same way (the in-process bus), and the PUBACK to the broker waits for it.
 - **CPU/message**: utime+stime from /proc/<pid>/stat before/after the end-to-end run, divided by N — for the pipeline child (Node main thread plus DuckDB's threads) and for the Mosquitto process. The embedded aedes broker shares the pipeline's process, so no separate ratio exists for it.
 - **Latency**: after the last end-to-end run, on data times after it (live data, as before), the load stations send at half the median end-to-end rate in total, in 10 ms ticks for 20 s, each over its own QoS 1 connection as stations connect (${LOAD.length} connections); with either broker the written counter (readings in DuckDB, queryable) is scraped every 20 ms, and message k's latency = midpoint of the first scrape whose count covers k's readings − k's publish time (this includes up to one scrape interval plus the HTTP scrape, so it is an upper-ish bound; it assumes storage in publish order). It includes the writer's 100 ms linger.
 - **Alert latency** (issue 4): while the latency load above runs (half the sustained rate, 20 s), a probe in its own process (\`bench/alert-probe-process.ts\`, apart from the load's publishers, which delayed its reads by up to ~35 ms in the bench process) publishes on its own station ${PROBE_STATION} (bench/alert-probe.ts), using the shipped rule \`aqi-hourly-heavy\` of config/rules.yaml (hourly AQI > 200 for 1 h, clear ≤ 180 for 2 h, damping 3 h) — no bench-specific rule. Each cycle: one hourly observation (\`period: PT1H\`) with PM2.5 200 µg/m³ in a fresh data hour — the hour's AQI is above 200 over the whole hour, so this reading raises a new alert — then clean hours until the alert's \`resolved\` event arrives, then the next cycle in a later hour (data hours run ahead of now, hence the future-skew setting). Latency = publish of the crossing reading → the \`raised\` event (rule \`aqi-hourly-heavy\`, new alert id) received by a QoS 1 subscriber of \`alerts/${PROBE_STATION}\` on the same broker. The path: ingest → bus → evaluator (windows, rules, store.writeAlertEvents, bus "alerts") → notifier → MQTT. "missed" = cycles with no raised event within 5 s.
 - **Evaluator memory per series**: \`bench/evaluator-memory.ts\` in its own process with \`--expose-gc\`: a real evaluator (config/rules.yaml, default settings, in-process bus, empty DuckDB) and synthetic copies of ld-aq-01; a separate 20-station evaluator fed the same way warms up first, then (heapUsed + arrayBuffers) after a full GC is taken before creating the measured evaluator and after feeding it (30 hourly readings per series), divided by its series; the station registry is built before the first measurement (it is not the evaluator's). This counts everything the evaluator keeps per series (window buffers, quality trackers, rule state, per-station holders, maps); \`memoryPerSeriesBytes()\` is the evaluator's own estimate (window buffers plus dedupe state). Two profiles: 500 stations (3000 series) with 30 h of hourly readings (the demo stations report hourly), and 200 stations (1200 series) with 3 h of minute readings. The pipeline's value of \`memoryPerSeriesBytes()\` after the latency run is reported per broker too.
-- **Distributed** (issue 5): after the Mosquitto rows and on the same Mosquitto (so the raw ceiling is the same, measured in the same run), Kafka (\`test/infra/kafka/start.sh\`) and InfluxDB (\`test/infra/influxdb/start.sh\`) are started on free loopback ports and stopped by PID afterwards (their stop scripts). Each run starts two child processes of \`bench/distributed-process.ts\`, composed directly from the packages (not \`qingshan run\`): a writer (\`createKafkaBus\` → \`createWriter\` → \`createInfluxStore\`, a fresh database per run) and an ingest (\`createIngest\` on the Mosquitto URL, MQTT 5 shared subscription → \`createKafkaBus\`, fresh topics per run, 6 partitions). Rate = N / time from the first publish until the writer's \`qingshan_readings_written_total\` reaches N × ${VALUES_PER_MESSAGE}; lost = N × ${VALUES_PER_MESSAGE} − \`SELECT count(value) FROM readings\` in InfluxDB (distinct points: a rewrite of station+metric+ts is the same point). CPU = utime+stime of the ingest and writer children, and separately of the Kafka and InfluxDB JVM/daemon. The evaluator and notifier are not part of this row. Versions: ${"runs" in distributed ? distributed.note : "—"}.
+- **Distributed** (issue 5): after the Mosquitto rows and on the same Mosquitto (so the raw ceiling is the same, measured in the same run), Kafka (\`test/infra/kafka/start.sh\`) and InfluxDB (\`test/infra/influxdb/start.sh\`) are started on free loopback ports and stopped by PID afterwards (their stop scripts). Each run starts two child processes of \`bench/distributed-process.ts\`, composed directly from the packages (not \`qingshan run\`): a writer (\`createKafkaBus\` → \`createWriter\` → \`createInfluxStore\`, a fresh database per run) and an ingest (\`createIngest\` on the Mosquitto URL, MQTT 5 shared subscription → \`createKafkaBus\`, fresh topics per run, 6 partitions), both with the node flags of \`pnpm start\`. Rate = N / time from the first publish until the writer's \`qingshan_readings_written_total\` reaches N × ${VALUES_PER_MESSAGE}; lost = N × ${VALUES_PER_MESSAGE} − \`SELECT count(value) FROM readings\` in InfluxDB (distinct points: a rewrite of station+metric+ts is the same point). CPU = utime+stime of the ingest and writer children, and separately of the Kafka and InfluxDB JVM/daemon. The evaluator and notifier are not part of this row. Versions: ${"runs" in distributed ? distributed.note : "—"}.
 - **Peak RSS**: VmHWM of the pipeline child at the end of the run.
 - **Queries**: a year (365 days) of minute readings (525 600) for ld-aq-01 pm25 written with \`createDuckDbStore\` directly, then \`queryHourly\` over that year timed in-process (median of 5). A year of hourly readings for all six air metrics of all air stations is written into the same store, the pipeline child is started on it and \`/api/v1/aqi?period=day\` is requested for each air station over the year, all in parallel (median of 3).
 `,
