@@ -197,26 +197,26 @@ export function checkValue(
   value: unknown,
   path: string,
 ): Rejection | undefined {
-  if (!isMetricId(metric)) return rejection("metric.unknown", path, metric, "a metric id of the catalogue");
+  const problem = valueProblem(station, metric, value);
+  return problem === undefined ? undefined : rejection(problem[0], path, problem[1], problem[2]);
+}
+
+/** checkValue's verdict without the path: [code, received, expected], nothing to build when accepted. */
+function valueProblem(
+  station: Station,
+  metric: string,
+  value: unknown,
+): readonly [RejectionCode, unknown, string] | undefined {
+  if (!isMetricId(metric)) return ["metric.unknown", metric, "a metric id of the catalogue"];
   const allowed = station.metrics ?? METRICS[metric].kinds.includes(station.kind);
   if (allowed === false || (Array.isArray(allowed) && !allowed.includes(metric))) {
-    return rejection(
-      "metric.not_at_station",
-      path,
-      metric,
-      `a metric reported by ${station.kind} station ${station.id}`,
-    );
+    return ["metric.not_at_station", metric, `a metric reported by ${station.kind} station ${station.id}`];
   }
-  if (typeof value !== "number") return rejection("value.not_number", path, value, "a number");
-  if (!Number.isFinite(value)) return rejection("value.not_finite", path, value, "a finite number");
+  if (typeof value !== "number") return ["value.not_number", value, "a number"];
+  if (!Number.isFinite(value)) return ["value.not_finite", value, "a finite number"];
   const [min, max] = METRICS[metric].instrumentRange;
   if (value < min || value > max) {
-    return rejection(
-      "value.out_of_range",
-      path,
-      value,
-      `${min}…${max} ${METRICS[metric].unit} (instrument range)`,
-    );
+    return ["value.out_of_range", value, `${min}…${max} ${METRICS[metric].unit} (instrument range)`];
   }
   return undefined;
 }
@@ -317,12 +317,20 @@ function zodRejections(error: z.ZodError, prefix: string): Rejection[] {
  *   { now: Date.now(), lookupStation: (id) => registry.get(id) });
  * // readings: one pm25 reading; rejections: values.so2 is "x", expected a number
  */
+/** The limits of the last call, merged once: callers pass the same configured object message after message. */
+let lastLimits: { readonly given: Partial<DecodeLimits>; readonly merged: DecodeLimits } | undefined;
+function limitsWith(given: Partial<DecodeLimits> | undefined): DecodeLimits {
+  if (given === undefined) return DEFAULT_DECODE_LIMITS;
+  if (lastLimits?.given !== given) lastLimits = { given, merged: { ...DEFAULT_DECODE_LIMITS, ...given } };
+  return lastLimits.merged;
+}
+
 export function decodeStationMessage(
   topic: string,
   payload: string | Uint8Array,
   ctx: DecodeContext,
 ): DecodeResult {
-  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...ctx.limits };
+  const limits = limitsWith(ctx.limits);
   const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
   const parsedTopic = parseStationTopic(topic);
   const stationId = parsedTopic?.stationId;
@@ -411,7 +419,9 @@ export function decodeStationMessage(
       }
       periodMs = ms;
     }
-    for (const [metric, value] of Object.entries(obs.values)) {
+    const values = obs.values;
+    for (const metric in values) {
+      const value = values[metric];
       const declared = obs.units?.[metric];
       // A wrong unit explains an odd value better than the range check would, so it is checked first.
       if (declared !== undefined && isMetricId(metric) && normalizeUnit(declared) !== METRICS[metric].unit) {
@@ -425,9 +435,10 @@ export function decodeStationMessage(
         );
         continue;
       }
-      const problem = checkValue(station, metric, value, pathAt(prefix, `values.${metric}`));
-      if (problem) {
-        rejections.push(problem);
+      // The path is built only for a rejection: this loop runs for every value of every message.
+      const problem = valueProblem(station, metric, value);
+      if (problem !== undefined) {
+        rejections.push(rejection(problem[0], pathAt(prefix, `values.${metric}`), problem[1], problem[2]));
         continue;
       }
       const id = metric as MetricId;
