@@ -32,8 +32,9 @@ export const evaluatorConfigSchema = z.object({
   warningPreset: z.enum(["2017", "2018", "2024"]).default("2024"),
   /** Consumer group on bus "readings". */
   group: z.string().min(1).default("evaluator"),
-  // Small batches: a batch is evaluated without yielding, and an alert waits behind the one running.
-  maxBatch: z.number().int().min(1).default(250),
+  // Each batch evaluates its stations' hours once: larger batches, fewer evaluations under load;
+  // a batch is evaluated without yielding, so an alert may wait behind the one running (README).
+  maxBatch: z.number().int().min(1).default(2000),
   /**
    * The writer's consumer group on bus "readings" (the writer's `readingsGroup`, default "writer").
    * A new owner of a partition rebuilds from what this group has stored, so it waits for it first.
