@@ -37,8 +37,9 @@ export const IngestConfigSchema = z.strictObject({
       /** Sessions (connections) this process opens in the share group; each handles many messages at once. */
       connections: z.number().int().min(1).max(64).default(1),
       /**
-       * Receive Maximum (MQTT 5.0 §3.1.2.11.3): unacknowledged messages the broker may send per
-       * connection; they are handled concurrently and written in batches, so this bounds throughput.
+       * Unacknowledged messages a connection holds: they are handled concurrently and written in
+       * batches, so this bounds throughput; past it ingest reads no more of the connection. Sent as
+       * the Receive Maximum (MQTT 5.0 §3.1.2.11.3), which brokers do not always honour.
        */
       maxInFlight: z.number().int().min(1).max(65535).default(1000),
       /** How long the broker keeps the session (and queues messages) after a disconnect (MQTT 5). */

@@ -187,6 +187,13 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   });
   /** Messages taken and not yet acknowledged or given up, and who waits for them to reach 0 (stop). */
   let inFlight = 0;
+  /**
+   * Per session line: MQTT.js's callback for the packet that filled the line to `mqtt.maxInFlight`.
+   * Until it is called MQTT.js reads nothing more of that connection, so TCP holds the broker back
+   * and the backlog stays in the broker's session. The broker's own window is not enough: MQTT
+   * 3.1.1 has no Receive Maximum, and Mosquitto 2.0.11 sends thousands past it under load.
+   */
+  const heldReads = new WeakMap<ArrivalLine<PendingPuback>, () => void>();
   let idle: Array<() => void> = [];
   let closing = false;
   // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
@@ -262,6 +269,11 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         }
       },
     );
+    const resume = heldReads.get(line);
+    if (resume !== undefined && line.length < mqtt.maxInFlight && !closing) {
+      heldReads.delete(line);
+      resume();
+    }
   }
 
   function attach(client: MqttClient): void {
@@ -284,9 +296,10 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       line.push(entry);
       void handle(client, packet, entry, line);
       // Calling back with an error makes MQTT.js skip its own PUBACK and go on with the next
-      // packet at once: many messages are in flight per connection (bounded by the broker's
-      // in-flight window, Receive Maximum in MQTT 5), and the PUBACK is sent above once handed on.
-      callback(DEFERRED_ACK);
+      // packet: up to maxInFlight messages of a session are in flight at once, and each PUBACK
+      // is sent in release() once handed on. Past that, the next packet waits for room.
+      if (line.length >= mqtt.maxInFlight) heldReads.set(line, () => callback(DEFERRED_ACK));
+      else callback(DEFERRED_ACK);
     };
     const clientId = client.options.clientId;
     /** Why the broker ended the connection (its DISCONNECT, MQTT 5), until the next connect. */
