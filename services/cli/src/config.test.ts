@@ -55,7 +55,7 @@ describe("loadConfig", () => {
       // Ingest's own defaults (services/ingest/src/config.ts), not restated by the CLI.
       protocolVersion: 5,
       connections: 1,
-      maxInFlight: 1000,
+      maxInFlight: 4000,
       sessionExpirySeconds: 7 * 86_400,
       leaveOnStop: false,
       keepaliveSeconds: 30,
@@ -374,7 +374,7 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
 
   it("leave ingest at its defaults and send no login when not set", () => {
     const mqtt = parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {} }))).mqtt;
-    expect(mqtt).toMatchObject({ maxInFlight: 1000, protocolVersion: 5, keepaliveSeconds: 30 });
+    expect(mqtt).toMatchObject({ maxInFlight: 4000, protocolVersion: 5, keepaliveSeconds: 30 });
     expect(mqtt.username).toBeUndefined();
     expect(mqtt.password).toBeUndefined();
   });

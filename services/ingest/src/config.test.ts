@@ -13,7 +13,7 @@ describe("parseIngestConfig", () => {
         shareGroup: "qingshan",
         protocolVersion: 5,
         connections: 1,
-        maxInFlight: 1000,
+        maxInFlight: 4000,
         sessionExpirySeconds: 604_800,
         leaveOnStop: false,
         leaveQuietMs: 1000,
