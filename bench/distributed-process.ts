@@ -1,6 +1,6 @@
 // Child process for `pnpm bench`: one service of the distributed topology, composed directly from
 // the packages (not through `qingshan run`). BENCH_ROLE=ingest: MQTT (BENCH_MQTT_URL, shared
-// subscription) → Kafka; BENCH_ROLE=writer: Kafka → InfluxDB (BENCH_INFLUX_URL, BENCH_INFLUX_DB).
+// subscription) → Kafka; BENCH_ROLE=writer: Kafka → InfluxDB (BENCH_INFLUX_URL, BENCH_INFLUX_DB). BENCH_MAX_FUTURE_SKEW_MS: ingest's future-skew limit (default 5 min).
 // Kafka: BENCH_KAFKA_BROKERS, topics prefixed BENCH_KAFKA_PREFIX (fresh per run). Prints
 // `QINGSHAN_BENCH_READY {}` when started; answers `{cmd: "written"}` on the IPC channel with the
 // writer's qingshan_readings_written_total; stops on SIGTERM.
@@ -39,6 +39,7 @@ if (role === "ingest") {
         shareGroup: "benchdist",
       },
       hj212: { tcpPort: 0 },
+      limits: { maxFutureSkewMs: Number(env.BENCH_MAX_FUTURE_SKEW_MS ?? 300_000) },
     },
     { bus, registry, logger: logger.child({ service: "ingest" }) },
   );
