@@ -1,6 +1,7 @@
 // Child process for `pnpm bench`: one service of the distributed topology, composed directly from
 // the packages (not through `qingshan run`). BENCH_ROLE=ingest: MQTT (BENCH_MQTT_URL, shared
-// subscription) → Kafka; BENCH_ROLE=writer: Kafka → InfluxDB (BENCH_INFLUX_URL, BENCH_INFLUX_DB). BENCH_MAX_FUTURE_SKEW_MS: ingest's future-skew limit (default 5 min).
+// subscription) → Kafka, with BENCH_MAX_FUTURE_SKEW_MS as ingest's future-skew limit (default
+// 5 min); BENCH_ROLE=writer: Kafka → InfluxDB (BENCH_INFLUX_URL, BENCH_INFLUX_DB).
 // Kafka: BENCH_KAFKA_BROKERS, topics prefixed BENCH_KAFKA_PREFIX (fresh per run). Prints
 // `QINGSHAN_BENCH_READY {}` when started; answers `{cmd: "written"}` on the IPC channel with the
 // writer's qingshan_readings_written_total; stops on SIGTERM.

@@ -60,6 +60,8 @@ describe.skipIf(!probe.available)(`ingest's own in-flight bound (private Mosquit
       );
       await ingest.start();
       cleanups.push(() => ingest.stop());
+      // Runs before ingest.stop (cleanups run last first): a failed assertion must not leave it draining a stalled bus.
+      cleanups.push(async () => move());
       const inFlight = async () =>
         (await metricsRegistry.getSingleMetric("qingshan_ingest_in_flight")?.get())?.values.find(
           (v) => v.labels.source === "mqtt",
