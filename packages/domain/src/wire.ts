@@ -306,6 +306,14 @@ function zodRejections(error: z.ZodError, prefix: string): Rejection[] {
   });
 }
 
+/** The limits of the last call, merged once: callers pass the same configured object message after message. */
+let lastLimits: { readonly given: Partial<DecodeLimits>; readonly merged: DecodeLimits } | undefined;
+function limitsWith(given: Partial<DecodeLimits> | undefined): DecodeLimits {
+  if (given === undefined) return DEFAULT_DECODE_LIMITS;
+  if (lastLimits?.given !== given) lastLimits = { given, merged: { ...DEFAULT_DECODE_LIMITS, ...given } };
+  return lastLimits.merged;
+}
+
 /**
  * Decodes one MQTT message of the JSON wire contract into readings and rejections. Pure: the
  * caller supplies the clock and the station registry. A bad value rejects only itself; a bad
@@ -317,14 +325,6 @@ function zodRejections(error: z.ZodError, prefix: string): Rejection[] {
  *   { now: Date.now(), lookupStation: (id) => registry.get(id) });
  * // readings: one pm25 reading; rejections: values.so2 is "x", expected a number
  */
-/** The limits of the last call, merged once: callers pass the same configured object message after message. */
-let lastLimits: { readonly given: Partial<DecodeLimits>; readonly merged: DecodeLimits } | undefined;
-function limitsWith(given: Partial<DecodeLimits> | undefined): DecodeLimits {
-  if (given === undefined) return DEFAULT_DECODE_LIMITS;
-  if (lastLimits?.given !== given) lastLimits = { given, merged: { ...DEFAULT_DECODE_LIMITS, ...given } };
-  return lastLimits.merged;
-}
-
 export function decodeStationMessage(
   topic: string,
   payload: string | Uint8Array,
