@@ -16,7 +16,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { freePort, processAlive, requireService, waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, type PrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import {
+  type PrivateMosquitto,
+  requirePrivateMosquitto,
+  startPrivateMosquitto,
+} from "@qingshan/testkit/mosquitto";
 import { startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { influxdInstalled, type PrivateInfluxd, startPrivateInfluxd } from "../e2e/support/influxd.ts";
@@ -27,10 +31,7 @@ const run = promisify(execFile);
 const kafka = await testKafkaBroker();
 const gates = [
   await requireService("kafka", () => kafka.probe()),
-  await requireService("mosquitto", async () => {
-    const missing = mosquittoMissing();
-    if (missing) throw new Error(missing);
-  }),
+  await requirePrivateMosquitto({ name: "mosquitto" }),
   await requireService("influxdb", influxdInstalled),
 ];
 const available = gates.every((g) => g.available);

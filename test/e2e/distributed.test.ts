@@ -3,7 +3,11 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { requireService, waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, type PrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import {
+  type PrivateMosquitto,
+  requirePrivateMosquitto,
+  startPrivateMosquitto,
+} from "@qingshan/testkit/mosquitto";
 import { type ParsedMail, startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,10 +35,7 @@ const nameOf = (id: string) => stations.find((s) => s.id === id)?.name.en ?? id;
 
 const kafka = await testKafkaBroker();
 const kafkaGate = await requireService("kafka", () => kafka.probe());
-const mosquittoGate = await requireService("mosquitto", async () => {
-  const missing = mosquittoMissing();
-  if (missing) throw new Error(missing);
-});
+const mosquittoGate = await requirePrivateMosquitto({ name: "mosquitto" });
 const influxGate = await requireService("influxdb", influxdInstalled);
 const gates = [kafkaGate, mosquittoGate, influxGate];
 const available = gates.every((g) => g.available);

@@ -6,7 +6,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { freePort, requireService, waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, type PrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import {
+  type PrivateMosquitto,
+  requirePrivateMosquitto,
+  startPrivateMosquitto,
+} from "@qingshan/testkit/mosquitto";
 import { startTestSmtp, type TestSmtpServer } from "@qingshan/testkit/smtp";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,10 +82,7 @@ const prometheusGate = await requireService("prometheus", async () => {
 });
 const kafka = await testKafkaBroker();
 const kafkaGate = await requireService("kafka", () => kafka.probe());
-const mosquittoGate = await requireService("mosquitto", async () => {
-  const missing = mosquittoMissing();
-  if (missing) throw new Error(missing);
-});
+const mosquittoGate = await requirePrivateMosquitto({ name: "mosquitto" });
 const influxGate = await requireService("influxdb", influxdInstalled);
 const gates = [prometheusGate, kafkaGate, mosquittoGate, influxGate];
 const available = gates.every((g) => g.available);

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { freePort, tcpReachable, waitFor } from "./index.ts";
+import { freePort, requireService, type ServiceGate, tcpReachable, waitFor } from "./index.ts";
 
 /** Test support: a private Mosquitto per test on a free loopback port (subpath ./mosquitto). */
 
@@ -14,6 +14,23 @@ export function mosquittoMissing(options: { login?: boolean } = {}): string {
   const bins = options.login ? [MOSQUITTO_BIN, MOSQUITTO_PASSWD_BIN] : [MOSQUITTO_BIN];
   const missing = bins.filter((bin) => !existsSync(bin));
   return missing.length === 0 ? "" : `${missing.join(", ")} not installed (apt-get install mosquitto)`;
+}
+
+/**
+ * The requireService gate of tests that start a private Mosquitto: skipped with the reason where
+ * it is not installed, a failure under CI=true.
+ *
+ * @example
+ * const probe = await requirePrivateMosquitto();
+ * describe.skipIf(!probe.available)(`… (private Mosquitto)${probe.note}`, () => { … });
+ */
+export function requirePrivateMosquitto(
+  options: { login?: boolean; name?: string } = {},
+): Promise<ServiceGate> {
+  return requireService(options.name ?? "private mosquitto", async () => {
+    const missing = mosquittoMissing({ login: options.login });
+    if (missing) throw new Error(missing);
+  });
 }
 
 export interface PrivateMosquitto {

@@ -7,7 +7,7 @@
 import { createMemoryBus } from "@qingshan/bus";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import { requirePrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
@@ -21,9 +21,9 @@ import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
 import { repoRoot as root } from "./testing/cli-process.ts";
 
 const cleanups = cleanupsAfterEach();
-const missing = mosquittoMissing({ login: false });
+const probe = await requirePrivateMosquitto();
 
-describe.skipIf(missing !== "")(`notifier readiness${missing ? ` (${missing})` : ""}`, () => {
+describe.skipIf(!probe.available)(`notifier readiness${probe.note}`, () => {
   it("is ready while the alerts channel's client is connected, not ready naming the broker while it is down, ready again after it is back", async () => {
     let broker = await startPrivateMosquitto();
     let brokerRunning = true;

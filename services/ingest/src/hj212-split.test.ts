@@ -4,7 +4,7 @@ import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { Reading } from "@qingshan/domain";
 import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
 import { waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import { requirePrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { connectAsync, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -222,9 +222,9 @@ async function startIngest(input: IngestConfigInput, metricsRegistry = new Regis
   return { ingest, got };
 }
 
-const missing = mosquittoMissing();
+const probe = await requirePrivateMosquitto();
 
-describe.skipIf(missing !== "")(`HJ 212 split messages over MQTT through Mosquitto ${missing}`, () => {
+describe.skipIf(!probe.available)(`HJ 212 split messages over MQTT through Mosquitto${probe.note}`, () => {
   async function setup(splitTimeoutMs: number) {
     const broker = await startPrivateMosquitto();
     cleanups.push(() => broker.stop());

@@ -1,7 +1,11 @@
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { Reading } from "@qingshan/domain";
-import { requireService, waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, type PrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import { waitFor } from "@qingshan/testkit";
+import {
+  type PrivateMosquitto,
+  requirePrivateMosquitto,
+  startPrivateMosquitto,
+} from "@qingshan/testkit/mosquitto";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -9,10 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createIngest, type Ingest, type IngestConfigInput } from "./index.ts";
 import { clock, registry } from "./testdata/fixtures.ts";
 
-const probe = await requireService("private mosquitto", async () => {
-  const missing = mosquittoMissing();
-  if (missing) throw new Error(missing);
-});
+const probe = await requirePrivateMosquitto();
 const TS = Date.parse("2026-11-28T10:00:00+08:00");
 const GROUP = "qingshan";
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,16 +1,13 @@
 import { createMemoryBus } from "@qingshan/bus";
-import { requireService, waitFor } from "@qingshan/testkit";
-import { mosquittoMissing, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
+import { waitFor } from "@qingshan/testkit";
+import { requirePrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createIngest } from "./index.ts";
 import { clock, registry } from "./testdata/fixtures.ts";
 
-const probe = await requireService("private mosquitto", async () => {
-  const missing = mosquittoMissing();
-  if (missing) throw new Error(missing);
-});
+const probe = await requirePrivateMosquitto();
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
