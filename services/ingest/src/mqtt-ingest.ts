@@ -130,6 +130,10 @@ function legacyTopicFilters(shareGroup: string, hj212Prefix: string): string[] {
   return shareGroup === "" ? filters : filters.map((f) => `$share/${shareGroup}/${f}`);
 }
 
+/** Whether DEBUG asks for MQTT.js's log (the `debug` package's namespaces, e.g. DEBUG=mqttjs*). */
+const MQTT_DEBUG = /(^|[\s,])(\*|mqttjs)/.test(process.env.DEBUG ?? "");
+function ignoreLog(): void {}
+
 function clientOptions(mqtt: IngestConfig["mqtt"], clientId: string): IClientOptions {
   const options: IClientOptions = {
     clientId,
@@ -143,6 +147,8 @@ function clientOptions(mqtt: IngestConfig["mqtt"], clientId: string): IClientOpt
     manualConnect: true,
     resubscribe: true,
   };
+  // MQTT.js logs each packet through `debug`; even disabled, that is a few calls per message.
+  if (!MQTT_DEBUG) options.log = ignoreLog;
   if (mqtt.username !== undefined) options.username = mqtt.username;
   if (mqtt.password !== undefined) options.password = mqtt.password;
   if (mqtt.protocolVersion === 5) {
