@@ -1,7 +1,7 @@
 import { join } from "node:path";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { describe, expect, it } from "vitest";
 import { startTestApi } from "./testing/api-service.ts";
-import { cleanupsAfterEach } from "./testing/cleanups.ts";
 import { repoRoot as root } from "./testing/cli-process.ts";
 import { writeShippedConfig } from "./testing/shipped-config.ts";
 

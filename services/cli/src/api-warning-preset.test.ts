@@ -1,6 +1,6 @@
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { describe, expect, it } from "vitest";
 import { startTestApi } from "./testing/api-service.ts";
-import { cleanupsAfterEach } from "./testing/cleanups.ts";
 import { readShippedConfig, writeShippedConfig } from "./testing/shipped-config.ts";
 
 const cleanups = cleanupsAfterEach();

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:net";
+import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
 import { CliError, describeFailure, isExpectedError } from "./errors.ts";
 import { startPipeline } from "./start.ts";
-import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
 import { runQingshan as qingshan, repoRoot as root } from "./testing/cli-process.ts";
 
 const cleanups = cleanupsAfterEach();

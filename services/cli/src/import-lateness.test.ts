@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { importCsv } from "@qingshan/importer";
+import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { describe, expect, it } from "vitest";
 import { createApiSubmit } from "./import.ts";
 import { startTestApi } from "./testing/api-service.ts";
-import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
 
 const cleanups = cleanupsAfterEach();
 

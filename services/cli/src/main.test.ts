@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { freePort } from "@qingshan/testkit";
+import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { describe, expect, it } from "vitest";
-import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
 import { holdDuckDbFile, runQingshan as qingshan } from "./testing/cli-process.ts";
 import { recordingBroker } from "./testing/recording-broker.ts";
 

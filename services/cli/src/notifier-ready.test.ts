@@ -7,6 +7,7 @@
 import { createMemoryBus } from "@qingshan/bus";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { requirePrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -17,7 +18,6 @@ import {
   startNotifierService,
   startStoreWithRetry,
 } from "./services.ts";
-import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
 import { repoRoot as root } from "./testing/cli-process.ts";
 
 const cleanups = cleanupsAfterEach();

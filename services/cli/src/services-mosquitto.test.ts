@@ -3,6 +3,7 @@ import { createMemoryBus } from "@qingshan/bus";
 import { HOUR_MS, type Reading } from "@qingshan/domain";
 import { loadStationRegistry, type Simulator } from "@qingshan/simulator";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
@@ -17,7 +18,6 @@ import {
   startWriterService,
 } from "./services.ts";
 import { startPipeline } from "./start.ts";
-import { cleanupsAfterEach } from "./testing/cleanups.ts";
 import { repoRoot as root } from "./testing/cli-process.ts";
 import {
   MOSQUITTO_PASSWORD,

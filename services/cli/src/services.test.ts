@@ -7,6 +7,7 @@ import { type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { createDuckDbStore, StoreError } from "@qingshan/store";
 import { freePort, tcpReachable, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
@@ -22,7 +23,6 @@ import {
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
-import { cleanupsAfterEach, tempDir } from "./testing/cleanups.ts";
 import { holdDuckDbFile, repoRoot as root } from "./testing/cli-process.ts";
 import { writeShippedConfig } from "./testing/shipped-config.ts";
 

@@ -1,9 +1,9 @@
 import { freePort } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
 import { CliError } from "./errors.ts";
 import { brokerUrlOf } from "./services.ts";
-import { cleanupsAfterEach } from "./testing/cleanups.ts";
 import { repoRoot as root } from "./testing/cli-process.ts";
 import { recordingBroker as recordingBrokerIn } from "./testing/recording-broker.ts";
 import { simulateInProcess } from "./testing/simulate-in-process.ts";

@@ -1,14 +1,12 @@
 import { connect, createServer, type Server } from "node:net";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync } from "mqtt";
 import * as mqttPacket from "mqtt-packet";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type IncomingPublish, startEmbeddedBroker } from "./embedded-broker.ts";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 /** A station on a bare socket: PUBLISH packets written together arrive in one read. */
 async function rawStation(port: number, clientId: string) {

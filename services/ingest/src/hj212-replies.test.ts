@@ -2,10 +2,11 @@ import { connect } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { buildPacket } from "@qingshan/hj212";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIngest, type Ingest } from "./index.ts";
 import {
   type Collected,
@@ -22,10 +23,7 @@ import {
 // a data upload, such as CN 1011 — is dead-lettered and not answered.
 
 const logger = pino({ level: "silent" });
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Station ld-wq-02 uploading its field-machine time (CN 1011), Flag=5: answer requested. */
 const TIME_UPLOAD = buildPacket({

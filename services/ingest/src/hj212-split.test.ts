@@ -4,11 +4,12 @@ import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { Reading } from "@qingshan/domain";
 import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
 import { waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { requirePrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { connectAsync, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHj212TcpListener } from "./hj212-tcp.ts";
 import { createIngest, type IngestConfigInput } from "./index.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
@@ -19,10 +20,7 @@ import { AIR_MN, type Collected, clock, collect, PACKET_A, registry } from "./te
 // before processing, on TCP and on MQTT hj212/{MN}, with real listeners and brokers.
 
 const logger = pino({ level: "silent" });
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Example A's CP (hj212.md §7 A) cut at group boundaries into three packets. */
 const CP_PARTS = [

@@ -3,9 +3,10 @@ import { connect, createServer, type Socket } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHj212TcpListener, type Hj212TcpListener } from "./hj212-tcp.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
@@ -22,10 +23,7 @@ import {
 } from "./testdata/fixtures.ts";
 
 const logger = pino({ level: "silent" });
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup(
   prepare?: (bus: Bus) => Promise<void>,

@@ -1,10 +1,11 @@
 import { createMemoryBus, type Delivery, messageSizeBytes } from "@qingshan/bus";
 import type { DeadLetter, Reading } from "@qingshan/domain";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { deliverWithRetry } from "./deliver-with-retry.ts";
 import { createIngest } from "./index.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
@@ -17,10 +18,7 @@ const TOPIC = "stations/ld-aq-01/air";
 /** o3 with 17 significant digits: its reading encodes longer than its neighbours' on the bus. */
 const PAYLOAD = JSON.stringify({ ts: TS, values: { pm25: 35, o3: 96.12345678901234, pm10: 60 } });
 const logger = pino({ level: "silent" });
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 /** The bus size of each reading of PAYLOAD, from the same decoder ingest runs (no publish). */
 function readingSizes(): Map<string, number> {

@@ -1,6 +1,7 @@
 import { createMemoryBus } from "@qingshan/bus";
 import type { Reading } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import {
   type PrivateMosquitto,
   requirePrivateMosquitto,
@@ -9,7 +10,7 @@ import {
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createIngest } from "./index.ts";
 import { clock, registry } from "./testdata/fixtures.ts";
 
@@ -17,16 +18,13 @@ const probe = await requirePrivateMosquitto();
 const TS = Date.parse("2026-11-28T09:00:00+08:00");
 const MESSAGES = 600;
 const MAX_IN_FLIGHT = 40;
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups = cleanupsAfterEach();
 let broker: PrivateMosquitto;
 
 beforeEach(async () => {
   // max_inflight_messages 0 (testkit): the broker itself sends an MQTT 3.1.1 subscriber all it has.
   broker = await startPrivateMosquitto();
   cleanups.push(() => broker.stop());
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
 describe.skipIf(!probe.available)(`ingest's own in-flight bound (private Mosquitto)${probe.note}`, () => {

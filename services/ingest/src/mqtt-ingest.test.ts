@@ -1,10 +1,11 @@
 import { createServer } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIngest, type Ingest, type IngestConfigInput } from "./index.ts";
 import {
   AIR_MN,
@@ -23,10 +24,7 @@ import { startPlainBroker } from "./testdata/plain-broker.ts";
 
 const TS = Date.parse("2026-11-28T10:00:00+08:00");
 const logger = pino({ level: "silent" });
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 async function startBus(): Promise<{ bus: Bus; got: Collected }> {
   const bus = createMemoryBus();

@@ -1,6 +1,7 @@
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { Reading } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import {
   type PrivateMosquitto,
   requirePrivateMosquitto,
@@ -9,22 +10,19 @@ import {
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createIngest, type Ingest, type IngestConfigInput } from "./index.ts";
 import { clock, registry } from "./testdata/fixtures.ts";
 
 const probe = await requirePrivateMosquitto();
 const TS = Date.parse("2026-11-28T10:00:00+08:00");
 const GROUP = "qingshan";
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups = cleanupsAfterEach();
 let broker: PrivateMosquitto;
 
 beforeEach(async () => {
   broker = await startPrivateMosquitto();
   cleanups.push(() => broker.stop());
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
 interface LogLine {

@@ -3,10 +3,11 @@ import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { DeadLetter, Reading } from "@qingshan/domain";
 import { buildPacket } from "@qingshan/hj212";
 import { requireService, tcpReachable, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIngest, type Ingest, type IngestConfigInput } from "./index.ts";
 import { AIR_MN, clock, gate, registry } from "./testdata/fixtures.ts";
 
@@ -14,10 +15,7 @@ const MOSQUITTO = "mqtt://127.0.0.1:1883";
 const broker = await requireService("mosquitto", () => tcpReachable("127.0.0.1", 1883));
 const logger = pino({ level: "silent" });
 const TS = Date.parse("2026-11-28T10:00:00+08:00");
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 /** A run-unique marker: other processes may publish to stations/+/+ on this shared broker. */
 function marker(): number {

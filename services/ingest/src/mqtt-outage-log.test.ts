@@ -1,17 +1,15 @@
 import { createMemoryBus } from "@qingshan/bus";
 import { waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { requirePrivateMosquitto, startPrivateMosquitto } from "@qingshan/testkit/mosquitto";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIngest } from "./index.ts";
 import { clock, registry } from "./testdata/fixtures.ts";
 
 const probe = await requirePrivateMosquitto();
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 describe.skipIf(!probe.available)(`ingest's log while the broker is down${probe.note}`, () => {
   it("says once that the broker is unreachable, at warn, not an error with a stack at every reconnect", async () => {

@@ -1,9 +1,10 @@
 import { createMemoryBus } from "@qingshan/bus";
 import { freePort, waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIngest, type Ingest } from "./index.ts";
 import { AIR_MN, clock, collect, NOW, PACKET_A, registry } from "./testdata/fixtures.ts";
 import { startPlainBroker } from "./testdata/plain-broker.ts";
@@ -12,11 +13,7 @@ const logger = pino({ level: "silent" });
 const READING = JSON.stringify({ ts: NOW - 60_000, values: { pm25: 35 } });
 const EXPECTED = "stations/{stationId}/{kind} for JSON or hj212/{MN} for HJ 212";
 
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const step of cleanups.reverse()) await step();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 
 async function started(
   input: Parameters<typeof createIngest>[0],

@@ -4,10 +4,10 @@ import type { StationRegistry } from "@qingshan/domain";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { createDuckDbStore } from "@qingshan/store";
 import { freePort } from "@qingshan/testkit";
+import type { Cleanups } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { loadConfig } from "../config.ts";
 import { startApiService } from "../services.ts";
-import type { Cleanups } from "./cleanups.ts";
 import { repoRoot } from "./cli-process.ts";
 
 /** Test support: the API service as `qingshan` starts it, in this process, on its own bus and store. */

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { waitFor } from "@qingshan/testkit";
-import type { Cleanups } from "./cleanups.ts";
+import type { Cleanups } from "@qingshan/testkit/cleanups";
 
 /** Test support: the installed `qingshan` command and other processes, run as children. */
 

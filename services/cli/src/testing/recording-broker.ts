@@ -1,6 +1,6 @@
 import { type EmbeddedBroker, startEmbeddedBroker } from "@qingshan/ingest";
 import { freePort } from "@qingshan/testkit";
-import type { Cleanups } from "./cleanups.ts";
+import type { Cleanups } from "@qingshan/testkit/cleanups";
 
 /**
  * An MQTT broker on a free loopback port that records the topics published to it; its close is

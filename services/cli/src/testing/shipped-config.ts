@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Cleanups, tempDir } from "@qingshan/testkit/cleanups";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { type Cleanups, tempDir } from "./cleanups.ts";
 import { repoRoot } from "./cli-process.ts";
 
 /** Test support: the shipped configuration file (config/qingshan.yaml) with some sections replaced. */

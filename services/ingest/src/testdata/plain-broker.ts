@@ -1,15 +1,16 @@
 import { createServer } from "node:net";
 import { freePort } from "@qingshan/testkit";
+import type { Cleanups } from "@qingshan/testkit/cleanups";
 import { Aedes } from "aedes";
 
 /**
  * A plain aedes broker on a free loopback port, standing in for an external broker (not the
  * embedded intake). `acked` lists, in order, the topics of the messages client `clientId`
- * acknowledged (its PUBACKs). Closed by the returned cleanup, which is also pushed to `cleanups`.
+ * acknowledged (its PUBACKs). Closed by a step pushed to `cleanups`.
  */
 export async function startPlainBroker(
   clientId: string,
-  cleanups: Array<() => Promise<void>>,
+  cleanups: Cleanups,
 ): Promise<{ port: number; acked: string[] }> {
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
