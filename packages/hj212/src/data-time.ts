@@ -14,10 +14,14 @@ export function parseDataTime(text: string): number | undefined {
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
-  // Date.UTC rolls 31 February over into March; a real date survives the round trip.
-  if (new Date(utc).getUTCDate() !== d) return undefined;
-  return utc - BEIJING_OFFSET_MS;
+  // Not Date.UTC: it reads years 0–99 as 1900–1999, so "0099…" would become 1999. setUTCFullYear
+  // takes the year as given.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, 0);
+  // 31 February rolls over into March; a real date survives the round trip.
+  if (date.getUTCDate() !== d) return undefined;
+  return date.getTime() - BEIJING_OFFSET_MS;
 }
 
 /**

@@ -208,6 +208,14 @@ describe("packetToReadings", () => {
     expect(rejections.map((r) => [r.code, r.path])).toEqual([[code, path]]);
   });
 
+  it("reads a DataTime in the year 99 as 0099, not 1999, and rejects it as too late", () => {
+    const p = packet(AIR_MN, "2011", "22", "DataTime=00991128103000;a34004-Rtd=35");
+    const { readings, rejections } = packetToReadings(p, airStation(), { now: NOW });
+    expect(readings).toEqual([]);
+    expect(rejections.map((r) => [r.code, r.path])).toEqual([["ts.too_late", "CP.DataTime"]]);
+    expect(rejections[0]?.message).toContain('"0099-11-28T10:30:00+08:00"');
+  });
+
   it("rejects a packet that is not a data upload, or comes from another MN", () => {
     const reply = packetToReadings(parsePacket(PACKET_B_RESPONSE), waterStation(), { now: NOW });
     expect(reply.rejections.map((r) => [r.code, r.path])).toEqual([["hj212.field", "CN"]]);

@@ -46,6 +46,14 @@ describe("DataTime (Beijing time)", () => {
     expect(parseDataTime("20270101000000")).toBe(Date.parse("2026-12-31T16:00:00Z"));
   });
 
+  it("reads a year below 100 as that year, not as 19xx", () => {
+    expect(parseDataTime("00991128103000")).toBe(Date.parse("0099-11-28T02:30:00Z"));
+    expect(new Date(parseDataTime("00991128103000") ?? 0).getUTCFullYear()).toBe(99);
+    expect(parseDataTime("00000101080000")).toBe(Date.parse("0000-01-01T00:00:00Z"));
+    expect(parseDataTime("00990229000000")).toBeUndefined(); // 99 is not a leap year
+    expect(parseDataTime("00960229000000")).toBe(Date.parse("0096-02-28T16:00:00Z"));
+  });
+
   it.each(["20261131103000", "20261328103000", "20261128243000", "2026112810300", "2026-11-28"])(
     "refuses %s",
     (text) => {
