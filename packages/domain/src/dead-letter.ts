@@ -55,6 +55,8 @@ export const REJECTION_CODES = {
   "hj212.framing": "HJ 212 packet framing is wrong (header, length, tail)",
   "hj212.crc": "HJ 212 CRC mismatch",
   "hj212.field": "an HJ 212 field is missing or malformed",
+  "hj212.not_stored":
+    "an HJ 212 data upload (CN 20xx) that Qingshan does not store as readings (e.g. 2021 device running state, 2041 running-time daily data, 2081 collector power-on time): kept only as a dead letter",
   "bus.message_too_large":
     "the reading, once encoded for the bus, is larger than the bus accepts for one message (its maxMessageBytes); retrying cannot succeed",
 } as const;
