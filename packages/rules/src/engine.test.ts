@@ -405,6 +405,41 @@ describe("shipped rules on hand-computed inputs", () => {
     expect(down.message.en).not.toContain("no longer");
   });
 
+  it("water-below-target: an open NH3-N alert stays open while NH3-N stops arriving, and clears once it is back within target", () => {
+    // 环办〔2011〕22号: the class is the worst assessed item's, so DO, pH, CODMn and TP alone
+    // (Class II) do not show the section back at target while NH3-N, which decided Class IV, is silent.
+    const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    const others = { ph: 7.2, do: 7.1, codmn: 3.1, tp: 0.06 }; // Class II
+    for (let i = 0; i < 3; i++) hour(t0 + i * H, { ...others, nh3n: 1.2 }); // Class IV, raised at t0 + 1 h
+    // 40 h without NH3-N: its last value leaves the rule's maxAge (24 h) at t0 + 26 h, and the
+    // class of the others (II) would have cleared the alert 6 h later.
+    for (let i = 3; i < 43; i++) hour(t0 + i * H, others);
+    expect(summary(events, "water-below-target")).toEqual([["raised", "IV", 4]]);
+    // NH3-N back within target: clear.for (6 h) from its return.
+    for (let i = 43; i < 49; i++) hour(t0 + i * H, { ...others, nh3n: 0.35 });
+    const water = events.filter((e) => e.ruleId === "water-below-target");
+    expect(water.map((e) => [e.type, e.level, e.value, e.dataTime])).toEqual([
+      ["raised", "IV", 4, toBeijingIso(t0 + H)],
+      ["resolved", "IV", 2, toBeijingIso(t0 + 48 * H)],
+    ]);
+  });
+
+  it("water-below-target: a parameter worse than target raises even while another one has no value, which the message names", () => {
+    const { hour, events } = setup("wq-1", ["ph", "do", "codmn", "nh3n", "tp"]);
+    const t0 = at("2026-11-28T10:00:00+08:00");
+    // NH3-N never reported; DO 2.5 mg/L is Class V (GB 3838 Table 1: V ≥ 2, IV ≥ 3), so the class is at least V.
+    const values = { ph: 7.2, do: 2.5, codmn: 3.1, tp: 0.06 };
+    for (let i = 0; i < 2; i++) hour(t0 + i * H, values);
+    const water = events.filter((e) => e.ruleId === "water-below-target");
+    expect(water.map((e) => [e.type, e.level, e.value])).toEqual([["raised", "V", 5]]);
+    expect(water[0]?.message.zh).toContain("无有效值：氨氮（类别至少为 V类）");
+    expect(water[0]?.message.en).toContain("no valid value: Ammonia nitrogen (so at least Class V)");
+    // DO back to Class II with NH3-N still silent: not a class within target, so the alert stays.
+    for (let i = 2; i < 14; i++) hour(t0 + i * H, { ...values, do: 7.1 });
+    expect(summary(events, "water-below-target")).toEqual([["raised", "V", 5]]);
+  });
+
   it("drinking-water source with its own target (II): CODMn 4.5 (Class III) is critical", () => {
     const { hour, events } = setup("wq-src", ["ph", "do", "codmn", "nh3n", "tp"]);
     hour(at("2026-11-28T10:00:00+08:00"), { ph: 7.4, do: 7.0, codmn: 4.5, nh3n: 0.3, tp: 0.02 });

@@ -737,18 +737,22 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
   const water = station.water;
   if (water === undefined) return UNKNOWN(t, step);
   const values: Record<string, number> = {};
-  const at: Record<string, number> = {};
+  // Class-deciding items the station measures that have no valid value in the rule's window (for
+  // `latest`: none within maxAge), e.g. NH3-N while its analyser is silent.
+  const missing: MetricId[] = [];
   for (const metric of view.metrics()) {
-    if (gb3838Item(metric) === undefined) continue;
-    const stat = metricStat(rule, view, metric, t);
-    const v = validMean(stat);
-    if (v !== null) {
-      values[metric] = v;
-      at[metric] = t;
-    }
+    const item = gb3838Item(metric);
+    if (item === undefined) continue;
+    const v = validMean(metricStat(rule, view, metric, t));
+    if (v !== null) values[metric] = v;
+    else if (item.role === "assessed") missing.push(metric);
   }
   const a = assessSection({ waterBody: water.waterBody, targetClass: water.targetClass, values });
   if (a.class === null) return UNKNOWN(t, step);
+  // 环办〔2011〕22号 single-factor method: the class is the worst assessed item's, so without one of
+  // them the class of the items with a value is a lower bound: it may raise, never lower or clear
+  // (as the API's /water/class leaves such a period without a class).
+  const partial = missing.length > 0;
   const levels = levelsOf(rule, station, { id: "", title: "", source: "", provisional: false, levels: [] });
   const raise = levels.findIndex((l) => l.id === a.class);
   const targetIndex = waterClassNumber(water.targetClass) - 1;
@@ -779,20 +783,27 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
     (m) => !a.referenceOnly.includes(m) && !a.notAssessed.includes(m),
   ).length;
   const status = a.status === null ? { zh: "", en: "" } : { zh: `，${a.status.zh}`, en: `, ${a.status.en}` };
+  const missingText = partial
+    ? {
+        zh: `；无有效值：${missing.map((m) => gb3838Item(m)?.zh ?? m).join("、")}（类别至少为 ${a.class}类）`,
+        en: `; no valid value: ${missing.map((m) => gb3838Item(m)?.en ?? m).join(", ")} (so at least Class ${a.class})`,
+      }
+    : { zh: "", en: "" };
   return {
     t,
     stepMs: step,
     raise,
     hold: raise,
-    unknown: false,
-    canLower: true,
+    // A class within target from partial data says nothing: the state is left as it is.
+    unknown: partial && raise < 0,
+    canLower: !partial,
     // The value is the class (1 = I … 6 = 劣V), as the metric says; the deciding parameters'
     // concentrations are in `details`.
     metric: "water_class",
     value: waterClassNumber(a.class),
     valueText: {
-      zh: `水质 ${a.class}类${status.zh}（目标 ${water.targetClass}类）；决定指标：${decidingText.map((d) => d.zh).join("、")}；依据 ${ASSESSED_ITEM_COUNT} 项中已评价的 ${assessedCount} 项`,
-      en: `water quality Class ${a.class}${status.en} (target Class ${water.targetClass}); deciding: ${decidingText.map((d) => d.en).join(", ")}; based on ${a.basis}`,
+      zh: `水质 ${a.class}类${status.zh}（目标 ${water.targetClass}类）；决定指标：${decidingText.map((d) => d.zh).join("、")}；依据 ${ASSESSED_ITEM_COUNT} 项中已评价的 ${assessedCount} 项${missingText.zh}`,
+      en: `water quality Class ${a.class}${status.en} (target Class ${water.targetClass}); deciding: ${decidingText.map((d) => d.en).join(", ")}; based on ${a.basis}${missingText.en}`,
     },
     thresholdText: { zh: `目标 ${water.targetClass}类`, en: `target Class ${water.targetClass}` },
     source: a.standard,

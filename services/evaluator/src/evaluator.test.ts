@@ -240,6 +240,29 @@ describe("evaluator with the memory bus and DuckDB", () => {
     expect(water[0]?.message.zh).toContain("氨氮 1.25 mg/L");
   });
 
+  it("an open NH3-N alert stays open while the NH3-N analyser is silent and clears once NH3-N is back within target", async () => {
+    await evaluator().start();
+    const others: [string, MetricId, number][] = [
+      ["wq-1", "ph", 7.2],
+      ["wq-1", "do", 7.1],
+      ["wq-1", "codmn", 3.1],
+      ["wq-1", "tp", 0.06],
+    ];
+    for (let i = 1; i <= 3; i++) await publishHour(START + i * H, [...others, ["wq-1", "nh3n", 1.2]]);
+    // 40 h of DO, pH, CODMn and TP (Class II) only: NH3-N leaves the rule's maxAge (24 h) and the
+    // others alone would have cleared the alert after clear.for (6 h).
+    for (let i = 4; i <= 43; i++) await publishHour(START + i * H, others);
+    await settled();
+    const water = () => harness.alerts.filter((x) => x.ruleId === "water-below-target");
+    expect(water().map((x) => [x.type, x.level])).toEqual([["raised", "IV"]]);
+    for (let i = 44; i <= 49; i++) await publishHour(START + i * H, [...others, ["wq-1", "nh3n", 0.35]]);
+    await settled();
+    expect(water().map((x) => [x.type, x.dataTime])).toEqual([
+      ["raised", "2026-12-01T02:00:00+08:00"],
+      ["resolved", "2026-12-03T01:00:00+08:00"],
+    ]);
+  });
+
   it("a silent station raises a data-quality alert from the sweep, resolved by its next reading", async () => {
     const e = evaluator();
     await e.start();
