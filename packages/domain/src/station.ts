@@ -3,6 +3,9 @@ import { METRIC_IDS, METRICS, type MetricId, STATION_KINDS } from "./metrics.ts"
 
 export const WATER_CLASSES = ["I", "II", "III", "IV", "V"] as const;
 
+/** HJ 212-2017 data uploads that carry pollutant values: real-time, minute, hourly, daily (hj212.md §3). */
+export const HJ212_DATA_COMMANDS = ["2011", "2051", "2061", "2031"] as const;
+
 /**
  * A monitoring station as configured in the registry (config/stations or seeds/).
  *
@@ -47,6 +50,20 @@ export const StationSchema = z
         dataTimeMarks: z.enum(["start", "end"]).default("start"),
         /** Per-metric unit as the device sends it, when not canonical (e.g. hg: "µg/L"). */
         units: z.record(z.string(), z.string()).default({}),
+        /**
+         * The data uploads stored as readings. A station sending two products of one metric (e.g.
+         * real-time 2011 and hourly 2061) would have them overwrite each other where their times
+         * meet (the store keeps one reading per station, metric and time) and mixed in the hourly
+         * means: list the one its series should hold. The others are answered and counted, not stored.
+         */
+        commands: z
+          .array(z.enum(HJ212_DATA_COMMANDS))
+          .min(1)
+          .default([...HJ212_DATA_COMMANDS]),
+        /** Period of CN 2051 minute data: set at the station by CN 1063/1064, not in the packet (hj212.md §3). */
+        minuteDataPeriodMs: z.number().int().positive().default(60_000),
+        /** Vendor pollutant codes → metric, checked before the standard's table (standards README: "keep the code map configurable"). */
+        codes: z.record(z.string(), z.enum(METRIC_IDS)).default({}),
       })
       .optional(),
     demo: z.boolean().default(false),

@@ -95,6 +95,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
     registry: deps.registry,
     metrics,
     limits: config.limits,
+    logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   let broker: EmbeddedBroker | undefined;

@@ -3,6 +3,7 @@ import {
   type DeadLetter,
   type DecodeLimits,
   decodeStationMessage,
+  HJ212_DATA_COMMANDS,
   invalidTopic,
   payloadText,
   type Reading,
@@ -17,13 +18,21 @@ import {
   hj212ErrorToRejection,
   type InputEnd,
   PacketStreamDecoder,
+  PROTOCOL_PROFILES,
   packetToReadings,
+  profileForVersion,
   replyFor,
   type StreamItem,
   unverifiedMn,
 } from "@qingshan/hj212";
 import { toDeadLetter } from "./dead-letters.ts";
 import type { IngestMetrics } from "./metrics.ts";
+
+/** The pino methods the pipeline logs with. */
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
 
 /**
  * An input's readings of one station travel as one unit (Kafka: one record, not one per reading;
@@ -120,6 +129,8 @@ export interface IngestPipelineDeps {
   readonly clock?: () => number;
   readonly limits?: Partial<DecodeLimits>;
   readonly metrics: IngestMetrics;
+  /** Where the HJ 212 edition a station speaks is logged, once per station and edition. */
+  readonly logger?: Pick<Logger, "info" | "warn">;
 }
 
 function countBy<T>(
@@ -142,6 +153,10 @@ type OversizeReading = BusMessageTooLargeError["rejected"][number];
 
 function readingSourceOf(reading: Reading): string {
   return reading.source;
+}
+
+function isDataCommand(cn: string): boolean {
+  return (HJ212_DATA_COMMANDS as readonly string[]).includes(cn);
 }
 
 function rejectionCodeOf(r: Rejection): string {
@@ -263,8 +278,54 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         rejections: [rejection("station.unknown", "MN", packet.mn, "the HJ 212 MN of a registered station")],
       };
     }
+    noteVersion(station, packet);
+    const settings = station.hj212;
+    if (
+      settings !== undefined &&
+      isDataCommand(packet.cn) &&
+      !(settings.commands as readonly string[]).includes(packet.cn)
+    ) {
+      // Another product of the station's series (its hj212.commands): acknowledged, not stored.
+      metrics.hj212NotStored.inc({ cn: packet.cn });
+      return { station, readings: [], rejections: [] };
+    }
     const limits = { ...deps.limits, ...options.limits };
-    return { station, ...packetToReadings(packet, station, { now, limits, source: readingSource }) };
+    return {
+      station,
+      ...packetToReadings(packet, station, {
+        now,
+        limits,
+        source: readingSource,
+        ...(settings === undefined
+          ? {}
+          : { codeMap: settings.codes, minuteDataPeriodMs: settings.minuteDataPeriodMs }),
+      }),
+    };
+  }
+
+  /** hj212.md §1.2: versions differ between sources, so log the version (once) and do not reject on it. */
+  const versionsSeen = new Set<string>();
+  function noteVersion(station: Station, packet: Hj212Packet): void {
+    const key = `${station.id} ${packet.flag.version}`;
+    if (deps.logger === undefined || versionsSeen.has(key)) return;
+    versionsSeen.add(key);
+    const context = {
+      station: station.id,
+      mn: packet.mn,
+      flag: packet.flag.value,
+      version: packet.flag.version,
+    };
+    if (PROTOCOL_PROFILES[packet.flag.version] === undefined) {
+      deps.logger.warn(
+        context,
+        `HJ 212 station ${station.id} sends Flag version bits ${packet.flag.version}, of no edition Qingshan knows: read with the ${profileForVersion(packet.flag.version).edition} rules`,
+      );
+    } else {
+      deps.logger.info(
+        context,
+        `HJ 212 station ${station.id} speaks ${profileForVersion(packet.flag.version).edition}`,
+      );
+    }
   }
 
   /**

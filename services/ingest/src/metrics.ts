@@ -12,6 +12,8 @@ export interface IngestMetrics {
   readonly readingsRejected: Counter<"reason">;
   /** Bus publishes that failed and were retried. */
   readonly publishRetries: Counter<"source">;
+  /** HJ 212 data uploads answered but not stored: their CN is not in the station's `hj212.commands`. */
+  readonly hj212NotStored: Counter<"cn">;
   /** Messages being decoded or handed on right now. */
   readonly inFlight: Gauge<"source">;
   /** Per-message counting into `messages`, `readingsReceived` and `inFlight` (see {@link IngestCounts}). */
@@ -118,6 +120,12 @@ export function createIngestMetrics(registry: Registry = globalRegister): Ingest
       ),
       "source",
       INGEST_SOURCES,
+    ),
+    hj212NotStored: counter(
+      registry,
+      "qingshan_hj212_uploads_not_stored_total",
+      "HJ 212 data uploads answered but not stored, as their CN is not in the station's hj212.commands",
+      "cn",
     ),
     inFlight,
     counts: {
