@@ -90,6 +90,31 @@ export const DATA_COMMANDS: Readonly<
   "2031": { valueField: "Avg", periodMs: 86_400_000 },
 });
 
+/**
+ * The other data uploads a station sends (hj212.md §3): no pollutant values, so Qingshan stores
+ * none of them as readings; each is kept as an `hj212.not_stored` dead letter and, like every data
+ * upload, answered with a 9014 when its Flag asks for one. Their names are in
+ * {@link COMMAND_CODES_2017}. The other 20xx codes of that table, 2012 and 2022 ("stop real-time
+ * data", "stop device running-state data"), are commands of the host, not uploads.
+ */
+export const UNSTORED_DATA_COMMANDS: readonly string[] = Object.freeze([
+  "2021", // device running-state data
+  "2041", // device running-time daily data
+  "2081", // data collector power-on time
+]);
+
+/**
+ * Whether `cn` is a data upload (hj212.md §3), stored as readings ({@link DATA_COMMANDS}) or not
+ * ({@link UNSTORED_DATA_COMMANDS}).
+ *
+ * @example
+ * isDataUpload("2021") // true
+ * isDataUpload("1011") // false
+ */
+export function isDataUpload(cn: string): boolean {
+  return Object.hasOwn(DATA_COMMANDS, cn) || UNSTORED_DATA_COMMANDS.includes(cn);
+}
+
 export interface PollutantCode {
   /** The Qingshan metric this code feeds, or null when Qingshan has no such metric. */
   readonly metric: MetricId | null;

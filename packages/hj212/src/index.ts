@@ -2,11 +2,13 @@ export {
   COMMAND_CODES_2017,
   type CodeName,
   DATA_COMMANDS,
+  isDataUpload,
   POLLUTANT_CODES_2005,
   POLLUTANT_CODES_2017,
   type PollutantCode,
   SYSTEM_CODES_2005,
   SYSTEM_CODES_2017,
+  UNSTORED_DATA_COMMANDS,
 } from "./codes.ts";
 export { type CommandParameters, parseCp } from "./cp.ts";
 export { crc16, crc16Bytes, formatCrc } from "./crc.ts";

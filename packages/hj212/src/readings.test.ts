@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Hj212Error } from "./errors.ts";
 import { buildPacket, type Hj212Packet, parsePacket } from "./packet.ts";
 import { hj212ErrorToRejection, packetToReadings } from "./readings.ts";
+import { replyFor } from "./reply.ts";
 import { packetSummary } from "./summary.ts";
 import { PACKET_A, PACKET_B, PACKET_B_RESPONSE, PACKET_C } from "./testdata/examples.ts";
 
@@ -221,6 +222,70 @@ describe("packetToReadings", () => {
     expect(reply.rejections.map((r) => [r.code, r.path])).toEqual([["hj212.field", "CN"]]);
     const other = packetToReadings(parsePacket(PACKET_A), waterStation(), { now: NOW });
     expect(other.rejections.map((r) => [r.code, r.path])).toEqual([["hj212.field", "MN"]]);
+  });
+
+  // hj212.md §3: every data upload (20xx) is answered when A=1; 2021, 2041 and 2081 carry no
+  // pollutant values, so they are kept as dead letters rather than lost or left unanswered.
+  describe.each([
+    ["2021", "device running-state data", "DataTime=20261128103000;a34004-RS=1"],
+    ["2041", "device running-time daily data", "DataTime=20261128000000;a34004-RT=23.5"],
+    ["2081", "data collector power-on time", "DataTime=20261128103000;RestartTime=20261128080000"],
+  ])("data upload CN %s (%s)", (cn, name, cp) => {
+    const upload = (flag: number) =>
+      parsePacket(buildPacket({ qn: "20261128103005123", st: "22", cn, pw: "123456", mn: AIR_MN, flag, cp }));
+
+    it.each([5, 4])("with Flag=%i gives no reading and one hj212.not_stored rejection at CN", (flag) => {
+      const { readings, rejections } = packetToReadings(upload(flag), airStation(), { now: NOW });
+      expect(readings).toEqual([]);
+      expect(rejections).toEqual([
+        {
+          code: "hj212.not_stored",
+          path: "CN",
+          received: cn,
+          expected: `a data upload stored as readings (2011, 2051, 2061 or 2031); ${cn} ${name} is not stored as readings: kept as this dead letter`,
+          message: `hj212.not_stored: CN ${cn} ${name} of station ld-aq-01 is not stored as readings; kept as this dead letter`,
+        },
+      ]);
+    });
+
+    it("is answered with a 9014 echoing its QN with Flag=5, and not with Flag=4", () => {
+      for (const [flag, answered] of [
+        [5, true],
+        [4, false],
+      ] as const) {
+        const p = upload(flag);
+        const reply = replyFor(p, packetToReadings(p, airStation(), { now: NOW }).rejections);
+        if (!answered) {
+          expect(reply, `Flag=${flag}`).toBeUndefined();
+          continue;
+        }
+        const response = parsePacket(reply as string);
+        expect(response).toMatchObject({ qn: "20261128103005123", st: "91", cn: "9014", mn: AIR_MN });
+        expect(response.flag.needAck).toBe(false);
+      }
+    });
+
+    it("from the MN of another station is rejected hj212.field and not answered", () => {
+      const p = upload(5);
+      const { rejections } = packetToReadings(p, waterStation(), { now: NOW });
+      expect(rejections.map((r) => [r.code, r.path])).toEqual([["hj212.field", "MN"]]);
+      expect(replyFor(p, rejections)).toBeUndefined();
+    });
+  });
+
+  it.each([
+    ["1011", "SystemTime=20261128103000"],
+    ["1013", ""],
+    ["2012", ""],
+    ["3020", "PolId=a34004"],
+  ])("rejects CN %s with Flag=5 hj212.field at CN, and it is not answered", (cn, cp) => {
+    const p = parsePacket(
+      buildPacket({ qn: "20261128103005123", st: "22", cn, pw: "123456", mn: AIR_MN, flag: 5, cp }),
+    );
+    const { readings, rejections } = packetToReadings(p, airStation(), { now: NOW });
+    expect(readings).toEqual([]);
+    expect(rejections.map((r) => [r.code, r.path, r.received])).toEqual([["hj212.field", "CN", cn]]);
+    expect(replyFor(p, rejections)).toBeUndefined();
   });
 
   // hj212.md §8.4 (split messages, Flag D=1): not reassembled; each part stands on its own.

@@ -13,7 +13,7 @@ import {
   rejection,
   type Station,
 } from "@qingshan/domain";
-import { DATA_COMMANDS, type PollutantCode } from "./codes.ts";
+import { COMMAND_CODES_2017, DATA_COMMANDS, type PollutantCode, UNSTORED_DATA_COMMANDS } from "./codes.ts";
 import { parseDataTime } from "./data-time.ts";
 import { HJ212_ERROR_CODES, type Hj212Error } from "./errors.ts";
 import type { Hj212Packet } from "./packet.ts";
@@ -63,7 +63,10 @@ export function lookupCode(
  * Turns a parsed data packet (CN 2011, 2051, 2061, 2031) into readings of `station`. DataTime is
  * Beijing time; the value is `Rtd` for 2011 and `Avg` otherwise (each falls back to the other);
  * values are converted from the station's device unit to the canonical unit and validated with
- * the shared domain checks. A bad value rejects only itself.
+ * the shared domain checks. A bad value rejects only itself. The other data uploads (2021, 2041,
+ * 2081: {@link UNSTORED_DATA_COMMANDS}) give no readings and one `hj212.not_stored` rejection at
+ * `CN`, so that the packet is kept as a dead letter (and answered: `replyFor`); any other command
+ * is rejected `hj212.field` at `CN`.
  *
  * @example
  * const { readings, rejections } = packetToReadings(parsePacket(text), station, { now: Date.now() });
@@ -78,14 +81,23 @@ export function packetToReadings(
   const fail = (r: Rejection): PacketReadings => ({ readings: [], rejections: [r] });
 
   const command = DATA_COMMANDS[packet.cn];
-  if (!command) {
-    return fail(rejection("hj212.field", "CN", packet.cn, "a data upload: 2011, 2051, 2061 or 2031"));
+  const unstored = UNSTORED_DATA_COMMANDS.includes(packet.cn);
+  if (!command && !unstored) {
+    return fail(
+      rejection(
+        "hj212.field",
+        "CN",
+        packet.cn,
+        "a data upload: 2011, 2051, 2061 or 2031 (stored as readings), 2021, 2041 or 2081 (kept as a dead letter)",
+      ),
+    );
   }
   if (station.hj212 !== undefined && station.hj212.mn !== packet.mn) {
     return fail(
       rejection("hj212.field", "MN", packet.mn, `${station.hj212.mn}, the MN of station ${station.id}`),
     );
   }
+  if (!command) return fail(notStored(packet.cn, station));
   // hj212.md §8 rule 4: a split message (Flag D=1) is read once reassembled (SplitReassembler,
   // reassembly.ts; ingest does so). A packet of one given here is read on its own, and a
   // continuation packet without DataTime is rejected saying why.
@@ -159,6 +171,19 @@ export function packetToReadings(
     });
   }
   return { readings, rejections };
+}
+
+/**
+ * The rejection of a data upload Qingshan does not store as readings (e.g. CN 2021): the packet is
+ * kept as this dead letter.
+ */
+function notStored(cn: string, station: Station): Rejection {
+  const what = `${cn} ${COMMAND_CODES_2017[cn]?.en ?? "data upload"}`;
+  const expected = `a data upload stored as readings (2011, 2051, 2061 or 2031); ${what} is not stored as readings: kept as this dead letter`;
+  return {
+    ...rejection("hj212.not_stored", "CN", cn, expected),
+    message: `hj212.not_stored: CN ${what} of station ${station.id} is not stored as readings; kept as this dead letter`,
+  };
 }
 
 /**
