@@ -23,6 +23,7 @@ import { seriesRoutes } from "./routes/series.ts";
 import { stationRoutes } from "./routes/stations.ts";
 import { warningRoutes } from "./routes/warning.ts";
 import { waterRoutes } from "./routes/water.ts";
+import { DEFAULT_PH_AVERAGING } from "./series/water-class.ts";
 
 /** Settings with their defaults (see README). */
 export const API_DEFAULTS = Object.freeze({
@@ -36,6 +37,7 @@ export const API_DEFAULTS = Object.freeze({
   replayMs: 24 * 3_600_000,
   pm25AnnualTarget: LIANDU_PM25_ANNUAL_TARGET.value,
   silentAfterIntervals: 3,
+  phAveraging: DEFAULT_PH_AVERAGING,
 });
 
 /**
@@ -67,6 +69,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     pmRealtimeBasis2012: deps.pmRealtimeBasis2012 ?? API_DEFAULTS.pmRealtimeBasis2012,
     maxPeriods: deps.maxPeriods ?? API_DEFAULTS.maxPeriods,
     noiScheme: deps.noiScheme,
+    water: Object.freeze({ phAveraging: deps.water?.phAveraging ?? API_DEFAULTS.phAveraging }),
     bus: deps.bus,
     publicUrl: deps.publicUrl,
     alerting: Object.freeze({

@@ -6,6 +6,7 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
 import type { PmRealtimeBasis } from "./series/aqi-inputs.ts";
+import type { PhAveraging } from "./series/water-class.ts";
 
 /** Result of submitting one payload to the ingest path. */
 export interface SubmitResult {
@@ -55,6 +56,8 @@ export interface ApiDeps {
   readonly maxPeriods?: number;
   /** NOI grading scheme (all shipped schemes are provisional). Default the standards package's default. */
   readonly noiScheme?: NoiSchemeId;
+  /** Water class settings (see README). */
+  readonly water?: WaterSettings;
   /**
    * The bus: acknowledgements are published on "alerts" (so the notifier stops re-notifying) and
    * GET /alerts/stream relays "alerts" to browsers. Without it, acks are only stored and the stream
@@ -72,6 +75,15 @@ export interface ApiDeps {
   readonly alerting?: AlertingSettings;
   /** The web dashboard at /dashboard/: false turns it off. Default on, with the Liandu geo layers. */
   readonly dashboard?: false | { readonly geoDir?: string };
+}
+
+/** Settings of the water class (/water/class, /compliance/water, the network map's water state). */
+export interface WaterSettings {
+  /**
+   * How the period means of pH that decide the class are taken: "hydrogen-ion" (−log10 of the mean
+   * of 10^−pH, 环办监测函〔2020〕82号, provisional) or "arithmetic". Default "hydrogen-ion".
+   */
+  readonly phAveraging?: PhAveraging;
 }
 
 /** Settings of the alert routes and the live feed. */
@@ -102,6 +114,7 @@ export interface ApiContext {
   readonly pmRealtimeBasis2012: PmRealtimeBasis;
   readonly maxPeriods: number;
   readonly noiScheme: NoiSchemeId | undefined;
+  readonly water: Required<WaterSettings>;
   readonly bus: Bus | undefined;
   readonly publicUrl: string | undefined;
   readonly alerting: Required<AlertingSettings>;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { DEFAULT_PH_AVERAGING, PH_AVERAGING } from "@qingshan/api";
 import { kafkaBusConfigSchema } from "@qingshan/bus";
 import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "@qingshan/evaluator";
 import { IngestConfigSchema } from "@qingshan/ingest";
@@ -124,6 +125,13 @@ export const ConfigSchema = z.strictObject({
   evaluator: z.record(z.string(), z.unknown()).default({}),
   /** Notifier settings: channels, routes, duty roster (services/notifier/README.md), validated by its own schema. */
   notifier: z.record(z.string(), z.unknown()).default({}),
+  /** Water class in the API (services/api/README.md, "pH in the water class"). */
+  water: z
+    .strictObject({
+      /** pH period means for classing: through [H+] (环办监测函〔2020〕82号, provisional) or arithmetic. */
+      phAveraging: z.enum(PH_AVERAGING).default(DEFAULT_PH_AVERAGING),
+    })
+    .prefault({}),
   simulator: z.strictObject({
     enabled: z.boolean().default(true),
     scenario: z.enum(SCENARIO_IDS).default("clean-week"),

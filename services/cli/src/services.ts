@@ -553,6 +553,7 @@ export async function startApiService(
     busDepth: () => bus.depth(),
     // GET /warning names the levels of the document the evaluator's warning rule follows.
     alerting: { warningPreset: evaluatorSettingsOf(config).warningPreset },
+    water: { phAveraging: config.water.phAveraging },
     // GET /rules and each alert's ruleDescription come from the evaluator's rules file.
     ...(rules ? { rules } : {}),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),

@@ -475,7 +475,7 @@ const waterPeriod = object(
     inProgress: periodProperties.inProgress,
     valid: { ...bool, description: "Every class-deciding parameter measured has a valid period value" },
     reason: str("Why the period has no class"),
-    means: numberMap("Period mean per assessed parameter (station units)"),
+    means: numberMap("Period mean per assessed parameter (station units); pH as phAveraging says"),
     counts: intMap("Valid items behind each mean (as /series validCount)"),
     invalidParameters: stringMap("Parameters without a valid period value, with the reason"),
     class: nullable({
@@ -514,6 +514,16 @@ const waterPeriod = object(
   ],
 );
 
+/** How pH's period means were taken (water class settings). */
+const phAveraging = object(
+  {
+    method: { type: "string", enum: ["hydrogen-ion", "arithmetic"] },
+    rule: str("The averaging applied, with its source"),
+    provisional: { ...bool, description: "The rule's source is provisional (not confirmed yet)" },
+  },
+  ["method", "rule", "provisional"],
+);
+
 export const waterClassResponse = object(
   {
     station: str(),
@@ -522,9 +532,10 @@ export const waterClassResponse = object(
     period: { type: "string", enum: ["1h", "1d", "1mo"] },
     ...range,
     units: stringMap("Unit per metric"),
+    phAveraging,
     results: arrayOf(waterPeriod),
   },
-  ["station", "waterBody", "targetClass", "period", "from", "to", "units", "results"],
+  ["station", "waterBody", "targetClass", "period", "from", "to", "units", "phAveraging", "results"],
 );
 
 const waterShare = object(
@@ -545,6 +556,7 @@ export const waterComplianceResponse = object(
     from: time("Start of the period"),
     to: time("End of the last completed day counted"),
     inProgress: bool,
+    phAveraging,
     all: waterShare,
     drinkingWater: waterShare,
     sections: arrayOf(
@@ -581,7 +593,7 @@ export const waterComplianceResponse = object(
       ),
     ),
   },
-  ["period", "label", "from", "to", "inProgress", "all", "drinkingWater", "sections"],
+  ["period", "label", "from", "to", "inProgress", "phAveraging", "all", "drinkingWater", "sections"],
 );
 
 export const aqiDaysResponse = object(

@@ -38,7 +38,7 @@ import type { AirSeries } from "../series/aqi-inputs.ts";
 import { isInProgress, periodEnd } from "../series/calendar.ts";
 import { mean } from "../series/mean.ts";
 import type { HourSeries } from "../series/types.ts";
-import { waterClassToDate } from "../series/water-class.ts";
+import { phAveragingLabel, waterClassToDate } from "../series/water-class.ts";
 
 interface YearQuery {
   year?: number;
@@ -261,7 +261,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Share of water sections meeting their target class",
         description:
-          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means, or 5 of 6 values for a parameter measured every 4 h — the /series daily minimum), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. CSV: one row per section (means and counts as JSON text), then a row `all` and a row `drinkingWater` with the shares (sections, assessed, notAssessable, meeting, share; empty on section rows). A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final.",
+          "Class of every water section over the Beijing month or year (to date) containing `at`, against the section's target class (Class III by default), over the completed Beijing days only: today's hours are left out until the day has ended (`to` is the end of the last completed day), so a month or year to date has no data on its first day. A parameter's month value is the /series monthly mean (valid with ≥ 27 valid daily means, 25 in February; a day with ≥ 20 valid hourly means, or 5 of 6 values for a parameter measured every 4 h — the /series daily minimum), its year value the mean of its valid monthly means, valid when every month ended by `to` is valid (and at least one is); a parameter without a valid value is not assessed (`invalidParameters`, with its reason), and a section's class is valid only when every class-deciding parameter it measures is assessed (the same rule as GET /water/class): otherwise valid=false, class and meetsTarget null and a reason. The share counts only sections with a valid class (`assessed`); `notAssessable` says how many had none. Drinking-water sources are listed apart as well. CSV: one row per section (means and counts as JSON text), then a row `all` and a row `drinkingWater` with the shares (sections, assessed, notAssessable, meeting, share; empty on section rows). A month or year that has not ended at request time has inProgress=true (CSV: in_progress on every row): its classes come from the completed days so far and are not final. pH's means (day, month, year) are taken as GET /water/class takes them, through the hydrogen-ion concentration by default (环办监测函〔2020〕82号, provisional): `phAveraging` names the method in force.",
         tags: ["compliance"],
         querystring: waterComplianceQuery,
         response: {
@@ -326,6 +326,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           from: toBeijingIso(start),
           to: toBeijingIso(to),
           inProgress,
+          phAveraging: phAveragingLabel(ctx.water.phAveraging),
           all,
           drinkingWater,
           sections,
@@ -474,6 +475,7 @@ async function sectionCompliance(
     period === "month" ? "1mo" : "1y",
     water,
     metricIntervals(station, series.keys()),
+    ctx.water,
   );
   return {
     stationId: station.id,

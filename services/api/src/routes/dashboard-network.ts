@@ -62,6 +62,7 @@ async function waterState(ctx: ApiContext, station: Station, now: number) {
     { start: from, end, label: "24h" },
     water,
     metricIntervals(station, series.keys()),
+    ctx.water,
   );
   if (!period.assessment) return null;
   return {

@@ -1,6 +1,7 @@
 import type { MetricId, Reading } from "@qingshan/domain";
+import { HOUR_MS } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
-import { hourlyReadings, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { hourlyReadings, reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 
 const NOW = T("2026-11-29T12:00:00+08:00");
 
@@ -42,6 +43,7 @@ const api = useApiFixture({
       metrics: ["ph", "do", "codmn", "nh3n", "tp"],
       water: { waterBody: "lake", river: "黄村水库", targetClass: "II", drinkingWaterSource: true },
     },
+    { ...TEST_STATION.wq1, id: "wqph", metrics: ["ph", "do", "codmn", "nh3n", "tp"] },
   ],
   now: NOW,
   readings: [
@@ -56,6 +58,11 @@ const api = useApiFixture({
     // wqm: October 1–27 (27 valid days, the monthly minimum); November 1–9 only.
     ...days("wqm", "2026-10", 1, 27, LAKE_DAY),
     ...days("wqm", "2026-11", 1, 9, LAKE_DAY),
+    // wqph, 2026-11-22: hourly pH 5.5 and 9.4 in turn; the other items Class I at a river.
+    ...Array.from({ length: 24 }, (_, h) =>
+      reading("wqph", "ph", T("2026-11-22T00:00:00+08:00") + h * HOUR_MS, HOUR_MS, h % 2 === 0 ? 5.5 : 9.4),
+    ),
+    ...hours("wqph", "2026-11-22", { do: 8.0, codmn: 1.5, nh3n: 0.1, tp: 0.01 }),
   ],
 });
 
@@ -153,5 +160,50 @@ describe("GET /api/v1/water/class uses the /series validity of each parameter", 
       `/api/v1/series?station=wqm&metric=tp&every=1mo&${range("2026-11-01", "2026-12-01")}`,
     );
     expect(series.periods[0]).toMatchObject({ valid: false, reason: "9 valid daily means; needs ≥ 27" });
+  });
+});
+
+describe("GET /api/v1/water/class averages pH through the hydrogen-ion concentration (provisional)", () => {
+  const url = `/api/v1/water/class?station=wqph&period=1d&${range("2026-11-22", "2026-11-23")}`;
+
+  it("by default: hourly pH 5.5 and 9.4 in turn make a day of pH 5.80, Class 劣V, and the answer says how", async () => {
+    // (10^−5.5 + 10^−9.4) / 2 = 1.58134e−6 mol/L → pH 6 − log10(1.58134) = 5.80098 (outside 6–9: 劣V).
+    const body = await get(url);
+    expect(body.phAveraging).toEqual({
+      method: "hydrogen-ion",
+      rule: expect.stringContaining("环办监测函〔2020〕82号 (provisional)"),
+      provisional: true,
+    });
+    expect(body.results[0]).toMatchObject({
+      valid: true,
+      class: "劣V",
+      deciding: ["ph"],
+      meetsTarget: false,
+    });
+    expect(body.results[0].means.ph).toBeCloseTo(5.80098, 5);
+    // /series keeps the arithmetic mean of the same day.
+    const series = await get(
+      `/api/v1/series?station=wqph&metric=ph&every=1d&${range("2026-11-22", "2026-11-23")}`,
+    );
+    expect(series.periods[0].value).toBe(7.45);
+    const csv = (await api.app.inject({ url: `${url}&format=csv` })).body.split("\r\n");
+    expect(csv[0]).toMatch(/,in_progress,phAveraging,phAveragingProvisional$/);
+    expect(csv[1]).toMatch(/,hydrogen-ion,true$/);
+  });
+
+  it("with water.phAveraging arithmetic: pH 7.45, Class I, still labelled provisional", async () => {
+    const app = api.appWith({ water: { phAveraging: "arithmetic" } });
+    const body = (await app.inject({ url })).json();
+    expect(body.phAveraging).toMatchObject({ method: "arithmetic", provisional: true });
+    expect(body.results[0]).toMatchObject({
+      valid: true,
+      class: "I",
+      meetsTarget: true,
+      means: { ph: 7.45 },
+    });
+    const compliance = (
+      await app.inject({ url: "/api/v1/compliance/water?period=month&at=2026-11-25T00:00:00%2B08:00" })
+    ).json();
+    expect(compliance.phAveraging).toMatchObject({ method: "arithmetic", provisional: true });
   });
 });

@@ -71,12 +71,19 @@ function dayStat(series: HourSeries, start: number, end: number, rules: Validity
   return { start, hourMeans, valid: hourMeans.length >= rules.minHoursPerDay };
 }
 
-function statistic(values: readonly number[], fn: AggFn): number | null {
+/**
+ * How a period mean is taken from its items (hourly means for a day, daily means for a month):
+ * `mean` (arithmetic) unless the caller says otherwise, e.g. hydrogenIonMeanPh for pH in the water
+ * class.
+ */
+export type Average = (values: readonly number[]) => number | null;
+
+function statistic(values: readonly number[], fn: AggFn, average: Average = mean): number | null {
   if (fn === "count") return values.length;
   if (values.length === 0) return null;
   if (fn === "min") return Math.min(...values);
   if (fn === "max") return Math.max(...values);
-  return mean(values);
+  return average(values);
 }
 
 /**
@@ -100,6 +107,9 @@ function statistic(values: readonly number[], fn: AggFn): number | null {
  * An invalid period has `valid: false`, a reason and a null value; `count` reports the number of
  * valid items whatever the validity.
  *
+ * `average` takes the means (a day's from its hourly means, a month's daily means from their
+ * hours and the month's from those): arithmetic by default; the hour's own value is the store's.
+ *
  * @example
  * aggregate(series, Date.parse("2026-11-29T00:00+08:00"), Date.parse("2026-11-30T00:00+08:00"), "1d", "mean")
  * // → [{ label: "2026-11-29", value: 31.4, valid: true, validCount: 23, totalCount: 24, … }]
@@ -113,6 +123,7 @@ export function aggregate(
   validity: ValidityRules = AIR_VALIDITY,
   metric?: MetricId,
   intervalMs?: number,
+  average: Average = mean,
 ): PeriodValue[] {
   const minimum = dayMinimumOf(validity, metric, intervalMs);
   const { rules, scaled } = minimum;
@@ -157,7 +168,7 @@ export function aggregate(
       const n = day.hourMeans.length;
       return {
         ...period,
-        value: day.valid || fn === "count" ? statistic(day.hourMeans, fn) : null,
+        value: day.valid || fn === "count" ? statistic(day.hourMeans, fn, average) : null,
         valid: day.valid,
         ...(day.valid ? {} : { reason: dayShortfall(minimum, n, metric) }),
         validCount: n,
@@ -167,12 +178,14 @@ export function aggregate(
       };
     }
     const days = periods(period.start, period.end, "1d").map((d) => dayStat(series, d.start, d.end, rules));
-    const dayMeans = days.filter((d) => d.valid).map((d) => statistic(d.hourMeans, "mean") as number);
+    const dayMeans = days
+      .filter((d) => d.valid)
+      .map((d) => statistic(d.hourMeans, "mean", average) as number);
     const needed = isFebruary(period.start) ? rules.minDaysPerFebruary : rules.minDaysPerMonth;
     const valid = dayMeans.length >= needed;
     return {
       ...period,
-      value: valid || fn === "count" ? statistic(dayMeans, fn) : null,
+      value: valid || fn === "count" ? statistic(dayMeans, fn, average) : null,
       valid,
       ...(valid ? {} : { reason: `${dayMeans.length} valid daily means; needs ≥ ${needed}` }),
       validCount: dayMeans.length,
@@ -185,8 +198,8 @@ export function aggregate(
 
 /**
  * Mean of the valid hourly means of one day [start, end) with its validity and, when not valid,
- * why (used by AQI, NOI and the water class of the last 24 h; `metric` and `intervalMs` as for
- * aggregate).
+ * why (used by AQI, NOI and the water class of the last 24 h; `metric`, `intervalMs` and
+ * `average` as for aggregate).
  */
 export function dailyMean(
   series: HourSeries,
@@ -195,12 +208,13 @@ export function dailyMean(
   validity: ValidityRules = AIR_VALIDITY,
   metric?: MetricId,
   intervalMs?: number,
+  average: Average = mean,
 ): { value: number | null; validHours: number; valid: boolean; reason?: string } {
   const minimum = dayMinimumOf(validity, metric, intervalMs);
   const day = dayStat(series, start, end, minimum.rules);
   const n = day.hourMeans.length;
   return {
-    value: day.valid ? statistic(day.hourMeans, "mean") : null,
+    value: day.valid ? statistic(day.hourMeans, "mean", average) : null,
     validHours: n,
     valid: day.valid,
     ...(day.valid ? {} : { reason: dayShortfall(minimum, n, metric) }),

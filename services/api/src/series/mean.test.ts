@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clean, MEAN_SIGNIFICANT_DIGITS, mean } from "./mean.ts";
+import { clean, hydrogenIonMeanPh, MEAN_SIGNIFICANT_DIGITS, mean } from "./mean.ts";
 
 const reference = (value: number) => Number(value.toPrecision(MEAN_SIGNIFICANT_DIGITS));
 
@@ -62,5 +62,14 @@ describe("clean", () => {
 
   it("removes the noise of a binary mean (24 × 1.2)", () => {
     expect(mean(Array(24).fill(1.2))).toBe(1.2);
+  });
+});
+
+describe("hydrogenIonMeanPh", () => {
+  it("is −log10 of the mean of 10^−pH: an unchanging pH is itself, a mixed one leans to the acid side", () => {
+    for (const ph of [6, 6.5, 7.2, 7.45, 8.05, 9]) expect(hydrogenIonMeanPh(Array(24).fill(ph))).toBe(ph);
+    // (10^−6 + 10^−8) / 2 = 5.05e−7 → 7 − log10(5.05) = 6.29670862188 (to 12 significant digits).
+    expect(hydrogenIonMeanPh([6, 8])).toBe(6.29670862188);
+    expect(hydrogenIonMeanPh([])).toBeNull();
   });
 });

@@ -52,3 +52,19 @@ export function mean(values: readonly number[]): number | null {
   for (const v of values) sum += v;
   return clean(sum / values.length);
 }
+
+/**
+ * Mean of pH values through the hydrogen-ion concentration: −log10 of the mean of 10^−pH, cleaned
+ * of floating-point noise; null for no values. pH is a logarithm, so an arithmetic mean of pH
+ * understates short acid or alkaline spells (5.5 and 9.4 average to 7.45 arithmetically, to 5.80
+ * through [H+]).
+ *
+ * @example
+ * hydrogenIonMeanPh([5.5, 9.4]) // 5.80098… = −log10((10^−5.5 + 10^−9.4) / 2)
+ */
+export function hydrogenIonMeanPh(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += 10 ** -v;
+  return clean(-Math.log10(sum / values.length));
+}

@@ -2,7 +2,7 @@ import { DAY_MS, HOUR_MS, type MetricId } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { hourSeries } from "./hourly-validity.ts";
 import type { HourSeries } from "./types.ts";
-import { waterClasses, waterClassOf, waterClassToDate } from "./water-class.ts";
+import { phAveragingLabel, waterClasses, waterClassOf, waterClassToDate } from "./water-class.ts";
 
 const T = (iso: string) => Date.parse(iso);
 const day = T("2026-11-20T00:00:00+08:00");
@@ -306,6 +306,93 @@ describe("water class per period", () => {
       nh3n: "II",
       tp: "II",
     });
+  });
+  it("pH's day mean through the hydrogen-ion concentration by default, arithmetic as set", () => {
+    // Hourly pH 5.5 and 9.4 in turn, 12 hours each. Through [H+]: (10^−5.5 + 10^−9.4) / 2 =
+    // (3.16228e−6 + 0.00040e−6) / 2 = 1.58134e−6 mol/L, pH = 6 − log10(1.58134) = 6 − 0.19902 = 5.80098:
+    // outside GB 3838's 6–9, Class 劣V. Arithmetically (5.5 + 9.4) / 2 = 7.45, Class I.
+    const series = new Map<MetricId, HourSeries>([
+      [
+        "ph",
+        constant(
+          "ph",
+          day24((h) => (h % 2 === 0 ? 5.5 : 9.4)),
+        ),
+      ],
+    ]);
+    const section = { waterBody: "river", targetClass: "III" } as const;
+    const [hydrogen] = waterClasses(series, day, day + DAY_MS, "1d", section);
+    expect(hydrogen?.means.ph).toBeCloseTo(5.80098, 5);
+    expect(hydrogen?.assessment).toMatchObject({ class: "劣V", deciding: ["ph"], meetsTarget: false });
+    const [arithmetic] = waterClasses(
+      series,
+      day,
+      day + DAY_MS,
+      "1d",
+      section,
+      {},
+      { phAveraging: "arithmetic" },
+    );
+    expect(arithmetic?.means.ph).toBe(7.45);
+    expect(arithmetic?.assessment).toMatchObject({ class: "I", meetsTarget: true });
+    // The network map's 24-h window takes the same rule.
+    const window = { start: day, end: day + DAY_MS, label: "24h" };
+    expect(waterClassOf(series, window, section).means.ph).toBeCloseTo(5.80098, 5);
+    expect(waterClassOf(series, window, section, {}, { phAveraging: "arithmetic" }).means.ph).toBe(7.45);
+    // Other metrics stay arithmetic.
+    const nh3n = new Map<MetricId, HourSeries>([
+      [
+        "nh3n",
+        constant(
+          "nh3n",
+          day24((h) => (h % 2 === 0 ? 1.0 : 1.4)),
+        ),
+      ],
+    ]);
+    expect(waterClasses(nh3n, day, day + DAY_MS, "1d", section)[0]?.means.nh3n).toBe(1.2);
+    expect(phAveragingLabel()).toMatchObject({ method: "hydrogen-ion", provisional: true });
+    expect(phAveragingLabel().rule).toContain("环办监测函〔2020〕82号 (provisional)");
+    expect(phAveragingLabel("arithmetic")).toMatchObject({ method: "arithmetic", provisional: true });
+  });
+  it("pH's month mean from daily means and year mean from monthly means, each through [H+]", () => {
+    const hoursOf = (from: number, nDays: number, value: (d: number) => number) =>
+      hourSeries(
+        Array.from({ length: nDays * 24 }, (_, h) => {
+          const v = value(Math.floor(h / 24));
+          return {
+            stationId: "w",
+            metric: "ph" as const,
+            hourEnd: from + (h + 1) * HOUR_MS,
+            mean: v,
+            min: v,
+            max: v,
+            validCount: 1,
+            totalCount: 1,
+            validPeriodMs: 0,
+          };
+        }),
+        HOUR_MS,
+      );
+    const jan = T("2026-01-01T00:00:00+08:00");
+    const feb = T("2026-02-01T00:00:00+08:00");
+    const mar = T("2026-03-01T00:00:00+08:00");
+    const section = { waterBody: "river" } as const;
+    // February: days of pH 6.0 and 8.0 in turn, 14 each. Through [H+]: (10^−6 + 10^−8) / 2 =
+    // 5.05e−7, pH = 7 − log10(5.05) = 7 − 0.70329 = 6.29671; arithmetically 7.
+    const alternating = new Map<MetricId, HourSeries>([
+      ["ph", hoursOf(feb, 28, (d) => (d % 2 === 0 ? 6 : 8))],
+    ]);
+    const february = { start: feb, end: mar, label: "2026-02" };
+    expect(waterClassToDate(alternating, february, "1mo", section).means.ph).toBeCloseTo(6.29671, 5);
+    expect(
+      waterClassToDate(alternating, february, "1mo", section, {}, { phAveraging: "arithmetic" }).means.ph,
+    ).toBe(7);
+    // The year to 1 March: January all 6.0, February all 8.0 — the same numbers from the two monthly means.
+    const months = new Map<MetricId, HourSeries>([["ph", hoursOf(jan, 59, (d) => (d < 31 ? 6 : 8))]]);
+    const year = { start: jan, end: mar, label: "2026" };
+    expect(waterClassToDate(months, year, "1y", section)).toMatchObject({ valid: true, counts: { ph: 2 } });
+    expect(waterClassToDate(months, year, "1y", section).means.ph).toBeCloseTo(6.29671, 5);
+    expect(waterClassToDate(months, year, "1y", section, {}, { phAveraging: "arithmetic" }).means.ph).toBe(7);
   });
   it("hourly periods; a period without values is invalid", () => {
     const series = new Map<MetricId, HourSeries>([["do", constant("do", [8])]]);
