@@ -401,3 +401,31 @@ describe("HJ 633-2026 AQI range 1–500 (§4.1.1, air-aqi.md §2 and §4)", () =
     expect(r.aqi).toBe(0);
   });
 });
+
+describe("2012 real-time SO2 1-h > 800 without a 24-h SO2 mean (air-aqi.md §5: the report states what is missing)", () => {
+  it("lists so2_24h as missing: the SO2 IAQI could not be computed", () => {
+    const result = computeAqi({
+      standard: "HJ633-2012",
+      period: "hour",
+      concentrations: { so2_1h: 850, so2_24h: null, no2_1h: 150, co_1h: 2, o3_1h: 60, o3_8h: 50 },
+      options: { pmRealtimeBasis2012: "hourly" },
+    });
+    expect(result.iaqi.so2_1h).toBeNull();
+    expect(result.missing).toStrictEqual(["so2_24h", "pm10_1h", "pm25_1h"]);
+    // Not given at all: the same.
+    const absent = computeAqi({ standard: "HJ633-2012", period: "hour", concentrations: { so2_1h: 850 } });
+    expect(absent.missing?.[0]).toBe("so2_24h");
+  });
+
+  it("with a 24-h mean, or SO2 1-h ≤ 800, so2_24h is not missing", () => {
+    const sub = computeAqi({
+      standard: "HJ633-2012",
+      period: "hour",
+      concentrations: { so2_1h: 850, so2_24h: 300 },
+    });
+    expect(sub.iaqi.so2_1h).toBe(124);
+    expect(sub.missing).not.toContain("so2_24h");
+    const low = computeAqi({ standard: "HJ633-2012", period: "hour", concentrations: { so2_1h: 800 } });
+    expect(low.missing).not.toContain("so2_24h");
+  });
+});

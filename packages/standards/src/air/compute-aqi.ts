@@ -117,6 +117,8 @@ export function computeAqi(input: AqiInput): AqiResult {
     if (detail.rule === "so2-1h-not-computed") {
       // HJ 633-2012 Table 1 note 2: SO2 1-h > 800 → report the IAQI of the 24-h SO2 mean.
       const daily = values.get("so2_24h");
+      // HJ 633-2012 §5 (air-aqi.md §5): the report states what is missing — here the 24-h SO2 mean.
+      if (daily == null) missing.push("so2_24h");
       const substitute = daily == null ? null : iaqiOfDecimal(standard, "so2_24h", daily);
       if (substitute?.rule === "above-scale") aboveScale.push("so2_24h");
       iaqi[indicator] = substitute?.iaqi ?? null;

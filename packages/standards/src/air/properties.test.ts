@@ -68,7 +68,11 @@ describe("AQI is the maximum IAQI", () => {
             );
             // HJ 633-2026 §4.1.1: the 2026 AQI ranges over 1–500.
             expect(result.aqi).toBe(Math.max(...values, standard === "HJ633-2026" ? 1 : 0));
-            expect(result.missing).toBeUndefined();
+            // Every report indicator given: nothing missing, but the 2012 SO2 1-h > 800 substitute
+            // needs the 24-h SO2 mean, not given here (air-aqi.md §5).
+            const noSubstitute =
+              standard === "HJ633-2012" && period === "hour" && (concentrations.so2_1h ?? 0) > 800;
+            expect(result.missing).toStrictEqual(noSubstitute ? ["so2_24h"] : undefined);
             if (result.aqi !== null && result.aqi > 50) expect(result.primary.length).toBeGreaterThan(0);
             else expect(result.primary).toStrictEqual([]);
           }),

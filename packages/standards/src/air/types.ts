@@ -70,6 +70,9 @@ export interface AqiResult {
   aboveScale?: AqiIndicator[];
   /** 2026: AQI computed but not publishable (missing indicator and AQI ≤ 100). */
   withheld?: { aqi: number; reason: string };
-  /** Report indicators not provided or null. */
+  /**
+   * Report indicators not provided or null, and `so2_24h` when a 2012 real-time SO2 1-h mean above
+   * 800 has no 24-h mean to take the SO2 IAQI from.
+   */
   missing?: AqiIndicator[];
 }
