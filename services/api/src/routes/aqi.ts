@@ -94,7 +94,6 @@ function aqiJson(p: AqiPeriod, now: number) {
     end: toBeijingIso(p.end),
     inProgress: isInProgress(p.end, now),
     ...published(p.result),
-    ...(p.inputs.pmBasis ? { pmBasis: p.inputs.pmBasis } : {}),
     concentrations: indexedConcentrations(p),
     indicators: p.inputs.indicators,
   };
@@ -116,7 +115,7 @@ function aqiRow(p: AqiPeriod, now: number): Record<string, unknown> {
     primary: r.primary,
     // HJ 633-2012 only (an empty field on a 2026 row: the definition was deleted).
     exceeding: r.standard === "HJ633-2012" ? r.exceeding : undefined,
-    pmBasis: p.inputs.pmBasis,
+    pmBasis: r.pmBasis,
     withheld_aqi: r.withheld?.aqi,
     withheld_reason: r.withheld?.reason,
     missing: r.missing,

@@ -53,6 +53,8 @@ export function aqiSeries(
       date: inputs.date,
       period,
       concentrations: inputs.concentrations,
+      // air-aqi.md §3.1: index the basis the inputs were built on, so that pmBasis and missing name it.
+      ...(inputs.pmBasis ? { options: { pmRealtimeBasis2012: inputs.pmBasis } } : {}),
     });
     return { ...p, inputs, result };
   });
