@@ -17,6 +17,8 @@ import {
   toBeijingIsoSeconds,
 } from "@qingshan/domain";
 import {
+  type AqiSettings,
+  assertAqiSettings,
   DEFAULT_WARNING_PRESET,
   WARNING_PRESETS,
   type WarningConfig,
@@ -56,6 +58,11 @@ export interface RuleEngineOptions {
   readonly clock?: () => number;
   /** Hourly (or daily) AQI values kept for the warning rules; default 240 (10 days). */
   readonly warningHistory?: number;
+  /**
+   * AQI settings, the same as the API's (qingshan config `air`): 2012 real-time PM basis. Default
+   * the standards' defaults (`auto`).
+   */
+  readonly aqi?: AqiSettings;
 }
 
 /** Internal state of one rule at one station (for tests, debugging and the API). */
@@ -224,6 +231,8 @@ function calendarWindowOfRule(rule: Rule): CalendarWindow | undefined {
 export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOptions): RuleEngine {
   const clock = options.clock ?? Date.now;
   const historyLength = options.warningHistory ?? 240;
+  const aqiSettings: AqiSettings = options.aqi ?? {};
+  assertAqiSettings(aqiSettings);
   const defaultPreset =
     typeof options.warningPreset === "object"
       ? options.warningPreset
@@ -637,7 +646,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         dayHistory ??= updateDayAqi(st, view, day);
         apply(st, rule, observeWarning(rule, dayHistory, presetOf(rule), dayEnd), mode, out);
       } else {
-        apply(st, rule, observe(rule, st.station, view, dayEnd, memo), mode, out);
+        apply(st, rule, observe(rule, st.station, view, dayEnd, memo, aqiSettings), mode, out);
       }
     }
     st.lastClosed = Math.max(st.lastClosed ?? dayEnd, dayEnd);
@@ -656,7 +665,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         updated = true;
         apply(st, rule, warningObservation(st, rule, hourEnd), mode, out);
       } else {
-        apply(st, rule, observe(rule, st.station, view, hourEnd, memo), mode, out);
+        apply(st, rule, observe(rule, st.station, view, hourEnd, memo, aqiSettings), mode, out);
       }
     }
     if (st.rules.some(isDayRule)) {

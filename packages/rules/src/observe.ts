@@ -18,6 +18,7 @@ import {
 import {
   type AqiIndicator,
   type AqiResult,
+  type AqiSettings,
   ASSESSED_ITEM_COUNT,
   annualMeanShortfall,
   annualTargetVerdict,
@@ -32,6 +33,7 @@ import {
   NOI_SCHEMES,
   type NoiSchemeId,
   type Pollutant,
+  pmRealtimeBasisOn,
   WATER_CLASS_ORDER,
   type WarningCondition,
   type WarningConfig,
@@ -246,14 +248,20 @@ function finishAqi(
 /**
  * Real-time (hourly) AQI for the hour labelled `hourEnd`, edition by the hour's Beijing date
  * (HJ 633-2026 §3.2: six 1-h means; HJ 633-2012 §5.2: 1-h gases, O3 8-h rolling, PM per the
- * published practice — 1-h means from 2014-01-01 — and the SO2 24-h rolling mean for SO2 > 800).
+ * setting `pmRealtimeBasis2012` — by default the published practice, 1-h means from 2014-01-01,
+ * as the API's /aqi — and the SO2 24-h rolling mean for SO2 > 800).
  */
-export function hourlyAqi(view: StationView, hourEnd: number): WindowAqi | undefined {
+export function hourlyAqi(
+  view: StationView,
+  hourEnd: number,
+  settings: AqiSettings = {},
+): WindowAqi | undefined {
   const date = hourDate(hourEnd);
   const standard = aqiStandardFor(date);
   const have = measured(view);
   if (!AQI_METRICS.some((m) => have.has(m))) return undefined;
   const h = (m: MetricId) => (have.has(m) ? validMean(view.hour(m, hourEnd)) : undefined);
+  let pmBasis: "hourly" | "rolling24h" | undefined;
   const c: Partial<Record<AqiIndicator, number | null>> = {
     so2_1h: h("so2"),
     no2_1h: h("no2"),
@@ -265,7 +273,9 @@ export function hourlyAqi(view: StationView, hourEnd: number): WindowAqi | undef
   if (standard === "HJ633-2012") {
     c.o3_8h = have.has("o3") ? validMean(view.rolling("o3", 8, hourEnd)) : undefined;
     c.so2_24h = have.has("so2") ? validMean(view.rolling("so2", 24, hourEnd)) : undefined;
-    if (date < "2014-01-01") {
+    // air-aqi.md §3.1: the 2012 real-time PM basis is a setting, the same as the API's.
+    pmBasis = pmRealtimeBasisOn(settings.pmRealtimeBasis2012, date);
+    if (pmBasis === "rolling24h") {
       c.pm10_24h = have.has("pm10") ? validMean(view.rolling("pm10", 24, hourEnd)) : undefined;
       c.pm25_24h = have.has("pm25") ? validMean(view.rolling("pm25", 24, hourEnd)) : undefined;
       c.pm10_1h = undefined;
@@ -273,7 +283,13 @@ export function hourlyAqi(view: StationView, hourEnd: number): WindowAqi | undef
     }
   }
   const concentrations = defined(c);
-  const result = computeAqi({ standard, date, period: "hour", concentrations });
+  const result = computeAqi({
+    standard,
+    date,
+    period: "hour",
+    concentrations,
+    ...(pmBasis ? { options: { pmRealtimeBasis2012: pmBasis } } : {}),
+  });
   return finishAqi(view, result, concentrations);
 }
 
@@ -362,12 +378,18 @@ export class AqiMemo {
   }
 }
 
-function aqiOf(rule: Rule, view: StationView, t: number, memo: AqiMemo | undefined): WindowAqi | undefined {
+function aqiOf(
+  rule: Rule,
+  view: StationView,
+  t: number,
+  memo: AqiMemo | undefined,
+  settings: AqiSettings,
+): WindowAqi | undefined {
   if (memo !== undefined) {
     const window = rule.window === "1h" || rule.window === "24h" ? rule.window : "day";
-    return memo.get(window, t, () => aqiOf(rule, view, t, undefined));
+    return memo.get(window, t, () => aqiOf(rule, view, t, undefined, settings));
   }
-  if (rule.window === "1h") return hourlyAqi(view, t);
+  if (rule.window === "1h") return hourlyAqi(view, t, settings);
   if (rule.window === "24h") return rollingAqi24(view, t);
   return dailyAqi(view, hourDate(t));
 }
@@ -427,6 +449,7 @@ function observeValue(
   view: StationView,
   t: number,
   memo: AqiMemo | undefined,
+  settings: AqiSettings,
 ): RuleObservation {
   const step = stepOf(rule);
   const s = rule.subject;
@@ -454,7 +477,7 @@ function observeValue(
     if (rule.annualTarget !== undefined) return observeAnnualTarget(rule, view, s.metric, stat, t);
     value = validMean(stat);
   } else {
-    const aqi = aqiOf(rule, view, t, memo);
+    const aqi = aqiOf(rule, view, t, memo, settings);
     if (aqi === undefined) return UNKNOWN(t, step);
     partial = aqi.partial;
     source = editionText(aqi.result);
@@ -936,12 +959,14 @@ export function observe(
   t: number,
   /** AQIs computed for other rules on the same, unchanged view (see AqiMemo). */
   memo?: AqiMemo,
+  /** The AQI settings shared with the API (RuleEngineOptions.aqi). */
+  aqiSettings: AqiSettings = {},
 ): RuleObservation {
   const s = rule.subject;
   if (s.check !== undefined) return observeQuality(rule, station, view, t);
   if (s.index === "water_class") return observeWater(rule, station, view, t);
   if (s.index === "noi_grade") return observeNoi(rule, view, t);
-  return observeValue(rule, station, view, t, memo);
+  return observeValue(rule, station, view, t, memo, aqiSettings);
 }
 
 /**

@@ -6,6 +6,7 @@ import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } fr
 import { IngestConfigSchema } from "@qingshan/ingest";
 import { parseNotifierConfig } from "@qingshan/notifier";
 import { SCENARIO_IDS } from "@qingshan/simulator";
+import { DEFAULT_PM_REALTIME_BASIS_2012, PM_REALTIME_BASIS_SETTINGS } from "@qingshan/standards";
 import { duckDbStoreConfigSchema } from "@qingshan/store";
 import { parseWriterConfig, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import { parse as parseYaml } from "yaml";
@@ -125,6 +126,16 @@ export const ConfigSchema = z.strictObject({
   evaluator: z.record(z.string(), z.unknown()).default({}),
   /** Notifier settings: channels, routes, duty roster (services/notifier/README.md), validated by its own schema. */
   notifier: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * How the API's /aqi and the evaluator's AQI rules compute an AQI where the standards leave a
+   * choice: one setting for both, so they agree (air-aqi.md §3.1; services/api/README.md).
+   */
+  air: z
+    .strictObject({
+      /** HJ 633-2012 real-time PM basis: auto (1-h PM from 2014-01-01, published practice), hourly or rolling24h (the 2012 text). */
+      pmRealtimeBasis2012: z.enum(PM_REALTIME_BASIS_SETTINGS).default(DEFAULT_PM_REALTIME_BASIS_2012),
+    })
+    .prefault({}),
   /** Water class in the API (services/api/README.md, "pH in the water class"). */
   water: z
     .strictObject({

@@ -410,6 +410,8 @@ export async function startEvaluatorService(
     rules,
     logger: ctx.logger.child({ service: "evaluator" }),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
+    // The same AQI settings as the API's (startApiService), so alerts and /aqi agree.
+    aqi: ctx.config.air,
   });
   await evaluator.start();
   return {
@@ -554,6 +556,8 @@ export async function startApiService(
     // GET /warning names the levels of the document the evaluator's warning rule follows.
     alerting: { warningPreset: evaluatorSettingsOf(config).warningPreset },
     water: { phAveraging: config.water.phAveraging },
+    // The same AQI settings as the evaluator's (startEvaluatorService).
+    pmRealtimeBasis2012: config.air.pmRealtimeBasis2012,
     // GET /rules and each alert's ruleDescription come from the evaluator's rules file.
     ...(rules ? { rules } : {}),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),

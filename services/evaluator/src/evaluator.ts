@@ -20,6 +20,7 @@ import {
   type Rule,
   trackQuality,
 } from "@qingshan/rules";
+import type { AqiSettings } from "@qingshan/standards";
 import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
@@ -63,6 +64,11 @@ export interface EvaluatorDeps {
   readonly now?: () => number;
   /** prom-client registry for the `qingshan_evaluator_*` metrics; default the global registry. */
   readonly metricsRegistry?: Registry;
+  /**
+   * AQI settings shared with the API (qingshan config `air`, passed by the CLI to both): the
+   * HJ 633-2012 real-time PM basis. Default the standards' defaults.
+   */
+  readonly aqi?: AqiSettings;
 }
 
 export interface Evaluator {
@@ -99,7 +105,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   const now = deps.now ?? Date.now;
   const logger: EvaluatorLogger = deps.logger ?? pino({ name: "qingshan-evaluator" });
   const rules = deps.rules ?? loadRulesFile(settings.rulesFile, { registry });
-  const engine = createRuleEngine(rules, { registry, warningPreset: settings.warningPreset, clock: now });
+  const engine = createRuleEngine(rules, {
+    registry,
+    warningPreset: settings.warningPreset,
+    clock: now,
+    ...(deps.aqi ? { aqi: deps.aqi } : {}),
+  });
   const series = new Map<string, StationSeries>();
   const metrics = createEvaluatorMetrics(deps.metricsRegistry, () => series.size);
   const baseline = new Map<string, number>();

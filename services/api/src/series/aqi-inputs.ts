@@ -4,6 +4,8 @@ import {
   type AqiIndicator,
   type Gb3095Limit,
   gb3095Limit,
+  type PmRealtimeBasisSetting,
+  pmRealtimeBasisOn,
 } from "@qingshan/standards";
 import { dailyMean } from "./aggregate.ts";
 import { hourLabelsIn } from "./calendar.ts";
@@ -47,8 +49,9 @@ export interface AqiInputs {
 /**
  * 2012-edition real-time PM basis: HJ 633-2012 §5 text says 24-h rolling means; the national
  * platform indexed 1-h values from 2014-01-01 (air-aqi.md §3.1). "auto" follows that practice.
+ * The evaluator takes the same setting (@qingshan/standards pmRealtimeBasisOn).
  */
-export type PmRealtimeBasis = "auto" | "hourly" | "rolling24h";
+export type PmRealtimeBasis = PmRealtimeBasisSetting;
 
 export interface AqiOptions {
   /** Edition for a Beijing date (aqiStandardFor from @qingshan/standards). */
@@ -134,8 +137,7 @@ export function hourlyAqiInputs(air: AirSeries, hourEnd: number, options: AqiOpt
   } else {
     indicators.o3_8h = rolling(air.o3, hourEnd, 8, 6);
     indicators.so2_24h = rolling(air.so2, hourEnd, 24, 20);
-    const option = options.pmRealtimeBasis2012 ?? "auto";
-    pmBasis = option === "auto" ? (date >= "2014-01-01" ? "hourly" : "rolling24h") : option;
+    pmBasis = pmRealtimeBasisOn(options.pmRealtimeBasis2012, date);
     if (pmBasis === "hourly") {
       indicators.pm10_1h = hourly(air.pm10, hourEnd);
       indicators.pm25_1h = hourly(air.pm25, hourEnd);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import type { AlertEvent, StationRegistry } from "@qingshan/domain";
 import type { Rule } from "@qingshan/rules";
+import type { AqiSettings } from "@qingshan/standards";
 import { createDuckDbStore, type DuckDbStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { createWriter, type Writer } from "@qingshan/writer";
@@ -49,6 +50,8 @@ export interface EvaluatorHarness {
     config?: EvaluatorConfig;
     rules?: readonly Rule[];
     store?: EvaluatorStore;
+    /** The AQI settings (qingshan config `air`); default none. */
+    aqi?: AqiSettings;
   }): Evaluator;
   /** Resolves once the bus holds no readings or alerts not yet handled. */
   settled(): Promise<void>;
@@ -79,7 +82,7 @@ export function evaluatorHarness(options: EvaluatorHarnessOptions): EvaluatorHar
     alerts: [],
     clock: options.startClock,
     evaluators,
-    evaluator({ config = {}, rules = options.rules, store: evaluatorStore } = {}) {
+    evaluator({ config = {}, rules = options.rules, store: evaluatorStore, aqi } = {}) {
       const e = createEvaluator(
         { latenessMs: 2 * H, sweepSchedule: "0 0 1 1 *", ...config },
         {
@@ -89,6 +92,7 @@ export function evaluatorHarness(options: EvaluatorHarnessOptions): EvaluatorHar
           rules,
           logger,
           now: () => harness.clock,
+          ...(aqi ? { aqi } : {}),
         },
       );
       evaluators.push(e);
