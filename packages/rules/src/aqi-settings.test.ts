@@ -2,7 +2,7 @@ import { createStationRegistry, type MetricId, type Station } from "@qingshan/do
 import { describe, expect, it } from "vitest";
 import { createRuleEngine } from "./engine.ts";
 import { loadRulesFile } from "./load.ts";
-import { hourlyAqi } from "./observe.ts";
+import { dailyAqi, hourlyAqi, rollingAqi24 } from "./observe.ts";
 import { plainView } from "./testdata/plain-view.ts";
 
 // The AQI settings the evaluator shares with the API (qingshan config `air`), through the real
@@ -76,5 +76,38 @@ describe("the 2012 real-time PM basis follows the setting pmRealtimeBasis2012 (a
         aqi: { pmRealtimeBasis2012: "daily" as never },
       }),
     ).toThrow(/pmRealtimeBasis2012/);
+  });
+});
+
+describe("the HJ 633-2026 concentration rounding follows the setting concentrationRounding2026 (provisional)", () => {
+  // 2026-11-28 (HJ 633-2026): PM2.5 150.6 µg/m³ in the hour labelled 12:00.
+  const t = Date.parse("2026-11-28T12:00:00+08:00");
+  const station = airStation(["pm25"]);
+  const view = plainView(station, ["pm25"]);
+  for (let i = 0; i < 24; i++) view.set("pm25", t - i * H, 150.6);
+
+  it("half-even (the default) indexes 151 (IAQI 201), truncate 150 (IAQI 200): hourly, rolling 24-h and daily", () => {
+    expect(hourlyAqi(view, t)?.value).toBe(201);
+    expect(hourlyAqi(view, t, { concentrationRounding2026: "truncate" })?.value).toBe(200);
+    expect(rollingAqi24(view, t)?.value).toBe(201);
+    expect(rollingAqi24(view, t, { concentrationRounding2026: "truncate" })?.value).toBe(200);
+    const next = Date.parse("2026-11-29T00:00:00+08:00");
+    for (let h = t + H; h <= next; h += H) view.set("pm25", h, 150.6);
+    expect(dailyAqi(view, "2026-11-28")?.value).toBe(201);
+    expect(dailyAqi(view, "2026-11-28", { concentrationRounding2026: "truncate" })?.value).toBe(200);
+  });
+
+  it("the engine's hourly AQI alert (> 200) is raised under half-even, not under truncate", () => {
+    const raised = (aqi?: { concentrationRounding2026: "half-even" | "truncate" }) =>
+      createRuleEngine(RULES, {
+        registry: createStationRegistry([station]),
+        clock: () => t,
+        ...(aqi ? { aqi } : {}),
+      })
+        .evaluateHour(view, t, "emit")
+        .filter((e) => e.ruleId === "aqi-hourly-heavy")
+        .map((e) => [e.type, e.value]);
+    expect(raised()).toEqual([["raised", 201]]);
+    expect(raised({ concentrationRounding2026: "truncate" })).toEqual([]);
   });
 });

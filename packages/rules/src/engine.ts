@@ -59,8 +59,8 @@ export interface RuleEngineOptions {
   /** Hourly (or daily) AQI values kept for the warning rules; default 240 (10 days). */
   readonly warningHistory?: number;
   /**
-   * AQI settings, the same as the API's (qingshan config `air`): 2012 real-time PM basis. Default
-   * the standards' defaults (`auto`).
+   * AQI settings, the same as the API's (qingshan config `air`): 2012 real-time PM basis, 2026
+   * concentration rounding. Default the standards' defaults (`auto`, `half-even`).
    */
   readonly aqi?: AqiSettings;
 }
@@ -595,7 +595,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       let computedPartial = false;
       let computedAt = Number.NaN;
       const compute = (t: number): number | null => {
-        const r = rollingAqi24(view, t);
+        const r = rollingAqi24(view, t, aqiSettings);
         computedPartial = r?.partial ?? false;
         computedAt = t;
         return r?.value ?? null;
@@ -613,12 +613,12 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       }
       const lastAt = h.start + (values.length - 1) * HOUR_MS;
       h.partialLast =
-        computedAt === lastAt ? computedPartial : (rollingAqi24(view, lastAt)?.partial ?? false);
+        computedAt === lastAt ? computedPartial : (rollingAqi24(view, lastAt, aqiSettings)?.partial ?? false);
     }
   }
 
   function updateDayAqi(st: StationState, view: StationView, day: string): AqiHistory {
-    const value = dailyAqi(view, day)?.value ?? null;
+    const value = dailyAqi(view, day, aqiSettings)?.value ?? null;
     const h = st.dayAqi ?? { lastDay: day, values: new AqiSeries(historyLength) };
     st.dayAqi = h;
     const n = h.values.length;

@@ -288,7 +288,7 @@ export function hourlyAqi(
     date,
     period: "hour",
     concentrations,
-    ...(pmBasis ? { options: { pmRealtimeBasis2012: pmBasis } } : {}),
+    options: aqiOptions(settings, pmBasis),
   });
   return finishAqi(view, result, concentrations);
 }
@@ -298,7 +298,11 @@ export function hourlyAqi(
  * t−23…t — 24-h means (≥ 20 valid hours), O3 as the largest valid 8-h mean lying inside the window,
  * plus (2012 only) the window's largest O3 1-h mean; edition by the hour's Beijing date.
  */
-export function rollingAqi24(view: StationView, hourEnd: number): WindowAqi | undefined {
+export function rollingAqi24(
+  view: StationView,
+  hourEnd: number,
+  settings: AqiSettings = {},
+): WindowAqi | undefined {
   const date = hourDate(hourEnd);
   const standard = aqiStandardFor(date);
   const have = measured(view);
@@ -328,12 +332,16 @@ export function rollingAqi24(view: StationView, hourEnd: number): WindowAqi | un
     }
   }
   const concentrations = defined(c);
-  const result = computeAqi({ standard, date, period: "day", concentrations });
+  const result = computeAqi({ standard, date, period: "day", concentrations, options: aqiOptions(settings) });
   return finishAqi(view, result, concentrations);
 }
 
 /** Daily AQI of the Beijing day `dayKey` (HJ 633 daily report; O3 daily maximum 8-h per HJ 663). */
-export function dailyAqi(view: StationView, dayKey: string): WindowAqi | undefined {
+export function dailyAqi(
+  view: StationView,
+  dayKey: string,
+  settings: AqiSettings = {},
+): WindowAqi | undefined {
   const standard = aqiStandardFor(dayKey);
   const have = measured(view);
   if (!AQI_METRICS.some((m) => have.has(m))) return undefined;
@@ -351,8 +359,28 @@ export function dailyAqi(view: StationView, dayKey: string): WindowAqi | undefin
     c.o3_1h = day?.valid === true && day.max != null ? day.max : null;
   }
   const concentrations = defined(c);
-  const result = computeAqi({ standard, date: dayKey, period: "day", concentrations });
+  const result = computeAqi({
+    standard,
+    date: dayKey,
+    period: "day",
+    concentrations,
+    options: aqiOptions(settings),
+  });
   return finishAqi(view, result, concentrations);
+}
+
+/**
+ * computeAqi's options from the settings shared with the API: the 2012 real-time PM basis of the
+ * hour (hourly AQI only) and the HJ 633-2026 concentration rounding (provisional; standards README,
+ * Review notes).
+ */
+function aqiOptions(settings: AqiSettings, pmBasis?: "hourly" | "rolling24h") {
+  return {
+    ...(pmBasis ? { pmRealtimeBasis2012: pmBasis } : {}),
+    ...(settings.concentrationRounding2026
+      ? { concentrationRounding2026: settings.concentrationRounding2026 }
+      : {}),
+  };
 }
 
 function defined<T>(record: Partial<Record<string, T | undefined>>): Partial<Record<AqiIndicator, T>> {
@@ -390,8 +418,8 @@ function aqiOf(
     return memo.get(window, t, () => aqiOf(rule, view, t, undefined, settings));
   }
   if (rule.window === "1h") return hourlyAqi(view, t, settings);
-  if (rule.window === "24h") return rollingAqi24(view, t);
-  return dailyAqi(view, hourDate(t));
+  if (rule.window === "24h") return rollingAqi24(view, t, settings);
+  return dailyAqi(view, hourDate(t), settings);
 }
 
 /** A day window's value named with its date: "细颗粒物(PM2.5) 11月25日日均值" / "PM2.5 daily mean of 25 Nov". */

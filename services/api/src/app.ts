@@ -1,6 +1,11 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { DEFAULT_WARNING_PRESET, LIANDU_PM25_ANNUAL_TARGET } from "@qingshan/standards";
+import {
+  assertAqiSettings,
+  DEFAULT_CONCENTRATION_ROUNDING_2026,
+  DEFAULT_WARNING_PRESET,
+  LIANDU_PM25_ANNUAL_TARGET,
+} from "@qingshan/standards";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { register as globalRegister } from "prom-client";
 import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
@@ -30,6 +35,7 @@ export const API_DEFAULTS = Object.freeze({
   readinessTimeoutMs: 2_000,
   maxPeriods: 10_000,
   pmRealtimeBasis2012: "auto" as const,
+  concentrationRounding2026: DEFAULT_CONCENTRATION_ROUNDING_2026,
   defaultMetrics: true,
   warningRuleId: "heavy-pollution-warning",
   warningPreset: DEFAULT_WARNING_PRESET,
@@ -60,6 +66,10 @@ export function createApp(deps: ApiDeps): FastifyInstance {
       ? Fastify({ ...options, loggerInstance: deps.logger })
       : Fastify({ ...options, logger: deps.logger ?? false });
 
+  assertAqiSettings({
+    ...(deps.pmRealtimeBasis2012 ? { pmRealtimeBasis2012: deps.pmRealtimeBasis2012 } : {}),
+    ...(deps.concentrationRounding2026 ? { concentrationRounding2026: deps.concentrationRounding2026 } : {}),
+  });
   const alertFeed = deps.bus ? createAlertFeed(deps.bus, deps.store) : undefined;
   const ctx: ApiContext = Object.freeze({
     store: deps.store,
@@ -67,6 +77,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     submit: deps.submit,
     now: deps.now ?? Date.now,
     pmRealtimeBasis2012: deps.pmRealtimeBasis2012 ?? API_DEFAULTS.pmRealtimeBasis2012,
+    concentrationRounding2026: deps.concentrationRounding2026 ?? API_DEFAULTS.concentrationRounding2026,
     maxPeriods: deps.maxPeriods ?? API_DEFAULTS.maxPeriods,
     noiScheme: deps.noiScheme,
     water: Object.freeze({ phAveraging: deps.water?.phAveraging ?? API_DEFAULTS.phAveraging }),

@@ -1,7 +1,7 @@
 import type { Bus } from "@qingshan/bus";
 import type { AlertEvent, Rejection, Station, StationRegistry } from "@qingshan/domain";
 import type { Rule } from "@qingshan/rules";
-import type { NoiSchemeId, WarningConfig, WarningPresetId } from "@qingshan/standards";
+import type { ConcentrationRounding, NoiSchemeId, WarningConfig, WarningPresetId } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
@@ -52,6 +52,11 @@ export interface ApiDeps {
   readonly now?: () => number;
   /** HJ 633-2012 real-time PM basis when the request does not say. Default "auto". */
   readonly pmRealtimeBasis2012?: PmRealtimeBasis;
+  /**
+   * HJ 633-2026 concentration rounding before indexing (provisional: sources citing §4.2 disagree).
+   * Default "half-even" (GB/T 8170).
+   */
+  readonly concentrationRounding2026?: ConcentrationRounding;
   /** Most periods one query may produce (hours, days or months). Default 10 000. */
   readonly maxPeriods?: number;
   /** NOI grading scheme (all shipped schemes are provisional). Default the standards package's default. */
@@ -112,6 +117,7 @@ export interface ApiContext {
   readonly submit: Submit | undefined;
   readonly now: () => number;
   readonly pmRealtimeBasis2012: PmRealtimeBasis;
+  readonly concentrationRounding2026: ConcentrationRounding;
   readonly maxPeriods: number;
   readonly noiScheme: NoiSchemeId | undefined;
   readonly water: Required<WaterSettings>;

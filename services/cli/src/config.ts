@@ -6,7 +6,12 @@ import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } fr
 import { IngestConfigSchema } from "@qingshan/ingest";
 import { parseNotifierConfig } from "@qingshan/notifier";
 import { SCENARIO_IDS } from "@qingshan/simulator";
-import { DEFAULT_PM_REALTIME_BASIS_2012, PM_REALTIME_BASIS_SETTINGS } from "@qingshan/standards";
+import {
+  CONCENTRATION_ROUNDINGS,
+  DEFAULT_CONCENTRATION_ROUNDING_2026,
+  DEFAULT_PM_REALTIME_BASIS_2012,
+  PM_REALTIME_BASIS_SETTINGS,
+} from "@qingshan/standards";
 import { duckDbStoreConfigSchema } from "@qingshan/store";
 import { parseWriterConfig, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import { parse as parseYaml } from "yaml";
@@ -134,6 +139,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** HJ 633-2012 real-time PM basis: auto (1-h PM from 2014-01-01, published practice), hourly or rolling24h (the 2012 text). */
       pmRealtimeBasis2012: z.enum(PM_REALTIME_BASIS_SETTINGS).default(DEFAULT_PM_REALTIME_BASIS_2012),
+      /** HJ 633-2026 concentration rounding before indexing: half-even (GB/T 8170) or truncate; provisional (sources disagree). */
+      concentrationRounding2026: z.enum(CONCENTRATION_ROUNDINGS).default(DEFAULT_CONCENTRATION_ROUNDING_2026),
     })
     .prefault({}),
   /** Water class in the API (services/api/README.md, "pH in the water class"). */

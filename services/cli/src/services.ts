@@ -558,6 +558,7 @@ export async function startApiService(
     water: { phAveraging: config.water.phAveraging },
     // The same AQI settings as the evaluator's (startEvaluatorService).
     pmRealtimeBasis2012: config.air.pmRealtimeBasis2012,
+    concentrationRounding2026: config.air.concentrationRounding2026,
     // GET /rules and each alert's ruleDescription come from the evaluator's rules file.
     ...(rules ? { rules } : {}),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),

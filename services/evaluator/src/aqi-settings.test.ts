@@ -50,3 +50,34 @@ describe("evaluator: the 2012 hourly AQI follows air.pmRealtimeBasis2012 (air-aq
     expect(await hourlyAlerts({ pmRealtimeBasis2012: "rolling24h" })).toEqual([]);
   });
 });
+
+describe("evaluator: the 2026 hourly AQI follows air.concentrationRounding2026 (provisional)", () => {
+  const NOV_28 = Date.parse("2026-11-28T00:00:00+08:00");
+
+  /** The hourly AQI alerts of one hour of PM2.5 150.6 µg/m³ (2026-11-28 01:00), under `aqi`. */
+  async function alertsOf(aqi?: AqiSettings) {
+    harness.clock = NOV_28 + H + 60_000;
+    await harness.evaluator(aqi ? { aqi } : {}).start();
+    const reading: Reading = {
+      stationId: "aq-1",
+      metric: "pm25",
+      ts: NOV_28,
+      periodMs: H,
+      value: 150.6,
+      flag: "N",
+      source: "mqtt-json",
+      receivedAt: NOV_28 + H,
+    };
+    await harness.bus.publish("readings", [{ key: "aq-1", value: reading }]);
+    await harness.settled();
+    return harness.alerts.filter((e) => e.ruleId.startsWith("aqi-hourly-")).map((e) => [e.type, e.value]);
+  }
+
+  it("half-even (default): 150.6 → 151, AQI 201 raises the heavy alert", async () => {
+    expect(await alertsOf()).toEqual([["raised", 201]]);
+  });
+
+  it("truncate: 150.6 → 150, AQI 200: no alert", async () => {
+    expect(await alertsOf({ concentrationRounding2026: "truncate" })).toEqual([]);
+  });
+});

@@ -34,9 +34,11 @@ export type { AqiPeriod } from "./indicators.ts";
 export { POLLUTANT_ORDER, pollutantOf, reportIndicators } from "./indicators.ts";
 export type { LocalTarget } from "./local-target.ts";
 export { LIANDU_PM25_ANNUAL_TARGET } from "./local-target.ts";
-export type { AqiSettings, PmRealtimeBasisSetting } from "./settings.ts";
+export type { AqiSettings, ConcentrationRoundingLabel, PmRealtimeBasisSetting } from "./settings.ts";
 export {
   assertAqiSettings,
+  CONCENTRATION_ROUNDINGS,
+  concentrationRoundingLabel,
   DEFAULT_PM_REALTIME_BASIS_2012,
   PM_REALTIME_BASIS_SETTINGS,
   pmRealtimeBasisOn,

@@ -215,6 +215,18 @@ export const aqiResponse = object(
           aboveScale: arrayOf(str()),
           withheld: object({ aqi: int, reason: str() }, ["aqi", "reason"]),
           missing: arrayOf(str()),
+          concentrationRounding: {
+            ...object(
+              {
+                mode: { type: "string", enum: ["half-even", "truncate"] },
+                rule: str("The rounding applied, with its source"),
+                provisional: { ...bool, description: "Sources citing HJ 633-2026 §4.2 disagree on the mode" },
+              },
+              ["mode", "rule", "provisional"],
+            ),
+            description:
+              "HJ 633-2026 results only: how concentrations were rounded before indexing (§4.2.2–4.2.3), provisional",
+          },
           concentrations: nullableNumberMap(
             "Concentration per indicator as indexed: HJ 633-2026 rounded (§4.2.2–4.2.3, half-even; CO 0.1, others integers), HJ 633-2012 as computed; the unrounded mean is indicators[k].value",
           ),

@@ -1,7 +1,9 @@
 import type { MetricId, Reading } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
-import { hourlyReadings, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
+import { hourlyReadings, reading, T, TEST_STATION, useApiFixture } from "../testdata/api-fixture.ts";
 import { parseCsv } from "../testdata/csv.ts";
+
+const HOUR_MS = 3_600_000;
 
 /** `count` hourly means of each metric from `from` (Beijing ISO). */
 function hours(stationId: string, from: string, count: number, values: Partial<Record<MetricId, number>>) {
@@ -10,10 +12,29 @@ function hours(stationId: string, from: string, count: number, values: Partial<R
   );
 }
 
+/** The 24 hourly means of Beijing day `date`, each metric's values taken in turn. */
+function day(stationId: string, date: string, values: Partial<Record<MetricId, readonly number[]>>) {
+  const start = T(`${date}T00:00:00+08:00`);
+  return Object.entries(values).flatMap(([metric, list]) =>
+    Array.from({ length: 24 }, (_, h) =>
+      reading(stationId, metric as MetricId, start + h * HOUR_MS, HOUR_MS, list[h % list.length] as number),
+    ),
+  );
+}
+
 const READINGS: Reading[] = [
   // 2025-06-01 (HJ 633-2012): gases all morning, PM only in the 5 hours labelled 08:00…12:00.
   ...hours("aq1", "2025-06-01T00:00:00+08:00", 12, { so2: 10, no2: 30, co: 0.8, o3: 60 }),
   ...hours("aq1", "2025-06-01T07:00:00+08:00", 5, { pm10: 80, pm25: 50 }),
+  // 2026-11-20 (HJ 633-2026): PM2.5 88, 89, 89, 89 in turn, a daily mean of 88.75.
+  ...day("aq1", "2026-11-20", {
+    so2: [9],
+    no2: [35],
+    co: [0.9],
+    o3: [95],
+    pm10: [100],
+    pm25: [88, 89, 89, 89],
+  }),
 ];
 
 const api = useApiFixture({
@@ -45,5 +66,54 @@ describe("GET /api/v1/aqi: the PM basis reported is the one indexed (air-aqi.md 
     const [result] = (await api.app.inject({ url: url(q) })).json().results;
     expect(result).toMatchObject({ pmBasis: "hourly", iaqi: { pm10_1h: 65, pm25_1h: 69 } });
     expect(result.missing).toBeUndefined();
+  });
+});
+
+describe("GET /api/v1/aqi: the HJ 633-2026 concentration rounding is a setting, labelled provisional", () => {
+  const q = `period=day&from=${encodeURIComponent("2026-11-20T00:00:00+08:00")}&to=${encodeURIComponent("2026-11-21T00:00:00+08:00")}`;
+
+  it("half-even by default: PM2.5 88.75 → 89, IAQI 127; the row states the mode and provisional", async () => {
+    const [result] = (await api.app.inject({ url: url(q) })).json().results;
+    expect(result).toMatchObject({
+      standard: "HJ633-2026",
+      aqi: 127,
+      concentrations: { pm25_24h: 89 },
+      concentrationRounding: { mode: "half-even", provisional: true },
+    });
+    // Standards README, Review notes: sources citing HJ 633-2026 §4.2 disagree.
+    expect(result.concentrationRounding.rule).toMatch(/^HJ 633-2026 §4\.2\.2–4\.2\.3 \(provisional\)/);
+    const csv = parseCsv((await api.app.inject({ url: url(`${q}&format=csv`) })).body);
+    expect(csv.rows[0]).toMatchObject({
+      c_pm25_24h: "89",
+      iaqi_pm25_24h: "127",
+      concentrationRounding: "half-even",
+      concentrationRoundingProvisional: "true",
+    });
+  });
+
+  it("truncate as set: 88.75 → 88, IAQI 126, in JSON and CSV", async () => {
+    const app = api.appWith({ concentrationRounding2026: "truncate" });
+    const [result] = (await app.inject({ url: url(q) })).json().results;
+    expect(result).toMatchObject({
+      aqi: 126,
+      concentrations: { pm25_24h: 88 },
+      concentrationRounding: { mode: "truncate", provisional: true },
+    });
+    const csv = parseCsv((await app.inject({ url: url(`${q}&format=csv`) })).body);
+    expect(csv.rows[0]).toMatchObject({ c_pm25_24h: "88", concentrationRounding: "truncate" });
+  });
+
+  it("HJ 633-2012 rows carry no rounding label (no such clause)", async () => {
+    const q2012 = hourOf("2025-06-01T11:00:00+08:00", "2025-06-01T12:00:00+08:00");
+    const [result] = (await api.app.inject({ url: url(q2012) })).json().results;
+    expect(result).not.toHaveProperty("concentrationRounding");
+    const csv = parseCsv((await api.app.inject({ url: url(`${q2012}&format=csv`) })).body);
+    expect(csv.rows[0]).toMatchObject({ concentrationRounding: "", concentrationRoundingProvisional: "" });
+  });
+
+  it("an unknown mode is refused when the app is built", () => {
+    expect(() => api.appWith({ concentrationRounding2026: "ceiling" as never })).toThrow(
+      /concentrationRounding2026/,
+    );
   });
 });

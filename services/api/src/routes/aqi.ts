@@ -1,5 +1,10 @@
 import { AIR_METRICS, toBeijingIso } from "@qingshan/domain";
-import { AQI_INDICATORS, indexedConcentration } from "@qingshan/standards";
+import {
+  AQI_INDICATORS,
+  type ConcentrationRounding,
+  concentrationRoundingLabel,
+  indexedConcentration,
+} from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
@@ -43,6 +48,9 @@ const COLUMNS = [
   "withheld_aqi",
   "withheld_reason",
   "missing",
+  // HJ 633-2026 rows: the concentration rounding in force, provisional (standards README, Review notes).
+  "concentrationRounding",
+  "concentrationRoundingProvisional",
 ];
 
 /** HJ 633-2026 deleted the exceeding-pollutant definition: no such column when every row is a 2026 result. */
@@ -61,18 +69,21 @@ function iaqiNumber(value: unknown): number | null {
 
 /**
  * The concentrations the AQI was computed from: under HJ 633-2026 each mean rounded as §4.2.2–4.2.3
- * asks (GB/T 8170 half-even, CO to 0.1 mg/m³, the others to 1 µg/m³) — re-indexing the published
- * value gives the published IAQI; under HJ 633-2012 (no rounding clause) the mean as computed.
- * The unrounded means stay in `indicators[k].value`.
+ * asks (in the configured mode, GB/T 8170 half-even by default; CO to 0.1 mg/m³, the others to
+ * 1 µg/m³) — re-indexing the published value gives the published IAQI; under HJ 633-2012 (no
+ * rounding clause) the mean as computed. The unrounded means stay in `indicators[k].value`.
  */
-function indexedConcentrations(p: AqiPeriod): Partial<Record<AqiIndicator, number | null>> {
+function indexedConcentrations(
+  p: AqiPeriod,
+  rounding: ConcentrationRounding,
+): Partial<Record<AqiIndicator, number | null>> {
   const out: Partial<Record<AqiIndicator, number | null>> = {};
   for (const [k, v] of Object.entries(p.inputs.concentrations) as [
     AqiIndicator,
     number | null | undefined,
   ][]) {
     if (v === undefined) continue;
-    out[k] = v === null ? null : indexedConcentration(p.result.standard, k, v);
+    out[k] = v === null ? null : indexedConcentration(p.result.standard, k, v, rounding);
   }
   return out;
 }
@@ -87,19 +98,26 @@ function published(result: AqiPeriod["result"]) {
   return rest;
 }
 
-function aqiJson(p: AqiPeriod, now: number) {
+/** The rounding label of an HJ 633-2026 result (standards README, Review notes: provisional); none under 2012. */
+function roundingOf(p: AqiPeriod, rounding: ConcentrationRounding) {
+  return p.result.standard === "HJ633-2026" ? concentrationRoundingLabel(rounding) : undefined;
+}
+
+function aqiJson(p: AqiPeriod, now: number, rounding: ConcentrationRounding) {
+  const label = roundingOf(p, rounding);
   return {
     label: p.label,
     start: toBeijingIso(p.start),
     end: toBeijingIso(p.end),
     inProgress: isInProgress(p.end, now),
     ...published(p.result),
-    concentrations: indexedConcentrations(p),
+    ...(label ? { concentrationRounding: label } : {}),
+    concentrations: indexedConcentrations(p, rounding),
     indicators: p.inputs.indicators,
   };
 }
 
-function aqiRow(p: AqiPeriod, now: number): Record<string, unknown> {
+function aqiRow(p: AqiPeriod, now: number, rounding: ConcentrationRounding): Record<string, unknown> {
   const r = p.result;
   const iaqi = (r.iaqi ?? {}) as Record<string, unknown>;
   const row: Record<string, unknown> = {
@@ -119,8 +137,10 @@ function aqiRow(p: AqiPeriod, now: number): Record<string, unknown> {
     withheld_aqi: r.withheld?.aqi,
     withheld_reason: r.withheld?.reason,
     missing: r.missing,
+    concentrationRounding: roundingOf(p, rounding)?.mode,
+    concentrationRoundingProvisional: roundingOf(p, rounding)?.provisional,
   };
-  const concentrations = indexedConcentrations(p);
+  const concentrations = indexedConcentrations(p, rounding);
   for (const k of INDICATORS) {
     row[`c_${k}`] = concentrations[k];
     row[`iaqi_${k}`] = iaqiNumber(iaqi[k]);
@@ -136,7 +156,7 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Hourly (real-time) or daily AQI",
         description:
-          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations indexed (`concentrations`, CSV c_*: under HJ 633-2026 the means rounded as §4.2.2–4.2.3 asks — GB/T 8170 half-even, CO to 0.1 mg/m³, the others to integers — so that re-indexing a published value gives the published IAQI; under HJ 633-2012, which has no rounding clause, the means as computed), the unrounded means with their basis (`indicators`), and why missing ones are missing. `exceeding` (超标污染物, IAQI > 100) is given for HJ 633-2012 results only: HJ 633-2026 deleted the definition, so 2026 results have no such field, and the CSV has the column only when some row is a 2012 result (empty on 2026 rows). Under HJ 633-2026 the AQI ranges over 1–500 (§4.1.1): a day or hour whose IAQIs are all 0 has AQI 1. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
+          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations indexed (`concentrations`, CSV c_*: under HJ 633-2026 the means rounded as §4.2.2–4.2.3 asks — GB/T 8170 half-even by default, or truncated as configured; CO to 0.1 mg/m³, the others to integers — so that re-indexing a published value gives the published IAQI; under HJ 633-2012, which has no rounding clause, the means as computed), the unrounded means with their basis (`indicators`), and why missing ones are missing. Every HJ 633-2026 result states the rounding mode in force, its rule and provisional=true (`concentrationRounding`; CSV: concentrationRounding, concentrationRoundingProvisional, empty on 2012 rows): sources citing §4.2 disagree (half-to-even or truncation). `exceeding` (超标污染物, IAQI > 100) is given for HJ 633-2012 results only: HJ 633-2026 deleted the definition, so 2026 results have no such field, and the CSV has the column only when some row is a 2012 result (empty on 2026 rows). Under HJ 633-2026 the AQI ranges over 1–500 (§4.1.1): a day or hour whose IAQIs are all 0 has AQI 1. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["aqi"],
         querystring: aqiQuery,
         response: {
@@ -170,6 +190,7 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       });
       const results = aqiSeries(air as AirSeries, from, to, q.period, {
         pmRealtimeBasis2012: q.pmBasis ?? ctx.pmRealtimeBasis2012,
+        concentrationRounding2026: ctx.concentrationRounding2026,
         ...(station.airArea ? { airArea: station.airArea } : {}),
       });
       return respond(
@@ -180,13 +201,13 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           period: q.period,
           from: toBeijingIso(from),
           to: toBeijingIso(to),
-          results: results.map((p) => aqiJson(p, now)),
+          results: results.map((p) => aqiJson(p, now, ctx.concentrationRounding2026)),
         },
         {
           filename: `aqi-${station.id}-${q.period}.csv`,
           // The exceeding column only when a row is an HJ 633-2012 result.
           columns: results.some((p) => p.result.standard === "HJ633-2012") ? COLUMNS : COLUMNS_2026,
-          rows: results.map((p) => aqiRow(p, now)),
+          rows: results.map((p) => aqiRow(p, now, ctx.concentrationRounding2026)),
         },
       );
     },

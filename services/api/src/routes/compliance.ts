@@ -446,6 +446,7 @@ function annualAssessment(input: Parameters<typeof assessAnnualTarget>[0]) {
 function airOptions(station: Station, ctx: ApiContext) {
   return {
     pmRealtimeBasis2012: ctx.pmRealtimeBasis2012,
+    concentrationRounding2026: ctx.concentrationRounding2026,
     ...(station.airArea ? { airArea: station.airArea } : {}),
   };
 }

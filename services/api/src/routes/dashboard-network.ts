@@ -33,6 +33,7 @@ async function airState(ctx: ApiContext, station: Station, now: number) {
   }
   const hours = aqiSeries(air as AirSeries, from, now, "hour", {
     pmRealtimeBasis2012: ctx.pmRealtimeBasis2012,
+    concentrationRounding2026: ctx.concentrationRounding2026,
     ...(station.airArea ? { airArea: station.airArea } : {}),
   }).filter((h) => h.end <= now && h.result.aqi !== null);
   const last = hours.at(-1);

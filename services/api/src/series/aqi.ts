@@ -1,4 +1,4 @@
-import { aqiStandardFor, computeAqi } from "@qingshan/standards";
+import { aqiStandardFor, type ConcentrationRounding, computeAqi } from "@qingshan/standards";
 import {
   type AirSeries,
   type AqiInputs,
@@ -22,6 +22,8 @@ export interface AqiPeriod {
 
 export interface AqiSeriesOptions {
   readonly pmRealtimeBasis2012?: PmRealtimeBasis;
+  /** HJ 633-2026 concentration rounding (provisional); default half-even. */
+  readonly concentrationRounding2026?: ConcentrationRounding;
   readonly airArea?: "class1" | "class2";
 }
 
@@ -53,8 +55,14 @@ export function aqiSeries(
       date: inputs.date,
       period,
       concentrations: inputs.concentrations,
-      // air-aqi.md §3.1: index the basis the inputs were built on, so that pmBasis and missing name it.
-      ...(inputs.pmBasis ? { options: { pmRealtimeBasis2012: inputs.pmBasis } } : {}),
+      options: {
+        // air-aqi.md §3.1: index the basis the inputs were built on, so that pmBasis and missing name it.
+        ...(inputs.pmBasis ? { pmRealtimeBasis2012: inputs.pmBasis } : {}),
+        // Standards README, Review notes: the 2026 rounding mode is a provisional setting.
+        ...(options.concentrationRounding2026
+          ? { concentrationRounding2026: options.concentrationRounding2026 }
+          : {}),
+      },
     });
     return { ...p, inputs, result };
   });
