@@ -232,6 +232,14 @@ function measured(view: StationView): Set<MetricId> {
   return new Set(view.metrics());
 }
 
+/**
+ * The AQI pollutants the station does not measure at all (not in its registry `metrics`), as the
+ * API's /aqi: not in the monitoring programme, so not missing (HJ 633-2026 §5.3, air-aqi.md §5).
+ */
+function outsideProgramme(have: ReadonlySet<MetricId>): Pollutant[] {
+  return AQI_METRICS.filter((m) => !have.has(m));
+}
+
 function finishAqi(
   view: StationView,
   result: AqiResult,
@@ -288,6 +296,7 @@ export function hourlyAqi(
     date,
     period: "hour",
     concentrations,
+    notInProgramme: outsideProgramme(have),
     options: aqiOptions(settings, pmBasis),
   });
   return finishAqi(view, result, concentrations);
@@ -332,7 +341,14 @@ export function rollingAqi24(
     }
   }
   const concentrations = defined(c);
-  const result = computeAqi({ standard, date, period: "day", concentrations, options: aqiOptions(settings) });
+  const result = computeAqi({
+    standard,
+    date,
+    period: "day",
+    concentrations,
+    notInProgramme: outsideProgramme(have),
+    options: aqiOptions(settings),
+  });
   return finishAqi(view, result, concentrations);
 }
 
@@ -364,6 +380,7 @@ export function dailyAqi(
     date: dayKey,
     period: "day",
     concentrations,
+    notInProgramme: outsideProgramme(have),
     options: aqiOptions(settings),
   });
   return finishAqi(view, result, concentrations);

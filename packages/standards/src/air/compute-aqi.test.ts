@@ -429,3 +429,52 @@ describe("2012 real-time SO2 1-h > 800 without a 24-h SO2 mean (air-aqi.md §5: 
     expect(low.missing).not.toContain("so2_24h");
   });
 });
+
+describe("pollutants not in the monitoring programme (HJ 633-2026 §5.3, air-aqi.md §5)", () => {
+  const HOUR = { no2_1h: 20, o3_1h: 40, pm10_1h: 30, pm25_1h: 20 };
+
+  it("2026: SO2 and CO not in the programme do not withhold an AQI ≤ 100; listed apart from missing", () => {
+    const result = computeAqi({
+      standard: "HJ633-2026",
+      period: "hour",
+      concentrations: HOUR,
+      notInProgramme: ["so2", "co"],
+    });
+    expect(result.aqi).toBe(30); // PM10 30 → IAQI 30
+    expect(result.level).toBe(1);
+    expect(result.withheld).toBeUndefined();
+    expect(result.missing).toBeUndefined();
+    expect(result.notInProgramme).toStrictEqual(["so2_1h", "co_1h"]);
+    expect(result.iaqi).not.toHaveProperty("so2_1h");
+  });
+
+  it("2026: a measured pollutant without a value still withholds, the one outside the programme is not missing", () => {
+    const result = computeAqi({
+      standard: "HJ633-2026",
+      period: "day",
+      concentrations: { so2_24h: null, no2_24h: 20, o3_8h: 40, pm10_24h: 30, pm25_24h: 20 },
+      notInProgramme: ["co"],
+    });
+    expect(result.aqi).toBeNull();
+    expect(result.withheld?.aqi).toBe(30);
+    expect(result.missing).toStrictEqual(["so2_24h"]);
+    expect(result.notInProgramme).toStrictEqual(["co_24h"]);
+  });
+
+  it("null concentrations of a pollutant outside the programme are accepted; a number is refused", () => {
+    const result = computeAqi({
+      standard: "HJ633-2012",
+      period: "hour",
+      concentrations: { ...HOUR, so2_1h: null, so2_24h: null, o3_8h: 40 },
+      notInProgramme: ["so2"],
+    });
+    expect(result.notInProgramme).toStrictEqual(["so2_1h"]);
+    expect(result.missing).toStrictEqual(["co_1h"]);
+    expect(() =>
+      computeAqi({ period: "hour", concentrations: { so2_1h: 5 }, notInProgramme: ["so2"] }),
+    ).toThrow(/concentrations\.so2_1h/);
+    expect(() =>
+      computeAqi({ period: "hour", concentrations: {}, notInProgramme: ["nox" as never] }),
+    ).toThrow(RangeError);
+  });
+});

@@ -29,11 +29,12 @@ interface CheckedInput {
   readonly values: ReadonlyMap<AqiIndicator, Decimal | null>;
   readonly pmBasisOption: PmRealtimeBasis | undefined;
   readonly rounding: ConcentrationRounding;
+  readonly notInProgramme: ReadonlySet<Pollutant>;
 }
 
 function checkInput(input: AqiInput): CheckedInput {
   if (typeof input !== "object" || input === null) throw new RangeError("AQI input must be an object");
-  const { period, date, standard, concentrations, options = {} } = input;
+  const { period, date, standard, concentrations, notInProgramme = [], options = {} } = input;
   if (period !== "hour" && period !== "day")
     throw new RangeError(`period: expected "hour" or "day", got ${JSON.stringify(period)}`);
   if (date !== undefined) assertBeijingDate(date);
@@ -55,6 +56,14 @@ function checkInput(input: AqiInput): CheckedInput {
     if (value === undefined) continue;
     values.set(key, value === null ? null : decimalOf(value, `concentrations.${key}`));
   }
+  if (!Array.isArray(notInProgramme)) throw new RangeError("notInProgramme: expected an array of pollutants");
+  for (const p of notInProgramme) {
+    if (!POLLUTANT_ORDER.includes(p))
+      throw new RangeError(`notInProgramme: unknown pollutant ${JSON.stringify(p)}`);
+    for (const [key, value] of values)
+      if (value !== null && pollutantOf(key) === p)
+        throw new RangeError(`concentrations.${key}: given, but ${p} is listed in notInProgramme`);
+  }
   return {
     standard: standard ?? aqiStandardFor(date ?? beijingToday()),
     period,
@@ -62,6 +71,7 @@ function checkInput(input: AqiInput): CheckedInput {
     values,
     pmBasisOption: pmRealtimeBasis2012,
     rounding: concentrationRounding2026 ?? DEFAULT_CONCENTRATION_ROUNDING_2026,
+    notInProgramme: new Set(notInProgramme),
   };
 }
 
@@ -82,10 +92,12 @@ function pmBases(input: CheckedInput): Record<"pm10" | "pm25", PmRealtimeBasis> 
 /**
  * The AQI of one real-time (`hour`) or daily (`day`) report under HJ 633-2012 or HJ 633-2026,
  * computed exactly: IAQI per indicator (rounded up), AQI = max, primary pollutants (AQI > 50,
- * ties), exceeding pollutants (2012), level and category, and the 2026 publication rule (§5.3.1).
+ * ties), exceeding pollutants (2012), level and category, and the 2026 publication rule (§5.3.1),
+ * where a pollutant in `notInProgramme` does not count as missing (§5.3).
  * See README.md for the indicator set of each report and the provisional settings.
- * Throws RangeError for a negative or non-finite concentration, an unknown indicator, a bad date,
- * period, standard or option.
+ * Throws RangeError for a negative or non-finite concentration, an unknown indicator or pollutant,
+ * a concentration given for a pollutant listed as not in the programme, a bad date, period,
+ * standard or option.
  *
  * @example
  * computeAqi({ standard: "HJ633-2026", period: "day", concentrations: {
@@ -102,9 +114,15 @@ export function computeAqi(input: AqiInput): AqiResult {
 
   const iaqi: Partial<Record<AqiIndicator, number | null>> = {};
   const missing: AqiIndicator[] = [];
+  const outside: AqiIndicator[] = [];
   const aboveScale: AqiIndicator[] = [];
   for (const indicator of indicators) {
     const given = values.get(indicator);
+    if ((given === undefined || given === null) && checked.notInProgramme.has(pollutantOf(indicator))) {
+      // HJ 633-2026 §5.3 (air-aqi.md §5): a pollutant the programme does not measure is "/", not missing.
+      outside.push(indicator);
+      continue;
+    }
     if (given === undefined || given === null) {
       missing.push(indicator);
       if (given === null) iaqi[indicator] = null;
@@ -175,5 +193,6 @@ export function computeAqi(input: AqiInput): AqiResult {
     result.primary = [];
   }
   if (missing.length > 0) result.missing = missing;
+  if (outside.length > 0) result.notInProgramme = outside;
   return result;
 }

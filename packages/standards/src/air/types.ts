@@ -43,6 +43,12 @@ export interface AqiInput {
   /** `hour` = real-time report (实时报), `day` = daily report (日报). */
   period: "hour" | "day";
   concentrations: Partial<Record<AqiIndicator, number | null>>;
+  /**
+   * Pollutants the monitoring programme does not measure (HJ 633-2026 §5.3, air-aqi.md §5): their
+   * report indicators are listed in `notInProgramme` instead of `missing` and do not withhold a 2026
+   * AQI. Give them no concentration (absent or null).
+   */
+  notInProgramme?: readonly Pollutant[];
   options?: AqiOptions;
 }
 
@@ -75,4 +81,6 @@ export interface AqiResult {
    * 800 has no 24-h mean to take the SO2 IAQI from.
    */
   missing?: AqiIndicator[];
+  /** Report indicators of the pollutants in `input.notInProgramme` (published as "/", not NA). */
+  notInProgramme?: AqiIndicator[];
 }

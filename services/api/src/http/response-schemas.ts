@@ -215,6 +215,11 @@ export const aqiResponse = object(
           aboveScale: arrayOf(str()),
           withheld: object({ aqi: int, reason: str() }, ["aqi", "reason"]),
           missing: arrayOf(str()),
+          notInProgramme: {
+            ...arrayOf(str()),
+            description:
+              "Report indicators of pollutants the station does not measure (not in its monitoring programme, HJ 633-2026 §5.3): published as '/', not missing; they do not withhold a 2026 AQI",
+          },
           concentrationRounding: {
             ...object(
               {

@@ -35,11 +35,18 @@ const READINGS: Reading[] = [
     pm10: [100],
     pm25: [88, 89, 89, 89],
   }),
+  // 2026-11-21: aq2 measures all it has; aq1 measures SO2 but has no SO2 value that day.
+  ...day("aq2", "2026-11-21", { no2: [35], o3: [95], pm10: [100], pm25: [50] }),
+  ...day("aq1", "2026-11-21", { no2: [35], co: [0.9], o3: [95], pm10: [100], pm25: [50] }),
 ];
+
+/** An air station whose monitoring programme has neither SO2 nor CO. */
+const { hj212: _mn, ...aq1 } = TEST_STATION.aq1;
+const AQ2 = { ...aq1, id: "aq2", metrics: ["pm25", "pm10", "no2", "o3"] as MetricId[] };
 
 const api = useApiFixture({
   name: "aqi-reporting",
-  stations: [TEST_STATION.aq1],
+  stations: [TEST_STATION.aq1, AQ2],
   now: T("2026-11-30T12:00:00+08:00"),
   readings: READINGS,
 });
@@ -115,5 +122,46 @@ describe("GET /api/v1/aqi: the HJ 633-2026 concentration rounding is a setting, 
     expect(() => api.appWith({ concentrationRounding2026: "ceiling" as never })).toThrow(
       /concentrationRounding2026/,
     );
+  });
+});
+
+describe("GET /api/v1/aqi: a pollutant outside the station's programme does not block 2026 publication (HJ 633-2026 §5.3)", () => {
+  const range = (period: "hour" | "day", from: string, to: string) =>
+    `period=${period}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  const DAY = range("day", "2026-11-21T00:00:00+08:00", "2026-11-22T00:00:00+08:00");
+  const HOUR = range("hour", "2026-11-21T09:00:00+08:00", "2026-11-21T10:00:00+08:00");
+  const at = (station: string, q: string) => `/api/v1/aqi?station=${station}&${q}`;
+
+  it("a station without SO2 and CO in its metrics: the daily and hourly AQI ≤ 100 are published, SO2/CO not in the programme", async () => {
+    const [daily] = (await api.app.inject({ url: at("aq2", DAY) })).json().results;
+    // PM10 100 → IAQI 86 (HJ 633-2026 Table 3: 50 → 50, 120 → 100).
+    expect(daily).toMatchObject({ standard: "HJ633-2026", aqi: 86, level: 2, primary: ["pm10"] });
+    expect(daily.withheld).toBeUndefined();
+    expect(daily.missing).toBeUndefined();
+    expect(daily.notInProgramme).toEqual(["so2_24h", "co_24h"]);
+    expect(daily.concentrations).not.toHaveProperty("so2_24h");
+    const [hourly] = (await api.app.inject({ url: at("aq2", HOUR) })).json().results;
+    expect(hourly).toMatchObject({ aqi: 86, notInProgramme: ["so2_1h", "co_1h"] });
+    expect(hourly.withheld).toBeUndefined();
+    const csv = parseCsv((await api.app.inject({ url: at("aq2", `${DAY}&format=csv`) })).body);
+    // air-aqi.md §5: "/" for "not in the programme", apart from a missing value.
+    expect(csv.rows[0]).toMatchObject({
+      aqi: "86",
+      c_so2_24h: "/",
+      iaqi_so2_24h: "/",
+      c_co_24h: "/",
+      iaqi_co_24h: "/",
+      c_no2_24h: "35",
+      missing: "",
+      not_in_programme: "so2_24h;co_24h",
+    });
+  });
+
+  it("a station measuring SO2 with no SO2 value still withholds the AQI ≤ 100; SO2 is missing, not '/'", async () => {
+    const [daily] = (await api.app.inject({ url: at("aq1", DAY) })).json().results;
+    expect(daily).toMatchObject({ aqi: null, withheld: { aqi: 86 }, missing: ["so2_24h"] });
+    expect(daily.notInProgramme).toBeUndefined();
+    const csv = parseCsv((await api.app.inject({ url: at("aq1", `${DAY}&format=csv`) })).body);
+    expect(csv.rows[0]).toMatchObject({ aqi: "", c_so2_24h: "", missing: "so2_24h", not_in_programme: "" });
   });
 });

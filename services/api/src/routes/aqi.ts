@@ -4,6 +4,7 @@ import {
   type ConcentrationRounding,
   concentrationRoundingLabel,
   indexedConcentration,
+  pollutantOf,
 } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
@@ -51,6 +52,8 @@ const COLUMNS = [
   // HJ 633-2026 rows: the concentration rounding in force, provisional (standards README, Review notes).
   "concentrationRounding",
   "concentrationRoundingProvisional",
+  // HJ 633-2026 §5.3 (air-aqi.md §5): indicators of pollutants outside the station's programme ("/" in c_*, iaqi_*).
+  "not_in_programme",
 ];
 
 /** HJ 633-2026 deleted the exceeding-pollutant definition: no such column when every row is a 2026 result. */
@@ -72,6 +75,7 @@ function iaqiNumber(value: unknown): number | null {
  * asks (in the configured mode, GB/T 8170 half-even by default; CO to 0.1 mg/m³, the others to
  * 1 µg/m³) — re-indexing the published value gives the published IAQI; under HJ 633-2012 (no
  * rounding clause) the mean as computed. The unrounded means stay in `indicators[k].value`.
+ * Pollutants outside the station's programme are left out (listed in `notInProgramme`): null is NA.
  */
 function indexedConcentrations(
   p: AqiPeriod,
@@ -82,10 +86,15 @@ function indexedConcentrations(
     AqiIndicator,
     number | null | undefined,
   ][]) {
-    if (v === undefined) continue;
+    if (v === undefined || outsideProgramme(p, k)) continue;
     out[k] = v === null ? null : indexedConcentration(p.result.standard, k, v, rounding);
   }
   return out;
+}
+
+/** Whether an indicator's pollutant is outside the station's monitoring programme (HJ 633-2026 §5.3). */
+function outsideProgramme(p: AqiPeriod, k: AqiIndicator): boolean {
+  return p.inputs.notInProgramme.includes(pollutantOf(k));
 }
 
 /**
@@ -139,11 +148,14 @@ function aqiRow(p: AqiPeriod, now: number, rounding: ConcentrationRounding): Rec
     missing: r.missing,
     concentrationRounding: roundingOf(p, rounding)?.mode,
     concentrationRoundingProvisional: roundingOf(p, rounding)?.provisional,
+    not_in_programme: r.notInProgramme,
   };
   const concentrations = indexedConcentrations(p, rounding);
   for (const k of INDICATORS) {
-    row[`c_${k}`] = concentrations[k];
-    row[`iaqi_${k}`] = iaqiNumber(iaqi[k]);
+    // HJ 633-2026 §5.3 (air-aqi.md §5): "/" for "not in the programme", apart from a missing value.
+    const outside = k in p.inputs.concentrations && outsideProgramme(p, k);
+    row[`c_${k}`] = outside ? "/" : concentrations[k];
+    row[`iaqi_${k}`] = outside ? "/" : iaqiNumber(iaqi[k]);
   }
   return row;
 }
@@ -156,7 +168,7 @@ export function aqiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Hourly (real-time) or daily AQI",
         description:
-          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations indexed (`concentrations`, CSV c_*: under HJ 633-2026 the means rounded as §4.2.2–4.2.3 asks — GB/T 8170 half-even by default, or truncated as configured; CO to 0.1 mg/m³, the others to integers — so that re-indexing a published value gives the published IAQI; under HJ 633-2012, which has no rounding clause, the means as computed), the unrounded means with their basis (`indicators`), and why missing ones are missing. Every HJ 633-2026 result states the rounding mode in force, its rule and provisional=true (`concentrationRounding`; CSV: concentrationRounding, concentrationRoundingProvisional, empty on 2012 rows): sources citing §4.2 disagree (half-to-even or truncation). `exceeding` (超标污染物, IAQI > 100) is given for HJ 633-2012 results only: HJ 633-2026 deleted the definition, so 2026 results have no such field, and the CSV has the column only when some row is a 2012 result (empty on 2026 rows). Under HJ 633-2026 the AQI ranges over 1–500 (§4.1.1): a day or hour whose IAQIs are all 0 has AQI 1. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
+          "HJ 633 AQI per hour label or Beijing day; the edition (HJ633-2012 before 2026-03-01, HJ633-2026 after) is chosen by the period's Beijing date. Each result lists the concentrations indexed (`concentrations`, CSV c_*: under HJ 633-2026 the means rounded as §4.2.2–4.2.3 asks — GB/T 8170 half-even by default, or truncated as configured; CO to 0.1 mg/m³, the others to integers — so that re-indexing a published value gives the published IAQI; under HJ 633-2012, which has no rounding clause, the means as computed), the unrounded means with their basis (`indicators`), and why missing ones are missing. A pollutant the station does not measure at all (not in its registry `metrics`) is not in the monitoring programme: its report indicators are listed in `notInProgramme` (CSV not_in_programme, and / in its c_* and iaqi_* fields, where a missing value is empty), not in `missing`, and it does not withhold a 2026 AQI ≤ 100 (HJ 633-2026 §5.3; the three-year primary-pollutant history of a programme that changed is not checked). Every HJ 633-2026 result states the rounding mode in force, its rule and provisional=true (`concentrationRounding`; CSV: concentrationRounding, concentrationRoundingProvisional, empty on 2012 rows): sources citing §4.2 disagree (half-to-even or truncation). `exceeding` (超标污染物, IAQI > 100) is given for HJ 633-2012 results only: HJ 633-2026 deleted the definition, so 2026 results have no such field, and the CSV has the column only when some row is a 2012 result (empty on 2026 rows). Under HJ 633-2026 the AQI ranges over 1–500 (§4.1.1): a day or hour whose IAQIs are all 0 has AQI 1. HJ 633 publishes the AQI of completed hours and days: a period that has not ended at request time (end > now — the hour in progress, today) has inProgress=true (CSV: in_progress) and its AQI, level and category are computed from the data so far and not final; completed periods have inProgress=false.",
         tags: ["aqi"],
         querystring: aqiQuery,
         response: {

@@ -5,6 +5,7 @@ import {
   type Gb3095Limit,
   gb3095Limit,
   type PmRealtimeBasisSetting,
+  type Pollutant,
   pmRealtimeBasisOn,
 } from "@qingshan/standards";
 import { dailyMean } from "./aggregate.ts";
@@ -44,6 +45,11 @@ export interface AqiInputs {
   readonly indicators: Partial<Record<AqiIndicator, IndicatorInput>>;
   /** 2012 real-time only: which PM concentration was indexed. */
   readonly pmBasis?: "hourly" | "rolling24h";
+  /**
+   * Pollutants outside the station's monitoring programme (its registry `metrics`): "/" rather than
+   * missing, and no block on publishing a 2026 AQI (HJ 633-2026 §5.3, air-aqi.md §5).
+   */
+  readonly notInProgramme: Pollutant[];
 }
 
 /**
@@ -69,6 +75,20 @@ function o3Limits(area: "class1" | "class2" | undefined, date: string): { max8h:
   return { max8h: limit("dailyMax8h"), max1h: limit("1h") };
 }
 
+const AQI_POLLUTANTS: readonly Pollutant[] = ["so2", "no2", "co", "o3", "pm10", "pm25"];
+
+/**
+ * The AQI pollutants the station does not measure at all (no series: not in its `metrics`). Such a
+ * pollutant cannot have been the primary pollutant of a polluted day here, which HJ 633-2026 §5.3
+ * asks of a pollutant that does not block publication; a programme that changed within three years
+ * is not checked (README).
+ */
+function notInProgrammeOf(air: AirSeries): Pollutant[] {
+  return AQI_POLLUTANTS.filter((p) => air[p] === undefined);
+}
+
+const NOT_IN_PROGRAMME = "not in this station's monitoring programme (registry metrics)";
+
 const missing = (basis: string, reason: string, validCount = 0): IndicatorInput => ({
   value: null,
   basis,
@@ -78,7 +98,7 @@ const missing = (basis: string, reason: string, validCount = 0): IndicatorInput 
 
 function hourly(series: HourSeries | undefined, label: number): IndicatorInput {
   const basis = "1-h mean";
-  if (!series) return missing(basis, "not measured at this station");
+  if (!series) return missing(basis, NOT_IN_PROGRAMME);
   const value = validMean(series, label);
   if (value === undefined) return missing(basis, series.get(label)?.reason ?? "no reading in the hour");
   return { value, basis, validCount: 1 };
@@ -86,7 +106,7 @@ function hourly(series: HourSeries | undefined, label: number): IndicatorInput {
 
 function rolling(series: HourSeries | undefined, label: number, hours: number, min: number): IndicatorInput {
   const basis = `${hours}-h rolling mean (≥ ${min} of ${hours} valid hourly means, GB 3095 Table 4)`;
-  if (!series) return missing(basis, "not measured at this station");
+  if (!series) return missing(basis, NOT_IN_PROGRAMME);
   const w = rollingMean(series, label, hours, min);
   if (w.value === null)
     return missing(basis, `${w.validHours} valid hourly means; needs ≥ ${min}`, w.validHours);
@@ -95,7 +115,7 @@ function rolling(series: HourSeries | undefined, label: number, hours: number, m
 
 function daily(series: HourSeries | undefined, start: number, end: number): IndicatorInput {
   const basis = "24-h mean of the Beijing day (≥ 20 valid hourly means, GB 3095 Table 4)";
-  if (!series) return missing(basis, "not measured at this station");
+  if (!series) return missing(basis, NOT_IN_PROGRAMME);
   const d = dailyMean(series, start, end);
   if (d.value === null) return missing(basis, `${d.validHours} valid hourly means; needs ≥ 20`, d.validHours);
   return { value: d.value, basis, validCount: d.validHours };
@@ -152,6 +172,7 @@ export function hourlyAqiInputs(air: AirSeries, hourEnd: number, options: AqiOpt
     concentrations: valuesOf(indicators),
     indicators,
     ...(pmBasis ? { pmBasis } : {}),
+    notInProgramme: notInProgrammeOf(air),
   };
 }
 
@@ -181,13 +202,19 @@ export function dailyAqiInputs(air: AirSeries, start: number, options: AqiOption
     o3_8h: dailyMaxO3_8h(air.o3, start, limits.max8h),
   };
   if (standard === "HJ633-2012") indicators.o3_1h = dailyMaxO3_1h(air.o3, start, end, limits.max1h);
-  return { standard, date, concentrations: valuesOf(indicators), indicators };
+  return {
+    standard,
+    date,
+    concentrations: valuesOf(indicators),
+    indicators,
+    notInProgramme: notInProgrammeOf(air),
+  };
 }
 
 /** HJ 663 §6.1.2: daily maximum 8-h O3 over the windows labelled D 08:00 … D+1 00:00. */
 export function dailyMaxO3_8h(o3: HourSeries | undefined, start: number, limit: number): IndicatorInput {
   const basis = "daily maximum 8-h mean, windows 08:00…24:00 (≥ 14 of 17 valid, HJ 663 §6.1.2)";
-  if (!o3) return missing(basis, "not measured at this station");
+  if (!o3) return missing(basis, NOT_IN_PROGRAMME);
   let best: number | null = null;
   let validWindows = 0;
   for (let label = start + 8 * HOUR_MS; label <= start + 24 * HOUR_MS; label += HOUR_MS) {
@@ -213,7 +240,7 @@ function dailyMaxO3_1h(
   limit: number,
 ): IndicatorInput {
   const basis = "daily maximum 1-h mean (≥ 20 valid hours, or above the 1-h limit)";
-  if (!o3) return missing(basis, "not measured at this station");
+  if (!o3) return missing(basis, NOT_IN_PROGRAMME);
   const values = hourLabelsIn(start, end)
     .map((label) => validMean(o3, label))
     .filter((v): v is number => v !== undefined);

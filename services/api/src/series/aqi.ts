@@ -55,6 +55,8 @@ export function aqiSeries(
       date: inputs.date,
       period,
       concentrations: inputs.concentrations,
+      // HJ 633-2026 §5.3 (air-aqi.md §5): a pollutant the station does not measure does not block publication.
+      notInProgramme: inputs.notInProgramme,
       options: {
         // air-aqi.md §3.1: index the basis the inputs were built on, so that pmBasis and missing name it.
         ...(inputs.pmBasis ? { pmRealtimeBasis2012: inputs.pmBasis } : {}),
