@@ -32,6 +32,7 @@ import {
   gradeNoi,
   NOI_SCHEMES,
   type NoiSchemeId,
+  o3DailyMax1hValidity,
   type Pollutant,
   pmRealtimeBasisOn,
   WATER_CLASS_ORDER,
@@ -371,8 +372,14 @@ export function dailyAqi(
     o3_8h: have.has("o3") ? validMean(view.dailyMax8h("o3", dayKey)) : undefined,
   };
   if (standard === "HJ633-2012" && have.has("o3")) {
+    // HJ 633-2012 §3.1 daily O3 1-h maximum, valid by the rule the API's /aqi applies (o3DailyMax1hValidity).
     const day = view.day("o3", dayKey);
-    c.o3_1h = day?.valid === true && day.max != null ? day.max : null;
+    const max = day?.max ?? null;
+    const grade = view.station.airArea === "class1" ? "I" : "II";
+    const limit = gb3095Limit(dayKey, grade, "o3", "1h")?.value;
+    const valid =
+      limit !== undefined && o3DailyMax1hValidity(Math.min(day?.count ?? 0, 24), max, limit).valid;
+    c.o3_1h = valid ? max : null;
   }
   const concentrations = defined(c);
   const result = computeAqi({

@@ -66,6 +66,7 @@ export {
   hourlyMeanValidity,
   monthlyMeanValidity,
   monthlyMinimum,
+  o3DailyMax1hValidity,
   o3DailyMax8hValidity,
   scaledDailyRule,
   scaledDailyShortfall,

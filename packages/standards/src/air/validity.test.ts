@@ -9,6 +9,7 @@ import {
   eightHourMeanValidity,
   hourlyMeanValidity,
   monthlyMeanValidity,
+  o3DailyMax1hValidity,
   o3DailyMax8hValidity,
   scaledDailyRule,
   scaledDailyShortfall,
@@ -137,5 +138,24 @@ describe("dailyMinimum: the values a day needs by how often the metric is measur
   it("refuses an interval that is not a positive number of ms", () => {
     expect(() => dailyMinimum("tp", 0)).toThrow(RangeError);
     expect(() => dailyMinimum("tp", Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("O3 daily maximum 1-h mean of the HJ 633-2012 daily report (local rule, shared by /aqi and the evaluator)", () => {
+  it("≥ 20 valid hours, or fewer with the maximum above the 1-h limit (exactly)", () => {
+    expect(o3DailyMax1hValidity(20, 120, 200).valid).toBe(true);
+    expect(o3DailyMax1hValidity(15, 300, 200)).toMatchObject({
+      valid: true,
+      reason: "15 valid hourly means, but the maximum 300 exceeds the 200 limit",
+    });
+    expect(o3DailyMax1hValidity(15, 200, 200).valid).toBe(false);
+    expect(o3DailyMax1hValidity(15, 200.0000001, 200).valid).toBe(true);
+    expect(o3DailyMax1hValidity(0, null, 200).valid).toBe(false);
+  });
+
+  it("is marked a provisional local rule and refuses impossible counts", () => {
+    expect(VALIDITY_RULES["o3-daily-max-1h"]).toMatchObject({ provisional: true, confidence: "medium" });
+    expect(VALIDITY_RULES["o3-daily-max-1h"].source).toMatch(/^local rule/);
+    expect(() => o3DailyMax1hValidity(25, 100, 200)).toThrow(RangeError);
   });
 });

@@ -19,6 +19,7 @@ export type ValidityRuleId =
   | "daily-mean"
   | "eight-hour-mean"
   | "o3-daily-max-8h"
+  | "o3-daily-max-1h"
   | "monthly-mean"
   | "annual-mean";
 
@@ -75,6 +76,19 @@ export const VALIDITY_RULES: Readonly<Record<ValidityRuleId, ValidityRule>> = {
     source: "HJ 663-2013 / HJ 663-2026 §6.1.2",
     confidence: "high",
     provisional: false,
+  },
+  // Local rule: HJ 633-2012's daily O3 1-h maximum, ≥ 20 valid hours or above the 1-h limit (HJ 663 §6.1.2's logic)
+  "o3-daily-max-1h": {
+    id: "o3-daily-max-1h",
+    minimum: "daily maximum 1-h rule",
+    statistic: "O3 daily maximum 1-h mean (HJ 633-2012 daily report)",
+    pollutants: ["o3"],
+    rule: "at least 20 valid hourly means in the natural day; with fewer, valid if the maximum exceeds the 1-h concentration limit",
+    // No standard sets it: GB 3095 Table 4's 24-h minimum with HJ 663 §6.1.2's exception, by analogy.
+    source:
+      "local rule (GB 3095 Table 4's 24-h minimum and HJ 663 §6.1.2's exception, applied to the O3 daily maximum 1-h mean)",
+    confidence: "medium",
+    provisional: true,
   },
   // HJ 663-2013 (from memory, not read): ≥ 27 daily values a month, ≥ 25 in February
   "monthly-mean": {
@@ -262,6 +276,36 @@ export function o3DailyMax8hValidity(
     above
       ? `${validWindows} of 17 valid 8-h windows, but the maximum ${dailyMax} exceeds the ${limit} limit`
       : `${validWindows} of 17 valid 8-h windows; needs ≥ 14 (or a maximum above the ${limit} limit)`,
+  );
+}
+
+/**
+ * The HJ 633-2012 daily report's O3 daily maximum 1-h mean (HJ 633-2012 §3.1): valid with ≥ 20
+ * valid hourly means in the natural day, or with fewer when the maximum exceeds the 1-h limit
+ * (compared exactly) — a local rule by analogy with GB 3095 Table 4 and HJ 663 §6.1.2, the one the
+ * API's /aqi and the evaluator's daily AQI both apply.
+ *
+ * @example
+ * o3DailyMax1hValidity(15, 230, 200).valid // true — fewer hours but above the limit
+ * o3DailyMax1hValidity(15, 180, 200).valid // false
+ */
+export function o3DailyMax1hValidity(
+  validHours: number,
+  dailyMax: number | null,
+  limit: number,
+): ValidityVerdict {
+  checkCount(validHours, 24, "validHours");
+  if (dailyMax === null || validHours === 0)
+    return verdict("o3-daily-max-1h", false, `${validHours} valid hourly means; needs ≥ 20`);
+  if (validHours >= 20)
+    return verdict("o3-daily-max-1h", true, `${validHours} of 24 valid hourly means; needs ≥ 20`);
+  const above = compareDecimal(decimalOf(dailyMax, "dailyMax"), decimalOf(limit, "limit")) > 0;
+  return verdict(
+    "o3-daily-max-1h",
+    above,
+    above
+      ? `${validHours} valid hourly means, but the maximum ${dailyMax} exceeds the ${limit} limit`
+      : `${validHours} valid hourly means; needs ≥ 20 (or a maximum above the ${limit} limit)`,
   );
 }
 

@@ -4,6 +4,7 @@ import {
   type AqiIndicator,
   type Gb3095Limit,
   gb3095Limit,
+  o3DailyMax1hValidity,
   type PmRealtimeBasisSetting,
   type Pollutant,
   pmRealtimeBasisOn,
@@ -245,10 +246,10 @@ function dailyMaxO3_1h(
     .map((label) => validMean(o3, label))
     .filter((v): v is number => v !== undefined);
   const best = values.length > 0 ? Math.max(...values) : null;
-  if (best !== null && (values.length >= 20 || best > limit)) {
-    return { value: best, basis, validCount: values.length };
-  }
-  return missing(basis, `${values.length} valid hourly means; needs ≥ 20`, values.length);
+  // Local rule shared with the evaluator (@qingshan/standards o3DailyMax1hValidity): ≥ 20 valid hours, or above the 1-h limit.
+  const validity = o3DailyMax1hValidity(values.length, best, limit);
+  if (best !== null && validity.valid) return { value: best, basis, validCount: values.length };
+  return missing(basis, validity.reason, values.length);
 }
 
 function valuesOf(
