@@ -87,8 +87,8 @@ describe("station hj212.commands", () => {
     expect(await counter("qingshan_hj212_uploads_not_stored_total", { cn: "2011" })).toBe(1);
   });
 
-  it("stores every data upload by default", async () => {
-    const { pipeline, got } = await pipelineFor({});
+  it("stores every data upload by default, and warns once that two products of the station share its series", async () => {
+    const { pipeline, got, logged } = await pipelineFor({});
     await pipeline.submitHj212(
       airPacket("2011", "20261128101500001", "DataTime=20261128101500;a34004-Rtd=41,a34004-Flag=N"),
       tcp,
@@ -97,9 +97,17 @@ describe("station hj212.commands", () => {
       airPacket("2061", "20261128110000002", "DataTime=20261128090000;a34004-Avg=35,a34004-Flag=N"),
       tcp,
     );
+    await pipeline.submitHj212(
+      airPacket("2011", "20261128101600001", "DataTime=20261128101600;a34004-Rtd=40,a34004-Flag=N"),
+      tcp,
+    );
     expect(got.readings.map((d) => [d.value.value, d.value.periodMs])).toEqual([
       [41, 0],
       [35, HOUR],
+      [40, 0],
+    ]);
+    expect(logged.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([
+      "HJ 212 station ld-aq-01 sends data uploads 2011 and 2061, and both are stored as the same series: where their times meet one overwrites the other, and both enter the hourly means. List the one to keep in the station's hj212.commands.",
     ]);
   });
 });

@@ -289,6 +289,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       metrics.hj212NotStored.inc({ cn: packet.cn });
       return { station, readings: [], rejections: [] };
     }
+    if (isDataCommand(packet.cn)) noteProduct(station, packet.cn);
     const limits = { ...deps.limits, ...options.limits };
     return {
       station,
@@ -301,6 +302,28 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
           : { codeMap: settings.codes, minuteDataPeriodMs: settings.minuteDataPeriodMs }),
       }),
     };
+  }
+
+  /**
+   * Warns once per station when a second data product of it is stored (e.g. real-time 2011 and
+   * hourly 2061): the store keeps one reading per station, metric and time, so where their times
+   * meet one overwrites the other, and both enter the hourly means.
+   */
+  const productsStored = new Map<string, Set<string>>();
+  function noteProduct(station: Station, cn: string): void {
+    let seen = productsStored.get(station.id);
+    if (seen === undefined) {
+      seen = new Set();
+      productsStored.set(station.id, seen);
+    }
+    if (seen.has(cn)) return;
+    seen.add(cn);
+    if (seen.size !== 2 || deps.logger === undefined) return;
+    const commands = [...seen].sort();
+    deps.logger.warn(
+      { station: station.id, commands },
+      `HJ 212 station ${station.id} sends data uploads ${commands.join(" and ")}, and both are stored as the same series: where their times meet one overwrites the other, and both enter the hourly means. List the one to keep in the station's hj212.commands.`,
+    );
   }
 
   /** hj212.md §1.2: versions differ between sources, so log the version (once) and do not reject on it. */
