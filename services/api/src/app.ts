@@ -11,6 +11,7 @@ import { register as globalRegister } from "prom-client";
 import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { ApiError } from "./http/errors.ts";
+import { storeValidFlags } from "./http/load.ts";
 import { healthRoutes } from "./ops/health.ts";
 import { metricsRoutes } from "./ops/metrics.ts";
 import { alertRoutes } from "./routes/alerts.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): FastifyInstance {
   const alertFeed = deps.bus ? createAlertFeed(deps.bus, deps.store) : undefined;
   const ctx: ApiContext = Object.freeze({
     store: deps.store,
+    validFlags: storeValidFlags(deps.store),
     registry: deps.registry,
     submit: deps.submit,
     now: deps.now ?? Date.now,

@@ -1,5 +1,5 @@
 import type { Bus } from "@qingshan/bus";
-import type { AlertEvent, Rejection, Station, StationRegistry } from "@qingshan/domain";
+import type { AlertEvent, DataFlag, Rejection, Station, StationRegistry } from "@qingshan/domain";
 import type { Rule } from "@qingshan/rules";
 import type { ConcentrationRounding, NoiSchemeId, WarningConfig, WarningPresetId } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
@@ -113,6 +113,8 @@ export interface AlertingSettings {
 /** The settled context the routes use. */
 export interface ApiContext {
   readonly store: TimeSeriesStore;
+  /** The flags the store's hourly aggregates count as valid (its settings; default N). */
+  readonly validFlags: readonly DataFlag[];
   readonly registry: StationRegistry;
   readonly submit: Submit | undefined;
   readonly now: () => number;

@@ -5,7 +5,7 @@ export { AIR_VALIDITY, aggregate, type ValidityRules } from "./series/aggregate.
 export { aqiSeries } from "./series/aqi.ts";
 export { dailyAqiInputs, hourlyAqiInputs, type PmRealtimeBasis } from "./series/aqi-inputs.ts";
 export { periods } from "./series/calendar.ts";
-export { hourSeries, hourValue, MIN_SAMPLING_PER_HOUR_MS } from "./series/hourly-validity.ts";
+export { hourSeries, hoursToRecount, hourValue, MIN_SAMPLING_PER_HOUR_MS } from "./series/hourly-validity.ts";
 export { noiGrades } from "./series/noi-grade.ts";
 export type { AggFn, Every, HourSeries, HourValue, PeriodValue } from "./series/types.ts";
 export {

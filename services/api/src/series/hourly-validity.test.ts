@@ -1,7 +1,7 @@
 import { HOUR_MS } from "@qingshan/domain";
-import type { HourlyAggregate } from "@qingshan/store";
+import { type HourlyAggregate, hourlyColumnsOf } from "@qingshan/store";
 import { describe, expect, it } from "vitest";
-import { hourSeries, hourValue, validMean } from "./hourly-validity.ts";
+import { hourSeries, hoursToRecount, hourValue, validMean } from "./hourly-validity.ts";
 
 const H0 = Date.UTC(2026, 0, 1);
 const agg = (hour: number, mean: number | null, validCount = 1): HourlyAggregate => ({
@@ -80,5 +80,61 @@ describe("hourSeries", () => {
     const series = hourSeries([], HOUR_MS);
     expect(series.size).toBe(0);
     expect(series.get(H0)).toBeUndefined();
+  });
+});
+
+// One averaged reading of 15 min and instantaneous readings every 5 min in the same hour.
+describe("an hour mixing averaged and instantaneous readings", () => {
+  const MIN = 60_000;
+  const mixed = (hour: number, validCount: number): HourlyAggregate => ({
+    ...agg(hour, 49, validCount),
+    validPeriodMs: 15 * MIN,
+  });
+
+  it("credits the averaged time plus the interval per instantaneous reading, capped at 1 h", () => {
+    expect(hourValue(mixed(0, 10), 5 * MIN, 9)).toMatchObject({ valid: true, sampledMs: HOUR_MS, mean: 49 });
+    expect(hourValue(mixed(0, 10), 10 * MIN, 9)).toMatchObject({ valid: true, sampledMs: HOUR_MS });
+    expect(hourValue(mixed(0, 4), 5 * MIN, 3)).toMatchObject({
+      valid: false,
+      sampledMs: 30 * MIN,
+      reason: expect.stringMatching(/^30 min of valid sampling; /),
+    });
+    // Without the count, the averaged time only; never more instantaneous readings than the others.
+    expect(hourValue(mixed(0, 10), 5 * MIN)).toMatchObject({ valid: false, sampledMs: 15 * MIN });
+    expect(hourValue(mixed(0, 4), 5 * MIN, 99).sampledMs).toBe(30 * MIN);
+  });
+
+  it("hourSeries and validMean take the counts by hour label", () => {
+    const aggs = [mixed(0, 10), mixed(1, 10), mixed(2, 4)];
+    const counts = new Map([
+      [H0, 9],
+      [H0 + 2 * HOUR_MS, 3],
+    ]);
+    for (const series of [
+      hourSeries(aggs, 5 * MIN, counts),
+      hourSeries([...aggs].reverse(), 5 * MIN, counts),
+    ]) {
+      expect([...series.values()].map((h) => [h.hourEnd, h.valid, h.sampledMs])).toEqual(
+        expect.arrayContaining([
+          [H0, true, HOUR_MS],
+          [H0 + HOUR_MS, false, 15 * MIN],
+          [H0 + 2 * HOUR_MS, false, 30 * MIN],
+        ]),
+      );
+      expect(validMean(series, H0)).toBe(49);
+      expect(validMean(series, H0 + HOUR_MS)).toBeUndefined();
+    }
+  });
+
+  it("hoursToRecount: hours with averaged time short of 45 min and more than one valid reading", () => {
+    const aggs = [
+      mixed(0, 10), // recount
+      { ...mixed(1, 10), validPeriodMs: 45 * MIN }, // valid on its averaged time
+      mixed(2, 1), // one averaged reading
+      { ...mixed(3, 10), validPeriodMs: 0 }, // instantaneous only
+      agg(4, null), // no valid reading
+      mixed(5, 2), // recount
+    ];
+    expect(hoursToRecount(hourlyColumnsOf("ld-aq-01", "pm25", aggs))).toEqual([H0, H0 + 5 * HOUR_MS]);
   });
 });

@@ -19,16 +19,25 @@ export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
  * Applies the hourly validity rule to one hourly aggregate. Readings with an averaging period
  * are credited with the part of that period inside the hour (`validPeriodMs`, summed by the store:
  * a PT1H reading at 02:50 credits the hour 02:00–03:00 with 10 min); instantaneous readings are
- * credited with the station's reporting interval each. A failing hour keeps its counts but loses
- * its values.
+ * credited with the metric's reporting interval each. The aggregate does not say how many of its
+ * valid readings were instantaneous when some were averaged: `instantaneousCount` gives that
+ * number for such a mixed hour (counted from the raw readings, see {@link hoursToRecount}); without
+ * it an hour with averaged readings is credited with their time only. The total is capped at 1 h.
+ * A failing hour keeps its counts but loses its values.
  *
  * @example
  * hourValue({ hourEnd, mean: 30, min: 28, max: 33, validCount: 12, totalCount: 12, validPeriodMs: 0,
  *   stationId: "a", metric: "pm25" }, 300_000)
  * // → { valid: true, mean: 30, sampledMs: 3_600_000, … }   (12 × 5 min)
+ * hourValue({ …, validCount: 10, validPeriodMs: 900_000 }, 300_000, 9)
+ * // → { valid: true, sampledMs: 3_600_000, … }   (one PT15M reading + 9 instantaneous × 5 min)
  */
-export function hourValue(agg: HourlyAggregate, reportingIntervalMs: number): HourValue {
-  const sampledMs = sampledMsOf(agg, reportingIntervalMs);
+export function hourValue(
+  agg: HourlyAggregate,
+  reportingIntervalMs: number,
+  instantaneousCount = 0,
+): HourValue {
+  const sampledMs = sampledMsOf(agg, reportingIntervalMs, instantaneousCount);
   // Object literals, not spreads of a shared `counts` object: the spread made this ~70x slower,
   // and a year of AQI runs it for every hour of six series.
   const { hourEnd, validCount, totalCount } = agg;
@@ -79,16 +88,55 @@ function shortSamplingReason(sampledMs: number, metric: MetricId): string {
   return `${Math.round(sampledMs / 60_000)} min of valid sampling; ${hourlyRuleSource(metric)} needs ≥ 45 min in the hour`;
 }
 
-/** Valid sampling time credited to an hour (see {@link hourValue}), capped at 1 h. */
+/**
+ * Valid sampling time credited to an hour (see {@link hourValue}), capped at 1 h. With averaged
+ * readings (`validPeriodMs` > 0) at most `validCount − 1` of the valid readings can be
+ * instantaneous.
+ */
 function sampledMsOf(
   { validPeriodMs, validCount }: Pick<HourlyAggregate, "validPeriodMs" | "validCount">,
   reportingIntervalMs: number,
+  instantaneousCount: number,
 ): number {
-  return Math.min(HOUR_MS, validPeriodMs > 0 ? validPeriodMs : validCount * reportingIntervalMs);
+  if (validPeriodMs <= 0) return Math.min(HOUR_MS, validCount * reportingIntervalMs);
+  const instantaneous = Math.max(0, Math.min(instantaneousCount, validCount - 1));
+  return Math.min(HOUR_MS, validPeriodMs + instantaneous * reportingIntervalMs);
 }
 
 /**
+ * The hours whose validity may depend on how many of their valid readings were instantaneous: some
+ * valid reading was averaged (`validPeriodMs` > 0), there are others (`validCount` ≥ 2), and the
+ * averaged time alone is short of 45 min. A mixed hour (averaged and instantaneous readings) that
+ * passes on its averaged time alone is valid either way, and an hour of one averaged reading or of
+ * instantaneous readings only is decided by the aggregate; so only these hours need their
+ * instantaneous readings counted from the raw readings (they are rare: a mixed hour, or an hour of
+ * averaged readings with gaps, whose count is then 0).
+ *
+ * @example
+ * hoursToRecount(await store.queryHourlyColumns(q)) // [hourEnd, …] ascending as the columns
+ */
+export function hoursToRecount(columns: HourlyColumns): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const validPeriodMs = columns.validPeriodMs[i] as number;
+    if (
+      validPeriodMs > 0 &&
+      validPeriodMs < MIN_SAMPLING_PER_HOUR_MS &&
+      (columns.validCount[i] as number) >= 2 &&
+      !Number.isNaN(columns.mean[i] as number)
+    ) {
+      out.push(columns.hourEnd[i] as number);
+    }
+  }
+  return out;
+}
+
+const NO_COUNTS: ReadonlyMap<number, number> = new Map();
+
+/**
  * Hour values of one series keyed by hour label, from the store's aggregates (as rows or columns).
+ * `instantaneousCounts` holds, by hour label, the number of valid instantaneous readings of the
+ * hours of {@link hoursToRecount} (an hour not in it counts as having none besides its averaged ones).
  *
  * @example
  * const series = hourSeries(await store.queryHourlyColumns(q), station.reportingIntervalMs);
@@ -97,6 +145,7 @@ function sampledMsOf(
 export function hourSeries(
   input: readonly HourlyAggregate[] | HourlyColumns,
   reportingIntervalMs: number,
+  instantaneousCounts: ReadonlyMap<number, number> = NO_COUNTS,
 ): HourSeries {
   const columns = Array.isArray(input)
     ? columnsOf(input as readonly HourlyAggregate[])
@@ -106,12 +155,16 @@ export function hourSeries(
     if ((hourEnd[i] as number) <= (hourEnd[i - 1] as number)) {
       const map = new Map<number, HourValue>();
       for (let k = 0; k < columns.length; k++) {
-        map.set(hourEnd[k] as number, hourValue(hourlyAggregateAt(columns, k), reportingIntervalMs));
+        const label = hourEnd[k] as number;
+        map.set(
+          label,
+          hourValue(hourlyAggregateAt(columns, k), reportingIntervalMs, instantaneousCounts.get(label)),
+        );
       }
       return map;
     }
   }
-  return new OrderedHourSeries(columns, reportingIntervalMs);
+  return new OrderedHourSeries(columns, reportingIntervalMs, instantaneousCounts);
 }
 
 function columnsOf(aggs: readonly HourlyAggregate[]): HourlyColumns {
@@ -134,6 +187,7 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   constructor(
     private readonly columns: HourlyColumns,
     private readonly reportingIntervalMs: number,
+    private readonly instantaneousCounts: ReadonlyMap<number, number>,
   ) {
     this.built = new Array(columns.length);
     this.validMeans = new Float64Array(columns.length);
@@ -156,7 +210,11 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
       const valid =
         validCount > 0 &&
         !Number.isNaN(mean) &&
-        sampledMsOf({ validPeriodMs, validCount }, this.reportingIntervalMs) >= MIN_SAMPLING_PER_HOUR_MS;
+        sampledMsOf(
+          { validPeriodMs, validCount },
+          this.reportingIntervalMs,
+          this.instantaneousCounts.size === 0 ? 0 : (this.instantaneousCounts.get(hourEnd) ?? 0),
+        ) >= MIN_SAMPLING_PER_HOUR_MS;
       this.validMeans[i] = valid ? clean(mean) : Number.NaN;
     }
     const mean = this.validMeans[i] as number;
@@ -187,7 +245,11 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
   private at(i: number): HourValue {
     let value = this.built[i];
     if (value === undefined) {
-      value = hourValue(hourlyAggregateAt(this.columns, i), this.reportingIntervalMs);
+      value = hourValue(
+        hourlyAggregateAt(this.columns, i),
+        this.reportingIntervalMs,
+        this.instantaneousCounts.get(this.columns.hourEnd[i] as number),
+      );
       this.built[i] = value;
     }
     return value;
