@@ -1,7 +1,10 @@
 /**
  * RFC 4180 CSV: CRLF line ends, a header row, fields quoted when they hold a comma, a double
  * quote, CR or LF, and quotes doubled inside quoted fields. null/undefined → empty field;
- * objects and arrays → JSON text; arrays of strings → joined with ";".
+ * objects and arrays → JSON text; arrays of strings → joined with ";". A text field (anything but
+ * a number) starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet shows
+ * it as text instead of evaluating it (OWASP CSV injection; a dead letter's payload is whatever
+ * was published); numbers, negative ones included, are written as they are.
  *
  * @example
  * toCsv(["a", "b"], [{ a: 1, b: 'say "hi"' }]) // 'a,b\r\n1,"say ""hi"""\r\n'
@@ -12,6 +15,9 @@ export function toCsv(columns: readonly string[], rows: readonly Record<string, 
   return `${lines.join("\r\n")}\r\n`;
 }
 
+/** What a spreadsheet takes for the start of a formula in a cell, even a quoted one. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /** One CSV field. */
 export function csvField(value: unknown): string {
   let text: string;
@@ -19,5 +25,6 @@ export function csvField(value: unknown): string {
   else if (Array.isArray(value) && value.every((v) => typeof v === "string")) text = value.join(";");
   else if (typeof value === "object") text = JSON.stringify(value);
   else text = String(value);
+  if (typeof value !== "number" && typeof value !== "bigint" && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

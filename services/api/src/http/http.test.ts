@@ -17,6 +17,25 @@ describe("RFC 4180 CSV", () => {
     expect(csvField({ do: 6 })).toBe('"{""do"":6}"');
     expect(csvField(false)).toBe("false");
   });
+
+  // OWASP CSV injection: only text is prefixed; numbers (negative ones too) are written as they are.
+  it("prefixes text starting with = + - @ tab or CR with a single quote, never a number", () => {
+    expect(csvField(-3.5)).toBe("-3.5");
+    expect(csvField(-0.001)).toBe("-0.001");
+    expect(csvField("-3.5")).toBe("'-3.5");
+    expect(csvField("=1+1")).toBe("'=1+1");
+    expect(csvField('=HYPERLINK("http://evil.example/x","report")')).toBe(
+      `"'=HYPERLINK(""http://evil.example/x"",""report"")"`,
+    );
+    expect(csvField("+1")).toBe("'+1");
+    expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvField("\tx")).toBe("'\tx");
+    expect(csvField("\rx")).toBe(`"'\rx"`);
+    expect(csvField(["=a", "b"])).toBe("'=a;b");
+    expect(csvField("a=b")).toBe("a=b");
+    expect(csvField("2026-11-29T00:00:00+08:00")).toBe("2026-11-29T00:00:00+08:00");
+    expect(toCsv(["v", "t"], [{ v: -3.5, t: "-3.5" }])).toBe("v,t\r\n-3.5,'-3.5\r\n");
+  });
 });
 
 describe("time parameters", () => {

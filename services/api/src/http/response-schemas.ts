@@ -33,7 +33,7 @@ const bilingual = object({ zh: str(), en: str() }, ["zh", "en"]);
 
 /**
  * A 200 (or other) response answered as JSON, or as RFC 4180 CSV with `Accept: text/csv` or
- * `?format=csv`.
+ * `?format=csv` (text fields that would start a formula prefixed with `'`, see csv.ts).
  */
 export function jsonOrCsv(
   description: string,
@@ -48,7 +48,7 @@ export function jsonOrCsv(
       "text/csv": {
         schema: {
           type: "string",
-          description: `RFC 4180 CSV, header row then one row per item; columns: ${columns.join(", ")}${csvNote ? `. ${csvNote}` : ""}`,
+          description: `RFC 4180 CSV, header row then one row per item; a text field starting with =, +, -, @, tab or CR has a ' prefixed (CSV injection), numbers are written as they are; columns: ${columns.join(", ")}${csvNote ? `. ${csvNote}` : ""}`,
         },
       },
     },
