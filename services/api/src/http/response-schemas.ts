@@ -116,7 +116,10 @@ export const readingsResponse = object(
     metric: { type: "string", enum: [...METRIC_IDS] },
     ...range,
     count: int,
-    truncated: { ...bool, description: "True when `limit` rows were returned (more may exist)" },
+    truncated: {
+      ...bool,
+      description: "True when more than `limit` readings matched: the earliest `limit` were returned",
+    },
     readings: arrayOf(
       object(
         {

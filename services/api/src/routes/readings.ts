@@ -52,13 +52,16 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const station = requireStation(ctx, q.station);
       if (q.metric) requireMetricAt(station, q.metric);
       const { from, to } = timeRange(q, ctx.now(), 86_400_000);
-      const readings = await ctx.store.queryReadings({
+      // One more than asked: whether it comes back says whether more readings matched.
+      const found = await ctx.store.queryReadings({
         stationId: station.id,
         ...(q.metric ? { metric: q.metric } : {}),
         from,
         to,
-        limit: q.limit,
+        limit: q.limit + 1,
       });
+      const truncated = found.length > q.limit;
+      const readings = truncated ? found.slice(0, q.limit) : found;
       const rows = readings.map((r) => ({
         ts: toBeijingIso(r.ts),
         station: r.stationId,
@@ -79,7 +82,7 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
           from: toBeijingIso(from),
           to: toBeijingIso(to),
           count: rows.length,
-          truncated: rows.length === q.limit,
+          truncated,
           readings: rows,
         },
         { filename: `readings-${station.id}.csv`, columns: COLUMNS, rows },
