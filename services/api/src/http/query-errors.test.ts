@@ -95,3 +95,41 @@ describe("epoch-millisecond and ISO times are range-checked per parameter", () =
     expect(ok.statusCode).toBe(200);
   });
 });
+
+// `to` defaults to now: a `from` after now is the client's mistake, not a `to` it never sent.
+describe("a future `from` without `to`", () => {
+  const FUTURE = "2026-11-30T00:00:00+08:00";
+  it.each([
+    "/api/v1/deadletters?",
+    "/api/v1/series?station=aq1&metric=pm10&",
+    "/api/v1/aqi?station=aq1&",
+    "/api/v1/water/class?station=wq1&",
+    "/api/v1/readings?station=aq1&",
+    "/api/v1/noi/grade?station=noi1&",
+  ])("%sfrom=<after now> is a 400 naming from, as sent, and saying it is after now", async (url) => {
+    const { status, error: body } = await error(`${url}from=${encodeURIComponent(FUTURE)}`);
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      code: "query.invalid",
+      message: `query parameter "from" is "${FUTURE}", expected a time before now (2026-11-29T12:00:00+08:00): "from" is after now and "to", not given, defaults to now`,
+      parameter: "from",
+      received: FUTURE,
+      expected:
+        'a time before now (2026-11-29T12:00:00+08:00): "from" is after now and "to", not given, defaults to now',
+    });
+  });
+
+  it("from = now without to is refused the same way; an explicit reversed to still names to", async () => {
+    const now = await error(`/api/v1/deadletters?from=${encodeURIComponent("2026-11-29T04:00:00Z")}`);
+    expect(now.error).toMatchObject({ parameter: "from", received: "2026-11-29T04:00:00Z" });
+    expect(now.error.expected).toContain('"from" is now and "to", not given, defaults to now');
+    const reversed = await error(
+      `/api/v1/deadletters?from=${encodeURIComponent(FUTURE)}&to=${encodeURIComponent("2026-11-29T00:00:00+08:00")}`,
+    );
+    expect(reversed.error).toMatchObject({
+      parameter: "to",
+      received: "2026-11-29T00:00:00+08:00",
+      expected: 'a time after "from"',
+    });
+  });
+});

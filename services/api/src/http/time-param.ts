@@ -1,3 +1,4 @@
+import { toBeijingIso } from "@qingshan/domain";
 import { badParameter } from "./errors.ts";
 
 const ISO_WITH_OFFSET =
@@ -11,7 +12,7 @@ export const TIME_EXPECTED =
  * an offset is refused rather than guessed (is it UTC or Beijing time?).
  *
  * @example
- * parseTimeParam("from", "2026-11-29T00:00:00+08:00") // 1_796_400_000_000
+ * parseTimeParam("from", "2026-12-05T00:00:00+08:00") // 1_796_400_000_000
  * parseTimeParam("from", "1796400000000")             // 1_796_400_000_000
  */
 export function parseTimeParam(parameter: string, raw: string): number {
@@ -87,7 +88,9 @@ export interface TimeRange {
 }
 
 /**
- * The [from, to) range of a query; defaults: `to` = now, `from` = `to` − `defaultSpanMs`.
+ * The [from, to) range of a query; defaults: `to` = now, `from` = `to` − `defaultSpanMs`. A range
+ * that is empty is a 400 naming the parameter the client sent: `to` when it gave both, `from`
+ * (at or after now) when `to` was left to default to now.
  *
  * @example
  * timeRange({ from: "2026-11-29T00:00:00+08:00", to: "2026-11-30T00:00:00+08:00" }, Date.now(), 86_400_000)
@@ -99,6 +102,15 @@ export function timeRange(
 ): TimeRange {
   const to = query.to === undefined ? now : parseTimeParam("to", query.to);
   const from = query.from === undefined ? to - defaultSpanMs : parseTimeParam("from", query.from);
-  if (to <= from) throw badParameter("to", query.to ?? new Date(to).toISOString(), `a time after "from"`);
+  if (to <= from) {
+    if (query.to === undefined && query.from !== undefined) {
+      throw badParameter(
+        "from",
+        query.from,
+        `a time before now (${toBeijingIso(now)}): "from" is ${from === now ? "now" : "after now"} and "to", not given, defaults to now`,
+      );
+    }
+    throw badParameter("to", query.to, `a time after "from"`);
+  }
   return { from, to };
 }
