@@ -153,6 +153,84 @@ describe("rolling 24-h AQI, run-length reading", () => {
   });
 });
 
+describe("partial values (heavy-pollution-warning.md §3.1: may satisfy a condition, never clear one)", () => {
+  /** Values with their partial flags: [aqi, partial] pairs. */
+  const flagged = (...parts: [number | null, boolean, number][]) => {
+    const values: (number | null)[] = [];
+    const partial: boolean[] = [];
+    for (const [aqi, p, n] of parts)
+      for (let i = 0; i < n; i++) {
+        values.push(aqi);
+        partial.push(p);
+      }
+    return { values, options: { partial } };
+  };
+  const rolling = (s: ReturnType<typeof flagged>, preset: "2017" | "2024" = "2024") =>
+    warningLevelFromRollingAqi(s.values, preset, s.options);
+
+  it("a partial value failing a condition inside its run neither breaks nor extends the run", () => {
+    // 2024 orange: > 200 for 48 h = 25 values. 12 + 13 values > 200 around 20 partial AQI24 of 112.
+    const gap = flagged([250, false, 12], [112, true, 20], [250, false, 13]);
+    const result = rolling(gap);
+    expect(result.level).toBe("orange");
+    expect(result.satisfied).toEqual([
+      expect.objectContaining({ text: "AQI > 200 for ≥ 48 h", run: 25, runStart: 0, runEnd: 44 }),
+    ]);
+    // 24 values > 200 around the gap are one short of orange: the partial values do not count.
+    expect(rolling(flagged([250, false, 12], [112, true, 20], [250, false, 12])).level).toBe("yellow");
+  });
+
+  it("a real (non-partial) value failing the condition still breaks the run, and so does a missing window", () => {
+    expect(rolling(flagged([250, false, 12], [112, false, 1], [250, false, 13])).level).toBe("yellow");
+    expect(rolling(flagged([250, false, 12], [null, false, 1], [250, false, 13])).level).toBe("yellow");
+    expect(rolling(flagged([250, false, 12], [112, true, 5], [null, false, 1], [250, false, 13])).level).toBe(
+      "yellow",
+    );
+  });
+
+  it("a partial value satisfying a condition counts (a lower bound) and extends the run", () => {
+    const result = rolling(flagged([250, false, 24], [230, true, 1]));
+    expect(result.level).toBe("orange");
+    expect(result.satisfied[0]).toMatchObject({ run: 25, runStart: 0, runEnd: 24 });
+    expect(rolling(flagged([250, false, 24])).level).toBe("yellow");
+  });
+
+  it("partial values at the end never clear a level", () => {
+    expect(rolling(flagged([350, false, 49], [112, true, 20])).level).toBe("red");
+    expect(rolling(flagged([350, false, 49], [112, false, 1])).level).toBeNull();
+  });
+
+  it("each condition on its own: a partial 250 counts for > 200 and is missing for > 300", () => {
+    // 2017 red: > 200 for 96 h (73 values) and > 300 for 48 h (25 values) inside that run.
+    const split = flagged([250, false, 48], [310, false, 12], [250, true, 1], [310, false, 13]);
+    const result = rolling(split, "2017");
+    expect(result.level).toBe("red");
+    expect(result.satisfied).toEqual([
+      expect.objectContaining({ text: "AQI > 200 for ≥ 96 h", run: 74 }),
+      expect.objectContaining({ text: "AQI > 300 for ≥ 48 h", run: 25, runStart: 48, runEnd: 73 }),
+    ]);
+    // The same 250 measured with every pollutant breaks the > 300 run: orange.
+    expect(warningLevelFromRollingAqi(split.values, "2017").level).toBe("orange");
+  });
+
+  it("natural days: a partial day failing the condition does not break the run of days", () => {
+    expect(warningLevelFromDailyAqi([250, 120, 250], "2017", { partial: [false, true, false] }).level).toBe(
+      "yellow",
+    );
+    expect(warningLevelFromDailyAqi([250, 120, 250], "2017").level).toBe("blue");
+  });
+
+  it("without flags nothing is partial; flags must be one boolean per value", () => {
+    expect(warningLevelFromRollingAqi(hours(25, 201), "2024", {}).level).toBe("orange");
+    expect(() => warningLevelFromRollingAqi([250, 250], "2024", { partial: [true] })).toThrow(
+      /one flag per hourlyAqi24 value \(2\), got 1/,
+    );
+    expect(() => warningLevelFromDailyAqi([250], "2024", { partial: ["yes" as unknown as boolean] })).toThrow(
+      /partial\[0\]/,
+    );
+  });
+});
+
 describe("custom configuration", () => {
   const local: WarningConfig = {
     id: "lishui-draft",

@@ -9,6 +9,7 @@ import type {
   WarningExpr,
   WarningLevelId,
   WarningLevelRule,
+  WarningSeriesOptions,
 } from "./types.ts";
 
 const LEVEL_IDS: readonly WarningLevelId[] = ["blue", "yellow", "orange", "red"];
@@ -23,9 +24,32 @@ function threshold(c: WarningCondition): number {
   return "aqiAbove" in c ? c.aqiAbove : c.aqiAtLeast;
 }
 
-function meets(c: WarningCondition, value: number | null): boolean {
-  if (value === null) return false; // a missing day / window breaks every run (§3.2)
+function meets(c: WarningCondition, value: number): boolean {
   return "aqiAbove" in c ? value > c.aqiAbove : value >= c.aqiAtLeast;
+}
+
+/**
+ * What one value does to a run of a condition (heavy-pollution-warning.md §3.1, §3.2):
+ * - `counts`: it meets the condition — a partial value too, as a lower bound of the real AQI;
+ * - `skips`: a partial value (computed without a measured pollutant) that fails the condition is
+ *   missing for it: the real AQI may meet it, so it neither counts nor breaks the run ("a partial
+ *   AQI24 may satisfy a '> 200' condition but must never clear one"; "a missing hour breaks
+ *   neither run nor window by itself");
+ * - `breaks`: a value that fails it, or no value at all (a window without a valid AQI breaks the run).
+ */
+type Mark = "counts" | "skips" | "breaks";
+
+/** A series of AQI values, most recent last, with the partial flag of each (undefined: none partial). */
+interface Series {
+  readonly values: readonly (number | null)[];
+  readonly partial: readonly boolean[] | undefined;
+}
+
+function markOf(c: WarningCondition, series: Series, i: number): Mark {
+  const value = series.values[i] ?? null;
+  if (value === null) return "breaks";
+  if (meets(c, value)) return "counts";
+  return series.partial?.[i] === true ? "skips" : "breaks";
 }
 
 function describe(c: WarningCondition): string {
@@ -58,14 +82,14 @@ interface Clause {
 
 /**
  * One clause looks at one episode: the run, ending at the most recent value, of values meeting the
- * clause's least strict condition. Each condition holds when a run of consecutive values meeting
+ * clause's least strict condition (partial values failing it lie inside, not breaking it). Each condition holds when a run of consecutive values meeting
  * it, long enough, lies inside that episode (so "> 200 for 72 h and > 300 for 24 h" needs the
  * > 300 day inside the current > 200 stretch, wherever in it).
  */
-function evaluateClause(expr: WarningExpr, series: readonly (number | null)[], unit: Unit): Clause {
+function evaluateClause(expr: WarningExpr, series: Series, unit: Unit): Clause {
   const anchor = anchorOf(conditionsOf(expr));
-  let start = series.length;
-  while (anchor !== undefined && start > 0 && meets(anchor, series[start - 1] ?? null)) start -= 1;
+  let start = series.values.length;
+  while (anchor !== undefined && start > 0 && markOf(anchor, series, start - 1) !== "breaks") start -= 1;
   const evidence: ConditionEvidence[] = [];
   const walk = (e: WarningExpr): boolean => {
     if (isCondition(e)) {
@@ -79,20 +103,28 @@ function evaluateClause(expr: WarningExpr, series: readonly (number | null)[], u
   return { holds: walk(expr), evidence };
 }
 
-function evidenceFor(
-  c: WarningCondition,
-  series: readonly (number | null)[],
-  from: number,
-  unit: Unit,
-): ConditionEvidence {
+/**
+ * The longest run of the condition from index `from` on: values that count, with partial values
+ * failing it skipped (not counted, not breaking); `run` is the number of values that count and
+ * `runStart`/`runEnd` the first and last of them.
+ */
+function evidenceFor(c: WarningCondition, series: Series, from: number, unit: Unit): ConditionEvidence {
   let best = 0;
+  let bestStart = -1;
   let bestEnd = -1;
   let current = 0;
-  for (let i = from; i < series.length; i += 1) {
-    current = meets(c, series[i] ?? null) ? current + 1 : 0;
-    if (current > best) {
-      best = current;
-      bestEnd = i;
+  let currentStart = -1;
+  for (let i = from; i < series.values.length; i += 1) {
+    const mark = markOf(c, series, i);
+    if (mark === "breaks") current = 0;
+    else if (mark === "counts") {
+      if (current === 0) currentStart = i;
+      current += 1;
+      if (current > best) {
+        best = current;
+        bestStart = currentStart;
+        bestEnd = i;
+      }
     }
   }
   const need = required(c, unit);
@@ -102,18 +134,14 @@ function evidenceFor(
     holds: best >= need,
     required: need,
     run: best,
-    runStart: best > 0 ? bestEnd - best + 1 : null,
+    runStart: best > 0 ? bestStart : null,
     runEnd: best > 0 ? bestEnd : null,
     unit,
   };
 }
 
 // A level's anyOf branches are separate clauses (each with its own episode); an allOf is one clause.
-function evaluateLevel(
-  rule: WarningLevelRule,
-  series: readonly (number | null)[],
-  unit: Unit,
-): LevelEvaluation {
+function evaluateLevel(rule: WarningLevelRule, series: Series, unit: Unit): LevelEvaluation {
   const clauses = "anyOf" in rule ? rule.anyOf.flatMap((e) => topClauses(e)) : [{ allOf: rule.allOf }];
   const results = clauses.map((clause) => evaluateClause(clause, series, unit));
   return {
@@ -174,19 +202,30 @@ function resolveConfig(config: WarningPresetId | WarningConfig): WarningConfig {
   return config;
 }
 
-function checkSeries(series: readonly (number | null)[], name: string): void {
+function checkSeries(
+  series: readonly (number | null)[],
+  name: string,
+  options: WarningSeriesOptions | undefined,
+): Series {
   series.forEach((v, i) => {
     if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
       throw new RangeError(`${name}[${i}]: AQI must be null or a finite number ≥ 0, got ${String(v)}`);
     }
   });
+  const partial = options?.partial;
+  if (partial !== undefined) {
+    if (partial.length !== series.length)
+      throw new RangeError(
+        `partial: expected one flag per ${name} value (${series.length}), got ${partial.length}`,
+      );
+    partial.forEach((p, i) => {
+      if (typeof p !== "boolean") throw new RangeError(`partial[${i}]: expected a boolean, got ${String(p)}`);
+    });
+  }
+  return { values: series, partial };
 }
 
-function assess(
-  series: readonly (number | null)[],
-  config: WarningConfig,
-  unit: Unit,
-): Omit<WarningAssessment, "basis"> {
+function assess(series: Series, config: WarningConfig, unit: Unit): Omit<WarningAssessment, "basis"> {
   const levels = config.levels.map((rule) => evaluateLevel(rule, series, unit));
   const top = [...levels]
     .filter((l) => l.satisfied)
@@ -204,30 +243,41 @@ function assess(
  * The highest warning level met by a series of natural-day AQI values (consecutive days, most
  * recent last; null = no valid daily AQI, which breaks every run). "AQI > X for H hours" needs
  * ⌈H/24⌉ consecutive days > X inside the current episode (heavy-pollution-warning.md §3.1
- * alternative mode, §3.2 consecutive windows). An observed suggestion for duty officers, never an
- * issued warning; escalation, de-escalation and release (§3.3) are for the rule engine.
+ * alternative mode, §3.2 consecutive windows). `options.partial` flags the values computed without
+ * a measured pollutant (one flag per value): such a value counts where it meets a condition (a
+ * lower bound) and is missing where it fails one — it neither counts nor breaks that run (§3.1:
+ * a partial AQI may satisfy a "> 200" condition but never clear one). An observed suggestion for
+ * duty officers, never an issued warning; escalation, de-escalation and release (§3.3) are for the
+ * rule engine.
  *
- * @throws RangeError for an unknown preset, an invalid custom config or an invalid AQI value
+ * @throws RangeError for an unknown preset, an invalid custom config, an invalid AQI value or
+ *   partial flags not one per value
  * @example
  * warningLevelFromDailyAqi([250, 320, 250], "2017").level // "orange"
  * warningLevelFromDailyAqi([160, 170]).level              // "yellow" (2024: > 150 for 48 h)
  * warningLevelFromDailyAqi([250, null, 250], "2017").level // "blue" (the gap breaks the run)
+ * warningLevelFromDailyAqi([250, 120, 250], "2017", { partial: [false, true, false] }).level // "yellow"
  */
 export function warningLevelFromDailyAqi(
   dailyAqi: readonly (number | null)[],
   config: WarningPresetId | WarningConfig = DEFAULT_WARNING_PRESET,
+  options?: WarningSeriesOptions,
 ): WarningAssessment {
-  checkSeries(dailyAqi, "dailyAqi");
-  return { ...assess(dailyAqi, resolveConfig(config), "day"), basis: "natural-day" };
+  const series = checkSeries(dailyAqi, "dailyAqi", options);
+  return { ...assess(series, resolveConfig(config), "day"), basis: "natural-day" };
 }
 
 /**
  * The highest warning level met by hourly rolling 24-h AQI values (AQI24(t) over hours t−23…t,
  * consecutive hours, most recent last; null = no valid AQI24 for that window, which breaks every
  * run). Run-length reading (heavy-pollution-warning.md §3.2): "AQI > X for H hours" holds once the
- * run of consecutive values > X reaches H − 23 (48 h → 25 values; 24 h → 1 value).
+ * run of values > X reaches H − 23 (48 h → 25 values; 24 h → 1 value). `options.partial` flags the
+ * partial AQI24 values (§3.1: an indicator invalid, computed from the others): one that meets a
+ * condition counts (a lower bound), one that fails it is missing for it — it neither counts nor
+ * breaks the run, so a short analyser gap never ends an episode.
  *
- * @throws RangeError for an unknown preset, an invalid custom config or an invalid AQI value
+ * @throws RangeError for an unknown preset, an invalid custom config, an invalid AQI value or
+ *   partial flags not one per value
  * @example
  * warningLevelFromRollingAqi(Array(25).fill(160), "2024").level // "yellow"
  * warningLevelFromRollingAqi(Array(24).fill(160), "2024").level // null
@@ -235,7 +285,8 @@ export function warningLevelFromDailyAqi(
 export function warningLevelFromRollingAqi(
   hourlyAqi24: readonly (number | null)[],
   config: WarningPresetId | WarningConfig = DEFAULT_WARNING_PRESET,
+  options?: WarningSeriesOptions,
 ): WarningAssessment {
-  checkSeries(hourlyAqi24, "hourlyAqi24");
-  return { ...assess(hourlyAqi24, resolveConfig(config), "hour"), basis: "rolling-24h" };
+  const series = checkSeries(hourlyAqi24, "hourlyAqi24", options);
+  return { ...assess(series, resolveConfig(config), "hour"), basis: "rolling-24h" };
 }

@@ -18,4 +18,5 @@ export type {
   WarningExpr,
   WarningLevelId,
   WarningLevelRule,
+  WarningSeriesOptions,
 } from "./types.ts";

@@ -48,6 +48,16 @@ export interface WarningConfig {
   readonly levels: readonly WarningLevelRule[];
 }
 
+/** What else is known of a series of AQI values (heavy-pollution-warning.md §3.1). */
+export interface WarningSeriesOptions {
+  /**
+   * One flag per value: true when the value was computed without an indicator the station measures
+   * (partial: a lower bound of the real AQI). It counts where it meets a condition and is missing
+   * where it fails one (neither counts nor breaks the run). Default: no value is partial.
+   */
+  readonly partial?: readonly boolean[];
+}
+
 /** How a condition fared on the series, with the run that decides it. */
 export interface ConditionEvidence {
   readonly condition: WarningCondition;
@@ -56,9 +66,12 @@ export interface ConditionEvidence {
   readonly holds: boolean;
   /** Consecutive values (days or hours) the condition needs. */
   readonly required: number;
-  /** Longest run of consecutive values meeting the condition inside the episode. */
+  /**
+   * Longest run of consecutive values meeting the condition inside the episode (partial values
+   * failing it, skipped, are not counted).
+   */
   readonly run: number;
-  /** Indices (into the input) of that run, inclusive; null when there is none. */
+  /** Indices (into the input) of that run's first and last counted values; null when there is none. */
   readonly runStart: number | null;
   readonly runEnd: number | null;
   readonly unit: "day" | "hour";
