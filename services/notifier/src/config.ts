@@ -201,6 +201,14 @@ export const notifierConfigSchema = z.object({
    * "" (the default): `notifier-failed.jsonl` in the spool file's directory.
    */
   failedFile: z.string().default(""),
+  /**
+   * The ids of the alert events this notifier has handled (notified, or spooled for sending, or
+   * found to need no notification): JSON Lines, appended as it handles them, rewritten on start.
+   * On start, what the store holds and this file does not is notified then (the evaluator and the
+   * API store events themselves, so "in the store" does not mean "e-mailed").
+   * "" (the default): `notifier-handled.jsonl` in the spool file's directory.
+   */
+  handledFile: z.string().default(""),
   drainTimeoutMs: z.number().int().min(0).default(5_000),
   retry: retrySchema.default({ initialMs: 1_000, maxMs: 60_000, maxAttempts: 0 }),
   roster: rosterSchema.default(DEMO_ROSTER),

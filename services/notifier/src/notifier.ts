@@ -240,6 +240,73 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     });
   }
 
+  /** Where the ids of the alert events handled are kept (config handledFile, else beside the spool). */
+  const handledFile =
+    settings.handledFile !== ""
+      ? settings.handledFile
+      : join(dirname(settings.spoolFile), "notifier-handled.jsonl");
+  let handledWriting: Promise<void> = Promise.resolve();
+
+  /**
+   * Records alert events as handled by this notifier, once what they queued is in the spool (or
+   * delivered): the next start takes only these as done. A crash before the record is written
+   * sends them again (the bus redelivers them, or the next start finds them unhandled in the
+   * store) rather than losing them.
+   */
+  function markHandled(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return handledWriting;
+    const text = ids.map((id) => `${JSON.stringify(id)}\n`).join("");
+    handledWriting = handledWriting.then(async () => {
+      await spoolSettled();
+      try {
+        await mkdir(dirname(handledFile), { recursive: true });
+        await appendFile(handledFile, text);
+      } catch (error) {
+        logger.error(
+          { err: error, file: handledFile, events: ids.length },
+          "could not record handled alert events; a restart may send them again",
+        );
+      }
+    });
+    return handledWriting;
+  }
+
+  /** The handled record rewritten to `ids` (on start: every stored event of the lookback). */
+  function rewriteHandled(ids: readonly string[]): Promise<void> {
+    handledWriting = handledWriting.then(async () => {
+      try {
+        await mkdir(dirname(handledFile), { recursive: true });
+        const tmp = `${handledFile}.tmp`;
+        await writeFile(tmp, ids.map((id) => `${JSON.stringify(id)}\n`).join(""));
+        await rename(tmp, handledFile);
+      } catch (error) {
+        logger.error({ err: error, file: handledFile }, "could not rewrite the handled alert events record");
+      }
+    });
+    return handledWriting;
+  }
+
+  /** The ids in the handled record; undefined when there is none (never written). */
+  async function readHandled(): Promise<Set<string> | undefined> {
+    let text: string;
+    try {
+      text = await readFile(handledFile, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    const ids = new Set<string>();
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        ids.add(String(JSON.parse(line)));
+      } catch {
+        // A line cut short by a crash: that event counts as not handled (sent again, not lost).
+      }
+    }
+    return ids;
+  }
+
   const queues = new Map<string, DeliveryQueue>();
   for (const c of channels) {
     queues.set(
@@ -392,6 +459,8 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     // redelivers the batch (MQTT does not repeat: `published`).
     await store.writeAlertEvents(fresh);
     for (const e of fresh) apply(e);
+    // Recorded as handled once their notifications are spooled: only then is the batch done.
+    await markHandled(fresh.map((e) => e.id));
   }
 
   /**
@@ -502,6 +571,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       apply(e);
       observed.delete(e.id);
     }
+    await markHandled(due.map((e) => e.id));
     try {
       await bus.publish(
         "alerts",
@@ -542,21 +612,68 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     return n;
   }
 
-  async function rebuild(): Promise<void> {
+  /**
+   * Folds the stored events this notifier handled (the handled record, and the alert
+   * notifications in the spool) back into the open alerts and the ids seen. The evaluator and the
+   * API store their events themselves, apart from publishing them, so a stored event is not
+   * necessarily one this notifier notified: those it did not handle are returned, in order, for
+   * start() to notify (catchUp). Without a handled record (the first start with one) every stored
+   * event is taken as handled, as before it existed.
+   */
+  async function rebuild(
+    spooled: ReadonlySet<string>,
+  ): Promise<{ unhandled: AlertEvent[]; stored: string[] }> {
     const t = now();
     const events = await store.queryAlertEvents({ from: t - settings.rebuildLookbackDays * DAY_MS });
-    let open = 0;
+    const recorded = await readHandled();
+    if (recorded === undefined && events.length > 0)
+      logger.info(
+        { events: events.length, file: handledFile },
+        "no record of handled alert events yet: every stored event is taken as handled",
+      );
+    const handled: AlertEvent[] = [];
+    const unhandled: AlertEvent[] = [];
     for (const e of events) {
+      if (recorded === undefined || recorded.has(e.id) || spooled.has(e.id)) handled.push(e);
+      else unhandled.push(e);
+    }
+    let open = 0;
+    for (const e of handled) {
       remember(seen, e.id);
       remember(published, e.id);
     }
-    for (const s of foldAlertEvents(events)) {
+    for (const s of foldAlertEvents(handled)) {
       if (s.status === "resolved") continue;
       alerts.set(s.alertId, [...s.events]);
       trackOpen(s.alertId, s);
       open++;
     }
-    logger.info({ events: events.length, open }, "notifier rebuilt open alerts from the store");
+    logger.info(
+      { events: events.length, open, unhandled: unhandled.length },
+      "notifier rebuilt open alerts from the store",
+    );
+    return { unhandled, stored: events.map((e) => e.id) };
+  }
+
+  /**
+   * Notifies the stored events this notifier never handled (stored by the evaluator or the API
+   * while it was down, or before it handled them), in order, as if they came from the bus; the
+   * bus delivering them later finds them seen. Then the handled record is rewritten to every
+   * stored event of the lookback (older ids are not needed any more).
+   */
+  async function catchUp(unhandled: readonly AlertEvent[], stored: readonly string[]): Promise<void> {
+    const fresh = unhandled.filter((e) => !seen.has(e.id));
+    for (const e of fresh) {
+      publishMqtt(e);
+      apply(e);
+    }
+    if (fresh.length > 0)
+      logger.warn(
+        { events: fresh.length, ids: fresh.slice(0, 20).map((e) => e.id) },
+        "alert events in the store this notifier had not handled; notified now",
+      );
+    await spoolSettled();
+    await rewriteHandled(stored);
   }
 
   function allQueues(): DeliveryQueue[] {
@@ -576,18 +693,28 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
   let spoolWriting: Promise<void> | undefined;
   let spoolDirty = false;
   let spoolEveryQueue = false;
+  /** Changes asked to be persisted so far, and how many of them the last finished write covers. */
+  let spoolChanges = 0;
+  let spoolWrittenUpTo = 0;
+  let spoolWaiters: Array<{ readonly target: number; readonly resolve: () => void }> = [];
 
   function persistSpool(): void {
+    spoolChanges++;
     spoolDirty = true;
     if (spoolWriting !== undefined) return;
     spoolWriting = (async () => {
       while (spoolDirty) {
         spoolDirty = false;
+        const upTo = spoolChanges;
         try {
           await writeSpool();
         } catch (error) {
           logger.error({ err: error, file: settings.spoolFile }, "could not write the notification spool");
         }
+        spoolWrittenUpTo = upTo;
+        const waiting = spoolWaiters;
+        spoolWaiters = waiting.filter((w) => w.target > upTo);
+        for (const w of waiting) if (w.target <= upTo) w.resolve();
       }
       spoolWriting = undefined;
     })();
@@ -595,7 +722,32 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
 
   async function flushSpool(): Promise<void> {
     persistSpool();
-    while (spoolWriting !== undefined) await spoolWriting;
+    await spoolSettled();
+  }
+
+  /**
+   * Resolves once a write that began after every change so far has ended: the spool holds what the
+   * queues held when called (later changes, e.g. deliveries going on meanwhile, are not waited for).
+   */
+  function spoolSettled(): Promise<void> {
+    const target = spoolChanges;
+    if (spoolWriting === undefined || spoolWrittenUpTo >= target) return Promise.resolve();
+    return new Promise((resolve) => spoolWaiters.push({ target, resolve }));
+  }
+
+  /** The spool file's lines; [] when there is none. */
+  async function readSpool(): Promise<Array<{ channel: string; notification: Notification }>> {
+    let text: string;
+    try {
+      text = await readFile(settings.spoolFile, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    return text
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as { channel: string; notification: Notification });
   }
 
   async function writeSpool(): Promise<void> {
@@ -612,18 +764,12 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     await rename(tmp, settings.spoolFile);
   }
 
-  async function loadSpool(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(settings.spoolFile, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
+  async function loadSpool(
+    lines: ReadonlyArray<{ channel: string; notification: Notification }>,
+  ): Promise<void> {
+    if (lines.length === 0) return;
     let count = 0;
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      const { channel, notification } = JSON.parse(line) as { channel: string; notification: Notification };
+    for (const { channel, notification } of lines) {
       const q = channel === "mqtt" ? mqttQueue : queues.get(channel);
       if (q === undefined) {
         logger.warn(
@@ -666,9 +812,17 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
         exposeChannel(mqttQueue.channel.name);
       }
     }
-    await rebuild();
+    const spool = await readSpool();
+    // An alert notification in the spool was handled (a crash may have come before its record).
+    const spooled = new Set(
+      spool.flatMap(({ notification: n }) =>
+        n.kind === "alert" && n.event !== undefined ? [n.event.id] : [],
+      ),
+    );
+    const { unhandled, stored } = await rebuild(spooled);
     metrics.backlogSources.add(backlog);
-    await loadSpool();
+    await loadSpool(spool);
+    await catchUp(unhandled, stored);
     if (mqttQueue !== undefined) {
       // The MQTT topic is the latency-critical path (reading → alert on the topic): a consumer
       // group of its own, so it never waits behind the main handler storing the previous batch
@@ -748,6 +902,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     spoolEveryQueue = true;
     await flushSpool();
     await failedWriting;
+    await handledWriting;
     const spooled = all.reduce((n, q) => n + q.size, 0);
     if (spooled > 0) {
       logger.warn(
