@@ -5,6 +5,7 @@ import {
   alertStartText,
   beijingDayStart,
   beijingHumanTime,
+  beijingMidnight,
   type CalendarWindow,
   calendarWindowOf,
   DAY_MS,
@@ -29,6 +30,7 @@ import { initialState, isOpen, type MachineState, step, type Timing } from "./ma
 import {
   type AqiHistory,
   AqiMemo,
+  aqiTag,
   beijingHumanDay,
   dailyAqi,
   hourDate,
@@ -38,10 +40,14 @@ import {
   observe,
   observeSilence,
   observeWarning,
+  PARTIAL_TAG,
+  type PrimaryRecord,
+  primaryRecord,
   type RuleObservation,
   rollingAqi24,
   stepOf,
   WINDOW_TEXT,
+  type WindowAqi,
   warningColour,
 } from "./observe.ts";
 import type { Rule } from "./schema.ts";
@@ -120,9 +126,13 @@ interface StationState {
   resolved: Set<string> | undefined;
   /** Last known observation per rule, kept only while an event may need it (machine not idle, or announced/seeded). */
   lastObs: Map<string, RuleObservation> | undefined;
-  /** Hourly rolling 24-h AQI from `start` on (the warning rules' history, compact). */
-  aqi24: { start: number; values: AqiSeries; partialLast: boolean } | undefined;
-  dayAqi: { lastDay: string; values: AqiSeries } | undefined;
+  /**
+   * Hourly rolling 24-h AQI from `start` on (the warning rules' history, compact), each value
+   * tagged with its partial flag and primary pollutants (`aqiTag`), and the primary pollutants of
+   * the latest complete value with their concentrations (the warning's details).
+   */
+  aqi24: { start: number; values: AqiSeries; primary: PrimaryRecord | undefined } | undefined;
+  dayAqi: { lastDay: string; values: AqiSeries; primary: PrimaryRecord | undefined } | undefined;
   lastHour: number | undefined;
   lastClosed: number | undefined;
   /**
@@ -132,9 +142,7 @@ interface StationState {
    * of sub-hourly data leave it as it was), so while the rule is idle and unannounced the
    * assessment over up to 240 values is not run again.
    */
-  quietWarning:
-    | { rule: number; t: number; version: number; partialLast: boolean; unknown: boolean; canLower: boolean }
-    | undefined;
+  quietWarning: { rule: number; t: number; version: number; unknown: boolean; canLower: boolean } | undefined;
 }
 
 const SEVERITY_ZH: Record<Severity, string> = { info: "提示", warning: "警告", critical: "严重" };
@@ -555,7 +563,6 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       q.rule === i &&
       q.t === hourEnd &&
       q.version === h.values.version &&
-      q.partialLast === h.partialLast &&
       st.machines?.has(rule.id) !== true &&
       st.announced?.has(rule.id) !== true &&
       st.seeds?.has(rule.id) !== true
@@ -569,65 +576,62 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         unknown: q.unknown,
         canLower: q.canLower,
       };
-    const history: AqiHistory = { values: h.values.toArray(), partialLast: h.partialLast };
-    const obs = observeWarning(rule, history, presetOf(rule), hourEnd);
+    const obs = observeWarning(
+      rule,
+      historyOf(h, h.start + (h.values.length - 1) * HOUR_MS),
+      presetOf(rule),
+      hourEnd,
+    );
     if (obs.raise < 0 && obs.hold < 0) {
       const { unknown, canLower } = obs;
-      st.quietWarning = {
-        rule: i,
-        t: hourEnd,
-        version: h.values.version,
-        partialLast: h.partialLast,
-        unknown,
-        canLower,
-      };
+      st.quietWarning = { rule: i, t: hourEnd, version: h.values.version, unknown, canLower };
     } else if (q?.rule === i) st.quietWarning = undefined;
     return obs;
   }
 
+  /**
+   * Brings the hourly AQI24 history up to `hourEnd`: each value with its tag (partial flag, primary
+   * pollutants); late data recomputes the 24 values whose windows hold its hour.
+   */
   function updateAqi24(st: StationState, view: StationView, hourEnd: number): void {
-    const h = st.aqi24 ?? { start: hourEnd, values: new AqiSeries(historyLength), partialLast: false };
+    const h = st.aqi24 ?? { start: hourEnd, values: new AqiSeries(historyLength), primary: undefined };
     st.aqi24 = h;
     const index = Math.round((hourEnd - h.start) / HOUR_MS);
-    if (index >= 0) {
-      const values = h.values;
-      /** Partial flag of the hour computed last here, and which hour that was (NaN: none). */
-      let computedPartial = false;
-      let computedAt = Number.NaN;
-      const compute = (t: number): number | null => {
-        const r = rollingAqi24(view, t, aqiSettings);
-        computedPartial = r?.partial ?? false;
-        computedAt = t;
-        return r?.value ?? null;
-      };
-      if (index >= values.length) {
-        // Hours skipped since the last evaluation: their windows are still in the windows (≤ 24 h back).
-        for (let t = h.start + values.length * HOUR_MS; t <= hourEnd; t += HOUR_MS) {
-          const v = hourEnd - t <= 24 * HOUR_MS ? compute(t) : null;
-          h.start += values.push(v) * HOUR_MS; // the oldest is dropped beyond historyLength
-        }
-      } else {
-        // Late data: the 24 windows that contain this hour change.
-        for (let i = index; i < Math.min(values.length, index + 24); i++)
-          values.set(i, compute(h.start + i * HOUR_MS));
+    if (index < 0) return;
+    const values = h.values;
+    if (index >= values.length) {
+      // Hours skipped since the last evaluation: their windows are still in the windows (≤ 24 h back).
+      for (let t = h.start + values.length * HOUR_MS; t <= hourEnd; t += HOUR_MS) {
+        const r = hourEnd - t <= 24 * HOUR_MS ? rollingAqi24(view, t, aqiSettings) : undefined;
+        h.primary = notePrimary(h.primary, r, t);
+        h.start += values.push(r?.value ?? null, aqiTag(r)) * HOUR_MS; // the oldest is dropped beyond historyLength
       }
-      const lastAt = h.start + (values.length - 1) * HOUR_MS;
-      h.partialLast =
-        computedAt === lastAt ? computedPartial : (rollingAqi24(view, lastAt, aqiSettings)?.partial ?? false);
+    } else {
+      // Late data: the 24 windows that contain this hour change.
+      for (let i = index; i < Math.min(values.length, index + 24); i++) {
+        const t = h.start + i * HOUR_MS;
+        const r = rollingAqi24(view, t, aqiSettings);
+        h.primary = notePrimary(h.primary, r, t);
+        values.set(i, r?.value ?? null, aqiTag(r));
+      }
     }
   }
 
-  function updateDayAqi(st: StationState, view: StationView, day: string): AqiHistory {
-    const value = dailyAqi(view, day, aqiSettings)?.value ?? null;
-    const h = st.dayAqi ?? { lastDay: day, values: new AqiSeries(historyLength) };
+  function updateDayAqi(st: StationState, view: StationView, day: string, dayEnd: number): AqiHistory {
+    const r = dailyAqi(view, day, aqiSettings);
+    const value = r?.value ?? null;
+    const h = st.dayAqi ?? { lastDay: day, values: new AqiSeries(historyLength), primary: undefined };
     st.dayAqi = h;
     const n = h.values.length;
-    if (n > 0 && h.lastDay === day) h.values.set(n - 1, value);
-    else if (n === 0 || day > h.lastDay) {
-      h.values.push(value);
+    if (n > 0 && h.lastDay === day) {
+      h.values.set(n - 1, value, aqiTag(r));
+      h.primary = notePrimary(h.primary, r, dayEnd);
+    } else if (n === 0 || day > h.lastDay) {
+      h.values.push(value, aqiTag(r));
+      h.primary = notePrimary(h.primary, r, dayEnd);
       h.lastDay = day;
     }
-    return { values: h.values.toArray(), partialLast: false };
+    return historyOf(h, beijingMidnight(h.lastDay) + DAY_MS); // the last day's end
   }
 
   function closeDay(
@@ -643,7 +647,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     for (const rule of st.rules) {
       if (!isDayRule(rule)) continue;
       if (rule.warning !== undefined) {
-        dayHistory ??= updateDayAqi(st, view, day);
+        dayHistory ??= updateDayAqi(st, view, day, dayEnd);
         apply(st, rule, observeWarning(rule, dayHistory, presetOf(rule), dayEnd), mode, out);
       } else {
         apply(st, rule, observe(rule, st.station, view, dayEnd, memo, aqiSettings), mode, out);
@@ -843,6 +847,33 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     status,
     stations: () => [...states.keys()],
   };
+}
+
+/** A warning history as observeWarning reads it; `lastT` is the data time of its last value. */
+function historyOf(h: { values: AqiSeries; primary: PrimaryRecord | undefined }, lastT: number): AqiHistory {
+  const tags = h.values.tags();
+  return {
+    values: h.values.toArray(),
+    tags,
+    partialLast: ((tags[tags.length - 1] ?? 0) & PARTIAL_TAG) !== 0,
+    ...(h.primary !== undefined ? { primary: h.primary } : {}),
+    lastT,
+  };
+}
+
+/**
+ * The latest complete AQI's primary pollutants after the AQI at `t` was computed: it if complete
+ * and not older than the record; none if the record's AQI was recomputed (late data) and is no
+ * longer complete.
+ */
+function notePrimary(
+  current: PrimaryRecord | undefined,
+  aqi: WindowAqi | undefined,
+  t: number,
+): PrimaryRecord | undefined {
+  const record = primaryRecord(aqi, t);
+  if (record !== undefined) return current === undefined || t >= current.t ? record : current;
+  return current?.t === t ? undefined : current;
 }
 
 /**

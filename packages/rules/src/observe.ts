@@ -170,7 +170,18 @@ export function levelsOf(rule: Rule, station: Station, warning: WarningConfig): 
 /** History the engine keeps for the heavy-pollution warning (AQI per hour or per day, oldest first). */
 export interface AqiHistory {
   readonly values: readonly (number | null)[];
+  /**
+   * Per value, its tag (`aqiTag`): whether it is partial — it then counts where it meets a
+   * condition and is missing where it fails one (heavy-pollution-warning.md §3.1) — and its primary
+   * pollutants. Default: no value partial, no primary pollutant recorded.
+   */
+  readonly tags?: readonly number[];
+  /** Whether the latest value is partial: the observation may then raise but not lower or clear. */
   readonly partialLast: boolean;
+  /** The latest complete AQI's primary pollutants (§3.3), for the alert's details. */
+  readonly primary?: PrimaryRecord;
+  /** Data time of the last value (default: the observation's). */
+  readonly lastT?: number;
 }
 
 function compare(value: number, comparison: string, threshold: number): boolean {
@@ -227,6 +238,63 @@ export interface WindowAqi {
   readonly result: AqiResult;
   readonly value: number | null;
   readonly partial: boolean;
+  /** The concentrations indexed, by indicator (null: no valid value). */
+  readonly concentrations: Partial<Record<AqiIndicator, number | null>>;
+}
+
+/** Tag bit of a warning history value (AqiSeries tag): computed without a measured pollutant. */
+export const PARTIAL_TAG = 0x80;
+/** Tag bits of a warning history value: its primary pollutants (HJ 633, AQI > 50). */
+const PRIMARY_TAG: Readonly<Record<Pollutant, number>> = { so2: 1, no2: 2, co: 4, o3: 8, pm10: 16, pm25: 32 };
+
+/**
+ * The warning history's tag of a window AQI (heavy-pollution-warning.md §3.1, §3.3): `PARTIAL_TAG`
+ * when a measured pollutant was missing, and a bit per primary pollutant. 0 without a value.
+ *
+ * @example
+ * aqiTag(rollingAqi24(view, t)) // 0x20: complete, primary PM2.5
+ */
+export function aqiTag(aqi: WindowAqi | undefined): number {
+  if (aqi === undefined || aqi.value === null) return 0;
+  let tag = aqi.partial ? PARTIAL_TAG : 0;
+  for (const p of aqi.result.primary) tag |= PRIMARY_TAG[p];
+  return tag;
+}
+
+/** The primary pollutants of a tag, in AQI_METRICS order. */
+function primaryOfTag(tag: number): Pollutant[] {
+  return AQI_METRICS.filter((p) => (tag & PRIMARY_TAG[p]) !== 0);
+}
+
+/** The primary pollutants of one complete AQI, each with the indicator and concentration that made it primary. */
+export interface PrimaryRecord {
+  /** Data time of the AQI (hour label, or the end of the day). */
+  readonly t: number;
+  readonly aqi: number;
+  readonly items: readonly {
+    readonly pollutant: Pollutant;
+    readonly indicator: AqiIndicator;
+    readonly concentration: number;
+  }[];
+}
+
+/**
+ * The primary pollutants of a complete window AQI (undefined when partial, without a value or
+ * without a primary pollutant: AQI ≤ 50).
+ */
+export function primaryRecord(aqi: WindowAqi | undefined, t: number): PrimaryRecord | undefined {
+  if (aqi === undefined || aqi.partial || aqi.value === null || aqi.result.aqi === null) return undefined;
+  const top = aqi.result.aqi;
+  const items: { pollutant: Pollutant; indicator: AqiIndicator; concentration: number }[] = [];
+  for (const pollutant of aqi.result.primary) {
+    for (const [indicator, iaqi] of Object.entries(aqi.result.iaqi) as [AqiIndicator, number | null][]) {
+      const concentration = aqi.concentrations[indicator];
+      if (!indicator.startsWith(`${pollutant}_`) || iaqi !== top || concentration == null) continue;
+      items.push({ pollutant, indicator, concentration });
+      break;
+    }
+  }
+  return items.length === 0 ? undefined : { t, aqi: top, items };
 }
 
 function measured(view: StationView): Set<MetricId> {
@@ -251,7 +319,7 @@ function finishAqi(
     const metric = indicator.slice(0, indicator.indexOf("_")) as MetricId;
     return have.has(metric) && inputs[indicator] === null;
   });
-  return { result, value: result.aqi ?? result.withheld?.aqi ?? null, partial };
+  return { result, value: result.aqi ?? result.withheld?.aqi ?? null, partial, concentrations: inputs };
 }
 
 /**
@@ -771,10 +839,14 @@ export function observeWarning(
   t: number,
 ): RuleObservation {
   const step = stepOf(rule);
+  const options =
+    history.tags === undefined
+      ? undefined
+      : { partial: history.tags.map((tag) => (tag & PARTIAL_TAG) !== 0) };
   const assessment =
     rule.window === "day"
-      ? warningLevelFromDailyAqi(history.values, warning)
-      : warningLevelFromRollingAqi(history.values, warning);
+      ? warningLevelFromDailyAqi(history.values, warning, options)
+      : warningLevelFromRollingAqi(history.values, warning, options);
   const last = history.values[history.values.length - 1];
   if (last === undefined) return UNKNOWN(t, step);
   const index = assessment.level === null ? -1 : warning.levels.findIndex((l) => l.id === assessment.level);
@@ -786,6 +858,7 @@ export function observeWarning(
     zh: assessment.satisfied.map((c) => conditionZh(c.condition)).join("；"),
     en: assessment.satisfied.map((c) => c.text).join("; "),
   };
+  const details = primaryDetails(rule, history, assessment.satisfied, t);
   return {
     t,
     stepMs: step,
@@ -804,7 +877,87 @@ export function observeWarning(
       en: `warning preset ${warning.id}${warning.provisional ? " (provisional)" : ""}`,
     },
     source: warningCitation(warning),
+    ...(details.length > 0 ? { details } : {}),
   };
+}
+
+/** What a primary pollutant's concentration is, by indicator and window (24-h rolling or day). */
+function indicatorText(indicator: AqiIndicator, byDay: boolean): string {
+  if (indicator === "o3_8h") return byDay ? "daily maximum 8-h mean" : "8-h mean, largest in the window";
+  if (indicator === "o3_1h") return byDay ? "daily maximum 1-h mean" : "1-h mean, largest in the window";
+  return byDay ? "daily mean" : "24-h mean";
+}
+
+/**
+ * The warning's details (heavy-pollution-warning.md §3.3, "record the primary pollutant of every
+ * AQI24"): one per primary pollutant of the latest complete AQI in the history, its concentration
+ * as `value`, and in the note how many of the episode's complete AQI values it was primary in
+ * (the episode: from the first value of the runs that hold the level met; partial values, whose
+ * primary pollutant may be the one missing, are not counted), so a message can say whether the
+ * episode is PM2.5- or O3-driven. `since`: the first value of the episode it was primary in.
+ */
+function primaryDetails(
+  rule: Rule,
+  history: AqiHistory,
+  satisfied: readonly { readonly runStart: number | null }[],
+  t: number,
+): AlertDetail[] {
+  const latest = history.primary;
+  const tags = history.tags;
+  if (latest === undefined || tags === undefined) return [];
+  const byDay = rule.window === "day";
+  const step = byDay ? DAY_MS : HOUR_MS;
+  const n = history.values.length;
+  const lastT = history.lastT ?? t;
+  // A value's time: its hour label; a day's, its start (the day itself, not its end).
+  const timeOf = (i: number) => lastT - (n - 1 - i) * step - (byDay ? DAY_MS : 0);
+  const starts = satisfied.map((c) => c.runStart).filter((x): x is number => x !== null);
+  const from = starts.length > 0 ? Math.min(...starts) : undefined;
+  const counts = new Map<Pollutant, { count: number; first: number }>();
+  let complete = 0;
+  let partial = 0;
+  if (from !== undefined) {
+    for (let i = from; i < n; i++) {
+      const tag = tags[i] ?? 0;
+      if (history.values[i] === null || history.values[i] === undefined) continue;
+      if ((tag & PARTIAL_TAG) !== 0) {
+        partial++;
+        continue;
+      }
+      complete++;
+      for (const p of primaryOfTag(tag)) {
+        const c = counts.get(p);
+        if (c === undefined) counts.set(p, { count: 1, first: i });
+        else c.count++;
+      }
+    }
+  }
+  const basis = byDay ? "daily AQI" : "24-h rolling AQI";
+  const what = byDay ? "daily AQI values" : "hourly 24-h rolling AQI values";
+  const when = byDay ? `of ${hourDate(latest.t)}` : `at ${toBeijingIsoSeconds(latest.t)}`;
+  return latest.items.map(({ pollutant, indicator, concentration }) => {
+    const c = counts.get(pollutant);
+    const others = [...counts]
+      .filter(([p]) => p !== pollutant)
+      .map(([p, o]) => `${METRICS[p].en} in ${o.count}`);
+    const extra = [
+      ...others,
+      ...(partial > 0 ? [`${partial} partial ${partial === 1 ? "value" : "values"} not counted`] : []),
+    ];
+    const mean = indicatorText(indicator, byDay);
+    const episode =
+      c === undefined || from === undefined
+        ? ""
+        : `; primary in ${c.count} of the ${complete} complete ${what} since ${toBeijingIsoSeconds(timeOf(from))}${
+            extra.length > 0 ? ` (${extra.join("; ")})` : ""
+          }`;
+    return {
+      metric: pollutant,
+      value: displayValue(concentration),
+      note: `${mean}; primary pollutant of the ${basis} ${latest.aqi} ${when}${episode}`,
+      since: toBeijingIsoSeconds(c === undefined ? latest.t - (byDay ? DAY_MS : 0) : timeOf(c.first)),
+    };
+  });
 }
 
 function observeWater(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {
