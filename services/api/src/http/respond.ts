@@ -1,11 +1,52 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { toCsv } from "./csv.ts";
 
-/** Whether the client asked for CSV: `?format=csv`, or `Accept: text/csv` without `format`. */
+/**
+ * Whether the client asked for CSV: `?format=csv`; without `format`, an `Accept` naming `text/csv`
+ * with a q-value above 0 and at least that of JSON (`application/json`, else `application/*`, else
+ * `*\/*`; RFC 9110 §12.5.1). Equal q-values give CSV.
+ *
+ * @example
+ * // Accept: application/json, text/csv;q=0.1 → false; Accept: application/json, text/csv → true
+ */
 export function wantsCsv(request: FastifyRequest): boolean {
   const format = (request.query as { format?: string } | undefined)?.format;
   if (format !== undefined) return format === "csv";
-  return /\btext\/csv\b/.test(request.headers.accept ?? "");
+  const ranges = parseAccept(request.headers.accept ?? "");
+  const csv = qualityOf(ranges, ["text/csv"]);
+  if (csv === undefined || csv <= 0) return false;
+  return csv >= (qualityOf(ranges, ["application/json", "application/*", "*/*"]) ?? 0);
+}
+
+interface MediaRange {
+  readonly type: string;
+  readonly q: number;
+}
+
+/** The media ranges of an Accept header, lower-cased, each with its q-value (default 1). */
+function parseAccept(header: string): MediaRange[] {
+  const ranges: MediaRange[] = [];
+  for (const part of header.split(",")) {
+    const [type = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    if (type === "") continue;
+    let q = 1;
+    for (const param of params) {
+      const match = /^q\s*=\s*([0-9.]+)$/.exec(param);
+      const value = match ? Number(match[1]) : Number.NaN;
+      if (value >= 0 && value <= 1) q = value;
+    }
+    ranges.push({ type, q });
+  }
+  return ranges;
+}
+
+/** The q-value of the most specific of `types` (most specific first) the header names; undefined if none. */
+function qualityOf(ranges: readonly MediaRange[], types: readonly string[]): number | undefined {
+  for (const type of types) {
+    const named = ranges.filter((r) => r.type === type);
+    if (named.length > 0) return Math.max(...named.map((r) => r.q));
+  }
+  return undefined;
 }
 
 /**

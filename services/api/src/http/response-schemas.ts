@@ -32,8 +32,9 @@ const arrayOf = (items: Schema): Schema => ({ type: "array", items });
 const bilingual = object({ zh: str(), en: str() }, ["zh", "en"]);
 
 /**
- * A 200 (or other) response answered as JSON, or as RFC 4180 CSV with `Accept: text/csv` or
- * `?format=csv` (text fields that would start a formula prefixed with `'`, see csv.ts).
+ * A 200 (or other) response answered as JSON, or as RFC 4180 CSV with `?format=csv` or an
+ * `Accept` preferring `text/csv` (respond.ts wantsCsv; text fields that would start a formula
+ * prefixed with `'`, see csv.ts).
  */
 export function jsonOrCsv(
   description: string,

@@ -17,7 +17,8 @@ const to = { type: "string", description: `Exclusive end: ${TIME_EXPECTED}. Defa
 const format = {
   type: "string",
   enum: ["json", "csv"],
-  description: "Response format; `csv` equals `Accept: text/csv`. Default json.",
+  description:
+    "Response format; wins over Accept. Without it: CSV when Accept names text/csv with a q-value above 0 and at least that of application/json (or application/*, */*), else JSON.",
 } as const;
 const metric = { type: "string", enum: [...METRIC_IDS], description: "Metric id of the catalogue" } as const;
 const limit = (max: number, def: number) =>
