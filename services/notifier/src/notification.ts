@@ -50,9 +50,10 @@ export interface SendResult {
 }
 
 /**
- * A delivery failure retrying cannot fix (an SMTP 5xx for every recipient or for the message, a
- * webhook's 4xx other than 408/429): the queue moves the notification to the failed record and
- * goes on with the next one. Any other error a channel throws is taken as temporary and retried.
+ * A delivery failure retrying cannot fix (an SMTP 5xx about every recipient's address or to the
+ * message, a webhook's 4xx other than 408/429): the queue moves the notification to the failed
+ * record and goes on with the next one. Any other error a channel throws is taken as temporary and
+ * retried (so is an SMTP 5xx to every recipient by the server's policy, e.g. relay access denied).
  */
 export class PermanentDeliveryError extends Error {
   override readonly name = "PermanentDeliveryError";

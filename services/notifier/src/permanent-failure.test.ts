@@ -166,6 +166,81 @@ describe("a notification a channel refuses for good does not block its queue", (
     ).toBe(2);
   });
 
+  it("every recipient refused at RCPT TO by the server's policy (554 5.7.1 Relay access denied): held and retried, not recorded as failed; once the relay is fixed each e-mail arrives once, in order", async () => {
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
+    let relayOk = false;
+    const rcpt: string[] = [];
+    const smtp = await startTestSmtp({
+      refuseRecipient(address) {
+        rcpt.push(address);
+        return relayOk ? undefined : { code: 554, message: "5.7.1 Relay access denied" };
+      },
+    });
+    cleanup.add(() => smtp.stop());
+    const metricsRegistry = new Registry();
+    const notifier = await startNotifier(
+      cleanup,
+      baseConfig(dir, {
+        retry: { initialMs: 20, maxMs: 50, maxAttempts: 0 },
+        email: { smtp: localSmtp(smtp.port), timeoutMs: 2_000 },
+      }),
+      { bus, store, now: () => T0, metricsRegistry },
+    );
+
+    await publishAlerts(bus, raised("a1"), raised("a2", T0 + MIN));
+    await waitFor(() => (notifier.stats().email?.retried ?? 0) >= 3, { what: "a1 retried" });
+    expect(smtp.mails).toHaveLength(0);
+    expect(notifier.stats().email).toMatchObject({ delivered: 0, dropped: 0, refused: 0, pending: 2 });
+    expect(await failedRecord(dir)).toEqual([]);
+    let metrics = await metricsRegistry.metrics();
+    expect(sample(metrics, "qingshan_notifications_failed_total", 'channel="email"')).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(sample(metrics, "qingshan_notifications_dropped_total", 'channel="email",reason="rejected"')).toBe(
+      0,
+    );
+
+    relayOk = true; // the mail server's relay is fixed
+    await waitFor(() => smtp.mails.length === 2, { what: "both e-mails", timeoutMs: 5_000 });
+    await waitFor(() => notifier.stats().email?.pending === 0, { what: "both counted as delivered" });
+    expect(smtp.mails.map((m) => m.headers.get("x-qingshan-notification"))).toEqual([
+      "a1:raised",
+      "a2:raised",
+    ]);
+    expect(notifier.stats().email).toMatchObject({ delivered: 2, dropped: 0, refused: 0, pending: 0 });
+    expect(await failedRecord(dir)).toEqual([]);
+    metrics = await metricsRegistry.metrics();
+    expect(
+      sample(metrics, "qingshan_notifications_dropped_total", 'channel="email",reason="recipient_rejected"'),
+    ).toBe(0);
+  });
+
+  it("a policy refusal of only some recipients (relay denied for an outside address) keeps today's rule: recorded, the others get it", async () => {
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
+    const smtp = await startTestSmtp({
+      refuseRecipient: (address) =>
+        address.endsWith("@elsewhere.example")
+          ? { code: 554, message: "5.7.1 Relay access denied" }
+          : undefined,
+    });
+    cleanup.add(() => smtp.stop());
+    const notifier = await startNotifier(
+      cleanup,
+      baseConfig(dir, {
+        retry: { initialMs: 20, maxMs: 50, maxAttempts: 0 },
+        email: { smtp: localSmtp(smtp.port), to: ["archive@elsewhere.example"], timeoutMs: 2_000 },
+      }),
+      { bus, store, now: () => T0 },
+    );
+    await publishAlerts(bus, raised("a1"));
+    await waitFor(() => smtp.mails.length === 1, { what: "the e-mail to the duty officer" });
+    await waitFor(async () => (await failedRecord(dir)).length === 1, { what: "the refusal recorded" });
+    await waitFor(() => notifier.stats().email?.pending === 0, { what: "counted as delivered" });
+    const [line] = await failedRecord(dir);
+    expect(line).toMatchObject({ partial: true, rejected: [{ target: "archive@elsewhere.example" }] });
+    expect(notifier.stats().email).toMatchObject({ delivered: 1, refused: 1, retried: 0 });
+  });
+
   it("a webhook answering 404 is not retried and the next notification goes on; 503 and 429 are retried until it recovers", async () => {
     const { dir, store, bus } = await startStoreAndBus(cleanup);
     const answers = [

@@ -81,6 +81,13 @@ export function createEmailChannel(
       try {
         info = await transport.sendMail(message);
       } catch (error) {
+        const policy = policyRefusal(error, to);
+        if (policy !== undefined)
+          throw new Error(
+            `email: the server refused every recipient: ${policy.map((r) => `${r.target} (${r.reply})`).join("; ")}; ` +
+              "taken as its policy (relay access, sender or login), the same for every message: held and retried",
+            { cause: error },
+          );
         const refused = classifySmtpError(error, to);
         if (refused === undefined) throw error;
         if (refused.deferred.length === 0)
@@ -131,10 +138,37 @@ function permanentReply(e: SmtpReplyError): boolean {
 }
 
 /**
+ * A reply about the address itself: an RFC 3463 enhanced status 5.1.x (addressing: 5.1.1 user
+ * unknown, 5.1.2 bad domain, …) or 5.2.x (mailbox: disabled, full).
+ */
+function addressReply(e: SmtpReplyError): boolean {
+  return /^5\d\d[ -]5\.[12]\.\d{1,3}(?!\d)/.test(e.response ?? "");
+}
+
+/**
+ * The refusals when the server refused every recipient of the message with a 5xx at RCPT TO, not
+ * each for its own address (see {@link addressReply}): e.g. `554 5.7.1 Relay access denied`. That
+ * is the server's policy (relay access, the sender, our login), the same for every message, like a
+ * 5xx to MAIL FROM: the channel's failure, retried, not a refusal of these addresses. Undefined
+ * otherwise (some recipients accepted or refused only for now, or every refusal about the address).
+ */
+export function policyRefusal(error: unknown, to: readonly string[]): Rejection[] | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as SmtpReplyError;
+  if (e.command !== "RCPT TO" || e.rejectedErrors === undefined) return undefined;
+  const refused = e.rejectedErrors.filter((r) => r.recipient !== undefined);
+  if (refused.length === 0 || !refused.every(permanentReply)) return undefined;
+  const targets = new Set(refused.map((r) => r.recipient?.toLowerCase()));
+  if (!to.every((a) => targets.has(a.toLowerCase())) || refused.every(addressReply)) return undefined;
+  return refused.map((r) => ({ target: r.recipient ?? "", reply: r.response ?? "" }));
+}
+
+/**
  * What an SMTP error says about this message's recipients; undefined when it is about the channel
- * (connection refused or reset, timeouts, DNS, TLS, a 4xx, or a 5xx to the greeting, AUTH or
- * MAIL FROM: every message would fail alike, so it is retried rather than every e-mail dropped).
- * A 5xx to RCPT TO refuses that recipient, a 5xx to DATA or the message refuses it for everyone.
+ * (connection refused or reset, timeouts, DNS, TLS, a 4xx, a 5xx to the greeting, AUTH or
+ * MAIL FROM, or to every RCPT TO not about the address ({@link policyRefusal}): every message would
+ * fail alike, so it is retried rather than every e-mail dropped). A 5xx to RCPT TO otherwise
+ * refuses that recipient, a 5xx to DATA or the message refuses it for everyone.
  *
  * @example
  * // nodemailer's "all recipients were rejected", bad@x 550 and slow@x 451:
@@ -148,6 +182,7 @@ export function classifySmtpError(
   if (typeof error !== "object" || error === null) return undefined;
   const e = error as SmtpReplyError;
   if (e.command === "RCPT TO" && e.rejectedErrors !== undefined && e.rejectedErrors.length > 0) {
+    if (policyRefusal(error, to) !== undefined) return undefined;
     const rejected = e.rejectedErrors
       .filter((r) => permanentReply(r) && r.recipient !== undefined)
       .map((r) => ({ target: r.recipient ?? "", reply: r.response ?? "" }));
