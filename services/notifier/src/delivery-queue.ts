@@ -49,7 +49,7 @@ export interface DeliveryObserver {
  */
 export type PendingListener = (queue: DeliveryQueue) => void;
 
-export const DROP_REASONS = ["max_attempts", "rejected", "recipient_rejected"] as const;
+export const DROP_REASONS = ["max_attempts", "rejected", "recipient_rejected", "nobody_on_duty"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** A permanent refusal: what was refused (addresses, URL) with the server's replies. */
@@ -183,9 +183,26 @@ export class DeliveryQueue {
   private refuse(notification: Notification, refusal: Refusal): void {
     const { logger, observer } = this.options;
     this.counters.refused++;
-    observer?.dropped(this.channel.name, refusal.partial ? "recipient_rejected" : "rejected");
+    const nobody = refusal.code === "nobody_on_duty";
+    observer?.dropped(
+      this.channel.name,
+      nobody ? "nobody_on_duty" : refusal.partial ? "recipient_rejected" : "rejected",
+    );
     observer?.refused(this.channel.name, notification, refusal);
     const targets = refusal.rejected.map((r) => `${r.target} (${r.reply})`).join("; ");
+    if (nobody) {
+      logger.error(
+        {
+          channel: this.channel.name,
+          notification: notification.id,
+          alertId: notification.event?.alertId,
+          reason: refusal.code,
+          rejected: refusal.rejected,
+        },
+        `${this.channel.name}: ${refusal.rejected.map((r) => r.reply).join("; ")}: reached no duty officer${refusal.partial ? " (sent to the copy addresses only)" : ""}; in the failed record`,
+      );
+      return;
+    }
     logger.error(
       {
         channel: this.channel.name,
@@ -214,6 +231,8 @@ export class DeliveryQueue {
         const result = await this.channel.send(current);
         if (result?.rejected !== undefined && result.rejected.length > 0)
           this.refuse(current, { code: "recipient_rejected", rejected: result.rejected, partial: true });
+        if (result?.missed !== undefined)
+          this.refuse(current, { code: result.missed.code, rejected: result.missed.rejected, partial: true });
         if (result?.retry !== undefined) throw new PartialDelivery(result.retry);
         this.counters.delivered++;
         observer?.delivered(this.channel.name, notification, attempt);

@@ -42,6 +42,8 @@ export type { Notification, NotifierChannel } from "./notification.ts";
 export { createNotifier, type Notifier, type NotifierDeps } from "./notifier.ts";
 export { alertLink, dashboardLink, formatBeijing, renderAlert } from "./render.ts";
 export {
+  type DutyGap,
+  dutyGaps,
   lastShiftChange,
   maxTier,
   onDuty,

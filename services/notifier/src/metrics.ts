@@ -12,9 +12,10 @@ export interface NotifierMetrics {
   readonly failed: Counter<"channel">;
   /**
    * Notifications given up, by channel and reason: "max_attempts" (after `retry.maxAttempts`; never
-   * with the default 0, no limit), "rejected" (refused for good, e.g. SMTP 5xx for every recipient,
-   * webhook 404: not retried), "recipient_rejected" (refused for good for some recipients, the
-   * others got it).
+   * with the default 0, no limit), "rejected" (refused for good, e.g. SMTP 5xx about every
+   * recipient's address, webhook 404: not retried), "recipient_rejected" (refused for good for some
+   * recipients, the others got it), "nobody_on_duty" (e-mail: nobody on duty with an address at
+   * the alert's tiers then; sent to the copy addresses only, if any).
    */
   readonly dropped: Counter<"channel" | "reason">;
   /** Notifications waiting or being delivered, by channel. */
@@ -95,7 +96,7 @@ export function createNotifierMetrics(registry: Registry = globalRegister): Noti
       () =>
         new Counter({
           name: "qingshan_notifications_dropped_total",
-          help: "Notifications given up, by channel and reason: max_attempts (retry.maxAttempts; none with the default 0, no limit), rejected (refused for good: SMTP 5xx, webhook 4xx other than 408/429; not retried, in the failed record), recipient_rejected (refused for good for some recipients, the others got it)",
+          help: "Notifications given up, by channel and reason: max_attempts (retry.maxAttempts; none with the default 0, no limit), rejected (refused for good: SMTP 5xx about the addresses or the message, webhook 4xx other than 408/429; not retried, in the failed record), recipient_rejected (refused for good for some recipients, the others got it), nobody_on_duty (e-mail reached no duty officer: nobody on duty with an address; in the failed record)",
           labelNames: ["channel", "reason"] as const,
           registers,
         }),

@@ -29,6 +29,11 @@ export interface Notification {
    * for the others and deferred these with a 4xx). Absent: every recipient.
    */
   readonly addresses?: readonly string[];
+  /**
+   * When (UTC ms) `recipients` were looked up in the roster: the time a "nobody on duty" record
+   * names. Absent on notifications spooled before it existed (the event's time is used).
+   */
+  readonly dutyAt?: number;
 }
 
 /** A recipient a channel refused for good, with the server's reply. */
@@ -47,6 +52,11 @@ export interface Rejection {
 export interface SendResult {
   readonly rejected?: readonly Rejection[];
   readonly retry?: Notification;
+  /**
+   * Delivered, but not to whom it was for: e.g. e-mail sent to `email.to` only because nobody on
+   * duty has an address (`code` "nobody_on_duty"). Recorded as failed like `rejected`.
+   */
+  readonly missed?: { readonly code: string; readonly rejected: readonly Rejection[] };
 }
 
 /**

@@ -45,7 +45,7 @@ import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
 import { renderAlert, silentText } from "./render.ts";
-import { maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
+import { dutyGaps, maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
 import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
 
 const MINUTE_MS = 60_000;
@@ -146,6 +146,14 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       }
     });
   });
+
+  // A duty officer must never miss an alert: say at load when the roster leaves nobody at tier 0.
+  const gaps = dutyGaps(settings.roster, 0).map((g) => `${g.from} – ${g.to}`);
+  if (gaps.length > 0)
+    logger.warn(
+      { tier: 0, gaps },
+      `roster: nobody on duty at tier 0 (the duty officer) ${gaps.join(", ")} (Beijing time, every week); alerts then reach no duty officer (e-mail records each as nobody_on_duty)`,
+    );
 
   const routeNames = new Set(settings.routes.map((r) => r.name));
   /** Route names alerts were routed to that no route has; each warned about once. */
@@ -396,16 +404,23 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     warnUnknownRoutes(s);
     const routes = settings.routes.filter((r) => routeMatches(r, event.type, s));
     if (routes.length === 0) return;
-    const recipients = onDutyUpTo(settings.roster, s.tier, now());
+    const dutyAt = now();
+    const recipients = onDutyUpTo(settings.roster, s.tier, dutyAt);
     if (recipients.length === 0)
-      logger.warn({ alertId: s.alertId, tier: s.tier }, "nobody on duty in the roster");
-    const notification = renderAlert(
-      event,
-      s,
-      recipients,
-      { registry, publicUrl: settings.publicUrl },
-      observed.get(event.id),
-    );
+      logger.warn(
+        { alertId: s.alertId, tier: s.tier, at: toBeijingIso(dutyAt) },
+        "nobody on duty in the roster",
+      );
+    const notification: Notification = {
+      ...renderAlert(
+        event,
+        s,
+        recipients,
+        { registry, publicUrl: settings.publicUrl },
+        observed.get(event.id),
+      ),
+      dutyAt,
+    };
     for (const q of targets(routes)) q.push(notification);
   }
 
@@ -593,22 +608,22 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     return ticking;
   }
 
-  function sendSummary(kind: SummaryKind, n: Notification): void {
+  function sendSummary(kind: SummaryKind, n: Notification, at: number): void {
     const routes = settings.routes.filter((r) => r.summaries.includes(kind));
-    for (const q of targets(routes)) q.push(n);
+    for (const q of targets(routes)) q.push({ ...n, dutyAt: at });
   }
 
   const summaryContext = { store, registry, roster: settings.roster, publicUrl: settings.publicUrl };
 
   async function runShiftHandover(at = now()): Promise<Notification> {
     const n = await buildHandoverSummary(at, summaryContext);
-    sendSummary("handover", n);
+    sendSummary("handover", n, at);
     return n;
   }
 
   async function runDailySummary(at = now()): Promise<Notification> {
     const n = await buildDailySummary(at, summaryContext, settings.schedule.dailyMetrics);
-    sendSummary("daily", n);
+    sendSummary("daily", n, at);
     return n;
   }
 

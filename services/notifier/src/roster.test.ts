@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseNotifierConfig, rosterSchema } from "./config.ts";
-import { lastShiftChange, maxTier, onDuty, onDutyUpTo, shiftChangeCrons, shiftsAt } from "./roster.ts";
+import {
+  dutyGaps,
+  lastShiftChange,
+  maxTier,
+  onDuty,
+  onDutyUpTo,
+  shiftChangeCrons,
+  shiftsAt,
+} from "./roster.ts";
 
 const at = (s: string) => Date.parse(`${s}+08:00`);
 
@@ -117,5 +125,53 @@ describe("lastShiftChange (Beijing time)", () => {
     ["2026-11-28T08:30:00.500", "2026-11-28T08:30:00"], // Fri night ends, weekend starts
   ])("at %s: %s", (t, expected) => {
     expect(lastShiftChange(roster, at(t))).toBe(at(expected));
+  });
+});
+
+describe("dutyGaps (Beijing time, every week)", () => {
+  const people = [
+    { id: "wang", name: "王工" },
+    { id: "chief", name: "科长" },
+  ];
+  it("finds none when every hour of the week has a tier-0 officer", () => {
+    expect(dutyGaps(roster)).toEqual([]);
+  });
+  it("names the nights and the weekend of a weekday day-shift roster, the weekend over the week's turn as one", () => {
+    const weekdays = rosterSchema.parse({
+      people,
+      shifts: [
+        {
+          name: "day",
+          days: ["mon", "tue", "wed", "thu", "fri"],
+          start: "08:00",
+          end: "20:00",
+          tiers: [["wang"], ["chief"]],
+        },
+      ],
+    });
+    expect(dutyGaps(weekdays).map((g) => [g.from, g.to, g.minutes])).toEqual([
+      ["mon 20:00", "tue 08:00", 720],
+      ["tue 20:00", "wed 08:00", 720],
+      ["wed 20:00", "thu 08:00", 720],
+      ["thu 20:00", "fri 08:00", 720],
+      ["fri 20:00", "mon 08:00", 60 * 60],
+    ]);
+    // No tier 2 at all: the whole week.
+    expect(dutyGaps(weekdays, 2)).toEqual([{ from: "mon 00:00", to: "mon 00:00", minutes: 7 * 1440 }]);
+  });
+  it("a gap from Monday 00:00 that does not reach Sunday night stays on its own", () => {
+    const late = rosterSchema.parse({
+      people,
+      shifts: [{ name: "d", start: "06:00", end: "00:00", tiers: [["wang"]] }],
+    });
+    expect(dutyGaps(late).map((g) => `${g.from}–${g.to}`)).toEqual([
+      "mon 00:00–mon 06:00",
+      "tue 00:00–tue 06:00",
+      "wed 00:00–wed 06:00",
+      "thu 00:00–thu 06:00",
+      "fri 00:00–fri 06:00",
+      "sat 00:00–sat 06:00",
+      "sun 00:00–sun 06:00",
+    ]);
   });
 });

@@ -96,6 +96,68 @@ export function onDutyUpTo(roster: Roster, tier: number, at: number): Person[] {
   return roster.people.filter((p) => ids.has(p.id));
 }
 
+/** A stretch of the week (Beijing time) with nobody on duty at a tier, e.g. "sat 08:30" to "mon 08:30". */
+export interface DutyGap {
+  /** Weekday and time it begins, "sat 08:30". */
+  readonly from: string;
+  /** Weekday and time it ends, "mon 08:30" (the whole week: `from` again). */
+  readonly to: string;
+  readonly minutes: number;
+}
+
+const WEEK_MINUTES = 7 * 1440;
+/** 2024-01-01 00:00 Beijing time, a Monday. */
+const REFERENCE_MONDAY = Date.parse("2024-01-01T00:00:00+08:00");
+
+function weekTime(minuteOfWeek: number): string {
+  const m = ((minuteOfWeek % WEEK_MINUTES) + WEEK_MINUTES) % WEEK_MINUTES;
+  const minute = m % 1440;
+  const hhmm = `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+  return `${WEEKDAYS[Math.floor(m / 1440)]} ${hhmm}`;
+}
+
+/**
+ * The stretches of the week (Beijing time, every week alike) when nobody is on duty at roster tier
+ * `tier` (default 0, the duty officer): an alert then reaches no duty officer. Pure.
+ *
+ * @example
+ * // Only a weekday day shift mon–fri 08:00–20:00:
+ * dutyGaps(roster).map((g) => `${g.from}–${g.to}`) // ["mon 20:00–tue 08:00", …, "fri 20:00–mon 08:00"]
+ */
+export function dutyGaps(roster: Roster, tier = 0): DutyGap[] {
+  // Who is on duty changes only where a shift starts or ends.
+  const points = new Set<number>([0]);
+  for (const shift of roster.shifts)
+    for (const day of shift.days) {
+      const start = WEEKDAYS.indexOf(day) * 1440 + minutesOf(shift.start);
+      points.add(start % WEEK_MINUTES);
+      points.add((start + durationMinutes(shift)) % WEEK_MINUTES);
+    }
+  const sorted = [...points].sort((a, b) => a - b);
+  const gaps: Array<[number, number]> = [];
+  sorted.forEach((p, i) => {
+    if (onDuty(roster, tier, REFERENCE_MONDAY + p * MINUTE_MS).length > 0) return;
+    const end = sorted[i + 1] ?? WEEK_MINUTES;
+    const last = gaps.at(-1);
+    if (last !== undefined && last[1] === p) last[1] = end;
+    else gaps.push([p, end]);
+  });
+  // A gap over the week's turn (Sunday night into Monday) is one.
+  const first = gaps[0];
+  const last = gaps.at(-1);
+  if (
+    gaps.length > 1 &&
+    first !== undefined &&
+    last !== undefined &&
+    first[0] === 0 &&
+    last[1] === WEEK_MINUTES
+  ) {
+    gaps.shift();
+    last[1] = WEEK_MINUTES + first[1];
+  }
+  return gaps.map(([from, to]) => ({ from: weekTime(from), to: weekTime(to), minutes: to - from }));
+}
+
 /** The highest tier any shift defines (escalation stops there). */
 export function maxTier(roster: Roster): number {
   return Math.max(0, ...roster.shifts.map((s) => s.tiers.length - 1));

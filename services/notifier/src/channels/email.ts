@@ -19,7 +19,9 @@ export type EmailSettings = z.output<typeof emailSchema>;
  * The email channel (name "email"). With `smtp.host` set it sends through that SMTP server
  * (nodemailer); without (the embedded default) it writes each message as an .eml file into
  * `outboxDir` and logs it. Recipients: the roster people on duty that have an email, plus `to`.
- * A notification with no recipient at all is logged and skipped (nothing to retry).
+ * When nobody on duty has an address (a gap in the roster) the notification reached no duty
+ * officer: reported as missed ("nobody_on_duty", in the failed record), and refused for good when
+ * there is no `to` address either.
  *
  * Threading: every e-mail about one alert is one thread. The raised e-mail's Message-ID is the
  * alert's thread id ({@link alertThreadId}); every other e-mail's comes from its notification id
@@ -53,22 +55,21 @@ export function createEmailChannel(
   return {
     name: "email",
     async send(notification: Notification) {
+      const duty = notification.recipients.flatMap((p) => (p.email === undefined ? [] : [p.email]));
+      // Nobody on duty to e-mail (a roster gap, or no address): not delivered to whom it is for,
+      // whether or not the copy addresses get it. A retry to deferred addresses was checked before.
+      const missed =
+        notification.addresses === undefined && duty.length === 0 ? nobodyOnDuty(notification) : undefined;
       const to: string[] =
         notification.addresses !== undefined
           ? [...notification.addresses]
-          : [
-              ...new Set([
-                ...notification.recipients.flatMap((p) => (p.email === undefined ? [] : [p.email])),
-                ...settings.to,
-              ]),
-            ];
-      if (to.length === 0) {
-        deps.logger.warn(
-          { notification: notification.id },
-          "email: no recipient on duty has an email; skipped",
+          : [...new Set([...duty, ...settings.to])];
+      if (to.length === 0)
+        throw new PermanentDeliveryError(
+          `email: ${missed?.reply ?? "no recipient"}; no address to send to (email.to is empty)`,
+          missed === undefined ? [] : [missed],
+          "nobody_on_duty",
         );
-        return;
-      }
       const message = {
         from: smtp.from,
         to,
@@ -113,14 +114,43 @@ export function createEmailChannel(
           { notification: notification.id, to, accepted: info.accepted, messageId: info.messageId },
           "email sent",
         );
-        return partialResult(notification, info);
+        const result = partialResult(notification, info);
+        return missed === undefined
+          ? result
+          : { ...result, missed: { code: "nobody_on_duty", rejected: [missed] } };
       }
-      return undefined;
+      return missed === undefined ? undefined : { missed: { code: "nobody_on_duty", rejected: [missed] } };
     },
     async close() {
       transport.close();
     },
   };
+}
+
+/**
+ * Why a notification reaches no duty officer by e-mail, naming the roster tiers and the Beijing
+ * time they were looked up: nobody on duty then, or nobody on duty with an e-mail address.
+ *
+ * @example
+ * nobodyOnDuty(n) // { target: "roster tier 0", reply: "nobody on duty at roster tier 0 on sat 2026-11-28 21:00 (Beijing time)" }
+ */
+export function nobodyOnDuty(n: Notification): Rejection {
+  const tiers = n.tier === 0 ? "tier 0" : `tiers 0–${n.tier}`;
+  const at = n.dutyAt ?? (n.event === undefined ? undefined : Date.parse(n.event.at));
+  const when = at === undefined || !Number.isFinite(at) ? "" : ` on ${beijingWeekTime(at)} (Beijing time)`;
+  const reply =
+    n.recipients.length === 0
+      ? `nobody on duty at roster ${tiers}${when}`
+      : `nobody on duty at roster ${tiers}${when} has an e-mail address (${n.recipients.map((p) => p.name).join(", ")})`;
+  return { target: `roster ${tiers}`, reply };
+}
+
+const WEEKDAY_SHORT = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+
+/** "sat 2026-11-28 21:00": weekday, date and time in Beijing time. */
+function beijingWeekTime(ms: number): string {
+  const d = new Date(ms + 8 * 3_600_000);
+  return `${WEEKDAY_SHORT[d.getUTCDay()]} ${d.toISOString().slice(0, 16).replace("T", " ")}`;
 }
 
 interface SmtpReplyError {
