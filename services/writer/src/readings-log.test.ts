@@ -5,7 +5,13 @@ import type { Reading } from "@qingshan/domain";
 import { createKeyDictionary, type TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { createReadingsLog, decodeSegment, encodeRecord, type ReadingsLogOptions } from "./readings-log.ts";
+import {
+  createReadingsLog,
+  decodeSegment,
+  encodeRecord,
+  isDamaged,
+  type ReadingsLogOptions,
+} from "./readings-log.ts";
 import { openTestStore, type TestStore } from "./testdata/test-store.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
@@ -71,19 +77,120 @@ describe("segment records", () => {
       reading(i + 7, { value: Math.PI * i, source: i === 4 ? "tcp-hj212" : "mqtt-json" }),
     );
     const bytes = Buffer.concat([encodeRecord(segment, first), encodeRecord(segment, second)]);
-    expect(decodeSegment(bytes)).toEqual({ readings: [...first, ...second], tornBytes: 0 });
+    expect(decodeSegment(bytes)).toEqual({
+      readings: [...first, ...second],
+      tornBytes: 0,
+      skipped: [],
+      repaired: [],
+      unattributed: 0,
+    });
   });
 
-  it("a record cut short or corrupted ends the segment: the complete records before it are kept", () => {
+  it("a record cut short at the end is a torn tail: the complete records before it are kept", () => {
     const segment = { keys: createKeyDictionary() };
     const first = [reading(1), reading(2)];
     const complete = encodeRecord(segment, first);
     const second = encodeRecord(segment, [reading(3)]);
     const cut = Buffer.concat([complete, second.subarray(0, second.length - 3)]);
-    expect(decodeSegment(cut)).toEqual({ readings: first, tornBytes: second.length - 3 });
-    const corrupt = Buffer.concat([complete, second]);
-    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] as number) ^ 0xff;
-    expect(decodeSegment(corrupt)).toEqual({ readings: first, tornBytes: second.length });
+    const decoded = decodeSegment(cut);
+    expect(decoded).toEqual({
+      readings: first,
+      tornBytes: second.length - 3,
+      skipped: [{ offset: complete.length, bytes: second.length - 3, why: "torn-tail" }],
+      repaired: [],
+      unattributed: 0,
+    });
+    expect(isDamaged(decoded)).toBe(false);
+    // A header cut short, too.
+    expect(decodeSegment(Buffer.concat([complete, second.subarray(0, 5)])).skipped).toEqual([
+      { offset: complete.length, bytes: 5, why: "torn-tail" },
+    ]);
+  });
+
+  /** Five records of three readings each; the first defines every key. */
+  function fiveRecords(): { records: Buffer[]; readings: Reading[][] } {
+    const segment = { keys: createKeyDictionary() };
+    const readings = Array.from({ length: 5 }, (_, r) => [0, 1, 2].map((i) => reading(r * 30 + i * 6)));
+    // Every record uses the same two keys (ld-aq-01, pm25, flag M or N), which the first defines.
+    return { records: readings.map((rs) => encodeRecord(segment, rs)), readings };
+  }
+
+  it("a record failing its checksum in the middle is skipped alone; the records after it are read", () => {
+    const { records, readings } = fiveRecords();
+    const bytes = Buffer.concat(records);
+    const offset = (records[0] as Buffer).length + (records[1] as Buffer).length;
+    const flipAt = offset + 8 + 20;
+    bytes[flipAt] = (bytes[flipAt] as number) ^ 0xff;
+    const decoded = decodeSegment(bytes);
+    expect(decoded.readings).toEqual(readings.filter((_, r) => r !== 2).flat());
+    expect(decoded.skipped).toEqual([{ offset, bytes: (records[2] as Buffer).length, why: "checksum" }]);
+    expect(decoded.tornBytes).toBe(0);
+    expect(isDamaged(decoded)).toBe(true);
+  });
+
+  it("the last record failing its checksum is skipped as damage (it cannot be told from damage after the acknowledgement)", () => {
+    const { records, readings } = fiveRecords();
+    const bytes = Buffer.concat(records);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    const decoded = decodeSegment(bytes);
+    expect(decoded.readings).toEqual(readings.slice(0, 4).flat());
+    expect(decoded.skipped).toEqual([
+      {
+        offset: bytes.length - (records[4] as Buffer).length,
+        bytes: (records[4] as Buffer).length,
+        why: "checksum",
+      },
+    ]);
+    expect(isDamaged(decoded)).toBe(true);
+  });
+
+  it("a damaged length prefix: the record is read whole when its checksum proves it, else skipped up to the next record", () => {
+    const { records, readings } = fiveRecords();
+    const offset = (records[0] as Buffer).length + (records[1] as Buffer).length;
+    for (const flip of [0x01, 0x10, 0x80]) {
+      for (const byte of [0, 3]) {
+        const bytes = Buffer.concat(records);
+        bytes[offset + byte] = (bytes[offset + byte] as number) ^ flip;
+        const decoded = decodeSegment(bytes);
+        expect(decoded.readings).toEqual(readings.flat());
+        expect(decoded.skipped).toEqual([]);
+        expect(decoded.repaired).toEqual([{ offset, bytes: (records[2] as Buffer).length }]);
+        expect(isDamaged(decoded)).toBe(true);
+      }
+    }
+    // The last record's length prefix, too (no record follows to resynchronise on).
+    const last = Buffer.concat(records);
+    const lastAt = last.length - (records[4] as Buffer).length;
+    last[lastAt + 3] = (last[lastAt + 3] as number) ^ 0x40;
+    expect(decodeSegment(last).readings).toEqual(readings.flat());
+    expect(decodeSegment(last).repaired).toEqual([{ offset: lastAt, bytes: (records[4] as Buffer).length }]);
+    // Length prefix and payload both damaged: skipped up to the next whole record.
+    const both = Buffer.concat(records);
+    both[offset + 3] = (both[offset + 3] as number) ^ 0x40;
+    both[offset + 30] = (both[offset + 30] as number) ^ 0x01;
+    const decoded = decodeSegment(both);
+    expect(decoded.readings).toEqual(readings.filter((_, r) => r !== 2).flat());
+    expect(decoded.skipped).toEqual([{ offset, bytes: (records[2] as Buffer).length, why: "length" }]);
+  });
+
+  it("readings of later records whose key only the skipped record defined are counted as unattributed", () => {
+    const segment = { keys: createKeyDictionary() };
+    const first = encodeRecord(segment, [reading(0)]);
+    // Defines ld-aq-02's key, which the third record uses again.
+    const second = encodeRecord(segment, [reading(1)]);
+    const third = encodeRecord(segment, [reading(0, { ts: T0 - 1 }), reading(1, { ts: T0 - 1 })]);
+    const bytes = Buffer.concat([first, second, third]);
+    bytes[first.length + second.length - 1] = (bytes[first.length + second.length - 1] as number) ^ 0xff;
+    const decoded = decodeSegment(bytes);
+    expect(decoded.readings).toEqual([reading(0), reading(0, { ts: T0 - 1 })]);
+    expect(decoded.unattributed).toBe(1);
+  });
+
+  it("a whole record naming a key no record defined is still an error when nothing was skipped", () => {
+    const segment = { keys: createKeyDictionary() };
+    encodeRecord(segment, [reading(0)]);
+    // Encoded against a dictionary that already knew the key: the record defines nothing.
+    expect(() => decodeSegment(encodeRecord(segment, [reading(0)]))).toThrow(/key code 0/);
   });
 });
 
@@ -148,7 +255,14 @@ describe("createReadingsLog with the DuckDB store", () => {
         },
       }),
     );
-    expect(await second.start()).toEqual({ recovered: 40, segments: 1 });
+    expect(await second.start()).toEqual({
+      recovered: 40,
+      segments: 1,
+      skipped: [],
+      repaired: [],
+      unattributed: 0,
+      kept: [],
+    });
     expect(recoveredCount).toBe(40);
     expect(await segmentFiles(dir)).toEqual([]);
     const stored = [...(await readings("ld-aq-01")), ...(await readings("ld-aq-02"))];
@@ -172,10 +286,86 @@ describe("createReadingsLog with the DuckDB store", () => {
     await writeFile(path, Buffer.concat([complete, torn]));
     await truncate(path, (await readFile(path)).length - 5);
     const log = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
-    expect(await log.start()).toEqual({ recovered: 2, segments: 1 });
+    expect(await log.start()).toEqual({
+      recovered: 2,
+      segments: 1,
+      skipped: [{ segment: path, offset: complete.length, bytes: torn.length - 5, why: "torn-tail" }],
+      repaired: [],
+      unattributed: 0,
+      kept: [],
+    });
     expect(await readings("ld-aq-01")).toEqual(synced);
     await log.append([reading(6)]);
-    expect(await segmentFiles(dir)).toEqual(["readings-000000000008.log"]);
+    // The segment with only a torn tail is deleted as before.
+    expect(await readdir(dir)).toEqual(["readings-000000000008.log"]);
+    await log.stop();
+  });
+
+  it("a record damaged in the middle of a segment loses only itself: the records after it are stored, the segment is kept as .damaged", async () => {
+    const dir = await tempDir();
+    const { store, readings } = await testStore();
+    const segment = { keys: createKeyDictionary() };
+    const batches = Array.from({ length: 9 }, (_, b) =>
+      Array.from({ length: 4 }, (_, i) => reading(b * 8 + i * 2)),
+    );
+    const records = batches.map((batch) => encodeRecord(segment, batch));
+    const path = join(dir, "readings-000000000003.log");
+    const bytes = Buffer.concat(records);
+    const offset = records.slice(0, 4).reduce((n, r) => n + r.length, 0);
+    bytes[offset + 8 + 40] = (bytes[offset + 8 + 40] as number) ^ 0xff;
+    await writeFile(path, bytes);
+    const log = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    expect(await log.start()).toEqual({
+      recovered: 32,
+      segments: 1,
+      skipped: [{ segment: path, offset, bytes: (records[4] as Buffer).length, why: "checksum" }],
+      repaired: [],
+      unattributed: 0,
+      kept: [`${path}.damaged`],
+    });
+    const expected = batches.filter((_, b) => b !== 4).flat();
+    expect(await readings("ld-aq-01")).toEqual(expected.sort((a, b) => a.ts - b.ts));
+    // Kept byte for byte, out of the replay set; new segments are numbered after it.
+    expect(await readFile(`${path}.damaged`)).toEqual(bytes);
+    await log.append([reading(100)]);
+    expect((await readdir(dir)).sort()).toEqual([
+      "readings-000000000003.log.damaged",
+      "readings-000000000004.log",
+    ]);
+    await log.stop();
+    const again = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    expect((await again.start()).segments).toBe(0);
+    await again.append([reading(102)]);
+    // A kept segment's number is not reused even when no segment is left to replay (4 was stored and deleted).
+    expect((await readdir(dir)).sort()).toEqual([
+      "readings-000000000003.log.damaged",
+      "readings-000000000004.log",
+    ]);
+    await again.stop();
+  });
+
+  it("a damaged length prefix in the middle of a segment: the record is recovered by its checksum, the segment kept", async () => {
+    const dir = await tempDir();
+    const { store, readings } = await testStore();
+    const segment = { keys: createKeyDictionary() };
+    const batches = Array.from({ length: 3 }, (_, b) =>
+      Array.from({ length: 4 }, (_, i) => reading(b * 8 + i * 2)),
+    );
+    const records = batches.map((batch) => encodeRecord(segment, batch));
+    const path = join(dir, "readings-000000000001.log");
+    const bytes = Buffer.concat(records);
+    const offset = (records[0] as Buffer).length;
+    bytes[offset + 3] = (bytes[offset + 3] as number) ^ 0x80;
+    await writeFile(path, bytes);
+    const log = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    const recovery = await log.start();
+    expect(recovery).toMatchObject({
+      recovered: 12,
+      skipped: [],
+      repaired: [{ segment: path, offset, bytes: (records[1] as Buffer).length }],
+      kept: [`${path}.damaged`],
+    });
+    expect(await readings("ld-aq-01")).toEqual(batches.flat());
     await log.stop();
   });
 

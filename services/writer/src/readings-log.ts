@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { DataFlag, MetricId, Reading, ReadingSource } from "@qingshan/domain";
@@ -16,13 +16,19 @@ import { createKeyDictionary, type KeyDictionary } from "@qingshan/store";
  * Segment files `readings-<seq>.log` hold records `[u32 length][u32 crc32][payload]`, payload =
  * `[u32 keys length][keys JSON][rows]`: the keys JSON lists the (station, metric, flag, source)
  * combinations new to this segment as `[code, station, metric, flag, source]`, and each row is
- * `u32 code, f64 ts, f64 periodMs, f64 value, f64 receivedAt` (little endian). A record cut short
- * or failing its CRC ends the segment (a write that never completed was never acknowledged).
+ * `u32 code, f64 ts, f64 periodMs, f64 value, f64 receivedAt` (little endian). At recovery a record
+ * cut short at the end of a segment (a write that never completed, never acknowledged) is skipped;
+ * a damaged record is skipped alone and the records after it are read (decodeSegment), and a
+ * segment with such damage is kept as `readings-<seq>.log.damaged` for inspection.
  */
 
 const ROW_BYTES = 4 + 8 * 4;
 const HEADER_BYTES = 8;
 const SEGMENT = /^readings-(\d{12})\.log$/;
+/** A segment, or one kept for inspection after damage (never replayed; its number is not reused). */
+const SEGMENT_OR_DAMAGED = /^readings-(\d{12})\.log(\.damaged)?$/;
+/** Suffix of a segment kept for inspection because recovery skipped damaged records of it. */
+export const DAMAGED_SUFFIX = ".damaged";
 
 export interface ReadingsLogOptions {
   readonly dir: string;
@@ -45,9 +51,30 @@ export interface ReadingsLogOptions {
   readonly onCleanupError?: (error: unknown) => void;
 }
 
+/** What `start` recovered from the segments an earlier process left. */
+export interface Recovery {
+  readonly recovered: number;
+  readonly segments: number;
+  /** Bytes skipped, per segment (path as it was found), in log order. */
+  readonly skipped: ReadonlyArray<SkippedBytes & { readonly segment: string }>;
+  /** Records read whole although their length prefix was damaged. */
+  readonly repaired: ReadonlyArray<{
+    readonly segment: string;
+    readonly offset: number;
+    readonly bytes: number;
+  }>;
+  /** Readings of intact records that named a key only a skipped record defined (not stored). */
+  readonly unattributed: number;
+  /** Segments kept for inspection (renamed `….damaged`) instead of deleted. */
+  readonly kept: readonly string[];
+}
+
 export interface ReadingsLog {
-  /** Creates the directory, stores what an earlier process left in it, and deletes those segments. */
-  start(): Promise<{ readonly recovered: number; readonly segments: number }>;
+  /**
+   * Creates the directory, stores what an earlier process left in it, and deletes those segments
+   * (a damaged one is renamed `….damaged` instead).
+   */
+  start(): Promise<Recovery>;
   /** Resolves once `readings` are durably in the log; they are stored later. */
   append(readings: readonly Reading[]): Promise<void>;
   /** Stops appending, stores what is pending (one attempt cycle), closes; what failed stays on disk. */
@@ -112,46 +139,153 @@ export function encodeRecord(segment: Pick<Segment, "keys">, readings: readonly 
 
 type Key = readonly [station: string, metric: MetricId, flag: DataFlag, source: ReadingSource];
 
+/** Why bytes of a segment were skipped at recovery. */
+export type SkipReason =
+  /** The segment ends in a record cut short and no record follows: a write a crash interrupted (never acknowledged). */
+  | "torn-tail"
+  /** A record whose length fits but whose checksum fails: damaged after it was written. */
+  | "checksum"
+  /** A length prefix that does not fit the segment, with records after it: a damaged header. */
+  | "length";
+
+export interface SkippedBytes {
+  /** Byte offset in the segment where the skipped bytes begin. */
+  readonly offset: number;
+  readonly bytes: number;
+  readonly why: SkipReason;
+}
+
+export interface DecodedSegment {
+  /** The readings of every record that could be read, in log order. */
+  readonly readings: Reading[];
+  /** Bytes of the torn tail (0 when the segment ends on a record boundary). */
+  readonly tornBytes: number;
+  /** What was skipped, in segment order (a torn tail last). */
+  readonly skipped: SkippedBytes[];
+  /** Records whose length prefix was damaged, read whole because their checksum matched (offset, bytes). */
+  readonly repaired: Array<{ readonly offset: number; readonly bytes: number }>;
+  /**
+   * Readings of intact records after a skipped one whose key code only the skipped record
+   * defined (a segment's key dictionary grows record by record): they cannot be attributed.
+   */
+  readonly unattributed: number;
+}
+
+/** True when decoding found damage (anything but a torn tail): the segment is kept for inspection. */
+export function isDamaged(decoded: DecodedSegment): boolean {
+  return decoded.repaired.length > 0 || decoded.skipped.some((s) => s.why !== "torn-tail");
+}
+
+interface ParsedRecord {
+  readonly end: number;
+  readonly rowsStart: number;
+  readonly added: Array<[number, ...Key]>;
+}
+
 /**
- * The readings of one segment file's complete records, in order, and whether it ended in a record
- * cut short or corrupt (ignored: it was never acknowledged).
+ * The record starting at `at` if it is whole: its length prefix (or, given, `end`) fits the
+ * segment, its checksum matches and its payload is well formed; else undefined.
  */
-export function decodeSegment(bytes: Buffer): { readonly readings: Reading[]; readonly tornBytes: number } {
+function recordAt(bytes: Buffer, at: number, end?: number): ParsedRecord | undefined {
+  if (at + HEADER_BYTES + 4 > bytes.length) return undefined;
+  const payloadBytes = end === undefined ? bytes.readUInt32LE(at) : end - at - HEADER_BYTES;
+  const stop = at + HEADER_BYTES + payloadBytes;
+  if (payloadBytes < 4 || stop > bytes.length) return undefined;
+  const keysAt = at + HEADER_BYTES + 4;
+  const keysBytes = bytes.readUInt32LE(at + HEADER_BYTES);
+  if (4 + keysBytes > payloadBytes || (payloadBytes - 4 - keysBytes) % ROW_BYTES !== 0) return undefined;
+  // The keys JSON is an array: cheap to test before the checksum when scanning for a record.
+  if (keysBytes > 0 && (bytes[keysAt] !== 0x5b || bytes[keysAt + keysBytes - 1] !== 0x5d)) return undefined;
+  if (crc32(bytes.subarray(at + HEADER_BYTES, stop)) !== bytes.readUInt32LE(at + 4)) return undefined;
+  let added: Array<[number, ...Key]> = [];
+  if (keysBytes > 0) {
+    try {
+      added = JSON.parse(bytes.toString("utf8", keysAt, keysAt + keysBytes)) as Array<[number, ...Key]>;
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(added) || !added.every((k) => Array.isArray(k) && typeof k[0] === "number"))
+      return undefined;
+  }
+  return { end: stop, rowsStart: keysAt + keysBytes, added };
+}
+
+/** The first offset at or after `from` where a whole record starts, or undefined. */
+function nextRecord(bytes: Buffer, from: number): number | undefined {
+  for (let at = from; at + HEADER_BYTES + 4 <= bytes.length; at++) if (recordAt(bytes, at)) return at;
+  return undefined;
+}
+
+/**
+ * The readings of one segment file, in order, skipping what cannot be read.
+ *
+ * Resynchronisation, at an offset where no whole record starts (length prefix that fits, matching
+ * CRC-32, well-formed payload):
+ * 1. If its length prefix fits and a whole record starts where it ends (or it ends the segment),
+ *    that one record is skipped (`checksum`).
+ * 2. Otherwise the length prefix may be damaged: the next offset where a whole record starts is
+ *    searched byte by byte (the end of the segment if none). If the bytes up to there carry the
+ *    record's checksum, only its length was damaged and the record is read (`repaired`); else they
+ *    are skipped: `checksum` if the length fitted, `length` if it did not and a record follows,
+ *    `torn-tail` if it did not and none follows (a crash cut the last write short: never
+ *    acknowledged). A false resynchronisation needs a 32-bit checksum to match by chance.
+ */
+export function decodeSegment(bytes: Buffer): DecodedSegment {
   const keys = new Map<number, Key>();
   const readings: Reading[] = [];
+  const skipped: SkippedBytes[] = [];
+  const repaired: Array<{ offset: number; bytes: number }> = [];
+  let unattributed = 0;
   let at = 0;
-  while (at + HEADER_BYTES <= bytes.length) {
-    const payloadBytes = bytes.readUInt32LE(at);
-    const end = at + HEADER_BYTES + payloadBytes;
-    if (payloadBytes < 4 || end > bytes.length) break;
-    const payload = bytes.subarray(at + HEADER_BYTES, end);
-    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break;
-    const keysBytes = payload.readUInt32LE(0);
-    if (4 + keysBytes > payload.length || (payload.length - 4 - keysBytes) % ROW_BYTES !== 0) break;
-    if (keysBytes > 0) {
-      const added = JSON.parse(payload.toString("utf8", 4, 4 + keysBytes)) as Array<[number, ...Key]>;
-      for (const [code, ...key] of added) keys.set(code, key);
+  while (at < bytes.length) {
+    let record = recordAt(bytes, at);
+    if (record === undefined) {
+      const payloadBytes = at + HEADER_BYTES <= bytes.length ? bytes.readUInt32LE(at) : -1;
+      const claimedEnd = at + HEADER_BYTES + payloadBytes;
+      const fits = payloadBytes >= 4 && claimedEnd <= bytes.length;
+      let next: number | undefined;
+      if (fits && (claimedEnd === bytes.length || recordAt(bytes, claimedEnd) !== undefined))
+        next = claimedEnd;
+      else next = nextRecord(bytes, at + 1);
+      const stop = next ?? bytes.length;
+      record = stop === claimedEnd ? undefined : recordAt(bytes, at, stop);
+      if (record !== undefined) repaired.push({ offset: at, bytes: stop - at });
+      else {
+        const why: SkipReason = fits ? "checksum" : next === undefined ? "torn-tail" : "length";
+        skipped.push({ offset: at, bytes: stop - at, why });
+        at = stop;
+        continue;
+      }
     }
-    for (let row = 4 + keysBytes; row < payload.length; row += ROW_BYTES) {
-      const key = keys.get(payload.readUInt32LE(row));
-      if (key === undefined)
+    for (const [code, ...key] of record.added) keys.set(code, key);
+    for (let row = record.rowsStart; row < record.end; row += ROW_BYTES) {
+      const key = keys.get(bytes.readUInt32LE(row));
+      if (key === undefined) {
+        // Defined by a record skipped above: the reading cannot be attributed. Without a skip
+        // before it, a whole record naming an unknown code is a defect of the writer.
+        if (skipped.length > 0) {
+          unattributed++;
+          continue;
+        }
         throw new Error(
-          `readings log: a row names key code ${payload.readUInt32LE(row)}, which no record defined`,
+          `readings log: a row names key code ${bytes.readUInt32LE(row)}, which no record defined`,
         );
+      }
       readings.push({
         stationId: key[0],
         metric: key[1],
         flag: key[2],
         source: key[3],
-        ts: payload.readDoubleLE(row + 4),
-        periodMs: payload.readDoubleLE(row + 12),
-        value: payload.readDoubleLE(row + 20),
-        receivedAt: payload.readDoubleLE(row + 28),
+        ts: bytes.readDoubleLE(row + 4),
+        periodMs: bytes.readDoubleLE(row + 12),
+        value: bytes.readDoubleLE(row + 20),
+        receivedAt: bytes.readDoubleLE(row + 28),
       });
     }
-    at = end;
+    at = record.end;
   }
-  return { readings, tornBytes: bytes.length - at };
+  const torn = skipped.at(-1);
+  return { readings, tornBytes: torn?.why === "torn-tail" ? torn.bytes : 0, skipped, repaired, unattributed };
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -338,24 +472,39 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
     if (stored) scheduleLoad();
   }
 
-  async function recover(): Promise<{ recovered: number; segments: number }> {
-    const names = (await readdir(options.dir)).filter((n) => SEGMENT.test(n)).sort();
+  async function recover(): Promise<Recovery> {
+    const all = await readdir(options.dir);
+    for (const name of all) {
+      const seq = SEGMENT_OR_DAMAGED.exec(name)?.[1];
+      if (seq !== undefined) nextSeq = Math.max(nextSeq, Number(seq) + 1);
+    }
+    const names = all.filter((n) => SEGMENT.test(n)).sort();
     let recovered = 0;
+    let unattributed = 0;
+    const skipped: Array<SkippedBytes & { segment: string }> = [];
+    const repaired: Array<{ segment: string; offset: number; bytes: number }> = [];
+    const kept: string[] = [];
     for (const name of names) {
-      const seq = Number(SEGMENT.exec(name)?.[1]);
-      nextSeq = Math.max(nextSeq, seq + 1);
       const path = join(options.dir, name);
-      const { readings } = decodeSegment(await readFile(path));
+      const decoded = decodeSegment(await readFile(path));
+      const { readings } = decoded;
       for (let i = 0; i < readings.length; i += options.maxBatch) {
         const batch = readings.slice(i, i + options.maxBatch);
         await options.store(batch);
         options.onStored?.(batch.length);
       }
       recovered += readings.length;
-      await unlink(path);
+      unattributed += decoded.unattributed;
+      for (const s of decoded.skipped) skipped.push({ segment: path, ...s });
+      for (const r of decoded.repaired) repaired.push({ segment: path, ...r });
+      if (isDamaged(decoded)) {
+        // Out of the replay set (the name no longer matches), kept for whoever inspects the damage.
+        await rename(path, path + DAMAGED_SUFFIX);
+        kept.push(path + DAMAGED_SUFFIX);
+      } else await unlink(path);
     }
     if (names.length > 0) await syncDirectory(options.dir);
-    return { recovered, segments: names.length };
+    return { recovered, segments: names.length, skipped, repaired, unattributed, kept };
   }
 
   return {

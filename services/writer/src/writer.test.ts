@@ -1,12 +1,14 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus, type MemoryBus } from "@qingshan/bus";
 import type { DeadLetter, Reading } from "@qingshan/domain";
+import { createKeyDictionary } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { encodeRecord } from "./readings-log.ts";
 import { openTestStore, type TestStore } from "./testdata/test-store.ts";
 import { createWriter, type Writer, type WriterStore } from "./writer.ts";
 
@@ -226,6 +228,45 @@ describe("writer with a readings log (qingshan start)", () => {
       ).toBe(true);
       await second.stop();
       expect((await readdir(dir)).filter((n) => n.endsWith(".log"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a damaged record in the middle of a recovered segment: the records after it are stored, the warn line names the skip, the segment is kept", async () => {
+    const dir = await logDir();
+    try {
+      const keys = createKeyDictionary();
+      const batches = Array.from({ length: 5 }, (_, b) =>
+        Array.from({ length: 3 }, (_, i) => reading("ld-aq-03", b * 3 + i)),
+      );
+      const records = batches.map((batch) => encodeRecord({ keys }, batch));
+      const bytes = Buffer.concat(records);
+      const offset = (records[0] as Buffer).length + (records[1] as Buffer).length;
+      bytes[offset + 8 + 30] = (bytes[offset + 8 + 30] as number) ^ 0x04;
+      const path = join(dir, "readings-000000000001.log");
+      await writeFile(path, bytes);
+      await loggedWriter(db.store, dir).start();
+      expect(await db.readings("ld-aq-03")).toEqual([batches[0], batches[1], batches[3], batches[4]].flat());
+      const line = logLines.find(
+        (l) =>
+          l.msg ===
+          "stored the readings an earlier run left in the readings log, skipping what could not be read",
+      );
+      expect(line).toMatchObject({
+        level: 40,
+        recovered: 12,
+        skipped: [
+          {
+            segment: path,
+            offset,
+            bytes: (records[2] as Buffer).length,
+            why: expect.stringMatching(/^checksum mismatch/),
+          },
+        ],
+        kept: [`${path}.damaged`],
+      });
+      expect(await readdir(dir)).toEqual(["readings-000000000001.log.damaged"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

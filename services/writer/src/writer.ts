@@ -7,8 +7,15 @@ import { parseWriterConfig, type WriterConfig, type WriterSettings } from "./con
 import { groupCommit } from "./group-commit.ts";
 import { lastPerKey, lastPerReading } from "./last-per-key.ts";
 import { createWriterMetrics, type WriteKind } from "./metrics.ts";
-import { createReadingsLog, type ReadingsLog } from "./readings-log.ts";
+import { createReadingsLog, type ReadingsLog, type SkipReason } from "./readings-log.ts";
 import { writeWithRetry } from "./write-with-retry.ts";
+
+/** The recovery log line's words for why bytes of a segment were skipped. */
+const SKIP_REASONS: Record<SkipReason, string> = {
+  "torn-tail": "torn tail: the last record was cut short by a crash during its write (never acknowledged)",
+  checksum: "checksum mismatch: the record was damaged after it was written; skipped alone",
+  length: "damaged length prefix: skipped up to the next whole record",
+};
 
 /** The part of the store the writer uses (any TimeSeriesStore qualifies). */
 export type WriterStore = Pick<TimeSeriesStore, "writeReadings" | "writeDeadLetters">;
@@ -160,8 +167,21 @@ export function createWriter(deps: WriterDeps): Writer {
     state = "running";
     try {
       if (log !== undefined) {
-        const { recovered, segments } = await log.start();
-        if (segments > 0)
+        const { recovered, segments, skipped, repaired, unattributed, kept } = await log.start();
+        if (skipped.length > 0 || repaired.length > 0)
+          logger.warn(
+            {
+              recovered,
+              segments,
+              dir: settings.log.dir,
+              skipped: skipped.map((s) => ({ ...s, why: SKIP_REASONS[s.why] })),
+              repaired,
+              unattributed,
+              kept,
+            },
+            "stored the readings an earlier run left in the readings log, skipping what could not be read",
+          );
+        else if (segments > 0)
           logger.info(
             { recovered, segments, dir: settings.log.dir },
             "stored the readings an earlier run left in the readings log",
