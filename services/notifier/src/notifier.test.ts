@@ -93,8 +93,8 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     });
     const subject = mail?.subject ?? "";
     expect(subject).toBe(
-      "[青山 Qingshan] 【橙色预警】莲都监测站（万象街道） 重污染天气 · 新告警 | " +
-        "[Orange warning] Liandu station: heavy pollution · New alert",
+      "[青山 Qingshan] 【建议橙色预警】莲都监测站（万象街道） 重污染天气 · 新告警 | " +
+        "[Orange warning suggested] Liandu station: heavy pollution · New alert",
     );
     expect(subject.length).toBeLessThanOrEqual(120);
     const lines = (mail?.text ?? "").split("\n");

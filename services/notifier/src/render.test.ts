@@ -22,8 +22,8 @@ describe("renderAlert", () => {
     expect(n.text).toContain("地点 Where: 全区 / district-wide");
     expect(n.text).toContain("级别 level 橙色 / orange");
     expect(n.title).toEqual({
-      zh: "【橙色预警】全区 重污染天气 · 新告警",
-      en: "[Orange warning] district-wide: heavy pollution · New alert",
+      zh: "【建议橙色预警】全区 重污染天气 · 新告警",
+      en: "[Orange warning suggested] district-wide: heavy pollution · New alert",
     });
     expect(n.text).toContain(
       "实测 Measured: 235（空气质量指数 Air Quality Index，24h rolling）；阈值 threshold 200；",
@@ -144,8 +144,8 @@ describe("alert titles (e-mail subjects)", () => {
         level: "orange",
         severity: "critical",
       },
-      "【橙色预警】雅溪镇 重污染天气 · 新告警",
-      "[Orange warning] Yaxi Town: heavy pollution · New alert",
+      "【建议橙色预警】雅溪镇 重污染天气 · 新告警",
+      "[Orange warning suggested] Yaxi Town: heavy pollution · New alert",
     ],
     [
       "a NOI grade",
@@ -162,6 +162,30 @@ describe("alert titles (e-mail subjects)", () => {
     ],
   ] as const)("%s", (_what, event, zh, en) => {
     expect(title(event as Partial<AlertEvent>)).toEqual({ zh, en });
+  });
+
+  it("a heavy-pollution level is a suggestion from observed data, never a warning issued (standards heavy-pollution-warning.md §3)", () => {
+    const raise: AlertEvent = { ...raised("hp"), stationId: "ld-aq-09", metric: "aqi", level: "orange" };
+    const change: AlertEvent = {
+      ...raise,
+      id: "hp:level_changed",
+      type: "level_changed",
+      level: "red",
+      value: 320,
+      at: new Date(Date.parse(raise.at) + 3_600_000).toISOString(),
+    };
+    const state = foldAlertEvents([raise, change])[0];
+    if (state === undefined) throw new Error("no state");
+    const t = renderAlert(change, state, [], { registry: towns, publicUrl: "http://x" }).title;
+    expect(t).toEqual({
+      zh: "【建议红色预警】雅溪镇 重污染天气 · 告警级别变化",
+      en: "[Red warning suggested] Yaxi Town: heavy pollution · Alert level changed",
+    });
+    for (const level of ["blue", "yellow", "orange", "red"]) {
+      const { zh, en } = title({ metric: "aqi", level });
+      expect(zh).not.toMatch(/【[蓝黄橙红]色预警】/);
+      expect(en).not.toMatch(/ warning\]/);
+    }
   });
 });
 

@@ -129,10 +129,16 @@ export function dashboardLink(publicUrl: string): string {
 
 const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
-/** 【橙色预警】 for a heavy-pollution warning colour, else the severity (【警告】). */
+/**
+ * 【建议橙色预警】 / [Orange warning suggested] for a heavy-pollution warning colour — a level
+ * suggested from observed data, not a warning issued (the bureau issues warnings; the message says
+ * "实测建议级别，非正式发布 / level suggested from observed data, not an issued warning") — else the
+ * severity (【警告】).
+ */
 function headTag(state: AlertState): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
-  if (colour !== undefined) return { zh: `${colour.zh}预警`, en: `${capitalized(colour.en)} warning` };
+  if (colour !== undefined)
+    return { zh: `建议${colour.zh}预警`, en: `${capitalized(colour.en)} warning suggested` };
   const severity = SEVERITY_LABEL[state.severity];
   return { zh: severity.zh, en: capitalized(severity.en) };
 }
@@ -253,7 +259,7 @@ function notifiedText(recipients: readonly Person[], tier: number): string {
  *
  * @example
  * renderAlert(event, state, [dutyOfficer], { registry, publicUrl: "http://localhost:8080" }).title
- * // { zh: "【橙色预警】莲都区政府（岩泉街道） 重污染天气 · 新告警", en: "[Orange warning] Liandu District Government: heavy pollution · New alert" }
+ * // { zh: "【建议橙色预警】莲都区政府（岩泉街道） 重污染天气 · 新告警", en: "[Orange warning suggested] Liandu District Government: heavy pollution · New alert" }
  */
 export function renderAlert(
   event: AlertEvent,
