@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import type { Reading } from "@qingshan/domain";
 import { createKeyDictionary, type TimeSeriesStore } from "@qingshan/store";
 import { waitFor } from "@qingshan/testkit";
@@ -173,16 +174,51 @@ describe("segment records", () => {
     expect(decoded.skipped).toEqual([{ offset, bytes: (records[2] as Buffer).length, why: "length" }]);
   });
 
-  it("readings of later records whose key only the skipped record defined are counted as unattributed", () => {
+  it("a skipped record's key definitions are still used when its keys JSON is intact by its own checksum", () => {
     const segment = { keys: createKeyDictionary() };
     const first = encodeRecord(segment, [reading(0)]);
     // Defines ld-aq-02's key, which the third record uses again.
     const second = encodeRecord(segment, [reading(1)]);
     const third = encodeRecord(segment, [reading(0, { ts: T0 - 1 }), reading(1, { ts: T0 - 1 })]);
-    const bytes = Buffer.concat([first, second, third]);
-    bytes[first.length + second.length - 1] = (bytes[first.length + second.length - 1] as number) ^ 0xff;
-    const decoded = decodeSegment(bytes);
-    expect(decoded.readings).toEqual([reading(0), reading(0, { ts: T0 - 1 })]);
+    const rowsDamaged = Buffer.concat([first, second, third]);
+    const lastRowByte = first.length + second.length - 1;
+    rowsDamaged[lastRowByte] = (rowsDamaged[lastRowByte] as number) ^ 0xff;
+    const decoded = decodeSegment(rowsDamaged);
+    expect(decoded.readings).toEqual([reading(0), reading(0, { ts: T0 - 1 }), reading(1, { ts: T0 - 1 })]);
+    expect(decoded.skipped).toEqual([{ offset: first.length, bytes: second.length, why: "checksum" }]);
+    expect(decoded.unattributed).toBe(0);
+    // The keys JSON itself damaged: the later reading of that key cannot be attributed.
+    const keysDamaged = Buffer.concat([first, second, third]);
+    const keysByte = first.length + 8 + 8 + 3;
+    keysDamaged[keysByte] = (keysDamaged[keysByte] as number) ^ 0x01;
+    const lost = decodeSegment(keysDamaged);
+    expect(lost.readings).toEqual([reading(0), reading(0, { ts: T0 - 1 })]);
+    expect(lost.unattributed).toBe(1);
+  });
+
+  it("records of the earlier layout (keys JSON without its own checksum) are still read, and skipped alone when damaged", () => {
+    /** The record layout before the keys checksum: [u32 keys length][keys JSON][rows]. */
+    function legacyRecord(segment: { keys: ReturnType<typeof createKeyDictionary> }, rs: Reading[]): Buffer {
+      const current = encodeRecord(segment, rs);
+      const keysBytes = current.readUInt32LE(8) - 0x8000_0000;
+      const payload = Buffer.concat([current.subarray(8, 12), current.subarray(16)]);
+      payload.writeUInt32LE(keysBytes, 0);
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(payload.length, 0);
+      header.writeUInt32LE(crc32(payload), 4);
+      return Buffer.concat([header, payload]);
+    }
+    const segment = { keys: createKeyDictionary() };
+    const batches = [[reading(0), reading(1)], [reading(2)], [reading(3), reading(4)]];
+    const records = batches.map((rs) => legacyRecord(segment, rs));
+    expect(decodeSegment(Buffer.concat(records)).readings).toEqual(batches.flat());
+    const damaged = Buffer.concat(records);
+    const at = (records[0] as Buffer).length;
+    damaged[at + 12] = (damaged[at + 12] as number) ^ 0x01;
+    const decoded = decodeSegment(damaged);
+    // reading(4) uses the key reading(2)'s skipped record defined, with no checksum of its own.
+    expect(decoded.readings).toEqual([reading(0), reading(1), reading(3)]);
+    expect(decoded.skipped).toEqual([{ offset: at, bytes: (records[1] as Buffer).length, why: "checksum" }]);
     expect(decoded.unattributed).toBe(1);
   });
 

@@ -14,8 +14,10 @@ import { createKeyDictionary, type KeyDictionary } from "@qingshan/store";
  * segments left behind into the store (writes are idempotent on station+metric+ts, in log order).
  *
  * Segment files `readings-<seq>.log` hold records `[u32 length][u32 crc32][payload]`, payload =
- * `[u32 keys length][keys JSON][rows]`: the keys JSON lists the (station, metric, flag, source)
- * combinations new to this segment as `[code, station, metric, flag, source]`, and each row is
+ * `[u32 2^31 + keys length][u32 crc32 of the keys JSON][keys JSON][rows]` (records of earlier
+ * versions: `[u32 keys length][keys JSON][rows]`, still read): the keys JSON lists the (station,
+ * metric, flag, source) combinations new to this segment as `[code, station, metric, flag, source]`
+ * — its own checksum lets later records be read when rows of this one are damaged —, and each row is
  * `u32 code, f64 ts, f64 periodMs, f64 value, f64 receivedAt` (little endian). At recovery a record
  * cut short at the end of a segment (a write that never completed, never acknowledged) is skipped;
  * a damaged record is skipped alone and the records after it are read (decodeSegment), and a
@@ -24,6 +26,8 @@ import { createKeyDictionary, type KeyDictionary } from "@qingshan/store";
 
 const ROW_BYTES = 4 + 8 * 4;
 const HEADER_BYTES = 8;
+/** Set in the keys length of a record whose keys JSON has its own CRC-32 (after the length). */
+const KEYS_CHECKED = 0x8000_0000;
 const SEGMENT = /^readings-(\d{12})\.log$/;
 /** A segment, or one kept for inspection after damage (never replayed; its number is not reused). */
 const SEGMENT_OR_DAMAGED = /^readings-(\d{12})\.log(\.damaged)?$/;
@@ -118,12 +122,13 @@ export function encodeRecord(segment: Pick<Segment, "keys">, readings: readonly 
   const { codes, added } = segment.keys.encode(readings);
   const newKeys = (added[0] ?? []).map((code, i) => [code, ...added.slice(1).map((column) => column[i])]);
   const keysJson = Buffer.from(newKeys.length === 0 ? "" : JSON.stringify(newKeys), "utf8");
-  const payloadBytes = 4 + keysJson.length + readings.length * ROW_BYTES;
+  const payloadBytes = 8 + keysJson.length + readings.length * ROW_BYTES;
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + payloadBytes);
   buffer.writeUInt32LE(payloadBytes, 0);
-  buffer.writeUInt32LE(keysJson.length, HEADER_BYTES);
-  keysJson.copy(buffer, HEADER_BYTES + 4);
-  let at = HEADER_BYTES + 4 + keysJson.length;
+  buffer.writeUInt32LE(KEYS_CHECKED + keysJson.length, HEADER_BYTES);
+  buffer.writeUInt32LE(crc32(keysJson), HEADER_BYTES + 4);
+  keysJson.copy(buffer, HEADER_BYTES + 8);
+  let at = HEADER_BYTES + 8 + keysJson.length;
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i] as Reading;
     buffer.writeUInt32LE(codes[i] as number, at);
@@ -191,23 +196,55 @@ function recordAt(bytes: Buffer, at: number, end?: number): ParsedRecord | undef
   const payloadBytes = end === undefined ? bytes.readUInt32LE(at) : end - at - HEADER_BYTES;
   const stop = at + HEADER_BYTES + payloadBytes;
   if (payloadBytes < 4 || stop > bytes.length) return undefined;
-  const keysAt = at + HEADER_BYTES + 4;
-  const keysBytes = bytes.readUInt32LE(at + HEADER_BYTES);
-  if (4 + keysBytes > payloadBytes || (payloadBytes - 4 - keysBytes) % ROW_BYTES !== 0) return undefined;
-  // The keys JSON is an array: cheap to test before the checksum when scanning for a record.
-  if (keysBytes > 0 && (bytes[keysAt] !== 0x5b || bytes[keysAt + keysBytes - 1] !== 0x5d)) return undefined;
+  const layout = keysLayout(bytes, at, stop);
+  if (layout === undefined || (stop - layout.rowsStart) % ROW_BYTES !== 0) return undefined;
   if (crc32(bytes.subarray(at + HEADER_BYTES, stop)) !== bytes.readUInt32LE(at + 4)) return undefined;
-  let added: Array<[number, ...Key]> = [];
-  if (keysBytes > 0) {
-    try {
-      added = JSON.parse(bytes.toString("utf8", keysAt, keysAt + keysBytes)) as Array<[number, ...Key]>;
-    } catch {
-      return undefined;
-    }
-    if (!Array.isArray(added) || !added.every((k) => Array.isArray(k) && typeof k[0] === "number"))
-      return undefined;
+  const added = parseKeys(bytes, layout);
+  return added === undefined ? undefined : { end: stop, rowsStart: layout.rowsStart, added };
+}
+
+interface KeysLayout {
+  readonly keysAt: number;
+  readonly rowsStart: number;
+  /** Offset of the keys JSON's own CRC-32 (records of earlier versions have none). */
+  readonly crcAt: number | undefined;
+}
+
+/** Where the keys JSON of the record at `at` (ending at `stop`) lies, if it fits. */
+function keysLayout(bytes: Buffer, at: number, stop: number): KeysLayout | undefined {
+  const field = bytes.readUInt32LE(at + HEADER_BYTES);
+  const checked = field >= KEYS_CHECKED;
+  const keysAt = at + HEADER_BYTES + (checked ? 8 : 4);
+  const keysBytes = checked ? field - KEYS_CHECKED : field;
+  if (keysAt + keysBytes > stop) return undefined;
+  // The keys JSON is an array: cheap to test before a checksum when scanning for a record.
+  if (keysBytes > 0 && (bytes[keysAt] !== 0x5b || bytes[keysAt + keysBytes - 1] !== 0x5d)) return undefined;
+  return { keysAt, rowsStart: keysAt + keysBytes, crcAt: checked ? at + HEADER_BYTES + 4 : undefined };
+}
+
+function parseKeys(bytes: Buffer, layout: KeysLayout): Array<[number, ...Key]> | undefined {
+  if (layout.rowsStart === layout.keysAt) return [];
+  let added: unknown;
+  try {
+    added = JSON.parse(bytes.toString("utf8", layout.keysAt, layout.rowsStart));
+  } catch {
+    return undefined;
   }
-  return { end: stop, rowsStart: keysAt + keysBytes, added };
+  if (!Array.isArray(added) || !added.every((k) => Array.isArray(k) && typeof k[0] === "number"))
+    return undefined;
+  return added as Array<[number, ...Key]>;
+}
+
+/**
+ * The key definitions of a record skipped as damaged whose keys JSON is intact by its own
+ * checksum (records of earlier versions have none: nothing), so later records using them are read.
+ */
+function salvageKeys(bytes: Buffer, at: number, stop: number): Array<[number, ...Key]> {
+  if (at + HEADER_BYTES + 8 > stop) return [];
+  const layout = keysLayout(bytes, at, stop);
+  if (layout?.crcAt === undefined) return [];
+  if (crc32(bytes.subarray(layout.keysAt, layout.rowsStart)) !== bytes.readUInt32LE(layout.crcAt)) return [];
+  return parseKeys(bytes, layout) ?? [];
 }
 
 /** The first offset at or after `from` where a whole record starts, or undefined. */
@@ -218,6 +255,8 @@ function nextRecord(bytes: Buffer, from: number): number | undefined {
 
 /**
  * The readings of one segment file, in order, skipping what cannot be read.
+ *
+ * The key definitions of a skipped record are still used when its keys JSON's own checksum matches.
  *
  * Resynchronisation, at an offset where no whole record starts (length prefix that fits, matching
  * CRC-32, well-formed payload):
@@ -253,6 +292,9 @@ export function decodeSegment(bytes: Buffer): DecodedSegment {
       else {
         const why: SkipReason = fits ? "checksum" : next === undefined ? "torn-tail" : "length";
         skipped.push({ offset: at, bytes: stop - at, why });
+        // Its rows are lost; the keys it defined for later records may not be.
+        if (why !== "torn-tail")
+          for (const [code, ...key] of salvageKeys(bytes, at, stop)) keys.set(code, key);
         at = stop;
         continue;
       }
