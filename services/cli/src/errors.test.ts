@@ -1,4 +1,6 @@
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { join } from "node:path";
 import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -95,5 +97,38 @@ describe("a port already in use", () => {
       `qingshan: HTTP port ${port} is already in use: set http.port (QINGSHAN_HTTP_PORT) to a free port ` +
         `(listen EADDRINUSE: address already in use 0.0.0.0:${port})`,
     );
+  });
+});
+
+describe("a readings log directory that cannot be written", () => {
+  it("stops `start` with a message naming the directory and writer.log.dir, no stack", async () => {
+    const dataDir = tempDir(cleanups, "qingshan-cli-");
+    // A file where the log directory goes: fails for root too (chmod does not).
+    writeFileSync(join(dataDir, "writer-log"), "not a directory\n");
+    const config = loadConfig({
+      root,
+      env: {
+        QINGSHAN_DATA_DIR: dataDir,
+        QINGSHAN_SIMULATOR: "off",
+        QINGSHAN_MQTT_PORT: "0",
+        QINGSHAN_HJ212_PORT: "0",
+        QINGSHAN_HTTP_PORT: "0",
+      },
+    });
+    const failure = await startPipeline(config, pino({ level: "silent" }), root).then(
+      async (pipeline) => {
+        await pipeline.stop();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(isExpectedError(failure)).toBe(true);
+    const text = describeFailure(failure, false);
+    expect(text).toMatch(
+      new RegExp(
+        `^qingshan: cannot create or write the readings log directory ${join(dataDir, "writer-log")} \\(EEXIST[^)]*\\); set writer\\.log\\.dir to a writable directory`,
+      ),
+    );
+    expect(text).not.toMatch(/\n\s+at /);
   });
 });

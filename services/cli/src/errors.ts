@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { ImportError } from "@qingshan/importer";
 import { RulesError } from "@qingshan/rules";
 import { StoreError } from "@qingshan/store";
+import { ReadingsLogNotWritableError } from "@qingshan/writer";
 import { ConfigError } from "./config.ts";
 
 /**
@@ -63,7 +64,8 @@ export function isExpectedError(error: unknown): boolean {
     error instanceof CliError ||
     error instanceof ConfigError ||
     error instanceof ImportError ||
-    error instanceof RulesError
+    error instanceof RulesError ||
+    error instanceof ReadingsLogNotWritableError
   ) {
     return true;
   }

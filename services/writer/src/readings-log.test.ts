@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -11,6 +11,7 @@ import {
   decodeSegment,
   encodeRecord,
   isDamaged,
+  ReadingsLogNotWritableError,
   type ReadingsLogOptions,
 } from "./readings-log.ts";
 import { openTestStore, type TestStore } from "./testdata/test-store.ts";
@@ -45,6 +46,22 @@ async function testStore(): Promise<TestStore> {
   const store = await openTestStore();
   cleanups.push(() => store.close());
   return store;
+}
+
+/**
+ * An existing directory this process cannot create files in. chmod stops no root process (CI runs
+ * tests as root), so as root it is sysfs, whose directories refuse new files even to root
+ * (EACCES; EROFS where /sys is mounted read-only); undefined when there is none.
+ */
+async function unwritableDirectory(): Promise<{ dir: string; how: string } | undefined> {
+  if (process.getuid?.() !== 0) {
+    const dir = await tempDir();
+    await chmod(dir, 0o555);
+    cleanups.push(() => chmod(dir, 0o755));
+    return { dir, how: "a directory chmod 0555" };
+  }
+  const sysfs = await stat("/sys").catch(() => undefined);
+  return sysfs?.isDirectory() ? { dir: "/sys", how: "sysfs as root" } : undefined;
 }
 
 async function segmentFiles(dir: string): Promise<string[]> {
@@ -529,6 +546,41 @@ describe("createReadingsLog with the DuckDB store", () => {
     await log.stop();
     expect(await count(["ld-aq-01", "ld-aq-02"])).toBe(3);
     expect(await segmentFiles(dir)).toEqual([]);
+  });
+
+  it("start fails naming the directory and writer.log.dir when the log directory path is a regular file", async () => {
+    const parent = await tempDir();
+    const dir = join(parent, "writer-log");
+    await writeFile(dir, "not a directory\n");
+    const { store } = await testStore();
+    const log = createReadingsLog(options(dir, { store: (batch) => store.writeReadings(batch) }));
+    const error = await log.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ReadingsLogNotWritableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^cannot create or write the readings log directory ${dir} \\(.*EEXIST.*\\); set writer\\.log\\.dir to a writable directory`,
+      ),
+    );
+  });
+
+  it("start fails when the log directory exists but cannot be written (else batches would be taken and never acknowledged)", async (ctx) => {
+    const unwritable = await unwritableDirectory();
+    if (unwritable === undefined) {
+      ctx.skip("running as root and /sys is not here: no directory root cannot write without mounting one");
+      return;
+    }
+    const { store } = await testStore();
+    const log = createReadingsLog(options(unwritable.dir, { store: (batch) => store.writeReadings(batch) }));
+    const error = await log.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, unwritable.how).toBeInstanceOf(ReadingsLogNotWritableError);
+    expect((error as Error).message).toContain(`readings log directory ${unwritable.dir} (`);
+    expect((error as Error).message).toContain("set writer.log.dir");
   });
 
   it("refuses appends once stopping (the bus keeps the batch)", async () => {

@@ -75,8 +75,9 @@ export interface Recovery {
 
 export interface ReadingsLog {
   /**
-   * Creates the directory, stores what an earlier process left in it, and deletes those segments
-   * (a damaged one is renamed `….damaged` instead).
+   * Creates the directory and proves it writable (else rejects with ReadingsLogNotWritableError),
+   * stores what an earlier process left in it, and deletes those segments (a damaged one is
+   * renamed `….damaged` instead).
    */
   start(): Promise<Recovery>;
   /** Resolves once `readings` are durably in the log; they are stored later. */
@@ -106,6 +107,47 @@ interface QueuedAppend {
   readonly readings: readonly Reading[];
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/**
+ * The log directory cannot be created or written (a read-only mount, permissions, a file in the
+ * way): `start` fails with it rather than accept batches it could never acknowledge.
+ */
+export class ReadingsLogNotWritableError extends Error {
+  override readonly name = "ReadingsLogNotWritableError";
+  readonly code = "writer.log_not_writable";
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot create or write the readings log directory ${dir} (${(cause as Error).message}); ` +
+        "set writer.log.dir to a writable directory (unset, qingshan start uses {dataDir}/writer-log: dataDir / QINGSHAN_DATA_DIR)",
+      { cause },
+    );
+  }
+}
+
+/** Name of the file `start` writes, syncs and deletes to prove the directory writable (never a segment). */
+const WRITE_TEST = ".write-test";
+
+/** Creates `dir` and proves it writable as an append would use it: create, write, sync, delete. */
+async function checkWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, WRITE_TEST);
+    const handle = await open(path, "w");
+    try {
+      await handle.write(Buffer.from("qingshan readings log write test\n"));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await unlink(path);
+    await syncDirectory(dir);
+  } catch (error) {
+    throw new ReadingsLogNotWritableError(dir, error);
+  }
 }
 
 /** Error of an append refused because the log is stopping: the bus keeps the batch. */
@@ -552,7 +594,7 @@ export function createReadingsLog(options: ReadingsLogOptions): ReadingsLog {
   return {
     async start() {
       stopping = false;
-      await mkdir(options.dir, { recursive: true });
+      await checkWritable(options.dir);
       return recover();
     },
 
