@@ -18,6 +18,30 @@ const DAY_MS = 86_400_000;
 const temp = useTempDir("qingshan-store-");
 const { newPath } = temp;
 
+/**
+ * Starts a DuckDB store on `path` in a child process whose files may not grow (sh `ulimit -f 0`):
+ * DuckDB can create a file but not write to it. Its stdout: "started" or "<code> <message>".
+ */
+async function startUnderFileSizeLimit(path: string): Promise<string> {
+  const script = `
+    import { createDuckDbStore } from ${JSON.stringify(join(import.meta.dirname, "duckdb-store.ts"))};
+    const store = createDuckDbStore({ path: ${JSON.stringify(path)} });
+    try { await store.start(); await store.stop(); console.log("started"); }
+    catch (error) { console.log(error.code, error.message); }`;
+  const child = spawn(
+    "sh",
+    ["-c", 'ulimit -f 0 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script],
+    // stdout must be a pipe: the limit would refuse writes to a file too.
+    { cwd: import.meta.dirname, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let output = "";
+  child.stdout.on("data", (data: Buffer) => {
+    output += data.toString();
+  });
+  await new Promise((resolve) => child.on("close", resolve));
+  return output.trim();
+}
+
 async function removeDatabase(path: string): Promise<void> {
   await rm(path, { force: true });
   await rm(`${path}.wal`, { force: true });
@@ -158,6 +182,27 @@ describe("DuckDbStore specifics", () => {
     const error = await rejection(make({ path }).start());
     expect(error.code).toBe("store.corrupt");
     expect(error.message).toContain(path);
+    // It was there before the open: never removed.
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it("an open that fails after creating a new file removes it, so the next open succeeds (a full disk)", async (ctx) => {
+    if (process.platform === "win32") {
+      ctx.skip("needs sh's ulimit -f");
+      return;
+    }
+    const path = newPath();
+    // A real refused write after DuckDB created the file, as on a full disk (ENOSPC): a file
+    // size limit of 0 blocks (EFBIG). Before, the 0-byte file stayed and every later open
+    // reported store.corrupt.
+    const outcome = await startUnderFileSizeLimit(path);
+    expect(outcome).toMatch(/^store\.open_failed .*File too large/);
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.wal`)).toBe(false);
+    const store = make({ path });
+    await store.start();
+    await store.writeReadings([reading(T0, 1)]);
+    expect(await store.queryReadings({ stationId: "ST-A", from: 0, to: T0 * 2 })).toHaveLength(1);
   });
 
   it("rejects an unstorable reading with its index and field, storing nothing of the batch", async () => {

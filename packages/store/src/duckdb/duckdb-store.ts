@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { lstat, mkdir, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
   DOUBLE,
@@ -85,6 +85,24 @@ const DEAD_LETTER_TYPES = [
 const OPEN_BOUNDS = { lo: -(2n ** 62n), hi: 2n ** 62n };
 const MEMORY = ":memory:";
 
+/** Of `paths`, those that do not exist (not even as a dangling link). */
+async function absent(paths: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const p of paths) {
+    const exists = await lstat(p).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code !== "ENOENT",
+    );
+    if (!exists) missing.push(p);
+  }
+  return missing;
+}
+
+/** Removes the files a failed open created (best effort: what stays is reported by the next open). */
+async function removeCreated(paths: readonly string[]): Promise<void> {
+  for (const p of paths) await unlink(p).catch(() => {});
+}
+
 /**
  * Creates the DuckDB store. Validates `config` without I/O (throws store.config_invalid);
  * `start()` creates the directory and file, the schema, and recomputes hourly aggregates if
@@ -154,14 +172,23 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     const options: Record<string, string> = {};
     if (settings.threads !== null) options.threads = String(settings.threads);
     if (settings.memoryLimit !== null) options.memory_limit = settings.memoryLimit;
+    // The DuckDB files this open will create, if it does: removed again when it fails.
+    const created = path === MEMORY ? [] : await absent([path, `${path}.wal`]);
     try {
       instance = await DuckDBInstance.create(path, options);
       writer = await instance.connect();
       await prepareSchema(writer);
       eventWriter = await instance.connect();
     } catch (error) {
-      close();
-      throw fail(error, "open");
+      // Still claimed in this process while what the open created is removed.
+      close(false);
+      const failure = fail(error, "open");
+      // A new file that could not be set up (a full disk: DuckDB created it, then could not
+      // write its header) would be taken for a corrupt database by every later start. Another
+      // process holding the lock may have created it: then it is not ours to remove.
+      if (failure.code !== "store.locked") await removeCreated(created);
+      if (path !== MEMORY) releasePath(path);
+      throw failure;
     }
   }
 
@@ -236,14 +263,14 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     return new Map(reader.getRowsJS().map(([k, v]) => [String(k), String(v)]));
   }
 
-  function close(): void {
+  function close(release = true): void {
     eventWriter?.closeSync();
     eventWriter = undefined;
     writer?.closeSync();
     writer = undefined;
     instance?.closeSync();
     instance = undefined;
-    if (path !== MEMORY) releasePath(path);
+    if (release && path !== MEMORY) releasePath(path);
   }
 
   /** Runs a read on its own connection so reads do not wait for each other or for writes. */
