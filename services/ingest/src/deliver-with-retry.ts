@@ -17,6 +17,46 @@ export class DeliveryAbortedError extends Error {
   }
 }
 
+/** Per stop signal, the rejects of deliveries waiting for the bus (one abort listener per signal). */
+const waitingOn = new WeakMap<AbortSignal, Set<(error: Error) => void>>();
+
+/**
+ * `work`, or a DeliveryAbortedError as soon as `signal` aborts: a publish the bus holds (the
+ * writer retrying a store or log that keeps failing) must not hold up ingest's stop past its
+ * drain timeout. The input stays unacknowledged; how `work` ends later no longer matters (a
+ * resend after it was stored is idempotent).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let waiting = waitingOn.get(signal);
+  if (waiting === undefined) {
+    const rejects = new Set<(error: Error) => void>();
+    waiting = rejects;
+    waitingOn.set(signal, rejects);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const reject of rejects) reject(new DeliveryAbortedError());
+        rejects.clear();
+      },
+      { once: true },
+    );
+  }
+  const rejects = waiting;
+  return new Promise<T>((resolve, reject) => {
+    rejects.add(reject);
+    work.then(
+      (value) => {
+        rejects.delete(reject);
+        resolve(value);
+      },
+      (error: unknown) => {
+        rejects.delete(reject);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal }).catch(() => undefined);
@@ -35,8 +75,8 @@ function logUndeliverable(logger: Logger, source: string, letters: readonly Dead
  * Hands a decoded input on to the bus, retrying with exponential backoff while the bus refuses it
  * (the input is neither acknowledged nor dropped meanwhile). A reading the bus rejects as too
  * large is not a refusal of the input: `deliver` dead-letters it (`bus.message_too_large`) and
- * resolves, so it is never retried. Gives up only when `signal` aborts,
- * by throwing {@link DeliveryAbortedError}.
+ * resolves, so it is never retried. Gives up only when `signal` aborts, by throwing
+ * {@link DeliveryAbortedError} — also while a publish is still waiting for the bus.
  *
  * @example
  * const result = await deliverWithRetry(pipeline, pipeline.decodeJson(topic, payload, opts), { signal, policy, logger, metrics });
@@ -50,7 +90,7 @@ export async function deliverWithRetry(
   for (;;) {
     if (ctx.signal.aborted) throw new DeliveryAbortedError();
     try {
-      const result = await pipeline.deliver(decoded);
+      const result = await untilAborted(pipeline.deliver(decoded), ctx.signal);
       if (result.undeliverableDeadLetters !== undefined) {
         logUndeliverable(ctx.logger, decoded.source, result.undeliverableDeadLetters);
       }
