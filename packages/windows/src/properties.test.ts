@@ -24,9 +24,13 @@ function naive(accepted: readonly R[], intervalMs: number) {
   const hourMean = (label: number): number | undefined => {
     const valid = (byHour.get(label) ?? []).filter((r) => r.flag === "N");
     if (valid.length === 0) return undefined;
-    // Each reading credits its sampling time inside the hour (GB 3095 Table 4: sampling IN the hour).
-    const credited = valid.reduce((s, r) => s + Math.min(r.periodMs ?? 0, label - r.ts), 0);
-    const sampled = Math.min(H, credited > 0 ? credited : valid.length * intervalMs);
+    // Each reading credits its sampling time inside the hour (GB 3095 Table 4: sampling IN the
+    // hour); an instantaneous one, the reporting interval.
+    const credited = valid.reduce(
+      (s, r) => s + ((r.periodMs ?? 0) > 0 ? Math.min(r.periodMs as number, label - r.ts) : intervalMs),
+      0,
+    );
+    const sampled = Math.min(H, credited);
     if (sampled < 45 * MIN) return undefined;
     return c12(valid.reduce((s, r) => s + r.value, 0) / valid.length);
   };
@@ -74,7 +78,10 @@ function naive(accepted: readonly R[], intervalMs: number) {
 const start = Date.parse("2026-01-22T00:00:00+08:00");
 const HOURS = 40 * 24;
 
-/** Per hour 0…3 readings of 20 min (instantaneous or carrying a period), mostly 3, then locally shuffled. */
+/**
+ * Per hour 0…3 readings of 20 min (instantaneous, carrying a period, or in a mixed hour the first
+ * instantaneous and the others averaged), mostly 3, then locally shuffled.
+ */
 const readingsArb = fc
   .array(
     fc.record({
@@ -85,6 +92,7 @@ const readingsArb = fc
       value: fc.integer({ min: 0, max: 400 }),
       flagged: fc.integer({ min: 0, max: 30 }),
       period: fc.constantFrom(undefined, 20 * MIN, H),
+      mixed: fc.boolean(),
       jitter: fc.integer({ min: 0, max: 3 * 60 }),
     }),
     { minLength: HOURS, maxLength: HOURS },
@@ -101,7 +109,7 @@ const readingsArb = fc
           flag,
           order: ts + h.jitter * MIN,
         };
-        if (h.period !== undefined) r.periodMs = h.period;
+        if (h.period !== undefined && !(h.mixed && k === 0)) r.periodMs = h.period;
         out.push(r);
       }
     });

@@ -341,6 +341,38 @@ describe("lateness", () => {
   });
 });
 
+describe("an hour mixing averaged and instantaneous readings (GB 3095 Table 4: ≥ 45 min)", () => {
+  const t = (hhmm: string) => bj(`2026-12-13T${hhmm}:00`);
+  const fiveMinutes = { latenessMs: 6 * H, reportingIntervalMs: 5 * MIN };
+
+  it("credits a PT15M reading its 15 min and each instantaneous reading the 5-min interval", () => {
+    const w = createSeriesWindows("pm10", fiveMinutes);
+    w.add({ ts: t("03:00"), value: 40, flag: "N", periodMs: 15 * MIN });
+    for (let m = 15; m <= 55; m += 5) w.add({ ts: t(`03:${m}`), value: 50, flag: "N" });
+    expect(w.hour(t("04:00"))).toMatchObject({ valid: true, sampledMs: H, count: 10, mean: 49 });
+
+    w.add({ ts: t("04:00"), value: 40, flag: "N", periodMs: 15 * MIN });
+    for (const m of ["15", "20", "25"]) w.add({ ts: t(`04:${m}`), value: 50, flag: "N" });
+    expect(w.hour(t("05:00"))).toMatchObject({ valid: false, sampledMs: 30 * MIN, count: 4 });
+  });
+
+  it("an hour seeded from instantaneous readings' aggregate keeps their credit when live readings join it", () => {
+    const w = createSeriesWindows("pm10", fiveMinutes);
+    w.addHourly({
+      hourEnd: t("04:00"),
+      mean: 50,
+      min: 50,
+      max: 50,
+      validCount: 6,
+      totalCount: 6,
+      validPeriodMs: 0,
+    });
+    expect(w.hour(t("04:00"))).toMatchObject({ valid: false, sampledMs: 30 * MIN });
+    for (const m of ["30", "35", "40"]) w.add({ ts: t(`03:${m}`), value: 50, flag: "N" });
+    expect(w.hour(t("04:00"))).toMatchObject({ valid: true, sampledMs: 45 * MIN, count: 9 });
+  });
+});
+
 describe("addHourly rebuild", () => {
   it("seeding stored hourly aggregates gives the same windows as feeding the raw readings", () => {
     const L = 2 * H;

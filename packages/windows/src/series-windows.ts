@@ -333,9 +333,11 @@ class TypedSeriesWindows implements SeriesWindows {
         if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
       }
       const period = reading.periodMs ?? 0;
-      // Same crediting as @qingshan/store (inHourPeriodMs): the part of the reading's averaging
-      // period inside its hour — GB 3095-2012 Table 4 counts sampling time IN the hour.
-      if (period > 0) i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + Math.min(period, label - ts));
+      // GB 3095-2012 Table 4 counts sampling time IN the hour: an averaged reading is credited with
+      // the part of its period inside its hour (as @qingshan/store's inHourPeriodMs), an
+      // instantaneous one with the reporting interval — so an hour mixing both counts both.
+      const credit = period > 0 ? Math.min(period, label - ts) : this.intervalMs;
+      i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + credit);
     }
     return { accepted: true, hourEnd: label };
   }
@@ -361,7 +363,12 @@ class TypedSeriesWindows implements SeriesWindows {
       f64[fo + n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
       f64[fo + 2 * n + s] = hasMean ? (agg.max ?? (agg.mean as number)) : Number.NEGATIVE_INFINITY;
     }
-    i32[io + s] = Math.min(I32_MAX, Math.max(0, Math.trunc(agg.validPeriodMs)));
+    // An aggregate of instantaneous readings only (no averaged time) is credited the interval per
+    // valid reading, as a live one would be; a mixed hour's aggregate cannot say how many of its
+    // readings were instantaneous, so only its averaged time is credited.
+    const averagedMs = Math.max(0, Math.trunc(agg.validPeriodMs));
+    const credited = averagedMs > 0 || !hasMean ? averagedMs : validCount * this.intervalMs;
+    i32[io + s] = Math.min(I32_MAX, credited);
   }
 
   hour(hourEnd: number): WindowStat {
@@ -729,7 +736,8 @@ class TypedSeriesWindows implements SeriesWindows {
   private sampledMs(s: number): number {
     const credited = this.i32[this.io + s] as number;
     const validCount = this.u16[this.uo + s] as number;
-    // Same rule as services/api hourValue: the readings' periods, else the reporting interval each.
+    // Same rule as services/api hourValue: the readings' periods, the reporting interval for each
+    // instantaneous one (credited as they are added).
     return Math.min(HOUR_MS, credited > 0 ? credited : validCount * this.intervalMs);
   }
 
