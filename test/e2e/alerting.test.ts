@@ -209,7 +209,7 @@ describe("alerting end to end (qingshan start, simulator, real SMTP and webhook 
     expect(mail.text).toContain(String(raised.value));
     expect(mail.text).toContain("200");
     expect(mail.text).toContain("2024");
-    expect(mail.subject).toContain("【黄色预警】");
+    expect(mail.subject).toContain("【建议黄色预警】");
     expect(mail.subject).toContain("重污染天气");
     expect(mail.text).not.toMatch(/as recalled|unverified|\.md\b/);
     expect(mail.to).toBeDefined();
