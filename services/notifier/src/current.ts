@@ -31,6 +31,7 @@ import {
 import { assessAnnualTarget, assessSection, gb3838Item, waterClassNumber } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { createSeriesWindows } from "@qingshan/windows";
+import { validHours } from "./hour-validity.ts";
 import { WORST_LOOKBACK_MS } from "./latest.ts";
 
 type Bilingual = { readonly zh: string; readonly en: string };
@@ -53,8 +54,7 @@ export type CurrentStore = Pick<TimeSeriesStore, "queryHourly" | "queryReadings"
 // The shipped water rules' maxAge (config/rules.yaml water-*-below-target: window latest, maxAge
 // 24h): a parameter's latest hourly value counts for the class for 24 h.
 const WATER_MAX_AGE_MS = 24 * HOUR_MS;
-// GB 3095-2012 Table 4: an hourly mean needs ≥ 45 min of sampling; 8-h ≥ 6 hours, 24-h ≥ 20.
-const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
+// GB 3095-2012 Table 4: 8-h ≥ 6 hourly means, 24-h ≥ 20 (an hourly mean's 45 min: hour-validity.ts).
 const ROLLING_MIN_HOURS = { 8: 6, 24: 20 } as const;
 const NO_STAT: StatLike = { mean: null, count: 0, valid: false };
 
@@ -64,10 +64,13 @@ function stationMetrics(station: Station): readonly MetricId[] {
   return station.metrics ?? METRIC_IDS.filter((m) => METRICS[m].kinds.includes(station.kind));
 }
 
-/** The valid hourly means of a station's metrics in (from, to], by metric and hour label. */
+/**
+ * The valid hourly means of a station's metrics in (from, to], by metric and hour label (the
+ * 45-minute rule as the API applies it: hour-validity.ts).
+ */
 async function hourlyMeans(
   store: CurrentStore,
-  stationId: string,
+  station: Station,
   metrics: readonly MetricId[],
   from: number,
   to: number,
@@ -75,14 +78,8 @@ async function hourlyMeans(
   const out = new Map<MetricId, Map<number, number>>();
   await Promise.all(
     metrics.map(async (metric) => {
-      const hours = await store.queryHourly({ stationId, metric, from, to });
-      const byHour = new Map<number, number>();
-      for (const h of hours) {
-        if (h.mean === null || h.validCount === 0) continue;
-        if (h.validPeriodMs > 0 && h.validPeriodMs < MIN_SAMPLING_PER_HOUR_MS) continue;
-        byHour.set(h.hourEnd, h.mean);
-      }
-      out.set(metric, byHour);
+      const hours = await validHours(store, station, metric, from, to);
+      out.set(metric, new Map(hours.map((h) => [h.hourEnd, h.mean])));
     }),
   );
   return out;
@@ -149,7 +146,7 @@ async function currentAqi(
     ["so2", "no2", "co", "o3", "pm10", "pm25"].includes(m),
   );
   // 24-h means, and O3 8-h means inside the 24 h (16 h further back); 8-h O3 and 24-h SO2 (HJ 633-2012).
-  const means = await hourlyMeans(store, station.id, metrics, since - 48 * HOUR_MS, at);
+  const means = await hourlyMeans(store, station, metrics, since - 48 * HOUR_MS, at);
   const view = storedView(station, means);
   const hours = new Set<number>();
   for (const byHour of means.values()) for (const h of byHour.keys()) if (h > since - HOUR_MS) hours.add(h);
@@ -210,7 +207,7 @@ async function currentWaterClass(
   if (water === undefined) return undefined;
   const since = Math.max(Date.parse(s.startedAt ?? s.raisedAt), at - WORST_LOOKBACK_MS);
   const metrics = stationMetrics(station).filter((m) => gb3838Item(m) !== undefined);
-  const means = await hourlyMeans(store, station.id, metrics, since - WATER_MAX_AGE_MS, at);
+  const means = await hourlyMeans(store, station, metrics, since - WATER_MAX_AGE_MS, at);
   const view = storedView(station, means);
   const hours = new Set<number>();
   for (const byHour of means.values()) for (const h of byHour.keys()) if (h >= since && h <= at) hours.add(h);

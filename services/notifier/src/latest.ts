@@ -1,5 +1,12 @@
-import { type AlertState, beijingDayStart, DAY_MS, HOUR_MS, isMetricId } from "@qingshan/domain";
-import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
+import {
+  type AlertState,
+  beijingDayStart,
+  DAY_MS,
+  HOUR_MS,
+  isMetricId,
+  type StationRegistry,
+} from "@qingshan/domain";
+import { type HourStore, validHours } from "./hour-validity.ts";
 
 /** One value of an alert's window (its metric and averaging window) at a data time. */
 export interface WindowValue {
@@ -20,9 +27,8 @@ export interface LatestObservation {
 /** How far back the worst value is looked for (the store is read once per reminder). */
 export const WORST_LOOKBACK_MS = 31 * DAY_MS;
 
-// GB 3095-2012 Table 4: a 1-h mean needs ≥ 45 min of sampling, an 8-h mean ≥ 6 hourly means, a
-// 24-h (daily) mean ≥ 20 hourly means.
-const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
+// GB 3095-2012 Table 4: an 8-h mean needs ≥ 6 hourly means, a 24-h (daily) mean ≥ 20 hourly means;
+// a 1-h mean ≥ 45 min of sampling (hour-validity.ts: the API's rule, with the station's interval).
 const WINDOWS: Record<string, { readonly ms: number; readonly minHours: number; readonly day?: true }> = {
   "1-h mean": { ms: HOUR_MS, minHours: 1 },
   "8-h rolling mean": { ms: 8 * HOUR_MS, minHours: 6 },
@@ -30,26 +36,23 @@ const WINDOWS: Record<string, { readonly ms: number; readonly minHours: number; 
   "Beijing calendar day": { ms: DAY_MS, minHours: 20, day: true },
 };
 
-function validMean(h: HourlyAggregate): number | undefined {
-  if (h.mean === null || h.validCount === 0) return undefined;
-  if (h.validPeriodMs > 0 && h.validPeriodMs < MIN_SAMPLING_PER_HOUR_MS) return undefined;
-  return h.mean;
-}
-
 /**
  * The latest value of an open alert's window observed by `at`, and the worst since the alert began,
  * recomputed from the store's hourly means: for the windows a pollutant alert is evaluated on (1-h
- * mean, 8-h and 24-h rolling means, Beijing calendar day), of a station's metric. Undefined for
- * other alerts (AQI, water class, grades, data quality, month and year windows) and when no valid
- * value was observed: their reminders keep the value of the raise or latest level change.
+ * mean, 8-h and 24-h rolling means, Beijing calendar day), of a station's metric. An hour counts
+ * with ≥ 45 min of sampling as the API credits it (hour-validity.ts: instantaneous readings the
+ * metric's reporting interval at the station each). Undefined for other alerts (AQI, water class,
+ * grades, data quality, month and year windows), for a station not in the registry, and when no
+ * valid value was observed: their reminders keep the value of the raise or latest level change.
  *
  * @example
  * // gb3095-24h-pm25 raised for 25 Nov at 114.2; days after: 171, 246, 289, 60.1
- * await latestObservation(store, state, Date.parse("2026-11-30T08:00:00+08:00"));
+ * await latestObservation(store, registry, state, Date.parse("2026-11-30T08:00:00+08:00"));
  * // { latest: { value: 60.1, dataTime: <30 Nov 00:00> }, worst: { value: 289, dataTime: <29 Nov 00:00> }, since: … }
  */
 export async function latestObservation(
-  store: Pick<TimeSeriesStore, "queryHourly">,
+  store: HourStore,
+  registry: StationRegistry,
   s: AlertState,
   at: number,
 ): Promise<LatestObservation | undefined> {
@@ -57,22 +60,17 @@ export async function latestObservation(
   if (window === undefined || s.metric === undefined || !isMetricId(s.metric) || s.value === undefined)
     return undefined;
   if (s.stationId === "district") return undefined;
+  const station = registry.get(s.stationId);
+  if (station === undefined) return undefined;
   const started = Date.parse(s.startedAt ?? s.raisedAt);
   const since = Math.max(started, at - WORST_LOOKBACK_MS);
-  const hours = await store.queryHourly({
-    stationId: s.stationId,
-    metric: s.metric,
-    from: since - window.ms,
-    to: at,
-  });
+  const hours = await validHours(store, station, s.metric, since - window.ms, at);
   const values: WindowValue[] = [];
   if (window.day === true) {
     // Hour labels in (dayStart, dayStart + 24 h] make the Beijing day ending at dayStart + 24 h.
     const days = new Map<number, number[]>();
-    for (const h of hours) {
-      const v = validMean(h);
-      if (v === undefined) continue;
-      const dayEnd = beijingDayStart(h.hourEnd - 1) + DAY_MS;
+    for (const { hourEnd, mean: v } of hours) {
+      const dayEnd = beijingDayStart(hourEnd - 1) + DAY_MS;
       const list = days.get(dayEnd);
       if (list === undefined) days.set(dayEnd, [v]);
       else list.push(v);
@@ -82,10 +80,7 @@ export async function latestObservation(
       values.push({ value: list.reduce((a, b) => a + b, 0) / list.length, dataTime: dayEnd });
     }
   } else {
-    const valid = hours.flatMap((h) => {
-      const v = validMean(h);
-      return v === undefined ? [] : [{ hourEnd: h.hourEnd, v }];
-    });
+    const valid = hours.map((h) => ({ hourEnd: h.hourEnd, v: h.mean }));
     for (const end of valid) {
       if (end.hourEnd < since) continue;
       const inWindow = valid.filter((h) => h.hourEnd > end.hourEnd - window.ms && h.hourEnd <= end.hourEnd);

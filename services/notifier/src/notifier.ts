@@ -542,7 +542,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     let o: LatestObservation | CurrentObservation | undefined;
     try {
       o =
-        (await latestObservation(store, s, t)) ??
+        (await latestObservation(store, registry, s, t)) ??
         (await currentObservation(store, registry, s, t, silentText));
     } catch (error) {
       logger.warn(

@@ -7,7 +7,9 @@ import {
   dailyMeanValidity,
   dailyMinimum,
   eightHourMeanValidity,
+  hourHasEnoughSampling,
   hourlyMeanValidity,
+  hourSampledMs,
   monthlyMeanValidity,
   o3DailyMax1hValidity,
   o3DailyMax8hValidity,
@@ -57,6 +59,27 @@ describe("GB 3095 Table 4 minimums", () => {
       /dailyMeansByMonth\[1\]/,
     );
     expect(() => annualMeanValidity(2025, [31])).toThrow(/12 monthly counts/);
+  });
+});
+
+describe("an hour's sampling from its aggregate (45-min rule, shared by the API and the notifier)", () => {
+  const FIVE = 300_000;
+  it("instantaneous readings are credited the reporting interval each, capped at 1 h", () => {
+    expect(hourSampledMs(1, 0, FIVE)).toBe(FIVE);
+    expect(hourHasEnoughSampling(1, 0, FIVE)).toBe(false);
+    expect(hourHasEnoughSampling(8, 0, FIVE)).toBe(false);
+    expect(hourHasEnoughSampling(9, 0, FIVE)).toBe(true);
+    expect(hourSampledMs(20, 0, FIVE)).toBe(3_600_000);
+    // An hourly station's one instantaneous reading covers the hour.
+    expect(hourHasEnoughSampling(1, 0, 3_600_000)).toBe(true);
+  });
+  it("averaged time counts as is; a mixed hour's instantaneous readings only when counted (≤ validCount − 1)", () => {
+    expect(hourSampledMs(10, 900_000, FIVE)).toBe(900_000);
+    expect(hourHasEnoughSampling(10, 900_000, FIVE)).toBe(false);
+    expect(hourSampledMs(10, 900_000, FIVE, 9)).toBe(3_600_000);
+    expect(hourSampledMs(2, 900_000, FIVE, 5)).toBe(900_000 + FIVE);
+    expect(hourHasEnoughSampling(1, 2_700_000, FIVE)).toBe(true);
+    expect(hourHasEnoughSampling(0, 0, FIVE)).toBe(false);
   });
 });
 

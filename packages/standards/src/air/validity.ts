@@ -230,6 +230,56 @@ export function hourlyMeanValidity(minutesSampled: number): ValidityVerdict {
   return verdict("hourly-mean", minutesSampled >= 45, `${minutesSampled} of 60 minutes sampled; needs ≥ 45`);
 }
 
+/** GB 3095 Table 4: a 1-h mean needs at least 45 minutes of sampling in the hour (ms). */
+export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
+
+/**
+ * The sampling time credited to one hour of stored readings for the 45-minute rule (GB 3095 Table 4),
+ * capped at 1 h, from the hour's aggregate: readings with an averaging period are credited the part
+ * of it inside the hour (`validPeriodMs`, as the store sums it); instantaneous readings the metric's
+ * reporting interval each. With no averaged time every valid reading is instantaneous; with some,
+ * the aggregate does not say how many valid readings were instantaneous: `instantaneousCount` (counted
+ * from the raw readings by the caller; at most `validCount − 1`) adds them, and without it only the
+ * averaged time counts. Positional arguments: called for every hour of a year of series.
+ *
+ * @example
+ * hourSampledMs(1, 0, 300_000) // 300_000: one 5-min instantaneous reading
+ * hourSampledMs(9, 0, 300_000) // 2_700_000: nine of them, 45 min
+ * hourSampledMs(10, 900_000, 300_000, 9) // 3_600_000: a PT15M reading and nine 5-min ones
+ * hourSampledMs(10, 900_000, 300_000) // 900_000: the same hour, instantaneous readings not counted
+ */
+export function hourSampledMs(
+  validCount: number,
+  validPeriodMs: number,
+  reportingIntervalMs: number,
+  instantaneousCount = 0,
+): number {
+  if (validPeriodMs <= 0) return Math.min(HOUR_MS, validCount * reportingIntervalMs);
+  const instantaneous = Math.max(0, Math.min(instantaneousCount, validCount - 1));
+  return Math.min(HOUR_MS, validPeriodMs + instantaneous * reportingIntervalMs);
+}
+
+/**
+ * Whether an hour's aggregate has enough sampling for a valid 1-h mean (≥ 45 min credited by
+ * {@link hourSampledMs}); false with no valid reading.
+ *
+ * @example
+ * hourHasEnoughSampling(1, 0, 300_000) // false (5 min)
+ * hourHasEnoughSampling(9, 0, 300_000) // true (45 min)
+ */
+export function hourHasEnoughSampling(
+  validCount: number,
+  validPeriodMs: number,
+  reportingIntervalMs: number,
+  instantaneousCount = 0,
+): boolean {
+  return (
+    validCount > 0 &&
+    hourSampledMs(validCount, validPeriodMs, reportingIntervalMs, instantaneousCount) >=
+      MIN_SAMPLING_PER_HOUR_MS
+  );
+}
+
 /**
  * GB 3095 Table 4: a daily (24-h) mean is valid with ≥ 20 hourly means in the natural day.
  *

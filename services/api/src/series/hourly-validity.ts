@@ -1,4 +1,5 @@
 import { HOUR_MS, type MetricId } from "@qingshan/domain";
+import { hourSampledMs, MIN_SAMPLING_PER_HOUR_MS } from "@qingshan/standards";
 import {
   type HourlyAggregate,
   type HourlyColumns,
@@ -12,8 +13,9 @@ import type { HourSeries, HourValue } from "./types.ts";
 /**
  * A 1-h mean needs at least 45 minutes of sampling in the hour: GB 3095-2012/2026 Table 4 for SO2,
  * NO2, CO, O3 (and NOx); Qingshan applies the same minimum to every other metric as a local rule.
+ * (@qingshan/standards, shared with the notifier.)
  */
-export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
+export { MIN_SAMPLING_PER_HOUR_MS };
 
 /**
  * Applies the hourly validity rule to one hourly aggregate. Readings with an averaging period
@@ -91,16 +93,14 @@ function shortSamplingReason(sampledMs: number, metric: MetricId): string {
 /**
  * Valid sampling time credited to an hour (see {@link hourValue}), capped at 1 h. With averaged
  * readings (`validPeriodMs` > 0) at most `validCount − 1` of the valid readings can be
- * instantaneous.
+ * instantaneous. The rule is @qingshan/standards hourSampledMs (the notifier applies it too).
  */
 function sampledMsOf(
   { validPeriodMs, validCount }: Pick<HourlyAggregate, "validPeriodMs" | "validCount">,
   reportingIntervalMs: number,
   instantaneousCount: number,
 ): number {
-  if (validPeriodMs <= 0) return Math.min(HOUR_MS, validCount * reportingIntervalMs);
-  const instantaneous = Math.max(0, Math.min(instantaneousCount, validCount - 1));
-  return Math.min(HOUR_MS, validPeriodMs + instantaneous * reportingIntervalMs);
+  return hourSampledMs(validCount, validPeriodMs, reportingIntervalMs, instantaneousCount);
 }
 
 /**
