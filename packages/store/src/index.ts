@@ -10,4 +10,5 @@ export type { InfluxStoreConfig, InfluxStoreSettings } from "./influx/config.ts"
 export { influxStoreConfigSchema, parseInfluxStoreConfig } from "./influx/config.ts";
 export type { InfluxStore } from "./influx/influx-store.ts";
 export { createInfluxStore } from "./influx/influx-store.ts";
+export { countValidInstantaneous, storeValidFlags } from "./instantaneous-counts.ts";
 export * from "./store.ts";

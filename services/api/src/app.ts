@@ -6,12 +6,12 @@ import {
   DEFAULT_WARNING_PRESET,
   LIANDU_PM25_ANNUAL_TARGET,
 } from "@qingshan/standards";
+import { storeValidFlags } from "@qingshan/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { register as globalRegister } from "prom-client";
 import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { ApiError } from "./http/errors.ts";
-import { storeValidFlags } from "./http/load.ts";
 import { healthRoutes } from "./ops/health.ts";
 import { metricsRoutes } from "./ops/metrics.ts";
 import { alertRoutes } from "./routes/alerts.ts";

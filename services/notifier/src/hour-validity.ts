@@ -1,14 +1,11 @@
-import {
-  DAY_MS,
-  type DataFlag,
-  DEFAULT_VALID_FLAGS,
-  HOUR_MS,
-  type MetricId,
-  reportingIntervalOf,
-  type Station,
-} from "@qingshan/domain";
+import { type MetricId, reportingIntervalOf, type Station } from "@qingshan/domain";
 import { hourHasEnoughSampling, MIN_SAMPLING_PER_HOUR_MS } from "@qingshan/standards";
-import { type HourlyAggregate, hourEndOf, type TimeSeriesStore } from "@qingshan/store";
+import {
+  countValidInstantaneous,
+  type HourlyAggregate,
+  storeValidFlags,
+  type TimeSeriesStore,
+} from "@qingshan/store";
 
 export type HourStore = Pick<TimeSeriesStore, "queryHourly" | "queryReadings">;
 
@@ -42,7 +39,8 @@ export async function validHours(
 ): Promise<ValidHour[]> {
   const hours = await store.queryHourly({ stationId: station.id, metric, from, to });
   const intervalMs = reportingIntervalOf(station, metric);
-  const counts = await instantaneousCounts(store, station.id, metric, hours.filter(needsRecount));
+  const recount = hours.filter(needsRecount).map((h) => h.hourEnd);
+  const counts = await countValidInstantaneous(store, station.id, metric, recount, storeValidFlags(store));
   const out: ValidHour[] = [];
   for (const h of hours) {
     if (h.mean === null) continue;
@@ -61,46 +59,4 @@ function needsRecount(h: HourlyAggregate): boolean {
   return (
     h.mean !== null && h.validPeriodMs > 0 && h.validPeriodMs < MIN_SAMPLING_PER_HOUR_MS && h.validCount >= 2
   );
-}
-
-/**
- * The valid instantaneous readings (no averaging period, flag among the store's valid flags) of
- * each of `hours`, counted from the raw readings; hours close together are read in one query.
- */
-async function instantaneousCounts(
-  store: HourStore,
-  stationId: string,
-  metric: MetricId,
-  hours: readonly HourlyAggregate[],
-): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  if (hours.length === 0) return counts;
-  const validFlags = storeValidFlags(store);
-  const wanted = new Set(hours.map((h) => h.hourEnd));
-  for (const { from, to } of readSpans([...wanted].sort((a, b) => a - b))) {
-    for (const r of await store.queryReadings({ stationId, metric, from, to })) {
-      if (r.periodMs !== 0 || !validFlags.includes(r.flag)) continue;
-      const label = hourEndOf(r.ts);
-      if (wanted.has(label)) counts.set(label, (counts.get(label) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
-/** [from, to) ranges covering the hours labelled `hourEnds` (ascending): gaps ≤ 6 h merged, ≤ 1 day each. */
-function readSpans(hourEnds: readonly number[]): Array<{ from: number; to: number }> {
-  const spans: Array<{ from: number; to: number }> = [];
-  for (const hourEnd of hourEnds) {
-    const last = spans.at(-1);
-    if (last && hourEnd - HOUR_MS - last.to <= 6 * HOUR_MS && hourEnd - last.from <= DAY_MS)
-      last.to = hourEnd;
-    else spans.push({ from: hourEnd - HOUR_MS, to: hourEnd });
-  }
-  return spans;
-}
-
-/** The flags the store's hourly aggregates count as valid: its `settings.validFlags` (both shipped adapters have them), else N. */
-function storeValidFlags(store: HourStore): readonly DataFlag[] {
-  const settings = (store as { settings?: { validFlags?: readonly DataFlag[] } }).settings;
-  return settings?.validFlags ?? DEFAULT_VALID_FLAGS;
 }
