@@ -1,11 +1,6 @@
 import { type MetricId, reportingIntervalOf, type Station } from "@qingshan/domain";
-import { hourHasEnoughSampling, MIN_SAMPLING_PER_HOUR_MS } from "@qingshan/standards";
-import {
-  countValidInstantaneous,
-  type HourlyAggregate,
-  storeValidFlags,
-  type TimeSeriesStore,
-} from "@qingshan/store";
+import { hourHasEnoughSampling, hourNeedsInstantaneousCount } from "@qingshan/standards";
+import { countValidInstantaneous, storeValidFlags, type TimeSeriesStore } from "@qingshan/store";
 
 export type HourStore = Pick<TimeSeriesStore, "queryHourly" | "queryReadings">;
 
@@ -39,7 +34,9 @@ export async function validHours(
 ): Promise<ValidHour[]> {
   const hours = await store.queryHourly({ stationId: station.id, metric, from, to });
   const intervalMs = reportingIntervalOf(station, metric);
-  const recount = hours.filter(needsRecount).map((h) => h.hourEnd);
+  const recount = hours
+    .filter((h) => h.mean !== null && hourNeedsInstantaneousCount(h.validCount, h.validPeriodMs))
+    .map((h) => h.hourEnd);
   const counts = await countValidInstantaneous(store, station.id, metric, recount, storeValidFlags(store));
   const out: ValidHour[] = [];
   for (const h of hours) {
@@ -49,14 +46,4 @@ export async function validHours(
     out.push({ hourEnd: h.hourEnd, mean: h.mean });
   }
   return out;
-}
-
-/**
- * Whether the hour's validity depends on how many of its valid readings were instantaneous (as
- * services/api hoursToRecount): some averaged time short of 45 min, and other valid readings.
- */
-function needsRecount(h: HourlyAggregate): boolean {
-  return (
-    h.mean !== null && h.validPeriodMs > 0 && h.validPeriodMs < MIN_SAMPLING_PER_HOUR_MS && h.validCount >= 2
-  );
 }

@@ -65,6 +65,7 @@ export {
   eightHourMeanValidity,
   hourHasEnoughSampling,
   hourlyMeanValidity,
+  hourNeedsInstantaneousCount,
   hourSampledMs,
   MIN_SAMPLING_PER_HOUR_MS,
   monthlyMeanValidity,

@@ -9,6 +9,7 @@ import {
   eightHourMeanValidity,
   hourHasEnoughSampling,
   hourlyMeanValidity,
+  hourNeedsInstantaneousCount,
   hourSampledMs,
   monthlyMeanValidity,
   o3DailyMax1hValidity,
@@ -80,6 +81,25 @@ describe("an hour's sampling from its aggregate (45-min rule, shared by the API 
     expect(hourSampledMs(2, 900_000, FIVE, 5)).toBe(900_000 + FIVE);
     expect(hourHasEnoughSampling(1, 2_700_000, FIVE)).toBe(true);
     expect(hourHasEnoughSampling(0, 0, FIVE)).toBe(false);
+  });
+  it("an hour needs its instantaneous readings counted only when averaged time < 45 min and ≥ 2 valid readings", () => {
+    const cases: [validCount: number, validPeriodMs: number, needs: boolean][] = [
+      [10, 900_000, true], // PT15M + 9 others: 15 min alone, up to 60 min with them
+      [2, 900_000, true],
+      [2, 2_699_999, true],
+      [2, 2_700_000, false], // 45 min averaged: valid either way
+      [5, 3_600_000, false],
+      [1, 900_000, false], // the averaged reading alone
+      [9, 0, false], // instantaneous only: the aggregate decides
+      [0, 0, false],
+    ];
+    for (const [validCount, validPeriodMs, needs] of cases) {
+      expect([validCount, validPeriodMs, hourNeedsInstantaneousCount(validCount, validPeriodMs)]).toEqual([
+        validCount,
+        validPeriodMs,
+        needs,
+      ]);
+    }
   });
 });
 

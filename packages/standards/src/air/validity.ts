@@ -260,6 +260,24 @@ export function hourSampledMs(
 }
 
 /**
+ * Whether an hour's validity under the 45-minute rule can depend on how many of its valid readings
+ * were instantaneous, i.e. whether the caller must count them from the raw readings and pass
+ * `instantaneousCount` to {@link hourSampledMs} / {@link hourHasEnoughSampling}: some valid reading
+ * was averaged (`validPeriodMs` > 0), there are others (`validCount` ≥ 2), and the averaged time
+ * alone is short of 45 min. Any other hour is decided by its aggregate: instantaneous readings only,
+ * one averaged reading, or averaged time that passes alone.
+ *
+ * @example
+ * hourNeedsInstantaneousCount(10, 900_000) // true: a PT15M reading and 9 others
+ * hourNeedsInstantaneousCount(1, 900_000) // false: the PT15M reading alone
+ * hourNeedsInstantaneousCount(9, 0) // false: instantaneous readings only
+ * hourNeedsInstantaneousCount(2, 2_700_000) // false: 45 min averaged, valid either way
+ */
+export function hourNeedsInstantaneousCount(validCount: number, validPeriodMs: number): boolean {
+  return validPeriodMs > 0 && validPeriodMs < MIN_SAMPLING_PER_HOUR_MS && validCount >= 2;
+}
+
+/**
  * Whether an hour's aggregate has enough sampling for a valid 1-h mean (≥ 45 min credited by
  * {@link hourSampledMs}); false with no valid reading.
  *

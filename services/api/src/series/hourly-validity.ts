@@ -1,5 +1,5 @@
 import { HOUR_MS, type MetricId } from "@qingshan/domain";
-import { hourSampledMs, MIN_SAMPLING_PER_HOUR_MS } from "@qingshan/standards";
+import { hourNeedsInstantaneousCount, hourSampledMs, MIN_SAMPLING_PER_HOUR_MS } from "@qingshan/standards";
 import {
   type HourlyAggregate,
   type HourlyColumns,
@@ -104,13 +104,11 @@ function sampledMsOf(
 }
 
 /**
- * The hours whose validity may depend on how many of their valid readings were instantaneous: some
- * valid reading was averaged (`validPeriodMs` > 0), there are others (`validCount` ≥ 2), and the
- * averaged time alone is short of 45 min. A mixed hour (averaged and instantaneous readings) that
- * passes on its averaged time alone is valid either way, and an hour of one averaged reading or of
- * instantaneous readings only is decided by the aggregate; so only these hours need their
- * instantaneous readings counted from the raw readings (they are rare: a mixed hour, or an hour of
- * averaged readings with gaps, whose count is then 0).
+ * The hours whose validity may depend on how many of their valid readings were instantaneous, so
+ * that their instantaneous readings must be counted from the raw readings: hours with a mean that
+ * meet @qingshan/standards hourNeedsInstantaneousCount (averaged time short of 45 min, ≥ 2 valid
+ * readings; the notifier applies it too). They are rare: a mixed hour, or an hour of averaged
+ * readings with gaps, whose count is then 0.
  *
  * @example
  * hoursToRecount(await store.queryHourlyColumns(q)) // [hourEnd, …] ascending as the columns
@@ -118,12 +116,9 @@ function sampledMsOf(
 export function hoursToRecount(columns: HourlyColumns): number[] {
   const out: number[] = [];
   for (let i = 0; i < columns.length; i++) {
-    const validPeriodMs = columns.validPeriodMs[i] as number;
     if (
-      validPeriodMs > 0 &&
-      validPeriodMs < MIN_SAMPLING_PER_HOUR_MS &&
-      (columns.validCount[i] as number) >= 2 &&
-      !Number.isNaN(columns.mean[i] as number)
+      !Number.isNaN(columns.mean[i] as number) &&
+      hourNeedsInstantaneousCount(columns.validCount[i] as number, columns.validPeriodMs[i] as number)
     ) {
       out.push(columns.hourEnd[i] as number);
     }
