@@ -27,7 +27,7 @@ export {
   parsePacket,
   unverifiedMn,
 } from "./packet.ts";
-export { PROTOCOL_PROFILES, type ProtocolProfile, profileForVersion } from "./protocol.ts";
+export { dataFlagOf, PROTOCOL_PROFILES, type ProtocolProfile, profileForVersion } from "./protocol.ts";
 export {
   type DecodeOptions,
   hj212ErrorToRejection,

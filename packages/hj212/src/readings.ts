@@ -1,8 +1,6 @@
 import {
   checkTime,
   checkValue,
-  DATA_FLAGS,
-  type DataFlag,
   DEFAULT_DECODE_LIMITS,
   type DecodeLimits,
   METRICS,
@@ -17,7 +15,7 @@ import { COMMAND_CODES_2017, DATA_COMMANDS, type PollutantCode, UNSTORED_DATA_CO
 import { parseDataTime } from "./data-time.ts";
 import { HJ212_ERROR_CODES, type Hj212Error } from "./errors.ts";
 import type { Hj212Packet } from "./packet.ts";
-import { profileForVersion } from "./protocol.ts";
+import { dataFlagOf, profileForVersion } from "./protocol.ts";
 import { convertDecimal, isConvertible, isDecimal } from "./units.ts";
 
 export interface DecodeOptions {
@@ -119,6 +117,7 @@ export function packetToReadings(
   const timeProblem = checkTime(ts, options.now, limits, "CP.DataTime");
   if (timeProblem) return fail(timeProblem);
 
+  const profile = profileForVersion(packet.flag.version);
   const readings: Reading[] = [];
   const rejections: Rejection[] = [];
   for (const [code, fields] of Object.entries(packet.cp.groups)) {
@@ -128,7 +127,7 @@ export function packetToReadings(
     if (metric === null) {
       const expected = entry
         ? `a code mapped to a Qingshan metric (${code} is ${entry.en}, which Qingshan does not store; map it in codeMap)`
-        : `a pollutant code of ${profileForVersion(packet.flag.version).edition} Appendix B or of codeMap`;
+        : `a pollutant code of ${profile.edition} Appendix B or of codeMap`;
       rejections.push(rejection("metric.unknown", `CP.${code}`, code, expected));
       continue;
     }
@@ -153,10 +152,13 @@ export function packetToReadings(
       rejections.push(problem);
       continue;
     }
-    const flag = fields.Flag ?? "N";
-    if (!(DATA_FLAGS as readonly string[]).includes(flag)) {
-      // HJ 212-2017 Table 8 data flags
-      rejections.push(rejection("flag.unknown", `CP.${code}-Flag`, flag, `one of ${DATA_FLAGS.join(" ")}`));
+    // hj212.md §5 says nothing of a group without `-Flag` (its examples always send one): it is
+    // taken as N, normal (README, packetToReadings).
+    const sent = fields.Flag ?? "N";
+    // hj212.md §5: the flags of the packet's edition (Table 8 of 2017; the 2005 set mapped).
+    const flag = dataFlagOf(profile, packet.st, sent);
+    if (!("flag" in flag)) {
+      rejections.push(rejection("flag.unknown", `CP.${code}-Flag`, sent, flag.expected));
       continue;
     }
     readings.push({
@@ -165,7 +167,7 @@ export function packetToReadings(
       ts,
       periodMs,
       value: value as number,
-      flag: flag as DataFlag,
+      flag: flag.flag,
       source,
       receivedAt: options.now,
     });
