@@ -15,6 +15,12 @@ export function toCsv(columns: readonly string[], rows: readonly Record<string, 
   return `${lines.join("\r\n")}\r\n`;
 }
 
+/**
+ * U+FEFF, written first on `?bom=true`: Excel reads a CSV without it in the system's legacy code
+ * page (GBK on Chinese Windows), which garbles UTF-8 text such as 莲都; scripts mostly do not want it.
+ */
+export const UTF8_BOM = "\uFEFF";
+
 /** What a spreadsheet takes for the start of a formula in a cell, even a quoted one. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 

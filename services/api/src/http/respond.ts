@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { toCsv } from "./csv.ts";
+import { toCsv, UTF8_BOM } from "./csv.ts";
 
 /**
  * Whether the client asked for CSV: `?format=csv`; without `format`, an `Accept` naming `text/csv`
@@ -50,7 +50,9 @@ function qualityOf(ranges: readonly MediaRange[], types: readonly string[]): num
 }
 
 /**
- * Sends `json` as JSON, or `rows` under `columns` as RFC 4180 CSV when the client asked for it.
+ * Sends `json` as JSON, or `rows` under `columns` as RFC 4180 CSV when the client asked for it,
+ * as an attachment named `filename`, starting with a UTF-8 BOM with `?bom=true` (the route's
+ * query schema declares `bom`).
  *
  * @example
  * return respond(request, reply, body, { filename: "series.csv", columns, rows });
@@ -62,10 +64,11 @@ export function respond(
   csv: { filename: string; columns: readonly string[]; rows: readonly Record<string, unknown>[] },
 ): FastifyReply {
   if (wantsCsv(request)) {
+    const bom = (request.query as { bom?: boolean } | undefined)?.bom === true;
     return reply
       .header("content-type", "text/csv; charset=utf-8")
       .header("content-disposition", `attachment; filename="${csv.filename}"`)
-      .send(toCsv(csv.columns, csv.rows));
+      .send(`${bom ? UTF8_BOM : ""}${toCsv(csv.columns, csv.rows)}`);
   }
   return reply.send(json);
 }

@@ -49,7 +49,7 @@ export function jsonOrCsv(
       "text/csv": {
         schema: {
           type: "string",
-          description: `RFC 4180 CSV, header row then one row per item; a text field starting with =, +, -, @, tab or CR has a ' prefixed (CSV injection), numbers are written as they are; columns: ${columns.join(", ")}${csvNote ? `. ${csvNote}` : ""}`,
+          description: `RFC 4180 CSV, header row then one row per item; a text field starting with =, +, -, @, tab or CR has a ' prefixed (CSV injection), numbers are written as they are; UTF-8, with a byte order mark (U+FEFF) first only when bom=true; sent as an attachment (Content-Disposition); columns: ${columns.join(", ")}${csvNote ? `. ${csvNote}` : ""}`,
         },
       },
     },
@@ -121,6 +121,9 @@ export const readingsResponse = object(
       ...bool,
       description: "True when more than `limit` readings matched: the earliest `limit` were returned",
     },
+    next: str(
+      "Only when truncated: path and query of the next page (this query with `cursor`, and `from`/`to` pinned), continuing exactly after the last reading returned; also in the Link header (rel=next)",
+    ),
     readings: arrayOf(
       object(
         {

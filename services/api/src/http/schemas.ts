@@ -20,6 +20,12 @@ const format = {
   description:
     "Response format; wins over Accept. Without it: CSV when Accept names text/csv with a q-value above 0 and at least that of application/json (or application/*, */*), else JSON.",
 } as const;
+const bom = {
+  type: "boolean",
+  default: false,
+  description:
+    "CSV only: true starts the body with a UTF-8 byte order mark (U+FEFF), which Excel needs to read the CSV as UTF-8 (Chinese station names); default false, for scripts. Ignored for JSON.",
+} as const;
 const metric = { type: "string", enum: [...METRIC_IDS], description: "Metric id of the catalogue" } as const;
 const limit = (max: number, def: number) =>
   ({
@@ -40,7 +46,21 @@ const every = {
 export const readingsQuery = {
   type: "object",
   required: ["station"],
-  properties: { station, metric, from, to, limit: limit(100_000, 10_000), format },
+  properties: {
+    station,
+    metric,
+    from,
+    to,
+    limit: limit(100_000, 10_000),
+    cursor: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Continue after the last reading of a previous page: the cursor of its `next` link (opaque). Use the `next` URL as given: the cursor belongs to its station, metric, from and to.",
+    },
+    format,
+    bom,
+  },
 } as const;
 
 export const seriesQuery = {
@@ -59,6 +79,7 @@ export const seriesQuery = {
       description: "Statistic per period; count = valid readings (1h), valid hours (1d), valid days (1mo)",
     },
     format,
+    bom,
   },
 } as const;
 
@@ -82,6 +103,7 @@ export const aqiQuery = {
         "HJ 633-2012 real-time PM basis (ignored for 2026-edition hours): hourly 1-h means or 24-h rolling means; auto = hourly from 2014-01-01 (published practice)",
     },
     format,
+    bom,
   },
 } as const;
 
@@ -94,6 +116,7 @@ export const waterQuery = {
     to,
     period: { type: "string", enum: [...EVERY], default: "1d", description: "Assessment period" },
     format,
+    bom,
   },
 } as const;
 
@@ -106,6 +129,7 @@ export const noiQuery = {
     to,
     period: { type: "string", enum: [...EVERY], default: "1h", description: "Period whose mean is graded" },
     format,
+    bom,
   },
 } as const;
 
@@ -118,6 +142,7 @@ export const deadLettersQuery = {
     code: { type: "string", minLength: 1, description: "Only this rejection code, e.g. value.out_of_range" },
     limit: limit(10_000, 1_000),
     format,
+    bom,
   },
 } as const;
 
@@ -198,6 +223,7 @@ export const alertsQuery = {
     to: { type: "string", description: `Alerts raised before this time: ${TIME_EXPECTED}` },
     limit: limit(1_000, 100),
     format,
+    bom,
   },
 } as const;
 
@@ -520,7 +546,7 @@ const year = {
 
 export const complianceYearQuery = {
   type: "object",
-  properties: { year, format },
+  properties: { year, format, bom },
 } as const;
 
 export const waterComplianceQuery = {
@@ -534,6 +560,7 @@ export const waterComplianceQuery = {
     },
     at: { type: "string", description: `A time inside the period: ${TIME_EXPECTED}. Default: now.` },
     format,
+    bom,
   },
 } as const;
 

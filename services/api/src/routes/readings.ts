@@ -1,5 +1,5 @@
-import { METRICS, type MetricId, toBeijingIso } from "@qingshan/domain";
-import type { FastifyInstance } from "fastify";
+import { METRICS, type MetricId, type Reading, toBeijingIso } from "@qingshan/domain";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { requireMetricAt, requireStation } from "../http/load.ts";
@@ -7,6 +7,7 @@ import { respond } from "../http/respond.ts";
 import { jsonOrCsv, readingsResponse } from "../http/response-schemas.ts";
 import { readingsQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
+import { decodeCursor, encodeCursor, isAfterCursor, type ReadingsCursor } from "./readings-cursor.ts";
 
 interface ReadingsQuery {
   station: string;
@@ -14,7 +15,9 @@ interface ReadingsQuery {
   from?: string;
   to?: string;
   limit: number;
+  cursor?: string;
   format?: "json" | "csv";
+  bom?: boolean;
 }
 
 const COLUMNS = [
@@ -29,7 +32,11 @@ const COLUMNS = [
   "receivedAt",
 ] as const;
 
-/** GET /readings: raw readings (every flag) of a station in [from, to), oldest first. */
+/**
+ * GET /readings: raw readings (every flag) of a station in [from, to), oldest first, at most
+ * `limit`; when more matched, `next` (and a `Link: <…>; rel="next"` header) continues after the
+ * last one returned.
+ */
 export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: ReadingsQuery }>(
     "/readings",
@@ -37,11 +44,25 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Raw readings",
         description:
-          "Raw readings of a station (all flags, as stored) with ts in [from, to), oldest first. JSON or CSV.",
+          'Raw readings of a station (all flags, as stored) with ts in [from, to), oldest first (by ts, then metric), at most `limit`. When more matched, `truncated` is true and `next` (JSON) and the Link header (rel="next", JSON and CSV) give the URL of the next page: the same query with `cursor`, which continues exactly after the last reading returned. JSON or CSV.',
         tags: ["readings"],
         querystring: readingsQuery,
         response: {
-          200: jsonOrCsv("Raw readings, oldest first", readingsResponse, COLUMNS),
+          200: {
+            ...jsonOrCsv(
+              "Raw readings, oldest first",
+              readingsResponse,
+              COLUMNS,
+              'When more than `limit` readings matched, the Link header names the next page (rel="next")',
+            ),
+            headers: {
+              Link: {
+                type: "string",
+                description:
+                  'RFC 8288, only when more than `limit` readings matched: `<path?query>; rel="next"`, the same URL as the JSON `next`',
+              },
+            },
+          },
           400: errorResponseSchema,
           404: errorResponseSchema,
         },
@@ -52,16 +73,29 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const station = requireStation(ctx, q.station);
       if (q.metric) requireMetricAt(station, q.metric);
       const { from, to } = timeRange(q, ctx.now(), 86_400_000);
-      // One more than asked: whether it comes back says whether more readings matched.
-      const found = await ctx.store.queryReadings({
-        stationId: station.id,
-        ...(q.metric ? { metric: q.metric } : {}),
-        from,
-        to,
-        limit: q.limit + 1,
-      });
+      const cursor =
+        q.cursor === undefined
+          ? undefined
+          : decodeCursor(q.cursor, { station: station.id, metricFilter: q.metric, from, to });
+      const found = await readingsFrom(
+        ctx,
+        { stationId: station.id, metric: q.metric, from, to },
+        cursor,
+        q.limit,
+      );
       const truncated = found.length > q.limit;
       const readings = truncated ? found.slice(0, q.limit) : found;
+      const last = readings.at(-1);
+      const next =
+        truncated && last
+          ? nextPath(request, from, to, {
+              station: station.id,
+              metricFilter: q.metric,
+              ts: last.ts,
+              metric: last.metric,
+            })
+          : undefined;
+      if (next !== undefined) reply.header("link", `<${next}>; rel="next"`);
       const rows = readings.map((r) => ({
         ts: toBeijingIso(r.ts),
         station: r.stationId,
@@ -83,10 +117,49 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
           to: toBeijingIso(to),
           count: rows.length,
           truncated,
+          ...(next !== undefined ? { next } : {}),
           readings: rows,
         },
         { filename: `readings-${station.id}.csv`, columns: COLUMNS, rows },
       );
     },
   );
+}
+
+/**
+ * The readings after `cursor` (or from `from`), at most `limit` + 1: whether the extra one comes
+ * back says whether more matched. Readings at the cursor's own ts are read apart, since the
+ * cursor may fall between two metrics of the same instant (the store orders by ts, then metric).
+ */
+async function readingsFrom(
+  ctx: ApiContext,
+  query: { stationId: string; metric: MetricId | undefined; from: number; to: number },
+  cursor: ReadingsCursor | undefined,
+  limit: number,
+): Promise<Reading[]> {
+  const { stationId, metric, to } = query;
+  const base = { stationId, ...(metric ? { metric } : {}) };
+  if (cursor === undefined)
+    return ctx.store.queryReadings({ ...base, from: query.from, to, limit: limit + 1 });
+  const atCursor = (await ctx.store.queryReadings({ ...base, from: cursor.ts, to: cursor.ts + 1 })).filter(
+    (r) => isAfterCursor(r, cursor),
+  );
+  if (atCursor.length > limit || cursor.ts + 1 >= to) return atCursor;
+  const later = await ctx.store.queryReadings({
+    ...base,
+    from: cursor.ts + 1,
+    to,
+    limit: limit + 1 - atCursor.length,
+  });
+  return [...atCursor, ...later];
+}
+
+/** The path and query of the page after `last`: this request's with `from`, `to` pinned and `cursor`. */
+function nextPath(request: FastifyRequest, from: number, to: number, last: ReadingsCursor): string {
+  const url = new URL(request.url, "http://localhost");
+  // Pinned: a default `to` (now) would move between pages, and with it a default `from`.
+  url.searchParams.set("from", toBeijingIso(from));
+  url.searchParams.set("to", toBeijingIso(to));
+  url.searchParams.set("cursor", encodeCursor(last));
+  return `${url.pathname}?${url.searchParams.toString()}`;
 }
