@@ -1,6 +1,5 @@
 import {
   type AlertEvent,
-  AlertEventSchema,
   createStationRegistry,
   foldAlertEvents,
   type MetricId,
@@ -8,11 +7,10 @@ import {
 } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine, type EvaluationMode } from "./engine.ts";
-import { loadRulesFile } from "./load.ts";
 import { plainView } from "./testdata/plain-view.ts";
+import { ruleRig, SHIPPED_RULES } from "./testdata/rule-rig.ts";
 
 const H = 3_600_000;
-const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
 const site = { location: { lat: 28.4, lon: 119.9 }, township: "万象街道" };
 const registry = createStationRegistry([
   { id: "aq-1", name: { zh: "莲都站", en: "Liandu station" }, kind: "air", metrics: ["pm25"], ...site },
@@ -57,19 +55,8 @@ const station = (id: string) =>
   })();
 const at = (iso: string) => Date.parse(iso);
 
-function setup(stationId: string, metrics: MetricId[], now = at("2026-12-01T00:00:00+08:00")) {
-  const engine = createRuleEngine(RULES, { registry, clock: () => now });
-  const view = plainView(station(stationId), metrics);
-  const events: AlertEvent[] = [];
-  const hour = (t: number, values: Partial<Record<MetricId, number>>, mode: EvaluationMode = "emit") => {
-    for (const [m, v] of Object.entries(values)) view.set(m as MetricId, t, v as number);
-    const out = engine.evaluateHour(view, t, mode);
-    for (const e of out) AlertEventSchema.parse(e);
-    events.push(...out);
-    return out;
-  };
-  return { engine, view, events, hour };
-}
+const setup = (stationId: string, metrics: MetricId[], now = at("2026-12-01T00:00:00+08:00")) =>
+  ruleRig({ rules: SHIPPED_RULES, registry, station: station(stationId), metrics, now });
 
 const summary = (events: readonly AlertEvent[], rule?: string) =>
   events
@@ -269,7 +256,12 @@ describe("shipped rules on hand-computed inputs", () => {
     } as const;
     const run = (warningHistory: number) => {
       const now = at("2026-12-01T00:00:00+08:00");
-      const engine = createRuleEngine(RULES, { registry, clock: () => now, warningHistory, warningPreset });
+      const engine = createRuleEngine(SHIPPED_RULES, {
+        registry,
+        clock: () => now,
+        warningHistory,
+        warningPreset,
+      });
       const view = plainView(station("aq-1"), ["pm25"]);
       const out: AlertEvent[] = [];
       let t = now;
@@ -296,7 +288,7 @@ describe("shipped rules on hand-computed inputs", () => {
   it("heavy-pollution-warning: each hour evaluated three times as its data arrives announces as once", () => {
     const run = (times: number) => {
       const now = at("2026-12-01T00:00:00+08:00");
-      const engine = createRuleEngine(RULES, { registry, clock: () => now });
+      const engine = createRuleEngine(SHIPPED_RULES, { registry, clock: () => now });
       const view = plainView(station("aq-1"), ["pm25"]);
       const out: AlertEvent[] = [];
       let t = now;
@@ -693,7 +685,7 @@ describe("heavy-pollution episode walkthrough (duty officers' findings)", () => 
     // TP values of 0.026–0.027 about every 21 h for a week, each cleared 6 h later.
     const clean = { ph: 7.4, do: 7.0, codmn: 3.5, nh3n: 0.3, tp: 0.02 };
     const start = at("2026-11-20T00:00:00+08:00");
-    const week = (rules: typeof RULES) => {
+    const week = (rules: typeof SHIPPED_RULES) => {
       const engine = createRuleEngine(rules, { registry, clock: () => start });
       const view = plainView(station("wq-src"), ["ph", "do", "codmn", "nh3n", "tp"]);
       const out: AlertEvent[] = [];
@@ -706,7 +698,7 @@ describe("heavy-pollution episode walkthrough (duty officers' findings)", () => 
       }
       return out.filter((e) => e.ruleId === "water-drinking-source-below-target");
     };
-    const shipped = week(RULES);
+    const shipped = week(SHIPPED_RULES);
     expect(shipped.map((e) => [e.type, e.level, e.value])).toEqual([
       ["raised", "III", 3],
       ["resolved", "III", 2],
@@ -716,7 +708,7 @@ describe("heavy-pollution episode walkthrough (duty officers' findings)", () => 
     expect(shipped[1]?.dataTime).toBe(toBeijingIso(start + (168 + 6 + 48) * H));
     // The same series under the rule as shipped before (no damping): eight alerts.
     const undamped = week(
-      RULES.map((r) => (r.id === "water-drinking-source-below-target" ? { ...r, damping: 0 } : r)),
+      SHIPPED_RULES.map((r) => (r.id === "water-drinking-source-below-target" ? { ...r, damping: 0 } : r)),
     );
     expect(undamped.filter((e) => e.type === "raised")).toHaveLength(8);
   });

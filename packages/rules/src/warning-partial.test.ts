@@ -3,7 +3,6 @@
 // "a missing hour breaks neither run nor window by itself"), with the shipped rules file.
 import {
   type AlertEvent,
-  AlertEventSchema,
   createStationRegistry,
   foldAlertEvents,
   type MetricId,
@@ -11,13 +10,13 @@ import {
 } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine } from "./engine.ts";
-import { loadRulesFile, parseRules } from "./load.ts";
+import { parseRules } from "./load.ts";
 import { rollingAqi24 } from "./observe.ts";
 import { plainView } from "./testdata/plain-view.ts";
+import { ruleRig, SHIPPED_RULES } from "./testdata/rule-rig.ts";
 
 const H = 3_600_000;
 const DAY = 24 * H;
-const RULES = loadRulesFile(new URL("../../../config/rules.yaml", import.meta.url).pathname);
 const METRICS: MetricId[] = ["pm25", "pm10", "no2", "so2", "co", "o3"];
 const registry = createStationRegistry([
   {
@@ -37,22 +36,21 @@ const START = Date.parse("2026-12-01T00:00:00+08:00");
  * values for the hours `gap` (1-based hour numbers after 1 Dec 00:00); hours after `cleanFrom`
  * PM2.5 20. Returns the warning's events with the hour number each came at.
  */
-function episode(hours: number, gap: readonly number[], rules = RULES, cleanFrom = Number.POSITIVE_INFINITY) {
-  const engine = createRuleEngine(rules, { registry, clock: () => START });
-  const view = plainView(station, METRICS);
+function episode(
+  hours: number,
+  gap: readonly number[],
+  rules = SHIPPED_RULES,
+  cleanFrom = Number.POSITIVE_INFINITY,
+) {
+  const { engine, view, hour } = ruleRig({ rules, registry, station, metrics: METRICS, now: START });
+  const warningRule = rules.find((r) => r.warning !== undefined)?.id;
   const events: { i: number; e: AlertEvent }[] = [];
   let t = START;
   for (let i = 1; i <= hours; i++) {
     t += H;
-    if (!gap.includes(i)) view.set("pm25", t, i >= cleanFrom ? 20 : 300);
-    view.set("pm10", t, 150);
-    view.set("no2", t, 40);
-    view.set("so2", t, 10);
-    view.set("co", t, 1);
-    view.set("o3", t, 40);
-    for (const e of engine.evaluateHour(view, t, "emit")) {
-      AlertEventSchema.parse(e);
-      if (e.ruleId === rules.find((r) => r.warning !== undefined)?.id) events.push({ i, e });
+    const pm25 = gap.includes(i) ? {} : { pm25: i >= cleanFrom ? 20 : 300 };
+    for (const e of hour(t, { ...pm25, pm10: 150, no2: 40, so2: 10, co: 1, o3: 40 })) {
+      if (e.ruleId === warningRule) events.push({ i, e });
     }
   }
   return { engine, view, events };
@@ -114,7 +112,7 @@ describe("heavy-pollution warning across a PM2.5 analyser gap (shipped rules, 20
 
   it("a real drop still steps down: complete AQI24 values below the condition end the run", () => {
     // Clean air from hour 100 (PM2.5 20, every pollutant measured): the AQI24 falls, red → orange.
-    const { events } = episode(160, [], RULES, 100);
+    const { events } = episode(160, [], SHIPPED_RULES, 100);
     const warning = events.map(({ e }) => [e.type, e.level, e.conditionHolds]);
     expect(warning.slice(0, 4)).toEqual([
       ["raised", "yellow", true],
@@ -127,7 +125,7 @@ describe("heavy-pollution warning across a PM2.5 analyser gap (shipped rules, 20
   });
 
   it("primary pollutant of every AQI24: an O3-driven episode is named so in the details", () => {
-    const engine = createRuleEngine(RULES, { registry, clock: () => START });
+    const engine = createRuleEngine(SHIPPED_RULES, { registry, clock: () => START });
     const view = plainView(station, METRICS);
     let t = START;
     const out: AlertEvent[] = [];

@@ -1,28 +1,14 @@
-import { connect } from "node:net";
-import { type Bus, createMemoryBus } from "@qingshan/bus";
 import { buildPacket } from "@qingshan/hj212";
-import { freePort, waitFor } from "@qingshan/testkit";
+import { waitFor } from "@qingshan/testkit";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
-import { connectAsync } from "mqtt";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createIngest, type Ingest } from "./index.ts";
-import {
-  type Collected,
-  clock,
-  collect,
-  PACKET_B,
-  PACKET_B_RESPONSE,
-  registry,
-  WATER_MN,
-} from "./testdata/fixtures.ts";
+import { type Collected, PACKET_B, PACKET_B_RESPONSE, WATER_MN } from "./testdata/fixtures.ts";
+import { mqttStation, startIngestBothWays, tcpStation } from "./testdata/hj212-reply-rig.ts";
 
 // One reply rule for TCP and MQTT (hj212.md §3): a 9014 data response answers only a data upload
 // whose Flag asks for one; a packet rejected for a field error — including a command that is not
 // a data upload, such as CN 1011 — is dead-lettered and not answered.
 
-const logger = pino({ level: "silent" });
 const cleanups = cleanupsAfterEach();
 
 /** Station ld-wq-02 uploading its field-machine time (CN 1011), Flag=5: answer requested. */
@@ -46,23 +32,6 @@ const NO_DATA_TIME = buildPacket({
   cp: "w01001-Avg=7.24,w01001-Flag=N",
 });
 
-async function startIngest(): Promise<{ ingest: Ingest; got: Collected }> {
-  const bus: Bus = createMemoryBus();
-  await bus.start();
-  cleanups.push(() => bus.stop());
-  const got = await collect(bus);
-  const ingest = createIngest(
-    {
-      mqtt: { embeddedPort: 0, embeddedHost: "127.0.0.1" },
-      hj212: { tcpPort: await freePort(), tcpHost: "127.0.0.1" },
-    },
-    { bus, registry, clock, logger, metricsRegistry: new Registry() },
-  );
-  await ingest.start();
-  cleanups.push(() => ingest.stop());
-  return { ingest, got };
-}
-
 function expectFieldDeadLetters(got: Collected): void {
   expect(got.deadLetters.map((d) => [d.value.code, d.value.path, d.value.stationId])).toEqual([
     ["hj212.field", "CN", "ld-wq-02"],
@@ -72,36 +41,19 @@ function expectFieldDeadLetters(got: Collected): void {
 
 describe("HJ 212 replies (hj212.md §3)", () => {
   it("over TCP: a CN 1011 packet and a data upload without DataTime (Flag=5) get no reply; the next data upload does", async () => {
-    const { ingest, got } = await startIngest();
-    const socket = connect(ingest.tcpPort as number, "127.0.0.1");
-    cleanups.push(async () => {
-      socket.destroy();
-    });
-    let received = "";
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.toString("utf8");
-    });
+    const { ingest, got } = await startIngestBothWays(cleanups);
+    const { socket, received } = tcpStation(ingest, cleanups);
     socket.write(TIME_UPLOAD + NO_DATA_TIME + PACKET_B);
     // Packets of a connection are answered in order: once B's reply is in, the others were done.
-    await waitFor(() => received.length >= PACKET_B_RESPONSE.length, { what: "a reply" });
-    expect(received).toBe(PACKET_B_RESPONSE);
+    await waitFor(() => received().length >= PACKET_B_RESPONSE.length, { what: "a reply" });
+    expect(received()).toBe(PACKET_B_RESPONSE);
     expectFieldDeadLetters(got);
     expect(got.readings).toHaveLength(9);
   });
 
   it("over MQTT: the same packets get the same replies on hj212/{MN}/reply", async () => {
-    const { ingest, got } = await startIngest();
-    const client = await connectAsync(ingest.brokerUrl as string, {
-      clientId: "replies-test",
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
-    cleanups.push(() => client.endAsync(true));
-    const replies: string[] = [];
-    client.on("message", (topic, payload) => {
-      if (topic === `hj212/${WATER_MN}/reply`) replies.push(payload.toString("utf8"));
-    });
-    await client.subscribeAsync(`hj212/${WATER_MN}/reply`, { qos: 1 });
+    const { ingest, got } = await startIngestBothWays(cleanups);
+    const { client, replies } = await mqttStation(ingest, WATER_MN, "replies-test", cleanups);
     await client.publishAsync(`hj212/${WATER_MN}`, TIME_UPLOAD, { qos: 1 });
     await client.publishAsync(`hj212/${WATER_MN}`, NO_DATA_TIME, { qos: 1 });
     await client.publishAsync(`hj212/${WATER_MN}`, PACKET_B, { qos: 1 });

@@ -4,21 +4,16 @@ import type { ParsedMail } from "@qingshan/testkit/smtp";
 import { describe, expect, it } from "vitest";
 import { alertThreadId, messageIdDomain, notificationMessageId } from "./channels/email.ts";
 import { ROUTE_EVENT_TYPES } from "./config.ts";
-import { createNotifier } from "./notifier.ts";
 import {
   acknowledged,
-  baseConfig,
   cleanupAfterEach,
   MIN,
   publishAlerts,
   raised,
-  registry,
-  silentLogger,
   startNotifier,
-  startSmtp,
-  startStoreAndBus,
   T0,
 } from "./testdata/harness.ts";
+import { alertsHandled, createTestNotifier, notificationIds, startMailRig } from "./testdata/mail-rig.ts";
 
 const cleanup = cleanupAfterEach();
 
@@ -27,27 +22,21 @@ const references = (m: ParsedMail | undefined): string[] =>
 
 describe("e-mails about one alert are one thread", () => {
   it("raised, level change, reminder, escalation, acknowledgement and resolution refer to the raised e-mail's Message-ID, also after a restart", async () => {
-    const { dir, store, bus } = await startStoreAndBus(cleanup);
-    const smtp = await startSmtp(cleanup);
+    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
     let t = T0;
-    const config = baseConfig(dir, {
-      renotifyMinutes: 15,
-      escalateAfterMinutes: 30,
-      routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-      email: {
-        smtp: {
-          host: "127.0.0.1",
-          port: smtp.port,
-          secure: false,
-          from: "青山监测 Qingshan <qingshan@hb.example.gov.cn>",
-        },
+    const config = mailConfig(
+      {
+        renotifyMinutes: 15,
+        escalateAfterMinutes: 30,
+        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
       },
-    });
+      { from: "青山监测 Qingshan <qingshan@hb.example.gov.cn>" },
+    );
     const publish = async (...events: AlertEvent[]) => {
       await publishAlerts(bus, ...events);
-      await waitFor(() => bus.depth().alerts === 0, { what: "handled" });
+      await alertsHandled(bus);
     };
-    const first = createNotifier(config, { bus, store, registry, logger: silentLogger, now: () => t });
+    const first = createTestNotifier(config, { bus, store, now: () => t });
     await first.start();
     await publish(raised("a1"), raised("a2"));
     await waitFor(() => smtp.mails.length === 2, { what: "the raised e-mails" });
@@ -79,7 +68,7 @@ describe("e-mails about one alert are one thread", () => {
 
     const byId = (id: string) => smtp.mails.find((m) => m.headers.get("x-qingshan-notification") === id);
     const a1 = smtp.mails.filter((m) => String(m.headers.get("x-qingshan-notification")).startsWith("a1:"));
-    expect(a1.map((m) => m.headers.get("x-qingshan-notification"))).toEqual([
+    expect(notificationIds(a1)).toEqual([
       "a1:raised",
       "a1:level_changed:x",
       "a1:renotified:1",

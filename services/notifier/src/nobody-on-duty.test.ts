@@ -1,23 +1,18 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { waitFor } from "@qingshan/testkit";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { NotifierConfig } from "./config.ts";
-import type { NotifierLogger } from "./logger.ts";
-import { createNotifier } from "./notifier.ts";
+import { failedRecord, sample } from "./testdata/delivery-records.ts";
 import {
   baseConfig,
   cleanupAfterEach,
-  localSmtp,
   publishAlerts,
   raised,
-  registry,
   startNotifier,
-  startSmtp,
-  startStoreAndBus,
   T0,
 } from "./testdata/harness.ts";
+import { createTestNotifier, startMailRig } from "./testdata/mail-rig.ts";
+import { recordingLogger } from "./testdata/recording-logger.ts";
 
 const cleanup = cleanupAfterEach();
 
@@ -38,52 +33,12 @@ const WEEKDAY_ROSTER: NotifierConfig["roster"] = {
   ],
 };
 
-function recordingLogger(): NotifierLogger & { warnings: Array<{ fields: object; msg: string }> } {
-  const warnings: Array<{ fields: object; msg: string }> = [];
-  const ignore = () => undefined;
-  return {
-    warnings,
-    info: ignore,
-    debug: ignore,
-    error: ignore,
-    warn: ((fields: object, msg: string) => {
-      warnings.push({ fields, msg });
-    }) as NotifierLogger["warn"],
-  };
-}
-
-interface FailedLine {
-  reason: string;
-  partial: boolean;
-  notification: string;
-  rejected: Array<{ target: string; reply: string }>;
-}
-
-async function failedRecord(dir: string): Promise<FailedLine[]> {
-  const text = await readFile(join(dir, "notifier-failed.jsonl"), "utf8").catch(() => "");
-  return text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as FailedLine);
-}
-
-function sample(text: string, name: string, labels: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? undefined : Number(line.split(" ").at(-1));
-}
-
 describe("nobody on duty is not a delivery", () => {
   it("warns at load which hours of the week have nobody at tier 0", () => {
     const logger = recordingLogger();
-    createNotifier(
+    createTestNotifier(
       { ...baseConfig("/nonexistent"), roster: WEEKDAY_ROSTER },
-      {
-        bus: undefined as never,
-        store: undefined as never,
-        registry,
-        logger,
-        metricsRegistry: new Registry(),
-      },
+      { bus: undefined as never, store: undefined as never, logger, metricsRegistry: new Registry() },
     );
     const gaps = logger.warnings.filter((w) => w.msg.startsWith("roster: nobody on duty at tier 0"));
     expect(gaps).toHaveLength(1);
@@ -100,10 +55,9 @@ describe("nobody on duty is not a delivery", () => {
     expect(gaps[0]?.msg).toContain("fri 20:00 – mon 08:00");
 
     const full = recordingLogger();
-    createNotifier(baseConfig("/nonexistent"), {
+    createTestNotifier(baseConfig("/nonexistent"), {
       bus: undefined as never,
       store: undefined as never,
-      registry,
       logger: full,
       metricsRegistry: new Registry(),
     });
@@ -111,12 +65,11 @@ describe("nobody on duty is not a delivery", () => {
   });
 
   it("an alert when nobody is on duty is recorded as nobody_on_duty, naming the tier and the time, and counted; none is 'delivered'", async () => {
-    const { dir, store, bus } = await startStoreAndBus(cleanup);
-    const smtp = await startSmtp(cleanup);
+    const { dir, store, bus, smtp, mailConfig } = await startMailRig(cleanup);
     const metricsRegistry = new Registry();
     const notifier = await startNotifier(
       cleanup,
-      baseConfig(dir, { roster: WEEKDAY_ROSTER, email: { smtp: localSmtp(smtp.port), timeoutMs: 2_000 } }),
+      mailConfig({ roster: WEEKDAY_ROSTER }, { timeoutMs: 2_000 }),
       { bus, store, now: () => T0, metricsRegistry },
     );
     await publishAlerts(bus, raised("a1"));
@@ -144,15 +97,11 @@ describe("nobody on duty is not a delivery", () => {
   });
 
   it("with copy addresses (email.to) they get it, and the duty roster's miss is still recorded and counted", async () => {
-    const { dir, store, bus } = await startStoreAndBus(cleanup);
-    const smtp = await startSmtp(cleanup);
+    const { dir, store, bus, smtp, mailConfig } = await startMailRig(cleanup);
     const metricsRegistry = new Registry();
     const notifier = await startNotifier(
       cleanup,
-      baseConfig(dir, {
-        roster: WEEKDAY_ROSTER,
-        email: { smtp: localSmtp(smtp.port), to: ["archive@test.example"], timeoutMs: 2_000 },
-      }),
+      mailConfig({ roster: WEEKDAY_ROSTER }, { to: ["archive@test.example"], timeoutMs: 2_000 }),
       { bus, store, now: () => T0, metricsRegistry },
     );
     await publishAlerts(bus, raised("a1"));

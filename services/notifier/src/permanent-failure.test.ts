@@ -1,9 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { waitFor } from "@qingshan/testkit";
 import { startTestSmtp } from "@qingshan/testkit/smtp";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { failedRecord, sample } from "./testdata/delivery-records.ts";
 import {
   baseConfig,
   cleanupAfterEach,
@@ -18,29 +17,6 @@ import {
 } from "./testdata/harness.ts";
 
 const cleanup = cleanupAfterEach();
-
-interface FailedLine {
-  channel: string;
-  reason: string;
-  partial: boolean;
-  notification: string;
-  alertId?: string;
-  rejected: Array<{ target: string; reply: string }>;
-  recipients: Array<{ id: string; name: string; email?: string }>;
-}
-
-async function failedRecord(dir: string): Promise<FailedLine[]> {
-  const text = await readFile(join(dir, "notifier-failed.jsonl"), "utf8").catch(() => "");
-  return text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as FailedLine);
-}
-
-function sample(text: string, name: string, labels: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? undefined : Number(line.split(" ").at(-1));
-}
 
 /** The day shift (08:00–20:00 Beijing) has duty-a at tier 0, the night shift duty-n (harness ROSTER). */
 const NIGHT = T0 + 11 * 60 * MIN; // 21:00 Beijing

@@ -1,18 +1,8 @@
 import { type AlertEvent, createStationRegistry, type Reading } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  baseConfig,
-  cleanupAfterEach,
-  HOUR,
-  localSmtp,
-  MIN,
-  publishAlerts,
-  raised,
-  startNotifier,
-  startSmtp,
-  startStoreAndBus,
-} from "./testdata/harness.ts";
+import { cleanupAfterEach, HOUR, MIN, publishAlerts, raised, startNotifier } from "./testdata/harness.ts";
+import { startMailRig } from "./testdata/mail-rig.ts";
 
 const cleanup = cleanupAfterEach();
 
@@ -68,15 +58,10 @@ function readings(values: readonly number[], periodMs = 0, offsetMin = 0): Readi
 
 /** Raises the alert, lets the 15-min reminder go at 11:20, and returns its e-mail and stored event. */
 async function remind(stored: Reading[]): Promise<{ text: string; subject: string; value?: number }> {
-  const { dir, store, bus } = await startStoreAndBus(cleanup);
-  const smtp = await startSmtp(cleanup);
+  const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
   await store.writeReadings(stored);
   let t = HOUR_START + HOUR + 5 * MIN;
-  const config = baseConfig(dir, {
-    renotifyMinutes: 15,
-    escalateAfterMinutes: 0,
-    email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
-  });
+  const config = mailConfig({ renotifyMinutes: 15, escalateAfterMinutes: 0 }, { timeoutMs: 5_000 });
   const notifier = await startNotifier(cleanup, config, { bus, store, registry, now: () => t });
   await publishAlerts(bus, so2Alert());
   await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });

@@ -1,18 +1,8 @@
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  baseConfig,
-  cleanupAfterEach,
-  hourly,
-  localSmtp,
-  MIN,
-  publishAlerts,
-  raised,
-  startNotifier,
-  startSmtp,
-  startStoreAndBus,
-} from "./testdata/harness.ts";
+import { cleanupAfterEach, hourly, MIN, publishAlerts, raised, startNotifier } from "./testdata/harness.ts";
+import { notificationIds, startMailRig } from "./testdata/mail-rig.ts";
 
 const cleanup = cleanupAfterEach();
 
@@ -36,8 +26,7 @@ function dayAlert(): AlertEvent {
 
 describe("reminders and escalations state the latest value", () => {
   it("a daily PM2.5 alert open since 25 Nov is reminded and escalated on 30 Nov with the 29 Nov daily mean and the worst day, not the raising 114.2", async () => {
-    const { dir, store, bus } = await startStoreAndBus(cleanup);
-    const smtp = await startSmtp(cleanup);
+    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
     // Hourly PM2.5 of the Beijing days 25–29 Nov: daily means 114.2, 171, 246, 289, 60.1
     // (hour labels in (day start, day end]); 30 Nov has 8 hours so far (not a valid day).
     const days: Array<[string, number, number]> = [
@@ -60,11 +49,7 @@ describe("reminders and escalations state the latest value", () => {
       ),
     );
     let t = Date.parse("2026-11-30T08:00:00+08:00");
-    const config = baseConfig(dir, {
-      renotifyMinutes: 15,
-      escalateAfterMinutes: 30,
-      email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
-    });
+    const config = mailConfig({ renotifyMinutes: 15, escalateAfterMinutes: 30 }, { timeoutMs: 5_000 });
     const notifier = await startNotifier(cleanup, config, { bus, store, now: () => t });
     await publishAlerts(bus, dayAlert());
     await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
@@ -86,7 +71,7 @@ describe("reminders and escalations state the latest value", () => {
       // The message and the value it was raised with stay, labelled as such.
       expect(mail.text).toContain("告警时实测 Measured when alerted: 114.2 µg/m³");
     }
-    expect(smtp.mails.map((m) => m.headers.get("x-qingshan-notification"))).toEqual([
+    expect(notificationIds(smtp.mails)).toEqual([
       "pm25-day:raised",
       "pm25-day:escalated:1",
       "pm25-day:renotified:1",

@@ -2,21 +2,9 @@ import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
 import type { NotifierConfig } from "./config.ts";
-import { createNotifier, type Notifier } from "./notifier.ts";
-import {
-  baseConfig,
-  cleanupAfterEach,
-  HOUR,
-  localSmtp,
-  publishAlerts,
-  raised,
-  registry,
-  silentLogger,
-  startNotifier,
-  startSmtp,
-  startStoreAndBus,
-  T0,
-} from "./testdata/harness.ts";
+import type { Notifier } from "./notifier.ts";
+import { cleanupAfterEach, HOUR, publishAlerts, raised, startNotifier, T0 } from "./testdata/harness.ts";
+import { alertsHandled, createTestNotifier, notificationIds, startMailRig } from "./testdata/mail-rig.ts";
 
 const cleanup = cleanupAfterEach();
 
@@ -32,27 +20,23 @@ function resolvedEvent(alertId: string, at: number): AlertEvent {
 }
 
 async function setup() {
-  const { dir, store, bus } = await startStoreAndBus(cleanup);
-  const smtp = await startSmtp(cleanup);
-  const config: NotifierConfig = baseConfig(dir, { email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 } });
+  const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
+  const config: NotifierConfig = mailConfig({}, { timeoutMs: 5_000 });
   let t = T0;
   const clock = { now: () => t, set: (ms: number) => (t = ms) };
   /** A notifier that ran once and is down now: its consumer group exists and keeps what comes. */
   const stopped = async (): Promise<void> => {
-    const n = createNotifier(config, { bus, store, registry, logger: silentLogger, now: clock.now });
+    const n = createTestNotifier(config, { bus, store, now: clock.now });
     await n.start();
     await n.stop();
   };
   /** Everything delivered to the group handled and every e-mail out. */
   const settled = async (n: Notifier): Promise<void> => {
-    await waitFor(() => bus.depth().alerts === 0, { what: "the bus events handled" });
+    await alertsHandled(bus);
     await waitFor(() => n.stats().email?.pending === 0, { what: "the e-mails out" });
   };
   return { store, bus, smtp, config, clock, stopped, settled };
 }
-
-const ids = (mails: ReadonlyArray<{ headers: Map<string, unknown> }>) =>
-  mails.map((m) => m.headers.get("x-qingshan-notification"));
 
 describe("a notifier restarted while the evaluator raises and resolves alerts", () => {
   it("e-mails a raise the evaluator stored and published while it was down, once", async () => {
@@ -70,7 +54,7 @@ describe("a notifier restarted while the evaluator raises and resolves alerts", 
     // Delivered once more (at least once): handled already.
     await publishAlerts(bus, raised("a1"));
     await settled(n);
-    expect(ids(smtp.mails)).toEqual(["a1:raised"]);
+    expect(notificationIds(smtp.mails)).toEqual(["a1:raised"]);
     expect(smtp.mails[0]?.subject).toContain("新告警");
   });
 
@@ -90,13 +74,13 @@ describe("a notifier restarted while the evaluator raises and resolves alerts", 
     await waitFor(() => smtp.mails.length === 2, { what: "the all-clear e-mail" });
     await settled(second);
     expect(second.openAlerts()).toEqual([]);
-    expect(ids(smtp.mails)).toEqual(["a1:raised", "a1:resolved"]);
+    expect(notificationIds(smtp.mails)).toEqual(["a1:raised", "a1:resolved"]);
     expect(smtp.mails[1]?.subject).toContain("告警已解除");
 
     // A further restart neither re-sends nor forgets.
     await second.stop();
     await stopped();
-    expect(ids(smtp.mails)).toEqual(["a1:raised", "a1:resolved"]);
+    expect(notificationIds(smtp.mails)).toEqual(["a1:raised", "a1:resolved"]);
   });
 
   it("e-mails a raise that reached the store but not the bus (the process ended between the two)", async () => {
@@ -107,7 +91,7 @@ describe("a notifier restarted while the evaluator raises and resolves alerts", 
     const n = await startNotifier(cleanup, config, { bus, store, now: clock.now });
     await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
     await settled(n);
-    expect(ids(smtp.mails)).toEqual(["a1:raised"]);
+    expect(notificationIds(smtp.mails)).toEqual(["a1:raised"]);
     expect(n.openAlerts().map((s) => s.alertId)).toEqual(["a1"]);
   });
 });

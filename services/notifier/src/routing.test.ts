@@ -1,7 +1,6 @@
 import type { AlertEvent } from "@qingshan/domain";
 import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
-import type { NotifierLogger } from "./logger.ts";
 import {
   baseConfig,
   cleanupAfterEach,
@@ -13,23 +12,9 @@ import {
   startStoreAndBus,
   T0,
 } from "./testdata/harness.ts";
+import { recordingLogger } from "./testdata/recording-logger.ts";
 
 const cleanup = cleanupAfterEach();
-
-/** A logger that keeps the warnings (message and fields). */
-function recordingLogger(): NotifierLogger & { warnings: Array<{ fields: object; msg: string }> } {
-  const warnings: Array<{ fields: object; msg: string }> = [];
-  const ignore = () => undefined;
-  return {
-    warnings,
-    info: ignore,
-    debug: ignore,
-    error: ignore,
-    warn: ((fields: object, msg: string) => {
-      warnings.push({ fields, msg });
-    }) as NotifierLogger["warn"],
-  };
-}
 
 /** A raised event as the rule engine builds it: the rule's routing.routes on it. */
 function routedRaise(alertId: string, ruleId: string, routes: string[] | undefined): AlertEvent {
