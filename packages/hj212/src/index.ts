@@ -15,6 +15,7 @@ export { crc16, crc16Bytes, formatCrc } from "./crc.ts";
 export { formatDataTime, parseDataTime } from "./data-time.ts";
 export { HJ212_ERROR_CODES, Hj212Error, type Hj212ErrorCode, type Hj212ErrorDetail } from "./errors.ts";
 export { decodeFlag, encodeFlag, type PacketFlag } from "./flag.ts";
+export { describeNonAscii, type NonAsciiByte } from "./non-ascii.ts";
 export {
   buildDataResponse,
   buildPacket,

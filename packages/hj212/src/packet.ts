@@ -2,6 +2,7 @@ import { type CommandParameters, parseCp } from "./cp.ts";
 import { crc16Bytes, formatCrc } from "./crc.ts";
 import { Hj212Error, truncate } from "./errors.ts";
 import { decodeFlag, type PacketFlag } from "./flag.ts";
+import { type NonAsciiByte, nonAsciiItems, withNonAsciiNote } from "./non-ascii.ts";
 import { profileForVersion } from "./protocol.ts";
 
 /** HJ 212-2017 §6.3 (hj212.md §1): the data segment is 0000–1024 characters. */
@@ -27,6 +28,11 @@ export interface Hj212Packet {
   /** CP `DataTime` ("YYYYMMDDhhmmss", Beijing time) as sent. */
   dataTime?: string;
   cp: CommandParameters;
+  /**
+   * The fields and CP items holding bytes that are not ASCII (hj212.md §1: the data segment is
+   * ASCII), each with its first such byte and offset; absent when there are none.
+   */
+  nonAscii?: readonly NonAsciiByte[];
 }
 
 export interface ParseOptions {
@@ -57,10 +63,22 @@ export function parsePacket(text: string, options: ParseOptions = {}): Hj212Pack
   return parseFrame(Buffer.from(text, "utf8"), text, options);
 }
 
-/** Parses one framed packet given as bytes; `raw` is its text for the result and messages. */
+/**
+ * Parses one framed packet given as bytes; `raw` is its text for the result and messages. Bytes
+ * that are not ASCII are listed in `nonAscii`; when the packet is refused, the reason names the
+ * first one and its offset.
+ */
 export function parseFrame(bytes: Buffer, raw: string, options: ParseOptions = {}): Hj212Packet {
-  const segment = checkFrame(bytes);
-  return { raw, ...parseSegment(segment, options) };
+  let packet: Hj212Packet;
+  try {
+    const segment = checkFrame(bytes);
+    packet = { raw, ...parseSegment(segment, options) };
+  } catch (error) {
+    throw error instanceof Hj212Error ? withNonAsciiNote(error, bytes) : error;
+  }
+  const nonAscii = nonAsciiItems(bytes, bytes.length - FRAME_OVERHEAD);
+  if (nonAscii.length > 0) packet.nonAscii = nonAscii;
+  return packet;
 }
 
 /** Checks header, length, tail and CRC; returns the data segment text. */
@@ -101,9 +119,16 @@ function checkFrame(bytes: Buffer): string {
   }
   if (crlf !== tailAt) {
     const actual = crlf - 10;
+    // hj212.md §1 counts characters, assuming ASCII; a device counting the characters of non-ASCII
+    // text gives fewer than its bytes.
+    const characters = actual > 0 ? bytes.subarray(6, 6 + actual).toString("utf8").length : actual;
+    const counts =
+      characters === length && characters !== actual
+        ? ` bytes (${characters} characters: the length counts characters, not bytes)`
+        : "";
     throw new Hj212Error(
       "length-mismatch",
-      `length says ${lengthText}, but the data segment before CRC and tail is ${actual < 0 ? "shorter than a CRC" : actual}`,
+      `length says ${lengthText}, but the data segment before CRC and tail is ${actual < 0 ? "shorter than a CRC" : actual}${counts}`,
       { path: "length", received: lengthText, expected: `${Math.max(actual, 0)}`.padStart(4, "0") },
     );
   }

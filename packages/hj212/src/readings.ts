@@ -14,6 +14,7 @@ import {
 import { COMMAND_CODES_2017, DATA_COMMANDS, type PollutantCode, UNSTORED_DATA_COMMANDS } from "./codes.ts";
 import { parseDataTime } from "./data-time.ts";
 import { HJ212_ERROR_CODES, type Hj212Error } from "./errors.ts";
+import { groupNonAsciiNote } from "./non-ascii.ts";
 import type { Hj212Packet } from "./packet.ts";
 import { dataFlagOf, profileForVersion } from "./protocol.ts";
 import { convertDecimal, isConvertible, isDecimal } from "./units.ts";
@@ -121,6 +122,7 @@ export function packetToReadings(
   const readings: Reading[] = [];
   const rejections: Rejection[] = [];
   for (const [code, fields] of Object.entries(packet.cp.groups)) {
+    const reject = (r: Rejection) => rejections.push(withGroupNote(r, packet, code));
     const field = valueFieldOf(packet.cn, fields);
     const path = `CP.${code}-${field ?? command.valueField}`;
     const { metric, entry } = lookupCode(code, packet.flag.version, options.codeMap);
@@ -128,14 +130,14 @@ export function packetToReadings(
       const expected = entry
         ? `a code mapped to a Qingshan metric (${code} is ${entry.en}, which Qingshan does not store; map it in codeMap)`
         : `a pollutant code of ${profile.edition} Appendix B or of codeMap`;
-      rejections.push(rejection("metric.unknown", `CP.${code}`, code, expected));
+      reject(rejection("metric.unknown", `CP.${code}`, code, expected));
       continue;
     }
     // A wrong unit explains an odd value better than the range check would, so it is checked first.
     const canonical = METRICS[metric].unit;
     const deviceUnit = deviceUnitOf(station, metric, entry, options.codeMap, code);
     if (!isConvertible(deviceUnit, canonical)) {
-      rejections.push(
+      reject(
         rejection(
           "unit.mismatch",
           path,
@@ -149,7 +151,7 @@ export function packetToReadings(
     const value = text !== undefined && isDecimal(text) ? convertDecimal(text, deviceUnit, canonical) : text;
     const problem = checkValue(station, metric, value, path);
     if (problem) {
-      rejections.push(problem);
+      reject(problem);
       continue;
     }
     // hj212.md §5 says nothing of a group without `-Flag` (its examples always send one): it is
@@ -158,7 +160,7 @@ export function packetToReadings(
     // hj212.md §5: the flags of the packet's edition (Table 8 of 2017; the 2005 set mapped).
     const flag = dataFlagOf(profile, packet.st, sent);
     if (!("flag" in flag)) {
-      rejections.push(rejection("flag.unknown", `CP.${code}-Flag`, sent, flag.expected));
+      reject(rejection("flag.unknown", `CP.${code}-Flag`, sent, flag.expected));
       continue;
     }
     readings.push({
@@ -173,6 +175,12 @@ export function packetToReadings(
     });
   }
   return { readings, rejections };
+}
+
+/** A group holding bytes that are not ASCII was read as UTF-8: its rejection names them (hj212.md §1). */
+function withGroupNote(r: Rejection, packet: Hj212Packet, code: string): Rejection {
+  const note = packet.nonAscii === undefined ? "" : groupNonAsciiNote(packet.nonAscii, code);
+  return note === "" ? r : { ...r, message: `${r.message}; ${note}` };
 }
 
 /**

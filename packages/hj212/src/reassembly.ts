@@ -170,6 +170,9 @@ export function joinSplitMessage(parts: readonly Hj212Packet[]): Hj212Packet {
   if (first.qn !== undefined) packet.qn = first.qn;
   if (first.pw !== undefined) packet.pw = first.pw;
   if (cp.dataTime !== undefined) packet.dataTime = cp.dataTime;
+  // Offsets stay those within each packet, named by its PNO.
+  const nonAscii = parts.flatMap((p) => (p.nonAscii ?? []).map((item) => ({ ...item, pno: p.pno ?? 0 })));
+  if (nonAscii.length > 0) packet.nonAscii = nonAscii;
   return packet;
 }
 
