@@ -14,6 +14,14 @@ export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 export const CALENDAR_WINDOWS = ["day", "month", "year-to-date"] as const;
 export type CalendarWindow = (typeof CALENDAR_WINDOWS)[number];
 export const SEVERITIES = ["info", "warning", "critical"] as const;
+/**
+ * The path of a heavy-pollution warning episode (`AlertEvent.path`): the suggested-warning path
+ * (建议预警), or a public health advisory (健康提示) for an episode driven by a pollutant the rule
+ * routes there (rules `warning.pollutantRouting`; heavy-pollution-warning.md §3.3: O3-driven
+ * episodes under the 2024 Lishui county plan).
+ */
+export const WARNING_PATHS = ["warning", "healthAdvisory"] as const;
+export type WarningPath = (typeof WARNING_PATHS)[number];
 export type Severity = (typeof SEVERITIES)[number];
 
 /** One value that decided an alert (e.g. the water parameter that sets the class). */
@@ -93,6 +101,13 @@ export const AlertEventSchema = z.object({
    * other event types and on events stored before the field existed.
    */
   conditionHolds: z.boolean().optional(),
+  /**
+   * A heavy-pollution warning's path at this event: `warning` (建议预警) or `healthAdvisory`
+   * (健康提示). A `level_changed` event whose level is the one before and whose path differs is a
+   * change of path only (the episode's primary pollutant changed). Absent on other rules' events
+   * and on events stored before the field (read as `warning`).
+   */
+  path: z.enum(WARNING_PATHS).optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
 
@@ -139,6 +154,8 @@ export interface AlertState {
    * (stored before the field existed).
    */
   readonly conditionHolds?: boolean;
+  /** A heavy-pollution warning's path, from the latest raise or level change that carries one. */
+  readonly path?: WarningPath;
   /** `at` of the latest notification (raised, level_changed, renotified or escalated). */
   readonly lastNotifiedAt: string;
   readonly notifications: number;
@@ -265,6 +282,7 @@ function copyMeasure(s: Mutable<AlertState>, e: AlertEvent): void {
   if (e.window !== undefined) s.window = e.window;
   if (e.standard !== undefined) s.standard = e.standard;
   if (e.details !== undefined) s.details = e.details;
+  if (e.path !== undefined) s.path = e.path;
 }
 
 // The rules engine's `window` texts (WINDOW_TEXT.en) of the calendar windows, for events stored
