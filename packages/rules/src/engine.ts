@@ -16,6 +16,7 @@ import {
   toBeijingIso,
   toBeijingIsoMs,
   toBeijingIsoSeconds,
+  type WarningPath,
 } from "@qingshan/domain";
 import {
   type AqiSettings,
@@ -52,6 +53,7 @@ import {
 } from "./observe.ts";
 import type { Rule } from "./schema.ts";
 import type { StationView } from "./view.ts";
+import { type PathJudgement, pathName, pathReasonText } from "./warning-path.ts";
 
 /** "emit": events are produced; "silent": state advances only (replay, or data older than the lateness). */
 export type EvaluationMode = "emit" | "silent";
@@ -106,6 +108,16 @@ interface Announced {
   alertId: string;
   level: string | undefined;
   startedAt: number;
+  /** A warning rule's path announced (undefined: none yet, read as the warning path). */
+  path?: WarningPath | undefined;
+}
+
+/** The path a warning rule's event states: the path, the one announced before, and why. */
+interface PathInfo {
+  readonly path: WarningPath;
+  /** The path before this event (undefined on a raise). */
+  readonly previous: WarningPath | undefined;
+  readonly judgement: PathJudgement | undefined;
 }
 
 interface StationState {
@@ -161,11 +173,19 @@ export function alertIdOf(ruleId: string, stationId: string, startedAt: number):
 
 /**
  * Event ids: `${alertId}:raised` and `${alertId}:resolved` (once per alert), and
- * `${alertId}:level_changed:${level}:${data time}` — stores are idempotent on them.
+ * `${alertId}:level_changed:${level}:${data time}` — stores are idempotent on them. A warning's
+ * change of path only (same level) is `${alertId}:level_changed:${level}:${path}:${data time}`, so
+ * it never shares an id with a level change at the same data time.
  */
-export function eventIdOf(alertId: string, type: AlertEventType, level?: string, dataTime?: number): string {
+export function eventIdOf(
+  alertId: string,
+  type: AlertEventType,
+  level?: string,
+  dataTime?: number,
+  path?: WarningPath,
+): string {
   if (type === "level_changed")
-    return `${alertId}:level_changed:${level ?? ""}:${toBeijingIsoSeconds(dataTime ?? 0)}`;
+    return `${alertId}:level_changed:${level ?? ""}:${path !== undefined ? `${path}:` : ""}${toBeijingIsoSeconds(dataTime ?? 0)}`;
   return `${alertId}:${type}`;
 }
 
@@ -324,6 +344,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     from: LevelDef | undefined,
     startedAt: number,
     dataTime: number,
+    path: PathInfo | undefined,
   ): { zh: string; en: string } {
     const obs = st.lastObs?.get(rule.id);
     const where = st.station.name;
@@ -340,27 +361,38 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const ongoing =
       type === "resolved" ? undefined : ongoingText(rule, levels, level, obs, startedAt, dataTime);
     // The window only when the value's own text does not already name it ("PM10 8小时滑动均值 155.6").
+    // A health advisory, or a change of path, says why the episode is on its path (warning-path.ts).
+    const pathChanged = path?.previous !== undefined && path.previous !== path.path;
+    const reason =
+      path?.judgement !== undefined && type !== "resolved" && (path.path === "healthAdvisory" || pathChanged)
+        ? pathReasonText(path.judgement, byDay)
+        : undefined;
     const parts = (lang: "zh" | "en"): string =>
       [
         value[lang],
         win !== undefined && !value[lang].includes(win[lang]) ? win[lang] : undefined,
         threshold?.[lang],
+        reason?.[lang],
       ]
         .filter((x) => x !== undefined && x !== "")
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {
       // A day rule resolves with the first day whose value no longer meets the condition.
       const resolved = byDay ? beijingHumanDay(dataTime, dataTime) : beijingHumanTime(dataTime, dataTime);
+      const advisory =
+        path?.path === "healthAdvisory"
+          ? { zh: "（健康提示）", en: " (health advisory)" }
+          : { zh: "", en: "" };
       return {
-        zh: `【已解除】${where.zh}：${rule.description.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
-        en: `[resolved] ${where.en}: ${rule.description.en}. ${parts("en")}; started ${started.en}, resolved at ${resolved.en} Beijing time.`,
+        zh: `【已解除】${where.zh}：${rule.description.zh}${advisory.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
+        en: `[resolved] ${where.en}: ${rule.description.en}${advisory.en}. ${parts("en")}; started ${started.en}, resolved at ${resolved.en} Beijing time.`,
       };
     }
     // Levels with a text of their own ("orange level", "Class IV") say what they are; a bare id does not.
     const named = (l: LevelDef | undefined, lang: "zh" | "en"): string =>
       l?.[lang] ?? (l?.id !== undefined ? (lang === "zh" ? `级别 ${l.id}` : `level ${l.id}`) : "-");
     const change =
-      type === "level_changed"
+      type === "level_changed" && from?.id !== level?.id
         ? {
             zh: `${named(from, "zh")} → ${named(level, "zh")}`,
             en: `${named(from, "en")} → ${named(level, "en")}`,
@@ -373,6 +405,18 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     if (change !== undefined && ongoing !== undefined && rule.warning === undefined) {
       change.zh = `${change.zh}，当前已不满足`;
       change.en = `${change.en}; no longer met`;
+    }
+    // A warning's path next to its level: "（黄色预警级别，健康提示）", "（黄色预警级别；健康提示 → 建议预警）".
+    if (change !== undefined && path !== undefined) {
+      const now = pathName(path.path);
+      if (pathChanged && path.previous !== undefined) {
+        const before = pathName(path.previous);
+        change.zh = `${change.zh}；${before.zh} → ${now.zh}`;
+        change.en = `${change.en}; ${before.en} → ${now.en}`;
+      } else if (path.path === "healthAdvisory") {
+        change.zh = `${change.zh}，${now.zh}`;
+        change.en = `${change.en}, ${now.en}`;
+      }
     }
     return {
       zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started.zh}（北京时间）`}。`,
@@ -389,12 +433,19 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     dataTime: number,
     level: LevelDef | undefined,
     from?: LevelDef,
+    path?: PathInfo,
   ): AlertEvent {
     const levels = levelsOf(rule, st.station, presetOf(rule));
     const obs = st.lastObs?.get(rule.id);
     const severity = level?.severity ?? levels[0]?.severity ?? rule.severity;
     const e: AlertEvent = {
-      id: eventIdOf(alertId, type, level?.id, dataTime),
+      id: eventIdOf(
+        alertId,
+        type,
+        level?.id,
+        dataTime,
+        type === "level_changed" && from?.id === level?.id ? path?.path : undefined,
+      ),
       alertId,
       type,
       at: nextAt(),
@@ -415,11 +466,12 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       startedAt: toBeijingIso(startedAt),
       dataTime: toBeijingIso(dataTime),
       ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),
-      message: message(st, rule, type, levels, level, from, startedAt, dataTime),
+      message: message(st, rule, type, levels, level, from, startedAt, dataTime, path),
       ...(type === "raised" ? { tier: rule.routing.tier, routes: [...rule.routing.routes] } : {}),
       ...(type === "raised" || type === "level_changed"
         ? { conditionHolds: !heldWithoutCondition(rule, levels, level, obs) }
         : {}),
+      ...(path !== undefined ? { path: path.path } : {}),
     };
     return e;
   }
@@ -432,7 +484,17 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     if (isOpen(m) && m.alertId !== undefined && m.startedAt !== undefined) {
       if (ann !== undefined && ann.alertId !== m.alertId) {
         out.push(
-          event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
+          event(
+            st,
+            rule,
+            "resolved",
+            ann.alertId,
+            ann.startedAt,
+            dataTime,
+            levelById(levels, ann.level),
+            undefined,
+            pathHeld(rule, ann),
+          ),
         );
         st.resolved ??= new Set();
         st.resolved.add(ann.alertId);
@@ -445,35 +507,66 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       // and its condition holds, at the level that value holds; a level up only to that level.
       const obs = st.lastObs?.get(rule.id);
       const holds = obs === undefined || obs.unknown ? -1 : obs.hold;
+      // A warning's path: as the values of the level met judge it; else the one announced (no
+      // level met, or only partial values), a new alert's the warning path (the stricter one).
+      const judged = rule.warning !== undefined ? obs?.path : undefined;
       if (ann === undefined) {
         if (st.resolved?.has(m.alertId) === true) return;
         if (m.phase !== "firing" || obs === undefined || obs.unknown || obs.raise < 0) return;
         const current = levels[Math.min(m.level, holds)] ?? levels[0];
-        out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current));
+        const path: PathInfo | undefined =
+          rule.warning !== undefined
+            ? { path: judged?.path ?? "warning", previous: undefined, judgement: judged }
+            : undefined;
+        out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current, undefined, path));
         st.announced ??= new Map();
         st.announced.set(rule.id, {
           alertId: m.alertId,
           level: current?.id,
           startedAt: m.startedAt,
+          ...(path !== undefined ? { path: path.path } : {}),
         });
         return;
       }
+      const path = rule.warning !== undefined ? (judged?.path ?? ann.path ?? "warning") : undefined;
       let index = levels.findIndex((l) => l.id === ann?.level);
       if (index < 0) index = m.level > 0 ? m.level - 1 : m.level + 1;
       const target = m.level > index ? Math.max(index, Math.min(m.level, holds)) : m.level;
       // One level at a time: each step is its own event (measured classes: one event to the class).
+      // A warning's events carry its path; the first says when the path changed with it.
+      const pathInfo = (): PathInfo | undefined =>
+        path === undefined ? undefined : { path, previous: ann?.path ?? "warning", judgement: judged };
       while (index !== target) {
         const from = levels[index];
         index = measuredLevels(rule) ? target : index + (target > index ? 1 : -1);
         const to = levels[index];
-        out.push(event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from));
+        out.push(
+          event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from, pathInfo()),
+        );
         ann.level = to?.id;
+        if (path !== undefined) ann.path = path;
+      }
+      if (path !== undefined && path !== (ann.path ?? "warning")) {
+        // The primary pollutant changed (O3 → PM2.5): same level, the other path; officers are told.
+        const at = levels[index];
+        out.push(event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, at, at, pathInfo()));
+        ann.path = path;
       }
       return;
     }
     if (ann !== undefined) {
       out.push(
-        event(st, rule, "resolved", ann.alertId, ann.startedAt, dataTime, levelById(levels, ann.level)),
+        event(
+          st,
+          rule,
+          "resolved",
+          ann.alertId,
+          ann.startedAt,
+          dataTime,
+          levelById(levels, ann.level),
+          undefined,
+          pathHeld(rule, ann),
+        ),
       );
       st.resolved ??= new Set();
       st.resolved.add(ann.alertId);
@@ -734,6 +827,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         alertId: a.alertId,
         level: a.level ?? levels[0]?.id,
         startedAt: Date.parse(a.startedAt ?? a.raisedAt),
+        ...(rule.warning !== undefined && a.path !== undefined ? { path: a.path } : {}),
       };
       const previous = st.announced?.get(a.ruleId);
       if (previous === undefined || previous.startedAt <= entry.startedAt) {
@@ -812,6 +906,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       ...(a.calendarWindow !== undefined ? { calendarWindow: a.calendarWindow } : {}),
       ...(a.standard !== undefined ? { standard: a.standard } : {}),
       ...(a.startedAt !== undefined ? { startedAt: a.startedAt } : {}),
+      ...(a.path !== undefined ? { path: a.path } : {}),
       dataTime: toBeijingIso(dataTime),
       message: {
         zh: `【已解除】${where.zh}：${why.zh}。开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
@@ -987,6 +1082,13 @@ function heldWithoutCondition(
   // Another rule holds its level while the value meets that level's hold (clear) condition.
   const meets = rule.warning === undefined ? obs.hold : obs.raise;
   return index >= 0 && meets < index && levels[0] !== undefined;
+}
+
+/** A warning's path on its resolution: the one announced. */
+function pathHeld(rule: Rule, ann: Announced): PathInfo | undefined {
+  if (rule.warning === undefined) return undefined;
+  const path = ann.path ?? "warning";
+  return { path, previous: path, judgement: undefined };
 }
 
 function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {

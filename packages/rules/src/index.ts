@@ -61,3 +61,10 @@ export {
   type StatLike,
   trackQuality,
 } from "./view.ts";
+export {
+  DEFAULT_POLLUTANT_ROUTING,
+  judgePath,
+  type PathJudgement,
+  type PollutantRouting,
+  pollutantRoutingOf,
+} from "./warning-path.ts";

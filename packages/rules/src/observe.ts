@@ -46,6 +46,7 @@ import {
 import type { Observation } from "./machine.ts";
 import type { Rule } from "./schema.ts";
 import type { StationView, StatLike } from "./view.ts";
+import { judgePath, type PathJudgement, pollutantRoutingOf } from "./warning-path.ts";
 
 /** A level of a rule at a station, least severe first. Non-leveled rules have one level without id. */
 export interface LevelDef {
@@ -67,6 +68,11 @@ export interface RuleObservation extends Observation {
   /** Edition or limit source that produced the value (e.g. "HJ 633-2026"). */
   readonly source?: string;
   readonly details?: readonly AlertDetail[];
+  /**
+   * A warning rule's path as the values of the level met show it (`judgePath`); undefined when no
+   * level is met or none of its values is complete.
+   */
+  readonly path?: PathJudgement;
 }
 
 const UNKNOWN = (t: number, stepMs: number): RuleObservation => ({
@@ -859,6 +865,21 @@ export function observeWarning(
     en: assessment.satisfied.map((c) => c.text).join("; "),
   };
   const details = primaryDetails(rule, history, assessment.satisfied, t);
+  const tags = history.tags;
+  const path =
+    tags === undefined
+      ? undefined
+      : judgePath(
+          {
+            values: history.values,
+            partial: (i) => ((tags[i] ?? 0) & PARTIAL_TAG) !== 0,
+            primary: (i) => primaryOfTag(tags[i] ?? 0),
+            satisfied: assessment.satisfied,
+            // One day's worth of values: 24 hourly AQI24, or the latest day.
+            limit: rule.window === "day" ? 1 : 24,
+          },
+          pollutantRoutingOf(rule.warning?.pollutantRouting),
+        );
   return {
     t,
     stepMs: step,
@@ -878,6 +899,7 @@ export function observeWarning(
     },
     source: warningCitation(warning),
     ...(details.length > 0 ? { details } : {}),
+    ...(path !== undefined ? { path } : {}),
   };
 }
 

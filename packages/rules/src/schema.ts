@@ -1,4 +1,4 @@
-import { DATA_FLAGS, METRIC_IDS, SEVERITIES, STATION_KINDS } from "@qingshan/domain";
+import { DATA_FLAGS, METRIC_IDS, SEVERITIES, STATION_KINDS, WARNING_PATHS } from "@qingshan/domain";
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
 
@@ -140,9 +140,27 @@ const levelSchema = z.strictObject({
   severity,
 });
 
+const warningPath = oneOf(WARNING_PATHS);
+
 const warningLevelsSchema = z.strictObject({
   /** Heavy-pollution warning preset of @qingshan/standards; "default" = the evaluator's warningPreset. */
   preset: oneOf(WARNING_PRESET_CHOICES).default("default"),
+  /**
+   * Path per primary pollutant (heavy-pollution-warning.md §3.3, §3.4 `pollutantRouting`): an
+   * episode driven by a pollutant routed `healthAdvisory` is a health advisory (健康提示), not a
+   * suggested warning. Given: a pollutant left out is `warning`. Left out: the provisional default
+   * `DEFAULT_POLLUTANT_ROUTING` (O3 → healthAdvisory, the rest → warning).
+   */
+  pollutantRouting: z
+    .strictObject({
+      so2: warningPath.optional(),
+      no2: warningPath.optional(),
+      co: warningPath.optional(),
+      o3: warningPath.optional(),
+      pm10: warningPath.optional(),
+      pm25: warningPath.optional(),
+    })
+    .optional(),
   severities: z
     .strictObject({
       blue: severity.optional(),
