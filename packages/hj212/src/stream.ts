@@ -1,5 +1,5 @@
 import { HJ212_ERROR_CODES, Hj212Error, truncate } from "./errors.ts";
-import { firstNonAscii, hexByte, withNonAsciiNote } from "./non-ascii.ts";
+import { withNonAsciiNote } from "./non-ascii.ts";
 import { type Hj212Packet, MAX_DATA_LENGTH, type ParseOptions, parseFrame } from "./packet.ts";
 
 /** One result of the stream decoder: a packet, or an error with the bytes it concerns. */
@@ -258,11 +258,7 @@ function truncatedDetail(rest: Buffer, input: InputEnd): string {
 /** The error of a run of `length` bytes outside any packet, `sample` its first bytes. */
 function garbageError(sample: Buffer, length: number, note?: string): Hj212Error {
   const text = truncate(sample.toString("utf8"), 40);
-  // The dead letter's text cannot show bytes that are not UTF-8: the first one is named.
-  const at = firstNonAscii(sample);
-  const nonAscii =
-    at === -1 ? "" : ` (non-ASCII byte ${hexByte(sample[at] as number)} at offset ${at} of them)`;
-  const detail = `${length} bytes outside a packet skipped${nonAscii}${note === undefined ? "" : `; ${note}`}`;
+  const detail = `${length} bytes outside a packet skipped${note === undefined ? "" : `; ${note}`}`;
   return new Hj212Error("missing-header", detail, {
     path: "header",
     received: text,
