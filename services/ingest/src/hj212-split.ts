@@ -57,8 +57,8 @@ export interface SplitDecoded {
 }
 
 export interface SplitMessages {
-  /** Decodes HJ 212 text of one input (an MQTT message) like `pipeline.decodeHj212`, reassembling split messages. */
-  decodeText(text: string, options: Hj212SubmitOptions): SplitDecoded;
+  /** Decodes the HJ 212 packets of one input (an MQTT message) like `pipeline.decodeHj212`, reassembling split messages. */
+  decodeText(payload: string | Uint8Array, options: Hj212SubmitOptions): SplitDecoded;
   /** Decodes one packet of a TCP stream like `pipeline.decodeHj212Item`, reassembling split messages. */
   decodeItem(item: StreamItem, options: Hj212SubmitOptions): SplitDecoded;
   /** Messages with parts held. */
@@ -237,8 +237,8 @@ export function createSplitMessages(options: SplitMessagesOptions): SplitMessage
   }
 
   return {
-    decodeText: (text, submit) =>
-      decode((takeSplit) => pipeline.decodeHj212(text, { ...submit, takeSplit }), submit),
+    decodeText: (payload, submit) =>
+      decode((takeSplit) => pipeline.decodeHj212(payload, { ...submit, takeSplit }), submit),
     decodeItem: (item, submit) =>
       decode((takeSplit) => pipeline.decodeHj212Item(item, { ...submit, takeSplit }), submit),
     get pending() {

@@ -14,6 +14,7 @@ import {
   type StationRegistry,
 } from "@qingshan/domain";
 import {
+  describeNonAscii,
   type Hj212Packet,
   hj212ErrorToRejection,
   type InputEnd,
@@ -110,8 +111,11 @@ export interface IngestPipeline {
     payload: string | Uint8Array,
     options: SubmitOptions & { readonly expected: string },
   ): DecodedInput;
-  /** Decodes HJ 212 text (one or more packets) without publishing. */
-  decodeHj212(text: string, options: Hj212SubmitOptions): DecodedInput;
+  /**
+   * Decodes HJ 212 packets (one or more) without publishing. Give an MQTT payload as its bytes: a
+   * byte that is not UTF-8 would otherwise be lost before its reason can name it.
+   */
+  decodeHj212(payload: string | Uint8Array, options: Hj212SubmitOptions): DecodedInput;
   /** Decodes one item of a {@link PacketStreamDecoder} (TCP) without publishing. */
   decodeHj212Item(item: StreamItem, options: Hj212SubmitOptions): DecodedInput;
   /** Publishes readings and dead letters; resolves once the bus accepted both. */
@@ -119,7 +123,7 @@ export interface IngestPipeline {
   /** decodeJson + deliver. */
   submitJson(topic: string, payload: string | Uint8Array, options: SubmitOptions): Promise<SubmitResult>;
   /** decodeHj212 + deliver. */
-  submitHj212(text: string, options: Hj212SubmitOptions): Promise<SubmitResult>;
+  submitHj212(payload: string | Uint8Array, options: Hj212SubmitOptions): Promise<SubmitResult>;
 }
 
 export interface IngestPipelineDeps {
@@ -129,7 +133,10 @@ export interface IngestPipelineDeps {
   readonly clock?: () => number;
   readonly limits?: Partial<DecodeLimits>;
   readonly metrics: IngestMetrics;
-  /** Where the HJ 212 edition a station speaks is logged, once per station and edition. */
+  /**
+   * Where the HJ 212 edition a station speaks is logged, once per station and edition, and a
+   * station sending bytes that are not ASCII, once per station.
+   */
   readonly logger?: Pick<Logger, "info" | "warn">;
 }
 
@@ -279,6 +286,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       };
     }
     noteVersion(station, packet);
+    noteNonAscii(station, packet);
     const settings = station.hj212;
     if (
       settings !== undefined &&
@@ -349,6 +357,22 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         `HJ 212 station ${station.id} speaks ${profileForVersion(packet.flag.version).edition}`,
       );
     }
+  }
+
+  /**
+   * hj212.md §1: text that is not ASCII has no encoding the standard fixes; "log them". Once per
+   * station (its packets are read as UTF-8; a value holding such bytes is dead-lettered naming them).
+   */
+  const nonAsciiSeen = new Set<string>();
+  function noteNonAscii(station: Station, packet: Hj212Packet): void {
+    const [first] = packet.nonAscii ?? [];
+    if (first === undefined || deps.logger === undefined || nonAsciiSeen.has(station.id)) return;
+    nonAsciiSeen.add(station.id);
+    const where = (packet.nonAscii ?? []).map((item) => item.path);
+    deps.logger.warn(
+      { station: station.id, mn: packet.mn, cn: packet.cn, qn: packet.qn, nonAscii: where },
+      `HJ 212 station ${station.id} sends bytes that are not ASCII (${describeNonAscii(first)}; hj212.md §1: HJ 212 packets are ASCII text): read as UTF-8; logged once per station`,
+    );
   }
 
   /**
@@ -429,9 +453,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     };
   }
 
-  function decodeHj212(text: string, options: Hj212SubmitOptions): DecodedInput {
+  function decodeHj212(payload: string | Uint8Array, options: Hj212SubmitOptions): DecodedInput {
     const maxBytes = { ...deps.limits, ...options.limits }.maxPayloadBytes;
-    const size = Buffer.byteLength(text);
+    const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
     if (maxBytes !== undefined && size > maxBytes) {
       metrics.counts.message(options.source);
       const r = rejection("payload.too_large", "", `${size} bytes`, `at most ${maxBytes} bytes`);
@@ -441,7 +465,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         origin: options.origin,
         receivedAt: now,
         stationId: topicStationId(options),
-        payload: text,
+        payload: payloadText(payload),
       });
       return {
         source: options.source,
@@ -452,9 +476,14 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       };
     }
     const decoder = new PacketStreamDecoder();
-    const items = [...decoder.push(text), ...decoder.end(inputEnd(options))];
+    // The bytes as received: a byte that is not UTF-8 reaches the codec, which names it.
+    const bytes =
+      typeof payload === "string"
+        ? payload
+        : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const items = [...decoder.push(bytes), ...decoder.end(inputEnd(options))];
     // An empty payload (or bare line breaks) yields no item, yet it must still leave a trace.
-    if (items.length === 0) items.push({ raw: text });
+    if (items.length === 0) items.push({ raw: payloadText(payload) });
     return decodeItems(items, options);
   }
 
@@ -665,10 +694,11 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   return {
     decodeJson: guardedJson,
     decodeInvalidTopic,
-    decodeHj212: (text, options) => guarded(options, text, () => decodeHj212(text, options)),
+    decodeHj212: (payload, options) => guarded(options, payload, () => decodeHj212(payload, options)),
     decodeHj212Item: (item, options) => guarded(options, item.raw, () => decodeItems([item], options)),
     deliver,
     submitJson: (topic, payload, options) => deliver(guardedJson(topic, payload, options)),
-    submitHj212: (text, options) => deliver(guarded(options, text, () => decodeHj212(text, options))),
+    submitHj212: (payload, options) =>
+      deliver(guarded(options, payload, () => decodeHj212(payload, options))),
   };
 }

@@ -22,11 +22,11 @@ export function decodeMqttMessage(
     case "station":
       return { decoded: pipeline.decodeJson(topic, payload, submit) };
     case "hj212": {
-      const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+      // As bytes: a byte that is not UTF-8 (a GBK device) reaches the codec, which names it.
       if (splits === undefined) {
-        return { decoded: pipeline.decodeHj212(text, { ...submit, expectedMn: found.mn }), mn: found.mn };
+        return { decoded: pipeline.decodeHj212(payload, { ...submit, expectedMn: found.mn }), mn: found.mn };
       }
-      const split = splits.decodeText(text, { ...submit, expectedMn: found.mn });
+      const split = splits.decodeText(payload, { ...submit, expectedMn: found.mn });
       return { decoded: split.decoded, mn: found.mn, split };
     }
     case "invalid":
