@@ -507,6 +507,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       ...(s.calendarWindow !== undefined ? { calendarWindow: s.calendarWindow } : {}),
       ...(s.standard !== undefined ? { standard: s.standard } : {}),
       ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
+      ...(s.path !== undefined ? { path: s.path } : {}),
     };
     if (escalateMs > 0 && s.tier < topTier && chases(s, "escalated")) {
       // Escalation counts from the raise, the last escalation, or a level change (which reopens).

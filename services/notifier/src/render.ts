@@ -11,6 +11,7 @@ import {
   METRICS,
   type Severity,
   type StationRegistry,
+  type WarningPath,
 } from "@qingshan/domain";
 import { gradeNoi } from "@qingshan/standards";
 import type { Person } from "./config.ts";
@@ -132,11 +133,14 @@ const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${
 /**
  * 【建议橙色预警】 / [Orange warning suggested] for a heavy-pollution warning colour — a level
  * suggested from observed data, not a warning issued (the bureau issues warnings; the message says
- * "实测建议级别，非正式发布 / level suggested from observed data, not an issued warning") — else the
- * severity (【警告】).
+ * "实测建议级别，非正式发布 / level suggested from observed data, not an issued warning") — or
+ * 【健康提示】 / [Health advisory] for one on the health-advisory path (an O3-driven episode under the
+ * default routing, heavy-pollution-warning.md §3.3) — else the severity (【警告】).
  */
 function headTag(state: AlertState): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
+  if (colour !== undefined && state.path === "healthAdvisory")
+    return { zh: "健康提示", en: "Health advisory" };
   if (colour !== undefined)
     return { zh: `建议${colour.zh}预警`, en: `${capitalized(colour.en)} warning suggested` };
   const severity = SEVERITY_LABEL[state.severity];
@@ -168,8 +172,11 @@ function shortName(metric: string): Bilingual {
  * `value` (a reminder's latest value) instead of the alert's.
  */
 function whatOf(state: AlertState, value = state.value): Bilingual {
-  if (state.level !== undefined && LEVEL_LABEL[state.level] !== undefined)
-    return { zh: "重污染天气", en: "heavy pollution" };
+  const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
+  // A health advisory's tag names no colour: the subject says the level.
+  if (colour !== undefined && state.path === "healthAdvisory")
+    return { zh: `重污染天气 ${colour.zh}级别`, en: `heavy pollution, ${colour.en} level` };
+  if (colour !== undefined) return { zh: "重污染天气", en: "heavy pollution" };
   const metric = state.metric;
   if (state.ruleId.startsWith("dq-") || metric === "silence") {
     // A finding of several metrics (a stuck-sensor alert of three) carries no one metric: its
@@ -240,6 +247,30 @@ function shortPlace(stationId: string, registry: StationRegistry): Bilingual {
   return { zh, en: station.name.en };
 }
 
+const PATH_LABEL: Record<WarningPath, Bilingual> = {
+  warning: { zh: "建议预警", en: "suggested warning" },
+  healthAdvisory: { zh: "健康提示", en: "health advisory" },
+};
+
+/**
+ * How a heavy-pollution warning's level change changed its path: the path before (an event without
+ * one is on the warning path) and whether only the path changed (same level: the primary pollutant
+ * changed, O3 → PM2.5). Undefined when the event is no such change.
+ */
+function pathChange(
+  event: AlertEvent,
+  state: AlertState,
+): { readonly before: WarningPath; readonly only: boolean } | undefined {
+  if (event.type !== "level_changed" || event.path === undefined) return undefined;
+  const index = state.events.findIndex((e) => e.id === event.id);
+  const previous = state.events
+    .slice(0, index < 0 ? state.events.length : index)
+    .filter((e) => e.type === "raised" || e.type === "level_changed")
+    .at(-1);
+  if (previous === undefined || (previous.path ?? "warning") === event.path) return undefined;
+  return { before: previous.path ?? "warning", only: previous.level === event.level };
+}
+
 /** Who was notified: tier 0 is the duty officer; an escalated alert also reaches tiers 1…tier. */
 function notifiedText(recipients: readonly Person[], tier: number): string {
   const names = recipients.map((p) => p.name).join("、");
@@ -268,7 +299,14 @@ export function renderAlert(
   context: RenderContext,
   observed?: LatestObservation | CurrentObservation,
 ): Notification {
-  const label = EVENT_LABEL[event.type];
+  const changed = pathChange(event, state);
+  // A change of path only (same level): the event says which path the alert is on now.
+  const label =
+    changed?.only === true
+      ? event.path === "healthAdvisory"
+        ? { zh: "转为健康提示", en: "Now a health advisory" }
+        : { zh: "转为建议预警", en: "Now a suggested warning" }
+      : EVENT_LABEL[event.type];
   const reminding = event.type === "renotified" || event.type === "escalated";
   const latest = reminding && observed !== undefined && !("kind" in observed) ? observed : undefined;
   const current = reminding && observed !== undefined && "kind" in observed ? observed : undefined;
@@ -301,6 +339,20 @@ export function renderAlert(
   ]);
   rows.push(["内容 What", `${state.message.zh} / ${state.message.en}`]);
   rows.push(["地点 Where", `${place.zh} / ${place.en}`]);
+  // heavy-pollution-warning.md §3.3: an episode routed to a health advisory is not on the warning
+  // path; say so, and say when the path changed (the warning path alone is the mail as before).
+  if (state.path === "healthAdvisory" || changed !== undefined) {
+    const now = state.path ?? "warning";
+    const text =
+      now === "healthAdvisory"
+        ? "健康提示 / health advisory（公众健康提示，不走预警程序 / public health advisory, not the warning procedure）"
+        : `${PATH_LABEL.warning.zh} / ${PATH_LABEL.warning.en}`;
+    const before =
+      changed === undefined
+        ? ""
+        : `；此前 ${PATH_LABEL[changed.before].zh} / before: ${PATH_LABEL[changed.before].en}`;
+    rows.push(["处置路径 Path", `${text}${before}`]);
+  }
   // One line: what was measured, against what, by which standard.
   const measured: string[] = [];
   if (state.metric === "water_class") {
