@@ -10,8 +10,10 @@ import {
   type MetricId,
   metricsForKind,
   type Reading,
+  type ReadingSource,
   type Station,
   type StationRegistry,
+  toBeijingIso,
 } from "@qingshan/domain";
 import {
   createRuleEngine,
@@ -706,6 +708,10 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       const lastIndexOfPartition = new Map<number, number>();
       const newestBefore = newestEvaluated;
       let evaluated = 0;
+      /** Readings too late for the windows, per source (counted once per batch). */
+      const tooLate = new Map<ReadingSource, number>();
+      /** Imported history too late for the windows: expected, so logged once per batch, not dead-lettered. */
+      let history: { readonly stations: Set<string>; from: number; to: number } | undefined;
       for (let i = 0; i < fresh.length; i++) {
         const d = fresh[i] as Delivery<Reading>;
         lastIndexOfPartition.set(d.partition, i);
@@ -716,7 +722,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         // The reading itself is a WindowReading (the windows keep numbers, not the object).
         const outcome = s.windowsOf(r.metric).add(r);
         if (!outcome.accepted) {
-          metrics.readingsTooLate.inc();
+          tooLate.set(r.source, (tooLate.get(r.source) ?? 0) + 1);
+          if (r.source === "import") {
+            // History imported into a live system is mostly older than the windows reach: it is
+            // stored and queryable, and a dead letter per value would bury the real rejects.
+            if (history === undefined) history = { stations: new Set(), from: r.ts, to: r.ts };
+            history.stations.add(r.stationId);
+            history.from = Math.min(history.from, r.ts);
+            history.to = Math.max(history.to, r.ts);
+            continue;
+          }
+          // A live station sending data this late is something operators must see.
           outbox.letters.push({
             id: `evaluator:${r.stationId}:${r.metric}:${r.ts}`,
             receivedAt: now(),
@@ -747,6 +763,19 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         nextOffset.set(partition, (freshOffsets[i] as bigint) + 1n);
       }
       if (evaluated > 0) metrics.readingsEvaluated.inc(evaluated);
+      for (const [source, count] of tooLate) metrics.readingsTooLate.inc({ source }, count);
+      if (history !== undefined)
+        logger.info(
+          {
+            readings: tooLate.get("import"),
+            stations: history.stations.size,
+            from: toBeijingIso(history.from),
+            to: toBeijingIso(history.to),
+            latenessMs: settings.latenessMs,
+          },
+          "evaluator: imported readings older than their series' newest reading minus the lateness: " +
+            "stored by the writer, not evaluated by the rules (no dead letters)",
+        );
       if (newestEvaluated > newestBefore) metrics.lastEvaluatedDataTime.set(newestEvaluated / 1000);
       for (const [stationId, hours] of dirty) {
         const s = series.get(stationId);

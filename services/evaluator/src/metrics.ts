@@ -4,8 +4,11 @@ import { Counter, Gauge, register as globalRegister, Histogram, type Registry } 
 export interface EvaluatorMetrics {
   /** Readings added to the rolling windows and evaluated by the rules. */
   readonly readingsEvaluated: Counter;
-  /** Readings too late for the windows (dead-lettered, stored by the writer, not evaluated). */
-  readonly readingsTooLate: Counter;
+  /**
+   * Readings too late for the windows (stored by the writer, not evaluated), by the reading's
+   * `source`: live ones are dead-lettered, imported history (`import`) is not.
+   */
+  readonly readingsTooLate: Counter<"source">;
   /** Alert events published on the bus, by type (raised, resolved, escalated, …). */
   readonly alertEvents: Counter<"type">;
   /** How long rebuilding one station's windows from the store took. */
@@ -59,7 +62,8 @@ export function createEvaluatorMetrics(
       () =>
         new Counter({
           name: "qingshan_evaluator_readings_too_late_total",
-          help: "Readings too late for the evaluator's windows (dead-lettered as window.too_late, not evaluated)",
+          help: "Readings too late for the evaluator's windows (stored, not evaluated), by reading source; all but source import are dead-lettered as window.too_late",
+          labelNames: ["source"],
           registers,
         }),
     ),
