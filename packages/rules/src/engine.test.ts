@@ -491,7 +491,9 @@ describe("shipped rules on hand-computed inputs", () => {
     for (let i = 11; i <= 16; i++) hour(t0 + i * H, { noi: 1300 });
     expect(summary(events, "noi-grade").at(-1)).toEqual(["level_changed", "I", 1300]);
     expect(events.filter((e) => e.ruleId === "noi-grade")).toHaveLength(3);
-    expect(events[0]?.standard).toBe("负氧离子分级 NOI grades, QX/T 380-2017 (provisional 暂行)");
+    expect(events[0]?.standard).toBe(
+      "负氧离子分级 NOI grades, grading scheme named in each alert (provisional 暂行)",
+    );
     for (const e of events)
       expect(`${e.standard} ${e.message.zh} ${e.message.en}`).not.toMatch(/as recalled|unverified|\.md\b/);
     // The scheme is named by its document in the message, not by its configuration id.

@@ -22,6 +22,9 @@ import {
   type AqiSettings,
   assertAqiSettings,
   DEFAULT_WARNING_PRESET,
+  type NoiScheme,
+  type NoiSchemeId,
+  noiSchemeOf,
   WARNING_PRESETS,
   type WarningConfig,
   type WarningPresetId,
@@ -71,6 +74,13 @@ export interface RuleEngineOptions {
    * concentration rounding. Default the standards' defaults (`auto`, `half-even`).
    */
   readonly aqi?: AqiSettings;
+  /**
+   * The NOI grade table of every noi_grade rule, the same as the API's (qingshan config
+   * `noi.scheme`): a shipped id or a table (negative-oxygen-ions.md §2, keep the table in
+   * configuration). A rule naming another table in `subject.scheme` is refused. Default: each
+   * rule's own `scheme` (candidate-a when absent).
+   */
+  readonly noiScheme?: NoiSchemeId | NoiScheme;
 }
 
 /** Internal state of one rule at one station (for tests, debugging and the API). */
@@ -261,6 +271,14 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   const historyLength = options.warningHistory ?? 240;
   const aqiSettings: AqiSettings = options.aqi ?? {};
   assertAqiSettings(aqiSettings);
+  const noiScheme = options.noiScheme === undefined ? undefined : noiSchemeOf(options.noiScheme);
+  for (const rule of rules) {
+    const named = rule.subject.index === "noi_grade" ? rule.subject.scheme : undefined;
+    if (noiScheme !== undefined && named !== undefined && named !== noiScheme.id)
+      throw new RangeError(
+        `rule "${rule.id}": subject.scheme is ${named} but the NOI grade table in force is ${noiScheme.id}; leave scheme out of the rule (the table is set once, for the alerts and the API alike)`,
+      );
+  }
   const defaultPreset =
     typeof options.warningPreset === "object"
       ? options.warningPreset
@@ -435,7 +453,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     from?: LevelDef,
     path?: PathInfo,
   ): AlertEvent {
-    const levels = levelsOf(rule, st.station, presetOf(rule));
+    const levels = levelsOf(rule, st.station, presetOf(rule), noiScheme);
     const obs = st.lastObs?.get(rule.id);
     const severity = level?.severity ?? levels[0]?.severity ?? rule.severity;
     const e: AlertEvent = {
@@ -479,7 +497,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   /** Announces the difference between the machine and what was announced before. */
   function sync(st: StationState, rule: Rule, dataTime: number, out: AlertEvent[]): void {
     const m = machineOf(st, rule);
-    const levels = levelsOf(rule, st.station, presetOf(rule));
+    const levels = levelsOf(rule, st.station, presetOf(rule), noiScheme);
     let ann = st.announced?.get(rule.id);
     if (isOpen(m) && m.alertId !== undefined && m.startedAt !== undefined) {
       if (ann !== undefined && ann.alertId !== m.alertId) {
@@ -629,7 +647,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
 
   /** Makes the machine continue a stored open alert (its id, start and level). */
   function adopt(st: StationState, rule: Rule, m: MachineState, seed: Announced): void {
-    const levels = levelsOf(rule, st.station, presetOf(rule));
+    const levels = levelsOf(rule, st.station, presetOf(rule), noiScheme);
     const index = Math.max(
       0,
       levels.findIndex((l) => l.id === seed.level),
@@ -743,7 +761,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         dayHistory ??= updateDayAqi(st, view, day, dayEnd);
         apply(st, rule, observeWarning(rule, dayHistory, presetOf(rule), dayEnd), mode, out);
       } else {
-        apply(st, rule, observe(rule, st.station, view, dayEnd, memo, aqiSettings), mode, out);
+        apply(st, rule, observe(rule, st.station, view, dayEnd, memo, aqiSettings, noiScheme), mode, out);
       }
     }
     st.lastClosed = Math.max(st.lastClosed ?? dayEnd, dayEnd);
@@ -762,7 +780,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         updated = true;
         apply(st, rule, warningObservation(st, rule, hourEnd), mode, out);
       } else {
-        apply(st, rule, observe(rule, st.station, view, hourEnd, memo, aqiSettings), mode, out);
+        apply(st, rule, observe(rule, st.station, view, hourEnd, memo, aqiSettings, noiScheme), mode, out);
       }
     }
     if (st.rules.some(isDayRule)) {
@@ -822,7 +840,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         continue;
       }
       // An alert of the rule from before it had levels (no level) is at its first level.
-      const levels = levelsOf(rule, station, presetOf(rule));
+      const levels = levelsOf(rule, station, presetOf(rule), noiScheme);
       const entry: Announced = {
         alertId: a.alertId,
         level: a.level ?? levels[0]?.id,
@@ -920,7 +938,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     if (st === undefined) return [];
     return st.rules.map((rule) => {
       const m = machineOf(st, rule);
-      const levels = levelsOf(rule, st.station, presetOf(rule));
+      const levels = levelsOf(rule, st.station, presetOf(rule), noiScheme);
       return {
         ruleId: rule.id,
         phase: m.phase,

@@ -26,12 +26,13 @@ import {
   assessAnnualTarget,
   assessSection,
   computeAqi,
+  DEFAULT_NOI_SCHEME,
   exceedsLimit,
   gb3095Limit,
   gb3838Item,
-  gradeNoi,
-  NOI_SCHEMES,
-  type NoiSchemeId,
+  gradeNoiWith,
+  type NoiScheme,
+  noiSchemeOf,
   o3DailyMax1hValidity,
   type Pollutant,
   pmRealtimeBasisOn,
@@ -131,7 +132,13 @@ export function warningColour(levelId: string): { zh: string; en: string } {
  * @example
  * levelsOf(waterRule, sectionWithTargetIII, preset).map((l) => l.id) // ["IV", "V", "劣V"]
  */
-export function levelsOf(rule: Rule, station: Station, warning: WarningConfig): readonly LevelDef[] {
+export function levelsOf(
+  rule: Rule,
+  station: Station,
+  warning: WarningConfig,
+  /** The NOI grade table in force (RuleEngineOptions.noiScheme); default the rule's own. */
+  noiScheme?: NoiScheme,
+): readonly LevelDef[] {
   if (rule.levels !== undefined)
     return rule.levels.map((l) => ({
       id: l.id,
@@ -162,8 +169,7 @@ export function levelsOf(rule: Rule, station: Station, warning: WarningConfig): 
     }));
   }
   if (rule.subject.index === "noi_grade") {
-    const scheme = NOI_SCHEMES[(rule.subject.scheme ?? "candidate-a") as NoiSchemeId];
-    return (scheme?.grades ?? []).map((g) => ({
+    return noiTableOf(rule, noiScheme).grades.map((g) => ({
       id: g.grade,
       severity: rule.severity,
       zh: `${g.grade}级`,
@@ -1061,16 +1067,23 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
   };
 }
 
-function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
+/**
+ * The grade table of a noi_grade rule: the one in force (the configuration's, shared with the API)
+ * when given, else the rule's own `scheme` (candidate A when absent).
+ */
+function noiTableOf(rule: Rule, configured: NoiScheme | undefined): NoiScheme {
+  return configured ?? noiSchemeOf(rule.subject.scheme ?? DEFAULT_NOI_SCHEME);
+}
+
+function observeNoi(rule: Rule, view: StationView, t: number, noiScheme?: NoiScheme): RuleObservation {
   const step = stepOf(rule);
   const stat = metricStat(rule, view, "noi", t);
   const value = validMean(stat);
   if (value === null) return UNKNOWN(t, step);
-  const scheme = (rule.subject.scheme ?? "candidate-a") as NoiSchemeId;
-  const g = gradeNoi(value, scheme);
-  const grades = NOI_SCHEMES[scheme]?.grades ?? [];
-  const title = NOI_SCHEMES[scheme]?.title;
-  const index = grades.findIndex((x) => x.grade === g.grade);
+  const table = noiTableOf(rule, noiScheme);
+  const g = gradeNoiWith(table, value);
+  const title = table.title;
+  const index = table.grades.findIndex((x) => x.grade === g.grade);
   // Graded on the unrounded mean; the message and the event's value show it rounded once.
   const shown = displayValue(value);
   return {
@@ -1086,11 +1099,11 @@ function observeNoi(rule: Rule, view: StationView, t: number): RuleObservation {
       zh: `负氧离子 ${shown} 个/cm³，${g.grade}级（${g.zh}）`,
       en: `negative oxygen ions ${shown} ions/cm³, grade ${g.grade} (${g.en})`,
     },
-    // The scheme's provenance (NOI_SCHEMES[scheme].source: negative-oxygen-ions.md §2, not verified
-    // against a standard text) stays in @qingshan/standards; the rule's `standard` says "provisional".
+    // The scheme's provenance (its `source`: negative-oxygen-ions.md §2, not verified against a
+    // standard text) stays in @qingshan/standards; the rule's `standard` says "provisional".
     thresholdText: {
-      zh: `分级方案 ${title?.zh ?? g.scheme}（暂定）`,
-      en: `grading scheme ${title?.en ?? g.scheme} (provisional)`,
+      zh: `分级方案 ${title?.zh ?? g.scheme}${g.provisional ? "（暂定）" : ""}`,
+      en: `grading scheme ${title?.en ?? g.scheme}${g.provisional ? " (provisional)" : ""}`,
     },
   };
 }
@@ -1188,11 +1201,13 @@ export function observe(
   memo?: AqiMemo,
   /** The AQI settings shared with the API (RuleEngineOptions.aqi). */
   aqiSettings: AqiSettings = {},
+  /** The NOI grade table shared with the API (RuleEngineOptions.noiScheme); default the rule's own. */
+  noiScheme?: NoiScheme,
 ): RuleObservation {
   const s = rule.subject;
   if (s.check !== undefined) return observeQuality(rule, station, view, t);
   if (s.index === "water_class") return observeWater(rule, station, view, t);
-  if (s.index === "noi_grade") return observeNoi(rule, view, t);
+  if (s.index === "noi_grade") return observeNoi(rule, view, t, noiScheme);
   return observeValue(rule, station, view, t, memo, aqiSettings);
 }
 

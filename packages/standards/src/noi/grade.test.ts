@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gradeNoi, gradeNoiWith } from "./grade.ts";
+import { gradeNoi, gradeNoiWith, noiSchemeOf } from "./grade.ts";
 import type { NoiScheme } from "./schemes.ts";
 import { NOI_CANDIDATE_A, NOI_CANDIDATE_B } from "./schemes.ts";
 
@@ -109,5 +109,30 @@ describe("NOI scheme sources (shown on the dashboard and in the API)", () => {
     expect(scheme.provisional).toBe(true);
     expect(scheme.source).toContain("(provisional 暂行)");
     expect(scheme.source).not.toMatch(/\.md\b|as recalled|unverified|candidate [AB]/);
+  });
+});
+
+describe("noiSchemeOf (the grade table a setting names)", () => {
+  it("a shipped id gives its table; a table is checked and given back", () => {
+    expect(noiSchemeOf("candidate-a")).toBe(NOI_CANDIDATE_A);
+    expect(noiSchemeOf("candidate-b")).toBe(NOI_CANDIDATE_B);
+    const table: NoiScheme = {
+      id: "bureau",
+      source: "bureau",
+      provisional: false,
+      grades: [
+        { grade: "fresh", min: 1000, zh: "清新", en: "fresh", color: "#0a0" },
+        { grade: "other", min: 0, zh: "一般", en: "ordinary", color: "#999" },
+      ],
+    };
+    expect(noiSchemeOf(table)).toBe(table);
+  });
+
+  it("refuses an unknown id and an invalid table", () => {
+    expect(() => noiSchemeOf("candidate-c" as "candidate-a")).toThrow(
+      'noi: unknown scheme "candidate-c"; expected candidate-a, candidate-b or a table',
+    );
+    expect(() => noiSchemeOf("toString" as "candidate-a")).toThrow(/unknown scheme "toString"/);
+    expect(() => noiSchemeOf({ id: "x", source: "x", provisional: true, grades: [] })).toThrow(/no grades/);
   });
 });

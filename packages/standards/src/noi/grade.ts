@@ -42,6 +42,30 @@ export function validateNoiScheme(scheme: NoiScheme): void {
 }
 
 /**
+ * The grade table a setting names: a shipped scheme by id (`candidate-a`, `candidate-b`), or a
+ * table given whole (a bureau's), checked with validateNoiScheme. One function for the API and the
+ * rule engine, so both grade with the same table (negative-oxygen-ions.md §2: keep the table in
+ * configuration).
+ *
+ * @throws RangeError for an unknown id or an invalid table
+ * @example
+ * noiSchemeOf("candidate-b").grades.length // 6
+ * noiSchemeOf(bureauTable) === bureauTable  // true
+ */
+export function noiSchemeOf(setting: NoiSchemeId | NoiScheme): NoiScheme {
+  if (typeof setting === "object") {
+    validateNoiScheme(setting);
+    return setting;
+  }
+  const table = Object.hasOwn(NOI_SCHEMES, setting) ? NOI_SCHEMES[setting] : undefined;
+  if (table === undefined)
+    throw new RangeError(
+      `noi: unknown scheme ${JSON.stringify(setting)}; expected ${Object.keys(NOI_SCHEMES).join(", ")} or a table`,
+    );
+  return table;
+}
+
+/**
  * Grades a concentration (ions/cm³) with any table: the first grade whose min ≤ value, grades
  * being half-open intervals [min, next) (negative-oxygen-ions.md §2). Apply it to means (hourly,
  * daily, annual), not single instrument readings. Comparisons are between the given doubles, with
