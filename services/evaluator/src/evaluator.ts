@@ -22,7 +22,7 @@ import {
   type Rule,
   trackQuality,
 } from "@qingshan/rules";
-import type { AqiSettings } from "@qingshan/standards";
+import type { AqiSettings, NoiScheme, NoiSchemeId } from "@qingshan/standards";
 import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
@@ -84,6 +84,12 @@ export interface EvaluatorDeps {
    * HJ 633-2012 real-time PM basis. Default the standards' defaults.
    */
   readonly aqi?: AqiSettings;
+  /**
+   * The NOI grade table shared with the API (qingshan config `noi.scheme`, passed by the CLI to
+   * both): a shipped id or a table. A noi_grade rule naming another table is refused at create.
+   * Default: each rule's own scheme.
+   */
+  readonly noiScheme?: NoiSchemeId | NoiScheme;
 }
 
 export interface Evaluator {
@@ -125,6 +131,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     warningPreset: settings.warningPreset,
     clock: now,
     ...(deps.aqi ? { aqi: deps.aqi } : {}),
+    ...(deps.noiScheme ? { noiScheme: deps.noiScheme } : {}),
   });
   const series = new Map<string, StationSeries>();
   const metrics = createEvaluatorMetrics(deps.metricsRegistry, () => series.size);
