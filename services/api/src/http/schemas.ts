@@ -308,6 +308,12 @@ export const alertEventSchema = {
       description:
         "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. Only on raised and level_changed events (absent on events stored before the field)",
     },
+    path: {
+      type: "string",
+      enum: ["warning", "healthAdvisory"],
+      description:
+        "A heavy-pollution warning's path: warning (suggested warning) or healthAdvisory (public health advisory, 健康提示, for an episode driven by a pollutant the rule routes there — O3 by default). A level_changed event at the level before with another path is a change of path only. Absent on other rules' events and on events stored before the field (read as warning)",
+    },
   },
 } as const;
 
@@ -356,6 +362,12 @@ export const alertStateSchema = {
       type: "boolean",
       description:
         "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. From the latest raise or level change; absent when that event has none",
+    },
+    path: {
+      type: "string",
+      enum: ["warning", "healthAdvisory"],
+      description:
+        "A heavy-pollution warning's path (warning or healthAdvisory, 健康提示), from the latest raise or level change carrying one",
     },
     ruleDescription: {
       ...bilingual,
@@ -493,6 +505,17 @@ export const ruleSchema = {
         title: { type: "string" },
         levels: { type: "array", items: { type: "string" }, description: "Its levels, lowest first" },
         severities: { type: "object", additionalProperties: true },
+        pollutantRouting: {
+          type: "object",
+          additionalProperties: true,
+          description:
+            "Path per primary pollutant (so2, no2, co, o3, pm10, pm25 → warning | healthAdvisory): an episode driven by a pollutant routed healthAdvisory is a public health advisory (健康提示), not a suggested warning",
+        },
+        pollutantRoutingProvisional: {
+          type: "boolean",
+          description:
+            "True when the rule sets no routing and the provisional default applies (O3 → healthAdvisory)",
+        },
       },
     },
     annualTarget: {

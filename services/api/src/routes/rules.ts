@@ -1,4 +1,4 @@
-import { formatDuration, type Rule } from "@qingshan/rules";
+import { formatDuration, pollutantRoutingOf, type Rule } from "@qingshan/rules";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { ApiError, errorResponseSchema } from "../http/errors.ts";
@@ -71,7 +71,15 @@ export function ruleSummary(ctx: ApiContext, rule: Rule) {
 function warningOf(ctx: ApiContext, warning: NonNullable<Rule["warning"]>) {
   const preset = warning.preset === "default" ? ctx.alerting.warningPreset : warning.preset;
   const { preset: document, levels } = presetLevels(preset);
-  return { preset: document.id, title: document.title, levels, severities: warning.severities };
+  const routing = pollutantRoutingOf(warning.pollutantRouting);
+  return {
+    preset: document.id,
+    title: document.title,
+    levels,
+    severities: warning.severities,
+    pollutantRouting: routing.paths,
+    pollutantRoutingProvisional: routing.provisional,
+  };
 }
 
 /** GET /rules: the alert rules of the rules file the API was started with. */

@@ -1,4 +1,4 @@
-import type { AlertState } from "@qingshan/domain";
+import type { AlertState, WarningPath } from "@qingshan/domain";
 import { WARNING_PRESETS, type WarningConfig } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
@@ -33,9 +33,20 @@ function rank(level: string | undefined): number {
   return WARNING_LEVELS.indexOf(level as WarningLevel);
 }
 
-function levelJson(level: string | undefined) {
+/**
+ * The level and its name; on the health-advisory path (heavy-pollution-warning.md §3.3: an
+ * O3-driven episode) the name says it is a health advisory, not a warning.
+ */
+function levelJson(level: string | undefined, path?: WarningPath) {
   if (level === undefined || rank(level) < 0) return null;
-  return { level, ...LEVEL_NAMES[level as WarningLevel] };
+  const names = LEVEL_NAMES[level as WarningLevel];
+  if (path !== "healthAdvisory") return { level, ...names };
+  const colour = names.en.split(" ")[0] ?? level;
+  return {
+    level,
+    zh: `健康提示（${names.zh.replace("预警", "")}级别）`,
+    en: `Health advisory (${colour.toLowerCase()} level)`,
+  };
 }
 
 /**
@@ -47,7 +58,14 @@ function levelJson(level: string | undefined) {
 export function warningTimes(s: AlertState): { since: string | null; levelSince: string | null } {
   const raised = s.events.find((e) => e.type === "raised");
   const since = s.startedAt ?? raised?.dataTime ?? null;
-  const setLevel = s.events.filter((e) => e.type === "raised" || e.type === "level_changed").at(-1);
+  // A level_changed event at the level before changed only the path (same level): not a new level.
+  let level: string | undefined;
+  let setLevel: AlertState["events"][number] | undefined;
+  for (const e of s.events) {
+    if (e.type !== "raised" && e.type !== "level_changed") continue;
+    if (e.type === "raised" || e.level !== level) setLevel = e;
+    level = e.level ?? level;
+  }
   const levelSince = setLevel?.type === "level_changed" ? (setLevel.dataTime ?? null) : since;
   return { since, levelSince };
 }
@@ -57,8 +75,9 @@ function stationWarning(s: AlertState) {
     stationId: s.stationId,
     alertId: s.alertId,
     status: s.status,
-    ...levelJson(s.level),
+    ...levelJson(s.level, s.path),
     level: s.level ?? null,
+    path: s.path ?? "warning",
     ...warningTimes(s),
     raisedAt: s.raisedAt,
     startedAt: s.startedAt ?? null,
@@ -83,6 +102,12 @@ const WARNING_TIME_PROPERTIES = {
     description:
       "Whether the current level's condition holds; false while the level is only held as the warning steps down (the message then says what releases it); null when the events do not say",
   },
+  path: {
+    type: "string",
+    enum: ["warning", "healthAdvisory"],
+    description:
+      "The episode's path: warning (suggested warning), or healthAdvisory (public health advisory, 健康提示: an episode driven by a pollutant the rule routes there, O3 by default — not the warning procedure; zh/en then name it so). Events stored before the field: warning",
+  },
   message: {
     type: "object",
     additionalProperties: true,
@@ -97,7 +122,8 @@ const TIMES_TEXT =
  * GET /warning: the observed heavy-pollution warning level (heavy-pollution-warning.md §3 —
  * "observed / suggested", never an official warning) from the open (or acknowledged, not yet
  * resolved) alerts of the warning rule: per station, and district-wide — the district alert's
- * level when the rule raises one for "district", else the highest station level.
+ * level when the rule raises one for "district", else the highest station level on the warning path
+ * (a health advisory, heavy-pollution-warning.md §3.3, is no warning: only when no station has one).
  */
 export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(
@@ -106,7 +132,7 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Current heavy-pollution warning level (observed)",
         // heavy-pollution-warning.md §3: Qingshan observes and suggests, it never issues a warning.
-        description: `Level of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level. Observation-driven and suggested only: the levels follow the warning-level document configured for the rule ("preset", default 生态环境部 2024年 预警分级), and "levels" lists that document's levels, lowest first: yellow < orange < red under the 2018 and 2024 documents (blue was dropped by 环办大气函〔2018〕875号), blue < yellow < orange < red under 环大气〔2017〕86号; official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan. ${TIMES_TEXT}`,
+        description: `Level of the unresolved alerts of the heavy-pollution warning rule, per station and district-wide. District-wide = the alert raised for station "district" when there is one, else the highest station level on the warning path (a health advisory's only when no station is on the warning path). Observation-driven and suggested only: the levels follow the warning-level document configured for the rule ("preset", default 生态环境部 2024年 预警分级), and "levels" lists that document's levels, lowest first: yellow < orange < red under the 2018 and 2024 documents (blue was dropped by 环办大气函〔2018〕875号), blue < yellow < orange < red under 环大气〔2017〕86号; official warnings are issued only by the heavy-pollution emergency command office under the city emergency plan. ${TIMES_TEXT}`,
         tags: ["alerts"],
         response: {
           200: {
@@ -176,11 +202,13 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
         .filter((s) => s.stationId !== "district")
         .sort((a, b) => rank(b.level) - rank(a.level) || a.stationId.localeCompare(b.stationId))
         .map(stationWarning);
-      const highest = stations[0];
+      // A health advisory is not a warning: the district's level is the highest warning when any.
+      const highest = stations.find((s) => s.path === "warning") ?? stations[0];
       const district = districtAlert
         ? {
-            ...levelJson(districtAlert.level),
+            ...levelJson(districtAlert.level, districtAlert.path),
             level: districtAlert.level ?? null,
+            path: districtAlert.path ?? "warning",
             source: "district-alert",
             alertId: districtAlert.alertId,
             ...warningTimes(districtAlert),
@@ -190,8 +218,9 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
           }
         : highest
           ? {
-              ...levelJson(highest.level ?? undefined),
+              ...levelJson(highest.level ?? undefined, highest.path),
               level: highest.level,
+              path: highest.path,
               source: "highest-station",
               alertId: highest.alertId,
               since: highest.since,
