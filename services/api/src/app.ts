@@ -3,8 +3,10 @@ import swaggerUi from "@fastify/swagger-ui";
 import {
   assertAqiSettings,
   DEFAULT_CONCENTRATION_ROUNDING_2026,
+  DEFAULT_NOI_SCHEME,
   DEFAULT_WARNING_PRESET,
   LIANDU_PM25_ANNUAL_TARGET,
+  noiSchemeOf,
 } from "@qingshan/standards";
 import { storeValidFlags } from "@qingshan/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
@@ -45,6 +47,7 @@ export const API_DEFAULTS = Object.freeze({
   pm25AnnualTarget: LIANDU_PM25_ANNUAL_TARGET.value,
   silentAfterIntervals: 3,
   phAveraging: DEFAULT_PH_AVERAGING,
+  noiScheme: DEFAULT_NOI_SCHEME,
 });
 
 /**
@@ -81,7 +84,8 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     pmRealtimeBasis2012: deps.pmRealtimeBasis2012 ?? API_DEFAULTS.pmRealtimeBasis2012,
     concentrationRounding2026: deps.concentrationRounding2026 ?? API_DEFAULTS.concentrationRounding2026,
     maxPeriods: deps.maxPeriods ?? API_DEFAULTS.maxPeriods,
-    noiScheme: deps.noiScheme,
+    // Checked here, so a bad table stops the start rather than the first request.
+    noiScheme: noiSchemeOf(deps.noiScheme ?? API_DEFAULTS.noiScheme),
     water: Object.freeze({ phAveraging: deps.water?.phAveraging ?? API_DEFAULTS.phAveraging }),
     bus: deps.bus,
     publicUrl: deps.publicUrl,

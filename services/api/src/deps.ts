@@ -1,7 +1,13 @@
 import type { Bus } from "@qingshan/bus";
 import type { AlertEvent, DataFlag, Rejection, Station, StationRegistry } from "@qingshan/domain";
 import type { Rule } from "@qingshan/rules";
-import type { ConcentrationRounding, NoiSchemeId, WarningConfig, WarningPresetId } from "@qingshan/standards";
+import type {
+  ConcentrationRounding,
+  NoiScheme,
+  NoiSchemeId,
+  WarningConfig,
+  WarningPresetId,
+} from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
@@ -59,8 +65,12 @@ export interface ApiDeps {
   readonly concentrationRounding2026?: ConcentrationRounding;
   /** Most periods one query may produce (hours, days or months). Default 10 000. */
   readonly maxPeriods?: number;
-  /** NOI grading scheme (all shipped schemes are provisional). Default the standards package's default. */
-  readonly noiScheme?: NoiSchemeId;
+  /**
+   * NOI grade table of /noi/grade, /network and the dashboard: a shipped id (both provisional) or a
+   * table (`NoiScheme`, a bureau's), checked at create (`noiSchemeOf`). Give the evaluator the same
+   * (`qingshan`: the file's `noi.scheme`) so alerts agree. Default candidate-a.
+   */
+  readonly noiScheme?: NoiSchemeId | NoiScheme;
   /** Water class settings (see README). */
   readonly water?: WaterSettings;
   /**
@@ -121,7 +131,8 @@ export interface ApiContext {
   readonly pmRealtimeBasis2012: PmRealtimeBasis;
   readonly concentrationRounding2026: ConcentrationRounding;
   readonly maxPeriods: number;
-  readonly noiScheme: NoiSchemeId | undefined;
+  /** The NOI grade table in force. */
+  readonly noiScheme: NoiScheme;
   readonly water: Required<WaterSettings>;
   readonly bus: Bus | undefined;
   readonly publicUrl: string | undefined;

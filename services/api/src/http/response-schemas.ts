@@ -145,7 +145,7 @@ export const readingsResponse = object(
 );
 
 const periodProperties = {
-  label: str("Beijing label: the hour's end (ISO 8601), YYYY-MM-DD or YYYY-MM"),
+  label: str("Beijing label: the hour's end (ISO 8601), YYYY-MM-DD, YYYY-MM or YYYY (/noi/grade period=1y)"),
   start: time("Period start (inclusive)"),
   end: time("Period end (exclusive)"),
   inProgress: { ...bool, description: "The period has not ended at request time; values may change" },
@@ -271,11 +271,27 @@ export const aqiResponse = object(
   ["station", "period", "from", "to", "results"],
 );
 
+/** The NOI grade table a result was graded by (negative-oxygen-ions.md §2: none verified). */
+const noiSchemeSchema = object(
+  {
+    id: str("The table's id (candidate-a, candidate-b, or a table set in the configuration)"),
+    title: object({ zh: str(), en: str() }, ["zh", "en"]),
+    source: str("Where the table comes from, as users read it"),
+    provisional: { ...bool, description: "The table is not confirmed yet (true for both shipped tables)" },
+    inForce: {
+      ...bool,
+      description: "The table the NOI alerts use (the configured one); false when `scheme` named another",
+    },
+  },
+  ["id", "source", "provisional", "inForce"],
+);
+
 export const noiGradeResponse = object(
   {
     station: str(),
     unit: str(),
     period: str(),
+    scheme: noiSchemeSchema,
     ...range,
     results: arrayOf(
       object(
@@ -296,7 +312,7 @@ export const noiGradeResponse = object(
       ),
     ),
   },
-  ["station", "unit", "period", "from", "to", "results"],
+  ["station", "unit", "period", "scheme", "from", "to", "results"],
 );
 
 export const deadLettersResponse = object(

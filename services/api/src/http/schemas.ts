@@ -1,4 +1,5 @@
 import { METRIC_IDS } from "@qingshan/domain";
+import { NOI_PERIODS } from "../series/noi-grade.ts";
 import { AGG_FNS, EVERY } from "../series/types.ts";
 import { TIME_EXPECTED } from "./time-param.ts";
 
@@ -120,18 +121,35 @@ export const waterQuery = {
   },
 } as const;
 
-export const noiQuery = {
-  type: "object",
-  required: ["station"],
-  properties: {
-    station,
-    from,
-    to,
-    period: { type: "string", enum: [...EVERY], default: "1h", description: "Period whose mean is graded" },
-    format,
-    bom,
-  },
-} as const;
+/**
+ * GET /noi/grade's query; `schemes`: the grade tables a request may name (the shipped ids and the
+ * configured table's), `inForce`: the configured one, the default.
+ */
+export function noiQuery(schemes: readonly string[], inForce: string) {
+  return {
+    type: "object",
+    required: ["station"],
+    properties: {
+      station,
+      from,
+      to,
+      period: {
+        type: "string",
+        enum: [...NOI_PERIODS],
+        default: "1h",
+        description:
+          "Period whose mean is graded, Beijing time: 1h, 1d (from ≥ 20 valid hourly means), 1mo (≥ 27 valid days, 25 in February), 1y (calendar year: the mean of the valid daily means, valid with ≥ 324 of them) — the air-quality minimums applied to NOI as a local rule",
+      },
+      scheme: {
+        type: "string",
+        enum: [...schemes],
+        description: `Grade table to grade by, for comparing tables; default the one in force (${inForce}), which the NOI alerts use too. Every table is provisional until the bureau confirms one`,
+      },
+      format,
+      bom,
+    },
+  } as const;
+}
 
 export const deadLettersQuery = {
   type: "object",

@@ -6,11 +6,9 @@ import { DASHBOARD_PUBLIC_DIR, ECHARTS_BUNDLE_PATH, GEO_LAYERS, LIANDU_GEO_DIR }
 import { beijingDate, DATA_FLAG_MEANINGS, METRICS } from "@qingshan/domain";
 import {
   AQI_CATEGORIES,
-  DEFAULT_NOI_SCHEME,
   GB3838_ITEMS,
   gb3095Limit,
   LIANDU_PM25_ANNUAL_TARGET,
-  NOI_SCHEMES,
   WATER_CLASSES,
 } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
@@ -47,7 +45,8 @@ export function dashboardStandards(ctx: ApiContext) {
     }
     gb3095[grade] = byPollutant;
   }
-  const scheme = NOI_SCHEMES[ctx.noiScheme ?? DEFAULT_NOI_SCHEME];
+  // The table in force: the one the network map's grades and the NOI alerts use.
+  const scheme = ctx.noiScheme;
   return {
     date: today,
     gb3095Source: gb3095Limit(today, "II", "pm25", "annual")?.source ?? "",
@@ -70,7 +69,13 @@ export function dashboardStandards(ctx: ApiContext) {
       river: i.river?.map(Number) ?? null,
       lake: i.lake?.map(Number) ?? null,
     })),
-    noi: { id: scheme.id, provisional: scheme.provisional, source: scheme.source, grades: scheme.grades },
+    noi: {
+      id: scheme.id,
+      ...(scheme.title ? { title: scheme.title } : {}),
+      provisional: scheme.provisional,
+      source: scheme.source,
+      grades: scheme.grades,
+    },
     pm25Target: { value: ctx.alerting.pm25AnnualTarget, source: LIANDU_PM25_ANNUAL_TARGET.source },
     warningLevels: WARNING_LEVELS,
     metrics: Object.fromEntries(

@@ -41,6 +41,8 @@ export function ruleSummary(ctx: ApiContext, rule: Rule) {
     },
     subject: {
       ...subject,
+      // A noi_grade rule grades by the table in force (the evaluator is given the same one).
+      ...(kind === "noi-grade" ? { scheme: ctx.noiScheme.id } : {}),
       ...(subject.maxDuration !== undefined ? { maxDuration: formatDuration(subject.maxDuration) } : {}),
     },
     ...(rule.window !== undefined ? { window: rule.window } : {}),
