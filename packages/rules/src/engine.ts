@@ -227,13 +227,14 @@ function timingOf(rule: Rule): Timing {
 }
 
 /**
- * Whether a rule's levels are the classes its value is measured in (water classes, GB 3838): a
- * change of level goes straight to the class measured — IV → 劣V is one level change, not a walk
- * through V — and the alert clears `clear.for` after the water meets its target again, from any
- * class (machine `measuredLevels`), so no event names a class that was not measured.
+ * Whether a rule's levels are the classes its value is measured in (water classes, GB 3838; NOI
+ * grades): a step down goes straight to the class measured after `stepDownFor` below the level —
+ * 劣V → IV, NOI IV → I, not a walk through the ones between — and the alert clears `clear.for`
+ * after no level holds, from any class (machine `measuredLevels`), so no event names a class that
+ * was not measured.
  */
 function measuredLevels(rule: Rule): boolean {
-  return rule.comparison === "worse_than_target";
+  return rule.comparison === "worse_than_target" || rule.comparison === "grade";
 }
 
 function appliesTo(rule: Rule, station: Station): boolean {
@@ -550,17 +551,19 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       let index = levels.findIndex((l) => l.id === ann?.level);
       if (index < 0) index = m.level > 0 ? m.level - 1 : m.level + 1;
       const target = m.level > index ? Math.max(index, Math.min(m.level, holds)) : m.level;
-      // One level at a time: each step is its own event (measured classes: one event to the class).
-      // A warning's events carry its path; the first says when the path changed with it.
+      // One event per change, to the level reached: a worse level is taken at once (I → IV, not
+      // I → II → III → IV, each naming the same value; heavy-pollution-warning.md §3.3 "escalate
+      // immediately"), and a step down the machine made while nothing was announced (a replay) is
+      // one change too. A warning's event carries its path and says when it changed with it.
       const pathInfo = (): PathInfo | undefined =>
         path === undefined ? undefined : { path, previous: ann?.path ?? "warning", judgement: judged };
-      while (index !== target) {
+      if (index !== target) {
         const from = levels[index];
-        index = measuredLevels(rule) ? target : index + (target > index ? 1 : -1);
-        const to = levels[index];
+        const to = levels[target];
         out.push(
           event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from, pathInfo()),
         );
+        index = target;
         ann.level = to?.id;
         if (path !== undefined) ann.path = path;
       }

@@ -153,7 +153,7 @@ export function step(
 
   // firing
   if (raise > s.level) {
-    s.level = raise; // escalate at once (the engine announces each step)
+    s.level = raise; // escalate at once, to the worst level met (the engine announces one change)
     s.belowSince = undefined;
     s.clearSince = undefined;
     return;

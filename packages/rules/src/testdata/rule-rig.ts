@@ -5,7 +5,7 @@ import {
   type Station,
   type StationRegistry,
 } from "@qingshan/domain";
-import { createRuleEngine, type EvaluationMode, type RuleEngine } from "../engine.ts";
+import { createRuleEngine, type EvaluationMode, type RuleEngine, type RuleEngineOptions } from "../engine.ts";
 import { loadRulesFile } from "../load.ts";
 import type { Rule } from "../schema.ts";
 import { type PlainView, plainView } from "./plain-view.ts";
@@ -28,8 +28,8 @@ export interface RuleRig {
 }
 
 /**
- * A rule engine on `rules` (clock fixed at `now`) over a plain view of `station`'s `metrics`, fed
- * an hour at a time (test fixture).
+ * A rule engine on `rules` (clock fixed at `now`, other engine options from `engine`) over a plain
+ * view of `station`'s `metrics`, fed an hour at a time (test fixture).
  *
  * @example
  * const { hour, events } = ruleRig({ rules: SHIPPED_RULES, registry, station, metrics: ["pm25"], now });
@@ -41,9 +41,10 @@ export function ruleRig(options: {
   station: Station;
   metrics: readonly MetricId[];
   now: number;
+  engine?: Omit<RuleEngineOptions, "registry" | "clock">;
 }): RuleRig {
   const { rules, registry, station, metrics, now } = options;
-  const engine = createRuleEngine(rules, { registry, clock: () => now });
+  const engine = createRuleEngine(rules, { ...options.engine, registry, clock: () => now });
   const view = plainView(station, metrics);
   const events: AlertEvent[] = [];
   const hour = (t: number, values: Partial<Record<MetricId, number>>, mode: EvaluationMode = "emit") => {
