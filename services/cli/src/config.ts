@@ -16,6 +16,7 @@ import { duckDbStoreConfigSchema } from "@qingshan/store";
 import { parseWriterConfig, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { noiSchemeSettingSchema } from "./noi-scheme-setting.ts";
 
 /** Ingest's own MQTT settings: those passed through keep ingest's validation and defaults. */
 const ingestMqtt = IngestConfigSchema.shape.mqtt.unwrap().shape;
@@ -141,6 +142,17 @@ export const ConfigSchema = z.strictObject({
       pmRealtimeBasis2012: z.enum(PM_REALTIME_BASIS_SETTINGS).default(DEFAULT_PM_REALTIME_BASIS_2012),
       /** HJ 633-2026 concentration rounding before indexing: half-even (GB/T 8170) or truncate; provisional (sources disagree). */
       concentrationRounding2026: z.enum(CONCENTRATION_ROUNDINGS).default(DEFAULT_CONCENTRATION_ROUNDING_2026),
+    })
+    .prefault({}),
+  /**
+   * Negative oxygen ions: the grade table of the API (/noi/grade, /network, the dashboard) and of
+   * the evaluator's noi_grade rules alike, so they agree (negative-oxygen-ions.md §2: no verified
+   * table, keep it in configuration; services/api/README.md, "NOI grade table").
+   */
+  noi: z
+    .strictObject({
+      /** candidate-a (default), candidate-b, or a bureau's table { id, source, title?, provisional?, grades }. */
+      scheme: noiSchemeSettingSchema,
     })
     .prefault({}),
   /** Water class in the API (services/api/README.md, "pH in the water class"). */

@@ -14,7 +14,7 @@ import {
   type NotifierSettings,
   parseNotifierConfig,
 } from "@qingshan/notifier";
-import { loadRulesFile } from "@qingshan/rules";
+import { loadRulesFile, type Rule } from "@qingshan/rules";
 import { createDuckDbStore, createInfluxStore, StoreError, type TimeSeriesStore } from "@qingshan/store";
 import { createWriter, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import type { Logger } from "pino";
@@ -402,7 +402,9 @@ export async function startEvaluatorService(
   root: string,
 ): Promise<RunningService> {
   const settings = evaluatorSettingsOf(ctx.config);
-  const rules = loadRulesFile(resolve(root, settings.rulesFile), { registry: ctx.registry });
+  const rulesFile = resolve(root, settings.rulesFile);
+  const rules = loadRulesFile(rulesFile, { registry: ctx.registry });
+  assertRulesFollowNoiScheme(rules, ctx.config.noi.scheme, rulesFile);
   const evaluator = createEvaluator(settings, {
     bus: ctx.bus,
     store,
@@ -412,12 +414,40 @@ export async function startEvaluatorService(
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
     // The same AQI settings as the API's (startApiService), so alerts and /aqi agree.
     aqi: ctx.config.air,
+    // The same NOI grade table as the API's, so NOI alerts and /noi/grade agree.
+    noiScheme: ctx.config.noi.scheme,
   });
   await evaluator.start();
   return {
     stop: () => evaluator.stop(),
     ready: () => readinessOf({ store: () => store.health(), bus: () => ctx.bus.health() }),
   };
+}
+
+/**
+ * Refuses, before the evaluator starts, a noi_grade rule whose `subject.scheme` names another
+ * table than the configuration's `noi.scheme`: the table is set once, so that the NOI alerts and
+ * the API cannot grade by different tables (the rule engine refuses it too, with less context).
+ *
+ * @example
+ * assertRulesFollowNoiScheme(rules, "candidate-a", "/srv/qingshan/config/rules.yaml")
+ * // ConfigError: /srv/qingshan/config/rules.yaml: rule "noi-grade": subject.scheme is candidate-b, but …
+ */
+export function assertRulesFollowNoiScheme(
+  rules: readonly Rule[],
+  setting: QingshanConfig["noi"]["scheme"],
+  rulesFile: string,
+): void {
+  const inForce = typeof setting === "string" ? setting : setting.id;
+  for (const rule of rules) {
+    const named = rule.subject.index === "noi_grade" ? rule.subject.scheme : undefined;
+    if (named === undefined || named === inForce) continue;
+    throw new ConfigError(
+      `${rulesFile}: rule "${rule.id}": subject.scheme is ${named}, but the configuration's noi.scheme is ${inForce}; ` +
+        "the NOI grade table is set once, in noi.scheme, for the alerts and the API alike: " +
+        `leave scheme out of the rule${typeof setting === "string" ? `, or set noi.scheme: ${named}` : ""}`,
+    );
+  }
 }
 
 /**
@@ -559,6 +589,8 @@ export async function startApiService(
     // The same AQI settings as the evaluator's (startEvaluatorService).
     pmRealtimeBasis2012: config.air.pmRealtimeBasis2012,
     concentrationRounding2026: config.air.concentrationRounding2026,
+    // The same NOI grade table as the evaluator's (startEvaluatorService).
+    noiScheme: config.noi.scheme,
     // GET /rules and each alert's ruleDescription come from the evaluator's rules file.
     ...(rules ? { rules } : {}),
     ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),

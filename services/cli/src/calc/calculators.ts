@@ -57,7 +57,14 @@ function water(value: unknown): object {
 function noi(value: unknown): object {
   const input = parseCase(NoiCaseSchema, value);
   const result = gradeNoi(input.noi, input.scheme);
-  return { grade: result.grade, zh: result.zh, en: result.en, scheme: result.scheme };
+  // No grading standard could be read (negative-oxygen-ions.md §2): every shipped table is provisional.
+  return {
+    grade: result.grade,
+    zh: result.zh,
+    en: result.en,
+    scheme: result.scheme,
+    provisional: result.provisional,
+  };
 }
 
 function hj212(value: unknown): object {

@@ -84,10 +84,23 @@ describe("qingshan calc", () => {
     });
   });
 
-  it("noi: grades with the provisional default scheme", async () => {
-    const { out } = await calc("noi", [JSON.stringify({ noi: 1199 }), JSON.stringify({ noi: 1200 })]);
-    expect(out.map((o) => (o as { grade: string }).grade)).toEqual(["II", "I"]);
-    expect(out[0]).toMatchObject({ scheme: "candidate-a" });
+  it("noi: grades with the provisional default scheme, and says it is provisional", async () => {
+    const { out } = await calc("noi", [
+      JSON.stringify({ noi: 1199 }),
+      JSON.stringify({ noi: 1200 }),
+      JSON.stringify({ noi: 1200, scheme: "candidate-b" }),
+    ]);
+    expect(out).toEqual([
+      { grade: "II", zh: "有利于健康", en: "beneficial to health", scheme: "candidate-a", provisional: true },
+      {
+        grade: "I",
+        zh: "非常有利于健康，空气清新",
+        en: "very beneficial to health, air fresh",
+        scheme: "candidate-a",
+        provisional: true,
+      },
+      { grade: "II", zh: "Ⅱ级", en: "Grade II", scheme: "candidate-b", provisional: true },
+    ]);
   });
 
   it("hj212: decodes a valid packet and reports a corrupt one", async () => {
