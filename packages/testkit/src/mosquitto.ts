@@ -36,7 +36,14 @@ export function requirePrivateMosquitto(
 export interface PrivateMosquitto {
   readonly url: string;
   readonly port: number;
+  /** The running broker's PID (a new one after `restart`). */
   readonly pid: number;
+  /**
+   * Stops the broker (SIGTERM: Mosquitto saves its persistence file) and starts it again on the
+   * same port with the same configuration and data directory, as an operator's restart does.
+   * Resolves once it listens again.
+   */
+  restart(): Promise<void>;
   /** Stops the broker (SIGTERM, by its PID) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -46,13 +53,16 @@ export interface PrivateMosquitto {
  * for (no queue or in-flight limit, persistence), so a test owns its broker, its sessions and its
  * share groups. With `login`, only that account is admitted (allow_anonymous false). With `port`,
  * it listens there (a broker started again where a stopped one was, for reconnection tests).
+ * `config` lines are appended to its configuration (e.g. an `acl_file` the test rewrites before a
+ * restart). `restart()` stops it and starts it again with the same port, configuration and persistence
+ * (the sessions Mosquitto saved at SIGTERM are restored).
  *
  * @example
  * const broker = await startPrivateMosquitto({ login: { username: "qs", password: "p:w" } });
  * try { ... broker.url ... } finally { await broker.stop(); }
  */
 export async function startPrivateMosquitto(
-  options: { login?: { username: string; password: string }; port?: number } = {},
+  options: { login?: { username: string; password: string }; port?: number; config?: readonly string[] } = {},
 ): Promise<PrivateMosquitto> {
   const missing = mosquittoMissing({ login: options.login !== undefined });
   if (missing) throw new Error(missing);
@@ -83,24 +93,50 @@ export async function startPrivateMosquitto(
       "max_queued_messages 0",
       "max_queued_bytes 0",
       "max_inflight_messages 0",
+      ...(options.config ?? []),
       "",
     ].join("\n"),
   );
-  const child: ChildProcess = spawn(MOSQUITTO_BIN, ["-c", conf], { stdio: "ignore" });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async (): Promise<void> => {
+  let child: ChildProcess;
+  let exited: Promise<void>;
+  function launch(): void {
+    child = spawn(MOSQUITTO_BIN, ["-c", conf], { stdio: "ignore" });
+    const started = child;
+    exited = new Promise<void>((resolve) => started.once("exit", () => resolve()));
+  }
+  async function terminate(): Promise<void> {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
+  }
+  async function listening(): Promise<void> {
     await waitFor(() => tcpReachable("127.0.0.1", port).then(() => true), {
       timeoutMs: 10_000,
       what: "the private Mosquitto to listen",
     });
+  }
+  const stop = async (): Promise<void> => {
+    await terminate();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const restart = async (): Promise<void> => {
+    await terminate();
+    launch();
+    await listening();
+  };
+  launch();
+  try {
+    await listening();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `mqtt://127.0.0.1:${port}`, port, pid: child.pid as number, stop };
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child.pid as number;
+    },
+    restart,
+    stop,
+  };
 }
