@@ -190,11 +190,17 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
   function ready(): { ok: boolean; detail: string } {
     if (broker !== undefined) return { ok: true, detail: `embedded broker on port ${broker.port}` };
     if (mqtt === undefined) return { ok: false, detail: "not started" };
-    const connected = mqtt.connectedSessions();
-    const total = mqtt.clientIds.length;
+    // A session counts once connected and its SUBACK granted the filters: connected alone
+    // receives nothing after a broker restart until it has subscribed again (mqtt-ingest.ts).
+    const sessions = mqtt.sessions();
+    const ready = sessions.filter((s) => s.state === "ready").length;
+    const problems = sessions
+      .filter((s) => s.state !== "ready")
+      .map((s) => `; ${s.clientId}: ${s.reason ?? s.state}`)
+      .join("");
     return {
-      ok: connected === total,
-      detail: `${connected}/${total} MQTT sessions connected to ${brokerUrl}`,
+      ok: ready === sessions.length,
+      detail: `${ready}/${sessions.length} MQTT sessions connected and subscribed to ${brokerUrl}${problems}`,
     };
   }
 

@@ -1,10 +1,12 @@
 import {
   connectAsync,
+  ErrorWithSubackPacket,
   type IClientOptions,
   type IDisconnectPacket,
   type IPublishPacket,
   type MqttClient,
   connect as mqttConnect,
+  ReasonCodes,
 } from "mqtt";
 import type { Logger } from "pino";
 import { ArrivalLine } from "./arrival-line.ts";
@@ -42,8 +44,26 @@ export interface MqttIngestOptions {
   readonly maxPendingSplitBytes?: number;
 }
 
+/**
+ * One session's readiness: `ready` once connected and the broker granted every topic filter in
+ * its SUBACK on this connection; `subscribing` between CONNACK and SUBACK; `refused` when the
+ * SUBACK refused a filter (reason code 0x80 or above, MQTT 5.0 §3.9.3); `disconnected` otherwise.
+ *
+ * @example
+ * { clientId: "qingshan-ingest-1", state: "refused", reason: "the broker refused $share/qingshan/stations/# (0x87 Not authorized)" }
+ */
+export interface MqttSessionStatus {
+  readonly clientId: string;
+  readonly state: "ready" | "subscribing" | "refused" | "disconnected";
+  /** Why the session is not ready; undefined when it is. */
+  readonly reason?: string;
+}
+
 export interface MqttIngest {
-  /** Connects every session and subscribes; rejects with a clear error when the broker refuses. */
+  /**
+   * Connects every session and subscribes; rejects with a clear error when the broker refuses.
+   * Every later reconnect subscribes again (see subscribeSession).
+   */
   start(): Promise<void>;
   /** Stops taking messages, waits for in-flight ones to be handed on and acknowledged, disconnects. */
   stop(): Promise<void>;
@@ -53,6 +73,8 @@ export interface MqttIngest {
   readonly clientIds: readonly string[];
   /** Sessions currently connected to the broker, of `clientIds.length`. */
   connectedSessions(): number;
+  /** Each session's readiness, in `clientIds` order: ready only once its SUBACK granted every filter. */
+  sessions(): MqttSessionStatus[];
 }
 
 /** MQTT 5.0 §3.14.2.1 DISCONNECT reason 0x8E: another connection with this client id took the session. */
@@ -89,6 +111,17 @@ interface PendingPuback {
   readonly qos: number;
   /** "succeeded": handed on, waiting for earlier messages; "failed": never acknowledged. */
   state: "pending" | "succeeded" | "failed";
+}
+
+/** One session (client id) of this process and its readiness (see MqttSessionStatus). */
+interface Session {
+  readonly clientId: string;
+  state: MqttSessionStatus["state"];
+  reason: string | undefined;
+  /** Counts connects and closes: the SUBACK of an earlier connection does not change a later one's state. */
+  connection: number;
+  /** The current connection's subscription: undefined once granted, else the error that refused it. */
+  subscribed: Promise<Error | undefined> | undefined;
 }
 
 /** The parts of MQTT.js's client used to send a PUBACK ourselves (MQTT.js 5 has no manual-ack API). */
@@ -130,6 +163,25 @@ function legacyTopicFilters(shareGroup: string, hj212Prefix: string): string[] {
   return shareGroup === "" ? filters : filters.map((f) => `$share/${shareGroup}/${f}`);
 }
 
+/**
+ * The subscription options. MQTT 5.0 §3.8.3.1 Retain Handling 1: retained messages only when the
+ * subscription does not exist yet, so subscribing again on a reconnect (see subscribeSession)
+ * does not resend them. MQTT 3.1.1 has no such option: there a retained message under the
+ * filters is delivered again at each reconnect (harmless: the store is idempotent).
+ */
+const SUBSCRIPTION_OPTIONS = { qos: 1 as const, rh: 1 };
+
+/** "0x87 Not authorized": a SUBACK reason code (MQTT 5.0 §3.9.3; 3.1.1 §3.9.3 knows only 0x80 Failure). */
+function reasonName(code: number, protocolVersion: number): string {
+  const name =
+    protocolVersion === 5
+      ? (ReasonCodes as Record<number, string | undefined>)[code]
+      : code === 0x80
+        ? "Failure"
+        : undefined;
+  return `0x${code.toString(16).padStart(2, "0")}${name ? ` ${name}` : ""}`;
+}
+
 /** Whether DEBUG asks for MQTT.js's log (the `debug` package's namespaces, e.g. DEBUG=mqttjs*). */
 const MQTT_DEBUG = /(^|[\s,])(\*|mqttjs)/.test(process.env.DEBUG ?? "");
 function ignoreLog(): void {}
@@ -145,7 +197,9 @@ function clientOptions(mqtt: IngestConfig["mqtt"], clientId: string): IClientOpt
     reconnectPeriod: mqtt.reconnectPeriodMs,
     connectTimeout: mqtt.connectTimeoutMs,
     manualConnect: true,
-    resubscribe: true,
+    // MQTT.js resubscribes only when the CONNACK says no session is present; ingest subscribes
+    // on every connect itself (subscribeSession).
+    resubscribe: false,
   };
   // MQTT.js logs each packet through `debug`; even disabled, that is a few calls per message.
   if (!MQTT_DEBUG) options.log = ignoreLog;
@@ -181,6 +235,13 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   );
   const topics = ingestTopics(options.hj212TopicPrefix, options.ownTopics);
   const clients: MqttClient[] = [];
+  const sessions: Session[] = clientIds.map((clientId) => ({
+    clientId,
+    state: "disconnected",
+    reason: "not started",
+    connection: 0,
+    subscribed: undefined,
+  }));
   const stopping = new AbortController();
   const retry = { signal: stopping.signal, policy: options.retry, logger, metrics };
   // hj212.md §8 rule 4: split messages on hj212/{MN} are reassembled by (MN, QN) over all sessions
@@ -202,6 +263,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   const heldReads = new WeakMap<ArrivalLine<PendingPuback>, () => void>();
   let idle: Array<() => void> = [];
   let closing = false;
+  /** Set once leaveOnStop unsubscribed: a reconnect then must not join the share group again. */
+  let leaving = false;
   // Set when stop gave up on in-flight messages: they must not be acknowledged afterwards.
   let abandoned = false;
   /**
@@ -282,7 +345,83 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     }
   }
 
-  function attach(client: MqttClient): void {
+  /**
+   * Subscribes the session's filters on this connection, on every connect and not only when the
+   * CONNACK says no session is present (MQTT.js's resubscribe): Mosquitto 2.0.11 restores a
+   * persistent session from its persistence file after a restart (session present 1) without its
+   * `$share/…` subscriptions, and the session would stay connected receiving nothing. Subscribing
+   * to a filter the session has replaces that subscription without losing messages (MQTT 5.0
+   * §3.8.4, 3.1.1 §3.8.4). Resolves to undefined once the SUBACK granted every filter, else to
+   * the error (a refusal is logged here at error).
+   */
+  async function subscribeSession(
+    client: MqttClient,
+    session: Session,
+    reconnect: boolean,
+  ): Promise<Error | undefined> {
+    const connection = session.connection;
+    const current = (): boolean => session.connection === connection;
+    session.state = "subscribing";
+    session.reason = "connected, waiting for the broker's SUBACK";
+    let refused: Array<{ topic: string; code: number }>;
+    try {
+      const grants = await client.subscribeAsync(
+        Object.fromEntries(filters.map((topic) => [topic, SUBSCRIPTION_OPTIONS])),
+      );
+      refused = grants.filter((g) => g.qos >= 0x80).map((g) => ({ topic: g.topic, code: g.qos }));
+      if (refused.length === 0) {
+        const downgraded = grants.filter((g) => g.qos === 0);
+        if (downgraded.length > 0) {
+          logger.warn(
+            { clientId: session.clientId, topics: downgraded.map((g) => g.topic) },
+            "broker granted QoS 0: messages may be lost without redelivery",
+          );
+        }
+        if (current()) {
+          session.state = "ready";
+          session.reason = undefined;
+        }
+        if (reconnect) {
+          logger.info(
+            { clientId: session.clientId, url: options.url, topics: filters },
+            "MQTT ingest subscribed again after reconnecting",
+          );
+        }
+        return undefined;
+      }
+    } catch (error) {
+      // MQTT.js rejects a SUBACK with any reason code 0x80 or above (MQTT 5.0 §3.9.3, 3.1.1 §3.9.3).
+      if (!(error instanceof ErrorWithSubackPacket)) {
+        // The connection closed before the SUBACK: the next connect subscribes again.
+        if (current()) session.reason = `subscribing failed: ${(error as Error).message}`;
+        if (!closing) {
+          logger.warn(
+            { err: error, clientId: session.clientId },
+            "MQTT subscribing failed; retried at the next connect",
+          );
+        }
+        return error as Error;
+      }
+      const granted = error.packet.granted;
+      refused = filters.flatMap((topic, i) => {
+        const code = granted[i];
+        return typeof code === "number" && code >= 0x80 ? [{ topic, code }] : [];
+      });
+    }
+    const what = refused.map((r) => `${r.topic} (${reasonName(r.code, mqtt.protocolVersion)})`).join(", ");
+    const hint = `check its ACL; shared subscriptions need MQTT 5 or mqtt.shareGroup ""`;
+    if (current()) {
+      session.state = "refused";
+      session.reason = `the broker refused ${what}`;
+    }
+    logger.error(
+      { clientId: session.clientId, url: options.url, refused: what },
+      `MQTT subscription refused by the broker: ${what}; this session receives no messages (${hint})`,
+    );
+    return new Error(`the MQTT broker ${options.url} refused the subscription to ${what} (${hint})`);
+  }
+
+  function attach(client: MqttClient, session: Session): void {
     // The session's messages not yet acknowledged, in receive order (one line per connection object).
     const line = new ArrivalLine<PendingPuback>();
     client.handleMessage = (packet, callback) => {
@@ -332,10 +471,24 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         `MQTT session taken over: ${how} "${clientId}"${detail}; two ingest instances with one client id take the session from each other in turn. Give each instance its own QINGSHAN_MQTT_CLIENT_ID (mqtt.clientId)`,
       );
     }
+    let connects = 0;
     client.on("connect", () => {
       disconnectReason = undefined;
       errorSinceConnect = false;
       connectedAt = Date.now();
+      session.connection++;
+      connects++;
+      if (closing || leaving) {
+        session.state = "disconnected";
+        session.reason = "stopping";
+        return;
+      }
+      session.subscribed = subscribeSession(client, session, connects > 1);
+    });
+    client.on("close", () => {
+      session.connection++;
+      session.state = "disconnected";
+      session.reason = closing ? "stopped" : "connection lost; reconnecting";
     });
     client.on("disconnect", (packet: IDisconnectPacket) => {
       disconnectReason = packet.reasonCode;
@@ -399,9 +552,10 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     client.on("reconnect", () => logger.info({ clientId }, "MQTT reconnecting"));
   }
 
-  function connectOne(clientId: string): Promise<MqttClient> {
+  function connectOne(session: Session): Promise<MqttClient> {
+    const { clientId } = session;
     const client = mqttConnect(options.url, clientOptions(mqtt, clientId));
-    attach(client);
+    attach(client, session);
     clients.push(client);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -434,27 +588,17 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
 
   async function start(): Promise<void> {
     try {
-      for (const clientId of clientIds) {
-        const client = await connectOne(clientId);
-        const grants = await client.subscribeAsync(
-          Object.fromEntries(filters.map((topic) => [topic, { qos: 1 as const }])),
-        );
-        const refused = grants.filter((g) => g.qos === 128);
-        if (refused.length > 0) {
-          throw new Error(
-            `the MQTT broker ${options.url} refused the subscription to ${refused.map((g) => g.topic).join(", ")} (check its ACL; shared subscriptions need MQTT 5 or mqtt.shareGroup "")`,
-          );
-        }
-        const downgraded = grants.filter((g) => g.qos === 0);
-        if (downgraded.length > 0) {
-          logger.warn(
-            { topics: downgraded.map((g) => g.topic) },
-            "broker granted QoS 0: messages may be lost without redelivery",
-          );
-        }
+      for (const session of sessions) {
+        const client = await connectOne(session);
+        // The connect handler (attach) subscribed.
+        const refused = await session.subscribed;
+        if (refused !== undefined) throw refused;
         // After the new subscription (no gap): a session of an earlier version keeps no second filter.
         await client.unsubscribeAsync(legacyTopicFilters(mqtt.shareGroup, options.hj212TopicPrefix));
-        logger.info({ clientId, url: options.url, topics: filters }, "MQTT ingest subscribed");
+        logger.info(
+          { clientId: session.clientId, url: options.url, topics: filters },
+          "MQTT ingest subscribed",
+        );
       }
     } catch (error) {
       await Promise.all(clients.map((c) => c.endAsync(true)));
@@ -487,6 +631,7 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       return false;
     }
     drainedOnLeave = 0;
+    leaving = true;
     try {
       await Promise.all(clients.map((c) => c.unsubscribeAsync([...filters])));
     } catch (error) {
@@ -583,5 +728,9 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
     topicFilters: filters,
     clientIds,
     connectedSessions: () => clients.filter((c) => c.connected).length,
+    sessions: () =>
+      sessions.map(({ clientId, state, reason }) =>
+        reason === undefined ? { clientId, state } : { clientId, state, reason },
+      ),
   };
 }
