@@ -101,16 +101,30 @@ describe("createBatcher", () => {
 });
 
 describe("createProgressReporter", () => {
-  it("draws a bar with rows, accepted and rejected counts", () => {
+  it("draws a bar with rows, accepted, duplicate and rejected counts", () => {
     const stream = new PassThrough();
     let text = "";
     stream.on("data", (chunk: Buffer) => {
       text += chunk.toString("utf8");
     });
     const progress = createProgressReporter({ stream, noTTYOutput: true });
-    progress.onProgress({ bytesRead: 50, totalBytes: 100, rows: 10, accepted: 9, rejected: 1 });
-    progress.onProgress({ bytesRead: 100, totalBytes: 100, rows: 20, accepted: 18, rejected: 2 });
+    progress.onProgress({
+      bytesRead: 50,
+      totalBytes: 100,
+      rows: 10,
+      accepted: 9,
+      duplicates: 0,
+      rejected: 1,
+    });
+    progress.onProgress({
+      bytesRead: 100,
+      totalBytes: 100,
+      rows: 20,
+      accepted: 17,
+      duplicates: 1,
+      rejected: 2,
+    });
     progress.stop();
-    expect(text).toMatch(/100% \| 20 rows \| 18 accepted \| 2 rejected/);
+    expect(text).toMatch(/100% \| 20 rows \| 17 accepted \| 1 duplicates \| 2 rejected/);
   });
 });

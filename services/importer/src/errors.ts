@@ -1,4 +1,5 @@
 import type { RejectionCode } from "@qingshan/domain";
+import type { ImportSummary } from "./import-csv.ts";
 
 /**
  * Rejection codes the importer adds for problems found in the CSV text itself, before anything
@@ -25,26 +26,35 @@ export interface ImportRowError {
   readonly message: string;
 }
 
-/** Errors that stop an import: the file cannot be read, its header is unusable, `submit` failed. */
+/**
+ * Errors that stop an import: the file cannot be read, is not text in its encoding, its header is
+ * unusable, `submit` failed, the import was interrupted.
+ */
 export const IMPORT_ERROR_CODES = {
   IMPORT_FILE: "the file cannot be opened or read",
   IMPORT_HEADER: "the header row lacks a required column or is empty",
   IMPORT_SUBMIT: "submit() failed; rows after the failed batch were not imported",
+  IMPORT_ENCODING: "the file is not valid text in the encoding it is read in; nothing was imported",
+  IMPORT_INTERRUPTED: "the signal aborted: the submit in flight finished, nothing more was read or submitted",
 } as const;
 export type ImportErrorCode = keyof typeof IMPORT_ERROR_CODES;
 
 /**
- * A fatal import error. `summary` holds what was counted before the stop (for IMPORT_SUBMIT the
- * failed batch is not counted as accepted or rejected).
+ * A fatal import error. `summary` holds what was counted before the stop, with `stopped` saying
+ * where (for IMPORT_SUBMIT the failed batch is counted neither accepted nor rejected, but unsent).
  *
  * @example
  * try { await importCsv(path, options) } catch (e) { if (e instanceof ImportError) console.error(e.code, e.message) }
  */
 export class ImportError extends Error {
   readonly code: ImportErrorCode;
-  readonly summary: unknown;
+  readonly summary: ImportSummary | undefined;
 
-  constructor(code: ImportErrorCode, message: string, options: { cause?: unknown; summary?: unknown } = {}) {
+  constructor(
+    code: ImportErrorCode,
+    message: string,
+    options: { cause?: unknown; summary?: ImportSummary } = {},
+  ) {
     super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ImportError";
     this.code = code;

@@ -1,43 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createStationRegistry, type Reading, type Rejection } from "@qingshan/domain";
 import { afterAll, describe, expect, it } from "vitest";
-import { BACKFILL_LIMITS, createDecoderSubmit, type DecoderSubmitOptions } from "./decoder-submit.ts";
+import { BACKFILL_LIMITS } from "./decoder-submit.ts";
 import { ImportError } from "./errors.ts";
 import { type ImportProgress, importCsv, type Submit } from "./import-csv.ts";
+import { decoderSubmit, fixture, registry } from "./testdata/decoder-rig.ts";
 
-const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const registry = createStationRegistry(
-  JSON.parse(
-    readFileSync(fileURLToPath(new URL("../../../seeds/liandu/stations.json", import.meta.url)), "utf8"),
-  ),
-);
-const NOW = Date.parse("2026-11-28T12:00:00+08:00");
 const tmp = mkdtempSync(join(tmpdir(), "qingshan-importer-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** A real submit: the wire decoder with the seed registry, collecting what it accepts. */
-function decoderSubmit(limits?: DecoderSubmitOptions["limits"]) {
-  const readings: Reading[] = [];
-  const rejections: Rejection[] = [];
-  const messages: { topic: string; payload: string }[] = [];
-  const decode = createDecoderSubmit({
-    stations: registry,
-    clock: () => NOW,
-    ...(limits ? { limits } : {}),
-    deliver: async (r, rej) => {
-      readings.push(...r);
-      rejections.push(...rej);
-    },
-  });
-  const submit: Submit = (topic, payload) => {
-    messages.push({ topic, payload });
-    return decode(topic, payload);
-  };
-  return { submit, readings, rejections, messages };
-}
 
 describe("importCsv — long format", () => {
   it("groups rows per station and time into wire observations and accepts them all", async () => {
@@ -47,6 +18,8 @@ describe("importCsv — long format", () => {
       rows: 10,
       values: 10,
       accepted: 10,
+      duplicates: 0,
+      duplicateLines: [],
       rejected: 0,
       byReason: {},
       errors: [],
@@ -225,6 +198,98 @@ describe("importCsv — bad rows", () => {
     expect((error as ImportError).code).toBe("IMPORT_SUBMIT");
     expect((error as ImportError).message).toMatch(/HTTP 503/);
     expect((error as ImportError).summary).toMatchObject({ accepted: 1 });
+  });
+});
+
+describe("importCsv — duplicates", () => {
+  it("counts a value repeating an accepted station, metric and time of the file as a duplicate, not accepted", async () => {
+    const path = join(tmp, "duplicates.csv");
+    writeFileSync(
+      path,
+      [
+        "station,ts,metric,value,period",
+        "ld-aq-01,2026-11-28 09:00,pm25,30,PT1H",
+        // The same instant spelt otherwise, and with another period: the store's key is station + metric + ts.
+        "ld-aq-01,2026-11-28T01:00:00Z,pm25,31,PT1H",
+        "ld-aq-01,2026-11-28T09:00:00+08:00,pm25,32,PT5M",
+        // Rejected: no reading, so not a duplicate; the stored value stays line 4's.
+        "ld-aq-01,2026-11-28 09:00,pm25,99999,PT1H",
+        "ld-aq-01,2026-11-28 09:00,pm10,50,PT1H",
+        "ld-aq-02,2026-11-28 09:00,pm25,30,PT1H",
+      ].join("\n"),
+    );
+    for (const batchSize of [500, 1]) {
+      const sink = decoderSubmit();
+      const summary = await importCsv(path, { submit: sink.submit, stations: registry, batchSize });
+      expect(summary).toMatchObject({
+        rows: 6,
+        values: 6,
+        accepted: 3,
+        duplicates: 2,
+        duplicateLines: [3, 4],
+        rejected: 1,
+        byReason: { "value.out_of_range": 1 },
+      });
+      // Delivered in file order: the store keeps the last write of a key, line 4's 32.
+      expect(
+        sink.readings.filter((r) => r.stationId === "ld-aq-01" && r.metric === "pm25").map((r) => r.value),
+      ).toEqual([30, 31, 32]);
+    }
+  });
+});
+
+describe("importCsv — interrupted", () => {
+  it("lets the submit in flight finish, reads and submits nothing more, and says what was not sent", async () => {
+    const path = join(tmp, "interrupted.csv");
+    const start = Date.parse("2026-11-01T00:00:00+08:00");
+    const lines = ["station,ts,metric,value"];
+    for (let h = 0; h < 600; h++) {
+      const ts = new Date(start + h * 3_600_000).toISOString();
+      lines.push(`ld-aq-01,${ts},pm25,${h % 90}`, `ld-aq-02,${ts},pm25,${h % 90}`);
+    }
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const controller = new AbortController();
+    const sink = decoderSubmit(BACKFILL_LIMITS);
+    const topics: string[] = [];
+    const submit: Submit = async (topic, payload) => {
+      topics.push(topic);
+      controller.abort("SIGINT");
+      return sink.submit(topic, payload);
+    };
+    const error = await importCsv(path, { submit, stations: registry, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).code).toBe("IMPORT_INTERRUPTED");
+    expect((error as ImportError).message).toBe(
+      `IMPORT_INTERRUPTED: import of ${path} interrupted after line 1000`,
+    );
+    // ld-aq-01's 500th row, line 1000, filled the first batch; ld-aq-02's 499 rows were never sent.
+    expect(topics).toEqual(["stations/ld-aq-01/air"]);
+    expect(sink.readings).toHaveLength(500);
+    const summary = (error as ImportError).summary;
+    expect(summary).toMatchObject({ rows: 999, values: 999, accepted: 500, rejected: 0 });
+    expect(summary?.stopped).toEqual({ line: 1000, unsent: 499 });
+  });
+
+  it("stops before reading a row when the signal has already aborted", async () => {
+    const controller = new AbortController();
+    controller.abort("SIGTERM");
+    const never: Submit = async () => {
+      throw new Error("submit called");
+    };
+    const error = await importCsv(fixture("long.csv"), {
+      submit: never,
+      stations: registry,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect((error as ImportError).code).toBe("IMPORT_INTERRUPTED");
+    expect((error as ImportError).message).toMatch(/interrupted before any row was read$/);
+    expect((error as ImportError).summary).toMatchObject({
+      rows: 0,
+      values: 0,
+      stopped: { line: 0, unsent: 0 },
+    });
   });
 });
 

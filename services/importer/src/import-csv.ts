@@ -5,6 +5,14 @@ import { type CsvError, parse } from "csv-parse";
 import { type Batch, batchPayload, createBatcher } from "./batcher.ts";
 import { type CsvLayout, detectLayout, normalizeName } from "./csv-layout.ts";
 import { cellValue, csvTimestamp } from "./csv-values.ts";
+import {
+  bomMismatch,
+  createDecodeStream,
+  encodingError,
+  findInvalidText,
+  IMPORT_ENCODINGS,
+  type ImportEncoding,
+} from "./encoding.ts";
 import { ImportError, type ImportReason, type ImportRowError } from "./errors.ts";
 
 /** What `submit` reports for one wire message: the same outcome the MQTT path would produce. */
@@ -21,6 +29,7 @@ export interface ImportProgress {
   readonly totalBytes: number;
   readonly rows: number;
   readonly accepted: number;
+  readonly duplicates: number;
   readonly rejected: number;
 }
 
@@ -35,21 +44,48 @@ export interface ImportOptions {
   readonly maxErrors?: number;
   /** Field delimiter. Default ",". */
   readonly delimiter?: string;
+  /**
+   * The file's text encoding: "utf-8" (default), "gbk" (what Chinese Excel saves as "CSV (逗号分隔)")
+   * or "gb18030". The whole file is checked before anything is submitted (IMPORT_ENCODING).
+   */
+  readonly encoding?: ImportEncoding;
+  /**
+   * Stops the import: the submit in flight finishes, nothing more is read or submitted, and the
+   * import fails with IMPORT_INTERRUPTED carrying the partial summary.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ImportSummary {
   /** Data rows read (the header and blank lines excluded). */
   readonly rows: number;
-  /** Values found in the rows and submitted. */
+  /** Values found in the rows; all submitted, but for `stopped.unsent` when the import stopped early. */
   readonly values: number;
-  /** Values that became readings. */
+  /** Values that became readings: accepted, and the first of the file at their station, metric and time. */
   readonly accepted: number;
+  /**
+   * Accepted values at a station, metric and time an accepted value of the file already had: the
+   * store keeps one reading per station + metric + ts, the later value (last one wins).
+   */
+  readonly duplicates: number;
+  /** The `maxErrors` lowest lines holding a duplicate (each replaced an earlier line's value). */
+  readonly duplicateLines: readonly number[];
   /** Rejected values plus rows rejected as a whole (CSV errors, unknown station, bad ts). */
   readonly rejected: number;
   readonly byReason: Partial<Record<ImportReason, number>>;
   /** The `maxErrors` errors of the lowest line numbers, sorted by line. */
   readonly errors: readonly ImportRowError[];
   readonly layout: CsvLayout["kind"];
+  /** Only when the import stopped early (in ImportError.summary): where, and what was not submitted. */
+  readonly stopped?: ImportStop;
+}
+
+/** Where an import stopped early. */
+export interface ImportStop {
+  /** The last line read; no later line was. */
+  readonly line: number;
+  /** Values read but never submitted (still batched, or in the batch whose submit failed). */
+  readonly unsent: number;
 }
 
 const INDEX = /^\[(\d+)\](?:\.(values|flags|units)\.(.+)|\.(.+))?$/s;
@@ -65,7 +101,8 @@ const INDEX = /^\[(\d+)\](?:\.(values|flags|units)\.(.+)|\.(.+))?$/s;
  *   stations: registry,
  *   submit: (topic, payload) => postToImportEndpoint(topic, payload),
  * });
- * // { rows: 1200, values: 7200, accepted: 7188, rejected: 12, byReason: { "value.out_of_range": 3, … }, errors: [...] }
+ * // { rows: 1200, values: 7200, accepted: 7188, duplicates: 0, duplicateLines: [], rejected: 12,
+ * //   byReason: { "value.out_of_range": 3, … }, errors: [...], layout: "long" }
  */
 export async function importCsv(filePath: string, options: ImportOptions): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 500;
@@ -73,6 +110,11 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
     throw new RangeError(`batchSize must be an integer in 1…500, got ${batchSize}`);
   }
   const maxErrors = options.maxErrors ?? 100;
+  const encoding = options.encoding ?? "utf-8";
+  if (!IMPORT_ENCODINGS.includes(encoding)) {
+    throw new RangeError(`encoding must be one of ${IMPORT_ENCODINGS.join(", ")}, got ${encoding}`);
+  }
+  const signal = options.signal;
   let totalBytes: number;
   try {
     totalBytes = (await stat(filePath)).size;
@@ -85,7 +127,14 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
   let rows = 0;
   let values = 0;
   let accepted = 0;
+  let duplicates = 0;
+  const duplicateLines: number[] = [];
   let rejected = 0;
+  // Values submitted whose outcome came back (accepted, duplicate or rejected).
+  let settled = 0;
+  let lastLine = 0;
+  // Accepted times per station + metric: the store's key is station + metric + ts.
+  const acceptedKeys = new Map<string, Set<number>>();
   const byReason: Partial<Record<ImportReason, number>> = {};
   const errors: ImportRowError[] = [];
   let layout: CsvLayout | undefined;
@@ -102,22 +151,53 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
     errors.sort((a, b) => a.line - b.line);
     errors.length = Math.min(errors.length, maxErrors);
   };
-  const summary = (): ImportSummary => {
+  const keepLowestDuplicates = () => {
+    duplicateLines.sort((a, b) => a - b);
+    duplicateLines.length = Math.min(duplicateLines.length, maxErrors);
+  };
+  const summary = (stopped = false): ImportSummary => {
     keepLowestLines();
+    keepLowestDuplicates();
     return {
       rows,
       values,
       accepted,
+      duplicates,
+      duplicateLines: [...duplicateLines],
       rejected,
       byReason: { ...byReason },
       errors: [...errors],
       layout: layout?.kind ?? "long",
+      ...(stopped ? { stopped: { line: lastLine, unsent: values - settled } } : {}),
     };
   };
+  const interrupted = () =>
+    new ImportError(
+      "IMPORT_INTERRUPTED",
+      `import of ${filePath} interrupted${lastLine > 0 ? ` after line ${lastLine}` : " before any row was read"}`,
+      { cause: signal?.reason, summary: summary(true) },
+    );
+
+  // Check the whole file's encoding before anything is submitted: a file in another encoding
+  // would otherwise go in partly, its text (stations, header) garbled.
+  try {
+    const bom = await bomMismatch(filePath, encoding);
+    if (bom) throw bom;
+    const invalid = await findInvalidText(filePath, encoding, signal);
+    if (signal?.aborted) throw interrupted();
+    if (invalid) throw encodingError(filePath, encoding, invalid);
+  } catch (error) {
+    if (error instanceof ImportError) throw error;
+    throw new ImportError("IMPORT_FILE", `cannot read ${filePath}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 
   let lastRecordLine = 0;
   const file = createReadStream(filePath);
+  const decode = createDecodeStream(filePath, encoding);
   const parser = parse({
+    // U+FEFF: a UTF-8 BOM is stripped by the decoder, a GB18030 one (0x84 0x31 0x95 0x33) is not.
     bom: true,
     delimiter: options.delimiter ?? ",",
     info: true,
@@ -141,7 +221,13 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
   });
   const batcher = createBatcher({ maxObservations: batchSize });
 
+  const source = file.pipe(decode).pipe(parser);
+  // pipe() does not pass errors on: the parser's iteration must end with them.
+  file.on("error", (error) => parser.destroy(error));
+  decode.on("error", (error) => parser.destroy(error));
+
   async function send(batch: Batch): Promise<void> {
+    if (signal?.aborted) throw interrupted();
     const station = options.stations.get(batch.stationId) as Station;
     let result: SubmitResult;
     try {
@@ -152,19 +238,64 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
         `submit failed for station ${station.id}: ${(error as Error).message}`,
         {
           cause: error,
-          summary: summary(),
+          summary: summary(true),
         },
       );
     }
-    accepted += result.accepted;
-    for (const r of result.rejections) traceRejection(batch, r);
-    options.onProgress?.({ bytesRead: file.bytesRead, totalBytes, rows, accepted, rejected });
+    settled += batch.values;
+    const refused = { batch: false, observations: new Set<number>(), values: new Set<string>() };
+    for (const r of result.rejections) traceRejection(batch, r, refused);
+    const repeated = refused.batch ? 0 : countDuplicates(batch, refused);
+    accepted += Math.max(0, result.accepted - repeated);
+    duplicates += repeated;
+    options.onProgress?.({
+      bytesRead: file.bytesRead,
+      totalBytes,
+      rows,
+      accepted,
+      duplicates,
+      rejected,
+    });
   }
 
-  function traceRejection(batch: Batch, r: Rejection): void {
+  /** Accepted values of the batch whose station, metric and time an earlier accepted value had. */
+  function countDuplicates(
+    batch: Batch,
+    refused: { observations: Set<number>; values: Set<string> },
+  ): number {
+    let repeated = 0;
+    batch.observations.forEach((obs, index) => {
+      if (refused.observations.has(index)) return;
+      const ts = typeof obs.ts === "number" ? obs.ts : Date.parse(obs.ts);
+      for (const [metric, line] of obs.lines) {
+        if (refused.values.has(`${index}\u0000${metric}`)) continue;
+        const key = `${batch.stationId}\u0000${metric}`;
+        let times = acceptedKeys.get(key);
+        if (!times) {
+          times = new Set();
+          acceptedKeys.set(key, times);
+        }
+        if (!times.has(ts)) {
+          times.add(ts);
+          continue;
+        }
+        repeated += 1;
+        duplicateLines.push(line);
+        if (duplicateLines.length > 2 * maxErrors) keepLowestDuplicates();
+      }
+    });
+    return repeated;
+  }
+
+  function traceRejection(
+    batch: Batch,
+    r: Rejection,
+    refused: { batch: boolean; observations: Set<number>; values: Set<string> },
+  ): void {
     const m = INDEX.exec(r.path);
     const obs = m ? batch.observations[Number(m[1])] : undefined;
     if (!obs) {
+      refused.batch = true;
       // The whole message: every value of the batch.
       const first = Math.min(...batch.observations.flatMap((o) => [...o.lines.values()]));
       reject(
@@ -179,10 +310,12 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
     const metric = m?.[3];
     const line = metric !== undefined ? obs.lines.get(metric) : undefined;
     if (line !== undefined) {
+      refused.values.add(`${m?.[1]}\u0000${metric}`);
       reject(line, r.code, `line ${line}: ${r.message.replace(/"\[\d+\]\./, '"')}`, 1, batch.stationId);
       return;
     }
     // The observation (ts, period, shape): every value in it.
+    refused.observations.add(Number(m?.[1]));
     const first = Math.min(...obs.lines.values());
     reject(
       first,
@@ -194,10 +327,13 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
   }
 
   try {
-    for await (const { record, info } of file.pipe(parser) as AsyncIterable<{
+    for await (const { record, info } of source as AsyncIterable<{
       record: string[];
       info: { lines: number };
     }>) {
+      // Checked per record: rows already batched stay unsent (counted), none is read after this.
+      if (signal?.aborted) throw interrupted();
+      lastLine = info.lines;
       // info.lines is the record's last line; a quoted field may span several.
       const line = info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
       if (!layout) {
@@ -214,14 +350,22 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
     for (const batch of batcher.drain()) await send(batch);
   } catch (error) {
     file.destroy();
-    if (error instanceof ImportError) throw error;
+    if (error instanceof ImportError && (error.summary !== undefined || error.code === "IMPORT_HEADER")) {
+      throw error;
+    }
+    if (error instanceof ImportError) {
+      throw new ImportError(error.code, error.message.replace(/^[A-Z_]+: /, ""), {
+        cause: error.cause,
+        summary: summary(true),
+      });
+    }
     throw new ImportError("IMPORT_FILE", `reading ${filePath} failed: ${(error as Error).message}`, {
       cause: error,
-      summary: summary(),
+      summary: summary(true),
     });
   }
   if (!layout) throw new ImportError("IMPORT_HEADER", `${filePath} is empty: expected a header row`);
-  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows, accepted, rejected });
+  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows, accepted, duplicates, rejected });
   return summary();
 
   function readRow(layout: CsvLayout, record: string[], line: number): Batch[] {

@@ -3,6 +3,12 @@ export { type CsvLayout, detectLayout, type LongLayout, type WideLayout } from "
 export { cellValue, csvTimestamp } from "./csv-values.ts";
 export { BACKFILL_LIMITS, createDecoderSubmit, type DecoderSubmitOptions } from "./decoder-submit.ts";
 export {
+  IMPORT_ENCODINGS,
+  type ImportEncoding,
+  type InvalidText,
+  importEncoding,
+} from "./encoding.ts";
+export {
   IMPORT_ERROR_CODES,
   IMPORT_REJECTION_CODES,
   ImportError,
@@ -14,6 +20,7 @@ export {
 export {
   type ImportOptions,
   type ImportProgress,
+  type ImportStop,
   type ImportSummary,
   importCsv,
   type Submit,

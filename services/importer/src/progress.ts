@@ -4,7 +4,10 @@ import type { ImportProgress } from "./import-csv.ts";
 export interface ProgressReporter {
   /** Pass as `importCsv(…, { onProgress })`. */
   readonly onProgress: (progress: ImportProgress) => void;
-  /** Stops the bar (call in a finally). */
+  /**
+   * Stops the bar and restores the terminal (cursor shown, line wrapping on); later progress is
+   * not drawn. Call it in a finally, and on SIGINT before writing anything else.
+   */
   stop(): void;
 }
 
@@ -21,7 +24,8 @@ export function createProgressReporter(
 ): ProgressReporter {
   const bar = new SingleBar(
     {
-      format: "importing [{bar}] {percentage}% | {rows} rows | {accepted} accepted | {rejected} rejected",
+      format:
+        "importing [{bar}] {percentage}% | {rows} rows | {accepted} accepted | {duplicates} duplicates | {rejected} rejected",
       stream: options.stream ?? process.stderr,
       noTTYOutput: options.noTTYOutput ?? false,
       hideCursor: true,
@@ -30,9 +34,11 @@ export function createProgressReporter(
     Presets.shades_classic,
   );
   let started = false;
+  let stopped = false;
   return {
     onProgress(p) {
-      const payload = { rows: p.rows, accepted: p.accepted, rejected: p.rejected };
+      if (stopped) return;
+      const payload = { rows: p.rows, accepted: p.accepted, duplicates: p.duplicates, rejected: p.rejected };
       if (!started) {
         bar.start(Math.max(p.totalBytes, 1), 0, payload);
         started = true;
@@ -40,7 +46,8 @@ export function createProgressReporter(
       bar.update(Math.min(p.bytesRead, p.totalBytes), payload);
     },
     stop() {
-      if (started) bar.stop();
+      if (started && !stopped) bar.stop();
+      stopped = true;
     },
   };
 }
