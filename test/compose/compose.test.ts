@@ -87,6 +87,17 @@ describe("docker-compose.yml", () => {
       expect(simulatorDeps?.[ingest.name]?.condition, ingest.name).toBe("service_healthy");
   });
 
+  it("starts every service whose /readyz needs the MQTT broker (ingest, notifier) once Mosquitto is healthy", () => {
+    const needBroker = qingshanServices.filter((s) =>
+      ["ingest", "notifier"].includes(s.command.at(-1) ?? ""),
+    );
+    expect(needBroker.map((s) => s.command.at(-1)).sort()).toEqual(["ingest", "ingest", "notifier"]);
+    for (const { name } of needBroker) {
+      const deps = compose.services[name]?.depends_on as Record<string, { condition?: string }> | undefined;
+      expect(deps?.mosquitto?.condition, name).toBe("service_healthy");
+    }
+  });
+
   it("lets every ingest replica leave the share group when it stops (more than one replica)", () => {
     const ingests = qingshanServices.filter((s) => s.command.at(-1) === "ingest");
     expect(ingests.length).toBeGreaterThan(1);
