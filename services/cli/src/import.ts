@@ -1,6 +1,13 @@
 import { parseArgs } from "node:util";
 import { parseStationTopic, type Rejection } from "@qingshan/domain";
-import { createProgressReporter, ImportError, importCsv, type SubmitResult } from "@qingshan/importer";
+import {
+  createProgressReporter,
+  ImportError,
+  type ImportSummary,
+  importCsv,
+  importEncoding,
+  type SubmitResult,
+} from "@qingshan/importer";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { QingshanConfig } from "./config.ts";
 import { CliError, systemCode } from "./errors.ts";
@@ -46,16 +53,30 @@ export function createApiSubmit(apiUrl: string) {
   };
 }
 
-/** `qingshan import FILE.csv [--api URL]`: backfills history through the running pipeline. */
+const USAGE =
+  "usage: qingshan import FILE.csv [--api http://localhost:8080] [--encoding utf-8|gbk|gb18030]\n";
+
+/**
+ * `qingshan import FILE.csv [--api URL] [--encoding E]`: backfills history through the running
+ * pipeline. SIGINT/SIGTERM stop it: the submit in flight finishes, the terminal is restored, the
+ * partial summary is printed and the status is 130; a second signal stops at once.
+ */
 export async function runImport(args: readonly string[], config: QingshanConfig): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { api: { type: "string" } },
+    options: { api: { type: "string" }, encoding: { type: "string" } },
   });
   const file = positionals[0];
   if (!file) {
-    process.stderr.write("usage: qingshan import FILE.csv [--api http://localhost:8080]\n");
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const encoding = importEncoding(values.encoding ?? "utf-8");
+  if (!encoding) {
+    process.stderr.write(
+      `qingshan import: --encoding "${values.encoding}" is not utf-8, gbk or gb18030\n${USAGE}`,
+    );
     return 2;
   }
   const apiUrl = (values.api ?? `http://127.0.0.1:${config.http.port}`).replace(/\/+$/, "");
@@ -63,25 +84,69 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
     throw new CliError(`--api "${apiUrl}" is not a URL (e.g. http://localhost:8080)`);
   const registry = loadStationRegistry(config.stations);
   const progress = createProgressReporter();
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    // The bar hid the cursor and turned line wrapping off: restore them before writing anything.
+    progress.stop();
+    if (!controller.signal.aborted) {
+      controller.abort(signal);
+      process.stderr.write(
+        `${signal}: stopping the import of ${file} once the values in flight are answered (${signal} again to stop at once)…\n`,
+      );
+      return;
+    }
+    process.stderr.write(
+      `qingshan: import of ${file} stopped at once (${signal}): the values in flight may or may not have been stored. ` +
+        `${AGAIN}\n`,
+    );
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const summary = await importCsv(file, {
       submit: createApiSubmit(apiUrl),
       stations: registry,
       onProgress: progress.onProgress,
+      encoding,
+      signal: controller.signal,
     });
     progress.stop();
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return summary.rejected > 0 ? 1 : 0;
   } catch (error) {
     progress.stop();
+    if (error instanceof ImportError && error.code === "IMPORT_INTERRUPTED" && error.summary) {
+      process.stdout.write(`${JSON.stringify(error.summary, null, 2)}\n`);
+      process.stderr.write(`${interruptedMessage(file, String(controller.signal.reason), error.summary)}\n`);
+      return 130;
+    }
     if (error instanceof ImportError && error.cause instanceof CliError) {
       const cause = error.cause;
-      const done = error.summary as { accepted?: number } | undefined;
+      const done = error.summary;
       const before = done?.accepted
         ? ` ${done.accepted} values were imported before it stopped; importing the file again is safe.`
         : "";
       throw new CliError(`import of ${file} stopped: ${cause.message}.${before}`, { cause });
     }
     throw error;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
+}
+
+const AGAIN =
+  "Importing the file again is safe: a value already stored is written again, not added twice " +
+  "(the store keeps one reading per station, metric and time).";
+
+/** What an interrupted import did, and did not do. */
+function interruptedMessage(file: string, signal: string, summary: ImportSummary): string {
+  const stop = summary.stopped;
+  const where = stop && stop.line > 0 ? ` after line ${stop.line}` : " before any row was read";
+  const unsent = stop?.unsent ? ` ${stop.unsent} values read were not sent;` : "";
+  return (
+    `qingshan: import of ${file} interrupted (${signal})${where}: ${summary.accepted} values accepted, ` +
+    `${summary.duplicates} duplicates, ${summary.rejected} rejected;${unsent} no later line was read. ${AGAIN}`
+  );
 }

@@ -16,7 +16,9 @@ usage:
   qingshan simulate [--scenario NAME] [--acceleration N] [--backfill-days N] [--mqtt-url URL]
                                                      publish the demo network's readings over MQTT (to qingshan start's broker;
                                                      qingshan simulate --help for every option)
-  qingshan import FILE.csv [--api URL]               backfill history through the running API (MQTT's checks; history up to 3 660 days old)
+  qingshan import FILE.csv [--api URL] [--encoding utf-8|gbk|gb18030]
+                                                     backfill history through the running API (MQTT's checks; history up to 3 660 days old;
+                                                     --encoding gbk for Chinese Excel's "CSV (逗号分隔)")
   qingshan calc aqi|water|noi|hj212 < cases.jsonl   compute from the standards, JSON Lines in and out
 
 options:

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createMemoryBus } from "@qingshan/bus";
+import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { StationRegistry } from "@qingshan/domain";
 import { loadStationRegistry } from "@qingshan/simulator";
 import { createDuckDbStore } from "@qingshan/store";
@@ -16,12 +16,13 @@ import { repoRoot } from "./cli-process.ts";
  * Loads the configuration `file` (default: the shipped one) in the repository root with the data in
  * `dataDir`, no simulator and a free HTTP port, and starts the API service on a memory bus and a
  * DuckDB store in `dataDir`, loading the evaluator's rules relative to `root` (default: the working
- * directory, as `qingshan` does). Their stops are pushed onto `cleanups`; the API's URL and the stations.
+ * directory, as `qingshan` does). Their stops are pushed onto `cleanups`; the API's URL, the stations
+ * and the bus (readings the API accepts are published there).
  */
 export async function startTestApi(
   cleanups: Cleanups,
   { dataDir, file, root }: { dataDir: string; file?: string; root?: string },
-): Promise<{ url: string; registry: StationRegistry }> {
+): Promise<{ url: string; registry: StationRegistry; bus: Bus }> {
   const config = loadConfig({
     root: repoRoot,
     file,
@@ -42,5 +43,5 @@ export async function startTestApi(
     root,
   });
   cleanups.push(() => api.stop());
-  return { url: api.url, registry };
+  return { url: api.url, registry, bus };
 }
