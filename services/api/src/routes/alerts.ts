@@ -58,6 +58,7 @@ const COLUMNS = [
   "conditionHolds",
   "ruleDescription_zh",
   "ruleDescription_en",
+  "path",
 ] as const;
 
 /** An alert's state as answered: without its events (see GET /alerts/:alertId), with a link and its rule's description. */
@@ -70,6 +71,15 @@ export function alertSummary(ctx: ApiContext, state: AlertState) {
     eventCount: events.length,
     ...(ctx.publicUrl ? { link: alertLink(ctx.publicUrl, state.alertId) } : {}),
   };
+}
+
+/**
+ * The CSV's `path` cell: a heavy-pollution warning's path (heavy-pollution-warning.md §3.3), read
+ * as GET /warning reads it — a warning-rule alert stored before events carried one is on the
+ * warning path; empty for other rules' alerts.
+ */
+function csvPath(ctx: ApiContext, a: Pick<AlertState, "ruleId" | "path">): string | undefined {
+  return a.path ?? (a.ruleId === ctx.alerting.warningRuleId ? "warning" : undefined);
 }
 
 /** URL of an alert in the API. */
@@ -176,6 +186,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         levelName_en: a.levelName?.en,
         ruleDescription_zh: a.ruleDescription?.zh,
         ruleDescription_en: a.ruleDescription?.en,
+        path: csvPath(ctx, a),
       }));
       return respond(
         request,
