@@ -6,16 +6,20 @@ import {
   alertStartMs,
   alertSubject,
   alertValueText,
+  districtLevelText,
   durationWords,
+  eventLabel,
   gradeName,
   limitName,
   lineLabelPositions,
   metricOption,
+  pathChangeOf,
   type RuleSummary,
   releaseText,
   ruleConditions,
   ruleLine,
   standardLine,
+  warningLevelText,
   warningLine,
   waterShareNote,
   withoutSeverityTag,
@@ -70,6 +74,62 @@ describe("dashboard labels", () => {
       "橙色预警，自 11月30日 04:00 起",
     );
     expect(releaseText({ zh: "开始于 11月26日 17:00（北京时间）" }, "zh")).toBe("");
+  });
+
+  it("names a health advisory as one, a warning level as a suggested warning (heavy-pollution-warning.md §3.3)", () => {
+    expect(warningLevelText("yellow", "healthAdvisory", "zh")).toBe("健康提示 · 黄色级别");
+    expect(warningLevelText("yellow", "healthAdvisory", "en")).toBe("Health advisory · yellow level");
+    expect(warningLevelText("yellow", "warning", "zh")).toBe("建议黄色预警");
+    expect(warningLevelText("orange", "warning", "en")).toBe("Orange warning suggested");
+    // Events stored before paths: the warning path.
+    expect(warningLevelText("red", undefined, "zh")).toBe("建议红色预警");
+    expect(warningLevelText("III", "healthAdvisory", "zh")).toBeUndefined();
+    const advisory = {
+      level: "orange",
+      path: "healthAdvisory",
+      zh: "健康提示（橙色级别）",
+      en: "Health advisory (orange level)",
+      levelSince: "2026-11-30T04:00:00+08:00",
+      conditionHolds: true,
+    };
+    expect(districtLevelText(advisory, "zh")).toBe("健康提示 · 橙色级别");
+    expect(districtLevelText({ ...advisory, path: "warning", zh: "橙色预警" }, "zh")).toBe("橙色预警");
+    expect(warningLine(advisory, "zh", (iso) => humanTime(iso, "zh"))).toBe(
+      "健康提示 · 橙色级别，自 11月30日 04:00 起",
+    );
+    expect(warningLine(advisory, "en", (iso) => humanTime(iso, "en"))).toBe(
+      "Health advisory · orange level, since 30 Nov 04:00",
+    );
+  });
+
+  it("says a change of path alone as the notifier does: 转为健康提示 / 转为建议预警", () => {
+    const events = [
+      { type: "raised", level: "orange" },
+      { type: "level_changed", level: "orange", path: "healthAdvisory" },
+      { type: "acknowledged" },
+      { type: "level_changed", level: "orange", path: "warning" },
+      // Level and path in one event: a level change.
+      { type: "level_changed", level: "red", path: "healthAdvisory" },
+      { type: "level_changed", level: "yellow", path: "healthAdvisory" },
+    ];
+    expect(events.map((_, i) => pathChangeOf(events, i))).toEqual([
+      undefined,
+      "healthAdvisory",
+      undefined,
+      "warning",
+      undefined,
+      undefined,
+    ]);
+    expect(events.map((e, i) => eventLabel(events, i, "zh", e.type))).toEqual([
+      "raised",
+      "转为健康提示",
+      "acknowledged",
+      "转为建议预警",
+      "level_changed",
+      "level_changed",
+    ]);
+    expect(eventLabel(events, 1, "en", "")).toBe("Now a health advisory");
+    expect(eventLabel(events, 3, "en", "")).toBe("Now a suggested warning");
   });
 
   it("writes an alert's value and threshold with metric and unit, water classes as classes", () => {

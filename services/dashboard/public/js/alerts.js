@@ -5,9 +5,12 @@ import {
   alertStartMs,
   alertSubject,
   alertValueText,
+  districtLevelText,
+  eventLabel,
   ruleConditions,
   ruleLine,
   standardLine,
+  warningLevelText,
   warningLine,
   withoutSeverityTag,
 } from "./labels.js";
@@ -43,13 +46,6 @@ function alertTitle(app, alert) {
 }
 
 const WARNING_COLORS = { blue: "#1565c0", yellow: "#f2c500", orange: "#ff7e00", red: "#d62728" };
-// The warning colours as the banner names them (GET /warning: "Orange (II)").
-const WARNING_NAMES = {
-  blue: { zh: "蓝色", en: "Blue (IV)" },
-  yellow: { zh: "黄色", en: "Yellow (III)" },
-  orange: { zh: "橙色", en: "Orange (II)" },
-  red: { zh: "红色", en: "Red (I)" },
-};
 let openAlerts = [];
 let ackTarget = null;
 
@@ -158,12 +154,17 @@ function severityBadge(severity) {
   return `<span class="badge sev-${severity}">${t(`severity.${severity}`)}</span>`;
 }
 
-/** A level's badge: its name where the rule file gives one (levelName: 严重污染), a warning colour, else the id. */
-function levelBadge(level, levelName) {
+/**
+ * A level's badge: its name where the rule file gives one (levelName: 严重污染), a warning colour on
+ * its path ("建议黄色预警", or "健康提示 · 黄色级别" for a health advisory: heavy-pollution-warning.md
+ * §3.3), else the id.
+ */
+function levelBadge(level, levelName, path) {
   if (!level) return "";
   const color = WARNING_COLORS[level] ?? "#666";
-  const name = levelName ? pick(levelName) : pick(WARNING_NAMES[level] ?? { zh: level, en: level });
-  return ` <span class="badge level" style="border-color:${color}">${escapeHtml(name)}</span>`;
+  const name = levelName ? pick(levelName) : (warningLevelText(level, path, getLang()) ?? level);
+  const advisory = !levelName && WARNING_COLORS[level] && path === "healthAdvisory";
+  return ` <span class="badge level${advisory ? " advisory" : ""}" data-level="${escapeHtml(level)}" data-path="${escapeHtml(path ?? "")}" style="border-color:${color}">${escapeHtml(name)}</span>`;
 }
 
 // While the duty officer points at the table, live updates wait: rows must not move under the cursor.
@@ -203,7 +204,7 @@ function renderOpen(app, { live = false } = {}) {
         targetClass: stationOf(app, a.stationId)?.water?.targetClass,
         lang: getLang(),
       });
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td>
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName, a.path)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}${a.standard ? `<br><small class="muted">${escapeHtml(standardLine(a.standard, getLang()))}</small>` : ""}</td>
         <td class="num">${escapeHtml(value)}</td>
@@ -222,7 +223,7 @@ function renderHistory(app, alerts) {
     ...alerts.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.alert = a.alertId;
-      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
+      tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName, a.path)}</td><td>${escapeHtml(stationName(app, a.stationId))}</td><td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}</td><td>${shortTime(new Date(alertStartMs(a)).toISOString())}</td><td>${shortTime(a.resolvedAt)}</td><td>${escapeHtml(a.acknowledgedBy ?? "")}</td>`;
       return tr;
     }),
   );
@@ -258,14 +259,14 @@ async function showHistory(app, alertId) {
   const rules = alert.ruleDescription ? await rulesById(app) : new Map();
   document.getElementById("history-body").innerHTML =
     `<h3>${escapeHtml(messageText(alert.message, alert.updatedAt))}</h3>
-    <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
+    <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName, alert.path)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
     ${ruleSection(app, alert, rules.get(alert.ruleId))}
     ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${formatMeasure(d.value)}${d.limit !== undefined ? ` (${formatMeasure(d.limit)})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
     <h4>${t("alerts.events")}</h4>
     <ol class="events">${events
       .map(
-        (e) =>
-          `<li><time>${shortTime(e.at)}</time> <b>${t(`event.${e.type}`)}</b> ${e.level ? levelBadge(e.level, e.levelName) : ""} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
+        (e, i) =>
+          `<li data-event="${escapeHtml(e.id)}"><time>${shortTime(e.at)}</time> <b>${escapeHtml(eventLabel(events, i, getLang(), t(`event.${e.type}`)))}</b> ${e.level ? levelBadge(e.level, e.levelName, e.path) : ""} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
       )
       .join("")}</ol>`;
   document.getElementById("history-dialog").showModal();
@@ -279,10 +280,13 @@ export async function refreshWarning(app) {
   const level = w.district.level;
   banner.dataset.level = level ?? "none";
   banner.style.setProperty("--level-color", WARNING_COLORS[level] ?? "transparent");
-  banner.textContent = level ? `${t("warning.district")}: ${pick(w.district)}` : t("warning.none");
+  // A health advisory (heavy-pollution-warning.md §3.3) is no warning: the label does not call it one.
+  const label = t(w.district.path === "healthAdvisory" ? "warning.districtAdvisory" : "warning.district");
+  banner.dataset.path = w.district.path ?? "warning";
+  banner.textContent = level ? `${label}: ${districtLevelText(w.district, getLang())}` : t("warning.none");
   const panel = document.getElementById("warning-panel");
-  panel.innerHTML = `<p class="warning-level" data-level="${level ?? "none"}" style="--level-color:${WARNING_COLORS[level] ?? "#ccc"}"><b>${t("warning.district")}:</b> <span class="warning-text">${escapeHtml(level ? warningLine(w.district, getLang(), (iso) => humanTime(iso, getLang())) : t("warning.none"))}</span></p>
-    ${w.stations.length ? `<ul class="inline">${w.stations.map((s) => `<li>${escapeHtml(stationName(app, s.stationId))}: ${levelBadge(s.level)}</li>`).join("")}</ul>` : ""}
+  panel.innerHTML = `<p class="warning-level" data-level="${level ?? "none"}" data-path="${escapeHtml(w.district.path ?? "warning")}" style="--level-color:${WARNING_COLORS[level] ?? "#ccc"}"><b>${level ? label : t("warning.district")}:</b> <span class="warning-text">${escapeHtml(level ? warningLine(w.district, getLang(), (iso) => humanTime(iso, getLang())) : t("warning.none"))}</span></p>
+    ${w.stations.length ? `<ul class="inline">${w.stations.map((s) => `<li data-station="${escapeHtml(s.stationId)}">${escapeHtml(stationName(app, s.stationId))}: ${levelBadge(s.level, undefined, s.path)}</li>`).join("")}</ul>` : ""}
     <p class="muted">${t("warning.note")}</p>`;
   return w;
 }

@@ -85,6 +85,7 @@ const TEXT = {
   "event.resolved": ["解除", "resolved"],
   "warning.none": ["无重污染天气预警（观测）", "No heavy-pollution warning (observed)"],
   "warning.district": ["全区预警级别（观测/建议）", "District warning level (observed / suggested)"],
+  "warning.districtAdvisory": ["全区（观测）", "District (observed)"],
   "warning.note": [
     "依据观测数据的建议级别，非官方发布预警。",
     "Suggested from observations; not an official warning.",

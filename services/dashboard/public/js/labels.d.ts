@@ -9,10 +9,32 @@ export function alertStartMs(alert: {
   calendarWindow?: string;
 }): number;
 export function releaseText(message: { zh?: string; en?: string } | undefined, lang: Lang): string;
+export type WarningPath = "warning" | "healthAdvisory";
+export function warningLevelText(
+  level: string | undefined,
+  path: string | undefined,
+  lang: Lang,
+): string | undefined;
+export function pathChangeOf(
+  events: readonly { type: string; level?: string; path?: string }[],
+  index: number,
+): WarningPath | undefined;
+export function eventLabel(
+  events: readonly { type: string; level?: string; path?: string }[],
+  index: number,
+  lang: Lang,
+  fallback: string,
+): string;
+export function districtLevelText(
+  district: { zh?: string; en?: string; level?: string | null; path?: string | null },
+  lang: Lang,
+): string | undefined;
 export function warningLine(
   district: {
     zh?: string;
     en?: string;
+    level?: string | null;
+    path?: string | null;
     since?: string | null;
     levelSince?: string | null;
     conditionHolds?: boolean | null;

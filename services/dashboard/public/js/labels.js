@@ -59,13 +59,73 @@ export function releaseText(message, lang) {
   return m?.[1] ?? "";
 }
 
+const WARNING_COLOURS = {
+  blue: { zh: "蓝色", en: "blue" },
+  yellow: { zh: "黄色", en: "yellow" },
+  orange: { zh: "橙色", en: "orange" },
+  red: { zh: "红色", en: "red" },
+};
+
+/**
+ * A heavy-pollution warning level as the console and the notifier's mails name it: on the
+ * health-advisory path (heavy-pollution-warning.md §3.3: an O3-driven episode is a public health
+ * advisory, not the warning procedure) "健康提示 · 黄色级别" / "Health advisory · yellow level", else
+ * (path `warning`, or absent: stored before paths) "建议黄色预警" / "Yellow warning suggested" — a
+ * level suggested from observations, never an issued warning (§3). Undefined for a level that is no
+ * warning colour.
+ */
+export function warningLevelText(level, path, lang) {
+  const colour = WARNING_COLOURS[level];
+  if (!colour) return undefined;
+  if (path === "healthAdvisory")
+    return lang === "zh" ? `健康提示 · ${colour.zh}级别` : `Health advisory · ${colour.en} level`;
+  return lang === "zh"
+    ? `建议${colour.zh}预警`
+    : `${colour.en.charAt(0).toUpperCase()}${colour.en.slice(1)} warning suggested`;
+}
+
+/**
+ * Whether an alert's event changed its path only (heavy-pollution-warning.md §3.3): a `level_changed`
+ * event at the level of the raise or level change before it, on another path (an event without one
+ * is on the warning path). Returns the path it changed to, else undefined. `events` in time order.
+ */
+export function pathChangeOf(events, index) {
+  const event = events[index];
+  if (event?.type !== "level_changed" || !event.path) return undefined;
+  const before = events
+    .slice(0, index)
+    .filter((e) => e.type === "raised" || e.type === "level_changed")
+    .at(-1);
+  if (!before || before.level !== event.level || (before.path ?? "warning") === event.path) return undefined;
+  return event.path;
+}
+
+/** An event's name in an alert's history: a change of path only says which, as the notifier's mails do. */
+export function eventLabel(events, index, lang, fallback) {
+  const path = pathChangeOf(events, index);
+  if (path === "healthAdvisory") return lang === "zh" ? "转为健康提示" : "Now a health advisory";
+  if (path === "warning") return lang === "zh" ? "转为建议预警" : "Now a suggested warning";
+  return fallback;
+}
+
+/**
+ * The district's level as the warning line and banner name it: the API's name of a warning level
+ * ("橙色预警"), a health advisory as `warningLevelText` does ("健康提示 · 橙色级别").
+ */
+export function districtLevelText(district, lang) {
+  const name = lang === "zh" ? district.zh : district.en;
+  if (district.path !== "healthAdvisory") return name;
+  return warningLevelText(district.level, district.path, lang) ?? name;
+}
+
 /**
  * The district warning line: "橙色预警，自 11月30日 04:00 起（逐级解除中，…方解除）" — the level with the time
  * it has held since (`levelSince`, else `since`), and, when its condition no longer holds, that it is
- * stepping down and what releases it. `when` formats an ISO time for people.
+ * stepping down and what releases it; a health advisory "健康提示 · 橙色级别，自 … 起". `when` formats an
+ * ISO time for people.
  */
 export function warningLine(district, lang, when) {
-  const name = lang === "zh" ? district.zh : district.en;
+  const name = districtLevelText(district, lang);
   const since = district.levelSince ?? district.since;
   const release = district.conditionHolds === false ? releaseText(district.message, lang) : "";
   if (lang === "zh") {
