@@ -524,14 +524,17 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       // opened or raised by data evaluated silently (history, imports, late readings a restart
       // replays) is announced only as far as its latest value holds: raised while it is firing
       // and its condition holds, at the level that value holds; a level up only to that level.
+      // Only the observation of this period counts: after an hour without a valid value the
+      // last known one is an earlier period's (e.g. an imported day's NOI mean), not the present.
       const obs = st.lastObs?.get(rule.id);
-      const holds = obs === undefined || obs.unknown ? -1 : obs.hold;
+      const ofPeriod = obs !== undefined && isCurrent(obs, dataTime);
+      const holds = ofPeriod ? obs.hold : -1;
       // A warning's path: as the values of the level met judge it; else the one announced (no
       // level met, or only partial values), a new alert's the warning path (the stricter one).
       const judged = rule.warning !== undefined ? obs?.path : undefined;
       if (ann === undefined) {
         if (st.resolved?.has(m.alertId) === true) return;
-        if (m.phase !== "firing" || obs === undefined || obs.unknown || obs.raise < 0) return;
+        if (m.phase !== "firing" || !ofPeriod || obs.raise < 0) return;
         const current = levels[Math.min(m.level, holds)] ?? levels[0];
         const path: PathInfo | undefined =
           rule.warning !== undefined
@@ -607,6 +610,21 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     if (seed !== undefined && obs.t >= seed.startedAt) {
       adopt(st, rule, m, seed);
       st.seeds?.delete(rule.id);
+    }
+    if (
+      isOpen(m) &&
+      !obs.unknown &&
+      m.lastT !== undefined &&
+      obs.t - m.lastT > Math.max(rule.maxAge, 3 * obs.stepMs) &&
+      m.alertId !== undefined &&
+      !isKnown(st, rule, m.alertId)
+    ) {
+      // An episode nobody was told of whose last valid value is older than maxAge (imported
+      // history, then days without data) is over: what it held is no longer known, and a value
+      // now starts a new one.
+      const lastT = m.lastT;
+      Object.assign(m, initialState());
+      m.lastT = lastT;
     }
     step(m, obs, timingOf(rule), (startedAt) => flat(alertIdOf(rule.id, st.station.id, startedAt)));
     if (
@@ -963,6 +981,14 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     status,
     stations: () => [...states.keys()],
   };
+}
+
+/**
+ * Whether an observation is of the period evaluated at `dataTime` (its data time, or for a day
+ * rule the day closed last): a valid value of that period, not the last one known before it.
+ */
+function isCurrent(obs: RuleObservation, dataTime: number): boolean {
+  return !obs.unknown && dataTime - obs.t < Math.max(obs.stepMs, 1);
 }
 
 /** A warning history as observeWarning reads it; `lastT` is the data time of its last value. */
