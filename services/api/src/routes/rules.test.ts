@@ -198,11 +198,11 @@ describe("alerts carry their rule's description (real HTTP)", () => {
     expect(without.body.alert).not.toHaveProperty("ruleDescription");
   });
 
-  it("in the CSV, as the last two columns", async () => {
+  it("in the CSV, just before the warning path column", async () => {
     const res = await fetch(`${base}/api/v1/alerts?format=csv`);
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
     const csv = parseCsv(await res.text());
-    expect(csv.header.slice(-2)).toEqual(["ruleDescription_zh", "ruleDescription_en"]);
+    expect(csv.header.slice(-3)).toEqual(["ruleDescription_zh", "ruleDescription_en", "path"]);
     const row = csv.rows.find((r) => r.alertId === "h1");
     expect(row?.ruleDescription_zh).toBe("小时AQI重度及以上污染（AQI > 200）");
     expect(row?.ruleDescription_en).toBe("Hourly AQI heavily or severely polluted (above 200)");
