@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { DAY_MS, type Station } from "@qingshan/domain";
+import { DAY_MS, type Reading, type Station } from "@qingshan/domain";
 import { BACKFILL_LIMITS } from "@qingshan/importer";
 import {
   type BackfillOptions,
@@ -107,7 +107,8 @@ export async function startPipeline(
     let simulator: Simulator | undefined;
     if (config.simulator.enabled) {
       // What a previous run stored is never generated or replayed again (same station, metric
-      // and ts would replace it): history and feed resume after each station's newest reading.
+      // and ts would replace it): history and feed resume after each station's newest reading of
+      // its own period (a sample by hand in an hour does not make the feed skip that hour).
       const stored = await newestStoredReadings(store, registry.stations);
       const demo = createSimulator({
         stations: registry.stations,
@@ -155,22 +156,46 @@ export async function startPipeline(
   }
 }
 
-/** Station id → ts of its newest stored reading (any metric, any source); stations without one are left out. */
+/** How far before a station's newest reading of another kind its newest period reading is looked for. */
+const RESUME_LOOKBACK_MS = 8 * DAY_MS;
+
+/**
+ * Station id → ts of its newest stored reading of the station's own period (`reportingIntervalMs`,
+ * what the demo feed publishes), any metric and source; stations without one are left out. An
+ * instantaneous sample (a reading by hand) or a reading of another period covers no period: the
+ * feed still publishes the one it falls in. A metric whose latest reading is of another kind may
+ * hide a newer period reading, looked for up to RESUME_LOOKBACK_MS before it.
+ */
 export async function newestStoredReadings(
   store: TimeSeriesStore,
   stations: readonly Station[],
 ): Promise<Map<string, number>> {
   const newest = new Map<string, number>();
   for (const station of stations) {
+    const ownPeriod = (readings: readonly Reading[]): number =>
+      readings.reduce(
+        (max, r) => (r.periodMs === station.reportingIntervalMs && r.ts > max ? r.ts : max),
+        Number.NEGATIVE_INFINITY,
+      );
     const latest = await store.latest(station.id);
-    if (latest.length > 0) newest.set(station.id, Math.max(...latest.map((r) => r.ts)));
+    let found = ownPeriod(latest);
+    const others = latest.filter((r) => r.periodMs !== station.reportingIntervalMs);
+    if (others.length > 0) {
+      const to = Math.max(...others.map((r) => r.ts));
+      const from = Number.isFinite(found) ? found + 1 : to - RESUME_LOOKBACK_MS;
+      if (from < to) {
+        const earlier = await store.queryReadings({ stationId: station.id, from, to });
+        found = Math.max(found, ownPeriod(earlier));
+      }
+    }
+    if (Number.isFinite(found)) newest.set(station.id, found);
   }
   return newest;
 }
 
 interface DemoHistoryOptions {
   readonly stations: readonly Station[];
-  /** Newest stored reading per station (newestStoredReadings). */
+  /** Newest stored reading of its own period per station (newestStoredReadings). */
   readonly stored: ReadonlyMap<string, number>;
   readonly from: number;
   readonly to: number;

@@ -14,8 +14,10 @@ export interface SimulatorOptions extends Omit<SimulatorConfigInput, "scenario">
   /** Called for every failed publish; default logs to stderr. */
   readonly onError?: (error: Error) => void;
   /**
-   * Station id → time (UTC ms) of its newest reading already stored: the feed publishes only that
-   * station's periods starting after it, so a restart does not replay over stored readings.
+   * Station id → ts (UTC ms) of its newest stored reading of the station's own period (a reading
+   * the feed would publish; an instantaneous sample covers no period and must not be given): the
+   * feed publishes only that station's periods starting after it, so a restart does not replay
+   * over stored readings.
    */
   readonly resumeAfter?: ReadonlyMap<string, number>;
 }
