@@ -13,7 +13,7 @@ export const SimulatorConfigSchema = z.object({
   scenario: z.enum(SCENARIO_IDS).default("clean-week"),
   /** Simulated time runs this many times faster than real time. */
   acceleration: z.number().min(1).max(10_000_000).default(1),
-  /** Scenario hour 0 (UTC ms). Default: now − scenario duration when accelerated, else now. */
+  /** Scenario hour 0 (UTC ms). Default: on the hour the scenario's replayHours ago when accelerated, else now. */
   startAt: z.number().int().nonnegative().optional(),
   seed: z.number().int().default(1),
   /** Real time between scheduling steps. */

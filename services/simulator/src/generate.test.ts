@@ -183,14 +183,32 @@ describe("scenarios", () => {
     );
   });
 
-  it("station-silent: the Bihu air station publishes nothing in its window and resumes after", () => {
+  it("station-silent: the Bihu air station publishes nothing in its first eight hours and resumes after", () => {
     const obs = series("ld-aq-04", "station-silent", 3);
     const hours = obs.map((o) => (Date.parse(o.ts) - FROM) / HOUR_MS);
-    expect(hours.filter((h) => h >= 24 && h < 32)).toEqual([]);
-    expect(hours).toContain(23);
-    expect(hours).toContain(32);
+    expect(hours.filter((h) => h < 8)).toEqual([]);
+    expect(hours[0]).toBe(8);
     expect(obs).toHaveLength(72 - 8);
     expect(series("ld-aq-01", "station-silent", 3)).toHaveLength(72);
+  });
+
+  it("a silent window silences every period overlapping it: a start mid-hour silences the hour in progress", () => {
+    const bihu = station("ld-aq-04");
+    const startAt = FROM + 20 * 60_000; // 00:20
+    const run = { scenario: SCENARIOS["station-silent"], startAt };
+    const published = (t: number) =>
+      generateObservations(bihu, t, run, createRandom(1), { dataGaps: "none" }).length > 0;
+    // [00:20, 08:20): the hours 00:00 … 08:00 overlap it; 09:00 does not, nor does the hour before.
+    expect([-1, 0, 1, 7, 8, 9].map((h) => published(FROM + h * HOUR_MS))).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    const noi = station("ld-noi-01");
+    expect(generateObservations(noi, FROM, run, createRandom(1), { dataGaps: "none" })).toHaveLength(1);
   });
 });
 

@@ -13,7 +13,7 @@ import { airValues } from "./model-air.ts";
 import { noiValues } from "./model-noi.ts";
 import { waterValues } from "./model-water.ts";
 import type { SimRandom } from "./random.ts";
-import { type ScenarioRun, scenarioHour } from "./scenarios.ts";
+import type { ScenarioRun } from "./scenarios.ts";
 
 /** Whether the generator adds realistic defects (lost messages, missing values, C/M flags). */
 export type DataGaps = "realistic" | "none";
@@ -64,12 +64,19 @@ function round(metric: MetricId, value: number): number {
   return Math.round(Math.max(0, value) * factor) / factor;
 }
 
-/** Whether the scenario keeps `station` silent at t. */
+/**
+ * Whether the scenario keeps `station` silent in its period starting at t: the period overlaps one
+ * of the station's silent windows (within the scenario). So a run started mid-hour silences the
+ * hour in progress too.
+ */
 export function isSilent(station: Station, t: number, run: ScenarioRun): boolean {
-  const hour = scenarioHour(run, t);
-  if (hour === undefined) return false;
+  const end = t + station.reportingIntervalMs;
+  const scenarioEnd = run.startAt + run.scenario.durationHours * HOUR_MS;
   return (run.scenario.silent ?? []).some(
-    (w) => w.stationId === station.id && hour >= w.fromHour && hour < w.toHour,
+    (w) =>
+      w.stationId === station.id &&
+      t < Math.min(run.startAt + w.toHour * HOUR_MS, scenarioEnd) &&
+      end > Math.max(run.startAt + w.fromHour * HOUR_MS, run.startAt),
   );
 }
 

@@ -29,7 +29,7 @@ export interface WaterIncident {
 
 export interface SilentWindow {
   readonly stationId: string;
-  /** First silent hour (inclusive), hours since the scenario start. */
+  /** Start of the silence, hours since the scenario start: no period overlapping the window is published. */
   readonly fromHour: number;
   /** End of the silence (exclusive). */
   readonly toHour: number;
@@ -41,6 +41,13 @@ export interface Scenario {
   readonly en: string;
   readonly description: string;
   readonly durationHours: number;
+  /**
+   * Hours of the scenario an accelerated run replays before it reaches the present, when no
+   * `startAt` is given. Default `durationHours − 1`: the whole scenario lies in the recent past.
+   * 0: the scenario begins at the present, as at acceleration 1 (for what must happen in real
+   * time, such as a station's silence, which the silence check measures on the wall clock).
+   */
+  readonly replayHours?: number;
   readonly air?: AirEpisode;
   readonly water?: readonly WaterIncident[];
   readonly silent?: readonly SilentWindow[];
@@ -142,9 +149,14 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = Object.freeze({
     id: "station-silent",
     zh: "站点失联",
     en: "Station goes silent",
-    description: "The Bihu air station stops publishing for eight hours on day 2 (offline-check demo).",
-    durationHours: 72,
-    silent: [{ stationId: "ld-aq-04", fromHour: 24, toHour: 32 }],
+    description:
+      "The Bihu air station publishes nothing for eight hours from the start, in real time whatever " +
+      "the acceleration: the silence check (config/rules.yaml dq-station-silent, 3 reporting intervals " +
+      "on the wall clock) raises its alert about 3 h after the start and resolves it when the station reports again.",
+    durationHours: 12,
+    // Not replayed: a silence replayed at ×3600 lasts seconds of wall clock, too short for the check.
+    replayHours: 0,
+    silent: [{ stationId: "ld-aq-04", fromHour: 0, toHour: 8 }],
   },
 });
 

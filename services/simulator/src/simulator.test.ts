@@ -251,32 +251,43 @@ describe("simulator over an embedded aedes broker", () => {
     expect(sim.stats().published).toBeGreaterThanOrEqual(count);
   });
 
-  it("keeps a silent station silent in its window", async () => {
-    const url = await startBroker();
-    const { got } = await subscriber(url, "stations/+/air");
-    let real = Date.parse("2026-11-28T12:00:00+08:00");
-    const sim = track(
-      createSimulator({
-        stations: registry.stations.filter((s) => s.kind === "air"),
-        mqttUrl: url,
-        scenario: "station-silent",
-        acceleration: 3600,
-        schedule: "manual",
-        dataGaps: "none",
-        clock: () => real,
-      }),
-    );
-    await sim.start();
-    real += 40_000; // 40 simulated hours
-    await sim.tick();
-    await waitFor(() => got.length >= 9 * 40 - 8, { what: "40 hours of 9 air stations less 8 silent hours" });
-    const silent = got
-      .filter((m) => m.topic === "stations/ld-aq-04/air")
-      .map((m) => (Date.parse(JSON.parse(m.payload).ts) - sim.run.startAt) / HOUR_MS);
-    expect(silent.filter((h) => h >= 24 && h < 32)).toEqual([]);
-    expect(silent).toHaveLength(32);
-    expect(sim.stats().skipped).toBe(8);
-  });
+  it.each([1, 3600])(
+    "station-silent at ×%i: the silence runs in real time from the start, not replayed",
+    async (acceleration) => {
+      const url = await startBroker();
+      const { got } = await subscriber(url, "stations/+/air");
+      const started = Date.parse("2026-11-28T12:20:00+08:00");
+      let real = started;
+      const sim = track(
+        createSimulator({
+          stations: registry.stations.filter((s) => s.kind === "air"),
+          mqttUrl: url,
+          scenario: "station-silent",
+          acceleration,
+          schedule: "manual",
+          dataGaps: "none",
+          clock: () => real,
+        }),
+      );
+      // replayHours 0: accelerated, the scenario starts on the hour in progress, not in the past.
+      expect(sim.run.startAt).toBe(acceleration === 1 ? started : started - 20 * 60_000);
+      await sim.start();
+      real = started + 10 * HOUR_MS; // 22:20: the hours 12:00 … 21:00 have ended
+      await sim.tick();
+      // ×1: [12:20, 20:20) silences 12:00 … 20:00; ×3600: [12:00, 20:00) silences 12:00 … 19:00.
+      const bihu = acceleration === 1 ? ["21:00"] : ["20:00", "21:00"];
+      await waitFor(() => got.length >= 8 * 10 + bihu.length, {
+        what: "10 hours of 8 air stations and Bihu's",
+      });
+      const hoursOf = (id: string) =>
+        got
+          .filter((m) => m.topic === `stations/${id}/air`)
+          .map((m) => (JSON.parse(m.payload) as { ts: string }).ts.slice(11, 16));
+      expect(hoursOf("ld-aq-04")).toEqual(bihu);
+      expect(hoursOf("ld-aq-01")).toHaveLength(10);
+      expect(sim.stats().skipped).toBe(10 - bihu.length);
+    },
+  );
 
   it("backfills history as array payloads of at most 500 observations", async () => {
     const url = await startBroker();

@@ -52,9 +52,9 @@ export interface Simulator {
  * The simulated clock starts at `startAt` and runs `acceleration` times faster than the real
  * clock, but never ahead of it: once it catches up it follows real time. Readings are
  * time-stamped in simulated time, so an accelerated run replays the recent past: by default it
- * starts one scenario duration (less one hour) ago, on an hour boundary. The feed begins with
- * each station's period in progress at `startAt`, so history up to `startAt` (the periods that
- * have ended by then) joins it without a gap or an overlap.
+ * starts the scenario's `replayHours` (unless set, its duration less one hour) ago, on an hour
+ * boundary. The feed begins with each station's period in progress at `startAt`, so history up
+ * to `startAt` (the periods that have ended by then) joins it without a gap or an overlap.
  *
  * @example
  * const sim = createSimulator({ stations: registry.stations, mqttUrl: "mqtt://127.0.0.1:1883",
@@ -70,11 +70,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   );
   const report = onError ?? ((error: Error) => console.error(`simulator: ${error.message}`));
   const createdAt = clock();
-  const durationMs = scenario.durationHours * 3_600_000;
-  // Accelerated: replay the scenario over the recent past. One hour is kept in hand so that the
-  // oldest reading stays within the ingest's default 7-day lateness when the scenario lasts 7 days.
-  const startAt =
-    config.startAt ?? (config.acceleration > 1 ? hourStart(createdAt - durationMs) + HOUR_MS : createdAt);
+  // Accelerated: replay the scenario over the recent past. By default one hour is kept in hand so
+  // that the oldest reading stays within the ingest's default 7-day lateness when the scenario
+  // lasts 7 days.
+  const replayMs = (scenario.replayHours ?? scenario.durationHours - 1) * HOUR_MS;
+  const startAt = config.startAt ?? (config.acceleration > 1 ? hourStart(createdAt - replayMs) : createdAt);
   const run: ScenarioRun = Object.freeze({ scenario, startAt });
   const rng = createRandom(config.seed);
   // The feed begins with the period in progress at startAt (published once it has ended): history
