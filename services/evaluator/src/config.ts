@@ -6,7 +6,7 @@ import { z } from "zod";
  * Evaluator configuration: one defaults object, units in the names, validated once by
  * createEvaluator (STYLE.md "Config"). Documented in services/evaluator/README.md.
  */
-export const evaluatorConfigSchema = z.object({
+export const evaluatorConfigSchema = z.strictObject({
   /** Out-of-order readings up to this far behind a series' newest reading still update its windows; older ones are dead-lettered. Also: only data within this of the station's newest data raises alerts. */
   latenessMs: z
     .number()
@@ -63,7 +63,7 @@ export const evaluatorConfigSchema = z.object({
   validFlags: z.array(z.enum(DATA_FLAGS)).min(1).default(["N"]),
   /** Backoff of store/bus writes of alert events: initialMs·2^(n−1), capped at maxMs. */
   retry: z
-    .object({
+    .strictObject({
       initialMs: z.number().int().min(1).default(100),
       maxMs: z.number().int().min(1).default(30_000),
     })

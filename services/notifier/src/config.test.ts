@@ -33,6 +33,44 @@ describe("notifier configuration", () => {
     ).toThrow(/names must be unique/);
   });
 
+  it("refuses a key it does not know, at the top and in nested settings, naming it", () => {
+    expect(() => parseNotifierConfig({ renotifyMinutess: 5 } as never)).toThrow(
+      'notifier configuration invalid: (root): Unrecognized key: "renotifyMinutess"',
+    );
+    const nested: Array<[object, string]> = [
+      [{ email: { smtp: { hots: "mail.example.org" } } }, 'email.smtp: Unrecognized key: "hots"'],
+      [{ routes: [{ name: "duty", chanels: ["*"] }] }, 'routes.0: Unrecognized key: "chanels"'],
+      [{ retry: { maxAttempt: 3 } }, 'retry: Unrecognized key: "maxAttempt"'],
+      [{ mqtt: { topic: "alerts" } }, 'mqtt: Unrecognized key: "topic"'],
+      [{ schedule: { dailySummary: "08:00" } }, 'schedule: Unrecognized key: "dailySummary"'],
+      [
+        { webhooks: [{ name: "ops", format: "json", url: "http://127.0.0.1/", secrte: "x" }] },
+        'webhooks.0: Unrecognized key: "secrte"',
+      ],
+      [
+        {
+          roster: {
+            people: [{ id: "a", name: "A", mail: "a@example.com" }],
+            shifts: [{ name: "day", start: "08:00", end: "20:00", tiers: [["a"]] }],
+          },
+        },
+        'roster.people.0: Unrecognized key: "mail"',
+      ],
+      [
+        {
+          roster: {
+            people: [{ id: "a", name: "A" }],
+            shifts: [{ name: "day", start: "08:00", end: "20:00", tiers: [["a"]], weekdays: ["mon"] }],
+          },
+        },
+        'roster.shifts.0: Unrecognized key: "weekdays"',
+      ],
+    ];
+    for (const [config, message] of nested) {
+      expect(() => parseNotifierConfig(config as never)).toThrow(message);
+    }
+  });
+
   it("refuses two routes with one name", () => {
     expect(() =>
       parseNotifierConfig({

@@ -12,7 +12,7 @@ export type SummaryKind = (typeof SUMMARY_KINDS)[number];
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a Beijing time of day "HH:MM"');
 
-export const personSchema = z.object({
+export const personSchema = z.strictObject({
   id: z.string().min(1),
   name: z.string().min(1),
   email: z.email().optional(),
@@ -24,7 +24,7 @@ export const personSchema = z.object({
 });
 export type Person = z.output<typeof personSchema>;
 
-export const shiftSchema = z.object({
+export const shiftSchema = z.strictObject({
   name: z.string().min(1),
   /** Weekdays (Beijing time) on which the shift STARTS; a shift crossing midnight ends the next day. */
   days: z
@@ -69,7 +69,7 @@ const DEMO_ROSTER = {
 };
 
 export const rosterSchema = z
-  .object({
+  .strictObject({
     people: z.array(personSchema).min(1),
     shifts: z.array(shiftSchema).min(1),
   })
@@ -96,7 +96,7 @@ export const rosterSchema = z
   });
 export type Roster = z.output<typeof rosterSchema>;
 
-export const smtpSchema = z.object({
+export const smtpSchema = z.strictObject({
   /** Empty: no SMTP; messages are written as .eml files into `outboxDir` and logged. */
   host: z.string().default(""),
   port: z.number().int().min(1).max(65535).default(587),
@@ -109,7 +109,7 @@ export const smtpSchema = z.object({
   rejectUnauthorized: z.boolean().default(true),
 });
 
-export const emailSchema = z.object({
+export const emailSchema = z.strictObject({
   enabled: z.boolean().default(true),
   smtp: smtpSchema.default(smtpSchema.parse({})),
   outboxDir: z.string().min(1).default("./data/outbox"),
@@ -119,7 +119,7 @@ export const emailSchema = z.object({
   timeoutMs: z.number().int().positive().default(15_000),
 });
 
-export const webhookSchema = z.object({
+export const webhookSchema = z.strictObject({
   /** The channel name routes refer to. */
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.', '-'"),
   /** json: Qingshan's own payload; dingtalk / wecom: the robot's markdown message. */
@@ -131,7 +131,7 @@ export const webhookSchema = z.object({
 });
 export type WebhookSettings = z.output<typeof webhookSchema>;
 
-export const routeSchema = z.object({
+export const routeSchema = z.strictObject({
   /** What rules name in `routing.routes` (config/rules.yaml): a route delivers only their alerts. */
   name: z.string().min(1),
   /**
@@ -159,7 +159,7 @@ export const routeSchema = z.object({
 export type Route = z.output<typeof routeSchema>;
 
 const retrySchema = z
-  .object({
+  .strictObject({
     initialMs: z.number().int().min(1).default(1_000),
     maxMs: z.number().int().min(1).default(60_000),
     /**
@@ -171,7 +171,7 @@ const retrySchema = z
   })
   .refine((r) => r.maxMs >= r.initialMs, { message: "maxMs must be >= initialMs", path: ["maxMs"] });
 
-export const notifierConfigSchema = z.object({
+export const notifierConfigSchema = z.strictObject({
   /**
    * Base URL of the API (which serves the dashboard at /dashboard/) as duty officers reach it;
    * messages link `${publicUrl}/dashboard/#alerts` and `${publicUrl}/api/v1/alerts/{alertId}`.
@@ -228,7 +228,7 @@ export const notifierConfigSchema = z.object({
   email: emailSchema.default(emailSchema.parse({})),
   webhooks: z.array(webhookSchema).default([]),
   mqtt: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** Broker URL; empty: the injected `mqttPublish` (embedded broker), or no MQTT when none. */
       url: z.string().default(""),
@@ -240,7 +240,7 @@ export const notifierConfigSchema = z.object({
     })
     .default({ enabled: true, url: "", username: "", password: "", topicPrefix: "alerts" }),
   schedule: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** A handover summary at each shift start and end. */
       handover: z.boolean().default(true),

@@ -4,10 +4,10 @@ import { z } from "zod";
  * Writer configuration: one defaults object, units in the names, validated once by createWriter
  * (STYLE.md "Config"). Documented in services/writer/README.md.
  */
-export const writerConfigSchema = z.object({
+export const writerConfigSchema = z.strictObject({
   /** Backoff between store write attempts: initialMs·2^(n−1), capped at maxMs. */
   retry: z
-    .object({
+    .strictObject({
       initialMs: z.number().int().min(1).default(100),
       maxMs: z.number().int().min(1).default(30_000),
     })
@@ -23,7 +23,7 @@ export const writerConfigSchema = z.object({
    * For the in-process bus (`qingshan start`); with Kafka, Kafka keeps unacknowledged batches.
    */
   log: z
-    .object({
+    .strictObject({
       dir: z.string().min(1).nullable().default(null),
       lingerMs: z.number().int().min(0).max(60_000).default(100),
       maxPendingReadings: z.number().int().min(1).default(600_000),
