@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KafkaBus } from "@qingshan/bus";
 import { parseIngestConfig } from "@qingshan/ingest";
+import { parseNotifierConfig } from "@qingshan/notifier";
+import { loadStationRegistry } from "@qingshan/simulator";
 import type { DuckDbStore } from "@qingshan/store";
+import { freePort } from "@qingshan/testkit";
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ConfigError, evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
@@ -15,6 +19,7 @@ import {
   ingestConfigOf,
   redactUrl,
 } from "./services.ts";
+import { startPipeline } from "./start.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const dirs: string[] = [];
@@ -87,7 +92,7 @@ describe("loadConfig", () => {
 
   it("names the variable or setting that is wrong", () => {
     expect(() => loadConfig({ root, env: { QINGSHAN_HTTP_PORT: "eighty" } })).toThrow(
-      'QINGSHAN_HTTP_PORT="eighty": expected an integer',
+      'QINGSHAN_HTTP_PORT="eighty" (setting http.port): http.port: expected an integer',
     );
     const dir = mkdtempSync(join(tmpdir(), "qs-config-"));
     writeFileSync(
@@ -143,7 +148,7 @@ describe("loadConfig", () => {
     const load = () => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(
-      `config ${file}: hj212.tcpHots: unknown setting; hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes`,
+      `config ${file}: hj212.tcpHots: unknown setting; did you mean tcpHost? (hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes)`,
     );
     expect(load).not.toThrow("QINGSHAN_HJ212_PORT");
     const topLevel = shippedWith({ dataDirectory: "/srv/q" });
@@ -422,5 +427,205 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
     expect(brokerLoginOf("mqtt://broker.example:1883", { ...mqtt, username: "", password: "" })).toEqual({});
     expect(redactUrl("mqtts://ops:secret@broker.example:8883")).toBe("mqtts://ops:***@broker.example:8883");
     expect(redactUrl("mqtt://broker.example:1883")).toBe("mqtt://broker.example:1883");
+  });
+});
+
+/** A configuration file holding `text` alone, in a new temp directory; its path. */
+function fileOf(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "qs-config-"));
+  dirs.push(dir);
+  const file = join(dir, "qingshan.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+/** A new temp directory to load from, away from the repository (as another working directory). */
+function elsewhere(): string {
+  const dir = mkdtempSync(join(tmpdir(), "qs-cwd-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("a configuration file that leaves settings out", () => {
+  it("an empty file: every setting at the default the shipped file restates, the shipped files found from any directory", () => {
+    const cwd = elsewhere();
+    const config = loadConfig({ root: cwd, env: {}, file: fileOf("") });
+    const shipped = loadConfig({ root, env: {} });
+    const { writer, evaluator, notifier, stations, dataDir, ...sections } = config;
+    const {
+      writer: shippedWriter,
+      evaluator: shippedEvaluator,
+      notifier: shippedNotifier,
+      stations: _stations,
+      dataDir: _dataDir,
+      ...shippedSections
+    } = shipped;
+    expect(sections).toEqual(shippedSections);
+    // The demo network and rules of the installation, not of the working directory; data under it.
+    expect(stations).toBe(join(root, "seeds/liandu/stations.json"));
+    expect(dataDir).toBe(join(cwd, "data"));
+    expect(evaluatorSettingsOf(config)).toEqual({
+      ...evaluatorSettingsOf(shipped),
+      rulesFile: join(root, "config/rules.yaml"),
+    });
+    expect(writerSettingsOf({ writer })).toEqual(writerSettingsOf({ writer: shippedWriter }));
+    expect(parseNotifierConfig(notifier)).toEqual(parseNotifierConfig(shippedNotifier));
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(shippedEvaluator).toMatchObject({ rulesFile: "config/rules.yaml" });
+  });
+
+  it("a file with http.port alone: that port, the rest at the defaults; QINGSHAN_STATIONS and QINGSHAN_RULES apply", () => {
+    const cwd = elsewhere();
+    const file = fileOf("http: {port: 18090}\n");
+    const config = loadConfig({ root: cwd, env: {}, file });
+    expect(config.http).toEqual({ port: 18090, host: "0.0.0.0" });
+    expect(config.mqtt.embeddedPort).toBe(1883);
+    expect(config.simulator).toEqual({
+      enabled: true,
+      scenario: "clean-week",
+      acceleration: 1,
+      backfillDays: 3,
+    });
+    expect(config.store.kind).toBe("duckdb");
+    const stations = join(cwd, "stations.json");
+    writeFileSync(stations, readFileSync(join(root, "seeds/liandu/stations.json")));
+    const rules = join(cwd, "rules.yaml");
+    writeFileSync(rules, readFileSync(join(root, "config/rules.yaml")));
+    const set = loadConfig({
+      root: cwd,
+      env: { QINGSHAN_STATIONS: "stations.json", QINGSHAN_RULES: rules },
+      file,
+    });
+    expect(set.stations).toBe(stations);
+    expect(evaluatorSettingsOf(set).rulesFile).toBe(rules);
+  });
+
+  it("a file with http.port alone starts the pipeline: the demo network served on that port", async () => {
+    const cwd = elsewhere();
+    const port = await freePort();
+    const config = loadConfig({
+      root: cwd,
+      env: {
+        QINGSHAN_MQTT_PORT: String(await freePort()),
+        QINGSHAN_HJ212_PORT: "0",
+        QINGSHAN_SIMULATOR: "off",
+        QINGSHAN_HTTP_HOST: "127.0.0.1",
+      },
+      file: fileOf(`http: {port: ${port}}\n`),
+    });
+    const pipeline = await startPipeline(config, pino({ level: "silent" }), cwd);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/stations`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { stations: unknown[] };
+      expect(body.stations).toHaveLength(loadStationRegistry().stations.length);
+    } finally {
+      await pipeline.stop();
+    }
+  });
+
+  it("an empty QINGSHAN_* variable is unset: the file's value or the default applies", () => {
+    const file = fileOf("http: {port: 18090}\nmqtt: {url: mqtt://broker.example:1883}\n");
+    const config = loadConfig({
+      root: elsewhere(),
+      file,
+      env: {
+        QINGSHAN_HTTP_PORT: "",
+        QINGSHAN_MQTT_URL: "",
+        QINGSHAN_SIMULATOR: "",
+        QINGSHAN_STATIONS: "",
+        QINGSHAN_DATA_DIR: "",
+        QINGSHAN_RULES: "",
+        QINGSHAN_SMTP_PORT: "",
+      },
+    });
+    expect(config.http.port).toBe(18090);
+    expect(config.mqtt.url).toBe("mqtt://broker.example:1883");
+    expect(config.simulator.enabled).toBe(true);
+    expect(config.stations).toBe(join(root, "seeds/liandu/stations.json"));
+    expect(evaluatorSettingsOf(config).rulesFile).toBe(join(root, "config/rules.yaml"));
+    expect(parseNotifierConfig(config.notifier).email.smtp.port).toBe(587);
+  });
+
+  it("a file that is not a mapping of settings is refused, naming the file", () => {
+    const file = fileOf("- http\n- mqtt\n");
+    expect(() => loadConfig({ root, env: {}, file })).toThrow(
+      `config ${file}: expected settings (key: value), the file has ["http","mqtt"]`,
+    );
+  });
+});
+
+describe("a wrong value of a variable or a file a setting names", () => {
+  it("names the variable and the setting of a value that is not a number or on/off", () => {
+    expect(() => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "9212.5" } })).toThrow(
+      'QINGSHAN_HJ212_PORT="9212.5" (setting hj212.tcpPort): hj212.tcpPort: expected an integer',
+    );
+    expect(() => loadConfig({ root, env: { QINGSHAN_SIMULATOR_ACCELERATION: "fast" } })).toThrow(
+      'QINGSHAN_SIMULATOR_ACCELERATION="fast" (setting simulator.acceleration): simulator.acceleration: expected a number',
+    );
+    expect(() => loadConfig({ root, env: { QINGSHAN_SMTP_SECURE: "maybe" } })).toThrow(
+      'QINGSHAN_SMTP_SECURE="maybe" (setting notifier.email.smtp.secure): notifier.email.smtp.secure: expected on/off',
+    );
+  });
+
+  it("a stations or rules file that cannot be read names the setting, and the variable when it came from one", () => {
+    expect(() => loadConfig({ root, env: { QINGSHAN_STATIONS: "/nonexistent.json" } })).toThrow(
+      'QINGSHAN_STATIONS="/nonexistent.json" (setting stations): stations: cannot read the station registry /nonexistent.json: no such file (ENOENT)',
+    );
+    expect(() => loadConfig({ root, env: { QINGSHAN_RULES: "/nonexistent.yaml" } })).toThrow(
+      'QINGSHAN_RULES="/nonexistent.yaml" (setting evaluator.rulesFile): evaluator.rulesFile: cannot read the rules file /nonexistent.yaml: no such file (ENOENT)',
+    );
+    const cwd = elsewhere();
+    const stations = fileOf("stations: missing.json\n");
+    expect(() => loadConfig({ root: cwd, env: {}, file: stations })).toThrow(
+      `config ${stations}: stations: cannot read the station registry ${join(cwd, "missing.json")}: no such file (ENOENT); set stations (QINGSHAN_STATIONS) to the station registry's path`,
+    );
+    const rules = fileOf("evaluator: {rulesFile: config}\n");
+    expect(() => loadConfig({ root, env: {}, file: rules })).toThrow(
+      `config ${rules}: evaluator.rulesFile: cannot read the rules file ${join(root, "config")}: a directory, not a file (EISDIR); set evaluator.rulesFile (QINGSHAN_RULES) to the rules file's path`,
+    );
+  });
+});
+
+describe("unknown keys in the writer, evaluator and notifier sections", () => {
+  it("are refused, named by their whole path with the key probably meant, as the file's fault", () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ evaluator: { bogusKey: 1 } }, "evaluator.bogusKey: unknown setting; evaluator accepts latenessMs, "],
+      [
+        { notifier: { renotifyMinutess: 5 } },
+        "notifier.renotifyMinutess: unknown setting; did you mean renotifyMinutes? (notifier accepts publicUrl, ",
+      ],
+      [
+        { writer: { maxBatchh: 5 } },
+        "writer.maxBatchh: unknown setting; did you mean maxBatch? (writer accepts retry, maxBatch, ",
+      ],
+      [
+        { writer: { retry: { intialMs: 5 } } },
+        "writer.retry.intialMs: unknown setting; did you mean initialMs? (writer.retry accepts initialMs, maxMs)",
+      ],
+      [
+        { evaluator: { retry: { maxMS: 5 } } },
+        "evaluator.retry.maxMS: unknown setting; did you mean maxMs? (evaluator.retry accepts initialMs, maxMs)",
+      ],
+      [
+        { notifier: { email: { smtp: { hots: "mail.example.org" } } } },
+        "notifier.email.smtp.hots: unknown setting; did you mean host? (notifier.email.smtp accepts host, port, ",
+      ],
+      [
+        { notifier: { routes: [{ name: "duty", chanels: ["*"] }] } },
+        "notifier.routes.0.chanels: unknown setting; did you mean channels? (notifier.routes.0 accepts name, channels, ",
+      ],
+      [
+        { notifier: { webhooks: [{ name: "ops", format: "json", url: "http://127.0.0.1/", secrte: "x" }] } },
+        "notifier.webhooks.0.secrte: unknown setting; did you mean secret? (notifier.webhooks.0 accepts name, format, url, secret, timeoutMs)",
+      ],
+    ];
+    for (const [sections, message] of cases) {
+      const file = shippedWith(sections);
+      // A variable setting something in the section is not blamed for the file's key.
+      const load = () => loadConfig({ root, env: { QINGSHAN_SMTP_HOST: "mail.example.org" }, file });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(`config ${file}: ${message}`);
+    }
   });
 });

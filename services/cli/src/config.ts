@@ -1,11 +1,17 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DEFAULT_PH_AVERAGING, PH_AVERAGING } from "@qingshan/api";
 import { kafkaBusConfigSchema } from "@qingshan/bus";
-import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } from "@qingshan/evaluator";
+import {
+  type EvaluatorConfig,
+  type EvaluatorSettings,
+  evaluatorConfigSchema,
+  parseEvaluatorConfig,
+} from "@qingshan/evaluator";
 import { IngestConfigSchema } from "@qingshan/ingest";
-import { parseNotifierConfig } from "@qingshan/notifier";
-import { SCENARIO_IDS } from "@qingshan/simulator";
+import { notifierConfigSchema, parseNotifierConfig } from "@qingshan/notifier";
+import { LIANDU_STATIONS_PATH, SCENARIO_IDS } from "@qingshan/simulator";
 import {
   CONCENTRATION_ROUNDINGS,
   DEFAULT_CONCENTRATION_ROUNDING_2026,
@@ -13,7 +19,12 @@ import {
   PM_REALTIME_BASIS_SETTINGS,
 } from "@qingshan/standards";
 import { duckDbStoreConfigSchema } from "@qingshan/store";
-import { parseWriterConfig, type WriterConfig, type WriterSettings } from "@qingshan/writer";
+import {
+  parseWriterConfig,
+  type WriterConfig,
+  type WriterSettings,
+  writerConfigSchema,
+} from "@qingshan/writer";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { noiSchemeSettingSchema } from "./noi-scheme-setting.ts";
@@ -27,57 +38,70 @@ const duckDb = duckDbStoreConfigSchema.shape;
 /** The Kafka bus's own settings, likewise. */
 const kafkaBus = kafkaBusConfigSchema.shape;
 
+/** The rules file shipped with Qingshan: evaluator.rulesFile when neither the file nor QINGSHAN_RULES sets it. */
+export const SHIPPED_RULES_PATH = fileURLToPath(new URL("../../../config/rules.yaml", import.meta.url));
+
 /**
  * Qingshan's runtime configuration: the defaults file `config/qingshan.yaml`, overridden by
- * environment variables. This is the only module that reads `process.env`.
+ * environment variables, over these defaults (a file may leave out any setting or section). This
+ * is the only module that reads `process.env`.
  */
 export const ConfigSchema = z.strictObject({
-  stations: z.string().min(1),
-  dataDir: z.string().min(1),
-  mqtt: z.strictObject({
-    url: z.string().default(""),
-    embeddedPort: z.number().int().min(0).max(65535).default(1883),
-    embeddedHost: z.string().default("0.0.0.0"),
-    /**
-     * Persistent-session client id of ingest on an external broker; empty: qingshan-ingest-{hostname},
-     * with -{http.port} appended when http.port is not 8080 or 0 (services.ts defaultIngestClientId).
-     */
-    clientId: z.string().default(""),
-    /** MQTT 5 shared-subscription group the ingest instances split the load in. */
-    shareGroup: z.string().default("qingshan"),
-    /** Login on an external broker; empty: none. */
-    username: z.string().default(""),
-    password: z.string().default(""),
-    /** The settings below apply to an external broker (mqtt.url) only; services/ingest/README.md. */
-    protocolVersion: ingestMqtt.protocolVersion,
-    connections: ingestMqtt.connections,
-    /** MQTT 5 Receive Maximum: messages in flight per session; the broker's own limit must allow as many. */
-    maxInFlight: ingestMqtt.maxInFlight,
-    sessionExpirySeconds: ingestMqtt.sessionExpirySeconds,
-    /** Leave the share group at a graceful stop and end the session: on every replica when 2+ ingests run. */
-    leaveOnStop: ingestMqtt.leaveOnStop,
-    keepaliveSeconds: ingestMqtt.keepaliveSeconds,
-  }),
-  hj212: z.strictObject({
-    tcpPort: z.number().int().min(0).max(65535).default(9212),
-    /** Bind address of the HJ 212 TCP listener. */
-    tcpHost: z.string().min(1).default("0.0.0.0"),
-    /** Split messages (Flag D = 1) incomplete this long after their first packet are dead-lettered (services/ingest/README.md). */
-    splitTimeoutMs: ingestHj212.splitTimeoutMs,
-    /** At most this many split messages held incomplete per transport; beyond, the oldest is dead-lettered at once. */
-    maxPendingSplitMessages: ingestHj212.maxPendingSplitMessages,
-    /** Likewise, at most this many bytes of split-message packets held per transport. */
-    maxPendingSplitBytes: ingestHj212.maxPendingSplitBytes,
-  }),
-  http: z.strictObject({
-    port: z.number().int().min(0).max(65535).default(8080),
-    host: z.string().default("0.0.0.0"),
-  }),
-  ingest: z.strictObject({
-    maxLatenessHours: z.number().positive().default(168),
-    maxFutureSkewSeconds: z.number().nonnegative().default(300),
-    maxPayloadBytes: z.number().int().positive().default(262144),
-  }),
+  /** Default: the demo network shipped with Qingshan, wherever it is run from. */
+  stations: z.string().min(1).default(LIANDU_STATIONS_PATH),
+  dataDir: z.string().min(1).default("./data"),
+  mqtt: z
+    .strictObject({
+      url: z.string().default(""),
+      embeddedPort: z.number().int().min(0).max(65535).default(1883),
+      embeddedHost: z.string().default("0.0.0.0"),
+      /**
+       * Persistent-session client id of ingest on an external broker; empty: qingshan-ingest-{hostname},
+       * with -{http.port} appended when http.port is not 8080 or 0 (services.ts defaultIngestClientId).
+       */
+      clientId: z.string().default(""),
+      /** MQTT 5 shared-subscription group the ingest instances split the load in. */
+      shareGroup: z.string().default("qingshan"),
+      /** Login on an external broker; empty: none. */
+      username: z.string().default(""),
+      password: z.string().default(""),
+      /** The settings below apply to an external broker (mqtt.url) only; services/ingest/README.md. */
+      protocolVersion: ingestMqtt.protocolVersion,
+      connections: ingestMqtt.connections,
+      /** MQTT 5 Receive Maximum: messages in flight per session; the broker's own limit must allow as many. */
+      maxInFlight: ingestMqtt.maxInFlight,
+      sessionExpirySeconds: ingestMqtt.sessionExpirySeconds,
+      /** Leave the share group at a graceful stop and end the session: on every replica when 2+ ingests run. */
+      leaveOnStop: ingestMqtt.leaveOnStop,
+      keepaliveSeconds: ingestMqtt.keepaliveSeconds,
+    })
+    .prefault({}),
+  hj212: z
+    .strictObject({
+      tcpPort: z.number().int().min(0).max(65535).default(9212),
+      /** Bind address of the HJ 212 TCP listener. */
+      tcpHost: z.string().min(1).default("0.0.0.0"),
+      /** Split messages (Flag D = 1) incomplete this long after their first packet are dead-lettered (services/ingest/README.md). */
+      splitTimeoutMs: ingestHj212.splitTimeoutMs,
+      /** At most this many split messages held incomplete per transport; beyond, the oldest is dead-lettered at once. */
+      maxPendingSplitMessages: ingestHj212.maxPendingSplitMessages,
+      /** Likewise, at most this many bytes of split-message packets held per transport. */
+      maxPendingSplitBytes: ingestHj212.maxPendingSplitBytes,
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      host: z.string().default("0.0.0.0"),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      maxLatenessHours: z.number().positive().default(168),
+      maxFutureSkewSeconds: z.number().nonnegative().default(300),
+      maxPayloadBytes: z.number().int().positive().default(262144),
+    })
+    .prefault({}),
   /** Base URL of the API as duty officers reach it (links in notifications); empty: http://localhost:{http.port}. */
   publicUrl: z.string().default(""),
   bus: z
@@ -103,29 +127,31 @@ export const ConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  store: z.strictObject({
-    /** duckdb: embedded file under dataDir; influx: an InfluxDB server (1.x API; 2.x/3.x via their v1 API). */
-    kind: z.enum(["duckdb", "influx"]).default("duckdb"),
-    rawReadingsDays: z.number().positive().default(400),
-    deadLetterDays: z.number().positive().default(90),
-    /** Tuning of the embedded DuckDB store (store.kind duckdb); null: DuckDB's defaults. */
-    duckdb: z
-      .strictObject({
-        threads: duckDb.threads,
-        memoryLimit: duckDb.memoryLimit,
-      })
-      .prefault({}),
-    influx: z
-      .strictObject({
-        url: z.string().default(""),
-        database: z.string().default("qingshan"),
-        retentionPolicy: z.string().default(""),
-        username: z.string().default(""),
-        password: z.string().default(""),
-        token: z.string().default(""),
-      })
-      .prefault({}),
-  }),
+  store: z
+    .strictObject({
+      /** duckdb: embedded file under dataDir; influx: an InfluxDB server (1.x API; 2.x/3.x via their v1 API). */
+      kind: z.enum(["duckdb", "influx"]).default("duckdb"),
+      rawReadingsDays: z.number().positive().default(400),
+      deadLetterDays: z.number().positive().default(90),
+      /** Tuning of the embedded DuckDB store (store.kind duckdb); null: DuckDB's defaults. */
+      duckdb: z
+        .strictObject({
+          threads: duckDb.threads,
+          memoryLimit: duckDb.memoryLimit,
+        })
+        .prefault({}),
+      influx: z
+        .strictObject({
+          url: z.string().default(""),
+          database: z.string().default("qingshan"),
+          retentionPolicy: z.string().default(""),
+          username: z.string().default(""),
+          password: z.string().default(""),
+          token: z.string().default(""),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** Writer settings: consumer groups, batch sizes, retry (services/writer/README.md), validated by its own schema. */
   writer: z.record(z.string(), z.unknown()).default({}),
   /** Evaluator settings (services/evaluator/README.md), validated by its own schema; its writerGroup follows writer.readingsGroup. */
@@ -162,12 +188,14 @@ export const ConfigSchema = z.strictObject({
       phAveraging: z.enum(PH_AVERAGING).default(DEFAULT_PH_AVERAGING),
     })
     .prefault({}),
-  simulator: z.strictObject({
-    enabled: z.boolean().default(true),
-    scenario: z.enum(SCENARIO_IDS).default("clean-week"),
-    acceleration: z.number().positive().default(1),
-    backfillDays: z.number().nonnegative().default(3),
-  }),
+  simulator: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      scenario: z.enum(SCENARIO_IDS).default("clean-week"),
+      acceleration: z.number().positive().default(1),
+      backfillDays: z.number().nonnegative().default(3),
+    })
+    .prefault({}),
 });
 export type QingshanConfig = z.infer<typeof ConfigSchema>;
 
@@ -303,39 +331,82 @@ function overridesOf(overrides: readonly EnvOverride[], path: readonly PropertyK
   return overrides.filter((o) => isPrefix(o.path, path));
 }
 
-/** The keys ConfigSchema accepts in the object at `path`. */
-function settingsAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType | undefined = ConfigSchema;
+/**
+ * The keys `schema` accepts in the object at `path` (array indexes step into the elements):
+ * ConfigSchema, or a service's own schema for its section.
+ */
+function settingsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
   for (const key of [...path, undefined]) {
-    while (
-      schema instanceof z.ZodDefault ||
-      schema instanceof z.ZodPrefault ||
-      schema instanceof z.ZodOptional
-    ) {
-      schema = schema.def.innerType as z.ZodType;
+    for (;;) {
+      if (
+        node instanceof z.ZodDefault ||
+        node instanceof z.ZodPrefault ||
+        node instanceof z.ZodOptional ||
+        node instanceof z.ZodNullable
+      ) {
+        node = node.def.innerType as z.ZodType;
+      } else if (node instanceof z.ZodPipe) {
+        node = node.def.in as z.ZodType;
+      } else break;
     }
-    if (!(schema instanceof z.ZodObject)) return [];
-    if (key === undefined) return Object.keys(schema.shape);
-    schema = schema.shape[String(key)] as z.ZodType | undefined;
+    if (node instanceof z.ZodArray && typeof key !== "undefined" && /^\d+$/.test(String(key))) {
+      node = node.element as z.ZodType;
+      continue;
+    }
+    if (!(node instanceof z.ZodObject)) return [];
+    if (key === undefined) return Object.keys(node.shape);
+    node = node.shape[String(key)] as z.ZodType | undefined;
   }
   return [];
 }
 
+/** The accepted key closest to a misspelt one, when one is near enough to be meant. */
+function closestSetting(key: string, known: readonly string[]): string | undefined {
+  const limit = Math.min(3, Math.floor(key.length / 2));
+  const [closest] = known
+    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .filter((c) => c.distance <= limit)
+    .sort((x, y) => x.distance - y.distance);
+  return closest?.candidate;
+}
+
 /**
  * Where a schema issue is and what it says. An unknown key is reported at its own path (zod
- * reports it at the object holding it, which a variable setting a sibling would also match).
+ * reports it at the object holding it, which a variable setting a sibling would also match), with
+ * the keys that object accepts and the one probably meant. `schema` is the schema that raised the
+ * issue, `prefix` the path of what it validated (a service's section).
+ *
+ * @example
+ * issueAt({ code: "unrecognized_keys", path: [], keys: ["renotifyMinutess"], … }, notifierConfigSchema, ["notifier"]);
+ * // { path: ["notifier", "renotifyMinutess"], message: "unknown setting; did you mean renotifyMinutes? (notifier accepts …)" }
  */
-function issueAt(issue: z.core.$ZodIssue | undefined): { path: PropertyKey[]; message: string } {
-  const path = [...(issue?.path ?? [])];
+function issueAt(
+  issue: z.core.$ZodIssue | undefined,
+  schema: z.ZodType = ConfigSchema,
+  prefix: readonly PropertyKey[] = [],
+): { path: PropertyKey[]; message: string } {
+  const path = [...prefix, ...(issue?.path ?? [])];
   if (issue?.code === "unrecognized_keys") {
-    const known = settingsAt(path);
+    const known = settingsAt(schema, issue.path);
+    const key = issue.keys[0] ?? "";
     const others = issue.keys.length > 1 ? ` (also unknown: ${issue.keys.slice(1).join(", ")})` : "";
+    const accepts = `${path.length > 0 ? path.join(".") : "the file"} accepts ${known.join(", ")}`;
+    const meant = closestSetting(key, known);
     return {
-      path: [...path, issue.keys[0] ?? ""],
-      message: `unknown setting${others}; ${path.length > 0 ? path.join(".") : "the file"} accepts ${known.join(", ")}`,
+      path: [...path, key],
+      message: meant
+        ? `unknown setting${others}; did you mean ${meant}? (${accepts})`
+        : `unknown setting${others}; ${accepts}`,
     };
   }
   return { path, message: issue?.message ?? "invalid" };
+}
+
+/** The first unknown key of a service's schema error (the thrown Error's cause), if any. */
+function unknownKeyIssue(error: unknown): z.core.$ZodIssue | undefined {
+  const issues = ((error as Error).cause as { issues?: z.core.$ZodIssue[] } | undefined)?.issues;
+  return Array.isArray(issues) ? issues.find((i) => i.code === "unrecognized_keys") : undefined;
 }
 
 /** ` (the file has "eighty")` for a wrong scalar in the file; nothing for objects or secrets. */
@@ -357,18 +428,31 @@ function describeOverrides(overrides: readonly EnvOverride[]): string {
     .join(", ");
 }
 
-function coerce(name: string, raw: string, type: "string" | "int" | "number" | "bool"): unknown {
+/** An environment variable's value as its setting's type; a wrong one names the variable and the setting. */
+function coerce(override: EnvOverride, type: "string" | "int" | "number" | "bool"): unknown {
+  const { raw } = override;
   if (type === "string") return raw;
+  const refuse = (expected: string) =>
+    new ConfigError(`${describeOverrides([override])}: ${override.path.join(".")}: expected ${expected}`);
   if (type === "bool") {
     if (ON.test(raw)) return true;
     if (/^(0|false|off|no)$/i.test(raw)) return false;
-    throw new ConfigError(`${name}="${raw}": expected on/off (true/false)`);
+    throw refuse("on/off (1/0, true/false, on/off, yes/no)");
   }
   const value = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(value) || (type === "int" && !Number.isInteger(value))) {
-    throw new ConfigError(`${name}="${raw}": expected ${type === "int" ? "an integer" : "a number"}`);
+    throw refuse(type === "int" ? "an integer" : "a number");
   }
   return value;
+}
+
+/** Why a file cannot be read, in words. */
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file (ENOENT)";
+  if (code === "EACCES") return "permission denied (EACCES)";
+  if (code === "EISDIR") return "a directory, not a file (EISDIR)";
+  return (error as Error).message;
 }
 
 function passes(check: () => unknown): boolean {
@@ -413,13 +497,20 @@ export function loadConfig({
   } catch (error) {
     throw new ConfigError(`config ${path}: ${(error as Error).message}`);
   }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(
+      `config ${path}: expected settings (key: value), the file has ${JSON.stringify(raw)}`,
+    );
+  }
   const merged = structuredClone(raw) as Record<string, unknown>;
   const overrides: EnvOverride[] = [];
   for (const [name, settingPath, type] of ENV_OVERRIDES) {
     const value = env[name];
-    if (value === undefined) continue;
-    setPath(merged, settingPath, coerce(name, value, type));
-    overrides.push({ name, raw: value, path: settingPath });
+    // An empty variable is unset (as shells and Compose files leave them): the file or the default applies.
+    if (value === undefined || value === "") continue;
+    const override = { name, raw: value, path: settingPath };
+    setPath(merged, settingPath, coerce(override, type));
+    overrides.push(override);
   }
   const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) {
@@ -432,17 +523,23 @@ export function loadConfig({
     throw new ConfigError(`config ${path}: ${issue.path.join(".")}: ${issue.message}${value}`);
   }
   const config = parsed.data;
-  for (const [section, check] of [
-    ["writer", parseWriterConfig],
-    ["evaluator", parseEvaluatorConfig],
-    ["notifier", parseNotifierConfig],
+  for (const [section, check, schema] of [
+    ["writer", parseWriterConfig, writerConfigSchema],
+    ["evaluator", parseEvaluatorConfig, evaluatorConfigSchema],
+    ["notifier", parseNotifierConfig, notifierConfigSchema],
   ] as const) {
     try {
       check(config[section] as never);
     } catch (error) {
+      // An unknown key is the file's (variables set only known ones), named with its whole path.
+      const unknown = unknownKeyIssue(error);
+      if (unknown) {
+        const issue = issueAt(unknown, schema, [section]);
+        throw new ConfigError(`config ${path}: ${issue.path.join(".")}: ${issue.message}`);
+      }
       // The section as the file has it passes: the variables that set something in it are at fault.
       const fromEnv = overrides.filter((o) => o.path[0] === section);
-      const fileSection = (raw as Record<string, unknown> | null)?.[section] ?? {};
+      const fileSection = (raw as Record<string, unknown>)[section] ?? {};
       const fileAlone = fromEnv.length > 0 && passes(() => check(fileSection as never));
       const where = fileAlone ? describeOverrides(fromEnv) : `config ${path}`;
       throw new ConfigError(`${where}: ${section}: ${(error as Error).message}`);
@@ -454,7 +551,39 @@ export function loadConfig({
     throw new ConfigError(`config ${path}: ${(error as Error).message}`);
   }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
-  return Object.freeze({ ...config, stations: abs(config.stations), dataDir: abs(config.dataDir) });
+  // Neither the file nor QINGSHAN_RULES names the rules: the shipped ones, wherever Qingshan is run from.
+  const evaluator =
+    (config.evaluator as EvaluatorConfig).rulesFile === undefined
+      ? { ...config.evaluator, rulesFile: SHIPPED_RULES_PATH }
+      : config.evaluator;
+  // The files the settings name must be there: a failure now names the setting, not just a path.
+  for (const [setting, variable, file, what] of [
+    ["stations", "QINGSHAN_STATIONS", config.stations, "station registry"],
+    [
+      "evaluator.rulesFile",
+      "QINGSHAN_RULES",
+      (evaluator as EvaluatorConfig).rulesFile as string,
+      "rules file",
+    ],
+  ] as const) {
+    try {
+      readFileSync(abs(file));
+    } catch (error) {
+      const fromEnv = overrides.filter((o) => o.name === variable);
+      const reason = `cannot read the ${what} ${abs(file)}: ${unreadable(error)}`;
+      throw new ConfigError(
+        fromEnv.length > 0
+          ? `${describeOverrides(fromEnv)}: ${setting}: ${reason}`
+          : `config ${path}: ${setting}: ${reason}; set ${setting} (${variable}) to the ${what}'s path`,
+      );
+    }
+  }
+  return Object.freeze({
+    ...config,
+    stations: abs(config.stations),
+    dataDir: abs(config.dataDir),
+    evaluator,
+  });
 }
 
 /**

@@ -51,6 +51,35 @@ describe("the qingshan command on failure", { timeout: 60_000 }, () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("a stations or rules file that cannot be read, or a port that is not a number: one line naming the setting and the variable, nothing logged", async () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [
+        { QINGSHAN_STATIONS: "/nonexistent.json" },
+        'qingshan: QINGSHAN_STATIONS="/nonexistent.json" (setting stations): stations: cannot read the station registry /nonexistent.json: no such file (ENOENT)',
+      ],
+      [
+        { QINGSHAN_RULES: "/nonexistent.yaml" },
+        'qingshan: QINGSHAN_RULES="/nonexistent.yaml" (setting evaluator.rulesFile): evaluator.rulesFile: cannot read the rules file /nonexistent.yaml: no such file (ENOENT)',
+      ],
+      [
+        { QINGSHAN_HTTP_PORT: "eighty" },
+        'qingshan: QINGSHAN_HTTP_PORT="eighty" (setting http.port): http.port: expected an integer',
+      ],
+    ];
+    for (const [env, line] of cases) {
+      const result = await qingshan(["start"], {
+        QINGSHAN_SIMULATOR: "off",
+        QINGSHAN_DATA_DIR: tempDir(cleanups, "qingshan-cli-"),
+        QINGSHAN_MQTT_PORT: "0",
+        QINGSHAN_HJ212_PORT: "0",
+        ...env,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`${line}\n`);
+      expect(result.stdout).toBe("");
+    }
+  });
+
   it("prints the stack with --debug or QINGSHAN_DEBUG=1", async () => {
     const flag = await qingshan(["run", "writer", "--debug"]);
     expect(flag.code).toBe(1);
