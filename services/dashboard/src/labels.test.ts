@@ -197,7 +197,9 @@ describe("dashboard labels", () => {
     // A month's first day: no completed day yet, so no section has any data.
     const empty = { reason: "no parameter has data in the period" };
     expect(waterShareNote(none, Array(9).fill(empty), "zh")).toBe("9 个断面，本期尚无已结束日的数据");
-    expect(waterShareNote(none, Array(9).fill(empty), "en")).toBe("9 sections, no completed day in the period yet");
+    expect(waterShareNote(none, Array(9).fill(empty), "en")).toBe(
+      "9 sections, no completed day in the period yet",
+    );
     expect(waterShareNote(none, [empty, short], "zh")).toBe("9 个断面，均数据不足（需 ≥ 27 个有效日）");
   });
 
