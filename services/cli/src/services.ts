@@ -545,6 +545,8 @@ export async function startNotifierService(
       registry: ctx.registry,
       logger: ctx.logger.child({ service: "notifier" }),
       ...(ctx.metricsRegistry ? { metricsRegistry: ctx.metricsRegistry } : {}),
+      // The evaluator's NOI grade table (startEvaluatorService): reminders grade values by it.
+      noiScheme: ctx.config.noi.scheme,
     },
   );
   await notifier.start();

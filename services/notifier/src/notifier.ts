@@ -13,6 +13,7 @@ import {
   toBeijingIso,
   toBeijingIsoMs,
 } from "@qingshan/domain";
+import { DEFAULT_NOI_SCHEME, type NoiScheme, type NoiSchemeId, noiSchemeOf } from "@qingshan/standards";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { pino } from "pino";
@@ -84,6 +85,12 @@ export interface NotifierDeps {
   readonly channels?: readonly NotifierChannel[];
   /** prom-client registry for the metrics; default the global `register`. */
   readonly metricsRegistry?: Registry;
+  /**
+   * The NOI grade table shared with the evaluator and the API (qingshan config `noi.scheme`,
+   * passed by the CLI to all three): a shipped id or a table, checked at create. Reminders grade
+   * the latest NOI values by it. Default `candidate-a`.
+   */
+  readonly noiScheme?: NoiSchemeId | NoiScheme;
 }
 
 export interface Notifier {
@@ -125,6 +132,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
   const { bus, store, registry } = deps;
   const logger: NotifierLogger = deps.logger ?? pino({ name: "qingshan-notifier" });
   const now = deps.now ?? Date.now;
+  const noiScheme = noiSchemeOf(deps.noiScheme ?? DEFAULT_NOI_SCHEME);
   const retry = settings.retry;
   const renotifyMs = settings.renotifyMinutes * MINUTE_MS;
   const escalateMs = settings.escalateAfterMinutes * MINUTE_MS;
@@ -416,7 +424,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
         event,
         s,
         recipients,
-        { registry, publicUrl: settings.publicUrl },
+        { registry, publicUrl: settings.publicUrl, noiScheme },
         observed.get(event.id),
       ),
       dutyAt,

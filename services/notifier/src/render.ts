@@ -13,7 +13,7 @@ import {
   type StationRegistry,
   type WarningPath,
 } from "@qingshan/domain";
-import { gradeNoi } from "@qingshan/standards";
+import { DEFAULT_NOI_SCHEME, gradeNoiWith, NOI_SCHEMES, type NoiScheme } from "@qingshan/standards";
 import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
 import type { LatestObservation } from "./latest.ts";
@@ -113,6 +113,11 @@ export function placeOf(stationId: string, registry: StationRegistry): Bilingual
 export interface RenderContext {
   readonly registry: StationRegistry;
   readonly publicUrl: string;
+  /**
+   * The NOI grade table in force (qingshan config `noi.scheme`, checked with noiSchemeOf), by which
+   * a reminder grades the latest NOI values; default the shipped default, candidate A.
+   */
+  readonly noiScheme?: NoiScheme;
 }
 
 /** The alert as JSON from the API (events included). */
@@ -389,10 +394,11 @@ export function renderAlert(
             return { zh: `${h.zh}以来`, en: `since ${h.en}` };
           })()
         : { zh: "告警以来", en: "since the alert began" };
-    // A negative-ion alert is about its grade: each value names its grade (the shipped noi-grade rule's scheme).
+    // A negative-ion alert is about its grade: each value names its grade in the table in force,
+    // the one the evaluator raised the alert by (negative-oxygen-ions.md §2, §5.2).
     const grade = (v: number) => {
       if (state.metric !== "noi") return "";
-      const g = gradeNoi(v).grade;
+      const g = gradeNoiWith(context.noiScheme ?? NOI_SCHEMES[DEFAULT_NOI_SCHEME], v).grade;
       return ` ${g}级 grade ${g}`;
     };
     rows.push([
