@@ -1,4 +1,4 @@
-import { createApp, startApi } from "@qingshan/api";
+import { type ApiDeps, createApp, startApi } from "@qingshan/api";
 import type { Bus } from "@qingshan/bus";
 import type { StationRegistry } from "@qingshan/domain";
 import type { Rule } from "@qingshan/rules";
@@ -29,9 +29,11 @@ export async function serveDashboard(options: {
   readonly bus?: Bus;
   /** The alert rules the API describes (GET /rules, alerts' ruleDescription); none by default. */
   readonly rules?: readonly Rule[];
+  /** The NOI grade table in force (qingshan config noi.scheme); the API's default when absent. */
+  readonly noiScheme?: ApiDeps["noiScheme"];
   readonly acceptDownloads?: boolean;
 }): Promise<ServedDashboard> {
-  const { registry, bus, rules } = options;
+  const { registry, bus, rules, noiScheme } = options;
   let demo: DemoStore | undefined;
   let app: ReturnType<typeof createApp> | undefined;
   let browser: Browser | undefined;
@@ -47,6 +49,7 @@ export async function serveDashboard(options: {
       registry,
       ...(bus ? { bus } : {}),
       ...(rules ? { rules } : {}),
+      ...(noiScheme ? { noiScheme } : {}),
       defaultMetrics: false,
     });
     const { port } = await startApi(app, { port: 0 });

@@ -8,3 +8,5 @@ export interface StationLook {
 // biome-ignore lint/suspicious/noExplicitAny: the API's network document, as the browser receives it
 export function stationLook(app: any, station: any): StationLook;
 export function escapeHtml(text: unknown): string;
+// biome-ignore lint/suspicious/noExplicitAny: standards.json's noi, as the browser receives it
+export function noiLegendHtml(noi: any): string;

@@ -357,6 +357,26 @@ function renderTable(app) {
   );
 }
 
+/**
+ * The map legend's NOI line for the grade table in force (standards.json `noi`, the API's and the
+ * alerts' table): its grades with their names and colours, then the table's title, and "暂定分级 /
+ * provisional grading" only when the table is provisional (negative-oxygen-ions.md §2; a bureau's
+ * confirmed table is not).
+ */
+export function noiLegendHtml(noi) {
+  const grades = noi.grades.map(
+    (g) =>
+      `<span class="swatch" style="background:${escapeHtml(g.color)};color:${textColorOn(g.color)}">${escapeHtml(g.grade)} ${escapeHtml(pick(g))}</span>`,
+  );
+  const notes = [
+    ...(noi.title ? [pick(noi.title)] : []),
+    ...(noi.provisional ? [pick({ zh: "暂定分级", en: "provisional grading" })] : []),
+  ];
+  const note =
+    notes.length > 0 ? ` <small>(${escapeHtml(notes.join(pick({ zh: "，", en: ", " })))})</small>` : "";
+  return `<b>▲ ${t("kind.noi")}</b> ${grades.join(" ")}${note}`;
+}
+
 function renderLegend(app) {
   const items = app.standards.aqiCategories.map(
     (c) =>
@@ -371,7 +391,7 @@ function renderLegend(app) {
   document.getElementById("map-legend").innerHTML =
     `<div><b>● ${t("kind.air")}</b> ${items.join(" ")}</div>` +
     `<div><b>◆ ${t("kind.water")}</b> ${water.join(" ")} <span class="swatch ring">✗ ${t("state.fails")}</span></div>` +
-    `<div><b>▲ ${t("kind.noi")}</b> ${app.standards.noi.grades.map((g) => `<span class="swatch" style="background:${g.color};color:${textColorOn(g.color)}">${g.grade} ${pick(g)}</span>`).join(" ")} <small>(${pick({ zh: "暂定分级", en: "provisional grading" })})</small></div>` +
+    `<div>${noiLegendHtml(app.standards.noi)}</div>` +
     `<div><span class="swatch" style="background:${SILENT_COLOR};color:#000">${t("state.silent")} / ${t("state.never")}</span></div>`;
 }
 
