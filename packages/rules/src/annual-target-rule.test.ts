@@ -138,8 +138,9 @@ describe("pm25-annual-target counts the days completed at its data time", () => 
       daysInYear: 365,
       target: 32,
     });
-    const required = String(Number(((32 * 365 - 40) / 364).toPrecision(4)));
-    expect(api.requiredMeanForRest).toBeCloseTo((32 * 365 - 40) / 364, 9);
+    // Against the rounding threshold 32.5 (a mean of 32.5 is reported 32 and meets the target).
+    const required = String(Number(((32.5 * 365 - 40) / 364).toPrecision(4)));
+    expect(api.requiredMeanForRest).toBeCloseTo((32.5 * 365 - 40) / 364, 9);
     expect(raised).toMatchObject({ type: "raised", level: "at_risk", value: 40 });
     expect(raised.message.en).toContain(
       `(1 valid days): at risk; the remaining 364 days must average ≤ ${required}`,
@@ -149,7 +150,56 @@ describe("pm25-annual-target counts the days completed at its data time", () => 
     const o = observe(RULE, station, view, midnight("2026-01-05"));
     expect(o.value).toBe(40);
     expect(o.valueText?.en).toContain(
-      `(4 valid days): at risk; the remaining 361 days must average ≤ ${String(Number(((32 * 365 - 160) / 361).toPrecision(4)))}`,
+      `(4 valid days): at risk; the remaining 361 days must average ≤ ${String(Number(((32.5 * 365 - 160) / 361).toPrecision(4)))}`,
     );
+  });
+});
+
+/**
+ * Daily means 25.0 … 40.0 (250 + 5i mod 151 tenths), the last day making the exact annual mean
+ * 32.5: a float sum of them gives 32.50000000000004, which rounds to 33.
+ */
+function yearAveraging32point5(year: number): (readonly [string, number])[] {
+  const days = dates(`${year}-01-01`, 365);
+  const tenths = days.slice(1).map((_, i) => 250 + ((i * 5) % 151));
+  tenths.push(325 * 365 - tenths.reduce((a, b) => a + b, 0));
+  return days.map((d, i) => [d, (tenths[i] as number) / 10] as const);
+}
+
+describe("pm25-annual-target at the year's end: the final verdict (exact, GB/T 8170 half-even)", () => {
+  it("a year whose exact mean is 32.5 is met (32): the at-risk alert open since January resolves at once", () => {
+    const view = viewWith(yearAveraging32point5(2025));
+    const end = midnight("2026-01-01");
+    const o = observe(RULE, station, view, end);
+    expect(o).toMatchObject({ raise: -1, hold: -1, final: true, value: 32 });
+    expect(o.valueText?.en).toBe(
+      "Fine particulate matter (PM2.5) annual mean 32 µg/m³ (365 valid days): target met for the year",
+    );
+    expect(o.valueText?.zh).toContain("年均值 32 µg/m³（365 个有效日）：全年达标");
+    const events = runHours(view, midnight("2025-01-01") + HOUR_MS, end);
+    expect(events.map((e) => [e.type, e.level])).toEqual([
+      ["raised", "at_risk"],
+      ["resolved", "at_risk"],
+    ]);
+    // Resolved by the year's verdict, not 7 days (clear.for) into the next year.
+    expect(events[1]?.dataTime).toBe("2026-01-01T00:00:00+08:00");
+  });
+
+  it("a closed year above the rounding threshold is not met and raises the exceeded level", () => {
+    // 365 days at 32.6 → 33 > 32.
+    const view = viewWith(dates("2025-01-01", 365).map((d) => [d, 32.6] as const));
+    const o = observe(RULE, station, view, midnight("2026-01-01"));
+    expect(o).toMatchObject({ raise: 1, hold: 1, value: 33 });
+    expect(o.valueText?.en).toBe(
+      "Fine particulate matter (PM2.5) annual mean 33 µg/m³ (365 valid days): target not met for the year",
+    );
+  });
+
+  it("exceeded only when the rounding threshold is out of reach: 334 days at 35 are at risk, December ≤ 5.56", () => {
+    const view = viewWith(dates("2025-01-01", 334).map((d) => [d, 35] as const));
+    const o = observe(RULE, station, view, midnight("2025-12-01"));
+    // (32.5 · 365 − 35 · 334) / 31 = 5.5645…: the old rule said exceeded (32 · 365 < 35 · 334).
+    expect(o).toMatchObject({ raise: 0, value: 35 });
+    expect(o.valueText?.en).toContain("at risk; the remaining 31 days must average ≤ 5.565");
   });
 });

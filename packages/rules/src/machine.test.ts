@@ -138,3 +138,28 @@ describe("alert state machine", () => {
     expect(s.level).toBe(0);
   });
 });
+
+describe("a final observation (a closed year's verdict)", () => {
+  it("clears an open alert at once, from any level, when nothing holds", () => {
+    const t = timing({ clearForMs: 7 * 24 * H, stepDownMs: 7 * 24 * H });
+    for (const level of [0, 1]) {
+      const s = initialState();
+      step(s, obs(1, level), t, id);
+      expect(s.phase).toBe("firing");
+      step(s, obs(2, -1), t, id);
+      expect(s.phase).toBe("firing"); // clear.for not yet held
+      step(s, obs(3, -1, -1, { final: true }), t, id);
+      expect(s).toMatchObject({ phase: "idle", level: -1 });
+    }
+  });
+
+  it("keeps damping, and changes nothing while a level still holds", () => {
+    const s = initialState();
+    const t = timing({ clearForMs: 7 * 24 * H, dampingMs: 2 * H });
+    step(s, obs(1, 1), t, id);
+    step(s, obs(2, 1, 1, { final: true }), t, id);
+    expect(s).toMatchObject({ phase: "firing", level: 1 });
+    step(s, obs(3, -1, -1, { final: true }), t, id);
+    expect(s.phase).toBe("quiet");
+  });
+});

@@ -30,6 +30,11 @@ export interface Observation {
   readonly unknown: boolean;
   /** False when the value is a lower bound (partial data): it may raise but never lower or clear. */
   readonly canLower: boolean;
+  /**
+   * The value is a final verdict (a closed year's annual mean): when nothing holds, an open alert
+   * clears at once, from any level, without waiting `clearForMs` or stepping down.
+   */
+  readonly final?: boolean;
 }
 
 export interface Timing {
@@ -161,6 +166,14 @@ export function step(
   if (hold >= s.level) {
     s.belowSince = undefined;
     s.clearSince = undefined;
+    return;
+  }
+  if (o.final === true && hold < 0) {
+    s.phase = "quiet";
+    s.quietSince = o.t;
+    s.belowSince = undefined;
+    s.clearSince = undefined;
+    if (timing.dampingMs === 0) toIdle(s);
     return;
   }
   if (s.belowSince === undefined || gap) s.belowSince = o.t;

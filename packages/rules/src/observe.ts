@@ -27,15 +27,19 @@ import {
   assessSection,
   computeAqi,
   DEFAULT_NOI_SCHEME,
+  type ExactNumber,
+  exactOf,
   exceedsLimit,
   gb3095Limit,
   gb3838Item,
   gradeNoiWith,
+  multiplyExact,
   type NoiScheme,
   noiSchemeOf,
   o3DailyMax1hValidity,
   type Pollutant,
   pmRealtimeBasisOn,
+  subtractExact,
   WATER_CLASS_ORDER,
   type WarningCondition,
   type WarningConfig,
@@ -713,10 +717,15 @@ type YearToDateLike = StatLike & {
  * The year to date through the Beijing day `day` from the view's year-to-date statistic, which
  * counts every valid day the windows hold — in a batch of readings (an import, a replay) also days
  * after `day`. Their daily means are taken out again, so the rule counts the days completed at its
- * data time, as /compliance/pm25 does at that clock time (services/api yearSpan).
+ * data time, as /compliance/pm25 does at that clock time (services/api yearSpan). The sum is exact
+ * (the windows' 12-digit sum and daily means as their decimals): a float subtraction would leave
+ * noise that moves a half-even tie (air-aqi.md §2).
  */
 function yearToDateThrough(view: StationView, metric: MetricId, stat: YearToDateLike, day: string) {
-  let sum = stat.sumOfDailyMeans ?? (stat.mean ?? 0) * stat.count;
+  let sum: ExactNumber =
+    stat.sumOfDailyMeans !== undefined
+      ? windowsDecimal(stat.sumOfDailyMeans)
+      : multiplyExact(windowsDecimal(stat.mean ?? 0), stat.count);
   let count = stat.count;
   const monthCounts = stat.monthCounts === undefined ? undefined : [...stat.monthCounts];
   const newest = view.latest(metric, Number.MAX_SAFE_INTEGER);
@@ -727,12 +736,21 @@ function yearToDateThrough(view: StationView, metric: MetricId, stat: YearToDate
     if (key > lastDay || key > yearEnd) break;
     const later = view.day(metric, key);
     if (later?.valid !== true || later.mean === null) continue;
-    sum -= later.mean;
+    sum = subtractExact(sum, windowsDecimal(later.mean));
     count -= 1;
     const month = Number(key.slice(5, 7)) - 1;
     if (monthCounts !== undefined) monthCounts[month] = (monthCounts[month] ?? 1) - 1;
   }
-  return { sum: count === 0 ? 0 : sum, count, monthCounts };
+  return { sum: count === 0 ? exactOf(0) : sum, count, monthCounts };
+}
+
+/**
+ * A window statistic as the decimal it stands for: @qingshan/windows keeps means and sums to 12
+ * significant digits (its `clean`), so a double summed or divided elsewhere is read at that
+ * precision too, without its binary noise (24.299999999999997 is 24.3).
+ */
+function windowsDecimal(value: number): ExactNumber {
+  return exactOf(Number(value.toPrecision(12)));
 }
 
 function observeAnnualTarget(
@@ -762,23 +780,33 @@ function observeAnnualTarget(
   // warning. "Exceeded" is different when it is certain (the target is out of reach even at zero
   // for every remaining day) and the year can still reach Table 4's counts: whatever valid days
   // follow, the annual mean, once computable, is above the target. Then it raises; otherwise not.
-  // Short data lower like on_track (not `unknown`, which would hold an open alert for as long as
-  // data stay short — all year for a new station): an open alert resolves after clear.for.
-  const certainExceedance = a.status === "exceeded" && a.validityAttainable;
+  // A closed year's not_met is the same certainty. Short data lower like on_track (not `unknown`,
+  // which would hold an open alert for as long as data stay short — all year for a new station):
+  // an open alert resolves after clear.for.
+  const closed = a.status === "met" || a.status === "not_met";
+  const certainExceedance = (a.status === "exceeded" || a.status === "not_met") && a.validityAttainable;
   // A year that can no longer reach Table 4's counts (in total, or a month short of 27 / 25 days) has
   // no annual mean to assess, whatever the pro-rata share: the API's insufficient_data too.
   const unattainable = annualTargetVerdict(a) === "insufficient_data";
   const insufficient = unattainable || (!a.sufficientData && !certainExceedance);
-  const level = insufficient ? -1 : a.status === "exceeded" ? 1 : a.status === "at_risk" ? 0 : -1;
+  const level = insufficient ? -1 : certainExceedance ? 1 : a.status === "at_risk" ? 0 : -1;
   const def = METRICS[metric];
-  const statusZh = { on_track: "可达标", at_risk: "有超标风险", exceeded: "已无法达标" }[a.status];
+  const statusText = {
+    on_track: { zh: "可达标", en: "on track" },
+    at_risk: { zh: "有超标风险", en: "at risk" },
+    exceeded: { zh: "已无法达标", en: "exceeded" },
+    met: { zh: "全年达标", en: "target met for the year" },
+    not_met: { zh: "全年未达标", en: "target not met for the year" },
+  }[a.status];
   const remaining = daysInYear - elapsedDays;
+  // Within the rounding threshold (32.5 rounds to 32 and meets 32; 33.5 rounds to 34): ≤ or <.
+  const bound = a.roundingThreshold.inclusive ? "≤" : "<";
   const rest =
     a.requiredMeanForRest === null
       ? { zh: "", en: "" }
       : {
-          zh: `；余下 ${remaining} 天均值需 ≤ ${shortNumber(Math.max(0, a.requiredMeanForRest))}`,
-          en: `; the remaining ${remaining} days must average ≤ ${shortNumber(Math.max(0, a.requiredMeanForRest))}`,
+          zh: `；余下 ${remaining} 天均值需 ${bound} ${shortNumber(Math.max(0, a.requiredMeanForRest))}`,
+          en: `; the remaining ${remaining} days must average ${bound} ${shortNumber(Math.max(0, a.requiredMeanForRest))}`,
         };
   const shortfall = annualMeanShortfall({
     validDays: a.validDays,
@@ -807,13 +835,21 @@ function observeAnnualTarget(
     hold: level,
     unknown: false,
     canLower: true,
+    // The year has ended: its verdict is final, so an open at-risk alert of a met year (or of a
+    // year without a valid annual mean) clears now rather than after clear.for into the next year.
+    ...(closed ? { final: true } : {}),
     metric,
     value: a.ytdMean,
     threshold: target.target,
-    valueText: {
-      zh: `${def.zh}年初至今均值 ${a.ytdMean} ${def.unit}（${a.validDays} 个有效日）：${statusZh}${rest.zh}${shortage.zh}`,
-      en: `${def.en} year-to-date mean ${a.ytdMean} ${def.unit} (${a.validDays} valid days): ${a.status.replace("_", " ")}${rest.en}${shortage.en}`,
-    },
+    valueText: closed
+      ? {
+          zh: `${def.zh}年均值 ${a.ytdMean} ${def.unit}（${a.validDays} 个有效日）：${statusText.zh}${shortage.zh}`,
+          en: `${def.en} annual mean ${a.ytdMean} ${def.unit} (${a.validDays} valid days): ${statusText.en}${shortage.en}`,
+        }
+      : {
+          zh: `${def.zh}年初至今均值 ${a.ytdMean} ${def.unit}（${a.validDays} 个有效日）：${statusText.zh}${rest.zh}${shortage.zh}`,
+          en: `${def.en} year-to-date mean ${a.ytdMean} ${def.unit} (${a.validDays} valid days): ${statusText.en}${rest.en}${shortage.en}`,
+        },
     thresholdText: {
       zh: `年均目标 ${target.target} ${def.unit}`,
       en: `annual target ${target.target} ${def.unit}`,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { annualMeanShortfall, annualTargetVerdict, assessAnnualTarget } from "./annual-target.ts";
+import {
+  annualMeanShortfall,
+  annualTargetThreshold,
+  annualTargetVerdict,
+  assessAnnualTarget,
+} from "./annual-target.ts";
+import { exactSum } from "./exact.ts";
 
 describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
   const base = { daysInYear: 365, target: 32 };
@@ -8,7 +14,9 @@ describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
     const a = assessAnnualTarget({ ...base, sumOfDailyMeans: 28 * 100, validDays: 100, elapsedDays: 100 });
     expect(a.status).toBe("on_track");
     expect(a.ytdMean).toBe(28);
-    expect(a.requiredMeanForRest).toBeCloseTo((32 * 365 - 2800) / 265, 10);
+    // Against the rounding threshold 32.5 (an annual mean of 32.5 is reported 32 and meets 32).
+    expect(a.roundingThreshold).toEqual({ value: 32.5, inclusive: true });
+    expect(a.requiredMeanForRest).toBeCloseTo((32.5 * 365 - 2800) / 265, 10);
   });
 
   it("compares the rounded mean: 28.5 rounds half-even to 28 (on track), 29.5 to 30 (at risk)", () => {
@@ -27,23 +35,32 @@ describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
   });
 
   it("is exceeded once the target cannot be met even with clean air for the rest of the year", () => {
+    // 32.5 · 365 = 11 862.5: one more µg/m³·day and even zero for every remaining day leaves the
+    // annual mean above 32.5, which rounds to 33.
     const a = assessAnnualTarget({
       ...base,
-      sumOfDailyMeans: 32 * 365 + 1,
+      sumOfDailyMeans: 32.5 * 365 + 1,
       validDays: 300,
       elapsedDays: 300,
     });
     expect(a.status).toBe("exceeded");
     expect(a.requiredMeanForRest).toBeLessThan(0);
+    // Exactly 11 862.5: zero for the rest gives 32.5 → 32, still met.
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.5 * 365, validDays: 300, elapsedDays: 300 }),
+    ).toMatchObject({ status: "at_risk", requiredMeanForRest: 0 });
   });
 
-  it("at year end, exceeded only when the rounded annual mean is above the target (32.4 → 32 meets it)", () => {
+  it("at year end gives the final verdict: met when the rounded annual mean is ≤ the target (32.4 → 32), not_met above", () => {
     expect(
-      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.4 * 340, validDays: 340, elapsedDays: 365 }).status,
-    ).toBe("at_risk");
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.4 * 340, validDays: 340, elapsedDays: 365 }),
+    ).toMatchObject({ status: "met", ytdMean: 32, requiredMeanForRest: null });
     expect(
-      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.6 * 340, validDays: 340, elapsedDays: 365 }).status,
-    ).toBe("exceeded");
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.6 * 340, validDays: 340, elapsedDays: 365 }),
+    ).toMatchObject({ status: "not_met", ytdMean: 33 });
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 20 * 340, validDays: 340, elapsedDays: 365 }).status,
+    ).toBe("met");
   });
 
   it("reports no data and insufficient data (GB 3095 Table 4: 324 of 365 days, pro rata)", () => {
@@ -112,7 +129,7 @@ describe("annualTargetVerdict (GB 3095 Table 4: no verdict from an invalid annua
       monthCounts: months({ 11: 2 }),
     };
     const a = assessAnnualTarget(input);
-    expect(a.status).toBe("exceeded");
+    expect(a.status).toBe("not_met");
     expect(annualTargetVerdict(a)).toBe("insufficient_data");
     const v = annualMeanShortfall(input);
     expect(v).toMatchObject({ requiredDays: 324, validDays: 2, attainableDays: 2, attainable: false });
@@ -131,7 +148,7 @@ describe("annualTargetVerdict (GB 3095 Table 4: no verdict from an invalid annua
   it("keeps 'exceeded' while a valid annual mean is still possible (the rule's certain exceedance)", () => {
     const a = assessAnnualTarget({
       ...base,
-      sumOfDailyMeans: 32 * 365 + 1,
+      sumOfDailyMeans: 32.5 * 365 + 1,
       validDays: 300,
       elapsedDays: 300,
     });
@@ -141,5 +158,92 @@ describe("annualTargetVerdict (GB 3095 Table 4: no verdict from an invalid annua
     expect(
       annualTargetVerdict(assessAnnualTarget({ ...base, sumOfDailyMeans: 0, validDays: 0, elapsedDays: 9 })),
     ).toBe("no_data");
+  });
+});
+
+/**
+ * Daily means in tenths of µg/m³: 25.0 … 40.0 (250 + 5i mod 151), the last day making the exact
+ * annual mean 32.5. A float sum of them divided by the count gives 32.50000000000004 (or more),
+ * which rounds to 33: the reviewer's cases (365, 362, 344, 335 and 327 valid days).
+ */
+function dailyMeansAveraging32point5(n: number): number[] {
+  const tenths = Array.from({ length: n - 1 }, (_, i) => 250 + ((i * 5) % 151));
+  tenths.push(325 * n - tenths.reduce((a, b) => a + b, 0));
+  return tenths.map((t) => t / 10);
+}
+
+describe("assessAnnualTarget is exact (air-aqi.md §2, GB/T 8170 half-even on the exact mean)", () => {
+  const base = { daysInYear: 365, target: 32 };
+
+  it.each([365, 362, 344, 335, 327])(
+    "%i valid days whose exact mean is 32.5: ytdMean 32 and the closed year meets the target",
+    (n) => {
+      const days = dailyMeansAveraging32point5(n);
+      let floatSum = 0;
+      for (const d of days) floatSum += d;
+      // The float sum is the bug: its mean is above 32.5 and rounds to 33.
+      expect(floatSum / n).toBeGreaterThan(32.5);
+      const a = assessAnnualTarget({
+        ...base,
+        sumOfDailyMeans: exactSum(days),
+        validDays: n,
+        elapsedDays: 365,
+      });
+      expect(a).toMatchObject({
+        status: "met",
+        ytdMean: 32,
+        unroundedYtdMean: 32.5,
+        requiredMeanForRest: null,
+      });
+      expect(annualTargetVerdict(a)).toBe("met");
+    },
+  );
+
+  it("a closed year of 362 valid days at exactly 32.5 is met, not at risk", () => {
+    const a = assessAnnualTarget({ ...base, sumOfDailyMeans: 32.5 * 362, validDays: 362, elapsedDays: 365 });
+    expect(a).toMatchObject({ status: "met", ytdMean: 32 });
+  });
+
+  it("exceeded only once the rounding threshold is out of reach: 334 days at 35 can still meet 32", () => {
+    const a = assessAnnualTarget({ ...base, sumOfDailyMeans: 35 * 334, validDays: 334, elapsedDays: 334 });
+    // (32.5 · 365 − 35 · 334) / 31 = 172.5 / 31 = 5.5645…: December must average ≤ that.
+    expect(a.status).toBe("at_risk");
+    expect(a.requiredMeanForRest).toBeCloseTo(172.5 / 31, 12);
+    // A December at 5.5 gives (11 690 + 170.5) / 365 = 32.49… → 32: met.
+    const december = (value: number) =>
+      assessAnnualTarget({
+        ...base,
+        sumOfDailyMeans: exactSum([35 * 334, ...Array(31).fill(value)]),
+        validDays: 365,
+        elapsedDays: 365,
+      });
+    expect(december(5.5)).toMatchObject({ status: "met", ytdMean: 32 });
+    // At the required mean itself the annual mean is exactly 32.5 → 32: met; above it, not.
+    const atRequired = assessAnnualTarget({
+      ...base,
+      sumOfDailyMeans: 35 * 334 + 172.5,
+      validDays: 365,
+      elapsedDays: 365,
+    });
+    expect(atRequired).toMatchObject({ status: "met", ytdMean: 32, unroundedYtdMean: 32.5 });
+    expect(december(5.6)).toMatchObject({ status: "not_met", ytdMean: 33 });
+  });
+
+  it("an odd target's threshold is exclusive: 33.5 rounds to 34 and does not meet 33", () => {
+    const t33 = { ...base, target: 33 };
+    expect(annualTargetThreshold(33)).toEqual({ value: 33.5, inclusive: false });
+    expect(annualTargetThreshold(32.4)).toEqual({ value: 32.5, inclusive: true });
+    expect(
+      assessAnnualTarget({ ...t33, sumOfDailyMeans: 33.5 * 365, validDays: 365, elapsedDays: 365 }),
+    ).toMatchObject({ status: "not_met", ytdMean: 34 });
+    // Before the end, zero for every remaining day would only reach 33.5 itself: already exceeded.
+    expect(
+      assessAnnualTarget({ ...t33, sumOfDailyMeans: 33.5 * 365, validDays: 300, elapsedDays: 300 }),
+    ).toMatchObject({ status: "exceeded", requiredMeanForRest: 0 });
+    // For 32 the same point (32.5) still meets: at risk, the rest must average 0.
+    expect(
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 32.5 * 365, validDays: 300, elapsedDays: 300 }).status,
+    ).toBe("at_risk");
+    expect(() => annualTargetThreshold(Number.NaN)).toThrow(RangeError);
   });
 });

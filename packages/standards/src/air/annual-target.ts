@@ -1,11 +1,29 @@
-import { decimalOf, decimalToNumber, roundDecimal } from "./decimal.ts";
+import {
+  compareExact,
+  divideExact,
+  type ExactInput,
+  type ExactNumber,
+  exactOf,
+  exactToNumber,
+  multiplyExact,
+  roundExactHalfEven,
+  subtractExact,
+} from "./exact.ts";
 import { monthlyMinimum } from "./validity.ts";
 
-export type AnnualTargetStatus = "on_track" | "at_risk" | "exceeded" | "no_data";
+/**
+ * on_track / at_risk / exceeded while the year runs; met / not_met once it has ended (no day
+ * remains): the final verdict on the annual mean; no_data without a valid daily mean.
+ */
+export type AnnualTargetStatus = "on_track" | "at_risk" | "exceeded" | "met" | "not_met" | "no_data";
 
 export interface AnnualTargetInput {
-  /** Valid daily means so far this year (µg/m³), in any order. */
-  readonly sumOfDailyMeans: number;
+  /**
+   * Sum of the valid daily means so far this year (µg/m³). Exact: a number stands for its shortest
+   * decimal (`String(value)`, so pass a sum without floating-point noise), an ExactNumber for itself
+   * — the exact sum of daily means that are themselves exact means of hourly values (exactMean).
+   */
+  readonly sumOfDailyMeans: ExactInput;
   readonly validDays: number;
   /**
    * Days of the year whose daily means were counted: the completed Beijing days (a day counts once
@@ -26,16 +44,31 @@ export interface AnnualTargetInput {
   readonly monthCounts?: readonly number[];
 }
 
+/**
+ * The annual means that meet a target when the mean is reported as an integer (GB/T 8170
+ * half-even): those below `value`, and `value` itself when `inclusive`. For target 32: up to and
+ * including 32.5 (→ 32); for target 33: below 33.5 (33.5 → 34).
+ */
+export interface RoundingThreshold {
+  readonly value: number;
+  readonly inclusive: boolean;
+}
+
 export interface AnnualTargetAssessment {
   readonly status: AnnualTargetStatus;
-  /** Year-to-date mean of valid daily means, rounded to an integer (GB/T 8170 half-even, as reported); null without data. */
+  /** Year-to-date mean of valid daily means, rounded to an integer (GB/T 8170 half-even on the exact mean, as reported); null without data. */
   readonly ytdMean: number | null;
+  /** The exact mean as the nearest double (for display: the verdict is taken on the exact value). */
   readonly unroundedYtdMean: number | null;
   readonly validDays: number;
   readonly target: number;
+  /** Up to which exact annual mean the target is met (annualTargetThreshold). */
+  readonly roundingThreshold: RoundingThreshold;
   /**
-   * Mean the remaining days of the year must not exceed for the annual mean to meet the target,
-   * assuming they are all valid; null when no day remains. Negative: the target can no longer be met.
+   * Mean the remaining days of the year (assumed all valid) must keep for the annual mean to meet
+   * the target: at most this when `roundingThreshold.inclusive`, below it otherwise (the annual
+   * mean then stays within the rounding threshold); null when no day remains. Negative (or zero
+   * with an exclusive threshold): the target can no longer be met.
    */
   readonly requiredMeanForRest: number | null;
   /** Whether enough days are valid for an annual mean so far (pro rata of GB 3095 Table 4's 324/365). */
@@ -127,7 +160,8 @@ export type AnnualTargetVerdict = AnnualTargetStatus | "insufficient_data";
  * longer reach them (at year end: did not reach them), there is no verdict: "insufficient_data".
  * Otherwise the assessment's status: "exceeded" then means the target is out of reach while a valid
  * annual mean is still possible — the certain exceedance on which the pm25-annual-target rule
- * raises (packages/rules observeAnnualTarget: status "exceeded" and validityAttainable).
+ * raises (packages/rules observeAnnualTarget: status "exceeded" and validityAttainable) — and
+ * "met" / "not_met" are the verdict on a closed year's valid annual mean.
  *
  * @example
  * annualTargetVerdict(assessAnnualTarget({ sumOfDailyMeans: 108, validDays: 2, elapsedDays: 365, daysInYear: 365, target: 32 })) // "insufficient_data"
@@ -138,56 +172,83 @@ export function annualTargetVerdict(a: AnnualTargetAssessment): AnnualTargetVerd
 }
 
 /**
+ * The largest exact annual mean that still meets `target` once the mean is rounded to an integer
+ * half-even (GB/T 8170-2008 §3.3; HJ 633-2026 §4.2.2 reports PM2.5 as an integer): with
+ * F = ⌊target⌋, the means below F + 0.5 round to ≤ F, and F + 0.5 itself rounds to F when F is
+ * even (inclusive) and to F + 1 when F is odd (exclusive).
+ *
+ * @example
+ * annualTargetThreshold(32) // { value: 32.5, inclusive: true }
+ * annualTargetThreshold(33) // { value: 33.5, inclusive: false }
+ */
+export function annualTargetThreshold(target: number): RoundingThreshold {
+  if (!Number.isFinite(target) || target < 0)
+    throw new RangeError(`target: expected a finite number ≥ 0, got ${String(target)}`);
+  const floor = Math.floor(target);
+  return { value: floor + 0.5, inclusive: floor % 2 === 0 };
+}
+
+/**
  * Year-to-date assessment of an annual-mean target (the PM2.5 32 µg/m³ of Liandu's plan).
  *
  * - The annual mean is the arithmetic mean of the year's valid daily means (GB 3095-2012 Table 4 /
- *   HJ 663 §5: annual statistics are computed from daily means); reported as an integer (HJ 633-2026
- *   §4.2.2 concentration rounding, GB/T 8170 half-even), and compared after rounding.
- * - "exceeded" once even a zero concentration for every remaining day could not bring the annual
- *   mean down to the target, or at year end when the rounded mean is above it; "at risk" when the
- *   rounded YTD mean is above target × (1 − margin) or above the target with days still to go.
+ *   HJ 663 §5: annual statistics are computed from daily means), computed exactly from
+ *   `sumOfDailyMeans`; reported as an integer (HJ 633-2026 §4.2.2 concentration rounding, GB/T 8170
+ *   half-even on the exact value, so an exact 32.5 is 32), and compared after rounding.
+ * - While days remain: "exceeded" once even a zero concentration for every remaining day could not
+ *   bring the annual mean within the rounding threshold (annualTargetThreshold: 32.5 for 32);
+ *   "at risk" when the rounded YTD mean is above target × (1 − margin) (so also above the target).
+ * - Once the year has ended (no day remains): "met" when the rounded annual mean is ≤ target,
+ *   "not_met" otherwise — the final verdict (annualTargetVerdict withholds it when the annual mean
+ *   is not valid under GB 3095 Table 4).
  *
  * @example
  * assessAnnualTarget({ sumOfDailyMeans: 30 * 100, validDays: 100, elapsedDays: 100, daysInYear: 365, target: 32 }).status // "at_risk"
+ * assessAnnualTarget({ sumOfDailyMeans: 32.5 * 365, validDays: 365, elapsedDays: 365, daysInYear: 365, target: 32 }).status // "met"
  */
 export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssessment {
-  const { sumOfDailyMeans, validDays, elapsedDays, daysInYear, target } = input;
+  const { validDays, elapsedDays, daysInYear, target } = input;
   const margin = input.atRiskMargin ?? 0.1;
+  const sum = exactOf(input.sumOfDailyMeans, "sumOfDailyMeans");
+  const threshold = annualTargetThreshold(target);
   const remaining = Math.max(0, daysInYear - elapsedDays);
-  const requiredMeanForRest =
-    remaining === 0 ? null : (target * (validDays + remaining) - sumOfDailyMeans) / remaining;
+  // (threshold · (validDays + remaining) − sum) / remaining, exactly.
+  const required: ExactNumber | null =
+    remaining === 0
+      ? null
+      : divideExact(subtractExact(multiplyExact(threshold.value, validDays + remaining), sum), remaining);
+  const requiredMeanForRest = required === null ? null : exactToNumber(required);
   // GB 3095 Table 4: 324 valid daily means of 365; the same share applies to the year so far.
   const sufficientData = validDays >= Math.ceil((elapsedDays * 324) / 365);
   const attainable = validityAttainable(input);
+  const common = { validDays, target, roundingThreshold: threshold, requiredMeanForRest };
   if (validDays === 0) {
     return {
+      ...common,
       status: "no_data",
       ytdMean: null,
       unroundedYtdMean: null,
-      validDays,
-      target,
-      requiredMeanForRest,
       sufficientData: false,
       validityAttainable: attainable,
     };
   }
-  const unrounded = sumOfDailyMeans / validDays;
-  const ytdMean = decimalToNumber(roundDecimal(decimalOf(unrounded), 0, "half-even"));
+  const mean = divideExact(sum, validDays);
+  const ytdMean = exactToNumber(roundExactHalfEven(mean));
   let status: AnnualTargetStatus;
-  if ((requiredMeanForRest !== null && requiredMeanForRest < 0) || (remaining === 0 && ytdMean > target)) {
-    status = "exceeded";
-  } else if (ytdMean > target * (1 - margin)) {
-    status = "at_risk";
+  if (required === null) {
+    status = ytdMean <= target ? "met" : "not_met";
   } else {
-    status = "on_track";
+    const sign = compareExact(required, 0);
+    // Concentrations are ≥ 0: below zero (or at zero when the threshold itself does not meet) no rest of the year helps.
+    if (sign < 0 || (sign === 0 && !threshold.inclusive)) status = "exceeded";
+    else if (ytdMean > target * (1 - margin)) status = "at_risk";
+    else status = "on_track";
   }
   return {
+    ...common,
     status,
     ytdMean,
-    unroundedYtdMean: unrounded,
-    validDays,
-    target,
-    requiredMeanForRest,
+    unroundedYtdMean: exactToNumber(mean),
     sufficientData,
     validityAttainable: attainable,
   };

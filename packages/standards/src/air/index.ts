@@ -5,8 +5,14 @@ export type {
   AnnualTargetInput,
   AnnualTargetStatus,
   AnnualTargetVerdict,
+  RoundingThreshold,
 } from "./annual-target.ts";
-export { annualMeanShortfall, annualTargetVerdict, assessAnnualTarget } from "./annual-target.ts";
+export {
+  annualMeanShortfall,
+  annualTargetThreshold,
+  annualTargetVerdict,
+  assessAnnualTarget,
+} from "./annual-target.ts";
 export type { BreakpointColumn, BreakpointRow } from "./breakpoints.ts";
 export { BREAKPOINT_TABLES, columnPoints, HJ633_2012_TABLE, HJ633_2026_TABLE } from "./breakpoints.ts";
 export type { AqiCategory } from "./categories.ts";
@@ -18,6 +24,19 @@ export {
   reportingDecimals2026,
 } from "./concentration-rounding.ts";
 export { AQI_STANDARDS, aqiStandardFor, HJ633_2026_EFFECTIVE_DATE } from "./edition.ts";
+export type { ExactInput, ExactNumber } from "./exact.ts";
+export {
+  addExact,
+  compareExact,
+  divideExact,
+  exactMean,
+  exactOf,
+  exactSum,
+  exactToNumber,
+  multiplyExact,
+  roundExactHalfEven,
+  subtractExact,
+} from "./exact.ts";
 export type { Gb3095Averaging, Gb3095Grade, Gb3095Limit, Gb3095Phase, Gb3095Pollutant } from "./gb3095.ts";
 export {
   exceedanceMultiple,
