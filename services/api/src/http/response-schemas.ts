@@ -408,18 +408,42 @@ const pm25ComplianceRow = object(
     name: bilingual,
     status: {
       type: "string",
-      enum: ["on_track", "at_risk", "exceeded", "no_data", "insufficient_data"],
+      enum: ["on_track", "at_risk", "exceeded", "met", "not_met", "no_data", "insufficient_data"],
       description:
-        "insufficient_data: GB 3095 Table 4's counts for an annual mean (≥ 324 valid daily means, ≥ 27 in every month, 25 in February) are not met and can no longer be — no verdict (GB 3095-2012 §6.1: data below the minimums are invalid)",
+        "While the year runs: on_track, at_risk (rounded mean above 90% of the target), exceeded (the rounding threshold is out of reach even at zero for every remaining day). Once the year has ended: met (rounded annual mean ≤ target) or not_met — the final verdict. no_data: no valid day. insufficient_data: GB 3095 Table 4's counts for an annual mean (≥ 324 valid daily means, ≥ 27 in every month, 25 in February) are not met and can no longer be — no verdict (GB 3095-2012 §6.1: data below the minimums are invalid)",
     },
-    ytdMean: nullable({ ...num, description: "Mean of the valid daily means so far, rounded half-even" }),
-    unroundedYtdMean: nullable(num),
+    ytdMean: nullable({
+      ...num,
+      description:
+        "Mean of the valid daily means so far, computed exactly and rounded to an integer half-even (GB/T 8170); null without data and for insufficient_data (not a valid annual mean)",
+    }),
+    unroundedYtdMean: nullable({
+      ...num,
+      description: "The exact mean as the nearest double (display only); null when ytdMean is",
+    }),
+    invalidMean: nullable({
+      ...num,
+      description:
+        "insufficient_data only: the mean of the valid daily means, which GB 3095 Table 4 does not allow as an annual mean — never to be compared with the target or the limit; null on every other row",
+    }),
     validDays: int,
     elapsedDays: int,
     target: num,
+    roundingThreshold: object(
+      {
+        value: { ...num, description: "⌊target⌋ + 0.5: the annual means up to it round to ≤ the target" },
+        inclusive: {
+          ...bool,
+          description:
+            "Whether value itself meets the target (half-even: 32.5 → 32 meets 32; 33.5 → 34 does not meet 33)",
+        },
+      },
+      ["value", "inclusive"],
+    ),
     requiredMeanForRest: nullable({
       ...num,
-      description: "Mean the remaining days must not exceed; null at year end",
+      description:
+        "Mean the remaining days (assumed valid) must keep for the annual mean to stay within roundingThreshold: at most this when inclusive, below it otherwise; null at year end and for insufficient_data",
     }),
     sufficientData: { ...bool, description: "Valid days so far ≥ the pro-rata share of 324/365" },
     validityAttainable: {
@@ -454,9 +478,11 @@ const pm25ComplianceRow = object(
     "status",
     "ytdMean",
     "unroundedYtdMean",
+    "invalidMean",
     "validDays",
     "elapsedDays",
     "target",
+    "roundingThreshold",
     "requiredMeanForRest",
     "sufficientData",
     "validityAttainable",
@@ -662,10 +688,28 @@ export const aqiDaysResponse = object(
             },
             ["1", "2", "3", "4", "5", "6", "na"],
           ),
+          excellentGoodDays: { ...int, description: "Days with a daily AQI ≤ 100 (levels 1 优 and 2 良)" },
+          validAqiDays: { ...int, description: "Days with a published daily AQI (days − na)" },
+          excellentGoodShare: nullable({
+            ...num,
+            description:
+              "优良天数比例 excellent/good-day ratio, 0 … 1 (unrounded): excellentGoodDays / validAqiDays; null when validAqiDays is 0",
+          }),
         },
-        ["stationId", "name", "days", "counts"],
+        ["stationId", "name", "days", "counts", "excellentGoodDays", "validAqiDays", "excellentGoodShare"],
       ),
     ),
+    excellentGood: object(
+      {
+        definition: str("How the excellent/good-day ratio is counted"),
+        target: nullable({
+          ...num,
+          description: "The plan's target for the ratio: none in the 2018 Liandu plan (null)",
+        }),
+        note: str(),
+      },
+      ["definition", "target", "note"],
+    ),
   },
-  ["year", "from", "to", "categories", "stations"],
+  ["year", "from", "to", "categories", "excellentGood", "stations"],
 );

@@ -89,10 +89,12 @@ describe("GET /api/v1/compliance/pm25", () => {
     expect(body.to).toBe("2026-01-05T00:00:00+08:00");
     const [aq1, aq2] = body.stations;
     // 3 valid days of 40 (the 19-hour day does not count); the 361 days left (today included)
-    // must average ≤ (32·364 − 120)/361.
+    // must average ≤ (32.5·364 − 120)/361: an annual mean of 32.5 is reported 32 (half-even) and meets 32.
     expect(aq1).toMatchObject({ stationId: "aq1", status: "at_risk", ytdMean: 40, validDays: 3, target: 32 });
     expect(aq1.elapsedDays).toBe(4);
-    expect(aq1.requiredMeanForRest).toBeCloseTo((32 * 364 - 120) / 361, 9);
+    expect(aq1.roundingThreshold).toEqual({ value: 32.5, inclusive: true });
+    expect(aq1.requiredMeanForRest).toBeCloseTo((32.5 * 364 - 120) / 361, 9);
+    expect(aq1.invalidMean).toBeNull();
     expect(aq1.nationalLimit).toMatchObject({ value: 35 });
     expect(aq2).toMatchObject({ stationId: "aq2", status: "on_track", ytdMean: 20, validDays: 2 });
     // District days: (40+20)/2, (40+20)/2, 40 → mean 33.33 → 33.
@@ -112,9 +114,10 @@ describe("GET /api/v1/compliance/pm25", () => {
     // Counting today's 22 hours of 100 would give 4 valid days and a mean of 55.
     expect(body.stations[0]).toMatchObject({ stationId: "aq1", validDays: 3, ytdMean: 40 });
     expect(body.district).toMatchObject({ validDays: 3, ytdMean: 33 });
-    const csv = (await api.app.inject({ url: "/api/v1/compliance/pm25?format=csv" })).body.split("\r\n");
+    const csvText = (await api.app.inject({ url: "/api/v1/compliance/pm25?format=csv" })).body;
+    const csv = csvText.split("\r\n");
     expect(csv[1]).toMatch(/^aq1,甲,A,at_risk,40,40,3,4,32,/);
-    expect(csv[1]?.endsWith(",true")).toBe(true);
+    expect(parseCsv(csvText).rows[0]).toMatchObject({ in_progress: "true", roundingThreshold: "32.5" });
     // Once the day has ended it counts: 4 valid days, (120 + 100) / 4 = 55.
     api.now = T("2026-01-06T00:00:00+08:00");
     const next = (await api.app.inject({ url: "/api/v1/compliance/pm25" })).json();
@@ -141,10 +144,14 @@ describe("GET /api/v1/compliance/pm25 gives no verdict without a valid annual me
   it("a closed year with 2 valid days: insufficient_data, not exceeded, with what is missing (JSON and CSV)", async () => {
     api.now = NOW;
     const body = (await api.app.inject({ url: "/api/v1/compliance/pm25?year=2025" })).json();
-    // air-aqi.md §7: ≥ 324 daily means and ≥ 27 in every month (25 in February), else invalid.
+    // air-aqi.md §7: ≥ 324 daily means and ≥ 27 in every month (25 in February), else invalid and
+    // not to be used (GB 3095-2012 §6.1): no ytdMean; the mean of the 2 days only as invalidMean.
     expect(row(body, "aq2")).toMatchObject({
       status: "insufficient_data",
-      ytdMean: 54,
+      ytdMean: null,
+      unroundedYtdMean: null,
+      invalidMean: 54,
+      requiredMeanForRest: null,
       validDays: 2,
       sufficientData: false,
       validityAttainable: false,
@@ -171,6 +178,8 @@ describe("GET /api/v1/compliance/pm25 gives no verdict without a valid annual me
     const aq2 = csv.rows.find((r) => r.stationId === "aq2");
     expect(aq2).toMatchObject({
       status: "insufficient_data",
+      ytdMean: "",
+      invalidMean: "54",
       validityAttainable: "false",
       attainableDays: "2",
       shortMonths: "1;2;3;4;5;6;7;8;9;10;11;12",
@@ -303,8 +312,18 @@ describe("GET /api/v1/compliance/water to date uses completed days only", () => 
     api.now = T("2026-01-05T12:00:00+08:00");
     const early = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
     expect(early.all).toEqual({ sections: 3, assessed: 0, notAssessable: 3, meeting: 0, share: null });
+    // The reason says the month cannot have a class yet, whatever the data: only 4 days have ended.
     expect(section(early, "wq1").reason).toBe(
-      "not assessed: do (4 valid daily means; needs ≥ 27); nh3n (4 valid daily means; needs ≥ 27)",
+      "not assessable yet: only 4 days of 2026-01 completed, and a monthly mean needs ≥ 27 valid daily means (25 in February), possible from 2026-01-28 at the earliest; not assessed: do (4 valid daily means; needs ≥ 27); nh3n (4 valid daily means; needs ≥ 27)",
+    );
+    // The year to date, still in January, says the same.
+    const year = (await api.app.inject({ url: "/api/v1/compliance/water?period=year" })).json();
+    expect(section(year, "wq1").reason).toMatch(/^not assessable yet: only 4 days of 2026-01 completed/);
+    // From the 27th completed day a month to date can have a class: no such words for a section without one.
+    api.now = T("2026-01-28T10:00:00+08:00");
+    const later = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();
+    expect(section(later, "wq2").reason).toBe(
+      "not assessed: do (9 valid daily means; needs ≥ 27); nh3n (9 valid daily means; needs ≥ 27)",
     );
     api.now = T("2026-01-01T10:00:00+08:00");
     const body = (await api.app.inject({ url: "/api/v1/compliance/water?period=month" })).json();

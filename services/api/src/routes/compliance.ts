@@ -16,6 +16,9 @@ import {
   annualMeanShortfall,
   annualTargetVerdict,
   assessAnnualTarget,
+  type ExactNumber,
+  exactMean,
+  exactSum,
   gb3095Limit,
   LIANDU_PM25_ANNUAL_TARGET,
 } from "@qingshan/standards";
@@ -35,8 +38,8 @@ import { parseTimeParam } from "../http/time-param.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
 import { aqiSeries } from "../series/aqi.ts";
 import type { AirSeries } from "../series/aqi-inputs.ts";
-import { isInProgress, periodEnd } from "../series/calendar.ts";
-import { mean } from "../series/mean.ts";
+import { isFebruary, isInProgress, periodEnd } from "../series/calendar.ts";
+import { exactDailyMean } from "../series/exact-daily-mean.ts";
 import type { HourSeries } from "../series/types.ts";
 import { phAveragingLabel, waterClassToDate } from "../series/water-class.ts";
 
@@ -95,11 +98,33 @@ const PM25_COLUMNS = [
   "shortMonths",
   "nationalLimit",
   "in_progress",
+  // Appended after in_progress: the mean of the valid days when it is not a valid annual mean
+  // (insufficient_data; ytdMean is then empty), and the rounding threshold of the target.
+  "invalidMean",
+  "roundingThreshold",
+  "roundingThresholdInclusive",
 ] as const;
 
 const AQI_DAY_KEYS = ["1", "2", "3", "4", "5", "6", "na"] as const;
 
-const AQI_DAY_COLUMNS = ["stationId", "name_zh", "name_en", "days", ...AQI_DAY_KEYS.map((k) => `level_${k}`)];
+const AQI_DAY_COLUMNS = [
+  "stationId",
+  "name_zh",
+  "name_en",
+  "days",
+  ...AQI_DAY_KEYS.map((k) => `level_${k}`),
+  "excellentGoodDays",
+  "validAqiDays",
+  "excellentGoodShare",
+];
+
+/** How /compliance/aqi-days counts 优良天数比例, and that no plan target is set for it. */
+const EXCELLENT_GOOD = {
+  definition:
+    "优良天数比例 excellent/good-day ratio = days with a daily AQI ≤ 100 (levels 1 优 and 2 良) / days with a published daily AQI (na days are left out of both); the usual national definition (provisional)",
+  target: null,
+  note: "The 2018 Liandu plan (莲政办发〔2018〕113号) sets no target for this ratio: shown for information. Under HJ 633-2026 §5.3 a day with a pollutant missing has a published AQI only above 100, so days with missing data can only count as polluted or not at all: check na beside the ratio.",
+} as const;
 
 const WATER_COLUMNS = [
   "stationId",
@@ -140,7 +165,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "PM2.5 year-to-date mean against the annual target",
         // HJ 663's station-count rule for a city day was not read (air-aqi.md §8): hence provisional.
         description:
-          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the completed Beijing days of the year so far (today is left out until it has ended: a daily mean is the mean of a whole natural day, and an unfinished day's mean still changes; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4; elapsedDays counts the completed days and `to` is the end of the last one) against the local target (default 32 µg/m³ by 2020, 莲都区生态文明示范创建行动实施方案, 莲政办发〔2018〕113号) with assessAnnualTarget: status on_track / at_risk / exceeded / no_data / insufficient_data and the mean the rest of the year (today included) must not exceed. GB 3095 Table 4 (identical in 2012 and 2026): an annual mean needs ≥ 324 valid daily means and ≥ 27 in every month (25 in February); with fewer it is invalid and must not be used. So a year that can no longer reach these counts — a closed year that did not reach them, or a year with too many invalid days already — gets status insufficient_data (no verdict, whatever the mean) with validityAttainable=false and `validity` saying what is missing (attainableDays: valid days plus the days not yet counted, against requiredDays 324; shortMonths: the months that cannot reach their minimum; months: each month's valid days, minimum and attainable days). `exceeded` before the year's end means the target is out of reach even at zero for every remaining day while a valid annual mean is still possible — when the pm25-annual-target rule raises its alert. sufficientData says whether the valid days so far are the pro-rata share of 324/365 (the rule raises no at-risk warning without it). District-wide = the mean over stations of each day's valid station daily means (the usual city practice; provisional: a day with at least one valid station counts, HJ 663's minimum number of stations for a city day is not applied). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's.",
+          "Per air station and district-wide: the mean of the valid daily PM2.5 means of the completed Beijing days of the year so far (today is left out until it has ended: a daily mean is the mean of a whole natural day, and an unfinished day's mean still changes; a day is valid with ≥ 20 valid hourly means, GB 3095 Table 4; elapsedDays counts the completed days and `to` is the end of the last one) against the local target (default 32 µg/m³ by 2020, 莲都区生态文明示范创建行动实施方案, 莲政办发〔2018〕113号) with assessAnnualTarget. Exact arithmetic (GB/T 8170 rounding must act on the exact value, not a binary float): each daily mean is the exact mean of its hourly means (each hourly mean as its shortest decimal), summed and divided as fractions; ytdMean is that exact mean rounded to an integer half-even (GB/T 8170: an exact 32.5 is 32 and meets 32); unroundedYtdMean is its nearest double, for display. roundingThreshold {value, inclusive} is the largest annual mean that still rounds to ≤ the target (32.5 inclusive for 32; for an odd target, e.g. 33, 33.5 exclusive since it rounds to 34). status while the year runs: on_track / at_risk (rounded mean above 90% of the target) / exceeded (the threshold is out of reach even at zero for every remaining day, while a valid annual mean is still possible — when the pm25-annual-target rule raises its alert); once the year has ended: met / not_met, the final verdict on the valid annual mean (rounded mean ≤ target or not); no_data without a valid day; insufficient_data without a verdict. requiredMeanForRest is the mean the rest of the year (today included, all days assumed valid) must keep — ≤ it when the threshold is inclusive, below it otherwise — for the annual mean to stay within the threshold; null once the year has ended. GB 3095 Table 4 (identical in 2012 and 2026): an annual mean needs ≥ 324 valid daily means and ≥ 27 in every month (25 in February); with fewer it is invalid and must not be used (GB 3095-2012 §6.1). So a year that can no longer reach these counts — a closed year that did not reach them, or a year with too many invalid days already — gets status insufficient_data with ytdMean, unroundedYtdMean and requiredMeanForRest null and the mean of its valid days only as invalidMean (not a valid annual mean: never compare it with the target or the limit), validityAttainable=false and `validity` saying what is missing (attainableDays: valid days plus the days not yet counted, against requiredDays 324; shortMonths: the months that cannot reach their minimum; months: each month's valid days, minimum and attainable days); invalidMean is null on every other row. sufficientData says whether the valid days so far are the pro-rata share of 324/365 (the rule raises no at-risk warning without it). District-wide = the mean over stations of each day's valid station daily means (the usual city practice; provisional: a day with at least one valid station counts, HJ 663's minimum number of stations for a city day is not applied). The GB 3095 annual limit for the stations' grade is given beside the local target. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the figures are year to date, not the year's. CSV: after in_progress, invalidMean, roundingThreshold and roundingThresholdInclusive.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
         response: {
@@ -159,27 +184,30 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const span = yearSpan(year, now);
       const target = ctx.alerting.pm25AnnualTarget;
       const limitDate = beijingDate(Math.max(span.start, span.to - 1));
-      const byDay = new Map<string, number[]>();
+      // Daily means kept exact (the exact mean of each valid day's hourly means), summed exactly:
+      // a float sum moves an exact 32.5 to 32.50000000000004, rounded 33 (air-aqi.md §2).
+      const byDay = new Map<string, ExactNumber[]>();
       const stations = [];
       for (const station of airStations()) {
-        let sum = 0;
-        let validDays = 0;
+        const dailyMeans: ExactNumber[] = [];
         const monthCounts = Array.from({ length: 12 }, () => 0);
         if (span.to > span.start && stationMetrics(station, ["pm25"]).length > 0) {
           const hours = await loadHours(ctx, station, "pm25", span.start, span.to, "1d");
           for (const day of aggregate(hours, span.start, span.to, "1d", "mean", AIR_VALIDITY, "pm25")) {
             if (!day.valid || day.value === null) continue;
-            sum += day.value;
-            validDays += 1;
+            const exact = exactDailyMean(hours, day);
+            if (exact === null) continue;
+            dailyMeans.push(exact);
             const m = monthIndex(day.label);
             monthCounts[m] = (monthCounts[m] ?? 0) + 1;
             const list = byDay.get(day.label);
-            if (list) list.push(day.value);
-            else byDay.set(day.label, [day.value]);
+            if (list) list.push(exact);
+            else byDay.set(day.label, [exact]);
           }
         }
+        const validDays = dailyMeans.length;
         const assessment = annualAssessment({
-          sumOfDailyMeans: sum,
+          sumOfDailyMeans: exactSum(dailyMeans),
           validDays,
           elapsedDays: span.elapsedDays,
           daysInYear: span.daysInYear,
@@ -196,10 +224,10 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           nationalLimit: limit ? { value: limit.value, source: limit.source } : null,
         });
       }
-      let districtSum = 0;
+      const districtDays: ExactNumber[] = [];
       const districtMonths = Array.from({ length: 12 }, () => 0);
       for (const [label, values] of byDay) {
-        districtSum += mean(values) as number;
+        districtDays.push(exactMean(values) as ExactNumber);
         const m = monthIndex(label);
         districtMonths[m] = (districtMonths[m] ?? 0) + 1;
       }
@@ -208,7 +236,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         stationId: "district",
         name: { zh: "全区", en: "District" },
         ...annualAssessment({
-          sumOfDailyMeans: districtSum,
+          sumOfDailyMeans: exactSum(districtDays),
           validDays: byDay.size,
           elapsedDays: span.elapsedDays,
           daysInYear: span.daysInYear,
@@ -229,6 +257,8 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         attainableDays: s.validity.attainableDays,
         shortMonths: s.validity.shortMonths.join(";"),
         in_progress: inProgress,
+        roundingThreshold: s.roundingThreshold.value,
+        roundingThresholdInclusive: s.roundingThreshold.inclusive,
       }));
       return respond(
         request,
@@ -346,7 +376,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Days by AQI category per air station",
         description:
-          "Daily AQI (HJ 633, edition by date) of every completed Beijing day of the year so far, counted by category level 1 (优) … 6 (严重污染); `na` = no publishable daily AQI (missing data, or withheld under HJ 633-2026 §5.3).",
+          "Daily AQI (HJ 633, edition by date) of every completed Beijing day of the year so far, counted by category level 1 (优) … 6 (严重污染); `na` = no publishable daily AQI (missing data, or withheld under HJ 633-2026 §5.3). Per station the excellent/good-day ratio (优良天数比例): excellentGoodDays (levels 1 and 2, AQI ≤ 100) / validAqiDays (days with a published daily AQI, i.e. days − na) as excellentGoodShare (0 … 1, unrounded; null without such a day). `excellentGood` states the definition; the 2018 Liandu plan sets no target for this ratio (target null). CSV: excellentGoodDays, validAqiDays, excellentGoodShare after the level counts.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
         response: {
@@ -388,7 +418,17 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
             else counts[String(level) as (typeof AQI_DAY_KEYS)[number]] += 1;
           }
         }
-        stations.push({ stationId: station.id, name: station.name, days, counts });
+        const excellentGoodDays = counts[1] + counts[2];
+        const validAqiDays = days - counts.na;
+        stations.push({
+          stationId: station.id,
+          name: station.name,
+          days,
+          counts,
+          excellentGoodDays,
+          validAqiDays,
+          excellentGoodShare: validAqiDays === 0 ? null : excellentGoodDays / validAqiDays,
+        });
       }
       const categories = AQI_CATEGORIES.map((c) => ({ level: c.level, zh: c.zh, en: c.en, color: c.color }));
       const rows = stations.map((s) => ({
@@ -397,6 +437,9 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         name_en: s.name.en,
         days: s.days,
         ...Object.fromEntries(AQI_DAY_KEYS.map((k) => [`level_${k}`, s.counts[k]])),
+        excellentGoodDays: s.excellentGoodDays,
+        validAqiDays: s.validAqiDays,
+        excellentGoodShare: s.excellentGoodShare,
       }));
       return respond(
         request,
@@ -406,6 +449,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           from: toBeijingIso(span.start),
           to: toBeijingIso(to),
           categories,
+          excellentGood: EXCELLENT_GOOD,
           stations,
         },
         {
@@ -431,9 +475,16 @@ function monthIndex(label: string): number {
 function annualAssessment(input: Parameters<typeof assessAnnualTarget>[0]) {
   const assessment = assessAnnualTarget(input);
   const validity = annualMeanShortfall(input);
+  const status = annualTargetVerdict(assessment);
+  // GB 3095-2012 §6.1 (air-aqi.md §7): data below Table 4's minimums are invalid and must not be
+  // used — no ytdMean to compare or chart, no requiredMeanForRest; the mean of the valid days
+  // stays visible under a name that says what it is.
+  const notValid = status === "insufficient_data";
   return {
     ...assessment,
-    status: annualTargetVerdict(assessment),
+    status,
+    ...(notValid ? { ytdMean: null, unroundedYtdMean: null, requiredMeanForRest: null } : {}),
+    invalidMean: notValid ? assessment.unroundedYtdMean : null,
     validity: {
       requiredDays: validity.requiredDays,
       attainableDays: validity.attainableDays,
@@ -452,6 +503,23 @@ function airOptions(station: Station, ctx: ApiContext) {
 }
 
 type WaterSectionRow = Awaited<ReturnType<typeof sectionCompliance>>;
+
+/**
+ * Why a month (or a year still in its first month) to date over [start, to) cannot have a class
+ * yet: fewer days of its first month have been completed than the valid daily means a monthly
+ * mean needs (≥ 27, 25 in February; HJ 663, provisional) — however good the data, not before that
+ * many days have ended. Undefined once that many days have been completed (or the month has ended).
+ */
+function notAssessableYet(start: number, to: number): string | undefined {
+  const monthEnd = periodEnd(start, "1mo");
+  if (to >= monthEnd) return undefined;
+  const completed = Math.round((to - start) / DAY_MS);
+  const february = isFebruary(start);
+  const needed = february ? AIR_VALIDITY.minDaysPerFebruary : AIR_VALIDITY.minDaysPerMonth;
+  if (completed >= needed) return undefined;
+  const month = beijingDate(start).slice(0, 7);
+  return `not assessable yet: only ${completed} day${completed === 1 ? "" : "s"} of ${month} completed, and a monthly mean needs ≥ ${needed} valid daily means${february ? " in February" : ` (${AIR_VALIDITY.minDaysPerFebruary} in February)`}, possible from ${beijingDate(start + needed * DAY_MS)} at the earliest`;
+}
 
 /** One water section's class over [start, to) against its target. */
 async function sectionCompliance(
@@ -478,6 +546,8 @@ async function sectionCompliance(
     metricIntervals(station, series.keys()),
     ctx.water,
   );
+  const notYet = result.valid ? undefined : notAssessableYet(start, to);
+  const reason = notYet && result.reason ? `${notYet}; ${result.reason}` : (notYet ?? result.reason);
   return {
     stationId: station.id,
     name: station.name,
@@ -485,7 +555,7 @@ async function sectionCompliance(
     drinkingWaterSource: station.water?.drinkingWaterSource ?? false,
     targetClass: water.targetClass ?? "III",
     valid: result.valid,
-    ...(result.reason ? { reason: result.reason } : {}),
+    ...(reason ? { reason } : {}),
     class: result.assessment?.class ?? null,
     meetsTarget: result.assessment ? result.assessment.meetsTarget : null,
     deciding: result.assessment?.deciding ?? [],
