@@ -8,6 +8,8 @@ const STATUS_COLOR = {
   on_track: "#2e9d4f",
   at_risk: "#f2a100",
   exceeded: "#d62728",
+  met: "#2e9d4f",
+  not_met: "#d62728",
   no_data: "#9e9e9e",
   insufficient_data: "#bdbdbd",
 };
