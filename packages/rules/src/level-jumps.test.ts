@@ -1,32 +1,13 @@
-import { type AlertEvent, createStationRegistry, HOUR_MS, toBeijingIso } from "@qingshan/domain";
+import { type AlertEvent, HOUR_MS, toBeijingIso } from "@qingshan/domain";
 import type { WarningConfig } from "@qingshan/standards";
 import { describe, expect, it } from "vitest";
 import { parseRules } from "./load.ts";
+import { airStation, noiStation, registry } from "./testdata/noi-and-air-stations.ts";
 import { ruleRig, SHIPPED_RULES } from "./testdata/rule-rig.ts";
 
 // A worse level is taken at once and announced as one change to the level reached, never as a
 // walk through the levels in between (reviewer finding 3: one NOI drop I → IV was three events
 // I→II, II→III, III→IV 1 ms apart, each "60 个/cm³，IV级").
-const registry = createStationRegistry([
-  {
-    id: "ld-noi-01",
-    name: { zh: "白云山负氧离子站", en: "Baiyunshan NOI station" },
-    kind: "noi",
-    metrics: ["noi"],
-    location: { lat: 28.47, lon: 119.9 },
-    township: "白云街道",
-  },
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
-const noiStation = registry.get("ld-noi-01") ?? (undefined as never);
-const airStation = registry.get("aq-1") ?? (undefined as never);
 const t0 = Date.parse("2026-11-30T10:00:00+08:00");
 const hourAt = (i: number) => toBeijingIso(t0 + i * HOUR_MS);
 const summary = (events: readonly AlertEvent[], ruleId: string) =>

@@ -1,5 +1,6 @@
-import { type AlertEvent, createStationRegistry, HOUR_MS, toBeijingIso } from "@qingshan/domain";
+import { type AlertEvent, HOUR_MS, toBeijingIso } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
+import { airStation, noiStation, registry } from "./testdata/noi-and-air-stations.ts";
 import { ruleRig, SHIPPED_RULES } from "./testdata/rule-rig.ts";
 
 // An alert announces the value of the period it is evaluated for, never an older one (reviewer
@@ -7,26 +8,6 @@ import { ruleRig, SHIPPED_RULES } from "./testdata/rule-rig.ts";
 // "1200 个/cm³，I级 … 开始于 11月20日 19:00" with dataTime 30 Nov 23:00). NOI grades apply to the
 // hour's valid mean (negative-oxygen-ions.md §2, §5.1); a value older than the rule's maxAge is
 // never used.
-const registry = createStationRegistry([
-  {
-    id: "ld-noi-01",
-    name: { zh: "白云山负氧离子站", en: "Baiyunshan NOI station" },
-    kind: "noi",
-    metrics: ["noi"],
-    location: { lat: 28.47, lon: 119.9 },
-    township: "白云街道",
-  },
-  {
-    id: "aq-1",
-    name: { zh: "莲都站", en: "Liandu station" },
-    kind: "air",
-    metrics: ["pm25"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "万象街道",
-  },
-]);
-const noiStation = registry.get("ld-noi-01") ?? (undefined as never);
-const airStation = registry.get("aq-1") ?? (undefined as never);
 const at = (iso: string) => Date.parse(iso);
 const brief = (events: readonly AlertEvent[], ruleId: string) =>
   events
