@@ -22,6 +22,18 @@ export const SEVERITIES = ["info", "warning", "critical"] as const;
  */
 export const WARNING_PATHS = ["warning", "healthAdvisory"] as const;
 export type WarningPath = (typeof WARNING_PATHS)[number];
+/**
+ * A warning path as alert texts and notifications name it (the dashboard's public/js/labels.js
+ * keeps a copy for the browser).
+ *
+ * @example
+ * WARNING_PATH_NAMES.healthAdvisory // { zh: "健康提示", en: "health advisory" }
+ */
+export const WARNING_PATH_NAMES: Readonly<Record<WarningPath, { readonly zh: string; readonly en: string }>> =
+  Object.freeze({
+    warning: Object.freeze({ zh: "建议预警", en: "suggested warning" }),
+    healthAdvisory: Object.freeze({ zh: "健康提示", en: "health advisory" }),
+  });
 export type Severity = (typeof SEVERITIES)[number];
 
 /** One value that decided an alert (e.g. the water parameter that sets the class). */

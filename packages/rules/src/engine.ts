@@ -16,6 +16,7 @@ import {
   toBeijingIso,
   toBeijingIsoMs,
   toBeijingIsoSeconds,
+  WARNING_PATH_NAMES,
   type WarningPath,
 } from "@qingshan/domain";
 import {
@@ -49,6 +50,7 @@ import {
   primaryRecord,
   type RuleObservation,
   rollingAqi24,
+  ruleStandardText,
   stepOf,
   WINDOW_TEXT,
   type WindowAqi,
@@ -56,7 +58,7 @@ import {
 } from "./observe.ts";
 import type { Rule } from "./schema.ts";
 import type { StationView } from "./view.ts";
-import { type PathJudgement, pathName, pathReasonText } from "./warning-path.ts";
+import { type PathJudgement, pathReasonText } from "./warning-path.ts";
 
 /** "emit": events are produced; "silent": state advances only (replay, or data older than the lateness). */
 export type EvaluationMode = "emit" | "silent";
@@ -400,7 +402,10 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       const resolved = byDay ? beijingHumanDay(dataTime, dataTime) : beijingHumanTime(dataTime, dataTime);
       const advisory =
         path?.path === "healthAdvisory"
-          ? { zh: "（健康提示）", en: " (health advisory)" }
+          ? {
+              zh: `（${WARNING_PATH_NAMES.healthAdvisory.zh}）`,
+              en: ` (${WARNING_PATH_NAMES.healthAdvisory.en})`,
+            }
           : { zh: "", en: "" };
       return {
         zh: `【已解除】${where.zh}：${rule.description.zh}${advisory.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
@@ -427,9 +432,9 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     }
     // A warning's path next to its level: "（黄色预警级别，健康提示）", "（黄色预警级别；健康提示 → 建议预警）".
     if (change !== undefined && path !== undefined) {
-      const now = pathName(path.path);
+      const now = WARNING_PATH_NAMES[path.path];
       if (pathChanged && path.previous !== undefined) {
-        const before = pathName(path.previous);
+        const before = WARNING_PATH_NAMES[path.previous];
         change.zh = `${change.zh}；${before.zh} → ${now.zh}`;
         change.en = `${change.en}; ${before.en} → ${now.en}`;
       } else if (path.path === "healthAdvisory") {
@@ -481,7 +486,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       ...(obs?.threshold !== undefined ? { threshold: obs.threshold } : {}),
       ...(rule.window !== undefined ? { window: WINDOW_TEXT[rule.window].en } : {}),
       ...(calendarWindowOfRule(rule) !== undefined ? { calendarWindow: calendarWindowOfRule(rule) } : {}),
-      standard: standardText(rule.standard, obs?.source),
+      standard: standardText(ruleStandardText(rule, noiScheme), obs?.source),
       startedAt: toBeijingIso(startedAt),
       dataTime: toBeijingIso(dataTime),
       ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),
@@ -502,22 +507,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     let ann = st.announced?.get(rule.id);
     if (isOpen(m) && m.alertId !== undefined && m.startedAt !== undefined) {
       if (ann !== undefined && ann.alertId !== m.alertId) {
-        out.push(
-          event(
-            st,
-            rule,
-            "resolved",
-            ann.alertId,
-            ann.startedAt,
-            dataTime,
-            levelById(levels, ann.level),
-            undefined,
-            pathHeld(rule, ann),
-          ),
-        );
-        st.resolved ??= new Set();
-        st.resolved.add(ann.alertId);
-        st.announced?.delete(rule.id);
+        resolveAnnounced(st, rule, ann, levels, dataTime, out);
         ann = undefined;
       }
       // The live pipeline announces an alert, or a level up, at a value that holds it. A machine
@@ -578,24 +568,34 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       }
       return;
     }
-    if (ann !== undefined) {
-      out.push(
-        event(
-          st,
-          rule,
-          "resolved",
-          ann.alertId,
-          ann.startedAt,
-          dataTime,
-          levelById(levels, ann.level),
-          undefined,
-          pathHeld(rule, ann),
-        ),
-      );
-      st.resolved ??= new Set();
-      st.resolved.add(ann.alertId);
-      st.announced?.delete(rule.id);
-    }
+    if (ann !== undefined) resolveAnnounced(st, rule, ann, levels, dataTime, out);
+  }
+
+  /** Resolves the alert announced for a rule (at the level and on the path it was announced with) and forgets it. */
+  function resolveAnnounced(
+    st: StationState,
+    rule: Rule,
+    ann: Announced,
+    levels: readonly LevelDef[],
+    dataTime: number,
+    out: AlertEvent[],
+  ): void {
+    out.push(
+      event(
+        st,
+        rule,
+        "resolved",
+        ann.alertId,
+        ann.startedAt,
+        dataTime,
+        levelById(levels, ann.level),
+        undefined,
+        pathHeld(rule, ann),
+      ),
+    );
+    st.resolved ??= new Set();
+    st.resolved.add(ann.alertId);
+    st.announced?.delete(rule.id);
   }
 
   function apply(

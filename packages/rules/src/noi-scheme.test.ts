@@ -1,25 +1,15 @@
-import { type AlertEvent, createStationRegistry } from "@qingshan/domain";
+import type { AlertEvent } from "@qingshan/domain";
 import type { NoiScheme } from "@qingshan/standards";
 import { describe, expect, it } from "vitest";
 import { createRuleEngine, type RuleEngineOptions } from "./engine.ts";
 import { parseRules } from "./load.ts";
+import { registry, noiStation as station } from "./testdata/noi-and-air-stations.ts";
 import { plainView } from "./testdata/plain-view.ts";
 import { SHIPPED_RULES } from "./testdata/rule-rig.ts";
 
 // The NOI grade table in force (negative-oxygen-ions.md §2: keep it in configuration), given to the
 // engine as the API gets it, so alerts and /noi/grade grade alike.
 const H = 3_600_000;
-const registry = createStationRegistry([
-  {
-    id: "noi-1",
-    name: { zh: "白云山", en: "Baiyun" },
-    kind: "noi",
-    metrics: ["noi"],
-    location: { lat: 28.4, lon: 119.9 },
-    township: "白云街道",
-  },
-]);
-const station = registry.get("noi-1") as NonNullable<ReturnType<typeof registry.get>>;
 const t0 = Date.parse("2026-11-28T10:00:00+08:00");
 
 const BUREAU: NoiScheme = {
@@ -66,8 +56,30 @@ describe("noi_grade rules grade with the engine's noiScheme", () => {
     ]);
     expect(events[0]?.message.zh).toContain("分级方案 丽水清新空气三级");
     expect(events[0]?.message.zh).not.toContain("暂定");
-    expect(events[0]?.message.en).toContain("(very fresh)");
     expect(events[0]?.message.en).not.toContain("provisional");
+    // Its grade ids are no numbers: the texts name the table's grades, with no 级 after an id.
+    expect(events[0]?.message.zh).toContain("负氧离子 2500 个/cm³，非常清新");
+    expect(events[0]?.message.en).toContain("negative oxygen ions 2500 ions/cm³, very fresh");
+    expect(events[1]?.message.zh).toContain("（非常清新 → 较清新）。负氧离子 1000 个/cm³，较清新");
+    expect(events[1]?.message.en).toContain("(very fresh → rather fresh)");
+    for (const e of events) expect(e.message.zh).not.toMatch(/fresh级|级别 fresh/);
+    // The standard is not marked provisional either (reviewer: the rule text said 暂行 regardless).
+    for (const e of events)
+      expect(e.standard).toBe("负氧离子分级 NOI grades, grading scheme named in each alert");
+  });
+
+  it("the standard says provisional while the table in force is provisional; roman grades keep 级", () => {
+    for (const noiScheme of [undefined, "candidate-b"] as const) {
+      const [raised] = noiEvents(noiScheme === undefined ? {} : { noiScheme }, [850]);
+      expect(raised?.standard).toBe(
+        "负氧离子分级 NOI grades, grading scheme named in each alert (provisional 暂行)",
+      );
+    }
+    const [raised] = noiEvents({}, [850]);
+    expect(raised?.message.zh).toContain("负氧离子 850 个/cm³，II级（有利于健康）");
+    expect(raised?.message.en).toContain(
+      "negative oxygen ions 850 ions/cm³, grade II (beneficial to health)",
+    );
   });
 
   it("refuses a rule naming another table, and an invalid table", () => {

@@ -34,6 +34,7 @@ import {
   gb3838Item,
   gradeNoiWith,
   multiplyExact,
+  type NoiGrade,
   type NoiScheme,
   noiSchemeOf,
   o3DailyMax1hValidity,
@@ -176,8 +177,7 @@ export function levelsOf(
     return noiTableOf(rule, noiScheme).grades.map((g) => ({
       id: g.grade,
       severity: rule.severity,
-      zh: `${g.grade}级`,
-      en: `grade ${g.grade}`,
+      ...noiGradeName(g),
     }));
   }
   return [{ id: undefined, severity: rule.severity }];
@@ -1103,6 +1103,33 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
   };
 }
 
+const ROMAN_GRADE = /^[IVX]+$/;
+
+/**
+ * A NOI grade as alert texts name it: a roman-numeral grade by its number ("II级" / "grade II"),
+ * any other grade id (a bureau table's "fresh") by the table's name for it ("非常清新" / "very fresh").
+ *
+ * @example
+ * noiGradeName({ grade: "II", min: 500, zh: "有利于健康", en: "beneficial to health", color: "#8dc63f" }) // { zh: "II级", en: "grade II" }
+ * noiGradeName({ grade: "fresh", min: 2100, zh: "非常清新", en: "very fresh", color: "#00a651" }) // { zh: "非常清新", en: "very fresh" }
+ */
+export function noiGradeName(g: Pick<NoiGrade, "grade" | "zh" | "en">): { zh: string; en: string } {
+  return ROMAN_GRADE.test(g.grade) ? { zh: `${g.grade}级`, en: `grade ${g.grade}` } : { zh: g.zh, en: g.en };
+}
+
+/**
+ * The `standard` of a rule as its alerts and GET /rules give it: a noi_grade rule's text says
+ * "(provisional 暂行)" when the grade table in force is provisional, not when it is a confirmed
+ * (bureau) table.
+ *
+ * @example
+ * ruleStandardText(noiGradeRule, NOI_CANDIDATE_A) // "负氧离子分级 NOI grades, grading scheme named in each alert (provisional 暂行)"
+ */
+export function ruleStandardText(rule: Rule, noiScheme?: NoiScheme): string {
+  if (rule.subject.index !== "noi_grade" || !noiTableOf(rule, noiScheme).provisional) return rule.standard;
+  return rule.standard.includes("provisional") ? rule.standard : `${rule.standard} (provisional 暂行)`;
+}
+
 /**
  * The grade table of a noi_grade rule: the one in force (the configuration's, shared with the API)
  * when given, else the rule's own `scheme` (candidate A when absent).
@@ -1131,12 +1158,19 @@ function observeNoi(rule: Rule, view: StationView, t: number, noiScheme?: NoiSch
     canLower: true,
     metric: "noi",
     value: shown,
-    valueText: {
-      zh: `负氧离子 ${shown} 个/cm³，${g.grade}级（${g.zh}）`,
-      en: `negative oxygen ions ${shown} ions/cm³, grade ${g.grade} (${g.en})`,
-    },
+    // A roman-numeral grade with the table's name for it ("II级（有利于健康）"), else the name alone.
+    valueText: ROMAN_GRADE.test(g.grade)
+      ? {
+          zh: `负氧离子 ${shown} 个/cm³，${g.grade}级（${g.zh}）`,
+          en: `negative oxygen ions ${shown} ions/cm³, grade ${g.grade} (${g.en})`,
+        }
+      : {
+          zh: `负氧离子 ${shown} 个/cm³，${g.zh}`,
+          en: `negative oxygen ions ${shown} ions/cm³, ${g.en}`,
+        },
     // The scheme's provenance (its `source`: negative-oxygen-ions.md §2, not verified against a
-    // standard text) stays in @qingshan/standards; the rule's `standard` says "provisional".
+    // standard text) stays in @qingshan/standards; the event's `standard` says "provisional" while
+    // the table is (ruleStandardText).
     thresholdText: {
       zh: `分级方案 ${title?.zh ?? g.scheme}${g.provisional ? "（暂定）" : ""}`,
       en: `grading scheme ${title?.en ?? g.scheme}${g.provisional ? " (provisional)" : ""}`,

@@ -1,5 +1,5 @@
 import type { WarningPath } from "@qingshan/domain";
-import type { ConditionEvidence, Pollutant } from "@qingshan/standards";
+import { type ConditionEvidence, POLLUTANT_ORDER, type Pollutant } from "@qingshan/standards";
 
 /**
  * The path per primary pollutant a warning rule uses when it sets no `pollutantRouting`
@@ -35,14 +35,10 @@ export function pollutantRoutingOf(
   setting: Partial<Record<Pollutant, WarningPath>> | undefined,
 ): PollutantRouting {
   if (setting === undefined) return { paths: DEFAULT_POLLUTANT_ROUTING, provisional: true };
-  const paths: Record<Pollutant, WarningPath> = {
-    so2: "warning",
-    no2: "warning",
-    co: "warning",
-    o3: "warning",
-    pm10: "warning",
-    pm25: "warning",
-  };
+  const paths = Object.fromEntries(POLLUTANT_ORDER.map((p) => [p, "warning"])) as Record<
+    Pollutant,
+    WarningPath
+  >;
   for (const [p, path] of Object.entries(setting)) if (path !== undefined) paths[p as Pollutant] = path;
   return { paths, provisional: false };
 }
@@ -128,13 +124,6 @@ const POLLUTANT_TEXT: Readonly<Record<Pollutant, { zh: string; en: string }>> = 
   pm10: { zh: "PM10", en: "PM10" },
   pm25: { zh: "PM2.5", en: "PM2.5" },
 };
-
-/** A path as the texts name it: { zh: "健康提示", en: "health advisory" }. */
-export function pathName(path: WarningPath): { zh: string; en: string } {
-  return path === "healthAdvisory"
-    ? { zh: "健康提示", en: "health advisory" }
-    : { zh: "建议预警", en: "suggested warning" };
-}
 
 /**
  * The sentence of an alert message that says why the episode is on its path, e.g. `臭氧主导：最近 20 个

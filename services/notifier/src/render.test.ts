@@ -54,6 +54,34 @@ describe("renderAlert", () => {
   });
 });
 
+describe("NOI grades in the subject", () => {
+  it("names a bureau table's grade by its name, not its id with 级; a roman grade keeps 级", () => {
+    const scheme = {
+      id: "bureau-2027",
+      source: "bureau table",
+      provisional: false,
+      grades: [
+        { grade: "fresh", min: 2100, zh: "非常清新", en: "very fresh", color: "#00a651" },
+        { grade: "ordinary", min: 0, zh: "一般", en: "ordinary", color: "#ffd700" },
+      ],
+    };
+    const title = (level: string, noiScheme?: typeof scheme) => {
+      const event: AlertEvent = { ...raised(), metric: "noi", level, value: 2500, severity: "info" };
+      const [state] = foldAlertEvents([event]);
+      if (state === undefined) throw new Error("no state");
+      return renderAlert(event, state, [], {
+        registry,
+        publicUrl: "http://x",
+        ...(noiScheme ? { noiScheme } : {}),
+      }).title;
+    };
+    expect(title("fresh", scheme).zh).toContain(" 负氧离子 非常清新 · 新告警");
+    expect(title("fresh", scheme).en).toContain(": negative oxygen ions very fresh · New alert");
+    expect(title("II").zh).toContain(" 负氧离子 II级 · 新告警");
+    expect(title("II").en).toContain(": negative oxygen ions grade II · New alert");
+  });
+});
+
 describe("times in the e-mail body", () => {
   it("are Beijing times as people read them, the year only when not the event's", () => {
     const [state] = foldAlertEvents([raised()]);

@@ -11,8 +11,10 @@ import {
   METRICS,
   type Severity,
   type StationRegistry,
+  WARNING_PATH_NAMES,
   type WarningPath,
 } from "@qingshan/domain";
+import { noiGradeName } from "@qingshan/rules";
 import { DEFAULT_NOI_SCHEME, gradeNoiWith, NOI_SCHEMES, type NoiScheme } from "@qingshan/standards";
 import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
@@ -144,8 +146,10 @@ const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${
  */
 function headTag(state: AlertState): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
-  if (colour !== undefined && state.path === "healthAdvisory")
-    return { zh: "健康提示", en: "Health advisory" };
+  if (colour !== undefined && state.path === "healthAdvisory") {
+    const name = WARNING_PATH_NAMES.healthAdvisory;
+    return { zh: name.zh, en: capitalized(name.en) };
+  }
   if (colour !== undefined)
     return { zh: `建议${colour.zh}预警`, en: `${capitalized(colour.en)} warning suggested` };
   const severity = SEVERITY_LABEL[state.severity];
@@ -172,11 +176,16 @@ function shortName(metric: string): Bilingual {
   return code === undefined ? name : { zh: code, en: code };
 }
 
+/** A NOI grade id as the rules engine names it (noiGradeName), by the table in force. */
+function noiGradeText(grade: string, scheme: NoiScheme): Bilingual {
+  return noiGradeName(scheme.grades.find((g) => g.grade === grade) ?? { grade, zh: grade, en: grade });
+}
+
 /**
  * What the alert is about, in a few words, for the subject: "重污染天气", "PM2.5 日值 180.4 µg/m³";
  * `value` (a reminder's latest value) instead of the alert's.
  */
-function whatOf(state: AlertState, value = state.value): Bilingual {
+function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
   // A health advisory's tag names no colour: the subject says the level.
   if (colour !== undefined && state.path === "healthAdvisory")
@@ -198,11 +207,11 @@ function whatOf(state: AlertState, value = state.value): Bilingual {
       en: `data quality${names.length > 0 ? ` ${names.map((n) => n.en).join(", ")}` : ""}`,
     };
   }
-  if (metric === "noi")
-    return {
-      zh: `负氧离子 ${state.level ?? ""}级`.trim(),
-      en: `negative oxygen ions grade ${state.level ?? ""}`.trim(),
-    };
+  if (metric === "noi" && state.level !== undefined) {
+    const grade = noiGradeText(state.level, noiScheme);
+    return { zh: `负氧离子 ${grade.zh}`, en: `negative oxygen ions ${grade.en}` };
+  }
+  if (metric === "noi") return { zh: "负氧离子 级", en: "negative oxygen ions grade" };
   if (metric === "water_class")
     return { zh: `水质 ${state.level ?? ""}类`, en: `water quality Class ${state.level ?? ""}` };
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
@@ -251,11 +260,6 @@ function shortPlace(stationId: string, registry: StationRegistry): Bilingual {
     : `${station.name.zh}（${station.township}）`;
   return { zh, en: station.name.en };
 }
-
-const PATH_LABEL: Record<WarningPath, Bilingual> = {
-  warning: { zh: "建议预警", en: "suggested warning" },
-  healthAdvisory: { zh: "健康提示", en: "health advisory" },
-};
 
 /**
  * How a heavy-pollution warning's level change changed its path: the path before (an event without
@@ -308,9 +312,10 @@ export function renderAlert(
   // A change of path only (same level): the event says which path the alert is on now.
   const label =
     changed?.only === true
-      ? event.path === "healthAdvisory"
-        ? { zh: "转为健康提示", en: "Now a health advisory" }
-        : { zh: "转为建议预警", en: "Now a suggested warning" }
+      ? {
+          zh: `转为${WARNING_PATH_NAMES[event.path ?? "warning"].zh}`,
+          en: `Now a ${WARNING_PATH_NAMES[event.path ?? "warning"].en}`,
+        }
       : EVENT_LABEL[event.type];
   const reminding = event.type === "renotified" || event.type === "escalated";
   const latest = reminding && observed !== undefined && !("kind" in observed) ? observed : undefined;
@@ -325,7 +330,8 @@ export function renderAlert(
       ? undefined
       : (state.levelName ?? LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
   const tag = headTag(state);
-  const what = whatOf(state, latest?.latest.value ?? current?.value ?? state.value);
+  const noiScheme = context.noiScheme ?? NOI_SCHEMES[DEFAULT_NOI_SCHEME];
+  const what = whatOf(state, noiScheme, latest?.latest.value ?? current?.value ?? state.value);
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
   const eventText = {
     zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
@@ -350,12 +356,12 @@ export function renderAlert(
     const now = state.path ?? "warning";
     const text =
       now === "healthAdvisory"
-        ? "健康提示 / health advisory（公众健康提示，不走预警程序 / public health advisory, not the warning procedure）"
-        : `${PATH_LABEL.warning.zh} / ${PATH_LABEL.warning.en}`;
+        ? `${WARNING_PATH_NAMES.healthAdvisory.zh} / ${WARNING_PATH_NAMES.healthAdvisory.en}（公众健康提示，不走预警程序 / public health advisory, not the warning procedure）`
+        : `${WARNING_PATH_NAMES.warning.zh} / ${WARNING_PATH_NAMES.warning.en}`;
     const before =
       changed === undefined
         ? ""
-        : `；此前 ${PATH_LABEL[changed.before].zh} / before: ${PATH_LABEL[changed.before].en}`;
+        : `；此前 ${WARNING_PATH_NAMES[changed.before].zh} / before: ${WARNING_PATH_NAMES[changed.before].en}`;
     rows.push(["处置路径 Path", `${text}${before}`]);
   }
   // One line: what was measured, against what, by which standard.
@@ -398,8 +404,8 @@ export function renderAlert(
     // the one the evaluator raised the alert by (negative-oxygen-ions.md §2, §5.2).
     const grade = (v: number) => {
       if (state.metric !== "noi") return "";
-      const g = gradeNoiWith(context.noiScheme ?? NOI_SCHEMES[DEFAULT_NOI_SCHEME], v).grade;
-      return ` ${g}级 grade ${g}`;
+      const g = noiGradeName(gradeNoiWith(noiScheme, v));
+      return ` ${g.zh} ${g.en}`;
     };
     rows.push([
       "最新 Latest",

@@ -162,6 +162,37 @@ describe("GET /api/v1/rules (real HTTP)", () => {
     });
   });
 
+  it("noi-grade's standard says provisional only while the NOI table in force (noi.scheme) is", async () => {
+    const { body } = await getJson(`${base}/api/v1/rules`);
+    // biome-ignore lint/suspicious/noExplicitAny: test reads of JSON answers
+    const standardOf = (b: any) => b.rules.find((r: { id: string }) => r.id === "noi-grade")?.standard;
+    expect(standardOf(body)).toBe(
+      "负氧离子分级 NOI grades, grading scheme named in each alert (provisional 暂行)",
+    );
+    const bureau = createApp({
+      store,
+      registry,
+      rules,
+      metricsRegistry: new Registry(),
+      defaultMetrics: false,
+      noiScheme: {
+        id: "bureau-2027",
+        source: "丽水市清新空气分级 (bureau table)",
+        provisional: false,
+        grades: [
+          { grade: "fresh", min: 900, zh: "清新", en: "fresh", color: "#00a651" },
+          { grade: "ordinary", min: 0, zh: "一般", en: "ordinary", color: "#ffd700" },
+        ],
+      },
+    });
+    try {
+      const res = await bureau.inject({ method: "GET", url: "/api/v1/rules" });
+      expect(standardOf(res.json())).toBe("负氧离子分级 NOI grades, grading scheme named in each alert");
+    } finally {
+      await bureau.close();
+    }
+  });
+
   it("answers 503 rules.unavailable when the API was started without the rules file", async () => {
     const { status, body } = await getJson(`${bareBase}/api/v1/rules`);
     expect(status).toBe(503);

@@ -1,4 +1,4 @@
-import { formatDuration, pollutantRoutingOf, type Rule } from "@qingshan/rules";
+import { formatDuration, pollutantRoutingOf, type Rule, ruleStandardText } from "@qingshan/rules";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { ApiError, errorResponseSchema } from "../http/errors.ts";
@@ -63,7 +63,8 @@ export function ruleSummary(ctx: ApiContext, rule: Rule) {
       : {}),
     damping: formatDuration(rule.damping),
     severity: rule.severity,
-    standard: rule.standard,
+    // A noi_grade rule's standard says provisional while the table in force is.
+    standard: ruleStandardText(rule, ctx.noiScheme),
     routes: rule.routing.routes,
     tier: rule.routing.tier,
     ...(rule.replaces ? { replaces: rule.replaces } : {}),
