@@ -676,27 +676,57 @@ export const aqiDaysResponse = object(
           stationId: str(),
           name: bilingual,
           days: { ...int, description: "Completed days counted" },
-          counts: object(
-            {
-              1: int,
-              2: int,
-              3: int,
-              4: int,
-              5: int,
-              6: int,
-              na: { ...int, description: "Days without a publishable daily AQI" },
-            },
-            ["1", "2", "3", "4", "5", "6", "na"],
-          ),
-          excellentGoodDays: { ...int, description: "Days with a daily AQI ≤ 100 (levels 1 优 and 2 良)" },
-          validAqiDays: { ...int, description: "Days with a published daily AQI (days − na)" },
+          counts: {
+            ...object(
+              {
+                1: int,
+                2: int,
+                3: int,
+                4: int,
+                5: int,
+                6: int,
+                na: { ...int, description: "Days without any daily AQI (no indicator valid)" },
+              },
+              ["1", "2", "3", "4", "5", "6", "na"],
+            ),
+            description:
+              "Days per level: levels 1 and 2 count complete days only (no indicator of the station's programme missing); levels 3–6 every day with a daily AQI > 100, complete or not (incompletePollutedDays of them had pollutants missing: a lower bound). Days with pollutants missing and an AQI ≤ 100 are in incompleteDays, not here: days = Σ counts + incompleteDays",
+          },
+          excellentGoodDays: {
+            ...int,
+            description: "Days with a complete daily AQI ≤ 100 (levels 1 优 and 2 良: counts 1 + 2)",
+          },
+          validAqiDays: {
+            ...int,
+            description: "Days that enter the ratio: Σ counts 1…6 (days − na − incompleteDays)",
+          },
           excellentGoodShare: nullable({
             ...num,
             description:
               "优良天数比例 excellent/good-day ratio, 0 … 1 (unrounded): excellentGoodDays / validAqiDays; null when validAqiDays is 0",
           }),
+          incompleteDays: {
+            ...int,
+            description:
+              "Days with pollutants of the programme missing and an AQI ≤ 100 from the others (HJ 633-2012: published with that AQI, e.g. 优; HJ 633-2026: withheld, NA): they may have been polluted, so they are in no level, not in na and not in the ratio",
+          },
+          incompletePollutedDays: {
+            ...int,
+            description:
+              "Days counted in levels 3–6 with pollutants missing: polluted whatever the missing ones, their level a lower bound",
+          },
         },
-        ["stationId", "name", "days", "counts", "excellentGoodDays", "validAqiDays", "excellentGoodShare"],
+        [
+          "stationId",
+          "name",
+          "days",
+          "counts",
+          "excellentGoodDays",
+          "validAqiDays",
+          "excellentGoodShare",
+          "incompleteDays",
+          "incompletePollutedDays",
+        ],
       ),
     ),
     excellentGood: object(
@@ -706,9 +736,15 @@ export const aqiDaysResponse = object(
           ...num,
           description: "The plan's target for the ratio: none in the 2018 Liandu plan (null)",
         }),
-        note: str(),
+        standards: arrayOf({
+          type: "string",
+          enum: ["HJ633-2012", "HJ633-2026"],
+          description:
+            "AQI editions in force for the days counted (both in 2026: the switch is on 2026-03-01)",
+        }),
+        note: str("What missing data does to the ratio under the editions in `standards`"),
       },
-      ["definition", "target", "note"],
+      ["definition", "target", "standards", "note"],
     ),
   },
   ["year", "from", "to", "categories", "excellentGood", "stations"],

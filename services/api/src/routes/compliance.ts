@@ -40,6 +40,7 @@ import { aqiSeries } from "../series/aqi.ts";
 import type { AirSeries } from "../series/aqi-inputs.ts";
 import { isFebruary, isInProgress, periodEnd } from "../series/calendar.ts";
 import { exactDailyMean } from "../series/exact-daily-mean.ts";
+import { aqiEditionsIn, excellentGoodClass, excellentGoodInfo } from "../series/excellent-good.ts";
 import type { HourSeries } from "../series/types.ts";
 import { phAveragingLabel, waterClassToDate } from "../series/water-class.ts";
 
@@ -116,15 +117,10 @@ const AQI_DAY_COLUMNS = [
   "excellentGoodDays",
   "validAqiDays",
   "excellentGoodShare",
+  // Appended: days with pollutants missing, out of the ratio (AQI ≤ 100) or in levels 3–6 as a lower bound.
+  "incompleteDays",
+  "incompletePollutedDays",
 ];
-
-/** How /compliance/aqi-days counts 优良天数比例, and that no plan target is set for it. */
-const EXCELLENT_GOOD = {
-  definition:
-    "优良天数比例 excellent/good-day ratio = days with a daily AQI ≤ 100 (levels 1 优 and 2 良) / days with a published daily AQI (na days are left out of both); the usual national definition (provisional)",
-  target: null,
-  note: "The 2018 Liandu plan (莲政办发〔2018〕113号) sets no target for this ratio: shown for information. Under HJ 633-2026 §5.3 a day with a pollutant missing has a published AQI only above 100, so days with missing data can only count as polluted or not at all: check na beside the ratio.",
-} as const;
 
 const WATER_COLUMNS = [
   "stationId",
@@ -376,7 +372,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Days by AQI category per air station",
         description:
-          "Daily AQI (HJ 633, edition by date) of every completed Beijing day of the year so far, counted by category level 1 (优) … 6 (严重污染); `na` = no publishable daily AQI (missing data, or withheld under HJ 633-2026 §5.3). Per station the excellent/good-day ratio (优良天数比例): excellentGoodDays (levels 1 and 2, AQI ≤ 100) / validAqiDays (days with a published daily AQI, i.e. days − na) as excellentGoodShare (0 … 1, unrounded; null without such a day). `excellentGood` states the definition; the 2018 Liandu plan sets no target for this ratio (target null). CSV: excellentGoodDays, validAqiDays, excellentGoodShare after the level counts.",
+          "Daily AQI (HJ 633, edition by date; the /aqi?period=day results) of every completed Beijing day of the year so far, classified for the excellent/good-day ratio (优良天数比例). A day is complete when no indicator of the station's programme is missing (pollutants outside the programme, notInProgramme, do not count). counts: level 1 (优) … 6 (严重污染) and na. Levels 1 and 2 count complete days only; levels 3–6 count every day with a daily AQI > 100, complete or not (a missing pollutant can only raise the maximum: the day was polluted whatever it was, its level a lower bound) — incompletePollutedDays of them had pollutants missing; na = no daily AQI at all. incompleteDays: days with pollutants missing and an AQI ≤ 100 from the others — under HJ 633-2012 published with that (possibly too low) AQI, e.g. 优 on /aqi; under HJ 633-2026 §5.3.1 withheld as NA — counted in no level, not in na and not in the ratio. So days = Σ levels + na + incompleteDays, and a day's category here can differ from its published one on /aqi. excellentGoodShare = excellentGoodDays (counts 1 + 2) / validAqiDays (Σ levels 1…6), 0 … 1 unrounded, null without such a day. `excellentGood` states the definition, the editions in force for the days counted (standards) and a note on missing data for them; the 2018 Liandu plan sets no target for this ratio (target null). No district row. CSV: excellentGoodDays, validAqiDays, excellentGoodShare after the level counts, then incompleteDays, incompletePollutedDays.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
         response: {
@@ -406,6 +402,8 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           na: 0,
         };
         let days = 0;
+        let incompleteDays = 0;
+        let incompletePollutedDays = 0;
         if (to > span.start) {
           const air: Record<string, HourSeries> = {};
           for (const metric of stationMetrics(station, AIR_METRICS)) {
@@ -413,13 +411,19 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           }
           for (const day of aqiSeries(air as AirSeries, span.start, to, "day", airOptions(station, ctx))) {
             days += 1;
-            const level = day.result.aqi === null ? null : day.result.level;
-            if (level === null) counts.na += 1;
-            else counts[String(level) as (typeof AQI_DAY_KEYS)[number]] += 1;
+            // A day with pollutants missing is 优/良 only if complete; > 100 it was polluted anyway
+            // (the missing ones can only raise a maximum); ≤ 100 it is neither (excellent-good.ts).
+            const c = excellentGoodClass(day.result);
+            if (c.kind === "na") counts.na += 1;
+            else if (c.kind === "incomplete") incompleteDays += 1;
+            else {
+              counts[String(c.level) as (typeof AQI_DAY_KEYS)[number]] += 1;
+              if (c.lowerBound) incompletePollutedDays += 1;
+            }
           }
         }
         const excellentGoodDays = counts[1] + counts[2];
-        const validAqiDays = days - counts.na;
+        const validAqiDays = days - counts.na - incompleteDays;
         stations.push({
           stationId: station.id,
           name: station.name,
@@ -428,6 +432,8 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           excellentGoodDays,
           validAqiDays,
           excellentGoodShare: validAqiDays === 0 ? null : excellentGoodDays / validAqiDays,
+          incompleteDays,
+          incompletePollutedDays,
         });
       }
       const categories = AQI_CATEGORIES.map((c) => ({ level: c.level, zh: c.zh, en: c.en, color: c.color }));
@@ -440,6 +446,8 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         excellentGoodDays: s.excellentGoodDays,
         validAqiDays: s.validAqiDays,
         excellentGoodShare: s.excellentGoodShare,
+        incompleteDays: s.incompleteDays,
+        incompletePollutedDays: s.incompletePollutedDays,
       }));
       return respond(
         request,
@@ -449,7 +457,9 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           from: toBeijingIso(span.start),
           to: toBeijingIso(to),
           categories,
-          excellentGood: EXCELLENT_GOOD,
+          excellentGood: excellentGoodInfo(
+            aqiEditionsIn(beijingDate(span.start), beijingDate(Math.max(span.start, to - DAY_MS))),
+          ),
           stations,
         },
         {
