@@ -52,6 +52,8 @@ describe.skipIf(!chromiumGate.available)(`the map's NOI legend in Chromium${chro
       registry,
       hours: 2,
       seed: 7,
+      // The ion station's state is read below: data up to now, so it is not offline late in the hour.
+      throughNow: true,
       noiScheme: BUREAU,
     });
     const { page, baseUrl } = dashboard;

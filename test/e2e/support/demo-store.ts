@@ -13,14 +13,16 @@ export interface DemoStore {
 
 /**
  * A DuckDB store in a temporary directory holding `hours` of the simulator's clean-week history for
- * every station of `registry`, up to the last full hour, decoded as ingest decodes it and written
- * straight to the store.
+ * every station of `registry`, up to the last full hour (or up to now with `throughNow`, so no
+ * station looks silent late in the hour), decoded as ingest decodes it and written straight to the
+ * store.
  */
 export async function startDemoStore(options: {
   readonly name: string;
   readonly registry: StationRegistry;
   readonly hours: number;
   readonly seed: number;
+  readonly throughNow?: boolean;
 }): Promise<DemoStore> {
   const { registry } = options;
   const dir = await mkdtemp(join(tmpdir(), `qingshan-${options.name}-`));
@@ -32,7 +34,7 @@ export async function startDemoStore(options: {
   try {
     await store.start();
     const now = Date.now();
-    const to = Math.floor(now / HOUR_MS) * HOUR_MS;
+    const to = options.throughNow ? now : Math.floor(now / HOUR_MS) * HOUR_MS;
     for (const batch of generateHistory({
       stations: registry.stations,
       scenario: "clean-week",

@@ -26,6 +26,8 @@ export async function serveDashboard(options: {
   readonly registry: StationRegistry;
   readonly hours: number;
   readonly seed: number;
+  /** History up to now instead of the last full hour (startDemoStore). */
+  readonly throughNow?: boolean;
   readonly bus?: Bus;
   /** The alert rules the API describes (GET /rules, alerts' ruleDescription); none by default. */
   readonly rules?: readonly Rule[];

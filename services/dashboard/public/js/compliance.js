@@ -83,7 +83,14 @@ function renderPm25(pm25, stations) {
       series: [
         {
           type: "bar",
-          data: rows.map((r) => ({ value: r.ytdMean, itemStyle: { color: STATUS_COLOR[r.status] } })),
+          // A year without a valid mean (insufficient_data: GB 3095 says it must not be used) has no
+          // bar, but keeps its label at the base ("—" over 不评价), so the chart says why it is empty.
+          data: rows.map((r) =>
+            r.ytdMean === null
+              ? { value: 0, itemStyle: { color: "transparent" } }
+              : { value: r.ytdMean, itemStyle: { color: STATUS_COLOR[r.status] } },
+          ),
+          tooltip: { valueFormatter: (_value, dataIndex) => `${rows[dataIndex]?.ytdMean ?? "—"}` },
           label: {
             show: true,
             position: "top",
@@ -91,8 +98,8 @@ function renderPm25(pm25, stations) {
             // A narrow bar (a phone) shows the value only: the status is the bar's colour and the table's.
             formatter: (p) =>
               band >= 64
-                ? `${p.value ?? "—"}\n${t(`targetShort.${rows[p.dataIndex].status}`)}`
-                : `${p.value ?? "—"}`,
+                ? `${rows[p.dataIndex].ytdMean ?? "—"}\n${t(`targetShort.${rows[p.dataIndex].status}`)}`
+                : `${rows[p.dataIndex].ytdMean ?? "—"}`,
             // Readable where a bar's top meets the target or limit line.
             backgroundColor: "rgba(255,255,255,0.85)",
             padding: [1, 3],
