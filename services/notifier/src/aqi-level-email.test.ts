@@ -121,7 +121,8 @@ describe("the hourly AQI alert changing level heavy → severe → heavy", () =>
     t += MIN;
     await publish(aqiEvent("resolved", "heavy", 150, "2026-11-28T22:00:00+08:00", t), 7);
 
-    // The subject's value is the one that set the current level (AlertState.value), also when resolved.
+    // The subject's value is the one that set the current level (AlertState.value); the all-clear's
+    // is the resolving value, with the level it leaves.
     const subjects = smtp.mails.map((m) => m.subject);
     expect(subjects).toEqual([
       "[青山 Qingshan] 【警告】莲都监测站（万象街道） AQI 小时值 250 重度污染 · 新告警 | [Warning] Liandu station: AQI hourly 250 heavily polluted · New alert",
@@ -130,8 +131,14 @@ describe("the hourly AQI alert changing level heavy → severe → heavy", () =>
       "[青山 Qingshan] 【严重】莲都监测站（万象街道） AQI 小时值 350 严重污染 · 告警重复提醒 | [Critical] Liandu station: AQI hourly 350 severely polluted · Alert reminder",
       "[青山 Qingshan] 【警告】莲都监测站（万象街道） AQI 小时值 250 重度污染 · 告警级别变化 | [Warning] Liandu station: AQI hourly 250 heavily polluted · Alert level changed",
       "[青山 Qingshan] 【警告】莲都监测站（万象街道） AQI 小时值 250 重度污染 · 告警重复提醒 | [Warning] Liandu station: AQI hourly 250 heavily polluted · Alert reminder",
-      "[青山 Qingshan] 【警告】莲都监测站（万象街道） AQI 小时值 250 重度污染 · 告警已解除 | [Warning] Liandu station: AQI hourly 250 heavily polluted · Alert resolved",
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） AQI 小时值 150 · 告警已解除（此前重度污染） | [Warning] Liandu station: AQI hourly 150 · Alert resolved (was heavily polluted)",
     ]);
+    // The data time that ended it (the Resolution line's 解除于) apart from when it was processed.
+    const allClear = smtp.mails[6]?.text?.split("\n") ?? [];
+    expect(allClear).toContain(
+      "解除时间 Resolved: 11月28日 22:00 / 28 Nov 22:00 北京时间 (Beijing time, 数据时间 data time)",
+    );
+    expect(allClear).toContain("处理时间 Processed: 11月28日 10:48 / 28 Nov 10:48 北京时间 (Beijing time)");
     const severe = smtp.mails[2]?.text ?? "";
     expect(severe).toContain(
       "事件 Event: 告警级别变化 / Alert level changed（严重 critical，级别 level 严重污染 / severely polluted）",
@@ -223,8 +230,9 @@ describe("an aqi-hourly-severe alert left open by the rules before the upgrade",
     await waitFor(() => smtp.mails.length === 2, { what: "raised and resolved e-mails" });
     const [raisedMail, resolvedMail] = smtp.mails;
     expect(resolvedMail?.subject).toBe(
-      "[青山 Qingshan] 【严重】莲都监测站（万象街道） AQI 小时值 350 · 告警已解除 | [Critical] Liandu station: AQI hourly 350 · Alert resolved",
+      "[青山 Qingshan] 【严重】莲都监测站（万象街道） AQI 小时值 · 告警已解除 | [Critical] Liandu station: AQI hourly · Alert resolved",
     );
+    // No resolving value (the rule was replaced): the subject names none, not the raise's 350.
     // "What" keeps the alert's message; the resolution says why it ended.
     expect(resolvedMail?.text).toContain("内容 What: 【严重】莲都监测站：小时AQI超过300（严重污染）。");
     expect(resolvedMail?.text).toContain(

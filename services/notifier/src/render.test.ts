@@ -105,6 +105,8 @@ describe("times in the e-mail body", () => {
       id: "ny:resolved",
       type: "resolved",
       at: new Date(newYear + 3 * 3_600_000).toISOString(),
+      // The data hour that ended it, still in the old year: late data processed after New Year.
+      dataTime: "2026-12-31T23:00:00+08:00",
     };
     const states = foldAlertEvents([start, ack, resolved]);
     const after = states[0];
@@ -119,7 +121,10 @@ describe("times in the e-mail body", () => {
     const resolvedLines = renderAlert(resolved, after, [], { registry, publicUrl: "http://x" }).text.split(
       "\n",
     );
-    expect(resolvedLines).toContain("解除时间 Resolved: 1月1日 04:30 / 1 Jan 04:30 北京时间 (Beijing time)");
+    expect(resolvedLines).toContain(
+      "解除时间 Resolved: 2026年12月31日 23:00 / 31 Dec 2026 23:00 北京时间 (Beijing time, 数据时间 data time)",
+    );
+    expect(resolvedLines).toContain("处理时间 Processed: 1月1日 04:30 / 1 Jan 04:30 北京时间 (Beijing time)");
     for (const line of [...ackLines, ...resolvedLines])
       if (!line.includes("http")) expect(line).not.toMatch(/\d{4}-\d\d-\d\d/);
   });

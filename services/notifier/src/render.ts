@@ -3,6 +3,7 @@ import {
   type AlertEventType,
   type AlertState,
   alertStartText,
+  beijingHumanDay,
   beijingHumanTime,
   calendarWindowOf,
   displayValue,
@@ -215,15 +216,69 @@ function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): B
   if (metric === "water_class")
     return { zh: `水质 ${state.level ?? ""}类`, en: `water quality Class ${state.level ?? ""}` };
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
+  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which.
+  return valueWhat(state, value, state.levelName);
+}
+
+/** "AQI 小时值 350 严重污染": the metric, its window, `value` if any and `level` if given. */
+function valueWhat(state: AlertState, value: number | undefined, level?: Bilingual): Bilingual {
+  const metric = state.metric;
+  if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
   const name = shortName(metric);
   const window = state.window === undefined ? undefined : WINDOW_SHORT[state.window];
   const shown = value === undefined ? "" : ` ${formatMeasured(value)}${unitOf(metric)}`;
-  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which.
-  const level = state.levelName;
   return {
     zh: `${name.zh}${window ? ` ${window.zh}` : ""}${shown}${level ? ` ${level.zh}` : ""}`,
     en: `${name.en}${window ? ` ${window.en}` : ""}${shown}${level ? ` ${level.en}` : ""}`,
   };
+}
+
+/**
+ * An all-clear's subject: the resolving value (the `resolved` event's, same metric; none when the
+ * alert closed without one, e.g. its rule was replaced) and the level it leaves, so the subject
+ * agrees with the Resolution line: tag, what, and "（此前重度污染）" / " (was heavily polluted)".
+ */
+function resolvedSubject(
+  state: AlertState,
+  value: number | undefined,
+  noiScheme: NoiScheme,
+): { readonly tag: Bilingual; readonly what: Bilingual; readonly was: Bilingual | undefined } {
+  const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
+  const metric = state.metric;
+  if (colour !== undefined && state.path === "healthAdvisory") {
+    const name = WARNING_PATH_NAMES.healthAdvisory;
+    const v = valueWhat(state, value);
+    return {
+      tag: { zh: name.zh, en: capitalized(name.en) },
+      what: { zh: `重污染天气 ${v.zh}`, en: `heavy pollution, ${v.en}` },
+      was: { zh: `${colour.zh}级别`, en: `${colour.en} level` },
+    };
+  }
+  if (colour !== undefined)
+    return {
+      tag: { zh: "重污染天气", en: "Heavy pollution" },
+      what: valueWhat(state, value),
+      was: { zh: `建议${colour.zh}预警`, en: `${colour.en} warning suggested` },
+    };
+  const tag = headTag(state);
+  if (metric === "noi" && state.level !== undefined) {
+    const grade = noiGradeText(state.level, noiScheme);
+    const shown = value === undefined ? "" : ` ${formatMeasured(value)}${unitOf(metric)}`;
+    return {
+      tag,
+      what: { zh: `负氧离子${shown}`, en: `negative oxygen ions${shown}` },
+      was: grade,
+    };
+  }
+  if (metric === "water_class" && state.level !== undefined)
+    return {
+      tag,
+      what: { zh: "水质", en: "water quality" },
+      was: { zh: `${state.level}类`, en: `Class ${state.level}` },
+    };
+  if (metric === undefined || metric === "silence" || state.ruleId.startsWith("dq-"))
+    return { tag, what: whatOf(state, noiScheme), was: undefined };
+  return { tag, what: valueWhat(state, value), was: state.levelName };
 }
 
 /**
@@ -271,13 +326,39 @@ function pathChange(
   state: AlertState,
 ): { readonly before: WarningPath; readonly only: boolean } | undefined {
   if (event.type !== "level_changed" || event.path === undefined) return undefined;
+  const previous = previousLevelEvent(event, state);
+  if (previous === undefined || (previous.path ?? "warning") === event.path) return undefined;
+  return { before: previous.path ?? "warning", only: previous.level === event.level };
+}
+
+/** The raise or level change before `event` among the alert's events. */
+function previousLevelEvent(event: AlertEvent, state: AlertState): AlertEvent | undefined {
   const index = state.events.findIndex((e) => e.id === event.id);
-  const previous = state.events
+  return state.events
     .slice(0, index < 0 ? state.events.length : index)
     .filter((e) => e.type === "raised" || e.type === "level_changed")
     .at(-1);
-  if (previous === undefined || (previous.path ?? "warning") === event.path) return undefined;
-  return { before: previous.path ?? "warning", only: previous.level === event.level };
+}
+
+// Heavy-pollution warning colours from lowest (blue IV) to highest (red I).
+const COLOUR_ORDER = ["blue", "yellow", "orange", "red"];
+
+/**
+ * A heavy-pollution warning's level change to a lower colour (red → orange): the colours, and
+ * whether the lower level is only held while the episode steps down (`conditionHolds` false; the
+ * message says "仍在持续，自 … 方解除"). Undefined for a raise, an escalation or another rule.
+ */
+function stepDown(
+  event: AlertEvent,
+  state: AlertState,
+): { readonly from: Bilingual; readonly to: Bilingual; readonly held: boolean } | undefined {
+  if (event.type !== "level_changed" || event.level === undefined) return undefined;
+  const before = previousLevelEvent(event, state)?.level;
+  const from = before === undefined ? undefined : LEVEL_LABEL[before];
+  const to = LEVEL_LABEL[event.level];
+  if (before === undefined || from === undefined || to === undefined) return undefined;
+  if (COLOUR_ORDER.indexOf(event.level) >= COLOUR_ORDER.indexOf(before)) return undefined;
+  return { from, to, held: event.conditionHolds === false };
 }
 
 /** Who was notified: tier 0 is the duty officer; an escalated alert also reaches tiers 1…tier. */
@@ -290,7 +371,8 @@ function notifiedText(recipients: readonly Person[], tier: number): string {
 
 /**
  * Renders the notification of one alert event given the alert's state after that event.
- * Title: 【level or severity】 place, what, event — short enough for a mail subject. Body lines
+ * Title: 【level or severity】 place, what, event — short enough for a mail subject; a warning's
+ * step-down names both colours (resolvedSubject and stepDown for an all-clear's). Body lines
  * are "中文标签 English label: 中文 / English"; the measured value, the threshold and the
  * standard share one line; links go to the dashboard's duty console and the API. A reminder or
  * escalation given `observed` (the alert's window recomputed from the store, latest.ts) states the
@@ -329,18 +411,44 @@ export function renderAlert(
     state.level === undefined
       ? undefined
       : (state.levelName ?? LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
-  const tag = headTag(state);
   const noiScheme = context.noiScheme ?? NOI_SCHEMES[DEFAULT_NOI_SCHEME];
-  const what = whatOf(state, noiScheme, latest?.latest.value ?? current?.value ?? state.value);
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
   const eventText = {
     zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
     en: `${label.en}${escalatedTo !== undefined ? ` → tier ${escalatedTo}` : ""}`,
   };
-  const title = {
-    zh: `【${tag.zh}】${short.zh} ${what.zh} · ${eventText.zh}`,
-    en: `[${tag.en}] ${short.en}: ${what.en} · ${eventText.en}`,
-  };
+  const title = (() => {
+    const subject = (tag: Bilingual, what: Bilingual, was?: Bilingual) => ({
+      zh: `【${tag.zh}】${short.zh} ${what.zh} · ${eventText.zh}${was ? `（此前${was.zh}）` : ""}`,
+      en: `[${tag.en}] ${short.en}: ${what.en} · ${eventText.en}${was ? ` (was ${was.en})` : ""}`,
+    });
+    if (event.type === "resolved") {
+      const value =
+        event.value !== undefined && (event.metric === undefined || event.metric === state.metric)
+          ? event.value
+          : undefined;
+      const r = resolvedSubject(state, value, noiScheme);
+      return subject(r.tag, r.what, r.was);
+    }
+    // A step-down names both colours and the value, never "建议X色预警": it is no new suggestion.
+    const down = stepDown(event, state);
+    if (down !== undefined) {
+      const path = state.path === "healthAdvisory" ? WARNING_PATH_NAMES.healthAdvisory : undefined;
+      const head = path ?? { zh: "重污染天气", en: "heavy pollution" };
+      const how = down.held ? { zh: "逐级解除中", en: "stepping down" } : { zh: "降级", en: "lowered" };
+      return subject(
+        {
+          zh: `${head.zh} ${down.from.zh}→${down.to.zh} ${how.zh}`,
+          en: `${capitalized(head.en)} ${down.from.en}→${down.to.en}, ${how.en}`,
+        },
+        valueWhat(state, state.value),
+      );
+    }
+    return subject(
+      headTag(state),
+      whatOf(state, noiScheme, latest?.latest.value ?? current?.value ?? state.value),
+    );
+  })();
 
   const unit = unitOf(state.metric);
   const rows: Array<[string, string]> = [];
@@ -436,7 +544,16 @@ export function renderAlert(
     ]);
   }
   if (event.type === "resolved") {
-    rows.push(["解除时间 Resolved", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
+    // The data time the condition ended (the Resolution line's 解除于) and, apart, when the engine
+    // processed it: they differ by hours or days after a replay or late data.
+    if (event.dataTime !== undefined) {
+      const t = Date.parse(event.dataTime);
+      const ref = Date.parse(event.at);
+      const { zh, en } =
+        calendarWindowOf(state) === undefined ? beijingHumanTime(t, ref) : beijingHumanDay(t, ref);
+      rows.push(["解除时间 Resolved", `${zh} / ${en} 北京时间 (Beijing time, 数据时间 data time)`]);
+    }
+    rows.push(["处理时间 Processed", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
     // The resolution's own text (the value at resolution, or why: e.g. the rule was replaced);
     // "What" keeps the alert's message.
     if (event.message.zh !== state.message.zh || event.message.en !== state.message.en)

@@ -1,0 +1,154 @@
+// A heavy-pollution warning stepping down (heavy-pollution-warning.md §3: a level is released one
+// step at a time) and its all-clear: the subjects must not read as a new suggestion to issue a
+// warning, and an all-clear's subject and times agree with its Resolution line.
+import type { AlertEvent, WarningPath } from "@qingshan/domain";
+import { waitFor } from "@qingshan/testkit";
+import { describe, expect, it } from "vitest";
+import { ROUTE_EVENT_TYPES } from "./config.ts";
+import { cleanupAfterEach, MIN, publishAlerts, startNotifier, T0 } from "./testdata/harness.ts";
+import { startMailRig } from "./testdata/mail-rig.ts";
+
+const cleanup = cleanupAfterEach();
+
+const COLOUR_ZH = { yellow: "黄色", orange: "橙色", red: "红色" } as const;
+type Colour = keyof typeof COLOUR_ZH;
+
+/** A heavy-pollution warning event of one episode, texts shortened from the rule engine's. */
+function warningEvent(
+  alertId: string,
+  type: "raised" | "level_changed" | "resolved",
+  level: Colour,
+  value: number,
+  dataTime: string,
+  at: number,
+  extra: Partial<AlertEvent> = {},
+  path: WarningPath = "warning",
+): AlertEvent {
+  return {
+    id: `${alertId}:${type}:${level}:${dataTime}`,
+    alertId,
+    type,
+    at: new Date(at).toISOString(),
+    ruleId: "heavy-pollution-warning",
+    stationId: "ld-aq-01",
+    severity: level === "red" ? "critical" : "warning",
+    level,
+    metric: "aqi",
+    value,
+    window: "24-h rolling",
+    startedAt: "2026-11-27T06:00:00+08:00",
+    dataTime,
+    path,
+    message:
+      type === "resolved"
+        ? {
+            zh: `【已解除】莲都监测站：重污染天气（实测建议级别，非正式发布）。24小时滑动AQI ${value}；开始于 11月27日 06:00，解除于 11月28日 18:00（北京时间）。`,
+            en: `[resolved] Liandu station: Heavy pollution (level suggested from observed data, not an issued warning). 24-h rolling AQI ${value}; started 27 Nov 06:00, resolved at 28 Nov 18:00 Beijing time.`,
+          }
+        : {
+            zh: `【警告】莲都监测站：重污染天气（${COLOUR_ZH[level]}预警级别）。24小时滑动AQI ${value}。`,
+            en: `[warning] Liandu station: Heavy pollution (${level} level). 24-h rolling AQI ${value}.`,
+          },
+    ...(type === "raised" ? { routes: ["duty"], tier: 0 } : {}),
+    ...(type === "resolved" ? {} : { conditionHolds: true }),
+    ...extra,
+  };
+}
+
+describe("a heavy-pollution warning's level changes and all-clear by e-mail", () => {
+  it("an escalation suggests the colour; a step-down names both colours and the value; the all-clear carries the resolving value and the level it leaves", async () => {
+    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
+    let t = T0;
+    const config = mailConfig(
+      {
+        renotifyMinutes: 0,
+        escalateAfterMinutes: 0,
+        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+      },
+      { timeoutMs: 5_000 },
+    );
+    await startNotifier(cleanup, config, { bus, store, now: () => t });
+    const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
+    const steps: AlertEvent[] = [
+      warningEvent(a, "raised", "orange", 260, "2026-11-28T06:00:00+08:00", t),
+      warningEvent(a, "level_changed", "red", 320, "2026-11-28T09:00:00+08:00", T0 + MIN),
+      // Held at orange while stepping down (the condition of orange no longer holds).
+      warningEvent(a, "level_changed", "orange", 76, "2026-11-28T15:00:00+08:00", T0 + 2 * MIN, {
+        conditionHolds: false,
+      }),
+      // Processed days after its data time (a replay or late data).
+      warningEvent(
+        a,
+        "resolved",
+        "orange",
+        82,
+        "2026-11-28T18:00:00+08:00",
+        T0 + 2 * MIN + 3 * 24 * 60 * MIN,
+      ),
+    ];
+    for (const [i, e] of steps.entries()) {
+      t = Date.parse(e.at);
+      await publishAlerts(bus, e);
+      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
+    }
+    expect(smtp.mails.map((m) => m.subject)).toEqual([
+      "[青山 Qingshan] 【建议橙色预警】莲都监测站（万象街道） 重污染天气 · 新告警 | [Orange warning suggested] Liandu station: heavy pollution · New alert",
+      "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 · 告警级别变化 | [Red warning suggested] Liandu station: heavy pollution · Alert level changed",
+      "[青山 Qingshan] 【重污染天气 红色→橙色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 76 · 告警级别变化 | [Heavy pollution red→orange, stepping down] Liandu station: AQI 24-h rolling 76 · Alert level changed",
+      "[青山 Qingshan] 【重污染天气】莲都监测站（万象街道） AQI 24小时滑动值 82 · 告警已解除（此前建议橙色预警） | [Heavy pollution] Liandu station: AQI 24-h rolling 82 · Alert resolved (was orange warning suggested)",
+    ]);
+    const allClear = smtp.mails[3]?.text?.split("\n") ?? [];
+    expect(allClear).toContain(
+      "解除时间 Resolved: 11月28日 18:00 / 28 Nov 18:00 北京时间 (Beijing time, 数据时间 data time)",
+    );
+    expect(allClear).toContain("处理时间 Processed: 12月1日 10:02 / 1 Dec 10:02 北京时间 (Beijing time)");
+  });
+
+  it("on the health-advisory path keeps 【健康提示】 and says the step-down", async () => {
+    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
+    let t = T0;
+    const config = mailConfig(
+      {
+        renotifyMinutes: 0,
+        escalateAfterMinutes: 0,
+        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+      },
+      { timeoutMs: 5_000 },
+    );
+    await startNotifier(cleanup, config, { bus, store, now: () => t });
+    const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
+    const steps: AlertEvent[] = [
+      warningEvent(a, "raised", "orange", 260, "2026-11-28T06:00:00+08:00", t, {}, "healthAdvisory"),
+      warningEvent(
+        a,
+        "level_changed",
+        "yellow",
+        150,
+        "2026-11-28T15:00:00+08:00",
+        T0 + MIN,
+        { conditionHolds: false },
+        "healthAdvisory",
+      ),
+      warningEvent(
+        a,
+        "resolved",
+        "yellow",
+        90,
+        "2026-11-28T18:00:00+08:00",
+        T0 + 2 * MIN,
+        {},
+        "healthAdvisory",
+      ),
+    ];
+    for (const [i, e] of steps.entries()) {
+      t = Date.parse(e.at);
+      await publishAlerts(bus, e);
+      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
+    }
+    expect(smtp.mails.map((m) => m.subject)).toEqual([
+      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 橙色级别 · 新告警 | [Health advisory] Liandu station: heavy pollution, orange level · New alert",
+      "[青山 Qingshan] 【健康提示 橙色→黄色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 150 · 告警级别变化 | [Health advisory orange→yellow, stepping down] Liandu station: AQI 24-h rolling 150 · Alert level changed",
+      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 AQI 24小时滑动值 90 · 告警已解除（此前黄色级别） | [Health advisory] Liandu station: heavy pollution, AQI 24-h rolling 90 · Alert resolved (was yellow level)",
+    ]);
+  });
+});
