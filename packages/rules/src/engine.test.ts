@@ -649,11 +649,10 @@ describe("heavy-pollution episode walkthrough (duty officers' findings)", () => 
     const alert = run.events.filter((e) => e.ruleId === "aqi-hourly-heavy");
     expect(alert.map((e) => [e.type, e.level])).toEqual([
       ["raised", "severe"],
-      ["level_changed", "heavy"], // 2 h ≤ 280
-      ["resolved", "heavy"],
+      ["resolved", "severe"], // AQI ≤ 180 meets no level: no step down to heavy
     ]);
     expect(alert[0]?.value).toBe(325);
-    const atResolution = alert[2]?.value as number;
+    const atResolution = alert[1]?.value as number;
     expect(atResolution).toBeLessThanOrEqual(180); // the clear threshold
     const [state] = foldAlertEvents(alert.filter((e) => e.type !== "level_changed"));
     expect(state).toMatchObject({

@@ -225,6 +225,10 @@ function timingOf(rule: Rule): Timing {
     stepDownMs: rule.stepDownFor ?? rule.clear.for,
     dampingMs: rule.damping,
     ...(measuredLevels(rule) ? { measuredLevels: true } : {}),
+    // A value below every level (hourly AQI 400 → 40) holds the level into the clear countdown
+    // instead of stepping down to levels it does not meet either; a heavy-pollution warning keeps
+    // its plan's steps (drops a level per stepDownFor, released clear.for after no level is met).
+    ...(rule.warning === undefined ? { clearFromAnyLevel: true } : {}),
   };
 }
 
@@ -413,8 +417,15 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       };
     }
     // Levels with a text of their own ("orange level", "Class IV") say what they are; a bare id does not.
-    const named = (l: LevelDef | undefined, lang: "zh" | "en"): string =>
-      l?.[lang] ?? (l?.id !== undefined ? (lang === "zh" ? `级别 ${l.id}` : `level ${l.id}`) : "-");
+    // A health advisory is no warning: its levels are 黄色级别, never 黄色预警级别.
+    const advisory = path?.path === "healthAdvisory";
+    const named = (l: LevelDef | undefined, lang: "zh" | "en"): string => {
+      const name =
+        l?.[lang] ?? (l?.id !== undefined ? (lang === "zh" ? `级别 ${l.id}` : `level ${l.id}`) : "-");
+      return advisory && l?.id !== undefined && rule.warning !== undefined && lang === "zh"
+        ? `${warningColour(l.id).zh}级别`
+        : name;
+    };
     const change =
       type === "level_changed" && from?.id !== level?.id
         ? {
@@ -422,7 +433,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
             en: `${named(from, "en")} → ${named(level, "en")}`,
           }
         : level?.id !== undefined
-          ? { zh: lvZh ?? "", en: lvEn ?? "" }
+          ? { zh: advisory ? named(level, "zh") : (lvZh ?? ""), en: lvEn ?? "" }
           : undefined;
     // A rule other than a warning held at a level its value no longer meets says so next to the
     // level, so its description ("worse than its target class") is not read as the present state.
@@ -430,7 +441,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       change.zh = `${change.zh}，当前已不满足`;
       change.en = `${change.en}; no longer met`;
     }
-    // A warning's path next to its level: "（黄色预警级别，健康提示）", "（黄色预警级别；健康提示 → 建议预警）".
+    // A warning's path next to its level: "（黄色级别（健康提示））", "（黄色预警级别；健康提示 → 建议预警）".
     if (change !== undefined && path !== undefined) {
       const now = WARNING_PATH_NAMES[path.path];
       if (pathChanged && path.previous !== undefined) {
@@ -438,8 +449,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         change.zh = `${change.zh}；${before.zh} → ${now.zh}`;
         change.en = `${change.en}; ${before.en} → ${now.en}`;
       } else if (path.path === "healthAdvisory") {
-        change.zh = `${change.zh}，${now.zh}`;
-        change.en = `${change.en}, ${now.en}`;
+        change.zh = `${change.zh}（${now.zh}）`;
+        change.en = `${change.en} (${now.en})`;
       }
     }
     return {

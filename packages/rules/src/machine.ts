@@ -5,7 +5,8 @@
  *                                               ▲  level up: at once                │
  *                                               │  level down: one step per          │ raise held `for` again:
  *                                               │  `stepDownFor` (measured levels:   │ the same alert continues
- *                                               │  to the level measured)            │
+ *                                               │  to the level measured; no level   │
+ *                                               │  held: no step, clear countdown)   │
  *                                               └────────────────────────────────────┘
  *
  * Durations count data time: a condition observed at t with step s "has held" from its first
@@ -48,6 +49,12 @@ export interface Timing {
    * measured, and the alert clears `clearForMs` after no level holds, from any level.
    */
   readonly measuredLevels?: boolean;
+  /**
+   * When no level holds at all, the level is held (no step down to a level the value does not
+   * meet either) and the alert clears `clearForMs` after, from any level; `stepDownMs` applies
+   * only while a lower level still holds. Implied by `measuredLevels`.
+   */
+  readonly clearFromAnyLevel?: boolean;
 }
 
 export interface MachineState {
@@ -189,7 +196,7 @@ export function step(
     }
     return;
   }
-  if (s.level > 0 && timing.measuredLevels !== true) {
+  if (s.level > 0 && timing.measuredLevels !== true && !(hold < 0 && timing.clearFromAnyLevel === true)) {
     if (held(s.belowSince, o) >= timing.stepDownMs) {
       s.level -= 1; // de-escalate one level at a time
       s.belowSince = undefined;

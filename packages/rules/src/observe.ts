@@ -999,7 +999,23 @@ function primaryDetails(
   const basis = byDay ? "daily AQI" : "24-h rolling AQI";
   const what = byDay ? "daily AQI values" : "hourly 24-h rolling AQI values";
   const when = byDay ? `of ${hourDate(latest.t)}` : `at ${toBeijingIsoSeconds(latest.t)}`;
-  return latest.items.map(({ pollutant, indicator, concentration }) => {
+  // The latest value, complete and ≤ 50, has no primary pollutant (HJ 633 §5: only above 50):
+  // it says so, and the record kept is named as an earlier value's, not the present one's.
+  const last = history.values[n - 1];
+  const none =
+    last !== null &&
+    last !== undefined &&
+    last <= 50 &&
+    ((tags[n - 1] ?? 0) & PARTIAL_TAG) === 0 &&
+    latest.t !== lastT
+      ? {
+          metric: "aqi",
+          value: last,
+          note: `${byDay ? "日AQI" : "24小时滑动AQI"} ${last} ≤ 50，无首要污染物 / no primary pollutant (${basis} ≤ 50, HJ 633) ${byDay ? `of ${hourDate(lastT)}` : `at ${toBeijingIsoSeconds(lastT)}`}`,
+        }
+      : undefined;
+  const earlier = none === undefined ? "" : `last ${byDay ? "day" : "hour"} with a primary pollutant: `;
+  const items = latest.items.map(({ pollutant, indicator, concentration }) => {
     const c = counts.get(pollutant);
     const others = [...counts]
       .filter(([p]) => p !== pollutant)
@@ -1018,10 +1034,11 @@ function primaryDetails(
     return {
       metric: pollutant,
       value: displayValue(concentration),
-      note: `${mean}; primary pollutant of the ${basis} ${latest.aqi} ${when}${episode}`,
+      note: `${earlier}${mean}; primary pollutant of the ${basis} ${latest.aqi} ${when}${episode}`,
       since: toBeijingIsoSeconds(c === undefined ? latest.t - (byDay ? DAY_MS : 0) : timeOf(c.first)),
     };
   });
+  return none === undefined ? items : [none, ...items];
 }
 
 function observeWater(rule: Rule, station: Station, view: StationView, t: number): RuleObservation {

@@ -103,11 +103,11 @@ describe("heavy-pollution warning paths through the rule engine (shipped rule, d
     });
     expect(raised.message).toEqual({
       zh:
-        "【警告】莲都站：重污染天气（实测建议级别，非正式发布）（黄色预警级别，健康提示）。24小时滑动AQI 209（满足：AQI > 200 持续 ≥ 24 小时）；" +
+        "【警告】莲都站：重污染天气（实测建议级别，非正式发布）（黄色级别（健康提示））。24小时滑动AQI 209（满足：AQI > 200 持续 ≥ 24 小时）；" +
         "预警方案 2024（暂定）；臭氧主导：最近 1 个满足条件的24小时滑动AQI中臭氧为首要污染物 1 个，按首要污染物分流为健康提示，不走预警程序（分流规则暂定）；" +
         "开始于 12月2日 06:00（北京时间）。",
       en:
-        "[warning] Liandu station: Heavy pollution (level suggested from observed data, not an issued warning) (yellow level, health advisory). " +
+        "[warning] Liandu station: Heavy pollution (level suggested from observed data, not an issued warning) (yellow level (health advisory)). " +
         "24-h rolling AQI 209 (met: AQI > 200 for ≥ 24 h); warning preset 2024 (provisional); O3-driven: O3 primary in 1 of the latest 1 " +
         "complete 24-h rolling AQI values meeting the condition; routed to a public health advisory, not the warning procedure (routing provisional); " +
         "since 2 Dec 06:00 Beijing time.",
@@ -117,6 +117,15 @@ describe("heavy-pollution warning paths through the rule engine (shipped rule, d
       level: "yellow",
       path: "healthAdvisory",
     });
+  });
+
+  it("a health advisory's level change names its levels without 预警 (reviewer finding 4)", () => {
+    const { events } = run(80, o3Episode);
+    const change = events.find(({ e }) => e.type === "level_changed")?.e;
+    expect(change).toMatchObject({ level: "orange", path: "healthAdvisory" });
+    expect(change?.message.zh).toContain("（黄色级别 → 橙色级别（健康提示））");
+    expect(change?.message.en).toContain("(yellow level → orange level (health advisory))");
+    for (const { e } of events) expect(e.message.zh).not.toContain("预警级别");
   });
 
   it("a PM2.5-driven episode is on the warning path, its texts as before", () => {
@@ -153,7 +162,7 @@ describe("heavy-pollution warning paths through the rule engine (shipped rule, d
     expect(toWarning.conditionHolds).toBe(true);
     const back = events[3]?.e as AlertEvent;
     expect(back.id).toBe(`${ALERT}:level_changed:orange:healthAdvisory:2026-12-05T11:00:00+08:00`);
-    expect(back.message.zh).toContain("（橙色预警级别；建议预警 → 健康提示）");
+    expect(back.message.zh).toContain("（橙色级别；建议预警 → 健康提示）");
     expect(back.message.zh).toContain(
       "臭氧主导：最近 24 个满足条件的24小时滑动AQI中臭氧为首要污染物 13 个（PM2.5 11 个）",
     );
@@ -219,7 +228,7 @@ describe("heavy-pollution warning paths through the rule engine (shipped rule, d
         `${ALERT}:level_changed:yellow:healthAdvisory:2026-12-02T16:00:00+08:00`,
       ],
     ]);
-    expect(told[0]?.message.zh).toContain("（黄色预警级别；建议预警 → 健康提示）");
+    expect(told[0]?.message.zh).toContain("（黄色级别；建议预警 → 健康提示）");
   });
 });
 
