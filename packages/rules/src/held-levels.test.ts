@@ -1,4 +1,4 @@
-import { type AlertEvent, HOUR_MS, toBeijingIso } from "@qingshan/domain";
+import { type AlertEvent, foldAlertEvents, HOUR_MS, toBeijingIso } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { airStation, registry } from "./testdata/noi-and-air-stations.ts";
 import { ruleRig, SHIPPED_RULES } from "./testdata/rule-rig.ts";
@@ -12,11 +12,11 @@ const summary = (events: readonly AlertEvent[]) =>
   events.filter((e) => e.ruleId === "aqi-hourly-heavy").map((e) => [e.type, e.level, e.value, e.dataTime]);
 
 describe("a leveled rule whose value falls below every level", () => {
-  for (const [pm25, level, aqi] of [
-    [400, "severe", 434],
-    [260, "heavy", 310],
+  for (const [pm25, aqi] of [
+    [400, 434],
+    [260, 310],
   ] as const) {
-    it(`PM2.5 ${pm25} → 20: no step down, resolved ${"clear.for"} + damping after the drop at ${level}`, () => {
+    it(`PM2.5 ${pm25} → 20: no step down, resolved clear.for + damping after the drop`, () => {
       const { hour, events } = ruleRig({
         rules: SHIPPED_RULES.filter((r) => r.id === "aqi-hourly-heavy"),
         registry,
@@ -51,5 +51,28 @@ describe("a leveled rule whose value falls below every level", () => {
       ["level_changed", "heavy"],
     ]);
     expect(events.at(-1)?.conditionHolds).toBe(true);
+  });
+
+  it("the resolution (the resolved event, and the folded alert the API and the notifier's What read) is no ongoing text", () => {
+    // Reviewer finding 2: /api/v1/alerts/{id} showed status resolved with "仍在持续，自 11月28日 13:00
+    // 起；连续2小时不满足…方解除", the message of the step-down the fold keeps as the alert's.
+    const { hour, events } = ruleRig({
+      rules: SHIPPED_RULES.filter((r) => r.id === "aqi-hourly-heavy"),
+      registry,
+      station: airStation,
+      metrics: ["pm25"],
+      now: t0,
+    });
+    hour(t0, { pm25: 400 });
+    for (let i = 1; i <= 8; i++) hour(t0 + i * HOUR_MS, { pm25: 20 });
+    const resolved = events.find((e) => e.type === "resolved");
+    expect(resolved?.message.zh).toBe(
+      "【已解除】莲都站：小时AQI重度及以上污染（AQI > 200）。小时AQI 29；1小时均值；阈值 > 200；开始于 11月28日 10:00，解除于 11月28日 15:00（北京时间）。",
+    );
+    const [state] = foldAlertEvents(events);
+    expect(state?.status).toBe("resolved");
+    expect(state?.resolvedValue).toBe(29);
+    for (const text of [state?.message.zh, state?.message.en])
+      expect(text).not.toMatch(/仍在持续|ongoing|当前已不满足/);
   });
 });
