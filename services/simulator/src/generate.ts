@@ -48,7 +48,9 @@ const DECIMALS: Partial<Record<MetricId, number>> = {
   co: 2,
   ph: 2,
   do: 2,
-  codmn: 1,
+  // Two decimals: at one, the index's hourly scatter (~0.1 mg/L) is a single step and clean hours
+  // repeat one value eight times (config/rules.yaml dq-stuck-sensor-water).
+  codmn: 2,
   nh3n: 3,
   tp: 3,
   tn: 2,
@@ -61,7 +63,8 @@ const DECIMALS: Partial<Record<MetricId, number>> = {
 
 function round(metric: MetricId, value: number): number {
   const factor = 10 ** (DECIMALS[metric] ?? 3);
-  return Math.round(Math.max(0, value) * factor) / factor;
+  // Air temperature goes below zero in winter (forest NOI sites); concentrations cannot.
+  return Math.round((metric === "temp" ? value : Math.max(0, value)) * factor) / factor;
 }
 
 /**

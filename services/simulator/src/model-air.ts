@@ -1,5 +1,6 @@
 import type { Station } from "@qingshan/domain";
 import { beijingHourOfDay, beijingMonth, bump } from "./calendar.ts";
+import { jitter } from "./jitter.ts";
 import { type Setting, stationSetting } from "./profile.ts";
 import type { SimRandom } from "./random.ts";
 import { interpolate, type ScenarioRun, scenarioHour } from "./scenarios.ts";
@@ -55,6 +56,10 @@ export function airValues(station: Station, t: number, run: ScenarioRun, rng: Si
   const setting = stationSetting(station);
   const h = beijingHourOfDay(t);
   const month = beijingMonth(t);
+  // Analyser scatter (jitter.ts) of a few µg/m³ (the integers published), applied in log space
+  // (at most ×3 either way) so that it stays positive at clean sites.
+  const scatter = (metric: string, value: number, bound: number) =>
+    value * Math.exp(jitter(rng.gaussian(id, t, metric, "jitter"), Math.min(bound / value, Math.log(3))));
   // Shared regional weather (same key at every station) plus a little local weather.
   const weather = Math.exp(
     0.28 * rng.smooth("air-weather", t, 1.5 * DAY_MS) + 0.08 * rng.smooth(id, t, DAY_MS),
@@ -65,28 +70,41 @@ export function airValues(station: Station, t: number, run: ScenarioRun, rng: Si
   const inEpisode = level > baseline;
   // A stagnant boundary layer flattens the diurnal cycle.
   const diurnal = inEpisode ? 1 + (pm25Diurnal(h) - 1) * 0.5 : pm25Diurnal(h);
-  const pm25 = Math.max(baseline, level) * diurnal * Math.exp(0.08 * rng.gaussian(id, t, "pm25"));
+  const pm25 = scatter(
+    "pm25",
+    Math.max(baseline, level) * diurnal * Math.exp(0.08 * rng.gaussian(id, t, "pm25")),
+    4,
+  );
   const coarseRatio = (inEpisode ? 1.3 : 1.55) + 0.1 * rng.smooth(`${id}-pm10`, t, DAY_MS);
-  const pm10 = pm25 * coarseRatio * Math.exp(0.05 * rng.gaussian(id, t, "pm10"));
+  const pm10 = scatter("pm10", pm25 * coarseRatio * Math.exp(0.05 * rng.gaussian(id, t, "pm10")), 4);
   const episodeLoad = Math.min(Math.max(level - baseline, 0), 300) / 300;
-  const no2 =
+  const no2 = scatter(
+    "no2",
     NO2_BASE[setting] *
-    no2Diurnal(h) *
-    Math.sqrt(weather) *
-    (1 + 0.4 * episodeLoad) *
-    Math.exp(0.1 * rng.gaussian(id, t, "no2"));
-  const so2 =
+      no2Diurnal(h) *
+      Math.sqrt(weather) *
+      (1 + 0.4 * episodeLoad) *
+      Math.exp(0.1 * rng.gaussian(id, t, "no2")),
+    4,
+  );
+  const so2 = scatter(
+    "so2",
     SO2_BASE[setting] *
-    (1 + 0.2 * bump(h, 10, 3)) *
-    (1 + 0.5 * episodeLoad) *
-    Math.exp(0.15 * rng.gaussian(id, t, "so2"));
+      (1 + 0.2 * bump(h, 10, 3)) *
+      (1 + 0.5 * episodeLoad) *
+      Math.exp(0.15 * rng.gaussian(id, t, "so2")),
+    4,
+  );
   const co =
     CO_BASE[setting] * coDiurnal(h) * weather ** 0.4 * Math.exp(0.07 * rng.gaussian(id, t, "co")) +
     0.004 * Math.max(level - baseline, 0);
   const sunlit = Math.max(0, Math.sin((Math.PI * (h - 8)) / 12)) ** 1.6;
-  const o3 =
+  const o3 = scatter(
+    "o3",
     (O3_NIGHT[setting] + o3Amplitude(month) * sunlit) *
-    (inEpisode ? 0.7 : 1) *
-    Math.exp(0.1 * rng.gaussian(id, t, "o3"));
+      (inEpisode ? 0.7 : 1) *
+      Math.exp(0.1 * rng.gaussian(id, t, "o3")),
+    5,
+  );
   return { pm25, pm10, so2, no2, co, o3 };
 }

@@ -25,8 +25,11 @@ export function noiValues(station: Station, t: number, run: ScenarioRun, rng: Si
   const doy = beijingDayOfYear(t);
   const wet = rng.smooth("water-rain", t, 2 * DAY_MS);
   const forest = setting === "reserve";
+  // A humid night approaches saturation, where a capacitive sensor reads 95–100 % and keeps moving:
+  // the mean is eased under 97 % (a hard clamp would report 100 for hours, a stuck-sensor pattern).
+  const humid = 76 + 14 * dailyCycle(h, 4) + 8 * wet + (forest ? 5 : 0);
   const rh = clamp(
-    76 + 14 * dailyCycle(h, 4) + 8 * wet + (forest ? 5 : 0) + 2 * rng.gaussian(id, t, "rh"),
+    (humid < 90 ? humid : 97 - 7 * Math.exp(-(humid - 90) / 7)) + 2 * rng.gaussian(id, t, "rh"),
     25,
     100,
   );

@@ -1,5 +1,6 @@
 import type { Station } from "@qingshan/domain";
 import { beijingDayOfYear, beijingHourOfDay, dailyCycle, yearlyCycle } from "./calendar.ts";
+import { jitter } from "./jitter.ts";
 import type { SimRandom } from "./random.ts";
 import { interpolate, type ScenarioRun, scenarioHour, type WaterIncident } from "./scenarios.ts";
 
@@ -24,7 +25,8 @@ interface Baseline {
 const CLEAN_RIVER: Baseline = { codmn: 1.8, nh3n: 0.16, tp: 0.045, tn: 0.85, cond: 70, turb: 5, ph: 7.2 };
 const RIVER: Baseline = { codmn: 2.5, nh3n: 0.3, tp: 0.075, tn: 1.2, cond: 95, turb: 8, ph: 7.2 };
 // GB 3838-2002 Table 1: TP in lakes and reservoirs Class II ≤ 0.025 mg/L (the reservoir intake's
-// target). Drift and noise take the hourly value up to ~1.45 × the baseline: 0.014 stays ≤ 0.020.
+// target). A well-mixed reservoir drifts little (±6 % σ, against 12 % in rivers); with the analyser
+// scatter (±0.004, jitter.ts) the hourly value stays within ~0.007–0.022.
 const LAKE: Baseline = { codmn: 2.0, nh3n: 0.12, tp: 0.014, tn: 0.55, cond: 55, turb: 2.5, ph: 7.4 };
 
 function baselineOf(station: Station): Baseline {
@@ -58,6 +60,8 @@ export function waterValues(station: Station, t: number, run: ScenarioRun, rng: 
   const lake = station.water?.waterBody === "lake";
   const drift = (metric: string, scale = 3 * DAY_MS) => rng.smooth(`${id}-${metric}`, t, scale);
   const noise = (metric: string) => rng.gaussian(id, t, metric);
+  // Absolute analyser scatter (jitter.ts): at least ~2.5 reporting steps of generate.ts DECIMALS.
+  const scatter = (metric: string, bound: number) => jitter(rng.gaussian(id, t, metric, "jitter"), bound);
   // Rain in the catchment (regional): raises turbidity, dilutes conductivity.
   const rain = Math.max(0, rng.smooth("water-rain", t, 2 * DAY_MS));
 
@@ -67,7 +71,8 @@ export function waterValues(station: Station, t: number, run: ScenarioRun, rng: 
     9 * yearlyCycle(doy, 20) +
     0.5 * dailyCycle(h, 15) +
     0.4 * drift("temp") +
-    0.05 * noise("temp");
+    0.05 * noise("temp") +
+    scatter("temp", 0.4);
   const incident = incidentAt(station, t, run);
   const hour = scenarioHour(run, t) ?? 0;
   const add = (frames: WaterIncident["nh3nAdd"] | undefined) => (frames ? interpolate(frames, hour) : 0);
@@ -78,15 +83,22 @@ export function waterValues(station: Station, t: number, run: ScenarioRun, rng: 
       0.15 * drift("do") +
       0.05 * noise("do")) *
     doFactor;
-  const ph = base.ph + 0.12 * drift("ph") + 0.08 * dailyCycle(h, 15) + 0.03 * noise("ph");
+  const ph =
+    base.ph + 0.12 * drift("ph") + 0.08 * dailyCycle(h, 15) + 0.03 * noise("ph") + scatter("ph", 0.03);
   const codmn =
     base.codmn * (1 + 0.1 * drift("codmn")) * Math.exp(0.05 * noise("codmn")) + add(incident?.codmnAdd);
   const nh3n =
     (base.nh3n * (1 + 0.15 * drift("nh3n")) + add(incident?.nh3nAdd)) * Math.exp(0.04 * noise("nh3n"));
-  const tp = (base.tp * (1 + 0.12 * drift("tp")) + add(incident?.tpAdd)) * Math.exp(0.05 * noise("tp"));
-  const tn = base.tn * (1 + 0.1 * drift("tn")) * Math.exp(0.04 * noise("tn"));
+  const tp =
+    (base.tp * (1 + (lake ? 0.06 : 0.12) * drift("tp")) + add(incident?.tpAdd)) *
+      Math.exp(0.05 * noise("tp")) +
+    scatter("tp", 0.004);
+  const tn = base.tn * (1 + 0.1 * drift("tn")) * Math.exp(0.04 * noise("tn")) + scatter("tn", 0.04);
   const cond =
-    base.cond * (1 + 0.05 * drift("cond")) * (1 - 0.15 * Math.min(rain, 1)) * Math.exp(0.02 * noise("cond"));
-  const turb = base.turb * Math.exp((lake ? 0.2 : 0.6) * rain + 0.1 * drift("turb") + 0.08 * noise("turb"));
+    base.cond * (1 + 0.05 * drift("cond")) * (1 - 0.15 * Math.min(rain, 1)) * Math.exp(0.02 * noise("cond")) +
+    scatter("cond", 4);
+  const turb =
+    base.turb * Math.exp((lake ? 0.2 : 0.6) * rain + 0.1 * drift("turb") + 0.08 * noise("turb")) +
+    scatter("turb", 0.4);
   return { ph, do: dissolvedOxygen, codmn, nh3n, tp, tn, cond, turb, temp };
 }
