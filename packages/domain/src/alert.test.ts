@@ -59,6 +59,51 @@ describe("foldAlertEvents", () => {
     expect(state?.resolvedValue).toBeUndefined();
   });
 
+  it("a warning resolved while held at a stepped-down level takes the resolution's message, not the hold's ongoing text", () => {
+    const ongoing = {
+      zh: "【警告】莲都监测站：重污染天气（橙色预警级别）。24小时滑动AQI 76。仍在持续，自 11月28日 09:00（北京时间）起；连续36小时不满足黄色条件方解除",
+      en: "[warning] Liandu station: Heavy pollution (orange level). 24-h rolling AQI 76; ongoing since 28 Nov 09:00 Beijing time; released only after 36 h below yellow",
+    };
+    const resolution = {
+      zh: "【已解除】莲都监测站：重污染天气。24小时滑动AQI 82；解除于 11月29日 18:00（北京时间）。",
+      en: "[resolved] Liandu station: Heavy pollution. 24-h rolling AQI 82; resolved at 29 Nov 18:00 Beijing time.",
+    };
+    const raised = ev("e1", "raised", "2026-11-28T06:00:00+08:00", {
+      level: "red",
+      metric: "aqi",
+      value: 320,
+      conditionHolds: true,
+    });
+    const held = ev("e2", "level_changed", "2026-11-28T15:00:00+08:00", {
+      level: "orange",
+      metric: "aqi",
+      value: 76,
+      conditionHolds: false,
+      message: ongoing,
+    });
+    const resolved = ev("e3", "resolved", "2026-11-29T18:00:00+08:00", {
+      metric: "aqi",
+      value: 82,
+      message: resolution,
+    });
+    expect(foldAlertEvents([raised, held, resolved])[0]).toMatchObject({
+      status: "resolved",
+      message: resolution,
+      value: 76,
+      resolvedValue: 82,
+    });
+    // Resolved from a level whose condition held (or of an event without conditionHolds): the
+    // message stays the raise's or latest level change's.
+    const lowered = ev("e2", "level_changed", "2026-11-28T15:00:00+08:00", {
+      level: "orange",
+      conditionHolds: true,
+    });
+    expect(foldAlertEvents([raised, lowered, resolved])[0]?.message).toEqual(base.message);
+    expect(foldAlertEvents([ev("e1", "raised", "2026-11-28T06:00:00+08:00"), resolved])[0]?.message).toEqual(
+      base.message,
+    );
+  });
+
   it("applies a duplicated event once and reopens an acknowledged alert whose level rises", () => {
     const raised = ev("e1", "raised", "2026-11-28T10:00:00+08:00", { level: "yellow" });
     const events = [

@@ -136,7 +136,7 @@ export interface AlertState {
   /** The current level's name, when its event carries one (`AlertEvent.levelName`). */
   readonly levelName?: { readonly zh: string; readonly en: string };
   readonly metric?: string;
-  /** The value that raised the alert, or set its latest level (the message's value); not the value at resolution. */
+  /** The value that raised the alert, or set its latest level; not the value at resolution (resolvedValue). */
   readonly value?: number;
   readonly threshold?: number;
   readonly window?: string;
@@ -144,6 +144,10 @@ export interface AlertState {
   readonly calendarWindow?: CalendarWindow;
   readonly standard?: string;
   readonly details?: readonly AlertDetail[];
+  /**
+   * The raise's or latest level change's message; once resolved after a level only held while it
+   * stepped down (`conditionHolds` false), the `resolved` event's message.
+   */
   readonly message: { readonly zh: string; readonly en: string };
   /** The value observed when the alert resolved (the `resolved` event's, same metric), if any. */
   readonly resolvedValue?: number;
@@ -270,7 +274,11 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
       case "resolved":
         s.status = "resolved";
         s.resolvedAt = e.at;
-        // `value` stays the one the message states; a value of another metric is not comparable.
+        // A message of a level only held while it stepped down says the episode is still going on
+        // ("仍在持续…方解除"): the resolution's message replaces it. Otherwise the message stays the
+        // raise's or latest level change's.
+        if (s.conditionHolds === false) s.message = e.message;
+        // `value` stays the one the raise or level change set; a value of another metric is not comparable.
         if (e.value !== undefined && (e.metric === undefined || e.metric === s.metric))
           s.resolvedValue = e.value;
         break;

@@ -45,29 +45,14 @@ import { type LatestObservation, latestObservation } from "./latest.ts";
 import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
-import { renderAlert, silentText } from "./render.ts";
+import { conditionEnded, renderAlert, silentText } from "./render.ts";
 import { dutyGaps, maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
 import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
 
 const MINUTE_MS = 60_000;
 const SEEN_LIMIT = 100_000;
 
-/**
- * Only for events stored before `conditionHolds` existed: the rules engine's text for a heavy-pollution warning announced at a level its latest AQI no
- * longer meets (packages/rules, ongoingText: "仍在持续，自 … 起；…方解除" / "ongoing since … Beijing
- * time; … released only after …"): the level is only held while the warning steps down.
- */
-const HELD_LEVEL_TEXT = { zh: "仍在持续，自", en: "; ongoing since " } as const;
-
-/**
- * Whether the alert's last raise or level change says its condition no longer holds: its
- * `conditionHolds`, set by the rules engine. Events stored before that field existed have none;
- * for them the message text is read (HELD_LEVEL_TEXT).
- */
-export function conditionEnded(s: Pick<AlertState, "message" | "conditionHolds">): boolean {
-  if (s.conditionHolds !== undefined) return !s.conditionHolds;
-  return s.message.zh.includes(HELD_LEVEL_TEXT.zh) || s.message.en.includes(HELD_LEVEL_TEXT.en);
-}
+export { conditionEnded };
 
 export interface NotifierDeps {
   readonly bus: Bus;

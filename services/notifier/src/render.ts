@@ -139,6 +139,23 @@ export function dashboardLink(publicUrl: string): string {
 const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
 /**
+ * Only for events stored before `conditionHolds` existed: the rules engine's text for a heavy-pollution warning announced at a level its latest AQI no
+ * longer meets (packages/rules, ongoingText: "仍在持续，自 … 起；…方解除" / "ongoing since … Beijing
+ * time; … released only after …"): the level is only held while the warning steps down.
+ */
+const HELD_LEVEL_TEXT = { zh: "仍在持续，自", en: "; ongoing since " } as const;
+
+/**
+ * Whether the alert's last raise or level change says its condition no longer holds: its
+ * `conditionHolds`, set by the rules engine. Events stored before that field existed have none;
+ * for them the message text is read (HELD_LEVEL_TEXT).
+ */
+export function conditionEnded(s: Pick<AlertState, "message" | "conditionHolds">): boolean {
+  if (s.conditionHolds !== undefined) return !s.conditionHolds;
+  return s.message.zh.includes(HELD_LEVEL_TEXT.zh) || s.message.en.includes(HELD_LEVEL_TEXT.en);
+}
+
+/**
  * 【建议橙色预警】 / [Orange warning suggested] for a heavy-pollution warning colour — a level
  * suggested from observed data, not a warning issued (the bureau issues warnings; the message says
  * "实测建议级别，非正式发布 / level suggested from observed data, not an issued warning") — or
@@ -442,6 +459,21 @@ export function renderAlert(
           en: `${capitalized(head.en)} ${down.from.en}→${down.to.en}, ${how.en}`,
         },
         valueWhat(state, state.value),
+      );
+    }
+    // A reminder or escalation of a warning only held at its level while it steps down: no
+    // suggestion to issue that colour either (heavy-pollution-warning.md §3).
+    const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
+    if (reminding && colour !== undefined && conditionEnded(state)) {
+      const advisory = state.path === "healthAdvisory";
+      const head = advisory ? WARNING_PATH_NAMES.healthAdvisory : { zh: "重污染天气", en: "heavy pollution" };
+      const at = advisory ? { zh: `${colour.zh}级别`, en: `${colour.en} level` } : colour;
+      return subject(
+        {
+          zh: `${head.zh} ${at.zh} 逐级解除中`,
+          en: `${capitalized(head.en)} ${at.en}, stepping down`,
+        },
+        valueWhat(state, latest?.latest.value ?? current?.value ?? state.value),
       );
     }
     return subject(

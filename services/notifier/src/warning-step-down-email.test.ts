@@ -16,7 +16,7 @@ type Colour = keyof typeof COLOUR_ZH;
 /** A heavy-pollution warning event of one episode, texts shortened from the rule engine's. */
 function warningEvent(
   alertId: string,
-  type: "raised" | "level_changed" | "resolved",
+  type: "raised" | "level_changed" | "resolved" | "renotified" | "escalated",
   level: Colour,
   value: number,
   dataTime: string,
@@ -50,7 +50,7 @@ function warningEvent(
             en: `[warning] Liandu station: Heavy pollution (${level} level). 24-h rolling AQI ${value}.`,
           },
     ...(type === "raised" ? { routes: ["duty"], tier: 0 } : {}),
-    ...(type === "resolved" ? {} : { conditionHolds: true }),
+    ...(type === "raised" || type === "level_changed" ? { conditionHolds: true } : {}),
     ...extra,
   };
 }
@@ -102,6 +102,106 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
       "解除时间 Resolved: 11月28日 18:00 / 28 Nov 18:00 北京时间 (Beijing time, 数据时间 data time)",
     );
     expect(allClear).toContain("处理时间 Processed: 12月1日 10:02 / 1 Dec 10:02 北京时间 (Beijing time)");
+  });
+
+  it("reminders and escalations of a warning held while it steps down say so; the all-clear's What is the resolution's message", async () => {
+    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
+    let t = T0;
+    const config = mailConfig(
+      {
+        renotifyMinutes: 0,
+        escalateAfterMinutes: 0,
+        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+      },
+      { timeoutMs: 5_000 },
+    );
+    await startNotifier(cleanup, config, { bus, store, now: () => t });
+    const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
+    const ongoing = {
+      zh: "【警告】莲都监测站：重污染天气（橙色预警级别）。24小时滑动AQI 76。仍在持续，自 11月27日 06:00（北京时间）起；连续36小时不满足黄色条件方解除",
+      en: "[warning] Liandu station: Heavy pollution (orange level). 24-h rolling AQI 76; ongoing since 27 Nov 06:00 Beijing time; released only after 36 h below yellow",
+    };
+    // Reminders and escalations from the bus (a peer notifier's, or one due as the step-down came in).
+    const steps: AlertEvent[] = [
+      warningEvent(a, "raised", "red", 320, "2026-11-28T06:00:00+08:00", t),
+      warningEvent(a, "escalated", "red", 320, "2026-11-28T06:00:00+08:00", T0 + MIN, { tier: 1 }),
+      warningEvent(a, "level_changed", "orange", 76, "2026-11-28T15:00:00+08:00", T0 + 2 * MIN, {
+        conditionHolds: false,
+        message: ongoing,
+      }),
+      warningEvent(a, "renotified", "orange", 76, "2026-11-28T15:00:00+08:00", T0 + 3 * MIN, {
+        message: ongoing,
+      }),
+      warningEvent(a, "escalated", "orange", 76, "2026-11-28T15:00:00+08:00", T0 + 4 * MIN, {
+        tier: 2,
+        message: ongoing,
+      }),
+      warningEvent(a, "resolved", "orange", 82, "2026-11-29T18:00:00+08:00", T0 + 5 * MIN),
+    ];
+    for (const [i, e] of steps.entries()) {
+      t = Date.parse(e.at);
+      await publishAlerts(bus, e);
+      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
+    }
+    const subjects = smtp.mails.map((m) => m.subject);
+    expect(subjects[1]).toBe(
+      "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 · 告警升级 → 第1级 | [Red warning suggested] Liandu station: heavy pollution · Alert escalated → tier 1",
+    );
+    expect(subjects[3]).toBe(
+      "[青山 Qingshan] 【重污染天气 橙色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 76 · 告警重复提醒 | [Heavy pollution orange, stepping down] Liandu station: AQI 24-h rolling 76 · Alert reminder",
+    );
+    expect(subjects[4]).toBe(
+      "[青山 Qingshan] 【重污染天气 橙色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 76 · 告警升级 → 第2级 | [Heavy pollution orange, stepping down] Liandu station: AQI 24-h rolling 76 · Alert escalated → tier 2",
+    );
+    const what = (i: number) => smtp.mails[i]?.text?.split("\n").find((l) => l.startsWith("内容 What:"));
+    // The all-clear's What is the resolution's message, not the hold's "仍在持续…方解除".
+    expect(what(5)).toBe(`内容 What: ${steps[5]?.message.zh} / ${steps[5]?.message.en}`);
+  });
+
+  it("a held health advisory's reminder says it steps down", async () => {
+    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
+    let t = T0;
+    const config = mailConfig(
+      {
+        renotifyMinutes: 0,
+        escalateAfterMinutes: 0,
+        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+      },
+      { timeoutMs: 5_000 },
+    );
+    await startNotifier(cleanup, config, { bus, store, now: () => t });
+    const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
+    const steps: AlertEvent[] = [
+      warningEvent(a, "raised", "red", 320, "2026-11-28T06:00:00+08:00", t, {}, "healthAdvisory"),
+      warningEvent(
+        a,
+        "level_changed",
+        "orange",
+        150,
+        "2026-11-28T15:00:00+08:00",
+        T0 + MIN,
+        { conditionHolds: false },
+        "healthAdvisory",
+      ),
+      warningEvent(
+        a,
+        "renotified",
+        "orange",
+        150,
+        "2026-11-28T15:00:00+08:00",
+        T0 + 2 * MIN,
+        {},
+        "healthAdvisory",
+      ),
+    ];
+    for (const [i, e] of steps.entries()) {
+      t = Date.parse(e.at);
+      await publishAlerts(bus, e);
+      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
+    }
+    expect(smtp.mails[2]?.subject).toBe(
+      "[青山 Qingshan] 【健康提示 橙色级别 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 150 · 告警重复提醒 | [Health advisory orange level, stepping down] Liandu station: AQI 24-h rolling 150 · Alert reminder",
+    );
   });
 
   it("on the health-advisory path keeps 【健康提示】 and says the step-down", async () => {
