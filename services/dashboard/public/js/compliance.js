@@ -24,7 +24,11 @@ export function init(app) {
   form.addEventListener("change", () => show(app).catch((e) => app.toast(String(e.message ?? e))));
 }
 
+/** Counts show() calls: only the latest one renders, so a slower answer for an earlier year selected never overwrites a later one. */
+let showCount = 0;
+
 export async function show(app) {
+  const call = ++showCount;
   if (app && !app.stations) app.stations = (await getJson("/api/v1/stations")).stations;
   const year = form.year.value;
   const [pm25, waterMonth, waterYear, days] = await Promise.all([
@@ -33,6 +37,7 @@ export async function show(app) {
     getJson("/api/v1/compliance/water", { period: "year", at: waterAt(year) }),
     getJson("/api/v1/compliance/aqi-days", { year }),
   ]);
+  if (call !== showCount) return;
   renderPm25(pm25, app?.stations ?? []);
   renderWater(waterMonth, waterYear);
   renderDays(days);
