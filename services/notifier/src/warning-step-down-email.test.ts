@@ -55,22 +55,35 @@ function warningEvent(
   };
 }
 
+/**
+ * A notifier mailing every event type to the duty route through a real SMTP server, its clock at
+ * each event's time; publishes `steps` one at a time, each once the previous one's mail came.
+ */
+async function mailInTurn(steps: readonly AlertEvent[]) {
+  const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
+  let t = T0;
+  const config = mailConfig(
+    {
+      renotifyMinutes: 0,
+      escalateAfterMinutes: 0,
+      routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+    },
+    { timeoutMs: 5_000 },
+  );
+  await startNotifier(cleanup, config, { bus, store, now: () => t });
+  for (const [i, e] of steps.entries()) {
+    t = Date.parse(e.at);
+    await publishAlerts(bus, e);
+    await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
+  }
+  return smtp;
+}
+
 describe("a heavy-pollution warning's level changes and all-clear by e-mail", () => {
   it("an escalation suggests the colour; a step-down names both colours and the value; the all-clear carries the resolving value and the level it leaves", async () => {
-    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
-    let t = T0;
-    const config = mailConfig(
-      {
-        renotifyMinutes: 0,
-        escalateAfterMinutes: 0,
-        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-      },
-      { timeoutMs: 5_000 },
-    );
-    await startNotifier(cleanup, config, { bus, store, now: () => t });
     const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
     const steps: AlertEvent[] = [
-      warningEvent(a, "raised", "orange", 260, "2026-11-28T06:00:00+08:00", t),
+      warningEvent(a, "raised", "orange", 260, "2026-11-28T06:00:00+08:00", T0),
       warningEvent(a, "level_changed", "red", 320, "2026-11-28T09:00:00+08:00", T0 + MIN),
       // Held at orange while stepping down (the condition of orange no longer holds).
       warningEvent(a, "level_changed", "orange", 76, "2026-11-28T15:00:00+08:00", T0 + 2 * MIN, {
@@ -86,11 +99,7 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
         T0 + 2 * MIN + 3 * 24 * 60 * MIN,
       ),
     ];
-    for (const [i, e] of steps.entries()) {
-      t = Date.parse(e.at);
-      await publishAlerts(bus, e);
-      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
-    }
+    const smtp = await mailInTurn(steps);
     expect(smtp.mails.map((m) => m.subject)).toEqual([
       "[青山 Qingshan] 【建议橙色预警】莲都监测站（万象街道） 重污染天气 · 新告警 | [Orange warning suggested] Liandu station: heavy pollution · New alert",
       "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 · 告警级别变化 | [Red warning suggested] Liandu station: heavy pollution · Alert level changed",
@@ -105,17 +114,6 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
   });
 
   it("reminders and escalations of a warning held while it steps down say so; the all-clear's What is the resolution's message", async () => {
-    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
-    let t = T0;
-    const config = mailConfig(
-      {
-        renotifyMinutes: 0,
-        escalateAfterMinutes: 0,
-        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-      },
-      { timeoutMs: 5_000 },
-    );
-    await startNotifier(cleanup, config, { bus, store, now: () => t });
     const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
     const ongoing = {
       zh: "【警告】莲都监测站：重污染天气（橙色预警级别）。24小时滑动AQI 76。仍在持续，自 11月27日 06:00（北京时间）起；连续36小时不满足黄色条件方解除",
@@ -123,7 +121,7 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
     };
     // Reminders and escalations from the bus (a peer notifier's, or one due as the step-down came in).
     const steps: AlertEvent[] = [
-      warningEvent(a, "raised", "red", 320, "2026-11-28T06:00:00+08:00", t),
+      warningEvent(a, "raised", "red", 320, "2026-11-28T06:00:00+08:00", T0),
       warningEvent(a, "escalated", "red", 320, "2026-11-28T06:00:00+08:00", T0 + MIN, { tier: 1 }),
       warningEvent(a, "level_changed", "orange", 76, "2026-11-28T15:00:00+08:00", T0 + 2 * MIN, {
         conditionHolds: false,
@@ -138,11 +136,7 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
       }),
       warningEvent(a, "resolved", "orange", 82, "2026-11-29T18:00:00+08:00", T0 + 5 * MIN),
     ];
-    for (const [i, e] of steps.entries()) {
-      t = Date.parse(e.at);
-      await publishAlerts(bus, e);
-      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
-    }
+    const smtp = await mailInTurn(steps);
     const subjects = smtp.mails.map((m) => m.subject);
     expect(subjects[1]).toBe(
       "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 · 告警升级 → 第1级 | [Red warning suggested] Liandu station: heavy pollution · Alert escalated → tier 1",
@@ -159,20 +153,9 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
   });
 
   it("a held health advisory's reminder says it steps down", async () => {
-    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
-    let t = T0;
-    const config = mailConfig(
-      {
-        renotifyMinutes: 0,
-        escalateAfterMinutes: 0,
-        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-      },
-      { timeoutMs: 5_000 },
-    );
-    await startNotifier(cleanup, config, { bus, store, now: () => t });
     const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
     const steps: AlertEvent[] = [
-      warningEvent(a, "raised", "red", 320, "2026-11-28T06:00:00+08:00", t, {}, "healthAdvisory"),
+      warningEvent(a, "raised", "red", 320, "2026-11-28T06:00:00+08:00", T0, {}, "healthAdvisory"),
       warningEvent(
         a,
         "level_changed",
@@ -194,31 +177,16 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
         "healthAdvisory",
       ),
     ];
-    for (const [i, e] of steps.entries()) {
-      t = Date.parse(e.at);
-      await publishAlerts(bus, e);
-      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
-    }
+    const smtp = await mailInTurn(steps);
     expect(smtp.mails[2]?.subject).toBe(
       "[青山 Qingshan] 【健康提示 橙色级别 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 150 · 告警重复提醒 | [Health advisory orange level, stepping down] Liandu station: AQI 24-h rolling 150 · Alert reminder",
     );
   });
 
   it("on the health-advisory path keeps 【健康提示】 and says the step-down", async () => {
-    const { store, bus, smtp, mailConfig } = await startMailRig(cleanup);
-    let t = T0;
-    const config = mailConfig(
-      {
-        renotifyMinutes: 0,
-        escalateAfterMinutes: 0,
-        routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
-      },
-      { timeoutMs: 5_000 },
-    );
-    await startNotifier(cleanup, config, { bus, store, now: () => t });
     const a = "heavy-pollution-warning:ld-aq-01:2026-11-27T06:00:00+08:00";
     const steps: AlertEvent[] = [
-      warningEvent(a, "raised", "orange", 260, "2026-11-28T06:00:00+08:00", t, {}, "healthAdvisory"),
+      warningEvent(a, "raised", "orange", 260, "2026-11-28T06:00:00+08:00", T0, {}, "healthAdvisory"),
       warningEvent(
         a,
         "level_changed",
@@ -240,11 +208,7 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
         "healthAdvisory",
       ),
     ];
-    for (const [i, e] of steps.entries()) {
-      t = Date.parse(e.at);
-      await publishAlerts(bus, e);
-      await waitFor(() => smtp.mails.length === i + 1, { what: `e-mail ${i + 1}` });
-    }
+    const smtp = await mailInTurn(steps);
     expect(smtp.mails.map((m) => m.subject)).toEqual([
       "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 橙色级别 · 新告警 | [Health advisory] Liandu station: heavy pollution, orange level · New alert",
       "[青山 Qingshan] 【健康提示 橙色→黄色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 150 · 告警级别变化 | [Health advisory orange→yellow, stepping down] Liandu station: AQI 24-h rolling 150 · Alert level changed",
