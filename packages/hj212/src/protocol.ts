@@ -1,4 +1,4 @@
-import type { DataFlag } from "@qingshan/domain";
+import { DATA_FLAGS, type DataFlag } from "@qingshan/domain";
 import {
   COMMAND_CODES_2017,
   type CodeName,
@@ -38,29 +38,16 @@ export interface ProtocolProfile {
 }
 
 // hj212.md §5, Table 8 of HJ 212-2017: the domain's flags are these letters, same meanings.
-const DATA_FLAGS_2017: Readonly<Record<string, DataFlag>> = Object.freeze({
-  N: "N",
-  F: "F",
-  M: "M",
-  S: "S",
-  D: "D",
-  C: "C",
-  T: "T",
-  B: "B",
-});
+const DATA_FLAGS_2017: Readonly<Record<string, DataFlag>> = Object.freeze(
+  Object.fromEntries(DATA_FLAGS.map((flag) => [flag, flag])),
+);
 
 // hj212.md §5, the HJ/T 212-2005 flag set: P power failure, F source stopped, C calibration,
 // M maintenance, T over upper limit, D fault, S set value, N normal (no B). Same letters as 2017
 // where the meaning is the same (F: 停运, the source then, the instrument in 2017; neither is valid
 // data). P (电源故障, a power-supply fault) has no 2017 letter: stored as D (故障, fault).
 const DATA_FLAGS_2005: Readonly<Record<string, DataFlag>> = Object.freeze({
-  N: "N",
-  F: "F",
-  M: "M",
-  S: "S",
-  D: "D",
-  C: "C",
-  T: "T",
+  ...Object.fromEntries(DATA_FLAGS.filter((flag) => flag !== "B").map((flag) => [flag, flag])),
   P: "D",
 });
 
