@@ -194,12 +194,10 @@ describe("dashboard labels", () => {
     const some = { sections: 9, assessed: 7, notAssessable: 2, meeting: 6 };
     expect(waterShareNote(some, [short], "zh")).toBe("6 / 7（另 2 个断面数据不足，需 ≥ 27 个有效日）");
     expect(waterShareNote({ ...some, assessed: 9, notAssessable: 0 }, [], "en")).toBe("6 / 9");
-    // A month's first day: no completed day yet, so no section has any data.
+    // A period in which no section has any data (a past year without data).
     const empty = { reason: "no parameter has data in the period" };
-    expect(waterShareNote(none, Array(9).fill(empty), "zh")).toBe("9 个断面，本期尚无已结束日的数据");
-    expect(waterShareNote(none, Array(9).fill(empty), "en")).toBe(
-      "9 sections, no completed day in the period yet",
-    );
+    expect(waterShareNote(none, Array(9).fill(empty), "zh")).toBe("9 个断面，本期无数据");
+    expect(waterShareNote(none, Array(9).fill(empty), "en")).toBe("9 sections, no data in the period");
     expect(waterShareNote(none, [empty, short], "zh")).toBe("9 个断面，均数据不足（需 ≥ 27 个有效日）");
   });
 

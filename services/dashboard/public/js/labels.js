@@ -234,8 +234,8 @@ export function alertSubject(text, lang) {
 /**
  * The note under a water share card: "3 / 5" (meeting / assessed), with how many sections had too
  * few data; "9 个断面，均数据不足（需 ≥ 27 个有效日）" when none could be assessed — the minimum read from the
- * sections' reasons ("2 valid daily means; needs ≥ 27"); "9 个断面，本期尚无已结束日的数据" when no section has any
- * data in the period (a month's first day: only completed days count). `sections` are the card's section rows.
+ * sections' reasons ("2 valid daily means; needs ≥ 27"); "9 个断面，本期无数据" when no section has any data in
+ * the period. `sections` are the card's section rows.
  */
 /** The API's reason for a section without any value in the period (services/api water-class.ts). */
 const NO_DATA_REASON = "no parameter has data in the period";
@@ -245,11 +245,11 @@ export function waterShareNote(share, sections, lang) {
   const core =
     needs === undefined ? "" : lang === "zh" ? `需 ≥ ${needs} 个有效日` : `≥ ${needs} valid days needed`;
   if (share.sections === 0) return lang === "zh" ? "无断面" : "no sections";
-  // On a period's first day no day has ended yet: nothing to assess is not "too few data".
+  // No section has any data in the period (a past year without data): nothing to assess is not "too few data".
   if (share.assessed === 0 && sections.length > 0 && sections.every((s) => s.reason === NO_DATA_REASON)) {
     return lang === "zh"
-      ? `${share.sections} 个断面，本期尚无已结束日的数据`
-      : `${share.sections} sections, no completed day in the period yet`;
+      ? `${share.sections} 个断面，本期无数据`
+      : `${share.sections} sections, no data in the period`;
   }
   if (share.assessed === 0) {
     const need = core ? (lang === "zh" ? `（${core}）` : ` (${core})`) : "";
