@@ -1,16 +1,10 @@
-import { join } from "node:path";
-import { createMemoryBus } from "@qingshan/bus";
-import { type AlertEvent, HOUR_MS, type Reading } from "@qingshan/domain";
-import { loadStationRegistry } from "@qingshan/simulator";
-import { createDuckDbStore } from "@qingshan/store";
-import { waitFor } from "@qingshan/testkit";
+import { HOUR_MS, type Reading } from "@qingshan/domain";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
-import { startEvaluatorService, startWriterService } from "./services.ts";
 import { startTestApi } from "./testing/api-service.ts";
 import { repoRoot } from "./testing/cli-process.ts";
+import { alertsForReading } from "./testing/evaluate-reading.ts";
 import { readShippedConfig, writeShippedConfig } from "./testing/shipped-config.ts";
 
 const cleanups = cleanupsAfterEach();
@@ -71,31 +65,6 @@ describe("air.concentrationRounding2026 of the qingshan configuration (provision
   it("reaches the evaluator: PM2.5 150.6 µg/m³ in the last hour raises the hourly AQI alert (151, AQI 201) under half-even, not under truncate (150, AQI 200)", async () => {
     const hourlyAlerts = async (air: Record<string, unknown>) => {
       const { file, dataDir } = configWith(air);
-      const config = loadConfig({
-        root: repoRoot,
-        file,
-        env: { QINGSHAN_DATA_DIR: dataDir, QINGSHAN_SIMULATOR: "off" },
-      });
-      const ctx = {
-        config,
-        registry: loadStationRegistry(config.stations),
-        logger: pino({ level: "silent" }),
-        bus: createMemoryBus(),
-      };
-      await ctx.bus.start();
-      cleanups.push(() => ctx.bus.stop());
-      const store = createDuckDbStore({ path: join(dataDir, "q.duckdb"), threads: 1 });
-      await store.start();
-      cleanups.push(() => store.stop());
-      const alerts: AlertEvent[] = [];
-      await ctx.bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
-        alerts.push(...batch.map((d) => d.value));
-      });
-      const writer = await startWriterService(ctx, store);
-      cleanups.push(() => writer.stop());
-      const evaluator = await startEvaluatorService(ctx, store, repoRoot);
-      let stopped = false;
-      cleanups.push(() => (stopped ? undefined : evaluator.stop()));
       // The hour just completed (HJ 633-2026: every hour from 2026-03-01 on).
       const hour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
       const reading: Reading = {
@@ -108,16 +77,7 @@ describe("air.concentrationRounding2026 of the qingshan configuration (provision
         source: "mqtt-json",
         receivedAt: hour + HOUR_MS,
       };
-      await ctx.bus.publish("readings", [{ key: reading.stationId, value: reading }]);
-      const partition = ctx.bus.partitionFor("readings", reading.stationId);
-      await waitFor(
-        async () => (await ctx.bus.committedOffsets("evaluator", "readings")).get(partition) === "1",
-        { what: "the evaluator group committed the reading" },
-      );
-      // Stopping waits for the alert events of the batch to be published.
-      await evaluator.stop();
-      stopped = true;
-      await waitFor(async () => ctx.bus.depth().alerts === 0, { what: "the alerts delivered" });
+      const alerts = await alertsForReading(cleanups, { file, dataDir, reading });
       return alerts.filter((e) => e.ruleId === "aqi-hourly-heavy").map((e) => [e.type, e.value]);
     };
     expect(await hourlyAlerts({ concentrationRounding2026: "half-even" })).toEqual([["raised", 201]]);

@@ -1,17 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createMemoryBus } from "@qingshan/bus";
-import { type AlertEvent, HOUR_MS, type Reading } from "@qingshan/domain";
-import { loadStationRegistry } from "@qingshan/simulator";
-import { createDuckDbStore } from "@qingshan/store";
-import { waitFor } from "@qingshan/testkit";
+import { HOUR_MS, type Reading } from "@qingshan/domain";
 import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
-import { startEvaluatorService, startWriterService } from "./services.ts";
 import { startTestApi } from "./testing/api-service.ts";
 import { repoRoot } from "./testing/cli-process.ts";
+import { alertsForReading } from "./testing/evaluate-reading.ts";
 import { readShippedConfig, writeShippedConfig } from "./testing/shipped-config.ts";
 
 // noi.scheme of the qingshan configuration: one NOI grade table for the API and the evaluator's
@@ -73,31 +68,6 @@ describe("noi.scheme reaches the evaluator", () => {
   /** The noi-grade events of one hourly NOI mean of 1000 ions/cm³ at ld-noi-01 (II under A, III under B). */
   async function noiAlerts(noi: Record<string, unknown>, env: Record<string, string> = {}) {
     const { file, dataDir } = configWith(noi);
-    const config = loadConfig({
-      root: repoRoot,
-      file,
-      env: { QINGSHAN_DATA_DIR: dataDir, QINGSHAN_SIMULATOR: "off", ...env },
-    });
-    const ctx = {
-      config,
-      registry: loadStationRegistry(config.stations),
-      logger: pino({ level: "silent" }),
-      bus: createMemoryBus(),
-    };
-    await ctx.bus.start();
-    cleanups.push(() => ctx.bus.stop());
-    const store = createDuckDbStore({ path: join(dataDir, "q.duckdb"), threads: 1 });
-    await store.start();
-    cleanups.push(() => store.stop());
-    const alerts: AlertEvent[] = [];
-    await ctx.bus.subscribe<AlertEvent>("alerts", { group: "test" }, async (batch) => {
-      alerts.push(...batch.map((d) => d.value));
-    });
-    const writer = await startWriterService(ctx, store);
-    cleanups.push(() => writer.stop());
-    const evaluator = await startEvaluatorService(ctx, store, repoRoot);
-    let stopped = false;
-    cleanups.push(() => (stopped ? undefined : evaluator.stop()));
     const hour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
     const reading: Reading = {
       stationId: "ld-noi-01",
@@ -109,16 +79,7 @@ describe("noi.scheme reaches the evaluator", () => {
       source: "mqtt-json",
       receivedAt: hour + HOUR_MS,
     };
-    await ctx.bus.publish("readings", [{ key: reading.stationId, value: reading }]);
-    const partition = ctx.bus.partitionFor("readings", reading.stationId);
-    await waitFor(
-      async () => (await ctx.bus.committedOffsets("evaluator", "readings")).get(partition) === "1",
-      { what: "the evaluator group committed the reading" },
-    );
-    // Stopping waits for the alert events of the batch to be published.
-    await evaluator.stop();
-    stopped = true;
-    await waitFor(async () => ctx.bus.depth().alerts === 0, { what: "the alerts delivered" });
+    const alerts = await alertsForReading(cleanups, { file, dataDir, env, reading });
     return alerts.filter((e) => e.ruleId === "noi-grade");
   }
 
