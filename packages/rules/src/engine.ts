@@ -273,19 +273,35 @@ function calendarWindowOfRule(rule: Rule): CalendarWindow | undefined {
  * const engine = createRuleEngine(rules, { registry });
  * const events = engine.evaluateHour(view, Date.parse("2026-11-28T10:00:00+08:00"), "emit");
  */
+/**
+ * The first noi_grade rule whose `subject.scheme` names another NOI grade table than `inForce`
+ * (the table is set once, for the alerts and the API alike), with the table it names.
+ *
+ * @example
+ * noiSchemeConflict(rules, "candidate-a"); // { rule: <noi-grade>, named: "candidate-b" } or undefined
+ */
+export function noiSchemeConflict(
+  rules: readonly Rule[],
+  inForce: string,
+): { readonly rule: Rule; readonly named: string } | undefined {
+  for (const rule of rules) {
+    const named = rule.subject.index === "noi_grade" ? rule.subject.scheme : undefined;
+    if (named !== undefined && named !== inForce) return { rule, named };
+  }
+  return undefined;
+}
+
 export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOptions): RuleEngine {
   const clock = options.clock ?? Date.now;
   const historyLength = options.warningHistory ?? 240;
   const aqiSettings: AqiSettings = options.aqi ?? {};
   assertAqiSettings(aqiSettings);
   const noiScheme = options.noiScheme === undefined ? undefined : noiSchemeOf(options.noiScheme);
-  for (const rule of rules) {
-    const named = rule.subject.index === "noi_grade" ? rule.subject.scheme : undefined;
-    if (noiScheme !== undefined && named !== undefined && named !== noiScheme.id)
-      throw new RangeError(
-        `rule "${rule.id}": subject.scheme is ${named} but the NOI grade table in force is ${noiScheme.id}; leave scheme out of the rule (the table is set once, for the alerts and the API alike)`,
-      );
-  }
+  const conflict = noiScheme === undefined ? undefined : noiSchemeConflict(rules, noiScheme.id);
+  if (conflict !== undefined && noiScheme !== undefined)
+    throw new RangeError(
+      `rule "${conflict.rule.id}": subject.scheme is ${conflict.named} but the NOI grade table in force is ${noiScheme.id}; leave scheme out of the rule (the table is set once, for the alerts and the API alike)`,
+    );
   const defaultPreset =
     typeof options.warningPreset === "object"
       ? options.warningPreset

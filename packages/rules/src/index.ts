@@ -4,6 +4,7 @@ export {
   createRuleEngine,
   type EvaluationMode,
   eventIdOf,
+  noiSchemeConflict,
   type RuleEngine,
   type RuleEngineOptions,
   type RuleStatus,

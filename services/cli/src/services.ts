@@ -14,7 +14,7 @@ import {
   type NotifierSettings,
   parseNotifierConfig,
 } from "@qingshan/notifier";
-import { loadRulesFile, type Rule } from "@qingshan/rules";
+import { loadRulesFile, noiSchemeConflict, type Rule } from "@qingshan/rules";
 import { createDuckDbStore, createInfluxStore, StoreError, type TimeSeriesStore } from "@qingshan/store";
 import { createWriter, type WriterConfig, type WriterSettings } from "@qingshan/writer";
 import type { Logger } from "pino";
@@ -439,15 +439,14 @@ export function assertRulesFollowNoiScheme(
   rulesFile: string,
 ): void {
   const inForce = typeof setting === "string" ? setting : setting.id;
-  for (const rule of rules) {
-    const named = rule.subject.index === "noi_grade" ? rule.subject.scheme : undefined;
-    if (named === undefined || named === inForce) continue;
-    throw new ConfigError(
-      `${rulesFile}: rule "${rule.id}": subject.scheme is ${named}, but the configuration's noi.scheme is ${inForce}; ` +
-        "the NOI grade table is set once, in noi.scheme, for the alerts and the API alike: " +
-        `leave scheme out of the rule${typeof setting === "string" ? `, or set noi.scheme: ${named}` : ""}`,
-    );
-  }
+  const conflict = noiSchemeConflict(rules, inForce);
+  if (conflict === undefined) return;
+  const { rule, named } = conflict;
+  throw new ConfigError(
+    `${rulesFile}: rule "${rule.id}": subject.scheme is ${named}, but the configuration's noi.scheme is ${inForce}; ` +
+      "the NOI grade table is set once, in noi.scheme, for the alerts and the API alike: " +
+      `leave scheme out of the rule${typeof setting === "string" ? `, or set noi.scheme: ${named}` : ""}`,
+  );
 }
 
 /**
