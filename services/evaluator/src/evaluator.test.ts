@@ -208,6 +208,29 @@ describe("evaluator with the memory bus and DuckDB", () => {
     expect(heavy("aq-1")).toEqual([]);
   });
 
+  it("a copy of an older reading, resent after newer ones, is not counted again (one 30-min reading leaves the hour invalid)", async () => {
+    const h1 = START + H;
+    const half = (stationId: string, hourEnd: number, ts: number) => ({
+      key: stationId,
+      value: { ...reading(stationId, "pm25", hourEnd, 200), ts, periodMs: 30 * 60_000 },
+    });
+    await evaluator().start();
+    harness.clock = h1 + H + 60_000;
+    // As a station resends its unacknowledged messages after a reconnect, or the broker redelivers
+    // them: aq-1's first half-hour, the next hour's, then the first half-hour again (older than
+    // the newest reading by then). aq-2 sends the second half-hour instead: its hour becomes valid.
+    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H)]);
+    await harness.bus.publish("readings", [half("aq-1", h1 + H, h1), half("aq-2", h1 + H, h1)]);
+    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H / 2)]);
+    await settled();
+    const heavy = (stationId: string) =>
+      harness.alerts
+        .filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId)
+        .map((x) => x.type);
+    expect(heavy("aq-2")).toEqual(["raised"]);
+    expect(heavy("aq-1")).toEqual([]);
+  });
+
   it("memory per series stays bounded with minute data (dedupe state does not grow with the rate)", async () => {
     const e = evaluator();
     await e.start();

@@ -99,7 +99,7 @@ export interface Evaluator {
   /** Stops the sweep, then the subscription (waiting for in-flight batches). */
   stop(): Promise<void>;
   /**
-   * Estimated bytes per series of the windows and the dedupe state (both O(1) per series). Not
+   * Estimated bytes per series of the windows and the dedupe state (both bounded per series by the lateness). Not
    * counted: quality trackers, rule-engine state, per-station holders (bench heap delta has all).
    */
   memoryPerSeriesBytes(): number;
@@ -725,7 +725,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         const r = d.value;
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station
-        if (isCounted(s, r.metric, r.ts)) continue; // rebuilt from the store, or the newest reading published twice
+        if (isCounted(s, r.metric, r.ts)) continue; // rebuilt from the store, or a copy of a reading counted
         // The reading itself is a WindowReading (the windows keep numbers, not the object).
         const outcome = s.windowsOf(r.metric).add(r);
         if (!outcome.accepted) {
@@ -755,7 +755,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         }
         evaluated++;
         if (r.ts > newestEvaluated) newestEvaluated = r.ts;
-        s.newestTs.set(r.metric, Math.max(s.newestTs.get(r.metric) ?? r.ts, r.ts));
+        s.markCounted(r.metric, r.ts);
         trackQuality(s.qualityOf(r.metric), r);
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
@@ -888,7 +888,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           bytes += w.memoryBytes();
           if (w.latestHourEnd() !== undefined) count++;
         }
-        bytes += (s.storedThrough.size + s.newestTs.size) * DEDUPE_ENTRY_BYTES;
+        bytes += (s.storedThrough.size + s.newestTs.size) * DEDUPE_ENTRY_BYTES + s.countedBytes();
       }
       return count === 0 ? 0 : bytes / count;
     },

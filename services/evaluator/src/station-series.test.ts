@@ -7,7 +7,7 @@ import { oneAirStation } from "./testdata/fixtures.ts";
 const station = oneAirStation().get("aq-1") as Station;
 const series = () => createStationSeries(station, { latenessMs: 7_200_000, validFlags: ["N"] });
 
-describe("isCounted (O(1) dedupe state per series)", () => {
+describe("isCounted (dedupe state per series)", () => {
   it("after a rebuild, everything up to the newest stored ts counts as held, newer readings do not", () => {
     const s = series();
     s.storedThrough.set("pm25", 1000);

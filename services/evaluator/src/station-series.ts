@@ -15,6 +15,7 @@ import {
   type KeptStatistic,
   type SeriesWindows,
 } from "@qingshan/windows";
+import { addCounted, type CountedTimes, countedBytes, countedTimes, wasCounted } from "./counted-times.ts";
 
 const NO_DATA: StatLike = { mean: null, max: null, count: 0, valid: false };
 
@@ -44,8 +45,14 @@ export interface StationSeries {
   readonly lastValidHour: MetricNumbers;
   /** Per metric, the newest stored reading ts at the rebuild: readings up to it count as held (see `isCounted`). */
   readonly storedThrough: MetricNumbers;
-  /** Per metric, the newest reading ts taken into the windows (a second copy of it is skipped). */
+  /** Per metric, the newest reading ts taken into the windows (or stored, at the rebuild). */
   readonly newestTs: MetricNumbers;
+  /** Records that the metric's reading at `ts` was taken into its windows (see `isCounted`). */
+  markCounted(metric: MetricId, ts: number): void;
+  /** Whether `markCounted(metric, ts)` was called (within the lateness), or `ts` is the newest ts. */
+  wasCounted(metric: MetricId, ts: number): boolean;
+  /** Bytes of the counted-times sets (memoryPerSeriesBytes). */
+  countedBytes(): number;
   /** Wall-clock time (receivedAt) of the last reading from the station. */
   lastSeen: number | undefined;
   /** Newest hour label with data at this station. */
@@ -206,6 +213,8 @@ class Series implements StationSeries, StationView {
   data: number[];
   /** Windows per slotted metric; undefined until the first windowsOf(). */
   wins: (SeriesWindows | undefined)[] | undefined = undefined;
+  /** The times counted per slotted metric (counted-times.ts); undefined until its first reading. */
+  private readonly counted: (CountedTimes | undefined)[];
 
   constructor(
     readonly station: Station,
@@ -214,6 +223,7 @@ class Series implements StationSeries, StationView {
   ) {
     this.slotted = expected;
     this.data = new Array<number>(expected.length * SLOTS).fill(Number.NaN);
+    this.counted = new Array<CountedTimes | undefined>(expected.length).fill(undefined);
   }
 
   get view(): StationView {
@@ -231,6 +241,30 @@ class Series implements StationSeries, StationView {
     for (let k = 0; k < SLOTS; k++) this.data.push(Number.NaN);
     this.slotted = [...this.slotted, metric];
     return this.slotted.length - 1;
+  }
+
+  markCounted(metric: MetricId, ts: number): void {
+    const i = this.slotOf(metric);
+    const newest = this.data[i * SLOTS + NEWEST_TS] as number;
+    if (Number.isNaN(newest) || ts > newest) this.data[i * SLOTS + NEWEST_TS] = ts;
+    const times = this.counted[i];
+    this.counted[i] = times === undefined ? countedTimes(ts) : addCounted(times, ts, this.options.latenessMs);
+  }
+
+  wasCounted(metric: MetricId, ts: number): boolean {
+    const i = this.indexOf(metric);
+    if (i < 0) return false;
+    const times = this.counted[i];
+    return (
+      ts === this.data[i * SLOTS + NEWEST_TS] ||
+      (times !== undefined && wasCounted(times, ts, this.options.latenessMs))
+    );
+  }
+
+  countedBytes(): number {
+    let bytes = 0;
+    for (const times of this.counted) bytes += times === undefined ? 0 : countedBytes(times);
+    return bytes;
   }
 
   windows(): readonly SeriesWindows[] {
@@ -337,17 +371,18 @@ export function createStationSeries(station: Station, options: SeriesOptions): S
 export const DEDUPE_ENTRY_BYTES = 8;
 
 /**
- * Whether the windows already hold the reading of `metric` at `ts`, from O(1) state per series
- * (a redelivered batch is skipped earlier, by the per-partition offsets): anything up to the newest
- * stored ts at the rebuild (the windows were built from the store), and a second copy of the newest
- * reading (a duplicate publish). Trade-off: a late reading that was not yet stored at the rebuild
- * is taken as held and misses the windows (the writer still stores it), and a duplicate of an older,
- * out-of-order reading within one session is counted again.
+ * Whether the windows already hold the reading of `metric` at `ts` (a redelivered batch is skipped
+ * earlier, by the per-partition offsets): anything up to the newest stored ts at the rebuild (the
+ * windows were built from the store), and any time counted since, within the lateness — a second
+ * copy of a reading, newest or older (a QoS 1 redelivery or a station's resend after a reconnect),
+ * is not counted again (counted-times.ts). Trade-offs: a late reading that was not yet stored at
+ * the rebuild is taken as held and misses the windows (the writer still stores it); a series on no
+ * regular time grid recognises copies of its newest reading only.
  *
  * @example
  * if (!isCounted(s, r.metric, r.ts)) s.windowsOf(r.metric).add(r);
  */
 export function isCounted(s: StationSeries, metric: MetricId, ts: number): boolean {
   const through = s.storedThrough.get(metric);
-  return (through !== undefined && ts <= through) || ts === s.newestTs.get(metric);
+  return (through !== undefined && ts <= through) || s.wasCounted(metric, ts);
 }
