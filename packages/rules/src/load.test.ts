@@ -33,6 +33,31 @@ describe("rule file validation", () => {
     ]);
   });
 
+  it("a missing field says what it needs, and a GB 3095 threshold names the field inside it", () => {
+    const withoutTexts = base
+      .replace("WINDOW", "1h")
+      .replace(/ {4}description: .*\n/, "")
+      .replace(/ {4}appliesTo: .*\n/, "")
+      .replace(/ {4}standard: .*\n/, "");
+    expect(problems(withoutTexts)).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": description: required: { zh: "…", en: "…" }',
+      'config/rules.yaml: rule "aqi-hourly-heavy": appliesTo: required: { kind: air | water | noi }',
+      'config/rules.yaml: rule "aqi-hourly-heavy": standard: required: the standard and clause it comes from, e.g. "GB 3095-2012 表1"',
+    ]);
+    const gb3095 = base
+      .replace("WINDOW", "24h")
+      .replace("subject: { index: aqi }", "subject: { metric: pm25 }")
+      .replace("threshold: 200", "threshold: { gb3095: { grade: III, averaging: 24h } }");
+    expect(problems(gb3095)).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": threshold.gb3095.grade: expected one of I, II, station, received "III"',
+    ]);
+    expect(
+      problems(base.replace("WINDOW", "1h").replace("threshold: 200", "threshold: { above: 200 }")),
+    ).toEqual([
+      'config/rules.yaml: rule "aqi-hourly-heavy": threshold: expected a number, or { gb3095: { grade, averaging } }, received {"above":200}',
+    ]);
+  });
+
   it("accepts a valid rule and fills the defaults", () => {
     const [rule] = parseRules(base.replace("WINDOW", "1h"), FILE);
     expect(rule).toMatchObject({

@@ -87,9 +87,26 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * A union's "Invalid input" replaced by the problems of its one branch of the input's type (the
+ * others failed on the type itself), e.g. threshold.gb3095.grade instead of threshold; a union
+ * with its own message keeps it.
+ */
+function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((i) => {
+    if (i.code !== "invalid_union" || i.message !== "Invalid input") return [i];
+    const typed = i.errors.filter(
+      (branch) => !branch.every((e) => e.code === "invalid_type" && e.path.length === 0),
+    );
+    const [branch] = typed;
+    if (typed.length !== 1 || branch === undefined) return [i];
+    return expandUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] })));
+  });
+}
+
 function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, file: string): string[] {
   const rulesRaw = (raw as { rules?: unknown } | null)?.rules;
-  return issues.map((i) => {
+  return expandUnions(issues).map((i) => {
     const [first, index, ...rest] = i.path;
     const message =
       i.code === "unrecognized_keys"

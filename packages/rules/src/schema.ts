@@ -46,7 +46,16 @@ const duration = z.unknown().transform((value, ctx) => {
   return ms;
 });
 
-const bilingual = z.strictObject({ zh: z.string().min(1), en: z.string().min(1) });
+/** zod's error option for a field whose absence should say what it needs (other problems keep zod's message). */
+const requiredAs = (hint: string) => ({
+  error: (issue: { readonly input?: unknown }) =>
+    issue.input === undefined ? `required: ${hint}` : undefined,
+});
+
+const bilingual = z.strictObject(
+  { zh: z.string().min(1), en: z.string().min(1) },
+  requiredAs('{ zh: "…", en: "…" }'),
+);
 const severity = oneOf(SEVERITIES);
 const metricId = oneOf(METRIC_IDS);
 
@@ -191,18 +200,29 @@ export const ruleSchema = z
      */
     replaces: z.array(ruleId).min(1).optional(),
     enabled: z.boolean().default(true),
-    appliesTo: z.strictObject({
-      /** Station kind, or a list of kinds. */
-      kind: z.union([oneOf(STATION_KINDS), z.array(oneOf(STATION_KINDS)).min(1)]),
-      /** Only these stations (default: every station of the kind). */
-      stations: z.array(z.string().min(1)).min(1).optional(),
-      /** Water: only drinking-water sources (true) or only other sections (false). */
-      drinkingWaterSource: z.boolean().optional(),
-    }),
+    appliesTo: z.strictObject(
+      {
+        /** Station kind, or a list of kinds. */
+        kind: z.union([oneOf(STATION_KINDS), z.array(oneOf(STATION_KINDS)).min(1)]),
+        /** Only these stations (default: every station of the kind). */
+        stations: z.array(z.string().min(1)).min(1).optional(),
+        /** Water: only drinking-water sources (true) or only other sections (false). */
+        drinkingWaterSource: z.boolean().optional(),
+      },
+      requiredAs(`{ kind: ${STATION_KINDS.join(" | ")} }`),
+    ),
     subject: subjectSchema,
     window: oneOf(RULE_WINDOWS).optional(),
     comparison: oneOf(COMPARISONS).optional(),
-    threshold: z.union([z.number(), gb3095Threshold]).optional(),
+    threshold: z
+      .union([z.number(), gb3095Threshold], {
+        // A { gb3095 } object with a problem inside gets that problem (load.ts formatIssues).
+        error: (issue) =>
+          typeof issue.input === "object" && issue.input !== null && "gb3095" in issue.input
+            ? undefined
+            : `expected a number, or { gb3095: { grade, averaging } }, received ${JSON.stringify(issue.input)}`,
+      })
+      .optional(),
     levels: z.array(levelSchema).min(1).optional(),
     warning: warningLevelsSchema.optional(),
     annualTarget: annualTargetSchema.optional(),
@@ -217,7 +237,7 @@ export const ruleSchema = z
     damping: duration.default(0),
     severity,
     /** The standard and clause the rule comes from. */
-    standard: z.string().min(1),
+    standard: z.string(requiredAs('the standard and clause it comes from, e.g. "GB 3095-2012 表1"')).min(1),
     routing: z
       .strictObject({
         /** Notifier routes (by name) that deliver this rule's alerts. */
