@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "@qingshan/testkit";
 import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
@@ -52,6 +53,39 @@ describe("a second qingshan start on a data directory in use", { timeout: 90_000
         `^qingshan: store\\.locked: the database file ${file} is in use by another process \\(PID ${holder.pid}, .*another Qingshan.*set dataDir \\(QINGSHAN_DATA_DIR\\) to another directory$`,
       ),
     );
+  });
+});
+
+describe("qingshan start with a rules file that has errors", { timeout: 90_000 }, () => {
+  it("exits 1 before opening anything, printing the file's errors only: no stack, no service log", async () => {
+    const dir = tempDir(cleanups, "qingshan-main-");
+    const rulesFile = join(dir, "rules.yaml");
+    writeFileSync(
+      rulesFile,
+      "rules:\n  - id: pm25-high\n    window: hour\n    subject: { metric: pm25 }\n    threshold: { above: 75 }\n",
+    );
+    const dataDir = join(dir, "data");
+    const result = await qingshan(["start"], {
+      QINGSHAN_RULES: rulesFile,
+      QINGSHAN_DATA_DIR: dataDir,
+      QINGSHAN_SIMULATOR: "off",
+      QINGSHAN_HTTP_PORT: String(await freePort()),
+      QINGSHAN_MQTT_PORT: String(await freePort()),
+      QINGSHAN_HJ212_PORT: "0",
+    });
+    expect(result.code).toBe(1);
+    // Every problem on its own line, each naming the file, the rule and the field.
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `qingshan: ${rulesFile}: rule "pm25-high": description: required: { zh: "…", en: "…" }`,
+      `${rulesFile}: rule "pm25-high": appliesTo: required: { kind: air | water | noi }`,
+      `${rulesFile}: rule "pm25-high": window: expected one of 1h, 8h, 24h, day, month, year-to-date, latest, received "hour"`,
+      `${rulesFile}: rule "pm25-high": threshold: expected a number, or { gb3095: { grade, averaging } }, received {"above":75}`,
+      `${rulesFile}: rule "pm25-high": severity: required: one of info, warning, critical`,
+      `${rulesFile}: rule "pm25-high": standard: required: the standard and clause it comes from, e.g. "GB 3095-2012 表1"`,
+    ]);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toBe(""); // no service started, so none logged
+    expect(existsSync(dataDir)).toBe(false); // nor was the store opened
   });
 });
 

@@ -10,6 +10,7 @@ import {
   createBusFromConfig,
   createStoreFromConfig,
   listenHttp,
+  loadEvaluatorRules,
   publicUrlOf,
   type RunningService,
   SERVICE_NAMES,
@@ -59,6 +60,8 @@ export async function startOneService(
     );
   }
   const registry = loadStationRegistry(config.stations);
+  // Before the bus and the store open: a rules file with errors stops the evaluator with its errors only.
+  const rules = name === "evaluator" ? loadEvaluatorRules(config, registry, root) : undefined;
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse())
@@ -93,7 +96,7 @@ export async function startOneService(
         service = await startWriterService(ctx, store as TimeSeriesStore);
         break;
       case "evaluator":
-        service = await startEvaluatorService(ctx, store as TimeSeriesStore, root);
+        service = await startEvaluatorService(ctx, store as TimeSeriesStore, root, rules);
         break;
       case "notifier":
         service = await startNotifierService(ctx, store as TimeSeriesStore, {

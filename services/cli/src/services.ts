@@ -396,15 +396,32 @@ export async function startWriterService(
  * The evaluator with the config's `evaluator` section; on a partition takeover it waits for the
  * writer's `readingsGroup` (evaluatorSettingsOf), so the two cannot drift apart.
  */
+/**
+ * The evaluator's rules: `evaluator.rulesFile` (relative to `root`), validated against the
+ * station registry and the NOI grade table in force. `start` and `run evaluator` load them before
+ * opening anything, so a rules file with errors stops them at once with its errors only.
+ *
+ * @example
+ * loadEvaluatorRules(config, registry, process.cwd()) // RulesError "config/rules.yaml: rule …" when invalid
+ */
+export function loadEvaluatorRules(
+  config: QingshanConfig,
+  registry: StationRegistry,
+  root: string,
+): readonly Rule[] {
+  const rulesFile = resolve(root, evaluatorSettingsOf(config).rulesFile);
+  const rules = loadRulesFile(rulesFile, { registry });
+  assertRulesFollowNoiScheme(rules, config.noi.scheme, rulesFile);
+  return rules;
+}
+
 export async function startEvaluatorService(
   ctx: ServiceContext,
   store: TimeSeriesStore,
   root: string,
+  rules: readonly Rule[] = loadEvaluatorRules(ctx.config, ctx.registry, root),
 ): Promise<RunningService> {
   const settings = evaluatorSettingsOf(ctx.config);
-  const rulesFile = resolve(root, settings.rulesFile);
-  const rules = loadRulesFile(rulesFile, { registry: ctx.registry });
-  assertRulesFollowNoiScheme(rules, ctx.config.noi.scheme, rulesFile);
   const evaluator = createEvaluator(settings, {
     bus: ctx.bus,
     store,
@@ -479,8 +496,9 @@ export function checkRuleRoutes(ctx: ServiceContext, settings: NotifierSettings,
   try {
     rules = loadRulesFile(rulesFile, { registry: ctx.registry });
   } catch (error) {
+    // The reason without a stack: the file's problems are the evaluator's to report.
     ctx.logger.warn(
-      { err: error, rulesFile },
+      { rulesFile, reason: (error as Error).message },
       "rules not loadable here; their routes are not checked at start",
     );
     return;

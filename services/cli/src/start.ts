@@ -16,6 +16,7 @@ import {
   brokerLoginOf,
   createBusFromConfig,
   createStoreFromConfig,
+  loadEvaluatorRules,
   publicUrlOf,
   type ServiceContext,
   startApiService,
@@ -61,6 +62,8 @@ export async function startPipeline(
 ): Promise<RunningPipeline> {
   const { demoClock = Date.now } = options;
   const registry = loadStationRegistry(config.stations);
+  // Before anything opens: a rules file with errors stops the start with its errors only.
+  const rules = loadEvaluatorRules(config, registry, root);
   mkdirSync(config.dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -96,7 +99,7 @@ export async function startPipeline(
     });
     stops.push(() => notifier.stop());
 
-    const evaluator = await startEvaluatorService(ctx, store, root);
+    const evaluator = await startEvaluatorService(ctx, store, root, rules);
     stops.push(() => evaluator.stop());
 
     const api = await startApiService(ctx, store, { ingest: ingest.ingest, root });
