@@ -50,6 +50,21 @@ function reading(stationId: string, metric: MetricId, hourEnd: number, value: nu
   };
 }
 
+/** A 30-minute PM2.5 reading of 200 µg/m³ at `ts` in the hour labelled hourEnd: two make a valid hour (AQI 250). */
+function halfHour(stationId: string, hourEnd: number, ts: number): { key: string; value: Reading } {
+  return {
+    key: stationId,
+    value: { ...reading(stationId, "pm25", hourEnd, 200), ts, periodMs: 30 * 60_000 },
+  };
+}
+
+/** The event types of the station's aqi-hourly-heavy alerts so far. */
+function heavyAlertEvents(stationId: string): string[] {
+  return harness.alerts
+    .filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId)
+    .map((x) => x.type);
+}
+
 /** Publishes one hour of data (labelled hourEnd) with the wall harness.clock just after it. */
 async function publishHour(hourEnd: number, items: [string, MetricId, number][]): Promise<void> {
   harness.clock = hourEnd + 60_000;
@@ -177,14 +192,10 @@ describe("evaluator with the memory bus and DuckDB", () => {
 
   it("a duplicate publish after a rebuild is not counted again (one 30-min reading leaves the hour invalid)", async () => {
     const h1 = START + H;
-    const half = (stationId: string, hourEnd: number, ts: number) => ({
-      key: stationId,
-      value: { ...reading(stationId, "pm25", hourEnd, 200), ts, periodMs: 30 * 60_000 },
-    });
     const first = evaluator();
     await first.start();
     harness.clock = h1 + 60_000;
-    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H)]);
+    await harness.bus.publish("readings", [halfHour("aq-1", h1, h1 - H), halfHour("aq-2", h1, h1 - H)]);
     await settled();
     await waitFor(
       async () =>
@@ -197,38 +208,26 @@ describe("evaluator with the memory bus and DuckDB", () => {
     // A newer reading first, so the duplicate is not the series' newest; then aq-1's first half again
     // (a duplicate) and aq-2's second half (new data: its hour becomes valid, AQI 250 > 200).
     harness.clock = h1 + H + 60_000;
-    await harness.bus.publish("readings", [half("aq-1", h1 + H, h1), half("aq-2", h1 + H, h1)]);
-    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H / 2)]);
+    await harness.bus.publish("readings", [halfHour("aq-1", h1 + H, h1), halfHour("aq-2", h1 + H, h1)]);
+    await harness.bus.publish("readings", [halfHour("aq-1", h1, h1 - H), halfHour("aq-2", h1, h1 - H / 2)]);
     await settled();
-    const heavy = (stationId: string) =>
-      harness.alerts
-        .filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId)
-        .map((x) => x.type);
-    expect(heavy("aq-2")).toEqual(["raised"]);
-    expect(heavy("aq-1")).toEqual([]);
+    expect(heavyAlertEvents("aq-2")).toEqual(["raised"]);
+    expect(heavyAlertEvents("aq-1")).toEqual([]);
   });
 
   it("a copy of an older reading, resent after newer ones, is not counted again (one 30-min reading leaves the hour invalid)", async () => {
     const h1 = START + H;
-    const half = (stationId: string, hourEnd: number, ts: number) => ({
-      key: stationId,
-      value: { ...reading(stationId, "pm25", hourEnd, 200), ts, periodMs: 30 * 60_000 },
-    });
     await evaluator().start();
     harness.clock = h1 + H + 60_000;
     // As a station resends its unacknowledged messages after a reconnect, or the broker redelivers
     // them: aq-1's first half-hour, the next hour's, then the first half-hour again (older than
     // the newest reading by then). aq-2 sends the second half-hour instead: its hour becomes valid.
-    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H)]);
-    await harness.bus.publish("readings", [half("aq-1", h1 + H, h1), half("aq-2", h1 + H, h1)]);
-    await harness.bus.publish("readings", [half("aq-1", h1, h1 - H), half("aq-2", h1, h1 - H / 2)]);
+    await harness.bus.publish("readings", [halfHour("aq-1", h1, h1 - H), halfHour("aq-2", h1, h1 - H)]);
+    await harness.bus.publish("readings", [halfHour("aq-1", h1 + H, h1), halfHour("aq-2", h1 + H, h1)]);
+    await harness.bus.publish("readings", [halfHour("aq-1", h1, h1 - H), halfHour("aq-2", h1, h1 - H / 2)]);
     await settled();
-    const heavy = (stationId: string) =>
-      harness.alerts
-        .filter((x) => x.ruleId === "aqi-hourly-heavy" && x.stationId === stationId)
-        .map((x) => x.type);
-    expect(heavy("aq-2")).toEqual(["raised"]);
-    expect(heavy("aq-1")).toEqual([]);
+    expect(heavyAlertEvents("aq-2")).toEqual(["raised"]);
+    expect(heavyAlertEvents("aq-1")).toEqual([]);
   });
 
   it("memory per series stays bounded with minute data (dedupe state does not grow with the rate)", async () => {
