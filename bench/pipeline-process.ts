@@ -9,7 +9,8 @@
 // Environment: BENCH_DATA_DIR (required), BENCH_MQTT_URL (external broker) or BENCH_MQTT_PORT
 // (embedded broker port, default any free one), BENCH_RULES (default config/rules.yaml),
 // BENCH_MAX_FUTURE_SKEW_MS (ingest limit; the alert-latency probe publishes hours ahead of now),
-// BENCH_EVALUATOR_MAX_BATCH (the evaluator's maxBatch, for A/B runs), BENCH_ALLOC_PROFILE and
+// BENCH_EVALUATOR_MAX_BATCH (the evaluator's maxBatch, for A/B runs), BENCH_WRITER_LINGER_MS (the
+// writer's log.lingerMs, for A/B runs), BENCH_ALLOC_PROFILE and
 // BENCH_STEADY_CPU_PROFILE (profiles, see below).
 import { join } from "node:path";
 import { createMemoryBus } from "../packages/bus/src/index.ts";
@@ -45,7 +46,14 @@ stops.push(() => bus.stop());
 const writer = createWriter({
   bus,
   store,
-  ...(env.BENCH_WRITER_LOG === "off" ? {} : { log: { dir: join(dataDir, "writer-log") } }),
+  ...(env.BENCH_WRITER_LOG === "off"
+    ? {}
+    : {
+        log: {
+          dir: join(dataDir, "writer-log"),
+          ...(env.BENCH_WRITER_LINGER_MS ? { lingerMs: Number(env.BENCH_WRITER_LINGER_MS) } : {}),
+        },
+      }),
   logger: logger.child({ service: "writer" }),
 });
 await writer.start();
