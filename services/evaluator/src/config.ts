@@ -45,6 +45,12 @@ export const evaluatorConfigSchema = z.strictObject({
    * offset before rebuilding from the store anyway (with a warning); 0 does not wait.
    */
   takeoverWaitMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * Imported readings the live windows cannot take — older than the lateness allows, or a copy of
+   * a time already counted (an audited import may correct its value) — rebuild their station from
+   * the store once its import has been quiet this long and the writer group has stored it.
+   */
+  importSettleMs: z.number().int().min(0).max(3_600_000).default(10_000),
   /** Hours of stored data replayed through the rules on rebuild (the warning rule looks back this far). */
   replayHours: z
     .number()

@@ -146,6 +146,15 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * changed, so the watch can tell whether the one it read is still current.
    */
   const lagging = new Map<number, { readonly target: bigint }>();
+  /**
+   * Per station, imported readings the windows did not take (older than the lateness allows, or a
+   * copy of a counted time, perhaps with a corrected value): the offset after the last of them,
+   * and the timer that rebuilds the station once its import has been quiet `importSettleMs`.
+   */
+  const importRebuilds = new Map<
+    string,
+    { readonly partition: number; through: bigint; timer: NodeJS.Timeout | undefined }
+  >();
   /** The background watch of `lagging` (one loop for all its partitions), while it runs. */
   let watch: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
   /**
@@ -645,6 +654,49 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     void scheduleFlush();
   }
 
+  /** (Re)arms the station's rebuild after an import: `importSettleMs` after its last imported batch. */
+  function scheduleImportRebuild(stationId: string): void {
+    const pending = importRebuilds.get(stationId);
+    if (pending === undefined || controller.signal.aborted) return;
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => {
+      exclusive(() => rebuildAfterImport(stationId)).catch((error: unknown) => {
+        logger.error({ err: error, stationId }, "evaluator: rebuild after an import failed; retried");
+        scheduleImportRebuild(stationId);
+      });
+    }, settings.importSettleMs);
+  }
+
+  /**
+   * Rebuilds a station from the store once the writer group has stored its import and everything
+   * this member counted since (the windows are taken from the store, so anything counted live but
+   * not stored yet would be lost): the windows then hold the imported history and corrections,
+   * and the rules are replayed over them (differences reconciled as on any rebuild).
+   */
+  async function rebuildAfterImport(stationId: string): Promise<void> {
+    const pending = importRebuilds.get(stationId);
+    if (pending === undefined || controller.signal.aborted) return;
+    const station = registry.get(stationId);
+    if (station === undefined || !owned.has(pending.partition)) {
+      importRebuilds.delete(stationId);
+      return;
+    }
+    const processed = nextOffset.get(pending.partition);
+    const target = processed !== undefined && processed > pending.through ? processed : pending.through;
+    const behind = await awaitWriter([pending.partition], new Map([[pending.partition, target]]), true);
+    if (behind.size > 0) {
+      scheduleImportRebuild(stationId);
+      return;
+    }
+    importRebuilds.delete(stationId);
+    await rebuild(station);
+    logger.info(
+      { stationId },
+      "evaluator: station rebuilt from the store after imported readings the live windows could not take",
+    );
+    void scheduleFlush();
+  }
+
   async function ensure(station: Station): Promise<StationSeries> {
     return series.get(station.id) ?? (await rebuild(station));
   }
@@ -717,6 +769,15 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       let evaluated = 0;
       /** Readings too late for the windows, per source (counted once per batch). */
       const tooLate = new Map<ReadingSource, number>();
+      /** Stations with imported readings the windows did not take in this batch (see importRebuilds). */
+      const importedInBatch = new Set<string>();
+      const importedAside = (stationId: string, partition: number, offset: bigint): void => {
+        importedInBatch.add(stationId);
+        const pending = importRebuilds.get(stationId);
+        if (pending === undefined)
+          importRebuilds.set(stationId, { partition, through: offset + 1n, timer: undefined });
+        else if (offset + 1n > pending.through) pending.through = offset + 1n;
+      };
       /** Imported history too late for the windows: expected, so logged once per batch, not dead-lettered. */
       let history: { readonly stations: Set<string>; from: number; to: number } | undefined;
       for (let i = 0; i < fresh.length; i++) {
@@ -725,12 +786,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         const r = d.value;
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station
-        if (isCounted(s, r.metric, r.ts)) continue; // rebuilt from the store, or a copy of a reading counted
+        if (isCounted(s, r.metric, r.ts)) {
+          // Rebuilt from the store, or a copy of a reading counted; an imported one may correct it.
+          if (r.source === "import") importedAside(r.stationId, d.partition, freshOffsets[i] as bigint);
+          continue;
+        }
         // The reading itself is a WindowReading (the windows keep numbers, not the object).
         const outcome = s.windowsOf(r.metric).add(r);
         if (!outcome.accepted) {
           tooLate.set(r.source, (tooLate.get(r.source) ?? 0) + 1);
           if (r.source === "import") {
+            importedAside(r.stationId, d.partition, freshOffsets[i] as bigint);
             // History imported into a live system is mostly older than the windows reach: it is
             // stored and queryable, and a dead letter per value would bury the real rejects.
             if (history === undefined) history = { stations: new Set(), from: r.ts, to: r.ts };
@@ -783,6 +849,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           "evaluator: imported readings older than their series' newest reading minus the lateness: " +
             "stored by the writer, not evaluated by the rules (no dead letters)",
         );
+      for (const stationId of importedInBatch) scheduleImportRebuild(stationId);
       if (newestEvaluated > newestBefore) metrics.lastEvaluatedDataTime.set(newestEvaluated / 1000);
       for (const [stationId, hours] of dirty) {
         const s = series.get(stationId);
@@ -870,6 +937,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       ]);
       clearTimeout(timer);
       controller.abort(new Error("evaluator stopping"));
+      for (const pending of importRebuilds.values()) clearTimeout(pending.timer);
+      importRebuilds.clear();
       const ending = endWatch();
       const closing = subscription;
       subscription = undefined;

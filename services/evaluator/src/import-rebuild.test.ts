@@ -1,0 +1,61 @@
+import { createStationRegistry, type Reading } from "@qingshan/domain";
+import { waitFor } from "@qingshan/testkit";
+import { describe, expect, it } from "vitest";
+import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
+import { airStation, DEC_1, H, shippedRules } from "./testdata/fixtures.ts";
+
+const harness = evaluatorHarness({
+  dirPrefix: "qingshan-evaluator-import-",
+  registry: createStationRegistry([airStation("aq-1")]),
+  rules: shippedRules,
+  startClock: DEC_1,
+});
+
+function hourlyPm25(hourEnd: number, value: number, source: Reading["source"]): Reading {
+  return {
+    stationId: "aq-1",
+    metric: "pm25",
+    ts: hourEnd - H,
+    periodMs: H,
+    value,
+    flag: "N",
+    source,
+    receivedAt: hourEnd,
+  };
+}
+
+const heavyEvents = () =>
+  harness.alerts.filter((a) => a.ruleId === "aqi-hourly-heavy" && a.stationId === "aq-1").map((a) => a.type);
+
+describe("imported readings the live windows cannot take", { timeout: 30_000 }, () => {
+  it("an audited value imported over a live one rebuilds the station from the store, and the rules see it", async () => {
+    await harness.evaluator({ config: { importSettleMs: 100 } }).start();
+    const h1 = DEC_1 + H;
+    harness.clock = h1 + 60_000;
+    // Live: PM2.5 20 µg/m³ over the hour (an instrument fault, it turns out).
+    await harness.bus.publish("readings", [{ key: "aq-1", value: hourlyPm25(h1, 20, "mqtt-json") }]);
+    await harness.settled();
+    expect(heavyEvents()).toEqual([]);
+    // The audited data of the same hour, imported: 200 µg/m³, IAQI 250 (HJ 633-2012 Table 1), above 200.
+    await harness.bus.publish("readings", [{ key: "aq-1", value: hourlyPm25(h1, 200, "import") }]);
+    await waitFor(() => heavyEvents().length > 0, { timeoutMs: 15_000 });
+    expect(heavyEvents()).toEqual(["raised"]);
+    expect(
+      (await harness.store.queryReadings({ stationId: "aq-1", from: DEC_1, to: h1 })).map((r) => r.value),
+    ).toEqual([200]);
+  });
+
+  it("a live copy of a counted reading does not rebuild the station (redeliveries are common)", async () => {
+    await harness.evaluator({ config: { importSettleMs: 100 } }).start();
+    const h1 = DEC_1 + H;
+    harness.clock = h1 + 60_000;
+    await harness.bus.publish("readings", [{ key: "aq-1", value: hourlyPm25(h1, 20, "mqtt-json") }]);
+    await harness.settled();
+    // A station's resend with another value (the store keeps the last write) is taken as a copy:
+    // the windows keep the first value until the station's next rebuild (README, "Counted once").
+    await harness.bus.publish("readings", [{ key: "aq-1", value: hourlyPm25(h1, 200, "mqtt-json") }]);
+    await harness.settled();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // well past importSettleMs
+    expect(heavyEvents()).toEqual([]);
+  });
+});
