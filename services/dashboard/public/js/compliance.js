@@ -182,28 +182,74 @@ function renderWater(month, year) {
 function renderDays(days) {
   if (!daysChart)
     daysChart = window.echarts.init(document.getElementById("aqi-days-chart"), null, { renderer: "svg" });
-  const keys = ["1", "2", "3", "4", "5", "6", "na"];
+  const levels = ["1", "2", "3", "4", "5", "6"];
+  const levelSeries = levels.map((k) => {
+    const c = days.categories.find((x) => String(x.level) === k);
+    return {
+      type: "bar",
+      stack: "days",
+      name: pick(c),
+      itemStyle: { color: c.color },
+      data: days.stations.map((s) => s.counts[k]),
+    };
+  });
+  // Days with pollutants missing and an AQI ≤ 100 from the others (the API's incompleteDays) are in
+  // no level and out of the ratio (HJ 633-2012 §5 / HJ 633-2026 §5.3.1): shown as a hatched bar of
+  // their own, not dropped, so days = Σ levels + incomplete + na on every station's bar.
+  const incompleteSeries = {
+    type: "bar",
+    stack: "days",
+    name: t("days.incomplete"),
+    itemStyle: {
+      color: INCOMPLETE_COLOR,
+      decal: {
+        symbol: "rect",
+        dashArrayX: [1, 0],
+        dashArrayY: [2, 3],
+        rotation: -Math.PI / 4,
+        color: "rgba(255,255,255,0.7)",
+      },
+    },
+    data: days.stations.map((s) => s.incompleteDays),
+  };
+  const naSeries = {
+    type: "bar",
+    stack: "days",
+    name: t("days.na"),
+    itemStyle: { color: NA_COLOR },
+    data: days.stations.map((s) => s.counts.na),
+  };
   daysChart.setOption(
     {
       aria: { enabled: true },
       // Days without a valid AQI are hidden until asked for (the legend toggles them).
       legend: { top: 0, selected: { [t("days.na")]: false } },
       grid: { left: 48, right: 16, top: 48, bottom: 60 },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: (params) => daysTooltip(days, params) },
       xAxis: { type: "category", data: days.stations.map((s) => pick(s.name)), axisLabel: { rotate: 30 } },
       // Whole days on the axis (no 0.5 day ticks).
       yAxis: { type: "value", name: pick({ zh: "天", en: "days" }), minInterval: 1 },
-      series: keys.map((k) => {
-        const c = days.categories.find((x) => String(x.level) === k);
-        return {
-          type: "bar",
-          stack: "days",
-          name: c ? pick(c) : t("days.na"),
-          itemStyle: { color: c?.color ?? "#d0d0d0" },
-          data: days.stations.map((s) => s.counts[k]),
-        };
-      }),
+      series: [...levelSeries, incompleteSeries, naSeries],
     },
     true,
   );
+}
+
+const INCOMPLETE_COLOR = "#8d99ae";
+const NA_COLOR = "#d0d0d0";
+
+/** A station's days by category with the excellent/good-day ratio and what it leaves out. */
+function daysTooltip(days, params) {
+  const index = params[0]?.dataIndex ?? 0;
+  const s = days.stations[index];
+  if (!s) return "";
+  const lines = params.map((p) => `${p.marker}${escapeHtml(p.seriesName)}: ${p.value}`);
+  const ratio = s.excellentGoodShare === null ? "—" : `${Math.round(s.excellentGoodShare * 1000) / 10}%`;
+  lines.push(
+    t("days.ratio")
+      .replace("{ratio}", ratio)
+      .replace("{good}", String(s.excellentGoodDays))
+      .replace("{valid}", String(s.validAqiDays)),
+  );
+  return [`<b>${escapeHtml(pick(s.name))}</b>`, ...lines].join("<br>");
 }

@@ -154,6 +154,11 @@ const TEXT = {
   "targetShort.no_data": ["无数据", "No data"],
   "targetShort.insufficient_data": ["不评价", "No verdict"],
   "days.na": ["无有效AQI", "No valid AQI"],
+  "days.incomplete": ["数据不全（AQI≤100，不计入）", "Incomplete (AQI ≤ 100, not counted)"],
+  "days.ratio": [
+    "优良天数比例 {ratio}（{good} / {valid} 天）",
+    "Excellent/good-day ratio {ratio} ({good} / {valid} days)",
+  ],
   yes: ["是", "yes"],
   no: ["否", "no"],
 };
