@@ -4,6 +4,7 @@ import {
   hourStart,
   METRICS,
   type MetricId,
+  type Reading,
   reportingIntervalOf,
   type Station,
   toBeijingIso,
@@ -86,6 +87,60 @@ async function noiState(ctx: ApiContext, station: Station, now: number) {
   return { type: "noi" as const, label: last.label, value: last.value, grade: last.grade };
 }
 
+/** Spans searched back, widest last, for a metric's latest reading at or before a past `at`. */
+const LOOKBACK_MS = [24 * HOUR_MS, 31 * 24 * HOUR_MS, 366 * 24 * HOUR_MS, 3660 * 24 * HOUR_MS];
+
+/**
+ * The latest reading of `metric` at or before `at` (any flag, as the store's `latest`): the newest
+ * hour with readings whose label is at most the hour holding `at`, searched back in widening spans;
+ * within it the last reading not after `at` (only the hour holding `at` can have later ones, so an
+ * earlier hour answers). Null when none, or when retention has removed the hour's raw readings.
+ */
+async function latestAtOrBefore(
+  ctx: ApiContext,
+  stationId: string,
+  metric: MetricId,
+  at: number,
+): Promise<Reading | null> {
+  const lastLabel = hourStart(at) + HOUR_MS;
+  for (const span of LOOKBACK_MS) {
+    const hours = await ctx.store.queryHourly({ stationId, metric, from: lastLabel - span, to: lastLabel });
+    for (let i = hours.length - 1; i >= 0; i--) {
+      const hour = hours[i];
+      if (!hour || hour.totalCount === 0) continue;
+      const readings = await ctx.store.queryReadings({
+        stationId,
+        metric,
+        from: hour.hourEnd - HOUR_MS,
+        to: Math.min(hour.hourEnd, at + 1),
+      });
+      const last = readings.at(-1);
+      if (last) return last;
+      if (hour.hourEnd <= at) return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * The latest reading per metric as at `at`: the store's latest where it is not after `at`, else
+ * the latest at or before `at` — a past `at` must not lose the readings a station sent before it
+ * because it sent more afterwards.
+ */
+async function latestAsAt(ctx: ApiContext, stationId: string, at: number): Promise<Reading[]> {
+  const latest = await ctx.store.latest(stationId);
+  const result: Reading[] = [];
+  for (const r of latest) {
+    if (r.ts <= at) {
+      result.push(r);
+      continue;
+    }
+    const earlier = await latestAtOrBefore(ctx, stationId, r.metric, at);
+    if (earlier) result.push(earlier);
+  }
+  return result;
+}
+
 /**
  * GET /network: every station with its latest readings and current state — hourly AQI category
  * (air), class against target over the last 24 h (water), hourly NOI grade (noi) — and whether it
@@ -98,7 +153,7 @@ export function networkRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Network state (for the map)",
         description:
-          "Every station with its latest reading per metric and its current state: air = latest real-time AQI (HJ 633, last 3 h), water = GB 3838 class of the last 24 h means vs the target class, noi = grade of the latest valid hourly mean. `silent` when no reading arrived for `silentAfterIntervals` (default 3) reporting intervals (at least 1 h).",
+          "Every station with its latest reading per metric and its current state: air = latest real-time AQI (HJ 633, last 3 h), water = GB 3838 class of the last 24 h means vs the target class, noi = grade of the latest valid hourly mean. `silent` when no reading arrived for `silentAfterIntervals` (default 3) reporting intervals (at least 1 h). With `at`, all of it as at that time: each metric's latest reading at or before `at`.",
         tags: ["stations"],
         querystring: networkQuery,
         response: {
@@ -111,7 +166,7 @@ export function networkRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const now = request.query.at === undefined ? ctx.now() : parseTimeParam("at", request.query.at);
       const stations = [];
       for (const station of ctx.registry.stations) {
-        const latest = (await ctx.store.latest(station.id)).filter((r) => r.ts <= now);
+        const latest = await latestAsAt(ctx, station.id, now);
         const lastTs = latest.reduce((m, r) => Math.max(m, r.ts), Number.NEGATIVE_INFINITY);
         const silentAfterMs = Math.max(
           HOUR_MS,
