@@ -133,3 +133,28 @@ describe("a future `from` without `to`", () => {
     });
   });
 });
+
+// A "+" in a URL query decodes to a space, so an unencoded "+08:00" arrives as " 08:00": the 400
+// says so and shows the parameter written with %2B, which the plain "expected ISO 8601 with an
+// offset" did not (the time looks right to whoever typed it).
+describe("an offset whose + was decoded as a space", () => {
+  it("is a 400 naming the parameter and saying to write + as %2B", async () => {
+    const { status, error: body } = await error(
+      "/api/v1/series?station=aq1&metric=pm10&from=2026-11-28T00:00:00+08:00&to=2026-11-29T00:00:00%2B08:00",
+    );
+    expect(status).toBe(400);
+    expect(body).toMatchObject({
+      code: "query.invalid",
+      parameter: "from",
+      received: "2026-11-28T00:00:00 08:00",
+    });
+    expect(body.expected).toContain('a "+" in a URL query is read as a space');
+    expect(body.expected).toContain("from=2026-11-28T00:00:00%2B08:00");
+  });
+
+  it("a time with a space before anything but an offset gets the plain message", async () => {
+    const { error: body } = await error("/api/v1/series?station=aq1&metric=pm10&from=2026-11-28%2000:00:00");
+    expect(body).toMatchObject({ parameter: "from" });
+    expect(body.expected).not.toContain("%2B");
+  });
+});

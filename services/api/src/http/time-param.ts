@@ -4,6 +4,9 @@ import { badParameter } from "./errors.ts";
 const ISO_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
+/** An ISO time whose "+hh:mm" offset lost its "+" to URL decoding. */
+const PLUS_READ_AS_SPACE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)? \d{2}:\d{2}$/;
+
 export const TIME_EXPECTED =
   'ISO 8601 with an offset (e.g. "2026-11-29T00:00:00+08:00") or epoch milliseconds';
 
@@ -38,6 +41,15 @@ export function parseTimeParam(parameter: string, raw: string): number {
     }
     const ms = Date.parse(raw);
     if (!Number.isNaN(ms)) return checkRange(parameter, raw, ms);
+  }
+  // An unencoded "+" of the offset arrives as a space (application/x-www-form-urlencoded query
+  // rules): say so, or the time looks right to the sender and the error makes no sense.
+  if (PLUS_READ_AS_SPACE.test(raw)) {
+    throw badParameter(
+      parameter,
+      raw,
+      `${TIME_EXPECTED}; a "+" in a URL query is read as a space, so write the offset's "+" as %2B (${parameter}=${raw.replace(" ", "%2B")})`,
+    );
   }
   throw badParameter(parameter, raw, TIME_EXPECTED);
 }
