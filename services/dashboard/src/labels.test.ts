@@ -10,6 +10,7 @@ import {
   durationWords,
   eventLabel,
   gradeName,
+  levelText,
   limitName,
   lineLabelPositions,
   metricOption,
@@ -210,6 +211,18 @@ describe("dashboard labels", () => {
     expect(waterShareNote(none, Array(9).fill(yet), "en")).toBe(
       "9 sections, period under way: not assessable yet (≥ 27 valid days needed; from 2026-12-28 at the earliest)",
     );
+  });
+
+  it("names an alert's level in the page's language, also the PM2.5 annual target's (no levelName)", () => {
+    // The annual-target rule's at_risk alert: its badge read "at_risk" in the Chinese console.
+    expect(levelText("at_risk", undefined, undefined, "zh")).toBe("有超标风险");
+    expect(levelText("exceeded", undefined, undefined, "zh")).toBe("已无法达标");
+    expect(levelText("at_risk", undefined, undefined, "en")).toBe("at risk");
+    expect(levelText("orange", undefined, "warning", "zh")).toBe("建议橙色预警");
+    expect(levelText("heavy", { zh: "重度污染", en: "heavily polluted" }, undefined, "en")).toBe(
+      "heavily polluted",
+    );
+    expect(levelText("custom", undefined, undefined, "zh")).toBe("custom");
   });
 
   it("places the labels of close threshold lines apart", () => {

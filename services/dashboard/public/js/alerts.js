@@ -7,10 +7,10 @@ import {
   alertValueText,
   districtLevelText,
   eventLabel,
+  levelText,
   ruleConditions,
   ruleLine,
   standardLine,
-  warningLevelText,
   warningLine,
   withoutSeverityTag,
 } from "./labels.js";
@@ -162,7 +162,7 @@ function severityBadge(severity) {
 function levelBadge(level, levelName, path) {
   if (!level) return "";
   const color = WARNING_COLORS[level] ?? "#666";
-  const name = levelName ? pick(levelName) : (warningLevelText(level, path, getLang()) ?? level);
+  const name = levelText(level, levelName, path, getLang());
   const advisory = !levelName && WARNING_COLORS[level] && path === "healthAdvisory";
   return ` <span class="badge level${advisory ? " advisory" : ""}" data-level="${escapeHtml(level)}" data-path="${escapeHtml(path ?? "")}" style="border-color:${color}">${escapeHtml(name)}</span>`;
 }

@@ -84,6 +84,29 @@ export function warningLevelText(level, path, lang) {
     : `${colour.en.charAt(0).toUpperCase()}${colour.en.slice(1)} warning suggested`;
 }
 
+// The PM2.5 annual-target rule's levels (packages/rules observe.ts, worded as its messages word them):
+// their alerts carry no levelName, only the id.
+const ANNUAL_TARGET_LEVELS = {
+  on_track: { zh: "可达标", en: "on track" },
+  at_risk: { zh: "有超标风险", en: "at risk" },
+  exceeded: { zh: "已无法达标", en: "exceeded" },
+};
+
+/**
+ * An alert's level as its badge names it: the rule's own name for it (`levelName`, a `levels:` rule),
+ * a warning colour by its path (warningLevelText), a PM2.5 annual-target level ("有超标风险" / "at
+ * risk"), else the level id as it is.
+ *
+ * @example levelText("at_risk", undefined, undefined, "zh") // "有超标风险"
+ */
+export function levelText(level, levelName, path, lang) {
+  if (levelName) return (lang === "zh" ? levelName.zh : levelName.en) ?? levelName.zh ?? levelName.en;
+  const warning = warningLevelText(level, path, lang);
+  if (warning) return warning;
+  const target = ANNUAL_TARGET_LEVELS[level];
+  return target ? target[lang === "zh" ? "zh" : "en"] : level;
+}
+
 /**
  * Whether an alert's event changed its path only (heavy-pollution-warning.md §3.3): a `level_changed`
  * event at the level of the raise or level change before it, on another path (an event without one
