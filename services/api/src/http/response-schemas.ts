@@ -667,6 +667,10 @@ export const aqiDaysResponse = object(
     year: int,
     from: time("Start of the year"),
     to: time("End of the last completed day counted"),
+    inProgress: {
+      ...bool,
+      description: "The year has not ended at request time: the counts and the ratio are year to date",
+    },
     categories: arrayOf(
       object({ level: int, zh: str(), en: str(), color: str() }, ["level", "zh", "en", "color"]),
     ),
@@ -747,5 +751,5 @@ export const aqiDaysResponse = object(
       ["definition", "target", "standards", "note"],
     ),
   },
-  ["year", "from", "to", "categories", "excellentGood", "stations"],
+  ["year", "from", "to", "inProgress", "categories", "excellentGood", "stations"],
 );

@@ -119,7 +119,8 @@ const AQI_DAY_COLUMNS = [
   "excellentGoodShare",
   // Appended: days with pollutants missing, out of the ratio (AQI ≤ 100) or in levels 3–6 as a lower bound.
   "incompleteDays",
-  "incompletePollutedDays",
+  "incompletePollutedDays", // Appended: the year has not ended at request time (the counts and the ratio are year to date).
+  "in_progress",
 ];
 
 const WATER_COLUMNS = [
@@ -372,7 +373,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: "Days by AQI category per air station",
         description:
-          "Daily AQI (HJ 633, edition by date; the /aqi?period=day results) of every completed Beijing day of the year so far, classified for the excellent/good-day ratio (优良天数比例). A day is complete when no indicator of the station's programme is missing (pollutants outside the programme, notInProgramme, do not count). counts: level 1 (优) … 6 (严重污染) and na. Levels 1 and 2 count complete days only; levels 3–6 count every day with a daily AQI > 100, complete or not (a missing pollutant can only raise the maximum: the day was polluted whatever it was, its level a lower bound) — incompletePollutedDays of them had pollutants missing; na = no daily AQI at all. incompleteDays: days with pollutants missing and an AQI ≤ 100 from the others — under HJ 633-2012 published with that (possibly too low) AQI, e.g. 优 on /aqi; under HJ 633-2026 §5.3.1 withheld as NA — counted in no level, not in na and not in the ratio. So days = Σ levels + na + incompleteDays, and a day's category here can differ from its published one on /aqi. excellentGoodShare = excellentGoodDays (counts 1 + 2) / validAqiDays (Σ levels 1…6), 0 … 1 unrounded, null without such a day. `excellentGood` states the definition, the editions in force for the days counted (standards) and a note on missing data for them; the 2018 Liandu plan sets no target for this ratio (target null). No district row. CSV: excellentGoodDays, validAqiDays, excellentGoodShare after the level counts, then incompleteDays, incompletePollutedDays.",
+          "Daily AQI (HJ 633, edition by date; the /aqi?period=day results) of every completed Beijing day of the year so far, classified for the excellent/good-day ratio (优良天数比例). A day is complete when no indicator of the station's programme is missing (pollutants outside the programme, notInProgramme, do not count). counts: level 1 (优) … 6 (严重污染) and na. Levels 1 and 2 count complete days only; levels 3–6 count every day with a daily AQI > 100, complete or not (a missing pollutant can only raise the maximum: the day was polluted whatever it was, its level a lower bound) — incompletePollutedDays of them had pollutants missing; na = no daily AQI at all. incompleteDays: days with pollutants missing and an AQI ≤ 100 from the others — under HJ 633-2012 published with that (possibly too low) AQI, e.g. 优 on /aqi; under HJ 633-2026 §5.3.1 withheld as NA — counted in no level, not in na and not in the ratio. So days = Σ levels + na + incompleteDays, and a day's category here can differ from its published one on /aqi. excellentGoodShare = excellentGoodDays (counts 1 + 2) / validAqiDays (Σ levels 1…6), 0 … 1 unrounded, null without such a day. `excellentGood` states the definition, the editions in force for the days counted (standards) and a note on missing data for them; the 2018 Liandu plan sets no target for this ratio (target null). No district row. While the year has not ended at request time, inProgress=true (CSV: in_progress on every row): the counts and the ratio are year to date, not the year's. CSV: excellentGoodDays, validAqiDays, excellentGoodShare after the level counts, then incompleteDays, incompletePollutedDays, in_progress.",
         tags: ["compliance"],
         querystring: complianceYearQuery,
         response: {
@@ -436,6 +437,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           incompletePollutedDays,
         });
       }
+      const inProgress = isInProgress(span.end, now);
       const categories = AQI_CATEGORIES.map((c) => ({ level: c.level, zh: c.zh, en: c.en, color: c.color }));
       const rows = stations.map((s) => ({
         stationId: s.stationId,
@@ -448,6 +450,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         excellentGoodShare: s.excellentGoodShare,
         incompleteDays: s.incompleteDays,
         incompletePollutedDays: s.incompletePollutedDays,
+        in_progress: inProgress,
       }));
       return respond(
         request,
@@ -456,6 +459,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           year,
           from: toBeijingIso(span.start),
           to: toBeijingIso(to),
+          inProgress,
           categories,
           excellentGood: excellentGoodInfo(
             aqiEditionsIn(beijingDate(span.start), beijingDate(Math.max(span.start, to - DAY_MS))),

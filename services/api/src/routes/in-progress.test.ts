@@ -186,4 +186,11 @@ describe("compliance marks the month or year in progress", () => {
     expect((await json("compliance/pm25", { year: "2025" })).inProgress).toBe(false);
     expect(await csvColumn("compliance/pm25", { year: "2025" })).toEqual(["false", "false"]);
   });
+
+  it("the excellent/good-day counts of the year in progress say so; a closed year's do not", async () => {
+    expect((await json("compliance/aqi-days", {})).inProgress).toBe(true);
+    expect(await csvColumn("compliance/aqi-days", {})).toEqual(["true"]);
+    expect((await json("compliance/aqi-days", { year: "2025" })).inProgress).toBe(false);
+    expect(await csvColumn("compliance/aqi-days", { year: "2025" })).toEqual(["false"]);
+  });
 });
