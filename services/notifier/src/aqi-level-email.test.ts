@@ -242,3 +242,37 @@ describe("an aqi-hourly-severe alert left open by the rules before the upgrade",
     expect(resolvedMail?.inReplyTo).toBe(raisedMail?.messageId);
   });
 });
+
+describe("a raise and a level change processed days after their data (a replay, late data)", () => {
+  it("say the data time of the value reported and, apart, when it was processed", async () => {
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
+    const smtp = await startSmtp(cleanup);
+    // Processed on 1 Dec 03:34, three days after the episode's hours (as `qingshan start` replays).
+    const late = Date.parse("2026-12-01T03:34:00+08:00");
+    const config = baseConfig(dir, {
+      renotifyMinutes: 0,
+      escalateAfterMinutes: 0,
+      routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+      email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
+    });
+    await startNotifier(cleanup, config, { bus, store, now: () => late });
+    await publishAlerts(bus, aqiEvent("raised", "heavy", 250, "2026-11-28T10:00:00+08:00", late));
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    await publishAlerts(
+      bus,
+      aqiEvent("level_changed", "severe", 350, "2026-11-28T12:00:00+08:00", late + MIN, "heavy"),
+    );
+    await waitFor(() => smtp.mails.length === 2, { what: "the level change e-mail" });
+
+    const [raisedMail, changedMail] = smtp.mails.map((m) => m.text?.split("\n") ?? []);
+    expect(raisedMail).toContain(
+      "数据时间 Data time: 11月28日 10:00 / 28 Nov 10:00 北京时间 (Beijing time，实测值所属时间 time of the measured value)",
+    );
+    expect(raisedMail).toContain("处理时间 Processed: 12月1日 03:34 / 1 Dec 03:34 北京时间 (Beijing time)");
+    // The hour the AQI 350 was measured, not only the alert's start (10:00).
+    expect(changedMail).toContain(
+      "数据时间 Data time: 11月28日 12:00 / 28 Nov 12:00 北京时间 (Beijing time，实测值所属时间 time of the measured value)",
+    );
+    expect(changedMail).toContain("处理时间 Processed: 12月1日 03:35 / 1 Dec 03:35 北京时间 (Beijing time)");
+  });
+});

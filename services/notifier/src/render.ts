@@ -560,6 +560,26 @@ export function renderAlert(
       measured.join("；"),
     ]);
   rows.push(["开始时间 Started", `${formatAlertStart(state, event.at)} 北京时间 (Beijing time, UTC+8)`]);
+  // A raise or level change reports a value: the data time it belongs to (for a level change the
+  // hour or day the new level was met, not the alert's start) and, apart, when the rules engine
+  // processed it — hours or days later after a replay, late data or an import, which the duty
+  // officer must see to tell a past episode from the present one.
+  // Shown when the data time differs from the start or the processing came an hour or more after
+  // the data (an hour's value is processed minutes after its end, a day's at its end).
+  if ((event.type === "raised" || event.type === "level_changed") && event.dataTime !== undefined) {
+    const ref = Date.parse(event.at);
+    const data = Date.parse(event.dataTime);
+    const late = ref - data >= HOUR_MS;
+    if (late || data !== Date.parse(state.startedAt ?? event.dataTime)) {
+      const { zh, en } = alertStartText(data, calendarWindowOf(state), ref);
+      rows.push([
+        "数据时间 Data time",
+        `${zh} / ${en} 北京时间 (Beijing time，实测值所属时间 time of the measured value)`,
+      ]);
+    }
+    if (late)
+      rows.push(["处理时间 Processed", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
+  }
   for (const d of state.details ?? []) {
     const name = metricName(d.metric);
     const u = unitOf(d.metric);
