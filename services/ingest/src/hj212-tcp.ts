@@ -189,7 +189,13 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       void queue.then(() => socket.end());
     });
     socket.on("error", (error) => log.warn({ err: error }, "HJ 212 connection error"));
-    socket.on("close", () => connections.delete(socket));
+    socket.on("close", () => {
+      connections.delete(socket);
+      // A connection reset (RST, a modem dropping the link, ECONNRESET/ETIMEDOUT) closes without
+      // "end": what the decoder holds (a packet cut short, a run of garbage) is reported as on a
+      // FIN, not dropped. After "end", a flush or a drop the decoder is empty and this adds nothing.
+      if (!dropped) enqueue(decoder.end());
+    });
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => {
         if (queued === 0) {
