@@ -15,6 +15,12 @@ export function warningLevelText(
   path: string | undefined,
   lang: Lang,
 ): string | undefined;
+export function levelText(
+  level: string,
+  levelName: { zh?: string; en?: string } | undefined,
+  path: string | undefined,
+  lang: Lang,
+): string;
 export function pathChangeOf(
   events: readonly { type: string; level?: string; path?: string }[],
   index: number,
