@@ -16,6 +16,14 @@ describe("csvTimestamp", () => {
     ["yesterday", undefined],
     ["2026-13-40 10:00", undefined],
     ["2026-11-28T10:00:00", "2026-11-28T10:00:00+08:00"],
+    // Unix time in seconds (10 digits), not milliseconds of January 1970.
+    ["1795831200", 1795831200000],
+    // HJ 212 DataTime, Beijing time, with and without seconds.
+    ["20261128100000", "2026-11-28T10:00:00+08:00"],
+    ["202611281000", "2026-11-28T10:00:00+08:00"],
+    ["20260230100000", undefined],
+    ["2026-02-30 10:00", undefined],
+    ["2026-11-28 24:00", "2026-11-29T00:00:00+08:00"],
   ])("%s → %s", (text, expected) => {
     expect(csvTimestamp(text)).toEqual(expected);
   });

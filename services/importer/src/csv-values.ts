@@ -1,7 +1,11 @@
 import { toBeijingIso } from "@qingshan/domain";
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const EPOCH_MS = /^\d{10,14}$/;
+const EPOCH_MS = /^\d{11,13}$/;
+const EPOCH_S = /^\d{10}$/;
+// HJ 212-2017 DataTime (YYYYMMDDhhmmss, Beijing time; standards/hj212.md §1.1), as exports of HJ 212 platforms
+// give it, also without its seconds (YYYYMMDDhhmm).
+const COMPACT = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$/;
 const LOCAL = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
 const OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -29,25 +33,46 @@ function canonical(ms: number): string | undefined {
   return ms % 1000 === 0 ? toBeijingIso(ms) : new Date(ms).toISOString();
 }
 
+/** A Beijing-time date and time as canonical() gives it; undefined for a date that does not exist (Date.parse rolls 02-30 over to 03-02). */
+function beijingLocal(date: string, time: string): string | undefined {
+  // The date must exist; the time may be 24:00 (the end of the day, as some exports label the last hour).
+  const day = Date.parse(`${date}T00:00:00+08:00`);
+  if (Number.isNaN(day) || toBeijingIso(day).slice(0, 10) !== date) return undefined;
+  return canonical(Date.parse(`${date}T${time}+08:00`));
+}
+
 /**
  * A CSV timestamp as a wire `ts`: ISO 8601 with an offset keeps its instant; "YYYY-MM-DD HH:mm[:ss]"
  * (space or "T")
  * without an offset is read as **Beijing time** (the convention of Chinese monitoring exports);
- * 10–14 digits are epoch milliseconds. Returns undefined when the text is none of these.
+ * 13 digits (11–13) are epoch milliseconds, 10 digits epoch **seconds** (Unix time: as milliseconds
+ * they would be early 1970); 14 digits are HJ 212's DataTime "YYYYMMDDhhmmss" and 12 "YYYYMMDDhhmm",
+ * Beijing time. A date that does not exist (2026-02-30) is none of these. Returns undefined when the
+ * text is none of these.
  *
  * @example
  * csvTimestamp("2026-11-28 10:00")          // "2026-11-28T10:00:00+08:00"
  * csvTimestamp("2026-11-28T02:00:00Z")      // "2026-11-28T10:00:00+08:00"
  * csvTimestamp("1795831200000")             // 1795831200000
+ * csvTimestamp("1795831200")                // 1795831200000
+ * csvTimestamp("20261128100000")            // "2026-11-28T10:00:00+08:00"
  */
 export function csvTimestamp(cell: string): string | number | undefined {
   const text = cell.trim();
+  if (EPOCH_S.test(text)) return Number(text) * 1000;
+  const compact = COMPACT.exec(text);
+  if (compact) {
+    const [, y, mo, d, h, mi, s] = compact as unknown as string[];
+    return beijingLocal(`${y}-${mo}-${d}`, `${h}:${mi}:${s ?? "00"}`);
+  }
   if (EPOCH_MS.test(text)) return Number(text);
   const local = LOCAL.exec(text);
   if (local) {
     const [, y, mo, d, h, mi, s, frac] = local as unknown as string[];
-    const iso = `${y}-${pad(mo as string)}-${pad(d as string)}T${pad(h as string)}:${mi}:${s ?? "00"}${frac ?? ""}+08:00`;
-    return canonical(Date.parse(iso));
+    return beijingLocal(
+      `${y}-${pad(mo as string)}-${pad(d as string)}`,
+      `${pad(h as string)}:${mi}:${s ?? "00"}${frac ?? ""}`,
+    );
   }
   if (OFFSET.test(text) && text.includes("T")) return canonical(Date.parse(text));
   return undefined;

@@ -142,6 +142,24 @@ describe("importCsv — bad rows", () => {
     ]);
   });
 
+  it("reads an export's Unix seconds and HJ 212 DataTime as the instants they are, not as 1970 or year 2610", async () => {
+    // The same hour three ways: 2026-11-28 09:00 Beijing time. Before, 10 digits were milliseconds
+    // (1970-01-21, ts.too_late) and 14 digits too (year 2610, ts.future).
+    const path = join(tmp, "compact-times.csv");
+    writeFileSync(
+      path,
+      "station,ts,metric,value\nld-aq-01,1795827600,pm25,35\nld-aq-01,20261128090000,pm10,62\nld-aq-01,202611280900,o3,50\n",
+    );
+    const sink = decoderSubmit(BACKFILL_LIMITS);
+    const summary = await importCsv(path, { submit: sink.submit, stations: registry });
+    expect(summary).toMatchObject({ rows: 3, values: 3, accepted: 3, rejected: 0, byReason: {} });
+    expect(sink.readings.map((r) => [r.metric, r.ts]).sort()).toEqual([
+      ["o3", Date.parse("2026-11-28T09:00:00+08:00")],
+      ["pm10", Date.parse("2026-11-28T09:00:00+08:00")],
+      ["pm25", Date.parse("2026-11-28T09:00:00+08:00")],
+    ]);
+  });
+
   it("says a too-old row's time in Beijing time and names the lateness that applied", async () => {
     const path = join(tmp, "ancient.csv");
     writeFileSync(path, "station,ts,pm25\nld-aq-01,2016-11-01 10:00,30\nld-aq-01,2026-11-01 10:00,31\n");

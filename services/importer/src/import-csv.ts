@@ -384,7 +384,7 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
       reject(
         line,
         "ts.invalid",
-        `line ${line}: ts "${tsText}" is not ISO 8601 with an offset, "YYYY-MM-DD HH:mm[:ss]" (Beijing time) nor epoch ms`,
+        `line ${line}: ts "${tsText}" is not ISO 8601 with an offset, "YYYY-MM-DD HH:mm[:ss]" or "YYYYMMDDhhmm[ss]" (Beijing time, a date that exists) nor epoch ms (13 digits) or seconds (10)`,
         1,
         stationId,
       );
