@@ -189,6 +189,43 @@ describe("decodeStationMessage", () => {
     );
   });
 
+  it("says a ts in epoch seconds is epoch seconds, not only that 1970 is too old", () => {
+    const seconds = now / 1000 - 60;
+    const result = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify([
+        { ts: seconds, values: { pm25: 1 } },
+        { ts: 86_400_000, values: { pm25: 2 } },
+      ]),
+      ctx,
+    );
+    expect(result.rejections.map((r) => r.message)).toEqual([
+      `ts.too_late: "[0].ts" is "1970-01-22T02:50:31.140+08:00", expected no older than 7 days before now (configured lateness): from 2026-11-21T10:00:00+08:00 on; ${seconds} looks like epoch seconds (2026-11-28T09:59:00+08:00): ts takes epoch milliseconds`,
+      'ts.too_late: "[1].ts" is "1970-01-02T08:00:00+08:00", expected no older than 7 days before now (configured lateness): from 2026-11-21T10:00:00+08:00 on',
+    ]);
+  });
+
+  it("ignores a UTF-8 byte order mark before the JSON (RFC 8259 §8.1)", () => {
+    const payload = Buffer.from(`\ufeff${JSON.stringify({ ts: now, values: { pm25: 35 } })}`, "utf8");
+    const result = decodeStationMessage("stations/ld-aq-01/air", payload, ctx);
+    expect(result.rejections).toEqual([]);
+    expect(result.readings.map((r) => [r.metric, r.value])).toEqual([["pm25", 35]]);
+  });
+
+  it("names the metric id a vendor's spelling most likely means", () => {
+    const result = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify({ ts: now, values: { "PM2.5": 35, PM10: 60, ozone: 90, o3: 96 } }),
+      ctx,
+    );
+    expect(result.rejections.map((r) => r.message)).toEqual([
+      'metric.unknown: "values.PM2.5" is "PM2.5", expected a metric id of the catalogue (did you mean pm25?)',
+      'metric.unknown: "values.PM10" is "PM10", expected a metric id of the catalogue (did you mean pm10?)',
+      'metric.unknown: "values.ozone" is "ozone", expected a metric id of the catalogue',
+    ]);
+    expect(result.readings.map((r) => r.metric)).toEqual(["o3"]);
+  });
+
   it("rejects an observation whose values are empty, naming its path, and keeps the others", () => {
     const single = decodeStationMessage(
       "stations/ld-aq-01/air",

@@ -207,7 +207,16 @@ function valueProblem(
   metric: string,
   value: unknown,
 ): readonly [RejectionCode, unknown, string] | undefined {
-  if (!isMetricId(metric)) return ["metric.unknown", metric, "a metric id of the catalogue"];
+  if (!isMetricId(metric)) {
+    const meant = metricMeant(metric);
+    return [
+      "metric.unknown",
+      metric,
+      meant === undefined
+        ? "a metric id of the catalogue"
+        : `a metric id of the catalogue (did you mean ${meant}?)`,
+    ];
+  }
   const allowed = station.metrics ?? METRICS[metric].kinds.includes(station.kind);
   if (allowed === false || (Array.isArray(allowed) && !allowed.includes(metric))) {
     return ["metric.not_at_station", metric, `a metric reported by ${station.kind} station ${station.id}`];
@@ -219,6 +228,20 @@ function valueProblem(
     return ["value.out_of_range", value, `${min}…${max} ${METRICS[metric].unit} (instrument range)`];
   }
   return undefined;
+}
+
+/** Metric ids by their letters and digits only, lower case: "PM2.5", "NH3-N", "CODMn" → pm25, nh3n, codmn. */
+const METRIC_BY_LOOSE_NAME: ReadonlyMap<string, MetricId> = new Map(
+  (Object.keys(METRICS) as MetricId[]).map((id) => [looseName(id), id]),
+);
+
+function looseName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/** The catalogue id a vendor's spelling of a metric most likely means, if any. */
+function metricMeant(name: string): MetricId | undefined {
+  return METRIC_BY_LOOSE_NAME.get(looseName(name));
 }
 
 /** A limit in words: whole days from 2 days on ("3660 days"), else hours, minutes or seconds. */
@@ -260,6 +283,25 @@ export function checkTime(
     );
   }
   return undefined;
+}
+
+/**
+ * A numeric ts too old as milliseconds but in the limits as seconds was sent in epoch seconds (the
+ * usual Unix time of data loggers): the rejection says so, since "1970-01-21" alone puzzles a vendor.
+ */
+function withEpochSecondsNote(
+  problem: Rejection,
+  ts: number | string,
+  now: number,
+  limits: DecodeLimits,
+): Rejection {
+  if (problem.code !== "ts.too_late" || typeof ts !== "number") return problem;
+  const asSeconds = ts * 1000;
+  if (checkTime(asSeconds, now, limits, "") !== undefined) return problem;
+  return {
+    ...problem,
+    message: `${problem.message}; ${ts} looks like epoch seconds (${toBeijingIso(asSeconds)}): ts takes epoch milliseconds`,
+  };
 }
 
 function isEmptyRecord(record: Record<string, unknown>): boolean {
@@ -358,7 +400,9 @@ export function decodeStationMessage(
   const text = payloadText(payload);
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    // RFC 8259 §8.1: a parser may ignore a leading byte order mark (Windows loggers write one);
+    // JSON.parse does not, and the error would show an invisible character.
+    body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     return failed(
       stationId,
@@ -400,7 +444,7 @@ export function decodeStationMessage(
     const ts = typeof obs.ts === "number" ? obs.ts : Date.parse(obs.ts);
     const timeProblem = checkTime(ts, ctx.now, limits, pathAt(prefix, "ts"));
     if (timeProblem) {
-      rejections.push(timeProblem);
+      rejections.push(withEpochSecondsNote(timeProblem, obs.ts, ctx.now, limits));
       continue;
     }
     let periodMs = 0;
