@@ -946,10 +946,16 @@ export function observeWarning(
 }
 
 /** What a primary pollutant's concentration is, by indicator and window (24-h rolling or day). */
-function indicatorText(indicator: AqiIndicator, byDay: boolean): string {
-  if (indicator === "o3_8h") return byDay ? "daily maximum 8-h mean" : "8-h mean, largest in the window";
-  if (indicator === "o3_1h") return byDay ? "daily maximum 1-h mean" : "1-h mean, largest in the window";
-  return byDay ? "daily mean" : "24-h mean";
+function indicatorText(indicator: AqiIndicator, byDay: boolean): { zh: string; en: string } {
+  if (indicator === "o3_8h")
+    return byDay
+      ? { zh: "日最大8小时滑动平均", en: "daily maximum 8-h mean" }
+      : { zh: "窗口内最大8小时滑动平均", en: "8-h mean, largest in the window" };
+  if (indicator === "o3_1h")
+    return byDay
+      ? { zh: "日最大1小时平均", en: "daily maximum 1-h mean" }
+      : { zh: "窗口内最大1小时平均", en: "1-h mean, largest in the window" };
+  return byDay ? { zh: "日均值", en: "daily mean" } : { zh: "24小时均值", en: "24-h mean" };
 }
 
 /**
@@ -996,9 +1002,19 @@ function primaryDetails(
       }
     }
   }
-  const basis = byDay ? "daily AQI" : "24-h rolling AQI";
-  const what = byDay ? "daily AQI values" : "hourly 24-h rolling AQI values";
-  const when = byDay ? `of ${hourDate(latest.t)}` : `at ${toBeijingIsoSeconds(latest.t)}`;
+  // The note is read by the duty officer in the e-mail's 明细 Detail row: Chinese first, then
+  // English, times as people read them in Beijing time (an hour label, or the day), not ISO text.
+  const basis = byDay ? { zh: "日AQI", en: "daily AQI" } : { zh: "24小时滑动AQI", en: "24-h rolling AQI" };
+  const what = byDay
+    ? { zh: "个完整日AQI", en: "daily AQI values" }
+    : { zh: "个完整的逐时24小时滑动AQI", en: "hourly 24-h rolling AQI values" };
+  // An hour by its label; a day (`dayEnd`: the end of the day) by its date.
+  const human = (hourEnd: number) =>
+    byDay ? beijingHumanDay(hourEnd, lastT) : beijingHumanTime(hourEnd, lastT);
+  const at = (hourEnd: number) => {
+    const h = human(hourEnd);
+    return { zh: `（${h.zh}）`, en: byDay ? ` of ${h.en}` : ` at ${h.en}` };
+  };
   // The latest value, complete and ≤ 50, has no primary pollutant (HJ 633 §5: only above 50):
   // it says so, and the record kept is named as an earlier value's, not the present one's.
   const last = history.values[n - 1];
@@ -1011,30 +1027,48 @@ function primaryDetails(
       ? {
           metric: "aqi",
           value: last,
-          note: `${byDay ? "日AQI" : "24小时滑动AQI"} ${last} ≤ 50，无首要污染物 / no primary pollutant (${basis} ≤ 50, HJ 633) ${byDay ? `of ${hourDate(lastT)}` : `at ${toBeijingIsoSeconds(lastT)}`}`,
+          note: `${basis.zh} ${last} ≤ 50，无首要污染物（${human(lastT).zh}，HJ 633） / no primary pollutant (${basis.en} ≤ 50, HJ 633)${at(lastT).en}`,
         }
       : undefined;
-  const earlier = none === undefined ? "" : `last ${byDay ? "day" : "hour"} with a primary pollutant: `;
+  const earlier =
+    none === undefined
+      ? { zh: "", en: "" }
+      : byDay
+        ? { zh: "最近有首要污染物的一日：", en: "last day with a primary pollutant: " }
+        : { zh: "最近有首要污染物的一小时：", en: "last hour with a primary pollutant: " };
   const items = latest.items.map(({ pollutant, indicator, concentration }) => {
     const c = counts.get(pollutant);
-    const others = [...counts]
-      .filter(([p]) => p !== pollutant)
-      .map(([p, o]) => `${METRICS[p].en} in ${o.count}`);
-    const extra = [
-      ...others,
-      ...(partial > 0 ? [`${partial} partial ${partial === 1 ? "value" : "values"} not counted`] : []),
-    ];
+    const others = [...counts].filter(([p]) => p !== pollutant);
+    const extra = {
+      zh: [
+        ...others.map(([p, o]) => `${METRICS[p].zh} ${o.count} 个`),
+        ...(partial > 0 ? [`${partial} 个不完整值未计入`] : []),
+      ],
+      en: [
+        ...others.map(([p, o]) => `${METRICS[p].en} in ${o.count}`),
+        ...(partial > 0 ? [`${partial} partial ${partial === 1 ? "value" : "values"} not counted`] : []),
+      ],
+    };
     const mean = indicatorText(indicator, byDay);
+    const since = from === undefined ? undefined : human(timeOf(from) + (byDay ? DAY_MS : 0));
     const episode =
-      c === undefined || from === undefined
-        ? ""
-        : `; primary in ${c.count} of the ${complete} complete ${what} since ${toBeijingIsoSeconds(timeOf(from))}${
-            extra.length > 0 ? ` (${extra.join("; ")})` : ""
-          }`;
+      c === undefined || since === undefined
+        ? { zh: "", en: "" }
+        : {
+            zh: `；自 ${since.zh} 起 ${complete} ${what.zh}中 ${c.count} 个以其为首要污染物${
+              extra.zh.length > 0 ? `（${extra.zh.join("；")}）` : ""
+            }`,
+            en: `; primary in ${c.count} of the ${complete} complete ${what.en} since ${since.en}${
+              extra.en.length > 0 ? ` (${extra.en.join("; ")})` : ""
+            }`,
+          };
+    const when = at(latest.t);
     return {
       metric: pollutant,
       value: displayValue(concentration),
-      note: `${earlier}${mean}; primary pollutant of the ${basis} ${latest.aqi} ${when}${episode}`,
+      note:
+        `${earlier.zh}${mean.zh}；${basis.zh} ${latest.aqi}${when.zh}的首要污染物${episode.zh} / ` +
+        `${earlier.en}${mean.en}; primary pollutant of the ${basis.en} ${latest.aqi}${when.en}${episode.en}`,
       since: toBeijingIsoSeconds(c === undefined ? latest.t - (byDay ? DAY_MS : 0) : timeOf(c.first)),
     };
   });

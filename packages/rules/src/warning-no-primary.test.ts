@@ -26,12 +26,17 @@ describe("heavy-pollution warning details at an AQI ≤ 50", () => {
     for (const e of low) {
       const [now, earlier] = e.details ?? [];
       expect(now).toMatchObject({ metric: "aqi", value: e.value });
-      expect(now?.note).toContain(`24小时滑动AQI ${e.value} ≤ 50，无首要污染物 / no primary pollutant`);
-      expect(now?.note).toContain("HJ 633");
-      expect(earlier?.metric).toBe("pm25");
-      expect(earlier?.note).toMatch(
-        /^last hour with a primary pollutant: 24-h mean; primary pollutant of the 24-h rolling AQI \d+ at /,
+      expect(now?.note).toMatch(
+        new RegExp(
+          `^24小时滑动AQI ${e.value} ≤ 50，无首要污染物（\\d+月\\d+日 \\d\\d:00，HJ 633） / no primary pollutant \\(24-h rolling AQI ≤ 50, HJ 633\\) at \\d+ Dec \\d\\d:00$`,
+        ),
       );
+      expect(earlier?.metric).toBe("pm25");
+      // Chinese first, as the e-mail's Detail row is read; Beijing times as people write them.
+      expect(earlier?.note).toMatch(
+        /^最近有首要污染物的一小时：24小时均值；24小时滑动AQI \d+（\d+月\d+日 \d\d:00）的首要污染物.* \/ last hour with a primary pollutant: 24-h mean; primary pollutant of the 24-h rolling AQI \d+ at \d+ Dec \d\d:00/,
+      );
+      expect(earlier?.note).not.toMatch(/\d{4}-\d\d-\d\dT/);
     }
     // Above 50 the detail is the present value's own primary pollutant, unlabelled.
     for (const e of warning.filter((x) => (x.value ?? 0) > 50)) expect(e.details?.[0]?.metric).toBe("pm25");

@@ -101,8 +101,10 @@ describe("heavy-pollution warning across a PM2.5 analyser gap (shipped rules, 20
         metric: "pm25",
         value: 300,
         note:
-          "24-h mean; primary pollutant of the 24-h rolling AQI 350 at 2026-12-04T16:00:00+08:00; " +
-          "primary in 49 of the 49 complete hourly 24-h rolling AQI values since 2026-12-01T20:00:00+08:00 " +
+          "24小时均值；24小时滑动AQI 350（12月4日 16:00）的首要污染物；" +
+          "自 12月1日 20:00 起 49 个完整的逐时24小时滑动AQI中 49 个以其为首要污染物（20 个不完整值未计入） / " +
+          "24-h mean; primary pollutant of the 24-h rolling AQI 350 at 4 Dec 16:00; " +
+          "primary in 49 of the 49 complete hourly 24-h rolling AQI values since 1 Dec 20:00 " +
           "(20 partial values not counted)",
         since: "2026-12-01T20:00:00+08:00",
       },
@@ -157,8 +159,10 @@ describe("heavy-pollution warning across a PM2.5 analyser gap (shipped rules, 20
         metric: "o3",
         value: 310,
         note:
-          "8-h mean, largest in the window; primary pollutant of the 24-h rolling AQI 209 at 2026-12-02T06:00:00+08:00; " +
-          "primary in 1 of the 1 complete hourly 24-h rolling AQI values since 2026-12-02T06:00:00+08:00",
+          "窗口内最大8小时滑动平均；24小时滑动AQI 209（12月2日 06:00）的首要污染物；" +
+          "自 12月2日 06:00 起 1 个完整的逐时24小时滑动AQI中 1 个以其为首要污染物 / " +
+          "8-h mean, largest in the window; primary pollutant of the 24-h rolling AQI 209 at 2 Dec 06:00; " +
+          "primary in 1 of the 1 complete hourly 24-h rolling AQI values since 2 Dec 06:00",
         since: "2026-12-02T06:00:00+08:00",
       },
     ]);
@@ -195,7 +199,8 @@ describe("heavy-pollution warning on natural days across a partial day", () => {
       metric: "pm25",
       value: 300,
       note: expect.stringContaining(
-        "primary pollutant of the daily AQI 350 of 2026-12-03; primary in 2 of the 2 complete daily AQI values since 2026-12-01T00:00:00+08:00 (1 partial value not counted)",
+        "日均值；日AQI 350（12月3日）的首要污染物；自 12月1日 起 2 个完整日AQI中 2 个以其为首要污染物（1 个不完整值未计入） / " +
+          "daily mean; primary pollutant of the daily AQI 350 of 3 Dec; primary in 2 of the 2 complete daily AQI values since 1 Dec (1 partial value not counted)",
       ),
     });
   });
