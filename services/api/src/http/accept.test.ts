@@ -34,6 +34,13 @@ describe("Accept q-values choose between JSON and CSV", () => {
     ["text/csv", "text/csv"],
     ["application/json", "application/json"],
     ["*/*", "application/json"],
+    // text/* accepts CSV and not JSON: CSV alone or preferred; JSON when JSON is at least as wanted.
+    ["text/*", "text/csv"],
+    ["text/*, */*;q=0.1", "text/csv"],
+    ["application/json, text/*", "application/json"],
+    ["text/*;q=0.5, application/json", "application/json"],
+    ["text/*;q=0", "application/json"],
+    ["text/csv;q=0.1, text/*, application/json;q=0.5", "application/json"],
   ])("Accept: %s → %s", async (accept, type) => {
     expect(await typeFor(accept)).toBe(type);
   });

@@ -4,7 +4,8 @@ import { toCsv, UTF8_BOM } from "./csv.ts";
 /**
  * Whether the client asked for CSV: `?format=csv`; without `format`, an `Accept` naming `text/csv`
  * with a q-value above 0 and at least that of JSON (`application/json`, else `application/*`, else
- * `*\/*`; RFC 9110 §12.5.1). Equal q-values give CSV.
+ * `*\/*`; RFC 9110 §12.5.1). Equal q-values give CSV. Without `text/csv`, a `text/*` with a higher
+ * q-value than JSON's (or alone) gives CSV, the one text type the API serves.
  *
  * @example
  * // Accept: application/json, text/csv;q=0.1 → false; Accept: application/json, text/csv → true
@@ -13,9 +14,12 @@ export function wantsCsv(request: FastifyRequest): boolean {
   const format = (request.query as { format?: string } | undefined)?.format;
   if (format !== undefined) return format === "csv";
   const ranges = parseAccept(request.headers.accept ?? "");
+  const json = qualityOf(ranges, ["application/json", "application/*", "*/*"]) ?? 0;
   const csv = qualityOf(ranges, ["text/csv"]);
-  if (csv === undefined || csv <= 0) return false;
-  return csv >= (qualityOf(ranges, ["application/json", "application/*", "*/*"]) ?? 0);
+  if (csv !== undefined) return csv > 0 && csv >= json;
+  // RFC 9110 §12.5.1: `text/*` accepts text/csv and not JSON; CSV when it is preferred to JSON.
+  const text = qualityOf(ranges, ["text/*"]);
+  return text !== undefined && text > json;
 }
 
 interface MediaRange {
