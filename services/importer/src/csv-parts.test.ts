@@ -135,4 +135,24 @@ describe("createProgressReporter", () => {
     progress.stop();
     expect(text).toMatch(/100% \| 20 rows \| 17 accepted \| 1 duplicates \| 2 rejected/);
   });
+
+  it("draws the first report at the bytes already read, not at 0 % beside its counts", () => {
+    const stream = new PassThrough();
+    let text = "";
+    stream.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+    });
+    const progress = createProgressReporter({ stream, noTTYOutput: true });
+    progress.onProgress({
+      bytesRead: 30,
+      totalBytes: 100,
+      rows: 9000,
+      accepted: 3000,
+      duplicates: 0,
+      rejected: 4,
+    });
+    progress.stop();
+    expect(text).toMatch(/30% \| 9000 rows/);
+    expect(text).not.toMatch(/ 0% \| 9000 rows/);
+  });
 });

@@ -40,7 +40,9 @@ export function createProgressReporter(
       if (stopped) return;
       const payload = { rows: p.rows, accepted: p.accepted, duplicates: p.duplicates, rejected: p.rejected };
       if (!started) {
-        bar.start(Math.max(p.totalBytes, 1), 0, payload);
+        // Started where the file already is: a first frame at 0 % beside thousands of rows read
+        // (the bar redraws at most every few frames) misled.
+        bar.start(Math.max(p.totalBytes, 1), Math.min(p.bytesRead, p.totalBytes), payload);
         started = true;
       }
       bar.update(Math.min(p.bytesRead, p.totalBytes), payload);
