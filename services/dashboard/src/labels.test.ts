@@ -200,17 +200,6 @@ describe("dashboard labels", () => {
     expect(waterShareNote(none, Array(9).fill(empty), "zh")).toBe("9 个断面，本期无数据");
     expect(waterShareNote(none, Array(9).fill(empty), "en")).toBe("9 sections, no data in the period");
     expect(waterShareNote(none, [empty, short], "zh")).toBe("9 个断面，均数据不足（需 ≥ 27 个有效日）");
-    // The month under way, before it can have 27 valid days (the API's reason for it): not "too few data".
-    const yet = {
-      reason:
-        "not assessable yet: only 0 days of 2026-12 completed, and a monthly mean needs ≥ 27 valid daily means (25 in February), possible from 2026-12-28 at the earliest; no parameter has data in the period",
-    };
-    expect(waterShareNote(none, Array(9).fill(yet), "zh")).toBe(
-      "9 个断面，本期尚未结束，暂不能评价（需 ≥ 27 个有效日，最早 2026-12-28 可评价）",
-    );
-    expect(waterShareNote(none, Array(9).fill(yet), "en")).toBe(
-      "9 sections, period under way: not assessable yet (≥ 27 valid days needed; from 2026-12-28 at the earliest)",
-    );
   });
 
   it("names an alert's level in the page's language, also the PM2.5 annual target's (no levelName)", () => {

@@ -262,7 +262,6 @@ export function alertSubject(text, lang) {
  */
 /** The API's reason for a section without any value in the period (services/api water-class.ts). */
 const NO_DATA_REASON = "no parameter has data in the period";
-const NOT_YET_REASON = "not assessable yet:";
 
 export function waterShareNote(share, sections, lang) {
   const needs = sections.map((s) => /needs ≥ (\d+)/.exec(s.reason ?? "")?.[1]).find((n) => n !== undefined);
@@ -274,16 +273,6 @@ export function waterShareNote(share, sections, lang) {
     return lang === "zh"
       ? `${share.sections} 个断面，本期无数据`
       : `${share.sections} sections, no data in the period`;
-  }
-  // The month under way before it can have enough days (the API's "not assessable yet … possible
-  // from <date> at the earliest", HJ 663 monthly validity): not a lack of data, so not "数据不足".
-  const yet = sections.filter((s) => s.reason?.startsWith(NOT_YET_REASON));
-  if (share.assessed === 0 && yet.length > 0 && yet.length === share.notAssessable) {
-    const from = /possible from (\d{4}-\d{2}-\d{2})/.exec(yet[0].reason)?.[1];
-    const when = from ? (lang === "zh" ? `，最早 ${from} 可评价` : `; from ${from} at the earliest`) : "";
-    return lang === "zh"
-      ? `${share.sections} 个断面，本期尚未结束，暂不能评价（${core}${when}）`
-      : `${share.sections} sections, period under way: not assessable yet (${core}${when})`;
   }
   if (share.assessed === 0) {
     const need = core ? (lang === "zh" ? `（${core}）` : ` (${core})`) : "";
