@@ -37,6 +37,9 @@ import {
   rowToReading,
 } from "./lines.ts";
 
+/** How long `health()` waits for /ping (at most the request timeout), like the Kafka bus's 1500 ms. */
+const HEALTH_TIMEOUT_MS = 1_500;
+
 /** A TimeSeriesStore on an InfluxDB server, through its 1.x HTTP API (/write, /query, /ping). */
 export interface InfluxStore extends TimeSeriesStore {
   /** The configuration in force, defaults applied. */
@@ -170,10 +173,12 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     operation: InfluxOperation,
     onHeaders?: (headers: Record<string, unknown>, status: number) => void,
     maxRetries = settings.maxRetries,
+    signal?: AbortSignal,
   ): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await transport.request(path, body, { method, headers: contentType }, (h, status) =>
+        const options = { method, headers: contentType, ...(signal ? { signal } : {}) };
+        return await transport.request(path, body, options, (h, status) =>
           onHeaders?.(h as Record<string, unknown>, status ?? 0),
         );
       } catch (error) {
@@ -478,7 +483,11 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     );
   }
 
-  async function ping(operation: InfluxOperation, maxRetries?: number): Promise<string> {
+  async function ping(
+    operation: InfluxOperation,
+    maxRetries?: number,
+    signal?: AbortSignal,
+  ): Promise<string> {
     let version = "";
     await request(
       "/ping",
@@ -490,6 +499,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
         version = String(h["x-influxdb-version"] ?? "");
       },
       maxRetries,
+      signal,
     );
     return version;
   }
@@ -783,14 +793,28 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
 
     async health() {
       if (state !== "started") return { ok: false, detail: `influxdb ${url} (${database}): ${state}` };
+      // A server that accepts the connection but does not answer (hung, overloaded, stopped with
+      // SIGSTOP) must not hold /readyz for the whole request timeout (10 s): readiness probes give
+      // up sooner (Docker's healthcheck after 5 s) and would learn nothing from the answer.
+      const boundMs = Math.min(HEALTH_TIMEOUT_MS, settings.timeoutMs);
+      const bound = new AbortController();
+      const timer = setTimeout(() => bound.abort(), boundMs);
       try {
-        const version = await ping("query", 0);
+        const version = await ping("query", 0, bound.signal);
         return {
           ok: true,
           detail: `influxdb ${url} (${database}): ping ok${version ? `, version ${version}` : ""}, ${writes.pending} write(s) queued`,
         };
       } catch (error) {
+        if (bound.signal.aborted) {
+          return {
+            ok: false,
+            detail: `influxdb ${url} (${database}): /ping did not answer within ${boundMs} ms`,
+          };
+        }
         return { ok: false, detail: `influxdb ${url} (${database}): ${(error as Error).message}` };
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
