@@ -58,6 +58,22 @@ describe("data flags by edition (hj212.md §5)", () => {
     ]);
   });
 
+  it("names the Flag when a packet marked HJ/T 212-2005 carries HJ 212-2017 codes without codeMap", () => {
+    const mn = "LDAQ0000000001";
+    const p = upload(
+      1,
+      "22",
+      mn,
+      "DataTime=20261128103000;a34004-Rtd=35,a34004-Flag=N;a99999-Rtd=1,a99999-Flag=N",
+    );
+    const { readings, rejections } = packetToReadings(p, station("air", mn), { now: NOW });
+    expect(readings).toEqual([]);
+    expect(rejections.map((r) => r.message)).toEqual([
+      'metric.unknown: "CP.a34004" is "a34004", expected a pollutant code of HJ/T 212-2005 Appendix B or of codeMap (a34004 is PM2.5 in HJ 212-2017, but Flag=1 has protocol version bits 000000, HJ/T 212-2005: a device speaking HJ 212-2017 sets Flag=4, or 5 to ask for a reply; else map the code in codeMap)',
+      'metric.unknown: "CP.a99999" is "a99999", expected a pollutant code of HJ/T 212-2005 Appendix B or of codeMap',
+    ]);
+  });
+
   it("stores the 2005 ambient-air flags 0 and 3 as C and N, and rejects 1 and 2 by name, keeping the rest", () => {
     const mn = "LDAQ0000000001";
     const p = upload(

@@ -3,7 +3,7 @@ import { crc16Bytes, formatCrc } from "./crc.ts";
 import { Hj212Error, truncate } from "./errors.ts";
 import { decodeFlag, type PacketFlag } from "./flag.ts";
 import { type NonAsciiByte, nonAsciiItems, withNonAsciiNote } from "./non-ascii.ts";
-import { profileForVersion } from "./protocol.ts";
+import { type ProtocolProfile, profileForVersion } from "./protocol.ts";
 
 /** HJ 212-2017 §6.3 (hj212.md §1): the data segment is 0000–1024 characters. */
 export const MAX_DATA_LENGTH = 1024;
@@ -194,6 +194,18 @@ export function unverifiedMn(raw: string): string | undefined {
 
 type Parsed = Omit<Hj212Packet, "raw">;
 
+/**
+ * The edition whose rules a field failed, and, when it is not HJ 212-2017, why: its Flag's version
+ * bits (hj212.md §1.2). A 2017 device that sends Flag=1 or 0 (version bits 000000) is read as
+ * HJ/T 212-2005 and its 24-character MN refused; "HJ/T 212-2005" alone does not tell its vendor why.
+ */
+function editionOf(profile: ProtocolProfile, flagText: string): string {
+  if (profile.version === 1) return profile.edition;
+  const bits = profile.version.toString(2).padStart(6, "0");
+  const why = `${profile.edition}: Flag=${flagText} has protocol version bits ${bits}`;
+  return profile.version === 0 ? `${why}; HJ 212-2017 sets 000001 (Flag=4, or 5 to ask for a reply)` : why;
+}
+
 function fieldError(field: string, value: string, expected: string): Hj212Error {
   return new Hj212Error("bad-field", `${field} "${truncate(value, 40)}" is not ${expected}`, {
     path: field,
@@ -252,7 +264,11 @@ export function parseSegment(segment: string, options: ParseOptions = {}): Parse
   const mn = fields.get("MN");
   if (mn === undefined) throw missing("MN", "MN=<device id>");
   if (mn.length > profile.mnMaxLength || !PRINTABLE.test(mn)) {
-    throw fieldError("MN", mn, `1…${profile.mnMaxLength} printable characters (${profile.edition})`);
+    throw fieldError(
+      "MN",
+      mn,
+      `1…${profile.mnMaxLength} printable characters (${editionOf(profile, flagText)})`,
+    );
   }
   const qn = fields.get("QN");
   // hj212.md §1.1: QN is YYYYMMDDhhmmsszzz
@@ -264,18 +280,26 @@ export function parseSegment(segment: string, options: ParseOptions = {}): Parse
 
   if ((options.unknownCodes ?? "reject") === "reject") {
     if (!Object.hasOwn(profile.systemCodes, st)) {
-      throw new Hj212Error("unknown-code", `ST ${st} is not a system code of ${profile.edition}`, {
-        path: "ST",
-        received: st,
-        expected: `a system code of ${profile.edition}`,
-      });
+      throw new Hj212Error(
+        "unknown-code",
+        `ST ${st} is not a system code of ${editionOf(profile, flagText)}`,
+        {
+          path: "ST",
+          received: st,
+          expected: `a system code of ${profile.edition}`,
+        },
+      );
     }
     if (profile.commandCodes !== null && !Object.hasOwn(profile.commandCodes, cn)) {
-      throw new Hj212Error("unknown-code", `CN ${cn} is not a command code of ${profile.edition}`, {
-        path: "CN",
-        received: cn,
-        expected: `a command code of ${profile.edition}`,
-      });
+      throw new Hj212Error(
+        "unknown-code",
+        `CN ${cn} is not a command code of ${editionOf(profile, flagText)}`,
+        {
+          path: "CN",
+          received: cn,
+          expected: `a command code of ${profile.edition}`,
+        },
+      );
     }
   }
 

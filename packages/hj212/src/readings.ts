@@ -11,7 +11,13 @@ import {
   rejection,
   type Station,
 } from "@qingshan/domain";
-import { COMMAND_CODES_2017, DATA_COMMANDS, type PollutantCode, UNSTORED_DATA_COMMANDS } from "./codes.ts";
+import {
+  COMMAND_CODES_2017,
+  DATA_COMMANDS,
+  POLLUTANT_CODES_2017,
+  type PollutantCode,
+  UNSTORED_DATA_COMMANDS,
+} from "./codes.ts";
 import { parseDataTime } from "./data-time.ts";
 import { HJ212_ERROR_CODES, type Hj212Error } from "./errors.ts";
 import { groupNonAsciiNote } from "./non-ascii.ts";
@@ -129,7 +135,7 @@ export function packetToReadings(
     if (metric === null) {
       const expected = entry
         ? `a code mapped to a Qingshan metric (${code} is ${entry.en}, which Qingshan does not store; map it in codeMap)`
-        : `a pollutant code of ${profile.edition} Appendix B or of codeMap`;
+        : `a pollutant code of ${profile.edition} Appendix B or of codeMap${codeOfAnotherEdition(code, packet)}`;
       reject(rejection("metric.unknown", `CP.${code}`, code, expected));
       continue;
     }
@@ -175,6 +181,16 @@ export function packetToReadings(
     });
   }
   return { readings, rejections };
+}
+
+/**
+ * hj212.md §1.2, §6: a 2017 code (a34004) in a packet whose Flag version bits say HJ/T 212-2005
+ * is most likely a 2017 device with the wrong Flag: the rejection says which to change.
+ */
+function codeOfAnotherEdition(code: string, packet: Hj212Packet): string {
+  if (packet.flag.version !== 0 || !Object.hasOwn(POLLUTANT_CODES_2017, code)) return "";
+  const item = POLLUTANT_CODES_2017[code]?.en ?? code;
+  return ` (${code} is ${item} in HJ 212-2017, but Flag=${packet.flag.value} has protocol version bits 000000, HJ/T 212-2005: a device speaking HJ 212-2017 sets Flag=4, or 5 to ask for a reply; else map the code in codeMap)`;
 }
 
 /** A group holding bytes that are not ASCII was read as UTF-8: its rejection names them (hj212.md §1). */
