@@ -1,5 +1,5 @@
 import { getJson, withParams } from "./api.js";
-import { axisLabel, beijingIso, categoryOf, rangeOf } from "./format.js";
+import { axisLabel, beijingIso, categoryOf, formatMeasure, rangeOf } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
 import { airGrade, limitName, lineLabelPositions, metricLabel, metricOption, unitText } from "./labels.js";
 
@@ -152,7 +152,17 @@ export async function load(app) {
     {
       aria: { enabled: true },
       grid: { left: 56, right: 24, top: 28, bottom: 40 },
-      tooltip: { trigger: "axis" },
+      tooltip: {
+        trigger: "axis",
+        // The period under way says so; an invalid period says it has no valid value ("—").
+        formatter: (ps) => {
+          const p = ps[0];
+          const period = periods[p.dataIndex];
+          const value = period?.value == null ? "—" : formatMeasure(period.value);
+          const underWay = period?.inProgress ? `<br>${t("charts.inProgress")}` : "";
+          return `${p.name}<br>${p.marker}${p.seriesName} ${value}${underWay}`;
+        },
+      },
       xAxis: { type: "category", data: periods.map((p) => axisLabel(p.label)) },
       yAxis: {
         type: "value",
@@ -208,7 +218,8 @@ async function loadAqi(app, station, q) {
         formatter: (ps) => {
           const p = ps[0];
           const c = categoryOf(cats, p.value);
-          return `${p.name}<br>AQI ${p.value ?? "NA"}${c ? ` · ${pick(c)}` : ""}`;
+          const underWay = aqi.results[p.dataIndex]?.inProgress ? `<br>${t("charts.inProgress")}` : "";
+          return `${p.name}<br>AQI ${p.value ?? "NA"}${c ? ` · ${pick(c)}` : ""}${underWay}`;
         },
       },
       xAxis: { type: "category", data: aqi.results.map((r) => axisLabel(r.label)) },
@@ -216,11 +227,21 @@ async function loadAqi(app, station, q) {
       series: [
         {
           type: "bar",
+          // The hour or day under way (inProgress) is drawn faded with a dashed border: its AQI is
+          // from the data so far and will change, unlike the others.
           data: aqi.results.map((r) => {
             const c = categoryOf(cats, r.aqi);
             return {
               value: r.aqi,
-              itemStyle: { color: c?.color ?? "#ccc", borderColor: "#555", borderWidth: 0.5 },
+              itemStyle: r.inProgress
+                ? {
+                    color: c?.color ?? "#ccc",
+                    borderColor: "#555",
+                    borderWidth: 1,
+                    borderType: "dashed",
+                    opacity: 0.45,
+                  }
+                : { color: c?.color ?? "#ccc", borderColor: "#555", borderWidth: 0.5 },
             };
           }),
           label:

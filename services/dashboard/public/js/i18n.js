@@ -103,6 +103,7 @@ const TEXT = {
     "各项目与Ⅲ类标准限值之比（最近一日）",
     "Parameters relative to the Class III limit (last day)",
   ],
+  "charts.inProgress": ["本时段尚未结束，数值暂定", "period under way, value not final"],
   "charts.noData": ["所选范围没有有效数据。", "No valid data in the selected range."],
   "charts.noAqi": [
     "所选范围没有可计算的 AQI（数据不足或无数据）。",
