@@ -199,6 +199,11 @@ describe("dashboard labels", () => {
     const empty = { reason: "no parameter has data in the period" };
     expect(waterShareNote(none, Array(9).fill(empty), "zh")).toBe("9 个断面，本期无数据");
     expect(waterShareNote(none, Array(9).fill(empty), "en")).toBe("9 sections, no data in the period");
+    // The drinking-water card often has one section: singular in English.
+    const one = { sections: 1, assessed: 0, notAssessable: 1, meeting: 0 };
+    expect(waterShareNote(one, [short], "en")).toBe("1 section, not enough data (≥ 27 valid days needed)");
+    expect(waterShareNote(one, [empty], "en")).toBe("1 section, no data in the period");
+    expect(waterShareNote(one, [short], "zh")).toBe("1 个断面，均数据不足（需 ≥ 27 个有效日）");
     expect(waterShareNote(none, [empty, short], "zh")).toBe("9 个断面，均数据不足（需 ≥ 27 个有效日）");
   });
 

@@ -268,17 +268,17 @@ export function waterShareNote(share, sections, lang) {
   const core =
     needs === undefined ? "" : lang === "zh" ? `需 ≥ ${needs} 个有效日` : `≥ ${needs} valid days needed`;
   if (share.sections === 0) return lang === "zh" ? "无断面" : "no sections";
+  // One drinking-water source is common: "1 section", not "1 sections".
+  const sectionsEn = share.sections === 1 ? "1 section" : `${share.sections} sections`;
   // No section has any data in the period (a past year without data): nothing to assess is not "too few data".
   if (share.assessed === 0 && sections.length > 0 && sections.every((s) => s.reason === NO_DATA_REASON)) {
-    return lang === "zh"
-      ? `${share.sections} 个断面，本期无数据`
-      : `${share.sections} sections, no data in the period`;
+    return lang === "zh" ? `${share.sections} 个断面，本期无数据` : `${sectionsEn}, no data in the period`;
   }
   if (share.assessed === 0) {
     const need = core ? (lang === "zh" ? `（${core}）` : ` (${core})`) : "";
     return lang === "zh"
       ? `${share.sections} 个断面，均数据不足${need}`
-      : `${share.sections} sections, none with enough data${need}`;
+      : `${sectionsEn}, ${share.sections === 1 ? "not enough data" : "none with enough data"}${need}`;
   }
   const counted = `${share.meeting} / ${share.assessed}`;
   if (!share.notAssessable) return counted;
