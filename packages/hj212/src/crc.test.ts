@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crc16, crc16Bytes, formatCrc } from "./crc.ts";
+import { parsePacket } from "./packet.ts";
 import { PACKET_A, PACKET_B, PACKET_B_RESPONSE, STANDARD_EXAMPLE, segmentOf } from "./testdata/examples.ts";
 
 /** Plain CRC-16/MODBUS, the common mistake hj212.md §2 warns about. */
@@ -46,5 +47,39 @@ describe("formatCrc", () => {
   it("refuses values that are not 16-bit", () => {
     expect(() => formatCrc(0x10000)).toThrow(RangeError);
     expect(() => formatCrc(-1)).toThrow(RangeError);
+  });
+});
+
+describe("a CRC that does not match names the usual device mistake (hj212.md §2)", () => {
+  /** The standard's example packet with `crc` in place of its CRC. */
+  const withCrc = (crc: string) => STANDARD_EXAMPLE.replace("1C80\r\n", `${crc}\r\n`);
+  const reasonOf = (packet: string) => {
+    try {
+      parsePacket(packet);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected a CRC error");
+  };
+
+  it.each([
+    [
+      "CRC-16/MODBUS",
+      "0759",
+      "crc-mismatch: expected 1C80, got 0759 (0759 is the CRC-16/MODBUS of the data segment, not the CRC of HJ 212-2017 Appendix A (which shifts the register before each byte: hj212.md §2))",
+    ],
+    [
+      "the header included",
+      formatCrc(crc16(STANDARD_EXAMPLE.slice(0, -6))),
+      `crc-mismatch: expected 1C80, got ${formatCrc(crc16(STANDARD_EXAMPLE.slice(0, -6)))} (${formatCrc(crc16(STANDARD_EXAMPLE.slice(0, -6)))} is the CRC of the header and the data segment: the CRC covers the data segment only, after the 4-digit length (hj212.md §2))`,
+    ],
+    [
+      "bytes swapped",
+      "801C",
+      "crc-mismatch: expected 1C80, got 801C (801C is the right CRC with its two bytes swapped: it is written high byte first (hj212.md §2))",
+    ],
+    ["a corrupted packet", "ABCD", "crc-mismatch: expected 1C80, got ABCD"],
+  ])("%s", (_name, crc, reason) => {
+    expect(reasonOf(withCrc(crc))).toBe(reason);
   });
 });

@@ -1,5 +1,5 @@
 import { type CommandParameters, parseCp } from "./cp.ts";
-import { crc16Bytes, formatCrc } from "./crc.ts";
+import { crc16Bytes, crcMistake, formatCrc } from "./crc.ts";
 import { Hj212Error, truncate } from "./errors.ts";
 import { decodeFlag, type PacketFlag } from "./flag.ts";
 import { type NonAsciiByte, nonAsciiItems, withNonAsciiNote } from "./non-ascii.ts";
@@ -152,7 +152,9 @@ function checkFrame(bytes: Buffer): string {
   // hj212.md §2: CRC over the data segment only; lowercase hex accepted on receipt.
   const expected = formatCrc(crc16Bytes(segmentBytes));
   if (crcText.toUpperCase() !== expected) {
-    throw new Hj212Error("crc-mismatch", `expected ${expected}, got ${crcText}`, {
+    const mistake = crcMistake(bytes.subarray(0, 6), segmentBytes, Number.parseInt(crcText, 16));
+    const why = mistake === undefined ? "" : ` (${mistake})`;
+    throw new Hj212Error("crc-mismatch", `expected ${expected}, got ${crcText}${why}`, {
       path: "CRC",
       received: crcText,
       expected,
