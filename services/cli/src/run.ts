@@ -3,7 +3,7 @@ import type { Bus } from "@qingshan/bus";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { pino } from "pino";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { QingshanConfig } from "./config.ts";
 import { CliError } from "./errors.ts";
 import {
@@ -107,6 +107,7 @@ export async function startOneService(
         break;
     }
     stops.push(() => service.stop());
+    registerReadyGauge(metricsRegistry, service);
     const ops = await startOpsServer(config, service, metricsRegistry);
     stops.push(() => new Promise<void>((resolve) => ops.server.close(() => resolve())));
     return { name, httpUrl: ops.url, stop };
@@ -114,6 +115,23 @@ export async function startOneService(
     await stop();
     throw error;
   }
+}
+
+/**
+ * `qingshan_ready`: 1 when /readyz would answer 200, else 0, checked at each scrape. Prometheus sees
+ * only /metrics, which keeps answering while Kafka or InfluxDB is gone; without this gauge no alert
+ * rule could tell (deploy/prometheus/alerts.yml, QingshanServiceNotReady).
+ */
+function registerReadyGauge(register: Registry, service: RunningService): void {
+  new Gauge({
+    name: "qingshan_ready",
+    help: "1 when the service is ready (its /readyz answers 200: bus, store and broker connections), 0 when not",
+    registers: [register],
+    async collect() {
+      const ready = await service.ready().catch(() => ({ ok: false }));
+      this.set(ready.ok ? 1 : 0);
+    },
+  });
 }
 
 /** /healthz (alive), /readyz (the service's connections) and /metrics for services without the API. */
