@@ -276,3 +276,55 @@ describe("a raise and a level change processed days after their data (a replay, 
     expect(changedMail).toContain("处理时间 Processed: 12月1日 03:35 / 1 Dec 03:35 北京时间 (Beijing time)");
   });
 });
+
+describe("reminders and escalations of an alert nobody acknowledged", () => {
+  it("say for how long nobody has acknowledged it, since the level change that reopened it, and where to acknowledge", async () => {
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
+    const smtp = await startSmtp(cleanup);
+    let t = T0;
+    const config = baseConfig(dir, {
+      renotifyMinutes: 15,
+      escalateAfterMinutes: 30,
+      routes: [{ name: "duty", channels: ["email"], events: [...ROUTE_EVENT_TYPES] }],
+      email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 },
+    });
+    const notifier = await startNotifier(cleanup, config, { bus, store, now: () => t });
+    await publishAlerts(bus, aqiEvent("raised", "heavy", 250, "2026-11-28T10:00:00+08:00", t));
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    const row = (i: number) => smtp.mails[i]?.text?.split("\n").find((l) => l.startsWith("待确认"));
+    expect(row(0)).toBeUndefined();
+    t += 15 * MIN;
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 2, { what: "the reminder" });
+    expect(row(1)).toBe(
+      "待确认 Not acknowledged: 自 11月28日 10:00 起 15 分钟无人确认，请在值班台（查看 Dashboard）确认 / " +
+        "nobody has acknowledged for 15 min since 28 Nov 10:00: acknowledge it in the duty console (Dashboard link)",
+    );
+    t += 15 * MIN;
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 3, { what: "the escalation" });
+    expect(smtp.mails[2]?.subject).toContain("告警升级 → 第1级");
+    expect(row(2)).toContain("自 11月28日 10:00 起 30 分钟无人确认");
+    // Acknowledged, then reopened by a level change at 10:40: counted from the level change.
+    const ack: AlertEvent = {
+      ...aqiEvent("raised", "heavy", 250, "2026-11-28T10:00:00+08:00", t + MIN),
+      id: `${ALERT}:acknowledged`,
+      type: "acknowledged",
+      actor: "duty-night",
+    };
+    await publishAlerts(bus, ack);
+    await waitFor(() => smtp.mails.length === 4, { what: "the acknowledgement" });
+    expect(row(3)).toBeUndefined();
+    t += 10 * MIN;
+    await publishAlerts(
+      bus,
+      aqiEvent("level_changed", "severe", 350, "2026-11-28T11:00:00+08:00", t, "heavy"),
+    );
+    await waitFor(() => smtp.mails.length === 5, { what: "the level change" });
+    t += 15 * MIN;
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 6, { what: "the reminder after the level change" });
+    expect(smtp.mails[5]?.subject).toContain("告警重复提醒");
+    expect(row(5)).toContain("自 11月28日 10:40 起 15 分钟无人确认");
+  });
+});
