@@ -148,7 +148,19 @@ describe("parsePacket — framing errors (hj212.md §8.2)", () => {
     ],
     ["bytes after the tail", `${a}x`, "length-mismatch", "length-mismatch: 1 bytes after the tail"],
     ["no tail", a.slice(0, -2), "missing-tail", 'missing-tail: no "\\r\\n" after the CRC'],
-    ["LF only", `${a.slice(0, -2)}\n`, "missing-tail", 'missing-tail: no "\\r\\n" after the CRC'],
+    [
+      "LF only",
+      `${a.slice(0, -2)}\n`,
+      "missing-tail",
+      'missing-tail: no "\\r\\n" after the CRC: the packet ends with LF (\\n) alone; the tail is CR LF (hj212.md §1)',
+    ],
+    ["CRLF missing", a.slice(0, -2), "missing-tail", 'missing-tail: no "\\r\\n" after the CRC'],
+    [
+      "length counting CRC and tail",
+      `##0284${a.slice(6)}`,
+      "length-mismatch",
+      "length-mismatch: length says 0284, but the data segment before CRC and tail is 278 (the length counts the CRC and the tail (6 bytes) too; it counts the data segment only, hj212.md §1)",
+    ],
     [
       "non-hex CRC",
       `${a.slice(0, -6)}EBZ1\r\n`,

@@ -111,7 +111,11 @@ function checkFrame(bytes: Buffer): string {
   const tailAt = 6 + length + 4;
   const crlf = bytes.indexOf(CRLF, 6);
   if (crlf === -1) {
-    throw new Hj212Error("missing-tail", `no "\\r\\n" after the CRC`, {
+    // A device writing a line feed alone (or a carriage return alone) as the tail: say so, its
+    // bytes do not show in a dead letter's text.
+    const lone = loneTailNote(bytes, tailAt);
+    const detail = lone === undefined ? "" : `: ${lone}`;
+    throw new Hj212Error("missing-tail", `no "\\r\\n" after the CRC${detail}`, {
       path: "tail",
       received: truncate(bytes.subarray(-6).toString("utf8"), 10),
       expected: '"\\r\\n"',
@@ -125,7 +129,9 @@ function checkFrame(bytes: Buffer): string {
     const counts =
       characters === length && characters !== actual
         ? ` bytes (${characters} characters: the length counts characters, not bytes)`
-        : "";
+        : actual >= 0 && Object.hasOwn(COUNTED_TOO, length - actual)
+          ? ` (the length counts ${COUNTED_TOO[length - actual]} too; it counts the data segment only, hj212.md §1)`
+          : "";
     throw new Hj212Error(
       "length-mismatch",
       `length says ${lengthText}, but the data segment before CRC and tail is ${actual < 0 ? "shorter than a CRC" : actual}${counts}`,
@@ -195,6 +201,27 @@ export function unverifiedMn(raw: string): string | undefined {
 }
 
 type Parsed = Omit<Hj212Packet, "raw">;
+
+/** A tail of one byte instead of CR LF, by that byte. */
+const LONE_TAIL: Readonly<Record<number, string>> = Object.freeze({ 10: "LF (\\n)", 13: "CR (\\r)" });
+
+/**
+ * "the packet ends with LF (\n) alone; the tail is CR LF (hj212.md §1)" when `bytes` end with
+ * one byte, LF or CR, where the tail is due at `tailAt`; undefined otherwise.
+ */
+export function loneTailNote(bytes: Uint8Array, tailAt: number): string | undefined {
+  const lone = bytes.length === tailAt + 1 ? LONE_TAIL[bytes[tailAt] as number] : undefined;
+  return lone === undefined
+    ? undefined
+    : `the packet ends with ${lone} alone; the tail is CR LF (hj212.md §1)`;
+}
+
+/** What a length field too large by n counts besides the data segment (the usual device mistakes). */
+const COUNTED_TOO: Readonly<Record<number, string>> = Object.freeze({
+  4: "the CRC (4 bytes)",
+  6: "the CRC and the tail (6 bytes)",
+  12: "the whole packet (12 bytes more)",
+});
 
 /**
  * The edition whose rules a field failed, and, when it is not HJ 212-2017, why: its Flag's version

@@ -1,6 +1,6 @@
 import { HJ212_ERROR_CODES, Hj212Error, truncate } from "./errors.ts";
 import { withNonAsciiNote } from "./non-ascii.ts";
-import { type Hj212Packet, MAX_DATA_LENGTH, type ParseOptions, parseFrame } from "./packet.ts";
+import { type Hj212Packet, loneTailNote, MAX_DATA_LENGTH, type ParseOptions, parseFrame } from "./packet.ts";
 
 /** One result of the stream decoder: a packet, or an error with the bytes it concerns. */
 export interface StreamItem {
@@ -244,9 +244,14 @@ const CONNECTION: InputEnd = { kind: "connection" };
 
 /** The detail of a missing-tail error for the `rest` of a packet that `input` cut off. */
 function truncatedDetail(rest: Buffer, input: InputEnd): string {
-  if (input.kind === "connection") return `connection closed after ${rest.length} bytes of a packet`;
   const lengthText = rest.subarray(2, 6).toString("latin1");
   const length = /^\d{4}$/.test(lengthText) ? Number(lengthText) : undefined;
+  // A device ending its packets with LF alone leaves each one a byte short of its frame.
+  const lone = length === undefined ? undefined : loneTailNote(rest, 2 + 4 + length + 4);
+  if (input.kind === "connection") {
+    return `connection closed after ${rest.length} bytes of a packet${lone === undefined ? "" : `: ${lone}`}`;
+  }
+  if (lone !== undefined) return `HJ 212 packet on ${input.name}: ${lone}`;
   // hj212.md §1: the packet is ## + length + data segment + CRC + \r\n; §8.2: reject a tail that is not where the length says.
   if (length !== undefined && rest.length === 2 + 4 + length + 4) {
     return `HJ 212 packet on ${input.name} does not end with \\r\\n (hj212.md §1, §8.2)`;
