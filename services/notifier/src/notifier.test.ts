@@ -99,7 +99,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(subject.length).toBeLessThanOrEqual(120);
     const lines = (mail?.text ?? "").split("\n");
     expect(lines).toContain(
-      "实测 Measured: 235（空气质量指数 Air Quality Index，24-h rolling）；" +
+      "实测 Measured: 235（空气质量指数 Air Quality Index，24小时滑动 24-h rolling）；" +
         "标准 standard 重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI; " +
         "《关于进一步优化重污染天气应对机制的指导意见》（生态环境部 2024年 预警分级） preset 2024 (provisional)",
     );

@@ -15,7 +15,7 @@ import {
   WARNING_PATH_NAMES,
   type WarningPath,
 } from "@qingshan/domain";
-import { noiGradeName } from "@qingshan/rules";
+import { noiGradeName, WINDOW_TEXT } from "@qingshan/rules";
 import { DEFAULT_NOI_SCHEME, gradeNoiWith, NOI_SCHEMES, type NoiScheme } from "@qingshan/standards";
 import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
@@ -518,9 +518,13 @@ export function renderAlert(
     }
   } else if (state.value !== undefined) {
     const name = state.metric === undefined ? undefined : metricName(state.metric);
-    measured.push(
-      `${formatMeasured(state.value)}${unit}${name ? `（${name.zh} ${name.en}${state.window ? `，${state.window}` : ""}）` : ""}`,
-    );
+    // The event carries the window in English (the rules engine's WINDOW_TEXT.en): named in both
+    // languages, as the metric is ("1小时均值 1-h mean"); a window not in that table stays as it is.
+    const window =
+      state.window === undefined
+        ? ""
+        : `，${((w) => (w === undefined ? "" : `${w.zh} `))(Object.values(WINDOW_TEXT).find((w) => w.en === state.window))}${state.window}`;
+    measured.push(`${formatMeasured(state.value)}${unit}${name ? `（${name.zh} ${name.en}${window}）` : ""}`);
   }
   if (state.threshold !== undefined) measured.push(`阈值 threshold ${formatNumber(state.threshold)}${unit}`);
   if (state.standard !== undefined) measured.push(`标准 standard ${state.standard}`);
