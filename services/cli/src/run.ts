@@ -85,6 +85,7 @@ export async function startOneService(
     if (name === "api") {
       const api = await startApiService(ctx, store as TimeSeriesStore, { root });
       stops.push(() => api.stop());
+      registerReadyGauge(metricsRegistry, api);
       return { name, httpUrl: api.url, stop };
     }
     let service: RunningService;
