@@ -482,10 +482,13 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     const notifier = await startNotifier(cleanup, config, { bus, store, now: () => at });
 
     const daily = await notifier.runDailySummary();
-    expect(daily.title).toEqual({ zh: "每日小结 2026-11-27", en: "Daily summary 2026-11-27" });
+    expect(daily.title).toEqual({
+      zh: "每日小结 11月27日（北京时间）",
+      en: "Daily summary 27 Nov (Beijing time)",
+    });
     await waitFor(() => smtp.mails.length === 1);
     const text = smtp.mails[0]?.text ?? "";
-    expect(text).toContain("Alerts raised on 2026-11-27: 1");
+    expect(text).toContain("昨日（11月27日）告警 Alerts raised on 27 Nov: 1");
     expect(text).toContain("规则 rule gb3095-24h-pm25: 1");
     expect(text).toContain("细颗粒物(PM2.5) / Fine particulate matter (PM2.5): 50 µg/m³ [24 h]");
     expect(text).toContain("无有效数据 no valid data"); // PM10 has no readings

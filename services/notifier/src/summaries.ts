@@ -3,6 +3,7 @@ import {
   alertStartText,
   beijingDate,
   beijingDayStart,
+  beijingHumanDay,
   beijingHumanTime,
   calendarWindowOf,
   DAY_MS,
@@ -186,7 +187,7 @@ export async function dailyMeans(
  *
  * @example
  * const n = await buildDailySummary(Date.parse("2026-11-28T08:00:00+08:00"), { store, registry, roster, publicUrl }, ["pm25", "pm10"]);
- * n.title.zh // "每日小结 2026-11-27"
+ * n.title.zh // "每日小结 11月27日（北京时间）"
  */
 export async function buildDailySummary(
   at: number,
@@ -197,6 +198,8 @@ export async function buildDailySummary(
   const today = beijingDayStart(at);
   const yesterday = today - DAY_MS;
   const date = beijingDate(yesterday);
+  // The day as the alert texts write it (11月27日 / 27 Nov; the year only when not the summary's).
+  const day = beijingHumanDay(today, at);
   const states = await alertStatesAt(store, at);
   const raised = states.filter((s) => {
     const t = Date.parse(s.raisedAt);
@@ -210,7 +213,7 @@ export async function buildDailySummary(
   const open = states.filter((s) => s.status !== "resolved");
   const means = await dailyMeans(store, registry, metrics, yesterday);
   const lines = [
-    `**昨日告警 Alerts raised on ${date}: ${raised.length}**`,
+    `**昨日（${day.zh}）告警 Alerts raised on ${day.en}: ${raised.length}**`,
     ...count((s) => s.ruleId).map(([rule, n]) => `- 规则 rule ${rule}: ${n}`),
     ...count((s) => s.stationId).map(([station, n]) => {
       const place = placeOf(station, registry);
@@ -220,7 +223,7 @@ export async function buildDailySummary(
     `**未解除告警 Open alerts: ${open.length}**`,
     ...open.map((s) => alertLine(s, registry, publicUrl, at)),
     "",
-    `**空气站日均值 Air-station daily means (${date})**`,
+    `**空气站日均值 Air-station daily means（${day.zh} / ${day.en}）**`,
     ...means.map((m) => {
       const place = placeOf(m.stationId, registry);
       const def = METRICS[m.metric];
@@ -233,7 +236,7 @@ export async function buildDailySummary(
   ];
   return summaryNotification(
     `daily:${date}`,
-    { zh: `每日小结 ${date}`, en: `Daily summary ${date}` },
+    { zh: `每日小结 ${day.zh}（北京时间）`, en: `Daily summary ${day.en} (Beijing time)` },
     lines,
     onDuty(roster, 0, at),
   );

@@ -172,7 +172,7 @@ describe("daily summary at 08:00 (cron, a few ms after it)", () => {
     await n.notifier.runShiftHandover();
     const daily = await n.mail("Daily summary");
     const handover = await n.mail("Shift handover");
-    expect(daily.subject).toContain("Daily summary 2026-11-29");
+    expect(daily.subject).toContain("每日小结 11月29日（北京时间） | Daily summary 29 Nov (Beijing time)");
 
     // What the API answers for status=open,acknowledged: every stored event folded.
     const api = foldAlertEvents(await n.store.queryAlertEvents({}))
@@ -195,7 +195,7 @@ describe("daily summary at 08:00 (cron, a few ms after it)", () => {
     expect(daily.text).toMatch(/- \[已确认 acknowledged\][^\n]*\/api\/v1\/alerts\/night-21h/);
 
     // Raised on the Beijing day 29 Nov: [00:00, 24:00), the one resolved since included.
-    expect(daily.text).toContain("昨日告警 Alerts raised on 2026-11-29: 4");
+    expect(daily.text).toContain("昨日（11月29日）告警 Alerts raised on 29 Nov: 4");
     expect(daily.text).toContain("- 规则 rule gb3095-24h-pm25: 4");
     expect(daily.to).toEqual(["duty@test.example"]);
   });
