@@ -7,6 +7,13 @@ export const WATER_CLASSES = ["I", "II", "III", "IV", "V"] as const;
 export const HJ212_DATA_COMMANDS = ["2011", "2051", "2061", "2031"] as const;
 
 /**
+ * The data uploads a station's series can hold (`hj212.commands`): not 2031 daily data, whose
+ * value is the station's own daily mean — Qingshan computes a day from its hourly values (HJ 663
+ * validity), and the daily reading, stamped at the day's start, would replace that hour's value.
+ */
+export const HJ212_STORABLE_COMMANDS = ["2011", "2051", "2061"] as const;
+
+/**
  * A monitoring station as configured in the registry (config/stations or seeds/).
  *
  * @example
@@ -54,12 +61,20 @@ export const StationSchema = z
          * The data uploads stored as readings. A station sending two products of one metric (e.g.
          * real-time 2011 and hourly 2061) would have them overwrite each other where their times
          * meet (the store keeps one reading per station, metric and time) and mixed in the hourly
-         * means: list the one its series should hold. The others are answered and counted, not stored.
+         * means: list the one its series should hold. The others, and 2031 daily data always
+         * (HJ212_STORABLE_COMMANDS), are answered and counted, not stored.
          */
         commands: z
-          .array(z.enum(HJ212_DATA_COMMANDS))
+          .array(
+            z.enum(HJ212_STORABLE_COMMANDS, {
+              error: (issue) =>
+                issue.input === "2031"
+                  ? "2031 daily data is not stored: Qingshan computes each day from the hourly values (HJ 663), so a station's own daily mean is answered and counted only; expected 2011, 2051 or 2061"
+                  : `expected one of ${HJ212_STORABLE_COMMANDS.join(", ")}, received ${JSON.stringify(issue.input)}`,
+            }),
+          )
           .min(1)
-          .default([...HJ212_DATA_COMMANDS]),
+          .default([...HJ212_STORABLE_COMMANDS]),
         /** Period of CN 2051 minute data: set at the station by CN 1063/1064, not in the packet (hj212.md §3). */
         minuteDataPeriodMs: z.number().int().positive().default(60_000),
         /** Vendor pollutant codes → metric, checked before the standard's table (standards README: "keep the code map configurable"). */

@@ -272,6 +272,30 @@ describe("decodeStationMessage", () => {
     );
     expect(result.rejections.map((r) => r.code)).toEqual(["period.invalid"]);
   });
+
+  it("refuses a daily mean (it would stand in the day's first hour as that hour's value); the hourly one beside it goes through", () => {
+    const result = decodeStationMessage(
+      "stations/ld-aq-01/air",
+      JSON.stringify([
+        { ts: now - 86_400_000, values: { pm25: 50 }, period: "P1D" },
+        { ts: now - 3_600_000, values: { pm25: 41 }, period: "PT23H59M" },
+        { ts: now - 3_600_000, values: { pm25: 38 }, period: "PT1H" },
+      ]),
+      ctx,
+    );
+    expect(result.readings.map((r) => [r.value, r.periodMs])).toEqual([
+      [41, 86_340_000],
+      [38, 3_600_000],
+    ]);
+    expect(result.rejections).toEqual([
+      expect.objectContaining({
+        code: "period.invalid",
+        path: "[0].period",
+        received: "P1D",
+        expected: expect.stringContaining("a period shorter than a day"),
+      }),
+    ]);
+  });
 });
 
 describe("parseIsoDuration", () => {

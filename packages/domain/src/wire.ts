@@ -450,13 +450,16 @@ export function decodeStationMessage(
     let periodMs = 0;
     if (obs.period !== undefined) {
       const ms = parseIsoDuration(obs.period);
-      if (ms === undefined || ms <= 0) {
+      if (ms === undefined || ms <= 0 || ms >= DAY_MS) {
         rejections.push(
           rejection(
             "period.invalid",
             pathAt(prefix, "period"),
             obs.period,
-            'an ISO 8601 duration such as "PT1H" or "PT5M"',
+            ms !== undefined && ms >= DAY_MS
+              ? // A daily mean stamped at the day's start would stand in its first hour as that hour's value.
+                'a period shorter than a day ("PT1H", "PT5M"): daily and longer means are computed from the hourly values (HJ 663-2013 validity), so send hourly or finer readings'
+              : 'an ISO 8601 duration such as "PT1H" or "PT5M"',
           ),
         );
         continue;

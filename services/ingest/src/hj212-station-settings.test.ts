@@ -87,7 +87,7 @@ describe("station hj212.commands", () => {
     expect(await counter("qingshan_hj212_uploads_not_stored_total", { cn: "2011" })).toBe(1);
   });
 
-  it("stores every data upload by default, and warns once that two products of the station share its series", async () => {
+  it("stores 2011, 2051 and 2061 by default, and warns once that two products of the station share its series", async () => {
     const { pipeline, got, logged } = await pipelineFor({});
     await pipeline.submitHj212(
       airPacket("2011", "20261128101500001", "DataTime=20261128101500;a34004-Rtd=41,a34004-Flag=N"),
@@ -109,6 +109,43 @@ describe("station hj212.commands", () => {
     expect(logged.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([
       "HJ 212 station ld-aq-01 sends data uploads 2011 and 2061, and both are stored as the same series: where their times meet one overwrites the other, and both enter the hourly means. List the one to keep in the station's hj212.commands.",
     ]);
+  });
+});
+
+describe("HJ 212 daily data (CN 2031)", () => {
+  it("is answered and counted, never stored: the station's daily mean, stamped 00:00, would replace that hour's value", async () => {
+    const { pipeline, got, counter } = await pipelineFor({});
+    const hourly = airPacket(
+      "2061",
+      "20261128010000001",
+      "DataTime=20261128000000;a34004-Avg=35,a34004-Flag=N",
+    );
+    const daily = airPacket(
+      "2031",
+      "20261129000500002",
+      "DataTime=20261128000000;a34004-Avg=52,a34004-Flag=N",
+    );
+    expect((await pipeline.submitHj212(hourly, tcp)).accepted).toBe(1);
+    expect(await pipeline.submitHj212(daily, tcp)).toEqual({
+      accepted: 0,
+      rejections: [],
+      response: buildDataResponse(parsePacket(daily)),
+    });
+    // The 00:00–01:00 hour keeps its own mean; nothing is dead-lettered for a station doing its job.
+    expect(got.readings.map((d) => [d.value.value, d.value.periodMs])).toEqual([[35, HOUR]]);
+    expect(got.deadLetters).toEqual([]);
+    expect(await counter("qingshan_hj212_uploads_not_stored_total", { cn: "2031" })).toBe(1);
+  });
+
+  it("cannot be listed in hj212.commands: the registry says why", () => {
+    const air = STATIONS[0] as StationInput;
+    expect(() =>
+      // As a hand-written registry file would have it (the type refuses it already).
+      createStationRegistry(
+        [{ ...air, hj212: { mn: AIR_MN, commands: ["2061", "2031"] } } as unknown as StationInput],
+        "test registry",
+      ),
+    ).toThrow(/2031 daily data is not stored: Qingshan computes each day from the hourly values \(HJ 663\)/);
   });
 });
 
