@@ -197,6 +197,14 @@ describe("alert titles (e-mail subjects)", () => {
     expect(title(event as Partial<AlertEvent>)).toEqual({ zh, en });
   });
 
+  it("the Where row names a station named after its township once (雅溪镇, not 雅溪镇（雅溪镇）)", () => {
+    const event: AlertEvent = { ...raised(), stationId: "ld-aq-09" };
+    const [state] = foldAlertEvents([event]);
+    if (state === undefined) throw new Error("no state");
+    const lines = renderAlert(event, state, [], { registry: towns, publicUrl: "http://x" }).text.split("\n");
+    expect(lines).toContain("地点 Where: 雅溪镇 / Yaxi Town (雅溪镇), station ld-aq-09");
+  });
+
   it("a heavy-pollution level is a suggestion from observed data, never a warning issued (standards heavy-pollution-warning.md §3)", () => {
     const raise: AlertEvent = { ...raised("hp"), stationId: "ld-aq-09", metric: "aqi", level: "orange" };
     const change: AlertEvent = {

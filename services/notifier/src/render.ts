@@ -107,8 +107,11 @@ export function placeOf(stationId: string, registry: StationRegistry): Bilingual
   if (stationId === "district") return { zh: "全区", en: "district-wide" };
   const station = registry.get(stationId);
   if (station === undefined) return { zh: stationId, en: stationId };
+  // A station named after its township (峰源乡 in 峰源乡) is not written twice, as in the subject.
   return {
-    zh: `${station.name.zh}（${station.township}）`,
+    zh: station.name.zh.includes(station.township)
+      ? station.name.zh
+      : `${station.name.zh}（${station.township}）`,
     en: `${station.name.en} (${station.township}), station ${station.id}`,
   };
 }
