@@ -149,6 +149,38 @@ describe("HJ 212 daily data (CN 2031)", () => {
   });
 });
 
+describe("HJ 212 heartbeat (CN 9015, HJ 212-2025)", () => {
+  it("is counted, not dead-lettered or answered: a station's keep-alive every minute would bury the real rejects", async () => {
+    const { pipeline, got, counter } = await pipelineFor({});
+    const heartbeat = buildPacket({
+      qn: "20261128100000001",
+      st: "22",
+      cn: "9015",
+      pw: "123456",
+      mn: AIR_MN,
+      flag: 9,
+      cp: "",
+    });
+    expect(await pipeline.submitHj212(heartbeat, tcp)).toEqual({ accepted: 0, rejections: [] });
+    expect(await pipeline.submitHj212(heartbeat, tcp)).toEqual({ accepted: 0, rejections: [] });
+    expect(got.deadLetters).toEqual([]);
+    expect(await counter("qingshan_hj212_heartbeats_total", {})).toBe(2);
+    // Another command that is not a data upload is still a dead letter saying so.
+    const timeRequest = buildPacket({
+      qn: "20261128100000002",
+      st: "22",
+      cn: "1013",
+      pw: "123456",
+      mn: AIR_MN,
+      flag: 9,
+      cp: "",
+    });
+    expect((await pipeline.submitHj212(timeRequest, tcp)).rejections.map((r) => [r.code, r.path])).toEqual([
+      ["hj212.field", "CN"],
+    ]);
+  });
+});
+
 describe("station hj212.minuteDataPeriodMs and codes", () => {
   it("gives 10-minute data (CN 2051) its period, and an end-marked DataTime moves back by it", async () => {
     const { pipeline, got } = await pipelineFor({ minuteDataPeriodMs: 600_000, dataTimeMarks: "end" });

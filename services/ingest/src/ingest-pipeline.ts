@@ -162,6 +162,9 @@ function readingSourceOf(reading: Reading): string {
   return reading.source;
 }
 
+/** hj212.md status note: HJ 212-2025 adds a heartbeat, CN 9015 (unverified: the 2025 text was not read). */
+const HEARTBEAT_CN = "9015";
+
 function isDataCommand(cn: string): boolean {
   return (HJ212_DATA_COMMANDS as readonly string[]).includes(cn);
 }
@@ -287,6 +290,11 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     }
     noteVersion(station, packet);
     noteNonAscii(station, packet);
+    if (packet.cn === HEARTBEAT_CN) {
+      // A station's keep-alive, sent every minute or so: a dead letter each would bury the real rejects.
+      metrics.hj212Heartbeats.inc();
+      return { station, readings: [], rejections: [] };
+    }
     const settings = station.hj212;
     if (
       settings !== undefined &&

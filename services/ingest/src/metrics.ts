@@ -14,6 +14,8 @@ export interface IngestMetrics {
   readonly publishRetries: Counter<"source">;
   /** HJ 212 data uploads answered but not stored: their CN is not in the station's `hj212.commands`. */
   readonly hj212NotStored: Counter<"cn">;
+  /** HJ 212 heartbeats (CN 9015) of registered stations: counted, not dead-lettered. */
+  readonly hj212Heartbeats: Counter;
   /** Messages being decoded or handed on right now. */
   readonly inFlight: Gauge<"source">;
   /** Per-message counting into `messages`, `readingsReceived` and `inFlight` (see {@link IngestCounts}). */
@@ -127,6 +129,13 @@ export function createIngestMetrics(registry: Registry = globalRegister): Ingest
       "HJ 212 data uploads answered but not stored, as their CN is not in the station's hj212.commands",
       "cn",
     ),
+    hj212Heartbeats:
+      (registry.getSingleMetric("qingshan_hj212_heartbeats_total") as Counter | undefined) ??
+      new Counter({
+        name: "qingshan_hj212_heartbeats_total",
+        help: "HJ 212 heartbeats (CN 9015) of registered stations: counted, not dead-lettered",
+        registers: [registry],
+      }),
     inFlight,
     counts: {
       message: (source) => addMessages(source, 1),
