@@ -116,6 +116,23 @@ describe("JSON wire messages", () => {
     expect(await counter("qingshan_readings_rejected_total", { reason: "value.out_of_range" })).toBe(1);
   });
 
+  it("in a batch of observations (an import), a dead letter keeps the observation its value came from, not the batch", async () => {
+    const batch = Array.from({ length: 300 }, (_, i) => ({
+      ts: TS - i * 60_000,
+      values: { pm25: i === 244 ? -3 : 35, o3: 60 },
+      period: "PT1M",
+    }));
+    const payload = JSON.stringify(batch);
+    const result = await pipeline.submitJson(AIR_TOPIC, payload, { source: "import", origin: "history.csv" });
+    expect(result.accepted).toBe(599);
+    await waitFor(() => got.deadLetters.length === 1, { what: "a dead letter" });
+    expect(got.deadLetters[0]?.value).toMatchObject({
+      code: "value.out_of_range",
+      path: "[244].values.pm25",
+      payload: JSON.stringify(batch[244]),
+    });
+  });
+
   it.each([
     ["malformed JSON", AIR_TOPIC, "{not json", "payload.malformed"],
     ["an unknown station", "stations/ld-nope-99/air", `{"ts":${TS},"values":{"pm25":1}}`, "station.unknown"],

@@ -162,6 +162,31 @@ function readingSourceOf(reading: Reading): string {
   return reading.source;
 }
 
+/**
+ * For a message that is an array of observations, the text of the one a rejection's path points
+ * into (`[244].values.o3` → observation 244): its dead letter keeps that observation, not the
+ * whole message (an import batch of 500 made each of its rejected values a 4 KiB copy of the batch).
+ */
+function observationsOf(text: string): (path: string) => string | undefined {
+  let observations: unknown[] | undefined;
+  let parsed = false;
+  return (path) => {
+    const index = /^\[(\d+)\]/.exec(path)?.[1];
+    if (index === undefined) return undefined;
+    if (!parsed) {
+      parsed = true;
+      try {
+        const body: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+        if (Array.isArray(body)) observations = body;
+      } catch {
+        // Not JSON: keep the whole payload.
+      }
+    }
+    const observation = observations?.[Number(index)];
+    return observation === undefined ? undefined : JSON.stringify(observation);
+  };
+}
+
 /** hj212.md status note: HJ 212-2025 adds a heartbeat, CN 9015 (unverified: the 2025 text was not read). */
 const HEARTBEAT_CN = "9015";
 
@@ -225,13 +250,14 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       };
     }
     const text = payloadText(payload);
+    const observationOf = observationsOf(text);
     const deadLetters = result.rejections.map((r) =>
       toDeadLetter(r, {
         source: options.source,
         origin: options.origin,
         receivedAt: now,
         stationId: result.stationId,
-        payload: text,
+        payload: observationOf(r.path) ?? text,
       }),
     );
     return {
