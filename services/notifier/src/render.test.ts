@@ -48,6 +48,9 @@ describe("renderAlert", () => {
     const w = renderAlert(water, ws, [], { registry, publicUrl: "http://x" });
     expect(w.title.zh).toBe("【警告】莲都监测站（万象街道） 水质 IV类 · 新告警");
     expect(w.text.split("\n")).toContain(
+      "事件 Event: 新告警 / New alert（警告 warning，级别 level IV类 / Class IV）",
+    );
+    expect(w.text.split("\n")).toContain(
       "实测 Measured: 水质 IV类 water quality Class IV；标准 standard GB 3838-2002 Table 1; 环办〔2011〕22号 single-factor method",
     );
     expect(n.apiLink).toBe("http://x/api/v1/alerts/a1");

@@ -427,11 +427,18 @@ export function renderAlert(
   const link = dashboardLink(context.publicUrl);
   const apiLink = alertLink(context.publicUrl, state.alertId);
   const severity = SEVERITY_LABEL[state.severity];
+  const noiScheme = context.noiScheme ?? NOI_SCHEMES[DEFAULT_NOI_SCHEME];
+  // A water class or NOI grade by its name (IV类 / Class IV, II级 / grade II), not "IV / IV".
   const level =
     state.level === undefined
       ? undefined
-      : (state.levelName ?? LEVEL_LABEL[state.level] ?? { zh: state.level, en: state.level });
-  const noiScheme = context.noiScheme ?? NOI_SCHEMES[DEFAULT_NOI_SCHEME];
+      : (state.levelName ??
+        LEVEL_LABEL[state.level] ??
+        (state.metric === "water_class"
+          ? { zh: `${state.level}类`, en: `Class ${state.level}` }
+          : state.metric === "noi"
+            ? noiGradeText(state.level, noiScheme)
+            : { zh: state.level, en: state.level }));
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
   const eventText = {
     zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
