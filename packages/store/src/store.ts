@@ -16,11 +16,20 @@ import type { HourlyColumns } from "./hourly-columns.ts";
  * Lifecycle: create validates config without I/O; `start` opens/creates the database;
  * `stop` finishes in-flight writes, then closes.
  */
+/** Options of a write: `signal` gives it up (see writeReadings). */
+export interface WriteOptions {
+  readonly signal?: AbortSignal;
+}
+
 export interface TimeSeriesStore {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Durable when the promise resolves. Re-writing the same key overwrites. */
-  writeReadings(readings: readonly Reading[]): Promise<void>;
+  /**
+   * Durable when the promise resolves. Re-writing the same key overwrites. `signal` gives up a
+   * write still waiting on a remote store (InfluxDB: its HTTP request) — whether it was applied is
+   * then unknown, and writing it again is harmless (idempotent).
+   */
+  writeReadings(readings: readonly Reading[], options?: WriteOptions): Promise<void>;
   queryReadings(query: ReadingQuery): Promise<Reading[]>;
   /** Hourly aggregates with hour label in (from, to], ascending. */
   queryHourly(query: SeriesQuery): Promise<HourlyAggregate[]>;
@@ -28,7 +37,7 @@ export interface TimeSeriesStore {
   queryHourlyColumns(query: SeriesQuery): Promise<HourlyColumns>;
   /** The latest reading per metric of a station (for "latest values"). */
   latest(stationId: string): Promise<Reading[]>;
-  writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  writeDeadLetters(letters: readonly DeadLetter[], options?: WriteOptions): Promise<void>;
   queryDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   /**
    * Durable when the promise resolves. Idempotent on the event `id` (writing the same event

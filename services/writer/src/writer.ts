@@ -64,9 +64,14 @@ export function createWriter(deps: WriterDeps): Writer {
   let state: "created" | "running" | "stopped" = "created";
   // The bus hands each partition's batch separately; concurrent ones share one store transaction.
   // A key lives in one partition, so batches deduplicated by lastPerKey stay so when combined.
-  const commitReadings = groupCommit<Reading>((r) => store.writeReadings(r), settings.maxBatch);
+  // The writer stopping gives up a write still waiting on the store (a hung InfluxDB would hold
+  // stop for its request timeout and retries); the input stays unacknowledged, redelivered later.
+  const commitReadings = groupCommit<Reading>(
+    (r) => store.writeReadings(r, { signal: controller.signal }),
+    settings.maxBatch,
+  );
   const commitDeadLetters = groupCommit<DeadLetter>(
-    (letters) => store.writeDeadLetters(letters),
+    (letters) => store.writeDeadLetters(letters, { signal: controller.signal }),
     settings.deadLetterMaxBatch,
   );
 
@@ -80,7 +85,9 @@ export function createWriter(deps: WriterDeps): Writer {
           maxPending: settings.log.maxPendingReadings,
           segmentBytes: settings.log.segmentBytes,
           store: (readings) =>
-            write("readings", readings.length, controller.signal, () => store.writeReadings(readings)),
+            write("readings", readings.length, controller.signal, () =>
+              store.writeReadings(readings, { signal: controller.signal }),
+            ),
           onStored(count) {
             metrics.readingsWritten.inc(count);
             metrics.logPending.set(log?.pendingReadings() ?? 0);

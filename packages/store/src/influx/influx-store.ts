@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { HttpError, InfluxDB, type Transport } from "@influxdata/influxdb-client";
 import type { AlertEvent, DeadLetter, MetricId, Reading } from "@qingshan/domain";
 import { compareStoredAlertEvents, type StorableAlertEvent, storableAlertEvents } from "../alert-events.ts";
@@ -14,6 +15,7 @@ import type {
   RetentionResult,
   SeriesQuery,
   TimeSeriesStore,
+  WriteOptions,
 } from "../store.ts";
 import { classifyInfluxError, type InfluxOperation, isTransient } from "./classify-error.ts";
 import {
@@ -146,6 +148,8 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
   const transport: Transport = client.transport;
   const writeParams = `db=${encodeURIComponent(database)}${rp === null ? "" : `&rp=${encodeURIComponent(rp)}`}`;
   const validFilter = anyOf("flag", settings.validFlags);
+  /** The signal of the write running in the write queue, seen by its requests (see `write`). */
+  const writeSignal = new AsyncLocalStorage<AbortSignal>();
   const writes = createSerialQueue();
   const reads = new Set<Promise<unknown>>();
   let state: State = "created";
@@ -175,14 +179,16 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     maxRetries = settings.maxRetries,
     signal?: AbortSignal,
   ): Promise<unknown> {
+    // The requests of a write given up (writeReadings' signal) are aborted with it.
+    const given = signal ?? writeSignal.getStore();
     for (let attempt = 0; ; attempt++) {
       try {
-        const options = { method, headers: contentType, ...(signal ? { signal } : {}) };
+        const options = { method, headers: contentType, ...(given ? { signal: given } : {}) };
         return await transport.request(path, body, options, (h, status) =>
           onHeaders?.(h as Record<string, unknown>, status ?? 0),
         );
       } catch (error) {
-        if (attempt >= maxRetries || !isTransient(error)) {
+        if (attempt >= maxRetries || !isTransient(error) || given?.aborted) {
           throw classifyInfluxError(error, operation, url, database);
         }
         const retryAfterMs = error instanceof HttpError ? error.retryAfter() : 0;
@@ -515,9 +521,14 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     return task;
   }
 
-  function write(body: () => Promise<void>): Promise<void> {
+  /** Runs a write in the write queue; `signal` aborts its requests, queued or running. */
+  function write(body: () => Promise<void>, signal?: AbortSignal): Promise<void> {
     assertOpen();
-    return writes.run(body);
+    if (signal === undefined) return writes.run(body);
+    return writes.run(() => {
+      signal.throwIfAborted();
+      return writeSignal.run(signal, body);
+    });
   }
 
   const store: InfluxStore = {
@@ -547,7 +558,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       state = "stopped";
     },
 
-    async writeReadings(readings: readonly Reading[]) {
+    async writeReadings(readings: readonly Reading[], options?: WriteOptions) {
       assertOpen();
       if (readings.length === 0) return;
       checkStorable(readings);
@@ -598,7 +609,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       await write(async () => {
         await writeLines(lines, "ms");
         await mergeHours(hours);
-      });
+      }, options?.signal);
     },
 
     async queryReadings(query: ReadingQuery) {
@@ -654,7 +665,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
       });
     },
 
-    async writeDeadLetters(letters: readonly DeadLetter[]) {
+    async writeDeadLetters(letters: readonly DeadLetter[], options?: WriteOptions) {
       assertOpen();
       if (letters.length === 0) return;
       letters.forEach((l, i) => {
@@ -671,7 +682,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
         }
       });
       const lines = letters.map(deadLetterLine);
-      await write(() => writeLines(lines, "ns"));
+      await write(() => writeLines(lines, "ns"), options?.signal);
     },
 
     async queryDeadLetters(query: DeadLetterQuery) {
