@@ -135,6 +135,16 @@ describe("decodeStationMessage", () => {
     expect(result.rejections.map((r) => r.code)).toEqual([code]);
   });
 
+  it("blames the topic, not the message, for an unknown station or a wrong kind", () => {
+    const messages = ["stations/ld-aq-99/air", "stations/ld-aq-01/water"].map(
+      (topic) => decodeStationMessage(topic, '{"ts":1,"values":{}}', ctx).rejections[0]?.message,
+    );
+    expect(messages).toEqual([
+      'station.unknown: topic "stations/ld-aq-99/air" names station "ld-aq-99", expected a registered station id',
+      'station.kind_mismatch: topic "stations/ld-aq-01/water" names kind "water", expected "air", the kind of station ld-aq-01',
+    ]);
+  });
+
   it("says a wrong topic is wrong, naming it and the form expected", () => {
     const [r] = decodeStationMessage("station/ld-aq-01/air", "{}", ctx).rejections;
     expect(r).toMatchObject({ code: "topic.invalid", received: "station/ld-aq-01/air" });

@@ -385,16 +385,23 @@ export function decodeStationMessage(
   }
   if (!parsedTopic) return failed(stationId, invalidTopic(topic, "stations/{stationId}/{kind}"));
   const station = ctx.lookupStation(parsedTopic.stationId);
-  if (!station)
-    return failed(
-      stationId,
-      rejection("station.unknown", "", parsedTopic.stationId, "a registered station id"),
-    );
+  // The topic names the station and its kind: the reason says so, not "message is …".
+  if (!station) {
+    const r = rejection("station.unknown", "", parsedTopic.stationId, "a registered station id");
+    return failed(stationId, {
+      ...r,
+      message: `station.unknown: topic ${JSON.stringify(topic)} names station ${JSON.stringify(parsedTopic.stationId)}, expected a registered station id`,
+    });
+  }
   if (parsedTopic.kind !== station.kind) {
     const expected = (STATION_KINDS as readonly string[]).includes(parsedTopic.kind)
       ? `"${station.kind}", the kind of station ${station.id}`
       : `one of ${STATION_KINDS.join(", ")}`;
-    return failed(stationId, rejection("station.kind_mismatch", "", parsedTopic.kind, expected));
+    const r = rejection("station.kind_mismatch", "", parsedTopic.kind, expected);
+    return failed(stationId, {
+      ...r,
+      message: `station.kind_mismatch: topic ${JSON.stringify(topic)} names kind ${JSON.stringify(parsedTopic.kind)}, expected ${expected}`,
+    });
   }
 
   const text = payloadText(payload);

@@ -133,7 +133,8 @@ beforeAll(async () => {
       origin: "stations/zz/air",
       code: "station.unknown",
       path: "",
-      message: 'station.unknown: message is "zz", expected a registered station id',
+      message:
+        'station.unknown: topic "stations/zz/air" names station "zz", expected a registered station id',
       payload: "{}",
     },
   ]);
@@ -500,7 +501,9 @@ describe("dead letters", () => {
       expect.objectContaining({ id: "dl-1", receivedAt: "2026-11-29T09:00:00+08:00", path: "values.pm25" }),
     ]);
     const csv = await get("/api/v1/deadletters?format=csv&code=station.unknown");
-    expect(csv.body).toContain('"station.unknown: message is ""zz"", expected a registered station id"');
+    expect(csv.body).toContain(
+      '"station.unknown: topic ""stations/zz/air"" names station ""zz"", expected a registered station id"',
+    );
   });
 });
 
