@@ -335,7 +335,7 @@ describe("shipped rules on hand-computed inputs", () => {
         metric: "nh3n",
         value: 1.2,
         limit: 1,
-        note: "Class IV (exceeds Class III by 0.2×); target Class III",
+        note: "IV类（超III类标准 0.2 倍）；目标 III类 / Class IV (exceeds Class III by 0.2×); target Class III",
       },
     ]);
     expect(water[0]?.message.zh).toContain("氨氮 1.2 mg/L");

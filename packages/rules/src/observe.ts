@@ -1110,7 +1110,10 @@ function observeWater(rule: Rule, station: Station, view: StationView, t: number
       metric,
       value,
       ...(limitText !== undefined && item?.direction !== "range" ? { limit: Number(limitText) } : {}),
-      note: `Class ${cls}${multiple !== undefined ? ` (exceeds Class III by ${shortNumber(multiple)}×)` : ""}; target Class ${water.targetClass}`,
+      // Chinese first, as the e-mail's 明细 Detail row is read (超标倍数 against Class III, 环办〔2011〕22号).
+      note:
+        `${cls}类${multiple !== undefined ? `（超III类标准 ${shortNumber(multiple)} 倍）` : ""}；目标 ${water.targetClass}类 / ` +
+        `Class ${cls}${multiple !== undefined ? ` (exceeds Class III by ${shortNumber(multiple)}×)` : ""}; target Class ${water.targetClass}`,
     };
   });
   const decidingText = a.deciding.map((m) => {
