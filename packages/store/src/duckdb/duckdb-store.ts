@@ -1,4 +1,4 @@
-import { lstat, mkdir, unlink } from "node:fs/promises";
+import { lstat, mkdir, stat, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
   DOUBLE,
@@ -172,6 +172,8 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     const options: Record<string, string> = {};
     if (settings.threads !== null) options.threads = String(settings.threads);
     if (settings.memoryLimit !== null) options.memory_limit = settings.memoryLimit;
+    if (settings.checkpointWalBytes !== null)
+      options.checkpoint_threshold = `${Math.ceil((4 * settings.checkpointWalBytes) / 1024)}KiB`;
     // The DuckDB files this open will create, if it does: removed again when it fails.
     const created = path === MEMORY ? [] : await absent([path, `${path}.wal`]);
     try {
@@ -361,6 +363,34 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     return loaded;
   }
 
+  /**
+   * Queues a CHECKPOINT once the WAL has reached `checkpointWalBytes`: right after the readings
+   * write that filled it, while the writer lingers before its next write, so no write waits for
+   * it inside its commit (DuckDB's own checkpoint, at 4 × this, is the backstop). Not awaited by
+   * the write. DuckDB refuses it while read transactions are open: the next write tries again.
+   */
+  let checkpointQueued = false;
+  async function checkpointIfDue(): Promise<void> {
+    const threshold = settings.checkpointWalBytes;
+    if (threshold === null || path === MEMORY || checkpointQueued) return;
+    let walBytes: number;
+    try {
+      walBytes = (await stat(`${path}.wal`)).size;
+    } catch {
+      return; // no WAL: nothing written since the last checkpoint
+    }
+    if (walBytes < threshold || checkpointQueued || state !== "started") return;
+    checkpointQueued = true;
+    void writes
+      .run(async () => {
+        await (writer as DuckDBConnection).run("CHECKPOINT");
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        checkpointQueued = false;
+      });
+  }
+
   /** Appends `count` rows to a temp table, in data chunks `fill` writes (rows start … end−1). */
   async function append(
     connection: DuckDBConnection,
@@ -490,6 +520,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
         await connection.run(rest.replaceAll("$lo", String(bounds.lo)).replaceAll("$hi", String(bounds.hi)));
         if (newest !== undefined) advanceNewest(newest, readings);
       });
+      await checkpointIfDue();
     },
 
     async queryReadings(query: ReadingQuery) {
