@@ -34,7 +34,14 @@ const logger = pino({ name: "qingshan-bench", level: env.BENCH_LOG_LEVEL ?? "war
 const registry = loadStationRegistry(join(ROOT, "seeds/liandu/stations.json"));
 const stops: Array<() => Promise<void>> = [];
 
-const store = createDuckDbStore({ path: join(dataDir, "qingshan.duckdb") });
+// BENCH_CHECKPOINT_WAL_BYTES: the store's checkpointWalBytes ("null": DuckDB's own checkpoints), for A/B runs.
+const checkpointWal = env.BENCH_CHECKPOINT_WAL_BYTES;
+const store = createDuckDbStore({
+  path: join(dataDir, "qingshan.duckdb"),
+  ...(checkpointWal === undefined
+    ? {}
+    : { checkpointWalBytes: checkpointWal === "null" ? null : Number(checkpointWal) }),
+});
 await store.start();
 stops.push(() => store.stop());
 const bus = createMemoryBus();
