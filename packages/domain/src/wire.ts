@@ -97,6 +97,8 @@ export interface DecodeResult {
   readonly stationId?: string;
   readonly readings: Reading[];
   readonly rejections: Rejection[];
+  /** The observations of a message that is a JSON array (a rejection's path `[i]…` points into one). */
+  readonly observations?: readonly unknown[];
 }
 
 const TOPIC = /^stations\/([^/]+)\/([^/]+)$/;
@@ -532,5 +534,10 @@ export function decodeStationMessage(
       }
     }
   }
-  return { stationId: station.id, readings, rejections };
+  return {
+    stationId: station.id,
+    readings,
+    rejections,
+    ...(Array.isArray(body) ? { observations: body } : {}),
+  };
 }

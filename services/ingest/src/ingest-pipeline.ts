@@ -2,6 +2,7 @@ import { type Bus, type BusMessage, BusMessageTooLargeError, type PublishOptions
 import {
   type DeadLetter,
   type DecodeLimits,
+  type DecodeResult,
   decodeStationMessage,
   HJ212_DATA_COMMANDS,
   invalidTopic,
@@ -163,28 +164,14 @@ function readingSourceOf(reading: Reading): string {
 }
 
 /**
- * For a message that is an array of observations, the text of the one a rejection's path points
- * into (`[244].values.o3` → observation 244): its dead letter keeps that observation, not the
- * whole message (an import batch of 500 made each of its rejected values a 4 KiB copy of the batch).
+ * The text of the observation a rejection's path points into (`[244].values.o3` → observation 244
+ * of an array): its dead letter keeps that observation, not the whole message (an import batch of
+ * 500 made each of its rejected values a 4 KiB copy of the batch). Undefined for a whole-message path.
  */
-function observationsOf(text: string): (path: string) => string | undefined {
-  let observations: unknown[] | undefined;
-  let parsed = false;
-  return (path) => {
-    const index = /^\[(\d+)\]/.exec(path)?.[1];
-    if (index === undefined) return undefined;
-    if (!parsed) {
-      parsed = true;
-      try {
-        const body: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-        if (Array.isArray(body)) observations = body;
-      } catch {
-        // Not JSON: keep the whole payload.
-      }
-    }
-    const observation = observations?.[Number(index)];
-    return observation === undefined ? undefined : JSON.stringify(observation);
-  };
+function rejectedObservation(result: DecodeResult, path: string): string | undefined {
+  const index = /^\[(\d+)\]/.exec(path)?.[1];
+  const observation = index === undefined ? undefined : result.observations?.[Number(index)];
+  return observation === undefined ? undefined : JSON.stringify(observation);
 }
 
 /** hj212.md status note: HJ 212-2025 adds a heartbeat, CN 9015 (unverified: the 2025 text was not read). */
@@ -250,14 +237,13 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       };
     }
     const text = payloadText(payload);
-    const observationOf = observationsOf(text);
     const deadLetters = result.rejections.map((r) =>
       toDeadLetter(r, {
         source: options.source,
         origin: options.origin,
         receivedAt: now,
         stationId: result.stationId,
-        payload: observationOf(r.path) ?? text,
+        payload: rejectedObservation(result, r.path) ?? text,
       }),
     );
     return {

@@ -57,10 +57,10 @@ function deferredInc(metric: SourceMetric): (source: string, n: number) => void 
   };
 }
 
-function counter<L extends string>(registry: Registry, name: string, help: string, label: L): Counter<L> {
+function counter<L extends string>(registry: Registry, name: string, help: string, label?: L): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames: [label], registers: [registry] });
+  return new Counter({ name, help, labelNames: label === undefined ? [] : [label], registers: [registry] });
 }
 
 function deferredCounter(registry: Registry, name: string, help: string): Counter<"source"> {
@@ -129,13 +129,11 @@ export function createIngestMetrics(registry: Registry = globalRegister): Ingest
       "HJ 212 data uploads answered but not stored, as their CN is not in the station's hj212.commands",
       "cn",
     ),
-    hj212Heartbeats:
-      (registry.getSingleMetric("qingshan_hj212_heartbeats_total") as Counter | undefined) ??
-      new Counter({
-        name: "qingshan_hj212_heartbeats_total",
-        help: "HJ 212 heartbeats (CN 9015) of registered stations: counted, not dead-lettered",
-        registers: [registry],
-      }),
+    hj212Heartbeats: counter(
+      registry,
+      "qingshan_hj212_heartbeats_total",
+      "HJ 212 heartbeats (CN 9015) of registered stations: counted, not dead-lettered",
+    ),
     inFlight,
     counts: {
       message: (source) => addMessages(source, 1),
