@@ -610,8 +610,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         lagging.delete(p);
         continue;
       }
-      const processed = nextOffset.get(p);
-      targets.set(p, processed !== undefined && processed > lag.target ? processed : lag.target);
+      targets.set(p, storedThroughNeeded(p, lag.target));
     }
     // One wait for all of them, so batches are held at most takeoverWaitMs however many caught up.
     const behind = [...targets].filter(([p, target]) => BigInt(writerAt.get(p) ?? "-1") < target);
@@ -654,6 +653,16 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     void scheduleFlush();
   }
 
+  /**
+   * The writer group's offset on `partition` a rebuild there needs: at least `floor`, and
+   * everything this member has processed (its windows hold it, so the store must too, or the
+   * rebuild would lose what was counted live but not stored yet).
+   */
+  function storedThroughNeeded(partition: number, floor: bigint): bigint {
+    const processed = nextOffset.get(partition);
+    return processed !== undefined && processed > floor ? processed : floor;
+  }
+
   /** (Re)arms the station's rebuild after an import: `importSettleMs` after its last imported batch. */
   function scheduleImportRebuild(stationId: string): void {
     const pending = importRebuilds.get(stationId);
@@ -681,8 +690,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       importRebuilds.delete(stationId);
       return;
     }
-    const processed = nextOffset.get(pending.partition);
-    const target = processed !== undefined && processed > pending.through ? processed : pending.through;
+    const target = storedThroughNeeded(pending.partition, pending.through);
     const behind = await awaitWriter([pending.partition], new Map([[pending.partition, target]]), true);
     if (behind.size > 0) {
       scheduleImportRebuild(stationId);
