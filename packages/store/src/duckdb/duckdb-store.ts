@@ -520,7 +520,8 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
         await connection.run(rest.replaceAll("$lo", String(bounds.lo)).replaceAll("$hi", String(bounds.hi)));
         if (newest !== undefined) advanceNewest(newest, readings);
       });
-      await checkpointIfDue();
+      // Not awaited: the write is committed; its caller need not wait for the WAL's size.
+      void checkpointIfDue();
     },
 
     async queryReadings(query: ReadingQuery) {
