@@ -17,8 +17,8 @@ import type { Reading } from "@qingshan/domain";
 import { requireService, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "./config.ts";
 import { type RunningOne, startOneService } from "./run.ts";
+import { runServiceConfig } from "./testing/run-config.ts";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../../..");
@@ -60,20 +60,7 @@ function capturingLogger(lines: string[]) {
 }
 
 function configFor(prefix: string, env: Record<string, string> = {}) {
-  return loadConfig({
-    root,
-    env: {
-      QINGSHAN_BUS: "kafka",
-      QINGSHAN_KAFKA_BROKERS: kafka?.brokers ?? "",
-      QINGSHAN_KAFKA_TOPIC_PREFIX: prefix,
-      QINGSHAN_HTTP_PORT: "0",
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_MQTT_PORT: "0",
-      QINGSHAN_HJ212_PORT: "0",
-      QINGSHAN_DATA_DIR: dataDir,
-      ...env,
-    },
-  });
+  return runServiceConfig({ root, brokers: kafka?.brokers ?? "", topicPrefix: prefix, dataDir, env });
 }
 
 async function readyz(url: string): Promise<{ status: number; body: { ready: boolean; detail: string } }> {

@@ -7,8 +7,8 @@ import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
 import { requireService, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "./config.ts";
 import { type RunningOne, startOneService } from "./run.ts";
+import { runServiceConfig } from "./testing/run-config.ts";
 
 // Prometheus reads only /metrics, which keeps answering while Kafka is gone: `qingshan_ready` is how
 // the alert rules (deploy/prometheus/alerts.yml, QingshanServiceNotReady) learn what /readyz says.
@@ -35,19 +35,12 @@ afterAll(async () => {
 });
 
 function configFor(env: Record<string, string> = {}) {
-  return loadConfig({
+  return runServiceConfig({
     root,
-    env: {
-      QINGSHAN_BUS: "kafka",
-      QINGSHAN_KAFKA_BROKERS: kafka.brokers,
-      QINGSHAN_KAFKA_TOPIC_PREFIX: `run-ready-${process.pid}.`,
-      QINGSHAN_HTTP_PORT: "0",
-      QINGSHAN_HTTP_HOST: "127.0.0.1",
-      QINGSHAN_MQTT_PORT: "0",
-      QINGSHAN_HJ212_PORT: "0",
-      QINGSHAN_DATA_DIR: dataDir,
-      ...env,
-    },
+    brokers: kafka.brokers,
+    topicPrefix: `run-ready-${process.pid}.`,
+    dataDir,
+    env,
   });
 }
 
