@@ -308,27 +308,19 @@ export function parseSegment(segment: string, options: ParseOptions = {}): Parse
   }
 
   if ((options.unknownCodes ?? "reject") === "reject") {
-    if (!Object.hasOwn(profile.systemCodes, st)) {
-      throw new Hj212Error(
+    const unknownCode = (field: "ST" | "CN", code: string, table: string) =>
+      new Hj212Error(
         "unknown-code",
-        `ST ${st} is not a system code of ${editionOf(profile, flagText)}`,
+        `${field} ${code} is not a ${table} of ${editionOf(profile, flagText)}`,
         {
-          path: "ST",
-          received: st,
-          expected: `a system code of ${profile.edition}`,
+          path: field,
+          received: code,
+          expected: `a ${table} of ${profile.edition}`,
         },
       );
-    }
+    if (!Object.hasOwn(profile.systemCodes, st)) throw unknownCode("ST", st, "system code");
     if (profile.commandCodes !== null && !Object.hasOwn(profile.commandCodes, cn)) {
-      throw new Hj212Error(
-        "unknown-code",
-        `CN ${cn} is not a command code of ${editionOf(profile, flagText)}`,
-        {
-          path: "CN",
-          received: cn,
-          expected: `a command code of ${profile.edition}`,
-        },
-      );
+      throw unknownCode("CN", cn, "command code");
     }
   }
 
