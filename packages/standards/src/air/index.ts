@@ -1,4 +1,19 @@
 export type {
+  AnnualAssessment,
+  AnnualAssessmentInput,
+  AnnualAssessmentStatus,
+  AnnualDailyValue,
+  AnnualStatistic,
+  AnnualStatisticId,
+  Hj663Percentile,
+} from "./annual-assessment.ts";
+export {
+  assessAnnualAir,
+  HJ663_ANNUAL_STATISTICS,
+  HJ663_PERCENTILE_METHOD,
+  hj663Percentile,
+} from "./annual-assessment.ts";
+export type {
   AnnualMeanMonth,
   AnnualMeanShortfall,
   AnnualTargetAssessment,
