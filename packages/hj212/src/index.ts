@@ -10,6 +10,17 @@ export {
   SYSTEM_CODES_2017,
   UNSTORED_DATA_COMMANDS,
 } from "./codes.ts";
+export {
+  buildNotificationResponse,
+  buildRequestResponse,
+  buildSetTimeCommand,
+  type CommandAnswer,
+  type CommandTarget,
+  commandAnswer,
+  EXE_RTN,
+  formatQn,
+  QN_RTN,
+} from "./commands.ts";
 export { type CommandParameters, parseCp } from "./cp.ts";
 export { crc16, crc16Bytes, formatCrc } from "./crc.ts";
 export { formatDataTime, parseDataTime } from "./data-time.ts";

@@ -11,8 +11,9 @@ import { buildDataResponse, type Hj212Packet } from "./packet.ts";
  *   dead letters) whose Flag asks for an answer (A = 1), echoing its QN. It never answers any
  *   other command (nor 2012/2022, host commands).
  * - The other commands a station may send (e.g. 1011 field-machine time, 1013 time-calibration
- *   request, 9011/9012 answers) are not processed here (they are dead-lettered `hj212.field`), so no
- *   request or notification response (9011/9013) is sent either.
+ *   request, 9011/9012 answers) get no reply here (packetToReadings rejects them `hj212.field`).
+ *   A transport that holds a dialogue with the station answers a 1013 itself
+ *   (`buildNotificationResponse`, `buildSetTimeCommand`; services/ingest does so over TCP).
  * - A packet rejected as a whole for a field error (`hj212.field`: not a data upload, no or bad
  *   DataTime, the MN of another station or topic) is not answered, as framing and CRC errors are
  *   not; a data upload whose values or station were rejected (`station.unknown`, range checks, …)

@@ -31,6 +31,8 @@ describe("parseIngestConfig", () => {
         splitTimeoutMs: 60_000,
         maxPendingSplitMessages: 1000,
         maxPendingSplitBytes: 16_777_216,
+        clockSetting: "auto",
+        clockSetIntervalMs: 600_000,
       },
       limits: { maxPayloadBytes: 262_144, maxFutureSkewMs: 300_000, maxLatenessMs: 604_800_000 },
       drainTimeoutMs: 10_000,
@@ -50,6 +52,13 @@ describe("parseIngestConfig", () => {
     );
     expect(() => parseIngestConfig({ mqtt: { shareGroup: "a/b" } })).toThrow(/mqtt\.shareGroup/);
     expect(() => parseIngestConfig({ hj212: { tcpPort: -1 } })).toThrow(/hj212\.tcpPort/);
+  });
+
+  it("takes hj212.clockSetting auto, on-request or off", () => {
+    expect(parseIngestConfig({ hj212: { clockSetting: "off" } }).hj212.clockSetting).toBe("off");
+    expect(() => parseIngestConfig({ hj212: { clockSetting: "yes" as "off" } })).toThrow(
+      /hj212\.clockSetting/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { DEFAULT_DECODE_LIMITS } from "@qingshan/domain";
 import { z } from "zod";
+import { DEFAULT_CLOCK_SET_INTERVAL_MS, HJ212_CLOCK_SETTINGS } from "./hj212-clock.ts";
 import { isTopicFilter } from "./topics.ts";
 
 const port = z.number().int().min(0).max(65535);
@@ -110,6 +111,14 @@ export const IngestConfigSchema = z.strictObject({
         .int()
         .positive()
         .default(16 * 1024 * 1024),
+      /**
+       * When the TCP listener sets a station's clock with 1012 (校时, hj212.md §3): "auto" on the
+       * station's 1013 request and when its data arrive stamped further ahead than
+       * limits.maxFutureSkewMs (ts.future); "on-request" on 1013 only; "off" never (hj212-clock.ts).
+       */
+      clockSetting: z.enum(HJ212_CLOCK_SETTINGS).default("auto"),
+      /** At most one 1012 per station (MN) this often for a clock found ahead. */
+      clockSetIntervalMs: z.number().int().positive().default(DEFAULT_CLOCK_SET_INTERVAL_MS),
     })
     .prefault({}),
   /** Validation limits of both decoders (DecodeLimits of @qingshan/domain). */

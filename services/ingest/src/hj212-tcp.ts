@@ -1,14 +1,23 @@
 import { createServer, type Socket } from "node:net";
-import { PacketStreamDecoder, type StreamItem } from "@qingshan/hj212";
+import type { DeadLetter } from "@qingshan/domain";
+import { type Hj212Packet, PacketStreamDecoder, type StreamItem } from "@qingshan/hj212";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import {
   DeliveryAbortedError,
   deliverWithRetry,
   type RetryPolicy,
   settleWithin,
 } from "./deliver-with-retry.ts";
+import {
+  createClockSetter,
+  createHj212ClockMetrics,
+  DEFAULT_CLOCK_SET_INTERVAL_MS,
+  type Hj212ClockSetting,
+  STATION_DIALOGUE_COMMANDS,
+} from "./hj212-clock.ts";
 import { createSplitMessages, DEFAULT_SPLIT_TIMEOUT_MS } from "./hj212-split.ts";
-import type { IngestPipeline } from "./ingest-pipeline.ts";
+import type { DecodedInput, IngestPipeline } from "./ingest-pipeline.ts";
 import { listen } from "./listen.ts";
 import type { IngestMetrics } from "./metrics.ts";
 
@@ -38,6 +47,14 @@ export interface Hj212TcpOptions {
   /** hj212.maxPendingSplitMessages / hj212.maxPendingSplitBytes (defaults in hj212-split.ts): see there. */
   readonly maxPendingSplitMessages?: number;
   readonly maxPendingSplitBytes?: number;
+  /** hj212.clockSetting (default "auto"): when a station's clock is set with 1012, see hj212-clock.ts. */
+  readonly clockSetting?: Hj212ClockSetting;
+  /** At most one 1012 per MN this often for a clock found ahead. Default {@link DEFAULT_CLOCK_SET_INTERVAL_MS}. */
+  readonly clockSetIntervalMs?: number;
+  /** The host clock (UTC ms) of a 1012's SystemTime and QN. Default Date.now. */
+  readonly clock?: () => number;
+  /** Where the clock-setting counters register. Default the global prom-client register. */
+  readonly metricsRegistry?: Registry;
 }
 
 /** Bytes without an HJ 212 packet after which a connection is closed (~63 packets of the maximum 1036 bytes). */
@@ -68,6 +85,17 @@ function closeConnection(socket: Socket, flushMs: number): Promise<void> {
   });
 }
 
+/**
+ * The registered station of a station-dialogue packet (1013, 9011, 9012) the pipeline decoded: it
+ * rejected it only as "not a data upload" (`hj212.field` at `CN`, packages/hj212 packetToReadings).
+ * Undefined for anything else (an unknown MN, a PW or MN mismatch): that stays a dead letter.
+ */
+function dialogueStation(decoded: DecodedInput): string | undefined {
+  const [letter, ...more] = decoded.deadLetters as readonly DeadLetter[];
+  if (letter === undefined || more.length > 0 || decoded.readings.length > 0) return undefined;
+  return letter.code === "hj212.field" && letter.path === "CN" ? letter.stationId : undefined;
+}
+
 /** Packets queued per connection before reading pauses (back-pressure on the station). */
 const MAX_QUEUED_PER_CONNECTION = 64;
 
@@ -90,6 +118,13 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
   let closing = false;
   const connections = new Map<Socket, { idle: () => Promise<void>; flush: () => void }>();
   const maxUnframed = options.maxUnframedBytes ?? MAX_UNFRAMED_BYTES;
+  const clockSetter = createClockSetter({
+    setting: options.clockSetting ?? "auto",
+    intervalMs: options.clockSetIntervalMs ?? DEFAULT_CLOCK_SET_INTERVAL_MS,
+    clock: options.clock ?? Date.now,
+    logger,
+    metrics: createHj212ClockMetrics(options.metricsRegistry),
+  });
   // allowHalfOpen: a station may send its last packet and half-close; we still answer it.
   const server = createServer({ allowHalfOpen: true }, accept);
   server.maxConnections = options.maxConnections;
@@ -119,6 +154,15 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     let dropped = false;
 
     async function handle(item: StreamItem): Promise<void> {
+      const packet = item.packet;
+      if (packet !== undefined && !packet.flag.split && STATION_DIALOGUE_COMMANDS.includes(packet.cn)) {
+        const decoded = pipeline.decodeHj212Item(item, { source: "hj212-tcp", origin });
+        const stationId = dialogueStation(decoded);
+        if (stationId !== undefined) {
+          answerDialogue(packet, stationId);
+          return;
+        }
+      }
       // A part of a split message adds nothing to `decoded` until its message is complete (then
       // `decoded` is the whole message and its reply): the connection's queue does not wait for it.
       const { decoded, handedOn } = splits.decodeItem(item, { source: "hj212-tcp", origin });
@@ -132,13 +176,35 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
         });
         handedOn();
         // hj212.md §8.3: a split message is answered (one 9014, its QN) once all its packets
-        // passed the checks and the whole message was handed on, never packet by packet.
-        if (result.response !== undefined && socket.writable) socket.write(result.response);
+        // passed the checks and the whole message was handed on, never packet by packet. A clock
+        // found ahead (ts.future) is set after that answer: the 9014 tells the station this upload
+        // was taken (its readings are dead letters; resent, they would be stamped the same).
+        const future = decoded.deadLetters.find((d) => d.code === "ts.future");
+        const setTime =
+          packet === undefined || future?.stationId === undefined
+            ? ""
+            : clockSetter.uploadHandled(packet, future.stationId, result.rejections);
+        const reply = (result.response ?? "") + setTime;
+        if (reply !== "" && socket.writable) socket.write(reply);
       } catch (error) {
         handedOn(error);
         throw error;
       } finally {
         metrics.counts.inFlight("hj212-tcp", -1);
+      }
+    }
+
+    /**
+     * A registered station's 1013 time-calibration request or 9011/9012 answer (hj212.md §3): part
+     * of a dialogue with the host, not input to store, so neither published nor dead-lettered
+     * (counted in messages_total by the decode, and in the clock-setting counters).
+     */
+    function answerDialogue(packet: Hj212Packet, stationId: string): void {
+      if (packet.cn === "1013") {
+        const reply = clockSetter.timeRequested(packet, stationId);
+        if (reply !== "" && socket.writable) socket.write(reply);
+      } else {
+        clockSetter.answered(packet, stationId);
       }
     }
 

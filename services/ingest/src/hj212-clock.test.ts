@@ -1,0 +1,300 @@
+import { connect } from "node:net";
+import { createMemoryBus } from "@qingshan/bus";
+import { buildPacket, type Hj212Packet, PacketStreamDecoder, parseDataTime } from "@qingshan/hj212";
+import { waitFor } from "@qingshan/testkit";
+import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import type { Hj212ClockSetting } from "./hj212-clock.ts";
+import { createHj212TcpListener } from "./hj212-tcp.ts";
+import { createIngestPipeline } from "./ingest-pipeline.ts";
+import { createIngestMetrics } from "./metrics.ts";
+import {
+  AIR_MN,
+  type Collected,
+  clock,
+  collect,
+  NOW,
+  PACKET_B,
+  PACKET_B_RESPONSE,
+  registry,
+} from "./testdata/fixtures.ts";
+
+// 校时 over HJ 212 TCP (hj212.md §3: 1012 set field-machine time, 1013 time-calibration request,
+// 9011/9012 the station's answers, 9013 notification response). The pipeline's clock is the
+// fixtures' NOW (2026-11-28 10:31 Beijing); the 1012's SystemTime is the host's real clock.
+
+const cleanups = cleanupsAfterEach();
+
+interface Logged {
+  level: number;
+  msg: string;
+  station?: string;
+}
+
+/**
+ * A listener on a free port. `hostClock`: the listener's clock (the 1012's SystemTime and QN);
+ * by default the real one, so that SystemTime is checked against the machine's time.
+ */
+async function setup({
+  clockSetting,
+  clockSetIntervalMs,
+  hostClock,
+}: {
+  clockSetting?: Hj212ClockSetting;
+  clockSetIntervalMs?: number;
+  hostClock?: () => number;
+} = {}) {
+  const bus = createMemoryBus();
+  await bus.start();
+  cleanups.push(() => bus.stop());
+  const got = await collect(bus);
+  const logged: Logged[] = [];
+  const logger = pino(
+    { level: "info" },
+    { write: (line: string) => void logged.push(JSON.parse(line) as Logged) },
+  );
+  const metricsRegistry = new Registry();
+  const metrics = createIngestMetrics(metricsRegistry);
+  const listener = createHj212TcpListener({
+    port: 0,
+    host: "127.0.0.1",
+    idleTimeoutMs: 60_000,
+    maxConnections: 16,
+    drainTimeoutMs: 2000,
+    pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
+    logger,
+    metrics,
+    retry: { initialDelayMs: 10, maxDelayMs: 100 },
+    metricsRegistry,
+    ...(clockSetting === undefined ? {} : { clockSetting }),
+    ...(clockSetIntervalMs === undefined ? {} : { clockSetIntervalMs }),
+    ...(hostClock === undefined ? {} : { clock: hostClock }),
+  });
+  const port = await listener.start();
+  cleanups.push(() => listener.stop());
+  const counter = async (name: string, labels: Record<string, string> = {}) => {
+    const metric = await metricsRegistry.getSingleMetric(name)?.get();
+    const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+    return value?.value ?? 0;
+  };
+  return { port, got, logged, counter };
+}
+
+/** A station connection; `packets()` parses everything the host sent so far (CRC checked). */
+async function station(port: number) {
+  const socket = connect({ port, host: "127.0.0.1" });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  cleanups.push(async () => {
+    socket.destroy();
+  });
+  let text = "";
+  socket.on("data", (chunk: Buffer) => {
+    text += chunk.toString("utf8");
+  });
+  const packets = (): Hj212Packet[] =>
+    new PacketStreamDecoder().push(text).map((item) => {
+      if (item.packet === undefined)
+        throw new Error(`host sent a bad packet: ${item.error?.message} in ${item.raw}`);
+      return item.packet;
+    });
+  /**
+   * Writes `packets`, then example B (Flag=5): packets of a connection are handled in order, so once
+   * B's 9014 is in, everything before it was; returns what the host sent before that 9014.
+   */
+  async function send(...sent: string[]): Promise<Hj212Packet[]> {
+    const before = text.length;
+    socket.write(sent.join("") + PACKET_B);
+    await waitFor(() => text.length > before && text.slice(before).endsWith(PACKET_B_RESPONSE), {
+      what: "the 9014 answering example B",
+    });
+    const all = new PacketStreamDecoder().push(text.slice(before, text.length - PACKET_B_RESPONSE.length));
+    return all.map((item) => item.packet as Hj212Packet);
+  }
+  return { socket, packets, send };
+}
+
+function airPacket(cn: string, qn: string, cp: string, flag = 5, mn = AIR_MN): string {
+  return buildPacket({ qn, st: "22", cn, pw: "123456", mn, flag, cp });
+}
+
+/** Real-time data of ld-aq-01 stamped `dataTime` (Beijing), Flag=5. */
+function upload(qn: string, dataTime: string): string {
+  return airPacket("2011", qn, `DataTime=${dataTime};a34004-Rtd=35,a34004-Flag=N`);
+}
+
+/** Checks a 1012 the host sent: CN, ST, Flag, MN, PW, QN and SystemTime near the host's clock. */
+function expectSetTime(packet: Hj212Packet | undefined, from: number, to: number, polId?: string): void {
+  expect(packet).toMatchObject({
+    st: "22",
+    cn: "1012",
+    mn: AIR_MN,
+    pw: "123456",
+    flag: { value: 5, needAck: true },
+  });
+  const systemTime = parseDataTime(packet?.cp.other.SystemTime ?? "");
+  // SystemTime has whole seconds, Beijing time (hj212.md §1.1: YYYYMMDDhhmmss as DataTime).
+  expect(systemTime).toBeGreaterThanOrEqual(Math.floor(from / 1000) * 1000);
+  expect(systemTime).toBeLessThanOrEqual(to);
+  expect(parseDataTime(packet?.qn?.slice(0, 14) ?? "")).toBe(systemTime);
+  expect(Object.keys(packet?.cp.other ?? {})).toEqual(
+    polId === undefined ? ["SystemTime"] : ["PolId", "SystemTime"],
+  );
+  if (polId !== undefined) expect(packet?.cp.other.PolId).toBe(polId);
+}
+
+const TIME_REQUEST_ACK = airPacket("1013", "20261128103000001", "");
+/** A fast clock: ld-aq-01's data stamped an hour after the host's NOW (10:31). */
+const AHEAD_1 = upload("20261128113000001", "20261128113000");
+const AHEAD_2 = upload("20261128113100001", "20261128113100");
+
+function expectNothingStoredOrDeadLettered(got: Collected): void {
+  expect(got.deadLetters.map((d) => d.value.code)).toEqual([]);
+  // Only example B's readings (ld-wq-02), written after each test's packets.
+  expect(got.readings.filter((d) => d.value.stationId !== "ld-wq-02")).toEqual([]);
+}
+
+describe("HJ 212 time calibration request (CN 1013)", () => {
+  it("answers Flag=5 with the 9013 notification response, then sets the clock with 1012", async () => {
+    const { port, got, counter } = await setup();
+    const { send } = await station(port);
+    const from = Date.now();
+    const replies = await send(TIME_REQUEST_ACK);
+    const to = Date.now();
+    expect(replies.map((p) => p.cn)).toEqual(["9013", "1012"]);
+    expect(replies[0]?.raw).toBe(
+      buildPacket({
+        qn: "20261128103000001",
+        st: "91",
+        cn: "9013",
+        pw: "123456",
+        mn: AIR_MN,
+        flag: 4,
+        cp: "",
+      }),
+    );
+    expectSetTime(replies[1], from, to);
+    expectNothingStoredOrDeadLettered(got);
+    expect(await counter("qingshan_hj212_time_requests_total")).toBe(1);
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "request" })).toBe(1);
+    expect(await counter("qingshan_messages_total", { source: "hj212-tcp" })).toBe(2);
+  });
+
+  it("sends only the 1012 to a request without A (Flag=4), naming the instrument it named (PolId)", async () => {
+    const { port, got } = await setup();
+    const { send } = await station(port);
+    const from = Date.now();
+    const replies = await send(airPacket("1013", "20261128103000002", "PolId=a34004", 4));
+    expect(replies).toHaveLength(1);
+    expectSetTime(replies[0], from, Date.now(), "a34004");
+    expectNothingStoredOrDeadLettered(got);
+  });
+
+  it("leaves the request of an MN no station has a dead letter, unanswered", async () => {
+    const { port, got } = await setup();
+    const { send } = await station(port);
+    const stranger = "ZZ".padEnd(AIR_MN.length, "0");
+    expect(await send(airPacket("1013", "20261128103000003", "", 5, stranger))).toEqual([]);
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.path])).toEqual([["station.unknown", "MN"]]);
+  });
+
+  it("with hj212.clockSetting off answers the 9013 but sets no clock", async () => {
+    const { port, counter } = await setup({ clockSetting: "off" });
+    const { send } = await station(port);
+    expect((await send(TIME_REQUEST_ACK)).map((p) => p.cn)).toEqual(["9013"]);
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "request" })).toBe(0);
+  });
+});
+
+// The pipeline and the listener share one clock, the fixtures' NOW (createIngest gives both its
+// `clock`), so the 1012 carries exactly NOW: 2026-11-28 10:31:00 Beijing.
+describe("HJ 212 clock ahead (ts.future)", () => {
+  it("answers the upload (9014), then sets the clock once per interval per MN", async () => {
+    const { port, got, counter, logged } = await setup({ hostClock: clock });
+    const { send } = await station(port);
+    const first = await send(AHEAD_1);
+    expect(first.map((p) => p.cn)).toEqual(["9014", "1012"]);
+    expect(first[0]?.qn).toBe("20261128113000001");
+    expectSetTime(first[1], NOW, NOW);
+    expect(first[1]?.cp.other.SystemTime).toBe("20261128103100");
+    // The next fast upload within the interval (10 min) is answered, and not followed by a 1012.
+    expect((await send(AHEAD_2)).map((p) => p.cn)).toEqual(["9014"]);
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.stationId])).toEqual([
+      ["ts.future", "ld-aq-01"],
+      ["ts.future", "ld-aq-01"],
+    ]);
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "future" })).toBe(1);
+    expect(logged.filter((l) => l.msg.includes("1012")).map((l) => l.msg)).toEqual([
+      expect.stringMatching(
+        /^HJ 212 station ld-aq-01: clock ahead: DataTime 20261128113000 is 3540 s ahead of the host clock .*; sent 1012 set-time SystemTime=\d{14} \(QN \d{17}\)$/,
+      ),
+    ]);
+  });
+
+  it("sets it again once the interval has passed", async () => {
+    let now = NOW;
+    const { port } = await setup({ clockSetIntervalMs: 60_000, hostClock: () => now });
+    const { send } = await station(port);
+    expect((await send(AHEAD_1)).map((p) => p.cn)).toEqual(["9014", "1012"]);
+    now += 60_000;
+    expect((await send(AHEAD_2)).map((p) => p.cn)).toEqual(["9014", "1012"]);
+  });
+
+  it("does not set a clock for old data: a backlog (stored) or data past the lateness (ts.too_late)", async () => {
+    const { port, got, counter } = await setup();
+    const { send } = await station(port);
+    const backlog = upload("20261127103000001", "20261127103000"); // yesterday, resent
+    const tooOld = upload("20261118103000001", "20261118103000"); // 10 days old
+    expect((await send(backlog, tooOld)).map((p) => p.cn)).toEqual(["9014", "9014"]);
+    expect(got.deadLetters.map((d) => d.value.code)).toEqual(["ts.too_late"]);
+    expect(got.readings).toHaveLength(10);
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "future" })).toBe(0);
+  });
+
+  it.each(["off", "on-request"] as const)(
+    "with hj212.clockSetting %s only answers the upload",
+    async (clockSetting) => {
+      const { port, got } = await setup({ clockSetting });
+      const { send } = await station(port);
+      expect((await send(AHEAD_1)).map((p) => p.cn)).toEqual(["9014"]);
+      expect(got.deadLetters.map((d) => d.value.code)).toEqual(["ts.future"]);
+    },
+  );
+});
+
+describe("HJ 212 answers to our 1012 (9011 QnRtn, 9012 ExeRtn)", () => {
+  it("counts and logs them instead of dead-lettering each; a refusal is a warning naming the station", async () => {
+    const { port, got, counter, logged } = await setup();
+    const { send } = await station(port);
+    const [, setTime] = await send(TIME_REQUEST_ACK);
+    const qn = setTime?.qn as string;
+    const answer = (cn: string, cp: string) =>
+      buildPacket({ qn, st: "91", cn, pw: "123456", mn: AIR_MN, flag: 4, cp });
+    expect(
+      await send(answer("9011", "QnRtn=1"), answer("9012", "ExeRtn=1"), answer("9011", "QnRtn=2")),
+    ).toEqual([]);
+    expectNothingStoredOrDeadLettered(got);
+    expect(await counter("qingshan_hj212_command_answers_total", { cn: "9011", result: "1" })).toBe(1);
+    expect(await counter("qingshan_hj212_command_answers_total", { cn: "9012", result: "1" })).toBe(1);
+    expect(await counter("qingshan_hj212_command_answers_total", { cn: "9011", result: "2" })).toBe(1);
+    const answers = logged.filter((l) => l.msg.includes(" answers 901"));
+    expect(answers.map((l) => [l.level, l.msg])).toEqual([
+      [
+        30,
+        `HJ 212 station ld-aq-01 answers 9011 QnRtn=1 ready to execute to our 1012 set-time command (QN ${qn}, asked for by the station)`,
+      ],
+      [
+        30,
+        `HJ 212 station ld-aq-01 answers 9012 ExeRtn=1 success to our 1012 set-time command (QN ${qn}, asked for by the station)`,
+      ],
+      [
+        40,
+        `HJ 212 station ld-aq-01 answers 9011 QnRtn=2 refused to our 1012 set-time command (QN ${qn}, asked for by the station): its clock was not set; check the station (its PW and MN as configured there, its log)`,
+      ],
+    ]);
+  });
+});
