@@ -33,6 +33,7 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import { createSeriesWindows } from "@qingshan/windows";
 import { validHours } from "./hour-validity.ts";
 import { WORST_LOOKBACK_MS } from "./latest.ts";
+import { durationText, qualityCheckOf, runStartOf } from "./quality-check.ts";
 
 type Bilingual = { readonly zh: string; readonly en: string };
 
@@ -285,16 +286,6 @@ async function currentSilence(
 }
 
 /**
- * When a detail's metric's run began: its `since` (packages/rules observeQuality), or for events
- * stored before details carried it, the "since <ISO 8601>" its note ends with.
- */
-function runStartOf(detail: { readonly since?: string; readonly note?: string }): number | undefined {
-  const text = detail.since ?? /since (\S+)$/.exec(detail.note ?? "")?.[1];
-  const t = text === undefined ? Number.NaN : Date.parse(text);
-  return Number.isFinite(t) ? t : undefined;
-}
-
-/**
  * A stuck sensor or a flag lasting too long, per metric the alert names: the run as it stands
  * now, replayed from the stored readings since the run began with the rules' own tracker.
  */
@@ -321,11 +312,14 @@ async function currentQuality(
     if (check === "stuck") {
       if (q.repeats >= 2 && q.runSince !== undefined) {
         const since = human(q.runSince, at);
+        // The run through its latest reading's end: how long the sensor has read the same.
+        const lasting = durationText(q.lastTs + reportingIntervalOf(station, metric) - q.runSince);
+        const value = `${shortNumber(q.lastValue)}${def.unit === "dimensionless" ? "" : ` ${def.unit}`}`;
         zh.push(
-          `${def.zh} 自 ${since.zh} 起连续 ${q.repeats} 次读数相同（${q.lastValue}），最新读数 ${latest.zh}`,
+          `${def.zh} 自 ${since.zh} 起连续 ${q.repeats} 次读数相同（${value}），已持续 ${lasting.zh}，最新读数 ${latest.zh}`,
         );
         en.push(
-          `${def.en}: ${q.repeats} identical values in a row (${q.lastValue}) since ${since.en}, latest reading ${latest.en}`,
+          `${def.en}: ${q.repeats} identical values in a row (${value}) since ${since.en}, for ${lasting.en}, latest reading ${latest.en}`,
         );
       } else {
         zh.push(`${def.zh} 最新读数 ${q.lastValue}（${latest.zh}），已不再相同`);
@@ -533,12 +527,9 @@ export async function currentObservation(
   if (calendar === "month" || calendar === "year-to-date")
     return currentCalendarMean(store, station, s, at, calendar);
   // Data-quality findings say which check in their details' notes (packages/rules observeQuality).
-  const notes = (s.details ?? []).map((d) => d.note ?? "");
-  if (notes.length === 0) return undefined;
-  if (notes.every((n) => / identical consecutive values\b/.test(n)))
-    return currentQuality(store, station, s, at, "stuck");
-  if (notes.every((n) => /^flag \S+ for /.test(n))) return currentQuality(store, station, s, at, "flag");
-  if (notes.every((n) => /^outside \[/.test(n) || n.startsWith("flag T")))
-    return currentOutOfRange(store, station, s, at);
+  const check = qualityCheckOf(s);
+  if (check === "stuck") return currentQuality(store, station, s, at, "stuck");
+  if (check === "flag_duration") return currentQuality(store, station, s, at, "flag");
+  if (check === "out_of_range") return currentOutOfRange(store, station, s, at);
   return undefined;
 }

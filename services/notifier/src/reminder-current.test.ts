@@ -273,7 +273,7 @@ describe("reminders state what is current for AQI, water-class and data-quality 
       "告警时实测 Measured when alerted: 无数据 15 分钟 / no data for 15 min",
     );
     expect(byId("k1:renotified:1")?.text).toMatch(
-      /最新 Latest: 细颗粒物\S* 自 11月28日 02:00 起连续 8 次读数相同（35），最新读数 11月28日 09:00 \/ \S.* 8 identical values in a row \(35\) since 28 Nov 02:00, latest reading 28 Nov 09:00/,
+      /最新 Latest: 细颗粒物\S* 自 11月28日 02:00 起连续 8 次读数相同（35 µg\/m³），已持续 8 小时，最新读数 11月28日 09:00 \/ \S.* 8 identical values in a row \(35 µg\/m³\) since 28 Nov 02:00, for 8 h, latest reading 28 Nov 09:00/,
     );
     expect(byId("f1:renotified:1")?.text).toMatch(
       /最新 Latest: 可吸入颗粒物\S* 自 11月28日 03:00 起标记 C 已持续 6 小时（最新读数 11月28日 08:00） \/ \S.* flagged C for 6 h since 28 Nov 03:00 \(latest reading 28 Nov 08:00\)/,

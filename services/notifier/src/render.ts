@@ -21,6 +21,7 @@ import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
 import type { LatestObservation } from "./latest.ts";
 import type { Notification } from "./notification.ts";
+import { qualityDetailText } from "./quality-check.ts";
 
 type Bilingual = { readonly zh: string; readonly en: string };
 
@@ -594,13 +595,18 @@ export function renderAlert(
     if (late)
       rows.push(["处理时间 Processed", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
   }
+  const station = context.registry.get(state.stationId);
   for (const d of state.details ?? []) {
     const name = metricName(d.metric);
     const u = unitOf(d.metric);
+    // A data-quality finding's note is English with an ISO time: said in both languages instead.
+    const quality = qualityDetailText(d, station, Date.parse(event.at));
     rows.push([
       "明细 Detail",
-      `${name.zh} / ${name.en}: ${formatNumber(d.value)}${u}` +
-        `${d.limit !== undefined ? ` (限值 limit ${formatNumber(d.limit)}${u})` : ""}${d.note ? ` ${d.note}` : ""}`,
+      quality !== undefined
+        ? `${name.zh} / ${name.en}: ${quality.zh} / ${quality.en}`
+        : `${name.zh} / ${name.en}: ${formatNumber(d.value)}${u}` +
+          `${d.limit !== undefined ? ` (限值 limit ${formatNumber(d.limit)}${u})` : ""}${d.note ? ` ${d.note}` : ""}`,
     ]);
   }
   if (event.type === "acknowledged") {
