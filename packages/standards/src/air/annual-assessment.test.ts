@@ -107,7 +107,7 @@ describe("assessAnnualAir (HJ 663 annual assessment against GB 3095)", () => {
       limit: { value: 75, averaging: "24h", source: "GB 3095-2012 Table 1, Grade II" },
       sufficientData: true,
       validity: {
-        rule: "local rule by analogy: GB 3095 Table 4's annual minimum (≥ 324 valid days, ≥ 27 in every month, 25 in February) applied to the percentile; HJ 663's minimum for percentile statistics was not read",
+        rule: "local rule by analogy: GB 3095 Table 4's annual minimum (≥ 324 valid days, ≥ 27 in every month, 25 in February) applied to the percentile (provisional: HJ 663's own minimum for percentile statistics is not applied)",
         reason: "365 daily means, every month at its minimum",
         provisional: true,
       },

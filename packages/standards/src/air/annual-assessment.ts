@@ -36,7 +36,7 @@ export const HJ663_PERCENTILE_METHOD = {
     "k = 1 + (n − 1) × p%; m_p = X(s) + (X(s+1) − X(s)) × (k − s), s the integer part of k (X sorted ascending, 1-based)",
   source: "HJ 663-2013 Appendix A (normative, 数据统计方法)",
   readFrom:
-    "secondary source: https://blog.youkuaiyun.com/weixin_44237659/article/details/124068041 (a CSDN blog post, mirrored, on the percentile of pollutant concentration series); the text of HJ 663-2013 (and of HJ 663-2026) was not read",
+    "secondary source: https://blog.youkuaiyun.com/weixin_44237659/article/details/124068041 (a CSDN blog post, mirrored, on the percentile of pollutant concentration series); to be confirmed against the text of HJ 663-2013 (and HJ 663-2026)",
   rounding:
     "none: no HJ 663 rounding rule for assessed statistics was found, so values are unrounded and compared with the limit exactly",
 } as const;
@@ -188,7 +188,7 @@ export interface AnnualAssessment {
 const ANNUAL_RULE =
   "GB 3095 Table 4: an annual mean needs ≥ 324 valid daily means and ≥ 27 in every month (25 in February)";
 const PERCENTILE_RULE =
-  "local rule by analogy: GB 3095 Table 4's annual minimum (≥ 324 valid days, ≥ 27 in every month, 25 in February) applied to the percentile; HJ 663's minimum for percentile statistics was not read";
+  "local rule by analogy: GB 3095 Table 4's annual minimum (≥ 324 valid days, ≥ 27 in every month, 25 in February) applied to the percentile (provisional: HJ 663's own minimum for percentile statistics is not applied)";
 
 /**
  * The HJ 663 annual assessment of one station (or district) from its daily values: the ten
