@@ -43,6 +43,7 @@ import { exactDailyMean } from "../series/exact-daily-mean.ts";
 import { aqiEditionsIn, excellentGoodClass, excellentGoodInfo } from "../series/excellent-good.ts";
 import type { HourSeries } from "../series/types.ts";
 import { phAveragingLabel, waterClassToDate } from "../series/water-class.ts";
+import { airAnnualRoute } from "./compliance-air-annual.ts";
 
 interface YearQuery {
   year?: number;
@@ -150,10 +151,12 @@ const WATER_COLUMNS = [
 ] as const;
 
 /**
- * GET /compliance/pm25, /compliance/water, /compliance/aqi-days: the plan's targets year to date.
+ * GET /compliance/pm25, /compliance/water, /compliance/aqi-days: the plan's targets year to date;
+ * GET /compliance/air-annual: the HJ 663 annual assessment (compliance-air-annual.ts).
  */
 export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const airStations = () => ctx.registry.stations.filter((s) => s.kind === "air");
+  airAnnualRoute(app, ctx, { currentYear, yearSpan });
 
   app.get<{ Querystring: YearQuery }>(
     "/compliance/pm25",
