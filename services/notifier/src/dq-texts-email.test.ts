@@ -180,9 +180,23 @@ describe("data-quality e-mails name what duty officers read, not metric ids", ()
 
   it("a stuck-sensor alert of several metrics names every one in the subject", async () => {
     const [mail] = await mailsFor(stuck);
+    // Was 数据质量 / data quality: the subject now names the check (next test).
     expect(mail?.subject).toBe(
-      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 数据质量 PM2.5、PM10、二氧化氮 · 新告警 | [Warning] Liandu station: data quality PM2.5, PM10, Nitrogen dioxide · New alert",
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 读数卡滞 PM2.5、PM10、二氧化氮 · 新告警 | [Warning] Liandu station: stuck sensor PM2.5, PM10, Nitrogen dioxide · New alert",
     );
+  });
+
+  it("each data-quality subject says which check, so the inbox list tells a silent station from a stuck sensor, a range left or a flag held", async () => {
+    const mails = await mailsFor(silent, stuckPm10, flagC, flagT);
+    const subject = (e: AlertEvent) =>
+      mails.find((m) => m.headers.get("x-qingshan-notification") === e.id)?.subject;
+    // Before, all four read 【警告】莲都监测站（万象街道） 数据质量 … · 新告警 (the silent one with no metric at all).
+    expect([silent, stuckPm10, flagC, flagT].map(subject)).toEqual([
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 站点无数据 15 分钟 · 新告警 | [Warning] Liandu station: station silent 15 min · New alert",
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 读数卡滞 PM10 · 新告警 | [Warning] Liandu station: stuck sensor PM10 · New alert",
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 标记持续过久 二氧化氮 · 新告警 | [Warning] Liandu station: flag lasting too long Nitrogen dioxide · New alert",
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 超出量程 PM2.5 · 新告警 | [Warning] Liandu station: out of range PM2.5 · New alert",
+    ]);
   });
 
   it("a stuck sensor's Detail says, in Chinese and English with Beijing times, at what value since when and for how long", async () => {

@@ -21,7 +21,7 @@ import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
 import type { LatestObservation } from "./latest.ts";
 import type { Notification } from "./notification.ts";
-import { qualityDetailText } from "./quality-check.ts";
+import { QUALITY_CHECK_NAMES, qualityCheckOf, qualityDetailText } from "./quality-check.ts";
 
 type Bilingual = { readonly zh: string; readonly en: string };
 
@@ -215,6 +215,17 @@ function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): B
   if (colour !== undefined) return { zh: "重污染天气", en: "heavy pollution" };
   const metric = state.metric;
   if (state.ruleId.startsWith("dq-") || metric === "silence") {
+    // What is wrong before which metrics: a silent station, a stuck sensor, a range left or a flag
+    // held too long need different hands, and the inbox list must tell them apart.
+    const check = qualityCheckOf(state);
+    // A silent station: for how long (a reminder's: now).
+    if (check === "silent") {
+      const silent = value === undefined ? undefined : silentText(value);
+      return {
+        zh: `${QUALITY_CHECK_NAMES.silent.zh}${silent ? ` ${silent.zh}` : ""}`,
+        en: `${QUALITY_CHECK_NAMES.silent.en}${silent ? ` ${silent.en}` : ""}`,
+      };
+    }
     // A finding of several metrics (a stuck-sensor alert of three) carries no one metric: its
     // details name each (packages/rules observeQuality), and so does the subject.
     const metrics = [
@@ -224,9 +235,10 @@ function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): B
       ]),
     ];
     const names = metrics.map(shortName);
+    const head = check === undefined ? { zh: "数据质量", en: "data quality" } : QUALITY_CHECK_NAMES[check];
     return {
-      zh: `数据质量${names.length > 0 ? ` ${names.map((n) => n.zh).join("、")}` : ""}`,
-      en: `data quality${names.length > 0 ? ` ${names.map((n) => n.en).join(", ")}` : ""}`,
+      zh: `${head.zh}${names.length > 0 ? ` ${names.map((n) => n.zh).join("、")}` : ""}`,
+      en: `${head.en}${names.length > 0 ? ` ${names.map((n) => n.en).join(", ")}` : ""}`,
     };
   }
   if (metric === "noi" && state.level !== undefined) {
@@ -297,7 +309,9 @@ function resolvedSubject(
       what: { zh: "水质", en: "water quality" },
       was: { zh: `${state.level}类`, en: `Class ${state.level}` },
     };
-  if (metric === undefined || metric === "silence" || state.ruleId.startsWith("dq-"))
+  // A station back on line: no silent time in the subject (the alerted one is long past).
+  if (metric === "silence") return { tag, what: QUALITY_CHECK_NAMES.silent, was: undefined };
+  if (metric === undefined || state.ruleId.startsWith("dq-"))
     return { tag, what: whatOf(state, noiScheme), was: undefined };
   return { tag, what: valueWhat(state, value), was: state.levelName };
 }
