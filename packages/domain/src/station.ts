@@ -53,6 +53,14 @@ export const StationSchema = z
     hj212: z
       .object({
         mn: z.string().min(1).max(24),
+        /**
+         * The station's access password (HJ 212 `PW`, hj212.md §1.1): when set, a packet of this MN
+         * with another PW (or none) is rejected whole; unset, any PW is taken.
+         */
+        pw: z
+          .string()
+          .regex(/^[\x21-\x3a\x3c-\x7e]{1,6}$/, "1–6 printable ASCII characters other than ';' (HJ 212 PW)")
+          .optional(),
         /** Whether DataTime marks the start (default) or the end of the averaging period (hj212.md §5). */
         dataTimeMarks: z.enum(["start", "end"]).default("start"),
         /** Per-metric unit as the device sends it, when not canonical (e.g. hg: "µg/L"). */

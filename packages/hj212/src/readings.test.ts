@@ -288,6 +288,56 @@ describe("packetToReadings", () => {
     expect(replyFor(p, rejections)).toBeUndefined();
   });
 
+  describe("a station with its access password (hj212.pw)", () => {
+    const withPw = (
+      pw: string | undefined,
+      cn = "2061",
+      cp = "DataTime=20261128090000;w01001-Avg=7.24,w01001-Flag=N",
+    ) =>
+      parsePacket(
+        buildPacket({
+          qn: "20261128100012456",
+          st: "21",
+          cn,
+          ...(pw === undefined ? {} : { pw }),
+          mn: WATER_MN,
+          flag: 5,
+          cp,
+        }),
+      );
+
+    it("stores a packet with that PW, as a station without the setting does with any PW", () => {
+      expect(
+        packetToReadings(withPw("654321"), waterStation({ pw: "654321" }), { now: NOW }).readings,
+      ).toHaveLength(1);
+      expect(packetToReadings(withPw("123456"), waterStation(), { now: NOW }).readings).toHaveLength(1);
+    });
+
+    it.each([
+      ["another PW", "123456", "2061", "DataTime=20261128090000;w01001-Avg=7.24,w01001-Flag=N"],
+      ["no PW", undefined, "2061", "DataTime=20261128090000;w01001-Avg=7.24,w01001-Flag=N"],
+      ["another PW, a 1013", "123456", "1013", ""],
+    ])(
+      "rejects a packet with %s whole, hj212.field at PW, not answered, the password not shown",
+      (_, pw, cn, cp) => {
+        const p = withPw(pw, cn, cp);
+        const { readings, rejections } = packetToReadings(p, waterStation({ pw: "654321" }), { now: NOW });
+        expect(readings).toEqual([]);
+        expect(rejections.map((r) => [r.code, r.path, r.received])).toEqual([["hj212.field", "PW", pw]]);
+        expect(rejections[0]?.message).toBe(
+          `hj212.field: "PW" is ${pw === undefined ? "nothing" : `"${pw}"`}, expected the access password configured for station ld-wq-02 (hj212.pw); nothing of this packet is stored`,
+        );
+        expect(rejections[0]?.message).not.toContain("654321");
+        expect(replyFor(p, rejections)).toBeUndefined();
+      },
+    );
+
+    it("is 1–6 printable characters in the registry", () => {
+      expect(() => waterStation({ pw: "1234567" })).toThrow();
+      expect(() => waterStation({ pw: "12;456" })).toThrow();
+    });
+  });
+
   // hj212.md §8.4 (split messages, Flag D=1): not reassembled; each part stands on its own.
   it("reads each part of a split message on its own and rejects a continuation part, naming the split", () => {
     const part = (pno: number, cp: string) =>

@@ -71,7 +71,8 @@ export function lookupCode(
  * the shared domain checks. A bad value rejects only itself. The other data uploads (2021, 2041,
  * 2081: {@link UNSTORED_DATA_COMMANDS}) give no readings and one `hj212.not_stored` rejection at
  * `CN`, so that the packet is kept as a dead letter (and answered: `replyFor`); any other command
- * is rejected `hj212.field` at `CN`.
+ * is rejected `hj212.field` at `CN`. A station with `hj212.pw` set has every packet whose `PW`
+ * differs (or is missing) rejected first, `hj212.field` at `PW`, whatever its CN.
  *
  * @example
  * const { readings, rejections } = packetToReadings(parsePacket(text), station, { now: Date.now() });
@@ -85,6 +86,20 @@ export function packetToReadings(
   const source = options.source ?? "mqtt-hj212";
   const fail = (r: Rejection): PacketReadings => ({ readings: [], rejections: [r] });
 
+  // Checked before anything else, so that no command of a station is taken from a sender without
+  // its password. The expected text never shows the configured password (dead letters are read
+  // through the API).
+  const pw = station.hj212?.pw;
+  if (pw !== undefined && packet.pw !== pw) {
+    return fail(
+      rejection(
+        "hj212.field",
+        "PW",
+        packet.pw,
+        `the access password configured for station ${station.id} (hj212.pw); nothing of this packet is stored`,
+      ),
+    );
+  }
   const command = DATA_COMMANDS[packet.cn];
   const unstored = UNSTORED_DATA_COMMANDS.includes(packet.cn);
   if (!command && !unstored) {

@@ -195,11 +195,13 @@ describe("HJ 212 time calibration request (CN 1013)", () => {
   });
 
   it("leaves the request of an MN no station has a dead letter, unanswered", async () => {
-    const { port, got } = await setup();
+    const { port, got, counter } = await setup();
     const { send } = await station(port);
     const stranger = "ZZ".padEnd(AIR_MN.length, "0");
     expect(await send(airPacket("1013", "20261128103000003", "", 5, stranger))).toEqual([]);
     expect(got.deadLetters.map((d) => [d.value.code, d.value.path])).toEqual([["station.unknown", "MN"]]);
+    // Counted once (the 1013 and example B), not once per decode.
+    expect(await counter("qingshan_messages_total", { source: "hj212-tcp" })).toBe(2);
   });
 
   it("with hj212.clockSetting off answers the 9013 but sets no clock", async () => {

@@ -1,6 +1,11 @@
 import { createServer, type Socket } from "node:net";
 import type { DeadLetter } from "@qingshan/domain";
-import { type Hj212Packet, PacketStreamDecoder, type StreamItem } from "@qingshan/hj212";
+import {
+  buildRequestResponse,
+  type Hj212Packet,
+  PacketStreamDecoder,
+  type StreamItem,
+} from "@qingshan/hj212";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import {
@@ -155,6 +160,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
 
     async function handle(item: StreamItem): Promise<void> {
       const packet = item.packet;
+      let taken: { decoded: DecodedInput; handedOn: (error?: unknown) => void };
       if (packet !== undefined && !packet.flag.split && STATION_DIALOGUE_COMMANDS.includes(packet.cn)) {
         const decoded = pipeline.decodeHj212Item(item, { source: "hj212-tcp", origin });
         const stationId = dialogueStation(decoded);
@@ -162,10 +168,14 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
           answerDialogue(packet, stationId);
           return;
         }
+        // Not a registered station's dialogue (unknown MN, wrong PW): its dead letter, as decoded.
+        taken = { decoded, handedOn: () => {} };
+      } else {
+        // A part of a split message adds nothing to `decoded` until its message is complete (then
+        // `decoded` is the whole message and its reply): the connection's queue does not wait for it.
+        taken = splits.decodeItem(item, { source: "hj212-tcp", origin });
       }
-      // A part of a split message adds nothing to `decoded` until its message is complete (then
-      // `decoded` is the whole message and its reply): the connection's queue does not wait for it.
-      const { decoded, handedOn } = splits.decodeItem(item, { source: "hj212-tcp", origin });
+      const { decoded, handedOn } = taken;
       metrics.counts.inFlight("hj212-tcp", 1);
       try {
         const result = await deliverWithRetry(pipeline, decoded, {
@@ -184,7 +194,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
           packet === undefined || future?.stationId === undefined
             ? ""
             : clockSetter.uploadHandled(packet, future.stationId, result.rejections);
-        const reply = (result.response ?? "") + setTime;
+        const reply = (result.response ?? "") + setTime + wrongPasswordAnswer(packet, decoded);
         if (reply !== "" && socket.writable) socket.write(reply);
       } catch (error) {
         handedOn(error);
@@ -206,6 +216,19 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       } else {
         clockSetter.answered(packet, stationId);
       }
+    }
+
+    /**
+     * hj212.md §3: QnRtn 3 (wrong PW) answers a station's request (a 1013 time-calibration request
+     * whose Flag asks for an answer) that failed the station's `hj212.pw`. A data upload with a
+     * wrong PW gets no answer at all (replyFor): no 9014, so the station keeps it and resends it —
+     * once the PW is fixed at either end it is stored; and no 9011, which answers commands, not
+     * uploads, and which a station waiting for its 9014 might take, by its QN, as the acknowledgement.
+     */
+    function wrongPasswordAnswer(packet: Hj212Packet | undefined, decoded: DecodedInput): string {
+      if (packet?.cn !== "1013" || !packet.flag.needAck || packet.qn === undefined) return "";
+      const refused = decoded.deadLetters.some((d) => d.code === "hj212.field" && d.path === "PW");
+      return refused ? buildRequestResponse(packet, 3) : "";
     }
 
     function enqueue(items: readonly StreamItem[]): void {
