@@ -1,5 +1,4 @@
 import { createServer, type Socket } from "node:net";
-import type { DeadLetter } from "@qingshan/domain";
 import {
   buildRequestResponse,
   type Hj212Packet,
@@ -96,7 +95,7 @@ function closeConnection(socket: Socket, flushMs: number): Promise<void> {
  * Undefined for anything else (an unknown MN, a PW or MN mismatch): that stays a dead letter.
  */
 function dialogueStation(decoded: DecodedInput): string | undefined {
-  const [letter, ...more] = decoded.deadLetters as readonly DeadLetter[];
+  const [letter, ...more] = decoded.deadLetters;
   if (letter === undefined || more.length > 0 || decoded.readings.length > 0) return undefined;
   return letter.code === "hj212.field" && letter.path === "CN" ? letter.stationId : undefined;
 }
