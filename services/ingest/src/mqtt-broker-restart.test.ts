@@ -59,7 +59,8 @@ async function startIngest(
   const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const ingest = createIngest(
     {
-      // A reconnect period long enough to see the gap in readiness while the broker restarts.
+      // Not ready from the connection loss until the restarted broker is back and the first quick
+      // reconnect attempt (50 ms after the loss, mqtt-ingest.ts) subscribed again: enough for waitFor.
       mqtt: {
         url: broker.url,
         clientId,
