@@ -100,9 +100,9 @@ describe("a heavy-pollution episode on the health-advisory path (O3-driven)", ()
     await waitFor(() => smtp.mails.length === 3, { what: "the change of path's e-mail" });
 
     expect(smtp.mails.map((m) => m.subject)).toEqual([
-      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 黄色级别 · 新告警 | [Health advisory] Liandu station: heavy pollution, yellow level · New alert",
-      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 黄色级别 · 告警重复提醒 | [Health advisory] Liandu station: heavy pollution, yellow level · Alert reminder",
-      "[青山 Qingshan] 【建议黄色预警】莲都监测站（万象街道） 重污染天气 · 转为建议预警 | [Yellow warning suggested] Liandu station: heavy pollution · Now a suggested warning",
+      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 黄色级别 AQI 24小时滑动值 209 · 新告警 | [Health advisory] Liandu station: heavy pollution, yellow level, AQI 24-h rolling 209 · New alert",
+      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 黄色级别 AQI 24小时滑动值 209 · 告警重复提醒 | [Health advisory] Liandu station: heavy pollution, yellow level, AQI 24-h rolling 209 · Alert reminder",
+      "[青山 Qingshan] 【建议黄色预警】莲都监测站（万象街道） 重污染天气 AQI 24小时滑动值 270 · 转为建议预警 | [Yellow warning suggested] Liandu station: heavy pollution, AQI 24-h rolling 270 · Now a suggested warning",
     ]);
     // Nothing dropped: every mail reaches the duty officer on the roster.
     for (const m of smtp.mails)

@@ -22,8 +22,8 @@ describe("renderAlert", () => {
     expect(n.text).toContain("地点 Where: 全区 / district-wide");
     expect(n.text).toContain("级别 level 橙色 / orange");
     expect(n.title).toEqual({
-      zh: "【建议橙色预警】全区 重污染天气 · 新告警",
-      en: "[Orange warning suggested] district-wide: heavy pollution · New alert",
+      zh: "【建议橙色预警】全区 重污染天气 AQI 235 · 新告警",
+      en: "[Orange warning suggested] district-wide: heavy pollution, AQI 235 · New alert",
     });
     expect(n.text).toContain(
       "实测 Measured: 235（空气质量指数 Air Quality Index，24h rolling）；阈值 threshold 200；",
@@ -180,8 +180,8 @@ describe("alert titles (e-mail subjects)", () => {
         level: "orange",
         severity: "critical",
       },
-      "【建议橙色预警】雅溪镇 重污染天气 · 新告警",
-      "[Orange warning suggested] Yaxi Town: heavy pollution · New alert",
+      "【建议橙色预警】雅溪镇 重污染天气 AQI 235 · 新告警",
+      "[Orange warning suggested] Yaxi Town: heavy pollution, AQI 235 · New alert",
     ],
     [
       "a NOI grade",
@@ -222,8 +222,8 @@ describe("alert titles (e-mail subjects)", () => {
     if (state === undefined) throw new Error("no state");
     const t = renderAlert(change, state, [], { registry: towns, publicUrl: "http://x" }).title;
     expect(t).toEqual({
-      zh: "【建议红色预警】雅溪镇 重污染天气 · 告警级别变化",
-      en: "[Red warning suggested] Yaxi Town: heavy pollution · Alert level changed",
+      zh: "【建议红色预警】雅溪镇 重污染天气 AQI 320 · 告警级别变化",
+      en: "[Red warning suggested] Yaxi Town: heavy pollution, AQI 320 · Alert level changed",
     });
     for (const level of ["blue", "yellow", "orange", "red"]) {
       const { zh, en } = title({ metric: "aqi", level });

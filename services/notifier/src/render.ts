@@ -190,6 +190,9 @@ const WINDOW_SHORT: Record<string, Bilingual> = {
   "latest value": { zh: "最新值", en: "latest" },
 };
 
+/** At most this many metrics are named in a data-quality subject; more are two and a count. */
+const MAX_SUBJECT_METRICS = 3;
+
 /** A metric's short name for a subject: the code in its name ("PM2.5", "AQI"), else the name. */
 function shortName(metric: string): Bilingual {
   if (metric.toLowerCase().startsWith("aqi")) return { zh: "AQI", en: "AQI" };
@@ -210,9 +213,16 @@ function noiGradeText(grade: string, scheme: NoiScheme): Bilingual {
 function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
   // A health advisory's tag names no colour: the subject says the level.
+  // The AQI that set the level (a reminder's: the latest), named with its window as every AQI
+  // subject is (an hourly AQI alert of the same station reads AQI 小时值): triage from the inbox.
+  const aqi = colour === undefined || value === undefined ? undefined : valueWhat(state, value);
   if (colour !== undefined && state.path === "healthAdvisory")
-    return { zh: `重污染天气 ${colour.zh}级别`, en: `heavy pollution, ${colour.en} level` };
-  if (colour !== undefined) return { zh: "重污染天气", en: "heavy pollution" };
+    return {
+      zh: `重污染天气 ${colour.zh}级别${aqi ? ` ${aqi.zh}` : ""}`,
+      en: `heavy pollution, ${colour.en} level${aqi ? `, ${aqi.en}` : ""}`,
+    };
+  if (colour !== undefined)
+    return { zh: `重污染天气${aqi ? ` ${aqi.zh}` : ""}`, en: `heavy pollution${aqi ? `, ${aqi.en}` : ""}` };
   const metric = state.metric;
   if (state.ruleId.startsWith("dq-") || metric === "silence") {
     // What is wrong before which metrics: a silent station, a stuck sensor, a range left or a flag
@@ -236,9 +246,16 @@ function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): B
     ];
     const names = metrics.map(shortName);
     const head = check === undefined ? { zh: "数据质量", en: "data quality" } : QUALITY_CHECK_NAMES[check];
+    // A station in maintenance flags all its nine water parameters: the subject names two and the
+    // count (the Detail rows name each), so it still fits a phone's mail list.
+    const shown = names.length > MAX_SUBJECT_METRICS ? names.slice(0, 2) : names;
+    const more =
+      shown.length < names.length
+        ? { zh: `等 ${names.length} 项`, en: ` and ${names.length - shown.length} more` }
+        : { zh: "", en: "" };
     return {
-      zh: `${head.zh}${names.length > 0 ? ` ${names.map((n) => n.zh).join("、")}` : ""}`,
-      en: `${head.en}${names.length > 0 ? ` ${names.map((n) => n.en).join(", ")}` : ""}`,
+      zh: `${head.zh}${shown.length > 0 ? ` ${shown.map((n) => n.zh).join("、")}${more.zh}` : ""}`,
+      en: `${head.en}${shown.length > 0 ? ` ${shown.map((n) => n.en).join(", ")}${more.en}` : ""}`,
     };
   }
   if (metric === "noi" && state.level !== undefined) {

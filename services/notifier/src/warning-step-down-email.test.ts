@@ -101,8 +101,8 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
     ];
     const smtp = await mailInTurn(steps);
     expect(smtp.mails.map((m) => m.subject)).toEqual([
-      "[青山 Qingshan] 【建议橙色预警】莲都监测站（万象街道） 重污染天气 · 新告警 | [Orange warning suggested] Liandu station: heavy pollution · New alert",
-      "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 · 告警级别变化 | [Red warning suggested] Liandu station: heavy pollution · Alert level changed",
+      "[青山 Qingshan] 【建议橙色预警】莲都监测站（万象街道） 重污染天气 AQI 24小时滑动值 260 · 新告警 | [Orange warning suggested] Liandu station: heavy pollution, AQI 24-h rolling 260 · New alert",
+      "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 AQI 24小时滑动值 320 · 告警级别变化 | [Red warning suggested] Liandu station: heavy pollution, AQI 24-h rolling 320 · Alert level changed",
       "[青山 Qingshan] 【重污染天气 红色→橙色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 76 · 告警级别变化 | [Heavy pollution red→orange, stepping down] Liandu station: AQI 24-h rolling 76 · Alert level changed",
       "[青山 Qingshan] 【重污染天气】莲都监测站（万象街道） AQI 24小时滑动值 82 · 告警已解除（此前建议橙色预警） | [Heavy pollution] Liandu station: AQI 24-h rolling 82 · Alert resolved (was orange warning suggested)",
     ]);
@@ -139,7 +139,7 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
     const smtp = await mailInTurn(steps);
     const subjects = smtp.mails.map((m) => m.subject);
     expect(subjects[1]).toBe(
-      "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 · 告警升级 → 第1级 | [Red warning suggested] Liandu station: heavy pollution · Alert escalated → tier 1",
+      "[青山 Qingshan] 【建议红色预警】莲都监测站（万象街道） 重污染天气 AQI 24小时滑动值 320 · 告警升级 → 第1级 | [Red warning suggested] Liandu station: heavy pollution, AQI 24-h rolling 320 · Alert escalated → tier 1",
     );
     expect(subjects[3]).toBe(
       "[青山 Qingshan] 【重污染天气 橙色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 76 · 告警重复提醒 | [Heavy pollution orange, stepping down] Liandu station: AQI 24-h rolling 76 · Alert reminder",
@@ -210,7 +210,7 @@ describe("a heavy-pollution warning's level changes and all-clear by e-mail", ()
     ];
     const smtp = await mailInTurn(steps);
     expect(smtp.mails.map((m) => m.subject)).toEqual([
-      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 橙色级别 · 新告警 | [Health advisory] Liandu station: heavy pollution, orange level · New alert",
+      "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 橙色级别 AQI 24小时滑动值 260 · 新告警 | [Health advisory] Liandu station: heavy pollution, orange level, AQI 24-h rolling 260 · New alert",
       "[青山 Qingshan] 【健康提示 橙色→黄色 逐级解除中】莲都监测站（万象街道） AQI 24小时滑动值 150 · 告警级别变化 | [Health advisory orange→yellow, stepping down] Liandu station: AQI 24-h rolling 150 · Alert level changed",
       "[青山 Qingshan] 【健康提示】莲都监测站（万象街道） 重污染天气 AQI 24小时滑动值 90 · 告警已解除（此前黄色级别） | [Health advisory] Liandu station: heavy pollution, AQI 24-h rolling 90 · Alert resolved (was yellow level)",
     ]);
