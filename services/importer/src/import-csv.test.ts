@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -199,6 +200,25 @@ describe("importCsv — bad rows", () => {
     await expect(importCsv(join(tmp, "absent.csv"), options)).rejects.toBeInstanceOf(ImportError);
     await expect(importCsv(join(tmp, "absent.csv"), options)).rejects.toMatchObject({ code: "IMPORT_FILE" });
   });
+
+  it("refuses a FIFO with IMPORT_FILE before opening it, instead of waiting forever for a writer", async () => {
+    // Before, the encoding check drained a pipe and the import's own open of a FIFO blocked, with
+    // no writer left, beyond the reach of SIGINT; `<(zcat …)` was imported as an "empty" file.
+    const fifo = join(tmp, "readings.fifo");
+    execFileSync("mkfifo", [fifo]);
+    try {
+      const error = await importCsv(fifo, { submit: decoderSubmit().submit, stations: registry }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ImportError);
+      expect((error as ImportError).message).toBe(
+        `IMPORT_FILE: ${fifo} is not a regular file (a pipe, a FIFO or a device?): the import reads the file twice, first to check its whole encoding so that a file it cannot read imports nothing. Write it to a file first (e.g. zcat readings.csv.gz > readings.csv). Nothing was imported.`,
+      );
+    } finally {
+      // Opening a FIFO read-write never blocks on Linux, and releases a reader blocked in its open.
+      closeSync(openSync(fifo, "r+"));
+    }
+  }, 10_000);
 
   it("stops with IMPORT_SUBMIT and the partial summary when submit throws", async () => {
     let calls = 0;

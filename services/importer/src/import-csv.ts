@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { type Rejection, type Station, stationTopic } from "@qingshan/domain";
 import { type CsvError, parse } from "csv-parse";
@@ -115,14 +115,24 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
     throw new RangeError(`encoding must be one of ${IMPORT_ENCODINGS.join(", ")}, got ${encoding}`);
   }
   const signal = options.signal;
-  let totalBytes: number;
+  let stats: Stats;
   try {
-    totalBytes = (await stat(filePath)).size;
+    stats = await stat(filePath);
   } catch (error) {
     throw new ImportError("IMPORT_FILE", `cannot read ${filePath}: ${(error as Error).message}`, {
       cause: error,
     });
   }
+  // The encoding check reads the file before the import reads it again: a pipe would be drained
+  // by the check (the import then found it "empty"), and a FIFO's second open waits for a writer
+  // that never comes, where not even SIGINT can stop it.
+  if (!stats.isFile()) {
+    throw new ImportError(
+      "IMPORT_FILE",
+      `${filePath} is not a regular file (a pipe, a FIFO or a device?): the import reads the file twice, first to check its whole encoding so that a file it cannot read imports nothing. Write it to a file first (e.g. zcat readings.csv.gz > readings.csv). Nothing was imported.`,
+    );
+  }
+  const totalBytes = stats.size;
 
   let rows = 0;
   let values = 0;
