@@ -205,6 +205,78 @@ describe("dashboard labels", () => {
     expect(waterShareNote(one, [empty], "en")).toBe("1 section, no data in the period");
     expect(waterShareNote(one, [short], "zh")).toBe("1 个断面，均数据不足（需 ≥ 27 个有效日）");
     expect(waterShareNote(none, [empty, short], "zh")).toBe("9 个断面，均数据不足（需 ≥ 27 个有效日）");
+    // A month that has ended short of data still says so, also with the API's period given.
+    const ended = { period: "month", inProgress: false } as const;
+    expect(waterShareNote(none, Array(9).fill(short), "zh", ended)).toBe(
+      "9 个断面，均数据不足（需 ≥ 27 个有效日）",
+    );
+  });
+
+  it("says a month under way is in progress, with the sections' valid days so far against the days needed", () => {
+    // The API's reasons before a month's 27th completed day (services/api compliance.ts, water-class.ts).
+    const early = (days: number, doDays = days) => ({
+      valid: false,
+      reason: `not assessable yet: only ${days} days of 2026-12 completed, and a monthly mean needs ≥ 27 valid daily means (25 in February), possible from 2026-12-28 at the earliest; not assessed: do (${doDays} valid daily means; needs ≥ 27); nh3n (${days} valid daily means; needs ≥ 27)`,
+    });
+    const month = { period: "month", inProgress: true } as const;
+    const none = { sections: 9, assessed: 0, notAssessable: 9, meeting: 0 };
+    expect(waterShareNote(none, Array(9).fill(early(3)), "zh", month)).toBe(
+      "本月进行中：9 个断面，目前各有 3 个有效日（需 ≥ 27 个）",
+    );
+    expect(waterShareNote(none, Array(9).fill(early(3)), "en", month)).toBe(
+      "Month in progress: 9 sections, 3 valid days so far each (≥ 27 needed)",
+    );
+    // A section counts the days of its parameter with the fewest (do: 1 of 3).
+    const mixed = [...Array(8).fill(early(3)), early(3, 1)];
+    expect(waterShareNote(none, mixed, "zh", month)).toBe(
+      "本月进行中：9 个断面，目前各有 1–3 个有效日（需 ≥ 27 个）",
+    );
+    expect(waterShareNote(none, mixed, "en", month)).toBe(
+      "Month in progress: 9 sections, 1–3 valid days so far each (≥ 27 needed)",
+    );
+    // The month's first day: no completed day, so no data in the period yet.
+    const first = {
+      valid: false,
+      reason:
+        "not assessable yet: only 0 days of 2027-02 completed, and a monthly mean needs ≥ 25 valid daily means in February, possible from 2027-02-26 at the earliest; no parameter has data in the period",
+    };
+    const one = { sections: 1, assessed: 0, notAssessable: 1, meeting: 0 };
+    expect(waterShareNote(one, [first], "zh", month)).toBe(
+      "本月进行中：1 个断面，目前有 0 个有效日（需 ≥ 25 个）",
+    );
+    expect(waterShareNote(one, [first], "en", month)).toBe(
+      "Month in progress: 1 section, 0 valid days so far (≥ 25 needed)",
+    );
+    // The year's card in its first month says the year is under way.
+    const yearEarly = {
+      valid: false,
+      reason:
+        "not assessable yet: only 1 day of 2027-01 completed, and a monthly mean needs ≥ 27 valid daily means (25 in February), possible from 2027-01-28 at the earliest; not assessed: do (no valid year value (2027-01: 1 valid daily means; needs ≥ 27))",
+    };
+    expect(waterShareNote(one, [yearEarly], "zh", { period: "year", inProgress: true })).toBe(
+      "本年进行中：1 个断面，目前有 1 个有效日（需 ≥ 27 个）",
+    );
+    expect(waterShareNote(one, [yearEarly], "en", { period: "year", inProgress: true })).toBe(
+      "Year in progress: 1 section, 1 valid day so far (≥ 27 needed)",
+    );
+    // Past the 27th day of a month under way: the sections assessed are counted, the others may still get there.
+    const late = { valid: false, reason: "not assessed: do (25 valid daily means; needs ≥ 27)" };
+    const some = { sections: 9, assessed: 7, notAssessable: 2, meeting: 6 };
+    const lateSections = [...Array(7).fill({ valid: true }), late, late];
+    expect(waterShareNote(some, lateSections, "zh", month)).toBe(
+      "6 / 7（本月进行中，另 2 个断面目前各有 25 个有效日，需 ≥ 27 个）",
+    );
+    expect(waterShareNote(some, lateSections, "en", month)).toBe(
+      "6 / 7 (month in progress; 2 more with 25 valid days so far, ≥ 27 needed)",
+    );
+    // A year under way whose ended months fell short really lacks data.
+    const yearShort = {
+      valid: false,
+      reason: "not assessed: do (no valid year value (2026-03: 20 valid daily means; needs ≥ 27))",
+    };
+    expect(waterShareNote(none, Array(9).fill(yearShort), "zh", { period: "year", inProgress: true })).toBe(
+      "9 个断面，均数据不足（需 ≥ 27 个有效日）",
+    );
   });
 
   it("names an alert's level in the page's language, also the PM2.5 annual target's (no levelName)", () => {

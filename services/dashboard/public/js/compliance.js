@@ -154,18 +154,18 @@ function pct(share) {
 
 function renderWater(month, year) {
   document.getElementById("water-share").innerHTML = [
-    [t("compliance.month"), month.all, month.label, month.sections],
-    [t("compliance.year"), year.all, year.label, year.sections],
+    [t("compliance.month"), month.all, month, month.sections],
+    [t("compliance.year"), year.all, year, year.sections],
     [
       `${t("compliance.drinking")} · ${t("compliance.year")}`,
       year.drinkingWater,
-      year.label,
+      year,
       year.sections.filter((x) => x.drinkingWaterSource),
     ],
   ]
     .map(
-      ([title, s, label, sections]) =>
-        `<div class="share-card"><div class="share-title">${title} (${label})</div><div class="share-value">${pct(s)}</div><div class="muted share-note">${escapeHtml(waterShareNote(s, sections, getLang()))}</div></div>`,
+      ([title, s, period, sections]) =>
+        `<div class="share-card"><div class="share-title">${title} (${period.label})</div><div class="share-value">${pct(s)}</div><div class="muted share-note">${escapeHtml(waterShareNote(s, sections, getLang(), period))}</div></div>`,
     )
     .join("");
   const table = document.getElementById("water-table");

@@ -63,8 +63,9 @@ export function withoutSeverityTag(text: string | undefined): string;
 export function alertSubject(text: string | undefined, lang: Lang): string;
 export function waterShareNote(
   share: { sections: number; assessed: number; notAssessable?: number; meeting: number },
-  sections: readonly { reason?: string }[],
+  sections: readonly { valid?: boolean; reason?: string }[],
   lang: Lang,
+  period?: { period?: "month" | "year"; inProgress?: boolean },
 ): string;
 export function lineLabelPositions(values: readonly number[], near: number): string[];
 export function ruleLine(

@@ -254,22 +254,88 @@ export function alertSubject(text, lang) {
   return m?.[1] ?? t;
 }
 
+/** The API's reason for a section without any value in the period (services/api water-class.ts). */
+const NO_DATA_REASON = "no parameter has data in the period";
+/** The API's reason for a period whose first month has had too few completed days to be assessed at all. */
+const NOT_YET = /^not assessable yet\b/;
+
+/**
+ * A section's valid days so far: those of its parameter with the fewest among the ones that kept it
+ * from a class ("not assessed: do (2 valid daily means; needs ≥ 27)" → 2); 0 when it has no data;
+ * undefined when the reason does not say.
+ */
+function validDaysOf(section) {
+  const reason = section.reason ?? "";
+  const days = [...reason.matchAll(/(\d+) valid daily means?; needs ≥ \d+/g)].map((m) => Number(m[1]));
+  if (days.length > 0) return Math.min(...days);
+  return reason.includes(NO_DATA_REASON) ? 0 : undefined;
+}
+
+/** "3" or "2–5": the valid days of `sections` so far; "" when no reason says. */
+function validDaysRange(sections) {
+  const days = sections.map(validDaysOf).filter((d) => d !== undefined);
+  if (days.length === 0) return "";
+  const low = Math.min(...days);
+  const high = Math.max(...days);
+  return low === high ? String(low) : `${low}–${high}`;
+}
+
 /**
  * The note under a water share card: "3 / 5" (meeting / assessed), with how many sections had too
  * few data; "9 个断面，均数据不足（需 ≥ 27 个有效日）" when none could be assessed — the minimum read from the
  * sections' reasons ("2 valid daily means; needs ≥ 27"); "9 个断面，本期无数据" when no section has any data in
- * the period. `sections` are the card's section rows.
+ * the period. While the period is under way and the sections only lack days that are still to come,
+ * it says so with their valid days so far: "本月进行中：9 个断面，目前各有 3 个有效日（需 ≥ 27 个）" — a
+ * monthly mean needs ≥ 27 valid days, 25 in February (HJ 663's monthly rule, air-aqi.md §8, as the
+ * API applies it to water), so a month is not assessable before its 28th day however good its data. `sections` are the card's
+ * section rows; `period` the API answer's `period` ("month" | "year") and `inProgress`.
  */
-/** The API's reason for a section without any value in the period (services/api water-class.ts). */
-const NO_DATA_REASON = "no parameter has data in the period";
-
-export function waterShareNote(share, sections, lang) {
+export function waterShareNote(share, sections, lang, period = {}) {
   const needs = sections.map((s) => /needs ≥ (\d+)/.exec(s.reason ?? "")?.[1]).find((n) => n !== undefined);
   const core =
     needs === undefined ? "" : lang === "zh" ? `需 ≥ ${needs} 个有效日` : `≥ ${needs} valid days needed`;
   if (share.sections === 0) return lang === "zh" ? "无断面" : "no sections";
   // One drinking-water source is common: "1 section", not "1 sections".
   const sectionsEn = share.sections === 1 ? "1 section" : `${share.sections} sections`;
+  const short = sections.filter((s) => s.reason !== undefined && s.valid !== true);
+  // Too few days yet, not too few data: the API says so before the month's 27th completed day; a
+  // month under way may still gain the days it lacks. A year's ended months that fell short do not.
+  const pending =
+    short.length > 0 &&
+    short.every((s) => NOT_YET.test(s.reason) || (period.inProgress === true && period.period === "month"));
+  if (pending) {
+    const range = validDaysRange(short);
+    const under =
+      lang === "zh"
+        ? period.period === "year"
+          ? "本年进行中"
+          : "本月进行中"
+        : period.period === "year"
+          ? "Year in progress"
+          : "Month in progress";
+    if (share.assessed === 0) {
+      if (lang === "zh") {
+        const days =
+          range === "" ? "尚不能评价" : `目前${share.sections === 1 ? "" : "各"}有 ${range} 个有效日`;
+        return `${under}：${share.sections} 个断面，${days}${needs === undefined ? "" : `（需 ≥ ${needs} 个）`}`;
+      }
+      const days =
+        range === ""
+          ? "not assessable yet"
+          : `${range} valid day${range === "1" ? "" : "s"} so far${share.sections === 1 ? "" : " each"}`;
+      return `${under}: ${sectionsEn}, ${days}${needs === undefined ? "" : ` (≥ ${needs} needed)`}`;
+    }
+    const counted = `${share.meeting} / ${share.assessed}`;
+    if (lang === "zh") {
+      const days =
+        range === ""
+          ? "尚不能评价"
+          : `目前${(share.notAssessable ?? short.length) === 1 ? "" : "各"}有 ${range} 个有效日`;
+      return `${counted}（${under}，另 ${share.notAssessable ?? short.length} 个断面${days}${needs === undefined ? "" : `，需 ≥ ${needs} 个`}）`;
+    }
+    const days = range === "" ? "not assessable yet" : `${range} valid day${range === "1" ? "" : "s"} so far`;
+    return `${counted} (${under.toLowerCase()}; ${share.notAssessable ?? short.length} more with ${days}${needs === undefined ? "" : `, ≥ ${needs} needed`})`;
+  }
   // No section has any data in the period (a past year without data): nothing to assess is not "too few data".
   if (share.assessed === 0 && sections.length > 0 && sections.every((s) => s.reason === NO_DATA_REASON)) {
     return lang === "zh" ? `${share.sections} 个断面，本期无数据` : `${sectionsEn}, no data in the period`;
