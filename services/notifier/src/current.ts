@@ -265,13 +265,18 @@ async function currentWaterClass(
 async function currentSilence(
   store: CurrentStore,
   station: Station,
+  s: AlertState,
   at: number,
   silentText: (minutes: number) => Bilingual,
 ): Promise<CurrentObservation | undefined> {
   const readings = await store.latest(station.id);
-  if (readings.length === 0) return undefined;
-  const lastSeen = Math.max(...readings.map((r) => r.receivedAt));
-  if (lastSeen > at) return undefined;
+  // A station the store has nothing of (it never reported, or retention removed it): the last data
+  // the alert itself counted from (its start less the silent minutes it reported), so a reminder
+  // hours later does not repeat the alerted silent time as if it were now.
+  const alerted =
+    s.value === undefined ? undefined : Date.parse(s.startedAt ?? s.raisedAt) - s.value * 60_000;
+  const lastSeen = readings.length > 0 ? Math.max(...readings.map((r) => r.receivedAt)) : alerted;
+  if (lastSeen === undefined || lastSeen > at) return undefined;
   const minutes = Math.floor((at - lastSeen) / 60_000);
   const silent = silentText(minutes);
   const last = human(lastSeen, at);
@@ -522,7 +527,7 @@ export async function currentObservation(
   if (s.metric === "aqi" && (s.window === "1-h mean" || s.window === "24-h rolling"))
     return currentAqi(store, station, s, at, s.window === "24-h rolling");
   if (s.metric === "water_class") return currentWaterClass(store, station, s, at);
-  if (s.metric === "silence") return currentSilence(store, station, at, silentText);
+  if (s.metric === "silence") return currentSilence(store, station, s, at, silentText);
   const calendar = calendarWindowOf(s);
   if (calendar === "month" || calendar === "year-to-date")
     return currentCalendarMean(store, station, s, at, calendar);

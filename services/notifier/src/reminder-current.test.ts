@@ -282,6 +282,36 @@ describe("reminders state what is current for AQI, water-class and data-quality 
     expect(stored.find((e) => e.id === "s1:renotified:1")?.value).toBe(215);
   });
 
+  it("a silent station the store has no data of: its reminder counts the silent time on from the alert's own last data, not the alerted 15 min", async () => {
+    const clock = { t: T0 };
+    const { bus, smtp, notifier } = await setup(clock);
+    await publishAlerts(
+      bus,
+      raisedAt({
+        alertId: "s0",
+        ruleId: "dq-station-silent",
+        stationId: "ld-aq-01",
+        severity: "warning",
+        metric: "silence",
+        value: 15,
+        startedAt: "2026-11-28T10:00:00+08:00",
+        message: {
+          zh: "15 分钟无数据，最后数据 11月28日 09:45（北京时间）",
+          en: "no data for 15 min, last data 28 Nov 09:45 (Beijing time)",
+        },
+      }),
+    );
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    clock.t = Date.parse("2026-11-28T13:20:00+08:00");
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 2, { what: "the reminder" });
+    // Before: no Latest row and 站点无数据 15 分钟 in the subject, 3.5 h after the alert.
+    expect(smtp.mails[1]?.subject).toContain("站点无数据 3.5 小时 · 告警重复提醒");
+    expect(smtp.mails[1]?.text).toContain(
+      "最新 Latest: 已 3.5 小时无数据，最后数据 11月28日 09:45（北京时间） / no data for 3.5 h now, last data 28 Nov 09:45 (Beijing time)",
+    );
+  });
+
   it("a negative-ion grade alert (on a route that reminds it) states the latest hourly mean with its grade", async () => {
     const clock = { t: T0 };
     const { store, bus, smtp, notifier } = await setup(clock);
