@@ -210,7 +210,13 @@ function noiGradeText(grade: string, scheme: NoiScheme): Bilingual {
  * What the alert is about, in a few words, for the subject: "重污染天气", "PM2.5 日值 180.4 µg/m³";
  * `value` (a reminder's latest value) instead of the alert's.
  */
-function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): Bilingual {
+function whatOf(
+  state: AlertState,
+  noiScheme: NoiScheme,
+  value = state.value,
+  /** The section's target class (the registry's), for a water class. */
+  waterTarget?: string,
+): Bilingual {
   const colour = state.level === undefined ? undefined : LEVEL_LABEL[state.level];
   // A health advisory's tag names no colour: the subject says the level.
   // The AQI that set the level (a reminder's: the latest), named with its window as every AQI
@@ -263,8 +269,18 @@ function whatOf(state: AlertState, noiScheme: NoiScheme, value = state.value): B
     return { zh: `负氧离子 ${grade.zh}`, en: `negative oxygen ions ${grade.en}` };
   }
   if (metric === "noi") return { zh: "负氧离子 级", en: "negative oxygen ions grade" };
-  if (metric === "water_class")
-    return { zh: `水质 ${state.level ?? ""}类`, en: `water quality Class ${state.level ?? ""}` };
+  // With the target: a drinking-water source's 水质 III类 reads as compliant to whoever knows
+  // Class III as the usual target; its target is II.
+  if (metric === "water_class") {
+    const target =
+      waterTarget === undefined
+        ? { zh: "", en: "" }
+        : { zh: `（目标 ${waterTarget}类）`, en: ` (target Class ${waterTarget})` };
+    return {
+      zh: `水质 ${state.level ?? ""}类${target.zh}`,
+      en: `water quality Class ${state.level ?? ""}${target.en}`,
+    };
+  }
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
   // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which.
   return valueWhat(state, value, state.levelName);
@@ -520,7 +536,12 @@ export function renderAlert(
     }
     return subject(
       headTag(state),
-      whatOf(state, noiScheme, latest?.latest.value ?? current?.value ?? state.value),
+      whatOf(
+        state,
+        noiScheme,
+        latest?.latest.value ?? current?.value ?? state.value,
+        context.registry.get(state.stationId)?.water?.targetClass,
+      ),
     );
   })();
 

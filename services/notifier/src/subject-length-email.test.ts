@@ -309,4 +309,57 @@ describe("e-mail subjects fit what a phone shows", () => {
     expect((mail?.subject ?? "").split(" | ")[0]?.length).toBeLessThanOrEqual(CHINESE_MAX);
     expect(mail?.subject?.length).toBeLessThanOrEqual(SUBJECT_MAX);
   });
+
+  it("a water section's subject names its target class: a drinking-water source at III类 is below its target II, not compliant", async () => {
+    const { dir, store, bus } = await startStoreAndBus(cleanup);
+    const smtp = await startSmtp(cleanup);
+    await startNotifier(
+      cleanup,
+      baseConfig(dir, { email: { smtp: localSmtp(smtp.port), timeoutMs: 5_000 } }),
+      {
+        bus,
+        store,
+        registry: seeds,
+        now: () => T0,
+        metricsRegistry: new Registry(),
+      },
+    );
+    // As the evaluator raised it with the shipped rules (NH3-N 0.62 mg/L at the Huangcun intake, target II).
+    const raised: AlertEvent = {
+      id: "water-drinking-source-below-target:ld-wq-09:2026-11-28T09:00:00+08:00:raised",
+      alertId: "water-drinking-source-below-target:ld-wq-09:2026-11-28T09:00:00+08:00",
+      type: "raised",
+      at: "2026-11-28T09:02:00.000+08:00",
+      ruleId: "water-drinking-source-below-target",
+      stationId: "ld-wq-09",
+      severity: "critical",
+      level: "III",
+      metric: "water_class",
+      value: 3,
+      window: "latest value",
+      standard:
+        "GB 3838-2002 Table 1 and the source's own target class; 环办〔2011〕22号 single-factor method",
+      startedAt: "2026-11-28T09:00:00+08:00",
+      dataTime: "2026-11-28T09:00:00+08:00",
+      details: [
+        { metric: "nh3n", value: 0.62, limit: 0.5, note: "III类；目标 II类 / Class III; target Class II" },
+      ],
+      message: {
+        zh: "【严重】黄村水库取水口：饮用水水源地水质未达目标类别（III类）。水质 III类，良好（目标 II类）；决定指标：氨氮 0.62 mg/L；依据 21 项中已评价的 5 项；最新值；目标 II类；开始于 11月28日 09:00（北京时间）。",
+        en: "[critical] Huangcun Reservoir intake: Drinking-water source worse than its target class (Class III). water quality Class III, good (target Class II); deciding: Ammonia nitrogen 0.62 mg/L; based on 5 of 21 assessed items; latest value; target Class II; since 28 Nov 09:00 Beijing time.",
+      },
+      tier: 0,
+      routes: ["duty"],
+      conditionHolds: true,
+    };
+    await publishAlerts(bus, raised);
+    const [mail] = await waitFor(() => (smtp.mails.length > 0 ? smtp.mails : undefined), {
+      what: "the e-mail",
+    });
+    // Before: 水质 III类 · 新告警 / water quality Class III, the usual target class.
+    expect(mail?.subject).toBe(
+      `${PREFIX} 【严重】黄村水库取水口（黄村乡） 水质 III类（目标 II类） · 新告警 | ` +
+        "[Critical] Huangcun Reservoir intake: water quality Class III (target Class II) · New alert",
+    );
+  });
 });
