@@ -282,6 +282,69 @@ describe("reminders state what is current for AQI, water-class and data-quality 
     expect(stored.find((e) => e.id === "s1:renotified:1")?.value).toBe(215);
   });
 
+  it("a severe-level AQI alert's reminder names the level first and the latest AQI as the latest, never 'AQI 220 严重污染'", async () => {
+    const clock = { t: T0 };
+    const { store, bus, smtp, notifier } = await setup(clock);
+    const pm25 = [180, 260, 300, 240, 220, 210];
+    const others: Array<[MetricId, number]> = [
+      ["pm10", 50],
+      ["so2", 5],
+      ["no2", 20],
+      ["co", 0.5],
+      ["o3", 30],
+    ];
+    await store.writeReadings([
+      ...hourly("ld-aq-01", "pm25", T0, pm25),
+      ...others.flatMap(([m, v]) =>
+        hourly(
+          "ld-aq-01",
+          m,
+          T0,
+          pm25.map(() => v),
+        ),
+      ),
+    ]);
+    const latest = computeAqi({
+      standard: "HJ633-2026",
+      date: "2026-11-28",
+      period: "hour",
+      concentrations: { pm25_1h: 210, pm10_1h: 50, so2_1h: 5, no2_1h: 20, co_1h: 0.5, o3_1h: 30 },
+    }).aqi;
+    // The level (> 300) holds until the AQI has been ≤ 280 for 2 h (config/rules.yaml aqi-hourly-heavy).
+    expect(latest).toBeLessThanOrEqual(300);
+    await publishAlerts(
+      bus,
+      raisedAt({
+        alertId: "aqi2",
+        ruleId: "aqi-hourly-heavy",
+        stationId: "ld-aq-01",
+        severity: "critical",
+        level: "severe",
+        levelName: { zh: "严重污染", en: "severely polluted" },
+        metric: "aqi",
+        value: 350,
+        threshold: 300,
+        window: "1-h mean",
+        startedAt: "2026-11-28T10:00:00+08:00",
+        dataTime: "2026-11-28T13:00:00+08:00",
+        conditionHolds: true,
+        message: {
+          zh: "小时AQI 350；1小时均值；阈值 > 300",
+          en: "hourly AQI 350; 1-h mean; threshold > 300",
+        },
+      }),
+    );
+    await waitFor(() => smtp.mails.length === 1, { what: "the raised e-mail" });
+    clock.t = Date.parse("2026-11-28T16:10:00+08:00");
+    await notifier.tick();
+    await waitFor(() => smtp.mails.length === 2, { what: "the reminder" });
+    // Before: AQI 小时值 ${latest} 严重污染 — a value of another category labelled severely polluted.
+    expect(smtp.mails[1]?.subject).toBe(
+      `[青山 Qingshan] 【严重】莲都监测站（万象街道） 严重污染，最新 AQI 小时值 ${latest} · 告警重复提醒 | ` +
+        `[Critical] Liandu station: severely polluted, latest AQI hourly ${latest} · Alert reminder`,
+    );
+  });
+
   it("a silent station the store has no data of: its reminder counts the silent time on from the alert's own last data, not the alerted 15 min", async () => {
     const clock = { t: T0 };
     const { bus, smtp, notifier } = await setup(clock);

@@ -282,7 +282,20 @@ function whatOf(
     };
   }
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
-  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which.
+  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which. A reminder's
+  // latest value below that level's threshold (a severe alert held until its AQI has been ≤ 280 for
+  // 2 h, now 220): the level first, then the value as the latest, never "AQI 小时值 220 严重污染".
+  const meetsLevel =
+    value === undefined ||
+    state.threshold === undefined ||
+    (lowerWorse(state) ? value < state.threshold : value > state.threshold);
+  if (state.levelName !== undefined && value !== undefined && value !== state.value && !meetsLevel) {
+    const v = valueWhat(state, value);
+    return {
+      zh: `${state.levelName.zh}，最新 ${v.zh}`,
+      en: `${state.levelName.en}, latest ${v.en}`,
+    };
+  }
   return valueWhat(state, value, state.levelName);
 }
 
