@@ -275,6 +275,11 @@ describe("reminders state what is current for AQI, water-class and data-quality 
     expect(byId("k1:renotified:1")?.text).toMatch(
       /最新 Latest: 细颗粒物\S* 自 11月28日 02:00 起连续 8 次读数相同（35 µg\/m³），已持续 8 小时，最新读数 11月28日 09:00 \/ \S.* 8 identical values in a row \(35 µg\/m³\) since 28 Nov 02:00, for 8 h, latest reading 28 Nov 09:00/,
     );
+    // The raise's run (6 readings then) beside the Latest row's 8: labelled as the alert's, not as now.
+    expect(byId("k1:renotified:1")?.text).toContain(
+      "告警时明细 Detail when alerted: 细颗粒物(PM2.5) / Fine particulate matter (PM2.5): 读数卡在 35 µg/m³：自 11月28日 02:00（北京时间）起连续 6 次相同，已持续 6 小时",
+    );
+    expect(byId("k1:renotified:1")?.text).not.toContain("\n明细 Detail:");
     expect(byId("f1:renotified:1")?.text).toMatch(
       /最新 Latest: 可吸入颗粒物\S* 自 11月28日 03:00 起标记 C 已持续 6 小时（最新读数 11月28日 08:00） \/ \S.* flagged C for 6 h since 28 Nov 03:00 \(latest reading 28 Nov 08:00\)/,
     );

@@ -661,13 +661,17 @@ export function renderAlert(
       rows.push(["处理时间 Processed", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
   }
   const station = context.registry.get(state.stationId);
+  // Next to a Latest row, the details are the alert's as raised (a stuck run "for 8 h" when it
+  // now has lasted 12): labelled so, as the Measured row is.
+  const detailLabel =
+    latest !== undefined || current !== undefined ? "告警时明细 Detail when alerted" : "明细 Detail";
   for (const d of state.details ?? []) {
     const name = metricName(d.metric);
     const u = unitOf(d.metric);
     // A data-quality finding's note is English with an ISO time: said in both languages instead.
     const quality = qualityDetailText(d, station, Date.parse(event.at));
     rows.push([
-      "明细 Detail",
+      detailLabel,
       quality !== undefined
         ? `${name.zh} / ${name.en}: ${quality.zh} / ${quality.en}`
         : `${name.zh} / ${name.en}: ${formatNumber(d.value)}${u}` +
