@@ -236,4 +236,23 @@ describe("data-quality e-mails name what duty officers read, not metric ids", ()
         "1200 µg/m³, flagged T by the instrument (above the measuring upper limit)",
     );
   });
+
+  it("a silent station's all-clear says the station is back, without the alerted silent time", async () => {
+    const back: AlertEvent = {
+      ...silent,
+      id: "s1:resolved",
+      type: "resolved",
+      at: "2026-11-28T13:05:00+08:00",
+      dataTime: "2026-11-28T13:05:00+08:00",
+      message: {
+        zh: "【已解除】莲都监测站：站点失联。数据已恢复；开始于 11月28日 10:00，解除于 11月28日 13:05（北京时间）。",
+        en: "[resolved] Liandu station: Station silent. data back; started 28 Nov 10:00, resolved at 28 Nov 13:05 Beijing time.",
+      },
+    };
+    const mails = await mailsFor(silent, back);
+    // Before: 数据质量 · 告警已解除; the raise's 15 分钟 would read as how long it was silent (3 h).
+    expect(mails.find((m) => m.headers.get("x-qingshan-notification") === back.id)?.subject).toBe(
+      "[青山 Qingshan] 【警告】莲都监测站（万象街道） 站点无数据 · 告警已解除 | [Warning] Liandu station: station silent · Alert resolved",
+    );
+  });
 });
