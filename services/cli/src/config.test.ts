@@ -148,7 +148,7 @@ describe("loadConfig", () => {
     const load = () => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(
-      `config ${file}: hj212.tcpHots: unknown setting; did you mean tcpHost? (hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes)`,
+      `config ${file}: hj212.tcpHots: unknown setting; did you mean tcpHost? (hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes, clockSetting, clockSetIntervalMs)`,
     );
     expect(load).not.toThrow("QINGSHAN_HJ212_PORT");
     const topLevel = shippedWith({ dataDirectory: "/srv/q" });
@@ -169,7 +169,22 @@ describe("loadConfig", () => {
       splitTimeoutMs: 60_000,
       maxPendingSplitMessages: 1000,
       maxPendingSplitBytes: 16 * 1024 * 1024,
+      clockSetting: "auto",
+      clockSetIntervalMs: 600_000,
     });
+  });
+
+  it("hj212's clock settings reach ingest from the file; unset, a station's clock is set automatically", () => {
+    const file = shippedWith({ hj212: { tcpPort: 9212, clockSetting: "off", clockSetIntervalMs: 60_000 } });
+    expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {}, file }))).hj212).toMatchObject({
+      clockSetting: "off",
+      clockSetIntervalMs: 60_000,
+    });
+    expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {} }))).hj212).toMatchObject({
+      clockSetting: "auto",
+    });
+    const typo = shippedWith({ hj212: { clockSetting: "sometimes" } });
+    expect(() => loadConfig({ root, env: {}, file: typo })).toThrow(/hj212\.clockSetting/);
   });
 
   it("selects the distributed adapters and SMTP from the environment", () => {

@@ -87,6 +87,9 @@ export const ConfigSchema = z.strictObject({
       maxPendingSplitMessages: ingestHj212.maxPendingSplitMessages,
       /** Likewise, at most this many bytes of split-message packets held per transport. */
       maxPendingSplitBytes: ingestHj212.maxPendingSplitBytes,
+      /** When a station's clock is set with an HJ 212 1012 command over TCP (services/ingest/README.md). */
+      clockSetting: ingestHj212.clockSetting,
+      clockSetIntervalMs: ingestHj212.clockSetIntervalMs,
     })
     .prefault({}),
   http: z

@@ -298,6 +298,8 @@ export function ingestConfigOf(config: QingshanConfig) {
       splitTimeoutMs: config.hj212.splitTimeoutMs,
       maxPendingSplitMessages: config.hj212.maxPendingSplitMessages,
       maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
+      clockSetting: config.hj212.clockSetting,
+      clockSetIntervalMs: config.hj212.clockSetIntervalMs,
     },
     limits: {
       maxLatenessMs: Math.round(config.ingest.maxLatenessHours * HOUR_MS),
