@@ -8,7 +8,8 @@ import {
   parseDataTime,
 } from "@qingshan/hj212";
 import type { Logger } from "pino";
-import { Counter, register as globalRegister, type Registry } from "prom-client";
+import { type Counter, register as globalRegister, type Registry } from "prom-client";
+import { registeredCounter } from "./metrics.ts";
 
 /**
  * hj212.clockSetting — when ingest sets a station's clock with the host command 1012 (校时):
@@ -40,12 +41,6 @@ export interface Hj212ClockMetrics {
   readonly requests: Counter;
 }
 
-function counter<L extends string>(registry: Registry, name: string, help: string, labels: L[]): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames: labels, registers: [registry] });
-}
-
 /**
  * The clock-setting counters, in `registry` (reused when already there, as createIngestMetrics does).
  *
@@ -54,23 +49,22 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
  */
 export function createHj212ClockMetrics(registry: Registry = globalRegister): Hj212ClockMetrics {
   return {
-    clockSets: counter(
+    clockSets: registeredCounter(
       registry,
       "qingshan_hj212_clock_sets_total",
       "HJ 212 1012 set-time commands sent to stations, by reason (request: the station's 1013; future: its DataTime was ahead of the host clock)",
       ["reason"],
     ),
-    answers: counter(
+    answers: registeredCounter(
       registry,
       "qingshan_hj212_command_answers_total",
       "HJ 212 9011/9012 answers of registered stations to the host's commands, by CN and QnRtn/ExeRtn",
       ["cn", "result"],
     ),
-    requests: counter(
+    requests: registeredCounter(
       registry,
       "qingshan_hj212_time_requests_total",
       "HJ 212 1013 time-calibration requests of registered stations",
-      [],
     ),
   };
 }

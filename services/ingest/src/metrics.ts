@@ -57,10 +57,16 @@ function deferredInc(metric: SourceMetric): (source: string, n: number) => void 
   };
 }
 
-function counter<L extends string>(registry: Registry, name: string, help: string, label?: L): Counter<L> {
+/** The counter `name` in `registry`, created there unless an earlier call did (ingest restarted in-process). */
+export function registeredCounter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labels: readonly L[] = [],
+): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames: label === undefined ? [] : [label], registers: [registry] });
+  return new Counter({ name, help, labelNames: labels, registers: [registry] });
 }
 
 function deferredCounter(registry: Registry, name: string, help: string): Counter<"source"> {
@@ -107,29 +113,29 @@ export function createIngestMetrics(registry: Registry = globalRegister): Ingest
   return {
     messages,
     readingsReceived,
-    readingsRejected: counter(
+    readingsRejected: registeredCounter(
       registry,
       "qingshan_readings_rejected_total",
       "Rejected inputs sent to the dead letters, by rejection code",
-      "reason",
+      ["reason"],
     ),
     publishRetries: zeroed(
-      counter(
+      registeredCounter(
         registry,
         "qingshan_ingest_publish_retries_total",
         "Bus publishes that failed and were retried, by transport",
-        "source",
+        ["source"],
       ),
       "source",
       INGEST_SOURCES,
     ),
-    hj212NotStored: counter(
+    hj212NotStored: registeredCounter(
       registry,
       "qingshan_hj212_uploads_not_stored_total",
       "HJ 212 data uploads answered but not stored, as their CN is not in the station's hj212.commands",
-      "cn",
+      ["cn"],
     ),
-    hj212Heartbeats: counter(
+    hj212Heartbeats: registeredCounter(
       registry,
       "qingshan_hj212_heartbeats_total",
       "HJ 212 heartbeats (CN 9015) of registered stations: counted, not dead-lettered",
