@@ -1,7 +1,6 @@
 import { BEIJING_OFFSET_MS } from "@qingshan/domain";
 import { formatDataTime } from "./data-time.ts";
-import { Hj212Error } from "./errors.ts";
-import { buildPacket, type Hj212Packet, type PacketInput } from "./packet.ts";
+import { buildHostReply, buildPacket, type Hj212Packet, type PacketInput } from "./packet.ts";
 
 /** hj212.md §3: QnRtn of a 9011 request response. */
 export const QN_RTN: Readonly<Record<string, string>> = Object.freeze({
@@ -36,26 +35,6 @@ export function formatQn(t: number): string {
     .replace(/[-T:.]/g, "");
 }
 
-/** A reply of the host to `request`, echoing its QN, PW and MN (hj212.md §3: ST=91, its QN). */
-function buildReply(request: Hj212Packet, cn: string, cp: string): string {
-  if (request.qn === undefined)
-    throw new Hj212Error("missing-field", "no QN field", {
-      path: "QN",
-      expected: `a QN to echo in the ${cn} reply`,
-    });
-  const input: PacketInput = {
-    qn: request.qn,
-    st: "91",
-    cn,
-    mn: request.mn,
-    // As the 9014 of hj212.md §7 B: the request's version bits, no A/D bit (Flag=4 for 2017).
-    flag: request.flag.version << 2,
-    cp,
-  };
-  if (request.pw !== undefined) input.pw = request.pw;
-  return buildPacket(input);
-}
-
 /**
  * The host's notification response 9013 to a station's notification (e.g. a 1013
  * time-calibration request with A=1): ST=91, same QN, PW and MN, Flag without A/D, `CP=&&&&`
@@ -67,7 +46,7 @@ function buildReply(request: Hj212Packet, cn: string, cp: string): string {
  * // "##0087QN=20261128103000000;ST=91;CN=9013;PW=123456;MN=…;Flag=4;CP=&&&&…\r\n"
  */
 export function buildNotificationResponse(request: Hj212Packet): string {
-  return buildReply(request, "9013", "");
+  return buildHostReply(request, "9013", "");
 }
 
 /**
@@ -79,7 +58,7 @@ export function buildNotificationResponse(request: Hj212Packet): string {
  * buildRequestResponse(parsePacket(request), 3) // "…;CN=9011;…;CP=&&QnRtn=3&&…\r\n"
  */
 export function buildRequestResponse(request: Hj212Packet, qnRtn: number): string {
-  return buildReply(request, "9011", `QnRtn=${qnRtn}`);
+  return buildHostReply(request, "9011", `QnRtn=${qnRtn}`);
 }
 
 /** The station a host command goes to: its system code, password, MN and protocol version. */

@@ -419,14 +419,24 @@ export function buildPacket(p: PacketInput): string {
  * // "##0087QN=20261128100012456;ST=91;CN=9014;PW=123456;MN=LDWQ0000000000000000002B;Flag=4;CP=&&&&B101\r\n"
  */
 export function buildDataResponse(request: Hj212Packet): string {
-  if (request.qn === undefined) throw missing("QN", "a QN to echo in the 9014 response");
+  return buildHostReply(request, "9014", "");
+}
+
+/**
+ * A reply of the host to `request` (9011, 9013, 9014): ST=91, its QN, PW and MN echoed, Flag with
+ * the request's version bits and no A/D bit (Flag=4 for 2017, as the 9014 of hj212.md §3, §7 B).
+ *
+ * @throws Hj212Error "missing-field" when the request has no QN to echo
+ */
+export function buildHostReply(request: Hj212Packet, cn: string, cp: string): string {
+  if (request.qn === undefined) throw missing("QN", `a QN to echo in the ${cn} response`);
   const input: PacketInput = {
     qn: request.qn,
     st: "91",
-    cn: "9014",
+    cn,
     mn: request.mn,
     flag: request.flag.version << 2,
-    cp: "",
+    cp,
   };
   if (request.pw !== undefined) input.pw = request.pw;
   return buildPacket(input);
