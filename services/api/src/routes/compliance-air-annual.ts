@@ -3,8 +3,6 @@ import {
   type AnnualAssessment,
   type AnnualDailyValue,
   assessAnnualAir,
-  type ExactNumber,
-  exactMean,
   gb3095Limit,
   HJ663_ANNUAL_STATISTICS,
   HJ663_PERCENTILE_METHOD,
@@ -20,7 +18,7 @@ import { complianceYearQuery } from "../http/schemas.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
 import { dailyMaxO3_8h } from "../series/aqi-inputs.ts";
 import { isInProgress } from "../series/calendar.ts";
-import { exactDailyMean } from "../series/exact-daily-mean.ts";
+import { districtDailyValues, exactDailyMean } from "../series/exact-daily-mean.ts";
 
 interface YearQuery {
   year?: number;
@@ -269,22 +267,11 @@ function districtDaily(
 ): Partial<Record<Pollutant, AnnualDailyValue[]>> {
   const out: Partial<Record<Pollutant, AnnualDailyValue[]>> = {};
   for (const pollutant of ["so2", "no2", "pm10", "pm25", "co", "o3"] as const) {
-    const byDate = new Map<string, (number | ExactNumber)[]>();
-    let measured = false;
-    for (const daily of stations) {
+    const perStation = stations.flatMap((daily) => {
       const days = daily[pollutant];
-      if (days === undefined) continue;
-      measured = true;
-      for (const d of days) {
-        const list = byDate.get(d.date) ?? [];
-        if (d.value !== null) list.push(d.value);
-        byDate.set(d.date, list);
-      }
-    }
-    if (!measured) continue;
-    out[pollutant] = [...byDate.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([date, values]) => ({ date, value: exactMean(values, `${pollutant} daily value`) }));
+      return days === undefined ? [] : [days];
+    });
+    if (perStation.length > 0) out[pollutant] = districtDailyValues(perStation, `${pollutant} daily value`);
   }
   return out;
 }

@@ -17,7 +17,6 @@ import {
   annualTargetVerdict,
   assessAnnualTarget,
   type ExactNumber,
-  exactMean,
   exactSum,
   gb3095Limit,
   LIANDU_PM25_ANNUAL_TARGET,
@@ -39,7 +38,7 @@ import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
 import { aqiSeries } from "../series/aqi.ts";
 import type { AirSeries } from "../series/aqi-inputs.ts";
 import { isFebruary, isInProgress, periodEnd } from "../series/calendar.ts";
-import { exactDailyMean } from "../series/exact-daily-mean.ts";
+import { districtDailyValues, exactDailyMean } from "../series/exact-daily-mean.ts";
 import { aqiEditionsIn, excellentGoodClass, excellentGoodInfo } from "../series/excellent-good.ts";
 import type { HourSeries } from "../series/types.ts";
 import { phAveragingLabel, waterClassToDate } from "../series/water-class.ts";
@@ -186,10 +185,11 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const limitDate = beijingDate(Math.max(span.start, span.to - 1));
       // Daily means kept exact (the exact mean of each valid day's hourly means), summed exactly:
       // a float sum moves an exact 32.5 to 32.50000000000004, rounded 33 (air-aqi.md §2).
-      const byDay = new Map<string, ExactNumber[]>();
+      const stationDays: { date: string; value: ExactNumber }[][] = [];
       const stations = [];
       for (const station of airStations()) {
         const dailyMeans: ExactNumber[] = [];
+        const days: { date: string; value: ExactNumber }[] = [];
         const monthCounts = Array.from({ length: 12 }, () => 0);
         if (span.to > span.start && stationMetrics(station, ["pm25"]).length > 0) {
           const hours = await loadHours(ctx, station, "pm25", span.start, span.to, "1d");
@@ -200,11 +200,10 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
             dailyMeans.push(exact);
             const m = monthIndex(day.label);
             monthCounts[m] = (monthCounts[m] ?? 0) + 1;
-            const list = byDay.get(day.label);
-            if (list) list.push(exact);
-            else byDay.set(day.label, [exact]);
+            days.push({ date: day.label, value: exact });
           }
         }
+        stationDays.push(days);
         const validDays = dailyMeans.length;
         const assessment = annualAssessment({
           sumOfDailyMeans: exactSum(dailyMeans),
@@ -226,9 +225,9 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       }
       const districtDays: ExactNumber[] = [];
       const districtMonths = Array.from({ length: 12 }, () => 0);
-      for (const [label, values] of byDay) {
-        districtDays.push(exactMean(values) as ExactNumber);
-        const m = monthIndex(label);
+      for (const { date, value } of districtDailyValues(stationDays, "PM2.5 daily mean")) {
+        districtDays.push(value as ExactNumber);
+        const m = monthIndex(date);
         districtMonths[m] = (districtMonths[m] ?? 0) + 1;
       }
       const districtLimit = gb3095Limit(limitDate, "II", "pm25", "annual");
@@ -237,7 +236,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         name: { zh: "全区", en: "District" },
         ...annualAssessment({
           sumOfDailyMeans: exactSum(districtDays),
-          validDays: byDay.size,
+          validDays: districtDays.length,
           elapsedDays: span.elapsedDays,
           daysInYear: span.daysInYear,
           target,

@@ -1,4 +1,4 @@
-import { type ExactNumber, exactMean } from "@qingshan/standards";
+import { type AnnualDailyValue, type ExactNumber, exactMean } from "@qingshan/standards";
 import { hourLabelsIn } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
 import type { HourSeries } from "./types.ts";
@@ -24,4 +24,31 @@ export function exactDailyMean(
     if (v !== undefined) values.push(v);
   }
   return exactMean(values, "hourly mean");
+}
+
+/**
+ * The district's daily values from its stations': per Beijing date, the exact mean of the
+ * stations' valid values (null when a date has values but none valid), sorted by date.
+ *
+ * @example
+ * districtDailyValues([[{ date: "2026-01-01", value: 30 }], [{ date: "2026-01-01", value: 35 }]])
+ * // [{ date: "2026-01-01", value: { numerator: 65n, denominator: 2n } }]
+ */
+export function districtDailyValues(
+  stations: Iterable<readonly AnnualDailyValue[]>,
+  what = "daily value",
+): { readonly date: string; readonly value: ExactNumber | null }[] {
+  const byDate = new Map<string, AnnualDailyValue["value"][]>();
+  for (const days of stations)
+    for (const d of days) {
+      const list = byDate.get(d.date) ?? [];
+      if (d.value !== null) list.push(d.value);
+      byDate.set(d.date, list);
+    }
+  return [...byDate.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([date, values]) => ({
+      date,
+      value: exactMean(values as NonNullable<AnnualDailyValue["value"]>[], what),
+    }));
 }
