@@ -6,13 +6,14 @@
 // adds node flags to the child; PROFILE_WARMUP=M first sends M messages that are not measured (a
 // fresh process spends 40–80 % more CPU per message until the JIT has compiled the hot paths);
 // PROFILE_BY_TID=1 lists threads one by one (V8's platform workers are the first four after main);
+// PROFILE_CHILD_STDOUT=FILE appends the child's stdout to FILE (e.g. with PROFILE_NODE_FLAGS=--trace-gc);
 // BENCH_STEADY_CPU_PROFILE=FILE writes a CPU profile of the measured messages only (after the warm-up).
 //
 //   node --import tsx bench/profile-mqtt.ts                          # PROFILE_N=20000
 //   PROFILE_CPU_PROF=/tmp/prof node --import tsx bench/profile-mqtt.ts
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "../services/simulator/node_modules/mqtt/build/index.js";
@@ -72,6 +73,7 @@ const child = spawn(
 const ready = await new Promise<{ apiUrl: string; brokerUrl: string }>((resolve, reject) => {
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => {
+    if (process.env.PROFILE_CHILD_STDOUT) appendFileSync(process.env.PROFILE_CHILD_STDOUT, chunk);
     text += chunk.toString();
     const m = /QINGSHAN_BENCH_READY (\{.*\})/.exec(text);
     if (m) resolve(JSON.parse(m[1] as string));
