@@ -33,6 +33,7 @@ describe("parseIngestConfig", () => {
         maxPendingSplitBytes: 16_777_216,
         clockSetting: "auto",
         clockSetIntervalMs: 600_000,
+        slowClockThresholdMs: 120_000,
       },
       limits: { maxPayloadBytes: 262_144, maxFutureSkewMs: 300_000, maxLatenessMs: 604_800_000 },
       drainTimeoutMs: 10_000,
@@ -58,6 +59,18 @@ describe("parseIngestConfig", () => {
     expect(parseIngestConfig({ hj212: { clockSetting: "off" } }).hj212.clockSetting).toBe("off");
     expect(() => parseIngestConfig({ hj212: { clockSetting: "yes" as "off" } })).toThrow(
       /hj212\.clockSetting/,
+    );
+  });
+
+  it("takes hj212.slowClockThresholdMs of 30 s or more", () => {
+    expect(parseIngestConfig({ hj212: { slowClockThresholdMs: 30_000 } }).hj212.slowClockThresholdMs).toBe(
+      30_000,
+    );
+    expect(() => parseIngestConfig({ hj212: { slowClockThresholdMs: 5000 } })).toThrow(
+      "ingest config: hj212.slowClockThresholdMs: at least 30000 (30 s): real-time data arrive seconds late",
+    );
+    expect(() => parseIngestConfig({ hj212: { slowClockThresholdMs: 60_000.5 } })).toThrow(
+      /hj212\.slowClockThresholdMs/,
     );
   });
 });

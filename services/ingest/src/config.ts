@@ -1,6 +1,11 @@
 import { DEFAULT_DECODE_LIMITS } from "@qingshan/domain";
 import { z } from "zod";
-import { DEFAULT_CLOCK_SET_INTERVAL_MS, HJ212_CLOCK_SETTINGS } from "./hj212-clock.ts";
+import {
+  DEFAULT_CLOCK_SET_INTERVAL_MS,
+  DEFAULT_SLOW_CLOCK_THRESHOLD_MS,
+  HJ212_CLOCK_SETTINGS,
+  SLOW_CLOCK_LAG_SPREAD_MS,
+} from "./hj212-clock.ts";
 import { isTopicFilter } from "./topics.ts";
 
 const port = z.number().int().min(0).max(65535);
@@ -113,12 +118,24 @@ export const IngestConfigSchema = z.strictObject({
         .default(16 * 1024 * 1024),
       /**
        * When the TCP listener sets a station's clock with 1012 (校时, hj212.md §3): "auto" on the
-       * station's 1013 request and when its data arrive stamped further ahead than
-       * limits.maxFutureSkewMs (ts.future); "on-request" on 1013 only; "off" never (hj212-clock.ts).
+       * station's 1013 request, when its data arrive stamped further ahead than
+       * limits.maxFutureSkewMs (ts.future) and when its real-time data arrive behind by a constant
+       * lag of slowClockThresholdMs or more; "on-request" on 1013 only; "off" never (hj212-clock.ts).
        */
       clockSetting: z.enum(HJ212_CLOCK_SETTINGS).default("auto"),
-      /** At most one 1012 per station (MN) this often for a clock found ahead. */
+      /** At most one 1012 per station (MN) this often for a clock found ahead or behind. */
       clockSetIntervalMs: z.number().int().positive().default(DEFAULT_CLOCK_SET_INTERVAL_MS),
+      /**
+       * With clockSetting "auto": a station whose last 3 real-time uploads (2011) each arrived at
+       * least this long after their DataTime, by lags within 10 s of each other, has a slow clock
+       * and gets a 1012 (hj212-clock.ts isSlowClock). At least 3 × the lags' allowed spread (30 s):
+       * real-time data normally arrive seconds after their DataTime.
+       */
+      slowClockThresholdMs: z
+        .number()
+        .int()
+        .min(3 * SLOW_CLOCK_LAG_SPREAD_MS, "at least 30000 (30 s): real-time data arrive seconds late")
+        .default(DEFAULT_SLOW_CLOCK_THRESHOLD_MS),
     })
     .prefault({}),
   /** Validation limits of both decoders (DecodeLimits of @qingshan/domain). */

@@ -1,12 +1,18 @@
 import { connect } from "node:net";
 import { createMemoryBus } from "@qingshan/bus";
-import { buildPacket, type Hj212Packet, PacketStreamDecoder, parseDataTime } from "@qingshan/hj212";
+import {
+  buildPacket,
+  formatDataTime,
+  type Hj212Packet,
+  PacketStreamDecoder,
+  parseDataTime,
+} from "@qingshan/hj212";
 import { waitFor } from "@qingshan/testkit";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import type { Hj212ClockSetting } from "./hj212-clock.ts";
+import { type Hj212ClockSetting, isSlowClock, type RealTimeUpload } from "./hj212-clock.ts";
 import { createHj212TcpListener } from "./hj212-tcp.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
@@ -34,16 +40,19 @@ interface Logged {
 }
 
 /**
- * A listener on a free port. `hostClock`: the listener's clock (the 1012's SystemTime and QN);
- * by default the real one, so that SystemTime is checked against the machine's time.
+ * A listener on a free port. `hostClock`: the clock of the listener (the 1012's SystemTime and QN,
+ * a packet's arrival) and of the pipeline, as createIngest shares one; by default the listener's
+ * is the real one, so that SystemTime is checked against the machine's time, and the pipeline's NOW.
  */
 async function setup({
   clockSetting,
   clockSetIntervalMs,
+  slowClockThresholdMs,
   hostClock,
 }: {
   clockSetting?: Hj212ClockSetting;
   clockSetIntervalMs?: number;
+  slowClockThresholdMs?: number;
   hostClock?: () => number;
 } = {}) {
   const bus = createMemoryBus();
@@ -63,13 +72,14 @@ async function setup({
     idleTimeoutMs: 60_000,
     maxConnections: 16,
     drainTimeoutMs: 2000,
-    pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
+    pipeline: createIngestPipeline({ bus, registry, clock: hostClock ?? clock, metrics }),
     logger,
     metrics,
     retry: { initialDelayMs: 10, maxDelayMs: 100 },
     metricsRegistry,
     ...(clockSetting === undefined ? {} : { clockSetting }),
     ...(clockSetIntervalMs === undefined ? {} : { clockSetIntervalMs }),
+    ...(slowClockThresholdMs === undefined ? {} : { slowClockThresholdMs }),
     ...(hostClock === undefined ? {} : { clock: hostClock }),
   });
   const port = await listener.start();
@@ -298,5 +308,158 @@ describe("HJ 212 answers to our 1012 (9011 QnRtn, 9012 ExeRtn)", () => {
         `HJ 212 station ld-aq-01 answers 9011 QnRtn=2 refused to our 1012 set-time command (QN ${qn}, asked for by the station): its clock was not set; check the station (its PW and MN as configured there, its log)`,
       ],
     ]);
+  });
+});
+
+// A slow clock stamps real-time data (2011, sent as soon as measured) a constant lag in the past:
+// within the lateness they are stored at the wrong times. Host and pipeline share a clock `now`
+// that the tests move on as a station sending every 30 s would see it; the station is 5 min slow.
+describe("HJ 212 clock behind (real-time data arriving late by a constant lag)", () => {
+  const SLOW_MS = 5 * 60_000;
+
+  /** A listener whose clock (host and pipeline) is `at.now`, starting at NOW. */
+  async function slowSetup(options: Parameters<typeof setup>[0] = {}) {
+    const at = { now: NOW };
+    const listener = await setup({ ...options, hostClock: () => at.now });
+    const connection = await station(listener.port);
+    /**
+     * The station sends `count` real-time uploads `stepMs` apart, each at host time
+     * DataTime + `lagMs` (the host clock moves on with them); returns the CNs the host sent back.
+     */
+    async function realTime(count: number, lagMs: number, stepMs = 30_000): Promise<string[]> {
+      const replies: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const dataTime = at.now - lagMs;
+        const text = formatDataTime(dataTime);
+        replies.push(...(await connection.send(upload(`${text}001`, text))).map((p) => p.cn));
+        at.now += stepMs;
+      }
+      return replies;
+    }
+    return { ...listener, ...connection, at, realTime };
+  }
+
+  it("sets the clock after 3 uploads with the same lag: one 1012 of the host's Beijing time, then none within the interval", async () => {
+    const { realTime, send, at, got, counter, logged } = await slowSetup();
+    const replies: Hj212Packet[] = [];
+    for (let i = 0; i < 3; i++) {
+      const text = formatDataTime(at.now - SLOW_MS + (i % 2) * 2000); // lags of 300 s, 298 s, 300 s
+      replies.push(...(await send(upload(`${text}001`, text))));
+      if (i < 2) at.now += 30_000;
+    }
+    expect(replies.map((p) => p.cn)).toEqual(["9014", "9014", "9014", "1012"]);
+    expectSetTime(replies[3], at.now, at.now);
+    // NOW (10:31:00 Beijing) + 2 × 30 s: the host's time, not the station's 10:27:00.
+    expect(replies[3]?.cp.other.SystemTime).toBe("20261128103200");
+    // The readings are stored as before, at the (wrong) times the station sent.
+    expect(got.readings.filter((d) => d.value.stationId === "ld-aq-01").map((d) => d.value.ts)).toEqual([
+      Date.parse("2026-11-28T10:26:00+08:00"),
+      Date.parse("2026-11-28T10:26:32+08:00"),
+      Date.parse("2026-11-28T10:27:00+08:00"),
+    ]);
+    expect(got.deadLetters).toEqual([]);
+    // A station that did not apply the time is set again only after clockSetIntervalMs (10 min).
+    at.now += 30_000;
+    expect(await realTime(6, SLOW_MS)).toEqual(Array(6).fill("9014"));
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "slow" })).toBe(1);
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "future" })).toBe(0);
+    expect(logged.filter((l) => l.msg.includes("1012")).map((l) => l.msg)).toEqual([
+      "HJ 212 station ld-aq-01: clock behind: its last 3 real-time uploads (2011, up to DataTime 20261128102700) arrived 300, 298, 300 s after their DataTime (stored at the station's time); sent 1012 set-time SystemTime=20261128103200 (QN 20261128103200000)",
+    ]);
+  });
+
+  it("does not take a backlog for a slow clock: old real-time data resent at once have lags that shrink", async () => {
+    const { send, realTime, counter } = await slowSetup();
+    // 10, 9, 8 min old (lags 600, 540, 480 s), then 5 s apart (lags 420, 415, 410 s: within 10 s
+    // of each other, but shrinking as fast as their DataTimes advance).
+    const old = (minutes: number) => {
+      const text = formatDataTime(NOW - minutes);
+      return upload(`${text}001`, text);
+    };
+    const minute = 60_000;
+    const backlog = [10 * minute, 9 * minute, 8 * minute, 7 * minute, 7 * minute - 5000, 7 * minute - 10_000];
+    expect((await send(...backlog.map(old))).map((p) => p.cn)).toEqual(Array(6).fill("9014"));
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "slow" })).toBe(0);
+    // The same station's real-time data, 5 min behind, then do.
+    expect(await realTime(3, SLOW_MS)).toEqual(["9014", "9014", "9014", "1012"]);
+  });
+
+  it("takes no resent packet for new real-time data", async () => {
+    const { send, at, realTime, counter } = await slowSetup();
+    const text = formatDataTime(NOW - SLOW_MS);
+    const packet = upload(`${text}001`, text);
+    // Three times at once (one lag, 300 s), then every 5 s (lags 305, 310 s): one DataTime.
+    expect((await send(packet, packet, packet)).map((p) => p.cn)).toEqual(["9014", "9014", "9014"]);
+    for (let i = 0; i < 2; i++) {
+      at.now += 5000;
+      expect((await send(packet)).map((p) => p.cn)).toEqual(["9014"]);
+    }
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "slow" })).toBe(0);
+    // It counts once, with the lag of its first arrival: two new uploads 5 min behind complete the run.
+    at.now += 5000;
+    expect(await realTime(2, SLOW_MS)).toEqual(["9014", "9014", "1012"]);
+  });
+
+  it("sets no clock for minute (2051) or hourly (2061) data sent late, only for real-time data", async () => {
+    const { send, at, realTime, got } = await slowSetup();
+    const sent: string[] = [];
+    for (const [cn, stepMs] of [
+      ["2051", 60_000],
+      ["2061", 3_600_000],
+    ] as const) {
+      for (let i = 0; i < 3; i++) {
+        const text = formatDataTime(at.now - SLOW_MS);
+        const cp = `DataTime=${text};a34004-Avg=35,a34004-Flag=N`;
+        sent.push(...(await send(airPacket(cn, `${text}001`, cp))).map((p) => p.cn));
+        at.now += stepMs;
+      }
+    }
+    expect(sent).toEqual(Array(6).fill("9014"));
+    expect(got.readings.filter((d) => d.value.stationId === "ld-aq-01")).toHaveLength(6);
+    expect(await realTime(3, SLOW_MS)).toEqual(["9014", "9014", "9014", "1012"]);
+  });
+
+  it("sets a slow clock only with hj212.clockSetting auto", async () => {
+    const sets: Record<string, string[]> = {};
+    for (const clockSetting of ["auto", "on-request", "off"] as const) {
+      const { realTime, counter } = await slowSetup({ clockSetting });
+      sets[clockSetting] = await realTime(4, SLOW_MS);
+      expect(await counter("qingshan_hj212_clock_sets_total")).toBe(clockSetting === "auto" ? 1 : 0);
+    }
+    expect(sets).toEqual({
+      auto: ["9014", "9014", "9014", "1012", "9014"],
+      "on-request": Array(4).fill("9014"),
+      off: Array(4).fill("9014"),
+    });
+  });
+
+  it("sets none for a lag below hj212.slowClockThresholdMs (default 2 min)", async () => {
+    const lagMs = 119_000;
+    const byDefault = await slowSetup();
+    expect(await byDefault.realTime(5, lagMs)).toEqual(Array(5).fill("9014"));
+    const lower = await slowSetup({ slowClockThresholdMs: 90_000 });
+    expect(await lower.realTime(3, lagMs)).toEqual(["9014", "9014", "9014", "1012"]);
+  });
+});
+
+describe("isSlowClock", () => {
+  /** Uploads of DataTimes `start`, `start + stepMs`, … received `lagsS` seconds after each. */
+  const uploads = (stepMs: number, ...lagsS: number[]): RealTimeUpload[] =>
+    lagsS.map((lag, i) => ({ dataTime: NOW + i * stepMs, receivedAt: NOW + i * stepMs + lag * 1000 }));
+
+  it.each([
+    ["a constant lag of 5 min", uploads(30_000, 300, 301, 299), true],
+    ["lags just within 10 s of each other", uploads(30_000, 300, 310, 305), true],
+    ["lags of exactly the threshold", uploads(30_000, 120, 120, 120), true],
+    ["only the last 3 count", uploads(30_000, 5, 300, 300, 300), true],
+    ["fewer than 3 uploads", uploads(30_000, 300, 300), false],
+    ["one lag below the threshold", uploads(30_000, 300, 119, 300), false],
+    ["lags 11 s apart", uploads(30_000, 300, 311, 305), false],
+    ["a backlog sent at once, 1 min apart", uploads(60_000, 600, 540, 480), false],
+    ["a backlog sent at once, 5 s apart", uploads(5000, 420, 415, 410), false],
+    ["a packet resent at once", uploads(0, 300, 300, 300), false],
+    ["DataTimes going back", uploads(-30_000, 300, 300, 300), false],
+  ])("%s: %s", (_, run, slow) => {
+    expect(isSlowClock(run, 120_000)).toBe(slow);
   });
 });

@@ -17,6 +17,7 @@ import {
   createClockSetter,
   createHj212ClockMetrics,
   DEFAULT_CLOCK_SET_INTERVAL_MS,
+  DEFAULT_SLOW_CLOCK_THRESHOLD_MS,
   type Hj212ClockSetting,
   STATION_DIALOGUE_COMMANDS,
 } from "./hj212-clock.ts";
@@ -53,9 +54,15 @@ export interface Hj212TcpOptions {
   readonly maxPendingSplitBytes?: number;
   /** hj212.clockSetting (default "auto"): when a station's clock is set with 1012, see hj212-clock.ts. */
   readonly clockSetting?: Hj212ClockSetting;
-  /** At most one 1012 per MN this often for a clock found ahead. Default {@link DEFAULT_CLOCK_SET_INTERVAL_MS}. */
+  /** At most one 1012 per MN this often for a clock found ahead or behind. Default {@link DEFAULT_CLOCK_SET_INTERVAL_MS}. */
   readonly clockSetIntervalMs?: number;
-  /** The host clock (UTC ms) of a 1012's SystemTime and QN. Default Date.now. */
+  /**
+   * hj212.slowClockThresholdMs: with clockSetting "auto", a station whose real-time data (2011)
+   * arrive this late, by a constant lag, gets a 1012 (hj212-clock.ts isSlowClock). Default
+   * {@link DEFAULT_SLOW_CLOCK_THRESHOLD_MS}.
+   */
+  readonly slowClockThresholdMs?: number;
+  /** The host clock (UTC ms) of a 1012's SystemTime and QN and of a packet's arrival. Default Date.now. */
   readonly clock?: () => number;
   /** Where the clock-setting counters register. Default the global prom-client register. */
   readonly metricsRegistry?: Registry;
@@ -100,6 +107,22 @@ function dialogueStation(decoded: DecodedInput): string | undefined {
   return letter.code === "hj212.field" && letter.path === "CN" ? letter.stationId : undefined;
 }
 
+/**
+ * The registered station of a data upload that passed the station checks (MN, PW): the station of
+ * its readings or of a dead letter about its data. Undefined for anything else: a packet failing
+ * a station or packet check (wrong PW or MN, unregistered MN, DataTime missing: `hj212.field`,
+ * `station.unknown`) sets no clock.
+ */
+function uploadStation(decoded: DecodedInput): string | undefined {
+  const reading = decoded.readings[0];
+  if (reading !== undefined) return reading.stationId;
+  const stationCheck = decoded.deadLetters.some(
+    (d) => d.code === "hj212.field" || d.code === "station.unknown",
+  );
+  if (stationCheck) return undefined;
+  return decoded.deadLetters.find((d) => d.stationId !== undefined)?.stationId;
+}
+
 /** Packets queued per connection before reading pauses (back-pressure on the station). */
 const MAX_QUEUED_PER_CONNECTION = 64;
 
@@ -122,10 +145,12 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
   let closing = false;
   const connections = new Map<Socket, { idle: () => Promise<void>; flush: () => void }>();
   const maxUnframed = options.maxUnframedBytes ?? MAX_UNFRAMED_BYTES;
+  const clock = options.clock ?? Date.now;
   const clockSetter = createClockSetter({
     setting: options.clockSetting ?? "auto",
     intervalMs: options.clockSetIntervalMs ?? DEFAULT_CLOCK_SET_INTERVAL_MS,
-    clock: options.clock ?? Date.now,
+    slowThresholdMs: options.slowClockThresholdMs ?? DEFAULT_SLOW_CLOCK_THRESHOLD_MS,
+    clock,
     logger,
     metrics: createHj212ClockMetrics(options.metricsRegistry),
   });
@@ -157,7 +182,8 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     /** Set when the connection is being closed for sending no packets: nothing more is read. */
     let dropped = false;
 
-    async function handle(item: StreamItem): Promise<void> {
+    /** `receivedAt`: when the bytes completing the packet were read (host clock), before any queueing. */
+    async function handle(item: StreamItem, receivedAt: number): Promise<void> {
       const packet = item.packet;
       let taken: { decoded: DecodedInput; handedOn: (error?: unknown) => void };
       if (packet !== undefined && !packet.flag.split && STATION_DIALOGUE_COMMANDS.includes(packet.cn)) {
@@ -186,13 +212,14 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
         handedOn();
         // hj212.md §8.3: a split message is answered (one 9014, its QN) once all its packets
         // passed the checks and the whole message was handed on, never packet by packet. A clock
-        // found ahead (ts.future) is set after that answer: the 9014 tells the station this upload
-        // was taken (its readings are dead letters; resent, they would be stamped the same).
-        const future = decoded.deadLetters.find((d) => d.code === "ts.future");
+        // found ahead (ts.future) or behind is set after that answer: the 9014 tells the station
+        // this upload was taken (its readings are stored or dead letters; resent, they would be
+        // stamped the same).
+        const stationId = uploadStation(decoded);
         const setTime =
-          packet === undefined || future?.stationId === undefined
+          packet === undefined || stationId === undefined
             ? ""
-            : clockSetter.uploadHandled(packet, future.stationId, result.rejections);
+            : clockSetter.uploadHandled(packet, stationId, result.rejections, receivedAt);
         const reply = (result.response ?? "") + setTime + wrongPasswordAnswer(packet, decoded);
         if (reply !== "" && socket.writable) socket.write(reply);
       } catch (error) {
@@ -231,10 +258,13 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     }
 
     function enqueue(items: readonly StreamItem[]): void {
+      // Stamped here, as the bytes are read: the wait behind earlier packets of the connection (a
+      // slow bus) must not count as lag of the station's clock.
+      const receivedAt = clock();
       for (const item of items) {
         queued++;
         queue = queue
-          .then(() => handle(item))
+          .then(() => handle(item, receivedAt))
           .catch((error: unknown) => {
             if (!(error instanceof DeliveryAbortedError)) {
               log.error({ err: error }, "HJ 212 packet not handled; not answered");
