@@ -1,5 +1,6 @@
 import { connect, createServer } from "node:net";
 import { createMemoryBus } from "@qingshan/bus";
+import { buildPacket, formatDataTime } from "@qingshan/hj212";
 import { freePort, waitFor } from "@qingshan/testkit";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
@@ -7,7 +8,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { startEmbeddedBroker } from "./embedded-broker.ts";
 import { createIngest } from "./index.ts";
-import { clock, collect, PACKET_B, PACKET_B_RESPONSE, registry } from "./testdata/fixtures.ts";
+import { AIR_MN, clock, collect, NOW, PACKET_B, PACKET_B_RESPONSE, registry } from "./testdata/fixtures.ts";
 
 const logger = pino({ level: "silent" });
 
@@ -67,6 +68,47 @@ describe("createIngest", () => {
     const again = await startEmbeddedBroker({ port: mqttPort, host: "127.0.0.1" });
     await again.close();
     await bus.stop();
+  });
+
+  it("passes hj212.slowClockThresholdMs on to the TCP listener: a 1-min lag sets the clock at a 30-s threshold, not at the default", async () => {
+    const cnsSent = async (slowClockThresholdMs?: number): Promise<string[]> => {
+      const bus = createMemoryBus();
+      await bus.start();
+      const at = { now: NOW };
+      const tcpPort = await freePort();
+      const ingest = createIngest(
+        {
+          mqtt: { embeddedPort: await freePort(), embeddedHost: "127.0.0.1" },
+          hj212: { tcpPort, tcpHost: "127.0.0.1", ...(slowClockThresholdMs ? { slowClockThresholdMs } : {}) },
+        },
+        { bus, registry, clock: () => at.now, logger, metricsRegistry: new Registry() },
+      );
+      await ingest.start();
+      const socket = connect(tcpPort, "127.0.0.1");
+      let replies = "";
+      socket.on("data", (chunk: Buffer) => {
+        replies += chunk.toString("utf8");
+      });
+      // Real-time uploads (2011) 30 s apart, each arriving 60 s after its DataTime.
+      for (let i = 0; i < 3; i++) {
+        const dataTime = formatDataTime(at.now - 60_000);
+        const cp = `DataTime=${dataTime};a34004-Rtd=35,a34004-Flag=N`;
+        socket.write(
+          buildPacket({ qn: `${dataTime}001`, st: "22", cn: "2011", pw: "123456", mn: AIR_MN, flag: 5, cp }),
+        );
+        await waitFor(() => replies.split("CN=9014").length - 1 === i + 1, {
+          what: `the 9014 of upload ${i + 1}`,
+        });
+        at.now += 30_000;
+      }
+      if (slowClockThresholdMs) await waitFor(() => replies.includes("CN=1012"), { what: "the 1012" });
+      socket.destroy();
+      await ingest.stop();
+      await bus.stop();
+      return [...replies.matchAll(/CN=(\d{4})/g)].map((m) => m[1] as string);
+    };
+    expect(await cnsSent()).toEqual(["9014", "9014", "9014"]);
+    expect(await cnsSent(30_000)).toEqual(["9014", "9014", "9014", "1012"]);
   });
 
   it("fails to start with the setting to change when the HJ 212 port is taken, releasing the broker", async () => {

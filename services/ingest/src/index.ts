@@ -145,6 +145,7 @@ export function createIngest(input: IngestConfigInput, deps: IngestDeps): Ingest
           maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
           clockSetting: config.hj212.clockSetting,
           clockSetIntervalMs: config.hj212.clockSetIntervalMs,
+          slowClockThresholdMs: config.hj212.slowClockThresholdMs,
           ...(deps.clock ? { clock: deps.clock } : {}),
           ...(deps.metricsRegistry ? { metricsRegistry: deps.metricsRegistry } : {}),
           pipeline,
