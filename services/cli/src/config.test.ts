@@ -64,6 +64,7 @@ describe("loadConfig", () => {
       sessionExpirySeconds: 7 * 86_400,
       leaveOnStop: false,
       keepaliveSeconds: 30,
+      reconnectPeriodMs: 1000,
     });
     expect(config.store.duckdb).toEqual({ threads: null, memoryLimit: null });
     expect(config.bus.kind).toBe("memory");
@@ -304,6 +305,7 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
     maxInFlight: 200,
     sessionExpirySeconds: 3600,
     keepaliveSeconds: 10,
+    reconnectPeriodMs: 250,
   };
 
   it("reach ingest's configuration and the store from the file", () => {
@@ -394,7 +396,12 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
 
   it("leave ingest at its defaults and send no login when not set", () => {
     const mqtt = parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {} }))).mqtt;
-    expect(mqtt).toMatchObject({ maxInFlight: 4000, protocolVersion: 5, keepaliveSeconds: 30 });
+    expect(mqtt).toMatchObject({
+      maxInFlight: 4000,
+      protocolVersion: 5,
+      keepaliveSeconds: 30,
+      reconnectPeriodMs: 1000,
+    });
     expect(mqtt.username).toBeUndefined();
     expect(mqtt.password).toBeUndefined();
   });
@@ -411,6 +418,10 @@ describe("ingest's MQTT settings and the DuckDB store's tuning", () => {
     );
     const file = shippedWith({ mqtt: { ...mqttFile, protocolVersion: 3 } });
     expect(() => loadConfig({ root, env: {}, file })).toThrow(`config ${file}: mqtt.protocolVersion: `);
+    const negative = shippedWith({ mqtt: { ...mqttFile, reconnectPeriodMs: -1 } });
+    expect(() => loadConfig({ root, env: {}, file: negative })).toThrow(
+      `config ${negative}: mqtt.reconnectPeriodMs: Too small: expected number to be >=0 (the file has -1)`,
+    );
   });
 
   it("never show a password or token in an error, only the variable's name", () => {

@@ -74,6 +74,8 @@ export const ConfigSchema = z.strictObject({
       /** Leave the share group at a graceful stop and end the session: on every replica when 2+ ingests run. */
       leaveOnStop: ingestMqtt.leaveOnStop,
       keepaliveSeconds: ingestMqtt.keepaliveSeconds,
+      /** Between MQTT.js's reconnect attempts, after ingest's quick ones (services/ingest/README.md, "Zero-loss deployment"). */
+      reconnectPeriodMs: ingestMqtt.reconnectPeriodMs,
     })
     .prefault({}),
   hj212: z

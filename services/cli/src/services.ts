@@ -289,6 +289,7 @@ export function ingestConfigOf(config: QingshanConfig) {
       sessionExpirySeconds: mqtt.sessionExpirySeconds,
       leaveOnStop: mqtt.leaveOnStop,
       keepaliveSeconds: mqtt.keepaliveSeconds,
+      reconnectPeriodMs: mqtt.reconnectPeriodMs,
       // The notifier publishes alert events on the same broker: not station input.
       ownTopics: [`${parseNotifierConfig(config.notifier as NotifierConfig).mqtt.topicPrefix}/#`],
     },
