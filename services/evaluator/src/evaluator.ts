@@ -31,6 +31,7 @@ import { type EvaluatorConfig, type EvaluatorSettings, parseEvaluatorConfig } fr
 import { createEvaluatorMetrics } from "./metrics.ts";
 import { flaggedHour, identicalHour, runStart } from "./run-start.ts";
 import {
+  compareWithCounted,
   createStationSeries,
   DEDUPE_ENTRY_BYTES,
   isCounted,
@@ -147,13 +148,22 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    */
   const lagging = new Map<number, { readonly target: bigint }>();
   /**
-   * Per station, imported readings the windows did not take (older than the lateness allows, or a
-   * copy of a counted time, perhaps with a corrected value): the offset after the last of them,
-   * and the timer that rebuilds the station once its import has been quiet `importSettleMs`.
+   * Per station, readings the windows did not take but the store will hold — imported ones older
+   * than the lateness allows, and copies of a counted time that may correct it (imported, or live
+   * with another value or flag: `compareWithCounted`): the offset after the last of them, and the
+   * timer that rebuilds the station from the store once they have been quiet `importSettleMs`.
    */
-  const importRebuilds = new Map<
+  const settleRebuilds = new Map<
     string,
-    { readonly partition: number; through: bigint; timer: NodeJS.Timeout | undefined }
+    {
+      readonly partition: number;
+      through: bigint;
+      timer: NodeJS.Timeout | undefined;
+      /** Imported readings set aside (for the log). */
+      imported: number;
+      /** Live copies of counted times set aside as possible corrections (for the log). */
+      corrections: number;
+    }
   >();
   /** The background watch of `lagging` (one loop for all its partitions), while it runs. */
   let watch: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
@@ -663,44 +673,49 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     return processed !== undefined && processed > floor ? processed : floor;
   }
 
-  /** (Re)arms the station's rebuild after an import: `importSettleMs` after its last imported batch. */
-  function scheduleImportRebuild(stationId: string): void {
-    const pending = importRebuilds.get(stationId);
+  /** (Re)arms the station's settle rebuild: `importSettleMs` after its last batch with readings set aside. */
+  function scheduleSettleRebuild(stationId: string): void {
+    const pending = settleRebuilds.get(stationId);
     if (pending === undefined || controller.signal.aborted) return;
     clearTimeout(pending.timer);
     pending.timer = setTimeout(() => {
-      exclusive(() => rebuildAfterImport(stationId)).catch((error: unknown) => {
-        logger.error({ err: error, stationId }, "evaluator: rebuild after an import failed; retried");
-        scheduleImportRebuild(stationId);
+      exclusive(() => rebuildOnceSettled(stationId)).catch((error: unknown) => {
+        logger.error(
+          { err: error, stationId },
+          "evaluator: rebuild after readings the live windows could not take failed; retried",
+        );
+        scheduleSettleRebuild(stationId);
       });
     }, settings.importSettleMs);
   }
 
   /**
-   * Rebuilds a station from the store once the writer group has stored its import and everything
-   * this member counted since (the windows are taken from the store, so anything counted live but
-   * not stored yet would be lost): the windows then hold the imported history and corrections,
-   * and the rules are replayed over them (differences reconciled as on any rebuild).
+   * Rebuilds a station from the store once the writer group has stored the readings set aside and
+   * everything this member counted since (the windows are taken from the store, so anything counted
+   * live but not stored yet would be lost): the windows then hold the imported history and the
+   * corrected values (the store keeps the last write), and the rules are replayed over them
+   * (differences reconciled as on any rebuild).
    */
-  async function rebuildAfterImport(stationId: string): Promise<void> {
-    const pending = importRebuilds.get(stationId);
+  async function rebuildOnceSettled(stationId: string): Promise<void> {
+    const pending = settleRebuilds.get(stationId);
     if (pending === undefined || controller.signal.aborted) return;
     const station = registry.get(stationId);
     if (station === undefined || !owned.has(pending.partition)) {
-      importRebuilds.delete(stationId);
+      settleRebuilds.delete(stationId);
       return;
     }
     const target = storedThroughNeeded(pending.partition, pending.through);
     const behind = await awaitWriter([pending.partition], new Map([[pending.partition, target]]), true);
     if (behind.size > 0) {
-      scheduleImportRebuild(stationId);
+      scheduleSettleRebuild(stationId);
       return;
     }
-    importRebuilds.delete(stationId);
+    settleRebuilds.delete(stationId);
     await rebuild(station);
     logger.info(
-      { stationId },
-      "evaluator: station rebuilt from the store after imported readings the live windows could not take",
+      { stationId, imported: pending.imported, corrections: pending.corrections },
+      "evaluator: station rebuilt from the store after readings the live windows could not take " +
+        "(imported history, or copies of counted times that may correct them)",
     );
     void scheduleFlush();
   }
@@ -777,14 +792,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       let evaluated = 0;
       /** Readings too late for the windows, per source (counted once per batch). */
       const tooLate = new Map<ReadingSource, number>();
-      /** Stations with imported readings the windows did not take in this batch (see importRebuilds). */
-      const importedInBatch = new Set<string>();
-      const importedAside = (stationId: string, partition: number, offset: bigint): void => {
-        importedInBatch.add(stationId);
-        const pending = importRebuilds.get(stationId);
-        if (pending === undefined)
-          importRebuilds.set(stationId, { partition, through: offset + 1n, timer: undefined });
-        else if (offset + 1n > pending.through) pending.through = offset + 1n;
+      /** Stations with readings set aside for a settle rebuild in this batch (see settleRebuilds). */
+      const asideInBatch = new Set<string>();
+      const setAside = (r: Reading, partition: number, offset: bigint): void => {
+        asideInBatch.add(r.stationId);
+        let pending = settleRebuilds.get(r.stationId);
+        if (pending === undefined) {
+          pending = { partition, through: offset + 1n, timer: undefined, imported: 0, corrections: 0 };
+          settleRebuilds.set(r.stationId, pending);
+        } else if (offset + 1n > pending.through) pending.through = offset + 1n;
+        if (r.source === "import") pending.imported++;
+        else pending.corrections++;
       };
       /** Imported history too late for the windows: expected, so logged once per batch, not dead-lettered. */
       let history: { readonly stations: Set<string>; from: number; to: number } | undefined;
@@ -795,8 +813,16 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         const s = series.get(r.stationId);
         if (s === undefined) continue; // not a registered station
         if (isCounted(s, r.metric, r.ts)) {
-          // Rebuilt from the store, or a copy of a reading counted; an imported one may correct it.
-          if (r.source === "import") importedAside(r.stationId, d.partition, freshOffsets[i] as bigint);
+          // Rebuilt from the store, or a copy of a reading counted. An imported one may correct it,
+          // and so may a live one with another value or flag (a station re-sending a corrected
+          // value, HJ 212 supplementary data): the store keeps the last write, so the station is
+          // rebuilt from it once settled. A live copy the windows cannot compare is taken as a
+          // possible correction too; an identical one (a QoS 1 redelivery) costs nothing more.
+          if (r.source === "import") setAside(r, d.partition, freshOffsets[i] as bigint);
+          else {
+            const copy = compareWithCounted(s, r, seriesOptions);
+            if (copy === "differs" || copy === "unknown") setAside(r, d.partition, freshOffsets[i] as bigint);
+          }
           continue;
         }
         // The reading itself is a WindowReading (the windows keep numbers, not the object).
@@ -804,7 +830,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (!outcome.accepted) {
           tooLate.set(r.source, (tooLate.get(r.source) ?? 0) + 1);
           if (r.source === "import") {
-            importedAside(r.stationId, d.partition, freshOffsets[i] as bigint);
+            setAside(r, d.partition, freshOffsets[i] as bigint);
             // History imported into a live system is mostly older than the windows reach: it is
             // stored and queryable, and a dead letter per value would bury the real rejects.
             if (history === undefined) history = { stations: new Set(), from: r.ts, to: r.ts };
@@ -857,7 +883,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           "evaluator: imported readings older than their series' newest reading minus the lateness: " +
             "stored by the writer, not evaluated by the rules (no dead letters)",
         );
-      for (const stationId of importedInBatch) scheduleImportRebuild(stationId);
+      for (const stationId of asideInBatch) scheduleSettleRebuild(stationId);
       if (newestEvaluated > newestBefore) metrics.lastEvaluatedDataTime.set(newestEvaluated / 1000);
       for (const [stationId, hours] of dirty) {
         const s = series.get(stationId);
@@ -945,8 +971,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       ]);
       clearTimeout(timer);
       controller.abort(new Error("evaluator stopping"));
-      for (const pending of importRebuilds.values()) clearTimeout(pending.timer);
-      importRebuilds.clear();
+      for (const pending of settleRebuilds.values()) clearTimeout(pending.timer);
+      settleRebuilds.clear();
       const ending = endWatch();
       const closing = subscription;
       subscription = undefined;

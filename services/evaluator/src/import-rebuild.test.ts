@@ -44,18 +44,4 @@ describe("imported readings the live windows cannot take", { timeout: 30_000 }, 
       (await harness.store.queryReadings({ stationId: "aq-1", from: DEC_1, to: h1 })).map((r) => r.value),
     ).toEqual([200]);
   });
-
-  it("a live copy of a counted reading does not rebuild the station (redeliveries are common)", async () => {
-    await harness.evaluator({ config: { importSettleMs: 100 } }).start();
-    const h1 = DEC_1 + H;
-    harness.clock = h1 + 60_000;
-    await harness.bus.publish("readings", [{ key: "aq-1", value: hourlyPm25(h1, 20, "mqtt-json") }]);
-    await harness.settled();
-    // A station's resend with another value (the store keeps the last write) is taken as a copy:
-    // the windows keep the first value until the station's next rebuild (README, "Counted once").
-    await harness.bus.publish("readings", [{ key: "aq-1", value: hourlyPm25(h1, 200, "mqtt-json") }]);
-    await harness.settled();
-    await new Promise((resolve) => setTimeout(resolve, 500)); // well past importSettleMs
-    expect(heavyEvents()).toEqual([]);
-  });
 });

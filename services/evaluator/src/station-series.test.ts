@@ -1,7 +1,7 @@
 import { createStationRegistry, type DataFlag, type Station } from "@qingshan/domain";
 import { createSeriesQuality, type SeriesQuality, trackQuality } from "@qingshan/rules";
 import { describe, expect, it } from "vitest";
-import { createStationSeries, isCounted } from "./station-series.ts";
+import { compareWithCounted, createStationSeries, isCounted } from "./station-series.ts";
 import { oneAirStation } from "./testdata/fixtures.ts";
 
 const station = oneAirStation().get("aq-1") as Station;
@@ -58,6 +58,59 @@ describe("per-station numbers (one Float64Array per station)", () => {
     expect(s.view.quality("no2")?.lastTs).toBe(20);
     expect(s.view.quality("pm25")).toBeUndefined();
     expect(s.storedThrough.get("no2")).toBeUndefined();
+  });
+});
+
+describe("compareWithCounted (a copy of a counted time: same, corrected, or cannot tell)", () => {
+  const H = 3_600_000;
+  const t0 = Date.parse("2026-12-01T00:00:00+08:00");
+  const options = { latenessMs: 7_200_000, validFlags: ["N"] as DataFlag[] };
+  /** A series that counted `readings` of PM2.5 as the evaluator does (windows, counted times, quality). */
+  function counted(readings: Array<{ ts: number; value: number; flag: DataFlag; periodMs?: number }>) {
+    const s = createStationSeries(station, options);
+    for (const r of readings) {
+      expect(s.windowsOf("pm25").add(r).accepted).toBe(true);
+      s.markCounted("pm25", r.ts);
+      trackQuality(s.qualityOf("pm25"), r);
+    }
+    return s;
+  }
+  const pm25 = (ts: number, value: number, flag: DataFlag = "N", periodMs = H) => ({
+    metric: "pm25" as const,
+    ts,
+    value,
+    flag,
+    periodMs,
+  });
+
+  it("hourly data: any counted hour is compared exactly, by value and (valid) flag", () => {
+    const s = counted([pm25(t0, 20), pm25(t0 + H, 30), pm25(t0 + 2 * H, 40, "C")]);
+    const cases: Array<[ReturnType<typeof pm25>, string]> = [
+      [pm25(t0, 20), "same"], // an older hour, redelivered
+      [pm25(t0, 200), "differs"], // an older hour, corrected
+      [pm25(t0, 20, "C"), "differs"], // an older hour, flagged after all
+      [pm25(t0 + H, 30), "same"],
+      [pm25(t0 + 2 * H, 40, "C"), "same"], // the newest: its flag is known exactly (quality tracker)
+      [pm25(t0 + 2 * H, 40, "M"), "differs"],
+      [pm25(t0 + 2 * H, 40, "N"), "differs"],
+    ];
+    expect(cases.map(([r]) => compareWithCounted(s, r, options))).toEqual(cases.map(([, want]) => want));
+  });
+
+  it("minute data: the newest reading is compared exactly; an older one cannot be told apart", () => {
+    const M = 60_000;
+    const s = counted([pm25(t0, 20, "N", M), pm25(t0 + M, 21, "N", M), pm25(t0 + 2 * M, 22, "N", M)]);
+    expect(compareWithCounted(s, pm25(t0 + 2 * M, 22, "N", M), options)).toBe("same");
+    expect(compareWithCounted(s, pm25(t0 + 2 * M, 23, "N", M), options)).toBe("differs");
+    expect(compareWithCounted(s, pm25(t0 + M, 21, "N", M), options)).toBe("unknown");
+  });
+
+  it("an older invalid hour is unknown (which invalid flag was counted is not kept); one beyond the lateness is too late", () => {
+    const s = counted([pm25(t0, 20, "C"), pm25(t0 + 3 * H, 30)]);
+    expect(compareWithCounted(s, pm25(t0, 20, "C"), options)).toBe("too-late");
+    const t = counted([pm25(t0, 20, "C"), pm25(t0 + H, 30)]);
+    expect(compareWithCounted(t, pm25(t0, 20, "C"), options)).toBe("unknown");
+    expect(compareWithCounted(t, pm25(t0, 20, "N"), options)).toBe("differs");
   });
 });
 

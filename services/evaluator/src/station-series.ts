@@ -14,6 +14,7 @@ import {
   KEPT_STATISTICS,
   type KeptStatistic,
   type SeriesWindows,
+  type WindowReading,
 } from "@qingshan/windows";
 import { addCounted, type CountedTimes, countedBytes, countedTimes, wasCounted } from "./counted-times.ts";
 
@@ -385,4 +386,52 @@ export const DEDUPE_ENTRY_BYTES = 8;
 export function isCounted(s: StationSeries, metric: MetricId, ts: number): boolean {
   const through = s.storedThrough.get(metric);
   return (through !== undefined && ts <= through) || s.wasCounted(metric, ts);
+}
+
+/**
+ * What a copy of a counted reading (`isCounted`) brings compared with what the windows counted for
+ * its time: `same` (a QoS 1 redelivery, a resend after a reconnect: nothing to do), `differs` (a
+ * correction: HJ 212 supplementary data, a station re-sending a corrected minute or hour value),
+ * `unknown` (the windows keep sums per hour, not values per reading, and cannot tell), or
+ * `too-late` (older than the series' newest reading minus the lateness: a new reading that late is
+ * not evaluated either).
+ */
+export type CountedCopy = "same" | "differs" | "unknown" | "too-late";
+
+const sameNumber = (a: number | undefined, b: number): boolean =>
+  a === b || ((a === undefined || Number.isNaN(a)) && Number.isNaN(b));
+
+/**
+ * Compares a copy of a counted reading with what the windows hold for its time, without storing
+ * anything per reading. Exact for the series' newest reading (its quality tracker keeps that
+ * reading's value and flag, as counted or as loaded at the rebuild) and for an hour holding this
+ * one reading (hourly data: the hour's sum is its value; the flag is known when it is valid and
+ * only one flag is valid). Anything else is `unknown` — sub-hourly data older than the newest
+ * reading, an invalid older reading (which invalid flag was counted is not kept), a series that
+ * fell back to its newest time (counted-times.ts): the caller treats it as a possible correction.
+ * Only for readings `isCounted` holds (the hot path never calls it).
+ *
+ * @example
+ * if (isCounted(s, r.metric, r.ts) && compareWithCounted(s, r, options) !== "same") rebuildLater(s);
+ */
+export function compareWithCounted(
+  s: StationSeries,
+  r: WindowReading & { readonly metric: MetricId },
+  options: SeriesOptions,
+): CountedCopy {
+  const newest = s.newestTs.get(r.metric);
+  if (newest !== undefined && r.ts < newest - options.latenessMs) return "too-late";
+  const q = s.view.quality(r.metric);
+  if (q?.lastTs === r.ts)
+    return sameNumber(q.lastValue, r.value) && q.lastFlag === r.flag ? "same" : "differs";
+  const valid = options.validFlags.includes(r.flag);
+  const hour = guard(() => s.windowsOf(r.metric).hour(Math.floor(r.ts / HOUR_MS) * HOUR_MS + HOUR_MS));
+  if (hour === undefined || hour.totalCount !== 1) return "unknown";
+  if (hour.count === 1) {
+    // The counted reading was valid: its value is the hour's mean (a one-value mean is the value,
+    // kept to 12 significant digits as every window mean).
+    if (!valid || hour.mean !== Number(r.value.toPrecision(12))) return "differs";
+    return options.validFlags.length === 1 ? "same" : "unknown";
+  }
+  return valid ? "differs" : "unknown";
 }
