@@ -1,24 +1,15 @@
-import { connect } from "node:net";
 import { createMemoryBus } from "@qingshan/bus";
 import { createStationRegistry, type StationInput } from "@qingshan/domain";
-import {
-  buildDataResponse,
-  buildPacket,
-  type Hj212Packet,
-  PacketStreamDecoder,
-  parsePacket,
-} from "@qingshan/hj212";
+import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
 import { waitFor } from "@qingshan/testkit";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { connectAsync } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createHj212TcpListener } from "./hj212-tcp.ts";
 import { createIngest } from "./index.ts";
-import { createIngestPipeline } from "./ingest-pipeline.ts";
-import { createIngestMetrics } from "./metrics.ts";
 import { AIR_MN, clock, collect, STATIONS, WATER_MN } from "./testdata/fixtures.ts";
+import { connectTcpStation, repliesBefore, startHj212Listener } from "./testdata/hj212-listener.ts";
 
 // "Any station can send any MN": a station registered with its access password (hj212.pw) has
 // every packet with another PW rejected whole (hj212.field at PW), over TCP and MQTT alike.
@@ -49,54 +40,10 @@ const SENTINEL = waterUpload(PW, "20261128100012999");
 const SENTINEL_RESPONSE = buildDataResponse(parsePacket(SENTINEL));
 
 async function setup() {
-  const bus = createMemoryBus();
-  await bus.start();
-  cleanups.push(() => bus.stop());
-  const got = await collect(bus);
-  const metricsRegistry = new Registry();
-  const metrics = createIngestMetrics(metricsRegistry);
-  const listener = createHj212TcpListener({
-    port: 0,
-    host: "127.0.0.1",
-    idleTimeoutMs: 60_000,
-    maxConnections: 16,
-    drainTimeoutMs: 2000,
-    pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
-    logger: pino({ level: "silent" }),
-    metrics,
-    retry: { initialDelayMs: 10, maxDelayMs: 100 },
-    metricsRegistry,
-  });
-  const port = await listener.start();
-  cleanups.push(() => listener.stop());
-  const socket = connect({ port, host: "127.0.0.1" });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  cleanups.push(async () => {
-    socket.destroy();
-  });
-  let text = "";
-  socket.on("data", (chunk: Buffer) => {
-    text += chunk.toString("utf8");
-  });
+  const { port, got, counter } = await startHj212Listener(cleanups, { registry });
+  const station = await connectTcpStation(port, cleanups);
   /** Writes `packets` and the sentinel; the packets the host sent before the sentinel's 9014. */
-  async function send(...packets: string[]): Promise<Hj212Packet[]> {
-    const before = text.length;
-    socket.write(packets.join("") + SENTINEL);
-    await waitFor(() => text.length > before && text.slice(before).endsWith(SENTINEL_RESPONSE), {
-      what: "the sentinel's 9014",
-    });
-    return new PacketStreamDecoder()
-      .push(text.slice(before, -SENTINEL_RESPONSE.length))
-      .map((item) => item.packet as Hj212Packet);
-  }
-  const counter = async (name: string, labels: Record<string, string> = {}) => {
-    const metric = await metricsRegistry.getSingleMetric(name)?.get();
-    const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-    return value?.value ?? 0;
-  };
+  const send = (...packets: string[]) => repliesBefore(station, packets, SENTINEL, SENTINEL_RESPONSE);
   return { got, send, counter };
 }
 

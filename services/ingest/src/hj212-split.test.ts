@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { connect, type Socket } from "node:net";
 import { type Bus, createMemoryBus } from "@qingshan/bus";
 import type { Reading } from "@qingshan/domain";
 import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
@@ -10,11 +9,11 @@ import { connectAsync, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createHj212TcpListener } from "./hj212-tcp.ts";
 import { createIngest, type IngestConfigInput } from "./index.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import { AIR_MN, type Collected, clock, collect, PACKET_A, registry } from "./testdata/fixtures.ts";
+import { connectTcpStation, startHj212Listener } from "./testdata/hj212-listener.ts";
 
 // hj212.md §8 rule 4: split messages (Flag D = 1) are reassembled by (MN, QN) using PNUM/PNO
 // before processing, on TCP and on MQTT hj212/{MN}, with real listeners and brokers.
@@ -72,45 +71,6 @@ async function startBus(): Promise<{ bus: Bus; got: Collected }> {
   return { bus, got: await collect(bus) };
 }
 
-async function startTcp(splitTimeoutMs: number, metricsRegistry = new Registry()) {
-  const { bus, got } = await startBus();
-  const metrics = createIngestMetrics(metricsRegistry);
-  const listener = createHj212TcpListener({
-    port: 0,
-    host: "127.0.0.1",
-    idleTimeoutMs: 60_000,
-    maxConnections: 16,
-    drainTimeoutMs: 2000,
-    splitTimeoutMs,
-    pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
-    logger,
-    metrics,
-    retry: { initialDelayMs: 10, maxDelayMs: 100 },
-  });
-  const port = await listener.start();
-  let stopped = false;
-  const stop = async () => {
-    if (!stopped) await listener.stop();
-    stopped = true;
-  };
-  cleanups.push(stop);
-  return { port, got, stop };
-}
-
-async function stationSocket(port: number): Promise<{ socket: Socket; received: () => string }> {
-  const chunks: Buffer[] = [];
-  const socket = connect({ port, host: "127.0.0.1" });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-  cleanups.push(async () => {
-    socket.destroy();
-  });
-  return { socket, received: () => Buffer.concat(chunks).toString("utf8") };
-}
-
 /** qingshan_messages_total{source} as a scrape reads it. */
 async function messagesTotal(metricsRegistry: Registry, source: string): Promise<number | undefined> {
   const metric = await metricsRegistry.getSingleMetric("qingshan_messages_total")?.get();
@@ -121,8 +81,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("HJ 212 split messages over TCP", () => {
   it("reassembles 3 packets sent out of order plus a resent one: each reading once, one 9014 after the last", async () => {
-    const { port, got } = await startTcp(60_000);
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups, { splitTimeoutMs: 60_000 });
+    const station = await connectTcpStation(port, cleanups);
     station.socket.write(part(3));
     station.socket.write(part(1));
     station.socket.write(part(3));
@@ -146,9 +106,8 @@ describe("HJ 212 split messages over TCP", () => {
   });
 
   it("dead-letters the packets of an incomplete message after hj212.splitTimeoutMs, unanswered", async () => {
-    const metricsRegistry = new Registry();
-    const { port, got } = await startTcp(300, metricsRegistry);
-    const station = await stationSocket(port);
+    const { port, got, metricsRegistry } = await startHj212Listener(cleanups, { splitTimeoutMs: 300 });
+    const station = await connectTcpStation(port, cleanups);
     const p1 = part(1, { pnum: 4 });
     const p3 = part(3, { pnum: 4 });
     station.socket.write(p1 + p3 + p3);
@@ -175,8 +134,8 @@ describe("HJ 212 split messages over TCP", () => {
   });
 
   it("dead-letters every packet of a message whose packets disagree on PNUM", async () => {
-    const { port, got } = await startTcp(60_000);
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups, { splitTimeoutMs: 60_000 });
+    const station = await connectTcpStation(port, cleanups);
     const p1 = part(1);
     const p2 = part(2, { pnum: 2 });
     station.socket.write(p1 + p2);
@@ -193,8 +152,8 @@ describe("HJ 212 split messages over TCP", () => {
   });
 
   it("dead-letters the parts held when the listener stops", async () => {
-    const { port, got, stop } = await startTcp(60_000);
-    const station = await stationSocket(port);
+    const { port, got, stop } = await startHj212Listener(cleanups, { splitTimeoutMs: 60_000 });
+    const station = await connectTcpStation(port, cleanups);
     const p2 = part(2);
     station.socket.write(p2);
     await sleep(100);

@@ -1,82 +1,25 @@
 import { randomBytes } from "node:crypto";
-import { connect, createServer, type Socket } from "node:net";
-import { type Bus, createMemoryBus } from "@qingshan/bus";
+import { createServer } from "node:net";
+import { createMemoryBus } from "@qingshan/bus";
 import { buildDataResponse, buildPacket, parsePacket } from "@qingshan/hj212";
 import { freePort, waitFor } from "@qingshan/testkit";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createHj212TcpListener, type Hj212TcpListener } from "./hj212-tcp.ts";
+import { createHj212TcpListener } from "./hj212-tcp.ts";
 import { createIngestPipeline } from "./ingest-pipeline.ts";
 import { createIngestMetrics } from "./metrics.ts";
-import {
-  AIR_MN,
-  type Collected,
-  clock,
-  collect,
-  gate,
-  PACKET_B,
-  PACKET_B_RESPONSE,
-  PACKET_C,
-  registry,
-} from "./testdata/fixtures.ts";
+import { AIR_MN, clock, gate, PACKET_B, PACKET_B_RESPONSE, PACKET_C, registry } from "./testdata/fixtures.ts";
+import { connectTcpStation, startHj212Listener } from "./testdata/hj212-listener.ts";
 
 const logger = pino({ level: "silent" });
 const cleanups = cleanupsAfterEach();
 
-async function setup(
-  prepare?: (bus: Bus) => Promise<void>,
-  { idleTimeoutMs = 60_000 } = {},
-): Promise<{ port: number; got: Collected; listener: Hj212TcpListener }> {
-  const bus = createMemoryBus();
-  await bus.start();
-  cleanups.push(() => bus.stop());
-  const got = await collect(bus);
-  await prepare?.(bus);
-  const metrics = createIngestMetrics(new Registry());
-  const listener = createHj212TcpListener({
-    port: 0,
-    host: "127.0.0.1",
-    idleTimeoutMs,
-    maxConnections: 16,
-    drainTimeoutMs: 2000,
-    pipeline: createIngestPipeline({ bus, registry, clock, metrics }),
-    logger,
-    metrics,
-    retry: { initialDelayMs: 10, maxDelayMs: 100 },
-  });
-  const port = await listener.start();
-  cleanups.push(() => listener.stop());
-  return { port, got, listener };
-}
-
-/**
- * A station connection that records every byte the host sends back. `ignoresFin`: like many data
- * loggers, it does not close its side when the host closes its own (a half-open connection).
- */
-async function stationSocket(
-  port: number,
-  { ignoresFin = false } = {},
-): Promise<{ socket: Socket; received: () => string; ended: Promise<void> }> {
-  const chunks: Buffer[] = [];
-  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: ignoresFin });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise<void>((resolve) => socket.once("end", () => resolve()));
-  cleanups.push(async () => {
-    socket.destroy();
-  });
-  return { socket, received: () => Buffer.concat(chunks).toString("utf8"), ended };
-}
-
 describe("HJ 212 over TCP", () => {
   it("answers example B (Flag=5) with the exact 9014 data response after handing its readings on", async () => {
-    const { port, got } = await setup();
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups);
     station.socket.write(PACKET_B);
     await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the 9014 reply" });
     expect(got.readings).toHaveLength(9);
@@ -84,8 +27,8 @@ describe("HJ 212 over TCP", () => {
   });
 
   it("dead-letters example C (bad CRC) without answering it, across arbitrary chunking", async () => {
-    const { port, got } = await setup();
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups);
     const stream = Buffer.from(PACKET_C + PACKET_B);
     for (let i = 0; i < stream.length; i += 7) station.socket.write(stream.subarray(i, i + 7));
     await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the reply to B" });
@@ -100,8 +43,8 @@ describe("HJ 212 over TCP", () => {
   });
 
   it("names the station of a bad-CRC packet by its MN when registered, saying the MN is unverified", async () => {
-    const { port, got } = await setup();
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups);
     // PACKET_C with another MN (same length, nobody's) and its CRC still wrong.
     const unknownMn = PACKET_C.replace(AIR_MN, "ZZ".padEnd(AIR_MN.length, "0"));
     station.socket.write(PACKET_C + unknownMn);
@@ -119,8 +62,8 @@ describe("HJ 212 over TCP", () => {
   });
 
   it("dead-letters a packet cut off by the connection closing as such (not as an MQTT message)", async () => {
-    const { port, got } = await setup();
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups);
     const partial = PACKET_B.slice(0, -2);
     station.socket.end(partial);
     await waitFor(() => got.deadLetters.length === 1, { what: "the dead letter of the cut packet" });
@@ -139,13 +82,15 @@ describe("HJ 212 over TCP", () => {
   it("sends the reply only once the durable subscriber has processed the readings", async () => {
     const held = gate();
     let entered = false;
-    const { port } = await setup(async (bus) => {
-      await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
-        entered = true;
-        await held.promise;
-      });
+    const { port } = await startHj212Listener(cleanups, {
+      prepare: async (bus) => {
+        await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
+          entered = true;
+          await held.promise;
+        });
+      },
     });
-    const station = await stationSocket(port);
+    const station = await connectTcpStation(port, cleanups);
     station.socket.write(PACKET_B);
     await waitFor(() => entered, { what: "the writer to receive B's readings" });
     expect(station.received()).toBe("");
@@ -178,25 +123,25 @@ describe("HJ 212 over TCP", () => {
 
   // Data loggers keep their connection open between uploads; stopping must not wait for them.
   it("stops promptly while a station stays connected and silent after its answered packet", async () => {
-    const { port, got, listener } = await setup();
-    const station = await stationSocket(port, { ignoresFin: true });
+    const { port, got, stop } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups, { ignoresFin: true });
     station.socket.write(PACKET_B);
     await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the 9014 reply" });
     const started = Date.now();
-    await listener.stop();
+    await stop();
     expect(Date.now() - started).toBeLessThan(1000);
     await station.ended;
     expect(got.readings).toHaveLength(9);
   });
 
   it("stops promptly while a station has sent half a packet and stays silent", async () => {
-    const { port, got, listener } = await setup();
-    const station = await stationSocket(port, { ignoresFin: true });
+    const { port, got, stop } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups, { ignoresFin: true });
     station.socket.write(PACKET_B.slice(0, 200));
     await waitFor(() => station.socket.bytesWritten === 200, { what: "the half packet to be sent" });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
-    await listener.stop();
+    await stop();
     expect(Date.now() - started).toBeLessThan(1000);
     await station.ended;
     // Not received whole, so neither stored nor answered (the station resends it), but reported.
@@ -210,16 +155,18 @@ describe("HJ 212 over TCP", () => {
   it("answers a packet being handed on when stop begins, then closes the open connection", async () => {
     const held = gate();
     let entered = false;
-    const { port, listener } = await setup(async (bus) => {
-      await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
-        entered = true;
-        await held.promise;
-      });
+    const { port, stop } = await startHj212Listener(cleanups, {
+      prepare: async (bus) => {
+        await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
+          entered = true;
+          await held.promise;
+        });
+      },
     });
-    const station = await stationSocket(port, { ignoresFin: true });
+    const station = await connectTcpStation(port, cleanups, { ignoresFin: true });
     station.socket.write(PACKET_B);
     await waitFor(() => entered, { what: "the writer to receive B's readings" });
-    const stopped = listener.stop();
+    const stopped = stop();
     setTimeout(held.release, 200);
     await stopped;
     await station.ended;
@@ -227,8 +174,8 @@ describe("HJ 212 over TCP", () => {
   });
 
   it("reports garbage read in many TCP segments as one dead letter, then answers the next packet", async () => {
-    const { port, got } = await setup();
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups);
     // 50 000 bytes without "#", written in 1 000-byte pieces with pauses so they arrive in many reads.
     const garbage = noHash(50_000);
     for (let i = 0; i < garbage.length; i += 1000) {
@@ -246,8 +193,8 @@ describe("HJ 212 over TCP", () => {
   });
 
   it("closes a connection that sends only garbage past the limit, with one dead letter; a new connection is answered", async () => {
-    const { port, got } = await setup();
-    const flood = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const flood = await connectTcpStation(port, cleanups);
     flood.socket.on("error", () => {});
     const garbage = noHash(1_000_000);
     for (let i = 0; i < garbage.length && !flood.socket.destroyed; i += 16_384) {
@@ -262,15 +209,15 @@ describe("HJ 212 over TCP", () => {
     expect(got.deadLetters[0]?.value.message).toMatch(
       /^hj212\.framing: missing-header: \d+ bytes outside a packet skipped; connection closed after more than 65536 bytes without an HJ 212 packet$/,
     );
-    const station = await stationSocket(port);
+    const station = await connectTcpStation(port, cleanups);
     station.socket.write(PACKET_B);
     await waitFor(() => station.received() === PACKET_B_RESPONSE, { what: "the reply to B" });
   });
   // hj212.md §8 rule 4: split messages (Flag D=1, PNUM/PNO) are reassembled by (MN, QN) and answered
   // once, whole (more in hj212-split.test.ts).
   it("reassembles split messages whether each part carries DataTime or only the first; one 9014 each", async () => {
-    const { port, got } = await setup();
-    const station = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups);
     const part = (qn: string, pno: number, cp: string) =>
       buildPacket({ qn, st: "22", cn: "2011", pw: "123456", mn: AIR_MN, flag: 7, pnum: 2, pno, cp });
     const whole1 = part("20261128103005001", 1, "DataTime=20261128103000;a34004-Rtd=35,a34004-Flag=N");
@@ -295,8 +242,8 @@ describe("HJ 212 over TCP", () => {
     expect(got.deadLetters).toEqual([]);
   });
   it("closes a connection flooded with 5 MB of random bytes after one dead letter", async () => {
-    const { port, got } = await setup();
-    const flood = await stationSocket(port);
+    const { port, got } = await startHj212Listener(cleanups);
+    const flood = await connectTcpStation(port, cleanups);
     flood.socket.on("error", () => {});
     const garbage = randomBytes(5_000_000);
     for (let i = 0; i < garbage.length && !flood.socket.destroyed; i += 65_536) {
@@ -315,19 +262,19 @@ describe("HJ 212 over TCP", () => {
   });
 
   it("reports a pending run of garbage when the listener stops", async () => {
-    const { port, got, listener } = await setup();
-    const station = await stationSocket(port, { ignoresFin: true });
+    const { port, got, stop } = await startHj212Listener(cleanups);
+    const station = await connectTcpStation(port, cleanups, { ignoresFin: true });
     station.socket.write("AT+CIPSEND=12\r\n");
     await waitFor(() => station.socket.bytesWritten === 15, { what: "the bytes to be sent" });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await listener.stop();
+    await stop();
     expect(got.deadLetters.map((d) => [d.value.code, d.value.message])).toEqual([
       ["hj212.framing", "hj212.framing: missing-header: 15 bytes outside a packet skipped"],
     ]);
   });
   it("closes an idle connection of a station that ignores the FIN, reporting its partial packet", async () => {
-    const { port, got } = await setup(undefined, { idleTimeoutMs: 300 });
-    const station = await stationSocket(port, { ignoresFin: true });
+    const { port, got } = await startHj212Listener(cleanups, { idleTimeoutMs: 300 });
+    const station = await connectTcpStation(port, cleanups, { ignoresFin: true });
     station.socket.write(PACKET_B.slice(0, 100));
     await station.ended;
     await waitFor(() => got.deadLetters.length === 1, { what: "the dead letter of the partial packet" });
