@@ -149,7 +149,7 @@ describe("loadConfig", () => {
     const load = () => loadConfig({ root, env: { QINGSHAN_HJ212_PORT: "0" }, file });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(
-      `config ${file}: hj212.tcpHots: unknown setting; did you mean tcpHost? (hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes, clockSetting, clockSetIntervalMs)`,
+      `config ${file}: hj212.tcpHots: unknown setting; did you mean tcpHost? (hj212 accepts tcpPort, tcpHost, splitTimeoutMs, maxPendingSplitMessages, maxPendingSplitBytes, clockSetting, clockSetIntervalMs, slowClockThresholdMs)`,
     );
     expect(load).not.toThrow("QINGSHAN_HJ212_PORT");
     const topLevel = shippedWith({ dataDirectory: "/srv/q" });
@@ -172,14 +172,23 @@ describe("loadConfig", () => {
       maxPendingSplitBytes: 16 * 1024 * 1024,
       clockSetting: "auto",
       clockSetIntervalMs: 600_000,
+      slowClockThresholdMs: 120_000,
     });
   });
 
   it("hj212's clock settings reach ingest from the file; unset, a station's clock is set automatically", () => {
-    const file = shippedWith({ hj212: { tcpPort: 9212, clockSetting: "off", clockSetIntervalMs: 60_000 } });
+    const file = shippedWith({
+      hj212: {
+        tcpPort: 9212,
+        clockSetting: "off",
+        clockSetIntervalMs: 60_000,
+        slowClockThresholdMs: 300_000,
+      },
+    });
     expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {}, file }))).hj212).toMatchObject({
       clockSetting: "off",
       clockSetIntervalMs: 60_000,
+      slowClockThresholdMs: 300_000,
     });
     expect(parseIngestConfig(ingestConfigOf(loadConfig({ root, env: {} }))).hj212).toMatchObject({
       clockSetting: "auto",

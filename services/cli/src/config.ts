@@ -92,6 +92,7 @@ export const ConfigSchema = z.strictObject({
       /** When a station's clock is set with an HJ 212 1012 command over TCP (services/ingest/README.md). */
       clockSetting: ingestHj212.clockSetting,
       clockSetIntervalMs: ingestHj212.clockSetIntervalMs,
+      slowClockThresholdMs: ingestHj212.slowClockThresholdMs,
     })
     .prefault({}),
   http: z

@@ -301,6 +301,7 @@ export function ingestConfigOf(config: QingshanConfig) {
       maxPendingSplitBytes: config.hj212.maxPendingSplitBytes,
       clockSetting: config.hj212.clockSetting,
       clockSetIntervalMs: config.hj212.clockSetIntervalMs,
+      slowClockThresholdMs: config.hj212.slowClockThresholdMs,
     },
     limits: {
       maxLatenessMs: Math.round(config.ingest.maxLatenessHours * HOUR_MS),
