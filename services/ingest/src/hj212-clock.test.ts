@@ -1,5 +1,3 @@
-import { connect } from "node:net";
-import { createMemoryBus } from "@qingshan/bus";
 import {
   buildPacket,
   formatDataTime,
@@ -7,25 +5,12 @@ import {
   PacketStreamDecoder,
   parseDataTime,
 } from "@qingshan/hj212";
-import { waitFor } from "@qingshan/testkit";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { type Hj212ClockSetting, isSlowClock, type RealTimeUpload } from "./hj212-clock.ts";
-import { createHj212TcpListener } from "./hj212-tcp.ts";
-import { createIngestPipeline } from "./ingest-pipeline.ts";
-import { createIngestMetrics } from "./metrics.ts";
-import {
-  AIR_MN,
-  type Collected,
-  clock,
-  collect,
-  NOW,
-  PACKET_B,
-  PACKET_B_RESPONSE,
-  registry,
-} from "./testdata/fixtures.ts";
+import { AIR_MN, type Collected, clock, NOW, PACKET_B, PACKET_B_RESPONSE } from "./testdata/fixtures.ts";
+import { connectTcpStation, repliesBefore, startHj212Listener } from "./testdata/hj212-listener.ts";
 
 // 校时 over HJ 212 TCP (hj212.md §3: 1012 set field-machine time, 1013 time-calibration request,
 // 9011/9012 the station's answers, 9013 notification response). The pipeline's clock is the
@@ -55,59 +40,27 @@ async function setup({
   slowClockThresholdMs?: number;
   hostClock?: () => number;
 } = {}) {
-  const bus = createMemoryBus();
-  await bus.start();
-  cleanups.push(() => bus.stop());
-  const got = await collect(bus);
   const logged: Logged[] = [];
   const logger = pino(
     { level: "info" },
     { write: (line: string) => void logged.push(JSON.parse(line) as Logged) },
   );
-  const metricsRegistry = new Registry();
-  const metrics = createIngestMetrics(metricsRegistry);
-  const listener = createHj212TcpListener({
-    port: 0,
-    host: "127.0.0.1",
-    idleTimeoutMs: 60_000,
-    maxConnections: 16,
-    drainTimeoutMs: 2000,
-    pipeline: createIngestPipeline({ bus, registry, clock: hostClock ?? clock, metrics }),
+  const { port, got, counter } = await startHj212Listener(cleanups, {
     logger,
-    metrics,
-    retry: { initialDelayMs: 10, maxDelayMs: 100 },
-    metricsRegistry,
+    pipelineClock: hostClock ?? clock,
     ...(clockSetting === undefined ? {} : { clockSetting }),
     ...(clockSetIntervalMs === undefined ? {} : { clockSetIntervalMs }),
     ...(slowClockThresholdMs === undefined ? {} : { slowClockThresholdMs }),
     ...(hostClock === undefined ? {} : { clock: hostClock }),
   });
-  const port = await listener.start();
-  cleanups.push(() => listener.stop());
-  const counter = async (name: string, labels: Record<string, string> = {}) => {
-    const metric = await metricsRegistry.getSingleMetric(name)?.get();
-    const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-    return value?.value ?? 0;
-  };
   return { port, got, logged, counter };
 }
 
 /** A station connection; `packets()` parses everything the host sent so far (CRC checked). */
 async function station(port: number) {
-  const socket = connect({ port, host: "127.0.0.1" });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  cleanups.push(async () => {
-    socket.destroy();
-  });
-  let text = "";
-  socket.on("data", (chunk: Buffer) => {
-    text += chunk.toString("utf8");
-  });
+  const connection = await connectTcpStation(port, cleanups);
   const packets = (): Hj212Packet[] =>
-    new PacketStreamDecoder().push(text).map((item) => {
+    new PacketStreamDecoder().push(connection.received()).map((item) => {
       if (item.packet === undefined)
         throw new Error(`host sent a bad packet: ${item.error?.message} in ${item.raw}`);
       return item.packet;
@@ -116,16 +69,9 @@ async function station(port: number) {
    * Writes `packets`, then example B (Flag=5): packets of a connection are handled in order, so once
    * B's 9014 is in, everything before it was; returns what the host sent before that 9014.
    */
-  async function send(...sent: string[]): Promise<Hj212Packet[]> {
-    const before = text.length;
-    socket.write(sent.join("") + PACKET_B);
-    await waitFor(() => text.length > before && text.slice(before).endsWith(PACKET_B_RESPONSE), {
-      what: "the 9014 answering example B",
-    });
-    const all = new PacketStreamDecoder().push(text.slice(before, text.length - PACKET_B_RESPONSE.length));
-    return all.map((item) => item.packet as Hj212Packet);
-  }
-  return { socket, packets, send };
+  const send = (...sent: string[]): Promise<Hj212Packet[]> =>
+    repliesBefore(connection, sent, PACKET_B, PACKET_B_RESPONSE);
+  return { socket: connection.socket, packets, send };
 }
 
 function airPacket(cn: string, qn: string, cp: string, flag = 5, mn = AIR_MN): string {
