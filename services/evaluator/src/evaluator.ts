@@ -163,6 +163,14 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       imported: number;
       /** Live copies of counted times set aside as possible corrections (for the log). */
       corrections: number;
+      /** Whether a rebuild is certainly needed (an import, or a live copy known to differ). */
+      certain: boolean;
+      /**
+       * Per metric, the hours of live copies the windows could not compare (`unknown`): unless
+       * `certain`, the station is rebuilt only if the store's aggregate of one of them differs
+       * from the windows' hour.
+       */
+      unsure: Map<MetricId, Set<number>> | undefined;
     }
   >();
   /** The background watch of `lagging` (one loop for all its partitions), while it runs. */
@@ -710,14 +718,60 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       scheduleSettleRebuild(stationId);
       return;
     }
-    settleRebuilds.delete(stationId);
+    // Kept until done: a failed query or rebuild is retried (scheduleSettleRebuild needs the entry).
+    if (!pending.certain && pending.unsure !== undefined && (await matchesStore(stationId, pending.unsure))) {
+      settleRebuilds.delete(stationId);
+      logger.debug(
+        { stationId, corrections: pending.corrections },
+        "evaluator: resent copies of counted times left the store's hours as the windows count them; no rebuild",
+      );
+      return;
+    }
     await rebuild(station);
+    settleRebuilds.delete(stationId);
     logger.info(
       { stationId, imported: pending.imported, corrections: pending.corrections },
       "evaluator: station rebuilt from the store after readings the live windows could not take " +
         "(imported history, or copies of counted times that may correct them)",
     );
     void scheduleFlush();
+  }
+
+  /**
+   * Whether the store's hourly aggregates of `hours` (stored after the copies resent in them) are
+   * what the station's windows count for those hours: the same valid and total counts and the same
+   * mean (within 1e-9 relative: the store's mean and the windows' 12-digit one are summed apart).
+   * A corrected value or validity changes one of them, unless corrections cancel out within an hour
+   * (not worth a rebuild per resent batch). An hour the windows no longer hold, or the store lacks,
+   * does not match.
+   */
+  async function matchesStore(stationId: string, hours: ReadonlyMap<MetricId, ReadonlySet<number>>) {
+    const s = series.get(stationId);
+    if (s === undefined) return false;
+    for (const [metric, labels] of hours) {
+      const sorted = [...labels].sort((a, b) => a - b);
+      const first = sorted[0] as number;
+      const last = sorted[sorted.length - 1] as number;
+      const stored = await store.queryHourly({ stationId, metric, from: first - HOUR_MS, to: last });
+      const byHour = new Map(stored.map((agg) => [agg.hourEnd, agg]));
+      for (const h of sorted) {
+        const agg = byHour.get(h);
+        let counted: { readonly mean: number | null; readonly count: number; readonly totalCount: number };
+        try {
+          counted = s.windowsOf(metric).hour(h);
+        } catch (error) {
+          if (error instanceof RangeError) return false;
+          throw error;
+        }
+        if (agg === undefined || agg.validCount !== counted.count || agg.totalCount !== counted.totalCount)
+          return false;
+        const a = agg.mean;
+        const b = counted.mean;
+        if (a === null || b === null ? a !== b : Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a)))
+          return false;
+      }
+    }
+    return true;
   }
 
   async function ensure(station: Station): Promise<StationSeries> {
@@ -794,15 +848,29 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       const tooLate = new Map<ReadingSource, number>();
       /** Stations with readings set aside for a settle rebuild in this batch (see settleRebuilds). */
       const asideInBatch = new Set<string>();
-      const setAside = (r: Reading, partition: number, offset: bigint): void => {
+      const setAside = (r: Reading, partition: number, offset: bigint, certain = true): void => {
         asideInBatch.add(r.stationId);
         let pending = settleRebuilds.get(r.stationId);
         if (pending === undefined) {
-          pending = { partition, through: offset + 1n, timer: undefined, imported: 0, corrections: 0 };
+          pending = {
+            partition,
+            through: offset + 1n,
+            timer: undefined,
+            imported: 0,
+            corrections: 0,
+            certain: false,
+            unsure: undefined,
+          };
           settleRebuilds.set(r.stationId, pending);
         } else if (offset + 1n > pending.through) pending.through = offset + 1n;
         if (r.source === "import") pending.imported++;
         else pending.corrections++;
+        if (certain) pending.certain = true;
+        else {
+          pending.unsure ??= new Map();
+          const hours = pending.unsure.get(r.metric) ?? new Set<number>();
+          pending.unsure.set(r.metric, hours.add(hourEndOf(r.ts)));
+        }
       };
       /** Imported history too late for the windows: expected, so logged once per batch, not dead-lettered. */
       let history: { readonly stations: Set<string>; from: number; to: number } | undefined;
@@ -816,12 +884,14 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           // Rebuilt from the store, or a copy of a reading counted. An imported one may correct it,
           // and so may a live one with another value or flag (a station re-sending a corrected
           // value, HJ 212 supplementary data): the store keeps the last write, so the station is
-          // rebuilt from it once settled. A live copy the windows cannot compare is taken as a
-          // possible correction too; an identical one (a QoS 1 redelivery) costs nothing more.
+          // rebuilt from it once settled. A live copy the windows cannot compare is checked against
+          // the store's aggregate of its hour then; an identical one (a QoS 1 redelivery) costs
+          // this comparison only.
           if (r.source === "import") setAside(r, d.partition, freshOffsets[i] as bigint);
           else {
             const copy = compareWithCounted(s, r, seriesOptions);
-            if (copy === "differs" || copy === "unknown") setAside(r, d.partition, freshOffsets[i] as bigint);
+            if (copy === "differs" || copy === "unknown")
+              setAside(r, d.partition, freshOffsets[i] as bigint, copy === "differs");
           }
           continue;
         }

@@ -118,4 +118,30 @@ describe("a live copy of a counted time with a corrected value", { timeout: 30_0
     await waitFor(() => counting.rebuilds() > atStart, { timeoutMs: 15_000 });
     expect(counting.rebuilds()).toBe(atStart + 1);
   });
+
+  it("minute data: resent older minutes are checked against the stored hour; only a changed one rebuilds", async () => {
+    const counting = countingStore();
+    await harness.evaluator({ config: { importSettleMs: SETTLE_MS }, store: counting.store }).start();
+    const h1 = DEC_1 + H;
+    harness.clock = h1 + 60_000;
+    const minute = (k: number, value: number): Reading => ({
+      ...hourlyPm25(h1, value),
+      ts: h1 - H + k * 60_000,
+      periodMs: 60_000,
+      receivedAt: h1 - H + (k + 1) * 60_000,
+    });
+    await publish(...Array.from({ length: 50 }, (_, k) => minute(k, 20)));
+    const atStart = counting.rebuilds();
+    // The station re-sends five unacknowledged minutes after a reconnect, unchanged: the windows keep
+    // the hour's sum, not these values, so the store's aggregate of the hour decides.
+    await publish(...[10, 11, 12, 13, 14].map((k) => minute(k, 20)));
+    await pastSettle();
+    expect(counting.rebuilds()).toBe(atStart);
+    expect(heavy()).toEqual([]);
+    // Minute 10 corrected to 7020: the hour's mean becomes 160 µg/m³, IAQI 210 (HJ 633-2012 Table 1).
+    await publish(minute(10, 7020));
+    await waitFor(() => heavy().length > 0, { timeoutMs: 15_000 });
+    expect(counting.rebuilds()).toBe(atStart + 1);
+    expect(heavy()).toEqual([["raised", "2026-12-01T01:00:00+08:00"]]);
+  });
 });

@@ -408,7 +408,8 @@ const sameNumber = (a: number | undefined, b: number): boolean =>
  * one reading (hourly data: the hour's sum is its value; the flag is known when it is valid and
  * only one flag is valid). Anything else is `unknown` — sub-hourly data older than the newest
  * reading, an invalid older reading (which invalid flag was counted is not kept), a series that
- * fell back to its newest time (counted-times.ts): the caller treats it as a possible correction.
+ * fell back to its newest time (counted-times.ts): the evaluator then checks the store's aggregate
+ * of the hour once the copy is stored, and rebuilds the station if it differs from the windows'.
  * Only for readings `isCounted` holds (the hot path never calls it).
  *
  * @example
