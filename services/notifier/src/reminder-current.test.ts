@@ -61,6 +61,41 @@ function raisedAt(event: Omit<AlertEvent, "id" | "type" | "at" | "tier" | "route
 }
 
 /** A store, a bus, an SMTP server and a notifier reminding every 15 min (no escalation) at clock `t`. */
+/** The other pollutants' flat hourly values of the episode below. */
+const EPISODE_OTHERS: ReadonlyArray<readonly [MetricId, number]> = [
+  ["pm10", 50],
+  ["so2", 5],
+  ["no2", 20],
+  ["co", 0.5],
+  ["o3", 30],
+];
+
+/** ld-aq-01's hours 10:00–16:00 (labels 11:00 … 16:00): PM2.5 rising to 300 at 13:00, then 210. */
+function episodeHours() {
+  const pm25 = [180, 260, 300, 240, 220, 210];
+  return [
+    ...hourly("ld-aq-01", "pm25", T0, pm25),
+    ...EPISODE_OTHERS.flatMap(([m, v]) =>
+      hourly(
+        "ld-aq-01",
+        m,
+        T0,
+        pm25.map(() => v),
+      ),
+    ),
+  ];
+}
+
+/** The hourly AQI (HJ 633-2026) of an hour of the episode with PM2.5 at `pm25`. */
+function episodeAqi(pm25: number): number | null {
+  return computeAqi({
+    standard: "HJ633-2026",
+    date: "2026-11-28",
+    period: "hour",
+    concentrations: { pm25_1h: pm25, pm10_1h: 50, so2_1h: 5, no2_1h: 20, co_1h: 0.5, o3_1h: 30 },
+  }).aqi;
+}
+
 async function setup(clock: { t: number }) {
   const dir = await tempDir(cleanup);
   const store = await startStore(join(dir, "q.duckdb"), cleanup);
@@ -81,35 +116,9 @@ describe("reminders state what is current for AQI, water-class and data-quality 
   it("an hourly AQI alert's reminder states the latest hourly AQI with its primary pollutant and the highest since it began, not the raising 236", async () => {
     const clock = { t: T0 };
     const { store, bus, smtp, notifier } = await setup(clock);
-    // Hours 10:00–16:00 (labels 11:00 … 16:00): PM2.5 rising to 300 at 13:00, then 210.
-    const pm25 = [180, 260, 300, 240, 220, 210];
-    const others: Array<[MetricId, number]> = [
-      ["pm10", 50],
-      ["so2", 5],
-      ["no2", 20],
-      ["co", 0.5],
-      ["o3", 30],
-    ];
-    await store.writeReadings([
-      ...hourly("ld-aq-01", "pm25", T0, pm25),
-      ...others.flatMap(([m, v]) =>
-        hourly(
-          "ld-aq-01",
-          m,
-          T0,
-          pm25.map(() => v),
-        ),
-      ),
-    ]);
-    const aqiOf = (pm: number) =>
-      computeAqi({
-        standard: "HJ633-2026",
-        date: "2026-11-28",
-        period: "hour",
-        concentrations: { pm25_1h: pm, pm10_1h: 50, so2_1h: 5, no2_1h: 20, co_1h: 0.5, o3_1h: 30 },
-      }).aqi;
-    const latest = aqiOf(210);
-    const highest = aqiOf(300);
+    await store.writeReadings(episodeHours());
+    const latest = episodeAqi(210);
+    const highest = episodeAqi(300);
     expect(latest).toBeGreaterThan(200);
     expect(highest).toBeGreaterThan(latest ?? 0);
 
@@ -290,31 +299,8 @@ describe("reminders state what is current for AQI, water-class and data-quality 
   it("a severe-level AQI alert's reminder names the level first and the latest AQI as the latest, never 'AQI 220 严重污染'", async () => {
     const clock = { t: T0 };
     const { store, bus, smtp, notifier } = await setup(clock);
-    const pm25 = [180, 260, 300, 240, 220, 210];
-    const others: Array<[MetricId, number]> = [
-      ["pm10", 50],
-      ["so2", 5],
-      ["no2", 20],
-      ["co", 0.5],
-      ["o3", 30],
-    ];
-    await store.writeReadings([
-      ...hourly("ld-aq-01", "pm25", T0, pm25),
-      ...others.flatMap(([m, v]) =>
-        hourly(
-          "ld-aq-01",
-          m,
-          T0,
-          pm25.map(() => v),
-        ),
-      ),
-    ]);
-    const latest = computeAqi({
-      standard: "HJ633-2026",
-      date: "2026-11-28",
-      period: "hour",
-      concentrations: { pm25_1h: 210, pm10_1h: 50, so2_1h: 5, no2_1h: 20, co_1h: 0.5, o3_1h: 30 },
-    }).aqi;
+    await store.writeReadings(episodeHours());
+    const latest = episodeAqi(210);
     // The level (> 300) holds until the AQI has been ≤ 280 for 2 h (config/rules.yaml aqi-hourly-heavy).
     expect(latest).toBeLessThanOrEqual(300);
     await publishAlerts(
