@@ -46,6 +46,7 @@ export {
   lookupCode,
   type PacketReadings,
   packetToReadings,
+  passwordRejection,
 } from "./readings.ts";
 export {
   type AbandonedMessage,

@@ -77,6 +77,25 @@ export function lookupCode(
  * @example
  * const { readings, rejections } = packetToReadings(parsePacket(text), station, { now: Date.now() });
  */
+/**
+ * The rejection of a packet whose `PW` is not the access password of its station (`hj212.pw`; a
+ * missing PW too), `hj212.field` at `PW`; undefined when it matches or the station has none. The
+ * expected text never shows the configured password (dead letters are read through the API).
+ *
+ * @example
+ * passwordRejection(parsePacket(text), station) // undefined, or { code: "hj212.field", path: "PW", … }
+ */
+export function passwordRejection(packet: Hj212Packet, station: Station): Rejection | undefined {
+  const pw = station.hj212?.pw;
+  if (pw === undefined || packet.pw === pw) return undefined;
+  return rejection(
+    "hj212.field",
+    "PW",
+    packet.pw,
+    `the access password configured for station ${station.id} (hj212.pw); nothing of this packet is stored`,
+  );
+}
+
 export function packetToReadings(
   packet: Hj212Packet,
   station: Station,
@@ -87,19 +106,9 @@ export function packetToReadings(
   const fail = (r: Rejection): PacketReadings => ({ readings: [], rejections: [r] });
 
   // Checked before anything else, so that no command of a station is taken from a sender without
-  // its password. The expected text never shows the configured password (dead letters are read
-  // through the API).
-  const pw = station.hj212?.pw;
-  if (pw !== undefined && packet.pw !== pw) {
-    return fail(
-      rejection(
-        "hj212.field",
-        "PW",
-        packet.pw,
-        `the access password configured for station ${station.id} (hj212.pw); nothing of this packet is stored`,
-      ),
-    );
-  }
+  // its password.
+  const wrongPassword = passwordRejection(packet, station);
+  if (wrongPassword !== undefined) return fail(wrongPassword);
   const command = DATA_COMMANDS[packet.cn];
   const unstored = UNSTORED_DATA_COMMANDS.includes(packet.cn);
   if (!command && !unstored) {

@@ -121,6 +121,40 @@ describe("HJ 212 access password (station hj212.pw) over TCP", () => {
     expect(got.deadLetters).toEqual([]);
     expect(got.readings).toHaveLength(2);
   });
+  it("rejects a heartbeat (9015) or an upload the series does not hold with another PW: not counted, not answered", async () => {
+    const { got, send, counter } = await setup();
+    // 2031 daily data (HJ 212-2017, Flag=5) is never stored, answered and counted; 9015 a heartbeat
+    // (HJ 212-2025, Flag=9).
+    const packet = (cn: string, pw: string, qn: string) =>
+      cn === "9015"
+        ? buildPacket({ qn, st: "21", cn, pw, mn: WATER_MN, flag: 9, cp: "" })
+        : buildPacket({
+            qn,
+            st: "21",
+            cn,
+            pw,
+            mn: WATER_MN,
+            flag: 5,
+            cp: "DataTime=20261128000000;w01001-Avg=7.3,w01001-Flag=N",
+          });
+    const wrong = [
+      packet("2031", "123456", "20261128100012460"),
+      packet("9015", "123456", "20261128100012461"),
+    ];
+    expect(await send(...wrong)).toEqual([]);
+    expect(got.deadLetters.map((d) => [d.value.code, d.value.path])).toEqual([
+      ["hj212.field", "PW"],
+      ["hj212.field", "PW"],
+    ]);
+    expect(await counter("qingshan_hj212_uploads_not_stored_total", { cn: "2031" })).toBe(0);
+    expect(await counter("qingshan_hj212_heartbeats_total")).toBe(0);
+    // With the password: the 2031 answered (9014) and counted, the heartbeat counted.
+    const right = [packet("2031", PW, "20261128100012462"), packet("9015", PW, "20261128100012463")];
+    expect((await send(...right)).map((p) => p.cn)).toEqual(["9014"]);
+    expect(await counter("qingshan_hj212_uploads_not_stored_total", { cn: "2031" })).toBe(1);
+    expect(await counter("qingshan_hj212_heartbeats_total")).toBe(1);
+    expect(got.deadLetters).toHaveLength(2);
+  });
 });
 
 describe("HJ 212 access password over MQTT", () => {

@@ -22,6 +22,7 @@ import {
   PacketStreamDecoder,
   PROTOCOL_PROFILES,
   packetToReadings,
+  passwordRejection,
   profileForVersion,
   replyFor,
   type StreamItem,
@@ -300,6 +301,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         rejections: [rejection("station.unknown", "MN", packet.mn, "the HJ 212 MN of a registered station")],
       };
     }
+    // First: a heartbeat or an upload the station's series does not hold is not taken (counted,
+    // answered) from a sender without the station's password either.
+    const wrongPassword = passwordRejection(packet, station);
+    if (wrongPassword !== undefined) return { station, readings: [], rejections: [wrongPassword] };
     noteVersion(station, packet);
     noteNonAscii(station, packet);
     if (packet.cn === HEARTBEAT_CN) {
