@@ -3,7 +3,7 @@ import { waitFor } from "@qingshan/testkit";
 import { describe, expect, it } from "vitest";
 import type { EvaluatorStore } from "./evaluator.ts";
 import { evaluatorHarness } from "./testdata/evaluator-harness.ts";
-import { airStation, DEC_1, H, shippedRules } from "./testdata/fixtures.ts";
+import { airStation, DEC_1, H, hourPm25, shippedRules } from "./testdata/fixtures.ts";
 
 const harness = evaluatorHarness({
   dirPrefix: "qingshan-evaluator-correction-",
@@ -13,20 +13,6 @@ const harness = evaluatorHarness({
 });
 
 const SETTLE_MS = 100;
-
-/** A live hourly PM2.5 value (an HJ 212 2061 hour datum as ingest forwards it). */
-function hourlyPm25(hourEnd: number, value: number, flag: Reading["flag"] = "N"): Reading {
-  return {
-    stationId: "aq-1",
-    metric: "pm25",
-    ts: hourEnd - H,
-    periodMs: H,
-    value,
-    flag,
-    source: "tcp-hj212",
-    receivedAt: hourEnd,
-  };
-}
 
 const heavy = () =>
   harness.alerts
@@ -68,10 +54,10 @@ describe("a live copy of a counted time with a corrected value", { timeout: 30_0
     await harness.evaluator({ config: { importSettleMs: SETTLE_MS } }).start();
     const h1 = DEC_1 + H;
     harness.clock = h1 + 60_000;
-    await publish(hourlyPm25(h1, 20));
+    await publish(hourPm25(h1, 20));
     expect(heavy()).toEqual([]);
     // The station re-sends the hour corrected: PM2.5 200 µg/m³, IAQI 250 (HJ 633-2012 Table 1) > 200.
-    await publish(hourlyPm25(h1, 200));
+    await publish(hourPm25(h1, 200));
     await waitFor(() => heavy().length > 0, { timeoutMs: 15_000 });
     expect(heavy()).toEqual([["raised", "2026-12-01T01:00:00+08:00"]]);
     expect(
@@ -83,17 +69,17 @@ describe("a live copy of a counted time with a corrected value", { timeout: 30_0
     await harness.evaluator({ config: { importSettleMs: SETTLE_MS } }).start();
     const h1 = DEC_1 + H;
     harness.clock = h1 + 60_000;
-    await publish(hourlyPm25(h1, 200));
+    await publish(hourPm25(h1, 200));
     expect(heavy()).toEqual([["raised", "2026-12-01T01:00:00+08:00"]]);
     // The 200 was a fault: the station re-sends the hour as 20 (IAQI 29).
-    await publish(hourlyPm25(h1, 20));
+    await publish(hourPm25(h1, 20));
     await pastSettle();
     await harness.settled();
     // Clean hours: with the corrected 01:00 the clear countdown (2 h ≤ 180, then 3 h of damping:
     // config/rules.yaml clear.for, damping) runs from 01:00; with the stale 200 it would from 02:00.
     for (let h = h1 + H; h <= h1 + 8 * H; h += H) {
       harness.clock = h + 60_000;
-      await publish(hourlyPm25(h, 20));
+      await publish(hourPm25(h, 20));
     }
     expect(heavy()).toEqual([
       ["raised", "2026-12-01T01:00:00+08:00"],
@@ -107,14 +93,14 @@ describe("a live copy of a counted time with a corrected value", { timeout: 30_0
     const h1 = DEC_1 + H;
     const h2 = h1 + H;
     harness.clock = h2 + 60_000;
-    await publish(hourlyPm25(h1, 20), hourlyPm25(h2, 30));
+    await publish(hourPm25(h1, 20), hourPm25(h2, 30));
     const atStart = counting.rebuilds();
     // A QoS 1 redelivery of both hours (the newest and an older one), same values and flags.
-    await publish(hourlyPm25(h1, 20), hourlyPm25(h2, 30));
+    await publish(hourPm25(h1, 20), hourPm25(h2, 30));
     await pastSettle();
     expect(counting.rebuilds()).toBe(atStart);
     // The older hour re-sent flagged as under calibration (C): the windows must drop its value.
-    await publish(hourlyPm25(h1, 20, "C"));
+    await publish(hourPm25(h1, 20, { flag: "C" }));
     await waitFor(() => counting.rebuilds() > atStart, { timeoutMs: 15_000 });
     expect(counting.rebuilds()).toBe(atStart + 1);
   });
@@ -125,7 +111,7 @@ describe("a live copy of a counted time with a corrected value", { timeout: 30_0
     const h1 = DEC_1 + H;
     harness.clock = h1 + 60_000;
     const minute = (k: number, value: number): Reading => ({
-      ...hourlyPm25(h1, value),
+      ...hourPm25(h1, value),
       ts: h1 - H + k * 60_000,
       periodMs: 60_000,
       receivedAt: h1 - H + (k + 1) * 60_000,

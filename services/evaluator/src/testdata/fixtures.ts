@@ -88,6 +88,24 @@ export function hourlyPm25(
   return out;
 }
 
+/** One hourly PM2.5 reading of aq-1, of the hour ending `hourEnd` and received at its end. */
+export function hourPm25(
+  hourEnd: number,
+  value: number,
+  { flag = "N", source = "tcp-hj212" }: { flag?: Reading["flag"]; source?: Reading["source"] } = {},
+): Reading {
+  return {
+    stationId: "aq-1",
+    metric: "pm25",
+    ts: hourEnd - H,
+    periodMs: H,
+    value,
+    flag,
+    source,
+    receivedAt: hourEnd,
+  };
+}
+
 /** The real store, only delayed: the writer's readings reach it once `release()` is called. */
 export function heldWriterStore(store: DuckDbStore): { store: WriterStore; release: () => void } {
   let release!: () => void;
