@@ -65,19 +65,6 @@ export function lookupCode(
 }
 
 /**
- * Turns a parsed data packet (CN 2011, 2051, 2061, 2031) into readings of `station`. DataTime is
- * Beijing time; the value is `Rtd` for 2011 and `Avg` otherwise (each falls back to the other);
- * values are converted from the station's device unit to the canonical unit and validated with
- * the shared domain checks. A bad value rejects only itself. The other data uploads (2021, 2041,
- * 2081: {@link UNSTORED_DATA_COMMANDS}) give no readings and one `hj212.not_stored` rejection at
- * `CN`, so that the packet is kept as a dead letter (and answered: `replyFor`); any other command
- * is rejected `hj212.field` at `CN`. A station with `hj212.pw` set has every packet whose `PW`
- * differs (or is missing) rejected first, `hj212.field` at `PW`, whatever its CN.
- *
- * @example
- * const { readings, rejections } = packetToReadings(parsePacket(text), station, { now: Date.now() });
- */
-/**
  * The rejection of a packet whose `PW` is not the access password of its station (`hj212.pw`; a
  * missing PW too), `hj212.field` at `PW`; undefined when it matches or the station has none. The
  * expected text never shows the configured password (dead letters are read through the API).
@@ -96,6 +83,19 @@ export function passwordRejection(packet: Hj212Packet, station: Station): Reject
   );
 }
 
+/**
+ * Turns a parsed data packet (CN 2011, 2051, 2061, 2031) into readings of `station`. DataTime is
+ * Beijing time; the value is `Rtd` for 2011 and `Avg` otherwise (each falls back to the other);
+ * values are converted from the station's device unit to the canonical unit and validated with
+ * the shared domain checks. A bad value rejects only itself. The other data uploads (2021, 2041,
+ * 2081: {@link UNSTORED_DATA_COMMANDS}) give no readings and one `hj212.not_stored` rejection at
+ * `CN`, so that the packet is kept as a dead letter (and answered: `replyFor`); any other command
+ * is rejected `hj212.field` at `CN`. A station with `hj212.pw` set has every packet whose `PW`
+ * differs (or is missing) rejected first, `hj212.field` at `PW`, whatever its CN.
+ *
+ * @example
+ * const { readings, rejections } = packetToReadings(parsePacket(text), station, { now: Date.now() });
+ */
 export function packetToReadings(
   packet: Hj212Packet,
   station: Station,
