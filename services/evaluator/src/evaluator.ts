@@ -34,6 +34,8 @@ import {
   compareWithCounted,
   createStationSeries,
   DEDUPE_ENTRY_BYTES,
+  guard,
+  hourEndOf,
   isCounted,
   keptStatistics,
   type SeriesOptions,
@@ -49,9 +51,6 @@ function appendTo<K, V>(groups: Map<K, V[]>, key: K, item: V): void {
   if (list === undefined) groups.set(key, [item]);
   else list.push(item);
 }
-
-/** The label (end) of the hour holding `ts`. */
-const hourEndOf = (ts: number): number => Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
 
 /** Outbox length (events + dead letters) above which a batch waits for the background flush. */
 const MAX_PENDING_OUTBOX = 10_000;
@@ -756,14 +755,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       const byHour = new Map(stored.map((agg) => [agg.hourEnd, agg]));
       for (const h of sorted) {
         const agg = byHour.get(h);
-        let counted: { readonly mean: number | null; readonly count: number; readonly totalCount: number };
-        try {
-          counted = s.windowsOf(metric).hour(h);
-        } catch (error) {
-          if (error instanceof RangeError) return false;
-          throw error;
-        }
-        if (agg === undefined || agg.validCount !== counted.count || agg.totalCount !== counted.totalCount)
+        const counted = guard(() => s.windowsOf(metric).hour(h));
+        if (
+          agg === undefined ||
+          counted === undefined ||
+          agg.validCount !== counted.count ||
+          agg.totalCount !== counted.totalCount
+        )
           return false;
         const a = agg.mean;
         const b = counted.mean;

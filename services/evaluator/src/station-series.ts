@@ -99,8 +99,14 @@ export function keptStatistics(rules: readonly Rule[], metric: MetricId): KeptSt
   });
 }
 
-// Windows throw RangeError for hours they no longer retain: for the rules that is "no data".
-function guard<T>(read: () => T): T | undefined {
+/** The label (end) of the hour holding `ts`. */
+export const hourEndOf = (ts: number): number => Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
+
+/**
+ * `read()`, or undefined when it reads an hour the windows no longer retain (they throw RangeError):
+ * for the rules that is "no data".
+ */
+export function guard<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch (error) {
@@ -426,7 +432,7 @@ export function compareWithCounted(
   if (q?.lastTs === r.ts)
     return sameNumber(q.lastValue, r.value) && q.lastFlag === r.flag ? "same" : "differs";
   const valid = options.validFlags.includes(r.flag);
-  const hour = guard(() => s.windowsOf(r.metric).hour(Math.floor(r.ts / HOUR_MS) * HOUR_MS + HOUR_MS));
+  const hour = guard(() => s.windowsOf(r.metric).hour(hourEndOf(r.ts)));
   if (hour === undefined || hour.totalCount !== 1) return "unknown";
   if (hour.count === 1) {
     // The counted reading was valid: its value is the hour's mean (a one-value mean is the value,
