@@ -38,7 +38,7 @@ export function districtDailyValues(
   stations: Iterable<readonly AnnualDailyValue[]>,
   what = "daily value",
 ): { readonly date: string; readonly value: ExactNumber | null }[] {
-  const byDate = new Map<string, AnnualDailyValue["value"][]>();
+  const byDate = new Map<string, NonNullable<AnnualDailyValue["value"]>[]>();
   for (const days of stations)
     for (const d of days) {
       const list = byDate.get(d.date) ?? [];
@@ -47,8 +47,5 @@ export function districtDailyValues(
     }
   return [...byDate.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([date, values]) => ({
-      date,
-      value: exactMean(values as NonNullable<AnnualDailyValue["value"]>[], what),
-    }));
+    .map(([date, values]) => ({ date, value: exactMean(values, what) }));
 }
