@@ -163,8 +163,9 @@ describe("qingshan start: a restart after readings sent by hand", () => {
     const second = await start();
     now = lastNow;
     // The station without a sample shows the feed got past the hour; before the fix the other two
-    // resumed after their samples (hh+1:41 taken as covering the hour hh+1:00) and skipped it.
-    await hourFed(second.apiUrl, [untouched], hh + HOUR_MS);
+    // resumed after their samples (hh+1:41 taken as covering the hour hh+1:00) and skipped it. All
+    // three are waited for: the feed's messages of one hour can reach the store in different writes.
+    await hourFed(second.apiUrl, [untouched, partly, wholly], hh + HOUR_MS);
     expect((await fed(second.apiUrl, partly, hh + HOUR_MS)).length).toBeGreaterThan(0);
     expect((await fed(second.apiUrl, wholly, hh + HOUR_MS)).length).toBeGreaterThan(0);
     await second.stop();
