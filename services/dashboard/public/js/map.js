@@ -99,23 +99,33 @@ export function stationLook(app, s) {
   };
 }
 
+/** The map layers, loaded once; a failed load is tried again on the next show or refresh. */
+function ensureGeo() {
+  geoReady ??= loadGeo().catch((error) => {
+    geoReady = null;
+    throw error;
+  });
+  return geoReady;
+}
+
 export async function show(app) {
   if (!chart) chart = window.echarts.init(document.getElementById("map-chart"), null, { renderer: "svg" });
-  if (!geoReady) geoReady = loadGeo();
-  app.geo = await geoReady;
   await refresh(app);
 }
 
 export async function refresh(app) {
-  const [network, open] = await Promise.all([
+  const [geo, network, open] = await Promise.all([
+    ensureGeo(),
     getJson("/api/v1/network"),
     getJson("/api/v1/alerts", { status: "open,acknowledged", limit: 500 }),
   ]);
+  app.geo = geo;
   app.network = network;
   app.openAlerts = open.alerts;
   app.stationAlerts = alertsByStation(open.alerts);
-  render(app);
+  // The table first: it does not need the chart, so a chart that fails to draw leaves it shown.
   renderTable(app);
+  render(app);
   renderLegend(app);
   if (selected) await select(app, selected, false);
 }
