@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../services/cli/src/config.ts";
 import { type RunningPipeline, startPipeline } from "../../services/cli/src/start.ts";
-import { chromiumGate, launchChromium, SCREENSHOTS } from "./support/chromium.ts";
+import { chromiumGate, launchChromium, SCREENSHOTS, watchPageTrouble } from "./support/chromium.ts";
 import { loopbackEnv } from "./support/loopback-env.ts";
 
 // Issue 6's check, as a new user does it after the README's first command: `qingshan start`
@@ -59,7 +59,7 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
 
     browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.on("pageerror", (error) => console.error("page error:", error.message));
+    const trouble = watchPageTrouble(page);
 
     // What `qingshan start` prints (services/cli/src/main.ts).
     await page.goto(`${apiUrl}/dashboard/`);
@@ -68,6 +68,8 @@ describe.skipIf(!chromiumGate.available)(`dashboard live on qingshan start${chro
     await waitFor(async () => (await rows.count()) === registry.stations.length, {
       what: "one row per demo station",
       timeoutMs: 30_000,
+    }).catch(async (error: Error) => {
+      throw new Error(`${error.message} (${await rows.count()} rows; ${await trouble.describe()})`);
     });
     const svgText = (await page.locator("#map-chart svg text").allTextContents()).join(" ");
     expect(svgText).toContain("碧湖镇");

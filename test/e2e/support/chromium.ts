@@ -1,7 +1,7 @@
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { requireService } from "@qingshan/testkit";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Debian's Chromium (`.ci/run` installs the `chromium` package); no browser download. */
 export const CHROMIUM = process.env.QINGSHAN_CHROMIUM ?? "/usr/bin/chromium";
@@ -16,4 +16,32 @@ export const chromiumGate = await requireService("chromium", () => access(CHROMI
 export async function launchChromium(): Promise<Browser> {
   await mkdir(SCREENSHOTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}
+
+/**
+ * Records what went wrong on a page — uncaught errors, console errors, failed requests, non-2xx
+ * answers and the dashboard's toast — so a timed-out wait can say why (`describe()`).
+ */
+export function watchPageTrouble(page: Page): { describe(): Promise<string> } {
+  const trouble: string[] = [];
+  page.on("pageerror", (error) => trouble.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") trouble.push(`console error: ${message.text()}`);
+  });
+  page.on("requestfailed", (request) =>
+    trouble.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? "?"})`),
+  );
+  page.on("response", (response) => {
+    if (response.status() >= 400) trouble.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return {
+    async describe() {
+      const toast = await page
+        .locator("#toast")
+        .textContent({ timeout: 1000 })
+        .catch(() => null);
+      const lines = [...trouble, ...(toast ? [`last toast: ${toast}`] : [])];
+      return lines.length > 0 ? lines.join("; ") : "no page errors, failed requests or toasts";
+    },
+  };
 }
