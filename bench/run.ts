@@ -3,7 +3,7 @@
 // Loopback only, free ports, temp dirs; every process it starts is stopped by PID.
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -320,7 +320,10 @@ async function startChild(env: Record<string, string>, dataDir: string): Promise
   );
   const m = await stdoutMatch(proc, /QINGSHAN_BENCH_READY (\{.*\})/, 60_000, "pipeline");
   const ready = JSON.parse(m[1] as string) as { apiUrl: string; brokerUrl: string };
-  proc.stdout?.resume();
+  // BENCH_CHILD_STDOUT=FILE keeps the pipeline's stdout (e.g. BENCH_PIPELINE_NODE_FLAGS with --trace-gc).
+  const keep = process.env.BENCH_CHILD_STDOUT;
+  if (keep) proc.stdout?.on("data", (chunk: Buffer) => appendFileSync(keep, chunk));
+  else proc.stdout?.resume();
   return { proc, pid: proc.pid as number, dataDir, ...ready };
 }
 
