@@ -11,8 +11,11 @@
 // BENCH_MAX_FUTURE_SKEW_MS (ingest limit; the alert-latency probe publishes hours ahead of now),
 // BENCH_EVALUATOR_MAX_BATCH (the evaluator's maxBatch, for A/B runs), BENCH_WRITER_LINGER_MS (the
 // writer's log.lingerMs, for A/B runs), BENCH_ALLOC_PROFILE and
-// BENCH_STEADY_CPU_PROFILE (profiles, see below).
+// BENCH_STEADY_CPU_PROFILE (profiles, see below), BENCH_PAUSE_LOG=FILE (appends one line per GC
+// pause and per store write of readings: wall-clock ms at its start, what, duration ms).
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { constants, PerformanceObserver, performance } from "node:perf_hooks";
 import { createMemoryBus } from "../packages/bus/src/index.ts";
 import { loadRulesFile } from "../packages/rules/src/index.ts";
 import { createDuckDbStore } from "../packages/store/src/index.ts";
@@ -44,6 +47,37 @@ const store = createDuckDbStore({
 });
 await store.start();
 stops.push(() => store.stop());
+
+const pauseLog = env.BENCH_PAUSE_LOG;
+if (pauseLog) {
+  const GC_KINDS: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: "gc-minor",
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: "gc-major",
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "gc-incremental",
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: "gc-weakcb",
+  };
+  const origin = performance.timeOrigin;
+  new PerformanceObserver((list) => {
+    let lines = "";
+    for (const e of list.getEntries()) {
+      const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0;
+      lines += `${(origin + e.startTime).toFixed(1)} ${GC_KINDS[kind] ?? `gc-${kind}`} ${e.duration.toFixed(2)}\n`;
+    }
+    appendFileSync(pauseLog, lines);
+  }).observe({ entryTypes: ["gc"] });
+  const writeReadings = store.writeReadings.bind(store);
+  store.writeReadings = async (readings, options) => {
+    const start = performance.now();
+    try {
+      return await writeReadings(readings, options);
+    } finally {
+      appendFileSync(
+        pauseLog,
+        `${(performance.timeOrigin + start).toFixed(1)} write-${readings.length} ${(performance.now() - start).toFixed(2)}\n`,
+      );
+    }
+  };
+}
 const bus = createMemoryBus();
 await bus.start();
 stops.push(() => bus.stop());

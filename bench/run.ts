@@ -501,6 +501,16 @@ async function latency(child: Child, rate: number, salt: number, seconds = 20) {
   const writesAfter = await readingWriteBuckets(child.apiUrl);
   const writes = [...writesAfter].map(([le, n]) => `≤${le} s: ${n - (writesBefore.get(le) ?? 0)}`).join(", ");
   log(`latency: store writes of readings meanwhile (cumulative): ${writes}`);
+  // BENCH_PAUSE_LOG (bench/pipeline-process.ts): the phase and its messages over 250 ms, by send time.
+  const pauseLog = process.env.BENCH_PAUSE_LOG;
+  if (pauseLog) {
+    const wall = (t: number) => (performance.timeOrigin + t).toFixed(1);
+    let lines = `${wall(start)} latency-start 0\n`;
+    latencies.forEach((ms, k) => {
+      if (ms > 250) lines += `${wall(sentAt[k] as number)} slow-message ${ms.toFixed(1)}\n`;
+    });
+    appendFileSync(pauseLog, `${lines}${wall(performance.now())} latency-end 0\n`);
+  }
   return {
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
@@ -1098,6 +1108,7 @@ async function main() {
     "BENCH_CHECKPOINT_WAL_BYTES",
     "BENCH_PIPELINE_NODE_FLAGS",
     "BENCH_SERVICE_NODE_FLAGS",
+    "BENCH_PAUSE_LOG",
   ]
     .filter((k) => process.env[k] !== undefined)
     .map((k) => `${k}=${process.env[k]} `)
