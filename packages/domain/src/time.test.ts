@@ -6,6 +6,8 @@ import {
   beijingMidnight,
   beijingMonthStart,
   beijingYearStart,
+  HOUR_MS,
+  hourEndOf,
   toBeijingIso,
   toBeijingIsoSeconds,
 } from "./time.ts";
@@ -73,5 +75,19 @@ describe("toBeijingIsoSeconds", () => {
   it("cuts milliseconds off, so ids built from times keep one form", () => {
     expect(toBeijingIsoSeconds(Date.parse("2026-11-28T02:30:00.250Z"))).toBe("2026-11-28T10:30:00+08:00");
     expect(toBeijingIsoSeconds(Date.parse("2026-11-28T02:30:00Z"))).toBe("2026-11-28T10:30:00+08:00");
+  });
+});
+
+describe("hourEndOf (air-aqi.md §8: an hour is labelled by its end)", () => {
+  const h3 = Date.UTC(2026, 0, 1, 3);
+  it.each([
+    ["exactly on the hour opens the next label", h3, h3 + HOUR_MS],
+    ["one ms after the hour", h3 + 1, h3 + HOUR_MS],
+    ["last ms of the hour", h3 + HOUR_MS - 1, h3 + HOUR_MS],
+    ["epoch zero", 0, HOUR_MS],
+    ["one ms before epoch", -1, 0],
+    ["exactly one hour before epoch", -HOUR_MS, 0],
+  ])("%s", (_name, ts, expected) => {
+    expect(hourEndOf(ts)).toBe(expected);
   });
 });

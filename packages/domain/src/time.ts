@@ -12,6 +12,19 @@ export function hourStart(t: number): number {
   return Math.floor(t / HOUR_MS) * HOUR_MS;
 }
 
+/**
+ * The label of the hour a timestamp belongs to: the END of that hour (air-aqi.md §8). A reading at
+ * exactly HH:00:00.000 opens the hour [HH, HH+1) and is labelled HH+1.
+ *
+ * @example
+ * hourEndOf(Date.UTC(2026, 0, 1, 3, 0, 0)) === Date.UTC(2026, 0, 1, 4); // true
+ * hourEndOf(Date.UTC(2026, 0, 1, 3, 59, 59, 999)) === Date.UTC(2026, 0, 1, 4); // true
+ */
+export function hourEndOf(ts: number): number {
+  // Floor (not truncation) so instants before 1970 land in the right hour as well.
+  return Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
+}
+
 /** Start (UTC ms) of the Beijing calendar day containing `t`. */
 export function beijingDayStart(t: number): number {
   return Math.floor((t + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;

@@ -1,18 +1,7 @@
-/** One hour in milliseconds. */
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS, hourEndOf } from "@qingshan/domain";
 
-/**
- * The label of the hour a timestamp belongs to: the END of that hour (air-aqi.md §8).
- * A reading at exactly HH:00:00.000 opens the hour [HH, HH+1) and is labelled HH+1.
- *
- * @example
- * hourEndOf(Date.UTC(2026, 0, 1, 3, 0, 0)) === Date.UTC(2026, 0, 1, 4); // true
- * hourEndOf(Date.UTC(2026, 0, 1, 3, 59, 59, 999)) === Date.UTC(2026, 0, 1, 4); // true
- */
-export function hourEndOf(ts: number): number {
-  // Floor (not truncation) so instants before 1970 land in the right hour as well.
-  return Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
-}
+// The hour and its label (the hour's END, air-aqi.md §8) are @qingshan/domain's; still exported here.
+export { HOUR_MS, hourEndOf };
 
 /**
  * The same as {@link hourEndOf}, as a SQL expression over an integer epoch-ms column.

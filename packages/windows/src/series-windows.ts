@@ -3,6 +3,7 @@ import {
   type DataFlag,
   DEFAULT_VALID_FLAGS,
   HOUR_MS,
+  hourEndOf,
   type MetricId,
   toBeijingIso,
 } from "@qingshan/domain";
@@ -320,7 +321,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const refused = this.tooLate(ts);
     if (refused !== undefined) return refused;
     this.advance(ts);
-    const label = Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
+    const label = hourEndOf(ts);
     const s = this.claim(label);
     const { f64, i32, u16, fo, io, uo } = this;
     const n = this.L.n;
@@ -346,7 +347,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const label = agg.hourEnd;
     if (!isHourLabel(label)) throw new RangeError(`addHourly: hourEnd ${String(label)} is not a whole hour`);
     const newest = this.newest;
-    if (!Number.isNaN(newest) && label < this.hourLabelOf(newest - this.L.latenessMs))
+    if (!Number.isNaN(newest) && label < hourEndOf(newest - this.L.latenessMs))
       throw new RangeError(
         `addHourly: hour ${toBeijingIso(label)} is older than the lateness allows (newest ${toBeijingIso(newest)}); seed aggregates in ascending order`,
       );
@@ -409,7 +410,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const newest = this.newest;
     if (!Number.isNaN(newest)) {
       // The ring's span, once (slotOf per hour recomputes it).
-      const top = this.hourLabelOf(newest);
+      const top = hourEndOf(newest);
       const from = Math.max(hourEnd - (hours - 1) * HOUR_MS, top - (this.L.n - 1) * HOUR_MS);
       const to = Math.min(hourEnd, top);
       const credited = this.i32;
@@ -542,7 +543,7 @@ class TypedSeriesWindows implements SeriesWindows {
 
   latestHourEnd(): number | undefined {
     const newest = this.newest;
-    return Number.isNaN(newest) ? undefined : this.hourLabelOf(newest);
+    return Number.isNaN(newest) ? undefined : hourEndOf(newest);
   }
 
   memoryBytes(): number {
@@ -554,10 +555,6 @@ class TypedSeriesWindows implements SeriesWindows {
   }
 
   // ---- internals ----
-
-  private hourLabelOf(ts: number): number {
-    return Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
-  }
 
   private tooLate(ts: number): AddOutcome | undefined {
     const newest = this.newest;
@@ -585,7 +582,7 @@ class TypedSeriesWindows implements SeriesWindows {
     if (ts <= newest) return;
     // Seal before the ring moves on: the sealed day's hours are still in the ring now.
     const lastSealable = dayIndexOf(ts - latenessMs) - 1;
-    const newestLabel = this.hourLabelOf(newest);
+    const newestLabel = hourEndOf(newest);
     let nextUnsealed = this.nextUnsealed;
     for (let d = nextUnsealed; d <= lastSealable; d++) {
       if (newestLabel < dayStartOf(d) + HOUR_MS) break; // no data for d or any later day
@@ -594,7 +591,7 @@ class TypedSeriesWindows implements SeriesWindows {
     if (lastSealable + 1 > nextUnsealed) nextUnsealed = lastSealable + 1;
     this.nextUnsealed = nextUnsealed;
     this.newest = ts;
-    const label = this.hourLabelOf(ts);
+    const label = hourEndOf(ts);
     if (label === newestLabel) return;
     const n = this.L.n;
     for (let l = Math.max(newestLabel + HOUR_MS, label - (n - 1) * HOUR_MS); l <= label; l += HOUR_MS)
@@ -758,7 +755,7 @@ class TypedSeriesWindows implements SeriesWindows {
   private slotOf(label: number): number {
     const newest = this.newest;
     if (Number.isNaN(newest)) return -1;
-    const top = this.hourLabelOf(newest);
+    const top = hourEndOf(newest);
     if (label > top || label <= top - this.L.n * HOUR_MS) return -1;
     const s = this.slotIndex(label);
     return (this.i32[this.io + s] as number) < 0 ? -1 : s;
@@ -786,7 +783,7 @@ class TypedSeriesWindows implements SeriesWindows {
   private assertRetained(label: number, hourEnd: number, hours: number): void {
     const newest = this.newest;
     if (Number.isNaN(newest)) return;
-    const oldest = this.hourLabelOf(newest) - (this.L.n - 1) * HOUR_MS;
+    const oldest = hourEndOf(newest) - (this.L.n - 1) * HOUR_MS;
     if (label < oldest)
       throw new RangeError(
         `${hours === 1 ? "hour" : `${hours}-h window ending ${toBeijingIso(hourEnd)}`}: hour ${toBeijingIso(label)} has left the windows' ring (oldest kept ${toBeijingIso(oldest)}); read it from the store`,

@@ -1,6 +1,7 @@
 import {
   type DataFlag,
   HOUR_MS,
+  hourEndOf,
   type MetricId,
   metricsForKind,
   reportingIntervalOf,
@@ -98,9 +99,6 @@ export function keptStatistics(rules: readonly Rule[], metric: MetricId): KeptSt
     return metric === "o3" || rules.some((r) => r.enabled && dayRuleOn(r, metric, "dailyMax8h"));
   });
 }
-
-/** The label (end) of the hour holding `ts`. */
-export const hourEndOf = (ts: number): number => Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS;
 
 /**
  * `read()`, or undefined when it reads an hour the windows no longer retain (they throw RangeError):
