@@ -9,7 +9,8 @@
 // Environment: BENCH_DATA_DIR (required), BENCH_MQTT_URL (external broker) or BENCH_MQTT_PORT
 // (embedded broker port, default any free one), BENCH_RULES (default config/rules.yaml),
 // BENCH_MAX_FUTURE_SKEW_MS (ingest limit; the alert-latency probe publishes hours ahead of now),
-// BENCH_EVALUATOR_MAX_BATCH (the evaluator's maxBatch, for A/B runs), BENCH_WRITER_LINGER_MS (the
+// BENCH_EVALUATOR_MAX_BATCH (the evaluator's maxBatch, for A/B runs), BENCH_DUCKDB_THREADS (the
+// store's DuckDB threads, for A/B runs), BENCH_WRITER_LINGER_MS (the
 // writer's log.lingerMs, for A/B runs), BENCH_ALLOC_PROFILE and
 // BENCH_STEADY_CPU_PROFILE (profiles, see below), BENCH_PAUSE_LOG=FILE (appends one line per GC
 // pause and per store write of readings: wall-clock ms at its start, what, duration ms).
@@ -41,6 +42,7 @@ const stops: Array<() => Promise<void>> = [];
 const checkpointWal = env.BENCH_CHECKPOINT_WAL_BYTES;
 const store = createDuckDbStore({
   path: join(dataDir, "qingshan.duckdb"),
+  ...(env.BENCH_DUCKDB_THREADS ? { threads: Number(env.BENCH_DUCKDB_THREADS) } : {}),
   ...(checkpointWal === undefined
     ? {}
     : { checkpointWalBytes: checkpointWal === "null" ? null : Number(checkpointWal) }),
