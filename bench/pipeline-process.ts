@@ -4,7 +4,8 @@
 // alerts topic on that broker; no SMTP, the outbox in the data dir), evaluator (config/rules.yaml
 // via loadRulesFile) and the HTTP API (/metrics, /api/v1/aqi). Runs alone so its CPU and RSS can
 // be read from /proc/<pid>. Prints `QINGSHAN_BENCH_READY {"apiUrl","brokerUrl"}` on stdout when
-// ready; answers `{cmd: "memory"}` on the IPC channel; stops on SIGTERM.
+// ready; answers `{cmd: "memory"}` and `{cmd: "stored", stations, metrics, from}` (distinct readings
+// in the store) on the IPC channel; stops on SIGTERM.
 //
 // Environment: BENCH_DATA_DIR (required), BENCH_MQTT_URL (external broker) or BENCH_MQTT_PORT
 // (embedded broker port, default any free one), BENCH_RULES (default config/rules.yaml),
@@ -18,6 +19,7 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { constants, PerformanceObserver, performance } from "node:perf_hooks";
 import { createMemoryBus } from "../packages/bus/src/index.ts";
+import type { MetricId } from "../packages/domain/src/index.ts";
 import { loadRulesFile } from "../packages/rules/src/index.ts";
 import { createDuckDbStore } from "../packages/store/src/index.ts";
 import { createApp, startApi } from "../services/api/src/index.ts";
@@ -196,7 +198,27 @@ const app = createApp({
 const api = await startApi(app, { port: 0, host: "127.0.0.1" });
 stops.push(() => app.close());
 
-process.on("message", (message: { cmd?: string }) => {
+/**
+ * Distinct readings the store holds for `stations` × `metrics` from `from` on: the sum of the
+ * hourly counts, which count a station+metric+ts once however often it was written.
+ */
+async function storedReadings(stations: readonly string[], metrics: readonly string[], from: number) {
+  const to = Date.now() + 400 * 86_400_000;
+  let total = 0;
+  for (const stationId of stations)
+    for (const metric of metrics)
+      for (const h of await store.queryHourly({ stationId, metric: metric as MetricId, from, to }))
+        total += h.totalCount;
+  return total;
+}
+
+process.on("message", (message: { cmd?: string; stations?: string[]; metrics?: string[]; from?: number }) => {
+  if (message?.cmd === "stored") {
+    storedReadings(message.stations ?? [], message.metrics ?? [], message.from ?? 0).then(
+      (stored) => process.send?.({ stored }),
+      (error: Error) => process.send?.({ error: error.message }),
+    );
+  }
   if (message?.cmd === "memory") {
     process.send?.({
       memoryPerSeriesBytes: evaluator.memoryPerSeriesBytes(),
