@@ -77,7 +77,7 @@ if (pauseLog) {
     } finally {
       appendFileSync(
         pauseLog,
-        `${(performance.timeOrigin + start).toFixed(1)} write-${readings.length} ${(performance.now() - start).toFixed(2)}\n`,
+        `${(origin + start).toFixed(1)} write-${readings.length} ${(performance.now() - start).toFixed(2)}\n`,
       );
     }
   };
