@@ -17,6 +17,7 @@ import { checkStorable } from "../check-readings.ts";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
 import { type HourlyColumns, hourlyAggregatesOf } from "../hourly-columns.ts";
+import { createLifecycle } from "../lifecycle.ts";
 import { createSerialQueue } from "../serial-queue.ts";
 import type {
   AlertEventQuery,
@@ -62,8 +63,6 @@ export interface DuckDbStore extends TimeSeriesStore {
   /** Absolute path of the database file (or ":memory:"). */
   readonly path: string;
 }
-
-type State = "created" | "starting" | "started" | "stopping" | "stopped";
 
 /** DuckDB's largest vector; one data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
@@ -126,8 +125,8 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   const retention = retentionMs(settings);
   const writes = createSerialQueue();
   const eventWrites = createSerialQueue();
-  const reads = new Set<Promise<unknown>>();
-  let state: State = "created";
+  const lifecycle = createLifecycle(path);
+  const { assertOpen } = lifecycle;
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection | undefined;
   // Write-connection state, valid only while no write failed: the key dictionary mirrored in
@@ -143,14 +142,6 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
   let readingSql: ReadingWriteSql | undefined;
 
   const fail = (error: unknown, operation: DuckDbOperation) => classifyDuckDbError(error, operation, path);
-
-  function assertOpen(): void {
-    if (state === "started") return;
-    if (state === "stopping" || state === "stopped") {
-      throw new StoreError("store.stopped", `the store on ${path} is ${state}`);
-    }
-    throw new StoreError("store.not_started", `call start() before using the store on ${path}`);
-  }
 
   async function open(): Promise<void> {
     // A new connection has new (empty) temp tables, and the file may have changed while closed.
@@ -277,10 +268,8 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
 
   /** Runs a read on its own connection so reads do not wait for each other or for writes. */
   function read<T>(query: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    assertOpen();
-    const db = instance as DuckDBInstance;
-    const task = (async () => {
-      const connection = await db.connect();
+    return lifecycle.read(async () => {
+      const connection = await (instance as DuckDBInstance).connect();
       try {
         return await query(connection);
       } catch (error) {
@@ -288,13 +277,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
       } finally {
         connection.closeSync();
       }
-    })();
-    reads.add(task);
-    void task.then(
-      () => reads.delete(task),
-      () => reads.delete(task),
-    );
-    return task;
+    });
   }
 
   /** One transaction inserting alert events not stored yet (first write of an id wins). */
@@ -379,7 +362,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     } catch {
       return; // no WAL: nothing written since the last checkpoint
     }
-    if (walBytes < threshold || checkpointQueued || state !== "started") return;
+    if (walBytes < threshold || checkpointQueued || lifecycle.state !== "started") return;
     checkpointQueued = true;
     void writes
       .run(async () => {
@@ -423,29 +406,15 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     settings,
     path,
 
-    async start() {
-      if (state === "started") return;
-      if (state === "starting" || state === "stopping") {
-        throw new StoreError("store.not_started", `start() called while the store on ${path} is ${state}`);
-      }
-      state = "starting";
-      try {
-        await open();
-        state = "started";
-      } catch (error) {
-        state = "stopped";
-        throw error;
-      }
+    start() {
+      return lifecycle.start(open);
     },
 
-    async stop() {
-      if (state !== "started") return;
-      // New calls are refused from here on; what was accepted before still completes.
-      state = "stopping";
-      await Promise.all([writes.idle(), eventWrites.idle()]);
-      await Promise.allSettled([...reads]);
-      close();
-      state = "stopped";
+    stop() {
+      return lifecycle.stop(
+        () => Promise.all([writes.idle(), eventWrites.idle()]),
+        () => close(),
+      );
     },
 
     async writeReadings(readings: readonly Reading[]) {
@@ -718,7 +687,7 @@ export function createDuckDbStore(config: DuckDbStoreConfig = {}): DuckDbStore {
     },
 
     async health() {
-      if (state !== "started") return { ok: false, detail: `duckdb ${path}: ${state}` };
+      if (lifecycle.state !== "started") return { ok: false, detail: `duckdb ${path}: ${lifecycle.state}` };
       try {
         await read((connection) => connection.run("SELECT 1"));
         return { ok: true, detail: `duckdb ${path}: open, ${writes.pending} write(s) queued` };

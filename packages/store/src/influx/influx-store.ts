@@ -6,6 +6,7 @@ import { checkStorable } from "../check-readings.ts";
 import { StoreError } from "../errors.ts";
 import { HOUR_MS, hourEndOf } from "../hour.ts";
 import { type HourlyColumns, hourlyColumnsOf } from "../hourly-columns.ts";
+import { createLifecycle } from "../lifecycle.ts";
 import { createSerialQueue } from "../serial-queue.ts";
 import type {
   AlertEventQuery,
@@ -47,8 +48,6 @@ export interface InfluxStore extends TimeSeriesStore {
   /** The configuration in force, defaults applied. */
   readonly settings: InfluxStoreSettings;
 }
-
-type State = "created" | "starting" | "started" | "stopping" | "stopped";
 
 interface Series {
   readonly name: string;
@@ -108,6 +107,13 @@ function checkBound(value: number | undefined, name: string): void {
   }
 }
 
+/** The bounds and limit of a query that has a limit (store.query_invalid for a bad one). */
+function checkQuery(query: { readonly from?: number; readonly to?: number; readonly limit?: number }): void {
+  checkBound(query.from, "from");
+  checkBound(query.to, "to");
+  checkLimit(query.limit);
+}
+
 /**
  * Creates the InfluxDB store. Validates `config` without I/O (throws store.config_invalid);
  * `start()` pings the server, creates the database when `createDatabase` is "ifMissing", and
@@ -151,22 +157,14 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
   /** The signal of the write running in the write queue, seen by its requests (see `write`). */
   const writeSignal = new AsyncLocalStorage<AbortSignal>();
   const writes = createSerialQueue();
-  const reads = new Set<Promise<unknown>>();
-  let state: State = "created";
+  const lifecycle = createLifecycle(`${url} (${database})`, url);
+  const { assertOpen } = lifecycle;
 
   /** A measurement as InfluxQL FROM target, qualified by the retention policy when one is set. */
   const from = (measurement: string) =>
     rp === null
       ? quoteIdent(measurement)
       : `${quoteIdent(database)}.${quoteIdent(rp)}.${quoteIdent(measurement)}`;
-
-  function assertOpen(): void {
-    if (state === "started") return;
-    if (state === "stopping" || state === "stopped") {
-      throw new StoreError("store.stopped", `the store on ${url} (${database}) is ${state}`);
-    }
-    throw new StoreError("store.not_started", `call start() before using the store on ${url} (${database})`);
-  }
 
   /** One HTTP request with bounded retries of transient failures; errors classified. */
   async function request(
@@ -263,18 +261,32 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
   }
 
   /**
-   * Rows ordered by time (and then by `tieBreak`), at most `limit`: InfluxDB orders points of one
-   * ms by their id-derived sub-ms offset, so all rows of the last ms kept are fetched and ordered here.
+   * The rows of a dead letter or alert event query: `from <= time < to` and each tag given equal to
+   * its value; ordered by the ms in `msField` and then by `id`, both in `direction`; at most
+   * `limit`. InfluxDB orders points of one ms by their id-derived sub-ms offset, so all rows of
+   * the last ms kept are fetched and ordered here. `fields` must include `id` and `msField`.
    */
-  async function selectOrdered(
-    fields: string,
+  async function selectRecords(
     measurement: string,
-    where: readonly string[],
+    fields: string,
+    query: { readonly from?: number; readonly to?: number; readonly limit?: number },
+    tags: Readonly<Record<string, string | undefined>>,
+    msField: string,
     direction: "ASC" | "DESC",
-    limit: number | undefined,
-    msOf: (row: Row) => number,
-    compare: (a: Row, b: Row) => number,
   ): Promise<Row[]> {
+    const where = [
+      ...(query.from !== undefined ? [`time >= ${timeNs(query.from, "ceil")}`] : []),
+      ...(query.to !== undefined ? [`time < ${timeNs(query.to, "ceil")}`] : []),
+      ...Object.entries(tags).flatMap(([tag, value]) =>
+        value === undefined ? [] : [`${tag} = ${quoteString(value)}`],
+      ),
+    ];
+    const { limit } = query;
+    const msOf = (row: Row) => row[msField] as number;
+    const ascending = (a: Row, b: Row) =>
+      msOf(a) - msOf(b) ||
+      ((a.id as string) < (b.id as string) ? -1 : (a.id as string) > (b.id as string) ? 1 : 0);
+    const compare = direction === "ASC" ? ascending : (a: Row, b: Row) => ascending(b, a);
     const sql = (conditions: readonly string[]) =>
       `SELECT ${fields} FROM ${from(measurement)}` +
       (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "") +
@@ -510,17 +522,6 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     return version;
   }
 
-  function read<T>(query: () => Promise<T>): Promise<T> {
-    assertOpen();
-    const task = query();
-    reads.add(task);
-    void task.then(
-      () => reads.delete(task),
-      () => reads.delete(task),
-    );
-    return task;
-  }
-
   /** Runs a write in the write queue; `signal` aborts its requests, queued or running. */
   function write(body: () => Promise<void>, signal?: AbortSignal): Promise<void> {
     assertOpen();
@@ -534,28 +535,12 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
   const store: InfluxStore = {
     settings,
 
-    async start() {
-      if (state === "started") return;
-      if (state === "starting" || state === "stopping") {
-        throw new StoreError("store.not_started", `start() called while the store on ${url} is ${state}`);
-      }
-      state = "starting";
-      try {
-        await prepare();
-        state = "started";
-      } catch (error) {
-        state = "stopped";
-        throw error;
-      }
+    start() {
+      return lifecycle.start(prepare);
     },
 
-    async stop() {
-      if (state !== "started") return;
-      // New calls are refused from here on; what was accepted before still completes.
-      state = "stopping";
-      await writes.idle();
-      await Promise.allSettled([...reads]);
-      state = "stopped";
+    stop() {
+      return lifecycle.stop(() => writes.idle());
     },
 
     async writeReadings(readings: readonly Reading[], options?: WriteOptions) {
@@ -613,10 +598,8 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     },
 
     async queryReadings(query: ReadingQuery) {
-      checkBound(query.from, "from");
-      checkBound(query.to, "to");
-      checkLimit(query.limit);
-      return read(async () => {
+      checkQuery(query);
+      return lifecycle.read(async () => {
         const where = [
           `station = ${quoteString(query.stationId)}`,
           ...(query.metric !== undefined ? [`metric = ${quoteString(query.metric)}`] : []),
@@ -639,7 +622,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     async queryHourly(query: SeriesQuery): Promise<HourlyAggregate[]> {
       checkBound(query.from, "from");
       checkBound(query.to, "to");
-      return read(async () => {
+      return lifecycle.read(async () => {
         const [series] = await selectAll(
           `SELECT mean, min, max, valid_count, total_count, valid_period_ms FROM ${from(MEASUREMENT.hourly)} ` +
             `WHERE station = ${quoteString(query.stationId)} AND metric = ${quoteString(query.metric)} ` +
@@ -654,7 +637,7 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     },
 
     async latest(stationId: string) {
-      return read(async () => {
+      return lifecycle.read(async () => {
         const [result] = await influxql(
           `SELECT value, flag, period_ms, source, received_at FROM ${from(MEASUREMENT.readings)} ` +
             `WHERE station = ${quoteString(stationId)} GROUP BY metric ORDER BY time DESC LIMIT 1`,
@@ -686,26 +669,15 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     },
 
     async queryDeadLetters(query: DeadLetterQuery) {
-      checkBound(query.from, "from");
-      checkBound(query.to, "to");
-      checkLimit(query.limit);
-      return read(async () => {
-        const where = [
-          ...(query.from !== undefined ? [`time >= ${timeNs(query.from, "ceil")}`] : []),
-          ...(query.to !== undefined ? [`time < ${timeNs(query.to, "ceil")}`] : []),
-          ...(query.stationId !== undefined ? [`station = ${quoteString(query.stationId)}`] : []),
-          ...(query.code !== undefined ? [`code = ${quoteString(query.code)}`] : []),
-        ];
-        const rows = await selectOrdered(
-          "id, received_at, source, origin, path, message, payload, station, code",
+      checkQuery(query);
+      return lifecycle.read(async () => {
+        const rows = await selectRecords(
           MEASUREMENT.deadLetters,
-          where,
+          "id, received_at, source, origin, path, message, payload, station, code",
+          query,
+          { station: query.stationId, code: query.code },
+          "received_at",
           "DESC",
-          query.limit,
-          (row) => row.received_at as number,
-          (a, b) =>
-            (b.received_at as number) - (a.received_at as number) ||
-            ((b.id as string) < (a.id as string) ? -1 : (b.id as string) > (a.id as string) ? 1 : 0),
         );
         return rows.map(rowToDeadLetter);
       });
@@ -743,31 +715,19 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     },
 
     async queryAlertEvents(query: AlertEventQuery) {
-      checkBound(query.from, "from");
-      checkBound(query.to, "to");
-      checkLimit(query.limit);
-      return read(async () => {
-        const where = [
-          ...(query.from !== undefined ? [`time >= ${timeNs(query.from, "ceil")}`] : []),
-          ...(query.to !== undefined ? [`time < ${timeNs(query.to, "ceil")}`] : []),
-          ...(query.stationId !== undefined ? [`station = ${quoteString(query.stationId)}`] : []),
-          ...(query.ruleId !== undefined ? [`rule = ${quoteString(query.ruleId)}`] : []),
-          ...(query.alertId !== undefined ? [`alert_id = ${quoteString(query.alertId)}`] : []),
-        ];
+      checkQuery(query);
+      return lifecycle.read(async () => {
         const toStorable = (row: Row): StorableAlertEvent => ({
           event: JSON.parse(row.event as string) as AlertEvent,
           atMs: row.at_ms as number,
         });
-        const rows = await selectOrdered(
-          "id, at_ms, event",
+        const rows = await selectRecords(
           MEASUREMENT.alertEvents,
-          where,
+          "id, at_ms, event",
+          query,
+          { station: query.stationId, rule: query.ruleId, alert_id: query.alertId },
+          "at_ms",
           "ASC",
-          query.limit,
-          (row) => row.at_ms as number,
-          (a, b) =>
-            (a.at_ms as number) - (b.at_ms as number) ||
-            ((a.id as string) < (b.id as string) ? -1 : (a.id as string) > (b.id as string) ? 1 : 0),
         );
         return rows
           .map(toStorable)
@@ -803,7 +763,9 @@ export function createInfluxStore(config: InfluxStoreConfig = {}): InfluxStore {
     },
 
     async health() {
-      if (state !== "started") return { ok: false, detail: `influxdb ${url} (${database}): ${state}` };
+      if (lifecycle.state !== "started") {
+        return { ok: false, detail: `influxdb ${url} (${database}): ${lifecycle.state}` };
+      }
       // A server that accepts the connection but does not answer (hung, overloaded, stopped with
       // SIGSTOP) must not hold /readyz for the whole request timeout (10 s): readiness probes give
       // up sooner (Docker's healthcheck after 5 s) and would learn nothing from the answer.
