@@ -276,10 +276,49 @@ const alertDetail = {
   },
 } as const;
 
+/** An alert's or a rule's severity. */
+const severity = { type: "string", enum: ["info", "warning", "critical"] } as const;
+
 const bilingual = {
   type: "object",
   additionalProperties: true,
   properties: { zh: { type: "string" }, en: { type: "string" } },
+} as const;
+
+/*
+ * The properties an alert's events and its folded state share, with the same meaning. Spread in
+ * place: fast-json-stringify writes the properties in the schema's order, so each schema keeps the
+ * order it has always answered in.
+ */
+
+/** What the condition was: its severity and level, the metric, value and threshold it compared. */
+const alertCondition = {
+  severity,
+  level: { type: "string" },
+  metric: { type: "string" },
+  value: { type: "number" },
+  threshold: { type: "number" },
+  window: { type: "string" },
+  standard: { type: "string" },
+} as const;
+
+/** The per-metric details and the bilingual message. */
+const alertText = {
+  details: { type: "array", items: alertDetail },
+  message: bilingual,
+} as const;
+
+/** `calendarWindow` without its description (the event and the state word it each their own way). */
+const calendarWindow = { type: "string", enum: ["day", "month", "year-to-date"] } as const;
+
+/** `path` without its description. */
+const warningPath = { type: "string", enum: ["warning", "healthAdvisory"] } as const;
+
+/** `conditionHolds`: the description's common part; each schema adds where the value comes from. */
+const conditionHolds = {
+  type: "boolean",
+  description:
+    "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down",
 } as const;
 
 /** An AlertEvent of @qingshan/domain (immutable; the state is folded from these). */
@@ -296,17 +335,10 @@ export const alertEventSchema = {
     at: { type: "string", description: "ISO 8601, Beijing time" },
     ruleId: { type: "string" },
     stationId: { type: "string" },
-    severity: { type: "string", enum: ["info", "warning", "critical"] },
-    level: { type: "string" },
-    metric: { type: "string" },
-    value: { type: "number" },
-    threshold: { type: "number" },
-    window: { type: "string" },
-    standard: { type: "string" },
+    ...alertCondition,
     startedAt: { type: "string" },
     dataTime: { type: "string" },
-    details: { type: "array", items: alertDetail },
-    message: bilingual,
+    ...alertText,
     actor: { type: "string" },
     note: { type: "string" },
     tier: { type: "integer" },
@@ -316,19 +348,16 @@ export const alertEventSchema = {
         "The level's name where the rule file gives one (rules levels[].name, e.g. 严重污染 / severely polluted); absent for the warning colours, water classes and NOI grades",
     },
     calendarWindow: {
-      type: "string",
-      enum: ["day", "month", "year-to-date"],
+      ...calendarWindow,
       description:
         "The Beijing calendar period of a day-step rule: startedAt and dataTime are then the END of the day assessed (the day is startedAt − 1 ms). Absent: not a calendar window",
     },
     conditionHolds: {
-      type: "boolean",
-      description:
-        "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. Only on raised and level_changed events (absent on events stored before the field)",
+      ...conditionHolds,
+      description: `${conditionHolds.description}. Only on raised and level_changed events (absent on events stored before the field)`,
     },
     path: {
-      type: "string",
-      enum: ["warning", "healthAdvisory"],
+      ...warningPath,
       description:
         "A heavy-pollution warning's path: warning (suggested warning) or healthAdvisory (public health advisory, 健康提示, for an episode driven by a pollutant the rule routes there — O3 by default). A level_changed event at the level before with another path is a change of path only. Absent on other rules' events and on events stored before the field (read as warning)",
     },
@@ -344,15 +373,8 @@ export const alertStateSchema = {
     ruleId: { type: "string" },
     stationId: { type: "string" },
     status: { type: "string", enum: ["open", "acknowledged", "resolved"] },
-    severity: { type: "string", enum: ["info", "warning", "critical"] },
-    level: { type: "string" },
-    metric: { type: "string" },
-    value: { type: "number" },
-    threshold: { type: "number" },
-    window: { type: "string" },
-    standard: { type: "string" },
-    details: { type: "array", items: alertDetail },
-    message: bilingual,
+    ...alertCondition,
+    ...alertText,
     raisedAt: { type: "string" },
     startedAt: { type: "string" },
     updatedAt: { type: "string" },
@@ -371,19 +393,16 @@ export const alertStateSchema = {
         "The current level's name where the rule file gives one (rules levels[].name, e.g. 严重污染 / severely polluted); absent for the warning colours, water classes and NOI grades",
     },
     calendarWindow: {
-      type: "string",
-      enum: ["day", "month", "year-to-date"],
+      ...calendarWindow,
       description:
         "The raised event's calendarWindow: the Beijing calendar period of a day-step rule: startedAt is then the END of the day assessed (the day is startedAt − 1 ms). Absent: not a calendar window",
     },
     conditionHolds: {
-      type: "boolean",
-      description:
-        "Whether the condition of the announced level holds at dataTime; false for a heavy-pollution warning whose level is only held while it steps down. From the latest raise or level change; absent when that event has none",
+      ...conditionHolds,
+      description: `${conditionHolds.description}. From the latest raise or level change; absent when that event has none`,
     },
     path: {
-      type: "string",
-      enum: ["warning", "healthAdvisory"],
+      ...warningPath,
       description:
         "A heavy-pollution warning's path (warning or healthAdvisory, 健康提示), from the latest raise or level change carrying one",
     },
@@ -411,7 +430,7 @@ const ruleLevel = {
       type: "number",
       description: "The level is left only when the value no longer compares with this one",
     },
-    severity: { type: "string", enum: ["info", "warning", "critical"] },
+    severity,
   },
 } as const;
 
@@ -562,7 +581,7 @@ export const ruleSchema = {
       description:
         "After the clear condition is met the alert stays open this long; a recurrence continues it",
     },
-    severity: { type: "string", enum: ["info", "warning", "critical"] },
+    severity,
     standard: { type: "string" },
     routes: {
       type: "array",

@@ -9,7 +9,7 @@ import { jsonOrCsv, noiGradeResponse } from "../http/response-schemas.ts";
 import { noiQuery } from "../http/schemas.ts";
 import { timeRange } from "../http/time-param.ts";
 import { type NoiPeriodStep, noiGrades, noiYearSpan } from "../series/noi-grade.ts";
-import { periodJson } from "./series.ts";
+import { PERIOD_COLUMNS, periodJson } from "./series.ts";
 
 interface NoiQuery {
   station: string;
@@ -21,14 +21,7 @@ interface NoiQuery {
 }
 
 const COLUMNS = [
-  "label",
-  "start",
-  "end",
-  "value",
-  "valid",
-  "reason",
-  "validCount",
-  "totalCount",
+  ...PERIOD_COLUMNS,
   "grade",
   "grade_zh",
   "grade_en",

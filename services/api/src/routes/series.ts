@@ -21,7 +21,13 @@ interface SeriesQuery {
   format?: "json" | "csv";
 }
 
-const COLUMNS = [
+/**
+ * The CSV columns of a period's periodJson fields, first in the rows of /series and /noi/grade.
+ *
+ * @example
+ * const COLUMNS = [...PERIOD_COLUMNS, "grade", "in_progress"] as const;
+ */
+export const PERIOD_COLUMNS = [
   "label",
   "start",
   "end",
@@ -30,10 +36,9 @@ const COLUMNS = [
   "reason",
   "validCount",
   "totalCount",
-  "rule",
-  "provisional",
-  "in_progress",
 ] as const;
+
+const COLUMNS = [...PERIOD_COLUMNS, "rule", "provisional", "in_progress"] as const;
 
 /**
  * JSON view of a period: times as Beijing ISO text; `inProgress` when the period has not ended at
