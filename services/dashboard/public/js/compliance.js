@@ -1,7 +1,8 @@
-import { getJson } from "./api.js";
-import { textColorOn } from "./format.js";
+import { annualCell } from "./air-annual.js";
+import { getJson, withParams } from "./api.js";
+import { humanTime, textColorOn } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { airGrade, gradeName, waterShareNote } from "./labels.js";
+import { airGrade, gradeName, metricLabel, waterShareNote } from "./labels.js";
 import { escapeHtml } from "./map.js";
 
 const STATUS_COLOR = {
@@ -31,16 +32,18 @@ export async function show(app) {
   const call = ++showCount;
   if (app && !app.stations) app.stations = (await getJson("/api/v1/stations")).stations;
   const year = form.year.value;
-  const [pm25, waterMonth, waterYear, days] = await Promise.all([
+  const [pm25, waterMonth, waterYear, days, annual] = await Promise.all([
     getJson("/api/v1/compliance/pm25", { year }),
     getJson("/api/v1/compliance/water", { period: "month", at: waterAt(year) }),
     getJson("/api/v1/compliance/water", { period: "year", at: waterAt(year) }),
     getJson("/api/v1/compliance/aqi-days", { year }),
+    getJson("/api/v1/compliance/air-annual", { year }),
   ]);
   if (call !== showCount) return;
   renderPm25(pm25, app?.stations ?? []);
   renderWater(waterMonth, waterYear);
   renderDays(days);
+  renderAnnual(annual);
 }
 
 /**
@@ -252,4 +255,72 @@ function daysTooltip(days, params) {
       .replace("{valid}", String(s.validAqiDays)),
   );
   return [`<b>${escapeHtml(pick(s.name))}</b>`, ...lines].join("<br>");
+}
+
+/** "PM2.5 年均值" / "SO₂ 98th percentile of daily means": an HJ 663 annual statistic's name. */
+function statisticName(s) {
+  const what =
+    s.percentile === null
+      ? t("annual.mean")
+      : t(s.pollutant === "o3" ? "annual.p8h" : "annual.p24h").replace("{p}", String(s.percentile));
+  return `${metricLabel(s.pollutant)} ${what}`;
+}
+
+/**
+ * The HJ 663 annual assessment (/compliance/air-annual) of the selected year: a row per air station
+ * and the district, a column per statistic with its value, GB 3095 limit, verdict and valid days.
+ * While the year runs there is no verdict; too few valid days is said, never shown as a pass.
+ */
+function renderAnnual(annual) {
+  const rows = [...annual.stations, annual.district];
+  const columns = annual.district.statistics;
+  const context = { inProgress: annual.inProgress, elapsedDays: annual.elapsedDays };
+  document.getElementById("annual-period").textContent = annual.inProgress
+    ? t("annual.inProgress")
+        .replace("{year}", String(annual.year))
+        .replace("{to}", humanTime(annual.to, getLang()))
+        .replace("{elapsed}", String(annual.elapsedDays))
+        .replace("{days}", String(annual.daysInYear))
+    : t("annual.ended").replace("{year}", String(annual.year)).replace("{days}", String(annual.daysInYear));
+  document.getElementById("annual-csv").href = withParams("/api/v1/compliance/air-annual", {
+    year: annual.year,
+    format: "csv",
+  });
+  // A statistic whose validity rule is provisional (the percentiles) is starred, the note says why.
+  const provisional = (s) => (s.validity?.provisional ? "*" : "");
+  const table = document.getElementById("annual-table");
+  table.tHead.innerHTML = `<tr><th>${t("col.station")}</th><th>${t("col.status")}</th>${columns
+    .map(
+      (s) =>
+        `<th data-stat="${escapeHtml(s.id)}">${escapeHtml(statisticName(s))}${provisional(s)} <small class="unit">${escapeHtml(s.unit)}</small></th>`,
+    )
+    .join("")}</tr>`;
+  table.tBodies[0].innerHTML = rows
+    .map((r) => {
+      const status = annual.inProgress ? "in_progress" : r.status;
+      const exceeding =
+        status === "not_met" && r.exceeding?.length
+          ? `<small>${r.exceeding
+              .map((id) => {
+                const s = r.statistics.find((x) => x.id === id);
+                return escapeHtml(s ? statisticName(s) : id);
+              })
+              .join(getLang() === "zh" ? "、" : ", ")}</small>`
+          : "";
+      const cells = columns
+        .map((column) => {
+          const s = r.statistics.find((x) => x.id === column.id);
+          if (!s) return `<td class="num annual-cell" data-stat="${escapeHtml(column.id)}">—</td>`;
+          const c = annualCell(s, context);
+          const title = c.exact ? ` title="${escapeHtml(`${t("annual.exact")} ${c.exact} ${s.unit}`)}"` : "";
+          return `<td class="num annual-cell verdict-${c.verdict}" data-stat="${escapeHtml(s.id)}"${title}><span class="annual-value${c.verdict === "exceeds" ? " bad" : ""}">${escapeHtml(c.value)}</span><small class="annual-limit">${t("annual.limit")} ${escapeHtml(c.limit)}</small><small class="annual-verdict${c.verdict === "exceeds" ? " bad" : ""}">${t(`annual.verdict.${c.verdict}`)}</small><small class="annual-days">${t("annual.days").replace("{days}", escapeHtml(c.days))}</small></td>`;
+        })
+        .join("");
+      return `<tr data-station="${escapeHtml(r.stationId)}"><td>${escapeHtml(pick(r.name))} <small class="muted">${escapeHtml(gradeName(r.grade, getLang()))}</small></td><td class="annual-status status-${status}${status === "not_met" ? " bad" : ""}">${t(`annual.status.${status}`)}${exceeding}</td>${cells}</tr>`;
+    })
+    .join("");
+  document.getElementById("annual-note").textContent = [
+    t("annual.note"),
+    ...(columns.some((s) => s.validity?.provisional) ? [t("annual.provisional")] : []),
+  ].join(" ");
 }
