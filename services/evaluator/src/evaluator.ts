@@ -12,6 +12,7 @@ import {
   metricsForKind,
   type Reading,
   type ReadingSource,
+  reportingIntervalOf,
   type Station,
   type StationRegistry,
   toBeijingIso,
@@ -21,7 +22,7 @@ import {
   type EvaluationMode,
   loadRulesFile,
   type Rule,
-  trackQuality,
+  type StationView,
 } from "@qingshan/rules";
 import type { AqiSettings, NoiScheme, NoiSchemeId } from "@qingshan/standards";
 import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
@@ -40,6 +41,7 @@ import {
   keptStatistics,
   type SeriesOptions,
   type StationSeries,
+  track,
 } from "./station-series.ts";
 
 /**
@@ -109,6 +111,11 @@ export interface Evaluator {
   stations(): string[];
   /** Partitions of bus "readings" assigned to this member. */
   partitions(): number[];
+  /**
+   * What the rules read of a loaded station — its windows and data-quality trackers — or undefined
+   * (diagnostics; the tests compare it with a fresh rebuild's).
+   */
+  view(stationId: string): StationView | undefined;
 }
 
 /**
@@ -165,11 +172,12 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       /** Whether a rebuild is certainly needed (an import, or a live copy known to differ). */
       certain: boolean;
       /**
-       * Per metric, the hours of live copies the windows could not compare (`unknown`): unless
-       * `certain`, the station is rebuilt only if the store's aggregate of one of them differs
-       * from the windows' hour.
+       * Per metric, the hours of live copies the windows could not compare (`unknown`) and the
+       * earliest copy's ts: unless `certain`, the station is rebuilt only if the store's aggregate
+       * of one of those hours differs from the windows' hour, or a copy joins the quality
+       * tracker's current run (`matchesStore`).
        */
-      unsure: Map<MetricId, Set<number>> | undefined;
+      unsure: Map<MetricId, { readonly hours: Set<number>; from: number }> | undefined;
     }
   >();
   /** The background watch of `lagging` (one loop for all its partitions), while it runs. */
@@ -302,7 +310,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         s.windowsOf(agg.metric).addHourly(agg);
         if (agg.validCount > 0) s.lastValidHour.set(agg.metric, h);
       }
-      for (const r of qualityByHour.get(h) ?? []) trackQuality(s.qualityOf(r.metric), r);
+      for (const r of qualityByHour.get(h) ?? []) track(s, r);
       for (const r of rawByHour.get(h) ?? []) {
         if (r.ts === loaded.get(r.metric)) continue; // sorted by ts: a duplicate row is adjacent
         loaded.set(r.metric, r.ts);
@@ -310,7 +318,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (!outcome.accepted) continue;
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
-        trackQuality(s.qualityOf(r.metric), r);
+        track(s, r);
       }
       s.newestHour = Math.max(s.newestHour ?? h, h);
       if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
@@ -737,22 +745,33 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
   }
 
   /**
-   * Whether the store's hourly aggregates of `hours` (stored after the copies resent in them) are
-   * what the station's windows count for those hours: the same valid and total counts and the same
-   * mean (within 1e-9 relative: the store's mean and the windows' 12-digit one are summed apart).
-   * A corrected value or validity changes one of them, unless corrections cancel out within an hour
-   * (not worth a rebuild per resent batch). An hour the windows no longer hold, or the store lacks,
-   * does not match.
+   * Whether the store, once it holds the copies resent, agrees with what the station's windows and
+   * data-quality trackers hold — per metric, for the hours of the copies: the same valid and total
+   * counts, the same mean (within 1e-9 relative: the store's mean and the windows' 12-digit one are
+   * summed apart) and the same sampled time (GB 3095-2012 Table 4: ≥ 45 min of the hour makes it
+   * valid; an hour mixing instantaneous and averaged readings may not match and is rebuilt, the
+   * store's `validPeriodMs` not counting the instantaneous ones); and, for a copy older than the tracker's
+   * current run (identical N values, or one flag other than N), the stored reading just before the
+   * run must not continue it. A corrected value, validity or period changes the hour; a flag change
+   * inside the run was already found `differs` (compareWithCounted). Corrections cancelling out
+   * within an hour elsewhere, and a change between two invalid flags elsewhere, change nothing the
+   * evaluator holds (its windows keep per hour counts, sums and sampled time only; its trackers the
+   * current run only), so they match. An hour the windows no longer hold, or the store lacks, does
+   * not match.
    */
-  async function matchesStore(stationId: string, hours: ReadonlyMap<MetricId, ReadonlySet<number>>) {
+  async function matchesStore(
+    stationId: string,
+    copies: ReadonlyMap<MetricId, { readonly hours: ReadonlySet<number>; readonly from: number }>,
+  ) {
     const s = series.get(stationId);
     if (s === undefined) return false;
-    for (const [metric, labels] of hours) {
-      const sorted = [...labels].sort((a, b) => a - b);
+    for (const [metric, { hours, from }] of copies) {
+      const sorted = [...hours].sort((a, b) => a - b);
       const first = sorted[0] as number;
       const last = sorted[sorted.length - 1] as number;
       const stored = await store.queryHourly({ stationId, metric, from: first - HOUR_MS, to: last });
       const byHour = new Map(stored.map((agg) => [agg.hourEnd, agg]));
+      const intervalMs = reportingIntervalOf(s.station, metric);
       for (const h of sorted) {
         const agg = byHour.get(h);
         const counted = guard(() => s.windowsOf(metric).hour(h));
@@ -760,13 +779,29 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           agg === undefined ||
           counted === undefined ||
           agg.validCount !== counted.count ||
-          agg.totalCount !== counted.totalCount
+          agg.totalCount !== counted.totalCount ||
+          Math.min(HOUR_MS, agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * intervalMs) !==
+            counted.sampledMs
         )
           return false;
         const a = agg.mean;
         const b = counted.mean;
         if (a === null || b === null ? a !== b : Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a)))
           return false;
+      }
+      // Away from the tracker's run, a swap within an hour or an invalid→invalid flag change alters nothing held here.
+      const q = s.view.quality(metric);
+      const runStart = q?.runSince ?? q?.flagRunSince;
+      if (q !== undefined && runStart !== undefined && from < runStart) {
+        const before = await store.queryReadings({ stationId, metric, from, to: runStart });
+        let previous: Reading | undefined;
+        for (const r of before) if (previous === undefined || r.ts > previous.ts) previous = r;
+        const continues =
+          previous !== undefined &&
+          (q.lastFlag === "N"
+            ? previous.flag === "N" && previous.value === q.lastValue
+            : previous.flag === q.lastFlag);
+        if (continues) return false;
       }
     }
     return true;
@@ -866,8 +901,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (certain) pending.certain = true;
         else {
           pending.unsure ??= new Map();
-          const hours = pending.unsure.get(r.metric) ?? new Set<number>();
-          pending.unsure.set(r.metric, hours.add(hourEndOf(r.ts)));
+          const copies = pending.unsure.get(r.metric);
+          if (copies === undefined)
+            pending.unsure.set(r.metric, { hours: new Set([hourEndOf(r.ts)]), from: r.ts });
+          else {
+            copies.hours.add(hourEndOf(r.ts));
+            copies.from = Math.min(copies.from, r.ts);
+          }
         }
       };
       /** Imported history too late for the windows: expected, so logged once per batch, not dead-lettered. */
@@ -924,7 +964,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         evaluated++;
         if (r.ts > newestEvaluated) newestEvaluated = r.ts;
         s.markCounted(r.metric, r.ts);
-        trackQuality(s.qualityOf(r.metric), r);
+        track(s, r);
         if (settings.validFlags.includes(r.flag))
           s.lastValidHour.set(r.metric, Math.max(s.lastValidHour.get(r.metric) ?? 0, outcome.hourEnd));
         s.lastSeen = Math.max(s.lastSeen ?? r.receivedAt, r.receivedAt);
@@ -1066,5 +1106,6 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
     sweep,
     stations: () => [...series.keys()],
     partitions: () => [...owned].sort((a, b) => a - b),
+    view: (stationId) => series.get(stationId)?.view,
   };
 }

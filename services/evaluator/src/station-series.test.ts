@@ -1,7 +1,7 @@
 import { createStationRegistry, type DataFlag, type Station } from "@qingshan/domain";
 import { createSeriesQuality, type SeriesQuality, trackQuality } from "@qingshan/rules";
 import { describe, expect, it } from "vitest";
-import { compareWithCounted, createStationSeries, isCounted } from "./station-series.ts";
+import { compareWithCounted, createStationSeries, isCounted, track } from "./station-series.ts";
 import { oneAirStation } from "./testdata/fixtures.ts";
 
 const station = oneAirStation().get("aq-1") as Station;
@@ -71,7 +71,7 @@ describe("compareWithCounted (a copy of a counted time: same, corrected, or cann
     for (const r of readings) {
       expect(s.windowsOf("pm25").add(r).accepted).toBe(true);
       s.markCounted("pm25", r.ts);
-      trackQuality(s.qualityOf("pm25"), r);
+      track(s, { metric: "pm25", ...r });
     }
     return s;
   }
@@ -93,6 +93,9 @@ describe("compareWithCounted (a copy of a counted time: same, corrected, or cann
       [pm25(t0 + 2 * H, 40, "C"), "same"], // the newest: its flag is known exactly (quality tracker)
       [pm25(t0 + 2 * H, 40, "M"), "differs"],
       [pm25(t0 + 2 * H, 40, "N"), "differs"],
+      // The period alone (GB 3095-2012 Table 4: the hour's sampled time decides its validity).
+      [pm25(t0, 20, "N", H / 2), "differs"], // an older hour
+      [pm25(t0 + 2 * H, 40, "C", H / 2), "differs"], // the newest (its period is kept beside the tracker)
     ];
     expect(cases.map(([r]) => compareWithCounted(s, r, options))).toEqual(cases.map(([, want]) => want));
   });
@@ -103,6 +106,21 @@ describe("compareWithCounted (a copy of a counted time: same, corrected, or cann
     expect(compareWithCounted(s, pm25(t0 + 2 * M, 22, "N", M), options)).toBe("same");
     expect(compareWithCounted(s, pm25(t0 + 2 * M, 23, "N", M), options)).toBe("differs");
     expect(compareWithCounted(s, pm25(t0 + M, 21, "N", M), options)).toBe("unknown");
+    expect(compareWithCounted(s, pm25(t0 + 2 * M, 22, "N", 30_000), options)).toBe("differs");
+  });
+
+  it("a copy inside the quality tracker's current run that would break it differs; one before the run is unknown", () => {
+    const M = 60_000;
+    // 25, then 20 three times: a run of identical values since t0 + M.
+    const s = counted([25, 20, 20, 20].map((v, k) => pm25(t0 + k * M, v, "N", M)));
+    expect(compareWithCounted(s, pm25(t0 + M, 20, "N", M), options)).toBe("unknown"); // the run's value
+    expect(compareWithCounted(s, pm25(t0 + M, 21, "N", M), options)).toBe("differs");
+    expect(compareWithCounted(s, pm25(t0 + 2 * M, 20, "C", M), options)).toBe("differs");
+    expect(compareWithCounted(s, pm25(t0, 20, "N", M), options)).toBe("unknown"); // the store decides
+    // N, then M twice: a run of flag M since t0 + M; which invalid flag an older hour had is not kept.
+    const f = counted([pm25(t0, 20), pm25(t0 + H, 21, "M"), pm25(t0 + 2 * H, 22, "M")]);
+    expect(compareWithCounted(f, pm25(t0 + H, 21, "D"), options)).toBe("differs");
+    expect(compareWithCounted(f, pm25(t0 + H, 99, "M"), options)).toBe("unknown");
   });
 
   it("an older invalid hour is unknown (which invalid flag was counted is not kept); one beyond the lateness is too late", () => {

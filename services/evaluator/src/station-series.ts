@@ -7,7 +7,13 @@ import {
   reportingIntervalOf,
   type Station,
 } from "@qingshan/domain";
-import type { Rule, SeriesQuality, StationView, StatLike } from "@qingshan/rules";
+import {
+  type Rule,
+  type SeriesQuality,
+  type StationView,
+  type StatLike,
+  trackQuality,
+} from "@qingshan/rules";
 import { GB3095_2026_FROM, type Gb3095Limit, gb3095Limit } from "@qingshan/standards";
 import {
   createSeriesWindows,
@@ -63,6 +69,8 @@ export interface StationSeries {
   windowsOf(metric: MetricId): SeriesWindows;
   /** The metric's quality tracker (created on first use), a live view: trackQuality(s.qualityOf(m), r). */
   qualityOf(metric: MetricId): SeriesQuality;
+  /** Per metric, the periodMs of the tracker's last reading (`track`; compareWithCounted reads it). */
+  readonly lastPeriodMs: MetricNumbers;
 }
 
 export interface SeriesOptions {
@@ -127,7 +135,8 @@ const Q_LAST_TS = 5;
 const Q_REPEATS = 6; // NaN: no tracker yet
 const Q_FLAG_RUN_SINCE = 7;
 const Q_RUN_SINCE = 8;
-const SLOTS = 9;
+const Q_LAST_PERIOD = 9;
+const SLOTS = 10;
 /** Flags seen, coded by index (a process-wide table: the flags are a handful of codes). */
 const FLAGS: DataFlag[] = [];
 const flagCode = (flag: DataFlag): number => {
@@ -210,6 +219,7 @@ class Series implements StationSeries, StationView {
   readonly lastValidHour: MetricNumbers = new Numbers(this, LAST_VALID_HOUR);
   readonly storedThrough: MetricNumbers = new Numbers(this, STORED_THROUGH);
   readonly newestTs: MetricNumbers = new Numbers(this, NEWEST_TS);
+  readonly lastPeriodMs: MetricNumbers = new Numbers(this, Q_LAST_PERIOD);
   lastSeen: number | undefined = undefined;
   newestHour: number | undefined = undefined;
   /** Metrics with slots in `data` and `wins`: the expected ones, then any other the station reported. */
@@ -393,6 +403,32 @@ export function isCounted(s: StationSeries, metric: MetricId, ts: number): boole
 }
 
 /**
+ * Feeds `r` to its metric's data-quality tracker (`trackQuality`, which ignores a reading older
+ * than its last) and, when the tracker took it, keeps its period: a copy of the newest reading is
+ * compared with its value, flag and period (`compareWithCounted`).
+ *
+ * @example
+ * track(s, { metric: "pm25", ts, value: 41, flag: "N", periodMs: 3_600_000 });
+ */
+export function track(s: StationSeries, r: WindowReading & { readonly metric: MetricId }): void {
+  const q = s.qualityOf(r.metric);
+  trackQuality(q, r);
+  if (q.lastTs === r.ts) s.lastPeriodMs.set(r.metric, r.periodMs ?? 0);
+}
+
+/**
+ * The sampling time the windows credit a valid reading with in its hour (@qingshan/windows `add`:
+ * GB 3095-2012 Table 4 counts sampling time in the hour): the part of its period inside the hour,
+ * or the reporting interval for an instantaneous one; at most an hour (the hour's `sampledMs`).
+ */
+function creditedMs(s: StationSeries, r: WindowReading & { readonly metric: MetricId }): number {
+  const period = r.periodMs ?? 0;
+  const credit =
+    period > 0 ? Math.min(period, hourEndOf(r.ts) - r.ts) : reportingIntervalOf(s.station, r.metric);
+  return Math.min(HOUR_MS, credit);
+}
+
+/**
  * What a copy of a counted reading (`isCounted`) brings compared with what the windows counted for
  * its time: `same` (a QoS 1 redelivery, a resend after a reconnect: nothing to do), `differs` (a
  * correction: HJ 212 supplementary data, a station re-sending a corrected minute or hour value),
@@ -406,14 +442,18 @@ const sameNumber = (a: number | undefined, b: number): boolean =>
   a === b || ((a === undefined || Number.isNaN(a)) && Number.isNaN(b));
 
 /**
- * Compares a copy of a counted reading with what the windows hold for its time, without storing
- * anything per reading. Exact for the series' newest reading (its quality tracker keeps that
- * reading's value and flag, as counted or as loaded at the rebuild) and for an hour holding this
- * one reading (hourly data: the hour's sum is its value; the flag is known when it is valid and
- * only one flag is valid). Anything else is `unknown` — sub-hourly data older than the newest
- * reading, an invalid older reading (which invalid flag was counted is not kept), a series that
- * fell back to its newest time (counted-times.ts): the evaluator then checks the store's aggregate
- * of the hour once the copy is stored, and rebuilds the station if it differs from the windows'.
+ * Compares a copy of a counted reading with what the windows and the data-quality trackers hold
+ * for its time, without storing anything per reading. Exact for the series' newest reading (its
+ * quality tracker keeps that reading's value and flag, `track` its period, as counted or as loaded
+ * at the rebuild) and for an hour holding this one reading (hourly data: the hour's sum is its
+ * value, its sampled time the reading's period in the hour; the flag is known when it is valid and
+ * only one flag is valid). A copy inside the tracker's current run (identical N values: a stuck
+ * sensor; one flag other than N: a flag lasting too long) that would break the run `differs` (each
+ * reading of the run was counted with the run's value and flag). Anything else is `unknown` —
+ * sub-hourly data older than the newest reading, an invalid older reading (which invalid flag was
+ * counted is not kept), a series that fell back to its newest time (counted-times.ts): the
+ * evaluator then checks the store once the copy is stored (the hour's aggregate, and the reading
+ * before the tracker's run) and rebuilds the station if it differs from what the windows hold.
  * Only for readings `isCounted` holds (the hot path never calls it).
  *
  * @example
@@ -428,14 +468,26 @@ export function compareWithCounted(
   if (newest !== undefined && r.ts < newest - options.latenessMs) return "too-late";
   const q = s.view.quality(r.metric);
   if (q?.lastTs === r.ts)
-    return sameNumber(q.lastValue, r.value) && q.lastFlag === r.flag ? "same" : "differs";
+    return sameNumber(q.lastValue, r.value) &&
+      q.lastFlag === r.flag &&
+      s.lastPeriodMs.get(r.metric) === (r.periodMs ?? 0)
+      ? "same"
+      : "differs";
+  if (q?.lastTs !== undefined && r.ts < q.lastTs) {
+    // Inside the current run the tracker counted every reading as the run's value and flag.
+    if (q.runSince !== undefined && r.ts >= q.runSince && (r.flag !== "N" || r.value !== q.lastValue))
+      return "differs";
+    if (q.flagRunSince !== undefined && r.ts >= q.flagRunSince && r.flag !== q.lastFlag) return "differs";
+  }
   const valid = options.validFlags.includes(r.flag);
   const hour = guard(() => s.windowsOf(r.metric).hour(hourEndOf(r.ts)));
   if (hour === undefined || hour.totalCount !== 1) return "unknown";
   if (hour.count === 1) {
     // The counted reading was valid: its value is the hour's mean (a one-value mean is the value,
-    // kept to 12 significant digits as every window mean).
-    if (!valid || hour.mean !== Number(r.value.toPrecision(12))) return "differs";
+    // kept to 12 significant digits as every window mean), its period in the hour the hour's
+    // sampled time (GB 3095-2012 Table 4: ≥ 45 min makes the hour valid).
+    if (!valid || hour.mean !== Number(r.value.toPrecision(12)) || hour.sampledMs !== creditedMs(s, r))
+      return "differs";
     return options.validFlags.length === 1 ? "same" : "unknown";
   }
   return valid ? "differs" : "unknown";
