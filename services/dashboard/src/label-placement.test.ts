@@ -116,6 +116,26 @@ describe("station label placement on the network map", () => {
     }
   });
 
+  // A phone 390 px wide: the map is 358 × 360 px (main.css paddings), every air station in a
+  // heavy-pollution episode with an open alert ("⚠ 严重污染 360"), so labels are at their widest.
+  it("keeps every label inside the map on a phone, even where nothing is free", () => {
+    const [w, h] = [358, 360];
+    const points = project(w, h);
+    for (const lang of ["zh", "en"] as const) {
+      const items = labelItems(points, lang).map((i) => ({ ...i, width: i.width + Math.ceil(width("⚠ ")) }));
+      const labels = placeLabels(items, { x: 0, y: 0, width: w, height: h });
+      for (const item of items) {
+        const box = labels.get(item.id);
+        if (!box) throw new Error(`no label for ${item.id}`);
+        const where = `${lang} ${item.id} at ${box.x}, ${box.y}`;
+        expect(box.x, where).toBeGreaterThanOrEqual(0);
+        expect(box.y, where).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, where).toBeLessThanOrEqual(w);
+        expect(box.y + box.height, where).toBeLessThanOrEqual(h);
+      }
+    }
+  });
+
   it("puts a lone station's label right of its marker, without a leader", () => {
     const labels = placeLabels([{ id: "a", x: 100, y: 100, radius: 8, width: 40, height: 16 }], {
       x: 0,

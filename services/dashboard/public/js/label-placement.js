@@ -80,8 +80,10 @@ const DIRECTIONS = [
  * by a leader line. A candidate is free when it stays inside `bounds`, covers no marker and no
  * label placed before it, and its leader crosses no placed label. The most crowded markers are
  * placed first, since they have the fewest free spots. Labels are never hidden: when nothing is
- * free, the candidate overlapping least is taken. Labels keep `spacing` px apart. `obstacles` are
- * boxes a label must not cover either (the township names), nor its leader cross.
+ * free, the candidate overlapping least is taken. A label always stays inside `bounds` (a
+ * candidate crossing an edge is moved in, joined to its marker by a leader), unless it is bigger.
+ * Labels keep `spacing` px apart. `obstacles` are boxes a label must not cover either (the
+ * township names), nor its leader cross.
  *
  * @param items [{ id, x, y, radius, width, height }]: marker centre and half-size, label box size (px)
  * @param bounds { x, y, width, height } the labels must stay in
@@ -112,8 +114,10 @@ export function placeLabels(
     for (let ring = 0; ring <= rings && !(best && best.cost === 0); ring++) {
       const distance = item.radius + gap + ring * ringStep;
       for (const dir of ring === 0 ? DIRECTIONS.slice(0, 8) : DIRECTIONS) {
-        const box = boxAt(item, dir, distance);
-        const leader = ring === 0 ? null : leaderLine(item, box);
+        const at = boxAt(item, dir, distance);
+        // Moved inside `bounds` first: however crowded the map (a phone's), no label is cut off.
+        const box = insideBounds(at, bounds);
+        const leader = box === at && ring === 0 ? null : leaderLine(item, box, gap);
         const cost = overlapCost(box, leader, bounds, markers, placed, spacing, obstacles);
         if (!best || cost < best.cost) best = { box, leader, cost };
         if (cost === 0) break;
@@ -139,11 +143,23 @@ function boxAt(item, dir, distance) {
   };
 }
 
-/** From the marker's edge to the nearest point of the label box. */
-function leaderLine(item, box) {
+/**
+ * A candidate moved the least distance that puts it inside `bounds` (as far as it fits), so no
+ * label is cut off at the map's edge, however crowded the map is.
+ */
+function insideBounds(box, bounds) {
+  const shift = (at, size, from, room) => Math.max(from, Math.min(at, from + room - size)) - at;
+  const dx = box.width <= bounds.width ? shift(box.x, box.width, bounds.x, bounds.width) : 0;
+  const dy = box.height <= bounds.height ? shift(box.y, box.height, bounds.y, bounds.height) : 0;
+  return dx === 0 && dy === 0 ? box : { ...box, x: box.x + dx, y: box.y + dy };
+}
+
+/** From the marker's edge to the nearest point of the label box; none when the box is beside the marker. */
+function leaderLine(item, box, gap) {
   const nx = Math.min(Math.max(item.x, box.x), box.x + box.width);
   const ny = Math.min(Math.max(item.y, box.y), box.y + box.height);
-  const length = Math.hypot(nx - item.x, ny - item.y) || 1;
+  const length = Math.hypot(nx - item.x, ny - item.y);
+  if (length <= item.radius + gap + 0.5) return null;
   const start = [
     item.x + ((nx - item.x) / length) * item.radius,
     item.y + ((ny - item.y) / length) * item.radius,
