@@ -38,6 +38,8 @@ function aqi(value: unknown): object {
     ...(result.pmBasis ? { pmBasis: result.pmBasis } : {}),
     ...(result.aboveScale?.length ? { aboveScale: result.aboveScale } : {}),
     ...(result.withheld ? { withheld: result.withheld } : {}),
+    // HJ 633-2012 §5 / HJ 633-2026 §5.3 (air-aqi.md §5): the report states what is missing, as GET /aqi does.
+    ...(result.missing?.length ? { missing: result.missing } : {}),
   };
 }
 
@@ -50,7 +52,9 @@ function water(value: unknown): object {
     deciding: result.deciding,
     referenceOnly: result.referenceOnly,
     notAssessed: result.notAssessed,
-    meetsTarget: result.meetsTarget,
+    // As GET /water/class: the target (Class III unless given) and, with no class, meetsTarget null.
+    targetClass: result.targetClass,
+    meetsTarget: result.class === null ? null : result.meetsTarget,
   };
 }
 

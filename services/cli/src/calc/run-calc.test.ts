@@ -54,6 +54,29 @@ describe("qingshan calc", () => {
     expect(out[3]).toHaveProperty("exceeding", []);
   });
 
+  it("aqi: names the indicators missing, as GET /api/v1/aqi does (the README example)", async () => {
+    const { code, out } = await calc("aqi", [
+      JSON.stringify({ period: "day", date: "2026-06-01", concentrations: { pm25_24h: 88, pm10_24h: 100 } }),
+      // HJ 633-2026 §5.3.1: AQI ≤ 100 with pollutants missing is withheld, and says which are missing.
+      JSON.stringify({ period: "day", date: "2026-06-01", concentrations: { pm25_24h: 30, pm10_24h: 40 } }),
+    ]);
+    expect(code).toBe(0);
+    expect(out[0]).toEqual({
+      standard: "HJ633-2026",
+      aqi: 126,
+      iaqi: { pm10_24h: 86, pm25_24h: 126 },
+      primary: ["pm25"],
+      level: 3,
+      category: { zh: "轻度污染", en: "Lightly polluted", color: "#FF7E00" },
+      missing: ["so2_24h", "no2_24h", "co_24h", "o3_8h"],
+    });
+    expect(out[1]).toMatchObject({
+      aqi: null,
+      withheld: { aqi: 43 },
+      missing: ["so2_24h", "no2_24h", "co_24h", "o3_8h"],
+    });
+  });
+
   it("aqi: an unknown concentration key lists the valid keys", async () => {
     const { code, out } = await calc("aqi", [
       JSON.stringify({ period: "day", concentrations: { pm25: 88 } }),
@@ -80,8 +103,29 @@ describe("qingshan calc", () => {
       deciding: ["do"],
       referenceOnly: ["tn"],
       notAssessed: ["cond"],
+      targetClass: "III",
       meetsTarget: false,
     });
+  });
+
+  it("water: meetsTarget against the target given, else Class III, and null when nothing is assessed (as GET /water/class)", async () => {
+    const { code, out } = await calc("water", [
+      JSON.stringify({ waterBody: "river", values: {} }),
+      JSON.stringify({ waterBody: "river", targetClass: "II", values: { temp: 18, cond: 250 } }),
+      JSON.stringify({ waterBody: "river", targetClass: "IV", values: { do: 4.2 } }),
+    ]);
+    expect(code).toBe(0);
+    expect(out[0]).toEqual({
+      class: null,
+      parameterClasses: {},
+      deciding: [],
+      referenceOnly: [],
+      notAssessed: [],
+      targetClass: "III",
+      meetsTarget: null,
+    });
+    expect(out[1]).toMatchObject({ class: null, targetClass: "II", meetsTarget: null });
+    expect(out[2]).toMatchObject({ class: "IV", targetClass: "IV", meetsTarget: true });
   });
 
   it("noi: grades with the provisional default scheme, and says it is provisional", async () => {
