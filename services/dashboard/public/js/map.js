@@ -18,7 +18,7 @@ import {
   STATION_SYMBOLS,
   TOWNSHIP_TEXT,
 } from "./label-placement.js";
-import { unitText } from "./labels.js";
+import { unitText, withoutSeverityTag } from "./labels.js";
 import { townshipName, townshipNames } from "./townships.js";
 
 let chart;
@@ -413,13 +413,16 @@ function metricName(app, metric) {
   return m?.zh ? pick(m) : metric;
 }
 
-/** The station's open and acknowledged alerts, most severe first, as the duty console words them. */
+/**
+ * The station's open and acknowledged alerts, most severe first, as the duty console words them:
+ * the severity as a badge, so the message goes without its "【严重】" tag.
+ */
 function openAlertsHtml(app, id) {
   const list = (app.openAlerts ?? []).filter((a) => a.stationId === id).sort(compareAlerts);
   if (list.length === 0) return "";
   const items = list.map(
     (a) =>
-      `<li data-alert="${escapeHtml(a.alertId)}"><span class="badge sev-${escapeHtml(a.severity)}">${t(`severity.${a.severity}`)}</span> ${escapeHtml(humanizeTimes(pick(a.message), getLang(), a.updatedAt))}${a.status === "acknowledged" ? ` <small class="muted">(${t("status.acknowledged")})</small>` : ""}</li>`,
+      `<li data-alert="${escapeHtml(a.alertId)}"><span class="badge sev-${escapeHtml(a.severity)}">${t(`severity.${a.severity}`)}</span> ${escapeHtml(withoutSeverityTag(humanizeTimes(pick(a.message), getLang(), a.updatedAt)))}${a.status === "acknowledged" ? ` <small class="muted">(${t("status.acknowledged")})</small>` : ""}</li>`,
   );
   return `<h4>${t("alerts.open")} (${list.length})</h4><ul class="panel-alerts">${items.join("")}</ul>
     <p><a href="#alerts">${t("nav.alerts")} →</a></p>`;
