@@ -9,14 +9,14 @@ import {
   toBeijingIso,
   toBeijingIsoMs,
 } from "@qingshan/domain";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../deps.ts";
 import { ApiError, errorResponseSchema } from "../http/errors.ts";
 import { respond } from "../http/respond.ts";
 import { jsonOrCsv } from "../http/response-schemas.ts";
 import { ackBody, alertEventSchema, alertParams, alertStateSchema, alertsQuery } from "../http/schemas.ts";
-import { parseTimeParam } from "../http/time-param.ts";
+import { parseTimeParam, TIME_EXPECTED } from "../http/time-param.ts";
 
 interface AlertsQuery {
   status?: string;
@@ -96,7 +96,31 @@ export async function alertStates(
   return foldAlertEvents(events);
 }
 
-/** Whether an alert was active at some time in [from, to). */
+/**
+ * What `from`/`to` of GET /alerts filter on: processing times, not data times (activeIn). Said in
+ * the OpenAPI document because an alert's message speaks of data time (开始于 17:00 is its
+ * `startedAt`), which can be hours or days before it was raised (late data, a replay).
+ */
+const ACTIVE_IN_TEXT =
+  "`from`/`to` filter on processing time — when the rule engine raised the alert (`raisedAt`) and resolved it (`resolvedAt`) — not on data time (`startedAt`, the time the message's 开始于 / 'since' gives, which can be hours or days earlier after late data or a replay): an alert is kept when raisedAt < to and it is not resolved before from (resolvedAt absent or ≥ from).";
+
+/** alertsQuery with `from`/`to` saying which time they filter (ACTIVE_IN_TEXT). */
+const listAlertsQuery = {
+  ...alertsQuery,
+  properties: {
+    ...alertsQuery.properties,
+    from: {
+      ...alertsQuery.properties.from,
+      description: `Keeps the alerts not resolved before this time: resolvedAt (processing time) absent or ≥ from — not the data time startedAt. Format: ${TIME_EXPECTED}`,
+    },
+    to: {
+      ...alertsQuery.properties.to,
+      description: `Keeps the alerts raised before this time: raisedAt (processing time) < to — not the data time startedAt. Format: ${TIME_EXPECTED}`,
+    },
+  },
+} as const;
+
+/** Whether an alert was active at some time in [from, to) of processing time (raisedAt, resolvedAt; ACTIVE_IN_TEXT). */
 function activeIn(state: AlertState, from: number | undefined, to: number | undefined): boolean {
   if (to !== undefined && Date.parse(state.raisedAt) >= to) return false;
   if (from !== undefined && state.resolvedAt !== undefined && Date.parse(state.resolvedAt) < from)
@@ -104,10 +128,69 @@ function activeIn(state: AlertState, from: number | undefined, to: number | unde
   return true;
 }
 
+/**
+ * What an event restates of the alert's current condition, from its folded state: the level with
+ * its name (`levelName`, e.g. 严重污染) and a warning's path (heavy-pollution-warning.md §3.3: a
+ * health advisory is not a suggested warning), the measure, window, standard and start — the
+ * fields the notifier's reminders (renotified, escalated) copy from the state too. An
+ * `acknowledged` event carries them so its history row names the level as the raise did.
+ * Not `conditionHolds` (raised and level_changed only) nor `details`.
+ *
+ * @example
+ * currentCondition(state) // { level: "severe", levelName: { zh: "严重污染", en: "severely polluted" }, value: 320, … }
+ */
+function currentCondition(state: AlertState): Partial<AlertEvent> {
+  return {
+    ...(state.level !== undefined ? { level: state.level } : {}),
+    ...(state.levelName !== undefined ? { levelName: state.levelName } : {}),
+    ...(state.metric !== undefined ? { metric: state.metric } : {}),
+    ...(state.value !== undefined ? { value: state.value } : {}),
+    ...(state.threshold !== undefined ? { threshold: state.threshold } : {}),
+    ...(state.window !== undefined ? { window: state.window } : {}),
+    ...(state.calendarWindow !== undefined ? { calendarWindow: state.calendarWindow } : {}),
+    ...(state.standard !== undefined ? { standard: state.standard } : {}),
+    ...(state.startedAt !== undefined ? { startedAt: state.startedAt } : {}),
+    ...(state.path !== undefined ? { path: state.path } : {}),
+  };
+}
+
 const AckBodySchema = z.object({
   actor: z.string().trim().min(1).max(100),
   note: z.string().max(2000).optional(),
 });
+
+const ACK_BODY_EXPECTED = "a JSON object { actor, note? } (content-type application/json)";
+
+/**
+ * The ack route's error handler: a body Fastify could not read as JSON (malformed, empty, or of
+ * another content type) is answered in the API's shape, naming the body and what was expected,
+ * instead of Fastify's own text. Every other error goes on to the app's handler.
+ */
+function ackBodyError(error: FastifyError, request: FastifyRequest): never {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      throw new ApiError(
+        "body.invalid",
+        `body is ${error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ? "empty" : "not valid JSON"}, expected ${ACK_BODY_EXPECTED}`,
+        { parameter: "body", expected: ACK_BODY_EXPECTED },
+      );
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE": {
+      const received = request.headers["content-type"];
+      throw new ApiError(
+        "media.unsupported",
+        `content-type is ${received === undefined ? "missing" : JSON.stringify(received)}, expected application/json`,
+        {
+          parameter: "content-type",
+          ...(received === undefined ? {} : { received }),
+          expected: "application/json",
+        },
+      );
+    }
+    default:
+      throw error;
+  }
+}
 
 function parseAckBody(body: unknown): { actor: string; note?: string } {
   const parsed = AckBodySchema.safeParse(body ?? {});
@@ -117,13 +200,14 @@ function parseAckBody(body: unknown): { actor: string; note?: string } {
       : { actor: parsed.data.actor, note: parsed.data.note };
   const issue = parsed.error.issues[0];
   const field = issue?.path.join(".") || "body";
-  const received = body && typeof body === "object" ? (body as Record<string, unknown>)[field] : body;
+  const received =
+    field !== "body" && body && typeof body === "object" ? (body as Record<string, unknown>)[field] : body;
   const expected =
     field === "actor"
       ? "the duty officer's name (1–100 characters)"
       : field === "note"
         ? "text of ≤ 2000 characters"
-        : "a JSON object { actor, note? }";
+        : ACK_BODY_EXPECTED;
   throw new ApiError(
     "body.invalid",
     `body field "${field}" is ${received === undefined ? "missing" : JSON.stringify(received)}, expected ${expected}`,
@@ -142,10 +226,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         summary: "Alerts (current state)",
-        description:
-          "Current state of each alert, folded from its stored events, newest raised first. `from`/`to` keep the alerts active at some time in [from, to). Without filters: every alert.",
+        description: `Current state of each alert, folded from its stored events, newest raised first. ${ACTIVE_IN_TEXT} Without filters: every alert.`,
         tags: ["alerts"],
-        querystring: alertsQuery,
+        querystring: listAlertsQuery,
         response: {
           200: jsonOrCsv(
             "Alert states, newest raised first",
@@ -283,9 +366,11 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
           400: errorResponseSchema,
           404: errorResponseSchema,
           409: errorResponseSchema,
+          415: errorResponseSchema,
         },
       },
       config: { openapiBody: ackBody },
+      errorHandler: ackBodyError,
     },
     async function acknowledgeAlert(request) {
       const body = parseAckBody(request.body);
@@ -310,7 +395,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         ruleId: state.ruleId,
         stationId: state.stationId,
         severity: state.severity,
-        ...(state.level !== undefined ? { level: state.level } : {}),
+        ...currentCondition(state),
         message: state.message,
         actor: body.actor,
         ...(body.note !== undefined ? { note: body.note } : {}),
