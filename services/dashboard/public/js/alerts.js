@@ -252,6 +252,25 @@ function ruleSection(app, alert, rule) {
     ${lines.length ? `<dl class="rule-conditions">${lines.map((l) => `<dt>${escapeHtml(l.label)}</dt><dd>${escapeHtml(l.text)}</dd>`).join("")}</dl>` : ""}</section>`;
 }
 
+/**
+ * The level badge of an event in an alert's history. A raise or level change states its level's
+ * name and path. Another event (acknowledged, renotified, …) restates the alert's current ones, but
+ * one stored before it did carries only the level id: it takes them from the raise or level change
+ * it follows, when that is at the same level, so its badge reads 严重污染 or 健康提示 · 橙色级别 as
+ * that one's did — not "severe", nor a suggested warning. `events` in time order.
+ */
+function eventLevelBadge(events, index) {
+  const e = events[index];
+  if (!e.level) return "";
+  if (e.type === "raised" || e.type === "level_changed") return levelBadge(e.level, e.levelName, e.path);
+  const before = events
+    .slice(0, index)
+    .filter((x) => x.type === "raised" || x.type === "level_changed")
+    .at(-1);
+  const same = before?.level === e.level ? before : undefined;
+  return levelBadge(e.level, e.levelName ?? same?.levelName, e.path ?? same?.path);
+}
+
 async function showHistory(app, alertId) {
   const { alert, events } = await getJson(`/api/v1/alerts/${encodeURIComponent(alertId)}`);
   // Only an API started with the rules file describes rules; one without answers GET /rules with a
@@ -266,7 +285,7 @@ async function showHistory(app, alertId) {
     <ol class="events">${events
       .map(
         (e, i) =>
-          `<li data-event="${escapeHtml(e.id)}"><time>${shortTime(e.at)}</time> <b>${escapeHtml(eventLabel(events, i, getLang(), t(`event.${e.type}`)))}</b> ${e.level ? levelBadge(e.level, e.levelName, e.path) : ""} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
+          `<li data-event="${escapeHtml(e.id)}"><time>${shortTime(e.at)}</time> <b>${escapeHtml(eventLabel(events, i, getLang(), t(`event.${e.type}`)))}</b> ${eventLevelBadge(events, i)} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
       )
       .join("")}</ol>`;
   document.getElementById("history-dialog").showModal();
