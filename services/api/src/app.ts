@@ -12,6 +12,7 @@ import { storeValidFlags } from "@qingshan/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { register as globalRegister } from "prom-client";
 import type { ApiContext, ApiDeps, ReadinessCheck } from "./deps.ts";
+import { closeQueryStrings } from "./http/closed-query.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { ApiError } from "./http/errors.ts";
 import { healthRoutes } from "./ops/health.ts";
@@ -64,6 +65,10 @@ export function createApp(deps: ApiDeps): FastifyInstance {
   const options: FastifyServerOptions = {
     // Query arrays are not part of the API: "a=1&a=2" is refused by the schema as not a string.
     routerOptions: { ignoreTrailingSlash: true },
+    // Fastify's Ajv default, removeAdditional: true, silently strips what `additionalProperties:
+    // false` refuses: an unknown query parameter (`period` on /series) would be dropped and the
+    // default answered. Off, it is a 400 naming the parameter (closeQueryStrings).
+    ajv: { customOptions: { removeAdditional: false } },
   };
   const app =
     typeof deps.logger === "object"
@@ -155,6 +160,8 @@ export function createApp(deps: ApiDeps): FastifyInstance {
 
   app.register(
     async function apiV1(scope) {
+      // Before the routes: every /api/v1 route refuses query parameters it does not declare.
+      scope.addHook("onRoute", closeQueryStrings);
       stationRoutes(scope, ctx);
       readingRoutes(scope, ctx);
       seriesRoutes(scope, ctx);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { unknownParameterError, unknownParameters } from "./closed-query.ts";
 import { ApiError, badParameter } from "./errors.ts";
 import { PATTERN_EXPECTED } from "./schemas.ts";
 
@@ -33,9 +34,22 @@ function expectedOf(issue: AjvIssue): string {
   }
 }
 
-/** Turns a Fastify/Ajv validation failure into a 400 naming the parameter, value and expectation. */
+/**
+ * Turns a Fastify/Ajv validation failure into a 400 naming the parameter, value and expectation.
+ * A query parameter the route does not declare is named first, whatever else failed: a misnamed
+ * parameter (`every` on /aqi) is the likelier cause of the rest (a required one "missing").
+ */
 export function validationError(error: FastifyError, request: FastifyRequest): ApiError {
+  if (error.validationContext === "querystring") {
+    const { unknown, declared } = unknownParameters(request);
+    if (unknown.length > 0) return unknownParameterError(request, unknown, declared);
+  }
   const issue = (error.validation?.[0] ?? { keyword: "", instancePath: "", params: {} }) as AjvIssue;
+  if (issue.keyword === "additionalProperties" && typeof issue.params.additionalProperty === "string") {
+    // Not found in the URL as parsed above (should not happen): still name it.
+    const { declared } = unknownParameters(request);
+    return unknownParameterError(request, [issue.params.additionalProperty], declared);
+  }
   const parameter =
     typeof issue.params.missingProperty === "string"
       ? issue.params.missingProperty

@@ -319,6 +319,13 @@ export const deadLettersResponse = object(
   {
     ...range,
     count: int,
+    truncated: {
+      ...bool,
+      description: "True when more than `limit` dead letters matched: the newest `limit` were returned",
+    },
+    next: str(
+      "Only when truncated: path and query of the next page (this query with `cursor`, and `from`/`to` pinned), continuing exactly after the last dead letter returned; also in the Link header (rel=next)",
+    ),
     deadLetters: arrayOf(
       object(
         {
@@ -336,7 +343,7 @@ export const deadLettersResponse = object(
       ),
     ),
   },
-  ["from", "to", "count", "deadLetters"],
+  ["from", "to", "count", "truncated", "deadLetters"],
 );
 
 const rejection = object({ code: str(), path: str(), received: {}, expected: str(), message: str() }, [

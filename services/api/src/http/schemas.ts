@@ -1,4 +1,4 @@
-import { METRIC_IDS } from "@qingshan/domain";
+import { METRIC_IDS, REJECTION_CODES } from "@qingshan/domain";
 import { NOI_PERIODS } from "../series/noi-grade.ts";
 import { AGG_FNS, EVERY } from "../series/types.ts";
 import { TIME_EXPECTED } from "./time-param.ts";
@@ -157,8 +157,19 @@ export const deadLettersQuery = {
     from,
     to,
     station: { type: "string", minLength: 1, description: "Only dead letters about this station" },
-    code: { type: "string", minLength: 1, description: "Only this rejection code, e.g. value.out_of_range" },
+    code: {
+      type: "string",
+      enum: Object.keys(REJECTION_CODES),
+      description:
+        "Only this rejection code (the @qingshan/domain catalogue REJECTION_CODES), e.g. value.out_of_range",
+    },
     limit: limit(10_000, 1_000),
+    cursor: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Continue after the last dead letter of a previous page: the cursor of its `next` link (opaque). Use the `next` URL as given: the cursor belongs to its station, code, from and to.",
+    },
     format,
     bom,
   },
@@ -597,11 +608,14 @@ export const ruleSchema = {
   },
 } as const;
 
+/** The first year a compliance route assesses (times before 2000 are refused everywhere). */
+export const MIN_YEAR = 2000;
+
 const year = {
   type: "integer",
-  minimum: 2000,
-  maximum: 2100,
-  description: "Calendar year (Beijing time). Default: the current year.",
+  minimum: MIN_YEAR,
+  description:
+    "Calendar year (Beijing time), up to the current one: a later year has not begun and is a 400 naming `year`. Default: the current year.",
 } as const;
 
 export const complianceYearQuery = {
@@ -618,7 +632,10 @@ export const waterComplianceQuery = {
       default: "month",
       description: "Assess the month or the year (to date) containing `at`",
     },
-    at: { type: "string", description: `A time inside the period: ${TIME_EXPECTED}. Default: now.` },
+    at: {
+      type: "string",
+      description: `A time inside the period: ${TIME_EXPECTED}, in a month (year) that has begun — a later one is a 400 naming \`at\`. Default: now.`,
+    },
     format,
     bom,
   },

@@ -25,8 +25,8 @@ interface YearQuery {
   format?: "json" | "csv";
 }
 
-/** The year of a Beijing time, the default `year`. */
-type CurrentYear = (now: number) => number;
+/** The `year` asked for, checked: the current Beijing year by default, a later one a 400. */
+type RequestedYear = (year: number | undefined, now: number) => number;
 /** The Beijing year [start, end), the end `to` of its completed days and their count. */
 type YearSpan = (
   year: number,
@@ -150,7 +150,7 @@ const airAnnualResponse = object(
 export function airAnnualRoute(
   app: FastifyInstance,
   ctx: ApiContext,
-  calendar: { currentYear: CurrentYear; yearSpan: YearSpan },
+  calendar: { requestedYear: RequestedYear; yearSpan: YearSpan },
 ): void {
   app.get<{ Querystring: YearQuery }>(
     "/compliance/air-annual",
@@ -174,7 +174,7 @@ export function airAnnualRoute(
     },
     async function airAnnual(request, reply) {
       const now = ctx.now();
-      const year = request.query.year ?? calendar.currentYear(now);
+      const year = calendar.requestedYear(request.query.year, now);
       const span = calendar.yearSpan(year, now);
       const inProgress = isInProgress(span.end, now);
       // The GB 3095 edition of the last completed day (as /compliance/pm25).

@@ -23,7 +23,7 @@ import {
 } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
-import { errorResponseSchema } from "../http/errors.ts";
+import { type ApiError, badParameter, errorResponseSchema } from "../http/errors.ts";
 import { loadHours, metricIntervals, stationMetrics } from "../http/load.ts";
 import { respond } from "../http/respond.ts";
 import {
@@ -32,7 +32,7 @@ import {
   pm25ComplianceResponse,
   waterComplianceResponse,
 } from "../http/response-schemas.ts";
-import { complianceYearQuery, waterComplianceQuery } from "../http/schemas.ts";
+import { complianceYearQuery, MIN_YEAR, waterComplianceQuery } from "../http/schemas.ts";
 import { parseTimeParam } from "../http/time-param.ts";
 import { AIR_VALIDITY, aggregate } from "../series/aggregate.ts";
 import { aqiSeries } from "../series/aqi.ts";
@@ -80,6 +80,24 @@ export function yearSpan(year: number, now: number) {
 
 function currentYear(now: number): number {
   return Number(beijingDate(beijingYearStart(now)).slice(0, 4));
+}
+
+/**
+ * The `year` of a compliance query: the current Beijing year by default. A later year has not
+ * begun: it has no completed day to assess, so it is a 400 naming `year` rather than an empty
+ * answer "in progress" (with a mean required for the rest of a year that has not started).
+ */
+export function requestedYear(year: number | undefined, now: number): number {
+  const current = currentYear(now);
+  if (year === undefined) return current;
+  if (year > current) {
+    throw badParameter(
+      "year",
+      String(year),
+      `a year from ${MIN_YEAR} to ${current} (the current Beijing year): ${year} has not begun`,
+    );
+  }
+  return year;
 }
 
 const PM25_COLUMNS = [
@@ -150,12 +168,27 @@ const WATER_COLUMNS = [
 ] as const;
 
 /**
+ * The 400 for an `at` whose month or year has not begun at `now` (as a `year` after the current
+ * one): nothing of it can be assessed.
+ */
+function periodNotBegun(at: string, period: "month" | "year", now: number): ApiError {
+  const current = period === "month" ? beijingMonthStart(now) : beijingYearStart(now);
+  const end = period === "month" ? periodEnd(current, "1mo") : beijingYearStart(current + 400 * DAY_MS);
+  const label = period === "month" ? beijingDate(current).slice(0, 7) : beijingDate(current).slice(0, 4);
+  return badParameter(
+    "at",
+    at,
+    `a time in a ${period} that has begun: before ${toBeijingIso(end)}, the end of the current Beijing ${period} (${label})`,
+  );
+}
+
+/**
  * GET /compliance/pm25, /compliance/water, /compliance/aqi-days: the plan's targets year to date;
  * GET /compliance/air-annual: the HJ 663 annual assessment (compliance-air-annual.ts).
  */
 export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const airStations = () => ctx.registry.stations.filter((s) => s.kind === "air");
-  airAnnualRoute(app, ctx, { currentYear, yearSpan });
+  airAnnualRoute(app, ctx, { requestedYear, yearSpan });
 
   app.get<{ Querystring: YearQuery }>(
     "/compliance/pm25",
@@ -179,7 +212,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async function pm25Compliance(request, reply) {
       const now = ctx.now();
-      const year = request.query.year ?? currentYear(now);
+      const year = requestedYear(request.query.year, now);
       const span = yearSpan(year, now);
       const target = ctx.alerting.pm25AnnualTarget;
       const limitDate = beijingDate(Math.max(span.start, span.to - 1));
@@ -308,6 +341,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const now = ctx.now();
       const at = q.at === undefined ? now : parseTimeParam("at", q.at);
       const start = q.period === "month" ? beijingMonthStart(at) : beijingYearStart(at);
+      if (q.at !== undefined && start > now) throw periodNotBegun(q.at, q.period, now);
       const end = q.period === "month" ? periodEnd(start, "1mo") : beijingYearStart(start + 400 * DAY_MS);
       const to = completedDaysEnd(start, end, now);
       const label = q.period === "month" ? beijingDate(start).slice(0, 7) : beijingDate(start).slice(0, 4);
@@ -390,7 +424,7 @@ export function complianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async function aqiDays(request, reply) {
       const now = ctx.now();
-      const year = request.query.year ?? currentYear(now);
+      const year = requestedYear(request.query.year, now);
       const span = yearSpan(year, now);
       const to = span.to;
       const stations = [];

@@ -1,8 +1,9 @@
 import { METRICS, type MetricId, type Reading, toBeijingIso } from "@qingshan/domain";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { requireMetricAt, requireStation } from "../http/load.ts";
+import { nextLink, nextPagePath } from "../http/paging.ts";
 import { respond } from "../http/respond.ts";
 import { jsonOrCsv, readingsResponse } from "../http/response-schemas.ts";
 import { readingsQuery } from "../http/schemas.ts";
@@ -88,14 +89,14 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const last = readings.at(-1);
       const next =
         truncated && last
-          ? nextPath(request, from, to, {
-              station: station.id,
-              metricFilter: q.metric,
-              ts: last.ts,
-              metric: last.metric,
-            })
+          ? nextPagePath(
+              request,
+              from,
+              to,
+              encodeCursor({ station: station.id, metricFilter: q.metric, ts: last.ts, metric: last.metric }),
+            )
           : undefined;
-      if (next !== undefined) reply.header("link", `<${next}>; rel="next"`);
+      if (next !== undefined) reply.header("link", nextLink(next));
       const rows = readings.map((r) => ({
         ts: toBeijingIso(r.ts),
         station: r.stationId,
@@ -152,14 +153,4 @@ async function readingsFrom(
     limit: limit + 1 - atCursor.length,
   });
   return [...atCursor, ...later];
-}
-
-/** The path and query of the page after `last`: this request's with `from`, `to` pinned and `cursor`. */
-function nextPath(request: FastifyRequest, from: number, to: number, last: ReadingsCursor): string {
-  const url = new URL(request.url, "http://localhost");
-  // Pinned: a default `to` (now) would move between pages, and with it a default `from`.
-  url.searchParams.set("from", toBeijingIso(from));
-  url.searchParams.set("to", toBeijingIso(to));
-  url.searchParams.set("cursor", encodeCursor(last));
-  return `${url.pathname}?${url.searchParams.toString()}`;
 }
