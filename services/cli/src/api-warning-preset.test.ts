@@ -14,7 +14,7 @@ async function warningLevels(
     evaluator: { ...(shipped.evaluator as object), ...evaluator },
   });
   const api = await startTestApi(cleanups, { dataDir, file });
-  const response = await fetch(`${api.url}/api/v1/warning?station=ld-aq-01`);
+  const response = await fetch(`${api.url}/api/v1/warning`);
   expect(response.status).toBe(200);
   const body = (await response.json()) as { preset: { id: string }; levels: string[] };
   return { preset: body.preset.id, levels: body.levels };
