@@ -247,9 +247,12 @@ export const alertsQuery = {
     severity: commaList(["info", "warning", "critical"], "Severity"),
     from: {
       type: "string",
-      description: `Alerts still active at or after this time (not resolved before it): ${TIME_EXPECTED}`,
+      description: `Keeps the alerts not resolved before this time: resolvedAt (processing time) absent or ≥ from — not the data time startedAt. Format: ${TIME_EXPECTED}`,
     },
-    to: { type: "string", description: `Alerts raised before this time: ${TIME_EXPECTED}` },
+    to: {
+      type: "string",
+      description: `Keeps the alerts raised before this time: raisedAt (processing time) < to — not the data time startedAt. Format: ${TIME_EXPECTED}`,
+    },
     limit: limit(1_000, 100),
     format,
     bom,

@@ -16,7 +16,7 @@ import { ApiError, errorResponseSchema } from "../http/errors.ts";
 import { respond } from "../http/respond.ts";
 import { jsonOrCsv } from "../http/response-schemas.ts";
 import { ackBody, alertEventSchema, alertParams, alertStateSchema, alertsQuery } from "../http/schemas.ts";
-import { parseTimeParam, TIME_EXPECTED } from "../http/time-param.ts";
+import { parseTimeParam } from "../http/time-param.ts";
 
 interface AlertsQuery {
   status?: string;
@@ -103,22 +103,6 @@ export async function alertStates(
  */
 const ACTIVE_IN_TEXT =
   "`from`/`to` filter on processing time — when the rule engine raised the alert (`raisedAt`) and resolved it (`resolvedAt`) — not on data time (`startedAt`, the time the message's 开始于 / 'since' gives, which can be hours or days earlier after late data or a replay): an alert is kept when raisedAt < to and it is not resolved before from (resolvedAt absent or ≥ from).";
-
-/** alertsQuery with `from`/`to` saying which time they filter (ACTIVE_IN_TEXT). */
-const listAlertsQuery = {
-  ...alertsQuery,
-  properties: {
-    ...alertsQuery.properties,
-    from: {
-      ...alertsQuery.properties.from,
-      description: `Keeps the alerts not resolved before this time: resolvedAt (processing time) absent or ≥ from — not the data time startedAt. Format: ${TIME_EXPECTED}`,
-    },
-    to: {
-      ...alertsQuery.properties.to,
-      description: `Keeps the alerts raised before this time: raisedAt (processing time) < to — not the data time startedAt. Format: ${TIME_EXPECTED}`,
-    },
-  },
-} as const;
 
 /** Whether an alert was active at some time in [from, to) of processing time (raisedAt, resolvedAt; ACTIVE_IN_TEXT). */
 function activeIn(state: AlertState, from: number | undefined, to: number | undefined): boolean {
@@ -228,7 +212,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "Alerts (current state)",
         description: `Current state of each alert, folded from its stored events, newest raised first. ${ACTIVE_IN_TEXT} Without filters: every alert.`,
         tags: ["alerts"],
-        querystring: listAlertsQuery,
+        querystring: alertsQuery,
         response: {
           200: jsonOrCsv(
             "Alert states, newest raised first",
