@@ -32,6 +32,13 @@ function naive(accepted: readonly R[], intervalMs: number) {
     );
     const sampled = Math.min(H, credited);
     if (sampled < 45 * MIN) return undefined;
+    // The mean weighs each reading by its in-hour time when all have one and they differ (GB 3095-2012
+    // Table 4 counts sampling time; @qingshan/store's HOUR_MEAN_SQL), else it is arithmetic.
+    const times = valid.map((r) => Math.min(r.periodMs ?? 0, label - r.ts));
+    if (Math.min(...times) > 0 && Math.min(...times) < Math.max(...times))
+      return c12(
+        valid.reduce((s, r, i) => s + r.value * (times[i] as number), 0) / times.reduce((a, b) => a + b, 0),
+      );
     return c12(valid.reduce((s, r) => s + r.value, 0) / valid.length);
   };
   const meanOf = (vs: number[]): number | null =>

@@ -307,12 +307,14 @@ describe("lateness", () => {
     // a 5-min mean for 23:30 arrives 1.5 h late, within the 2-h lateness
     const late = bj("2026-06-27T23:30:00");
     expect(w.add({ ts: late, value: 34, flag: "N", periodMs: 5 * MIN })).toMatchObject({ accepted: true });
-    // the hour labelled 06-28 00:00 had one 10, now 10 and 34
-    expect(w.hour(bj("2026-06-28T00:00:00"))).toMatchObject({ count: 2, mean: 22 });
-    expect(w.rolling(24, bj("2026-06-28T00:00:00"))).toMatchObject({ count: 23, max: 22 });
-    expect(w.day("2026-06-27")).toMatchObject({ count: 23, max: 22, mean: c12((22 * 10 + 22) / 23) });
+    // the hour labelled 06-28 00:00 had one 10 (PT1H), now 10 and 34 (PT5M): weighted by their
+    // times, 60 and 5 min (GB 3095-2012 Table 4, as the store)
+    const mixed = c12((10 * 60 + 34 * 5) / 65);
+    expect(w.hour(bj("2026-06-28T00:00:00"))).toMatchObject({ count: 2, mean: mixed });
+    expect(w.rolling(24, bj("2026-06-28T00:00:00"))).toMatchObject({ count: 23, max: mixed });
+    expect(w.day("2026-06-27")).toMatchObject({ count: 23, max: mixed, mean: c12((22 * 10 + mixed) / 23) });
     const after = w.month("2026-06");
-    expect(after.mean).toBe(c12((26 * 10 + c12((22 * 10 + 22) / 23)) / 27));
+    expect(after.mean).toBe(c12((26 * 10 + c12((22 * 10 + mixed) / 23)) / 27));
 
     const cutoff = w.latestHourEnd();
     expect(cutoff).toBe(bj("2026-06-28T01:00:00"));
@@ -453,10 +455,10 @@ describe("memory", () => {
     expect(w.yearToDate(2026)).toMatchObject({ count: 365, valid: true });
   });
 
-  it("grows with the lateness only (32 bytes per hour of lateness)", () => {
+  it("grows with the lateness only (40 bytes per hour of lateness)", () => {
     const a = createSeriesWindows("pm25", { latenessMs: H }).memoryBytes();
     const b = createSeriesWindows("pm25", { latenessMs: 3 * H }).memoryBytes();
-    expect(b - a).toBe(2 * 32);
+    expect(b - a).toBe(2 * 40);
   });
 
   it("series of a group share the buffer's overhead; periods not kept cost nothing", () => {

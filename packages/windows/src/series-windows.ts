@@ -55,6 +55,8 @@ import {
 const DEFAULT_REPORTING_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_SEALED_DAYS_KEPT = 3;
 const NO_TAG = -2147483648;
+/** A ring slot's credited sampling for an empty slot (a slot whose readings' times differ stores ~credited, ≤ −2). */
+const EMPTY_SLOT = -1;
 const U16_MAX = 65_535;
 const I32_MAX = 2_147_483_647;
 /** Significant digits kept in means, as in the API (services/api/src/series/mean.ts): 24 × 1.2 averages to 1.2. */
@@ -158,11 +160,16 @@ function flagBit(flag: DataFlag): number {
  * Where a series' numbers are in its slices of the three views, for one set of options (shared by
  * every series with the same options; offsets are relative to the series' base in each view).
  *
- * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, [min, max,] credited sampling,
- *   valid and total counts) — enough for the 24-h window ending at the oldest hour a reading may
- *   still change, and for every day not yet sealed. A slot holds the one hour of the ring's span
- *   (newest hour − N + 1 … newest hour) that maps to it; credited = −1 marks it empty (slots are
- *   emptied as the newest hour moves on, so no hour label is stored);
+ * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, [min, max,] weighted sum, credited
+ *   sampling, valid and total counts) — enough for the 24-h window ending at the oldest hour a
+ *   reading may still change, and for every day not yet sealed. A slot holds the one hour of the
+ *   ring's span (newest hour − N + 1 … newest hour) that maps to it; credited = −1 marks it empty
+ *   (slots are emptied as the newest hour moves on, so no hour label is stored). The hour's mean
+ *   follows @qingshan/store's rule (schema.ts HOUR_MEAN_SQL; GB 3095-2012 Table 4 counts sampling
+ *   time): the weighted sum Σ value·t over in-hour times t is NaN once the hour holds an
+ *   instantaneous reading, a seeded aggregate, a product or count past its range (arithmetic mean
+ *   then); while it is finite the credited i32 is Σ t, stored as ~Σ t (≤ −2) once two times
+ *   differ — then the mean is Σ value·t / Σ t, else Σ value / n;
  * - a cache of the last K sealed days (daily mean, min, max and counts; the O3 daily max 8-h and
  *   its counts when "dailyMax8h" is kept);
  * - month and year accumulators of sealed days (current and previous month/year) when kept;
@@ -178,14 +185,15 @@ class Layout {
   readonly keep8h: boolean;
   readonly keepMonth: boolean;
   readonly keepYear: boolean;
-  // f64: hour sum | [hour min | hour max] | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
+  // f64: hour sum | [hour min | hour max] | hour weighted sum | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
+  readonly fWeighted: number;
   readonly fDay: number;
   readonly fDay8: number;
   readonly fMonth: number;
   readonly fYear: number;
   readonly fNewest: number;
   readonly fStride: number;
-  // i32: hour credited ms (−1: empty slot) | day tag | [month tag ×2] | [year tag ×2] | next unsealed day
+  // i32: hour credited ms (−1: empty slot; ~ms ≤ −2: averaged times differ) | day tag | [month tag ×2] | [year tag ×2] | next unsealed day
   readonly iDay: number;
   readonly iMonth: number;
   readonly iYear: number;
@@ -213,7 +221,8 @@ class Layout {
     const n = 25 + Math.ceil(this.latenessMs / HOUR_MS);
     this.n = n;
     this.k = k;
-    this.fDay = this.keepExtremes ? 3 * n : n;
+    this.fWeighted = this.keepExtremes ? 3 * n : n;
+    this.fDay = this.fWeighted + n;
     this.fDay8 = this.fDay + 3 * k;
     this.fMonth = this.fDay8 + (this.keep8h ? 2 * k : 0);
     this.fYear = this.fMonth + (this.keepMonth ? 6 : 0);
@@ -289,7 +298,7 @@ class TypedSeriesWindows implements SeriesWindows {
     this.dayMin = dailyMinimum(metric, intervalMs);
     this.texts = ruleTextsFor(metric, this.dayMin);
     const { n, k } = L;
-    i32.fill(-1, io, io + n); // every ring slot empty
+    i32.fill(EMPTY_SLOT, io, io + n); // every ring slot empty
     f64[fo + L.fNewest] = Number.NaN;
     i32.fill(NO_TAG, io + L.iDay, io + L.iDay + k);
     if (L.keepMonth) i32.fill(NO_TAG, io + L.iMonth, io + L.iMonth + 2);
@@ -327,7 +336,8 @@ class TypedSeriesWindows implements SeriesWindows {
     const n = this.L.n;
     u16[uo + n + s] = Math.min(U16_MAX, (u16[uo + n + s] as number) + 1);
     if (valid) {
-      u16[uo + s] = Math.min(U16_MAX, (u16[uo + s] as number) + 1);
+      const count = u16[uo + s] as number;
+      u16[uo + s] = Math.min(U16_MAX, count + 1);
       f64[fo + s] = (f64[fo + s] as number) + value;
       if (this.L.keepExtremes) {
         if (value < (f64[fo + n + s] as number)) f64[fo + n + s] = value;
@@ -337,8 +347,32 @@ class TypedSeriesWindows implements SeriesWindows {
       // GB 3095-2012 Table 4 counts sampling time IN the hour: an averaged reading is credited with
       // the part of its period inside its hour (as @qingshan/store's inHourPeriodMs), an
       // instantaneous one with the reporting interval — so an hour mixing both counts both.
-      const credit = period > 0 ? Math.min(period, label - ts) : this.intervalMs;
-      i32[io + s] = Math.min(I32_MAX, (i32[io + s] as number) + credit);
+      const inHour = period > 0 ? Math.min(period, label - ts) : 0;
+      const raw = i32[io + s] as number;
+      const differ = raw < EMPTY_SLOT;
+      const before = differ ? ~raw : raw;
+      const credited = before + (inHour > 0 ? inHour : this.intervalMs);
+      const w = fo + this.L.fWeighted + s;
+      const weighted = f64[w] as number;
+      const product = value * inHour;
+      // The store's hour mean (hour.ts addValidReading, schema.ts HOUR_MEAN_SQL): weighted by in-hour
+      // time only while every valid reading has one and no product left the double range; past the
+      // counters' range Σ t is no longer known, so the arithmetic mean too.
+      if (
+        inHour === 0 ||
+        Number.isNaN(weighted) ||
+        !Number.isFinite(product) ||
+        credited > I32_MAX ||
+        count + 1 > U16_MAX
+      ) {
+        f64[w] = Number.NaN;
+        i32[io + s] = Math.min(I32_MAX, credited);
+      } else {
+        f64[w] = weighted + product;
+        // All times so far equal: the common time is before / count (exact, no clamp was reached).
+        const differs = differ || (count > 0 && before !== count * inHour);
+        i32[io + s] = differs ? ~credited : credited;
+      }
     }
     return { accepted: true, hourEnd: label };
   }
@@ -370,6 +404,10 @@ class TypedSeriesWindows implements SeriesWindows {
     const averagedMs = Math.max(0, Math.trunc(agg.validPeriodMs));
     const credited = averagedMs > 0 || !hasMean ? averagedMs : validCount * this.intervalMs;
     i32[io + s] = Math.min(I32_MAX, credited);
+    // The aggregate's mean is already the store's (weighted or arithmetic): kept as it is, and
+    // live readings joining the hour are averaged with it arithmetically (its readings' times and
+    // values are not in the aggregate). Without valid readings, live ones follow the store's rule.
+    f64[fo + this.L.fWeighted + s] = hasMean || credited > 0 ? Number.NaN : 0;
   }
 
   hour(hourEnd: number): WindowStat {
@@ -380,16 +418,16 @@ class TypedSeriesWindows implements SeriesWindows {
     const s = this.slotOf(hourEnd);
     const empty = { ...stat(newAcc(), Math.ceil(MIN_SAMPLING_PER_HOUR_MS / this.intervalMs), false, rule) };
     if (s < 0) return { ...empty, sampledMs: 0 };
-    const { f64, i32, u16, fo, io, uo } = this;
+    const { f64, u16, fo, uo } = this;
     const n = this.L.n;
     const validCount = u16[uo + s] as number;
-    const credited = i32[io + s] as number;
+    const credited = this.creditedOf(s);
     const sampledMs = this.sampledMs(s);
     const perReading = credited > 0 && validCount > 0 ? credited / validCount : this.intervalMs;
     const some = validCount > 0;
     const extremes = some && this.L.keepExtremes;
     return {
-      mean: some ? clean((f64[fo + s] as number) / validCount) : null,
+      mean: some ? this.hourMean(s) : null,
       min: extremes ? (f64[fo + n + s] as number) : null,
       max: extremes ? (f64[fo + 2 * n + s] as number) : null,
       count: validCount,
@@ -417,7 +455,7 @@ class TypedSeriesWindows implements SeriesWindows {
       const io = this.io;
       for (let label = from; label <= to; label += HOUR_MS) {
         const s = this.slotIndex(label);
-        if ((credited[io + s] as number) < 0) continue; // empty slot
+        if (credited[io + s] === EMPTY_SLOT) continue;
         acc.total++;
         const v = this.validHourMean(s);
         if (!Number.isNaN(v)) push(acc, v);
@@ -595,7 +633,7 @@ class TypedSeriesWindows implements SeriesWindows {
     if (label === newestLabel) return;
     const n = this.L.n;
     for (let l = Math.max(newestLabel + HOUR_MS, label - (n - 1) * HOUR_MS); l <= label; l += HOUR_MS)
-      this.i32[this.io + this.slotIndex(l)] = -1;
+      this.i32[this.io + this.slotIndex(l)] = EMPTY_SLOT;
   }
 
   private seal(d: number): void {
@@ -730,8 +768,26 @@ class TypedSeriesWindows implements SeriesWindows {
     return { hours, windows };
   }
 
+  /** The slot's credited sampling (ms), decoded (see Layout). */
+  private creditedOf(s: number): number {
+    const raw = this.i32[this.io + s] as number;
+    return raw < EMPTY_SLOT ? ~raw : raw;
+  }
+
+  /**
+   * The hour's mean, as @qingshan/store gives it (schema.ts HOUR_MEAN_SQL): Σ value·t / Σ t when
+   * every valid reading sampled for a time t in the hour and these times differ (GB 3095-2012
+   * Table 4 counts sampling time), else Σ value / n. NaN without a valid reading.
+   */
+  private hourMean(s: number): number {
+    const raw = this.i32[this.io + s] as number;
+    const weighted = this.f64[this.fo + this.L.fWeighted + s] as number;
+    if (raw < EMPTY_SLOT && Number.isFinite(weighted)) return clean(weighted / ~raw);
+    return clean((this.f64[this.fo + s] as number) / (this.u16[this.uo + s] as number));
+  }
+
   private sampledMs(s: number): number {
-    const credited = this.i32[this.io + s] as number;
+    const credited = this.creditedOf(s);
     const validCount = this.u16[this.uo + s] as number;
     // Same rule as services/api hourValue: the readings' periods, the reporting interval for each
     // instantaneous one (credited as they are added).
@@ -742,7 +798,7 @@ class TypedSeriesWindows implements SeriesWindows {
   private validHourMean(s: number): number {
     const validCount = this.u16[this.uo + s] as number;
     if (validCount === 0 || this.sampledMs(s) < MIN_SAMPLING_PER_HOUR_MS) return Number.NaN;
-    return clean((this.f64[this.fo + s] as number) / validCount);
+    return this.hourMean(s);
   }
 
   private slotIndex(label: number): number {
@@ -758,7 +814,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const top = hourEndOf(newest);
     if (label > top || label <= top - this.L.n * HOUR_MS) return -1;
     const s = this.slotIndex(label);
-    return (this.i32[this.io + s] as number) < 0 ? -1 : s;
+    return this.i32[this.io + s] === EMPTY_SLOT ? -1 : s;
   }
 
   /** The slot for hour `label` (within the ring's span), initialised first if it was empty. */
@@ -766,9 +822,10 @@ class TypedSeriesWindows implements SeriesWindows {
     const s = this.slotIndex(label);
     const { f64, i32, u16, fo, io, uo } = this;
     const n = this.L.n;
-    if ((i32[io + s] as number) < 0) {
+    if (i32[io + s] === EMPTY_SLOT) {
       i32[io + s] = 0;
       f64[fo + s] = 0;
+      f64[fo + this.L.fWeighted + s] = 0;
       if (this.L.keepExtremes) {
         f64[fo + n + s] = Number.POSITIVE_INFINITY;
         f64[fo + 2 * n + s] = Number.NEGATIVE_INFINITY;
