@@ -31,6 +31,7 @@ import {
   type WarningPresetId,
 } from "@qingshan/standards";
 import { AqiSeries } from "./aqi-series.ts";
+import { inProgressText, periodInProgressAt, periodSpanText } from "./in-progress.ts";
 import { initialState, isOpen, type MachineState, step, type Timing } from "./machine.ts";
 import {
   type AqiHistory,
@@ -101,15 +102,20 @@ export interface RuleEngine {
   rulesFor(station: Station): readonly Rule[];
   /**
    * Evaluates every data rule of the station at the hour labelled `hourEnd` (and the day rules
-   * when the hour closes a Beijing day, or a later hour shows that the day has passed).
+   * when the hour closes a Beijing day, or a later hour shows that the day has passed). `now`
+   * (wall clock, UTC ms): an event of a period `now` falls in (its hour, or day for a day-step rule,
+   * not yet ended: an hour credited from its first samples) says its value is provisional.
    */
-  evaluateHour(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[];
+  evaluateHour(view: StationView, hourEnd: number, mode: EvaluationMode, now?: number): AlertEvent[];
   /** Evaluates the silence rules at wall time `now` given when the station was last heard from. */
   evaluateSilence(station: Station, now: number, lastSeen: number, mode: EvaluationMode): AlertEvent[];
   /** Loads what the store knows (folded alert events) before a replay; open alerts seed the replay. */
   restore(stationId: string, alerts: readonly AlertState[]): void;
-  /** After a replay: drops alerts the store shows resolved and, in emit mode, announces the difference. */
-  reconcile(stationId: string, dataTime: number, mode: EvaluationMode): AlertEvent[];
+  /**
+   * After a replay: drops alerts the store shows resolved and, in emit mode, announces the
+   * difference; `now` as in `evaluateHour`.
+   */
+  reconcile(stationId: string, dataTime: number, mode: EvaluationMode, now?: number): AlertEvent[];
   forget(stationId: string): void;
   status(stationId: string): RuleStatus[];
   /** Stations with state. */
@@ -308,6 +314,11 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       : WARNING_PRESETS[options.warningPreset ?? DEFAULT_WARNING_PRESET];
   const states = new Map<string, StationState>();
   let lastAt = 0;
+  /**
+   * The wall clock of the evaluation under way (`evaluateHour`/`reconcile`'s `now`): an event of
+   * the period it falls in is of a period not yet ended. Undefined: every period has ended.
+   */
+  let evaluationNow: number | undefined;
 
   function presetOf(rule: Rule): WarningConfig {
     const p = rule.warning?.preset ?? "default";
@@ -398,7 +409,25 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     // Human Beijing times; the year only when it is not the data hour's (an episode across New Year).
     // A day-step rule observes a day at its end (the next day's 00:00): it names the day, not that instant.
     const byDay = stepOf(rule) === DAY_MS;
-    const started = byDay ? beijingHumanDay(startedAt, dataTime) : beijingHumanTime(startedAt, dataTime);
+    // air-aqi.md §8: an hour is labelled by its end, so a period whose end is after the evaluation
+    // has not ended — its value (e.g. one sample crediting the hour) is provisional: said so, with
+    // the hour as its span rather than a future clock time.
+    const step = stepOf(rule);
+    const inProgress = evaluationNow !== undefined && periodInProgressAt(dataTime, step, evaluationNow);
+    const startedInProgress =
+      evaluationNow !== undefined && periodInProgressAt(startedAt, step, evaluationNow);
+    const started = startedInProgress
+      ? periodSpanText(startedAt, byDay, dataTime)
+      : byDay
+        ? beijingHumanDay(startedAt, dataTime)
+        : beijingHumanTime(startedAt, dataTime);
+    const provisional = inProgress ? inProgressText(dataTime, byDay, dataTime) : undefined;
+    const tail = (lang: "zh" | "en"): string =>
+      provisional === undefined
+        ? ""
+        : lang === "zh"
+          ? `${provisional.zh}。`
+          : ` ${capitalised(provisional.en)}.`;
     const ongoing =
       type === "resolved" ? undefined : ongoingText(rule, levels, level, obs, startedAt, dataTime);
     // The window only when the value's own text does not already name it ("PM10 8小时滑动均值 155.6").
@@ -419,7 +448,11 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {
       // A day rule resolves with the first day whose value no longer meets the condition.
-      const resolved = byDay ? beijingHumanDay(dataTime, dataTime) : beijingHumanTime(dataTime, dataTime);
+      const resolved = inProgress
+        ? periodSpanText(dataTime, byDay, dataTime)
+        : byDay
+          ? beijingHumanDay(dataTime, dataTime)
+          : beijingHumanTime(dataTime, dataTime);
       const advisory =
         path?.path === "healthAdvisory"
           ? {
@@ -428,8 +461,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
             }
           : { zh: "", en: "" };
       return {
-        zh: `【已解除】${where.zh}：${rule.description.zh}${advisory.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。`,
-        en: `[resolved] ${where.en}: ${rule.description.en}${advisory.en}. ${parts("en")}; started ${started.en}, resolved at ${resolved.en} Beijing time.`,
+        zh: `【已解除】${where.zh}：${rule.description.zh}${advisory.zh}。${parts("zh")}；开始于 ${started.zh}，解除于 ${resolved.zh}（北京时间）。${tail("zh")}`,
+        en: `[resolved] ${where.en}: ${rule.description.en}${advisory.en}. ${parts("en")}; started ${started.en}, resolved at ${resolved.en} Beijing time.${tail("en")}`,
       };
     }
     // Levels with a text of their own ("orange level", "Class IV") say what they are; a bare id does not.
@@ -470,8 +503,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       }
     }
     return {
-      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started.zh}（北京时间）`}。`,
-      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; ${ongoing?.en ?? `since ${started.en} Beijing time`}.`,
+      zh: `【${SEVERITY_ZH[severity]}】${where.zh}：${rule.description.zh}${change ? `（${change.zh}）` : ""}。${parts("zh")}；${ongoing?.zh ?? `开始于 ${started.zh}（北京时间）`}。${tail("zh")}`,
+      en: `[${severity}] ${where.en}: ${rule.description.en}${change ? ` (${change.en})` : ""}. ${parts("en")}; ${ongoing?.en ?? `since ${started.en} Beijing time`}.${tail("en")}`,
     };
   }
 
@@ -815,7 +848,21 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     st.lastClosed = Math.max(st.lastClosed ?? dayEnd, dayEnd);
   }
 
-  function evaluateHour(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[] {
+  function evaluateHour(
+    view: StationView,
+    hourEnd: number,
+    mode: EvaluationMode,
+    now?: number,
+  ): AlertEvent[] {
+    evaluationNow = now;
+    try {
+      return evaluateHourAt(view, hourEnd, mode);
+    } finally {
+      evaluationNow = undefined;
+    }
+  }
+
+  function evaluateHourAt(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[] {
     const st = stateOf(view.station);
     const out: AlertEvent[] = [];
     let updated = false;
@@ -905,7 +952,16 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     }
   }
 
-  function reconcile(stationId: string, dataTime: number, mode: EvaluationMode): AlertEvent[] {
+  function reconcile(stationId: string, dataTime: number, mode: EvaluationMode, now?: number): AlertEvent[] {
+    evaluationNow = now;
+    try {
+      return reconcileAt(stationId, dataTime, mode);
+    } finally {
+      evaluationNow = undefined;
+    }
+  }
+
+  function reconcileAt(stationId: string, dataTime: number, mode: EvaluationMode): AlertEvent[] {
     const st = states.get(stationId);
     if (st === undefined) return [];
     const out: AlertEvent[] = [];
@@ -1167,4 +1223,9 @@ function pathHeld(rule: Rule, ann: Announced): PathInfo | undefined {
 
 function levelById(levels: readonly LevelDef[], id: string | undefined): LevelDef | undefined {
   return levels.find((l) => l.id === id) ?? (id === undefined ? levels[0] : undefined);
+}
+
+/** "the hour …" → "The hour …": the in-progress sentence opens a sentence in the English text. */
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

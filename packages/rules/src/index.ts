@@ -10,6 +10,7 @@ export {
   type RuleStatus,
 } from "./engine.ts";
 
+export { eventInProgress, inProgressText, periodInProgressAt, periodSpanText } from "./in-progress.ts";
 export { type LoadRulesOptions, loadRulesFile, parseRules, RulesError } from "./load.ts";
 export {
   initialState,

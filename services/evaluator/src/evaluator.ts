@@ -324,7 +324,9 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
     }
     const reconciled =
-      s.newestHour === undefined ? [] : engine.reconcile(station.id, s.newestHour, modeFor(s, s.newestHour));
+      s.newestHour === undefined
+        ? []
+        : engine.reconcile(station.id, s.newestHour, modeFor(s, s.newestHour), now());
     outbox.add(reconciled);
     series.set(station.id, s);
     if (!baseline.has(station.id)) baseline.set(station.id, t);
@@ -956,7 +958,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
             stationId: r.stationId,
             code: "window.too_late",
             path: "ts",
-            message: `${r.metric} at ${new Date(r.ts).toISOString()}: ${outcome.reason}; stored by the writer, not evaluated by the rules`,
+            message: `${r.metric} at ${toBeijingIso(r.ts)}: ${outcome.reason}; stored by the writer, not evaluated by the rules`,
             payload: JSON.stringify(r).slice(0, 4096),
           });
           continue;
@@ -997,7 +999,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         const s = series.get(stationId);
         if (s === undefined) continue;
         for (const [h, live] of [...hours].sort((a, b) => a[0] - b[0])) {
-          outbox.add(engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent"));
+          outbox.add(engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent", now()));
         }
         if (s.lastSeen !== undefined)
           outbox.add(engine.evaluateSilence(s.station, now(), s.lastSeen, "emit"));

@@ -5,6 +5,7 @@ import {
   alertStartText,
   beijingHumanDay,
   beijingHumanTime,
+  type CalendarWindow,
   calendarWindowOf,
   displayValue,
   HOUR_MS,
@@ -15,7 +16,7 @@ import {
   WARNING_PATH_NAMES,
   type WarningPath,
 } from "@qingshan/domain";
-import { noiGradeName, WINDOW_TEXT } from "@qingshan/rules";
+import { eventInProgress, noiGradeName, periodSpanText, WINDOW_TEXT } from "@qingshan/rules";
 import { DEFAULT_NOI_SCHEME, gradeNoiWith, NOI_SCHEMES, type NoiScheme } from "@qingshan/standards";
 import type { Person } from "./config.ts";
 import type { CurrentObservation } from "./current.ts";
@@ -61,6 +62,30 @@ export function formatBeijingHuman(at: string | number, reference: string | numb
   const ms = (x: string | number) => (typeof x === "number" ? x : Date.parse(x));
   const { zh, en } = beijingHumanTime(ms(at), ms(reference));
   return `${zh} / ${en}`;
+}
+
+/**
+ * The Data time of an event evaluated before its period ended: "12月1日 18:00–19:00 / 1 Dec
+ * 18:00–19:00 北京时间 (Beijing time)（进行中 / in progress：…）", the day for a calendar window.
+ */
+function inProgressPeriodText(
+  periodEnd: number,
+  window: CalendarWindow | undefined,
+  reference: number,
+): string {
+  const span = spanOf(periodEnd, window, reference);
+  const what = window !== undefined ? { zh: "该日", en: "the day" } : { zh: "该小时", en: "the hour" };
+  return (
+    `${span.zh} / ${span.en} 北京时间 (Beijing time)（进行中 / in progress：${what.zh}尚未结束，数值为暂定值，可能变化 / ` +
+    `${what.en} has not ended, the value is provisional and may change）`
+  );
+}
+
+/** The period ending at `periodEnd`: an hour's span "18:00–19:00", or a calendar window's day or month. */
+function spanOf(periodEnd: number, window: CalendarWindow | undefined, reference: number): Bilingual {
+  return window === undefined
+    ? periodSpanText(periodEnd, false, reference)
+    : alertStartText(periodEnd, window, reference);
 }
 
 /**
@@ -501,9 +526,15 @@ export function renderAlert(
             ? noiGradeText(state.level, noiScheme)
             : { zh: state.level, en: state.level }));
   const escalatedTo = event.type === "escalated" ? (event.tier ?? state.tier) : undefined;
+  // air-aqi.md §8: an hour is labelled by its end. An event the rules engine produced before the
+  // end of the period its value belongs to (dataTime after at: an hour credited from its first
+  // samples, an early warning) carries a provisional value: the subject says so.
+  const inProgress =
+    (event.type === "raised" || event.type === "level_changed" || event.type === "resolved") &&
+    eventInProgress(event);
   const eventText = {
-    zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}`,
-    en: `${label.en}${escalatedTo !== undefined ? ` → tier ${escalatedTo}` : ""}`,
+    zh: `${label.zh}${escalatedTo !== undefined ? ` → 第${escalatedTo}级` : ""}${inProgress ? "（暂定值）" : ""}`,
+    en: `${label.en}${escalatedTo !== undefined ? ` → tier ${escalatedTo}` : ""}${inProgress ? " (provisional value)" : ""}`,
   };
   const title = (() => {
     const subject = (tag: Bilingual, what: Bilingual, was?: Bilingual) => ({
@@ -639,7 +670,18 @@ export function renderAlert(
       latest !== undefined || current !== undefined ? "告警时实测 Measured when alerted" : "实测 Measured",
       measured.join("；"),
     ]);
-  rows.push(["开始时间 Started", `${formatAlertStart(state, event.at)} 北京时间 (Beijing time, UTC+8)`]);
+  // A start in an hour (or day) not ended at the event's time: its span, never a future clock time.
+  const startedAt = state.startedAt === undefined ? undefined : Date.parse(state.startedAt);
+  const startSpan =
+    startedAt !== undefined && startedAt > Date.parse(event.at)
+      ? spanOf(startedAt, calendarWindowOf(state), Date.parse(event.at))
+      : undefined;
+  rows.push([
+    "开始时间 Started",
+    startSpan === undefined
+      ? `${formatAlertStart(state, event.at)} 北京时间 (Beijing time, UTC+8)`
+      : `${startSpan.zh} / ${startSpan.en} 北京时间 (Beijing time, UTC+8)（进行中 / in progress）`,
+  ]);
   // A raise or level change reports a value: the data time it belongs to (for a level change the
   // hour or day the new level was met, not the alert's start) and, apart, when the rules engine
   // processed it — hours or days later after a replay, late data or an import, which the duty
@@ -650,7 +692,10 @@ export function renderAlert(
     const ref = Date.parse(event.at);
     const data = Date.parse(event.dataTime);
     const late = ref - data >= HOUR_MS;
-    if (late || data !== Date.parse(state.startedAt ?? event.dataTime)) {
+    if (inProgress) {
+      // Never a future clock time: the hour (or day) as its span, not yet ended.
+      rows.push(["数据时间 Data time", inProgressPeriodText(data, calendarWindowOf(state), ref)]);
+    } else if (late || data !== Date.parse(state.startedAt ?? event.dataTime)) {
       const { zh, en } = alertStartText(data, calendarWindowOf(state), ref);
       rows.push([
         "数据时间 Data time",
@@ -692,7 +737,12 @@ export function renderAlert(
       const ref = Date.parse(event.at);
       const { zh, en } =
         calendarWindowOf(state) === undefined ? beijingHumanTime(t, ref) : beijingHumanDay(t, ref);
-      rows.push(["解除时间 Resolved", `${zh} / ${en} 北京时间 (Beijing time, 数据时间 data time)`]);
+      rows.push([
+        "解除时间 Resolved",
+        inProgress
+          ? inProgressPeriodText(t, calendarWindowOf(state), ref)
+          : `${zh} / ${en} 北京时间 (Beijing time, 数据时间 data time)`,
+      ]);
     }
     rows.push(["处理时间 Processed", `${formatBeijingHuman(event.at, event.at)} 北京时间 (Beijing time)`]);
     // The resolution's own text (the value at resolution, or why: e.g. the rule was replaced);

@@ -1,3 +1,4 @@
+import { eventInProgress } from "@qingshan/rules";
 import { connectAsync, type MqttClient } from "mqtt";
 import type { Notification, NotifierChannel } from "../notification.ts";
 
@@ -7,6 +8,8 @@ export type MqttPublish = (topic: string, payload: string) => Promise<void>;
 /**
  * The MQTT alerts channel: every alert event (including acknowledged and resolved) as its
  * AlertEvent JSON on `${topicPrefix}/${stationId}`. It is not routed: every event goes out, first.
+ * An event evaluated before its period ended (`dataTime` after `at`) also carries `inProgress:
+ * true` (its value is provisional; the message says so too).
  *
  * @example
  * const channel = createMqttChannel(publish, "alerts"); // ld-aq-01's events on alerts/ld-aq-01
@@ -21,7 +24,8 @@ export function createMqttChannel(
     async send(notification: Notification) {
       const event = notification.event;
       if (event === undefined) return;
-      await publish(`${topicPrefix}/${event.stationId}`, JSON.stringify(event));
+      const payload = eventInProgress(event) ? { ...event, inProgress: true } : event;
+      await publish(`${topicPrefix}/${event.stationId}`, JSON.stringify(payload));
     },
     ...(close !== undefined ? { close } : {}),
   };

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { eventInProgress } from "@qingshan/rules";
 import type { WebhookSettings } from "../config.ts";
 import type { NotifierLogger } from "../logger.ts";
 import { type Notification, type NotifierChannel, PermanentDeliveryError } from "../notification.ts";
@@ -25,7 +26,9 @@ export function webhookUrl(settings: WebhookSettings, timestamp: number): string
 }
 
 /**
- * Qingshan's own JSON payload: the rendered texts plus the raw AlertEvent.
+ * Qingshan's own JSON payload: the rendered texts plus the raw AlertEvent; `inProgress: true` when
+ * the event was evaluated before the end of its value's period (`dataTime` after `at`: a provisional
+ * value, air-aqi.md §8 — an hour is labelled by its end).
  *
  * @example
  * jsonPayload(n) // { source: "qingshan", kind: "alert", id, title: { zh, en }, text, link, event: {...}, recipients: [...] }
@@ -40,6 +43,7 @@ export function jsonPayload(n: Notification): Record<string, unknown> {
     ...(n.link !== undefined ? { link: n.link } : {}),
     ...(n.apiLink !== undefined ? { apiLink: n.apiLink } : {}),
     ...(n.event !== undefined ? { event: n.event } : {}),
+    ...(n.event !== undefined && eventInProgress(n.event) ? { inProgress: true } : {}),
     tier: n.tier,
     recipients: n.recipients.map((p) => ({ id: p.id, name: p.name })),
   };
