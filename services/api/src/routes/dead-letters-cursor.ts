@@ -1,5 +1,6 @@
-import { type DeadLetter, toBeijingIso } from "@qingshan/domain";
+import type { DeadLetter } from "@qingshan/domain";
 import { badParameter } from "../http/errors.ts";
+import { checkCursorFits, decodeCursorRecord, encodeCursorRecord } from "../http/paging.ts";
 
 /**
  * Where a page of `/deadletters` ended: the ordering key of its last dead letter. The store returns
@@ -17,24 +18,21 @@ export interface DeadLettersCursor {
   readonly id: string;
 }
 
-const VERSION = 1;
 const EXPECTED = "the cursor of the `next` link of a /deadletters answer";
 
 /**
- * The opaque form: base64url of a small JSON record. Clients pass it back as they got it.
+ * The opaque form (http/paging.ts encodeCursorRecord). Clients pass it back as they got it.
  *
  * @example
  * encodeDeadLettersCursor({ station: undefined, code: undefined, receivedAt: 1_796_400_000_000, id: "dl-1" })
  */
 export function encodeDeadLettersCursor(cursor: DeadLettersCursor): string {
-  const record = {
-    v: VERSION,
+  return encodeCursorRecord({
     ...(cursor.station !== undefined ? { s: cursor.station } : {}),
     ...(cursor.code !== undefined ? { c: cursor.code } : {}),
     r: cursor.receivedAt,
     i: cursor.id,
-  };
-  return Buffer.from(JSON.stringify(record), "utf8").toString("base64url");
+  });
 }
 
 /**
@@ -48,36 +46,21 @@ export function decodeDeadLettersCursor(
 ): DeadLettersCursor {
   const cursor = parse(raw);
   if (cursor === undefined) throw badParameter("cursor", raw, EXPECTED);
-  if (cursor.station !== query.station || cursor.code !== query.code) {
-    const of = (station: string | undefined, code: string | undefined) =>
-      `${station === undefined ? "every station" : `station ${station}`}, ${code === undefined ? "every code" : `code ${code}`}`;
-    throw badParameter(
-      "cursor",
-      raw,
-      `a cursor of this query (${of(query.station, query.code)}); this one continues a query of ${of(cursor.station, cursor.code)}`,
-    );
-  }
-  if (cursor.receivedAt < query.from || cursor.receivedAt >= query.to) {
-    throw badParameter(
-      "cursor",
-      raw,
-      `a cursor inside this query's range [${toBeijingIso(query.from)}, ${toBeijingIso(query.to)}); this one is at ${toBeijingIso(cursor.receivedAt)} (give the from and to of the \`next\` link)`,
-    );
-  }
+  const of = (station: string | undefined, code: string | undefined) =>
+    `${station === undefined ? "every station" : `station ${station}`}, ${code === undefined ? "every code" : `code ${code}`}`;
+  checkCursorFits(
+    raw,
+    { issuedFor: of(cursor.station, cursor.code), query: of(query.station, query.code) },
+    cursor.receivedAt,
+    query,
+  );
   return cursor;
 }
 
 function parse(raw: string): DeadLettersCursor | undefined {
-  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(raw)) return undefined;
-  let record: unknown;
-  try {
-    record = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  if (typeof record !== "object" || record === null) return undefined;
-  const { v, s, c, r, i } = record as Record<string, unknown>;
-  if (v !== VERSION) return undefined;
+  const record = decodeCursorRecord(raw, 2000);
+  if (record === undefined) return undefined;
+  const { s, c, r, i } = record;
   if (s !== undefined && !(typeof s === "string" && s !== "")) return undefined;
   if (c !== undefined && !(typeof c === "string" && c !== "")) return undefined;
   if (typeof r !== "number" || !Number.isSafeInteger(r)) return undefined;

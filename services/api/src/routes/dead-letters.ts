@@ -2,7 +2,7 @@ import { type DeadLetter, type RejectionCode, toBeijingIso } from "@qingshan/dom
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
-import { nextLink, nextPagePath } from "../http/paging.ts";
+import { pageOf } from "../http/paging.ts";
 import { respond } from "../http/respond.ts";
 import { deadLettersResponse, jsonOrCsv } from "../http/response-schemas.ts";
 import { deadLettersQuery } from "../http/schemas.ts";
@@ -77,19 +77,13 @@ export function deadLetterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const cursor =
         q.cursor === undefined ? undefined : decodeDeadLettersCursor(q.cursor, { ...filters, from, to });
       const found = await deadLettersFrom(ctx, { ...filters, from, to }, cursor, q.limit);
-      const truncated = found.length > q.limit;
-      const letters = truncated ? found.slice(0, q.limit) : found;
-      const last = letters.at(-1);
-      const next =
-        truncated && last
-          ? nextPagePath(
-              request,
-              from,
-              to,
-              encodeDeadLettersCursor({ ...filters, receivedAt: last.receivedAt, id: last.id }),
-            )
-          : undefined;
-      if (next !== undefined) reply.header("link", nextLink(next));
+      const {
+        items: letters,
+        truncated,
+        next,
+      } = pageOf(found, q.limit, request, reply, { from, to }, (last) =>
+        encodeDeadLettersCursor({ ...filters, receivedAt: last.receivedAt, id: last.id }),
+      );
       const rows = letters.map((d) => ({ ...d, receivedAt: toBeijingIso(d.receivedAt) }));
       return respond(
         request,

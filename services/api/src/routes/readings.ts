@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { errorResponseSchema } from "../http/errors.ts";
 import { requireMetricAt, requireStation } from "../http/load.ts";
-import { nextLink, nextPagePath } from "../http/paging.ts";
+import { pageOf } from "../http/paging.ts";
 import { respond } from "../http/respond.ts";
 import { jsonOrCsv, readingsResponse } from "../http/response-schemas.ts";
 import { readingsQuery } from "../http/schemas.ts";
@@ -84,19 +84,13 @@ export function readingRoutes(app: FastifyInstance, ctx: ApiContext): void {
         cursor,
         q.limit,
       );
-      const truncated = found.length > q.limit;
-      const readings = truncated ? found.slice(0, q.limit) : found;
-      const last = readings.at(-1);
-      const next =
-        truncated && last
-          ? nextPagePath(
-              request,
-              from,
-              to,
-              encodeCursor({ station: station.id, metricFilter: q.metric, ts: last.ts, metric: last.metric }),
-            )
-          : undefined;
-      if (next !== undefined) reply.header("link", nextLink(next));
+      const {
+        items: readings,
+        truncated,
+        next,
+      } = pageOf(found, q.limit, request, reply, { from, to }, (last) =>
+        encodeCursor({ station: station.id, metricFilter: q.metric, ts: last.ts, metric: last.metric }),
+      );
       const rows = readings.map((r) => ({
         ts: toBeijingIso(r.ts),
         station: r.stationId,
