@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type AlertEvent,
   AlertEventSchema,
+  alertConditionOf,
   alertStartText,
   calendarWindowOf,
   displayValue,
@@ -211,5 +212,65 @@ describe("conditionHolds and calendarWindow", () => {
     expect(displayValue(1)).toBe(1);
     expect(displayValue(0.026345)).toBe(0.0263);
     expect(displayValue(0.5)).toBe(0.5);
+  });
+});
+
+describe("alertConditionOf", () => {
+  it("gives the condition fields of a folded state, in the stored order, and nothing else", () => {
+    const [state] = foldAlertEvents([
+      ev("e1", "raised", "2026-11-28T10:00:00+08:00", {
+        level: "orange",
+        metric: "aqi",
+        value: 180,
+        threshold: 150,
+        window: "24h rolling",
+        standard: "HJ 633-2012",
+        startedAt: "2026-11-28T08:00:00+08:00",
+        path: "healthAdvisory",
+        details: [{ metric: "o3", value: 260 }],
+        dataTime: "2026-11-28T10:00:00+08:00",
+        conditionHolds: true,
+        routes: ["duty"],
+      }),
+      ev("e2", "level_changed", "2026-11-28T11:00:00+08:00", {
+        level: "severe",
+        levelName: { zh: "严重污染", en: "severely polluted" },
+        value: 320,
+      }),
+    ]);
+    const condition = alertConditionOf(state as NonNullable<typeof state>);
+    const expected = {
+      level: "severe",
+      levelName: { zh: "严重污染", en: "severely polluted" },
+      metric: "aqi",
+      value: 320,
+      threshold: 150,
+      window: "24h rolling",
+      standard: "HJ 633-2012",
+      startedAt: "2026-11-28T08:00:00+08:00",
+      path: "healthAdvisory",
+    };
+    expect(condition).toStrictEqual(expected);
+    // The key order too: events written with these fields keep their stored JSON.
+    expect(JSON.stringify(condition)).toBe(JSON.stringify(expected));
+  });
+
+  it("leaves absent fields absent, not keys set to undefined (an event of a day-step rule)", () => {
+    const condition = alertConditionOf(
+      ev("e1", "raised", "2026-11-26T00:00:00+08:00", {
+        metric: "pm25",
+        value: 0,
+        calendarWindow: "day",
+        startedAt: "2026-11-26T00:00:00+08:00",
+      }),
+    );
+    expect(condition).toStrictEqual({
+      metric: "pm25",
+      value: 0,
+      calendarWindow: "day",
+      startedAt: "2026-11-26T00:00:00+08:00",
+    });
+    expect(Object.keys(condition)).toEqual(["metric", "value", "calendarWindow", "startedAt"]);
+    expect(alertConditionOf({ level: undefined, value: undefined })).toStrictEqual({});
   });
 });

@@ -178,6 +178,42 @@ export interface AlertState {
   readonly events: readonly AlertEvent[];
 }
 
+// In this order: events written with them keep their stored key order (api ack, notifier reminders).
+const ALERT_CONDITION_FIELDS = [
+  "level",
+  "levelName",
+  "metric",
+  "value",
+  "threshold",
+  "window",
+  "calendarWindow",
+  "standard",
+  "startedAt",
+  "path",
+] as const;
+
+/**
+ * An alert's condition as an event restates it: the level with its name (`levelName`, e.g. 严重污染)
+ * and a warning's path (heavy-pollution-warning.md §3.3: a health advisory is not a suggested
+ * warning), the measure (metric, value, threshold), the window, the standard and the start.
+ */
+export type AlertCondition = Pick<AlertEvent, (typeof ALERT_CONDITION_FIELDS)[number]>;
+
+/**
+ * The condition fields of an alert state or event (`AlertCondition`), the ones an `acknowledged`
+ * event (API) and a reminder or escalation (notifier) copy from the folded state. A field that is
+ * absent stays absent (no key set to undefined). Not `conditionHolds` (raised and level_changed
+ * only), `details` nor `dataTime`.
+ *
+ * @example
+ * alertConditionOf(state) // { level: "severe", levelName: { zh: "严重污染", en: "severely polluted" }, metric: "aqi", value: 320, … }
+ */
+export function alertConditionOf(a: Readonly<AlertCondition>): AlertCondition {
+  const condition: Record<string, unknown> = {};
+  for (const field of ALERT_CONDITION_FIELDS) if (a[field] !== undefined) condition[field] = a[field];
+  return condition as AlertCondition;
+}
+
 const NOTIFYING: ReadonlySet<AlertEventType> = new Set([
   "raised",
   "level_changed",

@@ -6,6 +6,7 @@ import {
   AlertEventSchema,
   type AlertEventType,
   type AlertState,
+  alertConditionOf,
   DAY_MS,
   foldAlertEvents,
   SEVERITIES,
@@ -491,16 +492,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       stationId: s.stationId,
       severity: s.severity,
       message: s.message,
-      ...(s.level !== undefined ? { level: s.level } : {}),
-      ...(s.levelName !== undefined ? { levelName: s.levelName } : {}),
-      ...(s.metric !== undefined ? { metric: s.metric } : {}),
-      ...(s.value !== undefined ? { value: s.value } : {}),
-      ...(s.threshold !== undefined ? { threshold: s.threshold } : {}),
-      ...(s.window !== undefined ? { window: s.window } : {}),
-      ...(s.calendarWindow !== undefined ? { calendarWindow: s.calendarWindow } : {}),
-      ...(s.standard !== undefined ? { standard: s.standard } : {}),
-      ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
-      ...(s.path !== undefined ? { path: s.path } : {}),
+      ...alertConditionOf(s),
     };
     if (escalateMs > 0 && s.tier < topTier && chases(s, "escalated")) {
       // Escalation counts from the raise, the last escalation, or a level change (which reopens).

@@ -4,6 +4,7 @@ import {
   AlertEventSchema,
   type AlertState,
   type AlertStatus,
+  alertConditionOf,
   foldAlertEvents,
   type Severity,
   toBeijingIso,
@@ -110,32 +111,6 @@ function activeIn(state: AlertState, from: number | undefined, to: number | unde
   if (from !== undefined && state.resolvedAt !== undefined && Date.parse(state.resolvedAt) < from)
     return false;
   return true;
-}
-
-/**
- * What an event restates of the alert's current condition, from its folded state: the level with
- * its name (`levelName`, e.g. 严重污染) and a warning's path (heavy-pollution-warning.md §3.3: a
- * health advisory is not a suggested warning), the measure, window, standard and start — the
- * fields the notifier's reminders (renotified, escalated) copy from the state too. An
- * `acknowledged` event carries them so its history row names the level as the raise did.
- * Not `conditionHolds` (raised and level_changed only) nor `details`.
- *
- * @example
- * currentCondition(state) // { level: "severe", levelName: { zh: "严重污染", en: "severely polluted" }, value: 320, … }
- */
-function currentCondition(state: AlertState): Partial<AlertEvent> {
-  return {
-    ...(state.level !== undefined ? { level: state.level } : {}),
-    ...(state.levelName !== undefined ? { levelName: state.levelName } : {}),
-    ...(state.metric !== undefined ? { metric: state.metric } : {}),
-    ...(state.value !== undefined ? { value: state.value } : {}),
-    ...(state.threshold !== undefined ? { threshold: state.threshold } : {}),
-    ...(state.window !== undefined ? { window: state.window } : {}),
-    ...(state.calendarWindow !== undefined ? { calendarWindow: state.calendarWindow } : {}),
-    ...(state.standard !== undefined ? { standard: state.standard } : {}),
-    ...(state.startedAt !== undefined ? { startedAt: state.startedAt } : {}),
-    ...(state.path !== undefined ? { path: state.path } : {}),
-  };
 }
 
 const AckBodySchema = z.object({
@@ -379,7 +354,8 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext): void {
         ruleId: state.ruleId,
         stationId: state.stationId,
         severity: state.severity,
-        ...currentCondition(state),
+        // Restates the current condition as the notifier's reminders do, so the history row names the level as the raise did.
+        ...alertConditionOf(state),
         message: state.message,
         actor: body.actor,
         ...(body.note !== undefined ? { note: body.note } : {}),
