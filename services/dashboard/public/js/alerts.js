@@ -2,11 +2,14 @@ import { getJson, postJson } from "./api.js";
 import { compareAlerts, formatAge, formatMeasure, humanizeTimes, humanTime, shortTime } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
 import {
+  alertInProgressPeriod,
   alertStartMs,
   alertSubject,
   alertValueText,
   districtLevelText,
   eventLabel,
+  inProgressMark,
+  inProgressPeriod,
   levelText,
   ruleConditions,
   ruleLine,
@@ -44,6 +47,18 @@ function alertTitle(app, alert) {
     lang === "zh" ? `开始于 ${start}` : `since ${start}`,
   ].join(" · ");
 }
+
+/**
+ * The mark of a value of a period not yet ended (air-aqi.md §8): "18:00–19:00 进行中 · 暂定值";
+ * `data-until` lets `tick` take it off once the page's clock passes the period's end. "" for none.
+ */
+function inProgressHtml(period) {
+  if (!period) return "";
+  return ` <span class="badge in-progress" data-until="${period.end}" title="${escapeHtml(t("alerts.provisionalNote"))}" style="border-color:#888;border-style:dashed;font-weight:normal">${escapeHtml(inProgressMark(period, getLang()))}</span>`;
+}
+
+/** The events whose value the notifier too calls provisional (render.ts): raise, level change, resolution. */
+const VALUE_EVENTS = new Set(["raised", "level_changed", "resolved"]);
 
 const WARNING_COLORS = { blue: "#1565c0", yellow: "#f2c500", orange: "#ff7e00", red: "#d62728" };
 let openAlerts = [];
@@ -207,7 +222,7 @@ function renderOpen(app, { live = false } = {}) {
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName, a.path)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}${a.standard ? `<br><small class="muted">${escapeHtml(standardLine(a.standard, getLang()))}</small>` : ""}</td>
-        <td class="num">${escapeHtml(value)}</td>
+        <td class="num">${escapeHtml(value)}${inProgressHtml(alertInProgressPeriod(a, now))}</td>
         <td data-since="${alertStartMs(a)}">${formatAge(alertStartMs(a), now, getLang())}</td>
         <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
         <td>${a.status === "open" ? `<button type="button" class="primary" data-ack="${escapeHtml(a.alertId)}">${t("alerts.ack")}</button>` : ""} <button type="button" class="link">${t("alerts.details")}</button></td>`;
@@ -276,16 +291,21 @@ async function showHistory(app, alertId) {
   // Only an API started with the rules file describes rules; one without answers GET /rules with a
   // 503, which the page would take for a lost server (api.js), so it is not asked.
   const rules = alert.ruleDescription ? await rulesById(app) : new Map();
+  const now = Date.now();
+  const provisional = (e) => (VALUE_EVENTS.has(e.type) ? inProgressPeriod(e, now) : undefined);
+  // The alert's value is that of its latest raise or level change: provisional while that one is.
+  const valueEvent = events.filter((e) => e.type === "raised" || e.type === "level_changed").at(-1);
+  const current = alert.status === "resolved" || !valueEvent ? undefined : provisional(valueEvent);
   document.getElementById("history-body").innerHTML =
     `<h3>${escapeHtml(messageText(alert.message, alert.updatedAt))}</h3>
-    <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName, alert.path)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}</p>
+    <p>${severityBadge(alert.severity)}${levelBadge(alert.level, alert.levelName, alert.path)} ${escapeHtml(stationName(app, alert.stationId))} · ${t(`status.${alert.status}`)}${inProgressHtml(current)}</p>
     ${ruleSection(app, alert, rules.get(alert.ruleId))}
     ${alert.details?.length ? `<ul>${alert.details.map((d) => `<li>${escapeHtml(d.metric)}: ${formatMeasure(d.value)}${d.limit !== undefined ? ` (${formatMeasure(d.limit)})` : ""} ${escapeHtml(d.note ?? "")}</li>`).join("")}</ul>` : ""}
     <h4>${t("alerts.events")}</h4>
     <ol class="events">${events
       .map(
         (e, i) =>
-          `<li data-event="${escapeHtml(e.id)}"><time>${shortTime(e.at)}</time> <b>${escapeHtml(eventLabel(events, i, getLang(), t(`event.${e.type}`)))}</b> ${eventLevelBadge(events, i)} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
+          `<li data-event="${escapeHtml(e.id)}"><time>${shortTime(e.at)}</time> <b>${escapeHtml(eventLabel(events, i, getLang(), t(`event.${e.type}`)))}</b> ${eventLevelBadge(events, i)}${inProgressHtml(provisional(e))} ${escapeHtml(messageText(e.message, e.at))}${e.actor ? ` — ${escapeHtml(e.actor)}` : ""}${e.note ? `: ${escapeHtml(e.note)}` : ""}</li>`,
       )
       .join("")}</ol>`;
   document.getElementById("history-dialog").showModal();
@@ -316,10 +336,15 @@ export function onEvent(app, event) {
   refresh(app, { live: true }).catch(() => undefined);
 }
 
-/** Keeps the ages current. */
+/** Keeps the ages current, and takes the in-progress mark off a period that has ended. */
 export function tick() {
   const now = Date.now();
   for (const td of document.querySelectorAll("#open-alerts td[data-since]")) {
     td.textContent = formatAge(Number(td.dataset.since), now, getLang());
+  }
+  for (const mark of document.querySelectorAll(
+    "#open-alerts .in-progress[data-until], #history-body .in-progress[data-until]",
+  )) {
+    if (now >= Number(mark.dataset.until)) mark.remove();
   }
 }

@@ -18,11 +18,32 @@ let pm25Chart;
 let daysChart;
 let form;
 
+/** The year list's first year, the current Beijing year: by the browser's clock until the API says otherwise. */
+let currentYear;
+
 export function init(app) {
   form = document.getElementById("compliance-controls");
-  const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
-  form.year.replaceChildren(...[0, 1, 2].map((d) => new Option(String(year - d), String(year - d))));
+  fillYears(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear());
   form.addEventListener("change", () => show(app).catch((e) => app.toast(String(e.message ?? e))));
+}
+
+/** The year picker: `year` and the two before it, the first selected. */
+function fillYears(year) {
+  currentYear = year;
+  form.year.replaceChildren(...[0, 1, 2].map((d) => new Option(String(year - d), String(year - d))));
+}
+
+/**
+ * The API's current Beijing year when it refused `asked` as a year not begun (a browser clock
+ * ahead of the server's around New Year): its 400 names it ("… expected a year from 2000 to 2026
+ * (the current Beijing year): 2027 has not begun"), else the year before. Undefined for any other error.
+ */
+function serverYear(error, asked) {
+  const text = String(error?.message ?? "");
+  if (!text.includes('"year"') || !text.includes("has not begun")) return undefined;
+  const named = Number(/to (\d{4}) \(the current Beijing year\)/.exec(text)?.[1]);
+  const year = Number.isInteger(named) && named > 0 ? named : asked - 1;
+  return year < asked ? year : undefined;
 }
 
 /** Counts show() calls: only the latest one renders, so a slower answer for an earlier year selected never overwrites a later one. */
@@ -32,14 +53,24 @@ export async function show(app) {
   const call = ++showCount;
   if (app && !app.stations) app.stations = (await getJson("/api/v1/stations")).stations;
   const year = form.year.value;
-  const [pm25, waterMonth, waterYear, days, annual] = await Promise.all([
-    getJson("/api/v1/compliance/pm25", { year }),
-    getJson("/api/v1/compliance/water", { period: "month", at: waterAt(year) }),
-    getJson("/api/v1/compliance/water", { period: "year", at: waterAt(year) }),
-    getJson("/api/v1/compliance/aqi-days", { year }),
-    getJson("/api/v1/compliance/air-annual", { year }),
-  ]);
+  let answers;
+  try {
+    answers = await Promise.all([
+      getJson("/api/v1/compliance/pm25", { year }),
+      getJson("/api/v1/compliance/water", { period: "month", at: waterAt(year) }),
+      getJson("/api/v1/compliance/water", { period: "year", at: waterAt(year) }),
+      getJson("/api/v1/compliance/aqi-days", { year }),
+      getJson("/api/v1/compliance/air-annual", { year }),
+    ]);
+  } catch (error) {
+    // The browser's clock is in a year the API's has not reached: the list starts at the API's year.
+    const server = serverYear(error, Number(year));
+    if (server === undefined || call !== showCount) throw error;
+    fillYears(server);
+    return show(app);
+  }
   if (call !== showCount) return;
+  const [pm25, waterMonth, waterYear, days, annual] = answers;
   renderPm25(pm25, app?.stations ?? []);
   renderWater(waterMonth, waterYear);
   renderDays(days);
@@ -51,8 +82,7 @@ export async function show(app) {
  * day (its year, and its December as "the month").
  */
 function waterAt(year) {
-  const current = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
-  return Number(year) === current ? undefined : `${year}-12-31T12:00:00+08:00`;
+  return Number(year) === currentYear ? undefined : `${year}-12-31T12:00:00+08:00`;
 }
 
 function renderPm25(pm25, stations) {

@@ -71,6 +71,10 @@ const TEXT = {
   "alerts.new": ["新告警", "New alert"],
   "alerts.events": ["事件记录", "Event history"],
   "alerts.rule": ["告警规则", "Alert rule"],
+  "alerts.provisionalNote": [
+    "该时段尚未结束（进行中），数值为暂定值，可能变化",
+    "The period has not ended (in progress): the value is provisional and may change",
+  ],
   "status.open": ["未确认", "Open"],
   "status.acknowledged": ["已确认", "Acknowledged"],
   "status.resolved": ["已解除", "Resolved"],

@@ -101,3 +101,25 @@ export function ruleConditions(
   rule: RuleSummary,
   context: { metrics?: Metrics; lang: Lang },
 ): { label: string; text: string }[];
+export interface InProgressPeriod {
+  end: number;
+  byDay: boolean;
+}
+export function inProgressPeriod(
+  event: { at?: string; dataTime?: string; calendarWindow?: string; window?: string } | undefined,
+  nowMs: number,
+): InProgressPeriod | undefined;
+export function alertInProgressPeriod(
+  alert:
+    | {
+        status?: string;
+        raisedAt?: string;
+        startedAt?: string;
+        calendarWindow?: string;
+        window?: string;
+      }
+    | undefined,
+  nowMs: number,
+): InProgressPeriod | undefined;
+export function periodSpan(period: InProgressPeriod, lang: Lang): string;
+export function inProgressMark(period: InProgressPeriod, lang: Lang): string;

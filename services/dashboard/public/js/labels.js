@@ -550,3 +550,77 @@ export function ruleConditions(rule, { metrics, lang }) {
   if (rule.standard) lines.push({ label: zh ? "依据" : "Standard", text: standardLine(rule.standard, lang) });
   return lines;
 }
+
+const HOUR_MS = 3_600_000;
+/** A calendar-window rule's `window` text → its calendar window (@qingshan/domain calendarWindowOf). */
+const CALENDAR_WINDOW_BY_TEXT = {
+  "Beijing calendar day": "day",
+  "calendar month": "month",
+  "year to date": "year-to-date",
+};
+
+/**
+ * The period an alert event's value belongs to, when the rules engine evaluated it before that
+ * period ended and the page's clock `nowMs` has not passed its end either: `{ end, byDay }` (epoch
+ * ms of the period's end; `byDay` for a calendar-window rule, whose period is the Beijing day),
+ * else undefined. The notifier's test (@qingshan/rules eventInProgress): `at` inside the period
+ * that ends at `dataTime` — an hour, a Beijing day for a calendar window. air-aqi.md §8: an hour
+ * is labelled by its end, so such a value is provisional until then.
+ */
+export function inProgressPeriod(event, nowMs) {
+  const end = Date.parse(event?.dataTime ?? "");
+  const at = Date.parse(event?.at ?? "");
+  if (Number.isNaN(end) || Number.isNaN(at)) return undefined;
+  const calendar = event.calendarWindow ?? CALENDAR_WINDOW_BY_TEXT[event.window ?? ""];
+  const byDay = calendar !== undefined;
+  const periodMs = byDay ? DAY_MS : HOUR_MS;
+  // A data time further ahead than one period is a clock error, not a period under way.
+  const evaluatedInIt = at < end && at > end - periodMs;
+  return evaluatedInIt && nowMs < end ? { end, byDay } : undefined;
+}
+
+/**
+ * The same for an alert's state as GET /api/v1/alerts answers it, which carries no data time of
+ * its raise: the raise (`raisedAt`) against the period ending at the condition's start
+ * (`startedAt`). An alert raised during the hour its condition began in is caught; one raised
+ * during a later hour (a rule with a duration) or a level change during an hour under way is not.
+ */
+export function alertInProgressPeriod(alert, nowMs) {
+  if (alert?.status === "resolved") return undefined;
+  return inProgressPeriod(
+    {
+      at: alert?.raisedAt,
+      dataTime: alert?.startedAt,
+      calendarWindow: alert?.calendarWindow,
+      window: alert?.window,
+    },
+    nowMs,
+  );
+}
+
+/**
+ * A period under way as people read it (air-aqi.md §8: "19:00" labels 18:00–19:00): the hour as
+ * its span in Beijing time, "18:00–19:00" (the hour ending at midnight 23:00–24:00); a day
+ * "12月1日" / "1 Dec".
+ */
+export function periodSpan(period, lang) {
+  const bj = (ms) => new Date(ms + BEIJING_MS);
+  if (period.byDay) {
+    const d = bj(period.end - 1);
+    const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    return lang === "zh"
+      ? `${d.getUTCMonth() + 1}月${d.getUTCDate()}日`
+      : `${d.getUTCDate()} ${months[d.getUTCMonth()]}`;
+  }
+  const start = bj(period.end - HOUR_MS)
+    .toISOString()
+    .slice(11, 16);
+  const end = bj(period.end).toISOString().slice(11, 16);
+  return `${start}–${end === "00:00" ? "24:00" : end}`;
+}
+
+/** "18:00–19:00 进行中 · 暂定值" / "18:00–19:00 in progress · provisional": the mark of a provisional value. */
+export function inProgressMark(period, lang) {
+  const span = periodSpan(period, lang);
+  return lang === "zh" ? `${span} 进行中 · 暂定值` : `${span} in progress · provisional`;
+}
