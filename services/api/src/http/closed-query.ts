@@ -1,3 +1,4 @@
+import { distance } from "fastest-levenshtein";
 import type { FastifyRequest, RouteOptions } from "fastify";
 import { ApiError } from "./errors.ts";
 
@@ -38,23 +39,6 @@ const FAMILY_NOTE: Readonly<Record<string, string>> = {
   every: "/series calls the calendar step every; /aqi, /water/class and /noi/grade call it period",
   period: "/aqi, /water/class and /noi/grade call the period period; /series calls it every",
 };
-
-/** Edit distance (insertions, deletions, substitutions). */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
 
 /**
  * The declared parameter `name` was most likely meant as: the other route family's name, a common
