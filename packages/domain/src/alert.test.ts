@@ -155,6 +155,57 @@ describe("foldAlertEvents", () => {
   });
 });
 
+describe("dataTime and valueAt of the value shown", () => {
+  // [after these events, the state's dataTime and valueAt]: the latest raise or level change's
+  // dataTime and at — an acknowledgement, reminder, escalation or resolution sets neither.
+  const raised = ev("e1", "raised", "2026-12-01T18:20:00+08:00", {
+    level: "heavy",
+    value: 235,
+    startedAt: "2026-12-01T17:00:00+08:00",
+    dataTime: "2026-12-01T19:00:00+08:00",
+  });
+  const changed = ev("e2", "level_changed", "2026-12-01T19:30:00+08:00", {
+    level: "severe",
+    value: 320,
+    dataTime: "2026-12-01T20:00:00+08:00",
+  });
+  const ack = ev("e3", "acknowledged", "2026-12-01T19:40:00+08:00", {
+    actor: "王值班",
+    dataTime: "2026-12-01T21:00:00+08:00",
+  });
+  const reminder = ev("e4", "renotified", "2026-12-01T19:50:00+08:00", {
+    dataTime: "2026-12-01T21:00:00+08:00",
+  });
+  const escalated = ev("e5", "escalated", "2026-12-01T19:55:00+08:00", { tier: 1 });
+  const resolved = ev("e6", "resolved", "2026-12-01T21:05:00+08:00", {
+    dataTime: "2026-12-01T21:00:00+08:00",
+  });
+  const unstamped = ev("e7", "level_changed", "2026-12-01T20:10:00+08:00", { level: "heavy" });
+  const cases: Array<[string, AlertEvent[], { dataTime?: string; valueAt: string }]> = [
+    ["the raise", [raised], { dataTime: raised.dataTime as string, valueAt: raised.at }],
+    [
+      "a later ack and reminder",
+      [raised, ack, reminder],
+      { dataTime: raised.dataTime as string, valueAt: raised.at },
+    ],
+    ["a level change", [raised, changed], { dataTime: changed.dataTime as string, valueAt: changed.at }],
+    [
+      "a level change, then ack, reminder, escalation, resolution",
+      [raised, changed, ack, reminder, escalated, resolved],
+      { dataTime: changed.dataTime as string, valueAt: changed.at },
+    ],
+    ["a level change stored without dataTime", [raised, changed, unstamped], { valueAt: unstamped.at }],
+  ];
+  it.each(cases)("follow the latest raise or level change: %s", (_name, events, expected) => {
+    const state = foldAlertEvents([...events].reverse())[0];
+    expect({ dataTime: state?.dataTime, valueAt: state?.valueAt }).toEqual({
+      dataTime: expected.dataTime,
+      valueAt: expected.valueAt,
+    });
+    if (expected.dataTime === undefined) expect(state && "dataTime" in state).toBe(false);
+  });
+});
+
 describe("conditionHolds and calendarWindow", () => {
   it("the state keeps the latest raise or level change's conditionHolds; an event without it (stored before) leaves it unknown", () => {
     const raised = ev("e1", "raised", "2026-12-01T20:00:00+08:00", { level: "orange", conditionHolds: true });

@@ -157,6 +157,19 @@ export interface AlertState {
   readonly startedAt?: string;
   /** `at` of the latest event. */
   readonly updatedAt: string;
+  /**
+   * The data time of the value shown (`value`, `message`): the latest `raised` or `level_changed`
+   * event's `dataTime`, when it has one (absent for an event stored without it). With `valueAt` it
+   * tells whether that value was evaluated before its hour (day) ended, i.e. is provisional
+   * (air-aqi.md §8).
+   */
+  readonly dataTime?: string;
+  /**
+   * `at` of the latest `raised` or `level_changed` event, the one that set the value shown:
+   * `raisedAt` until the level changes. Not `updatedAt` (any event, an acknowledgement too) nor
+   * `lastNotifiedAt` (reminders and escalations too).
+   */
+  readonly valueAt: string;
   readonly acknowledgedAt?: string;
   readonly acknowledgedBy?: string;
   readonly acknowledgeNote?: string;
@@ -272,6 +285,7 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
     message: raised.message,
     raisedAt: raised.at,
     updatedAt: raised.at,
+    valueAt: raised.at,
     tier: raised.tier ?? 0,
     lastNotifiedAt: raised.at,
     notifications: 0,
@@ -282,6 +296,7 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
   if (raised.startedAt !== undefined) s.startedAt = raised.startedAt;
   if (raised.calendarWindow !== undefined) s.calendarWindow = raised.calendarWindow;
   if (raised.conditionHolds !== undefined) s.conditionHolds = raised.conditionHolds;
+  if (raised.dataTime !== undefined) s.dataTime = raised.dataTime;
   for (const e of sorted.slice(raisedIndex)) {
     s.updatedAt = e.at;
     if (NOTIFYING.has(e.type)) {
@@ -296,6 +311,9 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
         s.message = e.message;
         if (e.conditionHolds !== undefined) s.conditionHolds = e.conditionHolds;
         else delete s.conditionHolds;
+        s.valueAt = e.at;
+        if (e.dataTime !== undefined) s.dataTime = e.dataTime;
+        else delete s.dataTime;
         copyMeasure(s, e);
         if (s.status === "acknowledged") s.status = "open";
         break;

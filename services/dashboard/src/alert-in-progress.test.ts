@@ -47,7 +47,37 @@ describe("in-progress alerts in the duty console", () => {
     expect(inProgressPeriod(day, END)).toEqual({ end: DAY_END, byDay: true });
   });
 
-  it("reads an alert's state by its raise against the period its condition started in", () => {
+  it("reads an alert's state by its value's evaluation (valueAt) against its data time (GET /alerts)", () => {
+    // The condition held since 15:00 (a rule with a duration); raised at 18:24 on the hour 18:00–19:00.
+    const late = {
+      status: "open",
+      raisedAt: "2026-12-01T18:24:00+08:00",
+      startedAt: iso(END - 3 * HOUR),
+      dataTime: iso(END),
+      valueAt: "2026-12-01T18:24:00+08:00",
+      window: "1h",
+    };
+    expect(alertInProgressPeriod(late, END - 1)).toEqual({ end: END, byDay: false });
+    expect(alertInProgressPeriod(late, END)).toBeUndefined();
+    // Raised on an ended hour at 17:00:30, its level changed at 18:40 on the hour under way.
+    const changed = {
+      status: "acknowledged",
+      raisedAt: "2026-12-01T17:00:30+08:00",
+      startedAt: iso(END - 2 * HOUR),
+      dataTime: iso(END),
+      valueAt: "2026-12-01T18:40:00+08:00",
+      window: "1h",
+    };
+    expect(alertInProgressPeriod(changed, END - 1)).toEqual({ end: END, byDay: false });
+    expect(alertInProgressPeriod({ ...changed, status: "resolved" }, END - 1)).toBeUndefined();
+    // The level changed at 18:00:30 on the hour 17:00–18:00, which had ended: a final value.
+    const settled = { ...changed, dataTime: iso(END - HOUR), valueAt: "2026-12-01T18:00:30+08:00" };
+    expect(alertInProgressPeriod(settled, END - HOUR + 10 * 60_000)).toBeUndefined();
+    // The latest raise or level change stored without a data time: not decided, as the notifier.
+    expect(alertInProgressPeriod({ ...late, dataTime: undefined }, END - 1)).toBeUndefined();
+  });
+
+  it("without valueAt (an API before the field) reads the raise against the period its condition started in", () => {
     const state = {
       status: "open",
       raisedAt: "2026-12-01T18:24:00+08:00",

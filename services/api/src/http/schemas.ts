@@ -392,6 +392,16 @@ export const alertStateSchema = {
     raisedAt: { type: "string" },
     startedAt: { type: "string" },
     updatedAt: { type: "string" },
+    dataTime: {
+      type: "string",
+      description:
+        "The data time of the value shown (value, message): the latest raised or level_changed event's dataTime (the hour it belongs to, labelled by its end; a calendar window: the end of the day), when that event has one. Absent for an event stored without it",
+    },
+    valueAt: {
+      type: "string",
+      description:
+        "When the value shown was evaluated: at of the latest raised or level_changed event (raisedAt until the level changes; not updatedAt, which any event moves, nor lastNotifiedAt). valueAt before dataTime and within its period: a value of a period under way, provisional (an hour is labelled by its end, the CNEMC publication convention)",
+    },
     acknowledgedAt: { type: "string" },
     acknowledgedBy: { type: "string" },
     acknowledgeNote: { type: "string" },

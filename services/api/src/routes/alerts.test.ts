@@ -354,15 +354,22 @@ describe("OpenAPI", () => {
     }
     const csv = await app.inject({ url: "/api/v1/alerts?format=csv" });
     const [header, ...rows] = csv.body.trim().split("\r\n");
-    // The rule's description follows (empty here: this app was started without the rules file;
+    // The value's dataTime (none in these events) and valueAt (alerts-value-time.test.ts), then the
+    // rule's description (empty here: this app was started without the rules file;
     // routes/rules.test.ts), then a heavy-pollution warning's path (alerts-csv-path.test.ts).
     expect(
       header?.endsWith(
-        ",levelName_zh,levelName_en,calendarWindow,conditionHolds,ruleDescription_zh,ruleDescription_en,path",
+        ",levelName_zh,levelName_en,calendarWindow,conditionHolds,dataTime,valueAt,ruleDescription_zh,ruleDescription_en,path",
       ),
     ).toBe(true);
-    expect(rows.find((r) => r.startsWith("a1,"))?.endsWith(",重度污染,heavily polluted,,true,,,")).toBe(true);
-    expect(rows.find((r) => r.startsWith("a2,"))?.endsWith(",,,day,,,,")).toBe(true);
+    expect(
+      rows
+        .find((r) => r.startsWith("a1,"))
+        ?.endsWith(",重度污染,heavily polluted,,true,,2026-11-29T08:00:00+08:00,,,"),
+    ).toBe(true);
+    expect(rows.find((r) => r.startsWith("a2,"))?.endsWith(",,,day,,,2026-11-28T10:00:00+08:00,,,")).toBe(
+      true,
+    );
     expect(csv.headers["content-type"]).toMatch(/^text\/csv/);
   });
 });

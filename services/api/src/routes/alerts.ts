@@ -57,6 +57,10 @@ const COLUMNS = [
   "levelName_en",
   "calendarWindow",
   "conditionHolds",
+  // The value's data time and evaluation (AlertState dataTime, valueAt); the rule's description and
+  // the warning path stay the last columns.
+  "dataTime",
+  "valueAt",
   "ruleDescription_zh",
   "ruleDescription_en",
   "path",

@@ -115,6 +115,8 @@ export function alertInProgressPeriod(
         status?: string;
         raisedAt?: string;
         startedAt?: string;
+        dataTime?: string;
+        valueAt?: string;
         calendarWindow?: string;
         window?: string;
       }

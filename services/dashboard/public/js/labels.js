@@ -580,17 +580,21 @@ export function inProgressPeriod(event, nowMs) {
 }
 
 /**
- * The same for an alert's state as GET /api/v1/alerts answers it, which carries no data time of
- * its raise: the raise (`raisedAt`) against the period ending at the condition's start
- * (`startedAt`). An alert raised during the hour its condition began in is caught; one raised
- * during a later hour (a rule with a duration) or a level change during an hour under way is not.
+ * The same for an alert's state as GET /api/v1/alerts answers it: the value shown is its latest
+ * raise's or level change's, evaluated at `valueAt` for the period ending at `dataTime` — so an
+ * alert raised on the hour under way after its condition held for earlier hours (a rule with a
+ * duration), or whose level changed on it, is marked; none once resolved, and none when that
+ * event carried no data time (the notifier says so too). A state without `valueAt` (an API before
+ * the field) falls back to the raise (`raisedAt`) against the period ending at the condition's
+ * start (`startedAt`), which catches only an alert raised during the hour its condition began in.
  */
 export function alertInProgressPeriod(alert, nowMs) {
   if (alert?.status === "resolved") return undefined;
+  const served = alert?.valueAt !== undefined;
   return inProgressPeriod(
     {
-      at: alert?.raisedAt,
-      dataTime: alert?.startedAt,
+      at: served ? alert.valueAt : alert?.raisedAt,
+      dataTime: served ? alert.dataTime : alert?.startedAt,
       calendarWindow: alert?.calendarWindow,
       window: alert?.window,
     },
