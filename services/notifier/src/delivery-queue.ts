@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { NotifierLogger } from "./logger.ts";
 import {
+  HeldRefusal,
   type Notification,
   type NotifierChannel,
   PermanentDeliveryError,
@@ -35,8 +36,11 @@ export interface DeliveryObserver {
    * ("rejected"), or for some recipients while the others got it ("recipient_rejected").
    */
   dropped(channel: string, reason: DropReason): void;
-  /** The channel refused `notification` for good, for everyone (`partial` false) or some recipients. */
-  refused(channel: string, notification: Notification, refusal: Refusal): void;
+  /**
+   * The channel refused `notification` for good, for everyone (`partial` false) or some recipients;
+   * `reason` is the one {@link dropped} was given ({@link dropReason}), so the record and the metric agree.
+   */
+  refused(channel: string, notification: Notification, refusal: Refusal, reason: DropReason): void;
   /** The number of notifications the queue holds for delivery changed by `delta`. */
   depth(channel: string, delta: number): void;
 }
@@ -51,6 +55,18 @@ export type PendingListener = (queue: DeliveryQueue) => void;
 
 export const DROP_REASONS = ["max_attempts", "rejected", "recipient_rejected", "nobody_on_duty"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/**
+ * The dropped metric's reason for a refusal for good, also the failed record's `reason`: nobody on
+ * duty, refused for some recipients while the others got it, else refused for everyone.
+ *
+ * @example
+ * dropReason({ code: "address_rejected", rejected: [], partial: false }); // "rejected"
+ */
+export function dropReason(refusal: Refusal): DropReason {
+  if (refusal.code === "nobody_on_duty") return "nobody_on_duty";
+  return refusal.partial ? "recipient_rejected" : "rejected";
+}
 
 /** A permanent refusal: what was refused (addresses, URL) with the server's replies. */
 export interface Refusal {
@@ -80,7 +96,10 @@ export interface QueueCounters {
  * an SMTP 5xx for the recipients or the message, a webhook's 404) is not retried: reported to the
  * observer (the failed record, the dropped metric), logged as an error, and the queue goes on with
  * the next notification; a partial delivery's refused recipients likewise, and the ones refused for
- * now are retried alone.
+ * now are retried alone. A sequential queue's notification the channel refuses with a
+ * {@link HeldRefusal} (every recipient refused, not for their addresses) is held aside instead of
+ * blocking: still pending and spooled, tried again before each later delivery (in push order) and
+ * on its own backoff, while the next notifications go on; a channel failure still holds the queue.
  */
 export class DeliveryQueue {
   readonly counters: QueueCounters = { delivered: 0, retried: 0, dropped: 0, refused: 0 };
@@ -96,6 +115,13 @@ export class DeliveryQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly controller = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  /**
+   * Sequential queue: notifications the channel refused with a {@link HeldRefusal}, in push order,
+   * with their attempts so far; still pending (spooled), retried before each later delivery and
+   * on their own backoff, no longer in the way of the next ones.
+   */
+  private readonly held: Array<{ readonly notification: Notification; attempts: number }> = [];
+  private heldTimer: NodeJS.Timeout | undefined;
   /** What was reported to the observer as held; an aborted queue reports 0 (the rest is spooled). */
   private reportedDepth = 0;
 
@@ -159,6 +185,8 @@ export class DeliveryQueue {
   /** Ends retry waits and stops starting deliveries; resolves once sends already started ended. */
   async abort(): Promise<void> {
     this.controller.abort();
+    clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
     await Promise.allSettled([...this.inFlight]);
     this.reportDepth(-this.reportedDepth);
   }
@@ -184,11 +212,9 @@ export class DeliveryQueue {
     const { logger, observer } = this.options;
     this.counters.refused++;
     const nobody = refusal.code === "nobody_on_duty";
-    observer?.dropped(
-      this.channel.name,
-      nobody ? "nobody_on_duty" : refusal.partial ? "recipient_rejected" : "rejected",
-    );
-    observer?.refused(this.channel.name, notification, refusal);
+    const reason = dropReason(refusal);
+    observer?.dropped(this.channel.name, reason);
+    observer?.refused(this.channel.name, notification, refusal, reason);
     const targets = refusal.rejected.map((r) => `${r.target} (${r.reply})`).join("; ");
     if (nobody) {
       logger.error(
@@ -223,75 +249,135 @@ export class DeliveryQueue {
   }
 
   private async deliver(notification: Notification): Promise<void> {
-    const { retry, logger, observer } = this.options;
+    const sequential = this.options.mode === "sequential";
+    // Held messages first, in push order, so a server that takes mail again gets it in order.
+    if (sequential && this.held.length > 0) await this.retryHeld();
     for (let attempt = 1; ; attempt++) {
       if (this.controller.signal.aborted) return;
-      const current = this.pendingItems.get(notification)?.current ?? notification;
-      try {
-        const result = await this.channel.send(current);
-        if (result?.rejected !== undefined && result.rejected.length > 0)
-          this.refuse(current, { code: "recipient_rejected", rejected: result.rejected, partial: true });
-        if (result?.missed !== undefined)
-          this.refuse(current, { code: result.missed.code, rejected: result.missed.rejected, partial: true });
-        if (result?.retry !== undefined) throw new PartialDelivery(result.retry);
-        this.counters.delivered++;
-        observer?.delivered(this.channel.name, notification, attempt);
-        if (attempt > 1) {
-          const since = this.pendingItems.get(notification)?.since ?? Date.now();
-          logger.info(
-            {
-              channel: this.channel.name,
-              notification: notification.id,
-              attempt,
-              waitedSeconds: Math.round((Date.now() - since) / 1000),
-              pending: this.pendingItems.size - 1,
-            },
-            "delivered after retries",
-          );
-        }
-        break;
-      } catch (error) {
-        observer?.failed(this.channel.name);
-        if (error instanceof PermanentDeliveryError) {
-          this.counters.dropped++;
-          this.refuse(current, { code: error.code, rejected: error.rejected, partial: false });
-          break;
-        }
-        if (error instanceof PartialDelivery) {
-          const pending = this.pendingItems.get(notification);
-          if (pending !== undefined) pending.current = error.retry;
-        }
-        if (!this.backlogged) {
-          this.backlogged = true;
-          this.pendingChanged();
-        }
-        if (retry.maxAttempts > 0 && attempt >= retry.maxAttempts) {
-          this.counters.dropped++;
-          observer?.dropped(this.channel.name, "max_attempts");
-          logger.error(
-            { err: error, channel: this.channel.name, notification: notification.id, attempts: attempt },
-            "notification dropped after the last attempt",
-          );
-          break;
-        }
-        const retryInMs = backoffMs(attempt, retry);
-        this.counters.retried++;
-        const oldest = this.oldestPendingSince();
-        logger.warn(
+      const outcome = await this.attempt(notification, attempt);
+      if (outcome === "settled") {
+        this.settle(notification);
+        return;
+      }
+      if (outcome === "held" && sequential) {
+        // Refused by the server for this message only, perhaps: set aside (still pending and
+        // spooled), so one message the server will not take cannot hold every later one.
+        this.held.push({ notification, attempts: attempt });
+        this.scheduleHeld();
+        return;
+      }
+      if (!(await sleep(backoffMs(attempt, this.options.retry), this.controller.signal))) return;
+    }
+  }
+
+  /**
+   * One round over the held messages, in push order: each tried once; a channel failure (not a
+   * refusal) ends the round, as every message would fail alike. Runs on the sequential chain.
+   */
+  private async retryHeld(): Promise<void> {
+    for (const item of [...this.held]) {
+      if (this.controller.signal.aborted) return;
+      item.attempts++;
+      const outcome = await this.attempt(item.notification, item.attempts);
+      if (outcome === "settled") {
+        this.held.splice(this.held.indexOf(item), 1);
+        this.settle(item.notification);
+      } else if (outcome === "failed") break;
+    }
+    this.scheduleHeld();
+  }
+
+  /** Retries the held messages after the backoff of the oldest, unless a round is already due. */
+  private scheduleHeld(): void {
+    const first = this.held[0];
+    if (first === undefined || this.heldTimer !== undefined || this.controller.signal.aborted) return;
+    this.heldTimer = setTimeout(
+      () => {
+        this.heldTimer = undefined;
+        this.tail = this.tail.then(() => this.retryHeld());
+        this.track(this.tail);
+      },
+      backoffMs(first.attempts, this.options.retry),
+    );
+  }
+
+  /**
+   * One delivery attempt: "settled" once delivered, refused for good or dropped after the last
+   * attempt; "held" when the channel refused it with a {@link HeldRefusal}; "failed" otherwise.
+   */
+  private async attempt(notification: Notification, attempt: number): Promise<"settled" | "held" | "failed"> {
+    const { retry, logger, observer } = this.options;
+    const current = this.pendingItems.get(notification)?.current ?? notification;
+    try {
+      const result = await this.channel.send(current);
+      if (result?.rejected !== undefined && result.rejected.length > 0)
+        this.refuse(current, { code: "recipient_rejected", rejected: result.rejected, partial: true });
+      if (result?.missed !== undefined)
+        this.refuse(current, { code: result.missed.code, rejected: result.missed.rejected, partial: true });
+      if (result?.retry !== undefined) throw new PartialDelivery(result.retry);
+      this.counters.delivered++;
+      observer?.delivered(this.channel.name, notification, attempt);
+      if (attempt > 1) {
+        const since = this.pendingItems.get(notification)?.since ?? Date.now();
+        logger.info(
           {
-            err: error,
             channel: this.channel.name,
             notification: notification.id,
             attempt,
-            retryInMs,
-            pending: this.pendingItems.size,
-            oldestPendingSeconds: oldest === undefined ? 0 : Math.round((Date.now() - oldest) / 1000),
+            waitedSeconds: Math.round((Date.now() - since) / 1000),
+            pending: this.pendingItems.size - 1,
           },
-          "channel failed; retrying",
+          "delivered after retries",
         );
-        if (!(await sleep(retryInMs, this.controller.signal))) return;
       }
+      return "settled";
+    } catch (error) {
+      observer?.failed(this.channel.name);
+      if (error instanceof PermanentDeliveryError) {
+        this.counters.dropped++;
+        this.refuse(current, { code: error.code, rejected: error.rejected, partial: false });
+        return "settled";
+      }
+      if (error instanceof PartialDelivery) {
+        const pending = this.pendingItems.get(notification);
+        if (pending !== undefined) pending.current = error.retry;
+      }
+      if (!this.backlogged) {
+        this.backlogged = true;
+        this.pendingChanged();
+      }
+      if (retry.maxAttempts > 0 && attempt >= retry.maxAttempts) {
+        this.counters.dropped++;
+        observer?.dropped(this.channel.name, "max_attempts");
+        logger.error(
+          { err: error, channel: this.channel.name, notification: notification.id, attempts: attempt },
+          "notification dropped after the last attempt",
+        );
+        return "settled";
+      }
+      const held = error instanceof HeldRefusal && this.options.mode === "sequential";
+      this.counters.retried++;
+      const oldest = this.oldestPendingSince();
+      logger.warn(
+        {
+          err: error,
+          channel: this.channel.name,
+          notification: notification.id,
+          attempt,
+          retryInMs: backoffMs(attempt, retry),
+          pending: this.pendingItems.size,
+          oldestPendingSeconds: oldest === undefined ? 0 : Math.round((Date.now() - oldest) / 1000),
+        },
+        held
+          ? "channel refused this notification; held (spooled) and retried, the next ones go on"
+          : "channel failed; retrying",
+      );
+      return held ? "held" : "failed";
     }
+  }
+
+  /** The notification left the queue (delivered, refused for good, dropped). */
+  private settle(notification: Notification): void {
     this.pendingItems.delete(notification);
     this.pendingChanged();
     if (this.reportedDepth > 0) this.reportDepth(-1);

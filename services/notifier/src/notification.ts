@@ -71,11 +71,22 @@ export class PermanentDeliveryError extends Error {
     message: string,
     /** What was refused, each with the server's reply (every address of the e-mail, the URL). */
     readonly rejected: readonly Rejection[],
-    /** A short, stable cause for logs and the record: "recipient_rejected", "message_rejected", "http_404", … */
+    /** A short, stable cause for logs and the record: "address_rejected", "message_rejected", "http_404", … */
     readonly code: string,
   ) {
     super(message);
   }
+}
+
+/**
+ * A refusal of this message's every recipient that is not about their addresses (e.g. SMTP
+ * `554 5.7.1 Relay access denied` to each RCPT TO): retried like a channel failure and never
+ * dropped for it, but the channel took the connection, so it may be about this message only. A
+ * sequential queue holds such a message aside (spooled, retried first on every later delivery and
+ * with backoff) and goes on with the next ones instead of waiting behind it.
+ */
+export class HeldRefusal extends Error {
+  override readonly name = "HeldRefusal";
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   type DeliveryObserver,
   DeliveryQueue,
   DROP_REASONS,
+  type DropReason,
   type QueueCounters,
   type Refusal,
 } from "./delivery-queue.ts";
@@ -162,7 +163,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     },
     failed: (channel) => metrics.failed.inc({ channel }),
     dropped: (channel, reason) => metrics.dropped.inc({ channel, reason }),
-    refused: (channel, n, refusal) => recordFailed(channel, n, refusal),
+    refused: (channel, n, refusal, reason) => recordFailed(channel, n, refusal, reason),
     depth: (channel, delta) =>
       delta > 0 ? metrics.queueDepth.inc({ channel }, delta) : metrics.queueDepth.dec({ channel }, -delta),
   };
@@ -202,12 +203,14 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
    * Appends a refusal for good to the failed record (one JSON line, appends in order): what the
    * ops team or a duty officer needs to fix the address or resend by hand.
    */
-  function recordFailed(channel: string, n: Notification, refusal: Refusal): void {
+  function recordFailed(channel: string, n: Notification, refusal: Refusal, reason: DropReason): void {
     const refusedTargets = new Set(refusal.rejected.map((r) => r.target.toLowerCase()));
     const line = JSON.stringify({
       at: new Date().toISOString(),
       channel,
-      reason: refusal.code,
+      // The dropped metric's reason; `code` the channel's cause (address_rejected, http_404, …).
+      reason,
+      code: refusal.code,
       partial: refusal.partial,
       notification: n.id,
       kind: n.kind,

@@ -63,7 +63,9 @@ describe("a notification a channel refuses for good does not block its queue", (
     const [line] = await failedRecord(dir);
     expect(line).toMatchObject({
       channel: "email",
-      reason: "recipient_rejected",
+      // The same reason as the metric's (every recipient refused: "rejected").
+      reason: "rejected",
+      code: "address_rejected",
       partial: false,
       notification: "a1:raised",
       alertId: "a1",
@@ -256,7 +258,8 @@ describe("a notification a channel refuses for good does not block its queue", (
     const record = await failedRecord(dir);
     expect(record[0]).toMatchObject({
       channel: "ops-json",
-      reason: "http_404",
+      reason: "rejected",
+      code: "http_404",
       alertId: "a1",
       partial: false,
     });

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { emailSchema } from "../config.ts";
 import type { NotifierLogger } from "../logger.ts";
 import {
+  HeldRefusal,
   type Notification,
   type NotifierChannel,
   PermanentDeliveryError,
@@ -84,7 +85,7 @@ export function createEmailChannel(
       } catch (error) {
         const policy = policyRefusal(error, to);
         if (policy !== undefined)
-          throw new Error(
+          throw new HeldRefusal(
             `email: the server refused every recipient: ${policy.map((r) => `${r.target} (${r.reply})`).join("; ")}; ` +
               "taken as its policy (relay access, sender or login), the same for every message: held and retried",
             { cause: error },
@@ -95,7 +96,7 @@ export function createEmailChannel(
           throw new PermanentDeliveryError(
             `email: refused for good: ${refused.rejected.map((r) => `${r.target} (${r.reply})`).join("; ")}`,
             refused.rejected,
-            refused.code,
+            refused.code === "recipient_rejected" ? "address_rejected" : refused.code,
           );
         // Every recipient refused, some only for now: the refused-for-good are recorded and the
         // rest retried.
@@ -168,18 +169,46 @@ function permanentReply(e: SmtpReplyError): boolean {
 }
 
 /**
- * A reply about the address itself: an RFC 3463 enhanced status 5.1.x (addressing: 5.1.1 user
- * unknown, 5.1.2 bad domain, …) or 5.2.x (mailbox: disabled, full).
+ * A reply about the address itself, the way mail software classifies bounces. With an RFC 3463
+ * enhanced status code (§3.2 addressing 5.1.x: 5.1.1 user unknown, 5.1.2 bad domain, …; §3.3
+ * mailbox 5.2.x: disabled, full) the code decides: any other subject (5.7.x security or policy,
+ * 5.3.x, 5.4.x, …) is not about the address. Without one, the RFC 5321 reply code (§4.2.2, §4.2.3):
+ * 551 "user not local" and 553 "mailbox name not allowed" are about the address; 550 "mailbox
+ * unavailable" (which §4.2.2 says may also be a policy refusal) and 552/554 only when the text
+ * says the mailbox, user or recipient is unknown, unavailable or does not exist and names no
+ * policy (relay, access denied, spam, blocked, …).
+ *
+ * @example
+ * addressReply({ response: "550 No such user" }); // true
+ * addressReply({ response: "550 5.7.1 Relay access denied" }); // false
+ * addressReply({ response: "550 Relaying denied" }); // false
  */
-function addressReply(e: SmtpReplyError): boolean {
-  return /^5\d\d[ -]5\.[12]\.\d{1,3}(?!\d)/.test(e.response ?? "");
+export function addressReply(e: { readonly response?: string }): boolean {
+  const reply = e.response ?? "";
+  const enhanced = /^5\d\d[ -]\s*([245])\.(\d{1,3})\.\d{1,3}(?!\d)/.exec(reply);
+  // RFC 3463 §2: the enhanced code's subject decides when the server gives one.
+  if (enhanced !== null) return enhanced[1] === "5" && (enhanced[2] === "1" || enhanced[2] === "2");
+  const code = /^(5\d\d)(?:[ -]|$)/.exec(reply)?.[1];
+  // RFC 5321 §4.2.2: 551 User not local, 553 mailbox name not allowed.
+  if (code === "551" || code === "553") return true;
+  if (code !== "550" && code !== "552" && code !== "554") return false;
+  const text = reply.slice(3);
+  return ADDRESS_TEXT.test(text) && !POLICY_TEXT.test(text);
 }
+
+/** Reply text saying the mailbox itself is not there (user unknown, no such user, …). */
+const ADDRESS_TEXT =
+  /\b(?:no such (?:user|mailbox|recipient|address|account|person)|(?:user|mailbox|recipient|address|account)s?(?: name)? (?:is )?(?:unknown|unavailable|not found|not known|not exist|does not exist|doesn't exist|disabled|inactive|invalid)|unknown (?:user|mailbox|recipient|address|account|local part)|invalid (?:user|mailbox|recipient|address|account)|(?:does not|doesn't|not) exist)/i;
+/** Reply text naming a policy refusal (relay, access, spam, sender, login), whatever else it says. */
+const POLICY_TEXT =
+  /\b(?:relay(?:ing)?|polic(?:y|ies)|denied|not permitted|not allowed|prohibited|spam|block(?:ed|list)|black ?list|reputation|auth(?:entication)?|sender|rate limit)/i;
 
 /**
  * The refusals when the server refused every recipient of the message with a 5xx at RCPT TO, not
  * each for its own address (see {@link addressReply}): e.g. `554 5.7.1 Relay access denied`. That
  * is the server's policy (relay access, the sender, our login), the same for every message, like a
- * 5xx to MAIL FROM: the channel's failure, retried, not a refusal of these addresses. Undefined
+ * 5xx to MAIL FROM: retried (a {@link HeldRefusal}: the queue holds it aside, the next messages go
+ * on), not a refusal of these addresses. Undefined
  * otherwise (some recipients accepted or refused only for now, or every refusal about the address).
  */
 export function policyRefusal(error: unknown, to: readonly string[]): Rejection[] | undefined {
@@ -204,6 +233,7 @@ export function policyRefusal(error: unknown, to: readonly string[]): Rejection[
  * // nodemailer's "all recipients were rejected", bad@x 550 and slow@x 451:
  * classifySmtpError(err, ["bad@x", "slow@x"]);
  * // { rejected: [{ target: "bad@x", reply: "550 …" }], deferred: ["slow@x"], code: "recipient_rejected" }
+ * // (every recipient refused for good: thrown by the channel as code "address_rejected")
  */
 export function classifySmtpError(
   error: unknown,

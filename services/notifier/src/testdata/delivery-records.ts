@@ -8,7 +8,10 @@ import { join } from "node:path";
 /** One line of notifier-failed.jsonl: a notification a channel refused for good, or nobody got. */
 export interface FailedLine {
   channel: string;
+  /** The dropped metric's reason: rejected, recipient_rejected, nobody_on_duty. */
   reason: string;
+  /** The channel's cause: address_rejected, recipient_rejected, message_rejected, http_404, nobody_on_duty. */
+  code: string;
   partial: boolean;
   notification: string;
   alertId?: string;
