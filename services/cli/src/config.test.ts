@@ -215,6 +215,23 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ root, env: { QINGSHAN_BUS: "rabbit" } })).toThrow(/bus\.kind/);
   });
 
+  it("takes bus.kafka.brokers as a YAML list as well as a comma-separated string", () => {
+    const listed = shippedWith({
+      bus: { kind: "kafka", kafka: { brokers: ["127.0.0.1:9092", "127.0.0.1:9093"] } },
+    });
+    const config = loadConfig({ root, env: {}, file: listed });
+    expect(config.bus.kafka.brokers).toBe("127.0.0.1:9092,127.0.0.1:9093");
+    const bus = createBusFromConfig(config) as KafkaBus;
+    expect(bus.settings.brokers).toEqual(["127.0.0.1:9092", "127.0.0.1:9093"]);
+    expect(() =>
+      loadConfig({
+        root,
+        env: {},
+        file: shippedWith({ bus: { kafka: { brokers: ["127.0.0.1:9092", 9093] } } }),
+      }),
+    ).toThrow(/bus\.kafka\.brokers/);
+  });
+
   it("validates the evaluator and notifier sections at load, naming the field", () => {
     expect(() => loadConfig({ root, env: { QINGSHAN_SMTP_PORT: "0" } })).toThrow(
       /notifier: .*email\.smtp\.port/,

@@ -116,8 +116,15 @@ export const ConfigSchema = z.strictObject({
       kind: z.enum(["memory", "kafka"]).default("memory"),
       kafka: z
         .strictObject({
-          /** Comma-separated host:port list. */
-          brokers: z.string().default(""),
+          /** host:port list: comma-separated (as QINGSHAN_KAFKA_BROKERS gives it) or a YAML list, kept comma-separated. */
+          brokers: z
+            .union([
+              z.string(),
+              z.array(z.string().min(1)).transform(function joinBrokers(list) {
+                return list.join(",");
+              }),
+            ])
+            .default(""),
           clientId: z.string().default("qingshan"),
           topicPrefix: z.string().default("qingshan."),
           partitions: z.number().int().positive().default(6),

@@ -219,7 +219,7 @@ export async function startStoreWithRetry(
       // The message only: the stack of the same error on every retry says nothing new.
       logger.warn(
         { error: (error as Error).message, attempt, delayMs },
-        "store unavailable at start; retrying",
+        "store unavailable at start; waiting for it and retrying (the error names the setting to check)",
       );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }

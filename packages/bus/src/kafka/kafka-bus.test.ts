@@ -137,6 +137,49 @@ describe.skipIf(!kafka.available)(`kafka bus against a real broker${kafka.note}`
     { timeoutMs: 30_000 },
   );
 
+  describe("creating the topics", () => {
+    it("logs kafkajs' CreateTopics line at info and, when the brokers refuse, each topic's error at error", async () => {
+      const prefix = `${unique("qs-create")}.`;
+      const lines: KafkaLogEntry[] = [];
+      // A single broker cannot hold 2 replicas: CreateTopics answers INVALID_REPLICATION_FACTOR.
+      const bus = createKafkaBus({
+        ...testConfig(prefix),
+        replicationFactor: 2,
+        onLog: (e) => lines.push(e),
+      });
+      try {
+        await expect(bus.start()).rejects.toThrow();
+      } finally {
+        await bus.stop().catch(() => {});
+        await deleteTopics(prefix);
+      }
+      const kafkajsLine = lines.find((e) => e.message.startsWith("Response CreateTopics("));
+      expect(kafkajsLine).toMatchObject({ level: "info", extra: { error: "Topic creation errors" } });
+      const own = lines.filter((e) => e.namespace === "qingshan.bus" && e.level === "error");
+      expect(own).toHaveLength(1);
+      expect(own[0]?.message).toMatch(
+        new RegExp(
+          `^cannot create topics ${prefix.replace(".", "\\.")}readings.*: ${prefix.replace(".", "\\.")}\\S+: INVALID_REPLICATION_FACTOR`,
+        ),
+      );
+    }, 30_000);
+
+    it("logs no error when several buses create the same topics at once", async () => {
+      const prefix = `${unique("qs-create-race")}.`;
+      const lines: KafkaLogEntry[] = [];
+      const buses = [1, 2, 3].map(() =>
+        createKafkaBus({ ...testConfig(prefix), onLog: (e) => lines.push(e) }),
+      );
+      try {
+        await Promise.all(buses.map((b) => b.start()));
+      } finally {
+        await Promise.all(buses.map((b) => b.stop()));
+        await deleteTopics(prefix);
+      }
+      expect(lines.filter((e) => e.level === "error")).toEqual([]);
+    }, 30_000);
+  });
+
   describe("produce request size", () => {
     const buses = busesPerTest();
 

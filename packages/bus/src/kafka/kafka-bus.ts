@@ -104,14 +104,26 @@ export function createKafkaBus(config: KafkaBusConfig): KafkaBus {
     const missing = names.filter((name) => !existing.has(name));
     if (missing.length > 0) {
       // Another process may create them at the same time: kafkajs then returns false, which is fine.
-      await client.createTopics({
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: settings.partitions,
-          replicationFactor: settings.replicationFactor,
-        })),
-      });
+      await client
+        .createTopics({
+          waitForLeaders: false,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: settings.partitions,
+            replicationFactor: settings.replicationFactor,
+          })),
+        })
+        .catch((error: unknown) => {
+          // kafkajs' own line for this response is at info (log-filter.ts): it cannot tell a topic
+          // that already exists from a real refusal. This one can.
+          log({
+            level: "error",
+            namespace: "qingshan.bus",
+            message: `cannot create topics ${missing.join(", ")}: ${topicErrors(error)}`,
+            extra: {},
+          });
+          throw error;
+        });
     }
     // Right after creation a broker may still answer UNKNOWN_TOPIC_OR_PARTITION (kafkajs' own wait
     // only retries LEADER_NOT_AVAILABLE), so wait here until every partition has a leader.
@@ -482,6 +494,20 @@ function createLogCreator(log: (entry: KafkaLogEntry) => void): logCreator {
               : "debug";
       log({ level: name, namespace, message, extra });
     };
+}
+
+/** Each topic's error in a failed CreateTopics (kafkajs' aggregate, possibly wrapped by its retrier), else the message. */
+function topicErrors(error: unknown): string {
+  for (let e: unknown = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError) {
+    const errors = (e as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.length > 0)
+      return errors
+        .map((inner: { topic?: string; type?: string; message?: string }) =>
+          `${inner.topic ?? "?"}: ${inner.type ?? ""} ${inner.message ?? ""}`.trim(),
+        )
+        .join("; ");
+  }
+  return errorMessage(error);
 }
 
 function validateOptions(options: SubscribeOptions): void {

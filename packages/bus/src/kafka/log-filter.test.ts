@@ -33,6 +33,49 @@ describe("KafkaLogFilter", () => {
     expect(out.map((e) => e.level)).toEqual(["info", "debug", "warn", "error"]);
   });
 
+  it("lowers what a first start against a fresh Kafka logs (topics created concurrently, coordinator not elected yet)", () => {
+    const out: KafkaLogEntry[] = [];
+    const filter = new KafkaLogFilter((e) => out.push(e));
+    // The lines kafkajs 2.2.4 writes (network/connection.js, logError on a response that failed to parse).
+    filter.log(
+      entry("error", "Response CreateTopics(key: 19, version: 3)", {
+        error: "Topic creation errors",
+        correlationId: 3,
+        size: 120,
+      }),
+    );
+    filter.log(
+      entry("error", "Response GroupCoordinator(key: 10, version: 2)", {
+        error: "The group coordinator is not available",
+        correlationId: 5,
+        size: 55,
+      }),
+    );
+    filter.log(
+      entry("error", "Response FindCoordinator(key: 10, version: 2)", {
+        error: "The group coordinator is not available",
+      }),
+    );
+    // Other failures of the same requests stay errors.
+    filter.log(
+      entry("error", "Response CreateTopics(key: 19, version: 3)", {
+        error: "The server experienced an unexpected error when processing the request",
+      }),
+    );
+    filter.log(
+      entry("error", "Response JoinGroup(key: 11, version: 5)", {
+        error: "Not authorized to access group: Group authorization failed.",
+      }),
+    );
+    expect(out.map((e) => [e.message, e.level])).toEqual([
+      ["Response CreateTopics(key: 19, version: 3)", "info"],
+      ["Response GroupCoordinator(key: 10, version: 2)", "info"],
+      ["Response FindCoordinator(key: 10, version: 2)", "info"],
+      ["Response CreateTopics(key: 19, version: 3)", "error"],
+      ["Response JoinGroup(key: 11, version: 5)", "error"],
+    ]);
+  });
+
   it("writes the first connection error at warn, then a summary of its repeats per window", async () => {
     const out: KafkaLogEntry[] = [];
     const filter = new KafkaLogFilter((e) => out.push(e), 100);

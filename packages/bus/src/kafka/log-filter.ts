@@ -8,7 +8,17 @@ import type { KafkaLogEntry } from "./config.ts";
 const ROUTINE_ERRORS: readonly { readonly test: RegExp; readonly level: KafkaLogEntry["level"] }[] = [
   { test: /coordinator is loading|COORDINATOR_LOAD_IN_PROGRESS/i, level: "info" },
   { test: /rebalanc|REBALANCE_IN_PROGRESS|rejoin is needed/i, level: "debug" },
-  { test: /NOT_COORDINATOR|not the correct coordinator|GROUP_COORDINATOR_NOT_AVAILABLE/i, level: "info" },
+  // kafkajs logs the Kafka error's message, not its type: GROUP_COORDINATOR_NOT_AVAILABLE (code 15)
+  // reads "The group coordinator is not available" (a group whose coordinator is still being elected).
+  {
+    test: /NOT_COORDINATOR|not the correct coordinator|GROUP_COORDINATOR_NOT_AVAILABLE|group coordinator is not available/i,
+    level: "info",
+  },
+  // Several services creating the same topics at once: kafkajs logs the CreateTopics response as an
+  // error before its admin finds every topic error is TOPIC_ALREADY_EXISTS and returns false. The
+  // line does not say which error it was; any other one fails createTopics, and the bus then logs
+  // each topic's error itself at error level (kafka-bus.ts, ensureTopics).
+  { test: /^Response CreateTopics\(.*Topic creation errors/, level: "info" },
   // Leadership moving (or not settled yet on a topic just created): kafkajs refreshes its metadata and retries.
   {
     test: /LEADER_NOT_AVAILABLE|There is no leader for this topic-partition|not the leader for that topic-partition|does not host this topic-partition/i,

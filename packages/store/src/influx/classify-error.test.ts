@@ -46,7 +46,9 @@ describe("classifyInfluxError", () => {
   });
 
   it("names the setting to change", () => {
-    expect(classifyInfluxError(network("ECONNREFUSED"), "write", URL, DB).message).toContain("store.url");
+    expect(classifyInfluxError(network("ECONNREFUSED"), "write", URL, DB).message).toContain(
+      "check store.influx.url (QINGSHAN_INFLUX_URL)",
+    );
     expect(classifyInfluxError(http(401, "unauthorized"), "write", URL, DB).message).toContain("store.auth");
     expect(classifyInfluxError(http(404, "database not found"), "start", URL, DB).message).toContain(
       "store.createDatabase",

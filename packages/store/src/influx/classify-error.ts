@@ -84,7 +84,7 @@ function classify(
   if (isTransient(error)) {
     return [
       "store.unavailable",
-      `InfluxDB at ${url} cannot be reached (${text}); check store.url and that the server runs — retry later`,
+      `InfluxDB at ${url} cannot be reached (${text}); check store.influx.url (QINGSHAN_INFLUX_URL) and that the server runs — retry later`,
     ];
   }
   if (operation === "write") return ["store.write_failed", `a write to ${url} failed: ${text}`];

@@ -187,7 +187,7 @@ describe.skipIf(!influx.available)(`InfluxStore${influx.note}`, () => {
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).code).toBe("store.unavailable");
       expect((error as StoreError).retryable).toBe(true);
-      expect((error as StoreError).message).toContain("store.url");
+      expect((error as StoreError).message).toContain("store.influx.url (QINGSHAN_INFLUX_URL)");
     });
 
     it("recomputes stored hours on start when validFlags changed", async () => {
