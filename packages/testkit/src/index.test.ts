@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { freePort, processAlive, tcpReachable, waitFor } from "./index.ts";
+import { freePort, processAlive, suspendProcess, tcpReachable, waitFor } from "./index.ts";
 
 describe("testkit", () => {
   it("finds a free port that a server can then listen on", async () => {
@@ -28,5 +29,23 @@ describe("testkit", () => {
     await once(child, "exit");
     expect(processAlive(pid)).toBe(false);
     expect(processAlive(1)).toBe(true);
+  });
+
+  it("suspendProcess resolves once the process is stopped (state T), and it runs on after SIGCONT", async () => {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+    const pid = child.pid as number;
+    const state = () => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    };
+    try {
+      await suspendProcess(pid);
+      expect(state()).toBe("T");
+      process.kill(pid, "SIGCONT");
+      await waitFor(() => state() !== "T", { what: "the child running again" });
+    } finally {
+      child.kill("SIGKILL");
+      await once(child, "exit");
+    }
   });
 });

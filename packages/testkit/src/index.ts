@@ -9,6 +9,7 @@
  * const broker = await requireService("mosquitto", () => tcpReachable("127.0.0.1", 1883));
  * describe.skipIf(!broker.available)(`mosquitto contract${broker.note}`, () => { ... });
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 
 export interface ServiceGate {
@@ -89,6 +90,32 @@ export async function waitFor<T>(
   }
   const detail = lastError instanceof Error ? `: last error ${lastError.message}` : "";
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+}
+
+/**
+ * Stops `pid` with SIGSTOP and resolves once every thread of it is stopped (state T in
+ * /proc/<pid>/task/<tid>/stat). kill() returns when the signal is queued, not when the process has
+ * stopped: on a busy machine a thread can still answer a request sent right after it.
+ *
+ * @example
+ * await suspendProcess(influxPid); // a hung server: accepts connections, answers nothing
+ * process.kill(influxPid, "SIGCONT");
+ */
+export async function suspendProcess(pid: number, timeoutMs = 5_000): Promise<void> {
+  process.kill(pid, "SIGSTOP");
+  await waitFor(() => threadStates(pid).every((state) => state === "T" || state === "t"), {
+    timeoutMs,
+    intervalMs: 5,
+    what: `process ${pid} stopped (every thread in state T)`,
+  });
+}
+
+/** The scheduler state letter of each thread of `pid` (Linux /proc). */
+function threadStates(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  });
 }
 
 /** Whether a process with this PID exists (signal 0 checks without signalling; EPERM: exists, not ours). */

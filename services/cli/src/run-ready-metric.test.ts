@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { testKafkaBroker } from "@qingshan/bus/testing/kafka";
-import { requireService, waitFor } from "@qingshan/testkit";
+import { requireService, suspendProcess, waitFor } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { type RunningOne, startOneService } from "./run.ts";
@@ -93,8 +93,8 @@ describe.skipIf(!gate.available)(`qingshan run: /metrics tells readiness${gate.n
         intervalMs: 250,
         what: "the api's qingshan_ready 1",
       });
-      process.kill(Number(influxVars.QINGSHAN_TEST_INFLUX_PID), "SIGSTOP");
       try {
+        await suspendProcess(Number(influxVars.QINGSHAN_TEST_INFLUX_PID));
         expect(await readyGauge(api.httpUrl)).toBe("0");
         expect((await fetch(`${api.httpUrl}/readyz`)).status).toBe(503);
       } finally {

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { requireService, waitFor } from "@qingshan/testkit";
+import { requireService, suspendProcess, waitFor } from "@qingshan/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { createInfluxStore } from "./influx-store.ts";
 
@@ -55,7 +55,7 @@ describe.skipIf(!gate.available)(`InfluxDB store health() against a hung server$
     await store.start();
     try {
       expect(await store.health()).toMatchObject({ ok: true });
-      process.kill(server.pid, "SIGSTOP");
+      await suspendProcess(server.pid);
       const hung = await store.health();
       expect(hung).toEqual({
         ok: false,
