@@ -182,3 +182,67 @@ describe("an hour's mean follows the store's rule (GB 3095-2012 Table 4: samplin
     expect(live.hour(h).mean).toBe(20);
   });
 });
+
+describe("the weighting state kept outside the ring's numbers", () => {
+  const hourEnd = bj("2026-11-03T10:00:00");
+
+  it("an arithmetic-only hour's total count reads back right, up to its cap of 32 767", () => {
+    const w = createSeriesWindows("pm25", options);
+    // An instantaneous reading makes the hour arithmetic (the flag is bit 15 of the total count).
+    w.add({ ts: hourEnd - 50 * MIN, value: 10, flag: "N" });
+    w.add({ ts: hourEnd - 45 * MIN, value: 20, flag: "D" });
+    expect(w.hour(hourEnd)).toMatchObject({ count: 1, totalCount: 2, mean: 10 });
+    // Near the old 65 535 cap: the count stops at 32 767 and never reaches into the flag.
+    for (let i = 0; i < 32_770; i++) w.add({ ts: hourEnd - 40 * MIN, value: 30, flag: i % 2 ? "D" : "N" });
+    expect(w.hour(hourEnd)).toMatchObject({
+      count: 16_386,
+      totalCount: 32_767,
+      mean: c12((10 + 16_385 * 30) / 16_386),
+    });
+    // A seeded aggregate (arithmetic too) past the cap.
+    const seeded = createSeriesWindows("pm25", options);
+    seeded.addHourly({
+      hourEnd,
+      mean: 12,
+      min: 1,
+      max: 30,
+      validCount: 40_000,
+      totalCount: 50_000,
+      validPeriodMs: 0,
+    });
+    expect(seeded.hour(hourEnd)).toMatchObject({ count: 40_000, totalCount: 32_767, mean: 12 });
+    // A weighted hour: no flag, its total read back as it is.
+    feed(seeded, [
+      { ts: hourEnd + 5 * MIN, value: 10, flag: "N", periodMs: 30 * MIN },
+      { ts: hourEnd + 35 * MIN, value: 40, flag: "N", periodMs: 15 * MIN },
+    ]);
+    expect(seeded.hour(hourEnd + H)).toMatchObject({ count: 2, totalCount: 2, mean: 20 });
+  });
+
+  it("a ring slot reused for a later hour does not inherit the earlier hour's weighted sum", () => {
+    const w = createSeriesWindows("pm25", options);
+    const base = w.memoryBytes();
+    // 10 for 30 min and 40 for 15 min: weighted 20; the weighted sum lives outside the buffer.
+    feed(w, [
+      { ts: hourEnd - H, value: 10, flag: "N", periodMs: 30 * MIN },
+      { ts: hourEnd - 30 * MIN, value: 40, flag: "N", periodMs: 15 * MIN },
+    ]);
+    expect(w.hour(hourEnd).mean).toBe(20);
+    expect(w.memoryBytes()).toBeGreaterThan(base);
+    // The hour 31 h later (the ring holds 25 + 6) takes the same slot: equal times, arithmetic.
+    const later = hourEnd + 31 * H;
+    feed(w, [
+      { ts: later - H, value: 10, flag: "N", periodMs: 30 * MIN },
+      { ts: later - 30 * MIN, value: 40, flag: "N", periodMs: 30 * MIN },
+    ]);
+    expect(w.hour(later)).toMatchObject({ mean: 25, count: 2, totalCount: 2 });
+    expect(w.memoryBytes()).toBe(base);
+    // … and when its times differ later on, only its own readings weigh: (10·30 + 40·30 + 70·15) / 75.
+    w.add({ ts: later - 15 * MIN, value: 70, flag: "N", periodMs: 15 * MIN });
+    expect(w.hour(later)).toMatchObject({ mean: c12((10 * 30 + 40 * 30 + 70 * 15) / 75), count: 3 });
+    // A seeded aggregate replaces the slot's hour: arithmetic again, nothing kept aside.
+    w.addHourly({ hourEnd: later, mean: 5, min: 5, max: 5, validCount: 2, totalCount: 2, validPeriodMs: 0 });
+    expect(w.hour(later)).toMatchObject({ mean: 5, count: 2, totalCount: 2 });
+    expect(w.memoryBytes()).toBe(base);
+  });
+});

@@ -455,10 +455,10 @@ describe("memory", () => {
     expect(w.yearToDate(2026)).toMatchObject({ count: 365, valid: true });
   });
 
-  it("grows with the lateness only (40 bytes per hour of lateness)", () => {
+  it("grows with the lateness only (32 bytes per hour of lateness)", () => {
     const a = createSeriesWindows("pm25", { latenessMs: H }).memoryBytes();
     const b = createSeriesWindows("pm25", { latenessMs: 3 * H }).memoryBytes();
-    expect(b - a).toBe(2 * 40);
+    expect(b - a).toBe(2 * 32);
   });
 
   it("series of a group share the buffer's overhead; periods not kept cost nothing", () => {

@@ -58,14 +58,22 @@ const NO_TAG = -2147483648;
 /** A ring slot's credited sampling for an empty slot (a slot whose readings' times differ stores ~credited, ≤ −2). */
 const EMPTY_SLOT = -1;
 const U16_MAX = 65_535;
+/** Bit 15 of a ring slot's u16 total count: the hour's mean stays arithmetic (see Layout). */
+const ARITHMETIC_BIT = 0x8000;
+/** A ring slot's total count (its low 15 bits) is clamped here. */
+const TOTAL_MAX = 0x7fff;
 const I32_MAX = 2_147_483_647;
 /** Significant digits kept in means, as in the API (services/api/src/series/mean.ts): 24 × 1.2 averages to 1.2. */
 const MEAN_DIGITS = 12;
 // V8 sizes (64-bit, no pointer compression; measured with heap snapshots) used by memoryBytes():
-// a series object (header + its 10 fields), the ArrayBuffer object, each typed-array view.
-const OBJECT_OVERHEAD_BYTES = 24 + 10 * 8;
+// a series object (header + its 11 fields), the ArrayBuffer object, each typed-array view.
+const OBJECT_OVERHEAD_BYTES = 24 + 11 * 8;
 const ARRAY_BUFFER_OVERHEAD_BYTES = 96;
 const VIEW_OVERHEAD_BYTES = 96;
+// The weighted sums' Map, only while some ring hour's times differ (measured with heapUsed): an
+// empty Map with its initial table; about 40 bytes per entry (its table share and a HeapNumber).
+const MAP_OVERHEAD_BYTES = 184;
+const MAP_ENTRY_BYTES = 40;
 const ALL_KEPT: readonly KeptStatistic[] = KEPT_STATISTICS;
 /** Beijing day number from which the 2026 editions apply (rules.ts is2026 on the end date). */
 const FIRST_2026_DAY = parseDayKey(HJ633_2026_EFFECTIVE_DATE);
@@ -160,16 +168,18 @@ function flagBit(flag: DataFlag): number {
  * Where a series' numbers are in its slices of the three views, for one set of options (shared by
  * every series with the same options; offsets are relative to the series' base in each view).
  *
- * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, [min, max,] weighted sum, credited
- *   sampling, valid and total counts) — enough for the 24-h window ending at the oldest hour a
- *   reading may still change, and for every day not yet sealed. A slot holds the one hour of the
- *   ring's span (newest hour − N + 1 … newest hour) that maps to it; credited = −1 marks it empty
- *   (slots are emptied as the newest hour moves on, so no hour label is stored). The hour's mean
- *   follows @qingshan/store's rule (schema.ts HOUR_MEAN_SQL; GB 3095-2012 Table 4 counts sampling
- *   time): the weighted sum Σ value·t over in-hour times t is NaN once the hour holds an
- *   instantaneous reading, a seeded aggregate, a product or count past its range (arithmetic mean
- *   then); while it is finite the credited i32 is Σ t, stored as ~Σ t (≤ −2) once two times
- *   differ — then the mean is Σ value·t / Σ t, else Σ value / n;
+ * - an hour ring of N = 25 + ceil(lateness / 1 h) slots (sum, [min, max,] credited sampling,
+ *   valid and total counts) — enough for the 24-h window ending at the oldest hour a reading may
+ *   still change, and for every day not yet sealed. A slot holds the one hour of the ring's span
+ *   (newest hour − N + 1 … newest hour) that maps to it; credited = −1 marks it empty (slots are
+ *   emptied as the newest hour moves on, so no hour label is stored). The hour's mean follows
+ *   @qingshan/store's rule (schema.ts HOUR_MEAN_SQL; GB 3095-2012 Table 4 counts sampling time):
+ *   bit 15 of the total count (the count itself clamped at 32 767) marks an hour whose mean stays
+ *   arithmetic — it holds an instantaneous reading, a seeded aggregate, a product value·t or a
+ *   weighted sum that is not finite, or a count past its range; otherwise the credited i32 is
+ *   Σ t over the in-hour times t, stored as ~Σ t (≤ −2) once two times differ — then the mean is
+ *   Σ value·t / Σ t, the weighted sum being kept outside the buffer (TypedSeriesWindows.weighted,
+ *   by slot, only for such hours), else Σ value / n;
  * - a cache of the last K sealed days (daily mean, min, max and counts; the O3 daily max 8-h and
  *   its counts when "dailyMax8h" is kept);
  * - month and year accumulators of sealed days (current and previous month/year) when kept;
@@ -185,8 +195,7 @@ class Layout {
   readonly keep8h: boolean;
   readonly keepMonth: boolean;
   readonly keepYear: boolean;
-  // f64: hour sum | [hour min | hour max] | hour weighted sum | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
-  readonly fWeighted: number;
+  // f64: hour sum | [hour min | hour max] | day mean,min,max | [day 8h max,min] | [month sum,min,max ×2] | [year sum,min,max ×2] | newest
   readonly fDay: number;
   readonly fDay8: number;
   readonly fMonth: number;
@@ -199,7 +208,7 @@ class Layout {
   readonly iYear: number;
   readonly iNext: number;
   readonly iStride: number;
-  // u16: hour valid | hour total | day valid,total hours | [day valid,total 8h] | [month valid,total ×2] | [year valid,total ×2, month counts 2×12]
+  // u16: hour valid | hour total (bit 15: arithmetic mean) | day valid,total hours | [day valid,total 8h] | [month valid,total ×2] | [year valid,total ×2, month counts 2×12]
   readonly uDay: number;
   readonly uDay8: number;
   readonly uMonth: number;
@@ -221,8 +230,7 @@ class Layout {
     const n = 25 + Math.ceil(this.latenessMs / HOUR_MS);
     this.n = n;
     this.k = k;
-    this.fWeighted = this.keepExtremes ? 3 * n : n;
-    this.fDay = this.fWeighted + n;
+    this.fDay = this.keepExtremes ? 3 * n : n;
     this.fDay8 = this.fDay + 3 * k;
     this.fMonth = this.fDay8 + (this.keep8h ? 2 * k : 0);
     this.fYear = this.fMonth + (this.keepMonth ? 6 : 0);
@@ -280,6 +288,11 @@ class TypedSeriesWindows implements SeriesWindows {
    * hourly (`reportingIntervalMs` > 1 h) — @qingshan/standards dailyMinimum, as in the API.
    */
   private readonly dayMin: DailyMinimum;
+  /**
+   * Σ value·t by ring slot, only for hours whose in-hour times differ and whose mean is not
+   * arithmetic (see Layout); created on first use, dropped when empty (most series never have one).
+   */
+  private weighted: Map<number, number> | undefined;
 
   constructor(
     readonly metric: MetricId,
@@ -334,11 +347,13 @@ class TypedSeriesWindows implements SeriesWindows {
     const s = this.claim(label);
     const { f64, i32, u16, fo, io, uo } = this;
     const n = this.L.n;
-    u16[uo + n + s] = Math.min(U16_MAX, (u16[uo + n + s] as number) + 1);
+    const total = u16[uo + n + s] as number;
+    u16[uo + n + s] = (total & ARITHMETIC_BIT) | Math.min(TOTAL_MAX, (total & TOTAL_MAX) + 1);
     if (valid) {
       const count = u16[uo + s] as number;
       u16[uo + s] = Math.min(U16_MAX, count + 1);
-      f64[fo + s] = (f64[fo + s] as number) + value;
+      const sumBefore = f64[fo + s] as number;
+      f64[fo + s] = sumBefore + value;
       if (this.L.keepExtremes) {
         if (value < (f64[fo + n + s] as number)) f64[fo + n + s] = value;
         if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
@@ -352,26 +367,34 @@ class TypedSeriesWindows implements SeriesWindows {
       const differ = raw < EMPTY_SLOT;
       const before = differ ? ~raw : raw;
       const credited = before + (inHour > 0 ? inHour : this.intervalMs);
-      const w = fo + this.L.fWeighted + s;
-      const weighted = f64[w] as number;
       const product = value * inHour;
       // The store's hour mean (hour.ts addValidReading, schema.ts HOUR_MEAN_SQL): weighted by in-hour
       // time only while every valid reading has one and no product left the double range; past the
       // counters' range Σ t is no longer known, so the arithmetic mean too.
       if (
         inHour === 0 ||
-        Number.isNaN(weighted) ||
+        ((u16[uo + n + s] as number) & ARITHMETIC_BIT) !== 0 ||
         !Number.isFinite(product) ||
         credited > I32_MAX ||
         count + 1 > U16_MAX
       ) {
-        f64[w] = Number.NaN;
+        this.makeArithmetic(s);
         i32[io + s] = Math.min(I32_MAX, credited);
+      } else if (differ || (count > 0 && before !== count * inHour)) {
+        // Until now all times were equal: the common time is before / count (exact, no clamp was
+        // reached), so the weighted sum so far is that time × Σ value.
+        const sofar = differ ? (this.weighted?.get(s) as number) : (before / count) * sumBefore;
+        const weighted = sofar + product;
+        if (Number.isFinite(weighted)) {
+          this.weighted ??= new Map();
+          this.weighted.set(s, weighted);
+          i32[io + s] = ~credited;
+        } else {
+          this.makeArithmetic(s);
+          i32[io + s] = credited;
+        }
       } else {
-        f64[w] = weighted + product;
-        // All times so far equal: the common time is before / count (exact, no clamp was reached).
-        const differs = differ || (count > 0 && before !== count * inHour);
-        i32[io + s] = differs ? ~credited : credited;
+        i32[io + s] = credited;
       }
     }
     return { accepted: true, hourEnd: label };
@@ -392,7 +415,7 @@ class TypedSeriesWindows implements SeriesWindows {
     const validCount = Math.min(U16_MAX, Math.max(0, Math.trunc(agg.validCount)));
     const hasMean = agg.mean !== null && validCount > 0;
     u16[uo + s] = hasMean ? validCount : 0;
-    u16[uo + n + s] = Math.min(U16_MAX, Math.max(validCount, Math.trunc(agg.totalCount)));
+    u16[uo + n + s] = Math.min(TOTAL_MAX, Math.max(validCount, Math.trunc(agg.totalCount)));
     f64[fo + s] = hasMean ? (agg.mean as number) * validCount : 0;
     if (this.L.keepExtremes) {
       f64[fo + n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
@@ -407,7 +430,8 @@ class TypedSeriesWindows implements SeriesWindows {
     // The aggregate's mean is already the store's (weighted or arithmetic): kept as it is, and
     // live readings joining the hour are averaged with it arithmetically (its readings' times and
     // values are not in the aggregate). Without valid readings, live ones follow the store's rule.
-    f64[fo + this.L.fWeighted + s] = hasMean || credited > 0 ? Number.NaN : 0;
+    this.forget(s);
+    if (hasMean || credited > 0) this.makeArithmetic(s);
   }
 
   hour(hourEnd: number): WindowStat {
@@ -434,7 +458,7 @@ class TypedSeriesWindows implements SeriesWindows {
       required: Math.ceil(MIN_SAMPLING_PER_HOUR_MS / perReading),
       valid: some && sampledMs >= MIN_SAMPLING_PER_HOUR_MS,
       rule,
-      totalCount: u16[uo + n + s] as number,
+      totalCount: (u16[uo + n + s] as number) & TOTAL_MAX,
       sampledMs,
     };
   }
@@ -588,7 +612,8 @@ class TypedSeriesWindows implements SeriesWindows {
     return (
       OBJECT_OVERHEAD_BYTES +
       this.L.sliceBytes +
-      (ARRAY_BUFFER_OVERHEAD_BYTES + 3 * VIEW_OVERHEAD_BYTES) / this.groupSize
+      (ARRAY_BUFFER_OVERHEAD_BYTES + 3 * VIEW_OVERHEAD_BYTES) / this.groupSize +
+      (this.weighted === undefined ? 0 : MAP_OVERHEAD_BYTES + this.weighted.size * MAP_ENTRY_BYTES)
     );
   }
 
@@ -632,8 +657,11 @@ class TypedSeriesWindows implements SeriesWindows {
     const label = hourEndOf(ts);
     if (label === newestLabel) return;
     const n = this.L.n;
-    for (let l = Math.max(newestLabel + HOUR_MS, label - (n - 1) * HOUR_MS); l <= label; l += HOUR_MS)
-      this.i32[this.io + this.slotIndex(l)] = EMPTY_SLOT;
+    for (let l = Math.max(newestLabel + HOUR_MS, label - (n - 1) * HOUR_MS); l <= label; l += HOUR_MS) {
+      const s = this.slotIndex(l);
+      this.i32[this.io + s] = EMPTY_SLOT;
+      this.forget(s);
+    }
   }
 
   private seal(d: number): void {
@@ -781,9 +809,22 @@ class TypedSeriesWindows implements SeriesWindows {
    */
   private hourMean(s: number): number {
     const raw = this.i32[this.io + s] as number;
-    const weighted = this.f64[this.fo + this.L.fWeighted + s] as number;
-    if (raw < EMPTY_SLOT && Number.isFinite(weighted)) return clean(weighted / ~raw);
+    const arithmetic = ((this.u16[this.uo + this.L.n + s] as number) & ARITHMETIC_BIT) !== 0;
+    if (raw < EMPTY_SLOT && !arithmetic) return clean((this.weighted?.get(s) as number) / ~raw);
     return clean((this.f64[this.fo + s] as number) / (this.u16[this.uo + s] as number));
+  }
+
+  /** The hour in slot `s` keeps the arithmetic mean from now on (see Layout). */
+  private makeArithmetic(s: number): void {
+    const t = this.uo + this.L.n + s;
+    this.u16[t] = (this.u16[t] as number) | ARITHMETIC_BIT;
+    this.forget(s);
+  }
+
+  /** Drops slot `s`'s weighted sum, and the Map once it holds none. */
+  private forget(s: number): void {
+    const weighted = this.weighted;
+    if (weighted?.delete(s) && weighted.size === 0) this.weighted = undefined;
   }
 
   private sampledMs(s: number): number {
@@ -825,7 +866,7 @@ class TypedSeriesWindows implements SeriesWindows {
     if (i32[io + s] === EMPTY_SLOT) {
       i32[io + s] = 0;
       f64[fo + s] = 0;
-      f64[fo + this.L.fWeighted + s] = 0;
+      this.forget(s);
       if (this.L.keepExtremes) {
         f64[fo + n + s] = Number.POSITIVE_INFINITY;
         f64[fo + 2 * n + s] = Number.NEGATIVE_INFINITY;
