@@ -416,11 +416,14 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     const inProgress = evaluationNow !== undefined && periodInProgressAt(dataTime, step, evaluationNow);
     const startedInProgress =
       evaluationNow !== undefined && periodInProgressAt(startedAt, step, evaluationNow);
-    const started = startedInProgress
-      ? periodSpanText(startedAt, byDay, dataTime)
-      : byDay
-        ? beijingHumanDay(startedAt, dataTime)
-        : beijingHumanTime(startedAt, dataTime);
+    /** A data time as read in the message: its period's span while that period is under way. */
+    const timeText = (at: number, underWay: boolean) =>
+      underWay
+        ? periodSpanText(at, byDay, dataTime)
+        : byDay
+          ? beijingHumanDay(at, dataTime)
+          : beijingHumanTime(at, dataTime);
+    const started = timeText(startedAt, startedInProgress);
     const provisional = inProgress ? inProgressText(dataTime, byDay, dataTime) : undefined;
     const tail = (lang: "zh" | "en"): string =>
       provisional === undefined
@@ -448,11 +451,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         .join(lang === "zh" ? "；" : "; ");
     if (type === "resolved") {
       // A day rule resolves with the first day whose value no longer meets the condition.
-      const resolved = inProgress
-        ? periodSpanText(dataTime, byDay, dataTime)
-        : byDay
-          ? beijingHumanDay(dataTime, dataTime)
-          : beijingHumanTime(dataTime, dataTime);
+      const resolved = timeText(dataTime, inProgress);
       const advisory =
         path?.path === "healthAdvisory"
           ? {

@@ -211,12 +211,11 @@ export class DeliveryQueue {
   private refuse(notification: Notification, refusal: Refusal): void {
     const { logger, observer } = this.options;
     this.counters.refused++;
-    const nobody = refusal.code === "nobody_on_duty";
     const reason = dropReason(refusal);
     observer?.dropped(this.channel.name, reason);
     observer?.refused(this.channel.name, notification, refusal, reason);
     const targets = refusal.rejected.map((r) => `${r.target} (${r.reply})`).join("; ");
-    if (nobody) {
+    if (reason === "nobody_on_duty") {
       logger.error(
         {
           channel: this.channel.name,
