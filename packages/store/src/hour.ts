@@ -1,4 +1,5 @@
 import { HOUR_MS, hourEndOf } from "@qingshan/domain";
+import { inHourPeriodMs } from "@qingshan/standards";
 
 // The hour and its label (the hour's END, air-aqi.md §8) are @qingshan/domain's; still exported here.
 export { HOUR_MS, hourEndOf };
@@ -14,19 +15,8 @@ export function hourEndSql(column: string): string {
   return `(${column} - ((${column} % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS} + ${HOUR_MS})`;
 }
 
-/**
- * The sampling time a reading credits to its hour (the hour holding its start, {@link hourEndOf}):
- * its averaging period, cut at the end of that hour — `min(periodMs, hourEnd − ts)`. GB 3095-2012
- * Table 4 counts the sampling time IN the hour towards a 1-h mean's 45 minutes; the part of a
- * sample after the hour's end is in no hour's credit. Instantaneous readings (period 0) credit 0.
- *
- * @example
- * inHourPeriodMs(Date.UTC(2026, 0, 1, 2, 50), 3_600_000); // 600_000: 10 of its 60 min are in 02:00–03:00
- * inHourPeriodMs(Date.UTC(2026, 0, 1, 2, 0), 3_600_000); // 3_600_000: an aligned hourly sample
- */
-export function inHourPeriodMs(ts: number, periodMs: number): number {
-  return Math.min(periodMs, hourEndOf(ts) - ts);
-}
+// The sampling time a reading credits to its hour (GB 3095-2012 Table 4) is @qingshan/standards'.
+export { inHourPeriodMs };
 
 /**
  * The same as {@link inHourPeriodMs}, as a SQL expression over integer epoch-ms columns;

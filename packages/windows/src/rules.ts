@@ -3,14 +3,15 @@ import {
   citeValidityRule,
   type DailyMinimum,
   HJ633_2026_EFFECTIVE_DATE,
+  MIN_SAMPLING_PER_HOUR_MS,
   scaledDailyRule,
   type ValidityRuleId,
 } from "@qingshan/standards";
 
 // GB 3095-2012 / GB 3095-2026 Table 4 (identical in both editions): 1-h mean needs ≥ 45 min of sampling
 // (SO2, NO2, CO, O3; Qingshan applies every Table 4 / HJ 663 minimum to the metrics they do not list
-// as a local rule by analogy, and the rule texts say so).
-export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
+// as a local rule by analogy, and the rule texts say so). @qingshan/standards' constant.
+export { MIN_SAMPLING_PER_HOUR_MS };
 // GB 3095 Table 4: 8-h (O3) mean needs ≥ 6 hourly means within the 8 h.
 export const MIN_HOURS_8H = 6;
 // GB 3095 Table 4: 24-h (daily) mean needs ≥ 20 hourly means.

@@ -12,8 +12,11 @@ import {
   type DailyMinimum,
   dailyMinimum,
   HJ633_2026_EFFECTIVE_DATE,
+  hourSampledMs,
+  inHourPeriodMs,
   monthlyMinimum,
   o3DailyMax8hValidity,
+  readingSampledMs,
 } from "@qingshan/standards";
 import {
   dayIndexOf,
@@ -359,14 +362,13 @@ class TypedSeriesWindows implements SeriesWindows {
         if (value > (f64[fo + 2 * n + s] as number)) f64[fo + 2 * n + s] = value;
       }
       const period = reading.periodMs ?? 0;
-      // GB 3095-2012 Table 4 counts sampling time IN the hour: an averaged reading is credited with
-      // the part of its period inside its hour (as @qingshan/store's inHourPeriodMs), an
-      // instantaneous one with the reporting interval — so an hour mixing both counts both.
-      const inHour = period > 0 ? Math.min(period, label - ts) : 0;
+      // GB 3095-2012 Table 4 counts sampling time IN the hour; an hour mixing averaged and
+      // instantaneous readings counts both (readingSampledMs). inHour also weighs the mean.
+      const inHour = period > 0 ? inHourPeriodMs(ts, period) : 0;
       const raw = i32[io + s] as number;
       const differ = raw < EMPTY_SLOT;
       const before = differ ? ~raw : raw;
-      const credited = before + (inHour > 0 ? inHour : this.intervalMs);
+      const credited = before + readingSampledMs(ts, period, this.intervalMs);
       const product = value * inHour;
       // The store's hour mean (hour.ts addValidReading, schema.ts HOUR_MEAN_SQL): weighted by in-hour
       // time only while every valid reading has one and no product left the double range; past the
@@ -421,11 +423,11 @@ class TypedSeriesWindows implements SeriesWindows {
       f64[fo + n + s] = hasMean ? (agg.min ?? (agg.mean as number)) : Number.POSITIVE_INFINITY;
       f64[fo + 2 * n + s] = hasMean ? (agg.max ?? (agg.mean as number)) : Number.NEGATIVE_INFINITY;
     }
-    // An aggregate of instantaneous readings only (no averaged time) is credited the interval per
-    // valid reading, as a live one would be; a mixed hour's aggregate cannot say how many of its
-    // readings were instantaneous, so only its averaged time is credited.
+    // hourSampledMs: an aggregate of instantaneous readings only is credited the interval per valid
+    // reading, as live ones would be; a mixed hour's aggregate cannot say how many of its readings
+    // were instantaneous, so only its averaged time is credited.
     const averagedMs = Math.max(0, Math.trunc(agg.validPeriodMs));
-    const credited = averagedMs > 0 || !hasMean ? averagedMs : validCount * this.intervalMs;
+    const credited = hasMean ? hourSampledMs(validCount, averagedMs, this.intervalMs) : averagedMs;
     i32[io + s] = Math.min(I32_MAX, credited);
     // The aggregate's mean is already the store's (weighted or arithmetic): kept as it is, and
     // live readings joining the hour are averaged with it arithmetically (its readings' times and
@@ -828,11 +830,8 @@ class TypedSeriesWindows implements SeriesWindows {
   }
 
   private sampledMs(s: number): number {
-    const credited = this.creditedOf(s);
-    const validCount = this.u16[this.uo + s] as number;
-    // Same rule as services/api hourValue: the readings' periods, the reporting interval for each
-    // instantaneous one (credited as they are added).
-    return Math.min(HOUR_MS, credited > 0 ? credited : validCount * this.intervalMs);
+    // Credited as the readings were added (readingSampledMs each); a seeded hour as hourSampledMs.
+    return Math.min(HOUR_MS, this.creditedOf(s));
   }
 
   /** The hour's mean when valid (GB 3095 Table 4: ≥ 45 min of sampling), else NaN. */

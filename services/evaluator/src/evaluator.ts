@@ -24,7 +24,7 @@ import {
   type Rule,
   type StationView,
 } from "@qingshan/rules";
-import type { AqiSettings, NoiScheme, NoiSchemeId } from "@qingshan/standards";
+import { type AqiSettings, hourSampledMs, type NoiScheme, type NoiSchemeId } from "@qingshan/standards";
 import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
 import { type ScheduledTask, schedule } from "node-cron";
 import { type Logger, pino } from "pino";
@@ -782,8 +782,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
           counted === undefined ||
           agg.validCount !== counted.count ||
           agg.totalCount !== counted.totalCount ||
-          Math.min(HOUR_MS, agg.validPeriodMs > 0 ? agg.validPeriodMs : agg.validCount * intervalMs) !==
-            counted.sampledMs
+          hourSampledMs(agg.validCount, agg.validPeriodMs, intervalMs) !== counted.sampledMs
         )
           return false;
         const a = agg.mean;

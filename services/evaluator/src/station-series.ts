@@ -14,7 +14,7 @@ import {
   type StatLike,
   trackQuality,
 } from "@qingshan/rules";
-import { GB3095_2026_FROM, type Gb3095Limit, gb3095Limit } from "@qingshan/standards";
+import { GB3095_2026_FROM, type Gb3095Limit, gb3095Limit, readingSampledMs } from "@qingshan/standards";
 import {
   createSeriesWindows,
   createSeriesWindowsGroup,
@@ -417,18 +417,6 @@ export function track(s: StationSeries, r: WindowReading & { readonly metric: Me
 }
 
 /**
- * The sampling time the windows credit a valid reading with in its hour (@qingshan/windows `add`:
- * GB 3095-2012 Table 4 counts sampling time in the hour): the part of its period inside the hour,
- * or the reporting interval for an instantaneous one; at most an hour (the hour's `sampledMs`).
- */
-function creditedMs(s: StationSeries, r: WindowReading & { readonly metric: MetricId }): number {
-  const period = r.periodMs ?? 0;
-  const credit =
-    period > 0 ? Math.min(period, hourEndOf(r.ts) - r.ts) : reportingIntervalOf(s.station, r.metric);
-  return Math.min(HOUR_MS, credit);
-}
-
-/**
  * What a copy of a counted reading (`isCounted`) brings compared with what the windows counted for
  * its time: `same` (a QoS 1 redelivery, a resend after a reconnect: nothing to do), `differs` (a
  * correction: HJ 212 supplementary data, a station re-sending a corrected minute or hour value),
@@ -486,7 +474,11 @@ export function compareWithCounted(
     // The counted reading was valid: its value is the hour's mean (a one-value mean is the value,
     // kept to 12 significant digits as every window mean), its period in the hour the hour's
     // sampled time (GB 3095-2012 Table 4: ≥ 45 min makes the hour valid).
-    if (!valid || hour.mean !== Number(r.value.toPrecision(12)) || hour.sampledMs !== creditedMs(s, r))
+    if (
+      !valid ||
+      hour.mean !== Number(r.value.toPrecision(12)) ||
+      hour.sampledMs !== readingSampledMs(r.ts, r.periodMs ?? 0, reportingIntervalOf(s.station, r.metric))
+    )
       return "differs";
     return options.validFlags.length === 1 ? "same" : "unknown";
   }

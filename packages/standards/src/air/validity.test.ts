@@ -11,9 +11,11 @@ import {
   hourlyMeanValidity,
   hourNeedsInstantaneousCount,
   hourSampledMs,
+  inHourPeriodMs,
   monthlyMeanValidity,
   o3DailyMax1hValidity,
   o3DailyMax8hValidity,
+  readingSampledMs,
   scaledDailyRule,
   scaledDailyShortfall,
   VALIDITY_RULES,
@@ -60,6 +62,24 @@ describe("GB 3095 Table 4 minimums", () => {
       /dailyMeansByMonth\[1\]/,
     );
     expect(() => annualMeanValidity(2025, [31])).toThrow(/12 monthly counts/);
+  });
+});
+
+describe("one reading's sampling time in its hour (45-min rule, shared by the windows, the evaluator and the store)", () => {
+  const at = (h: number, m: number) => Date.UTC(2026, 0, 1, h, m);
+  it("an averaged reading is credited the part of its period inside its hour (hours labelled by their end)", () => {
+    expect(inHourPeriodMs(at(2, 50), 3_600_000)).toBe(600_000);
+    expect(inHourPeriodMs(at(2, 0), 3_600_000)).toBe(3_600_000);
+    expect(inHourPeriodMs(at(2, 59) + 59_999, 60_000)).toBe(1);
+    expect(inHourPeriodMs(at(2, 10), 300_000)).toBe(300_000);
+    // Before 1970 (negative epoch ms) the hour still starts on the hour.
+    expect(inHourPeriodMs(Date.UTC(1969, 11, 31, 23, 30), 3_600_000)).toBe(1_800_000);
+    expect(readingSampledMs(at(2, 50), 3_600_000, 300_000)).toBe(600_000);
+  });
+  it("an instantaneous reading is credited the reporting interval, at most an hour", () => {
+    expect(inHourPeriodMs(at(2, 50), 0)).toBe(0);
+    expect(readingSampledMs(at(2, 50), 0, 300_000)).toBe(300_000);
+    expect(readingSampledMs(at(2, 50), 0, 7_200_000)).toBe(3_600_000);
   });
 });
 

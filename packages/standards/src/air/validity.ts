@@ -234,6 +234,36 @@ export function hourlyMeanValidity(minutesSampled: number): ValidityVerdict {
 export const MIN_SAMPLING_PER_HOUR_MS = 45 * 60_000;
 
 /**
+ * The sampling time a reading has in its hour (the hour holding its start; hours are labelled by
+ * their end): its averaging period cut at that hour's end — `min(periodMs, hourEnd − ts)`.
+ * GB 3095-2012 Table 4 counts the sampling time IN the hour towards a 1-h mean's 45 minutes; the
+ * part of a sample after the hour's end is in no hour's credit. Instantaneous readings (period 0)
+ * have 0 here ({@link readingSampledMs} credits them the reporting interval).
+ *
+ * @example
+ * inHourPeriodMs(Date.UTC(2026, 0, 1, 2, 50), 3_600_000) // 600_000: 10 of its 60 min are in 02:00–03:00
+ * inHourPeriodMs(Date.UTC(2026, 0, 1, 2, 0), 3_600_000) // 3_600_000: an aligned hourly sample
+ */
+export function inHourPeriodMs(ts: number, periodMs: number): number {
+  return Math.min(periodMs, HOUR_MS - (((ts % HOUR_MS) + HOUR_MS) % HOUR_MS));
+}
+
+/**
+ * The sampling time one valid reading is credited with in its hour for the 45-minute rule
+ * (GB 3095-2012 Table 4), at most an hour: the part of its averaging period inside the hour
+ * ({@link inHourPeriodMs}), or the metric's reporting interval when it is instantaneous (period 0).
+ * An hour's credit is the sum over its valid readings, capped at an hour; {@link hourSampledMs}
+ * is the same rule applied to a stored hour's aggregate.
+ *
+ * @example
+ * readingSampledMs(Date.UTC(2026, 0, 1, 2, 50), 3_600_000, 300_000) // 600_000
+ * readingSampledMs(Date.UTC(2026, 0, 1, 2, 50), 0, 300_000) // 300_000: instantaneous, 5-min interval
+ */
+export function readingSampledMs(ts: number, periodMs: number, reportingIntervalMs: number): number {
+  return Math.min(HOUR_MS, periodMs > 0 ? inHourPeriodMs(ts, periodMs) : reportingIntervalMs);
+}
+
+/**
  * The sampling time credited to one hour of stored readings for the 45-minute rule (GB 3095 Table 4),
  * capped at 1 h, from the hour's aggregate: readings with an averaging period are credited the part
  * of it inside the hour (`validPeriodMs`, as the store sums it); instantaneous readings the metric's

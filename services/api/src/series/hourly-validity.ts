@@ -39,7 +39,8 @@ export function hourValue(
   reportingIntervalMs: number,
   instantaneousCount = 0,
 ): HourValue {
-  const sampledMs = sampledMsOf(agg, reportingIntervalMs, instantaneousCount);
+  // GB 3095 Table 4 sampling credit; with averaged readings at most validCount − 1 are instantaneous.
+  const sampledMs = hourSampledMs(agg.validCount, agg.validPeriodMs, reportingIntervalMs, instantaneousCount);
   // Object literals, not spreads of a shared `counts` object: the spread made this ~70x slower,
   // and a year of AQI runs it for every hour of six series.
   const { hourEnd, validCount, totalCount } = agg;
@@ -88,19 +89,6 @@ export function hourValue(
 /** Why an hour with too little sampling is invalid, citing the rule's source for the metric. */
 function shortSamplingReason(sampledMs: number, metric: MetricId): string {
   return `${Math.round(sampledMs / 60_000)} min of valid sampling; ${hourlyRuleSource(metric)} needs ≥ 45 min in the hour`;
-}
-
-/**
- * Valid sampling time credited to an hour (see {@link hourValue}), capped at 1 h. With averaged
- * readings (`validPeriodMs` > 0) at most `validCount − 1` of the valid readings can be
- * instantaneous. The rule is @qingshan/standards hourSampledMs (the notifier applies it too).
- */
-function sampledMsOf(
-  { validPeriodMs, validCount }: Pick<HourlyAggregate, "validPeriodMs" | "validCount">,
-  reportingIntervalMs: number,
-  instantaneousCount: number,
-): number {
-  return hourSampledMs(validCount, validPeriodMs, reportingIntervalMs, instantaneousCount);
 }
 
 /**
@@ -205,8 +193,9 @@ class OrderedHourSeries implements ReadonlyMap<number, HourValue> {
       const valid =
         validCount > 0 &&
         !Number.isNaN(mean) &&
-        sampledMsOf(
-          { validPeriodMs, validCount },
+        hourSampledMs(
+          validCount,
+          validPeriodMs,
           this.reportingIntervalMs,
           this.instantaneousCounts.size === 0 ? 0 : (this.instantaneousCounts.get(hourEnd) ?? 0),
         ) >= MIN_SAMPLING_PER_HOUR_MS;
