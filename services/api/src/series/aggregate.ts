@@ -2,7 +2,7 @@ import { type MetricId, metricInSentence } from "@qingshan/domain";
 import { type DailyMinimum, dailyMinimum, scaledDailyRule, scaledDailyShortfall } from "@qingshan/standards";
 import { hourLabelsIn, isFebruary, periods } from "./calendar.ts";
 import { validMean } from "./hourly-validity.ts";
-import { mean } from "./mean.ts";
+import { clean, mean, unroundedOf } from "./mean.ts";
 import { dailyRuleSource, GENERIC_RULE_SOURCES, hourlyRuleSource, monthlyRuleSource } from "./rule-source.ts";
 import type { AggFn, Every, HourSeries, PeriodValue } from "./types.ts";
 
@@ -178,14 +178,22 @@ export function aggregate(
       };
     }
     const days = periods(period.start, period.end, "1d").map((d) => dayStat(series, d.start, d.end, rules));
-    const dayMeans = days
-      .filter((d) => d.valid)
-      .map((d) => statistic(d.hourMeans, "mean", average) as number);
+    // The month's mean is taken on the daily means before their 12-digit rounding (mean.ts
+    // PeriodAverage): a mean of rounded daily means is rounded twice and can miss the correctly
+    // rounded monthly mean in its last digit. min and max are daily means as /series shows them.
+    const unrounded = unroundedOf(average);
+    const dayMeans = days.filter((d) => d.valid).map((d) => unrounded(d.hourMeans) as number);
     const needed = isFebruary(period.start) ? rules.minDaysPerFebruary : rules.minDaysPerMonth;
     const valid = dayMeans.length >= needed;
+    const monthValue = statistic(dayMeans, fn, average);
     return {
       ...period,
-      value: valid || fn === "count" ? statistic(dayMeans, fn, average) : null,
+      value:
+        valid || fn === "count"
+          ? (fn === "min" || fn === "max") && monthValue !== null
+            ? clean(monthValue)
+            : monthValue
+          : null,
       valid,
       ...(valid ? {} : { reason: `${dayMeans.length} valid daily means; needs ≥ ${needed}` }),
       validCount: dayMeans.length,
