@@ -110,4 +110,29 @@ describe("assessSection", () => {
       /targetClass/,
     );
   });
+
+  it("publishes exceedance multiples to 2 decimals, GB/T 8170 half-even on the exact quotient (water-gb3838.md §4: 氨氮(1.6), 高锰酸盐指数(0.25))", () => {
+    // ld-wq-06: CODMn mean 10 against the class III limit 6 → 0.666… → 0.67 (was 0.6666666666666666).
+    const a = assessSection({
+      waterBody: "river",
+      values: { codmn: 10, nh3n: 1.0125, tp: 0.227, cd: 0.00501, hg: 0.0001001, cod: 33.1 },
+    });
+    expect(a.exceedance).toEqual({
+      codmn: 0.67,
+      nh3n: 0.01, // 0.0125 → 0.01 (tie to even)
+      tp: 0.14, // 0.135 → 0.14 (tie to even)
+      cd: 0, // 0.002 above the limit publishes 0 (the item is still above class III)
+      hg: 0, // 0.001
+      cod: 0.66, // 0.655 → 0.66 (tie to even)
+    });
+    // Main pollutants carry the published multiple; equal published multiples are ordered by the
+    // unrounded ones (NH3-N 0.6702 before COD 0.667, both 0.67 and class V), not Table 1 order.
+    const b = assessSection({ waterBody: "river", values: { cod: 33.34, nh3n: 1.6702, bod5: 7 } });
+    expect(b.exceedance).toEqual({ cod: 0.67, nh3n: 0.67, bod5: 0.75 });
+    expect(b.mainPollutants).toEqual([
+      { metric: "bod5", class: "V", exceedance: 0.75 },
+      { metric: "nh3n", class: "V", exceedance: 0.67 },
+      { metric: "cod", class: "V", exceedance: 0.67 },
+    ]);
+  });
 });

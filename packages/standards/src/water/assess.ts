@@ -1,7 +1,13 @@
 import type { TargetClass, WaterBody, WaterClass, WaterStatus } from "./classes.ts";
 import { waterClassNumber, waterStatus } from "./classes.ts";
 import { checkedItem, classifyParameter, limitsFor } from "./classify.ts";
-import { decimalOfNumber, parseDecimal, relativeExcess } from "./decimal.ts";
+import {
+  compareDecimal,
+  decimalOfNumber,
+  parseDecimal,
+  relativeExcess,
+  roundedRelativeExcess,
+} from "./decimal.ts";
 import { ASSESSED_ITEM_COUNT, GB3838_ITEMS } from "./gb3838-table.ts";
 import type { MainPollutant, PollutantCandidate } from "./main-pollutants.ts";
 import { selectMainPollutants } from "./main-pollutants.ts";
@@ -36,7 +42,12 @@ export interface SectionAssessment {
   targetClass: TargetClass;
   /** 优/良好/轻度污染/中度污染/重度污染 with colour; null when no class. */
   status: WaterStatus | null;
-  /** (value − class III limit) / class III limit for items above class III (never pH, DO, temp). */
+  /**
+   * Exceedance multiple (超标倍数) of the items above class III (never pH, DO, temp):
+   * (value − class III limit) / class III limit, rounded to 2 decimals half-even on the exact
+   * quotient (EXCEEDANCE_DECIMALS: as water-gb3838.md §4 shows them, "氨氮(1.6)"). A value just
+   * above the limit can publish 0.
+   */
   exceedance: Record<string, number>;
   /** Main pollutants when the section is worse than class III, at most three. */
   mainPollutants: MainPollutant[];
@@ -48,13 +59,31 @@ export interface SectionAssessment {
 
 const TARGETS: readonly TargetClass[] = ["I", "II", "III", "IV", "V"];
 
-// 环办〔2011〕22号 §3: exceedance multiple against the class III limit, not for temp, pH and DO.
-function exceedanceOver3(metric: string, value: number, limits: readonly string[] | null): number | null {
+/**
+ * Decimal places of a published exceedance multiple. water-gb3838.md §4 states no rounding rule; it
+ * shows multiples as published — "氨氮(1.6)、总磷(0.4)、高锰酸盐指数(0.25)" — so two decimals (0.25
+ * keeps both; one decimal would publish it as 0.2), trailing zeros dropped, rounded by GB/T 8170
+ * (ties to even) on the exact quotient. Provisional: confirm against 环办〔2011〕22号.
+ */
+export const EXCEEDANCE_DECIMALS = 2;
+
+interface Exceedance {
+  /** Rounded to EXCEEDANCE_DECIMALS: the published multiple. */
+  readonly published: number;
+  /** The unrounded multiple (nearest double), only to order main pollutants of equal published multiples. */
+  readonly exact: number;
+}
+
+// 环办〔2011〕22号 §3: exceedance multiple against the class III limit, not for temp, pH and DO;
+// only for a value above that limit.
+function exceedanceOver3(metric: string, value: number, limits: readonly string[] | null): Exceedance | null {
   if (limits === null || metric === "ph" || metric === "do" || metric === "temp") return null;
   const limit = limits[2];
   if (limit === undefined) return null;
-  const multiple = relativeExcess(decimalOfNumber(value), parseDecimal(limit));
-  return multiple > 0 ? multiple : null;
+  const v = decimalOfNumber(value);
+  const l = parseDecimal(limit);
+  if (compareDecimal(v, l) <= 0) return null;
+  return { published: roundedRelativeExcess(v, l, EXCEEDANCE_DECIMALS), exact: relativeExcess(v, l) };
 }
 
 /**
@@ -94,10 +123,17 @@ export function assessSection(input: SectionAssessmentInput): SectionAssessment 
     const cls = classifyParameter(row.metric, value, input.waterBody);
     const multiple = exceedanceOver3(row.metric, value, limitsFor(row, input.waterBody));
     if (cls !== null) parameterClasses[row.metric] = cls;
-    if (multiple !== null) exceedance[row.metric] = multiple;
+    if (multiple !== null) exceedance[row.metric] = multiple.published;
     if (row.role === "reference") referenceOnly.push(row.metric);
     else if (row.role === "none") notAssessed.push(row.metric);
-    else if (cls !== null) assessed.push({ metric: row.metric, class: cls, exceedance: multiple, order });
+    else if (cls !== null)
+      assessed.push({
+        metric: row.metric,
+        class: cls,
+        exceedance: multiple?.published ?? null,
+        exactExceedance: multiple?.exact ?? null,
+        order,
+      });
   });
 
   const worst = assessed.reduce<number>((max, c) => Math.max(max, waterClassNumber(c.class)), 0);

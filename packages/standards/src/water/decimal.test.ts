@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareDecimal, decimalOfNumber, parseDecimal, relativeExcess } from "./decimal.ts";
+import {
+  compareDecimal,
+  decimalOfNumber,
+  parseDecimal,
+  relativeExcess,
+  roundedRelativeExcess,
+} from "./decimal.ts";
 
 describe("decimal", () => {
   it("parses plain and exponent notation exactly", () => {
@@ -44,5 +50,19 @@ describe("decimal", () => {
     expect(relativeExcess(parseDecimal("0.00008"), parseDecimal("0.0001"))).toBe(-0.2);
     expect(relativeExcess(parseDecimal("1e-30"), parseDecimal("1e-31"))).toBe(9);
     expect(() => relativeExcess(parseDecimal("1"), parseDecimal("0"))).toThrow(RangeError);
+  });
+
+  it("rounds exceedance multiples to a number of decimals exactly, ties to even (GB/T 8170)", () => {
+    const r = (v: string, l: string, d = 2) => roundedRelativeExcess(parseDecimal(v), parseDecimal(l), d);
+    expect(r("10", "6")).toBe(0.67);
+    expect(r("6.75", "6")).toBe(0.12); // 0.125, tie → even
+    expect(r("6.81", "6")).toBe(0.14); // 0.135, tie → even
+    expect(r("2.6", "1.0")).toBe(1.6);
+    expect(r("7.5", "6")).toBe(0.25);
+    expect(r("0.00008", "0.0001")).toBe(-0.2);
+    expect(r("1.0001", "1")).toBe(0);
+    expect(r("10", "6", 0)).toBe(1);
+    expect(() => r("1", "0")).toThrow(RangeError);
+    expect(() => r("1", "1", -1)).toThrow(RangeError);
   });
 });

@@ -76,6 +76,32 @@ export function relativeExcess(value: Decimal, reference: Decimal): number {
   return divideToNumber(numerator, denominator);
 }
 
+/**
+ * (value − reference) / reference rounded exactly to `decimals` decimal places, ties to even
+ * (GB/T 8170-2008 §3.3, the rounding rule of Chinese standards: 0.125 → 0.12, 0.135 → 0.14), as
+ * the nearest double of that decimal — the rounding acts on the exact quotient, never on a binary
+ * approximation of it.
+ *
+ * @example
+ * roundedRelativeExcess(parseDecimal("10"), parseDecimal("6"), 2) // 0.67 (exactly 0.666…)
+ * roundedRelativeExcess(parseDecimal("6.75"), parseDecimal("6"), 2) // 0.12 (exactly 0.125, a tie)
+ */
+export function roundedRelativeExcess(value: Decimal, reference: Decimal, decimals: number): number {
+  if (reference.units === 0n) throw new RangeError("reference must be positive");
+  if (!Number.isInteger(decimals) || decimals < 0)
+    throw new RangeError(`decimals: expected an integer ≥ 0, got ${decimals}`);
+  const scale = Math.max(value.scale, reference.scale);
+  const numerator = (rescale(value, scale) - rescale(reference, scale)) * 10n ** BigInt(decimals);
+  const denominator = rescale(reference, scale);
+  const negative = numerator < 0n;
+  const abs = negative ? -numerator : numerator;
+  let units = abs / denominator;
+  const twice = 2n * (abs % denominator);
+  if (twice > denominator || (twice === denominator && units % 2n === 1n)) units += 1n;
+  const rounded = Number(`${units}e-${decimals}`);
+  return negative ? -rounded : rounded;
+}
+
 // Integer quotient to the nearest double: exact for operands below 2^53, otherwise via 17
 // significant digits of the exact quotient.
 function divideToNumber(numerator: bigint, denominator: bigint): number {

@@ -1,5 +1,10 @@
 export type { SectionAssessment, SectionAssessmentInput } from "./assess.ts";
-export { assessSection, DEFAULT_TARGET_CLASS, WATER_ASSESSMENT_STANDARD } from "./assess.ts";
+export {
+  assessSection,
+  DEFAULT_TARGET_CLASS,
+  EXCEEDANCE_DECIMALS,
+  WATER_ASSESSMENT_STANDARD,
+} from "./assess.ts";
 export type { TargetClass, WaterBody, WaterClass, WaterClassInfo, WaterStatus } from "./classes.ts";
 export { WATER_CLASS_ORDER, WATER_CLASSES, waterClassNumber, waterStatus } from "./classes.ts";
 export { classifyParameter } from "./classify.ts";

@@ -31,7 +31,10 @@ export const MAX_MAIN_POLLUTANTS = 3;
 export interface PollutantCandidate {
   readonly metric: string;
   readonly class: WaterClass;
+  /** The published (rounded) multiple, as output. */
   readonly exceedance: number | null;
+  /** The unrounded multiple, which orders items of the same class (default: `exceedance`). */
+  readonly exactExceedance?: number | null;
   /** Position in GB 3838-2002 Table 1, the final tie-break. */
   readonly order: number;
 }
@@ -39,7 +42,8 @@ export interface PollutantCandidate {
 /**
  * Picks the main pollutants of a section worse than class III (环办〔2011〕22号 §3): only items
  * worse than class III; cyanide and heavy metals first; then worst class first; within a class,
- * larger exceedance multiple first (items without a multiple, pH and DO, after those with one);
+ * larger exceedance multiple first — the unrounded one, so 0.666 goes before 0.665 although both
+ * publish 0.67 (items without a multiple, pH and DO, after those with one);
  * then Table 1 order; at most three.
  *
  * @example
@@ -54,6 +58,8 @@ export function selectMainPollutants(
   candidates: readonly PollutantCandidate[],
 ): MainPollutant[] {
   if (sectionClass === null || waterClassNumber(sectionClass) <= 3) return [];
+  const rankOf = (c: PollutantCandidate) =>
+    (c.exactExceedance !== undefined ? c.exactExceedance : c.exceedance) ?? Number.NEGATIVE_INFINITY;
   const priority = (c: PollutantCandidate) => (PRIORITY_POLLUTANTS.includes(c.metric) ? 0 : 1);
   return candidates
     .filter((c) => waterClassNumber(c.class) > 3)
@@ -61,7 +67,7 @@ export function selectMainPollutants(
       (a, b) =>
         priority(a) - priority(b) ||
         waterClassNumber(b.class) - waterClassNumber(a.class) ||
-        (b.exceedance ?? Number.NEGATIVE_INFINITY) - (a.exceedance ?? Number.NEGATIVE_INFINITY) ||
+        rankOf(b) - rankOf(a) ||
         a.order - b.order,
     )
     .slice(0, MAX_MAIN_POLLUTANTS)
