@@ -89,6 +89,72 @@ describe("qingshan calc", () => {
     });
   });
 
+  it("aqi: names each given indicator the report does not use, and why; missing follows the PM basis used", async () => {
+    const { code, out } = await calc("aqi", [
+      JSON.stringify({ period: "hour", standard: "HJ633-2026", concentrations: { pm25_24h: 80 } }),
+      JSON.stringify({
+        period: "day",
+        date: "2026-06-01",
+        concentrations: { pm25_24h: 80, o3_1h: 200, o3_8h: 100 },
+      }),
+      JSON.stringify({ period: "hour", date: "2013-12-31", concentrations: { pm25_1h: 80 } }),
+      JSON.stringify({
+        period: "hour",
+        date: "2013-12-31",
+        concentrations: { so2_1h: 100, so2_24h: 30, pm25_1h: 80, pm25_24h: 70, pm10_24h: null },
+      }),
+      JSON.stringify({ period: "hour", date: "2013-12-31", concentrations: { so2_1h: 850, so2_24h: 300 } }),
+    ]);
+    // Not refused: a file of cases spanning both editions still gets a result on every line.
+    expect(code).toBe(0);
+    expect(out[0]).toEqual({
+      standard: "HJ633-2026",
+      aqi: null,
+      iaqi: {},
+      primary: [],
+      level: null,
+      category: null,
+      missing: ["so2_1h", "no2_1h", "pm10_1h", "co_1h", "o3_1h", "pm25_1h"],
+      ignored: {
+        pm25_24h:
+          "not an indicator of the HJ633-2026 real-time (hour) report, whose indicators are so2_1h, no2_1h, " +
+          "pm10_1h, co_1h, o3_1h, pm25_1h: HJ 633-2026 indexes the six 1-h means in a real-time report " +
+          "(1-h PM on the daily columns)",
+      },
+    });
+    expect(out[1]).toMatchObject({
+      standard: "HJ633-2026",
+      iaqi: { o3_8h: 50, pm25_24h: 119 },
+      ignored: { o3_1h: expect.stringMatching(/O3 1-h is no longer a daily indicator/) },
+    });
+    expect(Object.keys((out[1] as { ignored: object }).ignored)).toEqual(["o3_1h"]);
+    // HJ 633-2012 real-time, only the 1-h PM2.5 given: indexed hourly, and PM10 missing on that basis.
+    expect(out[2]).toEqual({
+      standard: "HJ633-2012",
+      aqi: 107,
+      iaqi: { pm25_1h: 107 },
+      primary: ["pm25"],
+      exceeding: ["pm25"],
+      level: 3,
+      category: { zh: "轻度污染", en: "Lightly polluted", color: "#FF7E00" },
+      pmBasis: "hourly",
+      missing: ["so2_1h", "no2_1h", "pm10_1h", "co_1h", "o3_1h", "o3_8h"],
+    });
+    // Both PM2.5 values (the 2012 text's rolling basis before 2014) and a 24-h SO2 with SO2 1-h ≤ 800.
+    expect(out[3]).toMatchObject({
+      iaqi: { so2_1h: 34, pm25_24h: 94 },
+      pmBasis: "rolling24h",
+      missing: ["no2_1h", "pm10_24h", "co_1h", "o3_1h", "o3_8h"],
+    });
+    const ignored3 = (out[3] as { ignored: Record<string, string> }).ignored;
+    expect(Object.keys(ignored3).sort()).toEqual(["pm25_1h", "so2_24h"]);
+    expect(ignored3.pm25_1h).toMatch(/here rolling24h \(pm25_24h\).*options\.pmRealtimeBasis2012/);
+    expect(ignored3.so2_24h).toMatch(/only when so2_1h is above 800 µg\/m³ \(so2_1h is 100\)/);
+    // SO2 1-h above 800: the 24-h SO2 mean is used (HJ 633-2012 Table 1 note), so not ignored.
+    expect(out[4]).toMatchObject({ aqi: 124, iaqi: { so2_1h: 124 } });
+    expect(out[4]).not.toHaveProperty("ignored");
+  });
+
   it("water: DO is a lower bound and TN at a river is reference only", async () => {
     const { code, out } = await calc("water", [
       JSON.stringify({
@@ -105,6 +171,23 @@ describe("qingshan calc", () => {
       notAssessed: ["cond"],
       targetClass: "III",
       meetsTarget: false,
+      exceedance: {},
+      mainPollutants: [{ metric: "do", class: "IV", exceedance: null }],
+    });
+  });
+
+  it("water: exceedance multiples as published, 2 decimals (as GET /water/class), with the main pollutants", async () => {
+    const { out } = await calc("water", [
+      JSON.stringify({ waterBody: "river", values: { ph: 7.0, do: 5.5, codmn: 10, nh3n: 2.6, tp: 0.28 } }),
+    ]);
+    expect(out[0]).toMatchObject({
+      class: "劣V",
+      exceedance: { codmn: 0.67, nh3n: 1.6, tp: 0.4 },
+      mainPollutants: [
+        { metric: "nh3n", class: "劣V", exceedance: 1.6 },
+        { metric: "codmn", class: "IV", exceedance: 0.67 },
+        { metric: "tp", class: "IV", exceedance: 0.4 },
+      ],
     });
   });
 
@@ -123,6 +206,8 @@ describe("qingshan calc", () => {
       notAssessed: [],
       targetClass: "III",
       meetsTarget: null,
+      exceedance: {},
+      mainPollutants: [],
     });
     expect(out[1]).toMatchObject({ class: null, targetClass: "II", meetsTarget: null });
     expect(out[2]).toMatchObject({ class: "IV", targetClass: "IV", meetsTarget: true });
