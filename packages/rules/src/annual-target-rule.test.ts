@@ -87,7 +87,7 @@ describe("pm25-annual-target with too few valid days (GB 3095 Table 4)", () => {
       daysInYear: 365,
       target: 32,
     });
-    expect(a).toMatchObject({ status: "exceeded", sufficientData: false, validityAttainable: true });
+    expect(a).toMatchObject({ status: "exceeded", sufficientDataProRata: false, validityAttainable: true });
     expect(observe(RULE, station, view, t)).toMatchObject({ raise: 1, hold: 1, value: 1500 });
     // 1400: 11 200 ≤ 11 616, only at risk — with too few days, no warning.
     expect(

@@ -776,7 +776,7 @@ function observeAnnualTarget(
   });
   if (a.status === "no_data" || a.ytdMean === null) return UNKNOWN(t, DAY_MS);
   // GB 3095 Table 4: an annual mean needs ≥ 324 valid daily means (the pro-rata share so far is
-  // sufficientData). With fewer, "at risk" is a guess about a mean that cannot be computed: no
+  // sufficientDataProRata). With fewer, "at risk" is a guess about a mean that cannot be computed: no
   // warning. "Exceeded" is different when it is certain (the target is out of reach even at zero
   // for every remaining day) and the year can still reach Table 4's counts: whatever valid days
   // follow, the annual mean, once computable, is above the target. Then it raises; otherwise not.
@@ -788,7 +788,7 @@ function observeAnnualTarget(
   // A year that can no longer reach Table 4's counts (in total, or a month short of 27 / 25 days) has
   // no annual mean to assess, whatever the pro-rata share: the API's insufficient_data too.
   const unattainable = annualTargetVerdict(a) === "insufficient_data";
-  const insufficient = unattainable || (!a.sufficientData && !certainExceedance);
+  const insufficient = unattainable || (!a.sufficientDataProRata && !certainExceedance);
   const level = insufficient ? -1 : certainExceedance ? 1 : a.status === "at_risk" ? 0 : -1;
   const def = METRICS[metric];
   const statusText = {

@@ -468,7 +468,7 @@ async function currentCalendarMean(
       monthCounts: ytd.monthCounts,
     });
     if (a.ytdMean === null) return undefined;
-    const short = a.sufficientData ? { zh: "", en: "" } : tooFewValidDaysText(elapsedDays);
+    const short = a.sufficientDataProRata ? { zh: "", en: "" } : tooFewValidDaysText(elapsedDays);
     const v = withUnit(a.ytdMean, def.unit);
     return {
       kind: "current",

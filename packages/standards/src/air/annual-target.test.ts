@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { assessAnnualAir } from "./annual-assessment.ts";
 import {
   annualMeanShortfall,
   annualTargetThreshold,
@@ -63,16 +64,70 @@ describe("assessAnnualTarget (PM2.5 annual target, 32 µg/m³)", () => {
     ).toBe("met");
   });
 
-  it("reports no data and insufficient data (GB 3095 Table 4: 324 of 365 days, pro rata)", () => {
+  it("reports no data and, pro rata, too few days so far (GB 3095 Table 4: 324 of 365 days)", () => {
     expect(assessAnnualTarget({ ...base, sumOfDailyMeans: 0, validDays: 0, elapsedDays: 10 }).status).toBe(
       "no_data",
     );
     expect(
-      assessAnnualTarget({ ...base, sumOfDailyMeans: 250, validDays: 8, elapsedDays: 10 }).sufficientData,
-    ).toBe(false);
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 250, validDays: 8, elapsedDays: 10 }),
+    ).toMatchObject({ sufficientDataProRata: false, sufficientData: false });
+    // 9 of 10 days is the pro-rata share of 324/365, but 9 days are no valid annual mean.
     expect(
-      assessAnnualTarget({ ...base, sumOfDailyMeans: 270, validDays: 9, elapsedDays: 10 }).sufficientData,
-    ).toBe(true);
+      assessAnnualTarget({ ...base, sumOfDailyMeans: 270, validDays: 9, elapsedDays: 10 }),
+    ).toMatchObject({ sufficientDataProRata: true, sufficientData: false });
+  });
+
+  it("sufficientData is GB 3095 Table 4 on the days counted, as assessAnnualAir's: a closed year with a month short is insufficient", () => {
+    // ld-aq-07, 2025: March 26 valid days, every other month complete (360 days).
+    const monthCounts = [31, 28, 26, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    const validDays = monthCounts.reduce((a, b) => a + b, 0);
+    expect(validDays).toBe(360);
+    const a = assessAnnualTarget({
+      ...base,
+      sumOfDailyMeans: 30 * validDays,
+      validDays,
+      elapsedDays: 365,
+      monthCounts,
+    });
+    expect(a).toMatchObject({
+      sufficientData: false,
+      sufficientDataProRata: true,
+      validityAttainable: false,
+    });
+    expect(annualTargetVerdict(a)).toBe("insufficient_data");
+    const daily = monthCounts.flatMap((n, m) =>
+      Array.from({ length: n }, (_, d) => ({
+        date: `2025-${String(m + 1).padStart(2, "0")}-${String(d + 1).padStart(2, "0")}`,
+        value: 30,
+      })),
+    );
+    const pm25 = assessAnnualAir({ year: 2025, daily: { pm25: daily } }).statistics.find(
+      (s) => s.id === "pm25_annual",
+    );
+    expect(pm25?.sufficientData).toBe(a.sufficientData);
+    // With 27 days in March both say the annual mean is valid.
+    const full = [31, 28, 27, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    const b = assessAnnualTarget({
+      ...base,
+      sumOfDailyMeans: 30 * 361,
+      validDays: 361,
+      elapsedDays: 365,
+      monthCounts: full,
+    });
+    expect(b).toMatchObject({ sufficientData: true, validityAttainable: true, status: "met" });
+    // While the year runs the counts so far decide it: 300 days by the end of October are not 324.
+    const running = assessAnnualTarget({
+      ...base,
+      sumOfDailyMeans: 30 * 300,
+      validDays: 300,
+      elapsedDays: 304,
+      monthCounts: [31, 28, 31, 30, 31, 30, 31, 31, 30, 27, 0, 0],
+    });
+    expect(running).toMatchObject({
+      sufficientData: false,
+      sufficientDataProRata: true,
+      validityAttainable: true,
+    });
   });
 });
 

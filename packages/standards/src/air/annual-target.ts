@@ -71,8 +71,22 @@ export interface AnnualTargetAssessment {
    * with an exclusive threshold): the target can no longer be met.
    */
   readonly requiredMeanForRest: number | null;
-  /** Whether enough days are valid for an annual mean so far (pro rata of GB 3095 Table 4's 324/365). */
+  /**
+   * Whether the valid daily means counted meet GB 3095 Table 4's minimum for an annual mean: ≥ 324
+   * and, with `monthCounts`, ≥ 27 in every month (25 in February) — the test of
+   * assessAnnualAir's `sufficientData` (annualMeanValidity), so both say the same of a year. For a
+   * closed year: whether its annual mean is valid (then equal to `validityAttainable`). While the
+   * year runs it stays false until the days so far reach those minimums (in December at the
+   * earliest); the projection is `sufficientDataProRata`.
+   */
   readonly sufficientData: boolean;
+  /**
+   * Whether the valid days so far are at least the pro-rata share of Table 4's 324 of 365
+   * (⌈elapsedDays · 324 / 365⌉): a projection of the day count only (not the monthly minimums),
+   * meaningful while the year runs — the pm25-annual-target rule warns "at risk" only with it.
+   * Not a validity test: a closed year can have it with a month below 27 days.
+   */
+  readonly sufficientDataProRata: boolean;
   /**
    * Whether the year's annual mean can still be valid under GB 3095 Table 4 (≥ 324 daily means and
    * ≥ 27 in every month, 25 in February) if every remaining day is valid.
@@ -218,8 +232,13 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
       ? null
       : divideExact(subtractExact(multiplyExact(threshold.value, validDays + remaining), sum), remaining);
   const requiredMeanForRest = required === null ? null : exactToNumber(required);
-  // GB 3095 Table 4: 324 valid daily means of 365; the same share applies to the year so far.
-  const sufficientData = validDays >= Math.ceil((elapsedDays * 324) / 365);
+  // GB 3095 Table 4: ≥ 324 valid daily means and ≥ 27 in every month (25 in February), on the
+  // days counted — what assessAnnualAir's sufficientData tests (annualMeanValidity).
+  const sufficientData =
+    validDays >= 324 &&
+    (input.monthCounts === undefined || input.monthCounts.every((n, i) => n >= monthlyMinimum(i + 1)));
+  // The same 324 of 365 as a share of the year so far: a projection while the year runs.
+  const sufficientDataProRata = validDays >= Math.ceil((elapsedDays * 324) / 365);
   const attainable = validityAttainable(input);
   const common = { validDays, target, roundingThreshold: threshold, requiredMeanForRest };
   if (validDays === 0) {
@@ -229,6 +248,7 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
       ytdMean: null,
       unroundedYtdMean: null,
       sufficientData: false,
+      sufficientDataProRata: false,
       validityAttainable: attainable,
     };
   }
@@ -250,6 +270,7 @@ export function assessAnnualTarget(input: AnnualTargetInput): AnnualTargetAssess
     ytdMean,
     unroundedYtdMean: exactToNumber(mean),
     sufficientData,
+    sufficientDataProRata,
     validityAttainable: attainable,
   };
 }

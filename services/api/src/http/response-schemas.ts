@@ -452,7 +452,16 @@ const pm25ComplianceRow = object(
       description:
         "Mean the remaining days (assumed valid) must keep for the annual mean to stay within roundingThreshold: at most this when inclusive, below it otherwise; null at year end and for insufficient_data",
     }),
-    sufficientData: { ...bool, description: "Valid days so far ≥ the pro-rata share of 324/365" },
+    sufficientData: {
+      ...bool,
+      description:
+        "The valid days counted meet GB 3095 Table 4's annual minimum (≥ 324, ≥ 27 in every month, 25 in February), as /compliance/air-annual's sufficientData: for a closed year, whether the annual mean is valid; while the year runs, false until the counts are reached",
+    },
+    sufficientDataProRata: {
+      ...bool,
+      description:
+        "Projection: valid days so far ≥ ⌈elapsedDays · 324/365⌉ (day count only, not the monthly minimums); the rule warns at risk only with it",
+    },
     validityAttainable: {
       ...bool,
       description: "A valid annual mean is still possible if every remaining day is valid (GB 3095 Table 4)",
@@ -492,6 +501,7 @@ const pm25ComplianceRow = object(
     "roundingThreshold",
     "requiredMeanForRest",
     "sufficientData",
+    "sufficientDataProRata",
     "validityAttainable",
     "validity",
     "nationalLimit",
@@ -559,7 +569,9 @@ const waterPeriod = object(
     meetsTarget: nullable(bool),
     deciding: arrayOf(str()),
     status: nullable(object({ zh: str(), en: str(), color: str() })),
-    exceedance: numberMap("(value − Class III limit) / Class III limit for items above Class III"),
+    exceedance: numberMap(
+      "超标倍数: (value − Class III limit) / Class III limit for items above Class III, as published: 2 decimals, GB/T 8170 half-even on the exact quotient (CODMn 10 → 0.67)",
+    ),
     mainPollutants: arrayOf(
       object({ metric: str(), class: waterClassEnum, exceedance: nullable(num) }, [
         "metric",
