@@ -1,7 +1,8 @@
 import { getJson, withParams } from "./api.js";
 import { axisLabel, beijingIso, categoryOf, formatMeasure, rangeOf } from "./format.js";
 import { getLang, pick, t } from "./i18n.js";
-import { airGrade, limitName, lineLabelPositions, metricLabel, metricOption, unitText } from "./labels.js";
+import { airGrade, lineLabelPositions, metricLabel, metricOption, unitText } from "./labels.js";
+import { airLimitLines, editionChanges, plottedStatistic } from "./limit-lines.js";
 
 let seriesChart;
 let aqiChart;
@@ -52,38 +53,76 @@ export function currentQuery() {
   };
 }
 
-function thresholdLines(app, station, metric, every) {
+const LIMIT_STYLE = { color: "#d62728", type: "dashed" };
+const REFERENCE_STYLE = { color: "#99004c", type: "dotted" };
+
+/**
+ * The chart's lines. Air: the GB 3095 limit of the statistic plotted and references of longer
+ * averaging times (limit-lines.js), with the values of the edition in force on each period's date —
+ * a markLine across the plot when that is one value, else a stepped line series (`steps`: the step
+ * falls between the last period of one edition and the first of the next, each stretch named at its
+ * start) and a marker on the first period of the new edition; the PM2.5 target on daily and monthly
+ * charts. `at(i)` names the GB 3095 lines' values at period i (for the tooltip).
+ */
+function thresholdLines(app, station, metric, every, periods) {
   const lines = [];
+  const steps = [];
   const s = app.standards;
+  const at = [];
   if (station.kind === "air") {
     // GB 3095-2012 §4.2: a class-1 area takes the Grade I limits, a class-2 area Grade II.
     const grade = airGrade(station.airArea);
-    const limits = s.gb3095[grade][metric] ?? {};
-    const avg =
-      every === "1h"
-        ? metric === "o3"
-          ? "1h"
-          : metric === "pm25" || metric === "pm10"
-            ? "24h"
-            : "1h"
-        : every === "1d"
-          ? metric === "o3"
-            ? "dailyMax8h"
-            : "24h"
-          : "annual";
-    if (limits[avg] !== undefined)
-      lines.push({
-        yAxis: limits[avg],
-        name: `${limitName(avg, grade, getLang())} ${limits[avg]}`,
-        lineStyle: { color: "#d62728", type: "dashed" },
-      });
-    if (avg !== "annual" && limits.annual !== undefined && every !== "1h")
-      lines.push({
-        yAxis: limits.annual,
-        name: `${limitName("annual", grade, getLang())} ${limits.annual}`,
-        lineStyle: { color: "#99004c", type: "dotted" },
-      });
-    if (metric === "pm25")
+    const editions = s.gb3095Editions ?? [];
+    const air = airLimitLines({ editions, grade, metric, every, periods, lang: getLang() });
+    for (const line of air) {
+      const lineStyle = line.kind === "limit" ? LIMIT_STYLE : REFERENCE_STYLE;
+      const [only] = line.runs;
+      if (line.runs.length === 1 && only.first === 0 && only.last === periods.length - 1) {
+        lines.push({ yAxis: only.value, name: only.name, lineStyle });
+      } else {
+        const starts = new Map(line.runs.map((r) => [r.first, r.name]));
+        steps.push({
+          type: "line",
+          step: "middle",
+          silent: true,
+          z: 3, // over the bars, as the markLines are
+          // Labels ride on symbols: every point keeps one, of no size.
+          symbol: "circle",
+          symbolSize: 0,
+          showSymbol: true,
+          showAllSymbol: true,
+          tooltip: { show: false },
+          lineStyle: { ...lineStyle, width: 1 },
+          itemStyle: { color: lineStyle.color },
+          data: line.values.map((value, i) =>
+            starts.has(i)
+              ? {
+                  value,
+                  label: {
+                    show: true,
+                    position: "top",
+                    align: "left",
+                    formatter: starts.get(i),
+                    color: lineStyle.color,
+                    backgroundColor: "rgba(255,255,255,0.8)",
+                    padding: [1, 3],
+                  },
+                }
+              : value,
+          ),
+        });
+      }
+      at.push((i) => line.runs.find((r) => r.first <= i && i <= r.last)?.name);
+    }
+    if (steps.length > 0)
+      for (const change of editionChanges(editions, periods))
+        lines.push({
+          xAxis: axisLabel(periods[change.index].label),
+          name: `${change.edition} ${t(`edition.${change.phase}`)}`.trim(),
+          lineStyle: { color: "#555", type: "solid", width: 1 },
+          label: { position: "end", formatter: "{b}" },
+        });
+    if (metric === "pm25" && every !== "1h")
       lines.push({
         yAxis: s.pm25Target.value,
         name: t("limit.target"),
@@ -114,27 +153,72 @@ function thresholdLines(app, station, metric, every) {
         lineStyle: { color: g.color, type: "dashed" },
       });
   }
-  return lines;
+  return { lines, steps, at: (i) => at.map((f) => f(i)).filter(Boolean) };
 }
+
+/**
+ * The series the chart plots: `/series` (fn=mean) except for O3 at daily resolution, whose GB 3095
+ * statistic is the daily maximum 8-h mean — the `o3_8h` indicator of `/aqi?period=day` (HJ 663
+ * §6.1.2 windows and validity), its unrounded value. `csv` is the same request as CSV.
+ */
+async function plottedSeries(app, station, q) {
+  if (station.kind === "air" && plottedStatistic(q.metric, q.every) === "dailyMax8h") {
+    const query = { station: q.station, period: "day", from: q.from, to: q.to };
+    const aqi = await getJson("/api/v1/aqi", query);
+    return {
+      unit: app.standards.metrics?.o3?.unit ?? "µg/m³",
+      statistic: "dailyMax8h",
+      periods: aqi.results.map((r) => {
+        const o3 = r.indicators?.o3_8h;
+        return {
+          label: r.label,
+          start: r.start,
+          end: r.end,
+          inProgress: r.inProgress,
+          value: o3?.value ?? null,
+          ...(o3?.reason ? { reason: o3.reason } : {}),
+        };
+      }),
+      csv: withParams("/api/v1/aqi", { ...query, format: "csv" }),
+    };
+  }
+  const series = await getJson("/api/v1/series", q);
+  return { ...series, statistic: undefined, csv: withParams("/api/v1/series", { ...q, format: "csv" }) };
+}
+
+/** Loads started; an answer to an earlier one than the latest is dropped (pickers changed meanwhile). */
+let loads = 0;
 
 export async function load(app) {
   const station = app.stations.find((s) => s.id === form.station.value);
   const q = currentQuery();
-  const series = await getJson("/api/v1/series", q);
-  document.getElementById("series-csv").href = withParams("/api/v1/series", { ...q, format: "csv" });
-  const lines = thresholdLines(app, station, q.metric, q.every);
+  const mine = ++loads;
+  const latest = () => mine === loads;
+  const series = await plottedSeries(app, station, q);
+  // A slower answer to an earlier choice must not overwrite the chart of the current one.
+  if (!latest()) return;
+  document.getElementById("series-csv").href = series.csv;
   // Hours of a metric measured less often than hourly without a reading are `notSampled` (no value
   // was expected): left out, so its values (e.g. every 4 h) join up; missing data stays a gap.
   const periods = series.periods.filter((p) => !p.notSampled);
+  const { lines, steps, at } = thresholdLines(app, station, q.metric, q.every, periods);
+  const levels = [
+    ...lines.map((l) => l.yAxis).filter((v) => v !== undefined),
+    ...steps.flatMap((st) => st.data.map((d) => d?.value ?? d)).filter((v) => v != null),
+  ];
+  const seriesName = series.statistic
+    ? `${metricLabel(q.metric, app.standards.metrics, getLang())} ${t(`stat.${series.statistic}`)}`
+    : metricLabel(q.metric, app.standards.metrics, getLang());
   const sparse = periods.length < series.periods.length;
   const valid = periods.filter((p) => p.value !== null).length;
   // Labels above their lines inside the plot; close lines' labels at different ends (no overprint).
-  const top = Math.max(...periods.map((p) => p.value ?? 0), ...lines.map((l) => l.yAxis));
+  const top = Math.max(...periods.map((p) => p.value ?? 0), ...levels);
+  const horizontal = lines.filter((l) => l.yAxis !== undefined);
   const positions = lineLabelPositions(
-    lines.map((l) => l.yAxis),
+    horizontal.map((l) => l.yAxis),
     top * 0.08,
   );
-  lines.forEach((l, i) => {
+  horizontal.forEach((l, i) => {
     l.label = { position: positions[i], backgroundColor: "rgba(255,255,255,0.8)", padding: [1, 3] };
   });
   document.getElementById("chart-note").textContent =
@@ -144,7 +228,7 @@ export async function load(app) {
           pick(station.name),
           metricLabel(q.metric, app.standards.metrics, getLang()),
           unitText(series.unit, getLang()),
-          t(`every.${q.every}`),
+          series.statistic ? t(`stat.${series.statistic}`) : t(`every.${q.every}`),
         ]
           .filter((x) => x)
           .join(" · ");
@@ -160,7 +244,11 @@ export async function load(app) {
           const period = periods[p.dataIndex];
           const value = period?.value == null ? "—" : formatMeasure(period.value);
           const underWay = period?.inProgress ? `<br>${t("charts.inProgress")}` : "";
-          return `${p.name}<br>${p.marker}${p.seriesName} ${value}${underWay}`;
+          // The limits in force on this period's date (the edition may change within the range).
+          const limits = at(p.dataIndex)
+            .map((name) => `<br>${name}`)
+            .join("");
+          return `${p.name}<br>${p.marker}${p.seriesName} ${value}${limits}${underWay}`;
         },
       },
       xAxis: { type: "category", data: periods.map((p) => axisLabel(p.label)) },
@@ -169,26 +257,27 @@ export async function load(app) {
         name: unitText(series.unit, getLang()),
         scale: station.kind !== "air",
         // Threshold lines stay in view whatever the data.
-        max: (v) => niceMax(Math.max(v.max, ...lines.map((l) => l.yAxis))),
+        max: (v) => niceMax(Math.max(v.max, ...levels)),
       },
       dataZoom: [{ type: "inside" }],
       series: [
         {
           type: q.every === "1h" ? "line" : "bar",
-          name: metricLabel(q.metric, app.standards.metrics, getLang()),
+          name: seriesName,
           data: periods.map((p) => p.value),
           showSymbol: sparse,
           itemStyle: { color: "#2f6f9f" },
           markLine: { symbol: "none", label: { formatter: "{b}" }, data: lines },
         },
+        ...steps,
       ],
     },
     true,
   );
-  await Promise.all([loadAqi(app, station, q), loadWater(app, station)]);
+  await Promise.all([loadAqi(app, station, q, latest), loadWater(app, station, latest)]);
 }
 
-async function loadAqi(app, station, q) {
+async function loadAqi(app, station, q, latest) {
   const block = document.getElementById("aqi-block");
   block.hidden = station.kind !== "air";
   if (block.hidden) return;
@@ -196,6 +285,7 @@ async function loadAqi(app, station, q) {
   const query = { station: station.id, period, from: q.from, to: q.to };
   document.getElementById("aqi-csv").href = withParams("/api/v1/aqi", { ...query, format: "csv" });
   const aqi = await getJson("/api/v1/aqi", query);
+  if (!latest()) return;
   if (!aqiChart)
     aqiChart = window.echarts.init(document.getElementById("aqi-chart"), null, { renderer: "svg" });
   const cats = app.standards.aqiCategories;
@@ -259,7 +349,7 @@ async function loadAqi(app, station, q) {
   );
 }
 
-async function loadWater(app, station) {
+async function loadWater(app, station, latest) {
   const block = document.getElementById("water-block");
   block.hidden = station.kind !== "water";
   if (block.hidden) return;
@@ -270,6 +360,7 @@ async function loadWater(app, station) {
     from: beijingIso(to - 24 * 3_600_000),
     to: beijingIso(to),
   });
+  if (!latest()) return;
   const last = [...res.results].reverse().find((r) => r.valid) ?? res.results.at(-1);
   const body = station.water?.waterBody === "lake" ? "lake" : "river";
   const rows = Object.entries(last?.means ?? {})

@@ -128,6 +128,10 @@ const TEXT = {
   "every.1d": ["日均值", "Daily mean"],
   "every.1mo": ["月均值", "Monthly mean"],
   "limit.target": ["莲都目标 32", "Liandu target 32"],
+  "stat.dailyMax8h": ["日最大8小时平均", "daily max 8-h mean"],
+  "edition.2012": ["", ""],
+  "edition.2026-transition": ["施行", "in force"],
+  "edition.2026-final": ["2031年起限值", "limits from 2031"],
   "limit.class": ["类", "Class"],
   "compliance.heading": ["目标达标", "Compliance"],
   "compliance.pm25": [
