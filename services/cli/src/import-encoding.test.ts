@@ -57,7 +57,7 @@ describe("qingshan import --encoding", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'qingshan import: --encoding "latin1" is not utf-8, gbk or gb18030\n' +
-        "usage: qingshan import FILE.csv [--api http://localhost:8080] [--encoding utf-8|gbk|gb18030]\n",
+        "usage: qingshan import FILE.csv [--api http://localhost:8080] [--encoding utf-8|gbk|gb18030] [--delimiter ,|';'|tab]\n",
     );
   });
 });

@@ -54,10 +54,16 @@ export function createApiSubmit(apiUrl: string) {
 }
 
 const USAGE =
-  "usage: qingshan import FILE.csv [--api http://localhost:8080] [--encoding utf-8|gbk|gb18030]\n";
+  "usage: qingshan import FILE.csv [--api http://localhost:8080] [--encoding utf-8|gbk|gb18030] [--delimiter ,|';'|tab]\n";
+
+/** `--delimiter`'s text as the one field separator it names (`tab` and `\t` for a tab), or undefined. */
+function importDelimiter(text: string): string | undefined {
+  const delimiter = text === "tab" || text === "\\t" ? "\t" : text;
+  return [...delimiter].length === 1 && !/["\r\n]/.test(delimiter) ? delimiter : undefined;
+}
 
 /**
- * `qingshan import FILE.csv [--api URL] [--encoding E]`: backfills history through the running
+ * `qingshan import FILE.csv [--api URL] [--encoding E] [--delimiter D]`: backfills history through the running
  * pipeline. SIGINT/SIGTERM stop it: the submit in flight finishes, the terminal is restored, the
  * partial summary is printed and the status is 130; a second signal stops at once.
  */
@@ -65,7 +71,7 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { api: { type: "string" }, encoding: { type: "string" } },
+    options: { api: { type: "string" }, encoding: { type: "string" }, delimiter: { type: "string" } },
   });
   const file = positionals[0];
   if (!file) {
@@ -76,6 +82,13 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
   if (!encoding) {
     process.stderr.write(
       `qingshan import: --encoding "${values.encoding}" is not utf-8, gbk or gb18030\n${USAGE}`,
+    );
+    return 2;
+  }
+  const delimiter = importDelimiter(values.delimiter ?? ",");
+  if (!delimiter) {
+    process.stderr.write(
+      `qingshan import: --delimiter "${values.delimiter}" is not one character (other than a quote or line break), nor tab\n${USAGE}`,
     );
     return 2;
   }
@@ -109,6 +122,7 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
       stations: registry,
       onProgress: progress.onProgress,
       encoding,
+      delimiter,
       signal: controller.signal,
     });
     progress.stop();

@@ -48,6 +48,27 @@ function find(header: readonly string[], names: readonly string[]): number | und
   return index < 0 ? undefined : index;
 }
 
+// Delimiters a header read with another one may be separated by, and how to give each.
+const OTHER_DELIMITERS: readonly { readonly char: string; readonly name: string; readonly option: string }[] =
+  [
+    { char: ";", name: ";-separated", option: "--delimiter ';' (option delimiter: \";\")" },
+    { char: "\t", name: "tab-separated", option: '--delimiter tab (option delimiter: "\\t")' },
+    { char: ",", name: "comma-separated", option: '--delimiter , (the default; option delimiter: ",")' },
+    { char: "|", name: "|-separated", option: "--delimiter '|' (option delimiter: \"|\")" },
+  ];
+
+/**
+ * What a header that did not split into columns seems separated by, as advice to append to the
+ * IMPORT_HEADER message ("" when it did split or shows no other delimiter). Not detection: a
+ * semicolon file often uses the decimal comma, so the import does not guess.
+ */
+function delimiterHint(rawHeader: readonly string[], delimiter: string): string {
+  if (rawHeader.length !== 1) return "";
+  const text = rawHeader[0] ?? "";
+  const other = OTHER_DELIMITERS.find((d) => d.char !== delimiter && text.includes(d.char));
+  return other ? `: the header looks ${other.name}: use ${other.option}` : "";
+}
+
 /**
  * Detects long (`station,ts,metric,value[,flag][,period]`) or wide (`station,ts,pm25,pm10,…`)
  * layout from the header row. Columns may come in any order; names are case-insensitive.
@@ -55,15 +76,16 @@ function find(header: readonly string[], names: readonly string[]): number | und
  * @example
  * detectLayout(["station", "ts", "metric", "value"]).kind // "long"
  * detectLayout(["station", "ts", "pm25", "pm25_flag", "o3"]).kind // "wide"
+ * detectLayout(["station;ts;pm25"]) // throws IMPORT_HEADER "…: the header looks ;-separated: use --delimiter ';' …"
  */
-export function detectLayout(rawHeader: readonly string[]): CsvLayout {
+export function detectLayout(rawHeader: readonly string[], delimiter = ","): CsvLayout {
   const header = rawHeader.map(normalizeName);
   const station = find(header, STATION);
   const ts = find(header, TS);
   if (station === undefined || ts === undefined) {
     throw new ImportError(
       "IMPORT_HEADER",
-      `header ${JSON.stringify(rawHeader)} needs a "station" and a "ts" column`,
+      `header ${JSON.stringify(rawHeader)} needs a "station" and a "ts" column${delimiterHint(rawHeader, delimiter)}`,
     );
   }
   const period = find(header, ["period"]);

@@ -347,7 +347,7 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
       // info.lines is the record's last line; a quoted field may span several.
       const line = info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
       if (!layout) {
-        layout = detectLayout(record);
+        layout = detectLayout(record, options.delimiter ?? ",");
         continue;
       }
       rows += 1;
