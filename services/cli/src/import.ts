@@ -38,6 +38,14 @@ export function createApiSubmit(apiUrl: string) {
       // fetch rejects only when no HTTP answer came (refused, unknown host, blocked port…).
       const cause = (error as Error).cause;
       const reason = systemCode(error) ?? (cause instanceof Error ? cause.message : (error as Error).message);
+      const code = (cause as { code?: unknown } | undefined)?.code;
+      // Connected, then the connection closed before the answer: the API stopped (killed, crashed).
+      if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE") {
+        throw new CliError(
+          `the Qingshan API at ${apiUrl} closed the connection without answering (${reason}): has Qingshan stopped?`,
+          { cause: error },
+        );
+      }
       throw new CliError(
         `the Qingshan API at ${apiUrl} is not reachable (${reason}): is Qingshan running? ` +
           "Give its address with --api URL (default http://127.0.0.1:{http.port}, set by QINGSHAN_HTTP_PORT)",
@@ -135,13 +143,19 @@ export async function runImport(args: readonly string[], config: QingshanConfig)
       process.stderr.write(`${interruptedMessage(file, String(controller.signal.reason), error.summary)}\n`);
       return 130;
     }
+    const done = error instanceof ImportError ? error.summary : undefined;
+    const dealtWith = done ? done.accepted + done.duplicates + done.rejected > 0 : false;
+    // What was done before the stop (the API gone mid-import…), as an interrupted import prints it.
+    if (done && dealtWith) process.stdout.write(`${JSON.stringify(done, null, 2)}\n`);
     if (error instanceof ImportError && error.cause instanceof CliError) {
       const cause = error.cause;
-      const done = error.summary;
-      const before = done?.accepted
-        ? ` ${done.accepted} values were imported before it stopped; importing the file again is safe.`
-        : "";
-      throw new CliError(`import of ${file} stopped: ${cause.message}.${before}`, { cause });
+      if (!done || !dealtWith) throw new CliError(`import of ${file} stopped: ${cause.message}.`, { cause });
+      throw new CliError(
+        `import of ${file} stopped${stoppedText(done)}: ${cause.message}. ${partialText(done)}`,
+        {
+          cause,
+        },
+      );
     }
     throw error;
   } finally {
@@ -154,13 +168,31 @@ const AGAIN =
   "Importing the file again is safe: a value already stored is written again, not added twice " +
   "(the store keeps one reading per station, metric and time).";
 
+const stoppedText = (summary: ImportSummary) => {
+  const stop = summary.stopped;
+  return stop && stop.line > 0 ? ` after line ${stop.line}` : " before any row was read";
+};
+
+/** What an import that stopped midway did (the summary's counts, the last line dealt with) and did not do. */
+function partialText(summary: ImportSummary): string {
+  const stop = summary.stopped;
+  const confirmed =
+    stop && stop.confirmed > 1
+      ? ` every row up to line ${stop.confirmed} was answered (accepted or rejected);`
+      : "";
+  const unsent = stop?.unsent ? ` ${stop.unsent} values read were not sent or not answered;` : "";
+  return (
+    `Before it stopped: ${summary.accepted} values accepted, ${summary.duplicates} duplicates, ` +
+    `${summary.rejected} rejected;${confirmed}${unsent} no later line was read. ${AGAIN}`
+  );
+}
+
 /** What an interrupted import did, and did not do. */
 function interruptedMessage(file: string, signal: string, summary: ImportSummary): string {
   const stop = summary.stopped;
-  const where = stop && stop.line > 0 ? ` after line ${stop.line}` : " before any row was read";
   const unsent = stop?.unsent ? ` ${stop.unsent} values read were not sent;` : "";
   return (
-    `qingshan: import of ${file} interrupted (${signal})${where}: ${summary.accepted} values accepted, ` +
+    `qingshan: import of ${file} interrupted (${signal})${stoppedText(summary)}: ${summary.accepted} values accepted, ` +
     `${summary.duplicates} duplicates, ${summary.rejected} rejected;${unsent} no later line was read. ${AGAIN}`
   );
 }

@@ -108,6 +108,16 @@ export function createBatcher(limits: {
     },
     /** Every pending batch, emptying the batcher. */
     drain,
+    /** The lowest file line of a value still pending, undefined when none is. */
+    lowestLine(): number | undefined {
+      let lowest: number | undefined;
+      for (const queue of queues.values()) {
+        for (const obs of queue.observations) {
+          for (const line of obs.lines.values()) if (lowest === undefined || line < lowest) lowest = line;
+        }
+      }
+      return lowest;
+    },
   };
 }
 

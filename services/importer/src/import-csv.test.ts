@@ -307,7 +307,8 @@ describe("importCsv — interrupted", () => {
     expect(sink.readings).toHaveLength(500);
     const summary = (error as ImportError).summary;
     expect(summary).toMatchObject({ rows: 999, values: 999, accepted: 500, rejected: 0 });
-    expect(summary?.stopped).toEqual({ line: 1000, unsent: 499 });
+    // Line 3 holds ld-aq-02's first value, never sent: only line 2 is answered.
+    expect(summary?.stopped).toEqual({ line: 1000, unsent: 499, confirmed: 2 });
   });
 
   it("stops before reading a row when the signal has already aborted", async () => {
@@ -326,7 +327,7 @@ describe("importCsv — interrupted", () => {
     expect((error as ImportError).summary).toMatchObject({
       rows: 0,
       values: 0,
-      stopped: { line: 0, unsent: 0 },
+      stopped: { line: 0, unsent: 0, confirmed: 0 },
     });
   });
 });

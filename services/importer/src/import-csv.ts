@@ -86,6 +86,13 @@ export interface ImportStop {
   readonly line: number;
   /** Values read but never submitted (still batched, or in the batch whose submit failed). */
   readonly unsent: number;
+  /**
+   * Every row up to and including this line was dealt with — its values answered by `submit`
+   * (accepted, duplicate or rejected) or the row rejected here; the first unsent value is on the
+   * next row holding one. 1 (the header) when no row was, 0 before the header was read; `line`
+   * when nothing read is unsent.
+   */
+  readonly confirmed: number;
 }
 
 const INDEX = /^\[(\d+)\](?:\.(values|flags|units)\.(.+)|\.(.+))?$/s;
@@ -178,8 +185,22 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
       byReason: { ...byReason },
       errors: [...errors],
       layout: layout?.kind ?? "long",
-      ...(stopped ? { stopped: { line: lastLine, unsent: values - settled } } : {}),
+      ...(stopped
+        ? { stopped: { line: lastLine, unsent: values - settled, confirmed: confirmedLine() } }
+        : {}),
     };
+  };
+  const batcher = createBatcher({ maxObservations: batchSize });
+  // Batches taken from the batcher and not yet answered: a failed submit leaves them unsent.
+  let waiting: Batch[] = [];
+  /** The line before the lowest line holding a value not answered (batched or waiting), else the last read. */
+  const confirmedLine = (): number => {
+    let lowest = batcher.lowestLine() ?? Number.POSITIVE_INFINITY;
+    for (const batch of waiting) {
+      for (const obs of batch.observations)
+        for (const line of obs.lines.values()) lowest = Math.min(lowest, line);
+    }
+    return Math.min(lastLine, lowest - 1);
   };
   const interrupted = () =>
     new ImportError(
@@ -229,12 +250,20 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
       return undefined;
     },
   });
-  const batcher = createBatcher({ maxObservations: batchSize });
 
   const source = file.pipe(decode).pipe(parser);
   // pipe() does not pass errors on: the parser's iteration must end with them.
   file.on("error", (error) => parser.destroy(error));
   decode.on("error", (error) => parser.destroy(error));
+
+  /** Sends batches in order; those not answered stay in `waiting` when one fails. */
+  async function sendAll(batches: Batch[]): Promise<void> {
+    waiting = batches;
+    while (waiting.length > 0) {
+      await send(waiting[0] as Batch);
+      waiting = waiting.slice(1);
+    }
+  }
 
   async function send(batch: Batch): Promise<void> {
     if (signal?.aborted) throw interrupted();
@@ -355,9 +384,9 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
         reject(line, "csv.columns", `line ${line}: ${record.length} fields, the header has ${layout.width}`);
         continue;
       }
-      for (const batch of readRow(layout, record, line)) await send(batch);
+      await sendAll(readRow(layout, record, line));
     }
-    for (const batch of batcher.drain()) await send(batch);
+    await sendAll(batcher.drain());
   } catch (error) {
     file.destroy();
     if (error instanceof ImportError && (error.summary !== undefined || error.code === "IMPORT_HEADER")) {
