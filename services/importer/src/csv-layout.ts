@@ -69,6 +69,36 @@ function delimiterHint(rawHeader: readonly string[], delimiter: string): string 
   return other ? `: the header looks ${other.name}: use ${other.option}` : "";
 }
 
+/** What a header name stands for: station and ts aliases, and `<metric>_flag` under its metric's id, are one column each. */
+function columnRole(name: string): string {
+  if (STATION.includes(name)) return "station";
+  if (TS.includes(name)) return "ts";
+  const flag = /^(.+?)[_.]flag$/.exec(name);
+  return flag?.[1] ? `${normalizeName(flag[1])}_flag` : name;
+}
+
+/**
+ * Refuses a header naming one column twice (`value` twice, `pm25` and `PM2.5`, `station` and
+ * `station_id`): which of the two holds the data cannot be told, and taking the first would drop
+ * the other's values without a word.
+ */
+function refuseRepeatedColumn(rawHeader: readonly string[], header: readonly string[]): void {
+  const seen = new Map<string, number>();
+  header.forEach((name, index) => {
+    if (name === "") return;
+    const role = columnRole(name);
+    const first = seen.get(role);
+    if (first === undefined) {
+      seen.set(role, index);
+      return;
+    }
+    throw new ImportError(
+      "IMPORT_HEADER",
+      `the header names the column ${role} twice: column ${first + 1} ${JSON.stringify(rawHeader[first]?.trim())} and column ${index + 1} ${JSON.stringify(rawHeader[index]?.trim())}; remove or rename one. Nothing was imported.`,
+    );
+  });
+}
+
 /**
  * Detects long (`station,ts,metric,value[,flag][,period]`) or wide (`station,ts,pm25,pm10,…`)
  * layout from the header row. Columns may come in any order; names are case-insensitive.
@@ -76,10 +106,12 @@ function delimiterHint(rawHeader: readonly string[], delimiter: string): string 
  * @example
  * detectLayout(["station", "ts", "metric", "value"]).kind // "long"
  * detectLayout(["station", "ts", "pm25", "pm25_flag", "o3"]).kind // "wide"
+ * detectLayout(["station", "ts", "metric", "value", "value"]) // throws IMPORT_HEADER "the header names the column value twice: column 4 …"
  * detectLayout(["station;ts;pm25"]) // throws IMPORT_HEADER "…: the header looks ;-separated: use --delimiter ';' …"
  */
 export function detectLayout(rawHeader: readonly string[], delimiter = ","): CsvLayout {
   const header = rawHeader.map(normalizeName);
+  refuseRepeatedColumn(rawHeader, header);
   const station = find(header, STATION);
   const ts = find(header, TS);
   if (station === undefined || ts === undefined) {

@@ -71,6 +71,23 @@ describe("detectLayout", () => {
     expect(() => detectLayout(["station", "ts"])).toThrow(/no metric columns/);
     expect(() => detectLayout(["station", "ts", "metric"])).toThrow(/"metric" and a "value"/);
   });
+
+  it("refuses a header naming one column twice, with both positions, instead of using the first", () => {
+    expect(() => detectLayout(["station", "ts", "metric", "value", "flag", "value"])).toThrow(
+      'IMPORT_HEADER: the header names the column value twice: column 4 "value" and column 6 "value"; remove or rename one. Nothing was imported.',
+    );
+    expect(() => detectLayout(["station", "ts", "pm25", "PM2.5 "])).toThrow(
+      'the header names the column pm25 twice: column 3 "pm25" and column 4 "PM2.5"',
+    );
+    expect(() => detectLayout(["Station_ID", "ts", "station", "pm25"])).toThrow(
+      'the header names the column station twice: column 1 "Station_ID" and column 3 "station"',
+    );
+    expect(() => detectLayout(["station", "ts", "pm25", "pm25_flag", "PM2.5_flag"])).toThrow(
+      'the header names the column pm25_flag twice: column 4 "pm25_flag" and column 5 "PM2.5_flag"',
+    );
+    // Empty header cells (trailing delimiters) are no column.
+    expect(detectLayout(["station", "ts", "pm25", "", ""]).kind).toBe("wide");
+  });
 });
 
 describe("createBatcher", () => {
