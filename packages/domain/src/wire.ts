@@ -36,6 +36,21 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * An observation zod accepted, with its records (values, flags, units) as JSON.parse made them:
+ * zod's copy of a record loses a `__proto__` key (assigning it sets the copy's prototype), which
+ * must be rejected as an unknown metric like `constructor`, not vanish.
+ */
+function withParsedRecords(data: WireObservation, raw: Record<string, unknown>): WireObservation {
+  const obs: { -readonly [K in keyof WireObservation]: WireObservation[K] } = {
+    ...data,
+    values: raw.values as Record<string, unknown>,
+  };
+  if (data.flags !== undefined) obs.flags = raw.flags as Record<string, unknown>;
+  if (data.units !== undefined) obs.units = raw.units as Record<string, string>;
+  return obs;
+}
+
+/**
  * The common, valid shape of an observation checked without zod's per-field machinery (about half
  * the decode cost of a 6-value message). Returns the observation when it certainly passes
  * {@link WireObservationSchema} with the same data, and undefined for anything else — the caller
@@ -319,6 +334,191 @@ function pathAt(prefix: string, field: string): string {
   return prefix === "" ? field : `${prefix}.${field}`;
 }
 
+/**
+ * Deepest nesting of arrays and objects a wire message may have: the contract needs 3 (an array of
+ * observations, the observation, its values); deeper JSON is refused before anything recurses on it.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The keys of every object of a parsed JSON value, or -1 when it nests deeper than
+ * {@link MAX_JSON_DEPTH}. Recursion stops at that depth, so it cannot overflow the stack.
+ */
+function parsedKeyCount(value: unknown, depth: number): number {
+  if (typeof value !== "object" || value === null) return 0;
+  if (depth >= MAX_JSON_DEPTH) return -1;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const k = parsedKeyCount(value[i], depth + 1);
+      if (k < 0) return -1;
+      n += k;
+    }
+    return n;
+  }
+  const record = value as Record<string, unknown>;
+  // JSON.parse makes own enumerable properties only (`__proto__` included), so for…in sees them all.
+  for (const key in record) {
+    const k = parsedKeyCount(record[key], depth + 1);
+    if (k < 0) return -1;
+    n += k + 1;
+  }
+  return n;
+}
+
+/** Whether the character at `at` is escaped by an odd run of backslashes before it. */
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0;
+  for (let i = at - 1; text.charCodeAt(i) === 0x5c; i--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+/** Index of the quote closing the JSON string that opens at `open` (text already parsed as JSON). */
+function stringEnd(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+  return end;
+}
+
+/**
+ * The object keys written in a JSON text that JSON.parse accepted: the strings followed by `:`.
+ * Jumps from quote to quote with indexOf, so it costs little beside JSON.parse. Equal to
+ * {@link parsedKeyCount} exactly when no object repeats a key (JSON.parse keeps the last one).
+ */
+function textKeyCount(text: string): number {
+  let n = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    const end = stringEnd(text, open);
+    if (end === -1) break;
+    let j = end + 1;
+    let c = text.charCodeAt(j);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++j);
+    if (c === 0x3a) n++;
+    open = text.indexOf('"', j);
+  }
+  return n;
+}
+
+/** A key an object of a JSON text has more than once; `path` leads to that object. */
+interface DuplicateKey {
+  readonly path: readonly (string | number)[];
+  readonly key: string;
+  readonly count: number;
+}
+
+interface ScanFrame {
+  /** Keys seen so far (objects only). */
+  readonly keys?: Map<string, number>;
+  /** The current member's key, or the current element's index. */
+  at: string | number;
+  expectKey: boolean;
+}
+
+/**
+ * Every repeated key of a JSON text that JSON.parse accepted, with the path of its object. Run only
+ * when {@link textKeyCount} says a key repeats: it builds a map per object.
+ */
+function duplicateKeys(text: string): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  const frames: ScanFrame[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const top = frames[frames.length - 1];
+    if (c === 0x22) {
+      const end = stringEnd(text, i);
+      if (top?.keys !== undefined && top.expectKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        top.keys.set(key, (top.keys.get(key) ?? 0) + 1);
+        top.at = key;
+        top.expectKey = false;
+      }
+      i = end;
+    } else if (c === 0x7b) {
+      frames.push({ keys: new Map(), at: "", expectKey: true });
+    } else if (c === 0x5b) {
+      frames.push({ at: 0, expectKey: false });
+    } else if (c === 0x2c && top !== undefined) {
+      if (top.keys === undefined) top.at = (top.at as number) + 1;
+      else top.expectKey = true;
+    } else if ((c === 0x7d || c === 0x5d) && top !== undefined) {
+      frames.pop();
+      if (top.keys === undefined) continue;
+      for (const [key, count] of top.keys) {
+        if (count > 1) found.push({ path: frames.map((f) => f.at), key, count });
+      }
+    }
+  }
+  return found;
+}
+
+/** The observation fields whose keys are metric ids: a repeated key there rejects that metric only. */
+const METRIC_KEYED_FIELDS: ReadonlySet<string> = new Set(["values", "flags", "units"]);
+
+/** What the repeated keys of one observation reject: the observation, or some of its metrics. */
+interface DuplicateVerdict {
+  readonly whole: boolean;
+  readonly metrics: ReadonlySet<string>;
+  readonly rejections: readonly Rejection[];
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let value = root;
+  for (const step of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = Object.hasOwn(value, step) ? (value as Record<string | number, unknown>)[step] : undefined;
+  }
+  return value;
+}
+
+/**
+ * The verdict on one observation's repeated keys (paths relative to it). JSON.parse keeps the last
+ * of a repeated key, but a sender may have meant the first (RFC 8259 §4: names "SHOULD be unique",
+ * and receivers differ): the value is ambiguous, so it is never stored.
+ */
+function duplicateVerdict(
+  raw: unknown,
+  prefix: string,
+  duplicates: readonly DuplicateKey[],
+): DuplicateVerdict {
+  let whole = false;
+  const metrics = new Set<string>();
+  const rejections: Rejection[] = [];
+  for (const d of duplicates) {
+    const steps = [...d.path, d.key];
+    const field = steps[0];
+    const metricKeyed = typeof field === "string" && METRIC_KEYED_FIELDS.has(field) && steps.length >= 2;
+    if (metricKeyed) metrics.add(String(steps[1]));
+    else whole = true;
+    const path = pathAt(prefix, steps.join("."));
+    const last = valueAt(raw, steps);
+    const consequence = metricKeyed
+      ? `the ${String(steps[1])} reading is rejected, the other metrics go through`
+      : "the observation is rejected";
+    rejections.push({
+      ...rejection("payload.invalid", path, last, "each key once in its object"),
+      message: `payload.invalid: "${path}" is repeated (${d.count} times, the last ${describeValue(last)}), expected each key once in its object: a repeated JSON key is ambiguous (RFC 8259 §4), so ${consequence}`,
+    });
+  }
+  return { whole, metrics, rejections };
+}
+
+/** The repeated keys of a message by observation (index 0 for a single observation). */
+function duplicatesByObservation(
+  duplicates: readonly DuplicateKey[],
+  isArray: boolean,
+): Map<number, DuplicateKey[]> {
+  const byObservation = new Map<number, DuplicateKey[]>();
+  for (const d of duplicates) {
+    const index = isArray ? (d.path[0] as number) : 0;
+    const relative = isArray ? { ...d, path: d.path.slice(1) } : d;
+    const list = byObservation.get(index);
+    if (list === undefined) byObservation.set(index, [relative]);
+    else list.push(relative);
+  }
+  return byObservation;
+}
+
 /** What each field of an observation must be, in the words of the wire contract (not zod's). */
 export const WIRE_FIELD_EXPECTED = Object.freeze({
   observation: "an observation object { ts, values, flags?, period?, units? }",
@@ -419,6 +619,27 @@ export function decodeStationMessage(
     );
   }
 
+  const keyCount = parsedKeyCount(body, 0);
+  if (keyCount < 0) {
+    // Any recursion over it (zod, JSON.stringify of a rejection) would overflow the stack.
+    const r = rejection(
+      "payload.invalid",
+      "",
+      text.slice(0, 80),
+      `JSON nested at most ${MAX_JSON_DEPTH} levels deep`,
+    );
+    return failed(stationId, {
+      ...r,
+      message: `payload.invalid: message is nested too deep: more than ${MAX_JSON_DEPTH} levels of arrays and objects, expected at most ${MAX_JSON_DEPTH} (an observation needs 3: the array of a backfill, the observation, its values)`,
+    });
+  }
+  // Hot path: one quote-to-quote scan; the repeated keys are looked for only when it counts more
+  // keys in the text than JSON.parse kept.
+  const duplicates =
+    textKeyCount(text) === keyCount
+      ? undefined
+      : duplicatesByObservation(duplicateKeys(text), Array.isArray(body));
+
   const observations = Array.isArray(body) ? body : [body];
   if (observations.length === 0)
     return failed(stationId, rejection("payload.invalid", "", body, "at least one observation"));
@@ -430,6 +651,14 @@ export function decodeStationMessage(
   for (let index = 0; index < observations.length; index++) {
     const raw: unknown = observations[index];
     const prefix = Array.isArray(body) ? `[${index}]` : "";
+    let skipMetrics: ReadonlySet<string> | undefined;
+    const repeated = duplicates?.get(index);
+    if (repeated !== undefined) {
+      const verdict = duplicateVerdict(raw, prefix, repeated);
+      rejections.push(...verdict.rejections);
+      if (verdict.whole) continue;
+      skipMetrics = verdict.metrics;
+    }
     let obs = fastWireObservation(raw);
     if (obs === undefined) {
       const parsed = WireObservationSchema.safeParse(raw, { reportInput: true });
@@ -437,7 +666,7 @@ export function decodeStationMessage(
         rejections.push(...zodRejections(parsed.error, prefix));
         continue;
       }
-      obs = parsed.data;
+      obs = withParsedRecords(parsed.data, raw as Record<string, unknown>);
     }
     if (isEmptyRecord(obs.values)) {
       rejections.push(
@@ -477,6 +706,7 @@ export function decodeStationMessage(
     }
     const values = obs.values;
     for (const metric in values) {
+      if (skipMetrics?.has(metric)) continue;
       const value = values[metric];
       const declared = obs.units?.[metric];
       // A wrong unit explains an odd value better than the range check would, so it is checked first.
@@ -522,7 +752,7 @@ export function decodeStationMessage(
       });
     }
     for (const metric of Object.keys(obs.flags ?? {})) {
-      if (!Object.hasOwn(obs.values, metric)) {
+      if (!Object.hasOwn(obs.values, metric) && !skipMetrics?.has(metric)) {
         rejections.push(
           rejection(
             "payload.invalid",
