@@ -1,9 +1,11 @@
 import { PassThrough } from "node:stream";
+import { decodeStationMessage, type Station } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
 import { batchPayload, createBatcher } from "./batcher.ts";
 import { detectLayout } from "./csv-layout.ts";
-import { cellValue, csvTimestamp } from "./csv-values.ts";
+import { cellValue, csvTimestamp, csvTimestampHint } from "./csv-values.ts";
 import { createProgressReporter } from "./progress.ts";
+import { registry } from "./testdata/decoder-rig.ts";
 
 describe("csvTimestamp", () => {
   it.each([
@@ -24,8 +26,63 @@ describe("csvTimestamp", () => {
     ["20260230100000", undefined],
     ["2026-02-30 10:00", undefined],
     ["2026-11-28 24:00", "2026-11-29T00:00:00+08:00"],
+    // With an offset, only the wire contract's form (as MQTT messages): a date that exists, not rolled over.
+    ["2026-02-30T10:00:00+08:00", undefined],
+    ["2026-11-28T10:00:00+0800", undefined],
+    ["2026-11-28T02:00:00z", undefined],
+    ["2026-11-28T10:00+08:00", undefined],
   ])("%s → %s", (text, expected) => {
     expect(csvTimestamp(text)).toEqual(expected);
+  });
+
+  it("takes a text with an offset exactly when the wire decoder does", () => {
+    const station = registry.get("ld-aq-01") as Station;
+    const now = Date.parse("2026-11-28T12:00:00+08:00");
+    for (const ts of [
+      "2026-11-28T10:00:00+08:00",
+      "2026-11-28T10:00:00+0800",
+      "2026-11-28T10:00:00+08",
+      "2026-11-28T02:00:00Z",
+      "2026-11-28T02:00:00z",
+      "2026-11-28t02:00:00Z",
+      "2026-11-28 10:00:00+08:00",
+      "2026-11-28T10:00+08:00",
+      "2026-11-28T10:00:00.5+08:00",
+      "2026-11-28T01:00:00-00:00",
+      "2026-02-30T10:00:00+08:00",
+      "2026-11-28T25:00:00Z",
+      "2026-11-28T10:00:00+24:00",
+    ]) {
+      const wire = decodeStationMessage(
+        "stations/ld-aq-01/air",
+        JSON.stringify({ ts, values: { pm25: 1 } }),
+        {
+          now,
+          lookupStation: () => station,
+        },
+      );
+      expect([ts, csvTimestamp(ts) !== undefined]).toEqual([ts, wire.readings.length === 1]);
+    }
+  });
+
+  it.each([
+    ["2026-11-28T10:00:00+0800", "the offset needs a colon, +08:00, as in MQTT messages (the wire contract)"],
+    [
+      "2026-11-28T10:00:00-05",
+      "the offset needs its minutes, -05:00, as in MQTT messages (the wire contract)",
+    ],
+    ["2026-11-28T02:00:00z", "UTC is an upper-case Z, as in MQTT messages (the wire contract)"],
+    [
+      "2026-11-28 10:00:00+08:00",
+      "with an offset, date and time are joined by an upper-case T, as in MQTT messages (the wire contract)",
+    ],
+    [
+      "2026-11-28T10:00+08:00",
+      "with an offset, the time needs its seconds, hh:mm:ss, as in MQTT messages (the wire contract)",
+    ],
+    ["2026-02-30T10:00:00+08:00", undefined],
+  ])("csvTimestampHint(%s) → %s", (text, hint) => {
+    expect(csvTimestampHint(text)).toBe(hint);
   });
 });
 

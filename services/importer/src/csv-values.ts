@@ -1,4 +1,4 @@
-import { toBeijingIso } from "@qingshan/domain";
+import { toBeijingIso, WireObservationSchema } from "@qingshan/domain";
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const EPOCH_MS = /^\d{11,13}$/;
@@ -7,7 +7,10 @@ const EPOCH_S = /^\d{10}$/;
 // give it, also without its seconds (YYYYMMDDhhmm).
 const COMPACT = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$/;
 const LOCAL = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
-const OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+// Anything that ends like an offset ("Z", "z", "+08:00", "+0800", "+08"): the wire's rule decides.
+const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+// The wire contract's ts text (packages/domain wire.ts): ISO 8601 with seconds and an offset, Z or ±hh:mm.
+const WIRE_TS_TEXT = WireObservationSchema.shape.ts.options[0];
 
 /**
  * A CSV cell as a wire value: numeric text becomes a number; anything else is passed on as text
@@ -42,7 +45,8 @@ function beijingLocal(date: string, time: string): string | undefined {
 }
 
 /**
- * A CSV timestamp as a wire `ts`: ISO 8601 with an offset keeps its instant; "YYYY-MM-DD HH:mm[:ss]"
+ * A CSV timestamp as a wire `ts`: ISO 8601 with an offset, as the wire contract takes it (seconds,
+ * `Z` or `±hh:mm`: not `+0800` nor `z`), keeps its instant; "YYYY-MM-DD HH:mm[:ss]"
  * (space or "T")
  * without an offset is read as **Beijing time** (the convention of Chinese monitoring exports);
  * 13 digits (11–13) are epoch milliseconds, 10 digits epoch **seconds** (Unix time: as milliseconds
@@ -56,6 +60,7 @@ function beijingLocal(date: string, time: string): string | undefined {
  * csvTimestamp("1795831200000")             // 1795831200000
  * csvTimestamp("1795831200")                // 1795831200000
  * csvTimestamp("20261128100000")            // "2026-11-28T10:00:00+08:00"
+ * csvTimestamp("2026-11-28T10:00:00+0800")  // undefined, as on the wire (csvTimestampHint)
  */
 export function csvTimestamp(cell: string): string | number | undefined {
   const text = cell.trim();
@@ -74,6 +79,30 @@ export function csvTimestamp(cell: string): string | number | undefined {
       `${pad(h as string)}:${mi}:${s ?? "00"}${frac ?? ""}`,
     );
   }
-  if (OFFSET.test(text) && text.includes("T")) return canonical(Date.parse(text));
+  // With an offset, exactly what an MQTT message may send (one rule on both paths): "+0800", "z"
+  // and a time without seconds are refused here as there (csvTimestampHint says why).
+  if (OFFSET.test(text) && WIRE_TS_TEXT.safeParse(text).success) return canonical(Date.parse(text));
+  return undefined;
+}
+
+/**
+ * Why csvTimestamp refused an ISO 8601 text with an offset that the wire contract does not take
+ * (the reason appended to `ts.invalid`), or undefined.
+ *
+ * @example
+ * csvTimestampHint("2026-11-28T10:00:00+0800") // "the offset needs a colon, +08:00, as in MQTT messages (the wire contract)"
+ */
+export function csvTimestampHint(cell: string): string | undefined {
+  const text = cell.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d/.test(text) || !OFFSET.test(text)) return undefined;
+  const wire = "as in MQTT messages (the wire contract)";
+  const compact = /([+-])(\d{2})(\d{2})$/.exec(text);
+  if (compact) return `the offset needs a colon, ${compact[1]}${compact[2]}:${compact[3]}, ${wire}`;
+  if (/[+-]\d{2}$/.test(text)) return `the offset needs its minutes, ${text.slice(-3)}:00, ${wire}`;
+  if (text.endsWith("z")) return `UTC is an upper-case Z, ${wire}`;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text))
+    return `with an offset, date and time are joined by an upper-case T, ${wire}`;
+  if (!/T\d{2}:\d{2}:\d{2}/.test(text))
+    return `with an offset, the time needs its seconds, hh:mm:ss, ${wire}`;
   return undefined;
 }

@@ -4,7 +4,7 @@ import { type Rejection, type Station, stationTopic } from "@qingshan/domain";
 import { type CsvError, parse } from "csv-parse";
 import { type Batch, batchPayload, createBatcher } from "./batcher.ts";
 import { type CsvLayout, detectLayout, normalizeName } from "./csv-layout.ts";
-import { cellValue, csvTimestamp } from "./csv-values.ts";
+import { cellValue, csvTimestamp, csvTimestampHint } from "./csv-values.ts";
 import {
   bomMismatch,
   createDecodeStream,
@@ -407,6 +407,11 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows, accepted, duplicates, rejected });
   return summary();
 
+  function hintText(tsText: string): string {
+    const hint = csvTimestampHint(tsText);
+    return hint ? `: ${hint}` : "";
+  }
+
   function readRow(layout: CsvLayout, record: string[], line: number): Batch[] {
     const stationId = (record[layout.station] ?? "").trim();
     if (stationId === "") {
@@ -423,7 +428,7 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
       reject(
         line,
         "ts.invalid",
-        `line ${line}: ts "${tsText}" is not ISO 8601 with an offset, "YYYY-MM-DD HH:mm[:ss]" or "YYYYMMDDhhmm[ss]" (Beijing time, a date that exists) nor epoch ms (13 digits) or seconds (10)`,
+        `line ${line}: ts "${tsText}" is not ISO 8601 with an offset (2026-11-28T10:00:00+08:00), "YYYY-MM-DD HH:mm[:ss]" or "YYYYMMDDhhmm[ss]" (Beijing time, a date that exists) nor epoch ms (13 digits) or seconds (10)${hintText(tsText)}`,
         1,
         stationId,
       );

@@ -1,6 +1,6 @@
 export { type Batch, batchPayload, createBatcher } from "./batcher.ts";
 export { type CsvLayout, detectLayout, type LongLayout, type WideLayout } from "./csv-layout.ts";
-export { cellValue, csvTimestamp } from "./csv-values.ts";
+export { cellValue, csvTimestamp, csvTimestampHint } from "./csv-values.ts";
 export { BACKFILL_LIMITS, createDecoderSubmit, type DecoderSubmitOptions } from "./decoder-submit.ts";
 export {
   IMPORT_ENCODINGS,
