@@ -1,6 +1,13 @@
 import { createReadStream, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { type Rejection, type Station, stationTopic } from "@qingshan/domain";
+import {
+  checkValue,
+  DATA_FLAGS,
+  type Rejection,
+  rejection,
+  type Station,
+  stationTopic,
+} from "@qingshan/domain";
 import { type CsvError, parse } from "csv-parse";
 import { type Batch, batchPayload, createBatcher } from "./batcher.ts";
 import { type CsvLayout, detectLayout, normalizeName } from "./csv-layout.ts";
@@ -407,6 +414,44 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows, accepted, duplicates, rejected });
   return summary();
 
+  /**
+   * What the decoder would also reject in a row refused before it is submitted (a bad ts): its
+   * values, metrics and flags, checked by the same rules (checkValue), as texts.
+   */
+  function valueProblems(layout: CsvLayout, record: string[], station: Station): string[] {
+    const problems: string[] = [];
+    const check = (metric: string, cell: string, flagCell: string | undefined) => {
+      const problem = checkValue(station, metric, cellValue(cell), `values.${metric}`);
+      if (problem) problems.push(problem.message);
+      const flag = flagCell?.trim();
+      if (flag && !(DATA_FLAGS as readonly string[]).includes(flag)) {
+        problems.push(
+          rejection("flag.unknown", `flags.${metric}`, flag, `one of ${DATA_FLAGS.join(" ")}`).message,
+        );
+      }
+    };
+    if (layout.kind === "long") {
+      const metric = normalizeName(record[layout.metric] ?? "");
+      const cell = record[layout.value] ?? "";
+      if (metric === "" || cell.trim() === "") {
+        problems.push(`csv.field: the ${metric === "" ? "metric" : "value"} field is empty`);
+      } else {
+        check(metric, cell, layout.flag !== undefined ? record[layout.flag] : undefined);
+      }
+    } else {
+      for (const column of layout.metrics) {
+        const cell = record[column.index] ?? "";
+        if (cell.trim() !== "")
+          check(column.metric, cell, column.flag !== undefined ? record[column.flag] : undefined);
+      }
+    }
+    return problems;
+  }
+
+  function alsoText(problems: readonly string[]): string {
+    return problems.length === 0 ? "" : `; the row also has: ${problems.join("; ")}`;
+  }
+
   function hintText(tsText: string): string {
     const hint = csvTimestampHint(tsText);
     return hint ? `: ${hint}` : "";
@@ -418,17 +463,31 @@ export async function importCsv(filePath: string, options: ImportOptions): Promi
       reject(line, "csv.field", `line ${line}: the station field is empty`);
       return [];
     }
-    if (!options.stations.get(stationId)) {
-      reject(line, "station.unknown", `line ${line}: station "${stationId}" is not registered`, 1, stationId);
-      return [];
-    }
+    const station = options.stations.get(stationId);
     const tsText = record[layout.ts] ?? "";
     const ts = csvTimestamp(tsText);
+    const tsProblem =
+      ts === undefined
+        ? `ts "${tsText}" is not ISO 8601 with an offset (2026-11-28T10:00:00+08:00), "YYYY-MM-DD HH:mm[:ss]" or "YYYYMMDDhhmm[ss]" (Beijing time, a date that exists) nor epoch ms (13 digits) or seconds (10)${hintText(tsText)}`
+        : undefined;
+    // A row rejected whole is counted once, by its first problem; its message names the others,
+    // so that one look at the summary shows everything to mend in the row.
+    if (!station) {
+      const also = alsoText(tsProblem ? [tsProblem] : []);
+      reject(
+        line,
+        "station.unknown",
+        `line ${line}: station "${stationId}" is not registered${also}`,
+        1,
+        stationId,
+      );
+      return [];
+    }
     if (ts === undefined) {
       reject(
         line,
         "ts.invalid",
-        `line ${line}: ts "${tsText}" is not ISO 8601 with an offset (2026-11-28T10:00:00+08:00), "YYYY-MM-DD HH:mm[:ss]" or "YYYYMMDDhhmm[ss]" (Beijing time, a date that exists) nor epoch ms (13 digits) or seconds (10)${hintText(tsText)}`,
+        `line ${line}: ${tsProblem}${alsoText(valueProblems(layout, record, station))}`,
         1,
         stationId,
       );
