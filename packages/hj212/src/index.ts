@@ -55,7 +55,7 @@ export {
   type SplitPart,
   SplitReassembler,
 } from "./reassembly.ts";
-export { replyFor } from "./reply.ts";
+export { replyFor, unansweredWithoutQn } from "./reply.ts";
 export { type InputEnd, MAX_REPORTED_RAW, PacketStreamDecoder, type StreamItem } from "./stream.ts";
 export { type PacketSummary, packetSummary } from "./summary.ts";
 export { canonicalUnit, convertDecimal } from "./units.ts";

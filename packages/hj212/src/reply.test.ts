@@ -74,8 +74,13 @@ describe("replyFor (hj212.md §3)", () => {
     expect(replyFor(parsePacket(PACKET_B), [noDataTime])).toBeUndefined();
   });
 
-  it("answers a data upload whose values or station were rejected (resending changes nothing)", () => {
+  it("answers a data upload whose values were rejected (resending changes nothing)", () => {
+    const range = rejection("value.out_of_range", "CP.w01001-Avg", 15, "0…14");
+    expect(replyFor(parsePacket(PACKET_B), [range])).toBe(PACKET_B_RESPONSE);
+  });
+
+  it("does not answer a data upload from an MN no station has: the logger keeps it and resends", () => {
     const unknown = rejection("station.unknown", "MN", "X", "the HJ 212 MN of a registered station");
-    expect(replyFor(parsePacket(PACKET_B), [unknown])).toBe(PACKET_B_RESPONSE);
+    expect(replyFor(parsePacket(PACKET_B), [unknown])).toBeUndefined();
   });
 });

@@ -117,7 +117,8 @@ function uploadStation(decoded: DecodedInput): string | undefined {
   const reading = decoded.readings[0];
   if (reading !== undefined) return reading.stationId;
   const stationCheck = decoded.deadLetters.some(
-    (d) => d.code === "hj212.field" || d.code === "station.unknown",
+    // A missing QN (path QN) only left the upload unanswered: its data still tell the clock.
+    (d) => (d.code === "hj212.field" && d.path !== "QN") || d.code === "station.unknown",
   );
   if (stationCheck) return undefined;
   return decoded.deadLetters.find((d) => d.stationId !== undefined)?.stationId;

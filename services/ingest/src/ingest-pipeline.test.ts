@@ -259,7 +259,7 @@ describe("HJ 212 packets", () => {
     ]);
   });
 
-  it("dead-letters a packet from an unknown MN and still answers it (it was handed on)", async () => {
+  it("dead-letters a packet from an unknown MN and does not answer it (the logger keeps and resends it)", async () => {
     const text = buildPacket({
       qn: "20261128103005123",
       st: "22",
@@ -271,7 +271,7 @@ describe("HJ 212 packets", () => {
     });
     const result = await pipeline.submitHj212(text, { source: "hj212-tcp", origin: "10.0.0.9:4000" });
     expect(result.rejections.map((r) => r.code)).toEqual(["station.unknown"]);
-    expect(result.response).toContain("CN=9014");
+    expect(result.response).toBeUndefined();
     await waitFor(() => got.deadLetters.length === 1, { what: "a dead letter" });
     expect(got.deadLetters[0]?.value).toMatchObject({ code: "station.unknown", payload: text });
   });

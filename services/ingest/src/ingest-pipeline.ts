@@ -20,6 +20,7 @@ import {
   type Hj212Packet,
   hj212ErrorToRejection,
   type InputEnd,
+  isDataUpload,
   PacketStreamDecoder,
   PROTOCOL_PROFILES,
   packetToReadings,
@@ -27,6 +28,7 @@ import {
   profileForVersion,
   replyFor,
   type StreamItem,
+  unansweredWithoutQn,
   unverifiedMn,
 } from "@qingshan/hj212";
 import { toDeadLetter } from "./dead-letters.ts";
@@ -343,12 +345,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       return { readings: [], rejections: [rejection("hj212.field", "MN", packet.mn, expected)] };
     }
     const station = registry.byMn(packet.mn);
-    if (!station) {
-      return {
-        readings: [],
-        rejections: [rejection("station.unknown", "MN", packet.mn, "the HJ 212 MN of a registered station")],
-      };
-    }
+    if (!station) return { readings: [], rejections: [unknownMn(packet)] };
     // First: a heartbeat or an upload the station's series does not hold is not taken (counted,
     // answered) from a sender without the station's password either.
     const wrongPassword = passwordRejection(packet, station);
@@ -456,6 +453,24 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
     return options.expectedMn === undefined ? undefined : registry.byMn(options.expectedMn)?.id;
   }
 
+  /**
+   * The station.unknown rejection of a packet from an MN no station has. Not answered (replyFor): a
+   * data logger deletes what a 9014 acknowledged, so it keeps and resends the data until the MN is
+   * registered. An MN registered in another case (a typo in the registry or the logger) is named.
+   */
+  function unknownMn(packet: Hj212Packet): Rejection {
+    const r = rejection("station.unknown", "MN", packet.mn, "the HJ 212 MN of a registered station");
+    const upper = packet.mn.toUpperCase();
+    const near = registry.stations.find((s) => s.hj212?.mn.toUpperCase() === upper);
+    const hint =
+      near === undefined ? "" : ` (station ${near.id} has MN ${near.hj212?.mn}: MNs are compared exactly)`;
+    const unanswered =
+      packet.flag.needAck && isDataUpload(packet.cn)
+        ? "; not answered, so that the station keeps the data and resends them until its MN is registered"
+        : "";
+    return { ...r, message: `${r.message}${hint}${unanswered}` };
+  }
+
   /** The registered station named by a JSON topic `stations/{stationId}/{kind}`. */
   function jsonTopicStationId(topic: string): string | undefined {
     const id = parseStationTopic(topic)?.stationId;
@@ -521,6 +536,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       // sent only after the packet's readings and dead letters were handed on (after deliver).
       const reply = replyFor(packet, decoded.rejections);
       if (reply !== undefined) responses.push(reply);
+      // An upload asking for an answer without a QN to echo: no 9014 can be sent, and it says why.
+      const noQn = unansweredWithoutQn(packet, decoded.rejections);
+      if (noQn !== undefined) {
+        rejections.push(noQn);
+        deadLetters.push(toDeadLetter(noQn, { ...context, stationId: decoded.station?.id ?? topicStation }));
+      }
     }
     return {
       source: options.source,
