@@ -1,3 +1,4 @@
+import type { Bus } from "@qingshan/bus";
 import {
   buildPacket,
   formatDataTime,
@@ -5,11 +6,20 @@ import {
   PacketStreamDecoder,
   parseDataTime,
 } from "@qingshan/hj212";
+import { waitFor } from "@qingshan/testkit";
 import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { type Hj212ClockSetting, isSlowClock, type RealTimeUpload } from "./hj212-clock.ts";
-import { AIR_MN, type Collected, clock, NOW, PACKET_B, PACKET_B_RESPONSE } from "./testdata/fixtures.ts";
+import {
+  AIR_MN,
+  type Collected,
+  clock,
+  gate,
+  NOW,
+  PACKET_B,
+  PACKET_B_RESPONSE,
+} from "./testdata/fixtures.ts";
 import { connectTcpStation, repliesBefore, startHj212Listener } from "./testdata/hj212-listener.ts";
 
 // 校时 over HJ 212 TCP (hj212.md §3: 1012 set field-machine time, 1013 time-calibration request,
@@ -34,11 +44,13 @@ async function setup({
   clockSetIntervalMs,
   slowClockThresholdMs,
   hostClock,
+  prepare,
 }: {
   clockSetting?: Hj212ClockSetting;
   clockSetIntervalMs?: number;
   slowClockThresholdMs?: number;
   hostClock?: () => number;
+  prepare?: (bus: Bus) => Promise<void>;
 } = {}) {
   const logged: Logged[] = [];
   const logger = pino(
@@ -52,6 +64,7 @@ async function setup({
     ...(clockSetIntervalMs === undefined ? {} : { clockSetIntervalMs }),
     ...(slowClockThresholdMs === undefined ? {} : { slowClockThresholdMs }),
     ...(hostClock === undefined ? {} : { clock: hostClock }),
+    ...(prepare === undefined ? {} : { prepare }),
   });
   return { port, got, logged, counter };
 }
@@ -328,6 +341,41 @@ describe("HJ 212 clock behind (real-time data arriving late by a constant lag)",
     expect(await counter("qingshan_hj212_clock_sets_total", { reason: "slow" })).toBe(0);
     // The same station's real-time data, 5 min behind, then do.
     expect(await realTime(3, SLOW_MS)).toEqual(["9014", "9014", "9014", "1012"]);
+  });
+
+  it("does not take a backlog read as fast as it is handled for a slow clock, though its lags stay constant", async () => {
+    // Real-time data 5 days old, 30 s apart, written one after the other while the first waits for
+    // the bus: each is read 30 s (host clock) after the one before, as when reading is paced by
+    // handling (TCP back-pressure), so their lags are all 5 days. Before: a 1012 after the third.
+    const held = gate();
+    let entered = false;
+    const at = { now: NOW };
+    let reads = 0;
+    const { port, counter } = await setup({
+      hostClock: () => {
+        reads++;
+        return at.now;
+      },
+      prepare: async (bus) => {
+        await bus.subscribe("readings", { group: "writer", durable: true }, async () => {
+          entered = true;
+          await held.promise;
+        });
+      },
+    });
+    const { socket, packets } = await station(port);
+    const days5 = 5 * 86_400_000;
+    for (let i = 0; i < 5; i++) {
+      const text = formatDataTime(at.now - days5);
+      const before = reads;
+      socket.write(upload(`${text}001`, text));
+      await waitFor(() => reads > before && (i > 0 || entered), { what: `packet ${i + 1} read` });
+      at.now += 30_000;
+    }
+    held.release();
+    await waitFor(() => packets().length >= 5, { what: "5 replies" });
+    expect(packets().map((p) => p.cn)).toEqual(Array(5).fill("9014"));
+    expect(await counter("qingshan_hj212_clock_sets_total", { reason: "slow" })).toBe(0);
   });
 
   it("takes no resent packet for new real-time data", async () => {

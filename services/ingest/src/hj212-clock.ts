@@ -159,13 +159,17 @@ export interface ClockSetter {
    * After a registered station's data upload was handed on (and answered), `receivedAt` (host
    * clock) the time it arrived: the 1012 to write when it was rejected `ts.future`, or when it is
    * real-time data (2011) completing a run that shows a slow clock ({@link isSlowClock}), and the
-   * station was not set within the interval; else "".
+   * station was not set within the interval; else "". `alone` (default true): it arrived alone,
+   * not read with or behind other real-time uploads of its connection; one that did not (a
+   * backlog sent at once, read as fast as it is handled, whose lags then look constant) is not
+   * counted in the run.
    */
   uploadHandled(
     packet: Hj212Packet,
     stationId: string,
     rejections: readonly Rejection[],
     receivedAt: number,
+    alone?: boolean,
   ): string;
   /** A registered station's 9011 / 9012: counted and logged (at warn when it is not a success). */
   answered(packet: Hj212Packet, stationId: string): void;
@@ -252,6 +256,7 @@ export function createClockSetter(options: ClockSetterOptions): ClockSetter {
     stationId: string,
     rejections: readonly Rejection[],
     receivedAt: number,
+    alone = true,
   ): string {
     if (options.setting !== "auto") return "";
     if (rejections.some((r) => r.code === "ts.future")) {
@@ -261,6 +266,8 @@ export function createClockSetter(options: ClockSetterOptions): ClockSetter {
     // hj212.md §3: 2011 is real-time data, sent as soon as measured. A split packet is one part of
     // a message (not one measurement).
     if (packet.cn !== "2011" || packet.flag.split || packet.dataTime === undefined) return "";
+    // A burst's arrival times are set by how fast the connection is read, not by the station's clock.
+    if (!alone) return "";
     const dataTime = parseDataTime(packet.dataTime);
     if (dataTime === undefined) return "";
     const previous = realTime.get(packet.mn) ?? [];

@@ -124,6 +124,9 @@ function uploadStation(decoded: DecodedInput): string | undefined {
   return decoded.deadLetters.find((d) => d.stationId !== undefined)?.stationId;
 }
 
+/** hj212.md §3: real-time data, sent as soon as measured (the uploads that tell a slow clock). */
+const REAL_TIME_CN = "2011";
+
 /** Packets queued per connection before reading pauses (back-pressure on the station). */
 const MAX_QUEUED_PER_CONNECTION = 64;
 
@@ -180,11 +183,17 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
     const decoder = new PacketStreamDecoder();
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
+    /** Real-time uploads (2011) read and not yet handled. */
+    let queuedRealTime = 0;
     /** Set when the connection is being closed for sending no packets: nothing more is read. */
     let dropped = false;
 
-    /** `receivedAt`: when the bytes completing the packet were read (host clock), before any queueing. */
-    async function handle(item: StreamItem, receivedAt: number): Promise<void> {
+    /**
+     * `receivedAt`: when the bytes completing the packet were read (host clock), before any queueing.
+     * `alone`: no other real-time upload (2011) was read with it or waited ahead of it on the
+     * connection — a backlog sent at once never is, since reading is paced by handling.
+     */
+    async function handle(item: StreamItem, receivedAt: number, alone: boolean): Promise<void> {
       const packet = item.packet;
       let taken: { decoded: DecodedInput; handedOn: (error?: unknown) => void };
       if (packet !== undefined && !packet.flag.split && STATION_DIALOGUE_COMMANDS.includes(packet.cn)) {
@@ -220,7 +229,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
         const setTime =
           packet === undefined || stationId === undefined
             ? ""
-            : clockSetter.uploadHandled(packet, stationId, result.rejections, receivedAt);
+            : clockSetter.uploadHandled(packet, stationId, result.rejections, receivedAt, alone);
         const reply = (result.response ?? "") + setTime + wrongPasswordAnswer(packet, decoded);
         if (reply !== "" && socket.writable) socket.write(reply);
       } catch (error) {
@@ -262,10 +271,18 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
       // Stamped here, as the bytes are read: the wait behind earlier packets of the connection (a
       // slow bus) must not count as lag of the station's clock.
       const receivedAt = clock();
+      // A real-time upload read while another one waits, or with another one, is part of a burst (a
+      // backlog): its arrival is paced by how fast the connection's packets are handled, not by the
+      // station's clock, so it does not count towards a slow clock (isSlowClock).
+      let realTimeRead = 0;
+      for (const item of items) if (item.packet?.cn === REAL_TIME_CN) realTimeRead++;
+      const alone = realTimeRead === 1 && queuedRealTime === 0;
       for (const item of items) {
         queued++;
+        const realTime = item.packet?.cn === REAL_TIME_CN;
+        if (realTime) queuedRealTime++;
         queue = queue
-          .then(() => handle(item, receivedAt))
+          .then(() => handle(item, receivedAt, alone))
           .catch((error: unknown) => {
             if (!(error instanceof DeliveryAbortedError)) {
               log.error({ err: error }, "HJ 212 packet not handled; not answered");
@@ -273,6 +290,7 @@ export function createHj212TcpListener(options: Hj212TcpOptions): Hj212TcpListen
           })
           .finally(() => {
             queued--;
+            if (realTime) queuedRealTime--;
             if (queued < MAX_QUEUED_PER_CONNECTION / 4 && socket.isPaused() && !closing && !dropped) {
               socket.resume();
             }
