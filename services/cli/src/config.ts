@@ -144,8 +144,10 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** duckdb: embedded file under dataDir; influx: an InfluxDB server (1.x API; 2.x/3.x via their v1 API). */
       kind: z.enum(["duckdb", "influx"]).default("duckdb"),
-      rawReadingsDays: z.number().positive().default(400),
-      deadLetterDays: z.number().positive().default(90),
+      /** Days raw readings are kept (by ts); null keeps them forever (packages/store README, retention). */
+      rawReadingsDays: z.number().positive().nullable().default(400),
+      /** Days dead letters are kept (by receivedAt); null keeps them forever. */
+      deadLetterDays: z.number().positive().nullable().default(90),
       /** Tuning of the embedded DuckDB store (store.kind duckdb); null: DuckDB's defaults. */
       duckdb: z
         .strictObject({

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { Bus } from "@qingshan/bus";
+import { type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
 import { loadStationRegistry } from "@qingshan/simulator";
 import type { TimeSeriesStore } from "@qingshan/store";
 import { pino } from "pino";
@@ -7,8 +8,11 @@ import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { QingshanConfig } from "./config.ts";
 import { CliError } from "./errors.ts";
 import {
+  checkRetentionSettings,
+  checkRuleRoutes,
   createBusFromConfig,
   createStoreFromConfig,
+  ensureDataDir,
   listenHttp,
   loadEvaluatorRules,
   publicUrlOf,
@@ -21,6 +25,7 @@ import {
   startEvaluatorService,
   startIngestService,
   startNotifierService,
+  startRetention,
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
@@ -62,6 +67,18 @@ export async function startOneService(
   const registry = loadStationRegistry(config.stations);
   // Before the bus and the store open: a rules file with errors stops the evaluator with its errors only.
   const rules = name === "evaluator" ? loadEvaluatorRules(config, registry, root) : undefined;
+  if (name === "notifier") {
+    // Before anything opens, as in `start`: a rule routed to no notifier route, and a data
+    // directory (spool, outbox) that cannot be one, stop it with one line each.
+    checkRuleRoutes(
+      { config, registry, logger },
+      parseNotifierConfig(config.notifier as NotifierConfig),
+      root,
+    );
+    ensureDataDir(config);
+  }
+  // The writer owns the store's writes and runs retention (startRetention).
+  if (name === "writer") checkRetentionSettings(config);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse())
@@ -93,9 +110,14 @@ export async function startOneService(
       case "ingest":
         service = await startIngestService(ctx);
         break;
-      case "writer":
+      case "writer": {
         service = await startWriterService(ctx, store as TimeSeriesStore);
+        // The one process that owns the store's writes applies retention (InfluxDB: DELETE of raw
+        // readings and dead letters past their days; never the hourly points or alert events).
+        const retention = startRetention(store as TimeSeriesStore, config, logger);
+        stops.push(() => retention.stop());
         break;
+      }
       case "evaluator":
         service = await startEvaluatorService(ctx, store as TimeSeriesStore, root, rules);
         break;

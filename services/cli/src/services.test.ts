@@ -57,7 +57,7 @@ describe("the notifier in qingshan start / run notifier", () => {
     await expect(
       startNotifierService(ctx, store, { mqttUrl: "", publicUrl: "http://localhost:8080", root }),
     ).rejects.toThrow(
-      /rule "noi-grade" routes its alerts to "publication", which is not a notifier route \(notifier\.routes: duty\)\. .*config\/rules\.yaml/,
+      /^\/.*config\/rules\.yaml: rule "noi-grade": routing\.routes: "publication" is not a notifier route \(notifier\.routes: duty\); add it to notifier\.routes/,
     );
   });
 

@@ -1,8 +1,9 @@
+import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { type ApiDeps, createApp, startApi } from "@qingshan/api";
 import { type Bus, createKafkaBus, createMemoryBus, type KafkaLogEntry } from "@qingshan/bus";
-import { HOUR_MS, type StationRegistry } from "@qingshan/domain";
+import { beijingDayStart, DAY_MS, HOUR_MS, type StationRegistry } from "@qingshan/domain";
 import { createEvaluator, type EvaluatorConfig, parseEvaluatorConfig } from "@qingshan/evaluator";
 import { BACKFILL_LIMITS } from "@qingshan/importer";
 import { createIngest, createIngestMetrics, createIngestPipeline, type Ingest } from "@qingshan/ingest";
@@ -21,6 +22,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ConfigError, evaluatorSettingsOf, type QingshanConfig, writerSettingsOf } from "./config.ts";
 import { CliError, causeChain, systemCode } from "./errors.ts";
+import { countOf } from "./text.ts";
 
 /**
  * How far back the API's backfill path (CSV import, simulator history) may reach: the importer's
@@ -400,6 +402,11 @@ export async function startWriterService(
  * The evaluator with the config's `evaluator` section; on a partition takeover it waits for the
  * writer's `readingsGroup` (evaluatorSettingsOf), so the two cannot drift apart.
  */
+/** The rules file's absolute path: `evaluator.rulesFile` relative to `root`. */
+export function rulesFileOf(config: QingshanConfig, root: string): string {
+  return resolve(root, evaluatorSettingsOf(config).rulesFile);
+}
+
 /**
  * The evaluator's rules: `evaluator.rulesFile` (relative to `root`), validated against the
  * station registry and the NOI grade table in force. `start` and `run evaluator` load them before
@@ -413,7 +420,7 @@ export function loadEvaluatorRules(
   registry: StationRegistry,
   root: string,
 ): readonly Rule[] {
-  const rulesFile = resolve(root, evaluatorSettingsOf(config).rulesFile);
+  const rulesFile = rulesFileOf(config, root);
   const rules = loadRulesFile(rulesFile, { registry });
   assertRulesFollowNoiScheme(rules, config.noi.scheme, rulesFile);
   return rules;
@@ -489,12 +496,17 @@ function apiRulesOf(ctx: ServiceContext, root: string): ReturnType<typeof loadRu
 }
 
 /**
- * Fails when a rule routes its alerts to a route the notifier configuration does not define
- * (naming the rule, the route and the routes defined). A rules file that cannot be loaded here is
- * only logged: the evaluator reports its errors, and the notifier warns about unknown routes on
- * the first alert routed to one.
+ * Fails when a rule routes its alerts to a route the notifier configuration does not define: a
+ * ConfigError with one line per problem, each naming the rules file, the rule, the route and the
+ * routes defined. A rules file that cannot be loaded here is only logged: the evaluator reports
+ * its errors, and the notifier warns about unknown routes on the first alert routed to one.
+ * `start` and `run notifier` call it before anything opens.
  */
-export function checkRuleRoutes(ctx: ServiceContext, settings: NotifierSettings, root: string): void {
+export function checkRuleRoutes(
+  ctx: Pick<ServiceContext, "config" | "registry" | "logger">,
+  settings: Pick<NotifierSettings, "routes">,
+  root: string,
+): void {
   const rulesFile = resolve(root, parseEvaluatorConfig(ctx.config.evaluator as EvaluatorConfig).rulesFile);
   let rules: ReturnType<typeof loadRulesFile>;
   try {
@@ -507,7 +519,215 @@ export function checkRuleRoutes(ctx: ServiceContext, settings: NotifierSettings,
     );
     return;
   }
-  assertRuleRoutes(rules, settings, rulesFile);
+  assertRulesRouteToNotifier(rules, settings, rulesFile);
+}
+
+/**
+ * Every route the enabled `rules` name must be one of the notifier's routes; else a ConfigError,
+ * one line per problem, each naming the rules file (as the rules file's own errors do).
+ *
+ * @example
+ * assertRulesRouteToNotifier(rules, parseNotifierConfig({}), "/srv/rules.yaml");
+ * // ConfigError: /srv/rules.yaml: rule "pm25-high": routing.routes: "dutty" is not a notifier route (notifier.routes: duty, publication) …
+ */
+export function assertRulesRouteToNotifier(
+  rules: readonly Rule[],
+  settings: Pick<NotifierSettings, "routes">,
+  rulesFile: string,
+): void {
+  try {
+    assertRuleRoutes(rules, settings, rulesFile);
+  } catch {
+    const defined = settings.routes.map((r) => r.name);
+    const lines = rules
+      .filter((rule) => rule.enabled !== false)
+      .flatMap((rule) =>
+        rule.routing.routes
+          .filter((name) => !defined.includes(name))
+          .map(
+            (name) =>
+              `${rulesFile}: rule "${rule.id}": routing.routes: "${name}" is not a notifier route ` +
+              `(notifier.routes: ${defined.join(", ") || "none"}); add it to notifier.routes in the configuration or change the rule's routing.routes`,
+          ),
+      );
+    throw new ConfigError(lines.join("\n"));
+  }
+}
+
+/**
+ * Creates the data directory (`dataDir`) before anything starts; a path that cannot be one (a
+ * file on the way, no permission, a read-only file system) is a ConfigError naming the setting.
+ *
+ * @example
+ * ensureDataDir(loadConfig({ env: { QINGSHAN_DATA_DIR: "/etc/passwd/sub" } }));
+ * // ConfigError: dataDir: cannot create the data directory /etc/passwd/sub: a path component is a file, not a directory (ENOTDIR); …
+ */
+export function ensureDataDir(config: Pick<QingshanConfig, "dataDir">): void {
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const reasons: Record<string, string> = {
+      ENOTDIR: "a path component is a file, not a directory",
+      EEXIST: "a file of that name exists",
+      EACCES: "permission denied",
+      EPERM: "permission denied",
+      EROFS: "read-only file system",
+      ENOSPC: "no space left on the device",
+    };
+    const reason =
+      typeof code === "string"
+        ? `${reasons[code] ?? "cannot be created"} (${code})`
+        : (error as Error).message;
+    throw new ConfigError(
+      `dataDir: cannot create the data directory ${config.dataDir}: ${reason}; ` +
+        "set dataDir (QINGSHAN_DATA_DIR) to a directory Qingshan may write",
+    );
+  }
+}
+
+/**
+ * What needs raw readings, and how many hours back: raw readings must outlive
+ * - `ingest.maxLatenessHours`: a live reading (or a station's resend of one) may arrive that late;
+ *   a resend of a reading retention already deleted would be merged into its hour once more
+ *   (DuckDB: counted twice) or make InfluxDB recompute the hour from the resend alone;
+ * - the evaluator's rebuild, which reads raw readings over max(`evaluator.qualityHours`,
+ *   `evaluator.latenessMs` + 1 h) and hourly aggregates only before that: hours whose raw readings
+ *   are gone inside that span would be missing from its windows.
+ *
+ * @example
+ * rawReadingsNeeds(loadConfig()); // [{ setting: "ingest.maxLatenessHours", hours: 168, … }, …]
+ */
+export function rawReadingsNeeds(
+  config: QingshanConfig,
+): Array<{ setting: string; hours: number; why: string }> {
+  const evaluator = evaluatorSettingsOf(config);
+  return [
+    {
+      setting: "ingest.maxLatenessHours",
+      hours: config.ingest.maxLatenessHours,
+      why: "a reading resent that late would be counted again in its hour",
+    },
+    {
+      setting: "evaluator.qualityHours",
+      hours: evaluator.qualityHours,
+      why: "the evaluator's rebuild reads raw readings over it, hourly aggregates only before",
+    },
+    {
+      setting: "evaluator.latenessMs",
+      hours: evaluator.latenessMs / HOUR_MS + 1,
+      why: "the evaluator's rebuild reads raw readings over it plus 1 h",
+    },
+  ];
+}
+
+/**
+ * Refuses, before anything starts, a `store.rawReadingsDays` shorter than what rawReadingsNeeds
+ * names: retention would delete raw readings still needed. One line naming each setting at stake.
+ *
+ * @example
+ * checkRetentionSettings(config); // ConfigError: store.rawReadingsDays: 1 (24 h) is shorter than …
+ */
+export function checkRetentionSettings(config: QingshanConfig): void {
+  const days = config.store.rawReadingsDays;
+  if (days === null) return;
+  const short = rawReadingsNeeds(config).filter((need) => need.hours > days * 24);
+  if (short.length === 0) return;
+  const leastDays = Math.ceil((Math.max(...short.map((n) => n.hours)) / 24) * 100) / 100;
+  throw new ConfigError(
+    `store.rawReadingsDays: ${days} (${days * 24} h) is shorter than Qingshan still needs raw readings: ` +
+      short.map((n) => `${n.setting} ${n.hours} h (${n.why})`).join("; ") +
+      `; set store.rawReadingsDays to at least ${leastDays}, or lower ${short.map((n) => n.setting).join(" and ")}`,
+  );
+}
+
+/** When retention runs: at start, then daily at this Beijing time (UTC+8, no daylight saving). */
+export const RETENTION_BEIJING_HOUR = 3;
+
+/** The next daily retention run strictly after `now` (03:00 Beijing time). */
+export function nextRetentionRun(now: number): number {
+  const today = beijingDayStart(now) + RETENTION_BEIJING_HOUR * HOUR_MS;
+  return today > now ? today : today + DAY_MS;
+}
+
+export interface RetentionJob {
+  /** Runs retention now (what the schedule runs); resolves when done, never rejects. */
+  runNow(): Promise<void>;
+  /** Cancels the schedule and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Applies the store's retention (`store.rawReadingsDays`, `store.deadLetterDays`) at start and then
+ * daily at 03:00 Beijing time, logging what was deleted; a failed run is logged at error and the
+ * next one tries again. Hourly aggregates, `latest` and alert events are never deleted. Runs in
+ * the process that owns the store's writes: `qingshan start`, or `qingshan run writer`.
+ *
+ * @example
+ * const retention = startRetention(store, config, logger);
+ * await retention.stop(); // before store.stop()
+ */
+export function startRetention(
+  store: Pick<TimeSeriesStore, "applyRetention">,
+  config: QingshanConfig,
+  logger: Logger,
+  clock: () => number = Date.now,
+): RetentionJob {
+  const log = logger.child({ component: "retention" });
+  const { rawReadingsDays, deadLetterDays } = config.store;
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const cutoff = (days: number | null, now: number) =>
+    days === null
+      ? "kept forever"
+      : `older than ${new Date(now - days * DAY_MS).toISOString()} (${countOf(days, "day")})`;
+
+  async function apply(): Promise<void> {
+    const now = clock();
+    try {
+      const result = await store.applyRetention(now);
+      log.info(
+        { ...result, rawReadingsDays, deadLetterDays, at: new Date(now).toISOString() },
+        `retention: deleted ${countOf(result.readingsDeleted, "raw reading")} ${cutoff(rawReadingsDays, now)} ` +
+          `and ${countOf(result.deadLettersDeleted, "dead letter")} ${cutoff(deadLetterDays, now)}; ` +
+          "hourly aggregates, latest values and alert events are kept",
+      );
+    } catch (error) {
+      log.error({ err: error }, "retention: run failed; the next run tries again");
+    }
+  }
+  function runNow(): Promise<void> {
+    running ??= apply().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+  function arm(): void {
+    if (stopped) return;
+    // At most a day ahead: a long setTimeout is fine, but a clock changed meanwhile is caught daily.
+    const delay = Math.max(0, Math.min(nextRetentionRun(clock()) - clock(), DAY_MS));
+    timer = setTimeout(() => {
+      void runNow().then(arm);
+    }, delay);
+    timer.unref();
+  }
+  if (rawReadingsDays === null && deadLetterDays === null) {
+    log.info(
+      "retention: store.rawReadingsDays and store.deadLetterDays are null: raw readings and dead letters are kept forever",
+    );
+  } else {
+    void runNow();
+    arm();
+  }
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 /**

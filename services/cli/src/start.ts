@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { DAY_MS, type Reading, type Station } from "@qingshan/domain";
 import { BACKFILL_LIMITS } from "@qingshan/importer";
+import { type NotifierConfig, parseNotifierConfig } from "@qingshan/notifier";
 import {
   type BackfillOptions,
   type BackfillSummary,
@@ -13,17 +13,22 @@ import type { TimeSeriesStore } from "@qingshan/store";
 import { type Logger, pino } from "pino";
 import type { QingshanConfig } from "./config.ts";
 import {
+  assertRulesRouteToNotifier,
   brokerLoginOf,
+  checkRetentionSettings,
   createBusFromConfig,
   createStoreFromConfig,
+  ensureDataDir,
   loadEvaluatorRules,
   publicUrlOf,
+  rulesFileOf,
   type ServiceContext,
   startApiService,
   startBusFromConfig,
   startEvaluatorService,
   startIngestService,
   startNotifierService,
+  startRetention,
   startStoreWithRetry,
   startWriterService,
 } from "./services.ts";
@@ -38,8 +43,10 @@ export interface RunningPipeline {
   readonly apiUrl: string;
   readonly brokerUrl: string;
   readonly hj212Port: number | undefined;
-  /** The demo simulator feeding the pipeline, when `simulator.enabled`. */
+  /** The demo simulator feeding the pipeline, when `simulator.enabled` and a station is marked demo. */
   readonly simulator: Simulator | undefined;
+  /** The stations the demo feed feeds: those marked `"demo": true` (none when `simulator.enabled` is off). */
+  readonly demoStations: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -62,9 +69,17 @@ export async function startPipeline(
 ): Promise<RunningPipeline> {
   const { demoClock = Date.now } = options;
   const registry = loadStationRegistry(config.stations);
-  // Before anything opens: a rules file with errors stops the start with its errors only.
+  // Before anything opens: a rules file with errors (its rules, the routes they name), a retention
+  // that would delete what is still needed or a data directory that cannot be one stops the start
+  // with one line each and nothing else printed.
   const rules = loadEvaluatorRules(config, registry, root);
-  mkdirSync(config.dataDir, { recursive: true });
+  assertRulesRouteToNotifier(
+    rules,
+    parseNotifierConfig(config.notifier as NotifierConfig),
+    rulesFileOf(config, root),
+  );
+  checkRetentionSettings(config);
+  ensureDataDir(config);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step();
@@ -73,6 +88,9 @@ export async function startPipeline(
     const store = createStoreFromConfig(config);
     await startStoreWithRetry(store, logger);
     stops.push(() => store.stop());
+    // This process owns the store's writes: retention runs here, at start and daily.
+    const retention = startRetention(store, config, logger);
+    stops.push(() => retention.stop());
 
     const bus = createBusFromConfig(config);
     await startBusFromConfig(bus, config);
@@ -102,19 +120,38 @@ export async function startPipeline(
     const evaluator = await startEvaluatorService(ctx, store, root, rules);
     stops.push(() => evaluator.stop());
 
-    const api = await startApiService(ctx, store, { ingest: ingest.ingest, root });
+    // /readyz checks ingest as `run ingest` does: its MQTT sessions on an external broker (each
+    // connected and subscribed), or the embedded broker; beside the store and the bus.
+    const api = await startApiService(ctx, store, {
+      ingest: ingest.ingest,
+      root,
+      readiness: { ingest: () => ingest.ingest.ready() },
+    });
     stops.push(() => api.stop());
     const brokerUrl = ingest.ingest.brokerUrl ?? config.mqtt.url;
     const pipeline = ingest.ingest.pipeline;
 
     let simulator: Simulator | undefined;
+    // The demo feed invents readings: it feeds only stations marked `"demo": true`, never a real
+    // station (its made-up readings would replace real ones of the same station, metric and time).
+    const demoStations = registry.stations.filter((s) => s.demo);
     if (config.simulator.enabled) {
+      const others = registry.stations.length - demoStations.length;
+      logger.info(
+        { demoStations: demoStations.map((s) => s.id), notDemo: others },
+        demoStations.length === 0
+          ? `demo feed: feeds no station (none of the ${countOf(registry.stations.length, "station")} in the registry is marked "demo": true)`
+          : `demo feed: feeds the ${countOf(demoStations.length, "demo station")} ${demoStations.map((s) => s.id).join(", ")}` +
+              (others > 0 ? `; not the ${countOf(others, "station")} not marked "demo": true` : ""),
+      );
+    }
+    if (config.simulator.enabled && demoStations.length > 0) {
       // What a previous run stored is never generated or replayed again (same station, metric
       // and ts would replace it): history and feed resume after each station's newest reading of
       // its own period (a sample by hand in an hour does not make the feed skip that hour).
-      const stored = await newestStoredReadings(store, registry.stations);
+      const stored = await newestStoredReadings(store, demoStations);
       const demo = createSimulator({
-        stations: registry.stations,
+        stations: demoStations,
         mqttUrl: brokerUrl,
         // On an external broker the demo feed logs in as ingest does.
         ...brokerLoginOf(brokerUrl, config.mqtt),
@@ -131,7 +168,7 @@ export async function startPipeline(
         // (hourly), the feed publishes 04:45 at 04:50 and 04:00 at 05:00 — none missing.
         const to = Math.min(demoClock(), demo.run.startAt);
         await generateDemoHistory({
-          stations: registry.stations,
+          stations: demoStations,
           stored,
           from: to - config.simulator.backfillDays * DAY_MS,
           to,
@@ -152,7 +189,14 @@ export async function startPipeline(
       stops.push(() => demo.stop());
       simulator = demo;
     }
-    return { apiUrl: api.url, brokerUrl, hj212Port: ingest.ingest.tcpPort, simulator, stop };
+    return {
+      apiUrl: api.url,
+      brokerUrl,
+      hj212Port: ingest.ingest.tcpPort,
+      simulator,
+      demoStations: simulator === undefined ? [] : demoStations.map((s) => s.id),
+      stop,
+    };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
