@@ -138,6 +138,15 @@ interface PathInfo {
   readonly judgement: PathJudgement | undefined;
 }
 
+/**
+ * The events of one evaluation call and its wall clock (`evaluateHour`/`reconcile`'s `now`): an event
+ * whose period the clock falls in is of a period not yet ended. Undefined: every period has ended.
+ */
+interface Emission {
+  readonly now: number | undefined;
+  readonly events: AlertEvent[];
+}
+
 interface StationState {
   readonly station: Station;
   readonly rules: readonly Rule[];
@@ -314,11 +323,6 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       : WARNING_PRESETS[options.warningPreset ?? DEFAULT_WARNING_PRESET];
   const states = new Map<string, StationState>();
   let lastAt = 0;
-  /**
-   * The wall clock of the evaluation under way (`evaluateHour`/`reconcile`'s `now`): an event of
-   * the period it falls in is of a period not yet ended. Undefined: every period has ended.
-   */
-  let evaluationNow: number | undefined;
 
   function presetOf(rule: Rule): WarningConfig {
     const p = rule.warning?.preset ?? "default";
@@ -388,6 +392,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   // The standard is the event's own field (`standard`), not repeated in the message: the e-mail
   // and the dashboard show both, and a message carrying it read the standard twice.
   function message(
+    now: number | undefined,
     st: StationState,
     rule: Rule,
     type: AlertEventType,
@@ -413,9 +418,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     // has not ended — its value (e.g. one sample crediting the hour) is provisional: said so, with
     // the hour as its span rather than a future clock time.
     const step = stepOf(rule);
-    const inProgress = evaluationNow !== undefined && periodInProgressAt(dataTime, step, evaluationNow);
-    const startedInProgress =
-      evaluationNow !== undefined && periodInProgressAt(startedAt, step, evaluationNow);
+    const inProgress = now !== undefined && periodInProgressAt(dataTime, step, now);
+    const startedInProgress = now !== undefined && periodInProgressAt(startedAt, step, now);
     /** A data time as read in the message: its period's span while that period is under way. */
     const timeText = (at: number, underWay: boolean) =>
       underWay
@@ -508,6 +512,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   }
 
   function event(
+    now: number | undefined,
     st: StationState,
     rule: Rule,
     type: AlertEventType,
@@ -549,7 +554,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       startedAt: toBeijingIso(startedAt),
       dataTime: toBeijingIso(dataTime),
       ...(obs?.details !== undefined && obs.details.length > 0 ? { details: [...obs.details] } : {}),
-      message: message(st, rule, type, levels, level, from, startedAt, dataTime, path),
+      message: message(now, st, rule, type, levels, level, from, startedAt, dataTime, path),
       ...(type === "raised" ? { tier: rule.routing.tier, routes: [...rule.routing.routes] } : {}),
       ...(type === "raised" || type === "level_changed"
         ? { conditionHolds: !heldWithoutCondition(rule, levels, level, obs) }
@@ -560,7 +565,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   }
 
   /** Announces the difference between the machine and what was announced before. */
-  function sync(st: StationState, rule: Rule, dataTime: number, out: AlertEvent[]): void {
+  function sync(st: StationState, rule: Rule, dataTime: number, out: Emission): void {
     const m = machineOf(st, rule);
     const levels = levelsOf(rule, st.station, presetOf(rule), noiScheme);
     let ann = st.announced?.get(rule.id);
@@ -589,7 +594,9 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
           rule.warning !== undefined
             ? { path: judged?.path ?? "warning", previous: undefined, judgement: judged }
             : undefined;
-        out.push(event(st, rule, "raised", m.alertId, m.startedAt, dataTime, current, undefined, path));
+        out.events.push(
+          event(out.now, st, rule, "raised", m.alertId, m.startedAt, dataTime, current, undefined, path),
+        );
         st.announced ??= new Map();
         st.announced.set(rule.id, {
           alertId: m.alertId,
@@ -612,8 +619,19 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       if (index !== target) {
         const from = levels[index];
         const to = levels[target];
-        out.push(
-          event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, to, from, pathInfo()),
+        out.events.push(
+          event(
+            out.now,
+            st,
+            rule,
+            "level_changed",
+            ann.alertId,
+            ann.startedAt,
+            dataTime,
+            to,
+            from,
+            pathInfo(),
+          ),
         );
         index = target;
         ann.level = to?.id;
@@ -622,7 +640,9 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       if (path !== undefined && path !== (ann.path ?? "warning")) {
         // The primary pollutant changed (O3 → PM2.5): same level, the other path; officers are told.
         const at = levels[index];
-        out.push(event(st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, at, at, pathInfo()));
+        out.events.push(
+          event(out.now, st, rule, "level_changed", ann.alertId, ann.startedAt, dataTime, at, at, pathInfo()),
+        );
         ann.path = path;
       }
       return;
@@ -637,10 +657,11 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     ann: Announced,
     levels: readonly LevelDef[],
     dataTime: number,
-    out: AlertEvent[],
+    out: Emission,
   ): void {
-    out.push(
+    out.events.push(
       event(
+        out.now,
         st,
         rule,
         "resolved",
@@ -662,7 +683,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     rule: Rule,
     obs: RuleObservation,
     mode: EvaluationMode,
-    out: AlertEvent[],
+    out: Emission,
   ): void {
     const m = machineOf(st, rule);
     const seed = st.seeds?.get(rule.id);
@@ -830,7 +851,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     view: StationView,
     dayEnd: number,
     mode: EvaluationMode,
-    out: AlertEvent[],
+    out: Emission,
     memo: AqiMemo,
   ): void {
     const day = hourDate(dayEnd);
@@ -853,17 +874,8 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     mode: EvaluationMode,
     now?: number,
   ): AlertEvent[] {
-    evaluationNow = now;
-    try {
-      return evaluateHourAt(view, hourEnd, mode);
-    } finally {
-      evaluationNow = undefined;
-    }
-  }
-
-  function evaluateHourAt(view: StationView, hourEnd: number, mode: EvaluationMode): AlertEvent[] {
     const st = stateOf(view.station);
-    const out: AlertEvent[] = [];
+    const out: Emission = { now, events: [] };
     let updated = false;
     // The view does not change during this call: rules reading the same AQI share it.
     const memo = new AqiMemo();
@@ -895,7 +907,7 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     }
     st.lastHour = Math.max(st.lastHour ?? hourEnd, hourEnd);
     if (mode === "emit") resolveOrphans(st, hourEnd, out);
-    return out;
+    return out.events;
   }
 
   function evaluateSilence(
@@ -905,12 +917,13 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
     mode: EvaluationMode,
   ): AlertEvent[] {
     const st = stateOf(station);
-    const out: AlertEvent[] = [];
+    // No evaluation time for its messages: a silence is not the value of a period under way.
+    const out: Emission = { now: undefined, events: [] };
     for (const rule of st.rules) {
       if (rule.subject.check !== "silent") continue;
       apply(st, rule, observeSilence(rule, station, now, lastSeen), mode, out);
     }
-    return out;
+    return out.events;
   }
 
   function restore(stationId: string, alerts: readonly AlertState[]): void {
@@ -952,18 +965,9 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
   }
 
   function reconcile(stationId: string, dataTime: number, mode: EvaluationMode, now?: number): AlertEvent[] {
-    evaluationNow = now;
-    try {
-      return reconcileAt(stationId, dataTime, mode);
-    } finally {
-      evaluationNow = undefined;
-    }
-  }
-
-  function reconcileAt(stationId: string, dataTime: number, mode: EvaluationMode): AlertEvent[] {
     const st = states.get(stationId);
     if (st === undefined) return [];
-    const out: AlertEvent[] = [];
+    const out: Emission = { now, events: [] };
     for (const rule of st.rules) {
       const m = machineOf(st, rule);
       const seed = st.seeds?.get(rule.id);
@@ -987,13 +991,13 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
       if (mode === "emit") sync(st, rule, dataTime, out);
     }
     if (mode === "emit") resolveOrphans(st, dataTime, out);
-    return out;
+    return out.events;
   }
 
   /** Resolves the restored open alerts of rules that no longer apply here (see StationState.orphans). */
-  function resolveOrphans(st: StationState, dataTime: number, out: AlertEvent[]): void {
+  function resolveOrphans(st: StationState, dataTime: number, out: Emission): void {
     if (st.orphans === undefined) return;
-    for (const a of st.orphans) out.push(orphanResolution(st, a, dataTime));
+    for (const a of st.orphans) out.events.push(orphanResolution(st, a, dataTime));
     st.orphans = undefined;
   }
 
