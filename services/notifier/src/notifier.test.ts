@@ -291,6 +291,10 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       [200, "a1"],
       [200, "a2"],
     ]);
+    // The receiver records the 200 before the notifier has read the answer: wait for its count.
+    await waitFor(() => notifier.stats()["ops-json"]?.delivered === 2, {
+      what: "the webhook's delivered count",
+    });
     expect(notifier.stats()["ops-json"]).toMatchObject({ delivered: 2, retried: 1, dropped: 0, pending: 0 });
   });
 
