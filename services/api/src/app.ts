@@ -95,7 +95,13 @@ export function createApp(deps: ApiDeps): FastifyInstance {
     bus: deps.bus,
     publicUrl: deps.publicUrl,
     alerting: Object.freeze({
-      warningRuleId: deps.alerting?.warningRuleId ?? API_DEFAULTS.warningRuleId,
+      // The rules file's warning rule when it has one under another id.
+      warningRuleId:
+        deps.alerting?.warningRuleId ??
+        (deps.rules?.some((r) => r.id === API_DEFAULTS.warningRuleId)
+          ? undefined
+          : deps.rules?.find((r) => r.warning !== undefined)?.id) ??
+        API_DEFAULTS.warningRuleId,
       warningPreset: deps.alerting?.warningPreset ?? API_DEFAULTS.warningPreset,
       heartbeatMs: deps.alerting?.heartbeatMs ?? API_DEFAULTS.heartbeatMs,
       replayMs: deps.alerting?.replayMs ?? API_DEFAULTS.replayMs,

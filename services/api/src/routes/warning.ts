@@ -139,6 +139,12 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
             type: "object",
             properties: {
               ruleId: { type: "string" },
+              configured: {
+                type: "boolean",
+                nullable: true,
+                description:
+                  "Whether the rules file in force has this warning rule (false: none, so no warning can be observed); null when the API runs without the rules file",
+              },
               basis: { type: "string" },
               preset: {
                 type: "object",
@@ -194,6 +200,8 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async function getWarning() {
       const ruleId = ctx.alerting.warningRuleId;
+      // Known only with the rules file; a removed rule's open alerts were resolved by the evaluator.
+      const configured = ctx.rules === undefined ? null : ctx.rules.get(ruleId)?.warning !== undefined;
       const active = (await alertStates(ctx, { ruleId })).filter((s) => s.status !== "resolved");
       const districtAlert = active
         .filter((s) => s.stationId === "district")
@@ -229,9 +237,17 @@ export function warningRoutes(app: FastifyInstance, ctx: ApiContext): void {
               conditionHolds: highest.conditionHolds,
               message: highest.message,
             }
-          : { level: null, zh: "无预警", en: "No warning", source: "none" };
+          : configured === false
+            ? {
+                level: null,
+                zh: "规则文件中没有重污染预警规则",
+                en: "No heavy-pollution warning rule in the rules file",
+                source: "none",
+              }
+            : { level: null, zh: "无预警", en: "No warning", source: "none" };
       return {
         ruleId,
+        configured,
         basis: "observed / suggested (not an official warning)",
         ...presetLevels(ctx.alerting.warningPreset),
         district,
