@@ -36,6 +36,7 @@ export {
   type RuleObservation,
   rollingAqi24,
   ruleStandardText,
+  silenceLastSeen,
   stepOf,
   tooFewValidDaysText,
   WINDOW_TEXT,

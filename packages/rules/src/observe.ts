@@ -1358,12 +1358,33 @@ export function silenceText(ms: number): { zh: string; en: string } {
 }
 
 /**
+ * How long a silence rule waits after the last data before the station is silent: `intervals` ×
+ * the station's reporting interval.
+ */
+function silentAfterMs(rule: Rule, station: Station): number {
+  return (rule.subject.intervals ?? 1) * station.reportingIntervalMs;
+}
+
+/**
+ * When the station was last heard from, as a silence alert that started at `startedAt` implies
+ * (observeSilence starts it at lastSeen + intervals × the reporting interval): for a restart with
+ * no stored data of the station (it never reported, or retention removed its readings), so the
+ * open alert goes on instead of being resolved as "reporting again".
+ *
+ * @example
+ * silenceLastSeen(rule, { ...station, reportingIntervalMs: 300_000 }, t) // t − 3 × 300 000 for intervals: 3
+ */
+export function silenceLastSeen(rule: Rule, station: Station, startedAt: number): number {
+  return startedAt - silentAfterMs(rule, station);
+}
+
+/**
  * Silence: raised at lastSeen + intervals × the station's reporting interval (deterministic). The
  * value is the silent time in whole minutes (metric "silence"), the text's minutes below 2 h.
  */
 export function observeSilence(rule: Rule, station: Station, now: number, lastSeen: number): RuleObservation {
   const intervals = rule.subject.intervals ?? 1;
-  const silentAfter = lastSeen + intervals * station.reportingIntervalMs;
+  const silentAfter = lastSeen + silentAfterMs(rule, station);
   const silent = now >= silentAfter;
   const silence = silenceText(now - lastSeen);
   const last = beijingHumanTime(lastSeen, now);

@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Bus, Delivery, Subscription } from "@qingshan/bus";
 import {
   type AlertEvent,
+  type AlertState,
   beijingMonthStart,
   beijingYearStart,
   type DeadLetter,
@@ -23,6 +24,7 @@ import {
   loadRulesFile,
   type Rule,
   type StationView,
+  silenceLastSeen,
 } from "@qingshan/rules";
 import { type AqiSettings, hourSampledMs, type NoiScheme, type NoiSchemeId } from "@qingshan/standards";
 import type { HourlyAggregate, TimeSeriesStore } from "@qingshan/store";
@@ -293,7 +295,8 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       ),
     );
     engine.forget(station.id);
-    engine.restore(station.id, foldAlertEvents(events));
+    const alerts = foldAlertEvents(events);
+    engine.restore(station.id, alerts);
     const byHour = new Map<number, HourlyAggregate[]>();
     for (const list of hourly) for (const agg of list) appendTo(byHour, agg.hourEnd, agg);
     const rawByHour = new Map<number, Reading[]>();
@@ -329,12 +332,35 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         : engine.reconcile(station.id, s.newestHour, modeFor(s, s.newestHour), now());
     outbox.add(reconciled);
     series.set(station.id, s);
-    if (!baseline.has(station.id)) baseline.set(station.id, t);
+    // Without stored data (a station that never reported, or whose readings retention removed), an
+    // open silence alert says when the station was last heard from: the rebuild time instead would
+    // resolve it as "reporting again" at the next sweep and raise it anew a few intervals later.
+    const heard = heardBeforeSilence(station, alerts);
+    if (heard !== undefined) baseline.set(station.id, heard);
+    else if (!baseline.has(station.id)) baseline.set(station.id, t);
     logger.debug(
       { stationId: station.id, hours: hours.length, events: reconciled.length },
       "evaluator: station rebuilt",
     );
     return s;
+  }
+
+  /**
+   * When the station was last heard from, as its open silence alerts (folded from the store) imply:
+   * the earliest of their starts less each rule's silent time, so none of them reads as over.
+   * Undefined without an open silence alert.
+   */
+  function heardBeforeSilence(station: Station, alerts: readonly AlertState[]): number | undefined {
+    let heard: number | undefined;
+    for (const rule of engine.rulesFor(station)) {
+      if (rule.subject.check !== "silent") continue;
+      for (const a of alerts) {
+        if (a.ruleId !== rule.id || a.stationId !== station.id || a.status === "resolved") continue;
+        const seen = silenceLastSeen(rule, station, Date.parse(a.startedAt ?? a.raisedAt));
+        if (Number.isFinite(seen)) heard = Math.min(heard ?? seen, seen);
+      }
+    }
+    return heard;
   }
 
   /**
