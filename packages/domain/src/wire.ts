@@ -681,9 +681,12 @@ export function decodeStationMessage(
     }
     const ts = typeof obs.ts === "number" ? obs.ts : Date.parse(obs.ts);
     const timeProblem = checkTime(ts, ctx.now, limits, pathAt(prefix, "ts"));
+    // An observation with a bad time or period is not stored, but its values are still checked,
+    // so that the station is told every problem at once.
+    let held = false;
     if (timeProblem) {
       rejections.push(withEpochSecondsNote(timeProblem, obs.ts, ctx.now, limits));
-      continue;
+      held = true;
     }
     let periodMs = 0;
     if (obs.period !== undefined) {
@@ -700,9 +703,8 @@ export function decodeStationMessage(
               : 'an ISO 8601 duration such as "PT1H" or "PT5M"',
           ),
         );
-        continue;
-      }
-      periodMs = ms;
+        held = true;
+      } else periodMs = ms;
     }
     const values = obs.values;
     for (const metric in values) {
@@ -740,6 +742,7 @@ export function decodeStationMessage(
         );
         continue;
       }
+      if (held) continue;
       readings.push({
         stationId: station.id,
         metric: id,
