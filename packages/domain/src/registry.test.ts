@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStationRegistry } from "./registry.ts";
+import { createStationRegistry, StationRegistryError } from "./registry.ts";
 import { reportingIntervalOf } from "./station.ts";
 
 const base = { name: { zh: "站", en: "Station" }, location: { lat: 28.4, lon: 119.9 }, township: "碧湖镇" };
@@ -30,13 +30,39 @@ describe("createStationRegistry", () => {
         ],
         "seeds/x.json",
       ),
-    ).toThrow("seeds/x.json: station [1.water] a water station needs water.waterBody");
+    ).toThrow('seeds/x.json: station [1] "w": water: a water station needs water.waterBody');
     expect(() =>
       createStationRegistry([
         { ...base, id: "a", kind: "air" },
         { ...base, id: "a", kind: "air" },
       ]),
     ).toThrow(/duplicate station id "a"/);
+  });
+
+  it("lists every problem of every station, one line per station with its id, each field and what is expected", () => {
+    let error: unknown;
+    try {
+      createStationRegistry(
+        [
+          { ...base, id: "a", kind: "air" },
+          { ...base, id: "b", kind: "aire" as "air" },
+          { id: "c", kind: "air", location: { lat: 128, lon: 119.9 } } as never,
+          { ...base, id: "a", kind: "air" },
+        ],
+        "seeds/x.json",
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StationRegistryError);
+    expect((error as StationRegistryError).problems).toEqual([
+      'station [1] "b": kind: expected one of "air"|"water"|"noi", received "aire"',
+      'station [2] "c": name: required: expected object; location.lat: Too big: expected number to be <=90, received 128; township: required: expected string',
+      'duplicate station id "a"',
+    ]);
+    expect((error as Error).message).toBe(
+      (error as StationRegistryError).problems.map((problem) => `seeds/x.json: ${problem}`).join("\n"),
+    );
   });
 
   it("reads a per-metric reporting interval, defaulting to the station's, and refuses one for a metric not reported", () => {
@@ -66,7 +92,7 @@ describe("createStationRegistry", () => {
           metricReportingIntervalMs: { tp: 14_400_000 },
         },
       ]),
-    ).toThrow("station [0.metricReportingIntervalMs.tp] tp is not a metric this station reports");
+    ).toThrow('station [0] "w5": metricReportingIntervalMs.tp: tp is not a metric this station reports');
     expect(() =>
       createStationRegistry([
         {

@@ -10,7 +10,14 @@ import { freePort } from "@qingshan/testkit";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { ConfigError, evaluatorSettingsOf, loadConfig, writerSettingsOf } from "./config.ts";
+import {
+  ConfigError,
+  evaluatorSettingsOf,
+  loadConfig,
+  unknownEnvVars,
+  unknownEnvVarsWarning,
+  writerSettingsOf,
+} from "./config.ts";
 import {
   brokerLoginOf,
   createBusFromConfig,
@@ -679,5 +686,85 @@ describe("unknown keys in the writer, evaluator and notifier sections", () => {
       expect(load).toThrow(ConfigError);
       expect(load).toThrow(`config ${file}: ${message}`);
     }
+  });
+});
+
+describe("URL settings, checked at load before anything starts", () => {
+  it("mqtt.url: empty (the embedded broker) or a broker URL; another value names the variable or the file and the forms expected", () => {
+    for (const url of [
+      "mqtt://broker.example:1883",
+      "mqtts://broker.example:8883",
+      "ws://broker.example/mqtt",
+      "wss://b.example/mqtt",
+      "tcp://10.0.0.5:1883",
+    ]) {
+      expect(loadConfig({ root, env: { QINGSHAN_MQTT_URL: url } }).mqtt.url).toBe(url);
+    }
+    const expected =
+      "mqtt.url: expected a broker URL such as mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt (empty: the embedded broker)";
+    expect(() => loadConfig({ root, env: { QINGSHAN_MQTT_URL: "notaurl" } })).toThrow(
+      `QINGSHAN_MQTT_URL="notaurl" (setting mqtt.url): ${expected}`,
+    );
+    expect(() => loadConfig({ root, env: { QINGSHAN_MQTT_URL: "http://broker.example:1883" } })).toThrow(
+      expected,
+    );
+    // A URL's password is not shown, even in a value refused.
+    expect(() => loadConfig({ root, env: { QINGSHAN_MQTT_URL: "mqtt//ops:s3cret@broker.example" } })).toThrow(
+      `QINGSHAN_MQTT_URL="mqtt//ops:***@broker.example" (setting mqtt.url): ${expected}`,
+    );
+    const file = fileOf("mqtt: {url: broker.example:1883}\n");
+    expect(() => loadConfig({ root, env: {}, file })).toThrow(
+      `config ${file}: ${expected} (the file has "broker.example:1883")`,
+    );
+  });
+
+  it("publicUrl: empty (http://localhost:{http.port}) or an http(s) URL; another value is refused, naming QINGSHAN_PUBLIC_URL", () => {
+    expect(loadConfig({ root, env: { QINGSHAN_PUBLIC_URL: "https://qingshan.example.org" } }).publicUrl).toBe(
+      "https://qingshan.example.org",
+    );
+    for (const bad of ["notaurl", "qingshan.example.org", "ftp://qingshan.example.org"]) {
+      expect(() => loadConfig({ root, env: { QINGSHAN_PUBLIC_URL: bad } })).toThrow(
+        `QINGSHAN_PUBLIC_URL="${bad}" (setting publicUrl): publicUrl: expected the API's address as users reach it, an http:// or https:// URL`,
+      );
+    }
+  });
+});
+
+describe("the configuration file's place", () => {
+  it("without QINGSHAN_CONFIG and no config/qingshan.yaml in the working directory (systemd's /): the defaults, as an empty file", () => {
+    const cwd = elsewhere();
+    const config = loadConfig({ root: cwd, env: {} });
+    expect(config).toEqual(loadConfig({ root: cwd, env: {}, file: fileOf("") }));
+    expect(config.stations).toBe(join(root, "seeds/liandu/stations.json"));
+  });
+
+  it("a QINGSHAN_CONFIG file that cannot be read: the file and the variable named (an empty one is unset)", () => {
+    const cwd = elsewhere();
+    expect(() => loadConfig({ root: cwd, env: { QINGSHAN_CONFIG: "qingshan.yml" } })).toThrow(
+      `cannot read the configuration file ${join(cwd, "qingshan.yml")} (QINGSHAN_CONFIG="qingshan.yml"): no such file (ENOENT); set QINGSHAN_CONFIG to the configuration file's path, or leave it unset for the defaults`,
+    );
+    expect(() => loadConfig({ root: cwd, env: { QINGSHAN_CONFIG: cwd } })).toThrow(
+      `cannot read the configuration file ${cwd} (QINGSHAN_CONFIG="${cwd}"): a directory, not a file (EISDIR)`,
+    );
+    expect(loadConfig({ root: cwd, env: { QINGSHAN_CONFIG: "" } }).http.port).toBe(8080);
+  });
+});
+
+describe("unknownEnvVars: the variable probably meant", () => {
+  it("prefers the same section and takes PASSWORD for PASS, USERNAME for USER; never another section's secret", () => {
+    const closest = (name: string) => unknownEnvVars({ [name]: "x" })[0]?.closest;
+    expect(closest("QINGSHAN_SMTP_PASSWORD")).toBe("QINGSHAN_SMTP_PASS"); // was QINGSHAN_MQTT_PASSWORD
+    expect(closest("QINGSHAN_SMTP_USERNAME")).toBe("QINGSHAN_SMTP_USER");
+    expect(closest("QINGSHAN_MQTT_USER")).toBe("QINGSHAN_MQTT_USERNAME");
+    expect(closest("QINGSHAN_MQTT_PASS")).toBe("QINGSHAN_MQTT_PASSWORD");
+    expect(closest("QINGSHAN_INFLUX_PASS")).toBe("QINGSHAN_INFLUX_PASSWORD");
+    expect(closest("QINGSHAN_HTTP_PRT")).toBe("QINGSHAN_HTTP_PORT");
+    // A section of its own: nothing of another section is offered for it.
+    expect(closest("QINGSHAN_SMTP_SECRET_KEY")).toBeUndefined();
+    // A misspelt section is compared with every variable.
+    expect(closest("QINGSHAN_MQQT_URL")).toBe("QINGSHAN_MQTT_URL");
+    expect(unknownEnvVarsWarning({ QINGSHAN_SMTP_PASSWORD: "x" })).toBe(
+      "warning: QINGSHAN_SMTP_PASSWORD is not a Qingshan setting and is ignored (did you mean QINGSHAN_SMTP_PASS?); `qingshan --help` lists them\n",
+    );
   });
 });

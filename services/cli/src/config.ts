@@ -41,6 +41,27 @@ const kafkaBus = kafkaBusConfigSchema.shape;
 /** The rules file shipped with Qingshan: evaluator.rulesFile when neither the file nor QINGSHAN_RULES sets it. */
 export const SHIPPED_RULES_PATH = fileURLToPath(new URL("../../../config/rules.yaml", import.meta.url));
 
+/** URL schemes MQTT.js connects with (mqtt, mqtts; tcp, tls, ssl as their aliases; websockets). */
+const MQTT_URL_SCHEMES = ["mqtt:", "mqtts:", "tcp:", "tls:", "ssl:", "ws:", "wss:"];
+const MQTT_URL_EXPECTED =
+  "expected a broker URL such as mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt (empty: the embedded broker)";
+const PUBLIC_URL_EXPECTED =
+  "expected the API's address as users reach it, an http:// or https:// URL such as https://qingshan.example.org (empty: http://localhost:{http.port})";
+
+/** Empty (the embedded broker) or a URL MQTT.js can connect to, with a host. */
+function isMqttUrl(value: string): boolean {
+  if (value === "") return true;
+  const url = URL.parse(value);
+  return url !== null && MQTT_URL_SCHEMES.includes(url.protocol) && url.hostname !== "";
+}
+
+/** Empty (the default) or an http(s) URL with a host: the base of the links in notifications. */
+function isHttpUrl(value: string): boolean {
+  if (value === "") return true;
+  const url = URL.parse(value);
+  return url !== null && (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+}
+
 /**
  * Qingshan's runtime configuration: the defaults file `config/qingshan.yaml`, overridden by
  * environment variables, over these defaults (a file may leave out any setting or section). This
@@ -52,7 +73,7 @@ export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
   mqtt: z
     .strictObject({
-      url: z.string().default(""),
+      url: z.string().refine(isMqttUrl, MQTT_URL_EXPECTED).default(""),
       embeddedPort: z.number().int().min(0).max(65535).default(1883),
       embeddedHost: z.string().default("0.0.0.0"),
       /**
@@ -109,7 +130,7 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Base URL of the API as duty officers reach it (links in notifications); empty: http://localhost:{http.port}. */
-  publicUrl: z.string().default(""),
+  publicUrl: z.string().refine(isHttpUrl, PUBLIC_URL_EXPECTED).default(""),
   bus: z
     .strictObject({
       /** memory: in-process (one process, `qingshan start`); kafka: between processes (`qingshan run`). */
@@ -300,12 +321,49 @@ export function unknownEnvVars(
     .filter((name) => !known.includes(name))
     .sort()
     .map((name) => {
-      const [closest] = known
-        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
-        .filter((c) => c.distance <= 3)
-        .sort((x, y) => x.distance - y.distance);
-      return closest ? { name, closest: closest.candidate } : { name };
+      const closest = closestEnvVar(name, known);
+      return closest ? { name, closest } : { name };
     });
+}
+
+/** Words of a variable name that mean the same setting: each is compared as its canonical form. */
+const ENV_SYNONYMS: Readonly<Record<string, string>> = {
+  PASSWORD: "PASS",
+  PASSWD: "PASS",
+  PWD: "PASS",
+  USERNAME: "USER",
+  HOSTNAME: "HOST",
+  DIRECTORY: "DIR",
+};
+
+/** `QINGSHAN_SMTP_PASSWORD` → ["SMTP", "PASS"]: the words after QINGSHAN_, synonyms made canonical. */
+function envWords(name: string): string[] {
+  return name
+    .replace(/^QINGSHAN_/, "")
+    .split("_")
+    .map((word) => ENV_SYNONYMS[word] ?? word);
+}
+
+/**
+ * The known variable an unknown one probably means. Its section (the word after QINGSHAN_, e.g.
+ * SMTP) decides first: when it is a known section, only that section's variables are suggested —
+ * QINGSHAN_SMTP_PASSWORD must not lead to the MQTT broker's password —, compared with synonyms
+ * (PASSWORD, PASS) made one; only an unknown section is compared with every variable.
+ *
+ * @example
+ * closestEnvVar("QINGSHAN_SMTP_PASSWORD", known); // "QINGSHAN_SMTP_PASS"
+ * closestEnvVar("QINGSHAN_HTTP_PRT", known); // "QINGSHAN_HTTP_PORT"
+ */
+function closestEnvVar(name: string, known: readonly string[]): string | undefined {
+  const words = envWords(name);
+  const sameSection = known.filter((candidate) => envWords(candidate)[0] === words[0]);
+  const candidates = sameSection.length > 0 ? sameSection : known;
+  const canonical = words.join("_");
+  const [closest] = candidates
+    .map((candidate) => ({ candidate, distance: editDistance(canonical, envWords(candidate).join("_")) }))
+    .filter((c) => c.distance <= 3)
+    .sort((x, y) => x.distance - y.distance);
+  return closest?.candidate;
 }
 
 /** One line per unknown QINGSHAN_* variable, for stderr at start ("" when there is none). */
@@ -430,7 +488,12 @@ function fileValueOf(issue: z.core.$ZodIssue | undefined): string {
   const key = String(issue?.path.at(-1) ?? "");
   if (input === undefined || (typeof input === "object" && input !== null)) return "";
   if (/pass|token|secret/i.test(key)) return "";
-  return ` (the file has ${JSON.stringify(input)})`;
+  return ` (the file has ${hideUrlPassword(JSON.stringify(input))})`;
+}
+
+/** `text` with the password of a URL's `user:password@` shown as `***`. */
+function hideUrlPassword(text: string): string {
+  return text.replace(/\/\/([^/@:\s]*):[^/@\s]*@/g, "//$1:***@");
 }
 
 /** `QINGSHAN_X="v" (setting a.b)`, joined, for a message that blames the environment. */
@@ -438,7 +501,7 @@ function describeOverrides(overrides: readonly EnvOverride[]): string {
   return overrides
     .map(
       (o) =>
-        `${o.name}=${SECRET_ENV_VARS.has(o.name) ? "(hidden)" : `"${o.raw}"`} (setting ${o.path.join(".")})`,
+        `${o.name}=${SECRET_ENV_VARS.has(o.name) ? "(hidden)" : `"${hideUrlPassword(o.raw)}"`} (setting ${o.path.join(".")})`,
     )
     .join(", ");
 }
@@ -488,10 +551,14 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1] as string] = value;
 }
 
+/** The configuration file read when QINGSHAN_CONFIG is unset, relative to the working directory. */
+const DEFAULT_CONFIG_FILE = "config/qingshan.yaml";
+
 /**
  * Loads the configuration: YAML file (default `config/qingshan.yaml` under `root`, or
  * `QINGSHAN_CONFIG`), then environment overrides, validated once and frozen. Relative paths are
- * resolved against `root`.
+ * resolved against `root`. Without the default file the defaults apply (as with an empty file); a
+ * file QINGSHAN_CONFIG (or `file`) names must be readable.
  *
  * @example
  * const config = loadConfig({ root: process.cwd(), env: { QINGSHAN_MQTT_PORT: "1884" } });
@@ -505,10 +572,27 @@ export function loadConfig({
   env?: NodeJS.ProcessEnv;
   file?: string;
 } = {}): QingshanConfig {
-  const path = resolve(root, file ?? env.QINGSHAN_CONFIG ?? "config/qingshan.yaml");
+  // An empty QINGSHAN_CONFIG is unset, like every other variable.
+  const named = file ?? (env.QINGSHAN_CONFIG || undefined);
+  const path = resolve(root, named ?? DEFAULT_CONFIG_FILE);
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    // No default file (run from another directory, e.g. systemd's /): the defaults are a whole
+    // configuration, as an empty file is. A file named on purpose must be there.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || named !== undefined) {
+      const by = named === undefined ? "" : file === undefined ? ` (QINGSHAN_CONFIG="${named}")` : "";
+      const hint =
+        named === undefined
+          ? "set QINGSHAN_CONFIG to the configuration file's path"
+          : "set QINGSHAN_CONFIG to the configuration file's path, or leave it unset for the defaults";
+      throw new ConfigError(`cannot read the configuration file ${path}${by}: ${unreadable(error)}; ${hint}`);
+    }
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+    raw = text === undefined ? {} : (parseYaml(text) ?? {});
   } catch (error) {
     throw new ConfigError(`config ${path}: ${(error as Error).message}`);
   }

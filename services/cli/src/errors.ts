@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { StationRegistryError } from "@qingshan/domain";
 import { ImportError } from "@qingshan/importer";
 import { RulesError } from "@qingshan/rules";
 import { StoreError } from "@qingshan/store";
@@ -65,6 +66,7 @@ export function isExpectedError(error: unknown): boolean {
     error instanceof ConfigError ||
     error instanceof ImportError ||
     error instanceof RulesError ||
+    error instanceof StationRegistryError ||
     error instanceof ReadingsLogNotWritableError
   ) {
     return true;

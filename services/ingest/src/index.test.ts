@@ -61,6 +61,8 @@ describe("createIngest", () => {
     expect(text).toContain('qingshan_messages_total{source="mqtt"} 1');
     expect(text).toContain('qingshan_readings_received_total{source="tcp-hj212"} 9');
     expect(text).toContain('qingshan_readings_rejected_total{reason="value.not_number"} 1');
+    // The help text names the label the samples carry (it said "by rejection code", the label is reason).
+    expect(text).toMatch(/^# HELP qingshan_readings_rejected_total .*\bby reason\b/m);
 
     await ingest.stop();
     expect(ingest.brokerPort).toBeUndefined();

@@ -8,7 +8,7 @@ export interface IngestMetrics {
   readonly messages: Counter<"source">;
   /** Readings handed on to the bus, by reading source ("mqtt-json", "tcp-hj212", …). */
   readonly readingsReceived: Counter<"source">;
-  /** Rejections (dead letters) by rejection code. */
+  /** Rejections (dead letters), label `reason`: the rejection code. */
   readonly readingsRejected: Counter<"reason">;
   /** Bus publishes that failed and were retried. */
   readonly publishRetries: Counter<"source">;
@@ -116,7 +116,7 @@ export function createIngestMetrics(registry: Registry = globalRegister): Ingest
     readingsRejected: registeredCounter(
       registry,
       "qingshan_readings_rejected_total",
-      "Rejected inputs sent to the dead letters, by rejection code",
+      "Rejected inputs sent to the dead letters, by reason: the rejection code (value.out_of_range, topic.invalid, …; packages/domain REJECTION_CODES)",
       ["reason"],
     ),
     publishRetries: zeroed(

@@ -377,8 +377,9 @@ describe.skipIf(!probe.available)(
       cleanups.push(() => bus.stop());
       const stations = createStationRegistry(STATIONS, "restart test stations");
       let reconnects = 0;
+      // Each attempt after an outage's first is logged at debug (mqtt-outage-log.test.ts).
       const logger = pino(
-        { level: "info" },
+        { level: "debug" },
         {
           write: (line: string) => {
             if ((JSON.parse(line) as { msg: string }).msg === "MQTT reconnecting") reconnects++;

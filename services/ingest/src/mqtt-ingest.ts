@@ -90,7 +90,11 @@ const CONNECTION_ERROR_CODES = new Set([
   "EAI_AGAIN",
   "EPIPE",
 ]);
-const CONNECTION_ERROR_SUMMARY_MS = 60_000;
+/** While reconnecting, one summary line (attempts, since when, last error) at most this often. */
+const RECONNECT_SUMMARY_MS = 60_000;
+
+const isoTime = (ms: number): string => new Date(ms).toISOString();
+const countOf = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
 /**
  * Mosquitto (2.0.11 at least) and MQTT 3.1.1 brokers take a session over by closing the old
  * connection without a DISCONNECT: this many closes in a row, each within QUICK_CLOSE_MS of the
@@ -506,13 +510,30 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       disconnectReason = packet.reasonCode;
       if (packet.reasonCode === SESSION_TAKEN_OVER) reportTakeover(true);
     });
+    // A broker outage fails every reconnect (each reconnectPeriodMs, 86 400 a day at 1 s): the
+    // first attempt and the first connection error at warn, then one summary a minute of both at
+    // warn (each further attempt at debug only), and the reconnection at info.
     let connectionErrors = 0;
-    let connectionErrorLoggedAt = 0;
+    let lastConnectionError: { code: string; reason: string } | undefined;
+    let reconnectAttempts = 0;
+    let reconnectingSince = 0;
+    let reconnectLoggedAt = 0;
     client.on("connect", () => {
-      if (connectionErrors > 1)
-        logger.info({ clientId, errors: connectionErrors }, "MQTT broker reachable again");
+      if (reconnectAttempts > 0) {
+        logger.info(
+          {
+            clientId,
+            url: options.url,
+            attempts: reconnectAttempts,
+            errors: connectionErrors,
+            since: isoTime(reconnectingSince),
+          },
+          `MQTT reconnected after ${countOf(reconnectAttempts, "attempt")} since ${isoTime(reconnectingSince)}`,
+        );
+      }
       connectionErrors = 0;
-      connectionErrorLoggedAt = 0;
+      lastConnectionError = undefined;
+      reconnectAttempts = 0;
     });
     client.on("error", (error) => {
       errorSinceConnect = true;
@@ -521,20 +542,39 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
         logger.error({ err: error, clientId }, "MQTT error");
         return;
       }
-      // A broker outage fails every reconnect (each reconnectPeriod): the first at warn, then one
-      // summary a minute instead of an error with a stack every second.
       connectionErrors += 1;
-      const now = Date.now();
+      lastConnectionError = { code, reason: error.message };
       if (connectionErrors === 1) {
-        connectionErrorLoggedAt = now;
         logger.warn({ clientId, code, reason: error.message }, "MQTT broker unreachable; reconnecting");
-      } else if (now - connectionErrorLoggedAt >= CONNECTION_ERROR_SUMMARY_MS) {
-        connectionErrorLoggedAt = now;
-        logger.warn(
-          { clientId, code, reason: error.message, errors: connectionErrors },
-          `MQTT broker still unreachable (${connectionErrors} failed attempts so far); reconnecting`,
-        );
       }
+    });
+    client.on("reconnect", () => {
+      reconnectAttempts += 1;
+      const now = Date.now();
+      if (reconnectAttempts === 1) {
+        reconnectingSince = now;
+        reconnectLoggedAt = now;
+        logger.warn({ clientId, url: options.url }, "MQTT reconnecting");
+        return;
+      }
+      if (now - reconnectLoggedAt < RECONNECT_SUMMARY_MS) {
+        logger.debug({ clientId, attempt: reconnectAttempts }, "MQTT reconnecting");
+        return;
+      }
+      reconnectLoggedAt = now;
+      const since = isoTime(reconnectingSince);
+      logger.warn(
+        {
+          clientId,
+          url: options.url,
+          attempts: reconnectAttempts,
+          errors: connectionErrors,
+          since,
+          ...lastConnectionError,
+        },
+        `MQTT still reconnecting: ${countOf(reconnectAttempts, "attempt")} since ${since}` +
+          (lastConnectionError ? ` (last error ${lastConnectionError.code})` : ""),
+      );
     });
     client.on("offline", () => {
       if (disconnectReason === SESSION_TAKEN_OVER) {
@@ -561,7 +601,6 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       );
       if (quickCloses >= QUICK_CLOSES_FOR_TAKEOVER) reportTakeover(false);
     });
-    client.on("reconnect", () => logger.info({ clientId }, "MQTT reconnecting"));
     let quickReconnect: NodeJS.Timeout | undefined;
     function reconnectSoon(step: number): void {
       const delay = QUICK_RECONNECT_MS[step];

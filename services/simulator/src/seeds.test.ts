@@ -1,6 +1,10 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { StationRegistryError } from "@qingshan/domain";
 import { describe, expect, it } from "vitest";
+import { jsonErrorOffset } from "./json-error-offset.ts";
 import { loadStationRegistry } from "./seeds.ts";
 
 const registry = loadStationRegistry();
@@ -81,5 +85,46 @@ describe("seeds/liandu/geo", () => {
     expect(names).toEqual(expect.arrayContaining(["瓯江(大溪)", "好溪", "宣平溪", "松阴溪"]));
     for (const f of rivers.features) expect(f.geometry.type).toBe("LineString");
     expect(geo("district.geojson").features[0].properties.approximate).toBe(true);
+  });
+});
+
+describe("loadStationRegistry of a file that is not JSON", () => {
+  it("names the file, line and column of the syntax error (Node 20 names no position for most)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "qs-stations-"));
+    try {
+      const cases: Array<[string, string]> = [
+        ['[\n  {\n    "id": "a",\n    "kind": oops\n  }\n]\n', "4:13: not valid JSON: Unexpected token 'o'"],
+        ['[\n  {"id": "a",}\n]\n', "2:14: not valid JSON: Expected double-quoted property name"],
+        ['[\n  {"id": "ld-aq-01\n', "2:19: not valid JSON: Bad control character in string literal"],
+        ['[{"id": "a"}', "1:13: not valid JSON: Expected ',' or ']' after array element"],
+      ];
+      for (const [text, expected] of cases) {
+        const file = join(dir, "stations.json");
+        writeFileSync(file, text);
+        expect(() => loadStationRegistry(file)).toThrow(StationRegistryError);
+        expect(() => loadStationRegistry(file)).toThrow(`${file}:${expected}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("jsonErrorOffset finds the first syntax error as JSON.parse does, and none in valid JSON", () => {
+    const cases: Array<[string, number | undefined]> = [
+      ['{"a": oops}', 6],
+      ["[1, 2,]", 6],
+      ['{"a": "x\\u12G4"}', 12],
+      ['{"a": "b', 8],
+      ["  [true, fals]", 13],
+      ['{"a":1} x', 8],
+      ["", 0],
+      ['{"a": [1, {"b": null}], "c": -1.5e3, "d": "\\n\\"é"}', undefined],
+    ];
+    for (const [text, offset] of cases) expect([text, jsonErrorOffset(text)]).toEqual([text, offset]);
+    expect(
+      jsonErrorOffset(
+        readFileSync(fileURLToPath(new URL("../../../seeds/liandu/stations.json", import.meta.url)), "utf8"),
+      ),
+    ).toBeUndefined();
   });
 });

@@ -11,18 +11,18 @@ const bin = join(repoRoot, "services/cli/bin/qingshan.js");
 const run = promisify(execFile);
 
 /**
- * Runs the installed `qingshan` command in the repository root with only PATH, HOME and `env` set;
- * its exit status and output. A run longer than `timeoutMs` is killed.
+ * Runs the installed `qingshan` command in the repository root (or `cwd`) with only PATH, HOME and
+ * `env` set; its exit status and output. A run longer than `timeoutMs` is killed.
  */
 export async function runQingshan(
   args: string[],
   env: Record<string, string> = {},
-  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 60_000, cwd = repoRoot }: { timeoutMs?: number; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
+      cwd,
       env: childEnv,
       timeout: timeoutMs,
     });
