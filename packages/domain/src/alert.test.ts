@@ -4,9 +4,12 @@ import {
   AlertEventSchema,
   alertConditionOf,
   alertStartText,
+  awaitingSince,
   calendarWindowOf,
   displayValue,
   foldAlertEvents,
+  levelChangeOf,
+  reopensAcknowledgement,
 } from "./alert.ts";
 
 const base = {
@@ -118,6 +121,102 @@ describe("foldAlertEvents", () => {
     expect(state?.level).toBe("orange");
     expect(state?.severity).toBe("critical");
     expect(state?.notifications).toBe(2);
+  });
+
+  it("keeps an alert acknowledged when its level gets better or only its path changes; a worse level reopens it", () => {
+    const at = (hh: string) => `2026-11-28T${hh}:00+08:00`;
+    const aqi = { ruleId: "aqi-hourly-heavy", metric: "aqi" };
+    const events = [
+      ev("r", "raised", at("10:00"), { ...aqi, level: "severe", severity: "critical", value: 350 }),
+      ev("k", "acknowledged", at("10:05"), { actor: "officer-a" }),
+      ev("d", "level_changed", at("12:00"), {
+        ...aqi,
+        level: "heavy",
+        severity: "warning",
+        value: 250,
+        levelChange: "better",
+      }),
+    ];
+    const [down] = foldAlertEvents(events);
+    expect(down).toMatchObject({ status: "acknowledged", acknowledgedBy: "officer-a", level: "heavy" });
+    expect(down?.severity).toBe("warning");
+    expect(awaitingSince(down as NonNullable<typeof down>)).toBe(at("10:00"));
+    const path = ev("p", "level_changed", at("13:00"), { ...aqi, level: "heavy", levelChange: "path" });
+    expect(foldAlertEvents([...events, path])[0]?.status).toBe("acknowledged");
+    const up = ev("u", "level_changed", at("14:00"), {
+      ...aqi,
+      level: "severe",
+      severity: "critical",
+      levelChange: "worse",
+    });
+    const [reopened] = foldAlertEvents([...events, path, up]);
+    expect(reopened?.status).toBe("open");
+    expect(awaitingSince(reopened as NonNullable<typeof reopened>)).toBe(at("14:00"));
+    // Up to a time before the rise, the wait began at the raise.
+    expect(awaitingSince(reopened as NonNullable<typeof reopened>, at("13:30"))).toBe(at("10:00"));
+  });
+
+  it("reads the direction of a level change stored without levelChange from severities and known level orders", () => {
+    const change = (level: string, severity: AlertEvent["severity"], extra: Partial<AlertEvent> = {}) =>
+      ev("c", "level_changed", "2026-11-28T12:00:00+08:00", { level, severity, ...extra });
+    const severe = { level: "severe", severity: "critical" as const };
+    expect(levelChangeOf(change("heavy", "warning"), severe)).toBe("better");
+    expect(levelChangeOf(change("severe", "critical"), { level: "heavy", severity: "warning" })).toBe(
+      "worse",
+    );
+    // Same severity: the warning colours' order, the water classes of a water-class alert.
+    const red = { level: "red", severity: "critical" as const };
+    expect(levelChangeOf(change("orange", "critical"), red)).toBe("better");
+    expect(levelChangeOf(change("red", "critical"), { level: "orange", severity: "critical" })).toBe("worse");
+    expect(levelChangeOf(change("red", "critical", { path: "healthAdvisory" }), red)).toBe("path");
+    const water = { level: "V", severity: "warning" as const, metric: "water_class" };
+    expect(levelChangeOf(change("IV", "warning", { metric: "water_class" }), water)).toBe("better");
+    expect(levelChangeOf(change("劣V", "warning", { metric: "water_class" }), water)).toBe("worse");
+    // An order it cannot tell (a rule file's own level ids): worse, the old reading, so an
+    // acknowledgement is reopened rather than a worsening missed.
+    expect(levelChangeOf(change("b", "warning"), { level: "a", severity: "warning" })).toBe("worse");
+    // The field decides where present.
+    expect(
+      levelChangeOf(change("b", "warning", { levelChange: "better" }), { level: "a", severity: "warning" }),
+    ).toBe("better");
+    expect(levelChangeOf(ev("x", "renotified", "2026-11-28T12:00:00+08:00"), red)).toBeUndefined();
+    // A warning's path: a health advisory become a suggested warning reopens (a warning procedure is
+    // now suggested), a suggested warning become a health advisory does not.
+    const advisory = [
+      ev("r", "raised", "2026-11-28T10:00:00+08:00", { level: "orange", path: "healthAdvisory" }),
+      ev("k", "acknowledged", "2026-11-28T10:05:00+08:00"),
+    ];
+    const toWarning = ev("w", "level_changed", "2026-11-28T12:00:00+08:00", {
+      level: "orange",
+      path: "warning",
+      levelChange: "path",
+    });
+    expect(
+      reopensAcknowledgement(toWarning, { level: "orange", severity: "warning", path: "healthAdvisory" }),
+    ).toBe(true);
+    expect(foldAlertEvents([...advisory, toWarning])[0]?.status).toBe("open");
+    const warned = [
+      ev("r", "raised", "2026-11-28T10:00:00+08:00", { level: "orange", path: "warning" }),
+      ev("k", "acknowledged", "2026-11-28T10:05:00+08:00"),
+      ev("h", "level_changed", "2026-11-28T12:00:00+08:00", {
+        level: "orange",
+        path: "healthAdvisory",
+        levelChange: "path",
+      }),
+    ];
+    expect(foldAlertEvents(warned)[0]?.status).toBe("acknowledged");
+    // Folded: an old step-down stays acknowledged, an old rise reopens.
+    const old = [
+      ev("r", "raised", "2026-11-28T10:00:00+08:00", { level: "red", severity: "critical" }),
+      ev("k", "acknowledged", "2026-11-28T10:05:00+08:00"),
+      change("orange", "critical"),
+    ];
+    expect(foldAlertEvents(old)[0]?.status).toBe("acknowledged");
+    const rise = ev("u", "level_changed", "2026-11-28T13:00:00+08:00", {
+      level: "red",
+      severity: "critical",
+    });
+    expect(foldAlertEvents([...old, rise])[0]?.status).toBe("open");
   });
 
   it("marks resolved alerts and ignores events with no raised event", () => {

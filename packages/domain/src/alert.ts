@@ -23,6 +23,13 @@ export const SEVERITIES = ["info", "warning", "critical"] as const;
 export const WARNING_PATHS = ["warning", "healthAdvisory"] as const;
 export type WarningPath = (typeof WARNING_PATHS)[number];
 /**
+ * What a `level_changed` event changed (`AlertEvent.levelChange`): a move to a `worse` level (up
+ * the rule's levels, least to most severe), to a `better` one, or only the `path` of a warning at
+ * the same level. A worse level reopens an acknowledged alert (`reopensAcknowledgement`).
+ */
+export const LEVEL_CHANGES = ["worse", "better", "path"] as const;
+export type LevelChange = (typeof LEVEL_CHANGES)[number];
+/**
  * A warning path as alert texts and notifications name it (the dashboard's public/js/labels.js
  * keeps a copy for the browser).
  *
@@ -120,6 +127,13 @@ export const AlertEventSchema = z.object({
    * and on events stored before the field (read as `warning`).
    */
   path: z.enum(WARNING_PATHS).optional(),
+  /**
+   * On `level_changed`: `worse` (a more severe level of the rule), `better` (a less severe one) or
+   * `path` (same level, a warning's path changed), as the rules engine ordered its levels. `worse`
+   * reopens an acknowledged alert, and so does a path change to `warning` (`reopensAcknowledgement`). Absent on other event types and on events stored before
+   * the field (`levelChangeOf` then compares severities and the known level orders).
+   */
+  levelChange: z.enum(LEVEL_CHANGES).optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
 
@@ -239,7 +253,9 @@ const NOTIFYING: ReadonlySet<AlertEventType> = new Set([
  * raise time. Events of an alert are applied in time order (ties by type order above); a
  * duplicated event id is applied once. Events before an alert's `raised` event are ignored.
  *
- * A level change on an acknowledged alert reopens it: the duty officer acknowledged a lower level.
+ * A level change to a worse level reopens an acknowledged alert: the duty officer acknowledged a
+ * lower level; so does a health advisory become a suggested warning. A change to a better level,
+ * or to a health advisory at the same level, leaves it acknowledged (`reopensAcknowledgement`).
  */
 export function foldAlertEvents(events: readonly AlertEvent[]): AlertState[] {
   const byAlert = new Map<string, AlertEvent[]>();
@@ -306,16 +322,15 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
     if (e.tier !== undefined && e.tier > s.tier) s.tier = e.tier;
     switch (e.type) {
       case "level_changed":
-        s.severity = e.severity;
-        if (e.level !== undefined) s.level = e.level;
         s.message = e.message;
         if (e.conditionHolds !== undefined) s.conditionHolds = e.conditionHolds;
         else delete s.conditionHolds;
         s.valueAt = e.at;
         if (e.dataTime !== undefined) s.dataTime = e.dataTime;
         else delete s.dataTime;
+        if (s.status === "acknowledged" && reopensAcknowledgement(e, s)) s.status = "open";
+        s.severity = e.severity;
         copyMeasure(s, e);
-        if (s.status === "acknowledged") s.status = "open";
         break;
       case "acknowledged":
         if (s.status === "open") {
@@ -342,6 +357,104 @@ function foldOne(sorted: readonly AlertEvent[]): AlertState | undefined {
     if (s.status === "resolved") break;
   }
   return s;
+}
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+
+// Level ids whose order is known without the rule file (least to most severe), for events stored
+// before `levelChange`: the warning colours, the shipped AQI rule's levels, annual-target levels.
+// Water classes only for a water-class alert (NOI grades share the roman ids, in another order).
+const KNOWN_LEVEL_ORDERS: readonly (readonly string[])[] = [
+  ["blue", "yellow", "orange", "red"],
+  ["heavy", "severe"],
+  ["at_risk", "exceeded"],
+];
+const WATER_CLASS_LEVELS = ["I", "II", "III", "IV", "V", "劣V"];
+
+/**
+ * Whether a `level_changed` event moved its alert to a `worse` level, a `better` one, or changed a
+ * warning's `path` only, given the alert's level and severity before it: the event's
+ * `levelChange`; for an event stored without it, a higher severity is worse and a lower better,
+ * and at the same severity the known level orders (warning colours, heavy < severe, at_risk <
+ * exceeded, water classes) decide, the same level being a path change. An order it cannot tell is
+ * `worse` — the old reading, which reopens an acknowledgement rather than miss a worsening.
+ * Undefined for other event types.
+ *
+ * @example
+ * levelChangeOf({ ...e, type: "level_changed", level: "heavy", severity: "warning" }, { level: "severe", severity: "critical" }) // "better"
+ */
+export function levelChangeOf(e: AlertEvent, before: LevelBefore): LevelChange | undefined {
+  if (e.type !== "level_changed") return undefined;
+  if (e.levelChange !== undefined) return e.levelChange;
+  const rank = SEVERITY_RANK[e.severity] - SEVERITY_RANK[before.severity];
+  if (rank !== 0) return rank > 0 ? "worse" : "better";
+  if (e.level === undefined || before.level === undefined) return "worse";
+  if (e.level === before.level) return "path";
+  const orders =
+    (e.metric ?? before.metric) === "water_class"
+      ? [...KNOWN_LEVEL_ORDERS, WATER_CLASS_LEVELS]
+      : KNOWN_LEVEL_ORDERS;
+  for (const order of orders) {
+    const from = order.indexOf(before.level);
+    const to = order.indexOf(e.level);
+    if (from >= 0 && to >= 0) return to > from ? "worse" : "better";
+  }
+  return "worse";
+}
+
+/** The alert as it stood before a level change: what `levelChangeOf` and `reopensAcknowledgement` compare with. */
+export interface LevelBefore {
+  readonly level?: string | undefined;
+  readonly severity: Severity;
+  readonly metric?: string | undefined;
+  readonly path?: WarningPath | undefined;
+}
+
+/**
+ * Whether a `level_changed` event reopens an acknowledged alert: a move to a worse level
+ * (`levelChangeOf`), or a heavy-pollution warning's move from the health-advisory path to the
+ * suggested-warning path (heavy-pollution-warning.md §3.3: an advisory was acknowledged, a warning
+ * procedure is now suggested), whatever its level. A better level, or a path change to a health
+ * advisory at the same level, does not.
+ *
+ * @example
+ * reopensAcknowledgement(stepDownSevereToHeavy, state) // false
+ */
+export function reopensAcknowledgement(e: AlertEvent, before: LevelBefore): boolean {
+  if (e.type !== "level_changed") return false;
+  if (e.path === "warning" && before.path === "healthAdvisory") return true;
+  return levelChangeOf(e, before) === "worse";
+}
+
+/**
+ * Since when an alert has waited for an acknowledgement: `at` of its raise, or of its latest level
+ * change that reopens an acknowledged alert (`reopensAcknowledgement`: a worse level, or a health
+ * advisory become a suggested warning); a better level does not restart the wait. Reminders count "nobody has acknowledged for N min" from it
+ * and escalation (with the latest escalation) too. Events after `upTo` (ISO time) are not read.
+ *
+ * @example
+ * awaitingSince(state) // "2026-11-28T10:00:00.000+08:00"
+ */
+export function awaitingSince(state: AlertState, upTo?: string): string {
+  const limit = upTo === undefined ? Number.POSITIVE_INFINITY : Date.parse(upTo);
+  let since = state.raisedAt;
+  let before: LevelBefore | undefined;
+  for (const e of state.events) {
+    if (Date.parse(e.at) > limit) break;
+    if (e.type === "raised") {
+      since = e.at;
+      before = { level: e.level, severity: e.severity, metric: e.metric, path: e.path };
+    } else if (e.type === "level_changed" && before !== undefined) {
+      if (reopensAcknowledgement(e, before)) since = e.at;
+      before = {
+        level: e.level ?? before.level,
+        severity: e.severity,
+        metric: e.metric ?? before.metric,
+        path: e.path ?? before.path,
+      };
+    }
+  }
+  return since;
 }
 
 function copyMeasure(s: Mutable<AlertState>, e: AlertEvent): void {

@@ -560,6 +560,17 @@ export function createRuleEngine(rules: readonly Rule[], options: RuleEngineOpti
         ? { conditionHolds: !heldWithoutCondition(rule, levels, level, obs) }
         : {}),
       ...(path !== undefined ? { path: path.path } : {}),
+      // Levels run least to most severe: only a worse level reopens an acknowledgement (domain fold).
+      ...(type === "level_changed"
+        ? {
+            levelChange:
+              from?.id === level?.id
+                ? ("path" as const)
+                : levels.findIndex((l) => l.id === level?.id) > levels.findIndex((l) => l.id === from?.id)
+                  ? ("worse" as const)
+                  : ("better" as const),
+          }
+        : {}),
     };
     return e;
   }

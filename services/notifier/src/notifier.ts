@@ -7,6 +7,7 @@ import {
   type AlertEventType,
   type AlertState,
   alertConditionOf,
+  awaitingSince,
   DAY_MS,
   foldAlertEvents,
   SEVERITIES,
@@ -498,11 +499,11 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
       ...alertConditionOf(s),
     };
     if (escalateMs > 0 && s.tier < topTier && chases(s, "escalated")) {
-      // Escalation counts from the raise, the last escalation, or a level change (which reopens).
+      // Escalation counts from the raise, the last escalation, or a level change to a worse level
+      // (which reopens an acknowledgement); a better level or a path change restarts nothing.
       const since = Math.max(
-        ...s.events
-          .filter((e) => e.type === "raised" || e.type === "escalated" || e.type === "level_changed")
-          .map((e) => Date.parse(e.at)),
+        Date.parse(awaitingSince(s)),
+        ...s.events.filter((e) => e.type === "escalated").map((e) => Date.parse(e.at)),
       );
       if (t - since >= escalateMs) {
         const tier = s.tier + 1;

@@ -3,6 +3,7 @@ import {
   type AlertEventType,
   type AlertState,
   alertStartText,
+  awaitingSince,
   beijingHumanDay,
   beijingHumanTime,
   type CalendarWindow,
@@ -751,23 +752,17 @@ export function renderAlert(
       rows.push(["解除说明 Resolution", `${event.message.zh} / ${event.message.en}`]);
   }
   // A reminder or escalation exists to get an answer: say for how long nobody has acknowledged
-  // (since the raise, or the level change that reopened it) and what to do about it.
+  // (since the raise, or the change to a worse level that reopened it: awaitingSince) and what to
+  // do about it.
   if (reminding && state.status === "open") {
-    const opened = state.events
-      .filter(
-        (e) =>
-          (e.type === "raised" || e.type === "level_changed") && Date.parse(e.at) <= Date.parse(event.at),
-      )
-      .at(-1);
-    if (opened !== undefined) {
-      const minutes = Math.max(0, Math.round((Date.parse(event.at) - Date.parse(opened.at)) / 60_000));
-      const since = formatBeijingHuman(opened.at, event.at).split(" / ");
-      rows.push([
-        "待确认 Not acknowledged",
-        `自 ${since[0]} 起 ${minutes} 分钟无人确认，请在值班台（查看 Dashboard）确认 / ` +
-          `nobody has acknowledged for ${minutes} min since ${since[1]}: acknowledge it in the duty console (Dashboard link)`,
-      ]);
-    }
+    const opened = awaitingSince(state, event.at);
+    const minutes = Math.max(0, Math.round((Date.parse(event.at) - Date.parse(opened)) / 60_000));
+    const since = formatBeijingHuman(opened, event.at).split(" / ");
+    rows.push([
+      "待确认 Not acknowledged",
+      `自 ${since[0]} 起 ${minutes} 分钟无人确认，请在值班台（查看 Dashboard）确认 / ` +
+        `nobody has acknowledged for ${minutes} min since ${since[1]}: acknowledge it in the duty console (Dashboard link)`,
+    ]);
   }
   if (recipients.length > 0) rows.push(["通知 Notified", notifiedText(recipients, state.tier)]);
   rows.push(["查看 Dashboard", link]);
