@@ -58,9 +58,11 @@ async function runStart(): Promise<number> {
       `  MQTT broker    ${pipeline.brokerUrl}   (stations publish to stations/{stationId}/{kind})`,
       `  HJ 212 TCP     ${pipeline.hj212Port === undefined ? "off" : `port ${pipeline.hj212Port}`}`,
       `  data           ${config.dataDir}`,
-      config.simulator.enabled
-        ? `  demo feed      simulator, scenario "${config.simulator.scenario}"`
-        : "  demo feed      off",
+      !config.simulator.enabled
+        ? "  demo feed      off"
+        : pipeline.demoStations.length === 0
+          ? '  demo feed      off (no station marked "demo": true)'
+          : `  demo feed      simulator, scenario "${config.simulator.scenario}", ${pipeline.demoStations.length} demo stations`,
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),

@@ -1,5 +1,7 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { freePort } from "@qingshan/testkit";
-import { cleanupsAfterEach } from "@qingshan/testkit/cleanups";
+import { cleanupsAfterEach, tempDir } from "@qingshan/testkit/cleanups";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
 import { CliError } from "./errors.ts";
@@ -57,6 +59,39 @@ describe("qingshan simulate", { timeout: 30_000 }, () => {
     expect((await simulate([...BACKFILL, "--mqtt-url", other.broker.url], env)).code).toBe(0);
     expect(other.topics.length).toBeGreaterThan(0);
     expect(external.topics.length).toBe(published);
+  });
+
+  it("publishes only as stations marked demo, and refuses a registry without any", async () => {
+    const seeds = JSON.parse(readFileSync(join(root, "seeds/liandu/stations.json"), "utf8")) as {
+      id: string;
+      demo?: boolean;
+    }[];
+    const dir = tempDir(cleanups, "qingshan-simulate-demo-");
+    // Two demo stations kept; the others as a real network's (no demo mark).
+    const mixed = seeds.map((s) => (s.id === "ld-aq-01" || s.id === "ld-wq-01" ? s : { ...s, demo: false }));
+    const mixedFile = join(dir, "mixed.json");
+    writeFileSync(mixedFile, JSON.stringify(mixed));
+    const { broker, topics } = await recordingBroker();
+    const halfDay = ["--backfill-days", "0.5", "--seed", "3"];
+    const result = await simulate([...halfDay, "--stations", mixedFile, "--mqtt-url", broker.url], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `of 2 demo stations (${seeds.length - 2} stations not marked demo left alone)`,
+    );
+    expect(new Set(topics), result.stdout).toEqual(
+      new Set(["stations/ld-aq-01/air", "stations/ld-wq-01/water"]),
+    );
+
+    const realFile = join(dir, "real.json");
+    writeFileSync(realFile, JSON.stringify(seeds.map((s) => ({ ...s, demo: false }))));
+    const failure = await simulate([...BACKFILL, "--stations", realFile, "--mqtt-url", broker.url], {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(CliError);
+    expect((failure as Error).message).toBe(
+      `no station of ${realFile} is marked "demo": true: the simulator publishes invented readings only as demo stations, never as real ones`,
+    );
   });
 
   it("a usage error prints the usage and returns 2, without reading the configuration", async () => {

@@ -51,10 +51,19 @@ export async function runSimulate(argv: readonly string[], io: SimulateIo): Prom
       "mqtt.embeddedPort is 0 (qingshan start picks a free port): give the broker with --mqtt-url",
     );
   }
-  const registry = loadStationRegistry(args.stations ?? config?.stations);
+  const stationsFile = args.stations ?? config?.stations;
+  const registry = loadStationRegistry(stationsFile);
+  // The simulator invents readings: it publishes only as stations marked "demo": true, never as
+  // a real one (same-key writes would replace the station's own readings).
+  const demo = registry.stations.filter((s) => s.demo);
+  if (demo.length === 0) {
+    throw new CliError(
+      `no station of ${stationsFile ?? "the station registry"} is marked "demo": true: the simulator publishes invented readings only as demo stations, never as real ones`,
+    );
+  }
   const now = Date.now();
   const simulator = createSimulator({
-    stations: registry.stations,
+    stations: demo,
     mqttUrl,
     // The configuration's login when the broker is its mqtt.url; another broker's goes in its URL (user:password@).
     ...(config ? brokerLoginOf(mqttUrl, config.mqtt) : {}),
@@ -82,7 +91,7 @@ export async function runSimulate(argv: readonly string[], io: SimulateIo): Prom
     try {
       const summary = await simulator.backfill({ from: now - args.backfillMs, to: now });
       io.stdout.write(
-        `backfilled ${summary.observations} observations in ${summary.batches} messages to ${mqttUrl} (${countOf(args.backfillMs / DAY_MS, "day")})\n`,
+        `backfilled ${summary.observations} observations of ${countOf(demo.length, "demo station")}${notDemoText(registry.stations.length - demo.length)} in ${summary.batches} messages to ${mqttUrl} (${countOf(args.backfillMs / DAY_MS, "day")})\n`,
       );
     } finally {
       await simulator.stop();
@@ -90,10 +99,15 @@ export async function runSimulate(argv: readonly string[], io: SimulateIo): Prom
     return 0;
   }
   io.stdout.write(
-    `simulating ${registry.stations.length} stations to ${mqttUrl}, scenario ${args.scenario}, ×${args.acceleration}, from ${new Date(simulator.run.startAt).toISOString()}\n`,
+    `simulating ${countOf(demo.length, "demo station")}${notDemoText(registry.stations.length - demo.length)} to ${mqttUrl}, scenario ${args.scenario}, ×${args.acceleration}, from ${new Date(simulator.run.startAt).toISOString()}\n`,
   );
   await io.stopRequested();
   await simulator.stop();
   io.stdout.write(`stopped: ${JSON.stringify(simulator.stats())}\n`);
   return 0;
+}
+
+/** ", N stations not marked demo left alone" when the registry has real stations. */
+function notDemoText(others: number): string {
+  return others === 0 ? "" : ` (${countOf(others, "station")} not marked demo left alone)`;
 }
