@@ -308,14 +308,15 @@ function whatOf(
     };
   }
   if (metric === undefined) return { zh: state.ruleId, en: state.ruleId };
-  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which. A reminder's
-  // latest value below that level's threshold (a severe alert held until its AQI has been ≤ 280 for
-  // 2 h, now 220): the level first, then the value as the latest, never "AQI 小时值 220 严重污染".
+  // A level the rule file names ("AQI 小时值 350 严重污染"): the subject says which. A value below
+  // that level's threshold — a reminder's latest (a severe alert held until its AQI has been ≤ 280
+  // for 2 h, now 220), or a level change's (severe → heavy at 198, heavy held above its clear 180):
+  // the level first, then the value as the latest, never "AQI 小时值 198 重度污染" (HJ 633: 中度污染).
   const meetsLevel =
     value === undefined ||
     state.threshold === undefined ||
-    (lowerWorse(state) ? value < state.threshold : value > state.threshold);
-  if (state.levelName !== undefined && value !== undefined && value !== state.value && !meetsLevel) {
+    compare(value, comparisonOf(state), state.threshold);
+  if (state.levelName !== undefined && value !== undefined && !meetsLevel) {
     const v = valueWhat(state, value);
     return {
       zh: `${state.levelName.zh}，最新 ${v.zh}`,
@@ -408,9 +409,37 @@ export function silentText(minutes: number): Bilingual {
   return { zh: `${days} 天`, en: `${days} d` };
 }
 
+type Comparison = ">" | ">=" | "<" | "<=";
+
+/**
+ * The comparison of the alert's rule: as its raise's or level changes' message states it (the
+ * rules engine's threshold text, "threshold > 200"), else read from the raise's value and
+ * threshold (a value raised below its threshold: lower is worse, e.g. dissolved oxygen). Not from
+ * the latest level's value: a level held above its clear threshold may be below its threshold
+ * (heavy at AQI 198), which is no "lower is worse" rule.
+ */
+function comparisonOf(state: AlertState): Comparison {
+  const stated = [state, ...state.events.filter((e) => e.type === "raised" || e.type === "level_changed")];
+  for (const e of stated) {
+    const m = /\bthreshold (>=|<=|>|<) /.exec(e.message.en);
+    if (m !== null) return m[1] as Comparison;
+  }
+  const raised = state.events.find((e) => e.type === "raised");
+  const value = raised?.value ?? state.value;
+  const threshold = raised?.threshold ?? state.threshold;
+  return threshold !== undefined && value !== undefined && value < threshold ? "<" : ">";
+}
+
+function compare(value: number, comparison: Comparison, threshold: number): boolean {
+  if (comparison === ">") return value > threshold;
+  if (comparison === ">=") return value >= threshold;
+  if (comparison === "<") return value < threshold;
+  return value <= threshold;
+}
+
 /** An alert on a value below its threshold (e.g. dissolved oxygen): lower is worse. */
 function lowerWorse(state: AlertState): boolean {
-  return state.threshold !== undefined && state.value !== undefined && state.value < state.threshold;
+  return comparisonOf(state).startsWith("<");
 }
 
 /** Station and township, the township left out when the station is named after it. */
