@@ -171,6 +171,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       imported: number;
       /** Live copies of counted times set aside as possible corrections (for the log). */
       corrections: number;
+      /** Live readings of hours older than the rules had evaluated (for the log). */
+      late: number;
+      /**
+       * The oldest hour of those late readings: the rebuild replays the rules from it in emit mode,
+       * as if they had come in order (`lateReplayStart`).
+       */
+      emitFrom: number | undefined;
       /** Whether a rebuild is certainly needed (an import, or a live copy known to differ). */
       certain: boolean;
       /**
@@ -243,16 +250,16 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
    * stored hours are replayed silently and reconciled. Differences go to the outbox. The station's
    * previous state stays in place if a query fails.
    */
-  async function rebuild(station: Station): Promise<StationSeries> {
+  async function rebuild(station: Station, emitFrom?: number): Promise<StationSeries> {
     const endTimer = metrics.rebuildDuration.startTimer();
     try {
-      return await rebuildStation(station);
+      return await rebuildStation(station, emitFrom);
     } finally {
       endTimer();
     }
   }
 
-  async function rebuildStation(station: Station): Promise<StationSeries> {
+  async function rebuildStation(station: Station, emitFrom?: number): Promise<StationSeries> {
     const s = createStationSeries(station, seriesOptions);
     const t = now();
     const replayFrom = t - settings.replayHours * HOUR_MS;
@@ -308,6 +315,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       (a, b) => a - b,
     );
     const loaded = new Map<MetricId, number>();
+    const emitStart = emitFrom === undefined ? undefined : lateReplayStart(emitFrom, hours, events, t);
     for (const h of hours) {
       for (const agg of byHour.get(h) ?? []) {
         s.windowsOf(agg.metric).addHourly(agg);
@@ -324,8 +332,11 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         track(s, r);
       }
       s.newestHour = Math.max(s.newestHour ?? h, h);
-      if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
+      if (emitStart !== undefined && h >= emitStart)
+        outbox.add(engine.evaluateHour(s.view, h, "emit", now()));
+      else if (h >= replayFrom) engine.evaluateHour(s.view, h, "silent");
     }
+    s.evaluatedHour = s.newestHour;
     const reconciled =
       s.newestHour === undefined
         ? []
@@ -343,6 +354,30 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       "evaluator: station rebuilt",
     );
     return s;
+  }
+
+  /**
+   * The first hour a rebuild for late readings replays in emit mode: the late hour `emitFrom`, as
+   * the live pipeline would have evaluated it had it come in order — but not before the data time
+   * of the station's last stored event (the stored state is what was announced up to then; hours
+   * up to it replay silently, so an alert announced meanwhile is continued, not resolved and raised
+   * again under another start), nor older than the lateness behind the newest hour or
+   * `alertMaxAgeMs` behind now (history is silent, as live). Undefined: nothing to emit.
+   */
+  function lateReplayStart(
+    emitFrom: number,
+    hours: readonly number[],
+    events: readonly AlertEvent[],
+    t: number,
+  ): number | undefined {
+    const newest = hours[hours.length - 1];
+    if (newest === undefined) return undefined;
+    let start = Math.max(emitFrom, newest - settings.latenessMs, t - settings.alertMaxAgeMs);
+    for (const e of events) {
+      const at = e.dataTime === undefined ? Number.NaN : Date.parse(e.dataTime);
+      if (at >= start) start = at + 1;
+    }
+    return start <= newest ? start : undefined;
   }
 
   /**
@@ -416,6 +451,19 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         },
       );
     });
+  }
+
+  /** Whether `work` settles within `ms` (real time); it is not cancelled otherwise. */
+  async function within(work: Promise<void>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      work.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return done;
   }
 
   /** Resolves after `ms`, or at once when `signal` aborts (the evaluator stopping). */
@@ -762,12 +810,19 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       );
       return;
     }
-    await rebuild(station);
+    // The replay reads what was announced from the store: the events still in the outbox go first.
+    // Bounded, as batches wait meanwhile: a store that does not take them retries the rebuild later.
+    if (pending.emitFrom !== undefined && !(await within(sendStore(), STOP_DRAIN_MS))) {
+      scheduleSettleRebuild(stationId);
+      return;
+    }
+    await rebuild(station, pending.emitFrom);
     settleRebuilds.delete(stationId);
     logger.info(
-      { stationId, imported: pending.imported, corrections: pending.corrections },
+      { stationId, imported: pending.imported, corrections: pending.corrections, late: pending.late },
       "evaluator: station rebuilt from the store after readings the live windows could not take " +
-        "(imported history, or copies of counted times that may correct them)",
+        "(imported history, or copies of counted times that may correct them) or the rules had passed " +
+        "(late readings: replayed from their hour)",
     );
     void scheduleFlush();
   }
@@ -908,7 +963,13 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
       const tooLate = new Map<ReadingSource, number>();
       /** Stations with readings set aside for a settle rebuild in this batch (see settleRebuilds). */
       const asideInBatch = new Set<string>();
-      const setAside = (r: Reading, partition: number, offset: bigint, certain = true): void => {
+      const setAside = (
+        r: Reading,
+        partition: number,
+        offset: bigint,
+        certain = true,
+        lateHour: number | undefined = undefined,
+      ): void => {
         asideInBatch.add(r.stationId);
         let pending = settleRebuilds.get(r.stationId);
         if (pending === undefined) {
@@ -918,12 +979,17 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
             timer: undefined,
             imported: 0,
             corrections: 0,
+            late: 0,
+            emitFrom: undefined,
             certain: false,
             unsure: undefined,
           };
           settleRebuilds.set(r.stationId, pending);
         } else if (offset + 1n > pending.through) pending.through = offset + 1n;
-        if (r.source === "import") pending.imported++;
+        if (lateHour !== undefined) {
+          pending.late++;
+          pending.emitFrom = Math.min(pending.emitFrom ?? lateHour, lateHour);
+        } else if (r.source === "import") pending.imported++;
         else pending.corrections++;
         if (certain) pending.certain = true;
         else {
@@ -990,6 +1056,10 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         }
         evaluated++;
         if (r.ts > newestEvaluated) newestEvaluated = r.ts;
+        if (s.evaluatedHour !== undefined && outcome.hourEnd < s.evaluatedHour && r.source !== "import")
+          // Late for the rule machines, which went on to a newer hour and do not go back in time:
+          // the station is rebuilt once settled, the rules replayed from this hour as in order.
+          setAside(r, d.partition, freshOffsets[i] as bigint, true, outcome.hourEnd);
         s.markCounted(r.metric, r.ts);
         track(s, r);
         if (settings.validFlags.includes(r.flag))
@@ -1025,6 +1095,7 @@ export function createEvaluator(config: EvaluatorConfig, deps: EvaluatorDeps): E
         if (s === undefined) continue;
         for (const [h, live] of [...hours].sort((a, b) => a[0] - b[0])) {
           outbox.add(engine.evaluateHour(s.view, h, live ? modeFor(s, h) : "silent", now()));
+          s.evaluatedHour = Math.max(s.evaluatedHour ?? h, h);
         }
         if (s.lastSeen !== undefined)
           outbox.add(engine.evaluateSilence(s.station, now(), s.lastSeen, "emit"));

@@ -65,6 +65,11 @@ export interface StationSeries {
   lastSeen: number | undefined;
   /** Newest hour label with data at this station. */
   newestHour: number | undefined;
+  /**
+   * Newest hour the rules have evaluated (live or in the rebuild's replay): a live reading of an
+   * older hour came too late for the rule machines, which do not go back in time.
+   */
+  evaluatedHour: number | undefined;
   readonly view: StationView;
   windowsOf(metric: MetricId): SeriesWindows;
   /** The metric's quality tracker (created on first use), a live view: trackQuality(s.qualityOf(m), r). */
@@ -222,6 +227,7 @@ class Series implements StationSeries, StationView {
   readonly lastPeriodMs: MetricNumbers = new Numbers(this, Q_LAST_PERIOD);
   lastSeen: number | undefined = undefined;
   newestHour: number | undefined = undefined;
+  evaluatedHour: number | undefined = undefined;
   /** Metrics with slots in `data` and `wins`: the expected ones, then any other the station reported. */
   slotted: readonly MetricId[];
   /** SLOTS numbers per slotted metric (a plain array of doubles: no ArrayBuffer and view objects). */
