@@ -104,7 +104,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
         "标准 standard 重污染天气预警分级 heavy-pollution warning levels, 24-h rolling AQI; " +
         "《关于进一步优化重污染天气应对机制的指导意见》（生态环境部 2024年 预警分级） preset 2024 (provisional)",
     );
-    expect(lines).toContain("通知 Notified: 测试值班员 Test Duty（值班人员 duty officer）");
+    expect(lines).toContain("发送至 Sent to: 测试值班员 Test Duty（值班人员 duty officer）");
     expect(lines).toContain("查看 Dashboard: http://qingshan.test:8080/dashboard/#alerts");
     for (const text of [subject, mail?.text ?? ""]) {
       expect(text).not.toMatch(/recalled|unverified|from memory|\.md\b|§|第0–0级|tiers 0–0/);
@@ -157,7 +157,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
       "实测 Measured: 180.4 µg/m³（细颗粒物(PM2.5) Fine particulate matter (PM2.5)，24h rolling）；" +
         "阈值 threshold 75 µg/m³；标准 standard GB 3095-2012 表1 二级 / Table 1 Grade II",
       "开始时间 Started: 11月28日 09:00 / 28 Nov 09:00 北京时间 (Beijing time, UTC+8)",
-      "通知 Notified: 测试值班员 Test Duty（值班人员 duty officer）",
+      "发送至 Sent to: 测试值班员 Test Duty（值班人员 duty officer）",
       "查看 Dashboard: http://qingshan.test:8080/dashboard/#alerts",
       "接口 API: http://qingshan.test:8080/api/v1/alerts/a1",
     ]) {
@@ -373,7 +373,7 @@ describe("notifier with real SMTP, HTTP receivers, MQTT broker and DuckDB", () =
     expect(escalation?.subject).toContain("告警升级 → 第1级");
     expect(escalation?.subject).toContain("Alert escalated → tier 1");
     expect((escalation?.text ?? "").split("\n")).toContain(
-      "通知 Notified: 测试值班员 Test Duty、测试科长 Test Chief（值班人员及第1级上级 duty officer and escalation tier 1）",
+      "发送至 Sent to: 测试值班员 Test Duty、测试科长 Test Chief（值班人员及第1级上级 duty officer and escalation tier 1）",
     );
     expect(notifier.openAlerts()[0]?.tier).toBe(1);
     // Tier 1 is the roster's top: no further escalation, reminders go on to both tiers.

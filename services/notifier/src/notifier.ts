@@ -48,7 +48,7 @@ import { type LatestObservation, latestObservation } from "./latest.ts";
 import type { NotifierLogger } from "./logger.ts";
 import { createNotifierMetrics } from "./metrics.ts";
 import type { Notification, NotifierChannel } from "./notification.ts";
-import { conditionEnded, renderAlert, silentText } from "./render.ts";
+import { conditionEnded, renderAlert, silentText, undeliveredNotice } from "./render.ts";
 import { dutyGaps, maxTier, onDutyUpTo, shiftChangeCrons } from "./roster.ts";
 import { buildDailySummary, buildHandoverSummary } from "./summaries.ts";
 
@@ -164,7 +164,10 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
     },
     failed: (channel) => metrics.failed.inc({ channel }),
     dropped: (channel, reason) => metrics.dropped.inc({ channel, reason }),
-    refused: (channel, n, refusal, reason) => recordFailed(channel, n, refusal, reason),
+    refused(channel, n, refusal, reason) {
+      recordFailed(channel, n, refusal, reason);
+      if (channel === "email" && reason === "recipient_rejected") tellUndelivered(n, refusal);
+    },
     depth: (channel, delta) =>
       delta > 0 ? metrics.queueDepth.inc({ channel }, delta) : metrics.queueDepth.dec({ channel }, -delta),
   };
@@ -244,6 +247,28 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps): Noti
         );
       }
     });
+  }
+
+  /**
+   * An alert e-mail the mail server took for some recipients and refused for good for others: its
+   * 发送至 Sent to line named them all (rendered before sending), so the people on duty who got it
+   * are told, in the thread, which of them did not (undeliveredNotice). Only refused people of the
+   * roster, told to the people who got it: a refused `email.to` copy address is the ops team's
+   * (failed record, metrics). Not for a notice itself, nor a summary.
+   */
+  function tellUndelivered(n: Notification, refusal: Refusal): void {
+    if (n.kind !== "alert" || n.id.endsWith(":undelivered")) return;
+    const refused = new Set(refusal.rejected.map((r) => r.target.toLowerCase()));
+    const sentTo = n.addresses === undefined ? undefined : new Set(n.addresses.map((a) => a.toLowerCase()));
+    const people = n.recipients.flatMap((p) =>
+      p.email === undefined || (sentTo !== undefined && !sentTo.has(p.email.toLowerCase())) ? [] : [p.email],
+    );
+    const missed = refusal.rejected.filter((r) =>
+      people.some((a) => a.toLowerCase() === r.target.toLowerCase()),
+    );
+    const delivered = people.filter((a) => !refused.has(a.toLowerCase()));
+    if (missed.length === 0 || delivered.length === 0) return;
+    queues.get("email")?.push(undeliveredNotice(n, missed, delivered));
   }
 
   /** Where the ids of the alert events handled are kept (config handledFile, else beside the spool). */

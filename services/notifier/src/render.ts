@@ -497,7 +497,7 @@ function stepDown(
   return { from, to, held: event.conditionHolds === false };
 }
 
-/** Who was notified: tier 0 is the duty officer; an escalated alert also reaches tiers 1…tier. */
+/** Whom it is sent to: tier 0 is the duty officer; an escalated alert also reaches tiers 1…tier. */
 function notifiedText(recipients: readonly Person[], tier: number): string {
   const names = recipients.map((p) => p.name).join("、");
   if (tier === 0) return `${names}（值班人员 duty officer）`;
@@ -793,7 +793,9 @@ export function renderAlert(
         `nobody has acknowledged for ${minutes} min since ${since[1]}: acknowledge it in the duty console (Dashboard link)`,
     ]);
   }
-  if (recipients.length > 0) rows.push(["通知 Notified", notifiedText(recipients, state.tier)]);
+  // Rendered before it is sent: whom it is sent to. An address the mail server refuses is told to
+  // those who got it in a follow-up e-mail of the thread (undeliveredNotice).
+  if (recipients.length > 0) rows.push(["发送至 Sent to", notifiedText(recipients, state.tier)]);
   rows.push(["查看 Dashboard", link]);
   rows.push(["接口 API", apiLink]);
 
@@ -815,5 +817,56 @@ export function renderAlert(
     markdown,
     link,
     apiLink,
+  };
+}
+
+/**
+ * The e-mail telling the recipients who got an alert e-mail that it did not reach everyone it was
+ * sent to: the mail server refused some addresses for good (an SMTP 5xx at RCPT TO). The alert
+ * e-mail's 发送至 Sent to line named them (it is rendered before sending); this one, in the same
+ * thread, names each refused person with the server's reply, so the duty officer can reach them
+ * another way. Sent to `addresses` (those the server took) only.
+ *
+ * @example
+ * undeliveredNotice(n, [{ target: "b@x", reply: "550 5.1.1 user unknown" }], ["a@x"]).title.zh
+ * // "【未送达】… · 新告警"
+ */
+export function undeliveredNotice(
+  n: Notification,
+  rejected: readonly { readonly target: string; readonly reply: string }[],
+  addresses: readonly string[],
+): Notification {
+  const refused = new Set(rejected.map((r) => r.target.toLowerCase()));
+  const who = rejected.map((r) => {
+    const person = n.recipients.find(
+      (p) => p.email !== undefined && p.email.toLowerCase() === r.target.toLowerCase(),
+    );
+    return `${person === undefined ? r.target : `${person.name} <${r.target}>`}（${r.reply}）`;
+  });
+  const title = {
+    zh: `【未送达】${n.title.zh.replace(/^【[^】]*】/, "")}`,
+    en: `[Not delivered to everyone] ${n.title.en.replace(/^\[[^\]]*\] /, "")}`,
+  };
+  const rows: Array<[string, string]> = [
+    [
+      "未送达 Not delivered",
+      `${who.join("；")}：邮件服务器拒收，此人未收到本告警邮件，请另行（电话）通知 / ` +
+        "the mail server refused the address: this person did not get the alert e-mail, reach them another way (phone)",
+    ],
+    ["本邮件发送至 This notice sent to", addresses.join(", ")],
+    ...(n.link === undefined ? [] : ([["查看 Dashboard", n.link]] as Array<[string, string]>)),
+  ];
+  const heading = "青山环境监测 Qingshan environmental monitoring";
+  const text = [heading, title.zh, title.en, "", ...rows.map(([k, v]) => `${k}: ${v}`), "", "—", n.text].join(
+    "\n",
+  );
+  return {
+    ...n,
+    id: `${n.id}:undelivered`,
+    recipients: n.recipients.filter((p) => p.email === undefined || !refused.has(p.email.toLowerCase())),
+    addresses,
+    title,
+    text,
+    markdown: [`### ${title.zh}`, `**${title.en}**`, ...rows.map(([k, v]) => `**${k}:** ${v}`)].join("\n\n"),
   };
 }

@@ -328,7 +328,9 @@ function threadHeaders(
 ): { messageId: string; inReplyTo?: string; references?: string } {
   if (n.kind !== "alert" || n.event === undefined) return { messageId: notificationMessageId(n.id, domain) };
   const thread = alertThreadId(n.event.alertId, domain);
-  if (n.event.type === "raised") return { messageId: thread };
+  // The raised e-mail itself opens the thread; anything else about the alert (a notice that its
+  // e-mail was not delivered to everyone, too) replies to it.
+  if (n.event.type === "raised" && n.id === n.event.id) return { messageId: thread };
   return { messageId: notificationMessageId(n.id, domain), inReplyTo: thread, references: thread };
 }
 
