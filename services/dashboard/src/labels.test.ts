@@ -19,6 +19,7 @@ import {
   releaseText,
   ruleConditions,
   ruleLine,
+  silenceLastDataMs,
   standardLine,
   warningLevelText,
   warningLine,
@@ -156,6 +157,16 @@ describe("dashboard labels", () => {
     expect(alertValueText({ metric: "silence", value: 200 }, { metrics, lang: "zh" })).toBe(
       "无数据 3 小时 20 分",
     );
+    // QA: a station silent for 18 min showed the 3 min of the raise. With the page's clock: since the
+    // last data (the raise's valueAt less its minutes), as it grows.
+    const silent = { metric: "silence", value: 3, valueAt: "2026-11-28T10:03:00+08:00" };
+    const at = (hhmm: string) => Date.parse(`2026-11-28T${hhmm}:00+08:00`);
+    expect(silenceLastDataMs(silent)).toBe(at("10:00"));
+    expect(alertValueText(silent, { metrics, lang: "zh", now: at("10:18") })).toBe("无数据 18 分");
+    expect(alertValueText(silent, { metrics, lang: "en", now: at("12:05") })).toBe("silent 2 h 5 min");
+    expect(
+      silenceLastDataMs({ metric: "pm25", value: 3, valueAt: "2026-11-28T10:03:00+08:00" }),
+    ).toBeUndefined();
     expect(metricOption("ph", metrics, "zh")).toBe("pH值");
     expect(metricOption("pm25", metrics, "en")).toBe("PM2.5 (µg/m³)");
     expect(metricOption("noi", metrics, "zh")).toBe("空气负氧离子 (个/cm³)");

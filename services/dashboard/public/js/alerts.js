@@ -13,6 +13,7 @@ import {
   levelText,
   ruleConditions,
   ruleLine,
+  silenceLastDataMs,
   standardLine,
   warningLine,
   withoutSeverityTag,
@@ -218,11 +219,14 @@ function renderOpen(app, { live = false } = {}) {
         metrics: app.standards?.metrics,
         targetClass: stationOf(app, a.stationId)?.water?.targetClass,
         lang: getLang(),
+        now,
       });
+      // A silence's length goes on growing: `tick` keeps it current from the last data time.
+      const silentSince = silenceLastDataMs(a);
       tr.innerHTML = `<td>${severityBadge(a.severity)}${levelBadge(a.level, a.levelName, a.path)}</td>
         <td>${escapeHtml(stationName(app, a.stationId))}</td>
         <td class="message">${escapeHtml(rowText(a.message, a.updatedAt))}${ruleHtml(a)}${a.standard ? `<br><small class="muted">${escapeHtml(standardLine(a.standard, getLang()))}</small>` : ""}</td>
-        <td class="num">${escapeHtml(value)}${inProgressHtml(alertInProgressPeriod(a, now))}</td>
+        <td class="num">${silentSince === undefined ? escapeHtml(value) : `<span data-silent-since="${silentSince}">${escapeHtml(value)}</span>`}${inProgressHtml(alertInProgressPeriod(a, now))}</td>
         <td data-since="${alertStartMs(a)}">${formatAge(alertStartMs(a), now, getLang())}</td>
         <td class="status">${t(`status.${a.status}`)}${a.acknowledgedBy ? `<br><small>${escapeHtml(a.acknowledgedBy)}${a.acknowledgeNote ? `: ${escapeHtml(a.acknowledgeNote)}` : ""}</small>` : ""}</td>
         <td>${a.status === "open" ? `<button type="button" class="primary" data-ack="${escapeHtml(a.alertId)}">${t("alerts.ack")}</button>` : ""} <button type="button" class="link">${t("alerts.details")}</button></td>`;
@@ -341,6 +345,9 @@ export function tick() {
   const now = Date.now();
   for (const td of document.querySelectorAll("#open-alerts td[data-since]")) {
     td.textContent = formatAge(Number(td.dataset.since), now, getLang());
+  }
+  for (const span of document.querySelectorAll("#open-alerts [data-silent-since]")) {
+    span.textContent = `${getLang() === "zh" ? "无数据" : "silent"} ${formatAge(Number(span.dataset.silentSince), now, getLang())}`;
   }
   for (const mark of document.querySelectorAll(
     "#open-alerts .in-progress[data-until], #history-body .in-progress[data-until]",

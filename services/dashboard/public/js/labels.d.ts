@@ -55,9 +55,21 @@ export function metricLabel(metric: string, metrics: Metrics | undefined, lang: 
 export function metricOption(metric: string, metrics: Metrics | undefined, lang: Lang): string;
 export function waterClassText(cls: string | number, lang: Lang): string;
 export function alertValueText(
-  alert: { metric?: string; value?: number | null; threshold?: number | null },
-  context: { metrics?: Metrics; targetClass?: string; lang: Lang },
+  alert: {
+    metric?: string;
+    value?: number | null;
+    threshold?: number | null;
+    valueAt?: string;
+    raisedAt?: string;
+  },
+  context: { metrics?: Metrics; targetClass?: string; lang: Lang; now?: number },
 ): string;
+export function silenceLastDataMs(alert: {
+  metric?: string;
+  value?: number | null;
+  valueAt?: string;
+  raisedAt?: string;
+}): number | undefined;
 export function standardLine(standard: string | undefined, lang: Lang): string;
 export function withoutSeverityTag(text: string | undefined): string;
 export function alertSubject(text: string | undefined, lang: Lang): string;

@@ -194,11 +194,27 @@ export function waterClassText(cls, lang) {
 }
 
 /**
+ * When a silence alert's station last sent data (UTC ms): its value is the silent time in whole
+ * minutes when the raise (or level change) was evaluated, at `valueAt` (else `raisedAt`), so the
+ * last data is that time less the value (to the minute, never earlier than it was). Undefined for
+ * another alert or one without those fields.
+ *
+ * @example
+ * silenceLastDataMs({ metric: "silence", value: 3, valueAt: "2026-11-28T10:03:00+08:00" }) // 10:00 Beijing
+ */
+export function silenceLastDataMs(alert) {
+  if (alert.metric !== "silence" || typeof alert.value !== "number") return undefined;
+  const at = Date.parse(alert.valueAt ?? alert.raisedAt ?? "");
+  return Number.isNaN(at) ? undefined : at - alert.value * 60_000;
+}
+
+/**
  * An alert's value / threshold cell: the value with its metric and unit ("PM2.5 40.8 µg/m³ / 35 µg/m³"),
  * a water class as a class against the section's target ("III类 / 目标 II类"), a station's silence as a
- * duration; "" when the alert carries no value. `targetClass` is the station's (water sections).
+ * duration — with `now` (UTC ms) the current one, since the last data (`silenceLastDataMs`), else the
+ * one at the raise; "" when the alert carries no value. `targetClass` is the station's (water sections).
  */
-export function alertValueText(alert, { metrics, targetClass, lang }) {
+export function alertValueText(alert, { metrics, targetClass, lang, now }) {
   if (alert.value === undefined || alert.value === null) return "";
   const { metric, value, threshold } = alert;
   if (metric === "water_class") {
@@ -209,7 +225,10 @@ export function alertValueText(alert, { metrics, targetClass, lang }) {
     return `${waterClassText(value, lang)}${target}`;
   }
   if (metric === "silence") {
-    return `${lang === "zh" ? "无数据" : "silent"} ${formatAge(0, value * 60_000, lang)}`;
+    // Silent for as long as now: since the last data, not the length at the raise (value).
+    const last = now === undefined ? undefined : silenceLastDataMs(alert);
+    const age = last === undefined ? formatAge(0, value * 60_000, lang) : formatAge(last, now, lang);
+    return `${lang === "zh" ? "无数据" : "silent"} ${age}`;
   }
   const unit = unitText(metrics?.[metric]?.unit, lang);
   const withUnit = (v) => `${displayMeasure(v)}${unit ? ` ${unit}` : ""}`;
