@@ -289,9 +289,10 @@ describe.skipIf(!mosquittoInstalled)(
         loadConfig({ root, file, env: { QINGSHAN_MQTT_PASSWORD: PASSWORD } }),
       );
       expect(result).toMatchObject({ code: 0, stderr: "" });
-      const summary = /^backfilled (\d+) observations in (\d+) messages to (\S+) \(0\.05 days\)\n$/.exec(
-        result.stdout,
-      );
+      const summary =
+        /^backfilled (\d+) observations of 23 demo stations in (\d+) messages to (\S+) \(0\.05 days\)\n$/.exec(
+          result.stdout,
+        );
       expect(summary?.[3]).toBe(broker.url);
       // Each message acknowledged by the broker (QoS 1).
       expect(Number(summary?.[2])).toBeGreaterThan(0);
