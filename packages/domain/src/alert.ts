@@ -20,6 +20,13 @@ export const SEVERITIES = ["info", "warning", "critical"] as const;
  * routes there (rules `warning.pollutantRouting`; heavy-pollution-warning.md §3.3: O3-driven
  * episodes under the 2024 Lishui county plan).
  */
+/**
+ * Heavy-pollution warning levels, least to most severe (heavy-pollution-warning.md §2: blue IV …
+ * red I; blue only under the 2017 document). Ranks a stored warning alert's level.
+ */
+export const WARNING_LEVEL_IDS = ["blue", "yellow", "orange", "red"] as const;
+export type WarningLevel = (typeof WARNING_LEVEL_IDS)[number];
+
 export const WARNING_PATHS = ["warning", "healthAdvisory"] as const;
 export type WarningPath = (typeof WARNING_PATHS)[number];
 /**
@@ -365,7 +372,7 @@ const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1,
 // before `levelChange`: the warning colours, the shipped AQI rule's levels, annual-target levels.
 // Water classes only for a water-class alert (NOI grades share the roman ids, in another order).
 const KNOWN_LEVEL_ORDERS: readonly (readonly string[])[] = [
-  ["blue", "yellow", "orange", "red"],
+  WARNING_LEVEL_IDS,
   ["heavy", "severe"],
   ["at_risk", "exceeded"],
 ];

@@ -14,6 +14,7 @@ import {
   METRICS,
   type Severity,
   type StationRegistry,
+  WARNING_LEVEL_IDS,
   WARNING_PATH_NAMES,
   type WarningPath,
 } from "@qingshan/domain";
@@ -476,9 +477,6 @@ function previousLevelEvent(event: AlertEvent, state: AlertState): AlertEvent | 
     .at(-1);
 }
 
-// Heavy-pollution warning colours from lowest (blue IV) to highest (red I).
-const COLOUR_ORDER = ["blue", "yellow", "orange", "red"];
-
 /**
  * A heavy-pollution warning's level change to a lower colour (red → orange): the colours, and
  * whether the lower level is only held while the episode steps down (`conditionHolds` false; the
@@ -493,7 +491,7 @@ function stepDown(
   const from = before === undefined ? undefined : LEVEL_LABEL[before];
   const to = LEVEL_LABEL[event.level];
   if (before === undefined || from === undefined || to === undefined) return undefined;
-  if (COLOUR_ORDER.indexOf(event.level) >= COLOUR_ORDER.indexOf(before)) return undefined;
+  if (colourRank(event.level) >= colourRank(before)) return undefined;
   return { from, to, held: event.conditionHolds === false };
 }
 
@@ -869,4 +867,9 @@ export function undeliveredNotice(
     text,
     markdown: [`### ${title.zh}`, `**${title.en}**`, ...rows.map(([k, v]) => `**${k}:** ${v}`)].join("\n\n"),
   };
+}
+
+/** A heavy-pollution warning colour's rank, lowest (blue IV) first; -1 for another level. */
+function colourRank(level: string): number {
+  return (WARNING_LEVEL_IDS as readonly string[]).indexOf(level);
 }

@@ -1,16 +1,14 @@
-import type { AlertState, WarningPath } from "@qingshan/domain";
+import { type AlertState, WARNING_LEVEL_IDS, type WarningLevel, type WarningPath } from "@qingshan/domain";
 import { WARNING_PRESETS, type WarningConfig } from "@qingshan/standards";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../deps.ts";
 import { alertStates } from "./alerts.ts";
 
 /**
- * Every warning level a stored alert may carry, lowest first (heavy-pollution-warning.md §2: blue IV …
- * red I; blue only under the 2017 document — dropped in 2018). Ranks stored alerts; the levels in
- * force are the configured preset's (`presetLevels`).
+ * Every warning level a stored alert may carry, lowest first (@qingshan/domain WARNING_LEVEL_IDS).
+ * Ranks stored alerts; the levels in force are the configured preset's (`presetLevels`).
  */
-export const WARNING_LEVELS = ["blue", "yellow", "orange", "red"] as const;
-export type WarningLevel = (typeof WARNING_LEVELS)[number];
+export const WARNING_LEVELS = WARNING_LEVEL_IDS;
 
 const LEVEL_NAMES: Record<WarningLevel, { zh: string; en: string }> = {
   blue: { zh: "蓝色预警", en: "Blue (IV)" },
