@@ -84,8 +84,10 @@ function decimalOf(value: number): { units: bigint; scale: number } {
   return { units: BigInt(`${whole}${fraction}`), scale: fraction.length };
 }
 
-/** num / den (> 0) rounded to 12 significant digits, half away from zero (ties never occur below). */
+/** num / den (num ≥ 0, den > 0) rounded to 12 significant digits, half away from zero (ties never occur below). */
 function round12(num: bigint, den: bigint): number {
+  // A zero sum (readings all 0) has no digits to scale to: scaling it up would never end.
+  if (num === 0n) return 0;
   let n = num;
   let d = den;
   let exponent = 0;
